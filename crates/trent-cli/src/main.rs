@@ -1,0 +1,74 @@
+//! `trent`: the server and the command line.
+//!
+//! `trent server` runs the server; `trent kms ...` talks to a running server with the
+//! administrator credentials it wrote; `trent bench` measures it.
+
+mod admin;
+mod audit;
+mod bench;
+mod envelope;
+mod kms;
+mod output;
+mod server;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// mimalloc: the request path allocates many small short-lived buffers; it measured faster
+/// than the system allocator in `trent bench` (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Trent: AWS KMS on your own machines.
+#[derive(Parser)]
+#[command(name = "trent", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Server(server::ServerArgs),
+    /// Call KMS operations on a running server.
+    Kms(kms::KmsArgs),
+    /// Measure requests per second and latency of Encrypt and GenerateDataKey.
+    Bench(bench::BenchArgs),
+    /// Encrypt files, directories or stdin into AWS Encryption SDK messages.
+    Encrypt(envelope::EncryptArgs),
+    /// Decrypt AWS Encryption SDK messages.
+    Decrypt(envelope::DecryptArgs),
+    /// Verify, search or benchmark the audit trail (reads the data directory directly).
+    Audit(audit::AuditArgs),
+    /// Create and list accounts (works on the data directory directly).
+    Admin(admin::AdminArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("trent: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Command::Server(args) => runtime.block_on(server::run(args)),
+        Command::Kms(args) => runtime.block_on(kms::run(args)),
+        Command::Bench(args) => bench::run(args),
+        Command::Encrypt(args) => envelope::encrypt(args).map_err(Into::into),
+        Command::Decrypt(args) => envelope::decrypt(args).map_err(Into::into),
+        Command::Audit(args) => audit::run(args, &runtime).map_err(Into::into),
+        Command::Admin(args) => runtime.block_on(admin::run(args)).map_err(Into::into),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("trent: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! `trent server`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use trent_core::SystemClock;
+use trent_server::{FirstStart, RawConfig};
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Args)]
+pub(crate) struct ServerArgs {
+    /// Data directory: database, root key file, credentials file.
+    #[arg(long, env = "TRENT_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on (plain HTTP is served on loopback only).
+    #[arg(long, env = "TRENT_LISTEN")]
+    listen: Option<String>,
+    /// Hosted region; repeat for several, `*` for every region.
+    #[arg(long = "region", env = "TRENT_REGIONS", value_delimiter = ',')]
+    regions: Option<Vec<String>>,
+    /// A trent.toml to read (default: DATA_DIR/trent.toml if present).
+    #[arg(long, env = "TRENT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, env = "TRENT_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+    /// Log filter, e.g. `info` or `trent_server=debug`.
+    #[arg(long, env = "TRENT_LOG", default_value = "info")]
+    log: String,
+    /// Serve plain HTTP on a non-loopback address. Dangerous: credentials and data travel
+    /// unencrypted.
+    #[arg(long, env = "TRENT_DANGEROUS_ALLOW_PLAINTEXT_HTTP")]
+    dangerous_allow_plaintext_http: bool,
+    /// A development server: state in a temporary directory removed at exit, every region,
+    /// account 000000000000 with access key test/test unless the seed says otherwise, and
+    /// POST /_trent/reset. Signatures are still verified and policies still enforced.
+    #[arg(long, env = "TRENT_DEV")]
+    dev: bool,
+    /// A seed file (.yaml, .yml or .toml) of accounts, access keys, keys and aliases, applied
+    /// at start (idempotently).
+    #[arg(long, env = "TRENT_SEED")]
+    seed: Option<PathBuf>,
+}
+
+pub(crate) fn init_logging(format: LogFormat, filter: &str) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal as _;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Error>> {
+    init_logging(args.log_format, &args.log);
+    // A development server keeps its state in a temporary directory, removed at exit,
+    // unless a data directory is named.
+    let temp = if args.dev && args.data_dir.is_none() { Some(tempfile::tempdir()?) } else { None };
+    let raw = RawConfig {
+        listen: args.listen,
+        data_dir: args.data_dir.or_else(|| temp.as_ref().map(|t| t.path().join("data"))),
+        regions: args.regions,
+        scheduler_tick_seconds: None,
+        dangerous_allow_plaintext_http: args.dangerous_allow_plaintext_http.then_some(true),
+        dev: args.dev.then_some(true),
+        seed: args.seed,
+    };
+    let config = raw.resolve(args.config.as_deref())?;
+    if config.dangerous_plaintext {
+        tracing::warn!(listen = %config.listen, "DANGEROUS: serving plain HTTP on a non-loopback address");
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (state, first) = trent_server::bootstrap(config, Arc::new(SystemClock)).await?;
+    // Handlers first: a SIGTERM right after the banner must shut down gracefully.
+    let shutdown = trent_server::shutdown_signal();
+    tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "trent is listening");
+    if state.config.dev {
+        tracing::warn!("DEVELOPMENT SERVER: temporary state, well-known credentials; not for production");
+        print_dev_banner(&addr.to_string(), state.config.seed.as_deref());
+    } else {
+        print_banner(&addr.to_string(), first.as_ref(), &state.config.data_dir);
+    }
+    trent_server::run(listener, state, shutdown).await?;
+    tracing::info!("trent stopped");
+    drop(temp);
+    Ok(())
+}
+
+/// The banner of `trent server --dev`: it says plainly what this is.
+fn print_dev_banner(addr: &str, seed: Option<&std::path::Path>) {
+    use std::io::Write as _;
+    use trent_server::seed::{DEV_ACCESS_KEY, DEV_ACCOUNT, DEV_SECRET};
+    let mut text = String::from(
+        "*** Trent DEVELOPMENT server: state is temporary and removed at exit; every region is hosted. ***\n\
+         *** Do not use it for anything but tests.                                                   ***\n\n",
+    );
+    match seed {
+        Some(file) => text.push_str(&format!("Seeded from {} (its accounts and access keys).\n", file.display())),
+        None => text.push_str(&format!(
+            "Account {DEV_ACCOUNT}; its administrator's access key is {DEV_ACCESS_KEY} / {DEV_SECRET}:\n\n\
+             export AWS_ACCESS_KEY_ID={DEV_ACCESS_KEY}\nexport AWS_SECRET_ACCESS_KEY={DEV_SECRET}\n"
+        )),
+    }
+    text.push_str(&format!("export AWS_ENDPOINT_URL=http://{addr}\n\nPOST http://{addr}/_trent/reset wipes all state and re-applies the seed.\n"));
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Prints how to point the AWS CLI at this server. On the first start this includes the
+/// new administrator secret (on stdout, never in the log). A closed stdout is not an error.
+fn print_banner(addr: &str, first: Option<&FirstStart>, data_dir: &std::path::Path) {
+    use std::io::Write as _;
+    let endpoint = format!("http://{addr}");
+    let mut text = zeroize::Zeroizing::new(String::new());
+    match first {
+        Some(f) => {
+            text.push_str(&format!("Trent created account {} and its administrator.\n", f.account_id));
+            text.push_str("Paste these lines to make the AWS CLI and SDKs talk to Trent:\n\n");
+            text.push_str(&format!("export AWS_ACCESS_KEY_ID={}\n", f.access_key_id));
+            text.push_str("export AWS_SECRET_ACCESS_KEY=");
+            text.push_str(&String::from_utf8_lossy(f.secret_access_key.expose_secret()));
+            text.push_str(&format!("\nexport AWS_ENDPOINT_URL={endpoint}\n"));
+            text.push_str(&format!(
+                "\n(set AWS_REGION=us-east-1 too if no region is configured; the same credentials are in {} as profile [{}])\n",
+                f.credentials_file.display(),
+                trent_server::CREDENTIALS_PROFILE
+            ));
+        }
+        None => {
+            let file = data_dir.join("credentials");
+            text.push_str(&format!("Trent is listening on {endpoint}\n"));
+            text.push_str(&format!(
+                "export AWS_SHARED_CREDENTIALS_FILE={} AWS_PROFILE={} AWS_ENDPOINT_URL={endpoint}\n",
+                file.display(),
+                trent_server::CREDENTIALS_PROFILE
+            ));
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}

@@ -1,0 +1,308 @@
+//! The `trent` binary end to end: `trent server` on a fresh data directory (first-start
+//! banner, credentials file, graceful SIGTERM), the `trent kms` commands, and the README's
+//! AWS CLI tour against it.
+
+use std::process::Command;
+
+#[path = "support/mod.rs"]
+mod support;
+
+use support::{Server, TRENT};
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn first_start_writes_private_credentials_and_prints_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let names: Vec<&str> = server.exports.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"]);
+    let creds = std::fs::read_to_string(data.join("credentials")).unwrap();
+    assert!(creds.contains("[trent]"));
+    assert!(creds.contains(&server.exports[0].1) && creds.contains(&server.exports[1].1));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["credentials", "root.key"] {
+            let mode = std::fs::metadata(data.join(f)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f}");
+        }
+    }
+    assert!(server.terminate(), "trent server exits 0 on SIGTERM");
+    // A second start reuses the account and prints no secret.
+    let again = Server::start(&data);
+    assert!(again.exports.iter().all(|(k, _)| k == "AWS_ENDPOINT_URL"));
+    assert!(again.terminate());
+}
+
+#[test]
+fn trent_kms_commands_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let (ok, out, err) = server.trent(&data, &["create-key", "--description", "cli test", "--output", "json"]);
+    assert!(ok, "{err}");
+    let key_id = json(&out)["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+
+    let (ok, out, _) = server.trent(&data, &["describe-key", "--key-id", &key_id]);
+    assert!(ok && out.contains("KeyState:     Enabled") && out.contains("cli test"), "{out}");
+    let (ok, out, _) = server.trent(&data, &["list-keys"]);
+    assert!(ok && out.contains(&key_id), "{out}");
+    let (ok, _, err) = server.trent(&data, &["create-alias", "--alias-name", "alias/cli", "--target-key-id", &key_id]);
+    assert!(ok, "{err}");
+
+    let (ok, blob, err) = server.trent(
+        &data,
+        &["encrypt", "--key-id", "alias/cli", "--plaintext", "hello from the cli", "--encryption-context", "app=test"],
+    );
+    assert!(ok, "{err}");
+    let blob = blob.trim().to_owned();
+    let (ok, plain, err) = server.trent(&data, &["decrypt", "--ciphertext", &blob, "--encryption-context", "app=test"]);
+    assert!(ok, "{err}");
+    assert_eq!(plain, "hello from the cli");
+    let (ok, _, err) = server.trent(&data, &["decrypt", "--ciphertext", &blob]);
+    assert!(!ok && err.contains("InvalidCiphertextException"), "{err}");
+
+    let (ok, out, _) = server.trent(&data, &["generate-data-key", "--key-id", &key_id, "--output", "json"]);
+    assert!(ok);
+    let v = json(&out);
+    assert_eq!(base64_len(v["Plaintext"].as_str().unwrap()), 32);
+
+    let (ok, out, err) =
+        server.trent(&data, &["enable-key-rotation", "--key-id", &key_id, "--rotation-period-in-days", "90"]);
+    assert!(ok && out.contains("every 90 days"), "{out}{err}");
+    let (ok, out, _) = server.trent(&data, &["rotate-key", "--key-id", &key_id]);
+    assert!(ok && out.contains("rotated"), "{out}");
+    let (ok, plain, _) = server.trent(&data, &["decrypt", "--ciphertext", &blob, "--encryption-context", "app=test"]);
+    assert!(ok && plain == "hello from the cli", "old ciphertext after rotation: {plain}");
+
+    let (ok, out, _) =
+        server.trent(&data, &["schedule-key-deletion", "--key-id", &key_id, "--pending-window-in-days", "7"]);
+    assert!(ok && out.contains("will be deleted on"), "{out}");
+    let (ok, _, err) = server.trent(&data, &["encrypt", "--key-id", &key_id, "--plaintext", "x"]);
+    assert!(!ok && err.contains("KMSInvalidStateException"), "{err}");
+    assert!(server.terminate());
+}
+
+fn base64_len(s: &str) -> usize {
+    let pad = s.bytes().rev().take_while(|b| *b == b'=').count();
+    s.len() / 4 * 3 - pad
+}
+
+/// The README's AWS CLI tour. The interop environment `.ci/run` sets up provides `aws`;
+/// elsewhere the test says loudly that it is skipped, and under `CI=true` a missing `aws`
+/// is a failure.
+#[test]
+fn readme_aws_cli_tour() {
+    let has_aws = Command::new("aws").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    if !has_aws {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but the `aws` CLI is not installed");
+        eprintln!("SKIPPED readme_aws_cli_tour: the `aws` CLI is not installed (run .ci/run to set it up)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let aws = |args: &[&str]| {
+        let mut cmd = Command::new("aws");
+        cmd.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("HOME", dir.path());
+        for (k, v) in &server.exports {
+            cmd.env(k, v);
+        }
+        cmd.env("AWS_DEFAULT_REGION", "us-east-1").env("AWS_REGION", "us-east-1");
+        let out = cmd.output().expect("run aws");
+        assert!(out.status.success(), "aws {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let key_id =
+        aws(&["kms", "create-key", "--description", "tour", "--query", "KeyMetadata.KeyId", "--output", "text"]);
+    let key_id = key_id.trim();
+    std::fs::write(dir.path().join("secret.txt"), "my database password").unwrap();
+    let plaintext_arg = format!("fileb://{}", dir.path().join("secret.txt").display());
+    let blob = aws(&[
+        "kms",
+        "encrypt",
+        "--key-id",
+        key_id,
+        "--plaintext",
+        &plaintext_arg,
+        "--query",
+        "CiphertextBlob",
+        "--output",
+        "text",
+    ]);
+    let decoded = base64_decode(blob.trim());
+    std::fs::write(dir.path().join("secret.enc"), decoded).unwrap();
+    let blob_arg = format!("fileb://{}", dir.path().join("secret.enc").display());
+    let plain = aws(&["kms", "decrypt", "--ciphertext-blob", &blob_arg, "--query", "Plaintext", "--output", "text"]);
+    assert_eq!(base64_decode(plain.trim()), b"my database password");
+    assert!(server.terminate());
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(s).expect("base64")
+}
+
+/// Runs `trent ARGS` with no AWS credentials in the environment.
+fn trent(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(TRENT)
+        .args(args)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+        .env_remove("AWS_PROFILE")
+        .env_remove("TRENT_DATA_DIR")
+        .output()
+        .expect("run trent");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn admin_creates_accounts_beside_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let (ok, _, err) = trent(&["admin", "list-accounts", "--data-dir", data_arg]);
+    assert!(!ok && err.contains("start `trent server`"), "refuses a directory that is not Trent's: {err}");
+
+    let server = Server::start(&data);
+    let (ok, out, err) = trent(&[
+        "admin",
+        "create-account",
+        "--id",
+        "123456789012",
+        "--name",
+        "second",
+        "--data-dir",
+        data_arg,
+        "--output",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let created = json(&out);
+    assert_eq!(created["Account"], "123456789012");
+    assert_eq!(created["Arn"], "arn:aws:iam::123456789012:user/admin");
+    assert_eq!(created["Profile"], "trent-123456789012");
+    let creds = std::fs::read_to_string(data.join("credentials")).unwrap();
+    assert!(creds.contains("[trent]") && creds.contains("[trent-123456789012]"), "{creds}");
+    assert!(creds.contains(created["SecretAccessKey"].as_str().unwrap()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("credentials")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    // The running server accepts the new administrator at once, in its own account.
+    let (ok, out, err) = server.trent(&data, &["create-key", "--profile", "trent-123456789012", "--output", "json"]);
+    assert!(ok, "{err}");
+    assert!(json(&out)["KeyMetadata"]["Arn"].as_str().unwrap().contains(":123456789012:key/"), "{out}");
+
+    let (ok, _, err) = trent(&["admin", "create-account", "--id", "123456789012", "--data-dir", data_arg]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+    let (ok, _, err) = trent(&["admin", "create-account", "--id", "12345", "--data-dir", data_arg]);
+    assert!(!ok && err.contains("12-digit"), "{err}");
+    assert!(server.terminate());
+
+    // With the server stopped too.
+    let (ok, out, err) = trent(&["admin", "create-account", "--name", "third", "--data-dir", data_arg]);
+    assert!(ok && out.contains("Created account"), "{out}{err}");
+    let (ok, out, _) = trent(&["admin", "list-accounts", "--data-dir", data_arg, "--output", "json"]);
+    assert!(ok);
+    let accounts = json(&out)["Accounts"].as_array().unwrap().clone();
+    assert_eq!(accounts.len(), 3);
+    assert!(accounts.iter().any(|a| a["Account"] == "123456789012" && a["Name"] == "second"));
+}
+
+/// IAM and STS with the AWS CLI: a user with a policy, its own access key, who it is, and a
+/// role it assumes. Skipped loudly without `aws`; under `CI=true` a missing `aws` fails.
+#[test]
+fn aws_cli_iam_and_sts_tour() {
+    let has_aws = Command::new("aws").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    if !has_aws {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but the `aws` CLI is not installed");
+        eprintln!("SKIPPED aws_cli_iam_and_sts_tour: the `aws` CLI is not installed (run .ci/run to set it up)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let endpoint = server.endpoint.clone();
+    let aws_as = |creds: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = Command::new("aws");
+        cmd.args(args).args(["--output", "json"]).env_clear();
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default()).env("HOME", dir.path());
+        cmd.env("AWS_ENDPOINT_URL", &endpoint).env("AWS_DEFAULT_REGION", "us-east-1").env("AWS_REGION", "us-east-1");
+        for (k, v) in creds {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run aws");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let admin: Vec<(&str, &str)> = server
+        .exports
+        .iter()
+        .filter(|(k, _)| k.starts_with("AWS_") && k != "AWS_ENDPOINT_URL")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let ok = |(ok, out, err): (bool, String, String)| {
+        assert!(ok, "{err}");
+        json(&out)
+    };
+
+    let user = ok(aws_as(&admin, &["iam", "create-user", "--user-name", "ci-bot"]));
+    let account = user["User"]["Arn"].as_str().unwrap().split(':').nth(4).unwrap().to_owned();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GetUser","sts:AssumeRole"],"Resource":"*"}]}"#;
+    let (put, _, err) = aws_as(
+        &admin,
+        &["iam", "put-user-policy", "--user-name", "ci-bot", "--policy-name", "p", "--policy-document", policy],
+    );
+    assert!(put, "{err}");
+    let got = ok(aws_as(&admin, &["iam", "get-user-policy", "--user-name", "ci-bot", "--policy-name", "p"]));
+    assert_eq!(
+        got["PolicyDocument"]["Statement"][0]["Action"][1], "sts:AssumeRole",
+        "the CLI decodes the document: {got}"
+    );
+    let key = ok(aws_as(&admin, &["iam", "create-access-key", "--user-name", "ci-bot"]));
+    let bot_id = key["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned();
+    let bot_secret = key["AccessKey"]["SecretAccessKey"].as_str().unwrap().to_owned();
+    let bot = [("AWS_ACCESS_KEY_ID", bot_id.as_str()), ("AWS_SECRET_ACCESS_KEY", bot_secret.as_str())];
+
+    let me = ok(aws_as(&bot, &["sts", "get-caller-identity"]));
+    assert_eq!(me["Arn"], format!("arn:aws:iam::{account}:user/ci-bot"));
+    assert_eq!(ok(aws_as(&bot, &["iam", "get-user"]))["User"]["UserName"], "ci-bot");
+    let (allowed, _, err) = aws_as(&bot, &["iam", "create-user", "--user-name", "intruder"]);
+    assert!(!allowed && err.contains("AccessDenied"), "{err}");
+
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:user/ci-bot"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    ok(aws_as(&admin, &["iam", "create-role", "--role-name", "deployer", "--assume-role-policy-document", &trust]));
+    let role_arn = format!("arn:aws:iam::{account}:role/deployer");
+    let assumed = ok(aws_as(
+        &bot,
+        &["sts", "assume-role", "--role-arn", &role_arn, "--role-session-name", "ci", "--duration-seconds", "900"],
+    ));
+    let c = &assumed["Credentials"];
+    let session = [
+        ("AWS_ACCESS_KEY_ID", c["AccessKeyId"].as_str().unwrap()),
+        ("AWS_SECRET_ACCESS_KEY", c["SecretAccessKey"].as_str().unwrap()),
+        ("AWS_SESSION_TOKEN", c["SessionToken"].as_str().unwrap()),
+    ];
+    let who = ok(aws_as(&session, &["sts", "get-caller-identity"]));
+    assert_eq!(who["Arn"], format!("arn:aws:sts::{account}:assumed-role/deployer/ci"));
+    assert_eq!(who["Arn"], assumed["AssumedRoleUser"]["Arn"]);
+    assert!(server.terminate());
+}

@@ -1,0 +1,9 @@
+//! `trent encrypt` / `trent decrypt` end to end against a `trent server` child process:
+//! files, directory trees, stdin/stdout, base64, metadata, required context keys, caching;
+//! interop with the Python `aws-encryption-sdk` and `aws-encryption-cli` through the KMS
+//! keyring (boto3 pointed at the server); and KMS call counts over 10,000 messages.
+
+mod cli;
+mod counting;
+mod harness;
+mod interop;

@@ -1,0 +1,112 @@
+//! Shared by the binary's integration tests: a `trent server` child process on an ephemeral
+//! port, its banner, and `trent kms` against it.
+
+#![allow(dead_code, reason = "each test binary uses a different part of the harness")]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+pub(crate) const TRENT: &str = env!("CARGO_BIN_EXE_trent");
+
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) endpoint: String,
+    pub(crate) exports: Vec<(String, String)>,
+}
+
+impl Server {
+    /// Starts `trent server` on an ephemeral port with `data_dir` and reads its banner.
+    pub(crate) fn start(data_dir: &Path) -> Server {
+        let dir = data_dir.to_str().expect("utf-8 path");
+        Self::start_with(&["--data-dir", dir]).expect("server starts")
+    }
+
+    /// Starts `trent server --listen 127.0.0.1:0 ARGS...`; on failure, returns its stderr.
+    pub(crate) fn start_with(args: &[&str]) -> Result<Server, String> {
+        let mut child = Command::new(TRENT)
+            .args(["server", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("TRENT_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn trent server");
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut exports = Vec::new();
+        for line in lines.by_ref() {
+            let line = line.expect("banner line");
+            if let Some(rest) = line.strip_prefix("export ") {
+                for pair in rest.split_whitespace() {
+                    let (k, v) = pair.split_once('=').expect("export line");
+                    exports.push((k.to_owned(), v.to_owned()));
+                }
+                if exports.iter().any(|(k, _)| k == "AWS_ENDPOINT_URL") {
+                    break;
+                }
+            }
+            if let Some(url) = line.strip_prefix("Trent is listening on ") {
+                exports.push(("AWS_ENDPOINT_URL".into(), url.to_owned()));
+                break;
+            }
+        }
+        let Some(endpoint) = exports.iter().find(|(k, _)| k == "AWS_ENDPOINT_URL").map(|(_, v)| v.clone()) else {
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut err);
+            let _ = child.wait();
+            return Err(err);
+        };
+        // Keep draining both pipes so the server never writes into a closed one.
+        std::thread::spawn(move || lines.for_each(drop));
+        std::thread::spawn(move || BufReader::new(stderr).lines().for_each(drop));
+        Ok(Server { child, endpoint, exports })
+    }
+
+    /// Runs `trent kms ARGS` against this server with the credentials of `data_dir`.
+    pub(crate) fn trent(&self, data_dir: &Path, args: &[&str]) -> (bool, String, String) {
+        let mut cmd = Command::new(TRENT);
+        cmd.arg("kms").args(args).args(["--endpoint-url", &self.endpoint, "--data-dir"]).arg(data_dir);
+        run(cmd)
+    }
+
+    /// Runs `trent kms ARGS` against this server with an explicit access key.
+    pub(crate) fn trent_as(&self, id: &str, secret: &str, region: &str, args: &[&str]) -> (bool, String, String) {
+        let mut cmd = Command::new(TRENT);
+        cmd.arg("kms")
+            .args(args)
+            .args(["--endpoint-url", &self.endpoint, "--region", region])
+            .env("AWS_ACCESS_KEY_ID", id)
+            .env("AWS_SECRET_ACCESS_KEY", secret);
+        run(cmd)
+    }
+
+    /// Sends SIGTERM and returns whether the server exited cleanly.
+    pub(crate) fn terminate(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        self.child.wait().map(|s| s.success()).unwrap_or(false)
+    }
+}
+
+fn run(mut cmd: Command) -> (bool, String, String) {
+    for var in ["AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_REGION", "TRENT_DATA_DIR"] {
+        cmd.env_remove(var);
+    }
+    if cmd.get_envs().all(|(k, _)| k != "AWS_ACCESS_KEY_ID") {
+        cmd.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY");
+    }
+    let out = cmd.output().expect("run trent");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}

@@ -1,0 +1,305 @@
+//! The awsJson1_1 transport: signs each attempt with SigV4 (through `trent-wire`), sends it
+//! over a pooled HTTP/1.1 connection (rustls with the aws-lc-rs provider for `https://`,
+//! plain TCP for loopback `http://`), and retries throttling, 5xx answers and connection
+//! failures with capped exponential backoff and full jitter.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Request, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use trent_wire::sigv4::{self, SignedRequest};
+
+use crate::credentials::Credentials;
+use crate::retry::RetryPolicy;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The endpoint is not a usable URL.
+    #[error("endpoint {0}: {1}")]
+    Endpoint(String, &'static str),
+    /// The request could not be sent or the answer not read.
+    #[error("cannot reach {endpoint}")]
+    Transport {
+        /// The endpoint called.
+        endpoint: String,
+        /// What the connection said.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The service answered with an AWS error.
+    #[error("{code}: {message}")]
+    Aws {
+        /// The AWS error code (`__type` without its namespace).
+        code: String,
+        /// The AWS error message.
+        message: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The answer is not the JSON it should be.
+    #[error("unexpected answer (HTTP {0})")]
+    Decode(u16),
+}
+
+impl ClientError {
+    /// Whether another attempt may succeed: throttling, a 5xx answer, a connection failure.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Transport { .. } => true,
+            Self::Aws { code, status, .. } => {
+                *status >= 500
+                    || *status == 429
+                    || matches!(
+                        code.as_str(),
+                        "ThrottlingException"
+                            | "ThrottledException"
+                            | "RequestLimitExceeded"
+                            | "TooManyRequestsException"
+                    )
+            }
+            Self::Endpoint(..) | Self::Decode(_) => false,
+        }
+    }
+}
+
+/// How a client connects.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Retries of throttled and failed calls.
+    pub retry: RetryPolicy,
+    /// The longest one attempt may take (connect, send, answer); a slower attempt counts as
+    /// a connection failure (and is retried).
+    pub attempt_timeout: Duration,
+    /// Allow `http://` to hosts other than loopback (signed requests and data keys would
+    /// cross the network in clear). Off by default.
+    pub dangerous_allow_remote_http: bool,
+}
+
+impl Default for ClientOptions {
+    /// The default retry policy, 30 seconds per attempt, no remote plain HTTP.
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            attempt_timeout: Duration::from_secs(30),
+            dangerous_allow_remote_http: false,
+        }
+    }
+}
+
+/// An attempt that took longer than `ClientOptions::attempt_timeout`.
+#[derive(Debug, thiserror::Error)]
+#[error("no answer within {0:?}")]
+pub struct AttemptTimeout(Duration);
+
+/// A signing client for one awsJson1_1 service.
+pub struct JsonClient {
+    http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    endpoint: Uri,
+    host: HeaderValue,
+    signer: sigv4::Signer,
+    target_prefix: &'static str,
+    retry: RetryPolicy,
+    attempt_timeout: Duration,
+}
+
+impl std::fmt::Debug for JsonClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonClient")
+            .field("endpoint", &self.endpoint)
+            .field("target_prefix", &self.target_prefix)
+            .finish()
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The connector: rustls (aws-lc-rs provider) with the system's roots, or the bundled
+/// webpki roots when the system has none. A plain-HTTP client skips loading any roots (it
+/// never makes a TLS connection, and parsing the system bundle costs each CLI start).
+fn connector(tls: bool) -> HttpsConnector<HttpConnector> {
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = hyper_rustls::HttpsConnectorBuilder::new();
+    let builder = if !tls {
+        let empty = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map(|b| b.with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth());
+        match empty {
+            Ok(config) => builder.with_tls_config(config),
+            Err(_) => builder.with_webpki_roots(),
+        }
+    } else {
+        match builder.with_provider_and_native_roots(provider.clone()) {
+            Ok(b) => b,
+            Err(_) => match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_webpki_roots(provider) {
+                Ok(b) => b,
+                Err(_) => hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots(),
+            },
+        }
+    };
+    builder.https_or_http().enable_http1().wrap_connector(http)
+}
+
+impl JsonClient {
+    /// A client for `service` (SigV4 name) whose operations are `target_prefix` + name.
+    ///
+    /// # Errors
+    /// `Endpoint` when the URL is not `https://host[:port]` or loopback `http://`.
+    pub fn new(
+        endpoint: &str,
+        credentials: Credentials,
+        region: &str,
+        service: &'static str,
+        target_prefix: &'static str,
+        options: ClientOptions,
+    ) -> Result<Self, ClientError> {
+        let uri: Uri = endpoint.parse().map_err(|_| ClientError::Endpoint(endpoint.into(), "not a URL"))?;
+        let authority = uri.authority().ok_or(ClientError::Endpoint(endpoint.into(), "no host"))?;
+        match uri.scheme_str() {
+            Some("https") => {}
+            Some("http") if is_loopback(authority.host()) || options.dangerous_allow_remote_http => {}
+            Some("http") => {
+                return Err(ClientError::Endpoint(endpoint.into(), "plain http:// only to loopback; use https://"));
+            }
+            _ => return Err(ClientError::Endpoint(endpoint.into(), "scheme must be http or https")),
+        }
+        let host = HeaderValue::from_str(authority.as_str())
+            .map_err(|_| ClientError::Endpoint(endpoint.into(), "bad host"))?;
+        let tls = uri.scheme_str() == Some("https");
+        let http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1024).build(connector(tls));
+        let signer = sigv4::Signer::new(
+            &credentials.access_key_id,
+            credentials.secret_access_key,
+            region,
+            service,
+            credentials.session_token.as_deref(),
+        );
+        Ok(Self {
+            http,
+            endpoint: uri,
+            host,
+            signer,
+            target_prefix,
+            retry: options.retry,
+            attempt_timeout: options.attempt_timeout,
+        })
+    }
+
+    /// Calls `operation` with a JSON body and returns the JSON answer, retrying as the
+    /// client's policy says.
+    ///
+    /// # Errors
+    /// The last attempt's error.
+    pub async fn call(&self, operation: &str, body: &serde_json::Value) -> Result<serde_json::Value, ClientError> {
+        let body = serde_json::to_vec(body).map_err(|_| ClientError::Decode(0))?;
+        let mut attempt = 1;
+        loop {
+            let attempt_result =
+                match tokio::time::timeout(self.attempt_timeout, self.call_once(operation, body.clone())).await {
+                    Ok(r) => r,
+                    Err(_) => Err(ClientError::Transport {
+                        endpoint: self.endpoint.to_string(),
+                        source: Box::new(AttemptTimeout(self.attempt_timeout)),
+                    }),
+                };
+            match attempt_result {
+                Err(e) if e.is_retryable() && attempt < self.retry.max_attempts => {
+                    tokio::time::sleep(self.retry.delay(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn call_once(&self, operation: &str, body: Vec<u8>) -> Result<serde_json::Value, ClientError> {
+        let (status, bytes) = self.call_raw(operation, body).await?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| {
+            if status >= 500 {
+                ClientError::Aws { code: "InternalFailure".into(), message: String::new(), status }
+            } else {
+                ClientError::Decode(status)
+            }
+        })?;
+        if status == 200 {
+            return Ok(value);
+        }
+        let code = value.get("__type").and_then(|v| v.as_str()).unwrap_or("UnknownError");
+        let code = code.rsplit('#').next().unwrap_or(code).to_owned();
+        let message = value.get("message").or_else(|| value.get("Message")).and_then(|v| v.as_str()).unwrap_or("");
+        Err(ClientError::Aws { code, message: message.to_owned(), status })
+    }
+
+    /// Sends one signed request (no retry) and returns status and body.
+    ///
+    /// # Errors
+    /// `Transport` when the connection fails.
+    pub async fn call_raw(&self, operation: &str, body: Vec<u8>) -> Result<(u16, Bytes), ClientError> {
+        let target = format!("{}{operation}", self.target_prefix);
+        let mut headers = HeaderMap::with_capacity(6);
+        headers.insert(http::header::HOST, self.host.clone());
+        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/x-amz-json-1.1"));
+        headers.insert("x-amz-target", HeaderValue::from_str(&target).map_err(|_| ClientError::Decode(0))?);
+        let signed = SignedRequest { method: "POST", path: "/", query: None, headers: &headers, body: &body };
+        let added = self.signer.sign(&signed, time::OffsetDateTime::now_utc());
+        let transport = |e: Box<dyn std::error::Error + Send + Sync>| ClientError::Transport {
+            endpoint: self.endpoint.to_string(),
+            source: e,
+        };
+        let mut request = Request::post(self.endpoint.clone())
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| transport(Box::new(e)))?;
+        *request.headers_mut() = headers;
+        for (name, value) in added {
+            request.headers_mut().insert(name, value);
+        }
+        let response = self.http.request(request).await.map_err(|e| transport(Box::new(e)))?;
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.map_err(|e| transport(Box::new(e)))?.to_bytes();
+        Ok((status, bytes))
+    }
+
+    /// The endpoint.
+    pub fn endpoint(&self) -> &Uri {
+        &self.endpoint
+    }
+}
+
+/// The default pause between attempts is small; this is the longest a policy may wait.
+pub(crate) const MAX_RETRY_DELAY: Duration = Duration::from_secs(20);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        let creds = || Credentials::new("AKID", b"secret");
+        for ok in
+            ["http://127.0.0.1:4599", "http://localhost:1", "http://[::1]:2", "https://kms.us-east-1.amazonaws.com"]
+        {
+            assert!(
+                JsonClient::new(ok, creds(), "us-east-1", "kms", "TrentService.", ClientOptions::default()).is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in ["http://10.0.0.1:4599", "ftp://x", "not a url"] {
+            assert!(
+                JsonClient::new(bad, creds(), "us-east-1", "kms", "TrentService.", ClientOptions::default()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Authorization of IAM and STS calls against the caller's identity policies.
+//!
+//! IAM resources have no resource policies, so a call is allowed when the caller is its
+//! account's root user, or when one of its identity policies allows the action on the
+//! resource (and its session policy, if any, too) and none denies it ("Policy evaluation for
+//! requests within a single account", IAM User Guide). Every IAM resource ARN is built in the
+//! caller's own account: nobody acts on another account's IAM entities.
+
+use super::{Caller, IdentityError};
+use crate::policy::{ConditionContext, Request};
+
+impl super::Identities {
+    /// Checks that `caller` may perform `action` (`iam:CreateUser`) on `resource`, with the
+    /// global condition keys.
+    ///
+    /// # Errors
+    /// [`IdentityError::AccessDenied`] with AWS's message.
+    pub(crate) fn authorize(&self, caller: &Caller, action: &str, resource: &str) -> Result<(), IdentityError> {
+        let context = caller.condition_context(self.clock.now());
+        self.authorize_with(caller, action, resource, &context)
+    }
+
+    /// [`Self::authorize`] with a context the caller prepared (request tags, ...).
+    ///
+    /// # Errors
+    /// [`IdentityError::AccessDenied`] with AWS's message.
+    pub(crate) fn authorize_with(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+        context: &ConditionContext,
+    ) -> Result<(), IdentityError> {
+        if caller.is_root() {
+            return Ok(());
+        }
+        let principal = caller.request_principal();
+        let evaluation = caller.identity_evaluation(&Request { principal: &principal, action, resource, context });
+        if evaluation.explicit_deny {
+            return Err(denied(caller, action, resource, "with an explicit deny in an identity-based policy"));
+        }
+        if evaluation.allow.is_none() {
+            let why = format!("because no identity-based policy allows the {action} action");
+            return Err(denied(caller, action, resource, &why));
+        }
+        Ok(())
+    }
+}
+
+/// `User: ARN is not authorized to perform: ACTION on resource: RESOURCE WHY`, as AWS words
+/// an identity-policy denial (for role sessions too).
+pub(crate) fn denied(caller: &Caller, action: &str, resource: &str, why: &str) -> IdentityError {
+    IdentityError::AccessDenied(format!(
+        "User: {} is not authorized to perform: {action} on resource: {resource} {why}",
+        caller.arn()
+    ))
+}

@@ -1,0 +1,81 @@
+//! Why an identity operation failed: one enum for accounts, IAM and STS.
+//!
+//! Each variant is one IAM/STS error code; the wire layer maps them exactly once (in
+//! `trent-wire`'s `iam::errors` and `sts::errors`). Messages are AWS's wording and never
+//! contain a secret access key, a session token or a policy document.
+
+use crate::policy::PolicyError;
+use crate::store::StoreError;
+
+/// Why an identity operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    /// The user, group, role, policy or access key named does not exist (`NoSuchEntity`).
+    #[error("{0}")]
+    NoSuchEntity(String),
+    /// An entity of that name exists already (`EntityAlreadyExists`); also an account id
+    /// that is taken.
+    #[error("{0}")]
+    EntityAlreadyExists(String),
+    /// The entity still has something attached (`DeleteConflict`).
+    #[error("{0}")]
+    DeleteConflict(String),
+    /// A quota is reached: two access keys per user, policy sizes (`LimitExceeded`).
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// A policy document that the policy engine refuses (`MalformedPolicyDocument`). The
+    /// message is the engine's AWS-worded sentence.
+    #[error("{0}")]
+    MalformedPolicyDocument(String),
+    /// A request value that is well formed but unusable (`InvalidInput`).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// A request value that breaks a constraint of the model (`ValidationError`).
+    #[error("{0}")]
+    Validation(String),
+    /// The caller's policies do not allow the call, or it acts on another account
+    /// (`AccessDenied`).
+    #[error("{0}")]
+    AccessDenied(String),
+    /// A session policy or session tags too large once packed (`PackedPolicyTooLarge`).
+    #[error("{0}")]
+    PackedPolicyTooLarge(String),
+    /// A stored policy document no longer parses: the credentials it belongs to are refused
+    /// (fail closed) until the document is fixed, and the cause is logged.
+    #[error("a stored policy document cannot be used")]
+    StoredPolicy {
+        /// Which policy: owner kind, owner name and policy name, for the log.
+        which: String,
+        /// Why the engine refuses it.
+        #[source]
+        source: PolicyError,
+    },
+    /// Storage failed.
+    #[error("storage error")]
+    Store(#[source] StoreError),
+    /// A stored secret could not be unwrapped (wrong root key or tampering), or the random
+    /// generator failed.
+    #[error("cryptographic failure")]
+    Crypto(#[source] trent_crypto::CryptoError),
+}
+
+impl From<StoreError> for IdentityError {
+    /// Storage errors the caller did not expect. Calls that expect `NotFound`,
+    /// `AlreadyExists` or `Conflict` map those to a specific variant themselves.
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl From<trent_crypto::CryptoError> for IdentityError {
+    fn from(e: trent_crypto::CryptoError) -> Self {
+        Self::Crypto(e)
+    }
+}
+
+impl IdentityError {
+    /// `MalformedPolicyDocument` from the engine's refusal, with its AWS sentence.
+    pub(crate) fn malformed(e: &PolicyError) -> Self {
+        Self::MalformedPolicyDocument(e.to_string())
+    }
+}

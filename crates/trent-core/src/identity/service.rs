@@ -1,0 +1,230 @@
+//! The identity service object: accounts, the first administrator of an account, raw access
+//! keys, and the generators of AWS-shaped ids and secrets.
+//!
+//! The IAM and STS operations are in sibling modules (`users`, `access_keys`, `groups`,
+//! `roles`, `policies`, `sts`), each an `impl Identities` block; authentication's lookup and
+//! its cache are in `load` and `cache`.
+
+use std::sync::Arc;
+
+use trent_crypto::{SecretBytes, fill_random};
+
+use super::cache::CredentialCache;
+use super::{AccessKeyRecord, AccessKeyStatus, Account, IdentityError, InlinePolicy, PolicyOwner, User};
+use super::{Principal, access_key_wrap_aad};
+use crate::clock::SharedClock;
+use crate::ids::AccountId;
+use crate::seal::KeyWrapper;
+use crate::store::{IdentityStore, StoreError};
+
+/// The inline policy every account's first administrator gets: everything on everything.
+pub const ADMINISTRATOR_POLICY_NAME: &str = "AdministratorAccess";
+/// The document of [`ADMINISTRATOR_POLICY_NAME`] (the same as AWS's managed policy).
+pub const ADMINISTRATOR_POLICY: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+/// The user name of an account's first administrator.
+pub const ADMINISTRATOR_USER: &str = "admin";
+
+/// A freshly created access key, the only time its secret is shown.
+pub struct NewAccessKey {
+    /// `AKIA...` (or `ASIA...` for session credentials).
+    pub access_key_id: String,
+    /// The 40-character secret access key.
+    pub secret_access_key: SecretBytes,
+}
+
+impl std::fmt::Debug for NewAccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccessKey").field("access_key_id", &self.access_key_id).finish_non_exhaustive()
+    }
+}
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// `n` random characters of a power-of-two-sized `alphabet`.
+pub(crate) fn random_chars(alphabet: &[u8], n: usize) -> Result<Vec<u8>, trent_crypto::CryptoError> {
+    let mut raw = vec![0u8; n];
+    fill_random(&mut raw)?;
+    // Both alphabets have power-of-two sizes, so masking is unbiased.
+    let mask = (alphabet.len() - 1) as u8;
+    Ok(raw.iter().map(|b| alphabet[(b & mask) as usize]).collect())
+}
+
+/// A new access key id: `prefix` (`AKIA` long-term, `ASIA` temporary) + 16 base32 characters.
+pub(crate) fn new_access_key_id(prefix: &str) -> Result<String, trent_crypto::CryptoError> {
+    Ok(format!("{prefix}{}", String::from_utf8_lossy(&random_chars(BASE32, 16)?)))
+}
+
+/// A new 40-character secret access key.
+pub(crate) fn new_secret() -> Result<SecretBytes, trent_crypto::CryptoError> {
+    Ok(SecretBytes::new(random_chars(BASE64, 40)?))
+}
+
+/// A new session token: 256 base64 characters (1536 random bits).
+pub(crate) fn new_session_token() -> Result<SecretBytes, trent_crypto::CryptoError> {
+    Ok(SecretBytes::new(random_chars(BASE64, 256)?))
+}
+
+/// The identity service.
+pub struct Identities {
+    pub(crate) store: Arc<dyn IdentityStore>,
+    pub(crate) wrapper: Arc<dyn KeyWrapper>,
+    pub(crate) clock: SharedClock,
+    pub(crate) cache: CredentialCache,
+}
+
+impl std::fmt::Debug for Identities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identities").field("cached_credentials", &self.cache.len()).finish_non_exhaustive()
+    }
+}
+
+impl Identities {
+    /// Builds the service.
+    pub fn new(store: Arc<dyn IdentityStore>, wrapper: Arc<dyn KeyWrapper>, clock: SharedClock) -> Self {
+        Self { store, wrapper, clock, cache: CredentialCache::default() }
+    }
+
+    /// A unique principal id such as AWS shows as `userId`: `prefix` (`AIDA` for users,
+    /// `AGPA` for groups, `AROA` for roles) and 17 random base32 characters.
+    ///
+    /// # Errors
+    /// If the random generator fails.
+    pub fn new_unique_id(prefix: &str) -> Result<String, trent_crypto::CryptoError> {
+        let chars = random_chars(BASE32, 17)?;
+        Ok(format!("{prefix}{}", String::from_utf8_lossy(&chars)))
+    }
+
+    /// Creates an account with `id`, or a random 12-digit id.
+    ///
+    /// # Errors
+    /// [`IdentityError::EntityAlreadyExists`] if the id is taken.
+    pub async fn create_account(&self, id: Option<AccountId>, name: &str) -> Result<Account, IdentityError> {
+        let id = match id {
+            Some(id) => id,
+            None => {
+                let mut raw = [0u8; 8];
+                fill_random(&mut raw)?;
+                // 100000000000..=999999999999: twelve digits, never a leading zero.
+                let n = 100_000_000_000 + u64::from_be_bytes(raw) % 900_000_000_000;
+                AccountId::from_u64(n).expect("twelve digits")
+            }
+        };
+        let account = Account { id, name: name.to_owned(), created_at: self.clock.now() };
+        self.store.insert_account(&account).await.map_err(|e| match e {
+            StoreError::AlreadyExists => {
+                IdentityError::EntityAlreadyExists(format!("Account {} already exists.", account.id))
+            }
+            other => other.into(),
+        })?;
+        Ok(account)
+    }
+
+    /// Every account.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn accounts(&self) -> Result<Vec<Account>, IdentityError> {
+        Ok(self.store.list_accounts().await?)
+    }
+
+    /// Creates an account and its first administrator: the IAM user [`ADMINISTRATOR_USER`]
+    /// with the inline policy [`ADMINISTRATOR_POLICY_NAME`] and one access key, returned
+    /// with its secret (shown this once).
+    ///
+    /// # Errors
+    /// [`IdentityError::EntityAlreadyExists`] if the id is taken; storage or crypto errors.
+    pub async fn create_account_with_admin(
+        &self,
+        id: Option<AccountId>,
+        name: &str,
+    ) -> Result<(Account, NewAccessKey), IdentityError> {
+        let account = self.create_account(id, name).await?;
+        let user = User {
+            account: account.id.clone(),
+            name: ADMINISTRATOR_USER.to_owned(),
+            path: "/".to_owned(),
+            user_id: Self::new_unique_id("AIDA")?,
+            created_at: self.clock.now(),
+            tags: Vec::new(),
+        };
+        self.store.insert_user(&user).await?;
+        let policy = InlinePolicy {
+            owner: PolicyOwner::User(user.name.clone()),
+            name: ADMINISTRATOR_POLICY_NAME.to_owned(),
+            document: ADMINISTRATOR_POLICY.to_owned(),
+        };
+        self.store.put_policy(&account.id, &policy).await?;
+        let key = self.create_access_key(user.principal()).await?;
+        Ok((account, key))
+    }
+
+    /// Creates an active access key for `principal` without quota or permission checks
+    /// (seeding, root keys); the secret is stored wrapped.
+    ///
+    /// # Errors
+    /// Storage or crypto errors.
+    pub async fn create_access_key(&self, principal: Principal) -> Result<NewAccessKey, IdentityError> {
+        let access_key_id = new_access_key_id("AKIA")?;
+        let secret = new_secret()?;
+        self.insert_access_key(&access_key_id, &secret, principal).await?;
+        Ok(NewAccessKey { access_key_id, secret_access_key: secret })
+    }
+
+    /// Stores an access key with a given id and secret (seeded or imported credentials).
+    ///
+    /// # Errors
+    /// [`IdentityError::EntityAlreadyExists`] if the id is taken.
+    pub async fn insert_access_key(
+        &self,
+        access_key_id: &str,
+        secret: &SecretBytes,
+        principal: Principal,
+    ) -> Result<(), IdentityError> {
+        let record = self.access_key_record(access_key_id, secret, principal)?;
+        self.store.insert_access_key(&record).await.map_err(|e| match e {
+            StoreError::AlreadyExists => IdentityError::EntityAlreadyExists("The access key exists already.".into()),
+            other => other.into(),
+        })
+    }
+
+    /// A new active access key record with `secret` wrapped under the root key.
+    pub(crate) fn access_key_record(
+        &self,
+        access_key_id: &str,
+        secret: &SecretBytes,
+        principal: Principal,
+    ) -> Result<AccessKeyRecord, IdentityError> {
+        let secret_wrapped = self.wrapper.wrap(&access_key_wrap_aad(access_key_id), secret.expose_secret())?;
+        Ok(AccessKeyRecord {
+            access_key_id: access_key_id.to_owned(),
+            principal,
+            secret_wrapped,
+            status: AccessKeyStatus::Active,
+            created_at: self.clock.now(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_credentials_have_aws_shapes() {
+        let id = new_access_key_id("AKIA").unwrap();
+        assert_eq!(id.len(), 20);
+        assert!(id.bytes().skip(4).all(|c| BASE32.contains(&c)));
+        let secret = new_secret().unwrap();
+        assert_eq!(secret.len(), 40);
+        assert_ne!(secret.expose_secret(), new_secret().unwrap().expose_secret());
+        assert_eq!(new_session_token().unwrap().len(), 256);
+        assert_eq!(Identities::new_unique_id("AROA").unwrap().len(), 21);
+    }
+
+    #[test]
+    fn the_administrator_policy_parses_as_an_identity_policy() {
+        crate::policy::Policy::parse(ADMINISTRATOR_POLICY, crate::policy::PolicyKind::Identity).unwrap();
+    }
+}

@@ -1,0 +1,252 @@
+//! The constraints of the IAM and STS models on names, paths, documents and tags, checked in
+//! the domain (so that `trent admin` and the wire are held to the same rules), with AWS's
+//! `ValidationError` wording.
+//!
+//! Patterns are the botocore model's: names `[\w+=,.@-]+` (ASCII word characters), paths
+//! `/` or `/.../` over `!`..`~`, documents over tab, LF, CR and U+0020..U+00FF.
+
+use super::{IamTag, IdentityError};
+
+/// `1 validation error detected: Value '...' at 'member' failed to satisfy constraint: ...`.
+pub(crate) fn constraint(member: &str, value: &str, rule: &str) -> IdentityError {
+    let shown: String = value.chars().take(128).collect();
+    IdentityError::Validation(format!(
+        "1 validation error detected: Value '{shown}' at '{member}' failed to satisfy constraint: {rule}"
+    ))
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// A user, group, role or policy name: 1..=`max` characters of `[\w+=,.@-]`.
+///
+/// # Errors
+/// [`IdentityError::Validation`] naming `member`.
+pub(crate) fn name(member: &str, value: &str, max: usize) -> Result<(), IdentityError> {
+    if value.is_empty() {
+        return Err(constraint(member, value, "Member must have length greater than or equal to 1"));
+    }
+    if value.chars().count() > max {
+        return Err(constraint(member, value, &format!("Member must have length less than or equal to {max}")));
+    }
+    if !value.chars().all(is_name_char) {
+        return Err(constraint(member, value, r"Member must satisfy regular expression pattern: [\w+=,.@-]+"));
+    }
+    Ok(())
+}
+
+/// A `RoleSessionName`: 2..=64 characters of `[\w+=,.@-]`.
+///
+/// # Errors
+/// [`IdentityError::Validation`].
+pub(crate) fn session_name(value: &str) -> Result<(), IdentityError> {
+    let member = "roleSessionName";
+    if value.chars().count() < 2 {
+        return Err(constraint(member, value, "Member must have length greater than or equal to 2"));
+    }
+    if value.chars().count() > 64 {
+        return Err(constraint(member, value, "Member must have length less than or equal to 64"));
+    }
+    if !value.chars().all(is_name_char) {
+        return Err(constraint(member, value, r"Member must satisfy regular expression pattern: [\w+=,.@-]*"));
+    }
+    Ok(())
+}
+
+/// A path: `/`, or `/` + characters `!`..`~` + `/`, at most 512 characters.
+///
+/// # Errors
+/// [`IdentityError::Validation`].
+pub(crate) fn path(value: &str) -> Result<(), IdentityError> {
+    let ok = value == "/"
+        || (value.len() >= 3
+            && value.starts_with('/')
+            && value.ends_with('/')
+            && value.bytes().all(|b| (0x21..=0x7e).contains(&b)));
+    if value.len() > 512 {
+        return Err(constraint("path", value, "Member must have length less than or equal to 512"));
+    }
+    if !ok {
+        return Err(constraint(
+            "path",
+            value,
+            r"Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)",
+        ));
+    }
+    Ok(())
+}
+
+/// A path prefix: `/` followed by characters `!`..DEL, at most 512 characters.
+///
+/// # Errors
+/// [`IdentityError::Validation`].
+pub(crate) fn path_prefix(value: &str) -> Result<(), IdentityError> {
+    if value.len() > 512 {
+        return Err(constraint("pathPrefix", value, "Member must have length less than or equal to 512"));
+    }
+    if !value.starts_with('/') || !value.bytes().all(|b| (0x21..=0x7f).contains(&b)) {
+        return Err(constraint(
+            "pathPrefix",
+            value,
+            r"Member must satisfy regular expression pattern: \u002F[\u0021-\u007F]*",
+        ));
+    }
+    Ok(())
+}
+
+/// A policy document: 1..=`max` characters of tab, LF, CR and U+0020..U+00FF.
+///
+/// # Errors
+/// [`IdentityError::Validation`] naming `member`.
+pub(crate) fn document(member: &str, value: &str, max: usize) -> Result<(), IdentityError> {
+    if value.is_empty() {
+        return Err(constraint(member, "", "Member must have length greater than or equal to 1"));
+    }
+    if value.chars().count() > max {
+        return Err(IdentityError::Validation(format!(
+            "1 validation error detected: Value at '{member}' failed to satisfy constraint: \
+             Member must have length less than or equal to {max}"
+        )));
+    }
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}');
+    if !value.chars().all(allowed) {
+        return Err(IdentityError::Validation(format!(
+            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must satisfy \
+             regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
+        )));
+    }
+    Ok(())
+}
+
+/// The number of characters of a document that count towards IAM's size quotas: AWS "doesn't
+/// count white space characters" (IAM and STS quotas).
+pub(crate) fn counted_size(document: &str) -> usize {
+    document.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// A role description: at most 1000 characters of tab, LF, CR, U+0020..U+007E, U+00A1..U+00FF.
+///
+/// # Errors
+/// [`IdentityError::Validation`].
+pub(crate) fn description(value: &str) -> Result<(), IdentityError> {
+    if value.chars().count() > 1000 {
+        return Err(constraint("description", value, "Member must have length less than or equal to 1000"));
+    }
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}');
+    if !value.chars().all(allowed) {
+        return Err(constraint(
+            "description",
+            value,
+            r"Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*",
+        ));
+    }
+    Ok(())
+}
+
+fn is_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
+}
+
+/// A tag list: at most 50 tags, keys 1..=128 and values 0..=256 characters of
+/// `[\p{L}\p{Z}\p{N}_.:/=+\-@]`, keys unique regardless of case.
+///
+/// # Errors
+/// [`IdentityError::Validation`], or [`IdentityError::InvalidInput`] for a repeated key.
+pub(crate) fn tags(tags: &[IamTag]) -> Result<(), IdentityError> {
+    if tags.len() > 50 {
+        return Err(IdentityError::Validation(
+            "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length \
+             less than or equal to 50"
+                .into(),
+        ));
+    }
+    for (i, tag) in tags.iter().enumerate() {
+        let key_member = format!("tags.{}.member.key", i + 1);
+        let value_member = format!("tags.{}.member.value", i + 1);
+        let key_len = tag.key.chars().count();
+        if key_len == 0 || key_len > 128 {
+            return Err(constraint(&key_member, &tag.key, "Member must have length between 1 and 128"));
+        }
+        if !tag.key.chars().all(is_tag_char) {
+            return Err(constraint(
+                &key_member,
+                &tag.key,
+                r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+",
+            ));
+        }
+        if tag.value.chars().count() > 256 {
+            return Err(constraint(&value_member, &tag.value, "Member must have length less than or equal to 256"));
+        }
+        if !tag.value.chars().all(is_tag_char) {
+            return Err(constraint(
+                &value_member,
+                &tag.value,
+                r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*",
+            ));
+        }
+        if tags[..i].iter().any(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
+            return Err(IdentityError::InvalidInput(
+                "Duplicate tag keys found. Please note that Tag keys are case \
+                 insensitive."
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_model_pattern_and_lengths() {
+        for ok in ["a", "Alice_1", "svc+x=y,z.w@example-1", &"n".repeat(64)] {
+            assert!(name("userName", ok, 64).is_ok(), "{ok}");
+        }
+        for bad in ["", "with space", "slash/", "ünï", &"n".repeat(65)] {
+            assert!(matches!(name("userName", bad, 64), Err(IdentityError::Validation(_))), "{bad}");
+        }
+        let Err(IdentityError::Validation(m)) = name("userName", "a b", 64) else { panic!() };
+        assert_eq!(
+            m,
+            r"1 validation error detected: Value 'a b' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+"
+        );
+    }
+
+    #[test]
+    fn paths_start_and_end_with_a_slash() {
+        for ok in ["/", "/a/", "/division_abc/sub-1/"] {
+            assert!(path(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "//", "a/", "/a", "//x", "/a b/"] {
+            assert!(path(bad).is_err(), "{bad}");
+        }
+        assert!(path_prefix("/").is_ok() && path_prefix("/a/b").is_ok());
+        assert!(path_prefix("a").is_err() && path_prefix("/a b").is_err());
+    }
+
+    #[test]
+    fn session_names_need_two_characters() {
+        assert!(session_name("ab").is_ok());
+        assert!(session_name("a").is_err());
+        assert!(session_name(&"s".repeat(65)).is_err());
+        assert!(session_name("has space").is_err());
+    }
+
+    #[test]
+    fn documents_sizes_and_tags() {
+        assert!(document("policyDocument", "{}", 10).is_ok());
+        assert!(document("policyDocument", "", 10).is_err());
+        assert!(document("policyDocument", "{\"a\":\"\u{263a}\"}", 100).is_err());
+        assert!(document("policyDocument", "0123456789x", 10).is_err());
+        assert_eq!(counted_size("{ \"a\" :\n\t1 }"), 7);
+        let tag = |k: &str, v: &str| IamTag { key: k.into(), value: v.into() };
+        assert!(tags(&[tag("team", "core"), tag("cost-center", "")]).is_ok());
+        assert!(matches!(tags(&[tag("a", "1"), tag("A", "2")]), Err(IdentityError::InvalidInput(_))));
+        assert!(tags(&[tag("", "1")]).is_err());
+        assert!(tags(&[tag("k", "bad*value")]).is_err());
+        assert!(tags(&vec![tag("k", "v"); 51]).is_err());
+    }
+}

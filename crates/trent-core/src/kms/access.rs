@@ -1,0 +1,149 @@
+//! Authorization of KMS operations: gathers the key policy, grants and condition keys of a
+//! request and asks [`super::decide`]. Every operation calls [`Kms::authorize_key`] or
+//! [`Kms::authorize_account`] before it does anything observable.
+
+use trent_crypto::EncryptionContext;
+
+use super::cache::LoadedKey;
+use super::decide::{Ask, KeyAccess, Subject, decide_account, decide_key, denial_message};
+use super::{GrantOperation, Kms, KmsError};
+use crate::identity::Caller;
+use crate::policy::{ConditionContext, Policy};
+
+/// What a request on a key asks, beyond the key itself.
+#[derive(Default)]
+pub(crate) struct KeyCall<'a> {
+    /// The operation name (`Encrypt`), checked as `kms:Encrypt`.
+    pub(crate) action: &'a str,
+    /// The grant operation a grant must include to allow this request.
+    pub(crate) grant_op: Option<GrantOperation>,
+    /// The request's encryption context (`kms:EncryptionContext:*`, grant constraints).
+    pub(crate) encryption_context: Option<&'a EncryptionContext>,
+    /// The alias the request named the key by (`kms:RequestAlias`).
+    pub(crate) request_alias: Option<&'a str>,
+    /// Further condition keys of the operation (`kms:GrantOperations`, ...).
+    pub(crate) extra: Vec<(String, Vec<String>)>,
+}
+
+impl<'a> KeyCall<'a> {
+    /// A call with only an action.
+    pub(crate) fn new(action: &'a str) -> Self {
+        KeyCall { action, ..KeyCall::default() }
+    }
+
+    /// The call a grant for `op` can allow.
+    pub(crate) fn granted(mut self, op: GrantOperation) -> Self {
+        self.grant_op = Some(op);
+        self
+    }
+
+    /// With the request's encryption context.
+    pub(crate) fn context(mut self, ec: &'a EncryptionContext) -> Self {
+        self.encryption_context = Some(ec);
+        self
+    }
+}
+
+fn denied(caller: &Caller, action: &str, resource: &str, decision: super::decide::Decision) -> KmsError {
+    KmsError::AccessDenied(denial_message(&caller.arn(), action, resource, decision))
+}
+
+impl Kms {
+    /// The condition keys every KMS request carries.
+    fn base_context(&self, caller: &Caller) -> ConditionContext {
+        let mut ctx = caller.condition_context(self.clock.now());
+        ctx.insert("kms:CallerAccount", caller.principal.account.as_str());
+        ctx
+    }
+
+    /// Authorizes `call` on `key` for `caller` under `policy` (the key's own, or a proposed
+    /// one for the lockout check).
+    pub(crate) fn decide_on_key(
+        &self,
+        caller: &Caller,
+        key: &LoadedKey,
+        policy: &Policy,
+        call: &KeyCall<'_>,
+    ) -> Result<(), KmsError> {
+        let mut ctx = self.base_context(caller);
+        let rec = &key.record;
+        ctx.insert("kms:KeySpec", rec.spec.as_str())
+            .insert("kms:KeyUsage", rec.usage.as_str())
+            .insert("kms:KeyOrigin", rec.origin.as_str());
+        if !key.aliases.is_empty() {
+            ctx.insert_all("kms:ResourceAliases", key.aliases.iter().cloned());
+        }
+        for (k, v) in &key.tags {
+            ctx.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
+        }
+        if let Some(ec) = call.encryption_context {
+            for (k, v) in ec {
+                ctx.insert(&format!("kms:EncryptionContext:{k}"), v.as_str());
+            }
+            ctx.insert_all("kms:EncryptionContextKeys", ec.keys().cloned());
+        }
+        if let Some(alias) = call.request_alias {
+            ctx.insert("kms:RequestAlias", alias);
+        }
+        for (k, values) in &call.extra {
+            ctx.insert_all(k, values.iter().cloned());
+        }
+        let action = format!("kms:{}", call.action);
+        let principal = caller.request_principal();
+        let subject = Subject {
+            principal: &principal,
+            identity_policies: &caller.identity.policies,
+            session_policy: caller.identity.session_policy.as_ref(),
+        };
+        let access = KeyAccess { owner_account: rec.scope.account.as_str(), key_policy: policy, grants: &key.grants };
+        let ask = Ask {
+            action: &action,
+            resource: &key.arn,
+            context: &ctx,
+            grant: call.grant_op.map(|op| (op, call.encryption_context)),
+        };
+        let decision = decide_key(&subject, &access, &ask);
+        if decision.is_allowed() { Ok(()) } else { Err(denied(caller, &action, &key.arn, decision)) }
+    }
+
+    /// Authorizes `call` on `key` under its key policy.
+    pub(crate) fn authorize_key(&self, caller: &Caller, key: &LoadedKey, call: &KeyCall<'_>) -> Result<(), KmsError> {
+        match &key.policy {
+            Some(policy) => self.decide_on_key(caller, key, policy, call),
+            None => {
+                let action = format!("kms:{}", call.action);
+                Err(denied(
+                    caller,
+                    &action,
+                    &key.arn,
+                    super::decide::Decision::ImplicitDeny(super::decide::PolicySource::KeyPolicy),
+                ))
+            }
+        }
+    }
+
+    /// Authorizes an operation on the caller's account (`resource` is `*` or an alias ARN),
+    /// decided by identity policies alone.
+    pub(crate) fn authorize_account(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+        extra: &[(String, Vec<String>)],
+    ) -> Result<(), KmsError> {
+        let mut ctx = self.base_context(caller);
+        for (k, values) in extra {
+            ctx.insert_all(k, values.iter().cloned());
+        }
+        let action = format!("kms:{action}");
+        let principal = caller.request_principal();
+        let subject = Subject {
+            principal: &principal,
+            identity_policies: &caller.identity.policies,
+            session_policy: caller.identity.session_policy.as_ref(),
+        };
+        let ask = Ask { action: &action, resource, context: &ctx, grant: None };
+        let decision = decide_account(&subject, &ask);
+        if decision.is_allowed() { Ok(()) } else { Err(denied(caller, &action, resource, decision)) }
+    }
+}

@@ -1,0 +1,237 @@
+//! Aliases: `CreateAlias`, `UpdateAlias`, `DeleteAlias`, `ListAliases`.
+//!
+//! One alias names one key; a key may have many aliases. Names start with `alias/`;
+//! `alias/aws/` is reserved for AWS managed keys.
+
+use super::access::KeyCall;
+use super::keyref::{self, Aliases, KeyRef};
+use super::lifecycle::refuse_pending_deletion;
+use super::{Alias, KeyRecord, Kms, KmsError, MAX_ALIASES_PER_KEY, marker};
+use crate::identity::Caller;
+use crate::ids::Scope;
+use crate::store::StoreError;
+
+/// One page of `ListAliases`: `(alias, alias ARN)` pairs.
+#[derive(Clone, Debug)]
+pub struct AliasPage {
+    /// The aliases with their ARNs.
+    pub aliases: Vec<(Alias, String)>,
+    /// Marker for the next page, if there is one.
+    pub next_marker: Option<String>,
+}
+
+const MAX_ALIAS_NAME: usize = 256;
+
+/// Checks an alias name against AWS's rules.
+fn check_alias_name(name: &str) -> Result<(), KmsError> {
+    if name.is_empty() || name.len() > MAX_ALIAS_NAME {
+        return Err(KmsError::Validation(format!(
+            "1 validation error detected: Value '{name}' at 'aliasName' failed to satisfy constraint: \
+             Member must have length between 1 and {MAX_ALIAS_NAME}"
+        )));
+    }
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_-:".contains(&b)) {
+        return Err(KmsError::Validation(format!(
+            "1 validation error detected: Value '{name}' at 'aliasName' failed to satisfy constraint: \
+             Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$"
+        )));
+    }
+    let Some(rest) = name.strip_prefix("alias/") else {
+        return Err(KmsError::Validation("Alias must start with the prefix \"alias/\".".into()));
+    };
+    if rest.is_empty() || rest.contains(':') {
+        return Err(KmsError::InvalidAliasName(format!("{name} is not a valid alias name.")));
+    }
+    if name.starts_with("alias/aws/") {
+        return Err(KmsError::NotAuthorized(format!("{name}: the alias/aws/ prefix is reserved for AWS managed keys")));
+    }
+    Ok(())
+}
+
+impl Kms {
+    /// Resolves the target of an alias: a key id or key ARN (not an alias) in the caller's
+    /// scope, not pending deletion.
+    async fn alias_target(&self, caller: &Caller, target: &str, action: &str) -> Result<KeyRecord, KmsError> {
+        if target.starts_with("alias/") || target.contains(":alias/") {
+            return Err(KmsError::Validation("Aliases must refer to keys. Not aliases".into()));
+        }
+        let r = keyref::parse(caller, target, Aliases::Refused)?;
+        let (scope, id) = self.resolve_authorized(caller, r, action).await?;
+        if scope != caller.scope() {
+            return Err(KmsError::NotFound(format!("Key '{target}' does not exist")));
+        }
+        let rec = self.record(&scope, &id).await?;
+        refuse_pending_deletion(&rec)?;
+        Ok(rec)
+    }
+
+    async fn check_alias_quota(&self, scope: &Scope, rec: &KeyRecord) -> Result<(), KmsError> {
+        let existing = self.store.list_aliases(scope, Some(&rec.key_id), None, MAX_ALIASES_PER_KEY as u32 + 1).await?;
+        if existing.len() >= MAX_ALIASES_PER_KEY {
+            return Err(KmsError::LimitExceeded(format!(
+                "Key {} already has the maximum of {MAX_ALIASES_PER_KEY} aliases",
+                rec.arn()
+            )));
+        }
+        Ok(())
+    }
+
+    /// `CreateAlias`.
+    ///
+    /// # Errors
+    /// `Validation`/`InvalidAliasName`/`NotAuthorized` for bad names, `AlreadyExists`,
+    /// `NotFound` for the target, `InvalidState` if it is pending deletion, `LimitExceeded`.
+    pub async fn create_alias(&self, caller: &Caller, name: &str, target: &str) -> Result<(), KmsError> {
+        check_alias_name(name)?;
+        let scope = caller.scope();
+        self.authorize_account(caller, "CreateAlias", &scope.arn("kms", name), &[])?;
+        let rec = self.alias_target(caller, target, "CreateAlias").await?;
+        self.check_alias_quota(&scope, &rec).await?;
+        let now = self.clock.now();
+        let alias = Alias { name: name.to_owned(), target: rec.key_id, created_at: now, updated_at: now };
+        match self.store.insert_alias(&scope, &alias).await {
+            Ok(()) => {
+                self.cache.invalidate_aliases(&scope);
+                self.cache.invalidate_key(&scope, &rec.key_id);
+                Ok(())
+            }
+            Err(StoreError::AlreadyExists) => Err(KmsError::AlreadyExists(format!(
+                "An alias with the name {} already exists",
+                scope.arn("kms", name)
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `UpdateAlias`: points an existing alias at another key of the same type and usage.
+    ///
+    /// # Errors
+    /// `NotFound` for the alias or the key; `Validation` if the key types differ.
+    pub async fn update_alias(&self, caller: &Caller, name: &str, target: &str) -> Result<(), KmsError> {
+        check_alias_name(name)?;
+        let scope = caller.scope();
+        let alias_arn = scope.arn("kms", name);
+        self.authorize_account(caller, "UpdateAlias", &alias_arn, &[])?;
+        let mut alias = self
+            .store
+            .get_alias(&scope, name)
+            .await?
+            .ok_or_else(|| KmsError::NotFound(format!("Alias {alias_arn} is not found.")))?;
+        let rec = self.alias_target(caller, target, "UpdateAlias").await?;
+        let old_target = alias.target;
+        if let Ok(old_key) = self.loaded(&scope, &old_target).await {
+            self.authorize_key(caller, &old_key, &KeyCall::new("UpdateAlias"))?;
+        }
+        if let Ok(current) = self.record(&scope, &alias.target).await
+            && (current.spec != rec.spec || current.usage != rec.usage)
+        {
+            return Err(KmsError::Validation(format!(
+                "Alias {alias_arn} must keep pointing to a key of spec {} and usage {}",
+                current.spec.as_str(),
+                current.usage.as_str()
+            )));
+        }
+        if alias.target != rec.key_id {
+            self.check_alias_quota(&scope, &rec).await?;
+        }
+        alias.target = rec.key_id;
+        alias.updated_at = self.clock.now();
+        match self.store.update_alias(&scope, &alias).await {
+            Ok(()) => {
+                self.cache.invalidate_aliases(&scope);
+                self.cache.invalidate_key(&scope, &old_target);
+                self.cache.invalidate_key(&scope, &rec.key_id);
+                Ok(())
+            }
+            Err(StoreError::NotFound) => Err(KmsError::NotFound(format!("Alias {alias_arn} is not found."))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `DeleteAlias`.
+    ///
+    /// # Errors
+    /// `NotFound` if there is no such alias.
+    pub async fn delete_alias(&self, caller: &Caller, name: &str) -> Result<(), KmsError> {
+        if !name.starts_with("alias/") {
+            return Err(KmsError::Validation("Alias must start with the prefix \"alias/\".".into()));
+        }
+        let scope = caller.scope();
+        let alias_arn = scope.arn("kms", name);
+        self.authorize_account(caller, "DeleteAlias", &alias_arn, &[])?;
+        let alias = self
+            .store
+            .get_alias(&scope, name)
+            .await?
+            .ok_or_else(|| KmsError::NotFound(format!("Alias {alias_arn} is not found.")))?;
+        if let Ok(key) = self.loaded(&scope, &alias.target).await {
+            self.authorize_key(caller, &key, &KeyCall::new("DeleteAlias"))?;
+        }
+        match self.store.delete_alias(&scope, name).await {
+            Ok(()) => {
+                self.cache.invalidate_aliases(&scope);
+                self.cache.invalidate_key(&scope, &alias.target);
+                Ok(())
+            }
+            Err(StoreError::NotFound) => Err(KmsError::NotFound(format!("Alias {alias_arn} is not found."))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `ListAliases`, optionally only those of one key (key id or key ARN).
+    ///
+    /// # Errors
+    /// `NotFound` if `key_id` names no key; `InvalidMarker`.
+    pub async fn list_aliases(
+        &self,
+        caller: &Caller,
+        key_id: Option<&str>,
+        limit: Option<u32>,
+        marker: Option<&str>,
+    ) -> Result<AliasPage, KmsError> {
+        let scope = caller.scope();
+        self.authorize_account(caller, "ListAliases", "*", &[])?;
+        let key = match key_id {
+            Some(k) => {
+                let r = keyref::parse(caller, k, Aliases::Refused)?;
+                let (s, id) = match r {
+                    KeyRef::Key(s, id) => (s, id),
+                    KeyRef::Alias(..) => unreachable!("aliases were refused by parse"),
+                };
+                self.record(&s, &id).await?;
+                Some(id)
+            }
+            None => None,
+        };
+        let limit = marker::limit(limit, 50);
+        let after = marker.map(|m| marker::decode("aliases", m)).transpose()?;
+        let mut rows = self.store.list_aliases(&scope, key.as_ref(), after.as_deref(), limit + 1).await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_marker = more.then(|| rows.last().map(|a| marker::encode("aliases", &a.name))).flatten();
+        let aliases = rows
+            .into_iter()
+            .map(|a| {
+                let arn = scope.arn("kms", &a.name);
+                (a, arn)
+            })
+            .collect();
+        Ok(AliasPage { aliases, next_marker })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_names_follow_aws_rules() {
+        assert!(check_alias_name("alias/my-key_1/x").is_ok());
+        assert!(matches!(check_alias_name("my-key"), Err(KmsError::Validation(_))));
+        assert!(matches!(check_alias_name("alias/"), Err(KmsError::InvalidAliasName(_))));
+        assert!(matches!(check_alias_name("alias/a:b"), Err(KmsError::InvalidAliasName(_))));
+        assert!(matches!(check_alias_name("alias/aws/ebs"), Err(KmsError::NotAuthorized(_))));
+        assert!(matches!(check_alias_name("alias/spaces here"), Err(KmsError::Validation(_))));
+        assert!(matches!(check_alias_name(&format!("alias/{}", "a".repeat(260))), Err(KmsError::Validation(_))));
+    }
+}

@@ -1,0 +1,202 @@
+//! The in-memory cache of unwrapped keys and resolved aliases that keeps cryptographic
+//! operations off the database.
+//!
+//! Every mutation of a key or alias goes through [`super::Kms`], which writes the store
+//! first and then invalidates. A load that raced with a mutation could otherwise insert a
+//! stale entry after the invalidation; the epoch counter prevents it: a load records the
+//! epoch before reading the store and inserts only if no invalidation happened since.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::RwLock;
+use trent_crypto::{KeyMaterial, KeyMaterialId};
+
+use super::{Grant, KeyRecord};
+use crate::ids::{KeyId, Scope};
+use crate::policy::{Policy, PolicyKind};
+
+/// How many keys the cache holds before it starts evicting.
+pub(crate) const DEFAULT_CAPACITY: usize = 10_000;
+
+/// A key ready for authorization and cryptography: its metadata, parsed key policy,
+/// grants, tags and aliases (the condition keys it carries), and every backing key unwrapped.
+pub(crate) struct LoadedKey {
+    pub(crate) record: KeyRecord,
+    pub(crate) arn: String,
+    /// The parsed key policy; `None` if the stored document does not parse (nobody may
+    /// then use the key until a valid policy is put).
+    pub(crate) policy: Option<Policy>,
+    pub(crate) grants: Vec<Grant>,
+    pub(crate) tags: BTreeMap<String, String>,
+    pub(crate) aliases: Vec<String>,
+    /// Oldest first; the last one is current.
+    materials: Vec<(KeyMaterialId, KeyMaterial)>,
+}
+
+/// What a [`LoadedKey`] is built from, besides its record and materials.
+#[derive(Default)]
+pub(crate) struct KeyExtras {
+    pub(crate) grants: Vec<Grant>,
+    pub(crate) tags: BTreeMap<String, String>,
+    pub(crate) aliases: Vec<String>,
+}
+
+impl LoadedKey {
+    pub(crate) fn new(record: KeyRecord, materials: Vec<(KeyMaterialId, KeyMaterial)>, extras: KeyExtras) -> Self {
+        let arn = record.arn();
+        let policy = match Policy::parse(&record.policy, PolicyKind::Resource) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::error!(key_id = %record.key_id, error = %e, "stored key policy does not parse; the key is unusable");
+                None
+            }
+        };
+        Self { record, arn, policy, grants: extras.grants, tags: extras.tags, aliases: extras.aliases, materials }
+    }
+
+    /// The backing key new ciphertexts use.
+    pub(crate) fn current(&self) -> Option<&(KeyMaterialId, KeyMaterial)> {
+        self.materials.last()
+    }
+
+    /// The backing key a ciphertext names.
+    pub(crate) fn material(&self, id: &KeyMaterialId) -> Option<&KeyMaterial> {
+        self.materials.iter().find(|(m, _)| m == id).map(|(_, k)| k)
+    }
+}
+
+type KeyCacheKey = (Scope, KeyId);
+
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    keys: RwLock<HashMap<KeyCacheKey, Arc<LoadedKey>>>,
+    aliases: RwLock<HashMap<(Scope, String), KeyId>>,
+    epoch: AtomicU64,
+    capacity: usize,
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyCache").field("keys", &self.keys.read().len()).finish_non_exhaustive()
+    }
+}
+
+impl KeyCache {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self { capacity, ..Self::default() }
+    }
+
+    pub(crate) fn key(&self, scope: &Scope, key_id: &KeyId) -> Option<Arc<LoadedKey>> {
+        self.keys.read().get(&(scope.clone(), *key_id)).cloned()
+    }
+
+    pub(crate) fn alias(&self, scope: &Scope, name: &str) -> Option<KeyId> {
+        self.aliases.read().get(&(scope.clone(), name.to_owned())).copied()
+    }
+
+    /// The epoch to pass to the `insert_*` calls of a load that starts now.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn insert_key(&self, scope: &Scope, key: Arc<LoadedKey>, epoch: u64) {
+        let mut map = self.keys.write();
+        if self.epoch.load(Ordering::Acquire) != epoch {
+            return;
+        }
+        if map.len() >= self.capacity {
+            // Evict an arbitrary entry; a miss only costs one store read.
+            if let Some(victim) = map.keys().next().cloned() {
+                map.remove(&victim);
+            }
+        }
+        map.insert((scope.clone(), key.record.key_id), key);
+    }
+
+    pub(crate) fn insert_alias(&self, scope: &Scope, name: &str, target: KeyId, epoch: u64) {
+        let mut map = self.aliases.write();
+        if self.epoch.load(Ordering::Acquire) != epoch {
+            return;
+        }
+        if map.len() >= self.capacity {
+            map.clear();
+        }
+        map.insert((scope.clone(), name.to_owned()), target);
+    }
+
+    pub(crate) fn invalidate_key(&self, scope: &Scope, key_id: &KeyId) {
+        let mut map = self.keys.write();
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        map.remove(&(scope.clone(), *key_id));
+    }
+
+    pub(crate) fn invalidate_aliases(&self, scope: &Scope) {
+        let mut map = self.aliases.write();
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        map.retain(|(s, _), _| s != scope);
+    }
+
+    pub(crate) fn clear(&self) {
+        let mut keys = self.keys.write();
+        let mut aliases = self.aliases.write();
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        keys.clear();
+        aliases.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::OffsetDateTime;
+
+    use super::*;
+    use crate::ids::{AccountId, Region};
+    use crate::kms::{KeySpec, KeyState, KeyUsage, Origin, RotationSettings};
+
+    fn record(scope: &Scope) -> KeyRecord {
+        KeyRecord {
+            scope: scope.clone(),
+            key_id: KeyId::new_random(),
+            description: String::new(),
+            usage: KeyUsage::EncryptDecrypt,
+            spec: KeySpec::SymmetricDefault,
+            origin: Origin::AwsKms,
+            state: KeyState::Enabled,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            deletion_date: None,
+            pending_window_days: None,
+            rotation: RotationSettings::default(),
+            policy: String::new(),
+            multi_region: false,
+            revision: 1,
+        }
+    }
+
+    fn scope() -> Scope {
+        Scope::new(AccountId::parse("111122223333").unwrap(), Region::parse("us-east-1").unwrap())
+    }
+
+    #[test]
+    fn a_load_that_raced_an_invalidation_is_not_inserted() {
+        let cache = KeyCache::new(10);
+        let s = scope();
+        let rec = record(&s);
+        let id = rec.key_id;
+        let epoch = cache.epoch();
+        cache.invalidate_key(&s, &id); // a mutation lands while the load reads the store
+        cache.insert_key(&s, Arc::new(LoadedKey::new(rec, vec![], KeyExtras::default())), epoch);
+        assert!(cache.key(&s, &id).is_none());
+    }
+
+    #[test]
+    fn capacity_bounds_the_number_of_keys() {
+        let cache = KeyCache::new(2);
+        let s = scope();
+        for _ in 0..5 {
+            cache.insert_key(&s, Arc::new(LoadedKey::new(record(&s), vec![], KeyExtras::default())), cache.epoch());
+        }
+        assert_eq!(cache.keys.read().len(), 2);
+    }
+}

@@ -1,0 +1,137 @@
+//! The KMS domain error.
+//!
+//! Each variant corresponds to one AWS error `__type`; `trent-wire` maps them exactly once.
+//! Messages follow AWS's wording and never contain plaintext, key material or ciphertext.
+
+use crate::store::StoreError;
+
+/// Why a KMS operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum KmsError {
+    /// The key, alias or other resource does not exist (`NotFoundException`).
+    #[error("{0}")]
+    NotFound(String),
+    /// An ARN is malformed or names the wrong service (`InvalidArnException`).
+    #[error("{0}")]
+    InvalidArn(String),
+    /// The key is disabled (`DisabledException`).
+    #[error("{key_arn} is disabled.")]
+    Disabled {
+        /// ARN of the disabled key.
+        key_arn: String,
+    },
+    /// The key's state does not allow the operation (`KMSInvalidStateException`).
+    #[error("{key_arn} is {what}.")]
+    InvalidState {
+        /// ARN of the key.
+        key_arn: String,
+        /// "pending deletion", "not pending deletion", ...
+        what: &'static str,
+    },
+    /// The ciphertext is malformed, tampered with, or the context differs (`InvalidCiphertextException`).
+    #[error("")]
+    InvalidCiphertext,
+    /// A KeyId was given for Decrypt that is not the key of the ciphertext (`IncorrectKeyException`).
+    #[error("The key ID in the request does not identify a KMS key that can perform this operation.")]
+    IncorrectKey,
+    /// The key's usage or spec does not allow the operation or algorithm (`InvalidKeyUsageException`).
+    #[error("{0}")]
+    InvalidKeyUsage(String),
+    /// The resource exists already (`AlreadyExistsException`).
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// A malformed alias name (`InvalidAliasNameException`).
+    #[error("{0}")]
+    InvalidAliasName(String),
+    /// A reserved name (`NotAuthorizedException`), e.g. an alias under `alias/aws/`.
+    #[error("{0}")]
+    NotAuthorized(String),
+    /// A quota was reached (`LimitExceededException`).
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// Input fails a constraint (`ValidationException`).
+    #[error("{0}")]
+    Validation(String),
+    /// A grant token that is malformed or names no grant (`InvalidGrantTokenException`).
+    #[error("{0}")]
+    InvalidGrantToken(String),
+    /// A grant id that is malformed or names no grant of the key (`InvalidGrantIdException`).
+    #[error("{0}")]
+    InvalidGrantId(String),
+    /// A pagination marker this server did not issue (`InvalidMarkerException`).
+    #[error("Invalid marker")]
+    InvalidMarker,
+    /// The operation is not supported for this key or by this server (`UnsupportedOperationException`).
+    #[error("{0}")]
+    Unsupported(String),
+    /// A tag rule was broken (`TagException`).
+    #[error("{0}")]
+    Tag(String),
+    /// A policy document is not a valid policy (`MalformedPolicyDocumentException`).
+    #[error("{0}")]
+    MalformedPolicy(String),
+    /// The caller may not do this (`AccessDeniedException`).
+    #[error("{0}")]
+    AccessDenied(String),
+    /// The request would have succeeded but `DryRun` was set (`DryRunOperationException`).
+    #[error("The request would have succeeded, but the DryRun option is set.")]
+    DryRun,
+    /// A named custom key store does not exist (`CustomKeyStoreNotFoundException`).
+    #[error("{0}")]
+    CustomKeyStoreNotFound(String),
+    /// A competing change got there first and retries ran out (`ConflictException`).
+    #[error("{0}")]
+    Conflict(String),
+    /// Storage is unreachable or failed (`DependencyTimeoutException`).
+    #[error("The system timed out while trying to fulfill the request.")]
+    Unavailable(#[source] StoreError),
+    /// A bug or corrupt state (`KMSInternalException`); details go to the log only.
+    #[error("An internal error occurred.")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for KmsError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => Self::Unavailable(e),
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<trent_crypto::CryptoError> for KmsError {
+    fn from(e: trent_crypto::CryptoError) -> Self {
+        Self::Internal(Box::new(e))
+    }
+}
+
+/// Builders for AWS's validation-message shapes.
+pub(crate) mod validation {
+    use super::KmsError;
+
+    pub(crate) fn custom(msg: impl Into<String>) -> KmsError {
+        KmsError::Validation(msg.into())
+    }
+
+    pub(crate) fn value_at_least(field: &str, value: impl std::fmt::Display, min: i64) -> KmsError {
+        KmsError::Validation(format!(
+            "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: \
+             Member must have value greater than or equal to {min}"
+        ))
+    }
+
+    pub(crate) fn value_at_most(field: &str, value: impl std::fmt::Display, max: i64) -> KmsError {
+        KmsError::Validation(format!(
+            "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: \
+             Member must have value less than or equal to {max}"
+        ))
+    }
+
+    /// A length violation of a sensitive member: the value itself is never echoed.
+    pub(crate) fn sensitive_length(field: &str, bound: &str, n: usize) -> KmsError {
+        KmsError::Validation(format!(
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: \
+             Member must have length {bound} {n}"
+        ))
+    }
+}

@@ -1,0 +1,337 @@
+//! Creating, describing, listing and describing-updating keys; loading keys for use.
+
+use std::sync::Arc;
+
+use trent_crypto::{KeyMaterial, KeyMaterialId, SYMMETRIC_KEY_LEN, derive_material_id, random_vec};
+
+use super::access::KeyCall;
+use super::cache::{KeyExtras, LoadedKey};
+use super::keyref::{self, Aliases};
+use super::{
+    GrantOperation, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Origin, RotationSettings,
+    Tag, marker, material_wrap_aad, tags,
+};
+use crate::identity::Caller;
+use crate::ids::{KeyId, Scope};
+use crate::policy::{Policy, PolicyKind};
+
+/// Longest key description, in characters.
+pub const MAX_DESCRIPTION: usize = 8192;
+/// Longest key policy, in characters.
+pub const MAX_POLICY: usize = 131_072;
+
+/// The inputs of `CreateKey`, decoded from the wire.
+#[derive(Clone, Debug, Default)]
+pub struct CreateKeyInput {
+    /// `Description`.
+    pub description: Option<String>,
+    /// `KeyUsage`; defaults to `ENCRYPT_DECRYPT`.
+    pub usage: Option<KeyUsage>,
+    /// `KeySpec` (or the deprecated `CustomerMasterKeySpec`); defaults to `SYMMETRIC_DEFAULT`.
+    pub spec: Option<KeySpec>,
+    /// `Origin`; defaults to `AWS_KMS`.
+    pub origin: Option<Origin>,
+    /// `Policy`; defaults to the default key policy.
+    pub policy: Option<String>,
+    /// `Tags`.
+    pub tags: Vec<Tag>,
+    /// `MultiRegion`.
+    pub multi_region: bool,
+    /// `CustomKeyStoreId`.
+    pub custom_key_store_id: Option<String>,
+    /// `XksKeyId`.
+    pub xks_key_id: Option<String>,
+    /// `BypassPolicyLockoutSafetyCheck`.
+    pub bypass_policy_lockout_safety_check: bool,
+}
+
+/// What `DescribeKey` and `CreateKey` return.
+#[derive(Clone, Debug)]
+pub struct KeyDescription {
+    /// The key's metadata.
+    pub record: KeyRecord,
+    /// The backing key new ciphertexts use.
+    pub current_material: Option<KeyMaterialId>,
+}
+
+/// One page of `ListKeys`.
+#[derive(Clone, Debug)]
+pub struct KeyPage {
+    /// `(key id, key ARN)` pairs.
+    pub keys: Vec<(KeyId, String)>,
+    /// Marker for the next page, if there is one.
+    pub next_marker: Option<String>,
+}
+
+/// The policy AWS attaches to a key created without one: the account may do everything,
+/// which delegates the decision to its IAM policies.
+pub fn default_key_policy(scope: &Scope) -> String {
+    format!(
+        concat!(
+            "{{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {{\n",
+            "    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n",
+            "    \"Principal\" : {{\n      \"AWS\" : \"arn:{}:iam::{}:root\"\n    }},\n",
+            "    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  }} ]\n}}"
+        ),
+        scope.region.partition(),
+        scope.account
+    )
+}
+
+/// Parses and validates a key policy document (`MalformedPolicyDocumentException` with the
+/// policy engine's message otherwise).
+pub(crate) fn parse_key_policy(policy: &str) -> Result<Policy, KmsError> {
+    if policy.is_empty() || policy.chars().count() > MAX_POLICY {
+        return Err(KmsError::Validation(format!(
+            "1 validation error detected: Value at 'policy' failed to satisfy constraint: \
+             Member must have length between 1 and {MAX_POLICY}"
+        )));
+    }
+    Policy::parse(policy, PolicyKind::Resource).map_err(|e| KmsError::MalformedPolicy(e.to_string()))
+}
+
+/// The lockout safety check: a new key policy must let `caller` put a key policy again.
+pub(crate) fn lockout_error() -> KmsError {
+    KmsError::MalformedPolicy("The new key policy will not allow you to update the key policy in the future.".into())
+}
+
+pub(crate) fn not_found(arn: &str) -> KmsError {
+    KmsError::NotFound(format!("Key '{arn}' does not exist"))
+}
+
+impl Kms {
+    /// `CreateKey`: a symmetric encryption key with fresh material.
+    ///
+    /// # Errors
+    /// `Unsupported` for key types and origins this server does not offer yet; `Validation`,
+    /// `Tag`, `LimitExceeded` and `MalformedPolicy` for bad input.
+    pub async fn create_key(&self, caller: &Caller, input: CreateKeyInput) -> Result<KeyDescription, KmsError> {
+        let scope = caller.scope();
+        let spec = input.spec.unwrap_or(KeySpec::SymmetricDefault);
+        let usage = input.usage.unwrap_or(KeyUsage::EncryptDecrypt);
+        let origin = input.origin.unwrap_or(Origin::AwsKms);
+        if let Some(store_id) = &input.custom_key_store_id {
+            return Err(KmsError::CustomKeyStoreNotFound(format!("Custom key store '{store_id}' does not exist")));
+        }
+        if input.xks_key_id.is_some() {
+            return Err(KmsError::Validation("XksKeyId requires a custom key store of type EXTERNAL_KEY_STORE".into()));
+        }
+        if spec != KeySpec::SymmetricDefault {
+            return Err(KmsError::Unsupported(format!(
+                "KeySpec {} is not supported by this server yet; only SYMMETRIC_DEFAULT is",
+                spec.as_str()
+            )));
+        }
+        if usage != KeyUsage::EncryptDecrypt {
+            return Err(KmsError::Validation(format!(
+                "KeyUsage {} is not compatible with KeySpec {}",
+                usage.as_str(),
+                spec.as_str()
+            )));
+        }
+        if origin != Origin::AwsKms {
+            return Err(KmsError::Unsupported(format!(
+                "Origin {} is not supported by this server yet; only AWS_KMS is",
+                origin.as_str()
+            )));
+        }
+        if input.multi_region {
+            return Err(KmsError::Unsupported("Multi-Region keys are not supported by this server yet".into()));
+        }
+        let description = input.description.unwrap_or_default();
+        if description.chars().count() > MAX_DESCRIPTION {
+            return Err(KmsError::Validation(format!(
+                "1 validation error detected: Value at 'description' failed to satisfy constraint: \
+                 Member must have length less than or equal to {MAX_DESCRIPTION}"
+            )));
+        }
+        tags::check_tags(&input.tags)?;
+        if input.tags.len() > super::MAX_TAGS_PER_KEY {
+            return Err(KmsError::Tag(format!("A key may have at most {} tags", super::MAX_TAGS_PER_KEY)));
+        }
+        let mut extra = vec![
+            ("kms:KeySpec".to_owned(), vec![spec.as_str().to_owned()]),
+            ("kms:KeyUsage".to_owned(), vec![usage.as_str().to_owned()]),
+            ("kms:KeyOrigin".to_owned(), vec![origin.as_str().to_owned()]),
+        ];
+        extra.extend(tags::request_tag_keys(&input.tags));
+        self.authorize_account(caller, "CreateKey", "*", &extra)?;
+        let (policy_text, given_policy) = match input.policy {
+            Some(p) => {
+                let parsed = parse_key_policy(&p)?;
+                (p, Some(parsed))
+            }
+            None => (default_key_policy(&scope), None),
+        };
+        let policy = policy_text;
+
+        let now = self.clock.now();
+        let record = KeyRecord {
+            scope: scope.clone(),
+            key_id: KeyId::new_random(),
+            description,
+            usage,
+            spec,
+            origin,
+            state: KeyState::Enabled,
+            created_at: now,
+            deletion_date: None,
+            pending_window_days: None,
+            rotation: RotationSettings::default(),
+            policy,
+            multi_region: false,
+            revision: 1,
+        };
+        if let Some(parsed) = &given_policy
+            && !input.bypass_policy_lockout_safety_check
+        {
+            let extras = KeyExtras {
+                tags: input.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(),
+                ..KeyExtras::default()
+            };
+            let proposed = LoadedKey::new(record.clone(), Vec::new(), extras);
+            self.decide_on_key(caller, &proposed, parsed, &KeyCall::new("PutKeyPolicy"))
+                .map_err(|_| lockout_error())?;
+        }
+        let material = self.new_material(&record, 0, None)?;
+        let current = material.material_id;
+        self.store.insert_key(&record, &material, &input.tags).await?;
+        tracing::info!(key_id = %record.key_id, account = %scope.account, region = %scope.region, "key created");
+        Ok(KeyDescription { record, current_material: Some(current) })
+    }
+
+    /// Generates, identifies and wraps a new 256-bit backing key for `record`.
+    pub(crate) fn new_material(
+        &self,
+        record: &KeyRecord,
+        seq: u32,
+        rotation_type: Option<super::RotationType>,
+    ) -> Result<KeyMaterialRecord, KmsError> {
+        let material = KeyMaterial::new(random_vec(SYMMETRIC_KEY_LEN)?);
+        let material_id = derive_material_id(&material);
+        let wrapped = self.wrapper.wrap(&material_wrap_aad(&record.arn(), &material_id), material.expose_secret())?;
+        Ok(KeyMaterialRecord { material_id, seq, created_at: self.clock.now(), rotation_type, wrapped })
+    }
+
+    /// `DescribeKey`: accepts key id, key ARN, alias name or alias ARN.
+    ///
+    /// # Errors
+    /// `NotFound` if nothing by that name exists.
+    pub async fn describe_key(&self, caller: &Caller, key_id: &str) -> Result<KeyDescription, KmsError> {
+        let r = keyref::parse(caller, key_id, Aliases::Allowed)?;
+        let key = self.resolve_key(caller, r, KeyCall::new("DescribeKey").granted(GrantOperation::DescribeKey)).await?;
+        let (scope, id) = (key.record.scope.clone(), key.record.key_id);
+        let record = self.record(&scope, &id).await?;
+        let current_material = self.store.materials(&scope, &id).await?.last().map(|m| m.material_id);
+        Ok(KeyDescription { record, current_material })
+    }
+
+    /// `ListKeys`: the keys of the caller's account in the request's region.
+    ///
+    /// # Errors
+    /// `InvalidMarker` for a marker this server did not issue.
+    pub async fn list_keys(
+        &self,
+        caller: &Caller,
+        limit: Option<u32>,
+        marker: Option<&str>,
+    ) -> Result<KeyPage, KmsError> {
+        let scope = caller.scope();
+        self.authorize_account(caller, "ListKeys", "*", &[])?;
+        let limit = marker::limit(limit, 100);
+        let after = match marker {
+            Some(m) => Some(marker::decode("keys", m)?.parse::<KeyId>().map_err(|_| KmsError::InvalidMarker)?),
+            None => None,
+        };
+        let mut rows = self.store.list_keys(&scope, after.as_ref(), limit + 1).await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_marker = more.then(|| rows.last().map(|k| marker::encode("keys", &k.key_id.to_string()))).flatten();
+        Ok(KeyPage { keys: rows.iter().map(|k| (k.key_id, k.arn())).collect(), next_marker })
+    }
+
+    /// `UpdateKeyDescription`.
+    ///
+    /// # Errors
+    /// `NotFound`, or `InvalidState` while the key is pending deletion.
+    pub async fn update_key_description(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        description: String,
+    ) -> Result<(), KmsError> {
+        if description.chars().count() > MAX_DESCRIPTION {
+            return Err(KmsError::Validation(format!(
+                "1 validation error detected: Value at 'description' failed to satisfy constraint: \
+                 Member must have length less than or equal to {MAX_DESCRIPTION}"
+            )));
+        }
+        self.mutate_key(caller, key_id, "UpdateKeyDescription", move |rec, _| {
+            super::lifecycle::refuse_pending_deletion(rec)?;
+            rec.description = description.clone();
+            Ok(())
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Resolves a key reference and checks the caller may perform `action` on it.
+    pub(crate) async fn resolve_authorized(
+        &self,
+        caller: &Caller,
+        r: keyref::KeyRef,
+        action: &str,
+    ) -> Result<(Scope, KeyId), KmsError> {
+        let key = self.resolve_key(caller, r, KeyCall::new(action)).await?;
+        Ok((key.record.scope.clone(), key.record.key_id))
+    }
+
+    /// Resolves a key reference (through aliases), loads the key and authorizes `call` on it.
+    pub(crate) async fn resolve_key(
+        &self,
+        caller: &Caller,
+        r: keyref::KeyRef,
+        call: KeyCall<'_>,
+    ) -> Result<Arc<LoadedKey>, KmsError> {
+        let alias = match &r {
+            keyref::KeyRef::Alias(_, name) => Some(name.clone()),
+            keyref::KeyRef::Key(..) => None,
+        };
+        let (scope, id) = self.resolve(r).await?;
+        let key = self.loaded(&scope, &id).await?;
+        let call = KeyCall { request_alias: alias.as_deref(), ..call };
+        self.authorize_key(caller, &key, &call)?;
+        Ok(key)
+    }
+
+    /// Reads a key's metadata from the store.
+    pub(crate) async fn record(&self, scope: &Scope, id: &KeyId) -> Result<KeyRecord, KmsError> {
+        self.store.get_key(scope, id).await?.ok_or_else(|| not_found(&scope.arn("kms", &format!("key/{id}"))))
+    }
+
+    /// A key with its unwrapped backing keys, from the cache or the store.
+    pub(crate) async fn loaded(&self, scope: &Scope, id: &KeyId) -> Result<Arc<LoadedKey>, KmsError> {
+        if let Some(k) = self.cache.key(scope, id) {
+            return Ok(k);
+        }
+        let epoch = self.cache.epoch();
+        let record = self.record(scope, id).await?;
+        let arn = record.arn();
+        let mut materials = Vec::new();
+        for m in self.store.materials(scope, id).await? {
+            let secret = self
+                .wrapper
+                .unwrap(&material_wrap_aad(&arn, &m.material_id), &m.wrapped)
+                .map_err(|e| KmsError::Internal(Box::new(e)))?;
+            materials.push((m.material_id, KeyMaterial::from_slice(secret.expose_secret())));
+        }
+        let extras = KeyExtras {
+            grants: self.store.grants(scope, id).await?,
+            tags: self.store.list_tags(scope, id, None, 1000).await?.into_iter().map(|t| (t.key, t.value)).collect(),
+            aliases: self.store.list_aliases(scope, Some(id), None, 1000).await?.into_iter().map(|a| a.name).collect(),
+        };
+        let loaded = Arc::new(LoadedKey::new(record, materials, extras));
+        self.cache.insert_key(scope, loaded.clone(), epoch);
+        Ok(loaded)
+    }
+}

@@ -1,0 +1,90 @@
+//! AWS KMS semantics: key lifecycle, cryptography with keys, aliases, rotation, tags.
+//!
+//! [`Kms`] is the service object. Every public method takes the authenticated [`Caller`]
+//! and AWS-shaped inputs already decoded from the wire, checks authorization, key state and
+//! limits, and returns domain outputs or a [`KmsError`].
+
+mod access;
+mod aliases;
+mod cache;
+mod crypto;
+pub mod decide;
+mod error;
+mod grants;
+mod key_policy;
+mod keyref;
+mod keys;
+mod lifecycle;
+mod marker;
+mod model;
+mod rotation;
+mod scheduler;
+mod seed;
+mod tags;
+
+use std::sync::Arc;
+
+pub use aliases::AliasPage;
+pub use crypto::{CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, EncryptOutput, ReEncryptOutput};
+pub use error::KmsError;
+pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
+pub use key_policy::DEFAULT_POLICY_NAME;
+pub use keys::{CreateKeyInput, KeyDescription, KeyPage, MAX_DESCRIPTION, MAX_POLICY, default_key_policy};
+pub use lifecycle::DeletionScheduled;
+pub use model::{
+    Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints, GrantOperation,
+    KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
+    material_wrap_aad,
+};
+pub use rotation::{ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
+pub use scheduler::DueWork;
+pub use seed::{SeedKey, Seeded, check_seed_material};
+pub use tags::TagPage;
+
+use crate::clock::SharedClock;
+use crate::seal::KeyWrapper;
+use crate::store::KmsStore;
+
+/// Largest plaintext `Encrypt` accepts, in bytes.
+pub const MAX_PLAINTEXT: usize = 4096;
+/// Largest `NumberOfBytes` of `GenerateDataKey` and `GenerateRandom`.
+pub const MAX_RANDOM_BYTES: u32 = 1024;
+/// Most tags a key may carry.
+pub const MAX_TAGS_PER_KEY: usize = 50;
+/// Most aliases that may name one key.
+pub const MAX_ALIASES_PER_KEY: usize = 50;
+/// Most grants on one key.
+pub const MAX_GRANTS_PER_KEY: usize = 50_000;
+/// Most on-demand rotations of one key.
+pub const MAX_ON_DEMAND_ROTATIONS: usize = 10;
+/// Shortest and longest deletion waiting period, in days.
+pub const PENDING_WINDOW_DAYS: std::ops::RangeInclusive<u32> = 7..=30;
+/// Default deletion waiting period, in days.
+pub const DEFAULT_PENDING_WINDOW_DAYS: u32 = 30;
+
+/// The KMS service.
+#[derive(Debug)]
+pub struct Kms {
+    store: Arc<dyn KmsStore>,
+    wrapper: Arc<dyn KeyWrapper>,
+    clock: SharedClock,
+    cache: cache::KeyCache,
+}
+
+impl Kms {
+    /// Builds the service over a store, the root of trust and a clock.
+    pub fn new(store: Arc<dyn KmsStore>, wrapper: Arc<dyn KeyWrapper>, clock: SharedClock) -> Self {
+        Self { store, wrapper, clock, cache: cache::KeyCache::new(cache::DEFAULT_CAPACITY) }
+    }
+
+    /// Forgets every cached key and alias (for instance after another node changed them).
+    pub fn invalidate_cache(&self) {
+        self.cache.clear();
+    }
+}
+
+impl std::fmt::Debug for dyn KmsStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KmsStore")
+    }
+}

@@ -1,0 +1,258 @@
+//! Rotation: automatic (on a period) and on demand. Rotation adds a backing key and keeps
+//! every earlier one, so every earlier ciphertext still decrypts and new ciphertexts use the
+//! newest.
+
+use time::{Duration, OffsetDateTime};
+use trent_crypto::KeyMaterialId;
+
+use super::keyref::{self, Aliases};
+use super::lifecycle::refuse_pending_deletion;
+use super::{KeyRecord, KeySpec, KeyState, Kms, KmsError, MAX_ON_DEMAND_ROTATIONS, Origin, RotationType, marker};
+use crate::identity::Caller;
+use crate::ids::{KeyId, Scope};
+use crate::store::StoreError;
+
+/// Shortest and longest automatic-rotation period, in days.
+pub const ROTATION_PERIOD_DAYS: std::ops::RangeInclusive<u32> = 90..=2560;
+
+/// What `GetKeyRotationStatus` returns.
+#[derive(Clone, Debug)]
+pub struct RotationStatus {
+    /// ARN of the key.
+    pub key_arn: String,
+    /// Whether automatic rotation is on (always false while pending deletion).
+    pub enabled: bool,
+    /// The period, when enabled.
+    pub period_days: Option<u32>,
+    /// The next automatic rotation, when enabled.
+    pub next_rotation: Option<OffsetDateTime>,
+}
+
+/// One entry of `ListKeyRotations`.
+#[derive(Clone, Debug)]
+pub struct RotationEntry {
+    /// The backing key.
+    pub material_id: KeyMaterialId,
+    /// When it was added; `None` for the original material.
+    pub rotation_date: Option<OffsetDateTime>,
+    /// How it was added; `None` for the original material.
+    pub rotation_type: Option<RotationType>,
+    /// Whether new ciphertexts use it.
+    pub current: bool,
+}
+
+/// One page of `ListKeyRotations`.
+#[derive(Clone, Debug)]
+pub struct RotationPage {
+    /// ARN of the key.
+    pub key_arn: String,
+    /// The entries, oldest first.
+    pub entries: Vec<RotationEntry>,
+    /// Marker for the next page, if there is one.
+    pub next_marker: Option<String>,
+}
+
+/// Rotation is for symmetric keys with Trent-generated material.
+fn check_rotatable(rec: &KeyRecord) -> Result<(), KmsError> {
+    if rec.spec != KeySpec::SymmetricDefault || rec.origin != Origin::AwsKms {
+        return Err(KmsError::Unsupported(format!(
+            "{} has key spec {} and origin {}; rotation applies to symmetric keys with AWS_KMS origin.",
+            rec.arn(),
+            rec.spec.as_str(),
+            rec.origin.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// Management of rotation needs an enabled key (a disabled one answers `DisabledException`).
+fn check_rotation_state(rec: &KeyRecord) -> Result<(), KmsError> {
+    refuse_pending_deletion(rec)?;
+    if rec.state == KeyState::Disabled {
+        return Err(KmsError::Disabled { key_arn: rec.arn() });
+    }
+    Ok(())
+}
+
+impl Kms {
+    /// `EnableKeyRotation` with a period of 90..=2560 days (default 365). The first automatic
+    /// rotation happens one period from now.
+    ///
+    /// # Errors
+    /// `Validation` for a bad period; `Disabled`, `InvalidState`, `Unsupported` from the key.
+    pub async fn enable_key_rotation(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        period_days: Option<u32>,
+    ) -> Result<(), KmsError> {
+        let days = period_days.unwrap_or(super::DEFAULT_ROTATION_PERIOD_DAYS);
+        if days < *ROTATION_PERIOD_DAYS.start() {
+            return Err(super::error::validation::value_at_least(
+                "rotationPeriodInDays",
+                days,
+                (*ROTATION_PERIOD_DAYS.start()).into(),
+            ));
+        }
+        if days > *ROTATION_PERIOD_DAYS.end() {
+            return Err(super::error::validation::value_at_most(
+                "rotationPeriodInDays",
+                days,
+                (*ROTATION_PERIOD_DAYS.end()).into(),
+            ));
+        }
+        self.mutate_key(caller, key_id, "EnableKeyRotation", |rec, now| {
+            check_rotatable(rec)?;
+            check_rotation_state(rec)?;
+            rec.rotation.enabled = true;
+            rec.rotation.period_days = days;
+            rec.rotation.next_rotation = Some(now + Duration::days(days.into()));
+            Ok(())
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// `DisableKeyRotation`; the period is remembered.
+    ///
+    /// # Errors
+    /// `Disabled`, `InvalidState`, `Unsupported` from the key.
+    pub async fn disable_key_rotation(&self, caller: &Caller, key_id: &str) -> Result<(), KmsError> {
+        self.mutate_key(caller, key_id, "DisableKeyRotation", |rec, _| {
+            check_rotatable(rec)?;
+            check_rotation_state(rec)?;
+            rec.rotation.enabled = false;
+            rec.rotation.next_rotation = None;
+            Ok(())
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// `GetKeyRotationStatus`.
+    ///
+    /// # Errors
+    /// `NotFound`, `Unsupported` for keys that cannot rotate.
+    pub async fn get_key_rotation_status(&self, caller: &Caller, key_id: &str) -> Result<RotationStatus, KmsError> {
+        let r = keyref::parse(caller, key_id, Aliases::Refused)?;
+        let (scope, id) = self.resolve_authorized(caller, r, "GetKeyRotationStatus").await?;
+        let rec = self.record(&scope, &id).await?;
+        check_rotatable(&rec)?;
+        let enabled = rec.rotation.enabled && rec.state != KeyState::PendingDeletion;
+        Ok(RotationStatus {
+            key_arn: rec.arn(),
+            enabled,
+            period_days: enabled.then_some(rec.rotation.period_days),
+            next_rotation: if enabled { rec.rotation.next_rotation } else { None },
+        })
+    }
+
+    /// `RotateKeyOnDemand`: adds a backing key now; the automatic schedule is unchanged.
+    /// Returns the key ARN.
+    ///
+    /// # Errors
+    /// `Disabled`, `InvalidState`, `Unsupported`; `LimitExceeded` after 10 on-demand rotations.
+    pub async fn rotate_key_on_demand(&self, caller: &Caller, key_id: &str) -> Result<String, KmsError> {
+        let r = keyref::parse(caller, key_id, Aliases::Refused)?;
+        let (scope, id) = self.resolve_authorized(caller, r, "RotateKeyOnDemand").await?;
+        self.rotate(&scope, &id, RotationType::OnDemand).await?;
+        Ok(scope.arn("kms", &format!("key/{id}")))
+    }
+
+    /// Adds a backing key to a key (on demand or by the scheduler), retrying on conflicts.
+    /// An automatic rotation is re-checked on every attempt and skipped (`None`) when it is no
+    /// longer due, so two overlapping scheduler passes rotate a key once.
+    pub(crate) async fn rotate(
+        &self,
+        scope: &Scope,
+        id: &KeyId,
+        kind: RotationType,
+    ) -> Result<Option<KeyRecord>, KmsError> {
+        for _ in 0..8 {
+            let mut rec = self.record(scope, id).await?;
+            if kind == RotationType::Automatic {
+                let now = self.clock.now();
+                let due = rec.state == KeyState::Enabled
+                    && rec.rotation.enabled
+                    && rec.rotation.next_rotation.is_some_and(|n| n <= now);
+                if !due {
+                    return Ok(None);
+                }
+            }
+            check_rotatable(&rec)?;
+            check_rotation_state(&rec)?;
+            let materials = self.store.materials(scope, id).await?;
+            if kind == RotationType::OnDemand
+                && materials.iter().filter(|m| m.rotation_type == Some(RotationType::OnDemand)).count()
+                    >= MAX_ON_DEMAND_ROTATIONS
+            {
+                return Err(KmsError::LimitExceeded(format!(
+                    "{} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations",
+                    rec.arn()
+                )));
+            }
+            let seq = materials.last().map_or(0, |m| m.seq + 1);
+            let material = self.new_material(&rec, seq, Some(kind))?;
+            let expected = rec.revision;
+            rec.revision += 1;
+            if kind == RotationType::Automatic {
+                let now = self.clock.now();
+                let period = Duration::days(rec.rotation.period_days.into());
+                let next = rec.rotation.next_rotation.map_or(now + period, |n| n + period);
+                rec.rotation.next_rotation = Some(if next <= now { now + period } else { next });
+            }
+            match self.store.add_material(&rec, expected, &material).await {
+                Ok(()) => {
+                    self.cache.invalidate_key(scope, id);
+                    tracing::info!(key_id = %id, rotation = kind.as_str(), "key rotated");
+                    return Ok(Some(rec));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(KmsError::Conflict("The key was modified concurrently; retry the request".into()))
+    }
+
+    /// `ListKeyRotations`: the rotations of a key, or with `include_original` every backing key.
+    ///
+    /// # Errors
+    /// `NotFound`, `Unsupported`, `InvalidMarker`.
+    pub async fn list_key_rotations(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        include_original: bool,
+        limit: Option<u32>,
+        marker: Option<&str>,
+    ) -> Result<RotationPage, KmsError> {
+        let r = keyref::parse(caller, key_id, Aliases::Refused)?;
+        let (scope, id) = self.resolve_authorized(caller, r, "ListKeyRotations").await?;
+        let rec = self.record(&scope, &id).await?;
+        check_rotatable(&rec)?;
+        let limit = marker::limit(limit, 100) as usize;
+        let after: Option<u32> =
+            marker.map(|m| marker::decode("rotations", m)?.parse().map_err(|_| KmsError::InvalidMarker)).transpose()?;
+        let materials = self.store.materials(&scope, &id).await?;
+        let current_seq = materials.last().map(|m| m.seq);
+        let mut entries: Vec<(u32, RotationEntry)> = materials
+            .into_iter()
+            .filter(|m| include_original || m.rotation_type.is_some())
+            .filter(|m| after.is_none_or(|a| m.seq > a))
+            .map(|m| {
+                let entry = RotationEntry {
+                    material_id: m.material_id,
+                    rotation_date: m.rotation_type.map(|_| m.created_at),
+                    rotation_type: m.rotation_type,
+                    current: Some(m.seq) == current_seq,
+                };
+                (m.seq, entry)
+            })
+            .collect();
+        let more = entries.len() > limit;
+        entries.truncate(limit);
+        let next_marker =
+            more.then(|| entries.last().map(|(seq, _)| marker::encode("rotations", &seq.to_string()))).flatten();
+        Ok(RotationPage { key_arn: rec.arn(), entries: entries.into_iter().map(|(_, e)| e).collect(), next_marker })
+    }
+}

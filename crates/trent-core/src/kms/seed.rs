@@ -1,0 +1,202 @@
+//! Keys and aliases with fixed ids and material, from a seed file: a ciphertext or signature
+//! made in one test run stays valid in the next. Seeding is idempotent: an item that exists
+//! with the same content is left alone; one that exists with other content is an error.
+
+use trent_crypto::{EcCurve, KeyMaterial, PrivateKeyKind, SYMMETRIC_KEY_LEN, derive_material_id, pkcs8_kind};
+
+use super::keys::{default_key_policy, parse_key_policy};
+use super::{
+    Alias, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Origin, RotationSettings, Tag,
+    material_wrap_aad,
+};
+use crate::ids::{KeyId, Scope};
+use crate::store::StoreError;
+
+/// A key to seed.
+#[derive(Debug)]
+pub struct SeedKey {
+    /// Account and region.
+    pub scope: Scope,
+    /// The fixed key id.
+    pub key_id: KeyId,
+    /// Description.
+    pub description: String,
+    /// Key spec.
+    pub spec: KeySpec,
+    /// Key usage.
+    pub usage: KeyUsage,
+    /// Key policy; the default key policy when `None`.
+    pub policy: Option<String>,
+    /// Tags.
+    pub tags: Vec<Tag>,
+    /// `false` seeds a disabled key.
+    pub enabled: bool,
+    /// Automatic rotation period in days, if rotation is on.
+    pub rotation_period_days: Option<u32>,
+    /// The key material: 32 bytes (symmetric), the HMAC key, or PKCS#8 DER (asymmetric).
+    pub material: KeyMaterial,
+    /// Check everything (material, usage, policy, conflicts with stored keys) and write nothing.
+    pub dry_run: bool,
+}
+
+/// What seeding an item did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seeded {
+    /// It was created.
+    Created,
+    /// It existed already, with the same content.
+    AlreadyPresent,
+}
+
+/// The HMAC key lengths AWS accepts for imported material, per spec.
+fn hmac_range(spec: KeySpec) -> Option<std::ops::RangeInclusive<usize>> {
+    match spec {
+        KeySpec::Hmac224 => Some(28..=64),
+        KeySpec::Hmac256 => Some(32..=64),
+        KeySpec::Hmac384 => Some(48..=128),
+        KeySpec::Hmac512 => Some(64..=128),
+        _ => None,
+    }
+}
+
+/// Checks that `material` is valid key material of `spec`; the error says why not.
+///
+/// # Errors
+/// A description of the mismatch (length, key kind, curve or size).
+pub fn check_seed_material(spec: KeySpec, material: &[u8]) -> Result<(), String> {
+    if spec == KeySpec::SymmetricDefault {
+        return (material.len() == SYMMETRIC_KEY_LEN).then_some(()).ok_or_else(|| {
+            format!("SYMMETRIC_DEFAULT material must be {SYMMETRIC_KEY_LEN} bytes, not {}", material.len())
+        });
+    }
+    if let Some(range) = hmac_range(spec) {
+        return range.contains(&material.len()).then_some(()).ok_or_else(|| {
+            format!(
+                "{} material must be {} to {} bytes, not {}",
+                spec.as_str(),
+                range.start(),
+                range.end(),
+                material.len()
+            )
+        });
+    }
+    let kind = pkcs8_kind(material).map_err(|_| format!("{} material must be a private key in PEM", spec.as_str()))?;
+    let expected = match spec {
+        KeySpec::Rsa2048 => PrivateKeyKind::Rsa { bits: 2048 },
+        KeySpec::Rsa3072 => PrivateKeyKind::Rsa { bits: 3072 },
+        KeySpec::Rsa4096 => PrivateKeyKind::Rsa { bits: 4096 },
+        KeySpec::EccNistP256 => PrivateKeyKind::Ec(EcCurve::P256),
+        KeySpec::EccNistP384 => PrivateKeyKind::Ec(EcCurve::P384),
+        KeySpec::EccNistP521 => PrivateKeyKind::Ec(EcCurve::P521),
+        KeySpec::EccSecgP256k1 => PrivateKeyKind::Ec(EcCurve::Secp256k1),
+        KeySpec::EccNistEdwards25519 => PrivateKeyKind::Ed25519,
+        other => return Err(format!("seeding {} keys is not supported yet", other.as_str())),
+    };
+    (kind == expected).then_some(()).ok_or_else(|| format!("the PEM holds a {kind:?} key, not a {} key", spec.as_str()))
+}
+
+impl Kms {
+    /// Seeds a key with fixed id and material (idempotently).
+    ///
+    /// # Errors
+    /// `Validation` for material that does not fit the spec or a usage the spec does not
+    /// allow; `MalformedPolicy`; `AlreadyExists` if the key id exists with other material.
+    pub async fn seed_key(&self, seed: SeedKey) -> Result<Seeded, KmsError> {
+        check_seed_material(seed.spec, seed.material.expose_secret()).map_err(KmsError::Validation)?;
+        if !seed.spec.allows_usage(seed.usage) {
+            return Err(KmsError::Validation(format!(
+                "KeyUsage {} is not compatible with KeySpec {}",
+                seed.usage.as_str(),
+                seed.spec.as_str()
+            )));
+        }
+        let material_id = derive_material_id(&seed.material);
+        if let Some(p) = &seed.policy {
+            parse_key_policy(p)?;
+        }
+        if self.store.get_key(&seed.scope, &seed.key_id).await?.is_some() {
+            let first = self.store.materials(&seed.scope, &seed.key_id).await?.into_iter().next();
+            return match first {
+                Some(m) if m.material_id == material_id => Ok(Seeded::AlreadyPresent),
+                _ => Err(KmsError::AlreadyExists(format!(
+                    "Key {} exists with other key material",
+                    seed.scope.arn("kms", &format!("key/{}", seed.key_id))
+                ))),
+            };
+        }
+        if seed.dry_run {
+            return Ok(Seeded::Created);
+        }
+        let policy = seed.policy.unwrap_or_else(|| default_key_policy(&seed.scope));
+        let now = self.clock.now();
+        let rotation = match seed.rotation_period_days {
+            Some(days) => RotationSettings {
+                enabled: true,
+                period_days: days,
+                next_rotation: Some(now + time::Duration::days(days.into())),
+            },
+            None => RotationSettings::default(),
+        };
+        let record = KeyRecord {
+            scope: seed.scope.clone(),
+            key_id: seed.key_id,
+            description: seed.description,
+            usage: seed.usage,
+            spec: seed.spec,
+            origin: Origin::AwsKms,
+            state: if seed.enabled { KeyState::Enabled } else { KeyState::Disabled },
+            created_at: now,
+            deletion_date: None,
+            pending_window_days: None,
+            rotation,
+            policy,
+            multi_region: false,
+            revision: 1,
+        };
+        let wrapped =
+            self.wrapper.wrap(&material_wrap_aad(&record.arn(), &material_id), seed.material.expose_secret())?;
+        let material = KeyMaterialRecord { material_id, seq: 0, created_at: now, rotation_type: None, wrapped };
+        match self.store.insert_key(&record, &material, &seed.tags).await {
+            Ok(()) => Ok(Seeded::Created),
+            Err(StoreError::AlreadyExists) => Err(KmsError::AlreadyExists(format!("Key {} exists", record.arn()))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether a key exists (for checking a seed before applying it).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn key_exists(&self, scope: &Scope, key_id: &KeyId) -> Result<bool, KmsError> {
+        Ok(self.store.get_key(scope, key_id).await?.is_some())
+    }
+
+    /// The key an alias names, if it exists (for checking a seed before applying it).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn aliased_key(&self, scope: &Scope, name: &str) -> Result<Option<KeyId>, KmsError> {
+        Ok(self.store.get_alias(scope, name).await?.map(|a| a.target))
+    }
+
+    /// Seeds an alias (idempotently).
+    ///
+    /// # Errors
+    /// `NotFound` if the target key does not exist; `AlreadyExists` if the alias names another key.
+    pub async fn seed_alias(&self, scope: &Scope, name: &str, target: KeyId) -> Result<Seeded, KmsError> {
+        if let Some(existing) = self.store.get_alias(scope, name).await? {
+            return if existing.target == target {
+                Ok(Seeded::AlreadyPresent)
+            } else {
+                Err(KmsError::AlreadyExists(format!("Alias {} names another key", scope.arn("kms", name))))
+            };
+        }
+        self.record(scope, &target).await?;
+        let now = self.clock.now();
+        self.store
+            .insert_alias(scope, &Alias { name: name.to_owned(), target, created_at: now, updated_at: now })
+            .await?;
+        self.cache.invalidate_aliases(scope);
+        Ok(Seeded::Created)
+    }
+}

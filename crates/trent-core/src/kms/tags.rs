@@ -1,0 +1,140 @@
+//! Tags on keys: `TagResource`, `UntagResource`, `ListResourceTags`, and the tag rules
+//! `CreateKey` shares.
+
+use std::collections::HashSet;
+
+use super::access::KeyCall;
+use super::keyref::{self, Aliases};
+use super::lifecycle::refuse_pending_deletion;
+use super::{Kms, KmsError, MAX_TAGS_PER_KEY, Tag, marker};
+use crate::identity::Caller;
+
+/// One page of `ListResourceTags`.
+#[derive(Clone, Debug)]
+pub struct TagPage {
+    /// The tags.
+    pub tags: Vec<Tag>,
+    /// Marker for the next page, if there is one.
+    pub next_marker: Option<String>,
+}
+
+fn allowed_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
+}
+
+/// Checks AWS's tag rules: key 1..=128 and value 0..=256 characters of letters, digits,
+/// spaces and `_.:/=+-@`; no `aws:` prefix; no key twice in one request.
+pub(crate) fn check_tags(tags: &[Tag]) -> Result<(), KmsError> {
+    let mut seen = HashSet::new();
+    for t in tags {
+        let key_len = t.key.chars().count();
+        if key_len == 0 || key_len > 128 || !t.key.chars().all(allowed_tag_char) {
+            return Err(KmsError::Tag(format!("Tag key '{}' is not valid", t.key)));
+        }
+        if t.value.chars().count() > 256 || !t.value.chars().all(allowed_tag_char) {
+            return Err(KmsError::Tag(format!("Tag value of key '{}' is not valid", t.key)));
+        }
+        if t.key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(KmsError::Tag("Tag keys beginning with 'aws:' are reserved".into()));
+        }
+        if !seen.insert(t.key.as_str()) {
+            return Err(KmsError::Tag(format!("Duplicate tag key '{}'", t.key)));
+        }
+    }
+    Ok(())
+}
+
+/// The `aws:RequestTag/*` and `aws:TagKeys` condition keys of a request carrying `tags`.
+pub(crate) fn request_tag_keys(tags: &[Tag]) -> Vec<(String, Vec<String>)> {
+    let mut keys: Vec<(String, Vec<String>)> =
+        tags.iter().map(|t| (format!("aws:RequestTag/{}", t.key), vec![t.value.clone()])).collect();
+    if !tags.is_empty() {
+        keys.push(("aws:TagKeys".to_owned(), tags.iter().map(|t| t.key.clone()).collect()));
+    }
+    keys
+}
+
+impl Kms {
+    /// `TagResource`: adds tags or replaces the values of existing keys.
+    ///
+    /// # Errors
+    /// `Tag` for invalid tags, `LimitExceeded` past 50 tags, `InvalidState` while pending deletion.
+    pub async fn tag_resource(&self, caller: &Caller, key_id: &str, tags: Vec<Tag>) -> Result<(), KmsError> {
+        check_tags(&tags)?;
+        let r = keyref::parse(caller, key_id, Aliases::Refused)?;
+        let call = KeyCall { extra: request_tag_keys(&tags), ..KeyCall::new("TagResource") };
+        let key = self.resolve_key(caller, r, call).await?;
+        let (scope, id) = (key.record.scope.clone(), key.record.key_id);
+        let rec = self.record(&scope, &id).await?;
+        refuse_pending_deletion(&rec)?;
+        let existing = self.store.list_tags(&scope, &id, None, 1000).await?;
+        let existing_keys: HashSet<&str> = existing.iter().map(|t| t.key.as_str()).collect();
+        let added = tags.iter().filter(|t| !existing_keys.contains(t.key.as_str())).count();
+        if existing.len() + added > MAX_TAGS_PER_KEY {
+            return Err(KmsError::LimitExceeded(format!("A key may have at most {MAX_TAGS_PER_KEY} tags")));
+        }
+        self.store.put_tags(&scope, &id, &tags).await?;
+        self.cache.invalidate_key(&scope, &id);
+        Ok(())
+    }
+
+    /// `UntagResource`: removes tag keys; keys that are not present are ignored.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidState` while pending deletion.
+    pub async fn untag_resource(&self, caller: &Caller, key_id: &str, tag_keys: Vec<String>) -> Result<(), KmsError> {
+        let r = keyref::parse(caller, key_id, Aliases::Refused)?;
+        let call =
+            KeyCall { extra: vec![("aws:TagKeys".to_owned(), tag_keys.clone())], ..KeyCall::new("UntagResource") };
+        let key = self.resolve_key(caller, r, call).await?;
+        let (scope, id) = (key.record.scope.clone(), key.record.key_id);
+        let rec = self.record(&scope, &id).await?;
+        refuse_pending_deletion(&rec)?;
+        self.store.remove_tags(&scope, &id, &tag_keys).await?;
+        self.cache.invalidate_key(&scope, &id);
+        Ok(())
+    }
+
+    /// `ListResourceTags`.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidMarker`.
+    pub async fn list_resource_tags(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        limit: Option<u32>,
+        marker: Option<&str>,
+    ) -> Result<TagPage, KmsError> {
+        let r = keyref::parse(caller, key_id, Aliases::Refused)?;
+        let (scope, id) = self.resolve_authorized(caller, r, "ListResourceTags").await?;
+        self.record(&scope, &id).await?;
+        let limit = marker::limit(limit, 50);
+        let after = marker.map(|m| marker::decode("tags", m)).transpose()?;
+        let mut tags = self.store.list_tags(&scope, &id, after.as_deref(), limit + 1).await?;
+        let more = tags.len() > limit as usize;
+        tags.truncate(limit as usize);
+        let next_marker = more.then(|| tags.last().map(|t| marker::encode("tags", &t.key))).flatten();
+        Ok(TagPage { tags, next_marker })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(k: &str, v: &str) -> Tag {
+        Tag { key: k.into(), value: v.into() }
+    }
+
+    #[test]
+    fn tag_rules() {
+        assert!(check_tags(&[tag("Project", "x-1 @home"), tag("env", "")]).is_ok());
+        assert!(check_tags(&[tag("", "v")]).is_err());
+        assert!(check_tags(&[tag("aws:x", "v")]).is_err());
+        assert!(check_tags(&[tag("k", "v"), tag("k", "w")]).is_err());
+        assert!(check_tags(&[tag(&"k".repeat(129), "v")]).is_err());
+        assert!(check_tags(&[tag("k", &"v".repeat(257))]).is_err());
+        assert!(check_tags(&[tag("k<", "v")]).is_err());
+    }
+}

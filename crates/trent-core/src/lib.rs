@@ -1,0 +1,24 @@
+//! Trent's domain.
+//!
+//! Accounts and principals, KMS keys with their backing keys, aliases and tags, the clock
+//! and the scheduler's work. It reaches storage only through the traits in [`store`] and the
+//! root of trust only through [`seal::KeyWrapper`]. It knows nothing of HTTP, JSON wire
+//! shapes, SQL or async runtimes.
+
+pub mod audit;
+pub mod clock;
+pub mod identity;
+pub mod ids;
+pub mod kms;
+pub mod policy;
+pub mod seal;
+pub mod store;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use identity::{
+    AccessKeyRecord, AccessKeyStatus, Account, ActiveAccessKey, Caller, Identities, IdentityError, NewAccessKey,
+    Principal, PrincipalKind,
+};
+pub use ids::{AccountId, Arn, IdError, KeyId, Region, Scope};
+pub use seal::KeyWrapper;
+pub use store::{IdentityStore, KmsStore, MetaStore, Store, StoreError};

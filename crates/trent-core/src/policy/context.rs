@@ -1,0 +1,163 @@
+//! The request context: the condition keys a request carries and their values.
+//!
+//! AWS builds a request context for every call (principal, action, resource, time, source IP,
+//! service keys such as `kms:EncryptionContext:...`) and evaluates `Condition` elements and
+//! policy variables against it. [`ConditionContext`] is that bag of keys, filled by the
+//! service layer; [`Lookup`] adds the keys that follow from the principal itself
+//! (`aws:username`, `aws:userid`, `aws:PrincipalArn`, `aws:PrincipalAccount`,
+//! `aws:PrincipalType`) so that a caller cannot forget them. Keys are case-insensitive
+//! ("`aws:CurrentTime` is equivalent to `AWS:currenttime`", IAM "Variables and tags"); values
+//! are kept exactly as given.
+
+use std::collections::HashMap;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{PrincipalType, RequestPrincipal};
+
+/// Condition keys (case-insensitive names) with one or more values each.
+///
+/// A key holds a list because some keys are multivalued (`aws:TagKeys`); a single-valued key
+/// simply holds one. A key inserted with no values is treated exactly like an absent key, as
+/// AWS treats "an empty data set".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConditionContext {
+    /// Lower-cased key name → values in insertion order.
+    keys: HashMap<String, Vec<String>>,
+}
+
+impl ConditionContext {
+    /// An empty context.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to the single value `value`, replacing what it held.
+    pub fn insert(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
+        self.keys.insert(key.to_lowercase(), vec![value.into()]);
+        self
+    }
+
+    /// Sets the multivalued `key` to `values`, replacing what it held.
+    pub fn insert_all<I, S>(&mut self, key: &str, values: I) -> &mut Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.keys.insert(key.to_lowercase(), values.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Sets a Boolean key (`aws:SecureTransport`, `aws:MultiFactorAuthPresent`) to
+    /// `"true"` or `"false"`.
+    pub fn insert_bool(&mut self, key: &str, value: bool) -> &mut Self {
+        self.insert(key, if value { "true" } else { "false" })
+    }
+
+    /// Sets a date key (`aws:CurrentTime`, `aws:TokenIssueTime`) to `at` in ISO 8601, the
+    /// form the `Date` operators read.
+    pub fn insert_time(&mut self, key: &str, at: OffsetDateTime) -> &mut Self {
+        // Formatting an OffsetDateTime as RFC 3339 fails only for years outside 0..=9999;
+        // epoch seconds are the documented alternative and always work.
+        let text = at.format(&Rfc3339).unwrap_or_else(|_| at.unix_timestamp().to_string());
+        self.insert(key, text)
+    }
+
+    /// Whether `key` has at least one value.
+    pub fn is_present(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The values of `key`, or `None` when it is absent or has no values.
+    pub fn get(&self, key: &str) -> Option<&[String]> {
+        self.get_lowercase(&key.to_lowercase())
+    }
+
+    /// [`get`](Self::get) for a key already lower-cased (the parser lower-cases policy keys
+    /// once, so evaluation does not allocate).
+    pub(crate) fn get_lowercase(&self, key: &str) -> Option<&[String]> {
+        self.keys.get(key).map(Vec::as_slice).filter(|values| !values.is_empty())
+    }
+}
+
+/// The values one key resolves to during an evaluation.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Values<'a> {
+    /// Values from the [`ConditionContext`] (never empty).
+    Context(&'a [String]),
+    /// A key derived from the principal.
+    One(&'a str),
+}
+
+impl<'a> Values<'a> {
+    /// The values, in order.
+    pub(crate) fn iter(self) -> impl Iterator<Item = &'a str> {
+        let (many, one) = match self {
+            Values::Context(values) => (values, None),
+            Values::One(value) => (&[][..], Some(value)),
+        };
+        many.iter().map(String::as_str).chain(one)
+    }
+
+    /// The value of a single-valued key: policy variables resolve only from these
+    /// ("you can't use a multivalued context key as a policy variable").
+    pub(crate) fn single(self) -> Option<&'a str> {
+        match self {
+            Values::Context([value]) => Some(value.as_str()),
+            Values::Context(_) => None,
+            Values::One(value) => Some(value),
+        }
+    }
+}
+
+/// Key lookup for one request: the context first, then the keys the principal implies.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lookup<'a> {
+    context: &'a ConditionContext,
+    principal: &'a RequestPrincipal,
+}
+
+impl<'a> Lookup<'a> {
+    pub(crate) fn new(context: &'a ConditionContext, principal: &'a RequestPrincipal) -> Self {
+        Self { context, principal }
+    }
+
+    /// The values of a lower-cased key, or `None` when the request does not carry it.
+    pub(crate) fn values(&self, key: &str) -> Option<Values<'a>> {
+        if let Some(values) = self.context.get_lowercase(key) {
+            return Some(Values::Context(values));
+        }
+        self.derived(key).filter(|value| !value.is_empty()).map(Values::One)
+    }
+
+    /// Keys AWS sets from the principal (IAM "Variables and tags", principal key values):
+    /// `aws:username` only for IAM users, `aws:PrincipalArn` of a role session is the
+    /// role's ARN, and an anonymous caller has none of them.
+    fn derived(&self, key: &str) -> Option<&'a str> {
+        let principal = self.principal;
+        let kind = &principal.principal_type;
+        if matches!(kind, PrincipalType::Anonymous) {
+            return None;
+        }
+        let has_account = !matches!(kind, PrincipalType::Service);
+        match key {
+            "aws:username" => principal.username.as_deref(),
+            "aws:userid" if has_account => Some(principal.user_id.as_str()),
+            "aws:principalaccount" if has_account => Some(principal.account.as_str()),
+            "aws:principalarn" => match kind {
+                PrincipalType::AssumedRole { role_arn } => Some(role_arn.as_str()),
+                PrincipalType::Service => None,
+                _ => Some(principal.arn.as_str()),
+            },
+            "aws:principaltype" => match kind {
+                PrincipalType::Root => Some("Account"),
+                PrincipalType::User => Some("User"),
+                PrincipalType::AssumedRole { .. } => Some("AssumedRole"),
+                PrincipalType::FederatedUser => Some("FederatedUser"),
+                PrincipalType::Service | PrincipalType::Anonymous => None,
+            },
+            _ => None,
+        }
+    }
+}

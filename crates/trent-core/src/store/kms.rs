@@ -1,0 +1,125 @@
+//! Storage of KMS keys, their backing keys, aliases and tags.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::StoreError;
+use crate::ids::Region;
+use crate::ids::{KeyId, Scope};
+use crate::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
+
+/// Keys, their materials, aliases and tags.
+#[async_trait]
+pub trait KmsStore: Send + Sync {
+    /// Inserts a new key with its first material and tags, atomically.
+    ///
+    /// # Errors
+    /// [`StoreError::AlreadyExists`] if the key id is taken in that scope.
+    async fn insert_key(&self, key: &KeyRecord, material: &KeyMaterialRecord, tags: &[Tag]) -> Result<(), StoreError>;
+
+    /// Reads one key's metadata.
+    async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError>;
+
+    /// Keys of a scope ordered by key id, strictly after `after`, at most `limit`.
+    async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError>;
+
+    /// Replaces a key's metadata if its stored revision is `expected_revision`.
+    /// `key.revision` must be the new revision.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if the key is gone, [`StoreError::Conflict`] if the revision moved.
+    async fn update_key(&self, key: &KeyRecord, expected_revision: u64) -> Result<(), StoreError>;
+
+    /// Adds a backing key and replaces the key's metadata in one transaction, under the same
+    /// revision check as [`KmsStore::update_key`].
+    async fn add_material(
+        &self,
+        key: &KeyRecord,
+        expected_revision: u64,
+        material: &KeyMaterialRecord,
+    ) -> Result<(), StoreError>;
+
+    /// All backing keys of a key, oldest first.
+    async fn materials(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<KeyMaterialRecord>, StoreError>;
+
+    /// Destroys a key: its metadata, every backing key, its tags and every alias pointing to it.
+    async fn delete_key(&self, scope: &Scope, key_id: &KeyId) -> Result<(), StoreError>;
+
+    /// Keys in any scope whose scheduled work is due at `now`: pending deletion with a deletion
+    /// date at or before `now`, or automatic rotation enabled with a next-rotation date at or
+    /// before `now`.
+    async fn keys_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, KeyId)>, StoreError>;
+
+    /// Creates an alias.
+    ///
+    /// # Errors
+    /// [`StoreError::AlreadyExists`] if the name is taken in that scope.
+    async fn insert_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError>;
+
+    /// Points an existing alias at another key and updates its last-updated date.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such alias.
+    async fn update_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError>;
+
+    /// Removes an alias.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such alias.
+    async fn delete_alias(&self, scope: &Scope, name: &str) -> Result<(), StoreError>;
+
+    /// Reads one alias.
+    async fn get_alias(&self, scope: &Scope, name: &str) -> Result<Option<Alias>, StoreError>;
+
+    /// Aliases of a scope (optionally only those of one key) ordered by name, strictly after
+    /// `after`, at most `limit`.
+    async fn list_aliases(
+        &self,
+        scope: &Scope,
+        key_id: Option<&KeyId>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Alias>, StoreError>;
+
+    /// Adds tags or overwrites the values of existing tag keys.
+    async fn put_tags(&self, scope: &Scope, key_id: &KeyId, tags: &[Tag]) -> Result<(), StoreError>;
+
+    /// Removes the named tag keys; absent keys are ignored.
+    async fn remove_tags(&self, scope: &Scope, key_id: &KeyId, tag_keys: &[String]) -> Result<(), StoreError>;
+
+    /// Tags of a key ordered by tag key, strictly after `after`, at most `limit`.
+    async fn list_tags(
+        &self,
+        scope: &Scope,
+        key_id: &KeyId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Tag>, StoreError>;
+
+    /// Stores a grant on a key.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if the key does not exist, [`StoreError::AlreadyExists`] if the
+    /// grant id is taken.
+    async fn insert_grant(&self, scope: &Scope, grant: &Grant) -> Result<(), StoreError>;
+
+    /// Every grant of a key, ordered by grant id (for authorization, listing and name
+    /// idempotency; a key has at most 50,000).
+    async fn grants(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<Grant>, StoreError>;
+
+    /// Grants of every key of `region` (any account) whose retiring principal is
+    /// `retiring_principal`, ordered by grant id, strictly after `after`, at most `limit`.
+    async fn list_retirable_grants(
+        &self,
+        region: &Region,
+        retiring_principal: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(Scope, Grant)>, StoreError>;
+
+    /// Removes a grant.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such grant on that key.
+    async fn delete_grant(&self, scope: &Scope, key_id: &KeyId, grant_id: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,41 @@
+//! The storage traits the domain talks to, and the narrow error they return.
+//!
+//! Implementations live in `trent-store` (SQLite today, PostgreSQL next). The traits speak
+//! domain types only; each backend converts them to and from its own rows. Every method that
+//! writes more than one row does so in one transaction.
+
+mod audit;
+mod identity;
+mod kms;
+mod meta;
+
+pub use audit::AuditStore;
+pub use identity::IdentityStore;
+pub use kms::KmsStore;
+pub use meta::MetaStore;
+
+/// What can go wrong in storage, narrowly enough for the domain to branch on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row addressed does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A row with the same identity already exists.
+    #[error("already exists")]
+    AlreadyExists,
+    /// An optimistic-concurrency check failed: someone else changed the row first.
+    #[error("concurrent modification")]
+    Conflict,
+    /// The database could not be reached or failed to commit.
+    #[error("storage unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A stored row could not be understood (bad enum text, bad length...).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+/// Everything a Trent node stores about keys and identities. The audit trail is an
+/// [`AuditStore`] of its own.
+pub trait Store: KmsStore + IdentityStore + MetaStore {}
+
+impl<T: KmsStore + IdentityStore + MetaStore> Store for T {}

@@ -1,0 +1,32 @@
+//! Pure cryptography for Trent, built on `aws-lc-rs`.
+//!
+//! This crate owns the byte-level primitives every other layer relies on: secret-holding
+//! types that zeroize on drop and never print themselves, the AES-256-GCM key wrapping used
+//! under the root key, the encryption-context encoding used as additional authenticated
+//! data, and the self-describing symmetric ciphertext blob (see `docs/ciphertext-format.md`).
+//!
+//! It knows nothing of accounts, policies, storage, HTTP or async runtimes: callers hand it
+//! bytes and get bytes back.
+
+mod blob;
+mod context;
+mod digest;
+mod ed25519;
+mod error;
+mod pem;
+mod random;
+mod secret;
+mod wrap;
+
+pub use blob::{
+    BLOB_OVERHEAD, BlobHeader, KeyMaterialId, MATERIAL_ID_LEN, SYMMETRIC_KEY_LEN, derive_material_id, open_symmetric,
+    parse_blob, seal_symmetric,
+};
+pub use context::{EncryptionContext, encode_context};
+pub use digest::{constant_time_eq, hmac_sha256, sha256, sha256_hex};
+pub use ed25519::{ED25519_PUBLIC_KEY_LEN, ED25519_SIGNATURE_LEN, Ed25519SigningKey, ed25519_verify};
+pub use error::CryptoError;
+pub use pem::{EcCurve, PrivateKeyKind, parse_private_key_pem, pkcs8_kind};
+pub use random::{fill_random, random_array, random_vec};
+pub use secret::{DataKey, KeyMaterial, Plaintext, SecretBytes};
+pub use wrap::{ROOT_KEY_LEN, RootKey, WRAP_OVERHEAD};

@@ -1,0 +1,148 @@
+//! Key wrapping under the root key.
+//!
+//! Every backing key and every stored credential secret is stored only in wrapped form:
+//!
+//! ```text
+//! 0x01 || nonce (12 random bytes) || AES-256-GCM(root, nonce, aad, secret) || tag (16)
+//! ```
+//!
+//! The additional authenticated data names what is wrapped (for instance the key ARN and the
+//! material id), so a wrapped blob copied onto another row fails to unwrap.
+
+use std::fmt;
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use zeroize::Zeroize;
+
+use crate::{CryptoError, random_array};
+
+/// Length of a root key in bytes.
+pub const ROOT_KEY_LEN: usize = 32;
+/// Bytes a wrapped secret is longer than the secret itself.
+pub const WRAP_OVERHEAD: usize = 1 + NONCE_LEN + 16;
+
+const WRAP_VERSION: u8 = 0x01;
+
+/// The 256-bit root of the key hierarchy, as released by a seal.
+pub struct RootKey {
+    aead: LessSafeKey,
+    check: [u8; 32],
+}
+
+impl RootKey {
+    /// Builds a root key from exactly 32 bytes. The caller should zeroize its copy.
+    ///
+    /// # Errors
+    /// [`CryptoError::KeyLength`] if `bytes` is not 32 bytes long.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, CryptoError> {
+        if bytes.len() != ROOT_KEY_LEN {
+            return Err(CryptoError::KeyLength { expected: ROOT_KEY_LEN, actual: bytes.len() });
+        }
+        let unbound = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| CryptoError::Library)?;
+        let check = crate::hmac_sha256(bytes, b"trent/root-key-check/v1");
+        Ok(Self { aead: LessSafeKey::new(unbound), check })
+    }
+
+    /// Generates a fresh random root key and returns it with its raw bytes (for the seal to
+    /// persist). The raw bytes zeroize on drop.
+    ///
+    /// # Errors
+    /// [`CryptoError::Library`] if the random generator fails.
+    pub fn generate() -> Result<(Self, crate::KeyMaterial), CryptoError> {
+        let mut raw: [u8; ROOT_KEY_LEN] = random_array()?;
+        let key = Self::from_bytes(&raw)?;
+        let material = crate::KeyMaterial::from_slice(&raw);
+        raw.zeroize();
+        Ok((key, material))
+    }
+
+    /// A value that identifies this root key without revealing it (HMAC of a fixed label).
+    /// Stored beside the data so a server started with the wrong root key refuses to run.
+    pub fn check_value(&self) -> [u8; 32] {
+        self.check
+    }
+
+    /// Wraps `secret`, binding `aad`.
+    ///
+    /// # Errors
+    /// [`CryptoError::Library`] if randomness or the cipher fails.
+    pub fn wrap(&self, aad: &[u8], secret: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let nonce: [u8; NONCE_LEN] = random_array()?;
+        let mut out = Vec::with_capacity(secret.len() + WRAP_OVERHEAD);
+        out.push(WRAP_VERSION);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(secret);
+        let tag = self
+            .aead
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut out[1 + NONCE_LEN..])
+            .map_err(|_| CryptoError::Library)?;
+        out.extend_from_slice(tag.as_ref());
+        Ok(out)
+    }
+
+    /// Unwraps a value made by [`RootKey::wrap`] with the same `aad`.
+    ///
+    /// # Errors
+    /// [`CryptoError::Malformed`] for a short or unknown-version blob,
+    /// [`CryptoError::AuthenticationFailed`] for a wrong key, wrong AAD or tampered bytes.
+    pub fn unwrap(&self, aad: &[u8], wrapped: &[u8]) -> Result<crate::SecretBytes, CryptoError> {
+        if wrapped.len() < WRAP_OVERHEAD || wrapped[0] != WRAP_VERSION {
+            return Err(CryptoError::Malformed);
+        }
+        let mut nonce = [0u8; NONCE_LEN];
+        nonce.copy_from_slice(&wrapped[1..1 + NONCE_LEN]);
+        let mut buf = wrapped[1 + NONCE_LEN..].to_vec();
+        let plain_len = self
+            .aead
+            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
+            .map_err(|_| CryptoError::AuthenticationFailed)?
+            .len();
+        buf.truncate(plain_len);
+        Ok(crate::SecretBytes::new(buf))
+    }
+}
+
+impl fmt::Debug for RootKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RootKey([REDACTED])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_round_trips_and_binds_aad() {
+        let (root, _) = RootKey::generate().unwrap();
+        let w = root.wrap(b"arn:a|1", b"secret material").unwrap();
+        assert_eq!(w.len(), 15 + WRAP_OVERHEAD);
+        assert_eq!(root.unwrap(b"arn:a|1", &w).unwrap().expose_secret(), b"secret material");
+        assert_eq!(root.unwrap(b"arn:b|1", &w).unwrap_err(), CryptoError::AuthenticationFailed);
+    }
+
+    #[test]
+    fn another_root_key_cannot_unwrap() {
+        let (a, _) = RootKey::generate().unwrap();
+        let (b, _) = RootKey::generate().unwrap();
+        let w = a.wrap(b"x", b"y").unwrap();
+        assert!(b.unwrap(b"x", &w).is_err());
+        assert_ne!(a.check_value(), b.check_value());
+    }
+
+    #[test]
+    fn every_flipped_bit_is_detected() {
+        let (root, _) = RootKey::generate().unwrap();
+        let w = root.wrap(b"aad", b"0123456789abcdef").unwrap();
+        for i in 0..w.len() * 8 {
+            let mut t = w.clone();
+            t[i / 8] ^= 1 << (i % 8);
+            assert!(root.unwrap(b"aad", &t).is_err(), "bit {i}");
+        }
+    }
+
+    #[test]
+    fn wrong_length_root_key_is_rejected() {
+        assert_eq!(RootKey::from_bytes(&[0u8; 16]).unwrap_err(), CryptoError::KeyLength { expected: 32, actual: 16 });
+    }
+}

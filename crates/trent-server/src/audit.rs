@@ -1,0 +1,269 @@
+//! The audit writer: one task that group-commits events and acknowledges each only once its
+//! commit is durable.
+//!
+//! Request handlers build their event ([`trent_core::audit::kms_event`]), serialise it on
+//! their own task ([`AuditLog::record`] does this before queueing) and wait. The single writer
+//! takes whatever is queued (up to [`MAX_BATCH`] events), chains it after the last stored event
+//! (it alone assigns seqs, so the chain is linear), signs a digest over the batch, stores events
+//! and digest in one transaction (SQLite: WAL with `synchronous=FULL`, so a commit is on disk
+//! when it returns) and then wakes every waiter. No timer batches: while one commit runs, the
+//! next batch queues up, so batches grow with load and a lone event commits at once.
+//!
+//! If a commit fails, every waiter of that batch gets the error (the request must answer 500,
+//! never succeed unrecorded) and the writer re-reads the chain's end from the store before the
+//! next batch. The queue is bounded ([`QUEUE`]): when the disk cannot keep up, callers wait.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use trent_core::audit::rules::ServiceRules;
+use trent_core::audit::{
+    AuditError, AuditEvent, AuditSigner, AuditTrail, Chain, JsonCall, Outcome, PendingEvent, json_call_event,
+};
+use trent_core::store::AuditStore;
+use trent_core::{Caller, SharedClock};
+use trent_wire::AwsError;
+
+use crate::state::AppState;
+
+/// Events waiting for the writer before callers have to wait to queue.
+pub const QUEUE: usize = 8192;
+/// Most events in one group commit (and under one digest).
+pub const MAX_BATCH: usize = 512;
+
+type Ack = oneshot::Sender<Result<(), AuditError>>;
+
+/// Counters of the writer, for benchmarks and `/metrics`.
+#[derive(Debug, Default)]
+pub struct AuditStats {
+    /// Events committed.
+    pub events: AtomicU64,
+    /// Group commits that succeeded.
+    pub batches: AtomicU64,
+    /// Group commits that failed (their events were refused).
+    pub failed_batches: AtomicU64,
+}
+
+/// The handle request handlers record through. Cheap to share behind the `AppState`.
+pub struct AuditLog {
+    queue: mpsc::Sender<(PendingEvent, Ack)>,
+    stop: watch::Sender<bool>,
+    task: Mutex<Option<JoinHandle<()>>>,
+    trail: AuditTrail,
+    public_key: [u8; 32],
+    stats: Arc<AuditStats>,
+}
+
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLog").field("public_key", &trent_core::audit::hex(&self.public_key)).finish()
+    }
+}
+
+impl AuditLog {
+    /// Resumes the chain from `store` and starts the writer task on the current runtime.
+    ///
+    /// # Errors
+    /// [`AuditError::Store`] if the chain's end cannot be read.
+    pub async fn start(
+        store: Arc<dyn AuditStore>,
+        signer: AuditSigner,
+        clock: SharedClock,
+    ) -> Result<Self, AuditError> {
+        let head = store.audit_head().await.map_err(AuditError::Store)?;
+        if !Chain::head_is_consistent(&head) {
+            tracing::error!(
+                last_event = ?head.last_event.map(|(seq, _)| seq),
+                last_digest = ?head.last_digest.as_ref().map(|d| (d.digest_seq, d.last_seq)),
+                "the audit trail does not end where its last digest does; run `trent audit verify`"
+            );
+        }
+        let (queue, rx) = mpsc::channel(QUEUE);
+        let (stop, stop_rx) = watch::channel(false);
+        let stats = Arc::new(AuditStats::default());
+        let public_key = signer.public_key();
+        let clock_for_trail = clock.clone();
+        let writer =
+            Writer { store: store.clone(), signer, clock, chain: Some(Chain::resume(&head)), stats: stats.clone() };
+        let task = tokio::spawn(writer.run(rx, stop_rx));
+        Ok(Self {
+            queue,
+            stop,
+            task: Mutex::new(Some(task)),
+            trail: AuditTrail::new(store, clock_for_trail),
+            public_key,
+            stats,
+        })
+    }
+
+    /// Records `event` and returns once it is durably committed (with its digest).
+    ///
+    /// Serialisation happens here, on the caller's task. If the caller stops waiting, the event
+    /// is still committed.
+    ///
+    /// # Errors
+    /// [`AuditError::CommitFailed`] if its group commit failed (the caller must not report
+    /// success), [`AuditError::WriterStopped`] after [`AuditLog::shutdown`], or
+    /// [`AuditError::Encode`].
+    pub async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
+        let pending = PendingEvent::new(&event)?;
+        let (ack, acked) = oneshot::channel();
+        self.queue.send((pending, ack)).await.map_err(|_| AuditError::WriterStopped)?;
+        acked.await.map_err(|_| AuditError::WriterStopped)?
+    }
+
+    /// Stops accepting events, commits everything already queued, and waits for the writer.
+    pub async fn shutdown(&self) {
+        let _ = self.stop.send(true);
+        let task = self.task.lock().take();
+        if let Some(task) = task
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "the audit writer ended abnormally");
+        }
+    }
+
+    /// The trail, for `LookupEvents`.
+    pub fn trail(&self) -> &AuditTrail {
+        &self.trail
+    }
+
+    /// The public key digests are signed for.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.public_key
+    }
+
+    /// The writer's counters.
+    pub fn stats(&self) -> &AuditStats {
+        &self.stats
+    }
+}
+
+/// Records the event of one authenticated awsJson call and passes its answer through: the
+/// answer goes out only once the event is durable, and becomes a generic 500 if it cannot be
+/// recorded. `body` is the raw request body (filtered while parsed; secrets are never copied).
+///
+/// # Errors
+/// The dispatcher's own error, or `InternalFailure` (500) when the event was not committed.
+pub async fn record_json_call(
+    state: &AppState,
+    rules: &'static ServiceRules,
+    caller: &Caller,
+    operation: &str,
+    body: &[u8],
+    request_id: &str,
+    result: Result<Vec<u8>, AwsError>,
+) -> Result<Vec<u8>, AwsError> {
+    let outcome = match &result {
+        Ok(answer) => Outcome::Answered(answer),
+        Err(e) => Outcome::Failed { code: e.code, message: &e.message },
+    };
+    let call = JsonCall {
+        rules,
+        caller,
+        operation,
+        request_body: body,
+        outcome,
+        request_id,
+        tls: None,
+        time: state.clock.now(),
+    };
+    match state.audit.record(json_call_event(&call)).await {
+        Ok(()) => result,
+        Err(e) => {
+            tracing::error!(error = %e, cause = ?std::error::Error::source(&e), operation, request_id, "audit record failed; answering 500");
+            Err(AwsError::internal())
+        }
+    }
+}
+
+struct Writer {
+    store: Arc<dyn AuditStore>,
+    signer: AuditSigner,
+    clock: SharedClock,
+    /// The chain's end; `None` after a failed commit until re-read from the store.
+    chain: Option<Chain>,
+    stats: Arc<AuditStats>,
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<(PendingEvent, Ack)>, mut stop: watch::Receiver<bool>) {
+        let mut stopping = false;
+        let mut events = Vec::with_capacity(MAX_BATCH);
+        let mut acks = Vec::with_capacity(MAX_BATCH);
+        let mut scratch = Vec::new();
+        loop {
+            let first = if stopping {
+                rx.recv().await
+            } else {
+                tokio::select! {
+                    r = rx.recv() => r,
+                    _ = stop.changed() => {
+                        // Refuse new events; what is queued is still received and committed.
+                        stopping = true;
+                        rx.close();
+                        continue;
+                    }
+                }
+            };
+            let Some((event, ack)) = first else { break };
+            events.push(event);
+            acks.push(ack);
+            while events.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok((event, ack)) => {
+                        events.push(event);
+                        acks.push(ack);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let result = self.commit(std::mem::take(&mut events), &mut scratch).await;
+            match result {
+                Ok(()) => {
+                    self.stats.batches.fetch_add(1, Ordering::Relaxed);
+                    self.stats.events.fetch_add(acks.len() as u64, Ordering::Relaxed);
+                    for ack in acks.drain(..) {
+                        let _ = ack.send(Ok(()));
+                    }
+                }
+                Err(e) => {
+                    self.stats.failed_batches.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(error = %e, cause = ?std::error::Error::source(&e), events = acks.len(), "audit commit failed");
+                    let shared = match e {
+                        AuditError::Store(store_error) => Arc::new(store_error),
+                        AuditError::CommitFailed(shared) => shared,
+                        other => Arc::new(trent_core::StoreError::Unavailable(Box::new(other))),
+                    };
+                    for ack in acks.drain(..) {
+                        let _ = ack.send(Err(AuditError::CommitFailed(shared.clone())));
+                    }
+                }
+            }
+            events = Vec::with_capacity(MAX_BATCH);
+        }
+        tracing::debug!("audit writer stopped");
+    }
+
+    /// Chains, signs and stores one batch; the chain's end moves only if the store committed.
+    async fn commit(&mut self, events: Vec<PendingEvent>, scratch: &mut Vec<u8>) -> Result<(), AuditError> {
+        let chain = match self.chain.take() {
+            Some(chain) => chain,
+            None => Chain::resume(&self.store.audit_head().await.map_err(AuditError::Store)?),
+        };
+        let (batch, next) = chain.link(events, &self.signer, self.clock.now(), scratch);
+        match self.store.append_audit(&batch.events, Some(&batch.digest)).await {
+            Ok(()) => {
+                self.chain = Some(next);
+                Ok(())
+            }
+            // `chain` stays taken: the next batch re-reads the end from the store, which is
+            // right whether the failed commit left nothing (the usual case) or, after an
+            // ambiguous I/O error, did reach the disk.
+            Err(e) => Err(AuditError::Store(e)),
+        }
+    }
+}

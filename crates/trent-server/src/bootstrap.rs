@@ -1,0 +1,250 @@
+//! First start and every start: the data directory, the seal, the database, the default
+//! account and its administrator, and the services built over them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use trent_core::audit::AuditSigner;
+use trent_core::kms::Kms;
+use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
+use trent_crypto::{SecretBytes, constant_time_eq};
+use trent_store::{SqliteAuditStore, SqliteStore};
+
+use crate::audit::AuditLog;
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::seal::{self, SealError};
+use crate::state::AppState;
+
+/// The profile name written to the credentials file.
+pub const CREDENTIALS_PROFILE: &str = "trent";
+const ROOT_CHECK_META: &str = "root_key_check";
+/// The main database (keys, identities) in the data directory.
+pub const DATABASE_FILE: &str = "trent.db";
+/// The audit trail's database in the data directory.
+pub const AUDIT_FILE: &str = "audit.db";
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    /// The data directory could not be created or written.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        /// The directory or file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The seal did not release the root key.
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    /// The database could not be opened or read.
+    #[error("database: {0}")]
+    Store(#[source] trent_core::StoreError),
+    /// The root key does not belong to this database.
+    #[error("the root key in {0} does not match this database; refusing to start")]
+    WrongRootKey(PathBuf),
+    /// The audit signing key or the audit writer could not be set up.
+    #[error("audit trail: {0}")]
+    Audit(#[source] trent_core::audit::AuditError),
+    /// The seed file is malformed or cannot be applied.
+    #[error(transparent)]
+    Seed(#[from] crate::seed::SeedError),
+    /// The default account or its administrator could not be created.
+    #[error("creating the default account: {0}")]
+    Identity(#[source] trent_core::IdentityError),
+}
+
+/// What the first start created, for the operator to see once.
+pub struct FirstStart {
+    /// The default account's id.
+    pub account_id: String,
+    /// The administrator's access key id.
+    pub access_key_id: String,
+    /// The administrator's secret access key (printed once, written to the credentials file).
+    pub secret_access_key: SecretBytes,
+    /// Where the credentials file is.
+    pub credentials_file: PathBuf,
+}
+
+/// Opens (or initialises) everything under `config.data_dir` and returns the server state,
+/// with what was created if this was the first start.
+///
+/// # Errors
+/// [`BootstrapError`] naming what failed.
+pub async fn bootstrap(
+    config: Config,
+    clock: SharedClock,
+) -> Result<(Arc<AppState>, Option<FirstStart>), BootstrapError> {
+    let dir = config.data_dir.clone();
+    create_private_dir(&dir)?;
+    let key_path = dir.join("root.key");
+    let (root, _created) = seal::open_key_file(&key_path)?;
+    let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
+    let sqlite = Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
+    let store: Arc<dyn Store> = sqlite.clone();
+    check_root_key(store.as_ref(), wrapper.as_ref(), &key_path).await?;
+    let trail = Arc::new(SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?);
+    let signer = AuditSigner::load_or_create(trail.as_ref(), wrapper.as_ref()).await.map_err(BootstrapError::Audit)?;
+    let audit = AuditLog::start(trail, signer, clock.clone()).await.map_err(BootstrapError::Audit)?;
+
+    let kms = Kms::new(store.clone(), wrapper.clone(), clock.clone());
+    let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
+    // A development server has the seed's (or LocalStack's) accounts instead of a random one.
+    let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
+        Some(first_start(&identities, &dir).await?)
+    } else {
+        None
+    };
+    let seed = config.seed.clone();
+    let dev = config.dev;
+    let state = Arc::new(AppState { kms, identities, auth: Authenticator::default(), clock, config, audit });
+    apply_seed(&state, seed.as_deref(), dev).await?;
+    Ok((state, first))
+}
+
+/// Applies the seed file (and in dev mode the default development credentials).
+///
+/// # Errors
+/// [`BootstrapError::Seed`] naming the file, line and field.
+pub(crate) async fn apply_seed(state: &AppState, seed: Option<&Path>, dev: bool) -> Result<(), BootstrapError> {
+    match seed {
+        Some(path) => {
+            let parsed = crate::seed::load(path)?;
+            crate::seed::apply(state, &parsed, path, dev).await?;
+        }
+        None if dev => crate::seed::apply(state, &crate::seed::Seed::default(), Path::new("(built-in)"), true).await?,
+        None => {}
+    }
+    Ok(())
+}
+
+async fn check_root_key(store: &dyn Store, wrapper: &dyn KeyWrapper, key_path: &Path) -> Result<(), BootstrapError> {
+    let check = wrapper.check_value();
+    match MetaStore::get_meta(store, ROOT_CHECK_META).await.map_err(BootstrapError::Store)? {
+        Some(stored) if constant_time_eq(&stored, &check) => Ok(()),
+        Some(_) => Err(BootstrapError::WrongRootKey(key_path.to_owned())),
+        None => MetaStore::put_meta(store, ROOT_CHECK_META, &check).await.map_err(BootstrapError::Store),
+    }
+}
+
+async fn first_start(identities: &Identities, dir: &Path) -> Result<FirstStart, BootstrapError> {
+    // The administrator is the IAM user `admin` with the inline policy AdministratorAccess
+    // (Allow * on *), so that it keeps full access once key policies delegate to IAM.
+    let (account, key) =
+        identities.create_account_with_admin(None, "default").await.map_err(BootstrapError::Identity)?;
+    let credentials_file = dir.join("credentials");
+    write_credentials(&credentials_file, &account.id.to_string(), &key.access_key_id, &key.secret_access_key)?;
+    tracing::info!(account = %account.id, access_key_id = %key.access_key_id, "created the default account and its administrator");
+    Ok(FirstStart {
+        account_id: account.id.to_string(),
+        access_key_id: key.access_key_id,
+        secret_access_key: key.secret_access_key,
+        credentials_file,
+    })
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), BootstrapError> {
+    let err = |source| BootstrapError::DataDir { path: dir.to_owned(), source };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(err)
+}
+
+/// Writes an AWS shared-credentials file with a `[trent]` profile, mode 0600.
+fn write_credentials(path: &Path, account: &str, id: &str, secret: &SecretBytes) -> Result<(), BootstrapError> {
+    let err = |source| BootstrapError::DataDir { path: path.to_owned(), source };
+    let mut text = zeroize::Zeroizing::new(format!(
+        "# Trent administrator of account {account}. Use with AWS_SHARED_CREDENTIALS_FILE={} AWS_PROFILE={CREDENTIALS_PROFILE}\n\
+         [{CREDENTIALS_PROFILE}]\naws_access_key_id = {id}\naws_secret_access_key = ",
+        path.display()
+    ));
+    text.push_str(std::str::from_utf8(secret.expose_secret()).map_err(|e| err(std::io::Error::other(e)))?);
+    text.push('\n');
+    let mut file = seal::create_private(path).map_err(err)?;
+    file.write_all(text.as_bytes()).map_err(err)?;
+    file.sync_all().map_err(err)
+}
+
+/// Opens the identity service of an existing data directory without serving it, for
+/// `trent admin`: the root key, the database and the root-key check, nothing else (no audit
+/// writer, no first start). SQLite's WAL lets this run beside a live server.
+///
+/// # Errors
+/// [`BootstrapError::DataDir`] if the directory holds no Trent database yet (start the server
+/// once), and everything [`bootstrap`] reports for the seal and the database.
+pub async fn open_identities(data_dir: &Path, clock: SharedClock) -> Result<Identities, BootstrapError> {
+    let database = data_dir.join(DATABASE_FILE);
+    let key_path = data_dir.join("root.key");
+    for path in [&database, &key_path] {
+        if !path.is_file() {
+            return Err(BootstrapError::DataDir {
+                path: path.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not a Trent data directory; start `trent server` on it once first",
+                ),
+            });
+        }
+    }
+    let (root, _) = seal::open_key_file(&key_path)?;
+    let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&database).await.map_err(BootstrapError::Store)?);
+    check_root_key(store.as_ref(), wrapper.as_ref(), &key_path).await?;
+    Ok(Identities::new(store, wrapper, clock))
+}
+
+/// Appends a `[profile]` with an access key to an AWS shared-credentials file, creating it
+/// (mode 0600) if needed; an existing file must be private (no group or other access).
+///
+/// # Errors
+/// [`BootstrapError::DataDir`] for I/O errors, a file readable by others, or a profile of
+/// that name already in the file.
+pub fn append_credentials(
+    path: &Path,
+    profile: &str,
+    comment: &str,
+    id: &str,
+    secret: &SecretBytes,
+) -> Result<(), BootstrapError> {
+    let err = |source| BootstrapError::DataDir { path: path.to_owned(), source };
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => Some(zeroize::Zeroizing::new(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(err(e)),
+    };
+    let mut file = match &existing {
+        None => seal::create_private(path).map_err(err)?,
+        Some(text) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(path).map_err(err)?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    return Err(err(std::io::Error::other("the credentials file is readable by others")));
+                }
+            }
+            if text.lines().any(|l| l.trim() == format!("[{profile}]")) {
+                return Err(err(std::io::Error::other(format!("profile [{profile}] exists already"))));
+            }
+            std::fs::OpenOptions::new().append(true).open(path).map_err(err)?
+        }
+    };
+    let mut text = zeroize::Zeroizing::new(format!(
+        "\n# {comment}\n[{profile}]\naws_access_key_id = {id}\naws_secret_access_key = "
+    ));
+    text.push_str(std::str::from_utf8(secret.expose_secret()).map_err(|e| err(std::io::Error::other(e)))?);
+    text.push('\n');
+    file.write_all(text.as_bytes()).map_err(err)?;
+    file.sync_all().map_err(err)
+}

@@ -1,0 +1,91 @@
+//! Trent's server: configuration, bootstrap (data directory, seal, database, default
+//! account), SigV4 authentication, routing by `X-Amz-Target`, and the scheduler.
+//!
+//! [`run`] serves a bound listener until a shutdown future resolves, as mini-redis does:
+//! the caller owns the socket, the state and the shutdown signal.
+
+mod app;
+pub mod audit;
+mod auth;
+mod bootstrap;
+pub mod config;
+mod query;
+mod scheduler;
+pub mod seal;
+pub mod seed;
+mod state;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use app::{MAX_BODY, app};
+pub use audit::AuditLog;
+pub use auth::{Authenticator, SecureTransport};
+pub use bootstrap::{
+    AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
+    open_identities,
+};
+pub use config::{Config, ConfigError, RawConfig, Regions};
+pub use state::AppState;
+
+/// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests
+/// finish and stops the scheduler.
+///
+/// # Errors
+/// I/O errors of the listener.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx));
+    use axum::serve::ListenerExt as _;
+    // Answers are single small writes; never let Nagle hold one back.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
+    // Connection info gives each request its client address (`aws:SourceIp`, the audit trail).
+    let audit_state = state.clone();
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+    let _ = stop_tx.send(true);
+    let _ = scheduler.await;
+    // Every handler awaited its own event; this drains anything still queued.
+    audit_state.audit.shutdown().await;
+    served
+}
+
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled: call it before announcing that the server is up, so that a
+/// signal sent right after the announcement shuts down gracefully instead of killing the
+/// process. Must be called within a Tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: std::io::Result<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(interrupt) => {},
+                _ = wait(terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutdown signal received");
+    }
+}

@@ -1,0 +1,147 @@
+//! The awsQuery endpoint: IAM and STS requests (`Action=...`), form-urlencoded in a `POST /`
+//! body or in a `GET /` query string, answered in XML.
+//!
+//! Both services share the endpoint, as they share AWS's wire protocol; the SigV4 credential
+//! scope's service (`iam` or `sts`) picks one, and authentication insists on it like for any
+//! other service. Errors, authentication's included, are `<ErrorResponse>` documents in the
+//! chosen service's namespace. Log lines carry the action, status and request id, never
+//! parameters.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use trent_wire::query::{self, Params};
+use trent_wire::sigv4::SignedRequest;
+use trent_wire::{AwsError, iam, sts};
+
+use crate::app::{answer, read_body, request_id};
+use trent_core::audit::rules::{IAM, STS};
+
+use crate::audit::record_json_call;
+use crate::auth::{self, ClientFacts};
+use crate::state::AppState;
+
+/// Whether a request is awsQuery by its `Content-Type` (checked on every awsJson request, so
+/// without allocating).
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim_start().as_bytes().get(..query::FORM_CONTENT_TYPE.len()))
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(query::FORM_CONTENT_TYPE.as_bytes()))
+}
+
+/// The awsQuery services, by SigV4 service name.
+#[derive(Clone, Copy)]
+enum Service {
+    Iam,
+    Sts,
+}
+
+impl Service {
+    fn signing_name(self) -> &'static str {
+        match self {
+            Service::Iam => iam::SIGNING_SERVICE,
+            Service::Sts => sts::SIGNING_SERVICE,
+        }
+    }
+
+    fn namespace(self) -> &'static str {
+        match self {
+            Service::Iam => iam::NAMESPACE,
+            Service::Sts => sts::NAMESPACE,
+        }
+    }
+}
+
+fn xml(state: &AppState, request_id: &str, status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = answer(state, request_id, status, body);
+    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static(query::XML_CONTENT_TYPE));
+    response
+}
+
+/// Serves one awsQuery request (the `GET /` route, and `POST /` with a form body).
+pub(crate) async fn aws_query(
+    State(state): State<Arc<AppState>>,
+    client: ClientFacts,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let request_id = request_id();
+    let body = match read_body(body).await {
+        Ok(b) => b,
+        Err(e) => return xml(&state, &request_id, e.status, query::error_response(&e, iam::NAMESPACE, &request_id)),
+    };
+    let signed =
+        SignedRequest { method: method.as_str(), path: uri.path(), query: uri.query(), headers: &headers, body: &body };
+    // Unsigned requests, and requests signed for anything else, are answered as IAM's.
+    let service = match auth::signed_service(&signed).as_deref() {
+        Some(s) if s == sts::SIGNING_SERVICE => Service::Sts,
+        _ => Service::Iam,
+    };
+    let mut action = String::new();
+    let result: Result<Vec<u8>, AwsError> = async {
+        let caller = auth::authenticate(&state, &signed, service.signing_name(), &client)
+            .await
+            .map_err(|f| f.to_query_error())?;
+        let mut params = if method == Method::POST { Params::parse(&body)? } else { Params::default() };
+        params.extend(uri.query().unwrap_or("").as_bytes())?;
+        action = params.action().unwrap_or("").chars().take(64).collect();
+        let (rules, answer) = match service {
+            Service::Iam => (&IAM, iam::dispatch(&state.identities, &caller, &params, &request_id).await),
+            Service::Sts => (&STS, sts::dispatch(&state.identities, &caller, &params, &request_id).await),
+        };
+        // The answer is XML: the event records the request's members (secrets dropped by
+        // name), not the answer.
+        let params_json = serde_json::to_vec(&params.to_json()).map_err(|_| AwsError::internal())?;
+        let outcome = answer.as_ref().map(|_| Vec::new()).map_err(Clone::clone);
+        record_json_call(&state, rules, &caller, &action, &params_json, &request_id, outcome).await?;
+        answer
+    }
+    .await;
+    let (status, code, response) = match result {
+        Ok(body) => (StatusCode::OK, None, xml(&state, &request_id, StatusCode::OK, body)),
+        Err(e) => {
+            let body = query::error_response(&e, service.namespace(), &request_id);
+            (e.status, Some(e.code), xml(&state, &request_id, e.status, body))
+        }
+    };
+    tracing::debug!(
+        service = service.signing_name(),
+        operation = %action,
+        status = status.as_u16(),
+        error = code,
+        request_id = %request_id,
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_content_types_are_recognised_in_any_case() {
+        let headers = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(http::header::CONTENT_TYPE, HeaderValue::from_str(v).unwrap());
+            h
+        };
+        for form in ["application/x-www-form-urlencoded", "Application/X-WWW-Form-URLEncoded; charset=utf-8"] {
+            assert!(is_form(&headers(form)), "{form}");
+        }
+        for other in ["application/x-amz-json-1.1", "application/x-www-form", "text/xml", ""] {
+            assert!(!is_form(&headers(other)), "{other}");
+        }
+        assert!(!is_form(&HeaderMap::new()));
+    }
+}

@@ -1,0 +1,33 @@
+//! The scheduler task: runs due work (key deletions, automatic rotations) every tick until
+//! shutdown. The work itself is [`trent_core::kms::Kms::run_due_work`], driven by the
+//! injected clock, so tests call it directly after moving the clock.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::state::AppState;
+
+/// Runs until `shutdown` turns true.
+pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(state.config.scheduler_tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                match state.kms.run_due_work().await {
+                    Ok(done) if done.deleted + done.rotated > 0 => {
+                        tracing::info!(deleted = done.deleted, rotated = done.rotated, "scheduled work done");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "scheduled work failed; will retry"),
+                }
+            }
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    return;
+                }
+            }
+        }
+    }
+}

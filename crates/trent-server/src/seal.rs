@@ -1,0 +1,131 @@
+//! Seals: where the root key comes from.
+//!
+//! The embedded default is a key file: 32 random bytes, hex-encoded, created with mode 0600
+//! on first start. Other seals (passphrase, Shamir shares, PKCS#11, auto-unseal) implement the
+//! same shape: produce a [`RootKey`] or fail with a clear message.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use trent_crypto::{ROOT_KEY_LEN, RootKey};
+use zeroize::Zeroizing;
+
+/// Why the root key could not be obtained.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// The key file could not be read or written.
+    #[error("root key file {path}: {source}")]
+    Io {
+        /// The key file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The key file does not hold 64 hex digits.
+    #[error("root key file {0} is not 64 hexadecimal digits")]
+    Malformed(PathBuf),
+    /// The key file is readable by others than its owner.
+    #[error("root key file {0} must not be accessible to group or others (chmod 600)")]
+    Permissions(PathBuf),
+}
+
+/// Loads the root key from `path`, creating it (mode 0600) if it does not exist.
+/// Returns the key and whether it was created now.
+///
+/// # Errors
+/// [`SealError`] if the file cannot be created or read, is malformed, or is group/world accessible.
+pub fn open_key_file(path: &Path) -> Result<(RootKey, bool), SealError> {
+    let io = |source| SealError::Io { path: path.to_owned(), source };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            check_permissions(path)?;
+            let text = Zeroizing::new(text);
+            let hex = text.trim();
+            if hex.len() != ROOT_KEY_LEN * 2 {
+                return Err(SealError::Malformed(path.to_owned()));
+            }
+            let mut raw = Zeroizing::new([0u8; ROOT_KEY_LEN]);
+            for (i, byte) in raw.iter_mut().enumerate() {
+                *byte = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16)
+                    .map_err(|_| SealError::Malformed(path.to_owned()))?;
+            }
+            let key = RootKey::from_bytes(&raw[..]).map_err(|_| SealError::Malformed(path.to_owned()))?;
+            Ok((key, false))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let (key, raw) = RootKey::generate().map_err(|_| io(std::io::Error::other("random generator failed")))?;
+            let mut hex = Zeroizing::new(String::with_capacity(ROOT_KEY_LEN * 2 + 1));
+            for b in raw.expose_secret() {
+                hex.push_str(&format!("{b:02x}"));
+            }
+            hex.push('\n');
+            let mut file = create_private(path).map_err(io)?;
+            file.write_all(hex.as_bytes()).map_err(io)?;
+            file.sync_all().map_err(io)?;
+            Ok((key, true))
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Creates a new file readable and writable by its owner only; fails if it exists.
+pub(crate) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+fn check_permissions(path: &Path) -> Result<(), SealError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path).map_err(|source| SealError::Io { path: path.to_owned(), source })?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(SealError::Permissions(path.to_owned()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_file_is_created_private_and_reopens_to_the_same_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("root.key");
+        let (a, created) = open_key_file(&path).unwrap();
+        assert!(created);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let (b, created) = open_key_file(&path).unwrap();
+        assert!(!created);
+        assert_eq!(a.check_value(), b.check_value());
+    }
+
+    #[test]
+    fn malformed_or_exposed_key_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("root.key");
+        let mut f = create_private(&path).unwrap();
+        f.write_all(b"not hex\n").unwrap();
+        assert!(matches!(open_key_file(&path), Err(SealError::Malformed(_))));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::write(&path, "00".repeat(32)).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert!(matches!(open_key_file(&path), Err(SealError::Permissions(_))));
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Applying a seed: resolve defaults (first account, first hosted region, and in dev mode
+//! the LocalStack convention), check every item against the store without writing, then
+//! write. Items that exist with the same content are left alone, so re-applying a seed at
+//! every start is harmless.
+
+use std::path::Path;
+
+use trent_core::identity::SeedAccessKey;
+use trent_core::kms::{KeySpec, SeedKey};
+use trent_core::{AccountId, Region, Scope};
+use trent_crypto::{KeyMaterial, SYMMETRIC_KEY_LEN, random_vec};
+
+use super::SeedError;
+use super::model::{AccessKeyEntry, Seed};
+use crate::state::AppState;
+
+/// The account dev mode creates when the seed names none (LocalStack's and moto's).
+pub const DEV_ACCOUNT: &str = "000000000000";
+/// The access key id dev mode creates when the seed names none.
+pub const DEV_ACCESS_KEY: &str = "test";
+/// Its secret.
+pub const DEV_SECRET: &str = "test";
+
+/// Reads and validates a seed file.
+///
+/// # Errors
+/// A [`SeedError`] naming the file, line and field.
+pub fn load(path: &Path) -> Result<Seed, SeedError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SeedError::new(path, None, "", &format!("cannot read the file: {e}")))?;
+    let root = super::tree::parse(path, &text)?;
+    Seed::from_tree(path, &root)
+}
+
+fn random_material(spec: KeySpec) -> Result<KeyMaterial, trent_crypto::CryptoError> {
+    let len = match spec {
+        KeySpec::Hmac224 => 28,
+        KeySpec::Hmac384 => 48,
+        KeySpec::Hmac512 => 64,
+        _ => SYMMETRIC_KEY_LEN,
+    };
+    Ok(KeyMaterial::new(random_vec(len)?))
+}
+
+/// Applies `seed` (read from `file`) to `state`. In `dev` mode, a seed without accounts gets
+/// [`DEV_ACCOUNT`] and one without access keys gets [`DEV_ACCESS_KEY`]/[`DEV_SECRET`], an
+/// administrator of the first account. Nothing is written unless every item checks out.
+///
+/// # Errors
+/// A [`SeedError`] naming the item that cannot be applied.
+pub async fn apply(state: &AppState, seed: &Seed, file: &Path, dev: bool) -> Result<(), SeedError> {
+    let err = |line: usize, field: String, message: String| SeedError::new(file, Some(line), &field, &message);
+    let mut accounts = seed.accounts.clone();
+    if dev && accounts.is_empty() {
+        accounts.push((AccountId::parse(DEV_ACCOUNT).expect("valid account id"), "dev".to_owned()));
+    }
+    let existing = state.identities.accounts().await.map_err(|e| err(1, String::new(), e.to_string()))?;
+    let first = accounts
+        .first()
+        .map(|(a, _)| a.clone())
+        .or_else(|| existing.iter().min_by_key(|a| a.created_at).map(|a| a.id.clone()));
+    let known = |a: &AccountId| accounts.iter().any(|(s, _)| s == a) || existing.iter().any(|e| e.id == *a);
+    let resolve = |line: usize, field: String, given: &Option<AccountId>| -> Result<AccountId, SeedError> {
+        let a = given
+            .clone()
+            .or_else(|| first.clone())
+            .ok_or_else(|| err(line, field.clone(), "no account: name one, or list accounts in the seed".to_owned()))?;
+        if known(&a) { Ok(a) } else { Err(err(line, field, format!("account {a} is neither seeded nor present"))) }
+    };
+    let default_region = state.config.regions.default_region();
+    let region = |line: usize, field: String, given: &Option<Region>| -> Result<Region, SeedError> {
+        let r = given.clone().unwrap_or_else(|| default_region.clone());
+        if state.config.regions.hosts(&r) { Ok(r) } else { Err(err(line, field, format!("region {r} is not hosted"))) }
+    };
+
+    let mut access_keys: Vec<(SeedAccessKey, usize)> = Vec::new();
+    let dev_key = AccessKeyEntry {
+        line: 1,
+        id: DEV_ACCESS_KEY.to_owned(),
+        secret: trent_crypto::SecretBytes::from_slice(DEV_SECRET.as_bytes()),
+        account: None,
+        user: trent_core::identity::ADMINISTRATOR_USER.to_owned(),
+        policy: None,
+    };
+    let entries: Vec<&AccessKeyEntry> =
+        if dev && seed.access_keys.is_empty() { vec![&dev_key] } else { seed.access_keys.iter().collect() };
+    for (i, k) in entries.into_iter().enumerate() {
+        let account = resolve(k.line, format!("access_keys[{i}].account"), &k.account)?;
+        access_keys.push((
+            SeedAccessKey {
+                account,
+                user: k.user.clone(),
+                policy: k.policy.clone(),
+                access_key_id: k.id.clone(),
+                secret: k.secret.clone(),
+                dry_run: true,
+            },
+            k.line,
+        ));
+    }
+    let mut keys = Vec::new();
+    for (i, k) in seed.keys.iter().enumerate() {
+        let scope = Scope::new(
+            resolve(k.line, format!("keys[{i}].account"), &k.account)?,
+            region(k.line, format!("keys[{i}].region"), &k.region)?,
+        );
+        let material = match &k.material {
+            Some(m) => m.clone(),
+            None => random_material(k.spec).map_err(|e| err(k.line, format!("keys[{i}]"), e.to_string()))?,
+        };
+        keys.push((
+            SeedKey {
+                scope,
+                key_id: k.id,
+                description: k.description.clone(),
+                spec: k.spec,
+                usage: k.usage,
+                policy: k.policy.clone(),
+                tags: k.tags.clone(),
+                enabled: k.enabled,
+                rotation_period_days: k.rotation_period_days,
+                material,
+                dry_run: true,
+            },
+            k.line,
+            i,
+        ));
+    }
+    let mut aliases = Vec::new();
+    for (i, a) in seed.aliases.iter().enumerate() {
+        let scope = Scope::new(
+            resolve(a.line, format!("aliases[{i}].account"), &a.account)?,
+            region(a.line, format!("aliases[{i}].region"), &a.region)?,
+        );
+        let seeded = keys.iter().any(|(k, _, _)| k.scope == scope && k.key_id == a.target);
+        let present = state
+            .kms
+            .key_exists(&scope, &a.target)
+            .await
+            .map_err(|e| err(a.line, format!("aliases[{i}]"), e.to_string()))?;
+        if !seeded && !present {
+            return Err(err(
+                a.line,
+                format!("aliases[{i}].target"),
+                format!("key {} is neither seeded nor present in {}/{}", a.target, scope.account, scope.region),
+            ));
+        }
+        if let Some(current) = state
+            .kms
+            .aliased_key(&scope, &a.name)
+            .await
+            .map_err(|e| err(a.line, format!("aliases[{i}]"), e.to_string()))?
+            && current != a.target
+        {
+            return Err(err(a.line, format!("aliases[{i}].name"), format!("{} already names key {current}", a.name)));
+        }
+        aliases.push((scope, a, i));
+    }
+
+    // Check every item against the store; nothing is written unless all pass.
+    for (k, line) in &mut access_keys {
+        let i = *line;
+        state
+            .identities
+            .seed_access_key(clone_access_key(k))
+            .await
+            .map_err(|e| err(i, "access_keys".into(), e.to_string()))?;
+        k.dry_run = false;
+    }
+    for (k, line, i) in &mut keys {
+        state.kms.seed_key(clone_key(k)).await.map_err(|e| err(*line, format!("keys[{i}]"), e.to_string()))?;
+        k.dry_run = false;
+    }
+
+    for (id, name) in &accounts {
+        state.identities.seed_account(id, name).await.map_err(|e| err(1, "accounts".into(), e.to_string()))?;
+    }
+    for (k, line) in access_keys {
+        state.identities.seed_access_key(k).await.map_err(|e| err(line, "access_keys".into(), e.to_string()))?;
+    }
+    for (k, line, i) in keys {
+        state.kms.seed_key(k).await.map_err(|e| err(line, format!("keys[{i}]"), e.to_string()))?;
+    }
+    for (scope, a, i) in aliases {
+        state
+            .kms
+            .seed_alias(&scope, &a.name, a.target)
+            .await
+            .map_err(|e| err(a.line, format!("aliases[{i}]"), e.to_string()))?;
+    }
+    Ok(())
+}
+
+fn clone_access_key(k: &SeedAccessKey) -> SeedAccessKey {
+    SeedAccessKey {
+        account: k.account.clone(),
+        user: k.user.clone(),
+        policy: k.policy.clone(),
+        access_key_id: k.access_key_id.clone(),
+        secret: k.secret.clone(),
+        dry_run: k.dry_run,
+    }
+}
+
+fn clone_key(k: &SeedKey) -> SeedKey {
+    SeedKey {
+        scope: k.scope.clone(),
+        key_id: k.key_id,
+        description: k.description.clone(),
+        spec: k.spec,
+        usage: k.usage,
+        policy: k.policy.clone(),
+        tags: k.tags.clone(),
+        enabled: k.enabled,
+        rotation_period_days: k.rotation_period_days,
+        material: k.material.clone(),
+        dry_run: k.dry_run,
+    }
+}

@@ -1,0 +1,164 @@
+//! Grants: CreateGrant (validation, names, constraints, tokens), ListGrants,
+//! ListRetirableGrants, RetireGrant (by token and by id), RevokeGrant, and grants
+//! disappearing with their key.
+
+use aws_sdk_kms::types::{GrantConstraints, GrantOperation};
+
+use crate::common::{TestServer, blob, expect_code, quiet_scheduler};
+
+async fn user_arn(server: &TestServer, name: &str) -> String {
+    format!("arn:aws:iam::{}:user/{name}", server.account().await)
+}
+
+#[tokio::test]
+async fn create_list_retire_and_revoke() {
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let key = server.new_key().await;
+    let alice = user_arn(&server, "alice").await;
+    let bob = user_arn(&server, "bob").await;
+    let g1 = kms
+        .create_grant()
+        .key_id(&key)
+        .grantee_principal(&alice)
+        .retiring_principal(&bob)
+        .operations(GrantOperation::Encrypt)
+        .operations(GrantOperation::Decrypt)
+        .constraints(GrantConstraints::builder().encryption_context_subset("app", "billing").build())
+        .name("billing-app")
+        .send()
+        .await
+        .unwrap();
+    let grant_id = g1.grant_id().unwrap().to_owned();
+    assert_eq!(grant_id.len(), 64);
+    let token = g1.grant_token().unwrap().to_owned();
+
+    // A grant token is usable at once wherever GrantTokens is accepted.
+    kms.encrypt().key_id(&key).plaintext(blob(b"x")).grant_tokens(&token).send().await.unwrap();
+    let r = kms.encrypt().key_id(&key).plaintext(blob(b"x")).grant_tokens("not-a-token").send().await;
+    expect_code(r, "InvalidGrantTokenException");
+
+    // Same name and parameters: the same grant; other parameters: a new grant.
+    let again = kms
+        .create_grant()
+        .key_id(&key)
+        .grantee_principal(&alice)
+        .retiring_principal(&bob)
+        .operations(GrantOperation::Decrypt)
+        .operations(GrantOperation::Encrypt)
+        .constraints(GrantConstraints::builder().encryption_context_subset("app", "billing").build())
+        .name("billing-app")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.grant_id(), Some(grant_id.as_str()));
+    let other = kms
+        .create_grant()
+        .key_id(&key)
+        .grantee_principal(&bob)
+        .operations(GrantOperation::DescribeKey)
+        .name("billing-app")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(other.grant_id(), Some(grant_id.as_str()));
+
+    let listed = kms.list_grants().key_id(&key).send().await.unwrap();
+    assert_eq!(listed.grants().len(), 2);
+    let mine = listed.grants().iter().find(|g| g.grant_id() == Some(grant_id.as_str())).unwrap();
+    assert_eq!(mine.grantee_principal(), Some(alice.as_str()));
+    assert_eq!(mine.retiring_principal(), Some(bob.as_str()));
+    assert_eq!(mine.name(), Some("billing-app"));
+    assert!(mine.key_id().unwrap().ends_with(&key));
+    assert!(mine.issuing_account().unwrap().ends_with(":root"));
+    assert_eq!(mine.operations().len(), 2);
+    let subset = mine.constraints().unwrap().encryption_context_subset().unwrap();
+    assert_eq!(subset.get("app").map(String::as_str), Some("billing"));
+    assert!(mine.creation_date().is_some());
+    let filtered = kms.list_grants().key_id(&key).grantee_principal(&bob).send().await.unwrap();
+    assert_eq!(filtered.grants().len(), 1);
+    let by_id = kms.list_grants().key_id(&key).grant_id(&grant_id).send().await.unwrap();
+    assert_eq!(by_id.grants().len(), 1);
+    expect_code(kms.list_grants().key_id(&key).grant_id("nope").send().await, "InvalidGrantIdException");
+
+    let retirable = kms.list_retirable_grants().retiring_principal(&bob).send().await.unwrap();
+    assert_eq!(retirable.grants().len(), 1);
+
+    // Retire by token, then revoke the other by id.
+    kms.retire_grant().grant_token(&token).send().await.unwrap();
+    expect_code(kms.retire_grant().grant_token(&token).send().await, "NotFoundException");
+    let other_id = other.grant_id().unwrap();
+    kms.revoke_grant().key_id(&key).grant_id(other_id).send().await.unwrap();
+    expect_code(kms.revoke_grant().key_id(&key).grant_id(other_id).send().await, "NotFoundException");
+    assert!(kms.list_grants().key_id(&key).send().await.unwrap().grants().is_empty());
+}
+
+#[tokio::test]
+async fn create_grant_validation() {
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let key = server.new_key().await;
+    let alice = user_arn(&server, "alice").await;
+    let ok = || kms.create_grant().key_id(&key).grantee_principal(&alice);
+    expect_code(ok().send().await, "ValidationException");
+    expect_code(
+        kms.create_grant().key_id(&key).grantee_principal("alice").operations(GrantOperation::Decrypt).send().await,
+        "ValidationException",
+    );
+    expect_code(
+        ok().operations(GrantOperation::DescribeKey)
+            .constraints(GrantConstraints::builder().encryption_context_equals("a", "b").build())
+            .send()
+            .await,
+        "ValidationException",
+    );
+    expect_code(ok().operations(GrantOperation::Decrypt).name("bad name").send().await, "ValidationException");
+    expect_code(
+        kms.create_grant().key_id("alias/x").grantee_principal(&alice).operations(GrantOperation::Decrypt).send().await,
+        "NotFoundException",
+    );
+    expect_code(ok().operations(GrantOperation::Decrypt).dry_run(true).send().await, "DryRunOperationException");
+    kms.disable_key().key_id(&key).send().await.unwrap();
+    expect_code(ok().operations(GrantOperation::Decrypt).send().await, "DisabledException");
+    kms.enable_key().key_id(&key).send().await.unwrap();
+    kms.schedule_key_deletion().key_id(&key).pending_window_in_days(7).send().await.unwrap();
+    expect_code(ok().operations(GrantOperation::Decrypt).send().await, "KMSInvalidStateException");
+    assert!(kms.list_grants().key_id(&key).send().await.unwrap().grants().is_empty());
+}
+
+#[tokio::test]
+async fn list_grants_paginates_and_grants_go_with_their_key() {
+    let server = TestServer::start_with(quiet_scheduler()).await;
+    let kms = server.client();
+    let key = server.new_key().await;
+    let alice = user_arn(&server, "alice").await;
+    for _ in 0..5 {
+        kms.create_grant()
+            .key_id(&key)
+            .grantee_principal(&alice)
+            .operations(GrantOperation::Decrypt)
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut marker = None;
+    loop {
+        let page = kms.list_grants().key_id(&key).limit(2).set_marker(marker).send().await.unwrap();
+        seen.extend(page.grants().iter().map(|g| g.grant_id().unwrap().to_owned()));
+        marker = page.next_marker().map(str::to_owned);
+        if marker.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 5);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen, sorted);
+    expect_code(kms.list_grants().key_id(&key).marker("zz").send().await, "InvalidMarkerException");
+
+    kms.schedule_key_deletion().key_id(&key).pending_window_in_days(7).send().await.unwrap();
+    server.clock.advance(time::Duration::days(8));
+    assert_eq!(server.run_scheduler().await.deleted, 1);
+    expect_code(kms.list_grants().key_id(&key).send().await, "NotFoundException");
+}

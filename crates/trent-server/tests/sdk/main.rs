@@ -1,0 +1,22 @@
+//! End-to-end tests: a real server on a loopback port, driven by the official `aws-sdk-kms`,
+//! `aws-sdk-iam` and `aws-sdk-sts` crates (and, for what the SDKs will not send, by raw
+//! signed requests).
+
+mod aliases;
+mod audit_trail;
+mod auth;
+mod common;
+mod crypto;
+mod grants;
+mod iam;
+mod key_policies;
+mod keys;
+mod leak;
+mod query;
+mod regions;
+mod restart;
+mod rotation;
+mod states;
+mod sts;
+mod tags;
+mod tamper;

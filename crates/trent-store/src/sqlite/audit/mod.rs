@@ -1,0 +1,158 @@
+//! The audit database: the trail in a SQLite file of its own (`audit.db`), apart from the keys
+//! and identities of [`super::SqliteStore`].
+//!
+//! A separate file gives the trail its own write lock, so a group commit never waits behind a
+//! key or identity write (nor they behind it), and its own page size: 64 KiB pages, which turn
+//! a commit of a few dozen 1–2 KB records at the right edge of one table and one index into a
+//! handful of WAL frames (see `docs/adr/0005-audit-storage.md` for the measurements). The
+//! schema is in `migrations/sqlite-audit/`.
+//!
+//! Like the main database, writes go through one writer connection (`BEGIN IMMEDIATE`) and
+//! reads through a pool of read-only connections that WAL mode lets run beside it.
+
+mod trail;
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use trent_core::StoreError;
+use trent_core::store::MetaStore;
+
+use super::migrate::{self, AUDIT, latest};
+use super::{BUSY_TIMEOUT, READERS, map_err, pool_options};
+
+/// SQLite's largest page size; set when the file is created (see the module documentation).
+const PAGE_SIZE: u32 = 65_536;
+
+/// The audit trail on SQLite: implements [`trent_core::store::AuditStore`] and, for the
+/// trail's signing key, [`MetaStore`] (its own `audit_meta` table).
+///
+/// Cloning is cheap and shares the pools.
+#[derive(Clone, Debug)]
+pub struct SqliteAuditStore {
+    /// One connection: every append.
+    writer: SqlitePool,
+    /// Read-only connections (the writer itself when in memory or opened read-only).
+    reader: SqlitePool,
+}
+
+impl SqliteAuditStore {
+    /// Opens (creating it if missing) the audit database at `path` and brings its schema up to
+    /// date. WAL mode, `synchronous=FULL`: an append is durable when it returns.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] if the file was written by a newer Trent;
+    /// [`StoreError::Unavailable`] if it cannot be opened or migrated.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let base =
+            SqliteConnectOptions::new().filename(path).busy_timeout(BUSY_TIMEOUT).synchronous(SqliteSynchronous::Full);
+        // sqlx sets page_size before journal_mode: a new file gets its large pages before WAL
+        // mode fixes them (an existing file keeps the size it was created with).
+        let writer_options =
+            base.clone().create_if_missing(true).page_size(PAGE_SIZE).journal_mode(SqliteJournalMode::Wal);
+        let writer = pool_options(1).connect_with(writer_options).await.map_err(map_err)?;
+        migrate::migrate(&writer, AUDIT).await?;
+        let reader = pool_options(READERS).connect_with(base.read_only(true)).await.map_err(map_err)?;
+        Ok(Self { writer, reader })
+    }
+
+    /// Opens an existing audit database for reading only: no migration, no write. For
+    /// `trent audit verify|query` beside a running server (WAL lets them read concurrently).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the file cannot be opened; [`StoreError::Corrupt`] if it
+    /// is not an audit database or comes from a newer Trent.
+    pub async fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new().filename(path).busy_timeout(BUSY_TIMEOUT).read_only(true);
+        let pool = pool_options(READERS).connect_with(options).await.map_err(map_err)?;
+        let version: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_version")
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("not a Trent audit database: {e}")))?;
+        let version = version.unwrap_or(0);
+        if version < 1 {
+            return Err(StoreError::Corrupt("the audit database has no schema".to_owned()));
+        }
+        if version > latest(AUDIT) {
+            return Err(StoreError::Corrupt(format!(
+                "audit database schema version {version} is newer than this build of Trent knows"
+            )));
+        }
+        Ok(Self { writer: pool.clone(), reader: pool })
+    }
+
+    /// A fresh, empty in-memory trail, for tests; gone when the last clone is dropped.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if SQLite cannot create it.
+    pub async fn open_in_memory() -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new().in_memory(true).busy_timeout(BUSY_TIMEOUT);
+        let pool = pool_options(1).connect_with(options).await.map_err(map_err)?;
+        migrate::migrate(&pool, AUDIT).await?;
+        Ok(Self { writer: pool.clone(), reader: pool })
+    }
+
+    /// Removes every event and digest, keeping the signing key: the trail starts again at
+    /// seq 1. Only for a development server's reset (`POST /_trent/reset`); the caller makes
+    /// sure no append runs meanwhile (the audit writer does it between two commits).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the deletion fails (nothing is deleted).
+    pub async fn clear(&self) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        for table in ["audit_events", "audit_digests"] {
+            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await.map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+#[async_trait]
+impl MetaStore for SqliteAuditStore {
+    async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        sqlx::query_scalar("SELECT value FROM audit_meta WHERE name = ?1")
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_meta (name, value) VALUES (?1, ?2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.writer)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_new_file_gets_large_pages_and_wal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteAuditStore::open(&dir.path().join("audit.db")).await.expect("open");
+        let page: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(&store.writer).await.expect("page_size");
+        assert_eq!(page, i64::from(PAGE_SIZE));
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&store.reader).await.expect("mode");
+        assert_eq!(mode, "wal");
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&store.writer).await.expect("sync");
+        assert_eq!(sync, 2, "FULL");
+        store.close().await;
+    }
+}

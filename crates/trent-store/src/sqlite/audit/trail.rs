@@ -1,0 +1,211 @@
+//! [`AuditStore`] for the audit database (tables of `migrations/sqlite-audit/0001_trail.sql`).
+//!
+//! A group commit is one `BEGIN IMMEDIATE` transaction of multi-row `INSERT`s: the events, then
+//! the digest. It reads nothing: the primary keys refuse a seq written twice and the
+//! `*_contiguous` triggers refuse a gap, so a second writer on the same file fails with
+//! `Conflict` instead of forking the chain. Nothing here computes or checks hashes: that is
+//! `trent_core::audit`.
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use time::OffsetDateTime;
+use trent_core::StoreError;
+use trent_core::audit::{AuditHead, AuditScan, DigestRecord, EventKey, StoredEvent, first_whole_second};
+use trent_core::store::AuditStore;
+
+use super::super::map_err;
+use super::super::rows::{ts_from_db, ts_to_db};
+use super::SqliteAuditStore;
+
+/// Rows per multi-row `INSERT`: 7 parameters a row stays far below SQLite's 32766 limit, and a
+/// fixed size lets the prepared statement be reused across batches.
+const CHUNK: usize = 64;
+/// Multi-row inserts say `OR FAIL`: with the default `ABORT`, SQLite keeps a statement journal
+/// (spilled to a temporary file past 64 KiB) to undo a failing statement alone, which measured
+/// as more page writes than the WAL itself. Here any failure abandons the whole transaction,
+/// so undoing one statement is never needed.
+const INSERT: &str = "INSERT OR FAIL INTO";
+const EVENT_COLUMNS: &str = "seq, prev_hash, hash, event_time, account_id, region, record";
+const DIGEST_COLUMNS: &str = "digest_seq, first_seq, last_seq, last_hash, prev_digest_hash, created_at, signature";
+/// SQLite's extended result code for a constraint raised by a trigger (`SQLITE_CONSTRAINT_TRIGGER`).
+const CONSTRAINT_TRIGGER: &str = "1811";
+
+fn seq_to_db(seq: u64) -> Result<i64, StoreError> {
+    i64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("seq {seq} is out of range")))
+}
+
+fn seq_from_db(column: &str, n: i64) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("{column} = {n} is negative")))
+}
+
+fn hash_from_db(column: &str, bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| StoreError::Corrupt(format!("{column} has {} bytes, not 32", bytes.len())))
+}
+
+fn secs_from_db(secs: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(secs).map_err(|e| StoreError::Corrupt(format!("event_time {secs}: {e}")))
+}
+
+/// An append that does not continue the chain (a seq written twice, or a gap) is a conflict
+/// with another writer; everything else maps as usual.
+fn append_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() || db.code().as_deref() == Some(CONSTRAINT_TRIGGER) => {
+            StoreError::Conflict
+        }
+        _ => map_err(e),
+    }
+}
+
+async fn insert_events(conn: &mut SqliteConnection, events: &[StoredEvent]) -> Result<(), StoreError> {
+    for chunk in events.chunks(CHUNK) {
+        let seqs = chunk.iter().map(|e| seq_to_db(e.seq)).collect::<Result<Vec<_>, _>>()?;
+        let mut q = QueryBuilder::<Sqlite>::new(format!("{INSERT} audit_events ({EVENT_COLUMNS}) "));
+        q.push_values(chunk.iter().zip(seqs), |mut b, (e, seq)| {
+            b.push_bind(seq)
+                .push_bind(&e.prev_hash[..])
+                .push_bind(&e.hash[..])
+                .push_bind(e.key.event_time.unix_timestamp())
+                .push_bind(e.key.account_id.as_str())
+                .push_bind(e.key.region.as_str())
+                .push_bind(e.json.as_slice());
+        });
+        q.build().execute(&mut *conn).await.map_err(append_err)?;
+    }
+    Ok(())
+}
+
+async fn insert_digest(conn: &mut SqliteConnection, d: &DigestRecord) -> Result<(), StoreError> {
+    sqlx::query(&format!("{INSERT} audit_digests ({DIGEST_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"))
+        .bind(seq_to_db(d.digest_seq)?)
+        .bind(seq_to_db(d.first_seq)?)
+        .bind(seq_to_db(d.last_seq)?)
+        .bind(&d.last_hash[..])
+        .bind(&d.prev_digest_hash[..])
+        .bind(ts_to_db(d.created_at)?)
+        .bind(d.signature.as_slice())
+        .execute(conn)
+        .await
+        .map_err(append_err)?;
+    Ok(())
+}
+
+fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
+    Ok(StoredEvent {
+        seq: seq_from_db("seq", row.try_get("seq").map_err(map_err)?)?,
+        prev_hash: hash_from_db("prev_hash", row.try_get("prev_hash").map_err(map_err)?)?,
+        hash: hash_from_db("hash", row.try_get("hash").map_err(map_err)?)?,
+        key: EventKey {
+            event_time: secs_from_db(row.try_get("event_time").map_err(map_err)?)?,
+            account_id: row.try_get("account_id").map_err(map_err)?,
+            region: row.try_get("region").map_err(map_err)?,
+        },
+        json: row.try_get("record").map_err(map_err)?,
+    })
+}
+
+fn digest_from_row(row: &SqliteRow) -> Result<DigestRecord, StoreError> {
+    Ok(DigestRecord {
+        digest_seq: seq_from_db("digest_seq", row.try_get("digest_seq").map_err(map_err)?)?,
+        first_seq: seq_from_db("first_seq", row.try_get("first_seq").map_err(map_err)?)?,
+        last_seq: seq_from_db("last_seq", row.try_get("last_seq").map_err(map_err)?)?,
+        last_hash: hash_from_db("last_hash", row.try_get("last_hash").map_err(map_err)?)?,
+        prev_digest_hash: hash_from_db("prev_digest_hash", row.try_get("prev_digest_hash").map_err(map_err)?)?,
+        created_at: ts_from_db(row.try_get("created_at").map_err(map_err)?)?,
+        signature: row.try_get("signature").map_err(map_err)?,
+    })
+}
+
+#[async_trait]
+impl AuditStore for SqliteAuditStore {
+    async fn append_audit(&self, events: &[StoredEvent], digest: Option<&DigestRecord>) -> Result<(), StoreError> {
+        if !events.windows(2).all(|w| w[1].seq == w[0].seq + 1) {
+            return Err(StoreError::Conflict);
+        }
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        insert_events(&mut tx, events).await?;
+        if let Some(d) = digest {
+            insert_digest(&mut tx, d).await?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn audit_events(&self, from_seq: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
+        let rows = sqlx::query(&sql)
+            .bind(i64::try_from(from_seq).unwrap_or(i64::MAX))
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn audit_digests(&self, from_digest_seq: u64, limit: u32) -> Result<Vec<DigestRecord>, StoreError> {
+        let sql =
+            format!("SELECT {DIGEST_COLUMNS} FROM audit_digests WHERE digest_seq >= ?1 ORDER BY digest_seq LIMIT ?2");
+        let rows = sqlx::query(&sql)
+            .bind(i64::try_from(from_digest_seq).unwrap_or(i64::MAX))
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(digest_from_row).collect()
+    }
+
+    async fn scan_audit(&self, scan: &AuditScan) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE 1 = 1"));
+        if let Some(scope) = &scan.scope {
+            q.push(" AND account_id = ").push_bind(scope.account_id.clone());
+            q.push(" AND region = ").push_bind(scope.region.clone());
+        }
+        // Whole seconds stored: "at or after start" is event_time >= ceil(start).
+        if let Some(start) = scan.start {
+            q.push(" AND event_time >= ").push_bind(first_whole_second(start).unix_timestamp());
+        }
+        if let Some(end) = scan.end {
+            q.push(" AND event_time <= ").push_bind(end.unix_timestamp());
+        }
+        match (&scan.scope, scan.after) {
+            (Some(_), Some(after)) => {
+                let t = after.event_time.unix_timestamp();
+                q.push(" AND (event_time < ").push_bind(t);
+                q.push(" OR (event_time = ").push_bind(t).push(" AND seq < ").push_bind(seq_to_db(after.seq)?);
+                q.push("))");
+            }
+            (None, Some(after)) => {
+                q.push(" AND seq < ").push_bind(seq_to_db(after.seq)?);
+            }
+            (_, None) => {}
+        }
+        q.push(if scan.scope.is_some() { " ORDER BY event_time DESC, seq DESC" } else { " ORDER BY seq DESC" });
+        q.push(" LIMIT ").push_bind(i64::from(scan.limit));
+        let rows = q.build().fetch_all(&self.reader).await.map_err(map_err)?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    async fn audit_head(&self) -> Result<AuditHead, StoreError> {
+        let last_event = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?
+            .map(|row| -> Result<(u64, [u8; 32]), StoreError> {
+                Ok((
+                    seq_from_db("seq", row.try_get("seq").map_err(map_err)?)?,
+                    hash_from_db("hash", row.try_get("hash").map_err(map_err)?)?,
+                ))
+            })
+            .transpose()?;
+        let sql = format!("SELECT {DIGEST_COLUMNS} FROM audit_digests ORDER BY digest_seq DESC LIMIT 1");
+        let last_digest = sqlx::query(&sql)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?
+            .as_ref()
+            .map(digest_from_row)
+            .transpose()?;
+        Ok(AuditHead { last_event, last_digest })
+    }
+}

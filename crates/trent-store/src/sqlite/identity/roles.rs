@@ -1,0 +1,61 @@
+//! IAM roles: insertion, case-insensitive lookup, and deletion that refuses while the role
+//! has inline policies.
+
+use trent_core::identity::Role;
+use trent_core::{AccountId, StoreError};
+
+use super::super::rows::RoleRow;
+use super::super::{SqliteStore, map_err};
+
+impl SqliteStore {
+    /// See [`trent_core::IdentityStore::insert_role`].
+    pub(super) async fn insert_role_row(&self, role: &Role) -> Result<(), StoreError> {
+        let sql = format!("INSERT INTO iam_roles ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", RoleRow::COLUMNS);
+        RoleRow::try_from(role)?.bind(sqlx::query(&sql)).execute(&self.writer).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    /// See [`trent_core::IdentityStore::get_role`].
+    pub(super) async fn role_row(&self, account: &AccountId, name: &str) -> Result<Option<Role>, StoreError> {
+        let sql = format!("SELECT {} FROM iam_roles WHERE account_id = ?1 AND name = ?2", RoleRow::COLUMNS);
+        let row: Option<RoleRow> = sqlx::query_as(&sql)
+            .bind(account.as_str())
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.map(Role::try_from).transpose()
+    }
+
+    /// See [`trent_core::IdentityStore::delete_role`].
+    pub(super) async fn delete_role_row(&self, account: &AccountId, name: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM iam_roles WHERE account_id = ?1 AND name = ?2")
+            .bind(account.as_str())
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let policies: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM iam_inline_policies WHERE account_id = ?1 AND owner_kind = 'Role' AND owner_name = ?2",
+        )
+        .bind(account.as_str())
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if policies > 0 {
+            return Err(StoreError::Conflict);
+        }
+        sqlx::query("DELETE FROM iam_roles WHERE account_id = ?1 AND name = ?2")
+            .bind(account.as_str())
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+}

@@ -1,0 +1,308 @@
+//! [`KmsStore`] for SQLite: keys and their backing keys here, aliases and tags delegated to
+//! [`super::aliases_tags`].
+//!
+//! Every multi-row write is one `BEGIN IMMEDIATE` transaction on the writer connection;
+//! single-statement reads use the reader pool. Key states are compared as the literal AWS
+//! spellings the schema's partial indexes use; nothing here decides what a state means.
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use time::OffsetDateTime;
+use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
+use trent_core::{KeyId, KmsStore, Region, Scope, StoreError};
+
+use super::rows::{KeyRow, MaterialRow, key_id_from_db, scope_from_db, ts_to_db};
+use super::{SqliteStore, aliases_tags, map_err};
+
+/// Replaces every column but the primary key, if the revision is still `?18`.
+const UPDATE_KEY: &str = "UPDATE kms_keys SET description = ?4, key_usage = ?5, key_spec = ?6, origin = ?7, \
+     key_state = ?8, created_at = ?9, deletion_date = ?10, pending_window_days = ?11, rotation_enabled = ?12, \
+     rotation_period_days = ?13, next_rotation = ?14, policy = ?15, multi_region = ?16, revision = ?17 \
+     WHERE account_id = ?1 AND region = ?2 AND key_id = ?3 AND revision = ?18";
+
+/// Keys whose scheduled work is due at `?1`, across all scopes. The two `WHERE` clauses repeat
+/// the partial indexes' conditions literally so SQLite can use them; there is no `ORDER BY`,
+/// which would make SQLite merge the branches in primary-key order and scan the whole table.
+const KEYS_DUE: &str = "SELECT account_id, region, key_id FROM kms_keys \
+     WHERE key_state = 'PendingDeletion' AND deletion_date <= ?1 \
+     UNION \
+     SELECT account_id, region, key_id FROM kms_keys \
+     WHERE rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation <= ?1";
+
+/// Whether a key row exists, on the connection of the transaction asking.
+pub(crate) async fn key_exists(conn: &mut SqliteConnection, scope: &Scope, key_id: &KeyId) -> Result<bool, StoreError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM kms_keys WHERE account_id = ?1 AND region = ?2 AND key_id = ?3")
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(key_id.to_string())
+            .fetch_optional(conn)
+            .await
+            .map_err(map_err)?;
+    Ok(found.is_some())
+}
+
+async fn insert_material(
+    conn: &mut SqliteConnection,
+    key: &KeyRecord,
+    material: &KeyMaterialRecord,
+) -> Result<(), StoreError> {
+    let row = MaterialRow::try_from(material)?;
+    let sql = format!(
+        "INSERT INTO kms_key_materials (account_id, region, key_id, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        MaterialRow::COLUMNS
+    );
+    sqlx::query(&sql)
+        .bind(key.scope.account.as_str())
+        .bind(key.scope.region.as_str())
+        .bind(key.key_id.to_string())
+        .bind(row.seq)
+        .bind(row.material_id)
+        .bind(row.created_at)
+        .bind(row.rotation_type)
+        .bind(row.wrapped)
+        .execute(conn)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+/// The conditional update shared by `update_key` and `add_material`: on zero rows changed,
+/// tells a vanished key ([`StoreError::NotFound`]) from a moved revision ([`StoreError::Conflict`]).
+async fn update_if_revision(
+    conn: &mut SqliteConnection,
+    key: &KeyRecord,
+    expected_revision: u64,
+) -> Result<(), StoreError> {
+    // A revision beyond i64 can never have been stored: binding NULL makes the comparison
+    // false, so the key is reported as moved (or missing) rather than failing differently.
+    let expected = i64::try_from(expected_revision).ok();
+    let changed = KeyRow::try_from(key)?
+        .bind(sqlx::query(UPDATE_KEY))
+        .bind(expected)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+    if changed == 1 {
+        Ok(())
+    } else if key_exists(conn, &key.scope, &key.key_id).await? {
+        Err(StoreError::Conflict)
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
+    use sqlx::FromRow;
+    KeyRecord::try_from(KeyRow::from_row(row).map_err(map_err)?)
+}
+
+#[async_trait]
+impl KmsStore for SqliteStore {
+    async fn insert_key(&self, key: &KeyRecord, material: &KeyMaterialRecord, tags: &[Tag]) -> Result<(), StoreError> {
+        let row = KeyRow::try_from(key)?;
+        let sql = format!(
+            "INSERT INTO kms_keys ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            KeyRow::COLUMNS
+        );
+        let mut tx = self.begin_write().await?;
+        row.bind(sqlx::query(&sql)).execute(&mut *tx).await.map_err(map_err)?;
+        insert_material(&mut tx, key, material).await?;
+        aliases_tags::upsert_tags(&mut tx, &key.scope, &key.key_id, tags).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
+        let sql =
+            format!("SELECT {} FROM kms_keys WHERE account_id = ?1 AND region = ?2 AND key_id = ?3", KeyRow::COLUMNS);
+        let row = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(key_id.to_string())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(key_from_row).transpose()
+    }
+
+    async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError> {
+        // The `after` condition is added only when given, rather than `(? IS NULL OR key_id > ?)`,
+        // so the primary key gives a range scan either way.
+        let mut q =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {} FROM kms_keys WHERE account_id = ", KeyRow::COLUMNS));
+        q.push_bind(scope.account.as_str()).push(" AND region = ").push_bind(scope.region.as_str());
+        if let Some(after) = after {
+            q.push(" AND key_id > ").push_bind(after.to_string());
+        }
+        q.push(" ORDER BY key_id LIMIT ").push_bind(i64::from(limit));
+        let rows = q.build().fetch_all(&self.reader).await.map_err(map_err)?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    async fn update_key(&self, key: &KeyRecord, expected_revision: u64) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        update_if_revision(&mut tx, key, expected_revision).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn add_material(
+        &self,
+        key: &KeyRecord,
+        expected_revision: u64,
+        material: &KeyMaterialRecord,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        update_if_revision(&mut tx, key, expected_revision).await?;
+        insert_material(&mut tx, key, material).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn materials(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<KeyMaterialRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM kms_key_materials WHERE account_id = ?1 AND region = ?2 AND key_id = ?3 ORDER BY seq",
+            MaterialRow::COLUMNS
+        );
+        let rows: Vec<MaterialRow> = sqlx::query_as(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(key_id.to_string())
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.into_iter().map(KeyMaterialRecord::try_from).collect()
+    }
+
+    /// Destroys the key in one transaction, then checkpoints the WAL so the zeroed pages
+    /// replace the old ones in the database file and the WAL is truncated.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such key (nothing is changed).
+    async fn delete_key(&self, scope: &Scope, key_id: &KeyId) -> Result<(), StoreError> {
+        let (account, region, id) = (scope.account.as_str(), scope.region.as_str(), key_id.to_string());
+        let mut tx = self.begin_write().await?;
+        for sql in [
+            "DELETE FROM kms_aliases WHERE account_id = ?1 AND region = ?2 AND target_key_id = ?3",
+            "DELETE FROM kms_grants WHERE account_id = ?1 AND region = ?2 AND key_id = ?3",
+            "DELETE FROM kms_key_tags WHERE account_id = ?1 AND region = ?2 AND key_id = ?3",
+            "DELETE FROM kms_key_materials WHERE account_id = ?1 AND region = ?2 AND key_id = ?3",
+        ] {
+            sqlx::query(sql).bind(account).bind(region).bind(&id).execute(&mut *tx).await.map_err(map_err)?;
+        }
+        let deleted = sqlx::query("DELETE FROM kms_keys WHERE account_id = ?1 AND region = ?2 AND key_id = ?3")
+            .bind(account)
+            .bind(region)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_err)?;
+        self.checkpoint_truncate().await;
+        Ok(())
+    }
+
+    async fn keys_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, KeyId)>, StoreError> {
+        let mut rows: Vec<(String, String, String)> =
+            sqlx::query_as(KEYS_DUE).bind(ts_to_db(now)?).fetch_all(&self.reader).await.map_err(map_err)?;
+        // A stable order (by scope, then key id) for the scheduler and its logs.
+        rows.sort_unstable();
+        rows.iter().map(|(account, region, id)| Ok((scope_from_db(account, region)?, key_id_from_db(id)?))).collect()
+    }
+
+    async fn insert_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
+        self.insert_alias_row(scope, alias).await
+    }
+
+    async fn update_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
+        self.update_alias_row(scope, alias).await
+    }
+
+    async fn delete_alias(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+        self.delete_alias_row(scope, name).await
+    }
+
+    async fn get_alias(&self, scope: &Scope, name: &str) -> Result<Option<Alias>, StoreError> {
+        self.get_alias_row(scope, name).await
+    }
+
+    async fn list_aliases(
+        &self,
+        scope: &Scope,
+        key_id: Option<&KeyId>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Alias>, StoreError> {
+        self.list_alias_rows(scope, key_id, after, limit).await
+    }
+
+    async fn put_tags(&self, scope: &Scope, key_id: &KeyId, tags: &[Tag]) -> Result<(), StoreError> {
+        self.put_tag_rows(scope, key_id, tags).await
+    }
+
+    async fn remove_tags(&self, scope: &Scope, key_id: &KeyId, tag_keys: &[String]) -> Result<(), StoreError> {
+        self.remove_tag_rows(scope, key_id, tag_keys).await
+    }
+
+    async fn list_tags(
+        &self,
+        scope: &Scope,
+        key_id: &KeyId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Tag>, StoreError> {
+        self.list_tag_rows(scope, key_id, after, limit).await
+    }
+
+    async fn insert_grant(&self, scope: &Scope, grant: &Grant) -> Result<(), StoreError> {
+        self.insert_grant_row(scope, grant).await
+    }
+
+    async fn grants(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<Grant>, StoreError> {
+        self.grant_rows(scope, key_id).await
+    }
+
+    async fn list_retirable_grants(
+        &self,
+        region: &Region,
+        retiring_principal: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(Scope, Grant)>, StoreError> {
+        self.retirable_grant_rows(region, retiring_principal, after, limit).await
+    }
+
+    async fn delete_grant(&self, scope: &Scope, key_id: &KeyId, grant_id: &str) -> Result<(), StoreError> {
+        self.delete_grant_row(scope, key_id, grant_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn plan(store: &SqliteStore, sql: &str) -> String {
+        let rows: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(&store.writer).await.expect("plan");
+        rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+    }
+
+    #[tokio::test]
+    async fn scheduled_work_and_aliases_by_key_use_their_indexes() {
+        let store = SqliteStore::open_in_memory().await.expect("open");
+        let due = plan(&store, KEYS_DUE).await;
+        assert!(due.contains("kms_keys_deletion_due"), "{due}");
+        assert!(due.contains("kms_keys_rotation_due"), "{due}");
+        let by_key = plan(
+            &store,
+            "SELECT name FROM kms_aliases WHERE account_id = ?1 AND region = ?2 AND target_key_id = ?3 \
+             ORDER BY name LIMIT ?4",
+        )
+        .await;
+        assert!(by_key.contains("kms_aliases_by_key"), "{by_key}");
+    }
+}

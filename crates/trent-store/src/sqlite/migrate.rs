@@ -1,0 +1,95 @@
+//! Schema migrations: the numbered SQL files of `migrations/sqlite/` (the main database) and
+//! `migrations/sqlite-audit/` (the audit database), embedded in the binary and applied in order
+//! when a database is opened.
+//!
+//! Migrations are append-only: a released file never changes, a new schema is a new file. The
+//! `schema_version` table holds one row per applied migration. This module knows nothing of
+//! what the tables mean.
+
+use sqlx::SqlitePool;
+use trent_core::StoreError;
+
+use super::map_err;
+
+/// One schema step.
+pub(crate) struct Migration {
+    /// The number in the file name; versions run 1, 2, 3... without gaps.
+    version: i64,
+    /// The file name, recorded beside the version for operators.
+    name: &'static str,
+    /// The statements.
+    sql: &'static str,
+}
+
+/// Every migration of the main database this build knows, in order.
+pub(crate) const MAIN: &[Migration] = &[
+    Migration { version: 1, name: "0001_init.sql", sql: include_str!("../../migrations/sqlite/0001_init.sql") },
+    Migration { version: 2, name: "0002_grants.sql", sql: include_str!("../../migrations/sqlite/0002_grants.sql") },
+    Migration { version: 3, name: "0003_iam.sql", sql: include_str!("../../migrations/sqlite/0003_iam.sql") },
+];
+
+/// Every migration of the audit database this build knows, in order.
+pub(crate) const AUDIT: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_trail.sql",
+    sql: include_str!("../../migrations/sqlite-audit/0001_trail.sql"),
+}];
+
+/// The schema version this build writes for a list of migrations.
+pub(crate) const fn latest(migrations: &[Migration]) -> i64 {
+    migrations[migrations.len() - 1].version
+}
+
+/// Created before anything else so the version can be read; it never changes shape.
+const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL PRIMARY KEY,
+    name    TEXT    NOT NULL
+) STRICT";
+
+/// Applies every migration newer than the database's schema version, all in one transaction
+/// on the writer pool: a failure leaves the database as it was.
+///
+/// # Errors
+/// [`StoreError::Corrupt`] if the database's version is newer than the last of `migrations`;
+/// [`StoreError::Unavailable`] if a statement or the commit fails.
+pub(crate) async fn migrate(writer: &SqlitePool, migrations: &[Migration]) -> Result<(), StoreError> {
+    let latest = latest(migrations);
+    let mut tx = writer.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+    sqlx::query(CREATE_VERSION_TABLE).execute(&mut *tx).await.map_err(map_err)?;
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM schema_version").fetch_one(&mut *tx).await.map_err(map_err)?;
+    let current = current.unwrap_or(0);
+    if current > latest {
+        return Err(StoreError::Corrupt(format!(
+            "database schema version {current} is newer than the newest this build of Trent knows \
+             ({latest}); run a newer Trent or restore a backup"
+        )));
+    }
+    for m in migrations.iter().filter(|m| m.version > current) {
+        tracing::info!(version = m.version, migration = m.name, "applying SQLite migration");
+        sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(map_err)?;
+        sqlx::query("INSERT INTO schema_version (version, name) VALUES (?1, ?2)")
+            .bind(m.version)
+            .bind(m.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
+    tx.commit().await.map_err(map_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_contiguous_and_end_at_latest() {
+        for migrations in [MAIN, AUDIT] {
+            for (i, m) in migrations.iter().enumerate() {
+                assert_eq!(m.version, i as i64 + 1, "{}", m.name);
+                assert!(m.name.starts_with(&format!("{:04}_", m.version)), "{}", m.name);
+            }
+            assert_eq!(migrations.last().map(|m| m.version), Some(latest(migrations)));
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Rows of the KMS tables: keys, backing keys, aliases, tags.
+
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row};
+use trent_core::StoreError;
+use trent_core::kms::{
+    Alias, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
+};
+use trent_crypto::{KeyMaterialId, MATERIAL_ID_LEN};
+
+use super::{
+    Query, boolean, enumeration, key_id_from_db, opt_ts_from_db, opt_ts_to_db, scope_from_db, ts_from_db, ts_to_db,
+    unsigned,
+};
+
+/// A `kms_keys` row. Fields in [`KeyRow::COLUMNS`] order, which is also the order of the
+/// numbered parameters `?1`..`?17` bound by [`KeyRow::bind`].
+pub(crate) struct KeyRow {
+    account_id: String,
+    region: String,
+    key_id: String,
+    description: String,
+    key_usage: String,
+    key_spec: String,
+    origin: String,
+    key_state: String,
+    created_at: i64,
+    deletion_date: Option<i64>,
+    pending_window_days: Option<i64>,
+    rotation_enabled: i64,
+    rotation_period_days: i64,
+    next_rotation: Option<i64>,
+    policy: String,
+    multi_region: i64,
+    revision: i64,
+}
+
+impl KeyRow {
+    /// The columns, in parameter order.
+    pub(crate) const COLUMNS: &'static str = "account_id, region, key_id, description, key_usage, key_spec, origin, \
+         key_state, created_at, deletion_date, pending_window_days, rotation_enabled, rotation_period_days, \
+         next_rotation, policy, multi_region, revision";
+
+    /// Binds every column as parameters `?1`..`?17`.
+    pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
+        q.bind(self.account_id)
+            .bind(self.region)
+            .bind(self.key_id)
+            .bind(self.description)
+            .bind(self.key_usage)
+            .bind(self.key_spec)
+            .bind(self.origin)
+            .bind(self.key_state)
+            .bind(self.created_at)
+            .bind(self.deletion_date)
+            .bind(self.pending_window_days)
+            .bind(self.rotation_enabled)
+            .bind(self.rotation_period_days)
+            .bind(self.next_rotation)
+            .bind(self.policy)
+            .bind(self.multi_region)
+            .bind(self.revision)
+    }
+}
+
+impl TryFrom<&KeyRecord> for KeyRow {
+    type Error = StoreError;
+
+    fn try_from(k: &KeyRecord) -> Result<Self, StoreError> {
+        Ok(Self {
+            account_id: k.scope.account.as_str().to_owned(),
+            region: k.scope.region.as_str().to_owned(),
+            key_id: k.key_id.to_string(),
+            description: k.description.clone(),
+            key_usage: k.usage.as_str().to_owned(),
+            key_spec: k.spec.as_str().to_owned(),
+            origin: k.origin.as_str().to_owned(),
+            key_state: k.state.as_str().to_owned(),
+            created_at: ts_to_db(k.created_at)?,
+            deletion_date: opt_ts_to_db(k.deletion_date)?,
+            pending_window_days: k.pending_window_days.map(i64::from),
+            rotation_enabled: i64::from(k.rotation.enabled),
+            rotation_period_days: i64::from(k.rotation.period_days),
+            next_rotation: opt_ts_to_db(k.rotation.next_rotation)?,
+            policy: k.policy.clone(),
+            multi_region: i64::from(k.multi_region),
+            revision: i64::try_from(k.revision)
+                .map_err(|_| StoreError::Corrupt(format!("revision {} is outside the storable range", k.revision)))?,
+        })
+    }
+}
+
+impl<'r> FromRow<'r, SqliteRow> for KeyRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            account_id: row.try_get("account_id")?,
+            region: row.try_get("region")?,
+            key_id: row.try_get("key_id")?,
+            description: row.try_get("description")?,
+            key_usage: row.try_get("key_usage")?,
+            key_spec: row.try_get("key_spec")?,
+            origin: row.try_get("origin")?,
+            key_state: row.try_get("key_state")?,
+            created_at: row.try_get("created_at")?,
+            deletion_date: row.try_get("deletion_date")?,
+            pending_window_days: row.try_get("pending_window_days")?,
+            rotation_enabled: row.try_get("rotation_enabled")?,
+            rotation_period_days: row.try_get("rotation_period_days")?,
+            next_rotation: row.try_get("next_rotation")?,
+            policy: row.try_get("policy")?,
+            multi_region: row.try_get("multi_region")?,
+            revision: row.try_get("revision")?,
+        })
+    }
+}
+
+impl TryFrom<KeyRow> for KeyRecord {
+    type Error = StoreError;
+
+    fn try_from(r: KeyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            scope: scope_from_db(&r.account_id, &r.region)?,
+            key_id: key_id_from_db(&r.key_id)?,
+            description: r.description,
+            usage: enumeration("key_usage", &r.key_usage, KeyUsage::parse)?,
+            spec: enumeration("key_spec", &r.key_spec, KeySpec::parse)?,
+            origin: enumeration("origin", &r.origin, Origin::parse)?,
+            state: enumeration("key_state", &r.key_state, KeyState::parse)?,
+            created_at: ts_from_db(r.created_at)?,
+            deletion_date: opt_ts_from_db(r.deletion_date)?,
+            pending_window_days: r.pending_window_days.map(|n| unsigned("pending_window_days", n)).transpose()?,
+            rotation: RotationSettings {
+                enabled: boolean("rotation_enabled", r.rotation_enabled)?,
+                period_days: unsigned("rotation_period_days", r.rotation_period_days)?,
+                next_rotation: opt_ts_from_db(r.next_rotation)?,
+            },
+            policy: r.policy,
+            multi_region: boolean("multi_region", r.multi_region)?,
+            revision: unsigned("revision", r.revision)?,
+        })
+    }
+}
+
+/// A `kms_key_materials` row, without the key it belongs to (the caller binds that).
+pub(crate) struct MaterialRow {
+    pub(crate) seq: i64,
+    pub(crate) material_id: Vec<u8>,
+    pub(crate) created_at: i64,
+    pub(crate) rotation_type: Option<String>,
+    pub(crate) wrapped: Vec<u8>,
+}
+
+impl MaterialRow {
+    /// The columns after the key's `account_id, region, key_id`.
+    pub(crate) const COLUMNS: &'static str = "seq, material_id, created_at, rotation_type, wrapped";
+}
+
+impl TryFrom<&KeyMaterialRecord> for MaterialRow {
+    type Error = StoreError;
+
+    fn try_from(m: &KeyMaterialRecord) -> Result<Self, StoreError> {
+        Ok(Self {
+            seq: i64::from(m.seq),
+            material_id: m.material_id.0.to_vec(),
+            created_at: ts_to_db(m.created_at)?,
+            rotation_type: m.rotation_type.map(|r| r.as_str().to_owned()),
+            wrapped: m.wrapped.clone(),
+        })
+    }
+}
+
+impl<'r> FromRow<'r, SqliteRow> for MaterialRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            seq: row.try_get("seq")?,
+            material_id: row.try_get("material_id")?,
+            created_at: row.try_get("created_at")?,
+            rotation_type: row.try_get("rotation_type")?,
+            wrapped: row.try_get("wrapped")?,
+        })
+    }
+}
+
+impl TryFrom<MaterialRow> for KeyMaterialRecord {
+    type Error = StoreError;
+
+    fn try_from(r: MaterialRow) -> Result<Self, StoreError> {
+        let len = r.material_id.len();
+        let id: [u8; MATERIAL_ID_LEN] = r
+            .material_id
+            .try_into()
+            .map_err(|_| StoreError::Corrupt(format!("material_id is {len} bytes, expected {MATERIAL_ID_LEN}")))?;
+        Ok(Self {
+            material_id: KeyMaterialId(id),
+            seq: unsigned("seq", r.seq)?,
+            created_at: ts_from_db(r.created_at)?,
+            rotation_type: r
+                .rotation_type
+                .map(|t| enumeration("rotation_type", &t, RotationType::parse))
+                .transpose()?,
+            wrapped: r.wrapped,
+        })
+    }
+}
+
+/// A `kms_aliases` row, without its scope (the caller binds that).
+pub(crate) struct AliasRow {
+    pub(crate) name: String,
+    pub(crate) target_key_id: String,
+    pub(crate) created_at: i64,
+    pub(crate) updated_at: i64,
+}
+
+impl AliasRow {
+    /// The columns after `account_id, region`.
+    pub(crate) const COLUMNS: &'static str = "name, target_key_id, created_at, updated_at";
+}
+
+impl TryFrom<&Alias> for AliasRow {
+    type Error = StoreError;
+
+    fn try_from(a: &Alias) -> Result<Self, StoreError> {
+        Ok(Self {
+            name: a.name.clone(),
+            target_key_id: a.target.to_string(),
+            created_at: ts_to_db(a.created_at)?,
+            updated_at: ts_to_db(a.updated_at)?,
+        })
+    }
+}
+
+impl<'r> FromRow<'r, SqliteRow> for AliasRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            name: row.try_get("name")?,
+            target_key_id: row.try_get("target_key_id")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
+
+impl TryFrom<AliasRow> for Alias {
+    type Error = StoreError;
+
+    fn try_from(r: AliasRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            name: r.name,
+            target: key_id_from_db(&r.target_key_id)?,
+            created_at: ts_from_db(r.created_at)?,
+            updated_at: ts_from_db(r.updated_at)?,
+        })
+    }
+}
+
+/// A `kms_key_tags` row, without its key (the caller binds that).
+pub(crate) struct TagRow {
+    pub(crate) tag_key: String,
+    pub(crate) tag_value: String,
+}
+
+impl<'r> FromRow<'r, SqliteRow> for TagRow {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(Self { tag_key: row.try_get("tag_key")?, tag_value: row.try_get("tag_value")? })
+    }
+}
+
+impl From<TagRow> for Tag {
+    fn from(r: TagRow) -> Self {
+        Self { key: r.tag_key, value: r.tag_value }
+    }
+}

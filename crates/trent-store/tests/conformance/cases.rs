@@ -1,0 +1,32 @@
+//! The conformance cases, one `pub async fn` each, grouped by what they exercise. Each takes a
+//! fresh, empty store.
+
+mod aliases_tags;
+mod audit;
+mod iam;
+mod identity;
+mod keys;
+mod lifecycle;
+
+pub(crate) use aliases_tags::*;
+pub(crate) use audit::*;
+pub(crate) use iam::*;
+pub(crate) use identity::*;
+pub(crate) use keys::*;
+pub(crate) use lifecycle::*;
+
+use trent_core::StoreError;
+
+/// Asserts that `r` is the error `expected`, printing what it was otherwise.
+#[track_caller]
+pub(crate) fn assert_err<T: std::fmt::Debug>(r: Result<T, StoreError>, expected: &str) {
+    let got = match &r {
+        Err(StoreError::NotFound) => "NotFound",
+        Err(StoreError::AlreadyExists) => "AlreadyExists",
+        Err(StoreError::Conflict) => "Conflict",
+        Err(StoreError::Unavailable(_)) => "Unavailable",
+        Err(StoreError::Corrupt(_)) => "Corrupt",
+        Ok(_) => "Ok",
+    };
+    assert_eq!(got, expected, "expected {expected}, got {r:?}");
+}

@@ -1,0 +1,174 @@
+//! Key metadata: round trips, identity, scoping, listing, conditional updates.
+
+use std::sync::Arc;
+
+use trent_core::Store;
+use trent_core::kms::{KeySpec, KeyState, KeyUsage, Origin};
+
+use super::assert_err;
+use crate::conformance::fixtures::{full_key, home, key, kid, material, scope, tag};
+
+pub(crate) async fn key_round_trips_every_field(store: Arc<dyn Store>) {
+    let s = home();
+    let full = full_key(&s, kid(1));
+    let plain = key(&s, kid(2));
+    let m = material(0, 0xa1);
+    store.insert_key(&full, &m, &[tag("env", "prod")]).await.expect("insert full");
+    store.insert_key(&plain, &material(0, 0xb2), &[]).await.expect("insert plain");
+
+    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(full));
+    assert_eq!(store.get_key(&s, &kid(2)).await.expect("get"), Some(plain));
+    assert_eq!(store.get_key(&s, &kid(3)).await.expect("get missing"), None);
+    assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![m]);
+    assert_eq!(store.materials(&s, &kid(3)).await.expect("materials of missing"), vec![]);
+    assert_eq!(store.list_tags(&s, &kid(1), None, 10).await.expect("tags"), vec![tag("env", "prod")]);
+}
+
+pub(crate) async fn every_enum_value_round_trips(store: Arc<dyn Store>) {
+    let s = home();
+    let mut n = 0u8;
+    let mut expected = Vec::new();
+    for (i, &spec) in KeySpec::ALL.iter().enumerate() {
+        let mut k = key(&s, kid(n));
+        k.spec = spec;
+        k.usage = KeyUsage::ALL[i % KeyUsage::ALL.len()];
+        k.state = KeyState::ALL[i % KeyState::ALL.len()];
+        k.origin = Origin::ALL[i % Origin::ALL.len()];
+        expected.push(k);
+        n += 1;
+    }
+    // Make sure every state and origin appears even if there were fewer specs than them.
+    for (i, &state) in KeyState::ALL.iter().enumerate() {
+        let mut k = key(&s, kid(n));
+        k.state = state;
+        k.origin = Origin::ALL[i % Origin::ALL.len()];
+        expected.push(k);
+        n += 1;
+    }
+    for (i, k) in expected.iter().enumerate() {
+        store.insert_key(k, &material(i as u32 % 3, i as u8), &[]).await.expect("insert");
+    }
+    assert_eq!(store.list_keys(&s, None, 1000).await.expect("list"), expected);
+    for (i, _) in expected.iter().enumerate() {
+        let got = store.materials(&s, &kid(i as u8)).await.expect("materials");
+        assert_eq!(got, vec![material(i as u32 % 3, i as u8)], "rotation type of material {i}");
+    }
+}
+
+pub(crate) async fn duplicate_key_is_already_exists_and_changes_nothing(store: Arc<dyn Store>) {
+    let s = home();
+    let original = key(&s, kid(1));
+    store.insert_key(&original, &material(0, 1), &[tag("a", "1")]).await.expect("insert");
+
+    let mut again = key(&s, kid(1));
+    again.description = "impostor".to_owned();
+    assert_err(store.insert_key(&again, &material(0, 2), &[tag("a", "2"), tag("b", "3")]).await, "AlreadyExists");
+
+    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(original));
+    assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![material(0, 1)]);
+    assert_eq!(store.list_tags(&s, &kid(1), None, 10).await.expect("tags"), vec![tag("a", "1")]);
+}
+
+pub(crate) async fn same_key_id_in_two_scopes_is_two_keys(store: Arc<dyn Store>) {
+    let scopes = [home(), scope("111122223333", "us-east-1"), scope("444455556666", "eu-west-1")];
+    for (i, s) in scopes.iter().enumerate() {
+        let mut k = key(s, kid(7));
+        k.description = format!("copy {i}");
+        store.insert_key(&k, &material(0, i as u8), &[tag("copy", &i.to_string())]).await.expect("insert");
+    }
+    for (i, s) in scopes.iter().enumerate() {
+        let got = store.get_key(s, &kid(7)).await.expect("get").expect("present");
+        assert_eq!((got.scope, got.description), (s.clone(), format!("copy {i}")));
+        assert_eq!(store.materials(s, &kid(7)).await.expect("materials"), vec![material(0, i as u8)]);
+        assert_eq!(store.list_keys(s, None, 10).await.expect("list").len(), 1);
+    }
+
+    let mut changed = key(&scopes[1], kid(7));
+    changed.description = "changed".to_owned();
+    changed.revision = 2;
+    store.update_key(&changed, 1).await.expect("update one scope");
+    store.delete_key(&scopes[2], &kid(7)).await.expect("delete another");
+
+    let first = store.get_key(&scopes[0], &kid(7)).await.expect("get").expect("untouched");
+    assert_eq!((first.description.as_str(), first.revision), ("copy 0", 1));
+    assert_eq!(store.get_key(&scopes[1], &kid(7)).await.expect("get"), Some(changed));
+    assert_eq!(store.get_key(&scopes[2], &kid(7)).await.expect("get"), None);
+    assert_eq!(store.list_tags(&scopes[0], &kid(7), None, 10).await.expect("tags"), vec![tag("copy", "0")]);
+    assert_eq!(store.materials(&scopes[0], &kid(7)).await.expect("materials").len(), 1);
+}
+
+pub(crate) async fn list_keys_orders_by_id_and_pages(store: Arc<dyn Store>) {
+    let s = home();
+    for n in [5, 1, 4, 2, 3] {
+        store.insert_key(&key(&s, kid(n)), &material(0, n), &[]).await.expect("insert");
+    }
+    // Neighbours in other scopes that must never appear.
+    store.insert_key(&key(&scope("111122223333", "us-east-1"), kid(0)), &material(0, 0), &[]).await.expect("insert");
+    store.insert_key(&key(&scope("999999999999", "eu-west-1"), kid(3)), &material(0, 0), &[]).await.expect("insert");
+
+    let ids = |v: Vec<trent_core::kms::KeyRecord>| v.into_iter().map(|k| k.key_id).collect::<Vec<_>>();
+    assert_eq!(ids(store.list_keys(&s, None, 100).await.expect("all")), (1..=5).map(kid).collect::<Vec<_>>());
+    assert_eq!(ids(store.list_keys(&s, None, 2).await.expect("page 1")), vec![kid(1), kid(2)]);
+    assert_eq!(ids(store.list_keys(&s, Some(&kid(2)), 2).await.expect("page 2")), vec![kid(3), kid(4)]);
+    assert_eq!(ids(store.list_keys(&s, Some(&kid(4)), 2).await.expect("page 3")), vec![kid(5)]);
+    assert_eq!(ids(store.list_keys(&s, Some(&kid(5)), 2).await.expect("past the end")), vec![]);
+    // `after` need not exist: strictly after its position.
+    assert_eq!(ids(store.list_keys(&s, Some(&kid(0)), 1).await.expect("before all")), vec![kid(1)]);
+    assert_eq!(ids(store.list_keys(&s, None, 0).await.expect("limit 0")), vec![]);
+    assert_eq!(ids(store.list_keys(&scope("222222222222", "eu-west-1"), None, 10).await.expect("empty")), vec![]);
+}
+
+pub(crate) async fn update_key_is_conditional_on_revision(store: Arc<dyn Store>) {
+    let s = home();
+    store.insert_key(&key(&s, kid(1)), &material(0, 1), &[]).await.expect("insert");
+
+    let mut v2 = full_key(&s, kid(1));
+    v2.revision = 2;
+    store.update_key(&v2, 1).await.expect("update at revision 1");
+    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(v2.clone()));
+
+    let mut stale = key(&s, kid(1));
+    stale.description = "lost update".to_owned();
+    stale.revision = 2;
+    assert_err(store.update_key(&stale, 1).await, "Conflict");
+    assert_err(store.update_key(&stale, 3).await, "Conflict");
+    assert_err(store.update_key(&stale, u64::MAX).await, "Conflict");
+    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(v2.clone()));
+
+    let mut v3 = v2.clone();
+    v3.deletion_date = None;
+    v3.pending_window_days = None;
+    v3.rotation.next_rotation = None;
+    v3.state = KeyState::Disabled;
+    v3.revision = 3;
+    store.update_key(&v3, 2).await.expect("update clearing optional fields");
+    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(v3));
+
+    assert_err(store.update_key(&key(&s, kid(9)), 0).await, "NotFound");
+    assert_err(store.update_key(&key(&scope("111122223333", "us-east-1"), kid(1)), 3).await, "NotFound");
+    assert_eq!(store.get_key(&s, &kid(9)).await.expect("get"), None, "update must not insert");
+}
+
+pub(crate) async fn concurrent_updates_let_exactly_one_win(store: Arc<dyn Store>) {
+    let s = home();
+    store.insert_key(&key(&s, kid(1)), &material(0, 1), &[]).await.expect("insert");
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..8u8 {
+        let store = store.clone();
+        let mut k = key(&s, kid(1));
+        k.description = format!("writer {i}");
+        k.revision = 2;
+        tasks.spawn(async move { (i, store.update_key(&k, 1).await) });
+    }
+    let mut winners = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (i, result) = joined.expect("task");
+        match result {
+            Ok(()) => winners.push(i),
+            other => assert_err(other, "Conflict"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "winners: {winners:?}");
+    let got = store.get_key(&s, &kid(1)).await.expect("get").expect("present");
+    assert_eq!((got.description, got.revision), (format!("writer {}", winners[0]), 2));
+}

@@ -1,0 +1,79 @@
+//! The storage conformance suite: what every backend of `trent_core::Store` must do, written
+//! once and stamped out per backend by [`conformance_tests!`].
+//!
+//! Each case is a `pub(crate) async fn case(store: Arc<dyn Store>)` in [`cases`] that starts from an
+//! empty store and panics on the first deviation from the trait contracts. A backend's test
+//! file names a factory and gets one `#[tokio::test]` per case, so a failure names the case
+//! and the backend. The suite knows nothing of any backend.
+
+pub(crate) mod cases;
+pub(crate) mod fixtures;
+
+/// Stamps out one test per conformance case.
+///
+/// `$open` is a path to an `async fn() -> (Arc<dyn Store>, G)` returning a fresh, empty store
+/// and a guard kept alive for the test (a temporary directory, a test database...).
+///
+/// Add a new case here and in [`cases`]; every backend then runs it.
+///
+/// The audit trail is a store of its own ([`trent_core::store::AuditStore`]):
+/// [`audit_conformance_tests!`] stamps out its cases from an `async fn() -> (Arc<dyn AuditStore>, G)`.
+macro_rules! conformance_tests {
+    ($open:path) => {
+        conformance_tests!(@cases $open;
+            key_round_trips_every_field,
+            every_enum_value_round_trips,
+            duplicate_key_is_already_exists_and_changes_nothing,
+            same_key_id_in_two_scopes_is_two_keys,
+            list_keys_orders_by_id_and_pages,
+            update_key_is_conditional_on_revision,
+            concurrent_updates_let_exactly_one_win,
+            add_material_is_conditional_and_atomic,
+            delete_key_removes_materials_tags_and_its_aliases,
+            keys_due_finds_deletions_and_rotations,
+            aliases_insert_update_delete,
+            list_aliases_filters_orders_and_pages,
+            tags_upsert_remove_and_page,
+            accounts_insert_get_list,
+            access_keys_round_trip,
+            meta_values_overwrite,
+            iam_users_are_unique_regardless_of_case,
+            list_users_filters_by_path_prefix_and_pages,
+            user_access_keys_keep_the_quota_status_and_path,
+            delete_user_refuses_while_anything_is_attached,
+            groups_hold_members,
+            roles_round_trip_and_refuse_deletion_with_policies,
+            inline_policies_put_replace_list_and_delete,
+            sessions_round_trip_and_expire,
+        );
+    };
+    (@cases $open:path; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (store, _guard) = $open().await;
+                $crate::conformance::cases::$case(store).await;
+            }
+        )+
+    };
+}
+
+/// Stamps out one test per audit-trail conformance case (see [`conformance_tests!`]).
+macro_rules! audit_conformance_tests {
+    ($open:path) => {
+        audit_conformance_tests!(@cases $open;
+            audit_round_trips_events_digests_and_head,
+            audit_appends_are_atomic_and_keep_the_chain_linear,
+            audit_searches_filter_order_newest_first_and_page,
+        );
+    };
+    (@cases $open:path; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (store, _guard) = $open().await;
+                $crate::conformance::cases::$case(store).await;
+            }
+        )+
+    };
+}

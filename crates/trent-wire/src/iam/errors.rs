@@ -1,0 +1,96 @@
+//! The one mapping from [`IdentityError`] to IAM's error codes and HTTP statuses.
+//!
+//! Exhaustive, without a `_` arm: a new domain error does not compile until it is mapped.
+//! Codes and statuses are the `error` members of the botocore IAM model's exception shapes
+//! (`NoSuchEntity` 404, `EntityAlreadyExists`/`DeleteConflict`/`LimitExceeded` 409,
+//! `MalformedPolicyDocument`/`InvalidInput` 400, `ServiceFailure` 500); `ValidationError`
+//! (400) and `AccessDenied` (403) are IAM's common errors.
+
+use http::StatusCode;
+use trent_core::IdentityError;
+
+use crate::AwsError;
+
+/// The IAM error for a domain error. 5xx answers carry a generic message; the cause goes to
+/// the log.
+pub fn to_aws_error(e: IdentityError) -> AwsError {
+    let message = e.to_string();
+    let (code, status) = match &e {
+        IdentityError::NoSuchEntity(_) => ("NoSuchEntity", StatusCode::NOT_FOUND),
+        IdentityError::EntityAlreadyExists(_) => ("EntityAlreadyExists", StatusCode::CONFLICT),
+        IdentityError::DeleteConflict(_) => ("DeleteConflict", StatusCode::CONFLICT),
+        IdentityError::LimitExceeded(_) => ("LimitExceeded", StatusCode::CONFLICT),
+        IdentityError::MalformedPolicyDocument(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
+        IdentityError::InvalidInput(_) => ("InvalidInput", StatusCode::BAD_REQUEST),
+        IdentityError::Validation(_) => ("ValidationError", StatusCode::BAD_REQUEST),
+        IdentityError::AccessDenied(_) => ("AccessDenied", StatusCode::FORBIDDEN),
+        // STS's error; IAM never raises it, and would call it a malformed document.
+        IdentityError::PackedPolicyTooLarge(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
+        IdentityError::StoredPolicy { .. } | IdentityError::Store(_) | IdentityError::Crypto(_) => {
+            log_fault(&e);
+            return AwsError::new(
+                "ServiceFailure",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The request processing has failed because of an unknown error, exception or failure.",
+            );
+        }
+    };
+    AwsError::new(code, status, message)
+}
+
+/// Logs a server-side failure with its whole cause chain (never a secret: identity errors
+/// carry none).
+pub(crate) fn log_fault(e: &IdentityError) {
+    let mut chain = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    tracing::error!(error = %e, cause = ?chain, "identity operation failed");
+}
+
+#[cfg(test)]
+mod tests {
+    use trent_core::StoreError;
+
+    use super::*;
+    use crate::query::error_response;
+
+    /// Golden table: every domain error's IAM code, status and message.
+    #[test]
+    fn every_identity_error_maps_to_its_iam_code() {
+        let policy_error =
+            trent_core::policy::Policy::parse("{", trent_core::policy::PolicyKind::Identity).unwrap_err();
+        let fault = "The request processing has failed because of an unknown error, exception or failure.";
+        let cases: Vec<(IdentityError, &str, u16, &str)> = vec![
+            (IdentityError::NoSuchEntity("n".into()), "NoSuchEntity", 404, "n"),
+            (IdentityError::EntityAlreadyExists("e".into()), "EntityAlreadyExists", 409, "e"),
+            (IdentityError::DeleteConflict("d".into()), "DeleteConflict", 409, "d"),
+            (IdentityError::LimitExceeded("l".into()), "LimitExceeded", 409, "l"),
+            (IdentityError::MalformedPolicyDocument("m".into()), "MalformedPolicyDocument", 400, "m"),
+            (IdentityError::InvalidInput("i".into()), "InvalidInput", 400, "i"),
+            (IdentityError::Validation("v".into()), "ValidationError", 400, "v"),
+            (IdentityError::AccessDenied("a".into()), "AccessDenied", 403, "a"),
+            (IdentityError::PackedPolicyTooLarge("p".into()), "MalformedPolicyDocument", 400, "p"),
+            (
+                IdentityError::StoredPolicy { which: "User admin policy p".into(), source: policy_error },
+                "ServiceFailure",
+                500,
+                fault,
+            ),
+            (IdentityError::Store(StoreError::Unavailable("db at /secret/path".into())), "ServiceFailure", 500, fault),
+            (IdentityError::Crypto(trent_crypto::CryptoError::AuthenticationFailed), "ServiceFailure", 500, fault),
+        ];
+        for (err, code, status, message) in cases {
+            let aws = to_aws_error(err);
+            assert_eq!((aws.code, aws.status.as_u16(), aws.message.as_str()), (code, status, message));
+            let xml = String::from_utf8(error_response(&aws, super::super::NAMESPACE, "r")).unwrap();
+            let kind = if status >= 500 { "Receiver" } else { "Sender" };
+            assert!(
+                xml.contains(&format!("<Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message>")),
+                "{xml}"
+            );
+        }
+    }
+}

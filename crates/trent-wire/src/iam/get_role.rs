@@ -1,0 +1,18 @@
+//! `GetRole`: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html>
+//!
+//! The trust policy comes back URL-encoded (RFC 3986), as IAM returns it.
+
+use trent_core::{Caller, Identities};
+
+use super::errors::to_aws_error;
+use super::shapes;
+use crate::AwsError;
+use crate::query::{Params, Xml};
+
+pub(crate) async fn handle(ids: &Identities, caller: &Caller, params: &Params) -> Result<Option<Xml>, AwsError> {
+    let name = params.required("RoleName", "roleName")?;
+    let role = ids.get_role(caller, name).await.map_err(to_aws_error)?;
+    let mut x = Xml::new();
+    x.nested("Role", |x| shapes::role(x, &role, caller.region.partition()));
+    Ok(Some(x))
+}

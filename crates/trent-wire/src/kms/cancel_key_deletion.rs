@@ -1,0 +1,25 @@
+//! `CancelKeyDeletion`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html>
+
+use serde::{Deserialize, Serialize};
+use trent_core::Caller;
+use trent_core::kms::Kms;
+
+use super::shapes::key_id;
+use crate::AwsError;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Request {
+    key_id: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Response {
+    key_id: String,
+}
+
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
+    let id = key_id(req.key_id, "keyId")?;
+    Ok(Response { key_id: kms.cancel_key_deletion(caller, &id).await? })
+}

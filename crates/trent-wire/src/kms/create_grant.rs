@@ -1,0 +1,61 @@
+//! `CreateGrant`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html>
+
+use serde::{Deserialize, Serialize};
+use trent_core::Caller;
+use trent_core::kms::{CreateGrantInput, Kms};
+
+use super::grant_shapes::{ConstraintsShape, operations, principal};
+use super::shapes::{grant_tokens, key_id};
+use crate::AwsError;
+use crate::json::{length, required};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Request {
+    key_id: Option<String>,
+    grantee_principal: Option<String>,
+    retiring_principal: Option<String>,
+    operations: Option<Vec<String>>,
+    constraints: Option<ConstraintsShape>,
+    grant_tokens: Option<Vec<String>>,
+    name: Option<String>,
+    dry_run: Option<bool>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Response {
+    grant_token: String,
+    grant_id: String,
+}
+
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
+    let key_id = key_id(req.key_id, "keyId")?;
+    let grantee = required(req.grantee_principal, "granteePrincipal")?;
+    principal("granteePrincipal", &grantee)?;
+    if let Some(r) = &req.retiring_principal {
+        principal("retiringPrincipal", r)?;
+    }
+    let operations = operations(required(req.operations, "operations")?)?;
+    if let Some(n) = &req.name {
+        length("name", n, 1, 256)?;
+        if !n.bytes().all(|b| b.is_ascii_alphanumeric() || b":/_-".contains(&b)) {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{n}' at 'name' failed to satisfy constraint: \
+                 Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$"
+            )));
+        }
+    }
+    grant_tokens(&req.grant_tokens)?;
+    let input = CreateGrantInput {
+        key_id,
+        grantee_principal: grantee,
+        retiring_principal: req.retiring_principal,
+        operations,
+        constraints: req.constraints.map(Into::into),
+        name: req.name,
+        dry_run: req.dry_run.unwrap_or(false),
+    };
+    let grant = kms.create_grant(caller, input).await?;
+    Ok(Response { grant_token: grant.grant_token, grant_id: grant.grant_id })
+}

@@ -1,0 +1,21 @@
+//! `DeleteAlias`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html>
+
+use serde::Deserialize;
+use trent_core::Caller;
+use trent_core::kms::Kms;
+
+use crate::AwsError;
+use crate::json::{length, required};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Request {
+    alias_name: Option<String>,
+}
+
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
+    let name = required(req.alias_name, "aliasName")?;
+    length("aliasName", &name, 1, 256)?;
+    kms.delete_alias(caller, &name).await?;
+    Ok(serde_json::json!({}))
+}

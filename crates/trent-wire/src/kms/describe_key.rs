@@ -1,0 +1,28 @@
+//! `DescribeKey`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html>
+
+use serde::{Deserialize, Serialize};
+use trent_core::Caller;
+use trent_core::kms::Kms;
+
+use super::shapes::{KeyMetadata, grant_tokens, key_id};
+use crate::AwsError;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Request {
+    key_id: Option<String>,
+    grant_tokens: Option<Vec<String>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Response {
+    key_metadata: KeyMetadata,
+}
+
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
+    let id = key_id(req.key_id, "keyId")?;
+    grant_tokens(&req.grant_tokens)?;
+    let described = kms.describe_key(caller, &id).await?;
+    Ok(Response { key_metadata: KeyMetadata::from(&described) })
+}

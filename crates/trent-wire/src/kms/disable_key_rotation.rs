@@ -1,0 +1,20 @@
+//! `DisableKeyRotation`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKeyRotation.html>
+
+use serde::Deserialize;
+use trent_core::Caller;
+use trent_core::kms::Kms;
+
+use super::shapes::key_id;
+use crate::AwsError;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Request {
+    key_id: Option<String>,
+}
+
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
+    let id = key_id(req.key_id, "keyId")?;
+    kms.disable_key_rotation(caller, &id).await?;
+    Ok(serde_json::json!({}))
+}

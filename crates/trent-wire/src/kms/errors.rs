@@ -1,0 +1,121 @@
+//! The one mapping from [`KmsError`] to AWS error types and HTTP statuses.
+//!
+//! Exhaustive, without a `_` arm: a new domain error does not compile until it is mapped.
+//! Every KMS error of the botocore model is HTTP 400 except the faults
+//! (`KMSInternalException`, `DependencyTimeoutException`), which are 500.
+
+use http::StatusCode;
+use trent_core::kms::KmsError;
+
+use crate::AwsError;
+
+const BAD: StatusCode = StatusCode::BAD_REQUEST;
+
+impl From<KmsError> for AwsError {
+    fn from(e: KmsError) -> Self {
+        let message = e.to_string();
+        let (code, status) = match &e {
+            KmsError::NotFound(_) => ("NotFoundException", BAD),
+            KmsError::InvalidArn(_) => ("InvalidArnException", BAD),
+            KmsError::Disabled { .. } => ("DisabledException", BAD),
+            KmsError::InvalidState { .. } => ("KMSInvalidStateException", BAD),
+            KmsError::InvalidCiphertext => ("InvalidCiphertextException", BAD),
+            KmsError::IncorrectKey => ("IncorrectKeyException", BAD),
+            KmsError::InvalidKeyUsage(_) => ("InvalidKeyUsageException", BAD),
+            KmsError::AlreadyExists(_) => ("AlreadyExistsException", BAD),
+            KmsError::InvalidAliasName(_) => ("InvalidAliasNameException", BAD),
+            KmsError::NotAuthorized(_) => ("NotAuthorizedException", BAD),
+            KmsError::LimitExceeded(_) => ("LimitExceededException", BAD),
+            KmsError::Validation(_) => ("ValidationException", BAD),
+            KmsError::InvalidGrantToken(_) => ("InvalidGrantTokenException", BAD),
+            KmsError::InvalidGrantId(_) => ("InvalidGrantIdException", BAD),
+            KmsError::InvalidMarker => ("InvalidMarkerException", BAD),
+            KmsError::Unsupported(_) => ("UnsupportedOperationException", BAD),
+            KmsError::Tag(_) => ("TagException", BAD),
+            KmsError::MalformedPolicy(_) => ("MalformedPolicyDocumentException", BAD),
+            KmsError::AccessDenied(_) => ("AccessDeniedException", BAD),
+            KmsError::DryRun => ("DryRunOperationException", BAD),
+            KmsError::CustomKeyStoreNotFound(_) => ("CustomKeyStoreNotFoundException", BAD),
+            KmsError::Conflict(_) => ("ConflictException", BAD),
+            KmsError::Unavailable(source) => {
+                tracing::error!(error = %source, cause = ?std::error::Error::source(source), "storage unavailable");
+                ("DependencyTimeoutException", StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            KmsError::Internal(source) => {
+                tracing::error!(error = %source, "internal error");
+                ("KMSInternalException", StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        };
+        AwsError::new(code, status, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trent_core::StoreError;
+
+    use super::*;
+
+    /// Golden table: every domain error's `__type`, status and JSON body.
+    #[test]
+    fn every_kms_error_maps_to_its_aws_type() {
+        let arn = "arn:aws:kms:us-east-1:111122223333:key/k".to_owned();
+        let cases: Vec<(KmsError, &str, u16, &str)> = vec![
+            (KmsError::NotFound("Key 'x' does not exist".into()), "NotFoundException", 400, "Key 'x' does not exist"),
+            (KmsError::InvalidArn("Invalid arn x".into()), "InvalidArnException", 400, "Invalid arn x"),
+            (
+                KmsError::Disabled { key_arn: arn.clone() },
+                "DisabledException",
+                400,
+                "arn:aws:kms:us-east-1:111122223333:key/k is disabled.",
+            ),
+            (
+                KmsError::InvalidState { key_arn: arn.clone(), what: "pending deletion" },
+                "KMSInvalidStateException",
+                400,
+                "arn:aws:kms:us-east-1:111122223333:key/k is pending deletion.",
+            ),
+            (KmsError::InvalidCiphertext, "InvalidCiphertextException", 400, ""),
+            (
+                KmsError::IncorrectKey,
+                "IncorrectKeyException",
+                400,
+                "The key ID in the request does not identify a KMS key that can perform this operation.",
+            ),
+            (KmsError::InvalidKeyUsage("u".into()), "InvalidKeyUsageException", 400, "u"),
+            (KmsError::AlreadyExists("a".into()), "AlreadyExistsException", 400, "a"),
+            (KmsError::InvalidAliasName("n".into()), "InvalidAliasNameException", 400, "n"),
+            (KmsError::NotAuthorized("r".into()), "NotAuthorizedException", 400, "r"),
+            (KmsError::LimitExceeded("l".into()), "LimitExceededException", 400, "l"),
+            (KmsError::Validation("v".into()), "ValidationException", 400, "v"),
+            (KmsError::InvalidGrantToken("t".into()), "InvalidGrantTokenException", 400, "t"),
+            (KmsError::InvalidGrantId("g".into()), "InvalidGrantIdException", 400, "g"),
+            (KmsError::InvalidMarker, "InvalidMarkerException", 400, "Invalid marker"),
+            (KmsError::Unsupported("s".into()), "UnsupportedOperationException", 400, "s"),
+            (KmsError::Tag("t".into()), "TagException", 400, "t"),
+            (KmsError::MalformedPolicy("p".into()), "MalformedPolicyDocumentException", 400, "p"),
+            (KmsError::AccessDenied("d".into()), "AccessDeniedException", 400, "d"),
+            (
+                KmsError::DryRun,
+                "DryRunOperationException",
+                400,
+                "The request would have succeeded, but the DryRun option is set.",
+            ),
+            (KmsError::CustomKeyStoreNotFound("c".into()), "CustomKeyStoreNotFoundException", 400, "c"),
+            (KmsError::Conflict("c".into()), "ConflictException", 400, "c"),
+            (
+                KmsError::Unavailable(StoreError::Unavailable("db down at /secret/path".into())),
+                "DependencyTimeoutException",
+                500,
+                "The system timed out while trying to fulfill the request.",
+            ),
+            (KmsError::Internal("boom: detail".into()), "KMSInternalException", 500, "An internal error occurred."),
+        ];
+        for (err, code, status, message) in cases {
+            let aws = AwsError::from(err);
+            assert_eq!((aws.code, aws.status.as_u16(), aws.message.as_str()), (code, status, message));
+            let body: serde_json::Value = serde_json::from_slice(&aws.to_json()).unwrap();
+            assert_eq!(body, serde_json::json!({"__type": code, "message": message}));
+        }
+    }
+}

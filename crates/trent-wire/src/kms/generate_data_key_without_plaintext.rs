@@ -1,0 +1,42 @@
+//! `GenerateDataKeyWithoutPlaintext`:
+//! <https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKeyWithoutPlaintext.html>
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use trent_core::Caller;
+use trent_core::kms::{DataKeySize, Kms};
+
+use super::generate_data_key::data_key_spec;
+use super::shapes::{context, grant_tokens, key_id};
+use crate::AwsError;
+use crate::json::Blob;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Request {
+    key_id: Option<String>,
+    encryption_context: Option<BTreeMap<String, String>>,
+    key_spec: Option<String>,
+    number_of_bytes: Option<i64>,
+    grant_tokens: Option<Vec<String>>,
+    dry_run: Option<bool>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Response {
+    ciphertext_blob: Blob,
+    key_id: String,
+    key_material_id: String,
+}
+
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
+    let id = key_id(req.key_id, "keyId")?;
+    grant_tokens(&req.grant_tokens)?;
+    let (spec, n) = data_key_spec(req.key_spec.as_deref(), req.number_of_bytes)?;
+    let out = kms
+        .generate_data_key(caller, &id, &context(req.encryption_context), DataKeySize { spec, number_of_bytes: n }, false, req.dry_run.unwrap_or(false))
+        .await?;
+    Ok(Response { ciphertext_blob: Blob(out.ciphertext), key_id: out.key_arn, key_material_id: out.material_id.to_hex() })
+}

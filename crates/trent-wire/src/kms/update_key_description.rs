@@ -1,0 +1,24 @@
+//! `UpdateKeyDescription`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateKeyDescription.html>
+
+use serde::Deserialize;
+use trent_core::Caller;
+use trent_core::kms::Kms;
+
+use super::shapes::key_id;
+use crate::AwsError;
+use crate::json::{length, required};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Request {
+    key_id: Option<String>,
+    description: Option<String>,
+}
+
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
+    let id = key_id(req.key_id, "keyId")?;
+    let description = required(req.description, "description")?;
+    length("description", &description, 0, trent_core::kms::MAX_DESCRIPTION)?;
+    kms.update_key_description(caller, &id, description).await?;
+    Ok(serde_json::json!({}))
+}

@@ -1,0 +1,28 @@
+//! The awsQuery protocol (IAM, STS): requests are `Action=...&Version=...&Member=value` pairs,
+//! form-urlencoded in a POST body or in a GET query string; answers are XML documents in the
+//! service's namespace; errors are `<ErrorResponse>` documents.
+//!
+//! [`Params`] parses a request and reads AWS's flattened members: lists
+//! (`Names.member.1=a`), lists of structures (`Tags.member.1.Key=k&Tags.member.1.Value=v`)
+//! and maps (`Attributes.entry.1.key=k&Attributes.entry.1.value=v`). [`Xml`] writes answers
+//! with every text escaped; [`response`] and [`error_response`] frame them. This module
+//! knows no service: the `iam` and `sts` modules name the actions and members.
+
+mod form;
+mod xml;
+
+pub use form::Params;
+pub(crate) use form::missing;
+pub use xml::{Xml, error_response, escape, response, url_encode};
+
+use crate::AwsError;
+
+/// `MissingAction` (400): the request names no `Action`.
+pub(crate) fn missing_action() -> AwsError {
+    AwsError::new("MissingAction", http::StatusCode::BAD_REQUEST, "The request must contain the parameter Action.")
+}
+
+/// The `Content-Type` of awsQuery requests.
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+/// The `Content-Type` of awsQuery answers.
+pub const XML_CONTENT_TYPE: &str = "text/xml";

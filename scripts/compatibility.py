@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Regenerates the operation tables of docs/COMPATIBILITY.md from the botocore models.
+
+Each service's state table lives in STATES below; every operation of the botocore model that
+is not listed there is "not yet". Run: python3 scripts/compatibility.py > docs/COMPATIBILITY.md
+"""
+import gzip
+import json
+import os
+import sys
+
+import botocore
+
+DATA = os.path.join(os.path.dirname(botocore.__file__), "data")
+
+# operation -> (state, note). States: done, partial, not yet.
+STATES = {
+    "kms": {
+        "CancelKeyDeletion": ("done", "key returns to Disabled"),
+        "CreateAlias": ("done", ""),
+        "CreateGrant": ("done", "Name idempotency, constraints, grant tokens usable at once; kms:Grant* condition keys"),
+        "CreateKey": ("partial", "SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT / AWS_KMS only; other specs, origins, multi-Region and custom key stores answer UnsupportedOperationException; Policy validated and enforced, with the lockout safety check"),
+        "Decrypt": ("partial", "symmetric; Recipient (Nitro attestation) refused"),
+        "DeleteAlias": ("done", ""),
+        "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN"),
+        "DisableKey": ("done", ""),
+        "DisableKeyRotation": ("done", ""),
+        "EnableKey": ("done", ""),
+        "EnableKeyRotation": ("done", "RotationPeriodInDays 90..2560, default 365"),
+        "Encrypt": ("partial", "SYMMETRIC_DEFAULT"),
+        "GenerateDataKey": ("partial", "Recipient (Nitro attestation) refused"),
+        "GenerateDataKeyWithoutPlaintext": ("done", ""),
+        "GenerateRandom": ("partial", "CustomKeyStoreId and Recipient refused"),
+        "GetKeyPolicy": ("done", "the one policy is named default"),
+        "GetKeyRotationStatus": ("done", ""),
+        "ListAliases": ("done", "no AWS managed aliases exist yet"),
+        "ListGrants": ("done", ""),
+        "ListRetirableGrants": ("done", ""),
+        "ListKeyPolicies": ("done", ""),
+        "ListKeyRotations": ("done", ""),
+        "ListKeys": ("done", ""),
+        "ListResourceTags": ("done", ""),
+        "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck"),
+        "ReEncrypt": ("done", ""),
+        "RetireGrant": ("done", "by token, or by key and grant id"),
+        "RevokeGrant": ("done", ""),
+        "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key"),
+        "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends"),
+        "TagResource": ("done", "at most 50 tags"),
+        "UntagResource": ("done", ""),
+        "UpdateAlias": ("done", ""),
+        "UpdateKeyDescription": ("done", ""),
+    },
+}
+
+STATES["cloudtrail"] = {
+    "LookupEvents": ("partial", "management events of Trent's own audit trail, scoped to the caller's account and "
+                     "region, authorized as cloudtrail:LookupEvents; every LookupAttribute key; no Insights events "
+                     "(EventCategory insight returns none); no 90-day limit"),
+}
+
+STATES["iam"] = {
+    "AddUserToGroup": ("done", "at most 10 groups per user"),
+    "CreateAccessKey": ("done", "at most 2 keys per user (and per root); without UserName, the caller's own"),
+    "CreateGroup": ("done", ""),
+    "CreateRole": ("partial", "trust policy validated by the policy engine (2,048 characters); PermissionsBoundary "
+                   "refused with InvalidInput"),
+    "CreateUser": ("partial", "Path, Tags (aws:RequestTag/aws:TagKeys in conditions); PermissionsBoundary refused "
+                   "with InvalidInput"),
+    "DeleteAccessKey": ("done", ""),
+    "DeleteGroupPolicy": ("done", ""),
+    "DeleteRole": ("done", "DeleteConflict while it has inline policies; its sessions stop working"),
+    "DeleteRolePolicy": ("done", ""),
+    "DeleteUser": ("done", "DeleteConflict while it has access keys, inline policies or groups"),
+    "DeleteUserPolicy": ("done", ""),
+    "GetGroupPolicy": ("done", "document URL-encoded as AWS returns it"),
+    "GetRole": ("partial", "no RoleLastUsed"),
+    "GetRolePolicy": ("done", "document URL-encoded as AWS returns it"),
+    "GetUser": ("partial", "without UserName only for IAM users (root and role sessions get ValidationError); no "
+                "PasswordLastUsed"),
+    "GetUserPolicy": ("done", "document URL-encoded as AWS returns it"),
+    "ListAccessKeys": ("done", ""),
+    "ListGroupPolicies": ("done", ""),
+    "ListRolePolicies": ("done", ""),
+    "ListUserPolicies": ("done", ""),
+    "ListUsers": ("done", "PathPrefix, Marker/MaxItems; authorized on resource *"),
+    "PutGroupPolicy": ("done", "5,120 characters per group"),
+    "PutRolePolicy": ("done", "10,240 characters per role"),
+    "PutUserPolicy": ("done", "2,048 characters per user"),
+    "RemoveUserFromGroup": ("done", ""),
+    "UpdateAccessKey": ("done", "takes effect on the next request"),
+}
+
+STATES["sts"] = {
+    "AssumeRole": ("partial", "trust policy and identity policies per AWS's evaluation rules, DurationSeconds "
+                   "900..MaxSessionDuration (1 hour when chaining), inline session Policy, session Tags "
+                   "(sts:TagSession), ExternalId and SourceIdentity as condition keys; PolicyArns, MFA "
+                   "(SerialNumber/TokenCode), TransitiveTagKeys and ProvidedContexts refused"),
+    "GetCallerIdentity": ("done", "needs no permission"),
+}
+
+SERVICES = [
+    ("kms", "2014-11-01", "AWS KMS", "`TrentService.*` (awsJson1_1), SigV4 service `kms`"),
+    ("cloudtrail", "2013-11-01", "AWS CloudTrail",
+     "`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*` (awsJson1_1), SigV4 service `cloudtrail`"),
+    ("iam", "2010-05-08", "AWS IAM",
+     "`Action=...&Version=2010-05-08` (awsQuery, XML answers), SigV4 service `iam`; actions not yet implemented "
+     "answer `InvalidAction`"),
+    ("sts", "2011-06-15", "AWS STS",
+     "`Action=...&Version=2011-06-15` (awsQuery, XML answers), SigV4 service `sts`; temporary credentials work on "
+     "every service until they expire; actions not yet implemented answer `InvalidAction`"),
+]
+
+
+def model(service, version):
+    path = os.path.join(DATA, service, version, "service-2.json")
+    if os.path.exists(path + ".gz"):
+        with gzip.open(path + ".gz") as f:
+            return json.load(f)
+    with open(path) as f:
+        return json.load(f)
+
+
+def main():
+    out = sys.stdout
+    out.write("# Compatibility\n\n")
+    out.write("Every operation of each wire service, from the botocore models (botocore "
+              f"{botocore.__version__}), with its state in Trent. Operations that are *not yet* "
+              "implemented answer `UnknownOperationException`, never a fake success.\n\n")
+    out.write("States: **done** (every member and error of the model that applies), **partial** "
+              "(works; the note says what is missing), **not yet**.\n\n")
+    out.write("Regenerate the tables with `python3 scripts/compatibility.py > docs/COMPATIBILITY.md`.\n")
+    for service, version, title, wire in SERVICES:
+        ops = sorted(model(service, version)["operations"])
+        states = STATES.get(service, {})
+        unknown = set(states) - set(ops)
+        if unknown:
+            sys.exit(f"{service}: not in the model: {sorted(unknown)}")
+        counts = {}
+        for op in ops:
+            counts[states.get(op, ("not yet", ""))[0]] = counts.get(states.get(op, ("not yet", ""))[0], 0) + 1
+        out.write(f"\n## {title}\n\n{wire}. {len(ops)} operations: ")
+        out.write(", ".join(f"{counts.get(s, 0)} {s}" for s in ("done", "partial", "not yet")) + ".\n\n")
+        out.write("| operation | state | notes |\n|---|---|---|\n")
+        for op in ops:
+            state, note = states.get(op, ("not yet", ""))
+            out.write(f"| {op} | {state} | {note} |\n")
+    out.write("\n## Other wire services\n\nAWS Secrets Manager (`secretsmanager.*`) and SSM Parameter Store "
+              "(`AmazonSSM.*`) are not "
+              "implemented yet: every one of their operations answers `UnknownOperationException`.\n")
+
+
+if __name__ == "__main__":
+    main()
