@@ -194,3 +194,78 @@ fn a_seed_is_applied_idempotently_at_every_start() {
     assert!(ok && plain == "kept", "{err}");
     assert!(second.terminate());
 }
+
+#[test]
+fn a_reset_wipes_everything_and_applies_the_seed_again() {
+    let server = dev(Some(&fixture())).expect("dev server with seed");
+    let admin = |region: &str, args: &[&str]| server.trent_as("FOOBARKEY", "FOOBARSECRET", region, args);
+    let (ok, blob, err) = admin("us-east-1", &["encrypt", "--key-id", "alias/seeded", "--plaintext", "before reset"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = admin("us-east-1", &["create-key", "--output", "json"]);
+    assert!(ok, "{err}");
+    let created =
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    let (ok, _, err) =
+        admin("us-east-1", &["create-alias", "--alias-name", "alias/extra", "--target-key-id", &created]);
+    assert!(ok, "{err}");
+    // A key in a region the seed never names must go too.
+    let (ok, _, err) = admin("ap-south-1", &["create-key"]);
+    assert!(ok, "{err}");
+
+    for path in ["/_trent/reset", "/moto-api/reset"] {
+        let (status, body) = server.post(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["status"], "ok", "{body}");
+
+        let (ok, out, err) = admin("us-east-1", &["list-keys", "--output", "json"]);
+        assert!(ok, "{err}");
+        assert!(!out.contains(&created), "{path}: a created key survived the reset: {out}");
+        assert!(out.contains(SEEDED_KEY), "{path}: the seeded key is back: {out}");
+        let (ok, out, _) = admin("ap-south-1", &["list-keys", "--output", "json"]);
+        assert!(
+            ok && serde_json::from_str::<serde_json::Value>(&out).unwrap()["Keys"] == serde_json::json!([]),
+            "{out}"
+        );
+        let (ok, _, err) = admin("us-east-1", &["describe-key", "--key-id", "alias/extra"]);
+        assert!(!ok && err.contains("NotFoundException"), "{path}: {err}");
+        // Seeded material survives: the ciphertext made before the reset still decrypts.
+        let (ok, plain, err) = admin("us-east-1", &["decrypt", "--ciphertext", blob.trim()]);
+        assert!(ok && plain == "before reset", "{path}: {err}");
+        // Seeded access keys with policies are back too.
+        let (ok, _, err) =
+            server.trent_as("READERKEY", "READERSECRET", "us-east-1", &["decrypt", "--ciphertext", blob.trim()]);
+        assert!(ok, "{path}: {err}");
+        let (ok, _, err) = admin("us-east-1", &["create-key"]);
+        assert!(ok, "{err}");
+    }
+    assert!(server.terminate());
+}
+
+#[test]
+fn a_reset_without_a_seed_brings_back_the_default_credentials_only() {
+    let server = dev(None).expect("dev server");
+    let test = |args: &[&str]| server.trent_as("test", "test", "us-east-1", args);
+    let (ok, _, err) = test(&["create-key"]);
+    assert!(ok, "{err}");
+    let (status, _) = server.post("/_trent/reset");
+    assert_eq!(status, 200);
+    let (ok, out, err) = test(&["list-keys", "--output", "json"]);
+    assert!(ok, "{err}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["Keys"], serde_json::json!([]), "{out}");
+    assert!(server.terminate());
+}
+
+#[test]
+fn outside_dev_mode_the_reset_endpoints_are_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let (ok, _, err) = server.trent(dir.path(), &["create-key"]);
+    assert!(ok, "{err}");
+    for path in ["/_trent/reset", "/moto-api/reset"] {
+        assert_eq!(server.post(path).0, 404, "{path}");
+    }
+    let (ok, out, err) = server.trent(dir.path(), &["list-keys", "--output", "json"]);
+    assert!(ok, "{err}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["Keys"].as_array().map(Vec::len), Some(1));
+    assert!(server.terminate());
+}

@@ -1,5 +1,6 @@
-//! Throughput of the primitives (as aws-lc-rs runs them here) and of the library from memory
-//! to memory: `cargo run --release -p trent-envelope --example throughput [MiB]`.
+//! Throughput of the primitives (as aws-lc-rs, and with `--features openssl-sha384` the system
+//! OpenSSL, run them here) and of the library from memory to memory:
+//! `cargo run --release -p trent-envelope --features openssl-sha384 --example throughput [MiB]`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -26,6 +27,16 @@ fn main() {
     }
     let _ = h.finish();
     rate("aws-lc SHA-384 (1 core)", data.len(), t);
+    #[cfg(feature = "openssl-sha384")]
+    {
+        let t = Instant::now();
+        let mut h = openssl::hash::Hasher::new(openssl::hash::MessageDigest::sha384()).unwrap();
+        for c in data.chunks(1 << 20) {
+            h.update(c).unwrap();
+        }
+        let _ = h.finish().unwrap();
+        rate("OpenSSL SHA-384 (1 core, the message digest)", data.len(), t);
+    }
 
     let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &[1u8; 32]).unwrap());
     let mut buf = data.clone();

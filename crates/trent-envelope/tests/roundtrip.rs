@@ -166,3 +166,49 @@ fn frame_length_limits() {
     let msg = encrypt(&cmm, &opts, b"fits in one frame").unwrap();
     assert_eq!(decrypt(&cmm, &DecryptOptions::default(), &msg).unwrap().0.expose_secret(), b"fits in one frame");
 }
+
+/// Hands out the bytes in reads of 1, 2, ... 4999 bytes, round and round, as a pipe might.
+struct Trickle<'a> {
+    data: &'a [u8],
+    next: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.next = self.next % 4999 + 1;
+        let n = buf.len().min(self.next).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Guards the bulk reads of the pipeline (several frames per read, the bytes after a batch's
+/// last frame carried into the next batch, the footer read after the body): short reads
+/// anywhere, a frame length that does not divide the batch, and one extra byte after a
+/// message of many batches.
+#[test]
+fn short_reads_and_trailing_bytes_across_batches() {
+    let cmm = DefaultCmm::new(aes("k", 32));
+    let plain = pattern(3 * 1024 * 1024 + 4321);
+    for suite in [
+        &trent_envelope::suites::AES_256_GCM_HKDF_SHA512_COMMIT_KEY,
+        &trent_envelope::suites::AES_256_GCM_HKDF_SHA512_COMMIT_KEY_ECDSA_P384,
+    ] {
+        let opts = EncryptOptions { suite: Some(suite), frame_length: 1000, threads: 2, ..EncryptOptions::default() };
+        let mut msg = Vec::new();
+        encrypt_stream(&cmm, &opts, &mut Trickle { data: &plain, next: 0 }, &mut msg).unwrap();
+        assert_eq!(decrypt(&cmm, &DecryptOptions::default(), &msg).unwrap().0.expose_secret(), plain, "{suite}");
+        for (release, threads) in [(Release::AfterVerification, 2), (Release::Streaming, 2), (Release::Streaming, 1)] {
+            let d = DecryptOptions { release, threads, ..Default::default() };
+            let mut out = Vec::new();
+            let info = decrypt_stream(&cmm, &d, &mut Trickle { data: &msg, next: 0 }, &mut out).unwrap();
+            assert!(out == plain, "{suite} {release:?} {threads}");
+            assert_eq!(info.message_bytes, msg.len() as u64);
+            let mut longer = msg.clone();
+            longer.push(0);
+            let r = decrypt_stream(&cmm, &d, &mut Trickle { data: &longer, next: 0 }, &mut Vec::new());
+            assert!(matches!(r, Err(Error::TrailingData)), "{suite} {release:?} {threads}: {r:?}");
+        }
+    }
+}

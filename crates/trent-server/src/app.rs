@@ -1,6 +1,6 @@
 //! HTTP routing: one `POST /` endpoint dispatched by `X-Amz-Target` (awsJson) or, for a
 //! form-urlencoded body, by `Action` (awsQuery: IAM and STS, see `query`), `GET /` for awsQuery,
-//! plus `/health`.
+//! plus `/health` and, on a development server, the reset endpoints (see `reset`).
 //!
 //! The handler authenticates, hands the body to the service's dispatcher in `trent-wire`,
 //! and frames the answer with a request id. Log lines carry the action, status and request id,
@@ -34,6 +34,9 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", post(aws_json).get(query::aws_query))
         .route("/health", get(|| async { "ok" }))
+        // Development servers only; 404 otherwise.
+        .route("/_trent/reset", post(crate::reset::handle))
+        .route("/moto-api/reset", post(crate::reset::handle))
         // The handler reads the body itself, with MAX_BODY, to answer an AWS-shaped error.
         .layer(DefaultBodyLimit::disable())
         .with_state(state)

@@ -35,6 +35,8 @@ pub const QUEUE: usize = 8192;
 pub const MAX_BATCH: usize = 512;
 
 type Ack = oneshot::Sender<Result<(), AuditError>>;
+/// A request to empty the trail, answered once it is empty.
+type Clear = oneshot::Sender<Result<(), AuditError>>;
 
 /// Counters of the writer, for benchmarks and `/metrics`.
 #[derive(Debug, Default)]
@@ -50,6 +52,7 @@ pub struct AuditStats {
 /// The handle request handlers record through. Cheap to share behind the `AppState`.
 pub struct AuditLog {
     queue: mpsc::Sender<(PendingEvent, Ack)>,
+    clear: mpsc::Sender<Clear>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
     trail: AuditTrail,
@@ -88,9 +91,11 @@ impl AuditLog {
         let clock_for_trail = clock.clone();
         let writer =
             Writer { store: store.clone(), signer, clock, chain: Some(Chain::resume(&head)), stats: stats.clone() };
-        let task = tokio::spawn(writer.run(rx, stop_rx));
+        let (clear, clear_rx) = mpsc::channel(1);
+        let task = tokio::spawn(writer.run(rx, clear_rx, stop_rx));
         Ok(Self {
             queue,
+            clear,
             stop,
             task: Mutex::new(Some(task)),
             trail: AuditTrail::new(store, clock_for_trail),
@@ -113,6 +118,19 @@ impl AuditLog {
         let (ack, acked) = oneshot::channel();
         self.queue.send((pending, ack)).await.map_err(|_| AuditError::WriterStopped)?;
         acked.await.map_err(|_| AuditError::WriterStopped)?
+    }
+
+    /// Empties the trail (a development server's reset): the writer deletes every event and
+    /// digest between two commits and starts the chain again at seq 1, under the same signing
+    /// key. Events queued meanwhile are committed to the new trail.
+    ///
+    /// # Errors
+    /// [`AuditError::Store`] if the store could not delete, [`AuditError::WriterStopped`]
+    /// after [`AuditLog::shutdown`].
+    pub async fn clear(&self) -> Result<(), AuditError> {
+        let (done, cleared) = oneshot::channel();
+        self.clear.send(done).await.map_err(|_| AuditError::WriterStopped)?;
+        cleared.await.map_err(|_| AuditError::WriterStopped)?
     }
 
     /// Stops accepting events, commits everything already queued, and waits for the writer.
@@ -190,7 +208,12 @@ struct Writer {
 }
 
 impl Writer {
-    async fn run(mut self, mut rx: mpsc::Receiver<(PendingEvent, Ack)>, mut stop: watch::Receiver<bool>) {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<(PendingEvent, Ack)>,
+        mut clear: mpsc::Receiver<Clear>,
+        mut stop: watch::Receiver<bool>,
+    ) {
         let mut stopping = false;
         let mut events = Vec::with_capacity(MAX_BATCH);
         let mut acks = Vec::with_capacity(MAX_BATCH);
@@ -201,6 +224,10 @@ impl Writer {
             } else {
                 tokio::select! {
                     r = rx.recv() => r,
+                    Some(done) = clear.recv() => {
+                        let _ = done.send(self.clear().await);
+                        continue;
+                    }
                     _ = stop.changed() => {
                         // Refuse new events; what is queued is still received and committed.
                         stopping = true;
@@ -246,6 +273,14 @@ impl Writer {
             events = Vec::with_capacity(MAX_BATCH);
         }
         tracing::debug!("audit writer stopped");
+    }
+
+    /// Empties the store; the next commit starts the chain from what the store then holds.
+    async fn clear(&mut self) -> Result<(), AuditError> {
+        self.chain = None;
+        self.store.clear_audit().await.map_err(AuditError::Store)?;
+        tracing::warn!("the audit trail was emptied (development reset)");
+        Ok(())
     }
 
     /// Chains, signs and stores one batch; the chain's end moves only if the store committed.

@@ -46,6 +46,13 @@ impl std::fmt::Debug for Authenticator {
     }
 }
 
+impl Authenticator {
+    /// Forgets every derived signing key (after a reset removed the access keys they came from).
+    pub fn clear(&self) {
+        self.signing_keys.write().clear();
+    }
+}
+
 /// Marks a request that arrived over TLS (`aws:SecureTransport`); the TLS listener inserts it
 /// into the request's extensions.
 #[derive(Clone, Copy, Debug)]

@@ -100,7 +100,16 @@ pub async fn bootstrap(
     };
     let seed = config.seed.clone();
     let dev = config.dev;
-    let state = Arc::new(AppState { kms, identities, auth: Authenticator::default(), clock, config, audit });
+    let state = Arc::new(AppState {
+        kms,
+        identities,
+        auth: Authenticator::default(),
+        clock,
+        config,
+        audit,
+        store,
+        reset_lock: tokio::sync::Mutex::new(()),
+    });
     apply_seed(&state, seed.as_deref(), dev).await?;
     Ok((state, first))
 }

@@ -10,6 +10,7 @@ mod auth;
 mod bootstrap;
 pub mod config;
 mod query;
+mod reset;
 mod scheduler;
 pub mod seal;
 pub mod seed;

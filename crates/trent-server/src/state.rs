@@ -1,14 +1,15 @@
 //! The state every request handler shares.
 
+use std::sync::Arc;
+
 use trent_core::kms::Kms;
-use trent_core::{Identities, SharedClock};
+use trent_core::{Identities, SharedClock, Store};
 
 use crate::audit::AuditLog;
 use crate::auth::Authenticator;
 use crate::config::Config;
 
 /// Services, clock and configuration, built once by [`crate::bootstrap`].
-#[derive(Debug)]
 pub struct AppState {
     /// AWS KMS.
     pub kms: Kms,
@@ -22,4 +23,19 @@ pub struct AppState {
     pub config: Config,
     /// The audit trail's group-commit writer (and `LookupEvents` through `audit.trail()`).
     pub audit: AuditLog,
+    /// The store behind `kms` and `identities`, for a development server's reset.
+    pub store: Arc<dyn Store>,
+    /// Keeps two resets from interleaving.
+    pub reset_lock: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("kms", &self.kms)
+            .field("identities", &self.identities)
+            .field("audit", &self.audit)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }

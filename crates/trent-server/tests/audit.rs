@@ -137,6 +137,9 @@ impl AuditStore for Faulty {
     async fn scan_audit(&self, scan: &AuditScan) -> Result<Vec<StoredEvent>, StoreError> {
         self.inner.scan_audit(scan).await
     }
+    async fn clear_audit(&self) -> Result<(), StoreError> {
+        self.inner.clear_audit().await
+    }
     async fn audit_head(&self) -> Result<AuditHead, StoreError> {
         self.inner.audit_head().await
     }
@@ -352,4 +355,29 @@ async fn verify_beside_a_busy_writer_reports_no_false_problem() {
     assert!(runs > 0);
     let report = verify(store.as_ref(), &public, None).await.expect("verify");
     assert_eq!((report.events_checked, report.problem), (32 * 60, None));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cleared_trail_starts_over_at_seq_one_and_verifies() {
+    let (_dir, store) = on_disk().await;
+    let root = trent_crypto::RootKey::generate().expect("root").0;
+    let signer = AuditSigner::load_or_create(store.as_ref(), &root).await.expect("signer");
+    let public = signer.public_key();
+    let log = AuditLog::start(store.clone(), signer, clock()).await.expect("start");
+    let who = caller("111122223333", "us-east-1");
+    for _ in 0..7 {
+        log.record(kms_call(&who, "Encrypt")).await.expect("recorded");
+    }
+    log.clear().await.expect("clear");
+    assert_eq!(store.audit_head().await.expect("head"), AuditHead::default());
+    for _ in 0..3 {
+        log.record(kms_call(&who, "Decrypt")).await.expect("recorded after the clear");
+    }
+    log.shutdown().await;
+    assert!(matches!(log.clear().await, Err(AuditError::WriterStopped)));
+    let report = verify(store.as_ref(), &public, None).await.expect("verify");
+    assert_eq!((report.events_checked, report.problem), (3, None), "a new chain under the same key");
+    let found = search(store.as_ref(), &EventQuery::all(50), u64::MAX).await.expect("search");
+    assert!(found.events.iter().all(|e| e.index.event_name == "Decrypt"));
+    assert_eq!(found.events.first().map(|e| e.event.seq), Some(3));
 }

@@ -83,6 +83,20 @@ impl Server {
     }
 
     /// Sends SIGTERM and returns whether the server exited cleanly.
+    /// Sends an unsigned `POST PATH` with an empty body; returns the status code and the body.
+    pub(crate) fn post(&self, path: &str) -> (u16, String) {
+        use std::io::{Read, Write};
+        let authority = self.endpoint.strip_prefix("http://").expect("an http endpoint");
+        let mut stream = std::net::TcpStream::connect(authority).expect("connect");
+        write!(stream, "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .expect("write request");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read response");
+        let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status line");
+        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        (status, body)
+    }
+
     pub(crate) fn terminate(mut self) -> bool {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();

@@ -61,6 +61,11 @@ impl AuditStore for Mem {
         out.truncate(q.limit as usize);
         Ok(out)
     }
+    async fn clear_audit(&self) -> Result<(), StoreError> {
+        self.events.lock().clear();
+        self.digests.lock().clear();
+        Ok(())
+    }
     async fn audit_head(&self) -> Result<AuditHead, StoreError> {
         Ok(AuditHead {
             last_event: self.events.lock().values().next_back().map(|e| (e.seq, e.hash)),

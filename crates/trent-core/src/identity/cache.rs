@@ -198,6 +198,13 @@ impl CredentialCache {
         entries.retain(|_, e| !e.affected_by(&change));
     }
 
+    /// Drops every entry (after the store was emptied).
+    pub(crate) fn clear(&self) {
+        let mut entries = self.entries.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+
     /// How many entries are cached.
     pub(crate) fn len(&self) -> usize {
         self.entries.read().len()

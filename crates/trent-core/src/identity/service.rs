@@ -86,6 +86,11 @@ impl Identities {
         Self { store, wrapper, clock, cache: CredentialCache::default() }
     }
 
+    /// Forgets every cached credential (after the store was emptied by a reset).
+    pub fn invalidate_cache(&self) {
+        self.cache.clear();
+    }
+
     /// A unique principal id such as AWS shows as `userId`: `prefix` (`AIDA` for users,
     /// `AGPA` for groups, `AROA` for roles) and 17 random base32 characters.
     ///

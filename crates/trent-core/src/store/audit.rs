@@ -45,6 +45,14 @@ pub trait AuditStore: Send + Sync {
     /// [`StoreError::Corrupt`] for a row that cannot be decoded.
     async fn scan_audit(&self, scan: &AuditScan) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// Removes every event and digest (the signing key stays): the trail starts again at seq 1.
+    /// Only for a development server's reset; the caller makes sure no append runs meanwhile
+    /// (the audit writer does it between two commits).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the deletion fails (nothing is deleted).
+    async fn clear_audit(&self) -> Result<(), StoreError>;
+
     /// The last event's seq and hash and the last digest, to resume the chain.
     ///
     /// # Errors

@@ -8,11 +8,13 @@ mod audit;
 mod identity;
 mod kms;
 mod meta;
+mod reset;
 
 pub use audit::AuditStore;
 pub use identity::IdentityStore;
 pub use kms::KmsStore;
 pub use meta::MetaStore;
+pub use reset::ResetStore;
 
 /// What can go wrong in storage, narrowly enough for the domain to branch on.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,6 @@ pub enum StoreError {
 
 /// Everything a Trent node stores about keys and identities. The audit trail is an
 /// [`AuditStore`] of its own.
-pub trait Store: KmsStore + IdentityStore + MetaStore {}
+pub trait Store: KmsStore + IdentityStore + MetaStore + ResetStore {}
 
-impl<T: KmsStore + IdentityStore + MetaStore> Store for T {}
+impl<T: KmsStore + IdentityStore + MetaStore + ResetStore> Store for T {}

@@ -9,9 +9,9 @@
 
 use aws_lc_rs::digest::{self, Digest};
 
-use crate::error::Result;
 #[cfg(feature = "openssl-sha384")]
 use crate::error::Error;
+use crate::error::Result;
 
 /// A running SHA-256 or SHA-384 over a message's bytes.
 pub(crate) struct MessageDigest(Inner);

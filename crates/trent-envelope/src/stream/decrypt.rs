@@ -6,14 +6,16 @@
 
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 
-use aws_lc_rs::digest;
 use subtle::ConstantTimeEq;
 
+use super::buf::Buf;
 use super::pipeline::{self, Batch, FrameSpan};
 use super::{BATCH_BYTES, DecryptOptions, MessageInfo, Release, default_threads};
 use crate::cmm::MaterialsManager;
 use crate::context::{restrict, serialize_context};
-use crate::crypto::{self, FINAL_FRAME_STRING, FRAME_STRING, SINGLE_BLOCK_STRING, Verifier, body_aad, open};
+use crate::crypto::{
+    self, BodyAad, FINAL_FRAME_STRING, FRAME_STRING, MessageDigest, SINGLE_BLOCK_STRING, Verifier, open, open_into,
+};
 use crate::error::{Error, Result};
 use crate::header::{ContentType, Header, read_header};
 use crate::materials::DecryptRequest;
@@ -21,6 +23,8 @@ use crate::suite::{IV_LEN, TAG_LEN};
 
 /// Largest non-framed body the specification allows.
 const MAX_NON_FRAMED: u64 = (1 << 36) - 32;
+/// Read-ahead while parsing the header; what it holds past the header starts the body.
+const HEADER_READ_BYTES: usize = 64 << 10;
 
 /// Decrypts the message `input` yields and writes its plaintext to `output`.
 ///
@@ -34,8 +38,12 @@ pub fn decrypt_stream(
     input: &mut dyn Read,
     output: &mut (dyn Write + Send),
 ) -> Result<MessageInfo> {
-    let mut input = BufReader::with_capacity(BATCH_BYTES, input);
-    let header = read_header(&mut input, options.max_encrypted_data_keys)?;
+    let mut buffered = BufReader::with_capacity(HEADER_READ_BYTES, input);
+    let header = read_header(&mut buffered, options.max_encrypted_data_keys)?;
+    // The body is read in large pieces straight from the input, after what the header's
+    // read-ahead already holds.
+    let ahead = buffered.buffer().to_vec();
+    let input = buffered.into_inner();
     let suite = header.suite;
     options.commitment_policy.check_decrypt(suite)?;
     let materials = cmm.decrypt_materials(DecryptRequest {
@@ -63,10 +71,10 @@ pub fn decrypt_stream(
         (true, None) => return Err(Error::Malformed("signed message without a verification key")),
         (false, _) => None,
     };
-    let mut hasher = verifier.as_ref().map(Verifier::hasher);
+    let mut hasher = verifier.as_ref().map(Verifier::hasher).transpose()?;
     if let Some(h) = hasher.as_mut() {
-        h.update(&header.body_bytes);
-        h.update(&header.auth_bytes());
+        h.update(&header.body_bytes)?;
+        h.update(&header.auth_bytes())?;
     }
     let threads = if options.threads == 0 { default_threads() } else { options.threads };
     let body = Body { header: &header, key: &keys.content, threads };
@@ -79,22 +87,23 @@ pub fn decrypt_stream(
                 None => tempfile::tempfile()?,
             };
             let mut spool_writer = std::io::BufWriter::with_capacity(BATCH_BYTES, &mut spool);
-            body.run(&mut input, hasher.as_mut(), Sink::Spool(&mut spool_writer))?;
+            let (_, body_len, rest) = body.run(ahead, input, hasher.as_mut(), Sink::Spool(&mut spool_writer))?;
             spool_writer.flush()?;
             drop(spool_writer);
-            footer = finish(&mut input, v, hasher)?;
+            footer = finish(&mut rest.as_slice().chain(input), v, hasher)?;
             spool.seek(SeekFrom::Start(0))?;
-            body.run(&mut BufReader::with_capacity(BATCH_BYTES, spool), None, Sink::Plaintext(output))?
+            let (plaintext_bytes, _, _) = body.run(Vec::new(), &mut spool, None, Sink::Plaintext(output))?;
+            (plaintext_bytes, body_len)
         }
         (Some(v), Release::Streaming) => {
-            let counts = body.run(&mut input, hasher.as_mut(), Sink::Plaintext(output))?;
-            footer = finish(&mut input, v, hasher)?;
-            counts
+            let (plaintext_bytes, body_len, rest) = body.run(ahead, input, hasher.as_mut(), Sink::Plaintext(output))?;
+            footer = finish(&mut rest.as_slice().chain(input), v, hasher)?;
+            (plaintext_bytes, body_len)
         }
         (None, _) => {
-            let counts = body.run(&mut input, None, Sink::Plaintext(output))?;
-            expect_end(&mut input)?;
-            counts
+            let (plaintext_bytes, body_len, rest) = body.run(ahead, input, None, Sink::Plaintext(output))?;
+            expect_end(&mut rest.as_slice().chain(input))?;
+            (plaintext_bytes, body_len)
         }
     };
     output.flush()?;
@@ -111,7 +120,7 @@ pub fn decrypt_stream(
 
 /// Reads the footer, verifies the signature, and checks that the input ends there;
 /// returns the footer's length.
-fn finish(input: &mut dyn Read, verifier: &Verifier, hasher: Option<digest::Context>) -> Result<u64> {
+fn finish(input: &mut dyn Read, verifier: &Verifier, hasher: Option<MessageDigest>) -> Result<u64> {
     let mut len = [0u8; 2];
     input.read_exact(&mut len).map_err(Error::read("footer"))?;
     let mut sig = vec![0u8; usize::from(u16::from_be_bytes(len))];
@@ -148,11 +157,26 @@ struct Body<'a> {
 }
 
 impl Body<'_> {
-    /// Runs the body through the pipeline; returns (plaintext bytes, body bytes).
-    fn run(&self, input: &mut dyn Read, hasher: Option<&mut digest::Context>, sink: Sink<'_>) -> Result<(u64, u64)> {
+    /// Runs the body through the pipeline, starting with the bytes `ahead` and continuing with
+    /// `input`; returns the plaintext bytes, the body bytes and what was read past the body.
+    fn run(
+        &self,
+        ahead: Vec<u8>,
+        input: &mut dyn Read,
+        hasher: Option<&mut MessageDigest>,
+        sink: Sink<'_>,
+    ) -> Result<(u64, u64, Vec<u8>)> {
         let non_framed = self.header.content_type == ContentType::NonFramed;
-        let mut reader = FrameReader { frame_len: self.header.frame_length as usize, non_framed, expected: 1 };
-        let per_batch = if non_framed { 1 } else { (BATCH_BYTES / reader.frame_len.max(1)).max(1) };
+        let frame_len = self.header.frame_length as usize;
+        let per_batch = if non_framed { 1 } else { (BATCH_BYTES / frame_len.max(1)).max(1) };
+        let mut reader = FrameReader {
+            frame_len,
+            non_framed,
+            expected: 1,
+            // Whole regular frames: reads of this size end exactly at a batch's last frame.
+            batch_bytes: if non_framed { 0 } else { per_batch.saturating_mul(4 + IV_LEN + frame_len + TAG_LEN) },
+            carry: ahead,
+        };
         let workers = pipeline::workers(self.threads, hasher.is_some());
         let mut hasher = hasher;
         let mut body_len = 0u64;
@@ -165,68 +189,99 @@ impl Body<'_> {
         let key = self.key;
         let work = |batch: &mut Batch| -> Result<()> {
             let Batch { plain, out, frames, .. } = batch;
+            let plain = plain.resize(frames.iter().map(|f| f.len).sum());
+            let out = out.as_slice();
+            let mut at = 0;
             for f in frames.iter() {
                 let (string, iv_at) = match (non_framed, f.last) {
                     (true, _) => (SINGLE_BLOCK_STRING, f.offset - 8 - IV_LEN),
                     (false, false) => (FRAME_STRING, f.offset - IV_LEN),
                     (false, true) => (FINAL_FRAME_STRING, f.offset - 4 - IV_LEN),
                 };
-                let mut iv = [0u8; IV_LEN];
-                iv.copy_from_slice(&out[iv_at..iv_at + IV_LEN]);
-                let mut tag = [0u8; TAG_LEN];
-                tag.copy_from_slice(&out[f.offset + f.len..f.offset + f.len + TAG_LEN]);
-                let aad = body_aad(mid, string, f.sequence, f.len as u64);
-                let start = plain.len();
-                plain.extend_from_slice(&out[f.offset..f.offset + f.len]);
-                if !open(key, &iv, &aad, &mut plain[start..], &tag) {
+                let aad = BodyAad::new(mid, string, f.sequence, f.len as u64);
+                let ciphertext = &out[f.offset..f.offset + f.len];
+                let tag = &out[f.offset + f.len..f.offset + f.len + TAG_LEN];
+                let iv = &out[iv_at..iv_at + IV_LEN];
+                if !open_into(key, iv, aad.as_bytes(), ciphertext, tag, &mut plain[at..at + f.len]) {
                     return Err(Error::BodyAuthentication { sequence: f.sequence });
                 }
+                at += f.len;
             }
             Ok(())
         };
         let mut plaintext_bytes = 0u64;
         let mut sink = sink;
         let observe = |batch: &Batch| -> Result<()> {
-            if let Some(h) = hasher.as_mut() {
-                h.update(&batch.out);
+            match hasher.as_mut() {
+                Some(h) => h.update(batch.out.as_slice()),
+                None => Ok(()),
             }
-            Ok(())
         };
         let emit = |batch: &Batch| -> Result<()> {
             match &mut sink {
-                Sink::Spool(w) => w.write_all(&batch.out)?,
+                Sink::Spool(w) => w.write_all(batch.out.as_slice())?,
                 Sink::Plaintext(w) => {
-                    w.write_all(&batch.plain)?;
+                    w.write_all(batch.plain.as_slice())?;
                     plaintext_bytes += batch.plain.len() as u64;
                 }
             }
             Ok(())
         };
         pipeline::run(workers, produce, &work, observe, emit)?;
-        Ok((plaintext_bytes, body_len))
+        Ok((plaintext_bytes, body_len, reader.carry))
     }
 }
 
-/// Parses frames (or the single block) from the input into batches.
+/// Parses frames (or the single block) into batches, reading the input in large pieces
+/// straight into the batch.
 struct FrameReader {
     frame_len: usize,
     non_framed: bool,
     expected: u64,
+    /// How many bytes to read at once for a batch.
+    batch_bytes: usize,
+    /// Bytes read past the last whole frame of the previous batch (or past the header); once
+    /// the final frame is parsed, what was read past the body.
+    carry: Vec<u8>,
 }
 
 impl FrameReader {
+    /// Fills the empty `batch` with up to `per_batch` whole frames; the bytes after them go
+    /// back to `carry`.
     fn fill(&mut self, input: &mut dyn Read, batch: &mut Batch, per_batch: usize) -> Result<()> {
-        if self.non_framed {
-            return self.fill_single(input, batch);
+        batch.out.extend_from_slice(&self.carry);
+        self.carry.clear();
+        let parsed =
+            if self.non_framed { self.parse_single(input, batch) } else { self.parse_frames(input, batch, per_batch) };
+        let end = parsed?;
+        self.carry.extend_from_slice(&batch.out.as_slice()[end..]);
+        batch.out.truncate(end);
+        Ok(())
+    }
+
+    /// Makes the first `end` bytes of `out` available, reading a whole batch's worth when it
+    /// reads at all; `Truncated(what)` if the input ends first.
+    fn need(&self, input: &mut dyn Read, out: &mut Buf, end: usize, what: &'static str) -> Result<()> {
+        if out.len() < end {
+            out.fill_from(input, end.max(self.batch_bytes))?;
+            if out.len() < end {
+                return Err(Error::Truncated(what));
+            }
         }
+        Ok(())
+    }
+
+    /// Parses frames; returns where the last one parsed ends in `batch.out`.
+    fn parse_frames(&mut self, input: &mut dyn Read, batch: &mut Batch, per_batch: usize) -> Result<usize> {
+        let mut at = 0;
         for _ in 0..per_batch {
-            let mut word = [0u8; 4];
-            input.read_exact(&mut word).map_err(Error::read("frame"))?;
-            let first = u32::from_be_bytes(word);
+            let out = &mut batch.out;
+            self.need(input, out, at + 4, "frame")?;
+            let first = be32(out.as_slice(), at);
             let last = first == u32::MAX;
             let sequence = if last {
-                input.read_exact(&mut word).map_err(Error::read("final frame"))?;
-                u32::from_be_bytes(word)
+                self.need(input, out, at + 8, "final frame")?;
+                be32(out.as_slice(), at + 4)
             } else {
                 first
             };
@@ -234,64 +289,50 @@ impl FrameReader {
                 return Err(Error::Malformed("frame sequence number out of order"));
             }
             self.expected += 1;
-            let start = batch.out.len();
-            let fixed = if last { 8 + IV_LEN + 4 } else { IV_LEN };
-            batch.out.resize(start + fixed, 0);
-            if last {
-                batch.out[start..start + 4].copy_from_slice(&u32::MAX.to_be_bytes());
-                batch.out[start + 4..start + 8].copy_from_slice(&sequence.to_be_bytes());
-                input.read_exact(&mut batch.out[start + 8..]).map_err(Error::read("final frame"))?;
-            } else {
-                batch.out[start..start + 4].copy_from_slice(&sequence.to_be_bytes());
-                batch.out.resize(start + 4 + IV_LEN, 0);
-                input.read_exact(&mut batch.out[start + 4..]).map_err(Error::read("frame"))?;
-            }
-            let len = if last {
-                let end = batch.out.len();
-                let l = u32::from_be_bytes([
-                    batch.out[end - 4],
-                    batch.out[end - 3],
-                    batch.out[end - 2],
-                    batch.out[end - 1],
-                ]) as usize;
-                if l > self.frame_len {
+            let (offset, len) = if last {
+                let offset = at + 8 + IV_LEN + 4;
+                self.need(input, out, offset, "final frame")?;
+                let len = be32(out.as_slice(), offset - 4) as usize;
+                if len > self.frame_len {
                     return Err(Error::Malformed("final frame longer than the frame length"));
                 }
-                l
+                (offset, len)
             } else {
-                self.frame_len
+                let offset = at + 4 + IV_LEN;
+                self.need(input, out, offset, "frame")?;
+                (offset, self.frame_len)
             };
-            let offset = batch.out.len();
-            // Grows with the bytes that arrive, not with the frame length the header claims.
-            let want = (len + TAG_LEN) as u64;
-            if input.take(want).read_to_end(&mut batch.out)? as u64 != want {
-                return Err(Error::Truncated("frame content"));
-            }
+            self.need(input, out, offset + len + TAG_LEN, "frame content")?;
             batch.frames.push(FrameSpan { sequence, last, offset, len });
+            at = offset + len + TAG_LEN;
             if last {
                 batch.last = true;
-                return Ok(());
+                break;
             }
         }
-        Ok(())
+        Ok(at)
     }
 
-    fn fill_single(&mut self, input: &mut dyn Read, batch: &mut Batch) -> Result<()> {
-        let mut head = [0u8; IV_LEN + 8];
-        input.read_exact(&mut head).map_err(Error::read("body"))?;
-        let len = u64::from_be_bytes(head[IV_LEN..].try_into().map_err(|_| Error::Malformed("body length"))?);
+    /// Parses the single block of a non-framed body (held whole, as the format requires);
+    /// returns where it ends in `batch.out`.
+    fn parse_single(&mut self, input: &mut dyn Read, batch: &mut Batch) -> Result<usize> {
+        let out = &mut batch.out;
+        let offset = IV_LEN + 8;
+        self.need(input, out, offset, "body")?;
+        let len =
+            u64::from_be_bytes(out.as_slice()[IV_LEN..offset].try_into().map_err(|_| Error::Malformed("body length"))?);
         if len > MAX_NON_FRAMED {
             return Err(Error::Malformed("non-framed body too long"));
         }
-        batch.out.extend_from_slice(&head);
-        let offset = batch.out.len();
-        let want = len + TAG_LEN as u64;
-        input.take(want).read_to_end(&mut batch.out)?;
-        if (batch.out.len() - offset) as u64 != want {
-            return Err(Error::Truncated("body"));
-        }
-        batch.frames.push(FrameSpan { sequence: 1, last: true, offset, len: len as usize });
+        let len = usize::try_from(len).map_err(|_| Error::Malformed("non-framed body too long"))?;
+        self.need(input, out, offset + len + TAG_LEN, "body")?;
+        batch.frames.push(FrameSpan { sequence: 1, last: true, offset, len });
         batch.last = true;
-        Ok(())
+        Ok(offset + len + TAG_LEN)
     }
+}
+
+/// The big-endian `u32` at `at`.
+fn be32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }

@@ -7,7 +7,7 @@ use super::pipeline::{self, Batch, FrameSpan};
 use super::{BATCH_BYTES, EncryptOptions, MAX_FRAME_LENGTH, MessageInfo};
 use crate::cmm::MaterialsManager;
 use crate::context::{restrict, serialize_context, without};
-use crate::crypto::{self, FINAL_FRAME_STRING, FRAME_STRING, body_aad, frame_iv, seal};
+use crate::crypto::{self, BodyAad, FINAL_FRAME_STRING, FRAME_STRING, frame_iv, seal, seal_into};
 use crate::error::{Error, Result};
 use crate::header::{ContentType, Header};
 use crate::materials::EncryptionRequest;
@@ -67,10 +67,10 @@ pub fn encrypt_stream(
     aad.extend_from_slice(&serialize_context(&restrict(&materials.context, &materials.required_context_keys))?);
     header.auth_tag = seal(&keys.content, header.header_iv(), &aad, &mut [])?;
     let auth = header.auth_bytes();
-    let mut hasher = materials.signing_key.as_ref().map(|k| k.hasher());
+    let mut hasher = materials.signing_key.as_ref().map(|k| k.hasher()).transpose()?;
     if let Some(h) = hasher.as_mut() {
-        h.update(&header.body_bytes);
-        h.update(&auth);
+        h.update(&header.body_bytes)?;
+        h.update(&auth)?;
     }
     output.write_all(&header.body_bytes)?;
     output.write_all(&auth)?;
@@ -83,7 +83,8 @@ pub fn encrypt_stream(
     let announced = options.plaintext_length;
     let produce = |batch: &mut Batch| -> Result<()> {
         let want = per_batch * frame;
-        let n = read_up_to(input, &mut batch.plain, want)?;
+        batch.plain.fill_from(input, want)?;
+        let n = batch.plain.len();
         plaintext_bytes += n as u64;
         if announced.is_some_and(|a| plaintext_bytes > a) {
             return Err(Error::PlaintextLength);
@@ -114,23 +115,32 @@ pub fn encrypt_stream(
     let content_key = &keys.content;
     let work = |batch: &mut Batch| -> Result<()> {
         let Batch { plain, out, frames, .. } = batch;
-        out.reserve(plain.len() + frames.len() * (24 + TAG_LEN));
+        let total = frames.iter().map(|f| frame_overhead(f.last) + f.len).sum();
+        let out = out.resize(total);
+        let plain = plain.as_slice();
+        let mut at = 0;
         for f in frames.iter() {
             let iv = frame_iv(f.sequence);
-            let (string, aad_len) =
-                if f.last { (FINAL_FRAME_STRING, f.len as u64) } else { (FRAME_STRING, f.len as u64) };
+            let string = if f.last { FINAL_FRAME_STRING } else { FRAME_STRING };
             if f.last {
-                out.extend_from_slice(&u32::MAX.to_be_bytes());
+                put(out, &mut at, &u32::MAX.to_be_bytes());
             }
-            out.extend_from_slice(&f.sequence.to_be_bytes());
-            out.extend_from_slice(&iv);
+            put(out, &mut at, &f.sequence.to_be_bytes());
+            put(out, &mut at, &iv);
             if f.last {
-                out.extend_from_slice(&(f.len as u32).to_be_bytes());
+                put(out, &mut at, &(f.len as u32).to_be_bytes());
             }
-            let start = out.len();
-            out.extend_from_slice(&plain[f.offset..f.offset + f.len]);
-            let tag = seal(content_key, iv, &body_aad(mid, string, f.sequence, aad_len), &mut out[start..])?;
-            out.extend_from_slice(&tag);
+            let (ciphertext, rest) = out[at..].split_at_mut(f.len);
+            let aad = BodyAad::new(mid, string, f.sequence, f.len as u64);
+            seal_into(
+                content_key,
+                iv,
+                aad.as_bytes(),
+                &plain[f.offset..f.offset + f.len],
+                ciphertext,
+                &mut rest[..TAG_LEN],
+            )?;
+            at += f.len + TAG_LEN;
         }
         Ok(())
     };
@@ -138,13 +148,13 @@ pub fn encrypt_stream(
     let hasher_ref = &mut hasher;
     let written_ref = &mut written;
     let observe = move |batch: &Batch| -> Result<()> {
-        if let Some(h) = hasher_ref.as_mut() {
-            h.update(&batch.out);
+        match hasher_ref.as_mut() {
+            Some(h) => h.update(batch.out.as_slice()),
+            None => Ok(()),
         }
-        Ok(())
     };
     let emit = move |batch: &Batch| -> Result<()> {
-        out.write_all(&batch.out)?;
+        out.write_all(batch.out.as_slice())?;
         *written_ref += batch.out.len() as u64;
         Ok(())
     };
@@ -178,10 +188,14 @@ fn next_sequence(seq: &mut u64) -> Result<u32> {
     Ok(s)
 }
 
-/// Appends up to `want` bytes from `input` to the empty `buf`; the buffer grows with the
-/// bytes that arrive (a huge frame length costs memory only for the bytes that exist) and
-/// its already-initialized capacity is reused without zero-filling; returns the count.
-fn read_up_to(input: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> Result<usize> {
-    // `read_to_end` retries interruptions itself.
-    input.take(want as u64).read_to_end(buf).map_err(Error::Io)
+/// Bytes of a serialized frame besides its content: sequence number, IV and tag, and for the
+/// final frame its marker and content length.
+fn frame_overhead(last: bool) -> usize {
+    if last { 4 + 4 + IV_LEN + 4 + TAG_LEN } else { 4 + IV_LEN + TAG_LEN }
+}
+
+/// Writes `bytes` at `*at` and moves `*at` past them.
+fn put(out: &mut [u8], at: &mut usize, bytes: &[u8]) {
+    out[*at..*at + bytes.len()].copy_from_slice(bytes);
+    *at += bytes.len();
 }

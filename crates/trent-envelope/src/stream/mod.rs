@@ -1,6 +1,7 @@
 //! Encrypting and decrypting whole messages as streams, in memory that does not grow with
 //! the message: the options, the summary of a message, and the one-shot helpers.
 
+mod buf;
 mod decrypt;
 mod encrypt;
 mod pipeline;

@@ -1,13 +1,16 @@
-//! A bounded three-stage pipeline for message bodies: the calling thread produces batches
-//! of frames (reads, and hashes when decrypting), worker threads seal or open the frames of
-//! a batch in place, and one writer thread puts batches back in order and consumes them
-//! (hashes when encrypting, writes). A fixed number of batch buffers circulates, so memory
-//! does not grow with the message; a message of one batch runs inline without threads.
+//! A bounded pipeline for message bodies: the calling thread produces batches of frames
+//! (reads), worker threads seal or open the frames of a batch (out of place, between its
+//! plaintext and its serialized frames), one observer thread sees the batches in order (the
+//! running digest of a signed message: the one stage that cannot be parallel, so it does
+//! nothing else) and one writer thread writes them in order. A fixed number of batches
+//! circulates and their buffers are reused, so memory does not grow with the message; a
+//! message of one batch runs inline without threads.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
+use super::buf::Buf;
 use crate::error::{Error, Result};
 
 /// One frame inside a batch buffer.
@@ -30,28 +33,19 @@ pub(crate) struct Batch {
     /// Order of the batch in the message.
     pub(crate) index: u64,
     /// Plaintext (input of encryption, output of decryption).
-    pub(crate) plain: Vec<u8>,
+    pub(crate) plain: Buf,
     /// Serialized frames (output of encryption, input of decryption).
-    pub(crate) out: Vec<u8>,
+    pub(crate) out: Buf,
     /// The frames.
     pub(crate) frames: Vec<FrameSpan>,
     /// Whether this batch holds the final frame.
     pub(crate) last: bool,
 }
 
-/// Clears plaintext with a vectorized memset that the optimizer may not drop (`black_box`
-/// makes the zeros observable). `zeroize`'s byte-by-byte volatile stores cost a third of a
-/// core per GiB here; key material keeps using `zeroize`.
-fn wipe(bytes: &mut [u8]) {
-    bytes.fill(0);
-    std::hint::black_box(&*bytes);
-}
-
 impl Batch {
+    /// Empties the batch for reuse. Its plaintext storage is overwritten by the next batch
+    /// and cleared when the batch is dropped, at the end of the message.
     fn clear(&mut self) {
-        // Every byte of capacity that ever held plaintext was inside `len` at the time, and
-        // the buffer never shrinks, so clearing `len` bytes clears all of them.
-        wipe(&mut self.plain);
         self.plain.clear();
         self.out.clear();
         self.frames.clear();
@@ -61,7 +55,7 @@ impl Batch {
 
 impl Drop for Batch {
     fn drop(&mut self) {
-        wipe(&mut self.plain);
+        self.plain.wipe();
     }
 }
 

@@ -24,6 +24,7 @@ mod grants;
 mod identity;
 mod kms;
 mod migrate;
+mod reset;
 mod rows;
 
 pub use audit::SqliteAuditStore;

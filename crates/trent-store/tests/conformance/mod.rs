@@ -37,6 +37,7 @@ macro_rules! conformance_tests {
             accounts_insert_get_list,
             access_keys_round_trip,
             meta_values_overwrite,
+            wipe_empties_everything_but_meta,
             iam_users_are_unique_regardless_of_case,
             list_users_filters_by_path_prefix_and_pages,
             user_access_keys_keep_the_quota_status_and_path,
@@ -65,6 +66,7 @@ macro_rules! audit_conformance_tests {
             audit_round_trips_events_digests_and_head,
             audit_appends_are_atomic_and_keep_the_chain_linear,
             audit_searches_filter_order_newest_first_and_page,
+            audit_clear_starts_the_trail_over,
         );
     };
     (@cases $open:path; $($case:ident),+ $(,)?) => {

@@ -94,20 +94,6 @@ impl SqliteAuditStore {
         Ok(Self { writer: pool.clone(), reader: pool })
     }
 
-    /// Removes every event and digest, keeping the signing key: the trail starts again at
-    /// seq 1. Only for a development server's reset (`POST /_trent/reset`); the caller makes
-    /// sure no append runs meanwhile (the audit writer does it between two commits).
-    ///
-    /// # Errors
-    /// [`StoreError::Unavailable`] if the deletion fails (nothing is deleted).
-    pub async fn clear(&self) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
-        for table in ["audit_events", "audit_digests"] {
-            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await.map_err(map_err)?;
-        }
-        tx.commit().await.map_err(map_err)
-    }
-
     /// Closes every connection, waiting for those in use to be returned.
     pub async fn close(&self) {
         self.reader.close().await;

@@ -186,6 +186,14 @@ impl AuditStore for SqliteAuditStore {
         rows.iter().map(event_from_row).collect()
     }
 
+    async fn clear_audit(&self) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        for table in ["audit_events", "audit_digests"] {
+            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await.map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
     async fn audit_head(&self) -> Result<AuditHead, StoreError> {
         let last_event = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&self.reader)

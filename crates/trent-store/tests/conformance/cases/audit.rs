@@ -210,3 +210,13 @@ pub(crate) async fn audit_searches_filter_order_newest_first_and_page(store: Arc
     assert_eq!(stored, vec![event(8)], "records come back byte for byte");
     let _ = EventCursor { event_time: T, seq: 0 };
 }
+
+pub(crate) async fn audit_clear_starts_the_trail_over(store: Arc<dyn AuditStore>) {
+    store.append_audit(&events(1..=3), Some(&digest(1, 1, 3))).await.expect("append");
+    store.clear_audit().await.expect("clear");
+    assert_eq!(store.audit_head().await.expect("head"), AuditHead::default());
+    assert_eq!(store.audit_events(1, 10).await.expect("events"), vec![]);
+    assert_eq!(store.audit_digests(1, 10).await.expect("digests"), vec![]);
+    store.append_audit(&events(1..=2), Some(&digest(1, 1, 2))).await.expect("seq 1 again");
+    assert_err(store.append_audit(&events(4..=4), None).await, "Conflict");
+}

@@ -70,3 +70,34 @@ pub(crate) async fn meta_values_overwrite(store: Arc<dyn Store>) {
     assert_eq!(store.get_meta("empty").await.expect("get"), Some(vec![]));
     assert_eq!(store.get_meta("ROOT-KEY-CHECK").await.expect("get"), None);
 }
+
+pub(crate) async fn wipe_empties_everything_but_meta(store: Arc<dyn Store>) {
+    use crate::conformance::fixtures::{alias, full_key, home, kid, material, tag};
+    let acct = AccountId::parse("111122223333").expect("id");
+    store.insert_account(&account("111122223333", "one", 1)).await.expect("account");
+    let access_key = AccessKeyRecord {
+        access_key_id: "AKIAROOTROOTROOTROOT".to_owned(),
+        principal: Principal { account: acct.clone(), kind: PrincipalKind::Root, unique_id: acct.to_string() },
+        secret_wrapped: vec![1, 2, 3],
+        status: AccessKeyStatus::Active,
+        created_at: at(1),
+    };
+    store.insert_access_key(&access_key).await.expect("access key");
+    let scope = home();
+    let key = full_key(&scope, kid(1));
+    store.insert_key(&key, &material(1, 0xaa), &[tag("team", "a")]).await.expect("key");
+    store.insert_alias(&scope, &alias("alias/app", kid(1), at(2))).await.expect("alias");
+    store.put_meta("root-key-check", &[4, 5]).await.expect("meta");
+
+    store.wipe().await.expect("wipe");
+    assert_eq!(store.list_accounts().await.expect("accounts"), vec![]);
+    assert_eq!(store.get_access_key(&access_key.access_key_id).await.expect("access key"), None);
+    assert_eq!(store.get_key(&scope, &kid(1)).await.expect("key"), None);
+    assert_eq!(store.materials(&scope, &kid(1)).await.expect("materials"), vec![]);
+    assert_eq!(store.list_aliases(&scope, None, None, 10).await.expect("aliases"), vec![]);
+    assert_eq!(store.get_meta("root-key-check").await.expect("meta"), Some(vec![4, 5]), "meta is kept");
+    // The same ids can be created again.
+    store.insert_account(&account("111122223333", "one", 1)).await.expect("account again");
+    store.insert_key(&key, &material(1, 0xaa), &[]).await.expect("key again");
+    store.wipe().await.expect("a second wipe");
+}
