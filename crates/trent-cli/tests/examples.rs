@@ -1,5 +1,6 @@
 //! The README's examples run for real: the pytest fixture of "Trent in your tests"
-//! (`examples/pytest/`), with boto3, against this build's `trent server --dev`.
+//! (`examples/pytest/`, with boto3) and the Rust helper (`examples/rust/dev_trent.rs`), against
+//! this build's `trent server --dev`.
 
 use std::path::Path;
 use std::process::Command;
@@ -33,4 +34,32 @@ fn the_readme_pytest_fixture_runs_a_suite_against_a_dev_server() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("3 passed"), "{stdout}");
+}
+
+include!("../../../examples/rust/dev_trent.rs");
+
+#[test]
+fn the_readme_rust_helper_starts_a_dev_server() {
+    let readme = include_str!("../../../README.md");
+    assert!(readme.contains(include_str!("../../../examples/rust/dev_trent.rs")), "the README shows the tested helper");
+    let (mut child, endpoint) = dev_trent(env!("CARGO_BIN_EXE_trent"));
+    let list = |key: &str| {
+        Command::new(env!("CARGO_BIN_EXE_trent"))
+            .args(["kms", "list-keys", "--output", "json", "--endpoint-url", &endpoint])
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+            .env_remove("TRENT_DATA_DIR")
+            .output()
+            .expect("trent kms")
+    };
+    let out = list("test");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let denied = list("nobody");
+    assert!(!denied.status.success(), "signatures are still checked");
+    // SIGTERM, so the server removes its temporary state as it exits.
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    assert!(child.wait().expect("wait").success());
 }
