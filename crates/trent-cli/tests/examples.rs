@@ -1,12 +1,14 @@
-//! The README's examples run for real: the pytest fixture of "Trent in your tests"
-//! (`examples/pytest/`, with boto3) and the Rust helper (`examples/rust/dev_trent.rs`), against
-//! this build's `trent server --dev`.
+//! Python clients and the README's examples, for real, against this build's `trent server --dev`:
+//! the pytest fixture of "Trent in your tests" (`examples/pytest/`), the Rust helper
+//! (`examples/rust/dev_trent.rs`), and the boto3 interop suite (`interop/boto3/`).
 
 use std::path::Path;
 use std::process::Command;
 
-#[test]
-fn the_readme_pytest_fixture_runs_a_suite_against_a_dev_server() {
+/// Runs pytest over `dir` (relative to the repository) with this build as `TRENT`; returns its
+/// output, or `None` after saying loudly that `test` is skipped (under `CI=true` a missing
+/// interpreter fails instead).
+fn pytest(test: &str, dir: &str) -> Option<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let python = root.join(".venv/bin/python");
     let ready = Command::new(&python)
@@ -19,21 +21,38 @@ fn the_readme_pytest_fixture_runs_a_suite_against_a_dev_server() {
             std::env::var("CI").as_deref() != Ok("true"),
             "CI=true but .venv/bin/python with pytest and boto3 is missing (see .ci/run)"
         );
-        eprintln!("SKIPPED the pytest example: .venv/bin/python with pytest and boto3 is missing (run .ci/run)");
-        return;
+        eprintln!("SKIPPED {test}: .venv/bin/python with pytest and boto3 is missing (run .ci/run)");
+        return None;
     }
     let out = Command::new(&python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
-        .arg(root.join("examples/pytest"))
+        .arg(root.join(dir))
         .env("TRENT", env!("CARGO_BIN_EXE_trent"))
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SHARED_CREDENTIALS_FILE")
         .env_remove("AWS_REGION")
+        .env_remove("AWS_ENDPOINT_URL")
         .output()
         .expect("run pytest");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("3 passed"), "{stdout}");
+    Some(stdout)
+}
+
+#[test]
+fn the_readme_pytest_fixture_runs_a_suite_against_a_dev_server() {
+    if let Some(out) = pytest("the pytest example", "examples/pytest") {
+        assert!(out.contains("3 passed"), "{out}");
+    }
+}
+
+/// botocore parses every answer with its own code (not the Rust SDK's): KMS operation families,
+/// paginators, modelled and unmodelled error codes, IAM, STS and CloudTrail (`interop/boto3/`).
+#[test]
+fn boto3_drives_kms_iam_sts_and_cloudtrail() {
+    if let Some(out) = pytest("the boto3 interop suite", "interop/boto3") {
+        assert!(out.contains("9 passed"), "{out}");
+    }
 }
 
 include!("../../../examples/rust/dev_trent.rs");
