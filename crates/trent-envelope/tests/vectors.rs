@@ -1,6 +1,7 @@
-//! The official-format decrypt vectors (`../shared/esdk-vectors`, read at run time): every
-//! positive message decrypts to its plaintext, every negative one fails, and the key
-//! commitment known-answer tests hold.
+//! The official-format decrypt vectors (`tests/esdk-vectors`: an unmodified Apache-2.0 copy of
+//! AWS's files, whose README says where each comes from; read at run time): every positive
+//! message decrypts to its plaintext, every negative one fails, and the key commitment
+//! known-answer tests hold.
 
 mod common;
 

@@ -17,12 +17,12 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
 }
 
-/// `../shared/esdk-vectors` beside the repository (or `$TRENT_ESDK_VECTORS`), or `None`
-/// after saying loudly that the test is skipped; under `CI=true` a missing directory fails.
+/// The vectors copied into `tests/esdk-vectors` (or `$TRENT_ESDK_VECTORS`), or `None` after
+/// saying loudly that the test is skipped; under `CI=true` a missing directory fails.
 pub fn vectors_dir(test: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("TRENT_ESDK_VECTORS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/esdk-vectors"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/esdk-vectors"));
     if dir.join("manifest.json").exists() {
         return Some(dir);
     }
