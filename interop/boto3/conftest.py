@@ -1,39 +1,16 @@
 """boto3 against `trent server --dev`: one server per session, wiped before every test.
 
-The same fixture as examples/pytest (the README's); `TRENT` names the binary under test.
+The fixtures are the README's, loaded from examples/pytest/conftest.py so that there is one
+copy; `TRENT` names the binary under test.
 """
 
-import os
-import subprocess
-import urllib.request
+import importlib.util
+import pathlib
 
-import pytest
+_EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "pytest" / "conftest.py"
+_spec = importlib.util.spec_from_file_location("trent_example_fixtures", _EXAMPLE)
+_fixtures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_fixtures)
 
-
-@pytest.fixture(scope="session")
-def trent():
-    binary = os.environ.get("TRENT", "trent")
-    proc = subprocess.Popen(
-        [binary, "server", "--dev", "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    endpoint = next(
-        line.split("=", 1)[1].strip()
-        for line in proc.stdout
-        if line.startswith("export AWS_ENDPOINT_URL=")
-    )
-    os.environ.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION="us-east-1",
-    )
-    yield endpoint
-    proc.terminate()
-    proc.wait()
-
-
-@pytest.fixture(autouse=True)
-def clean_trent(trent):
-    urllib.request.urlopen(urllib.request.Request(f"{trent}/_trent/reset", method="POST"))
+trent = _fixtures.trent
+clean_trent = _fixtures.clean_trent

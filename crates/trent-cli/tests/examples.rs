@@ -2,6 +2,9 @@
 //! the pytest fixture of "Trent in your tests" (`examples/pytest/`), the Rust helper
 //! (`examples/rust/dev_trent.rs`), and the boto3 interop suite (`interop/boto3/`).
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -10,20 +13,7 @@ use std::process::Command;
 /// interpreter fails instead).
 fn pytest(test: &str, dir: &str) -> Option<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let python = root.join(".venv/bin/python");
-    let ready = Command::new(&python)
-        .args(["-c", "import pytest, boto3"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ready {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but .venv/bin/python with pytest and boto3 is missing (see .ci/run)"
-        );
-        eprintln!("SKIPPED {test}: .venv/bin/python with pytest and boto3 is missing (run .ci/run)");
-        return None;
-    }
+    let python = support::venv_python(test, "pytest, boto3")?;
     let out = Command::new(&python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
         .arg(root.join(dir))

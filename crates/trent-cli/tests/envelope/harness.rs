@@ -2,7 +2,7 @@
 //! and alias in it, and helpers to run `trent encrypt`/`trent decrypt` and the Python tools.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
 pub(crate) const TRENT: &str = env!("CARGO_BIN_EXE_trent");
@@ -129,21 +129,5 @@ pub(crate) fn ok(out: Output) -> Vec<u8> {
 /// The repository's `.venv` tool `name` (python, aws-encryption-cli) with the Encryption SDK,
 /// or `None` after saying loudly that `test` is skipped; under `CI=true` its absence fails.
 pub(crate) fn venv_tool(test: &str, name: &str) -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let tool = root.join(".venv/bin").join(name);
-    let python = root.join(".venv/bin/python");
-    let has_sdk = Command::new(&python)
-        .args(["-c", "import aws_encryption_sdk, aws_encryption_sdk_cli"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if tool.exists() && has_sdk {
-        return Some(tool);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but .venv/bin/{name} with aws-encryption-sdk(-cli) is missing (see .ci/run)"
-    );
-    eprintln!("SKIPPED {test}: .venv/bin/{name} with aws-encryption-sdk(-cli) is missing (run .ci/run to set it up)");
-    None
+    crate::support::venv_python(test, "aws_encryption_sdk, aws_encryption_sdk_cli").map(|py| py.with_file_name(name))
 }

@@ -3,6 +3,9 @@
 //! interop with the Python `aws-encryption-sdk` and `aws-encryption-cli` through the KMS
 //! keyring (boto3 pointed at the server); and KMS call counts over 10,000 messages.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod cli;
 mod counting;
 mod harness;

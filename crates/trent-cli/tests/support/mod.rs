@@ -4,10 +4,30 @@
 #![allow(dead_code, reason = "each test binary uses a different part of the harness")]
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 pub(crate) const TRENT: &str = env!("CARGO_BIN_EXE_trent");
+
+/// The repository's `.venv/bin/python` if it imports `modules` (as an `import` statement lists
+/// them), or `None` after saying loudly that `test` is skipped; under `CI=true` it must be there.
+pub(crate) fn venv_python(test: &str, modules: &str) -> Option<PathBuf> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    let ready = Command::new(&python)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if ready {
+        return Some(python);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but .venv/bin/python with {modules} is missing (see .ci/run)"
+    );
+    eprintln!("SKIPPED {test}: .venv/bin/python with {modules} is missing (run .ci/run to set it up)");
+    None
+}
 
 pub(crate) struct Server {
     pub(crate) child: Child,
