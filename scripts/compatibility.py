@@ -20,16 +20,16 @@ STATES = {
         "CreateAlias": ("done", ""),
         "CreateGrant": ("done", "Name idempotency, constraints, grant tokens usable at once; kms:Grant* condition keys"),
         "CreateKey": ("partial", "SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT / AWS_KMS only; other specs, origins, multi-Region and custom key stores answer UnsupportedOperationException; Policy validated and enforced, with the lockout safety check"),
-        "Decrypt": ("partial", "symmetric; Recipient (Nitro attestation) refused"),
+        "Decrypt": ("partial", "symmetric; Recipient (Nitro attestation) refused; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
         "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN"),
         "DisableKey": ("done", ""),
         "DisableKeyRotation": ("done", ""),
         "EnableKey": ("done", ""),
         "EnableKeyRotation": ("done", "RotationPeriodInDays 90..2560, default 365"),
-        "Encrypt": ("partial", "SYMMETRIC_DEFAULT"),
-        "GenerateDataKey": ("partial", "Recipient (Nitro attestation) refused"),
-        "GenerateDataKeyWithoutPlaintext": ("done", ""),
+        "Encrypt": ("partial", "SYMMETRIC_DEFAULT; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
+        "GenerateDataKey": ("partial", "Recipient (Nitro attestation) refused; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
+        "GenerateDataKeyWithoutPlaintext": ("done", "EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "GenerateRandom": ("partial", "CustomKeyStoreId and Recipient refused"),
         "GetKeyPolicy": ("done", "the one policy is named default"),
         "GetKeyRotationStatus": ("done", ""),
@@ -41,7 +41,7 @@ STATES = {
         "ListKeys": ("done", ""),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck"),
-        "ReEncrypt": ("done", ""),
+        "ReEncrypt": ("done", "EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
         "RevokeGrant": ("done", ""),
         "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key"),
@@ -145,9 +145,11 @@ def main():
         for op in ops:
             state, note = states.get(op, ("not yet", ""))
             out.write(f"| {op} | {state} | {note} |\n")
-    out.write("\n## Other wire services\n\nAWS Secrets Manager (`secretsmanager.*`) and SSM Parameter Store "
-              "(`AmazonSSM.*`) are not "
-              "implemented yet: every one of their operations answers `UnknownOperationException`.\n")
+    out.write("\n## Other wire services\n\nAWS Secrets Manager (`secretsmanager.*`, SigV4 service "
+              "`secretsmanager`) and SSM Parameter Store (`AmazonSSM.*`, SigV4 service `ssm`) are declared but "
+              "not implemented yet: their requests are authenticated against their own signing names and "
+              "recorded in the audit trail, and every one of their operations answers "
+              "`UnknownOperationException`.\n")
 
 
 if __name__ == "__main__":

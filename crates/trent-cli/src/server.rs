@@ -78,6 +78,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         dangerous_allow_plaintext_http: args.dangerous_allow_plaintext_http.then_some(true),
         dev: args.dev.then_some(true),
         seed: args.seed,
+        quotas: None,
     };
     let config = raw.resolve(args.config.as_deref())?;
     if config.dangerous_plaintext {

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod ids;
 pub mod kms;
 pub mod policy;
+pub mod quota;
 pub mod seal;
 pub mod store;
 

@@ -15,14 +15,14 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use trent_core::audit::rules::{CLOUDTRAIL, KMS};
 use trent_wire::sigv4::SignedRequest;
-use trent_wire::{AwsError, cloudtrail, kms};
+use trent_wire::{AwsError, Dispatched, Protocol, Reach};
 use zeroize::Zeroize;
 
-use crate::audit::record_json_call;
+use crate::audit::record_call;
 use crate::auth::{self, ClientFacts};
 use crate::query;
+use crate::services::{self, Handler, Service};
 use crate::state::AppState;
 
 /// Largest request body accepted, in bytes.
@@ -40,20 +40,6 @@ pub fn app(state: Arc<AppState>) -> Router {
         // The handler reads the body itself, with MAX_BODY, to answer an AWS-shaped error.
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
-}
-
-/// The awsJson1_1 services this server answers, by `X-Amz-Target` prefix.
-enum Service<'a> {
-    Kms(&'a str),
-    CloudTrail(&'a str),
-}
-
-fn route(target: Option<&str>) -> Option<Service<'_>> {
-    let target = target?;
-    target
-        .strip_prefix(kms::TARGET_PREFIX)
-        .map(Service::Kms)
-        .or_else(|| cloudtrail::operation(target).map(Service::CloudTrail))
 }
 
 const HTTP_DATE: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
@@ -114,6 +100,18 @@ pub(crate) async fn read_body(body: Body) -> Result<Bytes, AwsError> {
     })
 }
 
+/// The longest operation name kept from a request (for logs and the audit trail); AWS's are
+/// far shorter, so a longer one is an unknown operation anyway.
+pub(crate) const MAX_OPERATION_CHARS: usize = 128;
+
+/// `operation` cut to [`MAX_OPERATION_CHARS`] characters.
+pub(crate) fn bounded(operation: &str) -> &str {
+    match operation.char_indices().nth(MAX_OPERATION_CHARS) {
+        Some((end, _)) => &operation[..end],
+        None => operation,
+    }
+}
+
 async fn aws_json(
     State(state): State<Arc<AppState>>,
     client: ClientFacts,
@@ -131,44 +129,21 @@ async fn aws_json(
         Ok(b) => b,
         Err(e) => return error(&state, &request_id, &e),
     };
-    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+    let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let signed =
         SignedRequest { method: method.as_str(), path: uri.path(), query: uri.query(), headers: &headers, body: &body };
-    // Every authenticated call is recorded in the audit trail and answered only once its
-    // event is durable; unauthenticated requests belong to no account and are not recorded.
-    let (service, operation, result) = match route(target) {
-        None => {
-            // Authenticate first, as AWS does, so an unsigned probe learns nothing.
-            let operation = target.unwrap_or("");
-            let result = match auth::authenticate(&state, &signed, kms::SIGNING_SERVICE, &client).await {
-                Ok(caller) => {
-                    let r = Err(AwsError::unknown_operation());
-                    record_json_call(&state, &KMS, &caller, operation, &body, &request_id, r).await
-                }
-                Err(f) => Err(f.to_json_error()),
-            };
-            ("unknown", operation, result)
+    // A target no declared service answers is authenticated against the service its
+    // credential scope names, so an unsigned probe learns nothing, then refused.
+    let routed = services::by_target(target).or_else(|| {
+        let scope = auth::signed_service(&signed)?;
+        services::json_by_signing_name(&scope).map(|s| (s, target))
+    });
+    let (name, operation, result) = match routed {
+        Some((service, operation)) => {
+            let operation = bounded(operation);
+            (service.wire.name, operation, serve_json(&state, service, operation, &signed, &client, &request_id).await)
         }
-        Some(Service::Kms(operation)) => {
-            let result = match auth::authenticate(&state, &signed, kms::SIGNING_SERVICE, &client).await {
-                Ok(caller) => {
-                    let r = kms::dispatch(&state.kms, &caller, operation, &body).await;
-                    record_json_call(&state, &KMS, &caller, operation, &body, &request_id, r).await
-                }
-                Err(f) => Err(f.to_json_error()),
-            };
-            ("kms", operation, result)
-        }
-        Some(Service::CloudTrail(operation)) => {
-            let result = match auth::authenticate(&state, &signed, cloudtrail::SIGNING_SERVICE, &client).await {
-                Ok(caller) => {
-                    let r = cloudtrail::dispatch(state.audit.trail(), &caller, operation, &body).await;
-                    record_json_call(&state, &CLOUDTRAIL, &caller, operation, &body, &request_id, r).await
-                }
-                Err(f) => Err(f.to_json_error()),
-            };
-            ("cloudtrail", operation, result)
-        }
+        None => ("unknown", bounded(target), refuse_undeclared(&state, &signed, &client).await),
     };
     // The body may hold plaintext; wipe it if this handler owns the only reference.
     if let Ok(mut owned) = body.try_into_mut() {
@@ -179,7 +154,7 @@ async fn aws_json(
         Err(e) => (e.status, Some(e.code), error(&state, &request_id, &e)),
     };
     tracing::debug!(
-        service,
+        service = name,
         operation,
         status = status.as_u16(),
         error = code,
@@ -188,4 +163,40 @@ async fn aws_json(
         "request"
     );
     response
+}
+
+/// The generic path of an awsJson call: authenticate against the service's own signing name,
+/// check the caller's request quota, dispatch, record, answer. Every authenticated call within
+/// its quota is recorded before it is answered.
+async fn serve_json(
+    state: &AppState,
+    service: &Service,
+    operation: &str,
+    signed: &SignedRequest<'_>,
+    client: &ClientFacts,
+    request_id: &str,
+) -> Result<Vec<u8>, AwsError> {
+    let caller = auth::authenticate(state, signed, service.wire, client)
+        .await
+        .map_err(|f| f.to_aws_error(service.wire.protocol))?;
+    state.quotas.admit(&caller, service.wire, operation)?;
+    let dispatched = match service.handler {
+        Handler::Json(dispatch) => dispatch(state, &caller, operation, signed.body).await,
+        Handler::Query(_) | Handler::NotYet => Dispatched::failed(AwsError::unknown_operation()),
+    };
+    record_call(state, service.wire, &caller, operation, dispatched, request_id).await
+}
+
+/// A target of no declared service, signed for no declared service: the signature is still
+/// verified (for the service it names) before the answer, so a probe cannot tell a served
+/// service from an unserved one. Nothing is recorded: no service's trail holds the call.
+async fn refuse_undeclared(
+    state: &AppState,
+    signed: &SignedRequest<'_>,
+    client: &ClientFacts,
+) -> Result<Vec<u8>, AwsError> {
+    let json = Protocol::Json { target_prefixes: &[] };
+    let scope = auth::signed_service(signed).unwrap_or_default();
+    auth::authenticate_as(state, signed, &scope, Reach::Regional, client).await.map_err(|f| f.to_aws_error(json))?;
+    Err(AwsError::unknown_operation())
 }

@@ -1,7 +1,7 @@
 //! The audit writer: one task that group-commits events and acknowledges each only once its
 //! commit is durable.
 //!
-//! Request handlers build their event ([`trent_core::audit::kms_event`]), serialise it on
+//! Request handlers build their events ([`trent_core::audit::call_events`]), serialise them on
 //! their own task ([`AuditLog::record`] does this before queueing) and wait. The single writer
 //! takes whatever is queued (up to [`MAX_BATCH`] events), chains it after the last stored event
 //! (it alone assigns seqs, so the chain is linear), signs a digest over the batch, stores events
@@ -19,13 +19,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use trent_core::audit::rules::ServiceRules;
 use trent_core::audit::{
-    AuditError, AuditEvent, AuditSigner, AuditTrail, Chain, JsonCall, Outcome, PendingEvent, json_call_event,
+    AuditError, AuditEvent, AuditSigner, AuditTrail, CallRecord, Chain, Outcome, PendingEvent, call_events,
 };
 use trent_core::store::AuditStore;
 use trent_core::{Caller, SharedClock};
-use trent_wire::AwsError;
+use trent_wire::{AwsError, Dispatched, WireService};
 
 use crate::state::AppState;
 
@@ -120,6 +119,25 @@ impl AuditLog {
         acked.await.map_err(|_| AuditError::WriterStopped)?
     }
 
+    /// Records every event of `events` (one call's copies for several accounts) and returns
+    /// once all are durably committed.
+    ///
+    /// # Errors
+    /// As [`AuditLog::record`], for the first event that could not be recorded.
+    pub async fn record_all(&self, events: Vec<AuditEvent>) -> Result<(), AuditError> {
+        let mut acks = Vec::with_capacity(events.len());
+        for event in &events {
+            let pending = PendingEvent::new(event)?;
+            let (ack, acked) = oneshot::channel();
+            self.queue.send((pending, ack)).await.map_err(|_| AuditError::WriterStopped)?;
+            acks.push(acked);
+        }
+        for acked in acks {
+            acked.await.map_err(|_| AuditError::WriterStopped)??;
+        }
+        Ok(())
+    }
+
     /// Empties the trail (a development server's reset): the writer deletes every event and
     /// digest between two commits and starts the chain again at seq 1, under the same signing
     /// key. Events queued meanwhile are committed to the new trail.
@@ -160,36 +178,36 @@ impl AuditLog {
     }
 }
 
-/// Records the event of one authenticated awsJson call and passes its answer through: the
-/// answer goes out only once the event is durable, and becomes a generic 500 if it cannot be
-/// recorded. `body` is the raw request body (filtered while parsed; secrets are never copied).
+/// Records the events of one authenticated call (the caller's, and each resource owner's for
+/// a cross-account call) and passes its answer through: the answer goes out only once every
+/// event is durable, and becomes a generic 500 if one cannot be recorded.
 ///
 /// # Errors
-/// The dispatcher's own error, or `InternalFailure` (500) when the event was not committed.
-pub async fn record_json_call(
+/// The dispatcher's own error, or `InternalFailure` (500) when an event was not committed.
+pub async fn record_call(
     state: &AppState,
-    rules: &'static ServiceRules,
+    service: &WireService,
     caller: &Caller,
     operation: &str,
-    body: &[u8],
+    dispatched: Dispatched,
     request_id: &str,
-    result: Result<Vec<u8>, AwsError>,
 ) -> Result<Vec<u8>, AwsError> {
+    let Dispatched { result, facts } = dispatched;
     let outcome = match &result {
-        Ok(answer) => Outcome::Answered(answer),
-        Err(e) => Outcome::Failed { code: e.code, message: &e.message },
+        Ok(_) => Outcome::Answered,
+        Err(e) => Outcome::Failed { code: e.code, message: &e.message, denied: e.is_access_denied() },
     };
-    let call = JsonCall {
-        rules,
+    let call = CallRecord {
+        rules: service.audit,
         caller,
         operation,
-        request_body: body,
+        facts: &facts,
         outcome,
         request_id,
         tls: None,
         time: state.clock.now(),
     };
-    match state.audit.record(json_call_event(&call)).await {
+    match state.audit.record_all(call_events(&call)).await {
         Ok(()) => result,
         Err(e) => {
             tracing::error!(error = %e, cause = ?std::error::Error::source(&e), operation, request_id, "audit record failed; answering 500");

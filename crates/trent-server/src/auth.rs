@@ -8,29 +8,25 @@
 //! region and service, so the steady state costs two SHA-256s and one HMAC per request and no
 //! database read.
 //!
-//! Failures answer in the protocol's own names: `...Exception` types on awsJson (ADR 0003),
-//! IAM/STS codes on awsQuery.
+//! Failures are [`AuthFailure`]s, which `trent-wire` maps to each protocol's own names
+//! (ADR 0003).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use http::StatusCode;
 use http::request::Parts;
 use parking_lot::RwLock;
 use trent_core::{ActiveAccessKey, Caller, Region};
+use trent_wire::auth::AuthFailure;
 use trent_wire::sigv4::{self, AuthError, SignedRequest, SigningKey};
-use trent_wire::{AwsError, iam, sts};
+use trent_wire::{Reach, WireService};
 
 use crate::config::MAX_CLOCK_SKEW;
 use crate::state::AppState;
 
 const SIGNING_KEY_CACHE_LIMIT: usize = 10_000;
-/// AWS's message for an unknown access key or a wrong session token.
-const INVALID_TOKEN: &str = "The security token included in the request is invalid.";
-/// AWS's message for expired temporary credentials.
-const EXPIRED_TOKEN: &str = "The security token included in the request is expired";
 
 type SigningKeyId = (String, String, String, String);
 
@@ -83,71 +79,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientFacts {
     }
 }
 
-/// Why a request is not authenticated.
-#[derive(Debug)]
-pub(crate) enum AuthFailure {
-    /// The signature is missing, malformed, stale or wrong.
-    Signature(AuthError),
-    /// The access key is not known or not active, or the session token is wrong or missing.
-    UnrecognizedClient,
-    /// Temporary credentials used after their expiry.
-    ExpiredToken,
-    /// The credentials could not be loaded.
-    Internal(trent_core::IdentityError),
-}
-
-impl From<AuthError> for AuthFailure {
-    fn from(e: AuthError) -> Self {
-        Self::Signature(e)
-    }
-}
-
-impl AuthFailure {
-    /// The awsJson error AWS answers with. `MissingAuthenticationTokenException` is 403, the
-    /// others 400, as KMS and the other awsJson services answer them (ADR 0003).
-    pub(crate) fn to_json_error(&self) -> AwsError {
-        match self {
-            AuthFailure::Signature(e @ AuthError::MissingAuthenticationToken) => {
-                AwsError::new(e.aws_type(), StatusCode::FORBIDDEN, e.message())
-            }
-            AuthFailure::Signature(e) => AwsError::new(e.aws_type(), StatusCode::BAD_REQUEST, e.message()),
-            AuthFailure::UnrecognizedClient => {
-                AwsError::new("UnrecognizedClientException", StatusCode::BAD_REQUEST, INVALID_TOKEN)
-            }
-            AuthFailure::ExpiredToken => AwsError::new("ExpiredTokenException", StatusCode::BAD_REQUEST, EXPIRED_TOKEN),
-            AuthFailure::Internal(e) => {
-                tracing::error!(error = %e, cause = ?std::error::Error::source(e), "credential lookup failed");
-                AwsError::internal()
-            }
-        }
-    }
-
-    /// The awsQuery (IAM, STS) error AWS answers with (ADR 0003): `MissingAuthenticationToken`
-    /// 403, `IncompleteSignature` 400, `SignatureDoesNotMatch` 403 (wrong signature, stale
-    /// time, wrong scope), `InvalidClientTokenId` 403, `ExpiredToken` 403.
-    pub(crate) fn to_query_error(&self) -> AwsError {
-        match self {
-            AuthFailure::Signature(e @ AuthError::MissingAuthenticationToken) => {
-                AwsError::new("MissingAuthenticationToken", StatusCode::FORBIDDEN, e.message())
-            }
-            AuthFailure::Signature(e @ AuthError::IncompleteSignature(_)) => {
-                AwsError::new("IncompleteSignature", StatusCode::BAD_REQUEST, e.message())
-            }
-            AuthFailure::Signature(e @ AuthError::InvalidSignature(_)) => {
-                AwsError::new("SignatureDoesNotMatch", StatusCode::FORBIDDEN, e.message())
-            }
-            AuthFailure::UnrecognizedClient => {
-                AwsError::new("InvalidClientTokenId", StatusCode::FORBIDDEN, INVALID_TOKEN)
-            }
-            AuthFailure::ExpiredToken => AwsError::new("ExpiredToken", StatusCode::FORBIDDEN, EXPIRED_TOKEN),
-            AuthFailure::Internal(e) => {
-                tracing::error!(error = %e, cause = ?std::error::Error::source(e), "credential lookup failed");
-                AwsError::new("InternalFailure", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
-            }
-        }
-    }
-}
-
 impl Authenticator {
     fn signing_key(&self, key: &ActiveAccessKey, credential: &sigv4::Credential) -> SigningKey {
         let id =
@@ -172,22 +103,34 @@ pub(crate) fn signed_service(req: &SignedRequest<'_>) -> Option<String> {
     sigv4::parse_authorization(req).ok().map(|a| a.credential.service)
 }
 
-/// Authenticates a request addressed to `service` (the SigV4 service name the target implies).
+/// Authenticates a request addressed to `service`: it must be signed for the service's own
+/// signing name and, for a regional service, for a region this deployment hosts.
 pub(crate) async fn authenticate(
     state: &AppState,
     req: &SignedRequest<'_>,
-    service: &str,
+    service: &WireService,
+    client: &ClientFacts,
+) -> Result<Caller, AuthFailure> {
+    authenticate_as(state, req, service.signing_name, service.reach, client).await
+}
+
+/// Authenticates a request that must be signed for `signing_name`, regional or global.
+pub(crate) async fn authenticate_as(
+    state: &AppState,
+    req: &SignedRequest<'_>,
+    signing_name: &str,
+    reach: Reach,
     client: &ClientFacts,
 ) -> Result<Caller, AuthFailure> {
     let auth = sigv4::parse_authorization(req)?;
-    if auth.credential.service != service {
+    if auth.credential.service != signing_name {
         return Err(AuthError::InvalidSignature(format!(
-            "Credential should be scoped to correct service: '{service}'."
+            "Credential should be scoped to correct service: '{signing_name}'."
         ))
         .into());
     }
-    // IAM and STS are global services: their callers may sign for any region.
-    let global = service == iam::SIGNING_SERVICE || service == sts::SIGNING_SERVICE;
+    // Global services (IAM, STS): their callers may sign for any region.
+    let global = reach == Reach::Global;
     let region = Region::parse(&auth.credential.region)
         .ok()
         .filter(|r| global || state.config.regions.hosts(r))
@@ -217,48 +160,4 @@ pub(crate) async fn authenticate(
         secure_transport: client.secure_transport,
         identity: key.identity.clone(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Golden table: each authentication failure's awsJson and awsQuery code and status.
-    #[test]
-    fn failures_answer_in_each_protocols_names() {
-        let cases = [
-            (
-                AuthFailure::Signature(AuthError::MissingAuthenticationToken),
-                ("MissingAuthenticationTokenException", 403),
-                ("MissingAuthenticationToken", 403),
-            ),
-            (
-                AuthFailure::Signature(AuthError::IncompleteSignature("i".into())),
-                ("IncompleteSignatureException", 400),
-                ("IncompleteSignature", 400),
-            ),
-            (
-                AuthFailure::Signature(AuthError::InvalidSignature("s".into())),
-                ("InvalidSignatureException", 400),
-                ("SignatureDoesNotMatch", 403),
-            ),
-            (AuthFailure::UnrecognizedClient, ("UnrecognizedClientException", 400), ("InvalidClientTokenId", 403)),
-            (AuthFailure::ExpiredToken, ("ExpiredTokenException", 400), ("ExpiredToken", 403)),
-            (
-                AuthFailure::Internal(trent_core::IdentityError::Crypto(
-                    trent_crypto::CryptoError::AuthenticationFailed,
-                )),
-                ("InternalFailure", 500),
-                ("InternalFailure", 500),
-            ),
-        ];
-        for (failure, json, query) in cases {
-            let j = failure.to_json_error();
-            assert_eq!((j.code, j.status.as_u16()), json, "{failure:?}");
-            let q = failure.to_query_error();
-            assert_eq!((q.code, q.status.as_u16()), query, "{failure:?}");
-        }
-        assert_eq!(AuthFailure::ExpiredToken.to_query_error().message, EXPIRED_TOKEN);
-        assert_eq!(AuthFailure::UnrecognizedClient.to_json_error().message, INVALID_TOKEN);
-    }
 }

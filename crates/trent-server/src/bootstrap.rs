@@ -14,6 +14,7 @@ use trent_store::{SqliteAuditStore, SqliteStore};
 use crate::audit::AuditLog;
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::quota::RequestQuotas;
 use crate::seal::{self, SealError};
 use crate::state::AppState;
 
@@ -100,6 +101,7 @@ pub async fn bootstrap(
     };
     let seed = config.seed.clone();
     let dev = config.dev;
+    let quotas = RequestQuotas::new(config.quotas.clone());
     let state = Arc::new(AppState {
         kms,
         identities,
@@ -109,6 +111,7 @@ pub async fn bootstrap(
         audit,
         store,
         reset_lock: tokio::sync::Mutex::new(()),
+        quotas,
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
     Ok((state, first))

@@ -9,8 +9,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use trent_core::Region;
+use trent_core::quota::QuotaTable;
 
 /// Default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
@@ -73,6 +76,18 @@ pub struct RawConfig {
     pub dev: Option<bool>,
     /// `seed`: a seed file applied at start.
     pub seed: Option<PathBuf>,
+    /// `[quotas]`: request quotas.
+    pub quotas: Option<RawQuotas>,
+}
+
+/// `[quotas]` in `trent.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuotas {
+    /// `enabled`: throttle calls past their quota (default: on, off on a development server).
+    pub enabled: Option<bool>,
+    /// `rates`: requests per second by quota name (`"kms:CreateKey" = 20`), over AWS's defaults.
+    pub rates: Option<BTreeMap<String, f64>>,
 }
 
 impl RawConfig {
@@ -88,6 +103,7 @@ impl RawConfig {
                 .or(lower.dangerous_allow_plaintext_http),
             dev: self.dev.or(lower.dev),
             seed: self.seed.or(lower.seed),
+            quotas: self.quotas.or(lower.quotas),
         }
     }
 
@@ -156,6 +172,16 @@ impl RawConfig {
         if tick.is_zero() {
             return Err(ConfigError::Invalid { field: "scheduler_tick_seconds", message: "must be positive".into() });
         }
+        let quotas = self.quotas.unwrap_or_default();
+        let quotas = if quotas.enabled.unwrap_or(!dev) {
+            let mut table = QuotaTable::aws();
+            table
+                .override_rates(&quotas.rates.unwrap_or_default())
+                .map_err(|message| ConfigError::Invalid { field: "quotas.rates", message })?;
+            Some(table)
+        } else {
+            None
+        };
         Ok(Config {
             listen,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -164,6 +190,7 @@ impl RawConfig {
             dangerous_plaintext,
             dev,
             seed: self.seed,
+            quotas,
         })
     }
 }
@@ -212,14 +239,23 @@ pub struct Config {
     pub dev: bool,
     /// A seed file applied at start (and after a dev-mode reset).
     pub seed: Option<PathBuf>,
+    /// The request quotas in force; `None` when throttling is off.
+    pub quotas: Option<QuotaTable>,
 }
 
 impl Config {
-    /// A configuration for tests and embedding: loopback on an ephemeral port, `data_dir`.
+    /// A configuration for tests and embedding: loopback on an ephemeral port, `data_dir`,
+    /// no request quotas (a test or a benchmark sets the quotas it exercises).
     pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Config {
-        RawConfig { data_dir: Some(data_dir.into()), listen: Some("127.0.0.1:0".into()), ..RawConfig::default() }
-            .validate()
-            .expect("the test configuration is valid")
+        let quotas = Some(RawQuotas { enabled: Some(false), rates: None });
+        RawConfig {
+            data_dir: Some(data_dir.into()),
+            listen: Some("127.0.0.1:0".into()),
+            quotas,
+            ..RawConfig::default()
+        }
+        .validate()
+        .expect("the test configuration is valid")
     }
 }
 
@@ -259,6 +295,23 @@ mod tests {
         assert!(e.to_string().contains("regions"), "{e}");
         let e = RawConfig { listen: Some("nope".into()), ..Default::default() }.validate().unwrap_err();
         assert!(e.to_string().contains("listen"), "{e}");
+    }
+
+    #[test]
+    fn quotas_are_on_by_default_off_in_dev_and_their_rates_can_be_set() {
+        assert!(RawConfig::default().validate().unwrap().quotas.is_some());
+        assert!(RawConfig { dev: Some(true), ..Default::default() }.validate().unwrap().quotas.is_none());
+        let raw = |rates: &[(&str, f64)]| RawConfig {
+            quotas: Some(RawQuotas {
+                enabled: Some(true),
+                rates: Some(rates.iter().map(|(n, r)| ((*n).to_owned(), *r)).collect()),
+            }),
+            ..Default::default()
+        };
+        let table = raw(&[("kms:CreateKey", 20.0)]).validate().unwrap().quotas.unwrap();
+        assert!(table.quotas().iter().any(|q| q.name == "kms:CreateKey" && q.rate == 20.0));
+        let e = raw(&[("kms:Nope", 1.0)]).validate().unwrap_err();
+        assert!(e.to_string().contains("quotas.rates") && e.to_string().contains("kms:Nope"), "{e}");
     }
 
     #[test]

@@ -10,10 +10,12 @@ mod auth;
 mod bootstrap;
 pub mod config;
 mod query;
+pub mod quota;
 mod reset;
 mod scheduler;
 pub mod seal;
 pub mod seed;
+mod services;
 mod state;
 
 use std::future::Future;
@@ -26,7 +28,7 @@ pub use bootstrap::{
     AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
     open_identities,
 };
-pub use config::{Config, ConfigError, RawConfig, Regions};
+pub use config::{Config, ConfigError, RawConfig, RawQuotas, Regions};
 pub use state::AppState;
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests

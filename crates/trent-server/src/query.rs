@@ -16,13 +16,12 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use trent_wire::query::{self, Params};
 use trent_wire::sigv4::SignedRequest;
-use trent_wire::{AwsError, iam, sts};
+use trent_wire::{AwsError, Dispatched, Protocol, iam};
 
-use crate::app::{answer, read_body, request_id};
-use trent_core::audit::rules::{IAM, STS};
-
-use crate::audit::record_json_call;
+use crate::app::{answer, bounded, read_body, request_id};
+use crate::audit::record_call;
 use crate::auth::{self, ClientFacts};
+use crate::services::{self, Handler};
 use crate::state::AppState;
 
 /// Whether a request is awsQuery by its `Content-Type` (checked on every awsJson request, so
@@ -33,29 +32,6 @@ pub(crate) fn is_form(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim_start().as_bytes().get(..query::FORM_CONTENT_TYPE.len()))
         .is_some_and(|prefix| prefix.eq_ignore_ascii_case(query::FORM_CONTENT_TYPE.as_bytes()))
-}
-
-/// The awsQuery services, by SigV4 service name.
-#[derive(Clone, Copy)]
-enum Service {
-    Iam,
-    Sts,
-}
-
-impl Service {
-    fn signing_name(self) -> &'static str {
-        match self {
-            Service::Iam => iam::SIGNING_SERVICE,
-            Service::Sts => sts::SIGNING_SERVICE,
-        }
-    }
-
-    fn namespace(self) -> &'static str {
-        match self {
-            Service::Iam => iam::NAMESPACE,
-            Service::Sts => sts::NAMESPACE,
-        }
-    }
 }
 
 fn xml(state: &AppState, request_id: &str, status: StatusCode, body: Vec<u8>) -> Response {
@@ -82,39 +58,36 @@ pub(crate) async fn aws_query(
     let signed =
         SignedRequest { method: method.as_str(), path: uri.path(), query: uri.query(), headers: &headers, body: &body };
     // Unsigned requests, and requests signed for anything else, are answered as IAM's.
-    let service = match auth::signed_service(&signed).as_deref() {
-        Some(s) if s == sts::SIGNING_SERVICE => Service::Sts,
-        _ => Service::Iam,
+    let service = services::query_service(auth::signed_service(&signed).as_deref());
+    let namespace = match service.wire.protocol {
+        Protocol::Query { namespace } => namespace,
+        Protocol::Json { .. } => iam::NAMESPACE,
     };
     let mut action = String::new();
     let result: Result<Vec<u8>, AwsError> = async {
-        let caller = auth::authenticate(&state, &signed, service.signing_name(), &client)
+        let caller = auth::authenticate(&state, &signed, service.wire, &client)
             .await
-            .map_err(|f| f.to_query_error())?;
+            .map_err(|f| f.to_aws_error(service.wire.protocol))?;
         let mut params = if method == Method::POST { Params::parse(&body)? } else { Params::default() };
         params.extend(uri.query().unwrap_or("").as_bytes())?;
-        action = params.action().unwrap_or("").chars().take(64).collect();
-        let (rules, answer) = match service {
-            Service::Iam => (&IAM, iam::dispatch(&state.identities, &caller, &params, &request_id).await),
-            Service::Sts => (&STS, sts::dispatch(&state.identities, &caller, &params, &request_id).await),
+        action = bounded(params.action().unwrap_or("")).to_owned();
+        state.quotas.admit(&caller, service.wire, &action)?;
+        let dispatched = match service.handler {
+            Handler::Query(dispatch) => dispatch(&state, &caller, &params, &request_id).await,
+            Handler::Json(_) | Handler::NotYet => Dispatched::failed(AwsError::unknown_operation()),
         };
-        // The answer is XML: the event records the request's members (secrets dropped by
-        // name), not the answer.
-        let params_json = serde_json::to_vec(&params.to_json()).map_err(|_| AwsError::internal())?;
-        let outcome = answer.as_ref().map(|_| Vec::new()).map_err(Clone::clone);
-        record_json_call(&state, rules, &caller, &action, &params_json, &request_id, outcome).await?;
-        answer
+        record_call(&state, service.wire, &caller, &action, dispatched, &request_id).await
     }
     .await;
     let (status, code, response) = match result {
         Ok(body) => (StatusCode::OK, None, xml(&state, &request_id, StatusCode::OK, body)),
         Err(e) => {
-            let body = query::error_response(&e, service.namespace(), &request_id);
+            let body = query::error_response(&e, namespace, &request_id);
             (e.status, Some(e.code), xml(&state, &request_id, e.status, body))
         }
     };
     tracing::debug!(
-        service = service.signing_name(),
+        service = service.wire.name,
         operation = %action,
         status = status.as_u16(),
         error = code,

@@ -8,6 +8,7 @@ use trent_core::{Identities, SharedClock, Store};
 use crate::audit::AuditLog;
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::quota::RequestQuotas;
 
 /// Services, clock and configuration, built once by [`crate::bootstrap`].
 pub struct AppState {
@@ -27,6 +28,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Keeps two resets from interleaving.
     pub reset_lock: tokio::sync::Mutex<()>,
+    /// Request quotas per account and region.
+    pub quotas: RequestQuotas,
 }
 
 impl std::fmt::Debug for AppState {

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use tokio::sync::Semaphore;
 use trent_core::audit::rules::{CLOUDTRAIL, KMS};
 use trent_core::audit::{
-    AuditError, AuditEvent, AuditHead, AuditScan, AuditSigner, DigestRecord, EventQuery, JsonCall, Outcome,
-    StoredEvent, json_call_event, search, verify,
+    AuditError, AuditEvent, AuditHead, AuditScan, AuditSigner, CallFacts, CallRecord, DigestRecord, EventQuery,
+    KmsNames, Outcome, StoredEvent, call_event, kms_resources, search, verify,
 };
 use trent_core::identity::CallerIdentity;
 use trent_core::store::AuditStore;
@@ -33,12 +33,19 @@ fn caller(account: &str, region: &str) -> Caller {
 }
 
 fn kms_call(who: &Caller, operation: &str) -> AuditEvent {
-    json_call_event(&JsonCall {
+    let key = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    let names = KmsNames { requested: [Some(key), None], ..KmsNames::default() };
+    let facts = CallFacts {
+        request: Some(serde_json::json!({"KeyId": key, "Plaintext": "c2VjcmV0"})),
+        response: Some(serde_json::json!({"CiphertextBlob": "AAAA"})),
+        resources: kms_resources(who, &names),
+    };
+    call_event(&CallRecord {
         rules: &KMS,
         caller: who,
         operation,
-        request_body: br#"{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab","Plaintext":"c2VjcmV0"}"#,
-        outcome: Outcome::Answered(br#"{"CiphertextBlob":"AAAA"}"#),
+        facts: &facts,
+        outcome: Outcome::Answered,
         request_id: "req",
         tls: None,
         time: time::OffsetDateTime::now_utc(),
@@ -237,12 +244,12 @@ async fn lookup_events_answers_over_the_wire_scoped_to_account_and_region() {
             log.record(kms_call(who, op)).await.expect("recorded");
         }
     }
-    let lookup = json_call_event(&JsonCall {
+    let lookup = call_event(&CallRecord {
         rules: &CLOUDTRAIL,
         caller: &home,
         operation: "LookupEvents",
-        request_body: b"{}",
-        outcome: Outcome::Answered(b"{}"),
+        facts: &CallFacts::default(),
+        outcome: Outcome::Answered,
         request_id: "req",
         tls: None,
         time: time::OffsetDateTime::now_utc(),
@@ -251,7 +258,7 @@ async fn lookup_events_answers_over_the_wire_scoped_to_account_and_region() {
 
     let call = |body: &'static str| {
         let (trail, home) = (log.trail().clone(), home.clone());
-        async move { trent_wire::cloudtrail::dispatch(&trail, &home, "LookupEvents", body.as_bytes()).await }
+        async move { trent_wire::cloudtrail::dispatch(&trail, &home, "LookupEvents", body.as_bytes()).await.result }
     };
     let all: serde_json::Value = serde_json::from_slice(&call("{}").await.expect("lookup")).expect("json");
     let names: Vec<&str> =
@@ -293,19 +300,19 @@ async fn lookup_events_answers_over_the_wire_scoped_to_account_and_region() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_goes_out_only_with_its_event_and_becomes_a_500_without_it() {
-    use trent_server::audit::record_json_call;
-    use trent_wire::AwsError;
+    use trent_server::audit::record_call;
+    use trent_wire::{AwsError, Dispatched, kms};
 
     let dir = tempfile::tempdir().expect("tempdir");
     let config = trent_server::Config::for_data_dir(dir.path());
     let (state, first) = trent_server::bootstrap(config, clock()).await.expect("bootstrap");
     let who = caller(&first.expect("first start").account_id, "us-east-1");
-    let body = br#"{"KeyId":"alias/app","Plaintext":"c2VjcmV0"}"#;
+    let answered = |result: Result<Vec<u8>, AwsError>| Dispatched { result, facts: CallFacts::default() };
 
-    let ok = record_json_call(&state, &KMS, &who, "Encrypt", body, "req-1", Ok(b"{}".to_vec())).await;
+    let ok = record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Ok(b"{}".to_vec())), "req-1").await;
     assert_eq!(ok.expect("passed through"), b"{}".to_vec());
     let denied = AwsError::new("NotFoundException", http::StatusCode::BAD_REQUEST, "Alias alias/app is not found.");
-    let failed = record_json_call(&state, &KMS, &who, "Encrypt", body, "req-2", Err(denied.clone())).await;
+    let failed = record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Err(denied.clone())), "req-2").await;
     assert_eq!(failed.expect_err("passed through"), denied);
 
     let page = state.audit.trail().lookup(&who, Default::default()).await.expect("lookup");
@@ -319,7 +326,7 @@ async fn an_answer_goes_out_only_with_its_event_and_becomes_a_500_without_it() {
 
     // No durable event, no answer: a success becomes a generic 500.
     state.audit.shutdown().await;
-    let refused = record_json_call(&state, &KMS, &who, "Encrypt", body, "req-3", Ok(b"{}".to_vec())).await;
+    let refused = record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Ok(b"{}".to_vec())), "req-3").await;
     let e = refused.expect_err("refused without its event");
     assert_eq!((e.code, e.status.as_u16()), ("InternalFailure", 500));
 }

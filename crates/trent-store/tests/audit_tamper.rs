@@ -10,7 +10,8 @@ use sqlx::{Connection, SqliteConnection};
 use tempfile::TempDir;
 use trent_core::audit::rules::KMS;
 use trent_core::audit::{
-    Anchor, AuditSigner, Chain, JsonCall, Outcome, PendingEvent, Problem, VerifyReport, chain, kms_event, verify,
+    Anchor, AuditSigner, CallFacts, CallRecord, Chain, KmsNames, Outcome, PendingEvent, Problem, VerifyReport,
+    call_event, chain, kms_resources, verify,
 };
 use trent_core::store::AuditStore;
 use trent_core::{AccountId, Caller, Principal, PrincipalKind, Region};
@@ -43,16 +44,22 @@ async fn trail() -> (TempDir, PathBuf, AuditSigner) {
     let who = caller();
     let mut chain = Chain::genesis();
     let mut scratch = Vec::new();
+    let key = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    let facts = CallFacts {
+        request: Some(serde_json::json!({"KeyId": key})),
+        response: None,
+        resources: kms_resources(&who, &KmsNames { requested: [Some(key), None], ..KmsNames::default() }),
+    };
     for b in 0..BATCHES {
         let pending = (0..PER_BATCH)
             .map(|i| {
                 let op = if (b * PER_BATCH + i).is_multiple_of(2) { "Encrypt" } else { "DescribeKey" };
-                let event = kms_event(JsonCall {
+                let event = call_event(&CallRecord {
                     rules: &KMS,
                     caller: &who,
                     operation: op,
-                    request_body: br#"{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab","Plaintext":"c2VjcmV0"}"#,
-                    outcome: Outcome::Answered(b"{}"),
+                    facts: &facts,
+                    outcome: Outcome::Answered,
                     request_id: "req",
                     tls: None,
                     time: time::OffsetDateTime::now_utc(),

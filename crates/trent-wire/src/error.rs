@@ -5,6 +5,11 @@
 
 use http::StatusCode;
 
+/// The awsJson code of an authorization refusal.
+pub(crate) const ACCESS_DENIED_JSON: &str = "AccessDeniedException";
+/// The awsQuery code of an authorization refusal.
+pub(crate) const ACCESS_DENIED_QUERY: &str = "AccessDenied";
+
 /// An error answer: the AWS error code, its HTTP status and a message for the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsError {
@@ -40,6 +45,13 @@ impl AwsError {
     /// `InternalFailure` (500) with a generic body; the cause goes to the log only.
     pub fn internal() -> Self {
         Self::new("InternalFailure", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
+    }
+
+    /// Whether authorization refused the call (`AccessDeniedException` on awsJson,
+    /// `AccessDenied` on awsQuery): CloudTrail records such a cross-account call in the
+    /// caller's trail only.
+    pub fn is_access_denied(&self) -> bool {
+        self.code == ACCESS_DENIED_JSON || self.code == ACCESS_DENIED_QUERY
     }
 
     /// The awsJson1_1 body: `{"__type": "...", "message": "..."}`.

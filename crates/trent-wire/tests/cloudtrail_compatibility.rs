@@ -37,7 +37,7 @@ fn every_dispatched_cloudtrail_operation_is_listed_as_implemented_and_only_those
 
 #[test]
 fn both_target_prefixes_name_the_operation() {
-    use trent_wire::cloudtrail::operation;
+    let operation = |t| trent_wire::cloudtrail::SERVICE.operation(t);
     assert_eq!(operation("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"), Some("LookupEvents"));
     assert_eq!(operation("CloudTrail_20131101.LookupEvents"), Some("LookupEvents"));
     assert_eq!(operation("TrentService.Encrypt"), None);

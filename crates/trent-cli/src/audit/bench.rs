@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use clap::Args;
 use trent_core::audit::rules::KMS;
-use trent_core::audit::{AuditSigner, JsonCall, Outcome, kms_event};
+use trent_core::audit::{AuditSigner, CallFacts, CallRecord, KmsNames, Outcome, call_event, kms_resources};
 use trent_core::{AccountId, Caller, Principal, PrincipalKind, Region, SystemClock};
 use trent_server::AuditLog;
 use trent_store::SqliteAuditStore;
@@ -53,6 +53,18 @@ fn caller() -> Caller {
 const REQUEST: &[u8] = br#"{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab","Plaintext":"VGhlIHF1aWNrIGJyb3duIGZveCBqdW1wcyBvdmVyIHRoZSBsYXp5IGRvZy4gVGhlIHF1aWNrIGJyb3duIGZveA==","EncryptionContext":{"app":"bench","tenant":"t-42"}}"#;
 const ANSWER: &[u8] = br#"{"KeyId":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","CiphertextBlob":"AQEBAHhA84wnXjEJdBbBBylRUFcZZK2j7xwh6UyLoL28nQ+0FAAAAH4wfAYJKoZIhvcNAQcGoG8wbQIBADBoBgkqhkiG9w0BBwEwHgYJYIZIAWUDBAEuMBEEDBcGq+p6Ks56","EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}"#;
 
+/// What the request path hands the audit writer for one `Encrypt` like [`REQUEST`]/[`ANSWER`].
+fn facts(who: &Caller) -> CallFacts {
+    let request: serde_json::Value = serde_json::from_slice(REQUEST).unwrap_or_default();
+    let answer: serde_json::Value = serde_json::from_slice(ANSWER).unwrap_or_default();
+    let requested = request["KeyId"].as_str().map(str::to_owned);
+    let resolved = answer["KeyId"].as_str().map(str::to_owned);
+    let names =
+        KmsNames { requested: [requested.as_deref(), None], resolved: [resolved.as_deref(), None], alias: None };
+    let resources = kms_resources(who, &names);
+    CallFacts { request: Some(request), response: None, resources }
+}
+
 pub(super) async fn run(args: BenchArgs) -> Result<(), AuditCliError> {
     let temp = match &args.data_dir {
         Some(_) => None,
@@ -78,13 +90,14 @@ pub(super) async fn run(args: BenchArgs) -> Result<(), AuditCliError> {
         let (total, print) = (args.events, args.print_acks);
         tasks.push(tokio::spawn(async move {
             let who = caller();
+            let facts = facts(&who);
             while next.fetch_add(1, Ordering::Relaxed) < total {
-                let event = kms_event(JsonCall {
+                let event = call_event(&CallRecord {
                     rules: &KMS,
                     caller: &who,
                     operation: "Encrypt",
-                    request_body: REQUEST,
-                    outcome: Outcome::Answered(ANSWER),
+                    facts: &facts,
+                    outcome: Outcome::Answered,
                     request_id: "00000000-0000-4000-8000-000000000000",
                     tls: None,
                     time: time::OffsetDateTime::now_utc(),

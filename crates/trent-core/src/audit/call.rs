@@ -1,45 +1,82 @@
-//! Building the event of one awsJson call (KMS, CloudTrail; Secrets Manager and SSM next)
-//! from what the HTTP layer has: the caller, the raw request body, the answer or the error.
+//! Building the events of one call (any service, either protocol) from the typed facts its
+//! dispatcher hands over: the caller, the operation, the request and answer members that may
+//! be recorded, the resources by ARN, and how the call ended.
 //!
-//! This runs on the request's own task, before the event is handed to the writer, so the
-//! writer only chains and commits. Bodies are filtered while they are parsed (see
-//! [`super::redact`]): a plaintext or ciphertext member is skipped by the parser, never copied.
+//! This runs on the request's own task, before the events go to the writer, so the writer only
+//! chains and commits. Nothing here parses a request body: the dispatcher decoded it once and
+//! says what of it may be recorded ([`CallFacts`]). The service's member-name rules
+//! ([`super::rules`]) still run over those members as a safety net, and every record is capped
+//! at CloudTrail's 256 KB ([`MAX_EVENT_BYTES`]).
+//!
+//! A call on a resource of another account is recorded twice, as CloudTrail does: in the
+//! caller's trail and in the resource owner's (with the caller shown as an `AWSAccount`), both
+//! carrying one `sharedEventID`. A call refused with access denied stays in the caller's trail
+//! only.
 
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::event::{
-    AuditEvent, EVENT_CATEGORY_MANAGEMENT, EVENT_TYPE_API_CALL, EVENT_VERSION, TlsDetails, UserIdentity,
+    AuditEvent, EVENT_CATEGORY_MANAGEMENT, EVENT_TYPE_API_CALL, EVENT_VERSION, Resource, TlsDetails, UserIdentity,
 };
-use super::redact::{filter_json, request_parameters, response_elements};
-use super::rules::{KMS, ServiceRules};
+use super::redact::{filter_owned, request_parameters, response_elements};
+use super::rules::ServiceRules;
 use crate::identity::Caller;
+
+/// The largest record CloudTrail writes; longer members are truncated with a marker.
+pub const MAX_EVENT_BYTES: usize = 256 * 1024;
+/// What `requestParameters` and `responseElements` may take together of a record: the rest
+/// (identity, user agent, error message, resources) is bounded on its own.
+const MAX_PARAMETER_BYTES: usize = 224 * 1024;
+/// A string member longer than this is cut when a record would be too large.
+const TRUNCATED_STRING_CHARS: usize = 1024;
+/// The longest `errorMessage` recorded (messages may echo a client's value).
+const MAX_ERROR_MESSAGE_CHARS: usize = 4096;
+/// The longest `userAgent` recorded.
+const MAX_USER_AGENT_CHARS: usize = 1024;
+
+/// What a dispatcher knows about one call that the trail may record. Built from the typed
+/// request and answer, never from raw bytes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CallFacts {
+    /// The request's members (wire names) that may be recorded; `None` when the request was
+    /// not understood (an unknown operation, a body that did not decode).
+    pub request: Option<Value>,
+    /// The answer's members (wire names), for operations whose answer CloudTrail records.
+    pub response: Option<Value>,
+    /// The resources the call addressed, by ARN. A resource of another account puts a copy of
+    /// the event into that account's trail.
+    pub resources: Vec<Resource>,
+}
 
 /// How the call ended.
 #[derive(Clone, Copy, Debug)]
 pub enum Outcome<'a> {
-    /// Answered 200 with this JSON body.
-    Answered(&'a [u8]),
+    /// Answered 200.
+    Answered,
     /// Answered with an AWS error.
     Failed {
         /// The `__type`, e.g. `NotFoundException`.
         code: &'a str,
         /// The message sent to the client (domain messages never hold secrets).
         message: &'a str,
+        /// Whether the call was refused by authorization (CloudTrail then records it in the
+        /// caller's trail only).
+        denied: bool,
     },
 }
 
-/// One authenticated awsJson call, as the HTTP layer saw it. The caller carries the peer
-/// address and `User-Agent` recorded as `sourceIPAddress` and `userAgent`.
+/// One authenticated call, as the request path saw it.
 #[derive(Clone, Copy, Debug)]
-pub struct JsonCall<'a> {
-    /// The service's recording rules ([`super::rules::KMS`], [`super::rules::CLOUDTRAIL`], ...).
+pub struct CallRecord<'a> {
+    /// The service's recording rules ([`super::rules::KMS`], ...).
     pub rules: &'static ServiceRules,
     /// Who called.
     pub caller: &'a Caller,
-    /// The operation named by `X-Amz-Target`.
+    /// The operation named by the request (recorded as sent, bounded by the request path).
     pub operation: &'a str,
-    /// The raw request body (may hold plaintext: it is filtered, never copied whole).
-    pub request_body: &'a [u8],
+    /// What the dispatcher says may be recorded.
+    pub facts: &'a CallFacts,
     /// The answer or the error.
     pub outcome: Outcome<'a>,
     /// The `x-amzn-RequestId` sent with the answer.
@@ -50,24 +87,24 @@ pub struct JsonCall<'a> {
     pub time: OffsetDateTime,
 }
 
-/// The event of a KMS call: [`json_call_event`] with the KMS rules.
-pub fn kms_event(mut call: JsonCall<'_>) -> AuditEvent {
-    call.rules = &KMS;
-    json_call_event(&call)
-}
-
-/// The CloudTrail record of `call`.
-pub fn json_call_event(call: &JsonCall<'_>) -> AuditEvent {
+/// The caller's own record of `call`.
+pub fn call_event(call: &CallRecord<'_>) -> AuditEvent {
     let rules = call.rules;
     let rule = rules.operation(call.operation);
-    let request = filter_json(rules, call.request_body);
-    let (answer, error_code, error_message) = match call.outcome {
-        Outcome::Answered(body) => (filter_json(rules, body), None, None),
-        Outcome::Failed { code, message } => {
-            (None, Some(code.to_owned()), (!message.is_empty()).then(|| message.to_owned()))
+    let (error_code, error_message) = match call.outcome {
+        Outcome::Answered => (None, None),
+        Outcome::Failed { code, message, .. } => {
+            (Some(code.to_owned()), (!message.is_empty()).then(|| truncate_chars(message, MAX_ERROR_MESSAGE_CHARS)))
         }
     };
-    let resources = (rules.resources)(call.caller, request.as_ref(), answer.as_ref());
+    let request = call.facts.request.clone().map(|v| filter_owned(rules, v));
+    let response = match call.outcome {
+        Outcome::Answered => call.facts.response.clone().map(|v| filter_owned(rules, v)),
+        Outcome::Failed { .. } => None,
+    };
+    let mut request_parameters = request_parameters(rules, call.operation, request);
+    let mut response_elements = response_elements(rules, call.operation, response);
+    cap(&mut request_parameters, &mut response_elements);
     AuditEvent {
         event_version: EVENT_VERSION.to_owned(),
         user_identity: UserIdentity::of(call.caller),
@@ -76,20 +113,101 @@ pub fn json_call_event(call: &JsonCall<'_>) -> AuditEvent {
         event_name: call.operation.to_owned(),
         aws_region: call.caller.region.to_string(),
         source_ip_address: call.caller.source_ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()),
-        user_agent: call.caller.user_agent.as_deref().unwrap_or("").chars().take(1024).collect(),
+        user_agent: truncate_chars(call.caller.user_agent.as_deref().unwrap_or(""), MAX_USER_AGENT_CHARS),
         error_code,
         error_message,
-        request_parameters: request_parameters(rules, call.operation, request),
-        response_elements: response_elements(rules, call.operation, answer),
+        request_parameters,
+        response_elements,
         request_id: call.request_id.to_owned(),
         event_id: new_event_id(call.time),
         read_only: rule.read_only,
-        resources,
+        resources: call.facts.resources.clone(),
         event_type: EVENT_TYPE_API_CALL.to_owned(),
         management_event: true,
         recipient_account_id: call.caller.principal.account.to_string(),
+        shared_event_id: None,
         event_category: EVENT_CATEGORY_MANAGEMENT.to_owned(),
         tls_details: call.tls.cloned(),
+    }
+}
+
+/// Every record of `call`: the caller's, then one for each other account owning a resource
+/// the call addressed, unless authorization refused the call.
+pub fn call_events(call: &CallRecord<'_>) -> Vec<AuditEvent> {
+    let mut own = call_event(call);
+    let denied = matches!(call.outcome, Outcome::Failed { denied: true, .. });
+    let mut owners: Vec<&str> = Vec::new();
+    for r in &call.facts.resources {
+        if r.account_id != own.recipient_account_id && !owners.contains(&r.account_id.as_str()) {
+            owners.push(&r.account_id);
+        }
+    }
+    if denied || owners.is_empty() {
+        return vec![own];
+    }
+    own.shared_event_id = Some(uuid::Uuid::new_v4().to_string());
+    let mut events = Vec::with_capacity(1 + owners.len());
+    for owner in owners {
+        let mut copy = own.clone();
+        copy.event_id = new_event_id(call.time);
+        copy.recipient_account_id = owner.to_owned();
+        copy.user_identity = UserIdentity::other_account(call.caller);
+        events.push(copy);
+    }
+    events.insert(0, own);
+    events
+}
+
+/// Keeps the parameters of one record within [`MAX_PARAMETER_BYTES`]: first long strings are
+/// cut (with a marker saying how long they were), then whole members are replaced by a
+/// marker.
+fn cap(request: &mut Option<Value>, response: &mut Option<Value>) {
+    let size = |v: &Option<Value>| v.as_ref().map_or(0, approximate_size);
+    if size(request) + size(response) <= MAX_PARAMETER_BYTES {
+        return;
+    }
+    for v in [&mut *request, &mut *response].into_iter().flatten() {
+        truncate_strings(v);
+    }
+    for v in [request, response] {
+        let n = size(v);
+        if n > MAX_PARAMETER_BYTES / 2 {
+            *v = Some(serde_json::json!({ "truncated": true, "originalSize": n }));
+        }
+    }
+}
+
+/// An upper bound of `v`'s serialised length (escapes counted as six bytes).
+fn approximate_size(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 24,
+        Value::String(s) => string_size(s),
+        Value::Array(a) => 2 + a.iter().map(|v| approximate_size(v) + 1).sum::<usize>(),
+        Value::Object(o) => 2 + o.iter().map(|(k, v)| string_size(k) + 1 + approximate_size(v) + 1).sum::<usize>(),
+    }
+}
+
+fn string_size(s: &str) -> usize {
+    2 + s.len() * if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') { 6 } else { 1 }
+}
+
+fn truncate_strings(v: &mut Value) {
+    match v {
+        Value::String(s) if s.chars().count() > TRUNCATED_STRING_CHARS => {
+            let kept = truncate_chars(s, TRUNCATED_STRING_CHARS);
+            *s = format!("{kept}...[truncated: {} characters]", s.chars().count());
+        }
+        Value::Array(a) => a.iter_mut().for_each(truncate_strings),
+        Value::Object(o) => o.values_mut().for_each(truncate_strings),
+        _ => {}
+    }
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => s[..end].to_owned(),
+        None => s.to_owned(),
     }
 }
 
@@ -102,4 +220,100 @@ pub fn new_event_id(at: OffsetDateTime) -> String {
         .unwrap_or_else(|_| uuid::Uuid::new_v4().as_bytes()[..10].try_into().unwrap_or([0; 10]));
     let millis = u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
     uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_large_request_is_truncated_with_a_marker() {
+        let mut request = Some(json!({"policy": "x".repeat(300 * 1024), "keyId": "k"}));
+        let mut response = None;
+        cap(&mut request, &mut response);
+        let text = serde_json::to_string(&request).unwrap();
+        assert!(text.len() < 2 * TRUNCATED_STRING_CHARS, "{}", text.len());
+        assert!(text.contains("[truncated: 307200 characters]"), "{text}");
+        assert_eq!(request.unwrap()["keyId"], json!("k"));
+    }
+
+    #[test]
+    fn many_small_members_are_replaced_by_a_marker() {
+        let many: serde_json::Map<String, Value> =
+            (0..20_000).map(|i| (format!("k{i}"), json!("0123456789"))).collect();
+        let mut request = Some(Value::Object(many));
+        cap(&mut request, &mut None);
+        assert_eq!(request.as_ref().unwrap()["truncated"], json!(true));
+        assert!(serde_json::to_vec(&request).unwrap().len() < 100);
+    }
+
+    #[test]
+    fn small_records_are_untouched() {
+        let original = Some(json!({"keyId": "k", "encryptionContext": {"a": "b"}}));
+        let mut request = original.clone();
+        cap(&mut request, &mut None);
+        assert_eq!(request, original);
+    }
+
+    fn caller(account: &str) -> Caller {
+        let account = crate::ids::AccountId::parse(account).unwrap();
+        Caller {
+            principal: crate::identity::Principal {
+                unique_id: "AIDAPARTNER".into(),
+                account: account.clone(),
+                kind: crate::identity::PrincipalKind::User { name: "p".into(), path: "/".into() },
+            },
+            access_key_id: "AKIAPARTNER".into(),
+            region: crate::ids::Region::parse("us-east-1").unwrap(),
+            source_ip: None,
+            user_agent: None,
+            secure_transport: false,
+            identity: std::sync::Arc::new(crate::identity::CallerIdentity::root(&account)),
+        }
+    }
+
+    #[test]
+    fn a_cross_account_call_goes_to_each_owner_unless_denied() {
+        let who = caller("444455556666");
+        let resource = |account: &str| Resource {
+            account_id: account.into(),
+            resource_type: "AWS::KMS::Key".into(),
+            arn: format!("arn:aws:kms:us-east-1:{account}:key/k"),
+        };
+        let facts = CallFacts {
+            request: None,
+            response: None,
+            resources: vec![resource("111122223333"), resource("444455556666"), resource("111122223333")],
+        };
+        let record = |outcome| CallRecord {
+            rules: &super::super::rules::KMS,
+            caller: &who,
+            operation: "Encrypt",
+            facts: &facts,
+            outcome,
+            request_id: "r",
+            tls: None,
+            time: OffsetDateTime::UNIX_EPOCH,
+        };
+        let events = call_events(&record(Outcome::Answered));
+        let recipients: Vec<&str> = events.iter().map(|e| e.recipient_account_id.as_str()).collect();
+        assert_eq!(recipients, ["444455556666", "111122223333"], "the caller's, then one per other owner");
+        assert!(events[0].shared_event_id.is_some() && events[0].shared_event_id == events[1].shared_event_id);
+        assert_eq!(events[1].user_identity, UserIdentity::other_account(&who));
+        let denied = Outcome::Failed { code: "AccessDeniedException", message: "no", denied: true };
+        let events = call_events(&record(denied));
+        assert_eq!(events.len(), 1, "a denied cross-account call stays in the caller's trail");
+        assert!(events[0].shared_event_id.is_none());
+        let failed = Outcome::Failed { code: "DisabledException", message: "off", denied: false };
+        assert_eq!(call_events(&record(failed)).len(), 2, "other failures reach the owner too");
+    }
+
+    #[test]
+    fn the_size_estimate_is_an_upper_bound() {
+        for v in [json!({"a": "b\"c\n", "n": [1, 2.5, null, true, {"x": "é"}]}), json!("x".repeat(100))] {
+            assert!(approximate_size(&v) >= serde_json::to_vec(&v).unwrap().len(), "{v}");
+        }
+    }
 }

@@ -73,8 +73,12 @@ pub struct AuditEvent {
     pub event_type: String,
     /// Always true: every Trent call is a management event.
     pub management_event: bool,
-    /// The account whose trail holds the event (the caller's).
+    /// The account whose trail holds the event: the caller's, or a resource owner's copy of a
+    /// cross-account call.
     pub recipient_account_id: String,
+    /// Shared by the copies of one cross-account call in the caller's and the owner's trails.
+    #[serde(rename = "sharedEventID", default, skip_serializing_if = "Option::is_none")]
+    pub shared_event_id: Option<String>,
     /// Always [`EVENT_CATEGORY_MANAGEMENT`].
     pub event_category: String,
     /// TLS parameters; absent on plain HTTP.
@@ -158,6 +162,22 @@ impl UserIdentity {
             access_key_id: Some(caller.access_key_id.clone()),
             user_name,
             session_context,
+        }
+    }
+}
+
+impl UserIdentity {
+    /// The caller as a resource owner's trail shows a cross-account call: its account and
+    /// principal id only, as CloudTrail does.
+    pub fn other_account(caller: &Caller) -> Self {
+        Self {
+            identity_type: IdentityType::AwsAccount,
+            principal_id: Some(caller.principal.unique_id.clone()),
+            arn: None,
+            account_id: Some(caller.principal.account.to_string()),
+            access_key_id: None,
+            user_name: None,
+            session_context: None,
         }
     }
 }

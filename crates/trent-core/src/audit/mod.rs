@@ -15,6 +15,7 @@ mod lookup;
 mod query;
 mod record;
 pub mod redact;
+mod resources;
 pub mod rules;
 mod search;
 mod signer;
@@ -25,7 +26,7 @@ mod redact_tests;
 #[cfg(test)]
 mod tests;
 
-pub use call::{JsonCall, Outcome, json_call_event, kms_event, new_event_id};
+pub use call::{CallFacts, CallRecord, MAX_EVENT_BYTES, Outcome, call_event, call_events, new_event_id};
 pub use chain::{Batch, Chain, GENESIS_HASH, PendingEvent};
 pub use error::AuditError;
 pub use event::{
@@ -38,6 +39,7 @@ pub use lookup::{
 pub use query::{AuditScan, EventCursor, EventQuery, ScanScope, first_whole_second};
 pub use record::{AuditHead, DigestRecord, EventIndex, EventKey, IndexedResource, StoredEvent};
 pub use redact::{kms_request_parameters, kms_response_elements};
+pub use resources::{KmsNames, kms_resources};
 pub use search::{FoundEvent, SearchPage, search};
 pub use signer::{
     AuditSigner, META_PUBLIC_KEY, META_SIGNING_KEY, SIGNING_KEY_AAD, hex, parse_hex32, stored_public_key,

@@ -11,10 +11,7 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::event::{RESOURCE_TYPE_KMS_ALIAS, RESOURCE_TYPE_KMS_KEY, Resource};
 use super::rules::{KMS, ResponseRule, ServiceRules};
-use crate::identity::Caller;
-use crate::ids::Arn;
 
 /// `requestParameters` of a KMS call from its (already parsed) request body.
 pub fn kms_request_parameters(operation: &str, request_body: &Value) -> Option<Value> {
@@ -63,6 +60,40 @@ pub fn filter_json(rules: &ServiceRules, body: &[u8]) -> Option<Value> {
 /// Copies a parsed body without its secret members.
 pub fn filter_value(rules: &ServiceRules, body: &Value) -> Value {
     Filter { rules, keys: Keys::Members }.deserialize(body).unwrap_or(Value::Null)
+}
+
+/// [`filter_value`] on a value the caller gives up: members are moved, not copied, and null
+/// members (absent optional fields of a typed request) are dropped.
+pub fn filter_owned(rules: &ServiceRules, body: Value) -> Value {
+    scrub(rules, body, Keys::Members)
+}
+
+fn scrub(rules: &ServiceRules, value: Value, keys: Keys) -> Value {
+    match value {
+        Value::Object(members) => {
+            let mut out = Map::new();
+            for (key, v) in members {
+                if let Keys::UserData = keys {
+                    out.insert(key, scrub(rules, v, Keys::Members));
+                    continue;
+                }
+                if v.is_null() || rules.is_secret(&key) {
+                    continue;
+                }
+                let inner = if rules.map_members.contains(&key.as_str()) { Keys::UserData } else { Keys::Members };
+                let mut v = scrub(rules, v, inner);
+                if rules.date_members.contains(&key.as_str())
+                    && let Some(date) = v.as_f64().and_then(cloudtrail_date)
+                {
+                    v = Value::String(date);
+                }
+                out.insert(lower_camel(&key), v);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| scrub(rules, v, Keys::Members)).collect()),
+        other => other,
+    }
 }
 
 /// CloudTrail's member naming, as Java's `Introspector.decapitalize`: the first letter lower
@@ -170,54 +201,4 @@ impl<'de> Visitor<'de> for Filter<'_> {
         }
         Ok(Value::Object(out))
     }
-}
-
-/// The `resources` of a KMS call: the keys and aliases its filtered request and answer name.
-/// Key ids and key ARNs become `AWS::KMS::Key` resources (a bare key id in the caller's scope).
-/// An alias is a resource of its own for the alias operations (`aliasName`); an alias used as a
-/// `keyId` appears only when the call never resolved it to a key (a failed call), as in
-/// CloudTrail, which names the key an alias stood for. Duplicates are dropped.
-pub fn kms_resources(caller: &Caller, request: Option<&Value>, response: Option<&Value>) -> Vec<Resource> {
-    let scope = caller.scope();
-    let str_member = |v: Option<&Value>, m: &str| v.and_then(|v| v.get(m)).and_then(Value::as_str).map(str::to_owned);
-    // (name, whether it is only a fallback)
-    let mut names: Vec<(String, bool)> = Vec::new();
-    names.extend(["keyId", "sourceKeyId"].iter().filter_map(|m| str_member(response, m)).map(|n| (n, false)));
-    let metadata = response.and_then(|r| r.get("keyMetadata"));
-    names.extend(str_member(metadata, "arn").map(|n| (n, false)));
-    for member in ["keyId", "targetKeyId", "sourceKeyId", "destinationKeyId"] {
-        names.extend(str_member(request, member).map(|n| (n, true)));
-    }
-    names.extend(str_member(request, "aliasName").map(|n| (n, false)));
-
-    let classify = |name: &str| -> Option<(&'static str, String)> {
-        match Arn::parse(name).filter(|a| a.service == "kms") {
-            Some(arn) if arn.resource.starts_with("alias/") => Some((RESOURCE_TYPE_KMS_ALIAS, name.to_owned())),
-            Some(arn) if arn.resource.starts_with("key/") => Some((RESOURCE_TYPE_KMS_KEY, name.to_owned())),
-            Some(_) => None,
-            None if name.starts_with("alias/") => Some((RESOURCE_TYPE_KMS_ALIAS, scope.arn("kms", name))),
-            None => name
-                .parse::<crate::ids::KeyId>()
-                .ok()
-                .map(|_| (RESOURCE_TYPE_KMS_KEY, scope.arn("kms", &format!("key/{name}")))),
-        }
-    };
-    let mut out: Vec<Resource> = Vec::new();
-    let mut deferred: Vec<Resource> = Vec::new();
-    for (name, from_key_member) in names {
-        let Some((kind, arn)) = classify(&name) else { continue };
-        let resource = Resource { account_id: scope.account.to_string(), resource_type: kind.to_owned(), arn };
-        let target = if from_key_member && kind == RESOURCE_TYPE_KMS_ALIAS { &mut deferred } else { &mut out };
-        if !target.contains(&resource) {
-            target.push(resource);
-        }
-    }
-    if !out.iter().any(|r| r.resource_type == RESOURCE_TYPE_KMS_KEY) {
-        for r in deferred {
-            if !out.contains(&r) {
-                out.push(r);
-            }
-        }
-    }
-    out
 }

@@ -4,9 +4,11 @@
 use serde_json::{Value, json};
 use time::macros::datetime;
 
-use super::redact::{cloudtrail_date, filter_json, lower_camel};
+use super::redact::{cloudtrail_date, filter_json, filter_owned, lower_camel};
 use super::rules::{CLOUDTRAIL, IAM, KMS, SECRETS_MANAGER, SSM, STS, ServiceRules};
-use super::{JsonCall, Outcome, kms_event, kms_request_parameters, kms_response_elements};
+use super::{
+    CallFacts, CallRecord, KmsNames, Outcome, call_event, kms_request_parameters, kms_resources, kms_response_elements,
+};
 use std::sync::Arc;
 
 use crate::identity::{Caller, CallerIdentity, Principal, PrincipalKind};
@@ -179,7 +181,6 @@ fn every_secret_member_of_every_model_is_dropped() {
 #[test]
 fn no_kms_operation_records_a_secret_through_any_path() {
     let body = poisoned_body();
-    let bytes = serde_json::to_vec(&body).unwrap();
     let who = caller();
     for op in BOTOCORE_KMS_OPERATIONS {
         let params = kms_request_parameters(op, &body);
@@ -193,12 +194,14 @@ fn no_kms_operation_records_a_secret_through_any_path() {
             assert_eq!(params["encryptionContext"], json!({"Department": "Engineering"}), "{op}");
         }
 
-        for outcome in [Outcome::Answered(&bytes), Outcome::Failed { code: "NotFoundException", message: "gone" }] {
-            let event = kms_event(JsonCall {
+        let facts = CallFacts { request: Some(body.clone()), response: Some(body.clone()), resources: Vec::new() };
+        let failed = Outcome::Failed { code: "NotFoundException", message: "gone", denied: false };
+        for outcome in [Outcome::Answered, failed] {
+            let event = call_event(&CallRecord {
                 rules: &KMS,
                 caller: &who,
                 operation: op,
-                request_body: &bytes,
+                facts: &facts,
                 outcome,
                 request_id: "r",
                 tls: None,
@@ -265,13 +268,19 @@ fn events_name_the_key_as_a_resource_and_carry_the_identity() {
     let mut who = caller();
     who.source_ip = Some("192.0.2.1".parse().unwrap());
     who.user_agent = Some("aws-sdk-rust".into());
-    let answer = br#"{"KeyId":"arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","CiphertextBlob":"AAAA"}"#;
-    let event = kms_event(JsonCall {
+    let resolved = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let names = KmsNames { requested: [Some("alias/app"), None], resolved: [Some(resolved), None], alias: None };
+    let facts = CallFacts {
+        request: Some(json!({"KeyId": "alias/app", "Plaintext": "c2VjcmV0"})),
+        response: None,
+        resources: kms_resources(&who, &names),
+    };
+    let event = call_event(&CallRecord {
         rules: &KMS,
         caller: &who,
         operation: "Encrypt",
-        request_body: br#"{"KeyId":"alias/app","Plaintext":"c2VjcmV0"}"#,
-        outcome: Outcome::Answered(answer),
+        facts: &facts,
+        outcome: Outcome::Answered,
         request_id: "req-1",
         tls: None,
         time: datetime!(2026-11-22 19:55:31 UTC),
@@ -306,5 +315,10 @@ fn names_dates_and_bodies_convert_like_cloudtrail() {
     assert_eq!(
         filter_json(&KMS, br#"{"Plaintext":"x","N":[1,2.5,null,true]}"#),
         Some(json!({"n": [1, 2.5, null, true]}))
+    );
+    assert_eq!(
+        filter_owned(&KMS, json!({"Plaintext": "x", "Absent": null, "N": [1, null], "EncryptionContext": {"K": null}})),
+        json!({"n": [1, null], "encryptionContext": {"K": null}}),
+        "null members of a typed request are absent ones; user data keeps its keys"
     );
 }

@@ -7,13 +7,11 @@
 //! adding a table; the filtering itself lives in [`super::redact`] and is the same for all.
 //!
 //! Besides each table's list, [`is_secret_member`] drops by name pattern everywhere (`*Blob`,
-//! `*Plaintext*`, `*Ciphertext*`, `*Password*`, `SecretAccessKey`, `SessionToken`,
-//! `PrivateKey*`, `SecretString`, `SecretBinary`), so a member added to a model later is
-//! dropped before anyone remembers to list it.
-
-use super::event::Resource;
-use super::redact::kms_resources;
-use crate::identity::Caller;
+//! `*Plaintext*`, `*Ciphertext*`, `*Password*`, `*SecretAccessKey*`, `*SessionToken*`,
+//! `*SecurityToken*`, `*Signature*`, `PrivateKey*`, `SecretString`, `SecretBinary`, and the
+//! SigV4 query members `X-Amz-Credential` and `Authorization`), so a member added to a model
+//! later, or credential material of a presigned request, is dropped before anyone remembers
+//! to list it.
 
 /// Whether an operation's answer is recorded in `responseElements`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,8 +51,6 @@ pub struct ServiceRules {
     pub date_members: &'static [&'static str],
     /// Every operation of the service's model.
     pub operations: &'static [OperationRule],
-    /// The `resources` of a call, from the filtered request and answer.
-    pub resources: fn(&Caller, Option<&serde_json::Value>, Option<&serde_json::Value>) -> Vec<Resource>,
 }
 
 impl ServiceRules {
@@ -78,8 +74,17 @@ impl ServiceRules {
 
 /// Member-name patterns dropped in every service.
 pub fn is_secret_member(name: &str) -> bool {
-    const CONTAINS: &[&str] = &["Plaintext", "Ciphertext", "Password", "SecretAccessKey", "SessionToken"];
-    const EXACT: &[&str] = &["SecretString", "SecretBinary", "PrivateKey", "GrantToken", "GrantTokens"];
+    const CONTAINS: &[&str] =
+        &["Plaintext", "Ciphertext", "Password", "SecretAccessKey", "SessionToken", "SecurityToken", "Signature"];
+    const EXACT: &[&str] = &[
+        "SecretString",
+        "SecretBinary",
+        "PrivateKey",
+        "GrantToken",
+        "GrantTokens",
+        "X-Amz-Credential",
+        "Authorization",
+    ];
     name.ends_with("Blob")
         || name.starts_with("PrivateKey")
         || EXACT.contains(&name)
@@ -208,7 +213,6 @@ pub static KMS: ServiceRules = ServiceRules {
         op("Verify", R, Null),
         op("VerifyMac", R, Null),
     ],
-    resources: kms_resources,
 };
 
 /// AWS CloudTrail itself (`LookupEvents` is recorded like any other call).
@@ -218,7 +222,6 @@ pub static CLOUDTRAIL: ServiceRules = ServiceRules {
     map_members: &[],
     date_members: &[],
     operations: &[op("LookupEvents", R, Null)],
-    resources: no_resources,
 };
 
 /// IAM: secrets of access keys, login profiles, service credentials and MFA seeds.
@@ -240,7 +243,6 @@ pub static IAM: ServiceRules = ServiceRules {
     map_members: &[],
     date_members: &[],
     operations: &[],
-    resources: no_resources,
 };
 
 /// STS: temporary credentials and the assertions that buy them.
@@ -250,7 +252,6 @@ pub static STS: ServiceRules = ServiceRules {
     map_members: &[],
     date_members: &[],
     operations: &[],
-    resources: no_resources,
 };
 
 /// Secrets Manager: secret values, generated passwords, rotation tokens.
@@ -260,7 +261,6 @@ pub static SECRETS_MANAGER: ServiceRules = ServiceRules {
     map_members: &["SecretVersionsToStages", "VersionIdsToStages"],
     date_members: &[],
     operations: &[],
-    resources: no_resources,
 };
 
 /// SSM Parameter Store: a parameter's `Value` (SecureString or not) is never recorded.
@@ -270,10 +270,4 @@ pub static SSM: ServiceRules = ServiceRules {
     map_members: &[],
     date_members: &[],
     operations: &[],
-    resources: no_resources,
 };
-
-/// For services whose events carry no `resources` yet.
-pub fn no_resources(_: &Caller, _: Option<&serde_json::Value>, _: Option<&serde_json::Value>) -> Vec<Resource> {
-    Vec::new()
-}

@@ -116,6 +116,7 @@ fn event(n: u64) -> AuditEvent {
         event_type: EVENT_TYPE_API_CALL.into(),
         management_event: true,
         recipient_account_id: "111122223333".into(),
+        shared_event_id: None,
         event_category: EVENT_CATEGORY_MANAGEMENT.into(),
         tls_details: None,
     }

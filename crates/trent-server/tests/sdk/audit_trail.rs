@@ -13,7 +13,7 @@ async fn lookup(server: &TestServer, body: &str) -> serde_json::Value {
     answer.json()
 }
 
-fn records(page: &serde_json::Value) -> Vec<serde_json::Value> {
+pub(crate) fn records(page: &serde_json::Value) -> Vec<serde_json::Value> {
     page["Events"]
         .as_array()
         .expect("events")

@@ -14,6 +14,7 @@ mod keys;
 mod leak;
 mod query;
 mod regions;
+mod request_path;
 mod restart;
 mod rotation;
 mod states;

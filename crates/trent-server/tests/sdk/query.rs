@@ -144,35 +144,7 @@ async fn get_requests_carry_the_action_in_the_query_string() {
     assert!(answer.text().contains("<GetCallerIdentityResult><UserId>AIDA"), "{}", answer.text());
 
     // A presigned URL: the signature and the action both in the query.
-    let unsigned = http::Request::builder()
-        .method("GET")
-        .uri("/?Action=ListUsers&Version=2010-05-08")
-        .header("host", "localhost")
-        .body(Vec::<u8>::new())
-        .unwrap();
-    let view = trent_wire::sigv4::SignedRequest {
-        method: "GET",
-        path: "/",
-        query: unsigned.uri().query(),
-        headers: unsigned.headers(),
-        body: &[],
-    };
-    let query = trent_wire::sigv4::presign(
-        &view,
-        &server.access_key_id,
-        server.secret_access_key.as_bytes(),
-        "us-east-1",
-        "iam",
-        server.clock.now(),
-        time::Duration::minutes(5),
-        None,
-    );
-    let presigned = http::Request::builder()
-        .method("GET")
-        .uri(format!("/?{query}"))
-        .header("host", "localhost")
-        .body(Vec::new())
-        .unwrap();
+    let presigned = server.presigned_get("Action=ListUsers&Version=2010-05-08", &server.admin_creds(), "iam");
     let answer = server.send_raw(presigned).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert!(answer.text().contains("<UserName>admin</UserName>"), "{}", answer.text());

@@ -8,7 +8,7 @@ use trent_core::audit::{AuditTrail, LookedUpEvent, LookupError, LookupRequest};
 use crate::AwsError;
 use crate::json::{Epoch, required};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     lookup_attributes: Option<Vec<Attribute>>,
@@ -19,7 +19,7 @@ pub(crate) struct Request {
     next_token: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Attribute {
     attribute_key: Option<String>,

@@ -8,12 +8,12 @@
 mod errors;
 mod lookup_events;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use trent_core::Caller;
-use trent_core::audit::AuditTrail;
+use trent_core::audit::rules::CLOUDTRAIL;
+use trent_core::audit::{AuditTrail, CallFacts};
 
 use crate::AwsError;
+use crate::service::{Dispatched, Protocol, Reach, WireService, audit_value, decode_json, encode_json};
 
 /// The `X-Amz-Target` prefix of CloudTrail, as botocore's `targetPrefix` and every SDK send it.
 pub const TARGET_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.";
@@ -22,10 +22,15 @@ pub const SHORT_TARGET_PREFIX: &str = "CloudTrail_20131101.";
 /// The SigV4 service name of CloudTrail.
 pub const SIGNING_SERVICE: &str = "cloudtrail";
 
-/// The operation named by an `X-Amz-Target` value, if it is a CloudTrail target.
-pub fn operation(target: &str) -> Option<&str> {
-    target.strip_prefix(TARGET_PREFIX).or_else(|| target.strip_prefix(SHORT_TARGET_PREFIX))
-}
+/// AWS CloudTrail on the wire.
+pub static SERVICE: WireService = WireService {
+    name: "cloudtrail",
+    signing_name: SIGNING_SERVICE,
+    protocol: Protocol::Json { target_prefixes: &[TARGET_PREFIX, SHORT_TARGET_PREFIX] },
+    reach: Reach::Regional,
+    audit: &CLOUDTRAIL,
+    throttling_message: crate::service::RATE_EXCEEDED,
+};
 
 /// The CloudTrail operations this server implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -54,37 +59,34 @@ impl CloudTrailAction {
     }
 }
 
-/// Runs the CloudTrail operation `operation` for `caller` over `trail`, returning the JSON
-/// answer.
-///
-/// # Errors
-/// The AWS-shaped error: `UnknownOperationException` for an operation not implemented,
+/// Runs the CloudTrail operation `operation` for `caller` over `trail`: the JSON answer or the
+/// AWS-shaped error (`UnknownOperationException` for an operation not implemented,
 /// `SerializationException` for a body that is not the operation's JSON, and CloudTrail's own
-/// exceptions (`InvalidLookupAttributesException`, ...).
-pub async fn dispatch(trail: &AuditTrail, caller: &Caller, operation: &str, body: &[u8]) -> Result<Vec<u8>, AwsError> {
-    match CloudTrailAction::parse(operation).ok_or_else(AwsError::unknown_operation)? {
-        CloudTrailAction::LookupEvents => {
-            let req = decode(body)?;
-            encode(&lookup_events::handle(trail, caller, req).await?)
+/// exceptions such as `InvalidLookupAttributesException`), with what the trail records.
+pub async fn dispatch(trail: &AuditTrail, caller: &Caller, operation: &str, body: &[u8]) -> Dispatched {
+    match CloudTrailAction::parse(operation) {
+        Some(CloudTrailAction::LookupEvents) => {
+            let req: lookup_events::Request = match decode_json(body) {
+                Ok(req) => req,
+                Err(e) => return Dispatched::failed(e),
+            };
+            let request = audit_value(&req);
+            let result = match lookup_events::handle(trail, caller, req).await {
+                Ok(resp) => encode_json(&resp),
+                Err(e) => Err(e),
+            };
+            Dispatched { result, facts: CallFacts { request, ..CallFacts::default() } }
         }
+        None => Dispatched::failed(AwsError::unknown_operation()),
     }
 }
 
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { body };
-    serde_json::from_slice(body).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Data => "a member has the wrong type",
-            _ => "malformed JSON",
-        };
-        AwsError::serialization(format!(
-            "Could not parse the request body: {what} at line {} column {}",
-            e.line(),
-            e.column()
-        ))
-    })
-}
-
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, AwsError> {
-    serde_json::to_vec(value).map_err(|_| AwsError::internal())
+/// Decodes `body` as `action`'s request, and nothing more (for fuzzing the decoders).
+///
+/// # Errors
+/// `SerializationException` for a body that is not the operation's JSON.
+pub fn decode(action: CloudTrailAction, body: &[u8]) -> Result<(), AwsError> {
+    match action {
+        CloudTrailAction::LookupEvents => decode_json::<lookup_events::Request>(body).map(drop),
+    }
 }

@@ -13,11 +13,22 @@ use trent_core::{Caller, Identities};
 
 use crate::AwsError;
 use crate::query::{Params, Xml};
+use crate::service::{Dispatched, Protocol, Reach, WireService};
 
 /// The XML namespace of IAM answers.
 pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 /// The SigV4 service name of IAM.
 pub const SIGNING_SERVICE: &str = "iam";
+/// AWS IAM on the wire.
+pub static SERVICE: WireService = WireService {
+    name: "iam",
+    signing_name: SIGNING_SERVICE,
+    protocol: Protocol::Query { namespace: NAMESPACE },
+    reach: Reach::Global,
+    audit: &trent_core::audit::rules::IAM,
+    throttling_message: crate::service::RATE_EXCEEDED,
+};
+
 /// The API version IAM requests carry.
 pub const VERSION: &str = "2010-05-08";
 
@@ -103,19 +114,17 @@ pub(crate) fn invalid_action(action: &str, version: &str) -> AwsError {
     )
 }
 
-/// Runs the IAM action the parameters name for `caller`, returning the whole XML answer.
-///
-/// # Errors
-/// The AWS-shaped error to send (frame it with [`crate::query::error_response`] and
+/// Runs the IAM action the parameters name for `caller`: the whole XML answer, or the
+/// AWS-shaped error to send (frame it with [`crate::query::error_response`] and
 /// [`NAMESPACE`]): `MissingAction`, `InvalidAction` for an unknown action or version,
 /// `ValidationError` for members that break the model's constraints, and each domain error's
 /// IAM code.
-pub async fn dispatch(
-    ids: &Identities,
-    caller: &Caller,
-    params: &Params,
-    request_id: &str,
-) -> Result<Vec<u8>, AwsError> {
+pub async fn dispatch(ids: &Identities, caller: &Caller, params: &Params, request_id: &str) -> Dispatched {
+    let result = run(ids, caller, params, request_id).await;
+    crate::query::dispatched(params, result)
+}
+
+async fn run(ids: &Identities, caller: &Caller, params: &Params, request_id: &str) -> Result<Vec<u8>, AwsError> {
     let name = params.action().ok_or_else(crate::query::missing_action)?;
     let version = params.version().unwrap_or(VERSION);
     let action = IamAction::parse(name).filter(|_| version == VERSION).ok_or_else(|| invalid_action(name, version))?;

@@ -1,6 +1,6 @@
 //! `CreateAlias`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html>
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
@@ -8,12 +8,14 @@ use super::shapes::key_id;
 use crate::AwsError;
 use crate::json::required;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     alias_name: Option<String>,
     target_key_id: Option<String>,
 }
+
+names!(request(target_key_id; alias alias_name));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
     let name = required(req.alias_name, "aliasName")?;

@@ -9,7 +9,7 @@ use super::shapes::{grant_tokens, key_id};
 use crate::AwsError;
 use crate::json::{length, required};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
@@ -17,6 +17,7 @@ pub(crate) struct Request {
     retiring_principal: Option<String>,
     operations: Option<Vec<String>>,
     constraints: Option<ConstraintsShape>,
+    #[serde(skip_serializing)]
     grant_tokens: Option<Vec<String>>,
     name: Option<String>,
     dry_run: Option<bool>,
@@ -28,6 +29,10 @@ pub(crate) struct Response {
     grant_token: String,
     grant_id: String,
 }
+
+names!(request(key_id));
+
+names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let key_id = key_id(req.key_id, "keyId")?;

@@ -8,7 +8,7 @@ use super::shapes::{KeyMetadata, TagShape, tags};
 use crate::AwsError;
 use crate::json::{enum_value, length};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     policy: Option<String>,
@@ -28,6 +28,14 @@ pub(crate) struct Request {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Response {
     key_metadata: KeyMetadata,
+}
+
+names!(none(Request));
+
+impl super::Names for Response {
+    fn keys(&self) -> [Option<&str>; 2] {
+        [Some(self.key_metadata.arn()), None]
+    }
 }
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {

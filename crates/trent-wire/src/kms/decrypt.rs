@@ -11,12 +11,14 @@ use super::shapes::{algorithm, context, grant_tokens, no_recipient, opt_key_id};
 use crate::AwsError;
 use crate::json::{SecretBlob, blob_length, de_blob, required};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     #[serde(default, deserialize_with = "de_blob")]
+    #[serde(skip_serializing)]
     ciphertext_blob: Option<Vec<u8>>,
     encryption_context: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing)]
     grant_tokens: Option<Vec<String>>,
     key_id: Option<String>,
     encryption_algorithm: Option<String>,
@@ -33,6 +35,10 @@ pub(crate) struct Response {
     key_material_id: String,
 }
 
+names!(request(key_id));
+
+names!(response(key_id));
+
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let blob = required(req.ciphertext_blob, "ciphertextBlob")?;
     blob_length("ciphertextBlob", &blob, 1, 6144)?;
@@ -40,7 +46,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     grant_tokens(&req.grant_tokens)?;
     no_recipient(&req.recipient)?;
     let alg = algorithm("encryptionAlgorithm", req.encryption_algorithm.as_deref())?;
-    let ctx = context(req.encryption_context);
+    let ctx = context("encryptionContext", req.encryption_context)?;
     let out = kms
         .decrypt(
             caller,

@@ -1,17 +1,19 @@
 //! `DeleteAlias`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html>
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
 use crate::AwsError;
 use crate::json::{length, required};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     alias_name: Option<String>,
 }
+
+names!(request(; alias alias_name));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
     let name = required(req.alias_name, "aliasName")?;

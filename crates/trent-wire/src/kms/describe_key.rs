@@ -7,10 +7,11 @@ use trent_core::kms::Kms;
 use super::shapes::{KeyMetadata, grant_tokens, key_id};
 use crate::AwsError;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
+    #[serde(skip_serializing)]
     grant_tokens: Option<Vec<String>>,
 }
 
@@ -18,6 +19,14 @@ pub(crate) struct Request {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Response {
     key_metadata: KeyMetadata,
+}
+
+names!(request(key_id));
+
+impl super::Names for Response {
+    fn keys(&self) -> [Option<&str>; 2] {
+        [Some(self.key_metadata.arn()), None]
+    }
 }
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {

@@ -11,13 +11,15 @@ use super::shapes::{algorithm, context, grant_tokens, key_id};
 use crate::AwsError;
 use crate::json::{Blob, blob_length, de_plaintext, required};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
     #[serde(default, deserialize_with = "de_plaintext")]
+    #[serde(skip_serializing)]
     plaintext: Option<Plaintext>,
     encryption_context: Option<BTreeMap<String, String>>,
+    #[serde(skip_serializing)]
     grant_tokens: Option<Vec<String>>,
     encryption_algorithm: Option<String>,
     dry_run: Option<bool>,
@@ -31,6 +33,10 @@ pub(crate) struct Response {
     encryption_algorithm: &'static str,
 }
 
+names!(request(key_id));
+
+names!(response(key_id));
+
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let id = key_id(req.key_id, "keyId")?;
     let plaintext = required(req.plaintext, "plaintext")?;
@@ -38,7 +44,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     grant_tokens(&req.grant_tokens)?;
     let alg = algorithm("encryptionAlgorithm", req.encryption_algorithm.as_deref())?;
     let out = kms
-        .encrypt(caller, &id, &plaintext, &context(req.encryption_context), alg, req.dry_run.unwrap_or(false))
+        .encrypt(caller, &id, &plaintext, &context("encryptionContext", req.encryption_context)?, alg, req.dry_run.unwrap_or(false))
         .await?;
     Ok(Response {
         ciphertext_blob: Blob(out.ciphertext),

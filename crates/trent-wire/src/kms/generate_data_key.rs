@@ -11,13 +11,14 @@ use super::shapes::{context, grant_tokens, key_id, no_recipient};
 use crate::AwsError;
 use crate::json::{Blob, SecretBlob, enum_value, opt_range};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
     encryption_context: Option<BTreeMap<String, String>>,
     number_of_bytes: Option<i64>,
     key_spec: Option<String>,
+    #[serde(skip_serializing)]
     grant_tokens: Option<Vec<String>>,
     recipient: Option<serde_json::Value>,
     dry_run: Option<bool>,
@@ -44,13 +45,17 @@ pub(super) fn data_key_spec(
     Ok((spec, n))
 }
 
+names!(request(key_id));
+
+names!(response(key_id));
+
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let id = key_id(req.key_id, "keyId")?;
     grant_tokens(&req.grant_tokens)?;
     no_recipient(&req.recipient)?;
     let (spec, n) = data_key_spec(req.key_spec.as_deref(), req.number_of_bytes)?;
     let out = kms
-        .generate_data_key(caller, &id, &context(req.encryption_context), DataKeySize { spec, number_of_bytes: n }, true, req.dry_run.unwrap_or(false))
+        .generate_data_key(caller, &id, &context("encryptionContext", req.encryption_context)?, DataKeySize { spec, number_of_bytes: n }, true, req.dry_run.unwrap_or(false))
         .await?;
     let plaintext = out.plaintext.ok_or_else(AwsError::internal)?;
     Ok(Response {

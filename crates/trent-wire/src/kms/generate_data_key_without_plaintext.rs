@@ -12,13 +12,14 @@ use super::shapes::{context, grant_tokens, key_id};
 use crate::AwsError;
 use crate::json::Blob;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
     encryption_context: Option<BTreeMap<String, String>>,
     key_spec: Option<String>,
     number_of_bytes: Option<i64>,
+    #[serde(skip_serializing)]
     grant_tokens: Option<Vec<String>>,
     dry_run: Option<bool>,
 }
@@ -31,12 +32,16 @@ pub(crate) struct Response {
     key_material_id: String,
 }
 
+names!(request(key_id));
+
+names!(response(key_id));
+
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let id = key_id(req.key_id, "keyId")?;
     grant_tokens(&req.grant_tokens)?;
     let (spec, n) = data_key_spec(req.key_spec.as_deref(), req.number_of_bytes)?;
     let out = kms
-        .generate_data_key(caller, &id, &context(req.encryption_context), DataKeySize { spec, number_of_bytes: n }, false, req.dry_run.unwrap_or(false))
+        .generate_data_key(caller, &id, &context("encryptionContext", req.encryption_context)?, DataKeySize { spec, number_of_bytes: n }, false, req.dry_run.unwrap_or(false))
         .await?;
     Ok(Response { ciphertext_blob: Blob(out.ciphertext), key_id: out.key_arn, key_material_id: out.material_id.to_hex() })
 }

@@ -9,7 +9,7 @@ use super::shapes::no_recipient;
 use crate::AwsError;
 use crate::json::{SecretBlob, opt_range};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     number_of_bytes: Option<i64>,
@@ -22,6 +22,10 @@ pub(crate) struct Request {
 pub(crate) struct Response {
     plaintext: SecretBlob<DataKey>,
 }
+
+names!(none(Request));
+
+names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let n = opt_range("numberOfBytes", req.number_of_bytes, 1, trent_core::kms::MAX_RANDOM_BYTES.into())?;

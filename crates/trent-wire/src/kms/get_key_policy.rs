@@ -7,7 +7,7 @@ use trent_core::kms::{DEFAULT_POLICY_NAME, Kms};
 use super::shapes::{key_id, policy_name};
 use crate::AwsError;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
@@ -20,6 +20,10 @@ pub(crate) struct Response {
     policy: String,
     policy_name: &'static str,
 }
+
+names!(request(key_id));
+
+names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let id = key_id(req.key_id, "keyId")?;

@@ -8,7 +8,7 @@ use super::shapes::key_id;
 use crate::AwsError;
 use crate::json::Epoch;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
@@ -24,6 +24,10 @@ pub(crate) struct Response {
     #[serde(skip_serializing_if = "Option::is_none")]
     next_rotation_date: Option<Epoch>,
 }
+
+names!(request(key_id));
+
+names!(response(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let id = key_id(req.key_id, "keyId")?;

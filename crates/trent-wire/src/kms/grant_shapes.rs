@@ -97,6 +97,9 @@ pub(crate) struct GrantListResponse {
     truncated: bool,
 }
 
+/// A grant listing names no key of its own beyond the request's.
+impl super::Names for GrantListResponse {}
+
 impl From<GrantPage> for GrantListResponse {
     fn from(p: GrantPage) -> Self {
         GrantListResponse {

@@ -1,6 +1,6 @@
 //! `ListGrants`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_ListGrants.html>
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
@@ -9,7 +9,7 @@ use super::shapes::{key_id, marker};
 use crate::AwsError;
 use crate::json::{length, opt_range};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     limit: Option<i64>,
@@ -18,6 +18,8 @@ pub(crate) struct Request {
     grant_id: Option<String>,
     grantee_principal: Option<String>,
 }
+
+names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<GrantListResponse, AwsError> {
     let key_id = key_id(req.key_id, "keyId")?;

@@ -8,7 +8,7 @@ use super::shapes::{key_id, marker};
 use crate::AwsError;
 use crate::json::opt_range;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
@@ -22,6 +22,10 @@ pub(crate) struct Response {
     policy_names: Vec<String>,
     truncated: bool,
 }
+
+names!(request(key_id));
+
+names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let id = key_id(req.key_id, "keyId")?;

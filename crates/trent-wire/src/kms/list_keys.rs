@@ -8,7 +8,7 @@ use super::shapes::marker;
 use crate::AwsError;
 use crate::json::opt_range;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     limit: Option<i64>,
@@ -30,6 +30,10 @@ pub(crate) struct Response {
     next_marker: Option<String>,
     truncated: bool,
 }
+
+names!(none(Request));
+
+names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let limit = opt_range("limit", req.limit, 1, 1000)?;

@@ -8,7 +8,7 @@ use super::shapes::{TagShape, key_id, marker};
 use crate::AwsError;
 use crate::json::opt_range;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
@@ -24,6 +24,10 @@ pub(crate) struct Response {
     next_marker: Option<String>,
     truncated: bool,
 }
+
+names!(request(key_id));
+
+names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let id = key_id(req.key_id, "keyId")?;

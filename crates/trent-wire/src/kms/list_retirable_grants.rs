@@ -1,7 +1,7 @@
 //! `ListRetirableGrants`:
 //! <https://docs.aws.amazon.com/kms/latest/APIReference/API_ListRetirableGrants.html>
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
@@ -10,13 +10,15 @@ use super::shapes::marker;
 use crate::AwsError;
 use crate::json::{opt_range, required};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     limit: Option<i64>,
     marker: Option<String>,
     retiring_principal: Option<String>,
 }
+
+names!(none(Request));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<GrantListResponse, AwsError> {
     let retiring = required(req.retiring_principal, "retiringPrincipal")?;

@@ -11,14 +11,84 @@ mod shapes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use trent_core::Caller;
+use trent_core::audit::rules::{KMS, ResponseRule};
+use trent_core::audit::{CallFacts, KmsNames, kms_resources};
 use trent_core::kms::Kms;
 
 use crate::AwsError;
+use crate::service::{Dispatched, Protocol, Reach, WireService, audit_value, decode_json, encode_json};
 
 /// The `X-Amz-Target` prefix of KMS.
 pub const TARGET_PREFIX: &str = "TrentService.";
 /// The SigV4 service name of KMS.
 pub const SIGNING_SERVICE: &str = "kms";
+
+/// AWS KMS on the wire.
+pub static SERVICE: WireService = WireService {
+    name: "kms",
+    signing_name: SIGNING_SERVICE,
+    protocol: Protocol::Json { target_prefixes: &[TARGET_PREFIX] },
+    reach: Reach::Regional,
+    audit: &KMS,
+    throttling_message: "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.",
+};
+
+/// What a request or an answer names, for the audit trail's `resources`: each operation's
+/// file says which of its members are keys and aliases.
+pub(crate) trait Names {
+    /// Keys named where a key is expected: as written (key id, key ARN, alias name or alias
+    /// ARN) in a request, key ARNs in an answer.
+    fn keys(&self) -> [Option<&str>; 2] {
+        [None, None]
+    }
+
+    /// The alias the operation acts on.
+    fn alias(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// The empty answer (`{}`) of operations that return nothing.
+impl Names for serde_json::Value {}
+
+/// Two key slots from the one or two keys a message names.
+fn slots<'a>(keys: &[Option<&'a str>]) -> [Option<&'a str>; 2] {
+    [keys.first().copied().flatten(), keys.get(1).copied().flatten()]
+}
+
+/// `impl Names` for an operation's messages, naming the members that hold keys and aliases:
+/// `request(key_id)`, `request(source, destination)`, `request(target; alias alias_name)`,
+/// `response(key_id)` for an answer's key ARNs, `none(T)` for a message naming no key.
+macro_rules! names {
+    (request($($key:ident),*)) => {
+        impl super::Names for Request {
+            fn keys(&self) -> [Option<&str>; 2] {
+                super::slots(&[$(self.$key.as_deref()),*])
+            }
+        }
+    };
+    (request($($key:ident),*; alias $alias:ident)) => {
+        impl super::Names for Request {
+            fn keys(&self) -> [Option<&str>; 2] {
+                super::slots(&[$(self.$key.as_deref()),*])
+            }
+
+            fn alias(&self) -> Option<&str> {
+                self.$alias.as_deref()
+            }
+        }
+    };
+    (response($($key:ident),*)) => {
+        impl super::Names for Response {
+            fn keys(&self) -> [Option<&str>; 2] {
+                super::slots(&[$(Some(self.$key.as_str())),*])
+            }
+        }
+    };
+    (none($ty:ty)) => {
+        impl super::Names for $ty {}
+    };
+}
 
 macro_rules! actions {
     ($($variant:ident => $module:ident),+ $(,)?) => {
@@ -52,9 +122,20 @@ macro_rules! actions {
                 }
             }
 
-            async fn run(self, kms: &Kms, caller: &Caller, body: &[u8]) -> Result<Vec<u8>, AwsError> {
+            async fn run(self, kms: &Kms, caller: &Caller, body: &[u8]) -> Dispatched {
                 match self {
-                    $(Self::$variant => call(body, |req| $module::handle(kms, caller, req)).await),+
+                    $(Self::$variant => call(self, caller, body, |req| $module::handle(kms, caller, req)).await),+
+                }
+            }
+
+            /// Decodes `body` as this operation's request, and nothing more (for fuzzing the
+            /// decoders without a server).
+            ///
+            /// # Errors
+            /// `SerializationException` for a body that is not the operation's JSON.
+            pub fn decode(self, body: &[u8]) -> Result<(), AwsError> {
+                match self {
+                    $(Self::$variant => decode_json::<$module::Request>(body).map(drop)),+
                 }
             }
         }
@@ -98,54 +179,51 @@ actions! {
     UpdateKeyDescription => update_key_description,
 }
 
-/// Decodes the body, runs one operation and encodes its answer.
-async fn call<Req, Resp, F, Fut>(body: &[u8], f: F) -> Result<Vec<u8>, AwsError>
+/// Decodes the body once, runs one operation, encodes its answer and states what the audit
+/// trail may record: the typed request's recordable members, the answer's for the operations
+/// whose answer CloudTrail records, and the keys and aliases named on either side.
+async fn call<Req, Resp, F, Fut>(action: KmsAction, caller: &Caller, body: &[u8], f: F) -> Dispatched
 where
-    Req: DeserializeOwned,
-    Resp: Serialize,
+    Req: DeserializeOwned + Serialize + Names,
+    Resp: Serialize + Names,
     F: FnOnce(Req) -> Fut,
     Fut: Future<Output = Result<Resp, AwsError>>,
 {
-    let body = if body.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { body };
-    let req: Req = serde_json::from_slice(body).map_err(|e| {
-        // serde_json's message names the member and the expected type, never a value.
-        AwsError::serialization(format!("Could not parse the request body: {}", e.classify_message()))
-    })?;
-    let resp = f(req).await?;
-    serde_json::to_vec(&resp).map_err(|_| AwsError::internal())
-}
-
-trait ClassifyMessage {
-    fn classify_message(&self) -> String;
-}
-
-impl ClassifyMessage for serde_json::Error {
-    fn classify_message(&self) -> String {
-        match self.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                format!("malformed JSON at line {} column {}", self.line(), self.column())
-            }
-            serde_json::error::Category::Data => {
-                let text = self.to_string();
-                // "invalid type: string \"...\", expected u32 at line 1 column 9": drop the echoed value.
-                match text.split_once(", expected") {
-                    Some((_, rest)) => format!("wrong type, expected{rest}"),
-                    None => text,
-                }
-            }
-            serde_json::error::Category::Io => "I/O error".to_owned(),
+    let req: Req = match decode_json(body) {
+        Ok(req) => req,
+        Err(e) => return Dispatched::failed(e),
+    };
+    let request = audit_value(&req);
+    let requested = req.keys().map(|k| k.map(str::to_owned));
+    let alias = req.alias().map(str::to_owned);
+    let mut names = KmsNames { alias: alias.as_deref(), ..KmsNames::default() };
+    names.requested = [requested[0].as_deref(), requested[1].as_deref()];
+    match f(req).await {
+        Ok(resp) => {
+            names.resolved = resp.keys();
+            let response = match KMS.operation(action.name()).response {
+                ResponseRule::Record => audit_value(&resp),
+                ResponseRule::Null => None,
+            };
+            let resources = kms_resources(caller, &names);
+            Dispatched { result: encode_json(&resp), facts: CallFacts { request, response, resources } }
+        }
+        Err(e) => {
+            let resources = kms_resources(caller, &names);
+            Dispatched { result: Err(e), facts: CallFacts { request, response: None, resources } }
         }
     }
 }
 
 /// Runs the KMS operation named `operation` (the part of `X-Amz-Target` after
-/// `TrentService.`) for `caller` with the raw JSON `body`, returning the JSON answer.
-///
-/// # Errors
-/// The AWS-shaped error to send: `UnknownOperationException` for an operation this server
-/// does not implement, `SerializationException` for a body that is not the operation's JSON,
-/// `ValidationException` for constraint violations, and each domain error's own type.
-pub async fn dispatch(kms: &Kms, caller: &Caller, operation: &str, body: &[u8]) -> Result<Vec<u8>, AwsError> {
-    let action = KmsAction::parse(operation).ok_or_else(AwsError::unknown_operation)?;
-    action.run(kms, caller, body).await
+/// `TrentService.`) for `caller` with the raw JSON `body`: the JSON answer or the AWS-shaped
+/// error (`UnknownOperationException` for an operation this server does not implement,
+/// `SerializationException` for a body that is not the operation's JSON,
+/// `ValidationException` for constraint violations, and each domain error's own type), with
+/// the facts the audit trail records.
+pub async fn dispatch(kms: &Kms, caller: &Caller, operation: &str, body: &[u8]) -> Dispatched {
+    match KmsAction::parse(operation) {
+        Some(action) => action.run(kms, caller, body).await,
+        None => Dispatched::failed(AwsError::unknown_operation()),
+    }
 }

@@ -1,6 +1,6 @@
 //! `PutKeyPolicy`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html>
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
@@ -8,7 +8,7 @@ use super::shapes::{key_id, policy_name};
 use crate::AwsError;
 use crate::json::required;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
@@ -16,6 +16,8 @@ pub(crate) struct Request {
     policy: Option<String>,
     bypass_policy_lockout_safety_check: Option<bool>,
 }
+
+names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
     let id = key_id(req.key_id, "keyId")?;

@@ -10,10 +10,11 @@ use super::shapes::{algorithm, context, grant_tokens, key_id, opt_key_id};
 use crate::AwsError;
 use crate::json::{Blob, blob_length, de_blob, required};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     #[serde(default, deserialize_with = "de_blob")]
+    #[serde(skip_serializing)]
     ciphertext_blob: Option<Vec<u8>>,
     source_encryption_context: Option<BTreeMap<String, String>>,
     source_key_id: Option<String>,
@@ -21,6 +22,7 @@ pub(crate) struct Request {
     destination_encryption_context: Option<BTreeMap<String, String>>,
     source_encryption_algorithm: Option<String>,
     destination_encryption_algorithm: Option<String>,
+    #[serde(skip_serializing)]
     grant_tokens: Option<Vec<String>>,
     dry_run: Option<bool>,
 }
@@ -37,6 +39,10 @@ pub(crate) struct Response {
     destination_key_material_id: String,
 }
 
+names!(request(source_key_id, destination_key_id));
+
+names!(response(source_key_id, key_id));
+
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let blob = required(req.ciphertext_blob, "ciphertextBlob")?;
     blob_length("ciphertextBlob", &blob, 1, 6144)?;
@@ -45,13 +51,13 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     grant_tokens(&req.grant_tokens)?;
     let source_alg = algorithm("sourceEncryptionAlgorithm", req.source_encryption_algorithm.as_deref())?;
     let dest_alg = algorithm("destinationEncryptionAlgorithm", req.destination_encryption_algorithm.as_deref())?;
-    let source_ctx = context(req.source_encryption_context);
+    let source_ctx = context("sourceEncryptionContext", req.source_encryption_context)?;
     let out = kms
         .re_encrypt(
             caller,
             CiphertextInput { blob: &blob, context: &source_ctx, key_id: source.as_deref(), algorithm: source_alg },
             &destination,
-            &context(req.destination_encryption_context),
+            &context("destinationEncryptionContext", req.destination_encryption_context)?,
             dest_alg,
             req.dry_run.unwrap_or(false),
         )

@@ -1,6 +1,6 @@
 //! `RetireGrant`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html>
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::{Kms, RetireGrantInput};
 
@@ -8,14 +8,17 @@ use super::shapes::opt_key_id;
 use crate::AwsError;
 use crate::json::length;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
+    #[serde(skip_serializing)]
     grant_token: Option<String>,
     key_id: Option<String>,
     grant_id: Option<String>,
     dry_run: Option<bool>,
 }
+
+names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
     if let Some(t) = &req.grant_token {

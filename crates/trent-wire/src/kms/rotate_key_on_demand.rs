@@ -7,7 +7,7 @@ use trent_core::kms::Kms;
 use super::shapes::key_id;
 use crate::AwsError;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
@@ -18,6 +18,10 @@ pub(crate) struct Request {
 pub(crate) struct Response {
     key_id: String,
 }
+
+names!(request(key_id));
+
+names!(response(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let id = key_id(req.key_id, "keyId")?;

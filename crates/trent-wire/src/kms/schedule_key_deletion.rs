@@ -8,7 +8,7 @@ use super::shapes::key_id;
 use crate::AwsError;
 use crate::json::{Epoch, opt_range};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     key_id: Option<String>,
@@ -23,6 +23,10 @@ pub(crate) struct Response {
     key_state: &'static str,
     pending_window_in_days: u32,
 }
+
+names!(request(key_id));
+
+names!(response(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let id = key_id(req.key_id, "keyId")?;

@@ -37,6 +37,13 @@ pub(crate) struct KeyMetadata {
     current_key_material_id: Option<String>,
 }
 
+impl KeyMetadata {
+    /// The key's ARN.
+    pub(crate) fn arn(&self) -> &str {
+        &self.arn
+    }
+}
+
 impl From<&KeyDescription> for KeyMetadata {
     fn from(d: &KeyDescription) -> Self {
         let r = &d.record;
@@ -91,9 +98,22 @@ pub(crate) fn tags(list: Option<Vec<TagShape>>) -> Result<Vec<Tag>, AwsError> {
     list.unwrap_or_default().into_iter().map(TagShape::into_tag).collect()
 }
 
-/// An `EncryptionContext` map (absent means empty).
-pub(crate) fn context(map: Option<BTreeMap<String, String>>) -> EncryptionContext {
-    map.unwrap_or_default()
+/// The largest encryption context accepted, in bytes of its keys and values together. The
+/// model sets no bound; this one is Trent's (documented in `docs/COMPATIBILITY.md`), far above
+/// what the AWS Encryption SDK or any AWS service sends.
+pub(crate) const MAX_CONTEXT_BYTES: usize = 8192;
+
+/// An `EncryptionContext` map (absent means empty), at most [`MAX_CONTEXT_BYTES`].
+pub(crate) fn context(field: &str, map: Option<BTreeMap<String, String>>) -> Result<EncryptionContext, AwsError> {
+    let map = map.unwrap_or_default();
+    let size: usize = map.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > MAX_CONTEXT_BYTES {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: \
+             Member must have a total length of keys and values less than or equal to {MAX_CONTEXT_BYTES} bytes"
+        )));
+    }
+    Ok(map)
 }
 
 /// Checks `GrantTokens`: at most 10, each 1..=8192 characters, each a token this server

@@ -9,11 +9,22 @@ use trent_core::{Caller, Identities};
 
 use crate::AwsError;
 use crate::query::{Params, Xml};
+use crate::service::{Dispatched, Protocol, Reach, WireService};
 
 /// The XML namespace of STS answers.
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 /// The SigV4 service name of STS.
 pub const SIGNING_SERVICE: &str = "sts";
+/// AWS STS on the wire.
+pub static SERVICE: WireService = WireService {
+    name: "sts",
+    signing_name: SIGNING_SERVICE,
+    protocol: Protocol::Query { namespace: NAMESPACE },
+    reach: Reach::Global,
+    audit: &trent_core::audit::rules::STS,
+    throttling_message: crate::service::RATE_EXCEEDED,
+};
+
 /// The API version STS requests carry.
 pub const VERSION: &str = "2011-06-15";
 
@@ -65,18 +76,16 @@ actions! {
     GetCallerIdentity => get_caller_identity,
 }
 
-/// Runs the STS action the parameters name for `caller`, returning the whole XML answer.
-///
-/// # Errors
-/// The AWS-shaped error to send (frame it with [`crate::query::error_response`] and
+/// Runs the STS action the parameters name for `caller`: the whole XML answer, or the
+/// AWS-shaped error to send (frame it with [`crate::query::error_response`] and
 /// [`NAMESPACE`]): `MissingAction`, `InvalidAction`, `ValidationError`, and each domain
 /// error's STS code.
-pub async fn dispatch(
-    ids: &Identities,
-    caller: &Caller,
-    params: &Params,
-    request_id: &str,
-) -> Result<Vec<u8>, AwsError> {
+pub async fn dispatch(ids: &Identities, caller: &Caller, params: &Params, request_id: &str) -> Dispatched {
+    let result = run(ids, caller, params, request_id).await;
+    crate::query::dispatched(params, result)
+}
+
+async fn run(ids: &Identities, caller: &Caller, params: &Params, request_id: &str) -> Result<Vec<u8>, AwsError> {
     let name = params.action().ok_or_else(crate::query::missing_action)?;
     let version = params.version().unwrap_or(VERSION);
     let action = StsAction::parse(name)
