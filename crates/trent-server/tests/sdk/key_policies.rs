@@ -181,7 +181,7 @@ async fn grants_allow_a_principal_without_policies_within_their_constraints() {
     expect_code(r, "AccessDeniedException");
 }
 
-async fn second_account(server: &TestServer) -> (String, Creds) {
+pub(crate) async fn second_account(server: &TestServer) -> (String, Creds) {
     let (account, key) = server.state.identities.create_account_with_admin(None, "partner").await.expect("account");
     let creds = Creds {
         id: key.access_key_id,

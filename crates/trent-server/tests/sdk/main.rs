@@ -6,6 +6,7 @@ mod aliases;
 mod audit_trail;
 mod auth;
 mod common;
+mod cross_account;
 mod crypto;
 mod grants;
 mod iam;
