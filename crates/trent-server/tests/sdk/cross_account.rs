@@ -262,7 +262,9 @@ async fn list_retirable_grants_answers_for_the_callers_account_only() {
         .grantee_principal(&w.carol)
         .retiring_principal(service)
         .operations(GrantOperation::Decrypt)
-        .constraints(aws_sdk_kms::types::GrantConstraints::builder().encryption_context_subset("tenant", "acme").build())
+        .constraints(
+            aws_sdk_kms::types::GrantConstraints::builder().encryption_context_subset("tenant", "acme").build(),
+        )
         .send()
         .await
         .unwrap();

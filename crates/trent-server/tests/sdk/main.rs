@@ -8,6 +8,7 @@ mod auth;
 mod common;
 mod cross_account;
 mod crypto;
+mod grant_delegation;
 mod grants;
 mod iam;
 mod key_policies;
