@@ -18,7 +18,9 @@ STATES = {
     "kms": {
         "CancelKeyDeletion": ("done", "key returns to Disabled"),
         "CreateAlias": ("done", ""),
-        "CreateGrant": ("done", "Name idempotency, constraints, grant tokens usable at once; kms:Grant* condition keys"),
+        "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
+                        "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
+                        "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
         "CreateKey": ("partial", "SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT / AWS_KMS only; other specs, origins, multi-Region and custom key stores answer UnsupportedOperationException; Policy validated and enforced, with the lockout safety check"),
         "Decrypt": ("partial", "symmetric; Recipient (Nitro attestation) refused; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
@@ -33,9 +35,11 @@ STATES = {
         "GenerateRandom": ("partial", "CustomKeyStoreId and Recipient refused"),
         "GetKeyPolicy": ("done", "the one policy is named default"),
         "GetKeyRotationStatus": ("done", ""),
-        "ListAliases": ("done", "no AWS managed aliases exist yet"),
+        "ListAliases": ("done", "no AWS managed aliases exist yet; a KeyId of another account, or of a key the caller "
+                        "may not ask kms:ListAliases of, answers as a key that does not exist"),
         "ListGrants": ("done", ""),
-        "ListRetirableGrants": ("done", ""),
+        "ListRetirableGrants": ("done", "a principal of the caller's account (grants on other accounts' keys that "
+                                "name it included); for a service principal only grants on the caller's keys"),
         "ListKeyPolicies": ("done", ""),
         "ListKeyRotations": ("done", ""),
         "ListKeys": ("done", ""),
@@ -100,7 +104,10 @@ STATES["sts"] = {
 }
 
 SERVICES = [
-    ("kms", "2014-11-01", "AWS KMS", "`TrentService.*` (awsJson1_1), SigV4 service `kms`"),
+    ("kms", "2014-11-01", "AWS KMS",
+     "`TrentService.*` (awsJson1_1), SigV4 service `kms`; a key of another account works only in the operations "
+     "whose *Cross-account use* is Yes (when its key policy and the caller's IAM policy allow), every other "
+     "operation answers `NotFoundException` as for a key that does not exist"),
     ("cloudtrail", "2013-11-01", "AWS CloudTrail",
      "`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*` (awsJson1_1), SigV4 service `cloudtrail`"),
     ("iam", "2010-05-08", "AWS IAM",

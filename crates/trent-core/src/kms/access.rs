@@ -5,16 +5,18 @@
 use trent_crypto::EncryptionContext;
 
 use super::cache::LoadedKey;
-use super::decide::{Ask, KeyAccess, Subject, decide_account, decide_key, denial_message};
-use super::{GrantOperation, Kms, KmsError};
+use super::decide::{
+    Ask, ChildGrant, Decision, GrantAsk, KeyAccess, PolicySource, Subject, decide_account, decide_key, denial_message,
+    within_reach,
+};
+use super::{GrantOperation, KeyAction, Kms, KmsError};
 use crate::identity::Caller;
 use crate::policy::{ConditionContext, Policy};
 
 /// What a request on a key asks, beyond the key itself.
-#[derive(Default)]
 pub(crate) struct KeyCall<'a> {
-    /// The operation name (`Encrypt`), checked as `kms:Encrypt`.
-    pub(crate) action: &'a str,
+    /// The permission (`Encrypt`, checked as `kms:Encrypt`), with its cross-account rule.
+    pub(crate) action: KeyAction,
     /// The grant operation a grant must include to allow this request.
     pub(crate) grant_op: Option<GrantOperation>,
     /// The request's encryption context (`kms:EncryptionContext:*`, grant constraints).
@@ -23,12 +25,21 @@ pub(crate) struct KeyCall<'a> {
     pub(crate) request_alias: Option<&'a str>,
     /// Further condition keys of the operation (`kms:GrantOperations`, ...).
     pub(crate) extra: Vec<(String, Vec<String>)>,
+    /// For `CreateGrant`: the grant it would create, which a parent grant must contain.
+    pub(crate) child: Option<ChildGrant<'a>>,
 }
 
 impl<'a> KeyCall<'a> {
     /// A call with only an action.
-    pub(crate) fn new(action: &'a str) -> Self {
-        KeyCall { action, ..KeyCall::default() }
+    pub(crate) fn new(action: KeyAction) -> Self {
+        KeyCall {
+            action,
+            grant_op: None,
+            encryption_context: None,
+            request_alias: None,
+            extra: Vec::new(),
+            child: None,
+        }
     }
 
     /// The call a grant for `op` can allow.
@@ -44,8 +55,12 @@ impl<'a> KeyCall<'a> {
     }
 }
 
-fn denied(caller: &Caller, action: &str, resource: &str, decision: super::decide::Decision) -> KmsError {
-    KmsError::AccessDenied(denial_message(&caller.arn(), action, resource, decision))
+/// The error for a refused request on `resource`: a key out of reach does not exist.
+fn denied(caller: &Caller, action: &str, resource: &str, decision: Decision) -> KmsError {
+    match decision {
+        Decision::OtherAccountKey => super::keys::not_found(resource),
+        _ => KmsError::AccessDenied(denial_message(&caller.arn(), action, resource, decision)),
+    }
 }
 
 impl Kms {
@@ -88,7 +103,7 @@ impl Kms {
         for (k, values) in &call.extra {
             ctx.insert_all(k, values.iter().cloned());
         }
-        let action = format!("kms:{}", call.action);
+        let action = call.action.permission();
         let principal = caller.request_principal();
         let subject = Subject {
             principal: &principal,
@@ -100,7 +115,7 @@ impl Kms {
             action: &action,
             resource: &key.arn,
             context: &ctx,
-            grant: call.grant_op.map(|op| (op, call.encryption_context)),
+            grant: call.grant_op.map(|op| GrantAsk { child: call.child, ..GrantAsk::new(op, call.encryption_context) }),
         };
         let decision = decide_key(&subject, &access, &ask);
         if decision.is_allowed() { Ok(()) } else { Err(denied(caller, &action, &key.arn, decision)) }
@@ -111,13 +126,14 @@ impl Kms {
         match &key.policy {
             Some(policy) => self.decide_on_key(caller, key, policy, call),
             None => {
-                let action = format!("kms:{}", call.action);
-                Err(denied(
-                    caller,
-                    &action,
-                    &key.arn,
-                    super::decide::Decision::ImplicitDeny(super::decide::PolicySource::KeyPolicy),
-                ))
+                let action = call.action.permission();
+                let decision = if within_reach(&action, &caller.request_principal(), key.record.scope.account.as_str())
+                {
+                    Decision::ImplicitDeny(PolicySource::KeyPolicy)
+                } else {
+                    Decision::OtherAccountKey
+                };
+                Err(denied(caller, &action, &key.arn, decision))
             }
         }
     }

@@ -3,12 +3,13 @@
 //! One alias names one key; a key may have many aliases. Names start with `alias/`;
 //! `alias/aws/` is reserved for AWS managed keys.
 
+use super::KeyAction;
 use super::access::KeyCall;
 use super::keyref::{self, Aliases, KeyRef};
 use super::lifecycle::refuse_pending_deletion;
 use super::{Alias, KeyRecord, Kms, KmsError, MAX_ALIASES_PER_KEY, marker};
 use crate::identity::Caller;
-use crate::ids::Scope;
+use crate::ids::{KeyId, Scope};
 use crate::store::StoreError;
 
 /// One page of `ListAliases`: `(alias, alias ARN)` pairs.
@@ -51,7 +52,7 @@ fn check_alias_name(name: &str) -> Result<(), KmsError> {
 impl Kms {
     /// Resolves the target of an alias: a key id or key ARN (not an alias) in the caller's
     /// scope, not pending deletion.
-    async fn alias_target(&self, caller: &Caller, target: &str, action: &str) -> Result<KeyRecord, KmsError> {
+    async fn alias_target(&self, caller: &Caller, target: &str, action: KeyAction) -> Result<KeyRecord, KmsError> {
         if target.starts_with("alias/") || target.contains(":alias/") {
             return Err(KmsError::Validation("Aliases must refer to keys. Not aliases".into()));
         }
@@ -85,7 +86,7 @@ impl Kms {
         check_alias_name(name)?;
         let scope = caller.scope();
         self.authorize_account(caller, "CreateAlias", &scope.arn("kms", name), &[])?;
-        let rec = self.alias_target(caller, target, "CreateAlias").await?;
+        let rec = self.alias_target(caller, target, KeyAction::CreateAlias).await?;
         self.check_alias_quota(&scope, &rec).await?;
         let now = self.clock.now();
         let alias = Alias { name: name.to_owned(), target: rec.key_id, created_at: now, updated_at: now };
@@ -117,10 +118,10 @@ impl Kms {
             .get_alias(&scope, name)
             .await?
             .ok_or_else(|| KmsError::NotFound(format!("Alias {alias_arn} is not found.")))?;
-        let rec = self.alias_target(caller, target, "UpdateAlias").await?;
+        let rec = self.alias_target(caller, target, KeyAction::UpdateAlias).await?;
         let old_target = alias.target;
         if let Ok(old_key) = self.loaded(&scope, &old_target).await {
-            self.authorize_key(caller, &old_key, &KeyCall::new("UpdateAlias"))?;
+            self.authorize_key(caller, &old_key, &KeyCall::new(KeyAction::UpdateAlias))?;
         }
         if let Ok(current) = self.record(&scope, &alias.target).await
             && (current.spec != rec.spec || current.usage != rec.usage)
@@ -165,7 +166,7 @@ impl Kms {
             .await?
             .ok_or_else(|| KmsError::NotFound(format!("Alias {alias_arn} is not found.")))?;
         if let Ok(key) = self.loaded(&scope, &alias.target).await {
-            self.authorize_key(caller, &key, &KeyCall::new("DeleteAlias"))?;
+            self.authorize_key(caller, &key, &KeyCall::new(KeyAction::DeleteAlias))?;
         }
         match self.store.delete_alias(&scope, name).await {
             Ok(()) => {
@@ -175,6 +176,21 @@ impl Kms {
             }
             Err(StoreError::NotFound) => Err(KmsError::NotFound(format!("Alias {alias_arn} is not found."))),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The key `ListAliases` filters by: a key of the caller's account that the caller may ask
+    /// `kms:ListAliases` of. Any other key, of another account or out of the caller's
+    /// permissions, answers exactly as one that does not exist, so the filter reveals nothing.
+    async fn listable_key(&self, caller: &Caller, key_id: &str) -> Result<KeyId, KmsError> {
+        let r = keyref::parse(caller, key_id, Aliases::Refused)?;
+        let KeyRef::Key(scope, id) = &r else { unreachable!("aliases were refused by parse") };
+        let absent = || super::keys::not_found(&scope.arn("kms", &format!("key/{id}")));
+        let id = *id;
+        match self.resolve_key(caller, r.clone(), KeyCall::new(KeyAction::ListAliases)).await {
+            Ok(_) => Ok(id),
+            Err(KmsError::NotFound(_) | KmsError::AccessDenied(_)) => Err(absent()),
+            Err(e) => Err(e),
         }
     }
 
@@ -192,15 +208,7 @@ impl Kms {
         let scope = caller.scope();
         self.authorize_account(caller, "ListAliases", "*", &[])?;
         let key = match key_id {
-            Some(k) => {
-                let r = keyref::parse(caller, k, Aliases::Refused)?;
-                let (s, id) = match r {
-                    KeyRef::Key(s, id) => (s, id),
-                    KeyRef::Alias(..) => unreachable!("aliases were refused by parse"),
-                };
-                self.record(&s, &id).await?;
-                Some(id)
-            }
+            Some(k) => Some(self.listable_key(caller, k).await?),
             None => None,
         };
         let limit = marker::limit(limit, 50);

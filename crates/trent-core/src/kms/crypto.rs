@@ -8,6 +8,7 @@ use trent_crypto::{
     seal_symmetric,
 };
 
+use super::KeyAction;
 use super::access::KeyCall;
 use super::cache::LoadedKey;
 use super::error::validation;
@@ -174,7 +175,7 @@ impl Kms {
         if plaintext.len() > MAX_PLAINTEXT {
             return Err(validation::sensitive_length("plaintext", "less than or equal to", MAX_PLAINTEXT));
         }
-        let call = KeyCall::new("Encrypt").granted(GrantOperation::Encrypt).context(ctx);
+        let call = KeyCall::new(KeyAction::Encrypt).granted(GrantOperation::Encrypt).context(ctx);
         let key = self.key_for_use(caller, key_id, call).await?;
         check_algorithm(&key, algorithm)?;
         if dry_run {
@@ -190,7 +191,7 @@ impl Kms {
         &self,
         caller: &Caller,
         input: CiphertextInput<'_>,
-        action: &str,
+        action: KeyAction,
         grant_op: GrantOperation,
         dry_run: bool,
     ) -> Result<DecryptOutput, KmsError> {
@@ -216,11 +217,8 @@ impl Kms {
             Err(e) => return Err(e),
         };
         let call = KeyCall {
-            action,
-            grant_op: Some(grant_op),
-            encryption_context: Some(input.context),
             request_alias: request_alias.as_deref(),
-            extra: Vec::new(),
+            ..KeyCall::new(action).granted(grant_op).context(input.context)
         };
         self.authorize_key(caller, &key, &call)?;
         check_usable(&key.record)?;
@@ -244,7 +242,7 @@ impl Kms {
         input: CiphertextInput<'_>,
         dry_run: bool,
     ) -> Result<DecryptOutput, KmsError> {
-        self.open(caller, input, "Decrypt", GrantOperation::Decrypt, dry_run).await
+        self.open(caller, input, KeyAction::Decrypt, GrantOperation::Decrypt, dry_run).await
     }
 
     /// `ReEncrypt`: decrypts under the source key and encrypts under the destination key
@@ -261,10 +259,11 @@ impl Kms {
         destination_algorithm: Option<EncryptionAlgorithm>,
         dry_run: bool,
     ) -> Result<ReEncryptOutput, KmsError> {
-        let call = KeyCall::new("ReEncryptTo").granted(GrantOperation::ReEncryptTo).context(destination_ctx);
+        let call = KeyCall::new(KeyAction::ReEncryptTo).granted(GrantOperation::ReEncryptTo).context(destination_ctx);
         let dest = self.key_for_use(caller, destination_key_id, call).await?;
         check_algorithm(&dest, destination_algorithm)?;
-        let source = self.open(caller, source, "ReEncryptFrom", GrantOperation::ReEncryptFrom, dry_run).await?;
+        let source =
+            self.open(caller, source, KeyAction::ReEncryptFrom, GrantOperation::ReEncryptFrom, dry_run).await?;
         let (ciphertext, destination_material_id) =
             self.seal(&dest, destination_ctx, source.plaintext.expose_secret())?;
         Ok(ReEncryptOutput {
@@ -299,9 +298,9 @@ impl Kms {
             (None, Some(n)) => check_random_len(n)?,
         };
         let (action, op) = if with_plaintext {
-            ("GenerateDataKey", GrantOperation::GenerateDataKey)
+            (KeyAction::GenerateDataKey, GrantOperation::GenerateDataKey)
         } else {
-            ("GenerateDataKeyWithoutPlaintext", GrantOperation::GenerateDataKeyWithoutPlaintext)
+            (KeyAction::GenerateDataKeyWithoutPlaintext, GrantOperation::GenerateDataKeyWithoutPlaintext)
         };
         let key = self.key_for_use(caller, key_id, KeyCall::new(action).granted(op).context(ctx)).await?;
         check_algorithm(&key, None)?;

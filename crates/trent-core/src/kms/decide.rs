@@ -21,6 +21,14 @@
 //! 7. A grant to an account (`arn:aws:iam::ACCOUNT:root`) can be used by that account's
 //!    root, and by its other principals whose identity policies allow the operation
 //!    (the account delegates, as with a key policy naming the account).
+//! 8. Before all of these: a key of another account is out of reach of every permission
+//!    whose *Cross-account use* is *No* ([`super::KeyAction::cross_account`]), whatever the
+//!    policies say; the service answers as for a key that does not exist
+//!    ([`Decision::OtherAccountKey`]).
+//! 9. A grant allows `CreateGrant` only for a grant within its own: the new grant's
+//!    operations a subset of the grant's, its constraint at least as strict ("Granting
+//!    CreateGrant permission"). A policy that allows `CreateGrant` has no such limit.
+//!    [`Decision::Allow`] says which source allowed a request.
 //!
 //! Operations on the account rather than a key (`CreateKey`, `ListKeys`, `ListAliases`,
 //! `GenerateRandom`, `ListRetirableGrants`, the alias half of alias operations) have no
@@ -30,7 +38,8 @@
 
 use trent_crypto::EncryptionContext;
 
-use super::{Grant, GrantOperation};
+use super::constraints::{ConstraintRule, at_least_as_strict, constraints_hold};
+use super::{CrossAccount, Grant, GrantConstraints, GrantOperation, KeyAction};
 use crate::policy::{ConditionContext, Evaluation, Policy, PrincipalMatch, PrincipalType, Request, RequestPrincipal};
 
 /// Who is asking, with the policies that speak for it.
@@ -64,9 +73,36 @@ pub struct Ask<'a> {
     pub resource: &'a str,
     /// The request's condition keys.
     pub context: &'a ConditionContext,
-    /// The grant operation this request would use, and its encryption context; `None` for
-    /// operations no grant can allow.
-    pub grant: Option<(GrantOperation, Option<&'a EncryptionContext>)>,
+    /// What a grant must cover to allow this request; `None` for operations no grant can allow.
+    pub grant: Option<GrantAsk<'a>>,
+}
+
+/// What a grant must cover to allow a request.
+#[derive(Clone, Copy, Debug)]
+pub struct GrantAsk<'a> {
+    /// The grant operation the request uses.
+    pub op: GrantOperation,
+    /// The request's encryption context (none: the empty context).
+    pub context: Option<&'a EncryptionContext>,
+    /// For `CreateGrant`: the grant it would create. A grant allows `CreateGrant` only for a
+    /// grant within its own operations and constraints; without this, never.
+    pub child: Option<ChildGrant<'a>>,
+}
+
+impl<'a> GrantAsk<'a> {
+    /// A request using `op` with encryption context `context`.
+    pub fn new(op: GrantOperation, context: Option<&'a EncryptionContext>) -> Self {
+        GrantAsk { op, context, child: None }
+    }
+}
+
+/// The grant a `CreateGrant` request would create, as a parent grant judges it.
+#[derive(Clone, Copy, Debug)]
+pub struct ChildGrant<'a> {
+    /// Its operations.
+    pub operations: &'a [GrantOperation],
+    /// Its constraints.
+    pub constraints: Option<&'a GrantConstraints>,
 }
 
 /// Which kind of policy decided a denial, for AWS's message shapes.
@@ -80,11 +116,25 @@ pub enum PolicySource {
     Session,
 }
 
+/// What allowed a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AllowedBy {
+    /// The key policy, with the identity policies it delegates to where it does.
+    Policies,
+    /// Identity policies alone (an operation on the account, not a key).
+    IdentityPolicies,
+    /// A grant (the key policy did not allow the request).
+    Grant,
+}
+
 /// The outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
-    /// Allowed.
-    Allow,
+    /// Allowed, and by what.
+    Allow(AllowedBy),
+    /// The key belongs to another account and the permission is not usable across accounts:
+    /// for the caller the key does not exist (`NotFoundException`), whatever the policies say.
+    OtherAccountKey,
     /// Refused by an explicit `Deny`.
     ExplicitDeny(PolicySource),
     /// Nothing allowed it; the source is the policy kind that was missing an allow.
@@ -94,7 +144,7 @@ pub enum Decision {
 impl Decision {
     /// Whether the request may proceed.
     pub fn is_allowed(self) -> bool {
-        self == Decision::Allow
+        matches!(self, Decision::Allow(_))
     }
 }
 
@@ -120,14 +170,26 @@ fn is_account_of(grantee: &str, principal: &RequestPrincipal) -> bool {
         .is_some_and(|(prefix, account)| account == principal.account && prefix.ends_with(":iam:"))
 }
 
+/// Whether `grant` allows the use `ask` describes, whoever asks.
+fn grant_allows(grant: &Grant, ask: &GrantAsk<'_>) -> bool {
+    if !grant.operations.contains(&ask.op) {
+        return false;
+    }
+    let constraints = grant.constraints.as_ref();
+    match ask.op.constraint_rule() {
+        ConstraintRule::RequestContext => constraints_hold(constraints, ask.context),
+        ConstraintRule::ChildGrant => ask.child.is_some_and(|child| {
+            child.operations.iter().all(|op| grant.operations.contains(op))
+                && at_least_as_strict(child.constraints, constraints)
+        }),
+        ConstraintRule::NotApplied => true,
+        ConstraintRule::Excluded => constraints.is_none(),
+    }
+}
+
 /// How a grant covers a request: for the caller itself, or through the caller's account.
-fn grant_covers(
-    grant: &Grant,
-    principal: &RequestPrincipal,
-    op: GrantOperation,
-    ec: Option<&EncryptionContext>,
-) -> Option<PrincipalMatch> {
-    if !grant.operations.contains(&op) || !super::grants::constraints_hold(grant.constraints.as_ref(), ec) {
+fn grant_covers(grant: &Grant, principal: &RequestPrincipal, ask: &GrantAsk<'_>) -> Option<PrincipalMatch> {
+    if !grant_allows(grant, ask) {
         return None;
     }
     if principal_is(&grant.grantee_principal, principal) {
@@ -168,8 +230,21 @@ fn identity_side(subject: &Subject<'_>, request: &Request<'_>) -> IdentitySide {
     }
 }
 
+/// Whether `principal` can reach a key of `owner_account` with policy action `action` at all:
+/// always in the key's own account (and for a service principal, which has none); from
+/// another account only for a permission whose *Cross-account use* is *Yes*. An action that
+/// is not a key permission of the table is treated as *No*.
+pub fn within_reach(action: &str, principal: &RequestPrincipal, owner_account: &str) -> bool {
+    principal.principal_type == PrincipalType::Service
+        || principal.account == owner_account
+        || KeyAction::from_permission(action).is_some_and(|a| a.cross_account() == CrossAccount::Allowed)
+}
+
 /// Decides a request on a key.
 pub fn decide_key(subject: &Subject<'_>, key: &KeyAccess<'_>, ask: &Ask<'_>) -> Decision {
+    if !within_reach(ask.action, subject.principal, key.owner_account) {
+        return Decision::OtherAccountKey;
+    }
     let request =
         Request { principal: subject.principal, action: ask.action, resource: ask.resource, context: ask.context };
     let kp = key.key_policy.evaluate(&request);
@@ -192,18 +267,17 @@ pub fn decide_key(subject: &Subject<'_>, key: &KeyAccess<'_>, ask: &Ask<'_>) -> 
     let session_ok = side.session_allows
         || (subject.session_policy.is_some() && key_policy_alone && key.key_policy.allows_caller_by_arn(&request));
     if by_policies && session_ok {
-        return Decision::Allow;
+        return Decision::Allow(AllowedBy::Policies);
     }
-    let grant = ask
-        .grant
-        .and_then(|(op, ec)| key.grants.iter().filter_map(|g| grant_covers(g, subject.principal, op, ec)).max());
+    let grant =
+        ask.grant.and_then(|g| key.grants.iter().filter_map(|grant| grant_covers(grant, subject.principal, &g)).max());
     let by_grant = match grant {
         Some(PrincipalMatch::Specific) => true,
         Some(PrincipalMatch::Account) => side.iam_allows,
         None => false,
     };
     if by_grant && side.session_allows {
-        return Decision::Allow;
+        return Decision::Allow(AllowedBy::Grant);
     }
     // Name the policy kind whose allow was missing, in the order AWS evaluates them.
     let missing = if kp.allow.is_none() && grant.is_none() {
@@ -225,16 +299,17 @@ pub fn decide_account(subject: &Subject<'_>, ask: &Ask<'_>) -> Decision {
     let side = identity_side(subject, &request);
     match (side.deny, side.iam_allows, side.session_allows) {
         (Some(source), _, _) => Decision::ExplicitDeny(source),
-        (None, true, true) => Decision::Allow,
+        (None, true, true) => Decision::Allow(AllowedBy::IdentityPolicies),
         (None, false, _) => Decision::ImplicitDeny(PolicySource::Identity),
         (None, true, false) => Decision::ImplicitDeny(PolicySource::Session),
     }
 }
 
-/// AWS's `AccessDeniedException` message for a refusal.
+/// AWS's `AccessDeniedException` message for a refusal (empty for what is not one: an
+/// allow, or a key out of reach, which is answered as not found).
 pub fn denial_message(principal_arn: &str, action: &str, resource: &str, decision: Decision) -> String {
     let why = match decision {
-        Decision::Allow => return String::new(),
+        Decision::Allow(_) | Decision::OtherAccountKey => return String::new(),
         Decision::ExplicitDeny(PolicySource::KeyPolicy) => {
             "with an explicit deny in a resource-based policy".to_owned()
         }

@@ -129,9 +129,32 @@ pub(crate) mod validation {
 
     /// A length violation of a sensitive member: the value itself is never echoed.
     pub(crate) fn sensitive_length(field: &str, bound: &str, n: usize) -> KmsError {
+        unechoed(field, &format!("Member must have length {bound} {n}"))
+    }
+
+    /// A violation reported without the value (a sensitive member, or a map).
+    pub(crate) fn unechoed(field: &str, constraint: &str) -> KmsError {
         KmsError::Validation(format!(
-            "1 validation error detected: Value at '{field}' failed to satisfy constraint: \
-             Member must have length {bound} {n}"
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: {constraint}"
+        ))
+    }
+
+    /// A string member of `value` outside `min..=max` characters.
+    pub(crate) fn length(field: &str, value: &str, min: usize, max: usize) -> KmsError {
+        let n = value.chars().count();
+        let bound =
+            if n < min { format!("greater than or equal to {min}") } else { format!("less than or equal to {max}") };
+        KmsError::Validation(format!(
+            "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: \
+             Member must have length {bound}"
+        ))
+    }
+
+    /// A string member that does not match the model's `pattern`.
+    pub(crate) fn pattern(field: &str, value: &str, pattern: &str) -> KmsError {
+        KmsError::Validation(format!(
+            "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: \
+             Member must satisfy regular expression pattern: {pattern}"
         ))
     }
 }

@@ -8,9 +8,12 @@
 
 use std::collections::BTreeSet;
 
-use trent_crypto::{EncryptionContext, random_array};
+use trent_crypto::random_array;
 
+use super::KeyAction;
 use super::access::KeyCall;
+use super::constraints::{check_constraints, check_grant_name};
+use super::decide::ChildGrant;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
 use super::{Grant, GrantConstraints, GrantOperation, KeyState, Kms, KmsError, MAX_GRANTS_PER_KEY, marker};
@@ -74,23 +77,6 @@ pub struct GrantPage {
 pub(crate) fn principal_names(principal: &str, caller: &Caller) -> bool {
     let partition = caller.region.partition();
     principal == caller.arn() || caller.principal.role_arn(partition).as_deref() == Some(principal)
-}
-
-pub(crate) fn constraints_hold(constraints: Option<&GrantConstraints>, context: Option<&EncryptionContext>) -> bool {
-    let Some(c) = constraints else { return true };
-    let empty = EncryptionContext::new();
-    let ctx = context.unwrap_or(&empty);
-    if let Some(equals) = &c.encryption_context_equals
-        && equals != ctx
-    {
-        return false;
-    }
-    if let Some(subset) = &c.encryption_context_subset
-        && !subset.iter().all(|(k, v)| ctx.get(k) == Some(v))
-    {
-        return false;
-    }
-    true
 }
 
 fn valid_principal(p: &str) -> bool {
@@ -164,6 +150,24 @@ fn same_parameters(g: &Grant, input: &CreateGrantInput) -> bool {
         && g.constraints == input.constraints
 }
 
+/// The condition keys of a `CreateGrant` request (`kms:GrantOperations`, ...).
+fn grant_condition_keys(input: &CreateGrantInput) -> Vec<(String, Vec<String>)> {
+    let mut extra = vec![
+        ("kms:GrantOperations".to_owned(), input.operations.iter().map(|o| o.as_str().to_owned()).collect()),
+        ("kms:GranteePrincipal".to_owned(), vec![input.grantee_principal.clone()]),
+        ("kms:GrantIsForAWSResource".to_owned(), vec!["false".to_owned()]),
+    ];
+    if let Some(r) = &input.retiring_principal {
+        extra.push(("kms:RetiringPrincipal".to_owned(), vec![r.clone()]));
+    }
+    if let Some(c) = &input.constraints {
+        let kind =
+            if c.encryption_context_equals.is_some() { "EncryptionContextEquals" } else { "EncryptionContextSubset" };
+        extra.push(("kms:GrantConstraintType".to_owned(), vec![kind.to_owned()]));
+    }
+    extra
+}
+
 impl Kms {
     /// `CreateGrant`.
     ///
@@ -184,37 +188,18 @@ impl Kms {
                 return Err(KmsError::Validation(format!("Value '{p}' at '{field}' is not a valid principal")));
             }
         }
-        if input.constraints.is_some() && !input.operations.iter().all(|o| o.takes_encryption_context()) {
-            return Err(KmsError::Validation(
-                "Grant constraints are only valid for operations that take an encryption context".into(),
-            ));
+        if let Some(c) = &input.constraints {
+            check_constraints(&input.operations, c)?;
         }
-        if let Some(c) = &input.constraints
-            && c.encryption_context_equals.is_some()
-            && c.encryption_context_subset.is_some()
-        {
-            return Err(KmsError::Validation(
-                "Specify either EncryptionContextEquals or EncryptionContextSubset, not both".into(),
-            ));
+        if let Some(name) = &input.name {
+            check_grant_name(name)?;
         }
         let r = keyref::parse(caller, &input.key_id, Aliases::Refused)?;
-        let mut extra = vec![
-            ("kms:GrantOperations".to_owned(), input.operations.iter().map(|o| o.as_str().to_owned()).collect()),
-            ("kms:GranteePrincipal".to_owned(), vec![input.grantee_principal.clone()]),
-            ("kms:GrantIsForAWSResource".to_owned(), vec!["false".to_owned()]),
-        ];
-        if let Some(r) = &input.retiring_principal {
-            extra.push(("kms:RetiringPrincipal".to_owned(), vec![r.clone()]));
-        }
-        if let Some(c) = &input.constraints {
-            let kind = if c.encryption_context_equals.is_some() {
-                "EncryptionContextEquals"
-            } else {
-                "EncryptionContextSubset"
-            };
-            extra.push(("kms:GrantConstraintType".to_owned(), vec![kind.to_owned()]));
-        }
-        let call = KeyCall { extra, ..KeyCall::new("CreateGrant").granted(GrantOperation::CreateGrant) };
+        let call = KeyCall {
+            extra: grant_condition_keys(&input),
+            child: Some(ChildGrant { operations: &input.operations, constraints: input.constraints.as_ref() }),
+            ..KeyCall::new(KeyAction::CreateGrant).granted(GrantOperation::CreateGrant)
+        };
         let key = self.resolve_key(caller, r, call).await?;
         let (scope, key_id) = (key.record.scope.clone(), key.record.key_id);
         let rec = self.record(&scope, &key_id).await?;
@@ -277,7 +262,7 @@ impl Kms {
             return Err(KmsError::InvalidGrantId(format!("Grant id '{id}' is not valid")));
         }
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let (scope, id) = self.resolve_authorized(caller, r, "ListGrants").await?;
+        let (scope, id) = self.resolve_authorized(caller, r, KeyAction::ListGrants).await?;
         let rec = self.record(&scope, &id).await?;
         let grants = self.store.grants(&scope, &id).await?;
         let filtered = grants.into_iter().filter(|g| {
@@ -287,7 +272,10 @@ impl Kms {
     }
 
     /// `ListRetirableGrants`: grants in the caller's region whose retiring principal is
-    /// `retiring_principal`, which must be in the caller's account.
+    /// `retiring_principal`. AWS: "You must specify a principal in your AWS account"; the
+    /// answer "can include grants on KMS keys owned by other AWS accounts", which named that
+    /// principal. A service principal belongs to no account: for it the answer holds the
+    /// grants on the caller's own keys only, never another account's.
     ///
     /// # Errors
     /// `Validation` for a malformed principal; `AccessDenied` for another account's principal.
@@ -304,15 +292,22 @@ impl Kms {
             )));
         }
         self.authorize_account(caller, "ListRetirableGrants", "*", &[])?;
-        let owner = crate::ids::Arn::parse(retiring_principal).map(|a| a.account.to_owned());
-        if owner.is_some_and(|a| a != caller.principal.account.as_str()) {
+        let own = caller.scope();
+        let principal_account = crate::ids::Arn::parse(retiring_principal)
+            .map(|a| a.account == own.account.as_str() && a.partition == own.region.partition());
+        if principal_account == Some(false) {
             return Err(KmsError::AccessDenied(format!(
                 "User: {} is not authorized to list the retirable grants of {retiring_principal}",
                 caller.arn()
             )));
         }
-        let rows = self.store.list_retirable_grants(&caller.region, retiring_principal, None, u32::MAX).await?;
-        let grants = rows.into_iter().map(|(s, g)| (s.arn("kms", &format!("key/{}", g.key_id)), g)).collect();
+        let any_account = principal_account.is_some();
+        let rows = self.store.list_retirable_grants(&own.region, retiring_principal, None, u32::MAX).await?;
+        let grants = rows
+            .into_iter()
+            .filter(|(scope, _)| any_account || *scope == own)
+            .map(|(s, g)| (s.arn("kms", &format!("key/{}", g.key_id)), g))
+            .collect();
         page(grants, "retirable", limit, marker_in)
     }
 
@@ -343,7 +338,7 @@ impl Kms {
             || (grant.operations.contains(&GrantOperation::RetireGrant)
                 && principal_names(&grant.grantee_principal, caller))
             || match self.loaded(&scope, &key_id).await {
-                Ok(key) => self.authorize_key(caller, &key, &KeyCall::new("RetireGrant")).is_ok(),
+                Ok(key) => self.authorize_key(caller, &key, &KeyCall::new(KeyAction::RetireGrant)).is_ok(),
                 Err(_) => false,
             };
         if !may {
@@ -370,7 +365,7 @@ impl Kms {
         dry_run: bool,
     ) -> Result<(), KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let (scope, id) = self.resolve_authorized(caller, r, "RevokeGrant").await?;
+        let (scope, id) = self.resolve_authorized(caller, r, KeyAction::RevokeGrant).await?;
         self.record(&scope, &id).await?;
         if dry_run {
             return Err(KmsError::DryRun);
@@ -432,22 +427,5 @@ mod tests {
         assert!(!valid_principal("alice"));
         assert!(!valid_principal("arn:aws:s3:::bucket"));
         assert!(!valid_principal("arn:aws:iam::12:user/x"));
-    }
-
-    #[test]
-    fn constraints_follow_aws_rules() {
-        let ctx = |pairs: &[(&str, &str)]| {
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<EncryptionContext>()
-        };
-        let subset = GrantConstraints { encryption_context_subset: Some(ctx(&[("a", "1")])), ..Default::default() };
-        assert!(constraints_hold(Some(&subset), Some(&ctx(&[("a", "1"), ("b", "2")]))));
-        assert!(!constraints_hold(Some(&subset), Some(&ctx(&[("a", "2")]))));
-        assert!(!constraints_hold(Some(&subset), None));
-        let equals = GrantConstraints { encryption_context_equals: Some(ctx(&[("a", "1")])), ..Default::default() };
-        assert!(constraints_hold(Some(&equals), Some(&ctx(&[("a", "1")]))));
-        assert!(!constraints_hold(Some(&equals), Some(&ctx(&[("a", "1"), ("b", "2")]))));
-        let empty_equals = GrantConstraints { encryption_context_equals: Some(ctx(&[])), ..Default::default() };
-        assert!(constraints_hold(Some(&empty_equals), None));
-        assert!(constraints_hold(None, None));
     }
 }

@@ -1,6 +1,7 @@
 //! Key policies: `GetKeyPolicy`, `PutKeyPolicy` (with the lockout safety check) and
 //! `ListKeyPolicies`. A key has exactly one policy, named `default`.
 
+use super::KeyAction;
 use super::access::KeyCall;
 use super::keyref::{self, Aliases};
 use super::keys::{lockout_error, parse_key_policy};
@@ -26,7 +27,7 @@ impl Kms {
     pub async fn get_key_policy(&self, caller: &Caller, key_id: &str, name: Option<&str>) -> Result<String, KmsError> {
         check_name(name)?;
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let (scope, id) = self.resolve_authorized(caller, r, "GetKeyPolicy").await?;
+        let (scope, id) = self.resolve_authorized(caller, r, KeyAction::GetKeyPolicy).await?;
         Ok(self.record(&scope, &id).await?.policy)
     }
 
@@ -36,7 +37,7 @@ impl Kms {
     /// `NotFound` for the key.
     pub async fn list_key_policies(&self, caller: &Caller, key_id: &str) -> Result<Vec<String>, KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        self.resolve_authorized(caller, r, "ListKeyPolicies").await?;
+        self.resolve_authorized(caller, r, KeyAction::ListKeyPolicies).await?;
         Ok(vec![DEFAULT_POLICY_NAME.to_owned()])
     }
 
@@ -57,13 +58,14 @@ impl Kms {
         check_name(name)?;
         let parsed = parse_key_policy(policy)?;
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let key = self.resolve_key(caller, r, KeyCall::new("PutKeyPolicy")).await?;
+        let key = self.resolve_key(caller, r, KeyCall::new(KeyAction::PutKeyPolicy)).await?;
         if !bypass_lockout_check {
-            self.decide_on_key(caller, &key, &parsed, &KeyCall::new("PutKeyPolicy")).map_err(|_| lockout_error())?;
+            self.decide_on_key(caller, &key, &parsed, &KeyCall::new(KeyAction::PutKeyPolicy))
+                .map_err(|_| lockout_error())?;
         }
         let text = policy.to_owned();
         let arn = key.arn.clone();
-        self.mutate_key(caller, &arn, "PutKeyPolicy", move |rec, _| {
+        self.mutate_key(caller, &arn, KeyAction::PutKeyPolicy, move |rec, _| {
             refuse_pending_deletion(rec)?;
             rec.policy = text.clone();
             Ok(())

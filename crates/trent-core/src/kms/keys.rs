@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use trent_crypto::{KeyMaterial, KeyMaterialId, SYMMETRIC_KEY_LEN, derive_material_id, random_vec};
 
+use super::KeyAction;
 use super::access::KeyCall;
 use super::cache::{KeyExtras, LoadedKey};
 use super::keyref::{self, Aliases};
@@ -190,7 +191,7 @@ impl Kms {
                 ..KeyExtras::default()
             };
             let proposed = LoadedKey::new(record.clone(), Vec::new(), extras);
-            self.decide_on_key(caller, &proposed, parsed, &KeyCall::new("PutKeyPolicy"))
+            self.decide_on_key(caller, &proposed, parsed, &KeyCall::new(KeyAction::PutKeyPolicy))
                 .map_err(|_| lockout_error())?;
         }
         let material = self.new_material(&record, 0, None)?;
@@ -219,7 +220,9 @@ impl Kms {
     /// `NotFound` if nothing by that name exists.
     pub async fn describe_key(&self, caller: &Caller, key_id: &str) -> Result<KeyDescription, KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Allowed)?;
-        let key = self.resolve_key(caller, r, KeyCall::new("DescribeKey").granted(GrantOperation::DescribeKey)).await?;
+        let key = self
+            .resolve_key(caller, r, KeyCall::new(KeyAction::DescribeKey).granted(GrantOperation::DescribeKey))
+            .await?;
         let (scope, id) = (key.record.scope.clone(), key.record.key_id);
         let record = self.record(&scope, &id).await?;
         let current_material = self.store.materials(&scope, &id).await?.last().map(|m| m.material_id);
@@ -266,7 +269,7 @@ impl Kms {
                  Member must have length less than or equal to {MAX_DESCRIPTION}"
             )));
         }
-        self.mutate_key(caller, key_id, "UpdateKeyDescription", move |rec, _| {
+        self.mutate_key(caller, key_id, KeyAction::UpdateKeyDescription, move |rec, _| {
             super::lifecycle::refuse_pending_deletion(rec)?;
             rec.description = description.clone();
             Ok(())
@@ -280,7 +283,7 @@ impl Kms {
         &self,
         caller: &Caller,
         r: keyref::KeyRef,
-        action: &str,
+        action: KeyAction,
     ) -> Result<(Scope, KeyId), KmsError> {
         let key = self.resolve_key(caller, r, KeyCall::new(action)).await?;
         Ok((key.record.scope.clone(), key.record.key_id))

@@ -3,6 +3,7 @@
 
 use time::{Duration, OffsetDateTime};
 
+use super::KeyAction;
 use super::keyref::{self, Aliases};
 use super::{KeyRecord, KeyState, Kms, KmsError};
 use crate::identity::Caller;
@@ -61,7 +62,7 @@ impl Kms {
         &self,
         caller: &Caller,
         key_id: &str,
-        action: &str,
+        action: KeyAction,
         f: F,
     ) -> Result<KeyRecord, KmsError>
     where
@@ -92,7 +93,7 @@ impl Kms {
     /// # Errors
     /// `InvalidState` if the key is pending deletion or import.
     pub async fn enable_key(&self, caller: &Caller, key_id: &str) -> Result<(), KmsError> {
-        self.mutate_key(caller, key_id, "EnableKey", |rec, _| {
+        self.mutate_key(caller, key_id, KeyAction::EnableKey, |rec, _| {
             refuse_pending_deletion(rec)?;
             rec.state = KeyState::Enabled;
             Ok(())
@@ -106,7 +107,7 @@ impl Kms {
     /// # Errors
     /// `InvalidState` if the key is pending deletion or import.
     pub async fn disable_key(&self, caller: &Caller, key_id: &str) -> Result<(), KmsError> {
-        self.mutate_key(caller, key_id, "DisableKey", |rec, _| {
+        self.mutate_key(caller, key_id, KeyAction::DisableKey, |rec, _| {
             refuse_pending_deletion(rec)?;
             rec.state = KeyState::Disabled;
             Ok(())
@@ -134,7 +135,7 @@ impl Kms {
             return Err(super::error::validation::value_at_most("pendingWindowInDays", days, (*range.end()).into()));
         }
         let rec = self
-            .mutate_key(caller, key_id, "ScheduleKeyDeletion", |rec, now| {
+            .mutate_key(caller, key_id, KeyAction::ScheduleKeyDeletion, |rec, now| {
                 refuse_pending_deletion(rec)?;
                 rec.state = KeyState::PendingDeletion;
                 rec.deletion_date = Some(now + Duration::days(days.into()));
@@ -156,7 +157,7 @@ impl Kms {
     /// `InvalidState` if the key is not pending deletion.
     pub async fn cancel_key_deletion(&self, caller: &Caller, key_id: &str) -> Result<String, KmsError> {
         let rec = self
-            .mutate_key(caller, key_id, "CancelKeyDeletion", |rec, _| {
+            .mutate_key(caller, key_id, KeyAction::CancelKeyDeletion, |rec, _| {
                 if rec.state != KeyState::PendingDeletion {
                     return Err(KmsError::InvalidState { key_arn: rec.arn(), what: "not pending deletion" });
                 }

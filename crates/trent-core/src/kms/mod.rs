@@ -5,8 +5,10 @@
 //! limits, and returns domain outputs or a [`KmsError`].
 
 mod access;
+mod actions;
 mod aliases;
 mod cache;
+mod constraints;
 mod crypto;
 pub mod decide;
 mod error;
@@ -24,7 +26,12 @@ mod tags;
 
 use std::sync::Arc;
 
+pub use actions::{CrossAccount, KeyAction};
 pub use aliases::AliasPage;
+pub use constraints::{
+    ConstraintRule, MAX_CONSTRAINT_ENTRY_CHARS, MAX_CONSTRAINT_PAIRS, MAX_GRANT_NAME, at_least_as_strict,
+    constraints_hold,
+};
 pub use crypto::{CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, EncryptOutput, ReEncryptOutput};
 pub use error::KmsError;
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};

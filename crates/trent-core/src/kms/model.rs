@@ -348,25 +348,6 @@ string_enum!(
     }
 );
 
-impl GrantOperation {
-    /// Whether the operation takes an encryption context, so that grant constraints apply to it.
-    pub fn takes_encryption_context(self) -> bool {
-        matches!(
-            self,
-            Self::Decrypt
-                | Self::Encrypt
-                | Self::GenerateDataKey
-                | Self::GenerateDataKeyWithoutPlaintext
-                | Self::ReEncryptFrom
-                | Self::ReEncryptTo
-                | Self::GenerateDataKeyPair
-                | Self::GenerateDataKeyPairWithoutPlaintext
-                | Self::CreateGrant
-                | Self::RetireGrant
-        )
-    }
-}
-
 /// Encryption-context constraints of a grant (`GrantConstraints`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GrantConstraints {

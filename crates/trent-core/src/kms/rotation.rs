@@ -5,6 +5,7 @@
 use time::{Duration, OffsetDateTime};
 use trent_crypto::KeyMaterialId;
 
+use super::KeyAction;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
 use super::{KeyRecord, KeySpec, KeyState, Kms, KmsError, MAX_ON_DEMAND_ROTATIONS, Origin, RotationType, marker};
@@ -101,7 +102,7 @@ impl Kms {
                 (*ROTATION_PERIOD_DAYS.end()).into(),
             ));
         }
-        self.mutate_key(caller, key_id, "EnableKeyRotation", |rec, now| {
+        self.mutate_key(caller, key_id, KeyAction::EnableKeyRotation, |rec, now| {
             check_rotatable(rec)?;
             check_rotation_state(rec)?;
             rec.rotation.enabled = true;
@@ -118,7 +119,7 @@ impl Kms {
     /// # Errors
     /// `Disabled`, `InvalidState`, `Unsupported` from the key.
     pub async fn disable_key_rotation(&self, caller: &Caller, key_id: &str) -> Result<(), KmsError> {
-        self.mutate_key(caller, key_id, "DisableKeyRotation", |rec, _| {
+        self.mutate_key(caller, key_id, KeyAction::DisableKeyRotation, |rec, _| {
             check_rotatable(rec)?;
             check_rotation_state(rec)?;
             rec.rotation.enabled = false;
@@ -135,7 +136,7 @@ impl Kms {
     /// `NotFound`, `Unsupported` for keys that cannot rotate.
     pub async fn get_key_rotation_status(&self, caller: &Caller, key_id: &str) -> Result<RotationStatus, KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let (scope, id) = self.resolve_authorized(caller, r, "GetKeyRotationStatus").await?;
+        let (scope, id) = self.resolve_authorized(caller, r, KeyAction::GetKeyRotationStatus).await?;
         let rec = self.record(&scope, &id).await?;
         check_rotatable(&rec)?;
         let enabled = rec.rotation.enabled && rec.state != KeyState::PendingDeletion;
@@ -154,7 +155,7 @@ impl Kms {
     /// `Disabled`, `InvalidState`, `Unsupported`; `LimitExceeded` after 10 on-demand rotations.
     pub async fn rotate_key_on_demand(&self, caller: &Caller, key_id: &str) -> Result<String, KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let (scope, id) = self.resolve_authorized(caller, r, "RotateKeyOnDemand").await?;
+        let (scope, id) = self.resolve_authorized(caller, r, KeyAction::RotateKeyOnDemand).await?;
         self.rotate(&scope, &id, RotationType::OnDemand).await?;
         Ok(scope.arn("kms", &format!("key/{id}")))
     }
@@ -227,7 +228,7 @@ impl Kms {
         marker: Option<&str>,
     ) -> Result<RotationPage, KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let (scope, id) = self.resolve_authorized(caller, r, "ListKeyRotations").await?;
+        let (scope, id) = self.resolve_authorized(caller, r, KeyAction::ListKeyRotations).await?;
         let rec = self.record(&scope, &id).await?;
         check_rotatable(&rec)?;
         let limit = marker::limit(limit, 100) as usize;

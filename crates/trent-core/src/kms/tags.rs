@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use super::KeyAction;
 use super::access::KeyCall;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
@@ -62,7 +63,7 @@ impl Kms {
     pub async fn tag_resource(&self, caller: &Caller, key_id: &str, tags: Vec<Tag>) -> Result<(), KmsError> {
         check_tags(&tags)?;
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let call = KeyCall { extra: request_tag_keys(&tags), ..KeyCall::new("TagResource") };
+        let call = KeyCall { extra: request_tag_keys(&tags), ..KeyCall::new(KeyAction::TagResource) };
         let key = self.resolve_key(caller, r, call).await?;
         let (scope, id) = (key.record.scope.clone(), key.record.key_id);
         let rec = self.record(&scope, &id).await?;
@@ -84,8 +85,10 @@ impl Kms {
     /// `NotFound`, `InvalidState` while pending deletion.
     pub async fn untag_resource(&self, caller: &Caller, key_id: &str, tag_keys: Vec<String>) -> Result<(), KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let call =
-            KeyCall { extra: vec![("aws:TagKeys".to_owned(), tag_keys.clone())], ..KeyCall::new("UntagResource") };
+        let call = KeyCall {
+            extra: vec![("aws:TagKeys".to_owned(), tag_keys.clone())],
+            ..KeyCall::new(KeyAction::UntagResource)
+        };
         let key = self.resolve_key(caller, r, call).await?;
         let (scope, id) = (key.record.scope.clone(), key.record.key_id);
         let rec = self.record(&scope, &id).await?;
@@ -107,7 +110,7 @@ impl Kms {
         marker: Option<&str>,
     ) -> Result<TagPage, KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let (scope, id) = self.resolve_authorized(caller, r, "ListResourceTags").await?;
+        let (scope, id) = self.resolve_authorized(caller, r, KeyAction::ListResourceTags).await?;
         self.record(&scope, &id).await?;
         let limit = marker::limit(limit, 50);
         let after = marker.map(|m| marker::decode("tags", m)).transpose()?;

@@ -3,7 +3,9 @@
 //! policies.
 
 use serde_json::json;
+use trent_core::kms::decide::AllowedBy;
 use trent_core::kms::decide::PolicySource::{Identity, KeyPolicy, Session};
+use trent_core::kms::{GrantOperation, KeyAction};
 
 use super::dsl::{Case, KEY, KEY2, OTHER, OWNER, case};
 use super::policies::*;
@@ -33,10 +35,16 @@ fn other_account() -> Vec<Case> {
         // [XACCT] IAM only: the default policy names the owner account alone.
         case("xacct_iam_only", carol(), "kms:Encrypt").iam(use_key.clone()).implicit(KeyPolicy),
         // [XACCT] IAM actions "not specified in the key policy, those permissions are not effective".
-        case("xacct_action_beyond_kp", carol(), "kms:ScheduleKeyDeletion")
+        case("xacct_action_beyond_kp", carol(), "kms:CreateGrant")
             .kp(external_account_kp())
             .iam(iam("kms:*", "*"))
             .implicit(KeyPolicy),
+        // [XACCT] "if you give a principal in a different account ... kms:ScheduleKeyDeletion permission on a
+        // KMS key in a key policy, the user's attempts to call those operations on your resources still fail".
+        case("xacct_schedule_deletion_never", carol(), "kms:ScheduleKeyDeletion")
+            .kp(kp_with_root(vec![allow(aws(OTHER_ROOT), "kms:*")]))
+            .iam(iam("kms:*", "*"))
+            .out_of_reach(),
         // [XACCT] "kms:ReEncrypt*" in both policies covers ReEncryptFrom.
         case("xacct_reencrypt_from", carol(), "kms:ReEncryptFrom")
             .kp(external_account_kp())
@@ -64,9 +72,13 @@ fn other_account() -> Vec<Case> {
         // [XACCT] the default policy does not name the other account, root or not.
         case("xacct_other_root_default_kp", other_root(), "kms:Decrypt").implicit(KeyPolicy),
         // [XACCT] the other root is bounded by the actions the key policy gives its account.
-        case("xacct_other_root_admin_action", other_root(), "kms:DisableKey")
+        case("xacct_other_root_beyond_kp", other_root(), "kms:ListGrants")
             .kp(external_account_kp())
             .implicit(KeyPolicy),
+        // [XACCT] ... and DisableKey is out of its reach, even when the key policy gives it everything.
+        case("xacct_other_root_admin_action", other_root(), "kms:DisableKey")
+            .kp(kp_with_root(vec![allow(aws(OTHER_ROOT), "kms:*")]))
+            .out_of_reach(),
         // [XACCT] IAM may give the key "to all or a subset of the external users and roles that are specified".
         case("xacct_kp_names_two_users", dave(), "kms:Decrypt")
             .kp(doc(vec![allow(aws(vec![CAROL, DAVE]), "kms:Decrypt")]))
@@ -249,4 +261,74 @@ fn sessions() -> Vec<Case> {
             .kp(kp_only(&super::dsl::role_arn(OTHER, "App"), "kms:*"))
             .implicit(KeyPolicy),
     ]
+}
+
+/// AWS's *Cross-account use: Yes* permissions on a key, typed from the "Cross-account use"
+/// paragraph of each operation of botocore's `kms/2014-11-01` model (ReEncrypt asks
+/// `ReEncryptFrom` and `ReEncryptTo`). Every other key permission is *No*.
+const CROSS_ACCOUNT_YES: &[&str] = &[
+    "CreateGrant",
+    "Decrypt",
+    "DeriveSharedSecret",
+    "DescribeKey",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateMac",
+    "GetKeyRotationStatus",
+    "GetPublicKey",
+    "ListGrants",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "RetireGrant",
+    "RevokeGrant",
+    "Sign",
+    "Verify",
+    "VerifyMac",
+];
+
+/// Regression (issue 8, item 2): another account that a key policy shared `kms:*` with could
+/// read and replace the key policy, tag, disable and schedule the deletion of the key.
+///
+/// Every key permission, asked by a user of another account whose IAM policy allows `kms:*`
+/// on a key whose policy gives that account `kms:*`: the *Yes* ones are allowed, the rest
+/// are out of reach (the service answers as for a key that does not exist). The owner's own
+/// user is allowed everything under the same policies, and its own root too.
+#[test]
+fn every_key_permission_across_accounts() {
+    for name in CROSS_ACCOUNT_YES {
+        assert!(KeyAction::parse(name).is_some(), "{name} is no key permission of the table");
+    }
+    let shared = || kp_with_root(vec![allow(aws(OTHER_ROOT), "kms:*")]);
+    let mut failures = Vec::new();
+    for action in KeyAction::ALL {
+        let yes = CROSS_ACCOUNT_YES.contains(&action.name());
+        let other = case("xacct_table", carol(), action.permission()).kp(shared()).iam(iam("kms:*", "*"));
+        let other_root = case("xacct_table_root", super::policies::other_root(), action.permission()).kp(shared());
+        let owner = case("xacct_table_owner", alice(), action.permission()).kp(shared()).iam(iam("kms:*", "*"));
+        let grantee = case("xacct_table_grant", carol(), action.permission())
+            .kp(kp_only(ADMIN, "kms:*"))
+            .grant(super::dsl::grant(CAROL, GrantOperation::ALL))
+            .creating(&[GrantOperation::Decrypt], None);
+        let grant_op = GrantOperation::parse(action.name()).is_some();
+        let cases = [
+            if yes { other.allow_by(AllowedBy::Policies) } else { other.out_of_reach() },
+            if yes { other_root.allow() } else { other_root.out_of_reach() },
+            owner.allow_by(AllowedBy::Policies),
+            // A grant reaches no further than the key policy: a *No* permission stays out of reach.
+            match (yes, grant_op) {
+                (true, true) => grantee.allow_by(AllowedBy::Grant),
+                (true, false) => grantee.implicit(KeyPolicy),
+                (false, _) => grantee.out_of_reach(),
+            },
+        ];
+        for c in cases {
+            if let Some(why) = c.check() {
+                failures.push(format!("  {} {}: {why}", c.name, action.name()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

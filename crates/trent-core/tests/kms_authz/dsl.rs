@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use time::OffsetDateTime;
 use trent_core::kms::decide::{
-    Ask, Decision, KeyAccess, PolicySource, Subject, decide_account, decide_key, denial_message,
+    AllowedBy, Ask, ChildGrant, Decision, GrantAsk, KeyAccess, PolicySource, Subject, decide_account, decide_key,
+    denial_message,
 };
 use trent_core::kms::{Grant, GrantConstraints, GrantOperation};
 use trent_core::policy::{ConditionContext, Policy, PolicyKind, PrincipalType, RequestPrincipal};
@@ -126,6 +127,8 @@ fn context(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 pub(crate) enum Expect {
     /// Exactly this decision.
     Exactly(Decision),
+    /// An allow, whatever allowed it.
+    SomeAllow,
     /// An implicit deny, whatever policy kind is named as missing (the docs do not say).
     SomeImplicitDeny,
     /// An explicit deny, whichever policy's deny is reported (the docs do not say).
@@ -137,7 +140,7 @@ pub(crate) enum Expect {
 pub(crate) struct Case {
     pub(crate) name: &'static str,
     principal: RequestPrincipal,
-    action: &'static str,
+    action: String,
     resource: String,
     /// `None` for an operation on the account (`decide_account`).
     key_policy: Option<String>,
@@ -147,6 +150,8 @@ pub(crate) struct Case {
     context: ConditionContext,
     ec: Option<EncryptionContext>,
     grant_op: Option<Option<GrantOperation>>,
+    /// For `CreateGrant`: the grant the request would create.
+    child: Option<(Vec<GrantOperation>, Option<GrantConstraints>)>,
     expect: Option<Expect>,
     message: Option<String>,
     /// Why AWS decides so, for a disputed case's report.
@@ -154,11 +159,11 @@ pub(crate) struct Case {
 }
 
 /// A case: `principal` asks for `action` on [`KEY`] (default key policy unless replaced).
-pub(crate) fn case(name: &'static str, principal: RequestPrincipal, action: &'static str) -> Case {
+pub(crate) fn case(name: &'static str, principal: RequestPrincipal, action: impl Into<String>) -> Case {
     Case {
         name,
         principal,
-        action,
+        action: action.into(),
         resource: KEY.to_owned(),
         key_policy: Some(super::policies::default_key_policy()),
         identity: Vec::new(),
@@ -167,6 +172,7 @@ pub(crate) fn case(name: &'static str, principal: RequestPrincipal, action: &'st
         context: ConditionContext::new(),
         ec: None,
         grant_op: None,
+        child: None,
         expect: None,
         message: None,
         reason: "",
@@ -240,9 +246,26 @@ impl Case {
         self
     }
 
-    /// Expects `Allow`.
+    /// The grant a `CreateGrant` request would create: `operations`, with `constraints`.
+    pub(crate) fn creating(mut self, operations: &[GrantOperation], constraints: Option<GrantConstraints>) -> Self {
+        self.child = Some((operations.to_vec(), constraints));
+        self
+    }
+
+    /// Expects an allow, by whatever source.
     pub(crate) fn allow(self) -> Self {
-        self.expect(Expect::Exactly(Decision::Allow))
+        self.expect(Expect::SomeAllow)
+    }
+
+    /// Expects an allow by `source`.
+    pub(crate) fn allow_by(self, source: AllowedBy) -> Self {
+        self.expect(Expect::Exactly(Decision::Allow(source)))
+    }
+
+    /// Expects the key to be out of the caller's reach: another account's key, with a
+    /// permission AWS does not allow across accounts (answered as not found).
+    pub(crate) fn out_of_reach(self) -> Self {
+        self.expect(Expect::Exactly(Decision::OtherAccountKey))
     }
 
     /// Expects an explicit deny from `source`.
@@ -291,6 +314,7 @@ impl Case {
         let Some(expect) = self.expect else { return Some("the case states no expectation".to_owned()) };
         let holds = match expect {
             Expect::Exactly(d) => d == decision,
+            Expect::SomeAllow => decision.is_allowed(),
             Expect::SomeImplicitDeny => matches!(decision, Decision::ImplicitDeny(_)),
             Expect::SomeExplicitDeny => matches!(decision, Decision::ExplicitDeny(_)),
         };
@@ -298,7 +322,7 @@ impl Case {
             return Some(format!("expected {expect:?}, the code decided {decision:?}"));
         }
         let message = self.message.as_ref()?;
-        let got = denial_message(&self.principal.arn, self.action, &self.resource, decision);
+        let got = denial_message(&self.principal.arn, &self.action, &self.resource, decision);
         (got != *message).then(|| format!("message\n      expected: {message}\n      got:      {got}"))
     }
 
@@ -314,7 +338,7 @@ impl Case {
         };
         let mut context = self.context.clone();
         let Some(key_policy) = &self.key_policy else {
-            let ask = Ask { action: self.action, resource: &self.resource, context: &context, grant: None };
+            let ask = Ask { action: &self.action, resource: &self.resource, context: &context, grant: None };
             return Ok(decide_account(&subject, &ask));
         };
         if !self.principal.account.is_empty() && !context.is_present("kms:CallerAccount") {
@@ -322,8 +346,12 @@ impl Case {
         }
         let key_policy = parse(key_policy, PolicyKind::Resource)?;
         let key = KeyAccess { owner_account: OWNER, key_policy: &key_policy, grants: &self.grants };
-        let grant = op.map(|op| (op, self.ec.as_ref()));
-        let ask = Ask { action: self.action, resource: &self.resource, context: &context, grant };
+        let child = self.child.as_ref().map(|(operations, constraints)| ChildGrant {
+            operations: operations.as_slice(),
+            constraints: constraints.as_ref(),
+        });
+        let grant = op.map(|op| GrantAsk { child, ..GrantAsk::new(op, self.ec.as_ref()) });
+        let ask = Ask { action: &self.action, resource: &self.resource, context: &context, grant };
         Ok(decide_key(&subject, &key, &ask))
     }
 }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use trent_core::kms::GrantOperation::{
     self, CreateGrant, Decrypt, DescribeKey, Encrypt, GenerateDataKey, ReEncryptFrom, RetireGrant, Sign,
 };
+use trent_core::kms::decide::AllowedBy;
 use trent_core::kms::decide::PolicySource::{Identity, KeyPolicy, Session};
 
 use super::dsl::{Case, KEY, case, grant, grant_equals, grant_subset};
@@ -28,6 +29,7 @@ pub(crate) fn cases() -> Vec<Case> {
     let mut v = grantees_and_operations();
     v.extend(constraints());
     v.extend(with_policies());
+    v.extend(create_grant_through_grant());
     v
 }
 
@@ -65,7 +67,10 @@ fn grantees_and_operations() -> Vec<Case> {
         // [GRANTS] ... From, used.
         g("grant_reencrypt_from", alice(), "kms:ReEncryptFrom").grant(grant(ALICE, &[ReEncryptFrom])).allow(),
         // [GRANTS] CreateGrant as a grant operation.
-        g("grant_create_grant", alice(), "kms:CreateGrant").grant(grant(ALICE, &[CreateGrant])).allow(),
+        g("grant_create_grant", alice(), "kms:CreateGrant")
+            .grant(grant(ALICE, &[CreateGrant]))
+            .creating(&[CreateGrant], None)
+            .allow_by(AllowedBy::Grant),
         // [GRANTS] "If the grant allows the RetireGrant operation, the grantee principal can retire the grant."
         g("grant_retire_grant", alice(), "kms:RetireGrant").grant(grant(ALICE, &[RetireGrant])).allow(),
         // [GRANTS] Sign on an asymmetric key.
@@ -210,4 +215,95 @@ fn with_policies() -> Vec<Case> {
             .grant_op(Some(ReEncryptFrom))
             .allow(),
     ]
+}
+
+/// Regression (issue 8, item 3): a grant that allowed only `CreateGrant` let its grantee
+/// create a grant for `Decrypt`, and a constrained grant could neither be used for
+/// `DescribeKey` nor for `CreateGrant`.
+///
+/// [GRANTS] "Granting CreateGrant permission": a grantee that gets `CreateGrant` from a grant
+/// "can only create grants that allow some or all of the operations in the parent grant";
+/// "The grant constraints in the grants they create must be at least as strict as those in
+/// the parent grant"; "These limitations don't apply to principals who get CreateGrant
+/// permission from a policy". `CreateGrant` API: "Grants with grant constraints can include
+/// the DescribeKey and RetireGrant operations, but the constraint doesn't apply to these
+/// operations."
+fn create_grant_through_grant() -> Vec<Case> {
+    let it = [("Department", "IT")];
+    let it_test = [("Department", "IT"), ("Purpose", "Test")];
+    let parent = || grant_subset(ALICE, &[GenerateDataKey, Decrypt, CreateGrant], &it);
+    let subset = |pairs: &[(&str, &str)]| Some(child_constraints(pairs, false));
+    let equals = |pairs: &[(&str, &str)]| Some(child_constraints(pairs, true));
+    let cg = |name| g(name, alice(), "kms:CreateGrant");
+    vec![
+        // The hole: a CreateGrant-only grant must not create a Decrypt grant.
+        cg("grant_cg_only_creates_decrypt").grant(grant(ALICE, &[CreateGrant])).creating(&[Decrypt], None).denied(),
+        // Some of the parent's operations: allowed, by the grant.
+        cg("grant_cg_subset_of_operations")
+            .grant(grant(ALICE, &[Decrypt, Encrypt, CreateGrant]))
+            .creating(&[Decrypt, CreateGrant], None)
+            .allow_by(AllowedBy::Grant),
+        // One operation more than the parent's: refused.
+        cg("grant_cg_one_operation_more")
+            .grant(grant(ALICE, &[Decrypt, CreateGrant]))
+            .creating(&[Decrypt, Encrypt], None)
+            .implicit(KeyPolicy),
+        // Two grants: the one that contains the child allows it.
+        cg("grant_cg_second_parent_contains")
+            .grant(grant(ALICE, &[CreateGrant]))
+            .grant(grant(ALICE, &[Encrypt, CreateGrant]))
+            .creating(&[Encrypt], None)
+            .allow_by(AllowedBy::Grant),
+        // "the child grant can add pairs to an EncryptionContextSubset constraint in the parent grant".
+        cg("grant_cg_subset_adds_pairs").grant(parent()).creating(&[Decrypt], subset(&it_test)).allow(),
+        // "... but it cannot remove them" (here: all of them).
+        cg("grant_cg_subset_dropped").grant(parent()).creating(&[Decrypt], None).implicit(KeyPolicy),
+        // ... nor change a value.
+        cg("grant_cg_subset_other_value")
+            .grant(parent())
+            .creating(&[Decrypt], subset(&[("Department", "HR")]))
+            .implicit(KeyPolicy),
+        // "The child grant can change an EncryptionContextSubset constraint to an EncryptionContextEquals".
+        cg("grant_cg_subset_to_equals").grant(parent()).creating(&[Decrypt, CreateGrant], equals(&it)).allow(),
+        // "... but not the reverse".
+        cg("grant_cg_equals_to_subset")
+            .grant(grant_equals(ALICE, &[Decrypt, CreateGrant], &it))
+            .creating(&[Decrypt], subset(&it))
+            .implicit(KeyPolicy),
+        // An equals parent: the same equals.
+        cg("grant_cg_equals_kept")
+            .grant(grant_equals(ALICE, &[Decrypt, CreateGrant], &it))
+            .creating(&[Decrypt], equals(&it))
+            .allow(),
+        // A constrained parent limits operations too.
+        cg("grant_cg_constrained_wider_operations")
+            .grant(parent())
+            .creating(&[Encrypt], subset(&it))
+            .implicit(KeyPolicy),
+        // "These limitations don't apply to principals who get CreateGrant permission from a policy".
+        case("grant_cg_by_policy_unlimited", alice(), "kms:CreateGrant")
+            .kp(kp_with_root(vec![allow(aws(ALICE), "kms:CreateGrant")]))
+            .grant(grant(ALICE, &[CreateGrant]))
+            .creating(&[Decrypt, Encrypt], None)
+            .allow_by(AllowedBy::Policies),
+        // A constrained grant that includes DescribeKey allows it: "the constraint doesn't apply".
+        g("grant_constrained_describe_key", alice(), "kms:DescribeKey")
+            .grant(grant_subset(ALICE, &[Decrypt, DescribeKey], &it))
+            .allow_by(AllowedBy::Grant),
+        // ... and RetireGrant.
+        g("grant_constrained_retire_grant", alice(), "kms:RetireGrant")
+            .grant(grant_equals(ALICE, &[Decrypt, RetireGrant], &it))
+            .allow_by(AllowedBy::Grant),
+        // A constrained grant cannot allow an operation without an encryption context.
+        g("grant_constrained_sign", app(), "kms:Sign").grant(grant_subset(APP_ROLE, &[Sign], &it)).implicit(KeyPolicy),
+    ]
+}
+
+fn child_constraints(pairs: &[(&str, &str)], equals: bool) -> trent_core::kms::GrantConstraints {
+    let map = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    if equals {
+        trent_core::kms::GrantConstraints { encryption_context_equals: Some(map), ..Default::default() }
+    } else {
+        trent_core::kms::GrantConstraints { encryption_context_subset: Some(map), ..Default::default() }
+    }
 }
