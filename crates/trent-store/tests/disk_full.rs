@@ -7,9 +7,9 @@
 //! Each test mounts a small tmpfs (root only) and fills it with a filler file. Without the
 //! permission to mount, the tests say so loudly and pass, except under `CI=true`, where they fail.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[path = "support/tmpfs.rs"]
+mod tmpfs;
+
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -21,58 +21,6 @@ use trent_store::{SqliteAuditStore, SqliteStore};
 /// How long one store call may take before the test calls it a hang (generous: the machine is
 /// shared; a hang is minutes, not seconds).
 const ANSWER_WITHIN: Duration = Duration::from_secs(120);
-
-/// A tmpfs mounted on a temporary directory, unmounted when dropped.
-struct Mount {
-    dir: tempfile::TempDir,
-}
-
-impl Mount {
-    /// Mounts a tmpfs of `size` (as `mount -o size=` reads it), or says why not: a loud skip,
-    /// or a failure under `CI=true`.
-    fn new(test: &str, size: &str) -> Option<Mount> {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if mounted {
-            return Some(Mount { dir });
-        }
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but {test} cannot mount a tmpfs (run as root)");
-        eprintln!("SKIPPED {test}: cannot mount a tmpfs here (needs root); the full-disk behaviour is untested");
-        None
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-}
-
-impl Drop for Mount {
-    fn drop(&mut self) {
-        let unmounted = Command::new("umount").arg(self.dir.path()).status().map(|s| s.success()).unwrap_or(false);
-        if !unmounted {
-            // Something still holds a file open: detach now, the kernel frees it when closed.
-            let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
-        }
-    }
-}
-
-/// Writes a filler file in `dir` until the filesystem refuses more; returns its path.
-fn fill(dir: &Path) -> PathBuf {
-    let path = dir.join("filler");
-    let mut file = std::fs::File::create(&path).expect("create filler");
-    let chunk = vec![0x55u8; 4096];
-    loop {
-        if let Err(e) = file.write_all(&chunk).and_then(|()| file.sync_all()) {
-            assert_eq!(e.raw_os_error(), Some(28), "the filler stops at ENOSPC, not {e}");
-            return path;
-        }
-    }
-}
 
 /// Runs one store call, failing the test if it does not answer within [`ANSWER_WITHIN`].
 async fn answered<T>(what: &str, call: impl std::future::Future<Output = T>) -> T {
@@ -93,12 +41,12 @@ fn one_account(n: u64) -> Batch {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_main_database_commits_until_space_returns() {
-    let Some(mount) = Mount::new("a_full_disk_fails_main_database_commits_until_space_returns", "1m") else {
+    let Some(mount) = tmpfs::Mount::new("a_full_disk_fails_main_database_commits_until_space_returns", "1m") else {
         return;
     };
     let store = SqliteStore::open(&mount.path().join("trent.db")).await.expect("open");
     store.apply_batch(&one_account(0)).await.expect("a commit with space left");
-    let filler = fill(mount.path());
+    let filler = tmpfs::fill(mount.path());
 
     let mut committed = vec![account(0).id];
     let mut n = 1;
@@ -153,7 +101,7 @@ fn digest(seq: u64) -> DigestRecord {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_fails_audit_appends_until_space_returns() {
-    let Some(mount) = Mount::new("a_full_disk_fails_audit_appends_until_space_returns", "2m") else {
+    let Some(mount) = tmpfs::Mount::new("a_full_disk_fails_audit_appends_until_space_returns", "2m") else {
         return;
     };
     let store = SqliteAuditStore::open(&mount.path().join("audit.db")).await.expect("open");
@@ -162,7 +110,7 @@ async fn a_full_disk_fails_audit_appends_until_space_returns() {
         async move { store.append_audit(&[event(seq)], Some(&digest(seq))).await }
     };
     append(1).await.expect("an append with space left");
-    let filler = fill(mount.path());
+    let filler = tmpfs::fill(mount.path());
 
     let mut seq = 2;
     let refused = loop {

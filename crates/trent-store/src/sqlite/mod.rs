@@ -142,7 +142,8 @@ fn pool_options(size: u32) -> SqlitePoolOptions {
 }
 
 /// The writer pool of a database file: one connection, replaced when a failed commit has left
-/// it unusable (see [`usable_after_release`]).
+/// it unusable (see [`usable_after_release`]). Not for an in-memory database, whose only
+/// connection *is* the database.
 fn writer_pool_options() -> SqlitePoolOptions {
     pool_options(1).after_release(usable_after_release)
 }
