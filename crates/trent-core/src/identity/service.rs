@@ -146,7 +146,8 @@ impl Identities {
 
     /// Creates an account and its first administrator: the IAM user [`ADMINISTRATOR_USER`]
     /// with the inline policy [`ADMINISTRATOR_POLICY_NAME`] and one access key, returned
-    /// with its secret (shown this once).
+    /// with its secret (shown this once). One write: a failure leaves no account without its
+    /// administrator.
     ///
     /// # Errors
     /// [`IdentityError::EntityAlreadyExists`] if the id is taken; storage or crypto errors.
@@ -155,6 +156,22 @@ impl Identities {
         id: Option<AccountId>,
         name: &str,
     ) -> Result<(Account, NewAccessKey), IdentityError> {
+        let (batch, account, key) = self.plan_account_with_admin(id, name)?;
+        self.store.apply_batch(&batch).await.map_err(|e| account_exists(e, &account))?;
+        Ok((account, key))
+    }
+
+    /// What [`Identities::create_account_with_admin`] writes, without writing it: the batch to
+    /// store, the account, and the administrator's access key with its secret. For a caller
+    /// that must put the secret somewhere safe before the account exists.
+    ///
+    /// # Errors
+    /// Crypto errors (randomness, wrapping).
+    pub fn plan_account_with_admin(
+        &self,
+        id: Option<AccountId>,
+        name: &str,
+    ) -> Result<(Batch, Account, NewAccessKey), IdentityError> {
         let account = self.new_account(id, name)?;
         let user = User {
             account: account.id.clone(),
@@ -171,17 +188,15 @@ impl Identities {
         };
         let access_key_id = new_access_key_id("AKIA")?;
         let secret = new_secret()?;
-        let key = self.access_key_record(&access_key_id, &secret, user.principal())?;
-        // One write: a failure leaves no account without its administrator.
+        let record = self.access_key_record(&access_key_id, &secret, user.principal())?;
         let batch = Batch {
             accounts: vec![account.clone()],
             users: vec![user],
             policies: vec![(account.id.clone(), policy)],
-            access_keys: vec![key],
+            access_keys: vec![record],
             ..Batch::default()
         };
-        self.store.apply_batch(&batch).await.map_err(|e| account_exists(e, &account))?;
-        Ok((account, NewAccessKey { access_key_id, secret_access_key: secret }))
+        Ok((batch, account, NewAccessKey { access_key_id, secret_access_key: secret }))
     }
 
     /// Creates an active access key for `principal` without quota or permission checks
