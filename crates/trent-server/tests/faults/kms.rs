@@ -11,16 +11,27 @@ use super::world::World;
 
 const NEW_KEY: &str = "created by the sweep";
 
-/// Two keys: `alias/app` names the first, `alias/two` the second.
+/// Two keys: `alias/app` names the first, which has a tag and a grant; `alias/two` names the
+/// second.
 async fn two_keys(w: &World) {
     for alias in ["alias/app", "alias/two"] {
         let key = w.kms().create_key(&w.caller, CreateKeyInput::default()).await.expect("create key");
         let id = key.record.key_id.to_string();
         w.kms().create_alias(&w.caller, alias, &id).await.expect("create alias");
-        w.watch_key(id);
+        w.watch_key(&id);
         w.watch_key(alias);
     }
     w.watch_key("alias/new");
+    let first = keys(w).await.first;
+    let tags = vec![Tag { key: "owner".into(), value: "sweep".into() }];
+    w.kms().tag_resource(&w.caller, &first, tags).await.expect("tag");
+    let grant = CreateGrantInput {
+        key_id: first,
+        grantee_principal: "arn:aws:iam::111122223333:role/reader".into(),
+        operations: vec![GrantOperation::Decrypt],
+        ..CreateGrantInput::default()
+    };
+    w.kms().create_grant(&w.caller, grant).await.expect("grant");
 }
 
 /// The ids of the two keys of [`two_keys`], from the store.

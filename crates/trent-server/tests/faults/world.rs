@@ -10,8 +10,8 @@ use trent_core::audit::AuditSigner;
 use trent_core::identity::{CallerIdentity, PolicyOwner};
 use trent_core::kms::Kms;
 use trent_core::{
-    AccountId, Caller, Identities, IdentityStore, KeyWrapper, KmsStore, ManualClock, Principal, PrincipalKind, Region,
-    Scope, SharedClock, Store,
+    AccountId, Caller, Identities, IdentityStore, KeyId, KeyWrapper, KmsStore, ManualClock, Principal, PrincipalKind,
+    Region, Scope, SharedClock, Store,
 };
 use trent_crypto::{Plaintext, RootKey};
 use trent_server::{AppState, AuditLog, Authenticator, Config};
@@ -157,6 +157,21 @@ impl World {
                 self.inner.materials(scope, &key.key_id).await.expect("materials").iter().map(|m| m.seq).collect();
             let expected: Vec<u32> = (0..seqs.len() as u32).collect();
             assert!(!seqs.is_empty() && seqs == expected, "{context}: key {} has materials {seqs:?}", key.key_id);
+        }
+        let watched: Vec<KeyId> = self.key_refs.lock().iter().filter_map(|r| r.parse().ok()).collect();
+        for gone in watched {
+            if self.inner.get_key(scope, &gone).await.expect("key").is_some() {
+                continue;
+            }
+            let materials = self.inner.materials(scope, &gone).await.expect("materials").len();
+            let tags = self.inner.list_tags(scope, &gone, None, 100).await.expect("tags").len();
+            let grants = self.inner.grants(scope, &gone).await.expect("grants").len();
+            let aliases = self.inner.list_aliases(scope, Some(&gone), None, 100).await.expect("aliases").len();
+            assert_eq!(
+                (materials, tags, grants, aliases),
+                (0, 0, 0, 0),
+                "{context}: the missing key {gone} left materials, tags, grants or aliases"
+            );
         }
         for alias in self.inner.list_aliases(scope, None, None, 1000).await.expect("aliases") {
             let target = self.inner.get_key(scope, &alias.target).await.expect("alias target");
