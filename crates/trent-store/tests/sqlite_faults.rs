@@ -12,13 +12,13 @@ use std::future::Future;
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
-use trent_core::identity::{InlinePolicy, PolicyOwner, User};
+use trent_core::identity::{InlinePolicy, PolicyOwner};
 use trent_core::kms::{Grant, GrantOperation, KeyRecord};
 use trent_core::store::{Batch, BatchStore, NewKey};
-use trent_core::{AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KmsStore, StoreError};
+use trent_core::{Account, AccountId, IdentityStore, KmsStore, StoreError};
 use trent_store::SqliteStore;
 
-use fixtures::{alias, at, home, key, kid, material, tag};
+use fixtures::{access_key, alias, at, home, key, kid, material, tag, user};
 
 /// The tables that hold data (not the schema's version, not the fault budget itself).
 const TABLES: &str = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
@@ -104,27 +104,6 @@ impl Faults {
             }
         }
         panic!("{name} never succeeded");
-    }
-}
-
-fn user(name: &str) -> User {
-    User {
-        account: home().account,
-        name: name.to_owned(),
-        path: "/".to_owned(),
-        user_id: format!("AIDA{}", name.to_uppercase()),
-        created_at: at(2),
-        tags: Vec::new(),
-    }
-}
-
-fn access_key(id: &str, user: &User) -> AccessKeyRecord {
-    AccessKeyRecord {
-        access_key_id: id.to_owned(),
-        principal: user.principal(),
-        secret_wrapped: vec![9; 40],
-        status: AccessKeyStatus::Active,
-        created_at: at(3),
     }
 }
 

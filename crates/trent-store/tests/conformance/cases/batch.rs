@@ -2,41 +2,20 @@
 
 use std::sync::Arc;
 
-use trent_core::identity::{InlinePolicy, PolicyOwner, User};
+use trent_core::identity::{InlinePolicy, PolicyOwner};
 use trent_core::store::{Batch, NewKey};
-use trent_core::{AccessKeyRecord, AccessKeyStatus, Account, AccountId, KeyId, Store};
+use trent_core::{Account, AccountId, KeyId, Store};
 
 use super::assert_err;
-use crate::conformance::fixtures::{alias, at, home, key, kid, material, tag};
+use crate::conformance::fixtures::{access_key, alias, at, home, key, kid, material, tag, user};
 
 fn account() -> Account {
     Account { id: home().account, name: "batch".to_owned(), created_at: at(1) }
 }
 
-fn user(name: &str) -> User {
-    User {
-        account: home().account,
-        name: name.to_owned(),
-        path: "/".to_owned(),
-        user_id: format!("AIDA{}", name.to_uppercase()),
-        created_at: at(2),
-        tags: Vec::new(),
-    }
-}
-
 fn policy(user: &str) -> (AccountId, InlinePolicy) {
     let document = r#"{"Version":"2012-10-17","Statement":[]}"#.to_owned();
     (home().account, InlinePolicy { owner: PolicyOwner::User(user.to_owned()), name: "seed".to_owned(), document })
-}
-
-fn access_key(id: &str, user: &User) -> AccessKeyRecord {
-    AccessKeyRecord {
-        access_key_id: id.to_owned(),
-        principal: user.principal(),
-        secret_wrapped: vec![9; 40],
-        status: AccessKeyStatus::Active,
-        created_at: at(3),
-    }
 }
 
 fn new_key(id: KeyId) -> NewKey {
