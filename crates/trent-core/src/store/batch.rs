@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::StoreError;
 use crate::identity::{AccessKeyRecord, Account, InlinePolicy, User};
-use crate::ids::{AccountId, Scope};
+use crate::ids::{AccountId, KeyId, Scope};
 use crate::kms::{Alias, KeyMaterialRecord, KeyRecord, Tag};
 
 /// A new KMS key with its first backing key and its tags.
@@ -52,14 +52,8 @@ impl Batch {
             && self.aliases.is_empty()
     }
 
-    /// Whether the batch creates the user `name` of `account` (IAM names compare
-    /// case-insensitively).
-    pub fn creates_user(&self, account: &AccountId, name: &str) -> bool {
-        self.users.iter().any(|u| u.account == *account && u.name.eq_ignore_ascii_case(name))
-    }
-
     /// Whether the batch creates the key `key_id` in `scope`.
-    pub fn creates_key(&self, scope: &Scope, key_id: &crate::ids::KeyId) -> bool {
+    pub fn creates_key(&self, scope: &Scope, key_id: &KeyId) -> bool {
         self.keys.iter().any(|k| k.record.scope == *scope && k.record.key_id == *key_id)
     }
 }
