@@ -9,9 +9,11 @@
 //! when it returns) and then wakes every waiter. No timer batches: while one commit runs, the
 //! next batch queues up, so batches grow with load and a lone event commits at once.
 //!
-//! If a commit fails, every waiter of that batch gets the error (the request must answer 500,
-//! never succeed unrecorded) and the writer re-reads the chain's end from the store before the
-//! next batch. The queue is bounded ([`QUEUE`]): when the disk cannot keep up, callers wait.
+//! If a commit fails, every waiter of that batch gets the error at once (the request must answer
+//! 500, never succeed unrecorded; nothing is retried while it waits) and the writer re-reads the
+//! chain's end from the store before the next batch, so a full disk fails requests until space
+//! returns and then the writer carries on. The queue is bounded ([`QUEUE`]): when the disk cannot
+//! keep up, callers wait.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

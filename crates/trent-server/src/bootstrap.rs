@@ -95,7 +95,7 @@ pub async fn bootstrap(
     let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
-        Some(first_start(&identities, &dir).await?)
+        Some(first_start(&identities, store.as_ref(), &dir).await?)
     } else {
         None
     };
@@ -142,13 +142,22 @@ async fn check_root_key(store: &dyn Store, wrapper: &dyn KeyWrapper, key_path: &
     }
 }
 
-async fn first_start(identities: &Identities, dir: &Path) -> Result<FirstStart, BootstrapError> {
+async fn first_start(identities: &Identities, store: &dyn Store, dir: &Path) -> Result<FirstStart, BootstrapError> {
     // The administrator is the IAM user `admin` with the inline policy AdministratorAccess
     // (Allow * on *), so that it keeps full access once key policies delegate to IAM.
-    let (account, key) =
-        identities.create_account_with_admin(None, "default").await.map_err(BootstrapError::Identity)?;
+    let (batch, account, key) =
+        identities.plan_account_with_admin(None, "default").map_err(BootstrapError::Identity)?;
+    // The secret is written down before the account exists, and the file removed if the
+    // account cannot be stored: a failure never leaves an account whose administrator's
+    // secret is lost, and the next start tries again.
     let credentials_file = dir.join("credentials");
     write_credentials(&credentials_file, &account.id.to_string(), &key.access_key_id, &key.secret_access_key)?;
+    if let Err(e) = store.apply_batch(&batch).await {
+        if let Err(rm) = std::fs::remove_file(&credentials_file) {
+            tracing::error!(error = %rm, path = %credentials_file.display(), "cannot remove the credentials of an account that was not created");
+        }
+        return Err(BootstrapError::Store(e));
+    }
     tracing::info!(account = %account.id, access_key_id = %key.access_key_id, "created the default account and its administrator");
     Ok(FirstStart {
         account_id: account.id.to_string(),
@@ -173,7 +182,8 @@ fn create_private_dir(dir: &Path) -> Result<(), BootstrapError> {
     builder.create(dir).map_err(err)
 }
 
-/// Writes an AWS shared-credentials file with a `[trent]` profile, mode 0600.
+/// Writes an AWS shared-credentials file with a `[trent]` profile, mode 0600; a file it
+/// created but could not finish (a full disk) is removed again.
 fn write_credentials(path: &Path, account: &str, id: &str, secret: &SecretBytes) -> Result<(), BootstrapError> {
     let err = |source| BootstrapError::DataDir { path: path.to_owned(), source };
     let mut text = zeroize::Zeroizing::new(format!(
@@ -184,8 +194,11 @@ fn write_credentials(path: &Path, account: &str, id: &str, secret: &SecretBytes)
     text.push_str(std::str::from_utf8(secret.expose_secret()).map_err(|e| err(std::io::Error::other(e)))?);
     text.push('\n');
     let mut file = seal::create_private(path).map_err(err)?;
-    file.write_all(text.as_bytes()).map_err(err)?;
-    file.sync_all().map_err(err)
+    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    written.map_err(err)
 }
 
 /// Opens the identity service of an existing data directory without serving it, for

@@ -198,14 +198,16 @@ impl Identities {
         access_key_id(access_key)?;
         let owner = self.authorized_key_owner(caller, user, "iam:UpdateAccessKey").await?;
         let account = &caller.principal.account;
-        self.store.update_access_key_status(account, owner.user_name(), access_key, status).await.map_err(
-            |e| match e {
-                StoreError::NotFound => no_such_key(access_key),
-                other => other.into(),
-            },
-        )?;
+        let written =
+            self.store.update_access_key_status(account, owner.user_name(), access_key, status).await.map_err(|e| {
+                match e {
+                    StoreError::NotFound => no_such_key(access_key),
+                    other => other.into(),
+                }
+            });
+        // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
         self.cache.invalidate(Change::AccessKey(access_key));
-        Ok(())
+        written
     }
 
     /// `DeleteAccessKey`.
@@ -221,11 +223,12 @@ impl Identities {
         access_key_id(access_key)?;
         let owner = self.authorized_key_owner(caller, user, "iam:DeleteAccessKey").await?;
         let account = &caller.principal.account;
-        self.store.delete_access_key(account, owner.user_name(), access_key).await.map_err(|e| match e {
+        let written = self.store.delete_access_key(account, owner.user_name(), access_key).await.map_err(|e| match e {
             StoreError::NotFound => no_such_key(access_key),
             other => other.into(),
-        })?;
+        });
+        // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
         self.cache.invalidate(Change::AccessKey(access_key));
-        Ok(())
+        written
     }
 }

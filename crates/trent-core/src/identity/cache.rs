@@ -5,7 +5,9 @@
 //! The KMS hot path authenticates tens of thousands of requests per second; none of them may
 //! read the database. Every IAM mutation that changes what a cached entry says (a policy put
 //! or deleted, a group membership, a key's status, a deletion) calls [`CredentialCache::invalidate`]
-//! *after* its write has committed, which drops the affected entries.
+//! *after* its write returns, which drops the affected entries. It does so whether the write
+//! succeeded or failed: a failed write may still have committed (an acknowledgement lost after
+//! the commit), and a dropped entry only costs one store read.
 //!
 //! A fill that read the store before a mutation committed must not insert what it read after
 //! the invalidation ran: fills note the cache's generation before reading and insert only if

@@ -83,12 +83,13 @@ impl Identities {
                 "Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"
             )));
         }
-        self.store.add_user_to_group(account, &group.name, &user.name).await.map_err(|e| match e {
+        let written = self.store.add_user_to_group(account, &group.name, &user.name).await.map_err(|e| match e {
             StoreError::NotFound => no_such_group(&group.name),
             other => other.into(),
-        })?;
+        });
+        // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
         self.cache.invalidate(Change::User(account, &user.name));
-        Ok(())
+        written
     }
 
     /// `RemoveUserFromGroup`.
@@ -98,11 +99,12 @@ impl Identities {
     pub async fn remove_user_from_group(&self, caller: &Caller, group: &str, user: &str) -> Result<(), IdentityError> {
         let group = self.authorized_membership(caller, group, user, "iam:RemoveUserFromGroup").await?;
         let account = &caller.principal.account;
-        self.store.remove_user_from_group(account, &group.name, user).await.map_err(|e| match e {
+        let written = self.store.remove_user_from_group(account, &group.name, user).await.map_err(|e| match e {
             StoreError::NotFound => IdentityError::NoSuchEntity(format!("The user with name {user} cannot be found.")),
             other => other.into(),
-        })?;
+        });
+        // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
         self.cache.invalidate(Change::User(account, user));
-        Ok(())
+        written
     }
 }

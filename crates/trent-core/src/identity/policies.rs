@@ -117,14 +117,15 @@ impl Identities {
             )));
         }
         let policy = InlinePolicy { owner: owner.clone(), name: name.to_owned(), document: document.to_owned() };
-        self.store.put_policy(account, &policy).await.map_err(|e| match e {
+        let written = self.store.put_policy(account, &policy).await.map_err(|e| match e {
             StoreError::NotFound => {
                 IdentityError::NoSuchEntity(format!("The {noun} with name {} cannot be found.", owner.name()))
             }
             other => other.into(),
-        })?;
+        });
+        // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
         self.invalidate_owner(caller, &owner);
-        Ok(())
+        written
     }
 
     /// `GetUserPolicy`, `GetGroupPolicy`, `GetRolePolicy`.
@@ -159,14 +160,15 @@ impl Identities {
         validate::name("policyName", name, POLICY_NAME_MAX)?;
         self.authorize_owner(caller, &owner, "Delete", "Policy").await?;
         let (_, noun, _) = owner_traits(&owner);
-        self.store.delete_policy(&caller.principal.account, &owner, name).await.map_err(|e| match e {
+        let written = self.store.delete_policy(&caller.principal.account, &owner, name).await.map_err(|e| match e {
             StoreError::NotFound => {
                 IdentityError::NoSuchEntity(format!("The {noun} policy with name {name} cannot be found."))
             }
             other => other.into(),
-        })?;
+        });
+        // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
         self.invalidate_owner(caller, &owner);
-        Ok(())
+        written
     }
 
     /// `ListUserPolicies`, `ListGroupPolicies`, `ListRolePolicies`: policy names in order;

@@ -15,7 +15,7 @@ use super::{Principal, access_key_wrap_aad};
 use crate::clock::SharedClock;
 use crate::ids::AccountId;
 use crate::seal::KeyWrapper;
-use crate::store::{IdentityStore, StoreError};
+use crate::store::{Batch, IdentityStore, StoreError};
 
 /// The inline policy every account's first administrator gets: everything on everything.
 pub const ADMINISTRATOR_POLICY_NAME: &str = "AdministratorAccess";
@@ -80,6 +80,16 @@ impl std::fmt::Debug for Identities {
     }
 }
 
+/// `AlreadyExists` from creating `account` as IAM's `EntityAlreadyExists`.
+fn account_exists(e: StoreError, account: &Account) -> IdentityError {
+    match e {
+        StoreError::AlreadyExists => {
+            IdentityError::EntityAlreadyExists(format!("Account {} already exists.", account.id))
+        }
+        other => other.into(),
+    }
+}
+
 impl Identities {
     /// Builds the service.
     pub fn new(store: Arc<dyn IdentityStore>, wrapper: Arc<dyn KeyWrapper>, clock: SharedClock) -> Self {
@@ -106,6 +116,13 @@ impl Identities {
     /// # Errors
     /// [`IdentityError::EntityAlreadyExists`] if the id is taken.
     pub async fn create_account(&self, id: Option<AccountId>, name: &str) -> Result<Account, IdentityError> {
+        let account = self.new_account(id, name)?;
+        self.store.insert_account(&account).await.map_err(|e| account_exists(e, &account))?;
+        Ok(account)
+    }
+
+    /// A new account record with `id`, or a random 12-digit id, created now.
+    fn new_account(&self, id: Option<AccountId>, name: &str) -> Result<Account, IdentityError> {
         let id = match id {
             Some(id) => id,
             None => {
@@ -116,14 +133,7 @@ impl Identities {
                 AccountId::from_u64(n).expect("twelve digits")
             }
         };
-        let account = Account { id, name: name.to_owned(), created_at: self.clock.now() };
-        self.store.insert_account(&account).await.map_err(|e| match e {
-            StoreError::AlreadyExists => {
-                IdentityError::EntityAlreadyExists(format!("Account {} already exists.", account.id))
-            }
-            other => other.into(),
-        })?;
-        Ok(account)
+        Ok(Account { id, name: name.to_owned(), created_at: self.clock.now() })
     }
 
     /// Every account.
@@ -136,7 +146,8 @@ impl Identities {
 
     /// Creates an account and its first administrator: the IAM user [`ADMINISTRATOR_USER`]
     /// with the inline policy [`ADMINISTRATOR_POLICY_NAME`] and one access key, returned
-    /// with its secret (shown this once).
+    /// with its secret (shown this once). One write: a failure leaves no account without its
+    /// administrator.
     ///
     /// # Errors
     /// [`IdentityError::EntityAlreadyExists`] if the id is taken; storage or crypto errors.
@@ -145,7 +156,23 @@ impl Identities {
         id: Option<AccountId>,
         name: &str,
     ) -> Result<(Account, NewAccessKey), IdentityError> {
-        let account = self.create_account(id, name).await?;
+        let (batch, account, key) = self.plan_account_with_admin(id, name)?;
+        self.store.apply_batch(&batch).await.map_err(|e| account_exists(e, &account))?;
+        Ok((account, key))
+    }
+
+    /// What [`Identities::create_account_with_admin`] writes, without writing it: the batch to
+    /// store, the account, and the administrator's access key with its secret. For a caller
+    /// that must put the secret somewhere safe before the account exists.
+    ///
+    /// # Errors
+    /// Crypto errors (randomness, wrapping).
+    pub fn plan_account_with_admin(
+        &self,
+        id: Option<AccountId>,
+        name: &str,
+    ) -> Result<(Batch, Account, NewAccessKey), IdentityError> {
+        let account = self.new_account(id, name)?;
         let user = User {
             account: account.id.clone(),
             name: ADMINISTRATOR_USER.to_owned(),
@@ -154,15 +181,22 @@ impl Identities {
             created_at: self.clock.now(),
             tags: Vec::new(),
         };
-        self.store.insert_user(&user).await?;
         let policy = InlinePolicy {
             owner: PolicyOwner::User(user.name.clone()),
             name: ADMINISTRATOR_POLICY_NAME.to_owned(),
             document: ADMINISTRATOR_POLICY.to_owned(),
         };
-        self.store.put_policy(&account.id, &policy).await?;
-        let key = self.create_access_key(user.principal()).await?;
-        Ok((account, key))
+        let access_key_id = new_access_key_id("AKIA")?;
+        let secret = new_secret()?;
+        let record = self.access_key_record(&access_key_id, &secret, user.principal())?;
+        let batch = Batch {
+            accounts: vec![account.clone()],
+            users: vec![user],
+            policies: vec![(account.id.clone(), policy)],
+            access_keys: vec![record],
+            ..Batch::default()
+        };
+        Ok((batch, account, NewAccessKey { access_key_id, secret_access_key: secret }))
     }
 
     /// Creates an active access key for `principal` without quota or permission checks

@@ -90,12 +90,12 @@ impl Kms {
         self.check_alias_quota(&scope, &rec).await?;
         let now = self.clock.now();
         let alias = Alias { name: name.to_owned(), target: rec.key_id, created_at: now, updated_at: now };
-        match self.store.insert_alias(&scope, &alias).await {
-            Ok(()) => {
-                self.cache.invalidate_aliases(&scope);
-                self.cache.invalidate_key(&scope, &rec.key_id);
-                Ok(())
-            }
+        let written = self.store.insert_alias(&scope, &alias).await;
+        // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
+        self.cache.invalidate_aliases(&scope);
+        self.cache.invalidate_key(&scope, &rec.key_id);
+        match written {
+            Ok(()) => Ok(()),
             Err(StoreError::AlreadyExists) => Err(KmsError::AlreadyExists(format!(
                 "An alias with the name {} already exists",
                 scope.arn("kms", name)
@@ -137,13 +137,12 @@ impl Kms {
         }
         alias.target = rec.key_id;
         alias.updated_at = self.clock.now();
-        match self.store.update_alias(&scope, &alias).await {
-            Ok(()) => {
-                self.cache.invalidate_aliases(&scope);
-                self.cache.invalidate_key(&scope, &old_target);
-                self.cache.invalidate_key(&scope, &rec.key_id);
-                Ok(())
-            }
+        let written = self.store.update_alias(&scope, &alias).await;
+        self.cache.invalidate_aliases(&scope);
+        self.cache.invalidate_key(&scope, &old_target);
+        self.cache.invalidate_key(&scope, &rec.key_id);
+        match written {
+            Ok(()) => Ok(()),
             Err(StoreError::NotFound) => Err(KmsError::NotFound(format!("Alias {alias_arn} is not found."))),
             Err(e) => Err(e.into()),
         }
@@ -168,12 +167,11 @@ impl Kms {
         if let Ok(key) = self.loaded(&scope, &alias.target).await {
             self.authorize_key(caller, &key, &KeyCall::new(KeyAction::DeleteAlias))?;
         }
-        match self.store.delete_alias(&scope, name).await {
-            Ok(()) => {
-                self.cache.invalidate_aliases(&scope);
-                self.cache.invalidate_key(&scope, &alias.target);
-                Ok(())
-            }
+        let written = self.store.delete_alias(&scope, name).await;
+        self.cache.invalidate_aliases(&scope);
+        self.cache.invalidate_key(&scope, &alias.target);
+        match written {
+            Ok(()) => Ok(()),
             Err(StoreError::NotFound) => Err(KmsError::NotFound(format!("Alias {alias_arn} is not found."))),
             Err(e) => Err(e.into()),
         }

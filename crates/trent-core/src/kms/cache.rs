@@ -2,7 +2,8 @@
 //! operations off the database.
 //!
 //! Every mutation of a key or alias goes through [`super::Kms`], which writes the store
-//! first and then invalidates. A load that raced with a mutation could otherwise insert a
+//! first and then invalidates, whether the write succeeded or not (a failed write may still
+//! have committed if only its acknowledgement was lost). A load that raced with a mutation could otherwise insert a
 //! stale entry after the invalidation; the epoch counter prevents it: a load records the
 //! epoch before reading the store and inserts only if no invalidation happened since.
 

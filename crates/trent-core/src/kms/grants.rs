@@ -238,8 +238,10 @@ impl Kms {
             constraints: input.constraints,
             created_at: self.clock.now(),
         };
-        self.store.insert_grant(&scope, &grant).await?;
+        let written = self.store.insert_grant(&scope, &grant).await;
+        // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
         self.cache.invalidate_key(&scope, &key_id);
+        written?;
         Ok(NewGrant { grant_token: encode_token(&scope, &key_id, &grant_id)?, grant_id })
     }
 
@@ -374,11 +376,10 @@ impl Kms {
     }
 
     async fn delete_grant(&self, scope: &Scope, key_id: &KeyId, grant_id: &str) -> Result<(), KmsError> {
-        match self.store.delete_grant(scope, key_id, grant_id).await {
-            Ok(()) => {
-                self.cache.invalidate_key(scope, key_id);
-                Ok(())
-            }
+        let written = self.store.delete_grant(scope, key_id, grant_id).await;
+        self.cache.invalidate_key(scope, key_id);
+        match written {
+            Ok(()) => Ok(()),
             Err(StoreError::NotFound) => Err(KmsError::NotFound(format!("Grant ID {grant_id} not found"))),
             Err(e) => Err(e.into()),
         }

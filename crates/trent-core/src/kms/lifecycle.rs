@@ -75,11 +75,11 @@ impl Kms {
             let expected = rec.revision;
             f(&mut rec, self.clock.now())?;
             rec.revision = expected + 1;
-            match self.store.update_key(&rec, expected).await {
-                Ok(()) => {
-                    self.cache.invalidate_key(&scope, &id);
-                    return Ok(rec);
-                }
+            let written = self.store.update_key(&rec, expected).await;
+            // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
+            self.cache.invalidate_key(&scope, &id);
+            match written {
+                Ok(()) => return Ok(rec),
                 Err(StoreError::Conflict) => continue,
                 Err(StoreError::NotFound) => return Err(super::keys::not_found(&rec.arn())),
                 Err(e) => return Err(e.into()),

@@ -202,9 +202,11 @@ impl Kms {
                 let next = rec.rotation.next_rotation.map_or(now + period, |n| n + period);
                 rec.rotation.next_rotation = Some(if next <= now { now + period } else { next });
             }
-            match self.store.add_material(&rec, expected, &material).await {
+            let written = self.store.add_material(&rec, expected, &material).await;
+            // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
+            self.cache.invalidate_key(scope, id);
+            match written {
                 Ok(()) => {
-                    self.cache.invalidate_key(scope, id);
                     tracing::info!(key_id = %id, rotation = kind.as_str(), "key rotated");
                     return Ok(Some(rec));
                 }

@@ -44,13 +44,15 @@ impl Kms {
     ) -> Result<Option<Work>, KmsError> {
         let Some(rec) = self.store.get_key(scope, id).await? else { return Ok(None) };
         if rec.state == KeyState::PendingDeletion && rec.deletion_date.is_some_and(|d| d <= now) {
-            match self.store.delete_key(scope, id).await {
+            let written = self.store.delete_key(scope, id).await;
+            // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
+            self.cache.invalidate_key(scope, id);
+            self.cache.invalidate_aliases(scope);
+            match written {
                 Ok(()) => {}
                 Err(StoreError::NotFound) => return Ok(None),
                 Err(e) => return Err(e.into()),
             }
-            self.cache.invalidate_key(scope, id);
-            self.cache.invalidate_aliases(scope);
             tracing::info!(key_id = %id, account = %scope.account, region = %scope.region, "key material destroyed");
             return Ok(Some(Work::Deleted));
         }

@@ -1,6 +1,9 @@
 //! Keys and aliases with fixed ids and material, from a seed file: a ciphertext or signature
 //! made in one test run stays valid in the next. Seeding is idempotent: an item that exists
 //! with the same content is left alone; one that exists with other content is an error.
+//!
+//! Seeding only plans: each item is checked against the store and added to a [`Batch`] that
+//! the caller writes at once with the rest of the seed (then calls [`Kms::invalidate_cache`]).
 
 use trent_crypto::{EcCurve, KeyMaterial, PrivateKeyKind, SYMMETRIC_KEY_LEN, derive_material_id, pkcs8_kind};
 
@@ -10,7 +13,7 @@ use super::{
     material_wrap_aad,
 };
 use crate::ids::{KeyId, Scope};
-use crate::store::StoreError;
+use crate::store::{Batch, NewKey};
 
 /// A key to seed.
 #[derive(Debug)]
@@ -35,14 +38,12 @@ pub struct SeedKey {
     pub rotation_period_days: Option<u32>,
     /// The key material: 32 bytes (symmetric), the HMAC key, or PKCS#8 DER (asymmetric).
     pub material: KeyMaterial,
-    /// Check everything (material, usage, policy, conflicts with stored keys) and write nothing.
-    pub dry_run: bool,
 }
 
 /// What seeding an item did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Seeded {
-    /// It was created.
+    /// It will be created (it is in the batch).
     Created,
     /// It existed already, with the same content.
     AlreadyPresent,
@@ -96,12 +97,14 @@ pub fn check_seed_material(spec: KeySpec, material: &[u8]) -> Result<(), String>
 }
 
 impl Kms {
-    /// Seeds a key with fixed id and material (idempotently).
+    /// Plans seeding a key with fixed id and material (idempotently): checks it and adds it
+    /// to `batch` unless it is stored already with the same material.
     ///
     /// # Errors
     /// `Validation` for material that does not fit the spec or a usage the spec does not
-    /// allow; `MalformedPolicy`; `AlreadyExists` if the key id exists with other material.
-    pub async fn seed_key(&self, seed: SeedKey) -> Result<Seeded, KmsError> {
+    /// allow; `MalformedPolicy`; `AlreadyExists` if the key id exists (or is planned) with
+    /// other material.
+    pub async fn plan_seed_key(&self, seed: SeedKey, batch: &mut Batch) -> Result<Seeded, KmsError> {
         check_seed_material(seed.spec, seed.material.expose_secret()).map_err(KmsError::Validation)?;
         if !seed.spec.allows_usage(seed.usage) {
             return Err(KmsError::Validation(format!(
@@ -114,18 +117,16 @@ impl Kms {
         if let Some(p) = &seed.policy {
             parse_key_policy(p)?;
         }
+        let arn = seed.scope.arn("kms", &format!("key/{}", seed.key_id));
+        if batch.creates_key(&seed.scope, &seed.key_id) {
+            return Err(KmsError::AlreadyExists(format!("Key {arn} is seeded twice")));
+        }
         if self.store.get_key(&seed.scope, &seed.key_id).await?.is_some() {
             let first = self.store.materials(&seed.scope, &seed.key_id).await?.into_iter().next();
             return match first {
                 Some(m) if m.material_id == material_id => Ok(Seeded::AlreadyPresent),
-                _ => Err(KmsError::AlreadyExists(format!(
-                    "Key {} exists with other key material",
-                    seed.scope.arn("kms", &format!("key/{}", seed.key_id))
-                ))),
+                _ => Err(KmsError::AlreadyExists(format!("Key {arn} exists with other key material"))),
             };
-        }
-        if seed.dry_run {
-            return Ok(Seeded::Created);
         }
         let policy = seed.policy.unwrap_or_else(|| default_key_policy(&seed.scope));
         let now = self.clock.now();
@@ -156,11 +157,8 @@ impl Kms {
         let wrapped =
             self.wrapper.wrap(&material_wrap_aad(&record.arn(), &material_id), seed.material.expose_secret())?;
         let material = KeyMaterialRecord { material_id, seq: 0, created_at: now, rotation_type: None, wrapped };
-        match self.store.insert_key(&record, &material, &seed.tags).await {
-            Ok(()) => Ok(Seeded::Created),
-            Err(StoreError::AlreadyExists) => Err(KmsError::AlreadyExists(format!("Key {} exists", record.arn()))),
-            Err(e) => Err(e.into()),
-        }
+        batch.keys.push(NewKey { record, material, tags: seed.tags });
+        Ok(Seeded::Created)
     }
 
     /// Whether a key exists (for checking a seed before applying it).
@@ -179,24 +177,36 @@ impl Kms {
         Ok(self.store.get_alias(scope, name).await?.map(|a| a.target))
     }
 
-    /// Seeds an alias (idempotently).
+    /// Plans seeding an alias (idempotently): adds it to `batch` unless it is stored or planned
+    /// already, naming the same key.
     ///
     /// # Errors
-    /// `NotFound` if the target key does not exist; `AlreadyExists` if the alias names another key.
-    pub async fn seed_alias(&self, scope: &Scope, name: &str, target: KeyId) -> Result<Seeded, KmsError> {
-        if let Some(existing) = self.store.get_alias(scope, name).await? {
-            return if existing.target == target {
+    /// `NotFound` if the target key is neither stored nor planned; `AlreadyExists` if the alias
+    /// names another key.
+    pub async fn plan_seed_alias(
+        &self,
+        scope: &Scope,
+        name: &str,
+        target: KeyId,
+        batch: &mut Batch,
+    ) -> Result<Seeded, KmsError> {
+        let planned = batch.aliases.iter().find(|(s, a)| s == scope && a.name == name).map(|(_, a)| a.target);
+        let existing = match planned {
+            Some(t) => Some(t),
+            None => self.store.get_alias(scope, name).await?.map(|a| a.target),
+        };
+        if let Some(existing) = existing {
+            return if existing == target {
                 Ok(Seeded::AlreadyPresent)
             } else {
                 Err(KmsError::AlreadyExists(format!("Alias {} names another key", scope.arn("kms", name))))
             };
         }
-        self.record(scope, &target).await?;
+        if !batch.creates_key(scope, &target) {
+            self.record(scope, &target).await?;
+        }
         let now = self.clock.now();
-        self.store
-            .insert_alias(scope, &Alias { name: name.to_owned(), target, created_at: now, updated_at: now })
-            .await?;
-        self.cache.invalidate_aliases(scope);
+        batch.aliases.push((scope.clone(), Alias { name: name.to_owned(), target, created_at: now, updated_at: now }));
         Ok(Seeded::Created)
     }
 }

@@ -74,9 +74,10 @@ impl Kms {
         if existing.len() + added > MAX_TAGS_PER_KEY {
             return Err(KmsError::LimitExceeded(format!("A key may have at most {MAX_TAGS_PER_KEY} tags")));
         }
-        self.store.put_tags(&scope, &id, &tags).await?;
+        let written = self.store.put_tags(&scope, &id, &tags).await;
+        // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
         self.cache.invalidate_key(&scope, &id);
-        Ok(())
+        Ok(written?)
     }
 
     /// `UntagResource`: removes tag keys; keys that are not present are ignored.
@@ -93,9 +94,9 @@ impl Kms {
         let (scope, id) = (key.record.scope.clone(), key.record.key_id);
         let rec = self.record(&scope, &id).await?;
         refuse_pending_deletion(&rec)?;
-        self.store.remove_tags(&scope, &id, &tag_keys).await?;
+        let written = self.store.remove_tags(&scope, &id, &tag_keys).await;
         self.cache.invalidate_key(&scope, &id);
-        Ok(())
+        Ok(written?)
     }
 
     /// `ListResourceTags`.

@@ -7,15 +7,17 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::StoreError;
+use super::{BatchStore, StoreError};
 use crate::identity::{
     AccessKeyRecord, AccessKeyStatus, Account, Group, InlinePolicy, PolicyOwner, Role, SessionRecord, User,
 };
 use crate::ids::AccountId;
 
-/// Accounts, users, groups, roles, inline policies, access keys and STS sessions.
+/// Accounts, users, groups, roles, inline policies, access keys and STS sessions. Creating
+/// several of them at once (an account with its administrator, a seed) is a [`BatchStore`]
+/// write.
 #[async_trait]
-pub trait IdentityStore: Send + Sync {
+pub trait IdentityStore: BatchStore {
     /// Creates an account.
     ///
     /// # Errors

@@ -2,15 +2,18 @@
 //!
 //! Implementations live in `trent-store` (SQLite today, PostgreSQL next). The traits speak
 //! domain types only; each backend converts them to and from its own rows. Every method that
-//! writes more than one row does so in one transaction.
+//! writes more than one row does so in one transaction, and a domain operation that creates
+//! several things hands them to the store at once ([`Batch`]): one operation, one write.
 
 mod audit;
+mod batch;
 mod identity;
 mod kms;
 mod meta;
 mod reset;
 
 pub use audit::AuditStore;
+pub use batch::{Batch, BatchStore, NewKey};
 pub use identity::IdentityStore;
 pub use kms::KmsStore;
 pub use meta::MetaStore;
@@ -38,6 +41,6 @@ pub enum StoreError {
 
 /// Everything a Trent node stores about keys and identities. The audit trail is an
 /// [`AuditStore`] of its own.
-pub trait Store: KmsStore + IdentityStore + MetaStore + ResetStore {}
+pub trait Store: KmsStore + IdentityStore + BatchStore + MetaStore + ResetStore {}
 
-impl<T: KmsStore + IdentityStore + MetaStore + ResetStore> Store for T {}
+impl<T: KmsStore + IdentityStore + BatchStore + MetaStore + ResetStore> Store for T {}

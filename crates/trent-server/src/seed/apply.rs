@@ -1,12 +1,14 @@
 //! Applying a seed: resolve defaults (first account, first hosted region, and in dev mode
-//! the LocalStack convention), check every item against the store without writing, then
-//! write. Items that exist with the same content are left alone, so re-applying a seed at
-//! every start is harmless.
+//! the LocalStack convention), check every item against the store while collecting what is
+//! missing into one [`Batch`], then write the batch in one transaction: either the whole seed
+//! is stored or nothing of it. Items that exist with the same content are left alone, so
+//! re-applying a seed at every start is harmless.
 
 use std::path::Path;
 
 use trent_core::identity::SeedAccessKey;
 use trent_core::kms::{KeySpec, SeedKey};
+use trent_core::store::Batch;
 use trent_core::{AccountId, Region, Scope};
 use trent_crypto::{KeyMaterial, SYMMETRIC_KEY_LEN, random_vec};
 
@@ -44,7 +46,8 @@ fn random_material(spec: KeySpec) -> Result<KeyMaterial, trent_crypto::CryptoErr
 
 /// Applies `seed` (read from `file`) to `state`. In `dev` mode, a seed without accounts gets
 /// [`DEV_ACCOUNT`] and one without access keys gets [`DEV_ACCESS_KEY`]/[`DEV_SECRET`], an
-/// administrator of the first account. Nothing is written unless every item checks out.
+/// administrator of the first account. Nothing is written unless every item checks out, and
+/// then everything is written at once.
 ///
 /// # Errors
 /// A [`SeedError`] naming the item that cannot be applied.
@@ -93,7 +96,6 @@ pub async fn apply(state: &AppState, seed: &Seed, file: &Path, dev: bool) -> Res
                 policy: k.policy.clone(),
                 access_key_id: k.id.clone(),
                 secret: k.secret.clone(),
-                dry_run: true,
             },
             k.line,
         ));
@@ -120,7 +122,6 @@ pub async fn apply(state: &AppState, seed: &Seed, file: &Path, dev: bool) -> Res
                 enabled: k.enabled,
                 rotation_period_days: k.rotation_period_days,
                 material,
-                dry_run: true,
             },
             k.line,
             i,
@@ -157,63 +158,39 @@ pub async fn apply(state: &AppState, seed: &Seed, file: &Path, dev: bool) -> Res
         aliases.push((scope, a, i));
     }
 
-    // Check every item against the store; nothing is written unless all pass.
-    for (k, line) in &mut access_keys {
-        let i = *line;
+    // Check every item against the store, collecting what is missing; then write it at once.
+    let mut batch = Batch::default();
+    for (id, name) in &accounts {
         state
             .identities
-            .seed_access_key(clone_access_key(k))
+            .plan_seed_account(id, name, &mut batch)
             .await
-            .map_err(|e| err(i, "access_keys".into(), e.to_string()))?;
-        k.dry_run = false;
-    }
-    for (k, line, i) in &mut keys {
-        state.kms.seed_key(clone_key(k)).await.map_err(|e| err(*line, format!("keys[{i}]"), e.to_string()))?;
-        k.dry_run = false;
-    }
-
-    for (id, name) in &accounts {
-        state.identities.seed_account(id, name).await.map_err(|e| err(1, "accounts".into(), e.to_string()))?;
+            .map_err(|e| err(1, "accounts".into(), e.to_string()))?;
     }
     for (k, line) in access_keys {
-        state.identities.seed_access_key(k).await.map_err(|e| err(line, "access_keys".into(), e.to_string()))?;
+        state
+            .identities
+            .plan_seed_access_key(k, &mut batch)
+            .await
+            .map_err(|e| err(line, "access_keys".into(), e.to_string()))?;
     }
     for (k, line, i) in keys {
-        state.kms.seed_key(k).await.map_err(|e| err(line, format!("keys[{i}]"), e.to_string()))?;
+        state.kms.plan_seed_key(k, &mut batch).await.map_err(|e| err(line, format!("keys[{i}]"), e.to_string()))?;
     }
     for (scope, a, i) in aliases {
         state
             .kms
-            .seed_alias(&scope, &a.name, a.target)
+            .plan_seed_alias(&scope, &a.name, a.target, &mut batch)
             .await
             .map_err(|e| err(a.line, format!("aliases[{i}]"), e.to_string()))?;
     }
-    Ok(())
-}
-
-fn clone_access_key(k: &SeedAccessKey) -> SeedAccessKey {
-    SeedAccessKey {
-        account: k.account.clone(),
-        user: k.user.clone(),
-        policy: k.policy.clone(),
-        access_key_id: k.access_key_id.clone(),
-        secret: k.secret.clone(),
-        dry_run: k.dry_run,
+    if batch.is_empty() {
+        return Ok(());
     }
-}
-
-fn clone_key(k: &SeedKey) -> SeedKey {
-    SeedKey {
-        scope: k.scope.clone(),
-        key_id: k.key_id,
-        description: k.description.clone(),
-        spec: k.spec,
-        usage: k.usage,
-        policy: k.policy.clone(),
-        tags: k.tags.clone(),
-        enabled: k.enabled,
-        rotation_period_days: k.rotation_period_days,
-        material: k.material.clone(),
-        dry_run: k.dry_run,
-    }
+    let written = state.store.apply_batch(&batch).await;
+    // Whatever the outcome (a lost acknowledgement may hide a commit), no cache may keep
+    // serving what was there before.
+    state.kms.invalidate_cache();
+    state.identities.invalidate_cache();
+    written.map_err(|e| SeedError::new(file, None, "", &format!("cannot store the seed: {e}")))
 }

@@ -40,26 +40,30 @@ pub(crate) async fn upsert_tags(
     Ok(())
 }
 
+/// Inserts an alias on the caller's connection or transaction.
+pub(crate) async fn insert_alias(conn: &mut SqliteConnection, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
+    let row = AliasRow::try_from(alias)?;
+    let sql =
+        format!("INSERT INTO kms_aliases (account_id, region, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", AliasRow::COLUMNS);
+    sqlx::query(&sql)
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(row.name)
+        .bind(row.target_key_id)
+        .bind(row.created_at)
+        .bind(row.updated_at)
+        .execute(conn)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
 impl SqliteStore {
     /// See [`trent_core::KmsStore::insert_alias`]. A missing target key is
     /// [`StoreError::NotFound`] (the foreign key refuses it).
     pub(crate) async fn insert_alias_row(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
-        let row = AliasRow::try_from(alias)?;
-        let sql = format!(
-            "INSERT INTO kms_aliases (account_id, region, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            AliasRow::COLUMNS
-        );
-        sqlx::query(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(row.name)
-            .bind(row.target_key_id)
-            .bind(row.created_at)
-            .bind(row.updated_at)
-            .execute(&self.writer)
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        let mut conn = self.writer.acquire().await.map_err(map_err)?;
+        insert_alias(&mut conn, scope, alias).await
     }
 
     /// See [`trent_core::KmsStore::update_alias`]: changes the target and the last-updated

@@ -15,6 +15,7 @@ mod sessions;
 mod users;
 
 use async_trait::async_trait;
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 use trent_core::identity::{Group, InlinePolicy, PolicyOwner, Role, SessionRecord, User};
 use trent_core::{AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, MetaStore, StoreError};
@@ -22,12 +23,22 @@ use trent_core::{AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityS
 use super::rows::AccountRow;
 use super::{SqliteStore, map_err};
 
+pub(crate) use access_keys::insert_access_key;
+pub(crate) use policies::put_policy;
+pub(crate) use users::insert_user;
+
+/// Inserts an account on the caller's connection or transaction.
+pub(crate) async fn insert_account(conn: &mut SqliteConnection, account: &Account) -> Result<(), StoreError> {
+    let sql = format!("INSERT INTO accounts ({}) VALUES (?1, ?2, ?3)", AccountRow::COLUMNS);
+    AccountRow::try_from(account)?.bind(sqlx::query(&sql)).execute(conn).await.map_err(map_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl IdentityStore for SqliteStore {
     async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
-        let sql = format!("INSERT INTO accounts ({}) VALUES (?1, ?2, ?3)", AccountRow::COLUMNS);
-        AccountRow::try_from(account)?.bind(sqlx::query(&sql)).execute(&self.writer).await.map_err(map_err)?;
-        Ok(())
+        let mut conn = self.writer.acquire().await.map_err(map_err)?;
+        insert_account(&mut conn, account).await
     }
 
     async fn get_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {

@@ -68,6 +68,22 @@ async fn insert_material(
     Ok(())
 }
 
+/// Inserts a new key with its first material and its tags, on the caller's transaction.
+pub(crate) async fn insert_key_rows(
+    conn: &mut SqliteConnection,
+    key: &KeyRecord,
+    material: &KeyMaterialRecord,
+    tags: &[Tag],
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO kms_keys ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        KeyRow::COLUMNS
+    );
+    KeyRow::try_from(key)?.bind(sqlx::query(&sql)).execute(&mut *conn).await.map_err(map_err)?;
+    insert_material(conn, key, material).await?;
+    aliases_tags::upsert_tags(conn, &key.scope, &key.key_id, tags).await
+}
+
 /// The conditional update shared by `update_key` and `add_material`: on zero rows changed,
 /// tells a vanished key ([`StoreError::NotFound`]) from a moved revision ([`StoreError::Conflict`]).
 async fn update_if_revision(
@@ -102,15 +118,8 @@ fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
 #[async_trait]
 impl KmsStore for SqliteStore {
     async fn insert_key(&self, key: &KeyRecord, material: &KeyMaterialRecord, tags: &[Tag]) -> Result<(), StoreError> {
-        let row = KeyRow::try_from(key)?;
-        let sql = format!(
-            "INSERT INTO kms_keys ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            KeyRow::COLUMNS
-        );
         let mut tx = self.begin_write().await?;
-        row.bind(sqlx::query(&sql)).execute(&mut *tx).await.map_err(map_err)?;
-        insert_material(&mut tx, key, material).await?;
-        aliases_tags::upsert_tags(&mut tx, &key.scope, &key.key_id, tags).await?;
+        insert_key_rows(&mut tx, key, material, tags).await?;
         tx.commit().await.map_err(map_err)
     }
 

@@ -20,6 +20,7 @@
 
 mod aliases_tags;
 mod audit;
+mod batch;
 mod grants;
 mod identity;
 mod kms;
@@ -29,11 +30,14 @@ mod rows;
 
 pub use audit::SqliteAuditStore;
 
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnectionMetadata;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Connection, Sqlite, SqliteConnection, Transaction};
 use trent_core::StoreError;
 
 /// Connections in the reader pool of an on-disk database.
@@ -74,7 +78,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .pragma("secure_delete", "ON");
         let writer_options = base.clone().create_if_missing(true).journal_mode(SqliteJournalMode::Wal);
-        let writer = pool_options(1).connect_with(writer_options).await.map_err(map_err)?;
+        let writer = writer_pool_options().connect_with(writer_options).await.map_err(map_err)?;
         migrate::migrate(&writer, migrate::MAIN).await?;
         // Readers open after the writer so the file exists and is already in WAL mode (a
         // persistent property of the file, which read-only connections cannot set).
@@ -135,6 +139,38 @@ fn pool_options(size: u32) -> SqlitePoolOptions {
         .idle_timeout(None)
         .max_lifetime(None)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+}
+
+/// The writer pool of a database file: one connection, replaced when a failed commit has left
+/// it unusable (see [`usable_after_release`]). Not for an in-memory database, whose only
+/// connection *is* the database.
+fn writer_pool_options() -> SqlitePoolOptions {
+    pool_options(1).after_release(usable_after_release)
+}
+
+/// Whether a connection returned to the pool can be used again.
+///
+/// When `COMMIT` fails (`SQLITE_FULL` on a full disk, an I/O error), SQLite rolls the
+/// transaction back itself, but sqlx still counts it as open: the `ROLLBACK` it then sends
+/// fails ("no transaction is active"), and from then on every `BEGIN IMMEDIATE` on that
+/// connection fails with `InvalidSavePointStatement`, until a restart. Such a connection is
+/// closed here and the pool opens a fresh one. After a normal commit nothing is open; after a
+/// dropped transaction the rollback it queued is flushed (`ping`) before looking again.
+fn usable_after_release(
+    conn: &mut SqliteConnection,
+    _: PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        if !conn.is_in_transaction() {
+            return Ok(true);
+        }
+        conn.ping().await?;
+        let usable = !conn.is_in_transaction();
+        if !usable {
+            tracing::warn!("a failed commit left the writer connection unusable; opening a fresh one");
+        }
+        Ok(usable)
+    })
 }
 
 /// Maps a `sqlx` error to the narrow store error, keeping the source where there is one.

@@ -3,6 +3,7 @@
 
 mod aliases_tags;
 mod audit;
+mod batch;
 mod iam;
 mod identity;
 mod keys;
@@ -10,6 +11,7 @@ mod lifecycle;
 
 pub(crate) use aliases_tags::*;
 pub(crate) use audit::*;
+pub(crate) use batch::*;
 pub(crate) use iam::*;
 pub(crate) use identity::*;
 pub(crate) use keys::*;

@@ -2,10 +2,11 @@
 //! than a default so a backend that drops or swaps a column is caught.
 
 use time::{Duration, OffsetDateTime, macros::datetime};
+use trent_core::identity::User;
 use trent_core::kms::{
     Alias, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
 };
-use trent_core::{AccountId, KeyId, Region, Scope};
+use trent_core::{AccessKeyRecord, AccessKeyStatus, AccountId, KeyId, Region, Scope};
 use trent_crypto::KeyMaterialId;
 
 /// A fixed instant with a nanosecond part, so lossy timestamp storage shows.
@@ -93,4 +94,27 @@ pub(crate) fn alias(name: &str, target: KeyId, created: OffsetDateTime) -> Alias
 
 pub(crate) fn tag(key: &str, value: &str) -> Tag {
     Tag { key: key.to_owned(), value: value.to_owned() }
+}
+
+/// An IAM user of the home account, at the root path, without tags.
+pub(crate) fn user(name: &str) -> User {
+    User {
+        account: home().account,
+        name: name.to_owned(),
+        path: "/".to_owned(),
+        user_id: format!("AIDA{}", name.to_uppercase()),
+        created_at: at(2),
+        tags: Vec::new(),
+    }
+}
+
+/// An active access key of `user`.
+pub(crate) fn access_key(id: &str, user: &User) -> AccessKeyRecord {
+    AccessKeyRecord {
+        access_key_id: id.to_owned(),
+        principal: user.principal(),
+        secret_wrapped: vec![9; 40],
+        status: AccessKeyStatus::Active,
+        created_at: at(3),
+    }
 }

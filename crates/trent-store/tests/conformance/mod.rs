@@ -46,6 +46,7 @@ macro_rules! conformance_tests {
             roles_round_trip_and_refuse_deletion_with_policies,
             inline_policies_put_replace_list_and_delete,
             sessions_round_trip_and_expire,
+            batches_write_everything_or_nothing,
         );
     };
     (@cases $open:path; $($case:ident),+ $(,)?) => {

@@ -21,7 +21,7 @@ use trent_core::StoreError;
 use trent_core::store::MetaStore;
 
 use super::migrate::{self, AUDIT, latest};
-use super::{BUSY_TIMEOUT, READERS, map_err, pool_options};
+use super::{BUSY_TIMEOUT, READERS, map_err, pool_options, writer_pool_options};
 
 /// SQLite's largest page size; set when the file is created (see the module documentation).
 const PAGE_SIZE: u32 = 65_536;
@@ -52,7 +52,7 @@ impl SqliteAuditStore {
         // mode fixes them (an existing file keeps the size it was created with).
         let writer_options =
             base.clone().create_if_missing(true).page_size(PAGE_SIZE).journal_mode(SqliteJournalMode::Wal);
-        let writer = pool_options(1).connect_with(writer_options).await.map_err(map_err)?;
+        let writer = writer_pool_options().connect_with(writer_options).await.map_err(map_err)?;
         migrate::migrate(&writer, AUDIT).await?;
         let reader = pool_options(READERS).connect_with(base.read_only(true)).await.map_err(map_err)?;
         Ok(Self { writer, reader })

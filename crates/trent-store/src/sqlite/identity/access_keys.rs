@@ -2,6 +2,7 @@
 //! status changes and deletion. A user key's principal path comes from `iam_users` (see
 //! [`AccessKeyRow::SELECT`]).
 
+use sqlx::SqliteConnection;
 use trent_core::{AccessKeyRecord, AccessKeyStatus, AccountId, StoreError};
 
 use super::super::rows::{AccessKeyRow, KIND_USER};
@@ -12,13 +13,18 @@ use super::super::{SqliteStore, map_err};
 const OF_PRINCIPAL: &str = "k.account_id = ?1 AND ((?2 IS NULL AND k.principal_kind = 'Root') \
      OR (k.principal_kind = 'User' AND k.principal_name = ?2 COLLATE NOCASE))";
 
+/// Inserts an access key, without any check, on the caller's connection or transaction.
+pub(crate) async fn insert_access_key(conn: &mut SqliteConnection, key: &AccessKeyRecord) -> Result<(), StoreError> {
+    let sql = format!("INSERT INTO access_keys ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", AccessKeyRow::COLUMNS);
+    AccessKeyRow::try_from(key)?.bind(sqlx::query(&sql)).execute(conn).await.map_err(map_err)?;
+    Ok(())
+}
+
 impl SqliteStore {
     /// See [`trent_core::IdentityStore::insert_access_key`].
     pub(super) async fn insert_access_key_row(&self, key: &AccessKeyRecord) -> Result<(), StoreError> {
-        let sql =
-            format!("INSERT INTO access_keys ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", AccessKeyRow::COLUMNS);
-        AccessKeyRow::try_from(key)?.bind(sqlx::query(&sql)).execute(&self.writer).await.map_err(map_err)?;
-        Ok(())
+        let mut conn = self.writer.acquire().await.map_err(map_err)?;
+        insert_access_key(&mut conn, key).await
     }
 
     /// See [`trent_core::IdentityStore::insert_user_access_key`].
@@ -27,7 +33,6 @@ impl SqliteStore {
         key: &AccessKeyRecord,
         max_per_user: u32,
     ) -> Result<(), StoreError> {
-        let row = AccessKeyRow::try_from(key)?;
         let (account, user) = match &key.principal.kind {
             trent_core::PrincipalKind::User { name, .. } => (key.principal.account.as_str(), name.as_str()),
             _ => return Err(StoreError::Corrupt("insert_user_access_key needs a user's key".into())),
@@ -55,9 +60,7 @@ impl SqliteStore {
         if count >= i64::from(max_per_user) {
             return Err(StoreError::Conflict);
         }
-        let sql =
-            format!("INSERT INTO access_keys ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", AccessKeyRow::COLUMNS);
-        row.bind(sqlx::query(&sql)).execute(&mut *tx).await.map_err(map_err)?;
+        insert_access_key(&mut tx, key).await?;
         tx.commit().await.map_err(map_err)
     }
 

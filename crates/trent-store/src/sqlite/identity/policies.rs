@@ -1,6 +1,7 @@
 //! Inline policies of users, groups and roles. An owner is checked to exist in the same
 //! transaction that puts its policy; the policy row keeps the owner's own spelling.
 
+use sqlx::SqliteConnection;
 use trent_core::identity::{InlinePolicy, PolicyOwner};
 use trent_core::{AccountId, StoreError};
 
@@ -16,25 +17,36 @@ fn owner_query(owner: &PolicyOwner) -> &'static str {
     }
 }
 
+/// Adds or replaces an inline policy on the caller's transaction, if its owner exists
+/// ([`StoreError::NotFound`] otherwise); the row keeps the owner's stored spelling.
+pub(crate) async fn put_policy(
+    conn: &mut SqliteConnection,
+    account: &AccountId,
+    policy: &InlinePolicy,
+) -> Result<(), StoreError> {
+    let stored_name: Option<String> = sqlx::query_scalar(owner_query(&policy.owner))
+        .bind(account.as_str())
+        .bind(policy.owner.name())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    let Some(stored_name) = stored_name else { return Err(StoreError::NotFound) };
+    let owner = PolicyOwner::from_parts(policy.owner.kind(), stored_name).ok_or(StoreError::NotFound)?;
+    let row = PolicyRow::from(&InlinePolicy { owner, ..policy.clone() });
+    let sql = format!(
+        "INSERT INTO iam_inline_policies (account_id, {}) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (account_id, owner_kind, owner_name, policy_name) DO UPDATE SET document = excluded.document",
+        PolicyRow::COLUMNS
+    );
+    row.bind(sqlx::query(&sql).bind(account.as_str())).execute(conn).await.map_err(map_err)?;
+    Ok(())
+}
+
 impl SqliteStore {
     /// See [`trent_core::IdentityStore::put_policy`].
     pub(super) async fn put_policy_row(&self, account: &AccountId, policy: &InlinePolicy) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let stored_name: Option<String> = sqlx::query_scalar(owner_query(&policy.owner))
-            .bind(account.as_str())
-            .bind(policy.owner.name())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        let Some(stored_name) = stored_name else { return Err(StoreError::NotFound) };
-        let owner = PolicyOwner::from_parts(policy.owner.kind(), stored_name).ok_or(StoreError::NotFound)?;
-        let row = PolicyRow::from(&InlinePolicy { owner, ..policy.clone() });
-        let sql = format!(
-            "INSERT INTO iam_inline_policies (account_id, {}) VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT (account_id, owner_kind, owner_name, policy_name) DO UPDATE SET document = excluded.document",
-            PolicyRow::COLUMNS
-        );
-        row.bind(sqlx::query(&sql).bind(account.as_str())).execute(&mut *tx).await.map_err(map_err)?;
+        put_policy(&mut tx, account, policy).await?;
         tx.commit().await.map_err(map_err)
     }
 

@@ -1,18 +1,25 @@
 //! IAM users: insertion, case-insensitive lookup, listing by path prefix, and deletion that
 //! refuses while anything is attached.
 
+use sqlx::SqliteConnection;
 use trent_core::identity::User;
 use trent_core::{AccountId, StoreError};
 
 use super::super::rows::{KIND_USER, UserRow};
 use super::super::{SqliteStore, map_err};
 
+/// Inserts a user on the caller's connection or transaction.
+pub(crate) async fn insert_user(conn: &mut SqliteConnection, user: &User) -> Result<(), StoreError> {
+    let sql = format!("INSERT INTO iam_users ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", UserRow::COLUMNS);
+    UserRow::try_from(user)?.bind(sqlx::query(&sql)).execute(conn).await.map_err(map_err)?;
+    Ok(())
+}
+
 impl SqliteStore {
     /// See [`trent_core::IdentityStore::insert_user`].
     pub(super) async fn insert_user_row(&self, user: &User) -> Result<(), StoreError> {
-        let sql = format!("INSERT INTO iam_users ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", UserRow::COLUMNS);
-        UserRow::try_from(user)?.bind(sqlx::query(&sql)).execute(&self.writer).await.map_err(map_err)?;
-        Ok(())
+        let mut conn = self.writer.acquire().await.map_err(map_err)?;
+        insert_user(&mut conn, user).await
     }
 
     /// See [`trent_core::IdentityStore::get_user`].

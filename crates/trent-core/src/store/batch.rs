@@ -1,0 +1,74 @@
+//! Several new rows written as one: an account with its first administrator, or a whole seed
+//! file. Domain operations that create more than one thing build a [`Batch`] and hand it to
+//! the store once, so that a failed write leaves nothing half-created (an account without its
+//! administrator, a user without the access key it was created for, an alias whose key never
+//! arrived).
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::identity::{AccessKeyRecord, Account, InlinePolicy, User};
+use crate::ids::{AccountId, KeyId, Scope};
+use crate::kms::{Alias, KeyMaterialRecord, KeyRecord, Tag};
+
+/// A new KMS key with its first backing key and its tags.
+#[derive(Clone, Debug)]
+pub struct NewKey {
+    /// The key's metadata.
+    pub record: KeyRecord,
+    /// Its first backing key.
+    pub material: KeyMaterialRecord,
+    /// Its tags.
+    pub tags: Vec<Tag>,
+}
+
+/// New rows to write in one transaction. The store writes them in the order of the fields, so
+/// a later item may refer to an earlier one (a policy to a user of the same batch, an alias to
+/// a key of the same batch).
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    /// Accounts to create.
+    pub accounts: Vec<Account>,
+    /// IAM users to create.
+    pub users: Vec<User>,
+    /// Inline policies to add or replace, with the account of their owner.
+    pub policies: Vec<(AccountId, InlinePolicy)>,
+    /// Access keys to store, without any quota check (seeded keys, a first administrator's).
+    pub access_keys: Vec<AccessKeyRecord>,
+    /// KMS keys to create.
+    pub keys: Vec<NewKey>,
+    /// Aliases to create, with their scope.
+    pub aliases: Vec<(Scope, Alias)>,
+}
+
+impl Batch {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty()
+            && self.users.is_empty()
+            && self.policies.is_empty()
+            && self.access_keys.is_empty()
+            && self.keys.is_empty()
+            && self.aliases.is_empty()
+    }
+
+    /// Whether the batch creates the key `key_id` in `scope`.
+    pub fn creates_key(&self, scope: &Scope, key_id: &KeyId) -> bool {
+        self.keys.iter().any(|k| k.record.scope == *scope && k.record.key_id == *key_id)
+    }
+}
+
+/// A store that writes a [`Batch`] atomically.
+#[async_trait]
+pub trait BatchStore: Send + Sync {
+    /// Writes every item of `batch` in one transaction, in the order of its fields: when this
+    /// returns `Ok` all of it is durable, otherwise none of it was written. An empty batch
+    /// writes nothing.
+    ///
+    /// # Errors
+    /// [`StoreError::AlreadyExists`] if an account, user, access key, key or alias of the
+    /// batch exists already; [`StoreError::NotFound`] if a policy's owner or an alias's target
+    /// is neither stored nor created earlier in the batch; [`StoreError::Unavailable`] if the
+    /// commit fails.
+    async fn apply_batch(&self, batch: &Batch) -> Result<(), StoreError>;
+}

@@ -1,0 +1,346 @@
+//! A store that fails every write after the first N, as redb's crash-testing backend fails
+//! every I/O after a budget: the fault-injecting wrapper around the SQLite store that the
+//! sweeps run every operation against. Reads always pass.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use trent_core::identity::{Group, InlinePolicy, PolicyOwner, Role, SessionRecord, User};
+use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
+use trent_core::store::{Batch, BatchStore, ResetStore};
+use trent_core::{
+    AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KeyId, KmsStore, MetaStore, Region, Scope,
+    StoreError,
+};
+use trent_store::SqliteStore;
+
+/// How a write past the budget fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fault {
+    /// It is not performed and returns an error: a refused or rolled-back commit.
+    Refuse,
+    /// The first one is performed and still returns an error, as when a commit's
+    /// acknowledgement is lost (a network database's connection dropping after `COMMIT`);
+    /// every later one is refused.
+    LoseAck,
+}
+
+/// No budget: every write passes.
+const UNLIMITED: u64 = u64::MAX;
+
+/// The SQLite store behind a write budget.
+pub(crate) struct FaultyStore {
+    inner: Arc<SqliteStore>,
+    /// Writes still allowed; [`UNLIMITED`] when disarmed.
+    budget: AtomicU64,
+    /// Writes refused (or acknowledgements lost) since the last arming.
+    failed: AtomicU64,
+    /// Writes performed since the last arming.
+    performed: AtomicU64,
+    /// Whether the first failing write is performed ([`Fault::LoseAck`]).
+    lose_ack: AtomicBool,
+}
+
+enum Admit {
+    Yes,
+    No,
+    PerformThenFail,
+}
+
+fn injected() -> StoreError {
+    StoreError::Unavailable(Box::new(std::io::Error::other("injected write fault")))
+}
+
+impl FaultyStore {
+    pub(crate) fn new(inner: Arc<SqliteStore>) -> Self {
+        Self {
+            inner,
+            budget: AtomicU64::new(UNLIMITED),
+            failed: AtomicU64::new(0),
+            performed: AtomicU64::new(0),
+            lose_ack: AtomicBool::new(false),
+        }
+    }
+
+    /// From now on, `writes` writes pass and every later one fails as `fault` says.
+    pub(crate) fn arm(&self, writes: u64, fault: Fault) {
+        self.failed.store(0, Ordering::SeqCst);
+        self.performed.store(0, Ordering::SeqCst);
+        self.lose_ack.store(fault == Fault::LoseAck, Ordering::SeqCst);
+        self.budget.store(writes, Ordering::SeqCst);
+    }
+
+    /// Every write passes again.
+    pub(crate) fn disarm(&self) {
+        self.budget.store(UNLIMITED, Ordering::SeqCst);
+    }
+
+    /// Writes that failed since the last arming.
+    pub(crate) fn failed(&self) -> u64 {
+        self.failed.load(Ordering::SeqCst)
+    }
+
+    /// Writes performed since the last arming (a lost acknowledgement counts).
+    pub(crate) fn performed(&self) -> u64 {
+        self.performed.load(Ordering::SeqCst)
+    }
+
+    fn admit(&self) -> Admit {
+        let spent = self.budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| match b {
+            UNLIMITED => Some(b),
+            0 => None,
+            n => Some(n - 1),
+        });
+        if spent.is_ok() {
+            return Admit::Yes;
+        }
+        let earlier_failures = self.failed.fetch_add(1, Ordering::SeqCst);
+        if earlier_failures == 0 && self.lose_ack.load(Ordering::SeqCst) { Admit::PerformThenFail } else { Admit::No }
+    }
+
+    /// Runs `write` if the budget allows it (or, for a lost acknowledgement, runs it and fails).
+    async fn write<T>(&self, write: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+        match self.admit() {
+            Admit::Yes => {
+                self.performed.fetch_add(1, Ordering::SeqCst);
+                write.await
+            }
+            Admit::No => Err(injected()),
+            Admit::PerformThenFail => {
+                self.performed.fetch_add(1, Ordering::SeqCst);
+                let _ = write.await;
+                Err(injected())
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl KmsStore for FaultyStore {
+    async fn insert_key(&self, key: &KeyRecord, material: &KeyMaterialRecord, tags: &[Tag]) -> Result<(), StoreError> {
+        self.write(self.inner.insert_key(key, material, tags)).await
+    }
+    async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
+        self.inner.get_key(scope, key_id).await
+    }
+    async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError> {
+        self.inner.list_keys(scope, after, limit).await
+    }
+    async fn update_key(&self, key: &KeyRecord, expected_revision: u64) -> Result<(), StoreError> {
+        self.write(self.inner.update_key(key, expected_revision)).await
+    }
+    async fn add_material(
+        &self,
+        key: &KeyRecord,
+        expected_revision: u64,
+        material: &KeyMaterialRecord,
+    ) -> Result<(), StoreError> {
+        self.write(self.inner.add_material(key, expected_revision, material)).await
+    }
+    async fn materials(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<KeyMaterialRecord>, StoreError> {
+        self.inner.materials(scope, key_id).await
+    }
+    async fn delete_key(&self, scope: &Scope, key_id: &KeyId) -> Result<(), StoreError> {
+        self.write(self.inner.delete_key(scope, key_id)).await
+    }
+    async fn keys_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, KeyId)>, StoreError> {
+        self.inner.keys_due(now).await
+    }
+    async fn insert_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
+        self.write(self.inner.insert_alias(scope, alias)).await
+    }
+    async fn update_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
+        self.write(self.inner.update_alias(scope, alias)).await
+    }
+    async fn delete_alias(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+        self.write(self.inner.delete_alias(scope, name)).await
+    }
+    async fn get_alias(&self, scope: &Scope, name: &str) -> Result<Option<Alias>, StoreError> {
+        self.inner.get_alias(scope, name).await
+    }
+    async fn list_aliases(
+        &self,
+        scope: &Scope,
+        key_id: Option<&KeyId>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Alias>, StoreError> {
+        self.inner.list_aliases(scope, key_id, after, limit).await
+    }
+    async fn put_tags(&self, scope: &Scope, key_id: &KeyId, tags: &[Tag]) -> Result<(), StoreError> {
+        self.write(self.inner.put_tags(scope, key_id, tags)).await
+    }
+    async fn remove_tags(&self, scope: &Scope, key_id: &KeyId, tag_keys: &[String]) -> Result<(), StoreError> {
+        self.write(self.inner.remove_tags(scope, key_id, tag_keys)).await
+    }
+    async fn list_tags(
+        &self,
+        scope: &Scope,
+        key_id: &KeyId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Tag>, StoreError> {
+        self.inner.list_tags(scope, key_id, after, limit).await
+    }
+    async fn insert_grant(&self, scope: &Scope, grant: &Grant) -> Result<(), StoreError> {
+        self.write(self.inner.insert_grant(scope, grant)).await
+    }
+    async fn grants(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<Grant>, StoreError> {
+        self.inner.grants(scope, key_id).await
+    }
+    async fn list_retirable_grants(
+        &self,
+        region: &Region,
+        retiring_principal: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(Scope, Grant)>, StoreError> {
+        self.inner.list_retirable_grants(region, retiring_principal, after, limit).await
+    }
+    async fn delete_grant(&self, scope: &Scope, key_id: &KeyId, grant_id: &str) -> Result<(), StoreError> {
+        self.write(self.inner.delete_grant(scope, key_id, grant_id)).await
+    }
+}
+
+#[async_trait]
+impl IdentityStore for FaultyStore {
+    async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
+        self.write(self.inner.insert_account(account)).await
+    }
+    async fn get_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
+        self.inner.get_account(id).await
+    }
+    async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.inner.list_accounts().await
+    }
+    async fn insert_access_key(&self, key: &AccessKeyRecord) -> Result<(), StoreError> {
+        self.write(self.inner.insert_access_key(key)).await
+    }
+    async fn insert_user_access_key(&self, key: &AccessKeyRecord, max_per_user: u32) -> Result<(), StoreError> {
+        self.write(self.inner.insert_user_access_key(key, max_per_user)).await
+    }
+    async fn get_access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
+        self.inner.get_access_key(access_key_id).await
+    }
+    async fn list_access_keys(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+    ) -> Result<Vec<AccessKeyRecord>, StoreError> {
+        self.inner.list_access_keys(account, user).await
+    }
+    async fn update_access_key_status(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+        access_key_id: &str,
+        status: AccessKeyStatus,
+    ) -> Result<(), StoreError> {
+        self.write(self.inner.update_access_key_status(account, user, access_key_id, status)).await
+    }
+    async fn delete_access_key(
+        &self,
+        account: &AccountId,
+        user: Option<&str>,
+        access_key_id: &str,
+    ) -> Result<(), StoreError> {
+        self.write(self.inner.delete_access_key(account, user, access_key_id)).await
+    }
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+        self.write(self.inner.insert_user(user)).await
+    }
+    async fn get_user(&self, account: &AccountId, name: &str) -> Result<Option<User>, StoreError> {
+        self.inner.get_user(account, name).await
+    }
+    async fn list_users(
+        &self,
+        account: &AccountId,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<User>, StoreError> {
+        self.inner.list_users(account, path_prefix, after, limit).await
+    }
+    async fn delete_user(&self, account: &AccountId, name: &str) -> Result<(), StoreError> {
+        self.write(self.inner.delete_user(account, name)).await
+    }
+    async fn insert_group(&self, group: &Group) -> Result<(), StoreError> {
+        self.write(self.inner.insert_group(group)).await
+    }
+    async fn get_group(&self, account: &AccountId, name: &str) -> Result<Option<Group>, StoreError> {
+        self.inner.get_group(account, name).await
+    }
+    async fn add_user_to_group(&self, account: &AccountId, group: &str, user: &str) -> Result<(), StoreError> {
+        self.write(self.inner.add_user_to_group(account, group, user)).await
+    }
+    async fn remove_user_from_group(&self, account: &AccountId, group: &str, user: &str) -> Result<(), StoreError> {
+        self.write(self.inner.remove_user_from_group(account, group, user)).await
+    }
+    async fn groups_of_user(&self, account: &AccountId, user: &str) -> Result<Vec<Group>, StoreError> {
+        self.inner.groups_of_user(account, user).await
+    }
+    async fn members_of_group(&self, account: &AccountId, group: &str) -> Result<Vec<String>, StoreError> {
+        self.inner.members_of_group(account, group).await
+    }
+    async fn insert_role(&self, role: &Role) -> Result<(), StoreError> {
+        self.write(self.inner.insert_role(role)).await
+    }
+    async fn get_role(&self, account: &AccountId, name: &str) -> Result<Option<Role>, StoreError> {
+        self.inner.get_role(account, name).await
+    }
+    async fn delete_role(&self, account: &AccountId, name: &str) -> Result<(), StoreError> {
+        self.write(self.inner.delete_role(account, name)).await
+    }
+    async fn put_policy(&self, account: &AccountId, policy: &InlinePolicy) -> Result<(), StoreError> {
+        self.write(self.inner.put_policy(account, policy)).await
+    }
+    async fn get_policy(
+        &self,
+        account: &AccountId,
+        owner: &PolicyOwner,
+        name: &str,
+    ) -> Result<Option<InlinePolicy>, StoreError> {
+        self.inner.get_policy(account, owner, name).await
+    }
+    async fn delete_policy(&self, account: &AccountId, owner: &PolicyOwner, name: &str) -> Result<(), StoreError> {
+        self.write(self.inner.delete_policy(account, owner, name)).await
+    }
+    async fn list_policies(&self, account: &AccountId, owner: &PolicyOwner) -> Result<Vec<InlinePolicy>, StoreError> {
+        self.inner.list_policies(account, owner).await
+    }
+    async fn insert_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        self.write(self.inner.insert_session(session)).await
+    }
+    async fn get_session(&self, access_key_id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        self.inner.get_session(access_key_id).await
+    }
+    async fn delete_sessions_expired_before(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
+        self.write(self.inner.delete_sessions_expired_before(before)).await
+    }
+}
+
+#[async_trait]
+impl BatchStore for FaultyStore {
+    async fn apply_batch(&self, batch: &Batch) -> Result<(), StoreError> {
+        self.write(self.inner.apply_batch(batch)).await
+    }
+}
+
+#[async_trait]
+impl MetaStore for FaultyStore {
+    async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get_meta(name).await
+    }
+    async fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.write(self.inner.put_meta(name, value)).await
+    }
+}
+
+#[async_trait]
+impl ResetStore for FaultyStore {
+    async fn wipe(&self) -> Result<(), StoreError> {
+        self.write(self.inner.wipe()).await
+    }
+}
