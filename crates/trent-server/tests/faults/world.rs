@@ -76,6 +76,7 @@ impl World {
             audit,
             store,
             reset_lock: tokio::sync::Mutex::new(()),
+            quotas: trent_server::quota::RequestQuotas::new(None),
         });
         let account = AccountId::parse(ACCOUNT).expect("account");
         let region = Region::parse(REGION).expect("region");
