@@ -49,6 +49,16 @@ pub(crate) struct ServerArgs {
     /// at start (idempotently).
     #[arg(long, env = "TRENT_SEED")]
     seed: Option<PathBuf>,
+    /// Seconds a client may take to send a request's line and headers (default 10); a client
+    /// that trickles them is disconnected.
+    #[arg(long, env = "TRENT_HEADER_READ_TIMEOUT_SECONDS")]
+    header_read_timeout_seconds: Option<u64>,
+    /// Seconds a keep-alive connection may wait for its next request (default 60).
+    #[arg(long, env = "TRENT_IDLE_TIMEOUT_SECONDS")]
+    idle_timeout_seconds: Option<u64>,
+    /// Connections served at once (default 512); further clients wait until one closes.
+    #[arg(long, env = "TRENT_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
 }
 
 pub(crate) fn init_logging(format: LogFormat, filter: &str) {
@@ -78,6 +88,9 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         dangerous_allow_plaintext_http: args.dangerous_allow_plaintext_http.then_some(true),
         dev: args.dev.then_some(true),
         seed: args.seed,
+        header_read_timeout_seconds: args.header_read_timeout_seconds,
+        idle_timeout_seconds: args.idle_timeout_seconds,
+        max_connections: args.max_connections,
     };
     let config = raw.resolve(args.config.as_deref())?;
     if config.dangerous_plaintext {
