@@ -146,6 +146,15 @@ impl RawConfig {
             .parse()
             .map_err(|e| ConfigError::Invalid { field: "listen", message: format!("'{listen_text}': {e}") })?;
         let dev = self.dev.unwrap_or(false);
+        if dev && !listen.ip().is_loopback() {
+            return Err(ConfigError::Invalid {
+                field: "listen",
+                message: format!(
+                    "{listen} is not a loopback address; a development server (--dev) listens on loopback \
+                     only, because its credentials are well known"
+                ),
+            });
+        }
         let dangerous_plaintext = self.dangerous_allow_plaintext_http.unwrap_or(false);
         if !listen.ip().is_loopback() && !dangerous_plaintext {
             return Err(ConfigError::Invalid {
@@ -332,6 +341,22 @@ mod tests {
         assert!(raw.clone().validate().is_err());
         let ok = RawConfig { dangerous_allow_plaintext_http: Some(true), ..raw };
         assert!(ok.validate().unwrap().dangerous_plaintext);
+    }
+
+    /// Guards issue 8 #6: a development server (well-known credentials) could listen on a
+    /// non-loopback address, even with the dangerous switch.
+    #[test]
+    fn dev_mode_is_loopback_only() {
+        let raw = RawConfig {
+            listen: Some("0.0.0.0:4599".into()),
+            dev: Some(true),
+            dangerous_allow_plaintext_http: Some(true),
+            ..Default::default()
+        };
+        let e = raw.validate().unwrap_err();
+        assert!(e.to_string().contains("loopback only"), "{e}");
+        let ok = RawConfig { listen: Some("[::1]:0".into()), dev: Some(true), ..Default::default() };
+        assert!(ok.validate().unwrap().dev);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod audit;
 mod auth;
 mod bootstrap;
 pub mod config;
+mod data_dir;
 mod query;
 mod reset;
 mod scheduler;
@@ -28,6 +29,7 @@ pub use bootstrap::{
     open_identities,
 };
 pub use config::{Config, ConfigError, HttpLimits, RawConfig, Regions};
+pub use data_dir::DEV_MARKER;
 pub use state::AppState;
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests

@@ -297,7 +297,7 @@ async fn an_answer_goes_out_only_with_its_event_and_becomes_a_500_without_it() {
     use trent_wire::AwsError;
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = trent_server::Config::for_data_dir(dir.path());
+    let config = trent_server::Config::for_data_dir(dir.path().join("data"));
     let (state, first) = trent_server::bootstrap(config, clock()).await.expect("bootstrap");
     let who = caller(&first.expect("first start").account_id, "us-east-1");
     let body = br#"{"KeyId":"alias/app","Plaintext":"c2VjcmV0"}"#;
