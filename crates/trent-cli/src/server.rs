@@ -42,7 +42,9 @@ pub(crate) struct ServerArgs {
     dangerous_allow_plaintext_http: bool,
     /// A development server: state in a temporary directory removed at exit, every region,
     /// account 000000000000 with access key test/test unless the seed says otherwise, and
-    /// POST /_trent/reset. Signatures are still verified and policies still enforced.
+    /// POST /_trent/reset. Signatures are still verified and policies still enforced. Loopback
+    /// only; --data-dir must be new, empty, or made by a development server (and a server
+    /// without --dev refuses such a directory).
     #[arg(long, env = "TRENT_DEV")]
     dev: bool,
     /// A seed file (.yaml, .yml or .toml) of accounts, access keys, keys and aliases, applied
