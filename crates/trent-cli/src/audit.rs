@@ -209,9 +209,10 @@ fn write_witness(path: &Path, anchor: &Anchor) -> Result<(), AuditCliError> {
     let err = |source| AuditCliError::Witness { path: path.to_owned(), source };
     let text =
         format!("{WITNESS_HEADER} {} {} {}\n", anchor.digest_seq, anchor.last_seq, audit::hex(&anchor.digest_hash));
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    // Staged and renamed into place for a regular file; a link is followed, not replaced.
+    let mut out = crate::outfile::OutFile::create(path).map_err(err)?;
+    std::io::Write::write_all(&mut out, text.as_bytes()).map_err(err)?;
+    out.commit().map_err(err)
 }
 
 async fn query(args: QueryArgs) -> Result<(), AuditCliError> {

@@ -210,7 +210,7 @@ struct InProcessServer {
 impl InProcessServer {
     fn start(threads: usize) -> Result<Self, Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
-        let config = trent_server::Config::for_data_dir(dir.path());
+        let config = trent_server::Config::for_data_dir(dir.path().join("data"));
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()?;
         let (listener, state) = rt.block_on(async {
             let listener = tokio::net::TcpListener::bind(config.listen).await?;
@@ -228,7 +228,7 @@ impl InProcessServer {
     }
 
     fn credentials(&self) -> Result<Credentials, Box<dyn std::error::Error>> {
-        Ok(trent_client::from_file(&self.dir.path().join("credentials"), trent_server::CREDENTIALS_PROFILE)?)
+        Ok(trent_client::from_file(&self.dir.path().join("data/credentials"), trent_server::CREDENTIALS_PROFILE)?)
     }
 }
 

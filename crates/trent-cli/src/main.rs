@@ -8,6 +8,7 @@ mod audit;
 mod bench;
 mod envelope;
 mod kms;
+mod outfile;
 mod output;
 mod server;
 

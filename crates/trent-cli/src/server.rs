@@ -42,13 +42,25 @@ pub(crate) struct ServerArgs {
     dangerous_allow_plaintext_http: bool,
     /// A development server: state in a temporary directory removed at exit, every region,
     /// account 000000000000 with access key test/test unless the seed says otherwise, and
-    /// POST /_trent/reset. Signatures are still verified and policies still enforced.
+    /// POST /_trent/reset. Signatures are still verified and policies still enforced. Loopback
+    /// only; --data-dir must be new, empty, or made by a development server (and a server
+    /// without --dev refuses such a directory).
     #[arg(long, env = "TRENT_DEV")]
     dev: bool,
     /// A seed file (.yaml, .yml or .toml) of accounts, access keys, keys and aliases, applied
     /// at start (idempotently).
     #[arg(long, env = "TRENT_SEED")]
     seed: Option<PathBuf>,
+    /// Seconds a client may take to send a request's line and headers (default 10); a client
+    /// that trickles them is disconnected.
+    #[arg(long, env = "TRENT_HEADER_READ_TIMEOUT_SECONDS")]
+    header_read_timeout_seconds: Option<u64>,
+    /// Seconds a keep-alive connection may wait for its next request (default 60).
+    #[arg(long, env = "TRENT_IDLE_TIMEOUT_SECONDS")]
+    idle_timeout_seconds: Option<u64>,
+    /// Connections served at once (default 512); further clients wait until one closes.
+    #[arg(long, env = "TRENT_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
 }
 
 pub(crate) fn init_logging(format: LogFormat, filter: &str) {
@@ -79,6 +91,9 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         dev: args.dev.then_some(true),
         seed: args.seed,
         quotas: None,
+        header_read_timeout_seconds: args.header_read_timeout_seconds,
+        idle_timeout_seconds: args.idle_timeout_seconds,
+        max_connections: args.max_connections,
     };
     let config = raw.resolve(args.config.as_deref())?;
     if config.dangerous_plaintext {

@@ -258,13 +258,14 @@ fn a_reset_without_a_seed_brings_back_the_default_credentials_only() {
 #[test]
 fn outside_dev_mode_the_reset_endpoints_are_not_found() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path());
-    let (ok, _, err) = server.trent(dir.path(), &["create-key"]);
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let (ok, _, err) = server.trent(&data, &["create-key"]);
     assert!(ok, "{err}");
     for path in ["/_trent/reset", "/moto-api/reset"] {
         assert_eq!(server.post(path).0, 404, "{path}");
     }
-    let (ok, out, err) = server.trent(dir.path(), &["list-keys", "--output", "json"]);
+    let (ok, out, err) = server.trent(&data, &["list-keys", "--output", "json"]);
     assert!(ok, "{err}");
     assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["Keys"].as_array().map(Vec::len), Some(1));
     assert!(server.terminate());

@@ -14,6 +14,7 @@ use trent_store::{SqliteAuditStore, SqliteStore};
 use crate::audit::AuditLog;
 use crate::auth::Authenticator;
 use crate::config::Config;
+use crate::data_dir;
 use crate::quota::RequestQuotas;
 use crate::seal::{self, SealError};
 use crate::state::AppState;
@@ -21,6 +22,8 @@ use crate::state::AppState;
 /// The profile name written to the credentials file.
 pub const CREDENTIALS_PROFILE: &str = "trent";
 const ROOT_CHECK_META: &str = "root_key_check";
+/// Set in the database of a development server.
+const DEV_META: &str = "development_server";
 /// The main database (keys, identities) in the data directory.
 pub const DATABASE_FILE: &str = "trent.db";
 /// The audit trail's database in the data directory.
@@ -38,6 +41,30 @@ pub enum BootstrapError {
         #[source]
         source: std::io::Error,
     },
+    /// Group or others may reach the data directory.
+    #[error(
+        "data directory {path} is accessible to group or others (mode {mode:04o}); Trent refuses it, as ssh refuses \
+         an exposed key. Run `chmod 700 {path}` and start again"
+    )]
+    ExposedDataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Its mode.
+        mode: u32,
+    },
+    /// A development server was pointed at a directory it did not create.
+    #[error(
+        "data directory {0} was not created by a development server and is not empty; `--dev` never uses a \
+         persistent directory. Leave out --data-dir and TRENT_DATA_DIR (a temporary directory is used), or name \
+         a new directory"
+    )]
+    NotADevDataDir(PathBuf),
+    /// A server without `--dev` was pointed at a development server's directory.
+    #[error(
+        "data directory {0} was created by a development server (--dev), whose credentials are well known; a \
+         server without --dev refuses it. Use another data directory"
+    )]
+    DevDataDir(PathBuf),
     /// The seal did not release the root key.
     #[error(transparent)]
     Seal(#[from] SealError),
@@ -80,12 +107,15 @@ pub async fn bootstrap(
     clock: SharedClock,
 ) -> Result<(Arc<AppState>, Option<FirstStart>), BootstrapError> {
     let dir = config.data_dir.clone();
-    create_private_dir(&dir)?;
+    data_dir::open(&dir, config.dev)?;
     let key_path = dir.join("root.key");
     let (root, _created) = seal::open_key_file(&key_path)?;
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
+    data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
+    data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
     let sqlite = Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
     let store: Arc<dyn Store> = sqlite.clone();
+    check_dev_mark(store.as_ref(), &dir, config.dev).await?;
     check_root_key(store.as_ref(), wrapper.as_ref(), &key_path).await?;
     let trail = Arc::new(SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?);
     let signer = AuditSigner::load_or_create(trail.as_ref(), wrapper.as_ref()).await.map_err(BootstrapError::Audit)?;
@@ -133,6 +163,24 @@ pub(crate) async fn apply_seed(state: &AppState, seed: Option<&Path>, dev: bool)
     Ok(())
 }
 
+/// The database's own mark of a development server, beside the directory's marker file: a
+/// database made by a development server is refused without `--dev` even when copied
+/// elsewhere, and a development server never adopts a database made without `--dev`.
+async fn check_dev_mark(store: &dyn Store, dir: &Path, dev: bool) -> Result<(), BootstrapError> {
+    let marked = MetaStore::get_meta(store, DEV_META).await.map_err(BootstrapError::Store)?.is_some();
+    match (dev, marked) {
+        (true, true) | (false, false) => Ok(()),
+        (false, true) => Err(BootstrapError::DevDataDir(dir.to_owned())),
+        (true, false) => {
+            // A fresh database has no root-key check yet; one that has was used without --dev.
+            if MetaStore::get_meta(store, ROOT_CHECK_META).await.map_err(BootstrapError::Store)?.is_some() {
+                return Err(BootstrapError::NotADevDataDir(dir.to_owned()));
+            }
+            MetaStore::put_meta(store, DEV_META, b"1").await.map_err(BootstrapError::Store)
+        }
+    }
+}
+
 async fn check_root_key(store: &dyn Store, wrapper: &dyn KeyWrapper, key_path: &Path) -> Result<(), BootstrapError> {
     let check = wrapper.check_value();
     match MetaStore::get_meta(store, ROOT_CHECK_META).await.map_err(BootstrapError::Store)? {
@@ -165,21 +213,6 @@ async fn first_start(identities: &Identities, store: &dyn Store, dir: &Path) -> 
         secret_access_key: key.secret_access_key,
         credentials_file,
     })
-}
-
-fn create_private_dir(dir: &Path) -> Result<(), BootstrapError> {
-    let err = |source| BootstrapError::DataDir { path: dir.to_owned(), source };
-    if dir.is_dir() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(err)
 }
 
 /// Writes an AWS shared-credentials file with a `[trent]` profile, mode 0600; a file it

@@ -25,6 +25,19 @@ pub const DEFAULT_REGION: &str = "us-east-1";
 pub const MAX_CLOCK_SKEW: time::Duration = time::Duration::minutes(15);
 /// How often the scheduler looks for due work.
 pub const DEFAULT_SCHEDULER_TICK: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request's line and headers, counted from its first
+/// byte (or from the connection's acceptance for its first request). A slowloris client that
+/// trickles header bytes is disconnected after this. The AWS SDKs send a request head in one
+/// write, so ten seconds is generous even over a slow link.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a keep-alive connection may stay open between a response and the first byte of
+/// the next request: the idle timeout of AWS's Application Load Balancer. The SDKs notice a
+/// closed idle connection and open another.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Connections served at once. Further clients wait in the listen backlog until one closes.
+/// Below the common soft limit of 1024 open files, so the process keeps descriptors for its
+/// databases.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// Why a configuration is not usable.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +89,12 @@ pub struct RawConfig {
     pub dev: Option<bool>,
     /// `seed`: a seed file applied at start.
     pub seed: Option<PathBuf>,
+    /// `header_read_timeout_seconds`: time allowed for a request's line and headers.
+    pub header_read_timeout_seconds: Option<u64>,
+    /// `idle_timeout_seconds`: time a keep-alive connection may wait for its next request.
+    pub idle_timeout_seconds: Option<u64>,
+    /// `max_connections`: connections served at once.
+    pub max_connections: Option<usize>,
     /// `[quotas]`: request quotas.
     pub quotas: Option<RawQuotas>,
 }
@@ -104,6 +123,9 @@ impl RawConfig {
             dev: self.dev.or(lower.dev),
             seed: self.seed.or(lower.seed),
             quotas: self.quotas.or(lower.quotas),
+            header_read_timeout_seconds: self.header_read_timeout_seconds.or(lower.header_read_timeout_seconds),
+            idle_timeout_seconds: self.idle_timeout_seconds.or(lower.idle_timeout_seconds),
+            max_connections: self.max_connections.or(lower.max_connections),
         }
     }
 
@@ -139,6 +161,16 @@ impl RawConfig {
         let listen: SocketAddr = listen_text
             .parse()
             .map_err(|e| ConfigError::Invalid { field: "listen", message: format!("'{listen_text}': {e}") })?;
+        let dev = self.dev.unwrap_or(false);
+        if dev && !listen.ip().is_loopback() {
+            return Err(ConfigError::Invalid {
+                field: "listen",
+                message: format!(
+                    "{listen} is not a loopback address; a development server (--dev) listens on loopback \
+                     only, because its credentials are well known"
+                ),
+            });
+        }
         let dangerous_plaintext = self.dangerous_allow_plaintext_http.unwrap_or(false);
         if !listen.ip().is_loopback() && !dangerous_plaintext {
             return Err(ConfigError::Invalid {
@@ -149,7 +181,6 @@ impl RawConfig {
                 ),
             });
         }
-        let dev = self.dev.unwrap_or(false);
         let regions = match self.regions {
             _ if dev => Regions::Any,
             None => Regions::List(vec![Region::parse(DEFAULT_REGION).expect("default region is valid")]),
@@ -168,10 +199,6 @@ impl RawConfig {
                     .collect::<Result<_, _>>()?,
             ),
         };
-        let tick = self.scheduler_tick_seconds.map_or(DEFAULT_SCHEDULER_TICK, Duration::from_secs);
-        if tick.is_zero() {
-            return Err(ConfigError::Invalid { field: "scheduler_tick_seconds", message: "must be positive".into() });
-        }
         let quotas = self.quotas.unwrap_or_default();
         let quotas = if quotas.enabled.unwrap_or(!dev) {
             let mut table = QuotaTable::aws();
@@ -182,6 +209,28 @@ impl RawConfig {
         } else {
             None
         };
+        let tick = positive_seconds("scheduler_tick_seconds", self.scheduler_tick_seconds, DEFAULT_SCHEDULER_TICK)?;
+        let http = HttpLimits {
+            header_read_timeout: positive_seconds(
+                "header_read_timeout_seconds",
+                self.header_read_timeout_seconds,
+                DEFAULT_HEADER_READ_TIMEOUT,
+            )?,
+            idle_timeout: positive_seconds("idle_timeout_seconds", self.idle_timeout_seconds, DEFAULT_IDLE_TIMEOUT)?,
+            max_connections: match self.max_connections {
+                None => DEFAULT_MAX_CONNECTIONS,
+                Some(0) => {
+                    return Err(ConfigError::Invalid { field: "max_connections", message: "must be positive".into() });
+                }
+                Some(n) if n > MAX_CONNECTIONS_LIMIT => {
+                    return Err(ConfigError::Invalid {
+                        field: "max_connections",
+                        message: format!("at most {MAX_CONNECTIONS_LIMIT}"),
+                    });
+                }
+                Some(n) => n,
+            },
+        };
         Ok(Config {
             listen,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -191,7 +240,46 @@ impl RawConfig {
             dev,
             seed: self.seed,
             quotas,
+            http,
         })
+    }
+}
+
+/// The largest `max_connections` accepted (tokio's semaphore holds fewer permits than this).
+const MAX_CONNECTIONS_LIMIT: usize = 1 << 20;
+
+/// The longest period a `*_seconds` setting accepts: one day.
+const MAX_SECONDS: u64 = 86_400;
+
+/// A number of seconds in `1..=MAX_SECONDS`, or `default` when unset.
+fn positive_seconds(field: &'static str, value: Option<u64>, default: Duration) -> Result<Duration, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(s) if (1..=MAX_SECONDS).contains(&s) => Ok(Duration::from_secs(s)),
+        Some(_) => Err(ConfigError::Invalid { field, message: format!("must be between 1 and {MAX_SECONDS} seconds") }),
+    }
+}
+
+/// Limits on HTTP connections, against clients that hold connections open without using them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Time for a request's line and headers, from its first byte (from the acceptance for a
+    /// connection's first request): bounds what a slowloris client holds.
+    pub header_read_timeout: Duration,
+    /// Time between a response and the first byte of the next request on a keep-alive
+    /// connection.
+    pub idle_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
     }
 }
 
@@ -241,6 +329,8 @@ pub struct Config {
     pub seed: Option<PathBuf>,
     /// The request quotas in force; `None` when throttling is off.
     pub quotas: Option<QuotaTable>,
+    /// Connection limits.
+    pub http: HttpLimits,
 }
 
 impl Config {
@@ -289,6 +379,52 @@ mod tests {
         assert!(ok.validate().unwrap().dangerous_plaintext);
     }
 
+    /// Guards issue 8 #6: a development server (well-known credentials) could listen on a
+    /// non-loopback address, even with the dangerous switch.
+    #[test]
+    fn dev_mode_is_loopback_only() {
+        let raw = RawConfig {
+            listen: Some("0.0.0.0:4599".into()),
+            dev: Some(true),
+            dangerous_allow_plaintext_http: Some(true),
+            ..Default::default()
+        };
+        let e = raw.validate().unwrap_err();
+        assert!(e.to_string().contains("loopback only"), "{e}");
+        let ok = RawConfig { listen: Some("[::1]:0".into()), dev: Some(true), ..Default::default() };
+        assert!(ok.validate().unwrap().dev);
+    }
+
+    #[test]
+    fn http_limits_default_to_the_constants_and_are_bounded() {
+        assert_eq!(RawConfig::default().validate().unwrap().http, HttpLimits::default());
+        let c = RawConfig {
+            header_read_timeout_seconds: Some(1),
+            idle_timeout_seconds: Some(2),
+            max_connections: Some(3),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(
+            c.http,
+            HttpLimits {
+                header_read_timeout: Duration::from_secs(1),
+                idle_timeout: Duration::from_secs(2),
+                max_connections: 3
+            }
+        );
+        for (raw, field) in [
+            (RawConfig { header_read_timeout_seconds: Some(0), ..Default::default() }, "header_read_timeout_seconds"),
+            (RawConfig { idle_timeout_seconds: Some(MAX_SECONDS + 1), ..Default::default() }, "idle_timeout_seconds"),
+            (RawConfig { max_connections: Some(0), ..Default::default() }, "max_connections"),
+            (RawConfig { max_connections: Some(MAX_CONNECTIONS_LIMIT + 1), ..Default::default() }, "max_connections"),
+        ] {
+            let e = raw.validate().unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+        }
+    }
+
     #[test]
     fn bad_values_are_named() {
         let e = RawConfig { regions: Some(vec!["mars".into()]), ..Default::default() }.validate().unwrap_err();
@@ -320,8 +456,10 @@ mod tests {
         let p = dir.path().join("trent.toml");
         std::fs::write(&p, "listen = \"127.0.0.1:9\"\nregionz = []\n").unwrap();
         assert!(matches!(RawConfig::from_file(&p), Err(ConfigError::Parse { .. })));
-        std::fs::write(&p, "regions = [\"eu-west-1\", \"us-east-1\"]\n").unwrap();
+        std::fs::write(&p, "regions = [\"eu-west-1\", \"us-east-1\"]\nmax_connections = 7\nidle_timeout_seconds = 5\n")
+            .unwrap();
         let c = RawConfig::default().resolve(Some(&p)).unwrap();
         assert!(c.regions.hosts(&Region::parse("eu-west-1").unwrap()));
+        assert_eq!((c.http.max_connections, c.http.idle_timeout), (7, Duration::from_secs(5)));
     }
 }

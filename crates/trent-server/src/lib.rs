@@ -9,12 +9,14 @@ pub mod audit;
 mod auth;
 mod bootstrap;
 pub mod config;
+mod data_dir;
 mod query;
 pub mod quota;
 mod reset;
 mod scheduler;
 pub mod seal;
 pub mod seed;
+mod serve;
 mod services;
 mod state;
 
@@ -28,11 +30,13 @@ pub use bootstrap::{
     AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
     open_identities,
 };
-pub use config::{Config, ConfigError, RawConfig, RawQuotas, Regions};
+pub use config::{Config, ConfigError, HttpLimits, RawConfig, RawQuotas, Regions};
+pub use data_dir::DEV_MARKER;
 pub use state::AppState;
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests
-/// finish and stops the scheduler.
+/// finish and stops the scheduler. Connections are bounded by `state.config.http`: a
+/// header-read timeout, an idle timeout and a cap on connections served at once.
 ///
 /// # Errors
 /// I/O errors of the listener.
@@ -43,17 +47,9 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx));
-    use axum::serve::ListenerExt as _;
-    // Answers are single small writes; never let Nagle hold one back.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
-    // Connection info gives each request its client address (`aws:SourceIp`, the audit trail).
+    let limits = state.config.http;
     let audit_state = state.clone();
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+    let served = serve::serve(listener, app(state), limits, shutdown).await;
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
     // Every handler awaited its own event; this drains anything still queued.

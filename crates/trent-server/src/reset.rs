@@ -1,6 +1,16 @@
 //! The development server's reset: `POST /_trent/reset`, and `POST /moto-api/reset` for test
 //! suites written for moto's server mode. Both answer 404 outside dev mode.
 //!
+//! The reset is unauthenticated, so a web page must not be able to trigger it from a
+//! developer's browser. A page can send a cross-origin POST without a CORS preflight only as a
+//! "simple request": no custom header, and a body of type `text/plain`,
+//! `application/x-www-form-urlencoded` or `multipart/form-data`; and browsers send `Origin` on
+//! every cross-origin POST (and on same-origin ones; Trent serves no pages). So a reset is
+//! refused with 403 when it carries an `Origin` header or one of those three content types.
+//! What test suites send passes: moto's and LocalStack's fixtures (`requests.post(url)`), the
+//! README's (`urllib` with no body), `curl -X POST` and any `application/json` request. A
+//! preflight (`OPTIONS`) gets no CORS headers, so a page cannot send anything else.
+//!
 //! A reset empties the audit trail (between two of the writer's commits), then the store in one
 //! transaction, forgets every cache built from what was there (keys and aliases, credentials,
 //! derived signing keys), and applies the seed again, exactly as at start. Requests that run
@@ -10,7 +20,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::bootstrap::{BootstrapError, apply_seed};
@@ -46,19 +56,75 @@ pub(crate) async fn reset(state: &AppState) -> Result<(), ResetError> {
     Ok(())
 }
 
+/// Content types a web page can POST across origins without a preflight.
+const SIMPLE_CONTENT_TYPES: [&str; 3] = ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"];
+
+/// Why a request could have come from a web page, or `None` if it could not.
+fn forgeable(headers: &HeaderMap) -> Option<&'static str> {
+    if headers.contains_key(http::header::ORIGIN) {
+        return Some("it has an Origin header (browsers send one; test clients do not)");
+    }
+    let simple = headers.get_all(http::header::CONTENT_TYPE).iter().any(|value| {
+        let media = value.to_str().unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        SIMPLE_CONTENT_TYPES.contains(&media.as_str())
+    });
+    simple.then_some("its content type is one a web page can send; send no body, or Content-Type: application/json")
+}
+
 /// The handler of both reset routes.
-pub(crate) async fn handle(State(state): State<Arc<AppState>>) -> Response {
+pub(crate) async fn handle(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if !state.config.dev {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let (status, body) = match reset(&state).await {
-        Ok(()) => (StatusCode::OK, serde_json::json!({ "status": "ok" })),
-        Err(e) => {
-            tracing::error!(error = %e, "development reset failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, serde_json::json!({ "status": "error", "message": e.to_string() }))
+    let (status, body) = match forgeable(&headers) {
+        Some(why) => {
+            tracing::warn!(reason = why, "development reset refused: it may come from a web page");
+            (
+                StatusCode::FORBIDDEN,
+                serde_json::json!({ "status": "error", "message": format!("reset refused: {why}") }),
+            )
         }
+        None => match reset(&state).await {
+            Ok(()) => (StatusCode::OK, serde_json::json!({ "status": "ok" })),
+            Err(e) => {
+                tracing::error!(error = %e, "development reset failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, serde_json::json!({ "status": "error", "message": e.to_string() }))
+            }
+        },
     };
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), HeaderValue::from_static(v))).collect()
+    }
+
+    /// Guards the development reset against cross-site request forgery: every request a web
+    /// page can send without a preflight is refused, and what test clients send is not.
+    #[test]
+    fn only_requests_a_web_page_cannot_forge_pass() {
+        for forged in [
+            headers(&[("origin", "http://evil.example")]),
+            headers(&[("origin", "null")]),
+            headers(&[("content-type", "text/plain;charset=UTF-8")]),
+            headers(&[("content-type", "Application/X-WWW-Form-Urlencoded")]),
+            headers(&[("content-type", "multipart/form-data; boundary=x")]),
+            headers(&[("origin", "http://127.0.0.1:4599"), ("content-type", "application/json")]),
+        ] {
+            assert!(forgeable(&forged).is_some(), "{forged:?}");
+        }
+        for client in [
+            headers(&[]),
+            headers(&[("content-length", "0"), ("user-agent", "python-requests/2.32")]),
+            headers(&[("content-type", "application/json")]),
+        ] {
+            assert_eq!(forgeable(&client), None, "{client:?}");
+        }
+    }
 }

@@ -304,7 +304,7 @@ async fn an_answer_goes_out_only_with_its_event_and_becomes_a_500_without_it() {
     use trent_wire::{AwsError, Dispatched, kms};
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = trent_server::Config::for_data_dir(dir.path());
+    let config = trent_server::Config::for_data_dir(dir.path().join("data"));
     let (state, first) = trent_server::bootstrap(config, clock()).await.expect("bootstrap");
     let who = caller(&first.expect("first start").account_id, "us-east-1");
     let answered = |result: Result<Vec<u8>, AwsError>| Dispatched { result, facts: CallFacts::default() };

@@ -10,19 +10,22 @@ use trent_server::{BootstrapError, Config, bootstrap};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_first_start_that_cannot_write_the_credentials_creates_no_account() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let credentials = dir.path().join("credentials");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("data");
+    std::fs::create_dir(&dir).expect("data directory");
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).expect("private");
+    let credentials = dir.join("credentials");
     std::fs::create_dir(&credentials).expect("a directory where the credentials file goes");
     let clock = Arc::new(ManualClock::starting_now());
 
-    match bootstrap(Config::for_data_dir(dir.path()), clock.clone()).await {
+    match bootstrap(Config::for_data_dir(&dir), clock.clone()).await {
         Err(BootstrapError::DataDir { path, .. }) => assert_eq!(path, credentials),
         Err(e) => panic!("expected the credentials file to be refused, got {e}"),
         Ok(_) => panic!("the first start succeeded without writing the credentials"),
     }
 
     std::fs::remove_dir(&credentials).expect("remove the obstacle");
-    let (state, first) = bootstrap(Config::for_data_dir(dir.path()), clock).await.expect("second start");
+    let (state, first) = bootstrap(Config::for_data_dir(&dir), clock).await.expect("second start");
     let first = first.expect("the second start is a first start again");
     let accounts = state.identities.accounts().await.expect("accounts");
     assert_eq!(accounts.iter().map(|a| a.id.to_string()).collect::<Vec<_>>(), vec![first.account_id.clone()]);

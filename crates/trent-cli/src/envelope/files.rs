@@ -1,7 +1,8 @@
 //! Where bytes come from and go: one file, stdin/stdout, or a directory tree mapped onto an
-//! output directory with a suffix; outputs written to a temporary file beside the target
-//! and renamed into place only when the message is complete (so a failed decryption leaves
-//! no plaintext behind); base64 on either side; a progress bar on stderr for long work.
+//! output directory with a suffix; a regular output file written under a temporary name and
+//! renamed into place only when the message is complete (so a failed decryption leaves no
+//! plaintext behind), a device, FIFO or socket written through (see `crate::outfile`); base64
+//! on either side; a progress bar on stderr for long work.
 
 use std::fs::File;
 use std::io::{self, IsTerminal as _, Read, Write};
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use base64::engine::general_purpose::STANDARD;
 
 use super::CliError;
+use crate::outfile::OutFile;
 
 /// One input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,10 +112,11 @@ pub(crate) fn open(source: &Source) -> Result<(Box<dyn Read>, Option<u64>), CliE
     }
 }
 
-/// An output being written: a temporary file renamed into place on `commit`, or stdout.
+/// An output being written: stdout, or an [`OutFile`] (a regular file staged and renamed into
+/// place on `commit`, or a device, FIFO or socket written through).
 pub(crate) enum Sink {
     Stdout(io::BufWriter<io::Stdout>),
-    File { tmp: io::BufWriter<tempfile::NamedTempFile>, path: PathBuf },
+    File { out: io::BufWriter<OutFile>, path: PathBuf },
 }
 
 impl Sink {
@@ -121,26 +124,28 @@ impl Sink {
         match dest {
             Dest::Stdout => Ok(Sink::Stdout(io::BufWriter::with_capacity(1 << 20, io::stdout()))),
             Dest::File(path) => {
-                let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-                std::fs::create_dir_all(dir).map_err(|e| CliError::Io(dir.display().to_string(), e))?;
-                let tmp = tempfile::Builder::new()
-                    .prefix(".trent-")
-                    .suffix(".partial")
-                    .tempfile_in(dir)
-                    .map_err(|e| CliError::Io(dir.display().to_string(), e))?;
-                Ok(Sink::File { tmp: io::BufWriter::with_capacity(1 << 20, tmp), path: path.clone() })
+                let out = OutFile::create(path).map_err(|e| CliError::Io(path.display().to_string(), e))?;
+                Ok(Sink::File { out: io::BufWriter::with_capacity(1 << 20, out), path: path.clone() })
             }
         }
     }
 
-    /// Flushes and, for a file, renames it into place.
+    /// Whether nothing written reaches the destination before `commit` (a regular file):
+    /// plaintext may then be written before it is verified.
+    pub(crate) fn is_staged(&self) -> bool {
+        match self {
+            Sink::Stdout(_) => false,
+            Sink::File { out, .. } => out.get_ref().is_staged(),
+        }
+    }
+
+    /// Flushes and, for a regular file, renames it into place.
     pub(crate) fn commit(self) -> Result<(), CliError> {
         match self {
             Sink::Stdout(mut w) => w.flush().map_err(|e| CliError::Io("stdout".into(), e)),
-            Sink::File { tmp, path } => {
-                let tmp = tmp.into_inner().map_err(|e| CliError::Io(path.display().to_string(), e.into_error()))?;
-                tmp.persist(&path).map_err(|e| CliError::Io(path.display().to_string(), e.error))?;
-                Ok(())
+            Sink::File { out, path } => {
+                let err = |e| CliError::Io(path.display().to_string(), e);
+                out.into_inner().map_err(|e| err(e.into_error()))?.commit().map_err(err)
             }
         }
     }
@@ -150,21 +155,21 @@ impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Sink::Stdout(w) => w.write(buf),
-            Sink::File { tmp, .. } => tmp.write(buf),
+            Sink::File { out, .. } => out.write(buf),
         }
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             Sink::Stdout(w) => w.write_all(buf),
-            Sink::File { tmp, .. } => tmp.write_all(buf),
+            Sink::File { out, .. } => out.write_all(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::Stdout(w) => w.flush(),
-            Sink::File { tmp, .. } => tmp.flush(),
+            Sink::File { out, .. } => out.flush(),
         }
     }
 }

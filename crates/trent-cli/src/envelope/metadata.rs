@@ -1,6 +1,7 @@
 //! `--metadata-output`: one JSON record per processed file (mode, input, output, the
 //! message header's public parts and sizes), appended to a file or written to stdout. No
-//! secrets: encrypted data keys appear as provider id and provider info only.
+//! secrets: encrypted data keys appear as provider id and provider info only. The file is
+//! written in place (records are appended), never replaced; a new one is created `0600`.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -25,13 +26,13 @@ impl Writer {
         if path.as_os_str() == "-" {
             return Ok(Writer::Stdout);
         }
-        let f = OpenOptions::new()
-            .create(true)
-            .append(!overwrite)
-            .write(true)
-            .truncate(overwrite)
-            .open(path)
-            .map_err(|e| CliError::Io(path.display().to_string(), e))?;
+        // Opened in place: a link is followed, a device or FIFO written through, an existing
+        // file keeps its owner and mode; a new one is private (it names files and contexts).
+        let mut options = OpenOptions::new();
+        options.create(true).append(!overwrite).write(true).truncate(overwrite);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let f = options.open(path).map_err(|e| CliError::Io(path.display().to_string(), e))?;
         Ok(Writer::File(f))
     }
 

@@ -113,9 +113,10 @@ pub(crate) struct DecryptArgs {
     /// Read the message as base64 text.
     #[arg(long)]
     decode: bool,
-    /// Write plaintext of signed messages to stdout frame by frame before the signature is
-    /// checked (by default stdout gets it only after verification; files are always written
-    /// under a temporary name and renamed into place only after verification).
+    /// Write plaintext of signed messages to stdout, a device, a FIFO or a socket frame by
+    /// frame before the signature is checked (by default they get it only after verification;
+    /// regular files are always written under a temporary name and renamed into place only
+    /// after verification).
     #[arg(long)]
     streaming_release: bool,
     /// Where signed messages are spooled before release (default: the temp directory).
@@ -199,22 +200,23 @@ pub(crate) fn decrypt(args: DecryptArgs) -> Result<(), CliError> {
         let (reader, len) = files::open(source)?;
         let reader = Progress::wrap(reader, len, dest, "decrypting", common.quiet);
         let mut reader = if args.decode { files::base64_reader(reader) } else { reader };
+        let mut sink = Sink::create(dest)?;
         let options = DecryptOptions {
             commitment_policy: common.commitment_policy,
             max_encrypted_data_keys: common.max_encrypted_data_keys,
             reproduced_context: (!p.context.is_empty()).then(|| p.context.clone()),
-            // A file is staged under a temporary name and renamed only after `decrypt_stream`
-            // returned, signature verified: nothing unverified is released, in one pass. Stdout
-            // cannot be taken back, so it gets the spooled two-pass release unless told otherwise.
-            release: match dest {
-                Dest::File(_) => Release::Streaming,
-                Dest::Stdout if args.streaming_release => Release::Streaming,
-                Dest::Stdout => Release::AfterVerification,
+            // A regular file is staged under a temporary name and renamed only after
+            // `decrypt_stream` returned, signature verified: nothing unverified is released, in
+            // one pass. Stdout, a device, a FIFO or a socket cannot take anything back, so they
+            // get the spooled two-pass release unless told otherwise.
+            release: if sink.is_staged() || args.streaming_release {
+                Release::Streaming
+            } else {
+                Release::AfterVerification
             },
             threads: common.threads.unwrap_or(0),
             spool_dir: args.spool_dir.clone(),
         };
-        let mut sink = Sink::create(dest)?;
         let info =
             trent_envelope::decrypt_stream(&*p.cmm, &options, &mut reader, &mut sink).map_err(CliError::Envelope)?;
         sink.commit()?;

@@ -44,10 +44,12 @@ impl Server {
 
     /// Starts `trent server --listen 127.0.0.1:0 ARGS...`; on failure, returns its stderr.
     pub(crate) fn start_with(args: &[&str]) -> Result<Server, String> {
-        let mut child = Command::new(TRENT)
-            .args(["server", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .env_remove("TRENT_CONFIG")
+        Self::start_with_env(args, &[])
+    }
+
+    /// As [`Server::start_with`], with extra environment variables.
+    pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &Path)]) -> Result<Server, String> {
+        let mut child = server_command(&[&["--listen", "127.0.0.1:0"], args].concat(), env)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -102,14 +104,24 @@ impl Server {
         run(cmd)
     }
 
-    /// Sends SIGTERM and returns whether the server exited cleanly.
     /// Sends an unsigned `POST PATH` with an empty body; returns the status code and the body.
     pub(crate) fn post(&self, path: &str) -> (u16, String) {
+        self.post_with(path, &[], "")
+    }
+
+    /// Sends an unsigned `POST PATH` with extra `headers` and `body`; returns the status code
+    /// and the body.
+    pub(crate) fn post_with(&self, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
         use std::io::{Read, Write};
         let authority = self.endpoint.strip_prefix("http://").expect("an http endpoint");
         let mut stream = std::net::TcpStream::connect(authority).expect("connect");
-        write!(stream, "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .expect("write request");
+        let mut request = format!("POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\n", body.len());
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("Connection: close\r\n\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes()).expect("write request");
         let mut response = String::new();
         stream.read_to_string(&mut response).expect("read response");
         let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status line");
@@ -117,11 +129,37 @@ impl Server {
         (status, body)
     }
 
+    /// Sends SIGTERM and returns whether the server exited cleanly.
     pub(crate) fn terminate(mut self) -> bool {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         self.child.wait().map(|s| s.success()).unwrap_or(false)
     }
+}
+
+/// `trent server ARGS` with `env` and none of the caller's `TRENT_*` settings.
+fn server_command(args: &[&str], env: &[(&str, &Path)]) -> Command {
+    let mut cmd = Command::new(TRENT);
+    cmd.arg("server").args(args).env_remove("TRENT_CONFIG").env_remove("TRENT_DATA_DIR").envs(env.iter().copied());
+    cmd
+}
+
+/// Runs `trent server ARGS` (with `env`) that must refuse to start; returns its stderr. A
+/// server that starts instead is killed and the test fails.
+pub(crate) fn refused(args: &[&str], env: &[(&str, &Path)]) -> String {
+    let mut child =
+        server_command(args, env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn trent server");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("trent server {args:?} started instead of refusing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn run(mut cmd: Command) -> (bool, String, String) {

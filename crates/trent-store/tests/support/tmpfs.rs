@@ -20,7 +20,7 @@ impl Mount {
     pub(crate) fn new(test: &str, size: &str) -> Option<Mount> {
         let dir = tempfile::tempdir().expect("tempdir");
         let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "tmpfs"])
             .arg(dir.path())
             .output()
             .map(|o| o.status.success())
