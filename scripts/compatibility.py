@@ -21,8 +21,8 @@ STATES = {
         "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
                         "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
                         "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
-        "CreateKey": ("partial", "SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT / AWS_KMS only; other specs, origins, multi-Region and custom key stores answer UnsupportedOperationException; Policy validated and enforced, with the lockout safety check"),
-        "Decrypt": ("partial", "symmetric; Recipient (Nitro attestation) refused; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
+        "CreateKey": ("partial", "SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT / AWS_KMS only; other specs, origins, multi-Region and custom key stores answer UnsupportedOperationException; Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
+        "Decrypt": ("partial", "symmetric; Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
         "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN"),
         "DisableKey": ("done", ""),
@@ -44,13 +44,13 @@ STATES = {
         "ListKeyRotations": ("done", ""),
         "ListKeys": ("done", ""),
         "ListResourceTags": ("done", ""),
-        "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck"),
-        "ReEncrypt": ("done", "EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
+        "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
+        "ReEncrypt": ("partial", "DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
         "RevokeGrant": ("done", ""),
         "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key"),
         "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends"),
-        "TagResource": ("done", "at most 50 tags"),
+        "TagResource": ("done", "at most 50 tags: more in one request is a TagException, more on the key a LimitExceededException"),
         "UntagResource": ("done", ""),
         "UpdateAlias": ("done", ""),
         "UpdateKeyDescription": ("done", ""),
@@ -107,7 +107,10 @@ SERVICES = [
     ("kms", "2014-11-01", "AWS KMS",
      "`TrentService.*` (awsJson1_1), SigV4 service `kms`; a key of another account works only in the operations "
      "whose *Cross-account use* is Yes (when its key policy and the caller's IAM policy allow), every other "
-     "operation answers `NotFoundException` as for a key that does not exist"),
+     "operation answers `NotFoundException` as for a key that does not exist. Every request member is checked "
+     "against the model's constraints before anything else, and all violations come in one `ValidationException` "
+     "in AWS's words (`2 validation errors detected: ...`); unlike AWS, a message repeats at most 256 characters of "
+     "a value and spells out at most 10 violations (the count stays exact), and never repeats a grant token"),
     ("cloudtrail", "2013-11-01", "AWS CloudTrail",
      "`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*` (awsJson1_1), SigV4 service `cloudtrail`"),
     ("iam", "2010-05-08", "AWS IAM",

@@ -36,7 +36,7 @@ pub use crypto::{CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, Enc
 pub use error::KmsError;
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
 pub use key_policy::DEFAULT_POLICY_NAME;
-pub use keys::{CreateKeyInput, KeyDescription, KeyPage, MAX_DESCRIPTION, MAX_POLICY, default_key_policy};
+pub use keys::{CreateKeyInput, KeyDescription, KeyPage, MAX_POLICY_BYTES, default_key_policy};
 pub use lifecycle::DeletionScheduled;
 pub use model::{
     Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints, GrantOperation,

@@ -36,8 +36,6 @@ macro_rules! string_enum {
 string_enum!(
     /// The type of key material (`KeySpec`).
     KeySpec {
-        /// AES-256-GCM symmetric key.
-        SymmetricDefault = "SYMMETRIC_DEFAULT",
         /// RSA 2048.
         Rsa2048 = "RSA_2048",
         /// RSA 3072.
@@ -52,6 +50,8 @@ string_enum!(
         EccNistP521 = "ECC_NIST_P521",
         /// secp256k1.
         EccSecgP256k1 = "ECC_SECG_P256K1",
+        /// AES-256-GCM symmetric key.
+        SymmetricDefault = "SYMMETRIC_DEFAULT",
         /// HMAC with SHA-224.
         Hmac224 = "HMAC_224",
         /// HMAC with SHA-256.

@@ -80,28 +80,15 @@ impl Kms {
     /// rotation happens one period from now.
     ///
     /// # Errors
-    /// `Validation` for a bad period; `Disabled`, `InvalidState`, `Unsupported` from the key.
+    /// `Disabled`, `InvalidState`, `Unsupported` from the key.
     pub async fn enable_key_rotation(
         &self,
         caller: &Caller,
         key_id: &str,
         period_days: Option<u32>,
     ) -> Result<(), KmsError> {
+        // The wire holds `period_days` within the model's bounds, which are ROTATION_PERIOD_DAYS.
         let days = period_days.unwrap_or(super::DEFAULT_ROTATION_PERIOD_DAYS);
-        if days < *ROTATION_PERIOD_DAYS.start() {
-            return Err(super::error::validation::value_at_least(
-                "rotationPeriodInDays",
-                days,
-                (*ROTATION_PERIOD_DAYS.start()).into(),
-            ));
-        }
-        if days > *ROTATION_PERIOD_DAYS.end() {
-            return Err(super::error::validation::value_at_most(
-                "rotationPeriodInDays",
-                days,
-                (*ROTATION_PERIOD_DAYS.end()).into(),
-            ));
-        }
         self.mutate_key(caller, key_id, KeyAction::EnableKeyRotation, |rec, now| {
             check_rotatable(rec)?;
             check_rotation_state(rec)?;

@@ -4,8 +4,10 @@
 //! the `Effect` block twice in the same statement"). `serde_json::Value` silently keeps the
 //! last one, which would let a document mean one thing to a reviewer and another to the
 //! engine, so the parser reads documents into this tree instead. It knows nothing of
-//! policies; nesting depth is bounded by `serde_json`'s recursion limit.
+//! policies. Reading is linear in the document: repeated keys are found with a hash set, and
+//! [`nests_deeper_than`] lets the parser refuse deep nesting before building anything.
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -67,6 +69,35 @@ impl Json {
     }
 }
 
+/// Whether `document` nests objects and arrays more than `limit` deep, in one pass over its
+/// bytes (brackets inside strings do not count). Malformed JSON is the parser's to refuse.
+pub(crate) fn nests_deeper_than(document: &str, limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for b in document.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 impl<'de> Deserialize<'de> for Json {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(JsonVisitor)
@@ -124,8 +155,9 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
         let mut entries: Vec<(String, Json)> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            if entries.iter().any(|(seen, _)| *seen == key) {
+            if !seen.insert(key.clone()) {
                 return Err(de::Error::custom(format_args!("duplicate key {key}")));
             }
             let value = map.next_value()?;

@@ -37,6 +37,7 @@ pub use context::ConditionContext;
 pub use error::{PolicyError, PolicyErrorKind};
 pub use eval::{Evaluation, PrincipalMatch, Request};
 pub use matching::{action_matches, arn_like};
+pub use parse::MAX_DOCUMENT_BYTES;
 
 /// What a policy document is attached to, which decides the elements it must have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,7 +70,9 @@ impl Policy {
     /// # Errors
     /// A [`PolicyError`] whose text is AWS's `MalformedPolicyDocument` message when the
     /// document is not valid JSON, does not follow the policy grammar, lacks an element
-    /// `kind` requires or has one it forbids. Size limits are the caller's to enforce.
+    /// `kind` requires or has one it forbids, or when it is larger than [`MAX_DOCUMENT_BYTES`]
+    /// or nests deeper than any valid document. Each kind's own size quota is the caller's
+    /// to enforce.
     pub fn parse(document: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         parse::parse(document, kind)
     }

@@ -20,9 +20,11 @@
 //! restrict it to ASCII letters and digits, while resource policies such as KMS key policies
 //! allow any text ("Enable IAM User Permissions").
 
+use std::collections::HashSet;
+
 use super::condition::{Condition, Operator};
 use super::error::{PolicyError, PolicyErrorKind, syntax};
-use super::json::Json;
+use super::json::{Json, nests_deeper_than};
 use super::matching::compile_action;
 use super::principal::{PrincipalClause, parse_principal};
 use super::variables::{Syntax, Template};
@@ -62,12 +64,29 @@ pub(crate) struct Statement {
     pub(crate) conditions: Vec<Condition>,
 }
 
+/// The largest document the engine reads at all, in bytes: no AWS model allows a larger
+/// policy (KMS `PolicyType`, 131,072 characters of Latin-1). Each service enforces its own,
+/// smaller quota before this (KMS key policies 32 KB).
+pub const MAX_DOCUMENT_BYTES: usize = 131_072;
+
+/// The deepest nesting of objects and arrays in a valid document: the document, the
+/// `Statement` array, a statement, its `Condition`, an operator's block, a list of values.
+pub(crate) const MAX_NESTING: usize = 6;
+
 const DOCUMENT_FIELDS: [&str; 3] = ["Version", "Id", "Statement"];
 const STATEMENT_FIELDS: [&str; 9] =
     ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
 
-/// Parses and validates `document` as a policy of `kind`.
+/// Parses and validates `document` as a policy of `kind`, in time linear in its length:
+/// a document past [`MAX_DOCUMENT_BYTES`] or nested deeper than [`MAX_NESTING`] is refused
+/// before it is parsed, repeated keys and `Sid`s are found with hash sets.
 pub(crate) fn parse(document: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+    if document.len() > MAX_DOCUMENT_BYTES {
+        return Err(syntax(format!("a document of {} bytes, more than {MAX_DOCUMENT_BYTES}", document.len())));
+    }
+    if nests_deeper_than(document, MAX_NESTING) {
+        return Err(syntax(format!("objects and arrays nested more than {MAX_NESTING} deep")));
+    }
     let json = Json::parse(document).map_err(|e| syntax(format!("not JSON: {e}")))?;
     let fields = object(&json, "policy", &DOCUMENT_FIELDS)?;
     let version = match get(fields, "Version") {
@@ -88,10 +107,11 @@ pub(crate) fn parse(document: &str, kind: PolicyKind) -> Result<Policy, PolicyEr
         Some(other) => return Err(syntax(format!("Statement is a {}", other.type_name()))),
     };
     let mut statements: Vec<Statement> = Vec::with_capacity(raw_statements.len());
+    let mut sids: HashSet<String> = HashSet::new();
     for raw in raw_statements {
         let statement = parse_statement(raw, kind, version)?;
         if let Some(sid) = &statement.sid
-            && statements.iter().any(|s| s.sid.as_ref() == Some(sid))
+            && !sids.insert(sid.clone())
         {
             return Err(PolicyErrorKind::DuplicateSid(sid.clone()).into());
         }

@@ -5,6 +5,7 @@
 mod aliases;
 mod audit_trail;
 mod auth;
+mod bounds;
 mod common;
 mod cross_account;
 mod crypto;

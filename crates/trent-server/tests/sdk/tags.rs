@@ -82,11 +82,12 @@ async fn tags_follow_aws_rules() {
     let kms = server.client();
     let id = server.new_key().await;
     let r = kms.tag_resource().key_id(&id).tags(tag("aws:owner", "me")).send().await;
-    assert_eq!(expect_code(r, "TagException"), "Tag keys beginning with 'aws:' are reserved");
+    // AWS's words (as recorded against AWS by LocalStack's snapshot tests).
+    assert_eq!(expect_code(r, "TagException"), "Tags beginning with aws: are reserved");
     let r = kms.tag_resource().key_id(&id).tags(tag("AWS:Owner", "me")).send().await;
-    expect_code(r, "TagException");
+    assert_eq!(expect_code(r, "TagException"), "Tags beginning with aws: are reserved");
     let r = kms.tag_resource().key_id(&id).tags(tag("dup", "1")).tags(tag("dup", "2")).send().await;
-    expect_code(r, "TagException");
+    assert_eq!(expect_code(r, "TagException"), "Duplicate tag keys");
     let r = kms.tag_resource().key_id(&id).tags(tag("bad<char>", "v")).send().await;
     expect_code(r, "TagException");
     expect_code(kms.tag_resource().key_id(&id).tags(tag("", "v")).send().await, "ValidationException");
@@ -137,6 +138,26 @@ async fn tag_operations_refuse_an_alias_as_key_id() {
     assert_eq!(expect_code(r, "NotFoundException"), "Invalid keyId 'alias/tagged'");
     expect_code(kms.untag_resource().key_id("alias/tagged").tag_keys("k").send().await, "NotFoundException");
     expect_code(kms.list_resource_tags().key_id("alias/tagged").send().await, "NotFoundException");
+    assert!(listed(&kms, &id).await.is_empty());
+}
+
+/// Guards the tag count bound of one request: AWS refuses 51 tags with `TagException`, before
+/// looking at the key.
+#[tokio::test]
+async fn more_than_fifty_tags_in_one_request_are_a_tag_exception() {
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let mut create = kms.create_key();
+    for i in 0..51 {
+        create = create.tags(tag(&format!("c{i:02}"), "v"));
+    }
+    assert_eq!(expect_code(create.send().await, "TagException"), "Too many tags");
+    let id = server.new_key().await;
+    let mut request = kms.tag_resource().key_id(&id);
+    for i in 0..51 {
+        request = request.tags(tag(&format!("t{i:02}"), "v"));
+    }
+    assert_eq!(expect_code(request.send().await, "TagException"), "Too many tags");
     assert!(listed(&kms, &id).await.is_empty());
 }
 

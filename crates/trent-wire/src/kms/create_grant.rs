@@ -4,10 +4,11 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::{CreateGrantInput, Kms};
 
-use super::grant_shapes::{ConstraintsShape, operations, principal};
-use super::shapes::{grant_tokens, key_id};
+use super::constraints::{GRANT_NAME, KEY_ID, PRINCIPAL_ID};
+use super::grant_shapes::{ConstraintsShape, operations};
+use super::shapes::{grant_tokens, issued_grant_tokens};
 use crate::AwsError;
-use crate::json::{length, required};
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -35,23 +36,16 @@ names!(request(key_id));
 names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let key_id = key_id(req.key_id, "keyId")?;
-    let grantee = required(req.grantee_principal, "granteePrincipal")?;
-    principal("granteePrincipal", &grantee)?;
-    if let Some(r) = &req.retiring_principal {
-        principal("retiringPrincipal", r)?;
-    }
-    let operations = operations(required(req.operations, "operations")?)?;
-    if let Some(n) = &req.name {
-        length("name", n, 1, 256)?;
-        if !n.bytes().all(|b| b.is_ascii_alphanumeric() || b":/_-".contains(&b)) {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{n}' at 'name' failed to satisfy constraint: \
-                 Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$"
-            )));
-        }
-    }
-    grant_tokens(&req.grant_tokens)?;
+    let mut v = Violations::default();
+    let key_id = v.required_text("keyId", req.key_id, KEY_ID);
+    let grantee = v.required_text("granteePrincipal", req.grantee_principal, PRINCIPAL_ID);
+    v.text("retiringPrincipal", req.retiring_principal.as_deref(), PRINCIPAL_ID);
+    let listed = v.required("operations", req.operations);
+    let operations = operations(&mut v, listed.as_deref());
+    grant_tokens(&mut v, &req.grant_tokens);
+    v.text("name", req.name.as_deref(), GRANT_NAME);
+    v.finish()?;
+    issued_grant_tokens(&req.grant_tokens)?;
     let input = CreateGrantInput {
         key_id,
         grantee_principal: grantee,

@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::{CreateKeyInput, KeySpec, KeyUsage, Kms, Origin};
 
+use super::constraints::{CUSTOM_KEY_STORE_ID, CUSTOMER_MASTER_KEY_SPECS, DESCRIPTION, POLICY, XKS_KEY_ID};
 use super::shapes::{KeyMetadata, TagShape, tags};
 use crate::AwsError;
-use crate::json::{enum_value, length};
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -39,38 +40,30 @@ impl super::Names for Response {
 }
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    if let Some(d) = &req.description {
-        length("description", d, 0, trent_core::kms::MAX_DESCRIPTION)?;
-    }
+    let mut v = Violations::default();
+    v.text("policy", req.policy.as_deref(), POLICY);
+    v.text("description", req.description.as_deref(), DESCRIPTION);
+    let usage = v.choice("keyUsage", req.key_usage.as_deref(), KeyUsage::ALL, KeyUsage::as_str);
+    let legacy_spec =
+        v.choice("customerMasterKeySpec", req.customer_master_key_spec.as_deref(), CUSTOMER_MASTER_KEY_SPECS, KeySpec::as_str);
+    let spec = v.choice("keySpec", req.key_spec.as_deref(), KeySpec::ALL, KeySpec::as_str);
+    let origin = v.choice("origin", req.origin.as_deref(), Origin::ALL, Origin::as_str);
+    v.text("customKeyStoreId", req.custom_key_store_id.as_deref(), CUSTOM_KEY_STORE_ID);
+    let tags = tags(&mut v, req.tags);
+    v.text("xksKeyId", req.xks_key_id.as_deref(), XKS_KEY_ID);
+    v.finish()?;
     if req.customer_master_key_spec.is_some() && req.key_spec.is_some() {
         return Err(AwsError::validation(
             "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.",
         ));
     }
-    let spec = req
-        .key_spec
-        .as_deref()
-        .map(|s| enum_value("keySpec", s, KeySpec::parse, KeySpec::ALL, KeySpec::as_str))
-        .transpose()?;
-    let legacy_spec = req
-        .customer_master_key_spec
-        .as_deref()
-        .map(|s| enum_value("customerMasterKeySpec", s, KeySpec::parse, KeySpec::ALL, KeySpec::as_str))
-        .transpose()?;
-    let usage = req
-        .key_usage
-        .as_deref()
-        .map(|s| enum_value("keyUsage", s, KeyUsage::parse, KeyUsage::ALL, KeyUsage::as_str))
-        .transpose()?;
-    let origin =
-        req.origin.as_deref().map(|s| enum_value("origin", s, Origin::parse, Origin::ALL, Origin::as_str)).transpose()?;
     let input = CreateKeyInput {
         description: req.description,
         usage,
         spec: spec.or(legacy_spec),
         origin,
         policy: req.policy,
-        tags: tags(req.tags)?,
+        tags,
         multi_region: req.multi_region.unwrap_or(false),
         custom_key_store_id: req.custom_key_store_id,
         xks_key_id: req.xks_key_id,

@@ -7,9 +7,12 @@ use trent_core::Caller;
 use trent_core::kms::{CiphertextInput, Kms};
 use trent_crypto::Plaintext;
 
-use super::shapes::{algorithm, context, grant_tokens, no_recipient, opt_key_id};
+use super::constraints::{CIPHERTEXT, KEY_ID};
+use super::shapes::{
+    RecipientShape, algorithm, context, dry_run_modifiers, grant_tokens, issued_grant_tokens, no_recipient, recipient,
+};
 use crate::AwsError;
-use crate::json::{SecretBlob, blob_length, de_blob, required};
+use crate::json::{SecretBlob, Violations, de_blob};
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -22,8 +25,9 @@ pub(crate) struct Request {
     grant_tokens: Option<Vec<String>>,
     key_id: Option<String>,
     encryption_algorithm: Option<String>,
-    recipient: Option<serde_json::Value>,
+    recipient: Option<RecipientShape>,
     dry_run: Option<bool>,
+    dry_run_modifiers: Option<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -40,18 +44,25 @@ names!(request(key_id));
 names!(response(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let blob = required(req.ciphertext_blob, "ciphertextBlob")?;
-    blob_length("ciphertextBlob", &blob, 1, 6144)?;
-    let key_id = opt_key_id(req.key_id, "keyId")?;
-    grant_tokens(&req.grant_tokens)?;
+    let mut v = Violations::default();
+    let blob = v.required("ciphertextBlob", req.ciphertext_blob).unwrap_or_default();
+    v.blob("ciphertextBlob", Some(blob.len()), CIPHERTEXT);
+    let ctx = context(&mut v, "encryptionContext", req.encryption_context);
+    grant_tokens(&mut v, &req.grant_tokens);
+    v.text("keyId", req.key_id.as_deref(), KEY_ID);
+    let alg = algorithm(&mut v, "encryptionAlgorithm", req.encryption_algorithm.as_deref());
+    recipient(&mut v, &req.recipient);
+    let dry_run = req.dry_run.unwrap_or(false);
+    let modifiers = dry_run_modifiers(&mut v, req.dry_run_modifiers.as_deref(), dry_run);
+    v.finish()?;
+    issued_grant_tokens(&req.grant_tokens)?;
     no_recipient(&req.recipient)?;
-    let alg = algorithm("encryptionAlgorithm", req.encryption_algorithm.as_deref())?;
-    let ctx = context("encryptionContext", req.encryption_context)?;
+    modifiers?;
     let out = kms
         .decrypt(
             caller,
-            CiphertextInput { blob: &blob, context: &ctx, key_id: key_id.as_deref(), algorithm: alg },
-            req.dry_run.unwrap_or(false),
+            CiphertextInput { blob: &blob, context: &ctx, key_id: req.key_id.as_deref(), algorithm: alg },
+            dry_run,
         )
         .await?;
     Ok(Response {

@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
+use super::constraints::ALIAS_NAME;
 use crate::AwsError;
-use crate::json::{length, required};
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -16,8 +17,9 @@ pub(crate) struct Request {
 names!(request(; alias alias_name));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
-    let name = required(req.alias_name, "aliasName")?;
-    length("aliasName", &name, 1, 256)?;
+    let mut v = Violations::default();
+    let name = v.required_text("aliasName", req.alias_name, ALIAS_NAME);
+    v.finish()?;
     kms.delete_alias(caller, &name).await?;
     Ok(serde_json::json!({}))
 }

@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::{KeyMetadata, grant_tokens, key_id};
+use super::constraints::KEY_ID;
+use super::shapes::{KeyMetadata, grant_tokens, issued_grant_tokens};
 use crate::AwsError;
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -30,8 +32,11 @@ impl super::Names for Response {
 }
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    grant_tokens(&req.grant_tokens)?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    grant_tokens(&mut v, &req.grant_tokens);
+    v.finish()?;
+    issued_grant_tokens(&req.grant_tokens)?;
     let described = kms.describe_key(caller, &id).await?;
     Ok(Response { key_metadata: KeyMetadata::from(&described) })
 }

@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::key_id;
+use super::constraints::KEY_ID;
 use crate::AwsError;
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -16,7 +17,9 @@ pub(crate) struct Request {
 names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    v.finish()?;
     kms.disable_key(caller, &id).await?;
     Ok(serde_json::json!({}))
 }

@@ -2,11 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{Kms, ROTATION_PERIOD_DAYS};
+use trent_core::kms::Kms;
 
-use super::shapes::key_id;
+use super::constraints::{KEY_ID, ROTATION_PERIOD_IN_DAYS};
 use crate::AwsError;
-use crate::json::opt_range;
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -18,13 +18,10 @@ pub(crate) struct Request {
 names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    let days = opt_range(
-        "rotationPeriodInDays",
-        req.rotation_period_in_days,
-        (*ROTATION_PERIOD_DAYS.start()).into(),
-        (*ROTATION_PERIOD_DAYS.end()).into(),
-    )?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let days = v.range("rotationPeriodInDays", req.rotation_period_in_days, ROTATION_PERIOD_IN_DAYS);
+    v.finish()?;
     kms.enable_key_rotation(caller, &id, days).await?;
     Ok(serde_json::json!({}))
 }

@@ -7,9 +7,10 @@ use trent_core::Caller;
 use trent_core::kms::Kms;
 use trent_crypto::Plaintext;
 
-use super::shapes::{algorithm, context, grant_tokens, key_id};
+use super::constraints::{KEY_ID, PLAINTEXT};
+use super::shapes::{algorithm, context, grant_tokens, issued_grant_tokens};
 use crate::AwsError;
-use crate::json::{Blob, blob_length, de_plaintext, required};
+use crate::json::{Blob, Violations, de_plaintext};
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -38,14 +39,17 @@ names!(request(key_id));
 names!(response(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    let plaintext = required(req.plaintext, "plaintext")?;
-    blob_length("plaintext", plaintext.expose_secret(), 1, trent_core::kms::MAX_PLAINTEXT)?;
-    grant_tokens(&req.grant_tokens)?;
-    let alg = algorithm("encryptionAlgorithm", req.encryption_algorithm.as_deref())?;
-    let out = kms
-        .encrypt(caller, &id, &plaintext, &context("encryptionContext", req.encryption_context)?, alg, req.dry_run.unwrap_or(false))
-        .await?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let plaintext = v.required("plaintext", req.plaintext);
+    v.blob("plaintext", plaintext.as_ref().map(Plaintext::len), PLAINTEXT);
+    let ctx = context(&mut v, "encryptionContext", req.encryption_context);
+    grant_tokens(&mut v, &req.grant_tokens);
+    let alg = algorithm(&mut v, "encryptionAlgorithm", req.encryption_algorithm.as_deref());
+    v.finish()?;
+    issued_grant_tokens(&req.grant_tokens)?;
+    let plaintext = plaintext.unwrap_or_else(|| Plaintext::new(Vec::new()));
+    let out = kms.encrypt(caller, &id, &plaintext, &ctx, alg, req.dry_run.unwrap_or(false)).await?;
     Ok(Response {
         ciphertext_blob: Blob(out.ciphertext),
         key_id: out.key_arn,

@@ -7,9 +7,10 @@ use trent_core::Caller;
 use trent_core::kms::{DataKeySize, DataKeySpec, Kms};
 use trent_crypto::DataKey;
 
-use super::shapes::{context, grant_tokens, key_id, no_recipient};
+use super::constraints::{KEY_ID, NUMBER_OF_BYTES};
+use super::shapes::{RecipientShape, context, grant_tokens, issued_grant_tokens, no_recipient, recipient};
 use crate::AwsError;
-use crate::json::{Blob, SecretBlob, enum_value, opt_range};
+use crate::json::{Blob, SecretBlob, Violations};
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -20,7 +21,7 @@ pub(crate) struct Request {
     key_spec: Option<String>,
     #[serde(skip_serializing)]
     grant_tokens: Option<Vec<String>>,
-    recipient: Option<serde_json::Value>,
+    recipient: Option<RecipientShape>,
     dry_run: Option<bool>,
 }
 
@@ -33,16 +34,9 @@ pub(crate) struct Response {
     key_material_id: String,
 }
 
-/// The members `GenerateDataKey` and `GenerateDataKeyWithoutPlaintext` share, checked.
-pub(super) fn data_key_spec(
-    key_spec: Option<&str>,
-    number_of_bytes: Option<i64>,
-) -> Result<(Option<DataKeySpec>, Option<u32>), AwsError> {
-    let spec = key_spec
-        .map(|s| enum_value("keySpec", s, DataKeySpec::parse, DataKeySpec::ALL, DataKeySpec::as_str))
-        .transpose()?;
-    let n = opt_range("numberOfBytes", number_of_bytes, 1, trent_core::kms::MAX_RANDOM_BYTES.into())?;
-    Ok((spec, n))
+/// `KeySpec` of `GenerateDataKey` and `GenerateDataKeyWithoutPlaintext`.
+pub(super) fn data_key_spec(v: &mut Violations, key_spec: Option<&str>) -> Option<DataKeySpec> {
+    v.choice("keySpec", key_spec, DataKeySpec::ALL, DataKeySpec::as_str)
 }
 
 names!(request(key_id));
@@ -50,13 +44,18 @@ names!(request(key_id));
 names!(response(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    grant_tokens(&req.grant_tokens)?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let ctx = context(&mut v, "encryptionContext", req.encryption_context);
+    let number_of_bytes = v.range("numberOfBytes", req.number_of_bytes, NUMBER_OF_BYTES);
+    let spec = data_key_spec(&mut v, req.key_spec.as_deref());
+    grant_tokens(&mut v, &req.grant_tokens);
+    recipient(&mut v, &req.recipient);
+    v.finish()?;
+    issued_grant_tokens(&req.grant_tokens)?;
     no_recipient(&req.recipient)?;
-    let (spec, n) = data_key_spec(req.key_spec.as_deref(), req.number_of_bytes)?;
-    let out = kms
-        .generate_data_key(caller, &id, &context("encryptionContext", req.encryption_context)?, DataKeySize { spec, number_of_bytes: n }, true, req.dry_run.unwrap_or(false))
-        .await?;
+    let size = DataKeySize { spec, number_of_bytes };
+    let out = kms.generate_data_key(caller, &id, &ctx, size, true, req.dry_run.unwrap_or(false)).await?;
     let plaintext = out.plaintext.ok_or_else(AwsError::internal)?;
     Ok(Response {
         ciphertext_blob: Blob(out.ciphertext),

@@ -8,9 +8,10 @@ use trent_core::Caller;
 use trent_core::kms::{DataKeySize, Kms};
 
 use super::generate_data_key::data_key_spec;
-use super::shapes::{context, grant_tokens, key_id};
+use super::constraints::{KEY_ID, NUMBER_OF_BYTES};
+use super::shapes::{context, grant_tokens, issued_grant_tokens};
 use crate::AwsError;
-use crate::json::Blob;
+use crate::json::{Blob, Violations};
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -37,11 +38,15 @@ names!(request(key_id));
 names!(response(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    grant_tokens(&req.grant_tokens)?;
-    let (spec, n) = data_key_spec(req.key_spec.as_deref(), req.number_of_bytes)?;
-    let out = kms
-        .generate_data_key(caller, &id, &context("encryptionContext", req.encryption_context)?, DataKeySize { spec, number_of_bytes: n }, false, req.dry_run.unwrap_or(false))
-        .await?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let ctx = context(&mut v, "encryptionContext", req.encryption_context);
+    let spec = data_key_spec(&mut v, req.key_spec.as_deref());
+    let number_of_bytes = v.range("numberOfBytes", req.number_of_bytes, NUMBER_OF_BYTES);
+    grant_tokens(&mut v, &req.grant_tokens);
+    v.finish()?;
+    issued_grant_tokens(&req.grant_tokens)?;
+    let size = DataKeySize { spec, number_of_bytes };
+    let out = kms.generate_data_key(caller, &id, &ctx, size, false, req.dry_run.unwrap_or(false)).await?;
     Ok(Response { ciphertext_blob: Blob(out.ciphertext), key_id: out.key_arn, key_material_id: out.material_id.to_hex() })
 }

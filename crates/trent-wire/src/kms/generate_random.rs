@@ -5,16 +5,17 @@ use trent_core::Caller;
 use trent_core::kms::{Kms, KmsError};
 use trent_crypto::DataKey;
 
-use super::shapes::no_recipient;
+use super::constraints::{CUSTOM_KEY_STORE_ID, NUMBER_OF_BYTES};
+use super::shapes::{RecipientShape, no_recipient, recipient};
 use crate::AwsError;
-use crate::json::{SecretBlob, opt_range};
+use crate::json::{SecretBlob, Violations};
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     number_of_bytes: Option<i64>,
     custom_key_store_id: Option<String>,
-    recipient: Option<serde_json::Value>,
+    recipient: Option<RecipientShape>,
 }
 
 #[derive(Serialize)]
@@ -28,10 +29,16 @@ names!(none(Request));
 names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let n = opt_range("numberOfBytes", req.number_of_bytes, 1, trent_core::kms::MAX_RANDOM_BYTES.into())?;
+    let mut v = Violations::default();
+    let n = v.range("numberOfBytes", req.number_of_bytes, NUMBER_OF_BYTES);
+    v.text("customKeyStoreId", req.custom_key_store_id.as_deref(), CUSTOM_KEY_STORE_ID);
+    recipient(&mut v, &req.recipient);
+    v.finish()?;
     if let Some(id) = req.custom_key_store_id {
         return Err(KmsError::CustomKeyStoreNotFound(format!("Custom key store '{id}' does not exist")).into());
     }
     no_recipient(&req.recipient)?;
-    Ok(Response { plaintext: SecretBlob(kms.generate_random(caller, n)?) })
+    // Not required by the model, but by the service, in these words.
+    let n = n.ok_or_else(|| AwsError::validation("NumberOfBytes is required."))?;
+    Ok(Response { plaintext: SecretBlob(kms.generate_random(caller, Some(n))?) })
 }

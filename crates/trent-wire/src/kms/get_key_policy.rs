@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::{DEFAULT_POLICY_NAME, Kms};
 
-use super::shapes::{key_id, policy_name};
+use super::constraints::{KEY_ID, POLICY_NAME};
 use crate::AwsError;
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -26,8 +27,10 @@ names!(request(key_id));
 names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    policy_name(&req.policy_name)?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    v.text("policyName", req.policy_name.as_deref(), POLICY_NAME);
+    v.finish()?;
     let policy = kms.get_key_policy(caller, &id, req.policy_name.as_deref()).await?;
     Ok(Response { policy, policy_name: DEFAULT_POLICY_NAME })
 }

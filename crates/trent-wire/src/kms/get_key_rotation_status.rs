@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::key_id;
+use super::constraints::KEY_ID;
 use crate::AwsError;
-use crate::json::Epoch;
+use crate::json::{Epoch, Violations};
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -30,7 +30,9 @@ names!(request(key_id));
 names!(response(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    v.finish()?;
     let s = kms.get_key_rotation_status(caller, &id).await?;
     Ok(Response {
         key_rotation_enabled: s.enabled,

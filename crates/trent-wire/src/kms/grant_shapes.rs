@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use trent_core::kms::{Grant, GrantConstraints, GrantOperation, GrantPage};
 
-use crate::AwsError;
-use crate::json::{Epoch, enum_value, length};
+use crate::json::{Epoch, Violations};
 
 /// `GrantConstraints`.
 #[derive(Deserialize, Serialize)]
@@ -36,23 +35,9 @@ impl From<GrantConstraints> for ConstraintsShape {
     }
 }
 
-/// Parses `Operations`.
-pub(crate) fn operations(list: Vec<String>) -> Result<Vec<GrantOperation>, AwsError> {
-    list.iter()
-        .map(|o| enum_value("operations", o, GrantOperation::parse, GrantOperation::ALL, GrantOperation::as_str))
-        .collect()
-}
-
-/// Checks a principal member: 1..=256 characters of `[\w+=,.@:/-]`.
-pub(crate) fn principal(field: &str, value: &str) -> Result<(), AwsError> {
-    length(field, value, 1, 256)?;
-    if !value.chars().all(|c| c.is_alphanumeric() || c == '_' || "+=,.@:/-".contains(c)) {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: \
-             Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$"
-        )));
-    }
-    Ok(())
+/// Checks and parses `Operations`.
+pub(crate) fn operations(v: &mut Violations, list: Option<&[String]>) -> Vec<GrantOperation> {
+    v.choice_list("operations", list, GrantOperation::ALL, GrantOperation::as_str)
 }
 
 /// `GrantListEntry`.

@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::{marker, opt_key_id};
+use super::constraints::KEY_ID;
+use super::shapes::page;
 use crate::AwsError;
-use crate::json::{Epoch, opt_range};
+use crate::json::{Epoch, Violations};
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -40,10 +41,11 @@ names!(request(key_id));
 names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let key_id = opt_key_id(req.key_id, "keyId")?;
-    let limit = opt_range("limit", req.limit, 1, 1000)?;
-    marker(&req.marker)?;
-    let page = kms.list_aliases(caller, key_id.as_deref(), limit, req.marker.as_deref()).await?;
+    let mut v = Violations::default();
+    v.text("keyId", req.key_id.as_deref(), KEY_ID);
+    let limit = page(&mut v, req.limit, req.marker.as_deref());
+    v.finish()?;
+    let page = kms.list_aliases(caller, req.key_id.as_deref(), limit, req.marker.as_deref()).await?;
     Ok(Response {
         aliases: page
             .aliases

@@ -4,10 +4,11 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::grant_shapes::{GrantListResponse, principal};
-use super::shapes::{key_id, marker};
+use super::constraints::{GRANT_ID, KEY_ID, PRINCIPAL_ID};
+use super::grant_shapes::GrantListResponse;
+use super::shapes::page;
 use crate::AwsError;
-use crate::json::{length, opt_range};
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -22,15 +23,12 @@ pub(crate) struct Request {
 names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<GrantListResponse, AwsError> {
-    let key_id = key_id(req.key_id, "keyId")?;
-    let limit = opt_range("limit", req.limit, 1, 1000)?;
-    marker(&req.marker)?;
-    if let Some(g) = &req.grant_id {
-        length("grantId", g, 1, 128)?;
-    }
-    if let Some(p) = &req.grantee_principal {
-        principal("granteePrincipal", p)?;
-    }
+    let mut v = Violations::default();
+    let limit = page(&mut v, req.limit, req.marker.as_deref());
+    let key_id = v.required_text("keyId", req.key_id, KEY_ID);
+    v.text("grantId", req.grant_id.as_deref(), GRANT_ID);
+    v.text("granteePrincipal", req.grantee_principal.as_deref(), PRINCIPAL_ID);
+    v.finish()?;
     let page = kms
         .list_grants(caller, &key_id, req.grant_id.as_deref(), req.grantee_principal.as_deref(), limit, req.marker.as_deref())
         .await?;

@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::{key_id, marker};
+use super::constraints::{INCLUDE_KEY_MATERIAL, KEY_ID};
+use super::shapes::page;
 use crate::AwsError;
-use crate::json::{Epoch, opt_range};
+use crate::json::{Epoch, Violations};
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -44,19 +45,12 @@ names!(request(key_id));
 names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    let include_original = match req.include_key_material.as_deref() {
-        None | Some("ROTATIONS_ONLY") => false,
-        Some("ALL_KEY_MATERIAL") => true,
-        Some(other) => {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'includeKeyMaterial' failed to satisfy constraint: \
-                 Member must satisfy enum value set: [ALL_KEY_MATERIAL, ROTATIONS_ONLY]"
-            )));
-        }
-    };
-    let limit = opt_range("limit", req.limit, 1, 1000)?;
-    marker(&req.marker)?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let include = v.choice("includeKeyMaterial", req.include_key_material.as_deref(), INCLUDE_KEY_MATERIAL, |s| s);
+    let limit = page(&mut v, req.limit, req.marker.as_deref());
+    v.finish()?;
+    let include_original = include == Some("ALL_KEY_MATERIAL");
     let page = kms.list_key_rotations(caller, &id, include_original, limit, req.marker.as_deref()).await?;
     let key_uuid = page.key_arn.rsplit_once('/').map_or(page.key_arn.clone(), |(_, id)| id.to_owned());
     Ok(Response {

@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::marker;
+use super::shapes::page;
 use crate::AwsError;
-use crate::json::opt_range;
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -36,8 +36,9 @@ names!(none(Request));
 names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let limit = opt_range("limit", req.limit, 1, 1000)?;
-    marker(&req.marker)?;
+    let mut v = Violations::default();
+    let limit = page(&mut v, req.limit, req.marker.as_deref());
+    v.finish()?;
     let page = kms.list_keys(caller, limit, req.marker.as_deref()).await?;
     Ok(Response {
         keys: page.keys.into_iter().map(|(id, arn)| Entry { key_id: id.to_string(), key_arn: arn }).collect(),

@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::{TagShape, key_id, marker};
+use super::constraints::KEY_ID;
+use super::shapes::{TagShape, page};
 use crate::AwsError;
-use crate::json::opt_range;
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -30,9 +31,10 @@ names!(request(key_id));
 names!(none(Response));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    let limit = opt_range("limit", req.limit, 1, 1000)?;
-    marker(&req.marker)?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let limit = page(&mut v, req.limit, req.marker.as_deref());
+    v.finish()?;
     let page = kms.list_resource_tags(caller, &id, limit, req.marker.as_deref()).await?;
     Ok(Response {
         tags: page.tags.into_iter().map(TagShape::from).collect(),

@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::grant_shapes::{GrantListResponse, principal};
-use super::shapes::marker;
+use super::constraints::PRINCIPAL_ID;
+use super::grant_shapes::GrantListResponse;
+use super::shapes::page;
 use crate::AwsError;
-use crate::json::{opt_range, required};
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -21,10 +22,10 @@ pub(crate) struct Request {
 names!(none(Request));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<GrantListResponse, AwsError> {
-    let retiring = required(req.retiring_principal, "retiringPrincipal")?;
-    principal("retiringPrincipal", &retiring)?;
-    let limit = opt_range("limit", req.limit, 1, 1000)?;
-    marker(&req.marker)?;
+    let mut v = Violations::default();
+    let limit = page(&mut v, req.limit, req.marker.as_deref());
+    let retiring = v.required_text("retiringPrincipal", req.retiring_principal, PRINCIPAL_ID);
+    v.finish()?;
     let page = kms.list_retirable_grants(caller, &retiring, limit, req.marker.as_deref()).await?;
     Ok(page.into())
 }

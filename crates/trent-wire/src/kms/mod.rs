@@ -4,6 +4,7 @@
 //! [`trent_core::kms::Kms`] and the response mapping. [`KmsAction`] dispatches; operations of
 //! the botocore model that are not listed here answer `UnknownOperationException`.
 
+mod constraints;
 mod errors;
 mod grant_shapes;
 mod shapes;

@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::{key_id, policy_name};
+use super::constraints::{KEY_ID, POLICY, POLICY_NAME};
 use crate::AwsError;
-use crate::json::required;
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -20,9 +20,11 @@ pub(crate) struct Request {
 names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    policy_name(&req.policy_name)?;
-    let policy = required(req.policy, "policy")?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    v.text("policyName", req.policy_name.as_deref(), POLICY_NAME);
+    let policy = v.required_text("policy", req.policy, POLICY);
+    v.finish()?;
     kms.put_key_policy(
         caller,
         &id,

@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::{CiphertextInput, Kms};
 
-use super::shapes::{algorithm, context, grant_tokens, key_id, opt_key_id};
+use super::constraints::{CIPHERTEXT, KEY_ID};
+use super::shapes::{algorithm, context, dry_run_modifiers, grant_tokens, issued_grant_tokens};
 use crate::AwsError;
-use crate::json::{Blob, blob_length, de_blob, required};
+use crate::json::{Blob, Violations, de_blob};
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -25,6 +26,7 @@ pub(crate) struct Request {
     #[serde(skip_serializing)]
     grant_tokens: Option<Vec<String>>,
     dry_run: Option<bool>,
+    dry_run_modifiers: Option<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -44,24 +46,28 @@ names!(request(source_key_id, destination_key_id));
 names!(response(source_key_id, key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let blob = required(req.ciphertext_blob, "ciphertextBlob")?;
-    blob_length("ciphertextBlob", &blob, 1, 6144)?;
-    let destination = key_id(req.destination_key_id, "destinationKeyId")?;
-    let source = opt_key_id(req.source_key_id, "sourceKeyId")?;
-    grant_tokens(&req.grant_tokens)?;
-    let source_alg = algorithm("sourceEncryptionAlgorithm", req.source_encryption_algorithm.as_deref())?;
-    let dest_alg = algorithm("destinationEncryptionAlgorithm", req.destination_encryption_algorithm.as_deref())?;
-    let source_ctx = context("sourceEncryptionContext", req.source_encryption_context)?;
-    let out = kms
-        .re_encrypt(
-            caller,
-            CiphertextInput { blob: &blob, context: &source_ctx, key_id: source.as_deref(), algorithm: source_alg },
-            &destination,
-            &context("destinationEncryptionContext", req.destination_encryption_context)?,
-            dest_alg,
-            req.dry_run.unwrap_or(false),
-        )
-        .await?;
+    let mut v = Violations::default();
+    let blob = v.required("ciphertextBlob", req.ciphertext_blob).unwrap_or_default();
+    v.blob("ciphertextBlob", Some(blob.len()), CIPHERTEXT);
+    let source_ctx = context(&mut v, "sourceEncryptionContext", req.source_encryption_context);
+    v.text("sourceKeyId", req.source_key_id.as_deref(), KEY_ID);
+    let destination = v.required_text("destinationKeyId", req.destination_key_id, KEY_ID);
+    let dest_ctx = context(&mut v, "destinationEncryptionContext", req.destination_encryption_context);
+    let source_alg = algorithm(&mut v, "sourceEncryptionAlgorithm", req.source_encryption_algorithm.as_deref());
+    let dest_alg = algorithm(&mut v, "destinationEncryptionAlgorithm", req.destination_encryption_algorithm.as_deref());
+    grant_tokens(&mut v, &req.grant_tokens);
+    let dry_run = req.dry_run.unwrap_or(false);
+    let modifiers = dry_run_modifiers(&mut v, req.dry_run_modifiers.as_deref(), dry_run);
+    v.finish()?;
+    issued_grant_tokens(&req.grant_tokens)?;
+    modifiers?;
+    let source = CiphertextInput {
+        blob: &blob,
+        context: &source_ctx,
+        key_id: req.source_key_id.as_deref(),
+        algorithm: source_alg,
+    };
+    let out = kms.re_encrypt(caller, source, &destination, &dest_ctx, dest_alg, dry_run).await?;
     Ok(Response {
         ciphertext_blob: Blob(out.ciphertext),
         source_key_id: out.source_key_arn,

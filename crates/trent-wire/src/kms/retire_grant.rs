@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::{Kms, RetireGrantInput};
 
-use super::shapes::opt_key_id;
+use super::constraints::{GRANT_ID, GRANT_TOKEN, KEY_ID};
 use crate::AwsError;
-use crate::json::length;
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -21,15 +21,17 @@ pub(crate) struct Request {
 names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
-    if let Some(t) = &req.grant_token {
-        length("grantToken", t, 1, 8192)?;
-    }
-    let key_id = opt_key_id(req.key_id, "keyId")?;
-    if let Some(g) = &req.grant_id {
-        length("grantId", g, 1, 128)?;
-    }
-    let input =
-        RetireGrantInput { grant_token: req.grant_token, key_id, grant_id: req.grant_id, dry_run: req.dry_run.unwrap_or(false) };
+    let mut v = Violations::default();
+    v.secret_text("grantToken", req.grant_token.as_deref(), GRANT_TOKEN);
+    v.text("keyId", req.key_id.as_deref(), KEY_ID);
+    v.text("grantId", req.grant_id.as_deref(), GRANT_ID);
+    v.finish()?;
+    let input = RetireGrantInput {
+        grant_token: req.grant_token,
+        key_id: req.key_id,
+        grant_id: req.grant_id,
+        dry_run: req.dry_run.unwrap_or(false),
+    };
     kms.retire_grant(caller, input).await?;
     Ok(serde_json::json!({}))
 }

@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::key_id;
+use super::constraints::{GRANT_ID, KEY_ID};
 use crate::AwsError;
-use crate::json::{length, required};
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -19,9 +19,10 @@ pub(crate) struct Request {
 names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
-    let key_id = key_id(req.key_id, "keyId")?;
-    let grant_id = required(req.grant_id, "grantId")?;
-    length("grantId", &grant_id, 1, 128)?;
+    let mut v = Violations::default();
+    let key_id = v.required_text("keyId", req.key_id, KEY_ID);
+    let grant_id = v.required_text("grantId", req.grant_id, GRANT_ID);
+    v.finish()?;
     kms.revoke_grant(caller, &key_id, &grant_id, req.dry_run.unwrap_or(false)).await?;
     Ok(serde_json::json!({}))
 }

@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::{KeyState, Kms};
 
-use super::shapes::key_id;
+use super::constraints::{KEY_ID, PENDING_WINDOW_IN_DAYS};
 use crate::AwsError;
-use crate::json::{Epoch, opt_range};
+use crate::json::{Epoch, Violations};
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -29,8 +29,10 @@ names!(request(key_id));
 names!(response(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    let days = opt_range("pendingWindowInDays", req.pending_window_in_days, 1, 365)?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let days = v.range("pendingWindowInDays", req.pending_window_in_days, PENDING_WINDOW_IN_DAYS);
+    v.finish()?;
     let out = kms.schedule_key_deletion(caller, &id, days).await?;
     Ok(Response {
         key_id: out.key_arn,

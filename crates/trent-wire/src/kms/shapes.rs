@@ -1,14 +1,19 @@
-//! Shapes shared by several KMS operations: `KeyMetadata`, `Tag`, encryption contexts,
-//! grant tokens, algorithm members.
+//! Shapes shared by several KMS operations: `KeyMetadata`, `Tag`, `RecipientInfo`, encryption
+//! contexts, grant tokens, algorithm and paging members, each checked into the request's
+//! [`Violations`].
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use trent_core::kms::{EncryptionAlgorithm, KeyDescription, KeyState, Tag};
+use trent_core::kms::{EncryptionAlgorithm, KeyDescription, KeyState, KmsError, Tag};
 use trent_crypto::EncryptionContext;
 
+use super::constraints::{
+    ATTESTATION_DOCUMENT, DRY_RUN_MODIFIERS, GRANT_TOKEN, GRANT_TOKENS_MAX, KEY_ENCRYPTION_MECHANISMS, LIMIT, MARKER,
+    TAG_KEY, TAG_VALUE,
+};
 use crate::AwsError;
-use crate::json::{Epoch, enum_value, length, list_max};
+use crate::json::{Epoch, Violations};
 
 /// `KeyMetadata`.
 #[derive(Serialize)]
@@ -77,25 +82,23 @@ pub(crate) struct TagShape {
     tag_value: Option<String>,
 }
 
-impl TagShape {
-    pub(crate) fn into_tag(self) -> Result<Tag, AwsError> {
-        let key = crate::json::required(self.tag_key, "tagKey")?;
-        let value = crate::json::required(self.tag_value, "tagValue")?;
-        length("tagKey", &key, 1, 128)?;
-        length("tagValue", &value, 0, 256)?;
-        Ok(Tag { key, value })
-    }
-}
-
 impl From<Tag> for TagShape {
     fn from(t: Tag) -> Self {
         Self { tag_key: Some(t.key), tag_value: Some(t.value) }
     }
 }
 
-/// Converts an optional `Tags` list.
-pub(crate) fn tags(list: Option<Vec<TagShape>>) -> Result<Vec<Tag>, AwsError> {
-    list.unwrap_or_default().into_iter().map(TagShape::into_tag).collect()
+/// Checks a `Tags` list member by member (`tags.1.member.tagKey`, ...) and converts it.
+pub(crate) fn tags(v: &mut Violations, list: Option<Vec<TagShape>>) -> Vec<Tag> {
+    let list = list.unwrap_or_default();
+    let mut tags = Vec::with_capacity(list.len());
+    for (i, t) in list.into_iter().enumerate() {
+        let at = |member: &str| format!("tags.{}.member.{member}", i + 1);
+        let key = v.required_text(&at("tagKey"), t.tag_key, TAG_KEY);
+        let value = v.required_text(&at("tagValue"), t.tag_value, TAG_VALUE);
+        tags.push(Tag { key, value });
+    }
+    tags
 }
 
 /// The largest encryption context accepted, in bytes of its keys and values together. The
@@ -104,86 +107,86 @@ pub(crate) fn tags(list: Option<Vec<TagShape>>) -> Result<Vec<Tag>, AwsError> {
 pub(crate) const MAX_CONTEXT_BYTES: usize = 8192;
 
 /// An `EncryptionContext` map (absent means empty), at most [`MAX_CONTEXT_BYTES`].
-pub(crate) fn context(field: &str, map: Option<BTreeMap<String, String>>) -> Result<EncryptionContext, AwsError> {
+pub(crate) fn context(v: &mut Violations, field: &str, map: Option<BTreeMap<String, String>>) -> EncryptionContext {
     let map = map.unwrap_or_default();
     let size: usize = map.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > MAX_CONTEXT_BYTES {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value at '{field}' failed to satisfy constraint: \
+        v.custom(format!(
+            "Value at '{field}' failed to satisfy constraint: \
              Member must have a total length of keys and values less than or equal to {MAX_CONTEXT_BYTES} bytes"
-        )));
+        ));
     }
-    Ok(map)
+    map
 }
 
-/// Checks `GrantTokens`: at most 10, each 1..=8192 characters, each a token this server
-/// issued (`InvalidGrantTokenException` otherwise).
-pub(crate) fn grant_tokens(tokens: &Option<Vec<String>>) -> Result<(), AwsError> {
+/// Checks the shape of `GrantTokens`: at most 10, each 1..=8192 characters, never repeated
+/// in a message (Trent keeps grant tokens out of answers and records, as secrets).
+pub(crate) fn grant_tokens(v: &mut Violations, tokens: &Option<Vec<String>>) {
+    v.text_list("grantTokens", tokens.as_deref(), Some(GRANT_TOKENS_MAX), GRANT_TOKEN, false);
+}
+
+/// After the model checks: every grant token must be one this server issued
+/// (`InvalidGrantTokenException` otherwise).
+pub(crate) fn issued_grant_tokens(tokens: &Option<Vec<String>>) -> Result<(), AwsError> {
     if let Some(tokens) = tokens {
-        list_max("grantTokens", tokens, 10)?;
-        for t in tokens {
-            if t.is_empty() || t.len() > 8192 {
-                return Err(AwsError::validation(
-                    "1 validation error detected: Value at 'grantTokens' failed to satisfy constraint: \
-                     Member must have length between 1 and 8192",
-                ));
-            }
-        }
         trent_core::kms::check_grant_tokens(tokens)?;
     }
     Ok(())
 }
 
-/// Parses an optional `EncryptionAlgorithm` member.
-pub(crate) fn algorithm(field: &str, value: Option<&str>) -> Result<Option<EncryptionAlgorithm>, AwsError> {
-    value
-        .map(|v| {
-            enum_value(field, v, EncryptionAlgorithm::parse, EncryptionAlgorithm::ALL, EncryptionAlgorithm::as_str)
-        })
-        .transpose()
+/// An optional `EncryptionAlgorithm` member.
+pub(crate) fn algorithm(v: &mut Violations, field: &str, value: Option<&str>) -> Option<EncryptionAlgorithm> {
+    v.choice(field, value, EncryptionAlgorithm::ALL, EncryptionAlgorithm::as_str)
 }
 
-/// Checks a `KeyId` member: required, 1..=2048 characters.
-pub(crate) fn key_id(value: Option<String>, field: &str) -> Result<String, AwsError> {
-    let v = crate::json::required(value, field)?;
-    length(field, &v, 1, 2048)?;
-    Ok(v)
+/// An optional `Marker` and `Limit`, as every listing operation has them; the limit when given.
+pub(crate) fn page(v: &mut Violations, limit: Option<i64>, marker: Option<&str>) -> Option<u32> {
+    let limit = v.range("limit", limit, LIMIT);
+    v.text("marker", marker, MARKER);
+    limit
 }
 
-/// Checks an optional `KeyId` member.
-pub(crate) fn opt_key_id(value: Option<String>, field: &str) -> Result<Option<String>, AwsError> {
-    if let Some(v) = &value {
-        length(field, v, 1, 2048)?;
+/// `RecipientInfo` (Nitro Enclaves attestation).
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RecipientShape {
+    key_encryption_algorithm: Option<String>,
+    /// Up to 256 KiB: kept out of the audit record.
+    #[serde(default, deserialize_with = "crate::json::de_blob", skip_serializing)]
+    attestation_document: Option<Vec<u8>>,
+}
+
+/// Checks the members of `Recipient` against the model.
+pub(crate) fn recipient(v: &mut Violations, recipient: &Option<RecipientShape>) {
+    if let Some(r) = recipient {
+        v.choice(
+            "recipient.keyEncryptionAlgorithm",
+            r.key_encryption_algorithm.as_deref(),
+            KEY_ENCRYPTION_MECHANISMS,
+            |s| s,
+        );
+        v.blob("recipient.attestationDocument", r.attestation_document.as_ref().map(Vec::len), ATTESTATION_DOCUMENT);
     }
-    Ok(value)
 }
 
-/// Checks an optional `Marker` member: 1..=1024 characters.
-pub(crate) fn marker(value: &Option<String>) -> Result<(), AwsError> {
-    if let Some(m) = value {
-        length("marker", m, 1, 1024)?;
+/// Checks `DryRunModifiers`. The answer, for after the model checks: `IGNORE_CIPHERTEXT` on a
+/// dry run is refused (`UnsupportedOperationException`), as Trent's dry runs always check the
+/// ciphertext; without `DryRun` the modifiers do nothing, as on AWS.
+pub(crate) fn dry_run_modifiers(v: &mut Violations, list: Option<&[String]>, dry_run: bool) -> Result<(), AwsError> {
+    let modifiers = v.choice_list("dryRunModifiers", list, DRY_RUN_MODIFIERS, |s| s);
+    if dry_run && modifiers.contains(&"IGNORE_CIPHERTEXT") {
+        return Err(AwsError::from(KmsError::Unsupported(
+            "DryRunModifiers IGNORE_CIPHERTEXT is not supported by this server yet: its dry runs check the ciphertext"
+                .into(),
+        )));
     }
     Ok(())
 }
 
-/// Rejects `Recipient` (Nitro Enclaves attestation), which this server cannot verify.
-pub(crate) fn no_recipient(recipient: &Option<serde_json::Value>) -> Result<(), AwsError> {
+/// After the model checks: refuses `Recipient`, whose attestation this server cannot verify.
+pub(crate) fn no_recipient(recipient: &Option<RecipientShape>) -> Result<(), AwsError> {
     if recipient.is_some() {
         return Err(AwsError::validation("Recipient (Nitro Enclaves attestation) is not supported by this server"));
-    }
-    Ok(())
-}
-
-/// Checks an optional `PolicyName`: 1..=128 word characters.
-pub(crate) fn policy_name(value: &Option<String>) -> Result<(), AwsError> {
-    if let Some(n) = value {
-        length("policyName", n, 1, 128)?;
-        if !n.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{n}' at 'policyName' failed to satisfy constraint: \
-                 Member must satisfy regular expression pattern: [\\w]+"
-            )));
-        }
     }
     Ok(())
 }

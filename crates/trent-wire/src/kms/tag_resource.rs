@@ -4,9 +4,10 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::{TagShape, key_id, tags};
+use super::constraints::KEY_ID;
+use super::shapes::{TagShape, tags};
 use crate::AwsError;
-use crate::json::required;
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -18,8 +19,11 @@ pub(crate) struct Request {
 names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    let list = tags(Some(required(req.tags, "tags")?))?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let list = v.required("tags", req.tags);
+    let list = tags(&mut v, list);
+    v.finish()?;
     kms.tag_resource(caller, &id, list).await?;
     Ok(serde_json::json!({}))
 }

@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::key_id;
+use super::constraints::{KEY_ID, TAG_KEY};
 use crate::AwsError;
-use crate::json::{length, required};
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -18,11 +18,11 @@ pub(crate) struct Request {
 names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    let keys = required(req.tag_keys, "tagKeys")?;
-    for k in &keys {
-        length("tagKeys", k, 1, 128)?;
-    }
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let keys = v.required("tagKeys", req.tag_keys).unwrap_or_default();
+    v.text_list("tagKeys", Some(&keys), None, TAG_KEY, true);
+    v.finish()?;
     kms.untag_resource(caller, &id, keys).await?;
     Ok(serde_json::json!({}))
 }

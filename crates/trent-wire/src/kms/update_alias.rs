@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::key_id;
+use super::constraints::{ALIAS_NAME, KEY_ID};
 use crate::AwsError;
-use crate::json::required;
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -18,8 +18,10 @@ pub(crate) struct Request {
 names!(request(target_key_id; alias alias_name));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
-    let name = required(req.alias_name, "aliasName")?;
-    let target = key_id(req.target_key_id, "targetKeyId")?;
+    let mut v = Violations::default();
+    let name = v.required_text("aliasName", req.alias_name, ALIAS_NAME);
+    let target = v.required_text("targetKeyId", req.target_key_id, KEY_ID);
+    v.finish()?;
     kms.update_alias(caller, &name, &target).await?;
     Ok(serde_json::json!({}))
 }

@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::kms::Kms;
 
-use super::shapes::key_id;
+use super::constraints::{DESCRIPTION, KEY_ID};
 use crate::AwsError;
-use crate::json::{length, required};
+use crate::json::Violations;
 
 #[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -18,9 +18,10 @@ pub(crate) struct Request {
 names!(request(key_id));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
-    let id = key_id(req.key_id, "keyId")?;
-    let description = required(req.description, "description")?;
-    length("description", &description, 0, trent_core::kms::MAX_DESCRIPTION)?;
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let description = v.required_text("description", req.description, DESCRIPTION);
+    v.finish()?;
     kms.update_key_description(caller, &id, description).await?;
     Ok(serde_json::json!({}))
 }

@@ -7,6 +7,7 @@ mod conditions_string;
 mod conditions_typed;
 mod evaluation;
 mod fuzz;
+mod limits;
 mod parse_errors;
 mod parse_shapes;
 mod principals;
