@@ -7,13 +7,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use trent_core::Region;
-use trent_core::quota::QuotaTable;
+use trent_core::quota::{OverrideError, QuotaClock, QuotaTable};
 
 /// Default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
@@ -46,6 +47,15 @@ pub enum ConfigError {
         /// The parse error.
         #[source]
         source: toml::de::Error,
+    },
+    /// A `[quotas]` rate names no quota or is not a positive rate.
+    #[error("invalid {field}: {source}")]
+    Quota {
+        /// The setting (`quotas.rates`, `quotas.regions.us-east-1`).
+        field: String,
+        /// What is wrong.
+        #[source]
+        source: OverrideError,
     },
     /// A value is invalid.
     #[error("invalid {field}: {message}")]
@@ -86,8 +96,12 @@ pub struct RawConfig {
 pub struct RawQuotas {
     /// `enabled`: throttle calls past their quota (default: on, off on a development server).
     pub enabled: Option<bool>,
-    /// `rates`: requests per second by quota name (`"kms:CreateKey" = 20`), over AWS's defaults.
+    /// `rates`: requests per second by quota name (`"kms:CreateKey" = 20`), over AWS's defaults,
+    /// in every region.
     pub rates: Option<BTreeMap<String, f64>>,
+    /// `[quotas.regions.<region>]`: requests per second by quota name in one region, over
+    /// `rates` and AWS's defaults.
+    pub regions: Option<BTreeMap<String, BTreeMap<String, f64>>>,
 }
 
 impl RawConfig {
@@ -172,16 +186,7 @@ impl RawConfig {
         if tick.is_zero() {
             return Err(ConfigError::Invalid { field: "scheduler_tick_seconds", message: "must be positive".into() });
         }
-        let quotas = self.quotas.unwrap_or_default();
-        let quotas = if quotas.enabled.unwrap_or(!dev) {
-            let mut table = QuotaTable::aws();
-            table
-                .override_rates(&quotas.rates.unwrap_or_default())
-                .map_err(|message| ConfigError::Invalid { field: "quotas.rates", message })?;
-            Some(table)
-        } else {
-            None
-        };
+        let quotas = self.quotas.unwrap_or_default().table(dev)?;
         Ok(Config {
             listen,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -191,7 +196,29 @@ impl RawConfig {
             dev,
             seed: self.seed,
             quotas,
+            quota_clock: None,
         })
+    }
+}
+
+impl RawQuotas {
+    /// The table in force: AWS's defaults, then `rates`, then each region's rates; `None`
+    /// when quotas are off (by default on a development server).
+    fn table(self, dev: bool) -> Result<Option<QuotaTable>, ConfigError> {
+        if !self.enabled.unwrap_or(!dev) {
+            return Ok(None);
+        }
+        let mut table = QuotaTable::aws();
+        table
+            .override_rates(&self.rates.unwrap_or_default())
+            .map_err(|source| ConfigError::Quota { field: "quotas.rates".into(), source })?;
+        for (name, rates) in self.regions.unwrap_or_default() {
+            let field = format!("quotas.regions.{name}");
+            let region = Region::parse(&name)
+                .map_err(|e| ConfigError::Invalid { field: "quotas.regions", message: e.to_string() })?;
+            table.override_region_rates(&region, &rates).map_err(|source| ConfigError::Quota { field, source })?;
+        }
+        Ok(Some(table))
     }
 }
 
@@ -241,13 +268,16 @@ pub struct Config {
     pub seed: Option<PathBuf>,
     /// The request quotas in force; `None` when throttling is off.
     pub quotas: Option<QuotaTable>,
+    /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
+    /// manual one (not a `trent.toml` setting).
+    pub quota_clock: Option<Arc<dyn QuotaClock>>,
 }
 
 impl Config {
     /// A configuration for tests and embedding: loopback on an ephemeral port, `data_dir`,
     /// no request quotas (a test or a benchmark sets the quotas it exercises).
     pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Config {
-        let quotas = Some(RawQuotas { enabled: Some(false), rates: None });
+        let quotas = Some(RawQuotas { enabled: Some(false), ..RawQuotas::default() });
         RawConfig {
             data_dir: Some(data_dir.into()),
             listen: Some("127.0.0.1:0".into()),
@@ -305,6 +335,7 @@ mod tests {
             quotas: Some(RawQuotas {
                 enabled: Some(true),
                 rates: Some(rates.iter().map(|(n, r)| ((*n).to_owned(), *r)).collect()),
+                regions: None,
             }),
             ..Default::default()
         };

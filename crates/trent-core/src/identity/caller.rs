@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::{Principal, PrincipalKind};
+use super::{Principal, PrincipalKind, ViaService};
 use crate::ids::{AccountId, Region, Scope};
 use crate::policy::{ConditionContext, Evaluation, Policy, PrincipalMatch, PrincipalType, Request, RequestPrincipal};
+use crate::quota::QuotaMeter;
 
 /// What the credentials of a request stand for beyond the principal's name: the policies
 /// that bound its permissions and the values of its principal condition keys.
@@ -69,9 +70,20 @@ pub struct Caller {
     /// Policies, tags and session facts of the credentials, shared by every request signed
     /// with the same access key.
     pub identity: Arc<CallerIdentity>,
+    /// The Trent service making this request on the caller's behalf (`kms:ViaService`);
+    /// `None` for a request straight from a client, which can never set it.
+    pub via_service: Option<ViaService>,
+    /// Whether this request has been charged against a request quota yet.
+    pub meter: QuotaMeter,
 }
 
 impl Caller {
+    /// The same caller, as `service` sees it when it acts on the caller's behalf: a request
+    /// of its own, not charged yet.
+    pub fn via(&self, service: ViaService) -> Caller {
+        Caller { via_service: Some(service), meter: QuotaMeter::default(), ..self.clone() }
+    }
+
     /// The scope new resources of this caller are created in.
     pub fn scope(&self) -> Scope {
         Scope::new(self.principal.account.clone(), self.region.clone())
@@ -192,6 +204,8 @@ mod tests {
                 session_expires: None,
                 user_id: "AROAEXAMPLE:ci".into(),
             }),
+            via_service: None,
+            meter: QuotaMeter::default(),
         }
     }
 

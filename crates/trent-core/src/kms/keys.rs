@@ -302,6 +302,7 @@ impl Kms {
         };
         let (scope, id) = self.resolve(r).await?;
         let key = self.loaded(&scope, &id).await?;
+        self.charge_key_use(caller, &key, call.action)?;
         let call = KeyCall { request_alias: alias.as_deref(), ..call };
         self.authorize_key(caller, &key, &call)?;
         Ok(key)

@@ -19,6 +19,8 @@ mod keys;
 mod lifecycle;
 mod marker;
 mod model;
+mod on_behalf;
+mod quotas;
 mod rotation;
 mod scheduler;
 mod seed;
@@ -43,6 +45,7 @@ pub use model::{
     KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
     material_wrap_aad,
 };
+pub use on_behalf::OnBehalf;
 pub use rotation::{ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
 pub use scheduler::DueWork;
 pub use seed::{SeedKey, Seeded, check_seed_material};
@@ -76,12 +79,14 @@ pub struct Kms {
     wrapper: Arc<dyn KeyWrapper>,
     clock: SharedClock,
     cache: cache::KeyCache,
+    /// Request quotas, for the operations charged by key type; `None` when throttling is off.
+    quotas: Option<quotas::KmsQuotas>,
 }
 
 impl Kms {
     /// Builds the service over a store, the root of trust and a clock.
     pub fn new(store: Arc<dyn KmsStore>, wrapper: Arc<dyn KeyWrapper>, clock: SharedClock) -> Self {
-        Self { store, wrapper, clock, cache: cache::KeyCache::new(cache::DEFAULT_CAPACITY) }
+        Self { store, wrapper, clock, cache: cache::KeyCache::new(cache::DEFAULT_CAPACITY), quotas: None }
     }
 
     /// Forgets every cached key and alias (for instance after another node changed them).

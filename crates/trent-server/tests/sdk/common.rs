@@ -50,13 +50,21 @@ impl TestServer {
 
     /// A fresh server with extra settings (listen address and data dir are chosen here).
     pub(crate) async fn start_with(raw: RawConfig) -> TestServer {
+        Self::start_tuned(raw, |_| {}).await
+    }
+
+    /// As [`TestServer::start_with`], with `tune` applied to the validated configuration
+    /// (for what `trent.toml` cannot say, such as a manual quota clock).
+    pub(crate) async fn start_tuned(raw: RawConfig, tune: impl FnOnce(&mut Config)) -> TestServer {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         // Request quotas only where a test asks for them: suites create keys faster than AWS's 5/s.
-        let quotas = raw.quotas.clone().or(Some(trent_server::RawQuotas { enabled: Some(false), rates: None }));
-        let config =
+        let quotas =
+            raw.quotas.clone().or(Some(trent_server::RawQuotas { enabled: Some(false), ..Default::default() }));
+        let mut config =
             RawConfig { listen: Some("127.0.0.1:0".into()), data_dir: Some(dir.path().join("data")), quotas, ..raw }
                 .resolve(None)
                 .expect("valid test configuration");
+        tune(&mut config);
         Self::boot(dir, config, ManualClock::starting_now()).await
     }
 

@@ -143,5 +143,7 @@ pub(crate) async fn admin(server: &TestServer) -> trent_core::Caller {
         user_agent: None,
         secure_transport: false,
         identity: key.identity.clone(),
+        via_service: None,
+        meter: Default::default(),
     }
 }

@@ -15,6 +15,7 @@ mod key_policies;
 mod keys;
 mod leak;
 mod query;
+mod quotas;
 mod regions;
 mod request_path;
 mod restart;
