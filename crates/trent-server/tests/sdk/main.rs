@@ -6,6 +6,7 @@ mod aliases;
 mod audit_trail;
 mod auth;
 mod common;
+mod configuration_doc;
 mod cross_account;
 mod crypto;
 mod grant_delegation;
