@@ -122,7 +122,7 @@ impl Caller {
 
     /// The global condition keys of this caller's request at `now`: `aws:CurrentTime`,
     /// `aws:EpochTime`, `aws:SecureTransport`, `aws:SourceIp`, `aws:UserAgent`,
-    /// `aws:RequestedRegion` and `aws:PrincipalTag/*`. (The keys that follow from the
+    /// `aws:RequestedRegion`, `aws:ViaAWSService` and `aws:PrincipalTag/*`. (The keys that follow from the
     /// principal itself, such as `aws:username`, the engine derives on its own.) Services
     /// add their own keys to the result.
     pub fn condition_context(&self, now: OffsetDateTime) -> ConditionContext {
@@ -131,7 +131,8 @@ impl Caller {
             .insert_time("aws:CurrentTime", now)
             .insert("aws:EpochTime", now.unix_timestamp().to_string())
             .insert_bool("aws:SecureTransport", self.secure_transport)
-            .insert("aws:RequestedRegion", self.region.as_str());
+            .insert("aws:RequestedRegion", self.region.as_str())
+            .insert_bool("aws:ViaAWSService", self.via_service.is_some());
         if let Some(ip) = self.source_ip {
             context.insert("aws:SourceIp", ip.to_string());
         }

@@ -41,6 +41,12 @@ impl ViaService {
         format!("{}.{}.{}", self.name, region.as_str(), dns_suffix(region))
     }
 
+    /// The service's endpoints in every region of `region`'s partition, as a `StringLike`
+    /// pattern: `secretsmanager.*.amazonaws.com`.
+    pub fn any_region_endpoint(self, region: &Region) -> String {
+        format!("{}.*.{}", self.name, dns_suffix(region))
+    }
+
     /// The service's principal, CloudTrail's `invokedBy`: `secretsmanager.amazonaws.com`.
     pub fn principal(self) -> String {
         format!("{}.amazonaws.com", self.name)

@@ -17,6 +17,7 @@ mod key_policy;
 mod keyref;
 mod keys;
 mod lifecycle;
+mod managed;
 mod marker;
 mod model;
 mod on_behalf;
@@ -29,7 +30,7 @@ mod tags;
 use std::sync::Arc;
 
 pub use actions::{CrossAccount, KeyAction};
-pub use aliases::AliasPage;
+pub use aliases::{AliasPage, ListedAlias};
 pub use constraints::{
     ConstraintRule, MAX_CONSTRAINT_ENTRY_CHARS, MAX_CONSTRAINT_PAIRS, MAX_GRANT_NAME, at_least_as_strict,
     constraints_hold,
@@ -40,9 +41,10 @@ pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_
 pub use key_policy::DEFAULT_POLICY_NAME;
 pub use keys::{CreateKeyInput, KeyDescription, KeyPage, MAX_DESCRIPTION, MAX_POLICY, default_key_policy};
 pub use lifecycle::DeletionScheduled;
+pub use managed::{AWS_ALIAS_PREFIX, PREDEFINED_ALIASES, managed_alias, managed_key_policy};
 pub use model::{
     Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints, GrantOperation,
-    KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
+    KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
     material_wrap_aad,
 };
 pub use on_behalf::OnBehalf;

@@ -18,6 +18,8 @@ use crate::quota::QuotaMeter;
 #[derive(Debug)]
 pub struct OnBehalf<'k> {
     kms: &'k Kms,
+    /// The service making the calls.
+    service: ViaService,
     /// The caller as the service presents it (`via_service` set).
     caller: Caller,
 }
@@ -25,7 +27,7 @@ pub struct OnBehalf<'k> {
 impl Kms {
     /// KMS as `via` uses it for `caller`: every call is the caller's, through `via`.
     pub fn on_behalf(&self, caller: &Caller, via: ViaService) -> OnBehalf<'_> {
-        OnBehalf { kms: self, caller: caller.via(via) }
+        OnBehalf { kms: self, service: via, caller: caller.via(via) }
     }
 }
 
@@ -33,6 +35,15 @@ impl OnBehalf<'_> {
     /// The caller as KMS sees these calls.
     pub fn caller(&self) -> &Caller {
         &self.caller
+    }
+
+    /// The service making the calls.
+    pub fn service(&self) -> ViaService {
+        self.service
+    }
+
+    pub(crate) fn kms(&self) -> &Kms {
+        self.kms
     }
 
     /// A fresh, uncharged request of the caller through the service, charged for

@@ -116,6 +116,23 @@ impl TestServer {
         key.principal.account.to_string()
     }
 
+    /// The caller that signs with `access_key_id` in `us-east-1`, as the request path builds
+    /// it, for calls into the domain (a Trent service's calls on a caller's behalf).
+    pub(crate) async fn caller(&self, access_key_id: &str) -> trent_core::Caller {
+        let key = self.state.identities.access_key(access_key_id).await.expect("lookup").expect("access key");
+        trent_core::Caller {
+            principal: key.principal.clone(),
+            access_key_id: access_key_id.to_owned(),
+            region: trent_core::Region::parse("us-east-1").expect("region"),
+            source_ip: None,
+            user_agent: None,
+            secure_transport: false,
+            identity: key.identity.clone(),
+            via_service: None,
+            meter: Default::default(),
+        }
+    }
+
     /// The data directory.
     pub(crate) fn data_dir(&self) -> PathBuf {
         self.config.data_dir.clone()
@@ -379,7 +396,18 @@ impl TestServer {
 }
 
 /// The names of every alias in the client's account and region.
+/// The names of the listed aliases that name a key (not the predefined AWS aliases that have
+/// none yet; `managed_keys` checks those).
+pub(crate) fn assigned_names(out: &aws_sdk_kms::operation::list_aliases::ListAliasesOutput) -> Vec<String> {
+    out.aliases()
+        .iter()
+        .filter(|a| a.target_key_id().is_some())
+        .filter_map(|a| a.alias_name())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The names of the aliases of the account that name a key.
 pub(crate) async fn alias_names(kms: &Client) -> Vec<String> {
-    let out = kms.list_aliases().send().await.expect("list aliases");
-    out.aliases().iter().filter_map(|a| a.alias_name()).map(str::to_owned).collect()
+    assigned_names(&kms.list_aliases().send().await.expect("list aliases"))
 }

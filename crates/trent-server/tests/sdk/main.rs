@@ -15,6 +15,7 @@ mod iam;
 mod key_policies;
 mod keys;
 mod leak;
+mod managed_keys;
 mod query;
 mod quotas;
 mod regions;
