@@ -18,7 +18,7 @@ pub mod store;
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use identity::{
     AccessKeyRecord, AccessKeyStatus, Account, ActiveAccessKey, Caller, Identities, IdentityError, NewAccessKey,
-    Principal, PrincipalKind,
+    Principal, PrincipalKind, ViaService,
 };
 pub use ids::{AccountId, Arn, IdError, KeyId, Region, Scope};
 pub use seal::KeyWrapper;

@@ -184,6 +184,7 @@ async fn serve_json(
         Handler::Json(dispatch) => dispatch(state, &caller, operation, signed.body).await,
         Handler::Query(_) | Handler::NotYet => Dispatched::failed(AwsError::unknown_operation()),
     };
+    let dispatched = state.quotas.settle(&caller, service.wire, operation, dispatched)?;
     record_call(state, service.wire, &caller, operation, dispatched, request_id).await
 }
 

@@ -159,5 +159,7 @@ pub(crate) async fn authenticate_as(
         user_agent: client.user_agent.clone(),
         secure_transport: client.secure_transport,
         identity: key.identity.clone(),
+        via_service: None,
+        meter: Default::default(),
     })
 }

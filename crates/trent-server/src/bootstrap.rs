@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use trent_core::audit::AuditSigner;
 use trent_core::kms::Kms;
+use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
 use trent_crypto::{SecretBytes, constant_time_eq};
 use trent_store::{SqliteAuditStore, SqliteStore};
@@ -121,7 +122,13 @@ pub async fn bootstrap(
     let signer = AuditSigner::load_or_create(trail.as_ref(), wrapper.as_ref()).await.map_err(BootstrapError::Audit)?;
     let audit = AuditLog::start(trail, signer, clock.clone()).await.map_err(BootstrapError::Audit)?;
 
-    let kms = Kms::new(store.clone(), wrapper.clone(), clock.clone());
+    // One set of buckets: the request path charges most calls, KMS its cryptographic ones.
+    let quota_clock = config.quota_clock.clone().unwrap_or_else(|| Arc::new(MonotonicClock::default()));
+    let quotas = config.quotas.clone().map(|table| Arc::new(Quotas::new(table, quota_clock)));
+    let mut kms = Kms::new(store.clone(), wrapper.clone(), clock.clone());
+    if let Some(q) = &quotas {
+        kms = kms.with_quotas(q.clone());
+    }
     let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
@@ -131,7 +138,7 @@ pub async fn bootstrap(
     };
     let seed = config.seed.clone();
     let dev = config.dev;
-    let quotas = RequestQuotas::new(config.quotas.clone());
+    let quotas = RequestQuotas::new(quotas);
     let state = Arc::new(AppState {
         kms,
         identities,

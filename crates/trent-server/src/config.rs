@@ -7,13 +7,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use trent_core::Region;
-use trent_core::quota::QuotaTable;
+use trent_core::quota::{OverrideError, QuotaClock, QuotaTable};
 
 /// Default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
@@ -60,6 +61,15 @@ pub enum ConfigError {
         #[source]
         source: toml::de::Error,
     },
+    /// A `[quotas]` rate names no quota or is not a positive rate.
+    #[error("invalid {field}: {source}")]
+    Quota {
+        /// The setting (`quotas.rates`, `quotas.regions.us-east-1`).
+        field: String,
+        /// What is wrong.
+        #[source]
+        source: OverrideError,
+    },
     /// A value is invalid.
     #[error("invalid {field}: {message}")]
     Invalid {
@@ -105,8 +115,12 @@ pub struct RawConfig {
 pub struct RawQuotas {
     /// `enabled`: throttle calls past their quota (default: on, off on a development server).
     pub enabled: Option<bool>,
-    /// `rates`: requests per second by quota name (`"kms:CreateKey" = 20`), over AWS's defaults.
+    /// `rates`: requests per second by quota name (`"kms:CreateKey" = 20`), over AWS's defaults,
+    /// in every region.
     pub rates: Option<BTreeMap<String, f64>>,
+    /// `[quotas.regions.<region>]`: requests per second by quota name in one region, over
+    /// `rates` and AWS's defaults.
+    pub regions: Option<BTreeMap<String, BTreeMap<String, f64>>>,
 }
 
 impl RawConfig {
@@ -199,16 +213,7 @@ impl RawConfig {
                     .collect::<Result<_, _>>()?,
             ),
         };
-        let quotas = self.quotas.unwrap_or_default();
-        let quotas = if quotas.enabled.unwrap_or(!dev) {
-            let mut table = QuotaTable::aws();
-            table
-                .override_rates(&quotas.rates.unwrap_or_default())
-                .map_err(|message| ConfigError::Invalid { field: "quotas.rates", message })?;
-            Some(table)
-        } else {
-            None
-        };
+        let quotas = self.quotas.unwrap_or_default().table(dev)?;
         let tick = positive_seconds("scheduler_tick_seconds", self.scheduler_tick_seconds, DEFAULT_SCHEDULER_TICK)?;
         let http = HttpLimits {
             header_read_timeout: positive_seconds(
@@ -241,6 +246,7 @@ impl RawConfig {
             seed: self.seed,
             quotas,
             http,
+            quota_clock: None,
         })
     }
 }
@@ -280,6 +286,27 @@ impl Default for HttpLimits {
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
         }
+    }
+}
+
+impl RawQuotas {
+    /// The table in force: AWS's defaults, then `rates`, then each region's rates; `None`
+    /// when quotas are off (by default on a development server).
+    fn table(self, dev: bool) -> Result<Option<QuotaTable>, ConfigError> {
+        if !self.enabled.unwrap_or(!dev) {
+            return Ok(None);
+        }
+        let mut table = QuotaTable::aws();
+        table
+            .override_rates(&self.rates.unwrap_or_default())
+            .map_err(|source| ConfigError::Quota { field: "quotas.rates".into(), source })?;
+        for (name, rates) in self.regions.unwrap_or_default() {
+            let field = format!("quotas.regions.{name}");
+            let region = Region::parse(&name)
+                .map_err(|e| ConfigError::Invalid { field: "quotas.regions", message: e.to_string() })?;
+            table.override_region_rates(&region, &rates).map_err(|source| ConfigError::Quota { field, source })?;
+        }
+        Ok(Some(table))
     }
 }
 
@@ -331,13 +358,16 @@ pub struct Config {
     pub quotas: Option<QuotaTable>,
     /// Connection limits.
     pub http: HttpLimits,
+    /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
+    /// manual one (not a `trent.toml` setting).
+    pub quota_clock: Option<Arc<dyn QuotaClock>>,
 }
 
 impl Config {
     /// A configuration for tests and embedding: loopback on an ephemeral port, `data_dir`,
     /// no request quotas (a test or a benchmark sets the quotas it exercises).
     pub fn for_data_dir(data_dir: impl Into<PathBuf>) -> Config {
-        let quotas = Some(RawQuotas { enabled: Some(false), rates: None });
+        let quotas = Some(RawQuotas { enabled: Some(false), ..RawQuotas::default() });
         RawConfig {
             data_dir: Some(data_dir.into()),
             listen: Some("127.0.0.1:0".into()),
@@ -441,6 +471,7 @@ mod tests {
             quotas: Some(RawQuotas {
                 enabled: Some(true),
                 rates: Some(rates.iter().map(|(n, r)| ((*n).to_owned(), *r)).collect()),
+                regions: None,
             }),
             ..Default::default()
         };

@@ -29,6 +29,8 @@ fn caller(account: &str, region: &str) -> Caller {
         user_agent: Some("audit-test".into()),
         secure_transport: false,
         identity,
+        via_service: None,
+        meter: Default::default(),
     }
 }
 

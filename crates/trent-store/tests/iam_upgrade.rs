@@ -5,34 +5,15 @@
 
 use std::path::Path;
 
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, SqliteConnection};
+use sqlx::Connection;
 use trent_core::identity::PolicyOwner;
 use trent_core::{AccountId, IdentityStore, PrincipalKind};
 use trent_store::SqliteStore;
 
-/// The migrations a version-2 database had applied, in order.
-const BEFORE_IAM: [(i64, &str, &str); 2] = [
-    (1, "0001_init.sql", include_str!("../migrations/sqlite/0001_init.sql")),
-    (2, "0002_grants.sql", include_str!("../migrations/sqlite/0002_grants.sql")),
-];
+mod old_schema;
 
 async fn version_2_database(path: &Path) {
-    let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
-    let mut conn = SqliteConnection::connect_with(&options).await.expect("create");
-    sqlx::query("CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL) STRICT")
-        .execute(&mut conn)
-        .await
-        .expect("version table");
-    for (version, name, sql) in BEFORE_IAM {
-        sqlx::raw_sql(sql).execute(&mut conn).await.expect(name);
-        sqlx::query("INSERT INTO schema_version (version, name) VALUES (?1, ?2)")
-            .bind(version)
-            .bind(name)
-            .execute(&mut conn)
-            .await
-            .expect("record version");
-    }
+    let mut conn = old_schema::database_at_version(path, 2).await;
     for sql in [
         "INSERT INTO accounts (id, name, created_at) VALUES ('111122223333', 'default', 1000)",
         "INSERT INTO access_keys VALUES ('AKIAADMIN00000000001', '111122223333', 'User', 'admin', 'AIDAADMINADMINADMIN', \

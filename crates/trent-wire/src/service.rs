@@ -73,11 +73,19 @@ impl WireService {
     /// The error a call past its request quota answers: `ThrottlingException` (awsJson) or
     /// `Throttling` (awsQuery), HTTP 400, which every SDK retries with backoff.
     pub fn throttled(&self) -> AwsError {
-        let code = match self.protocol {
+        AwsError::new(self.throttled_code(), http::StatusCode::BAD_REQUEST, self.throttling_message)
+    }
+
+    /// Whether `e` is this service's throttling error (a call refused for its quota).
+    pub fn is_throttling(&self, e: &AwsError) -> bool {
+        e.code == self.throttled_code()
+    }
+
+    fn throttled_code(&self) -> &'static str {
+        match self.protocol {
             Protocol::Json { .. } => "ThrottlingException",
             Protocol::Query { .. } => "Throttling",
-        };
-        AwsError::new(code, http::StatusCode::BAD_REQUEST, self.throttling_message)
+        }
     }
 }
 

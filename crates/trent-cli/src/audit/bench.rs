@@ -47,6 +47,8 @@ fn caller() -> Caller {
         user_agent: Some("trent-audit".to_owned()),
         secure_transport: false,
         identity,
+        via_service: None,
+        meter: Default::default(),
     }
 }
 

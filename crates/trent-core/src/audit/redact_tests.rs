@@ -130,6 +130,8 @@ fn caller() -> Caller {
         user_agent: Some("test".into()),
         secure_transport: false,
         identity: Arc::new(CallerIdentity::root(&AccountId::parse("111122223333").unwrap())),
+        via_service: None,
+        meter: Default::default(),
     }
 }
 

@@ -293,6 +293,8 @@ async fn lookups_validate_like_cloudtrail_and_page_with_bound_tokens() {
         identity: Arc::new(crate::identity::CallerIdentity::root(
             &crate::ids::AccountId::parse("111122223333").unwrap(),
         )),
+        via_service: None,
+        meter: Default::default(),
     };
     let by_name = |token: Option<String>| LookupRequest {
         attributes: vec![("EventName".into(), "Encrypt".into())],

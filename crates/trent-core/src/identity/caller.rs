@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::{Principal, PrincipalKind};
+use super::{Principal, PrincipalKind, ViaService};
 use crate::ids::{AccountId, Region, Scope};
 use crate::policy::{ConditionContext, Evaluation, Policy, PrincipalMatch, PrincipalType, Request, RequestPrincipal};
+use crate::quota::QuotaMeter;
 
 /// What the credentials of a request stand for beyond the principal's name: the policies
 /// that bound its permissions and the values of its principal condition keys.
@@ -69,9 +70,20 @@ pub struct Caller {
     /// Policies, tags and session facts of the credentials, shared by every request signed
     /// with the same access key.
     pub identity: Arc<CallerIdentity>,
+    /// The Trent service making this request on the caller's behalf (`kms:ViaService`);
+    /// `None` for a request straight from a client, which can never set it.
+    pub via_service: Option<ViaService>,
+    /// Whether this request has been charged against a request quota yet.
+    pub meter: QuotaMeter,
 }
 
 impl Caller {
+    /// The same caller, as `service` sees it when it acts on the caller's behalf: a request
+    /// of its own, not charged yet.
+    pub fn via(&self, service: ViaService) -> Caller {
+        Caller { via_service: Some(service), meter: QuotaMeter::default(), ..self.clone() }
+    }
+
     /// The scope new resources of this caller are created in.
     pub fn scope(&self) -> Scope {
         Scope::new(self.principal.account.clone(), self.region.clone())
@@ -110,7 +122,7 @@ impl Caller {
 
     /// The global condition keys of this caller's request at `now`: `aws:CurrentTime`,
     /// `aws:EpochTime`, `aws:SecureTransport`, `aws:SourceIp`, `aws:UserAgent`,
-    /// `aws:RequestedRegion` and `aws:PrincipalTag/*`. (The keys that follow from the
+    /// `aws:RequestedRegion`, `aws:ViaAWSService` and `aws:PrincipalTag/*`. (The keys that follow from the
     /// principal itself, such as `aws:username`, the engine derives on its own.) Services
     /// add their own keys to the result.
     pub fn condition_context(&self, now: OffsetDateTime) -> ConditionContext {
@@ -119,7 +131,8 @@ impl Caller {
             .insert_time("aws:CurrentTime", now)
             .insert("aws:EpochTime", now.unix_timestamp().to_string())
             .insert_bool("aws:SecureTransport", self.secure_transport)
-            .insert("aws:RequestedRegion", self.region.as_str());
+            .insert("aws:RequestedRegion", self.region.as_str())
+            .insert_bool("aws:ViaAWSService", self.via_service.is_some());
         if let Some(ip) = self.source_ip {
             context.insert("aws:SourceIp", ip.to_string());
         }
@@ -192,6 +205,8 @@ mod tests {
                 session_expires: None,
                 user_id: "AROAEXAMPLE:ci".into(),
             }),
+            via_service: None,
+            meter: QuotaMeter::default(),
         }
     }
 

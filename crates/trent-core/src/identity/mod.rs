@@ -22,6 +22,7 @@ mod service;
 mod sts;
 mod users;
 mod validate;
+mod via;
 
 pub use access_keys::{ACCESS_KEYS_PER_USER, AccessKeyMetadata, CreatedAccessKey};
 pub use cache::ActiveAccessKey;
@@ -37,3 +38,4 @@ pub use seed::SeedAccessKey;
 pub use service::{ADMINISTRATOR_POLICY, ADMINISTRATOR_POLICY_NAME, ADMINISTRATOR_USER, Identities, NewAccessKey};
 pub use sts::{AssumeRoleInput, AssumedRole, DURATION_SECONDS};
 pub use users::Page;
+pub use via::ViaService;

@@ -68,6 +68,10 @@ impl Kms {
     fn base_context(&self, caller: &Caller) -> ConditionContext {
         let mut ctx = caller.condition_context(self.clock.now());
         ctx.insert("kms:CallerAccount", caller.principal.account.as_str());
+        // Only a Trent service calling on the caller's behalf sets it; a client never can.
+        if let Some(via) = caller.via_service {
+            ctx.insert("kms:ViaService", via.endpoint(&caller.region));
+        }
         ctx
     }
 

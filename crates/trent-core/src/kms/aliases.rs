@@ -7,16 +7,36 @@ use super::KeyAction;
 use super::access::KeyCall;
 use super::keyref::{self, Aliases, KeyRef};
 use super::lifecycle::refuse_pending_deletion;
-use super::{Alias, KeyRecord, Kms, KmsError, MAX_ALIASES_PER_KEY, marker};
+use super::{AWS_ALIAS_PREFIX, Alias, KeyRecord, Kms, KmsError, MAX_ALIASES_PER_KEY, PREDEFINED_ALIASES, marker};
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
 use crate::store::StoreError;
+
+/// One entry of `ListAliases`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListedAlias {
+    /// An alias that names a key.
+    Key(Alias),
+    /// An alias AWS predefines for an AWS managed key that does not exist yet: listed
+    /// without a `TargetKeyId` (see [`super::PREDEFINED_ALIASES`]).
+    Predefined(&'static str),
+}
+
+impl ListedAlias {
+    /// The alias name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Key(a) => &a.name,
+            Self::Predefined(name) => name,
+        }
+    }
+}
 
 /// One page of `ListAliases`: `(alias, alias ARN)` pairs.
 #[derive(Clone, Debug)]
 pub struct AliasPage {
     /// The aliases with their ARNs.
-    pub aliases: Vec<(Alias, String)>,
+    pub aliases: Vec<(ListedAlias, String)>,
     /// Marker for the next page, if there is one.
     pub next_marker: Option<String>,
 }
@@ -43,7 +63,13 @@ fn check_alias_name(name: &str) -> Result<(), KmsError> {
     if rest.is_empty() || rest.contains(':') {
         return Err(KmsError::InvalidAliasName(format!("{name} is not a valid alias name.")));
     }
-    if name.starts_with("alias/aws/") {
+    refuse_reserved(name)
+}
+
+/// Aliases under `alias/aws/` belong to AWS managed keys: nobody creates, repoints or deletes
+/// them (`NotAuthorizedException`).
+fn refuse_reserved(name: &str) -> Result<(), KmsError> {
+    if name.starts_with(AWS_ALIAS_PREFIX) {
         return Err(KmsError::NotAuthorized(format!("{name}: the alias/aws/ prefix is reserved for AWS managed keys")));
     }
     Ok(())
@@ -156,6 +182,7 @@ impl Kms {
         if !name.starts_with("alias/") {
             return Err(KmsError::Validation("Alias must start with the prefix \"alias/\".".into()));
         }
+        refuse_reserved(name)?;
         let scope = caller.scope();
         let alias_arn = scope.arn("kms", name);
         self.authorize_account(caller, "DeleteAlias", &alias_arn, &[])?;
@@ -192,7 +219,8 @@ impl Kms {
         }
     }
 
-    /// `ListAliases`, optionally only those of one key (key id or key ARN).
+    /// `ListAliases`, optionally only those of one key (key id or key ARN). Without a key, the
+    /// predefined AWS aliases that have no key yet are listed too, in name order with the rest.
     ///
     /// # Errors
     /// `NotFound` if `key_id` names no key; `InvalidMarker`.
@@ -211,18 +239,43 @@ impl Kms {
         };
         let limit = marker::limit(limit, 50);
         let after = marker.map(|m| marker::decode("aliases", m)).transpose()?;
-        let mut rows = self.store.list_aliases(&scope, key.as_ref(), after.as_deref(), limit + 1).await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_marker = more.then(|| rows.last().map(|a| marker::encode("aliases", &a.name))).flatten();
-        let aliases = rows
+        let rows = self.store.list_aliases(&scope, key.as_ref(), after.as_deref(), limit + 1).await?;
+        let mut entries: Vec<ListedAlias> = rows.into_iter().map(ListedAlias::Key).collect();
+        if key.is_none() {
+            entries.extend(self.unassigned_predefined(&scope, after.as_deref()).await?);
+            entries.sort_by(|a, b| a.name().cmp(b.name()));
+        }
+        let more = entries.len() > limit as usize;
+        entries.truncate(limit as usize);
+        let next_marker = more.then(|| entries.last().map(|a| marker::encode("aliases", a.name()))).flatten();
+        let aliases = entries
             .into_iter()
             .map(|a| {
-                let arn = scope.arn("kms", &a.name);
+                let arn = scope.arn("kms", a.name());
                 (a, arn)
             })
             .collect();
         Ok(AliasPage { aliases, next_marker })
+    }
+
+    /// The predefined AWS aliases after `after` that name no key yet in `scope`.
+    async fn unassigned_predefined(&self, scope: &Scope, after: Option<&str>) -> Result<Vec<ListedAlias>, KmsError> {
+        let pending: Vec<&'static str> =
+            PREDEFINED_ALIASES.iter().copied().filter(|n| after.is_none_or(|a| *n > a)).collect();
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Only AWS managed keys have aliases under the reserved prefix, at most one per service.
+        let window = (PREDEFINED_ALIASES.len() * 4) as u32;
+        let stored: Vec<String> = self
+            .store
+            .list_aliases(scope, None, Some(AWS_ALIAS_PREFIX), window)
+            .await?
+            .into_iter()
+            .map(|a| a.name)
+            .filter(|n| n.starts_with(AWS_ALIAS_PREFIX))
+            .collect();
+        Ok(pending.into_iter().filter(|n| !stored.iter().any(|s| s == n)).map(ListedAlias::Predefined).collect())
     }
 }
 

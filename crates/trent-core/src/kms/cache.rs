@@ -154,7 +154,7 @@ mod tests {
 
     use super::*;
     use crate::ids::{AccountId, Region};
-    use crate::kms::{KeySpec, KeyState, KeyUsage, Origin, RotationSettings};
+    use crate::kms::{KeyManager, KeySpec, KeyState, KeyUsage, Origin, RotationSettings};
 
     fn record(scope: &Scope) -> KeyRecord {
         KeyRecord {
@@ -171,6 +171,7 @@ mod tests {
             rotation: RotationSettings::default(),
             policy: String::new(),
             multi_region: false,
+            manager: KeyManager::Customer,
             revision: 1,
         }
     }

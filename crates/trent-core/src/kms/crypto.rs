@@ -216,6 +216,7 @@ impl Kms {
             Err(KmsError::NotFound(_)) => return Err(KmsError::InvalidCiphertext),
             Err(e) => return Err(e),
         };
+        self.charge_key_use(caller, &key, action)?;
         let call = KeyCall {
             request_alias: request_alias.as_deref(),
             ..KeyCall::new(action).granted(grant_op).context(input.context)

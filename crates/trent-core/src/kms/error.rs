@@ -79,6 +79,13 @@ pub enum KmsError {
     /// A named custom key store does not exist (`CustomKeyStoreNotFoundException`).
     #[error("{0}")]
     CustomKeyStoreNotFound(String),
+    /// The caller's request quota is used up (`ThrottlingException`); the wire renders
+    /// KMS's sentence.
+    #[error("the request quota '{quota}' is exceeded")]
+    Throttled {
+        /// The quota's name (`kms:cryptographic-rsa`), for the log.
+        quota: &'static str,
+    },
     /// A competing change got there first and retries ran out (`ConflictException`).
     #[error("{0}")]
     Conflict(String),

@@ -92,6 +92,8 @@ mod tests {
             user_agent: None,
             secure_transport: false,
             identity: std::sync::Arc::new(crate::identity::CallerIdentity::root(&account)),
+            via_service: None,
+            meter: Default::default(),
         }
     }
 

@@ -9,8 +9,8 @@ use super::access::KeyCall;
 use super::cache::{KeyExtras, LoadedKey};
 use super::keyref::{self, Aliases};
 use super::{
-    GrantOperation, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Origin, RotationSettings,
-    Tag, marker, material_wrap_aad, tags,
+    GrantOperation, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Origin,
+    RotationSettings, Tag, marker, material_wrap_aad, tags,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -173,6 +173,7 @@ impl Kms {
             rotation: RotationSettings::default(),
             policy,
             multi_region: false,
+            manager: KeyManager::Customer,
             revision: 1,
         };
         if let Some(parsed) = &given_policy
@@ -288,6 +289,7 @@ impl Kms {
         };
         let (scope, id) = self.resolve(r).await?;
         let key = self.loaded(&scope, &id).await?;
+        self.charge_key_use(caller, &key, call.action)?;
         let call = KeyCall { request_alias: alias.as_deref(), ..call };
         self.authorize_key(caller, &key, &call)?;
         Ok(key)

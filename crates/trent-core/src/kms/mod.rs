@@ -17,8 +17,11 @@ mod key_policy;
 mod keyref;
 mod keys;
 mod lifecycle;
+mod managed;
 mod marker;
 mod model;
+mod on_behalf;
+mod quotas;
 mod rotation;
 mod scheduler;
 mod seed;
@@ -27,7 +30,7 @@ mod tags;
 use std::sync::Arc;
 
 pub use actions::{CrossAccount, KeyAction};
-pub use aliases::AliasPage;
+pub use aliases::{AliasPage, ListedAlias};
 pub use constraints::{
     ConstraintRule, MAX_CONSTRAINT_ENTRY_CHARS, MAX_CONSTRAINT_PAIRS, MAX_GRANT_NAME, at_least_as_strict,
     constraints_hold,
@@ -38,11 +41,13 @@ pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_
 pub use key_policy::DEFAULT_POLICY_NAME;
 pub use keys::{CreateKeyInput, KeyDescription, KeyPage, MAX_POLICY_BYTES, default_key_policy};
 pub use lifecycle::DeletionScheduled;
+pub use managed::{AWS_ALIAS_PREFIX, PREDEFINED_ALIASES, managed_alias, managed_key_policy};
 pub use model::{
     Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints, GrantOperation,
-    KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
+    KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
     material_wrap_aad,
 };
+pub use on_behalf::OnBehalf;
 pub use rotation::{ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
 pub use scheduler::DueWork;
 pub use seed::{SeedKey, Seeded, check_seed_material};
@@ -76,12 +81,14 @@ pub struct Kms {
     wrapper: Arc<dyn KeyWrapper>,
     clock: SharedClock,
     cache: cache::KeyCache,
+    /// Request quotas, for the operations charged by key type; `None` when throttling is off.
+    quotas: Option<quotas::KmsQuotas>,
 }
 
 impl Kms {
     /// Builds the service over a store, the root of trust and a clock.
     pub fn new(store: Arc<dyn KmsStore>, wrapper: Arc<dyn KeyWrapper>, clock: SharedClock) -> Self {
-        Self { store, wrapper, clock, cache: cache::KeyCache::new(cache::DEFAULT_CAPACITY) }
+        Self { store, wrapper, clock, cache: cache::KeyCache::new(cache::DEFAULT_CAPACITY), quotas: None }
     }
 
     /// Forgets every cached key and alias (for instance after another node changed them).

@@ -124,6 +124,17 @@ string_enum!(
 );
 
 string_enum!(
+    /// Who manages a key (`KeyManager`).
+    KeyManager {
+        /// An AWS managed key: created by a Trent service on first use (`alias/aws/<service>`),
+        /// governed by its fixed key policy.
+        Aws = "AWS",
+        /// A customer managed key.
+        Customer = "CUSTOMER",
+    }
+);
+
+string_enum!(
     /// How a backing key came to be added (`RotationType`).
     RotationType {
         /// By the scheduler, on the rotation period.
@@ -243,6 +254,8 @@ pub struct KeyRecord {
     pub policy: String,
     /// Whether this is a multi-region key.
     pub multi_region: bool,
+    /// Customer managed, or AWS managed (created by a Trent service for its callers).
+    pub manager: KeyManager,
     /// Bumped on every change; the store's optimistic-concurrency token.
     pub revision: u64,
 }

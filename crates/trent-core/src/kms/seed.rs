@@ -9,8 +9,8 @@ use trent_crypto::{EcCurve, KeyMaterial, PrivateKeyKind, SYMMETRIC_KEY_LEN, deri
 
 use super::keys::{default_key_policy, parse_key_policy};
 use super::{
-    Alias, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Origin, RotationSettings, Tag,
-    material_wrap_aad,
+    Alias, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Origin,
+    RotationSettings, Tag, material_wrap_aad,
 };
 use crate::ids::{KeyId, Scope};
 use crate::store::{Batch, NewKey};
@@ -152,6 +152,7 @@ impl Kms {
             rotation,
             policy,
             multi_region: false,
+            manager: KeyManager::Customer,
             revision: 1,
         };
         let wrapped =

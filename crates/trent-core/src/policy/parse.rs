@@ -16,9 +16,9 @@
 //! | Resource | required ("Missing required field Principal")     | required                      |
 //! | Trust    | required                                          | forbidden ("Has prohibited field Resource") |
 //!
-//! `Sid` must be unique in the document; IAM-managed kinds (identity, trust, session) also
-//! restrict it to ASCII letters and digits, while resource policies such as KMS key policies
-//! allow any text ("Enable IAM User Permissions").
+//! In IAM-managed kinds (identity, trust, session) a `Sid` must be unique in the document and
+//! made of ASCII letters and digits; resource policies such as KMS key policies allow any text
+//! ("Enable IAM User Permissions") and repeated `Sid`s (AWS's own managed key policies have them).
 
 use std::collections::HashSet;
 
@@ -110,7 +110,11 @@ pub(crate) fn parse(document: &str, kind: PolicyKind) -> Result<Policy, PolicyEr
     let mut sids: HashSet<String> = HashSet::new();
     for raw in raw_statements {
         let statement = parse_statement(raw, kind, version)?;
+        // Key policies may repeat a Sid: AWS's own key policy of `alias/aws/secretsmanager`
+        // has two statements named "Allow access through AWS Secrets Manager for all principals
+        // in the account that are authorized to use AWS Secrets Manager".
         if let Some(sid) = &statement.sid
+            && kind != PolicyKind::Resource
             && !sids.insert(sid.clone())
         {
             return Err(PolicyErrorKind::DuplicateSid(sid.clone()).into());

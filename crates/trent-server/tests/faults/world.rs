@@ -51,6 +51,8 @@ fn root_caller(account: &AccountId, region: &Region) -> Caller {
         user_agent: Some("faults".into()),
         secure_transport: false,
         identity: Arc::new(CallerIdentity::root(account)),
+        via_service: None,
+        meter: Default::default(),
     }
 }
 

@@ -50,13 +50,21 @@ impl TestServer {
 
     /// A fresh server with extra settings (listen address and data dir are chosen here).
     pub(crate) async fn start_with(raw: RawConfig) -> TestServer {
+        Self::start_tuned(raw, |_| {}).await
+    }
+
+    /// As [`TestServer::start_with`], with `tune` applied to the validated configuration
+    /// (for what `trent.toml` cannot say, such as a manual quota clock).
+    pub(crate) async fn start_tuned(raw: RawConfig, tune: impl FnOnce(&mut Config)) -> TestServer {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         // Request quotas only where a test asks for them: suites create keys faster than AWS's 5/s.
-        let quotas = raw.quotas.clone().or(Some(trent_server::RawQuotas { enabled: Some(false), rates: None }));
-        let config =
+        let quotas =
+            raw.quotas.clone().or(Some(trent_server::RawQuotas { enabled: Some(false), ..Default::default() }));
+        let mut config =
             RawConfig { listen: Some("127.0.0.1:0".into()), data_dir: Some(dir.path().join("data")), quotas, ..raw }
                 .resolve(None)
                 .expect("valid test configuration");
+        tune(&mut config);
         Self::boot(dir, config, ManualClock::starting_now()).await
     }
 
@@ -106,6 +114,23 @@ impl TestServer {
     pub(crate) async fn account(&self) -> String {
         let key = self.state.identities.access_key(&self.access_key_id).await.expect("lookup").expect("admin key");
         key.principal.account.to_string()
+    }
+
+    /// The caller that signs with `access_key_id` in `us-east-1`, as the request path builds
+    /// it, for calls into the domain (a Trent service's calls on a caller's behalf).
+    pub(crate) async fn caller(&self, access_key_id: &str) -> trent_core::Caller {
+        let key = self.state.identities.access_key(access_key_id).await.expect("lookup").expect("access key");
+        trent_core::Caller {
+            principal: key.principal.clone(),
+            access_key_id: access_key_id.to_owned(),
+            region: trent_core::Region::parse("us-east-1").expect("region"),
+            source_ip: None,
+            user_agent: None,
+            secure_transport: false,
+            identity: key.identity.clone(),
+            via_service: None,
+            meter: Default::default(),
+        }
     }
 
     /// The data directory.
@@ -371,7 +396,18 @@ impl TestServer {
 }
 
 /// The names of every alias in the client's account and region.
+/// The names of the listed aliases that name a key (not the predefined AWS aliases that have
+/// none yet; `managed_keys` checks those).
+pub(crate) fn assigned_names(out: &aws_sdk_kms::operation::list_aliases::ListAliasesOutput) -> Vec<String> {
+    out.aliases()
+        .iter()
+        .filter(|a| a.target_key_id().is_some())
+        .filter_map(|a| a.alias_name())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The names of the aliases of the account that name a key.
 pub(crate) async fn alias_names(kms: &Client) -> Vec<String> {
-    let out = kms.list_aliases().send().await.expect("list aliases");
-    out.aliases().iter().filter_map(|a| a.alias_name()).map(str::to_owned).collect()
+    assigned_names(&kms.list_aliases().send().await.expect("list aliases"))
 }

@@ -134,14 +134,5 @@ async fn a_given_policy_is_kept_and_the_default_names_the_account() {
 
 /// The administrator as a domain caller, for assertions that look behind the wire.
 pub(crate) async fn admin(server: &TestServer) -> trent_core::Caller {
-    let key = server.state.identities.access_key(&server.access_key_id).await.unwrap().unwrap();
-    trent_core::Caller {
-        principal: key.principal.clone(),
-        access_key_id: server.access_key_id.clone(),
-        region: trent_core::Region::parse("us-east-1").unwrap(),
-        source_ip: None,
-        user_agent: None,
-        secure_transport: false,
-        identity: key.identity.clone(),
-    }
+    server.caller(&server.access_key_id).await
 }

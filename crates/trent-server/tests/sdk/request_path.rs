@@ -20,6 +20,11 @@ async fn trail(server: &TestServer) -> Vec<serde_json::Value> {
     trail_of(server, None).await
 }
 
+/// The event names of the administrator's account (newest first).
+pub(crate) async fn event_names(server: &TestServer) -> Vec<String> {
+    trail(server).await.iter().filter_map(|r| r["eventName"].as_str().map(str::to_owned)).collect()
+}
+
 async fn trail_of(server: &TestServer, creds: Option<&Creds>) -> Vec<serde_json::Value> {
     let mut req = json_request(Some("CloudTrail_20131101.LookupEvents"), r#"{"MaxResults":50}"#);
     server.sign_with(&mut req, creds.unwrap_or(&server.admin_creds()), "us-east-1", "cloudtrail");
@@ -203,6 +208,7 @@ async fn quotas_bound_every_caller_and_the_sdks_retry_through_them() {
     let quotas = RawQuotas {
         enabled: Some(true),
         rates: Some([("kms:other".to_owned(), 5.0), ("kms:CreateKey".to_owned(), 2.0)].into()),
+        regions: None,
     };
     let server = TestServer::start_with(RawConfig { quotas: Some(quotas), ..RawConfig::default() }).await;
     let nobody = server.user_with_policy("nobody", None).await;

@@ -15,11 +15,11 @@ use trent_core::{KeyId, KmsStore, Region, Scope, StoreError};
 use super::rows::{KeyRow, MaterialRow, key_id_from_db, scope_from_db, ts_to_db};
 use super::{SqliteStore, aliases_tags, map_err};
 
-/// Replaces every column but the primary key, if the revision is still `?18`.
+/// Replaces every column but the primary key, if the revision is still `?19`.
 const UPDATE_KEY: &str = "UPDATE kms_keys SET description = ?4, key_usage = ?5, key_spec = ?6, origin = ?7, \
      key_state = ?8, created_at = ?9, deletion_date = ?10, pending_window_days = ?11, rotation_enabled = ?12, \
-     rotation_period_days = ?13, next_rotation = ?14, policy = ?15, multi_region = ?16, revision = ?17 \
-     WHERE account_id = ?1 AND region = ?2 AND key_id = ?3 AND revision = ?18";
+     rotation_period_days = ?13, next_rotation = ?14, policy = ?15, multi_region = ?16, revision = ?17, \
+     key_manager = ?18 WHERE account_id = ?1 AND region = ?2 AND key_id = ?3 AND revision = ?19";
 
 /// Keys whose scheduled work is due at `?1`, across all scopes. The two `WHERE` clauses repeat
 /// the partial indexes' conditions literally so SQLite can use them; there is no `ORDER BY`,
@@ -75,13 +75,15 @@ pub(crate) async fn insert_key_rows(
     material: &KeyMaterialRecord,
     tags: &[Tag],
 ) -> Result<(), StoreError> {
-    let sql = format!(
-        "INSERT INTO kms_keys ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        KeyRow::COLUMNS
-    );
+    let sql = format!("INSERT INTO kms_keys ({}) VALUES ({})", KeyRow::COLUMNS, placeholders(KeyRow::COLUMNS));
     KeyRow::try_from(key)?.bind(sqlx::query(&sql)).execute(&mut *conn).await.map_err(map_err)?;
     insert_material(conn, key, material).await?;
     aliases_tags::upsert_tags(conn, &key.scope, &key.key_id, tags).await
+}
+
+/// `?1, ?2, ...` for each column of a `COLUMNS` list.
+fn placeholders(columns: &str) -> String {
+    (1..=columns.split(',').count()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// The conditional update shared by `update_key` and `add_material`: on zero rows changed,

@@ -26,6 +26,11 @@ pub(crate) const MAIN: &[Migration] = &[
     Migration { version: 1, name: "0001_init.sql", sql: include_str!("../../migrations/sqlite/0001_init.sql") },
     Migration { version: 2, name: "0002_grants.sql", sql: include_str!("../../migrations/sqlite/0002_grants.sql") },
     Migration { version: 3, name: "0003_iam.sql", sql: include_str!("../../migrations/sqlite/0003_iam.sql") },
+    Migration {
+        version: 4,
+        name: "0004_key_manager.sql",
+        sql: include_str!("../../migrations/sqlite/0004_key_manager.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

@@ -4,7 +4,8 @@
 use time::{Duration, OffsetDateTime, macros::datetime};
 use trent_core::identity::User;
 use trent_core::kms::{
-    Alias, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
+    Alias, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings,
+    RotationType, Tag,
 };
 use trent_core::{AccessKeyRecord, AccessKeyStatus, AccountId, KeyId, Region, Scope};
 use trent_crypto::KeyMaterialId;
@@ -49,6 +50,7 @@ pub(crate) fn key(scope: &Scope, id: KeyId) -> KeyRecord {
         rotation: RotationSettings { enabled: false, period_days: 365, next_rotation: None },
         policy: r#"{"Version":"2012-10-17","Statement":[]}"#.to_owned(),
         multi_region: false,
+        manager: KeyManager::Customer,
         revision: 1,
     }
 }
@@ -66,6 +68,7 @@ pub(crate) fn full_key(scope: &Scope, id: KeyId) -> KeyRecord {
         pending_window_days: Some(7),
         rotation: RotationSettings { enabled: true, period_days: 2560, next_rotation: Some(at(90 * 86_400 + 1)) },
         multi_region: true,
+        manager: KeyManager::Aws,
         revision: 42,
         ..key(scope, id)
     }

@@ -13,7 +13,10 @@ const BAD: StatusCode = StatusCode::BAD_REQUEST;
 
 impl From<KmsError> for AwsError {
     fn from(e: KmsError) -> Self {
-        let message = e.to_string();
+        let message = match &e {
+            KmsError::Throttled { .. } => super::SERVICE.throttling_message.to_owned(),
+            _ => e.to_string(),
+        };
         let (code, status) = match &e {
             KmsError::NotFound(_) => ("NotFoundException", BAD),
             KmsError::InvalidArn(_) => ("InvalidArnException", BAD),
@@ -37,6 +40,7 @@ impl From<KmsError> for AwsError {
             KmsError::DryRun => ("DryRunOperationException", BAD),
             KmsError::CustomKeyStoreNotFound(_) => ("CustomKeyStoreNotFoundException", BAD),
             KmsError::Conflict(_) => ("ConflictException", BAD),
+            KmsError::Throttled { .. } => ("ThrottlingException", BAD),
             KmsError::Unavailable(source) => {
                 tracing::error!(error = %source, cause = ?std::error::Error::source(source), "storage unavailable");
                 ("DependencyTimeoutException", StatusCode::INTERNAL_SERVER_ERROR)
@@ -103,6 +107,12 @@ mod tests {
             ),
             (KmsError::CustomKeyStoreNotFound("c".into()), "CustomKeyStoreNotFoundException", 400, "c"),
             (KmsError::Conflict("c".into()), "ConflictException", 400, "c"),
+            (
+                KmsError::Throttled { quota: "kms:cryptographic-rsa" },
+                "ThrottlingException",
+                400,
+                "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.",
+            ),
             (
                 KmsError::Unavailable(StoreError::Unavailable("db down at /secret/path".into())),
                 "DependencyTimeoutException",

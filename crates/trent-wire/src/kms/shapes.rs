@@ -63,7 +63,7 @@ impl From<&KeyDescription> for KeyMetadata {
             key_state: r.state.as_str(),
             deletion_date: r.deletion_date.map(Epoch),
             origin: r.origin.as_str(),
-            key_manager: "CUSTOMER",
+            key_manager: r.manager.as_str(),
             customer_master_key_spec: r.spec.as_str(),
             key_spec: r.spec.as_str(),
             encryption_algorithms: vec![EncryptionAlgorithm::SymmetricDefault.as_str()],

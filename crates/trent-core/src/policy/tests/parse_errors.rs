@@ -280,3 +280,14 @@ fn errors_expose_their_kind() {
 fn kind_of(kind: PolicyKind, document: &str) -> Option<crate::policy::PolicyErrorKind> {
     Policy::parse(document, kind).err().map(|e| e.kind().clone())
 }
+
+/// Regression: a key policy with two statements of the same `Sid` was refused, so the key policy
+/// AWS attaches to `alias/aws/secretsmanager` (which has such a pair) made its key unusable.
+#[test]
+fn key_policies_may_repeat_a_sid() {
+    let doc = r#"{"Statement":[
+        {"Sid":"Same","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Encrypt","Resource":"*"},
+        {"Sid":"Same","Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}"#;
+    assert!(Policy::parse(doc, Resource).is_ok());
+    assert!(Policy::parse(doc, Identity).is_err(), "IAM still refuses it");
+}

@@ -4,7 +4,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row};
 use trent_core::StoreError;
 use trent_core::kms::{
-    Alias, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
+    Alias, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings,
+    RotationType, Tag,
 };
 use trent_crypto::{KeyMaterialId, MATERIAL_ID_LEN};
 
@@ -14,7 +15,7 @@ use super::{
 };
 
 /// A `kms_keys` row. Fields in [`KeyRow::COLUMNS`] order, which is also the order of the
-/// numbered parameters `?1`..`?17` bound by [`KeyRow::bind`].
+/// numbered parameters `?1`..`?18` bound by [`KeyRow::bind`].
 pub(crate) struct KeyRow {
     account_id: String,
     region: String,
@@ -33,15 +34,16 @@ pub(crate) struct KeyRow {
     policy: String,
     multi_region: i64,
     revision: i64,
+    key_manager: String,
 }
 
 impl KeyRow {
     /// The columns, in parameter order.
     pub(crate) const COLUMNS: &'static str = "account_id, region, key_id, description, key_usage, key_spec, origin, \
          key_state, created_at, deletion_date, pending_window_days, rotation_enabled, rotation_period_days, \
-         next_rotation, policy, multi_region, revision";
+         next_rotation, policy, multi_region, revision, key_manager";
 
-    /// Binds every column as parameters `?1`..`?17`.
+    /// Binds every column as parameters `?1`..`?18`.
     pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
         q.bind(self.account_id)
             .bind(self.region)
@@ -60,6 +62,7 @@ impl KeyRow {
             .bind(self.policy)
             .bind(self.multi_region)
             .bind(self.revision)
+            .bind(self.key_manager)
     }
 }
 
@@ -86,6 +89,7 @@ impl TryFrom<&KeyRecord> for KeyRow {
             multi_region: i64::from(k.multi_region),
             revision: i64::try_from(k.revision)
                 .map_err(|_| StoreError::Corrupt(format!("revision {} is outside the storable range", k.revision)))?,
+            key_manager: k.manager.as_str().to_owned(),
         })
     }
 }
@@ -110,6 +114,7 @@ impl<'r> FromRow<'r, SqliteRow> for KeyRow {
             policy: row.try_get("policy")?,
             multi_region: row.try_get("multi_region")?,
             revision: row.try_get("revision")?,
+            key_manager: row.try_get("key_manager")?,
         })
     }
 }
@@ -137,6 +142,7 @@ impl TryFrom<KeyRow> for KeyRecord {
             policy: r.policy,
             multi_region: boolean("multi_region", r.multi_region)?,
             revision: unsigned("revision", r.revision)?,
+            manager: enumeration("key_manager", &r.key_manager, KeyManager::parse)?,
         })
     }
 }

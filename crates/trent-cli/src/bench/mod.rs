@@ -1,0 +1,302 @@
+//! `trent bench`: requests per second and latency of authenticated `Encrypt`,
+//! `GenerateDataKey` and `Decrypt` over loopback, at several concurrency levels.
+//!
+//! By default it starts a server in this process (its own runtime and worker threads, a
+//! temporary data directory) and drives it with a separate client runtime; `--server-cpus`
+//! runs the server in a child process pinned to those CPUs instead (and `--client-cpus` pins
+//! the load generator), and `--endpoint-url` measures a server that is already running.
+//! `--quotas off,on` measures a server without request quotas and one with AWS's default
+//! table in the same run, alternating between them row by row (`--rounds` times), so that
+//! the cost of the quota check is read from figures taken under the same conditions. Every
+//! request is SigV4-signed by the client and verified by the server. Output is Markdown for
+//! `BENCHMARKS.md`.
+
+mod servers;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use clap::{Args, ValueEnum};
+use hdrhistogram::Histogram;
+use serde_json::json;
+use servers::{QuotaMode, Server};
+use trent_client::{ClientOptions, Credentials, JsonClient, RetryPolicy};
+
+/// An operation to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum BenchOp {
+    /// `Encrypt` of `--plaintext-bytes` bytes.
+    Encrypt,
+    /// `GenerateDataKey` with `KeySpec=AES_256`.
+    GenerateDataKey,
+    /// `Decrypt` of a ciphertext of `--plaintext-bytes` bytes.
+    Decrypt,
+}
+
+impl BenchOp {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Encrypt => "Encrypt",
+            Self::GenerateDataKey => "GenerateDataKey",
+            Self::Decrypt => "Decrypt",
+        }
+    }
+}
+
+#[derive(Args)]
+pub(crate) struct BenchArgs {
+    /// Measure this running server (with the usual credential options) instead of starting
+    /// one.
+    #[arg(long)]
+    endpoint_url: Option<String>,
+    /// Access key id for --endpoint-url.
+    #[arg(long, env = "AWS_ACCESS_KEY_ID", hide_env_values = true)]
+    access_key_id: Option<String>,
+    /// Secret access key for --endpoint-url.
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    secret_access_key: Option<String>,
+    /// Seconds of measurement per row (after one second of warm-up).
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Concurrency levels (requests in flight).
+    #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+    concurrency: Vec<usize>,
+    /// Operations to measure.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "encrypt,generate-data-key")]
+    ops: Vec<BenchOp>,
+    /// Plaintext size for Encrypt and Decrypt.
+    #[arg(long, default_value_t = 64)]
+    plaintext_bytes: usize,
+    /// Worker threads of the client runtime.
+    #[arg(long, default_value_t = 2)]
+    client_threads: usize,
+    /// Worker threads of the in-process server.
+    #[arg(long, default_value_t = 2)]
+    server_threads: usize,
+    /// Request quotas of the started server: `off`, `on` (AWS's default table), or `off,on`
+    /// to measure both, alternating.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "off")]
+    quotas: Vec<QuotaMode>,
+    /// How many times each row is measured (per quota mode, alternating).
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
+    /// Run the server in a child process pinned to these CPUs (`taskset -c` list, e.g. `0`).
+    #[arg(long)]
+    server_cpus: Option<String>,
+    /// Pin the load generator to these CPUs (`taskset -c` list, e.g. `1`).
+    #[arg(long)]
+    client_cpus: Option<String>,
+}
+
+/// One measured interval.
+struct Row {
+    op: BenchOp,
+    concurrency: usize,
+    /// The server's quota mode; `None` for a server this run did not start.
+    quotas: Option<QuotaMode>,
+    requests: u64,
+    errors: u64,
+    elapsed: Duration,
+    latency: Histogram<u64>,
+}
+
+impl Row {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// A server being measured: its client, key and request bodies.
+struct Target {
+    quotas: Option<QuotaMode>,
+    client: Arc<JsonClient>,
+    bodies: Vec<(BenchOp, Arc<Vec<u8>>)>,
+}
+
+pub(crate) fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
+    // Counted before any pinning narrows what this process sees.
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mut servers = Vec::new();
+    let endpoints = match &args.endpoint_url {
+        Some(url) => {
+            let (Some(id), Some(secret)) = (&args.access_key_id, &args.secret_access_key) else {
+                return Err("--endpoint-url needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into());
+            };
+            vec![(None, url.clone(), Credentials::new(id, secret.as_bytes()))]
+        }
+        None => {
+            let mut endpoints = Vec::new();
+            for &mode in &args.quotas {
+                let server = Server::start(mode, args.server_threads, args.server_cpus.as_deref())?;
+                endpoints.push((Some(mode), server.endpoint().to_owned(), server.credentials()?));
+                servers.push(server);
+            }
+            endpoints
+        }
+    };
+    if let Some(cpus) = &args.client_cpus {
+        servers::pin_this_process(cpus)?;
+    }
+    let client_rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(args.client_threads).enable_all().build()?;
+    let rows = client_rt.block_on(measure(&args, endpoints))?;
+    print_table(&args, cores, &rows);
+    drop(servers);
+    Ok(())
+}
+
+async fn target(
+    args: &BenchArgs,
+    quotas: Option<QuotaMode>,
+    endpoint: &str,
+    credentials: Credentials,
+) -> Result<Target, Box<dyn std::error::Error>> {
+    let client = Arc::new(JsonClient::new(
+        endpoint,
+        credentials,
+        "us-east-1",
+        trent_wire::kms::SIGNING_SERVICE,
+        trent_wire::kms::TARGET_PREFIX,
+        // A benchmark measures the server as it answers: no retries.
+        ClientOptions { retry: RetryPolicy::none(), ..ClientOptions::default() },
+    )?);
+    let key = client.call("CreateKey", &json!({ "Description": "trent bench" })).await?;
+    let key_id = key["KeyMetadata"]["KeyId"].as_str().ok_or("CreateKey answered without a KeyId")?.to_owned();
+    let plaintext = STANDARD.encode(vec![0x5a; args.plaintext_bytes]);
+    let encrypted = client.call("Encrypt", &json!({ "KeyId": key_id, "Plaintext": plaintext })).await?;
+    let ciphertext = encrypted["CiphertextBlob"].as_str().unwrap_or_default().to_owned();
+    let mut bodies = Vec::new();
+    for &op in &args.ops {
+        let body = match op {
+            BenchOp::Encrypt => json!({ "KeyId": key_id, "Plaintext": plaintext }),
+            BenchOp::GenerateDataKey => json!({ "KeyId": key_id, "KeySpec": "AES_256" }),
+            BenchOp::Decrypt => json!({ "CiphertextBlob": ciphertext }),
+        };
+        bodies.push((op, Arc::new(serde_json::to_vec(&body)?)));
+    }
+    Ok(Target { quotas, client, bodies })
+}
+
+async fn measure(
+    args: &BenchArgs,
+    endpoints: Vec<(Option<QuotaMode>, String, Credentials)>,
+) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+    let mut targets = Vec::new();
+    for (quotas, endpoint, credentials) in endpoints {
+        targets.push(target(args, quotas, &endpoint, credentials).await?);
+    }
+    let mut rows = Vec::new();
+    for (i, &op) in args.ops.iter().enumerate() {
+        for &concurrency in &args.concurrency {
+            for _ in 0..args.rounds.max(1) {
+                for t in &targets {
+                    let body = &t.bodies[i].1;
+                    run_level(&t.client, op.name(), body, concurrency, Duration::from_secs(1)).await;
+                    let (requests, errors, elapsed, latency) =
+                        run_level(&t.client, op.name(), body, concurrency, Duration::from_secs(args.seconds)).await;
+                    let row = Row { op, concurrency, quotas: t.quotas, requests, errors, elapsed, latency };
+                    let mode = t.quotas.map_or("-", QuotaMode::label);
+                    eprintln!("{:>16} c={concurrency:<4} quotas {mode:<3} {:>9.0} req/s", op.name(), row.rate());
+                    rows.push(row);
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+async fn run_level(
+    client: &Arc<JsonClient>,
+    operation: &'static str,
+    body: &Arc<Vec<u8>>,
+    concurrency: usize,
+    duration: Duration,
+) -> (u64, u64, Duration, Histogram<u64>) {
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut tasks = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let client = client.clone();
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+            let (mut ok, mut errors) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                match client.call_raw(operation, body.as_ref().clone()).await {
+                    Ok((200, _)) => {
+                        ok += 1;
+                        let _ = hist.record(t.elapsed().as_micros() as u64);
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (ok, errors, hist)
+        }));
+    }
+    let mut total = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+    let (mut ok, mut errors) = (0, 0);
+    for t in tasks {
+        if let Ok((o, e, h)) = t.await {
+            ok += o;
+            errors += e;
+            let _ = total.add(h);
+        }
+    }
+    (ok, errors, start.elapsed(), total)
+}
+
+fn print_table(args: &BenchArgs, cores: usize, rows: &[Row]) {
+    let mode = match (&args.endpoint_url, &args.server_cpus) {
+        (Some(url), _) => format!("server at {url}"),
+        (None, Some(cpus)) => format!("server in a child process on CPUs {cpus}"),
+        (None, None) => format!("in-process server, {} server worker threads", args.server_threads),
+    };
+    let client = args.client_cpus.as_deref().map_or(String::new(), |c| format!(" on CPUs {c}"));
+    println!(
+        "\n{cores} CPU cores, {mode}, {} client worker threads{client}, {} s per row, {}-byte plaintext\n",
+        args.client_threads, args.seconds, args.plaintext_bytes
+    );
+    println!("| operation | concurrency | quotas | requests/s | p50 ms | p99 ms | errors |");
+    println!("|---|---:|---|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {:.0} | {:.3} | {:.3} | {} |",
+            r.op.name(),
+            r.concurrency,
+            r.quotas.map_or("-", QuotaMode::label),
+            r.rate(),
+            r.latency.value_at_quantile(0.50) as f64 / 1000.0,
+            r.latency.value_at_quantile(0.99) as f64 / 1000.0,
+            r.errors
+        );
+    }
+    print_quota_cost(args, rows);
+}
+
+/// With both quota modes measured: the median of each, and what the quota check costs.
+fn print_quota_cost(args: &BenchArgs, rows: &[Row]) {
+    if !(args.quotas.contains(&QuotaMode::Off) && args.quotas.contains(&QuotaMode::On)) {
+        return;
+    }
+    println!("\n| operation | concurrency | quotas off, median req/s | quotas on, median req/s | cost |");
+    println!("|---|---:|---:|---:|---:|");
+    for &op in &args.ops {
+        for &concurrency in &args.concurrency {
+            let median = |mode| {
+                let mut rates: Vec<f64> = rows
+                    .iter()
+                    .filter(|r| r.op == op && r.concurrency == concurrency && r.quotas == Some(mode))
+                    .map(Row::rate)
+                    .collect();
+                rates.sort_by(f64::total_cmp);
+                rates.get(rates.len() / 2).copied().unwrap_or(0.0)
+            };
+            let (off, on) = (median(QuotaMode::Off), median(QuotaMode::On));
+            let cost = if off > 0.0 { (off - on) / off * 100.0 } else { 0.0 };
+            println!("| {} | {concurrency} | {off:.0} | {on:.0} | {cost:+.1}% |", op.name());
+        }
+    }
+}

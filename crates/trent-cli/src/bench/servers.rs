@@ -1,0 +1,182 @@
+//! The servers `trent bench` measures: one in this process (its own runtime and worker
+//! threads, a temporary data directory), or one in a child process pinned to some CPUs with
+//! `taskset`, so that the server and the load generator do not share a core.
+//!
+//! Either runs with request quotas off or on (AWS's default table).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::ValueEnum;
+use trent_client::Credentials;
+
+/// Whether the measured server enforces request quotas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum QuotaMode {
+    /// No request quotas (as `trent server --dev`).
+    Off,
+    /// AWS's default table, as a production server runs.
+    On,
+}
+
+impl QuotaMode {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::On => "on",
+        }
+    }
+}
+
+/// A server to measure, stopped when dropped.
+pub(crate) enum Server {
+    InProcess(InProcess),
+    Child(ChildServer),
+}
+
+impl Server {
+    /// In this process with `threads` worker threads, or, with `cpus`, in a child process
+    /// pinned to those CPUs (a `taskset` list such as `0` or `0-1`).
+    pub(crate) fn start(
+        mode: QuotaMode,
+        threads: usize,
+        cpus: Option<&str>,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
+        Ok(match cpus {
+            Some(cpus) => Self::Child(ChildServer::start(mode, cpus)?),
+            None => Self::InProcess(InProcess::start(mode, threads)?),
+        })
+    }
+
+    pub(crate) fn endpoint(&self) -> &str {
+        match self {
+            Self::InProcess(s) => &s.endpoint,
+            Self::Child(s) => &s.endpoint,
+        }
+    }
+
+    pub(crate) fn credentials(&self) -> Result<Credentials, Box<dyn std::error::Error>> {
+        let dir = match self {
+            Self::InProcess(s) => s.dir.path().join("data"),
+            Self::Child(s) => s.data_dir(),
+        };
+        Ok(trent_client::from_file(&dir.join("credentials"), trent_server::CREDENTIALS_PROFILE)?)
+    }
+}
+
+/// A server on its own runtime and threads, in a temporary data directory.
+pub(crate) struct InProcess {
+    endpoint: String,
+    dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl InProcess {
+    fn start(mode: QuotaMode, threads: usize) -> Result<Self, Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        // A subdirectory: the server refuses a data directory others may read (a tempdir is 0755).
+        let mut config = trent_server::Config::for_data_dir(dir.path().join("data"));
+        if mode == QuotaMode::On {
+            config.quotas = Some(trent_core::quota::QuotaTable::aws());
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()?;
+        let (listener, state) = rt.block_on(async {
+            let listener = tokio::net::TcpListener::bind(config.listen).await?;
+            let (state, _) = trent_server::bootstrap(config, Arc::new(trent_core::SystemClock)).await?;
+            Ok::<_, Box<dyn std::error::Error>>((listener, state))
+        })?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let _ = rt.block_on(trent_server::run(listener, state, async {
+                let _ = stopped.await;
+            }));
+        });
+        Ok(Self { endpoint, dir, stop: Some(stop), thread: Some(thread) })
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// `trent server` in a child process pinned with `taskset -c CPUS`, on a free loopback port
+/// and a temporary data directory.
+pub(crate) struct ChildServer {
+    endpoint: String,
+    dir: tempfile::TempDir,
+    child: Child,
+}
+
+/// How long a child server may take to answer `/health`.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+impl ChildServer {
+    fn start(mode: QuotaMode, cpus: &str) -> Result<Self, Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        // A free port: bound, read and released (the child binds it a moment later).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let config = dir.path().join("trent.toml");
+        std::fs::write(
+            &config,
+            format!("listen = \"127.0.0.1:{port}\"\n\n[quotas]\nenabled = {}\n", mode == QuotaMode::On),
+        )?;
+        let child = Command::new("taskset")
+            .args(["-c", cpus])
+            .arg(std::env::current_exe()?)
+            .args(["server", "--log", "warn", "--config"])
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()?;
+        let server = Self { endpoint: format!("http://127.0.0.1:{port}"), dir, child };
+        server.wait_ready(port)?;
+        Ok(server)
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Waits until the credentials file exists and the port accepts connections.
+    fn wait_ready(&self, port: u16) -> Result<(), Box<dyn std::error::Error>> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        while Instant::now() < deadline {
+            let listening = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+            if listening && self.data_dir().join("credentials").is_file() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!("the pinned server did not start within {} s", START_TIMEOUT.as_secs()).into())
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Pins this process's later threads to `cpus` (the main thread's affinity is inherited by
+/// every thread it starts afterwards).
+pub(crate) fn pin_this_process(cpus: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let status = Command::new("taskset")
+        .args(["-p", "-c", cpus, &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .status()?;
+    if status.success() { Ok(()) } else { Err(format!("taskset could not pin this process to CPUs {cpus}").into()) }
+}
