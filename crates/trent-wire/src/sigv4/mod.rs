@@ -13,6 +13,13 @@
 //! trimmed. The path is not normalised (`.`/`..` segments are signed as sent), which is what
 //! the KMS wire protocol's fixed path `/` needs.
 //!
+//! Verifying costs work and memory proportional to the request, never more: the signed header
+//! list is bounded ([`MAX_SIGNED_HEADERS`], each header named once and present), and so are
+//! the query ([`MAX_QUERY_PARAMETERS`]), the credential's parts and the session token. The
+//! payload is always signed (no `UNSIGNED-PAYLOAD`: that is S3's), and a presigned request
+//! must sign `host` and its `X-Amz-Target`, so that a presigned URL is good for one operation
+//! on one body.
+//!
 //! This module does not know which access keys exist, which region or service the server
 //! answers for, or where the current time comes from: the caller checks the returned
 //! [`Credential`] against its configuration and passes `now` from its clock. It holds no
