@@ -135,11 +135,6 @@ pub(super) fn too_many_signed_headers(count: usize) -> AuthError {
     ))
 }
 
-/// The message for a `SignedHeaders` list naming more headers than the request has.
-pub(super) fn more_signed_headers_than_headers(count: usize, present: usize) -> AuthError {
-    AuthError::invalid(format!("SignedHeaders lists {count} headers but the request has only {present}."))
-}
-
 /// The message for a header named twice in `SignedHeaders`.
 pub(super) fn signed_header_repeated(name: &str) -> AuthError {
     AuthError::invalid(format!("Header '{}' is named more than once in SignedHeaders.", truncate(name)))

@@ -99,9 +99,13 @@ fn parse_header_auth(value: &str, headers: &HeaderMap) -> Result<Authorization, 
         return Err(AuthError::IncompleteSignature(missing));
     };
     let timestamp = date?;
-    let security_token =
-        headers.get("x-amz-security-token").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    security_token.as_deref().map(limits::check_security_token).transpose()?;
+    let security_token = match headers.get("x-amz-security-token") {
+        Some(token) => {
+            limits::check_security_token(token.as_bytes())?;
+            Some(String::from_utf8_lossy(token.as_bytes()).into_owned())
+        }
+        None => None,
+    };
     finish(raw, timestamp, security_token, SignatureLocation::Header)
 }
 
@@ -143,7 +147,9 @@ fn parse_query_auth(query: &str) -> Result<Authorization, AuthError> {
     };
     let timestamp = parse_amz_date(&date).ok_or_else(|| error::malformed_date(&date))?;
     let expires = expires.map(|e| parse_expires(&e)).transpose()?;
-    security_token.as_deref().map(limits::check_security_token).transpose()?;
+    if let Some(token) = &security_token {
+        limits::check_security_token(token.as_bytes())?;
+    }
     let security_token = security_token.map(Cow::into_owned);
     finish(raw, timestamp, security_token, SignatureLocation::Query { expires })
 }
