@@ -30,7 +30,16 @@ pub const DEV_SECRET: &str = "test";
 pub fn load(path: &Path) -> Result<Seed, SeedError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| SeedError::new(path, None, "", &format!("cannot read the file: {e}")))?;
-    let root = super::tree::parse(path, &text)?;
+    parse(path, &text)
+}
+
+/// Parses and validates the text of a seed file, as [`load`] does once it has read it; `path`
+/// names the file in errors and its extension (`.yaml`, `.yml`, `.toml`) picks the format.
+///
+/// # Errors
+/// A [`SeedError`] naming the file, line and field.
+pub fn parse(path: &Path, text: &str) -> Result<Seed, SeedError> {
+    let root = super::tree::parse(path, text)?;
     Seed::from_tree(path, &root)
 }
 

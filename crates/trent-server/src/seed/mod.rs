@@ -12,7 +12,7 @@ mod tree;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use apply::{DEV_ACCESS_KEY, DEV_ACCOUNT, DEV_SECRET, apply, load};
+pub use apply::{DEV_ACCESS_KEY, DEV_ACCOUNT, DEV_SECRET, apply, load, parse};
 pub use model::Seed;
 
 /// Why a seed file was refused.

@@ -55,12 +55,40 @@ fn from_yaml(path: &Path, text: &str) -> Result<Node, SeedError> {
     if text.trim().is_empty() {
         return Ok(Node { line: 1, value: Value::Map(Vec::new()) });
     }
+    yaml_depth_within_bound(path, text)?;
     let options = marked_yaml::LoaderOptions::default().error_on_duplicate_keys(true).toplevel_mapping();
     let root = marked_yaml::parse_yaml_with_options(0, text, options).map_err(|e| {
         let line = yaml_error_line(&e);
         SeedError::new(path, line, "", &format!("not valid YAML: {e}"))
     })?;
     Ok(yaml_node(&root))
+}
+
+/// The deepest nesting of YAML collections a seed may have. The schema needs four (the file,
+/// a list, an entry, its tags); the loader recurses once per level, so that a file of
+/// `- - - ...` 16 KB long exhausted the stack before this bound.
+const MAX_YAML_DEPTH: usize = 32;
+
+/// Checks the nesting of `text` with the event parser, which keeps its state on the heap,
+/// before the recursive loader sees it. Syntax errors are left for the loader to report.
+fn yaml_depth_within_bound(path: &Path, text: &str) -> Result<(), SeedError> {
+    use yaml_rust2::parser::{Event, Parser};
+    let mut parser = Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        match parser.next_token() {
+            Ok((Event::SequenceStart(..) | Event::MappingStart(..), mark)) => {
+                depth += 1;
+                if depth > MAX_YAML_DEPTH {
+                    let message = format!("nests collections deeper than {MAX_YAML_DEPTH} levels");
+                    return Err(SeedError::new(path, Some(mark.line()), "", &message));
+                }
+            }
+            Ok((Event::SequenceEnd | Event::MappingEnd, _)) => depth = depth.saturating_sub(1),
+            Ok((Event::StreamEnd, _)) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+    }
 }
 
 fn yaml_error_line(e: &marked_yaml::LoadError) -> Option<usize> {
@@ -190,6 +218,17 @@ mod tests {
         assert_eq!(field(item(field(&t, "keys"), 0), "id").line, 5);
         assert_eq!(field(item(field(&y, "keys"), 0), "enabled").value, Value::Text("false".into()));
         assert_eq!(field(item(field(&t, "keys"), 0), "enabled").value, Value::Bool(false));
+    }
+
+    /// Guards a stack overflow found by fuzzing the seed parser (`fuzz/corpus/seed/
+    /// regress-deep-block-sequence`): 8 000 nested block sequences on one line, 16 KB.
+    #[test]
+    fn deeply_nested_yaml_is_refused_before_loading() {
+        let deep = format!("a:\n{}x\n", "- ".repeat(8000));
+        let e = parse(Path::new("s.yaml"), &deep).unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (Some(2), "nests collections deeper than 32 levels"));
+        let fine = format!("a:\n{}x\n", "- ".repeat(31));
+        assert!(parse(Path::new("s.yaml"), &fine).is_ok());
     }
 
     #[test]

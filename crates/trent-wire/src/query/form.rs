@@ -2,11 +2,17 @@
 //!
 //! Names and values are percent-decoded (`+` is a space) and must be UTF-8. A name given
 //! twice is refused rather than resolved one way or the other, so that a request cannot mean
-//! one thing to a proxy and another to Trent. Error messages name members, never values.
+//! one thing to a proxy and another to Trent. A request has at most [`MAX_PARAMETERS`]
+//! parameters (body and query together). Error messages name members, never values.
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::AwsError;
+
+/// The most parameters one awsQuery request may have, body and query string together: the
+/// bound SigV4 puts on a signed query string, so that a `GET` and a `POST` carry the same. The
+/// largest IAM and STS calls (tags, policy ARNs, lists of ids) use a few hundred.
+pub const MAX_PARAMETERS: usize = crate::sigv4::MAX_QUERY_PARAMETERS;
 
 /// The decoded parameters of one awsQuery request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -65,7 +71,8 @@ impl Params {
     /// Parses a form-urlencoded body or query string.
     ///
     /// # Errors
-    /// `MalformedQueryString` for a bad percent-encoding, non-UTF-8 text or a repeated name.
+    /// `MalformedQueryString` for a bad percent-encoding, non-UTF-8 text, a repeated name or
+    /// more than [`MAX_PARAMETERS`] parameters.
     pub fn parse(form: &[u8]) -> Result<Params, AwsError> {
         let mut params = Params::default();
         params.extend(form)?;
@@ -78,6 +85,9 @@ impl Params {
     /// As [`Params::parse`].
     pub fn extend(&mut self, form: &[u8]) -> Result<(), AwsError> {
         for pair in form.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
+            if self.values.len() >= MAX_PARAMETERS {
+                return Err(malformed(&format!("more than {MAX_PARAMETERS} parameters")));
+            }
             let (name, value) = match pair.iter().position(|b| *b == b'=') {
                 Some(i) => (&pair[..i], &pair[i + 1..]),
                 None => (pair, &b""[..]),
@@ -216,6 +226,24 @@ mod tests {
             let e = Params::parse(bad).unwrap_err();
             assert_eq!(e.code, "MalformedQueryString", "{}", String::from_utf8_lossy(bad));
         }
+    }
+
+    /// Guards unbounded awsQuery parsing (issue 8, item 4): a 1 MiB body of one-letter
+    /// parameters made a map of 250 000 entries.
+    #[test]
+    fn the_number_of_parameters_is_bounded_across_body_and_query() {
+        let form = |n: usize, prefix: &str| (0..n).map(|i| format!("{prefix}{i}=v")).collect::<Vec<_>>().join("&");
+        assert_eq!(
+            Params::parse(form(MAX_PARAMETERS, "P").as_bytes()).unwrap().to_json().as_object().unwrap().len(),
+            1000
+        );
+        let e = Params::parse(form(MAX_PARAMETERS + 1, "P").as_bytes()).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            ("MalformedQueryString", "The request has more than 1000 parameters.")
+        );
+        let mut p = Params::parse(form(600, "B").as_bytes()).unwrap();
+        assert_eq!(p.extend(form(401, "Q").as_bytes()).unwrap_err().code, "MalformedQueryString");
     }
 
     #[test]

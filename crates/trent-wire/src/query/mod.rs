@@ -11,8 +11,8 @@
 mod form;
 mod xml;
 
-pub use form::Params;
 pub(crate) use form::missing;
+pub use form::{MAX_PARAMETERS, Params};
 pub use xml::{Xml, error_response, escape, response, url_encode};
 
 use trent_core::audit::CallFacts;

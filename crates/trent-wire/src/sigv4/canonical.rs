@@ -11,15 +11,13 @@
 
 use std::ops::Range;
 
-use super::error::{self, AuthError};
-use super::{SignedRequest, SigningKey};
+use super::error::AuthError;
+use super::{SignedRequest, SigningKey, limits};
 
 /// The only signing algorithm Trent accepts.
 pub(super) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// The last element of every SigV4 credential scope.
 pub(super) const TERMINATOR: &str = "aws4_request";
-/// The payload hash a presigned request may use instead of hashing its body.
-pub(super) const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// The query parameter that carries a presigned request's signature; never part of what is signed.
 pub(super) const SIGNATURE_PARAM: &str = "X-Amz-Signature";
 
@@ -40,7 +38,7 @@ pub(super) struct SigningInput<'s, S> {
     pub(super) signed_headers: &'s [S],
     /// Whether the signature travels in the query string, so `X-Amz-Signature` is left out.
     pub(super) query_auth: bool,
-    /// Last line of the canonical request: 64 lower-case hex digits or `UNSIGNED-PAYLOAD`.
+    /// Last line of the canonical request: the body's SHA-256 in 64 lower-case hex digits.
     pub(super) payload_hash: &'s [u8],
     /// The request time in ISO 8601 basic format.
     pub(super) amz_date: &'s AmzDate,
@@ -108,7 +106,7 @@ pub(super) fn push_hex_lower(out: &mut Vec<u8>, bytes: &[u8]) {
 /// Computes the signature of `req` under `key`: canonical request, string to sign, HMAC.
 ///
 /// # Errors
-/// [`AuthError::InvalidSignature`] if a header named in `signed_headers` is absent.
+/// As [`canonical_request`].
 pub(super) fn signature<S: AsRef<str>>(
     key: &SigningKey,
     req: &SignedRequest<'_>,
@@ -137,21 +135,22 @@ pub(super) fn string_to_sign<S>(input: &SigningInput<'_, S>, canonical_request: 
     out
 }
 
-/// Builds the canonical request of `req` into one buffer sized up front.
+/// Builds the canonical request of `req` into one buffer sized up front, after checking
+/// the signed header list and the query against the [`limits`](super::limits).
 ///
 /// # Errors
-/// [`AuthError::InvalidSignature`] if a header named in `signed_headers` is absent.
+/// [`AuthError::InvalidSignature`] if a header named in `signed_headers` is absent or named
+/// twice, if there are too many of them or if the query has too many parameters; nothing is
+/// allocated before these checks.
 pub(super) fn canonical_request<S: AsRef<str>>(
     req: &SignedRequest<'_>,
     input: &SigningInput<'_, S>,
 ) -> Result<Vec<u8>, AuthError> {
     let query = req.query.unwrap_or("");
-    let mut capacity = req.method.len() + 3 * (req.path.len() + query.len()) + input.payload_hash.len() + 8;
-    for name in input.signed_headers {
-        let name = name.as_ref();
-        capacity += 2 * name.len() + 2;
-        capacity += req.headers.get_all(name).iter().map(|v| v.len() + 1).sum::<usize>();
-    }
+    limits::check_signed_headers(input.signed_headers, req.headers)?;
+    limits::check_query(query)?;
+    let capacity = canonical_len(req, input);
+    debug_assert!(capacity <= limits::canonical_len_bound(req), "a checked request's canonical request is bounded");
     let mut out = Vec::with_capacity(capacity);
 
     out.extend_from_slice(req.method.as_bytes());
@@ -162,15 +161,12 @@ pub(super) fn canonical_request<S: AsRef<str>>(
     out.push(b'\n');
     for name in input.signed_headers {
         let name = name.as_ref();
-        let mut values = req.headers.get_all(name).iter();
-        let Some(first) = values.next() else {
-            return Err(error::signed_header_absent(name));
-        };
         out.extend_from_slice(name.as_bytes());
         out.push(b':');
-        push_trimmed(&mut out, first.as_bytes());
-        for value in values {
-            out.push(b',');
+        for (i, value) in req.headers.get_all(name).iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
             push_trimmed(&mut out, value.as_bytes());
         }
         out.push(b'\n');
@@ -184,7 +180,21 @@ pub(super) fn canonical_request<S: AsRef<str>>(
     }
     out.push(b'\n');
     out.extend_from_slice(input.payload_hash);
+    debug_assert!(out.len() <= capacity, "canonical_len is an upper bound");
     Ok(out)
+}
+
+/// An upper bound of the canonical request's length, exact but for the re-encoded path and
+/// query (a byte becomes at most three, a parameter without `=` gains one).
+fn canonical_len<S: AsRef<str>>(req: &SignedRequest<'_>, input: &SigningInput<'_, S>) -> usize {
+    let query = req.query.unwrap_or("");
+    let mut len = req.method.len() + 3 * req.path.len() + 1 + 4 * query.len() + input.payload_hash.len() + 6;
+    for name in input.signed_headers {
+        let name = name.as_ref();
+        len += 2 * name.len() + 2;
+        len += req.headers.get_all(name).iter().map(|v| v.len() + 1).sum::<usize>();
+    }
+    len
 }
 
 /// The path as received, each byte outside RFC 3986's unreserved set (and `/`) encoded.

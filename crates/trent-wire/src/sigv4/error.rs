@@ -70,8 +70,12 @@ pub(super) const SIGNATURE_MISMATCH: &str = "The request signature we calculated
 pub(super) const CONTENT_SHA256_MISMATCH: &str =
     "The provided 'x-amz-content-sha256' header does not match what was computed.";
 
-/// AWS's message for an `Authorization` header that does not sign the `Host` header.
+/// AWS's message for a signature that does not cover the `Host` header.
 pub(super) const HOST_NOT_SIGNED: &str = "'Host' must be a 'SignedHeader' in the AWS Authorization.";
+
+/// AWS's message, for `X-Amz-Target`, when a required header is not covered by the signature:
+/// a presigned request must sign the operation it names.
+pub(super) const TARGET_NOT_SIGNED: &str = "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.";
 
 /// AWS's message for a presigned request used after `X-Amz-Date + X-Amz-Expires`.
 pub(super) const REQUEST_EXPIRED: &str = "Request has expired";
@@ -121,6 +125,47 @@ pub(super) fn scope_date_mismatch(scope_date: &str, request_date: &str, amz_date
 /// The message for a header named in `SignedHeaders` that the request does not carry.
 pub(super) fn signed_header_absent(name: &str) -> AuthError {
     AuthError::invalid(format!("Header '{}' is named in SignedHeaders but is absent from the request.", truncate(name)))
+}
+
+/// The message for a `SignedHeaders` list longer than [`super::MAX_SIGNED_HEADERS`].
+pub(super) fn too_many_signed_headers(count: usize) -> AuthError {
+    AuthError::invalid(format!(
+        "SignedHeaders lists {count} headers; at most {} may be signed.",
+        super::MAX_SIGNED_HEADERS
+    ))
+}
+
+/// The message for a header named twice in `SignedHeaders`.
+pub(super) fn signed_header_repeated(name: &str) -> AuthError {
+    AuthError::invalid(format!("Header '{}' is named more than once in SignedHeaders.", truncate(name)))
+}
+
+/// The message for a query string with more than [`super::MAX_QUERY_PARAMETERS`] parameters.
+pub(super) fn too_many_query_parameters() -> AuthError {
+    AuthError::invalid(format!("The query string has more than {} parameters.", super::MAX_QUERY_PARAMETERS))
+}
+
+/// The message for a credential scope with a part longer than
+/// [`super::MAX_CREDENTIAL_PART_LEN`].
+pub(super) fn credential_part_too_long(credential: &str) -> AuthError {
+    AuthError::incomplete(format!(
+        "Credential elements must be at most {} characters long, got '{}'",
+        super::MAX_CREDENTIAL_PART_LEN,
+        truncate(credential)
+    ))
+}
+
+/// The message for a session token longer than [`super::MAX_SECURITY_TOKEN_LEN`].
+pub(super) fn security_token_too_long() -> AuthError {
+    AuthError::incomplete(format!(
+        "X-Amz-Security-Token must be at most {} characters long.",
+        super::MAX_SECURITY_TOKEN_LEN
+    ))
+}
+
+/// The message for a presigned-request parameter given more than once.
+pub(super) fn repeated_query_auth_parameter(name: &str) -> AuthError {
+    AuthError::incomplete(format!("AWS query-string parameter '{name}' must be given only once."))
 }
 
 /// Caps client-supplied text echoed into a message, so an error cannot be used to reflect

@@ -13,6 +13,13 @@
 //! trimmed. The path is not normalised (`.`/`..` segments are signed as sent), which is what
 //! the KMS wire protocol's fixed path `/` needs.
 //!
+//! Verifying costs work and memory proportional to the request, never more: the signed header
+//! list is bounded ([`MAX_SIGNED_HEADERS`], each header named once and present), and so are
+//! the query ([`MAX_QUERY_PARAMETERS`]), the credential's parts and the session token. The
+//! payload is always signed (no `UNSIGNED-PAYLOAD`: that is S3's), and a presigned request
+//! must sign `host` and its `X-Amz-Target`, so that a presigned URL is good for one operation
+//! on one body.
+//!
 //! This module does not know which access keys exist, which region or service the server
 //! answers for, or where the current time comes from: the caller checks the returned
 //! [`Credential`] against its configuration and passes `now` from its clock. It holds no
@@ -20,6 +27,7 @@
 
 mod canonical;
 mod error;
+mod limits;
 mod parse;
 mod sign;
 #[cfg(test)]
@@ -30,10 +38,11 @@ use std::fmt;
 use zeroize::Zeroize;
 
 pub use self::error::AuthError;
+pub use self::limits::{MAX_CREDENTIAL_PART_LEN, MAX_QUERY_PARAMETERS, MAX_SECURITY_TOKEN_LEN, MAX_SIGNED_HEADERS};
 pub use self::parse::parse_authorization;
 pub use self::sign::{Signer, presign, sign};
 
-use self::canonical::{AmzDate, Scope, SigningInput, UNSIGNED_PAYLOAD};
+use self::canonical::{AmzDate, Scope, SigningInput};
 
 /// A received (or to-be-sent) HTTP request, borrowed: what SigV4 signs.
 ///
@@ -151,34 +160,32 @@ pub fn signing_key(secret_access_key: &[u8], date: &str, region: &str, service: 
 /// Checks that the request's signature matches its content under `key`, in constant time.
 ///
 /// `key` must be derived from the secret of `auth.credential.access_key_id` for the scope in
-/// `auth.credential`. The payload hash is always computed from `req.body`; an
-/// `x-amz-content-sha256` header, if sent, must agree with it, except that a presigned
-/// request may declare `UNSIGNED-PAYLOAD` to leave its body unsigned.
+/// `auth.credential`. The payload hash is always computed from `req.body`, for both signature
+/// locations: every `x-amz-content-sha256` header must equal it, so `UNSIGNED-PAYLOAD` (an S3
+/// feature; Trent serves no S3) is refused, and a presigned URL is good for one body only. A
+/// presigned request that carries `X-Amz-Target` must sign it, so that the URL is good for one
+/// operation only.
 ///
 /// # Errors
-/// [`AuthError::InvalidSignature`] if the signature does not match, if a signed header is
-/// absent from the request, or if `x-amz-content-sha256` disagrees with the body.
+/// [`AuthError::InvalidSignature`] if the signature does not match; if a signed header is
+/// absent from the request, named twice, or there are more than [`MAX_SIGNED_HEADERS`]; if the
+/// query has more than [`MAX_QUERY_PARAMETERS`] parameters; if `x-amz-content-sha256`
+/// disagrees with the body; or if a presigned request leaves `X-Amz-Target` unsigned.
 pub fn verify(auth: &Authorization, req: &SignedRequest<'_>, key: &SigningKey) -> Result<(), AuthError> {
     let query_auth = matches!(auth.location, SignatureLocation::Query { .. });
-    let declared = req.headers.get("x-amz-content-sha256").map(http::HeaderValue::as_bytes);
-    let body_hash;
-    let payload_hash: &[u8] = if query_auth && declared == Some(UNSIGNED_PAYLOAD.as_bytes()) {
-        UNSIGNED_PAYLOAD.as_bytes()
-    } else {
-        body_hash = canonical::payload_hash_hex(req.body);
-        match declared {
-            Some(d) if d != UNSIGNED_PAYLOAD.as_bytes() && d != body_hash => {
-                return Err(AuthError::invalid(error::CONTENT_SHA256_MISMATCH));
-            }
-            _ => &body_hash,
-        }
-    };
+    if query_auth && req.headers.contains_key(X_AMZ_TARGET) && !signs(&auth.signed_headers, X_AMZ_TARGET) {
+        return Err(AuthError::invalid(error::TARGET_NOT_SIGNED));
+    }
+    let body_hash = canonical::payload_hash_hex(req.body);
+    if req.headers.get_all(X_AMZ_CONTENT_SHA256).iter().any(|declared| declared.as_bytes() != body_hash) {
+        return Err(AuthError::invalid(error::CONTENT_SHA256_MISMATCH));
+    }
     let amz_date = AmzDate::new(auth.timestamp);
     let credential = &auth.credential;
     let input = SigningInput {
         signed_headers: &auth.signed_headers,
         query_auth,
-        payload_hash,
+        payload_hash: &body_hash,
         amz_date: &amz_date,
         scope: Scope { date: &credential.date, region: &credential.region, service: &credential.service },
     };
@@ -188,6 +195,16 @@ pub fn verify(auth: &Authorization, req: &SignedRequest<'_>, key: &SigningKey) -
     } else {
         Err(AuthError::signature_mismatch())
     }
+}
+
+/// The header that names the operation of an awsJson request.
+const X_AMZ_TARGET: &str = "x-amz-target";
+/// The header in which a client declares the SHA-256 of the body.
+const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
+
+/// Whether `signed_headers` names `header` (lower-case), in any case.
+fn signs(signed_headers: &[String], header: &str) -> bool {
+    signed_headers.iter().any(|h| h.eq_ignore_ascii_case(header))
 }
 
 /// Checks the request time against `now`, allowing `max_skew` either way (AWS uses 15 min).

@@ -1,9 +1,9 @@
 //! Reading the signature information out of a request: the `Authorization` header or the
 //! presigned query parameters, the timestamp and the security token.
 //!
-//! Parsing checks shape and self-consistency only (required parts present, algorithm, scope
-//! format, `host` signed, credential date equal to the request date). It knows no secrets and
-//! computes no signature; see `canonical` for that.
+//! Parsing checks shape, size and self-consistency only (required parts present, algorithm,
+//! scope format, `host` signed, credential date equal to the request date, the bounds of
+//! `limits`). It knows no secrets and computes no signature; see `canonical` for that.
 
 use std::borrow::Cow;
 
@@ -12,7 +12,7 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::canonical::{ALGORITHM, AmzDate, TERMINATOR, decoded_eq, percent_decode};
 use super::error::{self, AuthError};
-use super::{Authorization, Credential, SignatureLocation, SignedRequest};
+use super::{Authorization, Credential, SignatureLocation, SignedRequest, limits, signs};
 
 /// The longest validity AWS allows a presigned request: one week.
 const MAX_EXPIRES_SECONDS: i64 = 604_800;
@@ -36,24 +36,32 @@ struct Raw<'a> {
 /// - [`AuthError::MissingAuthenticationToken`] if there is neither an `Authorization` header
 ///   nor an `X-Amz-Algorithm` query parameter.
 /// - [`AuthError::IncompleteSignature`] if the signature information is malformed or a part
-///   of it is missing (credential, signed headers, signature, date), if the algorithm is not
-///   `AWS4-HMAC-SHA256`, if `host` is not signed, or if both locations are used at once.
-/// - [`AuthError::InvalidSignature`] if the scope does not end in `aws4_request`, if its date
-///   differs from the request's, or if the signature is not 64 lower-case hex digits.
+///   of it is missing (credential, signed headers, signature, date) or given twice, if the
+///   algorithm is not `AWS4-HMAC-SHA256`, if a credential part or the session token is longer
+///   than its bound, or if both locations are used at once.
+/// - [`AuthError::InvalidSignature`] if `host` is not signed, if more than
+///   [`MAX_SIGNED_HEADERS`](super::MAX_SIGNED_HEADERS) headers are, if the query has more than
+///   [`MAX_QUERY_PARAMETERS`](super::MAX_QUERY_PARAMETERS) parameters, if the scope does not
+///   end in `aws4_request`, if its date differs from the request's, or if the signature is not
+///   64 lower-case hex digits.
 pub fn parse_authorization(req: &SignedRequest<'_>) -> Result<Authorization, AuthError> {
     let header = req.headers.get(http::header::AUTHORIZATION);
     let query = req.query.unwrap_or("");
     let presigned = query_params(query).any(|(name, _)| decoded_eq(name, "X-Amz-Algorithm"));
-    match (header, presigned) {
-        (None, false) => Err(AuthError::MissingAuthenticationToken),
-        (Some(_), true) => Err(AuthError::incomplete(error::TWO_AUTH_MECHANISMS)),
-        (Some(value), false) => {
+    let header = match (header, presigned) {
+        (None, false) => return Err(AuthError::MissingAuthenticationToken),
+        (Some(_), true) => return Err(AuthError::incomplete(error::TWO_AUTH_MECHANISMS)),
+        (header, _) => header,
+    };
+    limits::check_query(query)?;
+    match header {
+        Some(value) => {
             let value = value.to_str().map_err(|_| {
                 AuthError::incomplete("The Authorization header must contain only visible ASCII characters.")
             })?;
             parse_header_auth(value, req.headers)
         }
-        (None, true) => parse_query_auth(query),
+        None => parse_query_auth(query),
     }
 }
 
@@ -91,8 +99,13 @@ fn parse_header_auth(value: &str, headers: &HeaderMap) -> Result<Authorization, 
         return Err(AuthError::IncompleteSignature(missing));
     };
     let timestamp = date?;
-    let security_token =
-        headers.get("x-amz-security-token").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let security_token = match headers.get("x-amz-security-token") {
+        Some(token) => {
+            limits::check_security_token(token.as_bytes())?;
+            Some(String::from_utf8_lossy(token.as_bytes()).into_owned())
+        }
+        None => None,
+    };
     finish(raw, timestamp, security_token, SignatureLocation::Header)
 }
 
@@ -100,7 +113,8 @@ fn parse_query_auth(query: &str) -> Result<Authorization, AuthError> {
     let mut raw = Raw::default();
     let (mut date, mut security_token, mut expires) = (None, None, None);
     for (name, value) in query_params(query) {
-        let slot = match decode(name).as_ref() {
+        let name = decode(name);
+        let slot = match name.as_ref() {
             "X-Amz-Algorithm" => &mut raw.algorithm,
             "X-Amz-Credential" => &mut raw.credential,
             "X-Amz-SignedHeaders" => &mut raw.signed_headers,
@@ -110,6 +124,9 @@ fn parse_query_auth(query: &str) -> Result<Authorization, AuthError> {
             "X-Amz-Expires" => &mut expires,
             _ => continue,
         };
+        if slot.is_some() {
+            return Err(error::repeated_query_auth_parameter(&name));
+        }
         *slot = Some(decode(value));
     }
 
@@ -130,6 +147,9 @@ fn parse_query_auth(query: &str) -> Result<Authorization, AuthError> {
     };
     let timestamp = parse_amz_date(&date).ok_or_else(|| error::malformed_date(&date))?;
     let expires = expires.map(|e| parse_expires(&e)).transpose()?;
+    if let Some(token) = &security_token {
+        limits::check_security_token(token.as_bytes())?;
+    }
     let security_token = security_token.map(Cow::into_owned);
     finish(raw, timestamp, security_token, SignatureLocation::Query { expires })
 }
@@ -155,9 +175,13 @@ fn finish(
     else {
         return Err(error::malformed_credential(&credential));
     };
+    for part in [access_key_id, region, service] {
+        limits::check_credential_part(part, &credential)?;
+    }
+    limits::check_signed_header_count(signed_headers.split(';').count())?;
     let signed_headers: Vec<String> = signed_headers.split(';').map(str::to_owned).collect();
-    if !signed_headers.iter().any(|h| h.eq_ignore_ascii_case("host")) {
-        return Err(AuthError::incomplete(error::HOST_NOT_SIGNED));
+    if !signs(&signed_headers, "host") {
+        return Err(AuthError::invalid(error::HOST_NOT_SIGNED));
     }
     if terminator != TERMINATOR {
         return Err(error::bad_terminator(terminator));

@@ -25,7 +25,10 @@ const X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security
 /// # Panics
 /// If `access_key_id`, `region`, `service` or `session_token` contain characters that cannot
 /// appear in an HTTP header value (control characters); these come from Trent's own
-/// validated configuration, never from a peer.
+/// validated configuration, never from a peer. If more than
+/// [`MAX_SIGNED_HEADERS`](super::MAX_SIGNED_HEADERS) headers are to be signed or the query has
+/// more than [`MAX_QUERY_PARAMETERS`](super::MAX_QUERY_PARAMETERS) parameters: no verifier
+/// would accept the request.
 pub fn sign(
     req: &SignedRequest<'_>,
     access_key_id: &str,
@@ -149,7 +152,7 @@ pub(super) fn sign_listed(
     };
     let key = key_for(scope.date);
     let signature = canonical::signature(&key, &SignedRequest { headers: &headers, ..*req }, &input)
-        .expect("every signed header was taken from the request");
+        .expect("signed headers taken from the request, within the limits");
 
     let mut value = Vec::with_capacity(256);
     value.extend_from_slice(ALGORITHM.as_bytes());
@@ -181,9 +184,14 @@ pub(super) fn sign_listed(
 /// of 1 second to 7 days.
 ///
 /// Signed are the headers [`sign`] would sign that are present in `req.headers` (at least
-/// `host`); the timestamp and token travel in the query instead. The payload hash is that of
-/// `req.body`, or `UNSIGNED-PAYLOAD` if the request carries `x-amz-content-sha256:
-/// UNSIGNED-PAYLOAD`, as the verifier computes it for presigned requests.
+/// `host`, and `x-amz-target` when present, as [`verify`](super::verify) requires); the
+/// timestamp and token travel in the query instead. The payload hash is that of `req.body`:
+/// the URL is good for that body only (the verifier refuses `UNSIGNED-PAYLOAD`).
+///
+/// # Panics
+/// If more than [`MAX_SIGNED_HEADERS`](super::MAX_SIGNED_HEADERS) headers are to be signed or
+/// the query has more than [`MAX_QUERY_PARAMETERS`](super::MAX_QUERY_PARAMETERS) parameters:
+/// no verifier would accept the request.
 #[expect(clippy::too_many_arguments, reason = "mirrors `sign`, plus the validity period")]
 pub fn presign(
     req: &SignedRequest<'_>,
@@ -228,18 +236,16 @@ pub fn presign(
     let mut query = String::from_utf8_lossy(&query).into_owned();
 
     let body_hash = canonical::payload_hash_hex(req.body);
-    let unsigned =
-        req.headers.get("x-amz-content-sha256").is_some_and(|v| v.as_bytes() == canonical::UNSIGNED_PAYLOAD.as_bytes());
     let input = SigningInput {
         signed_headers: &signed_headers,
         query_auth: true,
-        payload_hash: if unsigned { canonical::UNSIGNED_PAYLOAD.as_bytes() } else { &body_hash },
+        payload_hash: &body_hash,
         amz_date: &amz_date,
         scope,
     };
     let key = signing_key(secret_access_key, scope.date, region, service);
     let signature = canonical::signature(&key, &SignedRequest { query: Some(&query), ..*req }, &input)
-        .expect("every signed header was taken from the request");
+        .expect("signed headers taken from the request, within the limits");
     let mut hex = Vec::with_capacity(64);
     canonical::push_hex_lower(&mut hex, &signature);
     query.push('&');

@@ -108,23 +108,40 @@ fn a_tampered_presigned_url_is_rejected() {
     assert_eq!(presigned_at(&format!("{query}&extra=1"), suite_time()).unwrap_err().message(), MISMATCH);
 }
 
+/// Guards presigned-URL replay (issue 8, item 4): a URL presigned with `UNSIGNED-PAYLOAD`
+/// was good for any body, and one that left `X-Amz-Target` unsigned for any operation.
 #[test]
-fn a_presigned_request_signs_its_body_unless_declared_unsigned() {
+fn a_presigned_request_is_good_for_one_body_and_one_operation() {
     let mut headers = kms_headers();
     let req = post(&headers, KMS_BODY);
     let query = presign(&req, AKID, SECRET, REGION, SERVICE, suite_time(), minutes(5), None);
-    let check = |headers: &http::HeaderMap, body: &[u8]| {
-        let req = SignedRequest { query: Some(&query), ..post(headers, body) };
+    assert!(query.contains("X-Amz-SignedHeaders=content-type%3Bhost%3Bx-amz-target&"), "{query}");
+    let check = |headers: &http::HeaderMap, query: &str, body: &[u8]| {
+        let req = SignedRequest { query: Some(query), ..post(headers, body) };
         verify(&parse_authorization(&req)?, &req, &signing_key(SECRET, "20150830", REGION, SERVICE))
     };
-    check(&headers, KMS_BODY).unwrap();
-    assert_eq!(check(&headers, b"{}").unwrap_err().message(), MISMATCH);
+    check(&headers, &query, KMS_BODY).unwrap();
+    assert_eq!(check(&headers, &query, b"{}").unwrap_err().message(), MISMATCH);
 
+    // Declaring the body unsigned does not unsign it.
     headers.insert("x-amz-content-sha256", HeaderValue::from_static("UNSIGNED-PAYLOAD"));
-    let req = post(&headers, KMS_BODY);
-    let query = presign(&req, AKID, SECRET, REGION, SERVICE, suite_time(), minutes(5), None);
-    let req = SignedRequest { query: Some(&query), ..post(&headers, b"{}") };
-    verify(&parse_authorization(&req).unwrap(), &req, &signing_key(SECRET, "20150830", REGION, SERVICE)).unwrap();
+    let query = presign(&post(&headers, KMS_BODY), AKID, SECRET, REGION, SERVICE, suite_time(), minutes(5), None);
+    assert_eq!(
+        check(&headers, &query, b"{}"),
+        Err(AuthError::InvalidSignature(
+            "The provided 'x-amz-content-sha256' header does not match what was computed.".into()
+        ))
+    );
+
+    // A URL presigned without the target header refuses a request that carries one.
+    let headers = header_map(&[("host", "kms.us-east-1.amazonaws.com")]);
+    let query = presign(&post(&headers, KMS_BODY), AKID, SECRET, REGION, SERVICE, suite_time(), minutes(5), None);
+    check(&headers, &query, KMS_BODY).unwrap();
+    let targeted = kms_headers();
+    assert_eq!(
+        check(&targeted, &query, KMS_BODY),
+        Err(AuthError::InvalidSignature("'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.".into()))
+    );
 }
 
 #[test]
@@ -150,8 +167,8 @@ fn incomplete_presigned_parameters_are_reported() {
             "Unsupported AWS 'algorithm': 'AWS2'",
         ),
         (
-            query.replace("X-Amz-SignedHeaders=host", "X-Amz-SignedHeaders=x-amz-date"),
-            "'Host' must be a 'SignedHeader' in the AWS Authorization.",
+            format!("{query}&X-Amz-Date=20150830T123600Z"),
+            "AWS query-string parameter 'X-Amz-Date' must be given only once.",
         ),
     ];
     for (query, message) in cases {

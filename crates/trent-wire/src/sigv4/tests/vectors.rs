@@ -20,6 +20,7 @@
 use http::HeaderMap;
 
 use super::super::canonical::{self, AmzDate, Scope, SigningInput};
+use super::super::limits::canonical_len_bound;
 use super::super::sign::{ClientCredentials, headers_to_sign, sign_listed};
 use super::super::{SignedRequest, parse_authorization, presign, sign, signing_key, verify};
 use super::{AKID, REGION, SECRET, SERVICE, header_map, minutes, suite_time};
@@ -83,6 +84,7 @@ fn check(v: &Vector) {
         scope: Scope { date: "20150830", region: REGION, service: SERVICE },
     };
     let creq = canonical::canonical_request(&signed_req, &input).expect("all signed headers present");
+    assert!(creq.len() <= canonical_len_bound(&signed_req), "{}: canonical request within the bound", v.name);
     assert_eq!(String::from_utf8_lossy(&creq), v.creq, "{}: canonical request", v.name);
     let sts = canonical::string_to_sign(&input, &creq);
     let expected_sts =
