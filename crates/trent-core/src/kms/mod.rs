@@ -25,6 +25,7 @@ mod quotas;
 mod rotation;
 mod scheduler;
 mod seed;
+mod signing;
 mod tags;
 
 use std::sync::Arc;
@@ -44,13 +45,14 @@ pub use lifecycle::DeletionScheduled;
 pub use managed::{AWS_ALIAS_PREFIX, PREDEFINED_ALIASES, managed_alias, managed_key_policy};
 pub use model::{
     Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints, GrantOperation,
-    KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
-    material_wrap_aad,
+    KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, MacAlgorithm,
+    MessageType, Origin, RotationSettings, RotationType, SigningAlgorithm, Tag, material_wrap_aad,
 };
 pub use on_behalf::OnBehalf;
 pub use rotation::{ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
 pub use scheduler::DueWork;
 pub use seed::{SeedKey, Seeded, check_seed_material};
+pub use signing::{MacOutput, PublicKeyOutput, SignOutput, SignedMessage, Verified};
 pub use tags::TagPage;
 
 use crate::clock::SharedClock;

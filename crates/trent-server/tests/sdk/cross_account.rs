@@ -6,7 +6,9 @@
 use aws_sdk_kms::Client;
 use aws_sdk_kms::error::ProvideErrorMetadata;
 use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::{DataKeySpec, GrantOperation, Tag};
+use aws_sdk_kms::types::{
+    DataKeySpec, GrantOperation, KeySpec, KeyUsageType, MacAlgorithmSpec, SigningAlgorithmSpec, Tag,
+};
 use trent_wire::kms::KmsAction;
 
 use crate::common::{TestServer, blob, code, expect_code, message};
@@ -43,6 +45,12 @@ struct World {
     /// Grants on the owner's key that carol may retire, and that she may revoke.
     retirable: String,
     revocable: String,
+    /// A shared ECC_NIST_P256 signing key (ARN) and its signature of `m`.
+    sign_key: String,
+    signature: Blob,
+    /// A shared HMAC_256 key (ARN) and its MAC of `m`.
+    mac_key: String,
+    mac: Blob,
 }
 
 type Outcome = Result<(), (String, String)>;
@@ -80,9 +88,11 @@ rows! { w, key;
     Encrypt: Yes => w.partner.encrypt().key_id(key).plaintext(blob(b"partner data"));
     GenerateDataKey: Yes => w.partner.generate_data_key().key_id(key).number_of_bytes(32);
     GenerateDataKeyWithoutPlaintext: Yes => w.partner.generate_data_key_without_plaintext().key_id(key).key_spec(DataKeySpec::Aes256);
+    GenerateMac: Yes => w.partner.generate_mac().key_id(&w.mac_key).message(blob(b"m")).mac_algorithm(MacAlgorithmSpec::HmacSha256);
     GenerateRandom: Own => w.partner.generate_random().number_of_bytes(8);
     GetKeyPolicy: No => w.partner.get_key_policy().key_id(key).policy_name("default");
     GetKeyRotationStatus: Yes => w.partner.get_key_rotation_status().key_id(key);
+    GetPublicKey: Yes => w.partner.get_public_key().key_id(&w.sign_key);
     ListAliases: No => w.partner.list_aliases().key_id(key);
     ListGrants: Yes => w.partner.list_grants().key_id(key);
     ListKeyPolicies: No => w.partner.list_key_policies().key_id(key);
@@ -96,10 +106,13 @@ rows! { w, key;
     RevokeGrant: Yes => w.partner.revoke_grant().key_id(key).grant_id(&w.revocable);
     RotateKeyOnDemand: No => w.partner.rotate_key_on_demand().key_id(key);
     ScheduleKeyDeletion: No => w.partner.schedule_key_deletion().key_id(key).pending_window_in_days(7);
+    Sign: Yes => w.partner.sign().key_id(&w.sign_key).message(blob(b"m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256);
     TagResource: No => w.partner.tag_resource().key_id(key).tags(Tag::builder().tag_key("owner").tag_value("partner").build().unwrap());
     UntagResource: No => w.partner.untag_resource().key_id(key).tag_keys("team");
     UpdateAlias: No => w.partner.update_alias().alias_name("alias/partner").target_key_id(key);
     UpdateKeyDescription: No => w.partner.update_key_description().key_id(key).description("taken");
+    Verify: Yes => w.partner.verify().key_id(&w.sign_key).message(blob(b"m")).signature(w.signature.clone()).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256);
+    VerifyMac: Yes => w.partner.verify_mac().key_id(&w.mac_key).message(blob(b"m")).mac(w.mac.clone()).mac_algorithm(MacAlgorithmSpec::HmacSha256);
 }
 
 /// A key policy that would give `principal` the key.
@@ -144,6 +157,17 @@ async fn world() -> World {
             .operations(GrantOperation::Encrypt)
             .send()
     };
+    let shared_key =
+        |spec: KeySpec, usage: KeyUsageType| owner.create_key().key_spec(spec).key_usage(usage).policy(&policy).send();
+    let sign_key = shared_key(KeySpec::EccNistP256, KeyUsageType::SignVerify).await.unwrap();
+    let sign_key = sign_key.key_metadata().unwrap().arn().unwrap().to_owned();
+    let signature =
+        owner.sign().key_id(&sign_key).message(blob(b"m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256);
+    let signature = signature.send().await.unwrap().signature().unwrap().clone();
+    let mac_key = shared_key(KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac).await.unwrap();
+    let mac_key = mac_key.key_metadata().unwrap().arn().unwrap().to_owned();
+    let mac = owner.generate_mac().key_id(&mac_key).message(blob(b"m")).mac_algorithm(MacAlgorithmSpec::HmacSha256);
+    let mac = mac.send().await.unwrap().mac().unwrap().clone();
     let retirable = grant(Some(&carol)).await.unwrap().grant_id().unwrap().to_owned();
     let revocable = grant(None).await.unwrap().grant_id().unwrap().to_owned();
     // Carol's own key and aliases, for the alias rows.
@@ -163,6 +187,10 @@ async fn world() -> World {
         ciphertext: ct.ciphertext_blob().unwrap().clone(),
         retirable,
         revocable,
+        sign_key,
+        signature,
+        mac_key,
+        mac,
     }
 }
 

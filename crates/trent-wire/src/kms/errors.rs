@@ -24,6 +24,8 @@ impl From<KmsError> for AwsError {
             KmsError::InvalidState { .. } => ("KMSInvalidStateException", BAD),
             KmsError::InvalidCiphertext => ("InvalidCiphertextException", BAD),
             KmsError::IncorrectKey => ("IncorrectKeyException", BAD),
+            KmsError::InvalidSignature => ("KMSInvalidSignatureException", BAD),
+            KmsError::InvalidMac => ("KMSInvalidMacException", BAD),
             KmsError::InvalidKeyUsage(_) => ("InvalidKeyUsageException", BAD),
             KmsError::AlreadyExists(_) => ("AlreadyExistsException", BAD),
             KmsError::InvalidAliasName(_) => ("InvalidAliasNameException", BAD),
@@ -80,6 +82,8 @@ mod tests {
                 "arn:aws:kms:us-east-1:111122223333:key/k is pending deletion.",
             ),
             (KmsError::InvalidCiphertext, "InvalidCiphertextException", 400, ""),
+            (KmsError::InvalidSignature, "KMSInvalidSignatureException", 400, ""),
+            (KmsError::InvalidMac, "KMSInvalidMacException", 400, ""),
             (
                 KmsError::IncorrectKey,
                 "IncorrectKeyException",

@@ -158,9 +158,11 @@ actions! {
     Encrypt => encrypt,
     GenerateDataKey => generate_data_key,
     GenerateDataKeyWithoutPlaintext => generate_data_key_without_plaintext,
+    GenerateMac => generate_mac,
     GenerateRandom => generate_random,
     GetKeyPolicy => get_key_policy,
     GetKeyRotationStatus => get_key_rotation_status,
+    GetPublicKey => get_public_key,
     ListAliases => list_aliases,
     ListGrants => list_grants,
     ListKeyPolicies => list_key_policies,
@@ -174,10 +176,13 @@ actions! {
     RevokeGrant => revoke_grant,
     RotateKeyOnDemand => rotate_key_on_demand,
     ScheduleKeyDeletion => schedule_key_deletion,
+    Sign => sign,
     TagResource => tag_resource,
     UntagResource => untag_resource,
     UpdateAlias => update_alias,
     UpdateKeyDescription => update_key_description,
+    Verify => verify,
+    VerifyMac => verify_mac,
 }
 
 /// Decodes the body once, runs one operation, encodes its answer and states what the audit
