@@ -4,7 +4,8 @@
 //!   and, in its environment, `AWS_ENDPOINT_URL` (and `SECRETS_MANAGER_ENDPOINT`, which AWS's
 //!   templates read), `AWS_REGION`/`AWS_DEFAULT_REGION` and the temporary credentials of the
 //!   function's role, so a function written for Lambda with boto3 runs behind a three-line
-//!   wrapper that reads stdin and calls its handler. Exit status 0 is success. Its stdout is
+//!   wrapper that reads stdin and calls its handler. Nothing else of the server's environment
+//!   is passed on but `PATH`, `HOME`, `LANG`, `LC_ALL`, `TZ` and `TMPDIR`. Exit status 0 is success. Its stdout is
 //!   discarded; its stderr is the server's (the function's own log, as Lambda's would be).
 //! * An **HTTP endpoint** gets a `POST` of the same JSON; a 2xx answer is success.
 //!
@@ -124,6 +125,9 @@ pub enum ExternalError {
     },
 }
 
+/// The variables a command inherits from the server's environment.
+const INHERITED_ENV: [&str; 6] = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR"];
+
 type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// A configured external function.
@@ -159,7 +163,16 @@ impl ExternalFunction {
     async fn run_command(&self, program: &PathBuf, args: &[String], event: &[u8]) -> Result<(), ExternalError> {
         let creds = self.credentials.credentials(self.config.role_arn.as_deref()).await?;
         let text = |b: &SecretBytes| String::from_utf8_lossy(b.expose_secret()).into_owned();
-        let mut child = tokio::process::Command::new(program)
+        let mut command = tokio::process::Command::new(program);
+        // The server's own environment (its configuration, perhaps its secrets) is not the
+        // function's: it gets only these few variables and its AWS ones.
+        command.env_clear();
+        for name in INHERITED_ENV {
+            if let Some(value) = std::env::var_os(name) {
+                command.env(name, value);
+            }
+        }
+        let mut child = command
             .args(args)
             .env("AWS_ENDPOINT_URL", &self.environment.endpoint_url)
             .env("SECRETS_MANAGER_ENDPOINT", &self.environment.endpoint_url)

@@ -8,6 +8,8 @@
 //! * [`builtin`]: rotation functions for PostgreSQL and MySQL/MariaDB, single user and
 //!   alternating users, after AWS's rotation templates.
 //! * [`external`]: functions that are a command or an HTTP endpoint, configured by ARN.
+//! * [`registry`]: which function a `RotationLambdaARN` names; the external functions'
+//!   configuration entries.
 //!
 //! This crate knows no wire format and no storage. Secret values are
 //! [`trent_crypto::SecretBytes`] throughout and never appear in errors or logs.
@@ -16,6 +18,7 @@ pub mod builtin;
 pub mod external;
 pub mod password;
 pub mod protocol;
+pub mod registry;
 pub mod schedule;
 
 pub use builtin::{BUILTIN_FUNCTIONS, BuiltinError, BuiltinOptions, DatabaseRotation, builtin_function};
@@ -27,6 +30,9 @@ pub use password::PasswordPolicy;
 pub use protocol::{
     AWSCURRENT, AWSPENDING, AWSPREVIOUS, ApiError, RotationEvent, RotationFailure, RotationFunction, SecretDescription,
     SecretValue, SecretVersion, SecretsApi, Step, StepError, rotate,
+};
+pub use registry::{
+    ExternalFunctionSpec, FunctionConfigError, FunctionRegistry, UnknownFunction, lambda_function_name,
 };
 pub use schedule::{CronField, RotationRules, RotationRulesInput, ScheduleError, Window};
 

@@ -51,8 +51,8 @@ fn script(dir: &Path, fail_step: &str, fail_code: u8) -> PathBuf {
     std::fs::write(
         &path,
         format!(
-            "#!/bin/sh\nevent=$(cat)\nprintf '%s|%s|%s|%s|%s|%s\\n' \"$event\" \"$AWS_ENDPOINT_URL\" \"$AWS_REGION\" \
-             \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\" >> '{}'\n\
+            "#!/bin/sh\nevent=$(cat)\nprintf '%s|%s|%s|%s|%s|%s|%s\\n' \"$event\" \"$AWS_ENDPOINT_URL\" \"$AWS_REGION\" \
+             \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\" \"$CARGO_MANIFEST_DIR\" >> '{}'\n\
              case \"$event\" in *'\"{fail_step}\"'*) exit {fail_code};; esac\nexit 0\n",
             log.display()
         ),
@@ -79,12 +79,14 @@ async fn a_command_gets_each_step_on_stdin_with_endpoint_and_credentials() {
 
     let calls = calls(dir.path());
     assert_eq!(calls.len(), 4, "{calls:?}");
+    assert!(std::env::var("CARGO_MANIFEST_DIR").is_ok_and(|d| !d.is_empty()), "cargo sets it for the test process");
     for (call, step) in calls.iter().zip(Step::ALL) {
         let event: serde_json::Value = serde_json::from_str(&call[0]).unwrap();
         assert_eq!(event, json!({"SecretId": ARN, "ClientRequestToken": token, "Step": step.as_str()}));
         assert_eq!(
             call[1..],
-            ["http://127.0.0.1:4599", "eu-west-3", "ASIAEXAMPLEEXAMPLE01", "secret-access-key", "session-token"]
+            // The last one is the test process's CARGO_MANIFEST_DIR, which the function must not see.
+            ["http://127.0.0.1:4599", "eu-west-3", "ASIAEXAMPLEEXAMPLE01", "secret-access-key", "session-token", ""]
         );
     }
 }
