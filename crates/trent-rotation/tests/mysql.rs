@@ -9,7 +9,7 @@ use common::{MemorySecrets, missing, unique};
 use serde_json::json;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
 use sqlx::{ConnectOptions, Connection, Executor, Row};
-use trent_rotation::{AWSCURRENT, AWSPREVIOUS, BuiltinOptions, Step, StepError, builtin_function};
+use trent_rotation::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, BuiltinOptions, Step, StepError, builtin_function};
 
 struct Server {
     host: String,
@@ -181,6 +181,22 @@ async fn a_failed_test_step_leaves_the_current_value_working() {
     // The failure says nothing of either password.
     let shown = format!("{failure:?} {}", trent_rotation::ErrorChain(&failure));
     assert!(!shown.contains("first-Pass-1"), "{shown}");
+    let pending = api.json(&arn, AWSPENDING);
+    assert!(!shown.contains(&password(&pending)), "{shown}");
+
+    // Retrying the same token reuses the pending value (createSecret is idempotent) and
+    // completes; running it once more changes nothing (the version is already AWSCURRENT).
+    let token = api.version_with(&arn, AWSPENDING).unwrap();
+    let real = builtin_function("trent-mysql-single-user", BuiltinOptions::default()).unwrap();
+    trent_rotation::rotate(&api, &*real, &arn, &token)
+        .await
+        .unwrap_or_else(|e| panic!("{}", trent_rotation::ErrorChain(&e)));
+    assert_eq!(api.json(&arn, AWSCURRENT), pending);
+    assert!(logs_in(&s, &user, &password(&pending)).await);
+    assert!(!logs_in(&s, &user, "first-Pass-1").await);
+    trent_rotation::rotate(&api, &*real, &arn, &token).await.unwrap();
+    assert_eq!(api.json(&arn, AWSCURRENT), pending);
+    assert!(logs_in(&s, &user, &password(&pending)).await);
 
     // Rotation disabled: every step refuses.
     api.set_rotation_enabled(&arn, false);
