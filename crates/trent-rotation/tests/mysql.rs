@@ -86,8 +86,9 @@ async fn single_user_rotation_changes_the_password() {
     let arn = format!("arn:aws:secretsmanager:us-east-1:111122223333:secret:{user}-AbCdEf");
     api.create(
         &arn,
-        &json!({"engine": "mariadb", "host": s.host, "port": s.port, "username": user, "password": "first-Pass-1", "ssl": false, "note": "kept"}),
+        &json!({"engine": "mariadb", "host": s.host, "port": s.port, "username": user, "password": "first-Pass-1", "note": "kept"}),
     );
+    // No `ssl` member: TLS is tried first and, the server having none, dropped (AWS's rule).
     let f = builtin_function("trent-mysql-single-user", BuiltinOptions::default()).unwrap();
 
     for round in 0..2 {
@@ -197,6 +198,16 @@ async fn a_failed_test_step_leaves_the_current_value_working() {
     trent_rotation::rotate(&api, &*real, &arn, &token).await.unwrap();
     assert_eq!(api.json(&arn, AWSCURRENT), pending);
     assert!(logs_in(&s, &user, &password(&pending)).await);
+
+    // `"ssl": true` is a requirement: against a server without TLS no login happens in clear.
+    let tls_arn = format!("{arn}-tls");
+    let mut tls_secret = current.clone();
+    tls_secret["ssl"] = json!(true);
+    tls_secret["password"] = json!(password(&pending));
+    api.create(&tls_arn, &tls_secret);
+    let failure = api.rotate(&tls_arn, &*real).await.unwrap_err();
+    assert_eq!(failure.step, Step::SetSecret, "{}", trent_rotation::ErrorChain(&failure));
+    assert!(logs_in(&s, &user, &password(&pending)).await, "nothing changed");
 
     // Rotation disabled: every step refuses.
     api.set_rotation_enabled(&arn, false);

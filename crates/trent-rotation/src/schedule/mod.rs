@@ -71,6 +71,13 @@ pub struct Window {
     pub end: OffsetDateTime,
 }
 
+impl Window {
+    /// Whether `t` is inside the window: rotation may run now.
+    pub fn contains(&self, t: OffsetDateTime) -> bool {
+        self.start <= t && t < self.end
+    }
+}
+
 const HOUR: i64 = 3600;
 const DAY: i64 = 24 * HOUR;
 

@@ -241,6 +241,8 @@ fn windows_are_the_first_qualifying_ones() {
             assert_eq!(w.end - w.start, len, "{e:?} {after}");
             assert_eq!((w.start.minute(), w.start.second()), (0, 0));
             assert!(w.end > after, "{e:?} {after}: {w:?}");
+            assert!(w.contains(w.start) && !w.contains(w.end) && w.contains(w.end - Duration::SECOND));
+            assert_eq!(w.contains(after), w.start <= after);
             if let Some(last) = last {
                 assert!(w.start > last, "{e:?} {after} {last}: {w:?}");
             }
