@@ -9,7 +9,7 @@
 //!   discarded; its stderr is the server's (the function's own log, as Lambda's would be).
 //! * An **HTTP endpoint** gets a `POST` of the same JSON; a 2xx answer is success.
 //!
-//! Either is stopped at its timeout. Errors name the exit status or HTTP status only: what a
+//! Either is stopped at its timeout (a command with every process of its process group). Errors name the exit status or HTTP status only: what a
 //! function prints may hold secret values.
 
 use std::path::PathBuf;
@@ -185,8 +185,11 @@ impl ExternalFunction {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
+            // Its own process group, so that a timeout stops what it started too.
+            .process_group(0)
             .spawn()
             .map_err(ExternalError::Spawn)?;
+        let group = child.id();
         let mut stdin = child.stdin.take().ok_or_else(|| ExternalError::Io(std::io::ErrorKind::BrokenPipe.into()))?;
         let run = async {
             // A program that exits without reading its input has not failed by that alone.
@@ -198,9 +201,15 @@ impl ExternalFunction {
             drop(stdin);
             child.wait().await.map_err(ExternalError::Io)
         };
-        let status = tokio::time::timeout(self.config.timeout, run)
-            .await
-            .map_err(|_| ExternalError::Timeout { seconds: self.config.timeout.as_secs() })??;
+        let status = match tokio::time::timeout(self.config.timeout, run).await {
+            Ok(status) => status?,
+            Err(_) => {
+                if let Some(pgid) = group {
+                    kill_group(pgid).await;
+                }
+                return Err(ExternalError::Timeout { seconds: self.config.timeout.as_secs() });
+            }
+        };
         if status.success() { Ok(()) } else { Err(ExternalError::Exit { code: status.code() }) }
     }
 
@@ -223,6 +232,20 @@ impl ExternalFunction {
         tokio::time::timeout(self.config.timeout, exchange)
             .await
             .map_err(|_| ExternalError::Timeout { seconds: self.config.timeout.as_secs() })?
+    }
+}
+
+/// SIGKILL to every process of the group `pgid` (the command and its children), by the
+/// `kill` utility: this crate has no `unsafe` for `kill(2)`.
+async fn kill_group(pgid: u32) {
+    let status = tokio::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await;
+    if !status.is_ok_and(|s| s.success()) {
+        tracing::warn!(pgid, "could not kill the timed-out rotation function's process group");
     }
 }
 

@@ -110,7 +110,9 @@ async fn a_failing_command_stops_the_rotation_at_its_step() {
 async fn commands_are_stopped_at_their_timeout_and_missing_ones_fail() {
     let dir = tempfile::tempdir().unwrap();
     let program = dir.path().join("slow.sh");
-    std::fs::write(&program, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    // The script's child outlives the script unless the whole process group is stopped.
+    let marker = dir.path().join("survivor");
+    std::fs::write(&program, format!("#!/bin/sh\n(sleep 2; touch '{}') &\nsleep 30\n", marker.display())).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
     let f = function(ExternalTarget::Command { program, args: vec![] }, Duration::from_millis(300));
@@ -121,6 +123,8 @@ async fn commands_are_stopped_at_their_timeout_and_missing_ones_fail() {
         (failure.step, &failure.error),
         (Step::CreateSecret, StepError::External(ExternalError::Timeout { .. }))
     ));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!marker.exists(), "a child of the timed-out command kept running");
 
     let missing = dir.path().join("does-not-exist");
     let f = function(ExternalTarget::Command { program: missing, args: vec![] }, Duration::from_secs(5));
