@@ -199,3 +199,49 @@ async fn an_http_error_stops_the_rotation() {
     let failure = api.rotate(ARN, &f).await.unwrap_err();
     assert!(matches!(failure.error, StepError::External(ExternalError::InvalidUrl)), "{failure:?}");
 }
+
+/// A Lambda-style handler behind `examples/rotation/lambda_wrapper.py`: it sees the event and
+/// the endpoint, and an exception fails the step.
+#[tokio::test]
+async fn a_lambda_handler_runs_behind_the_python_wrapper() {
+    let python_ok = std::process::Command::new("python3").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !python_ok {
+        common::missing("python3 (for the Lambda wrapper)");
+        return;
+    }
+    let wrapper = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/rotation/lambda_wrapper.py");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("handled.log");
+    std::fs::write(
+        dir.path().join("lambda_function.py"),
+        format!(
+            "import json, os\n\
+             def lambda_handler(event, context):\n    \
+                 with open({log:?}, 'a') as f:\n        \
+                     f.write(json.dumps([event['Step'], os.environ['SECRETS_MANAGER_ENDPOINT'], os.environ['AWS_REGION']]) + '\\n')\n    \
+                 if event['Step'] == 'finishSecret' and os.path.exists({fail:?}):\n        \
+                     raise ValueError('refused')\n",
+            log = log.display().to_string(),
+            fail = dir.path().join("fail").display().to_string(),
+        ),
+    )
+    .unwrap();
+    let target = ExternalTarget::Command {
+        program: "python3".into(),
+        args: vec![wrapper.display().to_string(), dir.path().display().to_string()],
+    };
+    let f = function(target, Duration::from_secs(30));
+    let api = MemorySecrets::default();
+    api.create(ARN, &json!({}));
+    api.rotate(ARN, &f).await.unwrap_or_else(|e| panic!("{}", trent_rotation::ErrorChain(&e)));
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let want: Vec<serde_json::Value> =
+        Step::ALL.iter().map(|s| json!([s.as_str(), "http://127.0.0.1:4599", "eu-west-3"])).collect();
+    assert_eq!(lines, want);
+
+    std::fs::write(dir.path().join("fail"), "").unwrap();
+    let failure = api.rotate(ARN, &f).await.unwrap_err();
+    assert_eq!(failure.step, Step::FinishSecret);
+    assert!(matches!(failure.error, StepError::External(ExternalError::Exit { code: Some(1) })), "{failure:?}");
+}
