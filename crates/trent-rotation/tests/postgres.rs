@@ -39,14 +39,10 @@ impl Drop for Cluster {
     }
 }
 
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
-
 /// Runs a PostgreSQL program, as `postgres` when we are root (PostgreSQL refuses root).
 fn pg_command(program: &str) -> Command {
     let path = Path::new(PG_BIN).join(program);
-    if is_root() {
+    if common::is_root() {
         let mut c = Command::new("setpriv");
         c.args(["--reuid=postgres", "--regid=postgres", "--clear-groups", "--"]).arg(path);
         c
@@ -60,59 +56,10 @@ fn free_port() -> u16 {
 }
 
 fn chown_postgres(path: &Path) {
-    if is_root() {
+    if common::is_root() {
         let ok = Command::new("chown").args(["-R", "postgres:postgres"]).arg(path).status().unwrap().success();
         assert!(ok, "chown {path:?}");
     }
-}
-
-/// A test CA and a server certificate for 127.0.0.1 signed by it (`server.crt`, `server.key`);
-/// the CA's certificate, or `None` without openssl.
-fn make_certificate(dir: &Path) -> Option<PathBuf> {
-    let run = |args: &[&str]| {
-        Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    let made = run(&[
-        &["req", "-x509"][..],
-        &ec,
-        &["-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=trent test CA", "-days", "2"],
-    ]
-    .concat())
-        && run(
-            &[&["req"][..], &ec, &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]].concat()
-        )
-        && run(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "2",
-            "-extfile",
-            "san.ext",
-        ]);
-    if !made {
-        missing("openssl (for the PostgreSQL TLS case)");
-        return None;
-    }
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir.join("server.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
-    Some(dir.join("ca.crt"))
 }
 
 async fn start_cluster() -> Option<Cluster> {
@@ -124,7 +71,7 @@ async fn start_cluster() -> Option<Cluster> {
     let data = dir.path().join("data");
     let pwfile = dir.path().join("pw");
     std::fs::write(&pwfile, SUPERUSER_PASSWORD).unwrap();
-    let cert = make_certificate(dir.path());
+    let cert = common::tls::make_certificate(dir.path());
     chown_postgres(dir.path());
     let ok = pg_command("initdb")
         .arg("-D")

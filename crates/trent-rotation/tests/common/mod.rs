@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod tls;
+
 use std::collections::{BTreeMap, HashMap};
 
 use parking_lot::Mutex;
@@ -183,4 +185,9 @@ impl RotationFunction for SkipSetSecret {
     ) -> Result<(), trent_rotation::StepError> {
         if event.step == trent_rotation::Step::SetSecret { Ok(()) } else { self.0.invoke(api, event).await }
     }
+}
+
+/// Whether the tests run as root (database servers then run as their own system user).
+pub fn is_root() -> bool {
+    std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }
