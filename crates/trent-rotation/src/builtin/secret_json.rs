@@ -132,15 +132,15 @@ impl DbSecret {
         s
     }
 
-    /// The connection settings of this secret for the database named by another (the master
-    /// secret connects to the rotated secret's `dbname`).
+    /// The same secret connecting to database `dbname` (the master secret logs in to the
+    /// rotated secret's database, as AWS's templates do).
     pub(crate) fn with_dbname(&self, dbname: Option<&str>) -> Self {
         let mut s = self.clone();
         s.dbname = dbname.map(str::to_owned);
         s
     }
 
-    /// The password as text; `None` if it is not UTF-8.
+    /// The password as text.
     pub(crate) fn password_str(&self) -> Result<&str, SecretJsonError> {
         std::str::from_utf8(self.password.expose_secret()).map_err(|_| SecretJsonError::Invalid { field: "password" })
     }
