@@ -143,6 +143,11 @@ fn check_algorithm(
     Ok((cipher, algorithm))
 }
 
+/// `InvalidKeyUsage` unless `key` is a symmetric encryption key.
+pub(super) fn check_symmetric_encryption(key: &LoadedKey) -> Result<(), KmsError> {
+    check_algorithm(key, None).map(drop)
+}
+
 /// An asymmetric algorithm takes no encryption context (AWS: "The standard asymmetric
 /// encryption algorithms ... do not support an encryption context").
 fn no_context(ctx: &EncryptionContext, algorithm: EncryptionAlgorithm) -> Result<(), KmsError> {
@@ -199,7 +204,8 @@ impl Kms {
         }
     }
 
-    fn seal(
+    /// Seals `plaintext` (a data key, a data key pair's private key) under a symmetric key.
+    pub(super) fn seal(
         &self,
         key: &LoadedKey,
         ctx: &EncryptionContext,

@@ -21,6 +21,7 @@ mod managed;
 mod marker;
 mod model;
 mod on_behalf;
+mod pairs;
 mod quotas;
 mod rotation;
 mod scheduler;
@@ -44,11 +45,12 @@ pub use keys::{CreateKeyInput, KeyDescription, KeyPage, MAX_POLICY_BYTES, defaul
 pub use lifecycle::DeletionScheduled;
 pub use managed::{AWS_ALIAS_PREFIX, PREDEFINED_ALIASES, managed_alias, managed_key_policy};
 pub use model::{
-    Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints, GrantOperation,
-    KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, MacAlgorithm,
-    MessageType, Origin, RotationSettings, RotationType, SigningAlgorithm, Tag, material_wrap_aad,
+    Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints,
+    GrantOperation, KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage,
+    MacAlgorithm, MessageType, Origin, RotationSettings, RotationType, SigningAlgorithm, Tag, material_wrap_aad,
 };
 pub use on_behalf::OnBehalf;
+pub use pairs::{DataKeyPairOutput, SharedSecretOutput};
 pub use rotation::{ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
 pub use scheduler::DueWork;
 pub use seed::{SeedKey, Seeded, check_seed_material};

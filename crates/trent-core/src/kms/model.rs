@@ -169,6 +169,47 @@ string_enum!(
 );
 
 string_enum!(
+    /// The kind of data key pair `GenerateDataKeyPair` makes (`DataKeyPairSpec`).
+    DataKeyPairSpec {
+        /// RSA 2048.
+        Rsa2048 = "RSA_2048",
+        /// RSA 3072.
+        Rsa3072 = "RSA_3072",
+        /// RSA 4096.
+        Rsa4096 = "RSA_4096",
+        /// NIST P-256.
+        EccNistP256 = "ECC_NIST_P256",
+        /// NIST P-384.
+        EccNistP384 = "ECC_NIST_P384",
+        /// NIST P-521.
+        EccNistP521 = "ECC_NIST_P521",
+        /// secp256k1.
+        EccSecgP256k1 = "ECC_SECG_P256K1",
+        /// SM2 (China regions).
+        Sm2 = "SM2",
+        /// Ed25519.
+        EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
+    }
+);
+
+impl DataKeyPairSpec {
+    /// The key spec of the same name, whose private key kind the pair has.
+    pub fn key_spec(self) -> KeySpec {
+        match self {
+            Self::Rsa2048 => KeySpec::Rsa2048,
+            Self::Rsa3072 => KeySpec::Rsa3072,
+            Self::Rsa4096 => KeySpec::Rsa4096,
+            Self::EccNistP256 => KeySpec::EccNistP256,
+            Self::EccNistP384 => KeySpec::EccNistP384,
+            Self::EccNistP521 => KeySpec::EccNistP521,
+            Self::EccSecgP256k1 => KeySpec::EccSecgP256k1,
+            Self::Sm2 => KeySpec::Sm2,
+            Self::EccNistEdwards25519 => KeySpec::EccNistEdwards25519,
+        }
+    }
+}
+
+string_enum!(
     /// Signing algorithms (`SigningAlgorithmSpec`).
     SigningAlgorithm {
         /// RSASSA-PSS with SHA-256.

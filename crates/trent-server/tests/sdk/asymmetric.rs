@@ -542,3 +542,102 @@ async fn openssl_decrypts_what_trent_encrypts_under_a_seeded_rsa_key() {
         assert_eq!(openssl(&args), b"to openssl", "{alg:?}");
     }
 }
+
+#[tokio::test]
+async fn data_key_pairs_of_every_spec_parse_with_openssl_and_match_their_public_keys() {
+    use aws_sdk_kms::types::DataKeyPairSpec as P;
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = server.new_key().await;
+    for spec in [
+        P::Rsa2048,
+        P::Rsa3072,
+        P::EccNistP256,
+        P::EccNistP384,
+        P::EccNistP521,
+        P::EccSecgP256K1,
+        P::EccNistEdwards25519,
+    ] {
+        let out = kms
+            .generate_data_key_pair()
+            .key_id(&key)
+            .key_pair_spec(spec.clone())
+            .encryption_context("purpose", "pairs")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{spec:?}: {e:?}"));
+        assert_eq!(out.key_pair_spec(), Some(&spec));
+        let private = out.private_key_plaintext().unwrap().as_ref().to_vec();
+        let private_file = write(d, "private.der", &private);
+        let theirs = openssl(&["pkey", "-inform", "DER", "-in", &private_file, "-pubout", "-outform", "DER"]);
+        assert_eq!(out.public_key().unwrap().as_ref(), theirs.as_slice(), "{spec:?}");
+        // The encrypted copy opens, with its context, to the same private key.
+        let opened = kms
+            .decrypt()
+            .ciphertext_blob(out.private_key_ciphertext_blob().unwrap().clone())
+            .encryption_context("purpose", "pairs")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.plaintext().unwrap().as_ref(), private.as_slice(), "{spec:?}");
+    }
+    let without = kms.generate_data_key_pair_without_plaintext().key_id(&key).key_pair_spec(P::EccNistP256);
+    let without = without.send().await.unwrap();
+    assert!(without.private_key_ciphertext_blob().is_some() && without.public_key().is_some());
+    expect_code(
+        kms.generate_data_key_pair().key_id(&key).key_pair_spec(P::Sm2).send().await,
+        "UnsupportedOperationException",
+    );
+    let rsa = create(&kms, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
+    let refused = kms.generate_data_key_pair().key_id(&rsa).key_pair_spec(P::EccNistP256).send().await;
+    expect_code(refused, "InvalidKeyUsageException");
+    let dry = kms.generate_data_key_pair().key_id(&key).key_pair_spec(P::EccNistP256).dry_run(true);
+    expect_code(dry.send().await, "DryRunOperationException");
+    let dry = kms.generate_data_key_pair_without_plaintext().key_id(&key).key_pair_spec(P::Rsa2048).dry_run(true);
+    expect_code(dry.send().await, "DryRunOperationException");
+}
+
+#[tokio::test]
+async fn derive_shared_secret_equals_openssl_derive() {
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (spec, curve) in
+        [(KeySpec::EccNistP256, "P-256"), (KeySpec::EccNistP384, "P-384"), (KeySpec::EccNistP521, "P-521")]
+    {
+        let key = create(&kms, spec.clone(), KeyUsageType::KeyAgreement).await;
+        let ours = public_pem(&kms, &key, d).await;
+        let peer = d.join("peer.pem").to_str().unwrap().to_owned();
+        openssl(&["genpkey", "-algorithm", "EC", "-pkeyopt", &format!("ec_paramgen_curve:{curve}"), "-out", &peer]);
+        let peer_public = openssl(&["pkey", "-in", &peer, "-pubout", "-outform", "DER"]);
+        let out = kms
+            .derive_shared_secret()
+            .key_id(&key)
+            .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+            .public_key(blob(&peer_public))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{spec:?}: {e:?}"));
+        let expected = openssl(&["pkeyutl", "-derive", "-inkey", &peer, "-peerkey", &ours]);
+        assert_eq!(out.shared_secret().unwrap().as_ref(), expected.as_slice(), "{spec:?}");
+        assert_eq!(out.key_agreement_algorithm(), Some(&KeyAgreementAlgorithmSpec::Ecdh));
+    }
+    // A peer key on another curve, a key that does not agree, a dry run.
+    let key = create(&kms, KeySpec::EccNistP256, KeyUsageType::KeyAgreement).await;
+    let other = d.join("other.pem").to_str().unwrap().to_owned();
+    openssl(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384", "-out", &other]);
+    let other = openssl(&["pkey", "-in", &other, "-pubout", "-outform", "DER"]);
+    let derive = |key: &str, public: &[u8]| {
+        kms.derive_shared_secret()
+            .key_id(key)
+            .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+            .public_key(blob(public))
+    };
+    expect_code(derive(&key, &other).send().await, "ValidationException");
+    let signer = create(&kms, KeySpec::EccNistP256, KeyUsageType::SignVerify).await;
+    expect_code(derive(&signer, &other).send().await, "InvalidKeyUsageException");
+    expect_code(derive(&key, &other).dry_run(true).send().await, "DryRunOperationException");
+}

@@ -7,7 +7,8 @@ use aws_sdk_kms::Client;
 use aws_sdk_kms::error::ProvideErrorMetadata;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{
-    DataKeySpec, GrantOperation, KeySpec, KeyUsageType, MacAlgorithmSpec, SigningAlgorithmSpec, Tag,
+    DataKeyPairSpec, DataKeySpec, GrantOperation, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType, MacAlgorithmSpec,
+    SigningAlgorithmSpec, Tag,
 };
 use trent_wire::kms::KmsAction;
 
@@ -51,6 +52,9 @@ struct World {
     /// A shared HMAC_256 key (ARN) and its MAC of `m`.
     mac_key: String,
     mac: Blob,
+    /// A shared ECC_NIST_P256 key-agreement key (ARN) and a peer public key for it.
+    agreement_key: String,
+    peer: Blob,
 }
 
 type Outcome = Result<(), (String, String)>;
@@ -80,6 +84,7 @@ rows! { w, key;
     CreateKey: Own => w.partner.create_key();
     Decrypt: Yes => w.partner.decrypt().ciphertext_blob(w.ciphertext.clone()).key_id(key);
     DeleteAlias: Own => w.partner.delete_alias().alias_name("alias/partner-doomed");
+    DeriveSharedSecret: Yes => w.partner.derive_shared_secret().key_id(&w.agreement_key).key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh).public_key(w.peer.clone());
     DescribeKey: Yes => w.partner.describe_key().key_id(key);
     DisableKey: No => w.partner.disable_key().key_id(key);
     DisableKeyRotation: No => w.partner.disable_key_rotation().key_id(key);
@@ -87,6 +92,8 @@ rows! { w, key;
     EnableKeyRotation: No => w.partner.enable_key_rotation().key_id(key);
     Encrypt: Yes => w.partner.encrypt().key_id(key).plaintext(blob(b"partner data"));
     GenerateDataKey: Yes => w.partner.generate_data_key().key_id(key).number_of_bytes(32);
+    GenerateDataKeyPair: Yes => w.partner.generate_data_key_pair().key_id(key).key_pair_spec(DataKeyPairSpec::EccNistP256);
+    GenerateDataKeyPairWithoutPlaintext: Yes => w.partner.generate_data_key_pair_without_plaintext().key_id(key).key_pair_spec(DataKeyPairSpec::EccNistP256);
     GenerateDataKeyWithoutPlaintext: Yes => w.partner.generate_data_key_without_plaintext().key_id(key).key_spec(DataKeySpec::Aes256);
     GenerateMac: Yes => w.partner.generate_mac().key_id(&w.mac_key).message(blob(b"m")).mac_algorithm(MacAlgorithmSpec::HmacSha256);
     GenerateRandom: Own => w.partner.generate_random().number_of_bytes(8);
@@ -168,6 +175,9 @@ async fn world() -> World {
     let mac_key = mac_key.key_metadata().unwrap().arn().unwrap().to_owned();
     let mac = owner.generate_mac().key_id(&mac_key).message(blob(b"m")).mac_algorithm(MacAlgorithmSpec::HmacSha256);
     let mac = mac.send().await.unwrap().mac().unwrap().clone();
+    let agreement_key = shared_key(KeySpec::EccNistP256, KeyUsageType::KeyAgreement).await.unwrap();
+    let agreement_key = agreement_key.key_metadata().unwrap().arn().unwrap().to_owned();
+    let peer = owner.get_public_key().key_id(&agreement_key).send().await.unwrap().public_key().unwrap().clone();
     let retirable = grant(Some(&carol)).await.unwrap().grant_id().unwrap().to_owned();
     let revocable = grant(None).await.unwrap().grant_id().unwrap().to_owned();
     // Carol's own key and aliases, for the alias rows.
@@ -191,6 +201,8 @@ async fn world() -> World {
         signature,
         mac_key,
         mac,
+        agreement_key,
+        peer,
     }
 }
 

@@ -47,6 +47,16 @@ async fn baseline(server: &TestServer, op: &str) -> Option<Value> {
         "CreateKey" => json!({}),
         "Decrypt" => json!({ "CiphertextBlob": ciphertext(server).await }),
         "DeleteAlias" => json!({ "AliasName": aliased_key(server, "alias/bounds-deleted").await.1 }),
+        "DeriveSharedSecret" => {
+            let peer = server
+                .call_raw(
+                    "GetPublicKey",
+                    &json!({ "KeyId": key_of(server, "ECC_NIST_P256", "KEY_AGREEMENT").await }).to_string(),
+                )
+                .await;
+            json!({ "KeyId": key_of(server, "ECC_NIST_P256", "KEY_AGREEMENT").await, "KeyAgreementAlgorithm": "ECDH",
+                    "PublicKey": peer.json()["PublicKey"] })
+        }
         "DescribeKey" => json!({ "KeyId": server.new_key().await }),
         "DisableKey" => json!({ "KeyId": server.new_key().await }),
         "DisableKeyRotation" => json!({ "KeyId": server.new_key().await }),
@@ -54,6 +64,10 @@ async fn baseline(server: &TestServer, op: &str) -> Option<Value> {
         "EnableKeyRotation" => json!({ "KeyId": server.new_key().await }),
         "Encrypt" => json!({ "KeyId": server.new_key().await, "Plaintext": base64(b"bounds") }),
         "GenerateDataKey" => json!({ "KeyId": server.new_key().await, "KeySpec": "AES_256" }),
+        "GenerateDataKeyPair" => json!({ "KeyId": server.new_key().await, "KeyPairSpec": "ECC_NIST_P256" }),
+        "GenerateDataKeyPairWithoutPlaintext" => {
+            json!({ "KeyId": server.new_key().await, "KeyPairSpec": "ECC_NIST_P256" })
+        }
         "GenerateDataKeyWithoutPlaintext" => json!({ "KeyId": server.new_key().await, "KeySpec": "AES_256" }),
         "GenerateMac" => json!({ "KeyId": key_of(server, "HMAC_256", "GENERATE_VERIFY_MAC").await,
                                  "Message": base64(b"bounds"), "MacAlgorithm": "HMAC_SHA_256" }),
