@@ -245,3 +245,24 @@ async fn update_primary_region_needs_a_replica_there() {
     expect_code(r, "UnsupportedOperationException");
     assert_eq!(roles(&describe(&east, &id).await).0, MultiRegionKeyType::Primary);
 }
+
+#[tokio::test]
+async fn replication_and_promotion_are_recorded_with_both_keys() {
+    let server = two_regions().await;
+    let id = replicated(&server).await;
+    let east_arn = describe(&server.client(), &id).await.arn().unwrap().to_owned();
+    let west_arn = east_arn.replace(EAST, WEST);
+    server.client().update_primary_region().key_id(&id).primary_region(WEST).send().await.unwrap();
+    let page = crate::audit_trail::lookup(&server, r#"{"MaxResults":50}"#).await;
+    let all = crate::audit_trail::records(&page);
+    let replicate = all.iter().find(|r| r["eventName"] == "ReplicateKey").expect("ReplicateKey recorded");
+    assert_eq!(replicate["requestParameters"]["keyId"], json!(id));
+    assert_eq!(replicate["requestParameters"]["replicaRegion"], json!(WEST));
+    assert_eq!(replicate["awsRegion"], json!(EAST));
+    let arns: Vec<&str> = replicate["resources"].as_array().unwrap().iter().filter_map(|r| r["ARN"].as_str()).collect();
+    assert!(arns.contains(&east_arn.as_str()) && arns.contains(&west_arn.as_str()), "{arns:?}");
+    assert_eq!(replicate["responseElements"]["replicaKeyMetadata"]["arn"], json!(west_arn));
+    let moved = all.iter().find(|r| r["eventName"] == "UpdatePrimaryRegion").expect("UpdatePrimaryRegion recorded");
+    assert_eq!(moved["requestParameters"]["primaryRegion"], json!(WEST));
+    assert!(moved["errorCode"].is_null());
+}
