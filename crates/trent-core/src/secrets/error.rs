@@ -27,6 +27,13 @@ pub enum BadParameter {
         /// The version named in the request.
         version_id: String,
     },
+    /// The label is on another version, which `RemoveFromVersionId` must name.
+    StageAttachedElsewhere {
+        /// The label.
+        stage: String,
+        /// The version holding it.
+        version_id: String,
+    },
     /// A `ClientRequestToken` (or `VersionId`) not 32..=64 characters.
     TokenLength,
     /// `GetRandomPassword` with every character type excluded.
@@ -39,8 +46,6 @@ pub enum BadParameter {
     Filter,
     /// A secret name that is not allowed.
     Name,
-    /// Both `VersionId` and `VersionStage` for a value that does not match.
-    VersionAndStageDisagree,
     /// `BatchGetSecretValue` with both `SecretIdList` and `Filters`, or neither.
     BatchSelection,
     /// A tag key AWS reserves (`aws:`).
@@ -58,8 +63,6 @@ pub enum BadRequest {
     DefaultKeyCrossAccount,
     /// `RemoveFromVersionId` would remove `AWSCURRENT` without moving it elsewhere.
     RemoveCurrent,
-    /// The secret has no version to answer with (`GetSecretValue` on an empty secret).
-    NoValue,
 }
 
 /// Which limit was reached (`LimitExceededException`).

@@ -144,7 +144,7 @@ impl Secrets {
                         && h != to
                         && m.remove_from.is_none()
                     {
-                        return Err(SecretsError::InvalidParameter(BadParameter::StageNotOnVersion {
+                        return Err(SecretsError::InvalidParameter(BadParameter::StageAttachedElsewhere {
                             stage: m.stage.clone(),
                             version_id: h.clone(),
                         }));

@@ -87,6 +87,12 @@ impl SecretDescription {
     }
 }
 
+/// Whether `name` uses only the characters AWS allows in a secret name: letters, digits and
+/// `/_+=.@-`.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c))
+}
+
 /// Checks a tag list: at most [`MAX_TAGS`] once merged, no `aws:` keys.
 fn check_tags(tags: &[Tag]) -> Result<(), SecretsError> {
     if tags.iter().any(|t| t.key.to_ascii_lowercase().starts_with("aws:")) {
@@ -141,6 +147,9 @@ impl Secrets {
             revision: 1,
         };
         self.authorize_account(caller, "secretsmanager:CreateSecret", &secret.arn())?;
+        if !valid_name(&secret.name) {
+            return Err(SecretsError::InvalidParameter(BadParameter::Name));
+        }
         check_tags(&input.tags)?;
         check_tags(&secret.tags)?;
         let version_id = match &input.value {

@@ -73,9 +73,22 @@ impl Filter {
                 v
             }
         };
+        // `description` and `all` ignore case; `all` matches the beginning of any word.
+        let fold = matches!(self.key, FilterKey::Description | FilterKey::All);
+        let norm = |s: &str| if fold { s.to_lowercase() } else { s.to_owned() };
+        let words: Vec<String> = if self.key == FilterKey::All {
+            fields.iter().flat_map(|f| f.split(|c: char| !c.is_alphanumeric())).map(norm).collect()
+        } else {
+            fields.iter().map(|f| norm(f)).collect()
+        };
+        let hit = |prefix: &str| {
+            let prefix = norm(prefix);
+            words.iter().any(|w| w.starts_with(&prefix))
+                || (self.key == FilterKey::All && fields.iter().any(|f| norm(f).starts_with(&prefix)))
+        };
         self.values.iter().any(|value| match value.strip_prefix('!') {
-            Some(negated) => !fields.iter().any(|f| f.starts_with(negated)),
-            None => fields.iter().any(|f| f.starts_with(value.as_str())),
+            Some(negated) => !hit(negated),
+            None => hit(value),
         })
     }
 }
@@ -88,6 +101,33 @@ pub enum SortOrder {
     /// `desc`, the default.
     #[default]
     Desc,
+}
+
+/// `SortBy`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortBy {
+    /// `created-date`, the default.
+    #[default]
+    CreatedDate,
+    /// `last-accessed-date`.
+    LastAccessedDate,
+    /// `last-changed-date`.
+    LastChangedDate,
+    /// `name`.
+    Name,
+}
+
+impl SortBy {
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "created-date" => Self::CreatedDate,
+            "last-accessed-date" => Self::LastAccessedDate,
+            "last-changed-date" => Self::LastChangedDate,
+            "name" => Self::Name,
+            _ => return None,
+        })
+    }
 }
 
 /// What `ListSecrets` is given.
@@ -103,6 +143,8 @@ pub struct ListSecretsInput {
     pub filters: Vec<Filter>,
     /// `SortOrder`.
     pub sort_order: SortOrder,
+    /// `SortBy`.
+    pub sort_by: SortBy,
 }
 
 /// A page of secrets.
@@ -185,7 +227,16 @@ impl Secrets {
             .filter(|s| input.include_planned_deletion || !s.is_deleted())
             .filter(|s| input.filters.iter().all(|f| f.matches(s)))
             .collect();
-        all.sort_by(|a, b| (a.created_at, &a.name).cmp(&(b.created_at, &b.name)));
+        match input.sort_by {
+            SortBy::CreatedDate => all.sort_by(|a, b| (a.created_at, &a.name).cmp(&(b.created_at, &b.name))),
+            SortBy::LastAccessedDate => {
+                all.sort_by(|a, b| (a.last_accessed_at, &a.name).cmp(&(b.last_accessed_at, &b.name)))
+            }
+            SortBy::LastChangedDate => {
+                all.sort_by(|a, b| (a.last_changed_at, &a.name).cmp(&(b.last_changed_at, &b.name)))
+            }
+            SortBy::Name => all.sort_by(|a, b| a.name.cmp(&b.name)),
+        }
         if input.sort_order == SortOrder::Desc {
             all.reverse();
         }

@@ -26,8 +26,8 @@ pub use error::{BadParameter, BadRequest, KmsUse, Limit, SecretsError};
 pub use labels::StageMove;
 pub use lifecycle::{CreateSecretInput, CreatedSecret, DeletedSecret, SecretDescription, UpdateSecretInput};
 pub use list::{
-    BatchOutput, Filter, FilterKey, ListSecretsInput, MAX_BATCH_RESULTS, MAX_LIST_RESULTS, SecretPage, SortOrder,
-    VersionEntry, VersionPage,
+    BatchOutput, Filter, FilterKey, ListSecretsInput, MAX_BATCH_RESULTS, MAX_LIST_RESULTS, SecretPage, SortBy,
+    SortOrder, VersionEntry, VersionPage,
 };
 pub use model::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretRecord, SecretValue, ValueKind, VersionRecord};
 pub use password::{DEFAULT_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, PUNCTUATION, PasswordRules, random_password};
