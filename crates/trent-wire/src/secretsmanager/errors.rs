@@ -108,6 +108,8 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::CustomKeyStoreNotFound(m)
         | KmsError::Conflict(m) => (failure, BAD, format!("{} Reason: {m}", sentence(during))),
         KmsError::Disabled { .. }
+        | KmsError::AliasPrefix
+        | KmsError::AliasCharacters { .. }
         | KmsError::InvalidState { .. }
         | KmsError::InvalidCiphertext
         | KmsError::IncorrectKey

@@ -1,4 +1,4 @@
--- Trent SQLite schema, version 5: Secrets Manager secrets and their versions.
+-- Trent SQLite schema, version 6: Secrets Manager secrets and their versions.
 --
 -- A secret is named uniquely in its account and region. Its staging labels (JSON object,
 -- label -> version id) and tags (JSON array of [key, value] pairs, in order) are columns of
