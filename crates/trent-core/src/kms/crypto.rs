@@ -122,9 +122,10 @@ enum Cipher {
 /// `InvalidKeyUsage` for a key that does not encrypt or not with this algorithm.
 fn check_algorithm(
     key: &LoadedKey,
+    action: KeyAction,
     algorithm: Option<EncryptionAlgorithm>,
 ) -> Result<(Cipher, EncryptionAlgorithm), KmsError> {
-    check_usage(key, KeyUsage::EncryptDecrypt)?;
+    check_usage(key, KeyUsage::EncryptDecrypt, action)?;
     let algorithm = algorithm.unwrap_or(EncryptionAlgorithm::SymmetricDefault);
     let rsa = matches!(key.record.spec, KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096);
     let cipher = match (key.record.spec, algorithm) {
@@ -144,8 +145,8 @@ fn check_algorithm(
 }
 
 /// `InvalidKeyUsage` unless `key` is a symmetric encryption key.
-pub(super) fn check_symmetric_encryption(key: &LoadedKey) -> Result<(), KmsError> {
-    check_algorithm(key, None).map(drop)
+pub(super) fn check_symmetric_encryption(key: &LoadedKey, action: KeyAction) -> Result<(), KmsError> {
+    check_algorithm(key, action, None).map(drop)
 }
 
 /// An asymmetric algorithm takes no encryption context (AWS: "The standard asymmetric
@@ -247,7 +248,7 @@ impl Kms {
         }
         let call = KeyCall::new(KeyAction::Encrypt).granted(GrantOperation::Encrypt).context(ctx);
         let key = self.key_for_use(caller, key_id, call).await?;
-        let (cipher, algorithm) = check_algorithm(&key, algorithm)?;
+        let (cipher, algorithm) = check_algorithm(&key, KeyAction::Encrypt, algorithm)?;
         if let Cipher::Oaep(hash) = cipher {
             no_context(ctx, algorithm)?;
             check_oaep_len(&key, hash, algorithm, plaintext.len())?;
@@ -283,21 +284,32 @@ impl Kms {
         let header = parse_blob(input.blob).map_err(|_| KmsError::InvalidCiphertext)?;
         let account = AccountId::from_u64(header.account).ok_or(KmsError::InvalidCiphertext)?;
         let scope = Scope::new(account, caller.region.clone());
-        let key_id = KeyId::from_bytes(header.key_id);
+        let mut key_id = KeyId::from_bytes(header.key_id);
         let mut request_alias = None;
         if let Some(expected) = input.key_id {
             let r = keyref::parse(caller, expected, Aliases::Allowed)?;
             if let keyref::KeyRef::Alias(_, name) = &r {
                 request_alias = Some(name.clone());
             }
-            if self.resolve(r).await? != (scope.clone(), key_id) {
+            let (named_scope, named) = self.resolve(r).await?;
+            // The blob holds the id's 16 bytes; the name says which form of it the key has.
+            if named_scope != scope || named.as_bytes() != key_id.as_bytes() {
                 return Err(KmsError::IncorrectKey);
             }
+            key_id = named;
         }
         // A blob that names no existing key is an invalid ciphertext, whatever account its
-        // header claims; only a real key's owner decides who may use it.
+        // header claims; only a real key's owner decides who may use it. A version-8 UUID is
+        // read as a multi-Region id first, then as the id of a key imported with such a UUID.
         let key = match self.loaded(&scope, &key_id).await {
             Ok(k) => k,
+            Err(KmsError::NotFound(_)) if key_id.is_multi_region() => {
+                match self.loaded(&scope, &key_id.other_form()).await {
+                    Ok(k) => k,
+                    Err(KmsError::NotFound(_)) => return Err(KmsError::InvalidCiphertext),
+                    Err(e) => return Err(e),
+                }
+            }
             Err(KmsError::NotFound(_)) => return Err(KmsError::InvalidCiphertext),
             Err(e) => return Err(e),
         };
@@ -308,7 +320,7 @@ impl Kms {
         };
         self.authorize_key(caller, &key, &call)?;
         check_usable(&key.record)?;
-        let (_, algorithm) = check_algorithm(&key, input.algorithm)?;
+        let (_, algorithm) = check_algorithm(&key, action, input.algorithm)?;
         let material = key.material(&header.material_id).ok_or(KmsError::InvalidCiphertext)?;
         if dry_run {
             return Err(KmsError::DryRun);
@@ -329,9 +341,10 @@ impl Kms {
         let key_id = input.key_id.ok_or(KmsError::InvalidCiphertext)?;
         no_context(input.context, algorithm)?;
         let r = keyref::parse(caller, key_id, Aliases::Allowed)?;
+        let action = call.action;
         let key = self.resolve_key(caller, r, call).await?;
         check_usable(&key.record)?;
-        let Cipher::Oaep(hash) = check_algorithm(&key, Some(algorithm))?.0 else {
+        let Cipher::Oaep(hash) = check_algorithm(&key, action, Some(algorithm))?.0 else {
             return Err(KmsError::Internal("an RSAES algorithm chose the symmetric cipher".into()));
         };
         if dry_run {
@@ -371,7 +384,7 @@ impl Kms {
     ) -> Result<ReEncryptOutput, KmsError> {
         let call = KeyCall::new(KeyAction::ReEncryptTo).granted(GrantOperation::ReEncryptTo).context(destination_ctx);
         let dest = self.key_for_use(caller, destination_key_id, call).await?;
-        let (cipher, destination_algorithm) = check_algorithm(&dest, destination_algorithm)?;
+        let (cipher, destination_algorithm) = check_algorithm(&dest, KeyAction::ReEncryptTo, destination_algorithm)?;
         if cipher != Cipher::Symmetric {
             no_context(destination_ctx, destination_algorithm)?;
         }
@@ -422,7 +435,7 @@ impl Kms {
         };
         let key = self.key_for_use(caller, key_id, KeyCall::new(action).granted(op).context(ctx)).await?;
         // No algorithm is SYMMETRIC_DEFAULT: only a symmetric key passes.
-        check_algorithm(&key, None)?;
+        check_algorithm(&key, action, None)?;
         if dry_run {
             return Err(KmsError::DryRun);
         }

@@ -70,7 +70,7 @@ impl Kms {
         let mut call = KeyCall::new(action).granted(op).context(ctx);
         call.extra = vec![("kms:DataKeyPairSpec".to_owned(), vec![spec.as_str().to_owned()])];
         let key = self.key_for_use(caller, key_id, call).await?;
-        check_symmetric_encryption(&key)?;
+        check_symmetric_encryption(&key, action)?;
         if dry_run {
             return Err(KmsError::DryRun);
         }
@@ -103,7 +103,7 @@ impl Kms {
         let mut call = KeyCall::new(KeyAction::DeriveSharedSecret).granted(GrantOperation::DeriveSharedSecret);
         call.extra = vec![("kms:KeyAgreementAlgorithm".to_owned(), vec![algorithm.as_str().to_owned()])];
         let key = self.key_for_use(caller, key_id, call).await?;
-        check_usage(&key, KeyUsage::KeyAgreement)?;
+        check_usage(&key, KeyUsage::KeyAgreement, KeyAction::DeriveSharedSecret)?;
         if !key.record.key_agreement_algorithms().contains(&algorithm) {
             return Err(KmsError::InvalidKeyUsage(format!(
                 "Key agreement algorithm {} is not valid for {} which has key spec {}.",

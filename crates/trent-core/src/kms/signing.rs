@@ -132,13 +132,18 @@ fn mac_hash(algorithm: MacAlgorithm) -> MacHash {
     }
 }
 
-/// `InvalidKeyUsage` for a key whose usage is not `expected`.
-pub(crate) fn check_usage(key: &LoadedKey, expected: KeyUsage) -> Result<(), KmsError> {
+/// `InvalidKeyUsage` for a key whose usage is not `expected`, in AWS's words, which name the
+/// operation: "... key usage is SIGN_VERIFY which is not valid for Encrypt."
+pub(crate) fn check_usage(key: &LoadedKey, expected: KeyUsage, action: KeyAction) -> Result<(), KmsError> {
     if key.record.usage == expected {
         return Ok(());
     }
+    let operation = match action {
+        KeyAction::ReEncryptFrom | KeyAction::ReEncryptTo => "ReEncrypt",
+        other => other.name(),
+    };
     Err(KmsError::InvalidKeyUsage(format!(
-        "{} key usage is {} which is not valid for this operation.",
+        "{} key usage is {} which is not valid for {operation}.",
         key.arn,
         key.record.usage.as_str()
     )))
@@ -174,7 +179,7 @@ impl Kms {
             ("kms:MessageType".to_owned(), vec![message_type.as_str().to_owned()]),
         ];
         let key = self.key_for_use(caller, key_id, call).await?;
-        check_usage(&key, KeyUsage::SignVerify)?;
+        check_usage(&key, KeyUsage::SignVerify, action)?;
         if !key.record.signing_algorithms().contains(&m.algorithm) {
             return Err(algorithm_refused(&key, "Signing", m.algorithm.as_str()));
         }
@@ -262,7 +267,7 @@ impl Kms {
         let mut call = KeyCall::new(action).granted(op);
         call.extra = vec![("kms:MacAlgorithm".to_owned(), vec![algorithm.as_str().to_owned()])];
         let key = self.key_for_use(caller, key_id, call).await?;
-        check_usage(&key, KeyUsage::GenerateVerifyMac)?;
+        check_usage(&key, KeyUsage::GenerateVerifyMac, action)?;
         if !key.record.mac_algorithms().contains(&algorithm) {
             return Err(algorithm_refused(&key, "MAC", algorithm.as_str()));
         }

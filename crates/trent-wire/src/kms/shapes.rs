@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::kms::{
-    EncryptionAlgorithm, KeyDescription, KeyState, KmsError, MacAlgorithm, MessageType, SigningAlgorithm, Tag,
+    EncryptionAlgorithm, KeyDescription, KeyState, KmsError, MacAlgorithm, MessageType, MultiRegionConfiguration,
+    RegionalKey, SigningAlgorithm, Tag,
 };
 use trent_crypto::{EncryptionContext, Plaintext};
 
@@ -46,6 +47,8 @@ pub(crate) struct KeyMetadata {
     key_agreement_algorithms: Vec<&'static str>,
     multi_region: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    multi_region_configuration: Option<MultiRegionConfigurationShape>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pending_deletion_window_in_days: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_key_material_id: Option<String>,
@@ -79,7 +82,8 @@ impl From<&KeyDescription> for KeyMetadata {
             signing_algorithms: names_of(r.signing_algorithms(), |a| a.as_str()),
             mac_algorithms: names_of(r.mac_algorithms(), |a| a.as_str()),
             key_agreement_algorithms: names_of(r.key_agreement_algorithms(), |a| a.as_str()),
-            multi_region: r.multi_region,
+            multi_region: r.multi_region.is_some(),
+            multi_region_configuration: d.multi_region.as_ref().map(MultiRegionConfigurationShape::from),
             pending_deletion_window_in_days: r.pending_window_days,
             current_key_material_id: d.current_material.map(|m| m.to_hex()),
         }
@@ -119,6 +123,40 @@ pub(crate) fn mac_message(
     let algorithm = v.required("macAlgorithm", algorithm);
     let algorithm = v.choice("macAlgorithm", algorithm, MacAlgorithm::ALL, MacAlgorithm::as_str);
     (message, algorithm)
+}
+
+/// `MultiRegionConfiguration`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct MultiRegionConfigurationShape {
+    multi_region_key_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_key: Option<MultiRegionKeyShape>,
+    replica_keys: Vec<MultiRegionKeyShape>,
+}
+
+/// `MultiRegionKey`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct MultiRegionKeyShape {
+    arn: String,
+    region: String,
+}
+
+impl From<&RegionalKey> for MultiRegionKeyShape {
+    fn from(k: &RegionalKey) -> Self {
+        Self { arn: k.arn.clone(), region: k.region.to_string() }
+    }
+}
+
+impl From<&MultiRegionConfiguration> for MultiRegionConfigurationShape {
+    fn from(c: &MultiRegionConfiguration) -> Self {
+        Self {
+            multi_region_key_type: c.key_type.as_str(),
+            primary_key: c.primary.as_ref().map(MultiRegionKeyShape::from),
+            replica_keys: c.replicas.iter().map(MultiRegionKeyShape::from).collect(),
+        }
+    }
 }
 
 /// `Tag`.
