@@ -3,6 +3,7 @@
 //! signed requests).
 
 mod aliases;
+mod asymmetric;
 mod audit_trail;
 mod auth;
 mod bounds;
