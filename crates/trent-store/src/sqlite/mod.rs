@@ -19,14 +19,14 @@
 //! reader: simpler than a shared-cache database, whose table-level locks behave unlike WAL.
 
 mod aliases_tags;
-mod audit;
+pub(crate) mod audit;
 mod batch;
 mod grants;
 mod identity;
 mod kms;
 mod migrate;
 mod reset;
-mod rows;
+pub(crate) mod rows;
 
 pub use audit::SqliteAuditStore;
 
