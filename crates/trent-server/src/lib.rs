@@ -30,7 +30,7 @@ pub use bootstrap::{
     AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
     open_identities,
 };
-pub use config::{Config, ConfigError, HttpLimits, RawConfig, RawQuotas, Regions};
+pub use config::{Config, ConfigError, HttpLimits, RawConfig, RawQuotas, Regions, Storage, StorageSetting};
 pub use data_dir::DEV_MARKER;
 pub use state::AppState;
 

@@ -17,6 +17,7 @@ mod key_policies;
 mod keys;
 mod leak;
 mod managed_keys;
+mod postgres;
 mod query;
 mod quotas;
 mod regions;
@@ -25,5 +26,7 @@ mod restart;
 mod rotation;
 mod states;
 mod sts;
+#[path = "../../../trent-store/tests/support/postgres.rs"]
+mod support;
 mod tags;
 mod tamper;

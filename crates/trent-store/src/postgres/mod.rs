@@ -40,8 +40,9 @@ const BEGIN: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE";
 /// SQLSTATEs of a transaction PostgreSQL aborted so that it can be run again.
 const RETRYABLE: [&str; 2] = ["40001", "40P01"];
 
-/// How to reach the database, and the pool's limits.
-#[derive(Clone, Debug)]
+/// How to reach the database, and the pool's limits. Its `Debug` names the server, database
+/// and user, never the password.
+#[derive(Clone)]
 pub struct PgSettings {
     /// Where the database is and who Trent is there.
     connect: PgConnectOptions,
@@ -90,6 +91,20 @@ impl PgSettings {
     pub fn statement_timeout(mut self, timeout: Duration) -> Self {
         self.statement_timeout = timeout;
         self
+    }
+}
+
+impl std::fmt::Debug for PgSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgSettings")
+            .field("host", &self.connect.get_host())
+            .field("port", &self.connect.get_port())
+            .field("database", &self.connect.get_database())
+            .field("user", &self.connect.get_username())
+            .field("max_connections", &self.max_connections)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish_non_exhaustive()
     }
 }
 
