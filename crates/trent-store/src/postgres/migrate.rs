@@ -22,8 +22,14 @@ pub(crate) struct Migration {
 }
 
 /// Every migration this build knows, in order.
-pub(crate) const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "0001_init.sql", sql: include_str!("../../migrations/postgres/0001_init.sql") }];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "0001_init.sql", sql: include_str!("../../migrations/postgres/0001_init.sql") },
+    Migration {
+        version: 2,
+        name: "0002_multi_region.sql",
+        sql: include_str!("../../migrations/postgres/0002_multi_region.sql"),
+    },
+];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.
 const LOCK_KEY: i64 = 0x7472_656e_746d_6967;
