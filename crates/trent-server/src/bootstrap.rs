@@ -19,11 +19,11 @@ use crate::config::{Config, Storage};
 use crate::data_dir;
 use crate::quota::RequestQuotas;
 use crate::seal::{self, SealError};
-use crate::state::AppState;
+use crate::state::{AppState, Readiness};
 
 /// The profile name written to the credentials file.
 pub const CREDENTIALS_PROFILE: &str = "trent";
-const ROOT_CHECK_META: &str = "root_key_check";
+pub(crate) const ROOT_CHECK_META: &str = "root_key_check";
 /// Set in the database of a development server.
 const DEV_META: &str = "development_server";
 /// The main database (keys, identities) in the data directory.
@@ -114,7 +114,7 @@ pub async fn bootstrap(
     let key_path = dir.join("root.key");
     let (root, _created) = seal::open_key_file(&key_path)?;
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
-    let (store, audit) = match &config.storage {
+    let (store, audit, readiness) = match &config.storage {
         Storage::Sqlite => {
             data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
             data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
@@ -122,13 +122,14 @@ pub async fn bootstrap(
             let store: Arc<dyn Store> = Arc::new(store);
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
             let trail = SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?;
-            (store, start_audit(Arc::new(trail), wrapper.as_ref(), &clock).await?)
+            (store, start_audit(Arc::new(trail), wrapper.as_ref(), &clock).await?, Readiness::Store)
         }
         Storage::Postgres(settings) => {
             let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
             let store: Arc<dyn Store> = Arc::new(pg.clone());
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
-            (store, start_audit(Arc::new(pg.audit_store()), wrapper.as_ref(), &clock).await?)
+            let audit = start_audit(Arc::new(pg.audit_store()), wrapper.as_ref(), &clock).await?;
+            (store, audit, Readiness::Postgres(pg))
         }
     };
 
@@ -163,6 +164,7 @@ pub async fn bootstrap(
         store,
         reset_lock: tokio::sync::Mutex::new(()),
         quotas,
+        readiness,
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
     Ok((state, first))

@@ -32,7 +32,7 @@ pub use bootstrap::{
 };
 pub use config::{Config, ConfigError, HttpLimits, RawConfig, RawQuotas, Regions, Storage, StorageSetting};
 pub use data_dir::DEV_MARKER;
-pub use state::AppState;
+pub use state::{AppState, Readiness};
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests
 /// finish and stops the scheduler. Connections are bounded by `state.config.http`: a

@@ -71,3 +71,93 @@ async fn the_documented_postgres_example_serves_kms() {
     assert!(trail.audit_head().await.expect("head").last_digest.is_some());
     store.close().await;
 }
+
+/// A TCP relay between the server and PostgreSQL that a test can cut and restore, to stand for
+/// a database outage without touching the database server the other tests share.
+struct Relay {
+    addr: std::net::SocketAddr,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(upstream: String) -> Relay {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+        let addr = listener.local_addr().expect("addr");
+        let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (up2, links2) = (up.clone(), links.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection closes at once
+                }
+                let upstream = upstream.clone();
+                let link = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                links2.lock().unwrap().push(link);
+            }
+        });
+        Relay { addr, up, links, accept }
+    }
+
+    /// Refuses new connections and closes every open one.
+    fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.cut();
+        self.accept.abort();
+    }
+}
+
+/// `GET /ready`'s status.
+async fn ready(server: &TestServer) -> u16 {
+    let req = http::Request::get("/ready").body(Vec::new()).unwrap();
+    server.send_raw(req).await.status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_fails_fast_and_recovers() {
+    let Some(schema) = TestSchema::new("a_database_outage_fails_fast_and_recovers").await else { return };
+    // The test database's URL with the relay's address for its host and port.
+    let url = storage_url(&schema);
+    let rest = url.split_once("://").unwrap().1;
+    let (authority, path) = rest.split_once('/').unwrap();
+    let (userinfo, hostport) = authority.rsplit_once('@').map_or(("", authority), |(u, h)| (u, h));
+    let relay = Relay::start(hostport.to_owned()).await;
+    let at = if userinfo.is_empty() { String::new() } else { format!("{userinfo}@") };
+    let relayed = format!("postgres://{at}{}/{path}", relay.addr);
+    let server =
+        TestServer::start_with(RawConfig { storage: Some(StorageSetting::new(relayed)), ..Default::default() }).await;
+    let kms = server.client();
+    kms.create_key().send().await.expect("create key while the database is up");
+    assert_eq!(ready(&server).await, 200);
+
+    relay.cut();
+    let down = kms.create_key().send().await.expect_err("no database, no key");
+    let status = down.raw_response().map(|r| r.status().as_u16());
+    assert!(status.is_some_and(|s| (500..600).contains(&s)), "a 5xx AWS error: {status:?} {down:?}");
+    assert_eq!(ready(&server).await, 503);
+
+    relay.restore();
+    let back = kms.create_key().send().await.expect("the same process serves again");
+    let id = back.key_metadata().unwrap().key_id().to_owned();
+    kms.describe_key().key_id(&id).send().await.expect("and reads what it wrote");
+    assert_eq!(ready(&server).await, 200);
+}

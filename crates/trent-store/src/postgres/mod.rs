@@ -57,7 +57,8 @@ pub struct PgSettings {
 impl PgSettings {
     /// Settings for `url` (`postgres://user:password@host:port/database?...`, every parameter
     /// of libpq's URI form that `sqlx` knows), with the default limits: 10 connections, a
-    /// 5-second statement timeout, 5 seconds to get a connection.
+    /// 5-second statement timeout, 2 seconds to get a connection (so that a node whose
+    /// database is down answers errors promptly instead of queueing requests).
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] if the URL cannot be parsed (the error never contains the
@@ -68,7 +69,7 @@ impl PgSettings {
             connect: connect.application_name("trent"),
             max_connections: 10,
             statement_timeout: Duration::from_secs(5),
-            acquire_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(2),
         })
     }
 
