@@ -29,6 +29,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0002_multi_region.sql",
         sql: include_str!("../../migrations/postgres/0002_multi_region.sql"),
     },
+    Migration { version: 3, name: "0003_secrets.sql", sql: include_str!("../../migrations/postgres/0003_secrets.sql") },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

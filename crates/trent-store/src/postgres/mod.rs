@@ -24,6 +24,7 @@ mod identity;
 mod kms;
 mod migrate;
 mod reset;
+mod secrets;
 
 pub use audit::PgAuditStore;
 

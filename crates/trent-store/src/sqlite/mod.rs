@@ -27,6 +27,7 @@ mod kms;
 mod migrate;
 mod reset;
 pub(crate) mod rows;
+pub(crate) mod secrets;
 
 pub use audit::SqliteAuditStore;
 
