@@ -19,6 +19,7 @@ mod keys;
 mod leak;
 mod managed_keys;
 mod multi_region;
+mod postgres;
 mod query;
 mod quotas;
 mod regions;
@@ -28,5 +29,7 @@ mod rotation;
 mod secrets;
 mod states;
 mod sts;
+#[path = "../../../trent-store/tests/support/postgres.rs"]
+mod support;
 mod tags;
 mod tamper;
