@@ -48,7 +48,7 @@ STATES = {
         "ReplicateKey": ("partial", "symmetric multi-Region primary keys only (asymmetric and HMAC keys do not exist yet), "
                          "into another region this deployment hosts (UnsupportedOperationException otherwise); same "
                          "key id and material, its own policy (lockout check), description, tags and state; not "
-                         "cross-account; kms:CreateKey asked in the replica region"),
+                         "cross-account; kms:CreateKey asked in the replica region; kms:ReplicaRegion condition key"),
         "ReEncrypt": ("partial", "DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
         "RevokeGrant": ("done", ""),
@@ -61,7 +61,7 @@ STATES = {
         "UpdateAlias": ("done", ""),
         "UpdateKeyDescription": ("done", ""),
         "UpdatePrimaryRegion": ("done", "to a replica in a hosted region; both copies must allow kms:UpdatePrimaryRegion; "
-                                "not cross-account"),
+                                "kms:PrimaryRegion condition key; not cross-account"),
     },
 }
 
