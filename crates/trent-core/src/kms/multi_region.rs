@@ -159,6 +159,13 @@ impl Kms {
         let primary = self.resolve_key(caller, r, call).await?;
         let rec = &primary.record;
         require_primary(rec)?;
+        if rec.spec != super::KeySpec::SymmetricDefault {
+            return Err(KmsError::Unsupported(format!(
+                "{} has KeySpec {}; only SYMMETRIC_DEFAULT multi-Region keys replicate on this server yet.",
+                rec.arn(),
+                rec.spec.as_str()
+            )));
+        }
         refuse_pending_deletion(rec)?;
         let region = self.parse_region("replicaRegion", &input.replica_region)?;
         if region == rec.scope.region {

@@ -100,10 +100,13 @@ async fn create_key_validation_errors() {
     expect_code(kms.create_key().key_usage(KeyUsageType::SignVerify).send().await, "ValidationException");
     expect_code(kms.create_key().origin(OriginType::External).send().await, "UnsupportedOperationException");
     // Multi-Region keys are symmetric only until asymmetric and HMAC keys exist: the spec is refused.
-    expect_code(
-        kms.create_key().multi_region(true).key_spec(KeySpec::Rsa2048).send().await,
-        "UnsupportedOperationException",
-    );
+    for spec in [KeySpec::Rsa2048, KeySpec::EccNistP256, KeySpec::Hmac256] {
+        let m = expect_code(
+            kms.create_key().multi_region(true).key_spec(spec.clone()).send().await,
+            "UnsupportedOperationException",
+        );
+        assert!(m.starts_with(&format!("Multi-Region keys of KeySpec {} are not supported", spec.as_str())), "{m}");
+    }
     expect_code(kms.create_key().custom_key_store_id("cks-1").send().await, "CustomKeyStoreNotFoundException");
     expect_code(kms.create_key().policy("{not json").send().await, "MalformedPolicyDocumentException");
     expect_code(
