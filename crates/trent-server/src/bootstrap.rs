@@ -8,6 +8,7 @@ use std::sync::Arc;
 use trent_core::audit::AuditSigner;
 use trent_core::kms::{HostedRegions, Kms};
 use trent_core::quota::{MonotonicClock, Quotas};
+use trent_core::secrets::Secrets;
 use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
 use trent_crypto::{SecretBytes, constant_time_eq};
 use trent_store::{SqliteAuditStore, SqliteStore};
@@ -133,6 +134,8 @@ pub async fn bootstrap(
     if let Some(q) = &quotas {
         kms = kms.with_quotas(q.clone());
     }
+    let kms = Arc::new(kms);
+    let secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
     let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
@@ -145,6 +148,7 @@ pub async fn bootstrap(
     let quotas = RequestQuotas::new(quotas);
     let state = Arc::new(AppState {
         kms,
+        secrets,
         identities,
         auth: Authenticator::default(),
         clock,
