@@ -53,7 +53,7 @@ STATES = {
         "ReplicateKey": ("partial", "symmetric multi-Region primary keys only (asymmetric and HMAC multi-Region keys are not offered yet), "
                          "into another region this deployment hosts (UnsupportedOperationException otherwise); same "
                          "key id and material, its own policy (lockout check), description, tags and state; not "
-                         "cross-account; kms:CreateKey asked in the replica region"),
+                         "cross-account; kms:CreateKey asked in the replica region; kms:ReplicaRegion condition key"),
         "ReEncrypt": ("partial", "between symmetric and RSA keys in both directions; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
         "RevokeGrant": ("done", ""),
@@ -67,7 +67,7 @@ STATES = {
         "UpdateAlias": ("done", ""),
         "UpdateKeyDescription": ("done", ""),
         "UpdatePrimaryRegion": ("done", "to a replica in a hosted region; both copies must allow kms:UpdatePrimaryRegion; "
-                                "not cross-account"),
+                                "kms:PrimaryRegion condition key; not cross-account"),
         "Verify": ("partial", "as Sign; a signature that does not verify answers KMSInvalidSignatureException, as AWS does"),
         "VerifyMac": ("done", "a MAC that does not verify answers KMSInvalidMacException, as AWS does"),
     },
