@@ -10,6 +10,7 @@ mod batch;
 mod identity;
 mod kms;
 mod meta;
+mod params;
 mod reset;
 
 pub use audit::AuditStore;
@@ -17,6 +18,7 @@ pub use batch::{Batch, BatchStore, NewKey};
 pub use identity::IdentityStore;
 pub use kms::KmsStore;
 pub use meta::MetaStore;
+pub use params::ParamStore;
 pub use reset::ResetStore;
 
 /// What can go wrong in storage, narrowly enough for the domain to branch on.

@@ -31,6 +31,7 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0004_key_manager.sql",
         sql: include_str!("../../migrations/sqlite/0004_key_manager.sql"),
     },
+    Migration { version: 5, name: "0005_params.sql", sql: include_str!("../../migrations/sqlite/0005_params.sql") },
 ];
 
 /// Every migration of the audit database this build knows, in order.
