@@ -1,6 +1,6 @@
 //! The fuzz targets of Trent, one plain function per parser that reads bytes from outside:
-//! the SigV4 `Authorization` header and presigned query ([`sigv4`]), the awsQuery form
-//! ([`aws_query_form`]), the KMS ciphertext blob ([`kms_blob`]), the Encryption SDK message
+//! the SigV4 `Authorization` header and presigned query ([`sigv4`]), the awsJson request
+//! bodies of every served operation ([`aws_json`]), the awsQuery form ([`aws_query_form`]), the KMS ciphertext blob ([`kms_blob`]), the Encryption SDK message
 //! header ([`esdk_header`]), policy documents ([`policy`]) and seed files ([`seed`]).
 //!
 //! Each target takes arbitrary bytes, must never panic, hang or allocate out of proportion to
@@ -11,10 +11,6 @@
 //! Two runners share these functions: the cargo-fuzz crate in `fuzz/` (libFuzzer, with
 //! AddressSanitizer, see `scripts/fuzz.sh`), and this crate's `tests/corpus.rs`, which replays
 //! every committed file under `fuzz/corpus/` through every target on `cargo test`.
-//!
-//! Not yet a target: the awsJson request bodies of each service. Once `trent-wire` has a pure
-//! decode entry point per service, its target goes into [`TARGETS`] as `aws_json` (with a
-//! binary in `fuzz/fuzz_targets/` and a corpus in `fuzz/corpus/aws_json/`).
 
 mod http_text;
 mod sigv4_target;
@@ -30,13 +26,27 @@ pub type Target = fn(&[u8]) -> bool;
 /// in `fuzz/corpus/`.
 pub const TARGETS: &[(&str, Target)] = &[
     ("sigv4", sigv4),
+    ("aws_json", aws_json),
     ("aws_query_form", aws_query_form),
     ("kms_blob", kms_blob),
     ("esdk_header", esdk_header),
     ("policy", policy),
     ("seed", seed),
-    // The awsJson bodies' target ("aws_json") goes here; see the crate documentation.
 ];
+
+/// The awsJson request decoders of every served operation (`trent_wire::decode_json_request`).
+/// The input is an `X-Amz-Target` value, a newline, and the body: the first line picks the
+/// service and operation, as the header does on the wire, so that libFuzzer mutates both.
+pub fn aws_json(data: &[u8]) -> bool {
+    let (target, body) = match data.iter().position(|&b| b == b'\n') {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (data, &b""[..]),
+    };
+    let Ok(target) = std::str::from_utf8(target) else {
+        return false;
+    };
+    matches!(trent_wire::decode_json_request(target, body), Some(Ok(())))
+}
 
 /// The awsQuery form parser (`Params::parse`) and the readers of its flattened members.
 pub fn aws_query_form(data: &[u8]) -> bool {

@@ -71,6 +71,7 @@ macro_rules! replays {
 
 replays! {
     sigv4_replays_every_corpus => "sigv4";
+    aws_json_replays_every_corpus => "aws_json";
     aws_query_form_replays_every_corpus => "aws_query_form";
     kms_blob_replays_every_corpus => "kms_blob";
     esdk_header_replays_every_corpus => "esdk_header";

@@ -20,3 +20,20 @@ pub mod sts;
 
 pub use error::AwsError;
 pub use service::{Dispatched, Protocol, Reach, WireService, audit_value, decode_json, encode_json};
+
+/// Decodes an awsJson request body as the operation that the `X-Amz-Target` value `target`
+/// names, and nothing more: the byte parser of every served awsJson operation, reachable
+/// without a server (the `aws_json` fuzz target). `None` when no served operation has that
+/// target.
+///
+/// # Errors
+/// `SerializationException` (inside the `Some`) for a body that is not the operation's JSON.
+pub fn decode_json_request(target: &str, body: &[u8]) -> Option<Result<(), AwsError>> {
+    if let Some(operation) = kms::SERVICE.operation(target) {
+        return kms::KmsAction::parse(operation).map(|action| action.decode(body));
+    }
+    if let Some(operation) = cloudtrail::SERVICE.operation(target) {
+        return cloudtrail::CloudTrailAction::parse(operation).map(|action| cloudtrail::decode(action, body));
+    }
+    None
+}
