@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use trent_core::audit::AuditSigner;
 use trent_core::kms::Kms;
+use trent_core::params::Params;
 use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
 use trent_crypto::{SecretBytes, constant_time_eq};
@@ -130,6 +131,7 @@ pub async fn bootstrap(
         kms = kms.with_quotas(q.clone());
     }
     let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
+    let params = Params::new(sqlite.clone(), clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
         Some(first_start(&identities, store.as_ref(), &dir).await?)
@@ -141,6 +143,7 @@ pub async fn bootstrap(
     let quotas = RequestQuotas::new(quotas);
     let state = Arc::new(AppState {
         kms,
+        params,
         identities,
         auth: Authenticator::default(),
         clock,

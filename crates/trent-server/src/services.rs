@@ -58,7 +58,10 @@ pub(crate) static SERVICES: &[Service] = &[
         handler: Handler::Query(|s, c, p, id| Box::pin(sts::dispatch(&s.identities, c, p, id))),
     },
     Service { wire: &secretsmanager::SERVICE, handler: Handler::NotYet },
-    Service { wire: &ssm::SERVICE, handler: Handler::NotYet },
+    Service {
+        wire: &ssm::SERVICE,
+        handler: Handler::Json(|s, c, op, b| Box::pin(ssm::dispatch(&s.params, &s.kms, c, op, b))),
+    },
 ];
 
 /// The awsJson service an `X-Amz-Target` value addresses, and the operation it names.

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use trent_core::kms::Kms;
+use trent_core::params::Params;
 use trent_core::{Identities, SharedClock, Store};
 
 use crate::audit::AuditLog;
@@ -14,6 +15,8 @@ use crate::quota::RequestQuotas;
 pub struct AppState {
     /// AWS KMS.
     pub kms: Kms,
+    /// SSM Parameter Store.
+    pub params: Params,
     /// Accounts and access keys.
     pub identities: Identities,
     /// SigV4 verification with its signing-key cache.

@@ -88,9 +88,6 @@ pub enum ParamsError {
     /// An empty value (`ValidationException`).
     #[error("empty value")]
     EmptyValue,
-    /// A `StringList` with an empty item (`ValidationException`).
-    #[error("empty list item")]
-    EmptyListItem,
     /// An Advanced parameter written as Standard (`ValidationException`).
     #[error("tier downgrade")]
     TierDowngrade {

@@ -71,6 +71,7 @@ impl World {
         let store: Arc<dyn Store> = faulty.clone();
         let state = Arc::new(AppState {
             kms: Kms::new(faulty.clone(), wrapper.clone(), shared.clone()),
+            params: trent_core::params::Params::new(inner.clone(), shared.clone()),
             identities: Identities::new(faulty.clone(), wrapper.clone(), shared.clone()),
             auth: Authenticator::default(),
             clock: shared,
