@@ -21,10 +21,10 @@ STATES = {
         "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
                         "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
                         "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
-        "CreateKey": ("partial", "SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT / AWS_KMS only; other specs, origins, multi-Region and custom key stores answer UnsupportedOperationException; Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
+        "CreateKey": ("partial", "SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT / AWS_KMS only; other specs (multi-Region ones too), origins and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a symmetric multi-Region primary key (mrk- id); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
         "Decrypt": ("partial", "symmetric; Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
-        "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN"),
+        "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN; MultiRegionConfiguration for multi-Region keys"),
         "DisableKey": ("done", ""),
         "DisableKeyRotation": ("done", ""),
         "EnableKey": ("done", ""),
@@ -45,15 +45,23 @@ STATES = {
         "ListKeys": ("done", ""),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
+        "ReplicateKey": ("partial", "symmetric multi-Region primary keys only (asymmetric and HMAC keys do not exist yet), "
+                         "into another region this deployment hosts (UnsupportedOperationException otherwise); same "
+                         "key id and material, its own policy (lockout check), description, tags and state; not "
+                         "cross-account; kms:CreateKey asked in the replica region"),
         "ReEncrypt": ("partial", "DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
         "RevokeGrant": ("done", ""),
-        "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key"),
-        "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends"),
+        "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key; a multi-Region primary's new backing key "
+                              "reaches its replicas, which refuse rotation management (UnsupportedOperationException)"),
+        "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends; "
+                                "a multi-Region primary with replicas waits in PendingReplicaDeletion until they are gone"),
         "TagResource": ("done", "at most 50 tags: more in one request is a TagException, more on the key a LimitExceededException"),
         "UntagResource": ("done", ""),
         "UpdateAlias": ("done", ""),
         "UpdateKeyDescription": ("done", ""),
+        "UpdatePrimaryRegion": ("done", "to a replica in a hosted region; both copies must allow kms:UpdatePrimaryRegion; "
+                                "not cross-account"),
     },
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use trent_core::audit::AuditSigner;
-use trent_core::kms::Kms;
+use trent_core::kms::{HostedRegions, Kms};
 use trent_core::params::Params;
 use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
@@ -126,7 +126,11 @@ pub async fn bootstrap(
     // One set of buckets: the request path charges most calls, KMS its cryptographic ones.
     let quota_clock = config.quota_clock.clone().unwrap_or_else(|| Arc::new(MonotonicClock::default()));
     let quotas = config.quotas.clone().map(|table| Arc::new(Quotas::new(table, quota_clock)));
-    let mut kms = Kms::new(store.clone(), wrapper.clone(), clock.clone());
+    let hosted = match &config.regions {
+        crate::config::Regions::Any => HostedRegions::Any,
+        crate::config::Regions::List(list) => HostedRegions::List(list.clone()),
+    };
+    let mut kms = Kms::new(store.clone(), wrapper.clone(), clock.clone()).with_hosted_regions(hosted);
     if let Some(q) = &quotas {
         kms = kms.with_quotas(q.clone());
     }

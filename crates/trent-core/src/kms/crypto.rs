@@ -102,10 +102,16 @@ fn context_error(e: CryptoError) -> KmsError {
     }
 }
 
-fn check_algorithm(key: &LoadedKey, algorithm: Option<EncryptionAlgorithm>) -> Result<(), KmsError> {
+/// Checks that `key` can do `action` (a cryptographic operation) with `algorithm`.
+fn check_algorithm(key: &LoadedKey, action: KeyAction, algorithm: Option<EncryptionAlgorithm>) -> Result<(), KmsError> {
     if key.record.usage != KeyUsage::EncryptDecrypt || key.record.spec != KeySpec::SymmetricDefault {
+        // AWS names the API operation: "... which is not valid for Encrypt."
+        let operation = match action {
+            KeyAction::ReEncryptFrom | KeyAction::ReEncryptTo => "ReEncrypt",
+            other => other.name(),
+        };
         return Err(KmsError::InvalidKeyUsage(format!(
-            "{} key usage is {} which is not valid for this operation.",
+            "{} key usage is {} which is not valid for {operation}.",
             key.arn,
             key.record.usage.as_str()
         )));
@@ -177,7 +183,7 @@ impl Kms {
         }
         let call = KeyCall::new(KeyAction::Encrypt).granted(GrantOperation::Encrypt).context(ctx);
         let key = self.key_for_use(caller, key_id, call).await?;
-        check_algorithm(&key, algorithm)?;
+        check_algorithm(&key, KeyAction::Encrypt, algorithm)?;
         if dry_run {
             return Err(KmsError::DryRun);
         }
@@ -223,7 +229,7 @@ impl Kms {
         };
         self.authorize_key(caller, &key, &call)?;
         check_usable(&key.record)?;
-        check_algorithm(&key, input.algorithm)?;
+        check_algorithm(&key, action, input.algorithm)?;
         let material = key.material(&header.material_id).ok_or(KmsError::InvalidCiphertext)?;
         if dry_run {
             return Err(KmsError::DryRun);
@@ -262,7 +268,7 @@ impl Kms {
     ) -> Result<ReEncryptOutput, KmsError> {
         let call = KeyCall::new(KeyAction::ReEncryptTo).granted(GrantOperation::ReEncryptTo).context(destination_ctx);
         let dest = self.key_for_use(caller, destination_key_id, call).await?;
-        check_algorithm(&dest, destination_algorithm)?;
+        check_algorithm(&dest, KeyAction::ReEncryptTo, destination_algorithm)?;
         let source =
             self.open(caller, source, KeyAction::ReEncryptFrom, GrantOperation::ReEncryptFrom, dry_run).await?;
         let (ciphertext, destination_material_id) =
@@ -304,7 +310,7 @@ impl Kms {
             (KeyAction::GenerateDataKeyWithoutPlaintext, GrantOperation::GenerateDataKeyWithoutPlaintext)
         };
         let key = self.key_for_use(caller, key_id, KeyCall::new(action).granted(op).context(ctx)).await?;
-        check_algorithm(&key, None)?;
+        check_algorithm(&key, action, None)?;
         if dry_run {
             return Err(KmsError::DryRun);
         }

@@ -125,6 +125,9 @@ impl KmsStore for FaultyStore {
     async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
         self.inner.get_key(scope, key_id).await
     }
+    async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError> {
+        self.inner.key_copies(account, key_id).await
+    }
     async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError> {
         self.inner.list_keys(scope, after, limit).await
     }

@@ -17,6 +17,7 @@ mod key_policies;
 mod keys;
 mod leak;
 mod managed_keys;
+mod multi_region;
 mod params;
 mod query;
 mod quotas;

@@ -25,6 +25,7 @@ macro_rules! conformance_tests {
             every_enum_value_round_trips,
             duplicate_key_is_already_exists_and_changes_nothing,
             same_key_id_in_two_scopes_is_two_keys,
+            key_copies_are_one_id_in_every_region_of_one_account,
             list_keys_orders_by_id_and_pages,
             update_key_is_conditional_on_revision,
             concurrent_updates_let_exactly_one_win,

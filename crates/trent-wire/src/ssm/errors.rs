@@ -31,25 +31,41 @@ fn internal() -> (&'static str, StatusCode, String) {
     ("InternalServerError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
 }
 
-/// A KMS failure of a call made on the caller's behalf, in SSM's terms.
+/// What a KMS failure is to Parameter Store.
+enum KmsFailure {
+    /// The key cannot be used (`InvalidKeyId`).
+    Key,
+    /// The caller may not use the key (`AccessDeniedException`).
+    Denied,
+    /// The caller's KMS quota (`ThrottlingException`).
+    Throttled,
+    /// A competing change (`TooManyUpdates`).
+    Conflict,
+    /// Anything else (`InternalServerError`).
+    Internal,
+}
+
+/// A KMS failure of a call made on the caller's behalf, in SSM's terms, with KMS's own
+/// sentence where the caller may see it.
 fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
-    let invalid_key = |e: &KmsError| ("InvalidKeyId", BAD, e.to_string());
-    match &e {
+    let failure = match &e {
         KmsError::NotFound(_)
         | KmsError::InvalidArn(_)
         | KmsError::Disabled { .. }
         | KmsError::InvalidState { .. }
         | KmsError::IncorrectKey
         | KmsError::InvalidKeyUsage(_)
+        | KmsError::AliasPrefix
+        | KmsError::AliasCharacters { .. }
         | KmsError::InvalidAliasName(_)
         | KmsError::NotAuthorized(_)
         | KmsError::Validation(_)
         | KmsError::Unsupported(_)
         | KmsError::CustomKeyStoreNotFound(_)
-        | KmsError::LimitExceeded(_) => invalid_key(&e),
-        KmsError::AccessDenied(message) => ("AccessDeniedException", BAD, message.clone()),
-        KmsError::Throttled { .. } => ("ThrottlingException", BAD, super::SERVICE.throttling_message.to_owned()),
-        KmsError::Conflict(_) => ("TooManyUpdates", BAD, TOO_MANY_UPDATES.to_owned()),
+        | KmsError::LimitExceeded(_) => KmsFailure::Key,
+        KmsError::AccessDenied(_) => KmsFailure::Denied,
+        KmsError::Throttled { .. } => KmsFailure::Throttled,
+        KmsError::Conflict(_) => KmsFailure::Conflict,
         KmsError::InvalidCiphertext
         | KmsError::AlreadyExists(_)
         | KmsError::InvalidGrantToken(_)
@@ -59,7 +75,14 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         | KmsError::MalformedPolicy(_)
         | KmsError::DryRun
         | KmsError::Unavailable(_)
-        | KmsError::Internal(_) => {
+        | KmsError::Internal(_) => KmsFailure::Internal,
+    };
+    match failure {
+        KmsFailure::Key => ("InvalidKeyId", BAD, AwsError::from(e).message),
+        KmsFailure::Denied => ("AccessDeniedException", BAD, AwsError::from(e).message),
+        KmsFailure::Throttled => ("ThrottlingException", BAD, super::SERVICE.throttling_message.to_owned()),
+        KmsFailure::Conflict => ("TooManyUpdates", BAD, TOO_MANY_UPDATES.to_owned()),
+        KmsFailure::Internal => {
             tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "KMS call on a caller's behalf failed");
             internal()
         }
