@@ -20,11 +20,16 @@ use trent_core::params::Params;
 use crate::AwsError;
 use crate::service::{Dispatched, Protocol, Reach, WireService, audit_value, decode_json, encode_json};
 
+/// The `X-Amz-Target` prefix of Systems Manager.
+pub const TARGET_PREFIX: &str = "AmazonSSM.";
+/// The SigV4 service name of Systems Manager.
+pub const SIGNING_SERVICE: &str = "ssm";
+
 /// AWS Systems Manager on the wire.
 pub static SERVICE: WireService = WireService {
     name: "ssm",
-    signing_name: "ssm",
-    protocol: Protocol::Json { target_prefixes: &["AmazonSSM."] },
+    signing_name: SIGNING_SERVICE,
+    protocol: Protocol::Json { target_prefixes: &[TARGET_PREFIX] },
     reach: Reach::Regional,
     audit: &SSM,
     throttling_message: crate::service::RATE_EXCEEDED,
