@@ -121,7 +121,7 @@ STATES["ssm"] = {
                            "parameters and may come back short with a NextToken; Policies always empty"),
     "GetParameter": ("partial", "name:version and name:label selectors, a parameter's ARN as its name; SecureString "
                      "without WithDecryption answers the base64 ciphertext; /aws/reference/secretsmanager/... "
-                     "answers ParameterNotFound until Secrets Manager is served; no AWS public parameters "
+                     "answers ParameterNotFound (the Secrets Manager reference is not wired yet); no AWS public parameters "
                      "(/aws/service/...)"),
     "GetParameterHistory": ("done", "oldest first; Policies always empty"),
     "GetParameters": ("done", "selectors; unknown names in InvalidParameters; AccessDeniedException if any name "
@@ -146,6 +146,32 @@ STATES["ssm"] = {
                              "Intelligent-Tiering)"),
 }
 
+STATES["secretsmanager"] = {
+    "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
+    "CreateSecret": ("partial", "AddReplicaRegions refused (InvalidRequestException), ForceOverwriteReplicaSecret and "
+                     "Type ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
+    "DeleteResourcePolicy": ("done", ""),
+    "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
+                     "scheduler purges when the window ends"),
+    "DescribeSecret": ("partial", "no rotation or replication fields yet (RotationEnabled false)"),
+    "GetRandomPassword": ("done", "system CSPRNG, every flag"),
+    "GetResourcePolicy": ("done", ""),
+    "GetSecretValue": ("done", "name, full ARN or partial ARN; VersionId and/or VersionStage"),
+    "ListSecretVersionIds": ("done", "IncludeDeprecated; no per-version LastAccessedDate"),
+    "ListSecrets": ("done", "Filters (prefix, ! negation; description and all ignore case), SortOrder, SortBy, "
+                    "IncludePlannedDeletion, paging"),
+    "PutResourcePolicy": ("partial", "BlockPublicPolicy refuses a policy that allows a Secrets Manager action to an "
+                          "anonymous principal without conditions (not AWS's full Zelkova analysis)"),
+    "PutSecretValue": ("partial", "RotationToken accepted and ignored; unlabelled versions pruned past 100 when "
+                       "older than a day"),
+    "RestoreSecret": ("done", ""),
+    "TagResource": ("done", "at most 50 tags; aws: prefix reserved"),
+    "UntagResource": ("done", ""),
+    "UpdateSecret": ("partial", "a new KmsKeyId applies to new versions; existing versions are not re-encrypted"),
+    "UpdateSecretVersionStage": ("done", "AWSPREVIOUS follows AWSCURRENT"),
+    "ValidateResourcePolicy": ("partial", "the policy grammar and the public-access check above"),
+}
+
 SERVICES = [
     ("kms", "2014-11-01", "AWS KMS",
      "`TrentService.*` (awsJson1_1), SigV4 service `kms`; a key of another account works only in the operations "
@@ -154,6 +180,9 @@ SERVICES = [
      "against the model's constraints before anything else, and all violations come in one `ValidationException` "
      "in AWS's words (`2 validation errors detected: ...`); unlike AWS, a message repeats at most 256 characters of "
      "a value and spells out at most 10 violations (the count stays exact), and never repeats a grant token"),
+    ("secretsmanager", "2017-10-17", "AWS Secrets Manager",
+     "`secretsmanager.*` (awsJson1_1), SigV4 service `secretsmanager`; values envelope-encrypted with a KMS data "
+     "key asked for on the caller's behalf; rotation and replication operations are not built yet"),
     ("cloudtrail", "2013-11-01", "AWS CloudTrail",
      "`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*` (awsJson1_1), SigV4 service `cloudtrail`"),
     ("iam", "2010-05-08", "AWS IAM",
@@ -204,10 +233,6 @@ def main():
         for op in ops:
             state, note = states.get(op, ("not yet", ""))
             out.write(f"| {op} | {state} | {note} |\n")
-    out.write("\n## Other wire services\n\nAWS Secrets Manager (`secretsmanager.*`, SigV4 service "
-              "`secretsmanager`) is declared but not implemented yet: its requests are authenticated against its "
-              "own signing name and recorded in the audit trail, and every one of its operations answers "
-              "`UnknownOperationException`.\n")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ pub mod params;
 pub mod policy;
 pub mod quota;
 pub mod seal;
+pub mod secrets;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
@@ -24,4 +25,4 @@ pub use identity::{
 };
 pub use ids::{AccountId, Arn, IdError, KeyId, Region, Scope};
 pub use seal::KeyWrapper;
-pub use store::{IdentityStore, KmsStore, MetaStore, ParamStore, Store, StoreError};
+pub use store::{IdentityStore, KmsStore, MetaStore, ParamStore, SecretsStore, Store, StoreError};

@@ -9,6 +9,7 @@ use trent_core::audit::AuditSigner;
 use trent_core::kms::{HostedRegions, Kms};
 use trent_core::params::Params;
 use trent_core::quota::{MonotonicClock, Quotas};
+use trent_core::secrets::Secrets;
 use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
 use trent_crypto::{SecretBytes, constant_time_eq};
 use trent_store::{SqliteAuditStore, SqliteStore};
@@ -134,6 +135,8 @@ pub async fn bootstrap(
     if let Some(q) = &quotas {
         kms = kms.with_quotas(q.clone());
     }
+    let kms = Arc::new(kms);
+    let secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
     let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
     let params = Params::new(sqlite.clone(), clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
@@ -148,6 +151,7 @@ pub async fn bootstrap(
     let state = Arc::new(AppState {
         kms,
         params,
+        secrets,
         identities,
         auth: Authenticator::default(),
         clock,

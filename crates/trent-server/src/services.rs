@@ -33,6 +33,7 @@ pub(crate) enum Handler {
     /// An awsQuery dispatcher.
     Query(QueryHandler),
     /// Declared, not served yet: every operation answers `UnknownOperationException`.
+    #[expect(dead_code, reason = "every declared service is served today; a new service starts here")]
     NotYet,
 }
 
@@ -57,7 +58,10 @@ pub(crate) static SERVICES: &[Service] = &[
         wire: &sts::SERVICE,
         handler: Handler::Query(|s, c, p, id| Box::pin(sts::dispatch(&s.identities, c, p, id))),
     },
-    Service { wire: &secretsmanager::SERVICE, handler: Handler::NotYet },
+    Service {
+        wire: &secretsmanager::SERVICE,
+        handler: Handler::Json(|s, c, op, b| Box::pin(secretsmanager::dispatch(&s.secrets, c, op, b))),
+    },
     Service {
         wire: &ssm::SERVICE,
         handler: Handler::Json(|s, c, op, b| Box::pin(ssm::dispatch(&s.params, &s.kms, c, op, b))),

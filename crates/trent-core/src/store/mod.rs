@@ -12,6 +12,7 @@ mod kms;
 mod meta;
 mod params;
 mod reset;
+mod secrets;
 
 pub use audit::AuditStore;
 pub use batch::{Batch, BatchStore, NewKey};
@@ -20,6 +21,7 @@ pub use kms::KmsStore;
 pub use meta::MetaStore;
 pub use params::ParamStore;
 pub use reset::ResetStore;
+pub use secrets::{SecretChange, SecretsStore};
 
 /// What can go wrong in storage, narrowly enough for the domain to branch on.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +45,6 @@ pub enum StoreError {
 
 /// Everything a Trent node stores about keys and identities. The audit trail is an
 /// [`AuditStore`] of its own.
-pub trait Store: KmsStore + IdentityStore + BatchStore + MetaStore + ResetStore {}
+pub trait Store: KmsStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore {}
 
-impl<T: KmsStore + IdentityStore + BatchStore + MetaStore + ResetStore> Store for T {}
+impl<T: KmsStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore> Store for T {}

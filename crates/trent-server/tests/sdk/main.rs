@@ -25,6 +25,7 @@ mod regions;
 mod request_path;
 mod restart;
 mod rotation;
+mod secrets;
 mod states;
 mod sts;
 mod tags;

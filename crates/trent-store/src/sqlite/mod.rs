@@ -28,6 +28,7 @@ mod migrate;
 mod params;
 mod reset;
 mod rows;
+mod secrets;
 
 pub use audit::SqliteAuditStore;
 

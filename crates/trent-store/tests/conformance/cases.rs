@@ -9,6 +9,7 @@ mod identity;
 mod keys;
 mod lifecycle;
 mod params;
+mod secrets;
 
 pub(crate) use aliases_tags::*;
 pub(crate) use audit::*;
@@ -18,6 +19,7 @@ pub(crate) use identity::*;
 pub(crate) use keys::*;
 pub(crate) use lifecycle::*;
 pub(crate) use params::*;
+pub(crate) use secrets::*;
 
 use trent_core::StoreError;
 

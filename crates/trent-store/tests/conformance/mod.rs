@@ -48,6 +48,11 @@ macro_rules! conformance_tests {
             inline_policies_put_replace_list_and_delete,
             sessions_round_trip_and_expire,
             batches_write_everything_or_nothing,
+            secret_round_trips_every_field,
+            duplicate_secret_name_is_already_exists_per_scope,
+            secret_updates_are_conditional_and_carry_versions,
+            delete_secret_removes_its_versions_and_due_lists_deletions,
+            wipe_removes_secrets_and_versions,
         );
     };
     (@cases $open:path; $($case:ident),+ $(,)?) => {

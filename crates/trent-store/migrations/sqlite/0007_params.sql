@@ -1,4 +1,4 @@
--- Trent SQLite schema, version 6: SSM Parameter Store.
+-- Trent SQLite schema, version 7: SSM Parameter Store.
 --
 -- ssm_parameters holds one row per parameter: its current version and tier (for the per-tier
 -- quotas) and the path it sits directly in (`parent`, NULL outside any hierarchy), so that
