@@ -111,6 +111,17 @@ impl Server {
         run(cmd)
     }
 
+    /// Runs `trent params ARGS` against this server with an explicit access key.
+    pub(crate) fn params_as(&self, id: &str, secret: &str, region: &str, args: &[&str]) -> (bool, String, String) {
+        let mut cmd = Command::new(TRENT);
+        cmd.arg("params")
+            .args(args)
+            .args(["--endpoint-url", &self.endpoint, "--region", region])
+            .env("AWS_ACCESS_KEY_ID", id)
+            .env("AWS_SECRET_ACCESS_KEY", secret);
+        run(cmd)
+    }
+
     /// Sends an unsigned `POST PATH` with an empty body; returns the status code and the body.
     pub(crate) fn post(&self, path: &str) -> (u16, String) {
         self.post_with(path, &[], "")
