@@ -74,6 +74,8 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         | KmsError::Tag(_)
         | KmsError::MalformedPolicy(_)
         | KmsError::DryRun
+        | KmsError::InvalidSignature
+        | KmsError::InvalidMac
         | KmsError::Unavailable(_)
         | KmsError::Internal(_) => KmsFailure::Internal,
     };
