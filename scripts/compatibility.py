@@ -204,7 +204,8 @@ SERVICES = [
      "Systems Manager operation answers `UnknownOperationException`. Access is decided by the caller's IAM policies "
      "on parameter ARNs (`arn:aws:ssm:REGION:ACCOUNT:parameter/a/b`); SecureString values are encrypted through "
      "KMS on the caller's behalf (its own kms:Decrypt decides WithDecryption with a customer managed key); values "
-     "never appear in the audit trail"),
+     "never appear in the audit trail. Parameters live in the data directory's SQLite database, also when the "
+     "other stores are on PostgreSQL (no PostgreSQL backend for Parameter Store yet)"),
 ]
 
 
