@@ -19,6 +19,7 @@ use crate::data_dir;
 use crate::quota::RequestQuotas;
 use crate::seal::{self, SealError};
 use crate::state::AppState;
+use crate::tls::{ServerTls, TlsError};
 
 /// The profile name written to the credentials file.
 pub const CREDENTIALS_PROFILE: &str = "trent";
@@ -66,6 +67,9 @@ pub enum BootstrapError {
          server without --dev refuses it. Use another data directory"
     )]
     DevDataDir(PathBuf),
+    /// The TLS certificate, key or client CA bundle is not usable.
+    #[error("tls: {0}")]
+    Tls(#[from] TlsError),
     /// The seal did not release the root key.
     #[error(transparent)]
     Seal(#[from] SealError),
@@ -108,6 +112,8 @@ pub async fn bootstrap(
     clock: SharedClock,
 ) -> Result<(Arc<AppState>, Option<FirstStart>), BootstrapError> {
     let dir = config.data_dir.clone();
+    // The certificate first: a bad one stops the start before anything is created.
+    let tls = config.tls.clone().map(ServerTls::load).transpose()?.map(Arc::new);
     data_dir::open(&dir, config.dev)?;
     let key_path = dir.join("root.key");
     let (root, _created) = seal::open_key_file(&key_path)?;
@@ -149,6 +155,7 @@ pub async fn bootstrap(
         store,
         reset_lock: tokio::sync::Mutex::new(()),
         quotas,
+        tls,
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
     Ok((state, first))

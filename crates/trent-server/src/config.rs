@@ -16,6 +16,8 @@ use serde::Deserialize;
 use trent_core::Region;
 use trent_core::quota::{OverrideError, QuotaClock, QuotaTable};
 
+use crate::tls::TlsSettings;
+
 /// Default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
 /// Default data directory.
@@ -107,6 +109,48 @@ pub struct RawConfig {
     pub max_connections: Option<usize>,
     /// `[quotas]`: request quotas.
     pub quotas: Option<RawQuotas>,
+    /// `[tls]`: serve HTTPS.
+    pub tls: Option<RawTls>,
+}
+
+/// `[tls]` in `trent.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    /// `cert_file`: PEM certificate chain, the server's certificate first.
+    pub cert_file: Option<PathBuf>,
+    /// `key_file`: PEM private key.
+    pub key_file: Option<PathBuf>,
+    /// `client_ca_file`: PEM CA bundle; when set, clients must present a certificate it issued.
+    pub client_ca_file: Option<PathBuf>,
+}
+
+impl RawTls {
+    /// Fills every unset field from `lower`.
+    fn or(self, lower: RawTls) -> RawTls {
+        RawTls {
+            cert_file: self.cert_file.or(lower.cert_file),
+            key_file: self.key_file.or(lower.key_file),
+            client_ca_file: self.client_ca_file.or(lower.client_ca_file),
+        }
+    }
+
+    fn validate(self) -> Result<Option<TlsSettings>, ConfigError> {
+        match (self.cert_file, self.key_file) {
+            (None, None) if self.client_ca_file.is_none() => Ok(None),
+            (Some(cert_file), Some(key_file)) => {
+                Ok(Some(TlsSettings { cert_file, key_file, client_ca_file: self.client_ca_file }))
+            }
+            (None, _) => Err(ConfigError::Invalid {
+                field: "tls.cert_file",
+                message: "TLS needs a certificate chain file as well as a key file".into(),
+            }),
+            (Some(_), None) => Err(ConfigError::Invalid {
+                field: "tls.key_file",
+                message: "TLS needs a private key file as well as a certificate chain file".into(),
+            }),
+        }
+    }
 }
 
 /// `[quotas]` in `trent.toml`.
@@ -140,6 +184,10 @@ impl RawConfig {
             header_read_timeout_seconds: self.header_read_timeout_seconds.or(lower.header_read_timeout_seconds),
             idle_timeout_seconds: self.idle_timeout_seconds.or(lower.idle_timeout_seconds),
             max_connections: self.max_connections.or(lower.max_connections),
+            tls: match (self.tls, lower.tls) {
+                (Some(upper), Some(lower)) => Some(upper.or(lower)),
+                (upper, lower) => upper.or(lower),
+            },
         }
     }
 
@@ -185,13 +233,15 @@ impl RawConfig {
                 ),
             });
         }
+        let tls = self.tls.unwrap_or_default().validate()?;
         let dangerous_plaintext = self.dangerous_allow_plaintext_http.unwrap_or(false);
-        if !listen.ip().is_loopback() && !dangerous_plaintext {
+        if !listen.ip().is_loopback() && tls.is_none() && !dangerous_plaintext {
             return Err(ConfigError::Invalid {
                 field: "listen",
                 message: format!(
-                    "{listen} is not a loopback address; plain HTTP is only served on loopback. \
-                     Set dangerous_allow_plaintext_http to override (not for production)"
+                    "{listen} is not a loopback address; plain HTTP is only served on loopback. Configure \
+                     [tls] (cert_file, key_file), or set dangerous_allow_plaintext_http to override (not for \
+                     production)"
                 ),
             });
         }
@@ -246,6 +296,7 @@ impl RawConfig {
             seed: self.seed,
             quotas,
             http,
+            tls,
             quota_clock: None,
         })
     }
@@ -358,6 +409,8 @@ pub struct Config {
     pub quotas: Option<QuotaTable>,
     /// Connection limits.
     pub http: HttpLimits,
+    /// HTTPS on the listener; `None` serves plain HTTP.
+    pub tls: Option<TlsSettings>,
     /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
     /// manual one (not a `trent.toml` setting).
     pub quota_clock: Option<Arc<dyn QuotaClock>>,
@@ -453,6 +506,37 @@ mod tests {
             let e = raw.validate().unwrap_err();
             assert!(e.to_string().contains(field), "{e}");
         }
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_lets_a_non_loopback_address_serve() {
+        let tls = |cert: Option<&str>, key: Option<&str>, ca: Option<&str>| RawTls {
+            cert_file: cert.map(PathBuf::from),
+            key_file: key.map(PathBuf::from),
+            client_ca_file: ca.map(PathBuf::from),
+        };
+        let raw = RawConfig {
+            listen: Some("0.0.0.0:4599".into()),
+            tls: Some(tls(Some("c.pem"), Some("k.pem"), None)),
+            ..Default::default()
+        };
+        let c = raw.validate().unwrap();
+        assert!(!c.dangerous_plaintext);
+        assert_eq!(c.tls.unwrap().cert_file, PathBuf::from("c.pem"));
+        for (t, field) in [
+            (tls(Some("c.pem"), None, None), "tls.key_file"),
+            (tls(None, Some("k.pem"), None), "tls.cert_file"),
+            (tls(None, None, Some("ca.pem")), "tls.cert_file"),
+        ] {
+            let e = RawConfig { tls: Some(t), ..Default::default() }.validate().unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+        }
+        // Layers merge field by field: a flag's key file over the file's certificate.
+        let upper = RawConfig { tls: Some(tls(None, Some("flag-k.pem"), None)), ..Default::default() };
+        let lower = RawConfig { tls: Some(tls(Some("c.pem"), Some("k.pem"), Some("ca.pem"))), ..Default::default() };
+        let merged = upper.or(lower).validate().unwrap().tls.unwrap();
+        assert_eq!(merged.key_file, PathBuf::from("flag-k.pem"));
+        assert_eq!(merged.client_ca_file, Some(PathBuf::from("ca.pem")));
     }
 
     #[test]

@@ -78,6 +78,7 @@ impl World {
             audit,
             store,
             reset_lock: tokio::sync::Mutex::new(()),
+            tls: None,
             quotas: trent_server::quota::RequestQuotas::new(None),
         });
         let account = AccountId::parse(ACCOUNT).expect("account");

@@ -27,3 +27,4 @@ mod states;
 mod sts;
 mod tags;
 mod tamper;
+mod tls;
