@@ -21,10 +21,10 @@ STATES = {
         "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
                         "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
                         "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
-        "CreateKey": ("partial", "SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT / AWS_KMS only; other specs, origins, multi-Region and custom key stores answer UnsupportedOperationException; Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
+        "CreateKey": ("partial", "SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT / AWS_KMS only; other specs (multi-Region ones too), origins and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a symmetric multi-Region primary key (mrk- id); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
         "Decrypt": ("partial", "symmetric; Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
-        "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN"),
+        "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN; MultiRegionConfiguration for multi-Region keys"),
         "DisableKey": ("done", ""),
         "DisableKeyRotation": ("done", ""),
         "EnableKey": ("done", ""),
@@ -45,15 +45,23 @@ STATES = {
         "ListKeys": ("done", ""),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
+        "ReplicateKey": ("partial", "symmetric multi-Region primary keys only (asymmetric and HMAC keys do not exist yet), "
+                         "into another region this deployment hosts (UnsupportedOperationException otherwise); same "
+                         "key id and material, its own policy (lockout check), description, tags and state; not "
+                         "cross-account; kms:CreateKey asked in the replica region"),
         "ReEncrypt": ("partial", "DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
         "RevokeGrant": ("done", ""),
-        "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key"),
-        "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends"),
+        "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key; a multi-Region primary's new backing key "
+                              "reaches its replicas, which refuse rotation management (UnsupportedOperationException)"),
+        "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends; "
+                                "a multi-Region primary with replicas waits in PendingReplicaDeletion until they are gone"),
         "TagResource": ("done", "at most 50 tags: more in one request is a TagException, more on the key a LimitExceededException"),
         "UntagResource": ("done", ""),
         "UpdateAlias": ("done", ""),
         "UpdateKeyDescription": ("done", ""),
+        "UpdatePrimaryRegion": ("done", "to a replica in a hosted region; both copies must allow kms:UpdatePrimaryRegion; "
+                                "not cross-account"),
     },
 }
 
@@ -103,6 +111,32 @@ STATES["sts"] = {
     "GetCallerIdentity": ("done", "needs no permission"),
 }
 
+STATES["secretsmanager"] = {
+    "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
+    "CreateSecret": ("partial", "AddReplicaRegions refused (InvalidRequestException), ForceOverwriteReplicaSecret and "
+                     "Type ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
+    "DeleteResourcePolicy": ("done", ""),
+    "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
+                     "scheduler purges when the window ends"),
+    "DescribeSecret": ("partial", "no rotation or replication fields yet (RotationEnabled false)"),
+    "GetRandomPassword": ("done", "system CSPRNG, every flag"),
+    "GetResourcePolicy": ("done", ""),
+    "GetSecretValue": ("done", "name, full ARN or partial ARN; VersionId and/or VersionStage"),
+    "ListSecretVersionIds": ("done", "IncludeDeprecated; no per-version LastAccessedDate"),
+    "ListSecrets": ("done", "Filters (prefix, ! negation; description and all ignore case), SortOrder, SortBy, "
+                    "IncludePlannedDeletion, paging"),
+    "PutResourcePolicy": ("partial", "BlockPublicPolicy refuses a policy that allows a Secrets Manager action to an "
+                          "anonymous principal without conditions (not AWS's full Zelkova analysis)"),
+    "PutSecretValue": ("partial", "RotationToken accepted and ignored; unlabelled versions pruned past 100 when "
+                       "older than a day"),
+    "RestoreSecret": ("done", ""),
+    "TagResource": ("done", "at most 50 tags; aws: prefix reserved"),
+    "UntagResource": ("done", ""),
+    "UpdateSecret": ("partial", "a new KmsKeyId applies to new versions; existing versions are not re-encrypted"),
+    "UpdateSecretVersionStage": ("done", "AWSPREVIOUS follows AWSCURRENT"),
+    "ValidateResourcePolicy": ("partial", "the policy grammar and the public-access check above"),
+}
+
 SERVICES = [
     ("kms", "2014-11-01", "AWS KMS",
      "`TrentService.*` (awsJson1_1), SigV4 service `kms`; a key of another account works only in the operations "
@@ -111,6 +145,9 @@ SERVICES = [
      "against the model's constraints before anything else, and all violations come in one `ValidationException` "
      "in AWS's words (`2 validation errors detected: ...`); unlike AWS, a message repeats at most 256 characters of "
      "a value and spells out at most 10 violations (the count stays exact), and never repeats a grant token"),
+    ("secretsmanager", "2017-10-17", "AWS Secrets Manager",
+     "`secretsmanager.*` (awsJson1_1), SigV4 service `secretsmanager`; values envelope-encrypted with a KMS data "
+     "key asked for on the caller's behalf; rotation and replication operations are not built yet"),
     ("cloudtrail", "2013-11-01", "AWS CloudTrail",
      "`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*` (awsJson1_1), SigV4 service `cloudtrail`"),
     ("iam", "2010-05-08", "AWS IAM",
@@ -155,10 +192,9 @@ def main():
         for op in ops:
             state, note = states.get(op, ("not yet", ""))
             out.write(f"| {op} | {state} | {note} |\n")
-    out.write("\n## Other wire services\n\nAWS Secrets Manager (`secretsmanager.*`, SigV4 service "
-              "`secretsmanager`) and SSM Parameter Store (`AmazonSSM.*`, SigV4 service `ssm`) are declared but "
-              "not implemented yet: their requests are authenticated against their own signing names and "
-              "recorded in the audit trail, and every one of their operations answers "
+    out.write("\n## Other wire services\n\nSSM Parameter Store (`AmazonSSM.*`, SigV4 service `ssm`) is declared "
+              "but not implemented yet: its requests are authenticated against its own signing name and "
+              "recorded in the audit trail, and every one of its operations answers "
               "`UnknownOperationException`.\n")
 
 

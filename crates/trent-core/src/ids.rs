@@ -133,47 +133,89 @@ impl Scope {
     }
 }
 
-/// The id of a KMS key: a UUID, written lower-case with hyphens.
+/// The id of a KMS key: a UUID, written lower-case with hyphens, or for a multi-Region key
+/// `mrk-` and the UUID's 32 hex digits, as AWS writes them.
+///
+/// A multi-Region key's UUID is made with version 8 (custom) so that the 16 bytes a ciphertext
+/// carries say which form the id has; [`KeyId::from_bytes`] reads it back.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyId(Uuid);
+pub struct KeyId {
+    uuid: Uuid,
+    multi_region: bool,
+}
+
+/// The prefix of multi-Region key ids.
+pub const MULTI_REGION_PREFIX: &str = "mrk-";
+
+/// The UUID version that marks a multi-Region key id.
+const MULTI_REGION_VERSION: usize = 8;
 
 impl KeyId {
     /// A fresh random key id.
     pub fn new_random() -> Self {
-        Self(Uuid::new_v4())
+        Self { uuid: Uuid::new_v4(), multi_region: false }
+    }
+
+    /// A fresh random multi-Region key id (`mrk-...`).
+    pub fn new_multi_region() -> Self {
+        let random = Uuid::new_v4().into_bytes();
+        Self { uuid: uuid::Builder::from_custom_bytes(random).into_uuid(), multi_region: true }
+    }
+
+    /// Whether this is a multi-Region key's id.
+    pub fn is_multi_region(&self) -> bool {
+        self.multi_region
     }
 
     /// The 16 bytes stored in ciphertext blobs.
     pub fn as_bytes(&self) -> [u8; 16] {
-        *self.0.as_bytes()
+        *self.uuid.as_bytes()
     }
 
-    /// Rebuilds a key id from blob bytes.
+    /// Rebuilds a key id from blob bytes: a version-8 UUID is a multi-Region key's.
     pub fn from_bytes(b: [u8; 16]) -> Self {
-        Self(Uuid::from_bytes(b))
+        let uuid = Uuid::from_bytes(b);
+        Self { uuid, multi_region: uuid.get_version_num() == MULTI_REGION_VERSION }
+    }
+
+    /// The same UUID in the other form (`mrk-` or not): a key imported with a version-8
+    /// UUID is found through this when its ciphertext is read.
+    pub fn other_form(&self) -> Self {
+        Self { uuid: self.uuid, multi_region: !self.multi_region }
     }
 }
 
 impl FromStr for KeyId {
     type Err = uuid::Error;
-    /// Accepts only the hyphenated 36-character form that AWS uses.
+    /// Accepts only the forms AWS uses: the hyphenated 36-character UUID, or `mrk-` and 32
+    /// hex digits.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(hex) = s.strip_prefix(MULTI_REGION_PREFIX) {
+            if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Uuid::parse_str("!").unwrap_err());
+            }
+            return Uuid::parse_str(hex).map(|uuid| Self { uuid, multi_region: true });
+        }
         if s.len() != 36 {
             return Err(Uuid::parse_str("!").unwrap_err());
         }
-        Uuid::parse_str(s).map(Self)
+        Uuid::parse_str(s).map(|uuid| Self { uuid, multi_region: false })
     }
 }
 
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.hyphenated(), f)
+        if self.multi_region {
+            write!(f, "{MULTI_REGION_PREFIX}{}", self.uuid.simple())
+        } else {
+            fmt::Display::fmt(&self.uuid.hyphenated(), f)
+        }
     }
 }
 
 impl fmt::Debug for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KeyId({})", self.0)
+        write!(f, "KeyId({self})")
     }
 }
 
@@ -245,6 +287,23 @@ mod tests {
         assert_eq!(k.to_string(), "1234abcd-12ab-34cd-56ef-1234567890ab");
         assert!("1234abcd12ab34cd56ef1234567890ab".parse::<KeyId>().is_err());
         assert_eq!(KeyId::from_bytes(k.as_bytes()), k);
+    }
+
+    #[test]
+    fn multi_region_key_ids_are_mrk_and_32_hex_digits() {
+        let k = KeyId::new_multi_region();
+        let text = k.to_string();
+        assert!(text.starts_with("mrk-") && text.len() == 36 && !text[4..].contains('-'), "{text}");
+        assert_eq!(text.parse::<KeyId>().unwrap(), k);
+        assert!(k.is_multi_region() && !KeyId::new_random().is_multi_region());
+        assert_eq!(KeyId::from_bytes(k.as_bytes()), k, "the blob bytes keep the form");
+        assert!(!k.other_form().is_multi_region());
+        assert_eq!(k.other_form().as_bytes(), k.as_bytes());
+        for bad in
+            ["mrk-", "mrk-1234", "mrk-1234abcd-12ab-34cd-56ef-1234567890", "mrk-1234abcd12ab34cd56ef1234567890az"]
+        {
+            assert!(bad.parse::<KeyId>().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod kms;
 pub mod policy;
 pub mod quota;
 pub mod seal;
+pub mod secrets;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
@@ -22,4 +23,4 @@ pub use identity::{
 };
 pub use ids::{AccountId, Arn, IdError, KeyId, Region, Scope};
 pub use seal::KeyWrapper;
-pub use store::{IdentityStore, KmsStore, MetaStore, Store, StoreError};
+pub use store::{IdentityStore, KmsStore, MetaStore, SecretsStore, Store, StoreError};

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use trent_core::audit::AuditSigner;
-use trent_core::kms::Kms;
+use trent_core::kms::{HostedRegions, Kms};
 use trent_core::quota::{MonotonicClock, Quotas};
+use trent_core::secrets::Secrets;
 use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
 use trent_crypto::{SecretBytes, constant_time_eq};
 use trent_store::{SqliteAuditStore, SqliteStore};
@@ -131,10 +132,16 @@ pub async fn bootstrap(
     // One set of buckets: the request path charges most calls, KMS its cryptographic ones.
     let quota_clock = config.quota_clock.clone().unwrap_or_else(|| Arc::new(MonotonicClock::default()));
     let quotas = config.quotas.clone().map(|table| Arc::new(Quotas::new(table, quota_clock)));
-    let mut kms = Kms::new(store.clone(), wrapper.clone(), clock.clone());
+    let hosted = match &config.regions {
+        crate::config::Regions::Any => HostedRegions::Any,
+        crate::config::Regions::List(list) => HostedRegions::List(list.clone()),
+    };
+    let mut kms = Kms::new(store.clone(), wrapper.clone(), clock.clone()).with_hosted_regions(hosted);
     if let Some(q) = &quotas {
         kms = kms.with_quotas(q.clone());
     }
+    let kms = Arc::new(kms);
+    let secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
     let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
@@ -147,6 +154,7 @@ pub async fn bootstrap(
     let quotas = RequestQuotas::new(quotas);
     let state = Arc::new(AppState {
         kms,
+        secrets,
         identities,
         auth: Authenticator::default(),
         clock,

@@ -49,6 +49,7 @@ pub(crate) async fn reset(state: &AppState) -> Result<(), ResetError> {
     state.audit.clear().await.map_err(ResetError::Audit)?;
     state.store.wipe().await.map_err(ResetError::Store)?;
     state.kms.invalidate_cache();
+    state.secrets.invalidate_cache();
     state.identities.invalidate_cache();
     state.auth.clear();
     apply_seed(state, state.config.seed.as_deref(), state.config.dev).await.map_err(ResetError::Seed)?;

@@ -1,6 +1,7 @@
-//! The scheduler task: runs due work (key deletions, automatic rotations) every tick until
-//! shutdown. The work itself is [`trent_core::kms::Kms::run_due_work`], driven by the
-//! injected clock, so tests call it directly after moving the clock.
+//! The scheduler task: runs due work (key deletions, automatic rotations, secrets past their
+//! recovery window) every tick until shutdown. The work itself is
+//! [`trent_core::kms::Kms::run_due_work`] and [`trent_core::secrets::Secrets::run_due_work`],
+//! driven by the injected clock, so tests call them directly after moving the clock.
 
 use std::sync::Arc;
 
@@ -21,6 +22,11 @@ pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "scheduled work failed; will retry"),
+                }
+                match state.secrets.run_due_work().await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::info!(purged, "secrets past their recovery window deleted"),
+                    Err(e) => tracing::warn!(error = %e, "scheduled secret deletions failed; will retry"),
                 }
             }
             changed = shutdown.changed() => {

@@ -57,7 +57,10 @@ pub(crate) static SERVICES: &[Service] = &[
         wire: &sts::SERVICE,
         handler: Handler::Query(|s, c, p, id| Box::pin(sts::dispatch(&s.identities, c, p, id))),
     },
-    Service { wire: &secretsmanager::SERVICE, handler: Handler::NotYet },
+    Service {
+        wire: &secretsmanager::SERVICE,
+        handler: Handler::Json(|s, c, op, b| Box::pin(secretsmanager::dispatch(&s.secrets, c, op, b))),
+    },
     Service { wire: &ssm::SERVICE, handler: Handler::NotYet },
 ];
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use trent_core::kms::Kms;
+use trent_core::secrets::Secrets;
 use trent_core::{Identities, SharedClock, Store};
 
 use crate::audit::AuditLog;
@@ -13,8 +14,10 @@ use crate::tls::ServerTls;
 
 /// Services, clock and configuration, built once by [`crate::bootstrap`].
 pub struct AppState {
-    /// AWS KMS.
-    pub kms: Kms,
+    /// AWS KMS (shared with the services that use it on a caller's behalf).
+    pub kms: Arc<Kms>,
+    /// AWS Secrets Manager.
+    pub secrets: Secrets,
     /// Accounts and access keys.
     pub identities: Identities,
     /// SigV4 verification with its signing-key cache.
@@ -39,6 +42,7 @@ impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("kms", &self.kms)
+            .field("secrets", &self.secrets)
             .field("identities", &self.identities)
             .field("audit", &self.audit)
             .field("config", &self.config)

@@ -58,12 +58,16 @@ fn check_alias_name(name: &str) -> Result<(), KmsError> {
         )));
     }
     let Some(rest) = name.strip_prefix("alias/") else {
-        return Err(KmsError::Validation("Alias must start with the prefix \"alias/\".".into()));
+        return Err(KmsError::AliasPrefix);
     };
-    if rest.is_empty() || rest.contains(':') {
+    if rest.is_empty() {
         return Err(KmsError::InvalidAliasName(format!("{name} is not a valid alias name.")));
     }
-    refuse_reserved(name)
+    refuse_reserved(name)?;
+    if rest.contains(':') {
+        return Err(KmsError::AliasCharacters { name: name.to_owned() });
+    }
+    Ok(())
 }
 
 /// Aliases under `alias/aws/` belong to AWS managed keys: nobody creates, repoints or deletes
@@ -106,7 +110,7 @@ impl Kms {
     /// `CreateAlias`.
     ///
     /// # Errors
-    /// `Validation`/`InvalidAliasName`/`NotAuthorized` for bad names, `AlreadyExists`,
+    /// `Validation`/`AliasPrefix`/`AliasCharacters`/`InvalidAliasName`/`NotAuthorized` for bad names, `AlreadyExists`,
     /// `NotFound` for the target, `InvalidState` if it is pending deletion, `LimitExceeded`.
     pub async fn create_alias(&self, caller: &Caller, name: &str, target: &str) -> Result<(), KmsError> {
         check_alias_name(name)?;
@@ -180,7 +184,7 @@ impl Kms {
     /// `NotFound` if there is no such alias.
     pub async fn delete_alias(&self, caller: &Caller, name: &str) -> Result<(), KmsError> {
         if !name.starts_with("alias/") {
-            return Err(KmsError::Validation("Alias must start with the prefix \"alias/\".".into()));
+            return Err(KmsError::AliasPrefix);
         }
         refuse_reserved(name)?;
         let scope = caller.scope();
@@ -286,9 +290,11 @@ mod tests {
     #[test]
     fn alias_names_follow_aws_rules() {
         assert!(check_alias_name("alias/my-key_1/x").is_ok());
-        assert!(matches!(check_alias_name("my-key"), Err(KmsError::Validation(_))));
+        assert!(matches!(check_alias_name("my-key"), Err(KmsError::AliasPrefix)));
         assert!(matches!(check_alias_name("alias/"), Err(KmsError::InvalidAliasName(_))));
-        assert!(matches!(check_alias_name("alias/a:b"), Err(KmsError::InvalidAliasName(_))));
+        assert!(
+            matches!(check_alias_name("alias/a:b"), Err(KmsError::AliasCharacters { name }) if name == "alias/a:b")
+        );
         assert!(matches!(check_alias_name("alias/aws/ebs"), Err(KmsError::NotAuthorized(_))));
         assert!(matches!(check_alias_name("alias/spaces here"), Err(KmsError::Validation(_))));
         assert!(matches!(check_alias_name(&format!("alias/{}", "a".repeat(260))), Err(KmsError::Validation(_))));

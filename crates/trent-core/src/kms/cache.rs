@@ -170,7 +170,7 @@ mod tests {
             pending_window_days: None,
             rotation: RotationSettings::default(),
             policy: String::new(),
-            multi_region: false,
+            multi_region: None,
             manager: KeyManager::Customer,
             revision: 1,
         }

@@ -102,10 +102,16 @@ fn context_error(e: CryptoError) -> KmsError {
     }
 }
 
-fn check_algorithm(key: &LoadedKey, algorithm: Option<EncryptionAlgorithm>) -> Result<(), KmsError> {
+/// Checks that `key` can do `action` (a cryptographic operation) with `algorithm`.
+fn check_algorithm(key: &LoadedKey, action: KeyAction, algorithm: Option<EncryptionAlgorithm>) -> Result<(), KmsError> {
     if key.record.usage != KeyUsage::EncryptDecrypt || key.record.spec != KeySpec::SymmetricDefault {
+        // AWS names the API operation: "... which is not valid for Encrypt."
+        let operation = match action {
+            KeyAction::ReEncryptFrom | KeyAction::ReEncryptTo => "ReEncrypt",
+            other => other.name(),
+        };
         return Err(KmsError::InvalidKeyUsage(format!(
-            "{} key usage is {} which is not valid for this operation.",
+            "{} key usage is {} which is not valid for {operation}.",
             key.arn,
             key.record.usage.as_str()
         )));
@@ -177,7 +183,7 @@ impl Kms {
         }
         let call = KeyCall::new(KeyAction::Encrypt).granted(GrantOperation::Encrypt).context(ctx);
         let key = self.key_for_use(caller, key_id, call).await?;
-        check_algorithm(&key, algorithm)?;
+        check_algorithm(&key, KeyAction::Encrypt, algorithm)?;
         if dry_run {
             return Err(KmsError::DryRun);
         }
@@ -198,21 +204,32 @@ impl Kms {
         let header = parse_blob(input.blob).map_err(|_| KmsError::InvalidCiphertext)?;
         let account = AccountId::from_u64(header.account).ok_or(KmsError::InvalidCiphertext)?;
         let scope = Scope::new(account, caller.region.clone());
-        let key_id = KeyId::from_bytes(header.key_id);
+        let mut key_id = KeyId::from_bytes(header.key_id);
         let mut request_alias = None;
         if let Some(expected) = input.key_id {
             let r = keyref::parse(caller, expected, Aliases::Allowed)?;
             if let keyref::KeyRef::Alias(_, name) = &r {
                 request_alias = Some(name.clone());
             }
-            if self.resolve(r).await? != (scope.clone(), key_id) {
+            let (named_scope, named) = self.resolve(r).await?;
+            // The blob holds the id's 16 bytes; the name says which form of it the key has.
+            if named_scope != scope || named.as_bytes() != key_id.as_bytes() {
                 return Err(KmsError::IncorrectKey);
             }
+            key_id = named;
         }
         // A blob that names no existing key is an invalid ciphertext, whatever account its
-        // header claims; only a real key's owner decides who may use it.
+        // header claims; only a real key's owner decides who may use it. A version-8 UUID is
+        // read as a multi-Region id first, then as the id of a key imported with such a UUID.
         let key = match self.loaded(&scope, &key_id).await {
             Ok(k) => k,
+            Err(KmsError::NotFound(_)) if key_id.is_multi_region() => {
+                match self.loaded(&scope, &key_id.other_form()).await {
+                    Ok(k) => k,
+                    Err(KmsError::NotFound(_)) => return Err(KmsError::InvalidCiphertext),
+                    Err(e) => return Err(e),
+                }
+            }
             Err(KmsError::NotFound(_)) => return Err(KmsError::InvalidCiphertext),
             Err(e) => return Err(e),
         };
@@ -223,7 +240,7 @@ impl Kms {
         };
         self.authorize_key(caller, &key, &call)?;
         check_usable(&key.record)?;
-        check_algorithm(&key, input.algorithm)?;
+        check_algorithm(&key, action, input.algorithm)?;
         let material = key.material(&header.material_id).ok_or(KmsError::InvalidCiphertext)?;
         if dry_run {
             return Err(KmsError::DryRun);
@@ -262,7 +279,7 @@ impl Kms {
     ) -> Result<ReEncryptOutput, KmsError> {
         let call = KeyCall::new(KeyAction::ReEncryptTo).granted(GrantOperation::ReEncryptTo).context(destination_ctx);
         let dest = self.key_for_use(caller, destination_key_id, call).await?;
-        check_algorithm(&dest, destination_algorithm)?;
+        check_algorithm(&dest, KeyAction::ReEncryptTo, destination_algorithm)?;
         let source =
             self.open(caller, source, KeyAction::ReEncryptFrom, GrantOperation::ReEncryptFrom, dry_run).await?;
         let (ciphertext, destination_material_id) =
@@ -304,7 +321,7 @@ impl Kms {
             (KeyAction::GenerateDataKeyWithoutPlaintext, GrantOperation::GenerateDataKeyWithoutPlaintext)
         };
         let key = self.key_for_use(caller, key_id, KeyCall::new(action).granted(op).context(ctx)).await?;
-        check_algorithm(&key, None)?;
+        check_algorithm(&key, action, None)?;
         if dry_run {
             return Err(KmsError::DryRun);
         }

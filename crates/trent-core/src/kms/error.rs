@@ -32,7 +32,7 @@ pub enum KmsError {
     #[error("")]
     InvalidCiphertext,
     /// A KeyId was given for Decrypt that is not the key of the ciphertext (`IncorrectKeyException`).
-    #[error("The key ID in the request does not identify a KMS key that can perform this operation.")]
+    #[error("the key id names another key than the ciphertext's")]
     IncorrectKey,
     /// The key's usage or spec does not allow the operation or algorithm (`InvalidKeyUsageException`).
     #[error("{0}")]
@@ -40,6 +40,16 @@ pub enum KmsError {
     /// The resource exists already (`AlreadyExistsException`).
     #[error("{0}")]
     AlreadyExists(String),
+    /// An alias name without the `alias/` prefix (`ValidationException`).
+    #[error("the alias name lacks the alias/ prefix")]
+    AliasPrefix,
+    /// An alias name with a character AWS does not allow after the prefix, such as `:`
+    /// (`ValidationException`).
+    #[error("the alias name {name} has characters an alias may not have")]
+    AliasCharacters {
+        /// The alias name as given.
+        name: String,
+    },
     /// A malformed alias name (`InvalidAliasNameException`).
     #[error("{0}")]
     InvalidAliasName(String),

@@ -45,6 +45,7 @@ impl Kms {
     /// caller put a key policy afterwards, so nobody locks a key away by accident.
     ///
     /// # Errors
+    /// `NotFound`/`AccessDenied` for the key before the document is looked at; then
     /// `MalformedPolicy` for a document that is not a valid key policy or that would lock the
     /// caller out; `InvalidState` while the key is pending deletion.
     pub async fn put_key_policy(
@@ -55,10 +56,12 @@ impl Kms {
         policy: &str,
         bypass_lockout_check: bool,
     ) -> Result<(), KmsError> {
-        check_name(name)?;
-        let parsed = parse_key_policy(policy)?;
+        // AWS's order: find the key, authorize, then look at the document, then the lockout
+        // check. A missing key is `NotFound` whatever the document says.
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
         let key = self.resolve_key(caller, r, KeyCall::new(KeyAction::PutKeyPolicy)).await?;
+        check_name(name)?;
+        let parsed = parse_key_policy(policy)?;
         if !bypass_lockout_check {
             self.decide_on_key(caller, &key, &parsed, &KeyCall::new(KeyAction::PutKeyPolicy))
                 .map_err(|_| lockout_error())?;

@@ -9,8 +9,8 @@ use super::access::KeyCall;
 use super::cache::{KeyExtras, LoadedKey};
 use super::keyref::{self, Aliases};
 use super::{
-    GrantOperation, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Origin,
-    RotationSettings, Tag, marker, material_wrap_aad, tags,
+    GrantOperation, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError,
+    MultiRegionKeyType, Origin, RotationSettings, Tag, marker, material_wrap_aad, tags,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -53,6 +53,8 @@ pub struct KeyDescription {
     pub record: KeyRecord,
     /// The backing key new ciphertexts use.
     pub current_material: Option<KeyMaterialId>,
+    /// For a multi-Region key, its primary and replicas.
+    pub multi_region: Option<super::MultiRegionConfiguration>,
 }
 
 /// One page of `ListKeys`.
@@ -137,15 +139,13 @@ impl Kms {
                 origin.as_str()
             )));
         }
-        if input.multi_region {
-            return Err(KmsError::Unsupported("Multi-Region keys are not supported by this server yet".into()));
-        }
         let description = input.description.unwrap_or_default();
         tags::check_tags(&input.tags)?;
         let mut extra = vec![
             ("kms:KeySpec".to_owned(), vec![spec.as_str().to_owned()]),
             ("kms:KeyUsage".to_owned(), vec![usage.as_str().to_owned()]),
             ("kms:KeyOrigin".to_owned(), vec![origin.as_str().to_owned()]),
+            ("kms:MultiRegion".to_owned(), vec![input.multi_region.to_string()]),
         ];
         extra.extend(tags::request_tag_keys(&input.tags));
         self.authorize_account(caller, "CreateKey", "*", &extra)?;
@@ -161,7 +161,7 @@ impl Kms {
         let now = self.clock.now();
         let record = KeyRecord {
             scope: scope.clone(),
-            key_id: KeyId::new_random(),
+            key_id: if input.multi_region { KeyId::new_multi_region() } else { KeyId::new_random() },
             description,
             usage,
             spec,
@@ -172,26 +172,37 @@ impl Kms {
             pending_window_days: None,
             rotation: RotationSettings::default(),
             policy,
-            multi_region: false,
+            multi_region: input.multi_region.then_some(MultiRegionKeyType::Primary),
             manager: KeyManager::Customer,
             revision: 1,
         };
         if let Some(parsed) = &given_policy
             && !input.bypass_policy_lockout_safety_check
         {
-            let extras = KeyExtras {
-                tags: input.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(),
-                ..KeyExtras::default()
-            };
-            let proposed = LoadedKey::new(record.clone(), Vec::new(), extras);
-            self.decide_on_key(caller, &proposed, parsed, &KeyCall::new(KeyAction::PutKeyPolicy))
-                .map_err(|_| lockout_error())?;
+            self.check_lockout(caller, &record, &input.tags, parsed)?;
         }
         let material = self.new_material(&record, 0, None)?;
         let current = material.material_id;
         self.store.insert_key(&record, &material, &input.tags).await?;
         tracing::info!(key_id = %record.key_id, account = %scope.account, region = %scope.region, "key created");
-        Ok(KeyDescription { record, current_material: Some(current) })
+        let multi_region = self.multi_region_configuration(&record).await?;
+        Ok(KeyDescription { record, current_material: Some(current), multi_region })
+    }
+
+    /// The lockout safety check of a new key (`CreateKey`, `ReplicateKey`): its given policy
+    /// must let `caller` put a key policy afterwards.
+    pub(crate) fn check_lockout(
+        &self,
+        caller: &Caller,
+        record: &KeyRecord,
+        tags: &[Tag],
+        policy: &Policy,
+    ) -> Result<(), KmsError> {
+        let extras =
+            KeyExtras { tags: tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect(), ..KeyExtras::default() };
+        let proposed = LoadedKey::new(record.clone(), Vec::new(), extras);
+        self.decide_on_key(caller, &proposed, policy, &KeyCall::new(KeyAction::PutKeyPolicy))
+            .map_err(|_| lockout_error())
     }
 
     /// Generates, identifies and wraps a new 256-bit backing key for `record`.
@@ -201,10 +212,21 @@ impl Kms {
         seq: u32,
         rotation_type: Option<super::RotationType>,
     ) -> Result<KeyMaterialRecord, KmsError> {
+        Ok(self.fresh_material(record, seq, rotation_type)?.1)
+    }
+
+    /// [`Kms::new_material`], keeping the unwrapped backing key (for a multi-Region key's
+    /// replicas).
+    pub(crate) fn fresh_material(
+        &self,
+        record: &KeyRecord,
+        seq: u32,
+        rotation_type: Option<super::RotationType>,
+    ) -> Result<(KeyMaterial, KeyMaterialRecord), KmsError> {
         let material = KeyMaterial::new(random_vec(SYMMETRIC_KEY_LEN)?);
         let material_id = derive_material_id(&material);
         let wrapped = self.wrapper.wrap(&material_wrap_aad(&record.arn(), &material_id), material.expose_secret())?;
-        Ok(KeyMaterialRecord { material_id, seq, created_at: self.clock.now(), rotation_type, wrapped })
+        Ok((material, KeyMaterialRecord { material_id, seq, created_at: self.clock.now(), rotation_type, wrapped }))
     }
 
     /// `DescribeKey`: accepts key id, key ARN, alias name or alias ARN.
@@ -219,7 +241,8 @@ impl Kms {
         let (scope, id) = (key.record.scope.clone(), key.record.key_id);
         let record = self.record(&scope, &id).await?;
         let current_material = self.store.materials(&scope, &id).await?.last().map(|m| m.material_id);
-        Ok(KeyDescription { record, current_material })
+        let multi_region = self.multi_region_configuration(&record).await?;
+        Ok(KeyDescription { record, current_material, multi_region })
     }
 
     /// `ListKeys`: the keys of the caller's account in the request's region.

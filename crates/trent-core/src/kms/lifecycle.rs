@@ -17,8 +17,11 @@ const MUTATION_ATTEMPTS: usize = 8;
 pub struct DeletionScheduled {
     /// ARN of the key.
     pub key_arn: String,
-    /// When the scheduler will destroy it.
-    pub deletion_date: OffsetDateTime,
+    /// When the scheduler will destroy it; `None` for a multi-Region primary key that waits
+    /// for its replicas to be deleted first (`PendingReplicaDeletion`).
+    pub deletion_date: Option<OffsetDateTime>,
+    /// The key's state now: `PendingDeletion` or `PendingReplicaDeletion`.
+    pub state: KeyState,
     /// The waiting period.
     pub pending_window_days: u32,
 }
@@ -134,19 +137,34 @@ impl Kms {
         if days > *range.end() {
             return Err(super::error::validation::value_at_most("pendingWindowInDays", days, (*range.end()).into()));
         }
+        // A multi-Region primary key with replicas waits for them (PendingReplicaDeletion);
+        // its own waiting period starts when the last replica is gone.
+        let waits = match self.resolve(keyref::parse(caller, key_id, Aliases::Refused)?).await {
+            Ok((scope, id)) => match self.store.get_key(&scope, &id).await? {
+                Some(rec) => self.has_replicas(&rec).await?,
+                None => false,
+            },
+            Err(_) => false,
+        };
         let rec = self
             .mutate_key(caller, key_id, KeyAction::ScheduleKeyDeletion, |rec, now| {
                 refuse_pending_deletion(rec)?;
-                rec.state = KeyState::PendingDeletion;
-                rec.deletion_date = Some(now + Duration::days(days.into()));
+                if waits {
+                    rec.state = KeyState::PendingReplicaDeletion;
+                    rec.deletion_date = None;
+                } else {
+                    rec.state = KeyState::PendingDeletion;
+                    rec.deletion_date = Some(now + Duration::days(days.into()));
+                }
                 rec.pending_window_days = Some(days);
                 Ok(())
             })
             .await?;
-        tracing::info!(key_id = %rec.key_id, days, "key deletion scheduled");
+        tracing::info!(key_id = %rec.key_id, days, state = rec.state.as_str(), "key deletion scheduled");
         Ok(DeletionScheduled {
             key_arn: rec.arn(),
-            deletion_date: rec.deletion_date.unwrap_or_else(|| self.clock.now()),
+            deletion_date: rec.deletion_date,
+            state: rec.state,
             pending_window_days: days,
         })
     }
@@ -158,7 +176,7 @@ impl Kms {
     pub async fn cancel_key_deletion(&self, caller: &Caller, key_id: &str) -> Result<String, KmsError> {
         let rec = self
             .mutate_key(caller, key_id, KeyAction::CancelKeyDeletion, |rec, _| {
-                if rec.state != KeyState::PendingDeletion {
+                if !matches!(rec.state, KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) {
                     return Err(KmsError::InvalidState { key_arn: rec.arn(), what: "not pending deletion" });
                 }
                 rec.state = KeyState::Disabled;

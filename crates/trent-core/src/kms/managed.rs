@@ -156,7 +156,7 @@ impl Kms {
                 next_rotation: Some(now + Duration::days(period.into())),
             },
             policy: managed_key_policy(service, scope),
-            multi_region: false,
+            multi_region: None,
             manager: KeyManager::Aws,
             revision: 1,
         };
@@ -167,7 +167,7 @@ impl Kms {
             Ok(()) => {
                 self.cache.invalidate_aliases(scope);
                 tracing::info!(key_id = %record.key_id, alias, account = %scope.account, region = %scope.region, "AWS managed key created");
-                Ok(KeyDescription { record, current_material: Some(material.material_id) })
+                Ok(KeyDescription { record, current_material: Some(material.material_id), multi_region: None })
             }
             // Another call created it first: use that one, and drop ours.
             Err(StoreError::AlreadyExists) => {
@@ -185,7 +185,7 @@ impl Kms {
     pub(crate) async fn description(&self, scope: &Scope, id: &KeyId) -> Result<KeyDescription, KmsError> {
         let record = self.record(scope, id).await?;
         let current_material = self.store.materials(scope, id).await?.last().map(|m| m.material_id);
-        Ok(KeyDescription { record, current_material })
+        Ok(KeyDescription { record, current_material, multi_region: None })
     }
 }
 

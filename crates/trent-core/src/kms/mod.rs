@@ -20,6 +20,7 @@ mod lifecycle;
 mod managed;
 mod marker;
 mod model;
+mod multi_region;
 mod on_behalf;
 mod quotas;
 mod rotation;
@@ -44,9 +45,10 @@ pub use lifecycle::DeletionScheduled;
 pub use managed::{AWS_ALIAS_PREFIX, PREDEFINED_ALIASES, managed_alias, managed_key_policy};
 pub use model::{
     Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints, GrantOperation,
-    KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings, RotationType, Tag,
-    material_wrap_aad,
+    KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin,
+    RotationSettings, RotationType, Tag, material_wrap_aad,
 };
+pub use multi_region::{HostedRegions, MultiRegionConfiguration, RegionalKey, ReplicateKeyInput, Replicated};
 pub use on_behalf::OnBehalf;
 pub use rotation::{ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
 pub use scheduler::DueWork;
@@ -83,12 +85,21 @@ pub struct Kms {
     cache: cache::KeyCache,
     /// Request quotas, for the operations charged by key type; `None` when throttling is off.
     quotas: Option<quotas::KmsQuotas>,
+    /// The regions multi-Region keys may be replicated to.
+    hosted: HostedRegions,
 }
 
 impl Kms {
     /// Builds the service over a store, the root of trust and a clock.
     pub fn new(store: Arc<dyn KmsStore>, wrapper: Arc<dyn KeyWrapper>, clock: SharedClock) -> Self {
-        Self { store, wrapper, clock, cache: cache::KeyCache::new(cache::DEFAULT_CAPACITY), quotas: None }
+        Self {
+            store,
+            wrapper,
+            clock,
+            cache: cache::KeyCache::new(cache::DEFAULT_CAPACITY),
+            quotas: None,
+            hosted: HostedRegions::Any,
+        }
     }
 
     /// Forgets every cached key and alias (for instance after another node changed them).

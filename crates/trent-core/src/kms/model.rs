@@ -124,6 +124,16 @@ string_enum!(
 );
 
 string_enum!(
+    /// A multi-Region key's role (`MultiRegionKeyType`).
+    MultiRegionKeyType {
+        /// The primary key, from which replicas are made.
+        Primary = "PRIMARY",
+        /// A replica of a primary key in another region.
+        Replica = "REPLICA",
+    }
+);
+
+string_enum!(
     /// Who manages a key (`KeyManager`).
     KeyManager {
         /// An AWS managed key: created by a Trent service on first use (`alias/aws/<service>`),
@@ -252,8 +262,9 @@ pub struct KeyRecord {
     pub rotation: RotationSettings,
     /// The key policy document, as given or the default.
     pub policy: String,
-    /// Whether this is a multi-region key.
-    pub multi_region: bool,
+    /// For a multi-Region key, whether this copy is the primary or a replica; `None` for a
+    /// single-Region key.
+    pub multi_region: Option<MultiRegionKeyType>,
     /// Customer managed, or AWS managed (created by a Trent service for its callers).
     pub manager: KeyManager,
     /// Bumped on every change; the store's optimistic-concurrency token.

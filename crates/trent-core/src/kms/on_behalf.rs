@@ -86,6 +86,23 @@ impl OnBehalf<'_> {
         self.done(&c, "Decrypt", result)
     }
 
+    /// `Decrypt` of `blob` under `ctx`, authorized, charged and checked exactly as
+    /// [`OnBehalf::decrypt`] but not performed: for a service that still holds the plaintext
+    /// from an earlier decryption of the same blob (a cached data key) and must not skip the
+    /// caller's permission, the key's state or the quota.
+    ///
+    /// # Errors
+    /// As [`Kms::decrypt`], and `Throttled` past the caller's quota.
+    pub async fn authorize_decrypt(&self, blob: &[u8], ctx: &EncryptionContext) -> Result<(), KmsError> {
+        let c = self.call("Decrypt")?;
+        let input = CiphertextInput { blob, context: ctx, key_id: None, algorithm: None };
+        let result = match self.kms.decrypt(&c, input, true).await {
+            Ok(_) | Err(KmsError::DryRun) => Ok(()),
+            Err(e) => Err(e),
+        };
+        self.done(&c, "Decrypt", result)
+    }
+
     /// `GenerateDataKey` of `size` with `key_id` under `ctx`.
     ///
     /// # Errors

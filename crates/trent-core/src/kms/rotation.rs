@@ -8,7 +8,10 @@ use trent_crypto::KeyMaterialId;
 use super::KeyAction;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
-use super::{KeyRecord, KeySpec, KeyState, Kms, KmsError, MAX_ON_DEMAND_ROTATIONS, Origin, RotationType, marker};
+use super::{
+    KeyRecord, KeySpec, KeyState, Kms, KmsError, MAX_ON_DEMAND_ROTATIONS, MultiRegionKeyType, Origin, RotationType,
+    marker,
+};
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
 use crate::store::StoreError;
@@ -66,6 +69,17 @@ fn check_rotatable(rec: &KeyRecord) -> Result<(), KmsError> {
     Ok(())
 }
 
+/// A multi-Region replica rotates with its primary; its rotation is not managed on its own.
+fn refuse_replica(rec: &KeyRecord) -> Result<(), KmsError> {
+    if rec.multi_region == Some(MultiRegionKeyType::Replica) {
+        return Err(KmsError::Unsupported(format!(
+            "{} is a multi-Region replica key; manage rotation on its primary key.",
+            rec.arn()
+        )));
+    }
+    Ok(())
+}
+
 /// Management of rotation needs an enabled key (a disabled one answers `DisabledException`).
 fn check_rotation_state(rec: &KeyRecord) -> Result<(), KmsError> {
     refuse_pending_deletion(rec)?;
@@ -89,16 +103,18 @@ impl Kms {
     ) -> Result<(), KmsError> {
         // The wire holds `period_days` within the model's bounds, which are ROTATION_PERIOD_DAYS.
         let days = period_days.unwrap_or(super::DEFAULT_ROTATION_PERIOD_DAYS);
-        self.mutate_key(caller, key_id, KeyAction::EnableKeyRotation, |rec, now| {
-            check_rotatable(rec)?;
-            check_rotation_state(rec)?;
-            rec.rotation.enabled = true;
-            rec.rotation.period_days = days;
-            rec.rotation.next_rotation = Some(now + Duration::days(days.into()));
-            Ok(())
-        })
-        .await
-        .map(|_| ())
+        let rec = self
+            .mutate_key(caller, key_id, KeyAction::EnableKeyRotation, |rec, now| {
+                check_rotatable(rec)?;
+                refuse_replica(rec)?;
+                check_rotation_state(rec)?;
+                rec.rotation.enabled = true;
+                rec.rotation.period_days = days;
+                rec.rotation.next_rotation = Some(now + Duration::days(days.into()));
+                Ok(())
+            })
+            .await?;
+        self.sync_replicas(&rec, None).await
     }
 
     /// `DisableKeyRotation`; the period is remembered.
@@ -106,15 +122,17 @@ impl Kms {
     /// # Errors
     /// `Disabled`, `InvalidState`, `Unsupported` from the key.
     pub async fn disable_key_rotation(&self, caller: &Caller, key_id: &str) -> Result<(), KmsError> {
-        self.mutate_key(caller, key_id, KeyAction::DisableKeyRotation, |rec, _| {
-            check_rotatable(rec)?;
-            check_rotation_state(rec)?;
-            rec.rotation.enabled = false;
-            rec.rotation.next_rotation = None;
-            Ok(())
-        })
-        .await
-        .map(|_| ())
+        let rec = self
+            .mutate_key(caller, key_id, KeyAction::DisableKeyRotation, |rec, _| {
+                check_rotatable(rec)?;
+                refuse_replica(rec)?;
+                check_rotation_state(rec)?;
+                rec.rotation.enabled = false;
+                rec.rotation.next_rotation = None;
+                Ok(())
+            })
+            .await?;
+        self.sync_replicas(&rec, None).await
     }
 
     /// `GetKeyRotationStatus`.
@@ -158,6 +176,10 @@ impl Kms {
     ) -> Result<Option<KeyRecord>, KmsError> {
         for _ in 0..8 {
             let mut rec = self.record(scope, id).await?;
+            if kind == RotationType::Automatic && rec.multi_region == Some(MultiRegionKeyType::Replica) {
+                // A replica gains its primary's backing keys when the primary rotates.
+                return Ok(None);
+            }
             if kind == RotationType::Automatic {
                 let now = self.clock.now();
                 let due = rec.state == KeyState::Enabled
@@ -168,6 +190,7 @@ impl Kms {
                 }
             }
             check_rotatable(&rec)?;
+            refuse_replica(&rec)?;
             check_rotation_state(&rec)?;
             let materials = self.store.materials(scope, id).await?;
             if kind == RotationType::OnDemand
@@ -180,7 +203,7 @@ impl Kms {
                 )));
             }
             let seq = materials.last().map_or(0, |m| m.seq + 1);
-            let material = self.new_material(&rec, seq, Some(kind))?;
+            let (plain, material) = self.fresh_material(&rec, seq, Some(kind))?;
             let expected = rec.revision;
             rec.revision += 1;
             if kind == RotationType::Automatic {
@@ -195,6 +218,7 @@ impl Kms {
             match written {
                 Ok(()) => {
                     tracing::info!(key_id = %id, rotation = kind.as_str(), "key rotated");
+                    self.sync_replicas(&rec, Some((&plain, &material))).await?;
                     return Ok(Some(rec));
                 }
                 Err(StoreError::Conflict) => continue,

@@ -54,6 +54,9 @@ impl Kms {
                 Err(e) => return Err(e.into()),
             }
             tracing::info!(key_id = %id, account = %scope.account, region = %scope.region, "key material destroyed");
+            if rec.multi_region == Some(super::MultiRegionKeyType::Replica) {
+                self.release_primary(&scope.account, id).await?;
+            }
             return Ok(Some(Work::Deleted));
         }
         if rec.state == KeyState::Enabled

@@ -151,7 +151,7 @@ impl Kms {
             pending_window_days: None,
             rotation,
             policy,
-            multi_region: false,
+            multi_region: None,
             manager: KeyManager::Customer,
             revision: 1,
         };

@@ -116,6 +116,21 @@ const KMS_OPERATIONS: &[(&str, &str, f64)] = &[
     ("kms:UpdatePrimaryRegion", "UpdatePrimaryRegion", 5.0),
 ];
 
+/// Secrets Manager operations that share AWS's "combined rate" of 50 per second for writes.
+const SECRETS_MANAGER_WRITES: &[&str] = &[
+    "PutSecretValue",
+    "RemoveRegionsFromReplication",
+    "ReplicateSecretToRegions",
+    "StopReplicationToReplica",
+    "UpdateSecret",
+    "UpdateSecretVersionStage",
+];
+
+/// Secrets Manager operations that share AWS's combined rate of 50 per second for resource
+/// policies.
+const SECRETS_MANAGER_POLICIES: &[&str] =
+    &["DeleteResourcePolicy", "GetResourcePolicy", "PutResourcePolicy", "ValidateResourcePolicy"];
+
 fn regional(name: &'static str, rate: f64, regions: &[(&str, f64)]) -> Quota {
     let mut q = Quota::new(name, rate);
     q.regional = regions.iter().map(|(r, rate)| ((*r).to_owned(), *rate)).collect();
@@ -144,6 +159,13 @@ impl QuotaTable {
             .default_for("cloudtrail", default("cloudtrail:other"))
             .default_for("iam", default("iam:all"))
             .default_for("sts", Quota::new("sts:all", 600.0))
+            .with(
+                "secretsmanager",
+                Quota::new("secretsmanager:DescribeSecret+GetSecretValue", 10_000.0),
+                &["DescribeSecret", "GetSecretValue"],
+            )
+            .with("secretsmanager", Quota::new("secretsmanager:writes", 50.0), SECRETS_MANAGER_WRITES)
+            .with("secretsmanager", Quota::new("secretsmanager:resource-policies", 50.0), SECRETS_MANAGER_POLICIES)
             .default_for("secretsmanager", default("secretsmanager:other"))
             .default_for("ssm", default("ssm:other"))
     }

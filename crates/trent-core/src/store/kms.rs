@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::StoreError;
 use crate::ids::Region;
-use crate::ids::{KeyId, Scope};
+use crate::ids::{AccountId, KeyId, Scope};
 use crate::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
 
 /// Keys, their materials, aliases and tags.
@@ -19,6 +19,10 @@ pub trait KmsStore: Send + Sync {
 
     /// Reads one key's metadata.
     async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError>;
+
+    /// Every region's copy of one key id in `account` (a multi-Region key's primary and
+    /// replicas), ordered by region.
+    async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError>;
 
     /// Keys of a scope ordered by key id, strictly after `after`, at most `limit`.
     async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError>;

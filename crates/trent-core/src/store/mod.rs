@@ -11,6 +11,7 @@ mod identity;
 mod kms;
 mod meta;
 mod reset;
+mod secrets;
 
 pub use audit::AuditStore;
 pub use batch::{Batch, BatchStore, NewKey};
@@ -18,6 +19,7 @@ pub use identity::IdentityStore;
 pub use kms::KmsStore;
 pub use meta::MetaStore;
 pub use reset::ResetStore;
+pub use secrets::{SecretChange, SecretsStore};
 
 /// What can go wrong in storage, narrowly enough for the domain to branch on.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,6 @@ pub enum StoreError {
 
 /// Everything a Trent node stores about keys and identities. The audit trail is an
 /// [`AuditStore`] of its own.
-pub trait Store: KmsStore + IdentityStore + BatchStore + MetaStore + ResetStore {}
+pub trait Store: KmsStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore {}
 
-impl<T: KmsStore + IdentityStore + BatchStore + MetaStore + ResetStore> Store for T {}
+impl<T: KmsStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore> Store for T {}

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 use trent_core::identity::{Group, InlinePolicy, PolicyOwner, Role, SessionRecord, User};
 use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
-use trent_core::store::{Batch, BatchStore, ResetStore};
+use trent_core::secrets::{SecretRecord, VersionRecord};
+use trent_core::store::{Batch, BatchStore, ResetStore, SecretChange, SecretsStore};
 use trent_core::{
     AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KeyId, KmsStore, MetaStore, Region, Scope,
     StoreError,
@@ -124,6 +125,9 @@ impl KmsStore for FaultyStore {
     }
     async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
         self.inner.get_key(scope, key_id).await
+    }
+    async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError> {
+        self.inner.key_copies(account, key_id).await
     }
     async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError> {
         self.inner.list_keys(scope, after, limit).await
@@ -342,5 +346,41 @@ impl MetaStore for FaultyStore {
 impl ResetStore for FaultyStore {
     async fn wipe(&self) -> Result<(), StoreError> {
         self.write(self.inner.wipe()).await
+    }
+}
+
+#[async_trait]
+impl SecretsStore for FaultyStore {
+    async fn insert_secret(&self, secret: &SecretRecord, version: Option<&VersionRecord>) -> Result<(), StoreError> {
+        self.write(self.inner.insert_secret(secret, version)).await
+    }
+    async fn get_secret(&self, scope: &Scope, name: &str) -> Result<Option<SecretRecord>, StoreError> {
+        self.inner.get_secret(scope, name).await
+    }
+    async fn list_secrets(&self, scope: &Scope) -> Result<Vec<SecretRecord>, StoreError> {
+        self.inner.list_secrets(scope).await
+    }
+    async fn update_secret(&self, change: SecretChange<'_>) -> Result<(), StoreError> {
+        self.write(self.inner.update_secret(change)).await
+    }
+    async fn touch_secret(&self, scope: &Scope, name: &str, day: OffsetDateTime) -> Result<(), StoreError> {
+        self.write(self.inner.touch_secret(scope, name, day)).await
+    }
+    async fn get_version(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version_id: &str,
+    ) -> Result<Option<VersionRecord>, StoreError> {
+        self.inner.get_version(scope, name, version_id).await
+    }
+    async fn versions(&self, scope: &Scope, name: &str) -> Result<Vec<VersionRecord>, StoreError> {
+        self.inner.versions(scope, name).await
+    }
+    async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+        self.write(self.inner.delete_secret(scope, name)).await
+    }
+    async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {
+        self.inner.secrets_due(now).await
     }
 }

@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 use trent_core::audit::AuditSigner;
 use trent_core::identity::{CallerIdentity, PolicyOwner};
 use trent_core::kms::Kms;
+use trent_core::secrets::Secrets;
 use trent_core::{
     AccountId, Caller, Identities, IdentityStore, KeyId, KeyWrapper, KmsStore, ManualClock, Principal, PrincipalKind,
     Region, Scope, SharedClock, Store,
@@ -69,8 +70,10 @@ impl World {
             .await
             .expect("audit writer");
         let store: Arc<dyn Store> = faulty.clone();
+        let kms = Arc::new(Kms::new(faulty.clone(), wrapper.clone(), shared.clone()));
         let state = Arc::new(AppState {
-            kms: Kms::new(faulty.clone(), wrapper.clone(), shared.clone()),
+            secrets: Secrets::new(faulty.clone(), kms.clone(), shared.clone()),
+            kms,
             identities: Identities::new(faulty.clone(), wrapper.clone(), shared.clone()),
             auth: Authenticator::default(),
             clock: shared,

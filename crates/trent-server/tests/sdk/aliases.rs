@@ -52,12 +52,20 @@ async fn alias_names_and_targets_follow_aws_rules() {
     let arn = server.key_arn(&id).await;
     let create = |name: &str, target: &str| kms.create_alias().alias_name(name).target_key_id(target).send();
     let m = expect_code(create("my-key", &id).await, "ValidationException");
-    assert_eq!(m, "Alias must start with the prefix \"alias/\".");
+    assert_eq!(
+        m,
+        "Alias must start with the prefix \"alias/\". \
+         Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"
+    );
     let m = expect_code(create("alias/aws/ebs", &id).await, "NotAuthorizedException");
     assert!(m.contains("alias/aws/"), "{m}");
     let m = expect_code(create("alias/", &id).await, "InvalidAliasNameException");
     assert_eq!(m, "alias/ is not a valid alias name.");
-    expect_code(create("alias/has space", &id).await, "ValidationException");
+    // A colon passes the model's pattern but not AWS's alias rule; a space fails the pattern.
+    let m = expect_code(create("alias/my:alias", &id).await, "ValidationException");
+    assert_eq!(m, "alias/my:alias contains invalid characters for an alias");
+    let m = expect_code(create("alias/has space", &id).await, "ValidationException");
+    assert!(m.starts_with("1 validation error detected: Value 'alias/has space' at 'aliasName'"), "{m}");
     expect_code(create(&format!("alias/{}", "a".repeat(251)), &id).await, "ValidationException");
     create("alias/taken", &id).await.unwrap();
     let m = expect_code(create("alias/taken", &id).await, "AlreadyExistsException");
@@ -67,7 +75,11 @@ async fn alias_names_and_targets_follow_aws_rules() {
     let m = expect_code(create("alias/chained", "alias/taken").await, "ValidationException");
     assert_eq!(m, "Aliases must refer to keys. Not aliases");
     expect_code(create("alias/chained", &alias_arn).await, "ValidationException");
-    expect_code(kms.delete_alias().alias_name("no-prefix").send().await, "ValidationException");
+    let m = expect_code(kms.delete_alias().alias_name("no-prefix").send().await, "ValidationException");
+    assert!(m.starts_with("Alias must start with the prefix"), "{m}");
+    let m =
+        expect_code(kms.update_alias().alias_name("alias/a:b").target_key_id(&id).send().await, "ValidationException");
+    assert_eq!(m, "alias/a:b contains invalid characters for an alias");
     // Only the one valid alias exists after all that.
     assert_eq!(names(&kms.list_aliases().send().await.unwrap()), ["alias/taken"]);
 }

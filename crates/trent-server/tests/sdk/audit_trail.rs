@@ -5,7 +5,7 @@
 use crate::common::{TestServer, blob, expect_code};
 use crate::iam::allow;
 
-async fn lookup(server: &TestServer, body: &str) -> serde_json::Value {
+pub(crate) async fn lookup(server: &TestServer, body: &str) -> serde_json::Value {
     let mut req = crate::common::json_request(Some("CloudTrail_20131101.LookupEvents"), body);
     server.sign(&mut req, "us-east-1", "cloudtrail");
     let answer = server.send_raw(req).await;

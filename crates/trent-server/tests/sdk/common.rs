@@ -23,6 +23,13 @@ pub(crate) struct SdkClock {
     offset: time::Duration,
 }
 
+impl SdkClock {
+    /// The SDK's view of `clock`, without offset.
+    pub(crate) fn new(clock: ManualClock) -> Self {
+        SdkClock { clock, offset: time::Duration::ZERO }
+    }
+}
+
 impl TimeSource for SdkClock {
     fn now(&self) -> SystemTime {
         SystemTime::from(self.clock.now() + self.offset)

@@ -91,6 +91,7 @@ rows! { w, key;
     ListResourceTags: No => w.partner.list_resource_tags().key_id(key);
     ListRetirableGrants: Own => w.partner.list_retirable_grants().retiring_principal(&w.carol);
     PutKeyPolicy: No => w.partner.put_key_policy().key_id(key).policy_name("default").policy(takeover(&w.carol));
+    ReplicateKey: No => w.partner.replicate_key().key_id(key).replica_region("eu-west-1");
     ReEncrypt: Yes => w.partner.re_encrypt().ciphertext_blob(w.ciphertext.clone()).destination_key_id(key);
     RetireGrant: Yes => w.partner.retire_grant().key_id(key).grant_id(&w.retirable);
     RevokeGrant: Yes => w.partner.revoke_grant().key_id(key).grant_id(&w.revocable);
@@ -100,6 +101,7 @@ rows! { w, key;
     UntagResource: No => w.partner.untag_resource().key_id(key).tag_keys("team");
     UpdateAlias: No => w.partner.update_alias().alias_name("alias/partner").target_key_id(key);
     UpdateKeyDescription: No => w.partner.update_key_description().key_id(key).description("taken");
+    UpdatePrimaryRegion: No => w.partner.update_primary_region().key_id(key).primary_region("eu-west-1");
 }
 
 /// A key policy that would give `principal` the key.

@@ -132,7 +132,7 @@ async fn decrypt_key_id_must_name_the_key_of_the_ciphertext() {
             kms.decrypt().ciphertext_blob(ciphertext.clone()).key_id(form).send().await,
             "IncorrectKeyException",
         );
-        assert_eq!(message, "The key ID in the request does not identify a KMS key that can perform this operation.");
+        assert_eq!(message, "The key ID in the request does not identify a CMK that can perform this operation.");
     }
     expect_code(kms.decrypt().ciphertext_blob(ciphertext).key_id("alias/none").send().await, "NotFoundException");
 }

@@ -102,6 +102,23 @@ async fn malformed_policies_and_the_lockout_check() {
     assert!(message.ends_with("because no resource-based policy allows the kms:Encrypt action"), "{message}");
 }
 
+/// AWS's order for `PutKeyPolicy`: find the key, authorize, validate the document, then the
+/// lockout check. A missing key or a refused caller learns nothing about the document.
+#[tokio::test]
+async fn put_key_policy_finds_and_authorizes_before_it_reads_the_document() {
+    let (server, _account, key) = setup().await;
+    let kms = server.client();
+    let missing = "00000000-0000-0000-0000-000000000000";
+    let message =
+        expect_code(kms.put_key_policy().key_id(missing).policy("{not json").send().await, "NotFoundException");
+    assert!(message.starts_with("Key 'arn:aws:kms:") && message.ends_with(&format!("key/{missing}' does not exist")));
+    let nobody = server.user_with_policy("nobody", None).await;
+    let r = server.kms(&nobody).put_key_policy().key_id(&key).policy("{not json").send().await;
+    let message = expect_code(r, "AccessDeniedException");
+    assert!(message.contains("kms:PutKeyPolicy"), "{message}");
+    expect_code(kms.put_key_policy().key_id(&key).policy("{not json").send().await, "MalformedPolicyDocumentException");
+}
+
 #[tokio::test]
 async fn an_explicit_deny_beats_administrator_access() {
     let (server, account, key) = setup().await;

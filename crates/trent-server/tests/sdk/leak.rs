@@ -1,6 +1,7 @@
 //! The no-leak check: after a realistic session (keys, Encrypt, GenerateDataKey, Decrypt,
-//! rotation, failed requests, a restart), neither the SQLite files nor a TRACE-level log of
-//! every target contain a plaintext, a data key, an unwrapped backing key, the root key or the
+//! rotation, Secrets Manager values and passwords, failed requests, a restart), neither the
+//! SQLite files (with the audit trail) nor a TRACE-level log of every target contain a
+//! plaintext, a data key, a secret value, an unwrapped backing key, the root key or the
 //! administrator's secret access key, in raw, hex or base64 form.
 
 use std::io::Write;
@@ -157,7 +158,26 @@ async fn no_secret_reaches_the_database_or_the_log() {
     assert_eq!(bad.error_type(), "SerializationException");
     assert!(!contains(&bad.body, CANARY), "{}", String::from_utf8_lossy(&bad.body));
 
+    // Secrets Manager: values stored, replaced, read, refused, and a generated password.
+    let sm = server.secrets();
+    let secret_text = format!("{canary_text}-secret-value");
+    let binary_secret = [CANARY.as_slice(), b"-binary"].concat();
+    sm.create_secret().name("leak/db").secret_string(&secret_text).send().await.unwrap();
+    let binary = aws_sdk_secretsmanager::primitives::Blob::new(binary_secret.clone());
+    sm.put_secret_value().secret_id("leak/db").secret_binary(binary).send().await.unwrap();
+    let previous = sm.get_secret_value().secret_id("leak/db").version_stage("AWSPREVIOUS").send().await.unwrap();
+    assert_eq!(previous.secret_string(), Some(secret_text.as_str()));
+    let huge = secret_text.repeat(65_536 / secret_text.len() + 1);
+    assert!(sm.put_secret_value().secret_id("leak/db").secret_string(&huge).send().await.is_err());
+    assert!(sm.create_secret().name("leak/db").secret_string(&secret_text).send().await.is_err());
+    let password = sm.get_random_password().password_length(64).send().await.unwrap();
+    secrets.push(Secret::new("secret string", secret_text.as_bytes()));
+    secrets.push(Secret::new("secret binary", &binary_secret));
+    secrets.push(Secret::new("random password", password.random_password().unwrap().as_bytes()));
+
     let server = server.restart().await;
+    let current = server.secrets().get_secret_value().secret_id("leak/db").send().await.unwrap();
+    assert_eq!(current.secret_binary().map(|b| b.as_ref().to_vec()), Some(binary_secret.clone()));
     let kms = server.client();
     let back = kms.decrypt().ciphertext_blob(resealed).send().await.unwrap();
     assert_eq!(back.plaintext().unwrap().as_ref(), CANARY);

@@ -36,7 +36,7 @@ async fn trail_of(server: &TestServer, creds: Option<&Creds>) -> Vec<serde_json:
 #[tokio::test]
 async fn services_not_served_yet_authenticate_with_their_own_name_and_answer_unknown_operation() {
     let server = TestServer::start().await;
-    for (target, service) in [("secretsmanager.ListSecrets", "secretsmanager"), ("AmazonSSM.GetParameter", "ssm")] {
+    for (target, service) in [("secretsmanager.RotateSecret", "secretsmanager"), ("AmazonSSM.GetParameter", "ssm")] {
         let answer = signed(&server, target, service, r#"{"Name":"x"}"#).await;
         assert_eq!((answer.status, answer.error_type()), (400, "UnknownOperationException".into()), "{target}");
         // Signed for KMS, the request is refused in the service's own terms.

@@ -10,16 +10,17 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
-use trent_core::{KeyId, KmsStore, Region, Scope, StoreError};
+use trent_core::{AccountId, KeyId, KmsStore, Region, Scope, StoreError};
 
 use super::rows::{KeyRow, MaterialRow, key_id_from_db, scope_from_db, ts_to_db};
 use super::{SqliteStore, aliases_tags, map_err};
 
-/// Replaces every column but the primary key, if the revision is still `?19`.
+/// Replaces every column but the primary key, if the revision is still `?20`.
 const UPDATE_KEY: &str = "UPDATE kms_keys SET description = ?4, key_usage = ?5, key_spec = ?6, origin = ?7, \
      key_state = ?8, created_at = ?9, deletion_date = ?10, pending_window_days = ?11, rotation_enabled = ?12, \
      rotation_period_days = ?13, next_rotation = ?14, policy = ?15, multi_region = ?16, revision = ?17, \
-     key_manager = ?18 WHERE account_id = ?1 AND region = ?2 AND key_id = ?3 AND revision = ?19";
+     key_manager = ?18, multi_region_replica = ?19 \
+     WHERE account_id = ?1 AND region = ?2 AND key_id = ?3 AND revision = ?20";
 
 /// Keys whose scheduled work is due at `?1`, across all scopes. The two `WHERE` clauses repeat
 /// the partial indexes' conditions literally so SQLite can use them; there is no `ORDER BY`,
@@ -136,6 +137,18 @@ impl KmsStore for SqliteStore {
             .await
             .map_err(map_err)?;
         row.as_ref().map(key_from_row).transpose()
+    }
+
+    async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError> {
+        let sql =
+            format!("SELECT {} FROM kms_keys WHERE account_id = ?1 AND key_id = ?2 ORDER BY region", KeyRow::COLUMNS);
+        let rows = sqlx::query(&sql)
+            .bind(account.as_str())
+            .bind(key_id.to_string())
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(key_from_row).collect()
     }
 
     async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError> {

@@ -31,6 +31,12 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0004_key_manager.sql",
         sql: include_str!("../../migrations/sqlite/0004_key_manager.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_multi_region.sql",
+        sql: include_str!("../../migrations/sqlite/0005_multi_region.sql"),
+    },
+    Migration { version: 6, name: "0006_secrets.sql", sql: include_str!("../../migrations/sqlite/0006_secrets.sql") },
 ];
 
 /// Every migration of the audit database this build knows, in order.

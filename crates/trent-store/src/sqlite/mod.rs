@@ -27,6 +27,7 @@ mod kms;
 mod migrate;
 mod reset;
 mod rows;
+mod secrets;
 
 pub use audit::SqliteAuditStore;
 

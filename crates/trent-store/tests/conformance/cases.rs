@@ -8,6 +8,7 @@ mod iam;
 mod identity;
 mod keys;
 mod lifecycle;
+mod secrets;
 
 pub(crate) use aliases_tags::*;
 pub(crate) use audit::*;
@@ -16,6 +17,7 @@ pub(crate) use iam::*;
 pub(crate) use identity::*;
 pub(crate) use keys::*;
 pub(crate) use lifecycle::*;
+pub(crate) use secrets::*;
 
 use trent_core::StoreError;
 

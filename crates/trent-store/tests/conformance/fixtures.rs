@@ -4,8 +4,8 @@
 use time::{Duration, OffsetDateTime, macros::datetime};
 use trent_core::identity::User;
 use trent_core::kms::{
-    Alias, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings,
-    RotationType, Tag,
+    Alias, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin,
+    RotationSettings, RotationType, Tag,
 };
 use trent_core::{AccessKeyRecord, AccessKeyStatus, AccountId, KeyId, Region, Scope};
 use trent_crypto::KeyMaterialId;
@@ -49,7 +49,7 @@ pub(crate) fn key(scope: &Scope, id: KeyId) -> KeyRecord {
         pending_window_days: None,
         rotation: RotationSettings { enabled: false, period_days: 365, next_rotation: None },
         policy: r#"{"Version":"2012-10-17","Statement":[]}"#.to_owned(),
-        multi_region: false,
+        multi_region: None,
         manager: KeyManager::Customer,
         revision: 1,
     }
@@ -67,7 +67,7 @@ pub(crate) fn full_key(scope: &Scope, id: KeyId) -> KeyRecord {
         deletion_date: Some(at(7 * 86_400)),
         pending_window_days: Some(7),
         rotation: RotationSettings { enabled: true, period_days: 2560, next_rotation: Some(at(90 * 86_400 + 1)) },
-        multi_region: true,
+        multi_region: Some(MultiRegionKeyType::Replica),
         manager: KeyManager::Aws,
         revision: 42,
         ..key(scope, id)

@@ -25,6 +25,7 @@ macro_rules! conformance_tests {
             every_enum_value_round_trips,
             duplicate_key_is_already_exists_and_changes_nothing,
             same_key_id_in_two_scopes_is_two_keys,
+            key_copies_are_one_id_in_every_region_of_one_account,
             list_keys_orders_by_id_and_pages,
             update_key_is_conditional_on_revision,
             concurrent_updates_let_exactly_one_win,
@@ -47,6 +48,11 @@ macro_rules! conformance_tests {
             inline_policies_put_replace_list_and_delete,
             sessions_round_trip_and_expire,
             batches_write_everything_or_nothing,
+            secret_round_trips_every_field,
+            duplicate_secret_name_is_already_exists_per_scope,
+            secret_updates_are_conditional_and_carry_versions,
+            delete_secret_removes_its_versions_and_due_lists_deletions,
+            wipe_removes_secrets_and_versions,
         );
     };
     (@cases $open:path; $($case:ident),+ $(,)?) => {

@@ -7,10 +7,11 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 
 /// Every migration of the main database, numbered from 1.
-const MIGRATIONS: [(&str, &str); 3] = [
+const MIGRATIONS: [(&str, &str); 4] = [
     ("0001_init.sql", include_str!("../../migrations/sqlite/0001_init.sql")),
     ("0002_grants.sql", include_str!("../../migrations/sqlite/0002_grants.sql")),
     ("0003_iam.sql", include_str!("../../migrations/sqlite/0003_iam.sql")),
+    ("0004_key_manager.sql", include_str!("../../migrations/sqlite/0004_key_manager.sql")),
 ];
 
 /// A new database at `path` with migrations 1 to `version` applied and recorded.

@@ -22,6 +22,9 @@ pub(crate) const POLICY_NAME: Text = Text::new(1, 128).with(&POLICY_NAME_PATTERN
 /// `PolicyType`. The documented key policy quota (32 KB) is smaller; the domain enforces it
 /// with `LimitExceededException`, as AWS does.
 pub(crate) const POLICY: Text = Text::new(1, 131_072).with(&POLICY_PATTERN);
+/// `RegionType`. Its pattern, `^([a-z]+-){2,3}\d+$`, is not a character class: the domain's
+/// region parser checks it and answers in the same words.
+pub(crate) const REGION: Text = Text::new(1, 32);
 /// `DescriptionType`.
 pub(crate) const DESCRIPTION: Text = Text::new(0, 8192);
 /// `MarkerType`.
@@ -77,6 +80,10 @@ pub(crate) const INCLUDE_KEY_MATERIAL: &[&str] = &["ALL_KEY_MATERIAL", "ROTATION
 pub(crate) const DRY_RUN_MODIFIERS: &[&str] = &["IGNORE_CIPHERTEXT"];
 /// `KeyEncryptionMechanism`.
 pub(crate) const KEY_ENCRYPTION_MECHANISMS: &[&str] = &["RSAES_OAEP_SHA_256"];
+
+/// The model's `RegionType` pattern, which the domain checks (`trent_core::Region::parse`).
+#[cfg(test)]
+const REGION_PATTERN_SOURCE: &str = "^([a-z]+-){2,3}\\d+$";
 
 static ALIAS_NAME_PATTERN: Pattern = Pattern {
     source: "^[a-zA-Z0-9:/_-]+$",
@@ -163,6 +170,8 @@ mod tests {
             ("CustomKeyStoreIdType", CUSTOM_KEY_STORE_ID),
             ("XksKeyIdType", XKS_KEY_ID),
         ];
+        assert_eq!((shapes["RegionType"]["min"].as_u64(), shapes["RegionType"]["max"].as_u64()), (Some(1), Some(32)));
+        assert_eq!(shapes["RegionType"]["pattern"].as_str(), Some(REGION_PATTERN_SOURCE));
         for (name, text) in texts {
             let shape = &shapes[name];
             assert_eq!(shape["min"].as_u64(), Some(text.min as u64), "{name} min");

@@ -11,10 +11,20 @@ use crate::AwsError;
 
 const BAD: StatusCode = StatusCode::BAD_REQUEST;
 
+/// AWS's sentence for `IncorrectKeyException` (it still says CMK).
+const INCORRECT_KEY: &str = "The key ID in the request does not identify a CMK that can perform this operation.";
+
+/// AWS's sentence for an alias name without its prefix, link included.
+const ALIAS_PREFIX: &str = "Alias must start with the prefix \"alias/\". \
+                            Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html";
+
 impl From<KmsError> for AwsError {
     fn from(e: KmsError) -> Self {
         let message = match &e {
             KmsError::Throttled { .. } => super::SERVICE.throttling_message.to_owned(),
+            KmsError::IncorrectKey => INCORRECT_KEY.to_owned(),
+            KmsError::AliasPrefix => ALIAS_PREFIX.to_owned(),
+            KmsError::AliasCharacters { name } => format!("{name} contains invalid characters for an alias"),
             _ => e.to_string(),
         };
         let (code, status) = match &e {
@@ -26,6 +36,7 @@ impl From<KmsError> for AwsError {
             KmsError::IncorrectKey => ("IncorrectKeyException", BAD),
             KmsError::InvalidKeyUsage(_) => ("InvalidKeyUsageException", BAD),
             KmsError::AlreadyExists(_) => ("AlreadyExistsException", BAD),
+            KmsError::AliasPrefix | KmsError::AliasCharacters { .. } => ("ValidationException", BAD),
             KmsError::InvalidAliasName(_) => ("InvalidAliasNameException", BAD),
             KmsError::NotAuthorized(_) => ("NotAuthorizedException", BAD),
             KmsError::LimitExceeded(_) => ("LimitExceededException", BAD),
@@ -84,7 +95,20 @@ mod tests {
                 KmsError::IncorrectKey,
                 "IncorrectKeyException",
                 400,
-                "The key ID in the request does not identify a KMS key that can perform this operation.",
+                "The key ID in the request does not identify a CMK that can perform this operation.",
+            ),
+            (
+                KmsError::AliasPrefix,
+                "ValidationException",
+                400,
+                "Alias must start with the prefix \"alias/\". \
+                 Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html",
+            ),
+            (
+                KmsError::AliasCharacters { name: "alias/my:alias".into() },
+                "ValidationException",
+                400,
+                "alias/my:alias contains invalid characters for an alias",
             ),
             (KmsError::InvalidKeyUsage("u".into()), "InvalidKeyUsageException", 400, "u"),
             (KmsError::AlreadyExists("a".into()), "AlreadyExistsException", 400, "a"),

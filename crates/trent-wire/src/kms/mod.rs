@@ -170,6 +170,7 @@ actions! {
     ListRetirableGrants => list_retirable_grants,
     PutKeyPolicy => put_key_policy,
     ReEncrypt => re_encrypt,
+    ReplicateKey => replicate_key,
     RetireGrant => retire_grant,
     RevokeGrant => revoke_grant,
     RotateKeyOnDemand => rotate_key_on_demand,
@@ -178,6 +179,7 @@ actions! {
     UntagResource => untag_resource,
     UpdateAlias => update_alias,
     UpdateKeyDescription => update_key_description,
+    UpdatePrimaryRegion => update_primary_region,
 }
 
 /// Decodes the body once, runs one operation, encodes its answer and states what the audit

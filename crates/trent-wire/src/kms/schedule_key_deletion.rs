@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{KeyState, Kms};
+use trent_core::kms::Kms;
 
 use super::constraints::{KEY_ID, PENDING_WINDOW_IN_DAYS};
 use crate::AwsError;
@@ -19,7 +19,9 @@ pub(crate) struct Request {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Response {
     key_id: String,
-    deletion_date: Epoch,
+    /// Absent for a multi-Region primary key that waits for its replicas.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deletion_date: Option<Epoch>,
     key_state: &'static str,
     pending_window_in_days: u32,
 }
@@ -36,8 +38,8 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     let out = kms.schedule_key_deletion(caller, &id, days).await?;
     Ok(Response {
         key_id: out.key_arn,
-        deletion_date: Epoch(out.deletion_date),
-        key_state: KeyState::PendingDeletion.as_str(),
+        deletion_date: out.deletion_date.map(Epoch),
+        key_state: out.state.as_str(),
         pending_window_in_days: out.pending_window_days,
     })
 }

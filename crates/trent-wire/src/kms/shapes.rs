@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use trent_core::kms::{EncryptionAlgorithm, KeyDescription, KeyState, KmsError, Tag};
+use trent_core::kms::{
+    EncryptionAlgorithm, KeyDescription, KeyState, KmsError, MultiRegionConfiguration, RegionalKey, Tag,
+};
 use trent_crypto::EncryptionContext;
 
 use super::constraints::{
@@ -37,6 +39,8 @@ pub(crate) struct KeyMetadata {
     encryption_algorithms: Vec<&'static str>,
     multi_region: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    multi_region_configuration: Option<MultiRegionConfigurationShape>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pending_deletion_window_in_days: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_key_material_id: Option<String>,
@@ -67,9 +71,44 @@ impl From<&KeyDescription> for KeyMetadata {
             customer_master_key_spec: r.spec.as_str(),
             key_spec: r.spec.as_str(),
             encryption_algorithms: vec![EncryptionAlgorithm::SymmetricDefault.as_str()],
-            multi_region: r.multi_region,
+            multi_region: r.multi_region.is_some(),
+            multi_region_configuration: d.multi_region.as_ref().map(MultiRegionConfigurationShape::from),
             pending_deletion_window_in_days: r.pending_window_days,
             current_key_material_id: d.current_material.map(|m| m.to_hex()),
+        }
+    }
+}
+
+/// `MultiRegionConfiguration`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct MultiRegionConfigurationShape {
+    multi_region_key_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_key: Option<MultiRegionKeyShape>,
+    replica_keys: Vec<MultiRegionKeyShape>,
+}
+
+/// `MultiRegionKey`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct MultiRegionKeyShape {
+    arn: String,
+    region: String,
+}
+
+impl From<&RegionalKey> for MultiRegionKeyShape {
+    fn from(k: &RegionalKey) -> Self {
+        Self { arn: k.arn.clone(), region: k.region.to_string() }
+    }
+}
+
+impl From<&MultiRegionConfiguration> for MultiRegionConfigurationShape {
+    fn from(c: &MultiRegionConfiguration) -> Self {
+        Self {
+            multi_region_key_type: c.key_type.as_str(),
+            primary_key: c.primary.as_ref().map(MultiRegionKeyShape::from),
+            replica_keys: c.replicas.iter().map(MultiRegionKeyShape::from).collect(),
         }
     }
 }

@@ -22,12 +22,26 @@ use crate::common::{TestServer, base64, blob};
 const MODEL: &str = include_str!("../../../../trent-wire/tests/models/kms-constraints.json");
 
 /// Members the walk leaves to others, with the reason.
-const SKIPPED: &[(&str, &str, &str)] = &[(
-    "CreateGrant",
-    "Constraints",
-    "the model bounds no member of GrantConstraints; AWS's documented quotas (8 pairs, 384 characters) are \
+const SKIPPED: &[(&str, &str, &str)] = &[
+    (
+        "CreateGrant",
+        "Constraints",
+        "the model bounds no member of GrantConstraints; AWS's documented quotas (8 pairs, 384 characters) are \
          the domain's, tested in sdk::grant_delegation::grant_constraints_are_bounded",
-)];
+    ),
+    (
+        "ReplicateKey",
+        "ReplicaRegion",
+        "RegionType's pattern is not a character class the walk can fill to a length; its bounds are tested in \
+         sdk::multi_region::region_members_are_bounded",
+    ),
+    (
+        "UpdatePrimaryRegion",
+        "PrimaryRegion",
+        "RegionType's pattern is not a character class the walk can fill to a length; its bounds are tested in \
+         sdk::multi_region::region_members_are_bounded",
+    ),
+];
 
 /// The committed model as JSON.
 fn model() -> Value {
@@ -66,6 +80,8 @@ async fn baseline(server: &TestServer, op: &str) -> Option<Value> {
         "ListResourceTags" => json!({ "KeyId": server.new_key().await }),
         "ListRetirableGrants" => json!({ "RetiringPrincipal": root }),
         "PutKeyPolicy" => json!({ "KeyId": server.new_key().await, "Policy": open_policy(&root) }),
+        "ReplicateKey" => json!({ "KeyId": multi_region_key(server).await, "ReplicaRegion": "eu-west-1" }),
+        "UpdatePrimaryRegion" => json!({ "KeyId": replicated_key(server).await, "PrimaryRegion": "eu-west-1" }),
         "ReEncrypt" => {
             json!({ "CiphertextBlob": ciphertext(server).await, "DestinationKeyId": server.new_key().await })
         }
@@ -81,6 +97,19 @@ async fn baseline(server: &TestServer, op: &str) -> Option<Value> {
         "UpdateKeyDescription" => json!({ "KeyId": server.new_key().await, "Description": "bounds" }),
         _ => return None,
     })
+}
+
+/// A multi-Region primary key in `us-east-1`.
+async fn multi_region_key(server: &TestServer) -> String {
+    let out = server.client().create_key().multi_region(true).send().await.expect("create multi-Region key");
+    out.key_metadata().expect("metadata").key_id().to_owned()
+}
+
+/// A multi-Region primary key in `us-east-1` with a replica in `eu-west-1`.
+async fn replicated_key(server: &TestServer) -> String {
+    let id = multi_region_key(server).await;
+    server.client().replicate_key().key_id(&id).replica_region("eu-west-1").send().await.expect("replicate");
+    id
 }
 
 /// A key pending deletion.
@@ -144,7 +173,9 @@ fn with(base: &Value, case: &cases::Case) -> Value {
 /// operation is refused past its model bounds, in AWS's words, before anything else happens.
 #[tokio::test]
 async fn every_constrained_member_of_every_operation_is_checked() {
-    let server = TestServer::start().await;
+    // Two regions, so that ReplicateKey and UpdatePrimaryRegion have somewhere to go.
+    let regions = Some(vec!["us-east-1".into(), "eu-west-1".into()]);
+    let server = TestServer::start_with(trent_server::RawConfig { regions, ..Default::default() }).await;
     let model = model();
     let mut failures = Vec::new();
     let mut checked = 0;

@@ -4,8 +4,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row};
 use trent_core::StoreError;
 use trent_core::kms::{
-    Alias, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Origin, RotationSettings,
-    RotationType, Tag,
+    Alias, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin,
+    RotationSettings, RotationType, Tag,
 };
 use trent_crypto::{KeyMaterialId, MATERIAL_ID_LEN};
 
@@ -15,7 +15,7 @@ use super::{
 };
 
 /// A `kms_keys` row. Fields in [`KeyRow::COLUMNS`] order, which is also the order of the
-/// numbered parameters `?1`..`?18` bound by [`KeyRow::bind`].
+/// numbered parameters `?1`..`?19` bound by [`KeyRow::bind`].
 pub(crate) struct KeyRow {
     account_id: String,
     region: String,
@@ -35,15 +35,16 @@ pub(crate) struct KeyRow {
     multi_region: i64,
     revision: i64,
     key_manager: String,
+    multi_region_replica: i64,
 }
 
 impl KeyRow {
     /// The columns, in parameter order.
     pub(crate) const COLUMNS: &'static str = "account_id, region, key_id, description, key_usage, key_spec, origin, \
          key_state, created_at, deletion_date, pending_window_days, rotation_enabled, rotation_period_days, \
-         next_rotation, policy, multi_region, revision, key_manager";
+         next_rotation, policy, multi_region, revision, key_manager, multi_region_replica";
 
-    /// Binds every column as parameters `?1`..`?18`.
+    /// Binds every column as parameters `?1`..`?19`.
     pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
         q.bind(self.account_id)
             .bind(self.region)
@@ -63,6 +64,7 @@ impl KeyRow {
             .bind(self.multi_region)
             .bind(self.revision)
             .bind(self.key_manager)
+            .bind(self.multi_region_replica)
     }
 }
 
@@ -86,7 +88,8 @@ impl TryFrom<&KeyRecord> for KeyRow {
             rotation_period_days: i64::from(k.rotation.period_days),
             next_rotation: opt_ts_to_db(k.rotation.next_rotation)?,
             policy: k.policy.clone(),
-            multi_region: i64::from(k.multi_region),
+            multi_region: i64::from(k.multi_region.is_some()),
+            multi_region_replica: i64::from(k.multi_region == Some(MultiRegionKeyType::Replica)),
             revision: i64::try_from(k.revision)
                 .map_err(|_| StoreError::Corrupt(format!("revision {} is outside the storable range", k.revision)))?,
             key_manager: k.manager.as_str().to_owned(),
@@ -115,6 +118,7 @@ impl<'r> FromRow<'r, SqliteRow> for KeyRow {
             multi_region: row.try_get("multi_region")?,
             revision: row.try_get("revision")?,
             key_manager: row.try_get("key_manager")?,
+            multi_region_replica: row.try_get("multi_region_replica")?,
         })
     }
 }
@@ -140,7 +144,17 @@ impl TryFrom<KeyRow> for KeyRecord {
                 next_rotation: opt_ts_from_db(r.next_rotation)?,
             },
             policy: r.policy,
-            multi_region: boolean("multi_region", r.multi_region)?,
+            multi_region: match (
+                boolean("multi_region", r.multi_region)?,
+                boolean("multi_region_replica", r.multi_region_replica)?,
+            ) {
+                (false, false) => None,
+                (true, false) => Some(MultiRegionKeyType::Primary),
+                (true, true) => Some(MultiRegionKeyType::Replica),
+                (false, true) => {
+                    return Err(StoreError::Corrupt("a single-Region key is marked as a replica".into()));
+                }
+            },
             revision: unsigned("revision", r.revision)?,
             manager: enumeration("key_manager", &r.key_manager, KeyManager::parse)?,
         })

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use trent_core::Store;
-use trent_core::kms::{KeySpec, KeyState, KeyUsage, Origin};
+use trent_core::kms::{KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin};
+use trent_core::{KeyId, Store};
 
 use super::assert_err;
 use crate::conformance::fixtures::{full_key, home, key, kid, material, scope, tag};
@@ -22,6 +22,24 @@ pub(crate) async fn key_round_trips_every_field(store: Arc<dyn Store>) {
     assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![m]);
     assert_eq!(store.materials(&s, &kid(3)).await.expect("materials of missing"), vec![]);
     assert_eq!(store.list_tags(&s, &kid(1), None, 10).await.expect("tags"), vec![tag("env", "prod")]);
+}
+
+/// A multi-Region key's copies: the same id in several regions of one account, found together
+/// in region order, each with its role; another account's key of the same id is not one.
+pub(crate) async fn key_copies_are_one_id_in_every_region_of_one_account(store: Arc<dyn Store>) {
+    let id = KeyId::new_multi_region();
+    let mut primary = key(&scope("111122223333", "us-east-1"), id);
+    primary.multi_region = Some(MultiRegionKeyType::Primary);
+    let mut replica = key(&scope("111122223333", "eu-west-1"), id);
+    replica.multi_region = Some(MultiRegionKeyType::Replica);
+    let stranger = key(&scope("444455556666", "us-east-1"), id);
+    for (k, fill) in [(&primary, 1), (&replica, 2), (&stranger, 3)] {
+        store.insert_key(k, &material(0, fill), &[]).await.expect("insert");
+    }
+    let account = primary.scope.account.clone();
+    assert_eq!(store.key_copies(&account, &id).await.expect("copies"), vec![replica.clone(), primary.clone()]);
+    assert_eq!(store.get_key(&replica.scope, &id).await.expect("get"), Some(replica));
+    assert_eq!(store.key_copies(&account, &kid(9)).await.expect("none"), vec![]);
 }
 
 pub(crate) async fn every_enum_value_round_trips(store: Arc<dyn Store>) {

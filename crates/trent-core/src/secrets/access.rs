@@ -1,0 +1,138 @@
+//! Finding the secret a request names and deciding whether the caller may act on it, with
+//! AWS's evaluation logic for a service with resource policies ("Policy evaluation logic",
+//! IAM User Guide):
+//!
+//! * an explicit `Deny` in an identity, session or resource policy refuses the request;
+//! * within the secret's account, the root user, an identity policy or a resource-policy
+//!   statement naming the caller itself allows it (a statement naming the account delegates
+//!   to the account's identity policies);
+//! * across accounts, the resource policy *and* an identity policy of the caller must allow
+//!   it, and the secret must be named by its ARN.
+//!
+//! A secret the caller may not see does not exist for it: another account's secret without a
+//! policy answers as a missing one.
+
+use super::secret_id::{self, SecretRef};
+use super::{SecretRecord, Secrets, SecretsError, same_account};
+use crate::identity::Caller;
+use crate::policy::{ConditionContext, Evaluation, Policy, PolicyKind, PrincipalMatch, Request};
+
+impl Secrets {
+    async fn find_ref(&self, r: &SecretRef) -> Result<Option<SecretRecord>, SecretsError> {
+        for (name, suffix) in &r.candidates {
+            if let Some(found) = self.store.get_secret(&r.scope, name).await?
+                && suffix.as_ref().is_none_or(|s| *s == found.suffix)
+            {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The secret `id` names, after checking that `caller` may perform `action`
+    /// (`secretsmanager:GetSecretValue`) on it.
+    ///
+    /// # Errors
+    /// `NotFound` for a secret that does not exist or is out of reach; `AccessDenied` when the
+    /// policies refuse.
+    pub(crate) async fn authorized(
+        &self,
+        caller: &Caller,
+        id: &str,
+        action: &str,
+    ) -> Result<SecretRecord, SecretsError> {
+        let parsed = secret_id::parse(caller, id);
+        let found = match &parsed {
+            Some(r) if r.scope.account == caller.principal.account || r.by_arn => self.find_ref(r).await?,
+            _ => None,
+        };
+        let Some(secret) = found else {
+            // What the caller may learn about a missing secret is what its own policies say.
+            if parsed.as_ref().is_some_and(|r| r.scope.account == caller.principal.account) {
+                self.authorize_account(caller, action, id)?;
+            }
+            return Err(SecretsError::NotFound);
+        };
+        self.authorize(caller, action, &secret)?;
+        Ok(secret)
+    }
+
+    /// Checks `action` on `secret` for `caller`.
+    ///
+    /// # Errors
+    /// `AccessDenied`, or `NotFound` for another account's secret no policy shares.
+    pub(crate) fn authorize(&self, caller: &Caller, action: &str, secret: &SecretRecord) -> Result<(), SecretsError> {
+        let arn = secret.arn();
+        let context = self.context(caller, Some(secret));
+        let principal = caller.request_principal();
+        let request = Request { principal: &principal, action, resource: &arn, context: &context };
+        let resource = match &secret.policy {
+            Some(doc) => match Policy::parse(doc, PolicyKind::Resource) {
+                Ok(p) => p.evaluate(&request),
+                Err(e) => {
+                    tracing::error!(error = %e, "stored secret policy does not parse; it allows nothing");
+                    Evaluation::default()
+                }
+            },
+            None => Evaluation::default(),
+        };
+        let own = same_account(caller, secret);
+        let identity = if caller.is_root() {
+            Evaluation { explicit_deny: false, allow: Some(PrincipalMatch::Specific) }
+        } else {
+            caller.identity_evaluation(&request)
+        };
+        let denied =
+            || SecretsError::AccessDenied { caller: caller.arn(), action: action.to_owned(), resource: arn.clone() };
+        if identity.explicit_deny || resource.explicit_deny {
+            return Err(if own || resource.allow.is_some() { denied() } else { SecretsError::NotFound });
+        }
+        let allowed = if own {
+            identity.allow.is_some() || resource.allow == Some(PrincipalMatch::Specific)
+        } else {
+            resource.allow.is_some() && identity.allow.is_some()
+        };
+        match (allowed, own || resource.allow.is_some()) {
+            (true, _) => Ok(()),
+            (false, true) => Err(denied()),
+            (false, false) => Err(SecretsError::NotFound),
+        }
+    }
+
+    /// Checks an action on no particular secret (`CreateSecret`, `ListSecrets`,
+    /// `GetRandomPassword`), or on a name that does not exist, against identity policies alone.
+    ///
+    /// # Errors
+    /// `AccessDenied`.
+    pub(crate) fn authorize_account(&self, caller: &Caller, action: &str, resource: &str) -> Result<(), SecretsError> {
+        if caller.is_root() {
+            return Ok(());
+        }
+        let context = self.context(caller, None);
+        let principal = caller.request_principal();
+        let request = Request { principal: &principal, action, resource, context: &context };
+        if caller.identity_evaluation(&request).is_allowed() {
+            Ok(())
+        } else {
+            Err(SecretsError::AccessDenied {
+                caller: caller.arn(),
+                action: action.to_owned(),
+                resource: resource.to_owned(),
+            })
+        }
+    }
+
+    /// The condition keys of a request: the global ones, `secretsmanager:SecretId` and the
+    /// secret's tags (`aws:ResourceTag/*`, `secretsmanager:ResourceTag/*`).
+    fn context(&self, caller: &Caller, secret: Option<&SecretRecord>) -> ConditionContext {
+        let mut context = caller.condition_context(self.clock.now());
+        if let Some(s) = secret {
+            context.insert("secretsmanager:SecretId", s.arn());
+            for tag in &s.tags {
+                context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+                context.insert(&format!("secretsmanager:ResourceTag/{}", tag.key), tag.value.as_str());
+            }
+        }
+        context
+    }
+}

@@ -1,0 +1,169 @@
+//! Envelope encryption of secret values.
+//!
+//! Each version gets a fresh 256-bit data key from KMS (`GenerateDataKey`, on the caller's
+//! behalf, under the secret's key and the encryption context `{SecretARN, SecretVersionId}`);
+//! the value is sealed with it (AES-256-GCM, the kind of value and the same context as
+//! additional data) and only the KMS-encrypted data key is stored beside it.
+//!
+//! Reading asks KMS to decrypt the data key on the caller's behalf. Unwrapped data keys are
+//! cached briefly and boundedly ([`DataKeyCache`]); a hit still has KMS *authorize* the
+//! decryption for this caller (policies, grants, key state, the caller's KMS quota) without
+//! unwrapping again, so a disabled key or a withdrawn permission takes effect at once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use time::{Duration, OffsetDateTime};
+use trent_crypto::{EncryptionContext, RootKey, SecretBytes, sha256};
+
+use super::{KmsUse, SecretRecord, SecretValue, Secrets, SecretsError, ValueKind, VersionRecord};
+use crate::identity::{Caller, ViaService};
+use crate::kms::{DataKeySize, DataKeySpec, KmsError};
+
+/// Data keys the cache holds at most.
+pub(crate) const DEFAULT_CAPACITY: usize = 4096;
+/// How long an unwrapped data key stays cached.
+const TTL: Duration = Duration::minutes(5);
+
+/// A cached data key and when it stops being used.
+type Entry = (Arc<RootKey>, OffsetDateTime);
+
+/// Unwrapped data keys by the digest of their wrapped form.
+pub(crate) struct DataKeyCache {
+    entries: Mutex<HashMap<[u8; 32], Entry>>,
+    capacity: usize,
+}
+
+impl DataKeyCache {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self { entries: Mutex::new(HashMap::new()), capacity }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.lock().len()
+    }
+
+    pub(crate) fn clear(&self) {
+        self.entries.lock().clear();
+    }
+
+    fn get(&self, wrapped: &[u8], now: OffsetDateTime) -> Option<Arc<RootKey>> {
+        let digest = sha256(wrapped);
+        let mut entries = self.entries.lock();
+        match entries.get(&digest) {
+            Some((key, expires)) if *expires > now => Some(Arc::clone(key)),
+            Some(_) => {
+                entries.remove(&digest);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn put(&self, wrapped: &[u8], key: Arc<RootKey>, now: OffsetDateTime) {
+        let mut entries = self.entries.lock();
+        if entries.len() >= self.capacity {
+            entries.retain(|_, (_, expires)| *expires > now);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(sha256(wrapped), (key, now + TTL));
+    }
+}
+
+/// The encryption context AWS uses for a secret's version.
+fn context(arn: &str, version_id: &str) -> EncryptionContext {
+    EncryptionContext::from([
+        ("SecretARN".to_owned(), arn.to_owned()),
+        ("SecretVersionId".to_owned(), version_id.to_owned()),
+    ])
+}
+
+/// The additional data sealing a value: what it is and where it belongs.
+fn aad(arn: &str, version_id: &str, kind: ValueKind) -> Vec<u8> {
+    format!("trent/secretsmanager/v1\0{arn}\0{version_id}\0{}", kind.as_str()).into_bytes()
+}
+
+fn kms_error(during: KmsUse) -> impl FnOnce(KmsError) -> SecretsError {
+    move |source| SecretsError::Kms { during, source }
+}
+
+impl Secrets {
+    /// Encrypts `value` as version `version_id` of `secret` for `caller`.
+    ///
+    /// # Errors
+    /// `Kms` when KMS refuses the data key; `InvalidRequest` for another account's secret under
+    /// the AWS managed key.
+    pub(crate) async fn seal(
+        &self,
+        caller: &Caller,
+        secret: &SecretRecord,
+        version_id: &str,
+        value: &SecretValue,
+    ) -> Result<VersionRecord, SecretsError> {
+        let kms = self.kms.on_behalf(caller, ViaService::SECRETS_MANAGER);
+        let key_id = match &secret.kms_key_id {
+            Some(k) => k.clone(),
+            None if super::same_account(caller, secret) => {
+                kms.aws_managed_key().await.map_err(kms_error(KmsUse::Encrypt))?.record.arn()
+            }
+            None => return Err(SecretsError::InvalidRequest(super::BadRequest::DefaultKeyCrossAccount)),
+        };
+        let arn = secret.arn();
+        let size = DataKeySize { spec: Some(DataKeySpec::Aes256), number_of_bytes: None };
+        let data_key = kms
+            .generate_data_key(&key_id, &context(&arn, version_id), size)
+            .await
+            .map_err(kms_error(KmsUse::Encrypt))?;
+        let plain = data_key.plaintext.as_ref().ok_or(SecretsError::Decryption)?;
+        let sealing = RootKey::from_bytes(plain.expose_secret())?;
+        let ciphertext = sealing.wrap(&aad(&arn, version_id, value.kind), value.bytes.expose_secret())?;
+        self.keys.put(&data_key.ciphertext, Arc::new(sealing), self.clock.now());
+        Ok(VersionRecord {
+            version_id: version_id.to_owned(),
+            created_at: self.clock.now(),
+            kind: value.kind,
+            key_arn: data_key.key_arn,
+            wrapped_key: data_key.ciphertext,
+            ciphertext,
+        })
+    }
+
+    /// Decrypts `version` of `secret` for `caller`.
+    ///
+    /// # Errors
+    /// `Kms` when KMS refuses the decryption (disabled key, no permission); `Decryption` when
+    /// the stored bytes do not open.
+    pub(crate) async fn open(
+        &self,
+        caller: &Caller,
+        secret: &SecretRecord,
+        version: &VersionRecord,
+    ) -> Result<SecretValue, SecretsError> {
+        if !super::same_account(caller, secret) && secret.kms_key_id.is_none() {
+            return Err(SecretsError::InvalidRequest(super::BadRequest::DefaultKeyCrossAccount));
+        }
+        let arn = secret.arn();
+        let ctx = context(&arn, &version.version_id);
+        let kms = self.kms.on_behalf(caller, ViaService::SECRETS_MANAGER);
+        let now = self.clock.now();
+        let key = match self.keys.get(&version.wrapped_key, now) {
+            Some(key) => {
+                kms.authorize_decrypt(&version.wrapped_key, &ctx).await.map_err(kms_error(KmsUse::Decrypt))?;
+                key
+            }
+            None => {
+                let out = kms.decrypt(&version.wrapped_key, &ctx).await.map_err(kms_error(KmsUse::Decrypt))?;
+                let key = Arc::new(RootKey::from_bytes(out.plaintext.expose_secret())?);
+                self.keys.put(&version.wrapped_key, Arc::clone(&key), now);
+                key
+            }
+        };
+        let bytes: SecretBytes = key
+            .unwrap(&aad(&arn, &version.version_id, version.kind), &version.ciphertext)
+            .map_err(|_| SecretsError::Decryption)?;
+        Ok(SecretValue { kind: version.kind, bytes })
+    }
+}

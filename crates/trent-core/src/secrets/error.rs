@@ -1,0 +1,173 @@
+//! The Secrets Manager domain error.
+//!
+//! Each variant is one AWS error `__type` with the facts its message needs; `trent-wire`
+//! renders AWS's sentences and picks the status exactly once. No variant carries a secret
+//! value.
+
+use crate::kms::KmsError;
+use crate::store::StoreError;
+
+/// Why a parameter was refused (`InvalidParameterException`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BadParameter {
+    /// `RecoveryWindowInDays` outside 7..=30.
+    RecoveryWindow,
+    /// `RecoveryWindowInDays` together with `ForceDeleteWithoutRecovery`.
+    RecoveryWindowWithForce,
+    /// `SecretString` and `SecretBinary` together.
+    BothValues,
+    /// A `VersionStages` list with a label twice, or a label list that is empty.
+    DuplicateStage,
+    /// `UpdateSecretVersionStage` with neither `MoveToVersionId` nor `RemoveFromVersionId`.
+    NoVersionToMove,
+    /// `RemoveFromVersionId` does not hold the label.
+    StageNotOnVersion {
+        /// The label.
+        stage: String,
+        /// The version named in the request.
+        version_id: String,
+    },
+    /// The label is on another version, which `RemoveFromVersionId` must name.
+    StageAttachedElsewhere {
+        /// The label.
+        stage: String,
+        /// The version holding it.
+        version_id: String,
+    },
+    /// A `ClientRequestToken` (or `VersionId`) not 32..=64 characters.
+    TokenLength,
+    /// `GetRandomPassword` with every character type excluded.
+    NoCharacters,
+    /// `PasswordLength` too short for one character of each required type.
+    PasswordTooShort,
+    /// An invalid `NextToken`.
+    NextToken,
+    /// A `Filters` entry with a bad key or values.
+    Filter,
+    /// A secret name that is not allowed.
+    Name,
+    /// `BatchGetSecretValue` with both `SecretIdList` and `Filters`, or neither.
+    BatchSelection,
+    /// A tag key AWS reserves (`aws:`).
+    ReservedTag,
+}
+
+/// Why a request was refused as invalid in the secret's state (`InvalidRequestException`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BadRequest {
+    /// The secret is scheduled for deletion.
+    MarkedForDeletion,
+    /// `CreateSecret` with the name of a secret scheduled for deletion.
+    NameScheduledForDeletion,
+    /// A cross-account request on a secret encrypted with the AWS managed key.
+    DefaultKeyCrossAccount,
+    /// `RemoveFromVersionId` would remove `AWSCURRENT` without moving it elsewhere.
+    RemoveCurrent,
+}
+
+/// Which limit was reached (`LimitExceededException`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// More versions than a secret may hold.
+    Versions,
+    /// More staging labels than a secret may carry.
+    StagingLabels,
+    /// More tags than a secret may carry.
+    Tags,
+}
+
+/// Which KMS use failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KmsUse {
+    /// Generating the data key of a new version.
+    Encrypt,
+    /// Decrypting a version's data key.
+    Decrypt,
+}
+
+/// A Secrets Manager error.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    /// No such secret (or it is out of the caller's reach).
+    #[error("secret not found")]
+    NotFound,
+    /// No version with this id.
+    #[error("no such version")]
+    VersionNotFound {
+        /// The requested `VersionId`.
+        version_id: String,
+    },
+    /// No version with this label.
+    #[error("no version with this staging label")]
+    StageNotFound {
+        /// The requested `VersionStage`.
+        stage: String,
+    },
+    /// `CreateSecret` with a name already in use.
+    #[error("secret exists")]
+    AlreadyExists {
+        /// The name.
+        name: String,
+    },
+    /// A version id reused with another value.
+    #[error("version exists with another value")]
+    VersionExists,
+    /// `InvalidParameterException`.
+    #[error("invalid parameter: {0:?}")]
+    InvalidParameter(BadParameter),
+    /// `InvalidRequestException`.
+    #[error("invalid request: {0:?}")]
+    InvalidRequest(BadRequest),
+    /// `LimitExceededException`.
+    #[error("limit exceeded: {0:?}")]
+    LimitExceeded(Limit),
+    /// `MalformedPolicyDocumentException`, with the policy engine's message.
+    #[error("{0}")]
+    MalformedPolicy(String),
+    /// `PublicPolicyException`: `BlockPublicPolicy` and the policy grants public access.
+    #[error("public policy")]
+    PublicPolicy,
+    /// The caller may not do this.
+    #[error("{caller} may not {action} on {resource}")]
+    AccessDenied {
+        /// The caller's ARN.
+        caller: String,
+        /// `secretsmanager:GetSecretValue`.
+        action: String,
+        /// The secret's ARN (or the id asked for).
+        resource: String,
+    },
+    /// KMS refused or failed.
+    #[error("KMS refused the {during:?}")]
+    Kms {
+        /// What the service was doing.
+        during: KmsUse,
+        /// What KMS said.
+        #[source]
+        source: KmsError,
+    },
+    /// A stored version could not be opened with its data key.
+    #[error("decryption failure")]
+    Decryption,
+    /// Storage is unavailable.
+    #[error("storage unavailable")]
+    Unavailable(#[source] StoreError),
+    /// Anything else that is not the caller's fault.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<StoreError> for SecretsError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => Self::Unavailable(e),
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<trent_crypto::CryptoError> for SecretsError {
+    fn from(e: trent_crypto::CryptoError) -> Self {
+        Self::Internal(Box::new(e))
+    }
+}

@@ -1,0 +1,401 @@
+//! Creating, describing, updating, deleting and restoring secrets, their tags, and the
+//! scheduler's purge of secrets whose recovery window has ended.
+
+use std::collections::BTreeMap;
+
+use time::{Duration, OffsetDateTime};
+
+use super::values::version_id;
+use super::{
+    AWSCURRENT, BadParameter, BadRequest, DEFAULT_RECOVERY_WINDOW_DAYS, Limit, MAX_TAGS, PutValueOutput,
+    RECOVERY_WINDOW_DAYS, SecretRecord, SecretValue, Secrets, SecretsError, secret_id,
+};
+use crate::identity::Caller;
+use crate::kms::Tag;
+use crate::store::{SecretChange, StoreError};
+
+/// What `CreateSecret` is given.
+#[derive(Debug, Default)]
+pub struct CreateSecretInput {
+    /// `Name`.
+    pub name: String,
+    /// `ClientRequestToken`: the first version's id.
+    pub token: Option<String>,
+    /// `Description`.
+    pub description: Option<String>,
+    /// `KmsKeyId`.
+    pub kms_key_id: Option<String>,
+    /// `SecretString` or `SecretBinary`.
+    pub value: Option<SecretValue>,
+    /// `Tags`.
+    pub tags: Vec<Tag>,
+}
+
+/// What `CreateSecret` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedSecret {
+    /// `ARN`.
+    pub arn: String,
+    /// `Name`.
+    pub name: String,
+    /// `VersionId`, when a value was given.
+    pub version_id: Option<String>,
+}
+
+/// What `UpdateSecret` is given.
+#[derive(Debug, Default)]
+pub struct UpdateSecretInput {
+    /// `SecretId`.
+    pub secret_id: String,
+    /// `ClientRequestToken`.
+    pub token: Option<String>,
+    /// `Description`.
+    pub description: Option<String>,
+    /// `KmsKeyId`.
+    pub kms_key_id: Option<String>,
+    /// A new value, which becomes `AWSCURRENT`.
+    pub value: Option<SecretValue>,
+}
+
+/// What `DeleteSecret` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeletedSecret {
+    /// `ARN`.
+    pub arn: String,
+    /// `Name`.
+    pub name: String,
+    /// `DeletionDate`.
+    pub deletion_date: OffsetDateTime,
+}
+
+/// What `DescribeSecret` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretDescription {
+    /// The secret.
+    pub secret: SecretRecord,
+    /// `VersionIdsToStages`: the labelled versions.
+    pub versions_to_stages: BTreeMap<String, Vec<String>>,
+}
+
+impl SecretDescription {
+    pub(crate) fn new(secret: SecretRecord) -> Self {
+        let mut versions_to_stages: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (label, version) in &secret.labels {
+            versions_to_stages.entry(version.clone()).or_default().push(label.clone());
+        }
+        SecretDescription { secret, versions_to_stages }
+    }
+}
+
+/// Whether `name` uses only the characters AWS allows in a secret name: letters, digits and
+/// `/_+=.@-`.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c))
+}
+
+/// Checks a tag list: at most [`MAX_TAGS`] once merged, no `aws:` keys.
+fn check_tags(tags: &[Tag]) -> Result<(), SecretsError> {
+    if tags.iter().any(|t| t.key.to_ascii_lowercase().starts_with("aws:")) {
+        return Err(SecretsError::InvalidParameter(BadParameter::ReservedTag));
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(SecretsError::LimitExceeded(Limit::Tags));
+    }
+    Ok(())
+}
+
+/// `existing` with `added` put over it (a repeated key takes the last value).
+fn merge_tags(existing: &[Tag], added: &[Tag]) -> Vec<Tag> {
+    let mut out = existing.to_vec();
+    for t in added {
+        match out.iter_mut().find(|e| e.key == t.key) {
+            Some(e) => e.value = t.value.clone(),
+            None => out.push(t.clone()),
+        }
+    }
+    out
+}
+
+impl Secrets {
+    /// `CreateSecret`.
+    ///
+    /// # Errors
+    /// `AlreadyExists`, `InvalidRequest` for a name scheduled for deletion, `InvalidParameter`,
+    /// `LimitExceeded` for too many tags, `Kms` when the key refuses, `AccessDenied`.
+    pub async fn create_secret(
+        &self,
+        caller: &Caller,
+        input: CreateSecretInput,
+    ) -> Result<CreatedSecret, SecretsError> {
+        let scope = caller.scope();
+        let suffix = secret_id::new_suffix()?;
+        let now = self.clock.now();
+        let mut secret = SecretRecord {
+            scope: scope.clone(),
+            name: input.name.clone(),
+            suffix,
+            description: input.description,
+            kms_key_id: input.kms_key_id,
+            created_at: now,
+            last_changed_at: now,
+            last_accessed_at: None,
+            deleted_at: None,
+            deletion_date: None,
+            tags: merge_tags(&[], &input.tags),
+            policy: None,
+            labels: BTreeMap::new(),
+            revision: 1,
+        };
+        self.authorize_account(caller, "secretsmanager:CreateSecret", &secret.arn())?;
+        if !valid_name(&secret.name) {
+            return Err(SecretsError::InvalidParameter(BadParameter::Name));
+        }
+        check_tags(&input.tags)?;
+        check_tags(&secret.tags)?;
+        let version_id = match &input.value {
+            Some(_) => Some(version_id(input.token.as_deref())?),
+            None => None,
+        };
+        if let Some(existing) = self.store.get_secret(&scope, &input.name).await? {
+            return self.create_again(caller, &existing, version_id.as_deref(), input.value.as_ref()).await;
+        }
+        let version = match (&version_id, &input.value) {
+            (Some(id), Some(value)) => Some(self.first_version(caller, &mut secret, id, value).await?),
+            _ => None,
+        };
+        match self.store.insert_secret(&secret, version.as_ref()).await {
+            Ok(()) => Ok(CreatedSecret { arn: secret.arn(), name: secret.name, version_id }),
+            Err(StoreError::AlreadyExists) => Err(SecretsError::AlreadyExists { name: secret.name }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `CreateSecret` of a name that exists: a retry of the same request (same token and value)
+    /// succeeds again; anything else is refused.
+    async fn create_again(
+        &self,
+        caller: &Caller,
+        existing: &SecretRecord,
+        version_id: Option<&str>,
+        value: Option<&SecretValue>,
+    ) -> Result<CreatedSecret, SecretsError> {
+        if existing.is_deleted() {
+            return Err(SecretsError::InvalidRequest(BadRequest::NameScheduledForDeletion));
+        }
+        if let (Some(id), Some(value)) = (version_id, value)
+            && let Some(v) = self.store.get_version(&existing.scope, &existing.name, id).await?
+            && self.open(caller, existing, &v).await?.same_as(value)
+        {
+            return Ok(CreatedSecret {
+                arn: existing.arn(),
+                name: existing.name.clone(),
+                version_id: Some(id.to_owned()),
+            });
+        }
+        Err(SecretsError::AlreadyExists { name: existing.name.clone() })
+    }
+
+    /// `DescribeSecret`.
+    ///
+    /// # Errors
+    /// `NotFound`, `AccessDenied`.
+    pub async fn describe_secret(&self, caller: &Caller, secret_id: &str) -> Result<SecretDescription, SecretsError> {
+        let secret = self.authorized(caller, secret_id, "secretsmanager:DescribeSecret").await?;
+        Ok(SecretDescription::new(secret))
+    }
+
+    /// Read-modify-write of a secret's metadata with optimistic concurrency: `f` edits a fresh
+    /// copy (and may refuse); nothing is written when it changes nothing.
+    pub(crate) async fn mutate<F>(
+        &self,
+        caller: &Caller,
+        id: &str,
+        action: &str,
+        f: F,
+    ) -> Result<SecretRecord, SecretsError>
+    where
+        F: Fn(&mut SecretRecord) -> Result<(), SecretsError>,
+    {
+        loop {
+            let secret = self.authorized(caller, id, action).await?;
+            let mut next = secret.clone();
+            f(&mut next)?;
+            if next == secret {
+                return Ok(secret);
+            }
+            next.revision = secret.revision + 1;
+            let change =
+                SecretChange { secret: &next, expected_revision: secret.revision, new_version: None, pruned: &[] };
+            if self.write(change).await? {
+                return Ok(next);
+            }
+        }
+    }
+
+    /// `UpdateSecret`: description and key, and a new current value if one is given.
+    ///
+    /// # Errors
+    /// As [`Secrets::put_secret_value`].
+    pub async fn update_secret(
+        &self,
+        caller: &Caller,
+        input: UpdateSecretInput,
+    ) -> Result<(String, String, Option<PutValueOutput>), SecretsError> {
+        let now = self.clock.now();
+        let version_id = match &input.value {
+            Some(_) => Some(version_id(input.token.as_deref())?),
+            None => None,
+        };
+        let secret = self
+            .mutate(caller, &input.secret_id, "secretsmanager:UpdateSecret", |s| {
+                if s.is_deleted() {
+                    return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
+                }
+                let before = (s.description.clone(), s.kms_key_id.clone());
+                if let Some(d) = &input.description {
+                    s.description = Some(d.clone());
+                }
+                if let Some(k) = &input.kms_key_id {
+                    s.kms_key_id = Some(k.clone());
+                }
+                if before != (s.description.clone(), s.kms_key_id.clone()) {
+                    s.last_changed_at = now;
+                }
+                Ok(())
+            })
+            .await?;
+        let put = match (version_id, input.value) {
+            (Some(id), Some(value)) => {
+                let stages = vec![AWSCURRENT.to_owned()];
+                let input =
+                    super::PutValueInput { secret_id: secret.arn(), token: Some(id), value, stages: Some(stages) };
+                Some(self.put_secret_value_as(caller, input, "secretsmanager:UpdateSecret").await?)
+            }
+            _ => None,
+        };
+        Ok((secret.arn(), secret.name, put))
+    }
+
+    /// `DeleteSecret`.
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a bad window or a window with `ForceDeleteWithoutRecovery`,
+    /// `InvalidRequest` for a secret already scheduled (unless forced), `NotFound`,
+    /// `AccessDenied`.
+    pub async fn delete_secret(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+        window_days: Option<i64>,
+        force: bool,
+    ) -> Result<DeletedSecret, SecretsError> {
+        if force && window_days.is_some() {
+            return Err(SecretsError::InvalidParameter(BadParameter::RecoveryWindowWithForce));
+        }
+        let days = window_days.unwrap_or(DEFAULT_RECOVERY_WINDOW_DAYS);
+        if !RECOVERY_WINDOW_DAYS.contains(&days) {
+            return Err(SecretsError::InvalidParameter(BadParameter::RecoveryWindow));
+        }
+        let action = "secretsmanager:DeleteSecret";
+        let now = self.clock.now();
+        if force {
+            let secret = self.authorized(caller, secret_id, action).await?;
+            self.purge(&secret.scope, &secret.name).await?;
+            return Ok(DeletedSecret { arn: secret.arn(), name: secret.name, deletion_date: now });
+        }
+        let secret = self
+            .mutate(caller, secret_id, action, |s| {
+                if s.is_deleted() {
+                    return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
+                }
+                s.deleted_at = Some(now);
+                s.deletion_date = Some(now + Duration::days(days));
+                s.last_changed_at = now;
+                Ok(())
+            })
+            .await?;
+        let deletion_date = secret.deletion_date.unwrap_or(now);
+        Ok(DeletedSecret { arn: secret.arn(), name: secret.name, deletion_date })
+    }
+
+    /// `RestoreSecret`: cancels a scheduled deletion (a secret not scheduled stays as it is).
+    ///
+    /// # Errors
+    /// `NotFound`, `AccessDenied`.
+    pub async fn restore_secret(&self, caller: &Caller, secret_id: &str) -> Result<(String, String), SecretsError> {
+        let now = self.clock.now();
+        let secret = self
+            .mutate(caller, secret_id, "secretsmanager:RestoreSecret", |s| {
+                if s.is_deleted() {
+                    s.deleted_at = None;
+                    s.deletion_date = None;
+                    s.last_changed_at = now;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok((secret.arn(), secret.name))
+    }
+
+    /// `TagResource`.
+    ///
+    /// # Errors
+    /// `LimitExceeded` past 50 tags, `InvalidParameter` for an `aws:` key, `NotFound`,
+    /// `AccessDenied`.
+    pub async fn tag_resource(&self, caller: &Caller, secret_id: &str, tags: &[Tag]) -> Result<(), SecretsError> {
+        check_tags(tags)?;
+        self.mutate(caller, secret_id, "secretsmanager:TagResource", |s| {
+            s.tags = merge_tags(&s.tags, tags);
+            check_tags(&s.tags)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// `UntagResource`; keys that are absent are ignored.
+    ///
+    /// # Errors
+    /// `NotFound`, `AccessDenied`.
+    pub async fn untag_resource(&self, caller: &Caller, secret_id: &str, keys: &[String]) -> Result<(), SecretsError> {
+        self.mutate(caller, secret_id, "secretsmanager:UntagResource", |s| {
+            s.tags.retain(|t| !keys.contains(&t.key));
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Removes a secret and its versions for good.
+    async fn purge(&self, scope: &crate::ids::Scope, name: &str) -> Result<bool, SecretsError> {
+        match self.store.delete_secret(scope, name).await {
+            Ok(()) => {
+                tracing::info!(account = %scope.account, region = %scope.region, "secret deleted for good");
+                Ok(true)
+            }
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Purges every secret whose recovery window ended at the clock's time; answers how many.
+    ///
+    /// # Errors
+    /// Storage errors listing the work; a failure on one secret is logged and retried on the
+    /// next pass.
+    pub async fn run_due_work(&self) -> Result<usize, SecretsError> {
+        let now = self.clock.now();
+        let mut purged = 0;
+        for (scope, name) in self.store.secrets_due(now).await? {
+            let Some(s) = self.store.get_secret(&scope, &name).await? else { continue };
+            if s.deletion_date.is_none_or(|d| d > now) {
+                continue;
+            }
+            match self.purge(&scope, &name).await {
+                Ok(true) => purged += 1,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "purging a deleted secret failed; will retry"),
+            }
+        }
+        Ok(purged)
+    }
+}

@@ -1,0 +1,86 @@
+//! AWS Secrets Manager semantics: secrets, their versions and staging labels, deletion with a
+//! recovery window, tags and resource policies.
+//!
+//! [`Secrets`] is the service object. Every public method takes the authenticated [`Caller`]
+//! and inputs already decoded from the wire, authorizes the call with the one policy engine
+//! (identity policies and the secret's resource policy), and returns domain outputs or a
+//! [`SecretsError`]. Values are envelope-encrypted: a data key from KMS per version, asked for
+//! on the caller's behalf ([`Kms::on_behalf`]) under the encryption context
+//! `{SecretARN, SecretVersionId}`. It knows nothing of JSON shapes or SQL.
+
+mod access;
+mod envelope;
+mod error;
+mod labels;
+mod lifecycle;
+mod list;
+mod model;
+mod password;
+mod policy;
+mod secret_id;
+mod values;
+
+use std::sync::Arc;
+
+pub use error::{BadParameter, BadRequest, KmsUse, Limit, SecretsError};
+pub use labels::StageMove;
+pub use lifecycle::{CreateSecretInput, CreatedSecret, DeletedSecret, SecretDescription, UpdateSecretInput};
+pub use list::{
+    BatchOutput, Filter, FilterKey, ListSecretsInput, MAX_BATCH_RESULTS, MAX_LIST_RESULTS, SecretPage, SortBy,
+    SortOrder, VersionEntry, VersionPage,
+};
+pub use model::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretRecord, SecretValue, ValueKind, VersionRecord};
+pub use password::{DEFAULT_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, PUNCTUATION, PasswordRules, random_password};
+pub use values::{PutValueInput, PutValueOutput, ValueOutput, VersionSelector};
+
+use crate::clock::SharedClock;
+use crate::identity::Caller;
+use crate::kms::Kms;
+use crate::store::SecretsStore;
+
+/// Shortest and longest recovery window of `DeleteSecret`, in days.
+pub const RECOVERY_WINDOW_DAYS: std::ops::RangeInclusive<i64> = 7..=30;
+/// Recovery window when `DeleteSecret` names none.
+pub const DEFAULT_RECOVERY_WINDOW_DAYS: i64 = 30;
+/// Versions a secret keeps before unlabelled ones older than a day are pruned ("Secrets Manager
+/// removes unlabeled versions when there are more than 100").
+pub const MAX_VERSIONS: usize = 100;
+/// Staging labels a secret may carry across its versions.
+pub const MAX_STAGING_LABELS: usize = 20;
+/// Tags a secret may carry.
+pub const MAX_TAGS: usize = 50;
+/// Largest `SecretString` or `SecretBinary`, in bytes.
+pub const MAX_VALUE_BYTES: usize = 65_536;
+/// Largest resource policy, in characters.
+pub const MAX_POLICY_CHARS: usize = 20_480;
+
+/// The Secrets Manager service.
+pub struct Secrets {
+    store: Arc<dyn SecretsStore>,
+    kms: Arc<Kms>,
+    clock: SharedClock,
+    keys: envelope::DataKeyCache,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secrets").field("cached_data_keys", &self.keys.len()).finish_non_exhaustive()
+    }
+}
+
+impl Secrets {
+    /// Builds the service over its store, the KMS it encrypts with and a clock.
+    pub fn new(store: Arc<dyn SecretsStore>, kms: Arc<Kms>, clock: SharedClock) -> Self {
+        Self { store, kms, clock, keys: envelope::DataKeyCache::new(envelope::DEFAULT_CAPACITY) }
+    }
+
+    /// Forgets every cached data key.
+    pub fn invalidate_cache(&self) {
+        self.keys.clear();
+    }
+}
+
+/// The caller's account owns the secret.
+fn same_account(caller: &Caller, secret: &SecretRecord) -> bool {
+    caller.principal.account == secret.scope.account
+}

@@ -1,0 +1,68 @@
+//! Storage of Secrets Manager secrets and their versions.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::StoreError;
+use crate::ids::Scope;
+use crate::secrets::{SecretRecord, VersionRecord};
+
+/// A change of one secret written in one transaction: its new metadata, perhaps a new version,
+/// perhaps versions pruned.
+#[derive(Clone, Debug)]
+pub struct SecretChange<'a> {
+    /// The new metadata; `revision` is the new revision.
+    pub secret: &'a SecretRecord,
+    /// The revision the stored row must still have.
+    pub expected_revision: u64,
+    /// A version to add.
+    pub new_version: Option<&'a VersionRecord>,
+    /// Version ids to remove.
+    pub pruned: &'a [String],
+}
+
+/// Secrets, their versions, tags and resource policies.
+#[async_trait]
+pub trait SecretsStore: Send + Sync {
+    /// Inserts a new secret with its first version, if any, atomically.
+    ///
+    /// # Errors
+    /// [`StoreError::AlreadyExists`] if the name is taken in that scope.
+    async fn insert_secret(&self, secret: &SecretRecord, version: Option<&VersionRecord>) -> Result<(), StoreError>;
+
+    /// Reads one secret's metadata by name.
+    async fn get_secret(&self, scope: &Scope, name: &str) -> Result<Option<SecretRecord>, StoreError>;
+
+    /// Every secret of a scope, ordered by name (a region holds at most 500,000).
+    async fn list_secrets(&self, scope: &Scope) -> Result<Vec<SecretRecord>, StoreError>;
+
+    /// Applies `change` if the stored revision is `change.expected_revision`.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if the secret is gone, [`StoreError::Conflict`] if the revision
+    /// moved, [`StoreError::AlreadyExists`] if the new version id is taken.
+    async fn update_secret(&self, change: SecretChange<'_>) -> Result<(), StoreError>;
+
+    /// Records that the secret's value was read on `day`, whatever its revision.
+    async fn touch_secret(&self, scope: &Scope, name: &str, day: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// One version of a secret.
+    async fn get_version(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version_id: &str,
+    ) -> Result<Option<VersionRecord>, StoreError>;
+
+    /// Every version of a secret, oldest first.
+    async fn versions(&self, scope: &Scope, name: &str) -> Result<Vec<VersionRecord>, StoreError>;
+
+    /// Removes a secret and every version of it; the rows are overwritten on disk.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such secret.
+    async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError>;
+
+    /// Secrets in any scope scheduled for deletion at or before `now`.
+    async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError>;
+}

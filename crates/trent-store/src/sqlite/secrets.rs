@@ -1,0 +1,288 @@
+//! [`SecretsStore`] for SQLite: the `secrets` and `secret_versions` tables.
+//!
+//! A secret's labels and tags are JSON columns of its row, written with it under its revision.
+//! Values are opaque envelope-encrypted bytes here and are never logged. Deleting a secret
+//! removes its versions (foreign key `ON DELETE CASCADE`), overwrites them on disk
+//! (`secure_delete`) and checkpoints the WAL so no copy lingers there.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use time::OffsetDateTime;
+use trent_core::kms::Tag;
+use trent_core::secrets::{SecretRecord, ValueKind, VersionRecord};
+use trent_core::store::{SecretChange, SecretsStore};
+use trent_core::{Scope, StoreError};
+
+use super::rows::{Query, enumeration, opt_ts_from_db, opt_ts_to_db, scope_from_db, ts_from_db, ts_to_db, unsigned};
+use super::{SqliteStore, map_err};
+
+/// The columns of `secrets`, in the parameter order of [`bind_secret`].
+const SECRET_COLUMNS: &str = "account_id, region, name, suffix, description, kms_key_id, created_at, \
+     last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision";
+
+/// The columns of `secret_versions` after the secret's key, in the order of [`bind_version`].
+const VERSION_COLUMNS: &str = "version_id, created_at, kind, key_arn, wrapped_key, ciphertext";
+
+const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = ?4, description = ?5, kms_key_id = ?6, created_at = ?7, \
+     last_changed_at = ?8, last_accessed_at = ?9, deleted_at = ?10, deletion_date = ?11, tags = ?12, policy = ?13, \
+     labels = ?14, revision = ?15 WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?16";
+
+fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{column}: {e}"))
+}
+
+fn tags_to_db(tags: &[Tag]) -> String {
+    let pairs: Vec<[&str; 2]> = tags.iter().map(|t| [t.key.as_str(), t.value.as_str()]).collect();
+    serde_json::Value::from(pairs.iter().map(|p| serde_json::Value::from(p.to_vec())).collect::<Vec<_>>()).to_string()
+}
+
+fn tags_from_db(text: &str) -> Result<Vec<Tag>, StoreError> {
+    let pairs: Vec<(String, String)> = serde_json::from_str(text).map_err(|e| corrupt("tags", e))?;
+    Ok(pairs.into_iter().map(|(key, value)| Tag { key, value }).collect())
+}
+
+fn labels_to_db(labels: &BTreeMap<String, String>) -> String {
+    serde_json::Value::from(serde_json::Map::from_iter(
+        labels.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str()))),
+    ))
+    .to_string()
+}
+
+fn labels_from_db(text: &str) -> Result<BTreeMap<String, String>, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt("labels", e))
+}
+
+fn revision_to_db(r: u64) -> Result<i64, StoreError> {
+    i64::try_from(r).map_err(|_| corrupt("revision", r))
+}
+
+/// Binds every column of `secrets` as `?1`..`?15`.
+fn bind_secret<'q>(q: Query<'q>, s: &SecretRecord) -> Result<Query<'q>, StoreError> {
+    Ok(q.bind(s.scope.account.as_str().to_owned())
+        .bind(s.scope.region.as_str().to_owned())
+        .bind(s.name.clone())
+        .bind(s.suffix.clone())
+        .bind(s.description.clone())
+        .bind(s.kms_key_id.clone())
+        .bind(ts_to_db(s.created_at)?)
+        .bind(ts_to_db(s.last_changed_at)?)
+        .bind(opt_ts_to_db(s.last_accessed_at)?)
+        .bind(opt_ts_to_db(s.deleted_at)?)
+        .bind(opt_ts_to_db(s.deletion_date)?)
+        .bind(tags_to_db(&s.tags))
+        .bind(s.policy.clone())
+        .bind(labels_to_db(&s.labels))
+        .bind(revision_to_db(s.revision)?))
+}
+
+fn secret_from_row(row: &SqliteRow) -> Result<SecretRecord, StoreError> {
+    let get_s = |c: &str| row.try_get::<String, _>(c).map_err(map_err);
+    let get_os = |c: &str| row.try_get::<Option<String>, _>(c).map_err(map_err);
+    let get_oi = |c: &str| row.try_get::<Option<i64>, _>(c).map_err(map_err);
+    Ok(SecretRecord {
+        scope: scope_from_db(&get_s("account_id")?, &get_s("region")?)?,
+        name: get_s("name")?,
+        suffix: get_s("suffix")?,
+        description: get_os("description")?,
+        kms_key_id: get_os("kms_key_id")?,
+        created_at: ts_from_db(row.try_get("created_at").map_err(map_err)?)?,
+        last_changed_at: ts_from_db(row.try_get("last_changed_at").map_err(map_err)?)?,
+        last_accessed_at: opt_ts_from_db(get_oi("last_accessed_at")?)?,
+        deleted_at: opt_ts_from_db(get_oi("deleted_at")?)?,
+        deletion_date: opt_ts_from_db(get_oi("deletion_date")?)?,
+        tags: tags_from_db(&get_s("tags")?)?,
+        policy: get_os("policy")?,
+        labels: labels_from_db(&get_s("labels")?)?,
+        revision: unsigned("revision", row.try_get("revision").map_err(map_err)?)?,
+    })
+}
+
+fn version_from_row(row: &SqliteRow) -> Result<VersionRecord, StoreError> {
+    let kind: String = row.try_get("kind").map_err(map_err)?;
+    Ok(VersionRecord {
+        version_id: row.try_get("version_id").map_err(map_err)?,
+        created_at: ts_from_db(row.try_get("created_at").map_err(map_err)?)?,
+        kind: enumeration("kind", &kind, ValueKind::parse)?,
+        key_arn: row.try_get("key_arn").map_err(map_err)?,
+        wrapped_key: row.try_get("wrapped_key").map_err(map_err)?,
+        ciphertext: row.try_get("ciphertext").map_err(map_err)?,
+    })
+}
+
+async fn insert_version(
+    conn: &mut sqlx::SqliteConnection,
+    secret: &SecretRecord,
+    v: &VersionRecord,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO secret_versions (account_id, region, name, {VERSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    );
+    sqlx::query(&sql)
+        .bind(secret.scope.account.as_str())
+        .bind(secret.scope.region.as_str())
+        .bind(secret.name.as_str())
+        .bind(v.version_id.as_str())
+        .bind(ts_to_db(v.created_at)?)
+        .bind(v.kind.as_str())
+        .bind(v.key_arn.as_str())
+        .bind(v.wrapped_key.as_slice())
+        .bind(v.ciphertext.as_slice())
+        .execute(conn)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl SecretsStore for SqliteStore {
+    async fn insert_secret(&self, secret: &SecretRecord, version: Option<&VersionRecord>) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let sql = format!(
+            "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        );
+        bind_secret(sqlx::query(&sql), secret)?.execute(&mut *tx).await.map_err(map_err)?;
+        if let Some(v) = version {
+            insert_version(&mut tx, secret, v).await?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn get_secret(&self, scope: &Scope, name: &str) -> Result<Option<SecretRecord>, StoreError> {
+        let sql = format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE account_id = ?1 AND region = ?2 AND name = ?3");
+        let row = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(secret_from_row).transpose()
+    }
+
+    async fn list_secrets(&self, scope: &Scope) -> Result<Vec<SecretRecord>, StoreError> {
+        let sql = format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE account_id = ?1 AND region = ?2 ORDER BY name");
+        let rows = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(secret_from_row).collect()
+    }
+
+    async fn update_secret(&self, change: SecretChange<'_>) -> Result<(), StoreError> {
+        let secret = change.secret;
+        let mut tx = self.begin_write().await?;
+        let done = bind_secret(sqlx::query(UPDATE_SECRET), secret)?
+            .bind(revision_to_db(change.expected_revision)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM secrets WHERE account_id = ?1 AND region = ?2 AND name = ?3")
+                    .bind(secret.scope.account.as_str())
+                    .bind(secret.scope.region.as_str())
+                    .bind(secret.name.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
+        }
+        if let Some(v) = change.new_version {
+            insert_version(&mut tx, secret, v).await?;
+        }
+        for id in change.pruned {
+            sqlx::query(
+                "DELETE FROM secret_versions WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version_id = ?4",
+            )
+            .bind(secret.scope.account.as_str())
+            .bind(secret.scope.region.as_str())
+            .bind(secret.name.as_str())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn touch_secret(&self, scope: &Scope, name: &str, day: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query("UPDATE secrets SET last_accessed_at = ?4 WHERE account_id = ?1 AND region = ?2 AND name = ?3")
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(ts_to_db(day)?)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn get_version(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version_id: &str,
+    ) -> Result<Option<VersionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM secret_versions \
+             WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version_id = ?4"
+        );
+        let row = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(version_id)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(version_from_row).transpose()
+    }
+
+    async fn versions(&self, scope: &Scope, name: &str) -> Result<Vec<VersionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM secret_versions WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
+             ORDER BY created_at, version_id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM secrets WHERE account_id = ?1 AND region = ?2 AND name = ?3")
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_err)?;
+        self.checkpoint_truncate().await;
+        Ok(())
+    }
+
+    async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT account_id, region, name FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= ?1",
+        )
+        .bind(ts_to_db(now)?)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
+    }
+}

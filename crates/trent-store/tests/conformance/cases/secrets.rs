@@ -1,0 +1,179 @@
+//! Secrets Manager secrets and their versions.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use trent_core::Scope;
+use trent_core::Store;
+use trent_core::secrets::{SecretRecord, ValueKind, VersionRecord};
+use trent_core::store::SecretChange;
+
+use super::assert_err;
+use crate::conformance::fixtures::{at, home, scope, tag};
+
+fn secret(s: &Scope, name: &str, created: OffsetDateTime) -> SecretRecord {
+    SecretRecord {
+        scope: s.clone(),
+        name: name.to_owned(),
+        suffix: "AbC123".to_owned(),
+        description: None,
+        kms_key_id: None,
+        created_at: created,
+        last_changed_at: created,
+        last_accessed_at: None,
+        deleted_at: None,
+        deletion_date: None,
+        tags: vec![],
+        policy: None,
+        labels: BTreeMap::new(),
+        revision: 1,
+    }
+}
+
+fn version(id: &str, created: OffsetDateTime, fill: u8) -> VersionRecord {
+    VersionRecord {
+        version_id: id.to_owned(),
+        created_at: created,
+        kind: ValueKind::Binary,
+        key_arn: "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab".to_owned(),
+        wrapped_key: vec![fill; 40],
+        ciphertext: vec![fill.wrapping_add(1); 29],
+    }
+}
+
+fn labelled(mut s: SecretRecord, label: &str, version: &str) -> SecretRecord {
+    s.labels.insert(label.to_owned(), version.to_owned());
+    s
+}
+
+pub(crate) async fn secret_round_trips_every_field(store: Arc<dyn Store>) {
+    let s = home();
+    let mut full = labelled(secret(&s, "prod/db-credentials", at(10)), "AWSCURRENT", "v1");
+    full.labels.insert("Custom".into(), "v1".into());
+    full.description = Some("the database".into());
+    full.kms_key_id = Some("alias/app".into());
+    full.last_changed_at = at(20);
+    full.last_accessed_at = Some(at(86_400));
+    full.tags = vec![tag("z", "last"), tag("a", "")];
+    full.policy = Some("{\"Version\":\"2012-10-17\",\"Statement\":[]}".into());
+    full.revision = 7;
+    let v1 = version("v1", at(10), 1);
+    store.insert_secret(&full, Some(&v1)).await.expect("insert");
+    assert_eq!(store.get_secret(&s, "prod/db-credentials").await.expect("get"), Some(full.clone()));
+    assert_eq!(store.get_secret(&s, "prod/DB-credentials").await.expect("get"), None, "names are case-sensitive");
+    assert_eq!(store.get_version(&s, &full.name, "v1").await.expect("version"), Some(v1.clone()));
+    assert_eq!(store.get_version(&s, &full.name, "v2").await.expect("version"), None);
+
+    let mut string = version("v2", at(11), 2);
+    string.kind = ValueKind::String;
+    let mut deleted = secret(&s, "empty", at(5));
+    deleted.deleted_at = Some(at(6));
+    deleted.deletion_date = Some(at(7));
+    store.insert_secret(&deleted, None).await.expect("a secret without a version");
+    assert_eq!(store.get_secret(&s, "empty").await.expect("get"), Some(deleted));
+    assert_eq!(store.versions(&s, "empty").await.expect("versions"), vec![]);
+}
+
+pub(crate) async fn duplicate_secret_name_is_already_exists_per_scope(store: Arc<dyn Store>) {
+    let s = home();
+    store.insert_secret(&secret(&s, "app", at(0)), None).await.expect("insert");
+    let mut other = secret(&s, "app", at(9));
+    other.suffix = "Zzz999".into();
+    assert_err(store.insert_secret(&other, Some(&version("v", at(9), 3))).await, "AlreadyExists");
+    assert_eq!(store.get_secret(&s, "app").await.expect("get").expect("kept").suffix, "AbC123");
+    assert_eq!(store.versions(&s, "app").await.expect("versions"), vec![], "the refused insert wrote nothing");
+    let west = scope("111122223333", "us-west-2");
+    store.insert_secret(&secret(&west, "app", at(0)), None).await.expect("same name, other region");
+    let other_account = scope("444455556666", "us-east-1");
+    store.insert_secret(&secret(&other_account, "app", at(0)), None).await.expect("same name, other account");
+    let names: Vec<String> = store.list_secrets(&s).await.expect("list").into_iter().map(|x| x.name).collect();
+    assert_eq!(names, vec!["app".to_owned()]);
+}
+
+pub(crate) async fn secret_updates_are_conditional_and_carry_versions(store: Arc<dyn Store>) {
+    let s = home();
+    let first = labelled(secret(&s, "app", at(0)), "AWSCURRENT", "v1");
+    store.insert_secret(&first, Some(&version("v1", at(0), 1))).await.expect("insert");
+
+    let mut second = labelled(first.clone(), "AWSCURRENT", "v2");
+    second.labels.insert("AWSPREVIOUS".into(), "v1".into());
+    second.revision = 2;
+    let v2 = version("v2", at(5), 2);
+    let change = SecretChange { secret: &second, expected_revision: 1, new_version: Some(&v2), pruned: &[] };
+    store.update_secret(change).await.expect("update");
+    assert_eq!(store.get_secret(&s, "app").await.expect("get"), Some(second.clone()));
+    let ids: Vec<String> =
+        store.versions(&s, "app").await.expect("versions").into_iter().map(|v| v.version_id).collect();
+    assert_eq!(ids, vec!["v1".to_owned(), "v2".to_owned()], "oldest first");
+
+    // A stale revision changes nothing, not even the version it carries.
+    let mut stale = second.clone();
+    stale.description = Some("stale".into());
+    stale.revision = 3;
+    let v3 = version("v3", at(6), 3);
+    let change = SecretChange { secret: &stale, expected_revision: 1, new_version: Some(&v3), pruned: &[] };
+    assert_err(store.update_secret(change).await, "Conflict");
+    assert_eq!(store.get_secret(&s, "app").await.expect("get"), Some(second.clone()));
+    assert_eq!(store.get_version(&s, "app", "v3").await.expect("get"), None);
+
+    // A version id taken is refused and the metadata stays.
+    let change = SecretChange { secret: &stale, expected_revision: 2, new_version: Some(&v2), pruned: &[] };
+    assert_err(store.update_secret(change).await, "AlreadyExists");
+    assert_eq!(store.get_secret(&s, "app").await.expect("get"), Some(second.clone()));
+
+    // Pruning removes the named versions in the same write.
+    let mut third = second.clone();
+    third.labels.remove("AWSPREVIOUS");
+    third.revision = 3;
+    let pruned = ["v1".to_owned()];
+    let change = SecretChange { secret: &third, expected_revision: 2, new_version: Some(&v3), pruned: &pruned };
+    store.update_secret(change).await.expect("update with pruning");
+    let ids: Vec<String> =
+        store.versions(&s, "app").await.expect("versions").into_iter().map(|v| v.version_id).collect();
+    assert_eq!(ids, vec!["v2".to_owned(), "v3".to_owned()]);
+
+    let ghost = secret(&s, "ghost", at(0));
+    let change = SecretChange { secret: &ghost, expected_revision: 1, new_version: None, pruned: &[] };
+    assert_err(store.update_secret(change).await, "NotFound");
+
+    store.touch_secret(&s, "app", at(86_400)).await.expect("touch");
+    let touched = store.get_secret(&s, "app").await.expect("get").expect("present");
+    assert_eq!(touched.last_accessed_at, Some(at(86_400)));
+    assert_eq!(touched.revision, 3, "recording an access is not a change");
+}
+
+pub(crate) async fn delete_secret_removes_its_versions_and_due_lists_deletions(store: Arc<dyn Store>) {
+    let s = home();
+    let west = scope("111122223333", "us-west-2");
+    let mut due = secret(&s, "due", at(0));
+    due.deleted_at = Some(at(10));
+    due.deletion_date = Some(at(100));
+    let mut later = secret(&west, "later", at(0));
+    later.deleted_at = Some(at(10));
+    later.deletion_date = Some(at(200));
+    store.insert_secret(&due, Some(&version("v1", at(0), 1))).await.expect("insert");
+    store.insert_secret(&later, None).await.expect("insert");
+    store.insert_secret(&secret(&s, "live", at(0)), None).await.expect("insert");
+    assert_eq!(store.secrets_due(at(99)).await.expect("due"), vec![]);
+    assert_eq!(store.secrets_due(at(100)).await.expect("due"), vec![(s.clone(), "due".to_owned())]);
+    assert_eq!(store.secrets_due(at(500)).await.expect("due").len(), 2);
+
+    store.delete_secret(&s, "due").await.expect("delete");
+    assert_eq!(store.get_secret(&s, "due").await.expect("get"), None);
+    assert_eq!(store.get_version(&s, "due", "v1").await.expect("get"), None, "versions go with the secret");
+    assert_err(store.delete_secret(&s, "due").await, "NotFound");
+    // A new secret of the same name starts with no versions.
+    store.insert_secret(&secret(&s, "due", at(600)), None).await.expect("recreate");
+    assert_eq!(store.versions(&s, "due").await.expect("versions"), vec![]);
+    assert!(store.get_secret(&s, "live").await.expect("get").is_some());
+}
+
+pub(crate) async fn wipe_removes_secrets_and_versions(store: Arc<dyn Store>) {
+    let s = home();
+    store.insert_secret(&secret(&s, "app", at(0)), Some(&version("v1", at(0), 1))).await.expect("insert");
+    store.wipe().await.expect("wipe");
+    assert_eq!(store.list_secrets(&s).await.expect("list"), vec![]);
+    assert_eq!(store.get_version(&s, "app", "v1").await.expect("get"), None);
+    store.insert_secret(&secret(&s, "app", at(0)), Some(&version("v1", at(0), 1))).await.expect("again");
+}

@@ -1,0 +1,310 @@
+//! The one mapping from [`SecretsError`] to AWS error types, HTTP statuses and AWS's
+//! sentences.
+//!
+//! Exhaustive, without a `_` arm: a new domain error does not compile until it is mapped.
+//! Every Secrets Manager error of the botocore model is HTTP 400 except
+//! `InternalServiceError`, which is 500.
+
+use http::StatusCode;
+use trent_core::kms::KmsError;
+use trent_core::secrets::{BadParameter, BadRequest, KmsUse, Limit, SecretsError};
+
+use crate::AwsError;
+
+const BAD: StatusCode = StatusCode::BAD_REQUEST;
+
+fn parameter(p: &BadParameter) -> (&'static str, String) {
+    const CODE: &str = "InvalidParameterException";
+    let m = match p {
+        BadParameter::RecoveryWindow => {
+            "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).".to_owned()
+        }
+        BadParameter::RecoveryWindowWithForce => {
+            "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.".to_owned()
+        }
+        BadParameter::BothValues => {
+            "You can't specify both a binary secret value and a string secret value in the same secret.".to_owned()
+        }
+        BadParameter::DuplicateStage => "You can't specify the same staging label more than once.".to_owned(),
+        BadParameter::NoVersionToMove => "You must specify either MoveToVersionId or RemoveFromVersionId.".to_owned(),
+        BadParameter::StageNotOnVersion { stage, version_id } => {
+            format!("The staging label {stage} is not attached to the version {version_id}.")
+        }
+        BadParameter::StageAttachedElsewhere { stage, version_id } => format!(
+            "The staging label {stage} is currently attached to version {version_id}, so you must explicitly \
+             reference that version in RemoveFromVersionId."
+        ),
+        BadParameter::TokenLength => "ClientRequestToken must be between 32 and 64 characters.".to_owned(),
+        BadParameter::NoCharacters => "The password can't be generated: every character type is excluded.".to_owned(),
+        BadParameter::PasswordTooShort => {
+            "The password length is too short to include a character of every required type.".to_owned()
+        }
+        BadParameter::NextToken => return ("InvalidNextTokenException", "The NextToken value is invalid.".to_owned()),
+        BadParameter::Filter => "Invalid filter.".to_owned(),
+        BadParameter::Name => "Invalid name. Must be a valid name containing alphanumeric characters, or any of the \
+                               following: -/_+=.@!"
+            .to_owned(),
+        BadParameter::BatchSelection => "Either SecretIdList or Filters must be provided, but not both.".to_owned(),
+        BadParameter::ReservedTag => "Invalid tag key. The aws: prefix is reserved for AWS use.".to_owned(),
+    };
+    (CODE, m)
+}
+
+fn request(r: &BadRequest) -> &'static str {
+    match r {
+        BadRequest::MarkedForDeletion => {
+            "You can't perform this operation on the secret because it was marked for deletion."
+        }
+        BadRequest::NameScheduledForDeletion => {
+            "You can't create this secret because a secret with this name is already scheduled for deletion."
+        }
+        BadRequest::DefaultKeyCrossAccount => {
+            "You can't access a secret from a different AWS account if you encrypt the secret with the default KMS \
+             service key."
+        }
+        BadRequest::RemoveCurrent => {
+            "You can't remove the staging label AWSCURRENT from a version without moving it to another version."
+        }
+    }
+}
+
+fn limit(l: Limit) -> &'static str {
+    match l {
+        Limit::Versions => "You have exceeded the maximum number of versions of this secret.",
+        Limit::StagingLabels => "You have exceeded the maximum number of staging labels of this secret.",
+        Limit::Tags => "The number of tags on this secret exceeds the maximum of 50.",
+    }
+}
+
+/// A KMS failure during `during`, as Secrets Manager reports it.
+fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) {
+    let failure = match during {
+        KmsUse::Encrypt => "EncryptionFailure",
+        KmsUse::Decrypt => "DecryptionFailure",
+    };
+    match source {
+        KmsError::AccessDenied(_) | KmsError::NotAuthorized(_) => {
+            ("AccessDeniedException", BAD, "Access to KMS is not allowed".to_owned())
+        }
+        KmsError::Throttled { .. } => {
+            ("ThrottlingException", BAD, "You have exceeded the rate at which you may call KMS.".to_owned())
+        }
+        KmsError::Unavailable(_) | KmsError::Internal(_) => {
+            tracing::error!(error = %source, "KMS failed on a caller's behalf");
+            ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
+        }
+        KmsError::NotFound(m)
+        | KmsError::InvalidArn(m)
+        | KmsError::InvalidKeyUsage(m)
+        | KmsError::AlreadyExists(m)
+        | KmsError::InvalidAliasName(m)
+        | KmsError::LimitExceeded(m)
+        | KmsError::Validation(m)
+        | KmsError::InvalidGrantToken(m)
+        | KmsError::InvalidGrantId(m)
+        | KmsError::Unsupported(m)
+        | KmsError::Tag(m)
+        | KmsError::MalformedPolicy(m)
+        | KmsError::CustomKeyStoreNotFound(m)
+        | KmsError::Conflict(m) => (failure, BAD, format!("{} Reason: {m}", sentence(during))),
+        KmsError::Disabled { .. }
+        | KmsError::AliasPrefix
+        | KmsError::AliasCharacters { .. }
+        | KmsError::InvalidState { .. }
+        | KmsError::InvalidCiphertext
+        | KmsError::IncorrectKey
+        | KmsError::InvalidMarker
+        | KmsError::DryRun => (failure, BAD, format!("{} Reason: {source}", sentence(during))),
+    }
+}
+
+fn sentence(during: KmsUse) -> &'static str {
+    match during {
+        KmsUse::Encrypt => "Secrets Manager can't encrypt the secret value using the provided KMS key.",
+        KmsUse::Decrypt => "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+    }
+}
+
+impl From<SecretsError> for AwsError {
+    fn from(e: SecretsError) -> Self {
+        let (code, status, message): (&'static str, StatusCode, String) = match &e {
+            SecretsError::NotFound => {
+                ("ResourceNotFoundException", BAD, "Secrets Manager can't find the specified secret.".to_owned())
+            }
+            SecretsError::VersionNotFound { version_id } => (
+                "ResourceNotFoundException",
+                BAD,
+                format!("Secrets Manager can't find the specified secret value for VersionId: {version_id}"),
+            ),
+            SecretsError::StageNotFound { stage } => (
+                "ResourceNotFoundException",
+                BAD,
+                format!("Secrets Manager can't find the specified secret value for staging label: {stage}"),
+            ),
+            SecretsError::AlreadyExists { name } => (
+                "ResourceExistsException",
+                BAD,
+                format!("The operation failed because the secret {name} already exists."),
+            ),
+            SecretsError::VersionExists => (
+                "ResourceExistsException",
+                BAD,
+                "You can't modify an existing version, you can only create a new version.".to_owned(),
+            ),
+            SecretsError::InvalidParameter(p) => {
+                let (code, m) = parameter(p);
+                (code, BAD, m)
+            }
+            SecretsError::InvalidRequest(r) => ("InvalidRequestException", BAD, request(r).to_owned()),
+            SecretsError::LimitExceeded(l) => ("LimitExceededException", BAD, limit(*l).to_owned()),
+            SecretsError::MalformedPolicy(m) => ("MalformedPolicyDocumentException", BAD, m.clone()),
+            SecretsError::PublicPolicy => (
+                "PublicPolicyException",
+                BAD,
+                "This resource policy contains a statement that grants public access.".to_owned(),
+            ),
+            SecretsError::AccessDenied { caller, action, resource } => (
+                "AccessDeniedException",
+                BAD,
+                format!(
+                    "User: {caller} is not authorized to perform: {action} on resource: {resource} because no \
+                     identity-based policy allows the {action} action"
+                ),
+            ),
+            SecretsError::Kms { during, source } => kms(*during, source),
+            SecretsError::Decryption => ("DecryptionFailure", BAD, sentence(KmsUse::Decrypt).to_owned()),
+            SecretsError::Unavailable(source) => {
+                tracing::error!(error = %source, cause = ?std::error::Error::source(source), "storage unavailable");
+                ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
+            }
+            SecretsError::Internal(source) => {
+                tracing::error!(error = %source, "internal error");
+                ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
+            }
+        };
+        AwsError::new(code, status, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trent_core::StoreError;
+
+    use super::*;
+
+    /// Golden table: every domain error's `__type`, status and message.
+    #[test]
+    fn every_secrets_error_maps_to_its_aws_type() {
+        let arn = "arn:aws:kms:us-east-1:111122223333:key/k".to_owned();
+        let kms_err = |during, source| SecretsError::Kms { during, source };
+        let cases: Vec<(SecretsError, &str, u16, &str)> = vec![
+            (
+                SecretsError::NotFound,
+                "ResourceNotFoundException",
+                400,
+                "Secrets Manager can't find the specified secret.",
+            ),
+            (
+                SecretsError::VersionNotFound { version_id: "v".repeat(32) },
+                "ResourceNotFoundException",
+                400,
+                "Secrets Manager can't find the specified secret value for VersionId: vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv",
+            ),
+            (
+                SecretsError::StageNotFound { stage: "AWSPENDING".into() },
+                "ResourceNotFoundException",
+                400,
+                "Secrets Manager can't find the specified secret value for staging label: AWSPENDING",
+            ),
+            (
+                SecretsError::AlreadyExists { name: "app".into() },
+                "ResourceExistsException",
+                400,
+                "The operation failed because the secret app already exists.",
+            ),
+            (
+                SecretsError::VersionExists,
+                "ResourceExistsException",
+                400,
+                "You can't modify an existing version, you can only create a new version.",
+            ),
+            (
+                SecretsError::InvalidParameter(BadParameter::RecoveryWindow),
+                "InvalidParameterException",
+                400,
+                "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).",
+            ),
+            (
+                SecretsError::InvalidParameter(BadParameter::NextToken),
+                "InvalidNextTokenException",
+                400,
+                "The NextToken value is invalid.",
+            ),
+            (
+                SecretsError::InvalidRequest(BadRequest::MarkedForDeletion),
+                "InvalidRequestException",
+                400,
+                "You can't perform this operation on the secret because it was marked for deletion.",
+            ),
+            (
+                SecretsError::LimitExceeded(Limit::Tags),
+                "LimitExceededException",
+                400,
+                "The number of tags on this secret exceeds the maximum of 50.",
+            ),
+            (SecretsError::MalformedPolicy("bad".into()), "MalformedPolicyDocumentException", 400, "bad"),
+            (
+                SecretsError::PublicPolicy,
+                "PublicPolicyException",
+                400,
+                "This resource policy contains a statement that grants public access.",
+            ),
+            (
+                SecretsError::AccessDenied {
+                    caller: "arn:aws:iam::111122223333:user/u".into(),
+                    action: "secretsmanager:GetSecretValue".into(),
+                    resource: "arn:s".into(),
+                },
+                "AccessDeniedException",
+                400,
+                "User: arn:aws:iam::111122223333:user/u is not authorized to perform: secretsmanager:GetSecretValue on \
+                 resource: arn:s because no identity-based policy allows the secretsmanager:GetSecretValue action",
+            ),
+            (
+                kms_err(KmsUse::Decrypt, KmsError::Disabled { key_arn: arn.clone() }),
+                "DecryptionFailure",
+                400,
+                "Secrets Manager can't decrypt the protected secret text using the provided KMS key. Reason: \
+                 arn:aws:kms:us-east-1:111122223333:key/k is disabled.",
+            ),
+            (
+                kms_err(KmsUse::Encrypt, KmsError::NotFound("Key 'x' does not exist".into())),
+                "EncryptionFailure",
+                400,
+                "Secrets Manager can't encrypt the secret value using the provided KMS key. Reason: Key 'x' does not exist",
+            ),
+            (
+                kms_err(KmsUse::Decrypt, KmsError::AccessDenied("no".into())),
+                "AccessDeniedException",
+                400,
+                "Access to KMS is not allowed",
+            ),
+            (
+                SecretsError::Decryption,
+                "DecryptionFailure",
+                400,
+                "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+            ),
+            (
+                SecretsError::Unavailable(StoreError::NotFound),
+                "InternalServiceError",
+                500,
+                "An internal error occurred.",
+            ),
+        ];
+        for (err, code, status, message) in cases {
+            let aws = AwsError::from(err);
+            assert_eq!((aws.code, aws.status.as_u16(), aws.message.as_str()), (code, status, message));
+        }
+    }
+}

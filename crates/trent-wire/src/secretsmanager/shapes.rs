@@ -1,0 +1,216 @@
+//! Shapes shared by several Secrets Manager operations: the model's string bounds, secret
+//! values (decoded straight into zeroizing secret types), `Tag`, `Filter`, and the secret
+//! metadata `DescribeSecret` and `ListSecrets` answer with.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::de::{Deserialize, Deserializer, Error as _};
+use serde::{Serialize, Serializer};
+use trent_core::kms::Tag;
+use trent_core::secrets::{Filter, FilterKey, SecretDescription, SecretValue, ValueKind};
+use zeroize::Zeroizing;
+
+use crate::json::{Bounds, Epoch, Pattern, Text, Violations};
+
+/// `SecretIdType`.
+pub(crate) const SECRET_ID: Text = Text::new(1, 2048);
+/// `NameType`.
+pub(crate) const NAME: Text = Text::new(1, 512);
+/// `ClientRequestTokenType`, `SecretVersionIdType`.
+pub(crate) const VERSION_ID: Text = Text::new(32, 64);
+/// `DescriptionType`.
+pub(crate) const DESCRIPTION: Text = Text::new(0, 2048);
+/// `KmsKeyIdType`.
+pub(crate) const KMS_KEY_ID: Text = Text::new(0, 2048);
+/// `SecretVersionStageType`.
+pub(crate) const VERSION_STAGE: Text = Text::new(1, 256);
+/// Most labels of a `SecretVersionStagesType` list.
+pub(crate) const VERSION_STAGES_MAX: usize = 20;
+/// `NextTokenType`.
+pub(crate) const NEXT_TOKEN: Text = Text::new(1, 4096);
+/// `NonEmptyResourcePolicyType`.
+pub(crate) const RESOURCE_POLICY: Text = Text::new(1, 20480);
+/// `TagKeyType`.
+pub(crate) const TAG_KEY: Text = Text::new(1, 128);
+/// `TagValueType`.
+pub(crate) const TAG_VALUE: Text = Text::new(0, 256);
+/// `SecretStringType` (sensitive: never repeated).
+const SECRET_STRING: Text = Text::new(1, 65536);
+/// `SecretBinaryType`.
+const SECRET_BINARY: Bounds = Bounds { min: 1, max: 65536 };
+/// `MaxResultsType`.
+pub(crate) const MAX_RESULTS: Bounds = Bounds { min: 1, max: 100 };
+/// Most `Filters`, and most values of one filter.
+const FILTERS_MAX: usize = 10;
+
+static FILTER_VALUE_PATTERN: Pattern = Pattern {
+    source: "^\\!?[a-zA-Z0-9 :_@\\/\\+\\=\\.\\-\\!]*$",
+    allows: |c| c.is_ascii_alphanumeric() || " :_@/+=.-!".contains(c),
+    empty_matches: true,
+};
+/// `FilterValueStringType`.
+const FILTER_VALUE: Text = Text::new(0, 512).with(&FILTER_VALUE_PATTERN);
+
+/// Decodes `SecretString` straight into a zeroizing [`SecretValue`].
+pub(crate) fn de_secret_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretValue>, D::Error> {
+    let s: Option<Zeroizing<String>> = Option::<String>::deserialize(d)?.map(Zeroizing::new);
+    Ok(s.map(|s| SecretValue::string(&s)))
+}
+
+/// Decodes the base64 `SecretBinary` straight into a zeroizing [`SecretValue`].
+pub(crate) fn de_secret_binary<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretValue>, D::Error> {
+    let s: Option<Zeroizing<String>> = Option::<String>::deserialize(d)?.map(Zeroizing::new);
+    s.map(|s| {
+        STANDARD
+            .decode(s.as_bytes())
+            .map(|b| SecretValue::binary(&Zeroizing::new(b)))
+            .map_err(|_| D::Error::custom("blob is not valid base64"))
+    })
+    .transpose()
+}
+
+/// Checks `SecretString` and `SecretBinary` against the model (never repeating them).
+pub(crate) fn check_values(v: &mut Violations, string: Option<&SecretValue>, binary: Option<&SecretValue>) {
+    if let Some(s) = string {
+        v.secret_text("secretString", s.expose_string(), SECRET_STRING);
+    }
+    v.blob("secretBinary", binary.map(|b| b.bytes.len()), SECRET_BINARY);
+}
+
+/// The value to store: `None` when neither member is given.
+///
+/// # Errors
+/// `InvalidParameterException` when both are.
+pub(crate) fn one_value(
+    string: Option<SecretValue>,
+    binary: Option<SecretValue>,
+) -> Result<Option<SecretValue>, crate::AwsError> {
+    match (string, binary) {
+        (Some(_), Some(_)) => {
+            Err(trent_core::secrets::SecretsError::InvalidParameter(trent_core::secrets::BadParameter::BothValues)
+                .into())
+        }
+        (s, b) => Ok(s.or(b)),
+    }
+}
+
+/// A secret value as its member serialises it, through a zeroizing buffer for binaries.
+pub(crate) struct ValueOut<'a>(pub(crate) &'a SecretValue);
+
+impl Serialize for ValueOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.kind {
+            ValueKind::String => s.serialize_str(self.0.expose_string().unwrap_or_default()),
+            ValueKind::Binary => s.serialize_str(&Zeroizing::new(STANDARD.encode(self.0.bytes.expose_secret()))),
+        }
+    }
+}
+
+/// `Tag`.
+#[derive(serde::Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct TagShape {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+}
+
+impl From<&Tag> for TagShape {
+    fn from(t: &Tag) -> Self {
+        Self { key: Some(t.key.clone()), value: Some(t.value.clone()) }
+    }
+}
+
+/// Checks a `Tags` list member by member and converts it.
+pub(crate) fn tags(v: &mut Violations, list: Option<Vec<TagShape>>) -> Vec<Tag> {
+    let list = list.unwrap_or_default();
+    let mut out = Vec::with_capacity(list.len());
+    for (i, t) in list.into_iter().enumerate() {
+        let at = |member: &str| format!("tags.{}.member.{member}", i + 1);
+        let key = v.required_text(&at("key"), t.key, TAG_KEY);
+        let value = v.required_text(&at("value"), t.value, TAG_VALUE);
+        out.push(Tag { key, value });
+    }
+    out
+}
+
+/// `Filter`.
+#[derive(Clone, serde::Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct FilterShape {
+    key: Option<String>,
+    values: Option<Vec<String>>,
+}
+
+const FILTER_KEYS: &[&str] =
+    &["description", "name", "tag-key", "tag-value", "primary-region", "owning-service", "all"];
+
+/// Checks a `Filters` list and converts it.
+pub(crate) fn filters(v: &mut Violations, list: Option<Vec<FilterShape>>) -> Vec<Filter> {
+    let list = list.unwrap_or_default();
+    if list.len() > FILTERS_MAX {
+        v.custom(format!(
+            "Value at 'filters' failed to satisfy constraint: Member must have length less than or equal to {FILTERS_MAX}"
+        ));
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (i, f) in list.into_iter().enumerate() {
+        let key = v.choice(&format!("filters.{}.member.key", i + 1), f.key.as_deref(), FILTER_KEYS, |k| k);
+        let field = format!("filters.{}.member.values", i + 1);
+        v.text_list(&field, f.values.as_deref(), Some(FILTERS_MAX), FILTER_VALUE, true);
+        if let (Some(key), Some(values)) = (key.and_then(FilterKey::parse), f.values) {
+            out.push(Filter { key, values });
+        }
+    }
+    out
+}
+
+/// What `DescribeSecret` and each `ListSecrets` entry share.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct SecretMetadata {
+    #[serde(rename = "ARN")]
+    arn: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_id: Option<String>,
+    rotation_enabled: bool,
+    last_changed_date: Epoch,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_accessed_date: Option<Epoch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_date: Option<Epoch>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<TagShape>,
+    created_date: Epoch,
+}
+
+impl SecretMetadata {
+    pub(crate) fn new(d: &SecretDescription) -> Self {
+        let s = &d.secret;
+        SecretMetadata {
+            arn: s.arn(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            kms_key_id: s.kms_key_id.clone(),
+            rotation_enabled: false,
+            last_changed_date: Epoch(s.last_changed_at),
+            last_accessed_date: s.last_accessed_at.map(Epoch),
+            deleted_date: s.deleted_at.map(Epoch),
+            tags: s.tags.iter().map(TagShape::from).collect(),
+            created_date: Epoch(s.created_at),
+        }
+    }
+
+    pub(crate) fn arn(&self) -> &str {
+        &self.arn
+    }
+}
+
+/// Version id to labels.
+pub(crate) type Stages = BTreeMap<String, Vec<String>>;
