@@ -124,6 +124,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         idle_timeout_seconds: args.idle_timeout_seconds,
         max_connections: args.max_connections,
         tls,
+        seal: None,
     };
     let config = raw.resolve(args.config.as_deref())?;
     if config.dangerous_plaintext {

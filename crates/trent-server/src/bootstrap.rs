@@ -10,7 +10,7 @@ use trent_core::kms::{HostedRegions, Kms};
 use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::secrets::Secrets;
 use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
-use trent_crypto::{SecretBytes, constant_time_eq};
+use trent_crypto::{RootKey, SecretBytes, constant_time_eq};
 use trent_store::{SqliteAuditStore, SqliteStore};
 
 use crate::audit::AuditLog;
@@ -18,7 +18,7 @@ use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::data_dir;
 use crate::quota::RequestQuotas;
-use crate::seal::{self, SealError};
+use crate::seal::{self, SealError, SealSettings};
 use crate::state::AppState;
 use crate::tls::{ServerTls, TlsError};
 
@@ -116,8 +116,7 @@ pub async fn bootstrap(
     // The certificate first: a bad one stops the start before anything is created.
     let tls = config.tls.clone().map(ServerTls::load).transpose()?.map(Arc::new);
     data_dir::open(&dir, config.dev)?;
-    let key_path = dir.join("root.key");
-    let (root, _created) = seal::open_key_file(&key_path)?;
+    let (root, key_path) = open_seal(&config.seal, &dir)?;
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
     data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
     data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
@@ -167,6 +166,30 @@ pub async fn bootstrap(
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
     Ok((state, first))
+}
+
+/// Releases the root key with the configured seal; returns it and the file it came from. A
+/// data directory made with the other seal is refused.
+fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey, PathBuf), BootstrapError> {
+    let key_file = dir.join("root.key");
+    let sealed = seal::sealed_path(dir);
+    match settings {
+        SealSettings::File => {
+            if sealed.exists() {
+                return Err(SealError::OtherSeal { found: sealed, found_seal: "passphrase", configured: "file" }.into());
+            }
+            Ok((seal::open_key_file(&key_file)?.0, key_file))
+        }
+        SealSettings::Passphrase(source) => {
+            if key_file.exists() {
+                return Err(
+                    SealError::OtherSeal { found: key_file, found_seal: "file", configured: "passphrase" }.into()
+                );
+            }
+            let passphrase = source.read()?;
+            Ok((seal::open_sealed_file(&sealed, &passphrase)?.0, sealed))
+        }
+    }
 }
 
 /// Applies the seed file (and in dev mode the default development credentials).

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use trent_core::Region;
 use trent_core::quota::{OverrideError, QuotaClock, QuotaTable};
 
+use crate::seal::{PassphraseSource, SealSettings};
 use crate::tls::TlsSettings;
 
 /// Default listen address: loopback only.
@@ -111,6 +112,50 @@ pub struct RawConfig {
     pub quotas: Option<RawQuotas>,
     /// `[tls]`: serve HTTPS.
     pub tls: Option<RawTls>,
+    /// `[seal]`: where the root key comes from.
+    pub seal: Option<RawSeal>,
+}
+
+/// `[seal]` in `trent.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeal {
+    /// `type`: `file` (default) or `passphrase`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// `passphrase_env`: the environment variable holding the passphrase.
+    pub passphrase_env: Option<String>,
+    /// `passphrase_fd`: an inherited file descriptor to read the passphrase from.
+    pub passphrase_fd: Option<u32>,
+}
+
+impl RawSeal {
+    fn validate(self) -> Result<SealSettings, ConfigError> {
+        let invalid = |field, message: &str| ConfigError::Invalid { field, message: message.to_owned() };
+        match self.kind.as_deref().unwrap_or("file") {
+            "file" => {
+                if self.passphrase_env.is_some() || self.passphrase_fd.is_some() {
+                    return Err(invalid("seal.type", "passphrase_env and passphrase_fd need type = \"passphrase\""));
+                }
+                Ok(SealSettings::File)
+            }
+            "passphrase" => match (self.passphrase_env, self.passphrase_fd) {
+                (Some(name), None) if !name.is_empty() => Ok(SealSettings::Passphrase(PassphraseSource::Env(name))),
+                (None, Some(fd)) => Ok(SealSettings::Passphrase(PassphraseSource::Fd(fd))),
+                (Some(_), Some(_)) => {
+                    Err(invalid("seal.passphrase_env", "give passphrase_env or passphrase_fd, not both"))
+                }
+                _ => Err(invalid(
+                    "seal.passphrase_env",
+                    "the passphrase seal needs passphrase_env (a variable's name) or passphrase_fd",
+                )),
+            },
+            other => Err(ConfigError::Invalid {
+                field: "seal.type",
+                message: format!("'{other}' is not a seal Trent has; use \"file\" or \"passphrase\""),
+            }),
+        }
+    }
 }
 
 /// `[tls]` in `trent.toml`.
@@ -184,6 +229,7 @@ impl RawConfig {
             header_read_timeout_seconds: self.header_read_timeout_seconds.or(lower.header_read_timeout_seconds),
             idle_timeout_seconds: self.idle_timeout_seconds.or(lower.idle_timeout_seconds),
             max_connections: self.max_connections.or(lower.max_connections),
+            seal: self.seal.or(lower.seal),
             tls: match (self.tls, lower.tls) {
                 (Some(upper), Some(lower)) => Some(upper.or(lower)),
                 (upper, lower) => upper.or(lower),
@@ -234,6 +280,7 @@ impl RawConfig {
             });
         }
         let tls = self.tls.unwrap_or_default().validate()?;
+        let seal = self.seal.unwrap_or_default().validate()?;
         let dangerous_plaintext = self.dangerous_allow_plaintext_http.unwrap_or(false);
         if !listen.ip().is_loopback() && tls.is_none() && !dangerous_plaintext {
             return Err(ConfigError::Invalid {
@@ -297,6 +344,7 @@ impl RawConfig {
             quotas,
             http,
             tls,
+            seal,
             quota_clock: None,
         })
     }
@@ -411,6 +459,8 @@ pub struct Config {
     pub http: HttpLimits,
     /// HTTPS on the listener; `None` serves plain HTTP.
     pub tls: Option<TlsSettings>,
+    /// The seal that releases the root key.
+    pub seal: SealSettings,
     /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
     /// manual one (not a `trent.toml` setting).
     pub quota_clock: Option<Arc<dyn QuotaClock>>,
@@ -537,6 +587,37 @@ mod tests {
         let merged = upper.or(lower).validate().unwrap().tls.unwrap();
         assert_eq!(merged.key_file, PathBuf::from("flag-k.pem"));
         assert_eq!(merged.client_ca_file, Some(PathBuf::from("ca.pem")));
+    }
+
+    #[test]
+    fn seals_are_named_with_one_passphrase_source() {
+        let seal = |kind: Option<&str>, env: Option<&str>, fd: Option<u32>| RawConfig {
+            seal: Some(RawSeal {
+                kind: kind.map(str::to_owned),
+                passphrase_env: env.map(str::to_owned),
+                passphrase_fd: fd,
+            }),
+            ..Default::default()
+        };
+        assert_eq!(RawConfig::default().validate().unwrap().seal, SealSettings::File);
+        assert_eq!(
+            seal(Some("passphrase"), Some("P"), None).validate().unwrap().seal,
+            SealSettings::Passphrase(PassphraseSource::Env("P".into()))
+        );
+        assert_eq!(
+            seal(Some("passphrase"), None, Some(3)).validate().unwrap().seal,
+            SealSettings::Passphrase(PassphraseSource::Fd(3))
+        );
+        for (raw, field) in [
+            (seal(Some("passphrase"), None, None), "seal.passphrase_env"),
+            (seal(Some("passphrase"), Some("P"), Some(3)), "seal.passphrase_env"),
+            (seal(Some("passphrase"), Some(""), None), "seal.passphrase_env"),
+            (seal(None, Some("P"), None), "seal.type"),
+            (seal(Some("vault"), None, None), "seal.type"),
+        ] {
+            let e = raw.validate().unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+        }
     }
 
     #[test]

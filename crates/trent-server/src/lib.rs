@@ -31,7 +31,7 @@ pub use bootstrap::{
     AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
     open_identities,
 };
-pub use config::{Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawTls, Regions};
+pub use config::{Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawSeal, RawTls, Regions};
 pub use data_dir::DEV_MARKER;
 pub use state::AppState;
 

@@ -6,7 +6,8 @@ use trent_core::Region;
 use trent_core::quota::QuotaTable;
 use trent_server::{RawConfig, RawQuotas};
 
-use trent_server::RawTls;
+use trent_server::seal::{PassphraseSource, SealSettings};
+use trent_server::{RawSeal, RawTls};
 
 use crate::common::{TestServer, blob};
 use crate::tls::{Ca, client_config, connect, health, sdk_https};
@@ -69,6 +70,7 @@ async fn the_documented_example_starts_a_server() {
         max_connections,
         quotas,
         tls,
+        seal,
     } = raw.clone();
     assert!(header_read_timeout_seconds.is_some() && idle_timeout_seconds.is_some() && max_connections.is_some());
     assert!(listen.is_some() && data_dir.is_some() && regions.is_some() && scheduler_tick_seconds.is_some());
@@ -77,6 +79,9 @@ async fn the_documented_example_starts_a_server() {
     let RawTls { cert_file, key_file, client_ca_file } = tls.clone().expect("[tls]");
     assert!(cert_file.is_some() && key_file.is_some());
     assert!(client_ca_file.is_none(), "commented out: the mutual-tls example covers it");
+    let RawSeal { kind, passphrase_env, passphrase_fd } = seal.expect("[seal]");
+    assert_eq!(kind.as_deref(), Some("file"));
+    assert!(passphrase_env.is_none() && passphrase_fd.is_none(), "commented out: the passphrase-seal example");
     let RawQuotas { enabled, rates, regions: quota_regions } = quotas.clone().expect("[quotas]");
     assert!(enabled == Some(true) && rates.is_some() && quota_regions.is_some());
     let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration.md")).unwrap();
@@ -93,6 +98,9 @@ async fn the_documented_example_starts_a_server() {
         "tls.cert_file",
         "tls.key_file",
         "tls.client_ca_file",
+        "seal.type",
+        "seal.passphrase_env",
+        "seal.passphrase_fd",
     ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
     }
@@ -149,4 +157,14 @@ async fn the_mutual_tls_example_refuses_clients_without_a_certificate() {
     let member = clients.issue(&["client.example"]);
     let mut stream = connect(&server, client_config(&ca, Some(&member), &tls13)).await.unwrap();
     assert!(health(&mut stream).await.starts_with("HTTP/1.1 200"));
+}
+
+/// Regression guard: the page's passphrase-seal example is a valid configuration naming its
+/// variable (the seal itself is exercised by `seal::`).
+#[test]
+fn the_passphrase_seal_example_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = RawConfig { data_dir: Some(dir.path().to_owned()), ..parsed("passphrase-seal") };
+    let config = raw.resolve(None).expect("valid");
+    assert_eq!(config.seal, SealSettings::Passphrase(PassphraseSource::Env("TRENT_SEAL_PASSPHRASE".into())));
 }

@@ -24,6 +24,7 @@ mod regions;
 mod request_path;
 mod restart;
 mod rotation;
+mod seal;
 mod secrets;
 mod states;
 mod sts;
