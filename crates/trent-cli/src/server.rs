@@ -92,6 +92,10 @@ pub(crate) fn init_logging(format: LogFormat, filter: &str) {
 
 pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Error>> {
     init_logging(args.log_format, &args.log);
+    // Before any key is loaded: a core file would hold the root key.
+    if let Err(e) = trent_server::harden::disable_core_dumps() {
+        tracing::warn!(error = %e, "cannot disable core dumps; a crash may write key material to a core file");
+    }
     // A development server keeps its state in a temporary directory, removed at exit,
     // unless a data directory is named.
     let temp = if args.dev && args.data_dir.is_none() { Some(tempfile::tempdir()?) } else { None };

@@ -10,6 +10,7 @@ mod auth;
 mod bootstrap;
 pub mod config;
 mod data_dir;
+pub mod harden;
 mod query;
 pub mod quota;
 mod reset;
