@@ -272,3 +272,20 @@ async fn unusable_files_stop_the_start() {
         assert!(!data.path().join("data").exists(), "nothing is created before the certificate is checked");
     }
 }
+
+/// Regression guard: a client that opens a connection to the TLS port and never completes the
+/// handshake is disconnected after the header-read timeout (it holds a connection slot).
+#[tokio::test]
+async fn a_stalled_handshake_is_disconnected() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls = server_files(dir.path(), &Ca::new("root"), None);
+    let raw = RawConfig { tls: Some(tls), header_read_timeout_seconds: Some(1), ..RawConfig::default() };
+    let server = TestServer::start_with(raw).await;
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // Half a ClientHello record header, then silence.
+    tcp.write_all(&[0x16, 0x03]).await.unwrap();
+    let mut buf = [0u8; 64];
+    // Far longer than the timeout: a connection still open after this was not going to close.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), tcp.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "the stalled connection stayed open: {read:?}");
+}
