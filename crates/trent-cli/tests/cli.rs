@@ -87,6 +87,75 @@ fn trent_kms_commands_round_trip() {
     assert!(server.terminate());
 }
 
+/// `trent kms sign | verify | get-public-key | generate-mac | verify-mac`, the signature
+/// checked by `openssl` with the printed public key.
+#[test]
+fn trent_kms_signs_and_macs() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let create = |spec: &str, usage: &str| {
+        let (ok, out, err) =
+            server.trent(&data, &["create-key", "--key-spec", spec, "--key-usage", usage, "--output", "json"]);
+        assert!(ok, "{err}");
+        json(&out)["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned()
+    };
+    let ec = create("ECC_NIST_P256", "SIGN_VERIFY");
+    let (ok, sig, err) =
+        server.trent(&data, &["sign", "--key-id", &ec, "--message", "signed", "--signing-algorithm", "ECDSA_SHA_256"]);
+    assert!(ok, "{err}");
+    let sig = sig.trim().to_owned();
+    let verify = |message: &str| {
+        server.trent(
+            &data,
+            &[
+                "verify",
+                "--key-id",
+                &ec,
+                "--message",
+                message,
+                "--signature",
+                &sig,
+                "--signing-algorithm",
+                "ECDSA_SHA_256",
+            ],
+        )
+    };
+    let (ok, out, _) = verify("signed");
+    assert!(ok && out.contains("signature valid"), "{out}");
+    let (ok, _, err) = verify("tampered");
+    assert!(!ok && err.contains("KMSInvalidSignatureException"), "{err}");
+    let (ok, pem, err) = server.trent(&data, &["get-public-key", "--key-id", &ec]);
+    assert!(ok && pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}{err}");
+    std::fs::write(dir.path().join("pub.pem"), &pem).unwrap();
+    std::fs::write(dir.path().join("msg"), "signed").unwrap();
+    let der = base64::engine::general_purpose::STANDARD.decode(&sig).unwrap();
+    std::fs::write(dir.path().join("sig"), der).unwrap();
+    let checked = Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig", "msg"])
+        .current_dir(dir.path())
+        .output()
+        .expect("openssl runs");
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+
+    let hmac = create("HMAC_384", "GENERATE_VERIFY_MAC");
+    let (ok, mac, err) =
+        server.trent(&data, &["generate-mac", "--key-id", &hmac, "--message", "m", "--mac-algorithm", "HMAC_SHA_384"]);
+    assert!(ok && base64_len(mac.trim()) == 48, "{mac}{err}");
+    let (ok, out, err) = server.trent(
+        &data,
+        &["verify-mac", "--key-id", &hmac, "--message", "m", "--mac", mac.trim(), "--mac-algorithm", "HMAC_SHA_384"],
+    );
+    assert!(ok && out.contains("MAC valid"), "{out}{err}");
+    let (ok, _, err) = server.trent(
+        &data,
+        &["verify-mac", "--key-id", &hmac, "--message", "n", "--mac", mac.trim(), "--mac-algorithm", "HMAC_SHA_384"],
+    );
+    assert!(!ok && err.contains("KMSInvalidMacException"), "{err}");
+    assert!(server.terminate());
+}
+
 fn base64_len(s: &str) -> usize {
     let pad = s.bytes().rev().take_while(|b| *b == b'=').count();
     s.len() / 4 * 3 - pad

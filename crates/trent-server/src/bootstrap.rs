@@ -9,22 +9,23 @@ use trent_core::audit::AuditSigner;
 use trent_core::kms::{HostedRegions, Kms};
 use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::secrets::Secrets;
+use trent_core::store::AuditStore;
 use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
 use trent_crypto::{RootKey, SecretBytes, constant_time_eq};
-use trent_store::{SqliteAuditStore, SqliteStore};
+use trent_store::{PgStore, SqliteAuditStore, SqliteStore};
 
 use crate::audit::AuditLog;
 use crate::auth::Authenticator;
-use crate::config::Config;
+use crate::config::{Config, Storage};
 use crate::data_dir;
 use crate::quota::RequestQuotas;
 use crate::seal::{self, SealError, SealSettings};
-use crate::state::AppState;
+use crate::state::{AppState, Readiness};
 use crate::tls::{ServerTls, TlsError};
 
 /// The profile name written to the credentials file.
 pub const CREDENTIALS_PROFILE: &str = "trent";
-const ROOT_CHECK_META: &str = "root_key_check";
+pub(crate) const ROOT_CHECK_META: &str = "root_key_check";
 /// Set in the database of a development server.
 const DEV_META: &str = "development_server";
 /// The main database (keys, identities) in the data directory.
@@ -103,7 +104,8 @@ pub struct FirstStart {
     pub credentials_file: PathBuf,
 }
 
-/// Opens (or initialises) everything under `config.data_dir` and returns the server state,
+/// Opens (or initialises) everything under `config.data_dir` and in `config.storage`, and
+/// returns the server state,
 /// with what was created if this was the first start.
 ///
 /// # Errors
@@ -118,15 +120,24 @@ pub async fn bootstrap(
     data_dir::open(&dir, config.dev)?;
     let (root, key_path) = open_seal(&config.seal, &dir)?;
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
-    data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
-    data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
-    let sqlite = Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
-    let store: Arc<dyn Store> = sqlite.clone();
-    check_dev_mark(store.as_ref(), &dir, config.dev).await?;
-    check_root_key(store.as_ref(), wrapper.as_ref(), &key_path).await?;
-    let trail = Arc::new(SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?);
-    let signer = AuditSigner::load_or_create(trail.as_ref(), wrapper.as_ref()).await.map_err(BootstrapError::Audit)?;
-    let audit = AuditLog::start(trail, signer, clock.clone()).await.map_err(BootstrapError::Audit)?;
+    let (store, audit, readiness) = match &config.storage {
+        Storage::Sqlite => {
+            data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
+            data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
+            let store = SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?;
+            let store: Arc<dyn Store> = Arc::new(store);
+            check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
+            let trail = SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?;
+            (store, start_audit(Arc::new(trail), wrapper.as_ref(), &clock).await?, Readiness::Store)
+        }
+        Storage::Postgres(settings) => {
+            let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
+            let store: Arc<dyn Store> = Arc::new(pg.clone());
+            check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
+            let audit = start_audit(Arc::new(pg.audit_store()), wrapper.as_ref(), &clock).await?;
+            (store, audit, Readiness::Postgres(pg))
+        }
+    };
 
     // One set of buckets: the request path charges most calls, KMS its cryptographic ones.
     let quota_clock = config.quota_clock.clone().unwrap_or_else(|| Arc::new(MonotonicClock::default()));
@@ -163,6 +174,7 @@ pub async fn bootstrap(
         reset_lock: tokio::sync::Mutex::new(()),
         quotas,
         tls,
+        readiness,
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
     Ok((state, first))
@@ -190,6 +202,29 @@ fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey, PathBuf), 
             Ok((seal::open_sealed_file(&sealed, &passphrase)?.0, sealed))
         }
     }
+}
+
+/// The checks every start makes of the main database: the development mark, and that the
+/// root key is the one the database was made with.
+async fn check_database(
+    store: &dyn Store,
+    wrapper: &dyn KeyWrapper,
+    dir: &Path,
+    key_path: &Path,
+    dev: bool,
+) -> Result<(), BootstrapError> {
+    check_dev_mark(store, dir, dev).await?;
+    check_root_key(store, wrapper, key_path).await
+}
+
+/// Loads (or creates) the trail's signing key and starts the audit writer on `trail`.
+async fn start_audit<T: AuditStore + MetaStore + 'static>(
+    trail: Arc<T>,
+    wrapper: &dyn KeyWrapper,
+    clock: &SharedClock,
+) -> Result<AuditLog, BootstrapError> {
+    let signer = AuditSigner::load_or_create(trail.as_ref(), wrapper).await.map_err(BootstrapError::Audit)?;
+    AuditLog::start(trail, signer, clock.clone()).await.map_err(BootstrapError::Audit)
 }
 
 /// Applies the seed file (and in dev mode the default development credentials).

@@ -36,6 +36,19 @@ pub struct AppState {
     pub quotas: RequestQuotas,
     /// The listener's TLS configuration (`None`: plain HTTP); [`ServerTls::reload`] on SIGHUP.
     pub tls: Option<Arc<ServerTls>>,
+    /// What `/ready` checks beyond a read of the store.
+    pub readiness: Readiness,
+}
+
+/// How `/ready` knows that the server can serve: the store answers a read, and on PostgreSQL
+/// the schema is still the one this build migrates to (another node may have upgraded it, or a
+/// restore may have rolled it back).
+#[derive(Clone, Debug)]
+pub enum Readiness {
+    /// A read of the store is enough (SQLite: the process's own files, checked when opened).
+    Store,
+    /// A read of the store, and the schema version of this PostgreSQL store.
+    Postgres(trent_store::PgStore),
 }
 
 impl std::fmt::Debug for AppState {

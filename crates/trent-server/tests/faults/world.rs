@@ -83,6 +83,7 @@ impl World {
             reset_lock: tokio::sync::Mutex::new(()),
             tls: None,
             quotas: trent_server::quota::RequestQuotas::new(None),
+            readiness: trent_server::Readiness::Store,
         });
         let account = AccountId::parse(ACCOUNT).expect("account");
         let region = Region::parse(REGION).expect("region");

@@ -13,7 +13,7 @@ use crate::common::{TestServer, blob};
 use crate::tls::{Ca, client_config, connect, health, sdk_https};
 
 /// The code block that follows `<!-- example: NAME -->` in the page.
-fn example(name: &str) -> String {
+pub(crate) fn example(name: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration.md");
     let page = std::fs::read_to_string(path).expect("docs/configuration.md");
     let marker = format!("<!-- example: {name} -->");
@@ -68,10 +68,12 @@ async fn the_documented_example_starts_a_server() {
         header_read_timeout_seconds,
         idle_timeout_seconds,
         max_connections,
+        storage,
         quotas,
         tls,
         seal,
     } = raw.clone();
+    assert!(storage.is_some());
     assert!(header_read_timeout_seconds.is_some() && idle_timeout_seconds.is_some() && max_connections.is_some());
     assert!(listen.is_some() && data_dir.is_some() && regions.is_some() && scheduler_tick_seconds.is_some());
     assert!(dangerous_allow_plaintext_http.is_some() && dev.is_some());
@@ -101,6 +103,7 @@ async fn the_documented_example_starts_a_server() {
         "seal.type",
         "seal.passphrase_env",
         "seal.passphrase_fd",
+        "storage",
     ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
     }

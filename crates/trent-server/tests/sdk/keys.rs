@@ -96,7 +96,7 @@ async fn create_key_validation_errors() {
     let server = TestServer::start().await;
     let kms = server.client();
     expect_code(kms.create_key().description("d".repeat(8193)).send().await, "ValidationException");
-    expect_code(kms.create_key().key_spec(KeySpec::Rsa2048).send().await, "UnsupportedOperationException");
+    expect_code(kms.create_key().key_spec(KeySpec::Sm2).send().await, "UnsupportedOperationException");
     expect_code(kms.create_key().key_usage(KeyUsageType::SignVerify).send().await, "ValidationException");
     expect_code(kms.create_key().origin(OriginType::External).send().await, "UnsupportedOperationException");
     // Multi-Region keys are symmetric only until asymmetric and HMAC keys exist: the spec is refused.

@@ -30,6 +30,8 @@ pub(crate) fn assert_err<T: std::fmt::Debug>(r: Result<T, StoreError>, expected:
         Err(StoreError::Conflict) => "Conflict",
         Err(StoreError::Unavailable(_)) => "Unavailable",
         Err(StoreError::Corrupt(_)) => "Corrupt",
+        Err(StoreError::Undecodable(_)) => "Undecodable",
+        Err(StoreError::SchemaTooNew { .. }) => "SchemaTooNew",
         Ok(_) => "Ok",
     };
     assert_eq!(got, expected, "expected {expected}, got {r:?}");
