@@ -54,14 +54,28 @@ impl Connection {
     }
 
     pub(crate) fn client(&self) -> Result<JsonClient, Box<dyn std::error::Error>> {
+        self.client_for(trent_wire::kms::SIGNING_SERVICE, trent_wire::kms::TARGET_PREFIX)
+    }
+
+    /// A client for the awsJson service signed as `service` whose targets start `prefix`.
+    pub(crate) fn client_for(
+        &self,
+        service: &'static str,
+        prefix: &'static str,
+    ) -> Result<JsonClient, Box<dyn std::error::Error>> {
         Ok(JsonClient::new(
             &self.endpoint_url,
             self.credentials()?,
             &self.region,
-            trent_wire::kms::SIGNING_SERVICE,
-            trent_wire::kms::TARGET_PREFIX,
+            service,
+            prefix,
             ClientOptions::default(),
         )?)
+    }
+
+    /// How answers are printed.
+    pub(crate) fn output(&self) -> Output {
+        self.output
     }
 }
 
@@ -281,7 +295,7 @@ fn public_key_pem(der_base64: &str) -> Vec<String> {
     lines
 }
 
-fn parse_pair(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
     s.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| format!("'{s}' is not KEY=VALUE"))
 }
 

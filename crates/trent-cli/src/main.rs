@@ -1,6 +1,6 @@
 //! `trent`: the server and the command line.
 //!
-//! `trent server` runs the server; `trent kms ...` talks to a running server with the
+//! `trent server` runs the server; `trent kms ...` and `trent params ...` talk to a running server with the
 //! administrator credentials it wrote; `trent bench` measures it.
 
 mod admin;
@@ -10,6 +10,7 @@ mod envelope;
 mod kms;
 mod outfile;
 mod output;
+mod params;
 mod refs;
 mod server;
 
@@ -36,6 +37,8 @@ enum Command {
     Server(server::ServerArgs),
     /// Call KMS operations on a running server.
     Kms(kms::KmsArgs),
+    /// Put, get, list, label and delete SSM parameters on a running server.
+    Params(params::ParamsArgs),
     /// Measure requests per second and latency of Encrypt and GenerateDataKey.
     Bench(bench::BenchArgs),
     /// Encrypt files, directories or stdin into AWS Encryption SDK messages.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Server(args) => runtime.block_on(server::run(args)),
         Command::Kms(args) => runtime.block_on(kms::run(args)),
+        Command::Params(args) => runtime.block_on(params::run(args)),
         Command::Bench(args) => bench::run(args),
         Command::Encrypt(args) => envelope::encrypt(args).map_err(Into::into),
         Command::Decrypt(args) => envelope::decrypt(args).map_err(Into::into),

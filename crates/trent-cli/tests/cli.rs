@@ -1,5 +1,5 @@
 //! The `trent` binary end to end: `trent server` on a fresh data directory (first-start
-//! banner, credentials file, graceful SIGTERM), the `trent kms` commands, and the README's
+//! banner, credentials file, graceful SIGTERM), the `trent kms` and `trent params` commands, and the README's
 //! AWS CLI tour against it.
 
 use std::process::Command;
@@ -153,6 +153,53 @@ fn trent_kms_signs_and_macs() {
         &["verify-mac", "--key-id", &hmac, "--message", "n", "--mac", mac.trim(), "--mac-algorithm", "HMAC_SHA_384"],
     );
     assert!(!ok && err.contains("KMSInvalidMacException"), "{err}");
+    assert!(server.terminate());
+}
+
+#[test]
+fn trent_params_commands_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let p = |args: &[&str]| server.params(&data, args);
+    let (ok, out, err) = p(&["put", "/app/db/url", "--value", "postgres://one", "--type", "String"]);
+    assert!(ok && out.contains("/app/db/url: version 1 (Standard)"), "{out}{err}");
+    let (ok, _, err) = p(&["put", "/app/db/url", "--value", "postgres://two"]);
+    assert!(!ok && err.contains("ParameterAlreadyExists"), "{err}");
+    let (ok, out, _) = p(&["put", "/app/db/url", "--value", "postgres://two", "--overwrite"]);
+    assert!(ok && out.contains("version 2"), "{out}");
+    let (ok, out, err) = p(&["put", "/app/db/password", "--value", "s3cret-value", "--type", "SecureString"]);
+    assert!(ok, "{out}{err}");
+
+    let (ok, out, _) = p(&["get", "/app/db/url"]);
+    assert_eq!((ok, out.as_str()), (true, "postgres://two\n"));
+    let (ok, out, _) = p(&["get", "/app/db/url:1"]);
+    assert_eq!((ok, out.as_str()), (true, "postgres://one\n"));
+    let (ok, out, _) = p(&["get", "/app/db/password"]);
+    assert!(ok && !out.contains("s3cret-value"), "ciphertext without --with-decryption: {out}");
+    let (ok, out, _) = p(&["get", "/app/db/password", "--with-decryption"]);
+    assert_eq!((ok, out.as_str()), (true, "s3cret-value\n"));
+
+    let (ok, out, _) = p(&["list", "/app", "--recursive", "--with-decryption"]);
+    assert!(ok && out.contains("/app/db/password\tSecureString\t1\ts3cret-value"), "{out}");
+    let (ok, out, _) = p(&["list", "--output", "json"]);
+    let names: Vec<String> =
+        json(&out)["Parameters"].as_array().unwrap().iter().map(|p| p["Name"].as_str().unwrap().to_owned()).collect();
+    assert!(ok && names == ["/app/db/password", "/app/db/url"], "{names:?}");
+
+    let (ok, out, err) = p(&["label", "/app/db/url", "--version", "1", "--label", "stable", "--label", "1bad"]);
+    assert!(ok && out.contains("labelled version 1") && out.contains("1bad"), "{out}{err}");
+    let (ok, out, _) = p(&["get", "/app/db/url:stable"]);
+    assert_eq!((ok, out.as_str()), (true, "postgres://one\n"));
+    let (ok, out, _) = p(&["history", "/app/db/url", "--output", "json"]);
+    let history = json(&out);
+    assert!(ok && history["Parameters"].as_array().unwrap().len() == 2, "{out}");
+    assert_eq!(history["Parameters"][0]["Labels"], serde_json::json!(["stable"]));
+
+    let (ok, out, _) = p(&["delete", "/app/db/url", "/app/none"]);
+    assert!(ok && out.contains("deleted /app/db/url") && out.contains("not found /app/none"), "{out}");
+    let (ok, _, err) = p(&["get", "/app/db/url"]);
+    assert!(!ok && err.contains("ParameterNotFound"), "{err}");
     assert!(server.terminate());
 }
 

@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use trent_core::audit::AuditSigner;
 use trent_core::kms::{HostedRegions, Kms};
+use trent_core::params::Params;
 use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::secrets::Secrets;
 use trent_core::store::AuditStore;
-use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
+use trent_core::{Identities, KeyWrapper, MetaStore, ParamStore, SharedClock, Store};
 use trent_crypto::{RootKey, SecretBytes, constant_time_eq};
 use trent_store::{PgStore, SqliteAuditStore, SqliteStore};
 
@@ -120,22 +121,29 @@ pub async fn bootstrap(
     data_dir::open(&dir, config.dev)?;
     let (root, key_path) = open_seal(&config.seal, &dir)?;
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
-    let (store, audit, readiness) = match &config.storage {
+    // Parameter Store has a SQLite backend only: with PostgreSQL storage its parameters stay
+    // in the data directory's database (one node's), until a PostgreSQL `ParamStore` exists.
+    let (store, audit, readiness, param_store) = match &config.storage {
         Storage::Sqlite => {
             data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
             data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
-            let store = SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?;
-            let store: Arc<dyn Store> = Arc::new(store);
+            let sqlite = Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
+            let store: Arc<dyn Store> = sqlite.clone();
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
             let trail = SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?;
-            (store, start_audit(Arc::new(trail), wrapper.as_ref(), &clock).await?, Readiness::Store)
+            let audit = start_audit(Arc::new(trail), wrapper.as_ref(), &clock).await?;
+            let params: Arc<dyn ParamStore> = sqlite;
+            (store, audit, Readiness::Store, params)
         }
         Storage::Postgres(settings) => {
             let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
             let store: Arc<dyn Store> = Arc::new(pg.clone());
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
             let audit = start_audit(Arc::new(pg.audit_store()), wrapper.as_ref(), &clock).await?;
-            (store, audit, Readiness::Postgres(pg))
+            data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
+            let params: Arc<dyn ParamStore> =
+                Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
+            (store, audit, Readiness::Postgres(pg), params)
         }
     };
 
@@ -153,6 +161,7 @@ pub async fn bootstrap(
     let kms = Arc::new(kms);
     let secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
     let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
+    let params = Params::new(param_store, clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
         Some(first_start(&identities, store.as_ref(), &dir).await?)
@@ -164,6 +173,7 @@ pub async fn bootstrap(
     let quotas = RequestQuotas::new(quotas);
     let state = Arc::new(AppState {
         kms,
+        params,
         secrets,
         identities,
         auth: Authenticator::default(),

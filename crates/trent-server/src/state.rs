@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use trent_core::kms::Kms;
+use trent_core::params::Params;
 use trent_core::secrets::Secrets;
 use trent_core::{Identities, SharedClock, Store};
 
@@ -18,6 +19,8 @@ pub struct AppState {
     pub kms: Arc<Kms>,
     /// AWS Secrets Manager.
     pub secrets: Secrets,
+    /// SSM Parameter Store.
+    pub params: Params,
     /// Accounts and access keys.
     pub identities: Identities,
     /// SigV4 verification with its signing-key cache.

@@ -143,7 +143,7 @@ impl Kms {
         }
         if input.multi_region && spec != KeySpec::SymmetricDefault {
             return Err(KmsError::Unsupported(format!(
-                "Multi-Region {} keys are not supported by this server yet; only SYMMETRIC_DEFAULT ones are",
+                "Multi-Region keys of KeySpec {} are not supported by this server yet; only SYMMETRIC_DEFAULT is",
                 spec.as_str()
             )));
         }

@@ -6,32 +6,8 @@
 use time::OffsetDateTime;
 use trent_crypto::KeyMaterialId;
 
+use crate::enums::string_enum;
 use crate::ids::{KeyId, Scope};
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        impl $name {
-            /// Every value, in the order of the AWS model.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The AWS spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses the AWS spelling.
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
 
 string_enum!(
     /// The type of key material (`KeySpec`).

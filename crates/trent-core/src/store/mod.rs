@@ -10,6 +10,7 @@ mod batch;
 mod identity;
 mod kms;
 mod meta;
+mod params;
 mod reset;
 mod secrets;
 
@@ -18,6 +19,7 @@ pub use batch::{Batch, BatchStore, NewKey};
 pub use identity::IdentityStore;
 pub use kms::KmsStore;
 pub use meta::MetaStore;
+pub use params::ParamStore;
 pub use reset::ResetStore;
 pub use secrets::{SecretChange, SecretsStore};
 

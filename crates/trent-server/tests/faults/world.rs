@@ -74,6 +74,7 @@ impl World {
         let state = Arc::new(AppState {
             secrets: Secrets::new(faulty.clone(), kms.clone(), shared.clone()),
             kms,
+            params: trent_core::params::Params::new(inner.clone(), shared.clone()),
             identities: Identities::new(faulty.clone(), wrapper.clone(), shared.clone()),
             auth: Authenticator::default(),
             clock: shared,

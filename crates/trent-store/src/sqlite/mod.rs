@@ -25,6 +25,7 @@ mod grants;
 mod identity;
 mod kms;
 mod migrate;
+mod params;
 mod reset;
 pub(crate) mod rows;
 pub(crate) mod secrets;

@@ -8,6 +8,7 @@ mod iam;
 mod identity;
 mod keys;
 mod lifecycle;
+mod params;
 mod secrets;
 
 pub(crate) use aliases_tags::*;
@@ -17,6 +18,7 @@ pub(crate) use iam::*;
 pub(crate) use identity::*;
 pub(crate) use keys::*;
 pub(crate) use lifecycle::*;
+pub(crate) use params::*;
 pub(crate) use secrets::*;
 
 use trent_core::StoreError;

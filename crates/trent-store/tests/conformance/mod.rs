@@ -68,6 +68,29 @@ macro_rules! conformance_tests {
     };
 }
 
+/// Stamps out one test per Parameter Store conformance case, from an
+/// `async fn() -> (Arc<dyn ParamStore>, G)` (see [`conformance_tests!`]).
+macro_rules! params_conformance_tests {
+    ($open:path) => {
+        params_conformance_tests!(@cases $open;
+            params_versions_round_trip_and_are_conditional,
+            params_list_by_path_one_level_every_level_and_pages,
+            params_labels_move_between_versions_and_guard_the_oldest,
+            params_delete_takes_versions_labels_and_tags,
+            params_tags_counts_and_settings,
+        );
+    };
+    (@cases $open:path; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (store, _guard) = $open().await;
+                $crate::conformance::cases::$case(store).await;
+            }
+        )+
+    };
+}
+
 /// Stamps out one test per audit-trail conformance case (see [`conformance_tests!`]).
 macro_rules! audit_conformance_tests {
     ($open:path) => {
