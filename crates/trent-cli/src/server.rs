@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use trent_core::SystemClock;
-use trent_server::{FirstStart, RawConfig};
+use trent_server::{FirstStart, RawConfig, RawTls};
 
 /// Log output format.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -65,6 +65,19 @@ pub(crate) struct ServerArgs {
     /// Connections served at once (default 512); further clients wait until one closes.
     #[arg(long, env = "TRENT_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key-file); reloaded on SIGHUP.
+    #[arg(long, env = "TRENT_TLS_CERT_FILE")]
+    tls_cert_file: Option<PathBuf>,
+    /// The PEM private key of --tls-cert-file.
+    #[arg(long, env = "TRENT_TLS_KEY_FILE")]
+    tls_key_file: Option<PathBuf>,
+    /// Require client certificates issued by a CA of this PEM bundle (mutual TLS).
+    #[arg(long, env = "TRENT_TLS_CLIENT_CA_FILE")]
+    tls_client_ca_file: Option<PathBuf>,
+    /// With --dev: serve HTTPS with a new self-signed certificate for localhost, and print the
+    /// AWS_CA_BUNDLE line that makes the AWS CLI and SDKs trust it.
+    #[arg(long, env = "TRENT_DEV_TLS", requires = "dev", conflicts_with_all = ["tls_cert_file", "tls_key_file"])]
+    dev_tls: bool,
 }
 
 pub(crate) fn init_logging(format: LogFormat, filter: &str) {
@@ -83,9 +96,29 @@ pub(crate) fn init_logging(format: LogFormat, filter: &str) {
 
 pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Error>> {
     init_logging(args.log_format, &args.log);
+    // Before any key is loaded: a core file would hold the root key.
+    if let Err(e) = trent_server::harden::disable_core_dumps() {
+        tracing::warn!(error = %e, "cannot disable core dumps; a crash may write key material to a core file");
+    }
     // A development server keeps its state in a temporary directory, removed at exit,
     // unless a data directory is named.
     let temp = if args.dev && args.data_dir.is_none() { Some(tempfile::tempdir()?) } else { None };
+    // The development certificate lives in its own temporary directory (never the data directory).
+    let dev_tls_dir = if args.dev_tls { Some(tempfile::tempdir()?) } else { None };
+    let tls = match &dev_tls_dir {
+        Some(dir) => {
+            let made = trent_server::tls::dev_certificate(dir.path())?;
+            Some(RawTls { cert_file: Some(made.cert_file), key_file: Some(made.key_file), client_ca_file: None })
+        }
+        None if args.tls_cert_file.is_some() || args.tls_key_file.is_some() || args.tls_client_ca_file.is_some() => {
+            Some(RawTls {
+                cert_file: args.tls_cert_file,
+                key_file: args.tls_key_file,
+                client_ca_file: args.tls_client_ca_file,
+            })
+        }
+        None => None,
+    };
     let raw = RawConfig {
         listen: args.listen,
         data_dir: args.data_dir.or_else(|| temp.as_ref().map(|t| t.path().join("data"))),
@@ -98,6 +131,8 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         header_read_timeout_seconds: args.header_read_timeout_seconds,
         idle_timeout_seconds: args.idle_timeout_seconds,
         max_connections: args.max_connections,
+        tls,
+        seal: None,
         storage: args.storage.map(trent_server::StorageSetting::new),
     };
     let config = raw.resolve(args.config.as_deref())?;
@@ -106,24 +141,32 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
     }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let endpoint = match (&config.tls, dev_tls_dir.is_some()) {
+        // The development certificate names localhost, not the address.
+        (Some(_), true) => format!("https://localhost:{}", addr.port()),
+        (Some(_), false) => format!("https://{addr}"),
+        (None, _) => format!("http://{addr}"),
+    };
     let (state, first) = trent_server::bootstrap(config, Arc::new(SystemClock)).await?;
     // Handlers first: a SIGTERM right after the banner must shut down gracefully.
     let shutdown = trent_server::shutdown_signal();
     tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "trent is listening");
     if state.config.dev {
         tracing::warn!("DEVELOPMENT SERVER: temporary state, well-known credentials; not for production");
-        print_dev_banner(&addr.to_string(), state.config.seed.as_deref());
+        let ca_bundle = state.config.tls.as_ref().filter(|_| dev_tls_dir.is_some()).map(|t| t.cert_file.as_path());
+        print_dev_banner(&endpoint, state.config.seed.as_deref(), ca_bundle);
     } else {
-        print_banner(&addr.to_string(), first.as_ref(), &state.config.data_dir);
+        print_banner(&endpoint, first.as_ref(), &state.config.data_dir);
     }
     trent_server::run(listener, state, shutdown).await?;
     tracing::info!("trent stopped");
     drop(temp);
+    drop(dev_tls_dir);
     Ok(())
 }
 
 /// The banner of `trent server --dev`: it says plainly what this is.
-fn print_dev_banner(addr: &str, seed: Option<&std::path::Path>) {
+fn print_dev_banner(endpoint: &str, seed: Option<&std::path::Path>, ca_bundle: Option<&std::path::Path>) {
     use std::io::Write as _;
     use trent_server::seed::{DEV_ACCESS_KEY, DEV_ACCOUNT, DEV_SECRET};
     let mut text = String::from(
@@ -137,16 +180,20 @@ fn print_dev_banner(addr: &str, seed: Option<&std::path::Path>) {
              export AWS_ACCESS_KEY_ID={DEV_ACCESS_KEY}\nexport AWS_SECRET_ACCESS_KEY={DEV_SECRET}\n"
         )),
     }
-    text.push_str(&format!("export AWS_ENDPOINT_URL=http://{addr}\n\nPOST http://{addr}/_trent/reset wipes all state and re-applies the seed.\n"));
+    if let Some(bundle) = ca_bundle {
+        text.push_str(&format!("export AWS_CA_BUNDLE={}\n", bundle.display()));
+    }
+    text.push_str(&format!(
+        "export AWS_ENDPOINT_URL={endpoint}\n\nPOST {endpoint}/_trent/reset wipes all state and re-applies the seed.\n"
+    ));
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// Prints how to point the AWS CLI at this server. On the first start this includes the
 /// new administrator secret (on stdout, never in the log). A closed stdout is not an error.
-fn print_banner(addr: &str, first: Option<&FirstStart>, data_dir: &std::path::Path) {
+fn print_banner(endpoint: &str, first: Option<&FirstStart>, data_dir: &std::path::Path) {
     use std::io::Write as _;
-    let endpoint = format!("http://{addr}");
     let mut text = zeroize::Zeroizing::new(String::new());
     match first {
         Some(f) => {

@@ -160,3 +160,17 @@ fn the_data_directory_is_0700_and_every_file_in_it_0600() {
     assert!(err.contains(arg(&data)) && err.contains(&format!("chmod 700 {}", data.display())), "{err}");
     assert_eq!(mode(&data), 0o755, "the refused directory is left as it was");
 }
+
+/// Regression guard: the server process writes no core file (its limit is zero, soft and
+/// hard) and is not dumpable, so a crash cannot put key material on disk.
+#[test]
+fn the_server_disables_core_dumps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&dir.path().join("data"));
+    let pid = server.child.id();
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).expect("limits");
+    let core = limits.lines().find(|l| l.starts_with("Max core file size")).expect("core limit line");
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
+    assert!(server.terminate());
+}

@@ -12,7 +12,7 @@ use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::secrets::Secrets;
 use trent_core::store::AuditStore;
 use trent_core::{Identities, KeyWrapper, MetaStore, ParamStore, SharedClock, Store};
-use trent_crypto::{SecretBytes, constant_time_eq};
+use trent_crypto::{RootKey, SecretBytes, constant_time_eq};
 use trent_store::{PgStore, SqliteAuditStore, SqliteStore};
 
 use crate::audit::AuditLog;
@@ -20,8 +20,9 @@ use crate::auth::Authenticator;
 use crate::config::{Config, Storage};
 use crate::data_dir;
 use crate::quota::RequestQuotas;
-use crate::seal::{self, SealError};
+use crate::seal::{self, SealError, SealSettings};
 use crate::state::{AppState, Readiness};
+use crate::tls::{ServerTls, TlsError};
 
 /// The profile name written to the credentials file.
 pub const CREDENTIALS_PROFILE: &str = "trent";
@@ -69,6 +70,9 @@ pub enum BootstrapError {
          server without --dev refuses it. Use another data directory"
     )]
     DevDataDir(PathBuf),
+    /// The TLS certificate, key or client CA bundle is not usable.
+    #[error("tls: {0}")]
+    Tls(#[from] TlsError),
     /// The seal did not release the root key.
     #[error(transparent)]
     Seal(#[from] SealError),
@@ -112,9 +116,10 @@ pub async fn bootstrap(
     clock: SharedClock,
 ) -> Result<(Arc<AppState>, Option<FirstStart>), BootstrapError> {
     let dir = config.data_dir.clone();
+    // The certificate first: a bad one stops the start before anything is created.
+    let tls = config.tls.clone().map(ServerTls::load).transpose()?.map(Arc::new);
     data_dir::open(&dir, config.dev)?;
-    let key_path = dir.join("root.key");
-    let (root, _created) = seal::open_key_file(&key_path)?;
+    let (root, key_path) = open_seal(&config.seal, &dir)?;
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
     // Parameter Store has a SQLite backend only: with PostgreSQL storage its parameters stay
     // in the data directory's database (one node's), until a PostgreSQL `ParamStore` exists.
@@ -178,10 +183,35 @@ pub async fn bootstrap(
         store,
         reset_lock: tokio::sync::Mutex::new(()),
         quotas,
+        tls,
         readiness,
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
     Ok((state, first))
+}
+
+/// Releases the root key with the configured seal; returns it and the file it came from. A
+/// data directory made with the other seal is refused.
+fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey, PathBuf), BootstrapError> {
+    let key_file = dir.join("root.key");
+    let sealed = seal::sealed_path(dir);
+    match settings {
+        SealSettings::File => {
+            if sealed.exists() {
+                return Err(SealError::OtherSeal { found: sealed, found_seal: "passphrase", configured: "file" }.into());
+            }
+            Ok((seal::open_key_file(&key_file)?.0, key_file))
+        }
+        SealSettings::Passphrase(source) => {
+            if key_file.exists() {
+                return Err(
+                    SealError::OtherSeal { found: key_file, found_seal: "file", configured: "passphrase" }.into()
+                );
+            }
+            let passphrase = source.read()?;
+            Ok((seal::open_sealed_file(&sealed, &passphrase)?.0, sealed))
+        }
+    }
 }
 
 /// The checks every start makes of the main database: the development mark, and that the

@@ -17,6 +17,9 @@ use trent_core::Region;
 use trent_core::quota::{OverrideError, QuotaClock, QuotaTable};
 use trent_store::PgSettings;
 
+use crate::seal::{PassphraseSource, SealSettings};
+use crate::tls::TlsSettings;
+
 /// Default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
 /// Default data directory.
@@ -110,6 +113,92 @@ pub struct RawConfig {
     pub storage: Option<StorageSetting>,
     /// `[quotas]`: request quotas.
     pub quotas: Option<RawQuotas>,
+    /// `[tls]`: serve HTTPS.
+    pub tls: Option<RawTls>,
+    /// `[seal]`: where the root key comes from.
+    pub seal: Option<RawSeal>,
+}
+
+/// `[seal]` in `trent.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeal {
+    /// `type`: `file` (default) or `passphrase`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// `passphrase_env`: the environment variable holding the passphrase.
+    pub passphrase_env: Option<String>,
+    /// `passphrase_fd`: an inherited file descriptor to read the passphrase from.
+    pub passphrase_fd: Option<u32>,
+}
+
+impl RawSeal {
+    fn validate(self) -> Result<SealSettings, ConfigError> {
+        let invalid = |field, message: &str| ConfigError::Invalid { field, message: message.to_owned() };
+        match self.kind.as_deref().unwrap_or("file") {
+            "file" => {
+                if self.passphrase_env.is_some() || self.passphrase_fd.is_some() {
+                    return Err(invalid("seal.type", "passphrase_env and passphrase_fd need type = \"passphrase\""));
+                }
+                Ok(SealSettings::File)
+            }
+            "passphrase" => match (self.passphrase_env, self.passphrase_fd) {
+                (Some(name), None) if !name.is_empty() => Ok(SealSettings::Passphrase(PassphraseSource::Env(name))),
+                (None, Some(fd)) => Ok(SealSettings::Passphrase(PassphraseSource::Fd(fd))),
+                (Some(_), Some(_)) => {
+                    Err(invalid("seal.passphrase_env", "give passphrase_env or passphrase_fd, not both"))
+                }
+                _ => Err(invalid(
+                    "seal.passphrase_env",
+                    "the passphrase seal needs passphrase_env (a variable's name) or passphrase_fd",
+                )),
+            },
+            other => Err(ConfigError::Invalid {
+                field: "seal.type",
+                message: format!("'{other}' is not a seal Trent has; use \"file\" or \"passphrase\""),
+            }),
+        }
+    }
+}
+
+/// `[tls]` in `trent.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTls {
+    /// `cert_file`: PEM certificate chain, the server's certificate first.
+    pub cert_file: Option<PathBuf>,
+    /// `key_file`: PEM private key.
+    pub key_file: Option<PathBuf>,
+    /// `client_ca_file`: PEM CA bundle; when set, clients must present a certificate it issued.
+    pub client_ca_file: Option<PathBuf>,
+}
+
+impl RawTls {
+    /// Fills every unset field from `lower`.
+    fn or(self, lower: RawTls) -> RawTls {
+        RawTls {
+            cert_file: self.cert_file.or(lower.cert_file),
+            key_file: self.key_file.or(lower.key_file),
+            client_ca_file: self.client_ca_file.or(lower.client_ca_file),
+        }
+    }
+
+    fn validate(self) -> Result<Option<TlsSettings>, ConfigError> {
+        match (self.cert_file, self.key_file) {
+            (None, None) if self.client_ca_file.is_none() => Ok(None),
+            (Some(cert_file), Some(key_file)) => {
+                Ok(Some(TlsSettings { cert_file, key_file, client_ca_file: self.client_ca_file }))
+            }
+            (None, _) => Err(ConfigError::Invalid {
+                field: "tls.cert_file",
+                message: "TLS needs a certificate chain file as well as a key file".into(),
+            }),
+            (Some(_), None) => Err(ConfigError::Invalid {
+                field: "tls.key_file",
+                message: "TLS needs a private key file as well as a certificate chain file".into(),
+            }),
+        }
+    }
 }
 
 /// `[quotas]` in `trent.toml`.
@@ -143,6 +232,11 @@ impl RawConfig {
             header_read_timeout_seconds: self.header_read_timeout_seconds.or(lower.header_read_timeout_seconds),
             idle_timeout_seconds: self.idle_timeout_seconds.or(lower.idle_timeout_seconds),
             max_connections: self.max_connections.or(lower.max_connections),
+            seal: self.seal.or(lower.seal),
+            tls: match (self.tls, lower.tls) {
+                (Some(upper), Some(lower)) => Some(upper.or(lower)),
+                (upper, lower) => upper.or(lower),
+            },
             storage: self.storage.or(lower.storage),
         }
     }
@@ -189,13 +283,16 @@ impl RawConfig {
                 ),
             });
         }
+        let tls = self.tls.unwrap_or_default().validate()?;
+        let seal = self.seal.unwrap_or_default().validate()?;
         let dangerous_plaintext = self.dangerous_allow_plaintext_http.unwrap_or(false);
-        if !listen.ip().is_loopback() && !dangerous_plaintext {
+        if !listen.ip().is_loopback() && tls.is_none() && !dangerous_plaintext {
             return Err(ConfigError::Invalid {
                 field: "listen",
                 message: format!(
-                    "{listen} is not a loopback address; plain HTTP is only served on loopback. \
-                     Set dangerous_allow_plaintext_http to override (not for production)"
+                    "{listen} is not a loopback address; plain HTTP is only served on loopback. Configure \
+                     [tls] (cert_file, key_file), or set dangerous_allow_plaintext_http to override (not for \
+                     production)"
                 ),
             });
         }
@@ -255,6 +352,8 @@ impl RawConfig {
             seed: self.seed,
             quotas,
             http,
+            tls,
+            seal,
             quota_clock: None,
         })
     }
@@ -413,6 +512,10 @@ pub struct Config {
     pub quotas: Option<QuotaTable>,
     /// Connection limits.
     pub http: HttpLimits,
+    /// HTTPS on the listener; `None` serves plain HTTP.
+    pub tls: Option<TlsSettings>,
+    /// The seal that releases the root key.
+    pub seal: SealSettings,
     /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
     /// manual one (not a `trent.toml` setting).
     pub quota_clock: Option<Arc<dyn QuotaClock>>,
@@ -504,6 +607,68 @@ mod tests {
             (RawConfig { idle_timeout_seconds: Some(MAX_SECONDS + 1), ..Default::default() }, "idle_timeout_seconds"),
             (RawConfig { max_connections: Some(0), ..Default::default() }, "max_connections"),
             (RawConfig { max_connections: Some(MAX_CONNECTIONS_LIMIT + 1), ..Default::default() }, "max_connections"),
+        ] {
+            let e = raw.validate().unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+        }
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_lets_a_non_loopback_address_serve() {
+        let tls = |cert: Option<&str>, key: Option<&str>, ca: Option<&str>| RawTls {
+            cert_file: cert.map(PathBuf::from),
+            key_file: key.map(PathBuf::from),
+            client_ca_file: ca.map(PathBuf::from),
+        };
+        let raw = RawConfig {
+            listen: Some("0.0.0.0:4599".into()),
+            tls: Some(tls(Some("c.pem"), Some("k.pem"), None)),
+            ..Default::default()
+        };
+        let c = raw.validate().unwrap();
+        assert!(!c.dangerous_plaintext);
+        assert_eq!(c.tls.unwrap().cert_file, PathBuf::from("c.pem"));
+        for (t, field) in [
+            (tls(Some("c.pem"), None, None), "tls.key_file"),
+            (tls(None, Some("k.pem"), None), "tls.cert_file"),
+            (tls(None, None, Some("ca.pem")), "tls.cert_file"),
+        ] {
+            let e = RawConfig { tls: Some(t), ..Default::default() }.validate().unwrap_err();
+            assert!(e.to_string().contains(field), "{e}");
+        }
+        // Layers merge field by field: a flag's key file over the file's certificate.
+        let upper = RawConfig { tls: Some(tls(None, Some("flag-k.pem"), None)), ..Default::default() };
+        let lower = RawConfig { tls: Some(tls(Some("c.pem"), Some("k.pem"), Some("ca.pem"))), ..Default::default() };
+        let merged = upper.or(lower).validate().unwrap().tls.unwrap();
+        assert_eq!(merged.key_file, PathBuf::from("flag-k.pem"));
+        assert_eq!(merged.client_ca_file, Some(PathBuf::from("ca.pem")));
+    }
+
+    #[test]
+    fn seals_are_named_with_one_passphrase_source() {
+        let seal = |kind: Option<&str>, env: Option<&str>, fd: Option<u32>| RawConfig {
+            seal: Some(RawSeal {
+                kind: kind.map(str::to_owned),
+                passphrase_env: env.map(str::to_owned),
+                passphrase_fd: fd,
+            }),
+            ..Default::default()
+        };
+        assert_eq!(RawConfig::default().validate().unwrap().seal, SealSettings::File);
+        assert_eq!(
+            seal(Some("passphrase"), Some("P"), None).validate().unwrap().seal,
+            SealSettings::Passphrase(PassphraseSource::Env("P".into()))
+        );
+        assert_eq!(
+            seal(Some("passphrase"), None, Some(3)).validate().unwrap().seal,
+            SealSettings::Passphrase(PassphraseSource::Fd(3))
+        );
+        for (raw, field) in [
+            (seal(Some("passphrase"), None, None), "seal.passphrase_env"),
+            (seal(Some("passphrase"), Some("P"), Some(3)), "seal.passphrase_env"),
+            (seal(Some("passphrase"), Some(""), None), "seal.passphrase_env"),
+            (seal(None, Some("P"), None), "seal.type"),
+            (seal(Some("vault"), None, None), "seal.type"),
         ] {
             let e = raw.validate().unwrap_err();
             assert!(e.to_string().contains(field), "{e}");

@@ -10,6 +10,7 @@ mod auth;
 mod bootstrap;
 pub mod config;
 mod data_dir;
+pub mod harden;
 mod query;
 pub mod quota;
 mod reset;
@@ -19,6 +20,7 @@ pub mod seed;
 mod serve;
 mod services;
 mod state;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -30,7 +32,9 @@ pub use bootstrap::{
     AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
     open_identities,
 };
-pub use config::{Config, ConfigError, HttpLimits, RawConfig, RawQuotas, Regions, Storage, StorageSetting};
+pub use config::{
+    Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawSeal, RawTls, Regions, Storage, StorageSetting,
+};
 pub use data_dir::DEV_MARKER;
 pub use state::{AppState, Readiness};
 
@@ -49,12 +53,44 @@ pub async fn run(
     let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx));
     let limits = state.config.http;
     let audit_state = state.clone();
-    let served = serve::serve(listener, app(state), limits, shutdown).await;
+    let tls = state.tls.clone();
+    let reloader = tls.clone().map(|tls| tokio::spawn(reload_on_hangup(tls)));
+    let served = serve::serve(listener, app(state), limits, tls, shutdown).await;
+    if let Some(reloader) = reloader {
+        reloader.abort();
+    }
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
     // Every handler awaited its own event; this drains anything still queued.
     audit_state.audit.shutdown().await;
     served
+}
+
+/// Reloads the TLS certificate and key on each SIGHUP; a failed reload keeps the previous
+/// ones and says why in the log.
+async fn reload_on_hangup(tls: Arc<tls::ServerTls>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hangups = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch SIGHUP; the TLS certificate reloads only with a restart");
+                return;
+            }
+        };
+        while hangups.recv().await.is_some() {
+            match tls.reload() {
+                Ok(()) => tracing::info!(
+                    cert_file = %tls.settings().cert_file.display(),
+                    "SIGHUP: TLS certificate reloaded; new connections use it"
+                ),
+                Err(e) => tracing::error!(error = %e, "SIGHUP: TLS reload failed; the previous certificate stays"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tls;
 }
 
 /// Resolves on SIGINT or SIGTERM. The handlers are installed when this is called, not when

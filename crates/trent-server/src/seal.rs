@@ -10,6 +10,22 @@ use std::path::{Path, PathBuf};
 use trent_crypto::{ROOT_KEY_LEN, RootKey};
 use zeroize::Zeroizing;
 
+mod passphrase;
+
+pub use passphrase::{
+    MAX_PASSPHRASE_LEN, MIN_PASSPHRASE_LEN, PassphraseSource, SEALED_FILE, open_sealed_file, sealed_path,
+};
+
+/// Which seal releases the root key: `[seal]` in `trent.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SealSettings {
+    /// `root.key` in the data directory, in clear (mode 0600).
+    #[default]
+    File,
+    /// `root.sealed`: the root key wrapped under an Argon2id-derived key.
+    Passphrase(PassphraseSource),
+}
+
 /// Why the root key could not be obtained.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {
@@ -28,6 +44,25 @@ pub enum SealError {
     /// The key file is readable by others than its owner.
     #[error("root key file {0} must not be accessible to group or others (chmod 600)")]
     Permissions(PathBuf),
+    /// The passphrase could not be obtained or is unacceptable.
+    #[error("passphrase seal: {0}")]
+    Passphrase(String),
+    /// The passphrase does not open the sealed root key.
+    #[error("passphrase seal: the passphrase does not open {0}; the server stays sealed")]
+    WrongPassphrase(PathBuf),
+    /// The data directory was sealed with another seal than the configured one.
+    #[error(
+        "the data directory holds {found} (the {found_seal} seal) but [seal] type is {configured}; moving between \
+         seals (trent operator rekey) is not available yet"
+    )]
+    OtherSeal {
+        /// The file found.
+        found: PathBuf,
+        /// The seal that file belongs to.
+        found_seal: &'static str,
+        /// The configured seal.
+        configured: &'static str,
+    },
 }
 
 /// Loads the root key from `path`, creating it (mode 0600) if it does not exist.
@@ -81,7 +116,7 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-fn check_permissions(path: &Path) -> Result<(), SealError> {
+pub(crate) fn check_permissions(path: &Path) -> Result<(), SealError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

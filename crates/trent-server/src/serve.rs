@@ -10,7 +10,8 @@
 //! from that byte (as Go's `http.Server` does with `IdleTimeout` and `ReadHeaderTimeout`).
 //!
 //! Graceful shutdown stops accepting, closes idle connections, and lets in-flight requests
-//! finish. This module knows nothing of routes or handlers: it serves any [`Router`].
+//! finish. This module knows nothing of routes or handlers: it serves any [`Router`], over
+//! plain TCP or TLS.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,21 +26,26 @@ use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::rt::{Sleep, Timer};
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower::ServiceExt as _;
 
+use crate::auth::SecureTransport;
 use crate::config::HttpLimits;
+use crate::tls::ServerTls;
 
 /// Serves `router` on `listener` within `limits` until `shutdown` resolves, then waits for the
-/// open connections to finish their requests.
+/// open connections to finish their requests. With `tls`, each connection first completes a
+/// TLS handshake (within the header-read timeout) with the configuration in force when it was
+/// accepted, and its requests carry [`SecureTransport`].
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     limits: HttpLimits,
+    tls: Option<Arc<ServerTls>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
@@ -55,22 +61,21 @@ pub(crate) async fn serve(
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY");
         }
-        let activity = Arc::new(Activity::default());
-        let io = TokioIo::new(CountingIo { inner: stream, activity: activity.clone() });
-        // Connection info gives each request its client address (`aws:SourceIp`, the audit trail).
-        let service =
-            TowerToHyperService::new(router.clone().map_request(move |mut request: http::Request<Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(remote));
-                request
-            }));
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(PhaseTimer { activity, limits, first: Arc::new(AtomicBool::new(true)) })
-            .header_read_timeout(limits.header_read_timeout)
-            .serve_connection(io, service);
-        let connection = graceful.watch(connection);
+        // Taken here, before the handshake: a shutdown that starts during the handshake still
+        // waits for this connection (which then closes after its handshake, serving nothing).
+        let watcher = graceful.watcher();
+        let router = router.clone();
+        let acceptor = tls.as_ref().map(|tls| tls.acceptor());
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, %remote, "connection ended with an error");
+            match acceptor {
+                None => connection(stream, router, remote, limits, watcher, false).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => connection(stream, router, remote, limits, watcher, true).await,
+                        Ok(Err(e)) => tracing::debug!(error = %e, %remote, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%remote, "TLS handshake timed out"),
+                    }
+                }
             }
             drop(permit);
         });
@@ -78,6 +83,37 @@ pub(crate) async fn serve(
     drop(listener);
     graceful.shutdown().await;
     Ok(())
+}
+
+/// Serves one connection's requests (over TCP or TLS) until it closes or shutdown.
+async fn connection<S>(
+    stream: S,
+    router: Router,
+    remote: SocketAddr,
+    limits: HttpLimits,
+    watcher: Watcher,
+    secure: bool,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let activity = Arc::new(Activity::default());
+    let io = TokioIo::new(CountingIo { inner: stream, activity: activity.clone() });
+    // Connection info gives each request its client address (`aws:SourceIp`, the audit trail),
+    // and TLS its `aws:SecureTransport`.
+    let service = TowerToHyperService::new(router.map_request(move |mut request: http::Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(remote));
+        if secure {
+            request.extensions_mut().insert(SecureTransport);
+        }
+        request
+    }));
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(PhaseTimer { activity, limits, first: Arc::new(AtomicBool::new(true)) })
+        .header_read_timeout(limits.header_read_timeout)
+        .serve_connection(io, service);
+    if let Err(e) = watcher.watch(connection).await {
+        tracing::debug!(error = %e, %remote, "connection ended with an error");
+    }
 }
 
 /// Waits for a free connection slot, then for a connection. Transient accept errors (a client
@@ -115,13 +151,13 @@ struct Activity {
     read: AtomicU64,
 }
 
-/// The socket, counting the bytes read from it.
-struct CountingIo {
-    inner: TcpStream,
+/// The socket (or the TLS stream over it), counting the bytes read from it.
+struct CountingIo<S> {
+    inner: S,
     activity: Arc<Activity>,
 }
 
-impl AsyncRead for CountingIo {
+impl<S: AsyncRead + Unpin> AsyncRead for CountingIo<S> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
@@ -133,7 +169,7 @@ impl AsyncRead for CountingIo {
     }
 }
 
-impl AsyncWrite for CountingIo {
+impl<S: AsyncWrite + Unpin> AsyncWrite for CountingIo<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }

@@ -11,6 +11,7 @@ use crate::audit::AuditLog;
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::quota::RequestQuotas;
+use crate::tls::ServerTls;
 
 /// Services, clock and configuration, built once by [`crate::bootstrap`].
 pub struct AppState {
@@ -36,6 +37,8 @@ pub struct AppState {
     pub reset_lock: tokio::sync::Mutex<()>,
     /// Request quotas per account and region.
     pub quotas: RequestQuotas,
+    /// The listener's TLS configuration (`None`: plain HTTP); [`ServerTls::reload`] on SIGHUP.
+    pub tls: Option<Arc<ServerTls>>,
     /// What `/ready` checks beyond a read of the store.
     pub readiness: Readiness,
 }

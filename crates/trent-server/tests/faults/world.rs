@@ -82,6 +82,7 @@ impl World {
             audit,
             store,
             reset_lock: tokio::sync::Mutex::new(()),
+            tls: None,
             quotas: trent_server::quota::RequestQuotas::new(None),
             readiness: trent_server::Readiness::Store,
         });

@@ -157,18 +157,44 @@ impl TestServer {
 
     /// An SDK client with any credentials, region and clock offset.
     pub(crate) fn client_with(&self, akid: &str, secret: &str, region: &str, offset: time::Duration) -> Client {
+        Client::from_conf(
+            self.sdk_config(akid, secret, region, offset).endpoint_url(format!("http://{}", self.addr)).build(),
+        )
+    }
+
+    /// An SDK client for the administrator in `us-east-1` at `endpoint` through `http_client`
+    /// (an HTTPS client with its own trust store).
+    pub(crate) fn client_at(&self, endpoint: &str, http_client: aws_sdk_kms::config::SharedHttpClient) -> Client {
+        self.client_at_in(endpoint, http_client, "us-east-1")
+    }
+
+    /// As [`TestServer::client_at`], signing for `region`.
+    pub(crate) fn client_at_in(
+        &self,
+        endpoint: &str,
+        http_client: aws_sdk_kms::config::SharedHttpClient,
+        region: &str,
+    ) -> Client {
+        let conf = self.sdk_config(&self.access_key_id, &self.secret_access_key, region, time::Duration::ZERO);
+        Client::from_conf(conf.endpoint_url(endpoint).http_client(http_client).build())
+    }
+
+    fn sdk_config(
+        &self,
+        akid: &str,
+        secret: &str,
+        region: &str,
+        offset: time::Duration,
+    ) -> aws_sdk_kms::config::Builder {
         let creds = aws_credential_types::Credentials::new(akid, secret, None, None, "trent-tests");
-        let conf = aws_sdk_kms::Config::builder()
+        aws_sdk_kms::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_owned()))
-            .endpoint_url(format!("http://{}", self.addr))
             .credentials_provider(creds)
             .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
             // The server's `Date` header comes from the system clock, not the manual one: the
             // SDK must not "correct" its signing time from it once a test has moved time.
             .time_source(SharedTimeSource::new(SdkClock { clock: self.clock.clone(), offset }))
-            .build();
-        Client::from_conf(conf)
     }
 
     /// Runs the scheduler's due work now (tests move the clock, then call this).

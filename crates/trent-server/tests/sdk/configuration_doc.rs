@@ -6,7 +6,11 @@ use trent_core::Region;
 use trent_core::quota::QuotaTable;
 use trent_server::{RawConfig, RawQuotas};
 
+use trent_server::seal::{PassphraseSource, SealSettings};
+use trent_server::{RawSeal, RawTls};
+
 use crate::common::{TestServer, blob};
+use crate::tls::{Ca, client_config, connect, health, sdk_https};
 
 /// The code block that follows `<!-- example: NAME -->` in the page.
 pub(crate) fn example(name: &str) -> String {
@@ -20,10 +24,26 @@ pub(crate) fn example(name: &str) -> String {
 
 /// The example as `trent server` would read it from a file.
 fn parsed(name: &str) -> RawConfig {
+    parsed_text(&example(name))
+}
+
+fn parsed_text(text: &str) -> RawConfig {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("trent.toml");
-    std::fs::write(&path, example(name)).unwrap();
+    std::fs::write(&path, text).unwrap();
     RawConfig::from_file(&path).expect("the example is a valid trent.toml")
+}
+
+/// The example with its `/etc/trent/tls/` files made in `dir` (a server certificate for
+/// localhost issued by `ca`, and `clients` as the client CA bundle).
+fn with_tls_files(name: &str, dir: &std::path::Path, ca: &Ca, clients: &Ca) -> RawConfig {
+    let (chain, key) = ca.issue(&["localhost", "127.0.0.1"]);
+    std::fs::write(dir.join("chain.pem"), chain).unwrap();
+    std::fs::write(dir.join("key.pem"), key).unwrap();
+    std::fs::write(dir.join("clients.pem"), clients.pem()).unwrap();
+    let text = example(name);
+    assert!(text.contains("\"/etc/trent/tls/"), "the example names its TLS files");
+    parsed_text(&text.replace("\"/etc/trent/tls/", &format!("\"{}/", dir.display())))
 }
 
 fn rate(table: &QuotaTable, name: &str, region: &str) -> f64 {
@@ -33,7 +53,9 @@ fn rate(table: &QuotaTable, name: &str, region: &str) -> f64 {
 /// Regression guard: the page's example must stay a complete, working `trent.toml`.
 #[tokio::test]
 async fn the_documented_example_starts_a_server() {
-    let raw = parsed("complete");
+    let tls_dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new("documented root");
+    let raw = with_tls_files("complete", tls_dir.path(), &ca, &Ca::new("clients"));
     // Every setting is in the example (a new one does not compile here until it is).
     let RawConfig {
         listen,
@@ -48,12 +70,20 @@ async fn the_documented_example_starts_a_server() {
         max_connections,
         storage,
         quotas,
+        tls,
+        seal,
     } = raw.clone();
     assert!(storage.is_some());
     assert!(header_read_timeout_seconds.is_some() && idle_timeout_seconds.is_some() && max_connections.is_some());
     assert!(listen.is_some() && data_dir.is_some() && regions.is_some() && scheduler_tick_seconds.is_some());
     assert!(dangerous_allow_plaintext_http.is_some() && dev.is_some());
     assert!(seed.is_none(), "the seed line is commented out: the file it names does not exist here");
+    let RawTls { cert_file, key_file, client_ca_file } = tls.clone().expect("[tls]");
+    assert!(cert_file.is_some() && key_file.is_some());
+    assert!(client_ca_file.is_none(), "commented out: the mutual-tls example covers it");
+    let RawSeal { kind, passphrase_env, passphrase_fd } = seal.expect("[seal]");
+    assert_eq!(kind.as_deref(), Some("file"));
+    assert!(passphrase_env.is_none() && passphrase_fd.is_none(), "commented out: the passphrase-seal example");
     let RawQuotas { enabled, rates, regions: quota_regions } = quotas.clone().expect("[quotas]");
     assert!(enabled == Some(true) && rates.is_some() && quota_regions.is_some());
     let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration.md")).unwrap();
@@ -67,6 +97,12 @@ async fn the_documented_example_starts_a_server() {
         "header_read_timeout_seconds",
         "idle_timeout_seconds",
         "max_connections",
+        "tls.cert_file",
+        "tls.key_file",
+        "tls.client_ca_file",
+        "seal.type",
+        "seal.passphrase_env",
+        "seal.passphrase_fd",
         "storage",
     ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
@@ -85,7 +121,8 @@ async fn the_documented_example_starts_a_server() {
     assert_eq!(rate(table, "kms:cryptographic-rsa", "eu-west-1"), 2000.0);
     assert_eq!(rate(table, "kms:cryptographic-symmetric", "eu-west-1"), 50_000.0);
     assert_eq!(rate(table, "kms:cryptographic-symmetric", "us-east-1"), 100_000.0, "AWS's figure stays");
-    let eu = server.client_in("eu-west-1");
+    assert!(config.tls.is_some());
+    let eu = server.client_at_in(&format!("https://localhost:{}", server.addr.port()), sdk_https(&ca), "eu-west-1");
     let key = eu.create_key().send().await.unwrap().key_metadata().unwrap().key_id().to_owned();
     let sealed = eu.encrypt().key_id(&key).plaintext(blob(b"configured")).send().await.unwrap();
     let opened = eu.decrypt().ciphertext_blob(sealed.ciphertext_blob().unwrap().clone()).send().await.unwrap();
@@ -105,4 +142,32 @@ fn the_earlier_aws_figures_are_expressible() {
     assert_eq!(rate(&table, "kms:cryptographic-symmetric", "us-east-1"), 30_000.0);
     assert_eq!(rate(&table, "kms:cryptographic-rsa", "us-east-1"), 500.0);
     assert_eq!(rate(&table, "kms:cryptographic-ecc", "eu-west-1"), 300.0);
+}
+
+/// Regression guard: the page's mutual-TLS example refuses a client without a certificate and
+/// serves one whose certificate the bundle's CA issued.
+#[tokio::test]
+async fn the_mutual_tls_example_refuses_clients_without_a_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, clients) = (Ca::new("server root"), Ca::new("client root"));
+    let server = TestServer::start_with(with_tls_files("mutual-tls", dir.path(), &ca, &clients)).await;
+    let tls13 = [&rustls::version::TLS13];
+    let refused = match connect(&server, client_config(&ca, None, &tls13)).await {
+        Err(_) => String::new(),
+        Ok(mut stream) => health(&mut stream).await,
+    };
+    assert!(!refused.contains("HTTP/"), "{refused:?}");
+    let member = clients.issue(&["client.example"]);
+    let mut stream = connect(&server, client_config(&ca, Some(&member), &tls13)).await.unwrap();
+    assert!(health(&mut stream).await.starts_with("HTTP/1.1 200"));
+}
+
+/// Regression guard: the page's passphrase-seal example is a valid configuration naming its
+/// variable (the seal itself is exercised by `seal::`).
+#[test]
+fn the_passphrase_seal_example_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = RawConfig { data_dir: Some(dir.path().to_owned()), ..parsed("passphrase-seal") };
+    let config = raw.resolve(None).expect("valid");
+    assert_eq!(config.seal, SealSettings::Passphrase(PassphraseSource::Env("TRENT_SEAL_PASSPHRASE".into())));
 }

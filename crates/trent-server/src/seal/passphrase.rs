@@ -1,0 +1,281 @@
+//! The `passphrase` seal: the root key wrapped (AES-256-GCM) under a key derived from an
+//! operator's passphrase with Argon2id, in `root.sealed` beside the database. The passphrase
+//! comes, at each start, from an environment variable or a file descriptor the configuration
+//! names; neither it nor the derived key is stored.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use trent_crypto::{ROOT_KEY_LEN, RootKey};
+use zeroize::Zeroizing;
+
+use super::{SealError, create_private};
+
+/// The sealed root key's file in the data directory.
+pub const SEALED_FILE: &str = "root.sealed";
+/// The shortest passphrase accepted.
+pub const MIN_PASSPHRASE_LEN: usize = 8;
+/// The longest passphrase read (from an environment variable or a descriptor).
+pub const MAX_PASSPHRASE_LEN: usize = 1024;
+
+/// Argon2id's cost for new seals: OWASP's recommended minimum (19 MiB, two passes, one lane).
+const MEMORY_KIB: u32 = 19 * 1024;
+const ITERATIONS: u32 = 2;
+const PARALLELISM: u32 = 1;
+/// Bounds on the costs read back from a file, so a doctored file cannot exhaust memory.
+const MAX_MEMORY_KIB: u32 = 1024 * 1024;
+const MAX_ITERATIONS: u32 = 64;
+const MAX_PARALLELISM: u32 = 16;
+const SALT_LEN: usize = 16;
+/// Binds the wrapped root key to its purpose.
+const AAD: &[u8] = b"trent/seal/passphrase/v1";
+
+/// Where the passphrase comes from at start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PassphraseSource {
+    /// The environment variable of this name.
+    Env(String),
+    /// This inherited file descriptor (a pipe or a file), read to its end.
+    Fd(u32),
+}
+
+impl PassphraseSource {
+    /// Reads the passphrase (a trailing newline is dropped).
+    ///
+    /// # Errors
+    /// [`SealError::Passphrase`] saying what is missing or wrong.
+    pub fn read(&self) -> Result<Zeroizing<String>, SealError> {
+        let text = match self {
+            PassphraseSource::Env(name) => match std::env::var(name) {
+                Ok(v) => Zeroizing::new(v),
+                Err(_) => {
+                    return Err(SealError::Passphrase(format!(
+                        "the environment variable {name} (seal.passphrase_env) is not set or not UTF-8"
+                    )));
+                }
+            },
+            PassphraseSource::Fd(fd) => {
+                // Reopened through /proc: no unsafe descriptor adoption.
+                let path = format!("/proc/self/fd/{fd}");
+                let file = std::fs::File::open(&path).map_err(|e| {
+                    SealError::Passphrase(format!("file descriptor {fd} (seal.passphrase_fd) cannot be read: {e}"))
+                })?;
+                let mut bytes = Zeroizing::new(Vec::new());
+                file.take(MAX_PASSPHRASE_LEN as u64 + 2).read_to_end(&mut bytes).map_err(|e| {
+                    SealError::Passphrase(format!("file descriptor {fd} (seal.passphrase_fd) cannot be read: {e}"))
+                })?;
+                match String::from_utf8(std::mem::take(&mut *bytes)) {
+                    Ok(s) => Zeroizing::new(s),
+                    Err(e) => {
+                        let mut raw = e.into_bytes();
+                        zeroize::Zeroize::zeroize(&mut raw);
+                        return Err(SealError::Passphrase(format!(
+                            "file descriptor {fd}: the passphrase is not UTF-8"
+                        )));
+                    }
+                }
+            }
+        };
+        let trimmed = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
+        let chars = trimmed.chars().count();
+        if chars < MIN_PASSPHRASE_LEN {
+            return Err(SealError::Passphrase(format!(
+                "the passphrase has {chars} characters; at least {MIN_PASSPHRASE_LEN} are required"
+            )));
+        }
+        if trimmed.len() > MAX_PASSPHRASE_LEN {
+            return Err(SealError::Passphrase(format!("the passphrase is longer than {MAX_PASSPHRASE_LEN} bytes")));
+        }
+        Ok(Zeroizing::new(trimmed.to_owned()))
+    }
+}
+
+/// `root.sealed`: the KDF's parameters and the wrapped root key (no secret in clear).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SealedFile {
+    version: u32,
+    seal: String,
+    kdf: String,
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+    salt: String,
+    wrapped_root_key: String,
+}
+
+fn derive(
+    passphrase: &str,
+    salt: &[u8],
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+) -> Result<RootKey, SealError> {
+    let params = argon2::Params::new(memory_kib, iterations, parallelism, Some(ROOT_KEY_LEN))
+        .map_err(|e| SealError::Passphrase(format!("Argon2id parameters: {e}")))?;
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let mut kek = Zeroizing::new([0u8; ROOT_KEY_LEN]);
+    argon
+        .hash_password_into(passphrase.as_bytes(), salt, &mut kek[..])
+        .map_err(|e| SealError::Passphrase(format!("Argon2id: {e}")))?;
+    RootKey::from_bytes(&kek[..]).map_err(|_| SealError::Passphrase("Argon2id gave a key of the wrong length".into()))
+}
+
+/// Opens `path` with `passphrase`, or creates it with a new root key if it does not exist.
+/// Returns the root key and whether it was created now.
+///
+/// # Errors
+/// [`SealError::WrongPassphrase`] when the passphrase does not unwrap the key;
+/// [`SealError::Malformed`], [`SealError::Io`], [`SealError::Permissions`].
+pub fn open_sealed_file(path: &Path, passphrase: &str) -> Result<(RootKey, bool), SealError> {
+    let io = |source| SealError::Io { path: path.to_owned(), source };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            super::check_permissions(path)?;
+            let malformed = || SealError::Malformed(path.to_owned());
+            let file: SealedFile = serde_json::from_str(&text).map_err(|_| malformed())?;
+            let bounded = file.version == 1
+                && file.seal == "passphrase"
+                && file.kdf == "argon2id"
+                && (8..=MAX_MEMORY_KIB).contains(&file.memory_kib)
+                && (1..=MAX_ITERATIONS).contains(&file.iterations)
+                && (1..=MAX_PARALLELISM).contains(&file.parallelism);
+            if !bounded {
+                return Err(malformed());
+            }
+            let salt = hex::decode(&file.salt).map_err(|_| malformed())?;
+            let wrapped = hex::decode(&file.wrapped_root_key).map_err(|_| malformed())?;
+            let kek = derive(passphrase, &salt, file.memory_kib, file.iterations, file.parallelism)?;
+            let raw = kek.unwrap(AAD, &wrapped).map_err(|_| SealError::WrongPassphrase(path.to_owned()))?;
+            let root = RootKey::from_bytes(raw.expose_secret()).map_err(|_| malformed())?;
+            Ok((root, false))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let salt: [u8; SALT_LEN] =
+                trent_crypto::random_array().map_err(|_| io(std::io::Error::other("random generator failed")))?;
+            let kek = derive(passphrase, &salt, MEMORY_KIB, ITERATIONS, PARALLELISM)?;
+            let (root, raw) = RootKey::generate().map_err(|_| io(std::io::Error::other("random generator failed")))?;
+            let wrapped = kek.wrap(AAD, raw.expose_secret()).map_err(|_| io(std::io::Error::other("cipher failed")))?;
+            let file = SealedFile {
+                version: 1,
+                seal: "passphrase".into(),
+                kdf: "argon2id".into(),
+                memory_kib: MEMORY_KIB,
+                iterations: ITERATIONS,
+                parallelism: PARALLELISM,
+                salt: hex::encode(salt),
+                wrapped_root_key: hex::encode(wrapped),
+            };
+            let text = serde_json::to_string_pretty(&file).map_err(|e| io(std::io::Error::other(e)))? + "\n";
+            use std::io::Write as _;
+            let mut out = create_private(path).map_err(io)?;
+            out.write_all(text.as_bytes()).map_err(io)?;
+            out.sync_all().map_err(io)?;
+            Ok((root, true))
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// The path of the sealed root key in `data_dir`.
+pub fn sealed_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(SEALED_FILE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASS: &str = "correct horse battery staple";
+
+    /// The raw root key inside a sealed file, recovered as the seal does (for the scan).
+    fn raw_root(path: &Path, passphrase: &str) -> Vec<u8> {
+        let file: SealedFile = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let kek =
+            derive(passphrase, &hex::decode(file.salt).unwrap(), file.memory_kib, file.iterations, file.parallelism)
+                .unwrap();
+        kek.unwrap(AAD, &hex::decode(file.wrapped_root_key).unwrap()).unwrap().expose_secret().to_vec()
+    }
+
+    #[test]
+    fn the_right_passphrase_reopens_the_same_key_and_a_wrong_one_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sealed_path(dir.path());
+        let (a, created) = open_sealed_file(&path, PASS).unwrap();
+        assert!(created);
+        let (b, created) = open_sealed_file(&path, PASS).unwrap();
+        assert!(!created);
+        assert_eq!(a.check_value(), b.check_value());
+        let e = open_sealed_file(&path, "correct horse battery stapler").unwrap_err();
+        assert!(matches!(e, SealError::WrongPassphrase(_)), "{e}");
+        assert!(e.to_string().contains("stays sealed"), "{e}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+
+    /// Regression guard: the data directory never holds the root key's bytes, raw or hex.
+    #[test]
+    fn a_scan_of_the_directory_finds_no_root_key_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sealed_path(dir.path());
+        open_sealed_file(&path, PASS).unwrap();
+        let raw = raw_root(&path, PASS);
+        assert_eq!(raw.len(), ROOT_KEY_LEN);
+        let needles = [raw.clone(), hex::encode(&raw).into_bytes(), hex::encode_upper(&raw).into_bytes()];
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            for needle in &needles {
+                assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_slice()), "root key bytes on disk");
+            }
+        }
+    }
+
+    #[test]
+    fn doctored_files_are_refused_without_deriving() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sealed_path(dir.path());
+        open_sealed_file(&path, PASS).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for doctored in [
+            text.replace(&format!("\"memory_kib\": {MEMORY_KIB}"), "\"memory_kib\": 4294967295"),
+            text.replace("\"argon2id\"", "\"pbkdf2\""),
+            text.replace("\"version\": 1", "\"version\": 2"),
+            "{}".to_owned(),
+        ] {
+            assert_ne!(doctored, text);
+            std::fs::remove_file(&path).unwrap();
+            create_private(&path).unwrap();
+            std::fs::write(&path, doctored).unwrap();
+            assert!(matches!(open_sealed_file(&path, PASS), Err(SealError::Malformed(_))));
+        }
+    }
+
+    #[test]
+    fn the_passphrase_comes_from_a_descriptor_or_a_variable_and_has_a_minimum() {
+        use std::os::fd::AsRawFd as _;
+        let dir = tempfile::tempdir().unwrap();
+        let file_path = dir.path().join("pass");
+        std::fs::write(&file_path, format!("{PASS}\n")).unwrap();
+        let file = std::fs::File::open(&file_path).unwrap();
+        let fd = u32::try_from(file.as_raw_fd()).unwrap();
+        assert_eq!(PassphraseSource::Fd(fd).read().unwrap().as_str(), PASS);
+        std::fs::write(&file_path, "short\n").unwrap();
+        let e = PassphraseSource::Fd(fd).read().unwrap_err();
+        assert!(e.to_string().contains("at least 8"), "{e}");
+        std::fs::write(&file_path, "x".repeat(MAX_PASSPHRASE_LEN + 1)).unwrap();
+        assert!(PassphraseSource::Fd(fd).read().unwrap_err().to_string().contains("longer than"));
+        let e = PassphraseSource::Fd(987_654).read().unwrap_err();
+        assert!(e.to_string().contains("987654"), "{e}");
+        let e = PassphraseSource::Env("TRENT_TEST_NO_SUCH_PASSPHRASE_VARIABLE".into()).read().unwrap_err();
+        assert!(e.to_string().contains("TRENT_TEST_NO_SUCH_PASSPHRASE_VARIABLE"), "{e}");
+        // PATH is set in any test environment: read as given.
+        let path = std::env::var("PATH").unwrap();
+        if path.len() >= MIN_PASSPHRASE_LEN && path.len() <= MAX_PASSPHRASE_LEN {
+            assert_eq!(PassphraseSource::Env("PATH".into()).read().unwrap().as_str(), path);
+        }
+    }
+}
