@@ -54,14 +54,28 @@ impl Connection {
     }
 
     pub(crate) fn client(&self) -> Result<JsonClient, Box<dyn std::error::Error>> {
+        self.client_for(trent_wire::kms::SIGNING_SERVICE, trent_wire::kms::TARGET_PREFIX)
+    }
+
+    /// A client of another awsJson service, signing for `service` with targets `prefix*`.
+    pub(crate) fn client_for(
+        &self,
+        service: &'static str,
+        prefix: &'static str,
+    ) -> Result<JsonClient, Box<dyn std::error::Error>> {
         Ok(JsonClient::new(
             &self.endpoint_url,
             self.credentials()?,
             &self.region,
-            trent_wire::kms::SIGNING_SERVICE,
-            trent_wire::kms::TARGET_PREFIX,
+            service,
+            prefix,
             ClientOptions::default(),
         )?)
+    }
+
+    /// The output format asked for.
+    pub(crate) fn output(&self) -> Output {
+        self.output
     }
 }
 
@@ -176,7 +190,7 @@ enum KmsCommand {
     },
 }
 
-fn parse_pair(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
     s.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| format!("'{s}' is not KEY=VALUE"))
 }
 
@@ -184,7 +198,7 @@ fn context(pairs: &[(String, String)]) -> Value {
     Value::Object(pairs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
 }
 
-fn read_input(plaintext: Option<String>, file: Option<PathBuf>) -> Result<Vec<u8>, String> {
+pub(crate) fn read_input(plaintext: Option<String>, file: Option<PathBuf>) -> Result<Vec<u8>, String> {
     if let Some(p) = plaintext {
         return Ok(p.into_bytes());
     }

@@ -1,7 +1,7 @@
 //! `trent`: the server and the command line.
 //!
-//! `trent server` runs the server; `trent kms ...` talks to a running server with the
-//! administrator credentials it wrote; `trent bench` measures it.
+//! `trent server` runs the server; `trent kms ...` and `trent secrets ...` talk to a running
+//! server with the administrator credentials it wrote; `trent bench` measures it.
 
 mod admin;
 mod audit;
@@ -10,6 +10,7 @@ mod envelope;
 mod kms;
 mod outfile;
 mod output;
+mod secrets;
 mod server;
 
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ enum Command {
     Server(server::ServerArgs),
     /// Call KMS operations on a running server.
     Kms(kms::KmsArgs),
+    /// Call Secrets Manager operations on a running server.
+    Secrets(secrets::SecretsArgs),
     /// Measure requests per second and latency of Encrypt and GenerateDataKey.
     Bench(bench::BenchArgs),
     /// Encrypt files, directories or stdin into AWS Encryption SDK messages.
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Server(args) => runtime.block_on(server::run(args)),
         Command::Kms(args) => runtime.block_on(kms::run(args)),
+        Command::Secrets(args) => runtime.block_on(secrets::run(args)),
         Command::Bench(args) => bench::run(args),
         Command::Encrypt(args) => envelope::encrypt(args).map_err(Into::into),
         Command::Decrypt(args) => envelope::decrypt(args).map_err(Into::into),
