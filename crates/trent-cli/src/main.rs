@@ -10,6 +10,7 @@ mod envelope;
 mod kms;
 mod outfile;
 mod output;
+mod refs;
 mod secrets;
 mod server;
 
@@ -48,6 +49,10 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Create and list accounts (works on the data directory directly).
     Admin(admin::AdminArgs),
+    /// Render `{{resolve:ssm|ssm-secure|secretsmanager:...}}` references in a file or template.
+    Resolve(refs::ResolveArgs),
+    /// Run a command with environment variables from references, parameter paths or a buildspec.
+    Exec(refs::ExecArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +73,8 @@ fn main() -> ExitCode {
         Command::Decrypt(args) => envelope::decrypt(args).map_err(Into::into),
         Command::Audit(args) => audit::run(args, &runtime).map_err(Into::into),
         Command::Admin(args) => runtime.block_on(admin::run(args)).map_err(Into::into),
+        Command::Resolve(args) => runtime.block_on(refs::resolve(args)).map_err(Into::into),
+        Command::Exec(args) => runtime.block_on(refs::exec(args)).map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

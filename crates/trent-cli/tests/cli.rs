@@ -347,3 +347,61 @@ fn trent_secrets_commands_round_trip() {
     assert!(ok && password.len() == 20 && password.chars().all(|c| c.is_ascii_alphanumeric()), "{out}");
     assert!(server.terminate());
 }
+
+/// A multi-Region key with the AWS CLI and two hosted regions: create it in `us-east-1`,
+/// replicate it to `eu-west-1`, encrypt in one region and decrypt in the other, promote the
+/// replica, rotate, and schedule the deletion of the primary while it has a replica. Skipped
+/// loudly without `aws`; under `CI=true` a missing `aws` fails.
+#[test]
+fn aws_cli_multi_region_tour() {
+    let has_aws = Command::new("aws").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    if !has_aws {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but the `aws` CLI is not installed");
+        eprintln!("SKIPPED aws_cli_multi_region_tour: the `aws` CLI is not installed (run .ci/run to set it up)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let server = Server::start_with(&["--data-dir", data_arg, "--region", "us-east-1,eu-west-1"]).expect("server");
+    let aws = |region: &str, args: &[&str]| {
+        let mut cmd = Command::new("aws");
+        cmd.args(args).args(["--output", "json"]).env_clear();
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default()).env("HOME", dir.path());
+        for (k, v) in &server.exports {
+            cmd.env(k, v);
+        }
+        cmd.env("AWS_DEFAULT_REGION", region).env("AWS_REGION", region);
+        let out = cmd.output().expect("run aws");
+        assert!(out.status.success(), "aws {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        // UpdatePrimaryRegion answers nothing, and the CLI prints nothing.
+        if text.trim().is_empty() { serde_json::Value::Null } else { json(&text) }
+    };
+    let created = aws("us-east-1", &["kms", "create-key", "--multi-region", "--description", "fleet"]);
+    let id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("mrk-"), "{created}");
+    let replica = aws("us-east-1", &["kms", "replicate-key", "--key-id", &id, "--replica-region", "eu-west-1"]);
+    assert_eq!(replica["ReplicaKeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"], "REPLICA");
+    std::fs::write(dir.path().join("secret.txt"), "fleet secret").unwrap();
+    let plaintext_arg = format!("fileb://{}", dir.path().join("secret.txt").display());
+    let sealed = aws("us-east-1", &["kms", "encrypt", "--key-id", &id, "--plaintext", &plaintext_arg]);
+    std::fs::write(dir.path().join("secret.enc"), base64_decode(sealed["CiphertextBlob"].as_str().unwrap())).unwrap();
+    let blob_arg = format!("fileb://{}", dir.path().join("secret.enc").display());
+    let opened = aws("eu-west-1", &["kms", "decrypt", "--ciphertext-blob", &blob_arg]);
+    assert_eq!(base64_decode(opened["Plaintext"].as_str().unwrap()), b"fleet secret");
+    assert!(opened["KeyId"].as_str().unwrap().contains(":eu-west-1:"), "decrypted by the replica: {opened}");
+
+    aws("us-east-1", &["kms", "update-primary-region", "--key-id", &id, "--primary-region", "eu-west-1"]);
+    let west = aws("eu-west-1", &["kms", "describe-key", "--key-id", &id]);
+    assert_eq!(west["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"], "PRIMARY");
+    aws("eu-west-1", &["kms", "rotate-key-on-demand", "--key-id", &id]);
+    let east = aws("us-east-1", &["kms", "describe-key", "--key-id", &id]);
+    let west = aws("eu-west-1", &["kms", "describe-key", "--key-id", &id]);
+    assert_eq!(east["KeyMetadata"]["CurrentKeyMaterialId"], west["KeyMetadata"]["CurrentKeyMaterialId"]);
+    let scheduled =
+        aws("eu-west-1", &["kms", "schedule-key-deletion", "--key-id", &id, "--pending-window-in-days", "7"]);
+    assert_eq!(scheduled["KeyState"], "PendingReplicaDeletion");
+    assert!(scheduled.get("DeletionDate").is_none(), "{scheduled}");
+    assert!(server.terminate());
+}

@@ -103,7 +103,41 @@ fn seeded_keys_keep_their_material_across_runs_and_policies_hold() {
         let meta = &serde_json::from_str::<serde_json::Value>(&out).unwrap()["KeyMetadata"];
         assert_eq!((meta["KeySpec"].as_str(), meta["KeyUsage"].as_str()), (Some(spec), Some(usage)), "{id}");
     }
+    // A signing key refuses Encrypt in AWS's words, which name the operation.
+    let rsa = "33333333-4444-5555-6666-777777777777";
+    let (ok, _, err) =
+        second.trent_as("FOOBARKEY", "FOOBARSECRET", "us-east-1", &["encrypt", "--key-id", rsa, "--plaintext", "x"]);
+    let expected = format!(
+        "arn:aws:kms:us-east-1:123456789012:key/{rsa} key usage is SIGN_VERIFY which is not valid for Encrypt."
+    );
+    assert!(!ok && err.contains("InvalidKeyUsageException") && err.contains(&expected), "{err}");
     assert!(second.terminate());
+}
+
+/// A key imported with a version-8 UUID (the version multi-Region ids use) keeps its hyphenated
+/// id, and its ciphertexts, which carry only the UUID's bytes, find it.
+#[test]
+fn a_seeded_key_with_a_version_8_uuid_decrypts_its_ciphertexts() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = "1234abcd-12ab-84cd-96ef-1234567890ab";
+    let seed = dir.path().join("v8.yaml");
+    let text = format!(
+        "accounts:\n  - id: \"123456789012\"\naccess_keys:\n  - id: V8KEY\n    secret: V8SECRET\n    account: \"123456789012\"\n\
+         keys:\n  - id: {id}\n    material: \"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\"\n"
+    );
+    std::fs::write(&seed, text).unwrap();
+    let server = dev(Some(&seed)).expect("dev server with a version-8 key id");
+    let run = |args: &[&str]| server.trent_as("V8KEY", "V8SECRET", "us-east-1", args);
+    let (ok, out, err) = run(&["describe-key", "--key-id", id, "--output", "json"]);
+    assert!(ok, "{err}");
+    let meta = &serde_json::from_str::<serde_json::Value>(&out).unwrap()["KeyMetadata"];
+    assert_eq!((meta["KeyId"].as_str(), meta["MultiRegion"].as_bool()), (Some(id), Some(false)));
+    let (ok, blob, err) = run(&["encrypt", "--key-id", id, "--plaintext", "version eight"]);
+    assert!(ok, "{err}");
+    let (ok, plain, err) = run(&["decrypt", "--ciphertext", blob.trim()]);
+    assert!(ok, "{err}");
+    assert_eq!(plain, "version eight");
+    assert!(server.terminate());
 }
 
 fn bad_seed(dir: &Path, name: &str, text: &str) -> (PathBuf, String) {
@@ -134,6 +168,13 @@ fn bad_seed_files_name_the_file_the_line_and_the_field() {
         ("short.toml", format!("[[keys]]\nid = \"{key}\"\nmaterial = \"0011\"\n"), 3, "keys[0].material", "32 bytes"),
         // The parser notices the unclosed list where the file ends.
         ("syntax.yaml", "keys:\n  - id: [unclosed\n".to_owned(), 3, "", "not valid YAML"),
+        (
+            "multi_region.yaml",
+            "keys:\n  - id: mrk-0123456789abcdef0123456789abcdef\n".to_owned(),
+            2,
+            "keys[0].id",
+            "multi-Region (mrk-) keys are made by CreateKey",
+        ),
     ];
     for (name, text, line, field, message) in cases {
         let (path, err) = bad_seed(dir.path(), name, &text);

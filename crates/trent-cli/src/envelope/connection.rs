@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use trent_client::{ClientOptions, Credentials, KmsClient};
+use trent_client::{ClientOptions, Credentials, JsonClient, KmsClient};
+use trent_wire::{Protocol, WireService};
 
 use super::CliError;
 
@@ -60,5 +61,21 @@ impl Connection {
     pub(crate) fn client(&self) -> Result<KmsClient, CliError> {
         KmsClient::new(&self.endpoint_url, self.credentials()?, &self.region, ClientOptions::default())
             .map_err(|e| CliError::Connection(e.to_string()))
+    }
+
+    /// A client of another awsJson service at the same endpoint with the same credentials.
+    pub(crate) fn json_client(&self, service: &'static WireService) -> Result<JsonClient, CliError> {
+        let Protocol::Json { target_prefixes: [prefix, ..] } = service.protocol else {
+            return Err(CliError::Connection(format!("{} is not an awsJson service", service.name)));
+        };
+        JsonClient::new(
+            &self.endpoint_url,
+            self.credentials()?,
+            &self.region,
+            service.signing_name,
+            prefix,
+            ClientOptions::default(),
+        )
+        .map_err(|e| CliError::Connection(e.to_string()))
     }
 }

@@ -3,7 +3,7 @@
 //! wrapped by KMS keys of a running Trent (or AWS KMS), with the `trent kms` connection
 //! options.
 
-mod connection;
+pub(crate) mod connection;
 mod files;
 mod keys;
 mod metadata;

@@ -204,21 +204,32 @@ impl Kms {
         let header = parse_blob(input.blob).map_err(|_| KmsError::InvalidCiphertext)?;
         let account = AccountId::from_u64(header.account).ok_or(KmsError::InvalidCiphertext)?;
         let scope = Scope::new(account, caller.region.clone());
-        let key_id = KeyId::from_bytes(header.key_id);
+        let mut key_id = KeyId::from_bytes(header.key_id);
         let mut request_alias = None;
         if let Some(expected) = input.key_id {
             let r = keyref::parse(caller, expected, Aliases::Allowed)?;
             if let keyref::KeyRef::Alias(_, name) = &r {
                 request_alias = Some(name.clone());
             }
-            if self.resolve(r).await? != (scope.clone(), key_id) {
+            let (named_scope, named) = self.resolve(r).await?;
+            // The blob holds the id's 16 bytes; the name says which form of it the key has.
+            if named_scope != scope || named.as_bytes() != key_id.as_bytes() {
                 return Err(KmsError::IncorrectKey);
             }
+            key_id = named;
         }
         // A blob that names no existing key is an invalid ciphertext, whatever account its
-        // header claims; only a real key's owner decides who may use it.
+        // header claims; only a real key's owner decides who may use it. A version-8 UUID is
+        // read as a multi-Region id first, then as the id of a key imported with such a UUID.
         let key = match self.loaded(&scope, &key_id).await {
             Ok(k) => k,
+            Err(KmsError::NotFound(_)) if key_id.is_multi_region() => {
+                match self.loaded(&scope, &key_id.other_form()).await {
+                    Ok(k) => k,
+                    Err(KmsError::NotFound(_)) => return Err(KmsError::InvalidCiphertext),
+                    Err(e) => return Err(e),
+                }
+            }
             Err(KmsError::NotFound(_)) => return Err(KmsError::InvalidCiphertext),
             Err(e) => return Err(e),
         };

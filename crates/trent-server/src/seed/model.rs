@@ -257,6 +257,13 @@ fn key_entry(file: &Path, i: usize, n: &Node) -> Result<KeyEntry, SeedError> {
     let mut f = Fields::of(file, &format!("keys[{i}]"), n)?;
     let (id, id_node) = f.required("id")?;
     let id = id.parse::<KeyId>().map_err(|_| f.err("id", Some(id_node), "must be a key id (a UUID)"))?;
+    if id.is_multi_region() {
+        return Err(f.err(
+            "id",
+            Some(id_node),
+            "must be a UUID: multi-Region (mrk-) keys are made by CreateKey, not seeded",
+        ));
+    }
     let spec = match f.text("key_spec")? {
         Some((t, node)) => {
             KeySpec::parse(&t).ok_or_else(|| f.err("key_spec", Some(node), &format!("unknown key spec {t}")))?
