@@ -1,5 +1,6 @@
 //! `trent bench`: requests per second and latency of authenticated `Encrypt`,
-//! `GenerateDataKey` and `Decrypt` over loopback, at several concurrency levels.
+//! `GenerateDataKey`, `Decrypt` and Secrets Manager's `GetSecretValue` over loopback, at
+//! several concurrency levels.
 //!
 //! By default it starts a server in this process (its own runtime and worker threads, a
 //! temporary data directory) and drives it with a separate client runtime; `--server-cpus`
@@ -33,6 +34,9 @@ pub(crate) enum BenchOp {
     GenerateDataKey,
     /// `Decrypt` of a ciphertext of `--plaintext-bytes` bytes.
     Decrypt,
+    /// Secrets Manager `GetSecretValue` of a `--plaintext-bytes` secret under the AWS managed
+    /// key.
+    GetSecretValue,
 }
 
 impl BenchOp {
@@ -41,6 +45,7 @@ impl BenchOp {
             Self::Encrypt => "Encrypt",
             Self::GenerateDataKey => "GenerateDataKey",
             Self::Decrypt => "Decrypt",
+            Self::GetSecretValue => "GetSecretValue",
         }
     }
 }
@@ -112,6 +117,8 @@ impl Row {
 struct Target {
     quotas: Option<QuotaMode>,
     client: Arc<JsonClient>,
+    /// The same server as Secrets Manager.
+    secrets: Arc<JsonClient>,
     bodies: Vec<(BenchOp, Arc<Vec<u8>>)>,
 }
 
@@ -153,30 +160,45 @@ async fn target(
     endpoint: &str,
     credentials: Credentials,
 ) -> Result<Target, Box<dyn std::error::Error>> {
+    // A benchmark measures the server as it answers: no retries.
+    let options = || ClientOptions { retry: RetryPolicy::none(), ..ClientOptions::default() };
+    let secrets = Arc::new(JsonClient::new(
+        endpoint,
+        credentials.clone(),
+        "us-east-1",
+        "secretsmanager",
+        "secretsmanager.",
+        options(),
+    )?);
     let client = Arc::new(JsonClient::new(
         endpoint,
         credentials,
         "us-east-1",
         trent_wire::kms::SIGNING_SERVICE,
         trent_wire::kms::TARGET_PREFIX,
-        // A benchmark measures the server as it answers: no retries.
-        ClientOptions { retry: RetryPolicy::none(), ..ClientOptions::default() },
+        options(),
     )?);
     let key = client.call("CreateKey", &json!({ "Description": "trent bench" })).await?;
     let key_id = key["KeyMetadata"]["KeyId"].as_str().ok_or("CreateKey answered without a KeyId")?.to_owned();
     let plaintext = STANDARD.encode(vec![0x5a; args.plaintext_bytes]);
     let encrypted = client.call("Encrypt", &json!({ "KeyId": key_id, "Plaintext": plaintext })).await?;
     let ciphertext = encrypted["CiphertextBlob"].as_str().unwrap_or_default().to_owned();
+    let secret_name = format!("trent-bench/{key_id}");
+    if args.ops.contains(&BenchOp::GetSecretValue) {
+        let value = "z".repeat(args.plaintext_bytes.max(1));
+        secrets.call("CreateSecret", &json!({ "Name": secret_name, "SecretString": value })).await?;
+    }
     let mut bodies = Vec::new();
     for &op in &args.ops {
         let body = match op {
             BenchOp::Encrypt => json!({ "KeyId": key_id, "Plaintext": plaintext }),
             BenchOp::GenerateDataKey => json!({ "KeyId": key_id, "KeySpec": "AES_256" }),
             BenchOp::Decrypt => json!({ "CiphertextBlob": ciphertext }),
+            BenchOp::GetSecretValue => json!({ "SecretId": secret_name }),
         };
         bodies.push((op, Arc::new(serde_json::to_vec(&body)?)));
     }
-    Ok(Target { quotas, client, bodies })
+    Ok(Target { quotas, client, secrets, bodies })
 }
 
 async fn measure(
@@ -193,9 +215,10 @@ async fn measure(
             for _ in 0..args.rounds.max(1) {
                 for t in &targets {
                     let body = &t.bodies[i].1;
-                    run_level(&t.client, op.name(), body, concurrency, Duration::from_secs(1)).await;
+                    let client = if op == BenchOp::GetSecretValue { &t.secrets } else { &t.client };
+                    run_level(client, op.name(), body, concurrency, Duration::from_secs(1)).await;
                     let (requests, errors, elapsed, latency) =
-                        run_level(&t.client, op.name(), body, concurrency, Duration::from_secs(args.seconds)).await;
+                        run_level(client, op.name(), body, concurrency, Duration::from_secs(args.seconds)).await;
                     let row = Row { op, concurrency, quotas: t.quotas, requests, errors, elapsed, latency };
                     let mode = t.quotas.map_or("-", QuotaMode::label);
                     eprintln!("{:>16} c={concurrency:<4} quotas {mode:<3} {:>9.0} req/s", op.name(), row.rate());
