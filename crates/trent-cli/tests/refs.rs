@@ -83,3 +83,62 @@ fn exec_hands_variables_to_the_command_in_its_environment() {
     let (ok, _, err) = trent(&server, &data, "exec", &["--env", "1BAD=x", "--", "true"]);
     assert!(!ok && err.contains("not a valid environment variable name"), "{err}");
 }
+
+/// Calls `operation` of the awsJson `service` on `server` with the first start's credentials.
+fn call(server: &Server, service: &'static trent_wire::WireService, operation: &str, body: serde_json::Value) {
+    let trent_wire::Protocol::Json { target_prefixes: [prefix, ..] } = service.protocol else {
+        panic!("{} is not awsJson", service.name);
+    };
+    let key = |name: &str| server.exports.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).expect(name);
+    let credentials =
+        trent_client::Credentials::new(&key("AWS_ACCESS_KEY_ID"), key("AWS_SECRET_ACCESS_KEY").as_bytes());
+    let client = trent_client::JsonClient::new(
+        &server.endpoint,
+        credentials,
+        "us-east-1",
+        service.signing_name,
+        prefix,
+        trent_client::ClientOptions::default(),
+    )
+    .expect("client");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(client.call(operation, &body)).unwrap_or_else(|e| panic!("{operation}: {e}"));
+}
+
+#[test]
+fn secret_references_resolve_against_secrets_manager() {
+    let (dir, data, server) = started();
+    let secrets = &trent_wire::secretsmanager::SERVICE;
+    let first = serde_json::json!({"username": "app", "password": "first-pw-7f3a"});
+    call(&server, secrets, "CreateSecret", serde_json::json!({"Name": "prod/db", "SecretString": first.to_string()}));
+    let second = serde_json::json!({"username": "app", "password": "second-pw-91c2"});
+    call(
+        &server,
+        secrets,
+        "PutSecretValue",
+        serde_json::json!({"SecretId": "prod/db", "SecretString": second.to_string()}),
+    );
+
+    let input = dir.path().join("app.conf");
+    std::fs::write(
+        &input,
+        "user={{resolve:secretsmanager:prod/db:SecretString:username}}\n\
+         pw={{resolve:secretsmanager:prod/db::password}}\n\
+         old={{resolve:secretsmanager:prod/db::password:AWSPREVIOUS}}\n",
+    )
+    .unwrap();
+    let (ok, out, err) = trent(&server, &data, "resolve", &[input.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "user=app\npw=second-pw-91c2\nold=first-pw-7f3a\n");
+
+    let seen = dir.path().join("seen");
+    let script = format!("printf '%s' \"$DB_PASSWORD\" > {}", seen.display());
+    let args = ["--env", "DB_PASSWORD={{resolve:secretsmanager:prod/db::password}}", "--", "sh", "-c", &script];
+    let (ok, _, err) = trent(&server, &data, "exec", &args);
+    assert!(ok, "{err}");
+    assert_eq!(std::fs::read_to_string(&seen).unwrap(), "second-pw-91c2");
+
+    let (ok, _, err) =
+        trent(&server, &data, "exec", &["--env", "X={{resolve:secretsmanager:prod/db::nokey}}", "--", "true"]);
+    assert!(!ok && err.contains("no JSON key \"nokey\"") && !err.contains("second-pw"), "{err}");
+}
