@@ -21,20 +21,25 @@ STATES = {
         "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
                         "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
                         "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
-        "CreateKey": ("partial", "SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT / AWS_KMS only; other specs (multi-Region ones too), origins and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a symmetric multi-Region primary key (mrk- id); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
-        "Decrypt": ("partial", "symmetric; Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
+        "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS only; other origins, asymmetric and HMAC multi-Region keys and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a symmetric multi-Region primary key (mrk- id); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
+        "Decrypt": ("partial", "symmetric, and RSAES_OAEP_SHA_1/SHA_256 under RSA keys (KeyId required, no EncryptionContext, no KeyMaterialId in the answer, as on AWS); Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
+        "DeriveSharedSecret": ("partial", "ECDH on ECC_NIST_P256/P384/P521 KEY_AGREEMENT keys (the raw shared secret, as AWS's); Recipient (Nitro attestation) refused"),
         "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN; MultiRegionConfiguration for multi-Region keys"),
         "DisableKey": ("done", ""),
         "DisableKeyRotation": ("done", ""),
         "EnableKey": ("done", ""),
         "EnableKeyRotation": ("done", "RotationPeriodInDays 90..2560, default 365"),
-        "Encrypt": ("partial", "SYMMETRIC_DEFAULT; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
+        "Encrypt": ("done", "SYMMETRIC_DEFAULT, and RSAES_OAEP_SHA_1/SHA_256 under RSA keys (plaintext at most the modulus length less 2 hash lengths less 2 bytes; no EncryptionContext: ValidationException); EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "GenerateDataKey": ("partial", "Recipient (Nitro attestation) refused; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
+        "GenerateMac": ("done", "HMAC_224/256/384/512 keys"),
+        "GenerateDataKeyPair": ("partial", "every KeyPairSpec but SM2 (China Regions only); private key as PKCS#8 DER, public key as SubjectPublicKeyInfo; charged against the pair spec's quota; Recipient (Nitro attestation) refused"),
+        "GenerateDataKeyPairWithoutPlaintext": ("done", "every KeyPairSpec but SM2 (China Regions only)"),
         "GenerateDataKeyWithoutPlaintext": ("done", "EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "GenerateRandom": ("partial", "CustomKeyStoreId and Recipient refused"),
         "GetKeyPolicy": ("done", "the one policy is named default"),
         "GetKeyRotationStatus": ("done", ""),
+        "GetPublicKey": ("done", "DER SubjectPublicKeyInfo of RSA, ECC, Ed25519 and ML-DSA keys; symmetric and HMAC keys answer UnsupportedOperationException"),
         "ListAliases": ("done", "no AWS managed aliases exist yet; a KeyId of another account, or of a key the caller "
                         "may not ask kms:ListAliases of, answers as a key that does not exist"),
         "ListGrants": ("done", ""),
@@ -45,23 +50,26 @@ STATES = {
         "ListKeys": ("done", ""),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
-        "ReplicateKey": ("partial", "symmetric multi-Region primary keys only (asymmetric and HMAC keys do not exist yet), "
+        "ReplicateKey": ("partial", "symmetric multi-Region primary keys only (asymmetric and HMAC multi-Region keys are not offered yet), "
                          "into another region this deployment hosts (UnsupportedOperationException otherwise); same "
                          "key id and material, its own policy (lockout check), description, tags and state; not "
-                         "cross-account; kms:CreateKey asked in the replica region"),
-        "ReEncrypt": ("partial", "DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
+                         "cross-account; kms:CreateKey asked in the replica region; kms:ReplicaRegion condition key"),
+        "ReEncrypt": ("partial", "between symmetric and RSA keys in both directions; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
         "RevokeGrant": ("done", ""),
         "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key; a multi-Region primary's new backing key "
                               "reaches its replicas, which refuse rotation management (UnsupportedOperationException)"),
         "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends; "
                                 "a multi-Region primary with replicas waits in PendingReplicaDeletion until they are gone"),
+        "Sign": ("partial", "RSASSA_PSS_*, RSASSA_PKCS1_V1_5_*, ECDSA_SHA_* (RAW and DIGEST), ED25519_SHA_512 and ML_DSA_SHAKE_256 (RAW); ED25519_PH_SHA_512 and MessageType EXTERNAL_MU answer UnsupportedOperationException (aws-lc-rs has no safe API for them)"),
         "TagResource": ("done", "at most 50 tags: more in one request is a TagException, more on the key a LimitExceededException"),
         "UntagResource": ("done", ""),
         "UpdateAlias": ("done", ""),
         "UpdateKeyDescription": ("done", ""),
         "UpdatePrimaryRegion": ("done", "to a replica in a hosted region; both copies must allow kms:UpdatePrimaryRegion; "
-                                "not cross-account"),
+                                "kms:PrimaryRegion condition key; not cross-account"),
+        "Verify": ("partial", "as Sign; a signature that does not verify answers KMSInvalidSignatureException, as AWS does"),
+        "VerifyMac": ("done", "a MAC that does not verify answers KMSInvalidMacException, as AWS does"),
     },
 }
 
@@ -111,6 +119,41 @@ STATES["sts"] = {
     "GetCallerIdentity": ("done", "needs no permission"),
 }
 
+STATES["ssm"] = {
+    "AddTagsToResource": ("partial", "ResourceType Parameter only (others: InvalidResourceType); at most 50 tags per "
+                          "parameter (TooManyTagsError); keys starting with aws: refused"),
+    "DeleteParameter": ("done", ""),
+    "DeleteParameters": ("done", "AccessDeniedException if any name may not be deleted (nothing is deleted then)"),
+    "DescribeParameters": ("partial", "Filters and ParameterFilters (Name, Path, Type, KeyId, Tier, DataType, tag:KEY "
+                           "with their options); Shared lists nothing (no AWS RAM); a page examines at most 10,000 "
+                           "parameters and may come back short with a NextToken; Policies always empty"),
+    "GetParameter": ("partial", "name:version and name:label selectors, a parameter's ARN as its name; SecureString "
+                     "without WithDecryption answers the base64 ciphertext; /aws/reference/secretsmanager/... "
+                     "answers ParameterNotFound (the Secrets Manager reference is not wired yet); no AWS public parameters "
+                     "(/aws/service/...)"),
+    "GetParameterHistory": ("done", "oldest first; Policies always empty"),
+    "GetParameters": ("done", "selectors; unknown names in InvalidParameters; AccessDeniedException if any name "
+                      "may not be read"),
+    "GetParametersByPath": ("partial", "Recursive, ParameterFilters (Type, KeyId, Label), WithDecryption; returns "
+                            "only the parameters the caller may read (ssm:GetParametersByPath on each ARN); a page "
+                            "examines at most 10,000 parameters and may come back short with a NextToken"),
+    "GetServiceSetting": ("partial", "/ssm/parameter-store/default-parameter-tier only (others: "
+                          "ServiceSettingNotFound)"),
+    "LabelParameterVersion": ("done", "AWS's label rules; invalid labels in InvalidLabels; at most 10 per version"),
+    "ListTagsForResource": ("partial", "ResourceType Parameter only"),
+    "PutParameter": ("partial", "String, StringList, SecureString (KMS Encrypt up to 4 KB, envelope encryption "
+                     "above, context PARAMETER_ARN, default key alias/aws/ssm created on first use); Overwrite, "
+                     "tiers with their sizes and quotas, Intelligent-Tiering, AllowedPattern (whole value, Rust "
+                     "regex syntax), DataType text / aws:ec2:image (format only) / aws:ssm:integration, Tags; at "
+                     "most 100 versions; Policies refused with InvalidPolicyTypeException (parameter policies not "
+                     "run yet)"),
+    "RemoveTagsFromResource": ("partial", "ResourceType Parameter only"),
+    "ResetServiceSetting": ("partial", "/ssm/parameter-store/default-parameter-tier only"),
+    "UnlabelParameterVersion": ("done", ""),
+    "UpdateServiceSetting": ("partial", "/ssm/parameter-store/default-parameter-tier only (Standard, Advanced, "
+                             "Intelligent-Tiering)"),
+}
+
 STATES["secretsmanager"] = {
     "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
     "CreateSecret": ("partial", "AddReplicaRegions refused (InvalidRequestException), ForceOverwriteReplicaSecret and "
@@ -156,6 +199,13 @@ SERVICES = [
     ("sts", "2011-06-15", "AWS STS",
      "`Action=...&Version=2011-06-15` (awsQuery, XML answers), SigV4 service `sts`; temporary credentials work on "
      "every service until they expire; actions not yet implemented answer `InvalidAction`"),
+    ("ssm", "2014-11-06", "AWS Systems Manager (Parameter Store)",
+     "`AmazonSSM.*` (awsJson1_1), SigV4 service `ssm`; only the Parameter Store operations are served, every other "
+     "Systems Manager operation answers `UnknownOperationException`. Access is decided by the caller's IAM policies "
+     "on parameter ARNs (`arn:aws:ssm:REGION:ACCOUNT:parameter/a/b`); SecureString values are encrypted through "
+     "KMS on the caller's behalf (its own kms:Decrypt decides WithDecryption with a customer managed key); values "
+     "never appear in the audit trail. Parameters live in the data directory's SQLite database, also when the "
+     "other stores are on PostgreSQL (no PostgreSQL backend for Parameter Store yet)"),
 ]
 
 
@@ -192,10 +242,6 @@ def main():
         for op in ops:
             state, note = states.get(op, ("not yet", ""))
             out.write(f"| {op} | {state} | {note} |\n")
-    out.write("\n## Other wire services\n\nSSM Parameter Store (`AmazonSSM.*`, SigV4 service `ssm`) is declared "
-              "but not implemented yet: its requests are authenticated against its own signing name and "
-              "recorded in the audit trail, and every one of its operations answers "
-              "`UnknownOperationException`.\n")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ impl Connection {
         self.client_for(trent_wire::kms::SIGNING_SERVICE, trent_wire::kms::TARGET_PREFIX)
     }
 
-    /// A client of another awsJson service, signing for `service` with targets `prefix*`.
+    /// A client for the awsJson service signed as `service` whose targets start `prefix`.
     pub(crate) fn client_for(
         &self,
         service: &'static str,
@@ -73,7 +73,7 @@ impl Connection {
         )?)
     }
 
-    /// The output format asked for.
+    /// How answers are printed.
     pub(crate) fn output(&self) -> Output {
         self.output
     }
@@ -89,11 +89,17 @@ pub(crate) struct KmsArgs {
 
 #[derive(Subcommand)]
 enum KmsCommand {
-    /// Create a symmetric encryption key.
+    /// Create a key (symmetric encryption unless --key-spec and --key-usage say otherwise).
     CreateKey {
         /// Description.
         #[arg(long)]
         description: Option<String>,
+        /// KeySpec: SYMMETRIC_DEFAULT, RSA_2048, ECC_NIST_P256, ML_DSA_65, HMAC_256, ...
+        #[arg(long)]
+        key_spec: Option<String>,
+        /// KeyUsage: ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC or KEY_AGREEMENT.
+        #[arg(long)]
+        key_usage: Option<String>,
         /// Tag as KEY=VALUE; repeatable.
         #[arg(long = "tag", value_parser = parse_pair)]
         tags: Vec<(String, String)>,
@@ -188,6 +194,105 @@ enum KmsCommand {
         #[arg(long)]
         key_id: String,
     },
+    /// Sign a message of at most 4 KiB (from --message, --file, or stdin), or its digest
+    /// (--message-type DIGEST); prints the base64 signature.
+    Sign {
+        /// The key.
+        #[arg(long)]
+        key_id: String,
+        #[command(flatten)]
+        message: Message,
+        /// RSASSA_PSS_SHA_256, ECDSA_SHA_256, ED25519_SHA_512, ML_DSA_SHAKE_256, ...
+        #[arg(long)]
+        signing_algorithm: String,
+        /// RAW (default) or DIGEST.
+        #[arg(long)]
+        message_type: Option<String>,
+    },
+    /// Verify a base64 signature of a message; fails with KMSInvalidSignatureException if it
+    /// does not verify.
+    Verify {
+        /// The key.
+        #[arg(long)]
+        key_id: String,
+        #[command(flatten)]
+        message: Message,
+        /// The base64 signature.
+        #[arg(long)]
+        signature: String,
+        /// The algorithm it was made with.
+        #[arg(long)]
+        signing_algorithm: String,
+        /// RAW (default) or DIGEST.
+        #[arg(long)]
+        message_type: Option<String>,
+    },
+    /// Print an asymmetric key's public key (PEM; the DER in base64 with --output json).
+    GetPublicKey {
+        /// The key.
+        #[arg(long)]
+        key_id: String,
+    },
+    /// HMAC a message of at most 4 KiB with an HMAC key; prints the base64 MAC.
+    GenerateMac {
+        /// The key.
+        #[arg(long)]
+        key_id: String,
+        #[command(flatten)]
+        message: Message,
+        /// HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384 or HMAC_SHA_512.
+        #[arg(long)]
+        mac_algorithm: String,
+    },
+    /// Verify a base64 MAC of a message; fails with KMSInvalidMacException if it does not
+    /// verify.
+    VerifyMac {
+        /// The key.
+        #[arg(long)]
+        key_id: String,
+        #[command(flatten)]
+        message: Message,
+        /// The base64 MAC.
+        #[arg(long)]
+        mac: String,
+        /// The algorithm it was made with.
+        #[arg(long)]
+        mac_algorithm: String,
+    },
+}
+
+/// A message to sign or MAC: text, a file, or stdin.
+#[derive(Args)]
+struct Message {
+    /// The message as text.
+    #[arg(long, conflicts_with = "file")]
+    message: Option<String>,
+    /// Read the message from a file (`-` for stdin).
+    #[arg(long)]
+    file: Option<PathBuf>,
+}
+
+impl Message {
+    /// The message, base64 for the request.
+    fn base64(self) -> Result<String, String> {
+        Ok(STANDARD.encode(&*zeroize::Zeroizing::new(read_input(self.message, self.file)?)))
+    }
+}
+
+/// `body` with `MessageType` when one is given.
+fn with_message_type(mut body: Value, message_type: Option<String>) -> Value {
+    if let Some(t) = message_type {
+        body["MessageType"] = json!(t);
+    }
+    body
+}
+
+/// A DER SubjectPublicKeyInfo as PEM.
+fn public_key_pem(der_base64: &str) -> Vec<String> {
+    let mut lines = vec!["-----BEGIN PUBLIC KEY-----".to_owned()];
+    lines.extend(der_base64.as_bytes().chunks(64).map(|c| String::from_utf8_lossy(c).into_owned()));
+    lines.push("-----END PUBLIC KEY-----".to_owned());
+    lines
 }
 
 pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -218,10 +323,16 @@ pub(crate) async fn run(args: KmsArgs) -> Result<(), Box<dyn std::error::Error>>
     let out = args.connection.output;
     let client = args.connection.client()?;
     match args.command {
-        KmsCommand::CreateKey { description, tags } => {
+        KmsCommand::CreateKey { description, key_spec, key_usage, tags } => {
             let mut body = json!({});
             if let Some(d) = description {
                 body["Description"] = json!(d);
+            }
+            if let Some(spec) = key_spec {
+                body["KeySpec"] = json!(spec);
+            }
+            if let Some(usage) = key_usage {
+                body["KeyUsage"] = json!(usage);
             }
             if !tags.is_empty() {
                 body["Tags"] = tags.iter().map(|(k, v)| json!({"TagKey": k, "TagValue": v})).collect();
@@ -325,6 +436,34 @@ pub(crate) async fn run(args: KmsArgs) -> Result<(), Box<dyn std::error::Error>>
         KmsCommand::RotateKey { key_id } => {
             let v = client.call("RotateKeyOnDemand", &json!({ "KeyId": key_id })).await?;
             print(out, &v, |v| vec![format!("{} rotated", s(v, "KeyId"))]);
+        }
+        KmsCommand::Sign { key_id, message, signing_algorithm, message_type } => {
+            let body = json!({ "KeyId": key_id, "Message": message.base64()?, "SigningAlgorithm": signing_algorithm });
+            let v = client.call("Sign", &with_message_type(body, message_type)).await?;
+            print(out, &v, |v| vec![s(v, "Signature").to_owned()]);
+        }
+        KmsCommand::Verify { key_id, message, signature, signing_algorithm, message_type } => {
+            let body = json!({
+                "KeyId": key_id, "Message": message.base64()?, "Signature": signature,
+                "SigningAlgorithm": signing_algorithm,
+            });
+            let v = client.call("Verify", &with_message_type(body, message_type)).await?;
+            print(out, &v, |v| vec![format!("signature valid ({}, {})", s(v, "SigningAlgorithm"), s(v, "KeyId"))]);
+        }
+        KmsCommand::GetPublicKey { key_id } => {
+            let v = client.call("GetPublicKey", &json!({ "KeyId": key_id })).await?;
+            print(out, &v, |v| public_key_pem(s(v, "PublicKey")));
+        }
+        KmsCommand::GenerateMac { key_id, message, mac_algorithm } => {
+            let body = json!({ "KeyId": key_id, "Message": message.base64()?, "MacAlgorithm": mac_algorithm });
+            let v = client.call("GenerateMac", &body).await?;
+            print(out, &v, |v| vec![s(v, "Mac").to_owned()]);
+        }
+        KmsCommand::VerifyMac { key_id, message, mac, mac_algorithm } => {
+            let body =
+                json!({ "KeyId": key_id, "Message": message.base64()?, "Mac": mac, "MacAlgorithm": mac_algorithm });
+            let v = client.call("VerifyMac", &body).await?;
+            print(out, &v, |v| vec![format!("MAC valid ({}, {})", s(v, "MacAlgorithm"), s(v, "KeyId"))]);
         }
     }
     Ok(())

@@ -21,6 +21,10 @@ pub(crate) struct ServerArgs {
     /// Data directory: database, root key file, credentials file.
     #[arg(long, env = "TRENT_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Where keys, identities and the audit trail are stored: `sqlite` (files in the data
+    /// directory, the default) or a PostgreSQL URL, `postgres://user:password@host:port/database`.
+    #[arg(long, env = "TRENT_STORAGE", hide_env_values = true)]
+    storage: Option<String>,
     /// Address to listen on (plain HTTP is served on loopback only).
     #[arg(long, env = "TRENT_LISTEN")]
     listen: Option<String>,
@@ -94,6 +98,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         header_read_timeout_seconds: args.header_read_timeout_seconds,
         idle_timeout_seconds: args.idle_timeout_seconds,
         max_connections: args.max_connections,
+        storage: args.storage.map(trent_server::StorageSetting::new),
     };
     let config = raw.resolve(args.config.as_deref())?;
     if config.dangerous_plaintext {

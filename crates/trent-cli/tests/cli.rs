@@ -1,5 +1,5 @@
 //! The `trent` binary end to end: `trent server` on a fresh data directory (first-start
-//! banner, credentials file, graceful SIGTERM), the `trent kms` commands, and the README's
+//! banner, credentials file, graceful SIGTERM), the `trent kms` and `trent params` commands, and the README's
 //! AWS CLI tour against it.
 
 use std::process::Command;
@@ -84,6 +84,122 @@ fn trent_kms_commands_round_trip() {
     assert!(ok && out.contains("will be deleted on"), "{out}");
     let (ok, _, err) = server.trent(&data, &["encrypt", "--key-id", &key_id, "--plaintext", "x"]);
     assert!(!ok && err.contains("KMSInvalidStateException"), "{err}");
+    assert!(server.terminate());
+}
+
+/// `trent kms sign | verify | get-public-key | generate-mac | verify-mac`, the signature
+/// checked by `openssl` with the printed public key.
+#[test]
+fn trent_kms_signs_and_macs() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let create = |spec: &str, usage: &str| {
+        let (ok, out, err) =
+            server.trent(&data, &["create-key", "--key-spec", spec, "--key-usage", usage, "--output", "json"]);
+        assert!(ok, "{err}");
+        json(&out)["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned()
+    };
+    let ec = create("ECC_NIST_P256", "SIGN_VERIFY");
+    let (ok, sig, err) =
+        server.trent(&data, &["sign", "--key-id", &ec, "--message", "signed", "--signing-algorithm", "ECDSA_SHA_256"]);
+    assert!(ok, "{err}");
+    let sig = sig.trim().to_owned();
+    let verify = |message: &str| {
+        server.trent(
+            &data,
+            &[
+                "verify",
+                "--key-id",
+                &ec,
+                "--message",
+                message,
+                "--signature",
+                &sig,
+                "--signing-algorithm",
+                "ECDSA_SHA_256",
+            ],
+        )
+    };
+    let (ok, out, _) = verify("signed");
+    assert!(ok && out.contains("signature valid"), "{out}");
+    let (ok, _, err) = verify("tampered");
+    assert!(!ok && err.contains("KMSInvalidSignatureException"), "{err}");
+    let (ok, pem, err) = server.trent(&data, &["get-public-key", "--key-id", &ec]);
+    assert!(ok && pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}{err}");
+    std::fs::write(dir.path().join("pub.pem"), &pem).unwrap();
+    std::fs::write(dir.path().join("msg"), "signed").unwrap();
+    let der = base64::engine::general_purpose::STANDARD.decode(&sig).unwrap();
+    std::fs::write(dir.path().join("sig"), der).unwrap();
+    let checked = Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig", "msg"])
+        .current_dir(dir.path())
+        .output()
+        .expect("openssl runs");
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+
+    let hmac = create("HMAC_384", "GENERATE_VERIFY_MAC");
+    let (ok, mac, err) =
+        server.trent(&data, &["generate-mac", "--key-id", &hmac, "--message", "m", "--mac-algorithm", "HMAC_SHA_384"]);
+    assert!(ok && base64_len(mac.trim()) == 48, "{mac}{err}");
+    let (ok, out, err) = server.trent(
+        &data,
+        &["verify-mac", "--key-id", &hmac, "--message", "m", "--mac", mac.trim(), "--mac-algorithm", "HMAC_SHA_384"],
+    );
+    assert!(ok && out.contains("MAC valid"), "{out}{err}");
+    let (ok, _, err) = server.trent(
+        &data,
+        &["verify-mac", "--key-id", &hmac, "--message", "n", "--mac", mac.trim(), "--mac-algorithm", "HMAC_SHA_384"],
+    );
+    assert!(!ok && err.contains("KMSInvalidMacException"), "{err}");
+    assert!(server.terminate());
+}
+
+#[test]
+fn trent_params_commands_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let p = |args: &[&str]| server.params(&data, args);
+    let (ok, out, err) = p(&["put", "/app/db/url", "--value", "postgres://one", "--type", "String"]);
+    assert!(ok && out.contains("/app/db/url: version 1 (Standard)"), "{out}{err}");
+    let (ok, _, err) = p(&["put", "/app/db/url", "--value", "postgres://two"]);
+    assert!(!ok && err.contains("ParameterAlreadyExists"), "{err}");
+    let (ok, out, _) = p(&["put", "/app/db/url", "--value", "postgres://two", "--overwrite"]);
+    assert!(ok && out.contains("version 2"), "{out}");
+    let (ok, out, err) = p(&["put", "/app/db/password", "--value", "s3cret-value", "--type", "SecureString"]);
+    assert!(ok, "{out}{err}");
+
+    let (ok, out, _) = p(&["get", "/app/db/url"]);
+    assert_eq!((ok, out.as_str()), (true, "postgres://two\n"));
+    let (ok, out, _) = p(&["get", "/app/db/url:1"]);
+    assert_eq!((ok, out.as_str()), (true, "postgres://one\n"));
+    let (ok, out, _) = p(&["get", "/app/db/password"]);
+    assert!(ok && !out.contains("s3cret-value"), "ciphertext without --with-decryption: {out}");
+    let (ok, out, _) = p(&["get", "/app/db/password", "--with-decryption"]);
+    assert_eq!((ok, out.as_str()), (true, "s3cret-value\n"));
+
+    let (ok, out, _) = p(&["list", "/app", "--recursive", "--with-decryption"]);
+    assert!(ok && out.contains("/app/db/password\tSecureString\t1\ts3cret-value"), "{out}");
+    let (ok, out, _) = p(&["list", "--output", "json"]);
+    let names: Vec<String> =
+        json(&out)["Parameters"].as_array().unwrap().iter().map(|p| p["Name"].as_str().unwrap().to_owned()).collect();
+    assert!(ok && names == ["/app/db/password", "/app/db/url"], "{names:?}");
+
+    let (ok, out, err) = p(&["label", "/app/db/url", "--version", "1", "--label", "stable", "--label", "1bad"]);
+    assert!(ok && out.contains("labelled version 1") && out.contains("1bad"), "{out}{err}");
+    let (ok, out, _) = p(&["get", "/app/db/url:stable"]);
+    assert_eq!((ok, out.as_str()), (true, "postgres://one\n"));
+    let (ok, out, _) = p(&["history", "/app/db/url", "--output", "json"]);
+    let history = json(&out);
+    assert!(ok && history["Parameters"].as_array().unwrap().len() == 2, "{out}");
+    assert_eq!(history["Parameters"][0]["Labels"], serde_json::json!(["stable"]));
+
+    let (ok, out, _) = p(&["delete", "/app/db/url", "/app/none"]);
+    assert!(ok && out.contains("deleted /app/db/url") && out.contains("not found /app/none"), "{out}");
+    let (ok, _, err) = p(&["get", "/app/db/url"]);
+    assert!(!ok && err.contains("ParameterNotFound"), "{err}");
     assert!(server.terminate());
 }
 

@@ -252,6 +252,12 @@ fn a_reset_wipes_everything_and_applies_the_seed_again() {
     // A key in a region the seed never names must go too.
     let (ok, _, err) = admin("ap-south-1", &["create-key"]);
     assert!(ok, "{err}");
+    let put_parameter = || {
+        let args = ["put", "/app/flag", "--value", "on", "--type", "SecureString"];
+        let (ok, _, err) = server.params_as("FOOBARKEY", "FOOBARSECRET", "us-east-1", &args);
+        assert!(ok, "{err}");
+    };
+    put_parameter();
 
     for path in ["/_trent/reset", "/moto-api/reset"] {
         let (status, body) = server.post(path);
@@ -276,8 +282,12 @@ fn a_reset_wipes_everything_and_applies_the_seed_again() {
         let (ok, _, err) =
             server.trent_as("READERKEY", "READERSECRET", "us-east-1", &["decrypt", "--ciphertext", blob.trim()]);
         assert!(ok, "{path}: {err}");
+        // Parameters go with everything else.
+        let (ok, _, err) = server.params_as("FOOBARKEY", "FOOBARSECRET", "us-east-1", &["get", "/app/flag"]);
+        assert!(!ok && err.contains("ParameterNotFound"), "{path}: {err}");
         let (ok, _, err) = admin("us-east-1", &["create-key"]);
         assert!(ok, "{err}");
+        put_parameter();
     }
     assert!(server.terminate());
 }

@@ -142,3 +142,29 @@ fn secret_references_resolve_against_secrets_manager() {
         trent(&server, &data, "exec", &["--env", "X={{resolve:secretsmanager:prod/db::nokey}}", "--", "true"]);
     assert!(!ok && err.contains("no JSON key \"nokey\"") && !err.contains("second-pw"), "{err}");
 }
+
+#[test]
+fn ssm_references_resolve_against_parameter_store() {
+    let (dir, data, server) = started();
+    let put = |args: &[&str]| {
+        let (ok, out, err) = trent(&server, &data, "params", args);
+        assert!(ok, "{out}{err}");
+    };
+    put(&["put", "/app/db/host", "--value", "db1.internal", "--type", "String"]);
+    put(&["put", "/app/db/host", "--value", "db2.internal", "--overwrite"]);
+    put(&["put", "/app/db/password", "--value", "pw-from-ssm", "--type", "SecureString"]);
+    let input = dir.path().join("app.env");
+    let text = "HOST={{resolve:ssm:/app/db/host}}\nOLD={{resolve:ssm:/app/db/host:1}}\n\
+                PASSWORD={{resolve:ssm-secure:/app/db/password}}\n";
+    std::fs::write(&input, text).unwrap();
+    let (ok, out, err) = trent(&server, &data, "resolve", &[input.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "HOST=db2.internal\nOLD=db1.internal\nPASSWORD=pw-from-ssm\n");
+
+    let seen = dir.path().join("seen");
+    let script = format!("printf '%s' \"$PASSWORD\" > {}", seen.display());
+    let env = "PASSWORD={{resolve:ssm-secure:/app/db/password}}";
+    let (ok, _, err) = trent(&server, &data, "exec", &["--env", env, "--", "sh", "-c", &script]);
+    assert!(ok, "{err}");
+    assert_eq!(std::fs::read_to_string(&seen).unwrap(), "pw-from-ssm");
+}

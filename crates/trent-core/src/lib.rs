@@ -7,9 +7,11 @@
 
 pub mod audit;
 pub mod clock;
+mod enums;
 pub mod identity;
 pub mod ids;
 pub mod kms;
+pub mod params;
 pub mod policy;
 pub mod quota;
 pub mod seal;
@@ -23,4 +25,4 @@ pub use identity::{
 };
 pub use ids::{AccountId, Arn, IdError, KeyId, Region, Scope};
 pub use seal::KeyWrapper;
-pub use store::{IdentityStore, KmsStore, MetaStore, SecretsStore, Store, StoreError};
+pub use store::{IdentityStore, KmsStore, MetaStore, ParamStore, SecretsStore, Store, StoreError};

@@ -23,6 +23,17 @@ pub enum CryptoError {
     /// An encryption-context entry is longer than the 16-bit length prefix allows.
     #[error("encryption context entry too long")]
     ContextTooLong,
+    /// The key cannot do this, or not with this scheme or input.
+    #[error("operation not supported by this key")]
+    Unsupported,
+    /// A digest of the wrong length for the scheme's hash.
+    #[error("digest has length {actual}, expected {expected}")]
+    DigestLength {
+        /// The hash's output length.
+        expected: usize,
+        /// The length that was supplied.
+        actual: usize,
+    },
     /// The system random generator or the underlying library failed.
     #[error("cryptographic library failure")]
     Library,

@@ -8,16 +8,21 @@
 //! It knows nothing of accounts, policies, storage, HTTP or async runtimes: callers hand it
 //! bytes and get bytes back.
 
+mod asymmetric;
 mod blob;
 mod context;
 mod digest;
 mod ed25519;
 mod error;
+mod mac;
 mod pem;
 mod random;
 mod secret;
 mod wrap;
 
+pub use asymmetric::{
+    MlDsaLevel, OaepHash, PrivateKey, SignatureHash, SignatureScheme, SignedInput, ec_hash, generate_private_key,
+};
 pub use blob::{
     BLOB_OVERHEAD, BlobHeader, KeyMaterialId, MATERIAL_ID_LEN, SYMMETRIC_KEY_LEN, derive_material_id, open_symmetric,
     parse_blob, seal_symmetric,
@@ -26,6 +31,7 @@ pub use context::{EncryptionContext, encode_context};
 pub use digest::{constant_time_eq, hmac_sha256, sha256, sha256_hex};
 pub use ed25519::{ED25519_PUBLIC_KEY_LEN, ED25519_SIGNATURE_LEN, Ed25519SigningKey, ed25519_verify};
 pub use error::CryptoError;
+pub use mac::{MacHash, hmac_tag, hmac_verify};
 pub use pem::{EcCurve, PrivateKeyKind, parse_private_key_pem, pkcs8_kind};
 pub use random::{fill_random, random_array, random_vec};
 pub use secret::{DataKey, KeyMaterial, Plaintext, SecretBytes};

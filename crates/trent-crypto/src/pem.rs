@@ -6,13 +6,14 @@
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P256K1_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING,
-    ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, RsaKeyPair,
+    ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, PqdsaKeyPair, RsaKeyPair,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use zeroize::Zeroizing;
 
-use crate::{CryptoError, KeyMaterial};
+use crate::asymmetric::ml_dsa_signing;
+use crate::{CryptoError, KeyMaterial, MlDsaLevel};
 
 /// An elliptic curve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,8 @@ pub enum PrivateKeyKind {
     Ec(EcCurve),
     /// Ed25519.
     Ed25519,
+    /// ML-DSA.
+    MlDsa(crate::MlDsaLevel),
 }
 
 const CURVES: [(EcCurve, &EcdsaSigningAlgorithm); 4] = [
@@ -112,7 +115,14 @@ pub fn pkcs8_kind(der: &[u8]) -> Result<PrivateKeyKind, CryptoError> {
     if let Some(curve) = CURVES.iter().find(|(_, alg)| EcdsaKeyPair::from_pkcs8(alg, der).is_ok()).map(|(c, _)| *c) {
         return Ok(PrivateKeyKind::Ec(curve));
     }
-    Ed25519KeyPair::from_pkcs8(der).map(|_| PrivateKeyKind::Ed25519).map_err(|_| CryptoError::Malformed)
+    if Ed25519KeyPair::from_pkcs8(der).is_ok() {
+        return Ok(PrivateKeyKind::Ed25519);
+    }
+    [MlDsaLevel::L44, MlDsaLevel::L65, MlDsaLevel::L87]
+        .into_iter()
+        .find(|l| PqdsaKeyPair::from_pkcs8(ml_dsa_signing(*l), der).is_ok())
+        .map(PrivateKeyKind::MlDsa)
+        .ok_or(CryptoError::Malformed)
 }
 
 #[cfg(test)]

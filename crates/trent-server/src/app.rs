@@ -34,12 +34,34 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", post(aws_json).get(query::aws_query))
         .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(ready))
         // Development servers only; 404 otherwise.
         .route("/_trent/reset", post(crate::reset::handle))
         .route("/moto-api/reset", post(crate::reset::handle))
         // The handler reads the body itself, with MAX_BODY, to answer an AWS-shaped error.
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
+}
+
+/// `GET /ready`: 200 when the database answers and (on PostgreSQL) its schema is this build's,
+/// 503 otherwise, for a load balancer to take the node out of rotation until it recovers.
+/// `/health` stays 200 while the process runs.
+async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
+    let read = trent_core::MetaStore::get_meta(state.store.as_ref(), crate::bootstrap::ROOT_CHECK_META).await;
+    let schema = match &state.readiness {
+        crate::state::Readiness::Store => Ok(()),
+        crate::state::Readiness::Postgres(pg) => pg.check_ready().await,
+    };
+    let unready = |reason: &'static str, error: &dyn std::fmt::Display| {
+        tracing::warn!(%error, reason, "not ready");
+        (StatusCode::SERVICE_UNAVAILABLE, reason)
+    };
+    match (read, schema) {
+        (Ok(Some(_)), Ok(())) => (StatusCode::OK, "ready"),
+        (Ok(None), _) => unready("database not initialised", &"no root key check"),
+        (Err(e), _) | (_, Err(e @ trent_core::StoreError::Unavailable(_))) => unready("database unreachable", &e),
+        (_, Err(e)) => unready("database schema does not match this build", &e),
+    }
 }
 
 const HTTP_DATE: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(

@@ -7,23 +7,25 @@ use std::sync::Arc;
 
 use trent_core::audit::AuditSigner;
 use trent_core::kms::{HostedRegions, Kms};
+use trent_core::params::Params;
 use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::secrets::Secrets;
-use trent_core::{Identities, KeyWrapper, MetaStore, SharedClock, Store};
+use trent_core::store::AuditStore;
+use trent_core::{Identities, KeyWrapper, MetaStore, ParamStore, SharedClock, Store};
 use trent_crypto::{SecretBytes, constant_time_eq};
-use trent_store::{SqliteAuditStore, SqliteStore};
+use trent_store::{PgStore, SqliteAuditStore, SqliteStore};
 
 use crate::audit::AuditLog;
 use crate::auth::Authenticator;
-use crate::config::Config;
+use crate::config::{Config, Storage};
 use crate::data_dir;
 use crate::quota::RequestQuotas;
 use crate::seal::{self, SealError};
-use crate::state::AppState;
+use crate::state::{AppState, Readiness};
 
 /// The profile name written to the credentials file.
 pub const CREDENTIALS_PROFILE: &str = "trent";
-const ROOT_CHECK_META: &str = "root_key_check";
+pub(crate) const ROOT_CHECK_META: &str = "root_key_check";
 /// Set in the database of a development server.
 const DEV_META: &str = "development_server";
 /// The main database (keys, identities) in the data directory.
@@ -99,7 +101,8 @@ pub struct FirstStart {
     pub credentials_file: PathBuf,
 }
 
-/// Opens (or initialises) everything under `config.data_dir` and returns the server state,
+/// Opens (or initialises) everything under `config.data_dir` and in `config.storage`, and
+/// returns the server state,
 /// with what was created if this was the first start.
 ///
 /// # Errors
@@ -113,15 +116,31 @@ pub async fn bootstrap(
     let key_path = dir.join("root.key");
     let (root, _created) = seal::open_key_file(&key_path)?;
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
-    data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
-    data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
-    let sqlite = Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
-    let store: Arc<dyn Store> = sqlite.clone();
-    check_dev_mark(store.as_ref(), &dir, config.dev).await?;
-    check_root_key(store.as_ref(), wrapper.as_ref(), &key_path).await?;
-    let trail = Arc::new(SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?);
-    let signer = AuditSigner::load_or_create(trail.as_ref(), wrapper.as_ref()).await.map_err(BootstrapError::Audit)?;
-    let audit = AuditLog::start(trail, signer, clock.clone()).await.map_err(BootstrapError::Audit)?;
+    // Parameter Store has a SQLite backend only: with PostgreSQL storage its parameters stay
+    // in the data directory's database (one node's), until a PostgreSQL `ParamStore` exists.
+    let (store, audit, readiness, param_store) = match &config.storage {
+        Storage::Sqlite => {
+            data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
+            data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
+            let sqlite = Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
+            let store: Arc<dyn Store> = sqlite.clone();
+            check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
+            let trail = SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?;
+            let audit = start_audit(Arc::new(trail), wrapper.as_ref(), &clock).await?;
+            let params: Arc<dyn ParamStore> = sqlite;
+            (store, audit, Readiness::Store, params)
+        }
+        Storage::Postgres(settings) => {
+            let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
+            let store: Arc<dyn Store> = Arc::new(pg.clone());
+            check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
+            let audit = start_audit(Arc::new(pg.audit_store()), wrapper.as_ref(), &clock).await?;
+            data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
+            let params: Arc<dyn ParamStore> =
+                Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
+            (store, audit, Readiness::Postgres(pg), params)
+        }
+    };
 
     // One set of buckets: the request path charges most calls, KMS its cryptographic ones.
     let quota_clock = config.quota_clock.clone().unwrap_or_else(|| Arc::new(MonotonicClock::default()));
@@ -137,6 +156,7 @@ pub async fn bootstrap(
     let kms = Arc::new(kms);
     let secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
     let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
+    let params = Params::new(param_store, clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
         Some(first_start(&identities, store.as_ref(), &dir).await?)
@@ -148,6 +168,7 @@ pub async fn bootstrap(
     let quotas = RequestQuotas::new(quotas);
     let state = Arc::new(AppState {
         kms,
+        params,
         secrets,
         identities,
         auth: Authenticator::default(),
@@ -157,9 +178,33 @@ pub async fn bootstrap(
         store,
         reset_lock: tokio::sync::Mutex::new(()),
         quotas,
+        readiness,
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
     Ok((state, first))
+}
+
+/// The checks every start makes of the main database: the development mark, and that the
+/// root key is the one the database was made with.
+async fn check_database(
+    store: &dyn Store,
+    wrapper: &dyn KeyWrapper,
+    dir: &Path,
+    key_path: &Path,
+    dev: bool,
+) -> Result<(), BootstrapError> {
+    check_dev_mark(store, dir, dev).await?;
+    check_root_key(store, wrapper, key_path).await
+}
+
+/// Loads (or creates) the trail's signing key and starts the audit writer on `trail`.
+async fn start_audit<T: AuditStore + MetaStore + 'static>(
+    trail: Arc<T>,
+    wrapper: &dyn KeyWrapper,
+    clock: &SharedClock,
+) -> Result<AuditLog, BootstrapError> {
+    let signer = AuditSigner::load_or_create(trail.as_ref(), wrapper).await.map_err(BootstrapError::Audit)?;
+    AuditLog::start(trail, signer, clock.clone()).await.map_err(BootstrapError::Audit)
 }
 
 /// Applies the seed file (and in dev mode the default development credentials).

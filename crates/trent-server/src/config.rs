@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use trent_core::Region;
 use trent_core::quota::{OverrideError, QuotaClock, QuotaTable};
+use trent_store::PgSettings;
 
 /// Default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4599";
@@ -86,7 +87,7 @@ pub enum ConfigError {
 pub struct RawConfig {
     /// `listen`: address to bind.
     pub listen: Option<String>,
-    /// `data_dir`: where the embedded database, the root key file and the credentials live.
+    /// `data_dir`: where the root key file, the credentials and (with SQLite) the database live.
     pub data_dir: Option<PathBuf>,
     /// `regions`: hosted regions; `["*"]` hosts every region a request is signed for.
     pub regions: Option<Vec<String>>,
@@ -105,6 +106,8 @@ pub struct RawConfig {
     pub idle_timeout_seconds: Option<u64>,
     /// `max_connections`: connections served at once.
     pub max_connections: Option<usize>,
+    /// `storage`: `"sqlite"` (files in the data directory) or a `postgres://` URL.
+    pub storage: Option<StorageSetting>,
     /// `[quotas]`: request quotas.
     pub quotas: Option<RawQuotas>,
 }
@@ -140,6 +143,7 @@ impl RawConfig {
             header_read_timeout_seconds: self.header_read_timeout_seconds.or(lower.header_read_timeout_seconds),
             idle_timeout_seconds: self.idle_timeout_seconds.or(lower.idle_timeout_seconds),
             max_connections: self.max_connections.or(lower.max_connections),
+            storage: self.storage.or(lower.storage),
         }
     }
 
@@ -236,8 +240,13 @@ impl RawConfig {
                 Some(n) => n,
             },
         };
+        let storage = match self.storage {
+            None => Storage::Sqlite,
+            Some(setting) => setting.validate()?,
+        };
         Ok(Config {
             listen,
+            storage,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             regions,
             scheduler_tick: tick,
@@ -337,11 +346,57 @@ impl Regions {
     }
 }
 
+/// The `storage` setting as written: `"sqlite"` or a PostgreSQL URL, which may hold a
+/// password, so its `Debug` shows neither.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct StorageSetting(String);
+
+impl StorageSetting {
+    /// The setting from a flag or the environment.
+    pub fn new(value: String) -> StorageSetting {
+        StorageSetting(value)
+    }
+
+    fn validate(self) -> Result<Storage, ConfigError> {
+        let url = self.0.as_str();
+        if url == "sqlite" {
+            return Ok(Storage::Sqlite);
+        }
+        let invalid = |message: &str| ConfigError::Invalid { field: "storage", message: message.to_owned() };
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(invalid("must be \"sqlite\" or a postgres:// URL"));
+        }
+        // The parser's error is not shown: it could quote the URL, password included.
+        PgSettings::from_url(url)
+            .map(|s| Storage::Postgres(Box::new(s)))
+            .map_err(|_| invalid("not a valid PostgreSQL URL (postgres://user:password@host:port/database?options)"))
+    }
+}
+
+impl std::fmt::Debug for StorageSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = self.0.split_once("://").map_or(self.0.as_str(), |(scheme, _)| scheme);
+        write!(f, "StorageSetting({scheme}://…)")
+    }
+}
+
+/// Where the server keeps keys, identities and the audit trail.
+#[derive(Clone, Debug)]
+pub enum Storage {
+    /// SQLite files in the data directory (`trent.db`, `audit.db`): one node.
+    Sqlite,
+    /// A PostgreSQL database (its `Debug` shows no password).
+    Postgres(Box<PgSettings>),
+}
+
 /// A validated configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Address to bind.
     pub listen: SocketAddr,
+    /// Where keys, identities and the audit trail are stored.
+    pub storage: Storage,
     /// Data directory.
     pub data_dir: PathBuf,
     /// Hosted regions.
@@ -492,5 +547,26 @@ mod tests {
         let c = RawConfig::default().resolve(Some(&p)).unwrap();
         assert!(c.regions.hosts(&Region::parse("eu-west-1").unwrap()));
         assert_eq!((c.http.max_connections, c.http.idle_timeout), (7, Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn storage_is_sqlite_by_default_or_a_postgres_url_and_never_shows_a_password() {
+        let with = |value: &str| RawConfig { storage: Some(StorageSetting::new(value.into())), ..Default::default() };
+        assert!(matches!(RawConfig::default().validate().unwrap().storage, Storage::Sqlite));
+        assert!(matches!(with("sqlite").validate().unwrap().storage, Storage::Sqlite));
+        for url in ["postgres://trent:hunter2@db:5432/trent", "postgresql://trent:hunter2@db/trent?application_name=x"]
+        {
+            let config = with(url).validate().unwrap();
+            assert!(matches!(config.storage, Storage::Postgres(_)), "{url}");
+            assert!(!format!("{config:?} {:?}", with(url)).contains("hunter2"), "{url}");
+        }
+        for bad in ["mysql://root@db/trent", "/var/lib/trent.db", "postgres://trent:hunter2@db:notaport/trent"] {
+            match with(bad).validate() {
+                Err(e @ ConfigError::Invalid { field: "storage", .. }) => {
+                    assert!(!e.to_string().contains("hunter2"), "{e}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 }

@@ -30,9 +30,9 @@ pub use bootstrap::{
     AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
     open_identities,
 };
-pub use config::{Config, ConfigError, HttpLimits, RawConfig, RawQuotas, Regions};
+pub use config::{Config, ConfigError, HttpLimits, RawConfig, RawQuotas, Regions, Storage, StorageSetting};
 pub use data_dir::DEV_MARKER;
-pub use state::AppState;
+pub use state::{AppState, Readiness};
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests
 /// finish and stops the scheduler. Connections are bounded by `state.config.http`: a

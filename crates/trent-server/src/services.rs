@@ -33,6 +33,7 @@ pub(crate) enum Handler {
     /// An awsQuery dispatcher.
     Query(QueryHandler),
     /// Declared, not served yet: every operation answers `UnknownOperationException`.
+    #[expect(dead_code, reason = "every declared service is served today; a new service starts here")]
     NotYet,
 }
 
@@ -61,7 +62,10 @@ pub(crate) static SERVICES: &[Service] = &[
         wire: &secretsmanager::SERVICE,
         handler: Handler::Json(|s, c, op, b| Box::pin(secretsmanager::dispatch(&s.secrets, c, op, b))),
     },
-    Service { wire: &ssm::SERVICE, handler: Handler::NotYet },
+    Service {
+        wire: &ssm::SERVICE,
+        handler: Handler::Json(|s, c, op, b| Box::pin(ssm::dispatch(&s.params, &s.kms, c, op, b))),
+    },
 ];
 
 /// The awsJson service an `X-Amz-Target` value addresses, and the operation it names.

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use trent_core::kms::Kms;
+use trent_core::params::Params;
 use trent_core::secrets::Secrets;
 use trent_core::{Identities, SharedClock, Store};
 
@@ -17,6 +18,8 @@ pub struct AppState {
     pub kms: Arc<Kms>,
     /// AWS Secrets Manager.
     pub secrets: Secrets,
+    /// SSM Parameter Store.
+    pub params: Params,
     /// Accounts and access keys.
     pub identities: Identities,
     /// SigV4 verification with its signing-key cache.
@@ -33,6 +36,19 @@ pub struct AppState {
     pub reset_lock: tokio::sync::Mutex<()>,
     /// Request quotas per account and region.
     pub quotas: RequestQuotas,
+    /// What `/ready` checks beyond a read of the store.
+    pub readiness: Readiness,
+}
+
+/// How `/ready` knows that the server can serve: the store answers a read, and on PostgreSQL
+/// the schema is still the one this build migrates to (another node may have upgraded it, or a
+/// restore may have rolled it back).
+#[derive(Clone, Debug)]
+pub enum Readiness {
+    /// A read of the store is enough (SQLite: the process's own files, checked when opened).
+    Store,
+    /// A read of the store, and the schema version of this PostgreSQL store.
+    Postgres(trent_store::PgStore),
 }
 
 impl std::fmt::Debug for AppState {

@@ -1,13 +1,17 @@
 //! Storage backends for Trent: the implementations of the storage traits of
 //! [`trent_core::store`].
 //!
-//! Today this is [`SqliteStore`], the embedded default: one file, WAL mode, full fsync,
-//! migrations embedded in the binary. A PostgreSQL backend will sit beside it and pass the same
-//! conformance suite (`tests/conformance/`).
+//! Two backends pass the same conformance suite (`tests/conformance/`): [`SqliteStore`], the
+//! embedded default (one file, WAL mode, full fsync), and [`PgStore`], PostgreSQL for
+//! deployments whose database is run, backed up and failed over by its operators. Each embeds
+//! its own numbered migrations; what they share is described in
+//! `docs/adr/0009-postgresql-backend.md`.
 //!
 //! Backends speak domain types at their surface and their own rows inside; they know nothing of
 //! HTTP, AWS wire shapes, policies or key wrapping. Wrapped secrets are opaque bytes to them.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::{PgAuditStore, PgSettings, PgStore};
 pub use sqlite::{SqliteAuditStore, SqliteStore};

@@ -13,8 +13,8 @@ use tempfile::TempDir;
 use trent_core::kms::Alias;
 use trent_core::store::AuditStore;
 use trent_core::{
-    AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KmsStore, MetaStore, Principal, PrincipalKind,
-    Store, StoreError,
+    AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KmsStore, MetaStore, ParamStore, Principal,
+    PrincipalKind, Store, StoreError,
 };
 use trent_store::{SqliteAuditStore, SqliteStore};
 
@@ -36,6 +36,24 @@ mod in_memory {
 
 mod on_disk {
     conformance_tests!(super::on_disk_store);
+}
+
+async fn in_memory_params() -> (Arc<dyn ParamStore>, ()) {
+    (Arc::new(SqliteStore::open_in_memory().await.expect("open in memory")), ())
+}
+
+async fn on_disk_params() -> (Arc<dyn ParamStore>, TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&db_path(&dir)).await.expect("open on disk");
+    (Arc::new(store), dir)
+}
+
+mod params_in_memory {
+    params_conformance_tests!(super::in_memory_params);
+}
+
+mod params_on_disk {
+    params_conformance_tests!(super::on_disk_params);
 }
 
 async fn in_memory_trail() -> (Arc<dyn AuditStore>, ()) {

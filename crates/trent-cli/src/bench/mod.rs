@@ -1,6 +1,7 @@
 //! `trent bench`: requests per second and latency of authenticated `Encrypt`,
-//! `GenerateDataKey`, `Decrypt` and Secrets Manager's `GetSecretValue` over loopback, at
-//! several concurrency levels.
+//! `GenerateDataKey`, `Decrypt`, `Sign` and `Verify` (RSA_2048, ECC_NIST_P256, Ed25519,
+//! ML_DSA_65), `GenerateMac` and Secrets Manager's `GetSecretValue` over loopback, at several
+//! concurrency levels.
 //!
 //! By default it starts a server in this process (its own runtime and worker threads, a
 //! temporary data directory) and drives it with a separate client runtime; `--server-cpus`
@@ -37,17 +38,72 @@ pub(crate) enum BenchOp {
     /// Secrets Manager `GetSecretValue` of a `--plaintext-bytes` secret under the AWS managed
     /// key.
     GetSecretValue,
+    /// `Sign` of a `--plaintext-bytes` message with an RSA_2048 key (RSASSA_PSS_SHA_256).
+    SignRsa2048,
+    /// `Verify` of that signature.
+    VerifyRsa2048,
+    /// `Sign` with an ECC_NIST_P256 key (ECDSA_SHA_256).
+    SignEccP256,
+    /// `Verify` of that signature.
+    VerifyEccP256,
+    /// `Sign` with an ECC_NIST_EDWARDS25519 key (ED25519_SHA_512).
+    SignEd25519,
+    /// `Verify` of that signature.
+    VerifyEd25519,
+    /// `Sign` with an ML_DSA_65 key (ML_DSA_SHAKE_256).
+    SignMlDsa65,
+    /// `Verify` of that signature.
+    VerifyMlDsa65,
+    /// `GenerateMac` of a `--plaintext-bytes` message with an HMAC_256 key.
+    GenerateMac,
 }
 
 impl BenchOp {
-    fn name(self) -> &'static str {
+    /// The KMS operation it calls.
+    fn operation(self) -> &'static str {
         match self {
             Self::Encrypt => "Encrypt",
             Self::GenerateDataKey => "GenerateDataKey",
             Self::Decrypt => "Decrypt",
+            Self::SignRsa2048 | Self::SignEccP256 | Self::SignEd25519 | Self::SignMlDsa65 => "Sign",
+            Self::VerifyRsa2048 | Self::VerifyEccP256 | Self::VerifyEd25519 | Self::VerifyMlDsa65 => "Verify",
+            Self::GenerateMac => "GenerateMac",
             Self::GetSecretValue => "GetSecretValue",
         }
     }
+
+    /// The row's name: the operation, with the key spec for signatures.
+    fn name(self) -> &'static str {
+        match self {
+            Self::SignRsa2048 => "Sign RSA_2048",
+            Self::VerifyRsa2048 => "Verify RSA_2048",
+            Self::SignEccP256 => "Sign ECC_NIST_P256",
+            Self::VerifyEccP256 => "Verify ECC_NIST_P256",
+            Self::SignEd25519 => "Sign ECC_NIST_EDWARDS25519",
+            Self::VerifyEd25519 => "Verify ECC_NIST_EDWARDS25519",
+            Self::SignMlDsa65 => "Sign ML_DSA_65",
+            Self::VerifyMlDsa65 => "Verify ML_DSA_65",
+            other => other.operation(),
+        }
+    }
+
+    /// For signature ops: the key spec and signing algorithm.
+    fn signing(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Self::SignRsa2048 | Self::VerifyRsa2048 => Some(("RSA_2048", "RSASSA_PSS_SHA_256")),
+            Self::SignEccP256 | Self::VerifyEccP256 => Some(("ECC_NIST_P256", "ECDSA_SHA_256")),
+            Self::SignEd25519 | Self::VerifyEd25519 => Some(("ECC_NIST_EDWARDS25519", "ED25519_SHA_512")),
+            Self::SignMlDsa65 | Self::VerifyMlDsa65 => Some(("ML_DSA_65", "ML_DSA_SHAKE_256")),
+            Self::Encrypt | Self::GenerateDataKey | Self::Decrypt | Self::GenerateMac | Self::GetSecretValue => None,
+        }
+    }
+}
+
+/// Creates a key of `spec` and `usage`; its id.
+async fn create_key(client: &JsonClient, spec: &str, usage: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let key =
+        client.call("CreateKey", &json!({ "Description": "trent bench", "KeySpec": spec, "KeyUsage": usage })).await?;
+    Ok(key["KeyMetadata"]["KeyId"].as_str().ok_or("CreateKey answered without a KeyId")?.to_owned())
 }
 
 #[derive(Args)]
@@ -178,8 +234,7 @@ async fn target(
         trent_wire::kms::TARGET_PREFIX,
         options(),
     )?);
-    let key = client.call("CreateKey", &json!({ "Description": "trent bench" })).await?;
-    let key_id = key["KeyMetadata"]["KeyId"].as_str().ok_or("CreateKey answered without a KeyId")?.to_owned();
+    let key_id = create_key(&client, "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT").await?;
     let plaintext = STANDARD.encode(vec![0x5a; args.plaintext_bytes]);
     let encrypted = client.call("Encrypt", &json!({ "KeyId": key_id, "Plaintext": plaintext })).await?;
     let ciphertext = encrypted["CiphertextBlob"].as_str().unwrap_or_default().to_owned();
@@ -195,6 +250,22 @@ async fn target(
             BenchOp::GenerateDataKey => json!({ "KeyId": key_id, "KeySpec": "AES_256" }),
             BenchOp::Decrypt => json!({ "CiphertextBlob": ciphertext }),
             BenchOp::GetSecretValue => json!({ "SecretId": secret_name }),
+            BenchOp::GenerateMac => {
+                let key = create_key(&client, "HMAC_256", "GENERATE_VERIFY_MAC").await?;
+                json!({ "KeyId": key, "Message": plaintext, "MacAlgorithm": "HMAC_SHA_256" })
+            }
+            signing => {
+                let (spec, algorithm) = signing.signing().ok_or("not a signature operation")?;
+                let key = create_key(&client, spec, "SIGN_VERIFY").await?;
+                let sign = json!({ "KeyId": key, "Message": plaintext, "SigningAlgorithm": algorithm });
+                if signing.operation() == "Sign" {
+                    sign
+                } else {
+                    let signed = client.call("Sign", &sign).await?;
+                    let signature = signed["Signature"].as_str().ok_or("Sign answered without a Signature")?;
+                    json!({ "KeyId": key, "Message": plaintext, "SigningAlgorithm": algorithm, "Signature": signature })
+                }
+            }
         };
         bodies.push((op, Arc::new(serde_json::to_vec(&body)?)));
     }
@@ -216,9 +287,9 @@ async fn measure(
                 for t in &targets {
                     let body = &t.bodies[i].1;
                     let client = if op == BenchOp::GetSecretValue { &t.secrets } else { &t.client };
-                    run_level(client, op.name(), body, concurrency, Duration::from_secs(1)).await;
+                    run_level(client, op.operation(), body, concurrency, Duration::from_secs(1)).await;
                     let (requests, errors, elapsed, latency) =
-                        run_level(client, op.name(), body, concurrency, Duration::from_secs(args.seconds)).await;
+                        run_level(client, op.operation(), body, concurrency, Duration::from_secs(args.seconds)).await;
                     let row = Row { op, concurrency, quotas: t.quotas, requests, errors, elapsed, latency };
                     let mode = t.quotas.map_or("-", QuotaMode::label);
                     eprintln!("{:>16} c={concurrency:<4} quotas {mode:<3} {:>9.0} req/s", op.name(), row.rate());

@@ -93,10 +93,28 @@ impl Server {
         run(cmd)
     }
 
+    /// Runs `trent params ARGS` against this server with the administrator's credentials file.
+    pub(crate) fn params(&self, data_dir: &Path, args: &[&str]) -> (bool, String, String) {
+        let mut cmd = Command::new(TRENT);
+        cmd.arg("params").args(args).args(["--endpoint-url", &self.endpoint, "--data-dir"]).arg(data_dir);
+        run(cmd)
+    }
+
     /// Runs `trent kms ARGS` against this server with an explicit access key.
     pub(crate) fn trent_as(&self, id: &str, secret: &str, region: &str, args: &[&str]) -> (bool, String, String) {
         let mut cmd = Command::new(TRENT);
         cmd.arg("kms")
+            .args(args)
+            .args(["--endpoint-url", &self.endpoint, "--region", region])
+            .env("AWS_ACCESS_KEY_ID", id)
+            .env("AWS_SECRET_ACCESS_KEY", secret);
+        run(cmd)
+    }
+
+    /// Runs `trent params ARGS` against this server with an explicit access key.
+    pub(crate) fn params_as(&self, id: &str, secret: &str, region: &str, args: &[&str]) -> (bool, String, String) {
+        let mut cmd = Command::new(TRENT);
+        cmd.arg("params")
             .args(args)
             .args(["--endpoint-url", &self.endpoint, "--region", region])
             .env("AWS_ACCESS_KEY_ID", id)

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::RwLock;
-use trent_crypto::{KeyMaterial, KeyMaterialId};
+use trent_crypto::{KeyMaterial, KeyMaterialId, PrivateKey};
 
 use super::{Grant, KeyRecord};
 use crate::ids::{KeyId, Scope};
@@ -34,6 +34,10 @@ pub(crate) struct LoadedKey {
     pub(crate) aliases: Vec<String>,
     /// Oldest first; the last one is current.
     materials: Vec<(KeyMaterialId, KeyMaterial)>,
+    /// An asymmetric key's private key, parsed once from its (only) material; `None` for
+    /// symmetric and HMAC keys, and for stored material that does not parse (the key is
+    /// then unusable for cryptography; the log says why).
+    pub(crate) private: Option<PrivateKey>,
 }
 
 /// What a [`LoadedKey`] is built from, besides its record and materials.
@@ -54,7 +58,24 @@ impl LoadedKey {
                 None
             }
         };
-        Self { record, arn, policy, grants: extras.grants, tags: extras.tags, aliases: extras.aliases, materials }
+        let private = record.spec.private_key_kind().and_then(|kind| {
+            let (_, material) = materials.last()?;
+            PrivateKey::from_pkcs8(kind, material.expose_secret())
+                .inspect_err(|e| {
+                    tracing::error!(key_id = %record.key_id, error = %e, "stored private key does not parse; the key is unusable");
+                })
+                .ok()
+        });
+        Self {
+            record,
+            arn,
+            policy,
+            grants: extras.grants,
+            tags: extras.tags,
+            aliases: extras.aliases,
+            materials,
+            private,
+        }
     }
 
     /// The backing key new ciphertexts use.

@@ -4,8 +4,8 @@
 //! These are the hot path: keys come from the cache, nothing touches the store on a hit.
 
 use trent_crypto::{
-    CryptoError, DataKey, EncryptionContext, KeyMaterialId, Plaintext, open_symmetric, parse_blob, random_vec,
-    seal_symmetric,
+    CryptoError, DataKey, EncryptionContext, KeyMaterialId, OaepHash, Plaintext, open_symmetric, parse_blob,
+    random_vec, seal_symmetric,
 };
 
 use super::KeyAction;
@@ -14,6 +14,7 @@ use super::cache::LoadedKey;
 use super::error::validation;
 use super::keyref::{self, Aliases};
 use super::lifecycle::check_usable;
+use super::signing::{check_usage, private_key};
 use super::{
     DataKeySpec, EncryptionAlgorithm, GrantOperation, KeySpec, KeyUsage, Kms, KmsError, MAX_PLAINTEXT, MAX_RANDOM_BYTES,
 };
@@ -23,12 +24,14 @@ use crate::ids::{AccountId, KeyId, Scope};
 /// What `Encrypt` returns.
 #[derive(Debug)]
 pub struct EncryptOutput {
-    /// The ciphertext blob.
+    /// The ciphertext blob (plain RSA-OAEP for an RSA key, as AWS's).
     pub ciphertext: Vec<u8>,
     /// ARN of the key used.
     pub key_arn: String,
     /// The backing key used.
     pub material_id: KeyMaterialId,
+    /// The algorithm used.
+    pub algorithm: EncryptionAlgorithm,
 }
 
 /// A ciphertext to open, with what the request says about it (`Decrypt`, and the source
@@ -63,6 +66,8 @@ pub struct DecryptOutput {
     pub key_arn: String,
     /// The backing key that decrypted.
     pub material_id: KeyMaterialId,
+    /// The algorithm that decrypted.
+    pub algorithm: EncryptionAlgorithm,
 }
 
 /// What `ReEncrypt` returns.
@@ -78,6 +83,10 @@ pub struct ReEncryptOutput {
     pub source_material_id: KeyMaterialId,
     /// The backing key that encrypted.
     pub destination_material_id: KeyMaterialId,
+    /// The algorithm that decrypted.
+    pub source_algorithm: EncryptionAlgorithm,
+    /// The algorithm that encrypted.
+    pub destination_algorithm: EncryptionAlgorithm,
 }
 
 /// What `GenerateDataKey` and `GenerateDataKeyWithoutPlaintext` return.
@@ -102,34 +111,72 @@ fn context_error(e: CryptoError) -> KmsError {
     }
 }
 
-/// Checks that `key` can do `action` (a cryptographic operation) with `algorithm`.
-fn check_algorithm(key: &LoadedKey, action: KeyAction, algorithm: Option<EncryptionAlgorithm>) -> Result<(), KmsError> {
-    if key.record.usage != KeyUsage::EncryptDecrypt || key.record.spec != KeySpec::SymmetricDefault {
-        // AWS names the API operation: "... which is not valid for Encrypt."
-        let operation = match action {
-            KeyAction::ReEncryptFrom | KeyAction::ReEncryptTo => "ReEncrypt",
-            other => other.name(),
-        };
-        return Err(KmsError::InvalidKeyUsage(format!(
-            "{} key usage is {} which is not valid for {operation}.",
-            key.arn,
-            key.record.usage.as_str()
-        )));
+/// How a key encrypts: the symmetric blob, or RSA-OAEP with one of its hashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cipher {
+    Symmetric,
+    Oaep(OaepHash),
+}
+
+/// The cipher `key` uses for `algorithm` (absent: `SYMMETRIC_DEFAULT`, as on AWS), or
+/// `InvalidKeyUsage` for a key that does not encrypt or not with this algorithm.
+fn check_algorithm(
+    key: &LoadedKey,
+    action: KeyAction,
+    algorithm: Option<EncryptionAlgorithm>,
+) -> Result<(Cipher, EncryptionAlgorithm), KmsError> {
+    check_usage(key, KeyUsage::EncryptDecrypt, action)?;
+    let algorithm = algorithm.unwrap_or(EncryptionAlgorithm::SymmetricDefault);
+    let rsa = matches!(key.record.spec, KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096);
+    let cipher = match (key.record.spec, algorithm) {
+        (KeySpec::SymmetricDefault, EncryptionAlgorithm::SymmetricDefault) => Cipher::Symmetric,
+        (_, EncryptionAlgorithm::RsaesOaepSha1) if rsa => Cipher::Oaep(OaepHash::Sha1),
+        (_, EncryptionAlgorithm::RsaesOaepSha256) if rsa => Cipher::Oaep(OaepHash::Sha256),
+        _ => {
+            return Err(KmsError::InvalidKeyUsage(format!(
+                "Encryption algorithm {} is not valid for {} which has key spec {}.",
+                algorithm.as_str(),
+                key.arn,
+                key.record.spec.as_str()
+            )));
+        }
+    };
+    Ok((cipher, algorithm))
+}
+
+/// `InvalidKeyUsage` unless `key` is a symmetric encryption key.
+pub(super) fn check_symmetric_encryption(key: &LoadedKey, action: KeyAction) -> Result<(), KmsError> {
+    check_algorithm(key, action, None).map(drop)
+}
+
+/// An asymmetric algorithm takes no encryption context (AWS: "The standard asymmetric
+/// encryption algorithms ... do not support an encryption context").
+fn no_context(ctx: &EncryptionContext, algorithm: EncryptionAlgorithm) -> Result<(), KmsError> {
+    if ctx.is_empty() {
+        return Ok(());
     }
-    match algorithm {
-        None | Some(EncryptionAlgorithm::SymmetricDefault) => Ok(()),
-        Some(other) => Err(KmsError::InvalidKeyUsage(format!(
-            "Encryption algorithm {} is not valid for {} which has key spec {}.",
-            other.as_str(),
-            key.arn,
-            key.record.spec.as_str()
-        ))),
+    Err(validation::custom(format!(
+        "EncryptionContext is not supported with encryption algorithm {}.",
+        algorithm.as_str()
+    )))
+}
+
+/// RSA-OAEP encrypts at most `k - 2 * hLen - 2` bytes: 190 with SHA-256 under RSA_2048.
+fn check_oaep_len(key: &LoadedKey, hash: OaepHash, algorithm: EncryptionAlgorithm, len: usize) -> Result<(), KmsError> {
+    let max = private_key(key)?.oaep_max_plaintext(hash).unwrap_or(0);
+    if len <= max {
+        return Ok(());
     }
+    Err(validation::custom(format!(
+        "Plaintext of {len} bytes is too long for encryption algorithm {} with key spec {}: at most {max} bytes.",
+        algorithm.as_str(),
+        key.record.spec.as_str()
+    )))
 }
 
 impl Kms {
     /// Resolves, loads and authorizes a key for a cryptographic operation, checking its state.
-    async fn key_for_use(
+    pub(super) async fn key_for_use(
         &self,
         caller: &Caller,
         key_id: &str,
@@ -141,7 +188,25 @@ impl Kms {
         Ok(key)
     }
 
-    fn seal(
+    /// Encrypts under `key` with `cipher`; the context binds only symmetric ciphertexts.
+    fn encrypt_with(
+        &self,
+        key: &LoadedKey,
+        cipher: Cipher,
+        ctx: &EncryptionContext,
+        plaintext: &[u8],
+    ) -> Result<(Vec<u8>, KeyMaterialId), KmsError> {
+        match cipher {
+            Cipher::Symmetric => self.seal(key, ctx, plaintext),
+            Cipher::Oaep(hash) => {
+                let ciphertext = private_key(key)?.oaep_encrypt(hash, plaintext)?;
+                Ok((ciphertext, current_id(key)?))
+            }
+        }
+    }
+
+    /// Seals `plaintext` (a data key, a data key pair's private key) under a symmetric key.
+    pub(super) fn seal(
         &self,
         key: &LoadedKey,
         ctx: &EncryptionContext,
@@ -183,12 +248,16 @@ impl Kms {
         }
         let call = KeyCall::new(KeyAction::Encrypt).granted(GrantOperation::Encrypt).context(ctx);
         let key = self.key_for_use(caller, key_id, call).await?;
-        check_algorithm(&key, KeyAction::Encrypt, algorithm)?;
+        let (cipher, algorithm) = check_algorithm(&key, KeyAction::Encrypt, algorithm)?;
+        if let Cipher::Oaep(hash) = cipher {
+            no_context(ctx, algorithm)?;
+            check_oaep_len(&key, hash, algorithm, plaintext.len())?;
+        }
         if dry_run {
             return Err(KmsError::DryRun);
         }
-        let (ciphertext, material_id) = self.seal(&key, ctx, plaintext.expose_secret())?;
-        Ok(EncryptOutput { ciphertext, key_arn: key.arn.clone(), material_id })
+        let (ciphertext, material_id) = self.encrypt_with(&key, cipher, ctx, plaintext.expose_secret())?;
+        Ok(EncryptOutput { ciphertext, key_arn: key.arn.clone(), material_id, algorithm })
     }
 
     /// Finds, authorizes and opens the key a ciphertext names; `input.key_id` is the optional
@@ -201,6 +270,17 @@ impl Kms {
         grant_op: GrantOperation,
         dry_run: bool,
     ) -> Result<DecryptOutput, KmsError> {
+        // An RSA ciphertext names no key: the request's KeyId does. Without one, the bytes
+        // can only be a symmetric blob (whose key then refuses the RSA algorithm).
+        if let (
+            Some(algorithm @ (EncryptionAlgorithm::RsaesOaepSha1 | EncryptionAlgorithm::RsaesOaepSha256)),
+            Some(_),
+        ) = (input.algorithm, input.key_id)
+        {
+            return self
+                .open_asymmetric(caller, input, algorithm, KeyCall::new(action).granted(grant_op), dry_run)
+                .await;
+        }
         let header = parse_blob(input.blob).map_err(|_| KmsError::InvalidCiphertext)?;
         let account = AccountId::from_u64(header.account).ok_or(KmsError::InvalidCiphertext)?;
         let scope = Scope::new(account, caller.region.clone());
@@ -240,13 +320,38 @@ impl Kms {
         };
         self.authorize_key(caller, &key, &call)?;
         check_usable(&key.record)?;
-        check_algorithm(&key, action, input.algorithm)?;
+        let (_, algorithm) = check_algorithm(&key, action, input.algorithm)?;
         let material = key.material(&header.material_id).ok_or(KmsError::InvalidCiphertext)?;
         if dry_run {
             return Err(KmsError::DryRun);
         }
         let plaintext = open_symmetric(material, input.context, input.blob).map_err(|_| KmsError::InvalidCiphertext)?;
-        Ok(DecryptOutput { plaintext, key_arn: key.arn.clone(), material_id: header.material_id })
+        Ok(DecryptOutput { plaintext, key_arn: key.arn.clone(), material_id: header.material_id, algorithm })
+    }
+
+    /// Decrypts a plain RSA-OAEP ciphertext under the key the request names.
+    async fn open_asymmetric(
+        &self,
+        caller: &Caller,
+        input: CiphertextInput<'_>,
+        algorithm: EncryptionAlgorithm,
+        call: KeyCall<'_>,
+        dry_run: bool,
+    ) -> Result<DecryptOutput, KmsError> {
+        let key_id = input.key_id.ok_or(KmsError::InvalidCiphertext)?;
+        no_context(input.context, algorithm)?;
+        let r = keyref::parse(caller, key_id, Aliases::Allowed)?;
+        let action = call.action;
+        let key = self.resolve_key(caller, r, call).await?;
+        check_usable(&key.record)?;
+        let Cipher::Oaep(hash) = check_algorithm(&key, action, Some(algorithm))?.0 else {
+            return Err(KmsError::Internal("an RSAES algorithm chose the symmetric cipher".into()));
+        };
+        if dry_run {
+            return Err(KmsError::DryRun);
+        }
+        let plaintext = private_key(&key)?.oaep_decrypt(hash, input.blob).map_err(|_| KmsError::InvalidCiphertext)?;
+        Ok(DecryptOutput { plaintext, key_arn: key.arn.clone(), material_id: current_id(&key)?, algorithm })
     }
 
     /// `Decrypt`: the blob names its key; a `KeyId`, if given, must name the same key.
@@ -279,17 +384,25 @@ impl Kms {
     ) -> Result<ReEncryptOutput, KmsError> {
         let call = KeyCall::new(KeyAction::ReEncryptTo).granted(GrantOperation::ReEncryptTo).context(destination_ctx);
         let dest = self.key_for_use(caller, destination_key_id, call).await?;
-        check_algorithm(&dest, KeyAction::ReEncryptTo, destination_algorithm)?;
+        let (cipher, destination_algorithm) = check_algorithm(&dest, KeyAction::ReEncryptTo, destination_algorithm)?;
+        if cipher != Cipher::Symmetric {
+            no_context(destination_ctx, destination_algorithm)?;
+        }
         let source =
             self.open(caller, source, KeyAction::ReEncryptFrom, GrantOperation::ReEncryptFrom, dry_run).await?;
+        if let Cipher::Oaep(hash) = cipher {
+            check_oaep_len(&dest, hash, destination_algorithm, source.plaintext.len())?;
+        }
         let (ciphertext, destination_material_id) =
-            self.seal(&dest, destination_ctx, source.plaintext.expose_secret())?;
+            self.encrypt_with(&dest, cipher, destination_ctx, source.plaintext.expose_secret())?;
         Ok(ReEncryptOutput {
             ciphertext,
             source_key_arn: source.key_arn,
             destination_key_arn: dest.arn.clone(),
             source_material_id: source.material_id,
             destination_material_id,
+            source_algorithm: source.algorithm,
+            destination_algorithm,
         })
     }
 
@@ -321,6 +434,7 @@ impl Kms {
             (KeyAction::GenerateDataKeyWithoutPlaintext, GrantOperation::GenerateDataKeyWithoutPlaintext)
         };
         let key = self.key_for_use(caller, key_id, KeyCall::new(action).granted(op).context(ctx)).await?;
+        // No algorithm is SYMMETRIC_DEFAULT: only a symmetric key passes.
         check_algorithm(&key, action, None)?;
         if dry_run {
             return Err(KmsError::DryRun);
@@ -349,6 +463,11 @@ impl Kms {
         })?;
         Ok(DataKey::new(random_vec(check_random_len(n)?)?))
     }
+}
+
+/// The id of the key's current backing key.
+fn current_id(key: &LoadedKey) -> Result<KeyMaterialId, KmsError> {
+    key.current().map(|(id, _)| *id).ok_or_else(|| KmsError::Internal("key has no backing key".into()))
 }
 
 fn check_random_len(n: u32) -> Result<usize, KmsError> {

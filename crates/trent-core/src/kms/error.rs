@@ -31,6 +31,12 @@ pub enum KmsError {
     /// The ciphertext is malformed, tampered with, or the context differs (`InvalidCiphertextException`).
     #[error("")]
     InvalidCiphertext,
+    /// A signature that does not verify (`KMSInvalidSignatureException`).
+    #[error("")]
+    InvalidSignature,
+    /// A MAC that does not verify (`KMSInvalidMacException`).
+    #[error("")]
+    InvalidMac,
     /// A KeyId was given for Decrypt that is not the key of the ciphertext (`IncorrectKeyException`).
     #[error("the key id names another key than the ciphertext's")]
     IncorrectKey,

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use trent_crypto::{KeyMaterial, KeyMaterialId, SYMMETRIC_KEY_LEN, derive_material_id, random_vec};
+use trent_crypto::{
+    KeyMaterial, KeyMaterialId, SYMMETRIC_KEY_LEN, derive_material_id, generate_private_key, random_vec,
+};
 
 use super::KeyAction;
 use super::access::KeyCall;
@@ -104,10 +106,11 @@ pub(crate) fn not_found(arn: &str) -> KmsError {
 }
 
 impl Kms {
-    /// `CreateKey`: a symmetric encryption key with fresh material.
+    /// `CreateKey`: a key of any spec but SM2 (China Regions only), with fresh material.
     ///
     /// # Errors
-    /// `Unsupported` for key types and origins this server does not offer yet; `Validation`,
+    /// `Unsupported` for SM2 and origins this server does not offer yet; `Validation` for a
+    /// usage the spec does not allow; `Validation`,
     /// `Tag`, `LimitExceeded` and `MalformedPolicy` for bad input.
     pub async fn create_key(&self, caller: &Caller, input: CreateKeyInput) -> Result<KeyDescription, KmsError> {
         let scope = caller.scope();
@@ -120,13 +123,12 @@ impl Kms {
         if input.xks_key_id.is_some() {
             return Err(KmsError::Validation("XksKeyId requires a custom key store of type EXTERNAL_KEY_STORE".into()));
         }
-        if spec != KeySpec::SymmetricDefault {
-            return Err(KmsError::Unsupported(format!(
-                "KeySpec {} is not supported by this server yet; only SYMMETRIC_DEFAULT is",
-                spec.as_str()
-            )));
+        if spec == KeySpec::Sm2 {
+            return Err(KmsError::Unsupported(
+                "KeySpec SM2 is only available in the China Regions; this server does not offer it".into(),
+            ));
         }
-        if usage != KeyUsage::EncryptDecrypt {
+        if !spec.allows_usage(usage) {
             return Err(KmsError::Validation(format!(
                 "KeyUsage {} is not compatible with KeySpec {}",
                 usage.as_str(),
@@ -137,6 +139,12 @@ impl Kms {
             return Err(KmsError::Unsupported(format!(
                 "Origin {} is not supported by this server yet; only AWS_KMS is",
                 origin.as_str()
+            )));
+        }
+        if input.multi_region && spec != KeySpec::SymmetricDefault {
+            return Err(KmsError::Unsupported(format!(
+                "Multi-Region keys of KeySpec {} are not supported by this server yet; only SYMMETRIC_DEFAULT is",
+                spec.as_str()
             )));
         }
         let description = input.description.unwrap_or_default();
@@ -205,7 +213,9 @@ impl Kms {
             .map_err(|_| lockout_error())
     }
 
-    /// Generates, identifies and wraps a new 256-bit backing key for `record`.
+    /// Generates, identifies and wraps new material for `record`: a 256-bit key (symmetric),
+    /// an HMAC key of the spec's length, or a private key as PKCS#8 DER (asymmetric). Every
+    /// kind is wrapped under the root key the same way (`docs/key-hierarchy.md`).
     pub(crate) fn new_material(
         &self,
         record: &KeyRecord,
@@ -223,7 +233,10 @@ impl Kms {
         seq: u32,
         rotation_type: Option<super::RotationType>,
     ) -> Result<(KeyMaterial, KeyMaterialRecord), KmsError> {
-        let material = KeyMaterial::new(random_vec(SYMMETRIC_KEY_LEN)?);
+        let material = match record.spec.private_key_kind() {
+            Some(kind) => generate_private_key(kind)?,
+            None => KeyMaterial::new(random_vec(record.spec.hmac_key_len().unwrap_or(SYMMETRIC_KEY_LEN))?),
+        };
         let material_id = derive_material_id(&material);
         let wrapped = self.wrapper.wrap(&material_wrap_aad(&record.arn(), &material_id), material.expose_secret())?;
         Ok((material, KeyMaterialRecord { material_id, seq, created_at: self.clock.now(), rotation_type, wrapped }))

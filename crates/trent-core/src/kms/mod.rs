@@ -22,10 +22,12 @@ mod marker;
 mod model;
 mod multi_region;
 mod on_behalf;
+mod pairs;
 mod quotas;
 mod rotation;
 mod scheduler;
 mod seed;
+mod signing;
 mod tags;
 
 use std::sync::Arc;
@@ -44,15 +46,18 @@ pub use keys::{CreateKeyInput, KeyDescription, KeyPage, MAX_POLICY_BYTES, defaul
 pub use lifecycle::DeletionScheduled;
 pub use managed::{AWS_ALIAS_PREFIX, PREDEFINED_ALIASES, managed_alias, managed_key_policy};
 pub use model::{
-    Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints, GrantOperation,
-    KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin,
-    RotationSettings, RotationType, Tag, material_wrap_aad,
+    Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints,
+    GrantOperation, KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage,
+    MacAlgorithm, MessageType, MultiRegionKeyType, Origin, RotationSettings, RotationType, SigningAlgorithm, Tag,
+    material_wrap_aad,
 };
 pub use multi_region::{HostedRegions, MultiRegionConfiguration, RegionalKey, ReplicateKeyInput, Replicated};
 pub use on_behalf::OnBehalf;
+pub use pairs::{DataKeyPairOutput, SharedSecretOutput};
 pub use rotation::{ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
 pub use scheduler::DueWork;
 pub use seed::{SeedKey, Seeded, check_seed_material};
+pub use signing::{MacOutput, PublicKeyOutput, SignOutput, SignedMessage, Verified};
 pub use tags::TagPage;
 
 use crate::clock::SharedClock;

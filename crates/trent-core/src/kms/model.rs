@@ -6,32 +6,8 @@
 use time::OffsetDateTime;
 use trent_crypto::KeyMaterialId;
 
+use crate::enums::string_enum;
 use crate::ids::{KeyId, Scope};
-
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        impl $name {
-            /// Every value, in the order of the AWS model.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The AWS spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            /// Parses the AWS spelling.
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
 
 string_enum!(
     /// The type of key material (`KeySpec`).
@@ -178,6 +154,113 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// The kind of data key pair `GenerateDataKeyPair` makes (`DataKeyPairSpec`).
+    DataKeyPairSpec {
+        /// RSA 2048.
+        Rsa2048 = "RSA_2048",
+        /// RSA 3072.
+        Rsa3072 = "RSA_3072",
+        /// RSA 4096.
+        Rsa4096 = "RSA_4096",
+        /// NIST P-256.
+        EccNistP256 = "ECC_NIST_P256",
+        /// NIST P-384.
+        EccNistP384 = "ECC_NIST_P384",
+        /// NIST P-521.
+        EccNistP521 = "ECC_NIST_P521",
+        /// secp256k1.
+        EccSecgP256k1 = "ECC_SECG_P256K1",
+        /// SM2 (China regions).
+        Sm2 = "SM2",
+        /// Ed25519.
+        EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
+    }
+);
+
+impl DataKeyPairSpec {
+    /// The key spec of the same name, whose private key kind the pair has.
+    pub fn key_spec(self) -> KeySpec {
+        match self {
+            Self::Rsa2048 => KeySpec::Rsa2048,
+            Self::Rsa3072 => KeySpec::Rsa3072,
+            Self::Rsa4096 => KeySpec::Rsa4096,
+            Self::EccNistP256 => KeySpec::EccNistP256,
+            Self::EccNistP384 => KeySpec::EccNistP384,
+            Self::EccNistP521 => KeySpec::EccNistP521,
+            Self::EccSecgP256k1 => KeySpec::EccSecgP256k1,
+            Self::Sm2 => KeySpec::Sm2,
+            Self::EccNistEdwards25519 => KeySpec::EccNistEdwards25519,
+        }
+    }
+}
+
+string_enum!(
+    /// Signing algorithms (`SigningAlgorithmSpec`).
+    SigningAlgorithm {
+        /// RSASSA-PSS with SHA-256.
+        RsassaPssSha256 = "RSASSA_PSS_SHA_256",
+        /// RSASSA-PSS with SHA-384.
+        RsassaPssSha384 = "RSASSA_PSS_SHA_384",
+        /// RSASSA-PSS with SHA-512.
+        RsassaPssSha512 = "RSASSA_PSS_SHA_512",
+        /// RSASSA-PKCS1-v1_5 with SHA-256.
+        RsassaPkcs1V15Sha256 = "RSASSA_PKCS1_V1_5_SHA_256",
+        /// RSASSA-PKCS1-v1_5 with SHA-384.
+        RsassaPkcs1V15Sha384 = "RSASSA_PKCS1_V1_5_SHA_384",
+        /// RSASSA-PKCS1-v1_5 with SHA-512.
+        RsassaPkcs1V15Sha512 = "RSASSA_PKCS1_V1_5_SHA_512",
+        /// ECDSA with SHA-256.
+        EcdsaSha256 = "ECDSA_SHA_256",
+        /// ECDSA with SHA-384.
+        EcdsaSha384 = "ECDSA_SHA_384",
+        /// ECDSA with SHA-512.
+        EcdsaSha512 = "ECDSA_SHA_512",
+        /// SM2 signatures (China regions).
+        Sm2dsa = "SM2DSA",
+        /// ML-DSA.
+        MlDsaShake256 = "ML_DSA_SHAKE_256",
+        /// Pure Ed25519.
+        Ed25519Sha512 = "ED25519_SHA_512",
+        /// Ed25519ph (pre-hashed).
+        Ed25519PhSha512 = "ED25519_PH_SHA_512",
+    }
+);
+
+string_enum!(
+    /// MAC algorithms (`MacAlgorithmSpec`).
+    MacAlgorithm {
+        /// HMAC-SHA-224.
+        HmacSha224 = "HMAC_SHA_224",
+        /// HMAC-SHA-256.
+        HmacSha256 = "HMAC_SHA_256",
+        /// HMAC-SHA-384.
+        HmacSha384 = "HMAC_SHA_384",
+        /// HMAC-SHA-512.
+        HmacSha512 = "HMAC_SHA_512",
+    }
+);
+
+string_enum!(
+    /// Key agreement algorithms (`KeyAgreementAlgorithmSpec`).
+    KeyAgreementAlgorithm {
+        /// Elliptic-curve Diffie-Hellman.
+        Ecdh = "ECDH",
+    }
+);
+
+string_enum!(
+    /// What `Sign` and `Verify` are given (`MessageType`).
+    MessageType {
+        /// The message itself.
+        Raw = "RAW",
+        /// A digest of the message.
+        Digest = "DIGEST",
+        /// ML-DSA's message representative mu.
+        ExternalMu = "EXTERNAL_MU",
+    }
+);
+
 impl KeySpec {
     /// Whether AWS allows a key of this spec to have `usage`.
     pub fn allows_usage(self, usage: KeyUsage) -> bool {
@@ -202,6 +285,109 @@ impl KeySpec {
             }
             _ => KeyUsage::SignVerify,
         }
+    }
+}
+
+impl KeySpec {
+    /// The encryption algorithms of an `ENCRYPT_DECRYPT` key of this spec.
+    pub fn encryption_algorithms(self) -> &'static [EncryptionAlgorithm] {
+        use EncryptionAlgorithm::*;
+        match self {
+            KeySpec::SymmetricDefault => &[SymmetricDefault],
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => &[RsaesOaepSha1, RsaesOaepSha256],
+            KeySpec::Sm2 => &[Sm2Pke],
+            _ => &[],
+        }
+    }
+
+    /// The signing algorithms of a `SIGN_VERIFY` key of this spec.
+    pub fn signing_algorithms(self) -> &'static [SigningAlgorithm] {
+        use SigningAlgorithm::*;
+        match self {
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => &[
+                RsassaPssSha256,
+                RsassaPssSha384,
+                RsassaPssSha512,
+                RsassaPkcs1V15Sha256,
+                RsassaPkcs1V15Sha384,
+                RsassaPkcs1V15Sha512,
+            ],
+            KeySpec::EccNistP256 | KeySpec::EccSecgP256k1 => &[EcdsaSha256],
+            KeySpec::EccNistP384 => &[EcdsaSha384],
+            KeySpec::EccNistP521 => &[EcdsaSha512],
+            KeySpec::EccNistEdwards25519 => &[Ed25519Sha512, Ed25519PhSha512],
+            KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => &[MlDsaShake256],
+            KeySpec::Sm2 => &[Sm2dsa],
+            _ => &[],
+        }
+    }
+
+    /// The MAC algorithm of a `GENERATE_VERIFY_MAC` key of this spec.
+    pub fn mac_algorithms(self) -> &'static [MacAlgorithm] {
+        match self {
+            KeySpec::Hmac224 => &[MacAlgorithm::HmacSha224],
+            KeySpec::Hmac256 => &[MacAlgorithm::HmacSha256],
+            KeySpec::Hmac384 => &[MacAlgorithm::HmacSha384],
+            KeySpec::Hmac512 => &[MacAlgorithm::HmacSha512],
+            _ => &[],
+        }
+    }
+
+    /// The key length of an HMAC key of this spec, in bytes (`None` for other specs).
+    pub fn hmac_key_len(self) -> Option<usize> {
+        match self {
+            KeySpec::Hmac224 => Some(28),
+            KeySpec::Hmac256 => Some(32),
+            KeySpec::Hmac384 => Some(48),
+            KeySpec::Hmac512 => Some(64),
+            _ => None,
+        }
+    }
+
+    /// The kind of private key of an asymmetric spec (`None` for symmetric, HMAC and SM2).
+    pub fn private_key_kind(self) -> Option<trent_crypto::PrivateKeyKind> {
+        use trent_crypto::{EcCurve, MlDsaLevel, PrivateKeyKind as K};
+        Some(match self {
+            KeySpec::Rsa2048 => K::Rsa { bits: 2048 },
+            KeySpec::Rsa3072 => K::Rsa { bits: 3072 },
+            KeySpec::Rsa4096 => K::Rsa { bits: 4096 },
+            KeySpec::EccNistP256 => K::Ec(EcCurve::P256),
+            KeySpec::EccNistP384 => K::Ec(EcCurve::P384),
+            KeySpec::EccNistP521 => K::Ec(EcCurve::P521),
+            KeySpec::EccSecgP256k1 => K::Ec(EcCurve::Secp256k1),
+            KeySpec::EccNistEdwards25519 => K::Ed25519,
+            KeySpec::MlDsa44 => K::MlDsa(MlDsaLevel::L44),
+            KeySpec::MlDsa65 => K::MlDsa(MlDsaLevel::L65),
+            KeySpec::MlDsa87 => K::MlDsa(MlDsaLevel::L87),
+            KeySpec::SymmetricDefault
+            | KeySpec::Hmac224
+            | KeySpec::Hmac256
+            | KeySpec::Hmac384
+            | KeySpec::Hmac512
+            | KeySpec::Sm2 => return None,
+        })
+    }
+}
+
+impl KeyRecord {
+    /// `EncryptionAlgorithms` of the key's metadata (empty unless it encrypts).
+    pub fn encryption_algorithms(&self) -> &'static [EncryptionAlgorithm] {
+        if self.usage == KeyUsage::EncryptDecrypt { self.spec.encryption_algorithms() } else { &[] }
+    }
+
+    /// `SigningAlgorithms` of the key's metadata (empty unless it signs).
+    pub fn signing_algorithms(&self) -> &'static [SigningAlgorithm] {
+        if self.usage == KeyUsage::SignVerify { self.spec.signing_algorithms() } else { &[] }
+    }
+
+    /// `MacAlgorithms` of the key's metadata (empty unless it makes MACs).
+    pub fn mac_algorithms(&self) -> &'static [MacAlgorithm] {
+        if self.usage == KeyUsage::GenerateVerifyMac { self.spec.mac_algorithms() } else { &[] }
+    }
+
+    /// `KeyAgreementAlgorithms` of the key's metadata (empty unless it agrees keys).
+    pub fn key_agreement_algorithms(&self) -> &'static [KeyAgreementAlgorithm] {
+        if self.usage == KeyUsage::KeyAgreement { &[KeyAgreementAlgorithm::Ecdh] } else { &[] }
     }
 }
 

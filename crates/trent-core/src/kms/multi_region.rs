@@ -153,9 +153,19 @@ impl Kms {
     /// `Tag`, `InvalidState`.
     pub async fn replicate_key(&self, caller: &Caller, input: ReplicateKeyInput) -> Result<Replicated, KmsError> {
         let r = keyref::parse(caller, &input.key_id, Aliases::Refused)?;
-        let primary = self.resolve_key(caller, r, KeyCall::new(KeyAction::ReplicateKey)).await?;
+        // `kms:ReplicaRegion` lets a policy say where a key may be replicated.
+        let mut call = KeyCall::new(KeyAction::ReplicateKey);
+        call.extra.push(("kms:ReplicaRegion".to_owned(), vec![input.replica_region.clone()]));
+        let primary = self.resolve_key(caller, r, call).await?;
         let rec = &primary.record;
         require_primary(rec)?;
+        if rec.spec != super::KeySpec::SymmetricDefault {
+            return Err(KmsError::Unsupported(format!(
+                "{} has KeySpec {}; only SYMMETRIC_DEFAULT multi-Region keys replicate on this server yet.",
+                rec.arn(),
+                rec.spec.as_str()
+            )));
+        }
         refuse_pending_deletion(rec)?;
         let region = self.parse_region("replicaRegion", &input.replica_region)?;
         if region == rec.scope.region {
@@ -278,7 +288,13 @@ impl Kms {
         primary_region: &str,
     ) -> Result<(), KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
-        let primary = self.resolve_key(caller, r, KeyCall::new(KeyAction::UpdatePrimaryRegion)).await?;
+        // `kms:PrimaryRegion` lets a policy say where the primary may move.
+        let call = || {
+            let mut call = KeyCall::new(KeyAction::UpdatePrimaryRegion);
+            call.extra.push(("kms:PrimaryRegion".to_owned(), vec![primary_region.to_owned()]));
+            call
+        };
+        let primary = self.resolve_key(caller, r, call()).await?;
         let rec = primary.record.clone();
         require_primary(&rec)?;
         refuse_pending_deletion(&rec)?;
@@ -291,7 +307,7 @@ impl Kms {
         if replica.record.multi_region != Some(MultiRegionKeyType::Replica) {
             return Err(not_found(&replica.arn));
         }
-        self.authorize_key(caller, &replica, &KeyCall::new(KeyAction::UpdatePrimaryRegion))?;
+        self.authorize_key(caller, &replica, &call())?;
         refuse_pending_deletion(&replica.record)?;
         // The new primary first: a failure in between leaves two primaries, which the next
         // call repairs, rather than none.

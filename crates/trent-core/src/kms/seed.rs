@@ -5,7 +5,7 @@
 //! Seeding only plans: each item is checked against the store and added to a [`Batch`] that
 //! the caller writes at once with the rest of the seed (then calls [`Kms::invalidate_cache`]).
 
-use trent_crypto::{EcCurve, KeyMaterial, PrivateKeyKind, SYMMETRIC_KEY_LEN, derive_material_id, pkcs8_kind};
+use trent_crypto::{KeyMaterial, SYMMETRIC_KEY_LEN, derive_material_id, pkcs8_kind};
 
 use super::keys::{default_key_policy, parse_key_policy};
 use super::{
@@ -82,17 +82,8 @@ pub fn check_seed_material(spec: KeySpec, material: &[u8]) -> Result<(), String>
         });
     }
     let kind = pkcs8_kind(material).map_err(|_| format!("{} material must be a private key in PEM", spec.as_str()))?;
-    let expected = match spec {
-        KeySpec::Rsa2048 => PrivateKeyKind::Rsa { bits: 2048 },
-        KeySpec::Rsa3072 => PrivateKeyKind::Rsa { bits: 3072 },
-        KeySpec::Rsa4096 => PrivateKeyKind::Rsa { bits: 4096 },
-        KeySpec::EccNistP256 => PrivateKeyKind::Ec(EcCurve::P256),
-        KeySpec::EccNistP384 => PrivateKeyKind::Ec(EcCurve::P384),
-        KeySpec::EccNistP521 => PrivateKeyKind::Ec(EcCurve::P521),
-        KeySpec::EccSecgP256k1 => PrivateKeyKind::Ec(EcCurve::Secp256k1),
-        KeySpec::EccNistEdwards25519 => PrivateKeyKind::Ed25519,
-        other => return Err(format!("seeding {} keys is not supported yet", other.as_str())),
-    };
+    let expected =
+        spec.private_key_kind().ok_or_else(|| format!("seeding {} keys is not supported yet", spec.as_str()))?;
     (kind == expected).then_some(()).ok_or_else(|| format!("the PEM holds a {kind:?} key, not a {} key", spec.as_str()))
 }
 

@@ -10,6 +10,7 @@ mod batch;
 mod identity;
 mod kms;
 mod meta;
+mod params;
 mod reset;
 mod secrets;
 
@@ -18,6 +19,7 @@ pub use batch::{Batch, BatchStore, NewKey};
 pub use identity::IdentityStore;
 pub use kms::KmsStore;
 pub use meta::MetaStore;
+pub use params::ParamStore;
 pub use reset::ResetStore;
 pub use secrets::{SecretChange, SecretsStore};
 
@@ -39,6 +41,21 @@ pub enum StoreError {
     /// A stored row could not be understood (bad enum text, bad length...).
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A stored value the database driver could not decode into the type of its column.
+    #[error("undecodable column value")]
+    Undecodable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database's schema was written by a newer Trent than this build: running on it
+    /// could misread or damage it.
+    #[error(
+        "database schema version {found} is newer than the newest this build of Trent knows ({known}); \
+         run a newer Trent or restore a backup"
+    )]
+    SchemaTooNew {
+        /// The version recorded in the database.
+        found: i64,
+        /// The newest version this build's migrations reach.
+        known: i64,
+    },
 }
 
 /// Everything a Trent node stores about keys and identities. The audit trail is an

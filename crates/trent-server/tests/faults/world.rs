@@ -74,6 +74,7 @@ impl World {
         let state = Arc::new(AppState {
             secrets: Secrets::new(faulty.clone(), kms.clone(), shared.clone()),
             kms,
+            params: trent_core::params::Params::new(inner.clone(), shared.clone()),
             identities: Identities::new(faulty.clone(), wrapper.clone(), shared.clone()),
             auth: Authenticator::default(),
             clock: shared,
@@ -82,6 +83,7 @@ impl World {
             store,
             reset_lock: tokio::sync::Mutex::new(()),
             quotas: trent_server::quota::RequestQuotas::new(None),
+            readiness: trent_server::Readiness::Store,
         });
         let account = AccountId::parse(ACCOUNT).expect("account");
         let region = Region::parse(REGION).expect("region");

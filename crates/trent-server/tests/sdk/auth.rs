@@ -136,7 +136,9 @@ async fn unsigned_malformed_and_misdirected_signatures() {
 #[tokio::test]
 async fn unknown_targets_answer_unknown_operation() {
     let server = TestServer::start().await;
-    for target in ["TrentService.NoSuchOp", "TrentService.Sign", "TrentService.", "SecretsManager.ListSecrets"] {
+    for target in
+        ["TrentService.NoSuchOp", "TrentService.ConnectCustomKeyStore", "TrentService.", "SecretsManager.ListSecrets"]
+    {
         let mut req = json_request(Some(target), "{}");
         server.sign(&mut req, "us-east-1", "kms");
         assert_error(&server.send_raw(req).await, 400, "UnknownOperationException");

@@ -9,7 +9,7 @@ use trent_server::{RawConfig, RawQuotas};
 use crate::common::{TestServer, blob};
 
 /// The code block that follows `<!-- example: NAME -->` in the page.
-fn example(name: &str) -> String {
+pub(crate) fn example(name: &str) -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration.md");
     let page = std::fs::read_to_string(path).expect("docs/configuration.md");
     let marker = format!("<!-- example: {name} -->");
@@ -46,8 +46,10 @@ async fn the_documented_example_starts_a_server() {
         header_read_timeout_seconds,
         idle_timeout_seconds,
         max_connections,
+        storage,
         quotas,
     } = raw.clone();
+    assert!(storage.is_some());
     assert!(header_read_timeout_seconds.is_some() && idle_timeout_seconds.is_some() && max_connections.is_some());
     assert!(listen.is_some() && data_dir.is_some() && regions.is_some() && scheduler_tick_seconds.is_some());
     assert!(dangerous_allow_plaintext_http.is_some() && dev.is_some());
@@ -65,6 +67,7 @@ async fn the_documented_example_starts_a_server() {
         "header_read_timeout_seconds",
         "idle_timeout_seconds",
         "max_connections",
+        "storage",
     ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
     }

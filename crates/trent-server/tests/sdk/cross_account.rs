@@ -6,7 +6,10 @@
 use aws_sdk_kms::Client;
 use aws_sdk_kms::error::ProvideErrorMetadata;
 use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::{DataKeySpec, GrantOperation, Tag};
+use aws_sdk_kms::types::{
+    DataKeyPairSpec, DataKeySpec, GrantOperation, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType, MacAlgorithmSpec,
+    SigningAlgorithmSpec, Tag,
+};
 use trent_wire::kms::KmsAction;
 
 use crate::common::{TestServer, blob, code, expect_code, message};
@@ -43,6 +46,15 @@ struct World {
     /// Grants on the owner's key that carol may retire, and that she may revoke.
     retirable: String,
     revocable: String,
+    /// A shared ECC_NIST_P256 signing key (ARN) and its signature of `m`.
+    sign_key: String,
+    signature: Blob,
+    /// A shared HMAC_256 key (ARN) and its MAC of `m`.
+    mac_key: String,
+    mac: Blob,
+    /// A shared ECC_NIST_P256 key-agreement key (ARN) and a peer public key for it.
+    agreement_key: String,
+    peer: Blob,
 }
 
 type Outcome = Result<(), (String, String)>;
@@ -72,6 +84,7 @@ rows! { w, key;
     CreateKey: Own => w.partner.create_key();
     Decrypt: Yes => w.partner.decrypt().ciphertext_blob(w.ciphertext.clone()).key_id(key);
     DeleteAlias: Own => w.partner.delete_alias().alias_name("alias/partner-doomed");
+    DeriveSharedSecret: Yes => w.partner.derive_shared_secret().key_id(&w.agreement_key).key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh).public_key(w.peer.clone());
     DescribeKey: Yes => w.partner.describe_key().key_id(key);
     DisableKey: No => w.partner.disable_key().key_id(key);
     DisableKeyRotation: No => w.partner.disable_key_rotation().key_id(key);
@@ -79,10 +92,14 @@ rows! { w, key;
     EnableKeyRotation: No => w.partner.enable_key_rotation().key_id(key);
     Encrypt: Yes => w.partner.encrypt().key_id(key).plaintext(blob(b"partner data"));
     GenerateDataKey: Yes => w.partner.generate_data_key().key_id(key).number_of_bytes(32);
+    GenerateDataKeyPair: Yes => w.partner.generate_data_key_pair().key_id(key).key_pair_spec(DataKeyPairSpec::EccNistP256);
+    GenerateDataKeyPairWithoutPlaintext: Yes => w.partner.generate_data_key_pair_without_plaintext().key_id(key).key_pair_spec(DataKeyPairSpec::EccNistP256);
     GenerateDataKeyWithoutPlaintext: Yes => w.partner.generate_data_key_without_plaintext().key_id(key).key_spec(DataKeySpec::Aes256);
+    GenerateMac: Yes => w.partner.generate_mac().key_id(&w.mac_key).message(blob(b"m")).mac_algorithm(MacAlgorithmSpec::HmacSha256);
     GenerateRandom: Own => w.partner.generate_random().number_of_bytes(8);
     GetKeyPolicy: No => w.partner.get_key_policy().key_id(key).policy_name("default");
     GetKeyRotationStatus: Yes => w.partner.get_key_rotation_status().key_id(key);
+    GetPublicKey: Yes => w.partner.get_public_key().key_id(&w.sign_key);
     ListAliases: No => w.partner.list_aliases().key_id(key);
     ListGrants: Yes => w.partner.list_grants().key_id(key);
     ListKeyPolicies: No => w.partner.list_key_policies().key_id(key);
@@ -97,11 +114,14 @@ rows! { w, key;
     RevokeGrant: Yes => w.partner.revoke_grant().key_id(key).grant_id(&w.revocable);
     RotateKeyOnDemand: No => w.partner.rotate_key_on_demand().key_id(key);
     ScheduleKeyDeletion: No => w.partner.schedule_key_deletion().key_id(key).pending_window_in_days(7);
+    Sign: Yes => w.partner.sign().key_id(&w.sign_key).message(blob(b"m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256);
     TagResource: No => w.partner.tag_resource().key_id(key).tags(Tag::builder().tag_key("owner").tag_value("partner").build().unwrap());
     UntagResource: No => w.partner.untag_resource().key_id(key).tag_keys("team");
     UpdateAlias: No => w.partner.update_alias().alias_name("alias/partner").target_key_id(key);
     UpdateKeyDescription: No => w.partner.update_key_description().key_id(key).description("taken");
     UpdatePrimaryRegion: No => w.partner.update_primary_region().key_id(key).primary_region("eu-west-1");
+    Verify: Yes => w.partner.verify().key_id(&w.sign_key).message(blob(b"m")).signature(w.signature.clone()).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256);
+    VerifyMac: Yes => w.partner.verify_mac().key_id(&w.mac_key).message(blob(b"m")).mac(w.mac.clone()).mac_algorithm(MacAlgorithmSpec::HmacSha256);
 }
 
 /// A key policy that would give `principal` the key.
@@ -146,6 +166,20 @@ async fn world() -> World {
             .operations(GrantOperation::Encrypt)
             .send()
     };
+    let shared_key =
+        |spec: KeySpec, usage: KeyUsageType| owner.create_key().key_spec(spec).key_usage(usage).policy(&policy).send();
+    let sign_key = shared_key(KeySpec::EccNistP256, KeyUsageType::SignVerify).await.unwrap();
+    let sign_key = sign_key.key_metadata().unwrap().arn().unwrap().to_owned();
+    let signature =
+        owner.sign().key_id(&sign_key).message(blob(b"m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256);
+    let signature = signature.send().await.unwrap().signature().unwrap().clone();
+    let mac_key = shared_key(KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac).await.unwrap();
+    let mac_key = mac_key.key_metadata().unwrap().arn().unwrap().to_owned();
+    let mac = owner.generate_mac().key_id(&mac_key).message(blob(b"m")).mac_algorithm(MacAlgorithmSpec::HmacSha256);
+    let mac = mac.send().await.unwrap().mac().unwrap().clone();
+    let agreement_key = shared_key(KeySpec::EccNistP256, KeyUsageType::KeyAgreement).await.unwrap();
+    let agreement_key = agreement_key.key_metadata().unwrap().arn().unwrap().to_owned();
+    let peer = owner.get_public_key().key_id(&agreement_key).send().await.unwrap().public_key().unwrap().clone();
     let retirable = grant(Some(&carol)).await.unwrap().grant_id().unwrap().to_owned();
     let revocable = grant(None).await.unwrap().grant_id().unwrap().to_owned();
     // Carol's own key and aliases, for the alias rows.
@@ -165,6 +199,12 @@ async fn world() -> World {
         ciphertext: ct.ciphertext_blob().unwrap().clone(),
         retirable,
         revocable,
+        sign_key,
+        signature,
+        mac_key,
+        mac,
+        agreement_key,
+        peer,
     }
 }
 

@@ -369,3 +369,18 @@ async fn groups_and_roles_over_the_sdk() {
     iam.delete_role().role_name("deployer").send().await.unwrap();
     expect_code(iam.get_role().role_name("deployer").send().await, "NoSuchEntity");
 }
+
+impl TestServer {
+    /// An SSM client signing with `creds`.
+    pub(crate) fn ssm(&self, creds: &Creds) -> aws_sdk_ssm::Client {
+        let conf = aws_sdk_ssm::Config::builder()
+            .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
+            .region(aws_sdk_ssm::config::Region::new("us-east-1"))
+            .endpoint_url(format!("http://{}", self.addr))
+            .credentials_provider(Self::provider(creds))
+            .retry_config(aws_sdk_ssm::config::retry::RetryConfig::disabled())
+            .time_source(SharedTimeSource::new(ManualTime(self.clock.clone())))
+            .build();
+        aws_sdk_ssm::Client::from_conf(conf)
+    }
+}

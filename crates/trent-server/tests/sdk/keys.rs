@@ -96,14 +96,21 @@ async fn create_key_validation_errors() {
     let server = TestServer::start().await;
     let kms = server.client();
     expect_code(kms.create_key().description("d".repeat(8193)).send().await, "ValidationException");
-    expect_code(kms.create_key().key_spec(KeySpec::Rsa2048).send().await, "UnsupportedOperationException");
+    expect_code(kms.create_key().key_spec(KeySpec::Sm2).send().await, "UnsupportedOperationException");
     expect_code(kms.create_key().key_usage(KeyUsageType::SignVerify).send().await, "ValidationException");
     expect_code(kms.create_key().origin(OriginType::External).send().await, "UnsupportedOperationException");
     // Multi-Region keys are symmetric only until asymmetric and HMAC keys exist: the spec is refused.
-    expect_code(
-        kms.create_key().multi_region(true).key_spec(KeySpec::Rsa2048).send().await,
-        "UnsupportedOperationException",
-    );
+    for (spec, usage) in [
+        (KeySpec::Rsa2048, KeyUsageType::SignVerify),
+        (KeySpec::EccNistP256, KeyUsageType::SignVerify),
+        (KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac),
+    ] {
+        let m = expect_code(
+            kms.create_key().multi_region(true).key_spec(spec.clone()).key_usage(usage).send().await,
+            "UnsupportedOperationException",
+        );
+        assert!(m.starts_with(&format!("Multi-Region keys of KeySpec {} are not supported", spec.as_str())), "{m}");
+    }
     expect_code(kms.create_key().custom_key_store_id("cks-1").send().await, "CustomKeyStoreNotFoundException");
     expect_code(kms.create_key().policy("{not json").send().await, "MalformedPolicyDocumentException");
     expect_code(

@@ -32,7 +32,7 @@ impl Write for Sink {
     }
 }
 
-fn captured_log() -> Arc<Mutex<Vec<u8>>> {
+pub(crate) fn captured_log() -> Arc<Mutex<Vec<u8>>> {
     LOG.get_or_init(|| {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let writer = buffer.clone();
@@ -51,13 +51,13 @@ fn captured_log() -> Arc<Mutex<Vec<u8>>> {
 /// A secret and the forms it could leak in: raw, hex (both cases), and base64 at each of the
 /// three alignments it can have inside a longer base64 stream (only the groups that do not
 /// depend on neighbouring bytes).
-struct Secret {
+pub(crate) struct Secret {
     name: String,
     forms: Vec<(&'static str, Vec<u8>)>,
 }
 
 impl Secret {
-    fn new(name: impl Into<String>, bytes: &[u8]) -> Secret {
+    pub(crate) fn new(name: impl Into<String>, bytes: &[u8]) -> Secret {
         assert!(bytes.len() >= 16, "too short to search for without false positives");
         let mut forms = vec![
             ("raw", bytes.to_vec()),
@@ -73,7 +73,7 @@ impl Secret {
     }
 
     /// The forms of this secret found in `haystack`.
-    fn found_in(&self, haystack: &[u8]) -> Vec<String> {
+    pub(crate) fn found_in(&self, haystack: &[u8]) -> Vec<String> {
         self.forms
             .iter()
             .filter(|(_, form)| haystack.windows(form.len()).any(|w| w == form.as_slice()))
@@ -88,7 +88,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// The concatenated bytes of both databases (`trent.db`, `audit.db`) with their `-wal` and
 /// `-shm` files.
-fn database_bytes(dir: &Path) -> Vec<u8> {
+pub(crate) fn database_bytes(dir: &Path) -> Vec<u8> {
     let mut all = Vec::new();
     for db in ["trent.db", "audit.db"] {
         all.extend(std::fs::read(dir.join(db)).unwrap_or_else(|e| panic!("{db}: {e}")));

@@ -3,6 +3,7 @@
 //! signed requests).
 
 mod aliases;
+mod asymmetric;
 mod audit_trail;
 mod auth;
 mod bounds;
@@ -18,6 +19,8 @@ mod keys;
 mod leak;
 mod managed_keys;
 mod multi_region;
+mod params;
+mod postgres;
 mod query;
 mod quotas;
 mod regions;
@@ -27,5 +30,7 @@ mod rotation;
 mod secrets;
 mod states;
 mod sts;
+#[path = "../../../trent-store/tests/support/postgres.rs"]
+mod support;
 mod tags;
 mod tamper;

@@ -266,3 +266,29 @@ async fn replication_and_promotion_are_recorded_with_both_keys() {
     assert_eq!(moved["requestParameters"]["primaryRegion"], json!(WEST));
     assert!(moved["errorCode"].is_null());
 }
+
+/// `kms:ReplicaRegion` and `kms:PrimaryRegion` say where a key may be replicated and moved.
+#[tokio::test]
+async fn policies_can_name_the_regions_a_key_may_reach() {
+    let regions = Some(vec![EAST.into(), WEST.into(), "ap-south-1".into()]);
+    let server = TestServer::start_with(RawConfig { regions, ..Default::default() }).await;
+    let created = server.client().create_key().multi_region(true).send().await.unwrap();
+    let id = created.key_metadata().unwrap().key_id().to_owned();
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["kms:ReplicateKey","kms:CreateKey"],"Resource":"*","Condition":{"StringEquals":{"kms:ReplicaRegion":"ap-south-1"}}},{"Effect":"Allow","Action":"kms:UpdatePrimaryRegion","Resource":"*","Condition":{"StringEquals":{"kms:PrimaryRegion":"ap-south-1"}}}]}"#;
+    let user = server.user_with_policy("replicator", Some(policy)).await;
+    let kms = server.kms(&user);
+    let m = expect_code(kms.replicate_key().key_id(&id).replica_region(WEST).send().await, "AccessDeniedException");
+    assert!(m.contains("kms:ReplicateKey"), "{m}");
+    kms.replicate_key().key_id(&id).replica_region("ap-south-1").send().await.unwrap();
+    server.client().replicate_key().key_id(&id).replica_region(WEST).send().await.unwrap();
+    let r = kms.update_primary_region().key_id(&id).primary_region(WEST).send().await;
+    expect_code(r, "AccessDeniedException");
+    kms.update_primary_region().key_id(&id).primary_region("ap-south-1").send().await.unwrap();
+    let south = describe(&server.client_in("ap-south-1"), &id).await;
+    let (role, primary, mut replicas) = roles(&south);
+    replicas.sort();
+    assert_eq!(
+        (role, primary, replicas),
+        (MultiRegionKeyType::Primary, "ap-south-1".to_owned(), vec![WEST.to_owned(), EAST.to_owned()])
+    );
+}

@@ -37,6 +37,7 @@ pub(crate) const MAIN: &[Migration] = &[
         sql: include_str!("../../migrations/sqlite/0005_multi_region.sql"),
     },
     Migration { version: 6, name: "0006_secrets.sql", sql: include_str!("../../migrations/sqlite/0006_secrets.sql") },
+    Migration { version: 7, name: "0007_params.sql", sql: include_str!("../../migrations/sqlite/0007_params.sql") },
 ];
 
 /// Every migration of the audit database this build knows, in order.

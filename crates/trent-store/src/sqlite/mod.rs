@@ -19,15 +19,16 @@
 //! reader: simpler than a shared-cache database, whose table-level locks behave unlike WAL.
 
 mod aliases_tags;
-mod audit;
+pub(crate) mod audit;
 mod batch;
 mod grants;
 mod identity;
 mod kms;
 mod migrate;
+mod params;
 mod reset;
-mod rows;
-mod secrets;
+pub(crate) mod rows;
+pub(crate) mod secrets;
 
 pub use audit::SqliteAuditStore;
 

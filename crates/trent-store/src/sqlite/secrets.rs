@@ -8,8 +8,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 use time::OffsetDateTime;
 use trent_core::kms::Tag;
 use trent_core::secrets::{SecretRecord, ValueKind, VersionRecord};
@@ -20,11 +19,11 @@ use super::rows::{Query, enumeration, opt_ts_from_db, opt_ts_to_db, scope_from_d
 use super::{SqliteStore, map_err};
 
 /// The columns of `secrets`, in the parameter order of [`bind_secret`].
-const SECRET_COLUMNS: &str = "account_id, region, name, suffix, description, kms_key_id, created_at, \
+pub(crate) const SECRET_COLUMNS: &str = "account_id, region, name, suffix, description, kms_key_id, created_at, \
      last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision";
 
 /// The columns of `secret_versions` after the secret's key, in the order of [`bind_version`].
-const VERSION_COLUMNS: &str = "version_id, created_at, kind, key_arn, wrapped_key, ciphertext";
+pub(crate) const VERSION_COLUMNS: &str = "version_id, created_at, kind, key_arn, wrapped_key, ciphertext";
 
 const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = ?4, description = ?5, kms_key_id = ?6, created_at = ?7, \
      last_changed_at = ?8, last_accessed_at = ?9, deleted_at = ?10, deletion_date = ?11, tags = ?12, policy = ?13, \
@@ -34,7 +33,7 @@ fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{column}: {e}"))
 }
 
-fn tags_to_db(tags: &[Tag]) -> String {
+pub(crate) fn tags_to_db(tags: &[Tag]) -> String {
     let pairs: Vec<[&str; 2]> = tags.iter().map(|t| [t.key.as_str(), t.value.as_str()]).collect();
     serde_json::Value::from(pairs.iter().map(|p| serde_json::Value::from(p.to_vec())).collect::<Vec<_>>()).to_string()
 }
@@ -44,7 +43,7 @@ fn tags_from_db(text: &str) -> Result<Vec<Tag>, StoreError> {
     Ok(pairs.into_iter().map(|(key, value)| Tag { key, value }).collect())
 }
 
-fn labels_to_db(labels: &BTreeMap<String, String>) -> String {
+pub(crate) fn labels_to_db(labels: &BTreeMap<String, String>) -> String {
     serde_json::Value::from(serde_json::Map::from_iter(
         labels.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str()))),
     ))
@@ -55,12 +54,18 @@ fn labels_from_db(text: &str) -> Result<BTreeMap<String, String>, StoreError> {
     serde_json::from_str(text).map_err(|e| corrupt("labels", e))
 }
 
-fn revision_to_db(r: u64) -> Result<i64, StoreError> {
+pub(crate) fn revision_to_db(r: u64) -> Result<i64, StoreError> {
     i64::try_from(r).map_err(|_| corrupt("revision", r))
 }
 
-/// Binds every column of `secrets` as `?1`..`?15`.
-fn bind_secret<'q>(q: Query<'q>, s: &SecretRecord) -> Result<Query<'q>, StoreError> {
+/// Binds every column of `secrets` as `?1`..`?15` (`$1`..`$15`), on a query of either backend.
+pub(crate) fn bind_secret<'q, DB: Database>(q: Query<'q, DB>, s: &SecretRecord) -> Result<Query<'q, DB>, StoreError>
+where
+    String: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+    Option<String>: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+{
     Ok(q.bind(s.scope.account.as_str().to_owned())
         .bind(s.scope.region.as_str().to_owned())
         .bind(s.name.clone())
@@ -78,10 +83,22 @@ fn bind_secret<'q>(q: Query<'q>, s: &SecretRecord) -> Result<Query<'q>, StoreErr
         .bind(revision_to_db(s.revision)?))
 }
 
-fn secret_from_row(row: &SqliteRow) -> Result<SecretRecord, StoreError> {
-    let get_s = |c: &str| row.try_get::<String, _>(c).map_err(map_err);
-    let get_os = |c: &str| row.try_get::<Option<String>, _>(c).map_err(map_err);
-    let get_oi = |c: &str| row.try_get::<Option<i64>, _>(c).map_err(map_err);
+/// Reads a `secrets` row of either backend, mapping a column error with the backend's `map`.
+pub(crate) fn secret_from_row<R: Row>(
+    row: &R,
+    map_err: fn(sqlx::Error) -> StoreError,
+) -> Result<SecretRecord, StoreError>
+where
+    &'static str: ColumnIndex<R>,
+    String: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    i64: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Vec<u8>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Option<i64>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+{
+    let get_s = |c: &'static str| row.try_get::<String, _>(c).map_err(map_err);
+    let get_os = |c: &'static str| row.try_get::<Option<String>, _>(c).map_err(map_err);
+    let get_oi = |c: &'static str| row.try_get::<Option<i64>, _>(c).map_err(map_err);
     Ok(SecretRecord {
         scope: scope_from_db(&get_s("account_id")?, &get_s("region")?)?,
         name: get_s("name")?,
@@ -100,7 +117,19 @@ fn secret_from_row(row: &SqliteRow) -> Result<SecretRecord, StoreError> {
     })
 }
 
-fn version_from_row(row: &SqliteRow) -> Result<VersionRecord, StoreError> {
+/// Reads a `secret_versions` row of either backend, mapping a column error with `map_err`.
+pub(crate) fn version_from_row<R: Row>(
+    row: &R,
+    map_err: fn(sqlx::Error) -> StoreError,
+) -> Result<VersionRecord, StoreError>
+where
+    &'static str: ColumnIndex<R>,
+    String: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    i64: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Vec<u8>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Option<i64>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+{
     let kind: String = row.try_get("kind").map_err(map_err)?;
     Ok(VersionRecord {
         version_id: row.try_get("version_id").map_err(map_err)?,
@@ -159,7 +188,7 @@ impl SecretsStore for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(secret_from_row).transpose()
+        row.as_ref().map(|r| secret_from_row(r, map_err)).transpose()
     }
 
     async fn list_secrets(&self, scope: &Scope) -> Result<Vec<SecretRecord>, StoreError> {
@@ -170,7 +199,7 @@ impl SecretsStore for SqliteStore {
             .fetch_all(&self.reader)
             .await
             .map_err(map_err)?;
-        rows.iter().map(secret_from_row).collect()
+        rows.iter().map(|r| secret_from_row(r, map_err)).collect()
     }
 
     async fn update_secret(&self, change: SecretChange<'_>) -> Result<(), StoreError> {
@@ -240,7 +269,7 @@ impl SecretsStore for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(version_from_row).transpose()
+        row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
     async fn versions(&self, scope: &Scope, name: &str) -> Result<Vec<VersionRecord>, StoreError> {
@@ -255,7 +284,7 @@ impl SecretsStore for SqliteStore {
             .fetch_all(&self.reader)
             .await
             .map_err(map_err)?;
-        rows.iter().map(version_from_row).collect()
+        rows.iter().map(|r| version_from_row(r, map_err)).collect()
     }
 
     async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {

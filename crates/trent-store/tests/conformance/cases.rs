@@ -8,6 +8,7 @@ mod iam;
 mod identity;
 mod keys;
 mod lifecycle;
+mod params;
 mod secrets;
 
 pub(crate) use aliases_tags::*;
@@ -17,6 +18,7 @@ pub(crate) use iam::*;
 pub(crate) use identity::*;
 pub(crate) use keys::*;
 pub(crate) use lifecycle::*;
+pub(crate) use params::*;
 pub(crate) use secrets::*;
 
 use trent_core::StoreError;
@@ -30,6 +32,8 @@ pub(crate) fn assert_err<T: std::fmt::Debug>(r: Result<T, StoreError>, expected:
         Err(StoreError::Conflict) => "Conflict",
         Err(StoreError::Unavailable(_)) => "Unavailable",
         Err(StoreError::Corrupt(_)) => "Corrupt",
+        Err(StoreError::Undecodable(_)) => "Undecodable",
+        Err(StoreError::SchemaTooNew { .. }) => "SchemaTooNew",
         Ok(_) => "Ok",
     };
     assert_eq!(got, expected, "expected {expected}, got {r:?}");

@@ -55,6 +55,8 @@ pub(crate) const PENDING_WINDOW_IN_DAYS: Bounds = Bounds { min: 1, max: 365 };
 pub(crate) const CIPHERTEXT: Bounds = Bounds { min: 1, max: 6144 };
 /// `PlaintextType`, in bytes.
 pub(crate) const PLAINTEXT: Bounds = Bounds { min: 1, max: 4096 };
+/// `PublicKeyType`, in bytes.
+pub(crate) const PUBLIC_KEY: Bounds = Bounds { min: 1, max: 8192 };
 /// `AttestationDocumentType`, in bytes.
 pub(crate) const ATTESTATION_DOCUMENT: Bounds = Bounds { min: 1, max: 262_144 };
 
@@ -204,6 +206,7 @@ mod tests {
             ("CiphertextType", CIPHERTEXT),
             ("PlaintextType", PLAINTEXT),
             ("AttestationDocumentType", ATTESTATION_DOCUMENT),
+            ("PublicKeyType", PUBLIC_KEY),
         ];
         for (name, b) in bounds {
             let shape = &shapes[name];

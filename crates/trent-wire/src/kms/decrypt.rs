@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{CiphertextInput, Kms};
+use trent_core::kms::{CiphertextInput, EncryptionAlgorithm, Kms};
 use trent_crypto::Plaintext;
 
 use super::constraints::{CIPHERTEXT, KEY_ID};
@@ -36,7 +36,9 @@ pub(crate) struct Response {
     key_id: String,
     plaintext: SecretBlob<Plaintext>,
     encryption_algorithm: &'static str,
-    key_material_id: String,
+    /// Only for symmetric keys, as on AWS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_material_id: Option<String>,
 }
 
 names!(request(key_id));
@@ -68,7 +70,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     Ok(Response {
         key_id: out.key_arn,
         plaintext: SecretBlob(out.plaintext),
-        encryption_algorithm: "SYMMETRIC_DEFAULT",
-        key_material_id: out.material_id.to_hex(),
+        encryption_algorithm: out.algorithm.as_str(),
+        key_material_id: (out.algorithm == EncryptionAlgorithm::SymmetricDefault).then(|| out.material_id.to_hex()),
     })
 }

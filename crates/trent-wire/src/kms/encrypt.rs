@@ -53,6 +53,6 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     Ok(Response {
         ciphertext_blob: Blob(out.ciphertext),
         key_id: out.key_arn,
-        encryption_algorithm: "SYMMETRIC_DEFAULT",
+        encryption_algorithm: out.algorithm.as_str(),
     })
 }

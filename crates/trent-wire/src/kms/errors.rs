@@ -34,6 +34,8 @@ impl From<KmsError> for AwsError {
             KmsError::InvalidState { .. } => ("KMSInvalidStateException", BAD),
             KmsError::InvalidCiphertext => ("InvalidCiphertextException", BAD),
             KmsError::IncorrectKey => ("IncorrectKeyException", BAD),
+            KmsError::InvalidSignature => ("KMSInvalidSignatureException", BAD),
+            KmsError::InvalidMac => ("KMSInvalidMacException", BAD),
             KmsError::InvalidKeyUsage(_) => ("InvalidKeyUsageException", BAD),
             KmsError::AlreadyExists(_) => ("AlreadyExistsException", BAD),
             KmsError::AliasPrefix | KmsError::AliasCharacters { .. } => ("ValidationException", BAD),
@@ -91,6 +93,8 @@ mod tests {
                 "arn:aws:kms:us-east-1:111122223333:key/k is pending deletion.",
             ),
             (KmsError::InvalidCiphertext, "InvalidCiphertextException", 400, ""),
+            (KmsError::InvalidSignature, "KMSInvalidSignatureException", 400, ""),
+            (KmsError::InvalidMac, "KMSInvalidMacException", 400, ""),
             (
                 KmsError::IncorrectKey,
                 "IncorrectKeyException",

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{CiphertextInput, Kms};
+use trent_core::kms::{CiphertextInput, EncryptionAlgorithm, Kms};
 
 use super::constraints::{CIPHERTEXT, KEY_ID};
 use super::shapes::{algorithm, context, dry_run_modifiers, grant_tokens, issued_grant_tokens};
@@ -37,8 +37,11 @@ pub(crate) struct Response {
     key_id: String,
     source_encryption_algorithm: &'static str,
     destination_encryption_algorithm: &'static str,
-    source_key_material_id: String,
-    destination_key_material_id: String,
+    /// Only for symmetric keys, as on AWS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_key_material_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destination_key_material_id: Option<String>,
 }
 
 names!(request(source_key_id, destination_key_id));
@@ -72,9 +75,14 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
         ciphertext_blob: Blob(out.ciphertext),
         source_key_id: out.source_key_arn,
         key_id: out.destination_key_arn,
-        source_encryption_algorithm: "SYMMETRIC_DEFAULT",
-        destination_encryption_algorithm: "SYMMETRIC_DEFAULT",
-        source_key_material_id: out.source_material_id.to_hex(),
-        destination_key_material_id: out.destination_material_id.to_hex(),
+        source_encryption_algorithm: out.source_algorithm.as_str(),
+        destination_encryption_algorithm: out.destination_algorithm.as_str(),
+        source_key_material_id: symmetric(out.source_algorithm).then(|| out.source_material_id.to_hex()),
+        destination_key_material_id: symmetric(out.destination_algorithm)
+            .then(|| out.destination_material_id.to_hex()),
     })
+}
+
+fn symmetric(algorithm: EncryptionAlgorithm) -> bool {
+    algorithm == EncryptionAlgorithm::SymmetricDefault
 }

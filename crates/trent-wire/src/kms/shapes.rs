@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::kms::{
-    EncryptionAlgorithm, KeyDescription, KeyState, KmsError, MultiRegionConfiguration, RegionalKey, Tag,
+    EncryptionAlgorithm, KeyDescription, KeyState, KmsError, MacAlgorithm, MessageType, MultiRegionConfiguration,
+    RegionalKey, SigningAlgorithm, Tag,
 };
-use trent_crypto::EncryptionContext;
+use trent_crypto::{EncryptionContext, Plaintext};
 
 use super::constraints::{
     ATTESTATION_DOCUMENT, DRY_RUN_MODIFIERS, GRANT_TOKEN, GRANT_TOKENS_MAX, KEY_ENCRYPTION_MECHANISMS, LIMIT, MARKER,
-    TAG_KEY, TAG_VALUE,
+    PLAINTEXT, TAG_KEY, TAG_VALUE,
 };
 use crate::AwsError;
 use crate::json::{Epoch, Violations};
@@ -36,7 +37,14 @@ pub(crate) struct KeyMetadata {
     key_manager: &'static str,
     customer_master_key_spec: &'static str,
     key_spec: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     encryption_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    signing_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    mac_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    key_agreement_algorithms: Vec<&'static str>,
     multi_region: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     multi_region_configuration: Option<MultiRegionConfigurationShape>,
@@ -70,13 +78,51 @@ impl From<&KeyDescription> for KeyMetadata {
             key_manager: r.manager.as_str(),
             customer_master_key_spec: r.spec.as_str(),
             key_spec: r.spec.as_str(),
-            encryption_algorithms: vec![EncryptionAlgorithm::SymmetricDefault.as_str()],
+            encryption_algorithms: names_of(r.encryption_algorithms(), |a| a.as_str()),
+            signing_algorithms: names_of(r.signing_algorithms(), |a| a.as_str()),
+            mac_algorithms: names_of(r.mac_algorithms(), |a| a.as_str()),
+            key_agreement_algorithms: names_of(r.key_agreement_algorithms(), |a| a.as_str()),
             multi_region: r.multi_region.is_some(),
             multi_region_configuration: d.multi_region.as_ref().map(MultiRegionConfigurationShape::from),
             pending_deletion_window_in_days: r.pending_window_days,
             current_key_material_id: d.current_material.map(|m| m.to_hex()),
         }
     }
+}
+
+/// The AWS names of a list of algorithms.
+pub(crate) fn names_of<E: Copy>(all: &[E], name: fn(E) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|e| name(*e)).collect()
+}
+
+/// The members of `Sign` and `Verify` that say what is signed: `Message` (1..=4096 bytes),
+/// `MessageType` and `SigningAlgorithm`, each checked into `v`.
+pub(crate) fn signed_message(
+    v: &mut Violations,
+    message: Option<Plaintext>,
+    message_type: Option<&str>,
+    algorithm: Option<&str>,
+) -> (Option<Plaintext>, Option<MessageType>, Option<SigningAlgorithm>) {
+    let message = v.required("message", message);
+    v.blob("message", message.as_ref().map(Plaintext::len), PLAINTEXT);
+    let message_type = v.choice("messageType", message_type, MessageType::ALL, MessageType::as_str);
+    let algorithm = v.required("signingAlgorithm", algorithm);
+    let algorithm = v.choice("signingAlgorithm", algorithm, SigningAlgorithm::ALL, SigningAlgorithm::as_str);
+    (message, message_type, algorithm)
+}
+
+/// The members of `GenerateMac` and `VerifyMac` that say what is MACed: `Message`
+/// (1..=4096 bytes) and `MacAlgorithm`, each checked into `v`.
+pub(crate) fn mac_message(
+    v: &mut Violations,
+    message: Option<Plaintext>,
+    algorithm: Option<&str>,
+) -> (Option<Plaintext>, Option<MacAlgorithm>) {
+    let message = v.required("message", message);
+    v.blob("message", message.as_ref().map(Plaintext::len), PLAINTEXT);
+    let algorithm = v.required("macAlgorithm", algorithm);
+    let algorithm = v.choice("macAlgorithm", algorithm, MacAlgorithm::ALL, MacAlgorithm::as_str);
+    (message, algorithm)
 }
 
 /// `MultiRegionConfiguration`.

@@ -113,6 +113,8 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::InvalidState { .. }
         | KmsError::InvalidCiphertext
         | KmsError::IncorrectKey
+        | KmsError::InvalidSignature
+        | KmsError::InvalidMac
         | KmsError::InvalidMarker
         | KmsError::DryRun => (failure, BAD, format!("{} Reason: {source}", sentence(during))),
     }

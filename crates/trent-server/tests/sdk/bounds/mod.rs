@@ -61,6 +61,16 @@ async fn baseline(server: &TestServer, op: &str) -> Option<Value> {
         "CreateKey" => json!({}),
         "Decrypt" => json!({ "CiphertextBlob": ciphertext(server).await }),
         "DeleteAlias" => json!({ "AliasName": aliased_key(server, "alias/bounds-deleted").await.1 }),
+        "DeriveSharedSecret" => {
+            let peer = server
+                .call_raw(
+                    "GetPublicKey",
+                    &json!({ "KeyId": key_of(server, "ECC_NIST_P256", "KEY_AGREEMENT").await }).to_string(),
+                )
+                .await;
+            json!({ "KeyId": key_of(server, "ECC_NIST_P256", "KEY_AGREEMENT").await, "KeyAgreementAlgorithm": "ECDH",
+                    "PublicKey": peer.json()["PublicKey"] })
+        }
         "DescribeKey" => json!({ "KeyId": server.new_key().await }),
         "DisableKey" => json!({ "KeyId": server.new_key().await }),
         "DisableKeyRotation" => json!({ "KeyId": server.new_key().await }),
@@ -68,10 +78,17 @@ async fn baseline(server: &TestServer, op: &str) -> Option<Value> {
         "EnableKeyRotation" => json!({ "KeyId": server.new_key().await }),
         "Encrypt" => json!({ "KeyId": server.new_key().await, "Plaintext": base64(b"bounds") }),
         "GenerateDataKey" => json!({ "KeyId": server.new_key().await, "KeySpec": "AES_256" }),
+        "GenerateDataKeyPair" => json!({ "KeyId": server.new_key().await, "KeyPairSpec": "ECC_NIST_P256" }),
+        "GenerateDataKeyPairWithoutPlaintext" => {
+            json!({ "KeyId": server.new_key().await, "KeyPairSpec": "ECC_NIST_P256" })
+        }
         "GenerateDataKeyWithoutPlaintext" => json!({ "KeyId": server.new_key().await, "KeySpec": "AES_256" }),
+        "GenerateMac" => json!({ "KeyId": key_of(server, "HMAC_256", "GENERATE_VERIFY_MAC").await,
+                                 "Message": base64(b"bounds"), "MacAlgorithm": "HMAC_SHA_256" }),
         "GenerateRandom" => json!({ "NumberOfBytes": 32 }),
         "GetKeyPolicy" => json!({ "KeyId": server.new_key().await }),
         "GetKeyRotationStatus" => json!({ "KeyId": server.new_key().await }),
+        "GetPublicKey" => json!({ "KeyId": key_of(server, "ECC_NIST_P256", "SIGN_VERIFY").await }),
         "ListAliases" => json!({}),
         "ListGrants" => json!({ "KeyId": server.new_key().await }),
         "ListKeyPolicies" => json!({ "KeyId": server.new_key().await }),
@@ -89,14 +106,41 @@ async fn baseline(server: &TestServer, op: &str) -> Option<Value> {
         "RevokeGrant" => granted(server, &root).await,
         "RotateKeyOnDemand" => json!({ "KeyId": server.new_key().await }),
         "ScheduleKeyDeletion" => json!({ "KeyId": server.new_key().await }),
+        "Sign" => json!({ "KeyId": key_of(server, "ECC_NIST_P256", "SIGN_VERIFY").await,
+                          "Message": base64(b"bounds"), "SigningAlgorithm": "ECDSA_SHA_256" }),
         "TagResource" => json!({ "KeyId": server.new_key().await, "Tags": [{ "TagKey": "k", "TagValue": "v" }] }),
         "UntagResource" => json!({ "KeyId": server.new_key().await, "TagKeys": ["k"] }),
         "UpdateAlias" => {
             json!({ "AliasName": aliased_key(server, "alias/bounds-updated").await.1, "TargetKeyId": server.new_key().await })
         }
         "UpdateKeyDescription" => json!({ "KeyId": server.new_key().await, "Description": "bounds" }),
+        "Verify" => signed(server).await,
+        "VerifyMac" => {
+            let key = key_of(server, "HMAC_256", "GENERATE_VERIFY_MAC").await;
+            let mac = server
+                .call_raw(
+                    "GenerateMac",
+                    &json!({ "KeyId": key, "Message": base64(b"bounds"), "MacAlgorithm": "HMAC_SHA_256" }).to_string(),
+                )
+                .await;
+            json!({ "KeyId": key, "Message": base64(b"bounds"), "MacAlgorithm": "HMAC_SHA_256", "Mac": mac.json()["Mac"] })
+        }
         _ => return None,
     })
+}
+
+/// A new key of `spec` and `usage`.
+async fn key_of(server: &TestServer, spec: &str, usage: &str) -> String {
+    let out = server.call_raw("CreateKey", &json!({ "KeySpec": spec, "KeyUsage": usage }).to_string()).await;
+    out.json()["KeyMetadata"]["KeyId"].as_str().expect("created key").to_owned()
+}
+
+/// A `Verify` request whose signature verifies.
+async fn signed(server: &TestServer) -> Value {
+    let key = key_of(server, "ECC_NIST_P256", "SIGN_VERIFY").await;
+    let body = json!({ "KeyId": key, "Message": base64(b"bounds"), "SigningAlgorithm": "ECDSA_SHA_256" });
+    let sig = server.call_raw("Sign", &body.to_string()).await;
+    json!({ "KeyId": key, "Message": base64(b"bounds"), "SigningAlgorithm": "ECDSA_SHA_256", "Signature": sig.json()["Signature"] })
 }
 
 /// A multi-Region primary key in `us-east-1`.

@@ -10,7 +10,7 @@
 //! Like the main database, writes go through one writer connection (`BEGIN IMMEDIATE`) and
 //! reads through a pool of read-only connections that WAL mode lets run beside it.
 
-mod trail;
+pub(crate) mod trail;
 
 use std::path::Path;
 

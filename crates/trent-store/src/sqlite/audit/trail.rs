@@ -7,8 +7,7 @@
 //! `trent_core::audit`.
 
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{ColumnIndex, Decode, QueryBuilder, Row, Sqlite, SqliteConnection, Type};
 use time::OffsetDateTime;
 use trent_core::StoreError;
 use trent_core::audit::{AuditHead, AuditScan, DigestRecord, EventKey, StoredEvent, first_whole_second};
@@ -26,25 +25,26 @@ const CHUNK: usize = 64;
 /// as more page writes than the WAL itself. Here any failure abandons the whole transaction,
 /// so undoing one statement is never needed.
 const INSERT: &str = "INSERT OR FAIL INTO";
-const EVENT_COLUMNS: &str = "seq, prev_hash, hash, event_time, account_id, region, record";
-const DIGEST_COLUMNS: &str = "digest_seq, first_seq, last_seq, last_hash, prev_digest_hash, created_at, signature";
+pub(crate) const EVENT_COLUMNS: &str = "seq, prev_hash, hash, event_time, account_id, region, record";
+pub(crate) const DIGEST_COLUMNS: &str =
+    "digest_seq, first_seq, last_seq, last_hash, prev_digest_hash, created_at, signature";
 /// SQLite's extended result code for a constraint raised by a trigger (`SQLITE_CONSTRAINT_TRIGGER`).
 const CONSTRAINT_TRIGGER: &str = "1811";
 
-fn seq_to_db(seq: u64) -> Result<i64, StoreError> {
+pub(crate) fn seq_to_db(seq: u64) -> Result<i64, StoreError> {
     i64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("seq {seq} is out of range")))
 }
 
-fn seq_from_db(column: &str, n: i64) -> Result<u64, StoreError> {
+pub(crate) fn seq_from_db(column: &str, n: i64) -> Result<u64, StoreError> {
     u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("{column} = {n} is negative")))
 }
 
-fn hash_from_db(column: &str, bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
+pub(crate) fn hash_from_db(column: &str, bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
     <[u8; 32]>::try_from(bytes.as_slice())
         .map_err(|_| StoreError::Corrupt(format!("{column} has {} bytes, not 32", bytes.len())))
 }
 
-fn secs_from_db(secs: i64) -> Result<OffsetDateTime, StoreError> {
+pub(crate) fn secs_from_db(secs: i64) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::from_unix_timestamp(secs).map_err(|e| StoreError::Corrupt(format!("event_time {secs}: {e}")))
 }
 
@@ -92,29 +92,43 @@ async fn insert_digest(conn: &mut SqliteConnection, d: &DigestRecord) -> Result<
     Ok(())
 }
 
-fn event_from_row(row: &SqliteRow) -> Result<StoredEvent, StoreError> {
+/// Reads an event row of either backend, mapping a column error with the backend's `map`.
+pub(crate) fn event_from_row<R: Row>(row: &R, map: fn(sqlx::Error) -> StoreError) -> Result<StoredEvent, StoreError>
+where
+    &'static str: ColumnIndex<R>,
+    String: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    i64: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Vec<u8>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+{
     Ok(StoredEvent {
-        seq: seq_from_db("seq", row.try_get("seq").map_err(map_err)?)?,
-        prev_hash: hash_from_db("prev_hash", row.try_get("prev_hash").map_err(map_err)?)?,
-        hash: hash_from_db("hash", row.try_get("hash").map_err(map_err)?)?,
+        seq: seq_from_db("seq", row.try_get("seq").map_err(map)?)?,
+        prev_hash: hash_from_db("prev_hash", row.try_get("prev_hash").map_err(map)?)?,
+        hash: hash_from_db("hash", row.try_get("hash").map_err(map)?)?,
         key: EventKey {
-            event_time: secs_from_db(row.try_get("event_time").map_err(map_err)?)?,
-            account_id: row.try_get("account_id").map_err(map_err)?,
-            region: row.try_get("region").map_err(map_err)?,
+            event_time: secs_from_db(row.try_get("event_time").map_err(map)?)?,
+            account_id: row.try_get("account_id").map_err(map)?,
+            region: row.try_get("region").map_err(map)?,
         },
-        json: row.try_get("record").map_err(map_err)?,
+        json: row.try_get("record").map_err(map)?,
     })
 }
 
-fn digest_from_row(row: &SqliteRow) -> Result<DigestRecord, StoreError> {
+/// Reads a digest row of either backend, mapping a column error with the backend's `map`.
+pub(crate) fn digest_from_row<R: Row>(row: &R, map: fn(sqlx::Error) -> StoreError) -> Result<DigestRecord, StoreError>
+where
+    &'static str: ColumnIndex<R>,
+    String: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    i64: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Vec<u8>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+{
     Ok(DigestRecord {
-        digest_seq: seq_from_db("digest_seq", row.try_get("digest_seq").map_err(map_err)?)?,
-        first_seq: seq_from_db("first_seq", row.try_get("first_seq").map_err(map_err)?)?,
-        last_seq: seq_from_db("last_seq", row.try_get("last_seq").map_err(map_err)?)?,
-        last_hash: hash_from_db("last_hash", row.try_get("last_hash").map_err(map_err)?)?,
-        prev_digest_hash: hash_from_db("prev_digest_hash", row.try_get("prev_digest_hash").map_err(map_err)?)?,
-        created_at: ts_from_db(row.try_get("created_at").map_err(map_err)?)?,
-        signature: row.try_get("signature").map_err(map_err)?,
+        digest_seq: seq_from_db("digest_seq", row.try_get("digest_seq").map_err(map)?)?,
+        first_seq: seq_from_db("first_seq", row.try_get("first_seq").map_err(map)?)?,
+        last_seq: seq_from_db("last_seq", row.try_get("last_seq").map_err(map)?)?,
+        last_hash: hash_from_db("last_hash", row.try_get("last_hash").map_err(map)?)?,
+        prev_digest_hash: hash_from_db("prev_digest_hash", row.try_get("prev_digest_hash").map_err(map)?)?,
+        created_at: ts_from_db(row.try_get("created_at").map_err(map)?)?,
+        signature: row.try_get("signature").map_err(map)?,
     })
 }
 
@@ -140,7 +154,7 @@ impl AuditStore for SqliteAuditStore {
             .fetch_all(&self.reader)
             .await
             .map_err(map_err)?;
-        rows.iter().map(event_from_row).collect()
+        rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
     async fn audit_digests(&self, from_digest_seq: u64, limit: u32) -> Result<Vec<DigestRecord>, StoreError> {
@@ -152,7 +166,7 @@ impl AuditStore for SqliteAuditStore {
             .fetch_all(&self.reader)
             .await
             .map_err(map_err)?;
-        rows.iter().map(digest_from_row).collect()
+        rows.iter().map(|r| digest_from_row(r, map_err)).collect()
     }
 
     async fn scan_audit(&self, scan: &AuditScan) -> Result<Vec<StoredEvent>, StoreError> {
@@ -183,7 +197,7 @@ impl AuditStore for SqliteAuditStore {
         q.push(if scan.scope.is_some() { " ORDER BY event_time DESC, seq DESC" } else { " ORDER BY seq DESC" });
         q.push(" LIMIT ").push_bind(i64::from(scan.limit));
         let rows = q.build().fetch_all(&self.reader).await.map_err(map_err)?;
-        rows.iter().map(event_from_row).collect()
+        rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
     async fn clear_audit(&self) -> Result<(), StoreError> {
@@ -212,7 +226,7 @@ impl AuditStore for SqliteAuditStore {
             .await
             .map_err(map_err)?
             .as_ref()
-            .map(digest_from_row)
+            .map(|r| digest_from_row(r, map_err))
             .transpose()?;
         Ok(AuditHead { last_event, last_digest })
     }

@@ -2,8 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Row};
 use trent_core::StoreError;
 use trent_core::kms::{Grant, GrantConstraints, GrantOperation};
 
@@ -28,21 +26,19 @@ impl GrantRow {
          issuing_account, operations, constraints, created_at";
 }
 
-impl<'r> FromRow<'r, SqliteRow> for GrantRow {
-    fn from_row(r: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            key_id: r.try_get("key_id")?,
-            grant_id: r.try_get("grant_id")?,
-            name: r.try_get("name")?,
-            grantee_principal: r.try_get("grantee_principal")?,
-            retiring_principal: r.try_get("retiring_principal")?,
-            issuing_account: r.try_get("issuing_account")?,
-            operations: r.try_get("operations")?,
-            constraints: r.try_get("constraints")?,
-            created_at: r.try_get("created_at")?,
-        })
-    }
-}
+from_any_row!(GrantRow, |r| {
+    Ok(Self {
+        key_id: r.try_get("key_id")?,
+        grant_id: r.try_get("grant_id")?,
+        name: r.try_get("name")?,
+        grantee_principal: r.try_get("grantee_principal")?,
+        retiring_principal: r.try_get("retiring_principal")?,
+        issuing_account: r.try_get("issuing_account")?,
+        operations: r.try_get("operations")?,
+        constraints: r.try_get("constraints")?,
+        created_at: r.try_get("created_at")?,
+    })
+});
 
 fn constraints_to_db(c: &GrantConstraints) -> Result<String, StoreError> {
     let mut doc = serde_json::Map::new();

@@ -5,8 +5,7 @@ mod iam;
 
 pub(crate) use iam::{GroupRow, PolicyRow, RoleRow, SessionRow, UserRow};
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Row};
+use sqlx::{Database, Encode, Type};
 use trent_core::{AccessKeyRecord, AccessKeyStatus, Account, Principal, PrincipalKind, StoreError};
 
 use super::{Query, account_from_db, enumeration, ts_from_db, ts_to_db};
@@ -28,7 +27,14 @@ impl AccountRow {
     pub(crate) const COLUMNS: &'static str = "id, name, created_at";
 
     /// Binds every column.
-    pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
+    pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+        Vec<u8>: Encode<'q, DB> + Type<DB>,
+        Option<String>: Encode<'q, DB> + Type<DB>,
+        Option<i64>: Encode<'q, DB> + Type<DB>,
+    {
         q.bind(self.id).bind(self.name).bind(self.created_at)
     }
 }
@@ -41,11 +47,9 @@ impl TryFrom<&Account> for AccountRow {
     }
 }
 
-impl<'r> FromRow<'r, SqliteRow> for AccountRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self { id: row.try_get("id")?, name: row.try_get("name")?, created_at: row.try_get("created_at")? })
-    }
-}
+from_any_row!(AccountRow, |row| {
+    Ok(Self { id: row.try_get("id")?, name: row.try_get("name")?, created_at: row.try_get("created_at")? })
+});
 
 impl TryFrom<AccountRow> for Account {
     type Error = StoreError;
@@ -85,7 +89,14 @@ impl AccessKeyRow {
          ON k.principal_kind = 'User' AND u.account_id = k.account_id AND u.name = k.principal_name";
 
     /// Binds every column.
-    pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
+    pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+        Vec<u8>: Encode<'q, DB> + Type<DB>,
+        Option<String>: Encode<'q, DB> + Type<DB>,
+        Option<i64>: Encode<'q, DB> + Type<DB>,
+    {
         q.bind(self.access_key_id)
             .bind(self.account_id)
             .bind(self.principal_kind)
@@ -123,21 +134,19 @@ impl TryFrom<&AccessKeyRecord> for AccessKeyRow {
     }
 }
 
-impl<'r> FromRow<'r, SqliteRow> for AccessKeyRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            access_key_id: row.try_get("access_key_id")?,
-            account_id: row.try_get("account_id")?,
-            principal_kind: row.try_get("principal_kind")?,
-            principal_name: row.try_get("principal_name")?,
-            principal_unique_id: row.try_get("principal_unique_id")?,
-            secret_wrapped: row.try_get("secret_wrapped")?,
-            status: row.try_get("status")?,
-            created_at: row.try_get("created_at")?,
-            principal_path: row.try_get("principal_path")?,
-        })
-    }
-}
+from_any_row!(AccessKeyRow, |row| {
+    Ok(Self {
+        access_key_id: row.try_get("access_key_id")?,
+        account_id: row.try_get("account_id")?,
+        principal_kind: row.try_get("principal_kind")?,
+        principal_name: row.try_get("principal_name")?,
+        principal_unique_id: row.try_get("principal_unique_id")?,
+        secret_wrapped: row.try_get("secret_wrapped")?,
+        status: row.try_get("status")?,
+        created_at: row.try_get("created_at")?,
+        principal_path: row.try_get("principal_path")?,
+    })
+});
 
 impl TryFrom<AccessKeyRow> for AccessKeyRecord {
     type Error = StoreError;

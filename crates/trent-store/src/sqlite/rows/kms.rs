@@ -1,7 +1,6 @@
 //! Rows of the KMS tables: keys, backing keys, aliases, tags.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Row};
+use sqlx::{Database, Encode, Type};
 use trent_core::StoreError;
 use trent_core::kms::{
     Alias, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin,
@@ -45,7 +44,14 @@ impl KeyRow {
          next_rotation, policy, multi_region, revision, key_manager, multi_region_replica";
 
     /// Binds every column as parameters `?1`..`?19`.
-    pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
+    pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+        Vec<u8>: Encode<'q, DB> + Type<DB>,
+        Option<String>: Encode<'q, DB> + Type<DB>,
+        Option<i64>: Encode<'q, DB> + Type<DB>,
+    {
         q.bind(self.account_id)
             .bind(self.region)
             .bind(self.key_id)
@@ -97,31 +103,29 @@ impl TryFrom<&KeyRecord> for KeyRow {
     }
 }
 
-impl<'r> FromRow<'r, SqliteRow> for KeyRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            account_id: row.try_get("account_id")?,
-            region: row.try_get("region")?,
-            key_id: row.try_get("key_id")?,
-            description: row.try_get("description")?,
-            key_usage: row.try_get("key_usage")?,
-            key_spec: row.try_get("key_spec")?,
-            origin: row.try_get("origin")?,
-            key_state: row.try_get("key_state")?,
-            created_at: row.try_get("created_at")?,
-            deletion_date: row.try_get("deletion_date")?,
-            pending_window_days: row.try_get("pending_window_days")?,
-            rotation_enabled: row.try_get("rotation_enabled")?,
-            rotation_period_days: row.try_get("rotation_period_days")?,
-            next_rotation: row.try_get("next_rotation")?,
-            policy: row.try_get("policy")?,
-            multi_region: row.try_get("multi_region")?,
-            revision: row.try_get("revision")?,
-            key_manager: row.try_get("key_manager")?,
-            multi_region_replica: row.try_get("multi_region_replica")?,
-        })
-    }
-}
+from_any_row!(KeyRow, |row| {
+    Ok(Self {
+        account_id: row.try_get("account_id")?,
+        region: row.try_get("region")?,
+        key_id: row.try_get("key_id")?,
+        description: row.try_get("description")?,
+        key_usage: row.try_get("key_usage")?,
+        key_spec: row.try_get("key_spec")?,
+        origin: row.try_get("origin")?,
+        key_state: row.try_get("key_state")?,
+        created_at: row.try_get("created_at")?,
+        deletion_date: row.try_get("deletion_date")?,
+        pending_window_days: row.try_get("pending_window_days")?,
+        rotation_enabled: row.try_get("rotation_enabled")?,
+        rotation_period_days: row.try_get("rotation_period_days")?,
+        next_rotation: row.try_get("next_rotation")?,
+        policy: row.try_get("policy")?,
+        multi_region: row.try_get("multi_region")?,
+        revision: row.try_get("revision")?,
+        key_manager: row.try_get("key_manager")?,
+        multi_region_replica: row.try_get("multi_region_replica")?,
+    })
+});
 
 impl TryFrom<KeyRow> for KeyRecord {
     type Error = StoreError;
@@ -189,17 +193,15 @@ impl TryFrom<&KeyMaterialRecord> for MaterialRow {
     }
 }
 
-impl<'r> FromRow<'r, SqliteRow> for MaterialRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            seq: row.try_get("seq")?,
-            material_id: row.try_get("material_id")?,
-            created_at: row.try_get("created_at")?,
-            rotation_type: row.try_get("rotation_type")?,
-            wrapped: row.try_get("wrapped")?,
-        })
-    }
-}
+from_any_row!(MaterialRow, |row| {
+    Ok(Self {
+        seq: row.try_get("seq")?,
+        material_id: row.try_get("material_id")?,
+        created_at: row.try_get("created_at")?,
+        rotation_type: row.try_get("rotation_type")?,
+        wrapped: row.try_get("wrapped")?,
+    })
+});
 
 impl TryFrom<MaterialRow> for KeyMaterialRecord {
     type Error = StoreError;
@@ -249,16 +251,14 @@ impl TryFrom<&Alias> for AliasRow {
     }
 }
 
-impl<'r> FromRow<'r, SqliteRow> for AliasRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            name: row.try_get("name")?,
-            target_key_id: row.try_get("target_key_id")?,
-            created_at: row.try_get("created_at")?,
-            updated_at: row.try_get("updated_at")?,
-        })
-    }
-}
+from_any_row!(AliasRow, |row| {
+    Ok(Self {
+        name: row.try_get("name")?,
+        target_key_id: row.try_get("target_key_id")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+});
 
 impl TryFrom<AliasRow> for Alias {
     type Error = StoreError;
@@ -279,11 +279,7 @@ pub(crate) struct TagRow {
     pub(crate) tag_value: String,
 }
 
-impl<'r> FromRow<'r, SqliteRow> for TagRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self { tag_key: row.try_get("tag_key")?, tag_value: row.try_get("tag_value")? })
-    }
-}
+from_any_row!(TagRow, |row| { Ok(Self { tag_key: row.try_get("tag_key")?, tag_value: row.try_get("tag_value")? }) });
 
 impl From<TagRow> for Tag {
     fn from(r: TagRow) -> Self {

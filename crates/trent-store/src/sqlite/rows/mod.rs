@@ -1,11 +1,30 @@
-//! Rows as SQLite stores them, and their conversions to and from the domain types.
+//! Rows as both backends store them, and their conversions to and from the domain types.
 //!
-//! Each `*Row` struct mirrors a table's columns in SQLite's own types (TEXT, INTEGER, BLOB).
+//! Each `*Row` struct mirrors a table's columns in SQLite's own types (TEXT, INTEGER, BLOB),
+//! which the PostgreSQL schema spells TEXT, BIGINT and BYTEA: the same values in both, so the
+//! rows read (`FromRow` for any row type) and bind (`bind` on any [`Query`]) identically on
+//! either backend (`docs/adr/0009-postgresql-backend.md`).
 //! Writing converts a domain value into a row (`TryFrom<&Domain>`, failing only for values
 //! SQLite cannot represent, such as a date after 2262, reported as [`StoreError::Corrupt`]
 //! for want of a better variant); reading converts a row back (`TryFrom<Row>`, failing with
 //! [`StoreError::Corrupt`] for unknown enum text, a wrong blob length or an out-of-range
 //! number). No conversion here panics on stored data.
+
+/// Implements `FromRow` of `$row` for the rows of any database that decodes the columns of
+/// this module (`TEXT`, `BIGINT`, bytes; SQLite and PostgreSQL), from the body of `from_row`.
+macro_rules! from_any_row {
+    ($row:ty, |$r:ident| $body:block) => {
+        impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for $row
+        where
+            &'static str: sqlx::ColumnIndex<R>,
+            String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        {
+            fn from_row($r: &'r R) -> Result<Self, sqlx::Error> $body
+        }
+    };
+}
 
 mod grants;
 mod identity;
@@ -16,12 +35,12 @@ pub(crate) use identity::{AccessKeyRow, AccountRow, GroupRow, KIND_USER, PolicyR
 pub(crate) use kms::{AliasRow, KeyRow, MaterialRow, TagRow};
 
 use sqlx::Sqlite;
-use sqlx::sqlite::SqliteArguments;
 use time::OffsetDateTime;
 use trent_core::{AccountId, KeyId, Region, Scope, StoreError};
 
-/// A query whose parameters are being bound.
-pub(crate) type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
+/// A query whose parameters are being bound, on SQLite unless `DB` says otherwise: the rows
+/// bind and read the same way on every backend (see `docs/adr/0009-postgresql-backend.md`).
+pub(crate) type Query<'q, DB = Sqlite> = sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>;
 
 /// A timestamp as stored: unix nanoseconds. Lossless for 1677-09-21 to 2262-04-11.
 pub(crate) fn ts_to_db(t: OffsetDateTime) -> Result<i64, StoreError> {

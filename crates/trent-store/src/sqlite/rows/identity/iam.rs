@@ -4,8 +4,7 @@
 //! Tags are stored as a JSON array of `[key, value]` pairs: a storage encoding, independent of
 //! the wire's `Tags.member.N.Key` shape.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Row};
+use sqlx::{Database, Encode, Type};
 use trent_core::StoreError;
 use trent_core::identity::{Group, IamTag, InlinePolicy, PolicyOwner, Role, SessionRecord, User};
 
@@ -37,7 +36,14 @@ impl UserRow {
     pub(crate) const COLUMNS: &'static str = "account_id, name, path, user_id, created_at, tags";
 
     /// Binds every column.
-    pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
+    pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+        Vec<u8>: Encode<'q, DB> + Type<DB>,
+        Option<String>: Encode<'q, DB> + Type<DB>,
+        Option<i64>: Encode<'q, DB> + Type<DB>,
+    {
         q.bind(self.account_id).bind(self.name).bind(self.path).bind(self.user_id).bind(self.created_at).bind(self.tags)
     }
 }
@@ -57,18 +63,16 @@ impl TryFrom<&User> for UserRow {
     }
 }
 
-impl<'r> FromRow<'r, SqliteRow> for UserRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            account_id: row.try_get("account_id")?,
-            name: row.try_get("name")?,
-            path: row.try_get("path")?,
-            user_id: row.try_get("user_id")?,
-            created_at: row.try_get("created_at")?,
-            tags: row.try_get("tags")?,
-        })
-    }
-}
+from_any_row!(UserRow, |row| {
+    Ok(Self {
+        account_id: row.try_get("account_id")?,
+        name: row.try_get("name")?,
+        path: row.try_get("path")?,
+        user_id: row.try_get("user_id")?,
+        created_at: row.try_get("created_at")?,
+        tags: row.try_get("tags")?,
+    })
+});
 
 impl TryFrom<UserRow> for User {
     type Error = StoreError;
@@ -99,7 +103,14 @@ impl GroupRow {
     pub(crate) const COLUMNS: &'static str = "account_id, name, path, group_id, created_at";
 
     /// Binds every column.
-    pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
+    pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+        Vec<u8>: Encode<'q, DB> + Type<DB>,
+        Option<String>: Encode<'q, DB> + Type<DB>,
+        Option<i64>: Encode<'q, DB> + Type<DB>,
+    {
         q.bind(self.account_id).bind(self.name).bind(self.path).bind(self.group_id).bind(self.created_at)
     }
 }
@@ -118,17 +129,15 @@ impl TryFrom<&Group> for GroupRow {
     }
 }
 
-impl<'r> FromRow<'r, SqliteRow> for GroupRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            account_id: row.try_get("account_id")?,
-            name: row.try_get("name")?,
-            path: row.try_get("path")?,
-            group_id: row.try_get("group_id")?,
-            created_at: row.try_get("created_at")?,
-        })
-    }
-}
+from_any_row!(GroupRow, |row| {
+    Ok(Self {
+        account_id: row.try_get("account_id")?,
+        name: row.try_get("name")?,
+        path: row.try_get("path")?,
+        group_id: row.try_get("group_id")?,
+        created_at: row.try_get("created_at")?,
+    })
+});
 
 impl TryFrom<GroupRow> for Group {
     type Error = StoreError;
@@ -163,7 +172,14 @@ impl RoleRow {
         "account_id, name, path, role_id, trust_policy, description, max_session_duration, created_at, tags";
 
     /// Binds every column.
-    pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
+    pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+        Vec<u8>: Encode<'q, DB> + Type<DB>,
+        Option<String>: Encode<'q, DB> + Type<DB>,
+        Option<i64>: Encode<'q, DB> + Type<DB>,
+    {
         q.bind(self.account_id)
             .bind(self.name)
             .bind(self.path)
@@ -194,21 +210,19 @@ impl TryFrom<&Role> for RoleRow {
     }
 }
 
-impl<'r> FromRow<'r, SqliteRow> for RoleRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            account_id: row.try_get("account_id")?,
-            name: row.try_get("name")?,
-            path: row.try_get("path")?,
-            role_id: row.try_get("role_id")?,
-            trust_policy: row.try_get("trust_policy")?,
-            description: row.try_get("description")?,
-            max_session_duration: row.try_get("max_session_duration")?,
-            created_at: row.try_get("created_at")?,
-            tags: row.try_get("tags")?,
-        })
-    }
-}
+from_any_row!(RoleRow, |row| {
+    Ok(Self {
+        account_id: row.try_get("account_id")?,
+        name: row.try_get("name")?,
+        path: row.try_get("path")?,
+        role_id: row.try_get("role_id")?,
+        trust_policy: row.try_get("trust_policy")?,
+        description: row.try_get("description")?,
+        max_session_duration: row.try_get("max_session_duration")?,
+        created_at: row.try_get("created_at")?,
+        tags: row.try_get("tags")?,
+    })
+});
 
 impl TryFrom<RoleRow> for Role {
     type Error = StoreError;
@@ -241,7 +255,14 @@ impl PolicyRow {
     pub(crate) const COLUMNS: &'static str = "owner_kind, owner_name, policy_name, document";
 
     /// Binds every column but `account_id`.
-    pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
+    pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+        Vec<u8>: Encode<'q, DB> + Type<DB>,
+        Option<String>: Encode<'q, DB> + Type<DB>,
+        Option<i64>: Encode<'q, DB> + Type<DB>,
+    {
         q.bind(self.owner_kind).bind(self.owner_name).bind(self.policy_name).bind(self.document)
     }
 }
@@ -257,16 +278,14 @@ impl From<&InlinePolicy> for PolicyRow {
     }
 }
 
-impl<'r> FromRow<'r, SqliteRow> for PolicyRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            owner_kind: row.try_get("owner_kind")?,
-            owner_name: row.try_get("owner_name")?,
-            policy_name: row.try_get("policy_name")?,
-            document: row.try_get("document")?,
-        })
-    }
-}
+from_any_row!(PolicyRow, |row| {
+    Ok(Self {
+        owner_kind: row.try_get("owner_kind")?,
+        owner_name: row.try_get("owner_name")?,
+        policy_name: row.try_get("policy_name")?,
+        document: row.try_get("document")?,
+    })
+});
 
 impl TryFrom<PolicyRow> for InlinePolicy {
     type Error = StoreError;
@@ -301,7 +320,14 @@ impl SessionRow {
          session_name, secret_wrapped, token_hash, session_policy, tags, source_arn, created_at, expires_at";
 
     /// Binds every column.
-    pub(crate) fn bind(self, q: Query<'_>) -> Query<'_> {
+    pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+        Vec<u8>: Encode<'q, DB> + Type<DB>,
+        Option<String>: Encode<'q, DB> + Type<DB>,
+        Option<i64>: Encode<'q, DB> + Type<DB>,
+    {
         q.bind(self.access_key_id)
             .bind(self.account_id)
             .bind(self.role_name)
@@ -340,25 +366,23 @@ impl TryFrom<&SessionRecord> for SessionRow {
     }
 }
 
-impl<'r> FromRow<'r, SqliteRow> for SessionRow {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            access_key_id: row.try_get("access_key_id")?,
-            account_id: row.try_get("account_id")?,
-            role_name: row.try_get("role_name")?,
-            role_path: row.try_get("role_path")?,
-            role_id: row.try_get("role_id")?,
-            session_name: row.try_get("session_name")?,
-            secret_wrapped: row.try_get("secret_wrapped")?,
-            token_hash: row.try_get("token_hash")?,
-            session_policy: row.try_get("session_policy")?,
-            tags: row.try_get("tags")?,
-            source_arn: row.try_get("source_arn")?,
-            created_at: row.try_get("created_at")?,
-            expires_at: row.try_get("expires_at")?,
-        })
-    }
-}
+from_any_row!(SessionRow, |row| {
+    Ok(Self {
+        access_key_id: row.try_get("access_key_id")?,
+        account_id: row.try_get("account_id")?,
+        role_name: row.try_get("role_name")?,
+        role_path: row.try_get("role_path")?,
+        role_id: row.try_get("role_id")?,
+        session_name: row.try_get("session_name")?,
+        secret_wrapped: row.try_get("secret_wrapped")?,
+        token_hash: row.try_get("token_hash")?,
+        session_policy: row.try_get("session_policy")?,
+        tags: row.try_get("tags")?,
+        source_arn: row.try_get("source_arn")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+    })
+});
 
 impl TryFrom<SessionRow> for SessionRecord {
     type Error = StoreError;

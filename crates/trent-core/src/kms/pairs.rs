@@ -1,0 +1,132 @@
+//! `GenerateDataKeyPair` (with and without the plaintext private key) and
+//! `DeriveSharedSecret`.
+
+use trent_crypto::{
+    CryptoError, DataKey, EncryptionContext, KeyMaterialId, Plaintext, PrivateKey, generate_private_key,
+};
+
+use super::access::KeyCall;
+use super::crypto::check_symmetric_encryption;
+use super::error::validation;
+use super::signing::{check_usage, private_key};
+use super::{DataKeyPairSpec, GrantOperation, KeyAction, KeyAgreementAlgorithm, KeyUsage, Kms, KmsError, Origin};
+use crate::identity::Caller;
+
+/// What `GenerateDataKeyPair` and `GenerateDataKeyPairWithoutPlaintext` return.
+#[derive(Debug)]
+pub struct DataKeyPairOutput {
+    /// The private key, PKCS#8 DER (absent for the without-plaintext variant).
+    pub private_plaintext: Option<DataKey>,
+    /// The private key encrypted under the KMS key (a symmetric ciphertext blob).
+    pub private_ciphertext: Vec<u8>,
+    /// The public key, DER `SubjectPublicKeyInfo`.
+    pub public_key: Vec<u8>,
+    /// ARN of the KMS key that encrypted the private key.
+    pub key_arn: String,
+    /// The backing key that encrypted it.
+    pub material_id: KeyMaterialId,
+}
+
+/// What `DeriveSharedSecret` returns.
+#[derive(Debug)]
+pub struct SharedSecretOutput {
+    /// The raw ECDH shared secret.
+    pub shared_secret: Plaintext,
+    /// ARN of the key.
+    pub key_arn: String,
+    /// The key's origin.
+    pub origin: Origin,
+}
+
+impl Kms {
+    /// `GenerateDataKeyPair` / `GenerateDataKeyPairWithoutPlaintext`: a fresh key pair of
+    /// `spec`, its private key encrypted under a symmetric encryption key with `ctx`. Charged
+    /// against the quota of the pair's spec.
+    ///
+    /// # Errors
+    /// `Unsupported` for SM2 (China Regions only); `InvalidKeyUsage` for a KMS key that is
+    /// not a symmetric encryption key; key-state errors as for `Encrypt`; `DryRun` when asked.
+    pub async fn generate_data_key_pair(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        ctx: &EncryptionContext,
+        spec: DataKeyPairSpec,
+        with_plaintext: bool,
+        dry_run: bool,
+    ) -> Result<DataKeyPairOutput, KmsError> {
+        let Some(kind) = spec.key_spec().private_key_kind() else {
+            return Err(KmsError::Unsupported(format!(
+                "KeyPairSpec {} is only available in the China Regions; this server does not offer it",
+                spec.as_str()
+            )));
+        };
+        self.charge_data_key_pair(caller, spec.as_str())?;
+        let (action, op) = if with_plaintext {
+            (KeyAction::GenerateDataKeyPair, GrantOperation::GenerateDataKeyPair)
+        } else {
+            (KeyAction::GenerateDataKeyPairWithoutPlaintext, GrantOperation::GenerateDataKeyPairWithoutPlaintext)
+        };
+        let mut call = KeyCall::new(action).granted(op).context(ctx);
+        call.extra = vec![("kms:DataKeyPairSpec".to_owned(), vec![spec.as_str().to_owned()])];
+        let key = self.key_for_use(caller, key_id, call).await?;
+        check_symmetric_encryption(&key, action)?;
+        if dry_run {
+            return Err(KmsError::DryRun);
+        }
+        let private = generate_private_key(kind)?;
+        let public_key = PrivateKey::from_pkcs8(kind, private.expose_secret())?.public_key_der().to_vec();
+        let (private_ciphertext, material_id) = self.seal(&key, ctx, private.expose_secret())?;
+        Ok(DataKeyPairOutput {
+            private_plaintext: with_plaintext.then(|| DataKey::from_slice(private.expose_secret())),
+            private_ciphertext,
+            public_key,
+            key_arn: key.arn.clone(),
+            material_id,
+        })
+    }
+
+    /// `DeriveSharedSecret`: ECDH between a `KEY_AGREEMENT` key's private key and a peer's
+    /// public key (DER `SubjectPublicKeyInfo` on the same curve).
+    ///
+    /// # Errors
+    /// `InvalidKeyUsage` for a key that does not agree keys; `Validation` for a public key
+    /// that is not a point of the key's curve; key-state errors; `DryRun` when asked.
+    pub async fn derive_shared_secret(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        algorithm: KeyAgreementAlgorithm,
+        peer_public_key: &[u8],
+        dry_run: bool,
+    ) -> Result<SharedSecretOutput, KmsError> {
+        let mut call = KeyCall::new(KeyAction::DeriveSharedSecret).granted(GrantOperation::DeriveSharedSecret);
+        call.extra = vec![("kms:KeyAgreementAlgorithm".to_owned(), vec![algorithm.as_str().to_owned()])];
+        let key = self.key_for_use(caller, key_id, call).await?;
+        check_usage(&key, KeyUsage::KeyAgreement, KeyAction::DeriveSharedSecret)?;
+        if !key.record.key_agreement_algorithms().contains(&algorithm) {
+            return Err(KmsError::InvalidKeyUsage(format!(
+                "Key agreement algorithm {} is not valid for {} which has key spec {}.",
+                algorithm.as_str(),
+                key.arn,
+                key.record.spec.as_str()
+            )));
+        }
+        let private = private_key(&key)?;
+        if dry_run {
+            return Err(KmsError::DryRun);
+        }
+        let secret = private.agree(peer_public_key).map_err(|e| match e {
+            CryptoError::Malformed => validation::custom(format!(
+                "PublicKey is not a DER-encoded SubjectPublicKeyInfo of a point on the curve of key spec {}.",
+                key.record.spec.as_str()
+            )),
+            other => other.into(),
+        })?;
+        Ok(SharedSecretOutput {
+            shared_secret: Plaintext::from_slice(secret.expose_secret()),
+            key_arn: key.arn.clone(),
+            origin: key.record.origin,
+        })
+    }
+}

@@ -1,0 +1,246 @@
+//! `PutParameter`: a new parameter, or a new version of an existing one (`Overwrite`), with
+//! AWS's rules on names, types, tiers and their quotas, patterns, data types and the
+//! 100-version history.
+
+use trent_crypto::Plaintext;
+
+use super::model::{DataType, ParamTag, ParameterType, ParameterVersion, ParameterWrite, StoredValue, Tier};
+use super::names::{check_name, own_name, parameter_arn};
+use super::{
+    ADVANCED_MAX_VALUE, ADVANCED_QUOTA, MAX_TAGS, MAX_VERSIONS, Params, ParamsError, STANDARD_MAX_VALUE,
+    STANDARD_QUOTA, seal,
+};
+use crate::identity::{Caller, ViaService};
+use crate::ids::Scope;
+use crate::kms::{Kms, managed_alias};
+use crate::store::StoreError;
+
+/// Longest `AllowedPattern` compiled, in bytes of compiled program: a bound on the work a
+/// caller's regular expression can make the server do.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+/// What `PutParameter` asks for, already checked against the model's shapes.
+pub struct PutInput {
+    /// The name (or the ARN of a parameter of the caller's scope).
+    pub name: String,
+    /// The description; kept from the previous version when absent.
+    pub description: Option<String>,
+    /// The value (a `SecureString`'s plaintext).
+    pub value: Plaintext,
+    /// The type; required for a new parameter, kept when absent.
+    pub kind: Option<ParameterType>,
+    /// The KMS key of a `SecureString`.
+    pub key_id: Option<String>,
+    /// Whether an existing parameter gets a new version.
+    pub overwrite: bool,
+    /// A regular expression the value must match; kept when absent.
+    pub allowed_pattern: Option<String>,
+    /// Tags of a new parameter.
+    pub tags: Vec<ParamTag>,
+    /// The tier asked for.
+    pub tier: Option<Tier>,
+    /// Parameter policies (JSON).
+    pub policies: Option<String>,
+    /// The data type; kept when absent, `text` for a new parameter.
+    pub data_type: Option<String>,
+}
+
+/// What `PutParameter` answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PutOutput {
+    /// The new version.
+    pub version: u64,
+    /// The parameter's tier.
+    pub tier: Tier,
+}
+
+/// Checks tags of a new parameter or of `AddTagsToResource`.
+pub(crate) fn check_tags(tags: &[ParamTag]) -> Result<(), ParamsError> {
+    if tags.iter().any(|t| t.key.to_ascii_lowercase().starts_with("aws:")) {
+        return Err(ParamsError::ReservedTagKey);
+    }
+    Ok(())
+}
+
+/// Whether `value` is an AMI id: `ami-` and 8 or 17 lower-case hexadecimal digits.
+fn is_ami_id(value: &str) -> bool {
+    value.strip_prefix("ami-").is_some_and(|hex| {
+        (hex.len() == 8 || hex.len() == 17) && hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    })
+}
+
+/// Checks `value` against the whole of `pattern`.
+fn check_pattern(pattern: &str, value: &str) -> Result<(), ParamsError> {
+    let re = regex_lite::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .build()
+        .map_err(|_| ParamsError::InvalidAllowedPattern)?;
+    if re.is_match(value) { Ok(()) } else { Err(ParamsError::PatternMismatch { pattern: pattern.to_owned() }) }
+}
+
+impl Params {
+    /// `PutParameter`.
+    ///
+    /// # Errors
+    /// Every rule of the operation as a [`ParamsError`]; KMS refusals for a `SecureString`.
+    pub async fn put_parameter(&self, kms: &Kms, caller: &Caller, input: PutInput) -> Result<PutOutput, ParamsError> {
+        let scope = caller.scope();
+        let name =
+            own_name(&scope, &input.name).ok_or_else(|| ParamsError::InvalidName { name: input.name.clone() })?;
+        check_name(name)?;
+        let name = name.to_owned();
+        let arn = parameter_arn(&scope, &name);
+        self.authorize(caller, "ssm:PutParameter", &arn)?;
+        if input.policies.is_some() {
+            return Err(ParamsError::PoliciesUnsupported);
+        }
+        if input.overwrite && !input.tags.is_empty() {
+            return Err(ParamsError::TagsWithOverwrite);
+        }
+        check_tags(&input.tags)?;
+        if input.tags.len() > MAX_TAGS {
+            return Err(ParamsError::TooManyTags);
+        }
+        let existing = self.store.latest(&scope, &name).await?;
+        if existing.is_some() && !input.overwrite {
+            return Err(ParamsError::AlreadyExists { name });
+        }
+        let prev = existing.as_ref();
+        let kind = input.kind.or(prev.map(|p| p.kind)).ok_or(ParamsError::TypeRequired)?;
+        if input.key_id.is_some() && kind != ParameterType::SecureString {
+            return Err(ParamsError::KeyIdNotAllowed);
+        }
+        let data_type = match &input.data_type {
+            Some(d) => DataType::parse(d).ok_or_else(|| ParamsError::InvalidDataType { data_type: d.clone() })?,
+            None => prev.map_or(DataType::Text, |p| p.data_type),
+        };
+        let text = std::str::from_utf8(input.value.expose_secret()).map_err(|_| ParamsError::EmptyValue)?;
+        if text.is_empty() {
+            return Err(ParamsError::EmptyValue);
+        }
+        if data_type == DataType::Ec2Image && (kind != ParameterType::String || !is_ami_id(text)) {
+            return Err(ParamsError::DataTypeMismatch { data_type: data_type.as_str() });
+        }
+        let allowed_pattern = input.allowed_pattern.clone().or_else(|| prev.and_then(|p| p.allowed_pattern.clone()));
+        if let Some(p) = allowed_pattern.as_deref().filter(|p| !p.is_empty()) {
+            check_pattern(p, text)?;
+        }
+        let tier = self.tier(&scope, input.tier, prev, input.value.len()).await?;
+        let (version, expected, drop_version) = self.next_version(&scope, prev).await?;
+        let key_id = (kind == ParameterType::SecureString).then(|| {
+            input
+                .key_id
+                .clone()
+                .or_else(|| prev.filter(|p| p.kind == ParameterType::SecureString).and_then(|p| p.key_id.clone()))
+                .unwrap_or_else(|| managed_alias(ViaService::SSM))
+        });
+        let value = match &key_id {
+            Some(key) => seal::seal(&kms.on_behalf(caller, ViaService::SSM), key, &arn, &input.value).await?,
+            None => StoredValue(input.value.expose_secret().to_vec()),
+        };
+        let record = ParameterVersion {
+            name: name.clone(),
+            version,
+            kind,
+            value,
+            key_id,
+            description: input.description.or_else(|| prev.and_then(|p| p.description.clone())),
+            allowed_pattern,
+            tier,
+            data_type,
+            labels: Vec::new(),
+            modified_at: self.clock.now(),
+            modified_by: caller.arn(),
+        };
+        let write = ParameterWrite { version: record, expected, drop_version, tags: input.tags };
+        match self.store.put_version(&scope, &write).await {
+            Ok(()) => Ok(PutOutput { version, tier }),
+            Err(StoreError::AlreadyExists) => Err(ParamsError::AlreadyExists { name }),
+            Err(StoreError::NotFound | StoreError::Conflict) => Err(ParamsError::TooManyUpdates),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The tier of the new version: the one asked for (or the account's default), never a
+    /// downgrade of an Advanced parameter, within the tier's value size and quota.
+    async fn tier(
+        &self,
+        scope: &Scope,
+        asked: Option<Tier>,
+        prev: Option<&ParameterVersion>,
+        size: usize,
+    ) -> Result<Tier, ParamsError> {
+        let was_advanced = prev.is_some_and(|p| p.tier == Tier::Advanced);
+        let asked = match asked {
+            Some(t) => t,
+            None if was_advanced => Tier::Advanced,
+            None => self.default_tier(scope).await?,
+        };
+        let tier = match asked {
+            Tier::IntelligentTiering => {
+                let standard_full = prev.is_none() && self.store.count_by_tier(scope).await?.standard >= STANDARD_QUOTA;
+                if was_advanced || size > STANDARD_MAX_VALUE || standard_full { Tier::Advanced } else { Tier::Standard }
+            }
+            t => t,
+        };
+        match tier {
+            Tier::Standard if was_advanced => {
+                return Err(ParamsError::TierDowngrade { name: prev.map(|p| p.name.clone()).unwrap_or_default() });
+            }
+            Tier::Standard if size > STANDARD_MAX_VALUE => {
+                return Err(ParamsError::ValueTooLarge { tier, max: STANDARD_MAX_VALUE });
+            }
+            Tier::Advanced if size > ADVANCED_MAX_VALUE => {
+                return Err(ParamsError::ValueTooLarge { tier, max: ADVANCED_MAX_VALUE });
+            }
+            _ => {}
+        }
+        let joins_tier = prev.is_none_or(|p| p.tier != tier);
+        if joins_tier {
+            let counts = self.store.count_by_tier(scope).await?;
+            let (count, max) = match tier {
+                Tier::Advanced => (counts.advanced, ADVANCED_QUOTA),
+                _ => (counts.standard, STANDARD_QUOTA),
+            };
+            if count >= max {
+                return Err(ParamsError::LimitExceeded { tier, max });
+            }
+        }
+        Ok(tier)
+    }
+
+    /// The new version's number, the version the parameter must still be at, and the oldest
+    /// version to remove when 100 are kept already.
+    async fn next_version(
+        &self,
+        scope: &Scope,
+        prev: Option<&ParameterVersion>,
+    ) -> Result<(u64, Option<u64>, Option<u64>), ParamsError> {
+        let Some(prev) = prev else { return Ok((1, None, None)) };
+        let oldest = self.store.history(scope, &prev.name, None, 1).await?.into_iter().next();
+        let drop = match oldest {
+            Some(o) if prev.version - o.version + 1 >= MAX_VERSIONS => {
+                if !o.labels.is_empty() {
+                    return Err(ParamsError::MaxVersions { name: prev.name.clone(), oldest: o.version });
+                }
+                Some(o.version)
+            }
+            _ => None,
+        };
+        Ok((prev.version + 1, Some(prev.version), drop))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ami_ids_and_patterns() {
+        assert!(is_ami_id("ami-12345678") && is_ami_id("ami-0123456789abcdef0"));
+        assert!(!is_ami_id("ami-1234567") && !is_ami_id("ami-ABCDEF12") && !is_ami_id("img-12345678"));
+        assert!(check_pattern(r"^\d+$", "123").is_ok());
+        assert!(check_pattern(r"\d+", "12a").is_err(), "the whole value must match");
+        assert!(matches!(check_pattern("(", "x"), Err(ParamsError::InvalidAllowedPattern)));
+    }
+}

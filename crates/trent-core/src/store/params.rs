@@ -1,0 +1,97 @@
+//! Storage of Parameter Store: parameters with their versions, labels and tags, and the
+//! service settings an account changed.
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::ids::Scope;
+use crate::params::{Listing, ParamTag, ParameterVersion, ParameterWrite, StoredSetting, TierCounts};
+
+/// Parameters, versions, labels, tags and service settings, per account and region.
+#[async_trait]
+pub trait ParamStore: Send + Sync {
+    /// Writes a new version in one transaction: creates the parameter (with its tags) when
+    /// `write.expected` is `None`, otherwise moves it from version `expected` to the new one;
+    /// removes `write.drop_version` if given.
+    ///
+    /// # Errors
+    /// [`StoreError::AlreadyExists`] when creating a parameter that exists;
+    /// [`StoreError::NotFound`] when the parameter to update is gone;
+    /// [`StoreError::Conflict`] when it moved past `expected`, or the version to drop now
+    /// carries a label.
+    async fn put_version(&self, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError>;
+
+    /// The newest version of a parameter, with its labels.
+    async fn latest(&self, scope: &Scope, name: &str) -> Result<Option<ParameterVersion>, StoreError>;
+
+    /// One version of a parameter, with its labels.
+    async fn version(&self, scope: &Scope, name: &str, version: u64) -> Result<Option<ParameterVersion>, StoreError>;
+
+    /// The version a label points to.
+    async fn labelled(&self, scope: &Scope, name: &str, label: &str) -> Result<Option<ParameterVersion>, StoreError>;
+
+    /// Versions of a parameter, oldest first, strictly after version `after`, at most `limit`.
+    async fn history(
+        &self,
+        scope: &Scope,
+        name: &str,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<ParameterVersion>, StoreError>;
+
+    /// The newest versions of the parameters `listing` selects, ordered by name, strictly
+    /// after `after`, at most `limit`. Served by an index: as fast with 100,000 parameters
+    /// as with 10.
+    async fn list(
+        &self,
+        scope: &Scope,
+        listing: Listing<'_>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ParameterVersion>, StoreError>;
+
+    /// Removes a parameter with every version, label and tag.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such parameter.
+    async fn delete_parameter(&self, scope: &Scope, name: &str) -> Result<(), StoreError>;
+
+    /// Points `labels` at `version`, taking them from any other version of the parameter.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if the version does not exist.
+    async fn move_labels(&self, scope: &Scope, name: &str, version: u64, labels: &[String]) -> Result<(), StoreError>;
+
+    /// Removes those of `labels` that point at `version`; returns the ones removed.
+    async fn remove_labels(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: u64,
+        labels: &[String],
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// How many parameters the scope holds, per tier.
+    async fn count_by_tier(&self, scope: &Scope) -> Result<TierCounts, StoreError>;
+
+    /// Adds tags to a parameter or overwrites the values of its existing tag keys.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such parameter.
+    async fn put_param_tags(&self, scope: &Scope, name: &str, tags: &[ParamTag]) -> Result<(), StoreError>;
+
+    /// Removes the named tag keys; absent ones are ignored.
+    async fn remove_param_tags(&self, scope: &Scope, name: &str, keys: &[String]) -> Result<(), StoreError>;
+
+    /// A parameter's tags, ordered by key.
+    async fn param_tags(&self, scope: &Scope, name: &str) -> Result<Vec<ParamTag>, StoreError>;
+
+    /// A service setting the account changed, if it did.
+    async fn setting(&self, scope: &Scope, id: &str) -> Result<Option<StoredSetting>, StoreError>;
+
+    /// Stores a changed service setting.
+    async fn put_setting(&self, scope: &Scope, setting: &StoredSetting) -> Result<(), StoreError>;
+
+    /// Forgets a changed setting (back to its default).
+    async fn delete_setting(&self, scope: &Scope, id: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,205 @@
+//! The audit trail on PostgreSQL: the `audit_*` tables of `migrations/postgres/`, in the same
+//! database as the rest. Rows are read with the SQLite backend's decoders (the same columns);
+//! the appends and the queries are this backend's.
+//!
+//! A group commit is one transaction of multi-row `INSERT`s: the events, then the digest. The
+//! primary keys refuse a seq written twice and the `*_contiguous` triggers refuse a gap
+//! (SQLSTATE `23514`), so a second writer fails with [`StoreError::Conflict`] instead of
+//! forking the chain. Nothing here computes or checks hashes: that is `trent_core::audit`.
+
+use async_trait::async_trait;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use trent_core::StoreError;
+use trent_core::audit::{AuditHead, AuditScan, DigestRecord, StoredEvent, first_whole_second};
+use trent_core::store::{AuditStore, MetaStore};
+
+use super::{map_err, transaction};
+use crate::sqlite::audit::trail::{
+    DIGEST_COLUMNS, EVENT_COLUMNS, digest_from_row, event_from_row, hash_from_db, seq_from_db, seq_to_db,
+};
+use crate::sqlite::rows::ts_to_db;
+
+/// Rows per multi-row `INSERT`: 7 parameters a row, far below PostgreSQL's 65535.
+const CHUNK: usize = 64;
+
+/// The audit trail on PostgreSQL: implements [`AuditStore`] and, for the trail's signing key,
+/// [`MetaStore`] (its own `audit_meta` table). Made by [`super::PgStore::audit_store`].
+///
+/// Cloning is cheap and shares the pool.
+#[derive(Clone, Debug)]
+pub struct PgAuditStore {
+    pool: PgPool,
+}
+
+impl PgAuditStore {
+    pub(crate) fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
+        super::begin(&self.pool).await
+    }
+}
+
+/// An append that does not continue the chain (a seq written twice, or a gap) is a conflict
+/// with another writer; everything else maps as usual.
+fn append_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() || db.is_check_violation() => StoreError::Conflict,
+        _ => map_err(e),
+    }
+}
+
+async fn insert_events(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<(), StoreError> {
+    for chunk in events.chunks(CHUNK) {
+        let seqs = chunk.iter().map(|e| seq_to_db(e.seq)).collect::<Result<Vec<_>, _>>()?;
+        let mut q = QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_events ({EVENT_COLUMNS}) "));
+        q.push_values(chunk.iter().zip(seqs), |mut b, (e, seq)| {
+            b.push_bind(seq)
+                .push_bind(&e.prev_hash[..])
+                .push_bind(&e.hash[..])
+                .push_bind(e.key.event_time.unix_timestamp())
+                .push_bind(e.key.account_id.as_str())
+                .push_bind(e.key.region.as_str())
+                .push_bind(e.json.as_slice());
+        });
+        q.build().execute(&mut *conn).await.map_err(append_err)?;
+    }
+    Ok(())
+}
+
+async fn insert_digest(conn: &mut PgConnection, d: &DigestRecord) -> Result<(), StoreError> {
+    sqlx::query(&format!("INSERT INTO audit_digests ({DIGEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+        .bind(seq_to_db(d.digest_seq)?)
+        .bind(seq_to_db(d.first_seq)?)
+        .bind(seq_to_db(d.last_seq)?)
+        .bind(&d.last_hash[..])
+        .bind(&d.prev_digest_hash[..])
+        .bind(ts_to_db(d.created_at)?)
+        .bind(d.signature.as_slice())
+        .execute(conn)
+        .await
+        .map_err(append_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl AuditStore for PgAuditStore {
+    async fn append_audit(&self, events: &[StoredEvent], digest: Option<&DigestRecord>) -> Result<(), StoreError> {
+        if !events.windows(2).all(|w| w[1].seq == w[0].seq + 1) {
+            return Err(StoreError::Conflict);
+        }
+        transaction!(self, |tx| {
+            insert_events(&mut tx, events).await?;
+            if let Some(d) = digest {
+                insert_digest(&mut tx, d).await?;
+            }
+        })
+    }
+
+    async fn audit_events(&self, from_seq: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT $2");
+        let rows = sqlx::query(&sql)
+            .bind(i64::try_from(from_seq).unwrap_or(i64::MAX))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| event_from_row(r, map_err)).collect()
+    }
+
+    async fn audit_digests(&self, from_digest_seq: u64, limit: u32) -> Result<Vec<DigestRecord>, StoreError> {
+        let sql =
+            format!("SELECT {DIGEST_COLUMNS} FROM audit_digests WHERE digest_seq >= $1 ORDER BY digest_seq LIMIT $2");
+        let rows = sqlx::query(&sql)
+            .bind(i64::try_from(from_digest_seq).unwrap_or(i64::MAX))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| digest_from_row(r, map_err)).collect()
+    }
+
+    async fn scan_audit(&self, scan: &AuditScan) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE true"));
+        if let Some(scope) = &scan.scope {
+            q.push(" AND account_id = ").push_bind(scope.account_id.clone());
+            q.push(" AND region = ").push_bind(scope.region.clone());
+        }
+        // Whole seconds stored: "at or after start" is event_time >= ceil(start).
+        if let Some(start) = scan.start {
+            q.push(" AND event_time >= ").push_bind(first_whole_second(start).unix_timestamp());
+        }
+        if let Some(end) = scan.end {
+            q.push(" AND event_time <= ").push_bind(end.unix_timestamp());
+        }
+        match (&scan.scope, scan.after) {
+            (Some(_), Some(after)) => {
+                q.push(" AND (event_time, seq) < (")
+                    .push_bind(after.event_time.unix_timestamp())
+                    .push(", ")
+                    .push_bind(seq_to_db(after.seq)?)
+                    .push(")");
+            }
+            (None, Some(after)) => {
+                q.push(" AND seq < ").push_bind(seq_to_db(after.seq)?);
+            }
+            (_, None) => {}
+        }
+        q.push(if scan.scope.is_some() { " ORDER BY event_time DESC, seq DESC" } else { " ORDER BY seq DESC" });
+        q.push(" LIMIT ").push_bind(i64::from(scan.limit));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(|r| event_from_row(r, map_err)).collect()
+    }
+
+    async fn clear_audit(&self) -> Result<(), StoreError> {
+        sqlx::query("TRUNCATE audit_events, audit_digests").execute(&self.pool).await.map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn audit_head(&self) -> Result<AuditHead, StoreError> {
+        let last_event = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .map(|row| -> Result<(u64, [u8; 32]), StoreError> {
+                Ok((
+                    seq_from_db("seq", row.try_get("seq").map_err(map_err)?)?,
+                    hash_from_db("hash", row.try_get("hash").map_err(map_err)?)?,
+                ))
+            })
+            .transpose()?;
+        let sql = format!("SELECT {DIGEST_COLUMNS} FROM audit_digests ORDER BY digest_seq DESC LIMIT 1");
+        let last_digest = sqlx::query(&sql)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?
+            .map(|r| digest_from_row(&r, map_err))
+            .transpose()?;
+        Ok(AuditHead { last_event, last_digest })
+    }
+}
+
+#[async_trait]
+impl MetaStore for PgAuditStore {
+    async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        sqlx::query_scalar("SELECT value FROM audit_meta WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
+    async fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO audit_meta (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+}

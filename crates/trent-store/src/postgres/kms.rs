@@ -1,0 +1,297 @@
+//! [`KmsStore`] for PostgreSQL: keys and their backing keys here, aliases and tags in
+//! [`super::aliases_tags`], grants in [`super::grants`].
+//!
+//! Multi-row writes are one [`transaction!`] each; single statements run on their own. Key
+//! states are compared as the literal AWS spellings the schema's partial indexes use.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
+use trent_core::{AccountId, KeyId, KmsStore, Region, Scope, StoreError};
+
+use super::{PgStore, aliases_tags, map_err, transaction};
+use crate::sqlite::rows::{KeyRow, MaterialRow, key_id_from_db, scope_from_db, ts_to_db};
+
+/// Replaces every column but the primary key, if the revision is still `$20`.
+const UPDATE_KEY: &str = "UPDATE kms_keys SET description = $4, key_usage = $5, key_spec = $6, origin = $7, \
+     key_state = $8, created_at = $9, deletion_date = $10, pending_window_days = $11, rotation_enabled = $12, \
+     rotation_period_days = $13, next_rotation = $14, policy = $15, multi_region = $16, revision = $17, \
+     key_manager = $18, multi_region_replica = $19 \
+     WHERE account_id = $1 AND region = $2 AND key_id = $3 AND revision = $20";
+
+/// Keys whose scheduled work is due at `$1`, across all scopes; the `WHERE` clauses repeat the
+/// partial indexes' conditions so the planner can use them.
+const KEYS_DUE: &str = "SELECT account_id, region, key_id FROM kms_keys \
+     WHERE key_state = 'PendingDeletion' AND deletion_date <= $1 \
+     UNION \
+     SELECT account_id, region, key_id FROM kms_keys \
+     WHERE rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation <= $1";
+
+/// `$1, $2, ...` for each column of a `COLUMNS` list.
+pub(crate) fn placeholders(columns: &str) -> String {
+    (1..=columns.split(',').count()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Whether a key row exists, on the connection of the transaction asking.
+pub(crate) async fn key_exists(conn: &mut PgConnection, scope: &Scope, key_id: &KeyId) -> Result<bool, StoreError> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM kms_keys WHERE account_id = $1 AND region = $2 AND key_id = $3)")
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(key_id.to_string())
+        .fetch_one(conn)
+        .await
+        .map_err(map_err)
+}
+
+async fn insert_material(
+    conn: &mut PgConnection,
+    key: &KeyRecord,
+    material: &KeyMaterialRecord,
+) -> Result<(), StoreError> {
+    let row = MaterialRow::try_from(material)?;
+    let sql = format!(
+        "INSERT INTO kms_key_materials (account_id, region, key_id, {}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        MaterialRow::COLUMNS
+    );
+    sqlx::query(&sql)
+        .bind(key.scope.account.as_str())
+        .bind(key.scope.region.as_str())
+        .bind(key.key_id.to_string())
+        .bind(row.seq)
+        .bind(row.material_id)
+        .bind(row.created_at)
+        .bind(row.rotation_type)
+        .bind(row.wrapped)
+        .execute(conn)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
+/// Inserts a new key with its first material and its tags, on the caller's transaction.
+pub(crate) async fn insert_key_rows(
+    conn: &mut PgConnection,
+    key: &KeyRecord,
+    material: &KeyMaterialRecord,
+    tags: &[Tag],
+) -> Result<(), StoreError> {
+    let sql = format!("INSERT INTO kms_keys ({}) VALUES ({})", KeyRow::COLUMNS, placeholders(KeyRow::COLUMNS));
+    KeyRow::try_from(key)?.bind(sqlx::query::<Postgres>(&sql)).execute(&mut *conn).await.map_err(map_err)?;
+    insert_material(conn, key, material).await?;
+    aliases_tags::upsert_tags(conn, &key.scope, &key.key_id, tags).await
+}
+
+/// The conditional update shared by `update_key` and `add_material`: on zero rows changed,
+/// tells a vanished key ([`StoreError::NotFound`]) from a moved revision ([`StoreError::Conflict`]).
+async fn update_if_revision(
+    conn: &mut PgConnection,
+    key: &KeyRecord,
+    expected_revision: u64,
+) -> Result<(), StoreError> {
+    // A revision beyond i64 can never have been stored: NULL makes the comparison false.
+    let expected = i64::try_from(expected_revision).ok();
+    let changed = KeyRow::try_from(key)?
+        .bind(sqlx::query::<Postgres>(UPDATE_KEY))
+        .bind(expected)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+    if changed == 1 {
+        Ok(())
+    } else if key_exists(conn, &key.scope, &key.key_id).await? {
+        Err(StoreError::Conflict)
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+fn key_from_row(row: &PgRow) -> Result<KeyRecord, StoreError> {
+    KeyRecord::try_from(KeyRow::from_row(row).map_err(map_err)?)
+}
+
+#[async_trait]
+impl KmsStore for PgStore {
+    async fn insert_key(&self, key: &KeyRecord, material: &KeyMaterialRecord, tags: &[Tag]) -> Result<(), StoreError> {
+        transaction!(self, |tx| insert_key_rows(&mut tx, key, material, tags).await?)
+    }
+
+    async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
+        let sql =
+            format!("SELECT {} FROM kms_keys WHERE account_id = $1 AND region = $2 AND key_id = $3", KeyRow::COLUMNS);
+        let row = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(key_id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(key_from_row).transpose()
+    }
+
+    async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError> {
+        let sql =
+            format!("SELECT {} FROM kms_keys WHERE account_id = $1 AND key_id = $2 ORDER BY region", KeyRow::COLUMNS);
+        let rows = sqlx::query(&sql).bind(account.as_str()).bind(key_id.to_string()).fetch_all(&self.pool).await;
+        rows.map_err(map_err)?.iter().map(key_from_row).collect()
+    }
+
+    async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError> {
+        let mut q =
+            QueryBuilder::<Postgres>::new(format!("SELECT {} FROM kms_keys WHERE account_id = ", KeyRow::COLUMNS));
+        q.push_bind(scope.account.as_str()).push(" AND region = ").push_bind(scope.region.as_str());
+        if let Some(after) = after {
+            q.push(" AND key_id > ").push_bind(after.to_string());
+        }
+        q.push(" ORDER BY key_id LIMIT ").push_bind(i64::from(limit));
+        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    async fn update_key(&self, key: &KeyRecord, expected_revision: u64) -> Result<(), StoreError> {
+        transaction!(self, |tx| update_if_revision(&mut tx, key, expected_revision).await?)
+    }
+
+    async fn add_material(
+        &self,
+        key: &KeyRecord,
+        expected_revision: u64,
+        material: &KeyMaterialRecord,
+    ) -> Result<(), StoreError> {
+        transaction!(self, |tx| {
+            update_if_revision(&mut tx, key, expected_revision).await?;
+            insert_material(&mut tx, key, material).await?
+        })
+    }
+
+    async fn materials(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<KeyMaterialRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM kms_key_materials WHERE account_id = $1 AND region = $2 AND key_id = $3 ORDER BY seq",
+            MaterialRow::COLUMNS
+        );
+        let rows: Vec<MaterialRow> = sqlx::query_as(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(key_id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.into_iter().map(KeyMaterialRecord::try_from).collect()
+    }
+
+    /// Destroys the key and everything that refers to it in one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if there is no such key (nothing is changed).
+    async fn delete_key(&self, scope: &Scope, key_id: &KeyId) -> Result<(), StoreError> {
+        let (account, region, id) = (scope.account.as_str(), scope.region.as_str(), key_id.to_string());
+        transaction!(self, |tx| {
+            for sql in [
+                "DELETE FROM kms_aliases WHERE account_id = $1 AND region = $2 AND target_key_id = $3",
+                "DELETE FROM kms_grants WHERE account_id = $1 AND region = $2 AND key_id = $3",
+                "DELETE FROM kms_key_tags WHERE account_id = $1 AND region = $2 AND key_id = $3",
+                "DELETE FROM kms_key_materials WHERE account_id = $1 AND region = $2 AND key_id = $3",
+            ] {
+                sqlx::query(sql).bind(account).bind(region).bind(&id).execute(&mut *tx).await.map_err(map_err)?;
+            }
+            let deleted = sqlx::query("DELETE FROM kms_keys WHERE account_id = $1 AND region = $2 AND key_id = $3")
+                .bind(account)
+                .bind(region)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+            if deleted == 0 {
+                return Err(StoreError::NotFound);
+            }
+        })
+    }
+
+    async fn keys_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, KeyId)>, StoreError> {
+        let mut rows: Vec<(String, String, String)> =
+            sqlx::query_as(KEYS_DUE).bind(ts_to_db(now)?).fetch_all(&self.pool).await.map_err(map_err)?;
+        // A stable order (by scope, then key id) for the scheduler and its logs.
+        rows.sort_unstable();
+        rows.iter().map(|(account, region, id)| Ok((scope_from_db(account, region)?, key_id_from_db(id)?))).collect()
+    }
+
+    async fn insert_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        aliases_tags::insert_alias(&mut conn, scope, alias).await
+    }
+
+    async fn update_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
+        self.update_alias_row(scope, alias).await
+    }
+
+    async fn delete_alias(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+        self.delete_alias_row(scope, name).await
+    }
+
+    async fn get_alias(&self, scope: &Scope, name: &str) -> Result<Option<Alias>, StoreError> {
+        self.get_alias_row(scope, name).await
+    }
+
+    async fn list_aliases(
+        &self,
+        scope: &Scope,
+        key_id: Option<&KeyId>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Alias>, StoreError> {
+        self.list_alias_rows(scope, key_id, after, limit).await
+    }
+
+    async fn put_tags(&self, scope: &Scope, key_id: &KeyId, tags: &[Tag]) -> Result<(), StoreError> {
+        transaction!(self, |tx| {
+            if !key_exists(&mut tx, scope, key_id).await? {
+                return Err(StoreError::NotFound);
+            }
+            aliases_tags::upsert_tags(&mut tx, scope, key_id, tags).await?
+        })
+    }
+
+    async fn remove_tags(&self, scope: &Scope, key_id: &KeyId, tag_keys: &[String]) -> Result<(), StoreError> {
+        transaction!(self, |tx| {
+            if !key_exists(&mut tx, scope, key_id).await? {
+                return Err(StoreError::NotFound);
+            }
+            aliases_tags::delete_tags(&mut tx, scope, key_id, tag_keys).await?
+        })
+    }
+
+    async fn list_tags(
+        &self,
+        scope: &Scope,
+        key_id: &KeyId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Tag>, StoreError> {
+        self.list_tag_rows(scope, key_id, after, limit).await
+    }
+
+    async fn insert_grant(&self, scope: &Scope, grant: &Grant) -> Result<(), StoreError> {
+        self.insert_grant_row(scope, grant).await
+    }
+
+    async fn grants(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<Grant>, StoreError> {
+        self.grant_rows(scope, key_id).await
+    }
+
+    async fn list_retirable_grants(
+        &self,
+        region: &Region,
+        retiring_principal: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(Scope, Grant)>, StoreError> {
+        self.retirable_grant_rows(region, retiring_principal, after, limit).await
+    }
+
+    async fn delete_grant(&self, scope: &Scope, key_id: &KeyId, grant_id: &str) -> Result<(), StoreError> {
+        self.delete_grant_row(scope, key_id, grant_id).await
+    }
+}

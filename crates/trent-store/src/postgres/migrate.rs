@@ -1,0 +1,118 @@
+//! Schema migrations of the PostgreSQL backend: the numbered SQL files of
+//! `migrations/postgres/`, embedded in the binary and applied in order when a store opens.
+//!
+//! Migrations are append-only: a released file never changes, a new schema is a new file. The
+//! `schema_version` table holds one row per applied migration. Several nodes may start at
+//! once: the migration runs under a transaction-scoped advisory lock, so one of them migrates
+//! and the others find the schema current.
+
+use sqlx::PgPool;
+use trent_core::StoreError;
+
+use super::map_err;
+
+/// One schema step.
+pub(crate) struct Migration {
+    /// The number in the file name; versions run 1, 2, 3... without gaps.
+    pub(crate) version: i64,
+    /// The file name, recorded beside the version for operators.
+    name: &'static str,
+    /// The statements.
+    sql: &'static str,
+}
+
+/// Every migration this build knows, in order.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "0001_init.sql", sql: include_str!("../../migrations/postgres/0001_init.sql") },
+    Migration {
+        version: 2,
+        name: "0002_multi_region.sql",
+        sql: include_str!("../../migrations/postgres/0002_multi_region.sql"),
+    },
+    Migration { version: 3, name: "0003_secrets.sql", sql: include_str!("../../migrations/postgres/0003_secrets.sql") },
+];
+
+/// The advisory lock key the migration holds: "trentmig" in ASCII.
+const LOCK_KEY: i64 = 0x7472_656e_746d_6967;
+
+/// The schema version this build writes.
+pub(crate) fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Created before anything else so the version can be read; it never changes shape.
+const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
+    version BIGINT NOT NULL PRIMARY KEY,
+    name    TEXT   NOT NULL
+)";
+
+/// The version the database's schema is at, 0 for an empty database.
+pub(crate) async fn current(pool: &PgPool) -> Result<i64, StoreError> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('schema_version') IS NOT NULL")
+        .fetch_one(pool)
+        .await
+        .map_err(map_err)?;
+    if !exists {
+        return Ok(0);
+    }
+    let version: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM schema_version").fetch_one(pool).await.map_err(map_err)?;
+    Ok(version.unwrap_or(0))
+}
+
+/// Applies every migration newer than the database's version, all in one transaction: a
+/// failure leaves the database as it was.
+///
+/// # Errors
+/// [`StoreError::SchemaTooNew`] if the database's version is newer than this build's;
+/// [`StoreError::Unavailable`] if a statement or the commit fails.
+pub(crate) async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await.map_err(map_err)?;
+    match apply(&mut tx).await {
+        Ok(()) => tx.commit().await.map_err(map_err),
+        Err(e) => {
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "rollback of a failed migration failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The body of [`migrate`], on its transaction.
+async fn apply(tx: &mut sqlx::PgConnection) -> Result<(), StoreError> {
+    let known = latest();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOCK_KEY).execute(&mut *tx).await.map_err(map_err)?;
+    sqlx::query(CREATE_VERSION_TABLE).execute(&mut *tx).await.map_err(map_err)?;
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM schema_version").fetch_one(&mut *tx).await.map_err(map_err)?;
+    let found = found.unwrap_or(0);
+    if found > known {
+        return Err(StoreError::SchemaTooNew { found, known });
+    }
+    for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+        tracing::info!(version = m.version, migration = m.name, "applying PostgreSQL migration");
+        sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(map_err)?;
+        sqlx::query("INSERT INTO schema_version (version, name) VALUES ($1, $2)")
+            .bind(m.version)
+            .bind(m.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_contiguous_and_end_at_latest() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "{}", m.name);
+            assert!(m.name.starts_with(&format!("{:04}_", m.version)), "{}", m.name);
+        }
+        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(latest()));
+    }
+}

@@ -1,0 +1,264 @@
+//! The PostgreSQL backend: connecting, the pool and its statement timeout, the schema check at
+//! start, the retry of transactions PostgreSQL aborts for serialization, and the mapping of
+//! `sqlx` errors to [`StoreError`].
+//!
+//! The rows and their conversions are the SQLite backend's (`crate::sqlite::rows`): both
+//! schemas hold the same values (see `docs/adr/0009-postgresql-backend.md`). What differs is
+//! here: the SQL (`$n` parameters, `lower()` for IAM's case-insensitive names, `TRUNCATE`), the
+//! migrations of `migrations/postgres/`, and concurrency.
+//!
+//! # Concurrency
+//! Many Trent processes may share one database. Every transaction of more than one statement
+//! runs at `SERIALIZABLE` isolation, so a check followed by a write (a quota, a delete refused
+//! while something is attached, a conditional update) behaves as if the transactions ran one
+//! after the other. PostgreSQL aborts one side of a conflicting pair with SQLSTATE `40001`
+//! (or `40P01` for a deadlock); [`transaction!`] runs such a transaction again, up to
+//! [`MAX_ATTEMPTS`] times, so callers never see those aborts. Single statements run on their
+//! own (autocommit) and need no retry.
+
+mod aliases_tags;
+mod audit;
+mod batch;
+mod grants;
+mod identity;
+mod kms;
+mod migrate;
+mod reset;
+mod secrets;
+
+pub use audit::PgAuditStore;
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+use trent_core::StoreError;
+
+/// Attempts of one transaction aborted for serialization before the failure is returned.
+pub(crate) const MAX_ATTEMPTS: u32 = 8;
+/// The isolation of every multi-statement transaction (see the module documentation).
+const BEGIN: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+/// SQLSTATEs of a transaction PostgreSQL aborted so that it can be run again.
+const RETRYABLE: [&str; 2] = ["40001", "40P01"];
+
+/// How to reach the database, and the pool's limits. Its `Debug` names the server, database
+/// and user, never the password.
+#[derive(Clone)]
+pub struct PgSettings {
+    /// Where the database is and who Trent is there.
+    connect: PgConnectOptions,
+    /// Connections this process keeps at most.
+    max_connections: u32,
+    /// How long one statement may run before PostgreSQL cancels it.
+    statement_timeout: Duration,
+    /// How long a caller waits for a pooled connection (or a new one) before failing.
+    acquire_timeout: Duration,
+}
+
+impl PgSettings {
+    /// Settings for `url` (`postgres://user:password@host:port/database?...`, every parameter
+    /// of libpq's URI form that `sqlx` knows), with the default limits: 10 connections, a
+    /// 5-second statement timeout, 2 seconds to get a connection (so that a node whose
+    /// database is down answers errors promptly instead of queueing requests).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the URL cannot be parsed (the error never contains the
+    /// password).
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        let connect: PgConnectOptions = url.parse().map_err(|e: sqlx::Error| StoreError::Unavailable(Box::new(e)))?;
+        Ok(Self {
+            connect: connect.application_name("trent"),
+            max_connections: 10,
+            statement_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(2),
+        })
+    }
+
+    /// Puts every table in `schema` (which must exist) instead of the user's default search path.
+    #[must_use]
+    pub fn schema(mut self, schema: &str) -> Self {
+        self.connect = self.connect.options([("search_path", schema)]);
+        self
+    }
+
+    /// The pool's size (at least 1).
+    #[must_use]
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// The longest one statement may run.
+    #[must_use]
+    pub fn statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+}
+
+impl std::fmt::Debug for PgSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgSettings")
+            .field("host", &self.connect.get_host())
+            .field("port", &self.connect.get_port())
+            .field("database", &self.connect.get_database())
+            .field("user", &self.connect.get_username())
+            .field("max_connections", &self.max_connections)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The PostgreSQL store: implements every trait of [`trent_core::Store`]; its audit trail is
+/// [`PgAuditStore`] on the same pool ([`PgStore::audit_store`]).
+///
+/// Cloning is cheap and shares the pool.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects, brings the schema up to date (under an advisory lock, so that nodes starting
+    /// together migrate once) and checks its version.
+    ///
+    /// # Errors
+    /// [`StoreError::SchemaTooNew`] if the database was migrated by a newer Trent;
+    /// [`StoreError::Unavailable`] if it cannot be reached or migrated.
+    pub async fn open(settings: &PgSettings) -> Result<Self, StoreError> {
+        let millis = settings.statement_timeout.as_millis().to_string();
+        // A transaction left open by a process that hangs (not one that dies: PostgreSQL sees
+        // its connection close) must not hold its locks for ever.
+        let connect = settings
+            .connect
+            .clone()
+            .options([("statement_timeout", millis.as_str()), ("idle_in_transaction_session_timeout", "60000")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .min_connections(0)
+            .acquire_timeout(settings.acquire_timeout)
+            .idle_timeout(Duration::from_secs(300))
+            .connect_with(connect)
+            .await
+            .map_err(map_err)?;
+        if let Err(e) = migrate::migrate(&pool).await {
+            pool.close().await;
+            return Err(e);
+        }
+        Ok(Self { pool })
+    }
+
+    /// Whether the database answers and its schema is the one this build migrates to: `Ok`
+    /// when ready to serve.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the database cannot be reached;
+    /// [`StoreError::SchemaTooNew`] if another node migrated it past this build (this node
+    /// must not write to it); [`StoreError::NotFound`] if the schema is older than this build's
+    /// (someone dropped or restored it since this node started).
+    pub async fn check_ready(&self) -> Result<(), StoreError> {
+        let (found, known) = (migrate::current(&self.pool).await?, migrate::latest());
+        match found.cmp(&known) {
+            std::cmp::Ordering::Equal => Ok(()),
+            std::cmp::Ordering::Greater => Err(StoreError::SchemaTooNew { found, known }),
+            std::cmp::Ordering::Less => Err(StoreError::NotFound),
+        }
+    }
+
+    /// The audit trail in the same database, sharing this store's pool.
+    #[must_use]
+    pub fn audit_store(&self) -> PgAuditStore {
+        PgAuditStore::new(self.pool.clone())
+    }
+
+    /// Closes every connection, waiting for those in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a `SERIALIZABLE` transaction (see [`transaction!`], which also retries it).
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        begin(&self.pool).await
+    }
+}
+
+/// Starts a `SERIALIZABLE` transaction on `pool`.
+pub(crate) async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, StoreError> {
+    pool.begin_with(BEGIN).await.map_err(map_err)
+}
+
+/// Runs `$body` in a transaction of `$store` bound to `$tx`, commits it, and runs it all again
+/// when PostgreSQL aborted it for serialization ([`is_retryable`]). `$body` may use `?` and
+/// `return Err(..)`: an error rolls the transaction back at once. The whole expression is a
+/// `Result<T, StoreError>` of `$body`'s value.
+macro_rules! transaction {
+    ($store:expr, |$tx:ident| $body:expr) => {{
+        let mut attempt = 0_u32;
+        loop {
+            attempt += 1;
+            let result: Result<_, trent_core::StoreError> = async {
+                let mut $tx = $store.begin().await?;
+                let body: Result<_, trent_core::StoreError> = async { Ok($body) }.await;
+                match body {
+                    Ok(value) => {
+                        $tx.commit().await.map_err($crate::postgres::map_err)?;
+                        Ok(value)
+                    }
+                    Err(e) => {
+                        // Rolled back now rather than when the connection is next used, so
+                        // that no lock outlives the call.
+                        if let Err(rollback) = $tx.rollback().await {
+                            tracing::warn!(error = %rollback, "rollback after a failed transaction failed");
+                        }
+                        Err(e)
+                    }
+                }
+            }
+            .await;
+            match result {
+                Err(e) if attempt < $crate::postgres::MAX_ATTEMPTS && $crate::postgres::is_retryable(&e) => {
+                    $crate::postgres::backoff(attempt).await;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+pub(crate) use transaction;
+
+/// Whether `e` is a transaction PostgreSQL aborted so that it could be run again.
+pub(crate) fn is_retryable(e: &StoreError) -> bool {
+    let StoreError::Unavailable(source) = e else { return false };
+    match source.downcast_ref::<sqlx::Error>() {
+        Some(sqlx::Error::Database(db)) => db.code().is_some_and(|code| RETRYABLE.contains(&code.as_ref())),
+        _ => false,
+    }
+}
+
+/// A short pause before attempt `attempt + 1`, growing with each attempt and spread by the
+/// clock's low bits so that two retrying transactions do not collide again in step.
+pub(crate) async fn backoff(attempt: u32) {
+    let jitter = u64::from(time::OffsetDateTime::now_utc().nanosecond() % 1000);
+    let micros = (1_000_u64 << attempt.min(6)) + jitter;
+    tokio::time::sleep(Duration::from_micros(micros)).await;
+}
+
+/// Maps a `sqlx` error to the narrow store error, keeping the source.
+///
+/// Uniqueness violations are "already exists" and foreign-key violations are "the row
+/// referred to does not exist", read from the SQLSTATE, never from message text. Values the
+/// driver cannot decode are [`StoreError::Undecodable`]; everything else (connection, pool,
+/// statement timeout, serialization failure, failed commit) is unavailability.
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Database(ref db) if db.is_unique_violation() => StoreError::AlreadyExists,
+        sqlx::Error::Database(ref db) if db.is_foreign_key_violation() => StoreError::NotFound,
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::ColumnIndexOutOfBounds { .. }
+        | sqlx::Error::TypeNotFound { .. } => StoreError::Undecodable(Box::new(e)),
+        other => StoreError::Unavailable(Box::new(other)),
+    }
+}

@@ -1,0 +1,509 @@
+//! [`ParamStore`] for SQLite: parameters, their versions, labels and tags, and service
+//! settings (schema `0005_params.sql`).
+//!
+//! A parameter row points at its newest version; every read of "the parameter" joins the two.
+//! Listings by path read the `parent` index (one level) or a range of the primary key (every
+//! level: the names from `/a/` up to, not including, `/a0`, since `0` follows `/`). Writes
+//! are one `BEGIN IMMEDIATE` transaction each. Values are opaque bytes here (a
+//! `SecureString`'s are ciphertext) and are never logged.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use trent_core::params::names::parent;
+use trent_core::params::{
+    DataType, Listing, ParamTag, ParameterType, ParameterVersion, ParameterWrite, StoredSetting, StoredValue, Tier,
+    TierCounts,
+};
+use trent_core::{ParamStore, Scope, StoreError};
+
+use super::rows::{ts_from_db, ts_to_db};
+use super::{SqliteStore, map_err};
+
+/// A version's columns (alias `v`) with its labels, newline-separated (labels hold none).
+const VERSION_COLUMNS: &str = "v.name, v.version, v.param_type, v.value, v.key_id, v.description, \
+     v.allowed_pattern, v.tier, v.data_type, v.modified_at, v.modified_by, \
+     (SELECT group_concat(l.label, char(10)) FROM ssm_parameter_labels l WHERE l.account_id = v.account_id \
+      AND l.region = v.region AND l.name = v.name AND l.version = v.version) AS labels";
+
+/// Parameters (alias `p`) joined to their newest version (alias `v`).
+const LATEST_FROM: &str = "FROM ssm_parameters p JOIN ssm_parameter_versions v ON v.account_id = p.account_id \
+     AND v.region = p.region AND v.name = p.name AND v.version = p.version";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value:?} in ssm tables"))
+}
+
+fn version_from_row(row: &SqliteRow) -> Result<ParameterVersion, StoreError> {
+    let kind: String = row.try_get("param_type").map_err(map_err)?;
+    let tier: String = row.try_get("tier").map_err(map_err)?;
+    let data_type: String = row.try_get("data_type").map_err(map_err)?;
+    let version: i64 = row.try_get("version").map_err(map_err)?;
+    let labels: Option<String> = row.try_get("labels").map_err(map_err)?;
+    let mut labels: Vec<String> = labels.map(|l| l.split('\n').map(str::to_owned).collect()).unwrap_or_default();
+    labels.sort();
+    Ok(ParameterVersion {
+        name: row.try_get("name").map_err(map_err)?,
+        version: u64::try_from(version).map_err(|_| corrupt("version", &version.to_string()))?,
+        kind: ParameterType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
+        value: StoredValue(row.try_get("value").map_err(map_err)?),
+        key_id: row.try_get("key_id").map_err(map_err)?,
+        description: row.try_get("description").map_err(map_err)?,
+        allowed_pattern: row.try_get("allowed_pattern").map_err(map_err)?,
+        tier: Tier::parse(&tier).filter(|t| *t != Tier::IntelligentTiering).ok_or_else(|| corrupt("tier", &tier))?,
+        data_type: DataType::parse(&data_type).ok_or_else(|| corrupt("data type", &data_type))?,
+        labels,
+        modified_at: ts_from_db(row.try_get("modified_at").map_err(map_err)?)?,
+        modified_by: row.try_get("modified_by").map_err(map_err)?,
+    })
+}
+
+fn db_version(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("version {v} is outside the storable range")))
+}
+
+/// The name range `[lo, hi)` of everything below `path`.
+fn below(path: &str) -> (String, String) {
+    let lo = if path == "/" { "/".to_owned() } else { format!("{path}/") };
+    let hi = format!("{}0", &lo[..lo.len() - 1]);
+    (lo, hi)
+}
+
+#[async_trait]
+impl ParamStore for SqliteStore {
+    async fn put_version(&self, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError> {
+        let v = &write.version;
+        let (account, region) = (scope.account.as_str(), scope.region.as_str());
+        let new_version = db_version(v.version)?;
+        let mut tx = self.begin_write().await?;
+        match write.expected {
+            None => {
+                sqlx::query(
+                    "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .bind(account)
+                .bind(region)
+                .bind(&v.name)
+                .bind(parent(&v.name))
+                .bind(new_version)
+                .bind(v.tier.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            }
+            Some(expected) => {
+                let changed = sqlx::query(
+                    "UPDATE ssm_parameters SET version = ?4, tier = ?5 \
+                     WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version = ?6",
+                )
+                .bind(account)
+                .bind(region)
+                .bind(&v.name)
+                .bind(new_version)
+                .bind(v.tier.as_str())
+                .bind(db_version(expected)?)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+                if changed == 0 {
+                    let exists: Option<i64> = sqlx::query_scalar(
+                        "SELECT 1 FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 AND name = ?3",
+                    )
+                    .bind(account)
+                    .bind(region)
+                    .bind(&v.name)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
+                }
+            }
+        }
+        if let Some(drop) = write.drop_version {
+            let drop = db_version(drop)?;
+            let labelled: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM ssm_parameter_labels WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
+                 AND version = ?4 LIMIT 1",
+            )
+            .bind(account)
+            .bind(region)
+            .bind(&v.name)
+            .bind(drop)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if labelled.is_some() {
+                return Err(StoreError::Conflict);
+            }
+            sqlx::query(
+                "DELETE FROM ssm_parameter_versions WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
+                 AND version = ?4",
+            )
+            .bind(account)
+            .bind(region)
+            .bind(&v.name)
+            .bind(drop)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        sqlx::query(
+            "INSERT INTO ssm_parameter_versions (account_id, region, name, version, param_type, value, key_id, \
+             description, allowed_pattern, tier, data_type, modified_at, modified_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )
+        .bind(account)
+        .bind(region)
+        .bind(&v.name)
+        .bind(new_version)
+        .bind(v.kind.as_str())
+        .bind(&v.value.0)
+        .bind(&v.key_id)
+        .bind(&v.description)
+        .bind(&v.allowed_pattern)
+        .bind(v.tier.as_str())
+        .bind(v.data_type.as_str())
+        .bind(ts_to_db(v.modified_at)?)
+        .bind(&v.modified_by)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        for tag in &write.tags {
+            upsert_tag(&mut tx, scope, &v.name, tag).await?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn latest(&self, scope: &Scope, name: &str) -> Result<Option<ParameterVersion>, StoreError> {
+        let sql =
+            format!("SELECT {VERSION_COLUMNS} {LATEST_FROM} WHERE p.account_id = ?1 AND p.region = ?2 AND p.name = ?3");
+        let row = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(version_from_row).transpose()
+    }
+
+    async fn version(&self, scope: &Scope, name: &str, version: u64) -> Result<Option<ParameterVersion>, StoreError> {
+        let Ok(version) = i64::try_from(version) else { return Ok(None) };
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM ssm_parameter_versions v \
+             WHERE v.account_id = ?1 AND v.region = ?2 AND v.name = ?3 AND v.version = ?4"
+        );
+        let row = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(version)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(version_from_row).transpose()
+    }
+
+    async fn labelled(&self, scope: &Scope, name: &str, label: &str) -> Result<Option<ParameterVersion>, StoreError> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM ssm_parameter_labels x JOIN ssm_parameter_versions v \
+             ON v.account_id = x.account_id AND v.region = x.region AND v.name = x.name AND v.version = x.version \
+             WHERE x.account_id = ?1 AND x.region = ?2 AND x.name = ?3 AND x.label = ?4"
+        );
+        let row = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(label)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(version_from_row).transpose()
+    }
+
+    async fn history(
+        &self,
+        scope: &Scope,
+        name: &str,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<ParameterVersion>, StoreError> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM ssm_parameter_versions v \
+             WHERE v.account_id = ?1 AND v.region = ?2 AND v.name = ?3 AND v.version > ?4 \
+             ORDER BY v.version LIMIT ?5"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(db_version(after.unwrap_or(0))?)
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    async fn list(
+        &self,
+        scope: &Scope,
+        listing: Listing<'_>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ParameterVersion>, StoreError> {
+        let after = after.unwrap_or("");
+        let base = format!("SELECT {VERSION_COLUMNS} {LATEST_FROM} WHERE p.account_id = ?1 AND p.region = ?2");
+        let query = match listing {
+            Listing::All => {
+                let sql = format!("{base} AND p.name > ?3 ORDER BY p.name LIMIT ?4");
+                sqlx::query(&sql)
+                    .bind(scope.account.as_str())
+                    .bind(scope.region.as_str())
+                    .bind(after)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await
+            }
+            Listing::Children(path) => {
+                let sql = format!("{base} AND p.parent = ?3 AND p.name > ?4 ORDER BY p.name LIMIT ?5");
+                sqlx::query(&sql)
+                    .bind(scope.account.as_str())
+                    .bind(scope.region.as_str())
+                    .bind(path)
+                    .bind(after)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await
+            }
+            Listing::Below(path) => {
+                let (lo, hi) = below(path);
+                let sql = format!("{base} AND p.name >= ?3 AND p.name < ?4 AND p.name > ?5 ORDER BY p.name LIMIT ?6");
+                sqlx::query(&sql)
+                    .bind(scope.account.as_str())
+                    .bind(scope.region.as_str())
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(after)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await
+            }
+        };
+        query.map_err(map_err)?.iter().map(version_from_row).collect()
+    }
+
+    async fn delete_parameter(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let deleted = sqlx::query("DELETE FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 AND name = ?3")
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn move_labels(&self, scope: &Scope, name: &str, version: u64, labels: &[String]) -> Result<(), StoreError> {
+        let version = db_version(version)?;
+        let mut tx = self.begin_write().await?;
+        for label in labels {
+            // A missing version fails the foreign key: NotFound.
+            sqlx::query(
+                "INSERT INTO ssm_parameter_labels (account_id, region, name, label, version) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (account_id, region, name, label) DO UPDATE SET version = excluded.version",
+            )
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(label)
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn remove_labels(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: u64,
+        labels: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let version = db_version(version)?;
+        let mut removed = Vec::new();
+        let mut tx = self.begin_write().await?;
+        for label in labels {
+            let n = sqlx::query(
+                "DELETE FROM ssm_parameter_labels WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
+                 AND label = ?4 AND version = ?5",
+            )
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(label)
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+            if n > 0 {
+                removed.push(label.clone());
+            }
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(removed)
+    }
+
+    async fn count_by_tier(&self, scope: &Scope) -> Result<TierCounts, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT tier, COUNT(*) FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 GROUP BY tier",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        let mut counts = TierCounts::default();
+        for (tier, n) in rows {
+            let n = u64::try_from(n).map_err(|_| corrupt("count", &n.to_string()))?;
+            match Tier::parse(&tier) {
+                Some(Tier::Standard) => counts.standard = n,
+                Some(Tier::Advanced) => counts.advanced = n,
+                _ => return Err(corrupt("tier", &tier)),
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn put_param_tags(&self, scope: &Scope, name: &str, tags: &[ParamTag]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for tag in tags {
+            upsert_tag(&mut tx, scope, name, tag).await?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn remove_param_tags(&self, scope: &Scope, name: &str, keys: &[String]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for key in keys {
+            sqlx::query(
+                "DELETE FROM ssm_parameter_tags WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND tag_key = ?4",
+            )
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn param_tags(&self, scope: &Scope, name: &str) -> Result<Vec<ParamTag>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT tag_key, tag_value FROM ssm_parameter_tags WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
+             ORDER BY tag_key",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(name)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(|(key, value)| ParamTag { key, value }).collect())
+    }
+
+    async fn setting(&self, scope: &Scope, id: &str) -> Result<Option<StoredSetting>, StoreError> {
+        let row: Option<(String, i64, String)> = sqlx::query_as(
+            "SELECT value, modified_at, modified_by FROM ssm_service_settings \
+             WHERE account_id = ?1 AND region = ?2 AND setting_id = ?3",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(map_err)?;
+        row.map(|(value, at, by)| {
+            Ok(StoredSetting { id: id.to_owned(), value, modified_at: ts_from_db(at)?, modified_by: by })
+        })
+        .transpose()
+    }
+
+    async fn put_setting(&self, scope: &Scope, setting: &StoredSetting) -> Result<(), StoreError> {
+        let mut conn = self.writer.acquire().await.map_err(map_err)?;
+        sqlx::query(
+            "INSERT INTO ssm_service_settings (account_id, region, setting_id, value, modified_at, modified_by) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account_id, region, setting_id) DO UPDATE SET \
+             value = excluded.value, modified_at = excluded.modified_at, modified_by = excluded.modified_by",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(&setting.id)
+        .bind(&setting.value)
+        .bind(ts_to_db(setting.modified_at)?)
+        .bind(&setting.modified_by)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_setting(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
+        let mut conn = self.writer.acquire().await.map_err(map_err)?;
+        sqlx::query("DELETE FROM ssm_service_settings WHERE account_id = ?1 AND region = ?2 AND setting_id = ?3")
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}
+
+/// Adds a tag or overwrites its value, on the caller's transaction; a missing parameter fails
+/// the foreign key (`NotFound`).
+async fn upsert_tag(
+    conn: &mut sqlx::SqliteConnection,
+    scope: &Scope,
+    name: &str,
+    tag: &ParamTag,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ssm_parameter_tags (account_id, region, name, tag_key, tag_value) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (account_id, region, name, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+    )
+    .bind(scope.account.as_str())
+    .bind(scope.region.as_str())
+    .bind(name)
+    .bind(&tag.key)
+    .bind(&tag.value)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn below_is_the_name_range_of_a_path() {
+        assert_eq!(below("/"), ("/".to_owned(), "0".to_owned()));
+        assert_eq!(below("/a/b"), ("/a/b/".to_owned(), "/a/b0".to_owned()));
+    }
+}

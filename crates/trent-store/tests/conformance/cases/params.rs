@@ -1,0 +1,156 @@
+//! Parameter Store: versions, listings by path, labels, tags, tier counts and settings.
+
+use std::sync::Arc;
+
+use trent_core::ParamStore;
+use trent_core::params::{
+    DataType, Listing, ParamTag, ParameterType, ParameterVersion, ParameterWrite, StoredSetting, StoredValue, Tier,
+    TierCounts,
+};
+
+use super::assert_err;
+use crate::conformance::fixtures::{at, home, scope};
+
+/// Version `version` of `name`, every field set.
+pub(crate) fn pv(name: &str, version: u64) -> ParameterVersion {
+    ParameterVersion {
+        name: name.to_owned(),
+        version,
+        kind: ParameterType::SecureString,
+        value: StoredValue(vec![1, 0, 255, version as u8]),
+        key_id: Some("alias/aws/ssm".into()),
+        description: Some(format!("v{version}")),
+        allowed_pattern: Some("^.*$".into()),
+        tier: Tier::Advanced,
+        data_type: DataType::Text,
+        labels: Vec::new(),
+        modified_at: at(version as i64),
+        modified_by: "arn:aws:iam::111122223333:user/u".into(),
+    }
+}
+
+fn create(version: ParameterVersion) -> ParameterWrite {
+    ParameterWrite { version, expected: None, drop_version: None, tags: Vec::new() }
+}
+
+fn next(version: ParameterVersion, expected: u64, drop_version: Option<u64>) -> ParameterWrite {
+    ParameterWrite { version, expected: Some(expected), drop_version, tags: Vec::new() }
+}
+
+fn names(list: &[ParameterVersion]) -> Vec<&str> {
+    list.iter().map(|p| p.name.as_str()).collect()
+}
+
+pub(crate) async fn params_versions_round_trip_and_are_conditional(store: Arc<dyn ParamStore>) {
+    let s = home();
+    let mut first = pv("/app/db", 1);
+    first.kind = ParameterType::String;
+    first.key_id = None;
+    first.description = None;
+    first.allowed_pattern = None;
+    first.tier = Tier::Standard;
+    first.data_type = DataType::Ec2Image;
+    store.put_version(&s, &create(first.clone())).await.expect("create");
+    assert_eq!(store.latest(&s, "/app/db").await.unwrap(), Some(first.clone()));
+    assert_err(store.put_version(&s, &create(pv("/app/db", 1))).await, "AlreadyExists");
+    store.put_version(&s, &next(pv("/app/db", 2), 1, None)).await.expect("second version");
+    assert_err(store.put_version(&s, &next(pv("/app/db", 3), 1, None)).await, "Conflict");
+    assert_err(store.put_version(&s, &next(pv("/missing", 2), 1, None)).await, "NotFound");
+    assert_eq!(store.latest(&s, "/app/db").await.unwrap(), Some(pv("/app/db", 2)));
+    assert_eq!(store.version(&s, "/app/db", 1).await.unwrap(), Some(first));
+    assert_eq!(store.version(&s, "/app/db", 9).await.unwrap(), None);
+    assert_eq!(store.latest(&scope("444455556666", "eu-west-1"), "/app/db").await.unwrap(), None, "scoped");
+    let history = store.history(&s, "/app/db", None, 10).await.unwrap();
+    assert_eq!(history.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(store.history(&s, "/app/db", Some(1), 10).await.unwrap().len(), 1);
+    // Dropping the oldest version keeps the history bounded.
+    store.put_version(&s, &next(pv("/app/db", 3), 2, Some(1))).await.expect("drop oldest");
+    let history = store.history(&s, "/app/db", None, 10).await.unwrap();
+    assert_eq!(history.iter().map(|v| v.version).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(
+        store.count_by_tier(&s).await.unwrap(),
+        TierCounts { standard: 0, advanced: 1 },
+        "the tier follows the newest version"
+    );
+}
+
+pub(crate) async fn params_list_by_path_one_level_every_level_and_pages(store: Arc<dyn ParamStore>) {
+    let s = home();
+    for name in ["/a/b", "/a/b/c", "/a/b/c/d", "/a/bx", "/a0", "/z", "top"] {
+        store.put_version(&s, &create(pv(name, 1))).await.expect(name);
+    }
+    let list = |l: Listing<'static>, after: Option<&'static str>, limit| {
+        let store = store.clone();
+        let s = s.clone();
+        async move { store.list(&s, l, after, limit).await.expect("list") }
+    };
+    assert_eq!(names(&list(Listing::Children("/a"), None, 10).await), vec!["/a/b", "/a/bx"]);
+    assert_eq!(names(&list(Listing::Children("/"), None, 10).await), vec!["/a0", "/z"]);
+    assert_eq!(names(&list(Listing::Below("/a/b"), None, 10).await), vec!["/a/b/c", "/a/b/c/d"]);
+    assert_eq!(names(&list(Listing::Below("/a"), None, 10).await), vec!["/a/b", "/a/b/c", "/a/b/c/d", "/a/bx"]);
+    assert_eq!(names(&list(Listing::Below("/"), None, 10).await).len(), 6, "every hierarchical name");
+    assert_eq!(names(&list(Listing::Below("/a"), Some("/a/b/c"), 2).await), vec!["/a/b/c/d", "/a/bx"]);
+    assert_eq!(names(&list(Listing::All, None, 3).await), vec!["/a/b", "/a/b/c", "/a/b/c/d"]);
+    assert_eq!(names(&list(Listing::All, Some("/z"), 10).await), vec!["top"]);
+}
+
+pub(crate) async fn params_labels_move_between_versions_and_guard_the_oldest(store: Arc<dyn ParamStore>) {
+    let s = home();
+    store.put_version(&s, &create(pv("/p", 1))).await.unwrap();
+    store.put_version(&s, &next(pv("/p", 2), 1, None)).await.unwrap();
+    let labels = vec!["prod".to_owned(), "blue".to_owned()];
+    store.move_labels(&s, "/p", 1, &labels).await.expect("label v1");
+    assert_eq!(store.version(&s, "/p", 1).await.unwrap().unwrap().labels, vec!["blue", "prod"]);
+    assert_eq!(store.labelled(&s, "/p", "prod").await.unwrap().map(|v| v.version), Some(1));
+    store.move_labels(&s, "/p", 2, &labels[..1]).await.expect("move prod");
+    assert_eq!(store.labelled(&s, "/p", "prod").await.unwrap().map(|v| v.version), Some(2));
+    assert_eq!(store.latest(&s, "/p").await.unwrap().unwrap().labels, vec!["prod"]);
+    assert_err(store.move_labels(&s, "/p", 7, &labels).await, "NotFound");
+    assert_err(store.put_version(&s, &next(pv("/p", 3), 2, Some(1))).await, "Conflict");
+    assert_eq!(store.latest(&s, "/p").await.unwrap().map(|v| v.version), Some(2), "nothing written");
+    let removed = store.remove_labels(&s, "/p", 1, &["blue".into(), "prod".into()]).await.unwrap();
+    assert_eq!(removed, vec!["blue"]);
+    assert_eq!(store.labelled(&s, "/p", "blue").await.unwrap(), None);
+}
+
+pub(crate) async fn params_delete_takes_versions_labels_and_tags(store: Arc<dyn ParamStore>) {
+    let s = home();
+    let tags = vec![ParamTag { key: "env".into(), value: "prod".into() }];
+    let write = ParameterWrite { tags: tags.clone(), ..create(pv("/d", 1)) };
+    store.put_version(&s, &write).await.unwrap();
+    store.move_labels(&s, "/d", 1, &["l".into()]).await.unwrap();
+    assert_eq!(store.param_tags(&s, "/d").await.unwrap(), tags);
+    store.delete_parameter(&s, "/d").await.expect("delete");
+    assert_err(store.delete_parameter(&s, "/d").await, "NotFound");
+    assert_eq!(store.latest(&s, "/d").await.unwrap(), None);
+    assert_eq!(store.version(&s, "/d", 1).await.unwrap(), None);
+    assert!(store.param_tags(&s, "/d").await.unwrap().is_empty());
+    store.put_version(&s, &create(pv("/d", 1))).await.expect("the name is free again");
+    assert_eq!(store.labelled(&s, "/d", "l").await.unwrap(), None, "labels went with it");
+}
+
+pub(crate) async fn params_tags_counts_and_settings(store: Arc<dyn ParamStore>) {
+    let s = home();
+    let mut standard = pv("/s", 1);
+    standard.tier = Tier::Standard;
+    store.put_version(&s, &create(standard)).await.unwrap();
+    store.put_version(&s, &create(pv("/a", 1))).await.unwrap();
+    store.put_version(&s, &create(pv("/b", 1))).await.unwrap();
+    assert_eq!(store.count_by_tier(&s).await.unwrap(), TierCounts { standard: 1, advanced: 2 });
+    let t = |k: &str, v: &str| ParamTag { key: k.into(), value: v.into() };
+    store.put_param_tags(&s, "/s", &[t("b", "1"), t("a", "2")]).await.unwrap();
+    store.put_param_tags(&s, "/s", &[t("b", "3")]).await.unwrap();
+    assert_eq!(store.param_tags(&s, "/s").await.unwrap(), vec![t("a", "2"), t("b", "3")]);
+    store.remove_param_tags(&s, "/s", &["a".into(), "zz".into()]).await.unwrap();
+    assert_eq!(store.param_tags(&s, "/s").await.unwrap(), vec![t("b", "3")]);
+    assert_err(store.put_param_tags(&s, "/missing", &[t("a", "b")]).await, "NotFound");
+    let id = "/ssm/parameter-store/default-parameter-tier";
+    assert_eq!(store.setting(&s, id).await.unwrap(), None);
+    let setting =
+        StoredSetting { id: id.into(), value: "Advanced".into(), modified_at: at(5), modified_by: "me".into() };
+    store.put_setting(&s, &setting).await.unwrap();
+    store.put_setting(&s, &setting).await.expect("overwrite");
+    assert_eq!(store.setting(&s, id).await.unwrap(), Some(setting));
+    store.delete_setting(&s, id).await.unwrap();
+    assert_eq!(store.setting(&s, id).await.unwrap(), None);
+}

@@ -1,0 +1,56 @@
+//! `VerifyMac`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_VerifyMac.html>
+
+use serde::{Deserialize, Serialize};
+use trent_core::Caller;
+use trent_core::kms::Kms;
+use trent_crypto::Plaintext;
+
+use super::constraints::{CIPHERTEXT, KEY_ID};
+use super::shapes::{grant_tokens, issued_grant_tokens, mac_message};
+use crate::AwsError;
+use crate::json::{Violations, de_blob, de_plaintext};
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Request {
+    #[serde(default, deserialize_with = "de_plaintext")]
+    #[serde(skip_serializing)]
+    message: Option<Plaintext>,
+    key_id: Option<String>,
+    mac_algorithm: Option<String>,
+    #[serde(default, deserialize_with = "de_blob")]
+    #[serde(skip_serializing)]
+    mac: Option<Vec<u8>>,
+    #[serde(skip_serializing)]
+    grant_tokens: Option<Vec<String>>,
+    dry_run: Option<bool>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Response {
+    key_id: String,
+    mac_valid: bool,
+    mac_algorithm: &'static str,
+}
+
+names!(request(key_id));
+
+names!(response(key_id));
+
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
+    let mut v = Violations::default();
+    let (message, algorithm) = mac_message(&mut v, req.message, req.mac_algorithm.as_deref());
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let mac = v.required("mac", req.mac);
+    v.blob("mac", mac.as_ref().map(Vec::len), CIPHERTEXT);
+    grant_tokens(&mut v, &req.grant_tokens);
+    v.finish()?;
+    issued_grant_tokens(&req.grant_tokens)?;
+    let (Some(message), Some(algorithm), Some(mac)) = (message, algorithm, mac) else {
+        return Err(AwsError::validation("Message, Mac and MacAlgorithm are required"));
+    };
+    let out =
+        kms.verify_mac(caller, &id, message.expose_secret(), algorithm, &mac, req.dry_run.unwrap_or(false)).await?;
+    Ok(Response { key_id: out.key_arn, mac_valid: true, mac_algorithm: algorithm.as_str() })
+}
