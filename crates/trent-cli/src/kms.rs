@@ -303,7 +303,7 @@ fn context(pairs: &[(String, String)]) -> Value {
     Value::Object(pairs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
 }
 
-fn read_input(plaintext: Option<String>, file: Option<PathBuf>) -> Result<Vec<u8>, String> {
+pub(crate) fn read_input(plaintext: Option<String>, file: Option<PathBuf>) -> Result<Vec<u8>, String> {
     if let Some(p) = plaintext {
         return Ok(p.into_bytes());
     }

@@ -1,7 +1,7 @@
 //! `trent`: the server and the command line.
 //!
-//! `trent server` runs the server; `trent kms ...` and `trent params ...` talk to a running server with the
-//! administrator credentials it wrote; `trent bench` measures it.
+//! `trent server` runs the server; `trent kms ...`, `trent secrets ...` and `trent params ...` talk to a
+//! running server with the administrator credentials it wrote; `trent bench` measures it.
 
 mod admin;
 mod audit;
@@ -12,6 +12,7 @@ mod outfile;
 mod output;
 mod params;
 mod refs;
+mod secrets;
 mod server;
 
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ enum Command {
     Server(server::ServerArgs),
     /// Call KMS operations on a running server.
     Kms(kms::KmsArgs),
+    /// Call Secrets Manager operations on a running server.
+    Secrets(secrets::SecretsArgs),
     /// Put, get, list, label and delete SSM parameters on a running server.
     Params(params::ParamsArgs),
     /// Measure requests per second and latency of Encrypt and GenerateDataKey.
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Server(args) => runtime.block_on(server::run(args)),
         Command::Kms(args) => runtime.block_on(kms::run(args)),
+        Command::Secrets(args) => runtime.block_on(secrets::run(args)),
         Command::Params(args) => runtime.block_on(params::run(args)),
         Command::Bench(args) => bench::run(args),
         Command::Encrypt(args) => envelope::encrypt(args).map_err(Into::into),

@@ -423,6 +423,47 @@ fn aws_cli_iam_and_sts_tour() {
     assert!(server.terminate());
 }
 
+#[test]
+fn trent_secrets_commands_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let secrets = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trent"));
+        cmd.arg("secrets").args(args).args(["--endpoint-url", server.endpoint.as_str(), "--data-dir"]).arg(&data);
+        let out = cmd.output().expect("run trent");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = secrets(&["create", "--name", "cli/db", "--secret-string", "first", "--tag", "team=cli"]);
+    assert!(ok && out.contains("secret:cli/db-") && out.contains("created"), "{out}{err}");
+    let (ok, out, err) = secrets(&["get", "--secret-id", "cli/db"]);
+    assert!(ok && out == "first\n", "{out}{err}");
+    let (ok, out, err) = secrets(&["put", "--secret-id", "cli/db", "--secret-string", "second"]);
+    assert!(ok && out.contains("AWSCURRENT"), "{out}{err}");
+    let (ok, out, _) = secrets(&["get", "--secret-id", "cli/db", "--version-stage", "AWSPREVIOUS"]);
+    assert!(ok && out == "first\n", "{out}");
+    let (ok, out, _) = secrets(&["describe", "--secret-id", "cli/db"]);
+    assert!(ok && out.contains("AWSPREVIOUS") && out.contains("Name:            cli/db"), "{out}");
+    let (ok, out, _) = secrets(&["list", "--output", "json"]);
+    assert!(ok && json(&out)["SecretList"][0]["Name"] == "cli/db", "{out}");
+    let (ok, out, _) = secrets(&["delete", "--secret-id", "cli/db", "--recovery-window-in-days", "7"]);
+    assert!(ok && out.contains("will be deleted on"), "{out}");
+    let (ok, _, err) = secrets(&["get", "--secret-id", "cli/db"]);
+    assert!(!ok && err.contains("InvalidRequestException"), "{err}");
+    let (ok, out, _) = secrets(&["list", "--include-planned-deletion"]);
+    assert!(ok && out.contains("scheduled for deletion"), "{out}");
+    let (ok, out, _) = secrets(&["restore", "--secret-id", "cli/db"]);
+    assert!(ok && out.contains("restored"), "{out}");
+    let (ok, out, _) = secrets(&["random-password", "--length", "20", "--exclude-punctuation"]);
+    let password = out.trim();
+    assert!(ok && password.len() == 20 && password.chars().all(|c| c.is_ascii_alphanumeric()), "{out}");
+    assert!(server.terminate());
+}
+
 /// A multi-Region key with the AWS CLI and two hosted regions: create it in `us-east-1`,
 /// replicate it to `eu-west-1`, encrypt in one region and decrypt in the other, promote the
 /// replica, rotate, and schedule the deletion of the primary while it has a replica. Skipped

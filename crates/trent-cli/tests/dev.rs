@@ -321,3 +321,54 @@ fn outside_dev_mode_the_reset_endpoints_are_not_found() {
     assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["Keys"].as_array().map(Vec::len), Some(1));
     assert!(server.terminate());
 }
+
+/// Seeded secrets: created at start (a name already in use is left alone), readable with the
+/// seed's credentials; a development reset removes the secrets created since and brings the
+/// seeded ones back.
+#[test]
+fn seeded_secrets_are_readable_and_resets_clear_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("secrets.yaml");
+    let text = "accounts:\n  - id: \"123456789012\"\naccess_keys:\n  - id: SEEDKEY\n    secret: SEEDSECRET\n    \
+                account: \"123456789012\"\nsecrets:\n  - name: app/db\n    secret_string: \"{\\\"password\\\":\\\"seeded\\\"}\"\n    \
+                description: from the seed\n  - name: app/bin\n    secret_binary: AAEC\n";
+    std::fs::write(&seed, text).unwrap();
+    let server = dev(Some(&seed)).expect("dev server with seeded secrets");
+    let secrets = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+            .arg("secrets")
+            .args(args)
+            .args(["--endpoint-url", server.endpoint.as_str(), "--region", "us-east-1"])
+            .env("AWS_ACCESS_KEY_ID", "SEEDKEY")
+            .env("AWS_SECRET_ACCESS_KEY", "SEEDSECRET")
+            .output()
+            .expect("run trent");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = secrets(&["get", "--secret-id", "app/db"]);
+    assert!(ok && out == "{\"password\":\"seeded\"}\n", "{out}{err}");
+    let (ok, out, err) = secrets(&["get", "--secret-id", "app/bin", "--output", "json"]);
+    assert!(ok && out.contains("\"SecretBinary\": \"AAEC\""), "{out}{err}");
+    let (ok, _, err) = secrets(&["put", "--secret-id", "app/db", "--secret-string", "changed"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = secrets(&["create", "--name", "made/later", "--secret-string", "x"]);
+    assert!(ok, "{err}");
+
+    let (status, body) = server.post("/_trent/reset");
+    assert_eq!(status, 200, "{body}");
+    let (ok, _, err) = secrets(&["get", "--secret-id", "made/later"]);
+    assert!(!ok && err.contains("ResourceNotFoundException"), "{err}");
+    let (ok, out, err) = secrets(&["get", "--secret-id", "app/db"]);
+    assert!(ok && out == "{\"password\":\"seeded\"}\n", "the seeded value is back: {out}{err}");
+    let (ok, out, _) = secrets(&["describe", "--secret-id", "app/db", "--output", "json"]);
+    assert!(
+        ok && serde_json::from_str::<serde_json::Value>(&out).unwrap()["VersionIdsToStages"].as_object().unwrap().len()
+            == 1,
+        "{out}"
+    );
+    assert!(server.terminate());
+}

@@ -1,6 +1,7 @@
 //! `trent bench`: requests per second and latency of authenticated `Encrypt`,
 //! `GenerateDataKey`, `Decrypt`, `Sign` and `Verify` (RSA_2048, ECC_NIST_P256, Ed25519,
-//! ML_DSA_65) and `GenerateMac` over loopback, at several concurrency levels.
+//! ML_DSA_65), `GenerateMac` and Secrets Manager's `GetSecretValue` over loopback, at several
+//! concurrency levels.
 //!
 //! By default it starts a server in this process (its own runtime and worker threads, a
 //! temporary data directory) and drives it with a separate client runtime; `--server-cpus`
@@ -34,6 +35,9 @@ pub(crate) enum BenchOp {
     GenerateDataKey,
     /// `Decrypt` of a ciphertext of `--plaintext-bytes` bytes.
     Decrypt,
+    /// Secrets Manager `GetSecretValue` of a `--plaintext-bytes` secret under the AWS managed
+    /// key.
+    GetSecretValue,
     /// `Sign` of a `--plaintext-bytes` message with an RSA_2048 key (RSASSA_PSS_SHA_256).
     SignRsa2048,
     /// `Verify` of that signature.
@@ -64,6 +68,7 @@ impl BenchOp {
             Self::SignRsa2048 | Self::SignEccP256 | Self::SignEd25519 | Self::SignMlDsa65 => "Sign",
             Self::VerifyRsa2048 | Self::VerifyEccP256 | Self::VerifyEd25519 | Self::VerifyMlDsa65 => "Verify",
             Self::GenerateMac => "GenerateMac",
+            Self::GetSecretValue => "GetSecretValue",
         }
     }
 
@@ -89,7 +94,7 @@ impl BenchOp {
             Self::SignEccP256 | Self::VerifyEccP256 => Some(("ECC_NIST_P256", "ECDSA_SHA_256")),
             Self::SignEd25519 | Self::VerifyEd25519 => Some(("ECC_NIST_EDWARDS25519", "ED25519_SHA_512")),
             Self::SignMlDsa65 | Self::VerifyMlDsa65 => Some(("ML_DSA_65", "ML_DSA_SHAKE_256")),
-            Self::Encrypt | Self::GenerateDataKey | Self::Decrypt | Self::GenerateMac => None,
+            Self::Encrypt | Self::GenerateDataKey | Self::Decrypt | Self::GenerateMac | Self::GetSecretValue => None,
         }
     }
 }
@@ -168,6 +173,8 @@ impl Row {
 struct Target {
     quotas: Option<QuotaMode>,
     client: Arc<JsonClient>,
+    /// The same server as Secrets Manager.
+    secrets: Arc<JsonClient>,
     bodies: Vec<(BenchOp, Arc<Vec<u8>>)>,
 }
 
@@ -209,25 +216,40 @@ async fn target(
     endpoint: &str,
     credentials: Credentials,
 ) -> Result<Target, Box<dyn std::error::Error>> {
+    // A benchmark measures the server as it answers: no retries.
+    let options = || ClientOptions { retry: RetryPolicy::none(), ..ClientOptions::default() };
+    let secrets = Arc::new(JsonClient::new(
+        endpoint,
+        credentials.clone(),
+        "us-east-1",
+        "secretsmanager",
+        "secretsmanager.",
+        options(),
+    )?);
     let client = Arc::new(JsonClient::new(
         endpoint,
         credentials,
         "us-east-1",
         trent_wire::kms::SIGNING_SERVICE,
         trent_wire::kms::TARGET_PREFIX,
-        // A benchmark measures the server as it answers: no retries.
-        ClientOptions { retry: RetryPolicy::none(), ..ClientOptions::default() },
+        options(),
     )?);
     let key_id = create_key(&client, "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT").await?;
     let plaintext = STANDARD.encode(vec![0x5a; args.plaintext_bytes]);
     let encrypted = client.call("Encrypt", &json!({ "KeyId": key_id, "Plaintext": plaintext })).await?;
     let ciphertext = encrypted["CiphertextBlob"].as_str().unwrap_or_default().to_owned();
+    let secret_name = format!("trent-bench/{key_id}");
+    if args.ops.contains(&BenchOp::GetSecretValue) {
+        let value = "z".repeat(args.plaintext_bytes.max(1));
+        secrets.call("CreateSecret", &json!({ "Name": secret_name, "SecretString": value })).await?;
+    }
     let mut bodies = Vec::new();
     for &op in &args.ops {
         let body = match op {
             BenchOp::Encrypt => json!({ "KeyId": key_id, "Plaintext": plaintext }),
             BenchOp::GenerateDataKey => json!({ "KeyId": key_id, "KeySpec": "AES_256" }),
             BenchOp::Decrypt => json!({ "CiphertextBlob": ciphertext }),
+            BenchOp::GetSecretValue => json!({ "SecretId": secret_name }),
             BenchOp::GenerateMac => {
                 let key = create_key(&client, "HMAC_256", "GENERATE_VERIFY_MAC").await?;
                 json!({ "KeyId": key, "Message": plaintext, "MacAlgorithm": "HMAC_SHA_256" })
@@ -247,7 +269,7 @@ async fn target(
         };
         bodies.push((op, Arc::new(serde_json::to_vec(&body)?)));
     }
-    Ok(Target { quotas, client, bodies })
+    Ok(Target { quotas, client, secrets, bodies })
 }
 
 async fn measure(
@@ -264,10 +286,10 @@ async fn measure(
             for _ in 0..args.rounds.max(1) {
                 for t in &targets {
                     let body = &t.bodies[i].1;
-                    run_level(&t.client, op.operation(), body, concurrency, Duration::from_secs(1)).await;
+                    let client = if op == BenchOp::GetSecretValue { &t.secrets } else { &t.client };
+                    run_level(client, op.operation(), body, concurrency, Duration::from_secs(1)).await;
                     let (requests, errors, elapsed, latency) =
-                        run_level(&t.client, op.operation(), body, concurrency, Duration::from_secs(args.seconds))
-                            .await;
+                        run_level(client, op.operation(), body, concurrency, Duration::from_secs(args.seconds)).await;
                     let row = Row { op, concurrency, quotas: t.quotas, requests, errors, elapsed, latency };
                     let mode = t.quotas.map_or("-", QuotaMode::label);
                     eprintln!("{:>16} c={concurrency:<4} quotas {mode:<3} {:>9.0} req/s", op.name(), row.rate());

@@ -9,8 +9,8 @@
 //! * across accounts, the resource policy *and* an identity policy of the caller must allow
 //!   it, and the secret must be named by its ARN.
 //!
-//! A secret the caller may not see does not exist for it: another account's secret without a
-//! policy answers as a missing one.
+//! Another account's secret that no policy shares answers `AccessDeniedException`, whether it
+//! exists or not, so the answer tells nothing of what another account holds.
 
 use super::secret_id::{self, SecretRef};
 use super::{SecretRecord, Secrets, SecretsError, same_account};
@@ -47,9 +47,18 @@ impl Secrets {
             _ => None,
         };
         let Some(secret) = found else {
-            // What the caller may learn about a missing secret is what its own policies say.
-            if parsed.as_ref().is_some_and(|r| r.scope.account == caller.principal.account) {
-                self.authorize_account(caller, action, id)?;
+            match &parsed {
+                // What the caller may learn about a missing secret is what its own policies say.
+                Some(r) if r.scope.account == caller.principal.account => self.authorize_account(caller, action, id)?,
+                // Another account's: refused exactly as an existing secret no policy shares.
+                Some(_) => {
+                    return Err(SecretsError::AccessDenied {
+                        caller: caller.arn(),
+                        action: action.to_owned(),
+                        resource: id.to_owned(),
+                    });
+                }
+                None => {}
             }
             return Err(SecretsError::NotFound);
         };
@@ -60,7 +69,7 @@ impl Secrets {
     /// Checks `action` on `secret` for `caller`.
     ///
     /// # Errors
-    /// `AccessDenied`, or `NotFound` for another account's secret no policy shares.
+    /// `AccessDenied`.
     pub(crate) fn authorize(&self, caller: &Caller, action: &str, secret: &SecretRecord) -> Result<(), SecretsError> {
         let arn = secret.arn();
         let context = self.context(caller, Some(secret));
@@ -84,19 +93,14 @@ impl Secrets {
         };
         let denied =
             || SecretsError::AccessDenied { caller: caller.arn(), action: action.to_owned(), resource: arn.clone() };
-        if identity.explicit_deny || resource.explicit_deny {
-            return Err(if own || resource.allow.is_some() { denied() } else { SecretsError::NotFound });
-        }
-        let allowed = if own {
-            identity.allow.is_some() || resource.allow == Some(PrincipalMatch::Specific)
-        } else {
-            resource.allow.is_some() && identity.allow.is_some()
-        };
-        match (allowed, own || resource.allow.is_some()) {
-            (true, _) => Ok(()),
-            (false, true) => Err(denied()),
-            (false, false) => Err(SecretsError::NotFound),
-        }
+        let allowed = !identity.explicit_deny
+            && !resource.explicit_deny
+            && if own {
+                identity.allow.is_some() || resource.allow == Some(PrincipalMatch::Specific)
+            } else {
+                resource.allow.is_some() && identity.allow.is_some()
+            };
+        if allowed { Ok(()) } else { Err(denied()) }
     }
 
     /// Checks an action on no particular secret (`CreateSecret`, `ListSecrets`,

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use trent_core::identity::SeedAccessKey;
 use trent_core::kms::{KeySpec, SeedKey};
+use trent_core::secrets::{CreateSecretInput, SecretsError};
 use trent_core::store::Batch;
 use trent_core::{AccountId, Region, Scope};
 use trent_crypto::{KeyMaterial, SYMMETRIC_KEY_LEN, random_vec};
@@ -193,13 +194,56 @@ pub async fn apply(state: &AppState, seed: &Seed, file: &Path, dev: bool) -> Res
             .await
             .map_err(|e| err(a.line, format!("aliases[{i}]"), e.to_string()))?;
     }
-    if batch.is_empty() {
-        return Ok(());
+    let mut secrets = Vec::with_capacity(seed.secrets.len());
+    for (i, s) in seed.secrets.iter().enumerate() {
+        let scope = Scope::new(
+            resolve(s.line, format!("secrets[{i}].account"), &s.account)?,
+            region(s.line, format!("secrets[{i}].region"), &s.region)?,
+        );
+        secrets.push((scope, s, i));
     }
-    let written = state.store.apply_batch(&batch).await;
-    // Whatever the outcome (a lost acknowledgement may hide a commit), no cache may keep
-    // serving what was there before.
-    state.kms.invalidate_cache();
-    state.identities.invalidate_cache();
-    written.map_err(|e| SeedError::new(file, None, "", &format!("cannot store the seed: {e}")))
+    if !batch.is_empty() {
+        let written = state.store.apply_batch(&batch).await;
+        // Whatever the outcome (a lost acknowledgement may hide a commit), no cache may keep
+        // serving what was there before.
+        state.kms.invalidate_cache();
+        state.identities.invalidate_cache();
+        written.map_err(|e| SeedError::new(file, None, "", &format!("cannot store the seed: {e}")))?;
+    }
+    // Secrets go through the service (their values are encrypted under KMS keys, perhaps
+    // seeded above), as the account's root user; a name already in use is left alone.
+    for (scope, s, i) in secrets {
+        let input = CreateSecretInput {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            kms_key_id: s.kms_key_id.clone(),
+            value: Some(s.value.clone()),
+            ..CreateSecretInput::default()
+        };
+        match state.secrets.create_secret(&root_caller(&scope), input).await {
+            Ok(_) | Err(SecretsError::AlreadyExists { .. }) => {}
+            Err(e) => return Err(err(s.line, format!("secrets[{i}]"), format!("cannot create the secret: {e}"))),
+        }
+    }
+    Ok(())
+}
+
+/// The root user of `scope`'s account, calling in its region (the seed's own identity).
+fn root_caller(scope: &Scope) -> trent_core::Caller {
+    let account = scope.account.clone();
+    trent_core::Caller {
+        principal: trent_core::Principal {
+            account: account.clone(),
+            kind: trent_core::PrincipalKind::Root,
+            unique_id: account.to_string(),
+        },
+        access_key_id: String::new(),
+        region: scope.region.clone(),
+        source_ip: None,
+        user_agent: None,
+        secure_transport: false,
+        identity: std::sync::Arc::new(trent_core::identity::CallerIdentity::root(&account)),
+        via_service: None,
+        meter: Default::default(),
+    }
 }

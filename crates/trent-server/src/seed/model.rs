@@ -21,6 +21,19 @@ pub struct Seed {
     pub(crate) access_keys: Vec<AccessKeyEntry>,
     pub(crate) keys: Vec<KeyEntry>,
     pub(crate) aliases: Vec<AliasEntry>,
+    pub(crate) secrets: Vec<SecretEntry>,
+}
+
+/// A Secrets Manager secret to create (if its name is free) with its first value.
+#[derive(Debug)]
+pub(crate) struct SecretEntry {
+    pub(crate) line: usize,
+    pub(crate) name: String,
+    pub(crate) value: trent_core::secrets::SecretValue,
+    pub(crate) description: Option<String>,
+    pub(crate) kms_key_id: Option<String>,
+    pub(crate) account: Option<AccountId>,
+    pub(crate) region: Option<Region>,
 }
 
 #[derive(Debug)]
@@ -218,7 +231,53 @@ impl Seed {
             }
             seed.aliases.push(entry);
         }
-        for unsupported in ["secrets", "parameters"] {
+        for (i, n) in top.list("secrets")?.iter().enumerate() {
+            let mut f = Fields::of(file, &format!("secrets[{i}]"), n)?;
+            let (name, name_node) = f.required("name")?;
+            let valid = |c: char| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c);
+            if name.is_empty() || name.chars().count() > 512 || !name.chars().all(valid) {
+                return Err(f.err("name", Some(name_node), "must be 1 to 512 letters, digits or /_+=.@-"));
+            }
+            let string = f.text("secret_string")?;
+            let binary = f.text("secret_binary")?;
+            let value = match (string, binary) {
+                (Some((s, _)), None) => trent_core::secrets::SecretValue::string(&zeroize::Zeroizing::new(s)),
+                (None, Some((b, node))) => {
+                    let bytes = zeroize::Zeroizing::new(
+                        STANDARD
+                            .decode(b.as_bytes())
+                            .map_err(|_| f.err("secret_binary", Some(node), "must be base64"))?,
+                    );
+                    trent_core::secrets::SecretValue::binary(&bytes)
+                }
+                _ => {
+                    return Err(f.err(
+                        "secret_string",
+                        None,
+                        "exactly one of secret_string and secret_binary is required",
+                    ));
+                }
+            };
+            let entry = SecretEntry {
+                line: n.line,
+                name,
+                value,
+                description: f.text("description")?.map(|(t, _)| t),
+                kms_key_id: f.text("kms_key_id")?.map(|(t, _)| t),
+                account: account(&mut f, "account")?,
+                region: region(&mut f)?,
+            };
+            f.finish()?;
+            if seed
+                .secrets
+                .iter()
+                .any(|s| s.name == entry.name && s.account == entry.account && s.region == entry.region)
+            {
+                return Err(SeedError::new(file, Some(n.line), &format!("secrets[{i}].name"), "duplicate secret"));
+            }
+            seed.secrets.push(entry);
+        }
+        for unsupported in ["parameters"] {
             if let Some(n) = top.get(unsupported) {
                 return Err(SeedError::new(
                     file,

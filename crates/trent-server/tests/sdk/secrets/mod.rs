@@ -2,6 +2,7 @@
 //! staging labels, deletion and restore on a moved clock, listing, tags, resource policies,
 //! KMS keys, passwords and the errors.
 
+mod cross_account;
 mod keys_and_errors;
 mod lifecycle;
 mod listing;
