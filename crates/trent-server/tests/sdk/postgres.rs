@@ -26,6 +26,19 @@ fn storage_url(schema: &TestSchema) -> String {
     format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name())
 }
 
+/// The rows of `table` in the SQLite database at `path` (0 when there is no such file).
+async fn sqlite_rows(path: &std::path::Path, table: &str) -> i64 {
+    if !path.exists() {
+        return 0;
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open the SQLite database");
+    let count: i64 =
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&pool).await.expect("count rows");
+    pool.close().await;
+    count
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_documented_postgres_example_serves_kms() {
     let raw = documented();
@@ -41,10 +54,13 @@ async fn the_documented_postgres_example_serves_kms() {
     let Some(schema) = TestSchema::new("the_documented_postgres_example_serves_kms").await else { return };
     let url = storage_url(&schema);
     let server = TestServer::start_with(RawConfig { storage: Some(StorageSetting::new(url.clone())), ..raw }).await;
-    assert!(!server.data_dir().join("trent.db").exists(), "nothing stored in SQLite");
     let kms = server.client();
     let key = kms.create_key().description("on PostgreSQL").send().await.unwrap();
     let key_id = key.key_metadata().unwrap().key_id().to_owned();
+    // Parameter Store has no PostgreSQL backend yet: the data directory's SQLite database holds
+    // its parameters only, and none of the KMS or identity state.
+    assert_eq!(sqlite_rows(&server.data_dir().join("trent.db"), "kms_keys").await, 0, "no key in SQLite");
+    assert_eq!(sqlite_rows(&server.data_dir().join("trent.db"), "accounts").await, 0, "no account in SQLite");
     let sealed = kms.encrypt().key_id(&key_id).plaintext(blob(b"stored in postgres")).send().await.unwrap();
     let ciphertext = sealed.ciphertext_blob().unwrap().clone();
     let opened = kms.decrypt().ciphertext_blob(ciphertext.clone()).send().await.unwrap();
