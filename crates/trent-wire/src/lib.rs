@@ -35,17 +35,11 @@ pub fn decode_json_request(target: &str, body: &[u8]) -> Option<Result<(), AwsEr
     if let Some(operation) = secretsmanager::SERVICE.operation(target) {
         return secretsmanager::SecretsAction::parse(operation).map(|action| action.decode(body));
     }
-    if let Some(operation) = secretsmanager::SERVICE.operation(target) {
-        return secretsmanager::SecretsAction::parse(operation).map(|action| action.decode(body));
-    }
     if let Some(operation) = ssm::SERVICE.operation(target) {
         return ssm::SsmAction::parse(operation).map(|action| action.decode(body));
     }
     if let Some(operation) = cloudtrail::SERVICE.operation(target) {
         return cloudtrail::CloudTrailAction::parse(operation).map(|action| cloudtrail::decode(action, body));
-    }
-    if let Some(operation) = ssm::SERVICE.operation(target) {
-        return ssm::SsmAction::parse(operation).map(|action| action.decode(body));
     }
     None
 }
