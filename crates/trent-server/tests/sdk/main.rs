@@ -7,6 +7,7 @@ mod asymmetric;
 mod audit_trail;
 mod auth;
 mod bounds;
+mod cluster;
 mod common;
 mod configuration_doc;
 mod cross_account;
