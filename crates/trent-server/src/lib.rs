@@ -11,6 +11,7 @@ mod bootstrap;
 pub mod config;
 mod data_dir;
 pub mod harden;
+mod on_behalf;
 mod query;
 pub mod quota;
 mod reset;

@@ -19,6 +19,7 @@ mod keys;
 mod leak;
 mod managed_keys;
 mod multi_region;
+mod on_behalf_trail;
 mod params;
 mod postgres;
 mod query;
