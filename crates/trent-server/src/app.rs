@@ -21,6 +21,7 @@ use zeroize::Zeroize;
 
 use crate::audit::record_call;
 use crate::auth::{self, ClientFacts};
+use crate::on_behalf::OnBehalfEvents;
 use crate::query;
 use crate::services::{self, Handler, Service};
 use crate::state::AppState;
@@ -200,16 +201,18 @@ async fn serve_json(
     client: &ClientFacts,
     request_id: &str,
 ) -> Result<Vec<u8>, AwsError> {
-    let caller = auth::authenticate(state, signed, service.wire, client)
+    let mut caller = auth::authenticate(state, signed, service.wire, client)
         .await
         .map_err(|f| f.to_aws_error(service.wire.protocol))?;
+    let on_behalf = Arc::new(OnBehalfEvents::new(state.clock.clone()));
+    caller.on_behalf_log = Some(on_behalf.clone());
     state.quotas.admit(&caller, service.wire, operation)?;
     let dispatched = match service.handler {
         Handler::Json(dispatch) => dispatch(state, &caller, operation, signed.body).await,
         Handler::Query(_) | Handler::NotYet => Dispatched::failed(AwsError::unknown_operation()),
     };
     let dispatched = state.quotas.settle(&caller, service.wire, operation, dispatched)?;
-    record_call(state, service.wire, &caller, operation, dispatched, request_id).await
+    record_call(state, service.wire, &caller, operation, dispatched, request_id, on_behalf.take()).await
 }
 
 /// A target of no declared service, signed for no declared service: the signature is still

@@ -68,7 +68,8 @@ impl Default for AuditStats {
 
 /// The handle request handlers record through. Cheap to share behind the `AppState`.
 pub struct AuditLog {
-    queue: mpsc::Sender<(PendingEvent, Ack)>,
+    /// The events of one call with one acknowledgement: they go into one group commit.
+    queue: mpsc::Sender<(Vec<PendingEvent>, Ack)>,
     clear: mpsc::Sender<Clear>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
@@ -131,29 +132,19 @@ impl AuditLog {
     /// success), [`AuditError::WriterStopped`] after [`AuditLog::shutdown`], or
     /// [`AuditError::Encode`].
     pub async fn record(&self, event: AuditEvent) -> Result<(), AuditError> {
-        let pending = PendingEvent::new(&event)?;
+        self.record_all(vec![event]).await
+    }
+
+    /// Records every event of `events` (one call's copies for several accounts, and the KMS
+    /// calls made on its behalf) in one group commit, and returns once they are durable.
+    ///
+    /// # Errors
+    /// As [`AuditLog::record`].
+    pub async fn record_all(&self, events: Vec<AuditEvent>) -> Result<(), AuditError> {
+        let pending = events.iter().map(PendingEvent::new).collect::<Result<Vec<_>, _>>()?;
         let (ack, acked) = oneshot::channel();
         self.queue.send((pending, ack)).await.map_err(|_| AuditError::WriterStopped)?;
         acked.await.map_err(|_| AuditError::WriterStopped)?
-    }
-
-    /// Records every event of `events` (one call's copies for several accounts) and returns
-    /// once all are durably committed.
-    ///
-    /// # Errors
-    /// As [`AuditLog::record`], for the first event that could not be recorded.
-    pub async fn record_all(&self, events: Vec<AuditEvent>) -> Result<(), AuditError> {
-        let mut acks = Vec::with_capacity(events.len());
-        for event in &events {
-            let pending = PendingEvent::new(event)?;
-            let (ack, acked) = oneshot::channel();
-            self.queue.send((pending, ack)).await.map_err(|_| AuditError::WriterStopped)?;
-            acks.push(acked);
-        }
-        for acked in acks {
-            acked.await.map_err(|_| AuditError::WriterStopped)??;
-        }
-        Ok(())
     }
 
     /// Empties the trail (a development server's reset): the writer deletes every event and
@@ -196,8 +187,9 @@ impl AuditLog {
     }
 }
 
-/// Records the events of one authenticated call (the caller's, and each resource owner's for
-/// a cross-account call) and passes its answer through: the answer goes out only once every
+/// Records the events of one authenticated call (the caller's, each resource owner's for a
+/// cross-account call, and `on_behalf`: the KMS calls a service made for it) and passes its
+/// answer through: the answer goes out only once every
 /// event is durable, and becomes a generic 500 if one cannot be recorded.
 ///
 /// # Errors
@@ -209,6 +201,7 @@ pub async fn record_call(
     operation: &str,
     dispatched: Dispatched,
     request_id: &str,
+    on_behalf: Vec<AuditEvent>,
 ) -> Result<Vec<u8>, AwsError> {
     let Dispatched { result, facts } = dispatched;
     let outcome = match &result {
@@ -225,7 +218,9 @@ pub async fn record_call(
         tls: None,
         time: state.clock.now(),
     };
-    match state.audit.record_all(call_events(&call)).await {
+    let mut events = call_events(&call);
+    events.extend(on_behalf);
+    match state.audit.record_all(events).await {
         Ok(()) => result,
         Err(e) => {
             tracing::error!(error = %e, cause = ?std::error::Error::source(&e), operation, request_id, "audit record failed; answering 500");
@@ -246,7 +241,7 @@ struct Writer {
 impl Writer {
     async fn run(
         mut self,
-        mut rx: mpsc::Receiver<(PendingEvent, Ack)>,
+        mut rx: mpsc::Receiver<(Vec<PendingEvent>, Ack)>,
         mut clear: mpsc::Receiver<Clear>,
         mut stop: watch::Receiver<bool>,
     ) {
@@ -272,33 +267,35 @@ impl Writer {
                     }
                 }
             };
-            let Some((event, ack)) = first else { break };
-            events.push(event);
+            let Some((call, ack)) = first else { break };
+            events.extend(call);
             acks.push(ack);
+            // Whole calls only: a call's events share one commit, even past MAX_BATCH.
             while events.len() < MAX_BATCH {
                 match rx.try_recv() {
-                    Ok((event, ack)) => {
-                        events.push(event);
+                    Ok((call, ack)) => {
+                        events.extend(call);
                         acks.push(ack);
                     }
                     Err(_) => break,
                 }
             }
+            let committed = events.len();
             let started = std::time::Instant::now();
             let result = self.commit(std::mem::take(&mut events), &mut scratch).await;
             match result {
                 Ok(()) => {
                     self.stats.commit_seconds.observe_duration(started.elapsed());
-                    self.stats.commit_sizes.observe(acks.len() as f64);
+                    self.stats.commit_sizes.observe(committed as f64);
                     self.stats.batches.fetch_add(1, Ordering::Relaxed);
-                    self.stats.events.fetch_add(acks.len() as u64, Ordering::Relaxed);
+                    self.stats.events.fetch_add(committed as u64, Ordering::Relaxed);
                     for ack in acks.drain(..) {
                         let _ = ack.send(Ok(()));
                     }
                 }
                 Err(e) => {
                     self.stats.failed_batches.fetch_add(1, Ordering::Relaxed);
-                    tracing::error!(error = %e, cause = ?std::error::Error::source(&e), events = acks.len(), "audit commit failed");
+                    tracing::error!(error = %e, cause = ?std::error::Error::source(&e), calls = acks.len(), "audit commit failed");
                     let shared = match e {
                         AuditError::Store(store_error) => Arc::new(store_error),
                         AuditError::CommitFailed(shared) => shared,

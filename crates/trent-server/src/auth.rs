@@ -161,5 +161,6 @@ pub(crate) async fn authenticate_as(
         identity: key.identity.clone(),
         via_service: None,
         meter: Default::default(),
+        on_behalf_log: None,
     })
 }

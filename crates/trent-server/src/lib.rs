@@ -13,6 +13,7 @@ pub mod config;
 mod data_dir;
 pub mod harden;
 pub mod metrics;
+mod on_behalf;
 mod query;
 pub mod quota;
 mod reset;

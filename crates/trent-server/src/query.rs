@@ -76,7 +76,7 @@ pub(crate) async fn aws_query(
             Handler::Query(dispatch) => dispatch(&state, &caller, &params, &request_id).await,
             Handler::Json(_) | Handler::NotYet => Dispatched::failed(AwsError::unknown_operation()),
         };
-        record_call(&state, service.wire, &caller, &action, dispatched, &request_id).await
+        record_call(&state, service.wire, &caller, &action, dispatched, &request_id, Vec::new()).await
     }
     .await;
     let (status, code, response) = match result {

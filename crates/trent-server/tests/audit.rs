@@ -31,6 +31,7 @@ fn caller(account: &str, region: &str) -> Caller {
         identity,
         via_service: None,
         meter: Default::default(),
+        on_behalf_log: None,
     }
 }
 
@@ -90,6 +91,25 @@ async fn acknowledged_events_are_committed_in_batches_and_verify() {
     let query = EventQuery { event_name: Some("Decrypt".into()), ..EventQuery::all(5000) };
     let found = search(store.as_ref(), &query, u64::MAX).await.expect("search");
     assert_eq!((found.events.len(), found.stopped_at), (1000, None));
+}
+
+/// The events of one call (its own, an owner's copy, the KMS calls a service made on its
+/// behalf) share one group commit, even when that commit would otherwise be full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_events_of_one_call_share_one_group_commit() {
+    let (_dir, store) = on_disk().await;
+    let signer = AuditSigner::ephemeral().expect("signer");
+    let public = signer.public_key();
+    let log = AuditLog::start(store.clone(), signer, clock()).await.expect("start");
+    let who = caller("111122223333", "us-east-1");
+    log.record_all((0..3).map(|_| kms_call(&who, "Decrypt")).collect()).await.expect("recorded");
+    let call = (0..trent_server::audit::MAX_BATCH + 5).map(|_| kms_call(&who, "Encrypt")).collect();
+    log.record_all(call).await.expect("recorded");
+    let (events, batches) = (log.stats().events.load(Ordering::Relaxed), log.stats().batches.load(Ordering::Relaxed));
+    assert_eq!((events, batches), (3 + trent_server::audit::MAX_BATCH as u64 + 5, 2), "one commit per call");
+    log.shutdown().await;
+    let report = verify(store.as_ref(), &public, None).await.expect("verify");
+    assert_eq!((report.digests_checked, report.problem), (2, None));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -311,10 +331,12 @@ async fn an_answer_goes_out_only_with_its_event_and_becomes_a_500_without_it() {
     let who = caller(&first.expect("first start").account_id, "us-east-1");
     let answered = |result: Result<Vec<u8>, AwsError>| Dispatched { result, facts: CallFacts::default() };
 
-    let ok = record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Ok(b"{}".to_vec())), "req-1").await;
+    let ok =
+        record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Ok(b"{}".to_vec())), "req-1", Vec::new()).await;
     assert_eq!(ok.expect("passed through"), b"{}".to_vec());
     let denied = AwsError::new("NotFoundException", http::StatusCode::BAD_REQUEST, "Alias alias/app is not found.");
-    let failed = record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Err(denied.clone())), "req-2").await;
+    let failed =
+        record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Err(denied.clone())), "req-2", Vec::new()).await;
     assert_eq!(failed.expect_err("passed through"), denied);
 
     let page = state.audit.trail().lookup(&who, Default::default()).await.expect("lookup");
@@ -328,7 +350,8 @@ async fn an_answer_goes_out_only_with_its_event_and_becomes_a_500_without_it() {
 
     // No durable event, no answer: a success becomes a generic 500.
     state.audit.shutdown().await;
-    let refused = record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Ok(b"{}".to_vec())), "req-3").await;
+    let refused =
+        record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Ok(b"{}".to_vec())), "req-3", Vec::new()).await;
     let e = refused.expect_err("refused without its event");
     assert_eq!((e.code, e.status.as_u16()), ("InternalFailure", 500));
 }

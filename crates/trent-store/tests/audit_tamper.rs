@@ -33,6 +33,7 @@ fn caller() -> Caller {
         identity,
         via_service: None,
         meter: Default::default(),
+        on_behalf_log: None,
     }
 }
 

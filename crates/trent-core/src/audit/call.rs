@@ -273,6 +273,7 @@ mod tests {
             identity: std::sync::Arc::new(crate::identity::CallerIdentity::root(&account)),
             via_service: None,
             meter: Default::default(),
+            on_behalf_log: None,
         }
     }
 

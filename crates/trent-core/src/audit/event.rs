@@ -128,6 +128,10 @@ pub struct UserIdentity {
     /// The session of assumed-role credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_context: Option<SessionContext>,
+    /// The AWS service that made the call on the principal's behalf
+    /// (`secretsmanager.amazonaws.com`), as CloudTrail names it; absent for a direct call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<String>,
 }
 
 impl UserIdentity {
@@ -162,6 +166,7 @@ impl UserIdentity {
             access_key_id: Some(caller.access_key_id.clone()),
             user_name,
             session_context,
+            invoked_by: None,
         }
     }
 }
@@ -178,6 +183,7 @@ impl UserIdentity {
             access_key_id: None,
             user_name: None,
             session_context: None,
+            invoked_by: None,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod chain;
 mod error;
 mod event;
 mod lookup;
+mod on_behalf;
 mod query;
 mod record;
 pub mod redact;
@@ -36,6 +37,7 @@ pub use event::{
 pub use lookup::{
     AuditTrail, LOOKUP_ACTION, LookedUpEvent, LookupError, LookupPage, LookupRequest, MAX_RESULTS, MAX_SCAN,
 };
+pub use on_behalf::{OnBehalfCall, OnBehalfLog};
 pub use query::{AuditScan, EventCursor, EventQuery, ScanScope, first_whole_second};
 pub use record::{AuditHead, DigestRecord, EventIndex, EventKey, IndexedResource, StoredEvent};
 pub use redact::{kms_request_parameters, kms_response_elements};

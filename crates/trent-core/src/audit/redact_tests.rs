@@ -132,6 +132,7 @@ fn caller() -> Caller {
         identity: Arc::new(CallerIdentity::root(&AccountId::parse("111122223333").unwrap())),
         via_service: None,
         meter: Default::default(),
+        on_behalf_log: None,
     }
 }
 

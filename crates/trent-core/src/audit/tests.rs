@@ -98,6 +98,7 @@ fn event(n: u64) -> AuditEvent {
             access_key_id: Some("AKIAROOT".into()),
             user_name: None,
             session_context: None,
+            invoked_by: None,
         },
         event_time: T + time::Duration::seconds(n as i64 / 3),
         event_source: "kms.amazonaws.com".into(),
@@ -295,6 +296,7 @@ async fn lookups_validate_like_cloudtrail_and_page_with_bound_tokens() {
         )),
         via_service: None,
         meter: Default::default(),
+        on_behalf_log: None,
     };
     let by_name = |token: Option<String>| LookupRequest {
         attributes: vec![("EventName".into(), "Encrypt".into())],

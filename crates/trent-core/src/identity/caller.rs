@@ -16,6 +16,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::{Principal, PrincipalKind, ViaService};
+use crate::audit::OnBehalfLog;
 use crate::ids::{AccountId, Region, Scope};
 use crate::policy::{ConditionContext, Evaluation, Policy, PrincipalMatch, PrincipalType, Request, RequestPrincipal};
 use crate::quota::QuotaMeter;
@@ -75,6 +76,10 @@ pub struct Caller {
     pub via_service: Option<ViaService>,
     /// Whether this request has been charged against a request quota yet.
     pub meter: QuotaMeter,
+    /// Where the KMS calls a service makes on this caller's behalf are recorded, so that the
+    /// request path audits them with the call that caused them; `None` outside a request
+    /// (scheduled work, tests), where nothing collects them.
+    pub on_behalf_log: Option<Arc<dyn OnBehalfLog>>,
 }
 
 impl Caller {
@@ -207,6 +212,7 @@ mod tests {
             }),
             via_service: None,
             meter: QuotaMeter::default(),
+            on_behalf_log: None,
         }
     }
 

@@ -368,6 +368,15 @@ impl Kms {
         self.open(caller, input, KeyAction::Decrypt, GrantOperation::Decrypt, dry_run).await
     }
 
+    /// The ARN of the key a symmetric ciphertext blob names, read from its header alone (no
+    /// key is loaded and nothing is authorized): for the audit record of a decryption whose
+    /// answer does not carry the key.
+    pub(crate) fn blob_key_arn(caller: &Caller, blob: &[u8]) -> Option<String> {
+        let header = parse_blob(blob).ok()?;
+        let scope = Scope::new(AccountId::from_u64(header.account)?, caller.region.clone());
+        Some(scope.arn("kms", &format!("key/{}", KeyId::from_bytes(header.key_id))))
+    }
+
     /// `ReEncrypt`: decrypts under the source key and encrypts under the destination key
     /// without releasing the plaintext.
     ///

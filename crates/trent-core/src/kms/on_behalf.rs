@@ -6,11 +6,15 @@
 //! the caller's KMS request quotas in the request's region exactly as a call the caller made
 //! itself would ("API requests made on your behalf", AWS KMS Developer Guide). The calls do not
 //! pass the request path, so [`OnBehalf`] charges them as it would: by name before the call,
-//! by key type during it, the fallback after it.
+//! by key type during it, the fallback after it. Each call, allowed or not, is reported to the
+//! caller's [`OnBehalfLog`](crate::audit::OnBehalfLog) so that the trail records it as AWS
+//! CloudTrail does.
 
+use serde_json::{Map, Value, json};
 use trent_crypto::{EncryptionContext, Plaintext};
 
 use super::{CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, EncryptOutput, KeyDescription, Kms, KmsError};
+use crate::audit::OnBehalfCall;
 use crate::identity::{Caller, ViaService};
 use crate::quota::QuotaMeter;
 
@@ -54,10 +58,52 @@ impl OnBehalf<'_> {
         Ok(caller)
     }
 
-    /// Ends a call: the fallback quota if nothing charged it, then its result.
-    fn done<T>(&self, caller: &Caller, operation: &str, result: Result<T, KmsError>) -> Result<T, KmsError> {
-        self.kms.charge_after(caller, operation)?;
+    /// Ends a call: the fallback quota if nothing charged it, then its result. The call is
+    /// reported to the caller's log with `request` (wire names, nothing secret) and the key's
+    /// ARN: the one `arn_of` finds in a success, else `known` (named by the request or the
+    /// ciphertext).
+    fn done<T>(
+        &self,
+        caller: &Caller,
+        operation: &'static str,
+        request: Value,
+        result: Result<T, KmsError>,
+        arn_of: impl FnOnce(&T) -> String,
+        known: Option<String>,
+    ) -> Result<T, KmsError> {
+        let result = self.kms.charge_after(caller, operation).and(result);
+        if let Some(log) = &self.caller.on_behalf_log {
+            let (key_arn, outcome) = match &result {
+                Ok(v) => (Some(arn_of(v)), Ok(())),
+                Err(e) => (known, Err(e)),
+            };
+            let call = OnBehalfCall {
+                service: self.service,
+                operation,
+                request,
+                key_arn: key_arn.as_deref(),
+                result: outcome,
+            };
+            log.record(caller, call);
+        }
         result
+    }
+
+    /// A call charged before it was made: refused by its quota, reported all the same.
+    fn start(&self, operation: &'static str, request: &Value) -> Result<Caller, KmsError> {
+        self.call(operation).inspect_err(|e| {
+            if let Some(log) = &self.caller.on_behalf_log {
+                let key_arn = request.get("KeyId").and_then(Value::as_str);
+                let call = OnBehalfCall {
+                    service: self.service,
+                    operation,
+                    request: request.clone(),
+                    key_arn,
+                    result: Err(e),
+                };
+                log.record(&self.caller, call);
+            }
+        })
     }
 
     /// `Encrypt` with `key_id` under `ctx`.
@@ -70,9 +116,10 @@ impl OnBehalf<'_> {
         plaintext: &Plaintext,
         ctx: &EncryptionContext,
     ) -> Result<EncryptOutput, KmsError> {
-        let c = self.call("Encrypt")?;
+        let request = key_request(Some(key_id), ctx, [("EncryptionAlgorithm", SYMMETRIC)]);
+        let c = self.start("Encrypt", &request)?;
         let result = self.kms.encrypt(&c, key_id, plaintext, ctx, None, false).await;
-        self.done(&c, "Encrypt", result)
+        self.done(&c, "Encrypt", request, result, |o| o.key_arn.clone(), Some(key_id.to_owned()))
     }
 
     /// `Decrypt` of `blob` under `ctx`.
@@ -80,10 +127,11 @@ impl OnBehalf<'_> {
     /// # Errors
     /// As [`Kms::decrypt`], and `Throttled` past the caller's quota.
     pub async fn decrypt(&self, blob: &[u8], ctx: &EncryptionContext) -> Result<DecryptOutput, KmsError> {
-        let c = self.call("Decrypt")?;
+        let request = key_request(None, ctx, [("EncryptionAlgorithm", SYMMETRIC)]);
+        let c = self.start("Decrypt", &request)?;
         let input = CiphertextInput { blob, context: ctx, key_id: None, algorithm: None };
         let result = self.kms.decrypt(&c, input, false).await;
-        self.done(&c, "Decrypt", result)
+        self.done(&c, "Decrypt", request, result, |o| o.key_arn.clone(), Kms::blob_key_arn(&c, blob))
     }
 
     /// `Decrypt` of `blob` under `ctx`, authorized, charged and checked exactly as
@@ -93,14 +141,18 @@ impl OnBehalf<'_> {
     ///
     /// # Errors
     /// As [`Kms::decrypt`], and `Throttled` past the caller's quota.
+    /// It is recorded as the `Decrypt` it stands for, with the key the blob names.
     pub async fn authorize_decrypt(&self, blob: &[u8], ctx: &EncryptionContext) -> Result<(), KmsError> {
-        let c = self.call("Decrypt")?;
+        let request = key_request(None, ctx, [("EncryptionAlgorithm", SYMMETRIC)]);
+        let c = self.start("Decrypt", &request)?;
         let input = CiphertextInput { blob, context: ctx, key_id: None, algorithm: None };
+        let key_arn = Kms::blob_key_arn(&c, blob);
         let result = match self.kms.decrypt(&c, input, true).await {
             Ok(_) | Err(KmsError::DryRun) => Ok(()),
             Err(e) => Err(e),
         };
-        self.done(&c, "Decrypt", result)
+        let known = key_arn.clone();
+        self.done(&c, "Decrypt", request, result, |()| key_arn.unwrap_or_default(), known)
     }
 
     /// `GenerateDataKey` of `size` with `key_id` under `ctx`.
@@ -113,9 +165,16 @@ impl OnBehalf<'_> {
         ctx: &EncryptionContext,
         size: DataKeySize,
     ) -> Result<DataKeyOutput, KmsError> {
-        let c = self.call("GenerateDataKey")?;
+        let mut request = key_request(Some(key_id), ctx, []);
+        if let (Some(spec), Value::Object(o)) = (size.spec, &mut request) {
+            o.insert("KeySpec".to_owned(), json!(spec.as_str()));
+        }
+        if let (Some(n), Value::Object(o)) = (size.number_of_bytes, &mut request) {
+            o.insert("NumberOfBytes".to_owned(), json!(n));
+        }
+        let c = self.start("GenerateDataKey", &request)?;
         let result = self.kms.generate_data_key(&c, key_id, ctx, size, true, false).await;
-        self.done(&c, "GenerateDataKey", result)
+        self.done(&c, "GenerateDataKey", request, result, |o| o.key_arn.clone(), Some(key_id.to_owned()))
     }
 
     /// `DescribeKey` of `key_id`.
@@ -123,8 +182,28 @@ impl OnBehalf<'_> {
     /// # Errors
     /// As [`Kms::describe_key`], and `Throttled` past the caller's quota.
     pub async fn describe_key(&self, key_id: &str) -> Result<KeyDescription, KmsError> {
-        let c = self.call("DescribeKey")?;
+        let request = key_request(Some(key_id), &EncryptionContext::new(), []);
+        let c = self.start("DescribeKey", &request)?;
         let result = self.kms.describe_key(&c, key_id).await;
-        self.done(&c, "DescribeKey", result)
+        self.done(&c, "DescribeKey", request, result, |d| d.record.arn(), Some(key_id.to_owned()))
     }
+}
+
+/// `EncryptionAlgorithm` of the symmetric calls services make.
+const SYMMETRIC: &str = "SYMMETRIC_DEFAULT";
+
+/// The recordable request of an on-behalf call, with its wire names: the key as the service
+/// named it, the encryption context (never secret: AWS records it in clear), and `extra`.
+fn key_request<const N: usize>(key_id: Option<&str>, ctx: &EncryptionContext, extra: [(&str, &str); N]) -> Value {
+    let mut o = Map::new();
+    if let Some(key_id) = key_id {
+        o.insert("KeyId".to_owned(), json!(key_id));
+    }
+    if !ctx.is_empty() {
+        o.insert("EncryptionContext".to_owned(), json!(ctx));
+    }
+    for (name, value) in extra {
+        o.insert(name.to_owned(), json!(value));
+    }
+    Value::Object(o)
 }

@@ -245,5 +245,6 @@ fn root_caller(scope: &Scope) -> trent_core::Caller {
         identity: std::sync::Arc::new(trent_core::identity::CallerIdentity::root(&account)),
         via_service: None,
         meter: Default::default(),
+        on_behalf_log: None,
     }
 }

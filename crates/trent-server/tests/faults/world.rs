@@ -54,6 +54,7 @@ fn root_caller(account: &AccountId, region: &Region) -> Caller {
         identity: Arc::new(CallerIdentity::root(account)),
         via_service: None,
         meter: Default::default(),
+        on_behalf_log: None,
     }
 }
 

@@ -145,6 +145,7 @@ impl TestServer {
             identity: key.identity.clone(),
             via_service: None,
             meter: Default::default(),
+            on_behalf_log: None,
         }
     }
 

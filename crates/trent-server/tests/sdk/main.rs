@@ -21,6 +21,7 @@ mod leak;
 mod managed_keys;
 mod multi_region;
 mod multi_region_asymmetric;
+mod on_behalf_trail;
 mod params;
 mod postgres;
 mod query;

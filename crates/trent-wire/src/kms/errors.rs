@@ -20,6 +20,14 @@ const ALIAS_PREFIX: &str = "Alias must start with the prefix \"alias/\". \
 
 impl From<KmsError> for AwsError {
     fn from(e: KmsError) -> Self {
+        Self::from(&e)
+    }
+}
+
+/// By reference, for a KMS error that the domain still returns after reporting it, such as
+/// one of a call made on a caller's behalf, which the trail records with its own `errorCode`.
+impl From<&KmsError> for AwsError {
+    fn from(e: &KmsError) -> Self {
         let message = match &e {
             KmsError::Throttled { .. } => super::SERVICE.throttling_message.to_owned(),
             KmsError::IncorrectKey => INCORRECT_KEY.to_owned(),
