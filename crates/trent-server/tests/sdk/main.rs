@@ -20,6 +20,7 @@ mod keys;
 mod leak;
 mod managed_keys;
 mod multi_region;
+mod multi_region_asymmetric;
 mod params;
 mod postgres;
 mod query;

@@ -28,6 +28,8 @@ macro_rules! conformance_tests {
             duplicate_key_is_already_exists_and_changes_nothing,
             same_key_id_in_two_scopes_is_two_keys,
             key_copies_are_one_id_in_every_region_of_one_account,
+            a_key_copy_is_inserted_with_every_backing_key_or_not_at_all,
+            update_keys_changes_every_copy_or_none,
             list_keys_orders_by_id_and_pages,
             update_key_is_conditional_on_revision,
             concurrent_updates_let_exactly_one_win,
