@@ -204,7 +204,12 @@ pub(crate) async fn render(state: &AppState) -> String {
 
     if let Some(cluster) = &state.cluster {
         let held = cluster.leases_held().await;
-        header(&mut out, "trent_lease_held", "gauge", "1 for each scheduler lease this node holds.");
+        header(
+            &mut out,
+            "trent_lease_held",
+            "gauge",
+            "1 for each scheduler lease this node held at its last scheduler tick.",
+        );
         for job in crate::scheduler::JOBS {
             let _ = writeln!(out, "trent_lease_held{{job=\"{job}\"}} {}", u8::from(held.contains(&job)));
         }

@@ -115,6 +115,15 @@ impl TestServer {
         Self::boot(self.dir.clone(), config, self.clock.clone()).await
     }
 
+    /// Stops serving at once, as a killed process does: the listener closes and requests in
+    /// flight are dropped unanswered (the node's background tasks are left to the test's end).
+    pub(crate) fn kill(&mut self) {
+        self.stop.take();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+
     /// Graceful shutdown; waits for the server task.
     pub(crate) async fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {

@@ -152,6 +152,18 @@ impl PgStore {
         Ok(Some(PgLease { name: name.to_owned(), conn: Some(conn) }))
     }
 
+    /// Whether this store's connections to the database are encrypted (TLS), as the server
+    /// reports it (`pg_stat_ssl`).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the database cannot be reached.
+    pub async fn connection_is_encrypted(&self) -> Result<bool, StoreError> {
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_err)
+    }
+
     /// Connections of the pool: (open, idle).
     pub fn pool_connections(&self) -> (u32, usize) {
         (self.pool.size(), self.pool.num_idle())
