@@ -14,6 +14,7 @@ pub mod harden;
 mod query;
 pub mod quota;
 mod reset;
+mod rotation;
 mod scheduler;
 pub mod seal;
 pub mod seed;
@@ -33,7 +34,8 @@ pub use bootstrap::{
     open_identities,
 };
 pub use config::{
-    Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawSeal, RawTls, Regions, Storage, StorageSetting,
+    Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawRotation, RawSeal, RawTls, Regions, RotationSettings,
+    Storage, StorageSetting,
 };
 pub use data_dir::DEV_MARKER;
 pub use state::{AppState, Readiness};
@@ -50,7 +52,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx));
+    let wake = Arc::new(tokio::sync::Notify::new());
+    rotation::install(&state, listener.local_addr()?, wake.clone()).map_err(std::io::Error::other)?;
+    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx, wake));
     let limits = state.config.http;
     let audit_state = state.clone();
     let tls = state.tls.clone();

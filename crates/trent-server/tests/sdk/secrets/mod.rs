@@ -6,6 +6,7 @@ mod cross_account;
 mod keys_and_errors;
 mod lifecycle;
 mod listing;
+mod rotation;
 mod values;
 
 use aws_sdk_secretsmanager::Client;
