@@ -1,4 +1,4 @@
--- Trent PostgreSQL schema, version 4: a secret's rotation configuration and progress as one
+-- Trent PostgreSQL schema, version 5: a secret's rotation configuration and progress as one
 -- JSON text column (SQLite's version 8). NULL: never configured.
 
 ALTER TABLE secrets ADD COLUMN rotation TEXT;
