@@ -156,12 +156,14 @@ STATES["ssm"] = {
 
 STATES["secretsmanager"] = {
     "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
+    "CancelRotateSecret": ("done", "rotation off, a rotation in progress stopped; AWSPENDING left as AWS leaves it"),
     "CreateSecret": ("partial", "AddReplicaRegions refused (InvalidRequestException), ForceOverwriteReplicaSecret and "
                      "Type ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
     "DeleteResourcePolicy": ("done", ""),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends"),
-    "DescribeSecret": ("partial", "no rotation or replication fields yet (RotationEnabled false)"),
+    "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
+                       "NextRotationDate; no replication fields yet"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
     "GetResourcePolicy": ("done", ""),
     "GetSecretValue": ("done", "name, full ARN or partial ARN; VersionId and/or VersionStage"),
@@ -173,6 +175,10 @@ STATES["secretsmanager"] = {
     "PutSecretValue": ("partial", "RotationToken accepted and ignored; unlabelled versions pruned past 100 when "
                        "older than a day"),
     "RestoreSecret": ("done", ""),
+    "RotateSecret": ("partial", "RotationLambdaARN names a built-in PostgreSQL/MySQL function or a "
+                     "[[rotation.functions]] command or HTTP endpoint (not a Lambda); RotationRules (AutomaticallyAfterDays, "
+                     "rate/cron ScheduleExpression, Duration), RotateImmediately; the scheduler runs the four steps, "
+                     "resumes after a restart and retries a failure at the next window; ExternalSecretRotation* refused"),
     "TagResource": ("done", "at most 50 tags; aws: prefix reserved"),
     "UntagResource": ("done", ""),
     "UpdateSecret": ("partial", "a new KmsKeyId applies to new versions; existing versions are not re-encrypted"),
@@ -190,7 +196,7 @@ SERVICES = [
      "a value and spells out at most 10 violations (the count stays exact), and never repeats a grant token"),
     ("secretsmanager", "2017-10-17", "AWS Secrets Manager",
      "`secretsmanager.*` (awsJson1_1), SigV4 service `secretsmanager`; values envelope-encrypted with a KMS data "
-     "key asked for on the caller's behalf; rotation and replication operations are not built yet"),
+     "key asked for on the caller's behalf; replication operations are not built yet"),
     ("cloudtrail", "2013-11-01", "AWS CloudTrail",
      "`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*` (awsJson1_1), SigV4 service `cloudtrail`"),
     ("iam", "2010-05-08", "AWS IAM",

@@ -17,6 +17,7 @@ mod on_behalf;
 mod query;
 pub mod quota;
 mod reset;
+mod rotation;
 mod scheduler;
 pub mod seal;
 pub mod seed;
@@ -37,7 +38,8 @@ pub use bootstrap::{
 };
 pub use cluster::{CHANNEL, Cluster, FULL_CHECK_INTERVAL};
 pub use config::{
-    Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawSeal, RawTls, Regions, Storage, StorageSetting,
+    Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawRotation, RawSeal, RawTls, Regions, RotationSettings,
+    Storage, StorageSetting,
 };
 pub use data_dir::DEV_MARKER;
 pub use state::{AppState, Readiness};
@@ -54,7 +56,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx.clone()));
+    let wake = Arc::new(tokio::sync::Notify::new());
+    rotation::install(&state, listener.local_addr()?, wake.clone()).map_err(std::io::Error::other)?;
+    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx.clone(), wake));
     let cluster = state.cluster.clone().map(|c| tokio::spawn(cluster::run(state.clone(), c, stop_rx)));
     let limits = state.config.http;
     let audit_state = state.clone();

@@ -1,20 +1,26 @@
-//! The scheduler task: runs due work (key deletions, automatic rotations, secrets past their
-//! recovery window) every tick until shutdown. The work itself is
-//! [`trent_core::kms::Kms::run_due_work`] and [`trent_core::secrets::Secrets::run_due_work`],
-//! driven by the injected clock, so tests call them directly after moving the clock.
+//! The scheduler task: runs due work (key deletions, automatic key rotations, secrets past their
+//! recovery window, secret rotations) every tick until shutdown, and secret rotations at once
+//! when `RotateSecret` starts one (`wake`). The work itself is
+//! [`trent_core::kms::Kms::run_due_work`], [`trent_core::secrets::Secrets::run_due_work`] and
+//! [`trent_core::secrets::Secrets::run_rotations`], driven by the injected clock, so tests call
+//! them directly after moving the clock.
 //!
 //! On PostgreSQL each job runs only on the node holding its lease (see [`crate::cluster`]):
-//! one node at a time across the cluster.
+//! one node at a time across the cluster, so one secret never rotates on two nodes at once.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::state::AppState;
 
 /// Runs until `shutdown` turns true.
-pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>, wake: Arc<Notify>) {
+    // A rotation in progress when the server stopped resumes at its next step now.
+    if may_run(&state, JOBS[2]).await {
+        rotations(&state).await;
+    }
     let mut ticker = tokio::time::interval(state.config.scheduler_tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -25,6 +31,14 @@ pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
                 }
                 if may_run(&state, JOBS[1]).await {
                     run_secrets(&state).await;
+                }
+                if may_run(&state, JOBS[2]).await {
+                    rotations(&state).await;
+                }
+            }
+            () = wake.notified() => {
+                if may_run(&state, JOBS[2]).await {
+                    rotations(&state).await;
                 }
             }
             changed = shutdown.changed() => {
@@ -37,7 +51,7 @@ pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
 }
 
 /// The scheduled jobs, each under a lease of its own in a cluster.
-pub(crate) const JOBS: [&str; 2] = ["kms", "secrets"];
+pub(crate) const JOBS: [&str; 3] = ["kms", "secrets", "secret-rotations"];
 
 /// Whether this node runs `job` now: always alone, under the job's lease in a cluster.
 async fn may_run(state: &AppState, job: &'static str) -> bool {
@@ -67,5 +81,16 @@ async fn run_secrets(state: &AppState) {
             tracing::info!(purged, "secrets past their recovery window deleted");
         }
         Err(e) => tracing::warn!(error = %e, "scheduled secret deletions failed; will retry"),
+    }
+}
+
+/// One pass of secret rotations.
+async fn rotations(state: &AppState) {
+    match state.secrets.run_rotations().await {
+        Ok(run) if run.rotated + run.failed > 0 => {
+            tracing::info!(rotated = run.rotated, failed = run.failed, "secret rotations run");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "secret rotations could not run; will retry"),
     }
 }

@@ -392,6 +392,10 @@ impl SecretsStore for FaultyStore {
     async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
         self.write(self.inner.delete_secret(scope, name)).await
     }
+    async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        self.inner.rotating_secrets().await
+    }
+
     async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {
         self.inner.secrets_due(now).await
     }

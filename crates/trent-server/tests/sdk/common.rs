@@ -100,10 +100,17 @@ impl TestServer {
 
     /// Stops the server (graceful shutdown) and starts a new one on the same data directory
     /// and clock, as after a process restart.
-    pub(crate) async fn restart(mut self) -> TestServer {
+    pub(crate) async fn restart(self) -> TestServer {
+        self.restart_tuned(|_| {}).await
+    }
+
+    /// As [`TestServer::restart`], with `tune` applied to the configuration first (settings
+    /// that name what the first run created, such as a role's ARN).
+    pub(crate) async fn restart_tuned(mut self, tune: impl FnOnce(&mut Config)) -> TestServer {
         self.shutdown().await;
         let mut config = self.config.clone();
         config.listen = "127.0.0.1:0".parse().expect("addr");
+        tune(&mut config);
         Self::boot(self.dir.clone(), config, self.clock.clone()).await
     }
 

@@ -28,6 +28,7 @@ mod migrate;
 pub(crate) mod params;
 mod reset;
 pub(crate) mod rows;
+pub(crate) mod secret_rotation;
 pub(crate) mod secrets;
 
 pub use audit::SqliteAuditStore;
