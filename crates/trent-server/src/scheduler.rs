@@ -1,6 +1,7 @@
-//! The scheduler task: runs due work (key deletions, automatic rotations, secrets past their
-//! recovery window) every tick until shutdown. The work itself is
-//! [`trent_core::kms::Kms::run_due_work`] and [`trent_core::secrets::Secrets::run_due_work`],
+//! The scheduler task: runs due work (key deletions, automatic rotations, parameter policies,
+//! secrets past their recovery window) every tick until shutdown. The work itself is
+//! [`trent_core::kms::Kms::run_due_work`], [`trent_core::params::Params::run_due_policies`] and
+//! [`trent_core::secrets::Secrets::run_due_work`],
 //! driven by the injected clock, so tests call them directly after moving the clock.
 
 use std::sync::Arc;
@@ -22,6 +23,13 @@ pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "scheduled work failed; will retry"),
+                }
+                match state.params.run_due_policies().await {
+                    Ok(done) if done.expired + done.notified > 0 => {
+                        tracing::info!(expired = done.expired, notified = done.notified, "parameter policies applied");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "parameter policies failed; will retry"),
                 }
                 match state.secrets.run_due_work().await {
                     Ok(0) => {}

@@ -19,6 +19,7 @@ mod keys;
 mod leak;
 mod managed_keys;
 mod multi_region;
+mod param_policies;
 mod params;
 mod postgres;
 mod query;
