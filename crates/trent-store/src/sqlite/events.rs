@@ -2,8 +2,7 @@
 //! Other modules append to it inside their own transactions with [`append_events`].
 
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::{ColumnIndex, Decode, Row, Type};
 use trent_core::events::{Event, QueuedEvent};
 use trent_core::{AccountId, EventStore, Region, Scope, StoreError};
 use uuid::Uuid;
@@ -18,7 +17,7 @@ fn corrupt(what: &str) -> StoreError {
 /// Appends `events` to the outbox on `conn`, inside the caller's transaction.
 pub(crate) async fn append_events(conn: &mut sqlx::SqliteConnection, events: &[Event]) -> Result<(), StoreError> {
     for e in events {
-        let resources = serde_json::to_string(&e.resources).map_err(|_| corrupt("unserializable resources"))?;
+        let resources = resources_to_db(e)?;
         sqlx::query(
             "INSERT INTO event_outbox (id, time, account_id, region, source, detail_type, resources, detail) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -38,7 +37,21 @@ pub(crate) async fn append_events(conn: &mut sqlx::SqliteConnection, events: &[E
     Ok(())
 }
 
-fn event_from_row(row: &SqliteRow) -> Result<QueuedEvent, StoreError> {
+/// The outbox's columns, in the order [`event_from_row`] reads them (both backends).
+pub(crate) const EVENT_COLUMNS: &str = "seq, id, time, account_id, region, source, detail_type, resources, detail";
+
+/// An event's `resources` as its column holds them (both backends).
+pub(crate) fn resources_to_db(e: &Event) -> Result<String, StoreError> {
+    serde_json::to_string(&e.resources).map_err(|_| corrupt("unserializable resources"))
+}
+
+/// Reads a queued event from a row of either backend with [`EVENT_COLUMNS`].
+pub(crate) fn event_from_row<R: Row>(row: &R, map_err: fn(sqlx::Error) -> StoreError) -> Result<QueuedEvent, StoreError>
+where
+    &'static str: ColumnIndex<R>,
+    String: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    i64: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+{
     let seq: i64 = row.try_get("seq").map_err(map_err)?;
     let id: String = row.try_get("id").map_err(map_err)?;
     let account: String = row.try_get("account_id").map_err(map_err)?;
@@ -63,23 +76,22 @@ fn event_from_row(row: &SqliteRow) -> Result<QueuedEvent, StoreError> {
     })
 }
 
-fn db_seq(seq: u64) -> i64 {
+/// An outbox position as stored (both backends).
+pub(crate) fn db_seq(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
 #[async_trait]
 impl EventStore for SqliteStore {
     async fn events_after(&self, after: u64, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, id, time, account_id, region, source, detail_type, resources, detail FROM event_outbox \
-             WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )
-        .bind(db_seq(after))
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(map_err)?;
-        rows.iter().map(event_from_row).collect()
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM event_outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+        let rows = sqlx::query(&sql)
+            .bind(db_seq(after))
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
     async fn remove_events_through(&self, through: u64) -> Result<(), StoreError> {

@@ -21,12 +21,12 @@
 mod aliases_tags;
 pub(crate) mod audit;
 mod batch;
-mod events;
+pub(crate) mod events;
 mod grants;
 mod identity;
 mod kms;
 mod migrate;
-mod params;
+pub(crate) mod params;
 mod reset;
 pub(crate) mod rows;
 pub(crate) mod secrets;
