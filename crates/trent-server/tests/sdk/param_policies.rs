@@ -203,3 +203,33 @@ async fn empty_policies_remove_them_and_a_later_put_keeps_them() {
     let got = ssm.get_parameter().name("/temp").send().await.expect("not expired");
     assert_eq!(got.parameter().and_then(|p| p.value()), Some("c"));
 }
+
+#[tokio::test]
+async fn policies_and_queued_events_survive_a_restart_and_fire_once() {
+    let server = TestServer::start().await;
+    let ssm = server.ssm(&server.admin_creds());
+    ssm.put_parameter()
+        .name("/kept")
+        .value("v")
+        .r#type(ParameterType::String)
+        .tier(ParameterTier::Advanced)
+        .policies(format!("[{NO_CHANGE_12_HOURS}]"))
+        .send()
+        .await
+        .expect("put");
+    let server = server.restart().await;
+    let ssm = server.ssm(&server.admin_creds());
+    assert_eq!(described(&ssm, "/kept").await, vec![pair("NoChangeNotification", "Pending")]);
+    server.clock.advance(Duration::hours(12));
+    server.state.params.run_due_policies().await.unwrap();
+    let server = server.restart().await;
+    server.state.params.run_due_policies().await.unwrap();
+    let kinds: Vec<String> = outbox(&server)
+        .await
+        .iter()
+        .map(|e| {
+            e["detail"]["policy-type"].as_str().or(e["detail"]["operation"].as_str()).unwrap_or_default().to_owned()
+        })
+        .collect();
+    assert_eq!(kinds, vec!["Create", "NoChangeNotification"], "queued events survive, the action fires once");
+}
