@@ -126,12 +126,13 @@ STATES["ssm"] = {
     "DeleteParameters": ("done", "AccessDeniedException if any name may not be deleted (nothing is deleted then)"),
     "DescribeParameters": ("partial", "Filters and ParameterFilters (Name, Path, Type, KeyId, Tier, DataType, tag:KEY "
                            "with their options); Shared lists nothing (no AWS RAM); a page examines at most 10,000 "
-                           "parameters and may come back short with a NextToken; Policies always empty"),
+                           "parameters and may come back short with a NextToken; Policies with their statuses (Pending, "
+                           "Finished)"),
     "GetParameter": ("partial", "name:version and name:label selectors, a parameter's ARN as its name; SecureString "
                      "without WithDecryption answers the base64 ciphertext; /aws/reference/secretsmanager/... "
                      "answers ParameterNotFound (the Secrets Manager reference is not wired yet); no AWS public parameters "
                      "(/aws/service/...)"),
-    "GetParameterHistory": ("done", "oldest first; Policies always empty"),
+    "GetParameterHistory": ("done", "oldest first; each version with the policies it carries"),
     "GetParameters": ("done", "selectors; unknown names in InvalidParameters; AccessDeniedException if any name "
                       "may not be read"),
     "GetParametersByPath": ("partial", "Recursive, ParameterFilters (Type, KeyId, Label), WithDecryption; returns "
@@ -145,8 +146,9 @@ STATES["ssm"] = {
                      "above, context PARAMETER_ARN, default key alias/aws/ssm created on first use); Overwrite, "
                      "tiers with their sizes and quotas, Intelligent-Tiering, AllowedPattern (whole value, Rust "
                      "regex syntax), DataType text / aws:ec2:image (format only) / aws:ssm:integration, Tags; at "
-                     "most 100 versions; Policies refused with InvalidPolicyTypeException (parameter policies not "
-                     "run yet)"),
+                     "most 100 versions; Policies (Expiration, ExpirationNotification, NoChangeNotification; "
+                     "Advanced tier only, Intelligent-Tiering picks Advanced; kept across updates, [] removes them) "
+                     "run by the scheduler, each action an EventBridge-shaped event in the outbox"),
     "RemoveTagsFromResource": ("partial", "ResourceType Parameter only"),
     "ResetServiceSetting": ("partial", "/ssm/parameter-store/default-parameter-tier only"),
     "UnlabelParameterVersion": ("done", ""),

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod clock;
 mod enums;
+pub mod events;
 pub mod identity;
 pub mod ids;
 pub mod invalidation;
@@ -27,4 +28,4 @@ pub use identity::{
 pub use ids::{AccountId, Arn, IdError, KeyId, Region, Scope};
 pub use invalidation::{Invalidation, InvalidationSink};
 pub use seal::KeyWrapper;
-pub use store::{IdentityStore, KmsStore, MetaStore, ParamStore, SecretsStore, Store, StoreError};
+pub use store::{EventStore, IdentityStore, KmsStore, MetaStore, ParamStore, SecretsStore, Store, StoreError};

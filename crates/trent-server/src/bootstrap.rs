@@ -11,7 +11,7 @@ use trent_core::params::Params;
 use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::secrets::Secrets;
 use trent_core::store::AuditStore;
-use trent_core::{Identities, KeyWrapper, MetaStore, ParamStore, SharedClock, Store};
+use trent_core::{EventStore, Identities, KeyWrapper, MetaStore, ParamStore, SharedClock, Store};
 use trent_crypto::{RootKey, SecretBytes, constant_time_eq};
 use trent_store::{PgStore, SqliteAuditStore, SqliteStore};
 
@@ -123,7 +123,7 @@ pub async fn bootstrap(
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
     // Every store lives in the one database configured: with PostgreSQL storage the data
     // directory holds only the seal's files, so nodes sharing the database share everything.
-    let (store, audit, readiness, param_store, cluster) = match &config.storage {
+    let (store, audit, readiness, param_store, events, cluster) = match &config.storage {
         Storage::Sqlite => {
             data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
             data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
@@ -132,8 +132,9 @@ pub async fn bootstrap(
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
             let trail = SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?;
             let audit = start_audit(Arc::new(trail), wrapper.as_ref(), &clock).await?;
+            let events: Arc<dyn EventStore> = sqlite.clone();
             let params: Arc<dyn ParamStore> = sqlite;
-            (store, audit, Readiness::Store, params, None)
+            (store, audit, Readiness::Store, params, events, None)
         }
         Storage::Postgres(settings) => {
             let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
@@ -141,8 +142,9 @@ pub async fn bootstrap(
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
             let audit = start_audit(Arc::new(pg.audit_store()), wrapper.as_ref(), &clock).await?;
             let params: Arc<dyn ParamStore> = Arc::new(pg.clone());
+            let events: Arc<dyn EventStore> = Arc::new(pg.clone());
             let cluster = crate::cluster::Cluster::new(pg.clone());
-            (store, audit, Readiness::Postgres(pg), params, Some(cluster))
+            (store, audit, Readiness::Postgres(pg), params, events, Some(cluster))
         }
     };
 
@@ -177,6 +179,7 @@ pub async fn bootstrap(
     let state = Arc::new(AppState {
         kms,
         params,
+        events,
         secrets,
         identities,
         auth: Authenticator::default(),

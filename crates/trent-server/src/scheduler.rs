@@ -1,7 +1,8 @@
 //! The scheduler task: runs due work (key deletions, automatic key rotations, secrets past their
-//! recovery window, secret rotations) every tick until shutdown, and secret rotations at once
+//! recovery window, secret rotations, parameter policies) every tick until shutdown, and secret rotations at once
 //! when `RotateSecret` starts one (`wake`). The work itself is
-//! [`trent_core::kms::Kms::run_due_work`], [`trent_core::secrets::Secrets::run_due_work`] and
+//! [`trent_core::kms::Kms::run_due_work`], [`trent_core::params::Params::run_due_policies`],
+//! [`trent_core::secrets::Secrets::run_due_work`] and
 //! [`trent_core::secrets::Secrets::run_rotations`], driven by the injected clock, so tests call
 //! them directly after moving the clock.
 //!
@@ -18,7 +19,7 @@ use crate::state::AppState;
 /// Runs until `shutdown` turns true.
 pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>, wake: Arc<Notify>) {
     // A rotation in progress when the server stopped resumes at its next step now.
-    if may_run(&state, JOBS[2]).await {
+    if may_run(&state, JOBS[3]).await {
         rotations(&state).await;
     }
     let mut ticker = tokio::time::interval(state.config.scheduler_tick);
@@ -30,14 +31,17 @@ pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
                     run_kms(&state).await;
                 }
                 if may_run(&state, JOBS[1]).await {
-                    run_secrets(&state).await;
+                    run_params(&state).await;
                 }
                 if may_run(&state, JOBS[2]).await {
+                    run_secrets(&state).await;
+                }
+                if may_run(&state, JOBS[3]).await {
                     rotations(&state).await;
                 }
             }
             () = wake.notified() => {
-                if may_run(&state, JOBS[2]).await {
+                if may_run(&state, JOBS[3]).await {
                     rotations(&state).await;
                 }
             }
@@ -51,7 +55,7 @@ pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
 }
 
 /// The scheduled jobs, each under a lease of its own in a cluster.
-pub(crate) const JOBS: [&str; 3] = ["kms", "secrets", "secret-rotations"];
+pub(crate) const JOBS: [&str; 4] = ["kms", "params", "secrets", "secret-rotations"];
 
 /// Whether this node runs `job` now: always alone, under the job's lease in a cluster.
 async fn may_run(state: &AppState, job: &'static str) -> bool {
@@ -70,6 +74,16 @@ async fn run_kms(state: &AppState) {
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "scheduled work failed; will retry"),
+    }
+}
+
+async fn run_params(state: &AppState) {
+    match state.params.run_due_policies().await {
+        Ok(done) if done.expired + done.notified > 0 => {
+            tracing::info!(expired = done.expired, notified = done.notified, "parameter policies applied");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "parameter policies failed; will retry"),
     }
 }
 

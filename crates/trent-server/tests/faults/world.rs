@@ -76,6 +76,7 @@ impl World {
             secrets: Secrets::new(faulty.clone(), kms.clone(), shared.clone()),
             kms,
             params: trent_core::params::Params::new(inner.clone(), shared.clone()),
+            events: inner.clone(),
             identities: Identities::new(faulty.clone(), wrapper.clone(), shared.clone()),
             auth: Authenticator::default(),
             clock: shared,

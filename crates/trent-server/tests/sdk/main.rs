@@ -22,6 +22,7 @@ mod managed_keys;
 mod multi_region;
 mod multi_region_asymmetric;
 mod on_behalf_trail;
+mod param_policies;
 mod params;
 mod postgres;
 mod query;

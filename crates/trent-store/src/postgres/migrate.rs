@@ -36,6 +36,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0005_secret_rotation.sql",
         sql: include_str!("../../migrations/postgres/0005_secret_rotation.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_param_policies_events.sql",
+        sql: include_str!("../../migrations/postgres/0006_param_policies_events.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

@@ -20,6 +20,7 @@ mod aliases_tags;
 mod audit;
 mod batch;
 mod cluster;
+mod events;
 mod grants;
 mod identity;
 mod kms;

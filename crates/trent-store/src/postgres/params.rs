@@ -9,34 +9,36 @@
 
 use async_trait::async_trait;
 use sqlx::PgConnection;
+use time::OffsetDateTime;
+use trent_core::events::Event;
 use trent_core::params::names::parent;
-use trent_core::params::{Listing, ParamTag, ParameterVersion, ParameterWrite, StoredSetting, TierCounts};
-use trent_core::{ParamStore, Scope, StoreError};
+use trent_core::params::{
+    Listing, ParamTag, ParameterPolicy, ParameterVersion, ParameterWrite, StoredSetting, TierCounts,
+};
+use trent_core::{AccountId, ParamStore, Region, Scope, StoreError};
 
+use super::events::append_events;
 use super::{PgStore, map_err, transaction};
-use crate::sqlite::params::{LATEST_FROM, below, db_version, tier_counts, version_from_row};
-use crate::sqlite::rows::{ts_from_db, ts_to_db};
+use crate::sqlite::params::{LATEST_FROM, below, db_version, policies_to_db, tier_counts, version_from_row};
+use crate::sqlite::rows::{opt_ts_to_db, ts_from_db, ts_to_db};
 
 /// A version's columns (alias `v`) with its labels, newline-separated (labels hold none).
 const VERSION_COLUMNS: &str = "v.name, v.version, v.param_type, v.value, v.key_id, v.description, \
-     v.allowed_pattern, v.tier, v.data_type, v.modified_at, v.modified_by, \
+     v.allowed_pattern, v.tier, v.data_type, v.modified_at, v.modified_by, v.policies, \
      (SELECT string_agg(l.label, E'\\n') FROM ssm_parameter_labels l WHERE l.account_id = v.account_id \
       AND l.region = v.region AND l.name = v.name AND l.version = v.version) AS labels";
 
 /// Makes `name`'s current version `new` (a new parameter when `expected` is `None`), on the
 /// caller's transaction: `Conflict` if its current version is no longer `expected`.
-async fn advance(
-    conn: &mut PgConnection,
-    scope: &Scope,
-    v: &ParameterVersion,
-    expected: Option<u64>,
-) -> Result<(), StoreError> {
+async fn advance(conn: &mut PgConnection, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError> {
+    let (v, expected) = (&write.version, write.expected);
     let (account, region) = (scope.account.as_str(), scope.region.as_str());
     let new_version = db_version(v.version)?;
+    let due = opt_ts_to_db(write.policies_due)?;
     let Some(expected) = expected else {
         sqlx::query(
-            "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier, policies_due) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(account)
         .bind(region)
@@ -44,13 +46,14 @@ async fn advance(
         .bind(parent(&v.name))
         .bind(new_version)
         .bind(v.tier.as_str())
+        .bind(due)
         .execute(&mut *conn)
         .await
         .map_err(map_err)?;
         return Ok(());
     };
     let changed = sqlx::query(
-        "UPDATE ssm_parameters SET version = $4, tier = $5 \
+        "UPDATE ssm_parameters SET version = $4, tier = $5, policies_due = $7 \
          WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $6",
     )
     .bind(account)
@@ -59,6 +62,7 @@ async fn advance(
     .bind(new_version)
     .bind(v.tier.as_str())
     .bind(db_version(expected)?)
+    .bind(due)
     .execute(&mut *conn)
     .await
     .map_err(map_err)?
@@ -66,16 +70,20 @@ async fn advance(
     if changed > 0 {
         return Ok(());
     }
-    let exists: bool = sqlx::query_scalar(
+    Err(if exists(conn, scope, &v.name).await? { StoreError::Conflict } else { StoreError::NotFound })
+}
+
+/// Whether the parameter exists, read on the caller's transaction.
+async fn exists(conn: &mut PgConnection, scope: &Scope, name: &str) -> Result<bool, StoreError> {
+    sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM ssm_parameters WHERE account_id = $1 AND region = $2 AND name = $3)",
     )
-    .bind(account)
-    .bind(region)
-    .bind(&v.name)
+    .bind(scope.account.as_str())
+    .bind(scope.region.as_str())
+    .bind(name)
     .fetch_one(&mut *conn)
     .await
-    .map_err(map_err)?;
-    Err(if exists { StoreError::Conflict } else { StoreError::NotFound })
+    .map_err(map_err)
 }
 
 /// Deletes version `drop` of `name` (the oldest, when a parameter has 100), on the caller's
@@ -113,8 +121,8 @@ async fn drop_version(conn: &mut PgConnection, scope: &Scope, name: &str, drop: 
 async fn insert_version(conn: &mut PgConnection, scope: &Scope, v: &ParameterVersion) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO ssm_parameter_versions (account_id, region, name, version, param_type, value, key_id, \
-         description, allowed_pattern, tier, data_type, modified_at, modified_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         description, allowed_pattern, tier, data_type, modified_at, modified_by, policies) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(scope.account.as_str())
     .bind(scope.region.as_str())
@@ -129,6 +137,7 @@ async fn insert_version(conn: &mut PgConnection, scope: &Scope, v: &ParameterVer
     .bind(v.data_type.as_str())
     .bind(ts_to_db(v.modified_at)?)
     .bind(&v.modified_by)
+    .bind(policies_to_db(&v.policies))
     .execute(&mut *conn)
     .await
     .map_err(map_err)?;
@@ -158,7 +167,7 @@ impl ParamStore for PgStore {
     async fn put_version(&self, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError> {
         let v = &write.version;
         transaction!(self, |tx| {
-            advance(&mut tx, scope, v, write.expected).await?;
+            advance(&mut tx, scope, write).await?;
             if let Some(drop) = write.drop_version {
                 drop_version(&mut tx, scope, &v.name, drop).await?;
             }
@@ -166,6 +175,7 @@ impl ParamStore for PgStore {
             for tag in &write.tags {
                 upsert_tag(&mut tx, scope, &v.name, tag).await?;
             }
+            append_events(&mut tx, &write.events).await?;
         })
     }
 
@@ -270,20 +280,109 @@ impl ParamStore for PgStore {
         query.map_err(map_err)?.iter().map(|r| version_from_row(r, map_err)).collect()
     }
 
-    async fn delete_parameter(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
-        // One statement: the versions, labels and tags go with it (ON DELETE CASCADE).
-        let deleted = sqlx::query("DELETE FROM ssm_parameters WHERE account_id = $1 AND region = $2 AND name = $3")
+    async fn delete_parameter(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: Option<u64>,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        let at = version.map(db_version).transpose()?;
+        transaction!(self, |tx| {
+            // The versions, labels and tags go with it (ON DELETE CASCADE).
+            let deleted = sqlx::query(
+                "DELETE FROM ssm_parameters WHERE account_id = $1 AND region = $2 AND name = $3 \
+                 AND ($4::BIGINT IS NULL OR version = $4)",
+            )
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .execute(&self.pool)
+            .bind(at)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?
             .rows_affected();
-        if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            if deleted == 0 {
+                let found = at.is_some() && exists(&mut tx, scope, name).await?;
+                return Err(if found { StoreError::Conflict } else { StoreError::NotFound });
+            }
+            append_events(&mut tx, events).await?;
+        })
     }
 
-    async fn move_labels(&self, scope: &Scope, name: &str, version: u64, labels: &[String]) -> Result<(), StoreError> {
+    async fn policies_due(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<(Scope, String)>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT account_id, region, name FROM ssm_parameters \
+             WHERE policies_due IS NOT NULL AND policies_due <= $1 ORDER BY policies_due LIMIT $2",
+        )
+        .bind(ts_to_db(now)?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.into_iter()
+            .map(|(account, region, name)| {
+                let bad = |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?} in ssm tables"));
+                let account_id = AccountId::parse(&account).map_err(|_| bad("account", &account))?;
+                let region_id = Region::parse(&region).map_err(|_| bad("region", &region))?;
+                Ok((Scope::new(account_id, region_id), name))
+            })
+            .collect()
+    }
+
+    async fn update_policies(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: u64,
+        policies: &[ParameterPolicy],
+        due: Option<OffsetDateTime>,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        let version = db_version(version)?;
+        let (due, text) = (opt_ts_to_db(due)?, policies_to_db(policies));
+        transaction!(self, |tx| {
+            let changed = sqlx::query(
+                "UPDATE ssm_parameters SET policies_due = $5 \
+                 WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $4",
+            )
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(version)
+            .bind(due)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+            if changed == 0 {
+                let found = exists(&mut tx, scope, name).await?;
+                return Err(if found { StoreError::Conflict } else { StoreError::NotFound });
+            }
+            sqlx::query(
+                "UPDATE ssm_parameter_versions SET policies = $5 \
+                 WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $4",
+            )
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(version)
+            .bind(&text)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            append_events(&mut tx, events).await?;
+        })
+    }
+
+    async fn move_labels(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: u64,
+        labels: &[String],
+        events: &[Event],
+    ) -> Result<(), StoreError> {
         let version = db_version(version)?;
         transaction!(self, |tx| {
             for label in labels {
@@ -302,6 +401,7 @@ impl ParamStore for PgStore {
                 .await
                 .map_err(map_err)?;
             }
+            append_events(&mut tx, events).await?;
         })
     }
 

@@ -43,6 +43,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0008_secret_rotation.sql",
         sql: include_str!("../../migrations/sqlite/0008_secret_rotation.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_param_policies_events.sql",
+        sql: include_str!("../../migrations/sqlite/0009_param_policies_events.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.
