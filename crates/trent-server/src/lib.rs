@@ -10,6 +10,7 @@ mod auth;
 mod bootstrap;
 pub mod config;
 mod data_dir;
+mod gate;
 pub mod harden;
 mod query;
 pub mod quota;
@@ -36,6 +37,7 @@ pub use config::{
     Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawSeal, RawTls, Regions, Storage, StorageSetting,
 };
 pub use data_dir::DEV_MARKER;
+pub use gate::{FirstStartHook, Gate, OperatorError, SealStatus};
 pub use state::{AppState, Readiness};
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests
@@ -49,20 +51,27 @@ pub async fn run(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx));
-    let limits = state.config.http;
-    let audit_state = state.clone();
-    let tls = state.tls.clone();
+    run_gate(listener, Gate::serving(state), shutdown).await
+}
+
+/// Serves `listener` through `gate` (sealed or serving, see [`Gate`]) until `shutdown`
+/// resolves, as [`run`] does.
+///
+/// # Errors
+/// I/O errors of the listener.
+pub async fn run_gate(
+    listener: tokio::net::TcpListener,
+    gate: Arc<Gate>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = gate.config().http;
+    let tls = gate.tls().cloned();
     let reloader = tls.clone().map(|tls| tokio::spawn(reload_on_hangup(tls)));
-    let served = serve::serve(listener, app(state), limits, tls, shutdown).await;
+    let served = serve::serve(listener, gate::router(gate.clone()), limits, tls, shutdown).await;
     if let Some(reloader) = reloader {
         reloader.abort();
     }
-    let _ = stop_tx.send(true);
-    let _ = scheduler.await;
-    // Every handler awaited its own event; this drains anything still queued.
-    audit_state.audit.shutdown().await;
+    gate.shutdown().await;
     served
 }
 
