@@ -66,13 +66,16 @@ struct Serving {
     router: Router,
     stop: watch::Sender<bool>,
     scheduler: tokio::task::JoinHandle<()>,
+    /// Cache invalidation and the scheduler lease, with several nodes.
+    cluster: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Serving {
     fn start(state: Arc<AppState>) -> Self {
         let (stop, stop_rx) = watch::channel(false);
-        let scheduler = tokio::spawn(crate::scheduler::run(state.clone(), stop_rx));
-        Self { router: crate::app(state.clone()), state, stop, scheduler }
+        let scheduler = tokio::spawn(crate::scheduler::run(state.clone(), stop_rx.clone()));
+        let cluster = state.cluster.clone().map(|c| tokio::spawn(crate::cluster::run(state.clone(), c, stop_rx)));
+        Self { router: crate::app(state.clone()), state, stop, scheduler, cluster }
     }
 
     /// Stops the scheduler and drains the audit writer; the services drop with the last
@@ -80,6 +83,9 @@ impl Serving {
     async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.scheduler.await;
+        if let Some(cluster) = self.cluster {
+            let _ = cluster.await;
+        }
         // Every handler awaited its own event; this drains anything still queued.
         self.state.audit.shutdown().await;
     }

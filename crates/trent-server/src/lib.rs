@@ -8,10 +8,12 @@ mod app;
 pub mod audit;
 mod auth;
 mod bootstrap;
+mod cluster;
 pub mod config;
 mod data_dir;
 mod gate;
 pub mod harden;
+pub mod metrics;
 mod query;
 pub mod quota;
 mod reset;
@@ -33,6 +35,7 @@ pub use bootstrap::{
     AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
     open_identities,
 };
+pub use cluster::{CHANNEL, Cluster, FULL_CHECK_INTERVAL};
 pub use config::{
     Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawSeal, RawTls, Regions, Storage, StorageSetting,
 };

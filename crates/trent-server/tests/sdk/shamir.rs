@@ -212,11 +212,18 @@ async fn a_shamir_sealed_server_unseals_with_three_of_five_shares_and_decrypts_a
     let shares: Vec<_> = (0..3).map(|i| seal.parse_share(share(i)).unwrap()).collect();
     let raw = trent_crypto::shamir_combine(&shares).unwrap();
     let needles = [raw.clone(), hex::encode(&raw).into_bytes(), hex::encode_upper(&raw).into_bytes()];
-    for entry in std::fs::read_dir(&data).unwrap() {
-        let path = entry.unwrap().path();
-        let bytes = std::fs::read(&path).unwrap();
-        for needle in &needles {
-            assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_slice()), "root key in {}", path.display());
+    let mut dirs = vec![data.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            for needle in &needles {
+                assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_slice()), "root key in {}", path.display());
+            }
         }
     }
 }
