@@ -8,6 +8,7 @@ mod audit;
 mod bench;
 mod envelope;
 mod kms;
+mod operator;
 mod outfile;
 mod output;
 mod params;
@@ -52,6 +53,8 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Create and list accounts (works on the data directory directly).
     Admin(admin::AdminArgs),
+    /// Initialise the Shamir seal; see, unseal and seal a running server.
+    Operator(operator::OperatorArgs),
     /// Render `{{resolve:ssm|ssm-secure|secretsmanager:...}}` references in a file or template.
     Resolve(refs::ResolveArgs),
     /// Run a command with environment variables from references, parameter paths or a buildspec.
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Decrypt(args) => envelope::decrypt(args).map_err(Into::into),
         Command::Audit(args) => audit::run(args, &runtime).map_err(Into::into),
         Command::Admin(args) => runtime.block_on(admin::run(args)).map_err(Into::into),
+        Command::Operator(args) => runtime.block_on(operator::run(args)),
         Command::Resolve(args) => runtime.block_on(refs::resolve(args)).map_err(Into::into),
         Command::Exec(args) => runtime.block_on(refs::exec(args)).map_err(Into::into),
     };

@@ -148,22 +148,41 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         (Some(_), false) => format!("https://{addr}"),
         (None, _) => format!("http://{addr}"),
     };
-    let (state, first) = trent_server::bootstrap(config, Arc::new(SystemClock)).await?;
+    let (gate, first) = trent_server::Gate::open(config, Arc::new(SystemClock), addr).await?;
     // Handlers first: a SIGTERM right after the banner must shut down gracefully.
     let shutdown = trent_server::shutdown_signal();
-    tracing::info!(%addr, data_dir = %state.config.data_dir.display(), "trent is listening");
-    if state.config.dev {
+    let config = gate.config();
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "trent is listening");
+    if config.dev {
         tracing::warn!("DEVELOPMENT SERVER: temporary state, well-known credentials; not for production");
-        let ca_bundle = state.config.tls.as_ref().filter(|_| dev_tls_dir.is_some()).map(|t| t.cert_file.as_path());
-        print_dev_banner(&endpoint, state.config.seed.as_deref(), ca_bundle);
+        let ca_bundle = config.tls.as_ref().filter(|_| dev_tls_dir.is_some()).map(|t| t.cert_file.as_path());
+        print_dev_banner(&endpoint, config.seed.as_deref(), ca_bundle);
+    } else if gate.status().sealed {
+        print_sealed_banner(&endpoint, &gate.status());
+        // The first start happens at the unseal that completes the threshold.
+        let (endpoint, data_dir) = (endpoint.clone(), config.data_dir.clone());
+        gate.on_first_start(Box::new(move |f| print_banner(&endpoint, Some(f), &data_dir)));
     } else {
-        print_banner(&endpoint, first.as_ref(), &state.config.data_dir);
+        print_banner(&endpoint, first.as_ref(), &config.data_dir);
     }
-    trent_server::run(listener, state, shutdown).await?;
+    trent_server::run_gate(listener, gate, shutdown).await?;
     tracing::info!("trent stopped");
     drop(temp);
     drop(dev_tls_dir);
     Ok(())
+}
+
+/// The banner of a server that starts sealed.
+fn print_sealed_banner(endpoint: &str, status: &trent_server::SealStatus) {
+    use std::io::Write as _;
+    let text = format!(
+        "Trent is listening on {endpoint} and is SEALED ({} seal): every call is refused until {} operators have \
+         each given an unseal share:\n\n  TRENT_OPERATOR_TOKEN=... trent operator unseal --endpoint-url {endpoint}\n",
+        status.seal,
+        status.threshold.unwrap_or(0)
+    );
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// The banner of `trent server --dev`: it says plainly what this is.

@@ -126,7 +126,7 @@ fn is_loopback(host: &str) -> bool {
 /// The connector: rustls (aws-lc-rs provider) with the system's roots, or the bundled
 /// webpki roots when the system has none. A plain-HTTP client skips loading any roots (it
 /// never makes a TLS connection, and parsing the system bundle costs each CLI start).
-fn connector(tls: bool) -> HttpsConnector<HttpConnector> {
+pub(crate) fn connector(tls: bool) -> HttpsConnector<HttpConnector> {
     let mut http = HttpConnector::new();
     http.set_nodelay(true);
     http.enforce_http(false);
@@ -152,6 +152,19 @@ fn connector(tls: bool) -> HttpsConnector<HttpConnector> {
     builder.https_or_http().enable_http1().wrap_connector(http)
 }
 
+/// Parses `endpoint`: `https://host[:port]`, or `http://` to loopback (or anywhere with
+/// `allow_remote_http`).
+pub(crate) fn check_endpoint(endpoint: &str, allow_remote_http: bool) -> Result<Uri, ClientError> {
+    let uri: Uri = endpoint.parse().map_err(|_| ClientError::Endpoint(endpoint.into(), "not a URL"))?;
+    let authority = uri.authority().ok_or(ClientError::Endpoint(endpoint.into(), "no host"))?;
+    match uri.scheme_str() {
+        Some("https") => Ok(uri.clone()),
+        Some("http") if is_loopback(authority.host()) || allow_remote_http => Ok(uri.clone()),
+        Some("http") => Err(ClientError::Endpoint(endpoint.into(), "plain http:// only to loopback; use https://")),
+        _ => Err(ClientError::Endpoint(endpoint.into(), "scheme must be http or https")),
+    }
+}
+
 impl JsonClient {
     /// A client for `service` (SigV4 name) whose operations are `target_prefix` + name.
     ///
@@ -165,16 +178,8 @@ impl JsonClient {
         target_prefix: &'static str,
         options: ClientOptions,
     ) -> Result<Self, ClientError> {
-        let uri: Uri = endpoint.parse().map_err(|_| ClientError::Endpoint(endpoint.into(), "not a URL"))?;
+        let uri = check_endpoint(endpoint, options.dangerous_allow_remote_http)?;
         let authority = uri.authority().ok_or(ClientError::Endpoint(endpoint.into(), "no host"))?;
-        match uri.scheme_str() {
-            Some("https") => {}
-            Some("http") if is_loopback(authority.host()) || options.dangerous_allow_remote_http => {}
-            Some("http") => {
-                return Err(ClientError::Endpoint(endpoint.into(), "plain http:// only to loopback; use https://"));
-            }
-            _ => return Err(ClientError::Endpoint(endpoint.into(), "scheme must be http or https")),
-        }
         let host = HeaderValue::from_str(authority.as_str())
             .map_err(|_| ClientError::Endpoint(endpoint.into(), "bad host"))?;
         let tls = uri.scheme_str() == Some("https");

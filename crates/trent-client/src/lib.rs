@@ -7,9 +7,11 @@
 mod credentials;
 mod json;
 mod kms;
+mod operator;
 mod retry;
 
 pub use credentials::{Credentials, default_file, from_file};
 pub use json::{AttemptTimeout, ClientError, ClientOptions, JsonClient};
 pub use kms::{Ciphertext, DataKeyPair, Decrypted, KMS_SERVICE, KMS_TARGET_PREFIX, KmsClient};
+pub use operator::OperatorClient;
 pub use retry::RetryPolicy;

@@ -18,6 +18,7 @@ mod mac;
 mod pem;
 mod random;
 mod secret;
+mod shamir;
 mod wrap;
 
 pub use asymmetric::{
@@ -35,4 +36,5 @@ pub use mac::{MacHash, hmac_tag, hmac_verify};
 pub use pem::{EcCurve, PrivateKeyKind, parse_private_key_pem, pkcs8_kind};
 pub use random::{fill_random, random_array, random_vec};
 pub use secret::{DataKey, KeyMaterial, Plaintext, SecretBytes};
+pub use shamir::{MAX_SHARES, Share, combine as shamir_combine, split as shamir_split};
 pub use wrap::{ROOT_KEY_LEN, RootKey, WRAP_OVERHEAD};

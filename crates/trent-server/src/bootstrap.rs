@@ -37,6 +37,9 @@ pub const AUDIT_FILE: &str = "audit.db";
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
+    /// A configured rotation function was refused.
+    #[error("rotation functions: {0}")]
+    Rotation(#[from] trent_rotation::FunctionConfigError),
     /// The data directory could not be created or written.
     #[error("data directory {path}: {source}")]
     DataDir {
@@ -115,11 +118,29 @@ pub async fn bootstrap(
     config: Config,
     clock: SharedClock,
 ) -> Result<(Arc<AppState>, Option<FirstStart>), BootstrapError> {
-    let dir = config.data_dir.clone();
-    // The certificate first: a bad one stops the start before anything is created.
+    let tls = prepare(&config)?;
+    let (root, key_path) = open_seal(&config.seal, &config.data_dir)?;
+    build(config, clock, root, key_path, tls).await
+}
+
+/// What every start does before the seal: the certificate (a bad one stops the start before
+/// anything is created) and the data directory.
+pub(crate) fn prepare(config: &Config) -> Result<Option<Arc<ServerTls>>, BootstrapError> {
     let tls = config.tls.clone().map(ServerTls::load).transpose()?.map(Arc::new);
-    data_dir::open(&dir, config.dev)?;
-    let (root, key_path) = open_seal(&config.seal, &dir)?;
+    data_dir::open(&config.data_dir, config.dev)?;
+    Ok(tls)
+}
+
+/// Opens the stores and builds the services over the root key `root` (which came from
+/// `key_path`), creating the default account on the first start.
+pub(crate) async fn build(
+    config: Config,
+    clock: SharedClock,
+    root: RootKey,
+    key_path: PathBuf,
+    tls: Option<Arc<ServerTls>>,
+) -> Result<(Arc<AppState>, Option<FirstStart>), BootstrapError> {
+    let dir = config.data_dir.clone();
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
     // Every store lives in the one database configured: with PostgreSQL storage the data
     // directory holds only the seal's files, so nodes sharing the database share everything.
@@ -199,26 +220,28 @@ pub async fn bootstrap(
 }
 
 /// Releases the root key with the configured seal; returns it and the file it came from. A
-/// data directory made with the other seal is refused.
-fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey, PathBuf), BootstrapError> {
-    let key_file = dir.join("root.key");
-    let sealed = seal::sealed_path(dir);
+/// data directory made with another seal is refused (nothing is created in it). The Shamir
+/// seal releases nothing at start: its server starts sealed (see `gate`).
+pub(crate) fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey, PathBuf), BootstrapError> {
+    if let Some((found, found_seal)) = seal::seal_in(dir)
+        && found_seal != settings.name()
+    {
+        return Err(SealError::OtherSeal { found, found_seal, configured: settings.name() }.into());
+    }
     match settings {
         SealSettings::File => {
-            if sealed.exists() {
-                return Err(SealError::OtherSeal { found: sealed, found_seal: "passphrase", configured: "file" }.into());
-            }
+            let key_file = dir.join(seal::KEY_FILE);
             Ok((seal::open_key_file(&key_file)?.0, key_file))
         }
         SealSettings::Passphrase(source) => {
-            if key_file.exists() {
-                return Err(
-                    SealError::OtherSeal { found: key_file, found_seal: "file", configured: "passphrase" }.into()
-                );
-            }
-            let passphrase = source.read()?;
+            let sealed = seal::sealed_path(dir);
+            let passphrase = source.read_for(!sealed.exists())?;
             Ok((seal::open_sealed_file(&sealed, &passphrase)?.0, sealed))
         }
+        SealSettings::Shamir => Err(SealError::Shamir(
+            "a shamir-sealed server starts sealed and is unsealed over the API (`trent operator unseal`)".into(),
+        )
+        .into()),
     }
 }
 

@@ -177,32 +177,42 @@ pub struct RawSeal {
     pub passphrase_env: Option<String>,
     /// `passphrase_fd`: an inherited file descriptor to read the passphrase from.
     pub passphrase_fd: Option<u32>,
+    /// `passphrase_prompt`: ask for the passphrase on the controlling terminal, without echo.
+    pub passphrase_prompt: Option<bool>,
 }
 
 impl RawSeal {
     fn validate(self) -> Result<SealSettings, ConfigError> {
         let invalid = |field, message: &str| ConfigError::Invalid { field, message: message.to_owned() };
         match self.kind.as_deref().unwrap_or("file") {
-            "file" => {
-                if self.passphrase_env.is_some() || self.passphrase_fd.is_some() {
-                    return Err(invalid("seal.type", "passphrase_env and passphrase_fd need type = \"passphrase\""));
+            kind @ ("file" | "shamir") => {
+                if self.passphrase_env.is_some() || self.passphrase_fd.is_some() || self.passphrase_prompt.is_some() {
+                    return Err(invalid(
+                        "seal.type",
+                        "passphrase_env, passphrase_fd and passphrase_prompt need type = \"passphrase\"",
+                    ));
                 }
-                Ok(SealSettings::File)
+                Ok(if kind == "file" { SealSettings::File } else { SealSettings::Shamir })
             }
-            "passphrase" => match (self.passphrase_env, self.passphrase_fd) {
-                (Some(name), None) if !name.is_empty() => Ok(SealSettings::Passphrase(PassphraseSource::Env(name))),
-                (None, Some(fd)) => Ok(SealSettings::Passphrase(PassphraseSource::Fd(fd))),
-                (Some(_), Some(_)) => {
-                    Err(invalid("seal.passphrase_env", "give passphrase_env or passphrase_fd, not both"))
+            "passphrase" => match (self.passphrase_env, self.passphrase_fd, self.passphrase_prompt.unwrap_or(false)) {
+                (Some(name), None, false) if !name.is_empty() => {
+                    Ok(SealSettings::Passphrase(PassphraseSource::Env(name)))
                 }
+                (None, Some(fd), false) => Ok(SealSettings::Passphrase(PassphraseSource::Fd(fd))),
+                (None, None, true) => Ok(SealSettings::Passphrase(PassphraseSource::Prompt)),
+                (None, None, false) | (Some(_), None, false) => Err(invalid(
+                    "seal.passphrase_env",
+                    "the passphrase seal needs passphrase_env (a variable's name), passphrase_fd or \
+                     passphrase_prompt = true",
+                )),
                 _ => Err(invalid(
                     "seal.passphrase_env",
-                    "the passphrase seal needs passphrase_env (a variable's name) or passphrase_fd",
+                    "give one of passphrase_env, passphrase_fd and passphrase_prompt, not several",
                 )),
             },
             other => Err(ConfigError::Invalid {
                 field: "seal.type",
-                message: format!("'{other}' is not a seal Trent has; use \"file\" or \"passphrase\""),
+                message: format!("'{other}' is not a seal Trent has; use \"file\", \"passphrase\" or \"shamir\""),
             }),
         }
     }
@@ -703,6 +713,7 @@ mod tests {
                 kind: kind.map(str::to_owned),
                 passphrase_env: env.map(str::to_owned),
                 passphrase_fd: fd,
+                ..Default::default()
             }),
             ..Default::default()
         };
@@ -715,7 +726,24 @@ mod tests {
             seal(Some("passphrase"), None, Some(3)).validate().unwrap().seal,
             SealSettings::Passphrase(PassphraseSource::Fd(3))
         );
+        let prompt = |kind: &str, env: Option<&str>| RawConfig {
+            seal: Some(RawSeal {
+                kind: Some(kind.to_owned()),
+                passphrase_env: env.map(str::to_owned),
+                passphrase_prompt: Some(true),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            prompt("passphrase", None).validate().unwrap().seal,
+            SealSettings::Passphrase(PassphraseSource::Prompt)
+        );
+        assert_eq!(seal(Some("shamir"), None, None).validate().unwrap().seal, SealSettings::Shamir);
         for (raw, field) in [
+            (prompt("passphrase", Some("P")), "seal.passphrase_env"),
+            (prompt("file", None), "seal.type"),
+            (prompt("shamir", None), "seal.type"),
             (seal(Some("passphrase"), None, None), "seal.passphrase_env"),
             (seal(Some("passphrase"), Some("P"), Some(3)), "seal.passphrase_env"),
             (seal(Some("passphrase"), Some(""), None), "seal.passphrase_env"),

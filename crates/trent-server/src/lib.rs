@@ -11,6 +11,7 @@ mod bootstrap;
 mod cluster;
 pub mod config;
 mod data_dir;
+mod gate;
 pub mod harden;
 pub mod metrics;
 mod on_behalf;
@@ -42,6 +43,7 @@ pub use config::{
     Storage, StorageSetting,
 };
 pub use data_dir::DEV_MARKER;
+pub use gate::{FirstStartHook, Gate, OperatorError, SealStatus};
 pub use state::{AppState, Readiness};
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests
@@ -55,26 +57,28 @@ pub async fn run(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let wake = Arc::new(tokio::sync::Notify::new());
-    rotation::install(&state, listener.local_addr()?, wake.clone()).map_err(std::io::Error::other)?;
-    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx.clone(), wake));
-    let cluster = state.cluster.clone().map(|c| tokio::spawn(cluster::run(state.clone(), c, stop_rx)));
-    let limits = state.config.http;
-    let audit_state = state.clone();
-    let tls = state.tls.clone();
+    let local = listener.local_addr()?;
+    run_gate(listener, Gate::serving(state, local).map_err(std::io::Error::other)?, shutdown).await
+}
+
+/// Serves `listener` through `gate` (sealed or serving, see [`Gate`]) until `shutdown`
+/// resolves, as [`run`] does.
+///
+/// # Errors
+/// I/O errors of the listener.
+pub async fn run_gate(
+    listener: tokio::net::TcpListener,
+    gate: Arc<Gate>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = gate.config().http;
+    let tls = gate.tls().cloned();
     let reloader = tls.clone().map(|tls| tokio::spawn(reload_on_hangup(tls)));
-    let served = serve::serve(listener, app(state), limits, tls, shutdown).await;
+    let served = serve::serve(listener, gate::router(gate.clone()), limits, tls, shutdown).await;
     if let Some(reloader) = reloader {
         reloader.abort();
     }
-    let _ = stop_tx.send(true);
-    let _ = scheduler.await;
-    if let Some(cluster) = cluster {
-        let _ = cluster.await;
-    }
-    // Every handler awaited its own event; this drains anything still queued.
-    audit_state.audit.shutdown().await;
+    gate.shutdown().await;
     served
 }
 

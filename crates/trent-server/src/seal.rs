@@ -11,10 +11,19 @@ use trent_crypto::{ROOT_KEY_LEN, RootKey};
 use zeroize::Zeroizing;
 
 mod passphrase;
+mod prompt;
+mod shamir;
 
 pub use passphrase::{
     MAX_PASSPHRASE_LEN, MIN_PASSPHRASE_LEN, PassphraseSource, SEALED_FILE, open_sealed_file, sealed_path,
 };
+pub use prompt::{TTY, read_secret_line};
+pub use shamir::{
+    Initialised, Progress, SHAMIR_FILE, ShamirSeal, ShareError, Unsealing, init as init_shamir, shamir_path,
+};
+
+/// The key file's name in the data directory (the `file` seal).
+pub const KEY_FILE: &str = "root.key";
 
 /// Which seal releases the root key: `[seal]` in `trent.toml`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,6 +33,27 @@ pub enum SealSettings {
     File,
     /// `root.sealed`: the root key wrapped under an Argon2id-derived key.
     Passphrase(PassphraseSource),
+    /// `root.shamir`: the server starts sealed until `k` of `n` shares are given.
+    Shamir,
+}
+
+impl SealSettings {
+    /// The seal's name in `trent.toml`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SealSettings::File => "file",
+            SealSettings::Passphrase(_) => "passphrase",
+            SealSettings::Shamir => "shamir",
+        }
+    }
+}
+
+/// Which seal's file `dir` holds, if any: `(path, seal name)`.
+pub fn seal_in(dir: &Path) -> Option<(PathBuf, &'static str)> {
+    [(KEY_FILE, "file"), (SEALED_FILE, "passphrase"), (SHAMIR_FILE, "shamir")]
+        .into_iter()
+        .map(|(file, seal)| (dir.join(file), seal))
+        .find(|(path, _)| std::fs::symlink_metadata(path).is_ok())
 }
 
 /// Why the root key could not be obtained.
@@ -47,6 +77,9 @@ pub enum SealError {
     /// The passphrase could not be obtained or is unacceptable.
     #[error("passphrase seal: {0}")]
     Passphrase(String),
+    /// The Shamir seal cannot be set up as asked.
+    #[error("shamir seal: {0}")]
+    Shamir(String),
     /// The passphrase does not open the sealed root key.
     #[error("passphrase seal: the passphrase does not open {0}; the server stays sealed")]
     WrongPassphrase(PathBuf),

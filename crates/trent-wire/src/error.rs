@@ -47,6 +47,12 @@ impl AwsError {
         Self::new("InternalFailure", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
     }
 
+    /// `ServiceUnavailableException` (503): the server cannot serve now (it is sealed, for
+    /// instance); the message says why and what an operator does about it.
+    pub fn service_unavailable(message: impl Into<String>) -> Self {
+        Self::new("ServiceUnavailableException", StatusCode::SERVICE_UNAVAILABLE, message)
+    }
+
     /// Whether authorization refused the call (`AccessDeniedException` on awsJson,
     /// `AccessDenied` on awsQuery): CloudTrail records such a cross-account call in the
     /// caller's trail only.

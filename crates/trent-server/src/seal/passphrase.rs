@@ -38,6 +38,9 @@ pub enum PassphraseSource {
     Env(String),
     /// This inherited file descriptor (a pipe or a file), read to its end.
     Fd(u32),
+    /// Typed by the operator at the controlling terminal, without echo (twice when the
+    /// sealed file is created, so a typo does not seal the root key under an unknown phrase).
+    Prompt,
 }
 
 impl PassphraseSource {
@@ -46,7 +49,36 @@ impl PassphraseSource {
     /// # Errors
     /// [`SealError::Passphrase`] saying what is missing or wrong.
     pub fn read(&self) -> Result<Zeroizing<String>, SealError> {
+        self.read_for(false)
+    }
+
+    /// Reads the passphrase; `creating` says that a new sealed file will be made with it (a
+    /// prompt then asks twice and refuses two different answers).
+    ///
+    /// # Errors
+    /// [`SealError::Passphrase`] saying what is missing or wrong.
+    pub fn read_for(&self, creating: bool) -> Result<Zeroizing<String>, SealError> {
         let text = match self {
+            PassphraseSource::Prompt => {
+                let tty = Path::new(super::prompt::TTY);
+                let ask = |prompt: &str| {
+                    super::prompt::read_secret_line(tty, prompt).map_err(|e| {
+                        SealError::Passphrase(format!(
+                            "cannot prompt for the passphrase on {} (seal.passphrase_prompt): {e}; a server without \
+                             a terminal needs passphrase_env or passphrase_fd",
+                            super::prompt::TTY
+                        ))
+                    })
+                };
+                let first = ask("Trent root key passphrase: ")?;
+                if creating {
+                    let again = ask("The same passphrase again (a new root key is sealed with it): ")?;
+                    if !trent_crypto::constant_time_eq(first.as_bytes(), again.as_bytes()) {
+                        return Err(SealError::Passphrase("the two passphrases typed differ".into()));
+                    }
+                }
+                first
+            }
             PassphraseSource::Env(name) => match std::env::var(name) {
                 Ok(v) => Zeroizing::new(v),
                 Err(_) => {

@@ -86,9 +86,12 @@ async fn the_documented_example_starts_a_server() {
     let RawTls { cert_file, key_file, client_ca_file } = tls.clone().expect("[tls]");
     assert!(cert_file.is_some() && key_file.is_some());
     assert!(client_ca_file.is_none(), "commented out: the mutual-tls example covers it");
-    let RawSeal { kind, passphrase_env, passphrase_fd } = seal.expect("[seal]");
+    let RawSeal { kind, passphrase_env, passphrase_fd, passphrase_prompt } = seal.expect("[seal]");
     assert_eq!(kind.as_deref(), Some("file"));
-    assert!(passphrase_env.is_none() && passphrase_fd.is_none(), "commented out: the passphrase-seal example");
+    assert!(
+        passphrase_env.is_none() && passphrase_fd.is_none() && passphrase_prompt.is_none(),
+        "commented out: the passphrase-seal example"
+    );
     let RawQuotas { enabled, rates, regions: quota_regions } = quotas.clone().expect("[quotas]");
     assert!(enabled == Some(true) && rates.is_some() && quota_regions.is_some());
     let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration.md")).unwrap();
@@ -108,6 +111,7 @@ async fn the_documented_example_starts_a_server() {
         "seal.type",
         "seal.passphrase_env",
         "seal.passphrase_fd",
+        "seal.passphrase_prompt",
         "storage",
     ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
@@ -198,4 +202,13 @@ fn the_passphrase_seal_example_is_valid() {
     let raw = RawConfig { data_dir: Some(dir.path().to_owned()), ..parsed("passphrase-seal") };
     let config = raw.resolve(None).expect("valid");
     assert_eq!(config.seal, SealSettings::Passphrase(PassphraseSource::Env("TRENT_SEAL_PASSPHRASE".into())));
+}
+
+/// Regression guard: the page's shamir-seal example is a valid configuration of that seal
+/// (the seal itself is exercised by `shamir::`).
+#[test]
+fn the_shamir_seal_example_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = RawConfig { data_dir: Some(dir.path().to_owned()), ..parsed("shamir-seal") };
+    assert_eq!(raw.resolve(None).expect("valid").seal, SealSettings::Shamir);
 }

@@ -33,6 +33,7 @@ mod restart;
 mod rotation;
 mod seal;
 mod secrets;
+mod shamir;
 mod states;
 mod sts;
 #[path = "../../../trent-store/tests/support/postgres.rs"]

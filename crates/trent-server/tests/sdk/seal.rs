@@ -21,6 +21,7 @@ fn sealed_with(file: &std::fs::File) -> RawSeal {
         kind: Some("passphrase".into()),
         passphrase_env: None,
         passphrase_fd: Some(u32::try_from(file.as_raw_fd()).unwrap()),
+        passphrase_prompt: None,
     }
 }
 

@@ -1,0 +1,163 @@
+//! `trent operator`: initialise the Shamir seal (on the data directory, before the first
+//! start), and see, unseal and seal a running server over its operator API.
+
+use std::io::{BufRead as _, IsTerminal as _, Read as _};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use trent_client::OperatorClient;
+use zeroize::Zeroizing;
+
+use crate::output::{Output, print};
+
+#[derive(Args)]
+pub(crate) struct OperatorArgs {
+    #[command(subcommand)]
+    command: OperatorCommand,
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Make the root key of a new data directory and split it into unseal shares (the
+    /// `shamir` seal). Prints the shares and the operator token once; nothing secret is kept.
+    Init {
+        /// The data directory (new, or without a root key yet).
+        #[arg(long, env = "TRENT_DATA_DIR")]
+        data_dir: PathBuf,
+        /// How many shares to make (at most 16).
+        #[arg(long, default_value_t = 5)]
+        shares: u8,
+        /// How many shares unseal the server (at least 2).
+        #[arg(long, default_value_t = 3)]
+        threshold: u8,
+    },
+    /// Whether the server is sealed, and how many unseal shares it has been given.
+    Status(Connection),
+    /// Give the server one unseal share (typed without echo, or one line on standard input).
+    Unseal(Connection),
+    /// Seal a serving server: it drops its root key and refuses every call until unsealed.
+    Seal(Connection),
+}
+
+#[derive(Args)]
+struct Connection {
+    /// Server URL.
+    #[arg(long, env = "AWS_ENDPOINT_URL", default_value = "http://127.0.0.1:4599")]
+    endpoint_url: String,
+    /// A file holding the operator token (default: the TRENT_OPERATOR_TOKEN variable).
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    output: Output,
+}
+
+/// The variable holding the operator token when no --token-file is given.
+const TOKEN_ENV: &str = "TRENT_OPERATOR_TOKEN";
+/// The longest token or share line read.
+const MAX_LINE: u64 = 512;
+
+pub(crate) async fn run(args: OperatorArgs) -> Result<(), Box<dyn std::error::Error>> {
+    match args.command {
+        OperatorCommand::Init { data_dir, shares, threshold } => init(&data_dir, shares, threshold),
+        OperatorCommand::Status(c) => {
+            let client = OperatorClient::new(&c.endpoint_url, None)?;
+            show(c.output, &client.status().await?);
+            Ok(())
+        }
+        OperatorCommand::Unseal(c) => {
+            let client = OperatorClient::new(&c.endpoint_url, Some(token(c.token_file.as_deref())?))?;
+            let share = read_share()?;
+            show(c.output, &client.unseal(&share).await?);
+            Ok(())
+        }
+        OperatorCommand::Seal(c) => {
+            let client = OperatorClient::new(&c.endpoint_url, Some(token(c.token_file.as_deref())?))?;
+            show(c.output, &client.seal().await?);
+            Ok(())
+        }
+    }
+}
+
+fn init(data_dir: &Path, shares: u8, threshold: u8) -> Result<(), Box<dyn std::error::Error>> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(data_dir)?;
+    if let Some((found, seal)) = trent_server::seal::seal_in(data_dir) {
+        return Err(format!(
+            "{} exists: this data directory has a root key already (the {seal} seal); init never replaces one",
+            found.display()
+        )
+        .into());
+    }
+    let made = trent_server::seal::init_shamir(&trent_server::seal::shamir_path(data_dir), shares, threshold)?;
+    let mut text = Zeroizing::new(format!(
+        "Trent's root key was made and split into {shares} unseal shares; any {threshold} of them unseal the server.\n\
+         Each share is shown now and never again: give each to a different operator.\n\n"
+    ));
+    for (i, share) in made.shares.iter().enumerate() {
+        text.push_str(&format!("Unseal share {}: ", i + 1));
+        text.push_str(share);
+        text.push('\n');
+    }
+    text.push_str("\nOperator token (authenticates `trent operator unseal` and `seal`; keep it like a password):\n");
+    text.push_str(&made.operator_token);
+    text.push_str(&format!(
+        "\n\nStart the server with [seal] type = \"shamir\" in trent.toml; it starts sealed. Then, {threshold} times:\n\
+         TRENT_OPERATOR_TOKEN=... trent operator unseal --endpoint-url URL\n"
+    ));
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn token(file: Option<&Path>) -> Result<Zeroizing<String>, Box<dyn std::error::Error>> {
+    let text = match file {
+        Some(path) => {
+            let mut text = Zeroizing::new(String::new());
+            std::fs::File::open(path)?.take(MAX_LINE).read_to_string(&mut text)?;
+            text
+        }
+        None => Zeroizing::new(
+            std::env::var(TOKEN_ENV)
+                .map_err(|_| format!("the operator token is needed: set {TOKEN_ENV} or give --token-file"))?,
+        ),
+    };
+    Ok(Zeroizing::new(text.trim().to_owned()))
+}
+
+/// The share: typed at the terminal without echo, or the first line of standard input.
+fn read_share() -> Result<Zeroizing<String>, Box<dyn std::error::Error>> {
+    if std::io::stdin().is_terminal() {
+        let line = trent_server::seal::read_secret_line(Path::new(trent_server::seal::TTY), "Unseal share: ")?;
+        return Ok(line);
+    }
+    let mut line = Zeroizing::new(String::new());
+    std::io::stdin().lock().take(MAX_LINE).read_line(&mut line)?;
+    Ok(Zeroizing::new(line.trim().to_owned()))
+}
+
+fn show(output: Output, value: &serde_json::Value) {
+    print(output, value, |v| {
+        let sealed = v.get("Sealed").and_then(|x| x.as_bool()).unwrap_or(true);
+        let seal = v.get("Seal").and_then(|x| x.as_str()).unwrap_or("");
+        let progress = v.get("Progress").and_then(|x| x.as_u64()).unwrap_or(0);
+        let mut lines = vec![format!("Sealed: {sealed}"), format!("Seal: {seal}")];
+        if let (Some(t), Some(n)) =
+            (v.get("Threshold").and_then(|x| x.as_u64()), v.get("Shares").and_then(|x| x.as_u64()))
+        {
+            lines.push(format!("Threshold: {t} of {n} shares"));
+            if sealed {
+                lines.push(format!("Unseal progress: {progress} of {t}"));
+            }
+        }
+        lines
+    });
+}
