@@ -21,7 +21,7 @@ STATES = {
         "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
                         "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
                         "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
-        "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS only; other origins, asymmetric and HMAC multi-Region keys and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a symmetric multi-Region primary key (mrk- id); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
+        "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS only; other origins and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a multi-Region primary key (mrk- id) of any of those specs (symmetric, RSA, ECC, ML-DSA, HMAC); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
         "Decrypt": ("partial", "symmetric, and RSAES_OAEP_SHA_1/SHA_256 under RSA keys (KeyId required, no EncryptionContext, no KeyMaterialId in the answer, as on AWS); Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
         "DeriveSharedSecret": ("partial", "ECDH on ECC_NIST_P256/P384/P521 KEY_AGREEMENT keys (the raw shared secret, as AWS's); Recipient (Nitro attestation) refused"),
@@ -50,8 +50,8 @@ STATES = {
         "ListKeys": ("done", ""),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
-        "ReplicateKey": ("partial", "symmetric multi-Region primary keys only (asymmetric and HMAC multi-Region keys are not offered yet), "
-                         "into another region this deployment hosts (UnsupportedOperationException otherwise); same "
+        "ReplicateKey": ("done", "multi-Region primary keys of every spec (symmetric, RSA, ECC, ML-DSA, HMAC), "
+                         "with every backing key, in one store transaction, into another region this deployment hosts (UnsupportedOperationException otherwise); same "
                          "key id and material, its own policy (lockout check), description, tags and state; not "
                          "cross-account; kms:CreateKey asked in the replica region; kms:ReplicaRegion condition key"),
         "ReEncrypt": ("partial", "between symmetric and RSA keys in both directions; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
@@ -66,7 +66,7 @@ STATES = {
         "UntagResource": ("done", ""),
         "UpdateAlias": ("done", ""),
         "UpdateKeyDescription": ("done", ""),
-        "UpdatePrimaryRegion": ("done", "to a replica in a hosted region; both copies must allow kms:UpdatePrimaryRegion; "
+        "UpdatePrimaryRegion": ("done", "to a replica in a hosted region, both roles changed in one store transaction; both copies must allow kms:UpdatePrimaryRegion; "
                                 "kms:PrimaryRegion condition key; not cross-account"),
         "Verify": ("partial", "as Sign; a signature that does not verify answers KMSInvalidSignatureException, as AWS does"),
         "VerifyMac": ("done", "a MAC that does not verify answers KMSInvalidMacException, as AWS does"),
@@ -126,12 +126,13 @@ STATES["ssm"] = {
     "DeleteParameters": ("done", "AccessDeniedException if any name may not be deleted (nothing is deleted then)"),
     "DescribeParameters": ("partial", "Filters and ParameterFilters (Name, Path, Type, KeyId, Tier, DataType, tag:KEY "
                            "with their options); Shared lists nothing (no AWS RAM); a page examines at most 10,000 "
-                           "parameters and may come back short with a NextToken; Policies always empty"),
+                           "parameters and may come back short with a NextToken; Policies with their statuses (Pending, "
+                           "Finished)"),
     "GetParameter": ("partial", "name:version and name:label selectors, a parameter's ARN as its name; SecureString "
                      "without WithDecryption answers the base64 ciphertext; /aws/reference/secretsmanager/... "
                      "answers ParameterNotFound (the Secrets Manager reference is not wired yet); no AWS public parameters "
                      "(/aws/service/...)"),
-    "GetParameterHistory": ("done", "oldest first; Policies always empty"),
+    "GetParameterHistory": ("done", "oldest first; each version with the policies it carries"),
     "GetParameters": ("done", "selectors; unknown names in InvalidParameters; AccessDeniedException if any name "
                       "may not be read"),
     "GetParametersByPath": ("partial", "Recursive, ParameterFilters (Type, KeyId, Label), WithDecryption; returns "
@@ -145,8 +146,9 @@ STATES["ssm"] = {
                      "above, context PARAMETER_ARN, default key alias/aws/ssm created on first use); Overwrite, "
                      "tiers with their sizes and quotas, Intelligent-Tiering, AllowedPattern (whole value, Rust "
                      "regex syntax), DataType text / aws:ec2:image (format only) / aws:ssm:integration, Tags; at "
-                     "most 100 versions; Policies refused with InvalidPolicyTypeException (parameter policies not "
-                     "run yet)"),
+                     "most 100 versions; Policies (Expiration, ExpirationNotification, NoChangeNotification; "
+                     "Advanced tier only, Intelligent-Tiering picks Advanced; kept across updates, [] removes them) "
+                     "run by the scheduler, each action an EventBridge-shaped event in the outbox"),
     "RemoveTagsFromResource": ("partial", "ResourceType Parameter only"),
     "ResetServiceSetting": ("partial", "/ssm/parameter-store/default-parameter-tier only"),
     "UnlabelParameterVersion": ("done", ""),
@@ -156,12 +158,14 @@ STATES["ssm"] = {
 
 STATES["secretsmanager"] = {
     "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
+    "CancelRotateSecret": ("done", "rotation off, a rotation in progress stopped; AWSPENDING left as AWS leaves it"),
     "CreateSecret": ("partial", "AddReplicaRegions refused (InvalidRequestException), ForceOverwriteReplicaSecret and "
                      "Type ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
     "DeleteResourcePolicy": ("done", ""),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends"),
-    "DescribeSecret": ("partial", "no rotation or replication fields yet (RotationEnabled false)"),
+    "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
+                       "NextRotationDate; no replication fields yet"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
     "GetResourcePolicy": ("done", ""),
     "GetSecretValue": ("done", "name, full ARN or partial ARN; VersionId and/or VersionStage"),
@@ -173,6 +177,10 @@ STATES["secretsmanager"] = {
     "PutSecretValue": ("partial", "RotationToken accepted and ignored; unlabelled versions pruned past 100 when "
                        "older than a day"),
     "RestoreSecret": ("done", ""),
+    "RotateSecret": ("partial", "RotationLambdaARN names a built-in PostgreSQL/MySQL function or a "
+                     "[[rotation.functions]] command or HTTP endpoint (not a Lambda); RotationRules (AutomaticallyAfterDays, "
+                     "rate/cron ScheduleExpression, Duration), RotateImmediately; the scheduler runs the four steps, "
+                     "resumes after a restart and retries a failure at the next window; ExternalSecretRotation* refused"),
     "TagResource": ("done", "at most 50 tags; aws: prefix reserved"),
     "UntagResource": ("done", ""),
     "UpdateSecret": ("partial", "a new KmsKeyId applies to new versions; existing versions are not re-encrypted"),
@@ -190,7 +198,7 @@ SERVICES = [
      "a value and spells out at most 10 violations (the count stays exact), and never repeats a grant token"),
     ("secretsmanager", "2017-10-17", "AWS Secrets Manager",
      "`secretsmanager.*` (awsJson1_1), SigV4 service `secretsmanager`; values envelope-encrypted with a KMS data "
-     "key asked for on the caller's behalf; rotation and replication operations are not built yet"),
+     "key asked for on the caller's behalf; replication operations are not built yet"),
     ("cloudtrail", "2013-11-01", "AWS CloudTrail",
      "`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*` (awsJson1_1), SigV4 service `cloudtrail`"),
     ("iam", "2010-05-08", "AWS IAM",

@@ -103,6 +103,34 @@ enum SecretsCommand {
         #[arg(long)]
         secret_id: String,
     },
+    /// Configure rotation and start a rotation now (unless --no-rotate-immediately).
+    Rotate {
+        /// Name, ARN or partial ARN.
+        #[arg(long)]
+        secret_id: String,
+        /// The rotation function: a built-in one (`arn:aws:lambda:REGION:ACCOUNT:function:trent-postgresql-single-user`)
+        /// or one of `[[rotation.functions]]` (default: the one already configured).
+        #[arg(long)]
+        rotation_lambda_arn: Option<String>,
+        /// Rotate every N days (1 to 1000).
+        #[arg(long, conflicts_with = "schedule_expression")]
+        automatically_after_days: Option<i64>,
+        /// `rate(N days)`, `rate(N hours)` or `cron(0 H DOM MON DOW *)`.
+        #[arg(long)]
+        schedule_expression: Option<String>,
+        /// The rotation window, such as `3h`.
+        #[arg(long)]
+        duration: Option<String>,
+        /// Only configure the schedule; rotate at its next window.
+        #[arg(long)]
+        no_rotate_immediately: bool,
+    },
+    /// Turn automatic rotation off and stop a rotation in progress.
+    CancelRotate {
+        /// Name, ARN or partial ARN.
+        #[arg(long)]
+        secret_id: String,
+    },
     /// Print a random password from the server's CSPRNG.
     RandomPassword {
         /// Length (default 32).
@@ -239,6 +267,47 @@ pub(crate) async fn run(args: SecretsArgs) -> Result<(), Box<dyn std::error::Err
             let v = client.call("RestoreSecret", &json!({ "SecretId": secret_id })).await?;
             print(out, &v, |v| vec![format!("{} restored", s(v, "Name"))]);
         }
+        SecretsCommand::Rotate {
+            secret_id,
+            rotation_lambda_arn,
+            automatically_after_days,
+            schedule_expression,
+            duration,
+            no_rotate_immediately,
+        } => {
+            let mut body = json!({ "SecretId": secret_id, "RotateImmediately": !no_rotate_immediately });
+            if let Some(arn) = rotation_lambda_arn {
+                body["RotationLambdaARN"] = json!(arn);
+            }
+            let mut rules = serde_json::Map::new();
+            if let Some(d) = automatically_after_days {
+                rules.insert("AutomaticallyAfterDays".into(), json!(d));
+            }
+            if let Some(e) = schedule_expression {
+                rules.insert("ScheduleExpression".into(), json!(e));
+            }
+            if let Some(d) = duration {
+                rules.insert("Duration".into(), json!(d));
+            }
+            if !rules.is_empty() {
+                body["RotationRules"] = Value::Object(rules);
+            }
+            let v = client.call("RotateSecret", &body).await?;
+            print(out, &v, |v| match v.get("VersionId").and_then(Value::as_str) {
+                Some(version) => vec![format!("{}: rotation started, new version {version}", s(v, "Name"))],
+                None => vec![format!("{}: rotation configured", s(v, "Name"))],
+            });
+        }
+        SecretsCommand::CancelRotate { secret_id } => {
+            let v = client.call("CancelRotateSecret", &json!({ "SecretId": secret_id })).await?;
+            print(out, &v, |v| match v.get("VersionId").and_then(Value::as_str) {
+                Some(version) => vec![format!(
+                    "{}: rotation off; version {version} of the stopped rotation keeps AWSPENDING",
+                    s(v, "Name")
+                )],
+                None => vec![format!("{}: rotation off", s(v, "Name"))],
+            });
+        }
         SecretsCommand::RandomPassword {
             length,
             exclude_characters,
@@ -283,6 +352,19 @@ fn describe_lines(v: &Value) -> Vec<String> {
     }
     if v.get("DeletedDate").is_some() {
         lines.push(format!("DeletedDate:     {}", date(v, "DeletedDate")));
+    }
+    if v.get("RotationEnabled").and_then(Value::as_bool) == Some(true) || v.get("RotationLambdaARN").is_some() {
+        lines.push(format!("RotationEnabled: {}", v["RotationEnabled"].as_bool().unwrap_or(false)));
+        lines.push(format!("RotationLambda:  {}", s(v, "RotationLambdaARN")));
+        if let Some(rules) = v.get("RotationRules") {
+            lines.push(format!("RotationRules:   {rules}"));
+        }
+        if v.get("LastRotatedDate").is_some() {
+            lines.push(format!("LastRotated:     {}", date(v, "LastRotatedDate")));
+        }
+        if v.get("NextRotationDate").is_some() {
+            lines.push(format!("NextRotation:    {}", date(v, "NextRotationDate")));
+        }
     }
     if let Some(stages) = v.get("VersionIdsToStages").and_then(Value::as_object) {
         for (version, labels) in stages {

@@ -133,6 +133,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         max_connections: args.max_connections,
         tls,
         seal: None,
+        rotation: None,
         storage: args.storage.map(trent_server::StorageSetting::new),
     };
     let config = raw.resolve(args.config.as_deref())?;

@@ -458,6 +458,17 @@ fn trent_secrets_commands_round_trip() {
     assert!(ok && out.contains("scheduled for deletion"), "{out}");
     let (ok, out, _) = secrets(&["restore", "--secret-id", "cli/db"]);
     assert!(ok && out.contains("restored"), "{out}");
+    let lambda = "arn:aws:lambda:us-east-1:111122223333:function:trent-postgresql-single-user";
+    let rotate =
+        ["rotate", "--secret-id", "cli/db", "--rotation-lambda-arn", lambda, "--automatically-after-days", "7"];
+    let (ok, out, err) = secrets(&[&rotate[..], &["--no-rotate-immediately"]].concat());
+    assert!(ok && out.contains("cli/db: rotation configured"), "{out}{err}");
+    let (ok, out, _) = secrets(&["describe", "--secret-id", "cli/db"]);
+    assert!(ok && out.contains("RotationEnabled: true") && out.contains("NextRotation:"), "{out}");
+    let (ok, out, err) = secrets(&["cancel-rotate", "--secret-id", "cli/db"]);
+    assert!(ok && out.contains("cli/db: rotation off"), "{out}{err}");
+    let (ok, out, _) = secrets(&["describe", "--secret-id", "cli/db", "--output", "json"]);
+    assert!(ok && json(&out)["RotationEnabled"] == false, "{out}");
     let (ok, out, _) = secrets(&["random-password", "--length", "20", "--exclude-punctuation"]);
     let password = out.trim();
     assert!(ok && password.len() == 20 && password.chars().all(|c| c.is_ascii_alphanumeric()), "{out}");

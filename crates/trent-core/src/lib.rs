@@ -8,8 +8,10 @@
 pub mod audit;
 pub mod clock;
 mod enums;
+pub mod events;
 pub mod identity;
 pub mod ids;
+pub mod invalidation;
 pub mod kms;
 pub mod params;
 pub mod policy;
@@ -24,5 +26,6 @@ pub use identity::{
     Principal, PrincipalKind, ViaService,
 };
 pub use ids::{AccountId, Arn, IdError, KeyId, Region, Scope};
+pub use invalidation::{Invalidation, InvalidationSink};
 pub use seal::KeyWrapper;
-pub use store::{IdentityStore, KmsStore, MetaStore, ParamStore, SecretsStore, Store, StoreError};
+pub use store::{EventStore, IdentityStore, KmsStore, MetaStore, ParamStore, SecretsStore, Store, StoreError};

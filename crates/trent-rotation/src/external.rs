@@ -71,11 +71,16 @@ pub struct TemporaryCredentials {
 /// Where credentials for a function's role come from (the server's STS, in the end).
 #[async_trait::async_trait]
 pub trait CredentialSource: Send + Sync {
-    /// Temporary credentials for `role_arn` (the server's own choice when `None`).
+    /// Temporary credentials for `role_arn` (the server's own choice when `None`), for one step
+    /// of the rotation of the secret `secret_arn` (a source may scope them to that secret).
     ///
     /// # Errors
     /// [`ExternalError::Credentials`] when none can be issued.
-    async fn credentials(&self, role_arn: Option<&str>) -> Result<TemporaryCredentials, ExternalError>;
+    async fn credentials(
+        &self,
+        role_arn: Option<&str>,
+        secret_arn: &str,
+    ) -> Result<TemporaryCredentials, ExternalError>;
 }
 
 /// Where a function reaches the service.
@@ -83,7 +88,8 @@ pub trait CredentialSource: Send + Sync {
 pub struct FunctionEnvironment {
     /// `AWS_ENDPOINT_URL`: this server.
     pub endpoint_url: String,
-    /// `AWS_REGION`: the secret's region.
+    /// `AWS_REGION` when a secret ARN names none (a function runs in the region of the secret
+    /// it rotates).
     pub region: String,
 }
 
@@ -160,8 +166,16 @@ impl ExternalFunction {
         &self.config.arn
     }
 
-    async fn run_command(&self, program: &PathBuf, args: &[String], event: &[u8]) -> Result<(), ExternalError> {
-        let creds = self.credentials.credentials(self.config.role_arn.as_deref()).await?;
+    async fn run_command(
+        &self,
+        program: &PathBuf,
+        args: &[String],
+        event: &[u8],
+        secret_arn: &str,
+    ) -> Result<(), ExternalError> {
+        let creds = self.credentials.credentials(self.config.role_arn.as_deref(), secret_arn).await?;
+        // The secret's region (the fourth field of its ARN), as Lambda runs in the secret's.
+        let region = secret_arn.split(':').nth(3).filter(|r| !r.is_empty()).unwrap_or(&self.environment.region);
         let text = |b: &SecretBytes| String::from_utf8_lossy(b.expose_secret()).into_owned();
         let mut command = tokio::process::Command::new(program);
         // The server's own environment (its configuration, perhaps its secrets) is not the
@@ -176,8 +190,8 @@ impl ExternalFunction {
             .args(args)
             .env("AWS_ENDPOINT_URL", &self.environment.endpoint_url)
             .env("SECRETS_MANAGER_ENDPOINT", &self.environment.endpoint_url)
-            .env("AWS_REGION", &self.environment.region)
-            .env("AWS_DEFAULT_REGION", &self.environment.region)
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region)
             .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", text(&creds.secret_access_key))
             .env("AWS_SESSION_TOKEN", text(&creds.session_token))
@@ -255,7 +269,7 @@ impl RotationFunction for ExternalFunction {
         // Serializing three strings cannot fail.
         let body = serde_json::to_vec(event).unwrap_or_default();
         let result = match &self.config.target {
-            ExternalTarget::Command { program, args } => self.run_command(program, args, &body).await,
+            ExternalTarget::Command { program, args } => self.run_command(program, args, &body, &event.secret_id).await,
             ExternalTarget::Http { url } => self.post(url, body).await,
         };
         result.map_err(StepError::from)

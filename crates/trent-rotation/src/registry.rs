@@ -207,7 +207,7 @@ mod tests {
 
     #[async_trait::async_trait]
     impl CredentialSource for NoCredentials {
-        async fn credentials(&self, _: Option<&str>) -> Result<TemporaryCredentials, ExternalError> {
+        async fn credentials(&self, _: Option<&str>, _: &str) -> Result<TemporaryCredentials, ExternalError> {
             Err(ExternalError::Credentials)
         }
     }

@@ -16,13 +16,18 @@ use trent_rotation::{
     FunctionEnvironment, Step, StepError, TemporaryCredentials,
 };
 
-const ARN: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:ext-AbCdEf";
+const ARN: &str = "arn:aws:secretsmanager:eu-west-3:111122223333:secret:ext-AbCdEf";
 
 struct FixedCredentials;
 
 #[async_trait::async_trait]
 impl CredentialSource for FixedCredentials {
-    async fn credentials(&self, role_arn: Option<&str>) -> Result<TemporaryCredentials, ExternalError> {
+    async fn credentials(
+        &self,
+        role_arn: Option<&str>,
+        secret_arn: &str,
+    ) -> Result<TemporaryCredentials, ExternalError> {
+        assert!(secret_arn.starts_with("arn:"), "the credentials are asked for one secret: {secret_arn}");
         assert_eq!(role_arn, Some("arn:aws:iam::111122223333:role/rotator"));
         Ok(TemporaryCredentials {
             access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),

@@ -11,7 +11,7 @@ use trent_core::params::Params;
 use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::secrets::Secrets;
 use trent_core::store::AuditStore;
-use trent_core::{Identities, KeyWrapper, MetaStore, ParamStore, SharedClock, Store};
+use trent_core::{EventStore, Identities, KeyWrapper, MetaStore, ParamStore, SharedClock, Store};
 use trent_crypto::{RootKey, SecretBytes, constant_time_eq};
 use trent_store::{PgStore, SqliteAuditStore, SqliteStore};
 
@@ -121,9 +121,9 @@ pub async fn bootstrap(
     data_dir::open(&dir, config.dev)?;
     let (root, key_path) = open_seal(&config.seal, &dir)?;
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
-    // Parameter Store has a SQLite backend only: with PostgreSQL storage its parameters stay
-    // in the data directory's database (one node's), until a PostgreSQL `ParamStore` exists.
-    let (store, audit, readiness, param_store) = match &config.storage {
+    // Every store lives in the one database configured: with PostgreSQL storage the data
+    // directory holds only the seal's files, so nodes sharing the database share everything.
+    let (store, audit, readiness, param_store, events, cluster) = match &config.storage {
         Storage::Sqlite => {
             data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
             data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
@@ -132,8 +132,9 @@ pub async fn bootstrap(
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
             let trail = SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?;
             let audit = start_audit(Arc::new(trail), wrapper.as_ref(), &clock).await?;
+            let events: Arc<dyn EventStore> = sqlite.clone();
             let params: Arc<dyn ParamStore> = sqlite;
-            (store, audit, Readiness::Store, params)
+            (store, audit, Readiness::Store, params, events, None)
         }
         Storage::Postgres(settings) => {
             let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
@@ -151,10 +152,10 @@ pub async fn bootstrap(
             );
             tracing::info!(%node, "recording the audit trail into this node's own chain");
             let audit = start_audit(Arc::new(pg.audit_store_for(&node)), wrapper.as_ref(), &clock).await?;
-            data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
-            let params: Arc<dyn ParamStore> =
-                Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
-            (store, audit, Readiness::Postgres(pg), params)
+            let params: Arc<dyn ParamStore> = Arc::new(pg.clone());
+            let events: Arc<dyn EventStore> = Arc::new(pg.clone());
+            let cluster = crate::cluster::Cluster::new(pg.clone());
+            (store, audit, Readiness::Postgres(pg), params, events, Some(cluster))
         }
     };
 
@@ -166,12 +167,16 @@ pub async fn bootstrap(
         crate::config::Regions::List(list) => HostedRegions::List(list.clone()),
     };
     let mut kms = Kms::new(store.clone(), wrapper.clone(), clock.clone()).with_hosted_regions(hosted);
+    let mut identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
+    if let Some((_, sink)) = &cluster {
+        kms = kms.with_invalidations(sink.clone());
+        identities = identities.with_invalidations(sink.clone());
+    }
     if let Some(q) = &quotas {
         kms = kms.with_quotas(q.clone());
     }
     let kms = Arc::new(kms);
     let secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
-    let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
     let params = Params::new(param_store, clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
@@ -185,6 +190,7 @@ pub async fn bootstrap(
     let state = Arc::new(AppState {
         kms,
         params,
+        events,
         secrets,
         identities,
         auth: Authenticator::default(),
@@ -196,6 +202,8 @@ pub async fn bootstrap(
         quotas,
         tls,
         readiness,
+        cluster: cluster.map(|(c, _)| c),
+        metrics: crate::metrics::Metrics::default(),
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
     Ok((state, first))

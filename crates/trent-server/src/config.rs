@@ -117,6 +117,53 @@ pub struct RawConfig {
     pub tls: Option<RawTls>,
     /// `[seal]`: where the root key comes from.
     pub seal: Option<RawSeal>,
+    /// `[rotation]`: Secrets Manager rotation functions.
+    pub rotation: Option<RawRotation>,
+}
+
+/// `[rotation]` in `trent.toml`: the external rotation functions (`[[rotation.functions]]`) and
+/// how the built-in database functions connect.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRotation {
+    /// `[[rotation.functions]]`: a command or an HTTP endpoint per Lambda ARN.
+    pub functions: Option<Vec<trent_rotation::ExternalFunctionSpec>>,
+    /// `ca_file`: CA certificates (PEM) the built-in functions trust for TLS to databases.
+    pub ca_file: Option<PathBuf>,
+    /// `connect_timeout_seconds`: how long a built-in function's login may take (default 5).
+    pub connect_timeout_seconds: Option<u64>,
+}
+
+/// The validated `[rotation]`.
+#[derive(Clone, Debug, Default)]
+pub struct RotationSettings {
+    /// The external functions, each checked.
+    pub functions: Vec<trent_rotation::ExternalFunctionSpec>,
+    /// The built-in functions' connection options.
+    pub builtin: trent_rotation::BuiltinOptions,
+}
+
+impl RawRotation {
+    fn validate(self) -> Result<RotationSettings, ConfigError> {
+        let functions = self.functions.unwrap_or_default();
+        let mut seen = std::collections::HashSet::new();
+        for spec in &functions {
+            trent_rotation::ExternalFunctionConfig::try_from(spec.clone())
+                .map_err(|e| ConfigError::Invalid { field: "rotation.functions", message: e.to_string() })?;
+            if !seen.insert(spec.arn.clone()) {
+                let message = trent_rotation::FunctionConfigError::Duplicate { arn: spec.arn.clone() }.to_string();
+                return Err(ConfigError::Invalid { field: "rotation.functions", message });
+            }
+        }
+        let default = trent_rotation::builtin::DbOptions::default();
+        let connect_timeout = positive_seconds(
+            "rotation.connect_timeout_seconds",
+            self.connect_timeout_seconds,
+            default.connect_timeout,
+        )?;
+        let db = trent_rotation::builtin::DbOptions { ca_file: self.ca_file, connect_timeout };
+        Ok(RotationSettings { functions, builtin: trent_rotation::BuiltinOptions { db, password: None } })
+    }
 }
 
 /// `[seal]` in `trent.toml`.
@@ -238,6 +285,7 @@ impl RawConfig {
                 (upper, lower) => upper.or(lower),
             },
             storage: self.storage.or(lower.storage),
+            rotation: self.rotation.or(lower.rotation),
         }
     }
 
@@ -341,6 +389,7 @@ impl RawConfig {
             None => Storage::Sqlite,
             Some(setting) => setting.validate()?,
         };
+        let rotation = self.rotation.unwrap_or_default().validate()?;
         Ok(Config {
             listen,
             storage,
@@ -354,6 +403,7 @@ impl RawConfig {
             http,
             tls,
             seal,
+            rotation,
             quota_clock: None,
         })
     }
@@ -516,6 +566,8 @@ pub struct Config {
     pub tls: Option<TlsSettings>,
     /// The seal that releases the root key.
     pub seal: SealSettings,
+    /// Secrets Manager rotation functions.
+    pub rotation: RotationSettings,
     /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
     /// manual one (not a `trent.toml` setting).
     pub quota_clock: Option<Arc<dyn QuotaClock>>,

@@ -8,13 +8,16 @@ mod app;
 pub mod audit;
 mod auth;
 mod bootstrap;
+mod cluster;
 pub mod config;
 mod data_dir;
 pub mod harden;
+pub mod metrics;
 mod on_behalf;
 mod query;
 pub mod quota;
 mod reset;
+mod rotation;
 mod scheduler;
 pub mod seal;
 pub mod seed;
@@ -33,8 +36,10 @@ pub use bootstrap::{
     AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
     open_identities,
 };
+pub use cluster::{CHANNEL, Cluster, FULL_CHECK_INTERVAL};
 pub use config::{
-    Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawSeal, RawTls, Regions, Storage, StorageSetting,
+    Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawRotation, RawSeal, RawTls, Regions, RotationSettings,
+    Storage, StorageSetting,
 };
 pub use data_dir::DEV_MARKER;
 pub use state::{AppState, Readiness};
@@ -51,7 +56,10 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx));
+    let wake = Arc::new(tokio::sync::Notify::new());
+    rotation::install(&state, listener.local_addr()?, wake.clone()).map_err(std::io::Error::other)?;
+    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx.clone(), wake));
+    let cluster = state.cluster.clone().map(|c| tokio::spawn(cluster::run(state.clone(), c, stop_rx)));
     let limits = state.config.http;
     let audit_state = state.clone();
     let tls = state.tls.clone();
@@ -62,6 +70,9 @@ pub async fn run(
     }
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
+    if let Some(cluster) = cluster {
+        let _ = cluster.await;
+    }
     // Every handler awaited its own event; this drains anything still queued.
     audit_state.audit.shutdown().await;
     served

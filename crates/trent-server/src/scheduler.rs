@@ -1,32 +1,48 @@
-//! The scheduler task: runs due work (key deletions, automatic rotations, secrets past their
-//! recovery window) every tick until shutdown. The work itself is
-//! [`trent_core::kms::Kms::run_due_work`] and [`trent_core::secrets::Secrets::run_due_work`],
-//! driven by the injected clock, so tests call them directly after moving the clock.
+//! The scheduler task: runs due work (key deletions, automatic key rotations, secrets past their
+//! recovery window, secret rotations, parameter policies) every tick until shutdown, and secret rotations at once
+//! when `RotateSecret` starts one (`wake`). The work itself is
+//! [`trent_core::kms::Kms::run_due_work`], [`trent_core::params::Params::run_due_policies`],
+//! [`trent_core::secrets::Secrets::run_due_work`] and
+//! [`trent_core::secrets::Secrets::run_rotations`], driven by the injected clock, so tests call
+//! them directly after moving the clock.
+//!
+//! On PostgreSQL each job runs only on the node holding its lease (see [`crate::cluster`]):
+//! one node at a time across the cluster, so one secret never rotates on two nodes at once.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::state::AppState;
 
 /// Runs until `shutdown` turns true.
-pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool>, wake: Arc<Notify>) {
+    // A rotation in progress when the server stopped resumes at its next step now.
+    if may_run(&state, JOBS[3]).await {
+        rotations(&state).await;
+    }
     let mut ticker = tokio::time::interval(state.config.scheduler_tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = ticker.tick() => {
-                match state.kms.run_due_work().await {
-                    Ok(done) if done.deleted + done.rotated > 0 => {
-                        tracing::info!(deleted = done.deleted, rotated = done.rotated, "scheduled work done");
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "scheduled work failed; will retry"),
+                if may_run(&state, JOBS[0]).await {
+                    run_kms(&state).await;
                 }
-                match state.secrets.run_due_work().await {
-                    Ok(0) => {}
-                    Ok(purged) => tracing::info!(purged, "secrets past their recovery window deleted"),
-                    Err(e) => tracing::warn!(error = %e, "scheduled secret deletions failed; will retry"),
+                if may_run(&state, JOBS[1]).await {
+                    run_params(&state).await;
+                }
+                if may_run(&state, JOBS[2]).await {
+                    run_secrets(&state).await;
+                }
+                if may_run(&state, JOBS[3]).await {
+                    rotations(&state).await;
+                }
+            }
+            () = wake.notified() => {
+                if may_run(&state, JOBS[3]).await {
+                    rotations(&state).await;
                 }
             }
             changed = shutdown.changed() => {
@@ -35,5 +51,60 @@ pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
                 }
             }
         }
+    }
+}
+
+/// The scheduled jobs, each under a lease of its own in a cluster.
+pub(crate) const JOBS: [&str; 4] = ["kms", "params", "secrets", "secret-rotations"];
+
+/// Whether this node runs `job` now: always alone, under the job's lease in a cluster.
+async fn may_run(state: &AppState, job: &'static str) -> bool {
+    match &state.cluster {
+        None => true,
+        Some(cluster) => cluster.hold(job).await,
+    }
+}
+
+async fn run_kms(state: &AppState) {
+    match state.kms.run_due_work().await {
+        Ok(done) if done.deleted + done.rotated > 0 => {
+            state.metrics.keys_deleted.fetch_add(done.deleted as u64, Ordering::Relaxed);
+            state.metrics.keys_rotated.fetch_add(done.rotated as u64, Ordering::Relaxed);
+            tracing::info!(deleted = done.deleted, rotated = done.rotated, "scheduled work done");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "scheduled work failed; will retry"),
+    }
+}
+
+async fn run_params(state: &AppState) {
+    match state.params.run_due_policies().await {
+        Ok(done) if done.expired + done.notified > 0 => {
+            tracing::info!(expired = done.expired, notified = done.notified, "parameter policies applied");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "parameter policies failed; will retry"),
+    }
+}
+
+async fn run_secrets(state: &AppState) {
+    match state.secrets.run_due_work().await {
+        Ok(0) => {}
+        Ok(purged) => {
+            state.metrics.secrets_purged.fetch_add(purged as u64, Ordering::Relaxed);
+            tracing::info!(purged, "secrets past their recovery window deleted");
+        }
+        Err(e) => tracing::warn!(error = %e, "scheduled secret deletions failed; will retry"),
+    }
+}
+
+/// One pass of secret rotations.
+async fn rotations(state: &AppState) {
+    match state.secrets.run_rotations().await {
+        Ok(run) if run.rotated + run.failed > 0 => {
+            tracing::info!(rotated = run.rotated, failed = run.failed, "secret rotations run");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "secret rotations could not run; will retry"),
     }
 }

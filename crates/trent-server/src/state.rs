@@ -5,7 +5,7 @@ use std::sync::Arc;
 use trent_core::kms::Kms;
 use trent_core::params::Params;
 use trent_core::secrets::Secrets;
-use trent_core::{Identities, SharedClock, Store};
+use trent_core::{EventStore, Identities, SharedClock, Store};
 
 use crate::audit::AuditLog;
 use crate::auth::Authenticator;
@@ -21,6 +21,8 @@ pub struct AppState {
     pub secrets: Secrets,
     /// SSM Parameter Store.
     pub params: Params,
+    /// The outbox of events (Parameter Store's changes and policy actions) awaiting delivery.
+    pub events: Arc<dyn EventStore>,
     /// Accounts and access keys.
     pub identities: Identities,
     /// SigV4 verification with its signing-key cache.
@@ -41,6 +43,11 @@ pub struct AppState {
     pub tls: Option<Arc<ServerTls>>,
     /// What `/ready` checks beyond a read of the store.
     pub readiness: Readiness,
+    /// This node's part of a cluster on PostgreSQL (cache invalidation, scheduler leases);
+    /// `None` on SQLite, where the node is alone.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
+    /// What `/metrics` shows that the services do not count themselves.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// How `/ready` knows that the server can serve: the store answers a read, and on PostgreSQL

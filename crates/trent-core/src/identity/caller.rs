@@ -83,6 +83,28 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The root user of `scope`'s account, calling in its region: the identity of work the
+    /// server does for an account by itself (seed files, secret rotation), never of a request.
+    pub fn root_of(scope: &Scope) -> Caller {
+        let account = scope.account.clone();
+        Caller {
+            principal: Principal {
+                account: account.clone(),
+                kind: PrincipalKind::Root,
+                unique_id: account.to_string(),
+            },
+            access_key_id: String::new(),
+            region: scope.region.clone(),
+            source_ip: None,
+            user_agent: None,
+            secure_transport: false,
+            identity: Arc::new(CallerIdentity::root(&account)),
+            via_service: None,
+            meter: QuotaMeter::default(),
+            on_behalf_log: None,
+        }
+    }
+
     /// The same caller, as `service` sees it when it acts on the caller's behalf: a request
     /// of its own, not charged yet.
     pub fn via(&self, service: ViaService) -> Caller {

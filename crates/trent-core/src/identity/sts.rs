@@ -208,6 +208,68 @@ impl Identities {
             self.trusted(caller, &role, &trust, "sts:TagSession", &context)?;
         }
 
+        let mut assumed = self
+            .issue_session(
+                &role,
+                partition,
+                &input.session_name,
+                input.policy.clone(),
+                input.tags.clone(),
+                (caller.arn(), duration),
+            )
+            .await?;
+        assumed.packed_policy_size =
+            (input.policy.is_some() || !input.tags.is_empty()).then_some(packed_percent as u32);
+        Ok(assumed)
+    }
+
+    /// Temporary credentials for a role the server itself assumes for work it runs for the
+    /// role's account, as AWS's services assume a service role (a rotation function's
+    /// execution role, which the Lambda service assumes): for `duration_seconds`, narrowed by
+    /// `session_policy`. No caller's trust is evaluated: the operator names the role in the
+    /// server's configuration. The session's source is `invoked_by` (`secretsmanager.amazonaws.com`).
+    ///
+    /// # Errors
+    /// `AccessDenied` when the role does not exist, `ValidationError` for a bad ARN, session
+    /// name or duration.
+    pub async fn service_session(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        session_policy: &str,
+        duration_seconds: i64,
+        invoked_by: &str,
+    ) -> Result<AssumedRole, IdentityError> {
+        validate::session_name(session_name)?;
+        if !DURATION_SECONDS.contains(&duration_seconds) {
+            return Err(IdentityError::Validation(format!("{duration_seconds} is not a valid session duration")));
+        }
+        let partition = role_arn.split(':').nth(1).unwrap_or("aws");
+        let Some((account, path, name)) = parse_role_arn(role_arn, partition) else {
+            return Err(IdentityError::Validation(format!("{role_arn} is invalid")));
+        };
+        Policy::parse(session_policy, PolicyKind::Session).map_err(|e| IdentityError::malformed(&e))?;
+        let missing = || IdentityError::AccessDenied(format!("The role {role_arn} does not exist."));
+        let account = crate::ids::AccountId::parse(account).map_err(|_| missing())?;
+        let role = match self.store.get_role(&account, name).await? {
+            Some(role) if role.path == path => role,
+            _ => return Err(missing()),
+        };
+        let source = (invoked_by.to_owned(), duration_seconds);
+        self.issue_session(&role, partition, session_name, Some(session_policy.to_owned()), Vec::new(), source).await
+    }
+
+    /// Creates and stores a session of `role`; the secret and the token are in the answer only.
+    async fn issue_session(
+        &self,
+        role: &Role,
+        partition: &str,
+        session_name: &str,
+        policy: Option<String>,
+        tags: Vec<IamTag>,
+        (source_arn, duration): (String, i64),
+    ) -> Result<AssumedRole, IdentityError> {
+        let now = self.clock.now();
         let access_key_id = new_access_key_id("ASIA")?;
         let secret = new_secret()?;
         let token = new_session_token()?;
@@ -217,12 +279,12 @@ impl Identities {
             role_name: role.name.clone(),
             role_path: role.path.clone(),
             role_id: role.role_id.clone(),
-            session_name: input.session_name.clone(),
+            session_name: session_name.to_owned(),
             secret_wrapped: self.wrapper.wrap(&session_wrap_aad(&access_key_id), secret.expose_secret())?,
             token_hash: trent_crypto::sha256(token.expose_secret()),
-            session_policy: input.policy.clone(),
-            tags: input.tags.clone(),
-            source_arn: caller.arn(),
+            session_policy: policy,
+            tags,
+            source_arn,
             created_at: now,
             expires_at: now + Duration::seconds(duration),
         };
@@ -238,7 +300,7 @@ impl Identities {
             expiration: session.expires_at,
             assumed_role_id: principal.unique_id.clone(),
             arn: principal.arn(partition),
-            packed_policy_size: (input.policy.is_some() || !input.tags.is_empty()).then_some(packed_percent as u32),
+            packed_policy_size: None,
         })
     }
 }

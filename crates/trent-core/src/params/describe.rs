@@ -4,8 +4,10 @@
 use super::filters::{self, For, LegacyFilter, StringFilter};
 use super::model::{Listing, ParameterVersion};
 use super::names::{could_exist, own_name, parameter_arn};
+use super::notify::{self, Operation};
 use super::{Params, ParamsError, token};
 use crate::identity::Caller;
+use crate::ids::Scope;
 use crate::store::StoreError;
 
 /// Rows read per step.
@@ -85,11 +87,18 @@ impl Params {
         if !could_exist(name) {
             return Err(ParamsError::NotFound { name: name.to_owned() });
         }
-        match self.store.delete_parameter(&scope, name).await {
+        match self.delete_one(&scope, name).await {
             Ok(()) => Ok(()),
             Err(StoreError::NotFound) => Err(ParamsError::NotFound { name: name.to_owned() }),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Deletes one parameter with its `Delete` change event.
+    async fn delete_one(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+        let latest = self.store.latest(scope, name).await?.ok_or(StoreError::NotFound)?;
+        let event = notify::change(scope, self.clock.now(), Operation::Delete, &latest);
+        self.store.delete_parameter(scope, name, Some(latest.version), &[event]).await
     }
 
     /// `DeleteParameters`: the names deleted and those that named nothing, as given.
@@ -116,7 +125,7 @@ impl Params {
             }
             let name = own_name(&scope, given).filter(|n| could_exist(n));
             let result = match name {
-                Some(name) => self.store.delete_parameter(&scope, name).await,
+                Some(name) => self.delete_one(&scope, name).await,
                 None => Err(StoreError::NotFound),
             };
             match result {

@@ -2,6 +2,7 @@
 //! sentences are chosen once, in `trent-wire`'s SSM error mapping.
 
 use super::model::Tier;
+use super::policies::PolicyProblem;
 use crate::kms::KmsError;
 use crate::store::StoreError;
 
@@ -125,9 +126,23 @@ pub enum ParamsError {
     /// `Type` missing for a new parameter (`ValidationException`).
     #[error("type required")]
     TypeRequired,
-    /// Parameter policies, which this server does not run yet (`InvalidPolicyTypeException`).
-    #[error("policies not supported")]
-    PoliciesUnsupported,
+    /// A policy `Type` other than `Expiration`, `ExpirationNotification` and
+    /// `NoChangeNotification` (`InvalidPolicyTypeException`).
+    #[error("invalid policy type")]
+    InvalidPolicyType,
+    /// A policy whose JSON, `Version` or `Attributes` break AWS's rules
+    /// (`InvalidPolicyAttributeException`).
+    #[error("invalid policy attribute")]
+    InvalidPolicyAttribute {
+        /// Which rule was broken.
+        problem: PolicyProblem,
+    },
+    /// More than 10 policies (`PoliciesLimitExceededException`).
+    #[error("too many policies")]
+    PoliciesLimitExceeded,
+    /// Policies on a Standard parameter (`ValidationException`).
+    #[error("policies need the Advanced tier")]
+    PoliciesNeedAdvanced,
     /// KMS refused or failed a call made on the caller's behalf.
     #[error("KMS call failed")]
     Kms(#[source] KmsError),

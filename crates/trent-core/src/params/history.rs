@@ -3,6 +3,7 @@
 
 use super::get::ParameterRead;
 use super::names::{label_is_valid, own_name, parameter_arn};
+use super::notify::{self, Operation};
 use super::{MAX_LABELS_PER_VERSION, Params, ParamsError, token};
 use crate::identity::Caller;
 use crate::kms::Kms;
@@ -94,7 +95,8 @@ impl Params {
             return Err(ParamsError::LabelLimitExceeded);
         }
         if !valid.is_empty() {
-            self.store.move_labels(&scope, name, version, &valid).await?;
+            let event = notify::change(&scope, self.clock.now(), Operation::LabelParameterVersion, &target);
+            self.store.move_labels(&scope, name, version, &valid, &[event]).await?;
         }
         Ok(LabelOutcome { invalid, version })
     }

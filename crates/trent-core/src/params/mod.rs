@@ -18,7 +18,10 @@ mod get;
 mod history;
 mod model;
 pub mod names;
+mod notify;
+mod policies;
 mod put;
+mod schedule;
 mod seal;
 mod settings;
 mod tags;
@@ -35,7 +38,11 @@ pub use model::{
     DataType, Listing, ParamTag, ParameterType, ParameterVersion, ParameterWrite, StoredSetting, StoredValue, Tier,
     TierCounts,
 };
+pub use policies::{
+    MAX_POLICIES, ParameterPolicy, PolicyProblem, PolicyStatus, PolicyType, due_at, next_due, parse_policies,
+};
 pub use put::{PutInput, PutOutput};
+pub use schedule::PolicyWork;
 pub use settings::{DEFAULT_TIER_SETTING, ServiceSetting};
 
 use crate::clock::SharedClock;

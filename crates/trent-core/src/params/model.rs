@@ -6,7 +6,9 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
+use super::policies::ParameterPolicy;
 use crate::enums::string_enum;
+use crate::events::Event;
 
 string_enum!(
     /// What a parameter holds (`ParameterType`).
@@ -82,6 +84,8 @@ pub struct ParameterVersion {
     pub data_type: DataType,
     /// Labels pointing to this version (at most [`super::MAX_LABELS_PER_VERSION`]).
     pub labels: Vec<String>,
+    /// The parameter policies in force with this version (Advanced tier only).
+    pub policies: Vec<ParameterPolicy>,
     /// When this version was written.
     pub modified_at: OffsetDateTime,
     /// Who wrote it (an IAM ARN).
@@ -110,6 +114,10 @@ pub struct ParameterWrite {
     pub drop_version: Option<u64>,
     /// Tags of a new parameter.
     pub tags: Vec<ParamTag>,
+    /// When the scheduler must next look at the parameter's policies (`None`: never).
+    pub policies_due: Option<OffsetDateTime>,
+    /// Events written to the outbox in the same transaction.
+    pub events: Vec<Event>,
 }
 
 /// Which parameters a listing returns.

@@ -6,6 +6,8 @@ use trent_crypto::Plaintext;
 
 use super::model::{DataType, ParamTag, ParameterType, ParameterVersion, ParameterWrite, StoredValue, Tier};
 use super::names::{check_name, own_name, parameter_arn};
+use super::notify::{self, Operation};
+use super::policies::{carried, next_due, parse_policies};
 use super::{
     ADVANCED_MAX_VALUE, ADVANCED_QUOTA, MAX_TAGS, MAX_VERSIONS, Params, ParamsError, STANDARD_MAX_VALUE,
     STANDARD_QUOTA, seal,
@@ -91,9 +93,8 @@ impl Params {
         let name = name.to_owned();
         let arn = parameter_arn(&scope, &name);
         self.authorize(caller, "ssm:PutParameter", &arn)?;
-        if input.policies.is_some() {
-            return Err(ParamsError::PoliciesUnsupported);
-        }
+        let now = self.clock.now();
+        let given_policies = input.policies.as_deref().map(|p| parse_policies(p, now)).transpose()?;
         if input.overwrite && !input.tags.is_empty() {
             return Err(ParamsError::TagsWithOverwrite);
         }
@@ -125,7 +126,8 @@ impl Params {
         if let Some(p) = allowed_pattern.as_deref().filter(|p| !p.is_empty()) {
             check_pattern(p, text)?;
         }
-        let tier = self.tier(&scope, input.tier, prev, input.value.len()).await?;
+        let policies = carried(given_policies, prev.map_or(&[][..], |p| p.policies.as_slice()));
+        let tier = self.tier(&scope, input.tier, prev, input.value.len(), !policies.is_empty()).await?;
         let (version, expected, drop_version) = self.next_version(&scope, prev).await?;
         let key_id = (kind == ParameterType::SecureString).then(|| {
             input
@@ -149,10 +151,14 @@ impl Params {
             tier,
             data_type,
             labels: Vec::new(),
-            modified_at: self.clock.now(),
+            policies,
+            modified_at: now,
             modified_by: caller.arn(),
         };
-        let write = ParameterWrite { version: record, expected, drop_version, tags: input.tags };
+        let op = if prev.is_some() { Operation::Update } else { Operation::Create };
+        let events = vec![notify::change(&scope, now, op, &record)];
+        let policies_due = next_due(&record.policies, now);
+        let write = ParameterWrite { version: record, expected, drop_version, tags: input.tags, policies_due, events };
         match self.store.put_version(&scope, &write).await {
             Ok(()) => Ok(PutOutput { version, tier }),
             Err(StoreError::AlreadyExists) => Err(ParamsError::AlreadyExists { name }),
@@ -162,13 +168,15 @@ impl Params {
     }
 
     /// The tier of the new version: the one asked for (or the account's default), never a
-    /// downgrade of an Advanced parameter, within the tier's value size and quota.
+    /// downgrade of an Advanced parameter, Advanced for a parameter with policies, within
+    /// the tier's value size and quota.
     async fn tier(
         &self,
         scope: &Scope,
         asked: Option<Tier>,
         prev: Option<&ParameterVersion>,
         size: usize,
+        has_policies: bool,
     ) -> Result<Tier, ParamsError> {
         let was_advanced = prev.is_some_and(|p| p.tier == Tier::Advanced);
         let asked = match asked {
@@ -179,11 +187,16 @@ impl Params {
         let tier = match asked {
             Tier::IntelligentTiering => {
                 let standard_full = prev.is_none() && self.store.count_by_tier(scope).await?.standard >= STANDARD_QUOTA;
-                if was_advanced || size > STANDARD_MAX_VALUE || standard_full { Tier::Advanced } else { Tier::Standard }
+                if was_advanced || has_policies || size > STANDARD_MAX_VALUE || standard_full {
+                    Tier::Advanced
+                } else {
+                    Tier::Standard
+                }
             }
             t => t,
         };
         match tier {
+            Tier::Standard if has_policies && !was_advanced => return Err(ParamsError::PoliciesNeedAdvanced),
             Tier::Standard if was_advanced => {
                 return Err(ParamsError::TierDowngrade { name: prev.map(|p| p.name.clone()).unwrap_or_default() });
             }

@@ -50,6 +50,8 @@ pub enum BadParameter {
     BatchSelection,
     /// A tag key AWS reserves (`aws:`).
     ReservedTag,
+    /// `RotationRules` that AWS refuses.
+    RotationRules(trent_rotation::ScheduleError),
 }
 
 /// Why a request was refused as invalid in the secret's state (`InvalidRequestException`).
@@ -63,6 +65,10 @@ pub enum BadRequest {
     DefaultKeyCrossAccount,
     /// `RemoveFromVersionId` would remove `AWSCURRENT` without moving it elsewhere.
     RemoveCurrent,
+    /// `RotateSecret` while `AWSPENDING` is on a version other than the `AWSCURRENT` one.
+    RotationInProgress,
+    /// `RotateSecret` without `RotationLambdaARN` on a secret that has no function.
+    NoRotationFunction,
 }
 
 /// Which limit was reached (`LimitExceededException`).
@@ -145,6 +151,13 @@ pub enum SecretsError {
         /// What KMS said.
         #[source]
         source: KmsError,
+    },
+    /// `RotationLambdaARN` names no function this server can run (`AccessDeniedException`,
+    /// as AWS answers for a function it may not invoke).
+    #[error("no rotation function {arn}")]
+    RotationFunction {
+        /// The ARN given.
+        arn: String,
     },
     /// A stored version could not be opened with its data key.
     #[error("decryption failure")]

@@ -198,6 +198,7 @@ mod tests {
             policy: None,
             labels: BTreeMap::new(),
             revision: 1,
+            rotation: None,
         }
     }
 

@@ -75,15 +75,18 @@ pub struct SecretDescription {
     pub secret: SecretRecord,
     /// `VersionIdsToStages`: the labelled versions.
     pub versions_to_stages: BTreeMap<String, Vec<String>>,
+    /// `NextRotationDate`, at the time of the description.
+    pub next_rotation_date: Option<OffsetDateTime>,
 }
 
 impl SecretDescription {
-    pub(crate) fn new(secret: SecretRecord) -> Self {
+    pub(crate) fn new(secret: SecretRecord, now: OffsetDateTime) -> Self {
+        let next_rotation_date = secret.rotation.as_ref().and_then(|r| r.next_rotation_date(now));
         let mut versions_to_stages: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (label, version) in &secret.labels {
             versions_to_stages.entry(version.clone()).or_default().push(label.clone());
         }
-        SecretDescription { secret, versions_to_stages }
+        SecretDescription { secret, versions_to_stages, next_rotation_date }
     }
 }
 
@@ -145,6 +148,7 @@ impl Secrets {
             policy: None,
             labels: BTreeMap::new(),
             revision: 1,
+            rotation: None,
         };
         self.authorize_account(caller, "secretsmanager:CreateSecret", &secret.arn())?;
         if !valid_name(&secret.name) {
@@ -201,7 +205,7 @@ impl Secrets {
     /// `NotFound`, `AccessDenied`.
     pub async fn describe_secret(&self, caller: &Caller, secret_id: &str) -> Result<SecretDescription, SecretsError> {
         let secret = self.authorized(caller, secret_id, "secretsmanager:DescribeSecret").await?;
-        Ok(SecretDescription::new(secret))
+        Ok(SecretDescription::new(secret, self.clock.now()))
     }
 
     /// Read-modify-write of a secret's metadata with optimistic concurrency: `f` edits a fresh

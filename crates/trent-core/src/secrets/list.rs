@@ -244,7 +244,8 @@ impl Secrets {
         let size = page_size(input.max_results, MAX_LIST_RESULTS);
         let end = start.saturating_add(size).min(all.len());
         let next_token = (end < all.len()).then(|| token(end));
-        let secrets = all.into_iter().skip(start).take(size).map(SecretDescription::new).collect();
+        let now = self.clock.now();
+        let secrets = all.into_iter().skip(start).take(size).map(|s| SecretDescription::new(s, now)).collect();
         Ok(SecretPage { secrets, next_token })
     }
 

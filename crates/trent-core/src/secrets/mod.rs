@@ -17,6 +17,8 @@ mod list;
 mod model;
 mod password;
 mod policy;
+mod rotation;
+mod rotation_run;
 mod secret_id;
 mod values;
 
@@ -31,6 +33,9 @@ pub use list::{
 };
 pub use model::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretRecord, SecretValue, ValueKind, VersionRecord};
 pub use password::{DEFAULT_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, PUNCTUATION, PasswordRules, random_password};
+pub use rotation::{PendingRotation, RotateSecretInput, RotationOutput, RotationRulesRecord, RotationState};
+pub use rotation_run::{RotationApi, RotationRun};
+pub use trent_rotation::{CronField, ScheduleError, Step as RotationStep};
 pub use values::{PutValueInput, PutValueOutput, ValueOutput, VersionSelector};
 
 use crate::clock::SharedClock;
@@ -60,6 +65,7 @@ pub struct Secrets {
     kms: Arc<Kms>,
     clock: SharedClock,
     keys: envelope::DataKeyCache,
+    rotation: rotation_run::RotationHooks,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -71,7 +77,13 @@ impl std::fmt::Debug for Secrets {
 impl Secrets {
     /// Builds the service over its store, the KMS it encrypts with and a clock.
     pub fn new(store: Arc<dyn SecretsStore>, kms: Arc<Kms>, clock: SharedClock) -> Self {
-        Self { store, kms, clock, keys: envelope::DataKeyCache::new(envelope::DEFAULT_CAPACITY) }
+        Self {
+            store,
+            kms,
+            clock,
+            keys: envelope::DataKeyCache::new(envelope::DEFAULT_CAPACITY),
+            rotation: rotation_run::RotationHooks::default(),
+        }
     }
 
     /// Forgets every cached data key.

@@ -115,6 +115,8 @@ pub struct SecretRecord {
     pub labels: BTreeMap<String, String>,
     /// Optimistic-concurrency counter, bumped by every update.
     pub revision: u64,
+    /// Rotation: configured by `RotateSecret`, `None` for a secret never configured.
+    pub rotation: Option<super::RotationState>,
 }
 
 impl SecretRecord {

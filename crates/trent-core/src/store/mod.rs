@@ -7,6 +7,7 @@
 
 mod audit;
 mod batch;
+mod events;
 mod identity;
 mod kms;
 mod meta;
@@ -16,6 +17,7 @@ mod secrets;
 
 pub use audit::AuditStore;
 pub use batch::{Batch, BatchStore, NewKey};
+pub use events::EventStore;
 pub use identity::IdentityStore;
 pub use kms::KmsStore;
 pub use meta::MetaStore;

@@ -3,16 +3,22 @@
 
 use async_trait::async_trait;
 
-use super::StoreError;
-use crate::ids::Scope;
-use crate::params::{Listing, ParamTag, ParameterVersion, ParameterWrite, StoredSetting, TierCounts};
+use time::OffsetDateTime;
 
-/// Parameters, versions, labels, tags and service settings, per account and region.
+use super::{EventStore, StoreError};
+use crate::events::Event;
+use crate::ids::Scope;
+use crate::params::{Listing, ParamTag, ParameterPolicy, ParameterVersion, ParameterWrite, StoredSetting, TierCounts};
+
+/// Parameters, versions, labels, tags and service settings, per account and region. Its
+/// writes append their events to the backend's outbox in the same transaction, so a backend
+/// of parameters is also an [`EventStore`].
 #[async_trait]
-pub trait ParamStore: Send + Sync {
+pub trait ParamStore: EventStore + Send + Sync {
     /// Writes a new version in one transaction: creates the parameter (with its tags) when
     /// `write.expected` is `None`, otherwise moves it from version `expected` to the new one;
-    /// removes `write.drop_version` if given.
+    /// removes `write.drop_version` if given; records `write.policies_due` and appends
+    /// `write.events` to the outbox.
     ///
     /// # Errors
     /// [`StoreError::AlreadyExists`] when creating a parameter that exists;
@@ -50,17 +56,54 @@ pub trait ParamStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<ParameterVersion>, StoreError>;
 
-    /// Removes a parameter with every version, label and tag.
+    /// Removes a parameter with every version, label and tag, and appends `events` to the
+    /// outbox, in one transaction. With `version`, only while the parameter is still at it.
     ///
     /// # Errors
-    /// [`StoreError::NotFound`] if there is no such parameter.
-    async fn delete_parameter(&self, scope: &Scope, name: &str) -> Result<(), StoreError>;
+    /// [`StoreError::NotFound`] if there is no such parameter; [`StoreError::Conflict`] if it
+    /// moved past `version`.
+    async fn delete_parameter(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: Option<u64>,
+        events: &[Event],
+    ) -> Result<(), StoreError>;
 
-    /// Points `labels` at `version`, taking them from any other version of the parameter.
+    /// Parameters whose policies fall due at or before `now`, earliest first, at most
+    /// `limit`, from every account and region. Served by an index.
+    async fn policies_due(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<(Scope, String)>, StoreError>;
+
+    /// Replaces the policies of the parameter's current version (their statuses after the
+    /// scheduler applied some), sets when it is next due and appends `events` to the
+    /// outbox, in one transaction, while the parameter is still at `version`.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if the parameter is gone; [`StoreError::Conflict`] if it
+    /// moved past `version`.
+    async fn update_policies(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: u64,
+        policies: &[ParameterPolicy],
+        due: Option<OffsetDateTime>,
+        events: &[Event],
+    ) -> Result<(), StoreError>;
+
+    /// Points `labels` at `version`, taking them from any other version of the parameter,
+    /// and appends `events` to the outbox, in one transaction.
     ///
     /// # Errors
     /// [`StoreError::NotFound`] if the version does not exist.
-    async fn move_labels(&self, scope: &Scope, name: &str, version: u64, labels: &[String]) -> Result<(), StoreError>;
+    async fn move_labels(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: u64,
+        labels: &[String],
+        events: &[Event],
+    ) -> Result<(), StoreError>;
 
     /// Removes those of `labels` that point at `version`; returns the ones removed.
     async fn remove_labels(

@@ -63,6 +63,9 @@ pub trait SecretsStore: Send + Sync {
     /// [`StoreError::NotFound`] if there is no such secret.
     async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError>;
 
+    /// Secrets in any scope that have a rotation configuration (enabled or not).
+    async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError>;
+
     /// Secrets in any scope scheduled for deletion at or before `now`.
     async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError>;
 }

@@ -230,21 +230,5 @@ pub async fn apply(state: &AppState, seed: &Seed, file: &Path, dev: bool) -> Res
 
 /// The root user of `scope`'s account, calling in its region (the seed's own identity).
 fn root_caller(scope: &Scope) -> trent_core::Caller {
-    let account = scope.account.clone();
-    trent_core::Caller {
-        principal: trent_core::Principal {
-            account: account.clone(),
-            kind: trent_core::PrincipalKind::Root,
-            unique_id: account.to_string(),
-        },
-        access_key_id: String::new(),
-        region: scope.region.clone(),
-        source_ip: None,
-        user_agent: None,
-        secure_transport: false,
-        identity: std::sync::Arc::new(trent_core::identity::CallerIdentity::root(&account)),
-        via_service: None,
-        meter: Default::default(),
-        on_behalf_log: None,
-    }
+    trent_core::Caller::root_of(scope)
 }

@@ -123,6 +123,15 @@ impl KmsStore for FaultyStore {
     async fn insert_key(&self, key: &KeyRecord, material: &KeyMaterialRecord, tags: &[Tag]) -> Result<(), StoreError> {
         self.write(self.inner.insert_key(key, material, tags)).await
     }
+    async fn insert_key_copy(
+        &self,
+        key: &KeyRecord,
+        first: &KeyMaterialRecord,
+        later: &[KeyMaterialRecord],
+        tags: &[Tag],
+    ) -> Result<(), StoreError> {
+        self.write(self.inner.insert_key_copy(key, first, later, tags)).await
+    }
     async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
         self.inner.get_key(scope, key_id).await
     }
@@ -142,6 +151,9 @@ impl KmsStore for FaultyStore {
         material: &KeyMaterialRecord,
     ) -> Result<(), StoreError> {
         self.write(self.inner.add_material(key, expected_revision, material)).await
+    }
+    async fn update_keys(&self, keys: &[(KeyRecord, u64)]) -> Result<(), StoreError> {
+        self.write(self.inner.update_keys(keys)).await
     }
     async fn materials(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<KeyMaterialRecord>, StoreError> {
         self.inner.materials(scope, key_id).await
@@ -380,6 +392,10 @@ impl SecretsStore for FaultyStore {
     async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
         self.write(self.inner.delete_secret(scope, name)).await
     }
+    async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        self.inner.rotating_secrets().await
+    }
+
     async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {
         self.inner.secrets_due(now).await
     }

@@ -76,6 +76,7 @@ impl World {
             secrets: Secrets::new(faulty.clone(), kms.clone(), shared.clone()),
             kms,
             params: trent_core::params::Params::new(inner.clone(), shared.clone()),
+            events: inner.clone(),
             identities: Identities::new(faulty.clone(), wrapper.clone(), shared.clone()),
             auth: Authenticator::default(),
             clock: shared,
@@ -86,6 +87,8 @@ impl World {
             tls: None,
             quotas: trent_server::quota::RequestQuotas::new(None),
             readiness: trent_server::Readiness::Store,
+            cluster: None,
+            metrics: Default::default(),
         });
         let account = AccountId::parse(ACCOUNT).expect("account");
         let region = Region::parse(REGION).expect("region");

@@ -100,11 +100,35 @@ impl TestServer {
 
     /// Stops the server (graceful shutdown) and starts a new one on the same data directory
     /// and clock, as after a process restart.
-    pub(crate) async fn restart(mut self) -> TestServer {
+    pub(crate) async fn restart(self) -> TestServer {
+        self.restart_tuned(|_| {}).await
+    }
+
+    /// As [`TestServer::restart`], with `tune` applied to the configuration first (settings
+    /// that name what the first run created, such as a role's ARN).
+    pub(crate) async fn restart_tuned(mut self, tune: impl FnOnce(&mut Config)) -> TestServer {
         self.shutdown().await;
         let mut config = self.config.clone();
         config.listen = "127.0.0.1:0".parse().expect("addr");
+        tune(&mut config);
         Self::boot(self.dir.clone(), config, self.clock.clone()).await
+    }
+
+    /// Another node of the same deployment: a server on the same data directory (so the same
+    /// seal and root key), storage and clock, listening on a port of its own.
+    pub(crate) async fn another_node(&self) -> TestServer {
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        Self::boot(self.dir.clone(), config, self.clock.clone()).await
+    }
+
+    /// Stops serving at once, as a killed process does: the listener closes and requests in
+    /// flight are dropped unanswered (the node's background tasks are left to the test's end).
+    pub(crate) fn kill(&mut self) {
+        self.stop.take();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
     }
 
     /// Graceful shutdown; waits for the server task.

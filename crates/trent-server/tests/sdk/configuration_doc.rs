@@ -7,7 +7,7 @@ use trent_core::quota::QuotaTable;
 use trent_server::{RawConfig, RawQuotas};
 
 use trent_server::seal::{PassphraseSource, SealSettings};
-use trent_server::{RawSeal, RawTls};
+use trent_server::{RawRotation, RawSeal, RawTls};
 
 use crate::common::{TestServer, blob};
 use crate::tls::{Ca, client_config, connect, health, sdk_https};
@@ -72,7 +72,12 @@ async fn the_documented_example_starts_a_server() {
         quotas,
         tls,
         seal,
+        rotation,
     } = raw.clone();
+    let RawRotation { functions, ca_file, connect_timeout_seconds } = rotation.expect("[rotation]");
+    assert_eq!(functions.as_ref().map(Vec::len), Some(2), "a command and an HTTP function");
+    assert!(ca_file.is_none(), "commented out: the file does not exist here");
+    assert_eq!(connect_timeout_seconds, Some(5));
     assert!(storage.is_some());
     assert!(header_read_timeout_seconds.is_some() && idle_timeout_seconds.is_some() && max_connections.is_some());
     assert!(listen.is_some() && data_dir.is_some() && regions.is_some() && scheduler_tick_seconds.is_some());
@@ -107,7 +112,15 @@ async fn the_documented_example_starts_a_server() {
     ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
     }
-    for setting in ["seed", "quotas.enabled", "quotas.rates", "quotas.regions.<region>"] {
+    for setting in [
+        "seed",
+        "quotas.enabled",
+        "quotas.rates",
+        "quotas.regions.<region>",
+        "rotation.functions",
+        "rotation.ca_file",
+        "rotation.connect_timeout_seconds",
+    ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
     }
 
@@ -122,6 +135,21 @@ async fn the_documented_example_starts_a_server() {
     assert_eq!(rate(table, "kms:cryptographic-symmetric", "eu-west-1"), 50_000.0);
     assert_eq!(rate(table, "kms:cryptographic-symmetric", "us-east-1"), 100_000.0, "AWS's figure stays");
     assert!(config.tls.is_some());
+    assert_eq!(config.rotation.functions.len(), 2);
+    // The configured command is a function RotateSecret accepts (it is not run here).
+    use trent_core::secrets::{CreateSecretInput, RotateSecretInput, SecretValue};
+    let caller = server.caller(&server.access_key_id).await;
+    let value = Some(SecretValue::string("k"));
+    let input = CreateSecretInput { name: "api-key".into(), value, ..Default::default() };
+    server.state.secrets.create_secret(&caller, input).await.unwrap();
+    let configured = "arn:aws:lambda:us-east-1:111122223333:function:rotate-api-key";
+    let input = RotateSecretInput {
+        secret_id: "api-key".into(),
+        lambda_arn: Some(configured.into()),
+        rotate_immediately: Some(false),
+        ..Default::default()
+    };
+    server.state.secrets.rotate_secret(&caller, input).await.expect("a configured function");
     let eu = server.client_at_in(&format!("https://localhost:{}", server.addr.port()), sdk_https(&ca), "eu-west-1");
     let key = eu.create_key().send().await.unwrap().key_metadata().unwrap().key_id().to_owned();
     let sealed = eu.encrypt().key_id(&key).plaintext(blob(b"configured")).send().await.unwrap();

@@ -362,7 +362,7 @@ async fn tiers_sizes_patterns_data_types_and_the_default_tier_setting() {
         .value("v")
         .r#type(ParameterType::String)
         .tier(ParameterTier::Advanced)
-        .policies(r#"[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2030-01-01T00:00:00Z"}}]"#)
+        .policies(r#"[{"Type":"Rotation","Version":"1.0","Attributes":{}}]"#)
         .send()
         .await;
     expect_code(policies, "InvalidPolicyTypeException");

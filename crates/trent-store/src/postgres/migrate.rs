@@ -30,10 +30,21 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/postgres/0002_multi_region.sql"),
     },
     Migration { version: 3, name: "0003_secrets.sql", sql: include_str!("../../migrations/postgres/0003_secrets.sql") },
+    Migration { version: 4, name: "0004_params.sql", sql: include_str!("../../migrations/postgres/0004_params.sql") },
     Migration {
-        version: 4,
-        name: "0004_audit_nodes.sql",
-        sql: include_str!("../../migrations/postgres/0004_audit_nodes.sql"),
+        version: 5,
+        name: "0005_secret_rotation.sql",
+        sql: include_str!("../../migrations/postgres/0005_secret_rotation.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "0006_param_policies_events.sql",
+        sql: include_str!("../../migrations/postgres/0006_param_policies_events.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_audit_nodes.sql",
+        sql: include_str!("../../migrations/postgres/0007_audit_nodes.sql"),
     },
 ];
 

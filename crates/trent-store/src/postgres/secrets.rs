@@ -18,7 +18,7 @@ use crate::sqlite::secrets::{
 
 const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = $4, description = $5, kms_key_id = $6, created_at = $7, \
      last_changed_at = $8, last_accessed_at = $9, deleted_at = $10, deletion_date = $11, tags = $12, policy = $13, \
-     labels = $14, revision = $15 WHERE account_id = $1 AND region = $2 AND name = $3 AND revision = $16";
+     labels = $14, revision = $15, rotation = $16 WHERE account_id = $1 AND region = $2 AND name = $3 AND revision = $17";
 
 async fn insert_version(conn: &mut PgConnection, secret: &SecretRecord, v: &VersionRecord) -> Result<(), StoreError> {
     let sql = format!(
@@ -168,6 +168,15 @@ impl SecretsStore for PgStore {
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE rotation IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
     }
 
     async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {

@@ -21,13 +21,15 @@
 mod aliases_tags;
 pub(crate) mod audit;
 mod batch;
+pub(crate) mod events;
 mod grants;
 mod identity;
 mod kms;
 mod migrate;
-mod params;
+pub(crate) mod params;
 mod reset;
 pub(crate) mod rows;
+pub(crate) mod secret_rotation;
 pub(crate) mod secrets;
 
 pub use audit::SqliteAuditStore;

@@ -8,33 +8,77 @@
 //! `SecureString`'s are ciphertext) and are never logged.
 
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use serde_json::{Value, json};
+use sqlx::{ColumnIndex, Decode, Row, Type};
+use time::OffsetDateTime;
+use trent_core::events::Event;
 use trent_core::params::names::parent;
 use trent_core::params::{
-    DataType, Listing, ParamTag, ParameterType, ParameterVersion, ParameterWrite, StoredSetting, StoredValue, Tier,
-    TierCounts,
+    DataType, Listing, ParamTag, ParameterPolicy, ParameterType, ParameterVersion, ParameterWrite, PolicyStatus,
+    PolicyType, StoredSetting, StoredValue, Tier, TierCounts,
 };
-use trent_core::{ParamStore, Scope, StoreError};
+use trent_core::{AccountId, ParamStore, Region, Scope, StoreError};
 
-use super::rows::{ts_from_db, ts_to_db};
+use super::events::append_events;
+use super::rows::{opt_ts_to_db, ts_from_db, ts_to_db};
 use super::{SqliteStore, map_err};
 
 /// A version's columns (alias `v`) with its labels, newline-separated (labels hold none).
 const VERSION_COLUMNS: &str = "v.name, v.version, v.param_type, v.value, v.key_id, v.description, \
-     v.allowed_pattern, v.tier, v.data_type, v.modified_at, v.modified_by, \
+     v.allowed_pattern, v.tier, v.data_type, v.modified_at, v.modified_by, v.policies, \
      (SELECT group_concat(l.label, char(10)) FROM ssm_parameter_labels l WHERE l.account_id = v.account_id \
       AND l.region = v.region AND l.name = v.name AND l.version = v.version) AS labels";
 
-/// Parameters (alias `p`) joined to their newest version (alias `v`).
-const LATEST_FROM: &str = "FROM ssm_parameters p JOIN ssm_parameter_versions v ON v.account_id = p.account_id \
-     AND v.region = p.region AND v.name = p.name AND v.version = p.version";
+/// Parameters (alias `p`) joined to their newest version (alias `v`); both backends.
+pub(crate) const LATEST_FROM: &str = "FROM ssm_parameters p JOIN ssm_parameter_versions v \
+     ON v.account_id = p.account_id AND v.region = p.region AND v.name = p.name AND v.version = p.version";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?} in ssm tables"))
 }
 
-fn version_from_row(row: &SqliteRow) -> Result<ParameterVersion, StoreError> {
+/// A version's policies as their column holds them: `[{"type", "text", "status"}]`.
+pub(crate) fn policies_to_db(policies: &[ParameterPolicy]) -> String {
+    Value::Array(
+        policies
+            .iter()
+            .map(|p| json!({"type": p.kind.as_str(), "text": p.text, "status": p.status.as_str()}))
+            .collect(),
+    )
+    .to_string()
+}
+
+/// The inverse of [`policies_to_db`].
+pub(crate) fn policies_from_db(text: &str) -> Result<Vec<ParameterPolicy>, StoreError> {
+    let bad = || corrupt("policies", text);
+    let items: Vec<Value> = serde_json::from_str(text).map_err(|_| bad())?;
+    items
+        .iter()
+        .map(|item| {
+            let field = |k: &str| item.get(k).and_then(Value::as_str).ok_or_else(bad);
+            Ok(ParameterPolicy {
+                kind: PolicyType::parse(field("type")?).ok_or_else(bad)?,
+                text: field("text")?.to_owned(),
+                status: PolicyStatus::parse(field("status")?).ok_or_else(bad)?,
+            })
+        })
+        .collect()
+}
+
+/// Reads a parameter version from a row of either backend with the columns of
+/// `VERSION_COLUMNS` (`labels` newline-separated, or NULL), decoding errors through the
+/// backend's `map_err`.
+pub(crate) fn version_from_row<R: Row>(
+    row: &R,
+    map_err: fn(sqlx::Error) -> StoreError,
+) -> Result<ParameterVersion, StoreError>
+where
+    &'static str: ColumnIndex<R>,
+    String: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    i64: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Vec<u8>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+{
     let kind: String = row.try_get("param_type").map_err(map_err)?;
     let tier: String = row.try_get("tier").map_err(map_err)?;
     let data_type: String = row.try_get("data_type").map_err(map_err)?;
@@ -53,17 +97,20 @@ fn version_from_row(row: &SqliteRow) -> Result<ParameterVersion, StoreError> {
         tier: Tier::parse(&tier).filter(|t| *t != Tier::IntelligentTiering).ok_or_else(|| corrupt("tier", &tier))?,
         data_type: DataType::parse(&data_type).ok_or_else(|| corrupt("data type", &data_type))?,
         labels,
+        policies: policies_from_db(&row.try_get::<String, _>("policies").map_err(map_err)?)?,
         modified_at: ts_from_db(row.try_get("modified_at").map_err(map_err)?)?,
         modified_by: row.try_get("modified_by").map_err(map_err)?,
     })
 }
 
-fn db_version(v: u64) -> Result<i64, StoreError> {
+/// A version number as stored (both backends).
+pub(crate) fn db_version(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("version {v} is outside the storable range")))
 }
 
-/// The name range `[lo, hi)` of everything below `path`.
-fn below(path: &str) -> (String, String) {
+/// The name range `[lo, hi)` of everything below `path` (both backends: the names are
+/// compared in byte order).
+pub(crate) fn below(path: &str) -> (String, String) {
     let lo = if path == "/" { "/".to_owned() } else { format!("{path}/") };
     let hi = format!("{}0", &lo[..lo.len() - 1]);
     (lo, hi)
@@ -79,8 +126,8 @@ impl ParamStore for SqliteStore {
         match write.expected {
             None => {
                 sqlx::query(
-                    "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier, policies_due) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .bind(account)
                 .bind(region)
@@ -88,13 +135,14 @@ impl ParamStore for SqliteStore {
                 .bind(parent(&v.name))
                 .bind(new_version)
                 .bind(v.tier.as_str())
+                .bind(opt_ts_to_db(write.policies_due)?)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
             }
             Some(expected) => {
                 let changed = sqlx::query(
-                    "UPDATE ssm_parameters SET version = ?4, tier = ?5 \
+                    "UPDATE ssm_parameters SET version = ?4, tier = ?5, policies_due = ?7 \
                      WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version = ?6",
                 )
                 .bind(account)
@@ -103,21 +151,14 @@ impl ParamStore for SqliteStore {
                 .bind(new_version)
                 .bind(v.tier.as_str())
                 .bind(db_version(expected)?)
+                .bind(opt_ts_to_db(write.policies_due)?)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?
                 .rows_affected();
                 if changed == 0 {
-                    let exists: Option<i64> = sqlx::query_scalar(
-                        "SELECT 1 FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 AND name = ?3",
-                    )
-                    .bind(account)
-                    .bind(region)
-                    .bind(&v.name)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                    return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
+                    let found = exists(&mut tx, scope, &v.name).await?;
+                    return Err(if found { StoreError::Conflict } else { StoreError::NotFound });
                 }
             }
         }
@@ -151,8 +192,8 @@ impl ParamStore for SqliteStore {
         }
         sqlx::query(
             "INSERT INTO ssm_parameter_versions (account_id, region, name, version, param_type, value, key_id, \
-             description, allowed_pattern, tier, data_type, modified_at, modified_by) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             description, allowed_pattern, tier, data_type, modified_at, modified_by, policies) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )
         .bind(account)
         .bind(region)
@@ -167,12 +208,14 @@ impl ParamStore for SqliteStore {
         .bind(v.data_type.as_str())
         .bind(ts_to_db(v.modified_at)?)
         .bind(&v.modified_by)
+        .bind(policies_to_db(&v.policies))
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
         for tag in &write.tags {
             upsert_tag(&mut tx, scope, &v.name, tag).await?;
         }
+        append_events(&mut tx, &write.events).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -186,7 +229,7 @@ impl ParamStore for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(version_from_row).transpose()
+        row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
     async fn version(&self, scope: &Scope, name: &str, version: u64) -> Result<Option<ParameterVersion>, StoreError> {
@@ -203,7 +246,7 @@ impl ParamStore for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(version_from_row).transpose()
+        row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
     async fn labelled(&self, scope: &Scope, name: &str, label: &str) -> Result<Option<ParameterVersion>, StoreError> {
@@ -220,7 +263,7 @@ impl ParamStore for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(version_from_row).transpose()
+        row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
     async fn history(
@@ -244,7 +287,7 @@ impl ParamStore for SqliteStore {
             .fetch_all(&self.reader)
             .await
             .map_err(map_err)?;
-        rows.iter().map(version_from_row).collect()
+        rows.iter().map(|r| version_from_row(r, map_err)).collect()
     }
 
     async fn list(
@@ -292,26 +335,113 @@ impl ParamStore for SqliteStore {
                     .await
             }
         };
-        query.map_err(map_err)?.iter().map(version_from_row).collect()
+        query.map_err(map_err)?.iter().map(|r| version_from_row(r, map_err)).collect()
     }
 
-    async fn delete_parameter(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+    async fn delete_parameter(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: Option<u64>,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let deleted = sqlx::query("DELETE FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 AND name = ?3")
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?
-            .rows_affected();
+        let at = version.map(db_version).transpose()?;
+        let deleted = sqlx::query(
+            "DELETE FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
+             AND (?4 IS NULL OR version = ?4)",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(name)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
         if deleted == 0 {
-            return Err(StoreError::NotFound);
+            return Err(if at.is_some() && exists(&mut tx, scope, name).await? {
+                StoreError::Conflict
+            } else {
+                StoreError::NotFound
+            });
         }
+        append_events(&mut tx, events).await?;
         tx.commit().await.map_err(map_err)
     }
 
-    async fn move_labels(&self, scope: &Scope, name: &str, version: u64, labels: &[String]) -> Result<(), StoreError> {
+    async fn policies_due(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<(Scope, String)>, StoreError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT account_id, region, name FROM ssm_parameters \
+             WHERE policies_due IS NOT NULL AND policies_due <= ?1 ORDER BY policies_due LIMIT ?2",
+        )
+        .bind(ts_to_db(now)?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
+        rows.into_iter()
+            .map(|(account, region, name)| {
+                let scope = Scope::new(
+                    AccountId::parse(&account).map_err(|_| corrupt("account", &account))?,
+                    Region::parse(&region).map_err(|_| corrupt("region", &region))?,
+                );
+                Ok((scope, name))
+            })
+            .collect()
+    }
+
+    async fn update_policies(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: u64,
+        policies: &[ParameterPolicy],
+        due: Option<OffsetDateTime>,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        let version = db_version(version)?;
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE ssm_parameters SET policies_due = ?5 \
+             WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(name)
+        .bind(version)
+        .bind(opt_ts_to_db(due)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        if changed == 0 {
+            return Err(if exists(&mut tx, scope, name).await? { StoreError::Conflict } else { StoreError::NotFound });
+        }
+        sqlx::query(
+            "UPDATE ssm_parameter_versions SET policies = ?5 \
+             WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(name)
+        .bind(version)
+        .bind(policies_to_db(policies))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        append_events(&mut tx, events).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn move_labels(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: u64,
+        labels: &[String],
+        events: &[Event],
+    ) -> Result<(), StoreError> {
         let version = db_version(version)?;
         let mut tx = self.begin_write().await?;
         for label in labels {
@@ -330,6 +460,7 @@ impl ParamStore for SqliteStore {
             .await
             .map_err(map_err)?;
         }
+        append_events(&mut tx, events).await?;
         tx.commit().await.map_err(map_err)
     }
 
@@ -374,16 +505,7 @@ impl ParamStore for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(map_err)?;
-        let mut counts = TierCounts::default();
-        for (tier, n) in rows {
-            let n = u64::try_from(n).map_err(|_| corrupt("count", &n.to_string()))?;
-            match Tier::parse(&tier) {
-                Some(Tier::Standard) => counts.standard = n,
-                Some(Tier::Advanced) => counts.advanced = n,
-                _ => return Err(corrupt("tier", &tier)),
-            }
-        }
-        Ok(counts)
+        tier_counts(rows)
     }
 
     async fn put_param_tags(&self, scope: &Scope, name: &str, tags: &[ParamTag]) -> Result<(), StoreError> {
@@ -474,8 +596,35 @@ impl ParamStore for SqliteStore {
     }
 }
 
+/// The per-tier counts from `(tier, count)` rows of either backend.
+pub(crate) fn tier_counts(rows: Vec<(String, i64)>) -> Result<TierCounts, StoreError> {
+    let mut counts = TierCounts::default();
+    for (tier, n) in rows {
+        let n = u64::try_from(n).map_err(|_| corrupt("count", &n.to_string()))?;
+        match Tier::parse(&tier) {
+            Some(Tier::Standard) => counts.standard = n,
+            Some(Tier::Advanced) => counts.advanced = n,
+            _ => return Err(corrupt("tier", &tier)),
+        }
+    }
+    Ok(counts)
+}
+
 /// Adds a tag or overwrites its value, on the caller's transaction; a missing parameter fails
 /// the foreign key (`NotFound`).
+/// Whether the parameter exists, read inside the caller's transaction.
+async fn exists(conn: &mut sqlx::SqliteConnection, scope: &Scope, name: &str) -> Result<bool, StoreError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 AND name = ?3")
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(map_err)?;
+    Ok(found.is_some())
+}
+
 async fn upsert_tag(
     conn: &mut sqlx::SqliteConnection,
     scope: &Scope,

@@ -20,14 +20,14 @@ use super::{SqliteStore, map_err};
 
 /// The columns of `secrets`, in the parameter order of [`bind_secret`].
 pub(crate) const SECRET_COLUMNS: &str = "account_id, region, name, suffix, description, kms_key_id, created_at, \
-     last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision";
+     last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision, rotation";
 
 /// The columns of `secret_versions` after the secret's key, in the order of [`bind_version`].
 pub(crate) const VERSION_COLUMNS: &str = "version_id, created_at, kind, key_arn, wrapped_key, ciphertext";
 
 const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = ?4, description = ?5, kms_key_id = ?6, created_at = ?7, \
      last_changed_at = ?8, last_accessed_at = ?9, deleted_at = ?10, deletion_date = ?11, tags = ?12, policy = ?13, \
-     labels = ?14, revision = ?15 WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?16";
+     labels = ?14, revision = ?15, rotation = ?16 WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?17";
 
 fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{column}: {e}"))
@@ -58,7 +58,7 @@ pub(crate) fn revision_to_db(r: u64) -> Result<i64, StoreError> {
     i64::try_from(r).map_err(|_| corrupt("revision", r))
 }
 
-/// Binds every column of `secrets` as `?1`..`?15` (`$1`..`$15`), on a query of either backend.
+/// Binds every column of `secrets` as `?1`..`?16` (`$1`..`$16`), on a query of either backend.
 pub(crate) fn bind_secret<'q, DB: Database>(q: Query<'q, DB>, s: &SecretRecord) -> Result<Query<'q, DB>, StoreError>
 where
     String: Encode<'q, DB> + Type<DB>,
@@ -80,7 +80,8 @@ where
         .bind(tags_to_db(&s.tags))
         .bind(s.policy.clone())
         .bind(labels_to_db(&s.labels))
-        .bind(revision_to_db(s.revision)?))
+        .bind(revision_to_db(s.revision)?)
+        .bind(s.rotation.as_ref().map(super::secret_rotation::to_db).transpose()?))
 }
 
 /// Reads a `secrets` row of either backend, mapping a column error with the backend's `map`.
@@ -114,6 +115,7 @@ where
         policy: get_os("policy")?,
         labels: labels_from_db(&get_s("labels")?)?,
         revision: unsigned("revision", row.try_get("revision").map_err(map_err)?)?,
+        rotation: get_os("rotation")?.as_deref().map(super::secret_rotation::from_db).transpose()?,
     })
 }
 
@@ -170,7 +172,7 @@ impl SecretsStore for SqliteStore {
     async fn insert_secret(&self, secret: &SecretRecord, version: Option<&VersionRecord>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let sql = format!(
-            "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         );
         bind_secret(sqlx::query(&sql), secret)?.execute(&mut *tx).await.map_err(map_err)?;
         if let Some(v) = version {
@@ -302,6 +304,15 @@ impl SecretsStore for SqliteStore {
         tx.commit().await.map_err(map_err)?;
         self.checkpoint_truncate().await;
         Ok(())
+    }
+
+    async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE rotation IS NOT NULL")
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+        rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
     }
 
     async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {

@@ -8,6 +8,7 @@
 use http::StatusCode;
 use trent_core::kms::KmsError;
 use trent_core::secrets::{BadParameter, BadRequest, KmsUse, Limit, SecretsError};
+use trent_core::secrets::{CronField, ScheduleError};
 
 use crate::AwsError;
 
@@ -46,8 +47,69 @@ fn parameter(p: &BadParameter) -> (&'static str, String) {
             .to_owned(),
         BadParameter::BatchSelection => "Either SecretIdList or Filters must be provided, but not both.".to_owned(),
         BadParameter::ReservedTag => "Invalid tag key. The aws: prefix is reserved for AWS use.".to_owned(),
+        BadParameter::RotationRules(e) => schedule(e),
     };
     (CODE, m)
+}
+
+/// The sentence for rotation rules AWS refuses.
+fn schedule(e: &ScheduleError) -> String {
+    let field = |f: &CronField| match f {
+        CronField::Hours => "hours",
+        CronField::DayOfMonth => "day-of-month",
+        CronField::Month => "month",
+        CronField::DayOfWeek => "day-of-week",
+    };
+    match e {
+        ScheduleError::BothAfterDaysAndExpression => {
+            "You can't specify both AutomaticallyAfterDays and ScheduleExpression.".to_owned()
+        }
+        ScheduleError::NoSchedule => {
+            "You must specify either AutomaticallyAfterDays or ScheduleExpression in RotationRules.".to_owned()
+        }
+        ScheduleError::AfterDaysOutOfRange { value } => {
+            format!("The AutomaticallyAfterDays value {value} must be between 1 and 1000.")
+        }
+        ScheduleError::DurationMalformed => "The Duration must be a number of hours, such as 3h.".to_owned(),
+        ScheduleError::DurationOutOfRange { hours } => {
+            format!("The Duration of {hours}h must be between 1h and 24h.")
+        }
+        ScheduleError::ExpressionMalformed | ScheduleError::RateMalformed => {
+            "The schedule expression must be a rate expression, rate(value unit), or a cron expression,              cron(minutes hours day-of-month month day-of-week year)."
+                .to_owned()
+        }
+        ScheduleError::RateHoursOutOfRange { hours } => {
+            format!("The rate of {hours} hours is invalid: a rate in hours must be between 4 and 23 hours.")
+        }
+        ScheduleError::RateDaysOutOfRange { days } => {
+            format!("The rate of {days} days is invalid: a rate in days must be between 1 and 999 days.")
+        }
+        ScheduleError::CronFieldCount { found } => {
+            format!("The cron expression must have 6 fields; it has {found}.")
+        }
+        ScheduleError::CronMinutesNotZero => {
+            "The minutes field of the cron expression must be 0: rotation windows start on the hour.".to_owned()
+        }
+        ScheduleError::CronYearNotWildcard => "The year field of the cron expression must be *.".to_owned(),
+        ScheduleError::CronFieldInvalid { field: f } => {
+            format!("The {} field of the cron expression is invalid.", field(f))
+        }
+        ScheduleError::CronDayFieldsConflict => {
+            "Exactly one of the day-of-month and day-of-week fields of the cron expression must be ?.".to_owned()
+        }
+        ScheduleError::CronTooFrequent { gap_hours } => format!(
+            "The schedule rotates {gap_hours} hours apart: Secrets Manager rotates a secret at most every four hours."
+        ),
+        ScheduleError::CronTooSparse => {
+            "The schedule must rotate the secret at least once a year.".to_owned()
+        }
+        ScheduleError::WindowPastEndOfDay { start_hour, duration_hours } => format!(
+            "A rotation window of {duration_hours}h starting at {start_hour}:00 UTC extends into the next UTC day."
+        ),
+        ScheduleError::WindowOverlapsNext { duration_hours, interval_hours } => format!(
+            "The rotation window of {duration_hours}h overlaps the next window, {interval_hours} hours later."
+        ),
+    }
 }
 
 fn request(r: &BadRequest) -> &'static str {
@@ -65,6 +127,8 @@ fn request(r: &BadRequest) -> &'static str {
         BadRequest::RemoveCurrent => {
             "You can't remove the staging label AWSCURRENT from a version without moving it to another version."
         }
+        BadRequest::RotationInProgress => "A previous rotation isn't complete. That rotation will be reattempted.",
+        BadRequest::NoRotationFunction => "No Lambda rotation function ARN is associated with this secret.",
     }
 }
 
@@ -174,6 +238,16 @@ impl From<SecretsError> for AwsError {
                 ),
             ),
             SecretsError::Kms { during, source } => kms(*during, source),
+            SecretsError::RotationFunction { arn } => {
+                tracing::info!(function = %arn, "RotateSecret names no configured rotation function");
+                (
+                    "AccessDeniedException",
+                    BAD,
+                    "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy \
+                     grants access to the principal secretsmanager.amazonaws.com."
+                        .to_owned(),
+                )
+            }
             SecretsError::Decryption => ("DecryptionFailure", BAD, sentence(KmsUse::Decrypt).to_owned()),
             SecretsError::Unavailable(source) => {
                 tracing::error!(error = %source, cause = ?std::error::Error::source(source), "storage unavailable");
@@ -247,6 +321,33 @@ mod tests {
                 "InvalidRequestException",
                 400,
                 "You can't perform this operation on the secret because it was marked for deletion.",
+            ),
+            (
+                SecretsError::InvalidRequest(BadRequest::RotationInProgress),
+                "InvalidRequestException",
+                400,
+                "A previous rotation isn't complete. That rotation will be reattempted.",
+            ),
+            (
+                SecretsError::InvalidRequest(BadRequest::NoRotationFunction),
+                "InvalidRequestException",
+                400,
+                "No Lambda rotation function ARN is associated with this secret.",
+            ),
+            (
+                SecretsError::InvalidParameter(BadParameter::RotationRules(ScheduleError::RateHoursOutOfRange {
+                    hours: 2,
+                })),
+                "InvalidParameterException",
+                400,
+                "The rate of 2 hours is invalid: a rate in hours must be between 4 and 23 hours.",
+            ),
+            (
+                SecretsError::RotationFunction { arn: "arn:aws:lambda:us-east-1:111122223333:function:f".into() },
+                "AccessDeniedException",
+                400,
+                "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants \
+                 access to the principal secretsmanager.amazonaws.com.",
             ),
             (
                 SecretsError::LimitExceeded(Limit::Tags),

@@ -4,8 +4,8 @@
 //! One file per operation, named after it, holds the typed request (its secret members
 //! decoded straight into [`trent_core::secrets::SecretValue`] and never serialised for the
 //! audit trail), the call into [`trent_core::secrets::Secrets`] and the answer.
-//! [`SecretsAction`] dispatches; the operations of the model not listed here (rotation and
-//! replication) answer `UnknownOperationException`.
+//! [`SecretsAction`] dispatches; the operations of the model not listed here (replication)
+//! answer `UnknownOperationException`.
 
 mod errors;
 mod shapes;
@@ -114,6 +114,7 @@ macro_rules! actions {
 
 actions! {
     BatchGetSecretValue => batch_get_secret_value,
+    CancelRotateSecret => cancel_rotate_secret,
     CreateSecret => create_secret,
     DeleteResourcePolicy => delete_resource_policy,
     DeleteSecret => delete_secret,
@@ -126,6 +127,7 @@ actions! {
     PutResourcePolicy => put_resource_policy,
     PutSecretValue => put_secret_value,
     RestoreSecret => restore_secret,
+    RotateSecret => rotate_secret,
     TagResource => tag_resource,
     UntagResource => untag_resource,
     UpdateSecret => update_secret,

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde::{Serialize, Serializer};
 use trent_core::kms::Tag;
-use trent_core::secrets::{Filter, FilterKey, SecretDescription, SecretValue, ValueKind};
+use trent_core::secrets::{Filter, FilterKey, RotationRulesRecord, SecretDescription, SecretValue, ValueKind};
 use zeroize::Zeroizing;
 
 use crate::json::{Bounds, Epoch, Pattern, Text, Violations};
@@ -168,6 +168,54 @@ pub(crate) fn filters(v: &mut Violations, list: Option<Vec<FilterShape>>) -> Vec
     out
 }
 
+static SCHEDULE_PATTERN: Pattern = Pattern {
+    source: "[0-9A-Za-z\\(\\)#\\?\\*\\-\\/, ]+",
+    allows: |c| c.is_ascii_alphanumeric() || "()#?*-/, ".contains(c),
+    empty_matches: false,
+};
+/// `ScheduleExpressionType`.
+const SCHEDULE_EXPRESSION: Text = Text::new(1, 256).with(&SCHEDULE_PATTERN);
+/// `DurationType` (its pattern `[0-9]+h` is checked by the domain's rules).
+const DURATION: Text = Text::new(2, 3);
+/// `AutomaticallyRotateAfterDaysType`.
+const AFTER_DAYS: Bounds = Bounds { min: 1, max: 1000 };
+
+/// `RotationRulesType`.
+#[derive(Clone, serde::Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RotationRulesShape {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    automatically_after_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schedule_expression: Option<String>,
+}
+
+impl RotationRulesShape {
+    /// Checks the members against the model and converts them.
+    pub(crate) fn check(self, v: &mut Violations) -> RotationRulesRecord {
+        v.range("rotationRules.automaticallyAfterDays", self.automatically_after_days, AFTER_DAYS);
+        v.text("rotationRules.duration", self.duration.as_deref(), DURATION);
+        v.text("rotationRules.scheduleExpression", self.schedule_expression.as_deref(), SCHEDULE_EXPRESSION);
+        RotationRulesRecord {
+            automatically_after_days: self.automatically_after_days,
+            schedule_expression: self.schedule_expression,
+            duration: self.duration,
+        }
+    }
+}
+
+impl From<&RotationRulesRecord> for RotationRulesShape {
+    fn from(r: &RotationRulesRecord) -> Self {
+        RotationRulesShape {
+            automatically_after_days: r.automatically_after_days,
+            duration: r.duration.clone(),
+            schedule_expression: r.schedule_expression.clone(),
+        }
+    }
+}
+
 /// What `DescribeSecret` and each `ListSecrets` entry share.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -180,6 +228,14 @@ pub(crate) struct SecretMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     kms_key_id: Option<String>,
     rotation_enabled: bool,
+    #[serde(rename = "RotationLambdaARN", skip_serializing_if = "Option::is_none")]
+    rotation_lambda_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_rules: Option<RotationRulesShape>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_rotated_date: Option<Epoch>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_rotation_date: Option<Epoch>,
     last_changed_date: Epoch,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_accessed_date: Option<Epoch>,
@@ -198,7 +254,11 @@ impl SecretMetadata {
             name: s.name.clone(),
             description: s.description.clone(),
             kms_key_id: s.kms_key_id.clone(),
-            rotation_enabled: false,
+            rotation_enabled: s.rotation.as_ref().is_some_and(|r| r.enabled),
+            rotation_lambda_arn: s.rotation.as_ref().map(|r| r.lambda_arn.clone()),
+            rotation_rules: s.rotation.as_ref().and_then(|r| r.rules.as_ref()).map(RotationRulesShape::from),
+            last_rotated_date: s.rotation.as_ref().and_then(|r| r.last_rotated_at).map(Epoch),
+            next_rotation_date: d.next_rotation_date.map(Epoch),
             last_changed_date: Epoch(s.last_changed_at),
             last_accessed_date: s.last_accessed_at.map(Epoch),
             deleted_date: s.deleted_at.map(Epoch),

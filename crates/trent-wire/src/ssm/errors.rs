@@ -8,7 +8,7 @@
 
 use http::StatusCode;
 use trent_core::kms::KmsError;
-use trent_core::params::{ParamsError, Tier};
+use trent_core::params::{MAX_POLICIES, ParamsError, PolicyProblem, Tier};
 
 use crate::AwsError;
 use crate::json::echo;
@@ -26,6 +26,24 @@ const PATH_RULES: &str = "The parameter doesn't meet the parameter name requirem
      letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not \
      allowed. All sub-paths, if specified, must use the forward slash symbol \"/\". Valid example: \
      /get/parameters2-/by1./path0_.";
+
+/// `InvalidPolicyAttributeException`'s message: AWS's sentence and the rule broken.
+fn policy_problem(problem: PolicyProblem) -> String {
+    let rule = match problem {
+        PolicyProblem::NotAnArray => "Policies must be a JSON array of policy objects".to_owned(),
+        PolicyProblem::BadVersion => "Version must be 1.0".to_owned(),
+        PolicyProblem::NoAttributes => "Attributes must be an object".to_owned(),
+        PolicyProblem::BadTimestamp => "Timestamp must be in the ISO_INSTANT or ISO_OFFSET_DATE_TIME format".to_owned(),
+        PolicyProblem::TimestampPast => "the Expiration Timestamp must be in the future".to_owned(),
+        PolicyProblem::BadPeriod(key) => format!("{key} must be a positive whole number"),
+        PolicyProblem::BadUnit => "Unit must be Days or Hours".to_owned(),
+        PolicyProblem::Duplicate(kind) => format!("only one {} policy is allowed", kind.as_str()),
+        PolicyProblem::NotificationWithoutExpiration => {
+            "an ExpirationNotification policy needs an Expiration policy".to_owned()
+        }
+    };
+    format!("A policy attribute or its value is invalid: {rule}.")
+}
 
 fn internal() -> (&'static str, StatusCode, String) {
     ("InternalServerError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
@@ -189,8 +207,26 @@ impl From<ParamsError> for AwsError {
                     .to_owned(),
             ),
             ParamsError::TypeRequired => v("A parameter type is required when you create a parameter.".to_owned()),
-            ParamsError::PoliciesUnsupported => {
-                ("InvalidPolicyTypeException", BAD, "Parameter policies are not supported by this server.".to_owned())
+            ParamsError::InvalidPolicyType => (
+                "InvalidPolicyTypeException",
+                BAD,
+                "The policy type isn't supported. Parameter Store supports the following policy types: Expiration, \
+                 ExpirationNotification, and NoChangeNotification."
+                    .to_owned(),
+            ),
+            ParamsError::InvalidPolicyAttribute { problem } => {
+                ("InvalidPolicyAttributeException", BAD, policy_problem(problem))
+            }
+            ParamsError::PoliciesLimitExceeded => (
+                "PoliciesLimitExceededException",
+                BAD,
+                format!(
+                    "You specified more than the maximum number of allowed policies for the parameter. The maximum is \
+                     {MAX_POLICIES}."
+                ),
+            ),
+            ParamsError::PoliciesNeedAdvanced => {
+                v("Parameter policies are supported only for the Advanced parameter tier.".to_owned())
             }
             ParamsError::Kms(e) => from_kms(e),
             ParamsError::AccessDenied { principal, action, resource, explicit } => {
@@ -384,10 +420,29 @@ mod tests {
                 "A parameter type is required when you create a parameter.",
             ),
             (
-                ParamsError::PoliciesUnsupported,
+                ParamsError::InvalidPolicyType,
                 "InvalidPolicyTypeException",
                 400,
-                "Parameter policies are not supported by this server.",
+                "The policy type isn't supported. Parameter Store supports the following policy types: Expiration, \
+                 ExpirationNotification, and NoChangeNotification.",
+            ),
+            (
+                ParamsError::InvalidPolicyAttribute { problem: PolicyProblem::BadUnit },
+                "InvalidPolicyAttributeException",
+                400,
+                "A policy attribute or its value is invalid: Unit must be Days or Hours.",
+            ),
+            (
+                ParamsError::PoliciesLimitExceeded,
+                "PoliciesLimitExceededException",
+                400,
+                "You specified more than the maximum number of allowed policies for the parameter. The maximum is 10.",
+            ),
+            (
+                ParamsError::PoliciesNeedAdvanced,
+                "ValidationException",
+                400,
+                "Parameter policies are supported only for the Advanced parameter tier.",
             ),
             (
                 ParamsError::Kms(KmsError::NotFound("Key 'k' does not exist".into())),

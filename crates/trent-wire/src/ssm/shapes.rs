@@ -2,7 +2,7 @@
 //! `Parameter`, `ParameterMetadata`, `ParameterHistory`, `Tag` and the two filter shapes.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use trent_core::params::{LegacyFilter, ParamTag, ParameterRead, ParameterVersion, StringFilter};
+use trent_core::params::{LegacyFilter, ParamTag, ParameterPolicy, ParameterRead, ParameterVersion, StringFilter};
 use trent_crypto::Plaintext;
 
 use crate::json::{Epoch, Pattern, Text, Violations};
@@ -88,9 +88,21 @@ impl From<ParameterRead> for ParameterShape {
     }
 }
 
-/// `ParameterInlinePolicy` (none: policies are not run by this server yet).
+/// `ParameterInlinePolicy`.
 #[derive(Serialize)]
-pub(super) struct NoPolicy {}
+#[serde(rename_all = "PascalCase")]
+pub(super) struct PolicyShape {
+    policy_text: String,
+    policy_type: &'static str,
+    policy_status: &'static str,
+}
+
+fn policy_shapes(policies: Vec<ParameterPolicy>) -> Vec<PolicyShape> {
+    policies
+        .into_iter()
+        .map(|p| PolicyShape { policy_text: p.text, policy_type: p.kind.as_str(), policy_status: p.status.as_str() })
+        .collect()
+}
 
 /// `ParameterMetadata`.
 #[derive(Serialize)]
@@ -111,7 +123,7 @@ pub(super) struct MetadataShape {
     allowed_pattern: Option<String>,
     version: u64,
     tier: &'static str,
-    policies: Vec<NoPolicy>,
+    policies: Vec<PolicyShape>,
     data_type: &'static str,
 }
 
@@ -128,7 +140,7 @@ impl MetadataShape {
             allowed_pattern: v.allowed_pattern,
             version: v.version,
             tier: v.tier.as_str(),
-            policies: Vec::new(),
+            policies: policy_shapes(v.policies),
             data_type: v.data_type.as_str(),
         }
     }
@@ -153,7 +165,7 @@ pub(super) struct HistoryShape {
     version: u64,
     labels: Vec<String>,
     tier: &'static str,
-    policies: Vec<NoPolicy>,
+    policies: Vec<PolicyShape>,
     data_type: &'static str,
 }
 
@@ -172,7 +184,7 @@ impl From<ParameterRead> for HistoryShape {
             version: v.version,
             labels: v.labels,
             tier: v.tier.as_str(),
-            policies: Vec::new(),
+            policies: policy_shapes(v.policies),
             data_type: v.data_type.as_str(),
         }
     }

@@ -6,6 +6,8 @@ mod cross_account;
 mod keys_and_errors;
 mod lifecycle;
 mod listing;
+mod rotation;
+mod rotation_external;
 mod values;
 
 use aws_sdk_secretsmanager::Client;
@@ -22,7 +24,12 @@ impl TestServer {
 
     /// A Secrets Manager client with other credentials, in `us-east-1`.
     pub(crate) fn secrets_with(&self, akid: &str, secret: &str) -> Client {
-        let creds = aws_credential_types::Credentials::new(akid, secret, None, None, "trent-tests");
+        self.secrets_as(akid, secret, None)
+    }
+
+    /// A Secrets Manager client with other credentials and perhaps a session token.
+    pub(crate) fn secrets_as(&self, akid: &str, secret: &str, token: Option<String>) -> Client {
+        let creds = aws_credential_types::Credentials::new(akid, secret, token, None, "trent-tests");
         let conf = aws_sdk_secretsmanager::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))

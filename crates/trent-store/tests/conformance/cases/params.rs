@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use serde_json::json;
 use trent_core::ParamStore;
+use trent_core::events::{Event, PARAMETER_CHANGE, POLICY_ACTION, SOURCE_SSM};
 use trent_core::params::{
-    DataType, Listing, ParamTag, ParameterType, ParameterVersion, ParameterWrite, StoredSetting, StoredValue, Tier,
-    TierCounts,
+    DataType, Listing, ParamTag, ParameterPolicy, ParameterType, ParameterVersion, ParameterWrite, PolicyStatus,
+    PolicyType, StoredSetting, StoredValue, Tier, TierCounts,
 };
 
 use super::assert_err;
@@ -24,17 +26,32 @@ pub(crate) fn pv(name: &str, version: u64) -> ParameterVersion {
         tier: Tier::Advanced,
         data_type: DataType::Text,
         labels: Vec::new(),
+        policies: Vec::new(),
         modified_at: at(version as i64),
         modified_by: "arn:aws:iam::111122223333:user/u".into(),
     }
 }
 
 fn create(version: ParameterVersion) -> ParameterWrite {
-    ParameterWrite { version, expected: None, drop_version: None, tags: Vec::new() }
+    ParameterWrite {
+        version,
+        expected: None,
+        drop_version: None,
+        tags: Vec::new(),
+        policies_due: None,
+        events: Vec::new(),
+    }
 }
 
 fn next(version: ParameterVersion, expected: u64, drop_version: Option<u64>) -> ParameterWrite {
-    ParameterWrite { version, expected: Some(expected), drop_version, tags: Vec::new() }
+    ParameterWrite {
+        version,
+        expected: Some(expected),
+        drop_version,
+        tags: Vec::new(),
+        policies_due: None,
+        events: Vec::new(),
+    }
 }
 
 fn names(list: &[ParameterVersion]) -> Vec<&str> {
@@ -99,13 +116,13 @@ pub(crate) async fn params_labels_move_between_versions_and_guard_the_oldest(sto
     store.put_version(&s, &create(pv("/p", 1))).await.unwrap();
     store.put_version(&s, &next(pv("/p", 2), 1, None)).await.unwrap();
     let labels = vec!["prod".to_owned(), "blue".to_owned()];
-    store.move_labels(&s, "/p", 1, &labels).await.expect("label v1");
+    store.move_labels(&s, "/p", 1, &labels, &[]).await.expect("label v1");
     assert_eq!(store.version(&s, "/p", 1).await.unwrap().unwrap().labels, vec!["blue", "prod"]);
     assert_eq!(store.labelled(&s, "/p", "prod").await.unwrap().map(|v| v.version), Some(1));
-    store.move_labels(&s, "/p", 2, &labels[..1]).await.expect("move prod");
+    store.move_labels(&s, "/p", 2, &labels[..1], &[]).await.expect("move prod");
     assert_eq!(store.labelled(&s, "/p", "prod").await.unwrap().map(|v| v.version), Some(2));
     assert_eq!(store.latest(&s, "/p").await.unwrap().unwrap().labels, vec!["prod"]);
-    assert_err(store.move_labels(&s, "/p", 7, &labels).await, "NotFound");
+    assert_err(store.move_labels(&s, "/p", 7, &labels, &[]).await, "NotFound");
     assert_err(store.put_version(&s, &next(pv("/p", 3), 2, Some(1))).await, "Conflict");
     assert_eq!(store.latest(&s, "/p").await.unwrap().map(|v| v.version), Some(2), "nothing written");
     let removed = store.remove_labels(&s, "/p", 1, &["blue".into(), "prod".into()]).await.unwrap();
@@ -118,10 +135,11 @@ pub(crate) async fn params_delete_takes_versions_labels_and_tags(store: Arc<dyn 
     let tags = vec![ParamTag { key: "env".into(), value: "prod".into() }];
     let write = ParameterWrite { tags: tags.clone(), ..create(pv("/d", 1)) };
     store.put_version(&s, &write).await.unwrap();
-    store.move_labels(&s, "/d", 1, &["l".into()]).await.unwrap();
+    store.move_labels(&s, "/d", 1, &["l".into()], &[]).await.unwrap();
     assert_eq!(store.param_tags(&s, "/d").await.unwrap(), tags);
-    store.delete_parameter(&s, "/d").await.expect("delete");
-    assert_err(store.delete_parameter(&s, "/d").await, "NotFound");
+    assert_err(store.delete_parameter(&s, "/d", Some(2), &[]).await, "Conflict");
+    store.delete_parameter(&s, "/d", Some(1), &[]).await.expect("delete");
+    assert_err(store.delete_parameter(&s, "/d", None, &[]).await, "NotFound");
     assert_eq!(store.latest(&s, "/d").await.unwrap(), None);
     assert_eq!(store.version(&s, "/d", 1).await.unwrap(), None);
     assert!(store.param_tags(&s, "/d").await.unwrap().is_empty());
@@ -153,4 +171,67 @@ pub(crate) async fn params_tags_counts_and_settings(store: Arc<dyn ParamStore>) 
     assert_eq!(store.setting(&s, id).await.unwrap(), Some(setting));
     store.delete_setting(&s, id).await.unwrap();
     assert_eq!(store.setting(&s, id).await.unwrap(), None);
+}
+
+fn event(detail_type: &str, name: &str) -> Event {
+    Event::new(
+        at(1),
+        home(),
+        SOURCE_SSM,
+        detail_type,
+        format!("arn:aws:ssm:eu-west-1:111122223333:parameter{name}"),
+        json!({"name": name}),
+    )
+}
+
+fn policy(kind: PolicyType, status: PolicyStatus) -> ParameterPolicy {
+    ParameterPolicy { kind, text: format!("{{\"Type\":\"{}\"}}", kind.as_str()), status }
+}
+
+pub(crate) async fn params_policies_round_trip_and_fall_due_across_scopes(store: Arc<dyn ParamStore>) {
+    let (s, other) = (home(), scope("444455556666", "us-east-1"));
+    let mut v = pv("/p", 1);
+    v.policies = vec![policy(PolicyType::Expiration, PolicyStatus::Pending)];
+    store.put_version(&s, &ParameterWrite { policies_due: Some(at(100)), ..create(v.clone()) }).await.unwrap();
+    store.put_version(&other, &ParameterWrite { policies_due: Some(at(50)), ..create(pv("/q", 1)) }).await.unwrap();
+    store.put_version(&s, &create(pv("/never", 1))).await.unwrap();
+    assert_eq!(store.latest(&s, "/p").await.unwrap(), Some(v.clone()), "policies round-trip");
+    assert!(store.policies_due(at(49), 10).await.unwrap().is_empty());
+    let due = store.policies_due(at(100), 10).await.unwrap();
+    assert_eq!(due, vec![(other.clone(), "/q".to_owned()), (s.clone(), "/p".to_owned())], "earliest first");
+    assert_eq!(store.policies_due(at(100), 1).await.unwrap().len(), 1, "bounded");
+
+    let done = vec![policy(PolicyType::Expiration, PolicyStatus::Finished)];
+    assert_err(store.update_policies(&s, "/p", 2, &done, None, &[]).await, "Conflict");
+    assert_err(store.update_policies(&s, "/gone", 1, &done, None, &[]).await, "NotFound");
+    store.update_policies(&s, "/p", 1, &done, None, &[event(POLICY_ACTION, "/p")]).await.unwrap();
+    assert_eq!(store.latest(&s, "/p").await.unwrap().unwrap().policies, done);
+    assert_eq!(store.policies_due(at(1000), 10).await.unwrap(), vec![(other, "/q".to_owned())], "no longer due");
+    // A new version states its own due instant.
+    store.put_version(&s, &ParameterWrite { policies_due: Some(at(7)), ..next(pv("/p", 2), 1, None) }).await.unwrap();
+    assert_eq!(store.policies_due(at(7), 1).await.unwrap(), vec![(s, "/p".to_owned())]);
+}
+
+pub(crate) async fn params_events_commit_with_their_change_in_order(store: Arc<dyn ParamStore>) {
+    let s = home();
+    assert!(store.events_after(0, 10).await.unwrap().is_empty());
+    let first = event(PARAMETER_CHANGE, "/e");
+    store.put_version(&s, &ParameterWrite { events: vec![first.clone()], ..create(pv("/e", 1)) }).await.unwrap();
+    // A refused write leaves no event behind.
+    let refused = ParameterWrite { events: vec![event(PARAMETER_CHANGE, "/e")], ..create(pv("/e", 1)) };
+    assert_err(store.put_version(&s, &refused).await, "AlreadyExists");
+    let label = event(PARAMETER_CHANGE, "/e");
+    store.move_labels(&s, "/e", 1, &["l".into()], std::slice::from_ref(&label)).await.unwrap();
+    assert_err(store.delete_parameter(&s, "/e", Some(9), &[event(POLICY_ACTION, "/e")]).await, "Conflict");
+    let (gone, expired) = (event(POLICY_ACTION, "/e"), event(PARAMETER_CHANGE, "/e"));
+    store.delete_parameter(&s, "/e", Some(1), &[gone.clone(), expired.clone()]).await.unwrap();
+    let queued = store.events_after(0, 10).await.unwrap();
+    let got: Vec<&Event> = queued.iter().map(|q| &q.event).collect();
+    assert_eq!(got, vec![&first, &label, &gone, &expired], "every field round-trips, in commit order");
+    assert!(queued.windows(2).all(|w| w[0].seq < w[1].seq));
+    let after_first = store.events_after(queued[0].seq, 2).await.unwrap();
+    assert_eq!(after_first.iter().map(|q| q.seq).collect::<Vec<_>>(), vec![queued[1].seq, queued[2].seq]);
+    store.remove_events_through(queued[1].seq).await.unwrap();
+    let rest = store.events_after(0, 10).await.unwrap();
+    assert_eq!(rest.iter().map(|q| q.event.id).collect::<Vec<_>>(), vec![gone.id, expired.id]);
 }

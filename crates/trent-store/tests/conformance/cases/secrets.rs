@@ -28,6 +28,7 @@ fn secret(s: &Scope, name: &str, created: OffsetDateTime) -> SecretRecord {
         policy: None,
         labels: BTreeMap::new(),
         revision: 1,
+        rotation: None,
     }
 }
 
@@ -58,6 +59,25 @@ pub(crate) async fn secret_round_trips_every_field(store: Arc<dyn Store>) {
     full.tags = vec![tag("z", "last"), tag("a", "")];
     full.policy = Some("{\"Version\":\"2012-10-17\",\"Statement\":[]}".into());
     full.revision = 7;
+    full.rotation = Some(trent_core::secrets::RotationState {
+        enabled: true,
+        lambda_arn: "arn:aws:lambda:us-east-1:111122223333:function:trent-postgresql-single-user".into(),
+        rules: Some(trent_core::secrets::RotationRulesRecord {
+            automatically_after_days: Some(30),
+            schedule_expression: None,
+            duration: Some("3h".into()),
+        }),
+        configured_at: at(10),
+        last_rotated_at: Some(at(15)),
+        pending: Some(trent_core::secrets::PendingRotation {
+            token: "0123456789abcdef0123456789abcdef".into(),
+            next_step: trent_core::secrets::RotationStep::SetSecret,
+            started_at: at(16),
+            failures: 1,
+            failed_step: Some(trent_core::secrets::RotationStep::TestSecret),
+            retry_at: Some(at(17)),
+        }),
+    });
     let v1 = version("v1", at(10), 1);
     store.insert_secret(&full, Some(&v1)).await.expect("insert");
     assert_eq!(store.get_secret(&s, "prod/db-credentials").await.expect("get"), Some(full.clone()));
@@ -72,6 +92,9 @@ pub(crate) async fn secret_round_trips_every_field(store: Arc<dyn Store>) {
     deleted.deletion_date = Some(at(7));
     store.insert_secret(&deleted, None).await.expect("a secret without a version");
     assert_eq!(store.get_secret(&s, "empty").await.expect("get"), Some(deleted));
+    let rotating = store.rotating_secrets().await.expect("rotating");
+    assert!(rotating.contains(&(s.clone(), full.name.clone())), "a secret with rotation is listed");
+    assert!(!rotating.iter().any(|(_, n)| n == "empty"), "a secret without rotation is not");
     assert_eq!(store.versions(&s, "empty").await.expect("versions"), vec![]);
 }
 

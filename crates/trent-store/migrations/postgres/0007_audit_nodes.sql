@@ -1,4 +1,4 @@
--- Trent on PostgreSQL, version 4: one audit chain per node (see docs/audit-trail.md,
+-- Trent on PostgreSQL, version 7: one audit chain per node (see docs/audit-trail.md,
 -- "Several nodes").
 --
 -- Append-only: never edit a released migration; add a new file instead.
