@@ -6,6 +6,7 @@
 
 mod bench;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -168,17 +169,33 @@ async fn verify(args: VerifyArgs) -> Result<(), AuditCliError> {
     };
     println!("audit public key (Ed25519): {}", audit::hex(&public_key));
     let anchor = args.witness.as_deref().map(read_witness).transpose()?.flatten();
-    let report = audit::verify(&store, &public_key, anchor).await?;
+    // The witness anchors the single-node chain (`""`), the only one a SQLite trail has.
+    let anchors: BTreeMap<String, Anchor> = anchor.map(|a| (String::new(), a)).into_iter().collect();
+    let reports = audit::verify_chains(&store, &public_key, &anchors).await?;
     store.close().await;
-    println!("checked {} events and {} digests", report.events_checked, report.digests_checked);
-    if let Some(problem) = report.problem {
+    // Every chain is reported with its last verified record before the first problem fails
+    // the run.
+    let mut problem = None;
+    for audit::ChainReport { node, report } in &reports {
+        let chain = if node.is_empty() { String::new() } else { format!("chain of node {node}: ") };
+        println!("{chain}checked {} events and {} digests", report.events_checked, report.digests_checked);
+        match (&report.problem, report.last_digest) {
+            (Some(p), last) => {
+                let last = last.map_or_else(|| "none".to_owned(), |d| format!("seq {}", d.last_seq));
+                println!("{chain}TAMPERED: {p} (last verified event: {last})");
+                problem = problem.or_else(|| Some(p.clone()));
+            }
+            (None, Some(d)) => {
+                println!("{chain}OK: digest #{} signs every event up to seq {}", d.digest_seq, d.last_seq);
+            }
+            (None, None) => println!("{chain}OK: the trail is empty"),
+        }
+    }
+    if let Some(problem) = problem {
         return Err(AuditCliError::Tampered(problem));
     }
-    match report.last_digest {
-        Some(d) => println!("OK: digest #{} signs every event up to seq {}", d.digest_seq, d.last_seq),
-        None => println!("OK: the trail is empty"),
-    }
-    if let (Some(path), Some(anchor)) = (&args.witness, report.last_digest) {
+    let single = reports.iter().find(|r| r.node.is_empty()).and_then(|r| r.report.last_digest);
+    if let (Some(path), Some(anchor)) = (&args.witness, single) {
         write_witness(path, &anchor)?;
     }
     Ok(())

@@ -161,7 +161,18 @@ pub(crate) async fn build(
             let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
             let store: Arc<dyn Store> = Arc::new(pg.clone());
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
-            let audit = start_audit(Arc::new(pg.audit_store()), wrapper.as_ref(), &clock).await?;
+            // Each process records into a chain of its own, named at random when it starts:
+            // nodes never contend for a row or a lock of the trail, and a node that dies
+            // leaves a chain that simply ends (`trent audit verify` checks every chain).
+            let node = format!(
+                "node-{}",
+                hex::encode(
+                    trent_crypto::random_array::<6>()
+                        .map_err(|e| BootstrapError::Audit(trent_core::audit::AuditError::Crypto(e)))?
+                )
+            );
+            tracing::info!(%node, "recording the audit trail into this node's own chain");
+            let audit = start_audit(Arc::new(pg.audit_store_for(&node)), wrapper.as_ref(), &clock).await?;
             let params: Arc<dyn ParamStore> = Arc::new(pg.clone());
             let events: Arc<dyn EventStore> = Arc::new(pg.clone());
             let cluster = crate::cluster::Cluster::new(pg.clone());

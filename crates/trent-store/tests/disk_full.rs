@@ -74,6 +74,7 @@ async fn a_full_disk_fails_main_database_commits_until_space_returns() {
 
 fn event(seq: u64) -> StoredEvent {
     StoredEvent {
+        node: String::new(),
         seq,
         prev_hash: [seq as u8; 32],
         hash: [seq as u8 ^ 0xff; 32],

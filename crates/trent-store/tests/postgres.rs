@@ -77,11 +77,11 @@ async fn a_schema_from_a_newer_trent_is_refused() {
         .execute(&raw)
         .await
         .expect("fake a future version");
-    assert!(matches!(store.check_ready().await, Err(StoreError::SchemaTooNew { found: 9999, known: 5 })));
+    assert!(matches!(store.check_ready().await, Err(StoreError::SchemaTooNew { found: 9999, known: 7 })));
     store.close().await;
     let settings = PgSettings::from_url(schema.url()).expect("url").schema(schema.name());
     match PgStore::open(&settings).await {
-        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (9999, 5)),
+        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (9999, 7)),
         other => panic!("expected SchemaTooNew, got {:?}", other.map(|_| ())),
     }
     raw.close().await;
@@ -132,4 +132,112 @@ async fn concurrent_inserts_all_land() {
         t.await.expect("join").expect("insert");
     }
     assert_eq!(store.list_keys(&home(), None, 100).await.expect("list").len(), 16);
+}
+
+/// Two nodes on one schema, each with its own chain: their group commits interleave without a
+/// conflict, `verify_chains` checks both and names each one's last verified digest, lookups
+/// merge them by time and page across them, and tampering with one chain is reported in that
+/// chain only.
+#[tokio::test]
+async fn two_nodes_keep_their_own_chains_on_one_schema() {
+    use std::collections::BTreeMap;
+
+    use time::format_description::well_known::Rfc3339;
+    use time::{Duration, OffsetDateTime};
+    use trent_core::audit::{AuditEvent, AuditSigner, Chain, EventQuery, PendingEvent, Problem, search, verify_chains};
+
+    let Some(schema) = TestSchema::new("two_nodes_keep_their_own_chains_on_one_schema").await else { return };
+    let store = open(&schema).await;
+    let nodes = [store.audit_store_for("node-a"), store.audit_store_for("node-b")];
+    let signer = AuditSigner::ephemeral().expect("signer");
+    let public = signer.public_key();
+    let t0 = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+    let event = |node: &str, at: OffsetDateTime, n: u32| {
+        let record = serde_json::json!({
+            "eventVersion": "1.08",
+            "userIdentity": {"type": "Root", "accountId": "111122223333"},
+            "eventTime": at.format(&Rfc3339).expect("time"),
+            "eventSource": "kms.amazonaws.com",
+            "eventName": "Encrypt",
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": "192.0.2.1",
+            "userAgent": node,
+            "requestParameters": null,
+            "responseElements": null,
+            "requestID": format!("{node}-{n}"),
+            "eventID": format!("{node}-{n}"),
+            "readOnly": true,
+            "eventType": "AwsApiCall",
+            "managementEvent": true,
+            "recipientAccountId": "111122223333",
+            "eventCategory": "Management",
+        });
+        let json = serde_json::to_vec(&record).expect("json");
+        PendingEvent::new(&AuditEvent::from_json(&json).expect("event")).expect("pending")
+    };
+    let mut chains = Vec::new();
+    for node in &nodes {
+        chains.push(Chain::resume(&node.audit_head().await.expect("head")));
+    }
+    for round in 0..6u32 {
+        for (i, (node, chain)) in nodes.iter().zip(chains.iter_mut()).enumerate() {
+            let at = t0 + Duration::seconds(i64::from(round) * 2 + i as i64);
+            let pending = (0..3).map(|k| event(node.node(), at, round * 3 + k)).collect();
+            let (batch, next) = chain.link(pending, &signer, at, &mut Vec::new());
+            node.append_audit(&batch.events, Some(&batch.digest)).await.expect("append to this node's chain");
+            chain.advance(next);
+        }
+    }
+    let summary = |reports: &[trent_core::audit::ChainReport]| -> Vec<(String, u64, u64, Option<Problem>)> {
+        reports
+            .iter()
+            .map(|r| (r.node.clone(), r.report.events_checked, r.report.digests_checked, r.report.problem.clone()))
+            .collect()
+    };
+    let reports = verify_chains(&nodes[0], &public, &BTreeMap::new()).await.expect("verify");
+    assert_eq!(summary(&reports), [("node-a".into(), 18, 6, None), ("node-b".into(), 18, 6, None)]);
+    assert!(reports.iter().all(|r| r.report.last_digest.is_some_and(|d| (d.digest_seq, d.last_seq) == (6, 18))));
+
+    // Lookups merge the chains by time, newest first, and page across them without a gap.
+    let all = search(&nodes[1], &EventQuery::all(100), u64::MAX).await.expect("search");
+    assert_eq!(all.events.len(), 36);
+    let times: Vec<_> = all.events.iter().map(|e| e.event.key.event_time).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "newest first across nodes");
+    assert_eq!(all.events[0].event.node, "node-b");
+    assert_eq!(all.events[3].event.node, "node-a");
+    let mut paged = Vec::new();
+    let mut query = EventQuery::all(5);
+    loop {
+        let page = search(&nodes[0], &query, u64::MAX).await.expect("page");
+        paged.extend(page.events.iter().map(|e| (e.event.node.clone(), e.event.seq)));
+        match page.stopped_at {
+            Some(at) => query.after = Some(at),
+            None => break,
+        }
+    }
+    let expected: Vec<_> = all.events.iter().map(|e| (e.event.node.clone(), e.event.seq)).collect();
+    assert_eq!(paged, expected);
+
+    // Tampering with one chain is reported in that chain, the other still verifies.
+    let raw = sqlx::PgPool::connect(schema.url()).await.expect("raw");
+    let table = format!("{}.audit_events", schema.name());
+    sqlx::query(&format!("DELETE FROM {table} WHERE node_id = 'node-b' AND seq = 7"))
+        .execute(&raw)
+        .await
+        .expect("delete a record of node-b");
+    let reports = verify_chains(&nodes[0], &public, &BTreeMap::new()).await.expect("verify");
+    assert_eq!(
+        summary(&reports),
+        [("node-a".into(), 18, 6, None), ("node-b".into(), 6, 2, Some(Problem::EventMissing { seq: 7 }))]
+    );
+    sqlx::query(&format!(
+        "UPDATE {table} SET record = (SELECT record FROM {table} WHERE node_id = 'node-a' AND seq = 3) \
+         WHERE node_id = 'node-a' AND seq = 2"
+    ))
+    .execute(&raw)
+    .await
+    .expect("edit a record of node-a");
+    let reports = verify_chains(&nodes[0], &public, &BTreeMap::new()).await.expect("verify");
+    assert_eq!(reports[0].report.problem, Some(Problem::EventEdited { seq: 2 }));
+    raw.close().await;
 }

@@ -100,6 +100,8 @@ pub struct Batch {
 /// The end of the chain as the single writer knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chain {
+    /// The node whose chain this is: every event linked is stamped with it.
+    node: String,
     next_seq: u64,
     last_hash: [u8; 32],
     next_digest_seq: u64,
@@ -109,7 +111,13 @@ pub struct Chain {
 impl Chain {
     /// The chain of an empty trail.
     pub fn genesis() -> Self {
-        Self { next_seq: 1, last_hash: GENESIS_HASH, next_digest_seq: 1, last_digest_hash: GENESIS_HASH }
+        Self {
+            node: String::new(),
+            next_seq: 1,
+            last_hash: GENESIS_HASH,
+            next_digest_seq: 1,
+            last_digest_hash: GENESIS_HASH,
+        }
     }
 
     /// Resumes after what the store holds. The next digest covers only new events: if stored
@@ -119,7 +127,13 @@ impl Chain {
         let (last_seq, last_hash) = head.last_event.unwrap_or((0, GENESIS_HASH));
         let (digest_seq, digest_hash) =
             head.last_digest.as_ref().map_or((0, GENESIS_HASH), |d| (d.digest_seq, digest_hash(d)));
-        Self { next_seq: last_seq + 1, last_hash, next_digest_seq: digest_seq + 1, last_digest_hash: digest_hash }
+        Self {
+            node: head.node.clone(),
+            next_seq: last_seq + 1,
+            last_hash,
+            next_digest_seq: digest_seq + 1,
+            last_digest_hash: digest_hash,
+        }
     }
 
     /// Whether the stored head looks as the writer leaves it: the last digest ends at the last
@@ -152,7 +166,14 @@ impl Chain {
         let mut events = Vec::with_capacity(pending.len());
         for (i, p) in pending.into_iter().enumerate() {
             let hash = event_hash_with(scratch, &prev, &p.json);
-            events.push(StoredEvent { seq: first_seq + i as u64, prev_hash: prev, hash, key: p.key, json: p.json });
+            events.push(StoredEvent {
+                node: self.node.clone(),
+                seq: first_seq + i as u64,
+                prev_hash: prev,
+                hash,
+                key: p.key,
+                json: p.json,
+            });
             prev = hash;
         }
         let last_seq = first_seq + events.len().saturating_sub(1) as u64;
@@ -168,6 +189,7 @@ impl Chain {
         let payload = digest_payload(&digest);
         digest.signature = signer.sign(&payload).to_vec();
         let next = Chain {
+            node: self.node.clone(),
             next_seq: last_seq + 1,
             last_hash: prev,
             next_digest_seq: digest.digest_seq + 1,

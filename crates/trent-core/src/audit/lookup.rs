@@ -248,7 +248,8 @@ fn fingerprint(query: &EventQuery, req: &LookupRequest) -> String {
 }
 
 fn token(at: EventCursor, fingerprint: &str) -> String {
-    let text = format!("1:{}:{}:{fingerprint}", at.event_time.unix_timestamp(), at.seq);
+    let node = super::signer::hex(at.node.as_bytes());
+    let text = format!("2:{}:{node}:{}:{fingerprint}", at.event_time.unix_timestamp(), at.seq);
     super::signer::hex(text.as_bytes())
 }
 
@@ -260,12 +261,22 @@ fn parse_token(token: &str, fingerprint: &str) -> Option<EventCursor> {
         (0..token.len()).step_by(2).map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok()).collect();
     let text = String::from_utf8(bytes?).ok()?;
     let mut parts = text.split(':');
-    let (version, time, seq, fp) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if version != "1" || fp != fingerprint || parts.next().is_some() {
+    let (version, time, node, seq) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let fp = parts.next()?;
+    if version != "2" || fp != fingerprint || parts.next().is_some() || node.len() > 128 {
         return None;
     }
     Some(EventCursor {
         event_time: OffsetDateTime::from_unix_timestamp(time.parse().ok()?).ok()?,
+        node: String::from_utf8(unhex(node)?).ok()?,
         seq: seq.parse().ok()?,
     })
+}
+
+/// Decodes lower-case hexadecimal; `None` for anything else.
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }

@@ -46,4 +46,4 @@ pub use search::{FoundEvent, SearchPage, search};
 pub use signer::{
     AuditSigner, META_PUBLIC_KEY, META_SIGNING_KEY, SIGNING_KEY_AAD, hex, parse_hex32, stored_public_key,
 };
-pub use verify::{Anchor, Problem, VerifyReport, verify};
+pub use verify::{Anchor, ChainReport, Problem, VerifyReport, verify, verify_chains};

@@ -11,11 +11,14 @@ use time::OffsetDateTime;
 
 use super::record::EventIndex;
 
-/// A position in a scan's order: results continue strictly after it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A position in a scan's order, (`eventTime`, node, `seq`): results continue strictly after
+/// it. With several nodes the chains are merged by time, ties broken by node, then seq.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventCursor {
     /// `eventTime` of the last event seen (ignored by unscoped scans, which go by seq).
     pub event_time: OffsetDateTime,
+    /// The chain (node id) of the last event seen.
+    pub node: String,
     /// `seq` of the last event seen.
     pub seq: u64,
 }

@@ -179,6 +179,9 @@ struct IdentityView {
 /// One event in the chain, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredEvent {
+    /// The chain holding it: the id of the node that recorded it (`""` for the one chain of a
+    /// single-node trail). Each node's chain has its own seqs.
+    pub node: String,
     /// Position in the chain: 1, 2, 3... without gaps.
     pub seq: u64,
     /// The `hash` of event `seq - 1`; 32 zero bytes for event 1.
@@ -214,6 +217,8 @@ pub struct DigestRecord {
 /// Where the chain ends, read at start-up and after a failed commit to resume it.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct AuditHead {
+    /// The chain this is the end of: its node id (`""` for a single-node trail).
+    pub node: String,
     /// The last event's seq and hash, `None` for an empty trail.
     pub last_event: Option<(u64, [u8; 32])>,
     /// The last digest, `None` if none was ever written.

@@ -30,7 +30,7 @@ pub struct FoundEvent {
 impl FoundEvent {
     /// The position of this event in its scan's order.
     pub fn cursor(&self) -> EventCursor {
-        EventCursor { event_time: self.event.key.event_time, seq: self.event.seq }
+        EventCursor { event_time: self.event.key.event_time, node: self.event.node.clone(), seq: self.event.seq }
     }
 }
 
@@ -61,7 +61,7 @@ pub async fn search<S: AuditStore + ?Sized>(
     let query = narrowed_by_event_id(query);
     let limit = query.limit as usize;
     let mut events = Vec::new();
-    let mut after = query.after;
+    let mut after = query.after.clone();
     let mut scanned = 0u64;
     if limit == 0 {
         return Ok(SearchPage { events, stopped_at: after });
@@ -70,11 +70,11 @@ pub async fn search<S: AuditStore + ?Sized>(
         let needed = u32::try_from(limit - events.len()).unwrap_or(u32::MAX);
         let budget = u32::try_from(max_scan.saturating_sub(scanned)).unwrap_or(u32::MAX).max(1);
         let want = if scanned == 0 { needed.clamp(MIN_SCAN_PAGE, SCAN_PAGE) } else { SCAN_PAGE }.min(budget);
-        let page = store.scan_audit(&query.scan(after, want)).await?;
+        let page = store.scan_audit(&query.scan(after.clone(), want)).await?;
         let end_of_range = page.len() < want as usize;
         for event in page {
             scanned += 1;
-            after = Some(EventCursor { event_time: event.key.event_time, seq: event.seq });
+            after = Some(EventCursor { event_time: event.key.event_time, node: event.node.clone(), seq: event.seq });
             let index = match EventIndex::from_record(&event.json) {
                 Ok(index) => index,
                 Err(e) => {

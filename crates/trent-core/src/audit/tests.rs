@@ -46,7 +46,7 @@ impl AuditStore for Mem {
             .values()
             .filter(|e| q.scope.as_ref().is_none_or(|s| s.account_id == e.key.account_id && s.region == e.key.region))
             .filter(|e| start.is_none_or(|s| e.key.event_time >= s) && q.end.is_none_or(|t| e.key.event_time <= t))
-            .filter(|e| match (&q.scope, q.after) {
+            .filter(|e| match (&q.scope, &q.after) {
                 (_, None) => true,
                 (Some(_), Some(c)) => (e.key.event_time, e.seq) < (c.event_time, c.seq),
                 (None, Some(c)) => e.seq < c.seq,
@@ -68,6 +68,7 @@ impl AuditStore for Mem {
     }
     async fn audit_head(&self) -> Result<AuditHead, StoreError> {
         Ok(AuditHead {
+            node: String::new(),
             last_event: self.events.lock().values().next_back().map(|e| (e.seq, e.hash)),
             last_digest: self.digests.lock().values().next_back().cloned(),
         })

@@ -9,6 +9,7 @@
 //! (tail deleted), events no digest covers (appended behind the writer), and, given an
 //! [`Anchor`] from an earlier run, a trail truncated before or rewritten at that point.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::AuditError;
@@ -160,6 +161,38 @@ pub async fn verify<S: AuditStore + ?Sized>(
     let problem = walk.run(store).await?;
     walk.report.problem = problem;
     Ok(walk.report)
+}
+
+/// The verification of one node's chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainReport {
+    /// The chain's node id (`""` for a single-node trail).
+    pub node: String,
+    /// What its verification found.
+    pub report: VerifyReport,
+}
+
+/// Verifies every chain of the trail (one per node, see [`AuditStore::audit_nodes`]) under
+/// `public_key`. `anchors` are the chains' last verified digests from an earlier run, by node:
+/// a chain with an anchor that no longer exists at all is reported truncated.
+///
+/// # Errors
+/// [`AuditError::Store`] if the store cannot be read. Tampering is each report's `problem`.
+pub async fn verify_chains(
+    store: &dyn AuditStore,
+    public_key: &[u8; 32],
+    anchors: &BTreeMap<String, Anchor>,
+) -> Result<Vec<ChainReport>, AuditError> {
+    let mut nodes: BTreeSet<String> = store.audit_nodes().await.map_err(AuditError::Store)?.into_iter().collect();
+    nodes.extend(anchors.keys().cloned());
+    let mut reports = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let chain = store.audit_chain(&node);
+        let chain: &dyn AuditStore = chain.as_deref().unwrap_or(store);
+        let report = verify(chain, public_key, anchors.get(&node).copied()).await?;
+        reports.push(ChainReport { node, report });
+    }
+    Ok(reports)
 }
 
 struct Walk {

@@ -58,4 +58,21 @@ pub trait AuditStore: Send + Sync {
     /// # Errors
     /// [`StoreError::Corrupt`] for a row that cannot be decoded.
     async fn audit_head(&self) -> Result<AuditHead, StoreError>;
+
+    /// The chains of the trail, one per node that recorded into it, by node id, sorted. A
+    /// single-node trail (the default) has the one chain `""`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the store cannot be read.
+    async fn audit_nodes(&self) -> Result<Vec<String>, StoreError> {
+        Ok(vec![String::new()])
+    }
+
+    /// The same trail addressing `node`'s chain: its appends, head, events and digests are
+    /// that chain's (scans still merge every chain). `None` for a single-chain store, whose
+    /// one chain is `self`.
+    fn audit_chain(&self, node: &str) -> Option<std::sync::Arc<dyn AuditStore>> {
+        let _ = node;
+        None
+    }
 }

@@ -2,6 +2,11 @@
 //! database as the rest. Rows are read with the SQLite backend's decoders (the same columns);
 //! the appends and the queries are this backend's.
 //!
+//! Every node appends to a chain of its own, `(node_id, seq)` and `(node_id, digest_seq)`: a
+//! store handle addresses one node's chain ([`PgStore::audit_store_for`](super::PgStore::audit_store_for)),
+//! scans merge every chain by (`event_time`, node, seq), and [`AuditStore::audit_chain`] gives
+//! `verify` each chain in turn. No row or lock is shared between the nodes' group commits.
+//!
 //! A group commit is one transaction of multi-row `INSERT`s: the events, then the digest. The
 //! primary keys refuse a seq written twice and the `*_contiguous` triggers refuse a gap
 //! (SQLSTATE `23514`), so a second writer fails with [`StoreError::Conflict`] instead of
@@ -15,7 +20,7 @@ use trent_core::store::{AuditStore, MetaStore};
 
 use super::{map_err, transaction};
 use crate::sqlite::audit::trail::{
-    DIGEST_COLUMNS, EVENT_COLUMNS, digest_from_row, event_from_row, hash_from_db, seq_from_db, seq_to_db,
+    DIGEST_COLUMNS, EVENT_COLUMNS, EVENT_READ, digest_from_row, event_from_row, hash_from_db, seq_from_db, seq_to_db,
 };
 use crate::sqlite::rows::ts_to_db;
 
@@ -29,11 +34,19 @@ const CHUNK: usize = 64;
 #[derive(Clone, Debug)]
 pub struct PgAuditStore {
     pool: PgPool,
+    /// The chain this handle appends to and reads.
+    node: String,
 }
 
 impl PgAuditStore {
-    pub(crate) fn new(pool: PgPool) -> Self {
-        Self { pool }
+    pub(crate) fn new(pool: PgPool, node: String) -> Self {
+        Self { pool, node }
+    }
+
+    /// The node whose chain this handle addresses.
+    #[must_use]
+    pub fn node(&self) -> &str {
+        &self.node
     }
 
     async fn begin(&self) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
@@ -50,12 +63,13 @@ fn append_err(e: sqlx::Error) -> StoreError {
     }
 }
 
-async fn insert_events(conn: &mut PgConnection, events: &[StoredEvent]) -> Result<(), StoreError> {
+async fn insert_events(conn: &mut PgConnection, node: &str, events: &[StoredEvent]) -> Result<(), StoreError> {
     for chunk in events.chunks(CHUNK) {
         let seqs = chunk.iter().map(|e| seq_to_db(e.seq)).collect::<Result<Vec<_>, _>>()?;
-        let mut q = QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_events ({EVENT_COLUMNS}) "));
+        let mut q = QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_events (node_id, {EVENT_COLUMNS}) "));
         q.push_values(chunk.iter().zip(seqs), |mut b, (e, seq)| {
-            b.push_bind(seq)
+            b.push_bind(node)
+                .push_bind(seq)
                 .push_bind(&e.prev_hash[..])
                 .push_bind(&e.hash[..])
                 .push_bind(e.key.event_time.unix_timestamp())
@@ -68,18 +82,21 @@ async fn insert_events(conn: &mut PgConnection, events: &[StoredEvent]) -> Resul
     Ok(())
 }
 
-async fn insert_digest(conn: &mut PgConnection, d: &DigestRecord) -> Result<(), StoreError> {
-    sqlx::query(&format!("INSERT INTO audit_digests ({DIGEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"))
-        .bind(seq_to_db(d.digest_seq)?)
-        .bind(seq_to_db(d.first_seq)?)
-        .bind(seq_to_db(d.last_seq)?)
-        .bind(&d.last_hash[..])
-        .bind(&d.prev_digest_hash[..])
-        .bind(ts_to_db(d.created_at)?)
-        .bind(d.signature.as_slice())
-        .execute(conn)
-        .await
-        .map_err(append_err)?;
+async fn insert_digest(conn: &mut PgConnection, node: &str, d: &DigestRecord) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO audit_digests (node_id, {DIGEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(node)
+    .bind(seq_to_db(d.digest_seq)?)
+    .bind(seq_to_db(d.first_seq)?)
+    .bind(seq_to_db(d.last_seq)?)
+    .bind(&d.last_hash[..])
+    .bind(&d.prev_digest_hash[..])
+    .bind(ts_to_db(d.created_at)?)
+    .bind(d.signature.as_slice())
+    .execute(conn)
+    .await
+    .map_err(append_err)?;
     Ok(())
 }
 
@@ -90,16 +107,18 @@ impl AuditStore for PgAuditStore {
             return Err(StoreError::Conflict);
         }
         transaction!(self, |tx| {
-            insert_events(&mut tx, events).await?;
+            insert_events(&mut tx, &self.node, events).await?;
             if let Some(d) = digest {
-                insert_digest(&mut tx, d).await?;
+                insert_digest(&mut tx, &self.node, d).await?;
             }
         })
     }
 
     async fn audit_events(&self, from_seq: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT $2");
+        let sql =
+            format!("SELECT {EVENT_READ} FROM audit_events WHERE node_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3");
         let rows = sqlx::query(&sql)
+            .bind(&self.node)
             .bind(i64::try_from(from_seq).unwrap_or(i64::MAX))
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
@@ -109,9 +128,11 @@ impl AuditStore for PgAuditStore {
     }
 
     async fn audit_digests(&self, from_digest_seq: u64, limit: u32) -> Result<Vec<DigestRecord>, StoreError> {
-        let sql =
-            format!("SELECT {DIGEST_COLUMNS} FROM audit_digests WHERE digest_seq >= $1 ORDER BY digest_seq LIMIT $2");
+        let sql = format!(
+            "SELECT {DIGEST_COLUMNS} FROM audit_digests WHERE node_id = $1 AND digest_seq >= $2 ORDER BY digest_seq LIMIT $3"
+        );
         let rows = sqlx::query(&sql)
+            .bind(&self.node)
             .bind(i64::try_from(from_digest_seq).unwrap_or(i64::MAX))
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
@@ -121,7 +142,7 @@ impl AuditStore for PgAuditStore {
     }
 
     async fn scan_audit(&self, scan: &AuditScan) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE true"));
+        let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {EVENT_READ} FROM audit_events WHERE true"));
         if let Some(scope) = &scan.scope {
             q.push(" AND account_id = ").push_bind(scope.account_id.clone());
             q.push(" AND region = ").push_bind(scope.region.clone());
@@ -133,20 +154,18 @@ impl AuditStore for PgAuditStore {
         if let Some(end) = scan.end {
             q.push(" AND event_time <= ").push_bind(end.unix_timestamp());
         }
-        match (&scan.scope, scan.after) {
-            (Some(_), Some(after)) => {
-                q.push(" AND (event_time, seq) < (")
-                    .push_bind(after.event_time.unix_timestamp())
-                    .push(", ")
-                    .push_bind(seq_to_db(after.seq)?)
-                    .push(")");
-            }
-            (None, Some(after)) => {
-                q.push(" AND seq < ").push_bind(seq_to_db(after.seq)?);
-            }
-            (_, None) => {}
+        // Every chain, merged by time: (event_time, node_id, seq) newest first, scoped or not
+        // (seqs are per node, so they alone order nothing across nodes).
+        if let Some(after) = &scan.after {
+            q.push(" AND (event_time, node_id, seq) < (")
+                .push_bind(after.event_time.unix_timestamp())
+                .push(", ")
+                .push_bind(after.node.clone())
+                .push(", ")
+                .push_bind(seq_to_db(after.seq)?)
+                .push(")");
         }
-        q.push(if scan.scope.is_some() { " ORDER BY event_time DESC, seq DESC" } else { " ORDER BY seq DESC" });
+        q.push(" ORDER BY event_time DESC, node_id DESC, seq DESC");
         q.push(" LIMIT ").push_bind(i64::from(scan.limit));
         let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
@@ -158,7 +177,8 @@ impl AuditStore for PgAuditStore {
     }
 
     async fn audit_head(&self) -> Result<AuditHead, StoreError> {
-        let last_event = sqlx::query("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        let last_event = sqlx::query("SELECT seq, hash FROM audit_events WHERE node_id = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(&self.node)
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?
@@ -169,14 +189,29 @@ impl AuditStore for PgAuditStore {
                 ))
             })
             .transpose()?;
-        let sql = format!("SELECT {DIGEST_COLUMNS} FROM audit_digests ORDER BY digest_seq DESC LIMIT 1");
+        let sql =
+            format!("SELECT {DIGEST_COLUMNS} FROM audit_digests WHERE node_id = $1 ORDER BY digest_seq DESC LIMIT 1");
         let last_digest = sqlx::query(&sql)
+            .bind(&self.node)
             .fetch_optional(&self.pool)
             .await
             .map_err(map_err)?
             .map(|r| digest_from_row(&r, map_err))
             .transpose()?;
-        Ok(AuditHead { last_event, last_digest })
+        Ok(AuditHead { node: self.node.clone(), last_event, last_digest })
+    }
+
+    async fn audit_nodes(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT node_id FROM audit_digests UNION SELECT DISTINCT node_id FROM audit_events ORDER BY 1",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)
+    }
+
+    fn audit_chain(&self, node: &str) -> Option<std::sync::Arc<dyn AuditStore>> {
+        Some(std::sync::Arc::new(Self::new(self.pool.clone(), node.to_owned())))
     }
 }
 

@@ -41,6 +41,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0006_param_policies_events.sql",
         sql: include_str!("../../migrations/postgres/0006_param_policies_events.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_audit_nodes.sql",
+        sql: include_str!("../../migrations/postgres/0007_audit_nodes.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

@@ -170,10 +170,20 @@ impl PgStore {
         }
     }
 
-    /// The audit trail in the same database, sharing this store's pool.
+    /// The audit trail in the same database, sharing this store's pool, recording into the
+    /// chain of node `""` (a single node, and the chain of rows written before chains had
+    /// nodes).
     #[must_use]
     pub fn audit_store(&self) -> PgAuditStore {
-        PgAuditStore::new(self.pool.clone())
+        PgAuditStore::new(self.pool.clone(), String::new())
+    }
+
+    /// The audit trail in the same database, recording into `node`'s own chain: every node of
+    /// a deployment appends to a chain of its own, so no lock is shared between their group
+    /// commits.
+    #[must_use]
+    pub fn audit_store_for(&self, node: &str) -> PgAuditStore {
+        PgAuditStore::new(self.pool.clone(), node.to_owned())
     }
 
     /// Closes every connection, waiting for those in use to be returned.

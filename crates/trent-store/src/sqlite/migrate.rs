@@ -51,11 +51,10 @@ pub(crate) const MAIN: &[Migration] = &[
 ];
 
 /// Every migration of the audit database this build knows, in order.
-pub(crate) const AUDIT: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_trail.sql",
-    sql: include_str!("../../migrations/sqlite-audit/0001_trail.sql"),
-}];
+pub(crate) const AUDIT: &[Migration] = &[
+    Migration { version: 1, name: "0001_trail.sql", sql: include_str!("../../migrations/sqlite-audit/0001_trail.sql") },
+    Migration { version: 2, name: "0002_node.sql", sql: include_str!("../../migrations/sqlite-audit/0002_node.sql") },
+];
 
 /// The schema version this build writes for a list of migrations.
 pub(crate) const fn latest(migrations: &[Migration]) -> i64 {

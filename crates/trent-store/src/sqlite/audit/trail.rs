@@ -26,6 +26,9 @@ const CHUNK: usize = 64;
 /// so undoing one statement is never needed.
 const INSERT: &str = "INSERT OR FAIL INTO";
 pub(crate) const EVENT_COLUMNS: &str = "seq, prev_hash, hash, event_time, account_id, region, record";
+/// The columns an event is read with: the written ones and its chain's node id (`''` on
+/// SQLite, which serves one node).
+pub(crate) const EVENT_READ: &str = "node_id, seq, prev_hash, hash, event_time, account_id, region, record";
 pub(crate) const DIGEST_COLUMNS: &str =
     "digest_seq, first_seq, last_seq, last_hash, prev_digest_hash, created_at, signature";
 /// SQLite's extended result code for a constraint raised by a trigger (`SQLITE_CONSTRAINT_TRIGGER`).
@@ -101,6 +104,7 @@ where
     Vec<u8>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
 {
     Ok(StoredEvent {
+        node: row.try_get("node_id").map_err(map)?,
         seq: seq_from_db("seq", row.try_get("seq").map_err(map)?)?,
         prev_hash: hash_from_db("prev_hash", row.try_get("prev_hash").map_err(map)?)?,
         hash: hash_from_db("hash", row.try_get("hash").map_err(map)?)?,
@@ -147,7 +151,7 @@ impl AuditStore for SqliteAuditStore {
     }
 
     async fn audit_events(&self, from_seq: u64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
+        let sql = format!("SELECT {EVENT_READ} FROM audit_events WHERE seq >= ?1 ORDER BY seq LIMIT ?2");
         let rows = sqlx::query(&sql)
             .bind(i64::try_from(from_seq).unwrap_or(i64::MAX))
             .bind(i64::from(limit))
@@ -170,7 +174,7 @@ impl AuditStore for SqliteAuditStore {
     }
 
     async fn scan_audit(&self, scan: &AuditScan) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE 1 = 1"));
+        let mut q = QueryBuilder::<Sqlite>::new(format!("SELECT {EVENT_READ} FROM audit_events WHERE 1 = 1"));
         if let Some(scope) = &scan.scope {
             q.push(" AND account_id = ").push_bind(scope.account_id.clone());
             q.push(" AND region = ").push_bind(scope.region.clone());
@@ -182,7 +186,7 @@ impl AuditStore for SqliteAuditStore {
         if let Some(end) = scan.end {
             q.push(" AND event_time <= ").push_bind(end.unix_timestamp());
         }
-        match (&scan.scope, scan.after) {
+        match (&scan.scope, &scan.after) {
             (Some(_), Some(after)) => {
                 let t = after.event_time.unix_timestamp();
                 q.push(" AND (event_time < ").push_bind(t);
@@ -228,6 +232,6 @@ impl AuditStore for SqliteAuditStore {
             .as_ref()
             .map(|r| digest_from_row(r, map_err))
             .transpose()?;
-        Ok(AuditHead { last_event, last_digest })
+        Ok(AuditHead { node: String::new(), last_event, last_digest })
     }
 }

@@ -57,6 +57,7 @@ fn event(seq: u64) -> StoredEvent {
         "note": "ünïcode",
     });
     StoredEvent {
+        node: String::new(),
         seq,
         prev_hash: [seq as u8; 32],
         hash: [seq as u8 ^ 0xff; 32],
@@ -94,7 +95,10 @@ pub(crate) async fn audit_round_trips_events_digests_and_head(store: Arc<dyn Aud
     assert_eq!(store.audit_digests(1, 10).await.expect("digests"), vec![digest(1, 1, 4), digest(2, 5, 5)]);
     assert_eq!(store.audit_digests(2, 10).await.expect("digests"), vec![digest(2, 5, 5)]);
     let head = store.audit_head().await.expect("head");
-    assert_eq!(head, AuditHead { last_event: Some((8, event(8).hash)), last_digest: Some(digest(2, 5, 5)) });
+    assert_eq!(
+        head,
+        AuditHead { node: String::new(), last_event: Some((8, event(8).hash)), last_digest: Some(digest(2, 5, 5)) }
+    );
 }
 
 pub(crate) async fn audit_appends_are_atomic_and_keep_the_chain_linear(store: Arc<dyn AuditStore>) {
@@ -208,7 +212,7 @@ pub(crate) async fn audit_searches_filter_order_newest_first_and_page(store: Arc
     }
     let stored = store.audit_events(8, 1).await.expect("events");
     assert_eq!(stored, vec![event(8)], "records come back byte for byte");
-    let _ = EventCursor { event_time: T, seq: 0 };
+    let _ = EventCursor { event_time: T, node: String::new(), seq: 0 };
 }
 
 pub(crate) async fn audit_clear_starts_the_trail_over(store: Arc<dyn AuditStore>) {
