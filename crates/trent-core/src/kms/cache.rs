@@ -193,6 +193,7 @@ mod tests {
             policy: String::new(),
             multi_region: None,
             manager: KeyManager::Customer,
+            imported: None,
             revision: 1,
         }
     }
