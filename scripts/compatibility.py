@@ -21,7 +21,7 @@ STATES = {
         "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
                         "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
                         "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
-        "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS, and EXTERNAL (PendingImport, no material; not multi-Region yet); AWS_CLOUDHSM and EXTERNAL_KEY_STORE origins, asymmetric and HMAC multi-Region keys and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a symmetric multi-Region primary key (mrk- id); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
+        "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS, and EXTERNAL (PendingImport, no material; not multi-Region yet); AWS_CLOUDHSM and EXTERNAL_KEY_STORE origins and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a multi-Region primary key (mrk- id) of any of those specs (symmetric, RSA, ECC, ML-DSA, HMAC); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
         "Decrypt": ("partial", "symmetric, and RSAES_OAEP_SHA_1/SHA_256 under RSA keys (KeyId required, no EncryptionContext, no KeyMaterialId in the answer, as on AWS); Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
         "DeleteImportedKeyMaterial": ("done", "the key becomes PendingImport (a key pending deletion stays so); KeyMaterialId must name the key's material"),
@@ -53,8 +53,8 @@ STATES = {
         "ListKeys": ("done", ""),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
-        "ReplicateKey": ("partial", "symmetric multi-Region primary keys only (asymmetric and HMAC multi-Region keys are not offered yet), "
-                         "into another region this deployment hosts (UnsupportedOperationException otherwise); same "
+        "ReplicateKey": ("done", "multi-Region primary keys of every spec (symmetric, RSA, ECC, ML-DSA, HMAC), "
+                         "with every backing key, in one store transaction, into another region this deployment hosts (UnsupportedOperationException otherwise); same "
                          "key id and material, its own policy (lockout check), description, tags and state; not "
                          "cross-account; kms:CreateKey asked in the replica region; kms:ReplicaRegion condition key"),
         "ReEncrypt": ("partial", "between symmetric and RSA keys in both directions; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
@@ -69,7 +69,7 @@ STATES = {
         "UntagResource": ("done", ""),
         "UpdateAlias": ("done", ""),
         "UpdateKeyDescription": ("done", ""),
-        "UpdatePrimaryRegion": ("done", "to a replica in a hosted region; both copies must allow kms:UpdatePrimaryRegion; "
+        "UpdatePrimaryRegion": ("done", "to a replica in a hosted region, both roles changed in one store transaction; both copies must allow kms:UpdatePrimaryRegion; "
                                 "kms:PrimaryRegion condition key; not cross-account"),
         "Verify": ("partial", "as Sign; a signature that does not verify answers KMSInvalidSignatureException, as AWS does"),
         "VerifyMac": ("done", "a MAC that does not verify answers KMSInvalidMacException, as AWS does"),

@@ -10,6 +10,7 @@ pub mod clock;
 mod enums;
 pub mod identity;
 pub mod ids;
+pub mod invalidation;
 pub mod kms;
 pub mod params;
 pub mod policy;
@@ -24,5 +25,6 @@ pub use identity::{
     Principal, PrincipalKind, ViaService,
 };
 pub use ids::{AccountId, Arn, IdError, KeyId, Region, Scope};
+pub use invalidation::{Invalidation, InvalidationSink};
 pub use seal::KeyWrapper;
 pub use store::{IdentityStore, KmsStore, MetaStore, ParamStore, SecretsStore, Store, StoreError};

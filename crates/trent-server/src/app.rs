@@ -35,6 +35,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/", post(aws_json).get(query::aws_query))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
+        .route("/metrics", get(crate::metrics::handle))
         // Development servers only; 404 otherwise.
         .route("/_trent/reset", post(crate::reset::handle))
         .route("/moto-api/reset", post(crate::reset::handle))
@@ -184,6 +185,7 @@ async fn aws_json(
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
+    state.metrics.request(name, operation, code, started.elapsed());
     response
 }
 

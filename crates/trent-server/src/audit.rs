@@ -40,7 +40,7 @@ type Ack = oneshot::Sender<Result<(), AuditError>>;
 type Clear = oneshot::Sender<Result<(), AuditError>>;
 
 /// Counters of the writer, for benchmarks and `/metrics`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AuditStats {
     /// Events committed.
     pub events: AtomicU64,
@@ -48,6 +48,22 @@ pub struct AuditStats {
     pub batches: AtomicU64,
     /// Group commits that failed (their events were refused).
     pub failed_batches: AtomicU64,
+    /// Events per successful group commit.
+    pub commit_sizes: crate::metrics::Histogram,
+    /// How long each successful group commit took (chaining, signing, storing).
+    pub commit_seconds: crate::metrics::Histogram,
+}
+
+impl Default for AuditStats {
+    fn default() -> Self {
+        Self {
+            events: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+            failed_batches: AtomicU64::new(0),
+            commit_sizes: crate::metrics::Histogram::sizes(),
+            commit_seconds: crate::metrics::Histogram::seconds(),
+        }
+    }
 }
 
 /// The handle request handlers record through. Cheap to share behind the `AppState`.
@@ -268,9 +284,12 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            let started = std::time::Instant::now();
             let result = self.commit(std::mem::take(&mut events), &mut scratch).await;
             match result {
                 Ok(()) => {
+                    self.stats.commit_seconds.observe_duration(started.elapsed());
+                    self.stats.commit_sizes.observe(acks.len() as f64);
                     self.stats.batches.fetch_add(1, Ordering::Relaxed);
                     self.stats.events.fetch_add(acks.len() as u64, Ordering::Relaxed);
                     for ack in acks.drain(..) {

@@ -121,9 +121,9 @@ pub async fn bootstrap(
     data_dir::open(&dir, config.dev)?;
     let (root, key_path) = open_seal(&config.seal, &dir)?;
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
-    // Parameter Store has a SQLite backend only: with PostgreSQL storage its parameters stay
-    // in the data directory's database (one node's), until a PostgreSQL `ParamStore` exists.
-    let (store, audit, readiness, param_store) = match &config.storage {
+    // Every store lives in the one database configured: with PostgreSQL storage the data
+    // directory holds only the seal's files, so nodes sharing the database share everything.
+    let (store, audit, readiness, param_store, cluster) = match &config.storage {
         Storage::Sqlite => {
             data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
             data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
@@ -133,17 +133,16 @@ pub async fn bootstrap(
             let trail = SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?;
             let audit = start_audit(Arc::new(trail), wrapper.as_ref(), &clock).await?;
             let params: Arc<dyn ParamStore> = sqlite;
-            (store, audit, Readiness::Store, params)
+            (store, audit, Readiness::Store, params, None)
         }
         Storage::Postgres(settings) => {
             let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
             let store: Arc<dyn Store> = Arc::new(pg.clone());
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
             let audit = start_audit(Arc::new(pg.audit_store()), wrapper.as_ref(), &clock).await?;
-            data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
-            let params: Arc<dyn ParamStore> =
-                Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
-            (store, audit, Readiness::Postgres(pg), params)
+            let params: Arc<dyn ParamStore> = Arc::new(pg.clone());
+            let cluster = crate::cluster::Cluster::new(pg.clone());
+            (store, audit, Readiness::Postgres(pg), params, Some(cluster))
         }
     };
 
@@ -155,12 +154,16 @@ pub async fn bootstrap(
         crate::config::Regions::List(list) => HostedRegions::List(list.clone()),
     };
     let mut kms = Kms::new(store.clone(), wrapper.clone(), clock.clone()).with_hosted_regions(hosted);
+    let mut identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
+    if let Some((_, sink)) = &cluster {
+        kms = kms.with_invalidations(sink.clone());
+        identities = identities.with_invalidations(sink.clone());
+    }
     if let Some(q) = &quotas {
         kms = kms.with_quotas(q.clone());
     }
     let kms = Arc::new(kms);
     let secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
-    let identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
     let params = Params::new(param_store, clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
@@ -185,6 +188,8 @@ pub async fn bootstrap(
         quotas,
         tls,
         readiness,
+        cluster: cluster.map(|(c, _)| c),
+        metrics: crate::metrics::Metrics::default(),
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
     Ok((state, first))

@@ -8,9 +8,11 @@ mod app;
 pub mod audit;
 mod auth;
 mod bootstrap;
+mod cluster;
 pub mod config;
 mod data_dir;
 pub mod harden;
+pub mod metrics;
 mod query;
 pub mod quota;
 mod reset;
@@ -32,6 +34,7 @@ pub use bootstrap::{
     AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
     open_identities,
 };
+pub use cluster::{CHANNEL, Cluster, FULL_CHECK_INTERVAL};
 pub use config::{
     Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawSeal, RawTls, Regions, Storage, StorageSetting,
 };
@@ -50,7 +53,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx));
+    let scheduler = tokio::spawn(scheduler::run(state.clone(), stop_rx.clone()));
+    let cluster = state.cluster.clone().map(|c| tokio::spawn(cluster::run(state.clone(), c, stop_rx)));
     let limits = state.config.http;
     let audit_state = state.clone();
     let tls = state.tls.clone();
@@ -61,6 +65,9 @@ pub async fn run(
     }
     let _ = stop_tx.send(true);
     let _ = scheduler.await;
+    if let Some(cluster) = cluster {
+        let _ = cluster.await;
+    }
     // Every handler awaited its own event; this drains anything still queued.
     audit_state.audit.shutdown().await;
     served

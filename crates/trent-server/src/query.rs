@@ -95,6 +95,7 @@ pub(crate) async fn aws_query(
         micros = started.elapsed().as_micros() as u64,
         "request"
     );
+    state.metrics.request(service.wire.name, &action, code, started.elapsed());
     response
 }
 

@@ -51,6 +51,9 @@ pub(crate) async fn reset(state: &AppState) -> Result<(), ResetError> {
     state.kms.invalidate_cache();
     state.secrets.invalidate_cache();
     state.identities.invalidate_cache();
+    if let Some(cluster) = &state.cluster {
+        cluster.publish_all();
+    }
     state.auth.clear();
     apply_seed(state, state.config.seed.as_deref(), state.config.dev).await.map_err(ResetError::Seed)?;
     tracing::warn!("development reset: all state wiped and the seed applied again");

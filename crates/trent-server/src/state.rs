@@ -41,6 +41,11 @@ pub struct AppState {
     pub tls: Option<Arc<ServerTls>>,
     /// What `/ready` checks beyond a read of the store.
     pub readiness: Readiness,
+    /// This node's part of a cluster on PostgreSQL (cache invalidation, scheduler leases);
+    /// `None` on SQLite, where the node is alone.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
+    /// What `/metrics` shows that the services do not count themselves.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// How `/ready` knows that the server can serve: the store answers a read, and on PostgreSQL

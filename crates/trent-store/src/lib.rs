@@ -13,5 +13,5 @@
 mod postgres;
 mod sqlite;
 
-pub use postgres::{PgAuditStore, PgSettings, PgStore};
+pub use postgres::{MAX_NOTIFICATION, Notice, PgAuditStore, PgLease, PgNotifications, PgSettings, PgStore};
 pub use sqlite::{SqliteAuditStore, SqliteStore};

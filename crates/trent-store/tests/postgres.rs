@@ -5,12 +5,6 @@
 //! serialization failures.
 
 #[macro_use]
-#[allow(
-    unused_macros,
-    unused_imports,
-    dead_code,
-    reason = "Parameter Store has no PostgreSQL backend yet: its cases run on SQLite only"
-)]
 mod conformance;
 #[path = "support/postgres.rs"]
 mod support;
@@ -18,7 +12,7 @@ mod support;
 use std::sync::Arc;
 
 use trent_core::store::AuditStore;
-use trent_core::{IdentityStore, KmsStore, MetaStore, Store, StoreError};
+use trent_core::{IdentityStore, KmsStore, MetaStore, ParamStore, Store, StoreError};
 use trent_store::{PgSettings, PgStore};
 
 use conformance::fixtures::{full_key, home, key, kid, material, user};
@@ -42,8 +36,18 @@ async fn fresh_trail() -> Option<(Arc<dyn AuditStore>, TestSchema)> {
     Some((Arc::new(store.audit_store()), schema))
 }
 
+async fn fresh_params() -> Option<(Arc<dyn ParamStore>, TestSchema)> {
+    let schema = TestSchema::new("postgres params conformance").await?;
+    let store = open(&schema).await;
+    Some((Arc::new(store), schema))
+}
+
 mod store {
     conformance_tests!(super::fresh_store);
+}
+
+mod params {
+    params_conformance_tests!(super::fresh_params);
 }
 
 mod trail {
@@ -73,11 +77,11 @@ async fn a_schema_from_a_newer_trent_is_refused() {
         .execute(&raw)
         .await
         .expect("fake a future version");
-    assert!(matches!(store.check_ready().await, Err(StoreError::SchemaTooNew { found: 9999, known: 4 })));
+    assert!(matches!(store.check_ready().await, Err(StoreError::SchemaTooNew { found: 9999, known: 5 })));
     store.close().await;
     let settings = PgSettings::from_url(schema.url()).expect("url").schema(schema.name());
     match PgStore::open(&settings).await {
-        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (9999, 4)),
+        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (9999, 5)),
         other => panic!("expected SchemaTooNew, got {:?}", other.map(|_| ())),
     }
     raw.close().await;

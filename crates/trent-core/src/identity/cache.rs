@@ -15,8 +15,9 @@
 //! generation and drops entries under the same write lock. Either the stale insert happens
 //! first and is dropped, or it happens after and is refused.
 //!
-//! Only this process's mutations are seen: a second node writing to a shared database would
-//! need a notification channel (LISTEN/NOTIFY), which the PostgreSQL backend will bring.
+//! Other nodes sharing the database cache the same credentials: every invalidation is also
+//! handed to the cache's [`InvalidationSink`] (see [`crate::invalidation`]), and what other
+//! nodes publish arrives through [`CredentialCache::apply_remote`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ use trent_crypto::SecretBytes;
 
 use super::{CallerIdentity, Principal};
 use crate::ids::AccountId;
+use crate::invalidation::{Invalidation, InvalidationSink};
 
 /// Entries kept before the cache sheds expired sessions (and, if that is not enough,
 /// everything): a bound on memory that a flood of `AssumeRole` calls cannot break.
@@ -164,12 +166,25 @@ impl std::fmt::Debug for ActiveAccessKey {
 pub(crate) struct CredentialCache {
     entries: RwLock<HashMap<String, Arc<ActiveAccessKey>>>,
     generation: AtomicU64,
+    /// Where invalidations go for the other nodes; `None` on a node of its own.
+    sink: Option<Arc<dyn InvalidationSink>>,
+    /// Lookups answered from memory, and those that were not.
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl CredentialCache {
     /// The entry of `access_key_id`, if cached.
     pub(crate) fn get(&self, access_key_id: &str) -> Option<Arc<ActiveAccessKey>> {
-        self.entries.read().get(access_key_id).cloned()
+        let found = self.entries.read().get(access_key_id).cloned();
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Lookups so far: (hits, misses).
+    pub(crate) fn stats(&self) -> (u64, u64) {
+        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
     }
 
     /// The generation to pass to [`CredentialCache::insert_if_current`]; read it *before*
@@ -193,11 +208,42 @@ impl CredentialCache {
         entries.insert(entry.access_key_id.clone(), entry);
     }
 
-    /// Drops every entry `change` may have made wrong. Call after the change has committed.
+    /// Sends every later invalidation to `sink` too.
+    pub(crate) fn set_sink(&mut self, sink: Arc<dyn InvalidationSink>) {
+        self.sink = Some(sink);
+    }
+
+    /// Drops every entry `change` may have made wrong, here and (through the sink) on other
+    /// nodes. Call after the change has committed.
     pub(crate) fn invalidate(&self, change: Change<'_>) {
+        self.forget(change);
+        if let Some(sink) = &self.sink {
+            sink.publish(match change {
+                Change::User(a, name) => Invalidation::User(a.clone(), name.to_owned()),
+                Change::Group(a, name) => Invalidation::Group(a.clone(), name.to_owned()),
+                Change::Role(a, name) => Invalidation::Role(a.clone(), name.to_owned()),
+                Change::AccessKey(id) => Invalidation::AccessKey(id.to_owned()),
+            });
+        }
+    }
+
+    fn forget(&self, change: Change<'_>) {
         let mut entries = self.entries.write();
         self.generation.fetch_add(1, Ordering::AcqRel);
         entries.retain(|_, e| !e.affected_by(&change));
+    }
+
+    /// Applies another node's invalidation (publishing nothing); the KMS changes are not this
+    /// cache's and leave it alone.
+    pub(crate) fn apply_remote(&self, change: &Invalidation) {
+        match change {
+            Invalidation::User(a, name) => self.forget(Change::User(a, name)),
+            Invalidation::Group(a, name) => self.forget(Change::Group(a, name)),
+            Invalidation::Role(a, name) => self.forget(Change::Role(a, name)),
+            Invalidation::AccessKey(id) => self.forget(Change::AccessKey(id)),
+            Invalidation::All => self.clear(),
+            Invalidation::Key(..) | Invalidation::Aliases(_) => {}
+        }
     }
 
     /// Drops every entry (after the store was emptied).
@@ -256,6 +302,25 @@ mod tests {
         cache.invalidate(Change::Group(&account, "DEVS"));
         assert!(cache.get("K2").is_none());
         cache.invalidate(Change::AccessKey("K3"));
+        assert_eq!(cache.len(), 0);
+    }
+
+    #[test]
+    fn another_nodes_invalidation_drops_the_same_entries() {
+        let cache = CredentialCache::default();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        for e in [entry("K1", "Alice", &["Admins"]), entry("K2", "bob", &["devs"]), entry("K3", "carol", &[])] {
+            cache.insert_if_current(cache.generation(), e, now);
+        }
+        let account = AccountId::parse("111122223333").unwrap();
+        cache.apply_remote(&Invalidation::Group(account.clone(), "ADMINS".into()));
+        assert!(cache.get("K1").is_none() && cache.get("K2").is_some());
+        cache.apply_remote(&Invalidation::Key(
+            crate::Scope::new(account, crate::Region::parse("us-east-1").unwrap()),
+            crate::KeyId::new_random(),
+        ));
+        assert_eq!(cache.len(), 2, "a key's change is not a credential's");
+        cache.apply_remote(&Invalidation::All);
         assert_eq!(cache.len(), 0);
     }
 

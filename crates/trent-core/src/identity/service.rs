@@ -101,6 +101,28 @@ impl Identities {
         self.cache.clear();
     }
 
+    /// Hands every invalidation of the credential cache to `sink` too, for other nodes.
+    #[must_use]
+    pub fn with_invalidations(mut self, sink: Arc<dyn crate::InvalidationSink>) -> Self {
+        self.cache.set_sink(sink);
+        self
+    }
+
+    /// Applies an invalidation another node published: drops the credentials it names.
+    pub fn apply_remote(&self, change: &crate::Invalidation) {
+        self.cache.apply_remote(change);
+    }
+
+    /// Lookups of the credential cache so far: (hits, misses).
+    pub fn cache_stats(&self) -> (u64, u64) {
+        self.cache.stats()
+    }
+
+    /// How many credentials are cached (a gauge for operators).
+    pub fn cached_credentials(&self) -> usize {
+        self.cache.len()
+    }
+
     /// A unique principal id such as AWS shows as `userId`: `prefix` (`AIDA` for users,
     /// `AGPA` for groups, `AROA` for roles) and 17 random base32 characters.
     ///

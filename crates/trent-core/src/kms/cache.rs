@@ -6,6 +6,10 @@
 //! have committed if only its acknowledgement was lost). A load that raced with a mutation could otherwise insert a
 //! stale entry after the invalidation; the epoch counter prevents it: a load records the
 //! epoch before reading the store and inserts only if no invalidation happened since.
+//!
+//! Other nodes sharing the database cache the same keys: every invalidation is also handed to
+//! the [`InvalidationSink`] the cache was given (see [`crate::invalidation`]); what other
+//! nodes publish arrives through [`KeyCache::apply_remote`], which drops without publishing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -16,6 +20,7 @@ use trent_crypto::{KeyMaterial, KeyMaterialId, PrivateKey};
 
 use super::{Grant, KeyRecord};
 use crate::ids::{KeyId, Scope};
+use crate::invalidation::{Invalidation, InvalidationSink};
 use crate::policy::{Policy, PolicyKind};
 
 /// How many keys the cache holds before it starts evicting.
@@ -97,6 +102,11 @@ pub(crate) struct KeyCache {
     aliases: RwLock<HashMap<(Scope, String), KeyId>>,
     epoch: AtomicU64,
     capacity: usize,
+    /// Where invalidations go for the other nodes; `None` on a node of its own.
+    sink: Option<Arc<dyn InvalidationSink>>,
+    /// Lookups of a key answered from memory, and those that were not.
+    hits: AtomicU64,
+    misses: AtomicU64,
 }
 
 impl std::fmt::Debug for KeyCache {
@@ -111,7 +121,15 @@ impl KeyCache {
     }
 
     pub(crate) fn key(&self, scope: &Scope, key_id: &KeyId) -> Option<Arc<LoadedKey>> {
-        self.keys.read().get(&(scope.clone(), *key_id)).cloned()
+        let found = self.keys.read().get(&(scope.clone(), *key_id)).cloned();
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Key lookups so far: (hits, misses).
+    pub(crate) fn stats(&self) -> (u64, u64) {
+        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
     }
 
     pub(crate) fn alias(&self, scope: &Scope, name: &str) -> Option<KeyId> {
@@ -148,16 +166,53 @@ impl KeyCache {
         map.insert((scope.clone(), name.to_owned()), target);
     }
 
+    /// Sends every later invalidation to `sink` too.
+    pub(crate) fn set_sink(&mut self, sink: Arc<dyn InvalidationSink>) {
+        self.sink = Some(sink);
+    }
+
+    /// Drops a key after a change of it committed, here and (through the sink) on other nodes.
     pub(crate) fn invalidate_key(&self, scope: &Scope, key_id: &KeyId) {
+        self.forget_key(scope, key_id);
+        if let Some(sink) = &self.sink {
+            sink.publish(Invalidation::Key(scope.clone(), *key_id));
+        }
+    }
+
+    /// Drops a scope's aliases after a change of them committed, here and on other nodes.
+    pub(crate) fn invalidate_aliases(&self, scope: &Scope) {
+        self.forget_aliases(scope);
+        if let Some(sink) = &self.sink {
+            sink.publish(Invalidation::Aliases(scope.clone()));
+        }
+    }
+
+    fn forget_key(&self, scope: &Scope, key_id: &KeyId) {
         let mut map = self.keys.write();
         self.epoch.fetch_add(1, Ordering::AcqRel);
         map.remove(&(scope.clone(), *key_id));
     }
 
-    pub(crate) fn invalidate_aliases(&self, scope: &Scope) {
+    fn forget_aliases(&self, scope: &Scope) {
         let mut map = self.aliases.write();
         self.epoch.fetch_add(1, Ordering::AcqRel);
         map.retain(|(s, _), _| s != scope);
+    }
+
+    /// Applies another node's invalidation (publishing nothing); the identity changes are not
+    /// this cache's and leave it alone.
+    pub(crate) fn apply_remote(&self, change: &Invalidation) {
+        match change {
+            Invalidation::Key(scope, key_id) => self.forget_key(scope, key_id),
+            Invalidation::Aliases(scope) => self.forget_aliases(scope),
+            Invalidation::All => self.clear(),
+            Invalidation::User(..) | Invalidation::Group(..) | Invalidation::Role(..) | Invalidation::AccessKey(_) => {}
+        }
+    }
+
+    /// How many keys are cached.
+    pub(crate) fn len(&self) -> usize {
+        self.keys.read().len()
     }
 
     pub(crate) fn clear(&self) {
@@ -212,6 +267,33 @@ mod tests {
         cache.invalidate_key(&s, &id); // a mutation lands while the load reads the store
         cache.insert_key(&s, Arc::new(LoadedKey::new(rec, vec![], KeyExtras::default())), epoch);
         assert!(cache.key(&s, &id).is_none());
+    }
+
+    struct Recorder(parking_lot::Mutex<Vec<Invalidation>>);
+
+    impl InvalidationSink for Recorder {
+        fn publish(&self, change: Invalidation) {
+            self.0.lock().push(change);
+        }
+    }
+
+    #[test]
+    fn local_invalidations_are_published_and_remote_ones_are_not() {
+        let recorder = Arc::new(Recorder(parking_lot::Mutex::new(Vec::new())));
+        let mut cache = KeyCache::new(10);
+        cache.set_sink(recorder.clone());
+        let s = scope();
+        let (a, b) = (record(&s), record(&s));
+        let (id_a, id_b) = (a.key_id, b.key_id);
+        for rec in [a, b] {
+            cache.insert_key(&s, Arc::new(LoadedKey::new(rec, vec![], KeyExtras::default())), cache.epoch());
+        }
+        cache.invalidate_key(&s, &id_a);
+        cache.invalidate_aliases(&s);
+        assert_eq!(*recorder.0.lock(), [Invalidation::Key(s.clone(), id_a), Invalidation::Aliases(s.clone())]);
+        cache.apply_remote(&Invalidation::Key(s.clone(), id_b));
+        assert!(cache.key(&s, &id_b).is_none(), "another node's change drops the entry");
+        assert_eq!(recorder.0.lock().len(), 2, "and is not published again");
     }
 
     #[test]

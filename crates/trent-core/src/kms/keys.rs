@@ -106,7 +106,8 @@ pub(crate) fn not_found(arn: &str) -> KmsError {
 }
 
 impl Kms {
-    /// `CreateKey`: a key of any spec but SM2 (China Regions only), with fresh material.
+    /// `CreateKey`: a key of any spec but SM2 (China Regions only), with fresh material;
+    /// a multi-Region key (`mrk-` id) of any of those specs.
     ///
     /// # Errors
     /// `Unsupported` for SM2 and origins this server does not offer yet (a key of origin
@@ -146,12 +147,6 @@ impl Kms {
             return Err(KmsError::Unsupported(
                 "Multi-Region keys of origin EXTERNAL are not supported by this server yet".into(),
             ));
-        }
-        if input.multi_region && spec != KeySpec::SymmetricDefault {
-            return Err(KmsError::Unsupported(format!(
-                "Multi-Region keys of KeySpec {} are not supported by this server yet; only SYMMETRIC_DEFAULT is",
-                spec.as_str()
-            )));
         }
         let description = input.description.unwrap_or_default();
         tags::check_tags(&input.tags)?;

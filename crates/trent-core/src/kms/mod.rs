@@ -116,6 +116,28 @@ impl Kms {
     pub fn invalidate_cache(&self) {
         self.cache.clear();
     }
+
+    /// Hands every invalidation of this service's cache to `sink` too, for other nodes.
+    #[must_use]
+    pub fn with_invalidations(mut self, sink: Arc<dyn crate::InvalidationSink>) -> Self {
+        self.cache.set_sink(sink);
+        self
+    }
+
+    /// Applies an invalidation another node published: drops what it names from the cache.
+    pub fn apply_remote(&self, change: &crate::Invalidation) {
+        self.cache.apply_remote(change);
+    }
+
+    /// Lookups of the key cache so far: (hits, misses).
+    pub fn cache_stats(&self) -> (u64, u64) {
+        self.cache.stats()
+    }
+
+    /// How many unwrapped keys are cached (a gauge for operators).
+    pub fn cached_keys(&self) -> usize {
+        self.cache.len()
+    }
 }
 
 impl std::fmt::Debug for dyn KmsStore {

@@ -159,13 +159,6 @@ impl Kms {
         let primary = self.resolve_key(caller, r, call).await?;
         let rec = &primary.record;
         require_primary(rec)?;
-        if rec.spec != super::KeySpec::SymmetricDefault {
-            return Err(KmsError::Unsupported(format!(
-                "{} has KeySpec {}; only SYMMETRIC_DEFAULT multi-Region keys replicate on this server yet.",
-                rec.arn(),
-                rec.spec.as_str()
-            )));
-        }
         refuse_pending_deletion(rec)?;
         let region = self.parse_region("replicaRegion", &input.replica_region)?;
         if region == rec.scope.region {
@@ -200,15 +193,16 @@ impl Kms {
             None => (default_key_policy(&scope), None),
         };
         let now = self.clock.now();
-        let mut replica = KeyRecord {
+        let replica = KeyRecord {
             scope: scope.clone(),
             key_id: rec.key_id,
             description: input.description.unwrap_or_default(),
             usage: rec.usage,
             spec: rec.spec,
             origin: rec.origin,
-            // A replica is `Creating` until all its backing keys are written, as in AWS.
-            state: KeyState::Creating,
+            // AWS shows a replica `Creating` until its backing keys reach it; here they arrive
+            // with it, in the same transaction, so it is usable at once.
+            state: KeyState::Enabled,
             created_at: now,
             deletion_date: None,
             pending_window_days: None,
@@ -234,25 +228,18 @@ impl Kms {
             })?;
             copies.push(self.rewrap(&replica, plain, m)?);
         }
-        let mut copies = copies.into_iter();
-        let first = copies.next().ok_or_else(|| KmsError::Internal("key has no backing key".into()))?;
+        let Some((first, later)) = copies.split_first() else {
+            return Err(KmsError::Internal("key has no backing key".into()));
+        };
         let current = materials.last().map(|m| m.material_id);
-        match self.store.insert_key(&replica, &first, &input.tags).await {
+        // One write: the replica with every backing key and its tags, or nothing.
+        match self.store.insert_key_copy(&replica, first, later, &input.tags).await {
             Ok(()) => {}
             Err(StoreError::AlreadyExists) => {
                 return Err(KmsError::AlreadyExists(format!("Replica key {} already exists.", replica.arn())));
             }
             Err(e) => return Err(e.into()),
         }
-        for m in copies {
-            let expected = replica.revision;
-            replica.revision += 1;
-            self.store.add_material(&replica, expected, &m).await?;
-        }
-        let expected = replica.revision;
-        replica.revision += 1;
-        replica.state = KeyState::Enabled;
-        self.store.update_key(&replica, expected).await?;
         self.cache.invalidate_key(&scope, &replica.key_id);
         tracing::info!(key_id = %replica.key_id, region = %scope.region, "multi-Region key replicated");
         let multi_region = self.multi_region_configuration(&replica).await?;
@@ -310,16 +297,38 @@ impl Kms {
         }
         self.authorize_key(caller, &replica, &call())?;
         refuse_pending_deletion(&replica.record)?;
-        // The new primary first: a failure in between leaves two primaries, which the next
-        // call repairs, rather than none.
-        self.set_role(&scope, &rec.key_id, MultiRegionKeyType::Primary).await?;
-        self.set_role(&rec.scope, &rec.key_id, MultiRegionKeyType::Replica).await?;
+        self.swap_roles(&scope, &rec.scope, &rec.key_id).await?;
         tracing::info!(key_id = %rec.key_id, region = %scope.region, "multi-Region primary moved");
         Ok(())
     }
 
-    async fn set_role(&self, scope: &Scope, id: &KeyId, role: MultiRegionKeyType) -> Result<(), KmsError> {
-        self.update_copy(scope, id, |rec| rec.multi_region = Some(role)).await
+    /// The copy in `to` becomes the primary and the one in `from` a replica, in one write: a
+    /// failure leaves the roles as they were, never two primaries or none.
+    async fn swap_roles(&self, to: &Scope, from: &Scope, id: &KeyId) -> Result<(), KmsError> {
+        for _ in 0..8 {
+            let (mut new_primary, mut old_primary) = (self.record(to, id).await?, self.record(from, id).await?);
+            if new_primary.multi_region != Some(MultiRegionKeyType::Replica)
+                || old_primary.multi_region != Some(MultiRegionKeyType::Primary)
+            {
+                return Err(KmsError::Conflict("The primary Region moved concurrently; retry the request".into()));
+            }
+            let expected = (new_primary.revision, old_primary.revision);
+            new_primary.multi_region = Some(MultiRegionKeyType::Primary);
+            new_primary.revision = expected.0 + 1;
+            old_primary.multi_region = Some(MultiRegionKeyType::Replica);
+            old_primary.revision = expected.1 + 1;
+            let named = old_primary.arn();
+            let written = self.store.update_keys(&[(new_primary, expected.0), (old_primary, expected.1)]).await;
+            self.cache.invalidate_key(to, id);
+            self.cache.invalidate_key(from, id);
+            match written {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::NotFound) => return Err(not_found(&named)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(KmsError::Conflict("The key was modified concurrently; retry the request".into()))
     }
 
     /// Read-modify-write of one copy, without authorization (the caller authorized the call

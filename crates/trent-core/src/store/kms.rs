@@ -34,6 +34,20 @@ pub trait KmsStore: Send + Sync {
         material: Option<&KeyMaterialRecord>,
     ) -> Result<(), StoreError>;
 
+    /// Inserts a copy of a key (a multi-Region replica) with every backing key of its
+    /// original, `first` then `later` in order, and its tags, in one transaction: the copy is
+    /// stored whole or not at all.
+    ///
+    /// # Errors
+    /// [`StoreError::AlreadyExists`] if the key id is taken in that scope.
+    async fn insert_key_copy(
+        &self,
+        key: &KeyRecord,
+        first: &KeyMaterialRecord,
+        later: &[KeyMaterialRecord],
+        tags: &[Tag],
+    ) -> Result<(), StoreError>;
+
     /// Reads one key's metadata.
     async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError>;
 
@@ -59,6 +73,15 @@ pub trait KmsStore: Send + Sync {
         expected_revision: u64,
         material: &KeyMaterialRecord,
     ) -> Result<(), StoreError>;
+
+    /// Replaces the metadata of several keys (the copies of a multi-Region key) in one
+    /// transaction, each under the revision check of [`KmsStore::update_key`]: every key is
+    /// changed, or none is.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] or [`StoreError::Conflict`] for the first key that is gone or
+    /// whose revision moved (nothing is changed then).
+    async fn update_keys(&self, keys: &[(KeyRecord, u64)]) -> Result<(), StoreError>;
 
     /// All backing keys of a key, oldest first.
     async fn materials(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<KeyMaterialRecord>, StoreError>;

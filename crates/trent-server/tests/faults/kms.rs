@@ -1,10 +1,13 @@
 //! KMS operations under write faults: keys, aliases, grants, rotation, deletion (asked for
-//! and carried out by the scheduler), tags and states.
+//! and carried out by the scheduler), tags, states, and the copies of a multi-Region key
+//! (ReplicateKey and UpdatePrimaryRegion each one write).
 
 use async_trait::async_trait;
 use time::Duration;
-use trent_core::kms::{CreateGrantInput, CreateKeyInput, GrantOperation, Tag};
-use trent_core::{KeyId, KmsStore};
+use trent_core::kms::{
+    CreateGrantInput, CreateKeyInput, GrantOperation, KeyState, MultiRegionKeyType, ReplicateKeyInput, Tag,
+};
+use trent_core::{KeyId, KmsStore, Region, Scope};
 
 use super::sweep::{Scenario, failed, sweep};
 use super::world::World;
@@ -148,3 +151,110 @@ scenario!(tag_resource_is_all_or_nothing, "TagResource", two_keys, keys, |w, k| 
 scenario!(disable_key_is_all_or_nothing, "DisableKey", two_keys, keys, |w, k| {
     w.kms().disable_key(&w.caller, &k.first).await.map_err(failed)
 });
+
+/// The region multi-Region keys are replicated to.
+const WEST: &str = "eu-west-1";
+const MRK: &str = "the sweep's multi-Region key";
+
+/// A multi-Region primary key in the sweep's region with two backing keys (a replica must
+/// receive both).
+async fn multi_region_key(w: &World) {
+    let input = CreateKeyInput { multi_region: true, description: Some(MRK.into()), ..CreateKeyInput::default() };
+    let id = w.kms().create_key(&w.caller, input).await.expect("create key").record.key_id.to_string();
+    w.kms().rotate_key_on_demand(&w.caller, &id).await.expect("rotate");
+    w.watch_key(&id);
+}
+
+/// The multi-Region key's id, and the scope of its copy in [`WEST`].
+struct Mrk {
+    id: KeyId,
+    west: Scope,
+}
+
+async fn mrk(w: &World) -> Mrk {
+    let keys = w.inner.list_keys(&w.scope, None, 100).await.expect("keys");
+    let id = keys.iter().find(|k| k.description == MRK).expect("the multi-Region key").key_id;
+    Mrk { id, west: Scope::new(w.account(), Region::parse(WEST).expect("region")) }
+}
+
+fn replicate(id: &KeyId) -> ReplicateKeyInput {
+    ReplicateKeyInput {
+        key_id: id.to_string(),
+        replica_region: WEST.into(),
+        tags: vec![Tag { key: "copy".into(), value: "west".into() }],
+        ..ReplicateKeyInput::default()
+    }
+}
+
+struct ReplicateKey;
+
+#[async_trait]
+impl Scenario for ReplicateKey {
+    fn name(&self) -> &'static str {
+        "ReplicateKey"
+    }
+    async fn setup(&self, w: &World) {
+        multi_region_key(w).await;
+    }
+    async fn run(&self, w: &World) -> Result<(), String> {
+        let k = mrk(w).await;
+        w.kms().replicate_key(&w.caller, replicate(&k.id)).await.map(|_| ()).map_err(failed)
+    }
+    async fn check(&self, w: &World, done: bool, context: &str) {
+        let k = mrk(w).await;
+        let replica = w.inner.get_key(&k.west, &k.id).await.expect("replica");
+        let seqs: Vec<u32> =
+            w.inner.materials(&k.west, &k.id).await.expect("materials").iter().map(|m| m.seq).collect();
+        let tags = w.inner.list_tags(&k.west, &k.id, None, 10).await.expect("tags").len();
+        match replica {
+            Some(r) => {
+                assert_eq!(r.state, KeyState::Enabled, "{context}: a replica left {:?}", r.state);
+                assert_eq!((seqs, tags), (vec![0, 1], 1), "{context}: a replica without its backing keys or tags");
+            }
+            None => {
+                assert!(!done, "{context}: ReplicateKey succeeded without a replica");
+                assert_eq!((seqs.len(), tags), (0, 0), "{context}: backing keys or tags of a missing replica");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicate_key_is_all_or_nothing() {
+    sweep(&ReplicateKey).await;
+}
+
+struct UpdatePrimaryRegion;
+
+#[async_trait]
+impl Scenario for UpdatePrimaryRegion {
+    fn name(&self) -> &'static str {
+        "UpdatePrimaryRegion"
+    }
+    async fn setup(&self, w: &World) {
+        multi_region_key(w).await;
+        let k = mrk(w).await;
+        w.kms().replicate_key(&w.caller, replicate(&k.id)).await.expect("replicate");
+    }
+    async fn run(&self, w: &World) -> Result<(), String> {
+        let k = mrk(w).await;
+        w.kms().update_primary_region(&w.caller, &k.id.to_string(), WEST).await.map_err(failed)
+    }
+    async fn check(&self, w: &World, done: bool, context: &str) {
+        let k = mrk(w).await;
+        let copies = w.inner.key_copies(&w.account(), &k.id).await.expect("copies");
+        let primaries: Vec<&str> = copies
+            .iter()
+            .filter(|c| c.multi_region == Some(MultiRegionKeyType::Primary))
+            .map(|c| c.scope.region.as_str())
+            .collect();
+        let expected = if done { WEST } else { primaries.first().copied().unwrap_or("none") };
+        assert_eq!(primaries, vec![expected], "{context}: the primaries of a two-copy key");
+        assert_eq!(copies.len(), 2, "{context}: copies");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_primary_region_is_all_or_nothing() {
+    sweep(&UpdatePrimaryRegion).await;
+}

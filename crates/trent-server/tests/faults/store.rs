@@ -134,6 +134,15 @@ impl KmsStore for FaultyStore {
     ) -> Result<(), StoreError> {
         self.write(self.inner.replace_materials(key, expected_revision, material)).await
     }
+    async fn insert_key_copy(
+        &self,
+        key: &KeyRecord,
+        first: &KeyMaterialRecord,
+        later: &[KeyMaterialRecord],
+        tags: &[Tag],
+    ) -> Result<(), StoreError> {
+        self.write(self.inner.insert_key_copy(key, first, later, tags)).await
+    }
     async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
         self.inner.get_key(scope, key_id).await
     }
@@ -153,6 +162,9 @@ impl KmsStore for FaultyStore {
         material: &KeyMaterialRecord,
     ) -> Result<(), StoreError> {
         self.write(self.inner.add_material(key, expected_revision, material)).await
+    }
+    async fn update_keys(&self, keys: &[(KeyRecord, u64)]) -> Result<(), StoreError> {
+        self.write(self.inner.update_keys(keys)).await
     }
     async fn materials(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<KeyMaterialRecord>, StoreError> {
         self.inner.materials(scope, key_id).await

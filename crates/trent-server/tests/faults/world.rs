@@ -85,6 +85,8 @@ impl World {
             tls: None,
             quotas: trent_server::quota::RequestQuotas::new(None),
             readiness: trent_server::Readiness::Store,
+            cluster: None,
+            metrics: Default::default(),
         });
         let account = AccountId::parse(ACCOUNT).expect("account");
         let region = Region::parse(REGION).expect("region");

@@ -156,9 +156,11 @@ async fn every_key_spec_is_created_with_the_usages_and_algorithms_aws_gives_it()
     expect_code(kms.create_key().key_spec(S::EccNistP256).send().await, "ValidationException");
     let rsa = kms.create_key().key_spec(S::Rsa2048).send().await.unwrap();
     assert_eq!(rsa.key_metadata().unwrap().key_usage(), Some(&U::EncryptDecrypt));
-    // Multi-Region keys are symmetric only, for now.
+    // Multi-Region keys come in every spec, but SM2 (China Regions only) in none.
     let mrk = kms.create_key().key_spec(S::EccNistP256).key_usage(U::SignVerify).multi_region(true).send().await;
-    expect_code(mrk, "UnsupportedOperationException");
+    assert!(mrk.unwrap().key_metadata().unwrap().multi_region().unwrap());
+    let sm2 = kms.create_key().key_spec(S::Sm2).key_usage(U::SignVerify).multi_region(true).send().await;
+    expect_code(sm2, "UnsupportedOperationException");
     // A symmetric key has no public key.
     let symmetric = server.new_key().await;
     expect_code(kms.get_public_key().key_id(&symmetric).send().await, "UnsupportedOperationException");

@@ -107,6 +107,14 @@ impl TestServer {
         Self::boot(self.dir.clone(), config, self.clock.clone()).await
     }
 
+    /// Another node of the same deployment: a server on the same data directory (so the same
+    /// seal and root key), storage and clock, listening on a port of its own.
+    pub(crate) async fn another_node(&self) -> TestServer {
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        Self::boot(self.dir.clone(), config, self.clock.clone()).await
+    }
+
     /// Graceful shutdown; waits for the server task.
     pub(crate) async fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {

@@ -104,18 +104,6 @@ async fn create_key_validation_errors() {
         kms.create_key().origin(OriginType::External).multi_region(true).send().await,
         "UnsupportedOperationException",
     );
-    // Multi-Region keys are symmetric only until asymmetric and HMAC keys exist: the spec is refused.
-    for (spec, usage) in [
-        (KeySpec::Rsa2048, KeyUsageType::SignVerify),
-        (KeySpec::EccNistP256, KeyUsageType::SignVerify),
-        (KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac),
-    ] {
-        let m = expect_code(
-            kms.create_key().multi_region(true).key_spec(spec.clone()).key_usage(usage).send().await,
-            "UnsupportedOperationException",
-        );
-        assert!(m.starts_with(&format!("Multi-Region keys of KeySpec {} are not supported", spec.as_str())), "{m}");
-    }
     expect_code(kms.create_key().custom_key_store_id("cks-1").send().await, "CustomKeyStoreNotFoundException");
     expect_code(kms.create_key().policy("{not json").send().await, "MalformedPolicyDocumentException");
     expect_code(
@@ -133,6 +121,17 @@ async fn create_key_validation_errors() {
     expect_code(many.send().await, "TagException");
     // Nothing half-created: only keys from successful calls exist.
     assert!(kms.list_keys().send().await.unwrap().keys().is_empty());
+    // Multi-Region keys of every spec family (issue 12): asymmetric and HMAC ones too.
+    for (spec, usage) in [
+        (KeySpec::Rsa2048, KeyUsageType::SignVerify),
+        (KeySpec::EccNistP256, KeyUsageType::SignVerify),
+        (KeySpec::Hmac256, KeyUsageType::GenerateVerifyMac),
+    ] {
+        let out = kms.create_key().multi_region(true).key_spec(spec.clone()).key_usage(usage).send().await.unwrap();
+        let m = out.key_metadata().unwrap();
+        assert!(m.key_id().starts_with("mrk-") && m.multi_region() == Some(true), "{spec:?}");
+        assert_eq!(m.key_spec(), Some(&spec));
+    }
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! A server on PostgreSQL storage, started from the example of `docs/configuration.md`
 //! ("PostgreSQL storage") with the test database of `TRENT_TEST_POSTGRES_URL` (a fresh schema
 //! per test; without the variable the test says loudly that it is skipped, and under `CI=true`
-//! fails), driven by `aws-sdk-kms`: what it stores survives a restart and its audit trail
+//! fails), driven by `aws-sdk-kms` and `aws-sdk-ssm`: what it stores survives a restart,
+//! nothing of it is in the data directory (every store is in the database) and its audit trail
 //! verifies.
 
 use trent_core::store::AuditStore;
@@ -26,19 +27,6 @@ fn storage_url(schema: &TestSchema) -> String {
     format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name())
 }
 
-/// The rows of `table` in the SQLite database at `path` (0 when there is no such file).
-async fn sqlite_rows(path: &std::path::Path, table: &str) -> i64 {
-    if !path.exists() {
-        return 0;
-    }
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).read_only(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open the SQLite database");
-    let count: i64 =
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&pool).await.expect("count rows");
-    pool.close().await;
-    count
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_documented_postgres_example_serves_kms() {
     let raw = documented();
@@ -57,10 +45,16 @@ async fn the_documented_postgres_example_serves_kms() {
     let kms = server.client();
     let key = kms.create_key().description("on PostgreSQL").send().await.unwrap();
     let key_id = key.key_metadata().unwrap().key_id().to_owned();
-    // Parameter Store has no PostgreSQL backend yet: the data directory's SQLite database holds
-    // its parameters only, and none of the KMS or identity state.
-    assert_eq!(sqlite_rows(&server.data_dir().join("trent.db"), "kms_keys").await, 0, "no key in SQLite");
-    assert_eq!(sqlite_rows(&server.data_dir().join("trent.db"), "accounts").await, 0, "no account in SQLite");
+    let ssm = server.ssm(&server.admin_creds());
+    let secure = aws_sdk_ssm::types::ParameterType::SecureString;
+    let put = ssm.put_parameter().name("/app/db/password").value("in postgres").r#type(secure).send().await;
+    assert_eq!(put.expect("put a SecureString").version(), 1);
+    // Every store is in the database: the data directory has no SQLite database at all.
+    let files: Vec<_> = std::fs::read_dir(server.data_dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(
+        files.iter().all(|f| !f.to_string_lossy().ends_with(".db")),
+        "no SQLite database beside PostgreSQL: {files:?}"
+    );
     let sealed = kms.encrypt().key_id(&key_id).plaintext(blob(b"stored in postgres")).send().await.unwrap();
     let ciphertext = sealed.ciphertext_blob().unwrap().clone();
     let opened = kms.decrypt().ciphertext_blob(ciphertext.clone()).send().await.unwrap();
@@ -75,6 +69,9 @@ async fn the_documented_postgres_example_serves_kms() {
     let listed = kms.list_keys().send().await.unwrap();
     assert!(listed.keys().iter().any(|k| k.key_id() == Some(key_id.as_str())));
     assert_eq!(server.state.audit.public_key(), public_key, "the trail's signing key is kept");
+    let ssm = server.ssm(&server.admin_creds());
+    let got = ssm.get_parameter().name("/app/db/password").with_decryption(true).send().await.expect("get");
+    assert_eq!(got.parameter().and_then(|p| p.value()), Some("in postgres"), "the parameter is in the database");
     server.shutdown().await;
 
     // The trail in the database verifies under the server's key, and holds every call.

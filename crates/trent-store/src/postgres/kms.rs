@@ -150,6 +150,21 @@ impl KmsStore for PgStore {
         })
     }
 
+    async fn insert_key_copy(
+        &self,
+        key: &KeyRecord,
+        first: &KeyMaterialRecord,
+        later: &[KeyMaterialRecord],
+        tags: &[Tag],
+    ) -> Result<(), StoreError> {
+        transaction!(self, |tx| {
+            insert_key_rows(&mut tx, key, Some(first), tags).await?;
+            for material in later {
+                insert_material(&mut tx, key, material).await?;
+            }
+        })
+    }
+
     async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
         let sql =
             format!("SELECT {} FROM kms_keys WHERE account_id = $1 AND region = $2 AND key_id = $3", KeyRow::COLUMNS);
@@ -195,6 +210,14 @@ impl KmsStore for PgStore {
         transaction!(self, |tx| {
             update_if_revision(&mut tx, key, expected_revision).await?;
             insert_material(&mut tx, key, material).await?
+        })
+    }
+
+    async fn update_keys(&self, keys: &[(KeyRecord, u64)]) -> Result<(), StoreError> {
+        transaction!(self, |tx| {
+            for (key, expected_revision) in keys {
+                update_if_revision(&mut tx, key, *expected_revision).await?;
+            }
         })
     }
 

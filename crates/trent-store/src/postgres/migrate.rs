@@ -30,10 +30,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/postgres/0002_multi_region.sql"),
     },
     Migration { version: 3, name: "0003_secrets.sql", sql: include_str!("../../migrations/postgres/0003_secrets.sql") },
+    Migration { version: 4, name: "0004_params.sql", sql: include_str!("../../migrations/postgres/0004_params.sql") },
     Migration {
-        version: 4,
-        name: "0004_imported_material.sql",
-        sql: include_str!("../../migrations/postgres/0004_imported_material.sql"),
+        version: 5,
+        name: "0005_imported_material.sql",
+        sql: include_str!("../../migrations/postgres/0005_imported_material.sql"),
     },
 ];
 

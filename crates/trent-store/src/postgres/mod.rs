@@ -19,14 +19,17 @@
 mod aliases_tags;
 mod audit;
 mod batch;
+mod cluster;
 mod grants;
 mod identity;
 mod kms;
 mod migrate;
+mod params;
 mod reset;
 mod secrets;
 
 pub use audit::PgAuditStore;
+pub use cluster::{MAX_NOTIFICATION, Notice, PgLease, PgNotifications};
 
 use std::time::Duration;
 

@@ -160,6 +160,21 @@ impl KmsStore for SqliteStore {
         tx.commit().await.map_err(map_err)
     }
 
+    async fn insert_key_copy(
+        &self,
+        key: &KeyRecord,
+        first: &KeyMaterialRecord,
+        later: &[KeyMaterialRecord],
+        tags: &[Tag],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        insert_key_rows(&mut tx, key, Some(first), tags).await?;
+        for material in later {
+            insert_material(&mut tx, key, material).await?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
     async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError> {
         let sql =
             format!("SELECT {} FROM kms_keys WHERE account_id = ?1 AND region = ?2 AND key_id = ?3", KeyRow::COLUMNS);
@@ -214,6 +229,14 @@ impl KmsStore for SqliteStore {
         let mut tx = self.begin_write().await?;
         update_if_revision(&mut tx, key, expected_revision).await?;
         insert_material(&mut tx, key, material).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn update_keys(&self, keys: &[(KeyRecord, u64)]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for (key, expected_revision) in keys {
+            update_if_revision(&mut tx, key, *expected_revision).await?;
+        }
         tx.commit().await.map_err(map_err)
     }
 

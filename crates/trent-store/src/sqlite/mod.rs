@@ -25,7 +25,7 @@ mod grants;
 mod identity;
 mod kms;
 mod migrate;
-mod params;
+pub(crate) mod params;
 mod reset;
 pub(crate) mod rows;
 pub(crate) mod secrets;

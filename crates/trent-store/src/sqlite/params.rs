@@ -8,8 +8,7 @@
 //! `SecureString`'s are ciphertext) and are never logged.
 
 use async_trait::async_trait;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::{ColumnIndex, Decode, Row, Type};
 use trent_core::params::names::parent;
 use trent_core::params::{
     DataType, Listing, ParamTag, ParameterType, ParameterVersion, ParameterWrite, StoredSetting, StoredValue, Tier,
@@ -26,15 +25,28 @@ const VERSION_COLUMNS: &str = "v.name, v.version, v.param_type, v.value, v.key_i
      (SELECT group_concat(l.label, char(10)) FROM ssm_parameter_labels l WHERE l.account_id = v.account_id \
       AND l.region = v.region AND l.name = v.name AND l.version = v.version) AS labels";
 
-/// Parameters (alias `p`) joined to their newest version (alias `v`).
-const LATEST_FROM: &str = "FROM ssm_parameters p JOIN ssm_parameter_versions v ON v.account_id = p.account_id \
-     AND v.region = p.region AND v.name = p.name AND v.version = p.version";
+/// Parameters (alias `p`) joined to their newest version (alias `v`); both backends.
+pub(crate) const LATEST_FROM: &str = "FROM ssm_parameters p JOIN ssm_parameter_versions v \
+     ON v.account_id = p.account_id AND v.region = p.region AND v.name = p.name AND v.version = p.version";
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what} {value:?} in ssm tables"))
 }
 
-fn version_from_row(row: &SqliteRow) -> Result<ParameterVersion, StoreError> {
+/// Reads a parameter version from a row of either backend with the columns of
+/// `VERSION_COLUMNS` (`labels` newline-separated, or NULL), decoding errors through the
+/// backend's `map_err`.
+pub(crate) fn version_from_row<R: Row>(
+    row: &R,
+    map_err: fn(sqlx::Error) -> StoreError,
+) -> Result<ParameterVersion, StoreError>
+where
+    &'static str: ColumnIndex<R>,
+    String: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    i64: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Vec<u8>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Option<String>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+{
     let kind: String = row.try_get("param_type").map_err(map_err)?;
     let tier: String = row.try_get("tier").map_err(map_err)?;
     let data_type: String = row.try_get("data_type").map_err(map_err)?;
@@ -58,12 +70,14 @@ fn version_from_row(row: &SqliteRow) -> Result<ParameterVersion, StoreError> {
     })
 }
 
-fn db_version(v: u64) -> Result<i64, StoreError> {
+/// A version number as stored (both backends).
+pub(crate) fn db_version(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("version {v} is outside the storable range")))
 }
 
-/// The name range `[lo, hi)` of everything below `path`.
-fn below(path: &str) -> (String, String) {
+/// The name range `[lo, hi)` of everything below `path` (both backends: the names are
+/// compared in byte order).
+pub(crate) fn below(path: &str) -> (String, String) {
     let lo = if path == "/" { "/".to_owned() } else { format!("{path}/") };
     let hi = format!("{}0", &lo[..lo.len() - 1]);
     (lo, hi)
@@ -186,7 +200,7 @@ impl ParamStore for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(version_from_row).transpose()
+        row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
     async fn version(&self, scope: &Scope, name: &str, version: u64) -> Result<Option<ParameterVersion>, StoreError> {
@@ -203,7 +217,7 @@ impl ParamStore for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(version_from_row).transpose()
+        row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
     async fn labelled(&self, scope: &Scope, name: &str, label: &str) -> Result<Option<ParameterVersion>, StoreError> {
@@ -220,7 +234,7 @@ impl ParamStore for SqliteStore {
             .fetch_optional(&self.reader)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(version_from_row).transpose()
+        row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
     async fn history(
@@ -244,7 +258,7 @@ impl ParamStore for SqliteStore {
             .fetch_all(&self.reader)
             .await
             .map_err(map_err)?;
-        rows.iter().map(version_from_row).collect()
+        rows.iter().map(|r| version_from_row(r, map_err)).collect()
     }
 
     async fn list(
@@ -292,7 +306,7 @@ impl ParamStore for SqliteStore {
                     .await
             }
         };
-        query.map_err(map_err)?.iter().map(version_from_row).collect()
+        query.map_err(map_err)?.iter().map(|r| version_from_row(r, map_err)).collect()
     }
 
     async fn delete_parameter(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
@@ -374,16 +388,7 @@ impl ParamStore for SqliteStore {
         .fetch_all(&self.reader)
         .await
         .map_err(map_err)?;
-        let mut counts = TierCounts::default();
-        for (tier, n) in rows {
-            let n = u64::try_from(n).map_err(|_| corrupt("count", &n.to_string()))?;
-            match Tier::parse(&tier) {
-                Some(Tier::Standard) => counts.standard = n,
-                Some(Tier::Advanced) => counts.advanced = n,
-                _ => return Err(corrupt("tier", &tier)),
-            }
-        }
-        Ok(counts)
+        tier_counts(rows)
     }
 
     async fn put_param_tags(&self, scope: &Scope, name: &str, tags: &[ParamTag]) -> Result<(), StoreError> {
@@ -472,6 +477,20 @@ impl ParamStore for SqliteStore {
             .map_err(map_err)?;
         Ok(())
     }
+}
+
+/// The per-tier counts from `(tier, count)` rows of either backend.
+pub(crate) fn tier_counts(rows: Vec<(String, i64)>) -> Result<TierCounts, StoreError> {
+    let mut counts = TierCounts::default();
+    for (tier, n) in rows {
+        let n = u64::try_from(n).map_err(|_| corrupt("count", &n.to_string()))?;
+        match Tier::parse(&tier) {
+            Some(Tier::Standard) => counts.standard = n,
+            Some(Tier::Advanced) => counts.advanced = n,
+            _ => return Err(corrupt("tier", &tier)),
+        }
+    }
+    Ok(counts)
 }
 
 /// Adds a tag or overwrites its value, on the caller's transaction; a missing parameter fails

@@ -42,6 +42,55 @@ pub(crate) async fn key_copies_are_one_id_in_every_region_of_one_account(store: 
     assert_eq!(store.key_copies(&account, &kid(9)).await.expect("none"), vec![]);
 }
 
+/// A key copy arrives whole: with every backing key in order and its tags, or not at all.
+pub(crate) async fn a_key_copy_is_inserted_with_every_backing_key_or_not_at_all(store: Arc<dyn Store>) {
+    let id = KeyId::new_multi_region();
+    let mut replica = key(&scope("111122223333", "eu-west-1"), id);
+    replica.multi_region = Some(MultiRegionKeyType::Replica);
+    let (first, later) = (material(0, 1), vec![material(1, 2), material(2, 3)]);
+    store.insert_key_copy(&replica, &first, &later, &[tag("copy", "west")]).await.expect("insert copy");
+    assert_eq!(store.get_key(&replica.scope, &id).await.expect("get"), Some(replica.clone()));
+    let stored = store.materials(&replica.scope, &id).await.expect("materials");
+    assert_eq!(stored, vec![first.clone(), later[0].clone(), later[1].clone()]);
+    assert_eq!(store.list_tags(&replica.scope, &id, None, 10).await.expect("tags"), vec![tag("copy", "west")]);
+    assert_err(store.insert_key_copy(&replica, &material(0, 9), &[], &[]).await, "AlreadyExists");
+    assert_eq!(store.materials(&replica.scope, &id).await.expect("materials").len(), 3);
+    // A duplicate backing key in the middle fails the whole copy: no key row is left behind.
+    let other = key(&scope("111122223333", "ap-south-1"), id);
+    let r = store.insert_key_copy(&other, &first, &[material(1, 2), material(1, 4)], &[tag("k", "v")]).await;
+    assert!(r.is_err(), "a duplicate backing key: {r:?}");
+    assert_eq!(store.get_key(&other.scope, &id).await.expect("get"), None);
+    assert_eq!(store.materials(&other.scope, &id).await.expect("materials"), vec![]);
+    assert_eq!(store.list_tags(&other.scope, &id, None, 10).await.expect("tags"), vec![]);
+}
+
+/// Several copies change together or not at all: one stale revision refuses every change.
+pub(crate) async fn update_keys_changes_every_copy_or_none(store: Arc<dyn Store>) {
+    let id = KeyId::new_multi_region();
+    let mut east = key(&scope("111122223333", "us-east-1"), id);
+    east.multi_region = Some(MultiRegionKeyType::Primary);
+    let mut west = key(&scope("111122223333", "eu-west-1"), id);
+    west.multi_region = Some(MultiRegionKeyType::Replica);
+    store.insert_key(&east, &material(0, 1), &[]).await.expect("insert east");
+    store.insert_key(&west, &material(0, 1), &[]).await.expect("insert west");
+    let swapped = |k: &trent_core::kms::KeyRecord, role| {
+        let mut k = k.clone();
+        k.multi_region = Some(role);
+        k.revision += 1;
+        k
+    };
+    let (east2, west2) = (swapped(&east, MultiRegionKeyType::Replica), swapped(&west, MultiRegionKeyType::Primary));
+    let stale = store.update_keys(&[(west2.clone(), west.revision), (east2.clone(), east.revision + 5)]).await;
+    assert_err(stale, "Conflict");
+    assert_eq!(store.get_key(&west.scope, &id).await.expect("get"), Some(west.clone()), "the first change undone");
+    let gone = key(&scope("111122223333", "ap-south-1"), id);
+    assert_err(store.update_keys(&[(west2.clone(), west.revision), (gone, 1)]).await, "NotFound");
+    assert_eq!(store.get_key(&west.scope, &id).await.expect("get"), Some(west.clone()));
+    store.update_keys(&[(west2.clone(), west.revision), (east2.clone(), east.revision)]).await.expect("swap");
+    assert_eq!(store.key_copies(&east.scope.account, &id).await.expect("copies"), vec![west2, east2]);
+    store.update_keys(&[]).await.expect("nothing to change");
+}
+
 pub(crate) async fn every_enum_value_round_trips(store: Arc<dyn Store>) {
     let s = home();
     let mut n = 0u8;

@@ -1,4 +1,4 @@
--- Trent PostgreSQL schema, version 4: imported key material (keys of origin EXTERNAL), the
+-- Trent PostgreSQL schema, version 5: imported key material (keys of origin EXTERNAL), the
 -- same columns as SQLite's version 8.
 ALTER TABLE kms_keys ADD COLUMN imported_material_id BYTEA CHECK (imported_material_id IS NULL OR length(imported_material_id) = 32);
 ALTER TABLE kms_keys ADD COLUMN import_valid_to BIGINT;

@@ -1,0 +1,251 @@
+//! Many stateless nodes on one PostgreSQL database: cache invalidation between them, and the
+//! leases under which scheduled work runs on one node at a time.
+//!
+//! # Caches
+//! Every node caches unwrapped keys, aliases and credentials (with their parsed policies).
+//! After a change commits, the node that made it drops its own entries and hands the same
+//! [`Invalidation`] to this module's sink, which sends it to every node on the PostgreSQL
+//! channel [`CHANNEL`] (`NOTIFY`); each other node drops what it names as soon as it arrives
+//! (milliseconds). A notification can be missed (the listening connection broke, the sender's
+//! database call failed, the queue overflowed), so every node also drops *everything* cached
+//! every [`FULL_CHECK_INTERVAL`] and whenever its listening connection is re-made: a change on
+//! one node is seen on every other within that interval at worst. That is the documented bound
+//! (`docs/deploy.md`).
+//!
+//! # Leases
+//! Each scheduled job (`kms`: key deletions and rotations; `secrets`: deletions past their
+//! recovery window) runs under a lease of its own, a session-level advisory lock held by a
+//! connection the lease keeps ([`trent_store::PgLease`]). A node keeps a lease while its
+//! connection lives and runs the job on each tick; the other nodes' attempts fail and they skip
+//! it. A node that dies, or loses its connection, loses the lease with its session; another
+//! node takes it on its next tick and the job goes on from the database's state (the work is
+//! "what is due now", each item a conditional write, so nothing runs twice).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{Mutex, mpsc, watch};
+use trent_core::{Invalidation, InvalidationSink};
+use trent_store::{Notice, PgLease, PgStore};
+
+use crate::state::AppState;
+
+/// The PostgreSQL channel invalidations travel on.
+pub const CHANNEL: &str = "trent_cache";
+/// How often every node drops everything it caches, so that a missed notification cannot keep
+/// a stale key, grant, credential or policy in use for longer.
+pub const FULL_CHECK_INTERVAL: Duration = Duration::from_secs(30);
+/// Invalidations queued for sending at most; past it they are dropped (and caught by the
+/// other nodes' full check).
+const QUEUE: usize = 10_000;
+/// How long the listener waits before connecting again after the database went away.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(500);
+
+/// This node's part of the cluster: its id on the channel, the queue of invalidations to send,
+/// the leases it holds.
+pub struct Cluster {
+    store: PgStore,
+    /// Random per process: a node ignores the notifications it sent itself.
+    node: String,
+    queue: mpsc::Sender<Invalidation>,
+    /// Taken by the sending task when the server starts.
+    outgoing: std::sync::Mutex<Option<mpsc::Receiver<Invalidation>>>,
+    leases: Mutex<HashMap<&'static str, PgLease>>,
+    /// Counters for `/metrics`.
+    pub(crate) stats: Arc<ClusterStats>,
+}
+
+/// What the cluster did, for operators.
+#[derive(Default)]
+pub(crate) struct ClusterStats {
+    pub(crate) sent: AtomicU64,
+    pub(crate) received: AtomicU64,
+    pub(crate) dropped: AtomicU64,
+    pub(crate) full_checks: AtomicU64,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster").field("node", &self.node).finish_non_exhaustive()
+    }
+}
+
+/// The sink the caches publish to: a bounded queue that never blocks a request.
+struct QueueSink(mpsc::Sender<Invalidation>, Arc<ClusterStats>);
+
+impl InvalidationSink for QueueSink {
+    fn publish(&self, change: Invalidation) {
+        if self.0.try_send(change).is_err() {
+            self.1.dropped.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("cache invalidation queue full; other nodes catch up at their next full check");
+        }
+    }
+}
+
+impl Cluster {
+    /// A node of the cluster on `store`, with the sink its caches publish to.
+    pub(crate) fn new(store: PgStore) -> (Arc<Self>, Arc<dyn InvalidationSink>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let stats = Arc::new(ClusterStats::default());
+        let cluster = Arc::new(Self {
+            store,
+            node: uuid::Uuid::new_v4().simple().to_string(),
+            queue: tx.clone(),
+            outgoing: std::sync::Mutex::new(Some(rx)),
+            leases: Mutex::new(HashMap::new()),
+            stats: stats.clone(),
+        });
+        (cluster, Arc::new(QueueSink(tx, stats)))
+    }
+
+    /// Tells the other nodes that everything changed (after a development reset).
+    pub(crate) fn publish_all(&self) {
+        if self.queue.try_send(Invalidation::All).is_err() {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether this node holds (or has just taken) the lease of `job`: run the job only then.
+    pub(crate) async fn hold(&self, job: &'static str) -> bool {
+        let mut leases = self.leases.lock().await;
+        if let Some(lease) = leases.get_mut(job) {
+            if lease.is_held().await {
+                return true;
+            }
+            tracing::warn!(job, "lost the lease of a scheduled job (its connection ended)");
+            leases.remove(job);
+        }
+        match self.store.try_lease(job).await {
+            Ok(Some(lease)) => {
+                tracing::info!(job, "took the lease of a scheduled job");
+                leases.insert(job, lease);
+                true
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!(job, error = %e, "cannot reach the database for a lease; the job waits");
+                false
+            }
+        }
+    }
+
+    /// The jobs whose lease this node holds.
+    pub(crate) async fn leases_held(&self) -> Vec<&'static str> {
+        let mut held: Vec<_> = self.leases.lock().await.keys().copied().collect();
+        held.sort_unstable();
+        held
+    }
+
+    /// Gives every lease up (at shutdown), so another node takes them at once.
+    async fn release_all(&self) {
+        let leases: Vec<PgLease> = self.leases.lock().await.drain().map(|(_, l)| l).collect();
+        for lease in leases {
+            lease.release().await;
+        }
+    }
+
+    /// The database pool's connections: (open, idle).
+    pub(crate) fn pool_connections(&self) -> (u32, usize) {
+        self.store.pool_connections()
+    }
+}
+
+/// Drops everything `state`'s caches hold.
+fn forget_everything(state: &AppState) {
+    state.kms.invalidate_cache();
+    state.identities.invalidate_cache();
+    state.secrets.invalidate_cache();
+}
+
+/// Applies one invalidation from another node.
+fn apply(state: &AppState, change: &Invalidation) {
+    state.kms.apply_remote(change);
+    state.identities.apply_remote(change);
+    if matches!(change, Invalidation::All) {
+        state.secrets.invalidate_cache();
+    }
+}
+
+/// Sends, listens and checks until `shutdown` turns true; then gives the leases up.
+pub(crate) async fn run(state: Arc<AppState>, cluster: Arc<Cluster>, shutdown: watch::Receiver<bool>) {
+    let outgoing = cluster.outgoing.lock().ok().and_then(|mut rx| rx.take());
+    let sender = outgoing.map(|rx| tokio::spawn(send(cluster.clone(), rx)));
+    let listener = tokio::spawn(listen(state.clone(), cluster.clone()));
+    let mut checks = tokio::time::interval(FULL_CHECK_INTERVAL);
+    checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    checks.tick().await; // the first tick is immediate; the caches are empty anyway
+    let mut shutdown = shutdown;
+    loop {
+        tokio::select! {
+            _ = checks.tick() => {
+                forget_everything(&state);
+                cluster.stats.full_checks.fetch_add(1, Ordering::Relaxed);
+            }
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    break;
+                }
+            }
+        }
+    }
+    listener.abort();
+    if let Some(sender) = sender {
+        sender.abort();
+    }
+    cluster.release_all().await;
+}
+
+/// Sends queued invalidations, each as `node<TAB>invalidation`.
+async fn send(cluster: Arc<Cluster>, mut rx: mpsc::Receiver<Invalidation>) {
+    while let Some(change) = rx.recv().await {
+        let payload = format!("{}\t{}", cluster.node, change.encode());
+        match cluster.store.notify(CHANNEL, &payload).await {
+            Ok(()) => {
+                cluster.stats.sent.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                cluster.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %e, "cannot send a cache invalidation; other nodes catch up at their full check");
+            }
+        }
+    }
+}
+
+/// Listens for other nodes' invalidations, forgetting everything whenever some may have been
+/// missed (no connection, a reconnection, a message this build cannot read).
+async fn listen(state: Arc<AppState>, cluster: Arc<Cluster>) {
+    loop {
+        let mut notifications = match cluster.store.listen(CHANNEL).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for cache invalidations; retrying");
+                tokio::time::sleep(RECONNECT_PAUSE).await;
+                continue;
+            }
+        };
+        // Anything may have changed while this node was not listening.
+        forget_everything(&state);
+        loop {
+            match notifications.next().await {
+                Ok(Notice::Message(payload)) => {
+                    let Some((node, text)) = payload.split_once('\t') else { continue };
+                    if node == cluster.node {
+                        continue;
+                    }
+                    cluster.stats.received.fetch_add(1, Ordering::Relaxed);
+                    let change = Invalidation::decode(text).unwrap_or(Invalidation::All);
+                    apply(&state, &change);
+                }
+                Ok(Notice::Reconnected) => forget_everything(&state),
+                Err(e) => {
+                    tracing::warn!(error = %e, "lost the cache invalidation channel; reconnecting");
+                    forget_everything(&state);
+                    tokio::time::sleep(RECONNECT_PAUSE).await;
+                    break;
+                }
+            }
+        }
+    }
+}

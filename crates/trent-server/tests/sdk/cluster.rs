@@ -1,0 +1,283 @@
+//! Several nodes on one PostgreSQL schema (`TRENT_TEST_POSTGRES_URL`; without it these tests
+//! say loudly that they are skipped, and under `CI=true` fail): a change made on one node is
+//! refused on the others within the documented bound, scheduled work runs on the node holding
+//! its lease only, and moves to another node when the holder's session dies. On SQLite,
+//! `/metrics` is scraped.
+//!
+//! Until the audit trail keeps one chain per node, two nodes appending to the one chain may
+//! refuse a request with a 5xx (its commit lost the race); [`retried`] is the client's retry,
+//! as the SDKs' own standard retry does.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_kms::types::GrantOperation;
+use trent_server::{FULL_CHECK_INTERVAL, RawConfig, StorageSetting};
+
+use crate::common::{TestServer, blob};
+use crate::support::TestSchema;
+
+/// What a notification must beat: far below the full check's bound, so that a pass proves the
+/// notification path and not the periodic one.
+const NOTIFIED_WITHIN: Duration = Duration::from_secs(5);
+
+/// Runs `call` again while it fails with a 5xx (at most 8 attempts), as a client's retry does.
+async fn retried<T, E, R, Fut>(mut call: impl FnMut() -> Fut) -> Result<T, SdkError<E, R>>
+where
+    Fut: Future<Output = Result<T, SdkError<E, R>>>,
+    R: std::fmt::Debug,
+    SdkError<E, R>: HasStatus,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match call().await {
+            Err(e) if attempt < 8 && e.status().is_some_and(|s| s >= 500) => {
+                tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The HTTP status of a failed call.
+trait HasStatus {
+    fn status(&self) -> Option<u16>;
+}
+
+impl<E> HasStatus for SdkError<E, aws_sdk_kms::config::http::HttpResponse> {
+    fn status(&self) -> Option<u16> {
+        self.raw_response().map(|r| r.status().as_u16())
+    }
+}
+
+/// Polls `call` until it fails with `code`; returns how long that took (panics past
+/// [`NOTIFIED_WITHIN`]).
+async fn refused_within<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug, Fut>(
+    what: &str,
+    code: &str,
+    mut call: impl FnMut() -> Fut,
+) -> Duration
+where
+    Fut: Future<Output = Result<T, SdkError<E, aws_sdk_kms::config::http::HttpResponse>>>,
+{
+    let started = Instant::now();
+    loop {
+        match call().await {
+            Err(e) if e.code() == Some(code) => return started.elapsed(),
+            other => {
+                assert!(
+                    started.elapsed() < NOTIFIED_WITHIN,
+                    "{what}: still not {code} after {:?} (bound {FULL_CHECK_INTERVAL:?}): {other:?}",
+                    started.elapsed()
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+}
+
+/// Three nodes on a fresh schema, the scheduler ticking every 50 ms.
+async fn three_nodes(name: &str) -> Option<(TestSchema, [TestServer; 3])> {
+    let schema = TestSchema::new(name).await?;
+    let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
+    let raw = RawConfig { storage: Some(StorageSetting::new(url)), ..RawConfig::default() };
+    let a = TestServer::start_tuned(raw, |c| c.scheduler_tick = Duration::from_millis(50)).await;
+    let b = a.another_node().await;
+    let c = a.another_node().await;
+    Some((schema, [a, b, c]))
+}
+
+/// The value of the metric line starting with `series` in `/metrics` of `node`.
+async fn metric(node: &TestServer, series: &str) -> f64 {
+    let text = scrape(node).await;
+    let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no {series} in:\n{text}"));
+    line.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a number")
+}
+
+async fn scrape(node: &TestServer) -> String {
+    let answer = node.send_raw(http::Request::get("/metrics").body(Vec::new()).unwrap()).await;
+    assert_eq!(answer.status, 200);
+    String::from_utf8(answer.body).expect("text")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_key_a_revoked_grant_and_a_deactivated_access_key_are_refused_on_every_node() {
+    let Some((_schema, [a, b, c])) = three_nodes("cluster_invalidation").await else { return };
+    let bob = a.user_with_policy("bob", None).await;
+    let carol = a.user_with_policy("carol", Some(&crate::iam::allow("\"kms:*\"", "*"))).await;
+    let (kms_a, kms_b, kms_c) = (a.client(), b.client(), c.client());
+    let key = retried(|| kms_a.create_key().send()).await.unwrap().key_metadata().unwrap().key_id().to_owned();
+    let bob_arn = format!("arn:aws:iam::{}:user/bob", a.account().await);
+    let grant = retried(|| {
+        kms_a.create_grant().key_id(&key).grantee_principal(&bob_arn).operations(GrantOperation::Encrypt).send()
+    })
+    .await
+    .unwrap();
+    let grant_id = grant.grant_id().unwrap().to_owned();
+
+    // Every node caches the key (with its grant) and bob's credentials.
+    let (bob_b, bob_c) = (b.kms(&bob), c.kms(&bob));
+    for (node, bob_kms) in [(&kms_b, &bob_b), (&kms_c, &bob_c)] {
+        retried(|| node.encrypt().key_id(&key).plaintext(blob(b"x")).send()).await.expect("admin encrypts");
+        retried(|| bob_kms.encrypt().key_id(&key).plaintext(blob(b"x")).send()).await.expect("bob's grant");
+    }
+
+    // The grant revoked on A: bob is refused on B and C.
+    // A retry after a 5xx whose change had committed finds the grant gone.
+    match retried(|| kms_a.revoke_grant().key_id(&key).grant_id(&grant_id).send()).await {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.code(), Some("NotFoundException"), "{e:?}"),
+    }
+    for bob_kms in [&bob_b, &bob_c] {
+        let took = refused_within("revoked grant", "AccessDeniedException", || {
+            bob_kms.encrypt().key_id(&key).plaintext(blob(b"x")).send()
+        })
+        .await;
+        eprintln!("a grant revoked on one node was refused on another after {took:?}");
+    }
+
+    // The key disabled on A: refused on B and C.
+    retried(|| kms_a.disable_key().key_id(&key).send()).await.unwrap();
+    for node in [&kms_b, &kms_c] {
+        let took = refused_within("disabled key", "DisabledException", || {
+            node.encrypt().key_id(&key).plaintext(blob(b"x")).send()
+        })
+        .await;
+        eprintln!("a key disabled on one node was refused on another after {took:?}");
+    }
+
+    // An access key deactivated on A: its signature is refused on B and C.
+    let key2 = retried(|| kms_a.create_key().send()).await.unwrap().key_metadata().unwrap().key_id().to_owned();
+    let (carol_b, carol_c) = (b.kms(&carol), c.kms(&carol));
+    for carol_kms in [&carol_b, &carol_c] {
+        retried(|| carol_kms.describe_key().key_id(&key2).send()).await.expect("carol's policy");
+    }
+    let iam = a.iam(&a.admin_creds());
+    retried(|| {
+        iam.update_access_key()
+            .user_name("carol")
+            .access_key_id(&carol.id)
+            .status(aws_sdk_iam::types::StatusType::Inactive)
+            .send()
+    })
+    .await
+    .unwrap();
+    for carol_kms in [&carol_b, &carol_c] {
+        refused_within("deactivated access key", "UnrecognizedClientException", || {
+            carol_kms.describe_key().key_id(&key2).send()
+        })
+        .await;
+    }
+    assert!(metric(&a, "trent_cache_invalidations_total{direction=\"sent\"}").await >= 3.0);
+    assert!(metric(&b, "trent_cache_invalidations_total{direction=\"received\"}").await >= 3.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_deletions_run_once_under_a_lease_that_moves_when_its_holder_dies() {
+    let Some((schema, nodes)) = three_nodes("cluster_leases").await else { return };
+    let kms = nodes[0].client();
+    let mut keys = Vec::new();
+    for _ in 0..2 {
+        let id = retried(|| kms.create_key().send()).await.unwrap().key_metadata().unwrap().key_id().to_owned();
+        retried(|| kms.schedule_key_deletion().key_id(&id).pending_window_in_days(7).send()).await.unwrap();
+        keys.push(id);
+    }
+    // Exactly one node holds the lease of the KMS job.
+    let holders = async |nodes: &[TestServer]| {
+        let mut held = Vec::new();
+        for (i, n) in nodes.iter().enumerate() {
+            if metric(n, "trent_lease_held{job=\"kms\"}").await == 1.0 {
+                held.push(i);
+            }
+        }
+        held
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let holder = loop {
+        let held = holders(&nodes).await;
+        assert!(held.len() <= 1, "one holder at most: {held:?}");
+        if let [one] = held[..] {
+            break one;
+        }
+        assert!(Instant::now() < deadline, "nobody took the lease");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    // The first key comes due: deleted once, by the holder.
+    nodes[0].clock.advance(time::Duration::days(7) + time::Duration::seconds(1));
+    let gone = async |id: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match kms.describe_key().key_id(id).send().await {
+                Err(e) if e.code() == Some("NotFoundException") => return,
+                _ => assert!(Instant::now() < deadline, "{id} was never deleted"),
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    gone(&keys[0]).await;
+    gone(&keys[1]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // a few more ticks on every node
+    let mut deleted = 0.0;
+    for n in &nodes {
+        deleted += metric(n, "trent_scheduled_work_total{work=\"key_deleted\"}").await;
+    }
+    assert_eq!(deleted, 2.0, "each key deleted exactly once across the nodes");
+    assert_eq!(metric(&nodes[holder], "trent_scheduled_work_total{work=\"key_deleted\"}").await, 2.0);
+
+    // The holder's session dies (as when its process is killed): another node takes the lease.
+    let raw = sqlx::PgPool::connect(schema.url()).await.expect("raw connection");
+    let killed: Vec<bool> =
+        sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
+            .bind(format!("trent-lease:{}:kms", schema.name()))
+            .fetch_all(&raw)
+            .await
+            .expect("terminate the lease's session");
+    assert_eq!(killed, [true], "one session held the lease");
+    raw.close().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let held = holders(&nodes).await;
+        assert!(held.len() <= 1, "one holder at most: {held:?}");
+        if held.len() == 1
+            && (held[0] != holder || metric(&nodes[holder], "trent_lease_held{job=\"kms\"}").await == 1.0)
+        {
+            // Taken again (by another node, or by the same one on its next tick): work goes on.
+            break;
+        }
+        assert!(Instant::now() < deadline, "the lease was never taken again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let id = retried(|| kms.create_key().send()).await.unwrap().key_metadata().unwrap().key_id().to_owned();
+    retried(|| kms.schedule_key_deletion().key_id(&id).pending_window_in_days(7).send()).await.unwrap();
+    nodes[0].clock.advance(time::Duration::days(8));
+    gone(&id).await;
+}
+
+#[tokio::test]
+async fn metrics_count_requests_audit_commits_and_caches() {
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let key = server.new_key().await;
+    for _ in 0..3 {
+        kms.encrypt().key_id(&key).plaintext(blob(b"x")).send().await.unwrap();
+    }
+    let _ = kms.describe_key().key_id("alias/missing").send().await;
+    let text = scrape(&server).await;
+    assert!(text.contains("trent_requests_total{service=\"kms\",operation=\"Encrypt\",outcome=\"ok\"} 3\n"), "{text}");
+    assert!(
+        text.contains(
+            "trent_requests_total{service=\"kms\",operation=\"DescribeKey\",outcome=\"NotFoundException\"} 1\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("trent_request_duration_seconds_count{service=\"kms\",operation=\"Encrypt\"} 3\n"), "{text}");
+    assert!(metric(&server, "trent_audit_commit_events_count").await >= 1.0);
+    assert!(metric(&server, "trent_audit_commit_seconds_count").await >= 1.0);
+    assert!(metric(&server, "trent_cache_lookups_total{cache=\"keys\",result=\"hit\"}").await >= 2.0);
+    assert!(metric(&server, "trent_cache_lookups_total{cache=\"credentials\",result=\"hit\"}").await >= 3.0);
+    assert!(!text.contains(&key), "no key id is a label");
+    assert!(!text.contains("trent_lease_held"), "no leases on SQLite");
+}

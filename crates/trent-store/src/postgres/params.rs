@@ -1,0 +1,434 @@
+//! [`ParamStore`] for PostgreSQL: the tables of `migrations/postgres/0004_params.sql`, read
+//! with the SQLite backend's row decoder (`sqlite::params::version_from_row`).
+//!
+//! Listings page in byte order (`COLLATE "C"` columns), as SQLite's do. Every write of more
+//! than one statement is one `SERIALIZABLE` transaction, retried by [`transaction!`]; the
+//! conditional update of a parameter's current version is what makes two nodes writing the
+//! same parameter at once answer one success and one `Conflict`. Values are opaque bytes here
+//! (a `SecureString`'s are ciphertext) and are never logged.
+
+use async_trait::async_trait;
+use sqlx::PgConnection;
+use trent_core::params::names::parent;
+use trent_core::params::{Listing, ParamTag, ParameterVersion, ParameterWrite, StoredSetting, TierCounts};
+use trent_core::{ParamStore, Scope, StoreError};
+
+use super::{PgStore, map_err, transaction};
+use crate::sqlite::params::{LATEST_FROM, below, db_version, tier_counts, version_from_row};
+use crate::sqlite::rows::{ts_from_db, ts_to_db};
+
+/// A version's columns (alias `v`) with its labels, newline-separated (labels hold none).
+const VERSION_COLUMNS: &str = "v.name, v.version, v.param_type, v.value, v.key_id, v.description, \
+     v.allowed_pattern, v.tier, v.data_type, v.modified_at, v.modified_by, \
+     (SELECT string_agg(l.label, E'\\n') FROM ssm_parameter_labels l WHERE l.account_id = v.account_id \
+      AND l.region = v.region AND l.name = v.name AND l.version = v.version) AS labels";
+
+/// Makes `name`'s current version `new` (a new parameter when `expected` is `None`), on the
+/// caller's transaction: `Conflict` if its current version is no longer `expected`.
+async fn advance(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    v: &ParameterVersion,
+    expected: Option<u64>,
+) -> Result<(), StoreError> {
+    let (account, region) = (scope.account.as_str(), scope.region.as_str());
+    let new_version = db_version(v.version)?;
+    let Some(expected) = expected else {
+        sqlx::query(
+            "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(account)
+        .bind(region)
+        .bind(&v.name)
+        .bind(parent(&v.name))
+        .bind(new_version)
+        .bind(v.tier.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
+        return Ok(());
+    };
+    let changed = sqlx::query(
+        "UPDATE ssm_parameters SET version = $4, tier = $5 \
+         WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $6",
+    )
+    .bind(account)
+    .bind(region)
+    .bind(&v.name)
+    .bind(new_version)
+    .bind(v.tier.as_str())
+    .bind(db_version(expected)?)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?
+    .rows_affected();
+    if changed > 0 {
+        return Ok(());
+    }
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM ssm_parameters WHERE account_id = $1 AND region = $2 AND name = $3)",
+    )
+    .bind(account)
+    .bind(region)
+    .bind(&v.name)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    Err(if exists { StoreError::Conflict } else { StoreError::NotFound })
+}
+
+/// Deletes version `drop` of `name` (the oldest, when a parameter has 100), on the caller's
+/// transaction: `Conflict` while a label points at it.
+async fn drop_version(conn: &mut PgConnection, scope: &Scope, name: &str, drop: u64) -> Result<(), StoreError> {
+    let drop = db_version(drop)?;
+    let labelled: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM ssm_parameter_labels WHERE account_id = $1 AND region = $2 AND name = $3 \
+         AND version = $4)",
+    )
+    .bind(scope.account.as_str())
+    .bind(scope.region.as_str())
+    .bind(name)
+    .bind(drop)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    if labelled {
+        return Err(StoreError::Conflict);
+    }
+    sqlx::query(
+        "DELETE FROM ssm_parameter_versions WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $4",
+    )
+    .bind(scope.account.as_str())
+    .bind(scope.region.as_str())
+    .bind(name)
+    .bind(drop)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+/// Inserts a version row, on the caller's transaction.
+async fn insert_version(conn: &mut PgConnection, scope: &Scope, v: &ParameterVersion) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ssm_parameter_versions (account_id, region, name, version, param_type, value, key_id, \
+         description, allowed_pattern, tier, data_type, modified_at, modified_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(scope.account.as_str())
+    .bind(scope.region.as_str())
+    .bind(&v.name)
+    .bind(db_version(v.version)?)
+    .bind(v.kind.as_str())
+    .bind(&v.value.0)
+    .bind(&v.key_id)
+    .bind(&v.description)
+    .bind(&v.allowed_pattern)
+    .bind(v.tier.as_str())
+    .bind(v.data_type.as_str())
+    .bind(ts_to_db(v.modified_at)?)
+    .bind(&v.modified_by)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+/// Adds a tag or overwrites its value, on the caller's transaction; a missing parameter fails
+/// the foreign key (`NotFound`).
+async fn upsert_tag(conn: &mut PgConnection, scope: &Scope, name: &str, tag: &ParamTag) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO ssm_parameter_tags (account_id, region, name, tag_key, tag_value) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (account_id, region, name, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+    )
+    .bind(scope.account.as_str())
+    .bind(scope.region.as_str())
+    .bind(name)
+    .bind(&tag.key)
+    .bind(&tag.value)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl ParamStore for PgStore {
+    async fn put_version(&self, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError> {
+        let v = &write.version;
+        transaction!(self, |tx| {
+            advance(&mut tx, scope, v, write.expected).await?;
+            if let Some(drop) = write.drop_version {
+                drop_version(&mut tx, scope, &v.name, drop).await?;
+            }
+            insert_version(&mut tx, scope, v).await?;
+            for tag in &write.tags {
+                upsert_tag(&mut tx, scope, &v.name, tag).await?;
+            }
+        })
+    }
+
+    async fn latest(&self, scope: &Scope, name: &str) -> Result<Option<ParameterVersion>, StoreError> {
+        let sql =
+            format!("SELECT {VERSION_COLUMNS} {LATEST_FROM} WHERE p.account_id = $1 AND p.region = $2 AND p.name = $3");
+        let row = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
+    }
+
+    async fn version(&self, scope: &Scope, name: &str, version: u64) -> Result<Option<ParameterVersion>, StoreError> {
+        let Ok(version) = i64::try_from(version) else { return Ok(None) };
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM ssm_parameter_versions v \
+             WHERE v.account_id = $1 AND v.region = $2 AND v.name = $3 AND v.version = $4"
+        );
+        let row = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
+    }
+
+    async fn labelled(&self, scope: &Scope, name: &str, label: &str) -> Result<Option<ParameterVersion>, StoreError> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM ssm_parameter_labels x JOIN ssm_parameter_versions v \
+             ON v.account_id = x.account_id AND v.region = x.region AND v.name = x.name AND v.version = x.version \
+             WHERE x.account_id = $1 AND x.region = $2 AND x.name = $3 AND x.label = $4"
+        );
+        let row = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(label)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
+    }
+
+    async fn history(
+        &self,
+        scope: &Scope,
+        name: &str,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<ParameterVersion>, StoreError> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM ssm_parameter_versions v \
+             WHERE v.account_id = $1 AND v.region = $2 AND v.name = $3 AND v.version > $4 \
+             ORDER BY v.version LIMIT $5"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .bind(db_version(after.unwrap_or(0))?)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| version_from_row(r, map_err)).collect()
+    }
+
+    async fn list(
+        &self,
+        scope: &Scope,
+        listing: Listing<'_>,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ParameterVersion>, StoreError> {
+        let after = after.unwrap_or("");
+        let base = format!("SELECT {VERSION_COLUMNS} {LATEST_FROM} WHERE p.account_id = $1 AND p.region = $2");
+        let (account, region, limit) = (scope.account.as_str(), scope.region.as_str(), i64::from(limit));
+        let query = match listing {
+            Listing::All => {
+                let sql = format!("{base} AND p.name > $3 ORDER BY p.name LIMIT $4");
+                sqlx::query(&sql).bind(account).bind(region).bind(after).bind(limit).fetch_all(&self.pool).await
+            }
+            Listing::Children(path) => {
+                let sql = format!("{base} AND p.parent = $3 AND p.name > $4 ORDER BY p.name LIMIT $5");
+                let q = sqlx::query(&sql).bind(account).bind(region).bind(path).bind(after).bind(limit);
+                q.fetch_all(&self.pool).await
+            }
+            Listing::Below(path) => {
+                let (lo, hi) = below(path);
+                let sql = format!("{base} AND p.name >= $3 AND p.name < $4 AND p.name > $5 ORDER BY p.name LIMIT $6");
+                let q = sqlx::query(&sql).bind(account).bind(region).bind(lo).bind(hi).bind(after).bind(limit);
+                q.fetch_all(&self.pool).await
+            }
+        };
+        query.map_err(map_err)?.iter().map(|r| version_from_row(r, map_err)).collect()
+    }
+
+    async fn delete_parameter(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+        // One statement: the versions, labels and tags go with it (ON DELETE CASCADE).
+        let deleted = sqlx::query("DELETE FROM ssm_parameters WHERE account_id = $1 AND region = $2 AND name = $3")
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+        if deleted == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    async fn move_labels(&self, scope: &Scope, name: &str, version: u64, labels: &[String]) -> Result<(), StoreError> {
+        let version = db_version(version)?;
+        transaction!(self, |tx| {
+            for label in labels {
+                // A missing version fails the foreign key: NotFound.
+                sqlx::query(
+                    "INSERT INTO ssm_parameter_labels (account_id, region, name, label, version) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (account_id, region, name, label) DO UPDATE SET version = excluded.version",
+                )
+                .bind(scope.account.as_str())
+                .bind(scope.region.as_str())
+                .bind(name)
+                .bind(label)
+                .bind(version)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            }
+        })
+    }
+
+    async fn remove_labels(
+        &self,
+        scope: &Scope,
+        name: &str,
+        version: u64,
+        labels: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let version = db_version(version)?;
+        transaction!(self, |tx| {
+            let mut removed = Vec::new();
+            for label in labels {
+                let n = sqlx::query(
+                    "DELETE FROM ssm_parameter_labels WHERE account_id = $1 AND region = $2 AND name = $3 \
+                     AND label = $4 AND version = $5",
+                )
+                .bind(scope.account.as_str())
+                .bind(scope.region.as_str())
+                .bind(name)
+                .bind(label)
+                .bind(version)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+                if n > 0 {
+                    removed.push(label.clone());
+                }
+            }
+            removed
+        })
+    }
+
+    async fn count_by_tier(&self, scope: &Scope) -> Result<TierCounts, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT tier, COUNT(*) FROM ssm_parameters WHERE account_id = $1 AND region = $2 GROUP BY tier",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        tier_counts(rows)
+    }
+
+    async fn put_param_tags(&self, scope: &Scope, name: &str, tags: &[ParamTag]) -> Result<(), StoreError> {
+        transaction!(self, |tx| {
+            for tag in tags {
+                upsert_tag(&mut tx, scope, name, tag).await?;
+            }
+        })
+    }
+
+    async fn remove_param_tags(&self, scope: &Scope, name: &str, keys: &[String]) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM ssm_parameter_tags WHERE account_id = $1 AND region = $2 AND name = $3 \
+             AND tag_key = ANY($4)",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(name)
+        .bind(keys)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn param_tags(&self, scope: &Scope, name: &str) -> Result<Vec<ParamTag>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT tag_key, tag_value FROM ssm_parameter_tags WHERE account_id = $1 AND region = $2 AND name = $3 \
+             ORDER BY tag_key",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(|(key, value)| ParamTag { key, value }).collect())
+    }
+
+    async fn setting(&self, scope: &Scope, id: &str) -> Result<Option<StoredSetting>, StoreError> {
+        let row: Option<(String, i64, String)> = sqlx::query_as(
+            "SELECT value, modified_at, modified_by FROM ssm_service_settings \
+             WHERE account_id = $1 AND region = $2 AND setting_id = $3",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.map(|(value, at, by)| {
+            Ok(StoredSetting { id: id.to_owned(), value, modified_at: ts_from_db(at)?, modified_by: by })
+        })
+        .transpose()
+    }
+
+    async fn put_setting(&self, scope: &Scope, setting: &StoredSetting) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO ssm_service_settings (account_id, region, setting_id, value, modified_at, modified_by) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, region, setting_id) DO UPDATE SET \
+             value = excluded.value, modified_at = excluded.modified_at, modified_by = excluded.modified_by",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(&setting.id)
+        .bind(&setting.value)
+        .bind(ts_to_db(setting.modified_at)?)
+        .bind(&setting.modified_by)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn delete_setting(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM ssm_service_settings WHERE account_id = $1 AND region = $2 AND setting_id = $3")
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+}
