@@ -16,14 +16,15 @@ DATA = os.path.join(os.path.dirname(botocore.__file__), "data")
 # operation -> (state, note). States: done, partial, not yet.
 STATES = {
     "kms": {
-        "CancelKeyDeletion": ("done", "key returns to Disabled"),
+        "CancelKeyDeletion": ("done", "key returns to Disabled (PendingImport for an EXTERNAL key without its material)"),
         "CreateAlias": ("done", ""),
         "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
                         "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
                         "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
-        "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS only; other origins and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a multi-Region primary key (mrk- id) of any of those specs (symmetric, RSA, ECC, ML-DSA, HMAC); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
+        "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS, and EXTERNAL (PendingImport, no material; not multi-Region yet); AWS_CLOUDHSM and EXTERNAL_KEY_STORE origins and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a multi-Region primary key (mrk- id) of any of those specs (symmetric, RSA, ECC, ML-DSA, HMAC); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
         "Decrypt": ("partial", "symmetric, and RSAES_OAEP_SHA_1/SHA_256 under RSA keys (KeyId required, no EncryptionContext, no KeyMaterialId in the answer, as on AWS); Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
+        "DeleteImportedKeyMaterial": ("done", "the key becomes PendingImport (a key pending deletion stays so); KeyMaterialId must name the key's material"),
         "DeriveSharedSecret": ("partial", "ECDH on ECC_NIST_P256/P384/P521 KEY_AGREEMENT keys (the raw shared secret, as AWS's); Recipient (Nitro attestation) refused"),
         "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN; MultiRegionConfiguration for multi-Region keys"),
         "DisableKey": ("done", ""),
@@ -38,6 +39,8 @@ STATES = {
         "GenerateDataKeyWithoutPlaintext": ("done", "EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "GenerateRandom": ("partial", "CustomKeyStoreId and Recipient refused"),
         "GetKeyPolicy": ("done", "the one policy is named default"),
+        "GetParametersForImport": ("partial", "RSA_2048/3072/4096 wrapping keys with RSAES_OAEP_SHA_1/SHA_256 and RSA_AES_KEY_WRAP_SHA_1/SHA_256; the token is valid 24 hours and bound to its key (stateless: not single use); RSAES_PKCS1_V1_5 and SM2 answer UnsupportedOperationException"),
+        "ImportKeyMaterial": ("partial", "symmetric, HMAC and asymmetric (PKCS#8) material checked against the key spec; only the same material on re-import (IncorrectKeyMaterialException); ExpirationModel (default KEY_MATERIAL_EXPIRES) and ValidTo (at most 365 days), expiry run by the scheduler; ImportType NEW_KEY_MATERIAL into a key that has material (rotation of imported keys) answers UnsupportedOperationException; KeyMaterialDescription is checked but not kept"),
         "GetKeyRotationStatus": ("done", ""),
         "GetPublicKey": ("done", "DER SubjectPublicKeyInfo of RSA, ECC, Ed25519 and ML-DSA keys; symmetric and HMAC keys answer UnsupportedOperationException"),
         "ListAliases": ("done", "no AWS managed aliases exist yet; a KeyId of another account, or of a key the caller "

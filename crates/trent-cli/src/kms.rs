@@ -103,6 +103,18 @@ enum KmsCommand {
         /// Tag as KEY=VALUE; repeatable.
         #[arg(long = "tag", value_parser = parse_pair)]
         tags: Vec<(String, String)>,
+        /// Origin: AWS_KMS (default) or EXTERNAL (no material until import-key-material).
+        #[arg(long)]
+        origin: Option<String>,
+    },
+    /// Import key material into a key of origin EXTERNAL, wrapping it on this machine.
+    ImportKeyMaterial(crate::import_material::ImportArgs),
+    /// Delete a key's imported material; the key is PendingImport until the same material
+    /// is imported again.
+    DeleteImportedKeyMaterial {
+        /// The key.
+        #[arg(long)]
+        key_id: String,
     },
     /// List keys.
     ListKeys {
@@ -323,8 +335,11 @@ pub(crate) async fn run(args: KmsArgs) -> Result<(), Box<dyn std::error::Error>>
     let out = args.connection.output;
     let client = args.connection.client()?;
     match args.command {
-        KmsCommand::CreateKey { description, key_spec, key_usage, tags } => {
+        KmsCommand::CreateKey { description, key_spec, key_usage, tags, origin } => {
             let mut body = json!({});
+            if let Some(o) = origin {
+                body["Origin"] = json!(o);
+            }
             if let Some(d) = description {
                 body["Description"] = json!(d);
             }
@@ -339,6 +354,14 @@ pub(crate) async fn run(args: KmsArgs) -> Result<(), Box<dyn std::error::Error>>
             }
             let v = client.call("CreateKey", &body).await?;
             print(out, &v, |v| describe_lines(&v["KeyMetadata"]));
+        }
+        KmsCommand::ImportKeyMaterial(import) => {
+            let v = crate::import_material::import(&client, import).await?;
+            print(out, &v, |v| vec![format!("key material {} imported into {}", s(v, "KeyMaterialId"), s(v, "KeyId"))]);
+        }
+        KmsCommand::DeleteImportedKeyMaterial { key_id } => {
+            let v = client.call("DeleteImportedKeyMaterial", &json!({ "KeyId": key_id })).await?;
+            print(out, &v, |v| vec![format!("imported key material of {} deleted", s(v, "KeyId"))]);
         }
         KmsCommand::ListKeys { limit } => {
             let mut marker: Option<String> = None;
@@ -480,6 +503,9 @@ fn describe_lines(m: &Value) -> Vec<String> {
     ];
     if !s(m, "Description").is_empty() {
         lines.push(format!("Description:  {}", s(m, "Description")));
+    }
+    if m.get("ValidTo").is_some() {
+        lines.push(format!("ValidTo:      {}", date(m, "ValidTo")));
     }
     if m.get("DeletionDate").is_some() {
         lines.push(format!("DeletionDate: {}", date(m, "DeletionDate")));

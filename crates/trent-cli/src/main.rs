@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod bench;
 mod envelope;
+mod import_material;
 mod kms;
 mod operator;
 mod outfile;

@@ -97,7 +97,7 @@ pub enum OaepHash {
 }
 
 impl OaepHash {
-    fn algorithm(self) -> &'static OaepAlgorithm {
+    pub(crate) fn algorithm(self) -> &'static OaepAlgorithm {
         match self {
             Self::Sha1 => &OAEP_SHA1_MGF1SHA1,
             Self::Sha256 => &OAEP_SHA256_MGF1SHA256,
@@ -376,6 +376,15 @@ impl PrivateKey {
     pub fn oaep_max_plaintext(&self, hash: OaepHash) -> Option<usize> {
         match &self.inner {
             Inner::Rsa { encrypting, .. } => Some(encrypting.max_plaintext_size(hash.algorithm())),
+            _ => None,
+        }
+    }
+
+    /// The RSA modulus length in bytes, which is the length of every RSA-OAEP ciphertext
+    /// under this key (`None` for a key that is not RSA).
+    pub fn rsa_modulus_len(&self) -> Option<usize> {
+        match &self.inner {
+            Inner::Rsa { pair, .. } => Some(pair.public_modulus_len()),
             _ => None,
         }
     }

@@ -49,6 +49,19 @@ impl KeyMaterialId {
     pub fn to_hex(&self) -> String {
         crate::digest::hex_lower(&self.0)
     }
+
+    /// Parses the 64-hex-digit form (either case); `None` for anything else.
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        if hex.len() != 2 * MATERIAL_ID_LEN || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut id = [0u8; MATERIAL_ID_LEN];
+        for (byte, pair) in id.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+            let pair = std::str::from_utf8(pair).ok()?;
+            *byte = u8::from_str_radix(pair, 16).ok()?;
+        }
+        Some(Self(id))
+    }
 }
 
 /// Derives the material id of `material`: HMAC-SHA256 keyed by the material over a fixed
@@ -200,6 +213,17 @@ pub fn open_symmetric(material: &KeyMaterial, ctx: &EncryptionContext, blob: &[u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn material_ids_round_trip_through_hex_and_nothing_else_parses() {
+        let id = KeyMaterialId([0xab; MATERIAL_ID_LEN]);
+        assert_eq!(KeyMaterialId::from_hex(&id.to_hex()), Some(id));
+        assert_eq!(KeyMaterialId::from_hex(&id.to_hex().to_uppercase()), Some(id));
+        assert_eq!(KeyMaterialId::from_hex(&"g".repeat(64)), None);
+        assert_eq!(KeyMaterialId::from_hex(&"a".repeat(63)), None);
+        assert_eq!(KeyMaterialId::from_hex(&"é".repeat(32)), None);
+        assert_eq!(KeyMaterialId::from_hex("+1".repeat(32).as_str()), None, "from_str_radix takes a sign");
+    }
 
     fn material() -> KeyMaterial {
         KeyMaterial::from_slice(&[42u8; 32])

@@ -248,6 +248,7 @@ mod tests {
             policy: String::new(),
             multi_region: None,
             manager: KeyManager::Customer,
+            imported: None,
             revision: 1,
         }
     }

@@ -37,6 +37,17 @@ pub enum KmsError {
     /// A MAC that does not verify (`KMSInvalidMacException`).
     #[error("")]
     InvalidMac,
+    /// Imported key material that is not valid for the key, or not the material imported
+    /// into it before (`IncorrectKeyMaterialException`).
+    #[error("{0}")]
+    IncorrectKeyMaterial(String),
+    /// The import token of `ImportKeyMaterial` has expired (`ExpiredImportTokenException`).
+    #[error("The import token expired; call GetParametersForImport again.")]
+    ExpiredImportToken,
+    /// The import token was not issued by this server for this key
+    /// (`InvalidImportTokenException`).
+    #[error("The import token is invalid or is associated with a different KMS key.")]
+    InvalidImportToken,
     /// A KeyId was given for Decrypt that is not the key of the ciphertext (`IncorrectKeyException`).
     #[error("the key id names another key than the ciphertext's")]
     IncorrectKey,

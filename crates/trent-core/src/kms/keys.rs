@@ -110,7 +110,8 @@ impl Kms {
     /// a multi-Region key (`mrk-` id) of any of those specs.
     ///
     /// # Errors
-    /// `Unsupported` for SM2 and origins this server does not offer yet; `Validation` for a
+    /// `Unsupported` for SM2 and origins this server does not offer yet (a key of origin
+    /// `EXTERNAL` is created `PendingImport`, without material); `Validation` for a
     /// usage the spec does not allow; `Validation`,
     /// `Tag`, `LimitExceeded` and `MalformedPolicy` for bad input.
     pub async fn create_key(&self, caller: &Caller, input: CreateKeyInput) -> Result<KeyDescription, KmsError> {
@@ -136,11 +137,16 @@ impl Kms {
                 spec.as_str()
             )));
         }
-        if origin != Origin::AwsKms {
+        if !matches!(origin, Origin::AwsKms | Origin::External) {
             return Err(KmsError::Unsupported(format!(
-                "Origin {} is not supported by this server yet; only AWS_KMS is",
+                "Origin {} is not supported by this server; AWS_KMS and EXTERNAL are",
                 origin.as_str()
             )));
+        }
+        if origin == Origin::External && input.multi_region {
+            return Err(KmsError::Unsupported(
+                "Multi-Region keys of origin EXTERNAL are not supported by this server yet".into(),
+            ));
         }
         let description = input.description.unwrap_or_default();
         tags::check_tags(&input.tags)?;
@@ -169,7 +175,7 @@ impl Kms {
             usage,
             spec,
             origin,
-            state: KeyState::Enabled,
+            state: if origin == Origin::External { KeyState::PendingImport } else { KeyState::Enabled },
             created_at: now,
             deletion_date: None,
             pending_window_days: None,
@@ -177,6 +183,7 @@ impl Kms {
             policy,
             multi_region: input.multi_region.then_some(MultiRegionKeyType::Primary),
             manager: KeyManager::Customer,
+            imported: None,
             revision: 1,
         };
         if let Some(parsed) = &given_policy
@@ -184,12 +191,17 @@ impl Kms {
         {
             self.check_lockout(caller, &record, &input.tags, parsed)?;
         }
-        let material = self.new_material(&record, 0, None)?;
-        let current = material.material_id;
-        self.store.insert_key(&record, &material, &input.tags).await?;
+        let current = if origin == Origin::External {
+            self.store.insert_key_without_material(&record, &input.tags).await?;
+            None
+        } else {
+            let material = self.new_material(&record, 0, None)?;
+            self.store.insert_key(&record, &material, &input.tags).await?;
+            Some(material.material_id)
+        };
         tracing::info!(key_id = %record.key_id, account = %scope.account, region = %scope.region, "key created");
         let multi_region = self.multi_region_configuration(&record).await?;
-        Ok(KeyDescription { record, current_material: Some(current), multi_region })
+        Ok(KeyDescription { record, current_material: current, multi_region })
     }
 
     /// The lockout safety check of a new key (`CreateKey`, `ReplicateKey`): its given policy

@@ -169,7 +169,8 @@ impl Kms {
         })
     }
 
-    /// `CancelKeyDeletion`: the key returns to `Disabled`, as in AWS. Returns the key ARN.
+    /// `CancelKeyDeletion`: the key returns to `Disabled`, as in AWS (`PendingImport` for a key of
+    /// origin `EXTERNAL` without its material). Returns the key ARN.
     ///
     /// # Errors
     /// `InvalidState` if the key is not pending deletion.
@@ -179,7 +180,13 @@ impl Kms {
                 if !matches!(rec.state, KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) {
                     return Err(KmsError::InvalidState { key_arn: rec.arn(), what: "not pending deletion" });
                 }
-                rec.state = KeyState::Disabled;
+                // A key of origin EXTERNAL without its imported material awaits it again.
+                rec.state = if rec.imported.as_ref().is_some_and(|i| i.present) || rec.origin != super::Origin::External
+                {
+                    KeyState::Disabled
+                } else {
+                    KeyState::PendingImport
+                };
                 rec.deletion_date = None;
                 rec.pending_window_days = None;
                 Ok(())

@@ -158,6 +158,7 @@ impl Kms {
             policy: managed_key_policy(service, scope),
             multi_region: None,
             manager: KeyManager::Aws,
+            imported: None,
             revision: 1,
         };
         let material = self.new_material(&record, 0, None)?;

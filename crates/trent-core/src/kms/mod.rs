@@ -13,6 +13,7 @@ mod crypto;
 pub mod decide;
 mod error;
 mod grants;
+mod import;
 mod key_policy;
 mod keyref;
 mod keys;
@@ -41,15 +42,19 @@ pub use constraints::{
 pub use crypto::{CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, EncryptOutput, ReEncryptOutput};
 pub use error::KmsError;
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
+pub use import::{
+    ExpirationModel, IMPORT_TOKEN_VALIDITY, ImportKeyMaterialInput, ImportParameters, ImportType, ImportedKeyMaterial,
+    MAX_VALID_TO_DAYS, WrappingAlgorithm, WrappingKeySpec,
+};
 pub use key_policy::DEFAULT_POLICY_NAME;
 pub use keys::{CreateKeyInput, KeyDescription, KeyPage, MAX_POLICY_BYTES, default_key_policy};
 pub use lifecycle::DeletionScheduled;
 pub use managed::{AWS_ALIAS_PREFIX, PREDEFINED_ALIASES, managed_alias, managed_key_policy};
 pub use model::{
     Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints,
-    GrantOperation, KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage,
-    MacAlgorithm, MessageType, MultiRegionKeyType, Origin, RotationSettings, RotationType, SigningAlgorithm, Tag,
-    material_wrap_aad,
+    GrantOperation, ImportedMaterial, KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec,
+    KeyState, KeyUsage, MacAlgorithm, MessageType, MultiRegionKeyType, Origin, RotationSettings, RotationType,
+    SigningAlgorithm, Tag, material_wrap_aad,
 };
 pub use multi_region::{HostedRegions, MultiRegionConfiguration, RegionalKey, ReplicateKeyInput, Replicated};
 pub use on_behalf::OnBehalf;

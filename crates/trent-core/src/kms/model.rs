@@ -453,8 +453,25 @@ pub struct KeyRecord {
     pub multi_region: Option<MultiRegionKeyType>,
     /// Customer managed, or AWS managed (created by a Trent service for its callers).
     pub manager: KeyManager,
+    /// For a key of origin `EXTERNAL`, what was imported into it; `None` until the first
+    /// import (and for every other origin).
+    pub imported: Option<ImportedMaterial>,
     /// Bumped on every change; the store's optimistic-concurrency token.
     pub revision: u64,
+}
+
+/// The imported key material of a key of origin `EXTERNAL`. Kept after the material is
+/// deleted or expires, because only the same material may be imported again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedMaterial {
+    /// The id of the imported material (derived from it, so a re-import is recognised).
+    pub material_id: KeyMaterialId,
+    /// When the material expires (`ExpirationModel` `KEY_MATERIAL_EXPIRES`); `None` when it
+    /// does not expire.
+    pub valid_to: Option<OffsetDateTime>,
+    /// Whether the material is in the store now: `false` after `DeleteImportedKeyMaterial` or
+    /// expiry, until it is imported again.
+    pub present: bool,
 }
 
 impl KeyRecord {

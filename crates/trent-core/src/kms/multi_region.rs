@@ -210,6 +210,7 @@ impl Kms {
             policy: policy.clone(),
             multi_region: Some(MultiRegionKeyType::Replica),
             manager: rec.manager,
+            imported: None,
             revision: 1,
         };
         if let Some(parsed) = &given

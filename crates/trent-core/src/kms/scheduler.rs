@@ -1,6 +1,6 @@
 //! The scheduler's work: destroying keys whose deletion window has passed
 //! (crypto-shredding: the wrapped material is deleted) and rotating keys whose automatic
-//! rotation is due. The server calls [`Kms::run_due_work`] on a timer; tests move the clock
+//! rotation is due, and deleting imported key material whose `ValidTo` has passed. The server calls [`Kms::run_due_work`] on a timer; tests move the clock
 //! and call it directly.
 
 use super::{KeyState, Kms, KmsError, RotationType};
@@ -13,6 +13,8 @@ pub struct DueWork {
     pub deleted: usize,
     /// Keys rotated.
     pub rotated: usize,
+    /// Keys whose imported material expired (and was deleted).
+    pub expired: usize,
 }
 
 impl Kms {
@@ -27,6 +29,7 @@ impl Kms {
             match self.do_due_work(&scope, &id, now).await {
                 Ok(Some(Work::Deleted)) => done.deleted += 1,
                 Ok(Some(Work::Rotated)) => done.rotated += 1,
+                Ok(Some(Work::Expired)) => done.expired += 1,
                 Ok(None) => {}
                 Err(e) => tracing::warn!(key_id = %id, error = %e, "scheduled work on a key failed; will retry"),
             }
@@ -59,6 +62,9 @@ impl Kms {
             }
             return Ok(Some(Work::Deleted));
         }
+        if rec.imported.as_ref().is_some_and(|i| i.present && i.valid_to.is_some_and(|t| t <= now)) {
+            return Ok(self.expire_material(scope, id, now).await?.then_some(Work::Expired));
+        }
         if rec.state == KeyState::Enabled
             && rec.rotation.enabled
             && rec.rotation.next_rotation.is_some_and(|n| n <= now)
@@ -72,4 +78,5 @@ impl Kms {
 enum Work {
     Deleted,
     Rotated,
+    Expired,
 }

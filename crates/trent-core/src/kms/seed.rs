@@ -144,6 +144,7 @@ impl Kms {
             policy,
             multi_region: None,
             manager: KeyManager::Customer,
+            imported: None,
             revision: 1,
         };
         let wrapped =

@@ -17,6 +17,23 @@ pub trait KmsStore: Send + Sync {
     /// [`StoreError::AlreadyExists`] if the key id is taken in that scope.
     async fn insert_key(&self, key: &KeyRecord, material: &KeyMaterialRecord, tags: &[Tag]) -> Result<(), StoreError>;
 
+    /// Inserts a new key without material (origin `EXTERNAL`, `PendingImport`) and its tags,
+    /// atomically.
+    ///
+    /// # Errors
+    /// [`StoreError::AlreadyExists`] if the key id is taken in that scope.
+    async fn insert_key_without_material(&self, key: &KeyRecord, tags: &[Tag]) -> Result<(), StoreError>;
+
+    /// Replaces every backing key of a key with `material` (or with none) and replaces the
+    /// key's metadata, in one transaction under the same revision check as
+    /// [`KmsStore::update_key`] (imported key material: import, deletion, expiry).
+    async fn replace_materials(
+        &self,
+        key: &KeyRecord,
+        expected_revision: u64,
+        material: Option<&KeyMaterialRecord>,
+    ) -> Result<(), StoreError>;
+
     /// Inserts a copy of a key (a multi-Region replica) with every backing key of its
     /// original, `first` then `later` in order, and its tags, in one transaction: the copy is
     /// stored whole or not at all.
@@ -73,8 +90,8 @@ pub trait KmsStore: Send + Sync {
     async fn delete_key(&self, scope: &Scope, key_id: &KeyId) -> Result<(), StoreError>;
 
     /// Keys in any scope whose scheduled work is due at `now`: pending deletion with a deletion
-    /// date at or before `now`, or automatic rotation enabled with a next-rotation date at or
-    /// before `now`.
+    /// date at or before `now`, automatic rotation enabled with a next-rotation date at or
+    /// before `now`, or imported material present whose `ValidTo` is at or before `now`.
     async fn keys_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, KeyId)>, StoreError>;
 
     /// Creates an alias.

@@ -123,6 +123,17 @@ impl KmsStore for FaultyStore {
     async fn insert_key(&self, key: &KeyRecord, material: &KeyMaterialRecord, tags: &[Tag]) -> Result<(), StoreError> {
         self.write(self.inner.insert_key(key, material, tags)).await
     }
+    async fn insert_key_without_material(&self, key: &KeyRecord, tags: &[Tag]) -> Result<(), StoreError> {
+        self.write(self.inner.insert_key_without_material(key, tags)).await
+    }
+    async fn replace_materials(
+        &self,
+        key: &KeyRecord,
+        expected_revision: u64,
+        material: Option<&KeyMaterialRecord>,
+    ) -> Result<(), StoreError> {
+        self.write(self.inner.replace_materials(key, expected_revision, material)).await
+    }
     async fn insert_key_copy(
         &self,
         key: &KeyRecord,

@@ -98,7 +98,12 @@ async fn create_key_validation_errors() {
     expect_code(kms.create_key().description("d".repeat(8193)).send().await, "ValidationException");
     expect_code(kms.create_key().key_spec(KeySpec::Sm2).send().await, "UnsupportedOperationException");
     expect_code(kms.create_key().key_usage(KeyUsageType::SignVerify).send().await, "ValidationException");
-    expect_code(kms.create_key().origin(OriginType::External).send().await, "UnsupportedOperationException");
+    expect_code(kms.create_key().origin(OriginType::AwsCloudhsm).send().await, "UnsupportedOperationException");
+    expect_code(kms.create_key().origin(OriginType::ExternalKeyStore).send().await, "UnsupportedOperationException");
+    expect_code(
+        kms.create_key().origin(OriginType::External).multi_region(true).send().await,
+        "UnsupportedOperationException",
+    );
     expect_code(kms.create_key().custom_key_store_id("cks-1").send().await, "CustomKeyStoreNotFoundException");
     expect_code(kms.create_key().policy("{not json").send().await, "MalformedPolicyDocumentException");
     expect_code(

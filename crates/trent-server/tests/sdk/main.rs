@@ -15,6 +15,7 @@ mod crypto;
 mod grant_delegation;
 mod grants;
 mod iam;
+mod imported;
 mod key_policies;
 mod keys;
 mod leak;

@@ -14,12 +14,13 @@ use trent_core::{AccountId, KeyId, KmsStore, Region, Scope, StoreError};
 use super::{PgStore, aliases_tags, map_err, transaction};
 use crate::sqlite::rows::{KeyRow, MaterialRow, key_id_from_db, scope_from_db, ts_to_db};
 
-/// Replaces every column but the primary key, if the revision is still `$20`.
+/// Replaces every column but the primary key, if the revision is still `$23`.
 const UPDATE_KEY: &str = "UPDATE kms_keys SET description = $4, key_usage = $5, key_spec = $6, origin = $7, \
      key_state = $8, created_at = $9, deletion_date = $10, pending_window_days = $11, rotation_enabled = $12, \
      rotation_period_days = $13, next_rotation = $14, policy = $15, multi_region = $16, revision = $17, \
-     key_manager = $18, multi_region_replica = $19 \
-     WHERE account_id = $1 AND region = $2 AND key_id = $3 AND revision = $20";
+     key_manager = $18, multi_region_replica = $19, imported_material_id = $20, \
+     import_valid_to = $21, import_present = $22 \
+     WHERE account_id = $1 AND region = $2 AND key_id = $3 AND revision = $23";
 
 /// Keys whose scheduled work is due at `$1`, across all scopes; the `WHERE` clauses repeat the
 /// partial indexes' conditions so the planner can use them.
@@ -27,7 +28,10 @@ const KEYS_DUE: &str = "SELECT account_id, region, key_id FROM kms_keys \
      WHERE key_state = 'PendingDeletion' AND deletion_date <= $1 \
      UNION \
      SELECT account_id, region, key_id FROM kms_keys \
-     WHERE rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation <= $1";
+     WHERE rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation <= $1 \
+     UNION \
+     SELECT account_id, region, key_id FROM kms_keys \
+     WHERE import_present = 1 AND import_valid_to <= $1";
 
 /// `$1, $2, ...` for each column of a `COLUMNS` list.
 pub(crate) fn placeholders(columns: &str) -> String {
@@ -70,16 +74,19 @@ async fn insert_material(
     Ok(())
 }
 
-/// Inserts a new key with its first material and its tags, on the caller's transaction.
+/// Inserts a new key with its first material (none for a key awaiting imported material)
+/// and its tags, on the caller's transaction.
 pub(crate) async fn insert_key_rows(
     conn: &mut PgConnection,
     key: &KeyRecord,
-    material: &KeyMaterialRecord,
+    material: Option<&KeyMaterialRecord>,
     tags: &[Tag],
 ) -> Result<(), StoreError> {
     let sql = format!("INSERT INTO kms_keys ({}) VALUES ({})", KeyRow::COLUMNS, placeholders(KeyRow::COLUMNS));
     KeyRow::try_from(key)?.bind(sqlx::query::<Postgres>(&sql)).execute(&mut *conn).await.map_err(map_err)?;
-    insert_material(conn, key, material).await?;
+    if let Some(material) = material {
+        insert_material(conn, key, material).await?;
+    }
     aliases_tags::upsert_tags(conn, &key.scope, &key.key_id, tags).await
 }
 
@@ -115,7 +122,32 @@ fn key_from_row(row: &PgRow) -> Result<KeyRecord, StoreError> {
 #[async_trait]
 impl KmsStore for PgStore {
     async fn insert_key(&self, key: &KeyRecord, material: &KeyMaterialRecord, tags: &[Tag]) -> Result<(), StoreError> {
-        transaction!(self, |tx| insert_key_rows(&mut tx, key, material, tags).await?)
+        transaction!(self, |tx| insert_key_rows(&mut tx, key, Some(material), tags).await?)
+    }
+
+    async fn insert_key_without_material(&self, key: &KeyRecord, tags: &[Tag]) -> Result<(), StoreError> {
+        transaction!(self, |tx| insert_key_rows(&mut tx, key, None, tags).await?)
+    }
+
+    async fn replace_materials(
+        &self,
+        key: &KeyRecord,
+        expected_revision: u64,
+        material: Option<&KeyMaterialRecord>,
+    ) -> Result<(), StoreError> {
+        transaction!(self, |tx| {
+            update_if_revision(&mut tx, key, expected_revision).await?;
+            sqlx::query("DELETE FROM kms_key_materials WHERE account_id = $1 AND region = $2 AND key_id = $3")
+                .bind(key.scope.account.as_str())
+                .bind(key.scope.region.as_str())
+                .bind(key.key_id.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            if let Some(material) = material {
+                insert_material(&mut tx, key, material).await?;
+            }
+        })
     }
 
     async fn insert_key_copy(
@@ -126,7 +158,7 @@ impl KmsStore for PgStore {
         tags: &[Tag],
     ) -> Result<(), StoreError> {
         transaction!(self, |tx| {
-            insert_key_rows(&mut tx, key, first, tags).await?;
+            insert_key_rows(&mut tx, key, Some(first), tags).await?;
             for material in later {
                 insert_material(&mut tx, key, material).await?;
             }

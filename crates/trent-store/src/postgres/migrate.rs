@@ -46,6 +46,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0007_audit_nodes.sql",
         sql: include_str!("../../migrations/postgres/0007_audit_nodes.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_imported_material.sql",
+        sql: include_str!("../../migrations/postgres/0008_imported_material.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

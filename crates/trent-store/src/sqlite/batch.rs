@@ -31,7 +31,7 @@ impl BatchStore for SqliteStore {
             insert_access_key(&mut tx, key).await?;
         }
         for key in &batch.keys {
-            insert_key_rows(&mut tx, &key.record, &key.material, &key.tags).await?;
+            insert_key_rows(&mut tx, &key.record, Some(&key.material), &key.tags).await?;
         }
         for (scope, alias) in &batch.aliases {
             insert_alias(&mut tx, scope, alias).await?;

@@ -15,12 +15,13 @@ use trent_core::{AccountId, KeyId, KmsStore, Region, Scope, StoreError};
 use super::rows::{KeyRow, MaterialRow, key_id_from_db, scope_from_db, ts_to_db};
 use super::{SqliteStore, aliases_tags, map_err};
 
-/// Replaces every column but the primary key, if the revision is still `?20`.
+/// Replaces every column but the primary key, if the revision is still `?23`.
 const UPDATE_KEY: &str = "UPDATE kms_keys SET description = ?4, key_usage = ?5, key_spec = ?6, origin = ?7, \
      key_state = ?8, created_at = ?9, deletion_date = ?10, pending_window_days = ?11, rotation_enabled = ?12, \
      rotation_period_days = ?13, next_rotation = ?14, policy = ?15, multi_region = ?16, revision = ?17, \
-     key_manager = ?18, multi_region_replica = ?19 \
-     WHERE account_id = ?1 AND region = ?2 AND key_id = ?3 AND revision = ?20";
+     key_manager = ?18, multi_region_replica = ?19, imported_material_id = ?20, \
+     import_valid_to = ?21, import_present = ?22 \
+     WHERE account_id = ?1 AND region = ?2 AND key_id = ?3 AND revision = ?23";
 
 /// Keys whose scheduled work is due at `?1`, across all scopes. The two `WHERE` clauses repeat
 /// the partial indexes' conditions literally so SQLite can use them; there is no `ORDER BY`,
@@ -29,7 +30,10 @@ const KEYS_DUE: &str = "SELECT account_id, region, key_id FROM kms_keys \
      WHERE key_state = 'PendingDeletion' AND deletion_date <= ?1 \
      UNION \
      SELECT account_id, region, key_id FROM kms_keys \
-     WHERE rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation <= ?1";
+     WHERE rotation_enabled = 1 AND key_state = 'Enabled' AND next_rotation <= ?1 \
+     UNION \
+     SELECT account_id, region, key_id FROM kms_keys \
+     WHERE import_present = 1 AND import_valid_to <= ?1";
 
 /// Whether a key row exists, on the connection of the transaction asking.
 pub(crate) async fn key_exists(conn: &mut SqliteConnection, scope: &Scope, key_id: &KeyId) -> Result<bool, StoreError> {
@@ -69,16 +73,19 @@ async fn insert_material(
     Ok(())
 }
 
-/// Inserts a new key with its first material and its tags, on the caller's transaction.
+/// Inserts a new key with its first material (none for a key awaiting imported material)
+/// and its tags, on the caller's transaction.
 pub(crate) async fn insert_key_rows(
     conn: &mut SqliteConnection,
     key: &KeyRecord,
-    material: &KeyMaterialRecord,
+    material: Option<&KeyMaterialRecord>,
     tags: &[Tag],
 ) -> Result<(), StoreError> {
     let sql = format!("INSERT INTO kms_keys ({}) VALUES ({})", KeyRow::COLUMNS, placeholders(KeyRow::COLUMNS));
     KeyRow::try_from(key)?.bind(sqlx::query(&sql)).execute(&mut *conn).await.map_err(map_err)?;
-    insert_material(conn, key, material).await?;
+    if let Some(material) = material {
+        insert_material(conn, key, material).await?;
+    }
     aliases_tags::upsert_tags(conn, &key.scope, &key.key_id, tags).await
 }
 
@@ -122,7 +129,34 @@ fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
 impl KmsStore for SqliteStore {
     async fn insert_key(&self, key: &KeyRecord, material: &KeyMaterialRecord, tags: &[Tag]) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        insert_key_rows(&mut tx, key, material, tags).await?;
+        insert_key_rows(&mut tx, key, Some(material), tags).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn insert_key_without_material(&self, key: &KeyRecord, tags: &[Tag]) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        insert_key_rows(&mut tx, key, None, tags).await?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn replace_materials(
+        &self,
+        key: &KeyRecord,
+        expected_revision: u64,
+        material: Option<&KeyMaterialRecord>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        update_if_revision(&mut tx, key, expected_revision).await?;
+        sqlx::query("DELETE FROM kms_key_materials WHERE account_id = ?1 AND region = ?2 AND key_id = ?3")
+            .bind(key.scope.account.as_str())
+            .bind(key.scope.region.as_str())
+            .bind(key.key_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if let Some(material) = material {
+            insert_material(&mut tx, key, material).await?;
+        }
         tx.commit().await.map_err(map_err)
     }
 
@@ -134,7 +168,7 @@ impl KmsStore for SqliteStore {
         tags: &[Tag],
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        insert_key_rows(&mut tx, key, first, tags).await?;
+        insert_key_rows(&mut tx, key, Some(first), tags).await?;
         for material in later {
             insert_material(&mut tx, key, material).await?;
         }

@@ -48,6 +48,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0009_param_policies_events.sql",
         sql: include_str!("../../migrations/sqlite/0009_param_policies_events.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_imported_material.sql",
+        sql: include_str!("../../migrations/sqlite/0010_imported_material.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

@@ -51,6 +51,7 @@ pub(crate) fn key(scope: &Scope, id: KeyId) -> KeyRecord {
         policy: r#"{"Version":"2012-10-17","Statement":[]}"#.to_owned(),
         multi_region: None,
         manager: KeyManager::Customer,
+        imported: None,
         revision: 1,
     }
 }
@@ -69,6 +70,7 @@ pub(crate) fn full_key(scope: &Scope, id: KeyId) -> KeyRecord {
         rotation: RotationSettings { enabled: true, period_days: 2560, next_rotation: Some(at(90 * 86_400 + 1)) },
         multi_region: Some(MultiRegionKeyType::Replica),
         manager: KeyManager::Aws,
+        imported: None,
         revision: 42,
         ..key(scope, id)
     }

@@ -36,6 +36,7 @@ macro_rules! conformance_tests {
             add_material_is_conditional_and_atomic,
             delete_key_removes_materials_tags_and_its_aliases,
             keys_due_finds_deletions_and_rotations,
+            imported_material_is_replaced_atomically_and_its_expiry_is_due,
             aliases_insert_update_delete,
             list_aliases_filters_orders_and_pages,
             tags_upsert_remove_and_page,

@@ -31,6 +31,10 @@ pub(crate) const DESCRIPTION: Text = Text::new(0, 8192);
 pub(crate) const MARKER: Text = Text::new(1, 1024).with(&MARKER_PATTERN);
 /// `GrantIdType`.
 pub(crate) const GRANT_ID: Text = Text::new(1, 128);
+/// `BackingKeyIdType`: a key material id, 64 hexadecimal digits.
+pub(crate) const BACKING_KEY_ID: Text = Text::new(64, 64).with(&BACKING_KEY_ID_PATTERN);
+/// `KeyMaterialDescriptionType`.
+pub(crate) const KEY_MATERIAL_DESCRIPTION: Text = Text::new(0, 256).with(&KEY_MATERIAL_DESCRIPTION_PATTERN);
 /// `GrantTokenType`.
 pub(crate) const GRANT_TOKEN: Text = Text::new(1, 8192);
 /// `GrantTokenList`: most grant tokens in one request.
@@ -87,6 +91,17 @@ pub(crate) const KEY_ENCRYPTION_MECHANISMS: &[&str] = &["RSAES_OAEP_SHA_256"];
 #[cfg(test)]
 const REGION_PATTERN_SOURCE: &str = "^([a-z]+-){2,3}\\d+$";
 
+static BACKING_KEY_ID_PATTERN: Pattern =
+    Pattern { source: "^[a-f0-9]+$", allows: |c| matches!(c, 'a'..='f' | '0'..='9'), empty_matches: false };
+/// Java's `\s` is `[ \t\n\x0B\f\r]`.
+static KEY_MATERIAL_DESCRIPTION_PATTERN: Pattern = Pattern {
+    source: "^[a-zA-Z0-9:/_\\s.-]+$",
+    allows: |c| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, ':' | '/' | '_' | '.' | '-' | ' ' | '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r')
+    },
+    empty_matches: false,
+};
 static ALIAS_NAME_PATTERN: Pattern = Pattern {
     source: "^[a-zA-Z0-9:/_-]+$",
     allows: |c| c.is_ascii_alphanumeric() || ":/_-".contains(c),
@@ -171,6 +186,8 @@ mod tests {
             ("TagValueType", TAG_VALUE),
             ("CustomKeyStoreIdType", CUSTOM_KEY_STORE_ID),
             ("XksKeyIdType", XKS_KEY_ID),
+            ("BackingKeyIdType", BACKING_KEY_ID),
+            ("KeyMaterialDescriptionType", KEY_MATERIAL_DESCRIPTION),
         ];
         assert_eq!((shapes["RegionType"]["min"].as_u64(), shapes["RegionType"]["max"].as_u64()), (Some(1), Some(32)));
         assert_eq!(shapes["RegionType"]["pattern"].as_str(), Some(REGION_PATTERN_SOURCE));

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::kms::{
-    EncryptionAlgorithm, KeyDescription, KeyState, KmsError, MacAlgorithm, MessageType, MultiRegionConfiguration,
-    RegionalKey, SigningAlgorithm, Tag,
+    EncryptionAlgorithm, ExpirationModel, KeyDescription, KeyState, KmsError, MacAlgorithm, MessageType,
+    MultiRegionConfiguration, RegionalKey, SigningAlgorithm, Tag,
 };
 use trent_crypto::{EncryptionContext, Plaintext};
 
@@ -33,7 +33,13 @@ pub(crate) struct KeyMetadata {
     key_state: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     deletion_date: Option<Epoch>,
+    /// Imported material's expiry (origin `EXTERNAL`, `KEY_MATERIAL_EXPIRES`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    valid_to: Option<Epoch>,
     origin: &'static str,
+    /// Origin `EXTERNAL` once material was imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_model: Option<&'static str>,
     key_manager: &'static str,
     customer_master_key_spec: &'static str,
     key_spec: &'static str,
@@ -74,7 +80,15 @@ impl From<&KeyDescription> for KeyMetadata {
             key_usage: r.usage.as_str(),
             key_state: r.state.as_str(),
             deletion_date: r.deletion_date.map(Epoch),
+            valid_to: r.imported.as_ref().and_then(|i| i.valid_to).map(Epoch),
             origin: r.origin.as_str(),
+            expiration_model: r.imported.as_ref().map(|i| {
+                if i.valid_to.is_some() {
+                    ExpirationModel::KeyMaterialExpires.as_str()
+                } else {
+                    ExpirationModel::KeyMaterialDoesNotExpire.as_str()
+                }
+            }),
             key_manager: r.manager.as_str(),
             customer_master_key_spec: r.spec.as_str(),
             key_spec: r.spec.as_str(),

@@ -170,6 +170,7 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::Tag(m)
         | KmsError::MalformedPolicy(m)
         | KmsError::CustomKeyStoreNotFound(m)
+        | KmsError::IncorrectKeyMaterial(m)
         | KmsError::Conflict(m) => (failure, BAD, format!("{} Reason: {m}", sentence(during))),
         KmsError::Disabled { .. }
         | KmsError::AliasPrefix
@@ -180,6 +181,8 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::InvalidSignature
         | KmsError::InvalidMac
         | KmsError::InvalidMarker
+        | KmsError::ExpiredImportToken
+        | KmsError::InvalidImportToken
         | KmsError::DryRun => (failure, BAD, format!("{} Reason: {source}", sentence(during))),
     }
 }

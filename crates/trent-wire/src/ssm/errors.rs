@@ -92,6 +92,9 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         | KmsError::Tag(_)
         | KmsError::MalformedPolicy(_)
         | KmsError::DryRun
+        | KmsError::IncorrectKeyMaterial(_)
+        | KmsError::ExpiredImportToken
+        | KmsError::InvalidImportToken
         | KmsError::InvalidSignature
         | KmsError::InvalidMac
         | KmsError::Unavailable(_)

@@ -3,8 +3,8 @@
 use sqlx::{Database, Encode, Type};
 use trent_core::StoreError;
 use trent_core::kms::{
-    Alias, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin,
-    RotationSettings, RotationType, Tag,
+    Alias, ImportedMaterial, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, MultiRegionKeyType,
+    Origin, RotationSettings, RotationType, Tag,
 };
 use trent_crypto::{KeyMaterialId, MATERIAL_ID_LEN};
 
@@ -14,7 +14,7 @@ use super::{
 };
 
 /// A `kms_keys` row. Fields in [`KeyRow::COLUMNS`] order, which is also the order of the
-/// numbered parameters `?1`..`?19` bound by [`KeyRow::bind`].
+/// numbered parameters `?1`..`?22` bound by [`KeyRow::bind`].
 pub(crate) struct KeyRow {
     account_id: String,
     region: String,
@@ -35,15 +35,19 @@ pub(crate) struct KeyRow {
     revision: i64,
     key_manager: String,
     multi_region_replica: i64,
+    imported_material_id: Option<Vec<u8>>,
+    import_valid_to: Option<i64>,
+    import_present: i64,
 }
 
 impl KeyRow {
     /// The columns, in parameter order.
     pub(crate) const COLUMNS: &'static str = "account_id, region, key_id, description, key_usage, key_spec, origin, \
          key_state, created_at, deletion_date, pending_window_days, rotation_enabled, rotation_period_days, \
-         next_rotation, policy, multi_region, revision, key_manager, multi_region_replica";
+         next_rotation, policy, multi_region, revision, key_manager, multi_region_replica, imported_material_id, \
+         import_valid_to, import_present";
 
-    /// Binds every column as parameters `?1`..`?19`.
+    /// Binds every column as parameters `?1`..`?22`.
     pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
     where
         String: Encode<'q, DB> + Type<DB>,
@@ -51,6 +55,7 @@ impl KeyRow {
         Vec<u8>: Encode<'q, DB> + Type<DB>,
         Option<String>: Encode<'q, DB> + Type<DB>,
         Option<i64>: Encode<'q, DB> + Type<DB>,
+        Option<Vec<u8>>: Encode<'q, DB> + Type<DB>,
     {
         q.bind(self.account_id)
             .bind(self.region)
@@ -71,6 +76,9 @@ impl KeyRow {
             .bind(self.revision)
             .bind(self.key_manager)
             .bind(self.multi_region_replica)
+            .bind(self.imported_material_id)
+            .bind(self.import_valid_to)
+            .bind(self.import_present)
     }
 }
 
@@ -99,6 +107,9 @@ impl TryFrom<&KeyRecord> for KeyRow {
             revision: i64::try_from(k.revision)
                 .map_err(|_| StoreError::Corrupt(format!("revision {} is outside the storable range", k.revision)))?,
             key_manager: k.manager.as_str().to_owned(),
+            imported_material_id: k.imported.as_ref().map(|i| i.material_id.0.to_vec()),
+            import_valid_to: opt_ts_to_db(k.imported.as_ref().and_then(|i| i.valid_to))?,
+            import_present: i64::from(k.imported.as_ref().is_some_and(|i| i.present)),
         })
     }
 }
@@ -124,6 +135,9 @@ from_any_row!(KeyRow, |row| {
         revision: row.try_get("revision")?,
         key_manager: row.try_get("key_manager")?,
         multi_region_replica: row.try_get("multi_region_replica")?,
+        imported_material_id: row.try_get("imported_material_id")?,
+        import_valid_to: row.try_get("import_valid_to")?,
+        import_present: row.try_get("import_present")?,
     })
 });
 
@@ -161,8 +175,27 @@ impl TryFrom<KeyRow> for KeyRecord {
             },
             revision: unsigned("revision", r.revision)?,
             manager: enumeration("key_manager", &r.key_manager, KeyManager::parse)?,
+            imported: match r.imported_material_id {
+                Some(id) => Some(ImportedMaterial {
+                    material_id: material_id_from_db(&id)?,
+                    valid_to: opt_ts_from_db(r.import_valid_to)?,
+                    present: boolean("import_present", r.import_present)?,
+                }),
+                None if r.import_present != 0 => {
+                    return Err(StoreError::Corrupt("imported material is present but has no id".into()));
+                }
+                None => None,
+            },
         })
     }
+}
+
+/// A material id column: exactly [`MATERIAL_ID_LEN`] bytes.
+fn material_id_from_db(bytes: &[u8]) -> Result<KeyMaterialId, StoreError> {
+    let id: [u8; MATERIAL_ID_LEN] = bytes.try_into().map_err(|_| {
+        StoreError::Corrupt(format!("material_id is {} bytes, expected {MATERIAL_ID_LEN}", bytes.len()))
+    })?;
+    Ok(KeyMaterialId(id))
 }
 
 /// A `kms_key_materials` row, without the key it belongs to (the caller binds that).
@@ -207,13 +240,8 @@ impl TryFrom<MaterialRow> for KeyMaterialRecord {
     type Error = StoreError;
 
     fn try_from(r: MaterialRow) -> Result<Self, StoreError> {
-        let len = r.material_id.len();
-        let id: [u8; MATERIAL_ID_LEN] = r
-            .material_id
-            .try_into()
-            .map_err(|_| StoreError::Corrupt(format!("material_id is {len} bytes, expected {MATERIAL_ID_LEN}")))?;
         Ok(Self {
-            material_id: KeyMaterialId(id),
+            material_id: material_id_from_db(&r.material_id)?,
             seq: unsigned("seq", r.seq)?,
             created_at: ts_from_db(r.created_at)?,
             rotation_type: r

@@ -130,3 +130,48 @@ pub(crate) async fn keys_due_finds_deletions_and_rotations(store: Arc<dyn Store>
 
     assert_eq!(store.keys_due(at(-10)).await.expect("keys_due early"), vec![]);
 }
+
+/// Imported key material: a key inserted without material has none; `replace_materials`
+/// swaps every backing key (or removes them) with the metadata under the revision check, and
+/// `keys_due` finds present material whose `ValidTo` has passed, only while it is present.
+pub(crate) async fn imported_material_is_replaced_atomically_and_its_expiry_is_due(store: Arc<dyn Store>) {
+    use trent_core::kms::{ImportedMaterial, KeyRecord, Origin};
+    let s = home();
+    let now = at(1_000);
+    let mut k = key(&s, kid(1));
+    k.origin = Origin::External;
+    k.state = KeyState::PendingImport;
+    store.insert_key_without_material(&k, &[tag("a", "1")]).await.expect("insert without material");
+    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(k.clone()));
+    assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![]);
+    assert_err(store.insert_key_without_material(&k, &[]).await, "AlreadyExists");
+
+    let m = material(0, 7);
+    let mut imported = KeyRecord {
+        state: KeyState::Enabled,
+        imported: Some(ImportedMaterial { material_id: m.material_id, valid_to: Some(now), present: true }),
+        revision: 2,
+        ..k.clone()
+    };
+    assert_err(store.replace_materials(&imported, 5, Some(&m)).await, "Conflict");
+    assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![], "a refused write adds nothing");
+    store.replace_materials(&imported, 1, Some(&m)).await.expect("import");
+    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(imported.clone()));
+    assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![m.clone()]);
+    assert_eq!(store.keys_due(at(999)).await.expect("due before"), vec![]);
+    assert_eq!(store.keys_due(now).await.expect("due at ValidTo"), vec![(s.clone(), kid(1))]);
+
+    let expired = KeyRecord {
+        state: KeyState::PendingImport,
+        imported: Some(ImportedMaterial { present: false, ..imported.imported.clone().expect("imported") }),
+        revision: 3,
+        ..imported.clone()
+    };
+    store.replace_materials(&expired, 2, None).await.expect("expire");
+    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(expired));
+    assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![]);
+    assert_eq!(store.keys_due(at(5_000)).await.expect("due after expiry"), vec![], "absent material is not due");
+    imported.revision = 9;
+    assert_err(store.replace_materials(&imported, 8, None).await, "Conflict");
+    assert_err(store.replace_materials(&key(&s, kid(2)), 1, None).await, "NotFound");
+}
