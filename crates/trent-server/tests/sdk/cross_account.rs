@@ -7,8 +7,8 @@ use aws_sdk_kms::Client;
 use aws_sdk_kms::error::ProvideErrorMetadata;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{
-    DataKeyPairSpec, DataKeySpec, GrantOperation, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType, MacAlgorithmSpec,
-    SigningAlgorithmSpec, Tag,
+    AlgorithmSpec, DataKeyPairSpec, DataKeySpec, GrantOperation, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType,
+    MacAlgorithmSpec, SigningAlgorithmSpec, Tag, WrappingKeySpec,
 };
 use trent_wire::kms::KmsAction;
 
@@ -83,6 +83,7 @@ rows! { w, key;
     CreateGrant: Yes => w.partner.create_grant().key_id(key).grantee_principal(&w.carol).operations(GrantOperation::Decrypt);
     CreateKey: Own => w.partner.create_key();
     Decrypt: Yes => w.partner.decrypt().ciphertext_blob(w.ciphertext.clone()).key_id(key);
+    DeleteImportedKeyMaterial: No => w.partner.delete_imported_key_material().key_id(key);
     DeleteAlias: Own => w.partner.delete_alias().alias_name("alias/partner-doomed");
     DeriveSharedSecret: Yes => w.partner.derive_shared_secret().key_id(&w.agreement_key).key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh).public_key(w.peer.clone());
     DescribeKey: Yes => w.partner.describe_key().key_id(key);
@@ -99,7 +100,9 @@ rows! { w, key;
     GenerateRandom: Own => w.partner.generate_random().number_of_bytes(8);
     GetKeyPolicy: No => w.partner.get_key_policy().key_id(key).policy_name("default");
     GetKeyRotationStatus: Yes => w.partner.get_key_rotation_status().key_id(key);
+    GetParametersForImport: No => w.partner.get_parameters_for_import().key_id(key).wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256).wrapping_key_spec(WrappingKeySpec::Rsa2048);
     GetPublicKey: Yes => w.partner.get_public_key().key_id(&w.sign_key);
+    ImportKeyMaterial: No => w.partner.import_key_material().key_id(key).import_token(blob(b"token")).encrypted_key_material(blob(b"material"));
     ListAliases: No => w.partner.list_aliases().key_id(key);
     ListGrants: Yes => w.partner.list_grants().key_id(key);
     ListKeyPolicies: No => w.partner.list_key_policies().key_id(key);

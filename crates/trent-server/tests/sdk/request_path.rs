@@ -31,12 +31,13 @@ async fn trail_of(server: &TestServer, creds: Option<&Creds>) -> Vec<serde_json:
     crate::audit_trail::records(&server.send_raw(req).await.json())
 }
 
-/// Regression: a request for a service (or, for SSM, an operation) Trent does not serve yet
-/// was authenticated as if it were KMS (`Credential should be scoped to correct service: 'kms'`).
+/// Regression: a request for an operation Trent does not serve (an unknown Secrets Manager
+/// operation, an SSM operation outside Parameter Store) was authenticated as if it were KMS
+/// (`Credential should be scoped to correct service: 'kms'`).
 #[tokio::test]
 async fn services_not_served_yet_authenticate_with_their_own_name_and_answer_unknown_operation() {
     let server = TestServer::start().await;
-    for (target, service) in [("secretsmanager.RotateSecret", "secretsmanager"), ("AmazonSSM.SendCommand", "ssm")] {
+    for (target, service) in [("secretsmanager.NoSuchOperation", "secretsmanager"), ("AmazonSSM.SendCommand", "ssm")] {
         let answer = signed(&server, target, service, r#"{"Name":"x"}"#).await;
         assert_eq!((answer.status, answer.error_type()), (400, "UnknownOperationException".into()), "{target}");
         // Signed for KMS, the request is refused in the service's own terms.
