@@ -175,7 +175,10 @@ STATES["secretsmanager"] = {
     "RestoreSecret": ("done", ""),
     "TagResource": ("done", "at most 50 tags; aws: prefix reserved"),
     "UntagResource": ("done", ""),
-    "UpdateSecret": ("partial", "a new KmsKeyId applies to new versions; existing versions are not re-encrypted"),
+    "UpdateSecret": ("done", "a new KmsKeyId encrypts new versions and, again, the versions labelled AWSCURRENT, "
+                     "AWSPENDING and AWSPREVIOUS (left under the old key when the caller's KMS permissions do not "
+                     "allow the move, as AWS does); unlabelled versions keep their key; an empty KmsKeyId means "
+                     "aws/secretsmanager"),
     "UpdateSecretVersionStage": ("done", "AWSPREVIOUS follows AWSCURRENT"),
     "ValidateResourcePolicy": ("partial", "the policy grammar and the public-access check above"),
 }

@@ -165,8 +165,13 @@ impl Secrets {
             }
             next.last_changed_at = self.clock.now();
             next.revision = secret.revision + 1;
-            let change =
-                SecretChange { secret: &next, expected_revision: secret.revision, new_version: None, pruned: &[] };
+            let change = SecretChange {
+                secret: &next,
+                expected_revision: secret.revision,
+                new_version: None,
+                pruned: &[],
+                upserted: &[],
+            };
             if self.write(change).await? {
                 return Ok((next.arn(), next.name));
             }

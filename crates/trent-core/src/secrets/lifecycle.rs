@@ -51,7 +51,8 @@ pub struct UpdateSecretInput {
     pub token: Option<String>,
     /// `Description`.
     pub description: Option<String>,
-    /// `KmsKeyId`.
+    /// `KmsKeyId`: the key of new versions and, re-encrypted, of the versions labelled
+    /// `AWSCURRENT`, `AWSPENDING` and `AWSPREVIOUS`; empty for the AWS managed key.
     pub kms_key_id: Option<String>,
     /// A new value, which becomes `AWSCURRENT`.
     pub value: Option<SecretValue>,
@@ -224,15 +225,22 @@ impl Secrets {
                 return Ok(secret);
             }
             next.revision = secret.revision + 1;
-            let change =
-                SecretChange { secret: &next, expected_revision: secret.revision, new_version: None, pruned: &[] };
+            let change = SecretChange {
+                secret: &next,
+                expected_revision: secret.revision,
+                new_version: None,
+                pruned: &[],
+                upserted: &[],
+            };
             if self.write(change).await? {
                 return Ok(next);
             }
         }
     }
 
-    /// `UpdateSecret`: description and key, and a new current value if one is given.
+    /// `UpdateSecret`: description and key, and a new current value if one is given. A new key
+    /// encrypts the new value and, again, the versions labelled `AWSCURRENT`, `AWSPENDING` and
+    /// `AWSPREVIOUS` (those the caller's KMS permissions let it move).
     ///
     /// # Errors
     /// As [`Secrets::put_secret_value`].
@@ -256,7 +264,7 @@ impl Secrets {
                     s.description = Some(d.clone());
                 }
                 if let Some(k) = &input.kms_key_id {
-                    s.kms_key_id = Some(k.clone());
+                    s.kms_key_id = (!k.is_empty()).then(|| k.clone());
                 }
                 if before != (s.description.clone(), s.kms_key_id.clone()) {
                     s.last_changed_at = now;
@@ -273,6 +281,10 @@ impl Secrets {
             }
             _ => None,
         };
+        if input.kms_key_id.is_some() {
+            let written = put.as_ref().map(|p| p.version_id.as_str());
+            self.reencrypt_labelled(caller, &secret.arn(), written).await?;
+        }
         Ok((secret.arn(), secret.name, put))
     }
 

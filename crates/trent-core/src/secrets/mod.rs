@@ -17,6 +17,7 @@ mod list;
 mod model;
 mod password;
 mod policy;
+mod rekey;
 mod secret_id;
 mod values;
 

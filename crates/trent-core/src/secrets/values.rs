@@ -212,6 +212,7 @@ impl Secrets {
             expected_revision: secret.revision,
             new_version: Some(&version),
             pruned: &pruned,
+            upserted: &[],
         };
         if !self.write(change).await? {
             return Ok(None);

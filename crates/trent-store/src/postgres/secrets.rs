@@ -96,6 +96,9 @@ impl SecretsStore for PgStore {
             if let Some(v) = change.new_version {
                 insert_version(&mut tx, secret, v).await?;
             }
+            // Pruned versions go, and upserted ones replace their stored namesakes.
+            let mut gone: Vec<&str> = change.pruned.iter().map(String::as_str).collect();
+            gone.extend(change.upserted.iter().map(|v| v.version_id.as_str()));
             sqlx::query(
                 "DELETE FROM secret_versions WHERE account_id = $1 AND region = $2 AND name = $3 \
                  AND version_id = ANY($4)",
@@ -103,10 +106,13 @@ impl SecretsStore for PgStore {
             .bind(account)
             .bind(region)
             .bind(name)
-            .bind(change.pruned)
+            .bind(&gone)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+            for v in change.upserted {
+                insert_version(&mut tx, secret, v).await?;
+            }
         })
     }
 

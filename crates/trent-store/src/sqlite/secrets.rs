@@ -165,6 +165,22 @@ async fn insert_version(
     Ok(())
 }
 
+async fn delete_version(
+    conn: &mut sqlx::SqliteConnection,
+    secret: &SecretRecord,
+    version_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM secret_versions WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version_id = ?4")
+        .bind(secret.scope.account.as_str())
+        .bind(secret.scope.region.as_str())
+        .bind(secret.name.as_str())
+        .bind(version_id)
+        .execute(conn)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl SecretsStore for SqliteStore {
     async fn insert_secret(&self, secret: &SecretRecord, version: Option<&VersionRecord>) -> Result<(), StoreError> {
@@ -224,17 +240,12 @@ impl SecretsStore for SqliteStore {
         if let Some(v) = change.new_version {
             insert_version(&mut tx, secret, v).await?;
         }
+        for v in change.upserted {
+            delete_version(&mut tx, secret, &v.version_id).await?;
+            insert_version(&mut tx, secret, v).await?;
+        }
         for id in change.pruned {
-            sqlx::query(
-                "DELETE FROM secret_versions WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version_id = ?4",
-            )
-            .bind(secret.scope.account.as_str())
-            .bind(secret.scope.region.as_str())
-            .bind(secret.name.as_str())
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            delete_version(&mut tx, secret, id).await?;
         }
         tx.commit().await.map_err(map_err)
     }

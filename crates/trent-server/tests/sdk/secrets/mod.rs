@@ -3,6 +3,7 @@
 //! KMS keys, passwords and the errors.
 
 mod cross_account;
+mod key_change;
 mod keys_and_errors;
 mod lifecycle;
 mod listing;
