@@ -156,12 +156,18 @@ STATES["ssm"] = {
 
 STATES["secretsmanager"] = {
     "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
-    "CreateSecret": ("partial", "AddReplicaRegions refused (InvalidRequestException), ForceOverwriteReplicaSecret and "
-                     "Type ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
+    "CreateSecret": ("partial", "AddReplicaRegions and ForceOverwriteReplicaSecret (replicas in hosted regions); Type "
+                     "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
     "DeleteResourcePolicy": ("done", ""),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends"),
-    "DescribeSecret": ("partial", "no rotation or replication fields yet (RotationEnabled false)"),
+    "DescribeSecret": ("partial", "PrimaryRegion and ReplicationStatus; no rotation fields yet (RotationEnabled false)"),
+    "RemoveRegionsFromReplication": ("done", "the replicas are deleted at once"),
+    "ReplicateSecretToRegions": ("partial", "into regions this deployment hosts; each replica sealed under its region's "
+                                 "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
+                                 "the same request (Failed with a status message when it cannot be, retried on the next "
+                                 "change; no background retry yet); Failed StatusMessage wording is Trent's"),
+    "StopReplicationToReplica": ("done", "promotes the replica to a standalone secret; the primary forgets it"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
     "GetResourcePolicy": ("done", ""),
     "GetSecretValue": ("done", "name, full ARN or partial ARN; VersionId and/or VersionStage"),

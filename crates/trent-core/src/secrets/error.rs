@@ -50,6 +50,12 @@ pub enum BadParameter {
     BatchSelection,
     /// A tag key AWS reserves (`aws:`).
     ReservedTag,
+    /// A replica region that is not hosted, is the secret's own, is named twice, already holds
+    /// a replica (`AddReplicaRegions`) or holds none (`RemoveReplicaRegions`).
+    ReplicaRegion {
+        /// The region as given.
+        region: String,
+    },
 }
 
 /// Why a request was refused as invalid in the secret's state (`InvalidRequestException`).
@@ -63,6 +69,12 @@ pub enum BadRequest {
     DefaultKeyCrossAccount,
     /// `RemoveFromVersionId` would remove `AWSCURRENT` without moving it elsewhere.
     RemoveCurrent,
+    /// A write on a replica secret (writes go to the primary).
+    ReplicaReadOnly,
+    /// `StopReplicationToReplica` on a secret that is not a replica.
+    NotAReplica,
+    /// `DeleteSecret` of a primary that still has replicas.
+    HasReplicas,
 }
 
 /// Which limit was reached (`LimitExceededException`).

@@ -122,6 +122,7 @@ impl Secrets {
         let action = "secretsmanager:UpdateSecretVersionStage";
         loop {
             let secret = self.authorized(caller, &m.secret_id, action).await?;
+            super::replicas::refuse_replica(&secret)?;
             if secret.is_deleted() {
                 return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
             }
@@ -173,6 +174,7 @@ impl Secrets {
                 upserted: &[],
             };
             if self.write(change).await? {
+                self.propagate(caller, &next).await?;
                 return Ok((next.arn(), next.name));
             }
         }
@@ -203,6 +205,8 @@ mod tests {
             policy: None,
             labels: BTreeMap::new(),
             revision: 1,
+            primary_region: None,
+            replicas: Vec::new(),
         }
     }
 

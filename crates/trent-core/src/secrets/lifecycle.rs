@@ -29,6 +29,10 @@ pub struct CreateSecretInput {
     pub value: Option<SecretValue>,
     /// `Tags`.
     pub tags: Vec<Tag>,
+    /// `AddReplicaRegions`.
+    pub replica_regions: Vec<super::ReplicaRegion>,
+    /// `ForceOverwriteReplicaSecret`.
+    pub force_overwrite_replica: bool,
 }
 
 /// What `CreateSecret` returns.
@@ -40,6 +44,8 @@ pub struct CreatedSecret {
     pub name: String,
     /// `VersionId`, when a value was given.
     pub version_id: Option<String>,
+    /// `ReplicationStatus`.
+    pub replicas: Vec<super::ReplicaRecord>,
 }
 
 /// What `UpdateSecret` is given.
@@ -146,6 +152,8 @@ impl Secrets {
             policy: None,
             labels: BTreeMap::new(),
             revision: 1,
+            primary_region: None,
+            replicas: Vec::new(),
         };
         self.authorize_account(caller, "secretsmanager:CreateSecret", &secret.arn())?;
         if !valid_name(&secret.name) {
@@ -160,15 +168,20 @@ impl Secrets {
         if let Some(existing) = self.store.get_secret(&scope, &input.name).await? {
             return self.create_again(caller, &existing, version_id.as_deref(), input.value.as_ref()).await;
         }
+        secret.replicas = self.new_replicas(&secret, &input.replica_regions)?;
         let version = match (&version_id, &input.value) {
             (Some(id), Some(value)) => Some(self.first_version(caller, &mut secret, id, value).await?),
             _ => None,
         };
         match self.store.insert_secret(&secret, version.as_ref()).await {
-            Ok(()) => Ok(CreatedSecret { arn: secret.arn(), name: secret.name, version_id }),
-            Err(StoreError::AlreadyExists) => Err(SecretsError::AlreadyExists { name: secret.name }),
-            Err(e) => Err(e.into()),
+            Ok(()) => {}
+            Err(StoreError::AlreadyExists) => return Err(SecretsError::AlreadyExists { name: secret.name }),
+            Err(e) => return Err(e.into()),
         }
+        if !secret.replicas.is_empty() {
+            secret = self.sync_replicas(caller, secret, input.force_overwrite_replica).await?;
+        }
+        Ok(CreatedSecret { arn: secret.arn(), name: secret.name, version_id, replicas: secret.replicas })
     }
 
     /// `CreateSecret` of a name that exists: a retry of the same request (same token and value)
@@ -191,6 +204,7 @@ impl Secrets {
                 arn: existing.arn(),
                 name: existing.name.clone(),
                 version_id: Some(id.to_owned()),
+                replicas: existing.replicas.clone(),
             });
         }
         Err(SecretsError::AlreadyExists { name: existing.name.clone() })
@@ -219,6 +233,7 @@ impl Secrets {
     {
         loop {
             let secret = self.authorized(caller, id, action).await?;
+            super::replicas::refuse_replica(&secret)?;
             let mut next = secret.clone();
             f(&mut next)?;
             if next == secret {
@@ -233,6 +248,7 @@ impl Secrets {
                 upserted: &[],
             };
             if self.write(change).await? {
+                self.propagate(caller, &next).await?;
                 return Ok(next);
             }
         }
@@ -312,6 +328,10 @@ impl Secrets {
         let now = self.clock.now();
         if force {
             let secret = self.authorized(caller, secret_id, action).await?;
+            super::replicas::refuse_replica(&secret)?;
+            if !secret.replicas.is_empty() {
+                return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
+            }
             self.purge(&secret.scope, &secret.name).await?;
             return Ok(DeletedSecret { arn: secret.arn(), name: secret.name, deletion_date: now });
         }
@@ -319,6 +339,9 @@ impl Secrets {
             .mutate(caller, secret_id, action, |s| {
                 if s.is_deleted() {
                     return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
+                }
+                if !s.replicas.is_empty() {
+                    return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
                 }
                 s.deleted_at = Some(now);
                 s.deletion_date = Some(now + Duration::days(days));

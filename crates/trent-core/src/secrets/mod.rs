@@ -18,6 +18,7 @@ mod model;
 mod password;
 mod policy;
 mod rekey;
+mod replicas;
 mod secret_id;
 mod values;
 
@@ -32,6 +33,7 @@ pub use list::{
 };
 pub use model::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretRecord, SecretValue, ValueKind, VersionRecord};
 pub use password::{DEFAULT_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, PUNCTUATION, PasswordRules, random_password};
+pub use replicas::{ReplicaFailure, ReplicaRecord, ReplicaRegion, Replication, ReplicationStatus};
 pub use values::{PutValueInput, PutValueOutput, ValueOutput, VersionSelector};
 
 use crate::clock::SharedClock;

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use trent_crypto::SecretBytes;
 
-use crate::ids::Scope;
+use super::ReplicaRecord;
+use crate::ids::{Region, Scope};
 use crate::kms::Tag;
 
 /// The label of the version `GetSecretValue` returns by default.
@@ -115,6 +116,10 @@ pub struct SecretRecord {
     pub labels: BTreeMap<String, String>,
     /// Optimistic-concurrency counter, bumped by every update.
     pub revision: u64,
+    /// For a replica, the region of its primary; `None` for a primary or a standalone secret.
+    pub primary_region: Option<Region>,
+    /// For a primary, its replicas and their status.
+    pub replicas: Vec<ReplicaRecord>,
 }
 
 impl SecretRecord {

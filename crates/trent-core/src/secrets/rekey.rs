@@ -20,7 +20,7 @@ const ATTEMPTS: usize = 5;
 
 /// Whether KMS refused (the key's state, the caller's permissions, a key that does not
 /// exist) rather than failed: a refusal leaves the version where it is, a failure fails the call.
-fn refused(e: &SecretsError) -> bool {
+pub(crate) fn refused(e: &SecretsError) -> bool {
     match e {
         SecretsError::Kms { source, .. } => !matches!(
             source,

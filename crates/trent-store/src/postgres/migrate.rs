@@ -31,6 +31,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     Migration { version: 3, name: "0003_secrets.sql", sql: include_str!("../../migrations/postgres/0003_secrets.sql") },
     Migration { version: 4, name: "0004_params.sql", sql: include_str!("../../migrations/postgres/0004_params.sql") },
+    Migration {
+        version: 5,
+        name: "0005_secret_replicas.sql",
+        sql: include_str!("../../migrations/postgres/0005_secret_replicas.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

@@ -18,7 +18,8 @@ use crate::sqlite::secrets::{
 
 const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = $4, description = $5, kms_key_id = $6, created_at = $7, \
      last_changed_at = $8, last_accessed_at = $9, deleted_at = $10, deletion_date = $11, tags = $12, policy = $13, \
-     labels = $14, revision = $15 WHERE account_id = $1 AND region = $2 AND name = $3 AND revision = $16";
+     labels = $14, revision = $15, primary_region = $16, replicas = $17 \
+     WHERE account_id = $1 AND region = $2 AND name = $3 AND revision = $18";
 
 async fn insert_version(conn: &mut PgConnection, secret: &SecretRecord, v: &VersionRecord) -> Result<(), StoreError> {
     let sql = format!(

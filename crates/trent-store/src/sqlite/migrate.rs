@@ -38,6 +38,11 @@ pub(crate) const MAIN: &[Migration] = &[
     },
     Migration { version: 6, name: "0006_secrets.sql", sql: include_str!("../../migrations/sqlite/0006_secrets.sql") },
     Migration { version: 7, name: "0007_params.sql", sql: include_str!("../../migrations/sqlite/0007_params.sql") },
+    Migration {
+        version: 8,
+        name: "0008_secret_replicas.sql",
+        sql: include_str!("../../migrations/sqlite/0008_secret_replicas.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

@@ -11,23 +11,25 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 use time::OffsetDateTime;
 use trent_core::kms::Tag;
-use trent_core::secrets::{SecretRecord, ValueKind, VersionRecord};
+use trent_core::secrets::{ReplicaFailure, ReplicaRecord, ReplicationStatus, SecretRecord, ValueKind, VersionRecord};
 use trent_core::store::{SecretChange, SecretsStore};
-use trent_core::{Scope, StoreError};
+use trent_core::{Region, Scope, StoreError};
 
 use super::rows::{Query, enumeration, opt_ts_from_db, opt_ts_to_db, scope_from_db, ts_from_db, ts_to_db, unsigned};
 use super::{SqliteStore, map_err};
 
 /// The columns of `secrets`, in the parameter order of [`bind_secret`].
 pub(crate) const SECRET_COLUMNS: &str = "account_id, region, name, suffix, description, kms_key_id, created_at, \
-     last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision";
+     last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision, primary_region, \
+     replicas";
 
 /// The columns of `secret_versions` after the secret's key, in the order of [`bind_version`].
 pub(crate) const VERSION_COLUMNS: &str = "version_id, created_at, kind, key_arn, wrapped_key, ciphertext";
 
 const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = ?4, description = ?5, kms_key_id = ?6, created_at = ?7, \
      last_changed_at = ?8, last_accessed_at = ?9, deleted_at = ?10, deletion_date = ?11, tags = ?12, policy = ?13, \
-     labels = ?14, revision = ?15 WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?16";
+     labels = ?14, revision = ?15, primary_region = ?16, replicas = ?17 \
+     WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?18";
 
 fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{column}: {e}"))
@@ -58,7 +60,44 @@ pub(crate) fn revision_to_db(r: u64) -> Result<i64, StoreError> {
     i64::try_from(r).map_err(|_| corrupt("revision", r))
 }
 
-/// Binds every column of `secrets` as `?1`..`?15` (`$1`..`$15`), on a query of either backend.
+/// A primary's replicas as stored: `[{"region", "kms_key_id", "status", "failure"}, ...]`.
+pub(crate) fn replicas_to_db(replicas: &[ReplicaRecord]) -> String {
+    let items: Vec<serde_json::Value> = replicas
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "region": r.region.as_str(),
+                "kms_key_id": r.kms_key_id,
+                "status": r.status.as_str(),
+                "failure": r.failure.map(ReplicaFailure::as_str),
+            })
+        })
+        .collect();
+    serde_json::Value::from(items).to_string()
+}
+
+fn replicas_from_db(text: &str) -> Result<Vec<ReplicaRecord>, StoreError> {
+    let items: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| corrupt("replicas", e))?;
+    let field =
+        |item: &serde_json::Value, name: &str| item.get(name).and_then(serde_json::Value::as_str).map(str::to_owned);
+    items
+        .iter()
+        .map(|item| {
+            let region = field(item, "region").ok_or_else(|| corrupt("replicas", "a replica without its region"))?;
+            let status = field(item, "status").ok_or_else(|| corrupt("replicas", "a replica without its status"))?;
+            Ok(ReplicaRecord {
+                region: Region::parse(&region).map_err(|e| corrupt("replicas", e))?,
+                kms_key_id: field(item, "kms_key_id"),
+                status: enumeration("replicas", &status, ReplicationStatus::parse)?,
+                failure: field(item, "failure")
+                    .map(|f| enumeration("replicas", &f, ReplicaFailure::parse))
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// Binds every column of `secrets` as `?1`..`?17` (`$1`..`$17`), on a query of either backend.
 pub(crate) fn bind_secret<'q, DB: Database>(q: Query<'q, DB>, s: &SecretRecord) -> Result<Query<'q, DB>, StoreError>
 where
     String: Encode<'q, DB> + Type<DB>,
@@ -80,7 +119,9 @@ where
         .bind(tags_to_db(&s.tags))
         .bind(s.policy.clone())
         .bind(labels_to_db(&s.labels))
-        .bind(revision_to_db(s.revision)?))
+        .bind(revision_to_db(s.revision)?)
+        .bind(s.primary_region.as_ref().map(|r| r.as_str().to_owned()))
+        .bind(replicas_to_db(&s.replicas)))
 }
 
 /// Reads a `secrets` row of either backend, mapping a column error with the backend's `map`.
@@ -114,6 +155,10 @@ where
         policy: get_os("policy")?,
         labels: labels_from_db(&get_s("labels")?)?,
         revision: unsigned("revision", row.try_get("revision").map_err(map_err)?)?,
+        primary_region: get_os("primary_region")?
+            .map(|r| Region::parse(&r).map_err(|e| corrupt("primary_region", e)))
+            .transpose()?,
+        replicas: replicas_from_db(&get_s("replicas")?)?,
     })
 }
 
@@ -186,7 +231,7 @@ impl SecretsStore for SqliteStore {
     async fn insert_secret(&self, secret: &SecretRecord, version: Option<&VersionRecord>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let sql = format!(
-            "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
         );
         bind_secret(sqlx::query(&sql), secret)?.execute(&mut *tx).await.map_err(map_err)?;
         if let Some(v) = version {

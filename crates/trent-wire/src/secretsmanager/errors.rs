@@ -46,6 +46,11 @@ fn parameter(p: &BadParameter) -> (&'static str, String) {
             .to_owned(),
         BadParameter::BatchSelection => "Either SecretIdList or Filters must be provided, but not both.".to_owned(),
         BadParameter::ReservedTag => "Invalid tag key. The aws: prefix is reserved for AWS use.".to_owned(),
+        BadParameter::ReplicaRegion { region } => format!(
+            "Invalid replica Region {}: it must be another Region this deployment hosts, named once, that holds \
+             (to remove) or does not hold (to add) a replica of the secret.",
+            crate::json::echo(region)
+        ),
     };
     (CODE, m)
 }
@@ -64,6 +69,14 @@ fn request(r: &BadRequest) -> &'static str {
         }
         BadRequest::RemoveCurrent => {
             "You can't remove the staging label AWSCURRENT from a version without moving it to another version."
+        }
+        BadRequest::ReplicaReadOnly => {
+            "Operation not permitted on a replica secret. Call must be made in primary secret's region."
+        }
+        BadRequest::NotAReplica => "The secret is not a replica secret.",
+        BadRequest::HasReplicas => {
+            "You can't delete a primary secret that is replicated to other Regions. Remove the replicas with \
+             RemoveRegionsFromReplication first."
         }
     }
 }

@@ -7,6 +7,7 @@ mod key_change;
 mod keys_and_errors;
 mod lifecycle;
 mod listing;
+mod replicas;
 mod values;
 
 use aws_sdk_secretsmanager::Client;

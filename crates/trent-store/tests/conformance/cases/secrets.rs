@@ -28,6 +28,8 @@ fn secret(s: &Scope, name: &str, created: OffsetDateTime) -> SecretRecord {
         policy: None,
         labels: BTreeMap::new(),
         revision: 1,
+        primary_region: None,
+        replicas: Vec::new(),
     }
 }
 
