@@ -162,13 +162,19 @@ STATES["ssm"] = {
 STATES["secretsmanager"] = {
     "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
     "CancelRotateSecret": ("done", "rotation off, a rotation in progress stopped; AWSPENDING left as AWS leaves it"),
-    "CreateSecret": ("partial", "AddReplicaRegions refused (InvalidRequestException), ForceOverwriteReplicaSecret and "
-                     "Type ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
+    "CreateSecret": ("partial", "AddReplicaRegions and ForceOverwriteReplicaSecret (replicas in hosted regions); Type "
+                     "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
     "DeleteResourcePolicy": ("done", ""),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends"),
-    "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
-                       "NextRotationDate; no replication fields yet"),
+    "DescribeSecret": ("done", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
+                       "NextRotationDate; PrimaryRegion and ReplicationStatus"),
+    "RemoveRegionsFromReplication": ("done", "the replicas are deleted at once"),
+    "ReplicateSecretToRegions": ("partial", "into regions this deployment hosts; each replica sealed under its region's "
+                                 "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
+                                 "the same request (Failed with a status message when it cannot be, retried on the next "
+                                 "change; no background retry yet); Failed StatusMessage wording is Trent's"),
+    "StopReplicationToReplica": ("done", "promotes the replica to a standalone secret; the primary forgets it"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
     "GetResourcePolicy": ("done", ""),
     "GetSecretValue": ("done", "name, full ARN or partial ARN; VersionId and/or VersionStage"),
@@ -186,7 +192,10 @@ STATES["secretsmanager"] = {
                      "resumes after a restart and retries a failure at the next window; ExternalSecretRotation* refused"),
     "TagResource": ("done", "at most 50 tags; aws: prefix reserved"),
     "UntagResource": ("done", ""),
-    "UpdateSecret": ("partial", "a new KmsKeyId applies to new versions; existing versions are not re-encrypted"),
+    "UpdateSecret": ("done", "a new KmsKeyId encrypts new versions and, again, the versions labelled AWSCURRENT, "
+                     "AWSPENDING and AWSPREVIOUS (left under the old key when the caller's KMS permissions do not "
+                     "allow the move, as AWS does); unlabelled versions keep their key; an empty KmsKeyId means "
+                     "aws/secretsmanager"),
     "UpdateSecretVersionStage": ("done", "AWSPREVIOUS follows AWSCURRENT"),
     "ValidateResourcePolicy": ("partial", "the policy grammar and the public-access check above"),
 }

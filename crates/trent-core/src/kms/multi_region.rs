@@ -109,6 +109,11 @@ impl Kms {
         self
     }
 
+    /// Whether this deployment hosts `region` (where multi-Region keys and secret replicas may live).
+    pub fn hosts_region(&self, region: &Region) -> bool {
+        self.hosted.hosts(region)
+    }
+
     fn parse_region(&self, field: &str, region: &str) -> Result<Region, KmsError> {
         let parsed = Region::parse(region)
             .map_err(|_| super::error::validation::pattern(field, region, "^([a-z]+-){2,3}\\d+$"))?;

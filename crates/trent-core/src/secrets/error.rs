@@ -52,6 +52,12 @@ pub enum BadParameter {
     ReservedTag,
     /// `RotationRules` that AWS refuses.
     RotationRules(trent_rotation::ScheduleError),
+    /// A replica region that is not hosted, is the secret's own, is named twice, already holds
+    /// a replica (`AddReplicaRegions`) or holds none (`RemoveReplicaRegions`).
+    ReplicaRegion {
+        /// The region as given.
+        region: String,
+    },
 }
 
 /// Why a request was refused as invalid in the secret's state (`InvalidRequestException`).
@@ -69,6 +75,12 @@ pub enum BadRequest {
     RotationInProgress,
     /// `RotateSecret` without `RotationLambdaARN` on a secret that has no function.
     NoRotationFunction,
+    /// A write on a replica secret (writes go to the primary).
+    ReplicaReadOnly,
+    /// `StopReplicationToReplica` on a secret that is not a replica.
+    NotAReplica,
+    /// `DeleteSecret` of a primary that still has replicas.
+    HasReplicas,
 }
 
 /// Which limit was reached (`LimitExceededException`).

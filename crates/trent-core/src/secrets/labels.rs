@@ -122,6 +122,7 @@ impl Secrets {
         let action = "secretsmanager:UpdateSecretVersionStage";
         loop {
             let secret = self.authorized(caller, &m.secret_id, action).await?;
+            super::replicas::refuse_replica(&secret)?;
             if secret.is_deleted() {
                 return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
             }
@@ -165,9 +166,15 @@ impl Secrets {
             }
             next.last_changed_at = self.clock.now();
             next.revision = secret.revision + 1;
-            let change =
-                SecretChange { secret: &next, expected_revision: secret.revision, new_version: None, pruned: &[] };
+            let change = SecretChange {
+                secret: &next,
+                expected_revision: secret.revision,
+                new_version: None,
+                pruned: &[],
+                upserted: &[],
+            };
             if self.write(change).await? {
+                self.propagate(caller, &next).await?;
                 return Ok((next.arn(), next.name));
             }
         }
@@ -199,6 +206,8 @@ mod tests {
             labels: BTreeMap::new(),
             revision: 1,
             rotation: None,
+            primary_region: None,
+            replicas: Vec::new(),
         }
     }
 

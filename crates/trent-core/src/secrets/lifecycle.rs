@@ -29,6 +29,10 @@ pub struct CreateSecretInput {
     pub value: Option<SecretValue>,
     /// `Tags`.
     pub tags: Vec<Tag>,
+    /// `AddReplicaRegions`.
+    pub replica_regions: Vec<super::ReplicaRegion>,
+    /// `ForceOverwriteReplicaSecret`.
+    pub force_overwrite_replica: bool,
 }
 
 /// What `CreateSecret` returns.
@@ -40,6 +44,8 @@ pub struct CreatedSecret {
     pub name: String,
     /// `VersionId`, when a value was given.
     pub version_id: Option<String>,
+    /// `ReplicationStatus`.
+    pub replicas: Vec<super::ReplicaRecord>,
 }
 
 /// What `UpdateSecret` is given.
@@ -51,7 +57,8 @@ pub struct UpdateSecretInput {
     pub token: Option<String>,
     /// `Description`.
     pub description: Option<String>,
-    /// `KmsKeyId`.
+    /// `KmsKeyId`: the key of new versions and, re-encrypted, of the versions labelled
+    /// `AWSCURRENT`, `AWSPENDING` and `AWSPREVIOUS`; empty for the AWS managed key.
     pub kms_key_id: Option<String>,
     /// A new value, which becomes `AWSCURRENT`.
     pub value: Option<SecretValue>,
@@ -149,6 +156,8 @@ impl Secrets {
             labels: BTreeMap::new(),
             revision: 1,
             rotation: None,
+            primary_region: None,
+            replicas: Vec::new(),
         };
         self.authorize_account(caller, "secretsmanager:CreateSecret", &secret.arn())?;
         if !valid_name(&secret.name) {
@@ -163,15 +172,20 @@ impl Secrets {
         if let Some(existing) = self.store.get_secret(&scope, &input.name).await? {
             return self.create_again(caller, &existing, version_id.as_deref(), input.value.as_ref()).await;
         }
+        secret.replicas = self.new_replicas(&secret, &input.replica_regions)?;
         let version = match (&version_id, &input.value) {
             (Some(id), Some(value)) => Some(self.first_version(caller, &mut secret, id, value).await?),
             _ => None,
         };
         match self.store.insert_secret(&secret, version.as_ref()).await {
-            Ok(()) => Ok(CreatedSecret { arn: secret.arn(), name: secret.name, version_id }),
-            Err(StoreError::AlreadyExists) => Err(SecretsError::AlreadyExists { name: secret.name }),
-            Err(e) => Err(e.into()),
+            Ok(()) => {}
+            Err(StoreError::AlreadyExists) => return Err(SecretsError::AlreadyExists { name: secret.name }),
+            Err(e) => return Err(e.into()),
         }
+        if !secret.replicas.is_empty() {
+            secret = self.sync_replicas(caller, secret, input.force_overwrite_replica).await?;
+        }
+        Ok(CreatedSecret { arn: secret.arn(), name: secret.name, version_id, replicas: secret.replicas })
     }
 
     /// `CreateSecret` of a name that exists: a retry of the same request (same token and value)
@@ -194,6 +208,7 @@ impl Secrets {
                 arn: existing.arn(),
                 name: existing.name.clone(),
                 version_id: Some(id.to_owned()),
+                replicas: existing.replicas.clone(),
             });
         }
         Err(SecretsError::AlreadyExists { name: existing.name.clone() })
@@ -222,21 +237,30 @@ impl Secrets {
     {
         loop {
             let secret = self.authorized(caller, id, action).await?;
+            super::replicas::refuse_replica(&secret)?;
             let mut next = secret.clone();
             f(&mut next)?;
             if next == secret {
                 return Ok(secret);
             }
             next.revision = secret.revision + 1;
-            let change =
-                SecretChange { secret: &next, expected_revision: secret.revision, new_version: None, pruned: &[] };
+            let change = SecretChange {
+                secret: &next,
+                expected_revision: secret.revision,
+                new_version: None,
+                pruned: &[],
+                upserted: &[],
+            };
             if self.write(change).await? {
+                self.propagate(caller, &next).await?;
                 return Ok(next);
             }
         }
     }
 
-    /// `UpdateSecret`: description and key, and a new current value if one is given.
+    /// `UpdateSecret`: description and key, and a new current value if one is given. A new key
+    /// encrypts the new value and, again, the versions labelled `AWSCURRENT`, `AWSPENDING` and
+    /// `AWSPREVIOUS` (those the caller's KMS permissions let it move).
     ///
     /// # Errors
     /// As [`Secrets::put_secret_value`].
@@ -260,7 +284,7 @@ impl Secrets {
                     s.description = Some(d.clone());
                 }
                 if let Some(k) = &input.kms_key_id {
-                    s.kms_key_id = Some(k.clone());
+                    s.kms_key_id = (!k.is_empty()).then(|| k.clone());
                 }
                 if before != (s.description.clone(), s.kms_key_id.clone()) {
                     s.last_changed_at = now;
@@ -277,6 +301,10 @@ impl Secrets {
             }
             _ => None,
         };
+        if input.kms_key_id.is_some() {
+            let written = put.as_ref().map(|p| p.version_id.as_str());
+            self.reencrypt_labelled(caller, &secret.arn(), written).await?;
+        }
         Ok((secret.arn(), secret.name, put))
     }
 
@@ -304,6 +332,10 @@ impl Secrets {
         let now = self.clock.now();
         if force {
             let secret = self.authorized(caller, secret_id, action).await?;
+            super::replicas::refuse_replica(&secret)?;
+            if !secret.replicas.is_empty() {
+                return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
+            }
             self.purge(&secret.scope, &secret.name).await?;
             return Ok(DeletedSecret { arn: secret.arn(), name: secret.name, deletion_date: now });
         }
@@ -311,6 +343,9 @@ impl Secrets {
             .mutate(caller, secret_id, action, |s| {
                 if s.is_deleted() {
                     return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
+                }
+                if !s.replicas.is_empty() {
+                    return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
                 }
                 s.deleted_at = Some(now);
                 s.deletion_date = Some(now + Duration::days(days));

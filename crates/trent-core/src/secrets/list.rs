@@ -64,8 +64,9 @@ impl Filter {
             FilterKey::Name => vec![s.name.as_str()],
             FilterKey::TagKey => s.tags.iter().map(|t| t.key.as_str()).collect(),
             FilterKey::TagValue => s.tags.iter().map(|t| t.value.as_str()).collect(),
-            // No replicas and no managing services yet: these fields are always empty.
-            FilterKey::PrimaryRegion | FilterKey::OwningService => Vec::new(),
+            FilterKey::PrimaryRegion => s.primary_region_shown().map(|r| r.as_str()).into_iter().collect(),
+            // No managing services yet: this field is always empty.
+            FilterKey::OwningService => Vec::new(),
             FilterKey::All => {
                 let mut v = vec![s.name.as_str()];
                 v.extend(s.description.iter().map(String::as_str));

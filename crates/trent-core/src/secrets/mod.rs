@@ -17,6 +17,8 @@ mod list;
 mod model;
 mod password;
 mod policy;
+mod rekey;
+mod replicas;
 mod rotation;
 mod rotation_run;
 mod secret_id;
@@ -33,6 +35,7 @@ pub use list::{
 };
 pub use model::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretRecord, SecretValue, ValueKind, VersionRecord};
 pub use password::{DEFAULT_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, PUNCTUATION, PasswordRules, random_password};
+pub use replicas::{ReplicaFailure, ReplicaRecord, ReplicaRegion, Replication, ReplicationStatus};
 pub use rotation::{PendingRotation, RotateSecretInput, RotationOutput, RotationRulesRecord, RotationState};
 pub use rotation_run::{RotationApi, RotationRun};
 pub use trent_rotation::{CronField, ScheduleError, Step as RotationStep};

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use trent_crypto::SecretBytes;
 
-use crate::ids::Scope;
+use super::ReplicaRecord;
+use crate::ids::{Region, Scope};
 use crate::kms::Tag;
 
 /// The label of the version `GetSecretValue` returns by default.
@@ -117,6 +118,10 @@ pub struct SecretRecord {
     pub revision: u64,
     /// Rotation: configured by `RotateSecret`, `None` for a secret never configured.
     pub rotation: Option<super::RotationState>,
+    /// For a replica, the region of its primary; `None` for a primary or a standalone secret.
+    pub primary_region: Option<Region>,
+    /// For a primary, its replicas and their status.
+    pub replicas: Vec<ReplicaRecord>,
 }
 
 impl SecretRecord {

@@ -228,6 +228,7 @@ impl Secrets {
                 expected_revision: secret.revision,
                 new_version: None,
                 pruned: &[],
+                upserted: &[],
             };
             if self.write(change).await? {
                 return Ok(());

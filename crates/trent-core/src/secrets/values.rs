@@ -162,6 +162,7 @@ impl Secrets {
     ) -> Result<PutValueOutput, SecretsError> {
         let version_id = version_id(input.token.as_deref())?;
         let mut secret = self.authorized(caller, &input.secret_id, action).await?;
+        super::replicas::refuse_replica(&secret)?;
         let stages = input.stages.unwrap_or_else(|| vec![AWSCURRENT.to_owned()]);
         for _ in 1..WRITE_ATTEMPTS {
             if let Some(done) = self.add_version(caller, &secret, &version_id, &input.value, &stages).await? {
@@ -212,10 +213,12 @@ impl Secrets {
             expected_revision: secret.revision,
             new_version: Some(&version),
             pruned: &pruned,
+            upserted: &[],
         };
         if !self.write(change).await? {
             return Ok(None);
         }
+        self.propagate(caller, &next).await?;
         Ok(Some(PutValueOutput {
             arn: next.arn(),
             name: next.name.clone(),

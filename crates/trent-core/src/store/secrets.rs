@@ -19,6 +19,9 @@ pub struct SecretChange<'a> {
     pub new_version: Option<&'a VersionRecord>,
     /// Version ids to remove.
     pub pruned: &'a [String],
+    /// Versions stored whatever is stored under their ids: an existing version encrypted
+    /// again under another key (`UpdateSecret` with a new `KmsKeyId`), or a version copied in.
+    pub upserted: &'a [VersionRecord],
 }
 
 /// Secrets, their versions, tags and resource policies.

@@ -51,6 +51,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0008_imported_material.sql",
         sql: include_str!("../../migrations/postgres/0008_imported_material.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_secret_replicas.sql",
+        sql: include_str!("../../migrations/postgres/0009_secret_replicas.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

@@ -18,7 +18,8 @@ use crate::sqlite::secrets::{
 
 const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = $4, description = $5, kms_key_id = $6, created_at = $7, \
      last_changed_at = $8, last_accessed_at = $9, deleted_at = $10, deletion_date = $11, tags = $12, policy = $13, \
-     labels = $14, revision = $15, rotation = $16 WHERE account_id = $1 AND region = $2 AND name = $3 AND revision = $17";
+     labels = $14, revision = $15, rotation = $16, primary_region = $17, replicas = $18 \
+     WHERE account_id = $1 AND region = $2 AND name = $3 AND revision = $19";
 
 async fn insert_version(conn: &mut PgConnection, secret: &SecretRecord, v: &VersionRecord) -> Result<(), StoreError> {
     let sql = format!(
@@ -96,6 +97,9 @@ impl SecretsStore for PgStore {
             if let Some(v) = change.new_version {
                 insert_version(&mut tx, secret, v).await?;
             }
+            // Pruned versions go, and upserted ones replace their stored namesakes.
+            let mut gone: Vec<&str> = change.pruned.iter().map(String::as_str).collect();
+            gone.extend(change.upserted.iter().map(|v| v.version_id.as_str()));
             sqlx::query(
                 "DELETE FROM secret_versions WHERE account_id = $1 AND region = $2 AND name = $3 \
                  AND version_id = ANY($4)",
@@ -103,10 +107,13 @@ impl SecretsStore for PgStore {
             .bind(account)
             .bind(region)
             .bind(name)
-            .bind(change.pruned)
+            .bind(&gone)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+            for v in change.upserted {
+                insert_version(&mut tx, secret, v).await?;
+            }
         })
     }
 

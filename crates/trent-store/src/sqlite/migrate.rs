@@ -53,6 +53,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0010_imported_material.sql",
         sql: include_str!("../../migrations/sqlite/0010_imported_material.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_secret_replicas.sql",
+        sql: include_str!("../../migrations/sqlite/0011_secret_replicas.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

@@ -11,23 +11,25 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 use time::OffsetDateTime;
 use trent_core::kms::Tag;
-use trent_core::secrets::{SecretRecord, ValueKind, VersionRecord};
+use trent_core::secrets::{ReplicaFailure, ReplicaRecord, ReplicationStatus, SecretRecord, ValueKind, VersionRecord};
 use trent_core::store::{SecretChange, SecretsStore};
-use trent_core::{Scope, StoreError};
+use trent_core::{Region, Scope, StoreError};
 
 use super::rows::{Query, enumeration, opt_ts_from_db, opt_ts_to_db, scope_from_db, ts_from_db, ts_to_db, unsigned};
 use super::{SqliteStore, map_err};
 
 /// The columns of `secrets`, in the parameter order of [`bind_secret`].
 pub(crate) const SECRET_COLUMNS: &str = "account_id, region, name, suffix, description, kms_key_id, created_at, \
-     last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision, rotation";
+     last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision, rotation, \
+     primary_region, replicas";
 
 /// The columns of `secret_versions` after the secret's key, in the order of [`bind_version`].
 pub(crate) const VERSION_COLUMNS: &str = "version_id, created_at, kind, key_arn, wrapped_key, ciphertext";
 
 const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = ?4, description = ?5, kms_key_id = ?6, created_at = ?7, \
      last_changed_at = ?8, last_accessed_at = ?9, deleted_at = ?10, deletion_date = ?11, tags = ?12, policy = ?13, \
-     labels = ?14, revision = ?15, rotation = ?16 WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?17";
+     labels = ?14, revision = ?15, rotation = ?16, primary_region = ?17, replicas = ?18 \
+     WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?19";
 
 fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{column}: {e}"))
@@ -58,7 +60,44 @@ pub(crate) fn revision_to_db(r: u64) -> Result<i64, StoreError> {
     i64::try_from(r).map_err(|_| corrupt("revision", r))
 }
 
-/// Binds every column of `secrets` as `?1`..`?16` (`$1`..`$16`), on a query of either backend.
+/// A primary's replicas as stored: `[{"region", "kms_key_id", "status", "failure"}, ...]`.
+pub(crate) fn replicas_to_db(replicas: &[ReplicaRecord]) -> String {
+    let items: Vec<serde_json::Value> = replicas
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "region": r.region.as_str(),
+                "kms_key_id": r.kms_key_id,
+                "status": r.status.as_str(),
+                "failure": r.failure.map(ReplicaFailure::as_str),
+            })
+        })
+        .collect();
+    serde_json::Value::from(items).to_string()
+}
+
+fn replicas_from_db(text: &str) -> Result<Vec<ReplicaRecord>, StoreError> {
+    let items: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| corrupt("replicas", e))?;
+    let field =
+        |item: &serde_json::Value, name: &str| item.get(name).and_then(serde_json::Value::as_str).map(str::to_owned);
+    items
+        .iter()
+        .map(|item| {
+            let region = field(item, "region").ok_or_else(|| corrupt("replicas", "a replica without its region"))?;
+            let status = field(item, "status").ok_or_else(|| corrupt("replicas", "a replica without its status"))?;
+            Ok(ReplicaRecord {
+                region: Region::parse(&region).map_err(|e| corrupt("replicas", e))?,
+                kms_key_id: field(item, "kms_key_id"),
+                status: enumeration("replicas", &status, ReplicationStatus::parse)?,
+                failure: field(item, "failure")
+                    .map(|f| enumeration("replicas", &f, ReplicaFailure::parse))
+                    .transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// Binds every column of `secrets` as `?1`..`?18` (`$1`..`$18`), on a query of either backend.
 pub(crate) fn bind_secret<'q, DB: Database>(q: Query<'q, DB>, s: &SecretRecord) -> Result<Query<'q, DB>, StoreError>
 where
     String: Encode<'q, DB> + Type<DB>,
@@ -81,7 +120,9 @@ where
         .bind(s.policy.clone())
         .bind(labels_to_db(&s.labels))
         .bind(revision_to_db(s.revision)?)
-        .bind(s.rotation.as_ref().map(super::secret_rotation::to_db).transpose()?))
+        .bind(s.rotation.as_ref().map(super::secret_rotation::to_db).transpose()?)
+        .bind(s.primary_region.as_ref().map(|r| r.as_str().to_owned()))
+        .bind(replicas_to_db(&s.replicas)))
 }
 
 /// Reads a `secrets` row of either backend, mapping a column error with the backend's `map`.
@@ -116,6 +157,10 @@ where
         labels: labels_from_db(&get_s("labels")?)?,
         revision: unsigned("revision", row.try_get("revision").map_err(map_err)?)?,
         rotation: get_os("rotation")?.as_deref().map(super::secret_rotation::from_db).transpose()?,
+        primary_region: get_os("primary_region")?
+            .map(|r| Region::parse(&r).map_err(|e| corrupt("primary_region", e)))
+            .transpose()?,
+        replicas: replicas_from_db(&get_s("replicas")?)?,
     })
 }
 
@@ -167,12 +212,28 @@ async fn insert_version(
     Ok(())
 }
 
+async fn delete_version(
+    conn: &mut sqlx::SqliteConnection,
+    secret: &SecretRecord,
+    version_id: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM secret_versions WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version_id = ?4")
+        .bind(secret.scope.account.as_str())
+        .bind(secret.scope.region.as_str())
+        .bind(secret.name.as_str())
+        .bind(version_id)
+        .execute(conn)
+        .await
+        .map_err(map_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl SecretsStore for SqliteStore {
     async fn insert_secret(&self, secret: &SecretRecord, version: Option<&VersionRecord>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let sql = format!(
-            "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+            "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
         );
         bind_secret(sqlx::query(&sql), secret)?.execute(&mut *tx).await.map_err(map_err)?;
         if let Some(v) = version {
@@ -226,17 +287,12 @@ impl SecretsStore for SqliteStore {
         if let Some(v) = change.new_version {
             insert_version(&mut tx, secret, v).await?;
         }
+        for v in change.upserted {
+            delete_version(&mut tx, secret, &v.version_id).await?;
+            insert_version(&mut tx, secret, v).await?;
+        }
         for id in change.pruned {
-            sqlx::query(
-                "DELETE FROM secret_versions WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version_id = ?4",
-            )
-            .bind(secret.scope.account.as_str())
-            .bind(secret.scope.region.as_str())
-            .bind(secret.name.as_str())
-            .bind(id.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+            delete_version(&mut tx, secret, id).await?;
         }
         tx.commit().await.map_err(map_err)
     }

@@ -56,6 +56,7 @@ macro_rules! conformance_tests {
             secret_round_trips_every_field,
             duplicate_secret_name_is_already_exists_per_scope,
             secret_updates_are_conditional_and_carry_versions,
+            upserted_versions_replace_or_add_under_the_revision,
             delete_secret_removes_its_versions_and_due_lists_deletions,
             wipe_removes_secrets_and_versions,
         );

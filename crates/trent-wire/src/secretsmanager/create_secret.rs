@@ -6,7 +6,7 @@ use trent_core::secrets::{CreateSecretInput, SecretValue, Secrets};
 
 use super::shapes::{
     DESCRIPTION, KMS_KEY_ID, NAME, TagShape, VERSION_ID, check_values, de_secret_binary, de_secret_string, one_value,
-    tags,
+    ReplicaRegionShape, ReplicationStatusShape, replica_regions, replication_status, tags,
 };
 use crate::AwsError;
 use crate::json::Violations;
@@ -23,7 +23,7 @@ pub(crate) struct Request {
     #[serde(default, deserialize_with = "de_secret_string", skip_serializing)]
     secret_string: Option<SecretValue>,
     tags: Option<Vec<TagShape>>,
-    add_replica_regions: Option<serde_json::Value>,
+    add_replica_regions: Option<Vec<ReplicaRegionShape>>,
     force_overwrite_replica_secret: Option<bool>,
     #[serde(rename = "Type")]
     kind: Option<String>,
@@ -39,6 +39,8 @@ pub(crate) struct Response {
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     version_id: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    replication_status: Vec<ReplicationStatusShape>,
 }
 
 names!(Response, arn);
@@ -51,14 +53,8 @@ pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> 
     v.text("kmsKeyId", req.kms_key_id.as_deref(), KMS_KEY_ID);
     check_values(&mut v, req.secret_string.as_ref(), req.secret_binary.as_ref());
     let tags = tags(&mut v, req.tags);
+    let replica_regions = replica_regions(&mut v, req.add_replica_regions);
     v.finish()?;
-    if req.add_replica_regions.is_some() {
-        return Err(AwsError::new(
-            "InvalidRequestException",
-            http::StatusCode::BAD_REQUEST,
-            "This server does not replicate secrets to other Regions yet.",
-        ));
-    }
     let value = one_value(req.secret_string, req.secret_binary)?;
     let input = CreateSecretInput {
         name,
@@ -67,7 +63,10 @@ pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> 
         kms_key_id: req.kms_key_id.filter(|k| !k.is_empty()),
         value,
         tags,
+        replica_regions,
+        force_overwrite_replica: req.force_overwrite_replica_secret.unwrap_or(false),
     };
     let out = secrets.create_secret(caller, input).await?;
-    Ok(Response { arn: Some(out.arn), name: out.name, version_id: out.version_id })
+    let replication_status = replication_status(&out.replicas);
+    Ok(Response { arn: Some(out.arn), name: out.name, version_id: out.version_id, replication_status })
 }

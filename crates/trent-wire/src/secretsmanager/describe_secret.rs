@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::secrets::Secrets;
 
-use super::shapes::{SECRET_ID, SecretMetadata, Stages};
+use super::shapes::{ReplicationStatusShape, SECRET_ID, SecretMetadata, Stages, replication_status};
 use crate::AwsError;
 use crate::json::Violations;
 
@@ -22,6 +22,8 @@ pub(crate) struct Response {
     #[serde(flatten)]
     metadata: SecretMetadata,
     version_ids_to_stages: Stages,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    replication_status: Vec<ReplicationStatusShape>,
 }
 
 impl super::Names for Response {
@@ -35,5 +37,6 @@ pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> 
     let id = v.required_text("secretId", req.secret_id, SECRET_ID);
     v.finish()?;
     let d = secrets.describe_secret(caller, &id).await?;
-    Ok(Response { metadata: SecretMetadata::new(&d), version_ids_to_stages: d.versions_to_stages })
+    let replication_status = replication_status(&d.secret.replicas);
+    Ok(Response { metadata: SecretMetadata::new(&d), version_ids_to_stages: d.versions_to_stages, replication_status })
 }

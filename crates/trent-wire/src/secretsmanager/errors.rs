@@ -48,6 +48,11 @@ fn parameter(p: &BadParameter) -> (&'static str, String) {
         BadParameter::BatchSelection => "Either SecretIdList or Filters must be provided, but not both.".to_owned(),
         BadParameter::ReservedTag => "Invalid tag key. The aws: prefix is reserved for AWS use.".to_owned(),
         BadParameter::RotationRules(e) => schedule(e),
+        BadParameter::ReplicaRegion { region } => format!(
+            "Invalid replica Region {}: it must be another Region this deployment hosts, named once, that holds \
+             (to remove) or does not hold (to add) a replica of the secret.",
+            crate::json::echo(region)
+        ),
     };
     (CODE, m)
 }
@@ -129,6 +134,14 @@ fn request(r: &BadRequest) -> &'static str {
         }
         BadRequest::RotationInProgress => "A previous rotation isn't complete. That rotation will be reattempted.",
         BadRequest::NoRotationFunction => "No Lambda rotation function ARN is associated with this secret.",
+        BadRequest::ReplicaReadOnly => {
+            "Operation not permitted on a replica secret. Call must be made in primary secret's region."
+        }
+        BadRequest::NotAReplica => "The secret is not a replica secret.",
+        BadRequest::HasReplicas => {
+            "You can't delete a primary secret that is replicated to other Regions. Remove the replicas with \
+             RemoveRegionsFromReplication first."
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! One file per operation, named after it, holds the typed request (its secret members
 //! decoded straight into [`trent_core::secrets::SecretValue`] and never serialised for the
 //! audit trail), the call into [`trent_core::secrets::Secrets`] and the answer.
-//! [`SecretsAction`] dispatches; the operations of the model not listed here (replication)
+//! [`SecretsAction`] dispatches; the operations of the model not listed here
 //! answer `UnknownOperationException`.
 
 mod errors;
@@ -126,8 +126,11 @@ actions! {
     ListSecrets => list_secrets,
     PutResourcePolicy => put_resource_policy,
     PutSecretValue => put_secret_value,
+    RemoveRegionsFromReplication => remove_regions_from_replication,
+    ReplicateSecretToRegions => replicate_secret_to_regions,
     RestoreSecret => restore_secret,
     RotateSecret => rotate_secret,
+    StopReplicationToReplica => stop_replication_to_replica,
     TagResource => tag_resource,
     UntagResource => untag_resource,
     UpdateSecret => update_secret,

@@ -9,7 +9,10 @@ use base64::engine::general_purpose::STANDARD;
 use serde::de::{Deserialize, Deserializer, Error as _};
 use serde::{Serialize, Serializer};
 use trent_core::kms::Tag;
-use trent_core::secrets::{Filter, FilterKey, RotationRulesRecord, SecretDescription, SecretValue, ValueKind};
+use trent_core::secrets::{
+    Filter, FilterKey, ReplicaFailure, ReplicaRecord, ReplicaRegion, RotationRulesRecord, SecretDescription,
+    SecretValue, ValueKind,
+};
 use zeroize::Zeroizing;
 
 use crate::json::{Bounds, Epoch, Pattern, Text, Violations};
@@ -32,6 +35,10 @@ pub(crate) const VERSION_STAGES_MAX: usize = 20;
 pub(crate) const NEXT_TOKEN: Text = Text::new(1, 4096);
 /// `NonEmptyResourcePolicyType`.
 pub(crate) const RESOURCE_POLICY: Text = Text::new(1, 20480);
+/// `RegionType` (its pattern is checked by the domain, which answers `InvalidParameterException`).
+pub(crate) const REGION: Text = Text::new(1, 128);
+/// Most regions of one replication request (Trent's bound; the model sets none).
+pub(crate) const REPLICA_REGIONS_MAX: usize = 50;
 /// `TagKeyType`.
 pub(crate) const TAG_KEY: Text = Text::new(1, 128);
 /// `TagValueType`.
@@ -135,6 +142,72 @@ pub(crate) fn tags(v: &mut Violations, list: Option<Vec<TagShape>>) -> Vec<Tag> 
         out.push(Tag { key, value });
     }
     out
+}
+
+/// `ReplicaRegionType`.
+#[derive(serde::Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ReplicaRegionShape {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_id: Option<String>,
+}
+
+/// Checks an `AddReplicaRegions` list member by member and converts it.
+pub(crate) fn replica_regions(v: &mut Violations, list: Option<Vec<ReplicaRegionShape>>) -> Vec<ReplicaRegion> {
+    let list = list.unwrap_or_default();
+    if list.len() > REPLICA_REGIONS_MAX {
+        v.custom(format!(
+            "Value at 'addReplicaRegions' failed to satisfy constraint: Member must have length less than or equal \
+             to {REPLICA_REGIONS_MAX}"
+        ));
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for (i, r) in list.into_iter().enumerate() {
+        let at = |member: &str| format!("addReplicaRegions.{}.member.{member}", i + 1);
+        let region = v.required_text(&at("region"), r.region, REGION);
+        v.text(&at("kmsKeyId"), r.kms_key_id.as_deref(), KMS_KEY_ID);
+        out.push(ReplicaRegion { region, kms_key_id: r.kms_key_id });
+    }
+    out
+}
+
+/// `ReplicationStatusType`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ReplicationStatusShape {
+    region: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kms_key_id: Option<String>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_message: Option<&'static str>,
+}
+
+impl From<&ReplicaRecord> for ReplicationStatusShape {
+    fn from(r: &ReplicaRecord) -> Self {
+        Self {
+            region: r.region.to_string(),
+            kms_key_id: r.kms_key_id.clone(),
+            status: r.status.as_str(),
+            status_message: r.failure.map(|f| match f {
+                ReplicaFailure::NameTaken => {
+                    "Destination secret with the same name already exists. Set ForceOverwriteReplicaSecret to true \
+                     to overwrite it."
+                }
+                ReplicaFailure::KmsKey => {
+                    "Secrets Manager can't encrypt the replica with the KMS key of its Region: the key is disabled, \
+                     missing or not permitted. Replication is tried again on the next change of the primary secret."
+                }
+            }),
+        }
+    }
+}
+
+/// The `ReplicationStatus` list of a primary.
+pub(crate) fn replication_status(replicas: &[ReplicaRecord]) -> Vec<ReplicationStatusShape> {
+    replicas.iter().map(ReplicationStatusShape::from).collect()
 }
 
 /// `Filter`.
@@ -244,6 +317,8 @@ pub(crate) struct SecretMetadata {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<TagShape>,
     created_date: Epoch,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_region: Option<String>,
 }
 
 impl SecretMetadata {
@@ -264,6 +339,7 @@ impl SecretMetadata {
             deleted_date: s.deleted_at.map(Epoch),
             tags: s.tags.iter().map(TagShape::from).collect(),
             created_date: Epoch(s.created_at),
+            primary_region: s.primary_region_shown().map(|r| r.to_string()),
         }
     }
 

@@ -51,7 +51,8 @@ pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> 
         secret_id: id,
         token: req.client_request_token,
         description: req.description,
-        kms_key_id: req.kms_key_id.filter(|k| !k.is_empty()),
+        // An empty KmsKeyId names the AWS managed key: the domain is told, not left unchanged.
+        kms_key_id: req.kms_key_id,
         value: one_value(req.secret_string, req.secret_binary)?,
     };
     let (arn, name, put) = secrets.update_secret(caller, input).await?;

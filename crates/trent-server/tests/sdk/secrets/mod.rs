@@ -3,9 +3,11 @@
 //! KMS keys, passwords and the errors.
 
 mod cross_account;
+mod key_change;
 mod keys_and_errors;
 mod lifecycle;
 mod listing;
+mod replicas;
 mod rotation;
 mod rotation_external;
 mod values;

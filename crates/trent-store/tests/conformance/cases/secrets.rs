@@ -29,6 +29,8 @@ fn secret(s: &Scope, name: &str, created: OffsetDateTime) -> SecretRecord {
         labels: BTreeMap::new(),
         revision: 1,
         rotation: None,
+        primary_region: None,
+        replicas: Vec::new(),
     }
 }
 
@@ -123,7 +125,8 @@ pub(crate) async fn secret_updates_are_conditional_and_carry_versions(store: Arc
     second.labels.insert("AWSPREVIOUS".into(), "v1".into());
     second.revision = 2;
     let v2 = version("v2", at(5), 2);
-    let change = SecretChange { secret: &second, expected_revision: 1, new_version: Some(&v2), pruned: &[] };
+    let change =
+        SecretChange { secret: &second, expected_revision: 1, new_version: Some(&v2), pruned: &[], upserted: &[] };
     store.update_secret(change).await.expect("update");
     assert_eq!(store.get_secret(&s, "app").await.expect("get"), Some(second.clone()));
     let ids: Vec<String> =
@@ -135,13 +138,15 @@ pub(crate) async fn secret_updates_are_conditional_and_carry_versions(store: Arc
     stale.description = Some("stale".into());
     stale.revision = 3;
     let v3 = version("v3", at(6), 3);
-    let change = SecretChange { secret: &stale, expected_revision: 1, new_version: Some(&v3), pruned: &[] };
+    let change =
+        SecretChange { secret: &stale, expected_revision: 1, new_version: Some(&v3), pruned: &[], upserted: &[] };
     assert_err(store.update_secret(change).await, "Conflict");
     assert_eq!(store.get_secret(&s, "app").await.expect("get"), Some(second.clone()));
     assert_eq!(store.get_version(&s, "app", "v3").await.expect("get"), None);
 
     // A version id taken is refused and the metadata stays.
-    let change = SecretChange { secret: &stale, expected_revision: 2, new_version: Some(&v2), pruned: &[] };
+    let change =
+        SecretChange { secret: &stale, expected_revision: 2, new_version: Some(&v2), pruned: &[], upserted: &[] };
     assert_err(store.update_secret(change).await, "AlreadyExists");
     assert_eq!(store.get_secret(&s, "app").await.expect("get"), Some(second.clone()));
 
@@ -150,14 +155,15 @@ pub(crate) async fn secret_updates_are_conditional_and_carry_versions(store: Arc
     third.labels.remove("AWSPREVIOUS");
     third.revision = 3;
     let pruned = ["v1".to_owned()];
-    let change = SecretChange { secret: &third, expected_revision: 2, new_version: Some(&v3), pruned: &pruned };
+    let change =
+        SecretChange { secret: &third, expected_revision: 2, new_version: Some(&v3), pruned: &pruned, upserted: &[] };
     store.update_secret(change).await.expect("update with pruning");
     let ids: Vec<String> =
         store.versions(&s, "app").await.expect("versions").into_iter().map(|v| v.version_id).collect();
     assert_eq!(ids, vec!["v2".to_owned(), "v3".to_owned()]);
 
     let ghost = secret(&s, "ghost", at(0));
-    let change = SecretChange { secret: &ghost, expected_revision: 1, new_version: None, pruned: &[] };
+    let change = SecretChange { secret: &ghost, expected_revision: 1, new_version: None, pruned: &[], upserted: &[] };
     assert_err(store.update_secret(change).await, "NotFound");
 
     store.touch_secret(&s, "app", at(86_400)).await.expect("touch");
@@ -199,4 +205,25 @@ pub(crate) async fn wipe_removes_secrets_and_versions(store: Arc<dyn Store>) {
     assert_eq!(store.list_secrets(&s).await.expect("list"), vec![]);
     assert_eq!(store.get_version(&s, "app", "v1").await.expect("get"), None);
     store.insert_secret(&secret(&s, "app", at(0)), Some(&version("v1", at(0), 1))).await.expect("again");
+}
+
+/// Upserted versions replace the stored version of the same id (a version encrypted again
+/// under another key) or are added, in the secret's transaction; a stale revision writes none.
+pub(crate) async fn upserted_versions_replace_or_add_under_the_revision(store: Arc<dyn Store>) {
+    let s = home();
+    let first = labelled(secret(&s, "rekeyed", at(0)), "AWSCURRENT", "v1");
+    store.insert_secret(&first, Some(&version("v1", at(0), 1))).await.expect("insert");
+    let (again, added) = (version("v1", at(0), 7), version("v9", at(3), 9));
+    let upserted = [again.clone(), added.clone()];
+    let stale =
+        SecretChange { secret: &first, expected_revision: 5, new_version: None, pruned: &[], upserted: &upserted };
+    assert_err(store.update_secret(stale).await, "Conflict");
+    assert_eq!(store.versions(&s, "rekeyed").await.expect("versions"), vec![version("v1", at(0), 1)]);
+    let mut next = first.clone();
+    next.revision = 2;
+    let change =
+        SecretChange { secret: &next, expected_revision: 1, new_version: None, pruned: &[], upserted: &upserted };
+    store.update_secret(change).await.expect("upsert");
+    assert_eq!(store.versions(&s, "rekeyed").await.expect("versions"), vec![again, added]);
+    assert_eq!(store.get_secret(&s, "rekeyed").await.expect("get"), Some(next));
 }
