@@ -167,8 +167,9 @@ STATES["secretsmanager"] = {
     "DeleteResourcePolicy": ("done", ""),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends"),
-    "DescribeSecret": ("done", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
-                       "NextRotationDate; PrimaryRegion and ReplicationStatus"),
+    "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
+                       "NextRotationDate; PrimaryRegion and ReplicationStatus (without a replica's own "
+                       "LastAccessedDate)"),
     "RemoveRegionsFromReplication": ("done", "the replicas are deleted at once"),
     "ReplicateSecretToRegions": ("partial", "into regions this deployment hosts; each replica sealed under its region's "
                                  "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
