@@ -206,7 +206,12 @@ impl Gate {
         Ok((Arc::new(Self::new(config, clock, tls, local, None, Phase::Serving(serving))), first))
     }
 
-    /// A gate over services built already (tests, and [`crate::run`]).
+    /// A gate over services built already (tests, and [`crate::run`]); `local` is the
+    /// listener's address.
+    ///
+    /// # Errors
+    /// A configured rotation function that is refused (only a configuration built in code
+    /// reaches this: a loaded one was checked at start).
     pub fn serving(state: Arc<AppState>, local: SocketAddr) -> Result<Arc<Gate>, FunctionConfigError> {
         let (config, clock, tls) = (state.config.clone(), state.clock.clone(), state.tls.clone());
         let shamir = match config.seal {
