@@ -25,6 +25,7 @@ mod multi_region_asymmetric;
 mod on_behalf_trail;
 mod param_policies;
 mod params;
+mod params_reference;
 mod postgres;
 mod query;
 mod quotas;
