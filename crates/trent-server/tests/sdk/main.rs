@@ -26,6 +26,7 @@ mod on_behalf_trail;
 mod param_policies;
 mod params;
 mod pkcs11_seal;
+mod params_reference;
 mod postgres;
 mod query;
 mod quotas;
