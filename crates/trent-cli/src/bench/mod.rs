@@ -10,10 +10,12 @@
 //! the load generator), and `--endpoint-url` measures a server that is already running.
 //! `--quotas off,on` measures a server without request quotas and one with AWS's default
 //! table in the same run, alternating between them row by row (`--rounds` times), so that
-//! the cost of the quota check is read from figures taken under the same conditions. Every
+//! the cost of the quota check is read from figures taken under the same conditions.
+//! `--populate-keys N` first fills the account with N more keys (the scale check). Every
 //! request is SigV4-signed by the client and verified by the server. Output is Markdown for
 //! `BENCHMARKS.md`.
 
+mod populate;
 mod report;
 mod servers;
 mod ssm;
@@ -59,6 +61,8 @@ pub(crate) enum BenchOp {
     VerifyMlDsa65,
     /// `GenerateMac` of a `--plaintext-bytes` message with an HMAC_256 key.
     GenerateMac,
+    /// `ListKeys`, the first page of 100 keys.
+    ListKeys,
     /// SSM `GetParameter` of a `String` of `--plaintext-bytes` bytes.
     GetParameter,
     /// SSM `GetParameter` of a `SecureString` with decryption (`alias/aws/ssm`).
@@ -78,6 +82,7 @@ impl BenchOp {
             Self::VerifyRsa2048 | Self::VerifyEccP256 | Self::VerifyEd25519 | Self::VerifyMlDsa65 => "Verify",
             Self::GenerateMac => "GenerateMac",
             Self::GetSecretValue => "GetSecretValue",
+            Self::ListKeys => "ListKeys",
             Self::GetParameter | Self::GetParameterSecure => "GetParameter",
             Self::GetParametersByPath => "GetParametersByPath",
         }
@@ -112,6 +117,7 @@ impl BenchOp {
             | Self::Decrypt
             | Self::GenerateMac
             | Self::GetSecretValue
+            | Self::ListKeys
             | Self::GetParameter
             | Self::GetParameterSecure
             | Self::GetParametersByPath => None,
@@ -172,6 +178,10 @@ pub(crate) struct BenchArgs {
     /// Pin the load generator to these CPUs (`taskset -c` list, e.g. `1`).
     #[arg(long)]
     client_cpus: Option<String>,
+    /// Before measuring, create this many more keys in the account (through `CreateKey`, 64 in
+    /// flight), to compare the same rows on a small and a large account.
+    #[arg(long, default_value_t = 0)]
+    populate_keys: u64,
 }
 
 /// One measured interval.
@@ -267,6 +277,14 @@ async fn target(
         trent_wire::kms::TARGET_PREFIX,
         options(),
     )?);
+    if args.populate_keys > 0 {
+        let (created, took) = populate::keys(&client, args.populate_keys).await?;
+        eprintln!(
+            "populated {created} keys in {:.1} s ({:.0} CreateKey/s)",
+            took.as_secs_f64(),
+            created as f64 / took.as_secs_f64()
+        );
+    }
     let key_id = create_key(&client, "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT").await?;
     let plaintext = STANDARD.encode(vec![0x5a; args.plaintext_bytes]);
     let encrypted = client.call("Encrypt", &json!({ "KeyId": key_id, "Plaintext": plaintext })).await?;
@@ -293,6 +311,7 @@ async fn target(
             BenchOp::GenerateDataKey => json!({ "KeyId": key_id, "KeySpec": "AES_256" }),
             BenchOp::Decrypt => json!({ "CiphertextBlob": ciphertext }),
             BenchOp::GetSecretValue => json!({ "SecretId": secret_name }),
+            BenchOp::ListKeys => json!({ "Limit": 100 }),
             BenchOp::GenerateMac => {
                 let key = create_key(&client, "HMAC_256", "GENERATE_VERIFY_MAC").await?;
                 json!({ "KeyId": key, "Message": plaintext, "MacAlgorithm": "HMAC_SHA_256" })
