@@ -139,7 +139,7 @@ impl PinSource {
     ///
     /// # Errors
     /// [`HsmError::Pin`] naming the variable or file (never the PIN).
-    pub fn read(&self) -> Result<AuthPin, HsmError> {
+    pub fn read(&self) -> Result<Zeroizing<String>, HsmError> {
         let text = match self {
             PinSource::Env(name) => Zeroizing::new(std::env::var(name).map_err(|_| {
                 HsmError::Pin(format!("the environment variable {name} (the token PIN) is not set or not UTF-8"))
@@ -174,7 +174,7 @@ impl PinSource {
             };
             return Err(HsmError::Pin(format!("the token PIN in {origin} must be 1 to {MAX_PIN_LEN} bytes")));
         }
-        Ok(AuthPin::from(pin.to_owned()))
+        Ok(Zeroizing::new(pin.to_owned()))
     }
 }
 
@@ -218,7 +218,7 @@ pub struct TokenSession {
 /// # Errors
 /// [`HsmError`] saying whether the module, the token or the PIN failed.
 pub fn open(settings: &TokenSettings) -> Result<TokenSession, HsmError> {
-    let pin = settings.pin.read()?;
+    let pin = AuthPin::from(settings.pin.read()?.as_str());
     let pkcs11 = module(&settings.module)?;
     let token = settings.token.clone();
     let call = |call, e: CkError| HsmError::Call { token: token.clone(), call, reason: reason(&e) };
@@ -369,3 +369,6 @@ pub fn check_label(field: &str, label: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

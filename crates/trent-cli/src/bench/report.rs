@@ -11,8 +11,11 @@ pub(super) fn print_table(args: &BenchArgs, cores: usize, rows: &[Row]) {
         (None, None) => format!("in-process server, {} server worker threads", args.server_threads),
     };
     let client = args.client_cpus.as_deref().map_or(String::new(), |c| format!(" on CPUs {c}"));
-    let population =
-        if args.populate_keys > 0 { format!(", {} more keys in the account", args.populate_keys) } else { String::new() };
+    let population = if args.populate_keys > 0 {
+        format!(", {} more keys in the account", args.populate_keys)
+    } else {
+        String::new()
+    };
     println!(
         "\n{cores} CPU cores, {mode}, {} client worker threads{client}, {} s per row, {}-byte plaintext{population}\n",
         args.client_threads, args.seconds, args.plaintext_bytes
