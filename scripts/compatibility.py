@@ -194,7 +194,10 @@ STATES["secretsmanager"] = {
     "RotateSecret": ("partial", "RotationLambdaARN names a built-in PostgreSQL/MySQL function or a "
                      "[[rotation.functions]] command or HTTP endpoint (not a Lambda); RotationRules (AutomaticallyAfterDays, "
                      "rate/cron ScheduleExpression, Duration), RotateImmediately; the scheduler runs the four steps, "
-                     "resumes after a restart and retries a failure at the next window; ExternalSecretRotation* refused"),
+                     "resumes at its next step after a restart (a stopping server ends a rotation between steps), "
+                     "retries a failure after 1, 2, 4, 8, 16 minutes, then at the next window; RotationStarted, "
+                     "RotationSucceeded and RotationFailed service events in the trail (no RotationAbandoned yet); "
+                     "ExternalSecretRotation* refused"),
     "TagResource": ("done", "at most 50 tags; aws: prefix reserved"),
     "UntagResource": ("done", ""),
     "UpdateSecret": ("done", "a new KmsKeyId encrypts new versions and, again, the versions labelled AWSCURRENT, "

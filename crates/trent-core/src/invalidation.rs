@@ -1,6 +1,6 @@
 //! Cache invalidation across nodes: what one node tells the others after it changed something
 //! that their in-memory caches may hold (unwrapped keys and aliases, credentials and their
-//! policies).
+//! policies, secrets' metadata and versions).
 //!
 //! The caches ([`crate::kms::Kms`]'s keys and aliases, [`crate::Identities`]'s credentials)
 //! drop their own entries after every change, and hand the same [`Invalidation`] to the
@@ -28,6 +28,8 @@ pub enum Invalidation {
     Role(AccountId, String),
     /// One access key's status changed or it was deleted.
     AccessKey(String),
+    /// A Secrets Manager secret (its metadata, labels, versions or existence) changed.
+    Secret(Scope, String),
     /// Everything may have changed (a development reset emptied the store).
     All,
 }
@@ -54,6 +56,7 @@ impl Invalidation {
             Self::Group(account, name) => format!("group\t{account}\t{name}"),
             Self::Role(account, name) => format!("role\t{account}\t{name}"),
             Self::AccessKey(id) => format!("access-key\t{id}"),
+            Self::Secret(scope, name) => format!("secret\t{}\t{}\t{name}", scope.account, scope.region),
             Self::All => "all".to_owned(),
         }
     }
@@ -76,6 +79,7 @@ impl Invalidation {
             ["group", account, n] => Some(Self::Group(AccountId::parse(account).ok()?, name(n)?)),
             ["role", account, n] => Some(Self::Role(AccountId::parse(account).ok()?, name(n)?)),
             ["access-key", id] => Some(Self::AccessKey(name(id)?)),
+            ["secret", account, region, n] => Some(Self::Secret(scope(account, region)?, name(n)?)),
             ["all"] => Some(Self::All),
             _ => None,
         }
@@ -98,6 +102,10 @@ mod tests {
             Invalidation::Group(account.clone(), "admins".into()),
             Invalidation::Role(account, "Deployer".into()),
             Invalidation::AccessKey("AKIAEXAMPLE".into()),
+            Invalidation::Secret(
+                Scope::new(AccountId::parse("111122223333").unwrap(), Region::parse("us-east-1").unwrap()),
+                "prod/db-credentials".into(),
+            ),
             Invalidation::All,
         ] {
             assert_eq!(Invalidation::decode(&change.encode()), Some(change));
@@ -106,7 +114,15 @@ mod tests {
 
     #[test]
     fn malformed_text_is_refused() {
-        for text in ["", "key\t1\tus-east-1\tx", "user\t111122223333\t", "nonsense", "all\textra", &"a".repeat(2000)] {
+        for text in [
+            "",
+            "key\t1\tus-east-1\tx",
+            "user\t111122223333\t",
+            "secret\t111122223333\tus-east-1\t",
+            "nonsense",
+            "all\textra",
+            &"a".repeat(2000),
+        ] {
             assert_eq!(Invalidation::decode(text), None, "{text:?}");
         }
     }

@@ -197,7 +197,10 @@ pub(crate) async fn build(
         kms = kms.with_quotas(q.clone());
     }
     let kms = Arc::new(kms);
-    let secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
+    let mut secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
+    if let Some((_, sink)) = &cluster {
+        secrets = secrets.with_invalidations(sink.clone());
+    }
     let params = Params::new(param_store, clock.clone());
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {

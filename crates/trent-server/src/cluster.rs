@@ -163,9 +163,7 @@ fn forget_everything(state: &AppState) {
 fn apply(state: &AppState, change: &Invalidation) {
     state.kms.apply_remote(change);
     state.identities.apply_remote(change);
-    if matches!(change, Invalidation::All) {
-        state.secrets.invalidate_cache();
-    }
+    state.secrets.apply_remote(change);
 }
 
 /// Sends, listens and checks until `shutdown` turns true; then gives the leases up.

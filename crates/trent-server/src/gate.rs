@@ -90,6 +90,8 @@ impl Serving {
     /// Stops the scheduler and drains the audit writer; the services drop with the last
     /// request that holds them.
     async fn stop(self) {
+        // A rotation in progress ends after its current step and resumes at the next one.
+        self.state.secrets.stop_rotations();
         let _ = self.stop.send(true);
         let _ = self.scheduler.await;
         if let Some(cluster) = self.cluster {

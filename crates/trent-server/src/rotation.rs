@@ -10,6 +10,7 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
 
+use trent_core::audit::{AuditEvent, ServiceEventLog};
 use trent_rotation::{
     CredentialSource, ExternalError, FunctionConfigError, FunctionEnvironment, FunctionRegistry, TemporaryCredentials,
 };
@@ -86,8 +87,24 @@ impl CredentialSource for StsCredentials {
     }
 }
 
+/// Rotation events, into the audit trail (see `trent_core::secrets::RotationApi`'s module).
+struct TrailEvents {
+    /// Weak: the state owns the service that owns this log.
+    state: Weak<AppState>,
+}
+
+#[async_trait::async_trait]
+impl ServiceEventLog for TrailEvents {
+    async fn record(&self, event: AuditEvent) {
+        let Some(state) = self.state.upgrade() else { return };
+        if let Err(e) = state.audit.record(event).await {
+            tracing::warn!(error = %e, "a rotation event could not be recorded in the audit trail");
+        }
+    }
+}
+
 /// Installs the configured rotation functions, reachable at `local` (the bound listener), and
-/// the scheduler's wake-up.
+/// the scheduler's wake-up, and the audit trail as the place of rotation events.
 ///
 /// # Errors
 /// A configured function that is refused (the configuration was checked at start, so only a
@@ -112,6 +129,7 @@ pub(crate) fn install(
         Arc::new(StsCredentials { state: Arc::downgrade(state) }),
     )?;
     state.secrets.set_rotation(Arc::new(registry), Arc::new(move || wake.notify_one()));
+    state.secrets.set_rotation_events(Arc::new(TrailEvents { state: Arc::downgrade(state) }));
     Ok(())
 }
 

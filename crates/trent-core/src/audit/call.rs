@@ -118,6 +118,7 @@ pub fn call_event(call: &CallRecord<'_>) -> AuditEvent {
         error_message,
         request_parameters,
         response_elements,
+        additional_event_data: None,
         request_id: call.request_id.to_owned(),
         event_id: new_event_id(call.time),
         read_only: rule.read_only,

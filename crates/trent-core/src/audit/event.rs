@@ -1,4 +1,6 @@
-//! The CloudTrail record: one API call, as AWS CloudTrail writes it (event version 1.08).
+//! The CloudTrail record: one API call, or one event a service recorded of its own work
+//! (`AwsServiceEvent`, such as a secret's rotation), as AWS CloudTrail writes it (event version
+//! 1.08).
 //!
 //! These types are the *stored* model of the audit trail, serialised once, on the caller's
 //! side, into the bytes that are hashed and stored verbatim (see `docs/audit-trail.md`).
@@ -19,6 +21,8 @@ use crate::identity::{Caller, PrincipalKind};
 pub const EVENT_VERSION: &str = "1.08";
 /// `eventType` of a call made through the API.
 pub const EVENT_TYPE_API_CALL: &str = "AwsApiCall";
+/// `eventType` of an event a service records of work no caller asked for at that moment.
+pub const EVENT_TYPE_SERVICE_EVENT: &str = "AwsServiceEvent";
 /// `eventCategory` of every event Trent records.
 pub const EVENT_CATEGORY_MANAGEMENT: &str = "Management";
 /// `type` of a KMS key resource.
@@ -58,6 +62,9 @@ pub struct AuditEvent {
     pub request_parameters: Option<Value>,
     /// What CloudTrail records of the answer (usually null), never secrets.
     pub response_elements: Option<Value>,
+    /// What a service event adds (Secrets Manager's rotation events name the secret here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_event_data: Option<Value>,
     /// The `x-amzn-RequestId` of the answer.
     #[serde(rename = "requestID")]
     pub request_id: String,
@@ -69,7 +76,7 @@ pub struct AuditEvent {
     /// The resources the call addressed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<Resource>,
-    /// Always [`EVENT_TYPE_API_CALL`].
+    /// [`EVENT_TYPE_API_CALL`], or [`EVENT_TYPE_SERVICE_EVENT`] for a service's own event.
     pub event_type: String,
     /// Always true: every Trent call is a management event.
     pub management_event: bool,
@@ -107,9 +114,10 @@ pub enum IdentityType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserIdentity {
-    /// What kind of identity.
-    #[serde(rename = "type")]
-    pub identity_type: IdentityType,
+    /// What kind of identity; absent in a service event, where only the account and the
+    /// service (`invokedBy`) are named.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub identity_type: Option<IdentityType>,
     /// The stable unique id (`AIDA...`, or the account id for the root).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal_id: Option<String>,
@@ -159,7 +167,7 @@ impl UserIdentity {
             }
         };
         Self {
-            identity_type,
+            identity_type: Some(identity_type),
             principal_id: Some(p.unique_id.clone()),
             arn: Some(caller.arn()),
             account_id: Some(account),
@@ -176,7 +184,7 @@ impl UserIdentity {
     /// principal id only, as CloudTrail does.
     pub fn other_account(caller: &Caller) -> Self {
         Self {
-            identity_type: IdentityType::AwsAccount,
+            identity_type: Some(IdentityType::AwsAccount),
             principal_id: Some(caller.principal.unique_id.clone()),
             arn: None,
             account_id: Some(caller.principal.account.to_string()),

@@ -19,6 +19,7 @@ pub mod redact;
 mod resources;
 pub mod rules;
 mod search;
+mod service_event;
 mod signer;
 mod verify;
 
@@ -31,8 +32,9 @@ pub use call::{CallFacts, CallRecord, MAX_EVENT_BYTES, Outcome, call_event, call
 pub use chain::{Batch, Chain, GENESIS_HASH, PendingEvent};
 pub use error::AuditError;
 pub use event::{
-    AuditEvent, EVENT_CATEGORY_MANAGEMENT, EVENT_TYPE_API_CALL, EVENT_VERSION, IdentityType, RESOURCE_TYPE_KMS_ALIAS,
-    RESOURCE_TYPE_KMS_KEY, Resource, SessionAttributes, SessionContext, SessionIssuer, TlsDetails, UserIdentity,
+    AuditEvent, EVENT_CATEGORY_MANAGEMENT, EVENT_TYPE_API_CALL, EVENT_TYPE_SERVICE_EVENT, EVENT_VERSION, IdentityType,
+    RESOURCE_TYPE_KMS_ALIAS, RESOURCE_TYPE_KMS_KEY, Resource, SessionAttributes, SessionContext, SessionIssuer,
+    TlsDetails, UserIdentity,
 };
 pub use lookup::{
     AuditTrail, LOOKUP_ACTION, LookedUpEvent, LookupError, LookupPage, LookupRequest, MAX_RESULTS, MAX_SCAN,
@@ -43,6 +45,7 @@ pub use record::{AuditHead, DigestRecord, EventIndex, EventKey, IndexedResource,
 pub use redact::{kms_request_parameters, kms_response_elements};
 pub use resources::{KmsNames, kms_resources};
 pub use search::{FoundEvent, SearchPage, search};
+pub use service_event::{ServiceEvent, ServiceEventLog};
 pub use signer::{
     AuditSigner, META_PUBLIC_KEY, META_SIGNING_KEY, SIGNING_KEY_AAD, hex, parse_hex32, stored_public_key,
 };

@@ -133,8 +133,9 @@ impl From<&Resource> for IndexedResource {
 
 /// CloudTrail's `Username`: `root` for the root, the session name of an assumed role (the
 /// last part of its ARN), the user name otherwise.
-fn username(kind: IdentityType, arn: Option<&str>, user_name: Option<&str>) -> Option<String> {
-    match kind {
+/// A service event (no identity type) has none.
+fn username(kind: Option<IdentityType>, arn: Option<&str>, user_name: Option<&str>) -> Option<String> {
+    match kind? {
         IdentityType::Root => Some("root".to_owned()),
         IdentityType::AssumedRole => arn.and_then(|arn| arn.rsplit('/').next()).map(str::to_owned),
         IdentityType::IamUser | IdentityType::AwsAccount | IdentityType::Unknown => user_name.map(str::to_owned),
@@ -166,8 +167,8 @@ struct RecordView {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct IdentityView {
-    #[serde(rename = "type")]
-    identity_type: IdentityType,
+    #[serde(rename = "type", default)]
+    identity_type: Option<IdentityType>,
     #[serde(default)]
     arn: Option<String>,
     #[serde(default)]

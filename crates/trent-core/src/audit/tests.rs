@@ -92,7 +92,7 @@ fn event(n: u64) -> AuditEvent {
     AuditEvent {
         event_version: EVENT_VERSION.into(),
         user_identity: UserIdentity {
-            identity_type: IdentityType::Root,
+            identity_type: Some(IdentityType::Root),
             principal_id: Some("111122223333".into()),
             arn: Some("arn:aws:iam::111122223333:root".into()),
             account_id: Some("111122223333".into()),
@@ -111,6 +111,7 @@ fn event(n: u64) -> AuditEvent {
         error_message: None,
         request_parameters: None,
         response_elements: None,
+        additional_event_data: None,
         request_id: format!("req-{n}"),
         event_id: format!("00000000-0000-4000-8000-{n:012}"),
         read_only: true,

@@ -206,7 +206,11 @@ impl KeyCache {
             Invalidation::Key(scope, key_id) => self.forget_key(scope, key_id),
             Invalidation::Aliases(scope) => self.forget_aliases(scope),
             Invalidation::All => self.clear(),
-            Invalidation::User(..) | Invalidation::Group(..) | Invalidation::Role(..) | Invalidation::AccessKey(_) => {}
+            Invalidation::User(..)
+            | Invalidation::Group(..)
+            | Invalidation::Role(..)
+            | Invalidation::AccessKey(_)
+            | Invalidation::Secret(..) => {}
         }
     }
 

@@ -183,32 +183,11 @@ impl Secrets {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::ids::{AccountId, Region, Scope};
     use crate::secrets::ValueKind;
 
     fn secret() -> SecretRecord {
-        SecretRecord {
-            scope: Scope::new(AccountId::parse("111122223333").unwrap(), Region::parse("us-east-1").unwrap()),
-            name: "app".into(),
-            suffix: "AbCdEf".into(),
-            description: None,
-            kms_key_id: None,
-            created_at: OffsetDateTime::UNIX_EPOCH,
-            last_changed_at: OffsetDateTime::UNIX_EPOCH,
-            last_accessed_at: None,
-            deleted_at: None,
-            deletion_date: None,
-            tags: vec![],
-            policy: None,
-            labels: BTreeMap::new(),
-            revision: 1,
-            rotation: None,
-            primary_region: None,
-            replicas: Vec::new(),
-        }
+        SecretRecord::for_tests("app")
     }
 
     fn version(id: &str, hours: i64) -> VersionRecord {

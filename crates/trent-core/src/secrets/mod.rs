@@ -9,6 +9,7 @@
 //! `{SecretARN, SecretVersionId}`. It knows nothing of JSON shapes or SQL.
 
 mod access;
+mod cache;
 mod envelope;
 mod error;
 mod labels;
@@ -20,6 +21,7 @@ mod policy;
 mod rekey;
 mod replicas;
 mod rotation;
+mod rotation_log;
 mod rotation_run;
 mod secret_id;
 mod values;
@@ -67,30 +69,60 @@ pub struct Secrets {
     store: Arc<dyn SecretsStore>,
     kms: Arc<Kms>,
     clock: SharedClock,
+    /// The secrets and versions `store` read lately (it is wrapped around them).
+    records: Arc<cache::SecretCache>,
     keys: envelope::DataKeyCache,
     rotation: rotation_run::RotationHooks,
 }
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Secrets").field("cached_data_keys", &self.keys.len()).finish_non_exhaustive()
+        f.debug_struct("Secrets")
+            .field("cached_secrets", &self.records.len())
+            .field("cached_data_keys", &self.keys.len())
+            .finish_non_exhaustive()
     }
 }
 
 impl Secrets {
-    /// Builds the service over its store, the KMS it encrypts with and a clock.
+    /// Builds the service over its store, the KMS it encrypts with and a clock. Single
+    /// secrets and their versions are cached in memory; every write through this service
+    /// drops the secret's entry.
     pub fn new(store: Arc<dyn SecretsStore>, kms: Arc<Kms>, clock: SharedClock) -> Self {
+        let records = Arc::new(cache::SecretCache::new(cache::DEFAULT_CAPACITY));
         Self {
-            store,
+            store: Arc::new(cache::CachedStore::new(store, records.clone())),
             kms,
             clock,
+            records,
             keys: envelope::DataKeyCache::new(envelope::DEFAULT_CAPACITY),
             rotation: rotation_run::RotationHooks::default(),
         }
     }
 
-    /// Forgets every cached data key.
+    /// Hands every later change of a secret to `sink` too, for the other nodes sharing the
+    /// store to drop their cached copy.
+    pub fn with_invalidations(self, sink: Arc<dyn crate::InvalidationSink>) -> Self {
+        self.records.set_sink(sink);
+        self
+    }
+
+    /// Applies an invalidation another node published: drops the secret it names.
+    pub fn apply_remote(&self, change: &crate::Invalidation) {
+        self.records.apply_remote(change);
+        if matches!(change, crate::Invalidation::All) {
+            self.keys.clear();
+        }
+    }
+
+    /// Lookups of the secret cache so far: (hits, misses).
+    pub fn cache_stats(&self) -> (u64, u64) {
+        self.records.stats()
+    }
+
+    /// Forgets every cached secret, version and data key.
     pub fn invalidate_cache(&self) {
+        self.records.clear();
         self.keys.clear();
     }
 }

@@ -146,6 +146,36 @@ impl SecretRecord {
     }
 }
 
+#[cfg(test)]
+impl SecretRecord {
+    /// A secret named `name` of account 111122223333 in `us-east-1`, created at the epoch,
+    /// with nothing else set: the starting point of unit tests.
+    pub(crate) fn for_tests(name: &str) -> Self {
+        SecretRecord {
+            scope: Scope::new(
+                crate::ids::AccountId::parse("111122223333").expect("an account id"),
+                Region::parse("us-east-1").expect("a region"),
+            ),
+            name: name.into(),
+            suffix: "AbCdEf".into(),
+            description: None,
+            kms_key_id: None,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            last_changed_at: OffsetDateTime::UNIX_EPOCH,
+            last_accessed_at: None,
+            deleted_at: None,
+            deletion_date: None,
+            tags: vec![],
+            policy: None,
+            labels: BTreeMap::new(),
+            revision: 1,
+            rotation: None,
+            primary_region: None,
+            replicas: Vec::new(),
+        }
+    }
+}
+
 /// One version of a secret's value, envelope-encrypted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionRecord {

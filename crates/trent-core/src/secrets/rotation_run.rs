@@ -5,9 +5,15 @@
 //! through the wake-up hook). It starts the rotations whose window is open, resumes the ones in
 //! progress, and retries failed ones when their retry time comes: a failed step leaves
 //! `AWSCURRENT` where it was, is logged, and the whole rotation is attempted again with the same
-//! token (the rotation functions' steps are idempotent, as AWS's templates are) at the next
-//! rotation window, or a day later for a secret without a schedule. One secret never has two
-//! rotations running at once in this process.
+//! token (the rotation functions' steps are idempotent, as AWS's templates are) after a bounded
+//! backoff ([`retry_delay`](super::rotation_log::retry_delay): 1, 2, 4, 8 and 16 minutes), and after five failures
+//! at the next rotation window, or a day later for a secret without a schedule. One secret
+//! never has two rotations running at once in this process (and the scheduler's lease keeps
+//! the job on one node).
+//!
+//! Each rotation is recorded in the secret's trail as AWS CloudTrail records it, as service
+//! events of `secretsmanager.amazonaws.com`: `RotationStarted` when an attempt starts at its
+//! first step, `RotationSucceeded` after `finishSecret`, `RotationFailed` when a step fails.
 //!
 //! Functions call back through [`RotationApi`], the [`SecretsApi`] of this domain, as the
 //! secret's account (the way AWS's service calls the function on the account's behalf).
@@ -16,18 +22,16 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use parking_lot::{Mutex, RwLock};
-use time::Duration;
 use trent_rotation::{
     ApiError, FunctionRegistry, RotationEvent, SecretDescription as FnDescription, SecretVersion, SecretsApi, Step,
 };
 
+use super::rotation_log::{RETRY_WITHOUT_SCHEDULE, retry_delay};
 use super::{AWSCURRENT, AWSPENDING, PutValueInput, SecretRecord, SecretValue, Secrets, SecretsError, StageMove};
 use super::{ValueKind, VersionSelector, rotation};
+use crate::audit::ServiceEventLog;
 use crate::identity::Caller;
 use crate::ids::Scope;
-
-/// How long a failed rotation of a secret without a schedule waits before its next attempt.
-const RETRY_WITHOUT_SCHEDULE: Duration = Duration::days(1);
 
 /// Hooks the server gives the domain: the functions it can run and how to wake its scheduler.
 #[derive(Default)]
@@ -38,6 +42,11 @@ pub(crate) struct RotationHooks {
     wake: RwLock<Option<Arc<dyn Fn() + Send + Sync>>>,
     /// ARNs of the secrets whose rotation runs now.
     running: Mutex<HashSet<String>>,
+    /// Where rotation events go (the server's audit trail); `None`: not recorded.
+    pub(crate) events: RwLock<Option<Arc<dyn ServiceEventLog>>>,
+    /// Set when the server stops: a rotation ends after the step it is running, and resumes at
+    /// its next step when the server starts again.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// What one pass of [`Secrets::run_rotations`] did.
@@ -77,6 +86,17 @@ impl Secrets {
     pub fn set_rotation(&self, functions: Arc<FunctionRegistry>, wake: Arc<dyn Fn() + Send + Sync>) {
         *self.rotation.functions.write() = Some(functions);
         *self.rotation.wake.write() = Some(wake);
+        self.rotation.stopping.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Lets every rotation finish the step it is running, then stop: no further step starts
+    /// (the server is stopping; the rotations resume at their next step when it starts again).
+    pub fn stop_rotations(&self) {
+        self.rotation.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn rotations_stopping(&self) -> bool {
+        self.rotation.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub(crate) fn wake_rotations(&self) {
@@ -94,6 +114,9 @@ impl Secrets {
         let now = self.clock.now();
         let mut run = RotationRun::default();
         for (scope, name) in self.store.rotating_secrets().await? {
+            if self.rotations_stopping() {
+                break;
+            }
             let Some(secret) = self.store.get_secret(&scope, &name).await? else { continue };
             let Some(r) = secret.rotation.as_ref().filter(|_| !secret.is_deleted()) else { continue };
             let runnable = match &r.pending {
@@ -136,7 +159,12 @@ impl Secrets {
             .await?;
         }
         let api = RotationApi { secrets: self, caller: Caller::root_of(scope) };
+        let mut first_pass = true;
         loop {
+            if self.rotations_stopping() {
+                tracing::info!(secret = %arn, "the server stops; the rotation resumes at its next step on restart");
+                return Ok(None);
+            }
             let Some(secret) = self.store.get_secret(scope, name).await? else { return Ok(None) };
             let Some((lambda_arn, pending)) =
                 secret.rotation.as_ref().and_then(|r| r.pending.clone().map(|p| (r.lambda_arn.clone(), p)))
@@ -144,6 +172,10 @@ impl Secrets {
                 return Ok(None);
             };
             let step = pending.next_step;
+            if first_pass && step == Step::CreateSecret {
+                self.rotation_event(scope, &arn, "RotationStarted").await;
+            }
+            first_pass = false;
             let event = RotationEvent { secret_id: arn.clone(), client_request_token: pending.token.clone(), step };
             let outcome = match self.rotation_function(&lambda_arn) {
                 Ok(function) => {
@@ -181,6 +213,7 @@ impl Secrets {
                     })
                     .await?;
                     tracing::info!(secret = %arn, "secret rotated");
+                    self.rotation_event(scope, &arn, "RotationSucceeded").await;
                     return Ok(Some(true));
                 }
                 (Err(error), _) => {
@@ -190,7 +223,7 @@ impl Secrets {
                             return;
                         }
                         let Some(r) = s.rotation.as_mut() else { return };
-                        let retry = r
+                        let window = r
                             .rules
                             .as_ref()
                             .and_then(|rules| rules.parse().ok())
@@ -200,10 +233,11 @@ impl Secrets {
                             p.failures += 1;
                             p.failed_step = Some(step);
                             p.next_step = Step::CreateSecret;
-                            p.retry_at = Some(retry);
+                            p.retry_at = Some(retry_delay(p.failures, now, window));
                         }
                     })
                     .await?;
+                    self.rotation_event(scope, &arn, "RotationFailed").await;
                     return Ok(Some(false));
                 }
             }

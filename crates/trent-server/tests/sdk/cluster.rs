@@ -175,6 +175,58 @@ async fn a_disabled_key_a_revoked_grant_and_a_deactivated_access_key_are_refused
     assert!(metric(&b, "trent_cache_invalidations_total{direction=\"received\"}").await >= 3.0);
 }
 
+/// Polls node `sm`'s `GetSecretValue` of `id` until `done` holds for its outcome; returns how
+/// long that took (panics past [`NOTIFIED_WITHIN`]).
+async fn secret_seen_within(
+    what: &str,
+    sm: &aws_sdk_secretsmanager::Client,
+    id: &str,
+    done: impl Fn(&Result<String, String>) -> bool,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let got = match sm.get_secret_value().secret_id(id).send().await {
+            Ok(out) => Ok(out.secret_string().unwrap_or_default().to_owned()),
+            Err(e) => Err(e.code().unwrap_or_default().to_owned()),
+        };
+        if done(&got) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < NOTIFIED_WITHIN, "{what}: still {got:?} after {:?}", started.elapsed());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_changed_on_one_node_is_read_anew_on_the_others() {
+    // Regression guard: the secret cache must not serve another node's stale value.
+    let Some((_schema, [a, b, c])) = three_nodes("cluster_secrets").await else { return };
+    let (sm_a, sm_b, sm_c) = (a.secrets(), b.secrets(), c.secrets());
+    let id = "cluster/db";
+    let created = sm_a.create_secret().name(id).secret_string("first").send().await;
+    if let Err(e) = created {
+        assert_eq!(e.code(), Some("ResourceExistsException"), "{e:?}");
+    }
+    // B and C read (and cache) the first value.
+    for sm in [&sm_b, &sm_c] {
+        secret_seen_within("first value", sm, id, |got| got.as_deref() == Ok("first")).await;
+    }
+    sm_a.put_secret_value().secret_id(id).secret_string("second").send().await.expect("put on A");
+    for sm in [&sm_b, &sm_c] {
+        let took = secret_seen_within("new value", sm, id, |got| got.as_deref() == Ok("second")).await;
+        eprintln!("a value put on one node was read on another after {took:?}");
+    }
+    sm_a.delete_secret().secret_id(id).recovery_window_in_days(7).send().await.expect("delete on A");
+    for sm in [&sm_b, &sm_c] {
+        let took = secret_seen_within("deletion", sm, id, |got| {
+            got.as_ref().err().is_some_and(|code| code == "InvalidRequestException")
+        })
+        .await;
+        eprintln!("a secret deleted on one node was refused on another after {took:?}");
+    }
+    assert!(metric(&a, "trent_cache_invalidations_total{direction=\"sent\"}").await >= 3.0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scheduled_deletions_run_once_under_a_lease_that_moves_when_its_holder_dies() {
     let Some((schema, nodes)) = three_nodes("cluster_leases").await else { return };

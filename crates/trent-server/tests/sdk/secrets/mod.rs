@@ -10,6 +10,8 @@ mod listing;
 mod replicas;
 mod rotation;
 mod rotation_external;
+mod rotation_mariadb;
+mod rotation_restart;
 mod values;
 
 use aws_sdk_secretsmanager::Client;

@@ -171,7 +171,7 @@ async fn a_failed_rotation_keeps_awscurrent_and_is_retried_at_the_next_window() 
 }
 
 impl TestServer {
-    fn clock_now_time(&self) -> time::OffsetDateTime {
+    pub(crate) fn clock_now_time(&self) -> time::OffsetDateTime {
         use trent_core::Clock as _;
         self.clock.now()
     }

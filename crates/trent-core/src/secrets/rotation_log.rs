@@ -1,0 +1,79 @@
+//! What a rotation leaves behind when a step ends: the time a failed rotation is attempted
+//! again (a bounded backoff, then the next window), and the service events the trail records
+//! of it (`RotationStarted`, `RotationSucceeded`, `RotationFailed`, as AWS CloudTrail records
+//! them for Secrets Manager).
+
+use std::sync::Arc;
+
+use time::{Duration, OffsetDateTime};
+
+use super::Secrets;
+use crate::audit::{Resource, ServiceEvent, ServiceEventLog};
+use crate::ids::Scope;
+
+/// How long a failed rotation of a secret without a schedule waits before its next attempt,
+/// once its quick retries are spent.
+pub(crate) const RETRY_WITHOUT_SCHEDULE: Duration = Duration::days(1);
+/// The wait after a rotation's first failure; it doubles with each further failure.
+const FIRST_RETRY: Duration = Duration::minutes(1);
+/// Failures retried after [`FIRST_RETRY`]-based backoff; later ones wait for the next window.
+const QUICK_RETRIES: u32 = 5;
+/// The service principal rotation events name.
+const SERVICE: &str = "secretsmanager.amazonaws.com";
+
+/// When a rotation that has now failed `failures` times (1 for the first) is attempted again:
+/// after 1, 2, 4, 8, 16 minutes (to the whole second), then at `fallback` (the next window),
+/// never later than it.
+pub(crate) fn retry_delay(failures: u32, now: OffsetDateTime, fallback: OffsetDateTime) -> OffsetDateTime {
+    if failures == 0 || failures > QUICK_RETRIES {
+        return fallback;
+    }
+    let backoff = FIRST_RETRY * 2_i32.pow(failures - 1);
+    // Whole seconds, as `NextRotationDate` shows it.
+    let at = now + backoff;
+    at.replace_nanosecond(0).unwrap_or(at).min(fallback)
+}
+
+impl Secrets {
+    /// Records rotation events in `log` (the audit trail) from now on.
+    pub fn set_rotation_events(&self, log: Arc<dyn ServiceEventLog>) {
+        *self.rotation.events.write() = Some(log);
+    }
+
+    /// Records the service event `name` (`RotationStarted`...) of `secret`'s rotation.
+    pub(crate) async fn rotation_event(&self, scope: &Scope, arn: &str, name: &str) {
+        let log = self.rotation.events.read().clone();
+        let Some(log) = log else { return };
+        let event = ServiceEvent {
+            scope,
+            service: SERVICE,
+            name,
+            data: serde_json::json!({ "SecretId": arn }),
+            resources: vec![Resource {
+                account_id: scope.account.to_string(),
+                resource_type: "AWS::SecretsManager::Secret".to_owned(),
+                arn: arn.to_owned(),
+            }],
+            time: self.clock.now(),
+        };
+        log.record(event.to_event()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn failed_rotations_back_off_to_the_next_window() {
+        let now = datetime!(2026-12-06 04:00 UTC);
+        let window = now + Duration::days(30);
+        let waits: Vec<_> = (1..=7).map(|n| retry_delay(n, now, window) - now).collect();
+        let minutes = |m| Duration::minutes(m);
+        assert_eq!(waits, [minutes(1), minutes(2), minutes(4), minutes(8), minutes(16), window - now, window - now]);
+        let soon = now + Duration::minutes(3);
+        assert_eq!(retry_delay(4, now, soon), soon, "never later than the next window");
+    }
+}
