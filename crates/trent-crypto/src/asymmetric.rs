@@ -16,8 +16,10 @@ use aws_lc_rs::signature::{
     ECDSA_P256K1_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1, ECDSA_P384_SHA384_ASN1_SIGNING, ECDSA_P521_SHA512_ASN1,
     ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair,
     KeyPair as _, ML_DSA_44, ML_DSA_44_SIGNING, ML_DSA_65, ML_DSA_65_SIGNING, ML_DSA_87, ML_DSA_87_SIGNING,
-    PqdsaKeyPair, PqdsaSigningAlgorithm, RsaKeyPair, UnparsedPublicKey, VerificationAlgorithm,
+    ParsedPublicKey, PqdsaKeyPair, PqdsaSigningAlgorithm, RsaKeyPair, VerificationAlgorithm,
 };
+
+use std::sync::OnceLock;
 
 use crate::{CryptoError, EcCurve, KeyMaterial, Plaintext, PrivateKeyKind, SecretBytes};
 
@@ -235,6 +237,29 @@ pub struct PrivateKey {
     spki: Vec<u8>,
     /// The public key as the verifier of its algorithm reads it.
     public: Vec<u8>,
+    /// The public key parsed for each verification algorithm of the key (see
+    /// [`verifier_slot`]), on first use: parsing (point decoding and checks) is a large part
+    /// of a cheap verification, so it is done once per key, as the private key's is.
+    verifiers: [OnceLock<ParsedPublicKey>; VERIFIER_SLOTS],
+}
+
+/// How many verification algorithms one key may have: an RSA key's PSS and PKCS#1 v1.5 with
+/// three hashes each; every other kind has one.
+const VERIFIER_SLOTS: usize = 6;
+
+/// Where a key keeps its public key parsed for `scheme` (schemes a key does not have are
+/// refused before a slot is used).
+fn verifier_slot(scheme: SignatureScheme) -> usize {
+    let hash = |h: SignatureHash| match h {
+        SignatureHash::Sha256 => 0,
+        SignatureHash::Sha384 => 1,
+        SignatureHash::Sha512 => 2,
+    };
+    match scheme {
+        SignatureScheme::RsaPss(h) => hash(h),
+        SignatureScheme::RsaPkcs1(h) => 3 + hash(h),
+        SignatureScheme::Ecdsa(_) | SignatureScheme::Ed25519 | SignatureScheme::MlDsa => 0,
+    }
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -290,7 +315,7 @@ impl PrivateKey {
                 (Inner::MlDsa { pair, level }, spki, public)
             }
         };
-        Ok(Self { kind, inner, spki, public })
+        Ok(Self { kind, inner, spki, public, verifiers: Default::default() })
     }
 
     /// What kind of key this is.
@@ -361,11 +386,18 @@ impl PrivateKey {
             (Inner::MlDsa { level, .. }, SignatureScheme::MlDsa) => (ml_dsa_verification(*level), None),
             _ => return Err(CryptoError::Unsupported),
         };
-        let key = UnparsedPublicKey::new(alg, &self.public);
+        let slot = &self.verifiers[verifier_slot(scheme)];
+        let key = match slot.get() {
+            Some(key) => key,
+            None => {
+                let parsed = ParsedPublicKey::new(alg, &self.public).map_err(|_| CryptoError::Malformed)?;
+                slot.get_or_init(|| parsed)
+            }
+        };
         match (input, hash) {
-            (SignedInput::Raw(m), _) => key.verify(m, sig).map_err(|_| CryptoError::AuthenticationFailed),
+            (SignedInput::Raw(m), _) => key.verify_sig(m, sig).map_err(|_| CryptoError::AuthenticationFailed),
             (SignedInput::Digest(d), Some(h)) => {
-                key.verify_digest(&import_digest(h, d)?, sig).map_err(|_| CryptoError::AuthenticationFailed)
+                key.verify_digest_sig(&import_digest(h, d)?, sig).map_err(|_| CryptoError::AuthenticationFailed)
             }
             (SignedInput::Digest(_), None) => Err(CryptoError::Unsupported),
         }

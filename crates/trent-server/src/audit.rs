@@ -220,8 +220,16 @@ pub async fn record_call(
     };
     let mut events = call_events(&call);
     events.extend(on_behalf);
+    // The keys this call used, for GetKeyLastUsage: noted in memory once the events are
+    // durable (the background flush writes them), never a store write per request.
+    let uses = trent_core::kms::key_uses_of(&events);
     match state.audit.record_all(events).await {
-        Ok(()) => result,
+        Ok(()) => {
+            if !uses.is_empty() {
+                state.kms.track_usage(uses);
+            }
+            result
+        }
         Err(e) => {
             tracing::error!(error = %e, cause = ?std::error::Error::source(&e), operation, request_id, "audit record failed; answering 500");
             Err(AwsError::internal())

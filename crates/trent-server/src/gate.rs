@@ -70,6 +70,8 @@ struct Serving {
     router: Router,
     stop: watch::Sender<bool>,
     scheduler: tokio::task::JoinHandle<()>,
+    /// Writes the keys' last uses to the store in batches (and at stop).
+    key_usage: tokio::task::JoinHandle<()>,
     /// Cache invalidation and the scheduler lease, with several nodes.
     cluster: Option<tokio::task::JoinHandle<()>>,
 }
@@ -83,17 +85,19 @@ impl Serving {
         let wake = Arc::new(tokio::sync::Notify::new());
         crate::rotation::install(&state, local, wake.clone())?;
         let scheduler = tokio::spawn(crate::scheduler::run(state.clone(), stop_rx.clone(), wake));
+        let key_usage = tokio::spawn(crate::key_usage::run(state.clone(), stop_rx.clone()));
         let cluster = state.cluster.clone().map(|c| tokio::spawn(crate::cluster::run(state.clone(), c, stop_rx)));
-        Ok(Self { router: crate::app(state.clone()), state, stop, scheduler, cluster })
+        Ok(Self { router: crate::app(state.clone()), state, stop, scheduler, key_usage, cluster })
     }
 
-    /// Stops the scheduler and drains the audit writer; the services drop with the last
-    /// request that holds them.
+    /// Stops the scheduler, writes the keys' last uses and drains the audit writer; the
+    /// services drop with the last request that holds them.
     async fn stop(self) {
         // A rotation in progress ends after its current step and resumes at the next one.
         self.state.secrets.stop_rotations();
         let _ = self.stop.send(true);
         let _ = self.scheduler.await;
+        let _ = self.key_usage.await;
         if let Some(cluster) = self.cluster {
             let _ = cluster.await;
         }

@@ -14,6 +14,7 @@ mod data_dir;
 mod gate;
 pub mod harden;
 pub mod hsm;
+mod key_usage;
 pub mod metrics;
 mod on_behalf;
 mod query;

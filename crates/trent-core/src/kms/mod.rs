@@ -30,6 +30,7 @@ mod scheduler;
 mod seed;
 mod signing;
 mod tags;
+mod usage;
 
 use std::sync::Arc;
 
@@ -64,6 +65,7 @@ pub use scheduler::DueWork;
 pub use seed::{SeedKey, Seeded, check_seed_material};
 pub use signing::{MacOutput, PublicKeyOutput, SignOutput, SignedMessage, Verified};
 pub use tags::TagPage;
+pub use usage::{KeyLastUsage, KeyUse, UsageOperation, key_uses_of};
 
 use crate::clock::SharedClock;
 use crate::seal::KeyWrapper;
@@ -97,6 +99,8 @@ pub struct Kms {
     quotas: Option<quotas::KmsQuotas>,
     /// The regions multi-Region keys may be replicated to.
     hosted: HostedRegions,
+    /// Each key's last use not yet written to the store (`GetKeyLastUsage`).
+    usage: usage::UsageTracker,
 }
 
 impl Kms {
@@ -109,6 +113,7 @@ impl Kms {
             cache: cache::KeyCache::new(cache::DEFAULT_CAPACITY),
             quotas: None,
             hosted: HostedRegions::Any,
+            usage: usage::UsageTracker::new(),
         }
     }
 

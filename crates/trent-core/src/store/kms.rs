@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::StoreError;
 use crate::ids::Region;
 use crate::ids::{AccountId, KeyId, Scope};
-use crate::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
+use crate::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
 
 /// Keys, their materials, aliases and tags.
 #[async_trait]
@@ -93,6 +93,18 @@ pub trait KmsStore: Send + Sync {
     /// date at or before `now`, automatic rotation enabled with a next-rotation date at or
     /// before `now`, or imported material present whose `ValidTo` is at or before `now`.
     async fn keys_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, KeyId)>, StoreError>;
+
+    /// Writes the last use of several keys in one transaction. A key's stored use is replaced
+    /// only by one that [`KeyUse::supersedes`] it (not earlier), so nodes writing in any order
+    /// keep the latest; a use of a key that no longer exists is dropped.
+    async fn record_key_usage(&self, uses: &[KeyUse]) -> Result<(), StoreError>;
+
+    /// The stored last use of one key.
+    async fn key_last_usage(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyUse>, StoreError>;
+
+    /// When this deployment began tracking key usage: the stored time, or `now`, stored, if
+    /// none was.
+    async fn usage_tracking_start(&self, now: OffsetDateTime) -> Result<OffsetDateTime, StoreError>;
 
     /// Creates an alias.
     ///

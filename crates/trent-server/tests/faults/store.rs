@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use trent_core::identity::{Group, InlinePolicy, PolicyOwner, Role, SessionRecord, User};
-use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
+use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
 use trent_core::secrets::{SecretRecord, VersionRecord};
 use trent_core::store::{Batch, BatchStore, ResetStore, SecretChange, SecretsStore};
 use trent_core::{
@@ -174,6 +174,17 @@ impl KmsStore for FaultyStore {
     }
     async fn keys_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, KeyId)>, StoreError> {
         self.inner.keys_due(now).await
+    }
+    // Key usage is written by a background task on its own schedule: not counted against the
+    // write budget, so the budget stays a count of the writes of the calls a test makes.
+    async fn record_key_usage(&self, uses: &[KeyUse]) -> Result<(), StoreError> {
+        self.inner.record_key_usage(uses).await
+    }
+    async fn key_last_usage(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyUse>, StoreError> {
+        self.inner.key_last_usage(scope, key_id).await
+    }
+    async fn usage_tracking_start(&self, now: OffsetDateTime) -> Result<OffsetDateTime, StoreError> {
+        self.inner.usage_tracking_start(now).await
     }
     async fn insert_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
         self.write(self.inner.insert_alias(scope, alias)).await

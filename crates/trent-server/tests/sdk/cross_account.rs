@@ -98,6 +98,7 @@ rows! { w, key;
     GenerateDataKeyWithoutPlaintext: Yes => w.partner.generate_data_key_without_plaintext().key_id(key).key_spec(DataKeySpec::Aes256);
     GenerateMac: Yes => w.partner.generate_mac().key_id(&w.mac_key).message(blob(b"m")).mac_algorithm(MacAlgorithmSpec::HmacSha256);
     GenerateRandom: Own => w.partner.generate_random().number_of_bytes(8);
+    GetKeyLastUsage: No => w.partner.get_key_last_usage().key_id(key);
     GetKeyPolicy: No => w.partner.get_key_policy().key_id(key).policy_name("default");
     GetKeyRotationStatus: Yes => w.partner.get_key_rotation_status().key_id(key);
     GetParametersForImport: No => w.partner.get_parameters_for_import().key_id(key).wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256).wrapping_key_spec(WrappingKeySpec::Rsa2048);
@@ -324,4 +325,23 @@ async fn list_retirable_grants_answers_for_the_callers_account_only() {
     // A principal of another account: refused.
     let owner_root = w.key.split(':').nth(4).map(|a| format!("arn:aws:iam::{a}:root")).unwrap();
     expect_code(w.partner.list_retirable_grants().retiring_principal(owner_root).send().await, "AccessDeniedException");
+}
+
+/// `GetKeyLastUsage` of a key another account used names the event in the key owner's trail
+/// (the copy CloudTrail gives the owner), as AWS documents.
+#[tokio::test]
+async fn a_use_by_another_account_is_reported_with_the_owners_event() {
+    use aws_sdk_kms::operation::RequestId;
+
+    let w = world().await;
+    let out = w.partner.encrypt().key_id(&w.key).plaintext(blob(b"partner")).send().await.unwrap();
+    let request = out.request_id().unwrap();
+    let usage = w.owner.get_key_last_usage().key_id(&w.key).send().await.unwrap();
+    let usage = usage.key_last_usage().unwrap();
+    assert_eq!(usage.kms_request_id(), Some(request));
+    let owner_account = w.key.split(':').nth(4).unwrap();
+    let trail = crate::audit_trail::records(&crate::audit_trail::lookup(&w.server, r#"{"MaxResults":50}"#).await);
+    let copy = trail.iter().find(|r| r["requestID"] == request).expect("the owner's copy of the call");
+    assert_eq!(copy["recipientAccountId"], owner_account);
+    assert_eq!(usage.cloud_trail_event_id(), copy["eventID"].as_str());
 }

@@ -17,6 +17,7 @@ mod grants;
 mod iam;
 mod imported;
 mod key_policies;
+mod key_usage;
 mod keys;
 mod leak;
 mod managed_keys;

@@ -8,11 +8,13 @@ use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 use time::OffsetDateTime;
-use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
+use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
 use trent_core::{AccountId, KeyId, KmsStore, Region, Scope, StoreError};
 
 use super::{PgStore, aliases_tags, map_err, transaction};
-use crate::sqlite::rows::{KeyRow, MaterialRow, key_id_from_db, scope_from_db, ts_to_db};
+use crate::sqlite::rows::{
+    KeyRow, MaterialRow, UsageRow, key_id_from_db, scope_from_db, ts_from_db, ts_to_db, usage_rows,
+};
 
 /// Replaces every column but the primary key, if the revision is still `$23`.
 const UPDATE_KEY: &str = "UPDATE kms_keys SET description = $4, key_usage = $5, key_spec = $6, origin = $7, \
@@ -32,6 +34,15 @@ const KEYS_DUE: &str = "SELECT account_id, region, key_id FROM kms_keys \
      UNION \
      SELECT account_id, region, key_id FROM kms_keys \
      WHERE import_present = 1 AND import_valid_to <= $1";
+
+/// Writes a key's last use unless the stored one is later ([`trent_core::kms::KeyUse::supersedes`]:
+/// at the same instant, the later write wins); a use of a key that is gone is dropped.
+const UPSERT_USAGE: &str = "INSERT INTO kms_key_last_usage (account_id, region, key_id, operation, used_at, event_id, \
+     request_id) SELECT $1, $2, $3, $4, $5, $6, $7 \
+     WHERE EXISTS (SELECT 1 FROM kms_keys WHERE account_id = $1 AND region = $2 AND key_id = $3) \
+     ON CONFLICT (account_id, region, key_id) DO UPDATE SET operation = excluded.operation, \
+     used_at = excluded.used_at, event_id = excluded.event_id, request_id = excluded.request_id \
+     WHERE excluded.used_at >= kms_key_last_usage.used_at";
 
 /// `$1, $2, ...` for each column of a `COLUMNS` list.
 pub(crate) fn placeholders(columns: &str) -> String {
@@ -117,6 +128,30 @@ async fn update_if_revision(
 
 fn key_from_row(row: &PgRow) -> Result<KeyRecord, StoreError> {
     KeyRecord::try_from(KeyRow::from_row(row).map_err(map_err)?)
+}
+
+impl PgStore {
+    /// The rows of one key in `table` (`columns`, then `tail`: an `ORDER BY` or nothing).
+    async fn rows_of_key<R>(
+        &self,
+        columns: &str,
+        table: &str,
+        tail: &str,
+        scope: &Scope,
+        key_id: &KeyId,
+    ) -> Result<Vec<R>, StoreError>
+    where
+        R: for<'r> sqlx::FromRow<'r, PgRow> + Send + Unpin,
+    {
+        let sql = format!("SELECT {columns} FROM {table} WHERE account_id = $1 AND region = $2 AND key_id = $3 {tail}");
+        sqlx::query_as(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(key_id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_err)
+    }
 }
 
 #[async_trait]
@@ -222,17 +257,8 @@ impl KmsStore for PgStore {
     }
 
     async fn materials(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<KeyMaterialRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM kms_key_materials WHERE account_id = $1 AND region = $2 AND key_id = $3 ORDER BY seq",
-            MaterialRow::COLUMNS
-        );
-        let rows: Vec<MaterialRow> = sqlx::query_as(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(key_id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let rows: Vec<MaterialRow> =
+            self.rows_of_key(MaterialRow::COLUMNS, "kms_key_materials", "ORDER BY seq", scope, key_id).await?;
         rows.into_iter().map(KeyMaterialRecord::try_from).collect()
     }
 
@@ -271,6 +297,35 @@ impl KmsStore for PgStore {
         // A stable order (by scope, then key id) for the scheduler and its logs.
         rows.sort_unstable();
         rows.iter().map(|(account, region, id)| Ok((scope_from_db(account, region)?, key_id_from_db(id)?))).collect()
+    }
+
+    async fn record_key_usage(&self, uses: &[KeyUse]) -> Result<(), StoreError> {
+        transaction!(self, |tx| {
+            for row in usage_rows(uses)? {
+                row.bind(sqlx::query(UPSERT_USAGE)).execute(&mut *tx).await.map_err(map_err)?;
+            }
+        })
+    }
+
+    async fn key_last_usage(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyUse>, StoreError> {
+        let rows: Vec<UsageRow> = self.rows_of_key(UsageRow::COLUMNS, "kms_key_last_usage", "", scope, key_id).await?;
+        rows.into_iter().next().map(KeyUse::try_from).transpose()
+    }
+
+    async fn usage_tracking_start(&self, now: OffsetDateTime) -> Result<OffsetDateTime, StoreError> {
+        let now = ts_to_db(now)?;
+        let at: i64 = transaction!(self, |tx| {
+            sqlx::query("INSERT INTO kms_usage_tracking (id, started_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            sqlx::query_scalar("SELECT started_at FROM kms_usage_tracking WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?
+        })?;
+        ts_from_db(at)
     }
 
     async fn insert_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {

@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
-use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, Tag};
+use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
 use trent_core::{AccountId, KeyId, KmsStore, Region, Scope, StoreError};
 
-use super::rows::{KeyRow, MaterialRow, key_id_from_db, scope_from_db, ts_to_db};
+use super::rows::{KeyRow, MaterialRow, UsageRow, key_id_from_db, scope_from_db, ts_from_db, ts_to_db, usage_rows};
 use super::{SqliteStore, aliases_tags, map_err};
 
 /// Replaces every column but the primary key, if the revision is still `?23`.
@@ -34,6 +34,15 @@ const KEYS_DUE: &str = "SELECT account_id, region, key_id FROM kms_keys \
      UNION \
      SELECT account_id, region, key_id FROM kms_keys \
      WHERE import_present = 1 AND import_valid_to <= ?1";
+
+/// Writes a key's last use unless the stored one is later ([`trent_core::kms::KeyUse::supersedes`]:
+/// at the same instant, the later write wins); a use of a key that is gone is dropped.
+const UPSERT_USAGE: &str = "INSERT INTO kms_key_last_usage (account_id, region, key_id, operation, used_at, event_id, \
+     request_id) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 \
+     WHERE EXISTS (SELECT 1 FROM kms_keys WHERE account_id = ?1 AND region = ?2 AND key_id = ?3) \
+     ON CONFLICT (account_id, region, key_id) DO UPDATE SET operation = excluded.operation, \
+     used_at = excluded.used_at, event_id = excluded.event_id, request_id = excluded.request_id \
+     WHERE excluded.used_at >= kms_key_last_usage.used_at";
 
 /// Whether a key row exists, on the connection of the transaction asking.
 pub(crate) async fn key_exists(conn: &mut SqliteConnection, scope: &Scope, key_id: &KeyId) -> Result<bool, StoreError> {
@@ -123,6 +132,30 @@ async fn update_if_revision(
 fn key_from_row(row: &SqliteRow) -> Result<KeyRecord, StoreError> {
     use sqlx::FromRow;
     KeyRecord::try_from(KeyRow::from_row(row).map_err(map_err)?)
+}
+
+impl SqliteStore {
+    /// The rows of one key in `table` (`columns`, then `tail`: an `ORDER BY` or nothing).
+    async fn rows_of_key<R>(
+        &self,
+        columns: &str,
+        table: &str,
+        tail: &str,
+        scope: &Scope,
+        key_id: &KeyId,
+    ) -> Result<Vec<R>, StoreError>
+    where
+        R: for<'r> sqlx::FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        let sql = format!("SELECT {columns} FROM {table} WHERE account_id = ?1 AND region = ?2 AND key_id = ?3 {tail}");
+        sqlx::query_as(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(key_id.to_string())
+            .fetch_all(&self.reader)
+            .await
+            .map_err(map_err)
+    }
 }
 
 #[async_trait]
@@ -241,17 +274,8 @@ impl KmsStore for SqliteStore {
     }
 
     async fn materials(&self, scope: &Scope, key_id: &KeyId) -> Result<Vec<KeyMaterialRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM kms_key_materials WHERE account_id = ?1 AND region = ?2 AND key_id = ?3 ORDER BY seq",
-            MaterialRow::COLUMNS
-        );
-        let rows: Vec<MaterialRow> = sqlx::query_as(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(key_id.to_string())
-            .fetch_all(&self.reader)
-            .await
-            .map_err(map_err)?;
+        let rows: Vec<MaterialRow> =
+            self.rows_of_key(MaterialRow::COLUMNS, "kms_key_materials", "ORDER BY seq", scope, key_id).await?;
         rows.into_iter().map(KeyMaterialRecord::try_from).collect()
     }
 
@@ -293,6 +317,35 @@ impl KmsStore for SqliteStore {
         // A stable order (by scope, then key id) for the scheduler and its logs.
         rows.sort_unstable();
         rows.iter().map(|(account, region, id)| Ok((scope_from_db(account, region)?, key_id_from_db(id)?))).collect()
+    }
+
+    async fn record_key_usage(&self, uses: &[KeyUse]) -> Result<(), StoreError> {
+        let rows = usage_rows(uses)?;
+        let mut tx = self.begin_write().await?;
+        for row in rows {
+            row.bind(sqlx::query(UPSERT_USAGE)).execute(&mut *tx).await.map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn key_last_usage(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyUse>, StoreError> {
+        let rows: Vec<UsageRow> = self.rows_of_key(UsageRow::COLUMNS, "kms_key_last_usage", "", scope, key_id).await?;
+        rows.into_iter().next().map(KeyUse::try_from).transpose()
+    }
+
+    async fn usage_tracking_start(&self, now: OffsetDateTime) -> Result<OffsetDateTime, StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO kms_usage_tracking (id, started_at) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING")
+            .bind(ts_to_db(now)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let at: i64 = sqlx::query_scalar("SELECT started_at FROM kms_usage_tracking WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        ts_from_db(at)
     }
 
     async fn insert_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {

@@ -10,6 +10,7 @@ mod keys;
 mod lifecycle;
 mod params;
 mod secrets;
+mod usage;
 
 pub(crate) use aliases_tags::*;
 pub(crate) use audit::*;
@@ -20,6 +21,7 @@ pub(crate) use keys::*;
 pub(crate) use lifecycle::*;
 pub(crate) use params::*;
 pub(crate) use secrets::*;
+pub(crate) use usage::*;
 
 use trent_core::StoreError;
 

@@ -37,6 +37,8 @@ macro_rules! conformance_tests {
             delete_key_removes_materials_tags_and_its_aliases,
             keys_due_finds_deletions_and_rotations,
             imported_material_is_replaced_atomically_and_its_expiry_is_due,
+            key_usage_keeps_the_latest_and_goes_with_its_key,
+            usage_tracking_starts_once,
             aliases_insert_update_delete,
             list_aliases_filters_orders_and_pages,
             tags_upsert_remove_and_page,

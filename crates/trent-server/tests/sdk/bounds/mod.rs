@@ -100,6 +100,7 @@ async fn baseline(server: &TestServer, op: &str) -> Option<Value> {
         "GenerateMac" => json!({ "KeyId": key_of(server, "HMAC_256", "GENERATE_VERIFY_MAC").await,
                                  "Message": base64(b"bounds"), "MacAlgorithm": "HMAC_SHA_256" }),
         "GenerateRandom" => json!({ "NumberOfBytes": 32 }),
+        "GetKeyLastUsage" => json!({ "KeyId": server.new_key().await }),
         "GetKeyPolicy" => json!({ "KeyId": server.new_key().await }),
         "GetKeyRotationStatus" => json!({ "KeyId": server.new_key().await }),
         "GetParametersForImport" => json!({ "KeyId": external_key(server).await,

@@ -29,10 +29,12 @@ macro_rules! from_any_row {
 mod grants;
 mod identity;
 mod kms;
+mod usage;
 
 pub(crate) use grants::GrantRow;
 pub(crate) use identity::{AccessKeyRow, AccountRow, GroupRow, KIND_USER, PolicyRow, RoleRow, SessionRow, UserRow};
 pub(crate) use kms::{AliasRow, KeyRow, MaterialRow, TagRow};
+pub(crate) use usage::{UsageRow, usage_rows};
 
 use sqlx::Sqlite;
 use time::OffsetDateTime;
