@@ -11,6 +11,7 @@ use trent_crypto::{KeyMaterial, ROOT_KEY_LEN, RootKey};
 use zeroize::Zeroizing;
 
 mod passphrase;
+mod pkcs11;
 mod prompt;
 mod rekey;
 mod shamir;
@@ -19,6 +20,7 @@ pub use passphrase::{
     MAX_PASSPHRASE_LEN, MIN_PASSPHRASE_LEN, PassphraseSource, SEALED_FILE, open_sealed_file, release_sealed_file,
     sealed_path, write_sealed_file,
 };
+pub use pkcs11::{PKCS11_FILE, Pkcs11Seal, RawPkcs11Seal, open_pkcs11_file, pkcs11_path};
 pub use prompt::{TTY, read_secret_line};
 pub use rekey::{FileKind, PassphraseKind, REKEY_JOURNAL, Rekeyed, SealKind, ShamirKind, rekey, settle};
 pub use shamir::{
@@ -38,6 +40,8 @@ pub enum SealSettings {
     Passphrase(PassphraseSource),
     /// `root.shamir`: the server starts sealed until `k` of `n` shares are given.
     Shamir,
+    /// `root.pkcs11`: the root key wrapped by a non-extractable key in a PKCS#11 token.
+    Pkcs11(Pkcs11Seal),
 }
 
 impl SealSettings {
@@ -47,12 +51,14 @@ impl SealSettings {
             SealSettings::File => "file",
             SealSettings::Passphrase(_) => "passphrase",
             SealSettings::Shamir => "shamir",
+            SealSettings::Pkcs11(_) => "pkcs11",
         }
     }
 }
 
 /// Each seal's file in the data directory and the seal's name; a data directory holds one.
-pub const SEAL_FILES: &[(&str, &str)] = &[(KEY_FILE, "file"), (SEALED_FILE, "passphrase"), (SHAMIR_FILE, "shamir")];
+pub const SEAL_FILES: &[(&str, &str)] =
+    &[(KEY_FILE, "file"), (SEALED_FILE, "passphrase"), (SHAMIR_FILE, "shamir"), (PKCS11_FILE, "pkcs11")];
 
 /// Which seal's file `dir` holds, if any: `(path, seal name)`.
 pub fn seal_in(dir: &Path) -> Option<(PathBuf, &'static str)> {
@@ -86,6 +92,9 @@ pub enum SealError {
     /// The Shamir seal cannot be set up as asked.
     #[error("shamir seal: {0}")]
     Shamir(String),
+    /// The PKCS#11 token did not release the root key.
+    #[error("pkcs11 seal: {0}")]
+    Pkcs11(String),
     /// The passphrase does not open the sealed root key.
     #[error("passphrase seal: the passphrase does not open {0}; the server stays sealed")]
     WrongPassphrase(PathBuf),
@@ -184,6 +193,25 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
         options.mode(0o600);
     }
     options.open(path)
+}
+
+/// The text of an owner-only file, or `None` if it does not exist.
+pub(crate) fn read_private(path: &Path) -> Result<Option<Zeroizing<String>>, SealError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            check_permissions(path)?;
+            Ok(Some(Zeroizing::new(text)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(SealError::Io { path: path.to_owned(), source }),
+    }
+}
+
+/// Writes `bytes` to a new owner-only file and syncs it; fails if `path` exists.
+pub(crate) fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = create_private(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 pub(crate) fn check_permissions(path: &Path) -> Result<(), SealError> {
