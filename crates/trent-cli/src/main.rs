@@ -14,6 +14,7 @@ mod outfile;
 mod output;
 mod params;
 mod refs;
+mod rekey;
 mod secrets;
 mod server;
 

@@ -37,6 +37,10 @@ enum OperatorCommand {
     Unseal(Connection),
     /// Seal a serving server: it drops its root key and refuses every call until unsealed.
     Seal(Connection),
+    /// Move the root key to another seal (file, passphrase, shamir), or to new shares or a new
+    /// passphrase, by re-wrapping the root key only: no data is rewritten. Run it on the data
+    /// directory while the server is stopped, then set `[seal] type` to the new seal.
+    Rekey(crate::rekey::RekeyArgs),
 }
 
 #[derive(Args)]
@@ -47,6 +51,10 @@ struct Connection {
     /// A file holding the operator token (default: the TRENT_OPERATOR_TOKEN variable).
     #[arg(long)]
     token_file: Option<PathBuf>,
+    /// A PEM file of the certificates to trust for an `https://` endpoint (a private CA),
+    /// instead of the system's roots.
+    #[arg(long, env = "AWS_CA_BUNDLE")]
+    ca_bundle: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     output: Output,
@@ -61,21 +69,24 @@ pub(crate) async fn run(args: OperatorArgs) -> Result<(), Box<dyn std::error::Er
     match args.command {
         OperatorCommand::Init { data_dir, shares, threshold } => init(&data_dir, shares, threshold),
         OperatorCommand::Status(c) => {
-            let client = OperatorClient::new(&c.endpoint_url, None)?;
+            let client = OperatorClient::with_ca_bundle(&c.endpoint_url, None, c.ca_bundle.as_deref())?;
             show(c.output, &client.status().await?);
             Ok(())
         }
         OperatorCommand::Unseal(c) => {
-            let client = OperatorClient::new(&c.endpoint_url, Some(token(c.token_file.as_deref())?))?;
+            let token = Some(token(c.token_file.as_deref())?);
+            let client = OperatorClient::with_ca_bundle(&c.endpoint_url, token, c.ca_bundle.as_deref())?;
             let share = read_share()?;
             show(c.output, &client.unseal(&share).await?);
             Ok(())
         }
         OperatorCommand::Seal(c) => {
-            let client = OperatorClient::new(&c.endpoint_url, Some(token(c.token_file.as_deref())?))?;
+            let token = Some(token(c.token_file.as_deref())?);
+            let client = OperatorClient::with_ca_bundle(&c.endpoint_url, token, c.ca_bundle.as_deref())?;
             show(c.output, &client.seal().await?);
             Ok(())
         }
+        OperatorCommand::Rekey(args) => crate::rekey::run(args),
     }
 }
 
@@ -96,9 +107,23 @@ fn init(data_dir: &Path, shares: u8, threshold: u8) -> Result<(), Box<dyn std::e
         .into());
     }
     let made = trent_server::seal::init_shamir(&trent_server::seal::shamir_path(data_dir), shares, threshold)?;
+    print_shares(
+        &format!(
+            "Trent's root key was made and split into {shares} unseal shares; any {threshold} of them unseal the server.\n"
+        ),
+        &made,
+        threshold,
+    )
+}
+
+/// Prints new shares and the operator token, once, with what to do next.
+pub(crate) fn print_shares(
+    intro: &str,
+    made: &trent_server::seal::Initialised,
+    threshold: u8,
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut text = Zeroizing::new(format!(
-        "Trent's root key was made and split into {shares} unseal shares; any {threshold} of them unseal the server.\n\
-         Each share is shown now and never again: give each to a different operator.\n\n"
+        "{intro}Each share is shown now and never again: give each to a different operator.\n\n"
     ));
     for (i, share) in made.shares.iter().enumerate() {
         text.push_str(&format!("Unseal share {}: ", i + 1));
@@ -135,8 +160,14 @@ fn token(file: Option<&Path>) -> Result<Zeroizing<String>, Box<dyn std::error::E
 
 /// The share: typed at the terminal without echo, or the first line of standard input.
 fn read_share() -> Result<Zeroizing<String>, Box<dyn std::error::Error>> {
+    read_share_prompted("Unseal share: ")
+}
+
+/// One share: typed at the terminal after `prompt` without echo, or the next line of
+/// standard input.
+pub(crate) fn read_share_prompted(prompt: &str) -> Result<Zeroizing<String>, Box<dyn std::error::Error>> {
     if std::io::stdin().is_terminal() {
-        let line = trent_server::seal::read_secret_line(Path::new(trent_server::seal::TTY), "Unseal share: ")?;
+        let line = trent_server::seal::read_secret_line(Path::new(trent_server::seal::TTY), prompt)?;
         return Ok(line);
     }
     let mut line = Zeroizing::new(String::new());

@@ -46,6 +46,14 @@ pub enum ClientError {
     /// The answer is not the JSON it should be.
     #[error("unexpected answer (HTTP {0})")]
     Decode(u16),
+    /// The CA bundle (`--ca-bundle`, `AWS_CA_BUNDLE`) cannot be used.
+    #[error("CA bundle {path}: {reason}")]
+    CaBundle {
+        /// The bundle's file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl ClientError {
@@ -64,7 +72,7 @@ impl ClientError {
                             | "TooManyRequestsException"
                     )
             }
-            Self::Endpoint(..) | Self::Decode(_) => false,
+            Self::Endpoint(..) | Self::Decode(_) | Self::CaBundle { .. } => false,
         }
     }
 }
@@ -150,6 +158,38 @@ pub(crate) fn connector(tls: bool) -> HttpsConnector<HttpConnector> {
         }
     };
     builder.https_or_http().enable_http1().wrap_connector(http)
+}
+
+/// An HTTPS connector that trusts only the certificates of the PEM file `ca_bundle`, as the
+/// AWS CLI's `--ca-bundle` and `AWS_CA_BUNDLE` do (plain `http://` to loopback still works).
+///
+/// # Errors
+/// [`ClientError::CaBundle`] when the file cannot be read or holds no usable certificate.
+pub(crate) fn connector_trusting(ca_bundle: &std::path::Path) -> Result<HttpsConnector<HttpConnector>, ClientError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let err = |reason: String| ClientError::CaBundle { path: ca_bundle.to_owned(), reason };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(ca_bundle).map_err(|e| err(e.to_string()))? {
+        roots.add(cert.map_err(|e| err(e.to_string()))?).map_err(|e| err(e.to_string()))?;
+    }
+    if roots.is_empty() {
+        return Err(err("no certificate in it".into()));
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| err(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(config)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http))
 }
 
 /// Parses `endpoint`: `https://host[:port]`, or `http://` to loopback (or anywhere with

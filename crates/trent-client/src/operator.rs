@@ -11,7 +11,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use zeroize::Zeroizing;
 
-use crate::json::{ClientError, check_endpoint, connector};
+use crate::json::{ClientError, check_endpoint, connector, connector_trusting};
 
 /// A client of one server's operator API.
 pub struct OperatorClient {
@@ -33,8 +33,25 @@ impl OperatorClient {
     /// # Errors
     /// `Endpoint` when the URL is not usable.
     pub fn new(endpoint: &str, token: Option<Zeroizing<String>>) -> Result<Self, ClientError> {
+        Self::with_ca_bundle(endpoint, token, None)
+    }
+
+    /// As [`OperatorClient::new`], trusting only the certificates in the PEM file `ca_bundle`
+    /// when one is given (`--ca-bundle`, `AWS_CA_BUNDLE`), else the system's roots.
+    ///
+    /// # Errors
+    /// `Endpoint` when the URL is not usable, `CaBundle` when the bundle is not.
+    pub fn with_ca_bundle(
+        endpoint: &str,
+        token: Option<Zeroizing<String>>,
+        ca_bundle: Option<&std::path::Path>,
+    ) -> Result<Self, ClientError> {
         let uri = check_endpoint(endpoint, false)?;
-        let http = Client::builder(TokioExecutor::new()).build(connector(uri.scheme_str() == Some("https")));
+        let connector = match ca_bundle {
+            Some(bundle) => connector_trusting(bundle)?,
+            None => connector(uri.scheme_str() == Some("https")),
+        };
+        let http = Client::builder(TokioExecutor::new()).build(connector);
         Ok(Self { http, endpoint: uri, token })
     }
 

@@ -15,6 +15,7 @@ mod digest;
 mod ed25519;
 mod error;
 mod import;
+mod locked;
 mod mac;
 mod pem;
 mod random;

@@ -25,8 +25,16 @@ const WRAP_VERSION: u8 = 0x01;
 
 /// The 256-bit root of the key hierarchy, as released by a seal.
 pub struct RootKey {
-    aead: LessSafeKey,
+    cipher: Cipher,
     check: [u8; 32],
+}
+
+/// How the key is held: expanded for speed (data keys of secrets, the passphrase seal's
+/// key-encryption key), or, for the root key itself, only as its 32 bytes in a locked page
+/// (expanded into a short-lived cipher for each call, which aws-lc wipes when freed).
+enum Cipher {
+    Expanded(LessSafeKey),
+    Locked(crate::locked::LockedKey),
 }
 
 impl RootKey {
@@ -40,7 +48,45 @@ impl RootKey {
         }
         let unbound = UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| CryptoError::Library)?;
         let check = crate::hmac_sha256(bytes, b"trent/root-key-check/v1");
-        Ok(Self { aead: LessSafeKey::new(unbound), check })
+        Ok(Self { cipher: Cipher::Expanded(LessSafeKey::new(unbound)), check })
+    }
+
+    /// Builds the root key of a seal from exactly 32 bytes, kept in a page of its own that is
+    /// locked in memory (`mlock`) where the system permits, so it is never written to swap;
+    /// see [`RootKey::memory_locked`]. The caller should zeroize its copy.
+    ///
+    /// # Errors
+    /// [`CryptoError::KeyLength`] if `bytes` is not 32 bytes long.
+    pub fn from_bytes_locked(bytes: &[u8]) -> Result<Self, CryptoError> {
+        if bytes.len() != ROOT_KEY_LEN {
+            return Err(CryptoError::KeyLength { expected: ROOT_KEY_LEN, actual: bytes.len() });
+        }
+        // Checks the bytes make a key before keeping them.
+        UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| CryptoError::Library)?;
+        let check = crate::hmac_sha256(bytes, b"trent/root-key-check/v1");
+        Ok(Self { cipher: Cipher::Locked(crate::locked::LockedKey::new(bytes)), check })
+    }
+
+    /// Whether the key's bytes are locked in memory: `Some(Ok(()))` when they are,
+    /// `Some(Err(reason))` when locking was refused (no `CAP_IPC_LOCK` and `RLIMIT_MEMLOCK`
+    /// exhausted, or a system without `mlock`), `None` for a key not built with
+    /// [`RootKey::from_bytes_locked`].
+    pub fn memory_locked(&self) -> Option<Result<(), &str>> {
+        match &self.cipher {
+            Cipher::Expanded(_) => None,
+            Cipher::Locked(key) => Some(key.locked()),
+        }
+    }
+
+    /// Runs `f` with the cipher.
+    fn with_aead<T>(&self, f: impl FnOnce(&LessSafeKey) -> Result<T, CryptoError>) -> Result<T, CryptoError> {
+        match &self.cipher {
+            Cipher::Expanded(aead) => f(aead),
+            Cipher::Locked(key) => {
+                let unbound = UnboundKey::new(&AES_256_GCM, key.expose_secret()).map_err(|_| CryptoError::Library)?;
+                f(&LessSafeKey::new(unbound))
+            }
+        }
     }
 
     /// Generates a fresh random root key and returns it with its raw bytes (for the seal to
@@ -72,10 +118,14 @@ impl RootKey {
         out.push(WRAP_VERSION);
         out.extend_from_slice(&nonce);
         out.extend_from_slice(secret);
-        let tag = self
-            .aead
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut out[1 + NONCE_LEN..])
-            .map_err(|_| CryptoError::Library)?;
+        let tag = self.with_aead(|aead| {
+            aead.seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut out[1 + NONCE_LEN..],
+            )
+            .map_err(|_| CryptoError::Library)
+        })?;
         out.extend_from_slice(tag.as_ref());
         Ok(out)
     }
@@ -92,11 +142,18 @@ impl RootKey {
         let mut nonce = [0u8; NONCE_LEN];
         nonce.copy_from_slice(&wrapped[1..1 + NONCE_LEN]);
         let mut buf = wrapped[1 + NONCE_LEN..].to_vec();
-        let plain_len = self
-            .aead
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
-            .map_err(|_| CryptoError::AuthenticationFailed)?
-            .len();
+        let opened = self.with_aead(|aead| {
+            aead.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
+                .map(|plain| plain.len())
+                .map_err(|_| CryptoError::AuthenticationFailed)
+        });
+        let plain_len = match opened {
+            Ok(len) => len,
+            Err(e) => {
+                buf.zeroize();
+                return Err(e);
+            }
+        };
         buf.truncate(plain_len);
         Ok(crate::SecretBytes::new(buf))
     }
@@ -139,6 +196,20 @@ mod tests {
             t[i / 8] ^= 1 << (i % 8);
             assert!(root.unwrap(b"aad", &t).is_err(), "bit {i}");
         }
+    }
+
+    #[test]
+    fn a_locked_root_key_wraps_as_an_expanded_one_does() {
+        let raw = [7u8; 32];
+        let (locked, expanded) = (RootKey::from_bytes_locked(&raw).unwrap(), RootKey::from_bytes(&raw).unwrap());
+        assert_eq!(locked.check_value(), expanded.check_value());
+        let w = locked.wrap(b"aad", b"secret").unwrap();
+        assert_eq!(expanded.unwrap(b"aad", &w).unwrap().expose_secret(), b"secret");
+        let w = expanded.wrap(b"aad", b"secret").unwrap();
+        assert_eq!(locked.unwrap(b"aad", &w).unwrap().expose_secret(), b"secret");
+        assert!(locked.unwrap(b"other", &w).is_err());
+        assert!(expanded.memory_locked().is_none() && locked.memory_locked().is_some());
+        assert!(RootKey::from_bytes_locked(&raw[..31]).is_err());
     }
 
     #[test]

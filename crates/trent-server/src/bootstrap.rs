@@ -141,6 +141,15 @@ pub(crate) async fn build(
     tls: Option<Arc<ServerTls>>,
 ) -> Result<(Arc<AppState>, Option<FirstStart>), BootstrapError> {
     let dir = config.data_dir.clone();
+    match root.memory_locked() {
+        Some(Ok(())) => tracing::debug!("the root key's page is locked in memory"),
+        Some(Err(reason)) => tracing::warn!(
+            %reason,
+            "the root key's page could not be locked in memory (mlock): it may be written to swap; grant \
+             CAP_IPC_LOCK or raise RLIMIT_MEMLOCK (LimitMEMLOCK= in systemd), or use encrypted swap or none"
+        ),
+        None => tracing::warn!("the root key was not built to be locked in memory"),
+    }
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
     // Every store lives in the one database configured: with PostgreSQL storage the data
     // directory holds only the seal's files, so nodes sharing the database share everything.
@@ -234,9 +243,11 @@ pub(crate) async fn build(
 }
 
 /// Releases the root key with the configured seal; returns it and the file it came from. A
-/// data directory made with another seal is refused (nothing is created in it). The Shamir
+/// data directory made with another seal is refused (nothing is created in it); a rekey
+/// interrupted by a crash is first finished or undone (`seal::settle`). The Shamir
 /// seal releases nothing at start: its server starts sealed (see `gate`).
 pub(crate) fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey, PathBuf), BootstrapError> {
+    seal::settle(dir)?;
     if let Some((found, found_seal)) = seal::seal_in(dir)
         && found_seal != settings.name()
     {

@@ -196,6 +196,7 @@ impl Gate {
     ) -> Result<(Arc<Gate>, Option<FirstStart>), BootstrapError> {
         let tls = bootstrap::prepare(&config)?;
         if config.seal == SealSettings::Shamir {
+            seal::settle(&config.data_dir)?;
             if let Some((found, found_seal)) = seal::seal_in(&config.data_dir)
                 && found_seal != "shamir"
             {

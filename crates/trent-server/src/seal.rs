@@ -7,21 +7,24 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use trent_crypto::{ROOT_KEY_LEN, RootKey};
+use trent_crypto::{KeyMaterial, ROOT_KEY_LEN, RootKey};
 use zeroize::Zeroizing;
 
 mod passphrase;
 mod pkcs11;
 mod prompt;
+mod rekey;
 mod shamir;
 
 pub use passphrase::{
-    MAX_PASSPHRASE_LEN, MIN_PASSPHRASE_LEN, PassphraseSource, SEALED_FILE, open_sealed_file, sealed_path,
+    MAX_PASSPHRASE_LEN, MIN_PASSPHRASE_LEN, PassphraseSource, SEALED_FILE, open_sealed_file, release_sealed_file,
+    sealed_path, write_sealed_file,
 };
 pub use pkcs11::{PKCS11_FILE, Pkcs11Seal, RawPkcs11Seal, open_pkcs11_file, pkcs11_path};
 pub use prompt::{TTY, read_secret_line};
+pub use rekey::{FileKind, PassphraseKind, REKEY_JOURNAL, Rekeyed, SealKind, ShamirKind, rekey, settle};
 pub use shamir::{
-    Initialised, Progress, SHAMIR_FILE, ShamirSeal, ShareError, Unsealing, init as init_shamir, shamir_path,
+    Initialised, Progress, SHAMIR_FILE, ShamirSeal, ShareError, Unsealing, init as init_shamir, shamir_path, split_into,
 };
 
 /// The key file's name in the data directory (the `file` seal).
@@ -53,11 +56,15 @@ impl SealSettings {
     }
 }
 
+/// Each seal's file in the data directory and the seal's name; a data directory holds one.
+pub const SEAL_FILES: &[(&str, &str)] =
+    &[(KEY_FILE, "file"), (SEALED_FILE, "passphrase"), (SHAMIR_FILE, "shamir"), (PKCS11_FILE, "pkcs11")];
+
 /// Which seal's file `dir` holds, if any: `(path, seal name)`.
 pub fn seal_in(dir: &Path) -> Option<(PathBuf, &'static str)> {
-    [(KEY_FILE, "file"), (SEALED_FILE, "passphrase"), (SHAMIR_FILE, "shamir"), (PKCS11_FILE, "pkcs11")]
-        .into_iter()
-        .map(|(file, seal)| (dir.join(file), seal))
+    SEAL_FILES
+        .iter()
+        .map(|&(file, seal)| (dir.join(file), seal))
         .find(|(path, _)| std::fs::symlink_metadata(path).is_ok())
 }
 
@@ -93,8 +100,9 @@ pub enum SealError {
     WrongPassphrase(PathBuf),
     /// The data directory was sealed with another seal than the configured one.
     #[error(
-        "the data directory holds {found} (the {found_seal} seal) but [seal] type is {configured}; moving between \
-         seals (trent operator rekey) is not available yet"
+        "the data directory holds {found} (the {found_seal} seal) but [seal] type is {configured}; set [seal] type \
+         = \"{found_seal}\", or move the root key to the {configured} seal with `trent operator rekey --to \
+         {configured}` while the server is stopped"
     )]
     OtherSeal {
         /// The file found.
@@ -112,37 +120,67 @@ pub enum SealError {
 /// # Errors
 /// [`SealError`] if the file cannot be created or read, is malformed, or is group/world accessible.
 pub fn open_key_file(path: &Path) -> Result<(RootKey, bool), SealError> {
-    let io = |source| SealError::Io { path: path.to_owned(), source };
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            check_permissions(path)?;
-            let text = Zeroizing::new(text);
-            let hex = text.trim();
-            if hex.len() != ROOT_KEY_LEN * 2 {
-                return Err(SealError::Malformed(path.to_owned()));
-            }
-            let mut raw = Zeroizing::new([0u8; ROOT_KEY_LEN]);
-            for (i, byte) in raw.iter_mut().enumerate() {
-                *byte = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16)
-                    .map_err(|_| SealError::Malformed(path.to_owned()))?;
-            }
-            let key = RootKey::from_bytes(&raw[..]).map_err(|_| SealError::Malformed(path.to_owned()))?;
-            Ok((key, false))
+    release_or_create(path, read_key_file(path), |raw| write_key_file(path, raw))
+}
+
+/// What every seal does at start: the root key `released` from the seal's file `path`, or,
+/// when that file does not exist (a first start), a new random root key sealed by `create`.
+/// Returns the key, locked in memory, and whether it was created now.
+pub(crate) fn release_or_create(
+    path: &Path,
+    released: Result<KeyMaterial, SealError>,
+    create: impl FnOnce(&KeyMaterial) -> Result<(), SealError>,
+) -> Result<(RootKey, bool), SealError> {
+    let (raw, created) = match released {
+        Ok(raw) => (raw, false),
+        Err(SealError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            let (_, raw) = RootKey::generate().map_err(|_| SealError::Io {
+                path: path.to_owned(),
+                source: std::io::Error::other("random generator failed"),
+            })?;
+            create(&raw)?;
+            (raw, true)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let (key, raw) = RootKey::generate().map_err(|_| io(std::io::Error::other("random generator failed")))?;
-            let mut hex = Zeroizing::new(String::with_capacity(ROOT_KEY_LEN * 2 + 1));
-            for b in raw.expose_secret() {
-                hex.push_str(&format!("{b:02x}"));
-            }
-            hex.push('\n');
-            let mut file = create_private(path).map_err(io)?;
-            file.write_all(hex.as_bytes()).map_err(io)?;
-            file.sync_all().map_err(io)?;
-            Ok((key, true))
-        }
-        Err(e) => Err(io(e)),
+        Err(e) => return Err(e),
+    };
+    let key = RootKey::from_bytes_locked(raw.expose_secret()).map_err(|_| SealError::Malformed(path.to_owned()))?;
+    Ok((key, created))
+}
+
+/// Reads the raw root key from the key file `path` (the `file` seal).
+///
+/// # Errors
+/// [`SealError::Io`] (`NotFound` when it does not exist), [`SealError::Malformed`],
+/// [`SealError::Permissions`].
+pub fn read_key_file(path: &Path) -> Result<KeyMaterial, SealError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SealError::Io { path: path.to_owned(), source })?;
+    check_permissions(path)?;
+    let text = Zeroizing::new(text);
+    let hex = text.trim();
+    if hex.len() != ROOT_KEY_LEN * 2 {
+        return Err(SealError::Malformed(path.to_owned()));
     }
+    let mut raw = Zeroizing::new([0u8; ROOT_KEY_LEN]);
+    for (i, byte) in raw.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).map_err(|_| SealError::Malformed(path.to_owned()))?;
+    }
+    Ok(KeyMaterial::from_slice(&raw[..]))
+}
+
+/// Writes `raw` as a new key file at `path` (mode 0600, synced); fails if it exists.
+///
+/// # Errors
+/// [`SealError::Io`].
+pub fn write_key_file(path: &Path, raw: &KeyMaterial) -> Result<(), SealError> {
+    let io = |source| SealError::Io { path: path.to_owned(), source };
+    let mut hex = Zeroizing::new(String::with_capacity(ROOT_KEY_LEN * 2 + 1));
+    for b in raw.expose_secret() {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    hex.push('\n');
+    let mut file = create_private(path).map_err(io)?;
+    file.write_all(hex.as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)
 }
 
 /// Creates a new file readable and writable by its owner only; fails if it exists.

@@ -69,7 +69,9 @@ impl Server {
                     break;
                 }
             }
-            if let Some(url) = line.strip_prefix("Trent is listening on ") {
+            if let Some(rest) = line.strip_prefix("Trent is listening on ") {
+                // A sealed server's banner goes on: "... and is SEALED".
+                let url = rest.split_whitespace().next().unwrap_or_default();
                 exports.push(("AWS_ENDPOINT_URL".into(), url.to_owned()));
                 break;
             }

@@ -7,7 +7,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use trent_crypto::{ROOT_KEY_LEN, RootKey};
+use trent_crypto::{KeyMaterial, ROOT_KEY_LEN, RootKey};
 use zeroize::Zeroizing;
 
 use super::{SealError, create_private};
@@ -161,53 +161,66 @@ fn derive(
 /// [`SealError::WrongPassphrase`] when the passphrase does not unwrap the key;
 /// [`SealError::Malformed`], [`SealError::Io`], [`SealError::Permissions`].
 pub fn open_sealed_file(path: &Path, passphrase: &str) -> Result<(RootKey, bool), SealError> {
-    let io = |source| SealError::Io { path: path.to_owned(), source };
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            super::check_permissions(path)?;
-            let malformed = || SealError::Malformed(path.to_owned());
-            let file: SealedFile = serde_json::from_str(&text).map_err(|_| malformed())?;
-            let bounded = file.version == 1
-                && file.seal == "passphrase"
-                && file.kdf == "argon2id"
-                && (8..=MAX_MEMORY_KIB).contains(&file.memory_kib)
-                && (1..=MAX_ITERATIONS).contains(&file.iterations)
-                && (1..=MAX_PARALLELISM).contains(&file.parallelism);
-            if !bounded {
-                return Err(malformed());
-            }
-            let salt = hex::decode(&file.salt).map_err(|_| malformed())?;
-            let wrapped = hex::decode(&file.wrapped_root_key).map_err(|_| malformed())?;
-            let kek = derive(passphrase, &salt, file.memory_kib, file.iterations, file.parallelism)?;
-            let raw = kek.unwrap(AAD, &wrapped).map_err(|_| SealError::WrongPassphrase(path.to_owned()))?;
-            let root = RootKey::from_bytes(raw.expose_secret()).map_err(|_| malformed())?;
-            Ok((root, false))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let salt: [u8; SALT_LEN] =
-                trent_crypto::random_array().map_err(|_| io(std::io::Error::other("random generator failed")))?;
-            let kek = derive(passphrase, &salt, MEMORY_KIB, ITERATIONS, PARALLELISM)?;
-            let (root, raw) = RootKey::generate().map_err(|_| io(std::io::Error::other("random generator failed")))?;
-            let wrapped = kek.wrap(AAD, raw.expose_secret()).map_err(|_| io(std::io::Error::other("cipher failed")))?;
-            let file = SealedFile {
-                version: 1,
-                seal: "passphrase".into(),
-                kdf: "argon2id".into(),
-                memory_kib: MEMORY_KIB,
-                iterations: ITERATIONS,
-                parallelism: PARALLELISM,
-                salt: hex::encode(salt),
-                wrapped_root_key: hex::encode(wrapped),
-            };
-            let text = serde_json::to_string_pretty(&file).map_err(|e| io(std::io::Error::other(e)))? + "\n";
-            use std::io::Write as _;
-            let mut out = create_private(path).map_err(io)?;
-            out.write_all(text.as_bytes()).map_err(io)?;
-            out.sync_all().map_err(io)?;
-            Ok((root, true))
-        }
-        Err(e) => Err(io(e)),
+    super::release_or_create(path, release_sealed_file(path, passphrase), |raw| {
+        write_sealed_file(path, passphrase, raw)
+    })
+}
+
+/// Unwraps the raw root key in the sealed file `path` with `passphrase`.
+///
+/// # Errors
+/// [`SealError::WrongPassphrase`]; [`SealError::Io`] (`NotFound` when there is no file),
+/// [`SealError::Malformed`], [`SealError::Permissions`].
+pub fn release_sealed_file(path: &Path, passphrase: &str) -> Result<KeyMaterial, SealError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SealError::Io { path: path.to_owned(), source })?;
+    super::check_permissions(path)?;
+    let malformed = || SealError::Malformed(path.to_owned());
+    let file: SealedFile = serde_json::from_str(&text).map_err(|_| malformed())?;
+    let bounded = file.version == 1
+        && file.seal == "passphrase"
+        && file.kdf == "argon2id"
+        && (8..=MAX_MEMORY_KIB).contains(&file.memory_kib)
+        && (1..=MAX_ITERATIONS).contains(&file.iterations)
+        && (1..=MAX_PARALLELISM).contains(&file.parallelism);
+    if !bounded {
+        return Err(malformed());
     }
+    let salt = hex::decode(&file.salt).map_err(|_| malformed())?;
+    let wrapped = hex::decode(&file.wrapped_root_key).map_err(|_| malformed())?;
+    let kek = derive(passphrase, &salt, file.memory_kib, file.iterations, file.parallelism)?;
+    let raw = kek.unwrap(AAD, &wrapped).map_err(|_| SealError::WrongPassphrase(path.to_owned()))?;
+    if raw.len() != ROOT_KEY_LEN {
+        return Err(malformed());
+    }
+    Ok(KeyMaterial::from_slice(raw.expose_secret()))
+}
+
+/// Seals the raw root key `raw` under `passphrase` into a new file `path` (mode 0600,
+/// synced); fails if it exists.
+///
+/// # Errors
+/// [`SealError::Io`], [`SealError::Passphrase`] (the key derivation failed).
+pub fn write_sealed_file(path: &Path, passphrase: &str, raw: &KeyMaterial) -> Result<(), SealError> {
+    let io = |source| SealError::Io { path: path.to_owned(), source };
+    let salt: [u8; SALT_LEN] =
+        trent_crypto::random_array().map_err(|_| io(std::io::Error::other("random generator failed")))?;
+    let kek = derive(passphrase, &salt, MEMORY_KIB, ITERATIONS, PARALLELISM)?;
+    let wrapped = kek.wrap(AAD, raw.expose_secret()).map_err(|_| io(std::io::Error::other("cipher failed")))?;
+    let file = SealedFile {
+        version: 1,
+        seal: "passphrase".into(),
+        kdf: "argon2id".into(),
+        memory_kib: MEMORY_KIB,
+        iterations: ITERATIONS,
+        parallelism: PARALLELISM,
+        salt: hex::encode(salt),
+        wrapped_root_key: hex::encode(wrapped),
+    };
+    let text = serde_json::to_string_pretty(&file).map_err(|e| io(std::io::Error::other(e)))? + "\n";
+    use std::io::Write as _;
+    let mut out = create_private(path).map_err(io)?;
+    out.write_all(text.as_bytes()).map_err(io)?;
+    out.sync_all().map_err(io)
 }
 
 /// The path of the sealed root key in `data_dir`.

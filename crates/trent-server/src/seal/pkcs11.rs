@@ -138,7 +138,7 @@ fn unwrap_root(path: &Path, text: &str, settings: &Pkcs11Seal) -> Result<RootKey
     let session = hsm::open(&settings.token).map_err(seal_error)?;
     let key = session.find_aes_key(&settings.key_label).map_err(seal_error)?;
     let raw = session.gcm_decrypt(key, &settings.key_label, &iv, AAD, &wrapped).map_err(seal_error)?;
-    RootKey::from_bytes(&raw[..]).map_err(|_| malformed())
+    RootKey::from_bytes_locked(&raw[..]).map_err(|_| malformed())
 }
 
 fn create(path: &Path, settings: &Pkcs11Seal) -> Result<RootKey, SealError> {
@@ -156,7 +156,8 @@ fn create(path: &Path, settings: &Pkcs11Seal) -> Result<RootKey, SealError> {
         }
         Err(e) => return Err(seal_error(e)),
     };
-    let (root, raw) = RootKey::generate().map_err(|_| rng())?;
+    let (_, raw) = RootKey::generate().map_err(|_| rng())?;
+    let root = RootKey::from_bytes_locked(raw.expose_secret()).map_err(|_| rng())?;
     let iv: [u8; GCM_IV_LEN] = trent_crypto::random_array().map_err(|_| rng())?;
     let wrapped = session.gcm_encrypt(key, &iv, AAD, raw.expose_secret()).map_err(seal_error)?;
     // The token must give the root key back before anything depends on it.

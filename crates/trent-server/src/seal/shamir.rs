@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use trent_crypto::{ROOT_KEY_LEN, RootKey, Share, constant_time_eq, sha256};
+use trent_crypto::{KeyMaterial, ROOT_KEY_LEN, RootKey, Share, constant_time_eq, sha256};
 use zeroize::Zeroizing;
 
 use super::{SealError, create_private};
@@ -106,6 +106,20 @@ pub fn shamir_path(data_dir: &Path) -> PathBuf {
 /// # Errors
 /// [`SealError::Shamir`] for bad counts; [`SealError::Io`] when the file exists or cannot be written.
 pub fn init(path: &Path, shares: u8, threshold: u8) -> Result<Initialised, SealError> {
+    let (_, raw) = RootKey::generate().map_err(|_| SealError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::other("random generator failed"),
+    })?;
+    split_into(path, &raw, shares, threshold)
+}
+
+/// Splits the raw root key `raw` into `shares` shares with `threshold`, writes a new
+/// `root.shamir` at `path` (mode 0600, synced) and returns the shares and a new operator
+/// token, to be shown once (`init`, and `trent operator rekey --to shamir`).
+///
+/// # Errors
+/// [`SealError::Shamir`] for bad counts; [`SealError::Io`] when the file exists or cannot be written.
+pub fn split_into(path: &Path, raw: &KeyMaterial, shares: u8, threshold: u8) -> Result<Initialised, SealError> {
     if !(2..=shares).contains(&threshold) || shares > 16 {
         return Err(SealError::Shamir(format!(
             "--threshold must be at least 2 and at most --shares, and --shares at most 16 (got {threshold} of {shares})"
@@ -113,7 +127,8 @@ pub fn init(path: &Path, shares: u8, threshold: u8) -> Result<Initialised, SealE
     }
     let io = |source| SealError::Io { path: path.to_owned(), source };
     let rng = || io(std::io::Error::other("random generator failed"));
-    let (root, raw) = RootKey::generate().map_err(|_| rng())?;
+    let root = RootKey::from_bytes(raw.expose_secret())
+        .map_err(|_| SealError::Shamir("the root key is not 32 bytes".into()))?;
     let split = trent_crypto::shamir_split(raw.expose_secret(), shares, threshold).map_err(|_| rng())?;
     let token_bytes: Zeroizing<[u8; 32]> = Zeroizing::new(trent_crypto::random_array().map_err(|_| rng())?);
     let operator_token = Zeroizing::new(format!("{TOKEN_PREFIX}{}", hex::encode(*token_bytes)));
@@ -209,12 +224,21 @@ impl ShamirSeal {
     /// # Errors
     /// [`ShareError::Mismatch`].
     pub fn combine(&self, shares: &[Share]) -> Result<RootKey, ShareError> {
-        let raw = Zeroizing::new(trent_crypto::shamir_combine(shares).map_err(|_| ShareError::Mismatch)?);
-        let root = RootKey::from_bytes(&raw).map_err(|_| ShareError::Mismatch)?;
+        let raw = self.combine_raw(shares)?;
+        RootKey::from_bytes_locked(raw.expose_secret()).map_err(|_| ShareError::Mismatch)
+    }
+
+    /// As [`ShamirSeal::combine`], returning the raw root key (for `trent operator rekey`).
+    ///
+    /// # Errors
+    /// [`ShareError::Mismatch`].
+    pub fn combine_raw(&self, shares: &[Share]) -> Result<KeyMaterial, ShareError> {
+        let raw = KeyMaterial::new(trent_crypto::shamir_combine(shares).map_err(|_| ShareError::Mismatch)?);
+        let root = RootKey::from_bytes(raw.expose_secret()).map_err(|_| ShareError::Mismatch)?;
         if !constant_time_eq(&root.check_value(), &self.root_key_check) {
             return Err(ShareError::Mismatch);
         }
-        Ok(root)
+        Ok(raw)
     }
 }
 

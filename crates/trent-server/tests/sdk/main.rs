@@ -32,6 +32,7 @@ mod postgres;
 mod query;
 mod quotas;
 mod regions;
+mod rekey;
 mod request_path;
 mod restart;
 mod rotation;

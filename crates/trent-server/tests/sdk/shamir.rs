@@ -19,7 +19,7 @@ use trent_server::{Config, Gate, RawConfig, RawSeal};
 use crate::common::blob;
 
 /// A sealed or serving server on a loopback port.
-struct Running {
+pub(crate) struct Running {
     gate: Arc<Gate>,
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -27,19 +27,25 @@ struct Running {
 }
 
 async fn start(config: &Config) -> Running {
+    let (running, first_start) = open(config).await;
+    assert!(!first_start, "a sealed server creates nothing before it is unsealed");
+    running
+}
+
+/// Starts a server with any seal; says whether this start was the first (credentials made).
+pub(crate) async fn open(config: &Config) -> (Running, bool) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (gate, first) = Gate::open(config.clone(), Arc::new(ManualClock::starting_now()), addr).await.expect("start");
-    assert!(first.is_none(), "a sealed server creates nothing before it is unsealed");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(trent_server::run_gate(listener, gate.clone(), async {
         let _ = stopped.await;
     }));
-    Running { gate, addr, stop: Some(stop), task }
+    (Running { gate, addr, stop: Some(stop), task }, first.is_some())
 }
 
 impl Running {
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.stop.take().map(|s| s.send(()));
         self.task.await.unwrap().unwrap();
     }
@@ -66,7 +72,7 @@ impl Running {
         (status, serde_json::from_str(&body).unwrap())
     }
 
-    async fn unseal(&self, token: &str, share: &str) -> (u16, serde_json::Value) {
+    pub(crate) async fn unseal(&self, token: &str, share: &str) -> (u16, serde_json::Value) {
         let auth = format!("Bearer {token}");
         let body = serde_json::json!({ "Share": share }).to_string();
         let (status, body) = self.http("POST", "/_trent/operator/unseal", &[("Authorization", &auth)], &body).await;
@@ -79,7 +85,7 @@ impl Running {
         (status, serde_json::from_str(&body).unwrap())
     }
 
-    fn client(&self, data_dir: &Path) -> Client {
+    pub(crate) fn client(&self, data_dir: &Path) -> Client {
         let text = std::fs::read_to_string(data_dir.join("credentials")).unwrap();
         let value = |name: &str| {
             text.lines().find_map(|l| l.split_once('=').filter(|(k, _)| k.trim() == name)).unwrap().1.trim().to_owned()

@@ -1,0 +1,100 @@
+//! `trent operator rekey`: moves the root key of a stopped server's data directory to another
+//! seal, or to new shares or a new passphrase, re-wrapping the root key only (see
+//! `trent_server::seal::rekey`). The current seal is the one the directory holds; it is
+//! opened with the current passphrase or shares, and the new seal is made from the flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use trent_server::seal::{self, FileKind, PassphraseKind, PassphraseSource, SealKind, ShamirKind, ShamirSeal};
+
+/// The seals `rekey` moves between.
+#[derive(Clone, Copy, ValueEnum)]
+enum Target {
+    /// `root.key`, the root key in clear (mode 0600).
+    File,
+    /// `root.sealed`, the root key under an Argon2id-derived key.
+    Passphrase,
+    /// `root.shamir`, the root key split into unseal shares.
+    Shamir,
+}
+
+#[derive(Args)]
+pub(crate) struct RekeyArgs {
+    /// The data directory (the server must be stopped).
+    #[arg(long, env = "TRENT_DATA_DIR")]
+    data_dir: PathBuf,
+    /// The seal to move the root key to (the current one is read from the data directory).
+    #[arg(long, value_enum)]
+    to: Target,
+    /// With --to shamir: how many shares to make (at most 16).
+    #[arg(long, default_value_t = 5)]
+    shares: u8,
+    /// With --to shamir: how many shares unseal the server (at least 2).
+    #[arg(long, default_value_t = 3)]
+    threshold: u8,
+    /// The environment variable holding the current passphrase (default: a prompt).
+    #[arg(long, conflicts_with = "passphrase_fd")]
+    passphrase_env: Option<String>,
+    /// An inherited file descriptor to read the current passphrase from.
+    #[arg(long)]
+    passphrase_fd: Option<u32>,
+    /// The environment variable holding the new passphrase (default: a prompt, twice).
+    #[arg(long, conflicts_with = "new_passphrase_fd")]
+    new_passphrase_env: Option<String>,
+    /// An inherited file descriptor to read the new passphrase from.
+    #[arg(long)]
+    new_passphrase_fd: Option<u32>,
+}
+
+fn source(env: Option<String>, fd: Option<u32>) -> PassphraseSource {
+    match (env, fd) {
+        (Some(name), _) => PassphraseSource::Env(name),
+        (None, Some(fd)) => PassphraseSource::Fd(fd),
+        (None, None) => PassphraseSource::Prompt,
+    }
+}
+
+pub(crate) fn run(args: RekeyArgs) -> Result<(), Box<dyn std::error::Error>> {
+    // An interrupted rekey is finished or undone first, so the directory's seal is known.
+    seal::settle(&args.data_dir)?;
+    let Some((path, current)) = seal::seal_in(&args.data_dir) else {
+        return Err(format!(
+            "{} holds no root key: start the server on it once (or run `trent operator init`) first",
+            args.data_dir.display()
+        )
+        .into());
+    };
+    let mut from: Box<dyn SealKind> = match current {
+        "file" => Box::new(FileKind),
+        "passphrase" => Box::new(PassphraseKind(source(args.passphrase_env, args.passphrase_fd))),
+        "shamir" => {
+            let loaded = ShamirSeal::load(&path)?;
+            let mut given = Vec::with_capacity(usize::from(loaded.threshold));
+            for i in 1..=loaded.threshold {
+                let prompt = format!("Current unseal share {i} of {}: ", loaded.threshold);
+                given.push(crate::operator::read_share_prompted(&prompt)?);
+            }
+            Box::new(ShamirKind { given, shares: 0, threshold: 0 })
+        }
+        other => return Err(format!("`rekey` cannot open the {other} seal yet").into()),
+    };
+    let mut to: Box<dyn SealKind> = match args.to {
+        Target::File => Box::new(FileKind),
+        Target::Passphrase => Box::new(PassphraseKind(source(args.new_passphrase_env, args.new_passphrase_fd))),
+        Target::Shamir => Box::new(ShamirKind { given: Vec::new(), shares: args.shares, threshold: args.threshold }),
+    };
+    let moved = seal::rekey(&args.data_dir, from.as_mut(), to.as_mut())?;
+    let intro = format!(
+        "The root key was moved from the {} seal to the {} seal; no data was rewritten.\nSet [seal] type = \"{}\" in \
+         trent.toml before the next start.\n",
+        moved.from, moved.to, moved.to
+    );
+    match &moved.shown {
+        Some(made) => crate::operator::print_shares(&intro, made, args.threshold),
+        None => {
+            print!("{intro}");
+            Ok(())
+        }
+    }
+}
