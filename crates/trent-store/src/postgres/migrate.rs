@@ -56,6 +56,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0009_secret_replicas.sql",
         sql: include_str!("../../migrations/postgres/0009_secret_replicas.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_event_deliveries.sql",
+        sql: include_str!("../../migrations/postgres/0010_event_deliveries.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

@@ -58,6 +58,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0011_secret_replicas.sql",
         sql: include_str!("../../migrations/sqlite/0011_secret_replicas.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_event_deliveries.sql",
+        sql: include_str!("../../migrations/sqlite/0012_event_deliveries.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.
