@@ -14,6 +14,7 @@ mod data_dir;
 pub mod events;
 mod gate;
 pub mod harden;
+pub mod hsm;
 pub mod metrics;
 mod on_behalf;
 mod query;
