@@ -156,7 +156,8 @@ STATES["ssm"] = {
                      "regex syntax), DataType text / aws:ec2:image (format only) / aws:ssm:integration, Tags; at "
                      "most 100 versions; Policies (Expiration, ExpirationNotification, NoChangeNotification; "
                      "Advanced tier only, Intelligent-Tiering picks Advanced; kept across updates, [] removes them) "
-                     "run by the scheduler, each action an EventBridge-shaped event in the outbox"),
+                     "run by the scheduler, each action an EventBridge-shaped event in the outbox, delivered at least "
+                     "once to the [events] sinks (webhook, NATS JetStream, JSON-lines file)"),
     "RemoveTagsFromResource": ("partial", "ResourceType Parameter only"),
     "ResetServiceSetting": ("partial", "/ssm/parameter-store/default-parameter-tier only"),
     "UnlabelParameterVersion": ("done", ""),

@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod bench;
 mod envelope;
+mod events;
 mod import_material;
 mod kms;
 mod operator;
@@ -61,6 +62,8 @@ enum Command {
     Resolve(refs::ResolveArgs),
     /// Run a command with environment variables from references, parameter paths or a buildspec.
     Exec(refs::ExecArgs),
+    /// Print and follow the event outbox (or a jsonl sink's file) as JSON lines.
+    Events(events::EventsArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Operator(args) => runtime.block_on(operator::run(args)),
         Command::Resolve(args) => runtime.block_on(refs::resolve(args)).map_err(Into::into),
         Command::Exec(args) => runtime.block_on(refs::exec(args)).map_err(Into::into),
+        Command::Events(args) => runtime.block_on(events::run(args)).map_err(Into::into),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -134,6 +134,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         tls,
         seal: None,
         rotation: None,
+        events: None,
         storage: args.storage.map(trent_server::StorageSetting::new),
     };
     let config = raw.resolve(args.config.as_deref())?;

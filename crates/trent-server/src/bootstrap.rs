@@ -220,10 +220,12 @@ pub(crate) async fn build(
     let seed = config.seed.clone();
     let dev = config.dev;
     let quotas = RequestQuotas::new(quotas);
+    let delivery = Arc::new(crate::events::Delivery::new(events.clone(), clock.clone(), config.events.clone()));
     let state = Arc::new(AppState {
         kms,
         params,
         events,
+        delivery,
         secrets,
         identities,
         auth: Authenticator::default(),

@@ -119,6 +119,8 @@ pub struct RawConfig {
     pub seal: Option<RawSeal>,
     /// `[rotation]`: Secrets Manager rotation functions.
     pub rotation: Option<RawRotation>,
+    /// `[events]`: where the outbox's events are delivered.
+    pub events: Option<crate::events::RawEvents>,
 }
 
 /// `[rotation]` in `trent.toml`: the external rotation functions (`[[rotation.functions]]`) and
@@ -313,6 +315,7 @@ impl RawConfig {
             },
             storage: self.storage.or(lower.storage),
             rotation: self.rotation.or(lower.rotation),
+            events: self.events.or(lower.events),
         }
     }
 
@@ -417,6 +420,7 @@ impl RawConfig {
             Some(setting) => setting.validate()?,
         };
         let rotation = self.rotation.unwrap_or_default().validate()?;
+        let events = self.events.unwrap_or_default().validate()?;
         Ok(Config {
             listen,
             storage,
@@ -431,6 +435,7 @@ impl RawConfig {
             tls,
             seal,
             rotation,
+            events,
             quota_clock: None,
         })
     }
@@ -595,6 +600,8 @@ pub struct Config {
     pub seal: SealSettings,
     /// Secrets Manager rotation functions.
     pub rotation: RotationSettings,
+    /// Event delivery: sinks, polling, backoff, retention.
+    pub events: crate::events::EventSettings,
     /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
     /// manual one (not a `trent.toml` setting).
     pub quota_clock: Option<Arc<dyn QuotaClock>>,

@@ -11,6 +11,7 @@ mod bootstrap;
 mod cluster;
 pub mod config;
 mod data_dir;
+pub mod events;
 mod gate;
 pub mod harden;
 pub mod hsm;

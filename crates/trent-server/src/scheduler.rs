@@ -4,7 +4,9 @@
 //! [`trent_core::kms::Kms::run_due_work`], [`trent_core::params::Params::run_due_policies`],
 //! [`trent_core::secrets::Secrets::run_due_work`] and
 //! [`trent_core::secrets::Secrets::run_rotations`], driven by the injected clock, so tests call
-//! them directly after moving the clock.
+//! them directly after moving the clock. Event delivery ([`crate::events::Delivery::run_once`])
+//! runs on a ticker of its own (`[events] poll_interval_milliseconds`), so events leave soon
+//! after their change however long the scheduler's tick.
 //!
 //! On PostgreSQL each job runs only on the node holding its lease (see [`crate::cluster`]):
 //! one node at a time across the cluster, so one secret never rotates on two nodes at once.
@@ -24,8 +26,18 @@ pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
     }
     let mut ticker = tokio::time::interval(state.config.scheduler_tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first pass one interval after the start, not at once: a test that runs its own
+    // passes sets a long interval and so never races this one.
+    let poll = state.delivery.poll_interval();
+    let mut events_ticker = tokio::time::interval_at(tokio::time::Instant::now() + poll, poll);
+    events_ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = events_ticker.tick() => {
+                if may_run(&state, JOBS[4]).await {
+                    deliver_events(&state).await;
+                }
+            }
             _ = ticker.tick() => {
                 if may_run(&state, JOBS[0]).await {
                     run_kms(&state).await;
@@ -55,7 +67,7 @@ pub(crate) async fn run(state: Arc<AppState>, mut shutdown: watch::Receiver<bool
 }
 
 /// The scheduled jobs, each under a lease of its own in a cluster.
-pub(crate) const JOBS: [&str; 4] = ["kms", "params", "secrets", "secret-rotations"];
+pub(crate) const JOBS: [&str; 5] = ["kms", "params", "secrets", "secret-rotations", "events"];
 
 /// Whether this node runs `job` now: always alone, under the job's lease in a cluster.
 async fn may_run(state: &AppState, job: &'static str) -> bool {
@@ -106,5 +118,16 @@ async fn rotations(state: &AppState) {
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "secret rotations could not run; will retry"),
+    }
+}
+
+/// One pass of event delivery.
+async fn deliver_events(state: &AppState) {
+    match state.delivery.run_once().await {
+        Ok(run) if run.delivered + run.failed > 0 || run.trimmed > 0 => {
+            tracing::debug!(delivered = run.delivered, failed = run.failed, trimmed = run.trimmed, "events delivered");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "event delivery could not read the outbox; will retry"),
     }
 }

@@ -23,6 +23,8 @@ pub struct AppState {
     pub params: Params,
     /// The outbox of events (Parameter Store's changes and policy actions) awaiting delivery.
     pub events: Arc<dyn EventStore>,
+    /// The worker that delivers the outbox to the sinks of `[events]` (the scheduler runs it).
+    pub delivery: Arc<crate::events::Delivery>,
     /// Accounts and access keys.
     pub identities: Identities,
     /// SigV4 verification with its signing-key cache.

@@ -1,8 +1,10 @@
 //! The event outbox: events written by the stores' own transactions (a parameter's change
 //! and its event commit together, or neither does), read back in commit order by the
-//! delivery worker and removed once every sink has them.
+//! delivery worker, marked delivered per sink, and removed once every sink has them and
+//! they are older than the retention.
 
 use async_trait::async_trait;
+use time::OffsetDateTime;
 
 use super::StoreError;
 use crate::events::QueuedEvent;
@@ -17,4 +19,18 @@ pub trait EventStore: Send + Sync {
 
     /// Removes every event at or before position `through`, once all sinks have them.
     async fn remove_events_through(&self, through: u64) -> Result<(), StoreError>;
+
+    /// Events not yet marked delivered to `sink`, oldest position first, at most `limit`.
+    /// An event whose transaction committed after a later position was read (PostgreSQL
+    /// numbers events at insert) is still found by a later call: nothing is skipped.
+    async fn undelivered(&self, sink: &str, limit: u32) -> Result<Vec<QueuedEvent>, StoreError>;
+
+    /// Records that `sink` acknowledged the events at positions `seqs` at `at`. Marking an
+    /// event twice is not an error.
+    async fn mark_delivered(&self, sink: &str, seqs: &[u64], at: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// Removes the events older than `before` that every sink of `sinks` has (all of them
+    /// when `sinks` is empty: nothing waits for them), with their delivery marks, and the
+    /// marks of sinks no longer configured. Returns how many events went.
+    async fn trim_delivered(&self, sinks: &[String], before: OffsetDateTime) -> Result<u64, StoreError>;
 }

@@ -77,6 +77,11 @@ impl World {
             kms,
             params: trent_core::params::Params::new(inner.clone(), shared.clone()),
             events: inner.clone(),
+            delivery: Arc::new(trent_server::events::Delivery::new(
+                inner.clone(),
+                shared.clone(),
+                trent_server::events::EventSettings::default(),
+            )),
             identities: Identities::new(faulty.clone(), wrapper.clone(), shared.clone()),
             auth: Authenticator::default(),
             clock: shared,

@@ -4,6 +4,7 @@
 
 use trent_core::Region;
 use trent_core::quota::QuotaTable;
+use trent_server::events::RawEvents;
 use trent_server::{RawConfig, RawQuotas};
 
 use trent_server::seal::{PassphraseSource, SealSettings};
@@ -41,9 +42,11 @@ fn with_tls_files(name: &str, dir: &std::path::Path, ca: &Ca, clients: &Ca) -> R
     std::fs::write(dir.join("chain.pem"), chain).unwrap();
     std::fs::write(dir.join("key.pem"), key).unwrap();
     std::fs::write(dir.join("clients.pem"), clients.pem()).unwrap();
+    std::fs::write(dir.join("webhook.key"), "documented webhook secret\n").unwrap();
     let text = example(name);
     assert!(text.contains("\"/etc/trent/tls/"), "the example names its TLS files");
-    parsed_text(&text.replace("\"/etc/trent/tls/", &format!("\"{}/", dir.display())))
+    let text = text.replace("\"/etc/trent/tls/", &format!("\"{}/", dir.display()));
+    parsed_text(&text.replace("\"/etc/trent/events/", &format!("\"{}/", dir.display())))
 }
 
 fn rate(table: &QuotaTable, name: &str, region: &str) -> f64 {
@@ -73,7 +76,20 @@ async fn the_documented_example_starts_a_server() {
         tls,
         seal,
         rotation,
+        events,
     } = raw.clone();
+    let RawEvents {
+        retention_hours,
+        poll_interval_milliseconds,
+        batch_size,
+        retry_initial_milliseconds,
+        retry_max_seconds,
+        sinks,
+    } = events.expect("[events]");
+    assert!(retention_hours.is_some() && poll_interval_milliseconds.is_some() && batch_size.is_some());
+    assert!(retry_initial_milliseconds.is_some() && retry_max_seconds.is_some());
+    let kinds: Vec<String> = sinks.expect("[[events.sinks]]").into_iter().map(|s| s.kind).collect();
+    assert_eq!(kinds, ["webhook", "nats", "jsonl"], "one sink of each type");
     let RawRotation { functions, ca_file, connect_timeout_seconds } = rotation.expect("[rotation]");
     assert_eq!(functions.as_ref().map(Vec::len), Some(2), "a command and an HTTP function");
     assert!(ca_file.is_none(), "commented out: the file does not exist here");
@@ -131,6 +147,12 @@ async fn the_documented_example_starts_a_server() {
         "rotation.functions",
         "rotation.ca_file",
         "rotation.connect_timeout_seconds",
+        "events.retention_hours",
+        "events.poll_interval_milliseconds",
+        "events.batch_size",
+        "events.retry_initial_milliseconds",
+        "events.retry_max_seconds",
+        "events.sinks",
     ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
     }
@@ -138,6 +160,14 @@ async fn the_documented_example_starts_a_server() {
     // Started with it (its own address and directory over the file's, as flags would).
     let server = TestServer::start_with(raw).await;
     let config = &server.state.config;
+    let sinks: Vec<&str> = config.events.sinks.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(sinks, ["ops-webhook", "bus", "archive"]);
+    match &config.events.sinks[0].target {
+        trent_server::events::SinkTarget::Webhook { secret: Some(secret), .. } => {
+            assert_eq!(secret.expose_secret(), b"documented webhook secret", "read from its file, newline dropped");
+        }
+        other => panic!("the webhook with its secret: {other:?}"),
+    }
     assert!(config.regions.hosts(&Region::parse("eu-west-1").unwrap()));
     assert!(!config.regions.hosts(&Region::parse("ap-south-1").unwrap()));
     let table = config.quotas.as_ref().expect("quotas on");

@@ -12,6 +12,8 @@ mod common;
 mod configuration_doc;
 mod cross_account;
 mod crypto;
+mod events_delivery;
+mod events_nats_cluster;
 mod grant_delegation;
 mod grants;
 mod iam;

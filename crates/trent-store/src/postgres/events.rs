@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 use sqlx::PgConnection;
+use time::OffsetDateTime;
 use trent_core::events::{Event, QueuedEvent};
 use trent_core::{EventStore, StoreError};
 
@@ -51,11 +52,61 @@ impl EventStore for PgStore {
     }
 
     async fn remove_events_through(&self, through: u64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM event_outbox WHERE seq <= $1")
-            .bind(db_seq(through))
-            .execute(&self.pool)
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        for sql in ["DELETE FROM event_outbox WHERE seq <= $1", "DELETE FROM event_deliveries WHERE seq <= $1"] {
+            sqlx::query(sql).bind(db_seq(through)).execute(&mut *tx).await.map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn undelivered(&self, sink: &str, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM event_outbox e WHERE NOT EXISTS \
+             (SELECT 1 FROM event_deliveries d WHERE d.sink = $1 AND d.seq = e.seq) ORDER BY seq LIMIT $2"
+        );
+        let rows = sqlx::query(&sql).bind(sink).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(map_err)?;
+        rows.iter().map(|r| event_from_row(r, map_err)).collect()
+    }
+
+    async fn mark_delivered(&self, sink: &str, seqs: &[u64], at: OffsetDateTime) -> Result<(), StoreError> {
+        let seqs: Vec<i64> = seqs.iter().map(|&s| db_seq(s)).collect();
+        sqlx::query(
+            "INSERT INTO event_deliveries (sink, seq, delivered_at) SELECT $1, s, $3 FROM UNNEST($2::BIGINT[]) AS s \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(sink)
+        .bind(&seqs)
+        .bind(ts_to_db(at)?)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn trim_delivered(&self, sinks: &[String], before: OffsetDateTime) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        sqlx::query("DELETE FROM event_deliveries WHERE sink <> ALL($1::TEXT[])")
+            .bind(sinks)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        Ok(())
+        let removed = sqlx::query(
+            "DELETE FROM event_outbox o WHERE o.time < $1 AND \
+             (SELECT COUNT(*) FROM event_deliveries d WHERE d.seq = o.seq) = $2",
+        )
+        .bind(ts_to_db(before)?)
+        .bind(i64::try_from(sinks.len()).unwrap_or(i64::MAX))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        sqlx::query(
+            "DELETE FROM event_deliveries d WHERE NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.seq = d.seq)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(removed)
     }
 }

@@ -61,6 +61,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0010_key_last_usage.sql",
         sql: include_str!("../../migrations/postgres/0010_key_last_usage.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_event_deliveries.sql",
+        sql: include_str!("../../migrations/postgres/0011_event_deliveries.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Decode, Row, Type};
+use time::OffsetDateTime;
 use trent_core::events::{Event, QueuedEvent};
 use trent_core::{AccountId, EventStore, Region, Scope, StoreError};
 use uuid::Uuid;
@@ -96,11 +97,64 @@ impl EventStore for SqliteStore {
 
     async fn remove_events_through(&self, through: u64) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM event_outbox WHERE seq <= ?1")
-            .bind(db_seq(through))
+        for sql in ["DELETE FROM event_outbox WHERE seq <= ?1", "DELETE FROM event_deliveries WHERE seq <= ?1"] {
+            sqlx::query(sql).bind(db_seq(through)).execute(&mut *tx).await.map_err(map_err)?;
+        }
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn undelivered(&self, sink: &str, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM event_outbox e WHERE NOT EXISTS \
+             (SELECT 1 FROM event_deliveries d WHERE d.sink = ?1 AND d.seq = e.seq) ORDER BY seq LIMIT ?2"
+        );
+        let rows =
+            sqlx::query(&sql).bind(sink).bind(i64::from(limit)).fetch_all(&self.reader).await.map_err(map_err)?;
+        rows.iter().map(|r| event_from_row(r, map_err)).collect()
+    }
+
+    async fn mark_delivered(&self, sink: &str, seqs: &[u64], at: OffsetDateTime) -> Result<(), StoreError> {
+        let at = ts_to_db(at)?;
+        let mut tx = self.begin_write().await?;
+        for &seq in seqs {
+            sqlx::query(
+                "INSERT INTO event_deliveries (sink, seq, delivered_at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            )
+            .bind(sink)
+            .bind(db_seq(seq))
+            .bind(at)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
+        }
         tx.commit().await.map_err(map_err)
+    }
+
+    async fn trim_delivered(&self, sinks: &[String], before: OffsetDateTime) -> Result<u64, StoreError> {
+        let before = ts_to_db(before)?;
+        // The sinks as a JSON array, so that one statement takes any number of them.
+        let names = serde_json::to_string(sinks).map_err(|_| corrupt("unserializable sink names"))?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM event_deliveries WHERE sink NOT IN (SELECT value FROM json_each(?1))")
+            .bind(&names)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        let removed = sqlx::query(
+            "DELETE FROM event_outbox WHERE time < ?1 AND \
+             (SELECT COUNT(*) FROM event_deliveries d WHERE d.seq = event_outbox.seq) = ?2",
+        )
+        .bind(before)
+        .bind(i64::try_from(sinks.len()).unwrap_or(i64::MAX))
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?
+        .rows_affected();
+        sqlx::query("DELETE FROM event_deliveries WHERE seq NOT IN (SELECT seq FROM event_outbox)")
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(removed)
     }
 }

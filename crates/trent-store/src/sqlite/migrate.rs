@@ -63,6 +63,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0012_key_last_usage.sql",
         sql: include_str!("../../migrations/sqlite/0012_key_last_usage.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_event_deliveries.sql",
+        sql: include_str!("../../migrations/sqlite/0013_event_deliveries.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

@@ -4,6 +4,7 @@
 mod aliases_tags;
 mod audit;
 mod batch;
+mod events;
 mod iam;
 mod identity;
 mod keys;
@@ -15,6 +16,7 @@ mod usage;
 pub(crate) use aliases_tags::*;
 pub(crate) use audit::*;
 pub(crate) use batch::*;
+pub(crate) use events::*;
 pub(crate) use iam::*;
 pub(crate) use identity::*;
 pub(crate) use keys::*;

@@ -87,6 +87,7 @@ macro_rules! params_conformance_tests {
             params_tags_counts_and_settings,
             params_policies_round_trip_and_fall_due_across_scopes,
             params_events_commit_with_their_change_in_order,
+            events_are_delivered_per_sink_and_trimmed_when_all_have_them,
         );
     };
     (@cases $open:path; $($case:ident),+ $(,)?) => {

@@ -32,7 +32,7 @@ pub(crate) fn pv(name: &str, version: u64) -> ParameterVersion {
     }
 }
 
-fn create(version: ParameterVersion) -> ParameterWrite {
+pub(crate) fn create(version: ParameterVersion) -> ParameterWrite {
     ParameterWrite {
         version,
         expected: None,
