@@ -17,6 +17,7 @@ use trent_core::Region;
 use trent_core::quota::{OverrideError, QuotaClock, QuotaTable};
 use trent_store::PgSettings;
 
+use crate::node_id::NodeId;
 use crate::seal::{PassphraseSource, SealSettings};
 use crate::tls::TlsSettings;
 
@@ -119,6 +120,26 @@ pub struct RawConfig {
     pub seal: Option<RawSeal>,
     /// `[rotation]`: Secrets Manager rotation functions.
     pub rotation: Option<RawRotation>,
+    /// `[cluster]`: this node among several on one PostgreSQL database.
+    pub cluster: Option<RawCluster>,
+}
+
+/// `[cluster]` in `trent.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    /// `node_id`: this node's id (its audit chain's name); see [`crate::node_id`].
+    pub node_id: Option<String>,
+}
+
+impl RawCluster {
+    /// `upper`'s settings over `lower`'s.
+    fn or(upper: Option<RawCluster>, lower: Option<RawCluster>) -> Option<RawCluster> {
+        match (upper, lower) {
+            (Some(u), Some(l)) => Some(RawCluster { node_id: u.node_id.or(l.node_id) }),
+            (u, l) => u.or(l),
+        }
+    }
 }
 
 /// `[rotation]` in `trent.toml`: the external rotation functions (`[[rotation.functions]]`) and
@@ -296,6 +317,7 @@ impl RawConfig {
             },
             storage: self.storage.or(lower.storage),
             rotation: self.rotation.or(lower.rotation),
+            cluster: RawCluster::or(self.cluster, lower.cluster),
         }
     }
 
@@ -400,7 +422,13 @@ impl RawConfig {
             Some(setting) => setting.validate()?,
         };
         let rotation = self.rotation.unwrap_or_default().validate()?;
+        let node_id = self
+            .cluster
+            .and_then(|c| c.node_id)
+            .map(|id| NodeId::parse(&id).map_err(|message| ConfigError::Invalid { field: "cluster.node_id", message }))
+            .transpose()?;
         Ok(Config {
+            node_id,
             listen,
             storage,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -578,6 +606,9 @@ pub struct Config {
     pub seal: SealSettings,
     /// Secrets Manager rotation functions.
     pub rotation: RotationSettings,
+    /// This node's id (PostgreSQL storage); `None` takes the data directory's, made at the
+    /// first start.
+    pub node_id: Option<NodeId>,
     /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
     /// manual one (not a `trent.toml` setting).
     pub quota_clock: Option<Arc<dyn QuotaClock>>,

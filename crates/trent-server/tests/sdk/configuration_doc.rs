@@ -73,7 +73,10 @@ async fn the_documented_example_starts_a_server() {
         tls,
         seal,
         rotation,
+        cluster,
     } = raw.clone();
+    let trent_server::RawCluster { node_id } = cluster.expect("[cluster]");
+    assert_eq!(node_id.as_deref(), Some("trent-1"));
     let RawRotation { functions, ca_file, connect_timeout_seconds } = rotation.expect("[rotation]");
     assert_eq!(functions.as_ref().map(Vec::len), Some(2), "a command and an HTTP function");
     assert!(ca_file.is_none(), "commented out: the file does not exist here");
@@ -113,6 +116,7 @@ async fn the_documented_example_starts_a_server() {
         "seal.passphrase_fd",
         "seal.passphrase_prompt",
         "storage",
+        "cluster.node_id",
     ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
     }
