@@ -132,12 +132,16 @@ STATES["ssm"] = {
                            "parameters and may come back short with a NextToken; Policies with their statuses (Pending, "
                            "Finished)"),
     "GetParameter": ("partial", "name:version and name:label selectors, a parameter's ARN as its name; SecureString "
-                     "without WithDecryption answers the base64 ciphertext; /aws/reference/secretsmanager/... "
-                     "answers ParameterNotFound (the Secrets Manager reference is not wired yet); no AWS public parameters "
-                     "(/aws/service/...)"),
+                     "without WithDecryption answers the base64 ciphertext; /aws/reference/secretsmanager/<secret-id> "
+                     "reads the Secrets Manager secret (SecureString, Version 0, the secret's ARN, SourceResult; "
+                     ":VersionId or :staging-label selectors; WithDecryption required; needs ssm:GetParameter and "
+                     "secretsmanager:GetSecretValue; a SecretBinary base64); no AWS public parameters "
+                     "(/aws/service/...); throttled at AWS's default throughput (40/s shared with GetParameters and "
+                     "GetParametersByPath), no high-throughput setting"),
     "GetParameterHistory": ("done", "oldest first; each version with the policies it carries"),
     "GetParameters": ("done", "selectors; unknown names in InvalidParameters; AccessDeniedException if any name "
-                      "may not be read"),
+                      "may not be read; /aws/reference/secretsmanager/... names read their secrets as GetParameter "
+                      "does"),
     "GetParametersByPath": ("partial", "Recursive, ParameterFilters (Type, KeyId, Label), WithDecryption; returns "
                             "only the parameters the caller may read (ssm:GetParametersByPath on each ARN); a page "
                             "examines at most 10,000 parameters and may come back short with a NextToken"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the input constraints of the KMS botocore model as a compact JSON file.
+"""Writes the input constraints of a botocore model (KMS by default, or SSM) as a compact JSON file.
 
-For every operation of `kms/2014-11-01/service-2.json.gz` (from the installed botocore), every
+For every operation of `kms/2014-11-01/service-2.json.gz` (or `ssm/2014-11-06/...`; only the
+operations a service list names, for SSM Parameter Store's) from the installed botocore, every
 input member with its shape's name and type and, where the model sets them, `min`, `max`,
 `pattern`, `enum` and `sensitive`; the members of structures, lists and maps are described the
 same way, recursively, where a constraint exists somewhere below them. The test suite reads the
@@ -14,6 +15,7 @@ length, to build a value that breaks only a length bound; `null` when there is n
 `violating` (a one-character string it refuses) and `empty_matches`.
 
 Run: python3 scripts/model_constraints.py > crates/trent-wire/tests/models/kms-constraints.json
+     python3 scripts/model_constraints.py ssm > crates/trent-wire/tests/models/ssm-constraints.json
 """
 import gzip
 import json
@@ -23,7 +25,20 @@ import sys
 
 import botocore
 
-SERVICE, VERSION = "kms", "2014-11-01"
+MODELS = {"kms": "2014-11-01", "ssm": "2014-11-06"}
+SERVICE = sys.argv[1] if len(sys.argv) > 1 else "kms"
+if SERVICE not in MODELS:
+    sys.exit(f"unknown service {SERVICE!r}: one of {sorted(MODELS)}")
+VERSION = MODELS[SERVICE]
+# Systems Manager is far larger than Parameter Store: only these operations are written.
+ONLY = {
+    "ssm": {
+        "AddTagsToResource", "DeleteParameter", "DeleteParameters", "DescribeParameters", "GetParameter",
+        "GetParameterHistory", "GetParameters", "GetParametersByPath", "GetServiceSetting",
+        "LabelParameterVersion", "ListTagsForResource", "PutParameter", "RemoveTagsFromResource",
+        "ResetServiceSetting", "UnlabelParameterVersion", "UpdateServiceSetting",
+    },
+}
 CONSTRAINTS = ("min", "max", "pattern", "enum", "sensitive")
 # Tried in order; the first the pattern accepts (or refuses) becomes the sample.
 MATCHING_CANDIDATES = ["a", "A", "0", "_"]
@@ -39,9 +54,20 @@ def load_model():
         return json.load(f)
 
 
+# Java's Unicode classes, which Python's `re` lacks, as ranges close enough to pick samples
+# (they are only used inside character classes in the models).
+UNICODE_CLASSES = {r"\p{L}": "a-zA-Z\u00c0-\u024f", r"\p{Z}": " \u00a0", r"\p{N}": "0-9"}
+
+
+def python_pattern(pattern):
+    for java, python in UNICODE_CLASSES.items():
+        pattern = pattern.replace(java, python)
+    return pattern
+
+
 def pattern_samples(pattern):
     """One accepted and one refused character for `pattern` (full match, ASCII `\\w`)."""
-    compiled = re.compile(pattern, re.ASCII)
+    compiled = re.compile(python_pattern(pattern), re.ASCII)
 
     def accepts(text):
         return compiled.fullmatch(text) is not None
@@ -113,7 +139,12 @@ def operation(shapes, op):
 def main():
     model = load_model()
     shapes = model["shapes"]
-    ops = {name: operation(shapes, op) for name, op in sorted(model["operations"].items())}
+    only = ONLY.get(SERVICE)
+    ops = {
+        name: operation(shapes, op)
+        for name, op in sorted(model["operations"].items())
+        if only is None or name in only
+    }
     out = sys.stdout
     out.write("{\n")
     out.write(f'  "service": "{SERVICE}",\n  "version": "{VERSION}",\n')

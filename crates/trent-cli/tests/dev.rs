@@ -322,6 +322,24 @@ fn outside_dev_mode_the_reset_endpoints_are_not_found() {
     assert!(server.terminate());
 }
 
+/// Runs `trent COMMAND ARGS` against `server` with the seeds' credentials: (success, stdout,
+/// stderr).
+fn seed_cli(server: &Server, command: &str, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .arg(command)
+        .args(args)
+        .args(["--endpoint-url", server.endpoint.as_str(), "--region", "us-east-1"])
+        .env("AWS_ACCESS_KEY_ID", "SEEDKEY")
+        .env("AWS_SECRET_ACCESS_KEY", "SEEDSECRET")
+        .output()
+        .expect("run trent");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Seeded secrets: created at start (a name already in use is left alone), readable with the
 /// seed's credentials; a development reset removes the secrets created since and brings the
 /// seeded ones back.
@@ -334,21 +352,7 @@ fn seeded_secrets_are_readable_and_resets_clear_the_others() {
                 description: from the seed\n  - name: app/bin\n    secret_binary: AAEC\n";
     std::fs::write(&seed, text).unwrap();
     let server = dev(Some(&seed)).expect("dev server with seeded secrets");
-    let secrets = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
-            .arg("secrets")
-            .args(args)
-            .args(["--endpoint-url", server.endpoint.as_str(), "--region", "us-east-1"])
-            .env("AWS_ACCESS_KEY_ID", "SEEDKEY")
-            .env("AWS_SECRET_ACCESS_KEY", "SEEDSECRET")
-            .output()
-            .expect("run trent");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let secrets = |args: &[&str]| seed_cli(&server, "secrets", args);
     let (ok, out, err) = secrets(&["get", "--secret-id", "app/db"]);
     assert!(ok && out == "{\"password\":\"seeded\"}\n", "{out}{err}");
     let (ok, out, err) = secrets(&["get", "--secret-id", "app/bin", "--output", "json"]);
@@ -370,5 +374,46 @@ fn seeded_secrets_are_readable_and_resets_clear_the_others() {
             == 1,
         "{out}"
     );
+    assert!(server.terminate());
+}
+
+/// Seeded parameters: created at start as the account's root user (a SecureString encrypted
+/// under `alias/aws/ssm`), readable with the seed's credentials; a bad parameter is refused
+/// with its line and field; a development reset removes the parameters created since and
+/// brings the seeded ones back at their first version.
+#[test]
+fn seeded_parameters_are_readable_and_resets_clear_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, err) = bad_seed(dir.path(), "bad-param.yaml", "parameters:\n  - name: /aws/mine\n    value: x\n");
+    assert!(err.contains("line 2") && err.contains("parameters[0].name"), "{err}");
+    let (_, err) = bad_seed(dir.path(), "bad-type.yaml", "parameters:\n  - name: /a\n    value: x\n    type: Secret\n");
+    assert!(err.contains("parameters[0].type"), "{err}");
+
+    let seed = dir.path().join("params.yaml");
+    let text = "accounts:\n  - id: \"123456789012\"\naccess_keys:\n  - id: SEEDKEY\n    secret: SEEDSECRET\n    \
+                account: \"123456789012\"\nparameters:\n  - name: /app/url\n    value: https://example.test\n  \
+                - name: /app/password\n    value: seeded-pw\n    type: SecureString\n    description: from the seed\n";
+    std::fs::write(&seed, text).unwrap();
+    let server = dev(Some(&seed)).expect("dev server with seeded parameters");
+    let params = |args: &[&str]| seed_cli(&server, "params", args);
+    let (ok, out, err) = params(&["get", "/app/url"]);
+    assert!(ok && out == "https://example.test\n", "{out}{err}");
+    let (ok, out, err) = params(&["get", "/app/password", "--with-decryption"]);
+    assert!(ok && out == "seeded-pw\n", "{out}{err}");
+    let (ok, out, err) = params(&["get", "/app/password"]);
+    assert!(ok && !out.contains("seeded-pw"), "without decryption, the ciphertext: {out}{err}");
+    let (ok, _, err) = params(&["put", "/app/url", "--value", "changed", "--overwrite"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = params(&["put", "/made/later", "--value", "x", "--type", "String"]);
+    assert!(ok, "{err}");
+
+    let (status, body) = server.post("/_trent/reset");
+    assert_eq!(status, 200, "{body}");
+    let (ok, _, err) = params(&["get", "/made/later"]);
+    assert!(!ok && err.contains("ParameterNotFound"), "{err}");
+    let (ok, out, err) = params(&["get", "/app/url:1"]);
+    assert!(ok && out == "https://example.test\n", "the seeded value is back: {out}{err}");
+    let (ok, _, _) = params(&["get", "/app/url:2"]);
+    assert!(!ok, "the overwritten version is gone");
     assert!(server.terminate());
 }

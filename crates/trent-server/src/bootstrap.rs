@@ -253,6 +253,10 @@ pub(crate) fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey,
             let passphrase = source.read_for(!sealed.exists())?;
             Ok((seal::open_sealed_file(&sealed, &passphrase)?.0, sealed))
         }
+        SealSettings::Pkcs11(settings) => {
+            let sealed = seal::pkcs11_path(dir);
+            Ok((seal::open_pkcs11_file(&sealed, settings)?.0, sealed))
+        }
         SealSettings::Shamir => Err(SealError::Shamir(
             "a shamir-sealed server starts sealed and is unsealed over the API (`trent operator unseal`)".into(),
         )

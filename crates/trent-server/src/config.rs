@@ -18,7 +18,7 @@ use trent_core::quota::{OverrideError, QuotaClock, QuotaTable};
 use trent_store::PgSettings;
 
 use crate::node_id::NodeId;
-use crate::seal::{PassphraseSource, SealSettings};
+use crate::seal::{PassphraseSource, RawPkcs11Seal, SealSettings};
 use crate::tls::TlsSettings;
 
 /// Default listen address: loopback only.
@@ -200,12 +200,27 @@ pub struct RawSeal {
     pub passphrase_fd: Option<u32>,
     /// `passphrase_prompt`: ask for the passphrase on the controlling terminal, without echo.
     pub passphrase_prompt: Option<bool>,
+    /// `[seal.pkcs11]`: the token of the `pkcs11` seal.
+    pub pkcs11: Option<RawPkcs11Seal>,
 }
 
 impl RawSeal {
     fn validate(self) -> Result<SealSettings, ConfigError> {
         let invalid = |field, message: &str| ConfigError::Invalid { field, message: message.to_owned() };
-        match self.kind.as_deref().unwrap_or("file") {
+        let kind = self.kind.as_deref().unwrap_or("file");
+        if kind == "pkcs11" {
+            let passphrase = self.passphrase_env.is_some() || self.passphrase_fd.is_some();
+            if passphrase || self.passphrase_prompt.is_some() {
+                return Err(invalid("seal.type", "passphrase settings need type = \"passphrase\""));
+            }
+            let raw = self.pkcs11.unwrap_or_default();
+            let settings = raw.validate().map_err(|(field, message)| ConfigError::Invalid { field, message })?;
+            return Ok(SealSettings::Pkcs11(settings));
+        }
+        if self.pkcs11.is_some() {
+            return Err(invalid("seal.type", "[seal.pkcs11] needs type = \"pkcs11\""));
+        }
+        match kind {
             kind @ ("file" | "shamir") => {
                 if self.passphrase_env.is_some() || self.passphrase_fd.is_some() || self.passphrase_prompt.is_some() {
                     return Err(invalid(
@@ -233,7 +248,9 @@ impl RawSeal {
             },
             other => Err(ConfigError::Invalid {
                 field: "seal.type",
-                message: format!("'{other}' is not a seal Trent has; use \"file\", \"passphrase\" or \"shamir\""),
+                message: format!(
+                    "'{other}' is not a seal Trent has; use \"file\", \"passphrase\", \"shamir\" or \"pkcs11\""
+                ),
             }),
         }
     }
@@ -783,6 +800,59 @@ mod tests {
         ] {
             let e = raw.validate().unwrap_err();
             assert!(e.to_string().contains(field), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_pkcs11_seal_names_one_token_one_key_and_one_pin_source() {
+        use crate::hsm::{PinSource, TokenRef, TokenSettings};
+        use crate::seal::{Pkcs11Seal, RawPkcs11Seal};
+        let full = || RawPkcs11Seal {
+            module: Some("/usr/lib/softhsm/libsofthsm2.so".into()),
+            token_label: Some("trent".into()),
+            key_label: Some("trent-root".into()),
+            pin_env: Some("HSM_PIN".into()),
+            ..Default::default()
+        };
+        let config = |kind: &str, pkcs11: Option<RawPkcs11Seal>| RawConfig {
+            seal: Some(RawSeal { kind: Some(kind.to_owned()), pkcs11, ..Default::default() }),
+            ..Default::default()
+        };
+        assert_eq!(
+            config("pkcs11", Some(full())).validate().unwrap().seal,
+            SealSettings::Pkcs11(Pkcs11Seal {
+                token: TokenSettings {
+                    module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+                    token: TokenRef::Label("trent".into()),
+                    pin: PinSource::Env("HSM_PIN".into()),
+                },
+                key_label: "trent-root".into(),
+            })
+        );
+        let by_slot =
+            RawPkcs11Seal { slot: Some(3), token_label: None, pin_env: None, pin_file: Some("/p".into()), ..full() };
+        let SealSettings::Pkcs11(s) = config("pkcs11", Some(by_slot)).validate().unwrap().seal else { panic!() };
+        assert_eq!((s.token.token, s.token.pin), (TokenRef::Slot(3), PinSource::File("/p".into())));
+        for (raw, field) in [
+            (config("pkcs11", None), "seal.pkcs11.module"),
+            (
+                config("pkcs11", Some(RawPkcs11Seal { module: Some("libsofthsm2.so".into()), ..full() })),
+                "seal.pkcs11.module",
+            ),
+            (config("pkcs11", Some(RawPkcs11Seal { slot: Some(0), ..full() })), "seal.pkcs11.token_label"),
+            (config("pkcs11", Some(RawPkcs11Seal { token_label: None, ..full() })), "seal.pkcs11.token_label"),
+            (config("pkcs11", Some(RawPkcs11Seal { key_label: None, ..full() })), "seal.pkcs11.key_label"),
+            (
+                config("pkcs11", Some(RawPkcs11Seal { key_label: Some(String::new()), ..full() })),
+                "seal.pkcs11.key_label",
+            ),
+            (config("pkcs11", Some(RawPkcs11Seal { pin_env: None, ..full() })), "seal.pkcs11.pin_env"),
+            (config("pkcs11", Some(RawPkcs11Seal { pin_file: Some("/p".into()), ..full() })), "seal.pkcs11.pin_env"),
+            (config("file", Some(full())), "seal.type"),
+            (config("passphrase", Some(full())), "seal.type"),
+        ] {
+            let e = raw.validate().unwrap_err();
+            assert!(e.to_string().contains(field), "{field}: {e}");
         }
     }
 

@@ -216,7 +216,7 @@ impl Gate {
         let (config, clock, tls) = (state.config.clone(), state.clock.clone(), state.tls.clone());
         let shamir = match config.seal {
             SealSettings::Shamir => ShamirSeal::load(&seal::shamir_path(&config.data_dir)).ok(),
-            SealSettings::File | SealSettings::Passphrase(_) => None,
+            SealSettings::File | SealSettings::Passphrase(_) | SealSettings::Pkcs11(_) => None,
         };
         let serving = Serving::start(state, local)?;
         Ok(Arc::new(Self::new(config, clock, tls, local, shamir, Phase::Serving(serving))))

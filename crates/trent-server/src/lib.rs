@@ -13,6 +13,7 @@ pub mod config;
 mod data_dir;
 mod gate;
 pub mod harden;
+pub mod hsm;
 pub mod metrics;
 pub mod node_id;
 mod on_behalf;

@@ -11,12 +11,14 @@ use trent_crypto::{ROOT_KEY_LEN, RootKey};
 use zeroize::Zeroizing;
 
 mod passphrase;
+mod pkcs11;
 mod prompt;
 mod shamir;
 
 pub use passphrase::{
     MAX_PASSPHRASE_LEN, MIN_PASSPHRASE_LEN, PassphraseSource, SEALED_FILE, open_sealed_file, sealed_path,
 };
+pub use pkcs11::{PKCS11_FILE, Pkcs11Seal, RawPkcs11Seal, open_pkcs11_file, pkcs11_path};
 pub use prompt::{TTY, read_secret_line};
 pub use shamir::{
     Initialised, Progress, SHAMIR_FILE, ShamirSeal, ShareError, Unsealing, init as init_shamir, shamir_path,
@@ -35,6 +37,8 @@ pub enum SealSettings {
     Passphrase(PassphraseSource),
     /// `root.shamir`: the server starts sealed until `k` of `n` shares are given.
     Shamir,
+    /// `root.pkcs11`: the root key wrapped by a non-extractable key in a PKCS#11 token.
+    Pkcs11(Pkcs11Seal),
 }
 
 impl SealSettings {
@@ -44,13 +48,14 @@ impl SealSettings {
             SealSettings::File => "file",
             SealSettings::Passphrase(_) => "passphrase",
             SealSettings::Shamir => "shamir",
+            SealSettings::Pkcs11(_) => "pkcs11",
         }
     }
 }
 
 /// Which seal's file `dir` holds, if any: `(path, seal name)`.
 pub fn seal_in(dir: &Path) -> Option<(PathBuf, &'static str)> {
-    [(KEY_FILE, "file"), (SEALED_FILE, "passphrase"), (SHAMIR_FILE, "shamir")]
+    [(KEY_FILE, "file"), (SEALED_FILE, "passphrase"), (SHAMIR_FILE, "shamir"), (PKCS11_FILE, "pkcs11")]
         .into_iter()
         .map(|(file, seal)| (dir.join(file), seal))
         .find(|(path, _)| std::fs::symlink_metadata(path).is_ok())
@@ -80,6 +85,9 @@ pub enum SealError {
     /// The Shamir seal cannot be set up as asked.
     #[error("shamir seal: {0}")]
     Shamir(String),
+    /// The PKCS#11 token did not release the root key.
+    #[error("pkcs11 seal: {0}")]
+    Pkcs11(String),
     /// The passphrase does not open the sealed root key.
     #[error("passphrase seal: the passphrase does not open {0}; the server stays sealed")]
     WrongPassphrase(PathBuf),
@@ -147,6 +155,25 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
         options.mode(0o600);
     }
     options.open(path)
+}
+
+/// The text of an owner-only file, or `None` if it does not exist.
+pub(crate) fn read_private(path: &Path) -> Result<Option<Zeroizing<String>>, SealError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            check_permissions(path)?;
+            Ok(Some(Zeroizing::new(text)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(SealError::Io { path: path.to_owned(), source }),
+    }
+}
+
+/// Writes `bytes` to a new owner-only file and syncs it; fails if `path` exists.
+pub(crate) fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = create_private(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 pub(crate) fn check_permissions(path: &Path) -> Result<(), SealError> {

@@ -64,7 +64,7 @@ pub(crate) static SERVICES: &[Service] = &[
     },
     Service {
         wire: &ssm::SERVICE,
-        handler: Handler::Json(|s, c, op, b| Box::pin(ssm::dispatch(&s.params, &s.kms, c, op, b))),
+        handler: Handler::Json(|s, c, op, b| Box::pin(ssm::dispatch(&s.params, &s.kms, &s.secrets, c, op, b))),
     },
 ];
 

@@ -5,6 +5,7 @@
 //! decides nothing about policy and holds no state: it decodes, calls into `trent-core`,
 //! and encodes. It has no async runtime and no database.
 
+mod actions;
 pub mod auth;
 pub mod cloudtrail;
 mod error;

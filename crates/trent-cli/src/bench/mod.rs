@@ -1,7 +1,8 @@
 //! `trent bench`: requests per second and latency of authenticated `Encrypt`,
 //! `GenerateDataKey`, `Decrypt`, `Sign` and `Verify` (RSA_2048, ECC_NIST_P256, Ed25519,
-//! ML_DSA_65), `GenerateMac` and Secrets Manager's `GetSecretValue` over loopback, at several
-//! concurrency levels.
+//! ML_DSA_65), `GenerateMac`, Secrets Manager's `GetSecretValue` and Parameter Store's
+//! `GetParameter` (String; SecureString with decryption) and `GetParametersByPath` over
+//! loopback, at several concurrency levels.
 //!
 //! By default it starts a server in this process (its own runtime and worker threads, a
 //! temporary data directory) and drives it with a separate client runtime; `--server-cpus`
@@ -15,7 +16,9 @@
 //! `BENCHMARKS.md`.
 
 mod populate;
+mod report;
 mod servers;
+mod ssm;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,6 +63,12 @@ pub(crate) enum BenchOp {
     GenerateMac,
     /// `ListKeys`, the first page of 100 keys.
     ListKeys,
+    /// SSM `GetParameter` of a `String` of `--plaintext-bytes` bytes.
+    GetParameter,
+    /// SSM `GetParameter` of a `SecureString` with decryption (`alias/aws/ssm`).
+    GetParameterSecure,
+    /// SSM `GetParametersByPath` of a path of ten `String`s (one page).
+    GetParametersByPath,
 }
 
 impl BenchOp {
@@ -74,6 +83,8 @@ impl BenchOp {
             Self::GenerateMac => "GenerateMac",
             Self::GetSecretValue => "GetSecretValue",
             Self::ListKeys => "ListKeys",
+            Self::GetParameter | Self::GetParameterSecure => "GetParameter",
+            Self::GetParametersByPath => "GetParametersByPath",
         }
     }
 
@@ -88,6 +99,8 @@ impl BenchOp {
             Self::VerifyEd25519 => "Verify ECC_NIST_EDWARDS25519",
             Self::SignMlDsa65 => "Sign ML_DSA_65",
             Self::VerifyMlDsa65 => "Verify ML_DSA_65",
+            Self::GetParameter => "GetParameter String",
+            Self::GetParameterSecure => "GetParameter SecureString",
             other => other.operation(),
         }
     }
@@ -104,7 +117,10 @@ impl BenchOp {
             | Self::Decrypt
             | Self::GenerateMac
             | Self::GetSecretValue
-            | Self::ListKeys => None,
+            | Self::ListKeys
+            | Self::GetParameter
+            | Self::GetParameterSecure
+            | Self::GetParametersByPath => None,
         }
     }
 }
@@ -140,6 +156,9 @@ pub(crate) struct BenchArgs {
     /// Plaintext size for Encrypt and Decrypt.
     #[arg(long, default_value_t = 64)]
     plaintext_bytes: usize,
+    /// Parameters in the account besides the measured ones (for the Parameter Store rows).
+    #[arg(long, default_value_t = 0)]
+    parameters: usize,
     /// Worker threads of the client runtime.
     #[arg(long, default_value_t = 2)]
     client_threads: usize,
@@ -189,6 +208,8 @@ struct Target {
     client: Arc<JsonClient>,
     /// The same server as Secrets Manager.
     secrets: Arc<JsonClient>,
+    /// The same server as Systems Manager.
+    ssm: Arc<JsonClient>,
     bodies: Vec<(BenchOp, Arc<Vec<u8>>)>,
 }
 
@@ -219,7 +240,7 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     let client_rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(args.client_threads).enable_all().build()?;
     let rows = client_rt.block_on(measure(&args, endpoints))?;
-    print_table(&args, cores, &rows);
+    report::print_table(&args, cores, &rows);
     drop(servers);
     Ok(())
 }
@@ -238,6 +259,14 @@ async fn target(
         "us-east-1",
         "secretsmanager",
         "secretsmanager.",
+        options(),
+    )?);
+    let ssm = Arc::new(JsonClient::new(
+        endpoint,
+        credentials.clone(),
+        "us-east-1",
+        trent_wire::ssm::SIGNING_SERVICE,
+        trent_wire::ssm::TARGET_PREFIX,
         options(),
     )?);
     let client = Arc::new(JsonClient::new(
@@ -265,8 +294,18 @@ async fn target(
         let value = "z".repeat(args.plaintext_bytes.max(1));
         secrets.call("CreateSecret", &json!({ "Name": secret_name, "SecretString": value })).await?;
     }
+    let ssm_ops = [BenchOp::GetParameter, BenchOp::GetParameterSecure, BenchOp::GetParametersByPath];
+    let parameters = if args.ops.iter().any(|op| ssm_ops.contains(op)) {
+        Some(ssm::prepare(&ssm, &key_id, args.plaintext_bytes, args.parameters).await?)
+    } else {
+        None
+    };
     let mut bodies = Vec::new();
     for &op in &args.ops {
+        if let Some(body) = parameters.as_ref().and_then(|p| p.of(op)) {
+            bodies.push((op, Arc::new(serde_json::to_vec(body)?)));
+            continue;
+        }
         let body = match op {
             BenchOp::Encrypt => json!({ "KeyId": key_id, "Plaintext": plaintext }),
             BenchOp::GenerateDataKey => json!({ "KeyId": key_id, "KeySpec": "AES_256" }),
@@ -292,7 +331,7 @@ async fn target(
         };
         bodies.push((op, Arc::new(serde_json::to_vec(&body)?)));
     }
-    Ok(Target { quotas, client, secrets, bodies })
+    Ok(Target { quotas, client, secrets, ssm, bodies })
 }
 
 async fn measure(
@@ -309,7 +348,11 @@ async fn measure(
             for _ in 0..args.rounds.max(1) {
                 for t in &targets {
                     let body = &t.bodies[i].1;
-                    let client = if op == BenchOp::GetSecretValue { &t.secrets } else { &t.client };
+                    let client = match op {
+                        BenchOp::GetSecretValue => &t.secrets,
+                        BenchOp::GetParameter | BenchOp::GetParameterSecure | BenchOp::GetParametersByPath => &t.ssm,
+                        _ => &t.client,
+                    };
                     run_level(client, op.operation(), body, concurrency, Duration::from_secs(1)).await;
                     let (requests, errors, elapsed, latency) =
                         run_level(client, op.operation(), body, concurrency, Duration::from_secs(args.seconds)).await;
@@ -363,62 +406,4 @@ async fn run_level(
         }
     }
     (ok, errors, start.elapsed(), total)
-}
-
-fn print_table(args: &BenchArgs, cores: usize, rows: &[Row]) {
-    let mode = match (&args.endpoint_url, &args.server_cpus) {
-        (Some(url), _) => format!("server at {url}"),
-        (None, Some(cpus)) => format!("server in a child process on CPUs {cpus}"),
-        (None, None) => format!("in-process server, {} server worker threads", args.server_threads),
-    };
-    let client = args.client_cpus.as_deref().map_or(String::new(), |c| format!(" on CPUs {c}"));
-    let population = if args.populate_keys > 0 {
-        format!(", {} more keys in the account", args.populate_keys)
-    } else {
-        String::new()
-    };
-    println!(
-        "\n{cores} CPU cores, {mode}, {} client worker threads{client}, {} s per row, {}-byte plaintext{population}\n",
-        args.client_threads, args.seconds, args.plaintext_bytes
-    );
-    println!("| operation | concurrency | quotas | requests/s | p50 ms | p99 ms | errors |");
-    println!("|---|---:|---|---:|---:|---:|---:|");
-    for r in rows {
-        println!(
-            "| {} | {} | {} | {:.0} | {:.3} | {:.3} | {} |",
-            r.op.name(),
-            r.concurrency,
-            r.quotas.map_or("-", QuotaMode::label),
-            r.rate(),
-            r.latency.value_at_quantile(0.50) as f64 / 1000.0,
-            r.latency.value_at_quantile(0.99) as f64 / 1000.0,
-            r.errors
-        );
-    }
-    print_quota_cost(args, rows);
-}
-
-/// With both quota modes measured: the median of each, and what the quota check costs.
-fn print_quota_cost(args: &BenchArgs, rows: &[Row]) {
-    if !(args.quotas.contains(&QuotaMode::Off) && args.quotas.contains(&QuotaMode::On)) {
-        return;
-    }
-    println!("\n| operation | concurrency | quotas off, median req/s | quotas on, median req/s | cost |");
-    println!("|---|---:|---:|---:|---:|");
-    for &op in &args.ops {
-        for &concurrency in &args.concurrency {
-            let median = |mode| {
-                let mut rates: Vec<f64> = rows
-                    .iter()
-                    .filter(|r| r.op == op && r.concurrency == concurrency && r.quotas == Some(mode))
-                    .map(Row::rate)
-                    .collect();
-                rates.sort_by(f64::total_cmp);
-                rates.get(rates.len() / 2).copied().unwrap_or(0.0)
-            };
-            let (off, on) = (median(QuotaMode::Off), median(QuotaMode::On));
-            let cost = if off > 0.0 { (off - on) / off * 100.0 } else { 0.0 };
-            println!("| {} | {concurrency} | {off:.0} | {on:.0} | {cost:+.1}% |", op.name());
-        }
-    }
 }

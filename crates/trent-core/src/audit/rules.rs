@@ -266,7 +266,7 @@ pub static SECRETS_MANAGER: ServiceRules = ServiceRules {
 /// SSM Parameter Store: a parameter's `Value` (SecureString or not) is never recorded.
 pub static SSM: ServiceRules = ServiceRules {
     event_source: "ssm.amazonaws.com",
-    secret_members: &["Value", "Values", "Parameters", "SecretAccessKey", "SessionToken", "Payload"],
+    secret_members: &["Value", "Values", "Parameters", "SourceResult", "SecretAccessKey", "SessionToken", "Payload"],
     map_members: &[],
     date_members: &[],
     operations: &[],

@@ -4,6 +4,7 @@
 use super::model::Tier;
 use super::policies::PolicyProblem;
 use crate::kms::KmsError;
+use crate::secrets::SecretsError;
 use crate::store::StoreError;
 
 /// A Parameter Store failure.
@@ -214,6 +215,14 @@ pub enum ParamsError {
     /// Someone else changed the parameter at the same time (`TooManyUpdates`).
     #[error("too many updates")]
     TooManyUpdates,
+    /// A `/aws/reference/secretsmanager/...` name read without `WithDecryption`
+    /// (`ValidationException`).
+    #[error("a Secrets Manager reference needs WithDecryption")]
+    ReferenceNeedsDecryption,
+    /// Secrets Manager refused or failed the read of a referenced secret (access denied:
+    /// `AccessDeniedException`; anything else `InternalServerError`).
+    #[error("Secrets Manager read failed")]
+    Secrets(#[source] SecretsError),
     /// Storage failed (`InternalServerError`).
     #[error("storage unavailable")]
     Unavailable(#[source] StoreError),

@@ -8,10 +8,12 @@ use super::model::{Listing, ParameterType, ParameterVersion};
 use super::names::{
     SECRETS_MANAGER_REFERENCE, Selector, could_exist, normalize_path, own_name, parameter_arn, path_arn, split_selector,
 };
+use super::reference::Reference;
 use super::{Params, ParamsError, seal, token};
 use crate::identity::{Caller, ViaService};
 use crate::ids::Scope;
 use crate::kms::Kms;
+use crate::secrets::{Secrets, ValueOutput};
 
 /// Rows read from the store per step of a filtered listing.
 const SCAN_BATCH: u32 = 500;
@@ -30,6 +32,9 @@ pub struct ParameterRead {
     pub value: Plaintext,
     /// `:3` or `:label` when the request selected a version.
     pub selector: Option<String>,
+    /// For a `/aws/reference/secretsmanager/...` name, the secret's `GetSecretValue` answer
+    /// (the wire's `SourceResult`).
+    pub source: Option<ValueOutput>,
 }
 
 /// A page of `GetParametersByPath` or `GetParameters`.
@@ -56,6 +61,22 @@ pub struct PathQuery {
     pub max_results: u32,
     /// Where to resume.
     pub next_token: Option<String>,
+}
+
+/// What reads draw on besides the parameter store: KMS for `SecureString`s, Secrets Manager
+/// for `/aws/reference/secretsmanager/...` names.
+#[derive(Clone, Copy)]
+pub struct Sources<'a> {
+    /// KMS, called on the caller's behalf.
+    pub kms: &'a Kms,
+    /// Secrets Manager, read as the caller.
+    pub secrets: &'a Secrets,
+}
+
+impl std::fmt::Debug for Sources<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sources")
+    }
 }
 
 impl Params {
@@ -101,18 +122,25 @@ impl Params {
         })
     }
 
-    /// `GetParameter`.
+    /// `GetParameter`; a `/aws/reference/secretsmanager/<secret-id>` name reads the secret
+    /// (see [`super::reference`]).
     ///
     /// # Errors
-    /// `NotFound`, `VersionNotFound`, `LabelNotFound`, `AccessDenied`, KMS refusals.
+    /// `NotFound`, `VersionNotFound`, `LabelNotFound`, `AccessDenied`, KMS refusals,
+    /// `ReferenceNeedsDecryption` and Secrets Manager refusals for a reference.
     pub async fn get_parameter(
         &self,
-        kms: &Kms,
+        sources: Sources<'_>,
         caller: &Caller,
         given: &str,
         with_decryption: bool,
     ) -> Result<ParameterRead, ParamsError> {
         let scope = caller.scope();
+        if let Some(reference) = Reference::parse(given) {
+            self.authorize(caller, "ssm:GetParameter", &parameter_arn(&scope, reference.name))?;
+            return self.read_reference(sources.secrets, caller, &reference, with_decryption).await;
+        }
+        let kms = sources.kms;
         let (given_name, selector) = split_selector(given);
         let name = own_name(&scope, given_name).ok_or_else(|| ParamsError::NotFound { name: given.to_owned() })?;
         let arn = parameter_arn(&scope, name);
@@ -137,17 +165,18 @@ impl Params {
             Selector::Version(v) => Some(format!(":{v}")),
             Selector::Label(l) => Some(format!(":{l}")),
         };
-        Ok(ParameterRead { version, arn, value, selector })
+        Ok(ParameterRead { version, arn, value, selector, source: None })
     }
 
     /// `GetParameters`: the parameters found, in request order without repeats, and the names
-    /// (as given) that name nothing.
+    /// (as given) that name nothing. Secrets Manager references are read as by
+    /// [`Params::get_parameter`].
     ///
     /// # Errors
-    /// `AccessDenied` if any name is not readable, KMS refusals.
+    /// `AccessDenied` if any name is not readable, KMS refusals, `ReferenceNeedsDecryption`.
     pub async fn get_parameters(
         &self,
-        kms: &Kms,
+        sources: Sources<'_>,
         caller: &Caller,
         names: &[String],
         with_decryption: bool,
@@ -159,6 +188,14 @@ impl Params {
             if wanted.iter().any(|(g, _, _)| g == given) {
                 continue;
             }
+            if let Some(reference) = Reference::parse(given) {
+                checker.check("ssm:GetParameters", &parameter_arn(&scope, reference.name))?;
+                if !with_decryption {
+                    return Err(ParamsError::ReferenceNeedsDecryption);
+                }
+                wanted.push((given.clone(), None, Selector::Latest));
+                continue;
+            }
             let (given_name, selector) = split_selector(given);
             let name = own_name(&scope, given_name);
             if let Some(name) = name {
@@ -168,11 +205,15 @@ impl Params {
         }
         let (mut found, mut invalid) = (Vec::new(), Vec::new());
         for (given, name, selector) in wanted {
-            let Some(name) = name else {
-                invalid.push(given);
-                continue;
+            let read = match (name, Reference::parse(&given)) {
+                (_, Some(reference)) => self.read_reference(sources.secrets, caller, &reference, with_decryption).await,
+                (Some(name), None) => self.read(sources.kms, caller, &scope, name, selector, with_decryption).await,
+                (None, None) => {
+                    invalid.push(given);
+                    continue;
+                }
             };
-            match self.read(kms, caller, &scope, name, selector, with_decryption).await {
+            match read {
                 Ok(read) => found.push(read),
                 Err(
                     ParamsError::NotFound { .. }
@@ -229,7 +270,7 @@ impl Params {
                     };
                     if let Some((version, selector)) = chosen {
                         let value = self.value_of(kms, caller, &version, &arn, query.with_decryption).await?;
-                        page.parameters.push(ParameterRead { version, arn, value, selector });
+                        page.parameters.push(ParameterRead { version, arn, value, selector, source: None });
                     }
                 }
                 if page.parameters.len() as u32 >= query.max_results || examined >= SCAN_LIMIT {

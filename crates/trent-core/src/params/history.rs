@@ -55,7 +55,7 @@ impl Params {
         let mut page = HistoryPage { versions: Vec::with_capacity(versions.len()), next_token };
         for version in versions {
             let value = self.value_of(kms, caller, &version, &arn, with_decryption).await?;
-            page.versions.push(ParameterRead { version, arn: arn.clone(), value, selector: None });
+            page.versions.push(ParameterRead { version, arn: arn.clone(), value, selector: None, source: None });
         }
         Ok(page)
     }

@@ -21,6 +21,7 @@ pub mod names;
 mod notify;
 mod policies;
 mod put;
+mod reference;
 mod schedule;
 mod seal;
 mod settings;
@@ -32,7 +33,7 @@ use std::sync::Arc;
 pub use describe::DescribePage;
 pub use error::ParamsError;
 pub use filters::{LegacyFilter, StringFilter};
-pub use get::{ParameterRead, ParametersPage, PathQuery};
+pub use get::{ParameterRead, ParametersPage, PathQuery, Sources};
 pub use history::{HistoryPage, LabelOutcome};
 pub use model::{
     DataType, Listing, ParamTag, ParameterType, ParameterVersion, ParameterWrite, StoredSetting, StoredValue, Tier,

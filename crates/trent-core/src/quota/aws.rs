@@ -131,6 +131,15 @@ const SECRETS_MANAGER_WRITES: &[&str] = &[
 const SECRETS_MANAGER_POLICIES: &[&str] =
     &["DeleteResourcePolicy", "GetResourcePolicy", "PutResourcePolicy", "ValidateResourcePolicy"];
 
+/// Parameter Store's default throughput, shared by its three read operations ("Systems
+/// Manager service quotas", AWS General Reference: 40 transactions per second per account
+/// and region). AWS's higher throughput (3,000/s for `GetParameter` and `GetParameters`,
+/// 100/s for `GetParametersByPath`) is a paid setting; here an operator raises this quota in
+/// `[quotas]`.
+pub const SSM_READS: &str = "ssm:GetParameter+GetParameters+GetParametersByPath";
+/// The operations [`SSM_READS`] counts.
+const SSM_READ_OPERATIONS: &[&str] = &["GetParameter", "GetParameters", "GetParametersByPath"];
+
 fn regional(name: &'static str, rate: f64, regions: &[(&str, f64)]) -> Quota {
     let mut q = Quota::new(name, rate);
     q.regional = regions.iter().map(|(r, rate)| ((*r).to_owned(), *rate)).collect();
@@ -167,6 +176,7 @@ impl QuotaTable {
             .with("secretsmanager", Quota::new("secretsmanager:writes", 50.0), SECRETS_MANAGER_WRITES)
             .with("secretsmanager", Quota::new("secretsmanager:resource-policies", 50.0), SECRETS_MANAGER_POLICIES)
             .default_for("secretsmanager", default("secretsmanager:other"))
+            .with("ssm", Quota::new(SSM_READS, 40.0), SSM_READ_OPERATIONS)
             .default_for("ssm", default("ssm:other"))
     }
 }
@@ -196,6 +206,12 @@ mod tests {
         for op in KMS_BY_KEY {
             assert_eq!(t.charge_of("kms", op), Some(Charge::Deferred { fallback: symmetric }), "{op}");
         }
+        let reads = t.find(SSM_READS).unwrap();
+        assert_eq!(rate(SSM_READS, "us-east-1"), 40.0);
+        for op in SSM_READ_OPERATIONS {
+            assert_eq!(t.charge_of("ssm", op), Some(Charge::Quota(reads)), "{op}");
+        }
+        assert_ne!(t.charge_of("ssm", "DescribeParameters"), Some(Charge::Quota(reads)));
         let mut names = std::collections::HashSet::new();
         assert!(t.quotas().iter().all(|q| names.insert(q.name)), "quota names are unique");
     }

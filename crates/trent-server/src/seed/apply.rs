@@ -8,6 +8,7 @@ use std::path::Path;
 
 use trent_core::identity::SeedAccessKey;
 use trent_core::kms::{KeySpec, SeedKey};
+use trent_core::params::{ParamsError, PutInput};
 use trent_core::secrets::{CreateSecretInput, SecretsError};
 use trent_core::store::Batch;
 use trent_core::{AccountId, Region, Scope};
@@ -202,6 +203,14 @@ pub async fn apply(state: &AppState, seed: &Seed, file: &Path, dev: bool) -> Res
         );
         secrets.push((scope, s, i));
     }
+    let mut parameters = Vec::with_capacity(seed.parameters.len());
+    for (i, p) in seed.parameters.iter().enumerate() {
+        let scope = Scope::new(
+            resolve(p.line, format!("parameters[{i}].account"), &p.account)?,
+            region(p.line, format!("parameters[{i}].region"), &p.region)?,
+        );
+        parameters.push((scope, p, i));
+    }
     if !batch.is_empty() {
         let written = state.store.apply_batch(&batch).await;
         // Whatever the outcome (a lost acknowledgement may hide a commit), no cache may keep
@@ -223,6 +232,29 @@ pub async fn apply(state: &AppState, seed: &Seed, file: &Path, dev: bool) -> Res
         match state.secrets.create_secret(&root_caller(&scope), input).await {
             Ok(_) | Err(SecretsError::AlreadyExists { .. }) => {}
             Err(e) => return Err(err(s.line, format!("secrets[{i}]"), format!("cannot create the secret: {e}"))),
+        }
+    }
+    // Parameters too (a SecureString is encrypted under its KMS key); a name in use is left
+    // alone.
+    for (scope, p, i) in parameters {
+        let input = PutInput {
+            name: p.name.clone(),
+            description: p.description.clone(),
+            value: p.value.clone(),
+            kind: Some(p.kind),
+            key_id: p.key_id.clone(),
+            overwrite: false,
+            allowed_pattern: p.allowed_pattern.clone(),
+            tags: Vec::new(),
+            tier: p.tier,
+            policies: None,
+            data_type: p.data_type.clone(),
+        };
+        match state.params.put_parameter(&state.kms, &root_caller(&scope), input).await {
+            Ok(_) | Err(ParamsError::AlreadyExists { .. }) => {}
+            Err(e) => {
+                return Err(err(p.line, format!("parameters[{i}]"), format!("cannot create the parameter: {e}")));
+            }
         }
     }
     Ok(())

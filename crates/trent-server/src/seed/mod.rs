@@ -1,4 +1,5 @@
-//! Seed files: accounts, access keys, KMS keys with fixed material, and aliases, applied
+//! Seed files: accounts, access keys, KMS keys with fixed material, aliases, secrets and
+//! Parameter Store parameters, applied
 //! once and idempotently at start (and again after a dev-mode reset).
 //!
 //! A seed is read into a line-annotated [`tree`], checked against the schema in [`model`]
@@ -7,6 +8,7 @@
 
 mod apply;
 mod model;
+mod params;
 mod tree;
 
 use std::fmt;

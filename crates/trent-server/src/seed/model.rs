@@ -22,6 +22,7 @@ pub struct Seed {
     pub(crate) keys: Vec<KeyEntry>,
     pub(crate) aliases: Vec<AliasEntry>,
     pub(crate) secrets: Vec<SecretEntry>,
+    pub(crate) parameters: Vec<super::params::ParamEntry>,
 }
 
 /// A Secrets Manager secret to create (if its name is free) with its first value.
@@ -72,7 +73,7 @@ pub(crate) struct AliasEntry {
 }
 
 /// Reads one mapping node: hands out fields by name and refuses the ones nobody asked for.
-struct Fields<'a> {
+pub(super) struct Fields<'a> {
     file: &'a Path,
     path: String,
     line: usize,
@@ -81,7 +82,7 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn of(file: &'a Path, path: &str, node: &'a Node) -> Result<Self, SeedError> {
+    pub(super) fn of(file: &'a Path, path: &str, node: &'a Node) -> Result<Self, SeedError> {
         match &node.value {
             Value::Map(entries) => {
                 Ok(Fields { file, path: path.to_owned(), line: node.line, entries, used: HashSet::new() })
@@ -99,7 +100,7 @@ impl<'a> Fields<'a> {
         if self.path.is_empty() { name.to_owned() } else { format!("{}.{name}", self.path) }
     }
 
-    fn err(&self, name: &str, node: Option<&Node>, message: &str) -> SeedError {
+    pub(super) fn err(&self, name: &str, node: Option<&Node>, message: &str) -> SeedError {
         SeedError::new(self.file, Some(node.map_or(self.line, |n| n.line)), &self.field_path(name), message)
     }
 
@@ -108,7 +109,7 @@ impl<'a> Fields<'a> {
         self.entries.iter().find(|(k, _)| k == name).map(|(_, n)| n)
     }
 
-    fn text(&mut self, name: &'static str) -> Result<Option<(String, &'a Node)>, SeedError> {
+    pub(super) fn text(&mut self, name: &'static str) -> Result<Option<(String, &'a Node)>, SeedError> {
         match self.get(name) {
             None => Ok(None),
             Some(n) => match &n.value {
@@ -119,7 +120,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn required(&mut self, name: &'static str) -> Result<(String, &'a Node), SeedError> {
+    pub(super) fn required(&mut self, name: &'static str) -> Result<(String, &'a Node), SeedError> {
         self.text(name)?.ok_or_else(|| self.err(name, None, "is required"))
     }
 
@@ -145,7 +146,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Refuses every field that was not read.
-    fn finish(self) -> Result<(), SeedError> {
+    pub(super) fn finish(self) -> Result<(), SeedError> {
         match self.entries.iter().find(|(k, _)| !self.used.contains(k.as_str())) {
             Some((k, n)) => Err(SeedError::new(self.file, Some(n.line), &self.field_path(k), "unknown field")),
             None => Ok(()),
@@ -153,11 +154,11 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn account(f: &mut Fields<'_>, name: &'static str) -> Result<Option<AccountId>, SeedError> {
+pub(super) fn account(f: &mut Fields<'_>, name: &'static str) -> Result<Option<AccountId>, SeedError> {
     f.text(name)?.map(|(t, n)| AccountId::parse(&t).map_err(|e| f.err(name, Some(n), &e.to_string()))).transpose()
 }
 
-fn region(f: &mut Fields<'_>) -> Result<Option<Region>, SeedError> {
+pub(super) fn region(f: &mut Fields<'_>) -> Result<Option<Region>, SeedError> {
     f.text("region")?.map(|(t, n)| Region::parse(&t).map_err(|e| f.err("region", Some(n), &e.to_string()))).transpose()
 }
 
@@ -277,15 +278,21 @@ impl Seed {
             }
             seed.secrets.push(entry);
         }
-        for unsupported in ["parameters"] {
-            if let Some(n) = top.get(unsupported) {
+        for (i, n) in top.list("parameters")?.iter().enumerate() {
+            let entry = super::params::parameter_entry(file, i, n)?;
+            if seed
+                .parameters
+                .iter()
+                .any(|p| p.name == entry.name && p.account == entry.account && p.region == entry.region)
+            {
                 return Err(SeedError::new(
                     file,
                     Some(n.line),
-                    unsupported,
-                    "is not supported yet: that service has not landed",
+                    &format!("parameters[{i}].name"),
+                    "duplicate parameter",
                 ));
             }
+            seed.parameters.push(entry);
         }
         top.finish()?;
         Ok(seed)

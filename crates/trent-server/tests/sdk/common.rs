@@ -235,6 +235,19 @@ impl TestServer {
         let out = self.client().create_key().send().await.expect("create key");
         out.key_metadata().expect("metadata").key_id().to_owned()
     }
+
+    /// Encrypts `plaintext` under a new key, restarts on the same data directory (so the seal
+    /// releases the root key again), checks the ciphertext still decrypts, and returns the
+    /// restarted server.
+    pub(crate) async fn decrypts_after_restart(self, plaintext: &[u8]) -> TestServer {
+        let key = self.new_key().await;
+        let sealed = self.client().encrypt().key_id(&key).plaintext(blob(plaintext)).send().await.unwrap();
+        let server = self.restart().await;
+        let blob_before = sealed.ciphertext_blob().unwrap().clone();
+        let opened = server.client().decrypt().ciphertext_blob(blob_before).send().await.unwrap();
+        assert_eq!(opened.plaintext().unwrap().as_ref(), plaintext);
+        server
+    }
 }
 
 impl Drop for TestServer {

@@ -89,12 +89,13 @@ async fn the_documented_example_starts_a_server() {
     let RawTls { cert_file, key_file, client_ca_file } = tls.clone().expect("[tls]");
     assert!(cert_file.is_some() && key_file.is_some());
     assert!(client_ca_file.is_none(), "commented out: the mutual-tls example covers it");
-    let RawSeal { kind, passphrase_env, passphrase_fd, passphrase_prompt } = seal.expect("[seal]");
+    let RawSeal { kind, passphrase_env, passphrase_fd, passphrase_prompt, pkcs11 } = seal.expect("[seal]");
     assert_eq!(kind.as_deref(), Some("file"));
     assert!(
         passphrase_env.is_none() && passphrase_fd.is_none() && passphrase_prompt.is_none(),
         "commented out: the passphrase-seal example"
     );
+    assert!(pkcs11.is_none(), "commented out: the pkcs11-seal example");
     let RawQuotas { enabled, rates, regions: quota_regions } = quotas.clone().expect("[quotas]");
     assert!(enabled == Some(true) && rates.is_some() && quota_regions.is_some());
     let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration.md")).unwrap();
@@ -115,6 +116,12 @@ async fn the_documented_example_starts_a_server() {
         "seal.passphrase_env",
         "seal.passphrase_fd",
         "seal.passphrase_prompt",
+        "seal.pkcs11.module",
+        "seal.pkcs11.slot",
+        "seal.pkcs11.token_label",
+        "seal.pkcs11.key_label",
+        "seal.pkcs11.pin_env",
+        "seal.pkcs11.pin_file",
         "storage",
         "cluster.node_id",
     ] {
@@ -206,6 +213,26 @@ fn the_passphrase_seal_example_is_valid() {
     let raw = RawConfig { data_dir: Some(dir.path().to_owned()), ..parsed("passphrase-seal") };
     let config = raw.resolve(None).expect("valid");
     assert_eq!(config.seal, SealSettings::Passphrase(PassphraseSource::Env("TRENT_SEAL_PASSPHRASE".into())));
+}
+
+/// Regression guard: the page's pkcs11-seal example is a valid configuration of that seal
+/// (the seal itself is exercised by `pkcs11_seal::`).
+#[test]
+fn the_pkcs11_seal_example_is_valid() {
+    use trent_server::hsm::{PinSource, TokenRef, TokenSettings};
+    let dir = tempfile::tempdir().unwrap();
+    let raw = RawConfig { data_dir: Some(dir.path().to_owned()), ..parsed("pkcs11-seal") };
+    assert_eq!(
+        raw.resolve(None).expect("valid").seal,
+        SealSettings::Pkcs11(trent_server::seal::Pkcs11Seal {
+            token: TokenSettings {
+                module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+                token: TokenRef::Label("trent".into()),
+                pin: PinSource::Env("TRENT_HSM_PIN".into()),
+            },
+            key_label: "trent-root-wrap".into(),
+        })
+    );
 }
 
 /// Regression guard: the page's shamir-seal example is a valid configuration of that seal

@@ -25,6 +25,8 @@ mod multi_region_asymmetric;
 mod on_behalf_trail;
 mod param_policies;
 mod params;
+mod pkcs11_seal;
+mod params_reference;
 mod postgres;
 mod query;
 mod quotas;
@@ -35,6 +37,7 @@ mod rotation;
 mod seal;
 mod secrets;
 mod shamir;
+mod softhsm;
 mod states;
 mod sts;
 #[path = "../../../trent-store/tests/support/postgres.rs"]

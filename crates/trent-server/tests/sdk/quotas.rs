@@ -137,3 +137,28 @@ async fn calls_on_a_callers_behalf_count_against_its_quotas() {
     let describe = server.call_raw("DescribeKey", &json!({"KeyId": key}).to_string()).await;
     assert_throttled(&describe);
 }
+
+/// An SSM call with a raw JSON body, signed by the administrator in `us-east-1`.
+async fn ssm_call(server: &TestServer, operation: &str, body: serde_json::Value) -> RawAnswer {
+    let mut req = crate::common::json_request(Some(&format!("AmazonSSM.{operation}")), &body.to_string());
+    server.sign(&mut req, "us-east-1", "ssm");
+    server.send_raw(req).await
+}
+
+/// Parameter Store's three reads share AWS's default throughput quota, per account, and are
+/// refused as SSM refuses them; other SSM operations have their own.
+#[tokio::test]
+async fn parameter_store_reads_share_one_throughput_quota() {
+    let (server, clock) = server_with(&[(trent_core::quota::SSM_READS, 3.0)]).await;
+    let put = json!({"Name": "/q/a", "Value": "v", "Type": "String"});
+    assert_eq!(ssm_call(&server, "PutParameter", put).await.status, 200);
+    assert_eq!(ssm_call(&server, "GetParameter", json!({"Name": "/q/a"})).await.status, 200);
+    assert_eq!(ssm_call(&server, "GetParameters", json!({"Names": ["/q/a"]})).await.status, 200);
+    assert_eq!(ssm_call(&server, "GetParametersByPath", json!({"Path": "/q"})).await.status, 200);
+    let refused = ssm_call(&server, "GetParameter", json!({"Name": "/q/a"})).await;
+    assert_eq!((refused.status, refused.error_type()), (400, "ThrottlingException".to_owned()));
+    assert_eq!(refused.json()["message"], "Rate exceeded");
+    assert_eq!(ssm_call(&server, "DescribeParameters", json!({})).await.status, 200, "not a read of the quota");
+    clock.advance_millis(334);
+    assert_eq!(ssm_call(&server, "GetParametersByPath", json!({"Path": "/q"})).await.status, 200, "refilled");
+}

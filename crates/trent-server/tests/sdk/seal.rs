@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use trent_server::{RawConfig, RawSeal};
 
-use crate::common::{TestServer, blob};
+use crate::common::TestServer;
 
 /// A file holding `passphrase`, open for the server to read through its descriptor.
 fn passphrase_file(dir: &std::path::Path, name: &str, passphrase: &str) -> std::fs::File {
@@ -22,10 +22,11 @@ fn sealed_with(file: &std::fs::File) -> RawSeal {
         passphrase_env: None,
         passphrase_fd: Some(u32::try_from(file.as_raw_fd()).unwrap()),
         passphrase_prompt: None,
+        pkcs11: None,
     }
 }
 
-async fn bootstrap_error(data_dir: &std::path::Path, seal: Option<RawSeal>) -> String {
+pub(crate) async fn bootstrap_error(data_dir: &std::path::Path, seal: Option<RawSeal>) -> String {
     let config = RawConfig {
         listen: Some("127.0.0.1:0".into()),
         data_dir: Some(data_dir.to_owned()),
@@ -48,13 +49,7 @@ async fn a_passphrase_sealed_server_restarts_and_decrypts_what_it_made() {
     let server = TestServer::start_with(RawConfig { seal: Some(sealed_with(&right)), ..RawConfig::default() }).await;
     let data = server.data_dir();
     assert!(data.join("root.sealed").exists() && !data.join("root.key").exists());
-    let key = server.new_key().await;
-    let sealed = server.client().encrypt().key_id(&key).plaintext(blob(b"before restart")).send().await.unwrap();
-    let server = server.restart().await;
-    let opened =
-        server.client().decrypt().ciphertext_blob(sealed.ciphertext_blob().unwrap().clone()).send().await.unwrap();
-    assert_eq!(opened.plaintext().unwrap().as_ref(), b"before restart");
-    let mut server = server;
+    let mut server = server.decrypts_after_restart(b"before restart").await;
     server.shutdown().await;
 
     // A wrong passphrase leaves it sealed, and says so.

@@ -28,21 +28,39 @@ const VERSION_COLUMNS: &str = "v.name, v.version, v.param_type, v.value, v.key_i
      (SELECT string_agg(l.label, E'\\n') FROM ssm_parameter_labels l WHERE l.account_id = v.account_id \
       AND l.region = v.region AND l.name = v.name AND l.version = v.version) AS labels";
 
+type Query<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// `sql` with `$1` the account, `$2` the region and `$3` the parameter's name (or the
+/// setting's id) bound: every table of this file is keyed by the three.
+fn keyed<'q>(sql: &'q str, scope: &'q Scope, name: &'q str) -> Query<'q> {
+    sqlx::query(sql).bind(scope.account.as_str()).bind(scope.region.as_str()).bind(name)
+}
+
+/// [`keyed`] for a query of one value.
+fn keyed_scalar<'q, T>(
+    sql: &'q str,
+    scope: &'q Scope,
+    name: &'q str,
+) -> sqlx::query::QueryScalar<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments>
+where
+    (T,): for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    sqlx::query_scalar(sql).bind(scope.account.as_str()).bind(scope.region.as_str()).bind(name)
+}
+
 /// Makes `name`'s current version `new` (a new parameter when `expected` is `None`), on the
 /// caller's transaction: `Conflict` if its current version is no longer `expected`.
 async fn advance(conn: &mut PgConnection, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError> {
     let (v, expected) = (&write.version, write.expected);
-    let (account, region) = (scope.account.as_str(), scope.region.as_str());
     let new_version = db_version(v.version)?;
     let due = opt_ts_to_db(write.policies_due)?;
     let Some(expected) = expected else {
-        sqlx::query(
+        keyed(
             "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier, policies_due) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            scope,
+            &v.name,
         )
-        .bind(account)
-        .bind(region)
-        .bind(&v.name)
         .bind(parent(&v.name))
         .bind(new_version)
         .bind(v.tier.as_str())
@@ -52,13 +70,12 @@ async fn advance(conn: &mut PgConnection, scope: &Scope, write: &ParameterWrite)
         .map_err(map_err)?;
         return Ok(());
     };
-    let changed = sqlx::query(
+    let changed = keyed(
         "UPDATE ssm_parameters SET version = $4, tier = $5, policies_due = $7 \
          WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $6",
+        scope,
+        &v.name,
     )
-    .bind(account)
-    .bind(region)
-    .bind(&v.name)
     .bind(new_version)
     .bind(v.tier.as_str())
     .bind(db_version(expected)?)
@@ -75,12 +92,11 @@ async fn advance(conn: &mut PgConnection, scope: &Scope, write: &ParameterWrite)
 
 /// Whether the parameter exists, read on the caller's transaction.
 async fn exists(conn: &mut PgConnection, scope: &Scope, name: &str) -> Result<bool, StoreError> {
-    sqlx::query_scalar(
+    keyed_scalar(
         "SELECT EXISTS (SELECT 1 FROM ssm_parameters WHERE account_id = $1 AND region = $2 AND name = $3)",
+        scope,
+        name,
     )
-    .bind(scope.account.as_str())
-    .bind(scope.region.as_str())
-    .bind(name)
     .fetch_one(&mut *conn)
     .await
     .map_err(map_err)
@@ -90,13 +106,12 @@ async fn exists(conn: &mut PgConnection, scope: &Scope, name: &str) -> Result<bo
 /// transaction: `Conflict` while a label points at it.
 async fn drop_version(conn: &mut PgConnection, scope: &Scope, name: &str, drop: u64) -> Result<(), StoreError> {
     let drop = db_version(drop)?;
-    let labelled: bool = sqlx::query_scalar(
+    let labelled: bool = keyed_scalar(
         "SELECT EXISTS (SELECT 1 FROM ssm_parameter_labels WHERE account_id = $1 AND region = $2 AND name = $3 \
          AND version = $4)",
+        scope,
+        name,
     )
-    .bind(scope.account.as_str())
-    .bind(scope.region.as_str())
-    .bind(name)
     .bind(drop)
     .fetch_one(&mut *conn)
     .await
@@ -104,12 +119,11 @@ async fn drop_version(conn: &mut PgConnection, scope: &Scope, name: &str, drop: 
     if labelled {
         return Err(StoreError::Conflict);
     }
-    sqlx::query(
+    keyed(
         "DELETE FROM ssm_parameter_versions WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $4",
+        scope,
+        name,
     )
-    .bind(scope.account.as_str())
-    .bind(scope.region.as_str())
-    .bind(name)
     .bind(drop)
     .execute(&mut *conn)
     .await
@@ -119,14 +133,13 @@ async fn drop_version(conn: &mut PgConnection, scope: &Scope, name: &str, drop: 
 
 /// Inserts a version row, on the caller's transaction.
 async fn insert_version(conn: &mut PgConnection, scope: &Scope, v: &ParameterVersion) -> Result<(), StoreError> {
-    sqlx::query(
+    keyed(
         "INSERT INTO ssm_parameter_versions (account_id, region, name, version, param_type, value, key_id, \
          description, allowed_pattern, tier, data_type, modified_at, modified_by, policies) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        scope,
+        &v.name,
     )
-    .bind(scope.account.as_str())
-    .bind(scope.region.as_str())
-    .bind(&v.name)
     .bind(db_version(v.version)?)
     .bind(v.kind.as_str())
     .bind(&v.value.0)
@@ -147,13 +160,12 @@ async fn insert_version(conn: &mut PgConnection, scope: &Scope, v: &ParameterVer
 /// Adds a tag or overwrites its value, on the caller's transaction; a missing parameter fails
 /// the foreign key (`NotFound`).
 async fn upsert_tag(conn: &mut PgConnection, scope: &Scope, name: &str, tag: &ParamTag) -> Result<(), StoreError> {
-    sqlx::query(
+    keyed(
         "INSERT INTO ssm_parameter_tags (account_id, region, name, tag_key, tag_value) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (account_id, region, name, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+        scope,
+        name,
     )
-    .bind(scope.account.as_str())
-    .bind(scope.region.as_str())
-    .bind(name)
     .bind(&tag.key)
     .bind(&tag.value)
     .execute(&mut *conn)
@@ -182,13 +194,7 @@ impl ParamStore for PgStore {
     async fn latest(&self, scope: &Scope, name: &str) -> Result<Option<ParameterVersion>, StoreError> {
         let sql =
             format!("SELECT {VERSION_COLUMNS} {LATEST_FROM} WHERE p.account_id = $1 AND p.region = $2 AND p.name = $3");
-        let row = sqlx::query(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = keyed(&sql, scope, name).fetch_optional(&self.pool).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -198,14 +204,7 @@ impl ParamStore for PgStore {
             "SELECT {VERSION_COLUMNS} FROM ssm_parameter_versions v \
              WHERE v.account_id = $1 AND v.region = $2 AND v.name = $3 AND v.version = $4"
         );
-        let row = sqlx::query(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
-            .bind(version)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = keyed(&sql, scope, name).bind(version).fetch_optional(&self.pool).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -215,14 +214,7 @@ impl ParamStore for PgStore {
              ON v.account_id = x.account_id AND v.region = x.region AND v.name = x.name AND v.version = x.version \
              WHERE x.account_id = $1 AND x.region = $2 AND x.name = $3 AND x.label = $4"
         );
-        let row = sqlx::query(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
-            .bind(label)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(map_err)?;
+        let row = keyed(&sql, scope, name).bind(label).fetch_optional(&self.pool).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -238,10 +230,7 @@ impl ParamStore for PgStore {
              WHERE v.account_id = $1 AND v.region = $2 AND v.name = $3 AND v.version > $4 \
              ORDER BY v.version LIMIT $5"
         );
-        let rows = sqlx::query(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
+        let rows = keyed(&sql, scope, name)
             .bind(db_version(after.unwrap_or(0))?)
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
@@ -290,13 +279,12 @@ impl ParamStore for PgStore {
         let at = version.map(db_version).transpose()?;
         transaction!(self, |tx| {
             // The versions, labels and tags go with it (ON DELETE CASCADE).
-            let deleted = sqlx::query(
+            let deleted = keyed(
                 "DELETE FROM ssm_parameters WHERE account_id = $1 AND region = $2 AND name = $3 \
                  AND ($4::BIGINT IS NULL OR version = $4)",
+                scope,
+                name,
             )
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
             .bind(at)
             .execute(&mut *tx)
             .await
@@ -342,13 +330,12 @@ impl ParamStore for PgStore {
         let version = db_version(version)?;
         let (due, text) = (opt_ts_to_db(due)?, policies_to_db(policies));
         transaction!(self, |tx| {
-            let changed = sqlx::query(
+            let changed = keyed(
                 "UPDATE ssm_parameters SET policies_due = $5 \
                  WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $4",
+                scope,
+                name,
             )
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
             .bind(version)
             .bind(due)
             .execute(&mut *tx)
@@ -359,13 +346,12 @@ impl ParamStore for PgStore {
                 let found = exists(&mut tx, scope, name).await?;
                 return Err(if found { StoreError::Conflict } else { StoreError::NotFound });
             }
-            sqlx::query(
+            keyed(
                 "UPDATE ssm_parameter_versions SET policies = $5 \
                  WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $4",
+                scope,
+                name,
             )
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
             .bind(version)
             .bind(&text)
             .execute(&mut *tx)
@@ -387,14 +373,13 @@ impl ParamStore for PgStore {
         transaction!(self, |tx| {
             for label in labels {
                 // A missing version fails the foreign key: NotFound.
-                sqlx::query(
+                keyed(
                     "INSERT INTO ssm_parameter_labels (account_id, region, name, label, version) \
                      VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (account_id, region, name, label) DO UPDATE SET version = excluded.version",
+                    scope,
+                    name,
                 )
-                .bind(scope.account.as_str())
-                .bind(scope.region.as_str())
-                .bind(name)
                 .bind(label)
                 .bind(version)
                 .execute(&mut *tx)
@@ -416,13 +401,12 @@ impl ParamStore for PgStore {
         transaction!(self, |tx| {
             let mut removed = Vec::new();
             for label in labels {
-                let n = sqlx::query(
+                let n = keyed(
                     "DELETE FROM ssm_parameter_labels WHERE account_id = $1 AND region = $2 AND name = $3 \
                      AND label = $4 AND version = $5",
+                    scope,
+                    name,
                 )
-                .bind(scope.account.as_str())
-                .bind(scope.region.as_str())
-                .bind(name)
                 .bind(label)
                 .bind(version)
                 .execute(&mut *tx)
@@ -458,13 +442,12 @@ impl ParamStore for PgStore {
     }
 
     async fn remove_param_tags(&self, scope: &Scope, name: &str, keys: &[String]) -> Result<(), StoreError> {
-        sqlx::query(
+        keyed(
             "DELETE FROM ssm_parameter_tags WHERE account_id = $1 AND region = $2 AND name = $3 \
              AND tag_key = ANY($4)",
+            scope,
+            name,
         )
-        .bind(scope.account.as_str())
-        .bind(scope.region.as_str())
-        .bind(name)
         .bind(keys)
         .execute(&self.pool)
         .await
@@ -504,14 +487,13 @@ impl ParamStore for PgStore {
     }
 
     async fn put_setting(&self, scope: &Scope, setting: &StoredSetting) -> Result<(), StoreError> {
-        sqlx::query(
+        keyed(
             "INSERT INTO ssm_service_settings (account_id, region, setting_id, value, modified_at, modified_by) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, region, setting_id) DO UPDATE SET \
              value = excluded.value, modified_at = excluded.modified_at, modified_by = excluded.modified_by",
+            scope,
+            &setting.id,
         )
-        .bind(scope.account.as_str())
-        .bind(scope.region.as_str())
-        .bind(&setting.id)
         .bind(&setting.value)
         .bind(ts_to_db(setting.modified_at)?)
         .bind(&setting.modified_by)
@@ -522,10 +504,7 @@ impl ParamStore for PgStore {
     }
 
     async fn delete_setting(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM ssm_service_settings WHERE account_id = $1 AND region = $2 AND setting_id = $3")
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(id)
+        keyed("DELETE FROM ssm_service_settings WHERE account_id = $1 AND region = $2 AND setting_id = $3", scope, id)
             .execute(&self.pool)
             .await
             .map_err(map_err)?;

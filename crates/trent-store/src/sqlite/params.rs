@@ -103,6 +103,26 @@ where
     })
 }
 
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// `sql` with `?1` the account, `?2` the region and `?3` the parameter's name (or the
+/// setting's id) bound: every table of this file is keyed by the three.
+fn keyed<'q>(sql: &'q str, scope: &'q Scope, name: &'q str) -> Query<'q> {
+    sqlx::query(sql).bind(scope.account.as_str()).bind(scope.region.as_str()).bind(name)
+}
+
+/// [`keyed`] for a query of one value.
+fn keyed_scalar<'q, T>(
+    sql: &'q str,
+    scope: &'q Scope,
+    name: &'q str,
+) -> sqlx::query::QueryScalar<'q, sqlx::Sqlite, T, sqlx::sqlite::SqliteArguments<'q>>
+where
+    (T,): for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+{
+    sqlx::query_scalar(sql).bind(scope.account.as_str()).bind(scope.region.as_str()).bind(name)
+}
+
 /// A version number as stored (both backends).
 pub(crate) fn db_version(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("version {v} is outside the storable range")))
@@ -120,18 +140,16 @@ pub(crate) fn below(path: &str) -> (String, String) {
 impl ParamStore for SqliteStore {
     async fn put_version(&self, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError> {
         let v = &write.version;
-        let (account, region) = (scope.account.as_str(), scope.region.as_str());
         let new_version = db_version(v.version)?;
         let mut tx = self.begin_write().await?;
         match write.expected {
             None => {
-                sqlx::query(
+                keyed(
                     "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier, policies_due) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    scope,
+                    &v.name,
                 )
-                .bind(account)
-                .bind(region)
-                .bind(&v.name)
                 .bind(parent(&v.name))
                 .bind(new_version)
                 .bind(v.tier.as_str())
@@ -141,13 +159,12 @@ impl ParamStore for SqliteStore {
                 .map_err(map_err)?;
             }
             Some(expected) => {
-                let changed = sqlx::query(
+                let changed = keyed(
                     "UPDATE ssm_parameters SET version = ?4, tier = ?5, policies_due = ?7 \
                      WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version = ?6",
+                    scope,
+                    &v.name,
                 )
-                .bind(account)
-                .bind(region)
-                .bind(&v.name)
                 .bind(new_version)
                 .bind(v.tier.as_str())
                 .bind(db_version(expected)?)
@@ -164,13 +181,12 @@ impl ParamStore for SqliteStore {
         }
         if let Some(drop) = write.drop_version {
             let drop = db_version(drop)?;
-            let labelled: Option<i64> = sqlx::query_scalar(
+            let labelled: Option<i64> = keyed_scalar(
                 "SELECT 1 FROM ssm_parameter_labels WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
                  AND version = ?4 LIMIT 1",
+                scope,
+                &v.name,
             )
-            .bind(account)
-            .bind(region)
-            .bind(&v.name)
             .bind(drop)
             .fetch_optional(&mut *tx)
             .await
@@ -178,26 +194,24 @@ impl ParamStore for SqliteStore {
             if labelled.is_some() {
                 return Err(StoreError::Conflict);
             }
-            sqlx::query(
+            keyed(
                 "DELETE FROM ssm_parameter_versions WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
                  AND version = ?4",
+                scope,
+                &v.name,
             )
-            .bind(account)
-            .bind(region)
-            .bind(&v.name)
             .bind(drop)
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
         }
-        sqlx::query(
+        keyed(
             "INSERT INTO ssm_parameter_versions (account_id, region, name, version, param_type, value, key_id, \
              description, allowed_pattern, tier, data_type, modified_at, modified_by, policies) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            scope,
+            &v.name,
         )
-        .bind(account)
-        .bind(region)
-        .bind(&v.name)
         .bind(new_version)
         .bind(v.kind.as_str())
         .bind(&v.value.0)
@@ -222,13 +236,7 @@ impl ParamStore for SqliteStore {
     async fn latest(&self, scope: &Scope, name: &str) -> Result<Option<ParameterVersion>, StoreError> {
         let sql =
             format!("SELECT {VERSION_COLUMNS} {LATEST_FROM} WHERE p.account_id = ?1 AND p.region = ?2 AND p.name = ?3");
-        let row = sqlx::query(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(map_err)?;
+        let row = keyed(&sql, scope, name).fetch_optional(&self.reader).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -238,14 +246,7 @@ impl ParamStore for SqliteStore {
             "SELECT {VERSION_COLUMNS} FROM ssm_parameter_versions v \
              WHERE v.account_id = ?1 AND v.region = ?2 AND v.name = ?3 AND v.version = ?4"
         );
-        let row = sqlx::query(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
-            .bind(version)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(map_err)?;
+        let row = keyed(&sql, scope, name).bind(version).fetch_optional(&self.reader).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -255,14 +256,7 @@ impl ParamStore for SqliteStore {
              ON v.account_id = x.account_id AND v.region = x.region AND v.name = x.name AND v.version = x.version \
              WHERE x.account_id = ?1 AND x.region = ?2 AND x.name = ?3 AND x.label = ?4"
         );
-        let row = sqlx::query(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
-            .bind(label)
-            .fetch_optional(&self.reader)
-            .await
-            .map_err(map_err)?;
+        let row = keyed(&sql, scope, name).bind(label).fetch_optional(&self.reader).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -278,10 +272,7 @@ impl ParamStore for SqliteStore {
              WHERE v.account_id = ?1 AND v.region = ?2 AND v.name = ?3 AND v.version > ?4 \
              ORDER BY v.version LIMIT ?5"
         );
-        let rows = sqlx::query(&sql)
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
+        let rows = keyed(&sql, scope, name)
             .bind(db_version(after.unwrap_or(0))?)
             .bind(i64::from(limit))
             .fetch_all(&self.reader)
@@ -347,13 +338,12 @@ impl ParamStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let at = version.map(db_version).transpose()?;
-        let deleted = sqlx::query(
+        let deleted = keyed(
             "DELETE FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
              AND (?4 IS NULL OR version = ?4)",
+            scope,
+            name,
         )
-        .bind(scope.account.as_str())
-        .bind(scope.region.as_str())
-        .bind(name)
         .bind(at)
         .execute(&mut *tx)
         .await
@@ -402,13 +392,12 @@ impl ParamStore for SqliteStore {
     ) -> Result<(), StoreError> {
         let version = db_version(version)?;
         let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(
+        let changed = keyed(
             "UPDATE ssm_parameters SET policies_due = ?5 \
              WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
+            scope,
+            name,
         )
-        .bind(scope.account.as_str())
-        .bind(scope.region.as_str())
-        .bind(name)
         .bind(version)
         .bind(opt_ts_to_db(due)?)
         .execute(&mut *tx)
@@ -418,13 +407,12 @@ impl ParamStore for SqliteStore {
         if changed == 0 {
             return Err(if exists(&mut tx, scope, name).await? { StoreError::Conflict } else { StoreError::NotFound });
         }
-        sqlx::query(
+        keyed(
             "UPDATE ssm_parameter_versions SET policies = ?5 \
              WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
+            scope,
+            name,
         )
-        .bind(scope.account.as_str())
-        .bind(scope.region.as_str())
-        .bind(name)
         .bind(version)
         .bind(policies_to_db(policies))
         .execute(&mut *tx)
@@ -446,14 +434,13 @@ impl ParamStore for SqliteStore {
         let mut tx = self.begin_write().await?;
         for label in labels {
             // A missing version fails the foreign key: NotFound.
-            sqlx::query(
+            keyed(
                 "INSERT INTO ssm_parameter_labels (account_id, region, name, label, version) \
                  VALUES (?1, ?2, ?3, ?4, ?5) \
                  ON CONFLICT (account_id, region, name, label) DO UPDATE SET version = excluded.version",
+                scope,
+                name,
             )
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
             .bind(label)
             .bind(version)
             .execute(&mut *tx)
@@ -475,13 +462,12 @@ impl ParamStore for SqliteStore {
         let mut removed = Vec::new();
         let mut tx = self.begin_write().await?;
         for label in labels {
-            let n = sqlx::query(
+            let n = keyed(
                 "DELETE FROM ssm_parameter_labels WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
                  AND label = ?4 AND version = ?5",
+                scope,
+                name,
             )
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
             .bind(label)
             .bind(version)
             .execute(&mut *tx)
@@ -519,12 +505,11 @@ impl ParamStore for SqliteStore {
     async fn remove_param_tags(&self, scope: &Scope, name: &str, keys: &[String]) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         for key in keys {
-            sqlx::query(
+            keyed(
                 "DELETE FROM ssm_parameter_tags WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND tag_key = ?4",
+                scope,
+                name,
             )
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
             .bind(key)
             .execute(&mut *tx)
             .await
@@ -566,14 +551,13 @@ impl ParamStore for SqliteStore {
 
     async fn put_setting(&self, scope: &Scope, setting: &StoredSetting) -> Result<(), StoreError> {
         let mut conn = self.writer.acquire().await.map_err(map_err)?;
-        sqlx::query(
+        keyed(
             "INSERT INTO ssm_service_settings (account_id, region, setting_id, value, modified_at, modified_by) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account_id, region, setting_id) DO UPDATE SET \
              value = excluded.value, modified_at = excluded.modified_at, modified_by = excluded.modified_by",
+            scope,
+            &setting.id,
         )
-        .bind(scope.account.as_str())
-        .bind(scope.region.as_str())
-        .bind(&setting.id)
         .bind(&setting.value)
         .bind(ts_to_db(setting.modified_at)?)
         .bind(&setting.modified_by)
@@ -585,10 +569,7 @@ impl ParamStore for SqliteStore {
 
     async fn delete_setting(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
         let mut conn = self.writer.acquire().await.map_err(map_err)?;
-        sqlx::query("DELETE FROM ssm_service_settings WHERE account_id = ?1 AND region = ?2 AND setting_id = ?3")
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(id)
+        keyed("DELETE FROM ssm_service_settings WHERE account_id = ?1 AND region = ?2 AND setting_id = ?3", scope, id)
             .execute(&mut *conn)
             .await
             .map_err(map_err)?;
@@ -615,10 +596,7 @@ pub(crate) fn tier_counts(rows: Vec<(String, i64)>) -> Result<TierCounts, StoreE
 /// Whether the parameter exists, read inside the caller's transaction.
 async fn exists(conn: &mut sqlx::SqliteConnection, scope: &Scope, name: &str) -> Result<bool, StoreError> {
     let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 AND name = ?3")
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
+        keyed_scalar("SELECT 1 FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 AND name = ?3", scope, name)
             .fetch_optional(&mut *conn)
             .await
             .map_err(map_err)?;
@@ -631,13 +609,12 @@ async fn upsert_tag(
     name: &str,
     tag: &ParamTag,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    keyed(
         "INSERT INTO ssm_parameter_tags (account_id, region, name, tag_key, tag_value) VALUES (?1, ?2, ?3, ?4, ?5) \
          ON CONFLICT (account_id, region, name, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+        scope,
+        name,
     )
-    .bind(scope.account.as_str())
-    .bind(scope.region.as_str())
-    .bind(name)
     .bind(&tag.key)
     .bind(&tag.value)
     .execute(&mut *conn)

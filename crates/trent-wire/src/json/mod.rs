@@ -13,7 +13,7 @@ use crate::AwsError;
 
 mod violations;
 
-pub(crate) use violations::{Bounds, Pattern, Text, Violations, echo};
+pub(crate) use violations::{Bounds, ECHO_CHARS, Pattern, Text, Violations, echo};
 
 /// Decodes a base64 blob member.
 pub(crate) fn de_blob<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {

@@ -91,59 +91,10 @@ macro_rules! names {
     };
 }
 
-macro_rules! actions {
-    ($($variant:ident => $module:ident),+ $(,)?) => {
-        $(mod $module;)+
+crate::actions::json_actions! {
+    /// The KMS operations this server implements.
+    KmsAction, "TrentService.", kms: &Kms;
 
-        /// The KMS operations this server implements.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum KmsAction {
-            $(
-                #[doc = concat!("`", stringify!($variant), "`")]
-                $variant
-            ),+
-        }
-
-        impl KmsAction {
-            /// Every implemented operation.
-            pub const ALL: &'static [KmsAction] = &[$(KmsAction::$variant),+];
-
-            /// The operation named by the part of `X-Amz-Target` after `TrentService.`.
-            pub fn parse(operation: &str) -> Option<Self> {
-                match operation {
-                    $(stringify!($variant) => Some(Self::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The operation's AWS name.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Self::$variant => stringify!($variant)),+
-                }
-            }
-
-            async fn run(self, kms: &Kms, caller: &Caller, body: &[u8]) -> Dispatched {
-                match self {
-                    $(Self::$variant => call(self, caller, body, |req| $module::handle(kms, caller, req)).await),+
-                }
-            }
-
-            /// Decodes `body` as this operation's request, and nothing more (for fuzzing the
-            /// decoders without a server).
-            ///
-            /// # Errors
-            /// `SerializationException` for a body that is not the operation's JSON.
-            pub fn decode(self, body: &[u8]) -> Result<(), AwsError> {
-                match self {
-                    $(Self::$variant => decode_json::<$module::Request>(body).map(drop)),+
-                }
-            }
-        }
-    };
-}
-
-actions! {
     CancelKeyDeletion => cancel_key_deletion,
     CreateAlias => create_alias,
     CreateGrant => create_grant,

@@ -64,6 +64,15 @@ impl From<ValueOutput> for Response {
     }
 }
 
+/// The `GetSecretValue` answer as JSON text, zeroized on drop: Parameter Store's
+/// `SourceResult` for a secret read through `/aws/reference/secretsmanager/...`.
+pub(crate) fn answer_json(out: ValueOutput) -> trent_crypto::Plaintext {
+    let mut text = Vec::new();
+    // Writing plain strings, numbers and lists into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut text, &Response::from(out));
+    trent_crypto::Plaintext::new(text)
+}
+
 pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
     let id = v.required_text("secretId", req.secret_id, SECRET_ID);

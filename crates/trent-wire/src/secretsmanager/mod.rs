@@ -61,58 +61,10 @@ macro_rules! names {
     };
 }
 
-macro_rules! actions {
-    ($($variant:ident => $module:ident),+ $(,)?) => {
-        $(mod $module;)+
+crate::actions::json_actions! {
+    /// The Secrets Manager operations this server implements.
+    SecretsAction, "secretsmanager.", secrets: &Secrets;
 
-        /// The Secrets Manager operations this server implements.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum SecretsAction {
-            $(
-                #[doc = concat!("`", stringify!($variant), "`")]
-                $variant
-            ),+
-        }
-
-        impl SecretsAction {
-            /// Every implemented operation.
-            pub const ALL: &'static [SecretsAction] = &[$(SecretsAction::$variant),+];
-
-            /// The operation named by the part of `X-Amz-Target` after `secretsmanager.`.
-            pub fn parse(operation: &str) -> Option<Self> {
-                match operation {
-                    $(stringify!($variant) => Some(Self::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The operation's AWS name.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Self::$variant => stringify!($variant)),+
-                }
-            }
-
-            async fn run(self, secrets: &Secrets, caller: &Caller, body: &[u8]) -> Dispatched {
-                match self {
-                    $(Self::$variant => call(self, caller, body, |req| $module::handle(secrets, caller, req)).await),+
-                }
-            }
-
-            /// Decodes `body` as this operation's request, and nothing more (for fuzzing).
-            ///
-            /// # Errors
-            /// `SerializationException` for a body that is not the operation's JSON.
-            pub fn decode(self, body: &[u8]) -> Result<(), AwsError> {
-                match self {
-                    $(Self::$variant => decode_json::<$module::Request>(body).map(drop)),+
-                }
-            }
-        }
-    };
-}
-
-actions! {
     BatchGetSecretValue => batch_get_secret_value,
     CancelRotateSecret => cancel_rotate_secret,
     CreateSecret => create_secret,
@@ -137,6 +89,8 @@ actions! {
     UpdateSecretVersionStage => update_secret_version_stage,
     ValidateResourcePolicy => validate_resource_policy,
 }
+
+pub(crate) use get_secret_value::answer_json;
 
 /// The resource a `SecretId` or `ARN` names, when it is an ARN (a bare name is the caller's).
 fn resource(name: Option<&str>) -> Option<Resource> {

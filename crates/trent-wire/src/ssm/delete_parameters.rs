@@ -23,8 +23,7 @@ pub(crate) struct Response {
 
 pub(crate) async fn handle(s: Services<'_>, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
-    let names = v.required("names", req.names).unwrap_or_default();
-    names_list(&mut v, "names", &names);
+    let names = names_list(&mut v, "names", req.names);
     v.finish()?;
     let (deleted, invalid) = s.params.delete_parameters(caller, &names).await?;
     Ok(Response { deleted_parameters: deleted, invalid_parameters: invalid })

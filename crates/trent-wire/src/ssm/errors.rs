@@ -9,6 +9,7 @@
 use http::StatusCode;
 use trent_core::kms::KmsError;
 use trent_core::params::{MAX_POLICIES, ParamsError, PolicyProblem, Tier};
+use trent_core::secrets::SecretsError;
 
 use crate::AwsError;
 use crate::json::echo;
@@ -19,6 +20,9 @@ const BAD: StatusCode = StatusCode::BAD_REQUEST;
 const NAME_RULES: &str = "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). If formed as \
      path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, \
      numbers and the following 3 symbols .-_";
+
+/// AWS's sentence for a Secrets Manager reference read without `WithDecryption`.
+const REFERENCE_NEEDS_DECRYPTION: &str = "WithDecryption flag must be True for retrieving a Secret Manager secret.";
 
 /// AWS's sentence for a `GetParametersByPath` path that is not one.
 const PATH_RULES: &str = "The parameter doesn't meet the parameter name requirements. The parameter name must begin \
@@ -107,6 +111,33 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         KmsFailure::Conflict => ("TooManyUpdates", BAD, TOO_MANY_UPDATES.to_owned()),
         KmsFailure::Internal => {
             tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "KMS call on a caller's behalf failed");
+            internal()
+        }
+    }
+}
+
+/// A Secrets Manager failure of a `/aws/reference/secretsmanager/...` read: the caller's own
+/// refusal with Secrets Manager's sentence, anything else internal (not-found and version
+/// errors are already Parameter Store's own in the domain).
+fn from_secrets(e: SecretsError) -> (&'static str, StatusCode, String) {
+    match e {
+        SecretsError::AccessDenied { .. } => ("AccessDeniedException", BAD, AwsError::from(e).message),
+        SecretsError::NotFound
+        | SecretsError::VersionNotFound { .. }
+        | SecretsError::StageNotFound { .. }
+        | SecretsError::AlreadyExists { .. }
+        | SecretsError::VersionExists
+        | SecretsError::InvalidParameter(_)
+        | SecretsError::InvalidRequest(_)
+        | SecretsError::LimitExceeded(_)
+        | SecretsError::MalformedPolicy(_)
+        | SecretsError::PublicPolicy
+        | SecretsError::Kms { .. }
+        | SecretsError::RotationFunction { .. }
+        | SecretsError::Decryption
+        | SecretsError::Unavailable(_)
+        | SecretsError::Internal(_) => {
+            tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "reading a referenced secret failed");
             internal()
         }
     }
@@ -232,6 +263,8 @@ impl From<ParamsError> for AwsError {
                 v("Parameter policies are supported only for the Advanced parameter tier.".to_owned())
             }
             ParamsError::Kms(e) => from_kms(e),
+            ParamsError::ReferenceNeedsDecryption => v(REFERENCE_NEEDS_DECRYPTION.to_owned()),
+            ParamsError::Secrets(e) => from_secrets(e),
             ParamsError::AccessDenied { principal, action, resource, explicit } => {
                 let why = if explicit {
                     "with an explicit deny in an identity-based policy".to_owned()
@@ -296,6 +329,10 @@ mod tests {
     use trent_core::StoreError;
 
     use super::*;
+
+    const SECRET_DENIED: &str = "User: arn:aws:iam::111122223333:user/u is not authorized to perform: \
+         secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf \
+         because no identity-based policy allows the secretsmanager:GetSecretValue action";
 
     /// Golden table: every domain error's `__type`, status and message.
     #[test]
@@ -466,6 +503,18 @@ mod tests {
                 "Rate exceeded",
             ),
             (ParamsError::Kms(KmsError::InvalidCiphertext), "InternalServerError", 500, "An internal error occurred."),
+            (ParamsError::ReferenceNeedsDecryption, "ValidationException", 400, REFERENCE_NEEDS_DECRYPTION),
+            (
+                ParamsError::Secrets(SecretsError::AccessDenied {
+                    caller: "arn:aws:iam::111122223333:user/u".into(),
+                    action: "secretsmanager:GetSecretValue".into(),
+                    resource: "arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf".into(),
+                }),
+                "AccessDeniedException",
+                400,
+                SECRET_DENIED,
+            ),
+            (ParamsError::Secrets(SecretsError::Decryption), "InternalServerError", 500, "An internal error occurred."),
             (
                 denied(false),
                 "AccessDeniedException",

@@ -25,6 +25,6 @@ pub(crate) async fn handle(s: Services<'_>, caller: &Caller, req: Request) -> Re
     let mut v = Violations::default();
     let name = v.required_text("name", req.name, NAME);
     v.finish()?;
-    let read = s.params.get_parameter(s.kms, caller, &name, req.with_decryption.unwrap_or(false)).await?;
+    let read = s.params.get_parameter(s.sources(), caller, &name, req.with_decryption.unwrap_or(false)).await?;
     Ok(Response { parameter: read.into() })
 }

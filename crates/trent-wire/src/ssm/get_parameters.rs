@@ -24,20 +24,21 @@ pub(crate) struct Response {
 
 pub(crate) async fn handle(s: Services<'_>, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
-    let names = v.required("names", req.names).unwrap_or_default();
-    names_list(&mut v, "names", &names);
+    let names = names_list(&mut v, "names", req.names);
     v.finish()?;
     let (found, invalid) =
-        s.params.get_parameters(s.kms, caller, &names, req.with_decryption.unwrap_or(false)).await?;
+        s.params.get_parameters(s.sources(), caller, &names, req.with_decryption.unwrap_or(false)).await?;
     Ok(Response { parameters: found.into_iter().map(ParameterShape::from).collect(), invalid_parameters: invalid })
 }
 
-/// Checks a `ParameterNameList`: 1..=10 names of `PSParameterName`.
-pub(super) fn names_list(v: &mut Violations, field: &str, names: &[String]) {
-    v.text_list(field, Some(names), Some(MAX_NAMES), NAME, true);
+/// Checks a required `ParameterNameList`: 1..=10 names of `PSParameterName`.
+pub(super) fn names_list(v: &mut Violations, field: &str, names: Option<Vec<String>>) -> Vec<String> {
+    let Some(names) = v.required(field, names) else { return Vec::new() };
+    v.text_list(field, Some(&names), Some(MAX_NAMES), NAME, true);
     if names.is_empty() {
         v.custom(format!(
             "Value '[]' at '{field}' failed to satisfy constraint: Member must have length greater than or equal to 1"
         ));
     }
+    names
 }

@@ -23,15 +23,17 @@ pub(crate) struct Response {
     parameter_version: u64,
 }
 
-/// Checks a `ParameterLabelList`: 1..=10 labels.
-pub(super) fn labels_list(v: &mut Violations, labels: &[String]) {
-    v.text_list("labels", Some(labels), Some(MAX_NAMES), LABEL, true);
+/// Checks a required `ParameterLabelList`: 1..=10 labels.
+pub(super) fn labels_list(v: &mut Violations, labels: Option<Vec<String>>) -> Vec<String> {
+    let Some(labels) = v.required("labels", labels) else { return Vec::new() };
+    v.text_list("labels", Some(&labels), Some(MAX_NAMES), LABEL, true);
     if labels.is_empty() {
         v.custom(
             "Value '[]' at 'labels' failed to satisfy constraint: Member must have length greater than or equal to 1"
                 .to_owned(),
         );
     }
+    labels
 }
 
 /// A `PSParameterVersion` (a long) as a version number; a negative one names nothing.
@@ -42,8 +44,7 @@ pub(super) fn version(v: Option<i64>) -> Option<u64> {
 pub(crate) async fn handle(s: Services<'_>, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
     let name = v.required_text("name", req.name, NAME);
-    let labels = v.required("labels", req.labels).unwrap_or_default();
-    labels_list(&mut v, &labels);
+    let labels = labels_list(&mut v, req.labels);
     v.finish()?;
     let out = s.params.label_parameter_version(caller, &name, version(req.parameter_version), &labels).await?;
     Ok(Response { invalid_labels: out.invalid, parameter_version: out.version })

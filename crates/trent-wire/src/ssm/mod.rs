@@ -7,6 +7,7 @@
 //! (Run Command, Automation, Inventory...) answers `UnknownOperationException`.
 
 mod errors;
+mod resources;
 mod shapes;
 
 use serde::Serialize;
@@ -15,7 +16,8 @@ use trent_core::Caller;
 use trent_core::audit::CallFacts;
 use trent_core::audit::rules::{ResponseRule, SSM};
 use trent_core::kms::Kms;
-use trent_core::params::Params;
+use trent_core::params::{Params, Sources};
+use trent_core::secrets::Secrets;
 
 use crate::AwsError;
 use crate::service::{Dispatched, Protocol, Reach, WireService, audit_value, decode_json, encode_json};
@@ -35,66 +37,26 @@ pub static SERVICE: WireService = WireService {
     throttling_message: crate::service::RATE_EXCEEDED,
 };
 
-/// What an operation runs on: Parameter Store, and KMS for `SecureString`s.
+/// What an operation runs on: Parameter Store, KMS for `SecureString`s and Secrets Manager
+/// for `/aws/reference/secretsmanager/...` names.
 #[derive(Clone, Copy)]
 pub(crate) struct Services<'a> {
     pub(crate) params: &'a Params,
     pub(crate) kms: &'a Kms,
+    pub(crate) secrets: &'a Secrets,
 }
 
-macro_rules! actions {
-    ($($variant:ident => $module:ident),+ $(,)?) => {
-        $(mod $module;)+
-
-        /// The Systems Manager operations this server implements: Parameter Store's.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum SsmAction {
-            $(
-                #[doc = concat!("`", stringify!($variant), "`")]
-                $variant
-            ),+
-        }
-
-        impl SsmAction {
-            /// Every implemented operation.
-            pub const ALL: &'static [SsmAction] = &[$(SsmAction::$variant),+];
-
-            /// The operation named by the part of `X-Amz-Target` after `AmazonSSM.`.
-            pub fn parse(operation: &str) -> Option<Self> {
-                match operation {
-                    $(stringify!($variant) => Some(Self::$variant),)+
-                    _ => None,
-                }
-            }
-
-            /// The operation's AWS name.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $(Self::$variant => stringify!($variant)),+
-                }
-            }
-
-            async fn run(self, services: Services<'_>, caller: &Caller, body: &[u8]) -> Dispatched {
-                match self {
-                    $(Self::$variant => call(self, body, |req| $module::handle(services, caller, req)).await),+
-                }
-            }
-
-            /// Decodes `body` as this operation's request, and nothing more (for fuzzing the
-            /// decoders without a server).
-            ///
-            /// # Errors
-            /// `SerializationException` for a body that is not the operation's JSON.
-            pub fn decode(self, body: &[u8]) -> Result<(), AwsError> {
-                match self {
-                    $(Self::$variant => decode_json::<$module::Request>(body).map(drop)),+
-                }
-            }
-        }
-    };
+impl<'a> Services<'a> {
+    /// What reads draw on.
+    pub(crate) fn sources(self) -> Sources<'a> {
+        Sources { kms: self.kms, secrets: self.secrets }
+    }
 }
 
-actions! {
+crate::actions::json_actions! {
+    /// The Systems Manager operations this server implements: Parameter Store's.
+    SsmAction, "AmazonSSM.", services: Services<'_>;
+
     AddTagsToResource => add_tags_to_resource,
     DeleteParameter => delete_parameter,
     DeleteParameters => delete_parameters,
@@ -115,8 +77,9 @@ actions! {
 
 /// Decodes the body once, runs one operation, encodes its answer and states what the audit
 /// trail may record: the typed request's recordable members (values are skipped by type and
-/// by the service's member rules), and the answer only for operations whose rule says so.
-async fn call<Req, Resp, F, Fut>(action: SsmAction, body: &[u8], f: F) -> Dispatched
+/// by the service's member rules), the answer only for operations whose rule says so, and
+/// the parameters named.
+async fn call<Req, Resp, F, Fut>(action: SsmAction, caller: &Caller, body: &[u8], f: F) -> Dispatched
 where
     Req: DeserializeOwned + Serialize,
     Resp: Serialize,
@@ -128,15 +91,16 @@ where
         Err(e) => return Dispatched::failed(e),
     };
     let request = audit_value(&req);
+    let resources = resources::named(caller, request.as_ref());
     match f(req).await {
         Ok(resp) => {
             let response = match SSM.operation(action.name()).response {
                 ResponseRule::Record => audit_value(&resp),
                 ResponseRule::Null => None,
             };
-            Dispatched { result: encode_json(&resp), facts: CallFacts { request, response, resources: Vec::new() } }
+            Dispatched { result: encode_json(&resp), facts: CallFacts { request, response, resources } }
         }
-        Err(e) => Dispatched { result: Err(e), facts: CallFacts { request, response: None, resources: Vec::new() } },
+        Err(e) => Dispatched { result: Err(e), facts: CallFacts { request, response: None, resources } },
     }
 }
 
@@ -144,9 +108,16 @@ where
 /// `AmazonSSM.`) for `caller` with the raw JSON `body`: the JSON answer or the AWS-shaped error
 /// (`UnknownOperationException` for an operation this server does not implement), with the
 /// facts the audit trail records.
-pub async fn dispatch(params: &Params, kms: &Kms, caller: &Caller, operation: &str, body: &[u8]) -> Dispatched {
+pub async fn dispatch(
+    params: &Params,
+    kms: &Kms,
+    secrets: &Secrets,
+    caller: &Caller,
+    operation: &str,
+    body: &[u8],
+) -> Dispatched {
     match SsmAction::parse(operation) {
-        Some(action) => action.run(Services { params, kms }, caller, body).await,
+        Some(action) => action.run(Services { params, kms, secrets }, caller, body).await,
         None => Dispatched::failed(AwsError::unknown_operation()),
     }
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use trent_core::params::{LegacyFilter, ParamTag, ParameterPolicy, ParameterRead, ParameterVersion, StringFilter};
 use trent_crypto::Plaintext;
 
-use crate::json::{Epoch, Pattern, Text, Violations};
+use crate::json::{ECHO_CHARS, Epoch, Pattern, Text, Violations, echo};
 
 /// `PSParameterName`.
 pub(super) const NAME: Text = Text::new(1, 2048);
@@ -66,6 +66,9 @@ pub(super) struct ParameterShape {
     version: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     selector: Option<String>,
+    /// The `GetSecretValue` answer of a Secrets Manager reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_result: Option<ValueText>,
     last_modified_date: Epoch,
     #[serde(rename = "ARN")]
     arn: String,
@@ -81,6 +84,7 @@ impl From<ParameterRead> for ParameterShape {
             value: ValueText(r.value),
             version: v.version,
             selector: r.selector,
+            source_result: r.source.map(|out| ValueText(crate::secretsmanager::answer_json(out))),
             last_modified_date: Epoch(v.modified_at),
             arn: r.arn,
             data_type: v.data_type.as_str(),
@@ -204,19 +208,35 @@ impl From<ParamTag> for TagShape {
     }
 }
 
-/// A list member of `len` items where at most `max` may be.
-fn at_most(v: &mut Violations, field: &str, len: usize, max: usize) {
-    if len > max {
-        v.custom(format!(
-            "Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {max}"
-        ));
+/// A list member `field` of `items` where at most `max` may be, its value repeated as AWS
+/// repeats a list of structures (each item as its JSON, as far as the echo shows).
+fn at_most<T: Serialize>(v: &mut Violations, field: &str, items: &[T], max: usize) {
+    if items.len() <= max {
+        return;
     }
+    let mut shown = String::from("[");
+    for (i, item) in items.iter().enumerate() {
+        if shown.chars().count() > ECHO_CHARS {
+            break;
+        }
+        if i > 0 {
+            shown.push_str(", ");
+        }
+        shown.push_str(&serde_json::to_string(item).unwrap_or_default());
+    }
+    if shown.chars().count() <= ECHO_CHARS {
+        shown.push(']');
+    }
+    v.custom(format!(
+        "Value '{}' at '{field}' failed to satisfy constraint: Member must have length less than or equal to {max}",
+        echo(&shown)
+    ));
 }
 
 /// Checks a `TagList` member `field` into domain tags.
 pub(super) fn tags(v: &mut Violations, field: &str, tags: Option<Vec<TagShape>>) -> Vec<ParamTag> {
     let Some(tags) = tags else { return Vec::new() };
-    at_most(v, field, tags.len(), MAX_TAG_ITEMS);
+    at_most(v, field, &tags, MAX_TAG_ITEMS);
     tags.into_iter()
         .enumerate()
         .map(|(i, t)| {
@@ -244,7 +264,7 @@ pub(super) fn string_filters(
     filters: Option<Vec<StringFilterShape>>,
 ) -> Vec<StringFilter> {
     let filters = filters.unwrap_or_default();
-    at_most(v, field, filters.len(), MAX_FILTERS);
+    at_most(v, field, &filters, MAX_FILTERS);
     filters
         .into_iter()
         .enumerate()
@@ -283,7 +303,7 @@ pub(super) fn legacy_filters(
     filters: Option<Vec<LegacyFilterShape>>,
 ) -> Vec<LegacyFilter> {
     let filters = filters.unwrap_or_default();
-    at_most(v, field, filters.len(), MAX_FILTERS);
+    at_most(v, field, &filters, MAX_FILTERS);
     filters
         .into_iter()
         .enumerate()

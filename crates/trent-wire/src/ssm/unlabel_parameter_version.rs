@@ -28,8 +28,7 @@ pub(crate) async fn handle(s: Services<'_>, caller: &Caller, req: Request) -> Re
     let mut v = Violations::default();
     let name = v.required_text("name", req.name, NAME);
     let parameter_version = v.required("parameterVersion", version(req.parameter_version));
-    let labels = v.required("labels", req.labels).unwrap_or_default();
-    labels_list(&mut v, &labels);
+    let labels = labels_list(&mut v, req.labels);
     v.finish()?;
     let (removed, invalid) =
         s.params.unlabel_parameter_version(caller, &name, parameter_version.unwrap_or(0), &labels).await?;

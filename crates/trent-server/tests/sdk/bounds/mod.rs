@@ -11,6 +11,7 @@
 
 mod cases;
 mod limits;
+mod ssm;
 
 use aws_sdk_kms::types::GrantOperation;
 use serde_json::{Value, json};
@@ -267,48 +268,81 @@ async fn every_constrained_member_of_every_operation_is_checked() {
     }
     for action in KmsAction::ALL {
         let op = action.name();
-        let Some(spec) = model["operations"].get(op) else {
-            failures.push(format!("{op}: implemented, but not in the committed model"));
-            continue;
-        };
-        let Some(base) = baseline(&server, op).await else {
-            failures.push(format!("{op}: implemented, but the table has no baseline line for it"));
-            continue;
-        };
-        let mut all = Vec::new();
-        for (member, desc) in spec["members"].as_object().into_iter().flatten() {
-            if SKIPPED.iter().any(|(o, m, _)| *o == op && m == member) {
-                continue;
-            }
-            match cases::member_cases(member, desc) {
-                Ok(found) => all.extend(found),
-                Err(e) => failures.push(format!("{op}.{member}: {e}")),
-            }
-        }
-        for required in spec["required"].as_array().into_iter().flatten() {
-            all.push(cases::missing(required.as_str().unwrap_or_default()));
-        }
-        for case in &all {
-            checked += 1;
-            let answer = server.call_raw(op, &with(&base, case).to_string()).await;
-            let (kind, message) = (answer.error_type(), answer.json()["message"].as_str().unwrap_or("").to_owned());
-            if answer.status != 400 || kind != "ValidationException" || message != case.message() {
-                failures.push(format!(
-                    "{op}, {}: got {} {kind}: {}\n    expected: {}",
-                    case.what,
-                    answer.status,
-                    cut(&message),
-                    cut(&case.message())
-                ));
-            }
-        }
-        let answer = server.call_raw(op, &base.to_string()).await;
-        if answer.status != 200 {
-            failures.push(format!("{op}: the baseline itself fails: {}", String::from_utf8_lossy(&answer.body)));
-        }
+        let base = baseline(&server, op).await;
+        checked += walk_operation(&server, &KMS_WIRE, &model, op, base, SKIPPED, &mut failures).await;
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
     assert!(checked > 150, "only {checked} cases: the model was not walked");
+}
+
+/// How the walk reaches one wire service.
+pub(super) struct Wire {
+    /// The `X-Amz-Target` prefix.
+    pub(super) target: &'static str,
+    /// The SigV4 service name.
+    pub(super) signing: &'static str,
+}
+
+const KMS_WIRE: Wire = Wire { target: "TrentService.", signing: "kms" };
+
+/// One call of `op` with a raw JSON body, signed by the administrator in `us-east-1`.
+pub(super) async fn call(server: &TestServer, wire: &Wire, op: &str, body: &str) -> crate::common::RawAnswer {
+    let mut req = crate::common::json_request(Some(&format!("{}{op}", wire.target)), body);
+    server.sign(&mut req, "us-east-1", wire.signing);
+    server.send_raw(req).await
+}
+
+/// Breaks every constrained member of `op` (and drops every required one) from its
+/// baseline `base`, expecting AWS's `ValidationException`; then expects the baseline itself
+/// to succeed. Adds what went wrong to `failures`; returns how many cases ran.
+pub(super) async fn walk_operation(
+    server: &TestServer,
+    wire: &Wire,
+    model: &Value,
+    op: &str,
+    base: Option<Value>,
+    skipped: &[(&str, &str, &str)],
+    failures: &mut Vec<String>,
+) -> usize {
+    let Some(spec) = model["operations"].get(op) else {
+        failures.push(format!("{op}: implemented, but not in the committed model"));
+        return 0;
+    };
+    let Some(base) = base else {
+        failures.push(format!("{op}: implemented, but the table has no baseline line for it"));
+        return 0;
+    };
+    let mut all = Vec::new();
+    for (member, desc) in spec["members"].as_object().into_iter().flatten() {
+        if skipped.iter().any(|(o, m, _)| *o == op && m == member) {
+            continue;
+        }
+        match cases::member_cases(member, desc) {
+            Ok(found) => all.extend(found),
+            Err(e) => failures.push(format!("{op}.{member}: {e}")),
+        }
+    }
+    for required in spec["required"].as_array().into_iter().flatten() {
+        all.push(cases::missing(required.as_str().unwrap_or_default()));
+    }
+    for case in &all {
+        let answer = call(server, wire, op, &with(&base, case).to_string()).await;
+        let (kind, message) = (answer.error_type(), answer.json()["message"].as_str().unwrap_or("").to_owned());
+        if answer.status != 400 || kind != "ValidationException" || message != case.message() {
+            failures.push(format!(
+                "{op}, {}: got {} {kind}: {}\n    expected: {}",
+                case.what,
+                answer.status,
+                cut(&message),
+                cut(&case.message())
+            ));
+        }
+    }
+    let answer = call(server, wire, op, &base.to_string()).await;
+    if answer.status != 200 {
+        failures.push(format!("{op}: the baseline itself fails: {}", String::from_utf8_lossy(&answer.body)));
+    }
+    all.len()
 }
 
 /// A message cut for a failure report.

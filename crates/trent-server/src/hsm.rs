@@ -1,0 +1,371 @@
+//! PKCS#11 tokens (HSMs): loading a vendor's module once per process, finding a token by slot
+//! or label, logging in with the user PIN, and the few operations Trent asks of a token: make
+//! or find a sensitive, non-extractable AES-256 key, and AES-GCM with it inside the token.
+//!
+//! The PIN is read at use from a file or an environment variable the configuration names and
+//! held only in a zeroizing secret; no error or log line carries it.
+
+use std::collections::HashMap;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::{Error as CkError, RvError};
+use cryptoki::mechanism::Mechanism;
+use cryptoki::mechanism::aead::GcmParams;
+use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::session::{Session, UserType};
+use cryptoki::slot::Slot;
+use cryptoki::types::AuthPin;
+use zeroize::Zeroizing;
+
+/// The longest PIN read from a file or a variable.
+pub const MAX_PIN_LEN: usize = 256;
+/// The longest key or token label accepted (PKCS#11 token labels are 32 bytes).
+pub const MAX_LABEL_LEN: usize = 128;
+/// AES-GCM's IV and tag lengths as Trent uses them in a token.
+pub const GCM_IV_LEN: usize = 12;
+const GCM_TAG_BITS: usize = 128;
+
+/// Where the token's user PIN comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PinSource {
+    /// The environment variable of this name.
+    Env(String),
+    /// This file (owner-only permissions), a trailing newline dropped.
+    File(PathBuf),
+}
+
+/// Which token, through which module, with which PIN.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenSettings {
+    /// The vendor's PKCS#11 module (a shared library).
+    pub module: PathBuf,
+    /// The token: by slot id or by label.
+    pub token: TokenRef,
+    /// The user PIN's source.
+    pub pin: PinSource,
+}
+
+/// A token named by its slot or its label.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenRef {
+    /// The token in this slot.
+    Slot(u64),
+    /// The token with this label.
+    Label(String),
+}
+
+impl std::fmt::Display for TokenRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenRef::Slot(id) => write!(f, "the token in slot {id}"),
+            TokenRef::Label(label) => write!(f, "the token labelled '{label}'"),
+        }
+    }
+}
+
+/// What went wrong with a token; each says what to check. Never carries the PIN.
+#[derive(Debug, thiserror::Error)]
+pub enum HsmError {
+    /// The PIN could not be read.
+    #[error("{0}")]
+    Pin(String),
+    /// The module could not be loaded or initialised.
+    #[error("PKCS#11 module {module}: {message}")]
+    Module {
+        /// The module's path.
+        module: PathBuf,
+        /// What failed.
+        message: String,
+    },
+    /// No such token.
+    #[error("{token} is not present in PKCS#11 module {module}")]
+    NoToken {
+        /// The token asked for.
+        token: TokenRef,
+        /// The module's path.
+        module: PathBuf,
+    },
+    /// The token refused the PIN.
+    #[error("{token} refused the user PIN ({reason})")]
+    Login {
+        /// The token.
+        token: TokenRef,
+        /// CKR_PIN_INCORRECT, CKR_PIN_LOCKED, ...
+        reason: String,
+    },
+    /// No key of this label.
+    #[error("{token} has no AES key labelled '{label}'")]
+    NoKey {
+        /// The token.
+        token: TokenRef,
+        /// The key's label.
+        label: String,
+    },
+    /// A key is there but unfit (several of the label, extractable, not AES-256...).
+    #[error("{token}: key '{label}' {problem}")]
+    UnfitKey {
+        /// The token.
+        token: TokenRef,
+        /// The key's label.
+        label: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The ciphertext does not open under the key (another key of that label, or altered data).
+    #[error("{token}: key '{label}' does not open this ciphertext (another key under that label, or altered data)")]
+    Undecryptable {
+        /// The token.
+        token: TokenRef,
+        /// The key's label.
+        label: String,
+    },
+    /// Any other failure of a PKCS#11 call.
+    #[error("{token}: {call} failed ({reason})")]
+    Call {
+        /// The token.
+        token: TokenRef,
+        /// What was being done.
+        call: &'static str,
+        /// The return value's name.
+        reason: String,
+    },
+}
+
+impl PinSource {
+    /// Reads the PIN.
+    ///
+    /// # Errors
+    /// [`HsmError::Pin`] naming the variable or file (never the PIN).
+    pub fn read(&self) -> Result<AuthPin, HsmError> {
+        let text = match self {
+            PinSource::Env(name) => Zeroizing::new(std::env::var(name).map_err(|_| {
+                HsmError::Pin(format!("the environment variable {name} (the token PIN) is not set or not UTF-8"))
+            })?),
+            PinSource::File(path) => {
+                let fail = |e: &dyn std::fmt::Display| {
+                    HsmError::Pin(format!("the token PIN file {} cannot be read: {e}", path.display()))
+                };
+                let file = std::fs::File::open(path).map_err(|e| fail(&e))?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    let mode = file.metadata().map_err(|e| fail(&e))?.permissions().mode();
+                    if mode & 0o077 != 0 {
+                        return Err(HsmError::Pin(format!(
+                            "the token PIN file {} must not be accessible to group or others (chmod 600)",
+                            path.display()
+                        )));
+                    }
+                }
+                let mut bytes = Zeroizing::new(Vec::new());
+                file.take(MAX_PIN_LEN as u64 + 3).read_to_end(&mut bytes).map_err(|e| fail(&e))?;
+                let text = std::str::from_utf8(&bytes).map_err(|_| fail(&"the PIN is not UTF-8"))?;
+                Zeroizing::new(text.to_owned())
+            }
+        };
+        let pin = text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text);
+        if pin.is_empty() || pin.len() > MAX_PIN_LEN {
+            let origin = match self {
+                PinSource::Env(name) => format!("the environment variable {name}"),
+                PinSource::File(path) => path.display().to_string(),
+            };
+            return Err(HsmError::Pin(format!("the token PIN in {origin} must be 1 to {MAX_PIN_LEN} bytes")));
+        }
+        Ok(AuthPin::from(pin.to_owned()))
+    }
+}
+
+/// A PKCS#11 return value's name, as `CKR_PIN_INCORRECT` is written in logs and manuals.
+fn reason(e: &CkError) -> String {
+    match e {
+        CkError::Pkcs11(rv, _) => format!("{rv:?}"),
+        other => other.to_string(),
+    }
+}
+
+/// The process's modules: each loaded and initialised once, never finalised (PKCS#11 allows
+/// one `C_Initialize` per process and module).
+fn module(path: &Path) -> Result<Pkcs11, HsmError> {
+    static MODULES: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
+    let mut modules = MODULES.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(m) = modules.get(path) {
+        return Ok(m.clone());
+    }
+    let fail = |message: String| HsmError::Module { module: path.to_owned(), message };
+    if !path.is_file() {
+        return Err(fail("no such file (install the vendor's module, or correct the path)".into()));
+    }
+    let pkcs11 = Pkcs11::new(path).map_err(|e| fail(format!("cannot be loaded: {e}")))?;
+    match pkcs11.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+        Ok(()) | Err(CkError::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+        Err(e) => return Err(fail(format!("C_Initialize failed ({})", reason(&e)))),
+    }
+    modules.insert(path.to_owned(), pkcs11.clone());
+    Ok(pkcs11)
+}
+
+/// A logged-in session with a token.
+pub struct TokenSession {
+    session: Session,
+    token: TokenRef,
+}
+
+/// Opens a read-write session with the configured token and logs the user in.
+///
+/// # Errors
+/// [`HsmError`] saying whether the module, the token or the PIN failed.
+pub fn open(settings: &TokenSettings) -> Result<TokenSession, HsmError> {
+    let pin = settings.pin.read()?;
+    let pkcs11 = module(&settings.module)?;
+    let token = settings.token.clone();
+    let call = |call, e: CkError| HsmError::Call { token: token.clone(), call, reason: reason(&e) };
+    let slot = find_slot(&pkcs11, settings)
+        .map_err(|e| call("C_GetSlotList", e))?
+        .ok_or_else(|| HsmError::NoToken { token: token.clone(), module: settings.module.clone() })?;
+    let session = pkcs11.open_rw_session(slot).map_err(|e| call("C_OpenSession", e))?;
+    match session.login(UserType::User, Some(&pin)) {
+        Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
+        Err(e) => return Err(HsmError::Login { token, reason: reason(&e) }),
+    }
+    Ok(TokenSession { session, token })
+}
+
+fn find_slot(pkcs11: &Pkcs11, settings: &TokenSettings) -> Result<Option<Slot>, CkError> {
+    for slot in pkcs11.get_slots_with_initialized_token()? {
+        let found = match &settings.token {
+            TokenRef::Slot(id) => slot.id() == *id,
+            TokenRef::Label(label) => pkcs11.get_token_info(slot)?.label().trim_end() == label,
+        };
+        if found {
+            return Ok(Some(slot));
+        }
+    }
+    Ok(None)
+}
+
+impl TokenSession {
+    /// The token this session is with.
+    pub fn token(&self) -> &TokenRef {
+        &self.token
+    }
+
+    fn call(&self, call: &'static str) -> impl Fn(CkError) -> HsmError + '_ {
+        move |e| HsmError::Call { token: self.token.clone(), call, reason: reason(&e) }
+    }
+
+    /// The one AES key labelled `label`, checked to be AES-256, sensitive and non-extractable.
+    ///
+    /// # Errors
+    /// [`HsmError::NoKey`] when there is none; [`HsmError::UnfitKey`] when there are several or
+    /// it could leave the token.
+    pub fn find_aes_key(&self, label: &str) -> Result<ObjectHandle, HsmError> {
+        let template = [
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::AES),
+            Attribute::Label(label.as_bytes().to_vec()),
+        ];
+        let found = self.session.find_objects(&template).map_err(self.call("C_FindObjects"))?;
+        let unfit =
+            |problem: String| HsmError::UnfitKey { token: self.token.clone(), label: label.to_owned(), problem };
+        let key = match found.as_slice() {
+            [] => return Err(HsmError::NoKey { token: self.token.clone(), label: label.to_owned() }),
+            [key] => *key,
+            many => return Err(unfit(format!("names {} keys; a label must name one", many.len()))),
+        };
+        let wanted = [AttributeType::Sensitive, AttributeType::Extractable, AttributeType::ValueLen];
+        let attributes = self.session.get_attributes(key, &wanted).map_err(self.call("C_GetAttributeValue"))?;
+        for attribute in attributes {
+            match attribute {
+                Attribute::Sensitive(false) => return Err(unfit("is not sensitive (CKA_SENSITIVE)".into())),
+                Attribute::Extractable(true) => return Err(unfit("is extractable (CKA_EXTRACTABLE)".into())),
+                Attribute::ValueLen(len) if usize::from(len) != 32 => {
+                    return Err(unfit(format!("is {} bits; AES-256 is required", usize::from(len) * 8)));
+                }
+                _ => {}
+            }
+        }
+        Ok(key)
+    }
+
+    /// Generates a token object: an AES-256 key labelled `label`, sensitive, non-extractable,
+    /// for encryption and decryption only.
+    ///
+    /// # Errors
+    /// [`HsmError::Call`] when the token refuses.
+    pub fn generate_aes_key(&self, label: &str, id: &[u8]) -> Result<ObjectHandle, HsmError> {
+        let template = [
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::AES),
+            Attribute::ValueLen(32usize.try_into().map_err(|e| self.call("C_GenerateKey")(e))?),
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Encrypt(true),
+            Attribute::Decrypt(true),
+            Attribute::Wrap(false),
+            Attribute::Unwrap(false),
+            Attribute::Derive(false),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Id(id.to_vec()),
+        ];
+        self.session.generate_key(&Mechanism::AesKeyGen, &template).map_err(self.call("C_GenerateKey"))
+    }
+
+    /// AES-GCM encryption inside the token: the ciphertext with its 16-byte tag appended.
+    ///
+    /// # Errors
+    /// [`HsmError::Call`] when the token refuses.
+    pub fn gcm_encrypt(
+        &self,
+        key: ObjectHandle,
+        iv: &[u8; GCM_IV_LEN],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, HsmError> {
+        let mut iv = *iv;
+        let params = gcm_params(&mut iv, aad).map_err(self.call("C_EncryptInit"))?;
+        self.session.encrypt(&Mechanism::AesGcm(params), key, plaintext).map_err(self.call("C_Encrypt"))
+    }
+
+    /// AES-GCM decryption inside the token.
+    ///
+    /// # Errors
+    /// [`HsmError::Undecryptable`] when the tag does not verify; [`HsmError::Call`] otherwise.
+    pub fn gcm_decrypt(
+        &self,
+        key: ObjectHandle,
+        label: &str,
+        iv: &[u8; GCM_IV_LEN],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, HsmError> {
+        let mut iv = *iv;
+        let params = gcm_params(&mut iv, aad).map_err(self.call("C_DecryptInit"))?;
+        match self.session.decrypt(&Mechanism::AesGcm(params), key, ciphertext) {
+            Ok(plain) => Ok(Zeroizing::new(plain)),
+            Err(CkError::Pkcs11(RvError::EncryptedDataInvalid | RvError::EncryptedDataLenRange, _)) => {
+                Err(HsmError::Undecryptable { token: self.token.clone(), label: label.to_owned() })
+            }
+            Err(e) => Err(self.call("C_Decrypt")(e)),
+        }
+    }
+}
+
+fn gcm_params<'a>(iv: &'a mut [u8], aad: &'a [u8]) -> Result<GcmParams<'a>, CkError> {
+    GcmParams::new(iv, aad, GCM_TAG_BITS.try_into()?)
+}
+
+/// Checks a label the configuration gives.
+///
+/// # Errors
+/// A message naming `field`.
+pub fn check_label(field: &str, label: &str) -> Result<(), String> {
+    if label.is_empty() || label.len() > MAX_LABEL_LEN || label.chars().any(char::is_control) {
+        return Err(format!("{field} must be 1 to {MAX_LABEL_LEN} bytes without control characters"));
+    }
+    Ok(())
+}
