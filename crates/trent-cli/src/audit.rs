@@ -1,10 +1,12 @@
-//! `trent audit verify|query|bench`: the audit trail, read straight from the data directory.
+//! `trent audit verify|query|bench`: the audit trail, read straight from the data directory
+//! (or, with `--storage postgres://…`, from the PostgreSQL database every node records into).
 //!
-//! `verify` and `query` open the database read-only and need no key material: verification
+//! `verify` and `query` read the trail and need no key material: verification
 //! uses only the stored (or a pinned) public key, so they work while the server runs or is
 //! stopped. `bench` drives the group-commit writer and measures events per second.
 
 mod bench;
+mod trail;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,9 +15,8 @@ use clap::{Args, Subcommand};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use trent_core::audit::{self, Anchor, EventQuery, Problem};
-use trent_server::AUDIT_FILE;
-use trent_store::SqliteAuditStore;
 
+use self::trail::Trail;
 use crate::output::Output;
 
 /// Why an audit command failed.
@@ -30,6 +31,10 @@ pub(crate) enum AuditCliError {
         #[source]
         source: trent_core::StoreError,
     },
+    /// The PostgreSQL database could not be opened or read (its URL is not shown: it may hold
+    /// a password).
+    #[error("the PostgreSQL storage: {0}")]
+    Database(#[source] trent_core::StoreError),
     /// Reading or verifying the trail failed.
     #[error(transparent)]
     Audit(#[from] audit::AuditError),
@@ -71,6 +76,10 @@ struct VerifyArgs {
     /// Data directory holding audit.db.
     #[arg(long, env = "TRENT_DATA_DIR", default_value = trent_server::config::DEFAULT_DATA_DIR)]
     data_dir: PathBuf,
+    /// Where the trail is: "sqlite" (audit.db in the data directory) or the PostgreSQL URL the
+    /// servers use, whose every node's chain is verified.
+    #[arg(long, env = "TRENT_STORAGE")]
+    storage: Option<String>,
     /// The audit public key to trust (64 hex digits, as printed by an earlier verify), instead
     /// of the one stored in the database.
     #[arg(long)]
@@ -86,6 +95,10 @@ struct QueryArgs {
     /// Data directory holding audit.db.
     #[arg(long, env = "TRENT_DATA_DIR", default_value = trent_server::config::DEFAULT_DATA_DIR)]
     data_dir: PathBuf,
+    /// Where the trail is: "sqlite" (audit.db in the data directory) or the PostgreSQL URL the
+    /// servers use (every node's chain, merged by time).
+    #[arg(long, env = "TRENT_STORAGE")]
+    storage: Option<String>,
     /// Only this operation, e.g. `Encrypt`.
     #[arg(long)]
     event_name: Option<String>,
@@ -142,17 +155,9 @@ pub(crate) fn run(args: AuditArgs, runtime: &tokio::runtime::Runtime) -> Result<
     }
 }
 
-async fn open(data_dir: &Path) -> Result<SqliteAuditStore, AuditCliError> {
-    let path = data_dir.join(AUDIT_FILE);
-    if !path.exists() {
-        return Err(AuditCliError::Usage(format!("{}: no audit trail (has the server run here?)", path.display())));
-    }
-    SqliteAuditStore::open_read_only(&path).await.map_err(|source| AuditCliError::Store { path, source })
-}
-
 async fn verify(args: VerifyArgs) -> Result<(), AuditCliError> {
-    let store = open(&args.data_dir).await?;
-    let stored = audit::stored_public_key(&store).await?;
+    let store = Trail::open(&args.data_dir, args.storage.as_deref()).await?;
+    let stored = audit::stored_public_key(store.meta()).await?;
     let public_key = match (&args.public_key, stored) {
         (Some(text), stored) => {
             let pinned = audit::parse_hex32(text)
@@ -171,7 +176,7 @@ async fn verify(args: VerifyArgs) -> Result<(), AuditCliError> {
     let anchor = args.witness.as_deref().map(read_witness).transpose()?.flatten();
     // The witness anchors the single-node chain (`""`), the only one a SQLite trail has.
     let anchors: BTreeMap<String, Anchor> = anchor.map(|a| (String::new(), a)).into_iter().collect();
-    let reports = audit::verify_chains(&store, &public_key, &anchors).await?;
+    let reports = audit::verify_chains(store.audit(), &public_key, &anchors).await?;
     store.close().await;
     // Every chain is reported with its last verified record before the first problem fails
     // the run.
@@ -233,7 +238,7 @@ fn write_witness(path: &Path, anchor: &Anchor) -> Result<(), AuditCliError> {
 }
 
 async fn query(args: QueryArgs) -> Result<(), AuditCliError> {
-    let store = open(&args.data_dir).await?;
+    let store = Trail::open(&args.data_dir, args.storage.as_deref()).await?;
     let q = EventQuery {
         account_id: args.account,
         region: args.region,
@@ -250,10 +255,10 @@ async fn query(args: QueryArgs) -> Result<(), AuditCliError> {
         after: None,
         limit: args.limit,
     };
-    let path = args.data_dir.join(AUDIT_FILE);
     // The command line reads the whole range if it must; only LookupEvents bounds its work.
-    let page = audit::search(&store, &q, u64::MAX).await.map_err(|source| AuditCliError::Store { path, source })?;
+    let page = audit::search(store.audit(), &q, u64::MAX).await.map_err(|source| store.error(&args.data_dir, source));
     store.close().await;
+    let page = page?;
     let events = page.events;
     match args.output {
         Output::Json => {

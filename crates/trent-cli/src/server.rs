@@ -25,6 +25,11 @@ pub(crate) struct ServerArgs {
     /// directory, the default) or a PostgreSQL URL, `postgres://user:password@host:port/database`.
     #[arg(long, env = "TRENT_STORAGE", hide_env_values = true)]
     storage: Option<String>,
+    /// This node's id among several on one PostgreSQL database (its audit chain's name; 1 to
+    /// 64 letters, digits, '.', '_', '-'). Default: the data directory's `node_id` file, made
+    /// from the host name at the first start.
+    #[arg(long, env = "TRENT_NODE_ID")]
+    node_id: Option<String>,
     /// Address to listen on (plain HTTP is served on loopback only).
     #[arg(long, env = "TRENT_LISTEN")]
     listen: Option<String>,
@@ -136,6 +141,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         rotation: None,
         events: None,
         storage: args.storage.map(trent_server::StorageSetting::new),
+        cluster: args.node_id.map(|node_id| trent_server::RawCluster { node_id: Some(node_id) }),
     };
     let config = raw.resolve(args.config.as_deref())?;
     if config.dangerous_plaintext {

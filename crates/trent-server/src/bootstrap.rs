@@ -91,6 +91,12 @@ pub enum BootstrapError {
     /// The seed file is malformed or cannot be applied.
     #[error(transparent)]
     Seed(#[from] crate::seed::SeedError),
+    /// Another running node has this node's id.
+    #[error(
+        "node id {0} is in use by another running node on this database (two nodes on one id would fork its audit \
+         chain); give this node another [cluster] node_id, or stop the other one"
+    )]
+    NodeIdInUse(crate::node_id::NodeId),
     /// The default account or its administrator could not be created.
     #[error("creating the default account: {0}")]
     Identity(#[source] trent_core::IdentityError),
@@ -170,21 +176,19 @@ pub(crate) async fn build(
             let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
             let store: Arc<dyn Store> = Arc::new(pg.clone());
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
-            // Each process records into a chain of its own, named at random when it starts:
-            // nodes never contend for a row or a lock of the trail, and a node that dies
-            // leaves a chain that simply ends (`trent audit verify` checks every chain).
-            let node = format!(
-                "node-{}",
-                hex::encode(
-                    trent_crypto::random_array::<6>()
-                        .map_err(|e| BootstrapError::Audit(trent_core::audit::AuditError::Crypto(e)))?
-                )
-            );
+            // Each node records into a chain of its own, named by its stable id: nodes never
+            // contend for a row or a lock of the trail, a restarted node resumes its chain, and
+            // a node that dies leaves a chain that simply ends (`trent audit verify` checks
+            // every chain). The id is reserved while the node runs: two nodes on one id would
+            // fork its chain.
+            let node = crate::node_id::resolve(config.node_id.as_ref(), &dir)?;
+            let reserved = pg.try_lease(&format!("node:{node}")).await.map_err(BootstrapError::Store)?;
+            let Some(reserved) = reserved else { return Err(BootstrapError::NodeIdInUse(node)) };
             tracing::info!(%node, "recording the audit trail into this node's own chain");
-            let audit = start_audit(Arc::new(pg.audit_store_for(&node)), wrapper.as_ref(), &clock).await?;
+            let audit = start_audit(Arc::new(pg.audit_store_for(node.as_str())), wrapper.as_ref(), &clock).await?;
             let params: Arc<dyn ParamStore> = Arc::new(pg.clone());
             let events: Arc<dyn EventStore> = Arc::new(pg.clone());
-            let cluster = crate::cluster::Cluster::new(pg.clone());
+            let cluster = crate::cluster::Cluster::new(pg.clone(), &node, reserved);
             (store, audit, Readiness::Postgres(pg), params, events, Some(cluster))
         }
     };

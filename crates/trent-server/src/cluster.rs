@@ -47,8 +47,10 @@ const RECONNECT_PAUSE: Duration = Duration::from_millis(500);
 /// the leases it holds.
 pub struct Cluster {
     store: PgStore,
-    /// Random per process: a node ignores the notifications it sent itself.
+    /// This node's id ([`crate::node_id`]): a node ignores the notifications it sent itself.
     node: String,
+    /// The advisory lock reserving the node id while this node runs (given up at shutdown).
+    reserved: std::sync::Mutex<Option<PgLease>>,
     queue: mpsc::Sender<Invalidation>,
     /// Taken by the sending task when the server starts.
     outgoing: std::sync::Mutex<Option<mpsc::Receiver<Invalidation>>>,
@@ -86,12 +88,17 @@ impl InvalidationSink for QueueSink {
 
 impl Cluster {
     /// A node of the cluster on `store`, with the sink its caches publish to.
-    pub(crate) fn new(store: PgStore) -> (Arc<Self>, Arc<dyn InvalidationSink>) {
+    pub(crate) fn new(
+        store: PgStore,
+        node: &crate::node_id::NodeId,
+        reserved: PgLease,
+    ) -> (Arc<Self>, Arc<dyn InvalidationSink>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stats = Arc::new(ClusterStats::default());
         let cluster = Arc::new(Self {
             store,
-            node: uuid::Uuid::new_v4().simple().to_string(),
+            node: node.to_string(),
+            reserved: std::sync::Mutex::new(Some(reserved)),
             queue: tx.clone(),
             outgoing: std::sync::Mutex::new(Some(rx)),
             leases: Mutex::new(HashMap::new()),
@@ -138,9 +145,10 @@ impl Cluster {
         held
     }
 
-    /// Gives every lease up (at shutdown), so another node takes them at once.
+    /// Gives every lease and the node id up (at shutdown), so another node takes them at once.
     async fn release_all(&self) {
-        let leases: Vec<PgLease> = self.leases.lock().await.drain().map(|(_, l)| l).collect();
+        let mut leases: Vec<PgLease> = self.leases.lock().await.drain().map(|(_, l)| l).collect();
+        leases.extend(self.reserved.lock().ok().and_then(|mut r| r.take()));
         for lease in leases {
             lease.release().await;
         }

@@ -17,6 +17,7 @@ use trent_core::Region;
 use trent_core::quota::{OverrideError, QuotaClock, QuotaTable};
 use trent_store::PgSettings;
 
+use crate::node_id::NodeId;
 use crate::seal::{PassphraseSource, RawPkcs11Seal, SealSettings};
 use crate::tls::TlsSettings;
 
@@ -121,6 +122,26 @@ pub struct RawConfig {
     pub rotation: Option<RawRotation>,
     /// `[events]`: where the outbox's events are delivered.
     pub events: Option<crate::events::RawEvents>,
+    /// `[cluster]`: this node among several on one PostgreSQL database.
+    pub cluster: Option<RawCluster>,
+}
+
+/// `[cluster]` in `trent.toml`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    /// `node_id`: this node's id (its audit chain's name); see [`crate::node_id`].
+    pub node_id: Option<String>,
+}
+
+impl RawCluster {
+    /// `upper`'s settings over `lower`'s.
+    fn or(upper: Option<RawCluster>, lower: Option<RawCluster>) -> Option<RawCluster> {
+        match (upper, lower) {
+            (Some(u), Some(l)) => Some(RawCluster { node_id: u.node_id.or(l.node_id) }),
+            (u, l) => u.or(l),
+        }
+    }
 }
 
 /// `[rotation]` in `trent.toml`: the external rotation functions (`[[rotation.functions]]`) and
@@ -316,6 +337,7 @@ impl RawConfig {
             storage: self.storage.or(lower.storage),
             rotation: self.rotation.or(lower.rotation),
             events: self.events.or(lower.events),
+            cluster: RawCluster::or(self.cluster, lower.cluster),
         }
     }
 
@@ -421,7 +443,13 @@ impl RawConfig {
         };
         let rotation = self.rotation.unwrap_or_default().validate()?;
         let events = self.events.unwrap_or_default().validate()?;
+        let node_id = self
+            .cluster
+            .and_then(|c| c.node_id)
+            .map(|id| NodeId::parse(&id).map_err(|message| ConfigError::Invalid { field: "cluster.node_id", message }))
+            .transpose()?;
         Ok(Config {
+            node_id,
             listen,
             storage,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -602,6 +630,9 @@ pub struct Config {
     pub rotation: RotationSettings,
     /// Event delivery: sinks, polling, backoff, retention.
     pub events: crate::events::EventSettings,
+    /// This node's id (PostgreSQL storage); `None` takes the data directory's, made at the
+    /// first start.
+    pub node_id: Option<NodeId>,
     /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
     /// manual one (not a `trent.toml` setting).
     pub quota_clock: Option<Arc<dyn QuotaClock>>,

@@ -17,6 +17,7 @@ pub mod harden;
 pub mod hsm;
 mod key_usage;
 pub mod metrics;
+pub mod node_id;
 mod on_behalf;
 mod query;
 pub mod quota;
@@ -42,11 +43,12 @@ pub use bootstrap::{
 };
 pub use cluster::{CHANNEL, Cluster, FULL_CHECK_INTERVAL};
 pub use config::{
-    Config, ConfigError, HttpLimits, RawConfig, RawQuotas, RawRotation, RawSeal, RawTls, Regions, RotationSettings,
-    Storage, StorageSetting,
+    Config, ConfigError, HttpLimits, RawCluster, RawConfig, RawQuotas, RawRotation, RawSeal, RawTls, Regions,
+    RotationSettings, Storage, StorageSetting,
 };
 pub use data_dir::DEV_MARKER;
 pub use gate::{FirstStartHook, Gate, OperatorError, SealStatus};
+pub use node_id::{NODE_ID_FILE, NodeId};
 pub use state::{AppState, Readiness};
 
 /// Serves `listener` until `shutdown` resolves, then stops accepting, lets in-flight requests

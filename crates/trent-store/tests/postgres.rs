@@ -218,8 +218,27 @@ async fn two_nodes_keep_their_own_chains_on_one_schema() {
     let expected: Vec<_> = all.events.iter().map(|e| (e.event.node.clone(), e.event.seq)).collect();
     assert_eq!(paged, expected);
 
-    // Tampering with one chain is reported in that chain, the other still verifies.
+    // A chain relabelled as another node's fails its digests, which sign the node id.
     let raw = sqlx::PgPool::connect(schema.url()).await.expect("raw");
+    let relabel = async |from: &str, to: &str| {
+        for t in ["audit_events", "audit_digests"] {
+            sqlx::query(&format!("UPDATE {}.{t} SET node_id = $1 WHERE node_id = $2", schema.name()))
+                .bind(to)
+                .bind(from)
+                .execute(&raw)
+                .await
+                .expect("relabel a chain");
+        }
+    };
+    relabel("node-a", "node-c").await;
+    let reports = verify_chains(&nodes[0], &public, &BTreeMap::new()).await.expect("verify");
+    assert_eq!(
+        summary(&reports),
+        [("node-b".into(), 18, 6, None), ("node-c".into(), 3, 0, Some(Problem::DigestBadSignature { digest_seq: 1 }))]
+    );
+    relabel("node-c", "node-a").await;
+
+    // Tampering with one chain is reported in that chain, the other still verifies.
     let table = format!("{}.audit_events", schema.name());
     sqlx::query(&format!("DELETE FROM {table} WHERE node_id = 'node-b' AND seq = 7"))
         .execute(&raw)

@@ -132,10 +132,20 @@ impl Server {
     /// Sends an unsigned `POST PATH` with extra `headers` and `body`; returns the status code
     /// and the body.
     pub(crate) fn post_with(&self, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+        self.raw("POST", path, headers, body)
+    }
+
+    /// Sends an unsigned `GET PATH` (`/metrics`, `/ready`); returns the status code and the body.
+    pub(crate) fn get(&self, path: &str) -> (u16, String) {
+        self.raw("GET", path, &[], "")
+    }
+
+    fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
         use std::io::{Read, Write};
         let authority = self.endpoint.strip_prefix("http://").expect("an http endpoint");
         let mut stream = std::net::TcpStream::connect(authority).expect("connect");
-        let mut request = format!("POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\n", body.len());
+        let mut request =
+            format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\n", body.len());
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }

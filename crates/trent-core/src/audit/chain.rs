@@ -8,12 +8,16 @@
 //!
 //! payload(d)   = "trent/audit-digest/v1\0" || u64be(digest_seq) || u64be(first_seq) || u64be(last_seq)
 //!                || last_hash(32) || prev_digest_hash(32) || i64be(created_at, unix nanoseconds)
+//!                for the single-node chain (node id ""), and for a node's chain (id n)
+//!                "trent/audit-digest/v2\0" || u16be(len(n)) || n || the same fields
 //! digest_hash  = SHA-256(payload);  prev_digest_hash(1) = 32 zero bytes
 //! signature    = Ed25519(audit signing key, payload)
 //! ```
 //!
 //! The tags keep an event hash and a digest hash from ever being confused; the length prefix
-//! makes the split between `prev_hash` and the JSON unambiguous. A digest covers exactly the
+//! makes the split between `prev_hash` and the JSON unambiguous. A node's id is signed into
+//! its digests, so a chain cannot be passed off as another node's (its signatures then fail).
+//! A digest covers exactly the
 //! events of one group commit, so every acknowledged event is under a signature from the
 //! moment it is acknowledged.
 
@@ -28,6 +32,7 @@ use super::signer::AuditSigner;
 pub const GENESIS_HASH: [u8; 32] = [0u8; 32];
 const EVENT_TAG: &[u8] = b"trent/audit-event/v1\0";
 const DIGEST_TAG: &[u8] = b"trent/audit-digest/v1\0";
+const NODE_DIGEST_TAG: &[u8] = b"trent/audit-digest/v2\0";
 
 /// `hash(n)` given `prev_hash(n)` and the stored bytes.
 pub fn event_hash(prev_hash: &[u8; 32], json: &[u8]) -> [u8; 32] {
@@ -51,10 +56,19 @@ pub fn unix_nanos(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos()).unwrap_or(if t.unix_timestamp() < 0 { i64::MIN } else { i64::MAX })
 }
 
-/// The bytes a digest's signature covers (everything but the signature).
-pub fn digest_payload(d: &DigestRecord) -> Vec<u8> {
-    let mut out = Vec::with_capacity(DIGEST_TAG.len() + 24 + 64 + 8);
-    out.extend_from_slice(DIGEST_TAG);
+/// The bytes a digest of `node`'s chain signs (everything but the signature): the node id
+/// (when there is one) and the digest's fields.
+pub fn digest_payload(node: &str, d: &DigestRecord) -> Vec<u8> {
+    let mut out = Vec::with_capacity(NODE_DIGEST_TAG.len() + 2 + node.len() + 24 + 64 + 8);
+    if node.is_empty() {
+        out.extend_from_slice(DIGEST_TAG);
+    } else {
+        // Node ids are at most 64 bytes (`NodeId`); a longer one is cut to what a u16 counts,
+        // which still signs it whole.
+        out.extend_from_slice(NODE_DIGEST_TAG);
+        out.extend_from_slice(&u16::try_from(node.len()).unwrap_or(u16::MAX).to_be_bytes());
+        out.extend_from_slice(node.as_bytes());
+    }
     out.extend_from_slice(&d.digest_seq.to_be_bytes());
     out.extend_from_slice(&d.first_seq.to_be_bytes());
     out.extend_from_slice(&d.last_seq.to_be_bytes());
@@ -64,9 +78,9 @@ pub fn digest_payload(d: &DigestRecord) -> Vec<u8> {
     out
 }
 
-/// The hash the next digest chains to.
-pub fn digest_hash(d: &DigestRecord) -> [u8; 32] {
-    trent_crypto::sha256(&digest_payload(d))
+/// The hash the next digest of `node`'s chain chains to.
+pub fn digest_hash(node: &str, d: &DigestRecord) -> [u8; 32] {
+    trent_crypto::sha256(&digest_payload(node, d))
 }
 
 /// An event serialised on the caller's side, waiting for its place in the chain.
@@ -126,7 +140,7 @@ impl Chain {
     pub fn resume(head: &AuditHead) -> Self {
         let (last_seq, last_hash) = head.last_event.unwrap_or((0, GENESIS_HASH));
         let (digest_seq, digest_hash) =
-            head.last_digest.as_ref().map_or((0, GENESIS_HASH), |d| (d.digest_seq, digest_hash(d)));
+            head.last_digest.as_ref().map_or((0, GENESIS_HASH), |d| (d.digest_seq, digest_hash(&head.node, d)));
         Self {
             node: head.node.clone(),
             next_seq: last_seq + 1,
@@ -186,7 +200,7 @@ impl Chain {
             created_at: now,
             signature: Vec::new(),
         };
-        let payload = digest_payload(&digest);
+        let payload = digest_payload(&self.node, &digest);
         digest.signature = signer.sign(&payload).to_vec();
         let next = Chain {
             node: self.node.clone(),

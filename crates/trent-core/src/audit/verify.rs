@@ -145,7 +145,10 @@ pub async fn verify<S: AuditStore + ?Sized>(
     public_key: &[u8; 32],
     anchor: Option<Anchor>,
 ) -> Result<VerifyReport, AuditError> {
+    // The chain's node id is signed into its digests: the store handle says which chain it reads.
+    let node = store.audit_head().await.map_err(AuditError::Store)?.node;
     let mut walk = Walk {
+        node,
         public_key: *public_key,
         anchor,
         expected_seq: 1,
@@ -196,6 +199,8 @@ pub async fn verify_chains(
 }
 
 struct Walk {
+    /// The chain's node id (`""` for a single-node trail).
+    node: String,
     public_key: [u8; 32],
     anchor: Option<Anchor>,
     expected_seq: u64,
@@ -307,7 +312,7 @@ impl Walk {
         if digest_seq != self.expected_digest_seq {
             return Some(Problem::DigestMissing { digest_seq: self.expected_digest_seq });
         }
-        let payload = digest_payload(d);
+        let payload = digest_payload(&self.node, d);
         if !trent_crypto::ed25519_verify(&self.public_key, &payload, &d.signature) {
             return Some(Problem::DigestBadSignature { digest_seq });
         }
@@ -328,7 +333,7 @@ impl Walk {
                 return Some(Problem::DigestMismatch { digest_seq, seq: d.last_seq });
             }
         }
-        let hash = digest_hash(d);
+        let hash = digest_hash(&self.node, d);
         if let Some(a) = self.anchor.filter(|a| a.digest_seq == digest_seq)
             && a.digest_hash != hash
         {

@@ -119,6 +119,9 @@ impl TestServer {
     pub(crate) async fn another_node(&self) -> TestServer {
         let mut config = self.config.clone();
         config.listen = "127.0.0.1:0".parse().expect("addr");
+        // A node id of its own: the data directory's belongs to the first node.
+        let id = format!("node-{}", uuid::Uuid::new_v4().simple());
+        config.node_id = Some(trent_server::NodeId::parse(&id).expect("a node id"));
         Self::boot(self.dir.clone(), config, self.clock.clone()).await
     }
 

@@ -77,6 +77,7 @@ async fn the_documented_example_starts_a_server() {
         seal,
         rotation,
         events,
+        cluster,
     } = raw.clone();
     let RawEvents {
         retention_hours,
@@ -90,6 +91,8 @@ async fn the_documented_example_starts_a_server() {
     assert!(retry_initial_milliseconds.is_some() && retry_max_seconds.is_some());
     let kinds: Vec<String> = sinks.expect("[[events.sinks]]").into_iter().map(|s| s.kind).collect();
     assert_eq!(kinds, ["webhook", "nats", "jsonl"], "one sink of each type");
+    let trent_server::RawCluster { node_id } = cluster.expect("[cluster]");
+    assert_eq!(node_id.as_deref(), Some("trent-1"));
     let RawRotation { functions, ca_file, connect_timeout_seconds } = rotation.expect("[rotation]");
     assert_eq!(functions.as_ref().map(Vec::len), Some(2), "a command and an HTTP function");
     assert!(ca_file.is_none(), "commented out: the file does not exist here");
@@ -136,6 +139,7 @@ async fn the_documented_example_starts_a_server() {
         "seal.pkcs11.pin_env",
         "seal.pkcs11.pin_file",
         "storage",
+        "cluster.node_id",
     ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
     }
