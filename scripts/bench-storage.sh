@@ -11,7 +11,7 @@
 #   sqlite    one `trent server` on SQLite files, pinned to CPU 0;
 #   postgres  one `trent server` on PostgreSQL, pinned to CPU 0;
 #   2 nodes   two `trent server`s on one PostgreSQL schema (the second started with a copy of
-#             the first's data directory: the same root key), both pinned to CPU 0, each driven
+#             the first's data directory, the same root key, less its node id), both pinned to CPU 0, each driven
 #             by its own `trent bench` at half the concurrency, their rates added.
 # The load generator (`trent bench --endpoint-url`) is pinned to CPU 1. PostgreSQL itself is
 # not pinned: on this 2-core machine it competes with both, so the PostgreSQL rows show what
@@ -107,6 +107,8 @@ for round in $(seq 1 "$rounds"); do
     pids+=("$pid1")
     mkdir -p "$work/n2_$round"
     cp -a "$work/n1_$round/data" "$work/n2_$round/data"
+    # Its own node id (and audit chain): two running nodes may not share one.
+    rm -f "$work/n2_$round/data/node_id"
     read -r port2 pid2 < <(start "$work/n2_$round" "$url")
     pids+=("$pid2")
     half=$(( (concurrency + 1) / 2 ))
