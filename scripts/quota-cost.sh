@@ -15,6 +15,7 @@
 #
 # Needs valgrind and boto3 (`.venv/bin` on PATH). Takes about a minute per run.
 set -euo pipefail
+. "$(dirname "$0")/callgrind-server.sh"
 
 binary=${1:-target/release/trent}
 requests=${2:-2000}
@@ -24,22 +25,9 @@ work=${QUOTA_COST_DIR:-$(mktemp -d)}
 run_one() {
     local mode=$1 enabled=$2
     local dir=$work/$mode
-    mkdir -p "$dir"
-    mkdir -m 700 "$dir/data"
-    local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    printf 'listen = "127.0.0.1:%s"\n\n[quotas]\nenabled = %s\n' "$port" "$enabled" >"$dir/trent.toml"
-    valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out.%p" \
-        "$binary" server --log warn --config "$dir/trent.toml" --data-dir "$dir/data" \
-        >"$dir/out" 2>"$dir/err" &
-    local pid=$!
-    for _ in $(seq 1 1200); do
-        [ -f "$dir/data/credentials" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-        sleep 0.1
-    done
-    # The server process is valgrind's child under the same pid (valgrind execs the tool).
-    TRENT_ENDPOINT="http://127.0.0.1:$port" TRENT_CREDENTIALS="$dir/data/credentials" \
-        TRENT_PID=$pid TRENT_REQUESTS=$requests python3 - <<'EOF'
+    callgrind_server_start "$binary" "$dir" "$enabled"
+    TRENT_ENDPOINT="http://127.0.0.1:$cg_port" TRENT_CREDENTIALS="$dir/data/credentials" \
+        TRENT_PID=$cg_pid TRENT_REQUESTS=$requests python3 - <<'EOF'
 import configparser, os, subprocess, boto3
 creds = configparser.ConfigParser()
 creds.read(os.environ["TRENT_CREDENTIALS"])
@@ -58,12 +46,11 @@ for _ in range(int(os.environ["TRENT_REQUESTS"])):
     kms.encrypt(KeyId=key, Plaintext=plaintext)
 subprocess.run(["callgrind_control", "-d", "measured", pid], check=True, stdout=subprocess.DEVNULL)
 EOF
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
+    callgrind_server_stop
     local dump
     dump=$(ls "$dir"/callgrind.out.*.* 2>/dev/null | head -1)
     local total
-    total=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(/,/, "", $1); print $1; exit}')
+    total=$(callgrind_total "$dump")
     printf '%s\t%s\n' "$mode" "$total"
 }
 

@@ -15,27 +15,16 @@
 #
 # Needs valgrind and boto3 (`.venv/bin` on PATH).
 set -euo pipefail
+. "$(dirname "$0")/callgrind-server.sh"
 
 binary=${1:-target/release/trent}
 requests=${2:-1000}
 work=${SECRET_COST_DIR:-$(mktemp -d)}
 [ -n "${SECRET_COST_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work"
-mkdir -m 700 "$work/data"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf 'listen = "127.0.0.1:%s"\n\n[quotas]\nenabled = false\n' "$port" >"$work/trent.toml"
-valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out.%p" \
-    "$binary" server --log warn --config "$work/trent.toml" --data-dir "$work/data" \
-    >"$work/out" 2>"$work/err" &
-pid=$!
-for _ in $(seq 1 1200); do
-    [ -f "$work/data/credentials" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
-done
-# The server process is valgrind's child under the same pid (valgrind execs the tool).
-TRENT_ENDPOINT="http://127.0.0.1:$port" TRENT_CREDENTIALS="$work/data/credentials" \
-    TRENT_PID=$pid TRENT_REQUESTS=$requests python3 - <<'EOF'
+callgrind_server_start "$binary" "$work" false
+TRENT_ENDPOINT="http://127.0.0.1:$cg_port" TRENT_CREDENTIALS="$work/data/credentials" \
+    TRENT_PID=$cg_pid TRENT_REQUESTS=$requests python3 - <<'EOF'
 import configparser, os, subprocess, boto3
 creds = configparser.ConfigParser()
 creds.read(os.environ["TRENT_CREDENTIALS"])
@@ -60,12 +49,9 @@ for name, call in calls.items():
         call()
     subprocess.run(["callgrind_control", "-d", name, pid], check=True, stdout=subprocess.DEVNULL)
 EOF
-kill "$pid"
-wait "$pid" 2>/dev/null || true
+callgrind_server_stop
 total() {
-    local dump
-    dump=$(grep -l "^desc: Trigger: dump $1\$" "$work"/callgrind.out.* | head -1)
-    callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(/,/, "", $1); print $1; exit}'
+    callgrind_total "$(grep -l "^desc: Trigger: dump $1\$" "$work"/callgrind.out.* | head -1)"
 }
 python3 - "$requests" "$(total encrypt)" "$(total get-secret-value)" <<'EOF'
 import sys
