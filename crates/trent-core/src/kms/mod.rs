@@ -65,7 +65,7 @@ pub use scheduler::DueWork;
 pub use seed::{SeedKey, Seeded, check_seed_material};
 pub use signing::{MacOutput, PublicKeyOutput, SignOutput, SignedMessage, Verified};
 pub use tags::TagPage;
-pub use usage::{KeyLastUsage, KeyUse, UsageOperation, key_uses_of};
+pub use usage::{KeyLastUsage, KeyUse, KeyUsed, UsageOperation};
 
 use crate::clock::SharedClock;
 use crate::seal::KeyWrapper;
