@@ -6,6 +6,7 @@
 
 mod constraints;
 mod errors;
+pub(crate) use errors::message;
 mod grant_shapes;
 mod shapes;
 
