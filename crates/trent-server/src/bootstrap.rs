@@ -214,7 +214,10 @@ pub(crate) async fn build(
     if let Some((_, sink)) = &cluster {
         secrets = secrets.with_invalidations(sink.clone());
     }
-    let params = Params::new(param_store, clock.clone());
+    let mut params = Params::new(param_store, clock.clone());
+    if let Some((_, sink)) = &cluster {
+        params = params.with_invalidations(sink.clone());
+    }
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
         Some(first_start(&identities, store.as_ref(), &dir).await?)
