@@ -20,9 +20,11 @@ pub use passphrase::{
     MAX_PASSPHRASE_LEN, MIN_PASSPHRASE_LEN, PassphraseSource, SEALED_FILE, open_sealed_file, release_sealed_file,
     sealed_path, write_sealed_file,
 };
-pub use pkcs11::{PKCS11_FILE, Pkcs11Seal, RawPkcs11Seal, open_pkcs11_file, pkcs11_path};
+pub use pkcs11::{
+    PKCS11_FILE, Pkcs11Seal, RawPkcs11Seal, open_pkcs11_file, pkcs11_path, release_pkcs11_file, write_pkcs11_file,
+};
 pub use prompt::{TTY, read_secret_line};
-pub use rekey::{FileKind, PassphraseKind, REKEY_JOURNAL, Rekeyed, SealKind, ShamirKind, rekey, settle};
+pub use rekey::{FileKind, PassphraseKind, Pkcs11Kind, REKEY_JOURNAL, Rekeyed, SealKind, ShamirKind, rekey, settle};
 pub use shamir::{
     Initialised, Progress, SHAMIR_FILE, ShamirSeal, ShareError, Unsealing, init as init_shamir, shamir_path, split_into,
 };

@@ -15,7 +15,7 @@ use crate::softhsm::{MODULE, PIN_VAR, SoftHsm};
 const TOKEN: &str = "trent-seal";
 const KEY: &str = "trent-root-wrap";
 
-fn sealed_by(token_label: &str, key_label: &str, pin: Option<&Path>) -> RawSeal {
+pub(crate) fn sealed_by(token_label: &str, key_label: &str, pin: Option<&Path>) -> RawSeal {
     RawSeal {
         kind: Some("pkcs11".into()),
         pkcs11: Some(RawPkcs11Seal {
