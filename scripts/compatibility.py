@@ -17,18 +17,23 @@ DATA = os.path.join(os.path.dirname(botocore.__file__), "data")
 STATES = {
     "kms": {
         "CancelKeyDeletion": ("done", "key returns to Disabled (PendingImport for an EXTERNAL key without its material)"),
+        "ConnectCustomKeyStore": ("partial", "AWS_CLOUDHSM over a PKCS#11 token ([[hsm_clusters]]): logs in with the stored password on the node serving the call, every other node on first use; a refused login shows as FAILED with INVALID_CREDENTIALS, USER_LOCKED_OUT, USER_NOT_FOUND or CLUSTER_NOT_FOUND"""),
         "CreateAlias": ("done", ""),
+        "CreateCustomKeyStore": ("partial", "AWS_CLOUDHSM: CloudHsmClusterId names a PKCS#11 token of [[hsm_clusters]] (CloudHsmClusterNotFoundException otherwise), KeyStorePassword is its user PIN, stored wrapped under the root key and never audited; TrustAnchorCertificate must be the configured certificate, or any PEM certificate when none is (IncorrectTrustAnchorException); CustomKeyStoreNameInUseException, CloudHsmClusterInUseException, at most 10 per account and Region (LimitExceededException)""; custom key stores of type EXTERNAL_KEY_STORE (and every XksProxy* member) answer UnsupportedOperationException"),
         "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
                         "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
                         "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
         "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS, and EXTERNAL (PendingImport, no material; not multi-Region yet); AWS_CLOUDHSM and EXTERNAL_KEY_STORE origins and custom key stores answer UnsupportedOperationException; MultiRegion=true makes a multi-Region primary key (mrk- id) of any of those specs (symmetric, RSA, ECC, ML-DSA, HMAC); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
         "Decrypt": ("partial", "symmetric, and RSAES_OAEP_SHA_1/SHA_256 under RSA keys (KeyId required, no EncryptionContext, no KeyMaterialId in the answer, as on AWS); Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
+        "DeleteCustomKeyStore": ("partial", "only while DISCONNECTED (CustomKeyStoreInvalidStateException); the token's objects are left as they are"""),
         "DeleteImportedKeyMaterial": ("done", "the key becomes PendingImport (a key pending deletion stays so); KeyMaterialId must name the key's material"),
         "DeriveSharedSecret": ("partial", "ECDH on ECC_NIST_P256/P384/P521 KEY_AGREEMENT keys (the raw shared secret, as AWS's); Recipient (Nitro attestation) refused"),
+        "DescribeCustomKeyStores": ("done", "by CustomKeyStoreId or CustomKeyStoreName or all, paged (Limit, Marker); ConnectionState CONNECTED, FAILED or DISCONNECTED (connecting and disconnecting happen within the call) with ConnectionErrorCode"),
         "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN; MultiRegionConfiguration for multi-Region keys"),
         "DisableKey": ("done", ""),
         "DisableKeyRotation": ("done", ""),
+        "DisconnectCustomKeyStore": ("done", ""),
         "EnableKey": ("done", ""),
         "EnableKeyRotation": ("done", "RotationPeriodInDays 90..2560, default 365"),
         "Encrypt": ("done", "SYMMETRIC_DEFAULT, and RSAES_OAEP_SHA_1/SHA_256 under RSA keys (plaintext at most the modulus length less 2 hash lengths less 2 bytes; no EncryptionContext: ValidationException); EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
@@ -37,7 +42,7 @@ STATES = {
         "GenerateDataKeyPair": ("partial", "every KeyPairSpec but SM2 (China Regions only); private key as PKCS#8 DER, public key as SubjectPublicKeyInfo; charged against the pair spec's quota; Recipient (Nitro attestation) refused"),
         "GenerateDataKeyPairWithoutPlaintext": ("done", "every KeyPairSpec but SM2 (China Regions only)"),
         "GenerateDataKeyWithoutPlaintext": ("done", "EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
-        "GenerateRandom": ("partial", "CustomKeyStoreId and Recipient refused"),
+        "GenerateRandom": ("partial", "CustomKeyStoreId draws from the store's PKCS#11 token (C_GenerateRandom; CustomKeyStoreInvalidStateException unless CONNECTED); Recipient refused"),
         "GetKeyLastUsage": ("done", "Encrypt, Decrypt, ReEncrypt (both keys), GenerateDataKey*, GenerateDataKeyPair*, Sign, Verify, GenerateMac, VerifyMac, DeriveSharedSecret, including the calls a service makes for its caller; the CloudTrail eventID of the key owner's trail; kept in memory and written to the store every second and at shutdown (a crash loses at most the last second); across nodes the latest use wins; not across accounts (NotFoundException), as AWS"),
         "GetKeyPolicy": ("done", "the one policy is named default"),
         "GetParametersForImport": ("partial", "RSA_2048/3072/4096 wrapping keys with RSAES_OAEP_SHA_1/SHA_256 and RSA_AES_KEY_WRAP_SHA_1/SHA_256; the token is valid 24 hours and bound to its key (stateless: not single use); RSAES_PKCS1_V1_5 and SM2 answer UnsupportedOperationException"),
@@ -69,6 +74,7 @@ STATES = {
         "TagResource": ("done", "at most 50 tags: more in one request is a TagException, more on the key a LimitExceededException"),
         "UntagResource": ("done", ""),
         "UpdateAlias": ("done", ""),
+        "UpdateCustomKeyStore": ("partial", "AWS_CLOUDHSM: NewCustomKeyStoreName while CONNECTED or DISCONNECTED; KeyStorePassword and CloudHsmClusterId only while DISCONNECTED, the cluster another id of the same token (CloudHsmClusterNotRelatedException otherwise)""; custom key stores of type EXTERNAL_KEY_STORE (and every XksProxy* member) answer UnsupportedOperationException"),
         "UpdateKeyDescription": ("done", ""),
         "UpdatePrimaryRegion": ("done", "to a replica in a hosted region, both roles changed in one store transaction; both copies must allow kms:UpdatePrimaryRegion; "
                                 "kms:PrimaryRegion condition key; not cross-account"),

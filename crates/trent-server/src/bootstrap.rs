@@ -200,7 +200,10 @@ pub(crate) async fn build(
         crate::config::Regions::Any => HostedRegions::Any,
         crate::config::Regions::List(list) => HostedRegions::List(list.clone()),
     };
-    let mut kms = Kms::new(store.clone(), wrapper.clone(), clock.clone()).with_hosted_regions(hosted);
+    let clusters = Arc::new(crate::hsm::clusters::Pkcs11Clusters::new(config.hsm_clusters.clone()));
+    let mut kms = Kms::new(store.clone(), wrapper.clone(), clock.clone())
+        .with_hosted_regions(hosted)
+        .with_custom_key_stores(store.clone(), clusters);
     let mut identities = Identities::new(store.clone(), wrapper.clone(), clock.clone());
     if let Some((_, sink)) = &cluster {
         kms = kms.with_invalidations(sink.clone());

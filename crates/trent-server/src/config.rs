@@ -124,6 +124,8 @@ pub struct RawConfig {
     pub events: Option<crate::events::RawEvents>,
     /// `[cluster]`: this node among several on one PostgreSQL database.
     pub cluster: Option<RawCluster>,
+    /// `[[hsm_clusters]]`: the PKCS#11 tokens custom key stores (`AWS_CLOUDHSM`) may use.
+    pub hsm_clusters: Option<Vec<crate::hsm::clusters::RawHsmCluster>>,
 }
 
 /// `[cluster]` in `trent.toml`.
@@ -352,6 +354,7 @@ impl RawConfig {
             rotation: self.rotation.or(lower.rotation),
             events: self.events.or(lower.events),
             cluster: RawCluster::or(self.cluster, lower.cluster),
+            hsm_clusters: self.hsm_clusters.or(lower.hsm_clusters),
         }
     }
 
@@ -462,8 +465,11 @@ impl RawConfig {
             .and_then(|c| c.node_id)
             .map(|id| NodeId::parse(&id).map_err(|message| ConfigError::Invalid { field: "cluster.node_id", message }))
             .transpose()?;
+        let hsm_clusters = crate::hsm::clusters::validate(self.hsm_clusters.unwrap_or_default())
+            .map_err(|(field, message)| ConfigError::Invalid { field, message })?;
         Ok(Config {
             node_id,
+            hsm_clusters,
             listen,
             storage,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
@@ -647,6 +653,8 @@ pub struct Config {
     /// This node's id (PostgreSQL storage); `None` takes the data directory's, made at the
     /// first start.
     pub node_id: Option<NodeId>,
+    /// The PKCS#11 tokens custom key stores may use, by cluster id.
+    pub hsm_clusters: Vec<crate::hsm::clusters::ClusterSettings>,
     /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
     /// manual one (not a `trent.toml` setting).
     pub quota_clock: Option<Arc<dyn QuotaClock>>,

@@ -95,6 +95,8 @@ pub enum HsmError {
         token: TokenRef,
         /// CKR_PIN_INCORRECT, CKR_PIN_LOCKED, ...
         reason: String,
+        /// What the refusal means, for a caller that branches on it.
+        refusal: LoginRefusal,
     },
     /// No key of this label.
     #[error("{token} has no AES key labelled '{label}'")]
@@ -132,6 +134,19 @@ pub enum HsmError {
         /// The return value's name.
         reason: String,
     },
+}
+
+/// Why a token refused a login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginRefusal {
+    /// A wrong PIN (`CKR_PIN_INCORRECT`, `CKR_PIN_INVALID`, `CKR_PIN_LEN_RANGE`).
+    WrongPin,
+    /// Too many wrong PINs (`CKR_PIN_LOCKED`).
+    Locked,
+    /// The token has no user PIN (`CKR_USER_PIN_NOT_INITIALIZED`).
+    NoUserPin,
+    /// Anything else.
+    Other,
 }
 
 impl PinSource {
@@ -218,24 +233,43 @@ pub struct TokenSession {
 /// # Errors
 /// [`HsmError`] saying whether the module, the token or the PIN failed.
 pub fn open(settings: &TokenSettings) -> Result<TokenSession, HsmError> {
-    let pin = AuthPin::from(settings.pin.read()?.as_str());
-    let pkcs11 = module(&settings.module)?;
-    let token = settings.token.clone();
+    open_with_pin(&settings.module, &settings.token, &settings.pin.read()?)
+}
+
+/// Opens a read-write session with `token` of `module` and logs the user in with `pin` (a
+/// custom key store's password).
+///
+/// # Errors
+/// [`HsmError`] saying whether the module, the token or the PIN failed.
+pub fn open_with_pin(module_path: &Path, token: &TokenRef, pin: &str) -> Result<TokenSession, HsmError> {
+    let pin = AuthPin::from(pin);
+    let pkcs11 = module(module_path)?;
+    let token = token.clone();
     let call = |call, e: CkError| HsmError::Call { token: token.clone(), call, reason: reason(&e) };
-    let slot = find_slot(&pkcs11, settings)
+    let slot = find_slot(&pkcs11, &token)
         .map_err(|e| call("C_GetSlotList", e))?
-        .ok_or_else(|| HsmError::NoToken { token: token.clone(), module: settings.module.clone() })?;
+        .ok_or_else(|| HsmError::NoToken { token: token.clone(), module: module_path.to_owned() })?;
     let session = pkcs11.open_rw_session(slot).map_err(|e| call("C_OpenSession", e))?;
     match session.login(UserType::User, Some(&pin)) {
         Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
-        Err(e) => return Err(HsmError::Login { token, reason: reason(&e) }),
+        Err(e) => {
+            let refusal = match &e {
+                CkError::Pkcs11(RvError::PinIncorrect | RvError::PinInvalid | RvError::PinLenRange, _) => {
+                    LoginRefusal::WrongPin
+                }
+                CkError::Pkcs11(RvError::PinLocked, _) => LoginRefusal::Locked,
+                CkError::Pkcs11(RvError::UserPinNotInitialized, _) => LoginRefusal::NoUserPin,
+                _ => LoginRefusal::Other,
+            };
+            return Err(HsmError::Login { token, reason: reason(&e), refusal });
+        }
     }
     Ok(TokenSession { session, token })
 }
 
-fn find_slot(pkcs11: &Pkcs11, settings: &TokenSettings) -> Result<Option<Slot>, CkError> {
+fn find_slot(pkcs11: &Pkcs11, token: &TokenRef) -> Result<Option<Slot>, CkError> {
     for slot in pkcs11.get_slots_with_initialized_token()? {
-        let found = match &settings.token {
+        let found = match token {
             TokenRef::Slot(id) => slot.id() == *id,
             TokenRef::Label(label) => pkcs11.get_token_info(slot)?.label().trim_end() == label,
         };
@@ -254,6 +288,16 @@ impl TokenSession {
 
     fn call(&self, call: &'static str) -> impl Fn(CkError) -> HsmError + '_ {
         move |e| HsmError::Call { token: self.token.clone(), call, reason: reason(&e) }
+    }
+
+    /// `n` bytes from the token's random number generator (`C_GenerateRandom`).
+    ///
+    /// # Errors
+    /// [`HsmError::Call`] when the token refuses.
+    pub fn random(&self, n: usize) -> Result<Zeroizing<Vec<u8>>, HsmError> {
+        let mut out = Zeroizing::new(vec![0u8; n]);
+        self.session.generate_random_slice(&mut out).map_err(self.call("C_GenerateRandom"))?;
+        Ok(out)
     }
 
     /// The one AES key labelled `label`, checked to be AES-256, sensitive and non-extractable.
@@ -369,6 +413,8 @@ pub fn check_label(field: &str, label: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+pub mod clusters;
 
 #[cfg(test)]
 mod tests;

@@ -507,7 +507,7 @@ fn current_id(key: &LoadedKey) -> Result<KeyMaterialId, KmsError> {
     key.current().map(|(id, _)| *id).ok_or_else(|| KmsError::Internal("key has no backing key".into()))
 }
 
-fn check_random_len(n: u32) -> Result<usize, KmsError> {
+pub(crate) fn check_random_len(n: u32) -> Result<usize, KmsError> {
     if n < 1 {
         return Err(validation::value_at_least("numberOfBytes", n, 1));
     }

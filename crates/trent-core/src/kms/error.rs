@@ -143,6 +143,49 @@ pub enum KmsError {
     /// A named custom key store does not exist (`CustomKeyStoreNotFoundException`).
     #[error("{0}")]
     CustomKeyStoreNotFound(String),
+    /// Another custom key store of the account and region has this name
+    /// (`CustomKeyStoreNameInUseException`).
+    #[error("The custom key store name '{name}' is already in use in this account and Region.")]
+    CustomKeyStoreNameInUse {
+        /// The name asked for.
+        name: String,
+    },
+    /// The custom key store's connection state forbids the operation
+    /// (`CustomKeyStoreInvalidStateException`).
+    #[error("Custom key store '{id}' has ConnectionState {}; the operation is not valid in that state.", state.as_str())]
+    CustomKeyStoreInvalidState {
+        /// The store's id.
+        id: String,
+        /// Its connection state.
+        state: crate::kms::ConnectionState,
+    },
+    /// No cluster of this id is configured (`CloudHsmClusterNotFoundException`).
+    #[error("AWS CloudHSM cluster '{cluster_id}' does not exist.")]
+    CloudHsmClusterNotFound {
+        /// The cluster id asked for.
+        cluster_id: String,
+    },
+    /// Another custom key store of the account and region uses the cluster
+    /// (`CloudHsmClusterInUseException`).
+    #[error(
+        "AWS CloudHSM cluster '{cluster_id}' is already associated with a custom key store in this account and Region."
+    )]
+    CloudHsmClusterInUse {
+        /// The cluster id.
+        cluster_id: String,
+    },
+    /// The cluster is not the store's token under another id (`CloudHsmClusterNotRelatedException`).
+    #[error("AWS CloudHSM cluster '{cluster_id}' is not related to the custom key store's cluster.")]
+    CloudHsmClusterNotRelated {
+        /// The cluster id asked for.
+        cluster_id: String,
+    },
+    /// The trust anchor certificate is not the cluster's (`IncorrectTrustAnchorException`).
+    #[error("The trust anchor certificate does not match the trust anchor of AWS CloudHSM cluster '{cluster_id}'.")]
+    IncorrectTrustAnchor {
+        /// The cluster id.
+        cluster_id: String,
+    },
     /// The caller's request quota is used up (`ThrottlingException`); the wire renders
     /// KMS's sentence.
     #[error("the request quota '{quota}' is exceeded")]

@@ -120,7 +120,9 @@ impl Kms {
         let usage = input.usage.unwrap_or(KeyUsage::EncryptDecrypt);
         let origin = input.origin.unwrap_or(Origin::AwsKms);
         if let Some(store_id) = &input.custom_key_store_id {
-            return Err(KmsError::CustomKeyStoreNotFound(format!("Custom key store '{store_id}' does not exist")));
+            // The store must exist; keys inside one are not offered yet.
+            self.custom_key_store(&scope, store_id).await?;
+            return Err(KmsError::Unsupported("Keys in custom key stores are not supported by this server yet".into()));
         }
         if input.xks_key_id.is_some() {
             return Err(KmsError::Validation("XksKeyId requires a custom key store of type EXTERNAL_KEY_STORE".into()));

@@ -10,6 +10,7 @@ mod aliases;
 mod cache;
 mod constraints;
 mod crypto;
+pub(crate) mod custom_key_stores;
 pub mod decide;
 mod error;
 mod grants;
@@ -41,6 +42,11 @@ pub use constraints::{
     constraints_hold,
 };
 pub use crypto::{CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, EncryptOutput, ReEncryptOutput};
+pub use custom_key_stores::{
+    ConnectionErrorCode, ConnectionState, CreateCustomKeyStoreInput, CustomKeyStoreFilter, CustomKeyStorePage,
+    CustomKeyStoreRecord, HsmCluster, HsmClusters, HsmConnection, HsmFailure, MAX_CUSTOM_KEY_STORES, NoClusters,
+    UpdateCustomKeyStoreInput, password_wrap_aad,
+};
 pub use error::{KmsError, Missing};
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
 pub use import::{
@@ -101,6 +107,9 @@ pub struct Kms {
     hosted: HostedRegions,
     /// Each key's last use not yet written to the store (`GetKeyLastUsage`).
     usage: usage::UsageTracker,
+    /// Custom key stores (`AWS_CLOUDHSM`): their table, the configured clusters and this
+    /// node's connections; `None` serves none (every store is not found, no cluster exists).
+    custom_key_stores: Option<Arc<custom_key_stores::ops::CustomKeyStores>>,
 }
 
 impl Kms {
@@ -114,6 +123,7 @@ impl Kms {
             quotas: None,
             hosted: HostedRegions::Any,
             usage: usage::UsageTracker::new(),
+            custom_key_stores: None,
         }
     }
 

@@ -7,6 +7,7 @@
 
 mod audit;
 mod batch;
+mod custom_key_stores;
 mod events;
 mod identity;
 mod kms;
@@ -17,6 +18,7 @@ mod secrets;
 
 pub use audit::AuditStore;
 pub use batch::{Batch, BatchStore, NewKey};
+pub use custom_key_stores::CustomKeyStoreStore;
 pub use events::EventStore;
 pub use identity::IdentityStore;
 pub use kms::KmsStore;
@@ -62,6 +64,12 @@ pub enum StoreError {
 
 /// Everything a Trent node stores about keys and identities. The audit trail is an
 /// [`AuditStore`] of its own.
-pub trait Store: KmsStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore {}
+pub trait Store:
+    KmsStore + CustomKeyStoreStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore
+{
+}
 
-impl<T: KmsStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore> Store for T {}
+impl<T: KmsStore + CustomKeyStoreStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore> Store
+    for T
+{
+}

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use async_trait::async_trait;
 use time::OffsetDateTime;
 use trent_core::identity::{Group, InlinePolicy, PolicyOwner, Role, SessionRecord, User};
-use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
+use trent_core::kms::{Alias, CustomKeyStoreRecord, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
 use trent_core::secrets::{SecretRecord, VersionRecord};
-use trent_core::store::{Batch, BatchStore, ResetStore, SecretChange, SecretsStore};
+use trent_core::store::{Batch, BatchStore, CustomKeyStoreStore, ResetStore, SecretChange, SecretsStore};
 use trent_core::{
     AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KeyId, KmsStore, MetaStore, Region, Scope,
     StoreError,
@@ -363,6 +363,26 @@ impl IdentityStore for FaultyStore {
 impl BatchStore for FaultyStore {
     async fn apply_batch(&self, batch: &Batch) -> Result<(), StoreError> {
         self.write(self.inner.apply_batch(batch)).await
+    }
+}
+
+#[async_trait]
+impl CustomKeyStoreStore for FaultyStore {
+    async fn insert_custom_key_store(&self, store: &CustomKeyStoreRecord) -> Result<(), StoreError> {
+        self.write(self.inner.insert_custom_key_store(store)).await
+    }
+    async fn custom_key_stores(&self, scope: &Scope) -> Result<Vec<CustomKeyStoreRecord>, StoreError> {
+        self.inner.custom_key_stores(scope).await
+    }
+    async fn update_custom_key_store(
+        &self,
+        store: &CustomKeyStoreRecord,
+        expected_revision: u64,
+    ) -> Result<(), StoreError> {
+        self.write(self.inner.update_custom_key_store(store, expected_revision)).await
+    }
+    async fn delete_custom_key_store(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
+        self.write(self.inner.delete_custom_key_store(scope, id)).await
     }
 }
 

@@ -137,7 +137,7 @@ async fn unsigned_malformed_and_misdirected_signatures() {
 async fn unknown_targets_answer_unknown_operation() {
     let server = TestServer::start().await;
     for target in
-        ["TrentService.NoSuchOp", "TrentService.ConnectCustomKeyStore", "TrentService.", "SecretsManager.ListSecrets"]
+        ["TrentService.NoSuchOp", "TrentService.connectCustomKeyStore", "TrentService.", "SecretsManager.ListSecrets"]
     {
         let mut req = json_request(Some(target), "{}");
         server.sign(&mut req, "us-east-1", "kms");

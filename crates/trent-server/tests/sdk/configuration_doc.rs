@@ -78,7 +78,13 @@ async fn the_documented_example_starts_a_server() {
         rotation,
         events,
         cluster,
+        hsm_clusters,
     } = raw.clone();
+    let clusters = hsm_clusters.expect("[[hsm_clusters]]");
+    let trent_server::hsm::clusters::RawHsmCluster { cluster_id, module, token_label, slot, trust_anchor_file } =
+        clusters[0].clone();
+    assert!(cluster_id.is_some() && module.is_some() && token_label.is_some());
+    assert!(slot.is_none() && trust_anchor_file.is_none(), "commented out: the file does not exist here");
     let RawEvents {
         retention_hours,
         poll_interval_milliseconds,
@@ -148,6 +154,12 @@ async fn the_documented_example_starts_a_server() {
         "seal.kms.retry_seconds",
         "storage",
         "cluster.node_id",
+        "hsm_clusters",
+        "hsm_clusters.cluster_id",
+        "hsm_clusters.module",
+        "hsm_clusters.token_label",
+        "hsm_clusters.slot",
+        "hsm_clusters.trust_anchor_file",
     ] {
         assert!(page.contains(&format!("| `{setting}` |")), "{setting} has its row in the settings table");
     }

@@ -13,6 +13,7 @@ use aws_sdk_kms::types::{
 use trent_wire::kms::KmsAction;
 
 use crate::common::{TestServer, blob, code, expect_code, message};
+use crate::custom_key_stores::{ANCHOR, unreachable_cluster, unreachable_clusters};
 use crate::iam::{Creds, allow};
 use crate::key_policies::second_account;
 
@@ -54,6 +55,9 @@ struct World {
     mac: Blob,
     /// A shared ECC_NIST_P256 key-agreement key (ARN) and a peer public key for it.
     agreement_key: String,
+    /// Carol's own custom key stores, over unreachable clusters: one disconnected to connect,
+    /// one connected (failed) to disconnect, one to delete, one to rename.
+    stores: Vec<String>,
     peer: Blob,
 }
 
@@ -81,14 +85,19 @@ rows! { w, key;
     CancelKeyDeletion: No => w.partner.cancel_key_deletion().key_id(key);
     CreateAlias: No => w.partner.create_alias().alias_name("alias/borrowed").target_key_id(key);
     CreateGrant: Yes => w.partner.create_grant().key_id(key).grantee_principal(&w.carol).operations(GrantOperation::Decrypt);
+    ConnectCustomKeyStore: Own => w.partner.connect_custom_key_store().custom_key_store_id(&w.stores[0]);
+    CreateCustomKeyStore: Own => w.partner.create_custom_key_store().custom_key_store_name("partner-new").cloud_hsm_cluster_id(unreachable_cluster(4)).trust_anchor_certificate(ANCHOR).key_store_password("partner-pin");
     CreateKey: Own => w.partner.create_key();
     Decrypt: Yes => w.partner.decrypt().ciphertext_blob(w.ciphertext.clone()).key_id(key);
     DeleteImportedKeyMaterial: No => w.partner.delete_imported_key_material().key_id(key);
     DeleteAlias: Own => w.partner.delete_alias().alias_name("alias/partner-doomed");
+    DeleteCustomKeyStore: Own => w.partner.delete_custom_key_store().custom_key_store_id(&w.stores[2]);
+    DescribeCustomKeyStores: Own => w.partner.describe_custom_key_stores();
     DeriveSharedSecret: Yes => w.partner.derive_shared_secret().key_id(&w.agreement_key).key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh).public_key(w.peer.clone());
     DescribeKey: Yes => w.partner.describe_key().key_id(key);
     DisableKey: No => w.partner.disable_key().key_id(key);
     DisableKeyRotation: No => w.partner.disable_key_rotation().key_id(key);
+    DisconnectCustomKeyStore: Own => w.partner.disconnect_custom_key_store().custom_key_store_id(&w.stores[1]);
     EnableKey: No => w.partner.enable_key().key_id(key);
     EnableKeyRotation: No => w.partner.enable_key_rotation().key_id(key);
     Encrypt: Yes => w.partner.encrypt().key_id(key).plaintext(blob(b"partner data"));
@@ -122,6 +131,7 @@ rows! { w, key;
     TagResource: No => w.partner.tag_resource().key_id(key).tags(Tag::builder().tag_key("owner").tag_value("partner").build().unwrap());
     UntagResource: No => w.partner.untag_resource().key_id(key).tag_keys("team");
     UpdateAlias: No => w.partner.update_alias().alias_name("alias/partner").target_key_id(key);
+    UpdateCustomKeyStore: Own => w.partner.update_custom_key_store().custom_key_store_id(&w.stores[3]).new_custom_key_store_name("partner-renamed");
     UpdateKeyDescription: No => w.partner.update_key_description().key_id(key).description("taken");
     UpdatePrimaryRegion: No => w.partner.update_primary_region().key_id(key).primary_region("eu-west-1");
     Verify: Yes => w.partner.verify().key_id(&w.sign_key).message(blob(b"m")).signature(w.signature.clone()).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256);
@@ -136,7 +146,8 @@ fn takeover(principal: &str) -> String {
 }
 
 async fn world() -> World {
-    let server = TestServer::start().await;
+    let hsm_clusters = Some(unreachable_clusters(5));
+    let server = TestServer::start_with(trent_server::RawConfig { hsm_clusters, ..Default::default() }).await;
     let owner_account = server.account().await;
     let owner = server.client();
     let (partner_account, partner_admin) = second_account(&server).await;
@@ -191,7 +202,22 @@ async fn world() -> World {
     for alias in ["alias/partner", "alias/partner-doomed"] {
         partner.create_alias().alias_name(alias).target_key_id(&own_key).send().await.unwrap();
     }
+    let mut stores = Vec::new();
+    for i in 0..4 {
+        let created = partner
+            .create_custom_key_store()
+            .custom_key_store_name(format!("partner-{i}"))
+            .cloud_hsm_cluster_id(unreachable_cluster(i))
+            .trust_anchor_certificate(ANCHOR)
+            .key_store_password("partner-pin")
+            .send()
+            .await
+            .unwrap();
+        stores.push(created.custom_key_store_id().unwrap().to_owned());
+    }
+    partner.connect_custom_key_store().custom_key_store_id(&stores[1]).send().await.unwrap();
     World {
+        stores,
         server,
         owner,
         partner,

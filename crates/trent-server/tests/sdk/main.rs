@@ -12,6 +12,7 @@ mod common;
 mod configuration_doc;
 mod cross_account;
 mod crypto;
+mod custom_key_stores;
 mod events_delivery;
 mod events_nats_cluster;
 mod grant_delegation;

@@ -71,6 +71,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0012_param_counts.sql",
         sql: include_str!("../../migrations/postgres/0012_param_counts.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_custom_key_stores.sql",
+        sql: include_str!("../../migrations/postgres/0013_custom_key_stores.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

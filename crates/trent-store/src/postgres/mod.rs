@@ -20,6 +20,7 @@ mod aliases_tags;
 mod audit;
 mod batch;
 mod cluster;
+mod custom_key_stores;
 mod events;
 mod grants;
 mod identity;

@@ -73,6 +73,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0014_param_counts.sql",
         sql: include_str!("../../migrations/sqlite/0014_param_counts.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_custom_key_stores.sql",
+        sql: include_str!("../../migrations/sqlite/0015_custom_key_stores.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

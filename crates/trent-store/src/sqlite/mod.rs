@@ -21,6 +21,7 @@
 mod aliases_tags;
 pub(crate) mod audit;
 mod batch;
+mod custom_key_stores;
 pub(crate) mod events;
 mod grants;
 mod identity;

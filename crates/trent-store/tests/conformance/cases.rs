@@ -4,6 +4,7 @@
 mod aliases_tags;
 mod audit;
 mod batch;
+mod custom_key_stores;
 mod events;
 mod iam;
 mod identity;
@@ -16,6 +17,7 @@ mod usage;
 pub(crate) use aliases_tags::*;
 pub(crate) use audit::*;
 pub(crate) use batch::*;
+pub(crate) use custom_key_stores::*;
 pub(crate) use events::*;
 pub(crate) use iam::*;
 pub(crate) use identity::*;

@@ -81,6 +81,12 @@ impl From<&KmsError> for AwsError {
             KmsError::AccessDenied(_) => ("AccessDeniedException", BAD),
             KmsError::DryRun => ("DryRunOperationException", BAD),
             KmsError::CustomKeyStoreNotFound(_) => ("CustomKeyStoreNotFoundException", BAD),
+            KmsError::CustomKeyStoreNameInUse { .. } => ("CustomKeyStoreNameInUseException", BAD),
+            KmsError::CustomKeyStoreInvalidState { .. } => ("CustomKeyStoreInvalidStateException", BAD),
+            KmsError::CloudHsmClusterNotFound { .. } => ("CloudHsmClusterNotFoundException", BAD),
+            KmsError::CloudHsmClusterInUse { .. } => ("CloudHsmClusterInUseException", BAD),
+            KmsError::CloudHsmClusterNotRelated { .. } => ("CloudHsmClusterNotRelatedException", BAD),
+            KmsError::IncorrectTrustAnchor { .. } => ("IncorrectTrustAnchorException", BAD),
             KmsError::Conflict(_) => ("ConflictException", BAD),
             KmsError::Throttled { .. } => ("ThrottlingException", BAD),
             KmsError::Unavailable(source) => {
@@ -193,6 +199,46 @@ mod tests {
                 "The request would have succeeded, but the DryRun option is set.",
             ),
             (KmsError::CustomKeyStoreNotFound("c".into()), "CustomKeyStoreNotFoundException", 400, "c"),
+            (
+                KmsError::CustomKeyStoreNameInUse { name: "n".into() },
+                "CustomKeyStoreNameInUseException",
+                400,
+                "The custom key store name 'n' is already in use in this account and Region.",
+            ),
+            (
+                KmsError::CustomKeyStoreInvalidState {
+                    id: "cks-1".into(),
+                    state: trent_core::kms::ConnectionState::Disconnected,
+                },
+                "CustomKeyStoreInvalidStateException",
+                400,
+                "Custom key store 'cks-1' has ConnectionState DISCONNECTED; the operation is not valid in that state.",
+            ),
+            (
+                KmsError::CloudHsmClusterNotFound { cluster_id: "cluster-abc".into() },
+                "CloudHsmClusterNotFoundException",
+                400,
+                "AWS CloudHSM cluster 'cluster-abc' does not exist.",
+            ),
+            (
+                KmsError::CloudHsmClusterInUse { cluster_id: "cluster-abc".into() },
+                "CloudHsmClusterInUseException",
+                400,
+                "AWS CloudHSM cluster 'cluster-abc' is already associated with a custom key store in this account \
+                 and Region.",
+            ),
+            (
+                KmsError::CloudHsmClusterNotRelated { cluster_id: "cluster-abc".into() },
+                "CloudHsmClusterNotRelatedException",
+                400,
+                "AWS CloudHSM cluster 'cluster-abc' is not related to the custom key store's cluster.",
+            ),
+            (
+                KmsError::IncorrectTrustAnchor { cluster_id: "cluster-abc".into() },
+                "IncorrectTrustAnchorException",
+                400,
+                "The trust anchor certificate does not match the trust anchor of AWS CloudHSM cluster 'cluster-abc'.",
+            ),
             (KmsError::Conflict("c".into()), "ConflictException", 400, "c"),
             (
                 KmsError::Throttled { quota: "kms:cryptographic-rsa" },

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{Kms, KmsError};
+use trent_core::kms::Kms;
 use trent_crypto::DataKey;
 
 use super::constraints::{CUSTOM_KEY_STORE_ID, NUMBER_OF_BYTES};
@@ -34,11 +34,13 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     v.text("customKeyStoreId", req.custom_key_store_id.as_deref(), CUSTOM_KEY_STORE_ID);
     recipient(&mut v, &req.recipient);
     v.finish()?;
-    if let Some(id) = req.custom_key_store_id {
-        return Err(KmsError::CustomKeyStoreNotFound(format!("Custom key store '{id}' does not exist")).into());
-    }
     no_recipient(&req.recipient)?;
     // Not required by the model, but by the service, in these words.
     let n = n.ok_or_else(|| AwsError::validation("NumberOfBytes is required."))?;
-    Ok(Response { plaintext: SecretBlob(kms.generate_random(caller, Some(n))?) })
+    let plaintext = match req.custom_key_store_id {
+        // From the store's HSM (`C_GenerateRandom`).
+        Some(id) => kms.generate_random_in_store(caller, &id, n).await?,
+        None => kms.generate_random(caller, Some(n))?,
+    };
+    Ok(Response { plaintext: SecretBlob(plaintext) })
 }

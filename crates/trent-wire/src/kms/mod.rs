@@ -5,6 +5,7 @@
 //! the botocore model that are not listed here answer `UnknownOperationException`.
 
 mod constraints;
+mod custom_key_store_shapes;
 mod errors;
 pub(crate) use errors::message;
 mod grant_shapes;
@@ -118,16 +119,21 @@ crate::actions::json_actions! {
     KmsAction, "TrentService.", kms: &Kms;
 
     CancelKeyDeletion => cancel_key_deletion,
+    ConnectCustomKeyStore => connect_custom_key_store,
     CreateAlias => create_alias,
+    CreateCustomKeyStore => create_custom_key_store,
     CreateGrant => create_grant,
     CreateKey => create_key,
     Decrypt => decrypt,
     DeleteAlias => delete_alias,
+    DeleteCustomKeyStore => delete_custom_key_store,
     DeleteImportedKeyMaterial => delete_imported_key_material,
     DeriveSharedSecret => derive_shared_secret,
+    DescribeCustomKeyStores => describe_custom_key_stores,
     DescribeKey => describe_key,
     DisableKey => disable_key,
     DisableKeyRotation => disable_key_rotation,
+    DisconnectCustomKeyStore => disconnect_custom_key_store,
     EnableKey => enable_key,
     EnableKeyRotation => enable_key_rotation,
     Encrypt => encrypt,
@@ -161,6 +167,7 @@ crate::actions::json_actions! {
     TagResource => tag_resource,
     UntagResource => untag_resource,
     UpdateAlias => update_alias,
+    UpdateCustomKeyStore => update_custom_key_store,
     UpdateKeyDescription => update_key_description,
     UpdatePrimaryRegion => update_primary_region,
     Verify => verify,

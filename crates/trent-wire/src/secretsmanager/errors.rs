@@ -198,6 +198,12 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::InvalidMarker
         | KmsError::ExpiredImportToken
         | KmsError::InvalidImportToken
+        | KmsError::CustomKeyStoreNameInUse { .. }
+        | KmsError::CustomKeyStoreInvalidState { .. }
+        | KmsError::CloudHsmClusterNotFound { .. }
+        | KmsError::CloudHsmClusterInUse { .. }
+        | KmsError::CloudHsmClusterNotRelated { .. }
+        | KmsError::IncorrectTrustAnchor { .. }
         | KmsError::DryRun => (failure, BAD, format!("{} Reason: {source}", sentence(during))),
     }
 }

@@ -84,6 +84,12 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         | KmsError::Validation(_)
         | KmsError::Unsupported(_)
         | KmsError::CustomKeyStoreNotFound(_)
+        | KmsError::CustomKeyStoreNameInUse { .. }
+        | KmsError::CustomKeyStoreInvalidState { .. }
+        | KmsError::CloudHsmClusterNotFound { .. }
+        | KmsError::CloudHsmClusterInUse { .. }
+        | KmsError::CloudHsmClusterNotRelated { .. }
+        | KmsError::IncorrectTrustAnchor { .. }
         | KmsError::LimitExceeded(_) => KmsFailure::Key,
         KmsError::AccessDenied(_) => KmsFailure::Denied,
         KmsError::Throttled { .. } => KmsFailure::Throttled,

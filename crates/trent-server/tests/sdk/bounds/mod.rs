@@ -18,12 +18,83 @@ use serde_json::{Value, json};
 use trent_wire::kms::KmsAction;
 
 use crate::common::{TestServer, base64, blob};
+use crate::custom_key_stores::{ANCHOR, unreachable_cluster};
 
 /// The committed model.
 const MODEL: &str = include_str!("../../../../trent-wire/tests/models/kms-constraints.json");
 
 /// Members the walk leaves to others, with the reason.
 const SKIPPED: &[(&str, &str, &str)] = &[
+    (
+        "CreateCustomKeyStore",
+        "CloudHsmClusterId",
+        "CloudHsmClusterIdType's pattern is not a character class the walk can fill to a length; its length and pattern are checked in one place (custom_key_store_shapes::cluster_id), tested in sdk::custom_key_stores",
+    ),
+    (
+        "CreateCustomKeyStore",
+        "XksProxyUriEndpoint",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "CreateCustomKeyStore",
+        "XksProxyUriPath",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "CreateCustomKeyStore",
+        "XksProxyVpcEndpointServiceName",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "CreateCustomKeyStore",
+        "XksProxyVpcEndpointServiceOwner",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "CreateCustomKeyStore",
+        "XksProxyAuthenticationCredential",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "CreateCustomKeyStore",
+        "XksProxyConnectivity",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "UpdateCustomKeyStore",
+        "CloudHsmClusterId",
+        "CloudHsmClusterIdType's pattern is not a character class the walk can fill to a length; its length and pattern are checked in one place (custom_key_store_shapes::cluster_id), tested in sdk::custom_key_stores",
+    ),
+    (
+        "UpdateCustomKeyStore",
+        "XksProxyUriEndpoint",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "UpdateCustomKeyStore",
+        "XksProxyUriPath",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "UpdateCustomKeyStore",
+        "XksProxyVpcEndpointServiceName",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "UpdateCustomKeyStore",
+        "XksProxyVpcEndpointServiceOwner",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "UpdateCustomKeyStore",
+        "XksProxyAuthenticationCredential",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
+    (
+        "UpdateCustomKeyStore",
+        "XksProxyConnectivity",
+        "EXTERNAL_KEY_STORE is not offered: any XksProxy* member answers UnsupportedOperationException, tested in sdk::custom_key_stores",
+    ),
     (
         "DeleteImportedKeyMaterial",
         "KeyMaterialId",
@@ -71,6 +142,19 @@ async fn baseline(server: &TestServer, op: &str) -> Option<Value> {
         "CreateGrant" => {
             json!({ "KeyId": server.new_key().await, "GranteePrincipal": root, "Operations": ["Decrypt"] })
         }
+        "ConnectCustomKeyStore" => json!({ "CustomKeyStoreId": new_store(server, 1).await }),
+        "CreateCustomKeyStore" => {
+            json!({ "CustomKeyStoreName": "bounds-created", "CloudHsmClusterId": unreachable_cluster(0),
+                                          "TrustAnchorCertificate": ANCHOR, "KeyStorePassword": "bounds-pin" })
+        }
+        "DeleteCustomKeyStore" => json!({ "CustomKeyStoreId": new_store(server, 2).await }),
+        "DescribeCustomKeyStores" => json!({}),
+        "DisconnectCustomKeyStore" => {
+            let id = new_store(server, 3).await;
+            server.call_raw("ConnectCustomKeyStore", &json!({ "CustomKeyStoreId": id }).to_string()).await;
+            json!({ "CustomKeyStoreId": id })
+        }
+        "UpdateCustomKeyStore" => json!({ "CustomKeyStoreId": new_store(server, 4).await }),
         "CreateKey" => json!({}),
         "Decrypt" => json!({ "CiphertextBlob": ciphertext(server).await }),
         "DeleteAlias" => json!({ "AliasName": aliased_key(server, "alias/bounds-deleted").await.1 }),
@@ -252,13 +336,22 @@ fn with(base: &Value, case: &cases::Case) -> Value {
     body
 }
 
+/// A new custom key store over the `i`th unreachable cluster.
+async fn new_store(server: &TestServer, i: u8) -> String {
+    let body = json!({ "CustomKeyStoreName": format!("bounds-{i}"), "CloudHsmClusterId": unreachable_cluster(i),
+                       "TrustAnchorCertificate": ANCHOR, "KeyStorePassword": "bounds-pin" });
+    let answer = server.call_raw("CreateCustomKeyStore", &body.to_string()).await;
+    answer.json()["CustomKeyStoreId"].as_str().expect("a store").to_owned()
+}
+
 /// Guards the whole class of unbounded inputs: every constrained member of every implemented
 /// operation is refused past its model bounds, in AWS's words, before anything else happens.
 #[tokio::test]
 async fn every_constrained_member_of_every_operation_is_checked() {
     // Two regions, so that ReplicateKey and UpdatePrimaryRegion have somewhere to go.
     let regions = Some(vec!["us-east-1".into(), "eu-west-1".into()]);
-    let server = TestServer::start_with(trent_server::RawConfig { regions, ..Default::default() }).await;
+    let hsm_clusters = Some(crate::custom_key_stores::unreachable_clusters(5));
+    let server = TestServer::start_with(trent_server::RawConfig { regions, hsm_clusters, ..Default::default() }).await;
     let model = model();
     let mut failures = Vec::new();
     let mut checked = 0;

@@ -26,11 +26,13 @@ macro_rules! from_any_row {
     };
 }
 
+mod custom_key_stores;
 mod grants;
 mod identity;
 mod kms;
 mod usage;
 
+pub(crate) use custom_key_stores::CustomKeyStoreRow;
 pub(crate) use grants::GrantRow;
 pub(crate) use identity::{AccessKeyRow, AccountRow, GroupRow, KIND_USER, PolicyRow, RoleRow, SessionRow, UserRow};
 pub(crate) use kms::{AliasRow, KeyRow, MaterialRow, TagRow};

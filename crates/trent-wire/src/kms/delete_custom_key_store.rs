@@ -1,0 +1,27 @@
+//! `DeleteCustomKeyStore`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteCustomKeyStore.html>
+//!
+//! Only a disconnected store may be deleted. The token and its objects are left as they are.
+
+use serde::{Deserialize, Serialize};
+use trent_core::Caller;
+use trent_core::kms::Kms;
+
+use super::constraints::CUSTOM_KEY_STORE_ID;
+use crate::AwsError;
+use crate::json::Violations;
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Request {
+    custom_key_store_id: Option<String>,
+}
+
+names!(none(Request));
+
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<serde_json::Value, AwsError> {
+    let mut v = Violations::default();
+    let id = v.required_text("customKeyStoreId", req.custom_key_store_id, CUSTOM_KEY_STORE_ID);
+    v.finish()?;
+    kms.delete_custom_key_store(caller, &id).await?;
+    Ok(serde_json::json!({}))
+}
