@@ -11,6 +11,7 @@ use super::{
     RECOVERY_WINDOW_DAYS, SecretRecord, SecretValue, Secrets, SecretsError, secret_id,
 };
 use crate::identity::Caller;
+use crate::ids::Region;
 use crate::kms::Tag;
 use crate::store::{SecretChange, StoreError};
 
@@ -84,6 +85,8 @@ pub struct SecretDescription {
     pub versions_to_stages: BTreeMap<String, Vec<String>>,
     /// `NextRotationDate`, at the time of the description.
     pub next_rotation_date: Option<OffsetDateTime>,
+    /// `LastAccessedDate` of each replica that was read (`DescribeSecret` of a primary only).
+    pub replicas_accessed: BTreeMap<Region, OffsetDateTime>,
 }
 
 impl SecretDescription {
@@ -93,7 +96,7 @@ impl SecretDescription {
         for (label, version) in &secret.labels {
             versions_to_stages.entry(version.clone()).or_default().push(label.clone());
         }
-        SecretDescription { secret, versions_to_stages, next_rotation_date }
+        SecretDescription { secret, versions_to_stages, next_rotation_date, replicas_accessed: BTreeMap::new() }
     }
 }
 
@@ -220,7 +223,8 @@ impl Secrets {
     /// `NotFound`, `AccessDenied`.
     pub async fn describe_secret(&self, caller: &Caller, secret_id: &str) -> Result<SecretDescription, SecretsError> {
         let secret = self.authorized(caller, secret_id, "secretsmanager:DescribeSecret").await?;
-        Ok(SecretDescription::new(secret, self.clock.now()))
+        let replicas_accessed = self.replicas_accessed(&secret).await?;
+        Ok(SecretDescription { replicas_accessed, ..SecretDescription::new(secret, self.clock.now()) })
     }
 
     /// Read-modify-write of a secret's metadata, one writer of the secret at a time (see

@@ -266,6 +266,28 @@ impl Secrets {
         Ok(promoted.arn())
     }
 
+    /// The day each replica of `primary` was last read in its region (a replica never read
+    /// has none).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub(crate) async fn replicas_accessed(
+        &self,
+        primary: &SecretRecord,
+    ) -> Result<BTreeMap<Region, time::OffsetDateTime>, SecretsError> {
+        let mut accessed = BTreeMap::new();
+        for r in &primary.replicas {
+            let scope = Scope::new(primary.scope.account.clone(), r.region.clone());
+            if let Some(replica) = self.store.get_secret(&scope, &primary.name).await?
+                && is_replica_of(&replica, primary)
+                && let Some(day) = replica.last_accessed_at
+            {
+                accessed.insert(r.region.clone(), day);
+            }
+        }
+        Ok(accessed)
+    }
+
     /// After a change of `primary`: every replica brought up to date (a failure is recorded on
     /// the primary as the replica's status, not returned).
     ///

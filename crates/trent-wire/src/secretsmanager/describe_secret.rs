@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::secrets::Secrets;
 
-use super::shapes::{ReplicationStatusShape, SECRET_ID, SecretMetadata, Stages, replication_status};
+use super::shapes::{ReplicationStatusShape, SECRET_ID, SecretMetadata, Stages, described_replication_status};
 use crate::AwsError;
 use crate::json::Violations;
 
@@ -37,6 +37,6 @@ pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> 
     let id = v.required_text("secretId", req.secret_id, SECRET_ID);
     v.finish()?;
     let d = secrets.describe_secret(caller, &id).await?;
-    let replication_status = replication_status(&d.secret.replicas);
+    let replication_status = described_replication_status(&d);
     Ok(Response { metadata: SecretMetadata::new(&d), version_ids_to_stages: d.versions_to_stages, replication_status })
 }

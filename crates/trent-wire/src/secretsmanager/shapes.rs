@@ -183,6 +183,8 @@ pub(crate) struct ReplicationStatusShape {
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     status_message: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_accessed_date: Option<Epoch>,
 }
 
 impl From<&ReplicaRecord> for ReplicationStatusShape {
@@ -201,6 +203,7 @@ impl From<&ReplicaRecord> for ReplicationStatusShape {
                      missing or not permitted. Replication is tried again on the next change of the primary secret."
                 }
             }),
+            last_accessed_date: None,
         }
     }
 }
@@ -208,6 +211,16 @@ impl From<&ReplicaRecord> for ReplicationStatusShape {
 /// The `ReplicationStatus` list of a primary.
 pub(crate) fn replication_status(replicas: &[ReplicaRecord]) -> Vec<ReplicationStatusShape> {
     replicas.iter().map(ReplicationStatusShape::from).collect()
+}
+
+/// The `ReplicationStatus` list of a described primary, with each replica's
+/// `LastAccessedDate`.
+pub(crate) fn described_replication_status(d: &SecretDescription) -> Vec<ReplicationStatusShape> {
+    let with_date = |r: &ReplicaRecord| ReplicationStatusShape {
+        last_accessed_date: d.replicas_accessed.get(&r.region).copied().map(Epoch),
+        ..ReplicationStatusShape::from(r)
+    };
+    d.secret.replicas.iter().map(with_date).collect()
 }
 
 /// `Filter`.

@@ -8,6 +8,7 @@ use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
 use aws_sdk_secretsmanager::types::{ReplicaRegionType, StatusType};
 use aws_smithy_async::time::SharedTimeSource;
+use trent_core::Clock as _;
 use trent_server::RawConfig;
 
 use super::err_code;
@@ -204,4 +205,28 @@ fn replica_message<T: std::fmt::Debug, E: aws_sdk_secretsmanager::error::Provide
         Ok(out) => panic!("a rotation call on a replica succeeded: {out:?}"),
         Err(e) => (e.code().unwrap_or_default().to_owned(), e.message().unwrap_or_default().to_owned()),
     }
+}
+
+#[tokio::test]
+async fn a_replica_read_in_its_region_shows_its_last_accessed_date_on_the_primary() {
+    let server = two_regions().await;
+    let (east, west_sm) = (server.secrets(), secrets_in(&server, WEST));
+    east.create_secret().name("app/seen").secret_string("v1").add_replica_regions(west(None)).send().await.unwrap();
+    let replica_date = |d: &aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput| {
+        d.replication_status()[0].last_accessed_date().map(|t| t.secs())
+    };
+    let before = east.describe_secret().secret_id("app/seen").send().await.unwrap();
+    assert_eq!(replica_date(&before), None, "a replica never read has no date");
+
+    // Reading the primary dates the primary only; reading the replica dates the replica.
+    value(&east, "app/seen").await;
+    let primary_read = east.describe_secret().secret_id("app/seen").send().await.unwrap();
+    assert!(primary_read.last_accessed_date().is_some());
+    assert_eq!(replica_date(&primary_read), None);
+    value(&west_sm, "app/seen").await;
+    let d = east.describe_secret().secret_id("app/seen").send().await.unwrap();
+    let day = server.clock.now().replace_time(time::Time::MIDNIGHT).unix_timestamp();
+    assert_eq!(replica_date(&d), Some(day), "the day the replica was read, as AWS rounds it");
+    let in_west = west_sm.describe_secret().secret_id("app/seen").send().await.unwrap();
+    assert_eq!(in_west.last_accessed_date().map(|t| t.secs()), Some(day));
 }
