@@ -276,6 +276,10 @@ pub(crate) fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey,
             let sealed = seal::pkcs11_path(dir);
             Ok((seal::open_pkcs11_file(&sealed, settings)?.0, sealed))
         }
+        SealSettings::Kms(settings) => {
+            let sealed = seal::kms_path(dir);
+            Ok((seal::open_kms_file(&sealed, settings)?.0, sealed))
+        }
         SealSettings::Shamir => Err(SealError::Shamir(
             "a shamir-sealed server starts sealed and is unsealed over the API (`trent operator unseal`)".into(),
         )
