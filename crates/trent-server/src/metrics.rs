@@ -205,6 +205,26 @@ pub(crate) async fn render(state: &AppState) -> String {
         let _ = writeln!(out, "trent_scheduled_work_total{{work=\"{work}\"}} {}", n.load(Ordering::Relaxed));
     }
 
+    match state.delivery.stats().await {
+        Ok(sinks) if !sinks.is_empty() => {
+            header(&mut out, "trent_events_delivered_total", "counter", "Events a sink acknowledged, by sink.");
+            for s in &sinks {
+                let _ = writeln!(out, "trent_events_delivered_total{{sink=\"{}\"}} {}", s.name, s.delivered);
+            }
+            header(&mut out, "trent_events_failed_total", "counter", "Failed deliveries to a sink, by sink.");
+            for s in &sinks {
+                let _ = writeln!(out, "trent_events_failed_total{{sink=\"{}\"}} {}", s.name, s.failed);
+            }
+            header(&mut out, "trent_events_outbox_depth", "gauge", "Outbox events a sink does not have yet.");
+            for s in &sinks {
+                let _ = writeln!(out, "trent_events_outbox_depth{{sink=\"{}\"}} {}", s.name, s.pending);
+            }
+        }
+        Ok(_) => {}
+        // The page still answers without these series; the log says why.
+        Err(e) => tracing::warn!(error = %e, "cannot count the event outbox for /metrics"),
+    }
+
     if let Some(cluster) = &state.cluster {
         let held = cluster.leases_held().await;
         header(

@@ -305,6 +305,10 @@ impl EventStore for CachedStore {
         self.inner.undelivered(sink, limit).await
     }
 
+    async fn undelivered_count(&self, sink: &str) -> Result<u64, StoreError> {
+        self.inner.undelivered_count(sink).await
+    }
+
     async fn mark_delivered(&self, sink: &str, seqs: &[u64], at: OffsetDateTime) -> Result<(), StoreError> {
         self.inner.mark_delivered(sink, seqs, at).await
     }

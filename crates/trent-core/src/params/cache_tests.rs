@@ -43,6 +43,9 @@ impl EventStore for Memory {
     async fn undelivered(&self, _: &str, _: u32) -> Result<Vec<QueuedEvent>, StoreError> {
         Ok(Vec::new())
     }
+    async fn undelivered_count(&self, _: &str) -> Result<u64, StoreError> {
+        Ok(0)
+    }
     async fn mark_delivered(&self, _: &str, _: &[u64], _: OffsetDateTime) -> Result<(), StoreError> {
         Ok(())
     }

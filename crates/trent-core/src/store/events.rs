@@ -25,6 +25,9 @@ pub trait EventStore: Send + Sync {
     /// numbers events at insert) is still found by a later call: nothing is skipped.
     async fn undelivered(&self, sink: &str, limit: u32) -> Result<Vec<QueuedEvent>, StoreError>;
 
+    /// How many events `sink` has not been marked as having: its outbox depth.
+    async fn undelivered_count(&self, sink: &str) -> Result<u64, StoreError>;
+
     /// Records that `sink` acknowledged the events at positions `seqs` at `at`. Marking an
     /// event twice is not an error.
     async fn mark_delivered(&self, sink: &str, seqs: &[u64], at: OffsetDateTime) -> Result<(), StoreError>;

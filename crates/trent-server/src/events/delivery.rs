@@ -5,6 +5,7 @@
 //! trimmed.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -29,11 +30,28 @@ pub struct DeliveryRun {
     pub trimmed: u64,
 }
 
-/// A sink with its backoff.
+/// A sink with its backoff and what it did so far.
 struct Target {
     name: String,
     sink: Box<dyn Sink>,
     backoff: Mutex<Backoff>,
+    /// Events it acknowledged since the start.
+    delivered: AtomicU64,
+    /// Deliveries to it that failed since the start.
+    failed: AtomicU64,
+}
+
+/// One sink's figures for `/metrics`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SinkStats {
+    /// The sink's name.
+    pub name: String,
+    /// Events it acknowledged since this node started.
+    pub delivered: u64,
+    /// Deliveries to it that failed since this node started.
+    pub failed: u64,
+    /// Events in the outbox it does not have yet.
+    pub pending: u64,
 }
 
 /// A sink's failures in a row and when it may be tried again.
@@ -65,7 +83,13 @@ impl Delivery {
         let targets = settings
             .sinks
             .iter()
-            .map(|s| Target { name: s.name.clone(), sink: build(&s.target), backoff: Mutex::default() })
+            .map(|s| Target {
+                name: s.name.clone(),
+                sink: build(&s.target),
+                backoff: Mutex::default(),
+                delivered: AtomicU64::new(0),
+                failed: AtomicU64::new(0),
+            })
             .collect();
         Delivery { store, clock, settings, targets, pass: tokio::sync::Mutex::new(()) }
     }
@@ -100,6 +124,7 @@ impl Delivery {
                 if !seqs.is_empty() {
                     self.store.mark_delivered(&target.name, &seqs, self.clock.now()).await?;
                     run.delivered += seqs.len();
+                    target.delivered.fetch_add(seqs.len() as u64, Ordering::Relaxed);
                 }
                 if let Some(error) = error {
                     let delay = self.fail(target);
@@ -108,6 +133,7 @@ impl Delivery {
                         "event delivery failed; will retry"
                     );
                     run.failed += 1;
+                    target.failed.fetch_add(1, Ordering::Relaxed);
                     break;
                 }
                 *target.backoff.lock() = Backoff::default();
@@ -119,6 +145,23 @@ impl Delivery {
         let names: Vec<String> = self.targets.iter().map(|t| t.name.clone()).collect();
         run.trimmed = self.store.trim_delivered(&names, self.clock.now() - self.settings.retention).await?;
         Ok(run)
+    }
+
+    /// Each sink's deliveries and failures since the start, and its outbox depth.
+    ///
+    /// # Errors
+    /// The store's, when the outbox cannot be counted.
+    pub async fn stats(&self) -> Result<Vec<SinkStats>, StoreError> {
+        let mut stats = Vec::with_capacity(self.targets.len());
+        for t in &self.targets {
+            stats.push(SinkStats {
+                name: t.name.clone(),
+                delivered: t.delivered.load(Ordering::Relaxed),
+                failed: t.failed.load(Ordering::Relaxed),
+                pending: self.store.undelivered_count(&t.name).await?,
+            });
+        }
+        Ok(stats)
     }
 
     /// Records a failure of `target`; returns the delay before its next attempt.

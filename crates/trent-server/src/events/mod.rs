@@ -20,7 +20,7 @@ pub use config::{
     DEFAULT_BATCH_SIZE, DEFAULT_NATS_SUBJECT, DEFAULT_POLL_INTERVAL, DEFAULT_RETENTION_HOURS, DEFAULT_RETRY_INITIAL,
     DEFAULT_RETRY_MAX, DEFAULT_SINK_TIMEOUT, EventSettings, RawEvents, RawSink, RedactedUrl, SinkSettings, SinkTarget,
 };
-pub use delivery::{Delivery, DeliveryRun};
+pub use delivery::{Delivery, DeliveryRun, SinkStats};
 
 use async_trait::async_trait;
 use trent_core::events::QueuedEvent;

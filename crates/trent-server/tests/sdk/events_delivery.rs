@@ -310,4 +310,18 @@ async fn an_https_webhook_with_a_private_ca_is_trusted_through_ca_file_only() {
     assert!(run.failed >= 1, "the sink trusting only the public roots refuses the certificate");
     let names: Vec<Value> = hook.accepted().iter().map(|r| r.json()["detail"]["name"].clone()).collect();
     assert_eq!(names, ["/tls/one", "/tls/two"], "each event once, from the trusting sink only");
+
+    // `/metrics` counts each sink's deliveries and failures and what it still lacks.
+    let answer = server.send_raw(http::Request::get("/metrics").body(Vec::new()).unwrap()).await;
+    let text = String::from_utf8(answer.body).unwrap();
+    for line in [
+        "trent_events_delivered_total{sink=\"private-ca\"} 2",
+        "trent_events_delivered_total{sink=\"public-roots\"} 0",
+        "trent_events_failed_total{sink=\"private-ca\"} 0",
+        "trent_events_failed_total{sink=\"public-roots\"} 1",
+        "trent_events_outbox_depth{sink=\"private-ca\"} 0",
+        "trent_events_outbox_depth{sink=\"public-roots\"} 2",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
 }

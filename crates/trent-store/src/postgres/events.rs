@@ -68,6 +68,18 @@ impl EventStore for PgStore {
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
+    async fn undelivered_count(&self, sink: &str) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM event_outbox e WHERE NOT EXISTS \
+             (SELECT 1 FROM event_deliveries d WHERE d.sink = $1 AND d.seq = e.seq)",
+        )
+        .bind(sink)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("outbox count {n}")))
+    }
+
     async fn mark_delivered(&self, sink: &str, seqs: &[u64], at: OffsetDateTime) -> Result<(), StoreError> {
         let seqs: Vec<i64> = seqs.iter().map(|&s| db_seq(s)).collect();
         sqlx::query(

@@ -113,6 +113,18 @@ impl EventStore for SqliteStore {
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
+    async fn undelivered_count(&self, sink: &str) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM event_outbox e WHERE NOT EXISTS \
+             (SELECT 1 FROM event_deliveries d WHERE d.sink = ?1 AND d.seq = e.seq)",
+        )
+        .bind(sink)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(map_err)?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("outbox count {n}")))
+    }
+
     async fn mark_delivered(&self, sink: &str, seqs: &[u64], at: OffsetDateTime) -> Result<(), StoreError> {
         let at = ts_to_db(at)?;
         let mut tx = self.begin_write().await?;

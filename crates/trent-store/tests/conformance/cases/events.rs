@@ -39,6 +39,9 @@ pub(crate) async fn events_are_delivered_per_sink_and_trimmed_when_all_have_them
     store.mark_delivered("hook", &[seq(&a)], at(61)).await.unwrap();
     assert_eq!(pending(&store, "hook").await, vec![b.id], "a gap left by a failed event is found again");
     assert_eq!(pending(&store, "file").await, vec![a.id, b.id, c.id], "another sink has its own marks");
+    assert_eq!(store.undelivered_count("hook").await.unwrap(), 1, "the depth counts what a sink lacks");
+    assert_eq!(store.undelivered_count("file").await.unwrap(), 3);
+    assert_eq!(store.undelivered_count("unknown").await.unwrap(), 3);
 
     // Only events every sink has, and older than the cutoff, go.
     let sinks = vec!["hook".to_owned(), "file".to_owned()];
