@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use trent_server::RawConfig;
 use trent_server::seal::{
-    self, FileKind, PassphraseKind, PassphraseSource, Pkcs11Kind, Pkcs11Seal, SealKind, SealSettings, ShamirKind,
+    self, FileKind, KmsKind, PassphraseKind, PassphraseSource, Pkcs11Kind, SealKind, SealSettings, ShamirKind,
     ShamirSeal,
 };
 
@@ -26,6 +26,9 @@ enum Target {
     /// `root.pkcs11`, the root key wrapped by a key in a PKCS#11 token (the token, key and PIN
     /// of `[seal.pkcs11]` in --to-config).
     Pkcs11,
+    /// `root.kms`, the root key wrapped by another KMS's key (the endpoint, key and
+    /// credentials of `[seal.kms]` in --to-config).
+    Kms,
 }
 
 #[derive(Args)]
@@ -54,32 +57,36 @@ pub(crate) struct RekeyArgs {
     /// An inherited file descriptor to read the new passphrase from.
     #[arg(long)]
     new_passphrase_fd: Option<u32>,
-    /// The `trent.toml` the server ran with: its `[seal.pkcs11]` names the token, key and PIN
-    /// that open the current `pkcs11` seal.
+    /// The `trent.toml` the server ran with: its `[seal.pkcs11]` or `[seal.kms]` names what
+    /// opens the current `pkcs11` or `kms` seal.
     #[arg(long, env = "TRENT_CONFIG")]
     config: Option<PathBuf>,
-    /// With --to pkcs11: the `trent.toml` the server will start with, whose `[seal.pkcs11]`
-    /// names the token, key and PIN of the new seal (the key is generated in the token if it
-    /// does not exist).
+    /// With --to pkcs11 or kms: the `trent.toml` the server will start with, whose
+    /// `[seal.pkcs11]` names the token, key and PIN of the new seal (the key is generated in
+    /// the token if it does not exist), or whose `[seal.kms]` names the remote KMS and key.
     #[arg(long)]
     to_config: Option<PathBuf>,
 }
 
-/// The `[seal.pkcs11]` settings of the `trent.toml` at `path`, validated as the server does.
-fn pkcs11_of(path: Option<&Path>, flag: &str, role: &str) -> Result<Pkcs11Seal, Box<dyn std::error::Error>> {
+/// The seal of `kind` (`pkcs11` or `kms`) the `trent.toml` at `path` configures, validated as
+/// the server does: the token or remote KMS a seal file does not name.
+fn configured(
+    path: Option<&Path>,
+    kind: &str,
+    flag: &str,
+    role: &str,
+) -> Result<Box<dyn SealKind>, Box<dyn std::error::Error>> {
     let Some(path) = path else {
         return Err(
-            format!("{role} is the pkcs11 seal: give {flag} (the trent.toml whose [seal.pkcs11] names it)").into()
+            format!("{role} is the {kind} seal: give {flag} (the trent.toml whose [seal.{kind}] names it)").into()
         );
     };
     match RawConfig::default().resolve(Some(path))?.seal {
-        SealSettings::Pkcs11(settings) => Ok(settings),
-        other => Err(format!(
-            "{}: [seal] type is {} but {role} is the pkcs11 seal ({flag} must name its token)",
-            path.display(),
-            other.name()
-        )
-        .into()),
+        SealSettings::Pkcs11(settings) if kind == "pkcs11" => Ok(Box::new(Pkcs11Kind(settings))),
+        SealSettings::Kms(settings) if kind == "kms" => Ok(Box::new(KmsKind(settings))),
+        other => {
+            Err(format!("{}: [seal] type is {} but {role} is the {kind} seal", path.display(), other.name()).into())
+        }
     }
 }
 
@@ -113,14 +120,15 @@ pub(crate) fn run(args: RekeyArgs) -> Result<(), Box<dyn std::error::Error>> {
             }
             Box::new(ShamirKind { given, shares: 0, threshold: 0 })
         }
-        "pkcs11" => Box::new(Pkcs11Kind(pkcs11_of(args.config.as_deref(), "--config", "the current seal")?)),
+        kind @ ("pkcs11" | "kms") => configured(args.config.as_deref(), kind, "--config", "the current seal")?,
         other => return Err(format!("`rekey` cannot open the {other} seal yet").into()),
     };
     let mut to: Box<dyn SealKind> = match args.to {
         Target::File => Box::new(FileKind),
         Target::Passphrase => Box::new(PassphraseKind(source(args.new_passphrase_env, args.new_passphrase_fd))),
         Target::Shamir => Box::new(ShamirKind { given: Vec::new(), shares: args.shares, threshold: args.threshold }),
-        Target::Pkcs11 => Box::new(Pkcs11Kind(pkcs11_of(args.to_config.as_deref(), "--to-config", "the new seal")?)),
+        Target::Pkcs11 => configured(args.to_config.as_deref(), "pkcs11", "--to-config", "the new seal")?,
+        Target::Kms => configured(args.to_config.as_deref(), "kms", "--to-config", "the new seal")?,
     };
     let moved = seal::rekey(&args.data_dir, from.as_mut(), to.as_mut())?;
     let intro = format!(

@@ -300,3 +300,48 @@ fn operator_rekey_moves_the_root_key_into_a_pkcs11_token_and_back() {
     assert!(ok && plain == "kept", "{plain}{err}");
     assert!(server.terminate());
 }
+
+/// Regression guard: `rekey --to kms --to-config` and back with `--config`, with the binary,
+/// another `trent server` process being the remote KMS; the server starts with the kms seal in
+/// between (its data directory then holds `root.kms`, no `root.key`) and decrypts.
+#[test]
+fn operator_rekey_moves_the_root_key_to_another_kms_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote_data = dir.path().join("remote");
+    let remote = Server::start(&remote_data);
+    let remote_key = new_key(&remote, &remote_data);
+    let config = dir.path().join("kms.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[seal]\ntype = \"kms\"\n\n[seal.kms]\nendpoint = \"{}\"\nregion = \"us-east-1\"\nkey_id = \"{remote_key}\"\n\
+             credentials_file = \"{}\"\nprofile = \"trent\"\n",
+            remote.endpoint,
+            remote_data.join("credentials").display()
+        ),
+    )
+    .unwrap();
+
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let blob = kept_with_the_file_seal(&data);
+    let config_arg = config.to_str().unwrap();
+    let args = ["rekey", "--data-dir", data_arg, "--to", "kms", "--to-config", config_arg];
+    let (ok, out, err) = operator(&args, &[], "");
+    assert!(ok && out.contains("from the file seal to the kms seal"), "{out}{err}");
+    assert!(!data.join("root.key").exists() && data.join("root.kms").exists());
+
+    let server = Server::start_with(&["--config", config_arg, "--data-dir", data_arg]).expect("kms start");
+    let (ok, plain, err) = server.trent(&data, &["decrypt", "--ciphertext", &blob]);
+    assert!(ok && plain == "kept", "{plain}{err}");
+    assert!(server.terminate());
+
+    let args = ["rekey", "--data-dir", data_arg, "--to", "file", "--config", config_arg];
+    let (ok, out, err) = operator(&args, &[], "");
+    assert!(ok && out.contains("from the kms seal to the file seal"), "{out}{err}");
+    assert!(remote.terminate());
+    let server = Server::start(&data);
+    let (ok, plain, err) = server.trent(&data, &["decrypt", "--ciphertext", &blob]);
+    assert!(ok && plain == "kept", "{plain}{err}");
+    assert!(server.terminate());
+}

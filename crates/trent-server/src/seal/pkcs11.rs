@@ -122,12 +122,7 @@ pub fn open_pkcs11_file(path: &Path, settings: &Pkcs11Seal) -> Result<(RootKey, 
 /// [`SealError::Io`] (`NotFound` when it does not exist), [`SealError::Malformed`],
 /// [`SealError::Permissions`], [`SealError::Pkcs11`].
 pub fn release_pkcs11_file(path: &Path, settings: &Pkcs11Seal) -> Result<KeyMaterial, SealError> {
-    let Some(text) = super::read_private(path)? else {
-        return Err(SealError::Io {
-            path: path.to_owned(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-        });
-    };
+    let text = super::read_seal_file(path)?;
     let malformed = || SealError::Malformed(path.to_owned());
     let file: SealedFile = serde_json::from_str(&text).map_err(|_| malformed())?;
     if file.version != 1 || file.seal != "pkcs11" || file.mechanism != MECHANISM {

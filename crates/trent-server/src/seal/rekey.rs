@@ -27,8 +27,8 @@ use trent_crypto::{KeyMaterial, RootKey};
 use zeroize::Zeroizing;
 
 use super::{
-    Initialised, KEY_FILE, PKCS11_FILE, PassphraseSource, Pkcs11Seal, SEALED_FILE, SHAMIR_FILE, SealError, ShamirSeal,
-    create_private,
+    Initialised, KEY_FILE, KMS_FILE, KmsSeal, PKCS11_FILE, PassphraseSource, Pkcs11Seal, SEALED_FILE, SHAMIR_FILE,
+    SealError, ShamirSeal, create_private,
 };
 
 /// The journal of a move in progress, in the data directory.
@@ -150,6 +150,25 @@ impl SealKind for Pkcs11Kind {
     }
     fn seal(&mut self, raw: &KeyMaterial, path: &Path) -> Result<Option<Initialised>, SealError> {
         super::write_pkcs11_file(path, raw, &self.0).map(|()| None)
+    }
+}
+
+/// The `kms` seal through this remote key: releases with its `Decrypt`, seals with its
+/// `Encrypt`. A move to another remote key is a move from one `KmsKind` to another.
+pub struct KmsKind(pub KmsSeal);
+
+impl SealKind for KmsKind {
+    fn name(&self) -> &'static str {
+        "kms"
+    }
+    fn file_name(&self) -> &'static str {
+        KMS_FILE
+    }
+    fn release(&mut self, path: &Path) -> Result<KeyMaterial, SealError> {
+        super::release_kms_file(path, &self.0)
+    }
+    fn seal(&mut self, raw: &KeyMaterial, path: &Path) -> Result<Option<Initialised>, SealError> {
+        super::write_kms_file(path, raw, &self.0).map(|()| None)
     }
 }
 
