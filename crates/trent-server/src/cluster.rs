@@ -11,7 +11,7 @@
 //! database call failed, the queue overflowed), so every node also checks its caches every
 //! [`FULL_CHECK_INTERVAL`]: each cached key's stamp (`trent_store::PgStore::key_stamps`, which
 //! moves whenever any row the key was built from is written) is compared with the one read when
-//! it was loaded, and only the keys whose stamp moved are dropped; credentials and secrets,
+//! it was loaded, and only the keys whose stamp moved are dropped; credentials, secrets and parameters,
 //! which carry no stamp yet, are dropped whole, and everything is dropped whenever the
 //! listening connection is re-made. A change on one node is seen on every other within that
 //! interval at worst. That is the documented bound (`docs/deploy.md`).
@@ -212,7 +212,7 @@ fn forget_everything(state: &AppState) {
 /// The periodic check of this node's caches against the database: keeps each cached key
 /// whose stamp has not moved since it was loaded and drops the others (so a hot key is not
 /// reloaded on every node every interval, and a missed notification still cannot keep a stale
-/// key in use for longer); credentials and secrets are dropped whole. A check that cannot
+/// key in use for longer); credentials, secrets and parameters are dropped whole. A check that cannot
 /// read the stamps drops every key.
 async fn full_check(state: &AppState, cluster: &Cluster) {
     let cached = state.kms.cached_key_ids();
@@ -232,6 +232,7 @@ async fn full_check(state: &AppState, cluster: &Cluster) {
     }
     state.identities.invalidate_cache();
     state.secrets.invalidate_cache();
+    state.params.invalidate_cache();
     cluster.stats.full_checks.fetch_add(1, Ordering::Relaxed);
 }
 

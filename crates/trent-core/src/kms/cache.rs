@@ -110,7 +110,12 @@ type KeyCacheKey = (Scope, KeyId);
 pub(crate) struct KeyCache {
     keys: RwLock<HashMap<KeyCacheKey, Arc<LoadedKey>>>,
     aliases: RwLock<HashMap<(Scope, String), KeyId>>,
+    /// Moved by every drop of a key (and of everything): a key load that read the store
+    /// before it may not insert what it read.
     epoch: AtomicU64,
+    /// The same for alias resolutions: moved by every drop of aliases, and by the full check,
+    /// which re-resolves every alias but keeps unchanged keys (their stamps protect them).
+    alias_epoch: AtomicU64,
     capacity: usize,
     /// Where invalidations go for the other nodes; `None` on a node of its own.
     sink: Option<Arc<dyn InvalidationSink>>,
@@ -146,9 +151,14 @@ impl KeyCache {
         self.aliases.read().get(&(scope.clone(), name.to_owned())).copied()
     }
 
-    /// The epoch to pass to the `insert_*` calls of a load that starts now.
+    /// The epoch to pass to [`KeyCache::insert_key`] for a load that starts now.
     pub(crate) fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Acquire)
+    }
+
+    /// The epoch to pass to [`KeyCache::insert_alias`] for a resolution that starts now.
+    pub(crate) fn alias_epoch(&self) -> u64 {
+        self.alias_epoch.load(Ordering::Acquire)
     }
 
     pub(crate) fn insert_key(&self, scope: &Scope, key: Arc<LoadedKey>, epoch: u64) {
@@ -167,7 +177,7 @@ impl KeyCache {
 
     pub(crate) fn insert_alias(&self, scope: &Scope, name: &str, target: KeyId, epoch: u64) {
         let mut map = self.aliases.write();
-        if self.epoch.load(Ordering::Acquire) != epoch {
+        if self.alias_epoch.load(Ordering::Acquire) != epoch {
             return;
         }
         if map.len() >= self.capacity {
@@ -205,7 +215,9 @@ impl KeyCache {
 
     fn forget_aliases(&self, scope: &Scope) {
         let mut map = self.aliases.write();
+        // Cached keys carry their aliases: their loads in flight are refused too.
         self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.alias_epoch.fetch_add(1, Ordering::AcqRel);
         map.retain(|(s, _), _| s != scope);
     }
 
@@ -236,8 +248,9 @@ impl KeyCache {
     pub(crate) fn drop_changed(&self, current: &HashMap<KeyCacheKey, Option<String>>) -> usize {
         let mut keys = self.keys.write();
         let mut aliases = self.aliases.write();
-        // An alias resolution in flight may have read the store before a move: refused.
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+        // An alias resolution in flight may have read the store before a move: refused. A key
+        // load in flight is not: its stamp, read before its rows, is checked next time.
+        self.alias_epoch.fetch_add(1, Ordering::AcqRel);
         let before = keys.len();
         keys.retain(|id, key| match current.get(id) {
             None => true,
@@ -256,6 +269,7 @@ impl KeyCache {
         let mut keys = self.keys.write();
         let mut aliases = self.aliases.write();
         self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.alias_epoch.fetch_add(1, Ordering::AcqRel);
         keys.clear();
         aliases.clear();
     }
@@ -345,7 +359,7 @@ mod tests {
         };
         let (same, moved, gone, unstamped, unchecked) =
             (stamped(Some("a")), stamped(Some("a")), stamped(Some("a")), stamped(None), stamped(Some("a")));
-        cache.insert_alias(&s, "alias/x", same.1, cache.epoch());
+        cache.insert_alias(&s, "alias/x", same.1, cache.alias_epoch());
         let current = HashMap::from([
             (same.clone(), Some("a".to_owned())),
             (moved.clone(), Some("b".to_owned())),
