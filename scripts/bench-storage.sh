@@ -24,38 +24,8 @@ rounds=${2:-3}
 seconds=${3:-6}
 concurrency=${4:-64}
 ops=${5:-encrypt}
-pg=${TRENT_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
-work=$(mktemp -d)
-pids=()
-schemas=()
-
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    for schema in "${schemas[@]}"; do PGOPTIONS=--client-min-messages=warning psql -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# start DIR STORAGE: starts a server on DIR/data (already holding root.key for a second node),
-# prints "PORT PID".
-start() {
-    local dir=$1 storage=$2 port
-    port=$(free_port)
-    mkdir -p -m 700 "$dir/data"
-    taskset -c 0 "$binary" server --listen "127.0.0.1:$port" --data-dir "$dir/data" --storage "$storage" \
-        --log warn >"$dir/out" 2>"$dir/err" &
-    local pid=$!
-    for _ in $(seq 1 600); do
-        [ -f "$dir/data/credentials" ] && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-        sleep 0.05
-    done
-    echo "$port $pid"
-}
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "$0")/bench-lib.sh"
 
 # bench PORT DIR CONCURRENCY: one `trent bench` against that server; prints its table rows.
 bench() {
@@ -65,16 +35,6 @@ bench() {
     AWS_ACCESS_KEY_ID=$id AWS_SECRET_ACCESS_KEY=$secret taskset -c 1 "$binary" bench \
         --endpoint-url "http://127.0.0.1:$port" --seconds "$seconds" --concurrency "$c" --ops "$ops" 2>/dev/null |
         grep '^| [A-Z]'
-}
-
-new_schema() {
-    local schema="trent_bench_$$_$1"
-    PGOPTIONS=--client-min-messages=warning psql -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null
-    schemas+=("$schema")
-    # libpq's URI options: this schema first on the search path.
-    local sep='?'
-    [[ $pg == *\?* ]] && sep='&'
-    echo "${pg}${sep}options=-c%20search_path%3D$schema"
 }
 
 report() {
@@ -95,21 +55,21 @@ for round in $(seq 1 "$rounds"); do
     kill "$pid"; wait "$pid" 2>/dev/null || true
 
     # PostgreSQL, one node.
-    url=$(new_schema "one$round")
-    read -r port pid < <(start "$work/pg$round" "$url")
+    new_schema "one$round"
+    read -r port pid < <(start "$work/pg$round" "$schema_url")
     pids+=("$pid")
     bench "$port" "$work/pg$round" "$concurrency" | report postgres
     kill "$pid"; wait "$pid" 2>/dev/null || true
 
     # PostgreSQL, two nodes on one schema and one root key.
-    url=$(new_schema "two$round")
-    read -r port1 pid1 < <(start "$work/n1_$round" "$url")
+    new_schema "two$round"
+    read -r port1 pid1 < <(start "$work/n1_$round" "$schema_url")
     pids+=("$pid1")
     mkdir -p "$work/n2_$round"
     cp -a "$work/n1_$round/data" "$work/n2_$round/data"
     # Its own node id (and audit chain): two running nodes may not share one.
     rm -f "$work/n2_$round/data/node_id"
-    read -r port2 pid2 < <(start "$work/n2_$round" "$url")
+    read -r port2 pid2 < <(start "$work/n2_$round" "$schema_url")
     pids+=("$pid2")
     half=$(( (concurrency + 1) / 2 ))
     bench "$port1" "$work/n1_$round" "$half" >"$work/n1_$round/rows" &

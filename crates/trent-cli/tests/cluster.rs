@@ -9,7 +9,9 @@
 //!   `/metrics` counters add up to the number of keys), by the one holding the lease;
 //! - one process `kill -9`ed under load: the client's retries on the others succeed, and
 //!   everything acknowledged, before and after the kill, is there; the audit trail (one chain
-//!   per process, the killed one's ending where it died) verifies.
+//!   per process, the killed one's ending where it died) verifies;
+//! - two processes started at the same moment on a fresh schema make one default account and
+//!   one audit signing key, and both chains verify.
 //!
 //! The processes cannot share a moved clock, so a deletion is brought due by moving its
 //! `deletion_date` back in the database (PendingWindowInDays is 7 at least).
@@ -356,4 +358,56 @@ async fn a_node_id_is_held_while_its_node_runs_and_resumed_after_a_kill() {
     assert_eq!(report.matches("OK: digest #").count(), 2, "{report}");
     assert!(report.contains(&format!("chain of node {derived}: OK")), "{report}");
     assert!(report.contains("chain of node eu-1: OK"), "{report}");
+}
+
+/// Regression: two nodes started at once on a fresh database each found it empty and each made
+/// a default account and an audit signing key (the later key overwrote the earlier one, and the
+/// earlier node then signed digests that no stored key verifies).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_started_together_on_a_fresh_database_make_one_account_and_one_signing_key() {
+    let test = "two_processes_started_together_on_a_fresh_database_make_one_account_and_one_signing_key";
+    let Some(schema) = TestSchema::new(test).await else { return };
+    let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
+    // One root of trust, written before either starts (a first start would make its own).
+    let root = format!("{}{}\n", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let dirs = [private_dir(), private_dir()];
+    for dir in &dirs {
+        use std::os::unix::fs::PermissionsExt;
+        let key = dir.path().join("root.key");
+        std::fs::write(&key, &root).expect("root.key");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+    }
+    let starts: Vec<_> = dirs
+        .iter()
+        .map(|dir| {
+            let (path, url) = (dir.path().to_str().expect("utf-8").to_owned(), url.clone());
+            std::thread::spawn(move || Server::start_with(&["--data-dir", &path, "--storage", &url]))
+        })
+        .collect();
+    let servers: Vec<Server> = starts.into_iter().map(|s| s.join().expect("start").expect("a node starts")).collect();
+
+    let pool = sqlx::PgPool::connect(&url).await.expect("connect");
+    let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts").fetch_one(&pool).await.expect("accounts");
+    let keys: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_meta").fetch_one(&pool).await.expect("audit_meta");
+    pool.close().await;
+    assert_eq!(accounts, 1, "one default account");
+    assert_eq!(keys, 2, "one audit signing key (its private and public halves)");
+    // The node that made the account wrote its administrator's credentials; the other uses a copy.
+    let made: Vec<&tempfile::TempDir> = dirs.iter().filter(|d| d.path().join("credentials").exists()).collect();
+    assert_eq!(made.len(), 1, "exactly one node made the first start");
+    for dir in &dirs {
+        if !dir.path().join("credentials").exists() {
+            std::fs::copy(made[0].path().join("credentials"), dir.path().join("credentials")).expect("copy");
+        }
+    }
+    // Both record into chains of their own, signed under the one key: both verify.
+    for (server, dir) in servers.iter().zip(&dirs) {
+        let kms = kms_client(&server.endpoint, &dir.path().join("credentials"), "trent");
+        call(&kms, "CreateKey", &json!({})).await.expect("each node serves");
+    }
+    for server in servers {
+        assert!(server.terminate());
+    }
+    let report = audit_verifies(&url);
+    assert_eq!(report.matches("OK: digest #").count(), 2, "{report}");
 }

@@ -12,7 +12,9 @@
 //! If a commit fails, every waiter of that batch gets the error at once (the request must answer
 //! 500, never succeed unrecorded; nothing is retried while it waits) and the writer re-reads the
 //! chain's end from the store before the next batch, so a full disk fails requests until space
-//! returns and then the writer carries on. The queue is bounded ([`QUEUE`]): when the disk cannot
+//! returns and then the writer carries on. When the store is unreachable (a database outage),
+//! the calls that queued during the failed commit fail with it, so that no call waits for more
+//! than one attempt. The queue is bounded ([`QUEUE`]): when the disk cannot
 //! keep up, callers wait.
 
 use std::sync::Arc;
@@ -324,6 +326,14 @@ impl Writer {
                         AuditError::CommitFailed(shared) => shared,
                         other => Arc::new(trent_core::StoreError::Unavailable(Box::new(other))),
                     };
+                    // The database is unreachable: the calls that queued while this commit
+                    // waited for it fail with it rather than each waiting for an attempt of its
+                    // own, so a node whose database is down answers within one attempt.
+                    if matches!(*shared, trent_core::StoreError::Unavailable(_)) {
+                        while let Ok((_, ack)) = rx.try_recv() {
+                            acks.push(ack);
+                        }
+                    }
                     for ack in acks.drain(..) {
                         let _ = ack.send(Err(AuditError::CommitFailed(shared.clone())));
                     }

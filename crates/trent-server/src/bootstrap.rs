@@ -29,6 +29,10 @@ pub const CREDENTIALS_PROFILE: &str = "trent";
 pub(crate) const ROOT_CHECK_META: &str = "root_key_check";
 /// Set in the database of a development server.
 const DEV_META: &str = "development_server";
+/// The lease (on PostgreSQL) under which one node at a time does the work of a first start.
+const FIRST_START_LEASE: &str = "first-start";
+/// How long a node waits for another node's start to finish before giving up.
+const FIRST_START_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// The main database (keys, identities) in the data directory.
 pub const DATABASE_FILE: &str = "trent.db";
 /// The audit trail's database in the data directory.
@@ -159,6 +163,7 @@ pub(crate) async fn build(
     let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
     // Every store lives in the one database configured: with PostgreSQL storage the data
     // directory holds only the seal's files, so nodes sharing the database share everything.
+    let mut first_start_lease = None;
     let (store, audit, readiness, param_store, events, cluster) = match &config.storage {
         Storage::Sqlite => {
             data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
@@ -174,6 +179,11 @@ pub(crate) async fn build(
         }
         Storage::Postgres(settings) => {
             let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
+            // Nodes starting together on a fresh database would each find it empty and each
+            // write its own root-key check, audit signing key and default account: one node at
+            // a time does its first-start work, under a lease held until the account exists.
+            first_start_lease =
+                Some(pg.wait_lease(FIRST_START_LEASE, FIRST_START_WAIT).await.map_err(BootstrapError::Store)?);
             let store: Arc<dyn Store> = Arc::new(pg.clone());
             check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
             // Each node records into a chain of its own, named by its stable id: nodes never
@@ -182,7 +192,8 @@ pub(crate) async fn build(
             // every chain). The id is reserved while the node runs: two nodes on one id would
             // fork its chain.
             let node = crate::node_id::resolve(config.node_id.as_ref(), &dir)?;
-            let reserved = pg.try_lease(&format!("node:{node}")).await.map_err(BootstrapError::Store)?;
+            let reserved =
+                pg.try_lease(&crate::cluster::reservation_of(node.as_str())).await.map_err(BootstrapError::Store)?;
             let Some(reserved) = reserved else { return Err(BootstrapError::NodeIdInUse(node)) };
             tracing::info!(%node, "recording the audit trail into this node's own chain");
             let audit = start_audit(Arc::new(pg.audit_store_for(node.as_str())), wrapper.as_ref(), &clock).await?;
@@ -251,6 +262,9 @@ pub(crate) async fn build(
         metrics: crate::metrics::Metrics::default(),
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
+    if let Some(lease) = first_start_lease {
+        lease.release().await;
+    }
     Ok((state, first))
 }
 

@@ -8,10 +8,13 @@
 //! [`Invalidation`] to this module's sink, which sends it to every node on the PostgreSQL
 //! channel [`CHANNEL`] (`NOTIFY`); each other node drops what it names as soon as it arrives
 //! (milliseconds). A notification can be missed (the listening connection broke, the sender's
-//! database call failed, the queue overflowed), so every node also drops *everything* cached
-//! every [`FULL_CHECK_INTERVAL`] and whenever its listening connection is re-made: a change on
-//! one node is seen on every other within that interval at worst. That is the documented bound
-//! (`docs/deploy.md`).
+//! database call failed, the queue overflowed), so every node also checks its caches every
+//! [`FULL_CHECK_INTERVAL`]: each cached key's stamp (`trent_store::PgStore::key_stamps`, which
+//! moves whenever any row the key was built from is written) is compared with the one read when
+//! it was loaded, and only the keys whose stamp moved are dropped; credentials, secrets and parameters,
+//! which carry no stamp yet, are dropped whole, and everything is dropped whenever the
+//! listening connection is re-made. A change on one node is seen on every other within that
+//! interval at worst. That is the documented bound (`docs/deploy.md`).
 //!
 //! # Leases
 //! Each scheduled job (`kms`: key deletions and rotations; `secrets`: deletions past their
@@ -41,6 +44,8 @@ pub const FULL_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 /// Invalidations queued for sending at most; past it they are dropped (and caught by the
 /// other nodes' full check).
 const QUEUE: usize = 10_000;
+/// How often a node checks that it still holds the reservation of its id.
+const RESERVATION_CHECK: Duration = Duration::from_secs(2);
 /// How long the listener waits before connecting again after the database went away.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(500);
 
@@ -50,8 +55,9 @@ pub struct Cluster {
     store: PgStore,
     /// This node's id ([`crate::node_id`]): a node ignores the notifications it sent itself.
     node: String,
-    /// The advisory lock reserving the node id while this node runs (given up at shutdown).
-    reserved: std::sync::Mutex<Option<PgLease>>,
+    /// The advisory lock reserving the node id while this node runs (given up at shutdown);
+    /// `None` while it is lost (the database went away) and not yet taken again.
+    reserved: Mutex<Option<PgLease>>,
     queue: mpsc::Sender<Invalidation>,
     /// Taken by the sending task when the server starts.
     outgoing: std::sync::Mutex<Option<mpsc::Receiver<Invalidation>>>,
@@ -67,6 +73,8 @@ pub(crate) struct ClusterStats {
     pub(crate) received: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) full_checks: AtomicU64,
+    /// Cached keys the full checks found changed (and dropped).
+    pub(crate) checked_keys_dropped: AtomicU64,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -99,7 +107,7 @@ impl Cluster {
         let cluster = Arc::new(Self {
             store,
             node: node.to_string(),
-            reserved: std::sync::Mutex::new(Some(reserved)),
+            reserved: Mutex::new(Some(reserved)),
             queue: tx.clone(),
             outgoing: std::sync::Mutex::new(Some(rx)),
             leases: Mutex::new(HashMap::new()),
@@ -139,6 +147,33 @@ impl Cluster {
         }
     }
 
+    /// Takes the reservation of this node's id again if its connection was lost (a database
+    /// restart ends every session): until then another process could start on this id. If one
+    /// did, this node's audit commits conflict with its (the chain's keys refuse a second
+    /// writer, so it cannot fork) and the log says why.
+    async fn keep_reservation(&self) {
+        let mut reserved = self.reserved.lock().await;
+        if let Some(lease) = reserved.as_mut()
+            && lease.is_held().await
+        {
+            return;
+        }
+        if reserved.take().is_some() {
+            tracing::warn!(node = %self.node, "lost the reservation of this node's id (its connection ended)");
+        }
+        match self.store.try_lease(&reservation_of(&self.node)).await {
+            Ok(Some(lease)) => {
+                tracing::info!(node = %self.node, "took the reservation of this node's id again");
+                *reserved = Some(lease);
+            }
+            Ok(None) => tracing::error!(
+                node = %self.node,
+                "another process took this node's id while the database was unreachable; stop one of them"
+            ),
+            Err(e) => tracing::debug!(error = %e, "cannot reach the database to reserve this node's id"),
+        }
+    }
+
     /// The jobs whose lease this node holds.
     pub(crate) async fn leases_held(&self) -> Vec<&'static str> {
         let mut held: Vec<_> = self.leases.lock().await.keys().copied().collect();
@@ -149,7 +184,7 @@ impl Cluster {
     /// Gives every lease and the node id up (at shutdown), so another node takes them at once.
     async fn release_all(&self) {
         let mut leases: Vec<PgLease> = self.leases.lock().await.drain().map(|(_, l)| l).collect();
-        leases.extend(self.reserved.lock().ok().and_then(|mut r| r.take()));
+        leases.extend(self.reserved.lock().await.take());
         for lease in leases {
             lease.release().await;
         }
@@ -161,12 +196,44 @@ impl Cluster {
     }
 }
 
+/// The lease that reserves node id `node` while its node runs.
+pub(crate) fn reservation_of(node: &str) -> String {
+    format!("node:{node}")
+}
+
 /// Drops everything `state`'s caches hold.
 fn forget_everything(state: &AppState) {
     state.kms.invalidate_cache();
     state.identities.invalidate_cache();
     state.secrets.invalidate_cache();
     state.params.invalidate_cache();
+}
+
+/// The periodic check of this node's caches against the database: keeps each cached key
+/// whose stamp has not moved since it was loaded and drops the others (so a hot key is not
+/// reloaded on every node every interval, and a missed notification still cannot keep a stale
+/// key in use for longer); credentials, secrets and parameters are dropped whole. A check that cannot
+/// read the stamps drops every key.
+async fn full_check(state: &AppState, cluster: &Cluster) {
+    let cached = state.kms.cached_key_ids();
+    match cluster.store.key_stamps(&cached).await {
+        Ok(mut stamps) => {
+            let current = cached.into_iter().map(|id| {
+                let stamp = stamps.remove(&id);
+                (id, stamp)
+            });
+            let dropped = state.kms.drop_changed_keys(&current.collect());
+            cluster.stats.checked_keys_dropped.fetch_add(dropped as u64, Ordering::Relaxed);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the stamps of cached keys; dropping them all");
+            state.kms.invalidate_cache();
+        }
+    }
+    state.identities.invalidate_cache();
+    state.secrets.invalidate_cache();
+    state.params.invalidate_cache();
+    cluster.stats.full_checks.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Applies one invalidation from another node.
@@ -182,16 +249,16 @@ pub(crate) async fn run(state: Arc<AppState>, cluster: Arc<Cluster>, shutdown: w
     let outgoing = cluster.outgoing.lock().ok().and_then(|mut rx| rx.take());
     let sender = outgoing.map(|rx| tokio::spawn(send(cluster.clone(), rx)));
     let listener = tokio::spawn(listen(state.clone(), cluster.clone()));
-    let mut checks = tokio::time::interval(FULL_CHECK_INTERVAL);
+    let mut checks = tokio::time::interval(state.config.full_check_interval);
     checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     checks.tick().await; // the first tick is immediate; the caches are empty anyway
+    let mut reservation = tokio::time::interval(RESERVATION_CHECK);
+    reservation.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shutdown = shutdown;
     loop {
         tokio::select! {
-            _ = checks.tick() => {
-                forget_everything(&state);
-                cluster.stats.full_checks.fetch_add(1, Ordering::Relaxed);
-            }
+            _ = reservation.tick() => cluster.keep_reservation().await,
+            _ = checks.tick() => full_check(&state, &cluster).await,
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
                     break;

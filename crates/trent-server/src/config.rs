@@ -485,6 +485,7 @@ impl RawConfig {
             rotation,
             events,
             quota_clock: None,
+            full_check_interval: crate::cluster::FULL_CHECK_INTERVAL,
         })
     }
 }
@@ -658,6 +659,10 @@ pub struct Config {
     /// The clock the quotas refill on: `None` for the process's monotonic clock; tests set a
     /// manual one (not a `trent.toml` setting).
     pub quota_clock: Option<Arc<dyn QuotaClock>>,
+    /// How often a node of several checks its caches against the database
+    /// ([`crate::FULL_CHECK_INTERVAL`], the documented bound); tests shorten it (not a
+    /// `trent.toml` setting).
+    pub full_check_interval: Duration,
 }
 
 impl Config {

@@ -247,6 +247,9 @@ pub(crate) async fn render(state: &AppState) -> String {
         }
         header(&mut out, "trent_cache_full_checks_total", "counter", "Periodic full cache checks.");
         let _ = writeln!(out, "trent_cache_full_checks_total {}", stats.full_checks.load(Ordering::Relaxed));
+        header(&mut out, "trent_cache_full_check_dropped_total", "counter", "Cached keys full checks found changed.");
+        let dropped = stats.checked_keys_dropped.load(Ordering::Relaxed);
+        let _ = writeln!(out, "trent_cache_full_check_dropped_total{{cache=\"keys\"}} {dropped}");
         let (open, idle) = cluster.pool_connections();
         header(&mut out, "trent_db_pool_connections", "gauge", "Database pool connections by state.");
         let _ = writeln!(out, "trent_db_pool_connections{{state=\"open\"}} {open}");

@@ -43,6 +43,9 @@ pub(crate) struct LoadedKey {
     /// symmetric and HMAC keys, and for stored material that does not parse (the key is
     /// then unusable for cryptography; the log says why).
     pub(crate) private: Option<PrivateKey>,
+    /// The store's stamp of the rows this was built from, read before them
+    /// ([`crate::KmsStore::key_stamp`]); `None` on a single-node store.
+    stamp: Option<String>,
 }
 
 /// What a [`LoadedKey`] is built from, besides its record and materials.
@@ -80,7 +83,14 @@ impl LoadedKey {
             aliases: extras.aliases,
             materials,
             private,
+            stamp: None,
         }
+    }
+
+    /// The same key, with the stamp read before its rows.
+    pub(crate) fn stamped(mut self, stamp: Option<String>) -> Self {
+        self.stamp = stamp;
+        self
     }
 
     /// The backing key new ciphertexts use.
@@ -100,7 +110,12 @@ type KeyCacheKey = (Scope, KeyId);
 pub(crate) struct KeyCache {
     keys: RwLock<HashMap<KeyCacheKey, Arc<LoadedKey>>>,
     aliases: RwLock<HashMap<(Scope, String), KeyId>>,
+    /// Moved by every drop of a key (and of everything): a key load that read the store
+    /// before it may not insert what it read.
     epoch: AtomicU64,
+    /// The same for alias resolutions: moved by every drop of aliases, and by the full check,
+    /// which re-resolves every alias but keeps unchanged keys (their stamps protect them).
+    alias_epoch: AtomicU64,
     capacity: usize,
     /// Where invalidations go for the other nodes; `None` on a node of its own.
     sink: Option<Arc<dyn InvalidationSink>>,
@@ -136,9 +151,14 @@ impl KeyCache {
         self.aliases.read().get(&(scope.clone(), name.to_owned())).copied()
     }
 
-    /// The epoch to pass to the `insert_*` calls of a load that starts now.
+    /// The epoch to pass to [`KeyCache::insert_key`] for a load that starts now.
     pub(crate) fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Acquire)
+    }
+
+    /// The epoch to pass to [`KeyCache::insert_alias`] for a resolution that starts now.
+    pub(crate) fn alias_epoch(&self) -> u64 {
+        self.alias_epoch.load(Ordering::Acquire)
     }
 
     pub(crate) fn insert_key(&self, scope: &Scope, key: Arc<LoadedKey>, epoch: u64) {
@@ -157,7 +177,7 @@ impl KeyCache {
 
     pub(crate) fn insert_alias(&self, scope: &Scope, name: &str, target: KeyId, epoch: u64) {
         let mut map = self.aliases.write();
-        if self.epoch.load(Ordering::Acquire) != epoch {
+        if self.alias_epoch.load(Ordering::Acquire) != epoch {
             return;
         }
         if map.len() >= self.capacity {
@@ -195,7 +215,9 @@ impl KeyCache {
 
     fn forget_aliases(&self, scope: &Scope) {
         let mut map = self.aliases.write();
+        // Cached keys carry their aliases: their loads in flight are refused too.
         self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.alias_epoch.fetch_add(1, Ordering::AcqRel);
         map.retain(|(s, _), _| s != scope);
     }
 
@@ -215,6 +237,29 @@ impl KeyCache {
         }
     }
 
+    /// The keys cached now.
+    pub(crate) fn key_ids(&self) -> Vec<KeyCacheKey> {
+        self.keys.read().keys().cloned().collect()
+    }
+
+    /// Keeps the keys whose stamp is the one in `current` (`None`: deleted), drops the others
+    /// named there and every alias
+    /// (see [`super::Kms::drop_changed_keys`]); returns how many keys it dropped.
+    pub(crate) fn drop_changed(&self, current: &HashMap<KeyCacheKey, Option<String>>) -> usize {
+        let mut keys = self.keys.write();
+        let mut aliases = self.aliases.write();
+        // An alias resolution in flight may have read the store before a move: refused. A key
+        // load in flight is not: its stamp, read before its rows, is checked next time.
+        self.alias_epoch.fetch_add(1, Ordering::AcqRel);
+        let before = keys.len();
+        keys.retain(|id, key| match current.get(id) {
+            None => true,
+            Some(now) => key.stamp.is_some() && key.stamp == *now,
+        });
+        aliases.clear();
+        before - keys.len()
+    }
+
     /// How many keys are cached.
     pub(crate) fn len(&self) -> usize {
         self.keys.read().len()
@@ -224,6 +269,7 @@ impl KeyCache {
         let mut keys = self.keys.write();
         let mut aliases = self.aliases.write();
         self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.alias_epoch.fetch_add(1, Ordering::AcqRel);
         keys.clear();
         aliases.clear();
     }
@@ -299,6 +345,32 @@ mod tests {
         cache.apply_remote(&Invalidation::Key(s.clone(), id_b));
         assert!(cache.key(&s, &id_b).is_none(), "another node's change drops the entry");
         assert_eq!(recorder.0.lock().len(), 2, "and is not published again");
+    }
+
+    #[test]
+    fn the_full_check_drops_only_the_keys_whose_stamp_moved() {
+        let cache = KeyCache::new(10);
+        let s = scope();
+        let stamped = |stamp: Option<&str>| {
+            let key = LoadedKey::new(record(&s), vec![], KeyExtras::default()).stamped(stamp.map(str::to_owned));
+            let id = key.record.key_id;
+            cache.insert_key(&s, Arc::new(key), cache.epoch());
+            (s.clone(), id)
+        };
+        let (same, moved, gone, unstamped, unchecked) =
+            (stamped(Some("a")), stamped(Some("a")), stamped(Some("a")), stamped(None), stamped(Some("a")));
+        cache.insert_alias(&s, "alias/x", same.1, cache.alias_epoch());
+        let current = HashMap::from([
+            (same.clone(), Some("a".to_owned())),
+            (moved.clone(), Some("b".to_owned())),
+            (gone.clone(), None),
+            (unstamped.clone(), Some("a".to_owned())),
+        ]);
+        assert_eq!(cache.drop_changed(&current), 3);
+        let cached = |(scope, id): &KeyCacheKey| cache.keys.read().contains_key(&(scope.clone(), *id));
+        assert!(cached(&same) && cached(&unchecked), "unchanged, and cached since the stamps were read");
+        assert!(!cached(&moved) && !cached(&gone) && !cached(&unstamped));
+        assert_eq!(cache.alias(&s, "alias/x"), None, "aliases are resolved again");
     }
 
     #[test]

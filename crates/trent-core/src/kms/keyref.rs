@@ -60,7 +60,7 @@ impl Kms {
                 if let Some(id) = self.cache.alias(&scope, &name) {
                     return Ok((scope, id));
                 }
-                let epoch = self.cache.epoch();
+                let epoch = self.cache.alias_epoch();
                 let Some(alias) = self.store.get_alias(&scope, &name).await? else {
                     return Err(KmsError::NotFound(Missing::Alias { scope, name }));
                 };

@@ -351,6 +351,8 @@ impl Kms {
             return Ok(k);
         }
         let epoch = self.cache.epoch();
+        // Before the rows: a change landing in between leaves the stamp behind the rows.
+        let stamp = self.store.key_stamp(scope, id).await?;
         let record = self.record(scope, id).await?;
         let arn = record.arn();
         let mut materials = Vec::new();
@@ -366,7 +368,7 @@ impl Kms {
             tags: self.store.list_tags(scope, id, None, 1000).await?.into_iter().map(|t| (t.key, t.value)).collect(),
             aliases: self.store.list_aliases(scope, Some(id), None, 1000).await?.into_iter().map(|a| a.name).collect(),
         };
-        let loaded = Arc::new(LoadedKey::new(record, materials, extras));
+        let loaded = Arc::new(LoadedKey::new(record, materials, extras).stamped(stamp));
         self.cache.insert_key(scope, loaded.clone(), epoch);
         Ok(loaded)
     }

@@ -74,6 +74,7 @@ pub use tags::TagPage;
 pub use usage::{KeyLastUsage, KeyUse, KeyUsed, UsageOperation};
 
 use crate::clock::SharedClock;
+use crate::ids::{KeyId, Scope};
 use crate::seal::KeyWrapper;
 use crate::store::KmsStore;
 
@@ -142,6 +143,22 @@ impl Kms {
     /// Applies an invalidation another node published: drops what it names from the cache.
     pub fn apply_remote(&self, change: &crate::Invalidation) {
         self.cache.apply_remote(change);
+    }
+
+    /// The keys cached now, for a periodic check of the cache against the store
+    /// ([`Kms::drop_changed_keys`]).
+    pub fn cached_key_ids(&self) -> Vec<(Scope, KeyId)> {
+        self.cache.key_ids()
+    }
+
+    /// The full check of the key cache against the store: keeps each cached key whose stamp
+    /// (read when it was loaded, [`crate::KmsStore::key_stamp`]) is its stamp in `current`
+    /// (`None` for a key no longer stored), drops every other key `current` names (changed,
+    /// deleted, or loaded without a stamp) and every resolved alias; keys `current` does not
+    /// name (cached since it was read) are left for the next check. Returns how many keys it
+    /// dropped.
+    pub fn drop_changed_keys(&self, current: &std::collections::HashMap<(Scope, KeyId), Option<String>>) -> usize {
+        self.cache.drop_changed(current)
     }
 
     /// Lookups of the key cache so far: (hits, misses).

@@ -51,6 +51,17 @@ pub trait KmsStore: Send + Sync {
     /// Reads one key's metadata.
     async fn get_key(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<KeyRecord>, StoreError>;
 
+    /// A stamp of everything a cached key is built from (its row, backing keys, grants, tags
+    /// and aliases) that changes whenever any of them changes, for a node's periodic check of
+    /// its cache against a database that other nodes write to; `None` (the default) on a
+    /// backend that serves one node, whose rows nothing else changes. Read before the rows it
+    /// stamps: a change landing between the two then makes the stamp older than the rows (the
+    /// next check drops a fresh entry), never the rows older than the stamp.
+    async fn key_stamp(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<String>, StoreError> {
+        let _ = (scope, key_id);
+        Ok(None)
+    }
+
     /// Every region's copy of one key id in `account` (a multi-Region key's primary and
     /// replicas), ordered by region.
     async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError>;

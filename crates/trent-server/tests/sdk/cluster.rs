@@ -2,8 +2,9 @@
 //! say loudly that they are skipped, and under `CI=true` fail): a change made on one node is
 //! refused (or read anew: a secret, a parameter) on the others within the documented bound,
 //! scheduled work runs on the node holding its lease only, and moves to another node when the
-//! holder's session dies, and a node killed under load loses nothing it acknowledged while a
-//! client's retries on the others succeed. On SQLite, `/metrics` is scraped.
+//! holder's session dies, a node killed under load loses nothing it acknowledged while a
+//! client's retries on the others succeed, and the periodic full check drops only the keys
+//! whose rows changed. On SQLite, `/metrics` is scraped.
 //!
 //! Until the audit trail keeps one chain per node, two nodes appending to the one chain may
 //! refuse a request with a 5xx (its commit lost the race); [`retried`] is the client's retry,
@@ -451,4 +452,55 @@ async fn metrics_count_requests_audit_commits_and_caches() {
     assert!(metric(&server, "trent_cache_lookups_total{cache=\"credentials\",result=\"hit\"}").await >= 3.0);
     assert!(!text.contains(&key), "no key id is a label");
     assert!(!text.contains("trent_lease_held"), "no leases on SQLite");
+}
+
+/// The full check compares stamps instead of dropping everything: a key unchanged since a node
+/// cached it stays cached through check after check, and keys changed behind every node's back
+/// (rows written with no notification: a missed one) are dropped by the next check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_full_check_keeps_unchanged_keys_and_drops_changed_ones() {
+    const CHECK: Duration = Duration::from_millis(200);
+    let Some(schema) = TestSchema::new("cluster_full_check").await else { return };
+    let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
+    let raw = RawConfig { storage: Some(StorageSetting::new(url.clone())), ..RawConfig::default() };
+    let a = TestServer::start_tuned(raw, |c| c.full_check_interval = CHECK).await;
+    let b = a.another_node().await;
+    let (kms_a, kms_b) = (a.client(), b.client());
+    let mut keys = Vec::new();
+    for _ in 0..3 {
+        keys.push(retried(|| kms_a.create_key().send()).await.unwrap().key_metadata().unwrap().key_id().to_owned());
+    }
+    let [steady, disabled, tagged] = [&keys[0], &keys[1], &keys[2]];
+    let encrypt = |key: &str| kms_b.encrypt().key_id(key).plaintext(blob(b"x")).send();
+    // B caches the three keys (a load that raced B's first listening connection, which drops
+    // everything, is made again).
+    while metric(&b, "trent_cache_entries{cache=\"keys\"}").await < 3.0 {
+        for key in &keys {
+            encrypt(key).await.expect("B serves the key");
+        }
+    }
+    let misses = "trent_cache_lookups_total{cache=\"keys\",result=\"miss\"}";
+    let (misses_before, checks_before) = (metric(&b, misses).await, metric(&b, "trent_cache_full_checks_total").await);
+
+    // Behind every node's back: one key disabled, one tagged, straight in the database.
+    let pool = sqlx::PgPool::connect(&url).await.expect("connect");
+    let disable = "UPDATE kms_keys SET key_state = 'Disabled', revision = revision + 1 WHERE key_id = $1";
+    sqlx::query(disable).bind(disabled).execute(&pool).await.expect("disable in the database");
+    let tag = "INSERT INTO kms_key_tags (account_id, region, key_id, tag_key, tag_value) \
+               SELECT account_id, region, key_id, 'team', 'blue' FROM kms_keys WHERE key_id = $1";
+    sqlx::query(tag).bind(tagged).execute(&pool).await.expect("tag in the database");
+    pool.close().await;
+
+    // The disabled key is refused within a few checks.
+    let took = refused_within("disabled behind B's back", "DisabledException", || encrypt(disabled)).await;
+    eprintln!("a key changed with no notification was dropped by B's full check after {took:?}");
+    // A few more checks, using every key meanwhile.
+    while metric(&b, "trent_cache_full_checks_total").await < checks_before + 5.0 {
+        encrypt(steady).await.expect("the unchanged key serves");
+        encrypt(tagged).await.expect("the tagged key serves");
+        tokio::time::sleep(CHECK / 4).await;
+    }
+    // Only the two changed keys were loaded again, once each; the unchanged one never.
+    assert_eq!(metric(&b, misses).await - misses_before, 2.0, "misses after the change");
+    assert_eq!(metric(&b, "trent_cache_full_check_dropped_total{cache=\"keys\"}").await, 2.0);
 }

@@ -68,6 +68,9 @@ impl std::fmt::Debug for PgLease {
 /// collide with the migration's lock.
 const LEASE_KEY: &str = "hashtextextended('trent-lease:' || current_schema() || ':' || $1, 0)";
 
+/// How often [`PgStore::wait_lease`] tries again.
+const LEASE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
 impl PgLease {
     /// The work this lease is for.
     pub fn name(&self) -> &str {
@@ -150,6 +153,25 @@ impl PgStore {
             .await
             .map_err(map_err)?;
         Ok(Some(PgLease { name: name.to_owned(), conn: Some(conn) }))
+    }
+
+    /// Takes the lease `name`, waiting while another session holds it, for at most `within`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the database cannot be reached, or if the lease is still
+    /// held by another session after `within`.
+    pub async fn wait_lease(&self, name: &str, within: std::time::Duration) -> Result<PgLease, StoreError> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(lease) = self.try_lease(name).await? {
+                return Ok(lease);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let held = format!("lease {name} still held by another session after {within:?}");
+                return Err(StoreError::Unavailable(Box::new(std::io::Error::new(std::io::ErrorKind::TimedOut, held))));
+            }
+            tokio::time::sleep(LEASE_POLL).await;
+        }
     }
 
     /// Whether this store's connections to the database are encrypted (TLS), as the server

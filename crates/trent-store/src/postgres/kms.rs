@@ -213,6 +213,11 @@ impl KmsStore for PgStore {
         row.as_ref().map(key_from_row).transpose()
     }
 
+    async fn key_stamp(&self, scope: &Scope, key_id: &KeyId) -> Result<Option<String>, StoreError> {
+        let key = (scope.clone(), *key_id);
+        Ok(self.key_stamps(std::slice::from_ref(&key)).await?.remove(&key))
+    }
+
     async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError> {
         let sql =
             format!("SELECT {} FROM kms_keys WHERE account_id = $1 AND key_id = $2 ORDER BY region", KeyRow::COLUMNS);

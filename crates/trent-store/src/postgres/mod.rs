@@ -29,6 +29,7 @@ mod migrate;
 mod params;
 mod reset;
 mod secrets;
+mod stamps;
 
 pub use audit::PgAuditStore;
 pub use cluster::{MAX_NOTIFICATION, Notice, PgLease, PgNotifications};
