@@ -42,6 +42,16 @@ impl std::fmt::Display for Missing {
     }
 }
 
+/// What a competing change modified while retries ran (`ConflictException`); `trent-wire`
+/// renders the sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contended {
+    /// The key's record.
+    Key,
+    /// A multi-Region key's primary Region.
+    PrimaryRegion,
+}
+
 /// Why a KMS operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KmsError {
@@ -151,8 +161,8 @@ pub enum KmsError {
         quota: &'static str,
     },
     /// A competing change got there first and retries ran out (`ConflictException`).
-    #[error("{0}")]
-    Conflict(String),
+    #[error("concurrent change of the {0:?}")]
+    Conflict(Contended),
     /// Storage is unreachable or failed (`DependencyTimeoutException`).
     #[error("The system timed out while trying to fulfill the request.")]
     Unavailable(#[source] StoreError),

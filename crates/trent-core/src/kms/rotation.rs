@@ -9,8 +9,8 @@ use super::KeyAction;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
 use super::{
-    KeyRecord, KeySpec, KeyState, Kms, KmsError, MAX_ON_DEMAND_ROTATIONS, MultiRegionKeyType, Origin, RotationType,
-    marker,
+    Contended, KeyRecord, KeySpec, KeyState, Kms, KmsError, MAX_ON_DEMAND_ROTATIONS, MultiRegionKeyType, Origin,
+    RotationType, marker,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -225,7 +225,7 @@ impl Kms {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(KmsError::Conflict("The key was modified concurrently; retry the request".into()))
+        Err(KmsError::Conflict(Contended::Key))
     }
 
     /// `ListKeyRotations`: the rotations of a key, or with `include_original` every backing key.

@@ -5,7 +5,7 @@
 //! (`KMSInternalException`, `DependencyTimeoutException`), which are 500.
 
 use http::StatusCode;
-use trent_core::kms::{KmsError, Missing};
+use trent_core::kms::{Contended, KmsError, Missing};
 
 use crate::AwsError;
 
@@ -28,6 +28,10 @@ impl From<KmsError> for AwsError {
 pub(crate) fn message(e: &KmsError) -> String {
     match e {
         KmsError::NotFound(missing) => not_found(missing),
+        KmsError::Conflict(Contended::Key) => "The key was modified concurrently; retry the request".to_owned(),
+        KmsError::Conflict(Contended::PrimaryRegion) => {
+            "The primary Region moved concurrently; retry the request".to_owned()
+        }
         KmsError::Throttled { .. } => super::SERVICE.throttling_message.to_owned(),
         KmsError::IncorrectKey => INCORRECT_KEY.to_owned(),
         KmsError::AliasPrefix => ALIAS_PREFIX.to_owned(),
@@ -193,7 +197,18 @@ mod tests {
                 "The request would have succeeded, but the DryRun option is set.",
             ),
             (KmsError::CustomKeyStoreNotFound("c".into()), "CustomKeyStoreNotFoundException", 400, "c"),
-            (KmsError::Conflict("c".into()), "ConflictException", 400, "c"),
+            (
+                KmsError::Conflict(Contended::Key),
+                "ConflictException",
+                400,
+                "The key was modified concurrently; retry the request",
+            ),
+            (
+                KmsError::Conflict(Contended::PrimaryRegion),
+                "ConflictException",
+                400,
+                "The primary Region moved concurrently; retry the request",
+            ),
             (
                 KmsError::Throttled { quota: "kms:cryptographic-rsa" },
                 "ThrottlingException",

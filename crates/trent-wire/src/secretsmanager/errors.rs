@@ -170,7 +170,7 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
             tracing::error!(error = %source, "KMS failed on a caller's behalf");
             ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
         }
-        KmsError::NotFound(_) => {
+        KmsError::NotFound(_) | KmsError::Conflict(_) => {
             (failure, BAD, format!("{} Reason: {}", sentence(during), crate::kms::message(source)))
         }
         KmsError::InvalidArn(m)
@@ -185,8 +185,7 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::Tag(m)
         | KmsError::MalformedPolicy(m)
         | KmsError::CustomKeyStoreNotFound(m)
-        | KmsError::IncorrectKeyMaterial(m)
-        | KmsError::Conflict(m) => (failure, BAD, format!("{} Reason: {m}", sentence(during))),
+        | KmsError::IncorrectKeyMaterial(m) => (failure, BAD, format!("{} Reason: {m}", sentence(during))),
         KmsError::Disabled { .. }
         | KmsError::AliasPrefix
         | KmsError::AliasCharacters { .. }
