@@ -59,8 +59,11 @@ pub enum KmsError {
     #[error("not found: {0}")]
     NotFound(Missing),
     /// An ARN is malformed or names the wrong service (`InvalidArnException`).
-    #[error("{0}")]
-    InvalidArn(String),
+    #[error("invalid ARN {arn}")]
+    InvalidArn {
+        /// The ARN as given.
+        arn: String,
+    },
     /// The key is disabled (`DisabledException`).
     #[error("{key_arn} is disabled.")]
     Disabled {

@@ -28,6 +28,7 @@ impl From<KmsError> for AwsError {
 pub(crate) fn message(e: &KmsError) -> String {
     match e {
         KmsError::NotFound(missing) => not_found(missing),
+        KmsError::InvalidArn { arn } => format!("Invalid arn {arn}"),
         KmsError::Conflict(Contended::Key) => "The key was modified concurrently; retry the request".to_owned(),
         KmsError::Conflict(Contended::PrimaryRegion) => {
             "The primary Region moved concurrently; retry the request".to_owned()
@@ -59,7 +60,7 @@ impl From<&KmsError> for AwsError {
         let message = message(e);
         let (code, status) = match &e {
             KmsError::NotFound(_) => ("NotFoundException", BAD),
-            KmsError::InvalidArn(_) => ("InvalidArnException", BAD),
+            KmsError::InvalidArn { .. } => ("InvalidArnException", BAD),
             KmsError::Disabled { .. } => ("DisabledException", BAD),
             KmsError::InvalidState { .. } => ("KMSInvalidStateException", BAD),
             KmsError::InvalidCiphertext => ("InvalidCiphertextException", BAD),
@@ -129,7 +130,12 @@ mod tests {
             ),
             (KmsError::NotFound(Missing::Grant("g1".into())), "NotFoundException", 400, "Grant ID g1 not found"),
             (KmsError::NotFound(Missing::KeyPolicy), "NotFoundException", 400, "No such policy exists"),
-            (KmsError::InvalidArn("Invalid arn x".into()), "InvalidArnException", 400, "Invalid arn x"),
+            (
+                KmsError::InvalidArn { arn: "arn:aws:s3:::x".into() },
+                "InvalidArnException",
+                400,
+                "Invalid arn arn:aws:s3:::x",
+            ),
             (
                 KmsError::Disabled { key_arn: arn.clone() },
                 "DisabledException",

@@ -170,11 +170,10 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
             tracing::error!(error = %source, "KMS failed on a caller's behalf");
             ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
         }
-        KmsError::NotFound(_) | KmsError::Conflict(_) => {
+        KmsError::NotFound(_) | KmsError::InvalidArn { .. } | KmsError::Conflict(_) => {
             (failure, BAD, format!("{} Reason: {}", sentence(during), crate::kms::message(source)))
         }
-        KmsError::InvalidArn(m)
-        | KmsError::InvalidKeyUsage(m)
+        KmsError::InvalidKeyUsage(m)
         | KmsError::AlreadyExists(m)
         | KmsError::InvalidAliasName(m)
         | KmsError::LimitExceeded(m)
