@@ -52,6 +52,35 @@ pub enum Contended {
     PrimaryRegion,
 }
 
+/// Which quota a request would exceed (`LimitExceededException`); `trent-wire` renders the
+/// sentence with the quota's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// [`MAX_GRANTS_PER_KEY`](super::MAX_GRANTS_PER_KEY) grants of the key with this ARN.
+    GrantsPerKey {
+        /// The key's ARN.
+        key_arn: String,
+    },
+    /// [`MAX_ALIASES_PER_KEY`](super::MAX_ALIASES_PER_KEY) aliases of the key with this ARN.
+    AliasesPerKey {
+        /// The key's ARN.
+        key_arn: String,
+    },
+    /// A key policy of `bytes` bytes, over [`MAX_POLICY_BYTES`](super::MAX_POLICY_BYTES).
+    KeyPolicySize {
+        /// The policy's size.
+        bytes: usize,
+    },
+    /// [`MAX_TAGS_PER_KEY`](super::MAX_TAGS_PER_KEY) tags of one key.
+    TagsPerKey,
+    /// [`MAX_ON_DEMAND_ROTATIONS`](super::MAX_ON_DEMAND_ROTATIONS) on-demand rotations of the
+    /// key with this ARN.
+    OnDemandRotations {
+        /// The key's ARN.
+        key_arn: String,
+    },
+}
+
 /// Why a KMS operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KmsError {
@@ -124,8 +153,8 @@ pub enum KmsError {
     #[error("{0}")]
     NotAuthorized(String),
     /// A quota was reached (`LimitExceededException`).
-    #[error("{0}")]
-    LimitExceeded(String),
+    #[error("limit exceeded: {0:?}")]
+    LimitExceeded(Limit),
     /// Input fails a constraint (`ValidationException`).
     #[error("{0}")]
     Validation(String),

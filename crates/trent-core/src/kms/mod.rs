@@ -41,7 +41,7 @@ pub use constraints::{
     constraints_hold,
 };
 pub use crypto::{CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, EncryptOutput, ReEncryptOutput};
-pub use error::{Contended, KmsError, Missing};
+pub use error::{Contended, KmsError, Limit, Missing};
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
 pub use import::{
     ExpirationModel, IMPORT_TOKEN_VALIDITY, ImportKeyMaterialInput, ImportParameters, ImportType, ImportedKeyMaterial,

@@ -9,7 +9,7 @@ use super::KeyAction;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
 use super::{
-    Contended, KeyRecord, KeySpec, KeyState, Kms, KmsError, MAX_ON_DEMAND_ROTATIONS, MultiRegionKeyType, Origin,
+    Contended, KeyRecord, KeySpec, KeyState, Kms, KmsError, Limit, MAX_ON_DEMAND_ROTATIONS, MultiRegionKeyType, Origin,
     RotationType, marker,
 };
 use crate::identity::Caller;
@@ -197,10 +197,7 @@ impl Kms {
                 && materials.iter().filter(|m| m.rotation_type == Some(RotationType::OnDemand)).count()
                     >= MAX_ON_DEMAND_ROTATIONS
             {
-                return Err(KmsError::LimitExceeded(format!(
-                    "{} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations",
-                    rec.arn()
-                )));
+                return Err(KmsError::LimitExceeded(Limit::OnDemandRotations { key_arn: rec.arn() }));
             }
             let seq = materials.last().map_or(0, |m| m.seq + 1);
             let (plain, material) = self.fresh_material(&rec, seq, Some(kind))?;

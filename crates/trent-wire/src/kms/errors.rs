@@ -5,7 +5,10 @@
 //! (`KMSInternalException`, `DependencyTimeoutException`), which are 500.
 
 use http::StatusCode;
-use trent_core::kms::{Contended, KmsError, Missing};
+use trent_core::kms::{
+    Contended, KmsError, Limit, MAX_ALIASES_PER_KEY, MAX_GRANTS_PER_KEY, MAX_ON_DEMAND_ROTATIONS, MAX_POLICY_BYTES,
+    MAX_TAGS_PER_KEY, Missing,
+};
 
 use crate::AwsError;
 
@@ -28,6 +31,7 @@ impl From<KmsError> for AwsError {
 pub(crate) fn message(e: &KmsError) -> String {
     match e {
         KmsError::NotFound(missing) => not_found(missing),
+        KmsError::LimitExceeded(limit) => limit_exceeded(limit),
         KmsError::InvalidArn { arn } => format!("Invalid arn {arn}"),
         KmsError::Conflict(Contended::Key) => "The key was modified concurrently; retry the request".to_owned(),
         KmsError::Conflict(Contended::PrimaryRegion) => {
@@ -38,6 +42,23 @@ pub(crate) fn message(e: &KmsError) -> String {
         KmsError::AliasPrefix => ALIAS_PREFIX.to_owned(),
         KmsError::AliasCharacters { name } => format!("{name} contains invalid characters for an alias"),
         _ => e.to_string(),
+    }
+}
+
+/// `LimitExceededException`'s sentence for the quota.
+fn limit_exceeded(limit: &Limit) -> String {
+    match limit {
+        Limit::GrantsPerKey { key_arn } => format!("{key_arn} has the maximum of {MAX_GRANTS_PER_KEY} grants"),
+        Limit::AliasesPerKey { key_arn } => {
+            format!("Key {key_arn} already has the maximum of {MAX_ALIASES_PER_KEY} aliases")
+        }
+        Limit::KeyPolicySize { bytes } => {
+            format!("The key policy is {bytes} bytes; the key policy document size quota is {MAX_POLICY_BYTES} bytes")
+        }
+        Limit::TagsPerKey => format!("A key may have at most {MAX_TAGS_PER_KEY} tags"),
+        Limit::OnDemandRotations { key_arn } => {
+            format!("{key_arn} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations")
+        }
     }
 }
 
@@ -187,7 +208,36 @@ mod tests {
             (KmsError::AlreadyExists("a".into()), "AlreadyExistsException", 400, "a"),
             (KmsError::InvalidAliasName("n".into()), "InvalidAliasNameException", 400, "n"),
             (KmsError::NotAuthorized("r".into()), "NotAuthorizedException", 400, "r"),
-            (KmsError::LimitExceeded("l".into()), "LimitExceededException", 400, "l"),
+            (
+                KmsError::LimitExceeded(Limit::GrantsPerKey { key_arn: arn.clone() }),
+                "LimitExceededException",
+                400,
+                "arn:aws:kms:us-east-1:111122223333:key/k has the maximum of 50000 grants",
+            ),
+            (
+                KmsError::LimitExceeded(Limit::AliasesPerKey { key_arn: arn.clone() }),
+                "LimitExceededException",
+                400,
+                "Key arn:aws:kms:us-east-1:111122223333:key/k already has the maximum of 50 aliases",
+            ),
+            (
+                KmsError::LimitExceeded(Limit::KeyPolicySize { bytes: 40_000 }),
+                "LimitExceededException",
+                400,
+                "The key policy is 40000 bytes; the key policy document size quota is 32768 bytes",
+            ),
+            (
+                KmsError::LimitExceeded(Limit::TagsPerKey),
+                "LimitExceededException",
+                400,
+                "A key may have at most 50 tags",
+            ),
+            (
+                KmsError::LimitExceeded(Limit::OnDemandRotations { key_arn: arn.clone() }),
+                "LimitExceededException",
+                400,
+                "arn:aws:kms:us-east-1:111122223333:key/k has reached the limit of 10 on-demand rotations",
+            ),
             (KmsError::Validation("v".into()), "ValidationException", 400, "v"),
             (KmsError::InvalidGrantToken("t".into()), "InvalidGrantTokenException", 400, "t"),
             (KmsError::InvalidGrantId("g".into()), "InvalidGrantIdException", 400, "g"),

@@ -170,13 +170,12 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
             tracing::error!(error = %source, "KMS failed on a caller's behalf");
             ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
         }
-        KmsError::NotFound(_) | KmsError::InvalidArn { .. } | KmsError::Conflict(_) => {
+        KmsError::NotFound(_) | KmsError::InvalidArn { .. } | KmsError::LimitExceeded(_) | KmsError::Conflict(_) => {
             (failure, BAD, format!("{} Reason: {}", sentence(during), crate::kms::message(source)))
         }
         KmsError::InvalidKeyUsage(m)
         | KmsError::AlreadyExists(m)
         | KmsError::InvalidAliasName(m)
-        | KmsError::LimitExceeded(m)
         | KmsError::Validation(m)
         | KmsError::InvalidGrantToken(m)
         | KmsError::InvalidGrantId(m)
