@@ -8,7 +8,7 @@ use super::access::KeyCall;
 use super::keyref::{self, Aliases, KeyRef};
 use super::lifecycle::refuse_pending_deletion;
 use super::{
-    AWS_ALIAS_PREFIX, Alias, KeyRecord, Kms, KmsError, MAX_ALIASES_PER_KEY, Missing, PREDEFINED_ALIASES, marker,
+    AWS_ALIAS_PREFIX, Alias, KeyRecord, Kms, KmsError, Limit, MAX_ALIASES_PER_KEY, Missing, PREDEFINED_ALIASES, marker,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -106,10 +106,7 @@ impl Kms {
     async fn check_alias_quota(&self, scope: &Scope, rec: &KeyRecord) -> Result<(), KmsError> {
         let existing = self.store.list_aliases(scope, Some(&rec.key_id), None, MAX_ALIASES_PER_KEY as u32 + 1).await?;
         if existing.len() >= MAX_ALIASES_PER_KEY {
-            return Err(KmsError::LimitExceeded(format!(
-                "Key {} already has the maximum of {MAX_ALIASES_PER_KEY} aliases",
-                rec.arn()
-            )));
+            return Err(KmsError::LimitExceeded(Limit::AliasesPerKey { key_arn: rec.arn() }));
         }
         Ok(())
     }

@@ -42,6 +42,50 @@ impl std::fmt::Display for Missing {
     }
 }
 
+/// What a competing change modified while retries ran (`ConflictException`); `trent-wire`
+/// renders the sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contended {
+    /// The key's record.
+    Key,
+    /// A multi-Region key's primary Region.
+    PrimaryRegion,
+    /// The custom key stores of an account and Region (a name or cluster taken meanwhile).
+    CustomKeyStore,
+}
+
+/// Which quota a request would exceed (`LimitExceededException`); `trent-wire` renders the
+/// sentence with the quota's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// [`MAX_GRANTS_PER_KEY`](super::MAX_GRANTS_PER_KEY) grants of the key with this ARN.
+    GrantsPerKey {
+        /// The key's ARN.
+        key_arn: String,
+    },
+    /// [`MAX_ALIASES_PER_KEY`](super::MAX_ALIASES_PER_KEY) aliases of the key with this ARN.
+    AliasesPerKey {
+        /// The key's ARN.
+        key_arn: String,
+    },
+    /// A key policy of `bytes` bytes, over [`MAX_POLICY_BYTES`](super::MAX_POLICY_BYTES).
+    KeyPolicySize {
+        /// The policy's size.
+        bytes: usize,
+    },
+    /// [`MAX_TAGS_PER_KEY`](super::MAX_TAGS_PER_KEY) tags of one key.
+    TagsPerKey,
+    /// [`MAX_ON_DEMAND_ROTATIONS`](super::MAX_ON_DEMAND_ROTATIONS) on-demand rotations of the
+    /// key with this ARN.
+    OnDemandRotations {
+        /// The key's ARN.
+        key_arn: String,
+    },
+    /// [`MAX_CUSTOM_KEY_STORES`](super::MAX_CUSTOM_KEY_STORES) custom key stores in an account
+    /// and Region.
+    CustomKeyStores,
+}
+
 /// Why a KMS operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KmsError {
@@ -49,8 +93,11 @@ pub enum KmsError {
     #[error("not found: {0}")]
     NotFound(Missing),
     /// An ARN is malformed or names the wrong service (`InvalidArnException`).
-    #[error("{0}")]
-    InvalidArn(String),
+    #[error("invalid ARN {arn}")]
+    InvalidArn {
+        /// The ARN as given.
+        arn: String,
+    },
     /// The key is disabled (`DisabledException`).
     #[error("{key_arn} is disabled.")]
     Disabled {
@@ -111,8 +158,8 @@ pub enum KmsError {
     #[error("{0}")]
     NotAuthorized(String),
     /// A quota was reached (`LimitExceededException`).
-    #[error("{0}")]
-    LimitExceeded(String),
+    #[error("limit exceeded: {0:?}")]
+    LimitExceeded(Limit),
     /// Input fails a constraint (`ValidationException`).
     #[error("{0}")]
     Validation(String),
@@ -194,8 +241,8 @@ pub enum KmsError {
         quota: &'static str,
     },
     /// A competing change got there first and retries ran out (`ConflictException`).
-    #[error("{0}")]
-    Conflict(String),
+    #[error("concurrent change of the {0:?}")]
+    Conflict(Contended),
     /// Storage is unreachable or failed (`DependencyTimeoutException`).
     #[error("The system timed out while trying to fulfill the request.")]
     Unavailable(#[source] StoreError),

@@ -16,7 +16,9 @@ use super::constraints::{check_constraints, check_grant_name};
 use super::decide::ChildGrant;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
-use super::{Grant, GrantConstraints, GrantOperation, KeyState, Kms, KmsError, MAX_GRANTS_PER_KEY, Missing, marker};
+use super::{
+    Grant, GrantConstraints, GrantOperation, KeyState, Kms, KmsError, Limit, MAX_GRANTS_PER_KEY, Missing, marker,
+};
 use crate::identity::Caller;
 use crate::ids::{AccountId, KeyId, Region, Scope};
 use crate::store::StoreError;
@@ -220,10 +222,7 @@ impl Kms {
             });
         }
         if existing.len() >= MAX_GRANTS_PER_KEY {
-            return Err(KmsError::LimitExceeded(format!(
-                "{} has the maximum of {MAX_GRANTS_PER_KEY} grants",
-                rec.arn()
-            )));
+            return Err(KmsError::LimitExceeded(Limit::GrantsPerKey { key_arn: rec.arn() }));
         }
         let id_bytes: [u8; 32] = random_array()?;
         let grant_id: String = id_bytes.iter().map(|b| format!("{b:02x}")).collect();

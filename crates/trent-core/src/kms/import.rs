@@ -17,7 +17,7 @@ use trent_crypto::{
 use super::KeyAction;
 use super::keyref::{self, Aliases};
 use super::{
-    ImportedMaterial, KeyMaterialRecord, KeyRecord, KeyState, Kms, KmsError, Origin, check_seed_material,
+    Contended, ImportedMaterial, KeyMaterialRecord, KeyRecord, KeyState, Kms, KmsError, Origin, check_seed_material,
     material_wrap_aad,
 };
 use crate::enums::string_enum;
@@ -452,7 +452,7 @@ impl Kms {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(KmsError::Conflict("The key was modified concurrently; retry the request".into()))
+        Err(KmsError::Conflict(Contended::Key))
     }
 }
 

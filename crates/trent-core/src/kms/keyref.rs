@@ -21,14 +21,14 @@ pub(crate) enum Aliases {
 /// Parses `input` relative to the caller's account and region.
 pub(crate) fn parse(caller: &Caller, input: &str, aliases: Aliases) -> Result<KeyRef, KmsError> {
     let invalid_key_id = || KmsError::NotFound(Missing::KeyId(input.to_owned()));
+    let invalid_arn = || KmsError::InvalidArn { arn: input.to_owned() };
     if input.starts_with("arn:") {
-        let arn = Arn::parse(input).ok_or_else(|| KmsError::InvalidArn(format!("Invalid arn {input}")))?;
+        let arn = Arn::parse(input).ok_or_else(invalid_arn)?;
         if arn.service != "kms" {
-            return Err(KmsError::InvalidArn(format!("Invalid arn {input}")));
+            return Err(invalid_arn());
         }
-        let account =
-            AccountId::parse(arn.account).map_err(|_| KmsError::InvalidArn(format!("Invalid arn {input}")))?;
-        let region = Region::parse(arn.region).map_err(|_| KmsError::InvalidArn(format!("Invalid arn {input}")))?;
+        let account = AccountId::parse(arn.account).map_err(|_| invalid_arn())?;
+        let region = Region::parse(arn.region).map_err(|_| invalid_arn())?;
         if region != caller.region || arn.partition != region.partition() {
             return Err(KmsError::NotFound(Missing::ArnRegion(arn.region.to_owned())));
         }
@@ -40,7 +40,7 @@ pub(crate) fn parse(caller: &Caller, input: &str, aliases: Aliases) -> Result<Ke
         if arn.resource.starts_with("alias/") && aliases == Aliases::Allowed {
             return Ok(KeyRef::Alias(scope, arn.resource.to_owned()));
         }
-        return Err(KmsError::InvalidArn(format!("Invalid arn {input}")));
+        return Err(invalid_arn());
     }
     if input.starts_with("alias/") {
         return match aliases {
@@ -115,8 +115,11 @@ mod tests {
         let c = caller();
         assert!(matches!(parse(&c, "nope", Aliases::Allowed), Err(KmsError::NotFound(_))));
         assert!(matches!(parse(&c, "alias/x", Aliases::Refused), Err(KmsError::NotFound(_))));
-        assert!(matches!(parse(&c, "arn:aws:s3:::bucket", Aliases::Allowed), Err(KmsError::InvalidArn(_))));
-        assert!(matches!(parse(&c, "arn:aws:kms:us-east-1:1:key/x", Aliases::Allowed), Err(KmsError::InvalidArn(_))));
+        assert!(matches!(parse(&c, "arn:aws:s3:::bucket", Aliases::Allowed), Err(KmsError::InvalidArn { .. })));
+        assert!(matches!(
+            parse(&c, "arn:aws:kms:us-east-1:1:key/x", Aliases::Allowed),
+            Err(KmsError::InvalidArn { .. })
+        ));
         let other_region = format!("arn:aws:kms:eu-west-1:111122223333:key/{ID}");
         assert!(matches!(parse(&c, &other_region, Aliases::Allowed), Err(KmsError::NotFound(_))));
     }

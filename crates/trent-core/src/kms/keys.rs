@@ -11,8 +11,8 @@ use super::access::KeyCall;
 use super::cache::{KeyExtras, LoadedKey};
 use super::keyref::{self, Aliases};
 use super::{
-    GrantOperation, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Missing,
-    MultiRegionKeyType, Origin, RotationSettings, Tag, marker, material_wrap_aad, tags,
+    GrantOperation, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Limit,
+    Missing, MultiRegionKeyType, Origin, RotationSettings, Tag, marker, material_wrap_aad, tags,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -88,10 +88,7 @@ pub fn default_key_policy(scope: &Scope) -> String {
 /// document that is not a valid key policy. The model's bounds are the wire's to check.
 pub(crate) fn parse_key_policy(policy: &str) -> Result<Policy, KmsError> {
     if policy.len() > MAX_POLICY_BYTES {
-        return Err(KmsError::LimitExceeded(format!(
-            "The key policy is {} bytes; the key policy document size quota is {MAX_POLICY_BYTES} bytes",
-            policy.len()
-        )));
+        return Err(KmsError::LimitExceeded(Limit::KeyPolicySize { bytes: policy.len() }));
     }
     Policy::parse(policy, PolicyKind::Resource).map_err(|e| KmsError::MalformedPolicy(e.to_string()))
 }

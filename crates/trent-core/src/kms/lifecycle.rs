@@ -5,7 +5,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::KeyAction;
 use super::keyref::{self, Aliases};
-use super::{KeyRecord, KeyState, Kms, KmsError};
+use super::{Contended, KeyRecord, KeyState, Kms, KmsError};
 use crate::identity::Caller;
 use crate::store::StoreError;
 
@@ -88,7 +88,7 @@ impl Kms {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(KmsError::Conflict("The key was modified concurrently; retry the request".into()))
+        Err(KmsError::Conflict(Contended::Key))
     }
 
     /// `EnableKey`.

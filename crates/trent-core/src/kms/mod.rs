@@ -47,7 +47,7 @@ pub use custom_key_stores::{
     CustomKeyStoreRecord, HsmCluster, HsmClusters, HsmConnection, HsmFailure, MAX_CUSTOM_KEY_STORES, NoClusters,
     UpdateCustomKeyStoreInput, password_wrap_aad,
 };
-pub use error::{KmsError, Missing};
+pub use error::{Contended, KmsError, Limit, Missing};
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
 pub use import::{
     ExpirationModel, IMPORT_TOKEN_VALIDITY, ImportKeyMaterialInput, ImportParameters, ImportType, ImportedKeyMaterial,

@@ -16,8 +16,8 @@ use super::keyref::{self, Aliases};
 use super::keys::{default_key_policy, not_found, parse_key_policy};
 use super::lifecycle::refuse_pending_deletion;
 use super::{
-    KeyDescription, KeyMaterialRecord, KeyRecord, KeyState, Kms, KmsError, MultiRegionKeyType, Tag, material_wrap_aad,
-    tags,
+    Contended, KeyDescription, KeyMaterialRecord, KeyRecord, KeyState, Kms, KmsError, MultiRegionKeyType, Tag,
+    material_wrap_aad, tags,
 };
 use crate::identity::Caller;
 use crate::ids::{AccountId, KeyId, Region, Scope};
@@ -315,7 +315,7 @@ impl Kms {
             if new_primary.multi_region != Some(MultiRegionKeyType::Replica)
                 || old_primary.multi_region != Some(MultiRegionKeyType::Primary)
             {
-                return Err(KmsError::Conflict("The primary Region moved concurrently; retry the request".into()));
+                return Err(KmsError::Conflict(Contended::PrimaryRegion));
             }
             let expected = (new_primary.revision, old_primary.revision);
             new_primary.multi_region = Some(MultiRegionKeyType::Primary);
@@ -333,7 +333,7 @@ impl Kms {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(KmsError::Conflict("The key was modified concurrently; retry the request".into()))
+        Err(KmsError::Conflict(Contended::Key))
     }
 
     /// Read-modify-write of one copy, without authorization (the caller authorized the call
@@ -353,7 +353,7 @@ impl Kms {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(KmsError::Conflict("The key was modified concurrently; retry the request".into()))
+        Err(KmsError::Conflict(Contended::Key))
     }
 
     /// After a primary changed its rotation settings or gained a backing key: every replica
@@ -404,7 +404,7 @@ impl Kms {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(KmsError::Conflict("The key was modified concurrently; retry the request".into()))
+        Err(KmsError::Conflict(Contended::Key))
     }
 
     /// Whether a primary being deleted must first wait for its replicas.

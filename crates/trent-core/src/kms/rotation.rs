@@ -9,8 +9,8 @@ use super::KeyAction;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
 use super::{
-    KeyRecord, KeySpec, KeyState, Kms, KmsError, MAX_ON_DEMAND_ROTATIONS, MultiRegionKeyType, Origin, RotationType,
-    marker,
+    Contended, KeyRecord, KeySpec, KeyState, Kms, KmsError, Limit, MAX_ON_DEMAND_ROTATIONS, MultiRegionKeyType, Origin,
+    RotationType, marker,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -197,10 +197,7 @@ impl Kms {
                 && materials.iter().filter(|m| m.rotation_type == Some(RotationType::OnDemand)).count()
                     >= MAX_ON_DEMAND_ROTATIONS
             {
-                return Err(KmsError::LimitExceeded(format!(
-                    "{} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations",
-                    rec.arn()
-                )));
+                return Err(KmsError::LimitExceeded(Limit::OnDemandRotations { key_arn: rec.arn() }));
             }
             let seq = materials.last().map_or(0, |m| m.seq + 1);
             let (plain, material) = self.fresh_material(&rec, seq, Some(kind))?;
@@ -225,7 +222,7 @@ impl Kms {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(KmsError::Conflict("The key was modified concurrently; retry the request".into()))
+        Err(KmsError::Conflict(Contended::Key))
     }
 
     /// `ListKeyRotations`: the rotations of a key, or with `include_original` every backing key.

@@ -7,7 +7,7 @@ use super::KeyAction;
 use super::access::KeyCall;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
-use super::{Kms, KmsError, MAX_TAGS_PER_KEY, Tag, marker};
+use super::{Kms, KmsError, Limit, MAX_TAGS_PER_KEY, Tag, marker};
 use crate::identity::Caller;
 
 /// One page of `ListResourceTags`.
@@ -77,7 +77,7 @@ impl Kms {
         let existing_keys: HashSet<&str> = existing.iter().map(|t| t.key.as_str()).collect();
         let added = tags.iter().filter(|t| !existing_keys.contains(t.key.as_str())).count();
         if existing.len() + added > MAX_TAGS_PER_KEY {
-            return Err(KmsError::LimitExceeded(format!("A key may have at most {MAX_TAGS_PER_KEY} tags")));
+            return Err(KmsError::LimitExceeded(Limit::TagsPerKey));
         }
         let written = self.store.put_tags(&scope, &id, &tags).await;
         // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.

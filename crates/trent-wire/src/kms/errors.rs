@@ -5,7 +5,10 @@
 //! (`KMSInternalException`, `DependencyTimeoutException`), which are 500.
 
 use http::StatusCode;
-use trent_core::kms::{KmsError, Missing};
+use trent_core::kms::{
+    Contended, KmsError, Limit, MAX_ALIASES_PER_KEY, MAX_CUSTOM_KEY_STORES, MAX_GRANTS_PER_KEY,
+    MAX_ON_DEMAND_ROTATIONS, MAX_POLICY_BYTES, MAX_TAGS_PER_KEY, Missing,
+};
 
 use crate::AwsError;
 
@@ -28,11 +31,41 @@ impl From<KmsError> for AwsError {
 pub(crate) fn message(e: &KmsError) -> String {
     match e {
         KmsError::NotFound(missing) => not_found(missing),
+        KmsError::LimitExceeded(limit) => limit_exceeded(limit),
+        KmsError::InvalidArn { arn } => format!("Invalid arn {arn}"),
+        KmsError::Conflict(Contended::Key) => "The key was modified concurrently; retry the request".to_owned(),
+        KmsError::Conflict(Contended::PrimaryRegion) => {
+            "The primary Region moved concurrently; retry the request".to_owned()
+        }
+        KmsError::Conflict(Contended::CustomKeyStore) => {
+            "The custom key store was changed concurrently; retry.".to_owned()
+        }
         KmsError::Throttled { .. } => super::SERVICE.throttling_message.to_owned(),
         KmsError::IncorrectKey => INCORRECT_KEY.to_owned(),
         KmsError::AliasPrefix => ALIAS_PREFIX.to_owned(),
         KmsError::AliasCharacters { name } => format!("{name} contains invalid characters for an alias"),
         _ => e.to_string(),
+    }
+}
+
+/// `LimitExceededException`'s sentence for the quota.
+fn limit_exceeded(limit: &Limit) -> String {
+    match limit {
+        Limit::GrantsPerKey { key_arn } => format!("{key_arn} has the maximum of {MAX_GRANTS_PER_KEY} grants"),
+        Limit::AliasesPerKey { key_arn } => {
+            format!("Key {key_arn} already has the maximum of {MAX_ALIASES_PER_KEY} aliases")
+        }
+        Limit::KeyPolicySize { bytes } => {
+            format!("The key policy is {bytes} bytes; the key policy document size quota is {MAX_POLICY_BYTES} bytes")
+        }
+        Limit::TagsPerKey => format!("A key may have at most {MAX_TAGS_PER_KEY} tags"),
+        Limit::OnDemandRotations { key_arn } => {
+            format!("{key_arn} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations")
+        }
+        Limit::CustomKeyStores => format!(
+            "The request was rejected because you have reached the limit of {MAX_CUSTOM_KEY_STORES} custom key \
+             stores in this account and Region."
+        ),
     }
 }
 
@@ -55,7 +88,7 @@ impl From<&KmsError> for AwsError {
         let message = message(e);
         let (code, status) = match &e {
             KmsError::NotFound(_) => ("NotFoundException", BAD),
-            KmsError::InvalidArn(_) => ("InvalidArnException", BAD),
+            KmsError::InvalidArn { .. } => ("InvalidArnException", BAD),
             KmsError::Disabled { .. } => ("DisabledException", BAD),
             KmsError::InvalidState { .. } => ("KMSInvalidStateException", BAD),
             KmsError::InvalidCiphertext => ("InvalidCiphertextException", BAD),
@@ -131,7 +164,12 @@ mod tests {
             ),
             (KmsError::NotFound(Missing::Grant("g1".into())), "NotFoundException", 400, "Grant ID g1 not found"),
             (KmsError::NotFound(Missing::KeyPolicy), "NotFoundException", 400, "No such policy exists"),
-            (KmsError::InvalidArn("Invalid arn x".into()), "InvalidArnException", 400, "Invalid arn x"),
+            (
+                KmsError::InvalidArn { arn: "arn:aws:s3:::x".into() },
+                "InvalidArnException",
+                400,
+                "Invalid arn arn:aws:s3:::x",
+            ),
             (
                 KmsError::Disabled { key_arn: arn.clone() },
                 "DisabledException",
@@ -183,7 +221,36 @@ mod tests {
             (KmsError::AlreadyExists("a".into()), "AlreadyExistsException", 400, "a"),
             (KmsError::InvalidAliasName("n".into()), "InvalidAliasNameException", 400, "n"),
             (KmsError::NotAuthorized("r".into()), "NotAuthorizedException", 400, "r"),
-            (KmsError::LimitExceeded("l".into()), "LimitExceededException", 400, "l"),
+            (
+                KmsError::LimitExceeded(Limit::GrantsPerKey { key_arn: arn.clone() }),
+                "LimitExceededException",
+                400,
+                "arn:aws:kms:us-east-1:111122223333:key/k has the maximum of 50000 grants",
+            ),
+            (
+                KmsError::LimitExceeded(Limit::AliasesPerKey { key_arn: arn.clone() }),
+                "LimitExceededException",
+                400,
+                "Key arn:aws:kms:us-east-1:111122223333:key/k already has the maximum of 50 aliases",
+            ),
+            (
+                KmsError::LimitExceeded(Limit::KeyPolicySize { bytes: 40_000 }),
+                "LimitExceededException",
+                400,
+                "The key policy is 40000 bytes; the key policy document size quota is 32768 bytes",
+            ),
+            (
+                KmsError::LimitExceeded(Limit::TagsPerKey),
+                "LimitExceededException",
+                400,
+                "A key may have at most 50 tags",
+            ),
+            (
+                KmsError::LimitExceeded(Limit::OnDemandRotations { key_arn: arn.clone() }),
+                "LimitExceededException",
+                400,
+                "arn:aws:kms:us-east-1:111122223333:key/k has reached the limit of 10 on-demand rotations",
+            ),
             (KmsError::Validation("v".into()), "ValidationException", 400, "v"),
             (KmsError::InvalidGrantToken("t".into()), "InvalidGrantTokenException", 400, "t"),
             (KmsError::InvalidGrantId("g".into()), "InvalidGrantIdException", 400, "g"),
@@ -239,7 +306,31 @@ mod tests {
                 400,
                 "The trust anchor certificate does not match the trust anchor of AWS CloudHSM cluster 'cluster-abc'.",
             ),
-            (KmsError::Conflict("c".into()), "ConflictException", 400, "c"),
+            (
+                KmsError::Conflict(Contended::Key),
+                "ConflictException",
+                400,
+                "The key was modified concurrently; retry the request",
+            ),
+            (
+                KmsError::Conflict(Contended::PrimaryRegion),
+                "ConflictException",
+                400,
+                "The primary Region moved concurrently; retry the request",
+            ),
+            (
+                KmsError::Conflict(Contended::CustomKeyStore),
+                "ConflictException",
+                400,
+                "The custom key store was changed concurrently; retry.",
+            ),
+            (
+                KmsError::LimitExceeded(Limit::CustomKeyStores),
+                "LimitExceededException",
+                400,
+                "The request was rejected because you have reached the limit of 10 custom key stores in this account \
+                 and Region.",
+            ),
             (
                 KmsError::Throttled { quota: "kms:cryptographic-rsa" },
                 "ThrottlingException",

@@ -170,14 +170,12 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
             tracing::error!(error = %source, "KMS failed on a caller's behalf");
             ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
         }
-        KmsError::NotFound(_) => {
+        KmsError::NotFound(_) | KmsError::InvalidArn { .. } | KmsError::LimitExceeded(_) | KmsError::Conflict(_) => {
             (failure, BAD, format!("{} Reason: {}", sentence(during), crate::kms::message(source)))
         }
-        KmsError::InvalidArn(m)
-        | KmsError::InvalidKeyUsage(m)
+        KmsError::InvalidKeyUsage(m)
         | KmsError::AlreadyExists(m)
         | KmsError::InvalidAliasName(m)
-        | KmsError::LimitExceeded(m)
         | KmsError::Validation(m)
         | KmsError::InvalidGrantToken(m)
         | KmsError::InvalidGrantId(m)
@@ -185,8 +183,7 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::Tag(m)
         | KmsError::MalformedPolicy(m)
         | KmsError::CustomKeyStoreNotFound(m)
-        | KmsError::IncorrectKeyMaterial(m)
-        | KmsError::Conflict(m) => (failure, BAD, format!("{} Reason: {m}", sentence(during))),
+        | KmsError::IncorrectKeyMaterial(m) => (failure, BAD, format!("{} Reason: {m}", sentence(during))),
         KmsError::Disabled { .. }
         | KmsError::AliasPrefix
         | KmsError::AliasCharacters { .. }

@@ -72,7 +72,7 @@ enum KmsFailure {
 fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
     let failure = match &e {
         KmsError::NotFound(_)
-        | KmsError::InvalidArn(_)
+        | KmsError::InvalidArn { .. }
         | KmsError::Disabled { .. }
         | KmsError::InvalidState { .. }
         | KmsError::IncorrectKey

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::identity::Caller;
 use crate::ids::Scope;
-use crate::kms::{Kms, KmsError, marker};
+use crate::kms::{Contended, Kms, KmsError, Limit, marker};
 use crate::store::{CustomKeyStoreStore, StoreError};
 
 /// `CreateCustomKeyStore` of type `AWS_CLOUDHSM`, its members checked against the model.
@@ -215,10 +215,7 @@ impl Kms {
         let existing = cks.store.custom_key_stores(&scope).await?;
         check_unique(&existing, None, Some(&input.name), Some(&input.cluster_id))?;
         if existing.len() >= MAX_CUSTOM_KEY_STORES {
-            return Err(KmsError::LimitExceeded(format!(
-                "The request was rejected because you have reached the limit of {MAX_CUSTOM_KEY_STORES} custom key \
-                 stores in this account and Region."
-            )));
+            return Err(KmsError::LimitExceeded(Limit::CustomKeyStores));
         }
         let digits = random_array::<9>()?;
         let hex: String = digits.iter().map(|b| format!("{b:02x}")).collect();
@@ -241,7 +238,7 @@ impl Kms {
             Err(StoreError::AlreadyExists) => {
                 let existing = cks.store.custom_key_stores(&record.scope).await?;
                 check_unique(&existing, None, Some(&record.name), Some(&record.cluster_id))?;
-                Err(KmsError::Conflict("The custom key store was changed concurrently; retry.".into()))
+                Err(KmsError::Conflict(Contended::CustomKeyStore))
             }
             Err(e) => Err(e.into()),
         }
@@ -425,9 +422,7 @@ impl Kms {
         match cks.store.update_custom_key_store(next, expected).await {
             Ok(()) => Ok(()),
             Err(StoreError::NotFound) => Err(not_found(&next.id)),
-            Err(StoreError::Conflict | StoreError::AlreadyExists) => {
-                Err(KmsError::Conflict("The custom key store was changed concurrently; retry.".into()))
-            }
+            Err(StoreError::Conflict | StoreError::AlreadyExists) => Err(KmsError::Conflict(Contended::CustomKeyStore)),
             Err(e) => Err(e.into()),
         }
     }
