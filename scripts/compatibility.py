@@ -65,7 +65,7 @@ STATES = {
                               "reaches its replicas, which refuse rotation management (UnsupportedOperationException)"),
         "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends; "
                                 "a multi-Region primary with replicas waits in PendingReplicaDeletion until they are gone"),
-        "Sign": ("partial", "RSASSA_PSS_*, RSASSA_PKCS1_V1_5_*, ECDSA_SHA_* (RAW and DIGEST), ED25519_SHA_512 and ML_DSA_SHAKE_256 (RAW); ED25519_PH_SHA_512 and MessageType EXTERNAL_MU answer UnsupportedOperationException (aws-lc-rs has no safe API for them)"),
+        "Sign": ("partial", "RSASSA_PSS_*, RSASSA_PKCS1_V1_5_*, ECDSA_SHA_* and ED25519_PH_SHA_512 (RAW and DIGEST, a 64-byte SHA-512 digest; Ed25519ph from ed25519-dalek, checked against RFC 8032's test vector), ED25519_SHA_512 and ML_DSA_SHAKE_256 (RAW); MessageType EXTERNAL_MU answers UnsupportedOperationException: aws-lc-rs signs ML-DSA only in pure mode (its docs: the external-mu variant is not supported), aws-lc's C API does it (EVP_PKEY_sign on an ML-DSA key takes mu) but reaching it needs unsafe FFI, which this workspace forbids"),
         "TagResource": ("done", "at most 50 tags: more in one request is a TagException, more on the key a LimitExceededException"),
         "UntagResource": ("done", ""),
         "UpdateAlias": ("done", ""),

@@ -12,6 +12,7 @@ mod common;
 mod configuration_doc;
 mod cross_account;
 mod crypto;
+mod ed25519ph;
 mod events_delivery;
 mod events_nats_cluster;
 mod grant_delegation;
