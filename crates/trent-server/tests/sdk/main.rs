@@ -19,6 +19,7 @@ mod grant_delegation;
 mod grants;
 mod iam;
 mod imported;
+mod imported_rotation;
 mod key_policies;
 mod key_usage;
 mod keys;

@@ -66,6 +66,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0011_event_deliveries.sql",
         sql: include_str!("../../migrations/postgres/0011_event_deliveries.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_imported_rotation.sql",
+        sql: include_str!("../../migrations/postgres/0012_imported_rotation.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

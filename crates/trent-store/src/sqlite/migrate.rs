@@ -68,6 +68,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0013_event_deliveries.sql",
         sql: include_str!("../../migrations/sqlite/0013_event_deliveries.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_imported_rotation.sql",
+        sql: include_str!("../../migrations/sqlite/0014_imported_rotation.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.
