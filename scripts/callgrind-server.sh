@@ -1,6 +1,7 @@
-# Sourced by scripts/quota-cost.sh and scripts/secret-cost.sh: `trent server` under valgrind's
-# callgrind, so that a script can zero and dump its counters around a series of requests
-# (`callgrind_control -z` / `-d NAME` on $cg_pid) and read the instructions they cost.
+# Sourced by scripts/quota-cost.sh, scripts/secret-cost.sh and scripts/param-cost.sh:
+# `trent server` under valgrind's callgrind, so that a script can zero and dump its counters
+# around a series of requests (`callgrind_control -z` / `-d NAME` on $cg_pid) and read the
+# instructions they cost.
 
 # callgrind_server_start BINARY DIR QUOTAS: starts BINARY's server on a free loopback port with
 # DIR/data as its data directory and `[quotas] enabled = QUOTAS` (true or false), waits until it

@@ -37,7 +37,7 @@ enum OperatorCommand {
     Unseal(Connection),
     /// Seal a serving server: it drops its root key and refuses every call until unsealed.
     Seal(Connection),
-    /// Move the root key to another seal (file, passphrase, shamir), or to new shares or a new
+    /// Move the root key to another seal (file, passphrase, shamir, pkcs11, kms), or to new shares or a new
     /// passphrase, by re-wrapping the root key only: no data is rewritten. Run it on the data
     /// directory while the server is stopped, then set `[seal] type` to the new seal.
     Rekey(crate::rekey::RekeyArgs),

@@ -1,12 +1,18 @@
 //! `trent operator rekey`: moves the root key of a stopped server's data directory to another
 //! seal, or to new shares or a new passphrase, re-wrapping the root key only (see
 //! `trent_server::seal::rekey`). The current seal is the one the directory holds; it is
-//! opened with the current passphrase or shares, and the new seal is made from the flags.
+//! opened with the current passphrase or shares (or, for `pkcs11`, the token named in the
+//! current `trent.toml`, `--config`), and the new seal is made from the flags (for `pkcs11`,
+//! the token named in the `trent.toml` the server will start with next, `--to-config`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use trent_server::seal::{self, FileKind, PassphraseKind, PassphraseSource, SealKind, ShamirKind, ShamirSeal};
+use trent_server::RawConfig;
+use trent_server::seal::{
+    self, FileKind, KmsKind, PassphraseKind, PassphraseSource, Pkcs11Kind, SealKind, SealSettings, ShamirKind,
+    ShamirSeal,
+};
 
 /// The seals `rekey` moves between.
 #[derive(Clone, Copy, ValueEnum)]
@@ -17,6 +23,12 @@ enum Target {
     Passphrase,
     /// `root.shamir`, the root key split into unseal shares.
     Shamir,
+    /// `root.pkcs11`, the root key wrapped by a key in a PKCS#11 token (the token, key and PIN
+    /// of `[seal.pkcs11]` in --to-config).
+    Pkcs11,
+    /// `root.kms`, the root key wrapped by another KMS's key (the endpoint, key and
+    /// credentials of `[seal.kms]` in --to-config).
+    Kms,
 }
 
 #[derive(Args)]
@@ -45,6 +57,37 @@ pub(crate) struct RekeyArgs {
     /// An inherited file descriptor to read the new passphrase from.
     #[arg(long)]
     new_passphrase_fd: Option<u32>,
+    /// The `trent.toml` the server ran with: its `[seal.pkcs11]` or `[seal.kms]` names what
+    /// opens the current `pkcs11` or `kms` seal.
+    #[arg(long, env = "TRENT_CONFIG")]
+    config: Option<PathBuf>,
+    /// With --to pkcs11 or kms: the `trent.toml` the server will start with, whose
+    /// `[seal.pkcs11]` names the token, key and PIN of the new seal (the key is generated in
+    /// the token if it does not exist), or whose `[seal.kms]` names the remote KMS and key.
+    #[arg(long)]
+    to_config: Option<PathBuf>,
+}
+
+/// The seal of `kind` (`pkcs11` or `kms`) the `trent.toml` at `path` configures, validated as
+/// the server does: the token or remote KMS a seal file does not name.
+fn configured(
+    path: Option<&Path>,
+    kind: &str,
+    flag: &str,
+    role: &str,
+) -> Result<Box<dyn SealKind>, Box<dyn std::error::Error>> {
+    let Some(path) = path else {
+        return Err(
+            format!("{role} is the {kind} seal: give {flag} (the trent.toml whose [seal.{kind}] names it)").into()
+        );
+    };
+    match RawConfig::default().resolve(Some(path))?.seal {
+        SealSettings::Pkcs11(settings) if kind == "pkcs11" => Ok(Box::new(Pkcs11Kind(settings))),
+        SealSettings::Kms(settings) if kind == "kms" => Ok(Box::new(KmsKind(settings))),
+        other => {
+            Err(format!("{}: [seal] type is {} but {role} is the {kind} seal", path.display(), other.name()).into())
+        }
+    }
 }
 
 fn source(env: Option<String>, fd: Option<u32>) -> PassphraseSource {
@@ -77,12 +120,15 @@ pub(crate) fn run(args: RekeyArgs) -> Result<(), Box<dyn std::error::Error>> {
             }
             Box::new(ShamirKind { given, shares: 0, threshold: 0 })
         }
+        kind @ ("pkcs11" | "kms") => configured(args.config.as_deref(), kind, "--config", "the current seal")?,
         other => return Err(format!("`rekey` cannot open the {other} seal yet").into()),
     };
     let mut to: Box<dyn SealKind> = match args.to {
         Target::File => Box::new(FileKind),
         Target::Passphrase => Box::new(PassphraseKind(source(args.new_passphrase_env, args.new_passphrase_fd))),
         Target::Shamir => Box::new(ShamirKind { given: Vec::new(), shares: args.shares, threshold: args.threshold }),
+        Target::Pkcs11 => configured(args.to_config.as_deref(), "pkcs11", "--to-config", "the new seal")?,
+        Target::Kms => configured(args.to_config.as_deref(), "kms", "--to-config", "the new seal")?,
     };
     let moved = seal::rekey(&args.data_dir, from.as_mut(), to.as_mut())?;
     let intro = format!(

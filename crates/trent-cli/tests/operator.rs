@@ -1,8 +1,8 @@
 //! `trent operator` end to end with the binary: `init` prints shares and a token once; a
 //! shamir-sealed `trent server` over HTTPS is seen, unsealed and sealed with `status`,
 //! `unseal` and `seal`, trusting its certificate through `--ca-bundle` or `AWS_CA_BUNDLE`;
-//! and `rekey` moves a data directory between the file, passphrase and shamir seals while old
-//! ciphertexts keep decrypting.
+//! and `rekey` moves a data directory between the file, passphrase, shamir and pkcs11 (SoftHSM2)
+//! seals while old ciphertexts keep decrypting.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,6 +21,7 @@ fn operator<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &str)], stdin: 
         .env_remove("AWS_CA_BUNDLE")
         .env_remove("TRENT_OPERATOR_TOKEN")
         .env_remove("TRENT_DATA_DIR")
+        .env_remove("TRENT_CONFIG")
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -149,12 +150,7 @@ fn operator_rekey_moves_the_root_key_between_seals_and_old_data_decrypts() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data_arg = data.to_str().unwrap();
-    let server = Server::start(&data);
-    let (ok, blob, err) =
-        server.trent(&data, &["encrypt", "--key-id", &new_key(&server, &data), "--plaintext", "kept"]);
-    assert!(ok, "{err}");
-    let blob = blob.trim().to_owned();
-    assert!(server.terminate());
+    let blob = kept_with_the_file_seal(&data);
     let decrypts = |server: &Server| {
         let (ok, plain, err) = server.trent(&data, &["decrypt", "--ciphertext", &blob]);
         assert!(ok && plain == "kept", "{plain}{err}");
@@ -218,9 +214,134 @@ fn operator_rekey_moves_the_root_key_between_seals_and_old_data_decrypts() {
     assert!(server.terminate());
 }
 
+/// Starts a server on `data` (the file seal), encrypts "kept" under a new key, stops it; the
+/// ciphertext.
+fn kept_with_the_file_seal(data: &Path) -> String {
+    let server = Server::start(data);
+    let (ok, blob, err) = server.trent(data, &["encrypt", "--key-id", &new_key(&server, data), "--plaintext", "kept"]);
+    assert!(ok, "{err}");
+    assert!(server.terminate());
+    blob.trim().to_owned()
+}
+
 fn new_key(server: &Server, data: &Path) -> String {
     let (ok, out, err) = server.trent(data, &["create-key", "--output", "json"]);
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     v["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned()
+}
+
+/// Where Debian's `softhsm2` package puts the module.
+const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// Regression guard: `rekey --to pkcs11 --to-config` and back with `--config`, with the binary,
+/// against a SoftHSM2 token; the server starts with the pkcs11 seal in between and decrypts.
+#[test]
+fn operator_rekey_moves_the_root_key_into_a_pkcs11_token_and_back() {
+    let installed = Path::new(SOFTHSM).is_file() && Command::new("softhsm2-util").arg("--help").output().is_ok();
+    if !installed {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but SoftHSM2 is not installed");
+        eprintln!("SKIPPED: SoftHSM2 is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::create_dir(&tokens).unwrap();
+    let conf = dir.path().join("softhsm2.conf");
+    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display()))
+        .unwrap();
+    let made = Command::new("softhsm2-util")
+        .env("SOFTHSM2_CONF", &conf)
+        .args(["--init-token", "--free", "--label", "cli-rekey", "--pin", "1234-user", "--so-pin", "5678-so"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let config = dir.path().join("pkcs11.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[seal]\ntype = \"pkcs11\"\n\n[seal.pkcs11]\nmodule = \"{SOFTHSM}\"\ntoken_label = \"cli-rekey\"\n\
+             key_label = \"cli-root-wrap\"\npin_env = \"TRENT_TEST_PIN\"\n"
+        ),
+    )
+    .unwrap();
+    let conf_text = conf.to_str().unwrap();
+    let hsm_env = [("SOFTHSM2_CONF", conf_text), ("TRENT_TEST_PIN", "1234-user")];
+
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let blob = kept_with_the_file_seal(&data);
+
+    // Without --to-config the new token is unknown: refused, nothing moved.
+    let (ok, _, err) = operator(&["rekey", "--data-dir", data_arg, "--to", "pkcs11"], &hsm_env, "");
+    assert!(!ok && err.contains("--to-config"), "{err}");
+    assert!(data.join("root.key").exists());
+
+    let config_arg = config.to_str().unwrap();
+    let args = ["rekey", "--data-dir", data_arg, "--to", "pkcs11", "--to-config", config_arg];
+    let (ok, out, err) = operator(&args, &hsm_env, "");
+    assert!(ok && out.contains("from the file seal to the pkcs11 seal"), "{out}{err}");
+    assert!(!data.join("root.key").exists() && data.join("root.pkcs11").exists());
+
+    let env: Vec<(&str, &Path)> = hsm_env.iter().map(|(k, v)| (*k, Path::new(*v))).collect();
+    let server = Server::start_with_env(&["--config", config_arg, "--data-dir", data_arg], &env).expect("pkcs11 start");
+    let (ok, plain, err) = server.trent(&data, &["decrypt", "--ciphertext", &blob]);
+    assert!(ok && plain == "kept", "{plain}{err}");
+    assert!(server.terminate());
+
+    // Back to the file seal: the current token is named by --config.
+    let (ok, _, err) = operator(&["rekey", "--data-dir", data_arg, "--to", "file"], &hsm_env, "");
+    assert!(!ok && err.contains("--config"), "{err}");
+    let args = ["rekey", "--data-dir", data_arg, "--to", "file", "--config", config_arg];
+    let (ok, out, err) = operator(&args, &hsm_env, "");
+    assert!(ok && out.contains("from the pkcs11 seal to the file seal"), "{out}{err}");
+    let server = Server::start(&data);
+    let (ok, plain, err) = server.trent(&data, &["decrypt", "--ciphertext", &blob]);
+    assert!(ok && plain == "kept", "{plain}{err}");
+    assert!(server.terminate());
+}
+
+/// Regression guard: `rekey --to kms --to-config` and back with `--config`, with the binary,
+/// another `trent server` process being the remote KMS; the server starts with the kms seal in
+/// between (its data directory then holds `root.kms`, no `root.key`) and decrypts.
+#[test]
+fn operator_rekey_moves_the_root_key_to_another_kms_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote_data = dir.path().join("remote");
+    let remote = Server::start(&remote_data);
+    let remote_key = new_key(&remote, &remote_data);
+    let config = dir.path().join("kms.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[seal]\ntype = \"kms\"\n\n[seal.kms]\nendpoint = \"{}\"\nregion = \"us-east-1\"\nkey_id = \"{remote_key}\"\n\
+             credentials_file = \"{}\"\nprofile = \"trent\"\n",
+            remote.endpoint,
+            remote_data.join("credentials").display()
+        ),
+    )
+    .unwrap();
+
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let blob = kept_with_the_file_seal(&data);
+    let config_arg = config.to_str().unwrap();
+    let args = ["rekey", "--data-dir", data_arg, "--to", "kms", "--to-config", config_arg];
+    let (ok, out, err) = operator(&args, &[], "");
+    assert!(ok && out.contains("from the file seal to the kms seal"), "{out}{err}");
+    assert!(!data.join("root.key").exists() && data.join("root.kms").exists());
+
+    let server = Server::start_with(&["--config", config_arg, "--data-dir", data_arg]).expect("kms start");
+    let (ok, plain, err) = server.trent(&data, &["decrypt", "--ciphertext", &blob]);
+    assert!(ok && plain == "kept", "{plain}{err}");
+    assert!(server.terminate());
+
+    let args = ["rekey", "--data-dir", data_arg, "--to", "file", "--config", config_arg];
+    let (ok, out, err) = operator(&args, &[], "");
+    assert!(ok && out.contains("from the kms seal to the file seal"), "{out}{err}");
+    assert!(remote.terminate());
+    let server = Server::start(&data);
+    let (ok, plain, err) = server.trent(&data, &["decrypt", "--ciphertext", &blob]);
+    assert!(ok && plain == "kept", "{plain}{err}");
+    assert!(server.terminate());
 }

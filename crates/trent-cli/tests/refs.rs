@@ -168,3 +168,44 @@ fn ssm_references_resolve_against_parameter_store() {
     assert!(ok, "{err}");
     assert_eq!(std::fs::read_to_string(&seen).unwrap(), "pw-from-ssm");
 }
+
+#[test]
+fn an_ssm_secure_reference_reads_a_secrets_manager_secret_through_parameter_store() {
+    // `{{resolve:ssm-secure:/aws/reference/secretsmanager/ID}}` goes through `GetParameter`
+    // with decryption, which answers the secret's current value as a `SecureString`.
+    let (dir, data, server) = started();
+    let secrets = &trent_wire::secretsmanager::SERVICE;
+    let first = serde_json::json!({"username": "app", "password": "ref-pw-1b7e"});
+    call(&server, secrets, "CreateSecret", serde_json::json!({"Name": "prod/api", "SecretString": first.to_string()}));
+    let second = "plain-token-5d0c";
+    call(&server, secrets, "PutSecretValue", serde_json::json!({"SecretId": "prod/api", "SecretString": second}));
+
+    let input = dir.path().join("app.env");
+    std::fs::write(&input, "TOKEN={{resolve:ssm-secure:/aws/reference/secretsmanager/prod/api}}\n").unwrap();
+    let (ok, out, err) = trent(&server, &data, "resolve", &[input.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(out, format!("TOKEN={second}\n"), "the current version, whole");
+
+    let seen = dir.path().join("seen");
+    let script = format!("printf '%s' \"$TOKEN\" > {}", seen.display());
+    let env = "TOKEN={{resolve:ssm-secure:/aws/reference/secretsmanager/prod/api}}";
+    let (ok, _, err) = trent(&server, &data, "exec", &["--env", env, "--", "sh", "-c", &script]);
+    assert!(ok, "{err}");
+    assert_eq!(std::fs::read_to_string(&seen).unwrap(), second);
+
+    // The plain `ssm` form reads without decryption, which a reference refuses; an unknown
+    // secret is not found. Either fails the command, naming the reference, showing no value.
+    for (reference, expected) in [
+        ("{{resolve:ssm:/aws/reference/secretsmanager/prod/api}}", "ValidationException"),
+        ("{{resolve:ssm-secure:/aws/reference/secretsmanager/prod/nothing}}", "ParameterNotFound"),
+    ] {
+        std::fs::write(&input, format!("TOKEN={reference}\n")).unwrap();
+        let output = dir.path().join("rendered.env");
+        let (ok, out, err) =
+            trent(&server, &data, "resolve", &[input.to_str().unwrap(), "-o", output.to_str().unwrap()]);
+        assert!(!ok, "{reference}: {out}");
+        assert!(err.contains(&format!("{reference} did not resolve")) && err.contains(expected), "{err}");
+        assert!(!err.contains(second) && !err.contains("ref-pw"), "{err}");
+        assert!(!output.exists(), "no partial output");
+    }
+}

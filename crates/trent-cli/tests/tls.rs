@@ -109,3 +109,26 @@ fn sighup_reloads_the_certificate() {
     assert!(!ok && out.contains("CERTIFICATE_VERIFY_FAILED"), "{out}");
     assert!(server.terminate(), "the server survived SIGHUP and stopped cleanly");
 }
+
+/// Regression guard: `trent bench --transport http,https` measures a plain-HTTP server and a
+/// TLS one in the same run: every HTTPS request is answered (the client trusts the run's
+/// certificate), and the comparison table is printed.
+#[test]
+fn bench_measures_encrypt_over_https_and_plain_http_in_one_run() {
+    let out = Command::new(support::TRENT)
+        .args(["bench", "--transport", "http,https", "--seconds", "1", "--concurrency", "2", "--ops", "encrypt"])
+        .output()
+        .expect("run trent bench");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    for transport in ["http", "https"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("| Encrypt | 2 | off | {transport} |")))
+            .unwrap_or_else(|| panic!("no {transport} row:\n{stdout}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (rate, errors): (f64, u64) = (cells[5].parse().unwrap(), cells[8].parse().unwrap());
+        assert!(rate > 0.0 && errors == 0, "{row}");
+    }
+    assert!(stdout.contains("| plain HTTP, median req/s | HTTPS, median req/s | cost |"), "{stdout}");
+}

@@ -88,6 +88,9 @@ pub struct ClientOptions {
     /// Allow `http://` to hosts other than loopback (signed requests and data keys would
     /// cross the network in clear). Off by default.
     pub dangerous_allow_remote_http: bool,
+    /// A PEM file of the certificates to trust for `https://` (a private CA, as the AWS CLI's
+    /// `--ca-bundle`), instead of the system's roots. None by default.
+    pub ca_bundle: Option<std::path::PathBuf>,
 }
 
 impl Default for ClientOptions {
@@ -97,6 +100,7 @@ impl Default for ClientOptions {
             retry: RetryPolicy::default(),
             attempt_timeout: Duration::from_secs(30),
             dangerous_allow_remote_http: false,
+            ca_bundle: None,
         }
     }
 }
@@ -223,7 +227,11 @@ impl JsonClient {
         let host = HeaderValue::from_str(authority.as_str())
             .map_err(|_| ClientError::Endpoint(endpoint.into(), "bad host"))?;
         let tls = uri.scheme_str() == Some("https");
-        let http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1024).build(connector(tls));
+        let connector = match &options.ca_bundle {
+            Some(bundle) => connector_trusting(bundle)?,
+            None => connector(tls),
+        };
+        let http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1024).build(connector);
         let signer = sigv4::Signer::new(
             &credentials.access_key_id,
             credentials.secret_access_key,

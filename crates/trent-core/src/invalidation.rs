@@ -1,6 +1,6 @@
 //! Cache invalidation across nodes: what one node tells the others after it changed something
 //! that their in-memory caches may hold (unwrapped keys and aliases, credentials and their
-//! policies, secrets' metadata and versions).
+//! policies, secrets' metadata and versions, parameters).
 //!
 //! The caches ([`crate::kms::Kms`]'s keys and aliases, [`crate::Identities`]'s credentials)
 //! drop their own entries after every change, and hand the same [`Invalidation`] to the
@@ -30,6 +30,8 @@ pub enum Invalidation {
     AccessKey(String),
     /// A Secrets Manager secret (its metadata, labels, versions or existence) changed.
     Secret(Scope, String),
+    /// A Parameter Store parameter (its versions, labels, policies or existence) changed.
+    Parameter(Scope, String),
     /// Everything may have changed (a development reset emptied the store).
     All,
 }
@@ -57,6 +59,7 @@ impl Invalidation {
             Self::Role(account, name) => format!("role\t{account}\t{name}"),
             Self::AccessKey(id) => format!("access-key\t{id}"),
             Self::Secret(scope, name) => format!("secret\t{}\t{}\t{name}", scope.account, scope.region),
+            Self::Parameter(scope, name) => format!("parameter\t{}\t{}\t{name}", scope.account, scope.region),
             Self::All => "all".to_owned(),
         }
     }
@@ -80,6 +83,7 @@ impl Invalidation {
             ["role", account, n] => Some(Self::Role(AccountId::parse(account).ok()?, name(n)?)),
             ["access-key", id] => Some(Self::AccessKey(name(id)?)),
             ["secret", account, region, n] => Some(Self::Secret(scope(account, region)?, name(n)?)),
+            ["parameter", account, region, n] => Some(Self::Parameter(scope(account, region)?, name(n)?)),
             ["all"] => Some(Self::All),
             _ => None,
         }
@@ -106,6 +110,10 @@ mod tests {
                 Scope::new(AccountId::parse("111122223333").unwrap(), Region::parse("us-east-1").unwrap()),
                 "prod/db-credentials".into(),
             ),
+            Invalidation::Parameter(
+                Scope::new(AccountId::parse("111122223333").unwrap(), Region::parse("us-east-1").unwrap()),
+                "/my-department/my-app/db-url".into(),
+            ),
             Invalidation::All,
         ] {
             assert_eq!(Invalidation::decode(&change.encode()), Some(change));
@@ -119,6 +127,7 @@ mod tests {
             "key\t1\tus-east-1\tx",
             "user\t111122223333\t",
             "secret\t111122223333\tus-east-1\t",
+            "parameter\t111122223333\tus-east-1\t",
             "nonsense",
             "all\textra",
             &"a".repeat(2000),

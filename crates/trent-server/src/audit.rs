@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use trent_core::audit::{
     AuditError, AuditEvent, AuditSigner, AuditTrail, CallRecord, Chain, Outcome, PendingEvent, call_events,
 };
+use trent_core::kms::KeyUse;
 use trent_core::store::AuditStore;
 use trent_core::{Caller, SharedClock};
 use trent_wire::{AwsError, Dispatched, WireService};
@@ -187,6 +188,16 @@ impl AuditLog {
     }
 }
 
+/// The KMS calls made on a caller's behalf during one request (see `crate::on_behalf`): their
+/// records, and the keys their successful cryptographic calls used, for `GetKeyLastUsage`.
+#[derive(Debug, Default)]
+pub struct OnBehalfRecords {
+    /// The calls' events.
+    pub events: Vec<AuditEvent>,
+    /// The keys they used, each with its call's record.
+    pub key_uses: Vec<KeyUse>,
+}
+
 /// Records the events of one authenticated call (the caller's, each resource owner's for a
 /// cross-account call, and `on_behalf`: the KMS calls a service made for it) and passes its
 /// answer through: the answer goes out only once every
@@ -201,7 +212,7 @@ pub async fn record_call(
     operation: &str,
     dispatched: Dispatched,
     request_id: &str,
-    on_behalf: Vec<AuditEvent>,
+    on_behalf: OnBehalfRecords,
 ) -> Result<Vec<u8>, AwsError> {
     let Dispatched { result, facts } = dispatched;
     let outcome = match &result {
@@ -219,10 +230,14 @@ pub async fn record_call(
         time: state.clock.now(),
     };
     let mut events = call_events(&call);
-    events.extend(on_behalf);
-    // The keys this call used, for GetKeyLastUsage: noted in memory once the events are
-    // durable (the background flush writes them), never a store write per request.
-    let uses = trent_core::kms::key_uses_of(&events);
+    // The keys this call used, as the domain reported them, for GetKeyLastUsage: noted in
+    // memory once the events are durable (the background flush writes them), never a store
+    // write per request.
+    let mut uses = on_behalf.key_uses;
+    if result.is_ok() {
+        uses.extend(facts.key_uses.into_iter().filter_map(|used| used.recorded_in(&events)));
+    }
+    events.extend(on_behalf.events);
     match state.audit.record_all(events).await {
         Ok(()) => {
             if !uses.is_empty() {

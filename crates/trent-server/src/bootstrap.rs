@@ -214,7 +214,10 @@ pub(crate) async fn build(
     if let Some((_, sink)) = &cluster {
         secrets = secrets.with_invalidations(sink.clone());
     }
-    let params = Params::new(param_store, clock.clone());
+    let mut params = Params::new(param_store, clock.clone());
+    if let Some((_, sink)) = &cluster {
+        params = params.with_invalidations(sink.clone());
+    }
     // A development server has the seed's (or LocalStack's) accounts instead of a random one.
     let first = if !config.dev && identities.accounts().await.map_err(BootstrapError::Identity)?.is_empty() {
         Some(first_start(&identities, store.as_ref(), &dir).await?)
@@ -272,6 +275,10 @@ pub(crate) fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey,
         SealSettings::Pkcs11(settings) => {
             let sealed = seal::pkcs11_path(dir);
             Ok((seal::open_pkcs11_file(&sealed, settings)?.0, sealed))
+        }
+        SealSettings::Kms(settings) => {
+            let sealed = seal::kms_path(dir);
+            Ok((seal::open_kms_file(&sealed, settings)?.0, sealed))
         }
         SealSettings::Shamir => Err(SealError::Shamir(
             "a shamir-sealed server starts sealed and is unsealed over the API (`trent operator unseal`)".into(),

@@ -2,7 +2,8 @@
 //! leases under which scheduled work runs on one node at a time.
 //!
 //! # Caches
-//! Every node caches unwrapped keys, aliases and credentials (with their parsed policies).
+//! Every node caches unwrapped keys, aliases and credentials (with their parsed policies),
+//! secrets and parameters.
 //! After a change commits, the node that made it drops its own entries and hands the same
 //! [`Invalidation`] to this module's sink, which sends it to every node on the PostgreSQL
 //! channel [`CHANNEL`] (`NOTIFY`); each other node drops what it names as soon as it arrives
@@ -165,6 +166,7 @@ fn forget_everything(state: &AppState) {
     state.kms.invalidate_cache();
     state.identities.invalidate_cache();
     state.secrets.invalidate_cache();
+    state.params.invalidate_cache();
 }
 
 /// Applies one invalidation from another node.
@@ -172,6 +174,7 @@ fn apply(state: &AppState, change: &Invalidation) {
     state.kms.apply_remote(change);
     state.identities.apply_remote(change);
     state.secrets.apply_remote(change);
+    state.params.apply_remote(change);
 }
 
 /// Sends, listens and checks until `shutdown` turns true; then gives the leases up.

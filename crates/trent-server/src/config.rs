@@ -18,7 +18,7 @@ use trent_core::quota::{OverrideError, QuotaClock, QuotaTable};
 use trent_store::PgSettings;
 
 use crate::node_id::NodeId;
-use crate::seal::{PassphraseSource, RawPkcs11Seal, SealSettings};
+use crate::seal::{PassphraseSource, RawKmsSeal, RawPkcs11Seal, SealSettings};
 use crate::tls::TlsSettings;
 
 /// Default listen address: loopback only.
@@ -204,12 +204,26 @@ pub struct RawSeal {
     pub passphrase_prompt: Option<bool>,
     /// `[seal.pkcs11]`: the token of the `pkcs11` seal.
     pub pkcs11: Option<RawPkcs11Seal>,
+    /// `[seal.kms]`: the remote KMS of the `kms` seal.
+    pub kms: Option<RawKmsSeal>,
 }
 
 impl RawSeal {
     fn validate(self) -> Result<SealSettings, ConfigError> {
         let invalid = |field, message: &str| ConfigError::Invalid { field, message: message.to_owned() };
         let kind = self.kind.as_deref().unwrap_or("file");
+        if kind == "kms" {
+            let passphrase = self.passphrase_env.is_some() || self.passphrase_fd.is_some();
+            if passphrase || self.passphrase_prompt.is_some() || self.pkcs11.is_some() {
+                return Err(invalid("seal.type", "type = \"kms\" takes [seal.kms] settings only"));
+            }
+            let raw = self.kms.unwrap_or_default();
+            let settings = raw.validate().map_err(|(field, message)| ConfigError::Invalid { field, message })?;
+            return Ok(SealSettings::Kms(settings));
+        }
+        if self.kms.is_some() {
+            return Err(invalid("seal.type", "[seal.kms] needs type = \"kms\""));
+        }
         if kind == "pkcs11" {
             let passphrase = self.passphrase_env.is_some() || self.passphrase_fd.is_some();
             if passphrase || self.passphrase_prompt.is_some() {
@@ -251,7 +265,7 @@ impl RawSeal {
             other => Err(ConfigError::Invalid {
                 field: "seal.type",
                 message: format!(
-                    "'{other}' is not a seal Trent has; use \"file\", \"passphrase\", \"shamir\" or \"pkcs11\""
+                    "'{other}' is not a seal Trent has; use \"file\", \"passphrase\", \"shamir\", \"pkcs11\" or \"kms\""
                 ),
             }),
         }

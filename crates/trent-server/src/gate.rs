@@ -10,6 +10,10 @@
 //! services (their caches of unwrapped keys and the root key go with them) and seals again.
 //! `GET /_trent/operator/status` says which, unauthenticated (as `/ready` does).
 //!
+//! A `kms`-sealed server whose remote KMS cannot be reached or refuses `Decrypt` (a disabled
+//! key, denied access) at start also starts sealed, answering the same 503 with the remote
+//! KMS's reason, and tries again every `[seal.kms] retry_seconds` until it serves.
+//!
 //! Operator calls that change the state carry the operator token made by
 //! `trent operator init` (`Authorization: Bearer ...`): SigV4 cannot authenticate them,
 //! because access key secrets are themselves wrapped under the root key.
@@ -34,7 +38,7 @@ use trent_wire::AwsError;
 
 use crate::bootstrap::{self, BootstrapError, FirstStart};
 use crate::config::Config;
-use crate::seal::{self, Progress, SealSettings, ShamirSeal, ShareError, Unsealing};
+use crate::seal::{self, Progress, SealError, SealSettings, ShamirSeal, ShareError, Unsealing};
 use crate::state::AppState;
 use crate::tls::ServerTls;
 
@@ -59,6 +63,8 @@ pub struct Gate {
 
 enum Phase {
     Sealed(Unsealing),
+    /// The `kms` seal's remote KMS did not unwrap the root key (the reason); tried again.
+    AwaitingKms(String),
     Serving(Serving),
     /// Shut down: nothing is served any more.
     Stopped,
@@ -207,7 +213,22 @@ impl Gate {
             let phase = Phase::Sealed(Unsealing::new(shamir.clone()));
             return Ok((Arc::new(Self::new(config, clock, tls, local, Some(shamir), phase)), None));
         }
-        let (root, key_path) = bootstrap::open_seal(&config.seal, &config.data_dir)?;
+        let kms_retry = if let SealSettings::Kms(kms) = &config.seal { Some(kms.retry) } else { None };
+        // On a blocking thread: a seal may wait on a token or a remote KMS.
+        let (settings, dir) = (config.seal.clone(), config.data_dir.clone());
+        let opened = tokio::task::spawn_blocking(move || bootstrap::open_seal(&settings, &dir)).await.map_err(|e| {
+            let source = std::io::Error::other(format!("opening the seal panicked: {e}"));
+            BootstrapError::Seal(SealError::Io { path: config.data_dir.clone(), source })
+        })?;
+        let (root, key_path) = match (opened, kms_retry) {
+            (Err(BootstrapError::Seal(SealError::KmsUnavailable(why))), Some(retry)) => {
+                tracing::warn!(reason = %why, retry_seconds = retry.as_secs(), "sealed: the kms seal's remote KMS did not unwrap the root key");
+                let gate = Arc::new(Self::new(config, clock, tls, local, None, Phase::AwaitingKms(why)));
+                tokio::spawn(retry_kms(Arc::downgrade(&gate), retry));
+                return Ok((gate, None));
+            }
+            (opened, _) => opened?,
+        };
         let (state, first) = bootstrap::build(config.clone(), clock.clone(), root, key_path, tls.clone()).await?;
         let serving = Serving::start(state, local)?;
         Ok((Arc::new(Self::new(config, clock, tls, local, None, Phase::Serving(serving))), first))
@@ -223,7 +244,7 @@ impl Gate {
         let (config, clock, tls) = (state.config.clone(), state.clock.clone(), state.tls.clone());
         let shamir = match config.seal {
             SealSettings::Shamir => ShamirSeal::load(&seal::shamir_path(&config.data_dir)).ok(),
-            SealSettings::File | SealSettings::Passphrase(_) | SealSettings::Pkcs11(_) => None,
+            SealSettings::File | SealSettings::Passphrase(_) | SealSettings::Pkcs11(_) | SealSettings::Kms(_) => None,
         };
         let serving = Serving::start(state, local)?;
         Ok(Arc::new(Self::new(config, clock, tls, local, shamir, Phase::Serving(serving))))
@@ -268,14 +289,14 @@ impl Gate {
     pub fn state(&self) -> Option<Arc<AppState>> {
         match &*self.phase.lock() {
             Phase::Serving(s) => Some(s.state.clone()),
-            Phase::Sealed(_) | Phase::Stopped => None,
+            Phase::Sealed(_) | Phase::AwaitingKms(_) | Phase::Stopped => None,
         }
     }
 
     fn router(&self) -> Option<Router> {
         match &*self.phase.lock() {
             Phase::Serving(s) => Some(s.router.clone()),
-            Phase::Sealed(_) | Phase::Stopped => None,
+            Phase::Sealed(_) | Phase::AwaitingKms(_) | Phase::Stopped => None,
         }
     }
 
@@ -284,7 +305,7 @@ impl Gate {
         let progress = match &*self.phase.lock() {
             Phase::Serving(_) => None,
             Phase::Sealed(u) => Some(u.progress()),
-            Phase::Stopped => Some(0),
+            Phase::AwaitingKms(_) | Phase::Stopped => Some(0),
         };
         SealStatus {
             sealed: progress.is_some(),
@@ -311,7 +332,7 @@ impl Gate {
         self.authorize(token)?;
         let _one = self.transition.lock().await;
         let root = match &mut *self.phase.lock() {
-            Phase::Serving(_) | Phase::Stopped => return Err(OperatorError::NotSealed),
+            Phase::Serving(_) | Phase::AwaitingKms(_) | Phase::Stopped => return Err(OperatorError::NotSealed),
             Phase::Sealed(unsealing) => match unsealing.add(share)? {
                 Progress::Partial(given) => {
                     tracing::info!(given, "unseal share accepted");
@@ -321,7 +342,14 @@ impl Gate {
             },
         };
         let Some(root) = root else { return Ok(self.status()) };
-        let path = seal::shamir_path(&self.config.data_dir);
+        self.serve(root, seal::shamir_path(&self.config.data_dir)).await?;
+        tracing::info!("unsealed: serving");
+        Ok(self.status())
+    }
+
+    /// Builds the services over `root` (released from `path`) and serves them; calls the
+    /// first-start hook when this made the database. The caller holds `transition`.
+    async fn serve(&self, root: trent_crypto::RootKey, path: std::path::PathBuf) -> Result<(), OperatorError> {
         // Driven on a blocking thread: the compiler cannot prove the build's future `Send`
         // (higher-ranked lifetimes through the store's trait objects), which a handler needs.
         let (config, clock, tls, runtime) =
@@ -343,11 +371,47 @@ impl Gate {
             OperatorError::Start(e.into())
         })?;
         *self.phase.lock() = Phase::Serving(serving);
-        tracing::info!("unsealed: serving");
         if let (Some(first), Some(hook)) = (first.as_ref(), self.on_first_start.lock().as_ref()) {
             hook(first);
         }
-        Ok(self.status())
+        Ok(())
+    }
+
+    /// One more attempt of the `kms` seal while awaiting it; `false` once there is nothing
+    /// more to try (serving, or stopped).
+    async fn retry_kms_once(&self) -> bool {
+        let _one = self.transition.lock().await;
+        if !matches!(&*self.phase.lock(), Phase::AwaitingKms(_)) {
+            return false;
+        }
+        let (settings, dir) = (self.config.seal.clone(), self.config.data_dir.clone());
+        let opened = tokio::task::spawn_blocking(move || bootstrap::open_seal(&settings, &dir)).await;
+        match opened {
+            Ok(Ok((root, path))) => match self.serve(root, path).await {
+                Ok(()) => {
+                    tracing::info!("the kms seal's remote KMS unwrapped the root key: serving");
+                    false
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the root key was unwrapped but the server could not start; still sealed");
+                    true
+                }
+            },
+            Ok(Err(BootstrapError::Seal(SealError::KmsUnavailable(why)))) => {
+                tracing::warn!(reason = %why, "sealed: the kms seal's remote KMS did not unwrap the root key");
+                *self.phase.lock() = Phase::AwaitingKms(why);
+                true
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the kms seal failed; still sealed");
+                *self.phase.lock() = Phase::AwaitingKms(e.to_string());
+                true
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the kms seal's attempt panicked; still sealed");
+                true
+            }
+        }
     }
 
     /// Seals a serving server: AWS calls are refused and the root key and every unwrapped key
@@ -365,7 +429,7 @@ impl Gate {
             }
             match std::mem::replace(&mut *phase, Phase::Sealed(Unsealing::new(shamir))) {
                 Phase::Serving(serving) => serving,
-                other @ (Phase::Sealed(_) | Phase::Stopped) => {
+                other @ (Phase::Sealed(_) | Phase::AwaitingKms(_) | Phase::Stopped) => {
                     *phase = other;
                     return Err(OperatorError::AlreadySealed);
                 }
@@ -387,14 +451,21 @@ impl Gate {
 
     /// The answer to an AWS call while sealed: a 503 naming the state, in the caller's protocol.
     fn sealed_answer(&self, headers: &HeaderMap) -> Response {
+        let awaiting = match &*self.phase.lock() {
+            Phase::AwaitingKms(why) => Some(why.clone()),
+            Phase::Sealed(_) | Phase::Serving(_) | Phase::Stopped => None,
+        };
         let status = self.status();
-        let message = format!(
-            "Trent is sealed ({} seal): {} of {} unseal shares have been given. An operator must unseal it with \
-             `trent operator unseal`.",
-            status.seal,
-            status.progress,
-            status.threshold.unwrap_or(0)
-        );
+        let message = match awaiting {
+            Some(why) => format!("Trent is sealed (kms seal): {why}. It tries again until the remote KMS answers."),
+            None => format!(
+                "Trent is sealed ({} seal): {} of {} unseal shares have been given. An operator must unseal it with \
+                 `trent operator unseal`.",
+                status.seal,
+                status.progress,
+                status.threshold.unwrap_or(0)
+            ),
+        };
         let request_id = crate::app::request_id();
         let (content_type, body) = if crate::query::is_form(headers) {
             let error = AwsError::new("ServiceUnavailable", StatusCode::SERVICE_UNAVAILABLE, message);
@@ -411,6 +482,17 @@ impl Gate {
             response.headers_mut().insert("x-amzn-requestid", v);
         }
         response
+    }
+}
+
+/// Tries the `kms` seal again every `every` while the gate awaits it, until it serves or stops.
+async fn retry_kms(gate: std::sync::Weak<Gate>, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(gate) = gate.upgrade() else { return };
+        if !gate.retry_kms_once().await {
+            return;
+        }
     }
 }
 

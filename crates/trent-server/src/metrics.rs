@@ -182,12 +182,15 @@ pub(crate) async fn render(state: &AppState) -> String {
 
     let (key_hits, key_misses) = state.kms.cache_stats();
     let (cred_hits, cred_misses) = state.identities.cache_stats();
+    let (param_hits, param_misses) = state.params.cache_stats();
     header(&mut out, "trent_cache_lookups_total", "counter", "Cache lookups by cache and result.");
     for (cache, result, n) in [
         ("keys", "hit", key_hits),
         ("keys", "miss", key_misses),
         ("credentials", "hit", cred_hits),
         ("credentials", "miss", cred_misses),
+        ("parameters", "hit", param_hits),
+        ("parameters", "miss", param_misses),
     ] {
         let _ = writeln!(out, "trent_cache_lookups_total{{cache=\"{cache}\",result=\"{result}\"}} {n}");
     }

@@ -11,26 +11,29 @@
 
 use parking_lot::Mutex;
 use trent_core::audit::{
-    AuditEvent, CallFacts, CallRecord, KmsNames, OnBehalfCall, OnBehalfLog, Outcome, call_events, kms_resources, rules,
+    CallFacts, CallRecord, KmsNames, OnBehalfCall, OnBehalfLog, Outcome, call_events, kms_resources, rules,
 };
 use trent_core::{Caller, SharedClock};
 use trent_wire::AwsError;
 
-/// The on-behalf KMS events of one request, in the order the calls were made.
+use crate::audit::OnBehalfRecords;
+
+/// The on-behalf KMS events of one request, in the order the calls were made, with the keys
+/// they used.
 #[derive(Debug)]
 pub(crate) struct OnBehalfEvents {
     clock: SharedClock,
-    events: Mutex<Vec<AuditEvent>>,
+    records: Mutex<OnBehalfRecords>,
 }
 
 impl OnBehalfEvents {
     pub(crate) fn new(clock: SharedClock) -> Self {
-        Self { clock, events: Mutex::new(Vec::new()) }
+        Self { clock, records: Mutex::new(OnBehalfRecords::default()) }
     }
 
-    /// Every event collected so far, leaving none.
-    pub(crate) fn take(&self) -> Vec<AuditEvent> {
-        std::mem::take(&mut *self.events.lock())
+    /// Everything collected so far, leaving nothing.
+    pub(crate) fn take(&self) -> OnBehalfRecords {
+        std::mem::take(&mut *self.records.lock())
     }
 }
 
@@ -45,8 +48,12 @@ impl OnBehalfLog for OnBehalfEvents {
             Ok(()) => KmsNames { resolved: [call.key_arn, None], ..KmsNames::default() },
             Err(_) => KmsNames { requested: [call.key_arn, None], ..KmsNames::default() },
         };
-        let facts =
-            CallFacts { request: Some(call.request.clone()), response: None, resources: kms_resources(caller, &names) };
+        let facts = CallFacts {
+            request: Some(call.request.clone()),
+            response: None,
+            resources: kms_resources(caller, &names),
+            key_uses: Vec::new(),
+        };
         let request_id = uuid::Uuid::new_v4().to_string();
         let record = CallRecord {
             rules: &rules::KMS,
@@ -65,6 +72,10 @@ impl OnBehalfLog for OnBehalfEvents {
             event.user_agent.clone_from(&service);
             event.user_identity.invoked_by = Some(service.clone());
         }
-        self.events.lock().extend(events);
+        // Each on-behalf call is its own KMS call with its own record and request id.
+        let used = call.used.and_then(|used| used.recorded_in(&events));
+        let mut records = self.records.lock();
+        records.events.extend(events);
+        records.key_uses.extend(used);
     }
 }

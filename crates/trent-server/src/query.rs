@@ -19,7 +19,7 @@ use trent_wire::sigv4::SignedRequest;
 use trent_wire::{AwsError, Dispatched, Protocol, iam};
 
 use crate::app::{answer, bounded, read_body, request_id};
-use crate::audit::record_call;
+use crate::audit::{OnBehalfRecords, record_call};
 use crate::auth::{self, ClientFacts};
 use crate::services::{self, Handler};
 use crate::state::AppState;
@@ -76,7 +76,7 @@ pub(crate) async fn aws_query(
             Handler::Query(dispatch) => dispatch(&state, &caller, &params, &request_id).await,
             Handler::Json(_) | Handler::NotYet => Dispatched::failed(AwsError::unknown_operation()),
         };
-        record_call(&state, service.wire, &caller, &action, dispatched, &request_id, Vec::new()).await
+        record_call(&state, service.wire, &caller, &action, dispatched, &request_id, OnBehalfRecords::default()).await
     }
     .await;
     let (status, code, response) = match result {

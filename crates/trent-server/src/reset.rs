@@ -50,6 +50,7 @@ pub(crate) async fn reset(state: &AppState) -> Result<(), ResetError> {
     state.store.wipe().await.map_err(ResetError::Store)?;
     state.kms.invalidate_cache();
     state.secrets.invalidate_cache();
+    state.params.invalidate_cache();
     state.identities.invalidate_cache();
     if let Some(cluster) = &state.cluster {
         cluster.publish_all();

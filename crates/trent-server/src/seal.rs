@@ -10,19 +10,27 @@ use std::path::{Path, PathBuf};
 use trent_crypto::{KeyMaterial, ROOT_KEY_LEN, RootKey};
 use zeroize::Zeroizing;
 
+mod kms;
 mod passphrase;
 mod pkcs11;
 mod prompt;
 mod rekey;
 mod shamir;
 
+pub use kms::{
+    KMS_FILE, KmsCredentials, KmsSeal, RawKmsSeal, kms_path, open_kms_file, release_kms_file, write_kms_file,
+};
 pub use passphrase::{
     MAX_PASSPHRASE_LEN, MIN_PASSPHRASE_LEN, PassphraseSource, SEALED_FILE, open_sealed_file, release_sealed_file,
     sealed_path, write_sealed_file,
 };
-pub use pkcs11::{PKCS11_FILE, Pkcs11Seal, RawPkcs11Seal, open_pkcs11_file, pkcs11_path};
+pub use pkcs11::{
+    PKCS11_FILE, Pkcs11Seal, RawPkcs11Seal, open_pkcs11_file, pkcs11_path, release_pkcs11_file, write_pkcs11_file,
+};
 pub use prompt::{TTY, read_secret_line};
-pub use rekey::{FileKind, PassphraseKind, REKEY_JOURNAL, Rekeyed, SealKind, ShamirKind, rekey, settle};
+pub use rekey::{
+    FileKind, KmsKind, PassphraseKind, Pkcs11Kind, REKEY_JOURNAL, Rekeyed, SealKind, ShamirKind, rekey, settle,
+};
 pub use shamir::{
     Initialised, Progress, SHAMIR_FILE, ShamirSeal, ShareError, Unsealing, init as init_shamir, shamir_path, split_into,
 };
@@ -42,6 +50,8 @@ pub enum SealSettings {
     Shamir,
     /// `root.pkcs11`: the root key wrapped by a non-extractable key in a PKCS#11 token.
     Pkcs11(Pkcs11Seal),
+    /// `root.kms`: the root key wrapped by another KMS's key (auto-unseal through its `Decrypt`).
+    Kms(KmsSeal),
 }
 
 impl SealSettings {
@@ -52,13 +62,19 @@ impl SealSettings {
             SealSettings::Passphrase(_) => "passphrase",
             SealSettings::Shamir => "shamir",
             SealSettings::Pkcs11(_) => "pkcs11",
+            SealSettings::Kms(_) => "kms",
         }
     }
 }
 
 /// Each seal's file in the data directory and the seal's name; a data directory holds one.
-pub const SEAL_FILES: &[(&str, &str)] =
-    &[(KEY_FILE, "file"), (SEALED_FILE, "passphrase"), (SHAMIR_FILE, "shamir"), (PKCS11_FILE, "pkcs11")];
+pub const SEAL_FILES: &[(&str, &str)] = &[
+    (KEY_FILE, "file"),
+    (SEALED_FILE, "passphrase"),
+    (SHAMIR_FILE, "shamir"),
+    (PKCS11_FILE, "pkcs11"),
+    (KMS_FILE, "kms"),
+];
 
 /// Which seal's file `dir` holds, if any: `(path, seal name)`.
 pub fn seal_in(dir: &Path) -> Option<(PathBuf, &'static str)> {
@@ -95,6 +111,13 @@ pub enum SealError {
     /// The PKCS#11 token did not release the root key.
     #[error("pkcs11 seal: {0}")]
     Pkcs11(String),
+    /// The `kms` seal's settings or credentials are unusable.
+    #[error("kms seal: {0}")]
+    Kms(String),
+    /// The remote KMS could not be reached or refused to unwrap the root key: the server
+    /// starts sealed and tries again.
+    #[error("kms seal: {0}; the server stays sealed")]
+    KmsUnavailable(String),
     /// The passphrase does not open the sealed root key.
     #[error("passphrase seal: the passphrase does not open {0}; the server stays sealed")]
     WrongPassphrase(PathBuf),
@@ -195,16 +218,12 @@ pub(crate) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     options.open(path)
 }
 
-/// The text of an owner-only file, or `None` if it does not exist.
-pub(crate) fn read_private(path: &Path) -> Result<Option<Zeroizing<String>>, SealError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            check_permissions(path)?;
-            Ok(Some(Zeroizing::new(text)))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(SealError::Io { path: path.to_owned(), source }),
-    }
+/// The text of an owner-only seal file: [`SealError::Io`] (`NotFound` when it does not
+/// exist, as `release_or_create` expects of a first start), [`SealError::Permissions`].
+pub(crate) fn read_seal_file(path: &Path) -> Result<Zeroizing<String>, SealError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SealError::Io { path: path.to_owned(), source })?;
+    check_permissions(path)?;
+    Ok(Zeroizing::new(text))
 }
 
 /// Writes `bytes` to a new owner-only file and syncs it; fails if `path` exists.

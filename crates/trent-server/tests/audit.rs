@@ -42,6 +42,7 @@ fn kms_call(who: &Caller, operation: &str) -> AuditEvent {
         request: Some(serde_json::json!({"KeyId": key, "Plaintext": "c2VjcmV0"})),
         response: Some(serde_json::json!({"CiphertextBlob": "AAAA"})),
         resources: kms_resources(who, &names),
+        key_uses: Vec::new(),
     };
     call_event(&CallRecord {
         rules: &KMS,
@@ -322,7 +323,7 @@ async fn lookup_events_answers_over_the_wire_scoped_to_account_and_region() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_goes_out_only_with_its_event_and_becomes_a_500_without_it() {
-    use trent_server::audit::record_call;
+    use trent_server::audit::{OnBehalfRecords, record_call};
     use trent_wire::{AwsError, Dispatched, kms};
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -331,12 +332,28 @@ async fn an_answer_goes_out_only_with_its_event_and_becomes_a_500_without_it() {
     let who = caller(&first.expect("first start").account_id, "us-east-1");
     let answered = |result: Result<Vec<u8>, AwsError>| Dispatched { result, facts: CallFacts::default() };
 
-    let ok =
-        record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Ok(b"{}".to_vec())), "req-1", Vec::new()).await;
+    let ok = record_call(
+        &state,
+        &kms::SERVICE,
+        &who,
+        "Encrypt",
+        answered(Ok(b"{}".to_vec())),
+        "req-1",
+        OnBehalfRecords::default(),
+    )
+    .await;
     assert_eq!(ok.expect("passed through"), b"{}".to_vec());
     let denied = AwsError::new("NotFoundException", http::StatusCode::BAD_REQUEST, "Alias alias/app is not found.");
-    let failed =
-        record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Err(denied.clone())), "req-2", Vec::new()).await;
+    let failed = record_call(
+        &state,
+        &kms::SERVICE,
+        &who,
+        "Encrypt",
+        answered(Err(denied.clone())),
+        "req-2",
+        OnBehalfRecords::default(),
+    )
+    .await;
     assert_eq!(failed.expect_err("passed through"), denied);
 
     let page = state.audit.trail().lookup(&who, Default::default()).await.expect("lookup");
@@ -350,8 +367,16 @@ async fn an_answer_goes_out_only_with_its_event_and_becomes_a_500_without_it() {
 
     // No durable event, no answer: a success becomes a generic 500.
     state.audit.shutdown().await;
-    let refused =
-        record_call(&state, &kms::SERVICE, &who, "Encrypt", answered(Ok(b"{}".to_vec())), "req-3", Vec::new()).await;
+    let refused = record_call(
+        &state,
+        &kms::SERVICE,
+        &who,
+        "Encrypt",
+        answered(Ok(b"{}".to_vec())),
+        "req-3",
+        OnBehalfRecords::default(),
+    )
+    .await;
     let e = refused.expect_err("refused without its event");
     assert_eq!((e.code, e.status.as_u16()), ("InternalFailure", 500));
 }

@@ -52,6 +52,7 @@ async fn trail() -> (TempDir, PathBuf, AuditSigner) {
         request: Some(serde_json::json!({"KeyId": key})),
         response: None,
         resources: kms_resources(&who, &KmsNames { requested: [Some(key), None], ..KmsNames::default() }),
+        key_uses: Vec::new(),
     };
     for b in 0..BATCHES {
         let pending = (0..PER_BATCH)

@@ -1,5 +1,5 @@
-//! Upgrading a database written before rotation of imported key material (schema version 13)
-//! to 0014: a key imported until then reads back with its one material current, present or
+//! Upgrading a database written before rotation of imported key material (schema version 14)
+//! to 0015: a key imported until then reads back with its one material current, present or
 //! not as it was, with its expiry, and the scheduler still finds it due.
 
 use sqlx::Connection;
@@ -14,7 +14,7 @@ mod old_schema;
 const PRESENT: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
 const DELETED: &str = "1234abcd-12ab-34cd-56ef-1234567890ac";
 
-/// A version-13 row of an EXTERNAL key with imported material `fill` (32 bytes of it as id).
+/// A version-14 row of an EXTERNAL key with imported material `fill` (32 bytes of it as id).
 fn insert(key_id: &str, fill: u8, valid_to: Option<i64>, present: bool) -> String {
     let state = if present { "Enabled" } else { "PendingImport" };
     format!(
@@ -31,12 +31,12 @@ fn insert(key_id: &str, fill: u8, valid_to: Option<i64>, present: bool) -> Strin
 }
 
 /// Regression guard: the import columns of version 10 must not lose a key's material record
-/// when version 14 moves it into `imported_materials`.
+/// when version 15 moves it into `imported_materials`.
 #[tokio::test]
-async fn keys_imported_before_version_14_keep_their_one_material() {
+async fn keys_imported_before_version_15_keep_their_one_material() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("trent.db");
-    let mut conn = old_schema::database_at_version(&path, 13).await;
+    let mut conn = old_schema::database_at_version(&path, 14).await;
     let valid_to = 5_000_000_000_000_000_000i64; // nanoseconds, in 2128
     sqlx::query(&insert(PRESENT, 0xab, Some(valid_to), true)).execute(&mut conn).await.expect("present key");
     sqlx::query(&insert(DELETED, 0xcd, None, false)).execute(&mut conn).await.expect("deleted key");

@@ -65,7 +65,7 @@ fn facts(who: &Caller) -> CallFacts {
     let names =
         KmsNames { requested: [requested.as_deref(), None], resolved: [resolved.as_deref(), None], alias: None };
     let resources = kms_resources(who, &names);
-    CallFacts { request: Some(request), response: None, resources }
+    CallFacts { request: Some(request), response: None, resources, key_uses: Vec::new() }
 }
 
 pub(super) async fn run(args: BenchArgs) -> Result<(), AuditCliError> {

@@ -11,6 +11,9 @@
 //! `--quotas off,on` measures a server without request quotas and one with AWS's default
 //! table in the same run, alternating between them row by row (`--rounds` times), so that
 //! the cost of the quota check is read from figures taken under the same conditions.
+//! `--transport http,https` likewise measures a plain-HTTP server and one serving TLS (a
+//! self-signed certificate made for the run, trusted by the client), row by row, for the cost
+//! of TLS on the wire.
 //! `--populate-keys N` first fills the account with N more keys (the scale check). Every
 //! request is SigV4-signed by the client and verified by the server. Output is Markdown for
 //! `BENCHMARKS.md`.
@@ -28,7 +31,7 @@ use base64::engine::general_purpose::STANDARD;
 use clap::{Args, ValueEnum};
 use hdrhistogram::Histogram;
 use serde_json::json;
-use servers::{QuotaMode, Server};
+use servers::{QuotaMode, Server, Transport};
 use trent_client::{ClientOptions, Credentials, JsonClient, RetryPolicy};
 
 /// An operation to measure.
@@ -169,7 +172,15 @@ pub(crate) struct BenchArgs {
     /// to measure both, alternating.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "off")]
     quotas: Vec<QuotaMode>,
-    /// How many times each row is measured (per quota mode, alternating).
+    /// What the started servers speak: `http`, `https` (TLS with a self-signed certificate
+    /// the client trusts), or `http,https` to measure both, alternating.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "http")]
+    transport: Vec<Transport>,
+    /// For an `https://` --endpoint-url: a PEM file of the certificates to trust (a private
+    /// CA) instead of the system's roots.
+    #[arg(long, requires = "endpoint_url")]
+    ca_bundle: Option<std::path::PathBuf>,
+    /// How many times each row is measured (per server, alternating).
     #[arg(long, default_value_t = 1)]
     rounds: usize,
     /// Run the server in a child process pinned to these CPUs (`taskset -c` list, e.g. `0`).
@@ -190,6 +201,8 @@ struct Row {
     concurrency: usize,
     /// The server's quota mode; `None` for a server this run did not start.
     quotas: Option<QuotaMode>,
+    /// What the server speaks; `None` for a server this run did not start.
+    transport: Option<Transport>,
     requests: u64,
     errors: u64,
     elapsed: Duration,
@@ -202,9 +215,19 @@ impl Row {
     }
 }
 
+/// Where a server to measure is, and how it is reached.
+struct Endpoint {
+    /// Its quota mode and transport, when this run started it.
+    started: Option<(QuotaMode, Transport)>,
+    url: String,
+    credentials: Credentials,
+    /// The certificates to trust for HTTPS, if not the system's.
+    ca_bundle: Option<std::path::PathBuf>,
+}
+
 /// A server being measured: its client, key and request bodies.
 struct Target {
-    quotas: Option<QuotaMode>,
+    started: Option<(QuotaMode, Transport)>,
     client: Arc<JsonClient>,
     /// The same server as Secrets Manager.
     secrets: Arc<JsonClient>,
@@ -222,14 +245,26 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
             let (Some(id), Some(secret)) = (&args.access_key_id, &args.secret_access_key) else {
                 return Err("--endpoint-url needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY".into());
             };
-            vec![(None, url.clone(), Credentials::new(id, secret.as_bytes()))]
+            vec![Endpoint {
+                started: None,
+                url: url.clone(),
+                credentials: Credentials::new(id, secret.as_bytes()),
+                ca_bundle: args.ca_bundle.clone(),
+            }]
         }
         None => {
             let mut endpoints = Vec::new();
             for &mode in &args.quotas {
-                let server = Server::start(mode, args.server_threads, args.server_cpus.as_deref())?;
-                endpoints.push((Some(mode), server.endpoint().to_owned(), server.credentials()?));
-                servers.push(server);
+                for &transport in &args.transport {
+                    let server = Server::start(mode, transport, args.server_threads, args.server_cpus.as_deref())?;
+                    endpoints.push(Endpoint {
+                        started: Some((mode, transport)),
+                        url: server.endpoint().to_owned(),
+                        credentials: server.credentials()?,
+                        ca_bundle: server.ca_bundle(),
+                    });
+                    servers.push(server);
+                }
             }
             endpoints
         }
@@ -245,14 +280,12 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn target(
-    args: &BenchArgs,
-    quotas: Option<QuotaMode>,
-    endpoint: &str,
-    credentials: Credentials,
-) -> Result<Target, Box<dyn std::error::Error>> {
+async fn target(args: &BenchArgs, at: Endpoint) -> Result<Target, Box<dyn std::error::Error>> {
+    let Endpoint { started, url, credentials, ca_bundle } = at;
+    let endpoint = url.as_str();
     // A benchmark measures the server as it answers: no retries.
-    let options = || ClientOptions { retry: RetryPolicy::none(), ..ClientOptions::default() };
+    let options =
+        || ClientOptions { retry: RetryPolicy::none(), ca_bundle: ca_bundle.clone(), ..ClientOptions::default() };
     let secrets = Arc::new(JsonClient::new(
         endpoint,
         credentials.clone(),
@@ -331,16 +364,13 @@ async fn target(
         };
         bodies.push((op, Arc::new(serde_json::to_vec(&body)?)));
     }
-    Ok(Target { quotas, client, secrets, ssm, bodies })
+    Ok(Target { started, client, secrets, ssm, bodies })
 }
 
-async fn measure(
-    args: &BenchArgs,
-    endpoints: Vec<(Option<QuotaMode>, String, Credentials)>,
-) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+async fn measure(args: &BenchArgs, endpoints: Vec<Endpoint>) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
     let mut targets = Vec::new();
-    for (quotas, endpoint, credentials) in endpoints {
-        targets.push(target(args, quotas, &endpoint, credentials).await?);
+    for at in endpoints {
+        targets.push(target(args, at).await?);
     }
     let mut rows = Vec::new();
     for (i, &op) in args.ops.iter().enumerate() {
@@ -356,9 +386,15 @@ async fn measure(
                     run_level(client, op.operation(), body, concurrency, Duration::from_secs(1)).await;
                     let (requests, errors, elapsed, latency) =
                         run_level(client, op.operation(), body, concurrency, Duration::from_secs(args.seconds)).await;
-                    let row = Row { op, concurrency, quotas: t.quotas, requests, errors, elapsed, latency };
-                    let mode = t.quotas.map_or("-", QuotaMode::label);
-                    eprintln!("{:>16} c={concurrency:<4} quotas {mode:<3} {:>9.0} req/s", op.name(), row.rate());
+                    let (quotas, transport) = (t.started.map(|s| s.0), t.started.map(|s| s.1));
+                    let row = Row { op, concurrency, quotas, transport, requests, errors, elapsed, latency };
+                    let mode = quotas.map_or("-", QuotaMode::label);
+                    let wire = transport.map_or("-", Transport::label);
+                    eprintln!(
+                        "{:>16} c={concurrency:<4} quotas {mode:<3} {wire:<5} {:>9.0} req/s",
+                        op.name(),
+                        row.rate()
+                    );
                     rows.push(row);
                 }
             }

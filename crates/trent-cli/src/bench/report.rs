@@ -1,8 +1,9 @@
 //! The Markdown tables `trent bench` prints for `BENCHMARKS.md`: one row per measured
-//! interval, and with both quota modes the median of each and the cost of the quota check.
+//! interval; with both quota modes the median of each and the cost of the quota check; with
+//! both transports the median of each and the cost of TLS.
 
-use super::servers::QuotaMode;
-use super::{BenchArgs, Row};
+use super::servers::{QuotaMode, Transport};
+use super::{BenchArgs, BenchOp, Row};
 
 pub(super) fn print_table(args: &BenchArgs, cores: usize, rows: &[Row]) {
     let mode = match (&args.endpoint_url, &args.server_cpus) {
@@ -22,44 +23,63 @@ pub(super) fn print_table(args: &BenchArgs, cores: usize, rows: &[Row]) {
         "\n{cores} CPU cores, {mode}, {} client worker threads{client}, {} s per row, {}-byte plaintext{population}\n",
         args.client_threads, args.seconds, args.plaintext_bytes
     );
-    println!("| operation | concurrency | quotas | requests/s | p50 ms | p99 ms | errors |");
-    println!("|---|---:|---|---:|---:|---:|---:|");
+    println!("| operation | concurrency | quotas | transport | requests/s | p50 ms | p99 ms | errors |");
+    println!("|---|---:|---|---|---:|---:|---:|---:|");
     for r in rows {
         println!(
-            "| {} | {} | {} | {:.0} | {:.3} | {:.3} | {} |",
+            "| {} | {} | {} | {} | {:.0} | {:.3} | {:.3} | {} |",
             r.op.name(),
             r.concurrency,
             r.quotas.map_or("-", QuotaMode::label),
+            r.transport.map_or("-", Transport::label),
             r.rate(),
             r.latency.value_at_quantile(0.50) as f64 / 1000.0,
             r.latency.value_at_quantile(0.99) as f64 / 1000.0,
             r.errors
         );
     }
-    print_quota_cost(args, rows);
+    if args.quotas.contains(&QuotaMode::Off) && args.quotas.contains(&QuotaMode::On) {
+        for &transport in &args.transport {
+            let of = |mode| move |r: &Row| r.quotas == Some(mode) && r.transport == Some(transport);
+            let context = ("transport", transport.label());
+            print_cost(args, rows, context, ("quotas off", of(QuotaMode::Off)), ("quotas on", of(QuotaMode::On)));
+        }
+    }
+    if args.transport.contains(&Transport::Http) && args.transport.contains(&Transport::Https) {
+        for &mode in &args.quotas {
+            let of = |transport| move |r: &Row| r.quotas == Some(mode) && r.transport == Some(transport);
+            let context = ("quotas", mode.label());
+            print_cost(args, rows, context, ("plain HTTP", of(Transport::Http)), ("HTTPS", of(Transport::Https)));
+        }
+    }
 }
 
-/// With both quota modes measured: the median of each, and what the quota check costs.
-fn print_quota_cost(args: &BenchArgs, rows: &[Row]) {
-    if !(args.quotas.contains(&QuotaMode::Off) && args.quotas.contains(&QuotaMode::On)) {
-        return;
-    }
-    println!("\n| operation | concurrency | quotas off, median req/s | quotas on, median req/s | cost |");
-    println!("|---|---:|---:|---:|---:|");
+/// The median rate of the rows of `op` at `concurrency` that `keep` selects.
+fn median(rows: &[Row], op: BenchOp, concurrency: usize, keep: &impl Fn(&Row) -> bool) -> f64 {
+    let mut rates: Vec<f64> =
+        rows.iter().filter(|r| r.op == op && r.concurrency == concurrency && keep(r)).map(Row::rate).collect();
+    rates.sort_by(f64::total_cmp);
+    rates.get(rates.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Two servers measured in the same run (the same `context`, a column's name and value): the
+/// median of each row and what the second costs against the first.
+fn print_cost(
+    args: &BenchArgs,
+    rows: &[Row],
+    (context, value): (&str, &str),
+    (first_name, first): (&str, impl Fn(&Row) -> bool),
+    (second_name, second): (&str, impl Fn(&Row) -> bool),
+) {
+    println!(
+        "\n| operation | concurrency | {context} | {first_name}, median req/s | {second_name}, median req/s | cost |"
+    );
+    println!("|---|---:|---|---:|---:|---:|");
     for &op in &args.ops {
         for &concurrency in &args.concurrency {
-            let median = |mode| {
-                let mut rates: Vec<f64> = rows
-                    .iter()
-                    .filter(|r| r.op == op && r.concurrency == concurrency && r.quotas == Some(mode))
-                    .map(Row::rate)
-                    .collect();
-                rates.sort_by(f64::total_cmp);
-                rates.get(rates.len() / 2).copied().unwrap_or(0.0)
-            };
-            let (off, on) = (median(QuotaMode::Off), median(QuotaMode::On));
-            let cost = if off > 0.0 { (off - on) / off * 100.0 } else { 0.0 };
-            println!("| {} | {concurrency} | {off:.0} | {on:.0} | {cost:+.1}% |", op.name());
+            let (a, b) = (median(rows, op, concurrency, &first), median(rows, op, concurrency, &second));
+            let cost = if a > 0.0 { (a - b) / a * 100.0 } else { 0.0 };
+            println!("| {} | {concurrency} | {value} | {a:.0} | {b:.0} | {cost:+.1}% |", op.name());
         }
     }
 }

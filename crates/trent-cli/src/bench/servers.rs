@@ -2,7 +2,8 @@
 //! threads, a temporary data directory), or one in a child process pinned to some CPUs with
 //! `taskset`, so that the server and the load generator do not share a core.
 //!
-//! Either runs with request quotas off or on (AWS's default table).
+//! Either runs with request quotas off or on (AWS's default table), and serves plain HTTP or
+//! HTTPS (TLS with a self-signed certificate made for the run, which the client trusts).
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 use trent_client::Credentials;
+use trent_server::tls::TlsSettings;
 
 /// Whether the measured server enforces request quotas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -30,6 +32,24 @@ impl QuotaMode {
     }
 }
 
+/// Whether the measured server speaks plain HTTP or HTTPS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Transport {
+    /// Plain HTTP on loopback.
+    Http,
+    /// TLS on the listener (rustls), the client trusting the run's self-signed certificate.
+    Https,
+}
+
+impl Transport {
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+}
+
 /// A server to measure, stopped when dropped.
 pub(crate) enum Server {
     InProcess(InProcess),
@@ -41,12 +61,13 @@ impl Server {
     /// pinned to those CPUs (a `taskset` list such as `0` or `0-1`).
     pub(crate) fn start(
         mode: QuotaMode,
+        transport: Transport,
         threads: usize,
         cpus: Option<&str>,
     ) -> Result<Self, Box<dyn std::error::Error>> {
         Ok(match cpus {
-            Some(cpus) => Self::Child(ChildServer::start(mode, cpus)?),
-            None => Self::InProcess(InProcess::start(mode, threads)?),
+            Some(cpus) => Self::Child(ChildServer::start(mode, transport, cpus)?),
+            None => Self::InProcess(InProcess::start(mode, transport, threads)?),
         })
     }
 
@@ -54,6 +75,14 @@ impl Server {
         match self {
             Self::InProcess(s) => &s.endpoint,
             Self::Child(s) => &s.endpoint,
+        }
+    }
+
+    /// The certificate the client must trust (the server's own, self-signed), for HTTPS.
+    pub(crate) fn ca_bundle(&self) -> Option<PathBuf> {
+        match self {
+            Self::InProcess(s) => s.tls.as_ref().map(|t| t.cert_file.clone()),
+            Self::Child(s) => s.tls.as_ref().map(|t| t.cert_file.clone()),
         }
     }
 
@@ -69,33 +98,36 @@ impl Server {
 /// A server on its own runtime and threads, in a temporary data directory.
 pub(crate) struct InProcess {
     endpoint: String,
+    tls: Option<TlsSettings>,
     dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl InProcess {
-    fn start(mode: QuotaMode, threads: usize) -> Result<Self, Box<dyn std::error::Error>> {
+    fn start(mode: QuotaMode, transport: Transport, threads: usize) -> Result<Self, Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         // A subdirectory: the server refuses a data directory others may read (a tempdir is 0755).
         let mut config = trent_server::Config::for_data_dir(dir.path().join("data"));
         if mode == QuotaMode::On {
             config.quotas = Some(trent_core::quota::QuotaTable::aws());
         }
+        let tls = tls_for(transport, dir.path())?;
+        config.tls.clone_from(&tls);
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()?;
         let (listener, state) = rt.block_on(async {
             let listener = tokio::net::TcpListener::bind(config.listen).await?;
             let (state, _) = trent_server::bootstrap(config, Arc::new(trent_core::SystemClock)).await?;
             Ok::<_, Box<dyn std::error::Error>>((listener, state))
         })?;
-        let endpoint = format!("http://{}", listener.local_addr()?);
+        let endpoint = format!("{}://{}", transport.label(), listener.local_addr()?);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let _ = rt.block_on(trent_server::run(listener, state, async {
                 let _ = stopped.await;
             }));
         });
-        Ok(Self { endpoint, dir, stop: Some(stop), thread: Some(thread) })
+        Ok(Self { endpoint, tls, dir, stop: Some(stop), thread: Some(thread) })
     }
 }
 
@@ -114,6 +146,7 @@ impl Drop for InProcess {
 /// and a temporary data directory.
 pub(crate) struct ChildServer {
     endpoint: String,
+    tls: Option<TlsSettings>,
     dir: tempfile::TempDir,
     child: Child,
 }
@@ -122,14 +155,18 @@ pub(crate) struct ChildServer {
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl ChildServer {
-    fn start(mode: QuotaMode, cpus: &str) -> Result<Self, Box<dyn std::error::Error>> {
+    fn start(mode: QuotaMode, transport: Transport, cpus: &str) -> Result<Self, Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         // A free port: bound, read and released (the child binds it a moment later).
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let config = dir.path().join("trent.toml");
+        let tls = tls_for(transport, dir.path())?;
+        let tls_table = tls.as_ref().map_or(String::new(), |t| {
+            format!("\n[tls]\ncert_file = {:?}\nkey_file = {:?}\n", t.cert_file.display(), t.key_file.display())
+        });
         std::fs::write(
             &config,
-            format!("listen = \"127.0.0.1:{port}\"\n\n[quotas]\nenabled = {}\n", mode == QuotaMode::On),
+            format!("listen = \"127.0.0.1:{port}\"\n\n[quotas]\nenabled = {}\n{tls_table}", mode == QuotaMode::On),
         )?;
         let child = Command::new("taskset")
             .args(["-c", cpus])
@@ -141,7 +178,7 @@ impl ChildServer {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .spawn()?;
-        let server = Self { endpoint: format!("http://127.0.0.1:{port}"), dir, child };
+        let server = Self { endpoint: format!("{}://127.0.0.1:{port}", transport.label()), tls, dir, child };
         server.wait_ready(port)?;
         Ok(server)
     }
@@ -169,6 +206,15 @@ impl Drop for ChildServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// For HTTPS: a self-signed certificate for 127.0.0.1 in `dir` (as `trent server --dev-tls`
+/// makes), which the server serves and the client trusts.
+fn tls_for(transport: Transport, dir: &std::path::Path) -> Result<Option<TlsSettings>, Box<dyn std::error::Error>> {
+    Ok(match transport {
+        Transport::Http => None,
+        Transport::Https => Some(trent_server::tls::dev_certificate(dir)?),
+    })
 }
 
 /// Pins this process's later threads to `cpus` (the main thread's affinity is inherited by

@@ -6,14 +6,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use serde_json::json;
 use trent_client::JsonClient;
 
 use super::BenchOp;
 
-/// Filler parameters written concurrently.
-const FILL_CONCURRENCY: usize = 32;
+/// Filler parameters written concurrently (as `--populate-keys` writes its keys).
+const FILL_CONCURRENCY: usize = 64;
 /// Parameters below the path `GetParametersByPath` reads: one full page.
 const PATH_SIZE: usize = 10;
 
@@ -61,11 +62,17 @@ pub(super) async fn prepare(
     })
 }
 
-/// `count` parameters spread over 100 paths, written `FILL_CONCURRENCY` at a time.
+/// `count` parameters spread over 100 paths, written `FILL_CONCURRENCY` at a time through
+/// `PutParameter`, as any client would. Progress goes to stderr every tenth. Each write costs
+/// the same however many parameters the account holds (the tier quota check reads a kept
+/// count), so 100,000 take a hundred times as long as 1,000.
 async fn fill(ssm: &Arc<JsonClient>, tag: &str, count: usize) -> Result<(), Box<dyn std::error::Error>> {
-    if count > 0 {
-        eprintln!("writing {count} filler parameters");
+    if count == 0 {
+        return Ok(());
     }
+    eprintln!("writing {count} filler parameters");
+    let start = Instant::now();
+    let step = (count / 10).max(1);
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = Vec::new();
     for _ in 0..FILL_CONCURRENCY.min(count) {
@@ -81,11 +88,17 @@ async fn fill(ssm: &Arc<JsonClient>, tag: &str, count: usize) -> Result<(), Box<
                 let name = format!("/trent-bench-fill/{tag}/d{:02}/p{i}", i % 100);
                 let body = json!({ "Name": name, "Value": "filler", "Type": "String", "Tier": tier });
                 ssm.call("PutParameter", &body).await.map_err(|e| e.to_string())?;
+                if (i + 1) % step == 0 {
+                    let rate = (i + 1) as f64 / start.elapsed().as_secs_f64();
+                    eprintln!("wrote {} of {count} filler parameters ({rate:.0} PutParameter/s)", i + 1);
+                }
             }
         }));
     }
     for t in tasks {
         t.await?.map_err(|e| format!("writing filler parameters: {e}"))?;
     }
+    let took = start.elapsed().as_secs_f64();
+    eprintln!("wrote {count} filler parameters in {took:.1} s ({:.0} PutParameter/s)", count as f64 / took);
     Ok(())
 }

@@ -22,6 +22,7 @@ use super::event::{
 use super::redact::{filter_owned, request_parameters, response_elements};
 use super::rules::ServiceRules;
 use crate::identity::Caller;
+use crate::kms::KeyUsed;
 
 /// The largest record CloudTrail writes; longer members are truncated with a marker.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
@@ -47,6 +48,9 @@ pub struct CallFacts {
     /// The resources the call addressed, by ARN. A resource of another account puts a copy of
     /// the event into that account's trail.
     pub resources: Vec<Resource>,
+    /// The keys a successful cryptographic call used, as the domain reported them (typed, so
+    /// the request path never reads them back out of `resources`), for `GetKeyLastUsage`.
+    pub key_uses: Vec<KeyUsed>,
 }
 
 /// How the call ended.
@@ -290,6 +294,7 @@ mod tests {
             request: None,
             response: None,
             resources: vec![resource("111122223333"), resource("444455556666"), resource("111122223333")],
+            key_uses: Vec::new(),
         };
         let record = |outcome| CallRecord {
             rules: &super::super::rules::KMS,

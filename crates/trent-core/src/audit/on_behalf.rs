@@ -13,7 +13,7 @@
 use serde_json::Value;
 
 use crate::identity::{Caller, ViaService};
-use crate::kms::KmsError;
+use crate::kms::{KeyUsed, KmsError};
 
 /// One KMS call made through a service for a caller.
 #[derive(Debug)]
@@ -27,6 +27,8 @@ pub struct OnBehalfCall<'a> {
     pub request: Value,
     /// The ARN of the key used, when it is known (always after a success).
     pub key_arn: Option<&'a str>,
+    /// The key a successful cryptographic call used, for `GetKeyLastUsage`.
+    pub used: Option<KeyUsed>,
     /// How the call ended.
     pub result: Result<(), &'a KmsError>,
 }

@@ -197,7 +197,7 @@ fn no_kms_operation_records_a_secret_through_any_path() {
             assert_eq!(params["encryptionContext"], json!({"Department": "Engineering"}), "{op}");
         }
 
-        let facts = CallFacts { request: Some(body.clone()), response: Some(body.clone()), resources: Vec::new() };
+        let facts = CallFacts { request: Some(body.clone()), response: Some(body.clone()), ..CallFacts::default() };
         let failed = Outcome::Failed { code: "NotFoundException", message: "gone", denied: false };
         for outcome in [Outcome::Answered, failed] {
             let event = call_event(&CallRecord {
@@ -277,6 +277,7 @@ fn events_name_the_key_as_a_resource_and_carry_the_identity() {
         request: Some(json!({"KeyId": "alias/app", "Plaintext": "c2VjcmV0"})),
         response: None,
         resources: kms_resources(&who, &names),
+        key_uses: Vec::new(),
     };
     let event = call_event(&CallRecord {
         rules: &KMS,

@@ -242,7 +242,10 @@ impl CredentialCache {
             Invalidation::Role(a, name) => self.forget(Change::Role(a, name)),
             Invalidation::AccessKey(id) => self.forget(Change::AccessKey(id)),
             Invalidation::All => self.clear(),
-            Invalidation::Key(..) | Invalidation::Aliases(_) | Invalidation::Secret(..) => {}
+            Invalidation::Key(..)
+            | Invalidation::Aliases(_)
+            | Invalidation::Secret(..)
+            | Invalidation::Parameter(..) => {}
         }
     }
 

@@ -7,7 +7,9 @@ use super::KeyAction;
 use super::access::KeyCall;
 use super::keyref::{self, Aliases, KeyRef};
 use super::lifecycle::refuse_pending_deletion;
-use super::{AWS_ALIAS_PREFIX, Alias, KeyRecord, Kms, KmsError, MAX_ALIASES_PER_KEY, PREDEFINED_ALIASES, marker};
+use super::{
+    AWS_ALIAS_PREFIX, Alias, KeyRecord, Kms, KmsError, MAX_ALIASES_PER_KEY, Missing, PREDEFINED_ALIASES, marker,
+};
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
 use crate::store::StoreError;
@@ -72,6 +74,11 @@ fn check_alias_name(name: &str) -> Result<(), KmsError> {
 
 /// Aliases under `alias/aws/` belong to AWS managed keys: nobody creates, repoints or deletes
 /// them (`NotAuthorizedException`).
+/// The error for alias `name` of `scope` that does not exist.
+fn missing_alias(scope: &Scope, name: &str) -> KmsError {
+    KmsError::NotFound(Missing::Alias { scope: scope.clone(), name: name.to_owned() })
+}
+
 fn refuse_reserved(name: &str) -> Result<(), KmsError> {
     if name.starts_with(AWS_ALIAS_PREFIX) {
         return Err(KmsError::NotAuthorized(format!("{name}: the alias/aws/ prefix is reserved for AWS managed keys")));
@@ -89,7 +96,7 @@ impl Kms {
         let r = keyref::parse(caller, target, Aliases::Refused)?;
         let (scope, id) = self.resolve_authorized(caller, r, action).await?;
         if scope != caller.scope() {
-            return Err(KmsError::NotFound(format!("Key '{target}' does not exist")));
+            return Err(KmsError::NotFound(Missing::Key(target.to_owned())));
         }
         let rec = self.record(&scope, &id).await?;
         refuse_pending_deletion(&rec)?;
@@ -143,11 +150,7 @@ impl Kms {
         let scope = caller.scope();
         let alias_arn = scope.arn("kms", name);
         self.authorize_account(caller, "UpdateAlias", &alias_arn, &[])?;
-        let mut alias = self
-            .store
-            .get_alias(&scope, name)
-            .await?
-            .ok_or_else(|| KmsError::NotFound(format!("Alias {alias_arn} is not found.")))?;
+        let mut alias = self.store.get_alias(&scope, name).await?.ok_or_else(|| missing_alias(&scope, name))?;
         let rec = self.alias_target(caller, target, KeyAction::UpdateAlias).await?;
         let old_target = alias.target;
         if let Ok(old_key) = self.loaded(&scope, &old_target).await {
@@ -173,7 +176,7 @@ impl Kms {
         self.cache.invalidate_key(&scope, &rec.key_id);
         match written {
             Ok(()) => Ok(()),
-            Err(StoreError::NotFound) => Err(KmsError::NotFound(format!("Alias {alias_arn} is not found."))),
+            Err(StoreError::NotFound) => Err(missing_alias(&scope, name)),
             Err(e) => Err(e.into()),
         }
     }
@@ -190,11 +193,7 @@ impl Kms {
         let scope = caller.scope();
         let alias_arn = scope.arn("kms", name);
         self.authorize_account(caller, "DeleteAlias", &alias_arn, &[])?;
-        let alias = self
-            .store
-            .get_alias(&scope, name)
-            .await?
-            .ok_or_else(|| KmsError::NotFound(format!("Alias {alias_arn} is not found.")))?;
+        let alias = self.store.get_alias(&scope, name).await?.ok_or_else(|| missing_alias(&scope, name))?;
         if let Ok(key) = self.loaded(&scope, &alias.target).await {
             self.authorize_key(caller, &key, &KeyCall::new(KeyAction::DeleteAlias))?;
         }
@@ -203,7 +202,7 @@ impl Kms {
         self.cache.invalidate_key(&scope, &alias.target);
         match written {
             Ok(()) => Ok(()),
-            Err(StoreError::NotFound) => Err(KmsError::NotFound(format!("Alias {alias_arn} is not found."))),
+            Err(StoreError::NotFound) => Err(missing_alias(&scope, name)),
             Err(e) => Err(e.into()),
         }
     }

@@ -214,7 +214,8 @@ impl KeyCache {
             | Invalidation::Group(..)
             | Invalidation::Role(..)
             | Invalidation::AccessKey(_)
-            | Invalidation::Secret(..) => {}
+            | Invalidation::Secret(..)
+            | Invalidation::Parameter(..) => {}
         }
     }
 

@@ -16,7 +16,8 @@ use super::keyref::{self, Aliases};
 use super::lifecycle::check_usable;
 use super::signing::{check_usage, private_key};
 use super::{
-    DataKeySpec, EncryptionAlgorithm, GrantOperation, KeySpec, KeyUsage, Kms, KmsError, MAX_PLAINTEXT, MAX_RANDOM_BYTES,
+    DataKeySpec, EncryptionAlgorithm, GrantOperation, KeySpec, KeyUsage, KeyUsed, Kms, KmsError, MAX_PLAINTEXT,
+    MAX_RANDOM_BYTES, UsageOperation,
 };
 use crate::identity::Caller;
 use crate::ids::{AccountId, KeyId, Scope};
@@ -28,6 +29,8 @@ pub struct EncryptOutput {
     pub ciphertext: Vec<u8>,
     /// ARN of the key used.
     pub key_arn: String,
+    /// The key used and for what, for `GetKeyLastUsage`.
+    pub used: KeyUsed,
     /// The backing key used.
     pub material_id: KeyMaterialId,
     /// The algorithm used.
@@ -64,6 +67,8 @@ pub struct DecryptOutput {
     pub plaintext: Plaintext,
     /// ARN of the key that decrypted.
     pub key_arn: String,
+    /// The key used and for what, for `GetKeyLastUsage`.
+    pub used: KeyUsed,
     /// The backing key that decrypted.
     pub material_id: KeyMaterialId,
     /// The algorithm that decrypted.
@@ -79,6 +84,10 @@ pub struct ReEncryptOutput {
     pub source_key_arn: String,
     /// ARN of the key that encrypted.
     pub destination_key_arn: String,
+    /// The key that decrypted, for `GetKeyLastUsage`.
+    pub source_used: KeyUsed,
+    /// The key that encrypted, for `GetKeyLastUsage`.
+    pub destination_used: KeyUsed,
     /// The backing key that decrypted.
     pub source_material_id: KeyMaterialId,
     /// The backing key that encrypted.
@@ -98,8 +107,16 @@ pub struct DataKeyOutput {
     pub ciphertext: Vec<u8>,
     /// ARN of the key used.
     pub key_arn: String,
+    /// The key used and for what, for `GetKeyLastUsage`.
+    pub used: KeyUsed,
     /// The backing key used.
     pub material_id: KeyMaterialId,
+}
+
+/// What opening a ciphertext for `action` uses its key for: `Decrypt`, or the source side of
+/// `ReEncrypt`.
+fn opened_for(action: KeyAction) -> UsageOperation {
+    if action == KeyAction::ReEncryptFrom { UsageOperation::ReEncrypt } else { UsageOperation::Decrypt }
 }
 
 fn context_error(e: CryptoError) -> KmsError {
@@ -257,7 +274,8 @@ impl Kms {
             return Err(KmsError::DryRun);
         }
         let (ciphertext, material_id) = self.encrypt_with(&key, cipher, ctx, plaintext.expose_secret())?;
-        Ok(EncryptOutput { ciphertext, key_arn: key.arn.clone(), material_id, algorithm })
+        let used = KeyUsed::new(&key, UsageOperation::Encrypt);
+        Ok(EncryptOutput { ciphertext, key_arn: key.arn.clone(), used, material_id, algorithm })
     }
 
     /// Finds, authorizes and opens the key a ciphertext names; `input.key_id` is the optional
@@ -326,7 +344,8 @@ impl Kms {
             return Err(KmsError::DryRun);
         }
         let plaintext = open_symmetric(material, input.context, input.blob).map_err(|_| KmsError::InvalidCiphertext)?;
-        Ok(DecryptOutput { plaintext, key_arn: key.arn.clone(), material_id: header.material_id, algorithm })
+        let used = KeyUsed::new(&key, opened_for(action));
+        Ok(DecryptOutput { plaintext, key_arn: key.arn.clone(), used, material_id: header.material_id, algorithm })
     }
 
     /// Decrypts a plain RSA-OAEP ciphertext under the key the request names.
@@ -351,7 +370,8 @@ impl Kms {
             return Err(KmsError::DryRun);
         }
         let plaintext = private_key(&key)?.oaep_decrypt(hash, input.blob).map_err(|_| KmsError::InvalidCiphertext)?;
-        Ok(DecryptOutput { plaintext, key_arn: key.arn.clone(), material_id: current_id(&key)?, algorithm })
+        let used = KeyUsed::new(&key, opened_for(action));
+        Ok(DecryptOutput { plaintext, key_arn: key.arn.clone(), used, material_id: current_id(&key)?, algorithm })
     }
 
     /// `Decrypt`: the blob names its key; a `KeyId`, if given, must name the same key.
@@ -368,13 +388,13 @@ impl Kms {
         self.open(caller, input, KeyAction::Decrypt, GrantOperation::Decrypt, dry_run).await
     }
 
-    /// The ARN of the key a symmetric ciphertext blob names, read from its header alone (no
-    /// key is loaded and nothing is authorized): for the audit record of a decryption whose
-    /// answer does not carry the key.
-    pub(crate) fn blob_key_arn(caller: &Caller, blob: &[u8]) -> Option<String> {
+    /// The key a symmetric ciphertext blob names, read from its header alone (no key is
+    /// loaded and nothing is authorized): for the audit record of a decryption whose answer
+    /// does not carry the key.
+    pub(crate) fn blob_key(caller: &Caller, blob: &[u8]) -> Option<(Scope, KeyId)> {
         let header = parse_blob(blob).ok()?;
         let scope = Scope::new(AccountId::from_u64(header.account)?, caller.region.clone());
-        Some(scope.arn("kms", &format!("key/{}", KeyId::from_bytes(header.key_id))))
+        Some((scope, KeyId::from_bytes(header.key_id)))
     }
 
     /// `ReEncrypt`: decrypts under the source key and encrypts under the destination key
@@ -408,6 +428,8 @@ impl Kms {
             ciphertext,
             source_key_arn: source.key_arn,
             destination_key_arn: dest.arn.clone(),
+            source_used: source.used,
+            destination_used: KeyUsed::new(&dest, UsageOperation::ReEncrypt),
             source_material_id: source.material_id,
             destination_material_id,
             source_algorithm: source.algorithm,
@@ -450,10 +472,16 @@ impl Kms {
         }
         let data_key = DataKey::new(random_vec(len)?);
         let (ciphertext, material_id) = self.seal(&key, ctx, data_key.expose_secret())?;
+        let operation = if with_plaintext {
+            UsageOperation::GenerateDataKey
+        } else {
+            UsageOperation::GenerateDataKeyWithoutPlaintext
+        };
         Ok(DataKeyOutput {
             plaintext: with_plaintext.then_some(data_key),
             ciphertext,
             key_arn: key.arn.clone(),
+            used: KeyUsed::new(&key, operation),
             material_id,
         })
     }

@@ -3,14 +3,51 @@
 //! Each variant corresponds to one AWS error `__type`; `trent-wire` maps them exactly once.
 //! Messages follow AWS's wording and never contain plaintext, key material or ciphertext.
 
+use crate::ids::Scope;
 use crate::store::StoreError;
+
+/// What a `NotFoundException` says does not exist. The fields are the values AWS's sentences
+/// name; `trent-wire` renders the sentences.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Missing {
+    /// A key, as the request named it (a key id or key ARN) or by its ARN.
+    Key(String),
+    /// A `KeyId` that is no key id where only a key id or key ARN is taken, as given.
+    KeyId(String),
+    /// A key ARN of a region or partition that is not the caller's: the ARN's region.
+    ArnRegion(String),
+    /// An alias `name` (with its `alias/` prefix) of `scope`.
+    Alias {
+        /// The account and region of the alias.
+        scope: Scope,
+        /// The alias name.
+        name: String,
+    },
+    /// A grant id that names no grant of the key.
+    Grant(String),
+    /// A key policy name other than `default`.
+    KeyPolicy,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Key(name) => write!(f, "key {name}"),
+            Self::KeyId(input) => write!(f, "key id {input}"),
+            Self::ArnRegion(region) => write!(f, "key ARN of region {region}"),
+            Self::Alias { scope, name } => write!(f, "alias {}", scope.arn("kms", name)),
+            Self::Grant(id) => write!(f, "grant {id}"),
+            Self::KeyPolicy => f.write_str("key policy"),
+        }
+    }
+}
 
 /// Why a KMS operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KmsError {
     /// The key, alias or other resource does not exist (`NotFoundException`).
-    #[error("{0}")]
-    NotFound(String),
+    #[error("not found: {0}")]
+    NotFound(Missing),
     /// An ARN is malformed or names the wrong service (`InvalidArnException`).
     #[error("{0}")]
     InvalidArn(String),

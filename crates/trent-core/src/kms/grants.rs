@@ -16,7 +16,7 @@ use super::constraints::{check_constraints, check_grant_name};
 use super::decide::ChildGrant;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
-use super::{Grant, GrantConstraints, GrantOperation, KeyState, Kms, KmsError, MAX_GRANTS_PER_KEY, marker};
+use super::{Grant, GrantConstraints, GrantOperation, KeyState, Kms, KmsError, MAX_GRANTS_PER_KEY, Missing, marker};
 use crate::identity::Caller;
 use crate::ids::{AccountId, KeyId, Region, Scope};
 use crate::store::StoreError;
@@ -335,7 +335,7 @@ impl Kms {
         let grant = grants
             .into_iter()
             .find(|g| g.grant_id == grant_id)
-            .ok_or_else(|| KmsError::NotFound(format!("Grant ID {grant_id} not found")))?;
+            .ok_or_else(|| KmsError::NotFound(Missing::Grant(grant_id.clone())))?;
         let may = grant.retiring_principal.as_deref().is_some_and(|p| principal_names(p, caller))
             || (grant.operations.contains(&GrantOperation::RetireGrant)
                 && principal_names(&grant.grantee_principal, caller))
@@ -380,7 +380,7 @@ impl Kms {
         self.cache.invalidate_key(scope, key_id);
         match written {
             Ok(()) => Ok(()),
-            Err(StoreError::NotFound) => Err(KmsError::NotFound(format!("Grant ID {grant_id} not found"))),
+            Err(StoreError::NotFound) => Err(KmsError::NotFound(Missing::Grant(grant_id.to_owned()))),
             Err(e) => Err(e.into()),
         }
     }

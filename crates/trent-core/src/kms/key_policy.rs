@@ -6,7 +6,7 @@ use super::access::KeyCall;
 use super::keyref::{self, Aliases};
 use super::keys::{lockout_error, parse_key_policy};
 use super::lifecycle::refuse_pending_deletion;
-use super::{Kms, KmsError};
+use super::{Kms, KmsError, Missing};
 use crate::identity::Caller;
 
 /// The only key policy name.
@@ -15,7 +15,7 @@ pub const DEFAULT_POLICY_NAME: &str = "default";
 fn check_name(name: Option<&str>) -> Result<(), KmsError> {
     match name {
         None | Some(DEFAULT_POLICY_NAME) => Ok(()),
-        Some(_) => Err(KmsError::NotFound("No such policy exists".into())),
+        Some(_) => Err(KmsError::NotFound(Missing::KeyPolicy)),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Resolving the `KeyId` parameter: key id, key ARN, alias name or alias ARN.
 
-use super::{Kms, KmsError};
+use super::{Kms, KmsError, Missing};
 use crate::identity::Caller;
 use crate::ids::{AccountId, Arn, KeyId, Region, Scope};
 
@@ -20,7 +20,7 @@ pub(crate) enum Aliases {
 
 /// Parses `input` relative to the caller's account and region.
 pub(crate) fn parse(caller: &Caller, input: &str, aliases: Aliases) -> Result<KeyRef, KmsError> {
-    let invalid_key_id = || KmsError::NotFound(format!("Invalid keyId '{input}'"));
+    let invalid_key_id = || KmsError::NotFound(Missing::KeyId(input.to_owned()));
     if input.starts_with("arn:") {
         let arn = Arn::parse(input).ok_or_else(|| KmsError::InvalidArn(format!("Invalid arn {input}")))?;
         if arn.service != "kms" {
@@ -30,12 +30,11 @@ pub(crate) fn parse(caller: &Caller, input: &str, aliases: Aliases) -> Result<Ke
             AccountId::parse(arn.account).map_err(|_| KmsError::InvalidArn(format!("Invalid arn {input}")))?;
         let region = Region::parse(arn.region).map_err(|_| KmsError::InvalidArn(format!("Invalid arn {input}")))?;
         if region != caller.region || arn.partition != region.partition() {
-            return Err(KmsError::NotFound(format!("Invalid arn {}", arn.region)));
+            return Err(KmsError::NotFound(Missing::ArnRegion(arn.region.to_owned())));
         }
         let scope = Scope::new(account, region);
         if let Some(id) = arn.resource.strip_prefix("key/") {
-            let key_id =
-                id.parse::<KeyId>().map_err(|_| KmsError::NotFound(format!("Key '{input}' does not exist")))?;
+            let key_id = id.parse::<KeyId>().map_err(|_| KmsError::NotFound(Missing::Key(input.to_owned())))?;
             return Ok(KeyRef::Key(scope, key_id));
         }
         if arn.resource.starts_with("alias/") && aliases == Aliases::Allowed {
@@ -62,10 +61,9 @@ impl Kms {
                     return Ok((scope, id));
                 }
                 let epoch = self.cache.epoch();
-                let alias =
-                    self.store.get_alias(&scope, &name).await?.ok_or_else(|| {
-                        KmsError::NotFound(format!("Alias {} is not found.", scope.arn("kms", &name)))
-                    })?;
+                let Some(alias) = self.store.get_alias(&scope, &name).await? else {
+                    return Err(KmsError::NotFound(Missing::Alias { scope, name }));
+                };
                 self.cache.insert_alias(&scope, &name, alias.target, epoch);
                 Ok((scope, alias.target))
             }

@@ -11,7 +11,7 @@ use super::access::KeyCall;
 use super::cache::{KeyExtras, LoadedKey};
 use super::keyref::{self, Aliases};
 use super::{
-    GrantOperation, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError,
+    GrantOperation, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Missing,
     MultiRegionKeyType, Origin, RotationSettings, Tag, marker, material_wrap_aad, tags,
 };
 use crate::identity::Caller;
@@ -102,7 +102,7 @@ pub(crate) fn lockout_error() -> KmsError {
 }
 
 pub(crate) fn not_found(arn: &str) -> KmsError {
-    KmsError::NotFound(format!("Key '{arn}' does not exist"))
+    KmsError::NotFound(Missing::Key(arn.to_owned()))
 }
 
 impl Kms {

@@ -42,7 +42,7 @@ pub use constraints::{
     constraints_hold,
 };
 pub use crypto::{CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, EncryptOutput, ReEncryptOutput};
-pub use error::KmsError;
+pub use error::{KmsError, Missing};
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
 pub use import::{
     ExpirationModel, IMPORT_TOKEN_VALIDITY, ImportKeyMaterialInput, ImportParameters, ImportType, ImportedKeyMaterial,
@@ -66,7 +66,7 @@ pub use scheduler::DueWork;
 pub use seed::{SeedKey, Seeded, check_seed_material};
 pub use signing::{MacOutput, PublicKeyOutput, SignOutput, SignedMessage, Verified};
 pub use tags::TagPage;
-pub use usage::{KeyLastUsage, KeyUse, UsageOperation, key_uses_of};
+pub use usage::{KeyLastUsage, KeyUse, KeyUsed, UsageOperation};
 
 use crate::clock::SharedClock;
 use crate::seal::KeyWrapper;

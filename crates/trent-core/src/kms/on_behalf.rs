@@ -13,9 +13,13 @@
 use serde_json::{Map, Value, json};
 use trent_crypto::{EncryptionContext, Plaintext};
 
-use super::{CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, EncryptOutput, KeyDescription, Kms, KmsError};
+use super::{
+    CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, EncryptOutput, KeyDescription, KeyUsed, Kms, KmsError,
+    UsageOperation,
+};
 use crate::audit::OnBehalfCall;
 use crate::identity::{Caller, ViaService};
+use crate::ids::{KeyId, Scope};
 use crate::quota::QuotaMeter;
 
 /// KMS for one caller through one service; see [`Kms::on_behalf`].
@@ -60,28 +64,32 @@ impl OnBehalf<'_> {
 
     /// Ends a call: the fallback quota if nothing charged it, then its result. The call is
     /// reported to the caller's log with `request` (wire names, nothing secret) and the key's
-    /// ARN: the one `arn_of` finds in a success, else `known` (named by the request or the
-    /// ciphertext).
+    /// ARN: the one `key_of` finds in a success (with the key it used for a tracked
+    /// operation), else `known` (named by the request or the ciphertext).
     fn done<T>(
         &self,
         caller: &Caller,
         operation: &'static str,
         request: Value,
         result: Result<T, KmsError>,
-        arn_of: impl FnOnce(&T) -> String,
+        key_of: impl FnOnce(&T) -> (String, Option<KeyUsed>),
         known: Option<String>,
     ) -> Result<T, KmsError> {
         let result = self.kms.charge_after(caller, operation).and(result);
         if let Some(log) = &self.caller.on_behalf_log {
-            let (key_arn, outcome) = match &result {
-                Ok(v) => (Some(arn_of(v)), Ok(())),
-                Err(e) => (known, Err(e)),
+            let (key_arn, used, outcome) = match &result {
+                Ok(v) => {
+                    let (arn, used) = key_of(v);
+                    (Some(arn), used, Ok(()))
+                }
+                Err(e) => (known, None, Err(e)),
             };
             let call = OnBehalfCall {
                 service: self.service,
                 operation,
                 request,
                 key_arn: key_arn.as_deref(),
+                used,
                 result: outcome,
             };
             log.record(caller, call);
@@ -99,6 +107,7 @@ impl OnBehalf<'_> {
                     operation,
                     request: request.clone(),
                     key_arn,
+                    used: None,
                     result: Err(e),
                 };
                 log.record(&self.caller, call);
@@ -119,7 +128,14 @@ impl OnBehalf<'_> {
         let request = key_request(Some(key_id), ctx, [("EncryptionAlgorithm", SYMMETRIC)]);
         let c = self.start("Encrypt", &request)?;
         let result = self.kms.encrypt(&c, key_id, plaintext, ctx, None, false).await;
-        self.done(&c, "Encrypt", request, result, |o| o.key_arn.clone(), Some(key_id.to_owned()))
+        self.done(
+            &c,
+            "Encrypt",
+            request,
+            result,
+            |o| (o.key_arn.clone(), Some(o.used.clone())),
+            Some(key_id.to_owned()),
+        )
     }
 
     /// `Decrypt` of `blob` under `ctx`.
@@ -131,7 +147,8 @@ impl OnBehalf<'_> {
         let c = self.start("Decrypt", &request)?;
         let input = CiphertextInput { blob, context: ctx, key_id: None, algorithm: None };
         let result = self.kms.decrypt(&c, input, false).await;
-        self.done(&c, "Decrypt", request, result, |o| o.key_arn.clone(), Kms::blob_key_arn(&c, blob))
+        let known = Kms::blob_key(&c, blob).map(|(scope, id)| key_arn(&scope, id));
+        self.done(&c, "Decrypt", request, result, |o| (o.key_arn.clone(), Some(o.used.clone())), known)
     }
 
     /// `Decrypt` of `blob` under `ctx`, authorized, charged and checked exactly as
@@ -146,13 +163,15 @@ impl OnBehalf<'_> {
         let request = key_request(None, ctx, [("EncryptionAlgorithm", SYMMETRIC)]);
         let c = self.start("Decrypt", &request)?;
         let input = CiphertextInput { blob, context: ctx, key_id: None, algorithm: None };
-        let key_arn = Kms::blob_key_arn(&c, blob);
+        let named = Kms::blob_key(&c, blob);
         let result = match self.kms.decrypt(&c, input, true).await {
             Ok(_) | Err(KmsError::DryRun) => Ok(()),
             Err(e) => Err(e),
         };
-        let known = key_arn.clone();
-        self.done(&c, "Decrypt", request, result, |()| key_arn.unwrap_or_default(), known)
+        let known = named.as_ref().map(|(scope, id)| key_arn(scope, *id));
+        // Authorized, the blob's key is the key that decrypts it.
+        let used = named.map(|(scope, key_id)| KeyUsed { scope, key_id, operation: UsageOperation::Decrypt });
+        self.done(&c, "Decrypt", request, result, |()| (known.clone().unwrap_or_default(), used), known.clone())
     }
 
     /// `GenerateDataKey` of `size` with `key_id` under `ctx`.
@@ -174,7 +193,8 @@ impl OnBehalf<'_> {
         }
         let c = self.start("GenerateDataKey", &request)?;
         let result = self.kms.generate_data_key(&c, key_id, ctx, size, true, false).await;
-        self.done(&c, "GenerateDataKey", request, result, |o| o.key_arn.clone(), Some(key_id.to_owned()))
+        let key_of = |o: &DataKeyOutput| (o.key_arn.clone(), Some(o.used.clone()));
+        self.done(&c, "GenerateDataKey", request, result, key_of, Some(key_id.to_owned()))
     }
 
     /// `DescribeKey` of `key_id`.
@@ -185,12 +205,17 @@ impl OnBehalf<'_> {
         let request = key_request(Some(key_id), &EncryptionContext::new(), []);
         let c = self.start("DescribeKey", &request)?;
         let result = self.kms.describe_key(&c, key_id).await;
-        self.done(&c, "DescribeKey", request, result, |d| d.record.arn(), Some(key_id.to_owned()))
+        self.done(&c, "DescribeKey", request, result, |d| (d.record.arn(), None), Some(key_id.to_owned()))
     }
 }
 
 /// `EncryptionAlgorithm` of the symmetric calls services make.
 const SYMMETRIC: &str = "SYMMETRIC_DEFAULT";
+
+/// The ARN of key `id` of `scope`.
+fn key_arn(scope: &Scope, id: KeyId) -> String {
+    scope.arn("kms", &format!("key/{id}"))
+}
 
 /// The recordable request of an on-behalf call, with its wire names: the key as the service
 /// named it, the encryption context (never secret: AWS records it in clear), and `extra`.

@@ -9,7 +9,10 @@ use super::access::KeyCall;
 use super::crypto::check_symmetric_encryption;
 use super::error::validation;
 use super::signing::{check_usage, private_key};
-use super::{DataKeyPairSpec, GrantOperation, KeyAction, KeyAgreementAlgorithm, KeyUsage, Kms, KmsError, Origin};
+use super::{
+    DataKeyPairSpec, GrantOperation, KeyAction, KeyAgreementAlgorithm, KeyUsage, KeyUsed, Kms, KmsError, Origin,
+    UsageOperation,
+};
 use crate::identity::Caller;
 
 /// What `GenerateDataKeyPair` and `GenerateDataKeyPairWithoutPlaintext` return.
@@ -23,6 +26,8 @@ pub struct DataKeyPairOutput {
     pub public_key: Vec<u8>,
     /// ARN of the KMS key that encrypted the private key.
     pub key_arn: String,
+    /// The key used and for what, for `GetKeyLastUsage`.
+    pub used: KeyUsed,
     /// The backing key that encrypted it.
     pub material_id: KeyMaterialId,
 }
@@ -34,6 +39,8 @@ pub struct SharedSecretOutput {
     pub shared_secret: Plaintext,
     /// ARN of the key.
     pub key_arn: String,
+    /// The key used and for what, for `GetKeyLastUsage`.
+    pub used: KeyUsed,
     /// The key's origin.
     pub origin: Origin,
 }
@@ -77,11 +84,17 @@ impl Kms {
         let private = generate_private_key(kind)?;
         let public_key = PrivateKey::from_pkcs8(kind, private.expose_secret())?.public_key_der().to_vec();
         let (private_ciphertext, material_id) = self.seal(&key, ctx, private.expose_secret())?;
+        let operation = if with_plaintext {
+            UsageOperation::GenerateDataKeyPair
+        } else {
+            UsageOperation::GenerateDataKeyPairWithoutPlaintext
+        };
         Ok(DataKeyPairOutput {
             private_plaintext: with_plaintext.then(|| DataKey::from_slice(private.expose_secret())),
             private_ciphertext,
             public_key,
             key_arn: key.arn.clone(),
+            used: KeyUsed::new(&key, operation),
             material_id,
         })
     }
@@ -126,6 +139,7 @@ impl Kms {
         Ok(SharedSecretOutput {
             shared_secret: Plaintext::from_slice(secret.expose_secret()),
             key_arn: key.arn.clone(),
+            used: KeyUsed::new(&key, UsageOperation::DeriveSharedSecret),
             origin: key.record.origin,
         })
     }

@@ -12,7 +12,8 @@ use super::access::KeyCall;
 use super::cache::LoadedKey;
 use super::error::validation;
 use super::{
-    GrantOperation, KeyAction, KeyRecord, KeyUsage, Kms, KmsError, MacAlgorithm, MessageType, SigningAlgorithm,
+    GrantOperation, KeyAction, KeyRecord, KeyUsage, KeyUsed, Kms, KmsError, MacAlgorithm, MessageType,
+    SigningAlgorithm, UsageOperation,
 };
 use crate::identity::Caller;
 
@@ -23,6 +24,8 @@ pub struct SignOutput {
     pub signature: Vec<u8>,
     /// ARN of the key that signed.
     pub key_arn: String,
+    /// The key used and for what, for `GetKeyLastUsage`.
+    pub used: KeyUsed,
     /// The algorithm used.
     pub algorithm: SigningAlgorithm,
 }
@@ -33,6 +36,8 @@ pub struct SignOutput {
 pub struct Verified {
     /// ARN of the key used.
     pub key_arn: String,
+    /// The key used and for what, for `GetKeyLastUsage`.
+    pub used: KeyUsed,
 }
 
 /// What `GenerateMac` returns.
@@ -42,6 +47,8 @@ pub struct MacOutput {
     pub mac: Vec<u8>,
     /// ARN of the key used.
     pub key_arn: String,
+    /// The key used and for what, for `GetKeyLastUsage`.
+    pub used: KeyUsed,
 }
 
 /// What `GetPublicKey` returns.
@@ -211,7 +218,8 @@ impl Kms {
             return Err(KmsError::DryRun);
         }
         let signature = private.sign(scheme, input)?;
-        Ok(SignOutput { signature, key_arn: key.arn.clone(), algorithm: m.algorithm })
+        let used = KeyUsed::new(&key, UsageOperation::Sign);
+        Ok(SignOutput { signature, key_arn: key.arn.clone(), used, algorithm: m.algorithm })
     }
 
     /// `Verify`: checks a signature as `Sign` would have made it. A signature that does not
@@ -234,7 +242,7 @@ impl Kms {
             return Err(KmsError::DryRun);
         }
         match private.verify(scheme, input, signature) {
-            Ok(()) => Ok(Verified { key_arn: key.arn.clone() }),
+            Ok(()) => Ok(Verified { key_arn: key.arn.clone(), used: KeyUsed::new(&key, UsageOperation::Verify) }),
             Err(CryptoError::AuthenticationFailed) => Err(KmsError::InvalidSignature),
             Err(e) => Err(e.into()),
         }
@@ -296,7 +304,7 @@ impl Kms {
             return Err(KmsError::DryRun);
         }
         let mac = hmac_tag(mac_hash(algorithm), material.expose_secret(), message);
-        Ok(MacOutput { mac, key_arn: key.arn.clone() })
+        Ok(MacOutput { mac, key_arn: key.arn.clone(), used: KeyUsed::new(&key, UsageOperation::GenerateMac) })
     }
 
     /// `VerifyMac`: a MAC that does not verify is an error (`KMSInvalidMacException`), as on
@@ -319,7 +327,7 @@ impl Kms {
             return Err(KmsError::DryRun);
         }
         if hmac_verify(mac_hash(algorithm), material.expose_secret(), message, mac) {
-            Ok(Verified { key_arn: key.arn.clone() })
+            Ok(Verified { key_arn: key.arn.clone(), used: KeyUsed::new(&key, UsageOperation::VerifyMac) })
         } else {
             Err(KmsError::InvalidMac)
         }

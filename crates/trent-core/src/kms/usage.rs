@@ -1,13 +1,15 @@
 //! `GetKeyLastUsage`: the last successful cryptographic operation of each key, its time and
 //! the CloudTrail event that recorded it.
 //!
-//! Kept off the hot path: a successful call's audit events are read for the keys they name
-//! ([`Kms::track_usage`]) and the latest use of each key goes into an in-memory map split into
-//! [`SHARDS`] independently locked shards (a lock held for one hash-map insert, never across an
-//! await). A background task ([`Kms::flush_key_usage`], run by the server on an interval and at
-//! shutdown) writes what changed to the store in one batch; the store keeps the later of two
-//! uses, so nodes flushing in any order keep the latest. A read takes the later of the store's
-//! row and this node's unflushed use.
+//! Kept off the hot path: each tracked operation's answer carries the key it used as a typed
+//! [`KeyUsed`] (nothing is parsed back out of the call's records); once the call's records are
+//! durable, the request path notes it with its record's `eventID` ([`Kms::track_usage`]) and
+//! the latest use of each key goes into an in-memory map split into [`SHARDS`] independently
+//! locked shards (a lock held for one hash-map insert, never across an await). A background
+//! task ([`Kms::flush_key_usage`], run by the server on an interval and at shutdown) writes
+//! what changed to the store in one batch; the store keeps the later of two uses, so nodes
+//! flushing in any order keep the latest. A read takes the later of the store's row and this
+//! node's unflushed use.
 //!
 //! This module knows nothing of HTTP or of how the store keeps rows.
 
@@ -18,12 +20,12 @@ use std::sync::OnceLock;
 use parking_lot::Mutex;
 use time::OffsetDateTime;
 
+use super::cache::LoadedKey;
 use super::keyref::{self, Aliases};
 use super::{KeyAction, Kms, KmsError};
 use crate::audit::AuditEvent;
-use crate::audit::rules::KMS;
 use crate::identity::Caller;
-use crate::ids::{AccountId, Arn, KeyId, Region, Scope};
+use crate::ids::{KeyId, Scope};
 
 /// How many independently locked parts the in-memory map has.
 pub(crate) const SHARDS: usize = 16;
@@ -210,45 +212,45 @@ impl UsageTracker {
     }
 }
 
-/// The key uses a successful call's audit events record: for each KMS event of a tracked
-/// operation without an error, each key it names in the trail of the key's owner (a
-/// cross-account call names the key in both trails; the owner's `eventID` is the one kept).
-pub fn key_uses_of(events: &[AuditEvent]) -> Vec<KeyUse> {
-    let mut out = Vec::new();
-    for event in events {
-        if event.error_code.is_some() || event.event_source != KMS.event_source {
-            continue;
-        }
-        let Some(operation) = UsageOperation::parse(&event.event_name) else { continue };
-        for r in &event.resources {
-            if r.resource_type != crate::audit::RESOURCE_TYPE_KMS_KEY || r.account_id != event.recipient_account_id {
-                continue;
-            }
-            let Some((scope, key_id)) = key_of(&r.arn) else { continue };
-            out.push(KeyUse {
-                scope,
-                key_id,
-                operation,
-                at: event.event_time,
-                event_id: event.event_id.clone(),
-                request_id: event.request_id.clone(),
-            });
-        }
-    }
-    out
+/// A key a call used for a tracked operation, as the domain knows it when it serves the call:
+/// carried in the operation's answer to the request path, which notes it once the call's
+/// records are durable ([`KeyUsed::recorded_in`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyUsed {
+    /// The key's account and region.
+    pub scope: Scope,
+    /// The key.
+    pub key_id: KeyId,
+    /// What it was used for.
+    pub operation: UsageOperation,
 }
 
-/// The scope and id of a key ARN.
-fn key_of(arn: &str) -> Option<(Scope, KeyId)> {
-    let arn = Arn::parse(arn)?;
-    let id = arn.resource.strip_prefix("key/")?.parse().ok()?;
-    let scope = Scope::new(AccountId::parse(arn.account).ok()?, Region::parse(arn.region).ok()?);
-    Some((scope, id))
+impl KeyUsed {
+    /// `key`, used for `operation`.
+    pub(crate) fn new(key: &LoadedKey, operation: UsageOperation) -> Self {
+        Self { scope: key.record.scope.clone(), key_id: key.record.key_id, operation }
+    }
+
+    /// The use as the call's `events` record it: the time, `eventID` and request id of the
+    /// record in the trail of the key's owner (a cross-account call is recorded in both
+    /// trails; the owner's is the one `GetKeyLastUsage` names). `None` if no record is in
+    /// the owner's trail.
+    pub fn recorded_in(self, events: &[AuditEvent]) -> Option<KeyUse> {
+        let event = events.iter().find(|e| e.recipient_account_id == self.scope.account.as_str())?;
+        Some(KeyUse {
+            scope: self.scope,
+            key_id: self.key_id,
+            operation: self.operation,
+            at: event.event_time,
+            event_id: event.event_id.clone(),
+            request_id: event.request_id.clone(),
+        })
+    }
 }
 
 impl Kms {
-    /// Notes the key uses of a call whose events were recorded (see [`key_uses_of`]): memory
-    /// only, written by the next [`Kms::flush_key_usage`].
+    /// Notes the key uses of a call whose events were recorded (see [`KeyUsed::recorded_in`]):
+    /// memory only, written by the next [`Kms::flush_key_usage`].
     pub fn track_usage(&self, uses: Vec<KeyUse>) {
         for usage in uses {
             self.usage.record(usage);
@@ -313,6 +315,7 @@ impl Kms {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{AccountId, Region};
 
     fn usage(key: KeyId, secs: i64, event: &str) -> KeyUse {
         KeyUse {

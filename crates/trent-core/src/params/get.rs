@@ -91,7 +91,7 @@ impl Params {
     ) -> Result<Plaintext, ParamsError> {
         match v.kind {
             ParameterType::SecureString if decrypt => {
-                seal::open(&kms.on_behalf(caller, ViaService::SSM), arn, &v.value).await
+                seal::open(&kms.on_behalf(caller, ViaService::SSM), (&self.keys, self.clock.now()), arn, &v.value).await
             }
             ParameterType::SecureString => Ok(seal::ciphertext_text(&v.value)),
             ParameterType::String | ParameterType::StringList => Ok(Plaintext::from_slice(&v.value.0)),

@@ -11,6 +11,7 @@
 //! error.
 
 mod access;
+mod cache;
 mod describe;
 mod error;
 mod filters;
@@ -66,19 +67,61 @@ pub const MAX_TAGS: usize = 50;
 
 /// The Parameter Store service.
 pub struct Params {
+    /// The store, read through `cache` (every write through it drops what it changed).
     store: Arc<dyn ParamStore>,
     clock: SharedClock,
+    /// The parameters and listing pages `store` read lately.
+    cache: Arc<cache::ParamCache>,
+    /// Unwrapped data keys of envelope-encrypted (larger than 4 KB) `SecureString`s.
+    keys: seal::DataKeys,
 }
 
 impl Params {
-    /// Builds the service over a store and a clock.
+    /// Builds the service over a store and a clock. Parameters, their versions and listing
+    /// pages are cached in memory; every write through this service drops what it changed.
     pub fn new(store: Arc<dyn ParamStore>, clock: SharedClock) -> Self {
-        Self { store, clock }
+        let cache = Arc::new(cache::ParamCache::new(cache::DEFAULT_BUDGET));
+        Self {
+            store: Arc::new(cache::CachedStore::new(store, cache.clone())),
+            clock,
+            cache,
+            keys: seal::DataKeys::new(crate::data_keys::DEFAULT_CAPACITY),
+        }
+    }
+
+    /// Hands every later change of a parameter to `sink` too, for the other nodes sharing
+    /// the store to drop their cached copy.
+    pub fn with_invalidations(self, sink: Arc<dyn crate::InvalidationSink>) -> Self {
+        self.cache.set_sink(sink);
+        self
+    }
+
+    /// Applies an invalidation another node published: drops the parameter it names.
+    pub fn apply_remote(&self, change: &crate::Invalidation) {
+        self.cache.apply_remote(change);
+        if matches!(change, crate::Invalidation::All) {
+            self.keys.clear();
+        }
+    }
+
+    /// Lookups of the parameter cache so far: (hits, misses).
+    pub fn cache_stats(&self) -> (u64, u64) {
+        self.cache.stats()
+    }
+
+    /// Forgets every cached parameter, listing and data key (after the store was changed
+    /// behind this service's back: a reset, a restore).
+    pub fn invalidate_cache(&self) {
+        self.cache.clear();
+        self.keys.clear();
     }
 }
 
 impl std::fmt::Debug for Params {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Params")
+        f.debug_struct("Params")
+            .field("cached_bytes", &self.cache.bytes())
+            .field("cached_data_keys", &self.keys.len())
+            .finish_non_exhaustive()
     }
 }

@@ -137,7 +137,16 @@ impl Params {
                 .unwrap_or_else(|| managed_alias(ViaService::SSM))
         });
         let value = match &key_id {
-            Some(key) => seal::seal(&kms.on_behalf(caller, ViaService::SSM), key, &arn, &input.value).await?,
+            Some(key) => {
+                seal::seal(
+                    &kms.on_behalf(caller, ViaService::SSM),
+                    (&self.keys, self.clock.now()),
+                    key,
+                    &arn,
+                    &input.value,
+                )
+                .await?
+            }
             None => StoredValue(input.value.expose_secret().to_vec()),
         };
         let record = ParameterVersion {

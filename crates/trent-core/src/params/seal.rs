@@ -6,14 +6,25 @@
 //! the value sealed locally with the data key, both stored. The stored bytes start with a
 //! format byte; without `WithDecryption` a read returns them base64-encoded, as AWS returns
 //! the ciphertext.
+//!
+//! Unwrapped data keys of envelope-encrypted values are cached ([`DataKeys`]) as Secrets
+//! Manager caches its versions' keys: a read that finds its key still has KMS authorize the
+//! `Decrypt` for the caller (and records it), only the unwrapping is saved.
+
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use trent_crypto::{EncryptionContext, KeyMaterial, Plaintext, derive_material_id, open_symmetric, seal_symmetric};
 
+use time::OffsetDateTime;
+
 use super::model::StoredValue;
 use super::{ParamsError, STANDARD_MAX_VALUE};
 use crate::kms::{DataKeySize, DataKeySpec, KmsError, OnBehalf, managed_alias};
+
+/// Unwrapped data keys of envelope-encrypted values, by their wrapped form.
+pub(crate) type DataKeys = crate::data_keys::DataKeyCache<KeyMaterial>;
 
 /// Format byte: a KMS ciphertext blob follows.
 const DIRECT: u8 = 1;
@@ -35,12 +46,14 @@ async fn target_key(kms: &OnBehalf<'_>, key_id: &str) -> Result<String, ParamsEr
     Ok(key_id.to_owned())
 }
 
-/// Encrypts `value` of the parameter `arn` under `key_id`.
+/// Encrypts `value` of the parameter `arn` under `key_id` at `now`, keeping the data key of
+/// an envelope in `keys`.
 ///
 /// # Errors
 /// [`ParamsError::Kms`] when KMS refuses (unknown or disabled key, access denied, quota).
 pub(crate) async fn seal(
     kms: &OnBehalf<'_>,
+    (keys, now): (&DataKeys, OffsetDateTime),
     key_id: &str,
     arn: &str,
     value: &Plaintext,
@@ -60,6 +73,7 @@ pub(crate) async fn seal(
     let material = KeyMaterial::from_slice(data_key.expose_secret());
     let sealed = seal_symmetric(0, [0; 16], derive_material_id(&material), &material, &ctx, value.expose_secret())
         .map_err(|_| internal("sealing a parameter value failed"))?;
+    keys.put(&out.ciphertext, Arc::new(material), now);
     let wrapped_len = u16::try_from(out.ciphertext.len()).map_err(|_| internal("encrypted data key too long"))?;
     let mut stored = Vec::with_capacity(3 + out.ciphertext.len() + sealed.len());
     stored.push(ENVELOPE);
@@ -69,12 +83,18 @@ pub(crate) async fn seal(
     Ok(StoredValue(stored))
 }
 
-/// Decrypts the stored value of the parameter `arn`.
+/// Decrypts the stored value of the parameter `arn` at `now`, through `keys` for an
+/// envelope's data key.
 ///
 /// # Errors
 /// [`ParamsError::Kms`] when KMS refuses (access denied, disabled key, quota) or the stored
 /// bytes do not decrypt.
-pub(crate) async fn open(kms: &OnBehalf<'_>, arn: &str, stored: &StoredValue) -> Result<Plaintext, ParamsError> {
+pub(crate) async fn open(
+    kms: &OnBehalf<'_>,
+    (keys, now): (&DataKeys, OffsetDateTime),
+    arn: &str,
+    stored: &StoredValue,
+) -> Result<Plaintext, ParamsError> {
     let ctx = context(arn);
     let bad = || ParamsError::Kms(KmsError::InvalidCiphertext);
     match stored.0.split_first() {
@@ -82,8 +102,18 @@ pub(crate) async fn open(kms: &OnBehalf<'_>, arn: &str, stored: &StoredValue) ->
         Some((&ENVELOPE, rest)) if rest.len() >= 2 => {
             let len = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
             let (wrapped, sealed) = rest[2..].split_at_checked(len).ok_or_else(bad)?;
-            let data_key = kms.decrypt(wrapped, &ctx).await.map_err(ParamsError::Kms)?.plaintext;
-            let material = KeyMaterial::from_slice(data_key.expose_secret());
+            let material = match keys.get(wrapped, now) {
+                Some(material) => {
+                    kms.authorize_decrypt(wrapped, &ctx).await.map_err(ParamsError::Kms)?;
+                    material
+                }
+                None => {
+                    let data_key = kms.decrypt(wrapped, &ctx).await.map_err(ParamsError::Kms)?.plaintext;
+                    let material = Arc::new(KeyMaterial::from_slice(data_key.expose_secret()));
+                    keys.put(wrapped, Arc::clone(&material), now);
+                    material
+                }
+            };
             open_symmetric(&material, &ctx, sealed).map_err(|_| bad())
         }
         _ => Err(bad()),

@@ -137,7 +137,8 @@ impl SecretCache {
             | Invalidation::User(..)
             | Invalidation::Group(..)
             | Invalidation::Role(..)
-            | Invalidation::AccessKey(_) => {}
+            | Invalidation::AccessKey(_)
+            | Invalidation::Parameter(..) => {}
         }
     }
 

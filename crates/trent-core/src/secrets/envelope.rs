@@ -8,70 +8,21 @@
 //! Reading asks KMS to decrypt the data key on the caller's behalf. Unwrapped data keys are
 //! cached briefly and boundedly ([`DataKeyCache`]); a hit still has KMS *authorize* the
 //! decryption for this caller (policies, grants, key state, the caller's KMS quota) without
-//! unwrapping again, so a disabled key or a withdrawn permission takes effect at once.
+//! unwrapping again, so a disabled key or a withdrawn permission takes effect at once
+//! (see [`crate::data_keys`]).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
-use time::{Duration, OffsetDateTime};
-use trent_crypto::{EncryptionContext, RootKey, SecretBytes, sha256};
+use trent_crypto::{EncryptionContext, RootKey, SecretBytes};
 
 use super::{KmsUse, SecretRecord, SecretValue, Secrets, SecretsError, ValueKind, VersionRecord};
 use crate::identity::{Caller, ViaService};
 use crate::kms::{DataKeySize, DataKeySpec, KmsError};
 
-/// Data keys the cache holds at most.
-pub(crate) const DEFAULT_CAPACITY: usize = 4096;
-/// How long an unwrapped data key stays cached.
-const TTL: Duration = Duration::minutes(5);
+pub(crate) use crate::data_keys::DEFAULT_CAPACITY;
 
-/// A cached data key and when it stops being used.
-type Entry = (Arc<RootKey>, OffsetDateTime);
-
-/// Unwrapped data keys by the digest of their wrapped form.
-pub(crate) struct DataKeyCache {
-    entries: Mutex<HashMap<[u8; 32], Entry>>,
-    capacity: usize,
-}
-
-impl DataKeyCache {
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self { entries: Mutex::new(HashMap::new()), capacity }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.entries.lock().len()
-    }
-
-    pub(crate) fn clear(&self) {
-        self.entries.lock().clear();
-    }
-
-    fn get(&self, wrapped: &[u8], now: OffsetDateTime) -> Option<Arc<RootKey>> {
-        let digest = sha256(wrapped);
-        let mut entries = self.entries.lock();
-        match entries.get(&digest) {
-            Some((key, expires)) if *expires > now => Some(Arc::clone(key)),
-            Some(_) => {
-                entries.remove(&digest);
-                None
-            }
-            None => None,
-        }
-    }
-
-    fn put(&self, wrapped: &[u8], key: Arc<RootKey>, now: OffsetDateTime) {
-        let mut entries = self.entries.lock();
-        if entries.len() >= self.capacity {
-            entries.retain(|_, (_, expires)| *expires > now);
-            if entries.len() >= self.capacity {
-                entries.clear();
-            }
-        }
-        entries.insert(sha256(wrapped), (key, now + TTL));
-    }
-}
+/// Unwrapped data keys of secret versions.
+pub(crate) type DataKeyCache = crate::data_keys::DataKeyCache<RootKey>;
 
 /// The encryption context AWS uses for a secret's version.
 fn context(arn: &str, version_id: &str) -> EncryptionContext {

@@ -120,6 +120,8 @@ impl Secrets {
     /// secret scheduled for deletion or an attempt to detach `AWSCURRENT`, `LimitExceeded`.
     pub async fn update_version_stage(&self, caller: &Caller, m: &StageMove) -> Result<(String, String), SecretsError> {
         let action = "secretsmanager:UpdateSecretVersionStage";
+        let _writing = self.lock_named(caller, &m.secret_id, action).await?;
+        let mut retry = super::writers::Retry::default();
         loop {
             let secret = self.authorized(caller, &m.secret_id, action).await?;
             super::replicas::refuse_replica(&secret)?;
@@ -177,6 +179,7 @@ impl Secrets {
                 self.propagate(caller, &next).await?;
                 return Ok((next.arn(), next.name));
             }
+            retry.lost().await?;
         }
     }
 }

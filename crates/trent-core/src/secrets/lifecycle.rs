@@ -223,8 +223,9 @@ impl Secrets {
         Ok(SecretDescription::new(secret, self.clock.now()))
     }
 
-    /// Read-modify-write of a secret's metadata with optimistic concurrency: `f` edits a fresh
-    /// copy (and may refuse); nothing is written when it changes nothing.
+    /// Read-modify-write of a secret's metadata, one writer of the secret at a time (see
+    /// [`super::writers`]): `f` edits a fresh copy (and may refuse); nothing is written when
+    /// it changes nothing.
     pub(crate) async fn mutate<F>(
         &self,
         caller: &Caller,
@@ -235,6 +236,8 @@ impl Secrets {
     where
         F: Fn(&mut SecretRecord) -> Result<(), SecretsError>,
     {
+        let _writing = self.lock_named(caller, id, action).await?;
+        let mut retry = super::writers::Retry::default();
         loop {
             let secret = self.authorized(caller, id, action).await?;
             super::replicas::refuse_replica(&secret)?;
@@ -255,6 +258,7 @@ impl Secrets {
                 self.propagate(caller, &next).await?;
                 return Ok(next);
             }
+            retry.lost().await?;
         }
     }
 

@@ -25,6 +25,7 @@ mod rotation_log;
 mod rotation_run;
 mod secret_id;
 mod values;
+mod writers;
 
 use std::sync::Arc;
 
@@ -73,6 +74,8 @@ pub struct Secrets {
     records: Arc<cache::SecretCache>,
     keys: envelope::DataKeyCache,
     rotation: rotation_run::RotationHooks,
+    /// This node's writers of each secret, one at a time.
+    writers: writers::WriteLocks,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -97,6 +100,7 @@ impl Secrets {
             records,
             keys: envelope::DataKeyCache::new(envelope::DEFAULT_CAPACITY),
             rotation: rotation_run::RotationHooks::default(),
+            writers: writers::WriteLocks::default(),
         }
     }
 

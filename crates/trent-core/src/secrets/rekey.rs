@@ -10,13 +10,10 @@ use std::collections::BTreeSet;
 use super::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretRecord, Secrets, SecretsError, VersionRecord};
 use crate::identity::Caller;
 use crate::kms::KmsError;
-use crate::store::{SecretChange, StoreError};
+use crate::store::SecretChange;
 
 /// The labels whose versions follow a change of key.
 const MOVED_LABELS: [&str; 3] = [AWSCURRENT, AWSPENDING, AWSPREVIOUS];
-
-/// How often the rewrite retries when another write changed the secret in between.
-const ATTEMPTS: usize = 5;
 
 /// Whether KMS refused (the key's state, the caller's permissions, a key that does not
 /// exist) rather than failed: a refusal leaves the version where it is, a failure fails the call.
@@ -45,8 +42,11 @@ impl Secrets {
         secret_id: &str,
         skip: Option<&str>,
     ) -> Result<(), SecretsError> {
-        for _ in 0..ATTEMPTS {
-            let secret = self.authorized(caller, secret_id, "secretsmanager:UpdateSecret").await?;
+        let action = "secretsmanager:UpdateSecret";
+        let _writing = self.lock_named(caller, secret_id, action).await?;
+        let mut retry = super::writers::Retry::default();
+        loop {
+            let secret = self.authorized(caller, secret_id, action).await?;
             let moved = self.reencrypted(caller, &secret, skip).await?;
             if moved.is_empty() {
                 return Ok(());
@@ -64,8 +64,8 @@ impl Secrets {
                 tracing::info!(versions = moved.len(), "secret versions encrypted under the new KMS key");
                 return Ok(());
             }
+            retry.lost().await?;
         }
-        Err(SecretsError::Internal(Box::new(StoreError::Conflict)))
     }
 
     /// The labelled versions of `secret` sealed again under its key, those whose key changed.

@@ -21,9 +21,6 @@ use crate::identity::Caller;
 use crate::ids::{Region, Scope};
 use crate::store::{SecretChange, StoreError};
 
-/// How often a status write retries when another write changed the secret in between.
-const ATTEMPTS: usize = 5;
-
 /// A replica's `Status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReplicationStatus {
@@ -158,6 +155,7 @@ impl Secrets {
         force_overwrite: bool,
     ) -> Result<Replication, SecretsError> {
         let action = "secretsmanager:ReplicateSecretToRegions";
+        let _writing = self.lock_named(caller, secret_id, action).await?;
         let secret = self.authorized(caller, secret_id, action).await?;
         refuse_replica(&secret)?;
         if secret.is_deleted() {
@@ -211,6 +209,7 @@ impl Secrets {
         regions: &[String],
     ) -> Result<Replication, SecretsError> {
         let action = "secretsmanager:RemoveRegionsFromReplication";
+        let _writing = self.lock_named(caller, secret_id, action).await?;
         let secret = self.authorized(caller, secret_id, action).await?;
         refuse_replica(&secret)?;
         let mut removed = Vec::with_capacity(regions.len());
@@ -246,12 +245,16 @@ impl Secrets {
     /// `NotFound`, `AccessDenied`; `InvalidRequest` for a secret that is not a replica.
     pub async fn stop_replication_to_replica(&self, caller: &Caller, secret_id: &str) -> Result<String, SecretsError> {
         let action = "secretsmanager:StopReplicationToReplica";
+        let writing = self.lock_named(caller, secret_id, action).await?;
         let replica = self.authorized(caller, secret_id, action).await?;
         let Some(primary_region) = replica.primary_region.clone() else {
             return Err(SecretsError::InvalidRequest(BadRequest::NotAReplica));
         };
         let promoted = self.rewrite(&replica.scope, &replica.name, |s| s.primary_region = None).await?;
+        // One secret's lock at a time: the replica's goes before the primary's is taken.
+        drop(writing);
         let primary_scope = Scope::new(replica.scope.account.clone(), primary_region);
+        let _writing = self.lock_secret(&primary_scope, &replica.name).await;
         match self.store.get_secret(&primary_scope, &replica.name).await? {
             Some(p) if p.suffix == replica.suffix => {
                 let region = replica.scope.region.clone();
@@ -407,14 +410,16 @@ impl Secrets {
     }
 
     /// Read-modify-write of a stored secret without authorization (the caller authorized the
-    /// operation on the secret it named); nothing is written when `f` changes nothing.
+    /// operation on the secret it named, and holds the secret's write lock: see
+    /// [`super::writers`]); nothing is written when `f` changes nothing.
     async fn rewrite(
         &self,
         scope: &Scope,
         name: &str,
         f: impl Fn(&mut SecretRecord),
     ) -> Result<SecretRecord, SecretsError> {
-        for _ in 0..ATTEMPTS {
+        let mut retry = super::writers::Retry::default();
+        loop {
             let Some(current) = self.store.get_secret(scope, name).await? else { return Err(SecretsError::NotFound) };
             let mut next = current.clone();
             f(&mut next);
@@ -429,14 +434,11 @@ impl Secrets {
                 pruned: &[],
                 upserted: &[],
             };
-            match self.store.update_secret(change).await {
-                Ok(()) => return Ok(next),
-                Err(StoreError::Conflict) => continue,
-                Err(StoreError::NotFound) => return Err(SecretsError::NotFound),
-                Err(e) => return Err(e.into()),
+            if self.write(change).await? {
+                return Ok(next);
             }
+            retry.lost().await?;
         }
-        Err(SecretsError::Internal(Box::new(StoreError::Conflict)))
     }
 }
 

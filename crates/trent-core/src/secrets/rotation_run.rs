@@ -249,6 +249,8 @@ impl Secrets {
     where
         F: Fn(&mut SecretRecord),
     {
+        let _writing = self.lock_secret(scope, name).await;
+        let mut retry = super::writers::Retry::default();
         loop {
             let Some(secret) = self.store.get_secret(scope, name).await? else { return Ok(()) };
             let mut next = secret.clone();
@@ -267,6 +269,7 @@ impl Secrets {
             if self.write(change).await? {
                 return Ok(());
             }
+            retry.lost().await?;
         }
     }
 }

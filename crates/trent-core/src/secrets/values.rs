@@ -3,6 +3,7 @@
 use time::{OffsetDateTime, Time};
 
 use super::labels::{attach_new_version, prune};
+use super::writers::Retry;
 use super::{AWSCURRENT, BadParameter, BadRequest, SecretRecord, SecretValue, Secrets, SecretsError, VersionRecord};
 use crate::identity::Caller;
 use crate::store::{SecretChange, StoreError};
@@ -58,9 +59,6 @@ pub struct PutValueOutput {
     /// `VersionStages`.
     pub stages: Vec<String>,
 }
-
-/// How often a value write retries when another write changed the secret in between.
-const WRITE_ATTEMPTS: usize = 5;
 
 /// A token or a fresh version id (the SDKs fill the token with a UUID themselves).
 pub(crate) fn version_id(token: Option<&str>) -> Result<String, SecretsError> {
@@ -161,18 +159,17 @@ impl Secrets {
         action: &str,
     ) -> Result<PutValueOutput, SecretsError> {
         let version_id = version_id(input.token.as_deref())?;
-        let mut secret = self.authorized(caller, &input.secret_id, action).await?;
-        super::replicas::refuse_replica(&secret)?;
         let stages = input.stages.unwrap_or_else(|| vec![AWSCURRENT.to_owned()]);
-        for _ in 1..WRITE_ATTEMPTS {
+        let _writing = self.lock_named(caller, &input.secret_id, action).await?;
+        let mut retry = Retry::default();
+        loop {
+            let secret = self.authorized(caller, &input.secret_id, action).await?;
+            super::replicas::refuse_replica(&secret)?;
             if let Some(done) = self.add_version(caller, &secret, &version_id, &input.value, &stages).await? {
                 return Ok(done);
             }
-            secret = self.authorized(caller, &input.secret_id, action).await?;
+            retry.lost().await?;
         }
-        self.add_version(caller, &secret, &version_id, &input.value, &stages)
-            .await?
-            .ok_or(SecretsError::Internal(Box::new(StoreError::Conflict)))
     }
 
     /// Adds version `version_id` holding `value` to `secret`, attaching `stages`; idempotent for

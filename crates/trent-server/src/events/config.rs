@@ -3,9 +3,12 @@
 //! delivered events stay. Validated once into [`EventSettings`]; a webhook's HMAC secret is
 //! read here, from its file or environment variable, and kept as a [`SecretBytes`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 use serde::Deserialize;
 use trent_crypto::SecretBytes;
 
@@ -66,6 +69,9 @@ pub struct RawSink {
     pub secret_env: Option<String>,
     /// `timeout_seconds` (webhook, nats): how long one delivery may take (1..=300).
     pub timeout_seconds: Option<u64>,
+    /// `ca_file` (webhook): CA certificates (PEM) to trust for an `https://` webhook, instead
+    /// of the public roots: for a receiver whose certificate a private CA issued.
+    pub ca_file: Option<PathBuf>,
     /// `subject` (nats): the subject events are published on.
     pub subject: Option<String>,
     /// `stream` (nats): a JetStream stream Trent creates on that subject if it is missing.
@@ -122,6 +128,8 @@ pub enum SinkTarget {
         url: RedactedUrl,
         /// Signs each request with HMAC-SHA256 when set.
         secret: Option<SecretBytes>,
+        /// TLS trusting only `ca_file`'s certificates, when set; the public roots otherwise.
+        tls: Option<Arc<rustls::ClientConfig>>,
         /// Per request.
         timeout: Duration,
     },
@@ -233,6 +241,7 @@ impl RawSink {
                 ("secret_file", self.secret_file.is_some()),
                 ("secret_env", self.secret_env.is_some()),
                 ("timeout_seconds", self.timeout_seconds.is_some()),
+                ("ca_file", self.ca_file.is_some()),
                 ("subject", self.subject.is_some()),
                 ("stream", self.stream.is_some()),
                 ("path", self.path.is_some()),
@@ -251,13 +260,14 @@ impl RawSink {
         };
         let target = match self.kind.as_str() {
             "webhook" => {
-                only(&["url", "secret_file", "secret_env", "timeout_seconds"])?;
+                only(&["url", "secret_file", "secret_env", "timeout_seconds", "ca_file"])?;
                 let url = self.url.clone().unwrap_or_default();
                 let uri: http::Uri = url.parse().map_err(|_| invalid("events.sinks.url", "not a valid URL"))?;
                 if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
                     return Err(invalid("events.sinks.url", "a webhook needs an http:// or https:// URL"));
                 }
-                SinkTarget::Webhook { url: RedactedUrl(url), secret: self.secret()?, timeout: timeout()? }
+                let tls = self.ca_file.as_deref().map(webhook_tls).transpose()?;
+                SinkTarget::Webhook { url: RedactedUrl(url), secret: self.secret()?, tls, timeout: timeout()? }
             }
             "nats" => {
                 only(&["url", "subject", "stream", "timeout_seconds"])?;
@@ -330,6 +340,27 @@ impl RawSink {
         }
         Ok(Some(bytes))
     }
+}
+
+/// A TLS client configuration that trusts exactly the CA certificates of the PEM file `path`.
+fn webhook_tls(path: &Path) -> Result<Arc<rustls::ClientConfig>, ConfigError> {
+    let bad = |message: String| invalid("events.sinks.ca_file", message);
+    let pem = std::fs::read(path).map_err(|e| bad(format!("cannot read {}: {e}", path.display())))?;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| bad(format!("{}: not PEM certificates ({e})", path.display())))?;
+        roots.add(cert).map_err(|e| bad(format!("{}: not a usable CA certificate ({e})", path.display())))?;
+    }
+    if roots.is_empty() {
+        return Err(bad(format!("{} holds no certificate", path.display())));
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(format!("no TLS version to offer ({e})")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 #[cfg(test)]
@@ -406,5 +437,23 @@ mod tests {
         assert!(refused(vec![hook.clone()]).contains("1 to 4096 bytes"));
         let missing = RawSink { secret_file: Some(dir.path().join("none")), ..hook };
         assert!(refused(vec![missing]).contains("cannot read"));
+    }
+
+    #[test]
+    fn a_webhook_ca_file_must_hold_ca_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        let hook =
+            RawSink { url: Some("https://hooks.internal/".into()), ca_file: Some(path.clone()), ..sink("webhook") };
+        assert!(refused(vec![hook.clone()]).contains("cannot read"));
+        std::fs::write(&path, "no PEM here\n").unwrap();
+        assert!(refused(vec![hook.clone()]).contains("holds no certificate"));
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap().self_signed(&key).unwrap();
+        std::fs::write(&path, cert.pem()).unwrap();
+        let settings = events(vec![hook.clone()]).unwrap();
+        assert!(matches!(&settings.sinks[0].target, SinkTarget::Webhook { tls: Some(_), .. }));
+        let nats = RawSink { url: Some("nats://h:4222".into()), ca_file: Some(path), ..sink("nats") };
+        assert!(refused(vec![nats]).contains("ca_file does not apply"));
     }
 }

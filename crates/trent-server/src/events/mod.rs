@@ -62,8 +62,8 @@ pub(crate) trait Sink: Send + Sync {
 /// The sink a setting describes.
 pub(crate) fn build(target: &SinkTarget) -> Box<dyn Sink> {
     match target {
-        SinkTarget::Webhook { url, secret, timeout } => {
-            Box::new(webhook::WebhookSink::new(url.0.clone(), secret.clone(), *timeout))
+        SinkTarget::Webhook { url, secret, tls, timeout } => {
+            Box::new(webhook::WebhookSink::new(url.0.clone(), secret.clone(), tls.clone(), *timeout))
         }
         SinkTarget::Nats { url, subject, stream, timeout } => {
             Box::new(nats::NatsSink::new(url.0.clone(), subject.clone(), stream.clone(), *timeout))

@@ -4,9 +4,13 @@
 //! (`sha256=` and the hex HMAC-SHA256 of `TIMESTAMP.BODY` under the secret), so a receiver
 //! can check where a request came from and refuse an old one replayed.
 //!
+//! An `https://` webhook is checked against the public roots, or with `ca_file` against only
+//! the CA certificates it names.
+//!
 //! The answer's body is read (so the connection can be reused) up to [`MAX_ANSWER`] bytes and
 //! dropped; nothing of it is logged.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -34,11 +38,21 @@ pub(crate) struct WebhookSink {
 }
 
 impl WebhookSink {
-    pub(crate) fn new(url: String, secret: Option<SecretBytes>, timeout: Duration) -> WebhookSink {
-        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let builder = match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_webpki_roots(provider) {
-            Ok(b) => b,
-            Err(_) => hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots(),
+    /// A sink posting to `url`, trusting `tls`'s CA certificates (a `ca_file`) or else the
+    /// public roots.
+    pub(crate) fn new(
+        url: String,
+        secret: Option<SecretBytes>,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        timeout: Duration,
+    ) -> WebhookSink {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let builder = match tls {
+            Some(config) => hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(Arc::unwrap_or_clone(config)),
+            None => match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_webpki_roots(provider) {
+                Ok(b) => b,
+                Err(_) => hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots(),
+            },
         };
         let connector = builder.https_or_http().enable_http1().build();
         let http = Client::builder(TokioExecutor::new()).build(connector);

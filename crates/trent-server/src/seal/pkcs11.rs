@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use trent_crypto::RootKey;
+use trent_crypto::{KeyMaterial, RootKey};
 
 use super::{SealError, write_new_private};
 use crate::hsm::{self, GCM_IV_LEN, HsmError, PinSource, TokenRef, TokenSettings};
@@ -113,15 +113,18 @@ fn seal_error(e: HsmError) -> SealError {
 /// [`SealError::Pkcs11`] naming the module, token, PIN or key that failed;
 /// [`SealError::Malformed`], [`SealError::Io`], [`SealError::Permissions`] for the file.
 pub fn open_pkcs11_file(path: &Path, settings: &Pkcs11Seal) -> Result<(RootKey, bool), SealError> {
-    match super::read_private(path)? {
-        Some(text) => Ok((unwrap_root(path, &text, settings)?, false)),
-        None => Ok((create(path, settings)?, true)),
-    }
+    super::release_or_create(path, release_pkcs11_file(path, settings), |raw| write_pkcs11_file(path, raw, settings))
 }
 
-fn unwrap_root(path: &Path, text: &str, settings: &Pkcs11Seal) -> Result<RootKey, SealError> {
+/// Releases the raw root key from `root.pkcs11` at `path`, unwrapping it in the token.
+///
+/// # Errors
+/// [`SealError::Io`] (`NotFound` when it does not exist), [`SealError::Malformed`],
+/// [`SealError::Permissions`], [`SealError::Pkcs11`].
+pub fn release_pkcs11_file(path: &Path, settings: &Pkcs11Seal) -> Result<KeyMaterial, SealError> {
+    let text = super::read_seal_file(path)?;
     let malformed = || SealError::Malformed(path.to_owned());
-    let file: SealedFile = serde_json::from_str(text).map_err(|_| malformed())?;
+    let file: SealedFile = serde_json::from_str(&text).map_err(|_| malformed())?;
     if file.version != 1 || file.seal != "pkcs11" || file.mechanism != MECHANISM {
         return Err(malformed());
     }
@@ -138,10 +141,19 @@ fn unwrap_root(path: &Path, text: &str, settings: &Pkcs11Seal) -> Result<RootKey
     let session = hsm::open(&settings.token).map_err(seal_error)?;
     let key = session.find_aes_key(&settings.key_label).map_err(seal_error)?;
     let raw = session.gcm_decrypt(key, &settings.key_label, &iv, AAD, &wrapped).map_err(seal_error)?;
-    RootKey::from_bytes_locked(&raw[..]).map_err(|_| malformed())
+    if raw.len() != trent_crypto::ROOT_KEY_LEN {
+        return Err(malformed());
+    }
+    Ok(KeyMaterial::from_slice(&raw[..]))
 }
 
-fn create(path: &Path, settings: &Pkcs11Seal) -> Result<RootKey, SealError> {
+/// Wraps `raw` with the token's key of the configured label (generated now, sensitive and
+/// non-extractable, unless one exists) and writes the new file `path` (mode 0600, synced).
+/// The token must give the root key back before the file is written.
+///
+/// # Errors
+/// [`SealError::Pkcs11`] naming what failed in the token; [`SealError::Io`] for the file.
+pub fn write_pkcs11_file(path: &Path, raw: &KeyMaterial, settings: &Pkcs11Seal) -> Result<(), SealError> {
     let io = |source| SealError::Io { path: path.to_owned(), source };
     let rng = || io(std::io::Error::other("random generator failed"));
     let session = hsm::open(&settings.token).map_err(seal_error)?;
@@ -156,11 +168,8 @@ fn create(path: &Path, settings: &Pkcs11Seal) -> Result<RootKey, SealError> {
         }
         Err(e) => return Err(seal_error(e)),
     };
-    let (_, raw) = RootKey::generate().map_err(|_| rng())?;
-    let root = RootKey::from_bytes_locked(raw.expose_secret()).map_err(|_| rng())?;
     let iv: [u8; GCM_IV_LEN] = trent_crypto::random_array().map_err(|_| rng())?;
     let wrapped = session.gcm_encrypt(key, &iv, AAD, raw.expose_secret()).map_err(seal_error)?;
-    // The token must give the root key back before anything depends on it.
     let back = session.gcm_decrypt(key, &settings.key_label, &iv, AAD, &wrapped).map_err(seal_error)?;
     if !trent_crypto::constant_time_eq(&back, raw.expose_secret()) {
         return Err(SealError::Pkcs11("the token's AES-GCM did not give back what it encrypted".into()));
@@ -174,6 +183,5 @@ fn create(path: &Path, settings: &Pkcs11Seal) -> Result<RootKey, SealError> {
         wrapped_root_key: hex::encode(wrapped),
     };
     let text = serde_json::to_string_pretty(&file).map_err(|e| io(std::io::Error::other(e)))? + "\n";
-    write_new_private(path, text.as_bytes()).map_err(io)?;
-    Ok(root)
+    write_new_private(path, text.as_bytes()).map_err(io)
 }

@@ -3,7 +3,7 @@
 //! every wrapped key in the database stays wrapped under the same root key.
 //!
 //! Each seal kind is a [`SealKind`]: it releases the raw root key from its file in the data
-//! directory and seals a raw root key into a new file. A new seal (PKCS#11, KMS auto-unseal)
+//! directory and seals a raw root key into a new file. A new seal (KMS auto-unseal, say)
 //! plugs in by implementing it.
 //!
 //! The move is atomic across a crash, with a journal (`root.rekey`):
@@ -26,7 +26,10 @@ use serde::{Deserialize, Serialize};
 use trent_crypto::{KeyMaterial, RootKey};
 use zeroize::Zeroizing;
 
-use super::{Initialised, KEY_FILE, PassphraseSource, SEALED_FILE, SHAMIR_FILE, SealError, ShamirSeal, create_private};
+use super::{
+    Initialised, KEY_FILE, KMS_FILE, KmsSeal, PKCS11_FILE, PassphraseSource, Pkcs11Seal, SEALED_FILE, SHAMIR_FILE,
+    SealError, ShamirSeal, create_private,
+};
 
 /// The journal of a move in progress, in the data directory.
 pub const REKEY_JOURNAL: &str = "root.rekey";
@@ -127,6 +130,45 @@ impl SealKind for ShamirKind {
     }
     fn seal(&mut self, raw: &KeyMaterial, path: &Path) -> Result<Option<Initialised>, SealError> {
         super::split_into(path, raw, self.shares, self.threshold).map(Some)
+    }
+}
+
+/// The `pkcs11` seal with this token and wrapping key: releases by unwrapping in the token,
+/// seals by wrapping with the token's key of the label (generated there if it does not exist).
+/// A move between two tokens or two keys is a move from one `Pkcs11Kind` to another.
+pub struct Pkcs11Kind(pub Pkcs11Seal);
+
+impl SealKind for Pkcs11Kind {
+    fn name(&self) -> &'static str {
+        "pkcs11"
+    }
+    fn file_name(&self) -> &'static str {
+        PKCS11_FILE
+    }
+    fn release(&mut self, path: &Path) -> Result<KeyMaterial, SealError> {
+        super::release_pkcs11_file(path, &self.0)
+    }
+    fn seal(&mut self, raw: &KeyMaterial, path: &Path) -> Result<Option<Initialised>, SealError> {
+        super::write_pkcs11_file(path, raw, &self.0).map(|()| None)
+    }
+}
+
+/// The `kms` seal through this remote key: releases with its `Decrypt`, seals with its
+/// `Encrypt`. A move to another remote key is a move from one `KmsKind` to another.
+pub struct KmsKind(pub KmsSeal);
+
+impl SealKind for KmsKind {
+    fn name(&self) -> &'static str {
+        "kms"
+    }
+    fn file_name(&self) -> &'static str {
+        KMS_FILE
+    }
+    fn release(&mut self, path: &Path) -> Result<KeyMaterial, SealError> {
+        super::release_kms_file(path, &self.0)
+    }
+    fn seal(&mut self, raw: &KeyMaterial, path: &Path) -> Result<Option<Initialised>, SealError> {
+        super::write_kms_file(path, raw, &self.0).map(|()| None)
     }
 }
 

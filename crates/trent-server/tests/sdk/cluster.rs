@@ -1,9 +1,9 @@
 //! Several nodes on one PostgreSQL schema (`TRENT_TEST_POSTGRES_URL`; without it these tests
 //! say loudly that they are skipped, and under `CI=true` fail): a change made on one node is
-//! refused on the others within the documented bound, scheduled work runs on the node holding
-//! its lease only, and moves to another node when the holder's session dies, and a node killed
-//! under load loses nothing it acknowledged while a client's retries on the others succeed. On SQLite,
-//! `/metrics` is scraped.
+//! refused (or read anew: a secret, a parameter) on the others within the documented bound,
+//! scheduled work runs on the node holding its lease only, and moves to another node when the
+//! holder's session dies, and a node killed under load loses nothing it acknowledged while a
+//! client's retries on the others succeed. On SQLite, `/metrics` is scraped.
 //!
 //! Until the audit trail keeps one chain per node, two nodes appending to the one chain may
 //! refuse a request with a 5xx (its commit lost the race); [`retried`] is the client's retry,
@@ -223,6 +223,80 @@ async fn a_secret_changed_on_one_node_is_read_anew_on_the_others() {
         })
         .await;
         eprintln!("a secret deleted on one node was refused on another after {took:?}");
+    }
+    assert!(metric(&a, "trent_cache_invalidations_total{direction=\"sent\"}").await >= 3.0);
+}
+
+/// Polls node `ssm`'s `GetParameter` of `name` and `GetParametersByPath` of its parent until
+/// `done` holds for what they answered (the value, or the error code; and the names listed);
+/// returns how long that took (panics past [`NOTIFIED_WITHIN`]).
+async fn parameter_seen_within(
+    what: &str,
+    ssm: &aws_sdk_ssm::Client,
+    name: &str,
+    done: impl Fn(&Result<String, String>, &[String]) -> bool,
+) -> Duration {
+    let parent = name.rsplit_once('/').map_or("/", |(p, _)| p);
+    let started = Instant::now();
+    loop {
+        let got = match ssm.get_parameter().name(name).send().await {
+            Ok(out) => Ok(out.parameter().and_then(|p| p.value()).unwrap_or_default().to_owned()),
+            Err(e) => Err(e.code().unwrap_or_default().to_owned()),
+        };
+        let listed = ssm.get_parameters_by_path().path(parent).send().await.expect("by path");
+        let names: Vec<String> = listed.parameters().iter().filter_map(|p| p.name().map(str::to_owned)).collect();
+        if done(&got, &names) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < NOTIFIED_WITHIN, "{what}: still {got:?} {names:?} after {:?}", started.elapsed());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parameter_changed_on_one_node_is_read_anew_on_the_others() {
+    // Regression guard: the parameter cache must not serve another node's stale value or
+    // listing.
+    let Some((_schema, [a, b, c])) = three_nodes("cluster_params").await else { return };
+    let (ssm_a, ssm_b, ssm_c) = (a.ssm(&a.admin_creds()), b.ssm(&b.admin_creds()), c.ssm(&c.admin_creds()));
+    let name = "/cluster/app/db-url";
+    let put = |value: &'static str| {
+        ssm_a.put_parameter().name(name).value(value).r#type(aws_sdk_ssm::types::ParameterType::String).overwrite(true)
+    };
+    put("first").send().await.expect("put on A");
+    // B and C read (and cache) the first value and the listing.
+    for ssm in [&ssm_b, &ssm_c] {
+        parameter_seen_within("first value", ssm, name, |got, names| got.as_deref() == Ok("first") && names.len() == 1)
+            .await;
+    }
+    // A second read on B is served from its cache.
+    let hits = "trent_cache_lookups_total{cache=\"parameters\",result=\"hit\"}";
+    let before = metric(&b, hits).await;
+    ssm_b.get_parameter().name(name).send().await.expect("a cached read on B");
+    assert!(metric(&b, hits).await > before, "the read on B hit its cache");
+    put("second").send().await.expect("overwrite on A");
+    ssm_a
+        .put_parameter()
+        .name("/cluster/app/other")
+        .value("x")
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .expect("a second parameter on A");
+    for ssm in [&ssm_b, &ssm_c] {
+        let took = parameter_seen_within("new value and listing", ssm, name, |got, names| {
+            got.as_deref() == Ok("second") && names.len() == 2
+        })
+        .await;
+        eprintln!("a parameter put on one node was read on another after {took:?}");
+    }
+    ssm_a.delete_parameter().name(name).send().await.expect("delete on A");
+    for ssm in [&ssm_b, &ssm_c] {
+        let took = parameter_seen_within("deletion", ssm, name, |got, names| {
+            got.as_ref().err().is_some_and(|code| code == "ParameterNotFound") && names.len() == 1
+        })
+        .await;
+        eprintln!("a parameter deleted on one node was not found on another after {took:?}");
     }
     assert!(metric(&a, "trent_cache_invalidations_total{direction=\"sent\"}").await >= 3.0);
 }

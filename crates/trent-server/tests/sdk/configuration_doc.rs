@@ -105,13 +105,14 @@ async fn the_documented_example_starts_a_server() {
     let RawTls { cert_file, key_file, client_ca_file } = tls.clone().expect("[tls]");
     assert!(cert_file.is_some() && key_file.is_some());
     assert!(client_ca_file.is_none(), "commented out: the mutual-tls example covers it");
-    let RawSeal { kind, passphrase_env, passphrase_fd, passphrase_prompt, pkcs11 } = seal.expect("[seal]");
+    let RawSeal { kind, passphrase_env, passphrase_fd, passphrase_prompt, pkcs11, kms } = seal.expect("[seal]");
     assert_eq!(kind.as_deref(), Some("file"));
     assert!(
         passphrase_env.is_none() && passphrase_fd.is_none() && passphrase_prompt.is_none(),
         "commented out: the passphrase-seal example"
     );
     assert!(pkcs11.is_none(), "commented out: the pkcs11-seal example");
+    assert!(kms.is_none(), "commented out: the kms-seal example");
     let RawQuotas { enabled, rates, regions: quota_regions } = quotas.clone().expect("[quotas]");
     assert!(enabled == Some(true) && rates.is_some() && quota_regions.is_some());
     let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/configuration.md")).unwrap();
@@ -138,6 +139,13 @@ async fn the_documented_example_starts_a_server() {
         "seal.pkcs11.key_label",
         "seal.pkcs11.pin_env",
         "seal.pkcs11.pin_file",
+        "seal.kms.endpoint",
+        "seal.kms.region",
+        "seal.kms.key_id",
+        "seal.kms.credentials_file",
+        "seal.kms.profile",
+        "seal.kms.ca_bundle",
+        "seal.kms.retry_seconds",
         "storage",
         "cluster.node_id",
     ] {
@@ -261,6 +269,29 @@ fn the_pkcs11_seal_example_is_valid() {
                 pin: PinSource::Env("TRENT_HSM_PIN".into()),
             },
             key_label: "trent-root-wrap".into(),
+        })
+    );
+}
+
+/// Regression guard: the page's kms-seal example is a valid configuration of that seal (the
+/// seal itself is exercised by `kms_seal::`).
+#[test]
+fn the_kms_seal_example_is_valid() {
+    use trent_server::seal::{KmsCredentials, KmsSeal};
+    let dir = tempfile::tempdir().unwrap();
+    let raw = RawConfig { data_dir: Some(dir.path().to_owned()), ..parsed("kms-seal") };
+    assert_eq!(
+        raw.resolve(None).expect("valid").seal,
+        SealSettings::Kms(KmsSeal {
+            endpoint: "https://kms.us-east-1.amazonaws.com".into(),
+            region: "us-east-1".into(),
+            key_id: "alias/trent-root".into(),
+            credentials: KmsCredentials::Profile {
+                file: Some("/etc/trent/kms-credentials".into()),
+                profile: "trent-unseal".into()
+            },
+            ca_bundle: None,
+            retry: std::time::Duration::from_secs(30),
         })
     );
 }

@@ -72,6 +72,42 @@ impl Hook {
         hook
     }
 
+    /// The same receiver over HTTPS (`https://localhost:PORT/hook`), with a certificate `ca`
+    /// issued for `localhost`.
+    pub(crate) async fn start_tls(ca: &crate::tls::Ca) -> Hook {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let (chain, key) = ca.issue(&["localhost"]);
+        let chain: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(chain.as_bytes()).collect::<Result<_, _>>().unwrap();
+        let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hook = Hook { url: format!("https://localhost:{port}/hook"), ..Hook::default() };
+        let app = axum::Router::new().route("/hook", axum::routing::post(receive)).with_state(hook.clone());
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, app) = (acceptor.clone(), app.clone());
+                tokio::spawn(async move {
+                    // A client that does not trust the certificate ends here.
+                    let Ok(tls) = acceptor.accept(tcp).await else { return };
+                    let service = hyper_util::service::TowerToHyperService::new(app);
+                    let io = hyper_util::rt::TokioIo::new(tls);
+                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+                });
+            }
+        });
+        hook
+    }
+
     fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
         *self.accept_only.lock() = None;
@@ -253,4 +289,25 @@ async fn a_webhook_down_across_a_restart_gets_every_event_exactly_once_when_up()
     let run = server.state.delivery.run_once().await.unwrap();
     assert_eq!(run.trimmed, 1);
     assert!(outbox_ids(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_https_webhook_with_a_private_ca_is_trusted_through_ca_file_only() {
+    let ca = crate::tls::Ca::new("webhook root");
+    let hook = Hook::start_tls(&ca).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("webhook-ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let trusting = RawSink { name: "private-ca".into(), ca_file: Some(ca_file), ..webhook_sink(&hook.url, None) };
+    let public_roots = RawSink { name: "public-roots".into(), ..webhook_sink(&hook.url, None) };
+    let server = TestServer::start_with(with_sinks(vec![trusting, public_roots])).await;
+    let ssm = server.ssm(&server.admin_creds());
+    ssm.put_parameter().name("/tls/one").value("v").r#type(ParameterType::String).send().await.expect("put");
+    ssm.put_parameter().name("/tls/two").value("v").r#type(ParameterType::String).send().await.expect("put");
+
+    let run = server.state.delivery.run_once().await.expect("a pass");
+    assert_eq!(run.delivered, 2, "both events over TLS to the sink trusting the private CA");
+    assert!(run.failed >= 1, "the sink trusting only the public roots refuses the certificate");
+    let names: Vec<Value> = hook.accepted().iter().map(|r| r.json()["detail"]["name"].clone()).collect();
+    assert_eq!(names, ["/tls/one", "/tls/two"], "each event once, from the trusting sink only");
 }

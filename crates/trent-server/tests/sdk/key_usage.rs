@@ -183,3 +183,44 @@ async fn across_nodes_the_latest_use_wins() {
     let got = seen(&last(&on_c, &key).await).expect("used");
     assert_eq!(got.3, newer, "the latest use, although the older was flushed last");
 }
+
+/// A key Secrets Manager uses on the caller's behalf is tracked with the record of that KMS
+/// call (its own `eventID` and request id), both for a decryption it performs and for one it
+/// only authorizes because it still holds the data key.
+#[tokio::test]
+async fn a_use_made_on_the_callers_behalf_is_tracked_with_its_own_record() {
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let key = server.new_key().await;
+    let sm = server.secrets();
+    sm.create_secret().name("db").kms_key_id(&key).secret_string("v").send().await.unwrap();
+    let on_behalf = |op: &'static str| {
+        let server = &server;
+        async move {
+            let all = records(&lookup(server, r#"{"MaxResults":50}"#).await);
+            let mine: Vec<_> = all
+                .into_iter()
+                .filter(|r| r["userIdentity"]["invokedBy"] == "secretsmanager.amazonaws.com" && r["eventName"] == op)
+                .collect();
+            let newest = mine.first().unwrap_or_else(|| panic!("no on-behalf {op}")).clone();
+            (
+                mine.len(),
+                newest["eventID"].as_str().unwrap().to_owned(),
+                newest["requestID"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let (_, event, request) = on_behalf("GenerateDataKey").await;
+    let (op, _, got_event, got_request) = seen(&last(&kms, &key).await).expect("used");
+    assert_eq!((op, got_event, got_request), (Op::GenerateDataKey, event, request));
+
+    for n in 1..=2 {
+        server.clock.advance(time::Duration::seconds(1));
+        sm.get_secret_value().secret_id("db").send().await.unwrap();
+        let (count, event, request) = on_behalf("Decrypt").await;
+        assert_eq!(count, n);
+        let (op, at, got_event, got_request) = seen(&last(&kms, &key).await).expect("used");
+        assert_eq!((op, got_event, got_request), (Op::Decrypt, event, request), "GetSecretValue {n}");
+        assert_eq!(at, server.clock.now().unix_timestamp());
+    }
+}

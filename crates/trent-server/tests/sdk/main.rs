@@ -23,6 +23,7 @@ mod imported_rotation;
 mod key_policies;
 mod key_usage;
 mod keys;
+mod kms_seal;
 mod leak;
 mod managed_keys;
 mod multi_region;

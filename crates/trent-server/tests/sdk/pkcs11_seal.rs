@@ -15,7 +15,7 @@ use crate::softhsm::{MODULE, PIN_VAR, SoftHsm};
 const TOKEN: &str = "trent-seal";
 const KEY: &str = "trent-root-wrap";
 
-fn sealed_by(token_label: &str, key_label: &str, pin: Option<&Path>) -> RawSeal {
+pub(crate) fn sealed_by(token_label: &str, key_label: &str, pin: Option<&Path>) -> RawSeal {
     RawSeal {
         kind: Some("pkcs11".into()),
         pkcs11: Some(RawPkcs11Seal {
@@ -50,7 +50,7 @@ fn raw_root(data_dir: &Path) -> Vec<u8> {
     session.gcm_decrypt(key, KEY, &iv, b"trent/seal/pkcs11/v1", &wrapped).unwrap().to_vec()
 }
 
-fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+pub(crate) fn files_under(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() { files_under(&path, out) } else { out.push(path) }

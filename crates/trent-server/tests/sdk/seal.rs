@@ -23,6 +23,7 @@ fn sealed_with(file: &std::fs::File) -> RawSeal {
         passphrase_fd: Some(u32::try_from(file.as_raw_fd()).unwrap()),
         passphrase_prompt: None,
         pkcs11: None,
+        kms: None,
     }
 }
 

@@ -50,8 +50,13 @@ impl Running {
         self.task.await.unwrap().unwrap();
     }
 
+    /// The server's `http://` endpoint.
+    pub(crate) fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// One raw HTTP/1.1 request: status and body.
-    async fn http(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    pub(crate) async fn http(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
         let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
         let mut request = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
         for (name, value) in headers {
@@ -66,7 +71,7 @@ impl Running {
         (status, body)
     }
 
-    async fn kms_call(&self) -> (u16, serde_json::Value) {
+    pub(crate) async fn kms_call(&self) -> (u16, serde_json::Value) {
         let headers = [("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "TrentService.ListKeys")];
         let (status, body) = self.http("POST", "/", &headers, "{}").await;
         (status, serde_json::from_str(&body).unwrap())

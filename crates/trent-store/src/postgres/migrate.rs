@@ -68,8 +68,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 12,
-        name: "0012_imported_rotation.sql",
-        sql: include_str!("../../migrations/postgres/0012_imported_rotation.sql"),
+        name: "0012_param_counts.sql",
+        sql: include_str!("../../migrations/postgres/0012_param_counts.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "0013_imported_rotation.sql",
+        sql: include_str!("../../migrations/postgres/0013_imported_rotation.sql"),
     },
 ];
 

@@ -70,8 +70,13 @@ pub(crate) const MAIN: &[Migration] = &[
     },
     Migration {
         version: 14,
-        name: "0014_imported_rotation.sql",
-        sql: include_str!("../../migrations/sqlite/0014_imported_rotation.sql"),
+        name: "0014_param_counts.sql",
+        sql: include_str!("../../migrations/sqlite/0014_param_counts.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "0015_imported_rotation.sql",
+        sql: include_str!("../../migrations/sqlite/0015_imported_rotation.sql"),
     },
 ];
 

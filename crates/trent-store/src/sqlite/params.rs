@@ -483,14 +483,13 @@ impl ParamStore for SqliteStore {
     }
 
     async fn count_by_tier(&self, scope: &Scope) -> Result<TierCounts, StoreError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT tier, COUNT(*) FROM ssm_parameters WHERE account_id = ?1 AND region = ?2 GROUP BY tier",
-        )
-        .bind(scope.account.as_str())
-        .bind(scope.region.as_str())
-        .fetch_all(&self.reader)
-        .await
-        .map_err(map_err)?;
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT tier, count FROM ssm_parameter_counts WHERE account_id = ?1 AND region = ?2")
+                .bind(scope.account.as_str())
+                .bind(scope.region.as_str())
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
         tier_counts(rows)
     }
 

@@ -85,6 +85,7 @@ macro_rules! params_conformance_tests {
             params_labels_move_between_versions_and_guard_the_oldest,
             params_delete_takes_versions_labels_and_tags,
             params_tags_counts_and_settings,
+            params_tier_counts_follow_creation_tier_changes_and_deletion,
             params_policies_round_trip_and_fall_due_across_scopes,
             params_events_commit_with_their_change_in_order,
             events_are_delivered_per_sink_and_trimmed_when_all_have_them,

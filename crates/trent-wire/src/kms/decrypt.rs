@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{CiphertextInput, EncryptionAlgorithm, Kms};
+use trent_core::kms::{CiphertextInput, EncryptionAlgorithm, KeyUsed, Kms};
 use trent_crypto::Plaintext;
 
 use super::constraints::{CIPHERTEXT, KEY_ID};
@@ -39,11 +39,14 @@ pub(crate) struct Response {
     /// Only for symmetric keys, as on AWS.
     #[serde(skip_serializing_if = "Option::is_none")]
     key_material_id: Option<String>,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
@@ -68,7 +71,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
         )
         .await?;
     Ok(Response {
-        key_id: out.key_arn,
+        key_id: out.key_arn, used: Some(out.used),
         plaintext: SecretBlob(out.plaintext),
         encryption_algorithm: out.algorithm.as_str(),
         key_material_id: (out.algorithm == EncryptionAlgorithm::SymmetricDefault).then(|| out.material_id.to_hex()),

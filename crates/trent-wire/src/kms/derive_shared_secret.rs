@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{KeyAgreementAlgorithm, Kms};
+use trent_core::kms::{KeyAgreementAlgorithm, KeyUsed, Kms};
 use trent_crypto::Plaintext;
 
 use super::constraints::{KEY_ID, PUBLIC_KEY};
@@ -31,11 +31,14 @@ pub(crate) struct Response {
     shared_secret: SecretBlob<Plaintext>,
     key_agreement_algorithm: &'static str,
     key_origin: &'static str,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
@@ -55,7 +58,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     };
     let out = kms.derive_shared_secret(caller, &id, algorithm, &public_key, req.dry_run.unwrap_or(false)).await?;
     Ok(Response {
-        key_id: out.key_arn,
+        key_id: out.key_arn, used: Some(out.used),
         shared_secret: SecretBlob(out.shared_secret),
         key_agreement_algorithm: algorithm.as_str(),
         key_origin: out.origin.as_str(),

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::Kms;
+use trent_core::kms::{KeyUsed, Kms};
 use trent_crypto::Plaintext;
 
 use super::constraints::{KEY_ID, PLAINTEXT};
@@ -32,11 +32,14 @@ pub(crate) struct Response {
     ciphertext_blob: Blob,
     key_id: String,
     encryption_algorithm: &'static str,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
@@ -52,7 +55,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     let out = kms.encrypt(caller, &id, &plaintext, &ctx, alg, req.dry_run.unwrap_or(false)).await?;
     Ok(Response {
         ciphertext_blob: Blob(out.ciphertext),
-        key_id: out.key_arn,
+        key_id: out.key_arn, used: Some(out.used),
         encryption_algorithm: out.algorithm.as_str(),
     })
 }

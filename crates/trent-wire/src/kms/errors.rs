@@ -5,7 +5,7 @@
 //! (`KMSInternalException`, `DependencyTimeoutException`), which are 500.
 
 use http::StatusCode;
-use trent_core::kms::KmsError;
+use trent_core::kms::{KmsError, Missing};
 
 use crate::AwsError;
 
@@ -24,17 +24,35 @@ impl From<KmsError> for AwsError {
     }
 }
 
+/// AWS's message for `e`: where the domain's typed errors become AWS's sentences, once.
+pub(crate) fn message(e: &KmsError) -> String {
+    match e {
+        KmsError::NotFound(missing) => not_found(missing),
+        KmsError::Throttled { .. } => super::SERVICE.throttling_message.to_owned(),
+        KmsError::IncorrectKey => INCORRECT_KEY.to_owned(),
+        KmsError::AliasPrefix => ALIAS_PREFIX.to_owned(),
+        KmsError::AliasCharacters { name } => format!("{name} contains invalid characters for an alias"),
+        _ => e.to_string(),
+    }
+}
+
+/// `NotFoundException`'s sentence for what is missing.
+fn not_found(missing: &Missing) -> String {
+    match missing {
+        Missing::Key(name) => format!("Key '{name}' does not exist"),
+        Missing::KeyId(input) => format!("Invalid keyId '{input}'"),
+        Missing::ArnRegion(region) => format!("Invalid arn {region}"),
+        Missing::Alias { scope, name } => format!("Alias {} is not found.", scope.arn("kms", name)),
+        Missing::Grant(id) => format!("Grant ID {id} not found"),
+        Missing::KeyPolicy => "No such policy exists".to_owned(),
+    }
+}
+
 /// By reference, for a KMS error that the domain still returns after reporting it, such as
 /// one of a call made on a caller's behalf, which the trail records with its own `errorCode`.
 impl From<&KmsError> for AwsError {
     fn from(e: &KmsError) -> Self {
-        let message = match &e {
-            KmsError::Throttled { .. } => super::SERVICE.throttling_message.to_owned(),
-            KmsError::IncorrectKey => INCORRECT_KEY.to_owned(),
-            KmsError::AliasPrefix => ALIAS_PREFIX.to_owned(),
-            KmsError::AliasCharacters { name } => format!("{name} contains invalid characters for an alias"),
-            _ => e.to_string(),
-        };
+        let message = message(e);
         let (code, status) = match &e {
             KmsError::NotFound(_) => ("NotFoundException", BAD),
             KmsError::InvalidArn(_) => ("InvalidArnException", BAD),
@@ -83,6 +101,7 @@ impl From<&KmsError> for AwsError {
 #[cfg(test)]
 mod tests {
     use trent_core::StoreError;
+    use trent_core::ids::{AccountId, Region, Scope};
 
     use super::*;
 
@@ -90,8 +109,24 @@ mod tests {
     #[test]
     fn every_kms_error_maps_to_its_aws_type() {
         let arn = "arn:aws:kms:us-east-1:111122223333:key/k".to_owned();
+        let scope = Scope::new(AccountId::parse("111122223333").unwrap(), Region::parse("us-east-1").unwrap());
         let cases: Vec<(KmsError, &str, u16, &str)> = vec![
-            (KmsError::NotFound("Key 'x' does not exist".into()), "NotFoundException", 400, "Key 'x' does not exist"),
+            (KmsError::NotFound(Missing::Key("x".into())), "NotFoundException", 400, "Key 'x' does not exist"),
+            (KmsError::NotFound(Missing::KeyId("alias/x".into())), "NotFoundException", 400, "Invalid keyId 'alias/x'"),
+            (
+                KmsError::NotFound(Missing::ArnRegion("eu-west-1".into())),
+                "NotFoundException",
+                400,
+                "Invalid arn eu-west-1",
+            ),
+            (
+                KmsError::NotFound(Missing::Alias { scope: scope.clone(), name: "alias/app".into() }),
+                "NotFoundException",
+                400,
+                "Alias arn:aws:kms:us-east-1:111122223333:alias/app is not found.",
+            ),
+            (KmsError::NotFound(Missing::Grant("g1".into())), "NotFoundException", 400, "Grant ID g1 not found"),
+            (KmsError::NotFound(Missing::KeyPolicy), "NotFoundException", 400, "No such policy exists"),
             (KmsError::InvalidArn("Invalid arn x".into()), "InvalidArnException", 400, "Invalid arn x"),
             (
                 KmsError::Disabled { key_arn: arn.clone() },

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{DataKeySize, DataKeySpec, Kms};
+use trent_core::kms::{DataKeySize, DataKeySpec, KeyUsed, Kms};
 use trent_crypto::DataKey;
 
 use super::constraints::{KEY_ID, NUMBER_OF_BYTES};
@@ -32,6 +32,9 @@ pub(crate) struct Response {
     plaintext: SecretBlob<DataKey>,
     key_id: String,
     key_material_id: String,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 /// `KeySpec` of `GenerateDataKey` and `GenerateDataKeyWithoutPlaintext`.
@@ -41,7 +44,7 @@ pub(super) fn data_key_spec(v: &mut Violations, key_spec: Option<&str>) -> Optio
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
@@ -60,7 +63,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     Ok(Response {
         ciphertext_blob: Blob(out.ciphertext),
         plaintext: SecretBlob(plaintext),
-        key_id: out.key_arn,
+        key_id: out.key_arn, used: Some(out.used),
         key_material_id: out.material_id.to_hex(),
     })
 }

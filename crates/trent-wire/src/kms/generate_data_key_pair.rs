@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{DataKeyPairSpec, Kms};
+use trent_core::kms::{DataKeyPairSpec, KeyUsed, Kms};
 use trent_crypto::DataKey;
 
 use super::constraints::KEY_ID;
@@ -33,11 +33,14 @@ pub(crate) struct Response {
     key_id: String,
     key_pair_spec: &'static str,
     key_material_id: String,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 /// The members both forms of `GenerateDataKeyPair` check: key, context, `KeyPairSpec`.
 pub(super) struct PairRequest {
@@ -84,7 +87,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
         private_key_ciphertext_blob: Blob(out.private_ciphertext),
         private_key_plaintext: SecretBlob(private),
         public_key: Blob(out.public_key),
-        key_id: out.key_arn,
+        key_id: out.key_arn, used: Some(out.used),
         key_pair_spec: p.spec.as_str(),
         key_material_id: out.material_id.to_hex(),
     })

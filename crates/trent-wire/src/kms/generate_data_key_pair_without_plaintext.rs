@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::Kms;
+use trent_core::kms::{KeyUsed, Kms};
 
 use super::generate_data_key_pair::pair_request;
 use crate::AwsError;
@@ -30,11 +30,14 @@ pub(crate) struct Response {
     key_id: String,
     key_pair_spec: &'static str,
     key_material_id: String,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let p = pair_request(req.key_id, req.encryption_context, req.key_pair_spec.as_deref(), &req.grant_tokens, &None)?;
@@ -44,7 +47,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     Ok(Response {
         private_key_ciphertext_blob: Blob(out.private_ciphertext),
         public_key: Blob(out.public_key),
-        key_id: out.key_arn,
+        key_id: out.key_arn, used: Some(out.used),
         key_pair_spec: p.spec.as_str(),
         key_material_id: out.material_id.to_hex(),
     })

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{DataKeySize, Kms};
+use trent_core::kms::{DataKeySize, KeyUsed, Kms};
 
 use super::generate_data_key::data_key_spec;
 use super::constraints::{KEY_ID, NUMBER_OF_BYTES};
@@ -31,11 +31,14 @@ pub(crate) struct Response {
     ciphertext_blob: Blob,
     key_id: String,
     key_material_id: String,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
@@ -48,5 +51,5 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     issued_grant_tokens(&req.grant_tokens)?;
     let size = DataKeySize { spec, number_of_bytes };
     let out = kms.generate_data_key(caller, &id, &ctx, size, false, req.dry_run.unwrap_or(false)).await?;
-    Ok(Response { ciphertext_blob: Blob(out.ciphertext), key_id: out.key_arn, key_material_id: out.material_id.to_hex() })
+    Ok(Response { ciphertext_blob: Blob(out.ciphertext), key_id: out.key_arn, used: Some(out.used), key_material_id: out.material_id.to_hex() })
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::Kms;
+use trent_core::kms::{KeyUsed, Kms};
 use trent_crypto::Plaintext;
 
 use super::constraints::KEY_ID;
@@ -29,11 +29,14 @@ pub(crate) struct Response {
     mac: Blob,
     mac_algorithm: &'static str,
     key_id: String,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
@@ -46,5 +49,5 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
         return Err(AwsError::validation("Message and MacAlgorithm are required"));
     };
     let out = kms.generate_mac(caller, &id, message.expose_secret(), algorithm, req.dry_run.unwrap_or(false)).await?;
-    Ok(Response { mac: Blob(out.mac), mac_algorithm: algorithm.as_str(), key_id: out.key_arn })
+    Ok(Response { mac: Blob(out.mac), mac_algorithm: algorithm.as_str(), key_id: out.key_arn, used: Some(out.used) })
 }

@@ -6,6 +6,7 @@
 
 mod constraints;
 mod errors;
+pub(crate) use errors::message;
 mod grant_shapes;
 mod shapes;
 
@@ -14,7 +15,7 @@ use serde::de::DeserializeOwned;
 use trent_core::Caller;
 use trent_core::audit::rules::{KMS, ResponseRule};
 use trent_core::audit::{CallFacts, KmsNames, kms_resources};
-use trent_core::kms::Kms;
+use trent_core::kms::{KeyUsed, Kms};
 
 use crate::AwsError;
 use crate::service::{Dispatched, Protocol, Reach, WireService, audit_value, decode_json, encode_json};
@@ -47,6 +48,12 @@ pub(crate) trait Names {
     fn alias(&self) -> Option<&str> {
         None
     }
+
+    /// The keys an answer says the call used for a tracked cryptographic operation, as the
+    /// domain reported them, for `GetKeyLastUsage`.
+    fn used(&mut self) -> Vec<KeyUsed> {
+        Vec::new()
+    }
 }
 
 /// The empty answer (`{}`) of operations that return nothing.
@@ -59,7 +66,9 @@ fn slots<'a>(keys: &[Option<&'a str>]) -> [Option<&'a str>; 2] {
 
 /// `impl Names` for an operation's messages, naming the members that hold keys and aliases:
 /// `request(key_id)`, `request(source, destination)`, `request(target; alias alias_name)`,
-/// `response(key_id)` for an answer's key ARNs, `none(T)` for a message naming no key.
+/// `response(key_id)` for an answer's key ARNs, `response(key_id; used used)` for an answer
+/// that also carries the keys it used (members not sent), `none(T)` for a message naming no
+/// key.
 macro_rules! names {
     (request($($key:ident),*)) => {
         impl super::Names for Request {
@@ -83,6 +92,19 @@ macro_rules! names {
         impl super::Names for Response {
             fn keys(&self) -> [Option<&str>; 2] {
                 super::slots(&[$(Some(self.$key.as_str())),*])
+            }
+        }
+    };
+    (response($($key:ident),*; used $($used:ident),+)) => {
+        impl super::Names for Response {
+            fn keys(&self) -> [Option<&str>; 2] {
+                super::slots(&[$(Some(self.$key.as_str())),*])
+            }
+
+            fn used(&mut self) -> Vec<trent_core::kms::KeyUsed> {
+                let mut used = Vec::new();
+                $(used.extend(self.$used.take());)+
+                used
             }
         }
     };
@@ -165,18 +187,19 @@ where
     let mut names = KmsNames { alias: alias.as_deref(), ..KmsNames::default() };
     names.requested = [requested[0].as_deref(), requested[1].as_deref()];
     match f(req).await {
-        Ok(resp) => {
+        Ok(mut resp) => {
+            let key_uses = resp.used();
             names.resolved = resp.keys();
             let response = match KMS.operation(action.name()).response {
                 ResponseRule::Record => audit_value(&resp),
                 ResponseRule::Null => None,
             };
             let resources = kms_resources(caller, &names);
-            Dispatched { result: encode_json(&resp), facts: CallFacts { request, response, resources } }
+            Dispatched { result: encode_json(&resp), facts: CallFacts { request, response, resources, key_uses } }
         }
         Err(e) => {
             let resources = kms_resources(caller, &names);
-            Dispatched { result: Err(e), facts: CallFacts { request, response: None, resources } }
+            Dispatched { result: Err(e), facts: CallFacts { request, response: None, resources, key_uses: Vec::new() } }
         }
     }
 }

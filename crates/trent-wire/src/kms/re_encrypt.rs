@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{CiphertextInput, EncryptionAlgorithm, Kms};
+use trent_core::kms::{CiphertextInput, EncryptionAlgorithm, KeyUsed, Kms};
 
 use super::constraints::{CIPHERTEXT, KEY_ID};
 use super::shapes::{algorithm, context, dry_run_modifiers, grant_tokens, issued_grant_tokens};
@@ -42,11 +42,16 @@ pub(crate) struct Response {
     source_key_material_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     destination_key_material_id: Option<String>,
+    /// The keys used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    source_used: Option<KeyUsed>,
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(source_key_id, destination_key_id));
 
-names!(response(source_key_id, key_id));
+names!(response(source_key_id, key_id; used source_used, used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
@@ -75,6 +80,8 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
         ciphertext_blob: Blob(out.ciphertext),
         source_key_id: out.source_key_arn,
         key_id: out.destination_key_arn,
+        source_used: Some(out.source_used),
+        used: Some(out.destination_used),
         source_encryption_algorithm: out.source_algorithm.as_str(),
         destination_encryption_algorithm: out.destination_algorithm.as_str(),
         source_key_material_id: symmetric(out.source_algorithm).then(|| out.source_material_id.to_hex()),

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{Kms, SignedMessage};
+use trent_core::kms::{KeyUsed, Kms, SignedMessage};
 use trent_crypto::Plaintext;
 
 use super::constraints::KEY_ID;
@@ -30,11 +30,14 @@ pub(crate) struct Response {
     key_id: String,
     signature: Blob,
     signing_algorithm: &'static str,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
@@ -49,5 +52,5 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     };
     let m = SignedMessage { message: message.expose_secret(), message_type, algorithm };
     let out = kms.sign(caller, &id, m, req.dry_run.unwrap_or(false)).await?;
-    Ok(Response { key_id: out.key_arn, signature: Blob(out.signature), signing_algorithm: out.algorithm.as_str() })
+    Ok(Response { key_id: out.key_arn, used: Some(out.used), signature: Blob(out.signature), signing_algorithm: out.algorithm.as_str() })
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{Kms, SignedMessage};
+use trent_core::kms::{KeyUsed, Kms, SignedMessage};
 use trent_crypto::Plaintext;
 
 use super::constraints::{CIPHERTEXT, KEY_ID};
@@ -33,11 +33,14 @@ pub(crate) struct Response {
     key_id: String,
     signature_valid: bool,
     signing_algorithm: &'static str,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
@@ -54,5 +57,5 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     };
     let m = SignedMessage { message: message.expose_secret(), message_type, algorithm };
     let out = kms.verify(caller, &id, m, &signature, req.dry_run.unwrap_or(false)).await?;
-    Ok(Response { key_id: out.key_arn, signature_valid: true, signing_algorithm: algorithm.as_str() })
+    Ok(Response { key_id: out.key_arn, used: Some(out.used), signature_valid: true, signing_algorithm: algorithm.as_str() })
 }

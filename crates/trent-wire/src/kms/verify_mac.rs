@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::Kms;
+use trent_core::kms::{KeyUsed, Kms};
 use trent_crypto::Plaintext;
 
 use super::constraints::{CIPHERTEXT, KEY_ID};
@@ -32,11 +32,14 @@ pub(crate) struct Response {
     key_id: String,
     mac_valid: bool,
     mac_algorithm: &'static str,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
 }
 
 names!(request(key_id));
 
-names!(response(key_id));
+names!(response(key_id; used used));
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
@@ -52,5 +55,5 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     };
     let out =
         kms.verify_mac(caller, &id, message.expose_secret(), algorithm, &mac, req.dry_run.unwrap_or(false)).await?;
-    Ok(Response { key_id: out.key_arn, mac_valid: true, mac_algorithm: algorithm.as_str() })
+    Ok(Response { key_id: out.key_arn, used: Some(out.used), mac_valid: true, mac_algorithm: algorithm.as_str() })
 }

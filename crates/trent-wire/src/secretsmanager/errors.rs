@@ -170,8 +170,10 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
             tracing::error!(error = %source, "KMS failed on a caller's behalf");
             ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
         }
-        KmsError::NotFound(m)
-        | KmsError::InvalidArn(m)
+        KmsError::NotFound(_) => {
+            (failure, BAD, format!("{} Reason: {}", sentence(during), crate::kms::message(source)))
+        }
+        KmsError::InvalidArn(m)
         | KmsError::InvalidKeyUsage(m)
         | KmsError::AlreadyExists(m)
         | KmsError::InvalidAliasName(m)
@@ -285,6 +287,7 @@ mod tests {
     use trent_core::StoreError;
 
     use super::*;
+    use trent_core::kms::Missing;
 
     /// Golden table: every domain error's `__type`, status and message.
     #[test]
@@ -399,7 +402,7 @@ mod tests {
                  arn:aws:kms:us-east-1:111122223333:key/k is disabled.",
             ),
             (
-                kms_err(KmsUse::Encrypt, KmsError::NotFound("Key 'x' does not exist".into())),
+                kms_err(KmsUse::Encrypt, KmsError::NotFound(Missing::Key("x".into()))),
                 "EncryptionFailure",
                 400,
                 "Secrets Manager can't encrypt the secret value using the provided KMS key. Reason: Key 'x' does not exist",

@@ -125,11 +125,14 @@ where
                 ResponseRule::Null => None,
             };
             let resources: Vec<Resource> = resource(resp.secret()).or(requested).into_iter().collect();
-            Dispatched { result: encode_json(&resp), facts: CallFacts { request, response, resources } }
+            Dispatched {
+                result: encode_json(&resp),
+                facts: CallFacts { request, response, resources, key_uses: Vec::new() },
+            }
         }
         Err(e) => {
             let resources = requested.into_iter().collect();
-            Dispatched { result: Err(e), facts: CallFacts { request, response: None, resources } }
+            Dispatched { result: Err(e), facts: CallFacts { request, response: None, resources, key_uses: Vec::new() } }
         }
     }
 }

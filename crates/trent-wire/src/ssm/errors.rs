@@ -331,6 +331,7 @@ mod tests {
     use trent_core::StoreError;
 
     use super::*;
+    use trent_core::kms::Missing;
 
     const SECRET_DENIED: &str = "User: arn:aws:iam::111122223333:user/u is not authorized to perform: \
          secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf \
@@ -487,7 +488,7 @@ mod tests {
                 "Parameter policies are supported only for the Advanced parameter tier.",
             ),
             (
-                ParamsError::Kms(KmsError::NotFound("Key 'k' does not exist".into())),
+                ParamsError::Kms(KmsError::NotFound(Missing::Key("k".into()))),
                 "InvalidKeyId",
                 400,
                 "Key 'k' does not exist",

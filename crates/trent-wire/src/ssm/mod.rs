@@ -98,9 +98,14 @@ where
                 ResponseRule::Record => audit_value(&resp),
                 ResponseRule::Null => None,
             };
-            Dispatched { result: encode_json(&resp), facts: CallFacts { request, response, resources } }
+            Dispatched {
+                result: encode_json(&resp),
+                facts: CallFacts { request, response, resources, key_uses: Vec::new() },
+            }
         }
-        Err(e) => Dispatched { result: Err(e), facts: CallFacts { request, response: None, resources } },
+        Err(e) => {
+            Dispatched { result: Err(e), facts: CallFacts { request, response: None, resources, key_uses: Vec::new() } }
+        }
     }
 }
 

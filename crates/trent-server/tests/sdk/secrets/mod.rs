@@ -2,6 +2,7 @@
 //! staging labels, deletion and restore on a moved clock, listing, tags, resource policies,
 //! KMS keys, passwords and the errors.
 
+mod concurrency;
 mod cross_account;
 mod key_change;
 mod keys_and_errors;

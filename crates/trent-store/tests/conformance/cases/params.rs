@@ -188,6 +188,42 @@ fn policy(kind: PolicyType, status: PolicyStatus) -> ParameterPolicy {
     ParameterPolicy { kind, text: format!("{{\"Type\":\"{}\"}}", kind.as_str()), status }
 }
 
+pub(crate) async fn params_tier_counts_follow_creation_tier_changes_and_deletion(store: Arc<dyn ParamStore>) {
+    // Regression guard: the counts are kept beside the parameters (not counted per call), so
+    // they must follow every change that adds, moves or removes a parameter.
+    let s = home();
+    let other = scope("444455556666", "eu-west-1");
+    let counts = |scope| {
+        let store = store.clone();
+        async move { store.count_by_tier(&scope).await.unwrap() }
+    };
+    assert_eq!(counts(s.clone()).await, TierCounts::default(), "an empty scope");
+    for i in 0..25 {
+        let mut v = pv(&format!("/n/p{i:02}"), 1);
+        v.tier = if i < 20 { Tier::Standard } else { Tier::Advanced };
+        store.put_version(&s, &create(v)).await.unwrap();
+    }
+    store.put_version(&other, &create(pv("/n/p00", 1))).await.unwrap();
+    assert_eq!(counts(s.clone()).await, TierCounts { standard: 20, advanced: 5 });
+    assert_eq!(counts(other.clone()).await, TierCounts { standard: 0, advanced: 1 }, "scoped");
+    // A new version in another tier moves the parameter; one in the same tier moves nothing.
+    store.put_version(&s, &next(pv("/n/p00", 2), 1, None)).await.unwrap();
+    let mut same = pv("/n/p21", 2);
+    same.tier = Tier::Advanced;
+    store.put_version(&s, &next(same, 1, None)).await.unwrap();
+    assert_eq!(counts(s.clone()).await, TierCounts { standard: 19, advanced: 6 });
+    // A refused write changes nothing.
+    assert_err(store.put_version(&s, &create(pv("/n/p01", 1))).await, "AlreadyExists");
+    assert_err(store.put_version(&s, &next(pv("/n/p01", 3), 2, None)).await, "Conflict");
+    assert_eq!(counts(s.clone()).await, TierCounts { standard: 19, advanced: 6 });
+    for name in ["/n/p00", "/n/p01", "/n/p24"] {
+        store.delete_parameter(&s, name, None, &[]).await.unwrap();
+    }
+    assert_err(store.delete_parameter(&s, "/n/p00", None, &[]).await, "NotFound");
+    assert_eq!(counts(s.clone()).await, TierCounts { standard: 18, advanced: 4 });
+    assert_eq!(counts(other).await, TierCounts { standard: 0, advanced: 1 });
+}
+
 pub(crate) async fn params_policies_round_trip_and_fall_due_across_scopes(store: Arc<dyn ParamStore>) {
     let (s, other) = (home(), scope("444455556666", "us-east-1"));
     let mut v = pv("/p", 1);

@@ -1,4 +1,4 @@
--- Trent SQLite schema, version 14: rotation of imported key material and single-use import
+-- Trent SQLite schema, version 15: rotation of imported key material and single-use import
 -- tokens (keys of origin EXTERNAL).
 --
 -- imported_materials holds every key material associated with a key, in import order, as a

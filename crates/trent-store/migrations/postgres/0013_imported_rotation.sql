@@ -1,5 +1,5 @@
--- Trent PostgreSQL schema, version 12: rotation of imported key material and single-use import
--- tokens, the same columns and conversion as SQLite's version 14 (which explains them).
+-- Trent PostgreSQL schema, version 13: rotation of imported key material and single-use import
+-- tokens, the same columns and conversion as SQLite's version 15 (which explains them).
 ALTER TABLE kms_keys ADD COLUMN import_count BIGINT NOT NULL DEFAULT 0 CHECK (import_count >= 0);
 ALTER TABLE kms_keys ADD COLUMN imported_materials TEXT
     CHECK (imported_materials IS NULL OR imported_materials::jsonb IS NOT NULL);
