@@ -27,10 +27,10 @@ STATES = {
         "Decrypt": ("partial", "symmetric, and RSAES_OAEP_SHA_1/SHA_256 under RSA keys (KeyId required, no EncryptionContext, no KeyMaterialId in the answer, as on AWS); Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
         "DeleteCustomKeyStore": ("partial", "only while DISCONNECTED (CustomKeyStoreInvalidStateException); the token's objects are left as they are"""),
-        "DeleteImportedKeyMaterial": ("done", "the key becomes PendingImport (a key pending deletion stays so); KeyMaterialId must name the key's material"),
+        "DeleteImportedKeyMaterial": ("done", "the current material, or the one KeyMaterialId names (ValidationException for another): material the key is bound to is kept as PENDING_IMPORT and the key becomes PendingImport (a key pending deletion stays so) until it is imported again; material pending rotation is forgotten and the key stays usable"),
         "DeriveSharedSecret": ("partial", "ECDH on ECC_NIST_P256/P384/P521 KEY_AGREEMENT keys (the raw shared secret, as AWS's); Recipient (Nitro attestation) refused"),
         "DescribeCustomKeyStores": ("done", "by CustomKeyStoreId or CustomKeyStoreName or all, paged (Limit, Marker); ConnectionState CONNECTED, FAILED or DISCONNECTED (connecting and disconnecting happen within the call) with ConnectionErrorCode"),
-        "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN; MultiRegionConfiguration for multi-Region keys"),
+        "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN; MultiRegionConfiguration for multi-Region keys; CurrentKeyMaterialId for symmetric keys only (an imported key's current material, also while it is deleted); ValidTo and ExpirationModel while imported material is present, as AWS"),
         "DisableKey": ("done", ""),
         "DisableKeyRotation": ("done", ""),
         "DisconnectCustomKeyStore": ("done", ""),
@@ -45,8 +45,8 @@ STATES = {
         "GenerateRandom": ("partial", "CustomKeyStoreId draws from the store's PKCS#11 token (C_GenerateRandom; CustomKeyStoreInvalidStateException unless CONNECTED); Recipient refused"),
         "GetKeyLastUsage": ("done", "Encrypt, Decrypt, ReEncrypt (both keys), GenerateDataKey*, GenerateDataKeyPair*, Sign, Verify, GenerateMac, VerifyMac, DeriveSharedSecret, including the calls a service makes for its caller; the CloudTrail eventID of the key owner's trail; kept in memory and written to the store every second and at shutdown (a crash loses at most the last second); across nodes the latest use wins; not across accounts (NotFoundException), as AWS"),
         "GetKeyPolicy": ("done", "the one policy is named default"),
-        "GetParametersForImport": ("partial", "RSA_2048/3072/4096 wrapping keys with RSAES_OAEP_SHA_1/SHA_256 and RSA_AES_KEY_WRAP_SHA_1/SHA_256; the token is valid 24 hours and bound to its key (stateless: not single use); RSAES_PKCS1_V1_5 and SM2 answer UnsupportedOperationException"),
-        "ImportKeyMaterial": ("partial", "symmetric, HMAC and asymmetric (PKCS#8) material checked against the key spec; only the same material on re-import (IncorrectKeyMaterialException); ExpirationModel (default KEY_MATERIAL_EXPIRES) and ValidTo (at most 365 days), expiry run by the scheduler; ImportType NEW_KEY_MATERIAL into a key that has material (rotation of imported keys) answers UnsupportedOperationException; KeyMaterialDescription is checked but not kept"),
+        "GetParametersForImport": ("partial", "RSA_2048/3072/4096 wrapping keys with RSAES_OAEP_SHA_1/SHA_256 and RSA_AES_KEY_WRAP_SHA_1/SHA_256; the token is valid 24 hours, bound to its key, and imports once: it carries the key's import count, so a successful import spends it and every other token issued for that key before (a refused import spends nothing, as on AWS); RSAES_PKCS1_V1_5 and SM2 answer UnsupportedOperationException"),
+        "ImportKeyMaterial": ("done", "symmetric, HMAC and asymmetric (PKCS#8) material checked against the key spec; re-import of the same material at any time (changes its ValidTo and description); symmetric keys take new material with ImportType NEW_KEY_MATERIAL (PENDING_ROTATION until RotateKeyOnDemand; one at a time, KMSInvalidStateException in AWS's words otherwise), KeyMaterialId checked against the material, KeyMaterialDescription kept per material and listed by ListKeyRotations; ImportType, KeyMaterialId and KeyMaterialDescription on other specs answer UnsupportedOperationException; KeyMaterialId in the answer for symmetric keys only, as AWS; ExpirationModel (default KEY_MATERIAL_EXPIRES) and ValidTo (at most 365 days) per material, expiry run by the scheduler; no multi-Region EXTERNAL keys (so no PENDING_MULTI_REGION_IMPORT_AND_ROTATION)"),
         "GetKeyRotationStatus": ("done", ""),
         "GetPublicKey": ("done", "DER SubjectPublicKeyInfo of RSA, ECC, Ed25519 and ML-DSA keys; symmetric and HMAC keys answer UnsupportedOperationException"),
         "ListAliases": ("done", "no AWS managed aliases exist yet; a KeyId of another account, or of a key the caller "
@@ -55,7 +55,7 @@ STATES = {
         "ListRetirableGrants": ("done", "a principal of the caller's account (grants on other accounts' keys that "
                                 "name it included); for a service principal only grants on the caller's keys"),
         "ListKeyPolicies": ("done", ""),
-        "ListKeyRotations": ("done", ""),
+        "ListKeyRotations": ("done", "symmetric keys of origin EXTERNAL list their imported materials with KeyMaterialDescription, ImportState, KeyMaterialState (PENDING_ROTATION included with ALL_KEY_MATERIAL), ExpirationModel and ValidTo; those fields are absent for AWS_KMS keys, as AWS"),
         "ListKeys": ("done", ""),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
@@ -66,11 +66,11 @@ STATES = {
         "ReEncrypt": ("partial", "between symmetric and RSA keys in both directions; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
         "RevokeGrant": ("done", ""),
-        "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key; a multi-Region primary's new backing key "
+        "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key; a symmetric EXTERNAL key makes its material pending rotation current (KMSInvalidStateException in AWS's words without one); a multi-Region primary's new backing key "
                               "reaches its replicas, which refuse rotation management (UnsupportedOperationException)"),
         "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends; "
                                 "a multi-Region primary with replicas waits in PendingReplicaDeletion until they are gone"),
-        "Sign": ("partial", "RSASSA_PSS_*, RSASSA_PKCS1_V1_5_*, ECDSA_SHA_* (RAW and DIGEST), ED25519_SHA_512 and ML_DSA_SHAKE_256 (RAW); ED25519_PH_SHA_512 and MessageType EXTERNAL_MU answer UnsupportedOperationException (aws-lc-rs has no safe API for them)"),
+        "Sign": ("partial", "RSASSA_PSS_*, RSASSA_PKCS1_V1_5_*, ECDSA_SHA_* and ED25519_PH_SHA_512 (RAW and DIGEST, a 64-byte SHA-512 digest; Ed25519ph from ed25519-dalek, checked against RFC 8032's test vector), ED25519_SHA_512 and ML_DSA_SHAKE_256 (RAW); MessageType EXTERNAL_MU answers UnsupportedOperationException: aws-lc-rs signs ML-DSA only in pure mode (its docs: the external-mu variant is not supported), aws-lc's C API does it (EVP_PKEY_sign on an ML-DSA key takes mu) but reaching it needs unsafe FFI, which this workspace forbids"),
         "TagResource": ("done", "at most 50 tags: more in one request is a TagException, more on the key a LimitExceededException"),
         "UntagResource": ("done", ""),
         "UpdateAlias": ("done", ""),

@@ -32,6 +32,17 @@ pub(crate) struct ImportArgs {
     /// When the material expires (RFC 3339); without it the material does not expire.
     #[arg(long)]
     valid_to: Option<String>,
+    /// NEW_KEY_MATERIAL (material for the key's next RotateKeyOnDemand, symmetric keys) or
+    /// EXISTING_KEY_MATERIAL (material the key had); by default the server decides: new for a
+    /// key that never had material, existing after.
+    #[arg(long)]
+    import_type: Option<String>,
+    /// The id the material must have (64 hexadecimal digits; with EXISTING_KEY_MATERIAL).
+    #[arg(long)]
+    key_material_id: Option<String>,
+    /// A description of this material, shown by list-key-rotations (symmetric keys).
+    #[arg(long)]
+    key_material_description: Option<String>,
 }
 
 fn scheme(algorithm: &str) -> Result<ImportWrapping, String> {
@@ -78,6 +89,12 @@ pub(crate) async fn import(client: &JsonClient, args: ImportArgs) -> Result<Valu
     });
     if let (Some(b), Some(e)) = (body.as_object_mut(), expiry.as_object()) {
         b.extend(e.clone());
+        let optional = [
+            ("ImportType", args.import_type),
+            ("KeyMaterialId", args.key_material_id),
+            ("KeyMaterialDescription", args.key_material_description),
+        ];
+        b.extend(optional.into_iter().filter_map(|(name, value)| Some((name.to_owned(), Value::String(value?)))));
     }
     Ok(client.call("ImportKeyMaterial", &body).await?)
 }

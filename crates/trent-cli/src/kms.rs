@@ -110,11 +110,14 @@ enum KmsCommand {
     /// Import key material into a key of origin EXTERNAL, wrapping it on this machine.
     ImportKeyMaterial(crate::import_material::ImportArgs),
     /// Delete a key's imported material; the key is PendingImport until the same material
-    /// is imported again.
+    /// is imported again (material pending rotation is simply forgotten).
     DeleteImportedKeyMaterial {
         /// The key.
         #[arg(long)]
         key_id: String,
+        /// Which material (64 hexadecimal digits); the current one when omitted.
+        #[arg(long)]
+        key_material_id: Option<String>,
     },
     /// List keys.
     ListKeys {
@@ -357,10 +360,18 @@ pub(crate) async fn run(args: KmsArgs) -> Result<(), Box<dyn std::error::Error>>
         }
         KmsCommand::ImportKeyMaterial(import) => {
             let v = crate::import_material::import(&client, import).await?;
-            print(out, &v, |v| vec![format!("key material {} imported into {}", s(v, "KeyMaterialId"), s(v, "KeyId"))]);
+            print(out, &v, |v| {
+                // KeyMaterialId comes for symmetric keys only.
+                let material = v.get("KeyMaterialId").and_then(Value::as_str).map(|m| format!(" {m}"));
+                vec![format!("key material{} imported into {}", material.unwrap_or_default(), s(v, "KeyId"))]
+            });
         }
-        KmsCommand::DeleteImportedKeyMaterial { key_id } => {
-            let v = client.call("DeleteImportedKeyMaterial", &json!({ "KeyId": key_id })).await?;
+        KmsCommand::DeleteImportedKeyMaterial { key_id, key_material_id } => {
+            let mut body = json!({ "KeyId": key_id });
+            if let Some(m) = key_material_id {
+                body["KeyMaterialId"] = json!(m);
+            }
+            let v = client.call("DeleteImportedKeyMaterial", &body).await?;
             print(out, &v, |v| vec![format!("imported key material of {} deleted", s(v, "KeyId"))]);
         }
         KmsCommand::ListKeys { limit } => {

@@ -125,9 +125,9 @@ fn trent_kms_import_key_material_wraps_on_the_callers_machine() {
         ],
     );
     assert!(ok && out.contains("signature valid"), "{out}{err}");
-    // The key has its material: importing again (here wrapped with RSA-OAEP alone, which a
-    // P-256 PKCS#8 key fits) is refused until the material is deleted.
-    let (ok, _, err) = server.trent(
+    // The same material again (here wrapped with RSA-OAEP alone, which a P-256 PKCS#8 key
+    // fits) is accepted, as AWS accepts it; the symmetric-only flags are refused for this key.
+    let (ok, out, err) = server.trent(
         &data,
         &[
             "import-key-material",
@@ -139,10 +139,75 @@ fn trent_kms_import_key_material_wraps_on_the_callers_machine() {
             "RSAES_OAEP_SHA_1",
         ],
     );
-    assert!(!ok && err.contains("KMSInvalidStateException"), "{err}");
+    assert!(ok && out.contains("key material imported into"), "{out}{err}");
+    let (ok, _, err) = server.trent(
+        &data,
+        &[
+            "import-key-material",
+            "--key-id",
+            &key,
+            "--material-file",
+            der.to_str().unwrap(),
+            "--import-type",
+            "NEW_KEY_MATERIAL",
+        ],
+    );
+    assert!(!ok && err.contains("UnsupportedOperationException"), "{err}");
     let (ok, out, err) = server.trent(&data, &["delete-imported-key-material", "--key-id", &key]);
     assert!(ok && out.contains("deleted"), "{out}{err}");
     let (ok, out, _) = server.trent(&data, &["describe-key", "--key-id", &key]);
     assert!(ok && out.contains("KeyState:     PendingImport"), "{out}");
+    assert!(server.terminate());
+}
+
+/// Rotation of imported material from the command line: `import-key-material
+/// --import-type NEW_KEY_MATERIAL --key-material-description`, `rotate-key`, and
+/// `delete-imported-key-material --key-material-id`.
+#[test]
+fn trent_kms_imports_new_material_for_a_rotation_and_deletes_by_material_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let (ok, out, err) = server.trent(&data, &["create-key", "--origin", "EXTERNAL", "--output", "json"]);
+    assert!(ok, "{err}");
+    let key = json(&out)["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    let file = |name: &str, fill: u8| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, [fill; 32]).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let (first, second) = (file("first.bin", 1), file("second.bin", 2));
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import-key-material", "--key-id", &key, "--output", "json"];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = server.trent(&data, &args);
+        assert!(ok, "{err}");
+        json(&out)["KeyMaterialId"].as_str().unwrap().to_owned()
+    };
+    let id1 = import(&["--material-file", &first]);
+    let id2 = import(&[
+        "--material-file",
+        &second,
+        "--import-type",
+        "NEW_KEY_MATERIAL",
+        "--key-material-description",
+        "the second",
+    ]);
+    let current = || {
+        let (ok, out, err) = server.trent(&data, &["describe-key", "--key-id", &key, "--output", "json"]);
+        assert!(ok, "{err}");
+        json(&out)["KeyMetadata"]["CurrentKeyMaterialId"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(current(), id1);
+    let (ok, _, err) = server.trent(&data, &["rotate-key", "--key-id", &key]);
+    assert!(ok, "{err}");
+    assert_eq!(current(), id2);
+    let (ok, out, err) = server.trent(
+        &data,
+        &["delete-imported-key-material", "--key-id", &key, "--key-material-id", &id1, "--output", "json"],
+    );
+    assert!(ok && json(&out)["KeyMaterialId"] == id1.as_str(), "{out}{err}");
+    let again = import(&["--material-file", &first, "--key-material-id", &id1]);
+    assert_eq!(again, id1);
     assert!(server.terminate());
 }

@@ -5,7 +5,7 @@
 
 use aws_lc_rs::agreement;
 use aws_lc_rs::digest::{self, Digest};
-use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
+use aws_lc_rs::encoding::{AsBigEndian, AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{
     KeySize, OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256, OaepAlgorithm, OaepPrivateDecryptingKey,
@@ -21,6 +21,7 @@ use aws_lc_rs::signature::{
 
 use std::sync::OnceLock;
 
+use crate::ed25519ph::Ed25519PhKey;
 use crate::{CryptoError, EcCurve, KeyMaterial, Plaintext, PrivateKeyKind, SecretBytes};
 
 /// An ML-DSA parameter set (FIPS 204).
@@ -76,6 +77,8 @@ pub enum SignatureScheme {
     Ecdsa(SignatureHash),
     /// Pure Ed25519 (RFC 8032).
     Ed25519,
+    /// Ed25519ph (RFC 8032): SHA-512 of the message, signed with an empty context.
+    Ed25519Ph,
     /// ML-DSA, pure mode with an empty context.
     MlDsa,
 }
@@ -225,7 +228,7 @@ pub fn generate_private_key(kind: PrivateKeyKind) -> Result<KeyMaterial, CryptoE
 enum Inner {
     Rsa { pair: RsaKeyPair, decrypting: OaepPrivateDecryptingKey, encrypting: OaepPublicEncryptingKey },
     Ec { pair: EcdsaKeyPair, curve: EcCurve, agreement: Option<agreement::PrivateKey> },
-    Ed25519(Ed25519KeyPair),
+    Ed25519 { pair: Ed25519KeyPair, ph: Ed25519PhKey },
     MlDsa { pair: PqdsaKeyPair, level: MlDsaLevel },
 }
 
@@ -258,7 +261,7 @@ fn verifier_slot(scheme: SignatureScheme) -> usize {
     match scheme {
         SignatureScheme::RsaPss(h) => hash(h),
         SignatureScheme::RsaPkcs1(h) => 3 + hash(h),
-        SignatureScheme::Ecdsa(_) | SignatureScheme::Ed25519 | SignatureScheme::MlDsa => 0,
+        SignatureScheme::Ecdsa(_) | SignatureScheme::Ed25519 | SignatureScheme::Ed25519Ph | SignatureScheme::MlDsa => 0,
     }
 }
 
@@ -304,9 +307,14 @@ impl PrivateKey {
             }
             PrivateKeyKind::Ed25519 => {
                 let pair = Ed25519KeyPair::from_pkcs8(der).map_err(malformed)?;
+                let seed = lib(lib(pair.seed())?.as_be_bytes())?;
+                let ph = Ed25519PhKey::from_seed(seed.as_ref())?;
                 let spki = spki_of(pair.public_key())?;
                 let public = pair.public_key().as_ref().to_vec();
-                (Inner::Ed25519(pair), spki, public)
+                if ph.public_key()[..] != public[..] {
+                    return Err(CryptoError::Malformed);
+                }
+                (Inner::Ed25519 { pair, ph }, spki, public)
             }
             PrivateKeyKind::MlDsa(level) => {
                 let pair = PqdsaKeyPair::from_pkcs8(ml_dsa_signing(level), der).map_err(malformed)?;
@@ -352,7 +360,8 @@ impl PrivateKey {
                 };
                 Ok(sig.as_ref().to_vec())
             }
-            (Inner::Ed25519(pair), SignatureScheme::Ed25519) => match input {
+            (Inner::Ed25519 { ph, .. }, SignatureScheme::Ed25519Ph) => ph.sign(input),
+            (Inner::Ed25519 { pair, .. }, SignatureScheme::Ed25519) => match input {
                 SignedInput::Raw(m) => Ok(lib(pair.try_sign(m))?.as_ref().to_vec()),
                 SignedInput::Digest(_) => Err(CryptoError::Unsupported),
             },
@@ -375,6 +384,9 @@ impl PrivateKey {
     /// [`CryptoError::AuthenticationFailed`] if the signature does not verify;
     /// [`CryptoError::Unsupported`] and [`CryptoError::DigestLength`] as for [`Self::sign`].
     pub fn verify(&self, scheme: SignatureScheme, input: SignedInput<'_>, sig: &[u8]) -> Result<(), CryptoError> {
+        if let (Inner::Ed25519 { ph, .. }, SignatureScheme::Ed25519Ph) = (&self.inner, scheme) {
+            return ph.verify(input, sig);
+        }
         let (alg, hash): (&'static dyn VerificationAlgorithm, Option<SignatureHash>) = match (&self.inner, scheme) {
             (Inner::Rsa { .. }, SignatureScheme::RsaPss(h) | SignatureScheme::RsaPkcs1(h)) => {
                 (rsa_verification(scheme).ok_or(CryptoError::Unsupported)?, Some(h))
@@ -382,7 +394,7 @@ impl PrivateKey {
             (Inner::Ec { curve, .. }, SignatureScheme::Ecdsa(h)) if h == ec_hash(*curve) => {
                 (ec_verification(*curve), Some(h))
             }
-            (Inner::Ed25519(_), SignatureScheme::Ed25519) => (&signature::ED25519, None),
+            (Inner::Ed25519 { .. }, SignatureScheme::Ed25519) => (&signature::ED25519, None),
             (Inner::MlDsa { level, .. }, SignatureScheme::MlDsa) => (ml_dsa_verification(*level), None),
             _ => return Err(CryptoError::Unsupported),
         };
@@ -494,7 +506,7 @@ mod tests {
                 .flat_map(|h| [SignatureScheme::RsaPss(h), SignatureScheme::RsaPkcs1(h)])
                 .collect(),
             PrivateKeyKind::Ec(c) => vec![SignatureScheme::Ecdsa(ec_hash(c))],
-            PrivateKeyKind::Ed25519 => vec![SignatureScheme::Ed25519],
+            PrivateKeyKind::Ed25519 => vec![SignatureScheme::Ed25519, SignatureScheme::Ed25519Ph],
             PrivateKeyKind::MlDsa(_) => vec![SignatureScheme::MlDsa],
         }
     }

@@ -13,6 +13,7 @@ mod blob;
 mod context;
 mod digest;
 mod ed25519;
+mod ed25519ph;
 mod error;
 mod import;
 mod locked;

@@ -93,9 +93,13 @@ impl LoadedKey {
         self
     }
 
-    /// The backing key new ciphertexts use.
+    /// The backing key new ciphertexts use: the newest, or an imported key's current material
+    /// (material imported for the next rotation is newer but not used yet).
     pub(crate) fn current(&self) -> Option<&(KeyMaterialId, KeyMaterial)> {
-        self.materials.last()
+        match self.record.current_import() {
+            Some(current) => self.materials.iter().find(|(id, _)| *id == current.material_id),
+            None => self.materials.last(),
+        }
     }
 
     /// The backing key a ciphertext names.
@@ -299,7 +303,8 @@ mod tests {
             policy: String::new(),
             multi_region: None,
             manager: KeyManager::Customer,
-            imported: None,
+            imported: Vec::new(),
+            import_count: 0,
             revision: 1,
         }
     }

@@ -112,6 +112,27 @@ pub enum KmsError {
         /// "pending deletion", "not pending deletion", ...
         what: &'static str,
     },
+    /// `RotateKeyOnDemand` of a key of imported material that has none pending rotation
+    /// (`KMSInvalidStateException`, in AWS's words).
+    #[error("No available key material pending rotation for the key: {key_arn}.")]
+    NoPendingRotation {
+        /// ARN of the key.
+        key_arn: String,
+    },
+    /// `ImportKeyMaterial` of new material while other material waits for rotation
+    /// (`KMSInvalidStateException`, in AWS's words).
+    #[error(
+        "New key material (id: {new}) cannot be imported into KMS key {key_id}, because another key material \
+         (id: {pending}) is pending rotation."
+    )]
+    RotationPending {
+        /// The key's id.
+        key_id: String,
+        /// The id of the material refused.
+        new: String,
+        /// The id of the material pending rotation.
+        pending: String,
+    },
     /// The ciphertext is malformed, tampered with, or the context differs (`InvalidCiphertextException`).
     #[error("")]
     InvalidCiphertext,

@@ -1,12 +1,13 @@
 //! Imported key material (keys of origin `EXTERNAL`): `GetParametersForImport`,
 //! `ImportKeyMaterial`, `DeleteImportedKeyMaterial`, and the expiry of material whose
-//! `ValidTo` has passed (run by the scheduler).
+//! `ValidTo` has passed (run by the scheduler). The rules for a key's list of materials are in
+//! [`super::imported`].
 //!
-//! The import token is stateless: the wrapping private key, the wrapping algorithm and the
-//! token's expiry, wrapped under the root key with the key's ARN as AAD, so a token opens only
-//! for the key it was issued for and nothing about it needs storing. A key remembers the id of
-//! the material imported into it ([`ImportedMaterial`]), so only that material may come back
-//! after it was deleted or expired, and every ciphertext made before decrypts again.
+//! The import token is stateless: the wrapping private key, the wrapping algorithm, the
+//! token's expiry and the key's import count when it was issued, wrapped under the root key
+//! with the key's ARN as AAD, so a token opens only for the key it was issued for. Each
+//! successful import bumps the key's count, so a token imports once (AWS: a new wrapping key
+//! and token for every import); a refused import leaves it usable, as on AWS.
 
 use time::{Duration, OffsetDateTime};
 use trent_crypto::{
@@ -15,22 +16,23 @@ use trent_crypto::{
 };
 
 use super::KeyAction;
+use super::imported::{self, Import, MaterialChange};
 use super::keyref::{self, Aliases};
 use super::{
-    Contended, ImportedMaterial, KeyMaterialRecord, KeyRecord, KeyState, Kms, KmsError, Origin, check_seed_material,
+    Contended, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, Kms, KmsError, Origin, check_seed_material,
     material_wrap_aad,
 };
 use crate::enums::string_enum;
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
-use crate::store::StoreError;
 
 /// How long a public key and import token from `GetParametersForImport` stay usable.
 pub const IMPORT_TOKEN_VALIDITY: Duration = Duration::hours(24);
 /// The latest `ValidTo` AWS accepts, in days from the request.
 pub const MAX_VALID_TO_DAYS: i64 = 365;
-/// Version byte of the import token's wrapped payload.
-const TOKEN_VERSION: u8 = 1;
+/// Version byte of the import token's wrapped payload (1 had no import count; such tokens,
+/// at most 24 hours old at an upgrade, are refused).
+const TOKEN_VERSION: u8 = 2;
 
 string_enum!(
     /// How key material is wrapped for import (`AlgorithmSpec`).
@@ -152,6 +154,8 @@ pub struct ImportKeyMaterialInput {
     pub import_type: Option<ImportType>,
     /// `KeyMaterialId`: when given, the id the material must have.
     pub key_material_id: Option<KeyMaterialId>,
+    /// `KeyMaterialDescription`.
+    pub description: Option<String>,
 }
 
 /// What `ImportKeyMaterial` and `DeleteImportedKeyMaterial` return.
@@ -159,7 +163,8 @@ pub struct ImportKeyMaterialInput {
 pub struct ImportedKeyMaterial {
     /// ARN of the key.
     pub key_arn: String,
-    /// The imported (or deleted) material's id; `None` for a key that never had material.
+    /// The imported (or deleted) material's id: only for symmetric keys, as AWS answers, and
+    /// `None` for a key that never had material.
     pub material_id: Option<KeyMaterialId>,
 }
 
@@ -192,16 +197,27 @@ struct Token {
     algorithm: WrappingAlgorithm,
     bits: usize,
     expires: OffsetDateTime,
+    /// The key's import count when the token was issued: the token imports only while the
+    /// count is still this.
+    import_count: u64,
     wrapping_key: KeyMaterial,
 }
 
-/// Payload: version, algorithm code, RSA bits (u16), expiry (i64 Unix seconds), PKCS#8.
-fn encode_token(algorithm: WrappingAlgorithm, bits: usize, expires: OffsetDateTime, pkcs8: &[u8]) -> KeyMaterial {
-    let mut out = Vec::with_capacity(12 + pkcs8.len());
+/// Payload: version, algorithm code, RSA bits (u16), expiry (i64 Unix seconds), import count
+/// (u64), PKCS#8.
+fn encode_token(
+    algorithm: WrappingAlgorithm,
+    bits: usize,
+    expires: OffsetDateTime,
+    import_count: u64,
+    pkcs8: &[u8],
+) -> KeyMaterial {
+    let mut out = Vec::with_capacity(20 + pkcs8.len());
     out.push(TOKEN_VERSION);
     out.push(algorithm.code());
     out.extend_from_slice(&u16::try_from(bits).unwrap_or(u16::MAX).to_be_bytes());
     out.extend_from_slice(&expires.unix_timestamp().to_be_bytes());
+    out.extend_from_slice(&import_count.to_be_bytes());
     out.extend_from_slice(pkcs8);
     KeyMaterial::new(out)
 }
@@ -212,13 +228,33 @@ fn decode_token(payload: &[u8]) -> Option<Token> {
     if version != TOKEN_VERSION {
         return None;
     }
-    let (expires, pkcs8) = rest.split_first_chunk::<8>()?;
+    let (expires, rest) = rest.split_first_chunk::<8>()?;
+    let (count, pkcs8) = rest.split_first_chunk::<8>()?;
     Some(Token {
         algorithm: WrappingAlgorithm::from_code(code)?,
         bits: usize::from(u16::from_be_bytes([b0, b1])),
         expires: OffsetDateTime::from_unix_timestamp(i64::from_be_bytes(*expires)).ok()?,
+        import_count: u64::from_be_bytes(*count),
         wrapping_key: KeyMaterial::from_slice(pkcs8),
     })
+}
+
+/// `ImportType`, `KeyMaterialId` and `KeyMaterialDescription` are for symmetric encryption
+/// keys only; AWS refuses them for other specs.
+fn check_symmetric_only(rec: &KeyRecord, input: &ImportKeyMaterialInput) -> Result<(), KmsError> {
+    let given = [
+        ("ImportType", input.import_type.is_some()),
+        ("KeyMaterialId", input.key_material_id.is_some()),
+        ("KeyMaterialDescription", input.description.is_some()),
+    ];
+    match given.iter().find(|(_, set)| *set) {
+        Some((name, _)) if rec.spec != KeySpec::SymmetricDefault => Err(KmsError::Unsupported(format!(
+            "{name} is only valid for symmetric encryption keys; {} has key spec {}.",
+            rec.arn(),
+            rec.spec.as_str()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The expiry an import asks for: `Some(valid_to)`, or `None` for material that does not expire.
@@ -232,9 +268,9 @@ fn expiry(
         (ExpirationModel::KeyMaterialDoesNotExpire, Some(_)) => Err(KmsError::Validation(
             "ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.".into(),
         )),
-        (ExpirationModel::KeyMaterialExpires, None) => {
-            Err(KmsError::Validation("ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.".into()))
-        }
+        (ExpirationModel::KeyMaterialExpires, None) => Err(KmsError::Validation(
+            "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES".into(),
+        )),
         (ExpirationModel::KeyMaterialExpires, Some(t)) if t <= now => {
             Err(KmsError::Validation("ValidTo must be a future date and time.".into()))
         }
@@ -275,22 +311,24 @@ impl Kms {
         let pkcs8 = generate_private_key(kind)?;
         let public_key = PrivateKey::from_pkcs8(kind, pkcs8.expose_secret())?.public_key_der().to_vec();
         let valid_to = self.clock.now() + IMPORT_TOKEN_VALIDITY;
-        let payload = encode_token(algorithm, bits, valid_to, pkcs8.expose_secret());
+        let payload = encode_token(algorithm, bits, valid_to, rec.import_count, pkcs8.expose_secret());
         let import_token = self.wrapper.wrap(&token_aad(&rec.arn()), payload.expose_secret())?;
         Ok(ImportParameters { key_arn: rec.arn(), public_key, import_token, valid_to })
     }
 
     /// `ImportKeyMaterial`: unwraps the material with the token's wrapping key, checks it is
-    /// material of the key's spec (and the material imported before, if any) and makes the key
-    /// usable.
+    /// material of the key's spec, and applies it (see [`imported::apply_import`]): the first
+    /// material, new material for the next rotation, or material the key had before.
     ///
     /// # Errors
-    /// `InvalidImportToken`, `ExpiredImportToken`; `InvalidCiphertext` for material not wrapped
-    /// under the token's public key; `IncorrectKeyMaterial` for material that is not valid for
-    /// the key or not the material imported before; `Validation` for `ExpirationModel` and
-    /// `ValidTo`; `InvalidState` while the key has material or is pending deletion;
-    /// `Unsupported` for a key that is not `EXTERNAL` and for importing new material into a key
-    /// that has some (rotation of imported keys).
+    /// `InvalidImportToken` (also for a token already used), `ExpiredImportToken`;
+    /// `InvalidCiphertext` for material not wrapped under the token's public key;
+    /// `IncorrectKeyMaterial` for material that is not valid for the key, not the material
+    /// named, or not new or not known as the import type says; `Validation` for
+    /// `ExpirationModel`, `ValidTo`, and a `KeyMaterialId` with `NEW_KEY_MATERIAL`;
+    /// `RotationPending` for new material while other waits for rotation; `InvalidState`
+    /// while pending deletion; `Unsupported` for a key that is not `EXTERNAL` and for the
+    /// symmetric-only members on other keys.
     pub async fn import_key_material(
         &self,
         caller: &Caller,
@@ -301,6 +339,12 @@ impl Kms {
         let rec = self.record(&scope, &id).await?;
         check_external(&rec)?;
         check_import_state(&rec)?;
+        check_symmetric_only(&rec, &input)?;
+        if input.import_type == Some(ImportType::NewKeyMaterial) && input.key_material_id.is_some() {
+            return Err(KmsError::Validation(
+                "KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.".into(),
+            ));
+        }
         let now = self.clock.now();
         let valid_to = expiry(input.expiration_model, input.valid_to, now)?;
         let arn = rec.arn();
@@ -309,6 +353,9 @@ impl Kms {
         let token = decode_token(payload.expose_secret()).ok_or(KmsError::InvalidImportToken)?;
         if token.expires <= now {
             return Err(KmsError::ExpiredImportToken);
+        }
+        if token.import_count != rec.import_count {
+            return Err(KmsError::InvalidImportToken);
         }
         let scheme = token.algorithm.scheme().ok_or(KmsError::InvalidImportToken)?;
         let wrapping_key =
@@ -325,49 +372,35 @@ impl Kms {
                 "The key material does not have the KeyMaterialId given for {arn}."
             )));
         }
-        if let Some(before) = &rec.imported {
-            if before.present {
-                return Err(if input.import_type == Some(ImportType::NewKeyMaterial) {
-                    KmsError::Unsupported(format!(
-                        "{arn} already has imported key material; rotating imported key material is not supported \
-                         by this server."
-                    ))
-                } else {
-                    KmsError::InvalidState { key_arn: arn, what: "not pending import" }
-                });
-            }
-            if before.material_id != material_id {
-                return Err(KmsError::IncorrectKeyMaterial(format!(
-                    "The key material is not the key material previously imported into {arn}."
-                )));
-            }
-        } else if input.import_type == Some(ImportType::ExistingKeyMaterial) {
-            return Err(KmsError::IncorrectKeyMaterial(format!("{arn} has no key material to import again.")));
-        }
         let wrapped = self.wrapper.wrap(&material_wrap_aad(&arn, &material_id), material.expose_secret())?;
         let record = KeyMaterialRecord { material_id, seq: 0, created_at: now, rotation_type: None, wrapped };
-        let imported = ImportedMaterial { material_id, valid_to, present: true };
-        self.replace_material(&scope, &id, Some(&record), move |rec| {
-            if rec.imported.as_ref().is_some_and(|i| i.present) {
-                return Err(KmsError::InvalidState { key_arn: rec.arn(), what: "not pending import" });
-            }
-            if rec.state == KeyState::PendingImport {
-                rec.state = KeyState::Enabled;
-            }
-            rec.imported = Some(imported.clone());
-            Ok(())
-        })
-        .await?;
+        let (rec, ()) = self
+            .change_materials(&scope, &id, Some(&record), |rec| {
+                if rec.import_count != token.import_count {
+                    // Another import used this token (or came first) since it was checked.
+                    return Err(KmsError::InvalidImportToken);
+                }
+                check_import_state(rec)?;
+                let import = Import {
+                    material_id,
+                    import_type: input.import_type,
+                    valid_to,
+                    description: input.description.clone(),
+                };
+                Ok((imported::apply_import(rec, import)?, ()))
+            })
+            .await?;
         tracing::info!(key_id = %id, material_id = %material_id.to_hex(), "key material imported");
-        Ok(ImportedKeyMaterial { key_arn: arn, material_id: Some(material_id) })
+        let symmetric = rec.spec == KeySpec::SymmetricDefault;
+        Ok(ImportedKeyMaterial { key_arn: arn, material_id: symmetric.then_some(material_id) })
     }
 
-    /// `DeleteImportedKeyMaterial`: the key becomes `PendingImport` (a key pending deletion
-    /// stays so) and unusable until the same material is imported again.
+    /// `DeleteImportedKeyMaterial`: deletes the material `key_material_id` names, or the
+    /// current one (see [`imported::apply_deletion`]).
     ///
     /// # Errors
     /// `Unsupported` for a key that is not `EXTERNAL`; `Validation` for a `KeyMaterialId` that
-    /// is not the key's material.
+    /// is not one of the key's materials.
     pub async fn delete_imported_key_material(
         &self,
         caller: &Caller,
@@ -378,22 +411,18 @@ impl Kms {
         let (scope, id) = self.resolve_authorized(caller, r, KeyAction::DeleteImportedKeyMaterial).await?;
         let rec = self.record(&scope, &id).await?;
         check_external(&rec)?;
-        let material_id = rec.imported.as_ref().map(|i| i.material_id);
-        if let Some(given) = key_material_id
-            && Some(given) != material_id
-        {
-            return Err(KmsError::Validation(format!(
-                "KeyMaterialId {} does not identify key material of {}.",
-                given.to_hex(),
-                rec.arn()
-            )));
-        }
-        self.remove_material(&scope, &id).await?;
+        let (rec, deleted) = self
+            .change_materials(&scope, &id, None, |rec| {
+                let (deleted, change) = imported::apply_deletion(rec, key_material_id)?;
+                Ok((change, deleted))
+            })
+            .await?;
         tracing::info!(key_id = %id, "imported key material deleted");
-        Ok(ImportedKeyMaterial { key_arn: rec.arn(), material_id })
+        let symmetric = rec.spec == KeySpec::SymmetricDefault;
+        Ok(ImportedKeyMaterial { key_arn: rec.arn(), material_id: deleted.filter(|_| symmetric) })
     }
 
-    /// Deletes a key's imported material whose `ValidTo` has passed (the scheduler's work);
+    /// Deletes a key's imported materials whose `ValidTo` has passed (the scheduler's work);
     /// `false` when another pass did it already.
     pub(crate) async fn expire_material(
         &self,
@@ -401,58 +430,21 @@ impl Kms {
         id: &KeyId,
         now: OffsetDateTime,
     ) -> Result<bool, KmsError> {
-        let Some(rec) = self.store.get_key(scope, id).await? else { return Ok(false) };
-        let due = rec.imported.as_ref().is_some_and(|i| i.present && i.valid_to.is_some_and(|t| t <= now));
-        if !due {
-            return Ok(false);
+        let mut any = false;
+        // One material per write, each under the key's revision; at most every material.
+        loop {
+            let Some(rec) = self.store.get_key(scope, id).await? else { return Ok(any) };
+            let Some(due) = imported::expired(&rec, now).first().copied() else { return Ok(any) };
+            self.change_materials(scope, id, None, |rec| {
+                if !imported::expired(rec, now).contains(&due) {
+                    return Ok((MaterialChange::Nothing, ()));
+                }
+                Ok((imported::apply_deletion(rec, Some(due))?.1, ()))
+            })
+            .await?;
+            any = true;
+            tracing::info!(key_id = %id, material_id = %due.to_hex(), "imported key material expired and deleted");
         }
-        self.remove_material(scope, id).await?;
-        tracing::info!(key_id = %id, "imported key material expired and deleted");
-        Ok(true)
-    }
-
-    /// Removes a key's imported material: `Enabled` and `Disabled` become `PendingImport`.
-    async fn remove_material(&self, scope: &Scope, id: &KeyId) -> Result<(), KmsError> {
-        self.replace_material(scope, id, None, |rec| {
-            if matches!(rec.state, KeyState::Enabled | KeyState::Disabled) {
-                rec.state = KeyState::PendingImport;
-            }
-            if let Some(i) = rec.imported.as_mut() {
-                i.present = false;
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    /// Replaces a key's backing keys with `material` (or none) and edits its metadata with
-    /// `f`, in one store transaction under the key's revision, retrying on conflicts.
-    async fn replace_material<F>(
-        &self,
-        scope: &Scope,
-        id: &KeyId,
-        material: Option<&KeyMaterialRecord>,
-        f: F,
-    ) -> Result<(), KmsError>
-    where
-        F: Fn(&mut KeyRecord) -> Result<(), KmsError> + Send,
-    {
-        for _ in 0..8 {
-            let mut rec = self.record(scope, id).await?;
-            let expected = rec.revision;
-            f(&mut rec)?;
-            rec.revision = expected + 1;
-            let written = self.store.replace_materials(&rec, expected, material).await;
-            // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
-            self.cache.invalidate_key(scope, id);
-            match written {
-                Ok(()) => return Ok(()),
-                Err(StoreError::Conflict) => continue,
-                Err(StoreError::NotFound) => return Err(super::keys::not_found(&rec.arn())),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(KmsError::Conflict(Contended::Key))
     }
 }
 
@@ -463,13 +455,13 @@ mod tests {
     #[test]
     fn a_token_payload_round_trips_and_truncations_are_refused() {
         let expires = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
-        let payload = encode_token(WrappingAlgorithm::RsaAesKeyWrapSha256, 3072, expires, b"pkcs8");
+        let payload = encode_token(WrappingAlgorithm::RsaAesKeyWrapSha256, 3072, expires, 7, b"pkcs8");
         let token = decode_token(payload.expose_secret()).expect("decode");
         assert_eq!(
-            (token.algorithm, token.bits, token.expires, token.wrapping_key.expose_secret()),
-            (WrappingAlgorithm::RsaAesKeyWrapSha256, 3072, expires, &b"pkcs8"[..])
+            (token.algorithm, token.bits, token.expires, token.import_count, token.wrapping_key.expose_secret()),
+            (WrappingAlgorithm::RsaAesKeyWrapSha256, 3072, expires, 7, &b"pkcs8"[..])
         );
-        for n in 0..12 {
+        for n in 0..20 {
             assert!(decode_token(&payload.expose_secret()[..n]).is_none(), "{n} bytes");
         }
     }

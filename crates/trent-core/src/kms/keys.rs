@@ -53,7 +53,7 @@ pub struct CreateKeyInput {
 pub struct KeyDescription {
     /// The key's metadata.
     pub record: KeyRecord,
-    /// The backing key new ciphertexts use.
+    /// The backing key new ciphertexts use (`KeyMetadata` shows it for symmetric keys only).
     pub current_material: Option<KeyMaterialId>,
     /// For a multi-Region key, its primary and replicas.
     pub multi_region: Option<super::MultiRegionConfiguration>,
@@ -182,7 +182,8 @@ impl Kms {
             policy,
             multi_region: input.multi_region.then_some(MultiRegionKeyType::Primary),
             manager: KeyManager::Customer,
-            imported: None,
+            imported: Vec::new(),
+            import_count: 0,
             revision: 1,
         };
         if let Some(parsed) = &given_policy
@@ -259,7 +260,11 @@ impl Kms {
             .await?;
         let (scope, id) = (key.record.scope.clone(), key.record.key_id);
         let record = self.record(&scope, &id).await?;
-        let current_material = self.store.materials(&scope, &id).await?.last().map(|m| m.material_id);
+        // An imported key's current material is named by its record, even while deleted.
+        let current_material = match record.current_import() {
+            Some(m) => Some(m.material_id),
+            None => self.store.materials(&scope, &id).await?.last().map(|m| m.material_id),
+        };
         let multi_region = self.multi_region_configuration(&record).await?;
         Ok(KeyDescription { record, current_material, multi_region })
     }

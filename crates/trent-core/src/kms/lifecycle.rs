@@ -181,8 +181,7 @@ impl Kms {
                     return Err(KmsError::InvalidState { key_arn: rec.arn(), what: "not pending deletion" });
                 }
                 // A key of origin EXTERNAL without its imported material awaits it again.
-                rec.state = if rec.imported.as_ref().is_some_and(|i| i.present) || rec.origin != super::Origin::External
-                {
+                rec.state = if rec.origin != super::Origin::External || rec.import_complete() {
                     KeyState::Disabled
                 } else {
                     KeyState::PendingImport

@@ -158,7 +158,8 @@ impl Kms {
             policy: managed_key_policy(service, scope),
             multi_region: None,
             manager: KeyManager::Aws,
-            imported: None,
+            imported: Vec::new(),
+            import_count: 0,
             revision: 1,
         };
         let material = self.new_material(&record, 0, None)?;

@@ -15,6 +15,7 @@ pub mod decide;
 mod error;
 mod grants;
 mod import;
+mod imported;
 mod key_policy;
 mod keyref;
 mod keys;
@@ -59,14 +60,14 @@ pub use lifecycle::DeletionScheduled;
 pub use managed::{AWS_ALIAS_PREFIX, PREDEFINED_ALIASES, managed_alias, managed_key_policy};
 pub use model::{
     Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints,
-    GrantOperation, ImportedMaterial, KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec,
-    KeyState, KeyUsage, MacAlgorithm, MessageType, MultiRegionKeyType, Origin, RotationSettings, RotationType,
-    SigningAlgorithm, Tag, material_wrap_aad,
+    GrantOperation, ImportedMaterial, KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord, KeyMaterialState,
+    KeyRecord, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType, MultiRegionKeyType, Origin, RotationSettings,
+    RotationType, SigningAlgorithm, Tag, material_wrap_aad,
 };
 pub use multi_region::{HostedRegions, MultiRegionConfiguration, RegionalKey, ReplicateKeyInput, Replicated};
 pub use on_behalf::OnBehalf;
 pub use pairs::{DataKeyPairOutput, SharedSecretOutput};
-pub use rotation::{ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
+pub use rotation::{ImportDetails, ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
 pub use scheduler::DueWork;
 pub use seed::{SeedKey, Seeded, check_seed_material};
 pub use signing::{MacOutput, PublicKeyOutput, SignOutput, SignedMessage, Verified};

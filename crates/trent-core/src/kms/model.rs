@@ -453,26 +453,80 @@ pub struct KeyRecord {
     pub multi_region: Option<MultiRegionKeyType>,
     /// Customer managed, or AWS managed (created by a Trent service for its callers).
     pub manager: KeyManager,
-    /// For a key of origin `EXTERNAL`, what was imported into it; `None` until the first
-    /// import (and for every other origin).
-    pub imported: Option<ImportedMaterial>,
+    /// For a key of origin `EXTERNAL`, every key material associated with it, in the order
+    /// it was first imported: empty until the first import (and for every other origin).
+    /// Symmetric keys gain more by rotation of imported material; other specs have one.
+    pub imported: Vec<ImportedMaterial>,
+    /// Successful `ImportKeyMaterial` calls on this key so far. An import token carries the
+    /// count at which it was issued and is accepted only while the count is unchanged, so
+    /// each token imports once (AWS: a new public key and token for every import).
+    pub import_count: u64,
     /// Bumped on every change; the store's optimistic-concurrency token.
     pub revision: u64,
 }
 
-/// The imported key material of a key of origin `EXTERNAL`. Kept after the material is
-/// deleted or expires, because only the same material may be imported again.
+/// One key material of a key of origin `EXTERNAL`. Kept after the material is deleted or
+/// expires (unless it was only pending rotation), because only the same material may be
+/// imported again and ciphertexts made under it must decrypt once it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportedMaterial {
     /// The id of the imported material (derived from it, so a re-import is recognised).
     pub material_id: KeyMaterialId,
+    /// Current (encrypts and decrypts), non-current (decrypts), or imported for the next
+    /// `RotateKeyOnDemand` and not yet used.
+    pub state: KeyMaterialState,
     /// When the material expires (`ExpirationModel` `KEY_MATERIAL_EXPIRES`); `None` when it
     /// does not expire.
     pub valid_to: Option<OffsetDateTime>,
     /// Whether the material is in the store now: `false` after `DeleteImportedKeyMaterial` or
     /// expiry, until it is imported again.
     pub present: bool,
+    /// `KeyMaterialDescription`, kept until an import of the same material gives another.
+    pub description: Option<String>,
+    /// When `RotateKeyOnDemand` made it current; `None` for the first material and while it
+    /// is pending rotation.
+    pub rotated_at: Option<OffsetDateTime>,
 }
+
+impl ImportedMaterial {
+    /// Whether the key is bound to this material for good: every material but one pending
+    /// rotation. The key is usable only while all of these are present.
+    pub fn associated(&self) -> bool {
+        self.state != KeyMaterialState::PendingRotation
+    }
+}
+
+impl KeyRecord {
+    /// The imported material new ciphertexts use (origin `EXTERNAL`, after the first import).
+    pub fn current_import(&self) -> Option<&ImportedMaterial> {
+        self.imported.iter().find(|m| m.state == KeyMaterialState::Current)
+    }
+
+    /// Whether every material the key is bound to is imported now (and there is one): what
+    /// an `EXTERNAL` key needs to leave `PendingImport`.
+    pub fn import_complete(&self) -> bool {
+        !self.imported.is_empty() && self.imported.iter().filter(|m| m.associated()).all(|m| m.present)
+    }
+
+    /// The earliest expiry of the materials the key is bound to and holds now (`KeyMetadata`
+    /// `ValidTo`).
+    pub fn import_valid_to(&self) -> Option<OffsetDateTime> {
+        self.imported.iter().filter(|m| m.associated() && m.present).filter_map(|m| m.valid_to).min()
+    }
+}
+
+string_enum!(
+    /// How a key material is used (`KeyMaterialState`); this server has no multi-Region
+    /// imported keys, so never `PENDING_MULTI_REGION_IMPORT_AND_ROTATION`.
+    KeyMaterialState {
+        /// Encrypts and decrypts.
+        Current = "CURRENT",
+        /// Decrypts what it encrypted while current.
+        NonCurrent = "NON_CURRENT",
+        /// Imported for the next on-demand rotation; not used yet.
+        PendingRotation = "PENDING_ROTATION",
+    }
+);
 
 impl KeyRecord {
     /// The key's ARN.

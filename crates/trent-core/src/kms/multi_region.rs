@@ -215,7 +215,8 @@ impl Kms {
             policy: policy.clone(),
             multi_region: Some(MultiRegionKeyType::Replica),
             manager: rec.manager,
-            imported: None,
+            imported: Vec::new(),
+            import_count: 0,
             revision: 1,
         };
         if let Some(parsed) = &given

@@ -1,16 +1,18 @@
 //! Rotation: automatic (on a period) and on demand. Rotation adds a backing key and keeps
 //! every earlier one, so every earlier ciphertext still decrypts and new ciphertexts use the
-//! newest.
+//! newest. A symmetric key of imported material rotates on demand only, to material imported
+//! for it beforehand (see [`super::imported`]).
 
 use time::{Duration, OffsetDateTime};
 use trent_crypto::KeyMaterialId;
 
 use super::KeyAction;
+use super::imported::{self, MaterialChange};
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
 use super::{
-    Contended, KeyRecord, KeySpec, KeyState, Kms, KmsError, Limit, MAX_ON_DEMAND_ROTATIONS, MultiRegionKeyType, Origin,
-    RotationType, marker,
+    Contended, KeyMaterialState, KeyRecord, KeySpec, KeyState, Kms, KmsError, Limit, MAX_ON_DEMAND_ROTATIONS,
+    MultiRegionKeyType, Origin, RotationType, marker,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -37,12 +39,26 @@ pub struct RotationStatus {
 pub struct RotationEntry {
     /// The backing key.
     pub material_id: KeyMaterialId,
-    /// When it was added; `None` for the original material.
+    /// When it became current by rotation; `None` for the original material and material
+    /// pending rotation.
     pub rotation_date: Option<OffsetDateTime>,
-    /// How it was added; `None` for the original material.
+    /// How it was added; `None` as for `rotation_date`.
     pub rotation_type: Option<RotationType>,
-    /// Whether new ciphertexts use it.
-    pub current: bool,
+    /// Current, non-current, or (imported) pending rotation.
+    pub state: KeyMaterialState,
+    /// For a key of imported material, how this material stands.
+    pub import: Option<ImportDetails>,
+}
+
+/// The import fields of a `ListKeyRotations` entry (symmetric keys of origin `EXTERNAL`).
+#[derive(Clone, Debug)]
+pub struct ImportDetails {
+    /// Whether the material is imported now (`IMPORTED`) or not (`PENDING_IMPORT`).
+    pub present: bool,
+    /// When it expires; `None` when it does not.
+    pub valid_to: Option<OffsetDateTime>,
+    /// `KeyMaterialDescription`.
+    pub description: Option<String>,
 }
 
 /// One page of `ListKeyRotations`.
@@ -153,15 +169,29 @@ impl Kms {
         })
     }
 
-    /// `RotateKeyOnDemand`: adds a backing key now; the automatic schedule is unchanged.
-    /// Returns the key ARN.
+    /// `RotateKeyOnDemand`: adds a backing key now; the automatic schedule is unchanged. A
+    /// symmetric key of imported material instead makes its material pending rotation
+    /// current. Returns the key ARN.
     ///
     /// # Errors
-    /// `Disabled`, `InvalidState`, `Unsupported`; `LimitExceeded` after 10 on-demand rotations.
+    /// `Disabled`, `InvalidState`, `Unsupported`; `LimitExceeded` after 10 on-demand
+    /// rotations; `NoPendingRotation` for an imported key without material pending rotation.
     pub async fn rotate_key_on_demand(&self, caller: &Caller, key_id: &str) -> Result<String, KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
         let (scope, id) = self.resolve_authorized(caller, r, KeyAction::RotateKeyOnDemand).await?;
-        self.rotate(&scope, &id, RotationType::OnDemand).await?;
+        let rec = self.record(&scope, &id).await?;
+        if rec.origin == Origin::External && rec.spec == KeySpec::SymmetricDefault {
+            let now = self.clock.now();
+            self.change_materials(&scope, &id, None, |rec| {
+                check_rotation_state(rec)?;
+                imported::apply_rotation(rec, now)?;
+                Ok((MaterialChange::Nothing, ()))
+            })
+            .await?;
+            tracing::info!(key_id = %id, rotation = RotationType::OnDemand.as_str(), "imported key rotated");
+        } else {
+            self.rotate(&scope, &id, RotationType::OnDemand).await?;
+        }
         Ok(scope.arn("kms", &format!("key/{id}")))
     }
 
@@ -225,7 +255,8 @@ impl Kms {
         Err(KmsError::Conflict(Contended::Key))
     }
 
-    /// `ListKeyRotations`: the rotations of a key, or with `include_original` every backing key.
+    /// `ListKeyRotations`: the rotations of a key, or with `include_original` every backing key
+    /// (for a key of imported material, every material it has, pending rotation included).
     ///
     /// # Errors
     /// `NotFound`, `Unsupported`, `InvalidMarker`.
@@ -240,25 +271,40 @@ impl Kms {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
         let (scope, id) = self.resolve_authorized(caller, r, KeyAction::ListKeyRotations).await?;
         let rec = self.record(&scope, &id).await?;
-        check_rotatable(&rec)?;
+        let imported = rec.origin == Origin::External && rec.spec == KeySpec::SymmetricDefault;
+        if !imported {
+            check_rotatable(&rec)?;
+        }
         let limit = marker::limit(limit, 100) as usize;
         let after: Option<u32> =
             marker.map(|m| marker::decode("rotations", m)?.parse().map_err(|_| KmsError::InvalidMarker)).transpose()?;
-        let materials = self.store.materials(&scope, &id).await?;
-        let current_seq = materials.last().map(|m| m.seq);
-        let mut entries: Vec<(u32, RotationEntry)> = materials
+        let all: Vec<(u32, RotationEntry)> = if imported {
+            imported_entries(&rec)
+        } else {
+            let materials = self.store.materials(&scope, &id).await?;
+            let current_seq = materials.last().map(|m| m.seq);
+            materials
+                .into_iter()
+                .map(|m| {
+                    let entry = RotationEntry {
+                        material_id: m.material_id,
+                        rotation_date: m.rotation_type.map(|_| m.created_at),
+                        rotation_type: m.rotation_type,
+                        state: if Some(m.seq) == current_seq {
+                            KeyMaterialState::Current
+                        } else {
+                            KeyMaterialState::NonCurrent
+                        },
+                        import: None,
+                    };
+                    (m.seq, entry)
+                })
+                .collect()
+        };
+        let mut entries: Vec<(u32, RotationEntry)> = all
             .into_iter()
-            .filter(|m| include_original || m.rotation_type.is_some())
-            .filter(|m| after.is_none_or(|a| m.seq > a))
-            .map(|m| {
-                let entry = RotationEntry {
-                    material_id: m.material_id,
-                    rotation_date: m.rotation_type.map(|_| m.created_at),
-                    rotation_type: m.rotation_type,
-                    current: Some(m.seq) == current_seq,
-                };
-                (m.seq, entry)
-            })
+            .filter(|(_, e)| include_original || e.rotation_type.is_some())
+            .filter(|(seq, _)| after.is_none_or(|a| *seq > a))
             .collect();
         let more = entries.len() > limit;
         entries.truncate(limit);
@@ -266,4 +312,27 @@ impl Kms {
             more.then(|| entries.last().map(|(seq, _)| marker::encode("rotations", &seq.to_string()))).flatten();
         Ok(RotationPage { key_arn: rec.arn(), entries: entries.into_iter().map(|(_, e)| e).collect(), next_marker })
     }
+}
+
+/// The `ListKeyRotations` entries of a key of imported material, by position in its list:
+/// every material it has, with rotation fields only on those made current by rotation.
+fn imported_entries(rec: &KeyRecord) -> Vec<(u32, RotationEntry)> {
+    rec.imported
+        .iter()
+        .zip(0u32..)
+        .map(|(m, position)| {
+            let entry = RotationEntry {
+                material_id: m.material_id,
+                rotation_date: m.rotated_at,
+                rotation_type: m.rotated_at.map(|_| RotationType::OnDemand),
+                state: m.state,
+                import: Some(ImportDetails {
+                    present: m.present,
+                    valid_to: m.valid_to,
+                    description: m.description.clone(),
+                }),
+            };
+            (position, entry)
+        })
+        .collect()
 }

@@ -62,7 +62,7 @@ impl Kms {
             }
             return Ok(Some(Work::Deleted));
         }
-        if rec.imported.as_ref().is_some_and(|i| i.present && i.valid_to.is_some_and(|t| t <= now)) {
+        if !super::imported::expired(&rec, now).is_empty() {
             return Ok(self.expire_material(scope, id, now).await?.then_some(Work::Expired));
         }
         if rec.state == KeyState::Enabled

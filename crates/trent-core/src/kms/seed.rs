@@ -144,7 +144,8 @@ impl Kms {
             policy,
             multi_region: None,
             manager: KeyManager::Customer,
-            imported: None,
+            imported: Vec::new(),
+            import_count: 0,
             revision: 1,
         };
         let wrapped =

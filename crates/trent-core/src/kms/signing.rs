@@ -85,8 +85,9 @@ fn scheme_of(algorithm: SigningAlgorithm) -> Option<SignatureScheme> {
         EcdsaSha384 => SignatureScheme::Ecdsa(Sha384),
         EcdsaSha512 => SignatureScheme::Ecdsa(Sha512),
         Ed25519Sha512 => SignatureScheme::Ed25519,
+        Ed25519PhSha512 => SignatureScheme::Ed25519Ph,
         MlDsaShake256 => SignatureScheme::MlDsa,
-        Sm2dsa | Ed25519PhSha512 => return None,
+        Sm2dsa => return None,
     })
 }
 
@@ -94,6 +95,8 @@ fn scheme_of(algorithm: SigningAlgorithm) -> Option<SignatureScheme> {
 fn digest_hash(scheme: SignatureScheme) -> Option<SignatureHash> {
     match scheme {
         SignatureScheme::RsaPss(h) | SignatureScheme::RsaPkcs1(h) | SignatureScheme::Ecdsa(h) => Some(h),
+        // Ed25519ph signs SHA-512 of the message; DIGEST hands that pre-hash in.
+        SignatureScheme::Ed25519Ph => Some(SignatureHash::Sha512),
         SignatureScheme::Ed25519 | SignatureScheme::MlDsa => None,
     }
 }
@@ -350,6 +353,12 @@ mod tests {
         );
         let ed = signed_input(&msg(&[0; 64], Some(MessageType::Digest), SigningAlgorithm::Ed25519Sha512));
         assert!(matches!(ed, Err(KmsError::Validation(_))));
+        let ph = signed_input(&msg(&[0; 64], Some(MessageType::Digest), SigningAlgorithm::Ed25519PhSha512));
+        assert!(matches!(ph, Ok((SignatureScheme::Ed25519Ph, SignedInput::Digest(_)))));
+        let ph = signed_input(&msg(&[0; 32], Some(MessageType::Digest), SigningAlgorithm::Ed25519PhSha512));
+        assert!(
+            matches!(ph, Err(KmsError::Validation(m)) if m == "Digest is invalid length for algorithm ED25519_PH_SHA_512.")
+        );
         let mu = signed_input(&msg(&[0; 64], Some(MessageType::ExternalMu), SigningAlgorithm::RsassaPssSha256));
         assert!(matches!(mu, Err(KmsError::Validation(_))));
         let raw = signed_input(&msg(b"m", None, SigningAlgorithm::MlDsaShake256));

@@ -6,6 +6,8 @@ use time::OffsetDateTime;
 use super::StoreError;
 use crate::ids::Region;
 use crate::ids::{AccountId, KeyId, Scope};
+use trent_crypto::KeyMaterialId;
+
 use crate::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
 
 /// Keys, their materials, aliases and tags.
@@ -24,14 +26,17 @@ pub trait KmsStore: Send + Sync {
     /// [`StoreError::AlreadyExists`] if the key id is taken in that scope.
     async fn insert_key_without_material(&self, key: &KeyRecord, tags: &[Tag]) -> Result<(), StoreError>;
 
-    /// Replaces every backing key of a key with `material` (or with none) and replaces the
-    /// key's metadata, in one transaction under the same revision check as
-    /// [`KmsStore::update_key`] (imported key material: import, deletion, expiry).
-    async fn replace_materials(
+    /// Deletes one backing key of a key (the one `material_id` names; nothing if there is
+    /// none) and replaces the key's metadata, in one transaction under the same revision check
+    /// as [`KmsStore::update_key`] (imported key material: deletion and expiry).
+    ///
+    /// # Errors
+    /// As [`KmsStore::update_key`] (nothing is deleted then).
+    async fn remove_material(
         &self,
         key: &KeyRecord,
         expected_revision: u64,
-        material: Option<&KeyMaterialRecord>,
+        material_id: &KeyMaterialId,
     ) -> Result<(), StoreError>;
 
     /// Inserts a copy of a key (a multi-Region replica) with every backing key of its

@@ -126,13 +126,13 @@ impl KmsStore for FaultyStore {
     async fn insert_key_without_material(&self, key: &KeyRecord, tags: &[Tag]) -> Result<(), StoreError> {
         self.write(self.inner.insert_key_without_material(key, tags)).await
     }
-    async fn replace_materials(
+    async fn remove_material(
         &self,
         key: &KeyRecord,
         expected_revision: u64,
-        material: Option<&KeyMaterialRecord>,
+        material_id: &trent_crypto::KeyMaterialId,
     ) -> Result<(), StoreError> {
-        self.write(self.inner.replace_materials(key, expected_revision, material)).await
+        self.write(self.inner.remove_material(key, expected_revision, material_id)).await
     }
     async fn insert_key_copy(
         &self,

@@ -419,9 +419,6 @@ async fn keys_refuse_the_wrong_use_and_dry_runs_do_nothing() {
     kms.disable_key().key_id(&ec).send().await.unwrap();
     expect_code(sign(&ec, SigningAlgorithmSpec::EcdsaSha256).await, "DisabledException");
     expect_code(kms.get_public_key().key_id(&ec).send().await, "DisabledException");
-    // Ed25519ph is not offered.
-    let ed = create(&kms, KeySpec::EccNistEdwards25519, KeyUsageType::SignVerify).await;
-    expect_code(sign(&ed, SigningAlgorithmSpec::Ed25519PhSha512).await, "UnsupportedOperationException");
 }
 
 /// RSA-OAEP with `hash` as `openssl pkeyutl` options.

@@ -47,6 +47,9 @@ async fn the_last_cryptographic_call_is_reported_with_its_event_and_request() {
 
     let fresh = last(&kms, &key).await;
     assert_eq!(fresh.key_id(), Some(key.as_str()));
+    // KeyId is "the globally unique identifier for the KMS key" (botocore), the key id as in
+    // KeyMetadata, also when the request names the key by its ARN.
+    assert_eq!(last(&kms, &server.key_arn(&key).await).await.key_id(), Some(key.as_str()));
     assert!(fresh.key_last_usage().is_some(), "an empty KeyLastUsage object, as AWS answers");
     assert_eq!(seen(&fresh), None, "a new key is unused");
     assert_eq!(fresh.tracking_start_date(), fresh.key_creation_date(), "tracking began before the key was made");

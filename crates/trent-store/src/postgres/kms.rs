@@ -10,19 +10,20 @@ use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
 use trent_core::{AccountId, KeyId, KmsStore, Region, Scope, StoreError};
+use trent_crypto::KeyMaterialId;
 
 use super::{PgStore, aliases_tags, map_err, transaction};
 use crate::sqlite::rows::{
     KeyRow, MaterialRow, UsageRow, key_id_from_db, scope_from_db, ts_from_db, ts_to_db, usage_rows,
 };
 
-/// Replaces every column but the primary key, if the revision is still `$23`.
+/// Replaces every column but the primary key, if the revision is still `$25`.
 const UPDATE_KEY: &str = "UPDATE kms_keys SET description = $4, key_usage = $5, key_spec = $6, origin = $7, \
      key_state = $8, created_at = $9, deletion_date = $10, pending_window_days = $11, rotation_enabled = $12, \
      rotation_period_days = $13, next_rotation = $14, policy = $15, multi_region = $16, revision = $17, \
      key_manager = $18, multi_region_replica = $19, imported_material_id = $20, \
-     import_valid_to = $21, import_present = $22 \
-     WHERE account_id = $1 AND region = $2 AND key_id = $3 AND revision = $23";
+     import_valid_to = $21, import_present = $22, import_count = $23, imported_materials = $24 \
+     WHERE account_id = $1 AND region = $2 AND key_id = $3 AND revision = $25";
 
 /// Keys whose scheduled work is due at `$1`, across all scopes; the `WHERE` clauses repeat the
 /// partial indexes' conditions so the planner can use them.
@@ -164,24 +165,25 @@ impl KmsStore for PgStore {
         transaction!(self, |tx| insert_key_rows(&mut tx, key, None, tags).await?)
     }
 
-    async fn replace_materials(
+    async fn remove_material(
         &self,
         key: &KeyRecord,
         expected_revision: u64,
-        material: Option<&KeyMaterialRecord>,
+        material_id: &KeyMaterialId,
     ) -> Result<(), StoreError> {
         transaction!(self, |tx| {
             update_if_revision(&mut tx, key, expected_revision).await?;
-            sqlx::query("DELETE FROM kms_key_materials WHERE account_id = $1 AND region = $2 AND key_id = $3")
-                .bind(key.scope.account.as_str())
-                .bind(key.scope.region.as_str())
-                .bind(key.key_id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            if let Some(material) = material {
-                insert_material(&mut tx, key, material).await?;
-            }
+            sqlx::query(
+                "DELETE FROM kms_key_materials WHERE account_id = $1 AND region = $2 AND key_id = $3 \
+                 AND material_id = $4",
+            )
+            .bind(key.scope.account.as_str())
+            .bind(key.scope.region.as_str())
+            .bind(key.key_id.to_string())
+            .bind(material_id.0.to_vec())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         })
     }
 

@@ -76,6 +76,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0013_custom_key_stores.sql",
         sql: include_str!("../../migrations/postgres/0013_custom_key_stores.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_imported_rotation.sql",
+        sql: include_str!("../../migrations/postgres/0014_imported_rotation.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

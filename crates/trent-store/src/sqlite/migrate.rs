@@ -78,6 +78,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0015_custom_key_stores.sql",
         sql: include_str!("../../migrations/sqlite/0015_custom_key_stores.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_imported_rotation.sql",
+        sql: include_str!("../../migrations/sqlite/0016_imported_rotation.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

@@ -51,7 +51,8 @@ pub(crate) fn key(scope: &Scope, id: KeyId) -> KeyRecord {
         policy: r#"{"Version":"2012-10-17","Statement":[]}"#.to_owned(),
         multi_region: None,
         manager: KeyManager::Customer,
-        imported: None,
+        imported: Vec::new(),
+        import_count: 0,
         revision: 1,
     }
 }
@@ -70,7 +71,8 @@ pub(crate) fn full_key(scope: &Scope, id: KeyId) -> KeyRecord {
         rotation: RotationSettings { enabled: true, period_days: 2560, next_rotation: Some(at(90 * 86_400 + 1)) },
         multi_region: Some(MultiRegionKeyType::Replica),
         manager: KeyManager::Aws,
-        imported: None,
+        imported: Vec::new(),
+        import_count: 0,
         revision: 42,
         ..key(scope, id)
     }

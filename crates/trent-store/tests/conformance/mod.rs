@@ -36,7 +36,7 @@ macro_rules! conformance_tests {
             add_material_is_conditional_and_atomic,
             delete_key_removes_materials_tags_and_its_aliases,
             keys_due_finds_deletions_and_rotations,
-            imported_material_is_replaced_atomically_and_its_expiry_is_due,
+            imported_materials_change_one_at_a_time_and_their_expiry_is_due,
             key_usage_keeps_the_latest_and_goes_with_its_key,
             usage_tracking_starts_once,
             aliases_insert_update_delete,

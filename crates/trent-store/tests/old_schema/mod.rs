@@ -7,11 +7,21 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 
 /// Every migration of the main database, numbered from 1.
-const MIGRATIONS: [(&str, &str); 4] = [
+const MIGRATIONS: [(&str, &str); 14] = [
     ("0001_init.sql", include_str!("../../migrations/sqlite/0001_init.sql")),
     ("0002_grants.sql", include_str!("../../migrations/sqlite/0002_grants.sql")),
     ("0003_iam.sql", include_str!("../../migrations/sqlite/0003_iam.sql")),
     ("0004_key_manager.sql", include_str!("../../migrations/sqlite/0004_key_manager.sql")),
+    ("0005_multi_region.sql", include_str!("../../migrations/sqlite/0005_multi_region.sql")),
+    ("0006_secrets.sql", include_str!("../../migrations/sqlite/0006_secrets.sql")),
+    ("0007_params.sql", include_str!("../../migrations/sqlite/0007_params.sql")),
+    ("0008_secret_rotation.sql", include_str!("../../migrations/sqlite/0008_secret_rotation.sql")),
+    ("0009_param_policies_events.sql", include_str!("../../migrations/sqlite/0009_param_policies_events.sql")),
+    ("0010_imported_material.sql", include_str!("../../migrations/sqlite/0010_imported_material.sql")),
+    ("0011_secret_replicas.sql", include_str!("../../migrations/sqlite/0011_secret_replicas.sql")),
+    ("0012_key_last_usage.sql", include_str!("../../migrations/sqlite/0012_key_last_usage.sql")),
+    ("0013_event_deliveries.sql", include_str!("../../migrations/sqlite/0013_event_deliveries.sql")),
+    ("0014_param_counts.sql", include_str!("../../migrations/sqlite/0014_param_counts.sql")),
 ];
 
 /// A new database at `path` with migrations 1 to `version` applied and recorded.

@@ -90,7 +90,9 @@ impl From<&KmsError> for AwsError {
             KmsError::NotFound(_) => ("NotFoundException", BAD),
             KmsError::InvalidArn { .. } => ("InvalidArnException", BAD),
             KmsError::Disabled { .. } => ("DisabledException", BAD),
-            KmsError::InvalidState { .. } => ("KMSInvalidStateException", BAD),
+            KmsError::InvalidState { .. } | KmsError::NoPendingRotation { .. } | KmsError::RotationPending { .. } => {
+                ("KMSInvalidStateException", BAD)
+            }
             KmsError::InvalidCiphertext => ("InvalidCiphertextException", BAD),
             KmsError::IncorrectKey => ("IncorrectKeyException", BAD),
             KmsError::InvalidSignature => ("KMSInvalidSignatureException", BAD),
@@ -181,6 +183,19 @@ mod tests {
                 "KMSInvalidStateException",
                 400,
                 "arn:aws:kms:us-east-1:111122223333:key/k is pending deletion.",
+            ),
+            (
+                KmsError::NoPendingRotation { key_arn: arn.clone() },
+                "KMSInvalidStateException",
+                400,
+                "No available key material pending rotation for the key: arn:aws:kms:us-east-1:111122223333:key/k.",
+            ),
+            (
+                KmsError::RotationPending { key_id: "k".into(), new: "aa".into(), pending: "bb".into() },
+                "KMSInvalidStateException",
+                400,
+                "New key material (id: aa) cannot be imported into KMS key k, because another key material (id: bb) \
+                 is pending rotation.",
             ),
             (KmsError::InvalidCiphertext, "InvalidCiphertextException", 400, ""),
             (KmsError::InvalidSignature, "KMSInvalidSignatureException", 400, ""),

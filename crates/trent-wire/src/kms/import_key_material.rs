@@ -31,7 +31,9 @@ pub(crate) struct Request {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Response {
     key_id: String,
-    key_material_id: String,
+    /// Only for symmetric keys, as AWS answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_material_id: Option<String>,
 }
 
 names!(request(key_id));
@@ -72,7 +74,8 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
         expiration_model: model,
         import_type,
         key_material_id,
+        description: req.key_material_description,
     };
     let out = kms.import_key_material(caller, input).await?;
-    Ok(Response { key_id: out.key_arn, key_material_id: out.material_id.map(|m| m.to_hex()).unwrap_or_default() })
+    Ok(Response { key_id: out.key_arn, key_material_id: out.material_id.map(|m| m.to_hex()) })
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::Kms;
+use trent_core::kms::{ExpirationModel, Kms, RotationEntry};
 
 use super::constraints::{INCLUDE_KEY_MATERIAL, KEY_ID};
 use super::shapes::page;
@@ -18,17 +18,45 @@ pub(crate) struct Request {
     marker: Option<String>,
 }
 
+/// `RotationsListEntry`; the import fields only for symmetric keys of origin `EXTERNAL`.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Entry {
     key_id: String,
     key_material_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_material_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import_state: Option<&'static str>,
     key_material_state: &'static str,
-    expiration_model: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_model: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    valid_to: Option<Epoch>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rotation_date: Option<Epoch>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rotation_type: Option<&'static str>,
+}
+
+impl Entry {
+    fn new(key_id: &str, e: RotationEntry) -> Self {
+        let import = e.import;
+        Self {
+            key_id: key_id.to_owned(),
+            key_material_id: e.material_id.to_hex(),
+            key_material_description: import.as_ref().and_then(|i| i.description.clone()),
+            import_state: import.as_ref().map(|i| if i.present { "IMPORTED" } else { "PENDING_IMPORT" }),
+            key_material_state: e.state.as_str(),
+            expiration_model: import.as_ref().map(|i| match i.valid_to {
+                Some(_) => ExpirationModel::KeyMaterialExpires.as_str(),
+                None => ExpirationModel::KeyMaterialDoesNotExpire.as_str(),
+            }),
+            valid_to: import.and_then(|i| i.valid_to).map(Epoch),
+            rotation_date: e.rotation_date.map(Epoch),
+            rotation_type: e.rotation_type.map(|t| t.as_str()),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -54,18 +82,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     let page = kms.list_key_rotations(caller, &id, include_original, limit, req.marker.as_deref()).await?;
     let key_uuid = page.key_arn.rsplit_once('/').map_or(page.key_arn.clone(), |(_, id)| id.to_owned());
     Ok(Response {
-        rotations: page
-            .entries
-            .into_iter()
-            .map(|e| Entry {
-                key_id: key_uuid.clone(),
-                key_material_id: e.material_id.to_hex(),
-                key_material_state: if e.current { "CURRENT" } else { "NON_CURRENT" },
-                expiration_model: "KEY_MATERIAL_DOES_NOT_EXPIRE",
-                rotation_date: e.rotation_date.map(Epoch),
-                rotation_type: e.rotation_type.map(|t| t.as_str()),
-            })
-            .collect(),
+        rotations: page.entries.into_iter().map(|e| Entry::new(&key_uuid, e)).collect(),
         truncated: page.next_marker.is_some(),
         next_marker: page.next_marker,
     })

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use trent_core::kms::{
-    EncryptionAlgorithm, ExpirationModel, KeyDescription, KeyState, KmsError, MacAlgorithm, MessageType,
+    EncryptionAlgorithm, ExpirationModel, KeyDescription, KeySpec, KeyState, KmsError, MacAlgorithm, MessageType,
     MultiRegionConfiguration, RegionalKey, SigningAlgorithm, Tag,
 };
 use trent_crypto::{EncryptionContext, Plaintext};
@@ -70,6 +70,7 @@ impl KeyMetadata {
 impl From<&KeyDescription> for KeyMetadata {
     fn from(d: &KeyDescription) -> Self {
         let r = &d.record;
+        let imported_now = r.imported.iter().any(|m| m.associated() && m.present);
         Self {
             aws_account_id: r.scope.account.to_string(),
             key_id: r.key_id.to_string(),
@@ -80,10 +81,11 @@ impl From<&KeyDescription> for KeyMetadata {
             key_usage: r.usage.as_str(),
             key_state: r.state.as_str(),
             deletion_date: r.deletion_date.map(Epoch),
-            valid_to: r.imported.as_ref().and_then(|i| i.valid_to).map(Epoch),
+            valid_to: r.import_valid_to().map(Epoch),
             origin: r.origin.as_str(),
-            expiration_model: r.imported.as_ref().map(|i| {
-                if i.valid_to.is_some() {
+            // Shown while the key has imported material, as AWS does (not after it is deleted).
+            expiration_model: imported_now.then(|| {
+                if r.import_valid_to().is_some() {
                     ExpirationModel::KeyMaterialExpires.as_str()
                 } else {
                     ExpirationModel::KeyMaterialDoesNotExpire.as_str()
@@ -99,7 +101,11 @@ impl From<&KeyDescription> for KeyMetadata {
             multi_region: r.multi_region.is_some(),
             multi_region_configuration: d.multi_region.as_ref().map(MultiRegionConfigurationShape::from),
             pending_deletion_window_in_days: r.pending_window_days,
-            current_key_material_id: d.current_material.map(|m| m.to_hex()),
+            // "present for symmetric encryption keys" (KeyMetadata.CurrentKeyMaterialId).
+            current_key_material_id: d
+                .current_material
+                .filter(|_| r.spec == KeySpec::SymmetricDefault)
+                .map(|m| m.to_hex()),
         }
     }
 }

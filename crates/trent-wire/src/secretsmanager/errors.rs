@@ -188,6 +188,8 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::AliasPrefix
         | KmsError::AliasCharacters { .. }
         | KmsError::InvalidState { .. }
+        | KmsError::NoPendingRotation { .. }
+        | KmsError::RotationPending { .. }
         | KmsError::InvalidCiphertext
         | KmsError::IncorrectKey
         | KmsError::InvalidSignature

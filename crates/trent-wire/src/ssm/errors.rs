@@ -75,6 +75,8 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         | KmsError::InvalidArn { .. }
         | KmsError::Disabled { .. }
         | KmsError::InvalidState { .. }
+        | KmsError::NoPendingRotation { .. }
+        | KmsError::RotationPending { .. }
         | KmsError::IncorrectKey
         | KmsError::InvalidKeyUsage(_)
         | KmsError::AliasPrefix

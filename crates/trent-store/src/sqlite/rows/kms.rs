@@ -3,8 +3,8 @@
 use sqlx::{Database, Encode, Type};
 use trent_core::StoreError;
 use trent_core::kms::{
-    Alias, ImportedMaterial, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, MultiRegionKeyType,
-    Origin, RotationSettings, RotationType, Tag,
+    Alias, ImportedMaterial, KeyManager, KeyMaterialRecord, KeyMaterialState, KeyRecord, KeySpec, KeyState, KeyUsage,
+    MultiRegionKeyType, Origin, RotationSettings, RotationType, Tag,
 };
 use trent_crypto::{KeyMaterialId, MATERIAL_ID_LEN};
 
@@ -14,7 +14,7 @@ use super::{
 };
 
 /// A `kms_keys` row. Fields in [`KeyRow::COLUMNS`] order, which is also the order of the
-/// numbered parameters `?1`..`?22` bound by [`KeyRow::bind`].
+/// numbered parameters `?1`..`?24` bound by [`KeyRow::bind`].
 pub(crate) struct KeyRow {
     account_id: String,
     region: String,
@@ -35,9 +35,73 @@ pub(crate) struct KeyRow {
     revision: i64,
     key_manager: String,
     multi_region_replica: i64,
+    /// The current imported material's id; with the next two, derived from
+    /// `imported_materials` for the scheduler's index and never read back.
     imported_material_id: Option<Vec<u8>>,
+    /// The earliest `ValidTo` of the imported materials present now.
     import_valid_to: Option<i64>,
+    /// 1 while some imported material is present.
     import_present: i64,
+    import_count: i64,
+    /// Every imported material of the key, a JSON array of [`ImportedRow`]; NULL for none.
+    imported_materials: Option<String>,
+}
+
+/// One imported key material as the `imported_materials` column holds it. Kept as one
+/// column of the key row (not a table of its own) because it changes only together with the
+/// key's state, under the key's revision.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ImportedRow {
+    /// The material id, 64 lowercase hexadecimal digits.
+    id: String,
+    /// `CURRENT`, `NON_CURRENT` or `PENDING_ROTATION`.
+    state: String,
+    present: bool,
+    /// Nanoseconds since the Unix epoch, as every timestamp column.
+    valid_to: Option<i64>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    rotated_at: Option<i64>,
+}
+
+fn imported_to_db(materials: &[ImportedMaterial]) -> Result<Option<String>, StoreError> {
+    if materials.is_empty() {
+        return Ok(None);
+    }
+    let rows = materials
+        .iter()
+        .map(|m| {
+            Ok(ImportedRow {
+                id: m.material_id.to_hex(),
+                state: m.state.as_str().to_owned(),
+                present: m.present,
+                valid_to: opt_ts_to_db(m.valid_to)?,
+                description: m.description.clone(),
+                rotated_at: opt_ts_to_db(m.rotated_at)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    serde_json::to_string(&rows).map(Some).map_err(|e| StoreError::Corrupt(format!("imported_materials: {e}")))
+}
+
+fn imported_from_db(json: Option<&str>) -> Result<Vec<ImportedMaterial>, StoreError> {
+    let Some(json) = json else { return Ok(Vec::new()) };
+    let rows: Vec<ImportedRow> =
+        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("imported_materials: {e}")))?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ImportedMaterial {
+                material_id: KeyMaterialId::from_hex(&r.id)
+                    .ok_or_else(|| StoreError::Corrupt(format!("imported material id {:?}", r.id)))?,
+                state: enumeration("imported_materials.state", &r.state, KeyMaterialState::parse)?,
+                valid_to: opt_ts_from_db(r.valid_to)?,
+                present: r.present,
+                description: r.description,
+                rotated_at: opt_ts_from_db(r.rotated_at)?,
+            })
+        })
+        .collect()
 }
 
 impl KeyRow {
@@ -45,9 +109,9 @@ impl KeyRow {
     pub(crate) const COLUMNS: &'static str = "account_id, region, key_id, description, key_usage, key_spec, origin, \
          key_state, created_at, deletion_date, pending_window_days, rotation_enabled, rotation_period_days, \
          next_rotation, policy, multi_region, revision, key_manager, multi_region_replica, imported_material_id, \
-         import_valid_to, import_present";
+         import_valid_to, import_present, import_count, imported_materials";
 
-    /// Binds every column as parameters `?1`..`?22`.
+    /// Binds every column as parameters `?1`..`?24`.
     pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
     where
         String: Encode<'q, DB> + Type<DB>,
@@ -79,6 +143,8 @@ impl KeyRow {
             .bind(self.imported_material_id)
             .bind(self.import_valid_to)
             .bind(self.import_present)
+            .bind(self.import_count)
+            .bind(self.imported_materials)
     }
 }
 
@@ -107,9 +173,13 @@ impl TryFrom<&KeyRecord> for KeyRow {
             revision: i64::try_from(k.revision)
                 .map_err(|_| StoreError::Corrupt(format!("revision {} is outside the storable range", k.revision)))?,
             key_manager: k.manager.as_str().to_owned(),
-            imported_material_id: k.imported.as_ref().map(|i| i.material_id.0.to_vec()),
-            import_valid_to: opt_ts_to_db(k.imported.as_ref().and_then(|i| i.valid_to))?,
-            import_present: i64::from(k.imported.as_ref().is_some_and(|i| i.present)),
+            imported_material_id: k.current_import().map(|i| i.material_id.0.to_vec()),
+            import_valid_to: opt_ts_to_db(k.imported.iter().filter(|i| i.present).filter_map(|i| i.valid_to).min())?,
+            import_present: i64::from(k.imported.iter().any(|i| i.present)),
+            import_count: i64::try_from(k.import_count).map_err(|_| {
+                StoreError::Corrupt(format!("import count {} is outside the storable range", k.import_count))
+            })?,
+            imported_materials: imported_to_db(&k.imported)?,
         })
     }
 }
@@ -138,6 +208,8 @@ from_any_row!(KeyRow, |row| {
         imported_material_id: row.try_get("imported_material_id")?,
         import_valid_to: row.try_get("import_valid_to")?,
         import_present: row.try_get("import_present")?,
+        import_count: row.try_get("import_count")?,
+        imported_materials: row.try_get("imported_materials")?,
     })
 });
 
@@ -175,17 +247,8 @@ impl TryFrom<KeyRow> for KeyRecord {
             },
             revision: unsigned("revision", r.revision)?,
             manager: enumeration("key_manager", &r.key_manager, KeyManager::parse)?,
-            imported: match r.imported_material_id {
-                Some(id) => Some(ImportedMaterial {
-                    material_id: material_id_from_db(&id)?,
-                    valid_to: opt_ts_from_db(r.import_valid_to)?,
-                    present: boolean("import_present", r.import_present)?,
-                }),
-                None if r.import_present != 0 => {
-                    return Err(StoreError::Corrupt("imported material is present but has no id".into()));
-                }
-                None => None,
-            },
+            imported: imported_from_db(r.imported_materials.as_deref())?,
+            import_count: unsigned("import_count", r.import_count)?,
         })
     }
 }

@@ -131,11 +131,13 @@ pub(crate) async fn keys_due_finds_deletions_and_rotations(store: Arc<dyn Store>
     assert_eq!(store.keys_due(at(-10)).await.expect("keys_due early"), vec![]);
 }
 
-/// Imported key material: a key inserted without material has none; `replace_materials`
-/// swaps every backing key (or removes them) with the metadata under the revision check, and
-/// `keys_due` finds present material whose `ValidTo` has passed, only while it is present.
-pub(crate) async fn imported_material_is_replaced_atomically_and_its_expiry_is_due(store: Arc<dyn Store>) {
-    use trent_core::kms::{ImportedMaterial, KeyRecord, Origin};
+/// Imported key material: a key inserted without material has none; `add_material` and
+/// `remove_material` change one backing key with the metadata under the revision check; every
+/// imported material's fields (state, expiry, description, rotation date) and the import count
+/// read back as written; `keys_due` finds a present material whose `ValidTo` has passed, only
+/// while it is present.
+pub(crate) async fn imported_materials_change_one_at_a_time_and_their_expiry_is_due(store: Arc<dyn Store>) {
+    use trent_core::kms::{ImportedMaterial, KeyMaterialState, KeyRecord, Origin};
     let s = home();
     let now = at(1_000);
     let mut k = key(&s, kid(1));
@@ -146,32 +148,53 @@ pub(crate) async fn imported_material_is_replaced_atomically_and_its_expiry_is_d
     assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![]);
     assert_err(store.insert_key_without_material(&k, &[]).await, "AlreadyExists");
 
-    let m = material(0, 7);
-    let mut imported = KeyRecord {
+    let (first, second) = (material(0, 7), material(1, 8));
+    let entry = |m: &trent_core::kms::KeyMaterialRecord, state, valid_to| ImportedMaterial {
+        material_id: m.material_id,
+        state,
+        valid_to,
+        present: true,
+        description: None,
+        rotated_at: None,
+    };
+    let imported = KeyRecord {
         state: KeyState::Enabled,
-        imported: Some(ImportedMaterial { material_id: m.material_id, valid_to: Some(now), present: true }),
+        imported: vec![entry(&first, KeyMaterialState::Current, Some(now))],
+        import_count: 1,
         revision: 2,
         ..k.clone()
     };
-    assert_err(store.replace_materials(&imported, 5, Some(&m)).await, "Conflict");
+    assert_err(store.add_material(&imported, 5, &first).await, "Conflict");
     assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![], "a refused write adds nothing");
-    store.replace_materials(&imported, 1, Some(&m)).await.expect("import");
+    store.add_material(&imported, 1, &first).await.expect("import");
     assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(imported.clone()));
-    assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![m.clone()]);
     assert_eq!(store.keys_due(at(999)).await.expect("due before"), vec![]);
     assert_eq!(store.keys_due(now).await.expect("due at ValidTo"), vec![(s.clone(), kid(1))]);
 
-    let expired = KeyRecord {
-        state: KeyState::PendingImport,
-        imported: Some(ImportedMaterial { present: false, ..imported.imported.clone().expect("imported") }),
-        revision: 3,
-        ..imported.clone()
-    };
-    store.replace_materials(&expired, 2, None).await.expect("expire");
-    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(expired));
-    assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![]);
+    // A second material, pending rotation, then made current: every field reads back.
+    let mut rotated = imported.clone();
+    rotated.imported[0].state = KeyMaterialState::NonCurrent;
+    rotated.imported[0].description = Some("first: the original".into());
+    rotated.imported.push(ImportedMaterial {
+        description: Some("second".into()),
+        rotated_at: Some(at(500)),
+        ..entry(&second, KeyMaterialState::Current, None)
+    });
+    rotated.import_count = 2;
+    rotated.revision = 3;
+    store.add_material(&rotated, 2, &second).await.expect("second import");
+    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(rotated.clone()));
+    assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![first.clone(), second.clone()]);
+
+    // The first material expires: its row alone goes.
+    let mut expired = rotated.clone();
+    expired.state = KeyState::PendingImport;
+    expired.imported[0].present = false;
+    expired.revision = 4;
+    assert_err(store.remove_material(&expired, 9, &first.material_id).await, "Conflict");
+    store.remove_material(&expired, 3, &first.material_id).await.expect("expire");
+    assert_eq!(store.get_key(&s, &kid(1)).await.expect("get"), Some(expired.clone()));
+    assert_eq!(store.materials(&s, &kid(1)).await.expect("materials"), vec![second.clone()]);
     assert_eq!(store.keys_due(at(5_000)).await.expect("due after expiry"), vec![], "absent material is not due");
-    imported.revision = 9;
-    assert_err(store.replace_materials(&imported, 8, None).await, "Conflict");
-    assert_err(store.replace_materials(&key(&s, kid(2)), 1, None).await, "NotFound");
+    assert_err(store.remove_material(&key(&s, kid(2)), 1, &first.material_id).await, "NotFound");
 }
