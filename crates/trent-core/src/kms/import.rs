@@ -19,8 +19,7 @@ use super::KeyAction;
 use super::imported::{self, Import, MaterialChange};
 use super::keyref::{self, Aliases};
 use super::{
-    Contended, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, Kms, KmsError, Origin, check_seed_material,
-    material_wrap_aad,
+    KeyMaterialRecord, KeyRecord, KeySpec, KeyState, Kms, KmsError, Origin, check_seed_material, material_wrap_aad,
 };
 use crate::enums::string_enum;
 use crate::identity::Caller;

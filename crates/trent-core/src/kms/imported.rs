@@ -14,7 +14,7 @@ use trent_crypto::KeyMaterialId;
 use super::import::ImportType;
 use super::{
     Contended, ImportedMaterial, KeyMaterialRecord, KeyMaterialState, KeyRecord, KeySpec, KeyState, Kms, KmsError,
-    MAX_ON_DEMAND_ROTATIONS,
+    Limit, MAX_ON_DEMAND_ROTATIONS,
 };
 use crate::ids::{KeyId, Scope};
 use crate::store::StoreError;
@@ -156,10 +156,7 @@ pub(crate) fn apply_rotation(rec: &mut KeyRecord, now: OffsetDateTime) -> Result
         return Err(KmsError::NoPendingRotation { key_arn: rec.arn() });
     };
     if rec.imported.iter().filter(|m| m.rotated_at.is_some()).count() >= MAX_ON_DEMAND_ROTATIONS {
-        return Err(KmsError::LimitExceeded(format!(
-            "{} has reached the limit of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations",
-            rec.arn()
-        )));
+        return Err(KmsError::LimitExceeded(Limit::OnDemandRotations { key_arn: rec.arn() }));
     }
     for m in rec.imported.iter_mut().filter(|m| m.state == KeyMaterialState::Current) {
         m.state = KeyMaterialState::NonCurrent;
