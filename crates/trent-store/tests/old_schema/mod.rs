@@ -7,7 +7,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 
 /// Every migration of the main database, numbered from 1.
-const MIGRATIONS: [(&str, &str); 14] = [
+const MIGRATIONS: [(&str, &str); 16] = [
     ("0001_init.sql", include_str!("../../migrations/sqlite/0001_init.sql")),
     ("0002_grants.sql", include_str!("../../migrations/sqlite/0002_grants.sql")),
     ("0003_iam.sql", include_str!("../../migrations/sqlite/0003_iam.sql")),
@@ -22,6 +22,8 @@ const MIGRATIONS: [(&str, &str); 14] = [
     ("0012_key_last_usage.sql", include_str!("../../migrations/sqlite/0012_key_last_usage.sql")),
     ("0013_event_deliveries.sql", include_str!("../../migrations/sqlite/0013_event_deliveries.sql")),
     ("0014_param_counts.sql", include_str!("../../migrations/sqlite/0014_param_counts.sql")),
+    ("0015_custom_key_stores.sql", include_str!("../../migrations/sqlite/0015_custom_key_stores.sql")),
+    ("0016_imported_rotation.sql", include_str!("../../migrations/sqlite/0016_imported_rotation.sql")),
 ];
 
 /// A new database at `path` with migrations 1 to `version` applied and recorded.
