@@ -264,7 +264,7 @@ mod tests {
                 KmsError::LimitExceeded(Limit::OnDemandRotations { key_arn: arn.clone() }),
                 "LimitExceededException",
                 400,
-                "arn:aws:kms:us-east-1:111122223333:key/k has reached the limit of 10 on-demand rotations",
+                "arn:aws:kms:us-east-1:111122223333:key/k has reached the limit of 25 on-demand rotations",
             ),
             (KmsError::Validation("v".into()), "ValidationException", 400, "v"),
             (KmsError::InvalidGrantToken("t".into()), "InvalidGrantTokenException", 400, "t"),
