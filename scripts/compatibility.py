@@ -66,7 +66,7 @@ STATES = {
         "ReEncrypt": ("partial", "between symmetric and RSA keys in both directions; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
         "RevokeGrant": ("done", ""),
-        "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key; a symmetric EXTERNAL key makes its material pending rotation current (KMSInvalidStateException in AWS's words without one); a multi-Region primary's new backing key "
+        "RotateKeyOnDemand": ("done", "at most 25 on-demand rotations per key (the limit of the current KMS Developer Guide and API reference, raised from 10); a symmetric EXTERNAL key makes its material pending rotation current (KMSInvalidStateException in AWS's words without one); a multi-Region primary's new backing key "
                               "reaches its replicas, which refuse rotation management (UnsupportedOperationException)"),
         "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends; "
                                 "a multi-Region primary with replicas waits in PendingReplicaDeletion until they are gone"),

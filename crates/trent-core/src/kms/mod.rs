@@ -93,7 +93,7 @@ pub const MAX_ALIASES_PER_KEY: usize = 50;
 /// Most grants on one key.
 pub const MAX_GRANTS_PER_KEY: usize = 50_000;
 /// Most on-demand rotations of one key.
-pub const MAX_ON_DEMAND_ROTATIONS: usize = 10;
+pub const MAX_ON_DEMAND_ROTATIONS: usize = 25;
 /// Shortest and longest deletion waiting period, in days.
 pub const PENDING_WINDOW_DAYS: std::ops::RangeInclusive<u32> = 7..=30;
 /// Default deletion waiting period, in days.

@@ -138,7 +138,7 @@ fn every_kms_error_maps_to_its_aws_type() {
             KmsError::LimitExceeded(Limit::OnDemandRotations { key_arn: arn.clone() }),
             "LimitExceededException",
             400,
-            "arn:aws:kms:us-east-1:111122223333:key/k has reached the limit of 10 on-demand rotations",
+            "arn:aws:kms:us-east-1:111122223333:key/k has reached the limit of 25 on-demand rotations",
         ),
         (
             KmsError::Validation(Invalid::Grant(GrantInput::NoOperations)),
