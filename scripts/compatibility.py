@@ -185,8 +185,9 @@ STATES["secretsmanager"] = {
     "RemoveRegionsFromReplication": ("done", "the replicas are deleted at once"),
     "ReplicateSecretToRegions": ("partial", "into regions this deployment hosts; each replica sealed under its region's "
                                  "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
-                                 "the same request (Failed with a status message when it cannot be, retried on the next "
-                                 "change; no background retry yet); Failed StatusMessage wording is Trent's"),
+                                 "the same request (Failed with a status message when it cannot be, tried again on the "
+                                 "next change and by the scheduler after 1, 2, 4 ... minutes, at most an hour, on one "
+                                 "node of a cluster); Failed StatusMessage wording is Trent's"),
     "StopReplicationToReplica": ("done", "promotes the replica to a standalone secret; the primary forgets it"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
     "GetResourcePolicy": ("done", ""),

@@ -200,7 +200,8 @@ impl From<&ReplicaRecord> for ReplicationStatusShape {
                 }
                 ReplicaFailure::KmsKey => {
                     "Secrets Manager can't encrypt the replica with the KMS key of its Region: the key is disabled, \
-                     missing or not permitted. Replication is tried again on the next change of the primary secret."
+                     missing or not permitted. Replication is tried again on the next change of the primary secret \
+                     and in the background, after a wait that grows from a minute to an hour."
                 }
             }),
             last_accessed_date: None,
