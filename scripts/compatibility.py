@@ -180,14 +180,15 @@ STATES["secretsmanager"] = {
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends"),
     "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
-                       "NextRotationDate; PrimaryRegion and ReplicationStatus (without a replica's own "
+                       "NextRotationDate; PrimaryRegion and ReplicationStatus (with each replica's own "
                        "LastAccessedDate)"),
     "RemoveRegionsFromReplication": ("done", "the replicas are deleted at once"),
     "ReplicateSecretToRegions": ("partial", "into regions this deployment hosts; each replica sealed under its region's "
                                  "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
                                  "the same request (Failed with a status message when it cannot be, tried again on the "
                                  "next change and by the scheduler after 1, 2, 4 ... minutes, at most an hour, on one "
-                                 "node of a cluster); Failed StatusMessage wording is Trent's"),
+                                 "node of a cluster); a Failed replica's StatusMessage for a name taken in its region is "
+                                 "AWS's documented wording, for a KMS key that refuses it is Trent's (AWS publishes none)"),
     "StopReplicationToReplica": ("done", "promotes the replica to a standalone secret; the primary forgets it"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
     "GetResourcePolicy": ("done", ""),
@@ -227,7 +228,7 @@ SERVICES = [
      "a value and spells out at most 10 violations (the count stays exact), and never repeats a grant token"),
     ("secretsmanager", "2017-10-17", "AWS Secrets Manager",
      "`secretsmanager.*` (awsJson1_1), SigV4 service `secretsmanager`; values envelope-encrypted with a KMS data "
-     "key asked for on the caller's behalf; replication operations are not built yet"),
+     "key asked for on the caller's behalf; replicas only in regions this deployment hosts"),
     ("cloudtrail", "2013-11-01", "AWS CloudTrail",
      "`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*` (awsJson1_1), SigV4 service `cloudtrail`"),
     ("iam", "2010-05-08", "AWS IAM",

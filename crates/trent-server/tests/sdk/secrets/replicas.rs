@@ -150,7 +150,10 @@ async fn a_replica_under_a_disabled_key_fails_then_catches_up_and_is_removed() {
     // A standalone secret holding the name: Failed, unless overwriting is asked for.
     west_sm.create_secret().name("taken").secret_string("west").send().await.unwrap();
     let out = east.create_secret().name("taken").secret_string("east").add_replica_regions(west(None)).send().await;
-    assert_eq!(out.unwrap().replication_status()[0].status(), Some(&StatusType::Failed));
+    let out = out.unwrap();
+    let status = &out.replication_status()[0];
+    assert_eq!(status.status(), Some(&StatusType::Failed));
+    assert_eq!(status.status_message(), Some("Secret with this name already exists in this region"), "AWS's words");
     assert_eq!(value(&west_sm, "taken").await, "west");
     east.remove_regions_from_replication().secret_id("taken").remove_replica_regions(WEST).send().await.unwrap();
     assert_eq!(value(&west_sm, "taken").await, "west", "not a replica: left alone");
