@@ -178,7 +178,8 @@ STATES["secretsmanager"] = {
                      "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
     "DeleteResourcePolicy": ("done", ""),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
-                     "scheduler purges when the window ends"),
+                     "scheduler purges when the window ends; StartSecretVersionDelete and EndSecretVersionDelete "
+                     "service events in the trail"),
     "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
                        "NextRotationDate; PrimaryRegion and ReplicationStatus (with each replica's own "
                        "LastAccessedDate)"),
@@ -200,13 +201,15 @@ STATES["secretsmanager"] = {
                           "anonymous principal without conditions (not AWS's full Zelkova analysis)"),
     "PutSecretValue": ("partial", "RotationToken accepted and ignored; unlabelled versions pruned past 100 when "
                        "older than a day"),
-    "RestoreSecret": ("done", ""),
+    "RestoreSecret": ("done", "CancelSecretVersionDelete service event in the trail"),
     "RotateSecret": ("partial", "RotationLambdaARN names a built-in PostgreSQL/MySQL function or a "
                      "[[rotation.functions]] command or HTTP endpoint (not a Lambda); RotationRules (AutomaticallyAfterDays, "
                      "rate/cron ScheduleExpression, Duration), RotateImmediately; the scheduler runs the four steps, "
                      "resumes at its next step after a restart (a stopping server ends a rotation between steps), "
                      "retries a failure after 1, 2, 4, 8, 16 minutes, then at the next window; RotationStarted, "
-                     "RotationSucceeded and RotationFailed service events in the trail (no RotationAbandoned yet); "
+                     "RotationSucceeded and RotationFailed service events in the trail; a new AWSCURRENT version "
+                     "put by hand during a rotation takes AWSPENDING off the rotation's version and records "
+                     "RotationAbandoned; "
                      "ExternalSecretRotation* refused"),
     "TagResource": ("done", "at most 50 tags; aws: prefix reserved"),
     "UntagResource": ("done", ""),
