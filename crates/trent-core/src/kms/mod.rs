@@ -48,7 +48,10 @@ pub use custom_key_stores::{
     CustomKeyStoreRecord, HsmCluster, HsmClusters, HsmConnection, HsmFailure, MAX_CUSTOM_KEY_STORES, NoClusters,
     UpdateCustomKeyStoreInput, password_wrap_aad,
 };
-pub use error::{Contended, KmsError, Limit, Missing};
+pub use error::{
+    AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, ImportInput, Invalid, KeyInput,
+    KmsError, Limit, Malformed, Mismatch, Missing, Refusal, RegionInput, Shown, TagRule, Violation,
+};
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
 pub use import::{
     ExpirationModel, IMPORT_TOKEN_VALIDITY, ImportKeyMaterialInput, ImportParameters, ImportType, ImportedKeyMaterial,
@@ -69,7 +72,7 @@ pub use on_behalf::OnBehalf;
 pub use pairs::{DataKeyPairOutput, SharedSecretOutput};
 pub use rotation::{ImportDetails, ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
 pub use scheduler::DueWork;
-pub use seed::{SeedKey, Seeded, check_seed_material};
+pub use seed::{MaterialFault, SeedKey, Seeded, check_seed_material};
 pub use signing::{MacOutput, PublicKeyOutput, SignOutput, SignedMessage, Verified};
 pub use tags::TagPage;
 pub use usage::{KeyLastUsage, KeyUse, KeyUsed, UsageOperation};

@@ -2,6 +2,7 @@
 //! nodes), and a load that raced a write never inserts what it read.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
