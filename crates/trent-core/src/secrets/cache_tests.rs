@@ -86,6 +86,10 @@ impl SecretsStore for Memory {
         Ok(Vec::new())
     }
 
+    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        Ok(Vec::new())
+    }
+
     async fn secrets_due(&self, _: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {
         Ok(Vec::new())
     }

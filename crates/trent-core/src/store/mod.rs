@@ -14,6 +14,7 @@ mod kms;
 mod meta;
 mod params;
 mod reset;
+mod rewrap;
 mod secrets;
 
 pub use audit::AuditStore;
@@ -25,6 +26,7 @@ pub use kms::KmsStore;
 pub use meta::MetaStore;
 pub use params::ParamStore;
 pub use reset::ResetStore;
+pub use rewrap::{RewrapStore, Rewrapped, WrappedColumn, WrappedRow, WrappedValue};
 pub use secrets::{SecretChange, SecretsStore};
 
 /// What can go wrong in storage, narrowly enough for the domain to branch on.

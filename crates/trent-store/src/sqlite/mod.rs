@@ -29,6 +29,7 @@ mod kms;
 mod migrate;
 pub(crate) mod params;
 mod reset;
+mod rewrap;
 pub(crate) mod rows;
 pub(crate) mod secret_rotation;
 pub(crate) mod secrets;
