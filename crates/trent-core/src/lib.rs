@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod clock;
+mod coherence;
 mod data_keys;
 mod enums;
 pub mod events;

@@ -60,20 +60,23 @@ pub(crate) fn revision_to_db(r: u64) -> Result<i64, StoreError> {
     i64::try_from(r).map_err(|_| corrupt("revision", r))
 }
 
-/// A primary's replicas as stored: `[{"region", "kms_key_id", "status", "failure"}, ...]`.
-pub(crate) fn replicas_to_db(replicas: &[ReplicaRecord]) -> String {
-    let items: Vec<serde_json::Value> = replicas
+/// A primary's replicas as stored: `[{"region", "kms_key_id", "status", "failure", "failures",
+/// "retry_at"}, ...]` (the last two absent in rows written before background retries).
+pub(crate) fn replicas_to_db(replicas: &[ReplicaRecord]) -> Result<String, StoreError> {
+    let items = replicas
         .iter()
         .map(|r| {
-            serde_json::json!({
+            Ok(serde_json::json!({
                 "region": r.region.as_str(),
                 "kms_key_id": r.kms_key_id,
                 "status": r.status.as_str(),
                 "failure": r.failure.map(ReplicaFailure::as_str),
-            })
+                "failures": r.failures,
+                "retry_at": r.retry_at.map(ts_to_db).transpose()?,
+            }))
         })
-        .collect();
-    serde_json::Value::from(items).to_string()
+        .collect::<Result<Vec<serde_json::Value>, StoreError>>()?;
+    Ok(serde_json::Value::from(items).to_string())
 }
 
 fn replicas_from_db(text: &str) -> Result<Vec<ReplicaRecord>, StoreError> {
@@ -92,6 +95,19 @@ fn replicas_from_db(text: &str) -> Result<Vec<ReplicaRecord>, StoreError> {
                 failure: field(item, "failure")
                     .map(|f| enumeration("replicas", &f, ReplicaFailure::parse))
                     .transpose()?,
+                failures: match item.get("failures") {
+                    None | Some(serde_json::Value::Null) => 0,
+                    Some(n) => n
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .ok_or_else(|| corrupt("replicas", "a replica's failure count"))?,
+                },
+                retry_at: match item.get("retry_at") {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(t) => {
+                        Some(ts_from_db(t.as_i64().ok_or_else(|| corrupt("replicas", "a replica's retry time"))?)?)
+                    }
+                },
             })
         })
         .collect()
@@ -122,7 +138,7 @@ where
         .bind(revision_to_db(s.revision)?)
         .bind(s.rotation.as_ref().map(super::secret_rotation::to_db).transpose()?)
         .bind(s.primary_region.as_ref().map(|r| r.as_str().to_owned()))
-        .bind(replicas_to_db(&s.replicas)))
+        .bind(replicas_to_db(&s.replicas)?))
 }
 
 /// Reads a `secrets` row of either backend, mapping a column error with the backend's `map`.
@@ -365,6 +381,16 @@ impl SecretsStore for SqliteStore {
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE rotation IS NOT NULL")
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+        rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
+    }
+
+    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        // The status is inside the `replicas` JSON; a match names a candidate the caller checks.
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE replicas LIKE '%\"Failed\"%'")
                 .fetch_all(&self.reader)
                 .await
                 .map_err(map_err)?;
