@@ -127,11 +127,12 @@ impl StoreError {
 /// Everything a Trent node stores about keys and identities. The audit trail is an
 /// [`AuditStore`] of its own.
 pub trait Store:
-    KmsStore + CustomKeyStoreStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore
+    KmsStore + CustomKeyStoreStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore + RewrapStore
 {
 }
 
-impl<T: KmsStore + CustomKeyStoreStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore> Store
-    for T
+impl<
+    T: KmsStore + CustomKeyStoreStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore + RewrapStore,
+> Store for T
 {
 }
