@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use trent_core::EventStore;
+use trent_core::events::OutboxCursor;
 use trent_store::{PgSettings, PgStore, SqliteStore};
 
 /// Events read from the outbox at a time.
@@ -105,13 +106,13 @@ async fn open(tail: &TailArgs) -> Result<Arc<dyn EventStore>, EventsCliError> {
 }
 
 async fn tail_outbox(store: Arc<dyn EventStore>, tail: &TailArgs) -> Result<(), EventsCliError> {
-    let mut after = 0;
+    let mut after = OutboxCursor::START;
     let mut print = !tail.new;
     let mut announced = false;
     loop {
         let page = store.events_after(after, PAGE).await?;
         if let Some(last) = page.last() {
-            after = last.seq;
+            after = last.position;
         }
         if print && !page.is_empty() {
             let mut out = std::io::stdout().lock();

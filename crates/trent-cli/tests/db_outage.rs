@@ -5,7 +5,9 @@
 //! several seconds).
 //!
 //! While the database is down, every call fails fast with a 5xx AWS error (no call waits longer
-//! than [`ANSWER_WITHIN`]), a write is refused the same way, and `/ready` says 503; once it is
+//! than [`ANSWER_WITHIN`], and once a call has failed, every call that starts after it answers
+//! within [`AT_ONCE`]: the node knows its database is down and does not wait for the pool), a
+//! write is refused the same way, and `/ready` says 503; once it is
 //! back, calls succeed again within [`RECOVER_WITHIN`] with no restart of Trent, `/ready` says
 //! 200, every acknowledged ciphertext decrypts, the trail holds an `Encrypt` event for every
 //! acknowledged call, and `trent audit verify` passes.
@@ -31,6 +33,9 @@ const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 /// (2 s, `PgSettings`' acquire timeout: how long a call waits for a database that refuses
 /// connections) and the request's own work, with room for a loaded machine.
 const ANSWER_WITHIN: Duration = Duration::from_secs(3);
+/// How fast a call answers once an earlier call found the database down: well under the pool's
+/// 2-second wait for a connection, with room for a loaded machine.
+const AT_ONCE: Duration = Duration::from_millis(500);
 /// How soon after the database accepts connections again calls must succeed.
 const RECOVER_WITHIN: Duration = Duration::from_secs(15);
 /// Concurrent callers.
@@ -230,6 +235,13 @@ async fn outage(
             }
         }
         eprintln!("{} calls while the database was down, each a 5xx", during.len());
+        // Once one call has failed, the node knows: the calls that start after it answer at once.
+        if let Some(first) = during.iter().map(|c| c.at + c.took).min() {
+            let after: Vec<&&Call> = during.iter().filter(|c| c.at >= first).collect();
+            let slowest = after.iter().map(|c| c.took).max().unwrap_or_default();
+            eprintln!("{} calls after the first failure; the slowest took {slowest:?}", after.len());
+            assert!(slowest < AT_ONCE, "a call after the first failure took {slowest:?}");
+        }
     }
 
     // Service comes back by itself.
@@ -259,6 +271,13 @@ async fn probe_while_down(server: &Server, client: &JsonClient) {
         Ok(v) => panic!("CreateKey succeeded with the database down: {v}"),
     }
     assert!(took < ANSWER_WITHIN, "CreateKey while down took {took:?}");
+    // That call failed: the next ones answer at once, and so does /ready.
+    let (took, created) = timed(client, "CreateKey", &json!({})).await;
+    assert!(created.is_err(), "CreateKey succeeded with the database down");
+    assert!(took < AT_ONCE, "CreateKey after a failure took {took:?}");
+    let asked = Instant::now();
+    assert_eq!(server.get("/ready").0, 503);
+    assert!(asked.elapsed() < AT_ONCE, "/ready after a failure took {:?}", asked.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -78,13 +78,40 @@ impl Event {
     }
 }
 
-/// An event read back from the outbox with its position there.
+/// An event read back from the outbox with its place there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueuedEvent {
-    /// Position in the outbox: increasing in the order events were committed.
+    /// The event's row in the outbox, unique (what deliveries are marked by); on PostgreSQL
+    /// numbered at insert, so not in commit order.
     pub seq: u64,
+    /// Where the event is in the order readers follow ([`crate::EventStore::events_after`]):
+    /// an event committed after a reader passed this place always comes after it.
+    pub position: OutboxCursor,
     /// The event.
     pub event: Event,
+}
+
+/// A place in the outbox's reading order: events are read in increasing `(txn, seq)`. `txn`
+/// is the id of the transaction that wrote the event on a backend whose transactions can
+/// commit out of insert order (PostgreSQL), and 0 on one that commits one writer at a time
+/// (SQLite, where `seq` alone is commit order).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OutboxCursor {
+    /// The writing transaction's id (0 on SQLite).
+    pub txn: u64,
+    /// The event's row.
+    pub seq: u64,
+}
+
+impl OutboxCursor {
+    /// Before every event.
+    pub const START: Self = Self { txn: 0, seq: 0 };
+}
+
+impl std::fmt::Display for OutboxCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.txn, self.seq)
+    }
 }
 
 #[cfg(test)]

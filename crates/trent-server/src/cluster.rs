@@ -9,11 +9,11 @@
 //! channel [`CHANNEL`] (`NOTIFY`); each other node drops what it names as soon as it arrives
 //! (milliseconds). A notification can be missed (the listening connection broke, the sender's
 //! database call failed, the queue overflowed), so every node also checks its caches every
-//! [`FULL_CHECK_INTERVAL`]: each cached key's stamp (`trent_store::PgStore::key_stamps`, which
-//! moves whenever any row the key was built from is written) is compared with the one read when
-//! it was loaded, and only the keys whose stamp moved are dropped; credentials, secrets and parameters,
-//! which carry no stamp yet, are dropped whole, and everything is dropped whenever the
-//! listening connection is re-made. A change on one node is seen on every other within that
+//! [`FULL_CHECK_INTERVAL`]: each cached key's, credential's, secret's and parameter's stamp
+//! (`trent_store::PgStore::key_stamps` and its siblings, which move whenever any row the entry
+//! was built from is written) is compared with the one read when it was loaded, and only the
+//! entries whose stamp moved are dropped (parameter listing pages, which carry no stamp, are
+//! dropped whole); everything is dropped whenever the listening connection is re-made. A change on one node is seen on every other within that
 //! interval at worst. That is the documented bound (`docs/deploy.md`).
 //!
 //! # Leases
@@ -73,8 +73,29 @@ pub(crate) struct ClusterStats {
     pub(crate) received: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) full_checks: AtomicU64,
-    /// Cached keys the full checks found changed (and dropped).
-    pub(crate) checked_keys_dropped: AtomicU64,
+    /// Cached entries the full checks found changed (and dropped), by cache.
+    pub(crate) checked_dropped: CheckedDropped,
+}
+
+/// Entries the full checks dropped, per cache.
+#[derive(Default)]
+pub(crate) struct CheckedDropped {
+    pub(crate) keys: AtomicU64,
+    pub(crate) credentials: AtomicU64,
+    pub(crate) secrets: AtomicU64,
+    pub(crate) parameters: AtomicU64,
+}
+
+impl CheckedDropped {
+    /// `(cache label, count)` for `/metrics`.
+    pub(crate) fn by_cache(&self) -> [(&'static str, u64); 4] {
+        [
+            ("keys", self.keys.load(Ordering::Relaxed)),
+            ("credentials", self.credentials.load(Ordering::Relaxed)),
+            ("secrets", self.secrets.load(Ordering::Relaxed)),
+            ("parameters", self.parameters.load(Ordering::Relaxed)),
+        ]
+    }
 }
 
 impl std::fmt::Debug for Cluster {
@@ -209,34 +230,74 @@ fn forget_everything(state: &AppState) {
     state.params.invalidate_cache();
 }
 
-/// The periodic check of this node's caches against the database: keeps each cached key
-/// whose stamp has not moved since it was loaded and drops the others (so a hot key is not
-/// reloaded on every node every interval, and a missed notification still cannot keep a stale
-/// key in use for longer); credentials, secrets and parameters are dropped whole. A check that cannot
-/// read the stamps drops every key.
+/// The periodic check of this node's caches against the database: keeps each cached key,
+/// credential, secret and parameter whose stamp has not moved since it was loaded and drops
+/// the others (so a hot entry is not reloaded on every node every interval, and a missed
+/// notification still cannot keep a stale one in use for longer). A check that cannot read a
+/// cache's stamps drops that cache whole.
 async fn full_check(state: &AppState, cluster: &Cluster) {
-    let cached = state.kms.cached_key_ids();
-    match cluster.store.key_stamps(&cached).await {
-        Ok(mut stamps) => {
-            let current = cached.into_iter().map(|id| {
-                let stamp = stamps.remove(&id);
-                (id, stamp)
-            });
-            let dropped = state.kms.drop_changed_keys(&current.collect());
-            cluster.stats.checked_keys_dropped.fetch_add(dropped as u64, Ordering::Relaxed);
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read the stamps of cached keys; dropping them all");
-            state.kms.invalidate_cache();
-        }
-    }
-    state.identities.invalidate_cache();
-    state.secrets.invalidate_cache();
-    state.params.invalidate_cache();
+    let store = &cluster.store;
+    let dropped = &cluster.stats.checked_dropped;
+    let keys = state.kms.cached_key_ids();
+    let stamps = store.key_stamps(&keys).await;
+    let changed = |current: &_| state.kms.drop_changed_keys(current);
+    check_cache("keys", keys, stamps, changed, || state.kms.invalidate_cache(), &dropped.keys);
+    let credentials = state.identities.cached_credential_ids();
+    let stamps = store.credential_stamps(&credentials).await;
+    let changed = |current: &_| state.identities.drop_changed_credentials(current);
+    check_cache(
+        "credentials",
+        credentials,
+        stamps,
+        changed,
+        || state.identities.invalidate_cache(),
+        &dropped.credentials,
+    );
+    let secrets = state.secrets.cached_secret_names();
+    let stamps = store.secret_stamps(&secrets).await;
+    let changed = |current: &_| state.secrets.drop_changed_secrets(current);
+    check_cache("secrets", secrets, stamps, changed, || state.secrets.invalidate_cache(), &dropped.secrets);
+    let parameters = state.params.cached_parameter_names();
+    let stamps = store.parameter_stamps(&parameters).await;
+    let changed = |current: &_| state.params.drop_changed_parameters(current);
+    check_cache("parameters", parameters, stamps, changed, || state.params.invalidate_cache(), &dropped.parameters);
     if let Some(root) = &state.root {
         root.reload().await;
     }
     cluster.stats.full_checks.fetch_add(1, Ordering::Relaxed);
+}
+
+/// One cache's part of the full check: `drop_changed` with each of the `cached` entries'
+/// stamps now, counted in `dropped`; `forget_all` if the stamps could not be read.
+fn check_cache<K: Eq + std::hash::Hash>(
+    cache: &str,
+    cached: Vec<K>,
+    stamps: Result<HashMap<K, String>, trent_core::StoreError>,
+    drop_changed: impl FnOnce(&HashMap<K, Option<String>>) -> usize,
+    forget_all: impl FnOnce(),
+    dropped: &AtomicU64,
+) {
+    match stamps {
+        Ok(stamps) => {
+            let n = drop_changed(&current(cached, stamps));
+            dropped.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Err(e) => {
+            tracing::warn!(cache, error = %e, "cannot read the stamps of cached entries; dropping them all");
+            forget_all();
+        }
+    }
+}
+
+/// Each cached entry with its stamp now (`None`: no longer stored).
+fn current<K: Eq + std::hash::Hash>(cached: Vec<K>, mut stamps: HashMap<K, String>) -> HashMap<K, Option<String>> {
+    cached
+        .into_iter()
+        .map(|entry| {
+            let stamp = stamps.remove(&entry);
+            (entry, stamp)
+        })
+        .collect()
 }
 
 /// Applies one invalidation from another node.

@@ -183,6 +183,7 @@ pub(crate) async fn render(state: &AppState) -> String {
     let (key_hits, key_misses) = state.kms.cache_stats();
     let (cred_hits, cred_misses) = state.identities.cache_stats();
     let (param_hits, param_misses) = state.params.cache_stats();
+    let (secret_hits, secret_misses) = state.secrets.cache_stats();
     header(&mut out, "trent_cache_lookups_total", "counter", "Cache lookups by cache and result.");
     for (cache, result, n) in [
         ("keys", "hit", key_hits),
@@ -191,12 +192,16 @@ pub(crate) async fn render(state: &AppState) -> String {
         ("credentials", "miss", cred_misses),
         ("parameters", "hit", param_hits),
         ("parameters", "miss", param_misses),
+        ("secrets", "hit", secret_hits),
+        ("secrets", "miss", secret_misses),
     ] {
         let _ = writeln!(out, "trent_cache_lookups_total{{cache=\"{cache}\",result=\"{result}\"}} {n}");
     }
     header(&mut out, "trent_cache_entries", "gauge", "Entries cached.");
     let _ = writeln!(out, "trent_cache_entries{{cache=\"keys\"}} {}", state.kms.cached_keys());
     let _ = writeln!(out, "trent_cache_entries{{cache=\"credentials\"}} {}", state.identities.cached_credentials());
+    let _ = writeln!(out, "trent_cache_entries{{cache=\"secrets\"}} {}", state.secrets.cached_secrets());
+    let _ = writeln!(out, "trent_cache_entries{{cache=\"parameters\"}} {}", state.params.cached_parameters());
 
     header(&mut out, "trent_scheduled_work_total", "counter", "Scheduled work done by this node.");
     for (work, n) in
@@ -247,9 +252,15 @@ pub(crate) async fn render(state: &AppState) -> String {
         }
         header(&mut out, "trent_cache_full_checks_total", "counter", "Periodic full cache checks.");
         let _ = writeln!(out, "trent_cache_full_checks_total {}", stats.full_checks.load(Ordering::Relaxed));
-        header(&mut out, "trent_cache_full_check_dropped_total", "counter", "Cached keys full checks found changed.");
-        let dropped = stats.checked_keys_dropped.load(Ordering::Relaxed);
-        let _ = writeln!(out, "trent_cache_full_check_dropped_total{{cache=\"keys\"}} {dropped}");
+        header(
+            &mut out,
+            "trent_cache_full_check_dropped_total",
+            "counter",
+            "Cached entries full checks found changed, by cache.",
+        );
+        for (cache, dropped) in stats.checked_dropped.by_cache() {
+            let _ = writeln!(out, "trent_cache_full_check_dropped_total{{cache=\"{cache}\"}} {dropped}");
+        }
         let (open, idle) = cluster.pool_connections();
         header(&mut out, "trent_db_pool_connections", "gauge", "Database pool connections by state.");
         let _ = writeln!(out, "trent_db_pool_connections{{state=\"open\"}} {open}");

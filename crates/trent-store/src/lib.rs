@@ -14,5 +14,7 @@ mod postgres;
 mod rewrap_sql;
 mod sqlite;
 
-pub use postgres::{MAX_NOTIFICATION, Notice, PgAuditStore, PgLease, PgNotifications, PgSettings, PgStore};
+pub use postgres::{
+    DatabaseDown, MAX_NOTIFICATION, Notice, PgAuditStore, PgLease, PgNotifications, PgSettings, PgStore,
+};
 pub use sqlite::{SqliteAuditStore, SqliteStore};

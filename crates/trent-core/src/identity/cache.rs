@@ -47,6 +47,9 @@ pub struct ActiveAccessKey {
     secret: SecretBytes,
     session: Option<SessionCheck>,
     depends_on: Dependencies,
+    /// The store's stamp of the rows this was built from, read before them
+    /// ([`crate::IdentityStore::credential_stamp`]); `None` on a single-node store.
+    stamp: Option<String>,
 }
 
 /// What temporary credentials must be presented with.
@@ -87,7 +90,7 @@ impl ActiveAccessKey {
         secret: SecretBytes,
         depends_on: Dependencies,
     ) -> Self {
-        Self { access_key_id, principal, identity: Arc::new(identity), secret, session: None, depends_on }
+        Self { access_key_id, principal, identity: Arc::new(identity), secret, session: None, depends_on, stamp: None }
     }
 
     /// An entry for temporary credentials, usable with the token whose SHA-256 is
@@ -108,7 +111,14 @@ impl ActiveAccessKey {
             secret,
             session: Some(SessionCheck { token_hash, expires_at }),
             depends_on,
+            stamp: None,
         }
+    }
+
+    /// The same entry, with the stamp read before its rows.
+    pub(crate) fn stamped(mut self, stamp: Option<String>) -> Self {
+        self.stamp = stamp;
+        self
     }
 
     /// The secret access key, for deriving SigV4 signing keys.
@@ -241,6 +251,26 @@ impl CredentialCache {
         }
     }
 
+    /// The access key ids cached now, for the periodic check against the store.
+    pub(crate) fn ids(&self) -> Vec<String> {
+        self.entries.read().keys().cloned().collect()
+    }
+
+    /// Keeps the entries whose stamp is the one in `current` (`None`: gone from the store),
+    /// drops the others named there (changed, gone, or cached without a stamp) and leaves
+    /// those `current` does not name (cached since it was read) for the next check; returns
+    /// how many it dropped. A fill in flight is not refused: its stamp, read before its rows,
+    /// is checked next time.
+    pub(crate) fn drop_changed(&self, current: &HashMap<String, Option<String>>) -> usize {
+        let mut entries = self.entries.write();
+        let before = entries.len();
+        entries.retain(|id, entry| match current.get(id) {
+            None => true,
+            Some(now) => entry.stamp.is_some() && entry.stamp == *now,
+        });
+        before - entries.len()
+    }
+
     /// Drops every entry (after the store was emptied).
     pub(crate) fn clear(&self) {
         let mut entries = self.entries.write();
@@ -328,6 +358,31 @@ mod tests {
         cache.invalidate(Change::AccessKey("unrelated"));
         cache.insert_if_current(generation, entry("K1", "alice", &[]), OffsetDateTime::UNIX_EPOCH);
         assert!(cache.get("K1").is_none());
+    }
+
+    #[test]
+    fn the_full_check_drops_only_the_entries_whose_stamp_moved() {
+        let cache = CredentialCache::default();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let stamped = |id: &str, stamp: Option<&str>| {
+            let e = Arc::try_unwrap(entry(id, id, &[])).ok().unwrap().stamped(stamp.map(str::to_owned));
+            cache.insert_if_current(cache.generation(), Arc::new(e), now);
+        };
+        for (id, stamp) in
+            [("SAME", Some("a")), ("MOVED", Some("a")), ("GONE", Some("a")), ("BARE", None), ("NEW", Some("a"))]
+        {
+            stamped(id, stamp);
+        }
+        let current = HashMap::from([
+            ("SAME".to_owned(), Some("a".to_owned())),
+            ("MOVED".to_owned(), Some("b".to_owned())),
+            ("GONE".to_owned(), None),
+            ("BARE".to_owned(), Some("a".to_owned())),
+        ]);
+        assert_eq!(cache.drop_changed(&current), 3);
+        let mut left = cache.ids();
+        left.sort();
+        assert_eq!(left, ["NEW", "SAME"], "unchanged, and cached since the stamps were read");
     }
 
     #[test]

@@ -40,13 +40,15 @@ impl Identities {
             return Ok(Some(entry));
         }
         let generation = self.cache.generation();
+        // Before the rows: a change landing in between leaves the stamp behind the rows.
+        let stamp = self.store.credential_stamp(access_key_id).await?;
         let entry = if access_key_id.starts_with("ASIA") {
             self.load_session(access_key_id).await?
         } else {
             self.load_long_term(access_key_id).await?
         };
         let Some(entry) = entry else { return Ok(None) };
-        let entry = Arc::new(entry);
+        let entry = Arc::new(entry.stamped(stamp));
         self.cache.insert_if_current(generation, entry.clone(), self.clock.now());
         Ok(Some(entry))
     }

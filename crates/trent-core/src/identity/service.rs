@@ -113,6 +113,21 @@ impl Identities {
         self.cache.apply_remote(change);
     }
 
+    /// The access key ids of the credentials cached now, for a periodic check of the cache
+    /// against the store ([`Identities::drop_changed_credentials`]).
+    pub fn cached_credential_ids(&self) -> Vec<String> {
+        self.cache.ids()
+    }
+
+    /// The full check of the credential cache against the store: keeps each cached entry
+    /// whose stamp (read when it was loaded, [`crate::IdentityStore::credential_stamp`]) is
+    /// its stamp in `current` (`None` for credentials no longer stored), drops every other
+    /// entry `current` names and leaves those it does not name for the next check. Returns how
+    /// many entries it dropped.
+    pub fn drop_changed_credentials(&self, current: &std::collections::HashMap<String, Option<String>>) -> usize {
+        self.cache.drop_changed(current)
+    }
+
     /// Lookups of the credential cache so far: (hits, misses).
     pub fn cache_stats(&self) -> (u64, u64) {
         self.cache.stats()

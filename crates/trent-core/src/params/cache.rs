@@ -28,7 +28,7 @@ use time::OffsetDateTime;
 use super::model::{Listing, ParamTag, ParameterVersion, ParameterWrite, StoredSetting, TierCounts};
 use super::policies::ParameterPolicy;
 use crate::coherence::Coherence;
-use crate::events::{Event, QueuedEvent};
+use crate::events::{Event, OutboxCursor, QueuedEvent};
 use crate::ids::Scope;
 use crate::invalidation::{Invalidation, InvalidationSink};
 use crate::store::{EventStore, ParamStore, StoreError};
@@ -60,6 +60,22 @@ struct Entry {
     latest: Option<ParameterVersion>,
     versions: HashMap<u64, ParameterVersion>,
     bytes: usize,
+    /// The store's stamp of the parameter's rows, read before the first version this entry
+    /// holds ([`ParamStore::parameter_stamp`]); `None` on a single-node store, and once two
+    /// loads of the entry read different stamps (the next full check drops it).
+    stamp: Option<String>,
+}
+
+impl Entry {
+    /// Notes the stamp a load read before the version it is adding: the first one is the
+    /// entry's, a different one later leaves the entry without a stamp.
+    fn restamp(&mut self, stamp: Option<String>) {
+        if self.latest.is_none() && self.versions.is_empty() {
+            self.stamp = stamp;
+        } else if self.stamp != stamp {
+            self.stamp = None;
+        }
+    }
 }
 
 /// A page of a listing as the store answered it.
@@ -194,9 +210,10 @@ impl ParamCache {
         inner.shrink_to(self.budget);
     }
 
-    fn insert_latest(&self, scope: &Scope, version: &ParameterVersion, epoch: u64) {
+    fn insert_latest(&self, scope: &Scope, version: &ParameterVersion, stamp: Option<String>, epoch: u64) {
         self.insert(scope, epoch, |cache| {
             let entry = cache.params.entry(version.name.clone()).or_default();
+            entry.restamp(stamp);
             let w = weight(version);
             let old = entry.latest.replace(version.clone()).map_or(0, |v| weight(&v));
             entry.bytes = (entry.bytes + w).saturating_sub(old);
@@ -204,9 +221,10 @@ impl ParamCache {
         });
     }
 
-    fn insert_version(&self, scope: &Scope, version: &ParameterVersion, epoch: u64) {
+    fn insert_version(&self, scope: &Scope, version: &ParameterVersion, stamp: Option<String>, epoch: u64) {
         self.insert(scope, epoch, |cache| {
             let entry = cache.params.entry(version.name.clone()).or_default();
+            entry.restamp(stamp);
             let mut freed = 0;
             if entry.versions.len() >= MAX_VERSIONS_PER_ENTRY {
                 freed = entry.versions.drain().map(|(_, v)| weight(&v)).sum();
@@ -257,6 +275,46 @@ impl ParamCache {
         }
     }
 
+    /// The parameters cached now, for the periodic check against the store.
+    pub(crate) fn names(&self) -> Vec<(Scope, String)> {
+        let inner = self.inner.read();
+        inner.scopes.iter().flat_map(|(scope, cache)| cache.params.keys().map(|n| (scope.clone(), n.clone()))).collect()
+    }
+
+    /// Keeps the parameters whose stamp is the one in `current` (`None`: gone from the
+    /// store), drops the others named there (changed, gone, or cached without a stamp) and
+    /// leaves those `current` does not name (cached since it was read) for the next check;
+    /// drops every listing page (a page carries no stamp: which parameters it holds changes
+    /// with any parameter of its scope) and refuses the loads in flight, which may have read
+    /// a page before a change. Returns how many parameters it dropped.
+    pub(crate) fn drop_changed(&self, current: &HashMap<(Scope, String), Option<String>>) -> usize {
+        let mut inner = self.inner.write();
+        self.coherence.advance();
+        let (mut dropped, mut freed) = (0, 0);
+        for (scope, cache) in &mut inner.scopes {
+            freed += cache.pages.drain().map(|(_, p)| p.bytes).sum::<usize>();
+            cache.params.retain(|name, entry| {
+                let keep = match current.get(&(scope.clone(), name.clone())) {
+                    None => true,
+                    Some(now) => entry.stamp.is_some() && entry.stamp == *now,
+                };
+                if !keep {
+                    dropped += 1;
+                    freed += entry.bytes;
+                }
+                keep
+            });
+        }
+        inner.scopes.retain(|_, cache| !cache.params.is_empty());
+        inner.bytes = inner.bytes.saturating_sub(freed);
+        dropped
+    }
+
+    /// How many parameters are cached.
+    pub(crate) fn len(&self) -> usize {
+        self.inner.read().scopes.values().map(|s| s.params.len()).sum()
+    }
+
     pub(crate) fn clear(&self) {
         let mut inner = self.inner.write();
         self.coherence.advance();
@@ -279,11 +337,11 @@ impl CachedStore {
 
 #[async_trait]
 impl EventStore for CachedStore {
-    async fn events_after(&self, after: u64, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
+    async fn events_after(&self, after: OutboxCursor, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
         self.inner.events_after(after, limit).await
     }
 
-    async fn remove_events_through(&self, through: u64) -> Result<(), StoreError> {
+    async fn remove_events_through(&self, through: OutboxCursor) -> Result<(), StoreError> {
         self.inner.remove_events_through(through).await
     }
 
@@ -317,11 +375,17 @@ impl ParamStore for CachedStore {
             return Ok(Some(found));
         }
         let epoch = self.cache.epoch();
+        // Before the rows: a change landing in between leaves the stamp behind the rows.
+        let stamp = self.inner.parameter_stamp(scope, name).await?;
         let found = self.inner.latest(scope, name).await?;
         if let Some(version) = &found {
-            self.cache.insert_latest(scope, version, epoch);
+            self.cache.insert_latest(scope, version, stamp, epoch);
         }
         Ok(found)
+    }
+
+    async fn parameter_stamp(&self, scope: &Scope, name: &str) -> Result<Option<String>, StoreError> {
+        self.inner.parameter_stamp(scope, name).await
     }
 
     async fn version(&self, scope: &Scope, name: &str, version: u64) -> Result<Option<ParameterVersion>, StoreError> {
@@ -329,9 +393,10 @@ impl ParamStore for CachedStore {
             return Ok(Some(found));
         }
         let epoch = self.cache.epoch();
+        let stamp = self.inner.parameter_stamp(scope, name).await?;
         let found = self.inner.version(scope, name, version).await?;
         if let Some(v) = &found {
-            self.cache.insert_version(scope, v, epoch);
+            self.cache.insert_version(scope, v, stamp, epoch);
         }
         Ok(found)
     }

@@ -36,10 +36,10 @@ impl Memory {
 
 #[async_trait]
 impl EventStore for Memory {
-    async fn events_after(&self, _: u64, _: u32) -> Result<Vec<QueuedEvent>, StoreError> {
+    async fn events_after(&self, _: OutboxCursor, _: u32) -> Result<Vec<QueuedEvent>, StoreError> {
         Ok(Vec::new())
     }
-    async fn remove_events_through(&self, _: u64) -> Result<(), StoreError> {
+    async fn remove_events_through(&self, _: OutboxCursor) -> Result<(), StoreError> {
         Ok(())
     }
     async fn undelivered(&self, _: &str, _: u32) -> Result<Vec<QueuedEvent>, StoreError> {

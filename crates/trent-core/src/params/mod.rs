@@ -109,6 +109,30 @@ impl Params {
         self.cache.stats()
     }
 
+    /// The parameters cached now, for a periodic check of the cache against the store
+    /// ([`Params::drop_changed_parameters`]).
+    pub fn cached_parameter_names(&self) -> Vec<(crate::ids::Scope, String)> {
+        self.cache.names()
+    }
+
+    /// The full check of the parameter cache against the store: keeps each cached parameter
+    /// whose stamp (read when it was loaded, [`crate::ParamStore::parameter_stamp`]) is its
+    /// stamp in `current` (`None` for a parameter no longer stored), drops every other
+    /// parameter `current` names, leaves those it does not name for the next check, and drops
+    /// every listing page. Unwrapped data keys stay (found by their wrapped bytes, every use
+    /// authorized by KMS anew). Returns how many parameters it dropped.
+    pub fn drop_changed_parameters(
+        &self,
+        current: &std::collections::HashMap<(crate::ids::Scope, String), Option<String>>,
+    ) -> usize {
+        self.cache.drop_changed(current)
+    }
+
+    /// How many parameters are cached (a gauge for operators).
+    pub fn cached_parameters(&self) -> usize {
+        self.cache.len()
+    }
+
     /// Forgets every cached parameter, listing and data key (after the store was changed
     /// behind this service's back: a reset, a restore).
     pub fn invalidate_cache(&self) {

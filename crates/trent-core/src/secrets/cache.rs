@@ -34,6 +34,10 @@ const MAX_VERSIONS_PER_ENTRY: usize = 128;
 struct Entry {
     record: SecretRecord,
     versions: HashMap<String, VersionRecord>,
+    /// The store's stamp of the secret's rows, read before the record
+    /// ([`SecretsStore::secret_stamp`]); it covers the versions added later too (a version
+    /// changed since moves the stamp). `None` on a single-node store.
+    stamp: Option<String>,
 }
 
 /// Cached secrets by scope and name.
@@ -75,7 +79,7 @@ impl SecretCache {
         self.coherence.epoch()
     }
 
-    fn insert_secret(&self, record: &SecretRecord, epoch: u64) {
+    fn insert_secret(&self, record: &SecretRecord, stamp: Option<String>, epoch: u64) {
         let mut map = self.entries.write();
         if !self.coherence.unchanged_since(epoch) {
             return;
@@ -86,7 +90,7 @@ impl SecretCache {
             // An arbitrary victim: a miss only costs one store read.
             map.remove(&victim);
         }
-        let entry = Entry { record: record.clone(), versions: HashMap::new() };
+        let entry = Entry { record: record.clone(), versions: HashMap::new(), stamp };
         map.insert((record.scope.clone(), record.name.clone()), entry);
     }
 
@@ -132,6 +136,26 @@ impl SecretCache {
         }
     }
 
+    /// The secrets cached now, for the periodic check against the store.
+    pub(crate) fn names(&self) -> Vec<(Scope, String)> {
+        self.entries.read().keys().cloned().collect()
+    }
+
+    /// Keeps the secrets whose stamp is the one in `current` (`None`: gone from the store),
+    /// drops the others named there (changed, gone, or cached without a stamp) and leaves
+    /// those `current` does not name (cached since it was read) for the next check; returns
+    /// how many it dropped. A load in flight is not refused: its stamp, read before its rows,
+    /// is checked next time.
+    pub(crate) fn drop_changed(&self, current: &HashMap<(Scope, String), Option<String>>) -> usize {
+        let mut map = self.entries.write();
+        let before = map.len();
+        map.retain(|id, entry| match current.get(id) {
+            None => true,
+            Some(now) => entry.stamp.is_some() && entry.stamp == *now,
+        });
+        before - map.len()
+    }
+
     pub(crate) fn clear(&self) {
         let mut map = self.entries.write();
         self.coherence.advance();
@@ -165,11 +189,17 @@ impl SecretsStore for CachedStore {
             return Ok(Some(found));
         }
         let epoch = self.cache.epoch();
+        // Before the rows: a change landing in between leaves the stamp behind the rows.
+        let stamp = self.inner.secret_stamp(scope, name).await?;
         let found = self.inner.get_secret(scope, name).await?;
         if let Some(record) = &found {
-            self.cache.insert_secret(record, epoch);
+            self.cache.insert_secret(record, stamp, epoch);
         }
         Ok(found)
+    }
+
+    async fn secret_stamp(&self, scope: &Scope, name: &str) -> Result<Option<String>, StoreError> {
+        self.inner.secret_stamp(scope, name).await
     }
 
     async fn list_secrets(&self, scope: &Scope) -> Result<Vec<SecretRecord>, StoreError> {

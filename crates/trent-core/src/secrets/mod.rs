@@ -126,6 +126,30 @@ impl Secrets {
         self.records.stats()
     }
 
+    /// The secrets cached now, for a periodic check of the cache against the store
+    /// ([`Secrets::drop_changed_secrets`]).
+    pub fn cached_secret_names(&self) -> Vec<(crate::ids::Scope, String)> {
+        self.records.names()
+    }
+
+    /// The full check of the secret cache against the store: keeps each cached secret whose
+    /// stamp (read when it was loaded, [`crate::SecretsStore::secret_stamp`]) is its stamp in
+    /// `current` (`None` for a secret no longer stored), drops every other secret `current`
+    /// names and leaves those it does not name for the next check. Unwrapped data keys stay:
+    /// they are found by their wrapped bytes, and every use of one is authorized by KMS anew.
+    /// Returns how many secrets it dropped.
+    pub fn drop_changed_secrets(
+        &self,
+        current: &std::collections::HashMap<(crate::ids::Scope, String), Option<String>>,
+    ) -> usize {
+        self.records.drop_changed(current)
+    }
+
+    /// How many secrets are cached (a gauge for operators).
+    pub fn cached_secrets(&self) -> usize {
+        self.records.len()
+    }
+
     /// Forgets every cached secret, version and data key.
     pub fn invalidate_cache(&self) {
         self.records.clear();

@@ -7,22 +7,27 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::StoreError;
-use crate::events::QueuedEvent;
+use crate::events::{OutboxCursor, QueuedEvent};
 
 /// The outbox of events awaiting delivery. Writing happens inside the other stores'
 /// transactions (for example [`super::ParamStore::put_version`]); this trait reads and
 /// trims it.
 #[async_trait]
 pub trait EventStore: Send + Sync {
-    /// Events after position `after` (0: from the start), oldest first, at most `limit`.
-    async fn events_after(&self, after: u64, limit: u32) -> Result<Vec<QueuedEvent>, StoreError>;
+    /// Events after `after` ([`OutboxCursor::START`]: from the start) in reading order, at
+    /// most `limit`; pass the last one's [`QueuedEvent::position`] to read on. A follower
+    /// never misses an event nor sees one out of order: an event whose transaction has not
+    /// finished holds back every event that would come after it (on PostgreSQL, every event
+    /// of a transaction that began after it took its id), so an event committed late is never
+    /// before a place already passed.
+    async fn events_after(&self, after: OutboxCursor, limit: u32) -> Result<Vec<QueuedEvent>, StoreError>;
 
-    /// Removes every event at or before position `through`, once all sinks have them.
-    async fn remove_events_through(&self, through: u64) -> Result<(), StoreError>;
+    /// Removes every event at or before `through` in reading order, with its delivery marks.
+    async fn remove_events_through(&self, through: OutboxCursor) -> Result<(), StoreError>;
 
-    /// Events not yet marked delivered to `sink`, oldest position first, at most `limit`.
-    /// An event whose transaction committed after a later position was read (PostgreSQL
-    /// numbers events at insert) is still found by a later call: nothing is skipped.
+    /// Events not yet marked delivered to `sink`, in the reading order of
+    /// [`EventStore::events_after`], at most `limit`. Nothing is skipped: an event held back
+    /// because an older transaction was still in progress is found by a later call.
     async fn undelivered(&self, sink: &str, limit: u32) -> Result<Vec<QueuedEvent>, StoreError>;
 
     /// How many events `sink` has not been marked as having: its outbox depth.

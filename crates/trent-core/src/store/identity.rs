@@ -45,6 +45,17 @@ pub trait IdentityStore: BatchStore {
     /// already has `max_per_user` keys, [`StoreError::AlreadyExists`] if the id is taken.
     async fn insert_user_access_key(&self, key: &AccessKeyRecord, max_per_user: u32) -> Result<(), StoreError>;
 
+    /// A stamp of everything cached credentials of `access_key_id` are built from (the access
+    /// key or STS session, its user and the user's groups, or the session's role, and their
+    /// inline policies) that changes whenever any of them changes, for a node's periodic check
+    /// of its credential cache against a database other nodes write to; `None` (the default)
+    /// on a backend that serves one node. Read before the rows it stamps, as
+    /// [`super::KmsStore::key_stamp`].
+    async fn credential_stamp(&self, access_key_id: &str) -> Result<Option<String>, StoreError> {
+        let _ = access_key_id;
+        Ok(None)
+    }
+
     /// Reads an access key by id (a user key's principal carries the user's current path).
     async fn get_access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError>;
 

@@ -30,6 +30,16 @@ pub trait ParamStore: EventStore + Send + Sync {
     /// The newest version of a parameter, with its labels.
     async fn latest(&self, scope: &Scope, name: &str) -> Result<Option<ParameterVersion>, StoreError>;
 
+    /// A stamp of one parameter's row, versions and labels that changes whenever any of them
+    /// changes, for a node's periodic check of its parameter cache against a database other
+    /// nodes write to; `None` (the default) on a backend that serves one node, and for a
+    /// parameter that does not exist. Read before the rows it stamps, as
+    /// [`super::KmsStore::key_stamp`].
+    async fn parameter_stamp(&self, scope: &Scope, name: &str) -> Result<Option<String>, StoreError> {
+        let _ = (scope, name);
+        Ok(None)
+    }
+
     /// One version of a parameter, with its labels.
     async fn version(&self, scope: &Scope, name: &str, version: u64) -> Result<Option<ParameterVersion>, StoreError>;
 

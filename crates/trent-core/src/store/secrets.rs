@@ -36,6 +36,15 @@ pub trait SecretsStore: Send + Sync {
     /// Reads one secret's metadata by name.
     async fn get_secret(&self, scope: &Scope, name: &str) -> Result<Option<SecretRecord>, StoreError>;
 
+    /// A stamp of one secret's row and its versions that changes whenever any of them changes,
+    /// for a node's periodic check of its secret cache against a database other nodes write
+    /// to; `None` (the default) on a backend that serves one node, and for a secret that does
+    /// not exist. Read before the rows it stamps, as [`super::KmsStore::key_stamp`].
+    async fn secret_stamp(&self, scope: &Scope, name: &str) -> Result<Option<String>, StoreError> {
+        let _ = (scope, name);
+        Ok(None)
+    }
+
     /// Every secret of a scope, ordered by name (a region holds at most 500,000).
     async fn list_secrets(&self, scope: &Scope) -> Result<Vec<SecretRecord>, StoreError>;
 

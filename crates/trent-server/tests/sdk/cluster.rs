@@ -25,7 +25,7 @@ use crate::support::TestSchema;
 const NOTIFIED_WITHIN: Duration = Duration::from_secs(5);
 
 /// Runs `call` again while it fails with a 5xx (at most 8 attempts), as a client's retry does.
-async fn retried<T, E, R, Fut>(mut call: impl FnMut() -> Fut) -> Result<T, SdkError<E, R>>
+pub(crate) async fn retried<T, E, R, Fut>(mut call: impl FnMut() -> Fut) -> Result<T, SdkError<E, R>>
 where
     Fut: Future<Output = Result<T, SdkError<E, R>>>,
     R: std::fmt::Debug,
@@ -44,7 +44,7 @@ where
 }
 
 /// The HTTP status of a failed call.
-trait HasStatus {
+pub(crate) trait HasStatus {
     fn status(&self) -> Option<u16>;
 }
 
@@ -92,7 +92,7 @@ async fn three_nodes(name: &str) -> Option<(TestSchema, [TestServer; 3])> {
 }
 
 /// The value of the metric line starting with `series` in `/metrics` of `node`.
-async fn metric(node: &TestServer, series: &str) -> f64 {
+pub(crate) async fn metric(node: &TestServer, series: &str) -> f64 {
     let text = scrape(node).await;
     let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no {series} in:\n{text}"));
     line.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a number")

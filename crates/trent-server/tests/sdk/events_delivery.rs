@@ -157,7 +157,7 @@ fn with_sinks(sinks: Vec<RawSink>) -> RawConfig {
 
 /// Every event in the outbox, as EventBridge JSON.
 async fn outbox_ids(server: &TestServer) -> Vec<String> {
-    let queued = server.state.events.events_after(0, 1000).await.unwrap();
+    let queued = server.state.events.events_after(trent_core::events::OutboxCursor::START, 1000).await.unwrap();
     queued.iter().map(|q| q.event.id.to_string()).collect()
 }
 

@@ -77,8 +77,15 @@ async fn events_reach_jetstream_acknowledged_once_per_id_after_nats_was_unreacha
         .await;
     let run = server.state.delivery.run_once().await.unwrap();
     assert_eq!((run.delivered, run.failed), (2, 0));
-    let ids: Vec<String> =
-        server.state.events.events_after(0, 10).await.unwrap().iter().map(|q| q.event.id.to_string()).collect();
+    let ids: Vec<String> = server
+        .state
+        .events
+        .events_after(trent_core::events::OutboxCursor::START, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|q| q.event.id.to_string())
+        .collect();
 
     let client = async_nats::connect(url.as_str()).await.expect("connect to the test NATS");
     let js = async_nats::jetstream::new(client);
@@ -126,10 +133,17 @@ async fn two_nodes_on_postgres_deliver_each_event_once() {
         ssm_a.put_parameter().name(one).value("v").r#type(ParameterType::String).send().await.unwrap();
         ssm_b.put_parameter().name(two).value("v").r#type(ParameterType::String).send().await.unwrap();
     }
-    let ids: Vec<String> =
-        a.state.events.events_after(0, 100).await.unwrap().iter().map(|q| q.event.id.to_string()).collect();
-    assert_eq!(ids.len(), 20);
+    // An event is read once every older transaction on the server has finished (other
+    // tests' too): wait for the twenty.
     let deadline = Instant::now() + Duration::from_secs(30);
+    let ids: Vec<String> = loop {
+        let read = a.state.events.events_after(trent_core::events::OutboxCursor::START, 100).await.unwrap();
+        if read.len() >= 20 || Instant::now() > deadline {
+            break read.iter().map(|q| q.event.id.to_string()).collect();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(ids.len(), 20);
     while hook.counts().len() < ids.len() {
         assert!(Instant::now() < deadline, "not every event arrived: {} of 20", hook.counts().len());
         tokio::time::sleep(Duration::from_millis(50)).await;

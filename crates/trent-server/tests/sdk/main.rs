@@ -8,6 +8,7 @@ mod audit_trail;
 mod auth;
 mod bounds;
 mod cluster;
+mod cluster_full_check;
 mod common;
 mod configuration_doc;
 mod cross_account;

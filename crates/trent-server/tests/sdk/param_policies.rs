@@ -42,7 +42,7 @@ fn pair(kind: &str, status: &str) -> (String, String) {
 
 /// Every queued event as EventBridge JSON.
 async fn outbox(server: &TestServer) -> Vec<Value> {
-    let queued = server.state.events.events_after(0, 1000).await.expect("outbox");
+    let queued = server.state.events.events_after(trent_core::events::OutboxCursor::START, 1000).await.expect("outbox");
     queued.iter().map(|q| q.event.to_json()).collect()
 }
 

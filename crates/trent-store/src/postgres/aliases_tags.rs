@@ -85,7 +85,7 @@ impl PgStore {
         .bind(&alias.name)
         .bind(alias.target.to_string())
         .bind(ts_to_db(alias.updated_at)?)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?
         .rows_affected();
@@ -98,7 +98,7 @@ impl PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?
             .rows_affected();
@@ -115,7 +115,7 @@ impl PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(Alias::try_from).transpose()
@@ -139,7 +139,7 @@ impl PgStore {
             q.push(" AND name > ").push_bind(after);
         }
         q.push(" ORDER BY name LIMIT ").push_bind(i64::from(limit));
-        let rows: Vec<AliasRow> = q.build_query_as().fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows: Vec<AliasRow> = q.build_query_as().fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
         rows.into_iter().map(Alias::try_from).collect()
     }
 
@@ -159,7 +159,7 @@ impl PgStore {
             q.push(" AND tag_key > ").push_bind(after);
         }
         q.push(" ORDER BY tag_key LIMIT ").push_bind(i64::from(limit));
-        let rows: Vec<TagRow> = q.build_query_as().fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows: Vec<TagRow> = q.build_query_as().fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
         Ok(rows.into_iter().map(Tag::from).collect())
     }
 }

@@ -12,6 +12,8 @@
 //! (SQLSTATE `23514`), so a second writer fails with [`StoreError::Conflict`] instead of
 //! forking the chain. Nothing here computes or checks hashes: that is `trent_core::audit`.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 use trent_core::StoreError;
@@ -34,13 +36,15 @@ const CHUNK: usize = 64;
 #[derive(Clone, Debug)]
 pub struct PgAuditStore {
     pool: PgPool,
+    /// The database's health, shared with the store this was made from.
+    health: Arc<super::health::Health>,
     /// The chain this handle appends to and reads.
     node: String,
 }
 
 impl PgAuditStore {
-    pub(crate) fn new(pool: PgPool, node: String) -> Self {
-        Self { pool, node }
+    pub(crate) fn new(pool: PgPool, health: Arc<super::health::Health>, node: String) -> Self {
+        Self { pool, health, node }
     }
 
     /// The node whose chain this handle addresses.
@@ -50,7 +54,17 @@ impl PgAuditStore {
     }
 
     async fn begin(&self) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
-        super::begin(&self.pool).await
+        super::health::begin(&self.pool, &self.health, Some(super::BEGIN)).await
+    }
+
+    /// A connection for one statement.
+    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Postgres>, StoreError> {
+        super::health::conn(&self.pool, &self.health).await
+    }
+
+    /// Notes `error` (a transaction's failure) in the database's health; returns it.
+    fn noted(&self, error: StoreError) -> StoreError {
+        super::health::noted(&self.pool, &self.health, error)
     }
 }
 
@@ -121,7 +135,7 @@ impl AuditStore for PgAuditStore {
             .bind(&self.node)
             .bind(i64::try_from(from_seq).unwrap_or(i64::MAX))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
@@ -135,7 +149,7 @@ impl AuditStore for PgAuditStore {
             .bind(&self.node)
             .bind(i64::try_from(from_digest_seq).unwrap_or(i64::MAX))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| digest_from_row(r, map_err)).collect()
@@ -167,19 +181,19 @@ impl AuditStore for PgAuditStore {
         }
         q.push(" ORDER BY event_time DESC, node_id DESC, seq DESC");
         q.push(" LIMIT ").push_bind(i64::from(scan.limit));
-        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows = q.build().fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
     async fn clear_audit(&self) -> Result<(), StoreError> {
-        sqlx::query("TRUNCATE audit_events, audit_digests").execute(&self.pool).await.map_err(map_err)?;
+        sqlx::query("TRUNCATE audit_events, audit_digests").execute(&mut *self.conn().await?).await.map_err(map_err)?;
         Ok(())
     }
 
     async fn audit_head(&self) -> Result<AuditHead, StoreError> {
         let last_event = sqlx::query("SELECT seq, hash FROM audit_events WHERE node_id = $1 ORDER BY seq DESC LIMIT 1")
             .bind(&self.node)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?
             .map(|row| -> Result<(u64, [u8; 32]), StoreError> {
@@ -193,7 +207,7 @@ impl AuditStore for PgAuditStore {
             format!("SELECT {DIGEST_COLUMNS} FROM audit_digests WHERE node_id = $1 ORDER BY digest_seq DESC LIMIT 1");
         let last_digest = sqlx::query(&sql)
             .bind(&self.node)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?
             .map(|r| digest_from_row(&r, map_err))
@@ -205,13 +219,13 @@ impl AuditStore for PgAuditStore {
         sqlx::query_scalar(
             "SELECT node_id FROM audit_digests UNION SELECT DISTINCT node_id FROM audit_events ORDER BY 1",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(map_err)
     }
 
     fn audit_chain(&self, node: &str) -> Option<std::sync::Arc<dyn AuditStore>> {
-        Some(std::sync::Arc::new(Self::new(self.pool.clone(), node.to_owned())))
+        Some(std::sync::Arc::new(Self::new(self.pool.clone(), self.health.clone(), node.to_owned())))
     }
 }
 
@@ -220,7 +234,7 @@ impl MetaStore for PgAuditStore {
     async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         sqlx::query_scalar("SELECT value FROM audit_meta WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)
     }
@@ -232,7 +246,7 @@ impl MetaStore for PgAuditStore {
         )
         .bind(name)
         .bind(value)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())

@@ -116,7 +116,7 @@ impl PgStore {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(channel)
             .bind(payload)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -138,7 +138,7 @@ impl PgStore {
     /// # Errors
     /// [`StoreError::Unavailable`] if the database cannot be reached.
     pub async fn try_lease(&self, name: &str) -> Result<Option<PgLease>, StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        let mut conn = self.conn().await?;
         let sql = format!("SELECT pg_try_advisory_lock({LEASE_KEY})");
         let taken: bool = sqlx::query_scalar(&sql).bind(name).fetch_one(&mut *conn).await.map_err(map_err)?;
         if !taken {
@@ -181,7 +181,7 @@ impl PgStore {
     /// [`StoreError::Unavailable`] if the database cannot be reached.
     pub async fn connection_is_encrypted(&self) -> Result<bool, StoreError> {
         sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await
             .map_err(map_err)
     }

@@ -20,7 +20,11 @@ impl CustomKeyStoreStore for PgStore {
             "INSERT INTO kms_custom_key_stores ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             CustomKeyStoreRow::COLUMNS
         );
-        CustomKeyStoreRow::try_from(store)?.bind(sqlx::query(&sql)).execute(&self.pool).await.map_err(map_err)?;
+        CustomKeyStoreRow::try_from(store)?
+            .bind(sqlx::query(&sql))
+            .execute(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
@@ -32,7 +36,7 @@ impl CustomKeyStoreStore for PgStore {
         let rows: Vec<CustomKeyStoreRow> = sqlx::query_as(&sql)
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.into_iter().map(CustomKeyStoreRecord::try_from).collect()
@@ -74,7 +78,7 @@ impl CustomKeyStoreStore for PgStore {
                 .bind(scope.account.as_str())
                 .bind(scope.region.as_str())
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?
                 .rows_affected();

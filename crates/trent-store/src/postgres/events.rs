@@ -3,13 +3,18 @@
 //! decoder. Other modules append to it inside their own transactions with [`append_events`].
 //!
 //! An identity column numbers events when they are inserted, not when they commit: two
-//! transactions committing out of order can make a reader see a later position before an
-//! earlier one.
+//! transactions committing out of order would let a reader of `seq > last` pass an event
+//! committed late with a lower `seq`. So each event also records its transaction's id
+//! (`xid`, migration 15), and readers take only events of transactions older than every
+//! transaction still in progress ([`SETTLED`]: those can no longer gain events), in (`xid`,
+//! `seq`) order. An event of a later transaction waits, at most, for the oldest transaction
+//! in progress on the server to finish (bounded by the statement and idle-in-transaction
+//! timeouts of Trent's own sessions).
 
 use async_trait::async_trait;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
-use trent_core::events::{Event, QueuedEvent};
+use trent_core::events::{Event, OutboxCursor, QueuedEvent};
 use trent_core::store::Fault;
 use trent_core::{EventStore, StoreError};
 
@@ -39,33 +44,64 @@ pub(crate) async fn append_events(conn: &mut PgConnection, events: &[Event]) -> 
     Ok(())
 }
 
+/// The condition of an outbox row `e` whose transaction, and every older one, has finished:
+/// nothing can be added before it any more.
+const SETTLED: &str = "e.xid < pg_snapshot_xmin(pg_current_snapshot())";
+
+/// The first half of an event's [`OutboxCursor`].
+const TXN: &str = "e.xid::text::bigint AS txn";
+
+/// A transaction id as bound in a query (`$n::bigint::text::xid8`).
+fn db_txn(txn: u64) -> i64 {
+    i64::try_from(txn).unwrap_or(i64::MAX)
+}
+
 #[async_trait]
 impl EventStore for PgStore {
-    async fn events_after(&self, after: u64, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM event_outbox WHERE seq > $1 ORDER BY seq LIMIT $2");
+    async fn events_after(&self, after: OutboxCursor, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS}, {TXN} FROM event_outbox e \
+             WHERE (e.xid, e.seq) > ($1::bigint::text::xid8, $2) AND {SETTLED} ORDER BY e.xid, e.seq LIMIT $3"
+        );
         let rows = sqlx::query(&sql)
-            .bind(db_seq(after))
+            .bind(db_txn(after.txn))
+            .bind(db_seq(after.seq))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
-    async fn remove_events_through(&self, through: u64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
-        for sql in ["DELETE FROM event_outbox WHERE seq <= $1", "DELETE FROM event_deliveries WHERE seq <= $1"] {
-            sqlx::query(sql).bind(db_seq(through)).execute(&mut *tx).await.map_err(map_err)?;
-        }
+    async fn remove_events_through(&self, through: OutboxCursor) -> Result<(), StoreError> {
+        let mut tx = self.begin_default().await?;
+        let removed: Vec<i64> = sqlx::query_scalar(
+            "DELETE FROM event_outbox WHERE (xid, seq) <= ($1::bigint::text::xid8, $2) RETURNING seq",
+        )
+        .bind(db_txn(through.txn))
+        .bind(db_seq(through.seq))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        sqlx::query("DELETE FROM event_deliveries WHERE seq = ANY($1::BIGINT[])")
+            .bind(&removed)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         tx.commit().await.map_err(map_err)
     }
 
     async fn undelivered(&self, sink: &str, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM event_outbox e WHERE NOT EXISTS \
-             (SELECT 1 FROM event_deliveries d WHERE d.sink = $1 AND d.seq = e.seq) ORDER BY seq LIMIT $2"
+            "SELECT {EVENT_COLUMNS}, {TXN} FROM event_outbox e WHERE {SETTLED} AND NOT EXISTS \
+             (SELECT 1 FROM event_deliveries d WHERE d.sink = $1 AND d.seq = e.seq) ORDER BY e.xid, e.seq LIMIT $2"
         );
-        let rows = sqlx::query(&sql).bind(sink).bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows = sqlx::query(&sql)
+            .bind(sink)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
@@ -75,7 +111,7 @@ impl EventStore for PgStore {
              (SELECT 1 FROM event_deliveries d WHERE d.sink = $1 AND d.seq = e.seq)",
         )
         .bind(sink)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         u64::try_from(n).map_err(|_| StoreError::corrupt("event_outbox count", Fault::OutOfRange(i128::from(n))))
@@ -90,14 +126,14 @@ impl EventStore for PgStore {
         .bind(sink)
         .bind(&seqs)
         .bind(ts_to_db(at)?)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
     }
 
     async fn trim_delivered(&self, sinks: &[String], before: OffsetDateTime) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(map_err)?;
+        let mut tx = self.begin_default().await?;
         sqlx::query("DELETE FROM event_deliveries WHERE sink <> ALL($1::TEXT[])")
             .bind(sinks)
             .execute(&mut *tx)

@@ -115,25 +115,25 @@ fn found(rows_affected: u64) -> Result<(), StoreError> {
 #[async_trait]
 impl IdentityStore for PgStore {
     async fn insert_account(&self, account: &Account) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        let mut conn = self.conn().await?;
         insert_account(&mut conn, account).await
     }
 
     async fn get_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
         let sql = format!("SELECT {} FROM accounts WHERE id = $1", AccountRow::COLUMNS);
         let row: Option<AccountRow> =
-            sqlx::query_as(&sql).bind(id.as_str()).fetch_optional(&self.pool).await.map_err(map_err)?;
+            sqlx::query_as(&sql).bind(id.as_str()).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
         row.map(Account::try_from).transpose()
     }
 
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
         let sql = format!("SELECT {} FROM accounts ORDER BY id", AccountRow::COLUMNS);
-        let rows: Vec<AccountRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows: Vec<AccountRow> = sqlx::query_as(&sql).fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
         rows.into_iter().map(Account::try_from).collect()
     }
 
     async fn insert_access_key(&self, key: &AccessKeyRecord) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        let mut conn = self.conn().await?;
         insert_access_key(&mut conn, key).await
     }
 
@@ -163,10 +163,15 @@ impl IdentityStore for PgStore {
         })
     }
 
+    async fn credential_stamp(&self, access_key_id: &str) -> Result<Option<String>, StoreError> {
+        let id = access_key_id.to_owned();
+        Ok(self.credential_stamps(std::slice::from_ref(&id)).await?.remove(&id))
+    }
+
     async fn get_access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
         let sql = format!("{SELECT_ACCESS_KEYS} WHERE k.access_key_id = $1");
         let row: Option<AccessKeyRow> =
-            sqlx::query_as(&sql).bind(access_key_id).fetch_optional(&self.pool).await.map_err(map_err)?;
+            sqlx::query_as(&sql).bind(access_key_id).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
         row.map(AccessKeyRecord::try_from).transpose()
     }
 
@@ -176,8 +181,12 @@ impl IdentityStore for PgStore {
         user: Option<&str>,
     ) -> Result<Vec<AccessKeyRecord>, StoreError> {
         let sql = format!("{SELECT_ACCESS_KEYS} WHERE {OF_PRINCIPAL} ORDER BY k.created_at, k.access_key_id");
-        let rows: Vec<AccessKeyRow> =
-            sqlx::query_as(&sql).bind(account.as_str()).bind(user).fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows: Vec<AccessKeyRow> = sqlx::query_as(&sql)
+            .bind(account.as_str())
+            .bind(user)
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
         rows.into_iter().map(AccessKeyRecord::try_from).collect()
     }
 
@@ -194,7 +203,7 @@ impl IdentityStore for PgStore {
             .bind(user)
             .bind(access_key_id)
             .bind(status.as_str())
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         found(done.rows_affected())
@@ -207,20 +216,29 @@ impl IdentityStore for PgStore {
         access_key_id: &str,
     ) -> Result<(), StoreError> {
         let sql = format!("DELETE FROM access_keys AS k WHERE {OF_PRINCIPAL} AND k.access_key_id = $3");
-        let done = sqlx::query(&sql).bind(account.as_str()).bind(user).bind(access_key_id).execute(&self.pool).await;
+        let done = sqlx::query(&sql)
+            .bind(account.as_str())
+            .bind(user)
+            .bind(access_key_id)
+            .execute(&mut *self.conn().await?)
+            .await;
         found(done.map_err(map_err)?.rows_affected())
     }
 
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        let mut conn = self.conn().await?;
         insert_user(&mut conn, user).await
     }
 
     async fn get_user(&self, account: &AccountId, name: &str) -> Result<Option<User>, StoreError> {
         let sql =
             format!("SELECT {} FROM iam_users WHERE account_id = $1 AND lower(name) = lower($2)", UserRow::COLUMNS);
-        let row: Option<UserRow> =
-            sqlx::query_as(&sql).bind(account.as_str()).bind(name).fetch_optional(&self.pool).await.map_err(map_err)?;
+        let row: Option<UserRow> = sqlx::query_as(&sql)
+            .bind(account.as_str())
+            .bind(name)
+            .fetch_optional(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
         row.map(User::try_from).transpose()
     }
 
@@ -242,7 +260,7 @@ impl IdentityStore for PgStore {
             .bind(path_prefix)
             .bind(after.unwrap_or(""))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.into_iter().map(User::try_from).collect()
@@ -280,14 +298,18 @@ impl IdentityStore for PgStore {
     }
 
     async fn insert_group(&self, group: &Group) -> Result<(), StoreError> {
-        insert_row!(&self.pool, "iam_groups", GroupRow, group)
+        insert_row!(&mut *self.conn().await?, "iam_groups", GroupRow, group)
     }
 
     async fn get_group(&self, account: &AccountId, name: &str) -> Result<Option<Group>, StoreError> {
         let sql =
             format!("SELECT {} FROM iam_groups WHERE account_id = $1 AND lower(name) = lower($2)", GroupRow::COLUMNS);
-        let row: Option<GroupRow> =
-            sqlx::query_as(&sql).bind(account.as_str()).bind(name).fetch_optional(&self.pool).await.map_err(map_err)?;
+        let row: Option<GroupRow> = sqlx::query_as(&sql)
+            .bind(account.as_str())
+            .bind(name)
+            .fetch_optional(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
         row.map(Group::try_from).transpose()
     }
 
@@ -318,7 +340,7 @@ impl IdentityStore for PgStore {
         .bind(account.as_str())
         .bind(group)
         .bind(user)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         found(done.rows_affected())
@@ -331,8 +353,12 @@ impl IdentityStore for PgStore {
              ON m.account_id = g.account_id AND m.group_name = g.name \
              WHERE m.account_id = $1 AND lower(m.user_name) = lower($2) ORDER BY lower(g.name)"
         );
-        let rows: Vec<GroupRow> =
-            sqlx::query_as(&sql).bind(account.as_str()).bind(user).fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows: Vec<GroupRow> = sqlx::query_as(&sql)
+            .bind(account.as_str())
+            .bind(user)
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
         rows.into_iter().map(Group::try_from).collect()
     }
 
@@ -343,20 +369,24 @@ impl IdentityStore for PgStore {
         )
         .bind(account.as_str())
         .bind(group)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(map_err)
     }
 
     async fn insert_role(&self, role: &Role) -> Result<(), StoreError> {
-        insert_row!(&self.pool, "iam_roles", RoleRow, role)
+        insert_row!(&mut *self.conn().await?, "iam_roles", RoleRow, role)
     }
 
     async fn get_role(&self, account: &AccountId, name: &str) -> Result<Option<Role>, StoreError> {
         let sql =
             format!("SELECT {} FROM iam_roles WHERE account_id = $1 AND lower(name) = lower($2)", RoleRow::COLUMNS);
-        let row: Option<RoleRow> =
-            sqlx::query_as(&sql).bind(account.as_str()).bind(name).fetch_optional(&self.pool).await.map_err(map_err)?;
+        let row: Option<RoleRow> = sqlx::query_as(&sql)
+            .bind(account.as_str())
+            .bind(name)
+            .fetch_optional(&mut *self.conn().await?)
+            .await
+            .map_err(map_err)?;
         row.map(Role::try_from).transpose()
     }
 
@@ -406,7 +436,7 @@ impl IdentityStore for PgStore {
             .bind(owner.kind())
             .bind(owner.name())
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(InlinePolicy::try_from).transpose()
@@ -421,7 +451,7 @@ impl IdentityStore for PgStore {
         .bind(owner.kind())
         .bind(owner.name())
         .bind(name)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         found(done.rows_affected())
@@ -437,27 +467,27 @@ impl IdentityStore for PgStore {
             .bind(account.as_str())
             .bind(owner.kind())
             .bind(owner.name())
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.into_iter().map(InlinePolicy::try_from).collect()
     }
 
     async fn insert_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        insert_row!(&self.pool, "sts_sessions", SessionRow, session)
+        insert_row!(&mut *self.conn().await?, "sts_sessions", SessionRow, session)
     }
 
     async fn get_session(&self, access_key_id: &str) -> Result<Option<SessionRecord>, StoreError> {
         let sql = format!("SELECT {} FROM sts_sessions WHERE access_key_id = $1", SessionRow::COLUMNS);
         let row: Option<SessionRow> =
-            sqlx::query_as(&sql).bind(access_key_id).fetch_optional(&self.pool).await.map_err(map_err)?;
+            sqlx::query_as(&sql).bind(access_key_id).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
         row.map(SessionRecord::try_from).transpose()
     }
 
     async fn delete_sessions_expired_before(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM sts_sessions WHERE expires_at < $1")
             .bind(ts_to_db(before)?)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected())
@@ -469,7 +499,7 @@ impl MetaStore for PgStore {
     async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         sqlx::query_scalar("SELECT value FROM meta WHERE name = $1")
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)
     }
@@ -480,7 +510,7 @@ impl MetaStore for PgStore {
         )
         .bind(name)
         .bind(value)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())

@@ -149,7 +149,7 @@ impl PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(key_id.to_string())
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)
     }
@@ -209,7 +209,7 @@ impl KmsStore for PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(key_id.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.as_ref().map(key_from_row).transpose()
@@ -223,7 +223,8 @@ impl KmsStore for PgStore {
     async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError> {
         let sql =
             format!("SELECT {} FROM kms_keys WHERE account_id = $1 AND key_id = $2 ORDER BY region", KeyRow::COLUMNS);
-        let rows = sqlx::query(&sql).bind(account.as_str()).bind(key_id.to_string()).fetch_all(&self.pool).await;
+        let rows =
+            sqlx::query(&sql).bind(account.as_str()).bind(key_id.to_string()).fetch_all(&mut *self.conn().await?).await;
         rows.map_err(map_err)?.iter().map(key_from_row).collect()
     }
 
@@ -235,7 +236,7 @@ impl KmsStore for PgStore {
             q.push(" AND key_id > ").push_bind(after.to_string());
         }
         q.push(" ORDER BY key_id LIMIT ").push_bind(i64::from(limit));
-        let rows = q.build().fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows = q.build().fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
         rows.iter().map(key_from_row).collect()
     }
 
@@ -300,7 +301,7 @@ impl KmsStore for PgStore {
 
     async fn keys_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, KeyId)>, StoreError> {
         let mut rows: Vec<(String, String, String)> =
-            sqlx::query_as(KEYS_DUE).bind(ts_to_db(now)?).fetch_all(&self.pool).await.map_err(map_err)?;
+            sqlx::query_as(KEYS_DUE).bind(ts_to_db(now)?).fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
         // A stable order (by scope, then key id) for the scheduler and its logs.
         rows.sort_unstable();
         rows.iter().map(|(account, region, id)| Ok((scope_from_db(account, region)?, key_id_from_db(id)?))).collect()
@@ -336,7 +337,7 @@ impl KmsStore for PgStore {
     }
 
     async fn insert_alias(&self, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        let mut conn = self.conn().await?;
         aliases_tags::insert_alias(&mut conn, scope, alias).await
     }
 

@@ -23,6 +23,7 @@ mod cluster;
 mod custom_key_stores;
 mod events;
 mod grants;
+mod health;
 mod identity;
 mod kms;
 mod migrate;
@@ -34,9 +35,12 @@ mod stamps;
 
 pub use audit::PgAuditStore;
 pub use cluster::{MAX_NOTIFICATION, Notice, PgLease, PgNotifications};
+pub use health::DatabaseDown;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 use trent_core::StoreError;
@@ -124,6 +128,9 @@ impl std::fmt::Debug for PgSettings {
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// Whether the database is known to be unreachable (shared with the audit stores made
+    /// from this one): calls then fail at once instead of waiting for the pool.
+    health: Arc<health::Health>,
 }
 
 impl PgStore {
@@ -153,7 +160,7 @@ impl PgStore {
             pool.close().await;
             return Err(e);
         }
-        Ok(Self { pool })
+        Ok(Self { pool, health: Arc::default() })
     }
 
     /// Whether the database answers and its schema is the one this build migrates to: `Ok`
@@ -165,6 +172,7 @@ impl PgStore {
     /// must not write to it); [`StoreError::NotFound`] if the schema is older than this build's
     /// (someone dropped or restored it since this node started).
     pub async fn check_ready(&self) -> Result<(), StoreError> {
+        self.health.gate()?;
         let (found, known) = (migrate::current(&self.pool).await?, migrate::latest());
         match found.cmp(&known) {
             std::cmp::Ordering::Equal => Ok(()),
@@ -178,7 +186,7 @@ impl PgStore {
     /// nodes).
     #[must_use]
     pub fn audit_store(&self) -> PgAuditStore {
-        PgAuditStore::new(self.pool.clone(), String::new())
+        PgAuditStore::new(self.pool.clone(), self.health.clone(), String::new())
     }
 
     /// The audit trail in the same database, recording into `node`'s own chain: every node of
@@ -186,7 +194,7 @@ impl PgStore {
     /// commits.
     #[must_use]
     pub fn audit_store_for(&self, node: &str) -> PgAuditStore {
-        PgAuditStore::new(self.pool.clone(), node.to_owned())
+        PgAuditStore::new(self.pool.clone(), self.health.clone(), node.to_owned())
     }
 
     /// Closes every connection, waiting for those in use to be returned.
@@ -194,15 +202,32 @@ impl PgStore {
         self.pool.close().await;
     }
 
+    /// Whether the database is known to be unreachable now (a connection or commit failed
+    /// and the probe has not reached it since): every call then fails at once.
+    #[must_use]
+    pub fn database_down(&self) -> bool {
+        self.health.is_down()
+    }
+
     /// Starts a `SERIALIZABLE` transaction (see [`transaction!`], which also retries it).
     async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        begin(&self.pool).await
+        health::begin(&self.pool, &self.health, Some(BEGIN)).await
     }
-}
 
-/// Starts a `SERIALIZABLE` transaction on `pool`.
-pub(crate) async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, StoreError> {
-    pool.begin_with(BEGIN).await.map_err(map_err)
+    /// Starts a transaction at PostgreSQL's default isolation.
+    async fn begin_default(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        health::begin(&self.pool, &self.health, None).await
+    }
+
+    /// A connection for one statement.
+    async fn conn(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        health::conn(&self.pool, &self.health).await
+    }
+
+    /// Notes `error` (a transaction's failure) in the database's health; returns it.
+    fn noted(&self, error: StoreError) -> StoreError {
+        health::noted(&self.pool, &self.health, error)
+    }
 }
 
 /// Runs `$body` in a transaction of `$store` bound to `$tx`, commits it, and runs it all again
@@ -219,7 +244,7 @@ macro_rules! transaction {
                 let body: Result<_, trent_core::StoreError> = async { Ok($body) }.await;
                 match body {
                     Ok(value) => {
-                        $tx.commit().await.map_err($crate::postgres::map_err)?;
+                        $tx.commit().await.map_err(|e| $store.noted($crate::postgres::map_err(e)))?;
                         Ok(value)
                     }
                     Err(e) => {
@@ -237,7 +262,8 @@ macro_rules! transaction {
                 Err(e) if attempt < $crate::postgres::MAX_ATTEMPTS && $crate::postgres::is_retryable(&e) => {
                     $crate::postgres::backoff(attempt).await;
                 }
-                other => break other,
+                Err(e) => break Err($store.noted(e)),
+                ok => break ok,
             }
         }
     }};

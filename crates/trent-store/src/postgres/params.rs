@@ -192,10 +192,15 @@ impl ParamStore for PgStore {
         })
     }
 
+    async fn parameter_stamp(&self, scope: &Scope, name: &str) -> Result<Option<String>, StoreError> {
+        let parameter = (scope.clone(), name.to_owned());
+        Ok(self.parameter_stamps(std::slice::from_ref(&parameter)).await?.remove(&parameter))
+    }
+
     async fn latest(&self, scope: &Scope, name: &str) -> Result<Option<ParameterVersion>, StoreError> {
         let sql =
             format!("SELECT {VERSION_COLUMNS} {LATEST_FROM} WHERE p.account_id = $1 AND p.region = $2 AND p.name = $3");
-        let row = keyed(&sql, scope, name).fetch_optional(&self.pool).await.map_err(map_err)?;
+        let row = keyed(&sql, scope, name).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -205,7 +210,8 @@ impl ParamStore for PgStore {
             "SELECT {VERSION_COLUMNS} FROM ssm_parameter_versions v \
              WHERE v.account_id = $1 AND v.region = $2 AND v.name = $3 AND v.version = $4"
         );
-        let row = keyed(&sql, scope, name).bind(version).fetch_optional(&self.pool).await.map_err(map_err)?;
+        let row =
+            keyed(&sql, scope, name).bind(version).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -215,7 +221,8 @@ impl ParamStore for PgStore {
              ON v.account_id = x.account_id AND v.region = x.region AND v.name = x.name AND v.version = x.version \
              WHERE x.account_id = $1 AND x.region = $2 AND x.name = $3 AND x.label = $4"
         );
-        let row = keyed(&sql, scope, name).bind(label).fetch_optional(&self.pool).await.map_err(map_err)?;
+        let row =
+            keyed(&sql, scope, name).bind(label).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -234,7 +241,7 @@ impl ParamStore for PgStore {
         let rows = keyed(&sql, scope, name)
             .bind(db_version(after.unwrap_or(0))?)
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| version_from_row(r, map_err)).collect()
@@ -253,18 +260,24 @@ impl ParamStore for PgStore {
         let query = match listing {
             Listing::All => {
                 let sql = format!("{base} AND p.name > $3 ORDER BY p.name LIMIT $4");
-                sqlx::query(&sql).bind(account).bind(region).bind(after).bind(limit).fetch_all(&self.pool).await
+                sqlx::query(&sql)
+                    .bind(account)
+                    .bind(region)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&mut *self.conn().await?)
+                    .await
             }
             Listing::Children(path) => {
                 let sql = format!("{base} AND p.parent = $3 AND p.name > $4 ORDER BY p.name LIMIT $5");
                 let q = sqlx::query(&sql).bind(account).bind(region).bind(path).bind(after).bind(limit);
-                q.fetch_all(&self.pool).await
+                q.fetch_all(&mut *self.conn().await?).await
             }
             Listing::Below(path) => {
                 let (lo, hi) = below(path);
                 let sql = format!("{base} AND p.name >= $3 AND p.name < $4 AND p.name > $5 ORDER BY p.name LIMIT $6");
                 let q = sqlx::query(&sql).bind(account).bind(region).bind(lo).bind(hi).bind(after).bind(limit);
-                q.fetch_all(&self.pool).await
+                q.fetch_all(&mut *self.conn().await?).await
             }
         };
         query.map_err(map_err)?.iter().map(|r| version_from_row(r, map_err)).collect()
@@ -306,7 +319,7 @@ impl ParamStore for PgStore {
         )
         .bind(ts_to_db(now)?)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         rows.into_iter()
@@ -427,7 +440,7 @@ impl ParamStore for PgStore {
             sqlx::query_as("SELECT tier, count FROM ssm_parameter_counts WHERE account_id = $1 AND region = $2")
                 .bind(scope.account.as_str())
                 .bind(scope.region.as_str())
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         tier_counts(rows)
@@ -449,7 +462,7 @@ impl ParamStore for PgStore {
             name,
         )
         .bind(keys)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
@@ -463,7 +476,7 @@ impl ParamStore for PgStore {
         .bind(scope.account.as_str())
         .bind(scope.region.as_str())
         .bind(name)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(rows.into_iter().map(|(key, value)| ParamTag { key, value }).collect())
@@ -477,7 +490,7 @@ impl ParamStore for PgStore {
         .bind(scope.account.as_str())
         .bind(scope.region.as_str())
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         row.map(|(value, at, by)| {
@@ -497,7 +510,7 @@ impl ParamStore for PgStore {
         .bind(&setting.value)
         .bind(ts_to_db(setting.modified_at)?)
         .bind(&setting.modified_by)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
@@ -505,7 +518,7 @@ impl ParamStore for PgStore {
 
     async fn delete_setting(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
         keyed("DELETE FROM ssm_service_settings WHERE account_id = $1 AND region = $2 AND setting_id = $3", scope, id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())

@@ -54,13 +54,18 @@ impl SecretsStore for PgStore {
         })
     }
 
+    async fn secret_stamp(&self, scope: &Scope, name: &str) -> Result<Option<String>, StoreError> {
+        let secret = (scope.clone(), name.to_owned());
+        Ok(self.secret_stamps(std::slice::from_ref(&secret)).await?.remove(&secret))
+    }
+
     async fn get_secret(&self, scope: &Scope, name: &str) -> Result<Option<SecretRecord>, StoreError> {
         let sql = format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE account_id = $1 AND region = $2 AND name = $3");
         let row = sqlx::query(&sql)
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.as_ref().map(|r| secret_from_row(r, map_err)).transpose()
@@ -68,8 +73,11 @@ impl SecretsStore for PgStore {
 
     async fn list_secrets(&self, scope: &Scope) -> Result<Vec<SecretRecord>, StoreError> {
         let sql = format!("SELECT {SECRET_COLUMNS} FROM secrets WHERE account_id = $1 AND region = $2 ORDER BY name");
-        let rows =
-            sqlx::query(&sql).bind(scope.account.as_str()).bind(scope.region.as_str()).fetch_all(&self.pool).await;
+        let rows = sqlx::query(&sql)
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .fetch_all(&mut *self.conn().await?)
+            .await;
         rows.map_err(map_err)?.iter().map(|r| secret_from_row(r, map_err)).collect()
     }
 
@@ -123,7 +131,7 @@ impl SecretsStore for PgStore {
             .bind(scope.region.as_str())
             .bind(name)
             .bind(ts_to_db(day)?)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -144,7 +152,7 @@ impl SecretsStore for PgStore {
             .bind(scope.region.as_str())
             .bind(name)
             .bind(version_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
@@ -159,7 +167,7 @@ impl SecretsStore for PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| version_from_row(r, map_err)).collect()
@@ -171,7 +179,7 @@ impl SecretsStore for PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
@@ -180,7 +188,7 @@ impl SecretsStore for PgStore {
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE rotation IS NOT NULL")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
@@ -201,7 +209,7 @@ impl SecretsStore for PgStore {
             "SELECT account_id, region, name FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= $1",
         )
         .bind(ts_to_db(now)?)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use time::OffsetDateTime;
-use trent_core::events::{Event, QueuedEvent};
+use trent_core::events::{Event, OutboxCursor, QueuedEvent};
 use trent_core::store::Fault;
 use trent_core::{AccountId, EventStore, Region, Scope, StoreError};
 use uuid::Uuid;
@@ -40,8 +40,12 @@ pub(crate) async fn append_events(conn: &mut sqlx::SqliteConnection, events: &[E
     Ok(())
 }
 
-/// The outbox's columns, in the order [`event_from_row`] reads them (both backends).
+/// The outbox's columns, in the order [`event_from_row`] reads them (both backends; each adds
+/// its `txn`, the first half of [`OutboxCursor`]).
 pub(crate) const EVENT_COLUMNS: &str = "seq, id, time, account_id, region, source, detail_type, resources, detail";
+
+/// SQLite's `txn` of every event: one writer commits at a time, so `seq` is commit order.
+const TXN: &str = "0 AS txn";
 
 /// An event's `resources` as its column holds them (both backends).
 pub(crate) fn resources_to_db(e: &Event) -> Result<String, StoreError> {
@@ -56,6 +60,7 @@ where
     i64: for<'r> Decode<'r, R::Database> + Type<R::Database>,
 {
     let seq: i64 = row.try_get("seq").map_err(map_err)?;
+    let txn: i64 = row.try_get("txn").map_err(map_err)?;
     let id: String = row.try_get("id").map_err(map_err)?;
     let account: String = row.try_get("account_id").map_err(map_err)?;
     let region: String = row.try_get("region").map_err(map_err)?;
@@ -65,8 +70,11 @@ where
         AccountId::parse(&account).map_err(|_| corrupt("event_outbox.account_id"))?,
         Region::parse(&region).map_err(|_| corrupt("event_outbox.region"))?,
     );
+    let seq = u64::try_from(seq).map_err(|_| corrupt("event_outbox.seq"))?;
+    let txn = u64::try_from(txn).map_err(|_| corrupt("event_outbox.txn"))?;
     Ok(QueuedEvent {
-        seq: u64::try_from(seq).map_err(|_| corrupt("event_outbox.seq"))?,
+        seq,
+        position: OutboxCursor { txn, seq },
         event: Event {
             id: Uuid::parse_str(&id).map_err(|_| corrupt("event_outbox.id"))?,
             time: ts_from_db(row.try_get("time").map_err(map_err)?)?,
@@ -86,10 +94,10 @@ pub(crate) fn db_seq(seq: u64) -> i64 {
 
 #[async_trait]
 impl EventStore for SqliteStore {
-    async fn events_after(&self, after: u64, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
-        let sql = format!("SELECT {EVENT_COLUMNS} FROM event_outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    async fn events_after(&self, after: OutboxCursor, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
+        let sql = format!("SELECT {EVENT_COLUMNS}, {TXN} FROM event_outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
         let rows = sqlx::query(&sql)
-            .bind(db_seq(after))
+            .bind(db_seq(after.seq))
             .bind(i64::from(limit))
             .fetch_all(&self.reader)
             .await
@@ -97,17 +105,17 @@ impl EventStore for SqliteStore {
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
-    async fn remove_events_through(&self, through: u64) -> Result<(), StoreError> {
+    async fn remove_events_through(&self, through: OutboxCursor) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         for sql in ["DELETE FROM event_outbox WHERE seq <= ?1", "DELETE FROM event_deliveries WHERE seq <= ?1"] {
-            sqlx::query(sql).bind(db_seq(through)).execute(&mut *tx).await.map_err(map_err)?;
+            sqlx::query(sql).bind(db_seq(through.seq)).execute(&mut *tx).await.map_err(map_err)?;
         }
         tx.commit().await.map_err(map_err)
     }
 
     async fn undelivered(&self, sink: &str, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
         let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM event_outbox e WHERE NOT EXISTS \
+            "SELECT {EVENT_COLUMNS}, {TXN} FROM event_outbox e WHERE NOT EXISTS \
              (SELECT 1 FROM event_deliveries d WHERE d.sink = ?1 AND d.seq = e.seq) ORDER BY seq LIMIT ?2"
         );
         let rows =

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 use trent_core::ParamStore;
-use trent_core::events::{Event, PARAMETER_CHANGE, POLICY_ACTION, SOURCE_SSM};
+use trent_core::events::{Event, OutboxCursor, PARAMETER_CHANGE, POLICY_ACTION, SOURCE_SSM};
 use trent_core::params::{
     DataType, Listing, ParamTag, ParameterPolicy, ParameterType, ParameterVersion, ParameterWrite, PolicyStatus,
     PolicyType, StoredSetting, StoredValue, Tier, TierCounts,
@@ -250,7 +250,7 @@ pub(crate) async fn params_policies_round_trip_and_fall_due_across_scopes(store:
 
 pub(crate) async fn params_events_commit_with_their_change_in_order(store: Arc<dyn ParamStore>) {
     let s = home();
-    assert!(store.events_after(0, 10).await.unwrap().is_empty());
+    assert!(store.events_after(OutboxCursor::START, 10).await.unwrap().is_empty());
     let first = event(PARAMETER_CHANGE, "/e");
     store.put_version(&s, &ParameterWrite { events: vec![first.clone()], ..create(pv("/e", 1)) }).await.unwrap();
     // A refused write leaves no event behind.
@@ -261,13 +261,14 @@ pub(crate) async fn params_events_commit_with_their_change_in_order(store: Arc<d
     assert_err(store.delete_parameter(&s, "/e", Some(9), &[event(POLICY_ACTION, "/e")]).await, "Conflict");
     let (gone, expired) = (event(POLICY_ACTION, "/e"), event(PARAMETER_CHANGE, "/e"));
     store.delete_parameter(&s, "/e", Some(1), &[gone.clone(), expired.clone()]).await.unwrap();
-    let queued = store.events_after(0, 10).await.unwrap();
+    super::events::settled(&store).await;
+    let queued = store.events_after(OutboxCursor::START, 10).await.unwrap();
     let got: Vec<&Event> = queued.iter().map(|q| &q.event).collect();
     assert_eq!(got, vec![&first, &label, &gone, &expired], "every field round-trips, in commit order");
     assert!(queued.windows(2).all(|w| w[0].seq < w[1].seq));
-    let after_first = store.events_after(queued[0].seq, 2).await.unwrap();
+    let after_first = store.events_after(queued[0].position, 2).await.unwrap();
     assert_eq!(after_first.iter().map(|q| q.seq).collect::<Vec<_>>(), vec![queued[1].seq, queued[2].seq]);
-    store.remove_events_through(queued[1].seq).await.unwrap();
-    let rest = store.events_after(0, 10).await.unwrap();
+    store.remove_events_through(queued[1].position).await.unwrap();
+    let rest = store.events_after(OutboxCursor::START, 10).await.unwrap();
     assert_eq!(rest.iter().map(|q| q.event.id).collect::<Vec<_>>(), vec![gone.id, expired.id]);
 }
