@@ -86,6 +86,17 @@ pub enum Limit {
     CustomKeyStores,
 }
 
+/// What went wrong with a key of a custom key store in its HSM (`KMSInvalidStateException`,
+/// AWS's general failure of cryptographic operations in custom key stores); `trent-wire`
+/// renders the sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HsmFault {
+    /// The token has no key object for the key (deleted outside Trent).
+    KeyMissing,
+    /// The token failed the operation.
+    Failed,
+}
+
 /// Why a KMS operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KmsError {
@@ -253,6 +264,28 @@ pub enum KmsError {
     IncorrectTrustAnchor {
         /// The cluster id.
         cluster_id: String,
+    },
+    /// The cluster cannot hold the store's keys: its token refuses to make a sensitive,
+    /// non-extractable AES-256 key (`CloudHsmClusterInvalidConfigurationException`).
+    #[error("AWS CloudHSM cluster '{cluster_id}' cannot create the key material.")]
+    CloudHsmClusterInvalidConfiguration {
+        /// The store's cluster id.
+        cluster_id: String,
+    },
+    /// `DeleteCustomKeyStore` of a store that still has KMS keys
+    /// (`CustomKeyStoreHasCMKsException`).
+    #[error("Custom key store '{id}' contains KMS keys.")]
+    CustomKeyStoreHasKeys {
+        /// The store's id.
+        id: String,
+    },
+    /// A key of a custom key store that its HSM could not use (`KMSInvalidStateException`).
+    #[error("the HSM failed the operation with {key_arn}: {fault:?}")]
+    HsmKey {
+        /// ARN of the key.
+        key_arn: String,
+        /// What failed.
+        fault: HsmFault,
     },
     /// The caller's request quota is used up (`ThrottlingException`); the wire renders
     /// KMS's sentence.

@@ -81,6 +81,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0014_imported_rotation.sql",
         sql: include_str!("../../migrations/postgres/0014_imported_rotation.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_keys_in_custom_key_stores.sql",
+        sql: include_str!("../../migrations/postgres/0015_keys_in_custom_key_stores.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

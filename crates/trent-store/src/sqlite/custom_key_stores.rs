@@ -68,6 +68,19 @@ impl CustomKeyStoreStore for SqliteStore {
         Ok(())
     }
 
+    async fn custom_key_store_key_count(&self, scope: &Scope, id: &str) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM kms_keys WHERE account_id = ?1 AND region = ?2 AND custom_key_store_id = ?3",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(id)
+        .fetch_one(&self.reader)
+        .await
+        .map_err(map_err)?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a key count of {n}")))
+    }
+
     async fn delete_custom_key_store(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
         let deleted =
             sqlx::query("DELETE FROM kms_custom_key_stores WHERE account_id = ?1 AND region = ?2 AND id = ?3")

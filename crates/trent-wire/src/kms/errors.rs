@@ -6,7 +6,7 @@
 
 use http::StatusCode;
 use trent_core::kms::{
-    Contended, KmsError, Limit, MAX_ALIASES_PER_KEY, MAX_CUSTOM_KEY_STORES, MAX_GRANTS_PER_KEY,
+    Contended, HsmFault, KmsError, Limit, MAX_ALIASES_PER_KEY, MAX_CUSTOM_KEY_STORES, MAX_GRANTS_PER_KEY,
     MAX_ON_DEMAND_ROTATIONS, MAX_POLICY_BYTES, MAX_TAGS_PER_KEY, Missing,
 };
 
@@ -44,6 +44,14 @@ pub(crate) fn message(e: &KmsError) -> String {
         KmsError::IncorrectKey => INCORRECT_KEY.to_owned(),
         KmsError::AliasPrefix => ALIAS_PREFIX.to_owned(),
         KmsError::AliasCharacters { name } => format!("{name} contains invalid characters for an alias"),
+        KmsError::HsmKey { key_arn, fault: HsmFault::KeyMissing } => format!(
+            "The key material for {key_arn} is not in the AWS CloudHSM cluster associated with its custom key store."
+        ),
+        KmsError::HsmKey { key_arn, fault: HsmFault::Failed } => {
+            format!(
+                "The AWS CloudHSM cluster of the custom key store failed the cryptographic operation with {key_arn}."
+            )
+        }
         _ => e.to_string(),
     }
 }
@@ -90,9 +98,10 @@ impl From<&KmsError> for AwsError {
             KmsError::NotFound(_) => ("NotFoundException", BAD),
             KmsError::InvalidArn { .. } => ("InvalidArnException", BAD),
             KmsError::Disabled { .. } => ("DisabledException", BAD),
-            KmsError::InvalidState { .. } | KmsError::NoPendingRotation { .. } | KmsError::RotationPending { .. } => {
-                ("KMSInvalidStateException", BAD)
-            }
+            KmsError::InvalidState { .. }
+            | KmsError::NoPendingRotation { .. }
+            | KmsError::RotationPending { .. }
+            | KmsError::HsmKey { .. } => ("KMSInvalidStateException", BAD),
             KmsError::InvalidCiphertext => ("InvalidCiphertextException", BAD),
             KmsError::IncorrectKey => ("IncorrectKeyException", BAD),
             KmsError::InvalidSignature => ("KMSInvalidSignatureException", BAD),
@@ -122,6 +131,10 @@ impl From<&KmsError> for AwsError {
             KmsError::CloudHsmClusterInUse { .. } => ("CloudHsmClusterInUseException", BAD),
             KmsError::CloudHsmClusterNotRelated { .. } => ("CloudHsmClusterNotRelatedException", BAD),
             KmsError::IncorrectTrustAnchor { .. } => ("IncorrectTrustAnchorException", BAD),
+            KmsError::CloudHsmClusterInvalidConfiguration { .. } => {
+                ("CloudHsmClusterInvalidConfigurationException", BAD)
+            }
+            KmsError::CustomKeyStoreHasKeys { .. } => ("CustomKeyStoreHasCMKsException", BAD),
             KmsError::Conflict(_) => ("ConflictException", BAD),
             KmsError::Throttled { .. } => ("ThrottlingException", BAD),
             KmsError::Unavailable(source) => {
@@ -320,6 +333,38 @@ mod tests {
                 "IncorrectTrustAnchorException",
                 400,
                 "The trust anchor certificate does not match the trust anchor of AWS CloudHSM cluster 'cluster-abc'.",
+            ),
+            (
+                KmsError::CloudHsmClusterInvalidConfiguration { cluster_id: "cluster-abc".into() },
+                "CloudHsmClusterInvalidConfigurationException",
+                400,
+                "AWS CloudHSM cluster 'cluster-abc' cannot create the key material.",
+            ),
+            (
+                KmsError::CustomKeyStoreHasKeys { id: "cks-1".into() },
+                "CustomKeyStoreHasCMKsException",
+                400,
+                "Custom key store 'cks-1' contains KMS keys.",
+            ),
+            (
+                KmsError::HsmKey { key_arn: arn.clone(), fault: HsmFault::KeyMissing },
+                "KMSInvalidStateException",
+                400,
+                "The key material for arn:aws:kms:us-east-1:111122223333:key/k is not in the AWS CloudHSM cluster \
+                 associated with its custom key store.",
+            ),
+            (
+                KmsError::HsmKey { key_arn: arn.clone(), fault: HsmFault::Failed },
+                "KMSInvalidStateException",
+                400,
+                "The AWS CloudHSM cluster of the custom key store failed the cryptographic operation with \
+                 arn:aws:kms:us-east-1:111122223333:key/k.",
+            ),
+            (
+                KmsError::InvalidState { key_arn: arn.clone(), what: "unavailable" },
+                "KMSInvalidStateException",
+                400,
+                "arn:aws:kms:us-east-1:111122223333:key/k is unavailable.",
             ),
             (
                 KmsError::Conflict(Contended::Key),

@@ -170,7 +170,11 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
             tracing::error!(error = %source, "KMS failed on a caller's behalf");
             ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
         }
-        KmsError::NotFound(_) | KmsError::InvalidArn { .. } | KmsError::LimitExceeded(_) | KmsError::Conflict(_) => {
+        KmsError::NotFound(_)
+        | KmsError::InvalidArn { .. }
+        | KmsError::LimitExceeded(_)
+        | KmsError::Conflict(_)
+        | KmsError::HsmKey { .. } => {
             (failure, BAD, format!("{} Reason: {}", sentence(during), crate::kms::message(source)))
         }
         KmsError::InvalidKeyUsage(m)
@@ -203,6 +207,8 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::CloudHsmClusterInUse { .. }
         | KmsError::CloudHsmClusterNotRelated { .. }
         | KmsError::IncorrectTrustAnchor { .. }
+        | KmsError::CloudHsmClusterInvalidConfiguration { .. }
+        | KmsError::CustomKeyStoreHasKeys { .. }
         | KmsError::DryRun => (failure, BAD, format!("{} Reason: {source}", sentence(during))),
     }
 }
