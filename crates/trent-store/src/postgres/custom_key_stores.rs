@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use trent_core::kms::CustomKeyStoreRecord;
 use trent_core::store::CustomKeyStoreStore;
+use trent_core::store::Fault;
 use trent_core::{Scope, StoreError};
 
 use super::{PgStore, map_err};
@@ -78,7 +79,7 @@ impl CustomKeyStoreStore for PgStore {
         .fetch_one(&self.pool)
         .await
         .map_err(map_err)?;
-        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("a key count of {n}")))
+        u64::try_from(n).map_err(|_| StoreError::corrupt("kms_keys.custom_key_store_id", Fault::OutOfRange(n.into())))
     }
 
     async fn delete_custom_key_store(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
