@@ -1,11 +1,18 @@
 //! The AWS CLI against a custom key store of type `AWS_CLOUDHSM` over a SoftHSM2 token:
 //! `create-custom-key-store`, `connect-custom-key-store`, `describe-custom-key-stores`,
-//! `generate-random --custom-key-store-id` drawn from the token, `disconnect-custom-key-store`
-//! (the store's random source then refused as AWS refuses it), `delete-custom-key-store`.
+//! `generate-random --custom-key-store-id` drawn from the token, `create-key --origin
+//! AWS_CLOUDHSM` (the key object seen in the token with `pkcs11-tool`, sensitive and never
+//! extractable), `encrypt` and `decrypt` in the token, `disconnect-custom-key-store` (the key
+//! and the store's random source then refused as AWS refuses them), `delete-custom-key-store`
+//! refused while the store has a key, `schedule-key-deletion` of a key of a disconnected store.
+//! (The destruction of the token object when the window ends needs a moved clock: the `sdk`
+//! test `custom_key_store_keys::keys_live_and_die_in_the_token` checks it.)
 
 use std::path::Path;
 use std::process::Command;
 
+#[path = "../../trent-server/tests/sdk/pkcs11_listing.rs"]
+mod pkcs11_listing;
 mod support;
 
 use support::Server;
@@ -113,12 +120,99 @@ fn aws_cli_custom_key_store_tour() {
         "text",
     ]);
     assert_eq!(random.len(), 44, "{random}");
+
+    // A key made in the token; AES-GCM in the token.
+    let key = ok(&[
+        "kms",
+        "create-key",
+        "--origin",
+        "AWS_CLOUDHSM",
+        "--custom-key-store-id",
+        &id,
+        "--query",
+        "KeyMetadata.[Arn,Origin,CustomKeyStoreId,CloudHsmClusterId]",
+        "--output",
+        "text",
+    ]);
+    let fields: Vec<&str> = key.split('\t').collect();
+    assert_eq!(fields[1..], ["AWS_CLOUDHSM", id.as_str(), CLUSTER], "{key}");
+    let arn = fields[0].to_owned();
+    let plain = dir.path().join("plain.txt");
+    std::fs::write(&plain, b"sealed in softhsm").unwrap();
+    let sealed = ok(&[
+        "kms",
+        "encrypt",
+        "--key-id",
+        &arn,
+        "--plaintext",
+        &format!("fileb://{}", plain.display()),
+        "--encryption-context",
+        "app=tour",
+        "--query",
+        "CiphertextBlob",
+        "--output",
+        "text",
+    ]);
+    let blob_file = dir.path().join("sealed.bin");
+    std::fs::write(&blob_file, base64_decode(&sealed)).unwrap();
+    let blob_arg = format!("fileb://{}", blob_file.display());
+    let opened = ok(&[
+        "kms",
+        "decrypt",
+        "--ciphertext-blob",
+        &blob_arg,
+        "--encryption-context",
+        "app=tour",
+        "--query",
+        "Plaintext",
+        "--output",
+        "text",
+    ]);
+    assert_eq!(base64_decode(&opened), b"sealed in softhsm");
+
+    // The key object in the token, as pkcs11-tool lists it: sensitive, never extractable.
+    let listed = Command::new("pkcs11-tool")
+        .env("SOFTHSM2_CONF", &conf)
+        .args(["--module", SOFTHSM, "--token-label", "cli-cks", "--login", "--pin", PIN])
+        .args(["--list-objects", "--type", "secrkey"])
+        .output()
+        .expect("pkcs11-tool");
+    let listing = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let access = pkcs11_listing::secret_key_access(&listing, &arn)
+        .unwrap_or_else(|| panic!("no object labelled {arn}:\n{listing}"));
+    assert!(pkcs11_listing::sensitive_and_never_extractable(&access), "{access:?}");
+
+    // Disconnected: the key and the store's random source are refused as AWS refuses them; a
+    // store with a key is not deleted; the key can still be scheduled for deletion.
     ok(&["kms", "disconnect-custom-key-store", "--custom-key-store-id", &id]);
     assert_eq!(state(&id), "DISCONNECTED");
+    let (refused, _, err) =
+        aws(&["kms", "encrypt", "--key-id", &arn, "--plaintext", &format!("fileb://{}", plain.display())]);
+    assert!(!refused && err.contains("KMSInvalidStateException"), "{err}");
+    let key_state =
+        ok(&["kms", "describe-key", "--key-id", &arn, "--query", "KeyMetadata.KeyState", "--output", "text"]);
+    assert_eq!(key_state, "Unavailable");
     let (refused, _, err) = aws(&["kms", "generate-random", "--number-of-bytes", "8", "--custom-key-store-id", &id]);
     assert!(!refused && err.contains("CustomKeyStoreInvalidStateException"), "{err}");
-    ok(&["kms", "delete-custom-key-store", "--custom-key-store-id", &id]);
-    let (found, _, err) = aws(&["kms", "describe-custom-key-stores", "--custom-key-store-id", &id]);
-    assert!(!found && err.contains("CustomKeyStoreNotFoundException"), "{err}");
+    let (deleted, _, err) = aws(&["kms", "delete-custom-key-store", "--custom-key-store-id", &id]);
+    assert!(!deleted && err.contains("CustomKeyStoreHasCMKsException"), "{err}");
+    let pending = ok(&[
+        "kms",
+        "schedule-key-deletion",
+        "--key-id",
+        &arn,
+        "--pending-window-in-days",
+        "7",
+        "--query",
+        "KeyState",
+        "--output",
+        "text",
+    ]);
+    assert_eq!(pending, "PendingDeletion");
     assert!(server.terminate());
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text.trim()).expect("base64")
 }

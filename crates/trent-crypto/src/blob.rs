@@ -18,6 +18,10 @@
 //! key id || material id)`; the AAD is the 102 header bytes followed by the canonical
 //! encryption context. Every header byte is therefore authenticated, and a fresh key per
 //! message lifts AES-GCM's 2^32 random-nonce limit from the backing key.
+//!
+//! Suite 0x02 is the blob of a key held in an HSM ([`crate::hsm_blob`]): the same first 58
+//! bytes, then the IV; [`parse_blob`] reads both suites' headers, [`open_symmetric`] opens
+//! suite 0x01 only.
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::hkdf::{HKDF_SHA256, KeyType, Salt};
@@ -25,10 +29,11 @@ use zeroize::Zeroize;
 
 use crate::{CryptoError, EncryptionContext, KeyMaterial, Plaintext, encode_context, random_array};
 
-const FORMAT_V1: u8 = 0x01;
+pub(crate) const FORMAT_V1: u8 = 0x01;
 const SUITE_HKDF_AES256GCM: u8 = 0x01;
+pub(crate) const SUITE_HSM_AES256GCM: u8 = 0x02;
 const HEADER_LEN: usize = 102;
-const TAG_LEN: usize = 16;
+pub(crate) const TAG_LEN: usize = 16;
 const SALT_LEN: usize = 32;
 const HKDF_LABEL: &[u8] = b"trent/kms/symmetric/v1";
 
@@ -71,9 +76,21 @@ pub fn derive_material_id(material: &KeyMaterial) -> KeyMaterialId {
     KeyMaterialId(crate::hmac_sha256(material.expose_secret(), b"trent/key-material-id/v1"))
 }
 
+/// How a blob was made: its suite byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobSuite {
+    /// `0x01`: a per-ciphertext key derived from a backing key Trent holds (HKDF-SHA256),
+    /// then AES-256-GCM.
+    Derived,
+    /// `0x02`: AES-256-GCM inside an HSM with the key the HSM holds ([`crate::hsm_blob`]).
+    Hsm,
+}
+
 /// The authenticated, self-describing header of a blob.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlobHeader {
+    /// Which suite made the blob.
+    pub suite: BlobSuite,
     /// Numeric account id that owns the key.
     pub account: u64,
     /// The KMS key's UUID.
@@ -141,7 +158,14 @@ pub fn seal_symmetric(
     ctx: &EncryptionContext,
     plaintext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
-    let header = BlobHeader { account, key_id, material_id, salt: random_array()?, nonce: random_array()? };
+    let header = BlobHeader {
+        suite: BlobSuite::Derived,
+        account,
+        key_id,
+        material_id,
+        salt: random_array()?,
+        nonce: random_array()?,
+    };
     let header_bytes = header.encode();
     let aad = aad(&header_bytes, ctx)?;
     let key = message_key(material, &header)?;
@@ -159,25 +183,35 @@ pub fn seal_symmetric(
     Ok(out)
 }
 
-/// Reads the header of a blob without decrypting it, so the caller can find the key.
+/// Reads the header of a blob of either suite without decrypting it, so the caller can find
+/// the key.
 ///
 /// # Errors
 /// [`CryptoError::Malformed`] if the blob is too short or of an unknown version or suite.
 pub fn parse_blob(blob: &[u8]) -> Result<BlobHeader, CryptoError> {
-    if blob.len() < BLOB_OVERHEAD || blob[0] != FORMAT_V1 || blob[1] != SUITE_HKDF_AES256GCM {
-        return Err(CryptoError::Malformed);
-    }
+    let suite = match blob.get(..2) {
+        Some([FORMAT_V1, SUITE_HKDF_AES256GCM]) if blob.len() >= BLOB_OVERHEAD => BlobSuite::Derived,
+        Some([FORMAT_V1, SUITE_HSM_AES256GCM]) if blob.len() >= crate::hsm_blob::HSM_BLOB_OVERHEAD => BlobSuite::Hsm,
+        _ => return Err(CryptoError::Malformed),
+    };
     let mut key_id = [0u8; 16];
     key_id.copy_from_slice(&blob[10..26]);
     let mut material_id = [0u8; MATERIAL_ID_LEN];
     material_id.copy_from_slice(&blob[26..58]);
-    let mut salt = [0u8; SALT_LEN];
-    salt.copy_from_slice(&blob[58..90]);
-    let mut nonce = [0u8; NONCE_LEN];
-    nonce.copy_from_slice(&blob[90..102]);
     let mut account = [0u8; 8];
     account.copy_from_slice(&blob[2..10]);
+    let mut salt = [0u8; SALT_LEN];
+    let mut nonce = [0u8; NONCE_LEN];
+    match suite {
+        BlobSuite::Derived => {
+            salt.copy_from_slice(&blob[58..90]);
+            nonce.copy_from_slice(&blob[90..102]);
+        }
+        // The HSM suite has no salt; its IV follows the material id.
+        BlobSuite::Hsm => nonce.copy_from_slice(&blob[58..70]),
+    }
     Ok(BlobHeader {
+        suite,
         account: u64::from_be_bytes(account),
         key_id,
         material_id: KeyMaterialId(material_id),
@@ -189,10 +223,14 @@ pub fn parse_blob(blob: &[u8]) -> Result<BlobHeader, CryptoError> {
 /// Decrypts a blob whose header was read by [`parse_blob`], with the backing key it names.
 ///
 /// # Errors
-/// [`CryptoError::Malformed`] for a malformed blob; [`CryptoError::AuthenticationFailed`] for
+/// [`CryptoError::Malformed`] for a malformed blob or one of the HSM suite;
+/// [`CryptoError::AuthenticationFailed`] for
 /// the wrong key, the wrong encryption context or any modified byte.
 pub fn open_symmetric(material: &KeyMaterial, ctx: &EncryptionContext, blob: &[u8]) -> Result<Plaintext, CryptoError> {
     let header = parse_blob(blob)?;
+    if header.suite != BlobSuite::Derived {
+        return Err(CryptoError::Malformed);
+    }
     let aad = aad(&blob[..HEADER_LEN], ctx)?;
     let key = message_key(material, &header)?;
     let mut buf = blob[HEADER_LEN..].to_vec();

@@ -15,6 +15,7 @@ mod digest;
 mod ed25519;
 mod ed25519ph;
 mod error;
+mod hsm_blob;
 mod import;
 mod locked;
 mod mac;
@@ -28,13 +29,16 @@ pub use asymmetric::{
     MlDsaLevel, OaepHash, PrivateKey, SignatureHash, SignatureScheme, SignedInput, ec_hash, generate_private_key,
 };
 pub use blob::{
-    BLOB_OVERHEAD, BlobHeader, KeyMaterialId, MATERIAL_ID_LEN, SYMMETRIC_KEY_LEN, derive_material_id, open_symmetric,
-    parse_blob, seal_symmetric,
+    BLOB_OVERHEAD, BlobHeader, BlobSuite, KeyMaterialId, MATERIAL_ID_LEN, SYMMETRIC_KEY_LEN, derive_material_id,
+    open_symmetric, parse_blob, seal_symmetric,
 };
 pub use context::{EncryptionContext, encode_context};
 pub use digest::{constant_time_eq, hmac_sha256, sha256, sha256_hex};
 pub use ed25519::{ED25519_PUBLIC_KEY_LEN, ED25519_SIGNATURE_LEN, Ed25519SigningKey, ed25519_verify};
 pub use error::CryptoError;
+pub use hsm_blob::{
+    HSM_BLOB_OVERHEAD, HSM_IV_LEN, HsmBlob, hsm_blob_aad, hsm_blob_header, hsm_material_id, parse_hsm_blob,
+};
 pub use import::{ImportWrapping, unwrap_imported, wrap_for_import};
 pub use mac::{MacHash, hmac_tag, hmac_verify};
 pub use pem::{EcCurve, PrivateKeyKind, parse_private_key_pem, pkcs8_kind};

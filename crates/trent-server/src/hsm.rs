@@ -133,6 +133,10 @@ pub enum HsmError {
         call: &'static str,
         /// The return value's name.
         reason: String,
+        /// Whether the return value says the token cannot do this at all (a mechanism,
+        /// attribute or template it does not support, or write protection), not that it
+        /// failed this time.
+        unfit: bool,
     },
 }
 
@@ -193,6 +197,26 @@ impl PinSource {
     }
 }
 
+/// Whether a PKCS#11 return value says the token cannot do the call at all.
+fn unfit(e: &CkError) -> bool {
+    matches!(
+        e,
+        CkError::Pkcs11(
+            RvError::MechanismInvalid
+                | RvError::MechanismParamInvalid
+                | RvError::TemplateIncomplete
+                | RvError::TemplateInconsistent
+                | RvError::AttributeTypeInvalid
+                | RvError::AttributeValueInvalid
+                | RvError::AttributeReadOnly
+                | RvError::TokenWriteProtected
+                | RvError::FunctionNotSupported
+                | RvError::KeySizeRange,
+            _
+        )
+    )
+}
+
 /// A PKCS#11 return value's name, as `CKR_PIN_INCORRECT` is written in logs and manuals.
 fn reason(e: &CkError) -> String {
     match e {
@@ -245,7 +269,7 @@ pub fn open_with_pin(module_path: &Path, token: &TokenRef, pin: &str) -> Result<
     let pin = AuthPin::from(pin);
     let pkcs11 = module(module_path)?;
     let token = token.clone();
-    let call = |call, e: CkError| HsmError::Call { token: token.clone(), call, reason: reason(&e) };
+    let call = |call, e: CkError| HsmError::Call { token: token.clone(), call, reason: reason(&e), unfit: unfit(&e) };
     let slot = find_slot(&pkcs11, &token)
         .map_err(|e| call("C_GetSlotList", e))?
         .ok_or_else(|| HsmError::NoToken { token: token.clone(), module: module_path.to_owned() })?;
@@ -287,7 +311,7 @@ impl TokenSession {
     }
 
     fn call(&self, call: &'static str) -> impl Fn(CkError) -> HsmError + '_ {
-        move |e| HsmError::Call { token: self.token.clone(), call, reason: reason(&e) }
+        move |e| HsmError::Call { token: self.token.clone(), call, reason: reason(&e), unfit: unfit(&e) }
     }
 
     /// `n` bytes from the token's random number generator (`C_GenerateRandom`).
@@ -391,11 +415,45 @@ impl TokenSession {
         let params = gcm_params(&mut iv, aad).map_err(self.call("C_DecryptInit"))?;
         match self.session.decrypt(&Mechanism::AesGcm(params), key, ciphertext) {
             Ok(plain) => Ok(Zeroizing::new(plain)),
-            Err(CkError::Pkcs11(RvError::EncryptedDataInvalid | RvError::EncryptedDataLenRange, _)) => {
-                Err(HsmError::Undecryptable { token: self.token.clone(), label: label.to_owned() })
-            }
+            // SoftHSM2 answers a tag that does not verify with CKR_GENERAL_ERROR (its decryption
+            // of a well-formed input fails only there); PKCS#11 v3 names CKR_ENCRYPTED_DATA_INVALID.
+            Err(CkError::Pkcs11(
+                RvError::EncryptedDataInvalid | RvError::EncryptedDataLenRange | RvError::GeneralError,
+                _,
+            )) => Err(HsmError::Undecryptable { token: self.token.clone(), label: label.to_owned() }),
             Err(e) => Err(self.call("C_Decrypt")(e)),
         }
+    }
+}
+
+impl TokenSession {
+    /// The AES key object whose `CKA_ID` is `id`, if the token has one (a custom key store's
+    /// key); several of that id are refused as unfit.
+    ///
+    /// # Errors
+    /// [`HsmError::UnfitKey`] for several objects of the id; [`HsmError::Call`] when the token
+    /// refuses.
+    pub fn find_key_by_id(&self, id: &[u8]) -> Result<Option<ObjectHandle>, HsmError> {
+        let template =
+            [Attribute::Class(ObjectClass::SECRET_KEY), Attribute::KeyType(KeyType::AES), Attribute::Id(id.to_vec())];
+        let found = self.session.find_objects(&template).map_err(self.call("C_FindObjects"))?;
+        match found.as_slice() {
+            [] => Ok(None),
+            [key] => Ok(Some(*key)),
+            many => Err(HsmError::UnfitKey {
+                token: self.token.clone(),
+                label: format!("CKA_ID {}", id.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+                problem: format!("names {} keys; an id must name one", many.len()),
+            }),
+        }
+    }
+
+    /// Destroys a token object (`C_DestroyObject`).
+    ///
+    /// # Errors
+    /// [`HsmError::Call`] when the token refuses.
+    pub fn destroy(&self, object: ObjectHandle) -> Result<(), HsmError> {
+        self.session.destroy_object(object).map_err(self.call("C_DestroyObject"))
     }
 }
 

@@ -295,6 +295,7 @@ mod tests {
             manager: KeyManager::Customer,
             imported: Vec::new(),
             import_count: 0,
+            hsm: None,
             revision: 1,
         }
     }

@@ -4,7 +4,7 @@
 //! These are the hot path: keys come from the cache, nothing touches the store on a hit.
 
 use trent_crypto::{
-    CryptoError, DataKey, EncryptionContext, KeyMaterialId, OaepHash, Plaintext, open_symmetric, parse_blob,
+    BlobSuite, CryptoError, DataKey, EncryptionContext, KeyMaterialId, OaepHash, Plaintext, open_symmetric, parse_blob,
     random_vec, seal_symmetric,
 };
 
@@ -22,6 +22,9 @@ use super::{
 };
 use crate::identity::Caller;
 use crate::ids::{AccountId, KeyId, Scope};
+
+/// The live connection of a key's custom key store.
+type Hsm = std::sync::Arc<dyn super::HsmConnection>;
 
 /// What `Encrypt` returns.
 #[derive(Debug)]
@@ -120,7 +123,7 @@ fn opened_for(action: KeyAction) -> UsageOperation {
     if action == KeyAction::ReEncryptFrom { UsageOperation::ReEncrypt } else { UsageOperation::Decrypt }
 }
 
-fn context_error(e: CryptoError) -> KmsError {
+pub(crate) fn context_error(e: CryptoError) -> KmsError {
     match e {
         CryptoError::ContextTooLong => KmsError::Validation(Invalid::Crypto(CryptoInput::ContextEntryTooLong)),
         other => other.into(),
@@ -197,16 +200,48 @@ impl Kms {
         Ok(key)
     }
 
-    /// Encrypts under `key` with `cipher`; the context binds only symmetric ciphertexts.
-    fn encrypt_with(
+    /// [`Kms::key_for_use`] for Encrypt, Decrypt and the data keys: a key of a custom key
+    /// store comes with its store's connection (refused while the store is not connected,
+    /// before the key's own state is checked, as AWS shows such a key `Unavailable`).
+    async fn key_for_crypto(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        call: KeyCall<'_>,
+    ) -> Result<(std::sync::Arc<LoadedKey>, Option<Hsm>), KmsError> {
+        let r = keyref::parse(caller, key_id, Aliases::Allowed)?;
+        let key = self.resolve_key(caller, r, call).await?;
+        let hsm = self.hsm_for_use(&key.record).await?;
+        check_usable(&key.record)?;
+        Ok((key, hsm))
+    }
+
+    /// Seals under a symmetric key: in its store's token for a key of a custom key store
+    /// (`hsm`), else with its current backing key.
+    async fn seal_any(
         &self,
         key: &LoadedKey,
+        hsm: Option<&Hsm>,
+        ctx: &EncryptionContext,
+        plaintext: &[u8],
+    ) -> Result<(Vec<u8>, KeyMaterialId), KmsError> {
+        match hsm {
+            None => self.seal(key, ctx, plaintext),
+            Some(conn) => self.hsm_seal(key, conn, ctx, plaintext).await,
+        }
+    }
+
+    /// Encrypts under `key` with `cipher`; the context binds only symmetric ciphertexts.
+    async fn encrypt_with(
+        &self,
+        key: &LoadedKey,
+        hsm: Option<&Hsm>,
         cipher: Cipher,
         ctx: &EncryptionContext,
         plaintext: &[u8],
     ) -> Result<(Vec<u8>, KeyMaterialId), KmsError> {
         match cipher {
-            Cipher::Symmetric => self.seal(key, ctx, plaintext),
+            Cipher::Symmetric => self.seal_any(key, hsm, ctx, plaintext).await,
             Cipher::Oaep(hash) => {
                 let ciphertext = private_key(key)?.oaep_encrypt(hash, plaintext)?;
                 Ok((ciphertext, current_id(key)?))
@@ -256,7 +291,7 @@ impl Kms {
             return Err(validation::unechoed("plaintext", Constraint::LengthAtMost(MAX_PLAINTEXT)));
         }
         let call = KeyCall::new(KeyAction::Encrypt).granted(GrantOperation::Encrypt).context(ctx);
-        let key = self.key_for_use(caller, key_id, call).await?;
+        let (key, hsm) = self.key_for_crypto(caller, key_id, call).await?;
         let (cipher, algorithm) = check_algorithm(&key, KeyAction::Encrypt, algorithm)?;
         if let Cipher::Oaep(hash) = cipher {
             no_context(ctx, algorithm)?;
@@ -265,7 +300,8 @@ impl Kms {
         if dry_run {
             return Err(KmsError::DryRun);
         }
-        let (ciphertext, material_id) = self.encrypt_with(&key, cipher, ctx, plaintext.expose_secret())?;
+        let (ciphertext, material_id) =
+            self.encrypt_with(&key, hsm.as_ref(), cipher, ctx, plaintext.expose_secret()).await?;
         let used = KeyUsed::new(&key, UsageOperation::Encrypt);
         Ok(EncryptOutput { ciphertext, key_arn: key.arn.clone(), used, material_id, algorithm })
     }
@@ -329,13 +365,26 @@ impl Kms {
             ..KeyCall::new(action).granted(grant_op).context(input.context)
         };
         self.authorize_key(caller, &key, &call)?;
+        let hsm = self.hsm_for_use(&key.record).await?;
         check_usable(&key.record)?;
         let (_, algorithm) = check_algorithm(&key, action, input.algorithm)?;
-        let material = key.material(&header.material_id).ok_or(KmsError::InvalidCiphertext)?;
-        if dry_run {
-            return Err(KmsError::DryRun);
-        }
-        let plaintext = open_symmetric(material, input.context, input.blob).map_err(|_| KmsError::InvalidCiphertext)?;
+        let plaintext = match (&hsm, header.suite) {
+            (None, BlobSuite::Derived) => {
+                let material = key.material(&header.material_id).ok_or(KmsError::InvalidCiphertext)?;
+                if dry_run {
+                    return Err(KmsError::DryRun);
+                }
+                open_symmetric(material, input.context, input.blob).map_err(|_| KmsError::InvalidCiphertext)?
+            }
+            (Some(conn), BlobSuite::Hsm) => {
+                if dry_run {
+                    return Err(KmsError::DryRun);
+                }
+                self.hsm_open(&key, conn, input.context, input.blob).await?
+            }
+            // A blob of the other kind of key.
+            (None, BlobSuite::Hsm) | (Some(_), BlobSuite::Derived) => return Err(KmsError::InvalidCiphertext),
+        };
         let used = KeyUsed::new(&key, opened_for(action));
         Ok(DecryptOutput { plaintext, key_arn: key.arn.clone(), used, material_id: header.material_id, algorithm })
     }
@@ -404,7 +453,7 @@ impl Kms {
         dry_run: bool,
     ) -> Result<ReEncryptOutput, KmsError> {
         let call = KeyCall::new(KeyAction::ReEncryptTo).granted(GrantOperation::ReEncryptTo).context(destination_ctx);
-        let dest = self.key_for_use(caller, destination_key_id, call).await?;
+        let (dest, dest_hsm) = self.key_for_crypto(caller, destination_key_id, call).await?;
         let (cipher, destination_algorithm) = check_algorithm(&dest, KeyAction::ReEncryptTo, destination_algorithm)?;
         if cipher != Cipher::Symmetric {
             no_context(destination_ctx, destination_algorithm)?;
@@ -414,8 +463,9 @@ impl Kms {
         if let Cipher::Oaep(hash) = cipher {
             check_oaep_len(&dest, hash, destination_algorithm, source.plaintext.len())?;
         }
-        let (ciphertext, destination_material_id) =
-            self.encrypt_with(&dest, cipher, destination_ctx, source.plaintext.expose_secret())?;
+        let (ciphertext, destination_material_id) = self
+            .encrypt_with(&dest, dest_hsm.as_ref(), cipher, destination_ctx, source.plaintext.expose_secret())
+            .await?;
         Ok(ReEncryptOutput {
             ciphertext,
             source_key_arn: source.key_arn,
@@ -456,14 +506,14 @@ impl Kms {
         } else {
             (KeyAction::GenerateDataKeyWithoutPlaintext, GrantOperation::GenerateDataKeyWithoutPlaintext)
         };
-        let key = self.key_for_use(caller, key_id, KeyCall::new(action).granted(op).context(ctx)).await?;
+        let (key, hsm) = self.key_for_crypto(caller, key_id, KeyCall::new(action).granted(op).context(ctx)).await?;
         // No algorithm is SYMMETRIC_DEFAULT: only a symmetric key passes.
         check_algorithm(&key, action, None)?;
         if dry_run {
             return Err(KmsError::DryRun);
         }
         let data_key = DataKey::new(random_vec(len)?);
-        let (ciphertext, material_id) = self.seal(&key, ctx, data_key.expose_secret())?;
+        let (ciphertext, material_id) = self.seal_any(&key, hsm.as_ref(), ctx, data_key.expose_secret()).await?;
         let operation = if with_plaintext {
             UsageOperation::GenerateDataKey
         } else {

@@ -58,6 +58,8 @@ pub struct KeyDescription {
     pub current_material: Option<KeyMaterialId>,
     /// For a multi-Region key, its primary and replicas.
     pub multi_region: Option<super::MultiRegionConfiguration>,
+    /// For a key in a custom key store, the store and its cluster.
+    pub custom_key_store: Option<super::StoreOfKey>,
 }
 
 /// One page of `ListKeys`.
@@ -105,22 +107,31 @@ pub(crate) fn not_found(arn: &str) -> KmsError {
 
 impl Kms {
     /// `CreateKey`: a key of any spec but SM2 (China Regions only), with fresh material;
-    /// a multi-Region key (`mrk-` id) of any of those specs.
+    /// a multi-Region key (`mrk-` id) of any of those specs; a symmetric key of origin
+    /// `AWS_CLOUDHSM` whose material is generated inside a connected custom key store's token.
     ///
     /// # Errors
     /// `Unsupported` for SM2 and origins this server does not offer yet (a key of origin
     /// `EXTERNAL` is created `PendingImport`, without material); `Validation` for a
     /// usage the spec does not allow; `Validation`,
-    /// `Tag`, `LimitExceeded` and `MalformedPolicy` for bad input.
+    /// `Tag`, `LimitExceeded` and `MalformedPolicy` for bad input; for a custom key store,
+    /// `Unsupported` for another origin, spec or a multi-Region key, `CustomKeyStoreNotFound`,
+    /// `CustomKeyStoreInvalidState` unless connected, `CloudHsmClusterInvalidConfiguration`.
     pub async fn create_key(&self, caller: &Caller, input: CreateKeyInput) -> Result<KeyDescription, KmsError> {
         let scope = caller.scope();
         let spec = input.spec.unwrap_or(KeySpec::SymmetricDefault);
         let usage = input.usage.unwrap_or(KeyUsage::EncryptDecrypt);
         let origin = input.origin.unwrap_or(Origin::AwsKms);
-        if let Some(store_id) = &input.custom_key_store_id {
-            // The store must exist; keys inside one are not offered yet.
-            self.custom_key_store(&scope, store_id).await?;
-            return Err(KmsError::Unsupported("Keys in custom key stores are not supported by this server yet".into()));
+        match &input.custom_key_store_id {
+            Some(store_id) => {
+                self.check_key_in_store(&scope, store_id, origin, spec, usage, input.multi_region).await?
+            }
+            None if origin == Origin::AwsCloudhsm => {
+                return Err(KmsError::Unsupported(
+                    "Origin AWS_CLOUDHSM needs the CustomKeyStoreId of a custom key store of type AWS_CLOUDHSM".into(),
+                ));
+            }
+            None => {}
         }
         if input.xks_key_id.is_some() {
             return Err(KmsError::Validation(Invalid::Key(KeyInput::XksKeyId)));
@@ -133,9 +144,9 @@ impl Kms {
         if !spec.allows_usage(usage) {
             return Err(KmsError::Validation(Invalid::Key(KeyInput::UsageSpec { usage, spec })));
         }
-        if !matches!(origin, Origin::AwsKms | Origin::External) {
+        if !matches!(origin, Origin::AwsKms | Origin::External | Origin::AwsCloudhsm) {
             return Err(KmsError::Unsupported(format!(
-                "Origin {} is not supported by this server; AWS_KMS and EXTERNAL are",
+                "Origin {} is not supported by this server; AWS_KMS, EXTERNAL and AWS_CLOUDHSM are",
                 origin.as_str()
             )));
         }
@@ -164,7 +175,7 @@ impl Kms {
         let policy = policy_text;
 
         let now = self.clock.now();
-        let record = KeyRecord {
+        let mut record = KeyRecord {
             scope: scope.clone(),
             key_id: if input.multi_region { KeyId::new_multi_region() } else { KeyId::new_random() },
             description,
@@ -181,6 +192,7 @@ impl Kms {
             manager: KeyManager::Customer,
             imported: Vec::new(),
             import_count: 0,
+            hsm: None,
             revision: 1,
         };
         if let Some(parsed) = &given_policy
@@ -188,7 +200,15 @@ impl Kms {
         {
             self.check_lockout(caller, &record, &input.tags, parsed)?;
         }
-        let current = if origin == Origin::External {
+        let current = if let Some(store_id) = &input.custom_key_store_id {
+            // The material is generated in the token; the row names it.
+            self.generate_key_in_store(&mut record, store_id).await?;
+            if let Err(e) = self.store.insert_key_without_material(&record, &input.tags).await {
+                self.discard_key_in_store(&record).await;
+                return Err(e.into());
+            }
+            None
+        } else if origin == Origin::External {
             self.store.insert_key_without_material(&record, &input.tags).await?;
             None
         } else {
@@ -198,7 +218,8 @@ impl Kms {
         };
         tracing::info!(key_id = %record.key_id, account = %scope.account, region = %scope.region, "key created");
         let multi_region = self.multi_region_configuration(&record).await?;
-        Ok(KeyDescription { record, current_material: current, multi_region })
+        let custom_key_store = self.store_view(&mut record).await?;
+        Ok(KeyDescription { record, current_material: current, multi_region, custom_key_store })
     }
 
     /// The lockout safety check of a new key (`CreateKey`, `ReplicateKey`): its given policy
@@ -256,14 +277,15 @@ impl Kms {
             .resolve_key(caller, r, KeyCall::new(KeyAction::DescribeKey).granted(GrantOperation::DescribeKey))
             .await?;
         let (scope, id) = (key.record.scope.clone(), key.record.key_id);
-        let record = self.record(&scope, &id).await?;
+        let mut record = self.record(&scope, &id).await?;
+        let custom_key_store = self.store_view(&mut record).await?;
         // An imported key's current material is named by its record, even while deleted.
         let current_material = match record.current_import() {
             Some(m) => Some(m.material_id),
             None => self.store.materials(&scope, &id).await?.last().map(|m| m.material_id),
         };
         let multi_region = self.multi_region_configuration(&record).await?;
-        Ok(KeyDescription { record, current_material, multi_region })
+        Ok(KeyDescription { record, current_material, multi_region, custom_key_store })
     }
 
     /// `ListKeys`: the keys of the caller's account in the request's region.

@@ -26,7 +26,7 @@ pub struct DeletionScheduled {
     pub pending_window_days: u32,
 }
 
-fn state_error(rec: &KeyRecord) -> KmsError {
+pub(crate) fn state_error(rec: &KeyRecord) -> KmsError {
     let what = match rec.state {
         KeyState::PendingDeletion => "pending deletion",
         KeyState::PendingImport => "pending import",

@@ -160,6 +160,7 @@ impl Kms {
             manager: KeyManager::Aws,
             imported: Vec::new(),
             import_count: 0,
+            hsm: None,
             revision: 1,
         };
         let material = self.new_material(&record, 0, None)?;
@@ -169,7 +170,12 @@ impl Kms {
             Ok(()) => {
                 self.cache.invalidate_aliases(scope);
                 tracing::info!(key_id = %record.key_id, alias, account = %scope.account, region = %scope.region, "AWS managed key created");
-                Ok(KeyDescription { record, current_material: Some(material.material_id), multi_region: None })
+                Ok(KeyDescription {
+                    record,
+                    current_material: Some(material.material_id),
+                    multi_region: None,
+                    custom_key_store: None,
+                })
             }
             // Another call created it first: use that one, and drop ours.
             Err(StoreError::AlreadyExists) => {
@@ -187,7 +193,7 @@ impl Kms {
     pub(crate) async fn description(&self, scope: &Scope, id: &KeyId) -> Result<KeyDescription, KmsError> {
         let record = self.record(scope, id).await?;
         let current_material = self.store.materials(scope, id).await?.last().map(|m| m.material_id);
-        Ok(KeyDescription { record, current_material, multi_region: None })
+        Ok(KeyDescription { record, current_material, multi_region: None, custom_key_store: None })
     }
 }
 

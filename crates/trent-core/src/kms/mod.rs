@@ -45,11 +45,11 @@ pub use constraints::{
 pub use crypto::{CiphertextInput, DataKeyOutput, DataKeySize, DecryptOutput, EncryptOutput, ReEncryptOutput};
 pub use custom_key_stores::{
     ConnectionErrorCode, ConnectionState, CreateCustomKeyStoreInput, CustomKeyStoreFilter, CustomKeyStorePage,
-    CustomKeyStoreRecord, HsmCluster, HsmClusters, HsmConnection, HsmFailure, MAX_CUSTOM_KEY_STORES, NoClusters,
-    UpdateCustomKeyStoreInput, password_wrap_aad,
+    CustomKeyStoreRecord, HsmCluster, HsmClusters, HsmConnection, HsmFailure, HsmKeyError, MAX_CUSTOM_KEY_STORES,
+    NoClusters, StoreOfKey, UpdateCustomKeyStoreInput, password_wrap_aad,
 };
 pub use error::{
-    AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, ImportInput, Invalid, KeyInput,
+    AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, HsmFault, ImportInput, Invalid, KeyInput,
     KmsError, Limit, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal, RegionInput, Shown, TagRule,
     Violation,
 };
@@ -64,9 +64,9 @@ pub use lifecycle::DeletionScheduled;
 pub use managed::{AWS_ALIAS_PREFIX, PREDEFINED_ALIASES, managed_alias, managed_key_policy};
 pub use model::{
     Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints,
-    GrantOperation, ImportedMaterial, KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord, KeyMaterialState,
-    KeyRecord, KeySpec, KeyState, KeyUsage, MacAlgorithm, MessageType, MultiRegionKeyType, Origin, RotationSettings,
-    RotationType, SigningAlgorithm, Tag, material_wrap_aad,
+    GrantOperation, HsmKeyRef, ImportedMaterial, KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord,
+    KeyMaterialState, KeyRecord, KeySpec, KeyState, KeyUsage, MAX_HSM_OBJECT_ID, MacAlgorithm, MessageType,
+    MultiRegionKeyType, Origin, RotationSettings, RotationType, SigningAlgorithm, Tag, material_wrap_aad,
 };
 pub use multi_region::{HostedRegions, MultiRegionConfiguration, RegionalKey, ReplicateKeyInput, Replicated};
 pub use on_behalf::OnBehalf;

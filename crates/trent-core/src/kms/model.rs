@@ -461,8 +461,31 @@ pub struct KeyRecord {
     /// count at which it was issued and is accepted only while the count is unchanged, so
     /// each token imports once (AWS: a new public key and token for every import).
     pub import_count: u64,
+    /// For a key of origin `AWS_CLOUDHSM`, where its material lives: the custom key store and
+    /// the token object. Set at creation and never changed; `None` for every other key.
+    pub hsm: Option<HsmKeyRef>,
     /// Bumped on every change; the store's optimistic-concurrency token.
     pub revision: u64,
+}
+
+/// Longest token object id (`CKA_ID`) a key may name.
+pub const MAX_HSM_OBJECT_ID: usize = 64;
+
+/// The key material of a key in a custom key store: an AES-256 key object inside the store's
+/// token, named by its `CKA_ID`. Trent holds only this reference, never the key's bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HsmKeyRef {
+    /// The custom key store (`cks-...`) whose token holds the key.
+    pub store_id: String,
+    /// The key object's `CKA_ID` in the token (the KMS key id's 16 bytes).
+    pub object_id: Vec<u8>,
+}
+
+impl HsmKeyRef {
+    /// The material id that names this key's material in blobs and on the wire.
+    pub fn material_id(&self) -> KeyMaterialId {
+        trent_crypto::hsm_material_id(&self.object_id)
+    }
 }
 
 /// One key material of a key of origin `EXTERNAL`. Kept after the material is deleted or

@@ -218,6 +218,7 @@ impl Kms {
             manager: rec.manager,
             imported: Vec::new(),
             import_count: 0,
+            hsm: None,
             revision: 1,
         };
         if let Some(parsed) = &given
@@ -251,7 +252,12 @@ impl Kms {
         tracing::info!(key_id = %replica.key_id, region = %scope.region, "multi-Region key replicated");
         let multi_region = self.multi_region_configuration(&replica).await?;
         Ok(Replicated {
-            replica: KeyDescription { record: replica, current_material: current, multi_region },
+            replica: KeyDescription {
+                record: replica,
+                current_material: current,
+                multi_region,
+                custom_key_store: None,
+            },
             policy,
             tags: input.tags,
         })

@@ -78,6 +78,13 @@ impl Kms {
         call.extra = vec![("kms:DataKeyPairSpec".to_owned(), vec![spec.as_str().to_owned()])];
         let key = self.key_for_use(caller, key_id, call).await?;
         check_symmetric_encryption(&key, action)?;
+        if key.record.hsm.is_some() {
+            // AWS: "You cannot use an asymmetric KMS key or a KMS key in a custom key store."
+            return Err(KmsError::Unsupported(format!(
+                "{} is in a custom key store; data key pairs need a KMS key outside custom key stores.",
+                key.arn
+            )));
+        }
         if dry_run {
             return Err(KmsError::DryRun);
         }

@@ -1,5 +1,6 @@
 //! The scheduler's work: destroying keys whose deletion window has passed
-//! (crypto-shredding: the wrapped material is deleted) and rotating keys whose automatic
+//! (crypto-shredding: the wrapped material is deleted; a key of a custom key store has its
+//! token object destroyed while its store is connected) and rotating keys whose automatic
 //! rotation is due, and deleting imported key material whose `ValidTo` has passed. The server calls [`Kms::run_due_work`] on a timer; tests move the clock
 //! and call it directly.
 
@@ -47,6 +48,8 @@ impl Kms {
     ) -> Result<Option<Work>, KmsError> {
         let Some(rec) = self.store.get_key(scope, id).await? else { return Ok(None) };
         if rec.state == KeyState::PendingDeletion && rec.deletion_date.is_some_and(|d| d <= now) {
+            // A key of a custom key store: its token object first (a best effort, as AWS's).
+            self.destroy_key_in_store(&rec).await;
             let written = self.store.delete_key(scope, id).await;
             // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
             self.cache.invalidate_key(scope, id);

@@ -178,6 +178,7 @@ impl Kms {
             manager: KeyManager::Customer,
             imported: Vec::new(),
             import_count: 0,
+            hsm: None,
             revision: 1,
         };
         let wrapped =

@@ -31,6 +31,9 @@ pub trait CustomKeyStoreStore: Send + Sync {
         expected_revision: u64,
     ) -> Result<(), StoreError>;
 
+    /// How many KMS keys (in any state) are in the custom key store `id` of `scope`.
+    async fn custom_key_store_key_count(&self, scope: &Scope, id: &str) -> Result<u64, StoreError>;
+
     /// Removes a custom key store.
     ///
     /// # Errors

@@ -8,14 +8,16 @@
 //! reconnects by itself. The PIN, the store's password, is held in a zeroizing string for
 //! those reconnections and never logged.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use cryptoki::object::ObjectHandle;
 use parking_lot::Mutex;
 use serde::Deserialize;
-use trent_core::kms::{ConnectionErrorCode, HsmCluster, HsmClusters, HsmConnection, HsmFailure};
-use trent_crypto::SecretBytes;
+use trent_core::kms::{ConnectionErrorCode, HsmCluster, HsmClusters, HsmConnection, HsmFailure, HsmKeyError};
+use trent_crypto::{HSM_IV_LEN, Plaintext, SecretBytes};
 use zeroize::Zeroizing;
 
 use super::{HsmError, LoginRefusal, TokenRef, TokenSession, check_label, open_with_pin};
@@ -160,7 +162,12 @@ impl HsmClusters for Pkcs11Clusters {
         let pin = std::str::from_utf8(password.expose_secret())
             .map(|p| Zeroizing::new(p.to_owned()))
             .map_err(|_| ConnectionErrorCode::InvalidCredentials)?;
-        let pool = SessionPool(Arc::new(PoolInner { settings, pin, idle: Mutex::new(Vec::new()) }));
+        let pool = SessionPool(Arc::new(PoolInner {
+            settings,
+            pin,
+            idle: Mutex::new(Vec::new()),
+            handles: Mutex::new(HashMap::new()),
+        }));
         // The first session proves the password; it stays in the pool.
         let first = pool.clone();
         let session = tokio::task::spawn_blocking(move || first.open())
@@ -183,7 +190,14 @@ struct PoolInner {
     settings: ClusterSettings,
     pin: Zeroizing<String>,
     idle: Mutex<Vec<TokenSession>>,
+    /// The handle of each key object found so far, by `CKA_ID`: a token object's handle
+    /// stays valid for every session of the process while the object exists, so a request
+    /// does not search the token. Dropped when an operation with it fails or it is destroyed.
+    handles: Mutex<HashMap<Vec<u8>, ObjectHandle>>,
 }
+
+/// Most key handles a pool remembers (beyond, lookups search the token).
+const MAX_CACHED_HANDLES: usize = 10_000;
 
 impl SessionPool {
     fn open(&self) -> Result<TokenSession, HsmError> {
@@ -220,10 +234,121 @@ impl SessionPool {
     }
 }
 
+impl SessionPool {
+    /// The key object of `id`, from the handle cache or the token.
+    fn key(&self, session: &TokenSession, id: &[u8]) -> Result<Option<ObjectHandle>, HsmError> {
+        if let Some(handle) = self.0.handles.lock().get(id) {
+            return Ok(Some(*handle));
+        }
+        let found = session.find_key_by_id(id)?;
+        if let Some(handle) = found {
+            let mut handles = self.0.handles.lock();
+            if handles.len() < MAX_CACHED_HANDLES {
+                handles.insert(id.to_vec(), handle);
+            }
+        }
+        Ok(found)
+    }
+
+    fn forget(&self, id: &[u8]) {
+        self.0.handles.lock().remove(id);
+    }
+
+    /// Runs `f` with the key object `id` on a pooled session: `NoKey` without one, the cached
+    /// handle forgotten when `f` fails.
+    async fn with_key<T: Send + 'static>(
+        &self,
+        id: &[u8],
+        f: impl FnOnce(&TokenSession, ObjectHandle) -> Result<T, HsmError> + Send + 'static,
+    ) -> Result<Option<T>, HsmFailure> {
+        let pool = self.clone();
+        let id = id.to_vec();
+        self.with_session(move |s| {
+            let Some(key) = pool.key(s, &id)? else { return Ok(None) };
+            f(s, key).map(Some).inspect_err(|_| pool.forget(&id))
+        })
+        .await
+    }
+}
+
+/// A failed token call as the domain sees it: unfit when the token cannot do it at all.
+fn key_error(e: HsmFailure) -> HsmKeyError {
+    match e.0.downcast_ref::<HsmError>() {
+        Some(HsmError::Call { unfit: true, .. }) => HsmKeyError::Unfit(e),
+        _ => HsmKeyError::Failed(e),
+    }
+}
+
 #[async_trait]
 impl HsmConnection for SessionPool {
     async fn random(&self, n: usize) -> Result<SecretBytes, HsmFailure> {
         let bytes = self.with_session(move |s| s.random(n)).await?;
         Ok(SecretBytes::from_slice(&bytes))
+    }
+
+    async fn generate_key(&self, label: &str, object_id: &[u8]) -> Result<(), HsmKeyError> {
+        let (label, id) = (label.to_owned(), object_id.to_vec());
+        let pool = self.clone();
+        self.with_session(move |s| {
+            let handle = s.generate_aes_key(&label, &id)?;
+            let mut handles = pool.0.handles.lock();
+            if handles.len() < MAX_CACHED_HANDLES {
+                handles.insert(id, handle);
+            }
+            Ok(())
+        })
+        .await
+        .map_err(key_error)
+    }
+
+    async fn encrypt(
+        &self,
+        object_id: &[u8],
+        iv: [u8; HSM_IV_LEN],
+        aad: Vec<u8>,
+        plaintext: SecretBytes,
+    ) -> Result<Vec<u8>, HsmKeyError> {
+        self.with_key(object_id, move |s, key| s.gcm_encrypt(key, &iv, &aad, plaintext.expose_secret()))
+            .await
+            .map_err(HsmKeyError::Failed)?
+            .ok_or(HsmKeyError::NoKey)
+    }
+
+    async fn decrypt(
+        &self,
+        object_id: &[u8],
+        iv: [u8; HSM_IV_LEN],
+        aad: Vec<u8>,
+        sealed: Vec<u8>,
+    ) -> Result<Plaintext, HsmKeyError> {
+        // A tag that does not verify is the caller's ciphertext, not the session's failure:
+        // it keeps the session and the handle.
+        let opened = self
+            .with_key(object_id, move |s, key| match s.gcm_decrypt(key, "", &iv, &aad, &sealed) {
+                Ok(mut plain) => Ok(Some(Plaintext::new(std::mem::take(&mut *plain)))),
+                Err(HsmError::Undecryptable { .. }) => Ok(None),
+                Err(e) => Err(e),
+            })
+            .await
+            .map_err(HsmKeyError::Failed)?;
+        match opened {
+            None => Err(HsmKeyError::NoKey),
+            Some(None) => Err(HsmKeyError::Unauthentic),
+            Some(Some(plain)) => Ok(plain),
+        }
+    }
+
+    async fn destroy_key(&self, object_id: &[u8]) -> Result<bool, HsmKeyError> {
+        let pool = self.clone();
+        let id = object_id.to_vec();
+        self.with_session(move |s| {
+            pool.forget(&id);
+            match s.find_key_by_id(&id)? {
+                Some(key) => s.destroy(key).map(|()| true),
+                None => Ok(false),
+            }
+        })
+        .await
+        .map_err(HsmKeyError::Failed)
     }
 }

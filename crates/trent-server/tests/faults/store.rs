@@ -384,6 +384,9 @@ impl CustomKeyStoreStore for FaultyStore {
     ) -> Result<(), StoreError> {
         self.write(self.inner.update_custom_key_store(store, expected_revision)).await
     }
+    async fn custom_key_store_key_count(&self, scope: &Scope, id: &str) -> Result<u64, StoreError> {
+        self.inner.custom_key_store_key_count(scope, id).await
+    }
     async fn delete_custom_key_store(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
         self.write(self.inner.delete_custom_key_store(scope, id)).await
     }

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use trent_core::kms::CustomKeyStoreRecord;
 use trent_core::store::CustomKeyStoreStore;
+use trent_core::store::Fault;
 use trent_core::{Scope, StoreError};
 
 use super::{PgStore, map_err};
@@ -70,6 +71,19 @@ impl CustomKeyStoreStore for PgStore {
         }
         tx.commit().await.map_err(map_err)?;
         Ok(())
+    }
+
+    async fn custom_key_store_key_count(&self, scope: &Scope, id: &str) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM kms_keys WHERE account_id = $1 AND region = $2 AND custom_key_store_id = $3",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_err)?;
+        u64::try_from(n).map_err(|_| StoreError::corrupt("kms_keys.custom_key_store_id", Fault::OutOfRange(n.into())))
     }
 
     async fn delete_custom_key_store(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {

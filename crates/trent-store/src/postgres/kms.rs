@@ -17,13 +17,14 @@ use crate::sqlite::rows::{
     KeyRow, MaterialRow, UsageRow, key_id_from_db, scope_from_db, ts_from_db, ts_to_db, usage_rows,
 };
 
-/// Replaces every column but the primary key, if the revision is still `$25`.
+/// Replaces every column but the primary key, if the revision is still `$27`.
 const UPDATE_KEY: &str = "UPDATE kms_keys SET description = $4, key_usage = $5, key_spec = $6, origin = $7, \
      key_state = $8, created_at = $9, deletion_date = $10, pending_window_days = $11, rotation_enabled = $12, \
      rotation_period_days = $13, next_rotation = $14, policy = $15, multi_region = $16, revision = $17, \
      key_manager = $18, multi_region_replica = $19, imported_material_id = $20, \
-     import_valid_to = $21, import_present = $22, import_count = $23, imported_materials = $24 \
-     WHERE account_id = $1 AND region = $2 AND key_id = $3 AND revision = $25";
+     import_valid_to = $21, import_present = $22, import_count = $23, imported_materials = $24, \
+     custom_key_store_id = $25, hsm_object_id = $26 \
+     WHERE account_id = $1 AND region = $2 AND key_id = $3 AND revision = $27";
 
 /// Keys whose scheduled work is due at `$1`, across all scopes; the `WHERE` clauses repeat the
 /// partial indexes' conditions so the planner can use them.

@@ -86,6 +86,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0015_outbox_order.sql",
         sql: include_str!("../../migrations/postgres/0015_outbox_order.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_keys_in_custom_key_stores.sql",
+        sql: include_str!("../../migrations/postgres/0016_keys_in_custom_key_stores.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

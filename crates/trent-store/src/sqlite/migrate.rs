@@ -83,6 +83,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0016_imported_rotation.sql",
         sql: include_str!("../../migrations/sqlite/0016_imported_rotation.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_keys_in_custom_key_stores.sql",
+        sql: include_str!("../../migrations/sqlite/0017_keys_in_custom_key_stores.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

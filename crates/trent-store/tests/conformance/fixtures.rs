@@ -53,6 +53,7 @@ pub(crate) fn key(scope: &Scope, id: KeyId) -> KeyRecord {
         manager: KeyManager::Customer,
         imported: Vec::new(),
         import_count: 0,
+        hsm: None,
         revision: 1,
     }
 }
@@ -73,6 +74,7 @@ pub(crate) fn full_key(scope: &Scope, id: KeyId) -> KeyRecord {
         manager: KeyManager::Aws,
         imported: Vec::new(),
         import_count: 0,
+        hsm: None,
         revision: 42,
         ..key(scope, id)
     }

@@ -66,6 +66,7 @@ macro_rules! conformance_tests {
             wipe_removes_secrets_and_versions,
             custom_key_stores_round_trip_and_are_unique_per_scope,
             custom_key_store_updates_are_conditional_and_deletes_remove_one,
+            keys_in_a_custom_key_store_keep_their_token_object_and_count,
         );
     };
     (@cases $open:path; $($case:ident),+ $(,)?) => {

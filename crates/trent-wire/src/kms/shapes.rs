@@ -58,6 +58,12 @@ pub(crate) struct KeyMetadata {
     pending_deletion_window_in_days: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_key_material_id: Option<String>,
+    /// For a key in a custom key store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    custom_key_store_id: Option<String>,
+    /// For a key in a custom key store of type `AWS_CLOUDHSM`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloud_hsm_cluster_id: Option<String>,
 }
 
 impl KeyMetadata {
@@ -106,6 +112,8 @@ impl From<&KeyDescription> for KeyMetadata {
                 .current_material
                 .filter(|_| r.spec == KeySpec::SymmetricDefault)
                 .map(|m| m.to_hex()),
+            custom_key_store_id: d.custom_key_store.as_ref().map(|s| s.id.clone()),
+            cloud_hsm_cluster_id: d.custom_key_store.as_ref().and_then(|s| s.cluster_id.clone()),
         }
     }
 }

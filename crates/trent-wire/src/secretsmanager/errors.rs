@@ -206,6 +206,9 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::CloudHsmClusterInUse { .. }
         | KmsError::CloudHsmClusterNotRelated { .. }
         | KmsError::IncorrectTrustAnchor { .. }
+        | KmsError::CloudHsmClusterInvalidConfiguration { .. }
+        | KmsError::CustomKeyStoreHasKeys { .. }
+        | KmsError::HsmKey { .. }
         | KmsError::DryRun => (failure, BAD, format!("{} Reason: {}", sentence(during), crate::kms::message(source))),
     }
 }

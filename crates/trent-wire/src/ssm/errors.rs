@@ -92,6 +92,9 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         | KmsError::CloudHsmClusterInUse { .. }
         | KmsError::CloudHsmClusterNotRelated { .. }
         | KmsError::IncorrectTrustAnchor { .. }
+        | KmsError::CloudHsmClusterInvalidConfiguration { .. }
+        | KmsError::CustomKeyStoreHasKeys { .. }
+        | KmsError::HsmKey { .. }
         | KmsError::LimitExceeded(_) => KmsFailure::Key,
         KmsError::AccessDenied(_) => KmsFailure::Denied,
         KmsError::Throttled { .. } => KmsFailure::Throttled,

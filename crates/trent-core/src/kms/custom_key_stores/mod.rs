@@ -7,17 +7,19 @@
 //! `DisconnectCustomKeyStore`); whether it *is* connected is this node's live session with the
 //! token, made on demand, so a restarted node or another node of a cluster connects by itself.
 
+pub(crate) mod keys;
 pub(crate) mod ops;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
-use trent_crypto::SecretBytes;
+use trent_crypto::{HSM_IV_LEN, Plaintext, SecretBytes};
 
 use crate::enums::string_enum;
 use crate::ids::Scope;
 
+pub use keys::StoreOfKey;
 pub use ops::{CreateCustomKeyStoreInput, CustomKeyStoreFilter, CustomKeyStorePage, UpdateCustomKeyStoreInput};
 
 /// Most custom key stores in one account and region (AWS's quota).
@@ -134,6 +136,24 @@ pub trait HsmClusters: Send + Sync {
 #[error("the HSM failed: {0}")]
 pub struct HsmFailure(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 
+/// Why an operation with a key object in a token failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HsmKeyError {
+    /// The token has no AES key object of the id asked for (deleted outside Trent).
+    #[error("the token has no key object of that id")]
+    NoKey,
+    /// The ciphertext does not authenticate under the token's key (`CKR_ENCRYPTED_DATA_INVALID`).
+    #[error("the ciphertext does not authenticate under the token's key")]
+    Unauthentic,
+    /// The token cannot hold such a key: it lacks the mechanism, refuses the template or is
+    /// write-protected.
+    #[error("the token cannot hold a sensitive, non-extractable AES-256 key")]
+    Unfit(#[source] HsmFailure),
+    /// Any other failure of the token.
+    #[error(transparent)]
+    Failed(#[from] HsmFailure),
+}
+
 /// A live, logged-in connection to a cluster's token.
 #[async_trait]
 pub trait HsmConnection: Send + Sync {
@@ -142,6 +162,45 @@ pub trait HsmConnection: Send + Sync {
     /// # Errors
     /// [`HsmFailure`] when the token fails.
     async fn random(&self, n: usize) -> Result<SecretBytes, HsmFailure>;
+
+    /// Generates a token object: an AES-256 key, sensitive and non-extractable, for
+    /// encryption and decryption only, labelled `label` with `CKA_ID` `object_id`.
+    ///
+    /// # Errors
+    /// [`HsmKeyError::Unfit`] when the token cannot hold such a key, `Failed` otherwise.
+    async fn generate_key(&self, label: &str, object_id: &[u8]) -> Result<(), HsmKeyError>;
+
+    /// AES-GCM encryption inside the token with the key `object_id`: ciphertext and tag.
+    ///
+    /// # Errors
+    /// [`HsmKeyError::NoKey`] when the object is gone, `Failed` otherwise.
+    async fn encrypt(
+        &self,
+        object_id: &[u8],
+        iv: [u8; HSM_IV_LEN],
+        aad: Vec<u8>,
+        plaintext: SecretBytes,
+    ) -> Result<Vec<u8>, HsmKeyError>;
+
+    /// AES-GCM decryption inside the token with the key `object_id` of `sealed` (ciphertext
+    /// and tag).
+    ///
+    /// # Errors
+    /// [`HsmKeyError::Unauthentic`] when the tag does not verify, `NoKey` when the object is
+    /// gone, `Failed` otherwise.
+    async fn decrypt(
+        &self,
+        object_id: &[u8],
+        iv: [u8; HSM_IV_LEN],
+        aad: Vec<u8>,
+        sealed: Vec<u8>,
+    ) -> Result<Plaintext, HsmKeyError>;
+
+    /// Destroys the key object `object_id` (`C_DestroyObject`); `false` when there was none.
+    ///
+    /// # Errors
+    /// `Failed` when the token refuses.
+    async fn destroy_key(&self, object_id: &[u8]) -> Result<bool, HsmKeyError>;
 }
 
 /// No cluster at all: the clusters of a deployment whose configuration names none.

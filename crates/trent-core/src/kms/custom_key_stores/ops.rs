@@ -127,15 +127,11 @@ impl Kms {
         }
     }
 
-    /// The custom key store `id` of `scope`.
-    ///
-    /// # Errors
-    /// `CustomKeyStoreNotFound`.
-    pub(crate) async fn custom_key_store(&self, scope: &Scope, id: &str) -> Result<CustomKeyStoreRecord, KmsError> {
-        Ok(self.store_by_id(scope, id).await?.1)
-    }
-
-    async fn store_by_id(&self, scope: &Scope, id: &str) -> Result<(&CustomKeyStores, CustomKeyStoreRecord), KmsError> {
+    pub(super) async fn store_by_id(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> Result<(&CustomKeyStores, CustomKeyStoreRecord), KmsError> {
         let cks = self.cks().ok_or_else(|| not_found(id))?;
         let found = cks.store.custom_key_stores(scope).await?.into_iter().find(|s| s.id == id);
         Ok((cks, found.ok_or_else(|| not_found(id))?))
@@ -143,7 +139,7 @@ impl Kms {
 
     /// The store's connection state on this node, connecting it first if its row asks for a
     /// connection this node does not have yet.
-    async fn connection(
+    pub(super) async fn connection(
         &self,
         cks: &CustomKeyStores,
         record: &CustomKeyStoreRecord,
@@ -378,10 +374,11 @@ impl Kms {
         self.update_store_row(cks, &next, record.revision).await
     }
 
-    /// `DeleteCustomKeyStore` of a disconnected store.
+    /// `DeleteCustomKeyStore` of a disconnected store without KMS keys.
     ///
     /// # Errors
-    /// `CustomKeyStoreNotFound`, `CustomKeyStoreInvalidState` unless it is disconnected.
+    /// `CustomKeyStoreNotFound`, `CustomKeyStoreInvalidState` unless it is disconnected,
+    /// `CustomKeyStoreHasKeys` while a KMS key (even one pending deletion) is in it.
     pub async fn delete_custom_key_store(&self, caller: &Caller, id: &str) -> Result<(), KmsError> {
         let scope = caller.scope();
         self.authorize_account(caller, "DeleteCustomKeyStore", "*", &[])?;
@@ -389,6 +386,9 @@ impl Kms {
         let (state, _, _) = self.connection(cks, &record).await;
         if state != ConnectionState::Disconnected {
             return Err(invalid_state(id, state));
+        }
+        if cks.store.custom_key_store_key_count(&scope, id).await? > 0 {
+            return Err(KmsError::CustomKeyStoreHasKeys { id: id.to_owned() });
         }
         match cks.store.delete_custom_key_store(&scope, id).await {
             Ok(()) => Ok(()),

@@ -17,6 +17,16 @@ pub use reasons::{
 
 use crate::store::StoreError;
 
+/// What went wrong with a key of a custom key store in its HSM; `trent-wire` renders the
+/// sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HsmFault {
+    /// The token has no key object for the key (deleted outside Trent).
+    KeyMissing,
+    /// The token failed the operation.
+    Failed,
+}
+
 /// Why a KMS operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum KmsError {
@@ -188,6 +198,29 @@ pub enum KmsError {
     IncorrectTrustAnchor {
         /// The cluster id.
         cluster_id: String,
+    },
+    /// The cluster cannot hold the store's keys: its token refuses to make a sensitive,
+    /// non-extractable AES-256 key (`CloudHsmClusterInvalidConfigurationException`).
+    #[error("the CloudHSM cluster {cluster_id} cannot make the key material")]
+    CloudHsmClusterInvalidConfiguration {
+        /// The store's cluster id.
+        cluster_id: String,
+    },
+    /// `DeleteCustomKeyStore` of a store that still has KMS keys
+    /// (`CustomKeyStoreHasCMKsException`).
+    #[error("the custom key store {id} has KMS keys")]
+    CustomKeyStoreHasKeys {
+        /// The store's id.
+        id: String,
+    },
+    /// A key of a custom key store that its HSM could not use (`KMSInvalidStateException`,
+    /// AWS's general failure of cryptographic operations in custom key stores).
+    #[error("the HSM failed the operation with {key_arn}: {fault:?}")]
+    HsmKey {
+        /// ARN of the key.
+        key_arn: String,
+        /// What failed.
+        fault: HsmFault,
     },
     /// The caller's request quota is used up (`ThrottlingException`); the wire renders
     /// KMS's sentence.

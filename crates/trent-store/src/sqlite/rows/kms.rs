@@ -3,8 +3,8 @@
 use sqlx::{Database, Encode, Type};
 use trent_core::StoreError;
 use trent_core::kms::{
-    Alias, ImportedMaterial, KeyManager, KeyMaterialRecord, KeyMaterialState, KeyRecord, KeySpec, KeyState, KeyUsage,
-    MultiRegionKeyType, Origin, RotationSettings, RotationType, Tag,
+    Alias, HsmKeyRef, ImportedMaterial, KeyManager, KeyMaterialRecord, KeyMaterialState, KeyRecord, KeySpec, KeyState,
+    KeyUsage, MAX_HSM_OBJECT_ID, MultiRegionKeyType, Origin, RotationSettings, RotationType, Tag,
 };
 use trent_core::store::Fault;
 use trent_crypto::{KeyMaterialId, MATERIAL_ID_LEN};
@@ -15,7 +15,7 @@ use super::{
 };
 
 /// A `kms_keys` row. Fields in [`KeyRow::COLUMNS`] order, which is also the order of the
-/// numbered parameters `?1`..`?24` bound by [`KeyRow::bind`].
+/// numbered parameters `?1`..`?26` bound by [`KeyRow::bind`].
 pub(crate) struct KeyRow {
     account_id: String,
     region: String,
@@ -46,6 +46,9 @@ pub(crate) struct KeyRow {
     import_count: i64,
     /// Every imported material of the key, a JSON array of [`ImportedRow`]; NULL for none.
     imported_materials: Option<String>,
+    /// For a key in a custom key store: the store, and the `CKA_ID` of its key object.
+    custom_key_store_id: Option<String>,
+    hsm_object_id: Option<Vec<u8>>,
 }
 
 /// One imported key material as the `imported_materials` column holds it. Kept as one
@@ -112,9 +115,9 @@ impl KeyRow {
     pub(crate) const COLUMNS: &'static str = "account_id, region, key_id, description, key_usage, key_spec, origin, \
          key_state, created_at, deletion_date, pending_window_days, rotation_enabled, rotation_period_days, \
          next_rotation, policy, multi_region, revision, key_manager, multi_region_replica, imported_material_id, \
-         import_valid_to, import_present, import_count, imported_materials";
+         import_valid_to, import_present, import_count, imported_materials, custom_key_store_id, hsm_object_id";
 
-    /// Binds every column as parameters `?1`..`?24`.
+    /// Binds every column as parameters `?1`..`?26`.
     pub(crate) fn bind<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
     where
         String: Encode<'q, DB> + Type<DB>,
@@ -148,6 +151,8 @@ impl KeyRow {
             .bind(self.import_present)
             .bind(self.import_count)
             .bind(self.imported_materials)
+            .bind(self.custom_key_store_id)
+            .bind(self.hsm_object_id)
     }
 }
 
@@ -183,6 +188,8 @@ impl TryFrom<&KeyRecord> for KeyRow {
                 StoreError::corrupt("kms_keys.import_count", Fault::OutOfRange(i128::from(k.import_count)))
             })?,
             imported_materials: imported_to_db(&k.imported)?,
+            custom_key_store_id: k.hsm.as_ref().map(|h| h.store_id.clone()),
+            hsm_object_id: k.hsm.as_ref().map(|h| h.object_id.clone()),
         })
     }
 }
@@ -213,6 +220,8 @@ from_any_row!(KeyRow, |row| {
         import_present: row.try_get("import_present")?,
         import_count: row.try_get("import_count")?,
         imported_materials: row.try_get("imported_materials")?,
+        custom_key_store_id: row.try_get("custom_key_store_id")?,
+        hsm_object_id: row.try_get("hsm_object_id")?,
     })
 });
 
@@ -255,6 +264,18 @@ impl TryFrom<KeyRow> for KeyRecord {
             manager: enumeration("key_manager", &r.key_manager, KeyManager::parse)?,
             imported: imported_from_db(r.imported_materials.as_deref())?,
             import_count: unsigned("import_count", r.import_count)?,
+            hsm: match (r.custom_key_store_id, r.hsm_object_id) {
+                (None, None) => None,
+                (Some(store_id), Some(object_id)) if object_id.len() <= MAX_HSM_OBJECT_ID => {
+                    Some(HsmKeyRef { store_id, object_id })
+                }
+                _ => {
+                    return Err(StoreError::corrupt(
+                        "kms_keys.hsm_object_id",
+                        Fault::Inconsistent("custom_key_store_id and hsm_object_id disagree"),
+                    ));
+                }
+            },
         })
     }
 }

@@ -1,13 +1,14 @@
 //! Custom key stores: every field round-trips, names and clusters are unique per account and
-//! region, updates are conditional on the revision, deletion removes one store.
+//! region, updates are conditional on the revision, deletion removes one store; a key in a
+//! store keeps its reference to the token object and counts as the store's.
 
 use std::sync::Arc;
 
 use trent_core::Store;
-use trent_core::kms::CustomKeyStoreRecord;
+use trent_core::kms::{CustomKeyStoreRecord, HsmKeyRef, KeyState, Origin};
 
 use super::assert_err;
-use crate::conformance::fixtures::{at, home, scope};
+use crate::conformance::fixtures::{at, home, key, kid, scope};
 
 fn cks(scope: &trent_core::Scope, id: &str, name: &str, cluster: &str) -> CustomKeyStoreRecord {
     CustomKeyStoreRecord {
@@ -76,4 +77,31 @@ pub(crate) async fn custom_key_store_updates_are_conditional_and_deletes_remove_
     store.delete_custom_key_store(&s, &a.id).await.expect("delete");
     assert_eq!(store.custom_key_stores(&s).await.expect("list"), vec![b]);
     assert_err(store.delete_custom_key_store(&s, &a.id).await, "NotFound");
+}
+
+pub(crate) async fn keys_in_a_custom_key_store_keep_their_token_object_and_count(store: Arc<dyn Store>) {
+    let s = home();
+    let id = "cks-0000000000000000d";
+    store.insert_custom_key_store(&cks(&s, id, "d", "cluster-ebcdefghijk")).await.expect("insert store");
+    assert_eq!(store.custom_key_store_key_count(&s, id).await.expect("count"), 0);
+    let in_store = |n: u8| trent_core::kms::KeyRecord {
+        origin: Origin::AwsCloudhsm,
+        hsm: Some(HsmKeyRef { store_id: id.to_owned(), object_id: kid(n).as_bytes().to_vec() }),
+        ..key(&s, kid(n))
+    };
+    store.insert_key_without_material(&in_store(11), &[]).await.expect("insert key");
+    store.insert_key_without_material(&in_store(12), &[]).await.expect("insert key");
+    store.insert_key_without_material(&key(&s, kid(13)), &[]).await.expect("a key outside stores");
+    assert_eq!(store.get_key(&s, &kid(11)).await.expect("get"), Some(in_store(11)));
+    assert_eq!(store.custom_key_store_key_count(&s, id).await.expect("count"), 2);
+    assert_eq!(store.custom_key_store_key_count(&scope("111122223333", "us-east-1"), id).await.expect("count"), 0);
+
+    // The reference survives every update of the key, and deletion stops the count.
+    let mut pending = in_store(11);
+    pending.state = KeyState::PendingDeletion;
+    pending.revision = 2;
+    store.update_key(&pending, 1).await.expect("update");
+    assert_eq!(store.get_key(&s, &kid(11)).await.expect("get"), Some(pending));
+    store.delete_key(&s, &kid(11)).await.expect("delete");
+    assert_eq!(store.custom_key_store_key_count(&s, id).await.expect("count"), 1);
 }

@@ -3,7 +3,7 @@
 
 use trent_core::kms::decide::PolicySource;
 use trent_core::kms::{
-    AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, ImportInput, Invalid, KeyInput,
+    AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, HsmFault, ImportInput, Invalid, KeyInput,
     KmsError, Limit, MAX_ALIASES_PER_KEY, MAX_CUSTOM_KEY_STORES, MAX_GRANTS_PER_KEY, MAX_ON_DEMAND_ROTATIONS,
     MAX_POLICY_BYTES, MAX_TAGS_PER_KEY, MAX_VALID_TO_DAYS, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal,
     RegionInput, Shown, TagRule, Violation,
@@ -87,6 +87,18 @@ pub(crate) fn message(e: &KmsError) -> String {
         KmsError::IncorrectTrustAnchor { cluster_id } => format!(
             "The trust anchor certificate does not match the trust anchor of AWS CloudHSM cluster '{cluster_id}'."
         ),
+        KmsError::CloudHsmClusterInvalidConfiguration { cluster_id } => {
+            format!("AWS CloudHSM cluster '{cluster_id}' cannot create the key material.")
+        }
+        KmsError::CustomKeyStoreHasKeys { id } => format!("Custom key store '{id}' contains KMS keys."),
+        KmsError::HsmKey { key_arn, fault: HsmFault::KeyMissing } => format!(
+            "The key material for {key_arn} is not in the AWS CloudHSM cluster associated with its custom key store."
+        ),
+        KmsError::HsmKey { key_arn, fault: HsmFault::Failed } => {
+            format!(
+                "The AWS CloudHSM cluster of the custom key store failed the cryptographic operation with {key_arn}."
+            )
+        }
         KmsError::Throttled { .. } => super::super::SERVICE.throttling_message.to_owned(),
         KmsError::Conflict(contended) => conflict(*contended).to_owned(),
         KmsError::Unavailable(_) => "The system timed out while trying to fulfill the request.".to_owned(),

@@ -31,9 +31,10 @@ impl From<&KmsError> for AwsError {
             KmsError::NotFound(_) => ("NotFoundException", BAD),
             KmsError::InvalidArn { .. } => ("InvalidArnException", BAD),
             KmsError::Disabled { .. } => ("DisabledException", BAD),
-            KmsError::InvalidState { .. } | KmsError::NoPendingRotation { .. } | KmsError::RotationPending { .. } => {
-                ("KMSInvalidStateException", BAD)
-            }
+            KmsError::InvalidState { .. }
+            | KmsError::NoPendingRotation { .. }
+            | KmsError::RotationPending { .. }
+            | KmsError::HsmKey { .. } => ("KMSInvalidStateException", BAD),
             KmsError::InvalidCiphertext => ("InvalidCiphertextException", BAD),
             KmsError::IncorrectKey => ("IncorrectKeyException", BAD),
             KmsError::InvalidSignature => ("KMSInvalidSignatureException", BAD),
@@ -63,6 +64,10 @@ impl From<&KmsError> for AwsError {
             KmsError::CloudHsmClusterInUse { .. } => ("CloudHsmClusterInUseException", BAD),
             KmsError::CloudHsmClusterNotRelated { .. } => ("CloudHsmClusterNotRelatedException", BAD),
             KmsError::IncorrectTrustAnchor { .. } => ("IncorrectTrustAnchorException", BAD),
+            KmsError::CloudHsmClusterInvalidConfiguration { .. } => {
+                ("CloudHsmClusterInvalidConfigurationException", BAD)
+            }
+            KmsError::CustomKeyStoreHasKeys { .. } => ("CustomKeyStoreHasCMKsException", BAD),
             KmsError::Conflict(_) => ("ConflictException", BAD),
             KmsError::Throttled { .. } => ("ThrottlingException", BAD),
             KmsError::Unavailable(source) => {

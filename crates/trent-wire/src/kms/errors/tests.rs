@@ -5,7 +5,7 @@ use trent_core::ids::{AccountId, Region, Scope};
 
 use trent_core::kms::decide::PolicySource;
 use trent_core::kms::{
-    AliasInput, Constraint, Contended, CryptoInput, Denied, EncryptionAlgorithm, Existing, GrantInput, ImportInput,
+    AliasInput, Constraint, Contended, CryptoInput, Denied, EncryptionAlgorithm, Existing, GrantInput, HsmFault, ImportInput,
     Invalid, KeyInput, KeySpec, KeyUsage, Limit, Malformed, MaterialFault, Mismatch, Missing, MissingStore, Misuse,
     Refusal, RegionInput, Shown, SigningAlgorithm, TagRule, Violation,
 };
@@ -249,6 +249,38 @@ fn every_kms_error_maps_to_its_aws_type() {
             "IncorrectTrustAnchorException",
             400,
             "The trust anchor certificate does not match the trust anchor of AWS CloudHSM cluster 'cluster-abc'.",
+        ),
+        (
+            KmsError::CloudHsmClusterInvalidConfiguration { cluster_id: "cluster-abc".into() },
+            "CloudHsmClusterInvalidConfigurationException",
+            400,
+            "AWS CloudHSM cluster 'cluster-abc' cannot create the key material.",
+        ),
+        (
+            KmsError::CustomKeyStoreHasKeys { id: "cks-1".into() },
+            "CustomKeyStoreHasCMKsException",
+            400,
+            "Custom key store 'cks-1' contains KMS keys.",
+        ),
+        (
+            KmsError::HsmKey { key_arn: arn.clone(), fault: HsmFault::KeyMissing },
+            "KMSInvalidStateException",
+            400,
+            "The key material for arn:aws:kms:us-east-1:111122223333:key/k is not in the AWS CloudHSM cluster \
+             associated with its custom key store.",
+        ),
+        (
+            KmsError::HsmKey { key_arn: arn.clone(), fault: HsmFault::Failed },
+            "KMSInvalidStateException",
+            400,
+            "The AWS CloudHSM cluster of the custom key store failed the cryptographic operation with \
+             arn:aws:kms:us-east-1:111122223333:key/k.",
+        ),
+        (
+            KmsError::InvalidState { key_arn: arn.clone(), what: "unavailable" },
+            "KMSInvalidStateException",
+            400,
+            "arn:aws:kms:us-east-1:111122223333:key/k is unavailable.",
         ),
         (
             KmsError::Conflict(Contended::Key),
