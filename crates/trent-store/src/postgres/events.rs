@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 use trent_core::events::{Event, OutboxCursor, QueuedEvent};
+use trent_core::store::Fault;
 use trent_core::{EventStore, StoreError};
 
 use super::{PgStore, map_err};
@@ -113,7 +114,7 @@ impl EventStore for PgStore {
         .fetch_one(&mut *self.conn().await?)
         .await
         .map_err(map_err)?;
-        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("outbox count {n}")))
+        u64::try_from(n).map_err(|_| StoreError::corrupt("event_outbox count", Fault::OutOfRange(i128::from(n))))
     }
 
     async fn mark_delivered(&self, sink: &str, seqs: &[u64], at: OffsetDateTime) -> Result<(), StoreError> {

@@ -23,6 +23,7 @@ use sqlx::Postgres;
 use sqlx::Row;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
+use trent_core::store::Fault;
 use trent_core::{KeyId, Scope, StoreError};
 
 use super::{PgStore, map_err};
@@ -119,7 +120,7 @@ impl PgStore {
                 let stamp: String = row.try_get("stamp").map_err(map_err)?;
                 let entry = usize::try_from(n - 1).ok().and_then(|i| chunk.get(i));
                 let entry =
-                    entry.ok_or_else(|| StoreError::Corrupt(format!("stamp of entry {n} of {}", chunk.len())))?;
+                    entry.ok_or_else(|| StoreError::corrupt("stamp position", Fault::OutOfRange(i128::from(n))))?;
                 stamps.insert(entry.clone(), stamp);
             }
         }

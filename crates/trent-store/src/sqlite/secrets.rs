@@ -12,6 +12,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 use time::OffsetDateTime;
 use trent_core::kms::Tag;
 use trent_core::secrets::{ReplicaFailure, ReplicaRecord, ReplicationStatus, SecretRecord, ValueKind, VersionRecord};
+use trent_core::store::Fault;
 use trent_core::store::{SecretChange, SecretsStore};
 use trent_core::{Region, Scope, StoreError};
 
@@ -31,8 +32,9 @@ const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = ?4, description = ?5, k
      labels = ?14, revision = ?15, rotation = ?16, primary_region = ?17, replicas = ?18 \
      WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?19";
 
-fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{column}: {e}"))
+/// A value of a `secrets` column that does not decode, with the decoder's error.
+fn corrupt(column: &'static str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+    StoreError::corrupt_because(column, Fault::Undecodable, e)
 }
 
 pub(crate) fn tags_to_db(tags: &[Tag]) -> String {
@@ -41,7 +43,7 @@ pub(crate) fn tags_to_db(tags: &[Tag]) -> String {
 }
 
 fn tags_from_db(text: &str) -> Result<Vec<Tag>, StoreError> {
-    let pairs: Vec<(String, String)> = serde_json::from_str(text).map_err(|e| corrupt("tags", e))?;
+    let pairs: Vec<(String, String)> = serde_json::from_str(text).map_err(|e| corrupt("secrets.tags", e))?;
     Ok(pairs.into_iter().map(|(key, value)| Tag { key, value }).collect())
 }
 
@@ -53,11 +55,11 @@ pub(crate) fn labels_to_db(labels: &BTreeMap<String, String>) -> String {
 }
 
 fn labels_from_db(text: &str) -> Result<BTreeMap<String, String>, StoreError> {
-    serde_json::from_str(text).map_err(|e| corrupt("labels", e))
+    serde_json::from_str(text).map_err(|e| corrupt("secrets.labels", e))
 }
 
 pub(crate) fn revision_to_db(r: u64) -> Result<i64, StoreError> {
-    i64::try_from(r).map_err(|_| corrupt("revision", r))
+    i64::try_from(r).map_err(|_| StoreError::corrupt("secrets.revision", Fault::OutOfRange(i128::from(r))))
 }
 
 /// A primary's replicas as stored: `[{"region", "kms_key_id", "status", "failure", "failures",
@@ -80,16 +82,18 @@ pub(crate) fn replicas_to_db(replicas: &[ReplicaRecord]) -> Result<String, Store
 }
 
 fn replicas_from_db(text: &str) -> Result<Vec<ReplicaRecord>, StoreError> {
-    let items: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| corrupt("replicas", e))?;
+    let items: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| corrupt("secrets.replicas", e))?;
     let field =
         |item: &serde_json::Value, name: &str| item.get(name).and_then(serde_json::Value::as_str).map(str::to_owned);
     items
         .iter()
         .map(|item| {
-            let region = field(item, "region").ok_or_else(|| corrupt("replicas", "a replica without its region"))?;
-            let status = field(item, "status").ok_or_else(|| corrupt("replicas", "a replica without its status"))?;
+            let region = field(item, "region")
+                .ok_or_else(|| StoreError::corrupt("secrets.replicas", Fault::Missing("a replica's region")))?;
+            let status = field(item, "status")
+                .ok_or_else(|| StoreError::corrupt("secrets.replicas", Fault::Missing("a replica's status")))?;
             Ok(ReplicaRecord {
-                region: Region::parse(&region).map_err(|e| corrupt("replicas", e))?,
+                region: Region::parse(&region).map_err(|e| corrupt("secrets.replicas", e))?,
                 kms_key_id: field(item, "kms_key_id"),
                 status: enumeration("replicas", &status, ReplicationStatus::parse)?,
                 failure: field(item, "failure")
@@ -174,7 +178,7 @@ where
         revision: unsigned("revision", row.try_get("revision").map_err(map_err)?)?,
         rotation: get_os("rotation")?.as_deref().map(super::secret_rotation::from_db).transpose()?,
         primary_region: get_os("primary_region")?
-            .map(|r| Region::parse(&r).map_err(|e| corrupt("primary_region", e)))
+            .map(|r| Region::parse(&r).map_err(|e| corrupt("secrets.primary_region", e)))
             .transpose()?,
         replicas: replicas_from_db(&get_s("replicas")?)?,
     })

@@ -45,6 +45,8 @@ macro_rules! conformance_tests {
             accounts_insert_get_list,
             access_keys_round_trip,
             meta_values_overwrite,
+            wrapped_values_are_walked_in_key_order_and_replaced_only_where_unchanged,
+            a_rotation_record_is_claimed_once_and_finished_in_one_write,
             wipe_empties_everything_but_meta,
             iam_users_are_unique_regardless_of_case,
             list_users_filters_by_path_prefix_and_pages,
