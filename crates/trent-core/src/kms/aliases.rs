@@ -59,7 +59,7 @@ fn check_alias_name(name: &str) -> Result<(), KmsError> {
         return Err(KmsError::AliasPrefix);
     };
     if rest.is_empty() {
-        return Err(KmsError::InvalidAliasName(format!("{name} is not a valid alias name.")));
+        return Err(KmsError::InvalidAliasName { name: name.to_owned() });
     }
     refuse_reserved(name)?;
     if rest.contains(':') {
@@ -282,7 +282,7 @@ mod tests {
     fn alias_names_follow_aws_rules() {
         assert!(check_alias_name("alias/my-key_1/x").is_ok());
         assert!(matches!(check_alias_name("my-key"), Err(KmsError::AliasPrefix)));
-        assert!(matches!(check_alias_name("alias/"), Err(KmsError::InvalidAliasName(_))));
+        assert!(matches!(check_alias_name("alias/"), Err(KmsError::InvalidAliasName { .. })));
         assert!(
             matches!(check_alias_name("alias/a:b"), Err(KmsError::AliasCharacters { name }) if name == "alias/a:b")
         );

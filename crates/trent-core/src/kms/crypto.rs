@@ -14,7 +14,7 @@ use super::cache::LoadedKey;
 use super::error::validation;
 use super::keyref::{self, Aliases};
 use super::lifecycle::check_usable;
-use super::signing::{check_usage, private_key};
+use super::signing::{algorithm_refused, check_usage, private_key};
 use super::{Constraint, CryptoInput, Invalid};
 use super::{
     DataKeySpec, EncryptionAlgorithm, GrantOperation, KeySpec, KeyUsage, KeyUsed, Kms, KmsError, MAX_PLAINTEXT,
@@ -149,12 +149,7 @@ fn check_algorithm(
         (_, EncryptionAlgorithm::RsaesOaepSha1) if rsa => Cipher::Oaep(OaepHash::Sha1),
         (_, EncryptionAlgorithm::RsaesOaepSha256) if rsa => Cipher::Oaep(OaepHash::Sha256),
         _ => {
-            return Err(KmsError::InvalidKeyUsage(format!(
-                "Encryption algorithm {} is not valid for {} which has key spec {}.",
-                algorithm.as_str(),
-                key.arn,
-                key.record.spec.as_str()
-            )));
+            return Err(algorithm_refused(key, "Encryption", algorithm.as_str()));
         }
     };
     Ok((cipher, algorithm))

@@ -50,7 +50,8 @@ pub use custom_key_stores::{
 };
 pub use error::{
     AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, ImportInput, Invalid, KeyInput,
-    KmsError, Limit, Malformed, Mismatch, Missing, Refusal, RegionInput, Shown, TagRule, Violation,
+    KmsError, Limit, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal, RegionInput, Shown, TagRule,
+    Violation,
 };
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
 pub use import::{

@@ -7,7 +7,7 @@ use trent_crypto::{
 
 use super::access::KeyCall;
 use super::crypto::check_symmetric_encryption;
-use super::signing::{check_usage, private_key};
+use super::signing::{algorithm_refused, check_usage, private_key};
 use super::{CryptoInput, Invalid};
 use super::{
     DataKeyPairSpec, GrantOperation, KeyAction, KeyAgreementAlgorithm, KeyUsage, KeyUsed, Kms, KmsError, Origin,
@@ -118,12 +118,7 @@ impl Kms {
         let key = self.key_for_use(caller, key_id, call).await?;
         check_usage(&key, KeyUsage::KeyAgreement, KeyAction::DeriveSharedSecret)?;
         if !key.record.key_agreement_algorithms().contains(&algorithm) {
-            return Err(KmsError::InvalidKeyUsage(format!(
-                "Key agreement algorithm {} is not valid for {} which has key spec {}.",
-                algorithm.as_str(),
-                key.arn,
-                key.record.spec.as_str()
-            )));
+            return Err(algorithm_refused(&key, "Key agreement", algorithm.as_str()));
         }
         let private = private_key(&key)?;
         if dry_run {

@@ -10,7 +10,7 @@ use trent_crypto::{CryptoError, MacHash, SignatureHash, SignatureScheme, SignedI
 
 use super::access::KeyCall;
 use super::cache::LoadedKey;
-use super::{CryptoInput, Invalid};
+use super::{CryptoInput, Invalid, Misuse};
 use super::{
     GrantOperation, KeyAction, KeyRecord, KeyUsage, KeyUsed, Kms, KmsError, MacAlgorithm, MessageType,
     SigningAlgorithm, UsageOperation,
@@ -144,19 +144,12 @@ pub(crate) fn check_usage(key: &LoadedKey, expected: KeyUsage, action: KeyAction
         KeyAction::ReEncryptFrom | KeyAction::ReEncryptTo => "ReEncrypt",
         other => other.name(),
     };
-    Err(KmsError::InvalidKeyUsage(format!(
-        "{} key usage is {} which is not valid for {operation}.",
-        key.arn,
-        key.record.usage.as_str()
-    )))
+    Err(KmsError::InvalidKeyUsage(Misuse::Usage { key_arn: key.arn.clone(), usage: key.record.usage, operation }))
 }
 
-fn algorithm_refused(key: &LoadedKey, kind: &str, algorithm: &str) -> KmsError {
-    KmsError::InvalidKeyUsage(format!(
-        "{kind} algorithm {algorithm} is not valid for {} which has key spec {}.",
-        key.arn,
-        key.record.spec.as_str()
-    ))
+/// `InvalidKeyUsage` for a `kind` algorithm the key's spec does not take.
+pub(crate) fn algorithm_refused(key: &LoadedKey, kind: &'static str, algorithm: &'static str) -> KmsError {
+    KmsError::InvalidKeyUsage(Misuse::Algorithm { kind, algorithm, key_arn: key.arn.clone(), spec: key.record.spec })
 }
 
 pub(crate) fn private_key(key: &LoadedKey) -> Result<&trent_crypto::PrivateKey, KmsError> {

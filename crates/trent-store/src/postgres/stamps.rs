@@ -120,7 +120,7 @@ impl PgStore {
                 let stamp: String = row.try_get("stamp").map_err(map_err)?;
                 let entry = usize::try_from(n - 1).ok().and_then(|i| chunk.get(i));
                 let entry =
-                    entry.ok_or_else(|| StoreError::corrupt("stamp position", Fault::OutOfRange(i128::from(n))))?;
+                    entry.ok_or_else(|| StoreError::corrupt("stamp row number", Fault::OutOfRange(i128::from(n))))?;
                 stamps.insert(entry.clone(), stamp);
             }
         }

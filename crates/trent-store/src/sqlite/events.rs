@@ -71,7 +71,7 @@ where
         Region::parse(&region).map_err(|_| corrupt("event_outbox.region"))?,
     );
     let seq = u64::try_from(seq).map_err(|_| corrupt("event_outbox.seq"))?;
-    let txn = u64::try_from(txn).map_err(|_| corrupt("event_outbox.xid"))?;
+    let txn = u64::try_from(txn).map_err(|_| corrupt("event_outbox.txn"))?;
     Ok(QueuedEvent {
         seq,
         position: OutboxCursor { txn, seq },

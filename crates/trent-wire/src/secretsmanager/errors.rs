@@ -181,7 +181,7 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::Conflict(_)
         | KmsError::InvalidKeyUsage(_)
         | KmsError::AlreadyExists(_)
-        | KmsError::InvalidAliasName(_)
+        | KmsError::InvalidAliasName { .. }
         | KmsError::Validation(_)
         | KmsError::InvalidGrantToken
         | KmsError::InvalidGrantId { .. }

@@ -81,7 +81,7 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         | KmsError::InvalidKeyUsage(_)
         | KmsError::AliasPrefix
         | KmsError::AliasCharacters { .. }
-        | KmsError::InvalidAliasName(_)
+        | KmsError::InvalidAliasName { .. }
         | KmsError::NotAuthorized { .. }
         | KmsError::Validation(_)
         | KmsError::Unsupported(_)

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::identity::Caller;
 use crate::ids::Scope;
+use crate::kms::MissingStore;
 use crate::kms::{Contended, Kms, KmsError, Limit, marker};
 use crate::store::{CustomKeyStoreStore, StoreError};
 
@@ -90,7 +91,7 @@ impl CustomKeyStores {
 }
 
 fn not_found(id: &str) -> KmsError {
-    KmsError::CustomKeyStoreNotFound(format!("Custom key store '{id}' does not exist"))
+    KmsError::CustomKeyStoreNotFound(MissingStore::Id(id.to_owned()))
 }
 
 fn invalid_state(id: &str, state: ConnectionState) -> KmsError {
@@ -305,9 +306,11 @@ impl Kms {
             CustomKeyStoreFilter::Id(id) => {
                 vec![all.into_iter().find(|s| s.id == id).ok_or_else(|| not_found(id))?]
             }
-            CustomKeyStoreFilter::Name(name) => vec![all.into_iter().find(|s| s.name == name).ok_or_else(|| {
-                KmsError::CustomKeyStoreNotFound(format!("Custom key store with name '{name}' does not exist"))
-            })?],
+            CustomKeyStoreFilter::Name(name) => vec![
+                all.into_iter()
+                    .find(|s| s.name == name)
+                    .ok_or_else(|| KmsError::CustomKeyStoreNotFound(MissingStore::Name(name.to_owned())))?,
+            ],
         };
         if let Some(m) = marker {
             let after = marker::decode("custom-key-stores", m)?;

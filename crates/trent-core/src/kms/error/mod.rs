@@ -11,7 +11,9 @@ pub(crate) use invalid::validation;
 pub use invalid::{
     AliasInput, Constraint, CryptoInput, GrantInput, ImportInput, Invalid, KeyInput, RegionInput, Shown, Violation,
 };
-pub use reasons::{Contended, Denied, Existing, Limit, Malformed, Mismatch, Missing, Refusal, TagRule};
+pub use reasons::{
+    Contended, Denied, Existing, Limit, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal, TagRule,
+};
 
 use crate::store::StoreError;
 
@@ -83,8 +85,8 @@ pub enum KmsError {
     #[error("the key id names another key than the ciphertext's")]
     IncorrectKey,
     /// The key's usage or spec does not allow the operation or algorithm (`InvalidKeyUsageException`).
-    #[error("{0}")]
-    InvalidKeyUsage(String),
+    #[error("invalid key usage: {0:?}")]
+    InvalidKeyUsage(Misuse),
     /// The resource exists already (`AlreadyExistsException`).
     #[error("already exists: {0:?}")]
     AlreadyExists(Existing),
@@ -98,9 +100,12 @@ pub enum KmsError {
         /// The alias name as given.
         name: String,
     },
-    /// A malformed alias name (`InvalidAliasNameException`).
-    #[error("{0}")]
-    InvalidAliasName(String),
+    /// An alias name with nothing after its `alias/` prefix (`InvalidAliasNameException`).
+    #[error("the alias name {name} is not valid")]
+    InvalidAliasName {
+        /// The alias name as given.
+        name: String,
+    },
     /// An alias name under `alias/aws/`, reserved for AWS managed keys (`NotAuthorizedException`).
     #[error("the alias name {reserved_alias} is reserved for AWS managed keys")]
     NotAuthorized {
@@ -141,8 +146,8 @@ pub enum KmsError {
     #[error("dry run")]
     DryRun,
     /// A named custom key store does not exist (`CustomKeyStoreNotFoundException`).
-    #[error("{0}")]
-    CustomKeyStoreNotFound(String),
+    #[error("no custom key store {0:?}")]
+    CustomKeyStoreNotFound(MissingStore),
     /// Another custom key store of the account and region has this name
     /// (`CustomKeyStoreNameInUseException`).
     #[error("the custom key store name {name} is in use")]

@@ -6,6 +6,7 @@
 use crate::ids::Scope;
 use crate::kms::decide::{Decision, PolicySource};
 use crate::kms::seed::MaterialFault;
+use crate::kms::{KeySpec, KeyUsage};
 use crate::policy::PolicyError;
 
 /// What a `NotFoundException` says does not exist. The fields are the values AWS's sentences
@@ -232,4 +233,39 @@ pub enum Mismatch {
     },
     /// A `KeyMaterialId` that is no key material id.
     UnknownId,
+}
+
+/// Why a key cannot be used so (`InvalidKeyUsageException`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Misuse {
+    /// The key's usage is not the operation's.
+    Usage {
+        /// The key's ARN.
+        key_arn: String,
+        /// The key's usage.
+        usage: KeyUsage,
+        /// The operation, as AWS names it (`Encrypt`, `ReEncrypt`).
+        operation: &'static str,
+    },
+    /// An algorithm the key's spec does not take.
+    Algorithm {
+        /// Which kind of algorithm, as AWS's sentence starts (`Encryption`, `Signing`, `MAC`,
+        /// `Key agreement`).
+        kind: &'static str,
+        /// The algorithm's AWS name.
+        algorithm: &'static str,
+        /// The key's ARN.
+        key_arn: String,
+        /// The key's spec.
+        spec: KeySpec,
+    },
+}
+
+/// Which custom key store does not exist (`CustomKeyStoreNotFoundException`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MissingStore {
+    /// No store has this id.
+    Id(String),
+    /// No store has this name.
+    Name(String),
 }

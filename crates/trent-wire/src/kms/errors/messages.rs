@@ -5,8 +5,8 @@ use trent_core::kms::decide::PolicySource;
 use trent_core::kms::{
     AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, ImportInput, Invalid, KeyInput,
     KmsError, Limit, MAX_ALIASES_PER_KEY, MAX_CUSTOM_KEY_STORES, MAX_GRANTS_PER_KEY, MAX_ON_DEMAND_ROTATIONS,
-    MAX_POLICY_BYTES, MAX_TAGS_PER_KEY, MAX_VALID_TO_DAYS, Malformed, Mismatch, Missing, Refusal, RegionInput, Shown,
-    TagRule, Violation,
+    MAX_POLICY_BYTES, MAX_TAGS_PER_KEY, MAX_VALID_TO_DAYS, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal,
+    RegionInput, Shown, TagRule, Violation,
 };
 
 /// AWS's sentence for `IncorrectKeyException` (it still says CMK).
@@ -37,10 +37,18 @@ pub(crate) fn message(e: &KmsError) -> String {
             "The import token is invalid or is associated with a different KMS key.".to_owned()
         }
         KmsError::IncorrectKey => INCORRECT_KEY.to_owned(),
-        KmsError::InvalidKeyUsage(m)
-        | KmsError::InvalidAliasName(m)
-        | KmsError::Unsupported(m)
-        | KmsError::CustomKeyStoreNotFound(m) => m.clone(),
+        KmsError::InvalidKeyUsage(Misuse::Usage { key_arn, usage, operation }) => {
+            format!("{key_arn} key usage is {} which is not valid for {operation}.", usage.as_str())
+        }
+        KmsError::InvalidKeyUsage(Misuse::Algorithm { kind, algorithm, key_arn, spec }) => {
+            format!("{kind} algorithm {algorithm} is not valid for {key_arn} which has key spec {}.", spec.as_str())
+        }
+        KmsError::InvalidAliasName { name } => format!("{name} is not a valid alias name."),
+        KmsError::CustomKeyStoreNotFound(MissingStore::Id(id)) => format!("Custom key store '{id}' does not exist"),
+        KmsError::CustomKeyStoreNotFound(MissingStore::Name(name)) => {
+            format!("Custom key store with name '{name}' does not exist")
+        }
+        KmsError::Unsupported(m) => m.clone(),
         KmsError::AlreadyExists(existing) => already_exists(existing),
         KmsError::AliasPrefix => ALIAS_PREFIX.to_owned(),
         KmsError::AliasCharacters { name } => format!("{name} contains invalid characters for an alias"),

@@ -44,7 +44,7 @@ impl From<&KmsError> for AwsError {
             KmsError::InvalidKeyUsage(_) => ("InvalidKeyUsageException", BAD),
             KmsError::AlreadyExists(_) => ("AlreadyExistsException", BAD),
             KmsError::AliasPrefix | KmsError::AliasCharacters { .. } => ("ValidationException", BAD),
-            KmsError::InvalidAliasName(_) => ("InvalidAliasNameException", BAD),
+            KmsError::InvalidAliasName { .. } => ("InvalidAliasNameException", BAD),
             KmsError::NotAuthorized { .. } => ("NotAuthorizedException", BAD),
             KmsError::LimitExceeded(_) => ("LimitExceededException", BAD),
             KmsError::Validation(_) => ("ValidationException", BAD),

@@ -6,8 +6,8 @@ use trent_core::ids::{AccountId, Region, Scope};
 use trent_core::kms::decide::PolicySource;
 use trent_core::kms::{
     AliasInput, Constraint, Contended, CryptoInput, Denied, EncryptionAlgorithm, Existing, GrantInput, ImportInput,
-    Invalid, KeyInput, KeySpec, KeyUsage, Limit, Malformed, MaterialFault, Mismatch, Missing, Refusal, RegionInput,
-    Shown, SigningAlgorithm, TagRule, Violation,
+    Invalid, KeyInput, KeySpec, KeyUsage, Limit, Malformed, MaterialFault, Mismatch, Missing, MissingStore, Misuse,
+    Refusal, RegionInput, Shown, SigningAlgorithm, TagRule, Violation,
 };
 use trent_core::policy::{Policy, PolicyKind};
 
@@ -101,14 +101,40 @@ fn every_kms_error_maps_to_its_aws_type() {
             400,
             "alias/my:alias contains invalid characters for an alias",
         ),
-        (KmsError::InvalidKeyUsage("u".into()), "InvalidKeyUsageException", 400, "u"),
+        (
+            KmsError::InvalidKeyUsage(Misuse::Usage {
+                key_arn: arn.clone(),
+                usage: KeyUsage::SignVerify,
+                operation: "ReEncrypt",
+            }),
+            "InvalidKeyUsageException",
+            400,
+            "arn:aws:kms:us-east-1:111122223333:key/k key usage is SIGN_VERIFY which is not valid for ReEncrypt.",
+        ),
+        (
+            KmsError::InvalidKeyUsage(Misuse::Algorithm {
+                kind: "Key agreement",
+                algorithm: "ECDH",
+                key_arn: arn.clone(),
+                spec: KeySpec::Rsa2048,
+            }),
+            "InvalidKeyUsageException",
+            400,
+            "Key agreement algorithm ECDH is not valid for arn:aws:kms:us-east-1:111122223333:key/k which has key \
+             spec RSA_2048.",
+        ),
         (
             KmsError::AlreadyExists(Existing::Replica { key_arn: arn.clone() }),
             "AlreadyExistsException",
             400,
             "Replica key arn:aws:kms:us-east-1:111122223333:key/k already exists.",
         ),
-        (KmsError::InvalidAliasName("n".into()), "InvalidAliasNameException", 400, "n"),
+        (
+            KmsError::InvalidAliasName { name: "alias/".into() },
+            "InvalidAliasNameException",
+            400,
+            "alias/ is not a valid alias name.",
+        ),
         (
             KmsError::NotAuthorized { reserved_alias: "alias/aws/ebs".into() },
             "NotAuthorizedException",
@@ -172,7 +198,18 @@ fn every_kms_error_maps_to_its_aws_type() {
             400,
             "The request would have succeeded, but the DryRun option is set.",
         ),
-        (KmsError::CustomKeyStoreNotFound("c".into()), "CustomKeyStoreNotFoundException", 400, "c"),
+        (
+            KmsError::CustomKeyStoreNotFound(MissingStore::Id("cks-1".into())),
+            "CustomKeyStoreNotFoundException",
+            400,
+            "Custom key store 'cks-1' does not exist",
+        ),
+        (
+            KmsError::CustomKeyStoreNotFound(MissingStore::Name("hsm".into())),
+            "CustomKeyStoreNotFoundException",
+            400,
+            "Custom key store with name 'hsm' does not exist",
+        ),
         (
             KmsError::CustomKeyStoreNameInUse { name: "n".into() },
             "CustomKeyStoreNameInUseException",
