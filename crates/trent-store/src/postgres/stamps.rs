@@ -119,7 +119,8 @@ impl PgStore {
                 let n: i64 = row.try_get("n").map_err(map_err)?;
                 let stamp: String = row.try_get("stamp").map_err(map_err)?;
                 let entry = usize::try_from(n - 1).ok().and_then(|i| chunk.get(i));
-                let entry = entry.ok_or_else(|| StoreError::corrupt("stamp row number", Fault::OutOfRange(i128::from(n))))?;
+                let entry =
+                    entry.ok_or_else(|| StoreError::corrupt("stamp row number", Fault::OutOfRange(i128::from(n))))?;
                 stamps.insert(entry.clone(), stamp);
             }
         }
