@@ -45,6 +45,12 @@ pub(crate) struct ImportArgs {
     key_material_description: Option<String>,
 }
 
+/// How long one `GetParametersForImport` attempt may take: the server generates an RSA
+/// wrapping key pair, and an RSA_4096 generation has a long random tail (measured here: 4 to
+/// 19 seconds in a debug build on a loaded machine), past the client's usual 30 seconds; a
+/// retry after a timeout would only start a second generation beside the first.
+const WRAPPING_KEY_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(180);
+
 fn scheme(algorithm: &str) -> Result<ImportWrapping, String> {
     Ok(match algorithm {
         "RSAES_OAEP_SHA_1" => ImportWrapping::Oaep(OaepHash::Sha1),
@@ -70,10 +76,11 @@ pub(crate) async fn import(client: &JsonClient, args: ImportArgs) -> Result<Valu
         None => json!({ "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE" }),
     };
     let params = client
-        .call(
+        .call_with_attempt_timeout(
             "GetParametersForImport",
             &json!({ "KeyId": args.key_id, "WrappingAlgorithm": args.wrapping_algorithm,
                      "WrappingKeySpec": args.wrapping_key_spec }),
+            WRAPPING_KEY_ATTEMPT_TIMEOUT,
         )
         .await?;
     let field = |name: &str| -> Result<Vec<u8>, String> {

@@ -203,6 +203,61 @@ fn trent_params_commands_round_trip() {
     assert!(server.terminate());
 }
 
+/// `trent params SUBCOMMAND --output json` prints the service's JSON answer for each of the six
+/// subcommands (`list` both by path and without one).
+#[test]
+fn trent_params_output_json_for_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data);
+    let p = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.extend(["--output", "json"]);
+        let (ok, out, err) = server.params(&data, &args);
+        assert!(ok, "trent params {args:?}: {err}");
+        json(&out)
+    };
+    let put = p(&["put", "/json/db/url", "--value", "postgres://one", "--type", "String"]);
+    assert_eq!((put["Version"].as_i64(), put["Tier"].as_str()), (Some(1), Some("Standard")), "{put}");
+    let put = p(&["put", "/json/db/url", "--value", "postgres://two", "--overwrite"]);
+    assert_eq!(put["Version"].as_i64(), Some(2), "{put}");
+    p(&["put", "/json/db/password", "--value", "json-secret", "--type", "SecureString"]);
+
+    let got = p(&["get", "/json/db/url:1"]);
+    let got = &got["Parameter"];
+    assert_eq!((got["Name"].as_str(), got["Value"].as_str()), (Some("/json/db/url"), Some("postgres://one")));
+    assert_eq!((got["Version"].as_i64(), got["Selector"].as_str()), (Some(1), Some(":1")), "{got}");
+    let sealed = p(&["get", "/json/db/password"]);
+    assert_eq!(sealed["Parameter"]["Type"], "SecureString");
+    assert_ne!(sealed["Parameter"]["Value"], "json-secret");
+    let opened = p(&["get", "/json/db/password", "--with-decryption"]);
+    assert_eq!(opened["Parameter"]["Value"], "json-secret");
+
+    let by_path = p(&["list", "/json", "--recursive", "--with-decryption"]);
+    let found: Vec<(&str, &str)> = by_path["Parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["Name"].as_str().unwrap(), p["Value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found, [("/json/db/password", "json-secret"), ("/json/db/url", "postgres://two")]);
+    let described = p(&["list"]);
+    assert_eq!(described["Parameters"].as_array().unwrap().len(), 2, "{described}");
+
+    let labelled = p(&["label", "/json/db/url", "--version", "1", "--label", "stable", "--label", "1bad"]);
+    assert_eq!(labelled["ParameterVersion"].as_i64(), Some(1), "{labelled}");
+    assert_eq!(labelled["InvalidLabels"], serde_json::json!(["1bad"]));
+    let history = p(&["history", "/json/db/url"]);
+    let versions: Vec<i64> =
+        history["Parameters"].as_array().unwrap().iter().map(|h| h["Version"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [1, 2]);
+
+    let deleted = p(&["delete", "/json/db/url", "/json/none"]);
+    assert_eq!(deleted["DeletedParameters"], serde_json::json!(["/json/db/url"]));
+    assert_eq!(deleted["InvalidParameters"], serde_json::json!(["/json/none"]));
+    assert!(server.terminate());
+}
+
 fn base64_len(s: &str) -> usize {
     let pad = s.bytes().rev().take_while(|b| *b == b'=').count();
     s.len() / 4 * 3 - pad

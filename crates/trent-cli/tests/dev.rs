@@ -417,3 +417,75 @@ fn seeded_parameters_are_readable_and_resets_clear_the_others() {
     assert!(!ok, "the overwritten version is gone");
     assert!(server.terminate());
 }
+
+/// The fixture's private key of the seeded key `id`, as the PEM text `openssl` reads.
+fn fixture_pem(id: &str) -> String {
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    let entry = &text[text.find(&format!("- id: {id}")).expect("the key is in the fixture")..];
+    let start = entry.find("-----BEGIN PRIVATE KEY-----").expect("a PEM");
+    let end = entry.find("-----END PRIVATE KEY-----").expect("the PEM ends") + "-----END PRIVATE KEY-----".len();
+    entry[start..end].lines().map(|l| format!("{}\n", l.trim())).collect()
+}
+
+/// The checks dev mode waited for: the seed's signing keys sign what `openssl` verifies with
+/// the seed's own private key (its public half), and the seeded HMAC key's `GenerateMac` is
+/// `openssl mac` over the seed's material.
+#[test]
+fn seeded_keys_sign_and_mac_as_openssl_computes_with_the_seed_material() {
+    use base64::Engine as _;
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let server = dev(Some(&fixture())).expect("dev server with the fixture");
+    let run = |args: &[&str]| server.trent_as("FOOBARKEY", "FOOBARSECRET", "us-east-1", args);
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(d).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let message = "signed in dev mode";
+    std::fs::write(d.join("msg"), message).unwrap();
+    let cases = [
+        ("33333333-4444-5555-6666-777777777777", "RSASSA_PKCS1_V1_5_SHA_256", vec!["-sha256"]),
+        (
+            "33333333-4444-5555-6666-777777777777",
+            "RSASSA_PSS_SHA_512",
+            vec!["-sha512", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1"],
+        ),
+        ("44444444-5555-6666-7777-888888888888", "ECDSA_SHA_256", vec!["-sha256"]),
+    ];
+    for (id, algorithm, dgst) in cases {
+        std::fs::write(d.join("key.pem"), fixture_pem(id)).unwrap();
+        openssl(&["pkey", "-in", "key.pem", "-pubout", "-out", "pub.pem"]);
+        let (ok, sig, err) = run(&["sign", "--key-id", id, "--message", message, "--signing-algorithm", algorithm]);
+        assert!(ok, "{err}");
+        let der = base64::engine::general_purpose::STANDARD.decode(sig.trim()).unwrap();
+        std::fs::write(d.join("sig"), der).unwrap();
+        let mut args = vec!["dgst"];
+        args.extend(dgst);
+        args.extend(["-verify", "pub.pem", "-signature", "sig", "msg"]);
+        let said = String::from_utf8(openssl(&args)).unwrap();
+        assert!(said.contains("Verified OK"), "{id} {algorithm}: {said}");
+    }
+    // The HMAC key's material is hexadecimal in the fixture.
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    let entry = &text[text.find("- id: 22222222-3333-4444-5555-666666666666").unwrap()..];
+    let line = entry.lines().find(|l| l.trim_start().starts_with("material:")).unwrap();
+    let material = line.split('"').nth(1).unwrap();
+    let (ok, mac, err) = run(&[
+        "generate-mac",
+        "--key-id",
+        "22222222-3333-4444-5555-666666666666",
+        "--message",
+        message,
+        "--mac-algorithm",
+        "HMAC_SHA_256",
+    ]);
+    assert!(ok, "{err}");
+    let mac = base64::engine::general_purpose::STANDARD.decode(mac.trim()).unwrap();
+    let mac: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+    let hexkey = format!("hexkey:{material}");
+    let expected = openssl(&["mac", "-digest", "SHA256", "-macopt", &hexkey, "-in", "msg", "HMAC"]);
+    assert_eq!(mac, String::from_utf8(expected).unwrap().trim().to_lowercase());
+    assert!(server.terminate());
+}

@@ -256,15 +256,31 @@ impl JsonClient {
     /// # Errors
     /// The last attempt's error.
     pub async fn call(&self, operation: &str, body: &serde_json::Value) -> Result<serde_json::Value, ClientError> {
+        self.call_with_attempt_timeout(operation, body, self.attempt_timeout).await
+    }
+
+    /// As [`JsonClient::call`], with `attempt_timeout` for each attempt instead of the client's:
+    /// for the calls whose answer takes long by nature (`GetParametersForImport` generates an
+    /// RSA key pair, whose time is random and long-tailed), where a short timeout would give up
+    /// and retry work the server is still doing.
+    ///
+    /// # Errors
+    /// The last attempt's error.
+    pub async fn call_with_attempt_timeout(
+        &self,
+        operation: &str,
+        body: &serde_json::Value,
+        attempt_timeout: Duration,
+    ) -> Result<serde_json::Value, ClientError> {
         let body = serde_json::to_vec(body).map_err(|_| ClientError::Decode(0))?;
         let mut attempt = 1;
         loop {
             let attempt_result =
-                match tokio::time::timeout(self.attempt_timeout, self.call_once(operation, body.clone())).await {
+                match tokio::time::timeout(attempt_timeout, self.call_once(operation, body.clone())).await {
                     Ok(r) => r,
                     Err(_) => Err(ClientError::Transport {
                         endpoint: self.endpoint.to_string(),
-                        source: Box::new(AttemptTimeout(self.attempt_timeout)),
+                        source: Box::new(AttemptTimeout(attempt_timeout)),
                     }),
                 };
             match attempt_result {

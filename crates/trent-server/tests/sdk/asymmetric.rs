@@ -72,6 +72,14 @@ fn digest_of(alg: &SigningAlgorithmSpec, message: &[u8], dir: &Path) -> Vec<u8> 
     openssl(&args)
 }
 
+/// The six signing algorithms of every RSA key spec.
+fn rsa_signing_algorithms() -> Vec<SigningAlgorithmSpec> {
+    use SigningAlgorithmSpec as A;
+    let pss = [A::RsassaPssSha256, A::RsassaPssSha384, A::RsassaPssSha512];
+    let pkcs1 = [A::RsassaPkcs1V15Sha256, A::RsassaPkcs1V15Sha384, A::RsassaPkcs1V15Sha512];
+    pss.into_iter().chain(pkcs1).collect()
+}
+
 #[tokio::test]
 async fn every_key_spec_is_created_with_the_usages_and_algorithms_aws_gives_it() {
     use KeySpec as S;
@@ -174,14 +182,7 @@ async fn signatures_verify_with_openssl_raw_and_digest() {
     let dir = tempfile::tempdir().unwrap();
     let message = b"Trent signs this; openssl checks it.";
     let msg_file = write(dir.path(), "message", message);
-    let rsa = vec![
-        A::RsassaPssSha256,
-        A::RsassaPssSha384,
-        A::RsassaPssSha512,
-        A::RsassaPkcs1V15Sha256,
-        A::RsassaPkcs1V15Sha384,
-        A::RsassaPkcs1V15Sha512,
-    ];
+    let rsa = rsa_signing_algorithms();
     let cases = [
         (KeySpec::Rsa2048, rsa.clone()),
         (KeySpec::Rsa3072, vec![A::RsassaPssSha384, A::RsassaPkcs1V15Sha256]),
@@ -367,6 +368,82 @@ async fn openssl_signatures_and_macs_over_seeded_keys_pass_verify() {
     assert_eq!(expect_code(wrong.send().await, "KMSInvalidMacException"), "");
 }
 
+/// Every spec and signing algorithm `openssl` has, the other way round: `openssl` signs with a
+/// key it made, the key is seeded into the server, and `Verify` accepts the signature over the
+/// message (`RAW`) and over the message's digest (`DIGEST`), and refuses it altered.
+#[tokio::test]
+async fn openssl_signatures_of_every_spec_and_algorithm_pass_verify_raw_and_digest() {
+    use SigningAlgorithmSpec as A;
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let account = server.account().await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rsa = rsa_signing_algorithms();
+    // (key id, spec, openssl genpkey arguments, algorithms)
+    let mut keys: Vec<(&str, KeySpec, Vec<&str>, Vec<A>)> = vec![
+        ("5eed0002-0000-4000-8000-000000000001", KeySpec::Rsa2048, vec!["RSA", "rsa_keygen_bits:2048"], rsa.clone()),
+        ("5eed0002-0000-4000-8000-000000000002", KeySpec::Rsa3072, vec!["RSA", "rsa_keygen_bits:3072"], rsa.clone()),
+        ("5eed0002-0000-4000-8000-000000000003", KeySpec::Rsa4096, vec!["RSA", "rsa_keygen_bits:4096"], rsa),
+    ];
+    let curves = [
+        ("5eed0002-0000-4000-8000-000000000004", KeySpec::EccNistP256, "P-256", A::EcdsaSha256),
+        ("5eed0002-0000-4000-8000-000000000005", KeySpec::EccNistP384, "P-384", A::EcdsaSha384),
+        ("5eed0002-0000-4000-8000-000000000006", KeySpec::EccNistP521, "P-521", A::EcdsaSha512),
+        ("5eed0002-0000-4000-8000-000000000007", KeySpec::EccSecgP256K1, "secp256k1", A::EcdsaSha256),
+    ];
+    let curve_params: Vec<String> = curves.iter().map(|c| format!("ec_paramgen_curve:{}", c.2)).collect();
+    for ((id, spec, _, alg), param) in curves.into_iter().zip(&curve_params) {
+        keys.push((id, spec, vec!["EC", param.as_str()], vec![alg]));
+    }
+    let mut seed = String::from("keys:\n");
+    let mut privates = Vec::new();
+    for (id, spec, genpkey, _) in &keys {
+        let file = d.join(format!("{id}.pem")).to_str().unwrap().to_owned();
+        openssl(&["genpkey", "-algorithm", genpkey[0], "-pkeyopt", genpkey[1], "-out", &file]);
+        let pem: String = std::fs::read_to_string(&file).unwrap().lines().map(|l| format!("      {l}\n")).collect();
+        seed.push_str(&format!(
+            "  - id: {id}\n    account: \"{account}\"\n    key_spec: {}\n    key_usage: SIGN_VERIFY\n    material_pem: |\n{pem}",
+            spec.as_str()
+        ));
+        privates.push(file);
+    }
+    let seed_file = d.join("seed.yaml");
+    std::fs::write(&seed_file, seed).unwrap();
+    let loaded = trent_server::seed::load(&seed_file).expect("seed parses");
+    trent_server::seed::apply(&server.state, &loaded, &seed_file, false).await.expect("seed applies");
+
+    let message = b"openssl signs this with every algorithm; Trent checks it.";
+    let msg_file = write(d, "message", message);
+    let sig_file = d.join("sig").to_str().unwrap().to_owned();
+    for ((id, spec, _, algorithms), private) in keys.iter().zip(&privates) {
+        for alg in algorithms {
+            let mut args = vec!["dgst"];
+            args.extend(dgst_args(alg));
+            args.extend(["-sign", private, "-out", &sig_file, &msg_file]);
+            openssl(&args);
+            let sig = std::fs::read(&sig_file).unwrap();
+            let digest = digest_of(alg, message, d);
+            for (kind, input) in [(MessageType::Raw, &message[..]), (MessageType::Digest, &digest[..])] {
+                let verify = |sig: &[u8]| {
+                    kms.verify()
+                        .key_id(*id)
+                        .message(blob(input))
+                        .message_type(kind.clone())
+                        .signature(blob(sig))
+                        .signing_algorithm(alg.clone())
+                        .send()
+                };
+                let out = verify(&sig).await.unwrap_or_else(|e| panic!("Verify {spec:?} {alg:?} {kind:?}: {e:?}"));
+                assert!(out.signature_valid(), "{spec:?} {alg:?} {kind:?}");
+                let mut tampered = sig.clone();
+                tampered[sig.len() / 2] ^= 1;
+                expect_code(verify(&tampered).await, "KMSInvalidSignatureException");
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn keys_refuse_the_wrong_use_and_dry_runs_do_nothing() {
     let server = TestServer::start().await;
@@ -483,6 +560,10 @@ async fn rsa_oaep_interoperates_with_openssl_and_re_encrypts_both_ways() {
     expect_code(gdk, "InvalidKeyUsageException");
     let dry = kms.encrypt().key_id(&rsa).plaintext(blob(b"x")).encryption_algorithm(E::RsaesOaepSha256);
     expect_code(dry.dry_run(true).send().await, "DryRunOperationException");
+    let sealed = kms.encrypt().key_id(&rsa).plaintext(blob(b"x")).encryption_algorithm(E::RsaesOaepSha256);
+    let sealed = sealed.send().await.unwrap().ciphertext_blob().unwrap().clone();
+    let dry = kms.decrypt().key_id(&rsa).ciphertext_blob(sealed).encryption_algorithm(E::RsaesOaepSha256);
+    expect_code(dry.dry_run(true).send().await, "DryRunOperationException");
 
     // ReEncrypt, symmetric to RSA and back.
     let symmetric = server.new_key().await;
@@ -556,6 +637,7 @@ async fn data_key_pairs_of_every_spec_parse_with_openssl_and_match_their_public_
     for spec in [
         P::Rsa2048,
         P::Rsa3072,
+        P::Rsa4096,
         P::EccNistP256,
         P::EccNistP384,
         P::EccNistP521,

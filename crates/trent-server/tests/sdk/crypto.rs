@@ -263,6 +263,8 @@ async fn dry_run_answers_dry_run_operation_exception() {
     assert_eq!(expect_code(r, "DryRunOperationException"), expected);
     let r = kms.re_encrypt().ciphertext_blob(ciphertext).destination_key_id(&id).dry_run(true).send().await;
     assert_eq!(expect_code(r, "DryRunOperationException"), expected);
+    let r = kms.generate_data_key_without_plaintext().key_id(&id).key_spec(DataKeySpec::Aes256).dry_run(true);
+    assert_eq!(expect_code(r.send().await, "DryRunOperationException"), expected);
     // DryRun still checks the request first: a missing key is NotFound, not DryRun.
     let missing = "00000000-0000-0000-0000-000000000000";
     expect_code(kms.encrypt().key_id(missing).plaintext(blob(b"x")).dry_run(true).send().await, "NotFoundException");

@@ -84,6 +84,13 @@ async fn create_list_retire_and_revoke() {
     let retirable = kms.list_retirable_grants().retiring_principal(&bob).send().await.unwrap();
     assert_eq!(retirable.grants().len(), 1);
 
+    // DryRun: each is authorized and checked, and nothing is retired or revoked.
+    let dry = kms.retire_grant().grant_token(&token).dry_run(true).send().await;
+    expect_code(dry, "DryRunOperationException");
+    let dry = kms.revoke_grant().key_id(&key).grant_id(other.grant_id().unwrap()).dry_run(true).send().await;
+    expect_code(dry, "DryRunOperationException");
+    assert_eq!(kms.list_grants().key_id(&key).send().await.unwrap().grants().len(), 2);
+
     // Retire by token, then revoke the other by id.
     kms.retire_grant().grant_token(&token).send().await.unwrap();
     expect_code(kms.retire_grant().grant_token(&token).send().await, "NotFoundException");

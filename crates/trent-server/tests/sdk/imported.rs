@@ -32,25 +32,7 @@ pub(crate) fn path(dir: &Path, name: &str) -> String {
 /// `openssl pkeyutl` RSA-OAEP (SHA-256, MGF1 SHA-256) of `dir/input` under the DER public key
 /// `dir/public`, into `dir/output`: the wrapping step of AWS's developer guide.
 pub(crate) fn openssl_oaep_sha256(dir: &Path, input: &str, public: &str, output: &str) {
-    openssl(&[
-        "pkeyutl",
-        "-encrypt",
-        "-in",
-        &path(dir, input),
-        "-out",
-        &path(dir, output),
-        "-inkey",
-        &path(dir, public),
-        "-keyform",
-        "DER",
-        "-pubin",
-        "-pkeyopt",
-        "rsa_padding_mode:oaep",
-        "-pkeyopt",
-        "rsa_oaep_md:sha256",
-        "-pkeyopt",
-        "rsa_mgf1_md:sha256",
-    ]);
+    openssl_oaep(dir, "sha256", input, public, output);
 }
 
 async fn external_key(kms: &Client, spec: KeySpec, usage: KeyUsageType) -> String {
@@ -354,18 +336,7 @@ async fn material_wrapped_by_openssl_imports_and_an_imported_ec_key_signs_what_o
     openssl(&["pkcs8", "-topk8", "-nocrypt", "-in", &path(d, "ec.pem"), "-outform", "DER", "-out", &path(d, "ec.der")]);
     openssl(&["pkey", "-in", &path(d, "ec.pem"), "-pubout", "-out", &path(d, "ec.pub.pem")]);
     let aes = hex::encode(openssl(&["rand", "32"]));
-    openssl(&[
-        "enc",
-        "-id-aes256-wrap-pad",
-        "-K",
-        &aes,
-        "-iv",
-        "A65959A6",
-        "-in",
-        &path(d, "ec.der"),
-        "-out",
-        &path(d, "ec.wrapped"),
-    ]);
+    openssl_aes_key_wrap(d, &aes, "ec.der", "ec.wrapped");
     std::fs::write(path(d, "aes.bin"), hex::decode(&aes).unwrap()).unwrap();
     openssl_oaep_sha256(d, "aes.bin", "wrapping4096.der", "aes.enc");
     let mut encrypted = std::fs::read(path(d, "aes.enc")).unwrap();
@@ -390,4 +361,92 @@ async fn material_wrapped_by_openssl_imports_and_an_imported_ec_key_signs_what_o
     let wrapped = wrap_for_import(&public, ImportWrapping::RsaAesKeyWrap(OaepHash::Sha256), &der).unwrap();
     let refused = send_wrapped(&kms, &other, &token, &wrapped).await.expect_err("a P-256 key for a P-384 key");
     assert!(refused.starts_with("IncorrectKeyMaterialException"), "{refused}");
+}
+
+/// `openssl pkeyutl` RSA-OAEP of `dir/input` under the DER public key `dir/public` with
+/// `hash` (`sha1` or `sha256`) for OAEP and MGF1, into `dir/output`.
+fn openssl_oaep(dir: &Path, hash: &str, input: &str, public: &str, output: &str) {
+    let (md, mgf1) = (format!("rsa_oaep_md:{hash}"), format!("rsa_mgf1_md:{hash}"));
+    openssl(&[
+        "pkeyutl",
+        "-encrypt",
+        "-in",
+        &path(dir, input),
+        "-out",
+        &path(dir, output),
+        "-inkey",
+        &path(dir, public),
+        "-keyform",
+        "DER",
+        "-pubin",
+        "-pkeyopt",
+        "rsa_padding_mode:oaep",
+        "-pkeyopt",
+        &md,
+        "-pkeyopt",
+        &mgf1,
+    ]);
+}
+
+/// `openssl enc -id-aes256-wrap-pad` (RFC 5649) of `dir/input` under the hexadecimal AES-256
+/// key `aes_hex`, into `dir/output`: the second step of the RSA_AES_KEY_WRAP algorithms.
+fn openssl_aes_key_wrap(dir: &Path, aes_hex: &str, input: &str, output: &str) {
+    let (input, output) = (path(dir, input), path(dir, output));
+    openssl(&["enc", "-id-aes256-wrap-pad", "-K", aes_hex, "-iv", "A65959A6", "-in", &input, "-out", &output]);
+}
+
+/// HMAC key material wrapped by `openssl` alone under each of the four wrapping algorithms (RSA-OAEP
+/// directly, or an AES key by RSA-OAEP and the material by `enc -id-aes256-wrap-pad`, as AWS's
+/// developer guide shows) imports, and the key's `GenerateMac` equals `openssl mac` over the same
+/// material and message, for every HMAC key spec.
+#[tokio::test]
+async fn hmac_material_wrapped_by_openssl_macs_as_openssl_does() {
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(path(d, "msg"), b"imported HMAC keys MAC as openssl does").unwrap();
+    let algorithms = [
+        (AlgorithmSpec::RsaesOaepSha1, "sha1", false),
+        (AlgorithmSpec::RsaesOaepSha256, "sha256", false),
+        (AlgorithmSpec::RsaAesKeyWrapSha1, "sha1", true),
+        (AlgorithmSpec::RsaAesKeyWrapSha256, "sha256", true),
+    ];
+    let specs = [
+        (KeySpec::Hmac224, MacAlgorithmSpec::HmacSha224, "SHA224", 28),
+        (KeySpec::Hmac256, MacAlgorithmSpec::HmacSha256, "SHA256", 32),
+        (KeySpec::Hmac384, MacAlgorithmSpec::HmacSha384, "SHA384", 48),
+        (KeySpec::Hmac512, MacAlgorithmSpec::HmacSha512, "SHA512", 64),
+    ];
+    for (n, (algorithm, hash, key_wrap)) in algorithms.iter().enumerate() {
+        let (spec, mac_algorithm, digest, length) = &specs[n];
+        let key = external_key(&kms, spec.clone(), KeyUsageType::GenerateVerifyMac).await;
+        let (public, token) = parameters(&kms, &key, algorithm.clone(), WrappingKeySpec::Rsa2048).await;
+        std::fs::write(path(d, "wrapping.der"), &public).unwrap();
+        openssl(&["rand", "-out", &path(d, "material.bin"), &length.to_string()]);
+        let encrypted = if *key_wrap {
+            let aes = openssl(&["rand", "-hex", "32"]);
+            let aes = String::from_utf8(aes).unwrap().trim().to_owned();
+            openssl_aes_key_wrap(d, &aes, "material.bin", "material.wrapped");
+            std::fs::write(path(d, "aes.bin"), hex::decode(&aes).unwrap()).unwrap();
+            openssl_oaep(d, hash, "aes.bin", "wrapping.der", "aes.enc");
+            let mut encrypted = std::fs::read(path(d, "aes.enc")).unwrap();
+            encrypted.extend(std::fs::read(path(d, "material.wrapped")).unwrap());
+            encrypted
+        } else {
+            openssl_oaep(d, hash, "material.bin", "wrapping.der", "material.enc");
+            std::fs::read(path(d, "material.enc")).unwrap()
+        };
+        send_wrapped(&kms, &key, &token, &encrypted)
+            .await
+            .unwrap_or_else(|e| panic!("import of openssl-wrapped {spec:?} material under {algorithm:?}: {e}"));
+        let material = hex::encode(std::fs::read(path(d, "material.bin")).unwrap());
+        let hexkey = format!("hexkey:{material}");
+        let expected = openssl(&["mac", "-digest", digest, "-macopt", &hexkey, "-in", &path(d, "msg"), "HMAC"]);
+        let expected = String::from_utf8(expected).unwrap().trim().to_lowercase();
+        let message = std::fs::read(path(d, "msg")).unwrap();
+        let out = kms.generate_mac().key_id(&key).message(blob(&message)).mac_algorithm(mac_algorithm.clone());
+        let mac = out.send().await.unwrap_or_else(|e| panic!("GenerateMac {spec:?}: {e:?}"));
+        assert_eq!(hex::encode(mac.mac().unwrap().as_ref()), expected, "{spec:?} under {algorithm:?}");
+    }
 }

@@ -404,6 +404,38 @@ async fn describe_filters_tags_and_deletion() {
     assert_eq!(names(by_tag.unwrap()), vec!["/svc/a"]);
     let contains = ssm.describe_parameters().parameter_filters(filter("Name", Some("Contains"), &["dee"])).send();
     assert_eq!(names(contains.await.unwrap()), vec!["/svc/deep/c"]);
+    // Every key with each of its operators.
+    let described = |f: ParameterStringFilter| ssm.describe_parameters().parameter_filters(f).send();
+    let equals = described(filter("Name", Some("Equals"), &["/svc/a"])).await;
+    assert_eq!(names(equals.unwrap()), vec!["/svc/a"]);
+    let begins = described(filter("Name", Some("BeginsWith"), &["/svc/d"])).await;
+    assert_eq!(names(begins.unwrap()), vec!["/svc/deep/c"]);
+    let one_level = described(filter("Path", Some("OneLevel"), &["/svc/deep"])).await;
+    assert_eq!(names(one_level.unwrap()), vec!["/svc/deep/c"]);
+    let key = described(filter("KeyId", Some("Equals"), &["alias/aws/ssm"])).await;
+    assert_eq!(names(key.unwrap()), vec!["/svc/b"]);
+    let key = described(filter("KeyId", Some("BeginsWith"), &["alias/"])).await;
+    assert_eq!(names(key.unwrap()), vec!["/svc/b"]);
+    let tagged = described(filter("tag:env", Some("BeginsWith"), &["pr"])).await;
+    assert_eq!(names(tagged.unwrap()), vec!["/svc/a"]);
+    let tagged = described(filter("tag:env", Some("Equals"), &["pr"])).await;
+    assert!(names(tagged.unwrap()).is_empty());
+    let standard = described(filter("Tier", Some("Equals"), &["Standard"])).await;
+    assert_eq!(names(standard.unwrap()), vec!["/svc/a", "/svc/b", "/svc/deep/c", "plain"]);
+    assert!(names(described(filter("Tier", None, &["Advanced"])).await.unwrap()).is_empty());
+    let text = described(filter("DataType", Some("Equals"), &["text"])).await;
+    assert_eq!(names(text.unwrap()), vec!["/svc/a", "/svc/b", "/svc/deep/c", "plain"]);
+    assert!(names(described(filter("DataType", None, &["aws:ec2:image"])).await.unwrap()).is_empty());
+    let lists = described(filter("Type", Some("Equals"), &["StringList"])).await;
+    assert_eq!(names(lists.unwrap()), vec!["/svc/deep/c"]);
+    expect_code(described(filter("Path", Some("Equals"), &["/svc"])).await, "InvalidFilterOption");
+    expect_code(described(filter("Name", Some("Recursive"), &["/svc"])).await, "InvalidFilterOption");
+    // The older Filters: Type and KeyId equal.
+    let legacy = |key: ParametersFilterKey, value: &str| {
+        ssm.describe_parameters().filters(ParametersFilter::builder().key(key).values(value).build().unwrap()).send()
+    };
+    assert_eq!(names(legacy(ParametersFilterKey::Type, "SecureString").await.unwrap()), vec!["/svc/b"]);
+    assert_eq!(names(legacy(ParametersFilterKey::KeyId, "alias/aws/ssm").await.unwrap()), vec!["/svc/b"]);
     let legacy = ParametersFilter::builder().key(ParametersFilterKey::Name).values("/svc/d").build().unwrap();
     assert_eq!(names(ssm.describe_parameters().filters(legacy.clone()).send().await.unwrap()), vec!["/svc/deep/c"]);
     let both = ssm.describe_parameters().filters(legacy).parameter_filters(filter("Type", None, &["String"])).send();
