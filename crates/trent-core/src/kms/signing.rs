@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use trent_crypto::{CryptoError, MacHash, SignatureHash, SignatureScheme, SignedInput, hmac_tag, hmac_verify};
+use trent_crypto::{
+    CryptoError, ML_DSA_MU_LEN, MacHash, SignatureHash, SignatureScheme, SignedInput, hmac_tag, hmac_verify,
+};
 
 use super::access::KeyCall;
 use super::cache::LoadedKey;
@@ -123,9 +125,16 @@ fn signed_input<'a>(m: &SignedMessage<'a>) -> Result<(SignatureScheme, SignedInp
                 m.algorithm.as_str()
             ))),
         },
-        MessageType::ExternalMu if scheme == SignatureScheme::MlDsa => Err(KmsError::Unsupported(
-            "MessageType EXTERNAL_MU is not supported by this server; sign the message with RAW".into(),
-        )),
+        MessageType::ExternalMu if scheme == SignatureScheme::MlDsa => {
+            if m.message.len() == ML_DSA_MU_LEN {
+                Ok((scheme, SignedInput::ExternalMu(m.message)))
+            } else {
+                Err(validation::custom(format!(
+                    "External mu is invalid length for algorithm {}; it must be {ML_DSA_MU_LEN} bytes.",
+                    m.algorithm.as_str()
+                )))
+            }
+        }
         MessageType::ExternalMu => Err(validation::custom(format!(
             "MessageType EXTERNAL_MU is only valid for signing algorithm ML_DSA_SHAKE_256, not {}.",
             m.algorithm.as_str()
@@ -196,12 +205,12 @@ impl Kms {
         Ok(key)
     }
 
-    /// `Sign`: signs a message of at most 4096 bytes (`RAW`) or its digest (`DIGEST`) with an
-    /// asymmetric `SIGN_VERIFY` key.
+    /// `Sign`: signs a message of at most 4096 bytes (`RAW`), its digest (`DIGEST`) or, for
+    /// ML-DSA, its 64-byte mu (`EXTERNAL_MU`) with an asymmetric `SIGN_VERIFY` key.
     ///
     /// # Errors
-    /// `Validation` for a digest of the wrong length or a message type the algorithm does not
-    /// take; `Unsupported` for `ED25519_PH_SHA_512`, `SM2DSA` and `EXTERNAL_MU`;
+    /// `Validation` for a digest or mu of the wrong length or a message type the algorithm does
+    /// not take; `Unsupported` for `SM2DSA`;
     /// `InvalidKeyUsage` for a key that does not sign or not with this algorithm; key-state
     /// errors as for `Encrypt`; `DryRun` when asked.
     pub async fn sign(
@@ -363,6 +372,12 @@ mod tests {
         assert!(matches!(mu, Err(KmsError::Validation(_))));
         let raw = signed_input(&msg(b"m", None, SigningAlgorithm::MlDsaShake256));
         assert!(matches!(raw, Ok((SignatureScheme::MlDsa, SignedInput::Raw(b"m")))));
+        let mu = signed_input(&msg(&[7; 64], Some(MessageType::ExternalMu), SigningAlgorithm::MlDsaShake256));
+        assert!(matches!(mu, Ok((SignatureScheme::MlDsa, SignedInput::ExternalMu([7, ..])))));
+        let short = signed_input(&msg(&[7; 32], Some(MessageType::ExternalMu), SigningAlgorithm::MlDsaShake256));
+        assert!(matches!(short, Err(KmsError::Validation(m)) if m.contains("must be 64 bytes")));
+        let digest = signed_input(&msg(&[7; 64], Some(MessageType::Digest), SigningAlgorithm::MlDsaShake256));
+        assert!(matches!(digest, Err(KmsError::Validation(_))));
     }
 
     #[test]
