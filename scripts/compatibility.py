@@ -66,7 +66,7 @@ STATES = {
         "ReEncrypt": ("partial", "between symmetric and RSA keys in both directions; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
         "RevokeGrant": ("done", ""),
-        "RotateKeyOnDemand": ("done", "at most 10 on-demand rotations per key; a symmetric EXTERNAL key makes its material pending rotation current (KMSInvalidStateException in AWS's words without one); a multi-Region primary's new backing key "
+        "RotateKeyOnDemand": ("done", "at most 25 on-demand rotations per key (the limit of the current KMS Developer Guide and API reference, raised from 10); a symmetric EXTERNAL key makes its material pending rotation current (KMSInvalidStateException in AWS's words without one); a multi-Region primary's new backing key "
                               "reaches its replicas, which refuse rotation management (UnsupportedOperationException)"),
         "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends; "
                                 "a multi-Region primary with replicas waits in PendingReplicaDeletion until they are gone"),
@@ -178,15 +178,18 @@ STATES["secretsmanager"] = {
                      "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
     "DeleteResourcePolicy": ("done", ""),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
-                     "scheduler purges when the window ends"),
+                     "scheduler purges when the window ends; StartSecretVersionDelete and EndSecretVersionDelete "
+                     "service events in the trail"),
     "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
-                       "NextRotationDate; PrimaryRegion and ReplicationStatus (without a replica's own "
+                       "NextRotationDate; PrimaryRegion and ReplicationStatus (with each replica's own "
                        "LastAccessedDate)"),
     "RemoveRegionsFromReplication": ("done", "the replicas are deleted at once"),
     "ReplicateSecretToRegions": ("partial", "into regions this deployment hosts; each replica sealed under its region's "
                                  "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
-                                 "the same request (Failed with a status message when it cannot be, retried on the next "
-                                 "change; no background retry yet); Failed StatusMessage wording is Trent's"),
+                                 "the same request (Failed with a status message when it cannot be, tried again on the "
+                                 "next change and by the scheduler after 1, 2, 4 ... minutes, at most an hour, on one "
+                                 "node of a cluster); a Failed replica's StatusMessage for a name taken in its region is "
+                                 "AWS's documented wording, for a KMS key that refuses it is Trent's (AWS publishes none)"),
     "StopReplicationToReplica": ("done", "promotes the replica to a standalone secret; the primary forgets it"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
     "GetResourcePolicy": ("done", ""),
@@ -198,13 +201,15 @@ STATES["secretsmanager"] = {
                           "anonymous principal without conditions (not AWS's full Zelkova analysis)"),
     "PutSecretValue": ("partial", "RotationToken accepted and ignored; unlabelled versions pruned past 100 when "
                        "older than a day"),
-    "RestoreSecret": ("done", ""),
+    "RestoreSecret": ("done", "CancelSecretVersionDelete service event in the trail"),
     "RotateSecret": ("partial", "RotationLambdaARN names a built-in PostgreSQL/MySQL function or a "
                      "[[rotation.functions]] command or HTTP endpoint (not a Lambda); RotationRules (AutomaticallyAfterDays, "
                      "rate/cron ScheduleExpression, Duration), RotateImmediately; the scheduler runs the four steps, "
                      "resumes at its next step after a restart (a stopping server ends a rotation between steps), "
                      "retries a failure after 1, 2, 4, 8, 16 minutes, then at the next window; RotationStarted, "
-                     "RotationSucceeded and RotationFailed service events in the trail (no RotationAbandoned yet); "
+                     "RotationSucceeded and RotationFailed service events in the trail; a new AWSCURRENT version "
+                     "put by hand during a rotation takes AWSPENDING off the rotation's version and records "
+                     "RotationAbandoned; "
                      "ExternalSecretRotation* refused"),
     "TagResource": ("done", "at most 50 tags; aws: prefix reserved"),
     "UntagResource": ("done", ""),
@@ -226,7 +231,7 @@ SERVICES = [
      "a value and spells out at most 10 violations (the count stays exact), and never repeats a grant token"),
     ("secretsmanager", "2017-10-17", "AWS Secrets Manager",
      "`secretsmanager.*` (awsJson1_1), SigV4 service `secretsmanager`; values envelope-encrypted with a KMS data "
-     "key asked for on the caller's behalf; replication operations are not built yet"),
+     "key asked for on the caller's behalf; replicas only in regions this deployment hosts"),
     ("cloudtrail", "2013-11-01", "AWS CloudTrail",
      "`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.*` (awsJson1_1), SigV4 service `cloudtrail`"),
     ("iam", "2010-05-08", "AWS IAM",

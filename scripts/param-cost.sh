@@ -26,16 +26,9 @@ work=${PARAM_COST_DIR:-$(mktemp -d)}
 [ -n "${PARAM_COST_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
 
 callgrind_server_start "$binary" "$work" false
-TRENT_ENDPOINT="http://127.0.0.1:$cg_port" TRENT_CREDENTIALS="$work/data/credentials" \
-    TRENT_PID=$cg_pid TRENT_REQUESTS=$requests python3 - <<'PY'
-import configparser, os, subprocess, boto3
-creds = configparser.ConfigParser()
-creds.read(os.environ["TRENT_CREDENTIALS"])
-profile = creds[creds.sections()[0]]
-args = dict(endpoint_url=os.environ["TRENT_ENDPOINT"], region_name="us-east-1",
-            aws_access_key_id=profile["aws_access_key_id"], aws_secret_access_key=profile["aws_secret_access_key"])
-kms = boto3.client("kms", **args)
-ssm = boto3.client("ssm", **args)
+callgrind_client "$requests" <<'PY'
+from callgrind_client import clients, measure
+kms, ssm = clients("kms", "ssm")
 key = kms.create_key()["KeyMetadata"]["KeyId"]
 value = "z" * 64
 ssm.put_parameter(Name="/cost/string", Value=value, Type="String")
@@ -43,24 +36,16 @@ ssm.put_parameter(Name="/cost/secure", Value=value, Type="SecureString")
 for i in range(10):
     ssm.put_parameter(Name=f"/cost/path/p{i:02}", Value=value, Type="String")
 plaintext = b"x" * 64
-calls = {
+measure({
     "encrypt": lambda: kms.encrypt(KeyId=key, Plaintext=plaintext),
     "get-parameter": lambda: ssm.get_parameter(Name="/cost/string"),
     "get-parameter-secure": lambda: ssm.get_parameter(Name="/cost/secure", WithDecryption=True),
     "get-parameters-by-path": lambda: ssm.get_parameters_by_path(Path="/cost/path", MaxResults=10),
-}
-pid, n = os.environ["TRENT_PID"], int(os.environ["TRENT_REQUESTS"])
-for name, call in calls.items():
-    for _ in range(200):  # warm-up: caches, connection
-        call()
-    subprocess.run(["callgrind_control", "-z", pid], check=True, stdout=subprocess.DEVNULL)
-    for _ in range(n):
-        call()
-    subprocess.run(["callgrind_control", "-d", name, pid], check=True, stdout=subprocess.DEVNULL)
+})
 PY
 callgrind_server_stop
 total() {
-    callgrind_total "$(grep -l "^desc: Trigger: dump $1\$" "$work"/callgrind.out.* | head -1)"
+    callgrind_dump_total "$work" "$1"
 }
 python3 - "$requests" "$(total encrypt)" "$(total get-parameter)" "$(total get-parameter-secure)" \
     "$(total get-parameters-by-path)" <<'PY'

@@ -26,31 +26,16 @@ run_one() {
     local mode=$1 enabled=$2
     local dir=$work/$mode
     callgrind_server_start "$binary" "$dir" "$enabled"
-    TRENT_ENDPOINT="http://127.0.0.1:$cg_port" TRENT_CREDENTIALS="$dir/data/credentials" \
-        TRENT_PID=$cg_pid TRENT_REQUESTS=$requests python3 - <<'EOF'
-import configparser, os, subprocess, boto3
-creds = configparser.ConfigParser()
-creds.read(os.environ["TRENT_CREDENTIALS"])
-profile = creds[creds.sections()[0]]
-kms = boto3.client(
-    "kms", endpoint_url=os.environ["TRENT_ENDPOINT"], region_name="us-east-1",
-    aws_access_key_id=profile["aws_access_key_id"], aws_secret_access_key=profile["aws_secret_access_key"],
-)
+    callgrind_client "$requests" <<'EOF'
+from callgrind_client import clients, measure
+(kms,) = clients("kms")
 key = kms.create_key()["KeyMetadata"]["KeyId"]
 plaintext = b"x" * 64
-for _ in range(200):  # warm-up: caches, buckets, connection
-    kms.encrypt(KeyId=key, Plaintext=plaintext)
-pid = os.environ["TRENT_PID"]
-subprocess.run(["callgrind_control", "-z", pid], check=True, stdout=subprocess.DEVNULL)
-for _ in range(int(os.environ["TRENT_REQUESTS"])):
-    kms.encrypt(KeyId=key, Plaintext=plaintext)
-subprocess.run(["callgrind_control", "-d", "measured", pid], check=True, stdout=subprocess.DEVNULL)
+measure({"measured": lambda: kms.encrypt(KeyId=key, Plaintext=plaintext)})
 EOF
     callgrind_server_stop
-    local dump
-    dump=$(ls "$dir"/callgrind.out.*.* 2>/dev/null | head -1)
     local total
-    total=$(callgrind_total "$dump")
+    total=$(callgrind_dump_total "$dir" measured)
     printf '%s\t%s\n' "$mode" "$total"
 }
 

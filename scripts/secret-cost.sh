@@ -23,35 +23,20 @@ work=${SECRET_COST_DIR:-$(mktemp -d)}
 [ -n "${SECRET_COST_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
 
 callgrind_server_start "$binary" "$work" false
-TRENT_ENDPOINT="http://127.0.0.1:$cg_port" TRENT_CREDENTIALS="$work/data/credentials" \
-    TRENT_PID=$cg_pid TRENT_REQUESTS=$requests python3 - <<'EOF'
-import configparser, os, subprocess, boto3
-creds = configparser.ConfigParser()
-creds.read(os.environ["TRENT_CREDENTIALS"])
-profile = creds[creds.sections()[0]]
-args = dict(endpoint_url=os.environ["TRENT_ENDPOINT"], region_name="us-east-1",
-            aws_access_key_id=profile["aws_access_key_id"], aws_secret_access_key=profile["aws_secret_access_key"])
-kms = boto3.client("kms", **args)
-sm = boto3.client("secretsmanager", **args)
+callgrind_client "$requests" <<'EOF'
+from callgrind_client import clients, measure
+kms, sm = clients("kms", "secretsmanager")
 key = kms.create_key()["KeyMetadata"]["KeyId"]
 sm.create_secret(Name="cost/secret", SecretString="s" * 64)
 plaintext = b"x" * 64
-calls = {
+measure({
     "encrypt": lambda: kms.encrypt(KeyId=key, Plaintext=plaintext),
     "get-secret-value": lambda: sm.get_secret_value(SecretId="cost/secret"),
-}
-pid, n = os.environ["TRENT_PID"], int(os.environ["TRENT_REQUESTS"])
-for name, call in calls.items():
-    for _ in range(200):  # warm-up: caches, connection
-        call()
-    subprocess.run(["callgrind_control", "-z", pid], check=True, stdout=subprocess.DEVNULL)
-    for _ in range(n):
-        call()
-    subprocess.run(["callgrind_control", "-d", name, pid], check=True, stdout=subprocess.DEVNULL)
+})
 EOF
 callgrind_server_stop
 total() {
-    callgrind_total "$(grep -l "^desc: Trigger: dump $1\$" "$work"/callgrind.out.* | head -1)"
+    callgrind_dump_total "$work" "$1"
 }
 python3 - "$requests" "$(total encrypt)" "$(total get-secret-value)" <<'EOF'
 import sys

@@ -41,7 +41,18 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    fn credentials(&self) -> Result<Credentials, String> {
+    /// The server URL.
+    pub(crate) fn endpoint_url(&self) -> &str {
+        &self.endpoint_url
+    }
+
+    /// The region requests are signed for.
+    pub(crate) fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The credentials requests are signed with.
+    pub(crate) fn credentials(&self) -> Result<Credentials, String> {
         if let (Some(id), Some(secret)) = (&self.access_key_id, &self.secret_access_key) {
             return Ok(Credentials::new(id, secret.as_bytes()));
         }

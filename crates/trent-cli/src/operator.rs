@@ -41,6 +41,28 @@ enum OperatorCommand {
     /// passphrase, by re-wrapping the root key only: no data is rewritten. Run it on the data
     /// directory while the server is stopped, then set `[seal] type` to the new seal.
     Rekey(crate::rekey::RekeyArgs),
+    /// Make a new root key and wrap every stored key, credential and PIN again under it, while
+    /// the server serves (in batches, resumed after a crash), then seal the new root key with
+    /// the configured seal. Shows the progress until it is done.
+    RotateRoot(RotateRootArgs),
+}
+
+#[derive(Args)]
+struct RotateRootArgs {
+    /// Values wrapped again per batch (one transaction each), 1 to 10000.
+    #[arg(long, default_value_t = 500)]
+    batch_size: u32,
+    /// A pause between batches, in milliseconds (at most 60000), to spare a busy database.
+    #[arg(long, default_value_t = 0)]
+    pause_ms: u32,
+    /// Return once the rotation has begun instead of showing its progress to the end.
+    #[arg(long)]
+    no_wait: bool,
+    /// A PEM file of the certificates to trust for an `https://` endpoint.
+    #[arg(long, env = "AWS_CA_BUNDLE")]
+    ca_bundle: Option<PathBuf>,
+    #[command(flatten)]
+    connection: crate::kms::Connection,
 }
 
 #[derive(Args)]
@@ -87,6 +109,61 @@ pub(crate) async fn run(args: OperatorArgs) -> Result<(), Box<dyn std::error::Er
             Ok(())
         }
         OperatorCommand::Rekey(args) => crate::rekey::run(args),
+        OperatorCommand::RotateRoot(args) => rotate_root(args).await,
+    }
+}
+
+/// How often `rotate-root` asks for the progress.
+const PROGRESS_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+async fn rotate_root(args: RotateRootArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let c = &args.connection;
+    let client = OperatorClient::with_ca_bundle(c.endpoint_url(), None, args.ca_bundle.as_deref())?;
+    let begun = client.rotate_root(c.credentials()?, c.region(), Some(args.batch_size), Some(args.pause_ms)).await?;
+    let to = begun.get("ToGeneration").and_then(|g| g.as_u64()).unwrap_or(0);
+    let output = c.output();
+    if output != Output::Text {
+        print(output, &begun, |_| Vec::new());
+    } else {
+        println!("Root key rotation begun: generation {} to {to}.", begun["FromGeneration"]);
+    }
+    if args.no_wait {
+        return Ok(());
+    }
+    let mut last = None;
+    loop {
+        tokio::time::sleep(PROGRESS_POLL).await;
+        let status = client.status().await?;
+        let root = &status["Root"];
+        match root.get("Rotation") {
+            Some(rotation) => {
+                let line = format!(
+                    "pass {}, {} values wrapped again{}{}",
+                    rotation["Pass"],
+                    rotation["Rewrapped"],
+                    rotation.get("Table").and_then(|t| t.as_str()).map(|t| format!(", now in {t}")).unwrap_or_default(),
+                    rotation
+                        .get("Error")
+                        .and_then(|t| t.as_str())
+                        .map(|e| format!(" (retrying: {e})"))
+                        .unwrap_or_default(),
+                );
+                if output == Output::Text && last.as_ref() != Some(&line) {
+                    println!("{line}");
+                    last = Some(line);
+                }
+            }
+            None if root.get("Generation").and_then(|g| g.as_u64()).is_some_and(|g| g >= to) => {
+                if output == Output::Text {
+                    println!(
+                        "Done: the root key is generation {}; the old root key opens nothing any more.",
+                        root["Generation"]
+                    );
+                }
+                return Ok(());
+            }
+            None => return Err(format!("the server no longer reports the rotation: {status}").into()),
+        }
     }
 }
 
@@ -187,6 +264,19 @@ fn show(output: Output, value: &serde_json::Value) {
             lines.push(format!("Threshold: {t} of {n} shares"));
             if sealed {
                 lines.push(format!("Unseal progress: {progress} of {t}"));
+            }
+        }
+        if let Some(root) = v.get("Root") {
+            lines.push(format!("Root key generation: {}", root["Generation"]));
+            if let Some(r) = root.get("Rotation") {
+                lines.push(format!(
+                    "Root key rotation: generation {} to {}, pass {}, {} values wrapped again{}",
+                    r["FromGeneration"],
+                    r["ToGeneration"],
+                    r["Pass"],
+                    r["Rewrapped"],
+                    r.get("Table").and_then(|t| t.as_str()).map(|t| format!(", now in {t}")).unwrap_or_default()
+                ));
             }
         }
         lines

@@ -11,7 +11,10 @@
 //!   everything acknowledged, before and after the kill, is there; the audit trail (one chain
 //!   per process, the killed one's ending where it died) verifies;
 //! - two processes started at the same moment on a fresh schema make one default account and
-//!   one audit signing key, and both chains verify.
+//!   one audit signing key, and both chains verify;
+//! - concurrent `PutSecretValue` calls on one secret, spread over the three processes, all
+//!   succeed: every version is there, and every process shows the same single `AWSCURRENT` and
+//!   `AWSPREVIOUS`.
 //!
 //! The processes cannot share a moved clock, so a deletion is brought due by moving its
 //! `deletion_date` back in the database (PendingWindowInDays is 7 at least).
@@ -47,10 +50,21 @@ struct Node {
 
 /// A KMS client on `endpoint` that never retries (the spreading client does).
 fn kms_client(endpoint: &str, credentials: &Path, profile: &str) -> JsonClient {
+    client(endpoint, credentials, profile, "kms", "TrentService.")
+}
+
+/// A client of `service` (target prefix `prefix`) on `endpoint` that never retries.
+fn client(
+    endpoint: &str,
+    credentials: &Path,
+    profile: &str,
+    service: &'static str,
+    prefix: &'static str,
+) -> JsonClient {
     let options =
         ClientOptions { retry: RetryPolicy::none(), attempt_timeout: Duration::from_secs(60), ..Default::default() };
     let creds = trent_client::from_file(credentials, profile).expect("credentials");
-    JsonClient::new(endpoint, creds, "us-east-1", "kms", "TrentService.", options).expect("client")
+    JsonClient::new(endpoint, creds, "us-east-1", service, prefix, options).expect("client")
 }
 
 /// Starts a node on `url` in a new data directory, with the seal of `from` if given.
@@ -410,4 +424,100 @@ async fn two_processes_started_together_on_a_fresh_database_make_one_account_and
     }
     let report = audit_verifies(&url);
     assert_eq!(report.matches("OK: digest #").count(), 2, "{report}");
+}
+
+/// The version ids of `secret` that carry `label`, as node `client` lists them.
+async fn versions_labelled(client: &JsonClient, secret: &str, label: &str) -> Vec<String> {
+    let body = json!({"SecretId": secret, "IncludeDeprecated": true, "MaxResults": 100});
+    let listed = call(client, "ListSecretVersionIds", &body).await.expect("ListSecretVersionIds");
+    let versions = listed["Versions"].as_array().expect("Versions");
+    versions
+        .iter()
+        .filter(|v| v["VersionStages"].as_array().is_some_and(|s| s.iter().any(|l| l == label)))
+        .map(|v| v["VersionId"].as_str().expect("VersionId").to_owned())
+        .collect()
+}
+
+/// Regression guard: writers of one secret on several nodes raced on its revision; every
+/// `PutSecretValue` must still succeed (the loser reads again and retries) and leave one
+/// consistent set of versions and labels.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_put_secret_value_over_three_processes_all_succeed_and_agree() {
+    let test = "concurrent_put_secret_value_over_three_processes_all_succeed_and_agree";
+    let Some((_schema, _url, nodes)) = three_nodes(test).await else { return };
+    let credentials = nodes[0].dir.path().join("credentials");
+    let clients: Arc<Vec<JsonClient>> = Arc::new(
+        nodes
+            .iter()
+            .map(|n| client(&n.server.endpoint, &credentials, "trent", "secretsmanager", "secretsmanager."))
+            .collect(),
+    );
+    const SECRET: &str = "cluster/shared";
+    let created = call(&clients[0], "CreateSecret", &json!({"Name": SECRET, "SecretString": "first"})).await;
+    let first = created.expect("CreateSecret")["VersionId"].as_str().expect("VersionId").to_owned();
+    const WRITERS: usize = 6;
+    const PUTS: usize = 8;
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let clients = clients.clone();
+            tokio::spawn(async move {
+                let mut tokens = Vec::with_capacity(PUTS);
+                for i in 0..PUTS {
+                    let token = uuid::Uuid::new_v4().to_string();
+                    let body = json!({"SecretId": SECRET, "ClientRequestToken": token, "SecretString": format!("value {token}")});
+                    // Each writer moves from node to node; no retry by the client: the node must succeed.
+                    let node = &clients[(w + i) % clients.len()];
+                    let put = call(node, "PutSecretValue", &body).await;
+                    let put = put.unwrap_or_else(|e| panic!("PutSecretValue {w}/{i} on node {}: {e:?}", (w + i) % 3));
+                    assert_eq!(put["VersionId"], token.as_str());
+                    tokens.push(token);
+                }
+                tokens
+            })
+        })
+        .collect();
+    let mut written = vec![first.clone()];
+    for w in writers {
+        written.extend(w.await.expect("writer"));
+    }
+    assert_eq!(written.len(), 1 + WRITERS * PUTS);
+
+    // Every version is there, and the labels agree on every node (a node's cached copy is
+    // dropped when another node writes, within the documented bound).
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    for node in clients.iter() {
+        let body = json!({"SecretId": SECRET, "IncludeDeprecated": true, "MaxResults": 100});
+        let listed = call(node, "ListSecretVersionIds", &body).await.expect("ListSecretVersionIds");
+        let mut ids: Vec<String> = listed["Versions"]
+            .as_array()
+            .expect("Versions")
+            .iter()
+            .map(|v| v["VersionId"].as_str().expect("VersionId").to_owned())
+            .collect();
+        ids.sort();
+        let mut expected = written.clone();
+        expected.sort();
+        assert_eq!(ids, expected, "every acknowledged version, once");
+        loop {
+            let current = versions_labelled(node, SECRET, "AWSCURRENT").await;
+            let previous = versions_labelled(node, SECRET, "AWSPREVIOUS").await;
+            if seen.is_empty() || (current.clone(), previous.clone()) == seen[0] {
+                assert_eq!((current.len(), previous.len()), (1, 1), "one of each: {current:?} {previous:?}");
+                assert_ne!(current, previous);
+                assert!(written.contains(&current[0]) && written[1..].contains(&previous[0]));
+                let value = call(node, "GetSecretValue", &json!({"SecretId": SECRET})).await.expect("GetSecretValue");
+                assert_eq!(value["VersionId"], current[0].as_str());
+                assert_eq!(value["SecretString"], format!("value {}", current[0]));
+                seen.push((current, previous));
+                break;
+            }
+            assert!(started.elapsed() < BOUND, "the nodes disagree after {BOUND:?}: {seen:?} vs {current:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    assert_eq!(seen.len(), 3);
+    for node in nodes {
+        assert!(node.server.terminate());
+    }
 }

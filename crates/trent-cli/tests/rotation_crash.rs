@@ -11,7 +11,14 @@
 //! step, not start again: the same `ClientRequestToken`, the pending value `createSecret` made
 //! before the kill, one `RotationStarted` and one `RotationSucceeded`, and in the end an
 //! `AWSCURRENT` whose password logs in while the old one no longer does.
+//!
+//! The test runs twice: with the server's storage on SQLite in its data directory, and on
+//! PostgreSQL (`TRENT_TEST_POSTGRES_URL`, a schema of its own dropped afterwards; skipped loudly
+//! without it, a failure under `CI=true`), where the rotation's progress is committed to the
+//! database the killed process shared.
 
+#[path = "../../trent-store/tests/support/postgres.rs"]
+mod postgres;
 #[path = "support/mod.rs"]
 mod support;
 
@@ -126,17 +133,39 @@ impl Api {
     }
 }
 
-fn start(dir: &std::path::Path) -> Server {
+/// Starts `trent server` on `dir`'s data directory, its storage there (SQLite) or at `storage`.
+fn start(dir: &std::path::Path, storage: Option<&str>) -> Server {
     let config = dir.join("trent.toml");
     std::fs::write(&config, "scheduler_tick_seconds = 1\n").expect("trent.toml");
     let data = dir.join("data");
-    let args = ["--data-dir", data.to_str().expect("utf-8"), "--config", config.to_str().expect("utf-8")];
+    let mut args = vec!["--data-dir", data.to_str().expect("utf-8"), "--config", config.to_str().expect("utf-8")];
+    if let Some(url) = storage {
+        args.extend(["--storage", url]);
+    }
     Server::start_with(&args).unwrap_or_else(|err| panic!("trent server did not start: {err}"))
 }
 
+/// The two runs share the database's grant table lock and its `trent_crash_` users: one at a time.
+static DATABASE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_killed_mid_step_resumes_at_that_step_after_restart() {
+    killed_mid_step_and_resumed(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_killed_mid_step_resumes_at_that_step_after_restart_on_postgres() {
+    let test = "a_rotation_killed_mid_step_resumes_at_that_step_after_restart_on_postgres";
+    let Some(schema) = postgres::TestSchema::new(test).await else { return };
+    let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
+    killed_mid_step_and_resumed(Some(&url)).await;
+    drop(schema);
+}
+
+/// The test, with the server's storage on SQLite (`None`) or at the PostgreSQL URL given.
+async fn killed_mid_step_and_resumed(storage: Option<&str>) {
     let Some(admin_options) = database() else { return };
+    let _one_at_a_time = DATABASE.lock().await;
     let mut admin = admin_options.connect().await.expect("the admin user logs in");
     let mut watcher = admin_options.connect().await.expect("a second admin session");
     // Users an earlier run of this test left behind when it failed.
@@ -153,7 +182,7 @@ async fn a_rotation_killed_mid_step_resumes_at_that_step_after_restart() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = dir.path().join("data");
-    let mut server = start(dir.path());
+    let mut server = start(dir.path(), storage);
     let api = Api::new(&server, &data_dir);
     let value = json!({
         "engine": "mariadb",
@@ -192,7 +221,7 @@ async fn a_rotation_killed_mid_step_resumes_at_that_step_after_restart() {
         ending.pause().await;
     }
 
-    let server = start(dir.path());
+    let server = start(dir.path(), storage);
     let api = Api::new(&server, &data_dir);
     let resumed = Deadline::new("the rotation resumes and finishes after the restart", Duration::from_secs(60));
     // finishSecret moves AWSCURRENT to the pending version (AWSPENDING may stay with it).

@@ -3,7 +3,7 @@
 //! cannot unwrap access key secrets).
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Uri};
+use http::{HeaderMap, HeaderValue, Method, Request, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
@@ -11,6 +11,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use zeroize::Zeroizing;
 
+use trent_wire::sigv4::{self, SignedRequest};
+
+use crate::credentials::Credentials;
 use crate::json::{ClientError, check_endpoint, connector, connector_trusting};
 
 /// A client of one server's operator API.
@@ -80,6 +83,51 @@ impl OperatorClient {
         self.call(Method::POST, "seal", Some(b"{}")).await
     }
 
+    /// `POST /_trent/operator/rotate-root`: begins a root key rotation. Signed with SigV4
+    /// (service `trent`) with `credentials`, an identity of the server's operator account, in
+    /// `region`; `batch_size` values per batch, `pause_ms` between batches (the server's
+    /// defaults when `None`).
+    ///
+    /// # Errors
+    /// As [`OperatorClient::call`].
+    pub async fn rotate_root(
+        &self,
+        credentials: Credentials,
+        region: &str,
+        batch_size: Option<u32>,
+        pause_ms: Option<u32>,
+    ) -> Result<serde_json::Value, ClientError> {
+        let mut body = serde_json::Map::new();
+        if let Some(n) = batch_size {
+            body.insert("BatchSize".into(), n.into());
+        }
+        if let Some(ms) = pause_ms {
+            body.insert("PauseMilliseconds".into(), ms.into());
+        }
+        let body = serde_json::to_vec(&body).map_err(|_| ClientError::Decode(0))?;
+        let authority = self.endpoint.authority().map(|a| a.as_str()).unwrap_or_default();
+        let mut headers = HeaderMap::with_capacity(4);
+        headers.insert(
+            http::header::HOST,
+            HeaderValue::from_str(authority)
+                .map_err(|_| ClientError::Endpoint(self.endpoint.to_string(), "bad host"))?,
+        );
+        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let path = "/_trent/operator/rotate-root";
+        let signer = sigv4::Signer::new(
+            &credentials.access_key_id,
+            credentials.secret_access_key,
+            region,
+            "trent",
+            credentials.session_token.as_deref(),
+        );
+        let signed = SignedRequest { method: "POST", path, query: None, headers: &headers, body: &body };
+        for (name, value) in signer.sign(&signed, time::OffsetDateTime::now_utc()) {
+            headers.insert(name, value);
+        }
+        self.send(Method::POST, "rotate-root", headers, Some(&body)).await
+    }
+
     /// One call: the JSON answer, or the server's error (`__type` and message).
     ///
     /// # Errors
@@ -88,6 +136,25 @@ impl OperatorClient {
         &self,
         method: Method,
         name: &str,
+        body: Option<&[u8]>,
+    ) -> Result<serde_json::Value, ClientError> {
+        let mut headers = HeaderMap::with_capacity(2);
+        if let Some(token) = &self.token {
+            let value = Zeroizing::new(format!("Bearer {}", token.as_str()));
+            let mut header = HeaderValue::from_str(&value)
+                .map_err(|e| ClientError::Transport { endpoint: self.endpoint.to_string(), source: Box::new(e) })?;
+            header.set_sensitive(true);
+            headers.insert(http::header::AUTHORIZATION, header);
+        }
+        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        self.send(method, name, headers, body).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        name: &str,
+        headers: HeaderMap,
         body: Option<&[u8]>,
     ) -> Result<serde_json::Value, ClientError> {
         let path = format!("/_trent/operator/{name}");
@@ -101,16 +168,11 @@ impl OperatorClient {
             endpoint: self.endpoint.to_string(),
             source: e,
         };
-        let mut request = Request::builder().method(method).uri(uri);
-        if let Some(token) = &self.token {
-            let value = Zeroizing::new(format!("Bearer {}", token.as_str()));
-            let mut header = HeaderValue::from_str(&value).map_err(|e| transport(Box::new(e)))?;
-            header.set_sensitive(true);
-            request = request.header(http::header::AUTHORIZATION, header);
-        }
         let body = Full::new(Bytes::copy_from_slice(body.unwrap_or_default()));
-        let request = request.header(http::header::CONTENT_TYPE, "application/json").body(body);
-        let request = request.map_err(|e| transport(Box::new(e)))?;
+        let mut request = Request::builder().method(method).uri(uri).body(body).map_err(|e| transport(Box::new(e)))?;
+        for (name, value) in &headers {
+            request.headers_mut().insert(name, value.clone());
+        }
         let response = self.http.request(request).await.map_err(|e| transport(Box::new(e)))?;
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.map_err(|e| transport(Box::new(e)))?.to_bytes();

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod clock;
+mod coherence;
 mod data_keys;
 mod enums;
 pub mod events;
@@ -17,6 +18,7 @@ pub mod kms;
 pub mod params;
 pub mod policy;
 pub mod quota;
+pub mod root_rotation;
 pub mod seal;
 pub mod secrets;
 pub mod store;
@@ -28,5 +30,5 @@ pub use identity::{
 };
 pub use ids::{AccountId, Arn, IdError, KeyId, Region, Scope};
 pub use invalidation::{Invalidation, InvalidationSink};
-pub use seal::KeyWrapper;
+pub use seal::{Generation, KeyWrapper, RootRing};
 pub use store::{EventStore, IdentityStore, KmsStore, MetaStore, ParamStore, SecretsStore, Store, StoreError};

@@ -43,4 +43,4 @@ pub use pem::{EcCurve, PrivateKeyKind, parse_private_key_pem, pkcs8_kind};
 pub use random::{fill_random, random_array, random_vec};
 pub use secret::{DataKey, KeyMaterial, Plaintext, SecretBytes};
 pub use shamir::{MAX_SHARES, Share, combine as shamir_combine, split as shamir_split};
-pub use wrap::{ROOT_KEY_LEN, RootKey, WRAP_OVERHEAD};
+pub use wrap::{ROOT_KEY_LEN, RootKey, WRAP_OVERHEAD, wrapped_generation};

@@ -8,6 +8,15 @@
 //!
 //! The additional authenticated data names what is wrapped (for instance the key ARN and the
 //! material id), so a wrapped blob copied onto another row fails to unwrap.
+//!
+//! A value wrapped under a root key of a later generation (after `trent operator rotate-root`)
+//! records the generation, so the reader knows which root key to use:
+//!
+//! ```text
+//! 0x02 || generation (4 bytes, big-endian, >= 2) || nonce (12) || AES-256-GCM(...) || tag (16)
+//! ```
+//!
+//! The first format is generation 1, so a database never rotated keeps the bytes it always had.
 
 use std::fmt;
 
@@ -22,6 +31,23 @@ pub const ROOT_KEY_LEN: usize = 32;
 pub const WRAP_OVERHEAD: usize = 1 + NONCE_LEN + 16;
 
 const WRAP_VERSION: u8 = 0x01;
+/// The format that records the root key's generation.
+const WRAP_GENERATION_VERSION: u8 = 0x02;
+/// The length of the generation field of that format.
+const GENERATION_LEN: usize = 4;
+
+/// The generation of the root key that wrapped `wrapped`: 1 for the first format, the recorded
+/// one for the second; `None` for bytes that are neither.
+pub fn wrapped_generation(wrapped: &[u8]) -> Option<u32> {
+    match wrapped.first() {
+        Some(&WRAP_VERSION) if wrapped.len() >= WRAP_OVERHEAD => Some(1),
+        Some(&WRAP_GENERATION_VERSION) if wrapped.len() >= WRAP_OVERHEAD + GENERATION_LEN => {
+            let generation = u32::from_be_bytes(wrapped[1..1 + GENERATION_LEN].try_into().ok()?);
+            (generation >= 2).then_some(generation)
+        }
+        _ => None,
+    }
+}
 
 /// The 256-bit root of the key hierarchy, as released by a seal.
 pub struct RootKey {
@@ -108,40 +134,54 @@ impl RootKey {
         self.check
     }
 
-    /// Wraps `secret`, binding `aad`.
+    /// Wraps `secret`, binding `aad` (the first format: generation 1).
     ///
     /// # Errors
     /// [`CryptoError::Library`] if randomness or the cipher fails.
     pub fn wrap(&self, aad: &[u8], secret: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.wrap_as(1, aad, secret)
+    }
+
+    /// Wraps `secret`, binding `aad`, recording that this key is the root key of `generation`
+    /// (generation 1 writes the first format, which records none).
+    ///
+    /// # Errors
+    /// [`CryptoError::Library`] if randomness or the cipher fails.
+    pub fn wrap_as(&self, generation: u32, aad: &[u8], secret: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let nonce: [u8; NONCE_LEN] = random_array()?;
-        let mut out = Vec::with_capacity(secret.len() + WRAP_OVERHEAD);
-        out.push(WRAP_VERSION);
+        let mut out = Vec::with_capacity(secret.len() + WRAP_OVERHEAD + GENERATION_LEN);
+        if generation <= 1 {
+            out.push(WRAP_VERSION);
+        } else {
+            out.push(WRAP_GENERATION_VERSION);
+            out.extend_from_slice(&generation.to_be_bytes());
+        }
+        let start = out.len() + NONCE_LEN;
         out.extend_from_slice(&nonce);
         out.extend_from_slice(secret);
         let tag = self.with_aead(|aead| {
-            aead.seal_in_place_separate_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(aad),
-                &mut out[1 + NONCE_LEN..],
-            )
-            .map_err(|_| CryptoError::Library)
+            aead.seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut out[start..])
+                .map_err(|_| CryptoError::Library)
         })?;
         out.extend_from_slice(tag.as_ref());
         Ok(out)
     }
 
-    /// Unwraps a value made by [`RootKey::wrap`] with the same `aad`.
+    /// Unwraps a value made by [`RootKey::wrap`] or [`RootKey::wrap_as`] with the same
+    /// `aad` (the generation a value records is not checked here: the caller picks the key).
     ///
     /// # Errors
     /// [`CryptoError::Malformed`] for a short or unknown-version blob,
     /// [`CryptoError::AuthenticationFailed`] for a wrong key, wrong AAD or tampered bytes.
     pub fn unwrap(&self, aad: &[u8], wrapped: &[u8]) -> Result<crate::SecretBytes, CryptoError> {
-        if wrapped.len() < WRAP_OVERHEAD || wrapped[0] != WRAP_VERSION {
-            return Err(CryptoError::Malformed);
-        }
+        let header = match wrapped_generation(wrapped) {
+            Some(1) => 1,
+            Some(_) => 1 + GENERATION_LEN,
+            None => return Err(CryptoError::Malformed),
+        };
         let mut nonce = [0u8; NONCE_LEN];
-        nonce.copy_from_slice(&wrapped[1..1 + NONCE_LEN]);
-        let mut buf = wrapped[1 + NONCE_LEN..].to_vec();
+        nonce.copy_from_slice(&wrapped[header..header + NONCE_LEN]);
+        let mut buf = wrapped[header + NONCE_LEN..].to_vec();
         let opened = self.with_aead(|aead| {
             aead.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
                 .map(|plain| plain.len())
@@ -210,6 +250,25 @@ mod tests {
         assert!(locked.unwrap(b"other", &w).is_err());
         assert!(expanded.memory_locked().is_none() && locked.memory_locked().is_some());
         assert!(RootKey::from_bytes_locked(&raw[..31]).is_err());
+    }
+
+    #[test]
+    fn a_later_generation_is_recorded_and_unwraps() {
+        let (root, _) = RootKey::generate().unwrap();
+        let first = root.wrap(b"aad", b"secret").unwrap();
+        assert_eq!(wrapped_generation(&first), Some(1));
+        assert_eq!(root.wrap_as(1, b"aad", b"secret").unwrap()[0], WRAP_VERSION);
+        let later = root.wrap_as(7, b"aad", b"secret").unwrap();
+        assert_eq!(later.len(), 6 + WRAP_OVERHEAD + GENERATION_LEN);
+        assert_eq!(wrapped_generation(&later), Some(7));
+        assert_eq!(root.unwrap(b"aad", &later).unwrap().expose_secret(), b"secret");
+        assert!(root.unwrap(b"other", &later).is_err());
+        // The generation field is not a place to smuggle another format through.
+        let mut forged = later.clone();
+        forged[1..5].copy_from_slice(&1u32.to_be_bytes());
+        assert_eq!(wrapped_generation(&forged), None);
+        assert_eq!(root.unwrap(b"aad", &forged).unwrap_err(), CryptoError::Malformed);
+        assert_eq!(wrapped_generation(&[WRAP_GENERATION_VERSION, 0, 0]), None);
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/ready", get(ready))
         .route("/metrics", get(crate::metrics::handle))
         // Development servers only; 404 otherwise.
+        .route("/_trent/operator/rotate-root", post(crate::root::rotate_root))
         .route("/_trent/reset", post(crate::reset::handle))
         .route("/moto-api/reset", post(crate::reset::handle))
         // The handler reads the body itself, with MAX_BODY, to answer an AWS-shaped error.

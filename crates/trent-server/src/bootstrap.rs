@@ -20,13 +20,14 @@ use crate::auth::Authenticator;
 use crate::config::{Config, Storage};
 use crate::data_dir;
 use crate::quota::RequestQuotas;
+use crate::root::RootControl;
 use crate::seal::{self, SealError, SealSettings};
 use crate::state::{AppState, Readiness};
 use crate::tls::{ServerTls, TlsError};
 
 /// The profile name written to the credentials file.
 pub const CREDENTIALS_PROFILE: &str = "trent";
-pub(crate) const ROOT_CHECK_META: &str = "root_key_check";
+pub(crate) use trent_core::root_rotation::ROOT_CHECK_META;
 /// Set in the database of a development server.
 const DEV_META: &str = "development_server";
 /// The lease (on PostgreSQL) under which one node at a time does the work of a first start.
@@ -86,6 +87,9 @@ pub enum BootstrapError {
     /// The database could not be opened or read.
     #[error("database: {0}")]
     Store(#[source] trent_core::StoreError),
+    /// The state of a root key rotation could not be taken up.
+    #[error("root key rotation: {0}")]
+    RootRotation(#[source] trent_core::root_rotation::RotationError),
     /// The root key does not belong to this database.
     #[error("the root key in {0} does not match this database; refusing to start")]
     WrongRootKey(PathBuf),
@@ -160,22 +164,32 @@ pub(crate) async fn build(
         ),
         None => tracing::warn!("the root key was not built to be locked in memory"),
     }
-    let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
     // Every store lives in the one database configured: with PostgreSQL storage the data
     // directory holds only the seal's files, so nodes sharing the database share everything.
     let mut first_start_lease = None;
-    let (store, audit, readiness, param_store, events, cluster) = match &config.storage {
+    let (store, audit, readiness, param_store, events, cluster, wrapper, root) = match &config.storage {
         Storage::Sqlite => {
             data_dir::precreate_private(&dir.join(DATABASE_FILE))?;
             data_dir::precreate_private(&dir.join(AUDIT_FILE))?;
             let sqlite = Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
             let store: Arc<dyn Store> = sqlite.clone();
-            check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
-            let trail = SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?;
-            let audit = start_audit(Arc::new(trail), wrapper.as_ref(), &clock).await?;
+            check_dev_mark(store.as_ref(), &dir, config.dev).await?;
+            let settled = crate::root::settle(store.as_ref(), root, &key_path, &config.seal).await?;
+            let wrapper: Arc<dyn KeyWrapper> = settled.ring.clone();
+            let trail = Arc::new(SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?);
+            let audit = start_audit(trail.clone(), wrapper.as_ref(), &clock).await?;
+            let control = RootControl::new(
+                sqlite.clone(),
+                sqlite.clone(),
+                trail,
+                &settled,
+                config.seal.clone(),
+                key_path.clone(),
+                clock.clone(),
+            );
             let events: Arc<dyn EventStore> = sqlite.clone();
             let params: Arc<dyn ParamStore> = sqlite;
-            (store, audit, Readiness::Store, params, events, None)
+            (store, audit, Readiness::Store, params, events, None, wrapper, control)
         }
         Storage::Postgres(settings) => {
             let pg = PgStore::open(settings).await.map_err(BootstrapError::Store)?;
@@ -185,7 +199,9 @@ pub(crate) async fn build(
             first_start_lease =
                 Some(pg.wait_lease(FIRST_START_LEASE, FIRST_START_WAIT).await.map_err(BootstrapError::Store)?);
             let store: Arc<dyn Store> = Arc::new(pg.clone());
-            check_database(store.as_ref(), wrapper.as_ref(), &dir, &key_path, config.dev).await?;
+            check_dev_mark(store.as_ref(), &dir, config.dev).await?;
+            let settled = crate::root::settle(store.as_ref(), root, &key_path, &config.seal).await?;
+            let wrapper: Arc<dyn KeyWrapper> = settled.ring.clone();
             // Each node records into a chain of its own, named by its stable id: nodes never
             // contend for a row or a lock of the trail, a restarted node resumes its chain, and
             // a node that dies leaves a chain that simply ends (`trent audit verify` checks
@@ -196,11 +212,25 @@ pub(crate) async fn build(
                 pg.try_lease(&crate::cluster::reservation_of(node.as_str())).await.map_err(BootstrapError::Store)?;
             let Some(reserved) = reserved else { return Err(BootstrapError::NodeIdInUse(node)) };
             tracing::info!(%node, "recording the audit trail into this node's own chain");
-            let audit = start_audit(Arc::new(pg.audit_store_for(node.as_str())), wrapper.as_ref(), &clock).await?;
+            let trail = Arc::new(pg.audit_store_for(node.as_str()));
+            let audit = start_audit(trail.clone(), wrapper.as_ref(), &clock).await?;
+            let pg_arc = Arc::new(pg.clone());
+            let control = RootControl::new(
+                pg_arc.clone(),
+                pg_arc,
+                trail,
+                &settled,
+                config.seal.clone(),
+                key_path.clone(),
+                clock.clone(),
+            )
+            // Every other node takes up the new root at its next full check, before any value
+            // is wrapped under it.
+            .with_settle_delay(config.full_check_interval + std::time::Duration::from_secs(2));
             let params: Arc<dyn ParamStore> = Arc::new(pg.clone());
             let events: Arc<dyn EventStore> = Arc::new(pg.clone());
             let cluster = crate::cluster::Cluster::new(pg.clone(), &node, reserved);
-            (store, audit, Readiness::Postgres(pg), params, events, Some(cluster))
+            (store, audit, Readiness::Postgres(pg), params, events, Some(cluster), wrapper, control)
         }
     };
 
@@ -260,6 +290,7 @@ pub(crate) async fn build(
         readiness,
         cluster: cluster.map(|(c, _)| c),
         metrics: crate::metrics::Metrics::default(),
+        root: Some(Arc::new(root)),
     });
     apply_seed(&state, seed.as_deref(), dev).await?;
     if let Some(lease) = first_start_lease {
@@ -302,19 +333,6 @@ pub(crate) fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey,
         )
         .into()),
     }
-}
-
-/// The checks every start makes of the main database: the development mark, and that the
-/// root key is the one the database was made with.
-async fn check_database(
-    store: &dyn Store,
-    wrapper: &dyn KeyWrapper,
-    dir: &Path,
-    key_path: &Path,
-    dev: bool,
-) -> Result<(), BootstrapError> {
-    check_dev_mark(store, dir, dev).await?;
-    check_root_key(store, wrapper, key_path).await
 }
 
 /// Loads (or creates) the trail's signing key and starts the audit writer on `trail`.
@@ -436,9 +454,15 @@ pub async fn open_identities(data_dir: &Path, clock: SharedClock) -> Result<Iden
         }
     }
     let (root, _) = seal::open_key_file(&key_path)?;
-    let wrapper: Arc<dyn KeyWrapper> = Arc::new(root);
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&database).await.map_err(BootstrapError::Store)?);
-    check_root_key(store.as_ref(), wrapper.as_ref(), &key_path).await?;
+    check_root_key(store.as_ref(), &root, &key_path).await?;
+    // Values are wrapped under the generation the database has reached (during a rotation,
+    // the old one: the rotation's next pass wraps them again).
+    let generation = trent_core::root_rotation::stored_generation(store.as_ref()).await.map_err(|e| match e {
+        trent_core::root_rotation::RotationError::Store(e) => BootstrapError::Store(e),
+        other => BootstrapError::RootRotation(other),
+    })?;
+    let wrapper: Arc<dyn KeyWrapper> = Arc::new(trent_core::RootRing::new(generation, root));
     Ok(Identities::new(store, wrapper, clock))
 }
 

@@ -233,6 +233,9 @@ async fn full_check(state: &AppState, cluster: &Cluster) {
     state.identities.invalidate_cache();
     state.secrets.invalidate_cache();
     state.params.invalidate_cache();
+    if let Some(root) = &state.root {
+        root.reload().await;
+    }
     cluster.stats.full_checks.fetch_add(1, Ordering::Relaxed);
 }
 

@@ -92,6 +92,10 @@ impl Serving {
         crate::rotation::install(&state, local, wake.clone())?;
         let scheduler = tokio::spawn(crate::scheduler::run(state.clone(), stop_rx.clone(), wake));
         let key_usage = tokio::spawn(crate::key_usage::run(state.clone(), stop_rx.clone()));
+        // A root key rotation a crash interrupted goes on.
+        if let Some(root) = &state.root {
+            root.serve(stop_rx.clone());
+        }
         let cluster = state.cluster.clone().map(|c| tokio::spawn(crate::cluster::run(state.clone(), c, stop_rx)));
         Ok(Self { router: crate::app(state.clone()), state, stop, scheduler, key_usage, cluster })
     }
@@ -128,6 +132,9 @@ pub struct SealStatus {
     pub shares: Option<u8>,
     /// Shares given towards the next unseal.
     pub progress: u8,
+    /// The root key's generation and the rotation in progress, while serving.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root: Option<crate::root::RootStatus>,
 }
 
 /// Why an operator call was refused. Mapped to its answer once, in [`OperatorError::answer`].
@@ -302,10 +309,10 @@ impl Gate {
 
     /// Sealed or not, and the unseal progress.
     pub fn status(&self) -> SealStatus {
-        let progress = match &*self.phase.lock() {
-            Phase::Serving(_) => None,
-            Phase::Sealed(u) => Some(u.progress()),
-            Phase::AwaitingKms(_) | Phase::Stopped => Some(0),
+        let (progress, root) = match &*self.phase.lock() {
+            Phase::Serving(s) => (None, s.state.root.as_ref().map(|r| r.status())),
+            Phase::Sealed(u) => (Some(u.progress()), None),
+            Phase::AwaitingKms(_) | Phase::Stopped => (Some(0), None),
         };
         SealStatus {
             sealed: progress.is_some(),
@@ -313,6 +320,7 @@ impl Gate {
             threshold: self.shamir.as_ref().map(|s| s.threshold),
             shares: self.shamir.as_ref().map(|s| s.shares),
             progress: progress.unwrap_or(0),
+            root,
         }
     }
 

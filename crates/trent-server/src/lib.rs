@@ -22,6 +22,7 @@ mod on_behalf;
 mod query;
 pub mod quota;
 mod reset;
+pub mod root;
 mod rotation;
 mod scheduler;
 pub mod seal;

@@ -1,8 +1,9 @@
 //! The scheduler task: runs due work (key deletions, automatic key rotations, secrets past their
-//! recovery window, secret rotations, parameter policies) every tick until shutdown, and secret rotations at once
+//! recovery window, failed secret replicas, secret rotations, parameter policies) every tick until shutdown, and secret rotations at once
 //! when `RotateSecret` starts one (`wake`). The work itself is
 //! [`trent_core::kms::Kms::run_due_work`], [`trent_core::params::Params::run_due_policies`],
-//! [`trent_core::secrets::Secrets::run_due_work`] and
+//! [`trent_core::secrets::Secrets::run_due_work`],
+//! [`trent_core::secrets::Secrets::retry_replication`] and
 //! [`trent_core::secrets::Secrets::run_rotations`], driven by the injected clock, so tests call
 //! them directly after moving the clock. Event delivery ([`crate::events::Delivery::run_once`])
 //! runs on a ticker of its own (`[events] poll_interval_milliseconds`), so events leave soon
@@ -107,6 +108,18 @@ async fn run_secrets(state: &AppState) {
             tracing::info!(purged, "secrets past their recovery window deleted");
         }
         Err(e) => tracing::warn!(error = %e, "scheduled secret deletions failed; will retry"),
+    }
+    match state.secrets.retry_replication().await {
+        Ok(done) if done.tried > 0 => {
+            tracing::info!(
+                primaries = done.tried,
+                in_sync = done.in_sync,
+                failed = done.failed,
+                "failed secret replicas tried again"
+            );
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "failed secret replicas could not be listed; will retry"),
     }
 }
 

@@ -50,6 +50,9 @@ pub struct AppState {
     pub cluster: Option<Arc<crate::cluster::Cluster>>,
     /// What `/metrics` shows that the services do not count themselves.
     pub metrics: crate::metrics::Metrics,
+    /// The root key's generation and its rotation (`None` in tests that build services over
+    /// a bare root key).
+    pub root: Option<Arc<crate::root::RootControl>>,
 }
 
 /// How `/ready` knows that the server can serve: the store answers a read, and on PostgreSQL

@@ -11,6 +11,7 @@
 //! HTTP, AWS wire shapes, policies or key wrapping. Wrapped secrets are opaque bytes to them.
 
 mod postgres;
+mod rewrap_sql;
 mod sqlite;
 
 pub use postgres::{MAX_NOTIFICATION, Notice, PgAuditStore, PgLease, PgNotifications, PgSettings, PgStore};

@@ -134,7 +134,7 @@ async fn a_reopened_file_keeps_everything() {
 }
 
 #[tokio::test]
-async fn a_database_from_a_newer_trent_is_refused_as_corrupt() {
+async fn a_database_from_a_newer_trent_is_refused_as_too_new() {
     let dir = tempfile::tempdir().expect("tempdir");
     SqliteStore::open(&db_path(&dir)).await.expect("create").close().await;
     sqlx::query("INSERT INTO schema_version (version, name) VALUES (9999, '9999_from_the_future.sql')")
@@ -142,8 +142,8 @@ async fn a_database_from_a_newer_trent_is_refused_as_corrupt() {
         .await
         .expect("bump version");
     match SqliteStore::open(&db_path(&dir)).await {
-        Err(StoreError::Corrupt(msg)) => assert!(msg.contains("schema version 9999"), "{msg}"),
-        other => panic!("expected Corrupt, got {:?}", other.map(|_| "a store")),
+        Err(StoreError::SchemaTooNew { found, known }) => assert!(found == 9999 && known < found, "{known}"),
+        other => panic!("expected SchemaTooNew, got {:?}", other.map(|_| "a store")),
     }
 }
 

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use super::cache::Change;
 use super::service::{new_access_key_id, new_secret};
 use super::users::{EXISTING_USER_NAME_MAX, Page, max_items};
-use super::{AccessKeyStatus, Caller, Identities, IdentityError, NewAccessKey, PrincipalKind, User, validate};
+use super::{AccessKeyStatus, Caller, Identities, IdentityError, NewAccessKey, PrincipalKind, Quota, User, validate};
 use crate::store::StoreError;
 
 /// AWS's quota of access keys per user (and per root).
@@ -111,9 +111,7 @@ impl Identities {
     ) -> Result<CreatedAccessKey, IdentityError> {
         let owner = self.authorized_key_owner(caller, user, "iam:CreateAccessKey").await?;
         let account = &caller.principal.account;
-        let limit = || {
-            IdentityError::LimitExceeded(format!("Cannot exceed quota for AccessKeysPerUser: {ACCESS_KEYS_PER_USER}"))
-        };
+        let limit = || IdentityError::LimitExceeded(Quota::AccessKeysPerUser);
         let access_key_id = new_access_key_id("AKIA")?;
         let secret = new_secret()?;
         let record = match &owner.user {

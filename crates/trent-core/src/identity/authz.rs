@@ -20,6 +20,16 @@ impl super::Identities {
         self.authorize_with(caller, action, resource, &context)
     }
 
+    /// Checks that `caller` may perform the Trent operator action `action`
+    /// (`trent:RotateRootKey`) on `*`: its account's root user, or identity policies that
+    /// allow it. Which account may do so at all is the server's decision.
+    ///
+    /// # Errors
+    /// [`IdentityError::AccessDenied`] with AWS's message.
+    pub fn authorize_operator(&self, caller: &Caller, action: &str) -> Result<(), IdentityError> {
+        self.authorize(caller, action, "*")
+    }
+
     /// [`Self::authorize`] with a context the caller prepared (request tags, ...).
     ///
     /// # Errors

@@ -21,13 +21,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 use time::OffsetDateTime;
 use trent_crypto::SecretBytes;
 
 use super::{CallerIdentity, Principal};
+use crate::coherence::Coherence;
 use crate::ids::AccountId;
 use crate::invalidation::{Invalidation, InvalidationSink};
 
@@ -165,38 +165,32 @@ impl std::fmt::Debug for ActiveAccessKey {
 #[derive(Default)]
 pub(crate) struct CredentialCache {
     entries: RwLock<HashMap<String, Arc<ActiveAccessKey>>>,
-    generation: AtomicU64,
-    /// Where invalidations go for the other nodes; `None` on a node of its own.
-    sink: Option<Arc<dyn InvalidationSink>>,
-    /// Lookups answered from memory, and those that were not.
-    hits: AtomicU64,
-    misses: AtomicU64,
+    /// The generation (the epoch), the sink and the lookup counters.
+    coherence: Coherence,
 }
 
 impl CredentialCache {
     /// The entry of `access_key_id`, if cached.
     pub(crate) fn get(&self, access_key_id: &str) -> Option<Arc<ActiveAccessKey>> {
         let found = self.entries.read().get(access_key_id).cloned();
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
+        self.coherence.count(found)
     }
 
     /// Lookups so far: (hits, misses).
     pub(crate) fn stats(&self) -> (u64, u64) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+        self.coherence.stats()
     }
 
     /// The generation to pass to [`CredentialCache::insert_if_current`]; read it *before*
     /// reading the store.
     pub(crate) fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.coherence.epoch()
     }
 
     /// Caches `entry` unless an invalidation ran since `generation` was read.
     pub(crate) fn insert_if_current(&self, generation: u64, entry: Arc<ActiveAccessKey>, now: OffsetDateTime) {
         let mut entries = self.entries.write();
-        if self.generation.load(Ordering::Acquire) != generation {
+        if !self.coherence.unchanged_since(generation) {
             return;
         }
         if entries.len() >= CAPACITY {
@@ -210,26 +204,24 @@ impl CredentialCache {
 
     /// Sends every later invalidation to `sink` too.
     pub(crate) fn set_sink(&mut self, sink: Arc<dyn InvalidationSink>) {
-        self.sink = Some(sink);
+        self.coherence.set_sink(sink);
     }
 
     /// Drops every entry `change` may have made wrong, here and (through the sink) on other
     /// nodes. Call after the change has committed.
     pub(crate) fn invalidate(&self, change: Change<'_>) {
         self.forget(change);
-        if let Some(sink) = &self.sink {
-            sink.publish(match change {
-                Change::User(a, name) => Invalidation::User(a.clone(), name.to_owned()),
-                Change::Group(a, name) => Invalidation::Group(a.clone(), name.to_owned()),
-                Change::Role(a, name) => Invalidation::Role(a.clone(), name.to_owned()),
-                Change::AccessKey(id) => Invalidation::AccessKey(id.to_owned()),
-            });
-        }
+        self.coherence.publish(|| match change {
+            Change::User(a, name) => Invalidation::User(a.clone(), name.to_owned()),
+            Change::Group(a, name) => Invalidation::Group(a.clone(), name.to_owned()),
+            Change::Role(a, name) => Invalidation::Role(a.clone(), name.to_owned()),
+            Change::AccessKey(id) => Invalidation::AccessKey(id.to_owned()),
+        });
     }
 
     fn forget(&self, change: Change<'_>) {
         let mut entries = self.entries.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.coherence.advance();
         entries.retain(|_, e| !e.affected_by(&change));
     }
 
@@ -252,7 +244,7 @@ impl CredentialCache {
     /// Drops every entry (after the store was emptied).
     pub(crate) fn clear(&self) {
         let mut entries = self.entries.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.coherence.advance();
         entries.clear();
     }
 

@@ -4,8 +4,28 @@
 //! `trent-wire`'s `iam::errors` and `sts::errors`). Messages are AWS's wording and never
 //! contain a secret access key, a session token or a policy document.
 
+use super::PolicyOwner;
 use crate::policy::PolicyError;
 use crate::store::StoreError;
+
+/// Which IAM quota a request would exceed (`LimitExceeded`); `trent-wire` renders the
+/// sentence with the quota's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Quota {
+    /// [`ACCESS_KEYS_PER_USER`](super::ACCESS_KEYS_PER_USER) access keys of one user.
+    AccessKeysPerUser,
+    /// [`GROUPS_PER_USER`](super::GROUPS_PER_USER) groups of one user.
+    GroupsPerUser,
+    /// A role trust policy over [`TRUST_POLICY_MAX`](super::TRUST_POLICY_MAX) characters.
+    RoleTrustPolicySize,
+    /// The inline policies of `owner` over `quota` characters together.
+    InlinePolicySize {
+        /// The user, group or role.
+        owner: PolicyOwner,
+        /// The owner kind's quota.
+        quota: usize,
+    },
+}
 
 /// Why an identity operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -21,8 +41,8 @@ pub enum IdentityError {
     #[error("{0}")]
     DeleteConflict(String),
     /// A quota is reached: two access keys per user, policy sizes (`LimitExceeded`).
-    #[error("{0}")]
-    LimitExceeded(String),
+    #[error("quota exceeded: {0:?}")]
+    LimitExceeded(Quota),
     /// A policy document that the policy engine refuses (`MalformedPolicyDocument`). The
     /// message is the engine's AWS-worded sentence.
     #[error("{0}")]

@@ -4,7 +4,7 @@
 
 use super::cache::Change;
 use super::users::EXISTING_USER_NAME_MAX;
-use super::{Caller, Group, Identities, IdentityError, validate};
+use super::{Caller, Group, Identities, IdentityError, Quota, validate};
 use crate::store::StoreError;
 
 /// Longest group name (`groupNameType`).
@@ -79,9 +79,7 @@ impl Identities {
         let current = self.store.groups_of_user(account, &user.name).await?;
         let already = current.iter().any(|g| g.name.eq_ignore_ascii_case(&group.name));
         if !already && current.len() >= GROUPS_PER_USER {
-            return Err(IdentityError::LimitExceeded(format!(
-                "Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"
-            )));
+            return Err(IdentityError::LimitExceeded(Quota::GroupsPerUser));
         }
         let written = self.store.add_user_to_group(account, &group.name, &user.name).await.map_err(|e| match e {
             StoreError::NotFound => no_such_group(&group.name),

@@ -7,7 +7,7 @@
 
 use super::cache::Change;
 use super::users::{EXISTING_USER_NAME_MAX, Page, max_items};
-use super::{Caller, Identities, IdentityError, InlinePolicy, PolicyOwner, validate};
+use super::{Caller, Identities, IdentityError, InlinePolicy, PolicyOwner, Quota, validate};
 use crate::policy::{Policy, PolicyKind};
 use crate::store::StoreError;
 
@@ -111,10 +111,7 @@ impl Identities {
             .map(|p| validate::counted_size(&p.document))
             .sum();
         if others + validate::counted_size(document) > quota {
-            return Err(IdentityError::LimitExceeded(format!(
-                "Maximum policy size of {quota} bytes exceeded for {noun} {}",
-                owner.name()
-            )));
+            return Err(IdentityError::LimitExceeded(Quota::InlinePolicySize { owner, quota }));
         }
         let policy = InlinePolicy { owner: owner.clone(), name: name.to_owned(), document: document.to_owned() };
         let written = self.store.put_policy(account, &policy).await.map_err(|e| match e {

@@ -7,7 +7,7 @@
 use super::cache::Change;
 use super::policies::DOCUMENT_MAX;
 use super::users::with_request_tags;
-use super::{Caller, IamTag, Identities, IdentityError, Role, validate};
+use super::{Caller, IamTag, Identities, IdentityError, Quota, Role, validate};
 use crate::policy::{Policy, PolicyKind};
 use crate::store::StoreError;
 
@@ -98,9 +98,7 @@ impl Identities {
         let context = with_request_tags(caller.condition_context(self.clock.now()), &role.tags);
         self.authorize_with(caller, "iam:CreateRole", &role.arn(caller.region.partition()), &context)?;
         if validate::counted_size(&role.trust_policy) > TRUST_POLICY_MAX {
-            return Err(IdentityError::LimitExceeded(format!(
-                "Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_MAX}"
-            )));
+            return Err(IdentityError::LimitExceeded(Quota::RoleTrustPolicySize));
         }
         Policy::parse(&role.trust_policy, PolicyKind::Trust).map_err(|e| IdentityError::malformed(&e))?;
         self.store.insert_role(&role).await.map_err(|e| match e {

@@ -6,10 +6,9 @@ use trent_crypto::EncryptionContext;
 
 use super::cache::LoadedKey;
 use super::decide::{
-    Ask, ChildGrant, Decision, GrantAsk, KeyAccess, PolicySource, Subject, decide_account, decide_key, denial_message,
-    within_reach,
+    Ask, ChildGrant, Decision, GrantAsk, KeyAccess, PolicySource, Subject, decide_account, decide_key, within_reach,
 };
-use super::{GrantOperation, KeyAction, Kms, KmsError};
+use super::{Denied, GrantOperation, KeyAction, Kms, KmsError, Refusal};
 use crate::identity::Caller;
 use crate::policy::{ConditionContext, Policy};
 
@@ -55,11 +54,17 @@ impl<'a> KeyCall<'a> {
     }
 }
 
-/// The error for a refused request on `resource`: a key out of reach does not exist.
+/// The error for a refused request on `resource`: a key out of reach does not exist (callers
+/// pass only refusals, never an allow).
 fn denied(caller: &Caller, action: &str, resource: &str, decision: Decision) -> KmsError {
-    match decision {
-        Decision::OtherAccountKey => super::keys::not_found(resource),
-        _ => KmsError::AccessDenied(denial_message(&caller.arn(), action, resource, decision)),
+    match Refusal::of(decision) {
+        Some(refusal) => KmsError::AccessDenied(Denied::Policy {
+            principal_arn: caller.arn(),
+            action: action.to_owned(),
+            resource: resource.to_owned(),
+            refusal,
+        }),
+        None => super::keys::not_found(resource),
     }
 }
 

@@ -5,10 +5,12 @@
 
 use super::KeyAction;
 use super::access::KeyCall;
+use super::error::validation;
 use super::keyref::{self, Aliases, KeyRef};
 use super::lifecycle::refuse_pending_deletion;
 use super::{
-    AWS_ALIAS_PREFIX, Alias, KeyRecord, Kms, KmsError, Limit, MAX_ALIASES_PER_KEY, Missing, PREDEFINED_ALIASES, marker,
+    AWS_ALIAS_PREFIX, Alias, AliasInput, Existing, Invalid, KeyRecord, Kms, KmsError, Limit, MAX_ALIASES_PER_KEY,
+    Missing, PREDEFINED_ALIASES, marker,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -48,16 +50,10 @@ const MAX_ALIAS_NAME: usize = 256;
 /// Checks an alias name against AWS's rules.
 fn check_alias_name(name: &str) -> Result<(), KmsError> {
     if name.is_empty() || name.len() > MAX_ALIAS_NAME {
-        return Err(KmsError::Validation(format!(
-            "1 validation error detected: Value '{name}' at 'aliasName' failed to satisfy constraint: \
-             Member must have length between 1 and {MAX_ALIAS_NAME}"
-        )));
+        return Err(validation::length_between("aliasName", name, 1, MAX_ALIAS_NAME));
     }
     if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"/_-:".contains(&b)) {
-        return Err(KmsError::Validation(format!(
-            "1 validation error detected: Value '{name}' at 'aliasName' failed to satisfy constraint: \
-             Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$"
-        )));
+        return Err(validation::pattern("aliasName", name, "^[a-zA-Z0-9:/_-]+$"));
     }
     let Some(rest) = name.strip_prefix("alias/") else {
         return Err(KmsError::AliasPrefix);
@@ -81,7 +77,7 @@ fn missing_alias(scope: &Scope, name: &str) -> KmsError {
 
 fn refuse_reserved(name: &str) -> Result<(), KmsError> {
     if name.starts_with(AWS_ALIAS_PREFIX) {
-        return Err(KmsError::NotAuthorized(format!("{name}: the alias/aws/ prefix is reserved for AWS managed keys")));
+        return Err(KmsError::NotAuthorized { reserved_alias: name.to_owned() });
     }
     Ok(())
 }
@@ -91,7 +87,7 @@ impl Kms {
     /// scope, not pending deletion.
     async fn alias_target(&self, caller: &Caller, target: &str, action: KeyAction) -> Result<KeyRecord, KmsError> {
         if target.starts_with("alias/") || target.contains(":alias/") {
-            return Err(KmsError::Validation("Aliases must refer to keys. Not aliases".into()));
+            return Err(KmsError::Validation(Invalid::Alias(AliasInput::TargetIsAlias)));
         }
         let r = keyref::parse(caller, target, Aliases::Refused)?;
         let (scope, id) = self.resolve_authorized(caller, r, action).await?;
@@ -130,10 +126,9 @@ impl Kms {
         self.cache.invalidate_key(&scope, &rec.key_id);
         match written {
             Ok(()) => Ok(()),
-            Err(StoreError::AlreadyExists) => Err(KmsError::AlreadyExists(format!(
-                "An alias with the name {} already exists",
-                scope.arn("kms", name)
-            ))),
+            Err(StoreError::AlreadyExists) => {
+                Err(KmsError::AlreadyExists(Existing::Alias { scope: scope.clone(), name: name.to_owned() }))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -156,11 +151,11 @@ impl Kms {
         if let Ok(current) = self.record(&scope, &alias.target).await
             && (current.spec != rec.spec || current.usage != rec.usage)
         {
-            return Err(KmsError::Validation(format!(
-                "Alias {alias_arn} must keep pointing to a key of spec {} and usage {}",
-                current.spec.as_str(),
-                current.usage.as_str()
-            )));
+            return Err(KmsError::Validation(Invalid::Alias(AliasInput::Retarget {
+                alias_arn,
+                spec: current.spec,
+                usage: current.usage,
+            })));
         }
         if alias.target != rec.key_id {
             self.check_alias_quota(&scope, &rec).await?;
@@ -291,7 +286,7 @@ mod tests {
         assert!(
             matches!(check_alias_name("alias/a:b"), Err(KmsError::AliasCharacters { name }) if name == "alias/a:b")
         );
-        assert!(matches!(check_alias_name("alias/aws/ebs"), Err(KmsError::NotAuthorized(_))));
+        assert!(matches!(check_alias_name("alias/aws/ebs"), Err(KmsError::NotAuthorized { .. })));
         assert!(matches!(check_alias_name("alias/spaces here"), Err(KmsError::Validation(_))));
         assert!(matches!(check_alias_name(&format!("alias/{}", "a".repeat(260))), Err(KmsError::Validation(_))));
     }

@@ -3,9 +3,10 @@
 //!
 //! Every mutation of a key or alias goes through [`super::Kms`], which writes the store
 //! first and then invalidates, whether the write succeeded or not (a failed write may still
-//! have committed if only its acknowledgement was lost). A load that raced with a mutation could otherwise insert a
-//! stale entry after the invalidation; the epoch counter prevents it: a load records the
-//! epoch before reading the store and inserts only if no invalidation happened since.
+//! have committed if only its acknowledgement was lost). A load that raced with a mutation
+//! could otherwise insert a stale entry after the invalidation; the epochs prevent it (see
+//! [`crate::coherence`]): a load records the epoch before reading the store and inserts only
+//! if no invalidation happened since.
 //!
 //! Other nodes sharing the database cache the same keys: every invalidation is also handed to
 //! the [`InvalidationSink`] the cache was given (see [`crate::invalidation`]); what other
@@ -13,12 +14,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 use trent_crypto::{KeyMaterial, KeyMaterialId, PrivateKey};
 
 use super::{Grant, KeyRecord};
+use crate::coherence::{Coherence, Epoch};
 use crate::ids::{KeyId, Scope};
 use crate::invalidation::{Invalidation, InvalidationSink};
 use crate::policy::{Policy, PolicyKind};
@@ -114,18 +115,13 @@ type KeyCacheKey = (Scope, KeyId);
 pub(crate) struct KeyCache {
     keys: RwLock<HashMap<KeyCacheKey, Arc<LoadedKey>>>,
     aliases: RwLock<HashMap<(Scope, String), KeyId>>,
-    /// Moved by every drop of a key (and of everything): a key load that read the store
-    /// before it may not insert what it read.
-    epoch: AtomicU64,
-    /// The same for alias resolutions: moved by every drop of aliases, and by the full check,
+    /// The keys' epoch, moved by every drop of a key (and of everything), the sink and the
+    /// counters of key lookups.
+    coherence: Coherence,
+    /// The epoch of alias resolutions: moved by every drop of aliases, and by the full check,
     /// which re-resolves every alias but keeps unchanged keys (their stamps protect them).
-    alias_epoch: AtomicU64,
+    alias_epoch: Epoch,
     capacity: usize,
-    /// Where invalidations go for the other nodes; `None` on a node of its own.
-    sink: Option<Arc<dyn InvalidationSink>>,
-    /// Lookups of a key answered from memory, and those that were not.
-    hits: AtomicU64,
-    misses: AtomicU64,
 }
 
 impl std::fmt::Debug for KeyCache {
@@ -141,14 +137,12 @@ impl KeyCache {
 
     pub(crate) fn key(&self, scope: &Scope, key_id: &KeyId) -> Option<Arc<LoadedKey>> {
         let found = self.keys.read().get(&(scope.clone(), *key_id)).cloned();
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
+        self.coherence.count(found)
     }
 
     /// Key lookups so far: (hits, misses).
     pub(crate) fn stats(&self) -> (u64, u64) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+        self.coherence.stats()
     }
 
     pub(crate) fn alias(&self, scope: &Scope, name: &str) -> Option<KeyId> {
@@ -157,17 +151,17 @@ impl KeyCache {
 
     /// The epoch to pass to [`KeyCache::insert_key`] for a load that starts now.
     pub(crate) fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Acquire)
+        self.coherence.epoch()
     }
 
     /// The epoch to pass to [`KeyCache::insert_alias`] for a resolution that starts now.
     pub(crate) fn alias_epoch(&self) -> u64 {
-        self.alias_epoch.load(Ordering::Acquire)
+        self.alias_epoch.current()
     }
 
     pub(crate) fn insert_key(&self, scope: &Scope, key: Arc<LoadedKey>, epoch: u64) {
         let mut map = self.keys.write();
-        if self.epoch.load(Ordering::Acquire) != epoch {
+        if !self.coherence.unchanged_since(epoch) {
             return;
         }
         if map.len() >= self.capacity {
@@ -181,7 +175,7 @@ impl KeyCache {
 
     pub(crate) fn insert_alias(&self, scope: &Scope, name: &str, target: KeyId, epoch: u64) {
         let mut map = self.aliases.write();
-        if self.alias_epoch.load(Ordering::Acquire) != epoch {
+        if !self.alias_epoch.unchanged_since(epoch) {
             return;
         }
         if map.len() >= self.capacity {
@@ -192,36 +186,32 @@ impl KeyCache {
 
     /// Sends every later invalidation to `sink` too.
     pub(crate) fn set_sink(&mut self, sink: Arc<dyn InvalidationSink>) {
-        self.sink = Some(sink);
+        self.coherence.set_sink(sink);
     }
 
     /// Drops a key after a change of it committed, here and (through the sink) on other nodes.
     pub(crate) fn invalidate_key(&self, scope: &Scope, key_id: &KeyId) {
         self.forget_key(scope, key_id);
-        if let Some(sink) = &self.sink {
-            sink.publish(Invalidation::Key(scope.clone(), *key_id));
-        }
+        self.coherence.publish(|| Invalidation::Key(scope.clone(), *key_id));
     }
 
     /// Drops a scope's aliases after a change of them committed, here and on other nodes.
     pub(crate) fn invalidate_aliases(&self, scope: &Scope) {
         self.forget_aliases(scope);
-        if let Some(sink) = &self.sink {
-            sink.publish(Invalidation::Aliases(scope.clone()));
-        }
+        self.coherence.publish(|| Invalidation::Aliases(scope.clone()));
     }
 
     fn forget_key(&self, scope: &Scope, key_id: &KeyId) {
         let mut map = self.keys.write();
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.coherence.advance();
         map.remove(&(scope.clone(), *key_id));
     }
 
     fn forget_aliases(&self, scope: &Scope) {
         let mut map = self.aliases.write();
         // Cached keys carry their aliases: their loads in flight are refused too.
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-        self.alias_epoch.fetch_add(1, Ordering::AcqRel);
+        self.coherence.advance();
+        self.alias_epoch.advance();
         map.retain(|(s, _), _| s != scope);
     }
 
@@ -254,7 +244,7 @@ impl KeyCache {
         let mut aliases = self.aliases.write();
         // An alias resolution in flight may have read the store before a move: refused. A key
         // load in flight is not: its stamp, read before its rows, is checked next time.
-        self.alias_epoch.fetch_add(1, Ordering::AcqRel);
+        self.alias_epoch.advance();
         let before = keys.len();
         keys.retain(|id, key| match current.get(id) {
             None => true,
@@ -272,8 +262,8 @@ impl KeyCache {
     pub(crate) fn clear(&self) {
         let mut keys = self.keys.write();
         let mut aliases = self.aliases.write();
-        self.epoch.fetch_add(1, Ordering::AcqRel);
-        self.alias_epoch.fetch_add(1, Ordering::AcqRel);
+        self.coherence.advance();
+        self.alias_epoch.advance();
         keys.clear();
         aliases.clear();
     }

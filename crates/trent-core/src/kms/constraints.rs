@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use trent_crypto::EncryptionContext;
 
 use super::error::validation;
-use super::{GrantConstraints, GrantOperation, KmsError};
+use super::{Constraint, GrantConstraints, GrantInput, GrantOperation, Invalid, KmsError};
 
 /// Most encryption-context pairs in one constraint.
 pub const MAX_CONSTRAINT_PAIRS: usize = 8;
@@ -112,31 +112,23 @@ pub(crate) fn check_constraints(operations: &[GrantOperation], c: &GrantConstrai
     ] {
         let Some(map) = map else { continue };
         if map.len() > MAX_CONSTRAINT_PAIRS {
-            return Err(validation::unechoed(
-                member,
-                &format!("Member must have length less than or equal to {MAX_CONSTRAINT_PAIRS}"),
-            ));
+            return Err(validation::unechoed(member, Constraint::LengthAtMost(MAX_CONSTRAINT_PAIRS)));
         }
         let too_long = |s: &String| s.chars().count() > MAX_CONSTRAINT_ENTRY_CHARS;
-        for (what, long) in [("keys", map.keys().any(too_long)), ("value", map.values().any(too_long))] {
+        for (side, long) in [("keys", map.keys().any(too_long)), ("value", map.values().any(too_long))] {
             if long {
                 return Err(validation::unechoed(
                     member,
-                    &format!(
-                        "Map {what} must satisfy constraint: \
-                         [Member must have length less than or equal to {MAX_CONSTRAINT_ENTRY_CHARS}]"
-                    ),
+                    Constraint::MapEntries { side, max: MAX_CONSTRAINT_ENTRY_CHARS },
                 ));
             }
         }
     }
     if c.encryption_context_equals.is_some() && c.encryption_context_subset.is_some() {
-        return Err(validation::custom("Specify either EncryptionContextEquals or EncryptionContextSubset, not both"));
+        return Err(KmsError::Validation(Invalid::Grant(GrantInput::BothConstraints)));
     }
     if operations.iter().any(|o| o.constraint_rule() == ConstraintRule::Excluded) {
-        return Err(validation::custom(
-            "Grant constraints are only valid for operations that take an encryption context",
-        ));
+        return Err(KmsError::Validation(Invalid::Grant(GrantInput::ConstraintsNotApplicable)));
     }
     Ok(())
 }
@@ -158,6 +150,7 @@ pub(crate) fn check_grant_name(name: &str) -> Result<(), KmsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kms::{Shown, Violation};
 
     fn ctx(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
@@ -208,6 +201,13 @@ mod tests {
         assert!(at_least_as_strict(None, Some(&subset(&[]))));
     }
 
+    fn violation(r: Result<(), KmsError>) -> Violation {
+        match r {
+            Err(KmsError::Validation(Invalid::Member(v))) => v,
+            other => panic!("expected a violation, got {other:?}"),
+        }
+    }
+
     /// Regression: constraints had no bounds on their size.
     #[test]
     fn constraints_are_bounded_as_aws_documents() {
@@ -218,18 +218,26 @@ mod tests {
         assert!(check_constraints(&ops, &at_limit).is_ok());
         let nine: BTreeMap<_, _> = (0..9).map(|i| (format!("k{i}"), "v".to_owned())).collect();
         let nine = GrantConstraints { encryption_context_equals: Some(nine), ..Default::default() };
-        let err = check_constraints(&ops, &nine).unwrap_err().to_string();
         assert_eq!(
-            err,
-            "1 validation error detected: Value at 'constraints.encryptionContextEquals' failed to satisfy \
-             constraint: Member must have length less than or equal to 8"
+            violation(check_constraints(&ops, &nine)),
+            Violation {
+                field: "constraints.encryptionContextEquals",
+                value: Shown::Hidden,
+                constraint: Constraint::LengthAtMost(8)
+            }
         );
         let long = "v".repeat(MAX_CONSTRAINT_ENTRY_CHARS + 1);
-        let err = check_constraints(&ops, &subset(&[("k", &long)])).unwrap_err().to_string();
-        assert!(err.contains("'constraints.encryptionContextSubset'") && err.contains("Map value must"), "{err}");
-        assert!(!err.contains(&long), "the value is not echoed");
-        let err = check_constraints(&ops, &subset(&[(&long, "v")])).unwrap_err().to_string();
-        assert!(err.contains("Map keys must"), "{err}");
+        assert_eq!(
+            violation(check_constraints(&ops, &subset(&[("k", &long)]))),
+            Violation {
+                field: "constraints.encryptionContextSubset",
+                value: Shown::Hidden,
+                constraint: Constraint::MapEntries { side: "value", max: MAX_CONSTRAINT_ENTRY_CHARS }
+            },
+            "the value is not echoed"
+        );
+        let keys = violation(check_constraints(&ops, &subset(&[(&long, "v")])));
+        assert_eq!(keys.constraint, Constraint::MapEntries { side: "keys", max: MAX_CONSTRAINT_ENTRY_CHARS });
         assert!(check_constraints(&ops, &subset(&[(&long[1..], &long[1..])])).is_ok());
     }
 
@@ -246,13 +254,12 @@ mod tests {
     fn grant_names_follow_the_model() {
         assert!(check_grant_name("ok:/_-1").is_ok());
         assert_eq!(
-            check_grant_name("").unwrap_err().to_string(),
-            "1 validation error detected: Value '' at 'name' failed to satisfy constraint: \
-             Member must have length greater than or equal to 1"
+            violation(check_grant_name("")),
+            Violation { field: "name", value: Shown::Value(String::new()), constraint: Constraint::LengthAtLeast(1) }
         );
         let long = "n".repeat(MAX_GRANT_NAME + 1);
-        assert!(check_grant_name(&long).unwrap_err().to_string().contains("less than or equal to 256"));
+        assert_eq!(violation(check_grant_name(&long)).constraint, Constraint::LengthAtMost(256));
         assert!(check_grant_name(&long[1..]).is_ok());
-        assert!(check_grant_name("a b").unwrap_err().to_string().ends_with("pattern: ^[a-zA-Z0-9:/_-]+$"));
+        assert_eq!(violation(check_grant_name("a b")).constraint, Constraint::Pattern("^[a-zA-Z0-9:/_-]+$"));
     }
 }

@@ -15,6 +15,7 @@ use super::error::validation;
 use super::keyref::{self, Aliases};
 use super::lifecycle::check_usable;
 use super::signing::{check_usage, private_key};
+use super::{Constraint, CryptoInput, Invalid};
 use super::{
     DataKeySpec, EncryptionAlgorithm, GrantOperation, KeySpec, KeyUsage, KeyUsed, Kms, KmsError, MAX_PLAINTEXT,
     MAX_RANDOM_BYTES, UsageOperation,
@@ -121,9 +122,7 @@ fn opened_for(action: KeyAction) -> UsageOperation {
 
 fn context_error(e: CryptoError) -> KmsError {
     match e {
-        CryptoError::ContextTooLong => {
-            validation::custom("Encryption context entries must be shorter than 65536 bytes")
-        }
+        CryptoError::ContextTooLong => KmsError::Validation(Invalid::Crypto(CryptoInput::ContextEntryTooLong)),
         other => other.into(),
     }
 }
@@ -172,10 +171,7 @@ fn no_context(ctx: &EncryptionContext, algorithm: EncryptionAlgorithm) -> Result
     if ctx.is_empty() {
         return Ok(());
     }
-    Err(validation::custom(format!(
-        "EncryptionContext is not supported with encryption algorithm {}.",
-        algorithm.as_str()
-    )))
+    Err(KmsError::Validation(Invalid::Crypto(CryptoInput::ContextNotSupported(algorithm))))
 }
 
 /// RSA-OAEP encrypts at most `k - 2 * hLen - 2` bytes: 190 with SHA-256 under RSA_2048.
@@ -184,11 +180,12 @@ fn check_oaep_len(key: &LoadedKey, hash: OaepHash, algorithm: EncryptionAlgorith
     if len <= max {
         return Ok(());
     }
-    Err(validation::custom(format!(
-        "Plaintext of {len} bytes is too long for encryption algorithm {} with key spec {}: at most {max} bytes.",
-        algorithm.as_str(),
-        key.record.spec.as_str()
-    )))
+    Err(KmsError::Validation(Invalid::Crypto(CryptoInput::PlaintextTooLong {
+        len,
+        algorithm,
+        spec: key.record.spec,
+        max,
+    })))
 }
 
 impl Kms {
@@ -258,10 +255,10 @@ impl Kms {
         dry_run: bool,
     ) -> Result<EncryptOutput, KmsError> {
         if plaintext.is_empty() {
-            return Err(validation::sensitive_length("plaintext", "greater than or equal to", 1));
+            return Err(validation::unechoed("plaintext", Constraint::LengthAtLeast(1)));
         }
         if plaintext.len() > MAX_PLAINTEXT {
-            return Err(validation::sensitive_length("plaintext", "less than or equal to", MAX_PLAINTEXT));
+            return Err(validation::unechoed("plaintext", Constraint::LengthAtMost(MAX_PLAINTEXT)));
         }
         let call = KeyCall::new(KeyAction::Encrypt).granted(GrantOperation::Encrypt).context(ctx);
         let key = self.key_for_use(caller, key_id, call).await?;
@@ -453,9 +450,9 @@ impl Kms {
     ) -> Result<DataKeyOutput, KmsError> {
         let len = match (size.spec, size.number_of_bytes) {
             (Some(_), Some(_)) => {
-                return Err(validation::custom("Please specify either number of bytes or key spec, not both."));
+                return Err(KmsError::Validation(Invalid::Crypto(CryptoInput::BytesAndSpec)));
             }
-            (None, None) => return Err(validation::custom("Please specify either number of bytes or key spec.")),
+            (None, None) => return Err(KmsError::Validation(Invalid::Crypto(CryptoInput::NeitherBytesNorSpec))),
             (Some(s), None) => s.byte_len(),
             (None, Some(n)) => check_random_len(n)?,
         };
@@ -492,12 +489,7 @@ impl Kms {
     /// `Validation` for a missing or out-of-range size.
     pub fn generate_random(&self, caller: &Caller, number_of_bytes: Option<u32>) -> Result<DataKey, KmsError> {
         self.authorize_account(caller, "GenerateRandom", "*", &[])?;
-        let n = number_of_bytes.ok_or_else(|| {
-            validation::custom(
-                "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: \
-                 Member must not be null",
-            )
-        })?;
+        let n = number_of_bytes.ok_or_else(|| validation::null("numberOfBytes"))?;
         Ok(DataKey::new(random_vec(check_random_len(n)?)?))
     }
 }

@@ -304,28 +304,3 @@ pub fn decide_account(subject: &Subject<'_>, ask: &Ask<'_>) -> Decision {
         (None, true, false) => Decision::ImplicitDeny(PolicySource::Session),
     }
 }
-
-/// AWS's `AccessDeniedException` message for a refusal (empty for what is not one: an
-/// allow, or a key out of reach, which is answered as not found).
-pub fn denial_message(principal_arn: &str, action: &str, resource: &str, decision: Decision) -> String {
-    let why = match decision {
-        Decision::Allow(_) | Decision::OtherAccountKey => return String::new(),
-        Decision::ExplicitDeny(PolicySource::KeyPolicy) => {
-            "with an explicit deny in a resource-based policy".to_owned()
-        }
-        Decision::ExplicitDeny(PolicySource::Identity) => {
-            "with an explicit deny in an identity-based policy".to_owned()
-        }
-        Decision::ExplicitDeny(PolicySource::Session) => "with an explicit deny in a session policy".to_owned(),
-        Decision::ImplicitDeny(PolicySource::KeyPolicy) => {
-            format!("because no resource-based policy allows the {action} action")
-        }
-        Decision::ImplicitDeny(PolicySource::Identity) => {
-            format!("because no identity-based policy allows the {action} action")
-        }
-        Decision::ImplicitDeny(PolicySource::Session) => {
-            format!("because no session policy allows the {action} action")
-        }
-    };
-    format!("User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {why}")
-}

@@ -17,7 +17,8 @@ use super::decide::ChildGrant;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
 use super::{
-    Grant, GrantConstraints, GrantOperation, KeyState, Kms, KmsError, Limit, MAX_GRANTS_PER_KEY, Missing, marker,
+    Denied, Grant, GrantConstraints, GrantInput, GrantOperation, Invalid, KeyState, Kms, KmsError, Limit,
+    MAX_GRANTS_PER_KEY, Missing, marker,
 };
 use crate::identity::Caller;
 use crate::ids::{AccountId, KeyId, Region, Scope};
@@ -106,7 +107,7 @@ fn encode_token(scope: &Scope, key_id: &KeyId, grant_id: &str) -> Result<String,
 }
 
 fn decode_token(token: &str) -> Result<(Scope, KeyId, String), KmsError> {
-    let invalid = || KmsError::InvalidGrantToken("Grant token is not valid.".into());
+    let invalid = || KmsError::InvalidGrantToken;
     if !token.len().is_multiple_of(2) {
         return Err(invalid());
     }
@@ -178,7 +179,7 @@ impl Kms {
     /// past 50,000 grants; `DryRun` when asked.
     pub async fn create_grant(&self, caller: &Caller, input: CreateGrantInput) -> Result<NewGrant, KmsError> {
         if input.operations.is_empty() {
-            return Err(KmsError::Validation("Operations must contain at least one grant operation.".into()));
+            return Err(KmsError::Validation(Invalid::Grant(GrantInput::NoOperations)));
         }
         for (field, p) in [
             ("granteePrincipal", Some(&input.grantee_principal)),
@@ -187,7 +188,7 @@ impl Kms {
             if let Some(p) = p
                 && !valid_principal(p)
             {
-                return Err(KmsError::Validation(format!("Value '{p}' at '{field}' is not a valid principal")));
+                return Err(KmsError::Validation(Invalid::Grant(GrantInput::Principal { field, value: p.clone() })));
             }
         }
         if let Some(c) = &input.constraints {
@@ -260,7 +261,7 @@ impl Kms {
         if let Some(id) = grant_id
             && (id.len() != 64 || !id.bytes().all(|b| b.is_ascii_hexdigit()))
         {
-            return Err(KmsError::InvalidGrantId(format!("Grant id '{id}' is not valid")));
+            return Err(KmsError::InvalidGrantId { id: id.to_owned() });
         }
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
         let (scope, id) = self.resolve_authorized(caller, r, KeyAction::ListGrants).await?;
@@ -288,19 +289,20 @@ impl Kms {
         marker_in: Option<&str>,
     ) -> Result<GrantPage, KmsError> {
         if !valid_principal(retiring_principal) {
-            return Err(KmsError::Validation(format!(
-                "Value '{retiring_principal}' at 'retiringPrincipal' is not a valid principal"
-            )));
+            return Err(KmsError::Validation(Invalid::Grant(GrantInput::Principal {
+                field: "retiringPrincipal",
+                value: retiring_principal.to_owned(),
+            })));
         }
         self.authorize_account(caller, "ListRetirableGrants", "*", &[])?;
         let own = caller.scope();
         let principal_account = crate::ids::Arn::parse(retiring_principal)
             .map(|a| a.account == own.account.as_str() && a.partition == own.region.partition());
         if principal_account == Some(false) {
-            return Err(KmsError::AccessDenied(format!(
-                "User: {} is not authorized to list the retirable grants of {retiring_principal}",
-                caller.arn()
-            )));
+            return Err(KmsError::AccessDenied(Denied::RetirableGrants {
+                principal_arn: caller.arn(),
+                retiring_principal: retiring_principal.to_owned(),
+            }));
         }
         let any_account = principal_account.is_some();
         let rows = self.store.list_retirable_grants(&own.region, retiring_principal, None, u32::MAX).await?;
@@ -328,7 +330,7 @@ impl Kms {
                 };
                 (scope, id, grant.clone())
             }
-            _ => return Err(KmsError::Validation("Specify either GrantToken, or both KeyId and GrantId.".into())),
+            _ => return Err(KmsError::Validation(Invalid::Grant(GrantInput::RetireTarget))),
         };
         let grants = self.store.grants(&scope, &key_id).await?;
         let grant = grants
@@ -343,10 +345,7 @@ impl Kms {
                 Err(_) => false,
             };
         if !may {
-            return Err(KmsError::AccessDenied(format!(
-                "User: {} is not authorized to perform: kms:RetireGrant on grant {grant_id}",
-                caller.arn()
-            )));
+            return Err(KmsError::AccessDenied(Denied::RetireGrant { principal_arn: caller.arn(), grant_id }));
         }
         if input.dry_run {
             return Err(KmsError::DryRun);
@@ -414,7 +413,7 @@ mod tests {
         assert_eq!(decode_token(&t).unwrap(), (scope.clone(), key, grant_id.clone()));
         assert_ne!(t, encode_token(&scope, &key, &grant_id).unwrap(), "tokens carry a nonce");
         for bad in ["", "zz", &t[..t.len() - 2], &format!("{t}00"), &t.replacen("01", "02", 1)] {
-            assert!(matches!(decode_token(bad), Err(KmsError::InvalidGrantToken(_))), "{bad}");
+            assert!(matches!(decode_token(bad), Err(KmsError::InvalidGrantToken)), "{bad}");
         }
     }
 

@@ -19,7 +19,8 @@ use super::KeyAction;
 use super::imported::{self, Import, MaterialChange};
 use super::keyref::{self, Aliases};
 use super::{
-    KeyMaterialRecord, KeyRecord, KeySpec, KeyState, Kms, KmsError, Origin, check_seed_material, material_wrap_aad,
+    ImportInput, Invalid, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, Kms, KmsError, Mismatch, Origin,
+    check_seed_material, material_wrap_aad,
 };
 use crate::enums::string_enum;
 use crate::identity::Caller;
@@ -167,6 +168,11 @@ pub struct ImportedKeyMaterial {
     pub material_id: Option<KeyMaterialId>,
 }
 
+/// `ValidationException` for a rule of the import operations.
+fn invalid(rule: ImportInput) -> KmsError {
+    KmsError::Validation(Invalid::Import(rule))
+}
+
 /// The import operations are for keys of origin `EXTERNAL` only.
 fn check_external(rec: &KeyRecord) -> Result<(), KmsError> {
     if rec.origin != Origin::External {
@@ -264,18 +270,12 @@ fn expiry(
 ) -> Result<Option<OffsetDateTime>, KmsError> {
     match (model.unwrap_or(ExpirationModel::KeyMaterialExpires), valid_to) {
         (ExpirationModel::KeyMaterialDoesNotExpire, None) => Ok(None),
-        (ExpirationModel::KeyMaterialDoesNotExpire, Some(_)) => Err(KmsError::Validation(
-            "ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.".into(),
-        )),
-        (ExpirationModel::KeyMaterialExpires, None) => Err(KmsError::Validation(
-            "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES".into(),
-        )),
-        (ExpirationModel::KeyMaterialExpires, Some(t)) if t <= now => {
-            Err(KmsError::Validation("ValidTo must be a future date and time.".into()))
+        (ExpirationModel::KeyMaterialDoesNotExpire, Some(_)) => Err(invalid(ImportInput::ValidToGiven)),
+        (ExpirationModel::KeyMaterialExpires, None) => Err(invalid(ImportInput::ValidToMissing)),
+        (ExpirationModel::KeyMaterialExpires, Some(t)) if t <= now => Err(invalid(ImportInput::ValidToPast)),
+        (ExpirationModel::KeyMaterialExpires, Some(t)) if t > now + Duration::days(MAX_VALID_TO_DAYS) => {
+            Err(invalid(ImportInput::ValidToFar))
         }
-        (ExpirationModel::KeyMaterialExpires, Some(t)) if t > now + Duration::days(MAX_VALID_TO_DAYS) => Err(
-            KmsError::Validation(format!("ValidTo must be at most {MAX_VALID_TO_DAYS} days from the request date.")),
-        ),
         (ExpirationModel::KeyMaterialExpires, Some(t)) => Ok(Some(t)),
     }
 }
@@ -340,9 +340,7 @@ impl Kms {
         check_import_state(&rec)?;
         check_symmetric_only(&rec, &input)?;
         if input.import_type == Some(ImportType::NewKeyMaterial) && input.key_material_id.is_some() {
-            return Err(KmsError::Validation(
-                "KeyMaterialId cannot be specified when ImportType is NEW_KEY_MATERIAL.".into(),
-            ));
+            return Err(invalid(ImportInput::MaterialIdWithNew));
         }
         let now = self.clock.now();
         let valid_to = expiry(input.expiration_model, input.valid_to, now)?;
@@ -362,14 +360,11 @@ impl Kms {
                 .map_err(|_| KmsError::InvalidImportToken)?;
         let material = unwrap_imported(&wrapping_key, scheme, &input.encrypted_key_material)
             .map_err(|_| KmsError::InvalidCiphertext)?;
-        check_seed_material(rec.spec, material.expose_secret()).map_err(|why| {
-            KmsError::IncorrectKeyMaterial(format!("The key material is not valid for {arn}: {why}."))
-        })?;
+        check_seed_material(rec.spec, material.expose_secret())
+            .map_err(|fault| KmsError::IncorrectKeyMaterial(Mismatch::Invalid { key_arn: arn.clone(), fault }))?;
         let material_id = derive_material_id(&material);
         if input.key_material_id.is_some_and(|given| given != material_id) {
-            return Err(KmsError::IncorrectKeyMaterial(format!(
-                "The key material does not have the KeyMaterialId given for {arn}."
-            )));
+            return Err(KmsError::IncorrectKeyMaterial(Mismatch::OtherId { key_arn: arn.clone() }));
         }
         let wrapped = self.wrapper.wrap(&material_wrap_aad(&arn, &material_id), material.expose_secret())?;
         let record = KeyMaterialRecord { material_id, seq: 0, created_at: now, rotation_type: None, wrapped };

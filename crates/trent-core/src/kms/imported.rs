@@ -13,8 +13,8 @@ use trent_crypto::KeyMaterialId;
 
 use super::import::ImportType;
 use super::{
-    Contended, ImportedMaterial, KeyMaterialRecord, KeyMaterialState, KeyRecord, KeySpec, KeyState, Kms, KmsError,
-    Limit, MAX_ON_DEMAND_ROTATIONS,
+    Contended, ImportInput, ImportedMaterial, Invalid, KeyMaterialRecord, KeyMaterialState, KeyRecord, KeySpec,
+    KeyState, Kms, KmsError, Limit, MAX_ON_DEMAND_ROTATIONS, Mismatch,
 };
 use crate::ids::{KeyId, Scope};
 use crate::store::StoreError;
@@ -51,10 +51,7 @@ pub(crate) fn apply_import(rec: &mut KeyRecord, import: Import) -> Result<Materi
     let change = match kind {
         ImportType::NewKeyMaterial => {
             if rec.imported.iter().any(|m| m.material_id == import.material_id) {
-                return Err(KmsError::IncorrectKeyMaterial(format!(
-                    "The key material is already associated with {arn}; import it with ImportType \
-                     EXISTING_KEY_MATERIAL."
-                )));
+                return Err(KmsError::IncorrectKeyMaterial(Mismatch::AlreadyAssociated { key_arn: arn }));
             }
             if let Some(pending) = rec.imported.iter().find(|m| m.state == KeyMaterialState::PendingRotation) {
                 return Err(KmsError::RotationPending {
@@ -86,9 +83,9 @@ pub(crate) fn apply_import(rec: &mut KeyRecord, import: Import) -> Result<Materi
                 rec.imported.iter_mut().enumerate().find(|(_, m)| m.material_id == import.material_id)
             else {
                 return Err(KmsError::IncorrectKeyMaterial(if first {
-                    format!("{arn} has no key material to import again.")
+                    Mismatch::NothingToReimport { key_arn: arn }
                 } else {
-                    format!("The key material is not key material previously imported into {arn}.")
+                    Mismatch::NotPreviouslyImported { key_arn: arn }
                 }));
             };
             let change = if m.present {
@@ -121,11 +118,10 @@ pub(crate) fn apply_deletion(
 ) -> Result<(Option<KeyMaterialId>, MaterialChange), KmsError> {
     let target = match material_id {
         Some(given) => rec.imported.iter().position(|m| m.material_id == given).ok_or_else(|| {
-            KmsError::Validation(format!(
-                "KeyMaterialId {} does not identify key material of {}.",
-                given.to_hex(),
-                rec.arn()
-            ))
+            KmsError::Validation(Invalid::Import(ImportInput::MaterialIdUnknown {
+                material_id: given.to_hex(),
+                key_arn: rec.arn(),
+            }))
         })?,
         None => match rec.imported.iter().position(|m| m.state == KeyMaterialState::Current) {
             Some(i) => i,

@@ -11,8 +11,9 @@ use super::access::KeyCall;
 use super::cache::{KeyExtras, LoadedKey};
 use super::keyref::{self, Aliases};
 use super::{
-    GrantOperation, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Limit,
-    Missing, MultiRegionKeyType, Origin, RotationSettings, Tag, marker, material_wrap_aad, tags,
+    GrantOperation, Invalid, KeyInput, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms,
+    KmsError, Limit, Malformed, Missing, MultiRegionKeyType, Origin, RotationSettings, Tag, marker, material_wrap_aad,
+    tags,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -90,12 +91,12 @@ pub(crate) fn parse_key_policy(policy: &str) -> Result<Policy, KmsError> {
     if policy.len() > MAX_POLICY_BYTES {
         return Err(KmsError::LimitExceeded(Limit::KeyPolicySize { bytes: policy.len() }));
     }
-    Policy::parse(policy, PolicyKind::Resource).map_err(|e| KmsError::MalformedPolicy(e.to_string()))
+    Policy::parse(policy, PolicyKind::Resource).map_err(|e| KmsError::MalformedPolicy(Malformed::Document(e)))
 }
 
 /// The lockout safety check: a new key policy must let `caller` put a key policy again.
 pub(crate) fn lockout_error() -> KmsError {
-    KmsError::MalformedPolicy("The new key policy will not allow you to update the key policy in the future.".into())
+    KmsError::MalformedPolicy(Malformed::Lockout)
 }
 
 pub(crate) fn not_found(arn: &str) -> KmsError {
@@ -122,7 +123,7 @@ impl Kms {
             return Err(KmsError::Unsupported("Keys in custom key stores are not supported by this server yet".into()));
         }
         if input.xks_key_id.is_some() {
-            return Err(KmsError::Validation("XksKeyId requires a custom key store of type EXTERNAL_KEY_STORE".into()));
+            return Err(KmsError::Validation(Invalid::Key(KeyInput::XksKeyId)));
         }
         if spec == KeySpec::Sm2 {
             return Err(KmsError::Unsupported(
@@ -130,11 +131,7 @@ impl Kms {
             ));
         }
         if !spec.allows_usage(usage) {
-            return Err(KmsError::Validation(format!(
-                "KeyUsage {} is not compatible with KeySpec {}",
-                usage.as_str(),
-                spec.as_str()
-            )));
+            return Err(KmsError::Validation(Invalid::Key(KeyInput::UsageSpec { usage, spec })));
         }
         if !matches!(origin, Origin::AwsKms | Origin::External) {
             return Err(KmsError::Unsupported(format!(

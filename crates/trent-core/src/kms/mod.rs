@@ -48,7 +48,10 @@ pub use custom_key_stores::{
     CustomKeyStoreRecord, HsmCluster, HsmClusters, HsmConnection, HsmFailure, MAX_CUSTOM_KEY_STORES, NoClusters,
     UpdateCustomKeyStoreInput, password_wrap_aad,
 };
-pub use error::{Contended, KmsError, Limit, Missing};
+pub use error::{
+    AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, ImportInput, Invalid, KeyInput,
+    KmsError, Limit, Malformed, Mismatch, Missing, Refusal, RegionInput, Shown, TagRule, Violation,
+};
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
 pub use import::{
     ExpirationModel, IMPORT_TOKEN_VALIDITY, ImportKeyMaterialInput, ImportParameters, ImportType, ImportedKeyMaterial,
@@ -69,7 +72,7 @@ pub use on_behalf::OnBehalf;
 pub use pairs::{DataKeyPairOutput, SharedSecretOutput};
 pub use rotation::{ImportDetails, ROTATION_PERIOD_DAYS, RotationEntry, RotationPage, RotationStatus};
 pub use scheduler::DueWork;
-pub use seed::{SeedKey, Seeded, check_seed_material};
+pub use seed::{MaterialFault, SeedKey, Seeded, check_seed_material};
 pub use signing::{MacOutput, PublicKeyOutput, SignOutput, SignedMessage, Verified};
 pub use tags::TagPage;
 pub use usage::{KeyLastUsage, KeyUse, KeyUsed, UsageOperation};
@@ -90,7 +93,7 @@ pub const MAX_ALIASES_PER_KEY: usize = 50;
 /// Most grants on one key.
 pub const MAX_GRANTS_PER_KEY: usize = 50_000;
 /// Most on-demand rotations of one key.
-pub const MAX_ON_DEMAND_ROTATIONS: usize = 10;
+pub const MAX_ON_DEMAND_ROTATIONS: usize = 25;
 /// Shortest and longest deletion waiting period, in days.
 pub const PENDING_WINDOW_DAYS: std::ops::RangeInclusive<u32> = 7..=30;
 /// Default deletion waiting period, in days.

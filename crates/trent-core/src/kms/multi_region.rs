@@ -19,6 +19,7 @@ use super::{
     Contended, KeyDescription, KeyMaterialRecord, KeyRecord, KeyState, Kms, KmsError, MultiRegionKeyType, Tag,
     material_wrap_aad, tags,
 };
+use super::{Existing, Invalid, RegionInput};
 use crate::identity::Caller;
 use crate::ids::{AccountId, KeyId, Region, Scope};
 use crate::store::StoreError;
@@ -114,7 +115,7 @@ impl Kms {
         self.hosted.hosts(region)
     }
 
-    fn parse_region(&self, field: &str, region: &str) -> Result<Region, KmsError> {
+    fn parse_region(&self, field: &'static str, region: &str) -> Result<Region, KmsError> {
         let parsed = Region::parse(region)
             .map_err(|_| super::error::validation::pattern(field, region, "^([a-z]+-){2,3}\\d+$"))?;
         if !self.hosted.hosts(&parsed) {
@@ -167,10 +168,10 @@ impl Kms {
         refuse_pending_deletion(rec)?;
         let region = self.parse_region("replicaRegion", &input.replica_region)?;
         if region == rec.scope.region {
-            return Err(KmsError::Validation(format!(
-                "The replica region {region} is the region of the primary key {}.",
-                rec.arn()
-            )));
+            return Err(KmsError::Validation(Invalid::Region(RegionInput::ReplicaInPrimary {
+                region,
+                key_arn: rec.arn(),
+            })));
         }
         tags::check_tags(&input.tags)?;
         let mut extra = vec![
@@ -188,7 +189,7 @@ impl Kms {
         self.authorize_account(&in_replica_region, "CreateKey", "*", &extra)?;
         let scope = Scope::new(rec.scope.account.clone(), region);
         if let Some(existing) = self.store.get_key(&scope, &rec.key_id).await? {
-            return Err(KmsError::AlreadyExists(format!("Replica key {} already exists.", existing.arn())));
+            return Err(KmsError::AlreadyExists(Existing::Replica { key_arn: existing.arn() }));
         }
         let (policy, given) = match input.policy {
             Some(p) => {
@@ -242,7 +243,7 @@ impl Kms {
         match self.store.insert_key_copy(&replica, first, later, &input.tags).await {
             Ok(()) => {}
             Err(StoreError::AlreadyExists) => {
-                return Err(KmsError::AlreadyExists(format!("Replica key {} already exists.", replica.arn())));
+                return Err(KmsError::AlreadyExists(Existing::Replica { key_arn: replica.arn() }));
             }
             Err(e) => return Err(e.into()),
         }
@@ -294,7 +295,10 @@ impl Kms {
         refuse_pending_deletion(&rec)?;
         let region = self.parse_region("primaryRegion", primary_region)?;
         if region == rec.scope.region {
-            return Err(KmsError::Validation(format!("{} is already the primary key in {region}.", rec.arn())));
+            return Err(KmsError::Validation(Invalid::Region(RegionInput::AlreadyPrimary {
+                key_arn: rec.arn(),
+                region,
+            })));
         }
         let scope = Scope::new(rec.scope.account.clone(), region);
         let replica = self.loaded(&scope, &rec.key_id).await?;

@@ -7,8 +7,8 @@ use trent_crypto::{
 
 use super::access::KeyCall;
 use super::crypto::check_symmetric_encryption;
-use super::error::validation;
 use super::signing::{check_usage, private_key};
+use super::{CryptoInput, Invalid};
 use super::{
     DataKeyPairSpec, GrantOperation, KeyAction, KeyAgreementAlgorithm, KeyUsage, KeyUsed, Kms, KmsError, Origin,
     UsageOperation,
@@ -130,10 +130,9 @@ impl Kms {
             return Err(KmsError::DryRun);
         }
         let secret = private.agree(peer_public_key).map_err(|e| match e {
-            CryptoError::Malformed => validation::custom(format!(
-                "PublicKey is not a DER-encoded SubjectPublicKeyInfo of a point on the curve of key spec {}.",
-                key.record.spec.as_str()
-            )),
+            CryptoError::Malformed => {
+                KmsError::Validation(Invalid::Crypto(CryptoInput::PeerPublicKey(key.record.spec)))
+            }
             other => other.into(),
         })?;
         Ok(SharedSecretOutput {

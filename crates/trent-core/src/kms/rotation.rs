@@ -174,7 +174,7 @@ impl Kms {
     /// current. Returns the key ARN.
     ///
     /// # Errors
-    /// `Disabled`, `InvalidState`, `Unsupported`; `LimitExceeded` after 10 on-demand
+    /// `Disabled`, `InvalidState`, `Unsupported`; `LimitExceeded` after 25 on-demand
     /// rotations; `NoPendingRotation` for an imported key without material pending rotation.
     pub async fn rotate_key_on_demand(&self, caller: &Caller, key_id: &str) -> Result<String, KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;

@@ -5,12 +5,12 @@
 //! Seeding only plans: each item is checked against the store and added to a [`Batch`] that
 //! the caller writes at once with the rest of the seed (then calls [`Kms::invalidate_cache`]).
 
-use trent_crypto::{KeyMaterial, SYMMETRIC_KEY_LEN, derive_material_id, pkcs8_kind};
+use trent_crypto::{KeyMaterial, PrivateKeyKind, SYMMETRIC_KEY_LEN, derive_material_id, pkcs8_kind};
 
 use super::keys::{default_key_policy, parse_key_policy};
 use super::{
-    Alias, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Origin,
-    RotationSettings, Tag, material_wrap_aad,
+    Alias, Existing, Invalid, KeyInput, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms,
+    KmsError, Origin, RotationSettings, Tag, material_wrap_aad,
 };
 use crate::ids::{KeyId, Scope};
 use crate::store::{Batch, NewKey};
@@ -60,31 +60,66 @@ fn hmac_range(spec: KeySpec) -> Option<std::ops::RangeInclusive<usize>> {
     }
 }
 
-/// Checks that `material` is valid key material of `spec`; the error says why not.
+/// Why key material does not fit a key spec. Its `Display` is the fault as the seed file's
+/// error and `IncorrectKeyMaterialException` state it; never the material.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MaterialFault {
+    /// Symmetric material of another length than 32 bytes.
+    #[error("SYMMETRIC_DEFAULT material must be {SYMMETRIC_KEY_LEN} bytes, not {len}")]
+    SymmetricLength {
+        /// The material's length.
+        len: usize,
+    },
+    /// HMAC material outside the spec's lengths.
+    #[error("{} material must be {min} to {max} bytes, not {len}", spec.as_str())]
+    HmacLength {
+        /// The spec.
+        spec: KeySpec,
+        /// The shortest length.
+        min: usize,
+        /// The longest length.
+        max: usize,
+        /// The material's length.
+        len: usize,
+    },
+    /// Asymmetric material that is no PKCS#8 private key.
+    #[error("{} material must be a private key in PEM", spec.as_str())]
+    NotPrivateKey {
+        /// The spec.
+        spec: KeySpec,
+    },
+    /// A spec whose material cannot be seeded.
+    #[error("seeding {} keys is not supported yet", spec.as_str())]
+    Unseedable {
+        /// The spec.
+        spec: KeySpec,
+    },
+    /// A private key of another kind than the spec's.
+    #[error("the PEM holds a {kind:?} key, not a {} key", spec.as_str())]
+    OtherKind {
+        /// The key's kind.
+        kind: PrivateKeyKind,
+        /// The spec.
+        spec: KeySpec,
+    },
+}
+
+/// Checks that `material` is valid key material of `spec`.
 ///
 /// # Errors
-/// A description of the mismatch (length, key kind, curve or size).
-pub fn check_seed_material(spec: KeySpec, material: &[u8]) -> Result<(), String> {
+/// The mismatch (length, key kind, curve or size).
+pub fn check_seed_material(spec: KeySpec, material: &[u8]) -> Result<(), MaterialFault> {
+    let len = material.len();
     if spec == KeySpec::SymmetricDefault {
-        return (material.len() == SYMMETRIC_KEY_LEN).then_some(()).ok_or_else(|| {
-            format!("SYMMETRIC_DEFAULT material must be {SYMMETRIC_KEY_LEN} bytes, not {}", material.len())
-        });
+        return (len == SYMMETRIC_KEY_LEN).then_some(()).ok_or(MaterialFault::SymmetricLength { len });
     }
     if let Some(range) = hmac_range(spec) {
-        return range.contains(&material.len()).then_some(()).ok_or_else(|| {
-            format!(
-                "{} material must be {} to {} bytes, not {}",
-                spec.as_str(),
-                range.start(),
-                range.end(),
-                material.len()
-            )
-        });
+        let (min, max) = (*range.start(), *range.end());
+        return range.contains(&len).then_some(()).ok_or(MaterialFault::HmacLength { spec, min, max, len });
     }
-    let kind = pkcs8_kind(material).map_err(|_| format!("{} material must be a private key in PEM", spec.as_str()))?;
-    let expected =
-        spec.private_key_kind().ok_or_else(|| format!("seeding {} keys is not supported yet", spec.as_str()))?;
-    (kind == expected).then_some(()).ok_or_else(|| format!("the PEM holds a {kind:?} key, not a {} key", spec.as_str()))
+    let kind = pkcs8_kind(material).map_err(|_| MaterialFault::NotPrivateKey { spec })?;
+    let expected = spec.private_key_kind().ok_or(MaterialFault::Unseedable { spec })?;
+    (kind == expected).then_some(()).ok_or(MaterialFault::OtherKind { kind, spec })
 }
 
 impl Kms {
@@ -96,13 +131,10 @@ impl Kms {
     /// allow; `MalformedPolicy`; `AlreadyExists` if the key id exists (or is planned) with
     /// other material.
     pub async fn plan_seed_key(&self, seed: SeedKey, batch: &mut Batch) -> Result<Seeded, KmsError> {
-        check_seed_material(seed.spec, seed.material.expose_secret()).map_err(KmsError::Validation)?;
+        check_seed_material(seed.spec, seed.material.expose_secret())
+            .map_err(|fault| KmsError::Validation(Invalid::Key(KeyInput::SeedMaterial(fault))))?;
         if !seed.spec.allows_usage(seed.usage) {
-            return Err(KmsError::Validation(format!(
-                "KeyUsage {} is not compatible with KeySpec {}",
-                seed.usage.as_str(),
-                seed.spec.as_str()
-            )));
+            return Err(KmsError::Validation(Invalid::Key(KeyInput::UsageSpec { usage: seed.usage, spec: seed.spec })));
         }
         let material_id = derive_material_id(&seed.material);
         if let Some(p) = &seed.policy {
@@ -110,13 +142,13 @@ impl Kms {
         }
         let arn = seed.scope.arn("kms", &format!("key/{}", seed.key_id));
         if batch.creates_key(&seed.scope, &seed.key_id) {
-            return Err(KmsError::AlreadyExists(format!("Key {arn} is seeded twice")));
+            return Err(KmsError::AlreadyExists(Existing::SeededTwice { key_arn: arn }));
         }
         if self.store.get_key(&seed.scope, &seed.key_id).await?.is_some() {
             let first = self.store.materials(&seed.scope, &seed.key_id).await?.into_iter().next();
             return match first {
                 Some(m) if m.material_id == material_id => Ok(Seeded::AlreadyPresent),
-                _ => Err(KmsError::AlreadyExists(format!("Key {arn} exists with other key material"))),
+                _ => Err(KmsError::AlreadyExists(Existing::SeededOtherMaterial { key_arn: arn })),
             };
         }
         let policy = seed.policy.unwrap_or_else(|| default_key_policy(&seed.scope));
@@ -193,7 +225,7 @@ impl Kms {
             return if existing == target {
                 Ok(Seeded::AlreadyPresent)
             } else {
-                Err(KmsError::AlreadyExists(format!("Alias {} names another key", scope.arn("kms", name))))
+                Err(KmsError::AlreadyExists(Existing::SeededAlias { scope: scope.clone(), name: name.to_owned() }))
             };
         }
         if !batch.creates_key(scope, &target) {

@@ -12,7 +12,7 @@ use trent_crypto::{
 
 use super::access::KeyCall;
 use super::cache::LoadedKey;
-use super::error::validation;
+use super::{CryptoInput, Invalid};
 use super::{
     GrantOperation, KeyAction, KeyRecord, KeyUsage, KeyUsed, Kms, KmsError, MacAlgorithm, MessageType,
     SigningAlgorithm, UsageOperation,
@@ -117,28 +117,17 @@ fn signed_input<'a>(m: &SignedMessage<'a>) -> Result<(SignatureScheme, SignedInp
         MessageType::Raw => Ok((scheme, SignedInput::Raw(m.message))),
         MessageType::Digest => match digest_hash(scheme) {
             Some(h) if h.len() == m.message.len() => Ok((scheme, SignedInput::Digest(m.message))),
-            Some(_) => {
-                Err(validation::custom(format!("Digest is invalid length for algorithm {}.", m.algorithm.as_str())))
-            }
-            None => Err(validation::custom(format!(
-                "MessageType DIGEST is not valid for signing algorithm {}.",
-                m.algorithm.as_str()
-            ))),
+            Some(_) => Err(KmsError::Validation(Invalid::Crypto(CryptoInput::DigestLength(m.algorithm)))),
+            None => Err(KmsError::Validation(Invalid::Crypto(CryptoInput::DigestNotValid(m.algorithm)))),
         },
         MessageType::ExternalMu if scheme == SignatureScheme::MlDsa => {
             if m.message.len() == ML_DSA_MU_LEN {
                 Ok((scheme, SignedInput::ExternalMu(m.message)))
             } else {
-                Err(validation::custom(format!(
-                    "External mu is invalid length for algorithm {}; it must be {ML_DSA_MU_LEN} bytes.",
-                    m.algorithm.as_str()
-                )))
+                Err(KmsError::Validation(Invalid::Crypto(CryptoInput::ExternalMuLength(m.algorithm))))
             }
         }
-        MessageType::ExternalMu => Err(validation::custom(format!(
-            "MessageType EXTERNAL_MU is only valid for signing algorithm ML_DSA_SHAKE_256, not {}.",
-            m.algorithm.as_str()
-        ))),
+        MessageType::ExternalMu => Err(KmsError::Validation(Invalid::Crypto(CryptoInput::ExternalMu(m.algorithm)))),
     }
 }
 
@@ -357,17 +346,19 @@ mod tests {
         let ok = signed_input(&msg(&[0; 48], Some(MessageType::Digest), SigningAlgorithm::EcdsaSha384));
         assert!(matches!(ok, Ok((SignatureScheme::Ecdsa(SignatureHash::Sha384), SignedInput::Digest(_)))));
         let short = signed_input(&msg(&[0; 32], Some(MessageType::Digest), SigningAlgorithm::EcdsaSha384));
-        assert!(
-            matches!(short, Err(KmsError::Validation(m)) if m == "Digest is invalid length for algorithm ECDSA_SHA_384.")
-        );
+        assert!(matches!(
+            short,
+            Err(KmsError::Validation(Invalid::Crypto(CryptoInput::DigestLength(SigningAlgorithm::EcdsaSha384))))
+        ));
         let ed = signed_input(&msg(&[0; 64], Some(MessageType::Digest), SigningAlgorithm::Ed25519Sha512));
         assert!(matches!(ed, Err(KmsError::Validation(_))));
         let ph = signed_input(&msg(&[0; 64], Some(MessageType::Digest), SigningAlgorithm::Ed25519PhSha512));
         assert!(matches!(ph, Ok((SignatureScheme::Ed25519Ph, SignedInput::Digest(_)))));
         let ph = signed_input(&msg(&[0; 32], Some(MessageType::Digest), SigningAlgorithm::Ed25519PhSha512));
-        assert!(
-            matches!(ph, Err(KmsError::Validation(m)) if m == "Digest is invalid length for algorithm ED25519_PH_SHA_512.")
-        );
+        assert!(matches!(
+            ph,
+            Err(KmsError::Validation(Invalid::Crypto(CryptoInput::DigestLength(SigningAlgorithm::Ed25519PhSha512))))
+        ));
         let mu = signed_input(&msg(&[0; 64], Some(MessageType::ExternalMu), SigningAlgorithm::RsassaPssSha256));
         assert!(matches!(mu, Err(KmsError::Validation(_))));
         let raw = signed_input(&msg(b"m", None, SigningAlgorithm::MlDsaShake256));
@@ -375,7 +366,10 @@ mod tests {
         let mu = signed_input(&msg(&[7; 64], Some(MessageType::ExternalMu), SigningAlgorithm::MlDsaShake256));
         assert!(matches!(mu, Ok((SignatureScheme::MlDsa, SignedInput::ExternalMu([7, ..])))));
         let short = signed_input(&msg(&[7; 32], Some(MessageType::ExternalMu), SigningAlgorithm::MlDsaShake256));
-        assert!(matches!(short, Err(KmsError::Validation(m)) if m.contains("must be 64 bytes")));
+        assert!(matches!(
+            short,
+            Err(KmsError::Validation(Invalid::Crypto(CryptoInput::ExternalMuLength(SigningAlgorithm::MlDsaShake256))))
+        ));
         let digest = signed_input(&msg(&[7; 64], Some(MessageType::Digest), SigningAlgorithm::MlDsaShake256));
         assert!(matches!(digest, Err(KmsError::Validation(_))));
     }

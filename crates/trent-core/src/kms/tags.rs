@@ -7,7 +7,7 @@ use super::KeyAction;
 use super::access::KeyCall;
 use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
-use super::{Kms, KmsError, Limit, MAX_TAGS_PER_KEY, Tag, marker};
+use super::{Kms, KmsError, Limit, MAX_TAGS_PER_KEY, Tag, TagRule, marker};
 use crate::identity::Caller;
 
 /// One page of `ListResourceTags`.
@@ -30,20 +30,20 @@ fn allowed_tag_char(c: char) -> bool {
 pub(crate) fn check_tags(tags: &[Tag]) -> Result<(), KmsError> {
     let mut seen = HashSet::with_capacity(tags.len());
     if !tags.iter().all(|t| seen.insert(t.key.as_str())) {
-        return Err(KmsError::Tag("Duplicate tag keys".into()));
+        return Err(KmsError::Tag(TagRule::DuplicateKeys));
     }
     if tags.len() > MAX_TAGS_PER_KEY {
-        return Err(KmsError::Tag("Too many tags".into()));
+        return Err(KmsError::Tag(TagRule::TooMany));
     }
     for t in tags {
         if t.key.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:")) {
-            return Err(KmsError::Tag("Tags beginning with aws: are reserved".into()));
+            return Err(KmsError::Tag(TagRule::Reserved));
         }
         if !t.key.chars().all(allowed_tag_char) {
-            return Err(KmsError::Tag(format!("Tag key '{}' is not valid", t.key)));
+            return Err(KmsError::Tag(TagRule::Key(t.key.clone())));
         }
         if !t.value.chars().all(allowed_tag_char) {
-            return Err(KmsError::Tag(format!("Tag value of key '{}' is not valid", t.key)));
+            return Err(KmsError::Tag(TagRule::Value(t.key.clone())));
         }
     }
     Ok(())
@@ -136,9 +136,9 @@ mod tests {
         Tag { key: k.into(), value: v.into() }
     }
 
-    fn refusal(tags: &[Tag]) -> String {
+    fn refusal(tags: &[Tag]) -> TagRule {
         match check_tags(tags) {
-            Err(KmsError::Tag(m)) => m,
+            Err(KmsError::Tag(rule)) => rule,
             other => panic!("expected a TagException, got {other:?}"),
         }
     }
@@ -148,12 +148,12 @@ mod tests {
         assert!(check_tags(&[tag("Project", "x-1 @home"), tag("env", "")]).is_ok());
         let fifty: Vec<Tag> = (0..MAX_TAGS_PER_KEY).map(|i| tag(&format!("k{i}"), "v")).collect();
         assert!(check_tags(&fifty).is_ok());
-        assert_eq!(refusal(&[tag("aws:x", "v")]), "Tags beginning with aws: are reserved");
-        assert_eq!(refusal(&[tag("AWS:x", "v")]), "Tags beginning with aws: are reserved");
-        assert_eq!(refusal(&[tag("k", "v"), tag("k", "w")]), "Duplicate tag keys");
+        assert_eq!(refusal(&[tag("aws:x", "v")]), TagRule::Reserved);
+        assert_eq!(refusal(&[tag("AWS:x", "v")]), TagRule::Reserved);
+        assert_eq!(refusal(&[tag("k", "v"), tag("k", "w")]), TagRule::DuplicateKeys);
         let many: Vec<Tag> = (0..=MAX_TAGS_PER_KEY).map(|i| tag(&format!("k{i}"), "v")).collect();
-        assert_eq!(refusal(&many), "Too many tags");
-        assert_eq!(refusal(&[tag("k<", "v")]), "Tag key 'k<' is not valid");
-        assert_eq!(refusal(&[tag("k", "v>")]), "Tag value of key 'k' is not valid");
+        assert_eq!(refusal(&many), TagRule::TooMany);
+        assert_eq!(refusal(&[tag("k<", "v")]), TagRule::Key("k<".into()));
+        assert_eq!(refusal(&[tag("k", "v>")]), TagRule::Value("k".into()));
     }
 }

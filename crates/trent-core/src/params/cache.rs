@@ -7,8 +7,7 @@
 //! entry and every listing page of its scope (a new or deleted parameter changes listings),
 //! whether the write succeeded or not (a failed write may still have committed if only its
 //! acknowledgement was lost). A load that raced with a write could otherwise insert a stale
-//! entry after the drop; the epoch counter prevents it, as in the secret cache: a load records
-//! the epoch before reading the store and inserts only if no drop happened since.
+//! entry after the drop; the epoch of its [`Coherence`] prevents it, as in the other caches.
 //!
 //! Other nodes sharing the database cache the same parameters: every local drop is handed to
 //! the [`InvalidationSink`] as [`Invalidation::Parameter`]; what other nodes publish arrives
@@ -21,7 +20,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use parking_lot::RwLock;
@@ -29,6 +27,7 @@ use time::OffsetDateTime;
 
 use super::model::{Listing, ParamTag, ParameterVersion, ParameterWrite, StoredSetting, TierCounts};
 use super::policies::ParameterPolicy;
+use crate::coherence::Coherence;
 use crate::events::{Event, QueuedEvent};
 use crate::ids::Scope;
 use crate::invalidation::{Invalidation, InvalidationSink};
@@ -135,12 +134,8 @@ fn page_key(listing: Listing<'_>, after: Option<&str>, limit: u32) -> String {
 #[derive(Default)]
 pub(crate) struct ParamCache {
     inner: RwLock<Inner>,
-    epoch: AtomicU64,
     budget: usize,
-    /// Where invalidations go for the other nodes; `None` on a node of its own.
-    sink: RwLock<Option<Arc<dyn InvalidationSink>>>,
-    hits: AtomicU64,
-    misses: AtomicU64,
+    coherence: Coherence,
 }
 
 impl ParamCache {
@@ -149,12 +144,12 @@ impl ParamCache {
     }
 
     pub(crate) fn set_sink(&self, sink: Arc<dyn InvalidationSink>) {
-        *self.sink.write() = Some(sink);
+        self.coherence.set_sink(sink);
     }
 
     /// Lookups so far: (hits, misses).
     pub(crate) fn stats(&self) -> (u64, u64) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+        self.coherence.stats()
     }
 
     /// Bytes held (roughly).
@@ -162,15 +157,9 @@ impl ParamCache {
         self.inner.read().bytes
     }
 
-    fn count<T>(&self, found: Option<T>) -> Option<T> {
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
-    }
-
     fn latest(&self, scope: &Scope, name: &str) -> Option<ParameterVersion> {
         let found = self.inner.read().scopes.get(scope).and_then(|s| s.params.get(name)).and_then(|e| e.latest.clone());
-        self.count(found)
+        self.coherence.count(found)
     }
 
     fn version(&self, scope: &Scope, name: &str, version: u64) -> Option<ParameterVersion> {
@@ -181,23 +170,23 @@ impl ParamCache {
             _ => e.versions.get(&version).cloned(),
         });
         drop(inner);
-        self.count(found)
+        self.coherence.count(found)
     }
 
     fn page(&self, scope: &Scope, key: &str) -> Option<Vec<ParameterVersion>> {
         let found = self.inner.read().scopes.get(scope).and_then(|s| s.pages.get(key)).map(|p| p.rows.clone());
-        self.count(found)
+        self.coherence.count(found)
     }
 
     fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Acquire)
+        self.coherence.epoch()
     }
 
     /// Stores what a load read, unless a drop happened since it started (`epoch`); `put`
     /// returns the bytes it added and those it freed.
     fn insert(&self, scope: &Scope, epoch: u64, put: impl FnOnce(&mut ScopeCache) -> (usize, usize)) {
         let mut inner = self.inner.write();
-        if self.epoch.load(Ordering::Acquire) != epoch {
+        if !self.coherence.unchanged_since(epoch) {
             return;
         }
         let (added, freed) = put(inner.scopes.entry(scope.clone()).or_default());
@@ -243,15 +232,12 @@ impl ParamCache {
     /// Drops a parameter after a write of it, here and (through the sink) on other nodes.
     fn invalidate(&self, scope: &Scope, name: &str) {
         self.forget(scope, name);
-        let sink = self.sink.read().clone();
-        if let Some(sink) = sink {
-            sink.publish(Invalidation::Parameter(scope.clone(), name.to_owned()));
-        }
+        self.coherence.publish(|| Invalidation::Parameter(scope.clone(), name.to_owned()));
     }
 
     fn forget(&self, scope: &Scope, name: &str) {
         let mut inner = self.inner.write();
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.coherence.advance();
         inner.forget(scope, name);
     }
 
@@ -273,7 +259,7 @@ impl ParamCache {
 
     pub(crate) fn clear(&self) {
         let mut inner = self.inner.write();
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.coherence.advance();
         *inner = Inner::default();
     }
 }

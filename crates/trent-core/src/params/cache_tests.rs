@@ -2,6 +2,8 @@
 //! parameter and its scope's pages (here and on other nodes), a load that raced a write never
 //! inserts what it read, and the byte budget holds.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use parking_lot::Mutex;
 
 use super::*;

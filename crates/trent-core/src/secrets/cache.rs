@@ -5,8 +5,7 @@
 //! drops the secret's entry, whether the write succeeded or not (a failed write may still have
 //! committed if only its acknowledgement was lost; a `Conflict` means another node changed it).
 //! A load that raced with a write could otherwise insert a stale entry after the drop; the
-//! epoch counter prevents it, as in the KMS key cache: a load records the epoch before reading
-//! the store and inserts only if no drop happened since.
+//! epoch of its [`Coherence`] prevents it, as in the other caches.
 //!
 //! Other nodes sharing the database cache the same secrets: every local drop is handed to the
 //! [`InvalidationSink`] (see [`crate::invalidation`]) as [`Invalidation::Secret`]; what other
@@ -15,13 +14,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use parking_lot::RwLock;
 use time::OffsetDateTime;
 
 use super::{SecretRecord, VersionRecord};
+use crate::coherence::Coherence;
 use crate::ids::Scope;
 use crate::invalidation::{Invalidation, InvalidationSink};
 use crate::store::{SecretChange, SecretsStore, StoreError};
@@ -41,12 +40,8 @@ struct Entry {
 #[derive(Default)]
 pub(crate) struct SecretCache {
     entries: RwLock<HashMap<(Scope, String), Entry>>,
-    epoch: AtomicU64,
     capacity: usize,
-    /// Where invalidations go for the other nodes; `None` on a node of its own.
-    sink: RwLock<Option<Arc<dyn InvalidationSink>>>,
-    hits: AtomicU64,
-    misses: AtomicU64,
+    coherence: Coherence,
 }
 
 impl SecretCache {
@@ -55,12 +50,12 @@ impl SecretCache {
     }
 
     pub(crate) fn set_sink(&self, sink: Arc<dyn InvalidationSink>) {
-        *self.sink.write() = Some(sink);
+        self.coherence.set_sink(sink);
     }
 
     /// Lookups of a secret so far: (hits, misses).
     pub(crate) fn stats(&self) -> (u64, u64) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+        self.coherence.stats()
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -69,9 +64,7 @@ impl SecretCache {
 
     fn secret(&self, scope: &Scope, name: &str) -> Option<SecretRecord> {
         let found = self.entries.read().get(&(scope.clone(), name.to_owned())).map(|e| e.record.clone());
-        let counter = if found.is_some() { &self.hits } else { &self.misses };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
+        self.coherence.count(found)
     }
 
     fn version(&self, scope: &Scope, name: &str, version_id: &str) -> Option<VersionRecord> {
@@ -79,12 +72,12 @@ impl SecretCache {
     }
 
     fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Acquire)
+        self.coherence.epoch()
     }
 
     fn insert_secret(&self, record: &SecretRecord, epoch: u64) {
         let mut map = self.entries.write();
-        if self.epoch.load(Ordering::Acquire) != epoch {
+        if !self.coherence.unchanged_since(epoch) {
             return;
         }
         if map.len() >= self.capacity
@@ -100,7 +93,7 @@ impl SecretCache {
     /// Adds a version to a cached secret (a version of a secret not cached is not kept).
     fn insert_version(&self, scope: &Scope, name: &str, version: &VersionRecord, epoch: u64) {
         let mut map = self.entries.write();
-        if self.epoch.load(Ordering::Acquire) != epoch {
+        if !self.coherence.unchanged_since(epoch) {
             return;
         }
         if let Some(entry) = map.get_mut(&(scope.clone(), name.to_owned())) {
@@ -114,15 +107,12 @@ impl SecretCache {
     /// Drops a secret after a write of it, here and (through the sink) on other nodes.
     fn invalidate(&self, scope: &Scope, name: &str) {
         self.forget(scope, name);
-        let sink = self.sink.read().clone();
-        if let Some(sink) = sink {
-            sink.publish(Invalidation::Secret(scope.clone(), name.to_owned()));
-        }
+        self.coherence.publish(|| Invalidation::Secret(scope.clone(), name.to_owned()));
     }
 
     fn forget(&self, scope: &Scope, name: &str) {
         let mut map = self.entries.write();
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.coherence.advance();
         map.remove(&(scope.clone(), name.to_owned()));
     }
 
@@ -144,7 +134,7 @@ impl SecretCache {
 
     pub(crate) fn clear(&self) {
         let mut map = self.entries.write();
-        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.coherence.advance();
         map.clear();
     }
 }
@@ -228,6 +218,10 @@ impl SecretsStore for CachedStore {
 
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
         self.inner.rotating_secrets().await
+    }
+
+    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        self.inner.secrets_with_failed_replicas().await
     }
 
     async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {

@@ -2,6 +2,7 @@
 //! nodes), and a load that raced a write never inserts what it read.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
@@ -82,6 +83,10 @@ impl SecretsStore for Memory {
     }
 
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
         Ok(Vec::new())
     }
 

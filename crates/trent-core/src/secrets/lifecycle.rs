@@ -344,7 +344,9 @@ impl Secrets {
             if !secret.replicas.is_empty() {
                 return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
             }
-            self.purge(&secret.scope, &secret.name).await?;
+            if self.purge(&secret.scope, &secret.name).await? {
+                self.service_event(&secret.scope, &secret.arn(), "EndSecretVersionDelete").await;
+            }
             return Ok(DeletedSecret { arn: secret.arn(), name: secret.name, deletion_date: now });
         }
         let secret = self
@@ -361,6 +363,7 @@ impl Secrets {
                 Ok(())
             })
             .await?;
+        self.service_event(&secret.scope, &secret.arn(), "StartSecretVersionDelete").await;
         let deletion_date = secret.deletion_date.unwrap_or(now);
         Ok(DeletedSecret { arn: secret.arn(), name: secret.name, deletion_date })
     }
@@ -371,8 +374,11 @@ impl Secrets {
     /// `NotFound`, `AccessDenied`.
     pub async fn restore_secret(&self, caller: &Caller, secret_id: &str) -> Result<(String, String), SecretsError> {
         let now = self.clock.now();
+        // Whether the last attempt of the read-modify-write found the secret scheduled.
+        let restored = std::sync::atomic::AtomicBool::new(false);
         let secret = self
             .mutate(caller, secret_id, "secretsmanager:RestoreSecret", |s| {
+                restored.store(s.is_deleted(), std::sync::atomic::Ordering::Relaxed);
                 if s.is_deleted() {
                     s.deleted_at = None;
                     s.deletion_date = None;
@@ -381,6 +387,9 @@ impl Secrets {
                 Ok(())
             })
             .await?;
+        if restored.load(std::sync::atomic::Ordering::Relaxed) {
+            self.service_event(&secret.scope, &secret.arn(), "CancelSecretVersionDelete").await;
+        }
         Ok((secret.arn(), secret.name))
     }
 
@@ -438,7 +447,10 @@ impl Secrets {
                 continue;
             }
             match self.purge(&scope, &name).await {
-                Ok(true) => purged += 1,
+                Ok(true) => {
+                    purged += 1;
+                    self.service_event(&scope, &s.arn(), "EndSecretVersionDelete").await;
+                }
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "purging a deleted secret failed; will retry"),
             }

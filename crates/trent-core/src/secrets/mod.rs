@@ -19,6 +19,7 @@ mod model;
 mod password;
 mod policy;
 mod rekey;
+mod replica_retry;
 mod replicas;
 mod rotation;
 mod rotation_log;
@@ -38,6 +39,7 @@ pub use list::{
 };
 pub use model::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretRecord, SecretValue, ValueKind, VersionRecord};
 pub use password::{DEFAULT_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, PUNCTUATION, PasswordRules, random_password};
+pub use replica_retry::ReplicaRetries;
 pub use replicas::{ReplicaFailure, ReplicaRecord, ReplicaRegion, Replication, ReplicationStatus};
 pub use rotation::{PendingRotation, RotateSecretInput, RotationOutput, RotationRulesRecord, RotationState};
 pub use rotation_run::{RotationApi, RotationRun};

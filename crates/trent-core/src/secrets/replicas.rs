@@ -11,7 +11,8 @@
 //! replicas with their status ([`ReplicaRecord`]); after every change of the primary each
 //! replica is brought up to date in the same request, and one that cannot be (its region's key
 //! refuses, a standalone secret holds the name) is marked `Failed` and tried again on the next
-//! change or `ReplicateSecretToRegions`.
+//! change, on `ReplicateSecretToRegions`, or by the scheduler when its retry time comes (see
+//! [`super::replica_retry`]).
 
 use std::collections::BTreeMap;
 
@@ -94,6 +95,11 @@ pub struct ReplicaRecord {
     pub status: ReplicationStatus,
     /// Why it failed, when it did.
     pub failure: Option<ReplicaFailure>,
+    /// Attempts that failed in a row (0 while it is in sync): the scheduler's backoff grows
+    /// with them.
+    pub failures: u32,
+    /// When the scheduler tries a `Failed` replica again; `None` unless it failed.
+    pub retry_at: Option<time::OffsetDateTime>,
 }
 
 /// A region to replicate to, as requested (`AddReplicaRegions`).
@@ -192,7 +198,14 @@ impl Secrets {
                 return Err(bad());
             }
             let kms_key_id = r.kms_key_id.clone().filter(|k| !k.is_empty());
-            added.push(ReplicaRecord { region, kms_key_id, status: ReplicationStatus::InProgress, failure: None });
+            added.push(ReplicaRecord {
+                region,
+                kms_key_id,
+                status: ReplicationStatus::InProgress,
+                failure: None,
+                failures: 0,
+                retry_at: None,
+            });
         }
         Ok(added)
     }
@@ -314,11 +327,22 @@ impl Secrets {
                 Ok(()) => {
                     status.status = ReplicationStatus::InSync;
                     status.failure = None;
+                    status.failures = 0;
+                    status.retry_at = None;
                 }
                 Err(failure) => {
-                    tracing::warn!(region = %replica.region, ?failure, "secret replication failed; retried on the next change");
                     status.status = ReplicationStatus::Failed;
                     status.failure = Some(failure);
+                    status.failures = replica.failures.saturating_add(1);
+                    let retry_at = super::replica_retry::retry_at(status.failures, self.clock.now());
+                    status.retry_at = Some(retry_at);
+                    tracing::warn!(
+                        region = %replica.region,
+                        ?failure,
+                        failures = status.failures,
+                        %retry_at,
+                        "secret replication failed; retried at the next change or the retry time"
+                    );
                 }
             }
             statuses.push(status);

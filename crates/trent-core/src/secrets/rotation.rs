@@ -158,6 +158,21 @@ pub(crate) fn start(secret: &mut SecretRecord, token: &str, now: OffsetDateTime)
     secret.last_changed_at = now;
 }
 
+/// A new current version written by hand abandons the rotation in progress (AWS: "Secrets
+/// Manager removed the AWSPENDING label from an existing version"): `AWSPENDING` comes off its
+/// version, so that later rotations can start, and the rotation stops. `true` when there was
+/// one to abandon (a `RotationAbandoned` event is due). `version_id` is the new version.
+pub(crate) fn abandon(secret: &mut SecretRecord, version_id: &str) -> bool {
+    if pending_version(secret).is_none_or(|p| p == version_id) {
+        return false;
+    }
+    secret.labels.remove(AWSPENDING);
+    if let Some(r) = secret.rotation.as_mut() {
+        r.pending = None;
+    }
+    true
+}
+
 impl Secrets {
     /// `RotateSecret`.
     ///

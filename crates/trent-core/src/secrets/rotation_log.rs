@@ -1,7 +1,12 @@
 //! What a rotation leaves behind when a step ends: the time a failed rotation is attempted
 //! again (a bounded backoff, then the next window), and the service events the trail records
-//! of it (`RotationStarted`, `RotationSucceeded`, `RotationFailed`, as AWS CloudTrail records
-//! them for Secrets Manager).
+//! of a secret, as AWS CloudTrail records them for Secrets Manager ("Log AWS Secrets Manager
+//! events with AWS CloudTrail"): `RotationStarted`, `RotationSucceeded` and `RotationFailed`
+//! from the rotation's steps; `RotationAbandoned` when a new current version written by hand
+//! takes `AWSPENDING` off the version of a rotation in progress; `StartSecretVersionDelete`
+//! when `DeleteSecret` schedules a secret's deletion, `CancelSecretVersionDelete` when
+//! `RestoreSecret` cancels it, and `EndSecretVersionDelete` when the secret and its versions
+//! are deleted for good (at the end of the recovery window, or at once when forced).
 
 use std::sync::Arc;
 
@@ -35,13 +40,13 @@ pub(crate) fn retry_delay(failures: u32, now: OffsetDateTime, fallback: OffsetDa
 }
 
 impl Secrets {
-    /// Records rotation events in `log` (the audit trail) from now on.
+    /// Records the secrets' service events in `log` (the audit trail) from now on.
     pub fn set_rotation_events(&self, log: Arc<dyn ServiceEventLog>) {
         *self.rotation.events.write() = Some(log);
     }
 
-    /// Records the service event `name` (`RotationStarted`...) of `secret`'s rotation.
-    pub(crate) async fn rotation_event(&self, scope: &Scope, arn: &str, name: &str) {
+    /// Records the service event `name` (`RotationStarted`...) of the secret `arn`.
+    pub(crate) async fn service_event(&self, scope: &Scope, arn: &str, name: &str) {
         let log = self.rotation.events.read().clone();
         let Some(log) = log else { return };
         let event = ServiceEvent {

@@ -42,7 +42,7 @@ pub(crate) struct RotationHooks {
     wake: RwLock<Option<Arc<dyn Fn() + Send + Sync>>>,
     /// ARNs of the secrets whose rotation runs now.
     running: Mutex<HashSet<String>>,
-    /// Where rotation events go (the server's audit trail); `None`: not recorded.
+    /// Where the secrets' service events go (the server's audit trail); `None`: not recorded.
     pub(crate) events: RwLock<Option<Arc<dyn ServiceEventLog>>>,
     /// Set when the server stops: a rotation ends after the step it is running, and resumes at
     /// its next step when the server starts again.
@@ -173,7 +173,7 @@ impl Secrets {
             };
             let step = pending.next_step;
             if first_pass && step == Step::CreateSecret {
-                self.rotation_event(scope, &arn, "RotationStarted").await;
+                self.service_event(scope, &arn, "RotationStarted").await;
             }
             first_pass = false;
             let event = RotationEvent { secret_id: arn.clone(), client_request_token: pending.token.clone(), step };
@@ -213,7 +213,7 @@ impl Secrets {
                     })
                     .await?;
                     tracing::info!(secret = %arn, "secret rotated");
-                    self.rotation_event(scope, &arn, "RotationSucceeded").await;
+                    self.service_event(scope, &arn, "RotationSucceeded").await;
                     return Ok(Some(true));
                 }
                 (Err(error), _) => {
@@ -237,7 +237,7 @@ impl Secrets {
                         }
                     })
                     .await?;
-                    self.rotation_event(scope, &arn, "RotationFailed").await;
+                    self.service_event(scope, &arn, "RotationFailed").await;
                     return Ok(Some(false));
                 }
             }

@@ -201,6 +201,7 @@ impl Secrets {
         let version = self.seal(caller, secret, version_id, value).await?;
         let now = self.clock.now();
         let mut next = secret.clone();
+        let abandoned = stages.iter().any(|s| s == AWSCURRENT) && super::rotation::abandon(&mut next, version_id);
         attach_new_version(&mut next, version_id, stages)?;
         next.last_changed_at = now;
         next.revision = secret.revision + 1;
@@ -215,6 +216,10 @@ impl Secrets {
         };
         if !self.write(change).await? {
             return Ok(None);
+        }
+        if abandoned {
+            tracing::info!(secret = %next.arn(), "a new current version abandoned the rotation in progress");
+            self.service_event(&next.scope, &next.arn(), "RotationAbandoned").await;
         }
         self.propagate(caller, &next).await?;
         Ok(Some(PutValueOutput {

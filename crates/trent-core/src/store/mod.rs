@@ -14,6 +14,7 @@ mod kms;
 mod meta;
 mod params;
 mod reset;
+mod rewrap;
 mod secrets;
 
 pub use audit::AuditStore;
@@ -25,6 +26,7 @@ pub use kms::KmsStore;
 pub use meta::MetaStore;
 pub use params::ParamStore;
 pub use reset::ResetStore;
+pub use rewrap::{RewrapStore, Rewrapped, WrappedColumn, WrappedRow, WrappedValue};
 pub use secrets::{SecretChange, SecretsStore};
 
 /// What can go wrong in storage, narrowly enough for the domain to branch on.
@@ -42,9 +44,9 @@ pub enum StoreError {
     /// The database could not be reached or failed to commit.
     #[error("storage unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// A stored row could not be understood (bad enum text, bad length...).
-    #[error("corrupt row: {0}")]
-    Corrupt(String),
+    /// A stored row or document could not be understood (bad enum text, bad length...).
+    #[error("corrupt stored data")]
+    Corrupt(#[source] Corruption),
     /// A stored value the database driver could not decode into the type of its column.
     #[error("undecodable column value")]
     Undecodable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -62,14 +64,75 @@ pub enum StoreError {
     },
 }
 
+/// Where stored data was found corrupt and what was wrong with it, with the decoder's error
+/// when one said why. It names tables, columns and ids, counters and enum text, never a stored
+/// secret or value.
+#[derive(Debug, thiserror::Error)]
+#[error("corrupt {place}: {fault}")]
+pub struct Corruption {
+    /// The table and column (`keys.revision`) or stored document that holds the bad value.
+    pub place: &'static str,
+    /// What was wrong with it.
+    pub fault: Fault,
+    /// The decoder's error, when one said why.
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// What was wrong with a stored value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Fault {
+    /// A number outside the range its type can hold.
+    #[error("{0} is out of range")]
+    OutOfRange(i128),
+    /// Text that is no known value of its kind (an enum, a flag, an id).
+    #[error("'{0}' is not a known value")]
+    Unknown(String),
+    /// A blob of the wrong length.
+    #[error("{found} bytes, not {expected}")]
+    Length {
+        /// Its length.
+        found: usize,
+        /// The length its kind has.
+        expected: usize,
+    },
+    /// Text or JSON that does not decode, or a value that does not encode (the source says
+    /// why when there is one).
+    #[error("does not decode")]
+    Undecodable,
+    /// A member missing from a stored document.
+    #[error("{0} is missing")]
+    Missing(&'static str),
+    /// Values that contradict each other or the caller's request.
+    #[error("{0}")]
+    Inconsistent(&'static str),
+}
+
+impl StoreError {
+    /// [`StoreError::Corrupt`] at `place`.
+    pub fn corrupt(place: &'static str, fault: Fault) -> Self {
+        Self::Corrupt(Corruption { place, fault, source: None })
+    }
+
+    /// [`StoreError::Corrupt`] at `place`, with the decoder's error.
+    pub fn corrupt_because(
+        place: &'static str,
+        fault: Fault,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Corrupt(Corruption { place, fault, source: Some(source.into()) })
+    }
+}
+
 /// Everything a Trent node stores about keys and identities. The audit trail is an
 /// [`AuditStore`] of its own.
 pub trait Store:
-    KmsStore + CustomKeyStoreStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore
+    KmsStore + CustomKeyStoreStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore + RewrapStore
 {
 }
 
-impl<T: KmsStore + CustomKeyStoreStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore> Store
-    for T
+impl<
+    T: KmsStore + CustomKeyStoreStore + SecretsStore + IdentityStore + BatchStore + MetaStore + ResetStore + RewrapStore,
+> Store for T
 {
 }

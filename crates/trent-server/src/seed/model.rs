@@ -354,13 +354,14 @@ fn key_entry(file: &Path, i: usize, n: &Node) -> Result<KeyEntry, SeedError> {
         (Some((text, node)), None) => {
             let bytes = decode_material(&text, (spec == KeySpec::SymmetricDefault).then_some(32))
                 .ok_or_else(|| f.err("material", Some(node), "must be hex or base64"))?;
-            check_seed_material(spec, &bytes).map_err(|m| f.err("material", Some(node), &m))?;
+            check_seed_material(spec, &bytes).map_err(|m| f.err("material", Some(node), &m.to_string()))?;
             Some(KeyMaterial::new(bytes))
         }
         (None, Some((pem, node))) => {
             let (_, der) = parse_private_key_pem(&pem)
                 .map_err(|_| f.err("material_pem", Some(node), "is not a PEM private key"))?;
-            check_seed_material(spec, der.expose_secret()).map_err(|m| f.err("material_pem", Some(node), &m))?;
+            check_seed_material(spec, der.expose_secret())
+                .map_err(|m| f.err("material_pem", Some(node), &m.to_string()))?;
             Some(der)
         }
         (None, None) if spec == KeySpec::SymmetricDefault || spec.as_str().starts_with("HMAC") => None,

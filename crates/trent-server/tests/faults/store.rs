@@ -10,7 +10,10 @@ use time::OffsetDateTime;
 use trent_core::identity::{Group, InlinePolicy, PolicyOwner, Role, SessionRecord, User};
 use trent_core::kms::{Alias, CustomKeyStoreRecord, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
 use trent_core::secrets::{SecretRecord, VersionRecord};
-use trent_core::store::{Batch, BatchStore, CustomKeyStoreStore, ResetStore, SecretChange, SecretsStore};
+use trent_core::store::{
+    Batch, BatchStore, CustomKeyStoreStore, ResetStore, RewrapStore, Rewrapped, SecretChange, SecretsStore,
+    WrappedColumn, WrappedRow, WrappedValue,
+};
 use trent_core::{
     AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KeyId, KmsStore, MetaStore, Region, Scope,
     StoreError,
@@ -397,6 +400,27 @@ impl MetaStore for FaultyStore {
 }
 
 #[async_trait]
+impl RewrapStore for FaultyStore {
+    async fn wrapped_after(
+        &self,
+        column: WrappedColumn,
+        after: Option<&WrappedRow>,
+        limit: u32,
+    ) -> Result<Vec<WrappedValue>, StoreError> {
+        self.inner.wrapped_after(column, after, limit).await
+    }
+    async fn replace_wrapped(&self, values: &[Rewrapped]) -> Result<u64, StoreError> {
+        self.write(self.inner.replace_wrapped(values)).await
+    }
+    async fn insert_meta_if_absent(&self, name: &str, value: &[u8]) -> Result<bool, StoreError> {
+        self.write(self.inner.insert_meta_if_absent(name, value)).await
+    }
+    async fn finish_meta(&self, values: &[(&str, &[u8])], remove: &str) -> Result<(), StoreError> {
+        self.write(self.inner.finish_meta(values, remove)).await
+    }
+}
+
+#[async_trait]
 impl ResetStore for FaultyStore {
     async fn wipe(&self) -> Result<(), StoreError> {
         self.write(self.inner.wipe()).await
@@ -436,6 +460,9 @@ impl SecretsStore for FaultyStore {
     }
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
         self.inner.rotating_secrets().await
+    }
+    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        self.inner.secrets_with_failed_replicas().await
     }
 
     async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {

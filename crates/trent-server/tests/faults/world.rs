@@ -94,6 +94,7 @@ impl World {
             readiness: trent_server::Readiness::Store,
             cluster: None,
             metrics: Default::default(),
+            root: None,
         });
         let account = AccountId::parse(ACCOUNT).expect("account");
         let region = Region::parse(REGION).expect("region");

@@ -122,18 +122,18 @@ async fn on_demand_rotation_adds_a_backing_key_and_keeps_the_old_one() {
 }
 
 #[tokio::test]
-async fn ten_on_demand_rotations_then_limit_exceeded() {
+async fn twenty_five_on_demand_rotations_then_limit_exceeded() {
     let server = TestServer::start().await;
     let kms = server.client();
     let id = server.new_key().await;
     let mut ciphertexts = vec![(seal(&kms, &id, b"gen-0").await, server.current_material(&id).await)];
-    for i in 1..=10 {
+    for i in 1..=25 {
         kms.rotate_key_on_demand().key_id(&id).send().await.unwrap();
         let text = format!("gen-{i}");
         ciphertexts.push((seal(&kms, &id, text.as_bytes()).await, server.current_material(&id).await));
     }
     let m = expect_code(kms.rotate_key_on_demand().key_id(&id).send().await, "LimitExceededException");
-    assert!(m.contains("10"), "{m}");
+    assert!(m.contains("25"), "{m}");
     for (i, (ciphertext, material)) in ciphertexts.iter().enumerate() {
         assert_eq!(open(&kms, ciphertext).await, (format!("gen-{i}").into_bytes(), material.clone()));
     }

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 use trent_core::events::{Event, QueuedEvent};
+use trent_core::store::Fault;
 use trent_core::{EventStore, StoreError};
 
 use super::{PgStore, map_err};
@@ -77,7 +78,7 @@ impl EventStore for PgStore {
         .fetch_one(&self.pool)
         .await
         .map_err(map_err)?;
-        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("outbox count {n}")))
+        u64::try_from(n).map_err(|_| StoreError::corrupt("event_outbox count", Fault::OutOfRange(i128::from(n))))
     }
 
     async fn mark_delivered(&self, sink: &str, seqs: &[u64], at: OffsetDateTime) -> Result<(), StoreError> {

@@ -28,6 +28,7 @@ mod kms;
 mod migrate;
 mod params;
 mod reset;
+mod rewrap;
 mod secrets;
 mod stamps;
 

@@ -15,6 +15,7 @@ use trent_core::params::names::parent;
 use trent_core::params::{
     Listing, ParamTag, ParameterPolicy, ParameterVersion, ParameterWrite, StoredSetting, TierCounts,
 };
+use trent_core::store::Fault;
 use trent_core::{AccountId, ParamStore, Region, Scope, StoreError};
 
 use super::events::append_events;
@@ -310,9 +311,9 @@ impl ParamStore for PgStore {
         .map_err(map_err)?;
         rows.into_iter()
             .map(|(account, region, name)| {
-                let bad = |what: &str, v: &str| StoreError::Corrupt(format!("{what} {v:?} in ssm tables"));
-                let account_id = AccountId::parse(&account).map_err(|_| bad("account", &account))?;
-                let region_id = Region::parse(&region).map_err(|_| bad("region", &region))?;
+                let bad = |what: &'static str, v: &str| StoreError::corrupt(what, Fault::Unknown(v.to_owned()));
+                let account_id = AccountId::parse(&account).map_err(|_| bad("ssm_parameters.account_id", &account))?;
+                let region_id = Region::parse(&region).map_err(|_| bad("ssm_parameters.region", &region))?;
                 Ok((Scope::new(account_id, region_id), name))
             })
             .collect()

@@ -186,6 +186,16 @@ impl SecretsStore for PgStore {
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
     }
 
+    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        // The status is inside the `replicas` JSON; a match names a candidate the caller checks.
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE replicas LIKE '%\"Failed\"%'")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+        rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
+    }
+
     async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {
         let rows: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT account_id, region, name FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= $1",

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use sqlx::Row;
+use trent_core::store::Fault;
 use trent_core::{KeyId, Scope, StoreError};
 
 use super::{PgStore, map_err};
@@ -57,7 +58,7 @@ impl PgStore {
                 let n: i64 = row.try_get("n").map_err(map_err)?;
                 let stamp: String = row.try_get("stamp").map_err(map_err)?;
                 let key = usize::try_from(n - 1).ok().and_then(|i| chunk.get(i));
-                let key = key.ok_or_else(|| StoreError::Corrupt(format!("stamp of key {n} of {}", chunk.len())))?;
+                let key = key.ok_or_else(|| StoreError::corrupt("kms_keys.stamp", Fault::OutOfRange(i128::from(n))))?;
                 stamps.insert(key.clone(), stamp);
             }
         }

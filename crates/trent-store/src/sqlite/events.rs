@@ -5,14 +5,16 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use time::OffsetDateTime;
 use trent_core::events::{Event, QueuedEvent};
+use trent_core::store::Fault;
 use trent_core::{AccountId, EventStore, Region, Scope, StoreError};
 use uuid::Uuid;
 
 use super::rows::{ts_from_db, ts_to_db};
 use super::{SqliteStore, map_err};
 
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} in event_outbox"))
+/// A value of `event_outbox` that does not decode (or an event that does not encode).
+fn corrupt(column: &'static str) -> StoreError {
+    StoreError::corrupt(column, Fault::Undecodable)
 }
 
 /// Appends `events` to the outbox on `conn`, inside the caller's transaction.
@@ -43,7 +45,7 @@ pub(crate) const EVENT_COLUMNS: &str = "seq, id, time, account_id, region, sourc
 
 /// An event's `resources` as its column holds them (both backends).
 pub(crate) fn resources_to_db(e: &Event) -> Result<String, StoreError> {
-    serde_json::to_string(&e.resources).map_err(|_| corrupt("unserializable resources"))
+    serde_json::to_string(&e.resources).map_err(|_| corrupt("event_outbox.resources"))
 }
 
 /// Reads a queued event from a row of either backend with [`EVENT_COLUMNS`].
@@ -60,19 +62,19 @@ where
     let resources: String = row.try_get("resources").map_err(map_err)?;
     let detail: String = row.try_get("detail").map_err(map_err)?;
     let scope = Scope::new(
-        AccountId::parse(&account).map_err(|_| corrupt("account"))?,
-        Region::parse(&region).map_err(|_| corrupt("region"))?,
+        AccountId::parse(&account).map_err(|_| corrupt("event_outbox.account_id"))?,
+        Region::parse(&region).map_err(|_| corrupt("event_outbox.region"))?,
     );
     Ok(QueuedEvent {
-        seq: u64::try_from(seq).map_err(|_| corrupt("seq"))?,
+        seq: u64::try_from(seq).map_err(|_| corrupt("event_outbox.seq"))?,
         event: Event {
-            id: Uuid::parse_str(&id).map_err(|_| corrupt("id"))?,
+            id: Uuid::parse_str(&id).map_err(|_| corrupt("event_outbox.id"))?,
             time: ts_from_db(row.try_get("time").map_err(map_err)?)?,
             scope,
             source: row.try_get("source").map_err(map_err)?,
             detail_type: row.try_get("detail_type").map_err(map_err)?,
-            resources: serde_json::from_str(&resources).map_err(|_| corrupt("resources"))?,
-            detail: serde_json::from_str(&detail).map_err(|_| corrupt("detail"))?,
+            resources: serde_json::from_str(&resources).map_err(|_| corrupt("event_outbox.resources"))?,
+            detail: serde_json::from_str(&detail).map_err(|_| corrupt("event_outbox.detail"))?,
         },
     })
 }
@@ -122,7 +124,7 @@ impl EventStore for SqliteStore {
         .fetch_one(&self.reader)
         .await
         .map_err(map_err)?;
-        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("outbox count {n}")))
+        u64::try_from(n).map_err(|_| StoreError::corrupt("event_outbox count", Fault::OutOfRange(i128::from(n))))
     }
 
     async fn mark_delivered(&self, sink: &str, seqs: &[u64], at: OffsetDateTime) -> Result<(), StoreError> {
@@ -145,7 +147,7 @@ impl EventStore for SqliteStore {
     async fn trim_delivered(&self, sinks: &[String], before: OffsetDateTime) -> Result<u64, StoreError> {
         let before = ts_to_db(before)?;
         // The sinks as a JSON array, so that one statement takes any number of them.
-        let names = serde_json::to_string(sinks).map_err(|_| corrupt("unserializable sink names"))?;
+        let names = serde_json::to_string(sinks).map_err(|_| corrupt("event_deliveries.sink"))?;
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM event_deliveries WHERE sink NOT IN (SELECT value FROM json_each(?1))")
             .bind(&names)

@@ -106,7 +106,7 @@ const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
 /// on the writer pool: a failure leaves the database as it was.
 ///
 /// # Errors
-/// [`StoreError::Corrupt`] if the database's version is newer than the last of `migrations`;
+/// [`StoreError::SchemaTooNew`] if the database's version is newer than the last of `migrations`;
 /// [`StoreError::Unavailable`] if a statement or the commit fails.
 pub(crate) async fn migrate(writer: &SqlitePool, migrations: &[Migration]) -> Result<(), StoreError> {
     let latest = latest(migrations);
@@ -116,10 +116,7 @@ pub(crate) async fn migrate(writer: &SqlitePool, migrations: &[Migration]) -> Re
         sqlx::query_scalar("SELECT MAX(version) FROM schema_version").fetch_one(&mut *tx).await.map_err(map_err)?;
     let current = current.unwrap_or(0);
     if current > latest {
-        return Err(StoreError::Corrupt(format!(
-            "database schema version {current} is newer than the newest this build of Trent knows \
-             ({latest}); run a newer Trent or restore a backup"
-        )));
+        return Err(StoreError::SchemaTooNew { found: current, known: latest });
     }
     for m in migrations.iter().filter(|m| m.version > current) {
         tracing::info!(version = m.version, migration = m.name, "applying SQLite migration");

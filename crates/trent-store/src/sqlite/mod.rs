@@ -29,6 +29,7 @@ mod kms;
 mod migrate;
 pub(crate) mod params;
 mod reset;
+mod rewrap;
 pub(crate) mod rows;
 pub(crate) mod secret_rotation;
 pub(crate) mod secrets;
@@ -72,7 +73,7 @@ impl SqliteStore {
     /// material, are overwritten with zeros on disk).
     ///
     /// # Errors
-    /// [`StoreError::Corrupt`] if the database was written by a newer Trent (its schema version
+    /// [`StoreError::SchemaTooNew`] if the database was written by a newer Trent (its schema version
     /// is unknown to this build); [`StoreError::Unavailable`] if the file cannot be opened or
     /// migrated.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
@@ -182,8 +183,8 @@ fn usable_after_release(
 ///
 /// Uniqueness violations are "already exists" and foreign-key violations are "the row referred
 /// to does not exist", both read from SQLite's extended result codes, never from message text.
-/// Values that cannot be decoded are corruption; everything else (I/O, pool, lock timeouts,
-/// failed commits) is unavailability.
+/// Values the driver cannot decode are [`StoreError::Undecodable`]; everything else (I/O,
+/// pool, lock timeouts, failed commits) is unavailability.
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::Database(ref db) if db.is_unique_violation() => StoreError::AlreadyExists,
@@ -192,7 +193,7 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
         | sqlx::Error::Decode(_)
         | sqlx::Error::ColumnNotFound(_)
         | sqlx::Error::ColumnIndexOutOfBounds { .. }
-        | sqlx::Error::TypeNotFound { .. } => StoreError::Corrupt(e.to_string()),
+        | sqlx::Error::TypeNotFound { .. } => StoreError::Undecodable(Box::new(e)),
         other => StoreError::Unavailable(Box::new(other)),
     }
 }

@@ -17,6 +17,7 @@ use trent_core::params::{
     DataType, Listing, ParamTag, ParameterPolicy, ParameterType, ParameterVersion, ParameterWrite, PolicyStatus,
     PolicyType, StoredSetting, StoredValue, Tier, TierCounts,
 };
+use trent_core::store::Fault;
 use trent_core::{AccountId, ParamStore, Region, Scope, StoreError};
 
 use super::events::append_events;
@@ -33,8 +34,9 @@ const VERSION_COLUMNS: &str = "v.name, v.version, v.param_type, v.value, v.key_i
 pub(crate) const LATEST_FROM: &str = "FROM ssm_parameters p JOIN ssm_parameter_versions v \
      ON v.account_id = p.account_id AND v.region = p.region AND v.name = p.name AND v.version = p.version";
 
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what} {value:?} in ssm tables"))
+/// A value of an SSM table column that is no known value of its kind.
+fn corrupt(column: &'static str, value: &str) -> StoreError {
+    StoreError::corrupt(column, Fault::Unknown(value.to_owned()))
 }
 
 /// A version's policies as their column holds them: `[{"type", "text", "status"}]`.
@@ -50,7 +52,7 @@ pub(crate) fn policies_to_db(policies: &[ParameterPolicy]) -> String {
 
 /// The inverse of [`policies_to_db`].
 pub(crate) fn policies_from_db(text: &str) -> Result<Vec<ParameterPolicy>, StoreError> {
-    let bad = || corrupt("policies", text);
+    let bad = || StoreError::corrupt("ssm_parameters.policies", Fault::Undecodable);
     let items: Vec<Value> = serde_json::from_str(text).map_err(|_| bad())?;
     items
         .iter()
@@ -88,14 +90,19 @@ where
     labels.sort();
     Ok(ParameterVersion {
         name: row.try_get("name").map_err(map_err)?,
-        version: u64::try_from(version).map_err(|_| corrupt("version", &version.to_string()))?,
-        kind: ParameterType::parse(&kind).ok_or_else(|| corrupt("type", &kind))?,
+        version: u64::try_from(version).map_err(|_| {
+            StoreError::corrupt("ssm_parameter_versions.version", Fault::OutOfRange(i128::from(version)))
+        })?,
+        kind: ParameterType::parse(&kind).ok_or_else(|| corrupt("ssm_parameter_versions.param_type", &kind))?,
         value: StoredValue(row.try_get("value").map_err(map_err)?),
         key_id: row.try_get("key_id").map_err(map_err)?,
         description: row.try_get("description").map_err(map_err)?,
         allowed_pattern: row.try_get("allowed_pattern").map_err(map_err)?,
-        tier: Tier::parse(&tier).filter(|t| *t != Tier::IntelligentTiering).ok_or_else(|| corrupt("tier", &tier))?,
-        data_type: DataType::parse(&data_type).ok_or_else(|| corrupt("data type", &data_type))?,
+        tier: Tier::parse(&tier)
+            .filter(|t| *t != Tier::IntelligentTiering)
+            .ok_or_else(|| corrupt("ssm_parameters.tier", &tier))?,
+        data_type: DataType::parse(&data_type)
+            .ok_or_else(|| corrupt("ssm_parameter_versions.data_type", &data_type))?,
         labels,
         policies: policies_from_db(&row.try_get::<String, _>("policies").map_err(map_err)?)?,
         modified_at: ts_from_db(row.try_get("modified_at").map_err(map_err)?)?,
@@ -125,7 +132,8 @@ where
 
 /// A version number as stored (both backends).
 pub(crate) fn db_version(v: u64) -> Result<i64, StoreError> {
-    i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("version {v} is outside the storable range")))
+    i64::try_from(v)
+        .map_err(|_| StoreError::corrupt("ssm_parameter_versions.version", Fault::OutOfRange(i128::from(v))))
 }
 
 /// The name range `[lo, hi)` of everything below `path` (both backends: the names are
@@ -373,8 +381,8 @@ impl ParamStore for SqliteStore {
         rows.into_iter()
             .map(|(account, region, name)| {
                 let scope = Scope::new(
-                    AccountId::parse(&account).map_err(|_| corrupt("account", &account))?,
-                    Region::parse(&region).map_err(|_| corrupt("region", &region))?,
+                    AccountId::parse(&account).map_err(|_| corrupt("ssm_parameters.account_id", &account))?,
+                    Region::parse(&region).map_err(|_| corrupt("ssm_parameters.region", &region))?,
                 );
                 Ok((scope, name))
             })
@@ -580,11 +588,12 @@ impl ParamStore for SqliteStore {
 pub(crate) fn tier_counts(rows: Vec<(String, i64)>) -> Result<TierCounts, StoreError> {
     let mut counts = TierCounts::default();
     for (tier, n) in rows {
-        let n = u64::try_from(n).map_err(|_| corrupt("count", &n.to_string()))?;
+        let n = u64::try_from(n)
+            .map_err(|_| StoreError::corrupt("ssm_parameter_counts", Fault::OutOfRange(i128::from(n))))?;
         match Tier::parse(&tier) {
             Some(Tier::Standard) => counts.standard = n,
             Some(Tier::Advanced) => counts.advanced = n,
-            _ => return Err(corrupt("tier", &tier)),
+            _ => return Err(corrupt("ssm_parameters.tier", &tier)),
         }
     }
     Ok(counts)

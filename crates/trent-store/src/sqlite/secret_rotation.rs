@@ -4,11 +4,13 @@
 use serde_json::{Map, Value, json};
 use trent_core::StoreError;
 use trent_core::secrets::{PendingRotation, RotationRulesRecord, RotationState, RotationStep};
+use trent_core::store::Fault;
 
 use super::rows::{ts_from_db, ts_to_db};
 
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt(format!("rotation: {what}"))
+/// A member of a secret's stored rotation document that is missing or does not decode.
+fn corrupt(member: &'static str) -> StoreError {
+    StoreError::corrupt("secrets.rotation", Fault::Missing(member))
 }
 
 fn step_from_db(v: &Value) -> Result<RotationStep, StoreError> {
@@ -20,7 +22,7 @@ fn opt_ts(t: Option<time::OffsetDateTime>) -> Result<Value, StoreError> {
     Ok(t.map(ts_to_db).transpose()?.map_or(Value::Null, Value::from))
 }
 
-fn get_opt_ts(m: &Map<String, Value>, key: &str) -> Result<Option<time::OffsetDateTime>, StoreError> {
+fn get_opt_ts(m: &Map<String, Value>, key: &'static str) -> Result<Option<time::OffsetDateTime>, StoreError> {
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => ts_from_db(v.as_i64().ok_or_else(|| corrupt(key))?).map(Some),
@@ -64,8 +66,9 @@ pub(crate) fn to_db(r: &RotationState) -> Result<String, StoreError> {
 
 /// The [`RotationState`] of the column's text.
 pub(crate) fn from_db(text: &str) -> Result<RotationState, StoreError> {
-    let v: Value = serde_json::from_str(text).map_err(|_| corrupt("not JSON"))?;
-    let m = v.as_object().ok_or_else(|| corrupt("not an object"))?;
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| StoreError::corrupt_because("secrets.rotation", Fault::Undecodable, e))?;
+    let m = v.as_object().ok_or_else(|| StoreError::corrupt("secrets.rotation", Fault::Undecodable))?;
     let rules = match m.get("rules") {
         None | Some(Value::Null) => None,
         Some(Value::Object(r)) => Some(RotationRulesRecord {

@@ -12,6 +12,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 use time::OffsetDateTime;
 use trent_core::kms::Tag;
 use trent_core::secrets::{ReplicaFailure, ReplicaRecord, ReplicationStatus, SecretRecord, ValueKind, VersionRecord};
+use trent_core::store::Fault;
 use trent_core::store::{SecretChange, SecretsStore};
 use trent_core::{Region, Scope, StoreError};
 
@@ -31,8 +32,9 @@ const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = ?4, description = ?5, k
      labels = ?14, revision = ?15, rotation = ?16, primary_region = ?17, replicas = ?18 \
      WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?19";
 
-fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{column}: {e}"))
+/// A value of a `secrets` column that does not decode, with the decoder's error.
+fn corrupt(column: &'static str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+    StoreError::corrupt_because(column, Fault::Undecodable, e)
 }
 
 pub(crate) fn tags_to_db(tags: &[Tag]) -> String {
@@ -41,7 +43,7 @@ pub(crate) fn tags_to_db(tags: &[Tag]) -> String {
 }
 
 fn tags_from_db(text: &str) -> Result<Vec<Tag>, StoreError> {
-    let pairs: Vec<(String, String)> = serde_json::from_str(text).map_err(|e| corrupt("tags", e))?;
+    let pairs: Vec<(String, String)> = serde_json::from_str(text).map_err(|e| corrupt("secrets.tags", e))?;
     Ok(pairs.into_iter().map(|(key, value)| Tag { key, value }).collect())
 }
 
@@ -53,45 +55,63 @@ pub(crate) fn labels_to_db(labels: &BTreeMap<String, String>) -> String {
 }
 
 fn labels_from_db(text: &str) -> Result<BTreeMap<String, String>, StoreError> {
-    serde_json::from_str(text).map_err(|e| corrupt("labels", e))
+    serde_json::from_str(text).map_err(|e| corrupt("secrets.labels", e))
 }
 
 pub(crate) fn revision_to_db(r: u64) -> Result<i64, StoreError> {
-    i64::try_from(r).map_err(|_| corrupt("revision", r))
+    i64::try_from(r).map_err(|_| StoreError::corrupt("secrets.revision", Fault::OutOfRange(i128::from(r))))
 }
 
-/// A primary's replicas as stored: `[{"region", "kms_key_id", "status", "failure"}, ...]`.
-pub(crate) fn replicas_to_db(replicas: &[ReplicaRecord]) -> String {
-    let items: Vec<serde_json::Value> = replicas
+/// A primary's replicas as stored: `[{"region", "kms_key_id", "status", "failure", "failures",
+/// "retry_at"}, ...]` (the last two absent in rows written before background retries).
+pub(crate) fn replicas_to_db(replicas: &[ReplicaRecord]) -> Result<String, StoreError> {
+    let items = replicas
         .iter()
         .map(|r| {
-            serde_json::json!({
+            Ok(serde_json::json!({
                 "region": r.region.as_str(),
                 "kms_key_id": r.kms_key_id,
                 "status": r.status.as_str(),
                 "failure": r.failure.map(ReplicaFailure::as_str),
-            })
+                "failures": r.failures,
+                "retry_at": r.retry_at.map(ts_to_db).transpose()?,
+            }))
         })
-        .collect();
-    serde_json::Value::from(items).to_string()
+        .collect::<Result<Vec<serde_json::Value>, StoreError>>()?;
+    Ok(serde_json::Value::from(items).to_string())
 }
 
 fn replicas_from_db(text: &str) -> Result<Vec<ReplicaRecord>, StoreError> {
-    let items: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| corrupt("replicas", e))?;
+    let items: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| corrupt("secrets.replicas", e))?;
     let field =
         |item: &serde_json::Value, name: &str| item.get(name).and_then(serde_json::Value::as_str).map(str::to_owned);
     items
         .iter()
         .map(|item| {
-            let region = field(item, "region").ok_or_else(|| corrupt("replicas", "a replica without its region"))?;
-            let status = field(item, "status").ok_or_else(|| corrupt("replicas", "a replica without its status"))?;
+            let region = field(item, "region")
+                .ok_or_else(|| StoreError::corrupt("secrets.replicas", Fault::Missing("a replica's region")))?;
+            let status = field(item, "status")
+                .ok_or_else(|| StoreError::corrupt("secrets.replicas", Fault::Missing("a replica's status")))?;
             Ok(ReplicaRecord {
-                region: Region::parse(&region).map_err(|e| corrupt("replicas", e))?,
+                region: Region::parse(&region).map_err(|e| corrupt("secrets.replicas", e))?,
                 kms_key_id: field(item, "kms_key_id"),
                 status: enumeration("replicas", &status, ReplicationStatus::parse)?,
                 failure: field(item, "failure")
                     .map(|f| enumeration("replicas", &f, ReplicaFailure::parse))
                     .transpose()?,
+                failures: match item.get("failures") {
+                    None | Some(serde_json::Value::Null) => 0,
+                    Some(n) => n
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .ok_or_else(|| corrupt("replicas", "a replica's failure count"))?,
+                },
+                retry_at: match item.get("retry_at") {
+                    None | Some(serde_json::Value::Null) => None,
+                    Some(t) => {
+                        Some(ts_from_db(t.as_i64().ok_or_else(|| corrupt("replicas", "a replica's retry time"))?)?)
+                    }
+                },
             })
         })
         .collect()
@@ -122,7 +142,7 @@ where
         .bind(revision_to_db(s.revision)?)
         .bind(s.rotation.as_ref().map(super::secret_rotation::to_db).transpose()?)
         .bind(s.primary_region.as_ref().map(|r| r.as_str().to_owned()))
-        .bind(replicas_to_db(&s.replicas)))
+        .bind(replicas_to_db(&s.replicas)?))
 }
 
 /// Reads a `secrets` row of either backend, mapping a column error with the backend's `map`.
@@ -158,7 +178,7 @@ where
         revision: unsigned("revision", row.try_get("revision").map_err(map_err)?)?,
         rotation: get_os("rotation")?.as_deref().map(super::secret_rotation::from_db).transpose()?,
         primary_region: get_os("primary_region")?
-            .map(|r| Region::parse(&r).map_err(|e| corrupt("primary_region", e)))
+            .map(|r| Region::parse(&r).map_err(|e| corrupt("secrets.primary_region", e)))
             .transpose()?,
         replicas: replicas_from_db(&get_s("replicas")?)?,
     })
@@ -365,6 +385,16 @@ impl SecretsStore for SqliteStore {
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE rotation IS NOT NULL")
+                .fetch_all(&self.reader)
+                .await
+                .map_err(map_err)?;
+        rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
+    }
+
+    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+        // The status is inside the `replicas` JSON; a match names a candidate the caller checks.
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE replicas LIKE '%\"Failed\"%'")
                 .fetch_all(&self.reader)
                 .await
                 .map_err(map_err)?;

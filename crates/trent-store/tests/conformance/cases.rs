@@ -11,6 +11,7 @@ mod identity;
 mod keys;
 mod lifecycle;
 mod params;
+mod rewrap;
 mod secrets;
 mod usage;
 
@@ -24,6 +25,7 @@ pub(crate) use identity::*;
 pub(crate) use keys::*;
 pub(crate) use lifecycle::*;
 pub(crate) use params::*;
+pub(crate) use rewrap::*;
 pub(crate) use secrets::*;
 pub(crate) use usage::*;
 

@@ -8,13 +8,14 @@
 
 use http::StatusCode;
 use trent_core::IdentityError;
+use trent_core::identity::{ACCESS_KEYS_PER_USER, GROUPS_PER_USER, PolicyOwner, Quota, TRUST_POLICY_MAX};
 
 use crate::AwsError;
 
 /// The IAM error for a domain error. 5xx answers carry a generic message; the cause goes to
 /// the log.
 pub fn to_aws_error(e: IdentityError) -> AwsError {
-    let message = e.to_string();
+    let message = message(&e);
     let (code, status) = match &e {
         IdentityError::NoSuchEntity(_) => ("NoSuchEntity", StatusCode::NOT_FOUND),
         IdentityError::EntityAlreadyExists(_) => ("EntityAlreadyExists", StatusCode::CONFLICT),
@@ -36,6 +37,40 @@ pub fn to_aws_error(e: IdentityError) -> AwsError {
         }
     };
     AwsError::new(code, status, message)
+}
+
+/// The message of an IAM or STS error: the quota sentences rendered here, the others as the
+/// domain words them (5xx messages are replaced by the callers).
+pub(crate) fn message(e: &IdentityError) -> String {
+    match e {
+        IdentityError::LimitExceeded(quota) => quota_exceeded(quota),
+        IdentityError::NoSuchEntity(m)
+        | IdentityError::EntityAlreadyExists(m)
+        | IdentityError::DeleteConflict(m)
+        | IdentityError::MalformedPolicyDocument(m)
+        | IdentityError::InvalidInput(m)
+        | IdentityError::Validation(m)
+        | IdentityError::AccessDenied(m)
+        | IdentityError::PackedPolicyTooLarge(m) => m.clone(),
+        IdentityError::StoredPolicy { .. } | IdentityError::Store(_) | IdentityError::Crypto(_) => e.to_string(),
+    }
+}
+
+/// IAM's `LimitExceeded` sentence for the quota.
+fn quota_exceeded(quota: &Quota) -> String {
+    match quota {
+        Quota::AccessKeysPerUser => format!("Cannot exceed quota for AccessKeysPerUser: {ACCESS_KEYS_PER_USER}"),
+        Quota::GroupsPerUser => format!("Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"),
+        Quota::RoleTrustPolicySize => format!("Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_MAX}"),
+        Quota::InlinePolicySize { owner, quota } => {
+            let noun = match owner {
+                PolicyOwner::User(_) => "user",
+                PolicyOwner::Group(_) => "group",
+                PolicyOwner::Role(_) => "role",
+            };
+            format!("Maximum policy size of {quota} bytes exceeded for {noun} {}", owner.name())
+        }
+    }
 }
 
 /// Logs a server-side failure with its whole cause chain (never a secret: identity errors
@@ -67,7 +102,51 @@ mod tests {
             (IdentityError::NoSuchEntity("n".into()), "NoSuchEntity", 404, "n"),
             (IdentityError::EntityAlreadyExists("e".into()), "EntityAlreadyExists", 409, "e"),
             (IdentityError::DeleteConflict("d".into()), "DeleteConflict", 409, "d"),
-            (IdentityError::LimitExceeded("l".into()), "LimitExceeded", 409, "l"),
+            (
+                IdentityError::LimitExceeded(Quota::AccessKeysPerUser),
+                "LimitExceeded",
+                409,
+                "Cannot exceed quota for AccessKeysPerUser: 2",
+            ),
+            (
+                IdentityError::LimitExceeded(Quota::GroupsPerUser),
+                "LimitExceeded",
+                409,
+                "Cannot exceed quota for GroupsPerUser: 10",
+            ),
+            (
+                IdentityError::LimitExceeded(Quota::RoleTrustPolicySize),
+                "LimitExceeded",
+                409,
+                "Cannot exceed quota for ACLSizePerRole: 2048",
+            ),
+            (
+                IdentityError::LimitExceeded(Quota::InlinePolicySize {
+                    owner: PolicyOwner::User("u".into()),
+                    quota: 2_048,
+                }),
+                "LimitExceeded",
+                409,
+                "Maximum policy size of 2048 bytes exceeded for user u",
+            ),
+            (
+                IdentityError::LimitExceeded(Quota::InlinePolicySize {
+                    owner: PolicyOwner::Group("g".into()),
+                    quota: 5_120,
+                }),
+                "LimitExceeded",
+                409,
+                "Maximum policy size of 5120 bytes exceeded for group g",
+            ),
+            (
+                IdentityError::LimitExceeded(Quota::InlinePolicySize {
+                    owner: PolicyOwner::Role("r".into()),
+                    quota: 10_240,
+                }),
+                "LimitExceeded",
+                409,
+                "Maximum policy size of 10240 bytes exceeded for role r",
+            ),
             (IdentityError::MalformedPolicyDocument("m".into()), "MalformedPolicyDocument", 400, "m"),
             (IdentityError::InvalidInput("i".into()), "InvalidInput", 400, "i"),
             (IdentityError::Validation("v".into()), "ValidationError", 400, "v"),

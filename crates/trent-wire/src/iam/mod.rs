@@ -32,8 +32,8 @@ pub static SERVICE: WireService = WireService {
 /// The API version IAM requests carry.
 pub const VERSION: &str = "2010-05-08";
 
-pub(crate) use errors::log_fault;
 pub use errors::to_aws_error;
+pub(crate) use errors::{log_fault, message};
 
 macro_rules! actions {
     ($($variant:ident => $module:ident),+ $(,)?) => {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::kms::{Kms, KmsError};
+use trent_core::kms::{ImportInput, Invalid, Kms, KmsError};
 use trent_crypto::KeyMaterialId;
 
 use super::constraints::{BACKING_KEY_ID, KEY_ID};
@@ -37,7 +37,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     let key_material_id = match req.key_material_id.as_deref() {
         Some(hex) => Some(
             KeyMaterialId::from_hex(hex)
-                .ok_or_else(|| KmsError::Validation(format!("KeyMaterialId {hex} is not a key material id.")))?,
+                .ok_or_else(|| KmsError::Validation(Invalid::Import(ImportInput::MaterialIdSyntax(hex.to_owned()))))?,
         ),
         None => None,
     };

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use trent_core::Caller;
-use trent_core::kms::{ExpirationModel, ImportKeyMaterialInput, ImportType, Kms, KmsError};
+use trent_core::kms::{
+    ExpirationModel, ImportInput, ImportKeyMaterialInput, ImportType, Invalid, Kms, KmsError, Mismatch,
+};
 use trent_crypto::KeyMaterialId;
 
 use super::constraints::{BACKING_KEY_ID, CIPHERTEXT, KEY_ID, KEY_MATERIAL_DESCRIPTION};
@@ -44,7 +46,7 @@ names!(response(key_id));
 /// range can never be a valid `ValidTo`.
 fn timestamp(secs: f64) -> Result<OffsetDateTime, KmsError> {
     OffsetDateTime::from_unix_timestamp_nanos((secs * 1e9) as i128)
-        .map_err(|_| KmsError::Validation("ValidTo is not a valid date and time.".into()))
+        .map_err(|_| KmsError::Validation(Invalid::Import(ImportInput::ValidToNotATime)))
 }
 
 pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
@@ -62,7 +64,7 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
     v.finish()?;
     let key_material_id = match req.key_material_id.as_deref() {
         Some(hex) => Some(KeyMaterialId::from_hex(hex).ok_or_else(|| {
-            KmsError::IncorrectKeyMaterial("KeyMaterialId does not identify key material.".into())
+            KmsError::IncorrectKeyMaterial(Mismatch::UnknownId)
         })?),
         None => None,
     };

@@ -160,7 +160,7 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         KmsUse::Decrypt => "DecryptionFailure",
     };
     match source {
-        KmsError::AccessDenied(_) | KmsError::NotAuthorized(_) => {
+        KmsError::AccessDenied(_) | KmsError::NotAuthorized { .. } => {
             ("AccessDeniedException", BAD, "Access to KMS is not allowed".to_owned())
         }
         KmsError::Throttled { .. } => {
@@ -170,28 +170,31 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
             tracing::error!(error = %source, "KMS failed on a caller's behalf");
             ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
         }
-        KmsError::NotFound(_) | KmsError::InvalidArn { .. } | KmsError::LimitExceeded(_) | KmsError::Conflict(_) => {
-            (failure, BAD, format!("{} Reason: {}", sentence(during), crate::kms::message(source)))
+        // These three say in Secrets Manager's message what they always said there: the
+        // domain's description, not KMS's sentence.
+        KmsError::IncorrectKey | KmsError::AliasPrefix | KmsError::AliasCharacters { .. } => {
+            (failure, BAD, format!("{} Reason: {source}", sentence(during)))
         }
-        KmsError::InvalidKeyUsage(m)
-        | KmsError::AlreadyExists(m)
-        | KmsError::InvalidAliasName(m)
-        | KmsError::Validation(m)
-        | KmsError::InvalidGrantToken(m)
-        | KmsError::InvalidGrantId(m)
-        | KmsError::Unsupported(m)
-        | KmsError::Tag(m)
-        | KmsError::MalformedPolicy(m)
-        | KmsError::CustomKeyStoreNotFound(m)
-        | KmsError::IncorrectKeyMaterial(m) => (failure, BAD, format!("{} Reason: {m}", sentence(during))),
-        KmsError::Disabled { .. }
-        | KmsError::AliasPrefix
-        | KmsError::AliasCharacters { .. }
+        KmsError::NotFound(_)
+        | KmsError::InvalidArn { .. }
+        | KmsError::LimitExceeded(_)
+        | KmsError::Conflict(_)
+        | KmsError::InvalidKeyUsage(_)
+        | KmsError::AlreadyExists(_)
+        | KmsError::InvalidAliasName(_)
+        | KmsError::Validation(_)
+        | KmsError::InvalidGrantToken
+        | KmsError::InvalidGrantId { .. }
+        | KmsError::Unsupported(_)
+        | KmsError::Tag(_)
+        | KmsError::MalformedPolicy(_)
+        | KmsError::CustomKeyStoreNotFound(_)
+        | KmsError::IncorrectKeyMaterial(_)
+        | KmsError::Disabled { .. }
         | KmsError::InvalidState { .. }
         | KmsError::NoPendingRotation { .. }
         | KmsError::RotationPending { .. }
         | KmsError::InvalidCiphertext
-        | KmsError::IncorrectKey
         | KmsError::InvalidSignature
         | KmsError::InvalidMac
         | KmsError::InvalidMarker
@@ -203,7 +206,7 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::CloudHsmClusterInUse { .. }
         | KmsError::CloudHsmClusterNotRelated { .. }
         | KmsError::IncorrectTrustAnchor { .. }
-        | KmsError::DryRun => (failure, BAD, format!("{} Reason: {source}", sentence(during))),
+        | KmsError::DryRun => (failure, BAD, format!("{} Reason: {}", sentence(during), crate::kms::message(source))),
     }
 }
 
@@ -290,7 +293,7 @@ mod tests {
     use trent_core::StoreError;
 
     use super::*;
-    use trent_core::kms::Missing;
+    use trent_core::kms::{Denied, Missing};
 
     /// Golden table: every domain error's `__type`, status and message.
     #[test]
@@ -411,7 +414,10 @@ mod tests {
                 "Secrets Manager can't encrypt the secret value using the provided KMS key. Reason: Key 'x' does not exist",
             ),
             (
-                kms_err(KmsUse::Decrypt, KmsError::AccessDenied("no".into())),
+                kms_err(
+                    KmsUse::Decrypt,
+                    KmsError::AccessDenied(Denied::RetireGrant { principal_arn: "u".into(), grant_id: "g".into() }),
+                ),
                 "AccessDeniedException",
                 400,
                 "Access to KMS is not allowed",

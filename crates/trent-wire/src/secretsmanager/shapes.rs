@@ -194,13 +194,13 @@ impl From<&ReplicaRecord> for ReplicationStatusShape {
             kms_key_id: r.kms_key_id.clone(),
             status: r.status.as_str(),
             status_message: r.failure.map(|f| match f {
-                ReplicaFailure::NameTaken => {
-                    "Destination secret with the same name already exists. Set ForceOverwriteReplicaSecret to true \
-                     to overwrite it."
-                }
+                // AWS's wording, as the API reference's ReplicationStatusType quotes it.
+                ReplicaFailure::NameTaken => "Secret with this name already exists in this region",
+                // AWS publishes no wording for this one (see COMPATIBILITY.md): Trent's own.
                 ReplicaFailure::KmsKey => {
                     "Secrets Manager can't encrypt the replica with the KMS key of its Region: the key is disabled, \
-                     missing or not permitted. Replication is tried again on the next change of the primary secret."
+                     missing or not permitted. Replication is tried again on the next change of the primary secret \
+                     and in the background, after a wait that grows from a minute to an hour."
                 }
             }),
             last_accessed_date: None,

@@ -82,7 +82,7 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         | KmsError::AliasPrefix
         | KmsError::AliasCharacters { .. }
         | KmsError::InvalidAliasName(_)
-        | KmsError::NotAuthorized(_)
+        | KmsError::NotAuthorized { .. }
         | KmsError::Validation(_)
         | KmsError::Unsupported(_)
         | KmsError::CustomKeyStoreNotFound(_)
@@ -98,8 +98,8 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         KmsError::Conflict(_) => KmsFailure::Conflict,
         KmsError::InvalidCiphertext
         | KmsError::AlreadyExists(_)
-        | KmsError::InvalidGrantToken(_)
-        | KmsError::InvalidGrantId(_)
+        | KmsError::InvalidGrantToken
+        | KmsError::InvalidGrantId { .. }
         | KmsError::InvalidMarker
         | KmsError::Tag(_)
         | KmsError::MalformedPolicy(_)
@@ -337,7 +337,8 @@ mod tests {
     use trent_core::StoreError;
 
     use super::*;
-    use trent_core::kms::Missing;
+    use trent_core::kms::decide::PolicySource;
+    use trent_core::kms::{Denied, Missing, Refusal};
 
     const SECRET_DENIED: &str = "User: arn:aws:iam::111122223333:user/u is not authorized to perform: \
          secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:111122223333:secret:db-AbCdEf \
@@ -500,10 +501,17 @@ mod tests {
                 "Key 'k' does not exist",
             ),
             (
-                ParamsError::Kms(KmsError::AccessDenied("no kms:Decrypt".into())),
+                ParamsError::Kms(KmsError::AccessDenied(Denied::Policy {
+                    principal_arn: "arn:aws:iam::111122223333:user/u".into(),
+                    action: "kms:Decrypt".into(),
+                    resource: "arn:aws:kms:us-east-1:111122223333:key/k".into(),
+                    refusal: Refusal::Implicit(PolicySource::KeyPolicy),
+                })),
                 "AccessDeniedException",
                 400,
-                "no kms:Decrypt",
+                "User: arn:aws:iam::111122223333:user/u is not authorized to perform: kms:Decrypt on resource: \
+                 arn:aws:kms:us-east-1:111122223333:key/k because no resource-based policy allows the kms:Decrypt \
+                 action",
             ),
             (
                 ParamsError::Kms(KmsError::Throttled { quota: "kms:cryptographic-symmetric" }),

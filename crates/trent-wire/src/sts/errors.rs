@@ -13,7 +13,7 @@ use crate::AwsError;
 /// The STS error for a domain error. 5xx answers carry a generic message; the cause goes to
 /// the log.
 pub fn to_aws_error(e: IdentityError) -> AwsError {
-    let message = e.to_string();
+    let message = crate::iam::message(&e);
     let (code, status) = match &e {
         IdentityError::Validation(_)
         | IdentityError::InvalidInput(_)
@@ -49,7 +49,12 @@ mod tests {
             (IdentityError::NoSuchEntity("n".into()), "ValidationError", 400, "n"),
             (IdentityError::EntityAlreadyExists("e".into()), "ValidationError", 400, "e"),
             (IdentityError::DeleteConflict("d".into()), "ValidationError", 400, "d"),
-            (IdentityError::LimitExceeded("l".into()), "ValidationError", 400, "l"),
+            (
+                IdentityError::LimitExceeded(trent_core::identity::Quota::GroupsPerUser),
+                "ValidationError",
+                400,
+                "Cannot exceed quota for GroupsPerUser: 10",
+            ),
             (IdentityError::MalformedPolicyDocument("m".into()), "MalformedPolicyDocument", 400, "m"),
             (IdentityError::PackedPolicyTooLarge("p".into()), "PackedPolicyTooLarge", 400, "p"),
             (IdentityError::AccessDenied("a".into()), "AccessDenied", 403, "a"),

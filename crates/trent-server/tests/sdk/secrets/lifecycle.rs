@@ -1,6 +1,8 @@
-//! Deletion with a recovery window, restore, the scheduler's purge and forced deletion.
+//! Deletion with a recovery window, restore, the scheduler's purge and forced deletion, and
+//! the service events AWS CloudTrail records of them.
 
 use super::err_code;
+use crate::audit_trail::{lookup, records};
 use crate::common::TestServer;
 
 #[tokio::test]
@@ -54,6 +56,48 @@ async fn secrets_deletion_waits_for_its_window_on_a_moved_clock() {
     let forced = sm.delete_secret().secret_id("db").force_delete_without_recovery(true).send().await.unwrap();
     assert!(forced.deletion_date().is_some());
     assert_eq!(err_code(sm.get_secret_value().secret_id("db").send().await), "ResourceNotFoundException");
+}
+
+/// The ARNs of the secrets `name` events of the trail name, oldest first.
+async fn deletion_events(server: &TestServer, name: &str) -> Vec<String> {
+    let body = format!(r#"{{"LookupAttributes":[{{"AttributeKey":"EventName","AttributeValue":"{name}"}}]}}"#);
+    let mut found = records(&lookup(server, &body).await);
+    // LookupEvents answers newest first; events of one clock time keep that order reversed.
+    found.reverse();
+    found.sort_by(|a, b| a["eventTime"].as_str().cmp(&b["eventTime"].as_str()));
+    found
+        .into_iter()
+        .map(|r| {
+            assert_eq!(r["eventType"], "AwsServiceEvent", "{r}");
+            assert_eq!(r["eventSource"], "secretsmanager.amazonaws.com", "{r}");
+            assert_eq!(r["resources"][0]["ARN"], r["additionalEventData"]["SecretId"], "{r}");
+            r["additionalEventData"]["SecretId"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn deletion_restore_and_purge_are_recorded_as_service_events() {
+    let server = TestServer::start().await;
+    let sm = server.secrets();
+    let arn = |out: Option<&str>| out.unwrap().to_owned();
+    let kept = arn(sm.create_secret().name("kept").secret_string("x").send().await.unwrap().arn());
+    let gone = arn(sm.create_secret().name("gone").secret_string("y").send().await.unwrap().arn());
+    let forced = arn(sm.create_secret().name("forced").secret_string("z").send().await.unwrap().arn());
+
+    sm.delete_secret().secret_id("kept").recovery_window_in_days(7).send().await.unwrap();
+    sm.restore_secret().secret_id("kept").send().await.unwrap();
+    sm.restore_secret().secret_id("kept").send().await.unwrap();
+    sm.delete_secret().secret_id("gone").recovery_window_in_days(7).send().await.unwrap();
+    assert_eq!(deletion_events(&server, "StartSecretVersionDelete").await, [kept.clone(), gone.clone()]);
+    assert_eq!(deletion_events(&server, "CancelSecretVersionDelete").await, [kept], "once: restored once");
+    assert!(deletion_events(&server, "EndSecretVersionDelete").await.is_empty());
+
+    server.clock.advance(time::Duration::days(7));
+    assert_eq!(server.state.secrets.run_due_work().await.unwrap(), 1);
+    sm.delete_secret().secret_id("forced").force_delete_without_recovery(true).send().await.unwrap();
+    assert_eq!(deletion_events(&server, "EndSecretVersionDelete").await, [gone, forced]);
+    assert_eq!(deletion_events(&server, "StartSecretVersionDelete").await.len(), 2, "none for a forced deletion");
 }
 
 impl TestServer {

@@ -2,7 +2,8 @@
 //! AddReplicaRegions or ReplicateSecretToRegions holds every version of its primary under a
 //! key of its own region, follows every change, refuses writes, shows PrimaryRegion and
 //! ReplicationStatus; a replica whose key is disabled shows Failed and catches up on the next
-//! change; RemoveRegionsFromReplication deletes it; StopReplicationToReplica promotes it.
+//! change, or in the background once its retry time passes on the moved clock;
+//! RemoveRegionsFromReplication deletes it; StopReplicationToReplica promotes it.
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
@@ -149,7 +150,10 @@ async fn a_replica_under_a_disabled_key_fails_then_catches_up_and_is_removed() {
     // A standalone secret holding the name: Failed, unless overwriting is asked for.
     west_sm.create_secret().name("taken").secret_string("west").send().await.unwrap();
     let out = east.create_secret().name("taken").secret_string("east").add_replica_regions(west(None)).send().await;
-    assert_eq!(out.unwrap().replication_status()[0].status(), Some(&StatusType::Failed));
+    let out = out.unwrap();
+    let status = &out.replication_status()[0];
+    assert_eq!(status.status(), Some(&StatusType::Failed));
+    assert_eq!(status.status_message(), Some("Secret with this name already exists in this region"), "AWS's words");
     assert_eq!(value(&west_sm, "taken").await, "west");
     east.remove_regions_from_replication().secret_id("taken").remove_replica_regions(WEST).send().await.unwrap();
     assert_eq!(value(&west_sm, "taken").await, "west", "not a replica: left alone");
@@ -170,6 +174,50 @@ async fn a_replica_under_a_disabled_key_fails_then_catches_up_and_is_removed() {
     assert_eq!(err_code(west_sm.describe_secret().secret_id("s").send().await), "ResourceNotFoundException");
     let again = east.remove_regions_from_replication().secret_id("s").remove_replica_regions(WEST).send().await;
     assert_eq!(err_code(again), bad);
+}
+
+/// A Failed replica is tried again by the scheduler's pass, with a backoff, without any change
+/// of the primary.
+#[tokio::test]
+async fn a_failed_replica_is_retried_in_the_background_once_its_retry_time_passes() {
+    let server = two_regions().await;
+    let (east, west_sm, kms_west) = (server.secrets(), secrets_in(&server, WEST), server.client_in(WEST));
+    let key = kms_west.create_key().send().await.unwrap().key_metadata().unwrap().key_id().to_owned();
+    let out = east.create_secret().name("bg").secret_string("one").add_replica_regions(west(Some(&key))).send().await;
+    assert_eq!(out.unwrap().replication_status()[0].status(), Some(&StatusType::InSync));
+    let retry = || async { server.state.secrets.retry_replication().await.unwrap() };
+    let status = || async {
+        let d = east.describe_secret().secret_id("bg").send().await.unwrap();
+        d.replication_status()[0].status().cloned().unwrap()
+    };
+    assert_eq!(retry().await.tried, 0, "nothing failed");
+
+    kms_west.disable_key().key_id(&key).send().await.unwrap();
+    east.put_secret_value().secret_id("bg").secret_string("two").send().await.unwrap();
+    assert_eq!(status().await, StatusType::Failed);
+
+    // Still disabled when its first retry comes (a minute later): it fails again, and the
+    // next try waits two minutes.
+    server.clock.advance(time::Duration::seconds(59));
+    assert_eq!(retry().await.tried, 0, "not before its retry time");
+    server.clock.advance(time::Duration::seconds(1));
+    let done = retry().await;
+    assert_eq!((done.tried, done.failed, done.in_sync), (1, 1, 0));
+    assert_eq!(status().await, StatusType::Failed);
+
+    kms_west.enable_key().key_id(&key).send().await.unwrap();
+    server.clock.advance(time::Duration::seconds(119));
+    assert_eq!(retry().await.tried, 0, "the second wait is two minutes");
+    assert_eq!(value(&west_sm, "bg").await, "one", "behind until it is tried again");
+    server.clock.advance(time::Duration::seconds(1));
+    let done = retry().await;
+    assert_eq!((done.tried, done.failed, done.in_sync), (1, 0, 1));
+    assert_eq!(status().await, StatusType::InSync);
+    assert_eq!(value(&west_sm, "bg").await, "two");
+    let versions = east.list_secret_version_ids().secret_id("bg").send().await.unwrap();
+    assert_eq!(versions.versions().len(), 2, "the primary did not change");
+    server.clock.advance(time::Duration::hours(2));
+    assert_eq!(retry().await.tried, 0, "in sync: nothing to retry");
 }
 
 /// Rotation is configured and run on the primary: a replica refuses `RotateSecret` and

@@ -1,5 +1,6 @@
 //! A rotation's progress as AWS CloudTrail records it (`RotationStarted`, `RotationFailed`,
-//! `RotationSucceeded` service events, found through `LookupEvents`), the bounded backoff of a
+//! `RotationSucceeded` and `RotationAbandoned` service events, found through `LookupEvents`), a
+//! rotation abandoned by a new current version written by hand, the bounded backoff of a
 //! failed rotation, and a server stopped between two steps of a rotation that resumes at the
 //! next step when it starts again, never running a step twice nor two steps at once.
 
@@ -71,7 +72,7 @@ fn steps_log(dir: &Path) -> Vec<String> {
 /// The rotation events of the trail, oldest first, as (eventName, record).
 async fn rotation_events(server: &TestServer) -> Vec<(String, serde_json::Value)> {
     let mut found = Vec::new();
-    for name in ["RotationStarted", "RotationFailed", "RotationSucceeded"] {
+    for name in ["RotationStarted", "RotationFailed", "RotationSucceeded", "RotationAbandoned"] {
         let body = format!(r#"{{"LookupAttributes":[{{"AttributeKey":"EventName","AttributeValue":"{name}"}}]}}"#);
         for r in records(&lookup(server, &body).await) {
             found.push((name.to_owned(), r));
@@ -195,4 +196,52 @@ async fn a_server_stopped_between_steps_resumes_the_rotation_at_its_next_step() 
     assert_eq!(names, ["RotationStarted", "RotationSucceeded"], "one rotation, started once");
     let d = server.secrets().describe_secret().secret_id("api").send().await.unwrap();
     assert!(d.version_ids_to_stages().unwrap().contains_key(&token));
+}
+
+/// A new current version put by hand while a rotation is in progress abandons it as AWS does:
+/// `AWSPENDING` comes off the rotation's version, `RotationAbandoned` is recorded, and a new
+/// rotation may start at once.
+#[tokio::test]
+async fn a_value_put_during_a_rotation_abandons_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with_function(dir.path()).await;
+    let sm = server.secrets();
+    let arn = sm.create_secret().name("api").secret_string("k1").send().await.unwrap().arn().unwrap().to_owned();
+    std::fs::write(dir.path().join("fail"), b"").unwrap();
+    let started = sm.rotate_secret().secret_id("api").rotation_lambda_arn(FUNCTION).send().await.unwrap();
+    let token = started.version_id().unwrap().to_owned();
+    assert!(server.rotation_settled("api").await.pending.is_some(), "failed, still in progress");
+    let again = sm.rotate_secret().secret_id("api").send().await;
+    assert_eq!(super::err_code(again), "InvalidRequestException", "a rotation is in progress");
+
+    // A value staged only AWSPENDING-free custom labels does not abandon it.
+    let custom = sm.put_secret_value().secret_id("api").secret_string("side").version_stages("Custom").send().await;
+    custom.unwrap();
+    let stages = sm.describe_secret().secret_id("api").send().await.unwrap();
+    let pending = stages.version_ids_to_stages().unwrap().get(&token).cloned().unwrap_or_default();
+    assert_eq!(pending, ["AWSPENDING"], "still pending after a put that leaves AWSCURRENT");
+    let names: Vec<String> = rotation_events(&server).await.into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["RotationStarted", "RotationFailed"]);
+
+    let put = sm.put_secret_value().secret_id("api").secret_string("k2").send().await.unwrap();
+    let d = sm.describe_secret().secret_id("api").send().await.unwrap();
+    let stages = d.version_ids_to_stages().unwrap();
+    assert!(!stages.values().flatten().any(|l| l == "AWSPENDING"), "AWSPENDING removed: {stages:?}");
+    assert_eq!(stages.get(put.version_id().unwrap()).unwrap(), &["AWSCURRENT".to_owned()]);
+    assert!(server.rotation_state("api").await.unwrap().pending.is_none(), "the rotation stopped");
+    let events = rotation_events(&server).await;
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["RotationStarted", "RotationFailed", "RotationAbandoned"]);
+    let (_, abandoned) = &events[2];
+    assert_eq!(abandoned["eventType"], "AwsServiceEvent");
+    assert_eq!(abandoned["eventSource"], "secretsmanager.amazonaws.com");
+    assert_eq!(abandoned["additionalEventData"]["SecretId"], arn.as_str());
+    assert_eq!(abandoned["resources"][0]["ARN"], arn.as_str());
+    assert!(!abandoned.to_string().contains("k2"), "no secret value in {abandoned}");
+
+    // Nothing in progress any more: a new rotation starts.
+    std::fs::remove_file(dir.path().join("fail")).unwrap();
+    sm.rotate_secret().secret_id("api").send().await.unwrap();
+    let state = server.rotation_settled("api").await;
+    assert!(state.pending.is_none() && state.last_rotated_at.is_some(), "{state:?}");
 }

@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use trent_core::StoreError;
+use trent_core::store::Fault;
 use trent_core::store::MetaStore;
 
 use super::migrate::{self, AUDIT, latest};
@@ -70,15 +71,13 @@ impl SqliteAuditStore {
         let version: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_version")
             .fetch_one(&pool)
             .await
-            .map_err(|e| StoreError::Corrupt(format!("not a Trent audit database: {e}")))?;
+            .map_err(|e| StoreError::corrupt_because("schema_version", Fault::Undecodable, e))?;
         let version = version.unwrap_or(0);
         if version < 1 {
-            return Err(StoreError::Corrupt("the audit database has no schema".to_owned()));
+            return Err(StoreError::corrupt("schema_version", Fault::Missing("the audit schema")));
         }
         if version > latest(AUDIT) {
-            return Err(StoreError::Corrupt(format!(
-                "audit database schema version {version} is newer than this build of Trent knows"
-            )));
+            return Err(StoreError::SchemaTooNew { found: version, known: latest(AUDIT) });
         }
         Ok(Self { writer: pool.clone(), reader: pool })
     }

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use trent_core::StoreError;
 use trent_core::audit::{AuditHead, AuditScan, DigestRecord, EventKey, StoredEvent, first_whole_second};
 use trent_core::store::AuditStore;
+use trent_core::store::Fault;
 
 use super::super::map_err;
 use super::super::rows::{ts_from_db, ts_to_db};
@@ -35,20 +36,21 @@ pub(crate) const DIGEST_COLUMNS: &str =
 const CONSTRAINT_TRIGGER: &str = "1811";
 
 pub(crate) fn seq_to_db(seq: u64) -> Result<i64, StoreError> {
-    i64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("seq {seq} is out of range")))
+    i64::try_from(seq).map_err(|_| StoreError::corrupt("audit_events.seq", Fault::OutOfRange(i128::from(seq))))
 }
 
-pub(crate) fn seq_from_db(column: &str, n: i64) -> Result<u64, StoreError> {
-    u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("{column} = {n} is negative")))
+pub(crate) fn seq_from_db(column: &'static str, n: i64) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| StoreError::corrupt(column, Fault::OutOfRange(i128::from(n))))
 }
 
-pub(crate) fn hash_from_db(column: &str, bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
+pub(crate) fn hash_from_db(column: &'static str, bytes: Vec<u8>) -> Result<[u8; 32], StoreError> {
     <[u8; 32]>::try_from(bytes.as_slice())
-        .map_err(|_| StoreError::Corrupt(format!("{column} has {} bytes, not 32", bytes.len())))
+        .map_err(|_| StoreError::corrupt(column, Fault::Length { found: bytes.len(), expected: 32 }))
 }
 
 pub(crate) fn secs_from_db(secs: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp(secs).map_err(|e| StoreError::Corrupt(format!("event_time {secs}: {e}")))
+    OffsetDateTime::from_unix_timestamp(secs)
+        .map_err(|e| StoreError::corrupt_because("audit_events.event_time", Fault::OutOfRange(i128::from(secs)), e))
 }
 
 /// An append that does not continue the chain (a seq written twice, or a gap) is a conflict

@@ -3,6 +3,7 @@
 //! [`AccessKeyRow::SELECT`]).
 
 use sqlx::SqliteConnection;
+use trent_core::store::Fault;
 use trent_core::{AccessKeyRecord, AccessKeyStatus, AccountId, StoreError};
 
 use super::super::rows::{AccessKeyRow, KIND_USER};
@@ -35,7 +36,12 @@ impl SqliteStore {
     ) -> Result<(), StoreError> {
         let (account, user) = match &key.principal.kind {
             trent_core::PrincipalKind::User { name, .. } => (key.principal.account.as_str(), name.as_str()),
-            _ => return Err(StoreError::Corrupt("insert_user_access_key needs a user's key".into())),
+            _ => {
+                return Err(StoreError::corrupt(
+                    "access_keys.principal_kind",
+                    Fault::Inconsistent("insert_user_access_key needs a user's key"),
+                ));
+            }
         };
         let mut tx = self.begin_write().await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM iam_users WHERE account_id = ?1 AND name = ?2")

@@ -2,6 +2,7 @@
 
 use trent_core::StoreError;
 use trent_core::kms::CustomKeyStoreRecord;
+use trent_core::store::Fault;
 
 use super::{Query, scope_from_db, ts_from_db, ts_to_db};
 
@@ -74,8 +75,9 @@ impl TryFrom<&CustomKeyStoreRecord> for CustomKeyStoreRow {
             wrapped_password: s.wrapped_password.clone(),
             connect: i64::from(s.connect),
             created_at: ts_to_db(s.created_at)?,
-            revision: i64::try_from(s.revision)
-                .map_err(|_| StoreError::Corrupt(format!("revision {} is outside the storable range", s.revision)))?,
+            revision: i64::try_from(s.revision).map_err(|_| {
+                StoreError::corrupt("kms_custom_key_stores.revision", Fault::OutOfRange(i128::from(s.revision)))
+            })?,
         })
     }
 }
@@ -87,7 +89,7 @@ impl TryFrom<CustomKeyStoreRow> for CustomKeyStoreRecord {
         let connect = match r.connect {
             0 => false,
             1 => true,
-            n => return Err(StoreError::Corrupt(format!("custom key store connect flag {n}"))),
+            n => return Err(StoreError::corrupt("kms_custom_key_stores.connect", Fault::OutOfRange(i128::from(n)))),
         };
         Ok(CustomKeyStoreRecord {
             scope: scope_from_db(&r.account_id, &r.region)?,
@@ -98,8 +100,9 @@ impl TryFrom<CustomKeyStoreRow> for CustomKeyStoreRecord {
             wrapped_password: r.wrapped_password,
             connect,
             created_at: ts_from_db(r.created_at)?,
-            revision: u64::try_from(r.revision)
-                .map_err(|_| StoreError::Corrupt(format!("custom key store revision {}", r.revision)))?,
+            revision: u64::try_from(r.revision).map_err(|_| {
+                StoreError::corrupt("kms_custom_key_stores.revision", Fault::OutOfRange(i128::from(r.revision)))
+            })?,
         })
     }
 }

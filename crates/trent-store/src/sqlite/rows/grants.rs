@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use trent_core::StoreError;
 use trent_core::kms::{Grant, GrantConstraints, GrantOperation};
+use trent_core::store::Fault;
 
 use super::{key_id_from_db, ts_from_db, ts_to_db};
 
@@ -43,23 +44,32 @@ from_any_row!(GrantRow, |r| {
 fn constraints_to_db(c: &GrantConstraints) -> Result<String, StoreError> {
     let mut doc = serde_json::Map::new();
     if let Some(s) = &c.encryption_context_subset {
-        doc.insert("subset".into(), serde_json::to_value(s).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        doc.insert(
+            "subset".into(),
+            serde_json::to_value(s)
+                .map_err(|e| StoreError::corrupt_because("kms_grants.constraints", Fault::Undecodable, e))?,
+        );
     }
     if let Some(e) = &c.encryption_context_equals {
-        doc.insert("equals".into(), serde_json::to_value(e).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        doc.insert(
+            "equals".into(),
+            serde_json::to_value(e)
+                .map_err(|e| StoreError::corrupt_because("kms_grants.constraints", Fault::Undecodable, e))?,
+        );
     }
     Ok(serde_json::Value::Object(doc).to_string())
 }
 
 fn constraints_from_db(text: &str) -> Result<GrantConstraints, StoreError> {
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("grant constraints: {e}"));
+    let corrupt = |e: serde_json::Error| StoreError::corrupt_because("kms_grants.constraints", Fault::Undecodable, e);
     let mut doc: BTreeMap<String, BTreeMap<String, String>> = serde_json::from_str(text).map_err(corrupt)?;
     let c = GrantConstraints {
         encryption_context_subset: doc.remove("subset"),
         encryption_context_equals: doc.remove("equals"),
     };
     if !doc.is_empty() {
-        return Err(StoreError::Corrupt(format!("grant constraints: unknown members {:?}", doc.keys())));
+        let members = doc.keys().cloned().collect::<Vec<_>>().join(",");
+        return Err(StoreError::corrupt("kms_grants.constraints", Fault::Unknown(members)));
     }
     Ok(c)
 }
@@ -90,7 +100,8 @@ impl TryFrom<GrantRow> for Grant {
             .operations
             .split(',')
             .map(|o| {
-                GrantOperation::parse(o).ok_or_else(|| StoreError::Corrupt(format!("unknown grant operation '{o}'")))
+                GrantOperation::parse(o)
+                    .ok_or_else(|| StoreError::corrupt("kms_grants.operations", Fault::Unknown(o.to_owned())))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Grant {

@@ -6,6 +6,7 @@ mod iam;
 pub(crate) use iam::{GroupRow, PolicyRow, RoleRow, SessionRow, UserRow};
 
 use sqlx::{Database, Encode, Type};
+use trent_core::store::Fault;
 use trent_core::{AccessKeyRecord, AccessKeyStatus, Account, Principal, PrincipalKind, StoreError};
 
 use super::{Query, account_from_db, enumeration, ts_from_db, ts_to_db};
@@ -117,7 +118,10 @@ impl TryFrom<&AccessKeyRecord> for AccessKeyRow {
             PrincipalKind::User { name, .. } => (KIND_USER, Some(name.clone())),
             PrincipalKind::AssumedRole { .. } => {
                 // Session credentials are temporary and live with their session, never here.
-                return Err(StoreError::Corrupt("an access key cannot belong to an assumed-role session".into()));
+                return Err(StoreError::corrupt(
+                    "access_keys.principal_kind",
+                    Fault::Inconsistent("an access key cannot belong to an assumed-role session"),
+                ));
             }
         };
         Ok(Self {
@@ -156,10 +160,9 @@ impl TryFrom<AccessKeyRow> for AccessKeyRecord {
             (KIND_ROOT, None) => PrincipalKind::Root,
             (KIND_USER, Some(name)) => PrincipalKind::User { name, path: r.principal_path },
             (kind, name) => {
-                return Err(StoreError::Corrupt(format!(
-                    "access key principal_kind = '{kind}' with principal_name {}",
-                    if name.is_some() { "set" } else { "NULL" }
-                )));
+                let fault =
+                    if name.is_some() { Fault::Unknown(kind.to_owned()) } else { Fault::Missing("principal_name") };
+                return Err(StoreError::corrupt("access_keys.principal_kind", fault));
             }
         };
         Ok(Self {

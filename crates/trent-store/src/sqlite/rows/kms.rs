@@ -6,6 +6,7 @@ use trent_core::kms::{
     Alias, ImportedMaterial, KeyManager, KeyMaterialRecord, KeyMaterialState, KeyRecord, KeySpec, KeyState, KeyUsage,
     MultiRegionKeyType, Origin, RotationSettings, RotationType, Tag,
 };
+use trent_core::store::Fault;
 use trent_crypto::{KeyMaterialId, MATERIAL_ID_LEN};
 
 use super::{
@@ -82,18 +83,20 @@ fn imported_to_db(materials: &[ImportedMaterial]) -> Result<Option<String>, Stor
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    serde_json::to_string(&rows).map(Some).map_err(|e| StoreError::Corrupt(format!("imported_materials: {e}")))
+    serde_json::to_string(&rows)
+        .map(Some)
+        .map_err(|e| StoreError::corrupt_because("kms_keys.imported_materials", Fault::Undecodable, e))
 }
 
 fn imported_from_db(json: Option<&str>) -> Result<Vec<ImportedMaterial>, StoreError> {
     let Some(json) = json else { return Ok(Vec::new()) };
-    let rows: Vec<ImportedRow> =
-        serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("imported_materials: {e}")))?;
+    let rows: Vec<ImportedRow> = serde_json::from_str(json)
+        .map_err(|e| StoreError::corrupt_because("kms_keys.imported_materials", Fault::Undecodable, e))?;
     rows.into_iter()
         .map(|r| {
             Ok(ImportedMaterial {
                 material_id: KeyMaterialId::from_hex(&r.id)
-                    .ok_or_else(|| StoreError::Corrupt(format!("imported material id {:?}", r.id)))?,
+                    .ok_or_else(|| StoreError::corrupt("kms_keys.imported_materials", Fault::Unknown(r.id.clone())))?,
                 state: enumeration("imported_materials.state", &r.state, KeyMaterialState::parse)?,
                 valid_to: opt_ts_from_db(r.valid_to)?,
                 present: r.present,
@@ -171,13 +174,13 @@ impl TryFrom<&KeyRecord> for KeyRow {
             multi_region: i64::from(k.multi_region.is_some()),
             multi_region_replica: i64::from(k.multi_region == Some(MultiRegionKeyType::Replica)),
             revision: i64::try_from(k.revision)
-                .map_err(|_| StoreError::Corrupt(format!("revision {} is outside the storable range", k.revision)))?,
+                .map_err(|_| StoreError::corrupt("kms_keys.revision", Fault::OutOfRange(i128::from(k.revision))))?,
             key_manager: k.manager.as_str().to_owned(),
             imported_material_id: k.current_import().map(|i| i.material_id.0.to_vec()),
             import_valid_to: opt_ts_to_db(k.imported.iter().filter(|i| i.present).filter_map(|i| i.valid_to).min())?,
             import_present: i64::from(k.imported.iter().any(|i| i.present)),
             import_count: i64::try_from(k.import_count).map_err(|_| {
-                StoreError::Corrupt(format!("import count {} is outside the storable range", k.import_count))
+                StoreError::corrupt("kms_keys.import_count", Fault::OutOfRange(i128::from(k.import_count)))
             })?,
             imported_materials: imported_to_db(&k.imported)?,
         })
@@ -242,7 +245,10 @@ impl TryFrom<KeyRow> for KeyRecord {
                 (true, false) => Some(MultiRegionKeyType::Primary),
                 (true, true) => Some(MultiRegionKeyType::Replica),
                 (false, true) => {
-                    return Err(StoreError::Corrupt("a single-Region key is marked as a replica".into()));
+                    return Err(StoreError::corrupt(
+                        "kms_keys.multi_region_replica",
+                        Fault::Inconsistent("a single-Region key is marked as a replica"),
+                    ));
                 }
             },
             revision: unsigned("revision", r.revision)?,
@@ -256,7 +262,10 @@ impl TryFrom<KeyRow> for KeyRecord {
 /// A material id column: exactly [`MATERIAL_ID_LEN`] bytes.
 fn material_id_from_db(bytes: &[u8]) -> Result<KeyMaterialId, StoreError> {
     let id: [u8; MATERIAL_ID_LEN] = bytes.try_into().map_err(|_| {
-        StoreError::Corrupt(format!("material_id is {} bytes, expected {MATERIAL_ID_LEN}", bytes.len()))
+        StoreError::corrupt(
+            "kms_key_materials.material_id",
+            Fault::Length { found: bytes.len(), expected: MATERIAL_ID_LEN },
+        )
     })?;
     Ok(KeyMaterialId(id))
 }

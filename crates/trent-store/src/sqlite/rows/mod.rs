@@ -40,6 +40,7 @@ pub(crate) use usage::{UsageRow, usage_rows};
 
 use sqlx::Sqlite;
 use time::OffsetDateTime;
+use trent_core::store::Fault;
 use trent_core::{AccountId, KeyId, Region, Scope, StoreError};
 
 /// A query whose parameters are being bound, on SQLite unless `DB` says otherwise: the rows
@@ -49,13 +50,13 @@ pub(crate) type Query<'q, DB = Sqlite> = sqlx::query::Query<'q, DB, <DB as sqlx:
 /// A timestamp as stored: unix nanoseconds. Lossless for 1677-09-21 to 2262-04-11.
 pub(crate) fn ts_to_db(t: OffsetDateTime) -> Result<i64, StoreError> {
     i64::try_from(t.unix_timestamp_nanos())
-        .map_err(|_| StoreError::Corrupt(format!("timestamp {t} is outside the storable range")))
+        .map_err(|_| StoreError::corrupt("a timestamp column", Fault::OutOfRange(t.unix_timestamp_nanos())))
 }
 
 /// The inverse of [`ts_to_db`].
 pub(crate) fn ts_from_db(nanos: i64) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos))
-        .map_err(|e| StoreError::Corrupt(format!("timestamp {nanos} ns: {e}")))
+        .map_err(|e| StoreError::corrupt_because("a timestamp column", Fault::OutOfRange(i128::from(nanos)), e))
 }
 
 pub(crate) fn opt_ts_to_db(t: Option<OffsetDateTime>) -> Result<Option<i64>, StoreError> {
@@ -67,21 +68,21 @@ pub(crate) fn opt_ts_from_db(n: Option<i64>) -> Result<Option<OffsetDateTime>, S
 }
 
 /// Reads a non-negative integer column into a narrower unsigned type.
-pub(crate) fn unsigned<T: TryFrom<i64>>(column: &str, n: i64) -> Result<T, StoreError> {
-    T::try_from(n).map_err(|_| StoreError::Corrupt(format!("{column} = {n} is out of range")))
+pub(crate) fn unsigned<T: TryFrom<i64>>(column: &'static str, n: i64) -> Result<T, StoreError> {
+    T::try_from(n).map_err(|_| StoreError::corrupt(column, Fault::OutOfRange(i128::from(n))))
 }
 
-pub(crate) fn boolean(column: &str, n: i64) -> Result<bool, StoreError> {
+pub(crate) fn boolean(column: &'static str, n: i64) -> Result<bool, StoreError> {
     match n {
         0 => Ok(false),
         1 => Ok(true),
-        _ => Err(StoreError::Corrupt(format!("{column} = {n} is not a boolean"))),
+        _ => Err(StoreError::corrupt(column, Fault::OutOfRange(i128::from(n)))),
     }
 }
 
 /// Parses an enum column with the domain type's `parse`.
-pub(crate) fn enumeration<T>(column: &str, text: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
-    parse(text).ok_or_else(|| StoreError::Corrupt(format!("{column} = '{text}' is not a known value")))
+pub(crate) fn enumeration<T>(column: &'static str, text: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(text).ok_or_else(|| StoreError::corrupt(column, Fault::Unknown(text.to_owned())))
 }
 
 /// Rebuilds the scope of a row from its `account_id` and `region` columns.
@@ -90,15 +91,15 @@ pub(crate) fn scope_from_db(account_id: &str, region: &str) -> Result<Scope, Sto
 }
 
 pub(crate) fn account_from_db(s: &str) -> Result<AccountId, StoreError> {
-    AccountId::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+    AccountId::parse(s).map_err(|e| StoreError::corrupt_because("account_id", Fault::Unknown(s.to_owned()), e))
 }
 
 fn region_from_db(s: &str) -> Result<Region, StoreError> {
-    Region::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+    Region::parse(s).map_err(|e| StoreError::corrupt_because("region", Fault::Unknown(s.to_owned()), e))
 }
 
 pub(crate) fn key_id_from_db(s: &str) -> Result<KeyId, StoreError> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("key id '{s}' is not a UUID")))
+    s.parse().map_err(|_| StoreError::corrupt("key_id", Fault::Unknown(s.to_owned())))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use trent_core::StoreError;
 use trent_core::kms::{KeyUse, UsageOperation};
+use trent_core::store::Fault;
 
 use super::{Query, key_id_from_db, scope_from_db, ts_from_db, ts_to_db};
 
@@ -70,7 +71,7 @@ impl TryFrom<UsageRow> for KeyUse {
 
     fn try_from(r: UsageRow) -> Result<Self, StoreError> {
         let operation = UsageOperation::parse(&r.operation)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown key usage operation '{}'", r.operation)))?;
+            .ok_or_else(|| StoreError::corrupt("kms_key_last_usage.operation", Fault::Unknown(r.operation.clone())))?;
         Ok(KeyUse {
             scope: scope_from_db(&r.account_id, &r.region)?,
             key_id: key_id_from_db(&r.key_id)?,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use trent_core::Scope;
 use trent_core::Store;
-use trent_core::secrets::{SecretRecord, ValueKind, VersionRecord};
+use trent_core::secrets::{ReplicaFailure, ReplicaRecord, ReplicationStatus, SecretRecord, ValueKind, VersionRecord};
 use trent_core::store::SecretChange;
 
 use super::assert_err;
@@ -196,6 +196,50 @@ pub(crate) async fn delete_secret_removes_its_versions_and_due_lists_deletions(s
     store.insert_secret(&secret(&s, "due", at(600)), None).await.expect("recreate");
     assert_eq!(store.versions(&s, "due").await.expect("versions"), vec![]);
     assert!(store.get_secret(&s, "live").await.expect("get").is_some());
+}
+
+pub(crate) async fn replicas_round_trip_and_failed_ones_are_listed(store: Arc<dyn Store>) {
+    let s = home();
+    let replica = |region: &str, status: ReplicationStatus| ReplicaRecord {
+        region: trent_core::Region::parse(region).expect("a region"),
+        kms_key_id: None,
+        status,
+        failure: None,
+        failures: 0,
+        retry_at: None,
+    };
+    let mut failing = secret(&s, "failing", at(0));
+    let mut failed = replica("eu-west-1", ReplicationStatus::Failed);
+    failed.kms_key_id = Some("alias/west".into());
+    failed.failure = Some(ReplicaFailure::KmsKey);
+    failed.failures = 3;
+    failed.retry_at = Some(at(240));
+    failing.replicas = vec![replica("us-west-2", ReplicationStatus::InSync), failed];
+    store.insert_secret(&failing, None).await.expect("insert");
+    let mut synced = secret(&s, "synced", at(0));
+    synced.replicas = vec![replica("eu-west-1", ReplicationStatus::InSync)];
+    store.insert_secret(&synced, None).await.expect("insert");
+    store.insert_secret(&secret(&s, "alone", at(0)), None).await.expect("insert");
+    assert_eq!(store.get_secret(&s, "failing").await.expect("get"), Some(failing.clone()), "every field back");
+    assert_eq!(store.get_secret(&s, "synced").await.expect("get"), Some(synced.clone()));
+    let listed = store.secrets_with_failed_replicas().await.expect("failed replicas");
+    assert!(listed.contains(&(s.clone(), "failing".to_owned())), "{listed:?}");
+    assert!(!listed.iter().any(|(_, n)| n == "synced" || n == "alone"), "{listed:?}");
+
+    // Back in sync: no longer listed.
+    let mut next = failing.clone();
+    next.replicas[1] = replica("eu-west-1", ReplicationStatus::InSync);
+    next.revision = failing.revision + 1;
+    let change = SecretChange {
+        secret: &next,
+        expected_revision: failing.revision,
+        new_version: None,
+        pruned: &[],
+        upserted: &[],
+    };
+    store.update_secret(change).await.expect("update");
+    let listed = store.secrets_with_failed_replicas().await.expect("failed replicas");
+    assert!(!listed.iter().any(|(_, n)| n == "failing"), "{listed:?}");
 }
 
 pub(crate) async fn wipe_removes_secrets_and_versions(store: Arc<dyn Store>) {

@@ -7,6 +7,7 @@
 use sqlx::{Database, Encode, Type};
 use trent_core::StoreError;
 use trent_core::identity::{Group, IamTag, InlinePolicy, PolicyOwner, Role, SessionRecord, User};
+use trent_core::store::Fault;
 
 use super::super::{Query, account_from_db, ts_from_db, ts_to_db, unsigned};
 
@@ -17,7 +18,7 @@ fn tags_to_db(tags: &[IamTag]) -> String {
 
 fn tags_from_db(text: &str) -> Result<Vec<IamTag>, StoreError> {
     let pairs: Vec<(String, String)> =
-        serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("tags are not [[key, value]...]: {e}")))?;
+        serde_json::from_str(text).map_err(|e| StoreError::corrupt_because("iam tags", Fault::Undecodable, e))?;
     Ok(pairs.into_iter().map(|(key, value)| IamTag { key, value }).collect())
 }
 
@@ -291,8 +292,9 @@ impl TryFrom<PolicyRow> for InlinePolicy {
     type Error = StoreError;
 
     fn try_from(r: PolicyRow) -> Result<Self, StoreError> {
-        let owner = PolicyOwner::from_parts(&r.owner_kind, r.owner_name)
-            .ok_or_else(|| StoreError::Corrupt(format!("owner_kind = '{}' is not a known value", r.owner_kind)))?;
+        let owner = PolicyOwner::from_parts(&r.owner_kind, r.owner_name).ok_or_else(|| {
+            StoreError::corrupt("iam_inline_policies.owner_kind", Fault::Unknown(r.owner_kind.clone()))
+        })?;
         Ok(Self { owner, name: r.policy_name, document: r.document })
     }
 }
@@ -388,11 +390,9 @@ impl TryFrom<SessionRow> for SessionRecord {
     type Error = StoreError;
 
     fn try_from(r: SessionRow) -> Result<Self, StoreError> {
-        let token_hash: [u8; 32] = r
-            .token_hash
-            .as_slice()
-            .try_into()
-            .map_err(|_| StoreError::Corrupt(format!("token_hash is {} bytes, not 32", r.token_hash.len())))?;
+        let token_hash: [u8; 32] = r.token_hash.as_slice().try_into().map_err(|_| {
+            StoreError::corrupt("sts_sessions.token_hash", Fault::Length { found: r.token_hash.len(), expected: 32 })
+        })?;
         Ok(Self {
             access_key_id: r.access_key_id,
             account: account_from_db(&r.account_id)?,

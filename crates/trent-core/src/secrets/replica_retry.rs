@@ -1,0 +1,97 @@
+//! Trying `Failed` replicas again in the background.
+//!
+//! A replica that could not be brought up to date (its region's KMS key disabled or refusing, a
+//! standalone secret holding its name) keeps its `Failed` status and a retry time
+//! ([`ReplicaRecord::retry_at`](super::ReplicaRecord::retry_at)): 1 minute after the first
+//! failure, doubling with each failure in a row up to an hour. The scheduler calls
+//! [`Secrets::retry_replication`] on every tick (in a cluster only the node holding the
+//! `secrets` job's lease does); it brings every replica of each primary whose retry time has
+//! come up to date, as a change of the primary would, without any change of the primary. The
+//! KMS calls are made on behalf of the secret's account, as AWS's service makes them itself.
+
+use time::{Duration, OffsetDateTime};
+
+use super::{ReplicationStatus, Secrets, SecretsError};
+use crate::identity::Caller;
+
+/// The wait after a replica's first failure; it doubles with each further failure.
+const FIRST_RETRY: Duration = Duration::minutes(1);
+/// The longest wait between two attempts.
+const LONGEST_RETRY: Duration = Duration::hours(1);
+
+/// When a replica that has now failed `failures` times in a row (1 for the first) is tried
+/// again: 1, 2, 4, ... minutes after `now` (to the whole second), at most an hour.
+pub(crate) fn retry_at(failures: u32, now: OffsetDateTime) -> OffsetDateTime {
+    let doublings = failures.saturating_sub(1).min(6);
+    let wait = (FIRST_RETRY * 2_i32.pow(doublings)).min(LONGEST_RETRY);
+    let at = now + wait;
+    at.replace_nanosecond(0).unwrap_or(at)
+}
+
+/// What one pass of [`Secrets::retry_replication`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplicaRetries {
+    /// Primaries whose failed replicas were tried again.
+    pub tried: usize,
+    /// Replicas that are in sync after the attempt.
+    pub in_sync: usize,
+    /// Replicas that failed again (and have a later retry time).
+    pub failed: usize,
+}
+
+impl Secrets {
+    /// Tries again every `Failed` replica whose retry time has come at the clock's time.
+    ///
+    /// # Errors
+    /// Storage errors listing the work; a primary whose attempt fails on storage is logged
+    /// and tried again on the next pass.
+    pub async fn retry_replication(&self) -> Result<ReplicaRetries, SecretsError> {
+        let now = self.clock.now();
+        let mut done = ReplicaRetries::default();
+        for (scope, name) in self.store.secrets_with_failed_replicas().await? {
+            let _writing = self.lock_secret(&scope, &name).await;
+            let Some(primary) = self.store.get_secret(&scope, &name).await? else { continue };
+            let due = primary.primary_region.is_none()
+                && primary
+                    .replicas
+                    .iter()
+                    .any(|r| r.status == ReplicationStatus::Failed && r.retry_at.is_none_or(|t| t <= now));
+            if !due {
+                continue;
+            }
+            done.tried += 1;
+            match self.sync_replicas(&Caller::root_of(&scope), primary, false).await {
+                Ok(primary) => {
+                    for r in &primary.replicas {
+                        match r.status {
+                            ReplicationStatus::InSync => done.in_sync += 1,
+                            ReplicationStatus::Failed => done.failed += 1,
+                            ReplicationStatus::InProgress => {}
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "retrying a secret's replicas failed; will retry"),
+            }
+        }
+        Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    #[test]
+    fn failed_replicas_back_off_to_an_hour() {
+        let now = datetime!(2026-12-06 04:00:00.5 UTC);
+        let waits: Vec<_> = (1..=9).map(|n| retry_at(n, now) - now.replace_nanosecond(0).unwrap()).collect();
+        let minutes = |m| Duration::minutes(m);
+        let expected =
+            [minutes(1), minutes(2), minutes(4), minutes(8), minutes(16), minutes(32), minutes(60), minutes(60)];
+        assert_eq!(waits[..8], expected);
+        assert_eq!(waits[8], minutes(60), "never longer than an hour");
+        assert_eq!(retry_at(u32::MAX, now) - retry_at(1, now), minutes(59));
+    }
+}

@@ -1,0 +1,469 @@
+//! The root key at run time: which generation the server holds, `trent operator rotate-root`
+//! (a new root key, every wrapped value wrapped again online; the domain's part is
+//! `trent_core::root_rotation`), and what every start does about a rotation a crash
+//! interrupted.
+//!
+//! A rotation, in order:
+//! 1. a new random root key is sealed by the configured seal into `<seal file>.rotate`;
+//! 2. the rotation's state (with the new root wrapped under the old one) is recorded in the
+//!    database, and from then on every new value is wrapped under the new root;
+//! 3. a task wraps every stored value again, a batch (one transaction) at a time, recording
+//!    its progress after each, until a whole pass finds nothing left;
+//! 4. one transaction makes the new root's check value and generation the database's and
+//!    removes the state; the old root is forgotten;
+//! 5. `<seal file>.rotate` is renamed over the seal's file.
+//!
+//! A start (see [`settle`]) takes up whatever a crash left: before 2 a stray `.rotate` file
+//! is removed; between 2 and 4 the seal still releases the old root, the new one is unwrapped
+//! from the state and the task goes on at its last batch; between 4 and 5 the seal's file
+//! holds the old root, the database the new one's check value, and the `.rotate` file, which
+//! releases the new root, is renamed into place.
+//!
+//! This module knows the seal's files and the server's tasks; the batches are the domain's.
+
+mod endpoint;
+pub mod files;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::watch;
+use trent_core::root_rotation::{
+    self, ROOT_CHECK_META, RootRotation, RotationError, RotationState, Stepped, stored_generation, stored_state,
+};
+use trent_core::store::RewrapStore;
+use trent_core::{MetaStore, RootRing, SharedClock};
+use trent_crypto::{RootKey, constant_time_eq};
+
+pub(crate) use endpoint::rotate_root;
+pub use files::{PENDING_SUFFIX, Unsealable, pending_path};
+
+use crate::bootstrap::BootstrapError;
+use crate::seal::{SealError, SealSettings};
+
+/// How long the task waits before trying a batch again after the database failed.
+const RETRY_PAUSE: Duration = Duration::from_secs(2);
+
+/// Why a rotation could not begin.
+#[derive(Debug, thiserror::Error)]
+pub enum RootError {
+    /// The domain's part failed (another rotation, bounds, the database).
+    #[error(transparent)]
+    Rotation(#[from] RotationError),
+    /// The configured seal cannot seal a new root key now.
+    #[error(transparent)]
+    Unsealable(#[from] Unsealable),
+    /// The seal failed to seal the new root key.
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    /// A blocking task died.
+    #[error("sealing the new root key failed unexpectedly")]
+    Panicked,
+}
+
+/// The root key's generation and the rotation in progress, for `trent operator status`.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct RootStatus {
+    /// The generation new values are wrapped under.
+    pub generation: u32,
+    /// The rotation in progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<RotationProgress>,
+}
+
+/// How far a rotation is.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct RotationProgress {
+    /// The generation rotated away from.
+    pub from_generation: u32,
+    /// The new generation.
+    pub to_generation: u32,
+    /// The table being walked (`None` once every value is wrapped again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<&'static str>,
+    /// The pass over the tables (a pass that finds nothing left ends the rotation).
+    pub pass: u32,
+    /// Values wrapped again so far.
+    pub rewrapped: u64,
+    /// Values per batch.
+    pub batch_size: u32,
+    /// When it began (Unix seconds).
+    pub started_at: i64,
+    /// Why the last batch failed, if it did (the task tries again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl RotationProgress {
+    fn of(state: &RotationState, error: Option<String>) -> Self {
+        Self {
+            from_generation: state.from_generation,
+            to_generation: state.to_generation,
+            table: state.column.map(|c| c.name()),
+            pass: state.pass,
+            rewrapped: state.rewrapped,
+            batch_size: state.batch_size,
+            started_at: state.started_at,
+            error,
+        }
+    }
+}
+
+/// The root key of a running server and its rotation.
+pub struct RootControl {
+    rotation: RootRotation,
+    seal: SealSettings,
+    seal_file: PathBuf,
+    clock: SharedClock,
+    /// One rotation begins at a time on this node (the database refuses a second across nodes).
+    beginning: tokio::sync::Mutex<()>,
+    /// Held by the task that wraps values again: one task per node.
+    running: Arc<tokio::sync::Mutex<()>>,
+    /// The rotation as last seen by this node, for the status.
+    progress: parking_lot::Mutex<Option<RotationProgress>>,
+    /// The server's stop signal, once it serves.
+    stop: parking_lot::Mutex<Option<watch::Receiver<bool>>>,
+    /// How long the task waits before its first batch: with other nodes on the database, one
+    /// full check of theirs, in which each takes up the new root ([`RootControl::reload`]).
+    settle_delay: Duration,
+}
+
+impl std::fmt::Debug for RootControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RootControl").field("seal", &self.seal.name()).finish_non_exhaustive()
+    }
+}
+
+/// What a start made of the root key: the ring, and the rotation to go on with.
+pub(crate) struct Settled {
+    pub(crate) ring: Arc<RootRing>,
+    pub(crate) resume: Option<RotationState>,
+}
+
+/// Takes up the root key `root` released from `seal_file` against the database `meta`: a
+/// first start records its check value; a rotation a crash interrupted is taken up as the
+/// module's documentation says.
+///
+/// # Errors
+/// [`BootstrapError::WrongRootKey`] when the root is not the database's, or what reading
+/// the database or the seal's pending file failed with.
+pub(crate) async fn settle(
+    meta: &dyn MetaStore,
+    root: RootKey,
+    seal_file: &Path,
+    settings: &SealSettings,
+) -> Result<Settled, BootstrapError> {
+    let wrong = || BootstrapError::WrongRootKey(seal_file.to_owned());
+    let rotation_error = |e: RotationError| match e {
+        RotationError::Store(e) => BootstrapError::Store(e),
+        other => BootstrapError::RootRotation(other),
+    };
+    let generation = stored_generation(meta).await.map_err(rotation_error)?;
+    let state = stored_state(meta).await.map_err(rotation_error)?;
+    let check = root.check_value();
+    if let Some(state) = state {
+        let matches = |c: Option<[u8; 32]>| c.is_some_and(|c| constant_time_eq(&c, &check));
+        if matches(state.from_check_value()) {
+            let ring = Arc::new(RootRing::new(state.from_generation, root));
+            let current = ring.current();
+            let next = root_rotation::next_root(&state, &current.key).map_err(rotation_error)?;
+            ring.begin(trent_core::Generation { number: state.to_generation, key: Arc::new(next) });
+            return Ok(Settled { ring, resume: Some(state) });
+        }
+        if matches(state.to_check_value()) {
+            // The seal's file was switched already: every value was wrapped again before.
+            return Ok(Settled { ring: Arc::new(RootRing::new(state.to_generation, root)), resume: Some(state) });
+        }
+        return Err(wrong());
+    }
+    let stored = meta.get_meta(ROOT_CHECK_META).await.map_err(BootstrapError::Store)?;
+    let (path, settings) = (seal_file.to_owned(), settings.clone());
+    match stored {
+        None => {
+            meta.put_meta(ROOT_CHECK_META, &check).await.map_err(BootstrapError::Store)?;
+            blocking(move || files::remove_pending(&path)).await?;
+            Ok(Settled { ring: Arc::new(RootRing::new(generation, root)), resume: None })
+        }
+        Some(stored) if constant_time_eq(&stored, &check) => {
+            // A `.rotate` file without a rotation: one that never began, or an old one.
+            blocking(move || files::remove_pending(&path)).await?;
+            Ok(Settled { ring: Arc::new(RootRing::new(generation, root)), resume: None })
+        }
+        Some(stored) => {
+            let released = blocking(move || {
+                let Ok(mut kind) = files::seal_kind(&settings) else { return Ok(None) };
+                let Some(next) = files::release_pending(kind.as_mut(), &path)? else { return Ok(None) };
+                if !constant_time_eq(&stored, &next.check_value()) {
+                    return Ok(None);
+                }
+                files::commit_pending(&path)?;
+                Ok(Some(next))
+            })
+            .await?;
+            let next = released.ok_or_else(wrong)?;
+            tracing::warn!(
+                generation,
+                "a root key rotation had finished in the database: its new root key's seal file is now in place"
+            );
+            Ok(Settled { ring: Arc::new(RootRing::new(generation, next)), resume: None })
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SealError> + Send + 'static,
+) -> Result<T, BootstrapError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| {
+            BootstrapError::Seal(SealError::Io {
+                path: PathBuf::new(),
+                source: std::io::Error::other("a blocking task of the seal panicked"),
+            })
+        })?
+        .map_err(BootstrapError::Seal)
+}
+
+impl RootControl {
+    /// The root key's control over the main database `store` (also its `meta`), the audit
+    /// trail's `audit_meta`, and the started `ring` from [`settle`].
+    pub(crate) fn new(
+        store: Arc<dyn RewrapStore>,
+        meta: Arc<dyn MetaStore>,
+        audit_meta: Arc<dyn MetaStore>,
+        settled: &Settled,
+        seal: SealSettings,
+        seal_file: PathBuf,
+        clock: SharedClock,
+    ) -> Self {
+        let progress = settled.resume.as_ref().map(|s| RotationProgress::of(s, None));
+        Self {
+            rotation: RootRotation::new(store, meta, audit_meta, settled.ring.clone()),
+            seal,
+            seal_file,
+            clock,
+            beginning: tokio::sync::Mutex::new(()),
+            running: Arc::new(tokio::sync::Mutex::new(())),
+            progress: parking_lot::Mutex::new(progress),
+            stop: parking_lot::Mutex::new(None),
+            settle_delay: Duration::ZERO,
+        }
+    }
+
+    /// Waits `delay` before the first batch of a rotation (see the field).
+    pub(crate) fn with_settle_delay(mut self, delay: Duration) -> Self {
+        self.settle_delay = delay;
+        self
+    }
+
+    /// Takes up what another node did to the root key (called by each full check of a node
+    /// on a shared database): a rotation begun elsewhere makes this node wrap under the new
+    /// root and seal it into its own `.rotate` file; a rotation finished elsewhere puts that
+    /// file in place and forgets the old root.
+    pub(crate) async fn reload(&self) {
+        let ring = self.rotation.ring();
+        match self.rotation.state().await {
+            Ok(Some(state)) if ring.generation() == state.from_generation => {
+                let old = ring.current();
+                let raw = match root_rotation::next_root_raw(&state, &old.key) {
+                    Ok(raw) => raw,
+                    Err(e) => return tracing::error!(error = %e, "cannot take up the new root key of a rotation"),
+                };
+                let sealed = match files::seal_kind(&self.seal) {
+                    Ok(mut kind) => {
+                        let path = self.seal_file.clone();
+                        tokio::task::spawn_blocking(move || files::seal_pending(kind.as_mut(), &path, &raw)).await
+                    }
+                    Err(e) => return tracing::error!(error = %e, "cannot seal the new root key of a rotation"),
+                };
+                if !matches!(sealed, Ok(Ok(()))) {
+                    tracing::error!("sealing the new root key of a rotation begun on another node failed");
+                }
+                if let Err(e) = self.rotation.resume(&state) {
+                    return tracing::error!(error = %e, "cannot take up a rotation begun on another node");
+                }
+                *self.progress.lock() = Some(RotationProgress::of(&state, None));
+                tracing::warn!(
+                    to = state.to_generation,
+                    "took up the new root key of a rotation begun on another node"
+                );
+            }
+            Ok(Some(state)) => *self.progress.lock() = Some(RotationProgress::of(&state, None)),
+            Ok(None) if ring.previous().is_some() && self.running.try_lock().is_ok() => {
+                let path = self.seal_file.clone();
+                let committed = tokio::task::spawn_blocking(move || {
+                    if std::fs::symlink_metadata(pending_path(&path)).is_ok() {
+                        files::commit_pending(&path)
+                    } else {
+                        Ok(())
+                    }
+                })
+                .await;
+                if !matches!(committed, Ok(Ok(()))) {
+                    return tracing::error!(
+                        "putting the new root key's seal file in place failed; trying at the next check"
+                    );
+                }
+                ring.finish();
+                *self.progress.lock() = None;
+                tracing::warn!(generation = ring.generation(), "a root key rotation finished on another node");
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the root key rotation's state"),
+        }
+    }
+
+    /// The generation and the rotation in progress.
+    pub fn status(&self) -> RootStatus {
+        RootStatus { generation: self.rotation.ring().generation(), rotation: self.progress.lock().clone() }
+    }
+
+    /// Called when the server starts serving: goes on with a rotation a crash interrupted.
+    pub(crate) fn serve(self: &Arc<Self>, stop: watch::Receiver<bool>) {
+        *self.stop.lock() = Some(stop);
+        if self.progress.lock().is_some() {
+            self.spawn();
+        }
+    }
+
+    /// Begins a rotation: seals a new root key, records the rotation, starts the task.
+    ///
+    /// # Errors
+    /// [`RootError`]; nothing has changed then (a sealed `.rotate` file is removed again).
+    pub async fn rotate(self: &Arc<Self>, batch_size: u32, pause_ms: u32) -> Result<RotationProgress, RootError> {
+        let _one = self.beginning.lock().await;
+        if batch_size == 0 || batch_size > root_rotation::MAX_BATCH_SIZE || pause_ms > root_rotation::MAX_PAUSE_MS {
+            return Err(RotationError::Bounds.into());
+        }
+        if let Some(s) = self.rotation.state().await? {
+            return Err(RotationError::InProgress { from: s.from_generation, to: s.to_generation }.into());
+        }
+        let mut kind = files::seal_kind(&self.seal)?;
+        let (_, raw) = RootKey::generate().map_err(RotationError::Crypto)?;
+        let raw = Arc::new(raw);
+        let (path, sealed) = (self.seal_file.clone(), raw.clone());
+        tokio::task::spawn_blocking(move || files::seal_pending(kind.as_mut(), &path, &sealed))
+            .await
+            .map_err(|_| RootError::Panicked)??;
+        let now = self.clock.now().unix_timestamp();
+        let state = match self.rotation.begin(&raw, batch_size, pause_ms, now).await {
+            Ok(state) => state,
+            Err(e) => {
+                let path = self.seal_file.clone();
+                let _ = tokio::task::spawn_blocking(move || files::remove_pending(&path)).await;
+                return Err(e.into());
+            }
+        };
+        drop(raw);
+        tracing::warn!(from = state.from_generation, to = state.to_generation, batch_size, "root key rotation begun");
+        let progress = RotationProgress::of(&state, None);
+        *self.progress.lock() = Some(progress.clone());
+        self.spawn();
+        Ok(progress)
+    }
+
+    fn spawn(self: &Arc<Self>) {
+        let Some(stop) = self.stop.lock().clone() else { return };
+        tokio::spawn(self.clone().run(stop));
+    }
+
+    /// The task: batches until every value is wrapped again, then the finish.
+    async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let Ok(_running) = self.running.clone().try_lock_owned() else { return };
+        if pause(&mut stop, self.settle_delay).await {
+            return;
+        }
+        let mut state = loop {
+            match self.rotation.state().await {
+                Ok(Some(state)) => break state,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, "root key rotation: reading its state failed; trying again");
+                    if pause(&mut stop, RETRY_PAUSE).await {
+                        return;
+                    }
+                }
+            }
+        };
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            match self.rotation.step(&mut state).await {
+                Ok(Stepped::More) => {
+                    *self.progress.lock() = Some(RotationProgress::of(&state, None));
+                    if pause(&mut stop, Duration::from_millis(u64::from(state.pause_ms))).await {
+                        return;
+                    }
+                }
+                Ok(Stepped::Rewrapped) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "root key rotation: a batch failed; trying it again");
+                    *self.progress.lock() = Some(RotationProgress::of(&state, Some(e.to_string())));
+                    if pause(&mut stop, RETRY_PAUSE).await {
+                        return;
+                    }
+                    // The batch is read again from the recorded state.
+                    match self.rotation.state().await {
+                        Ok(Some(recorded)) => state = recorded,
+                        Ok(None) => return,
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+        loop {
+            match self.finish(&state).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "root key rotation: finishing failed; trying again");
+                    *self.progress.lock() = Some(RotationProgress::of(&state, Some(e.to_string())));
+                    if pause(&mut stop, RETRY_PAUSE).await {
+                        return;
+                    }
+                }
+            }
+        }
+        *self.progress.lock() = None;
+        tracing::warn!(generation = state.to_generation, rewrapped = state.rewrapped, "root key rotation finished");
+    }
+
+    /// Makes sure the new root's seal file is pending, ends the rotation in the database,
+    /// and puts the seal file in place.
+    async fn finish(&self, state: &RotationState) -> Result<(), RootError> {
+        let pending = pending_path(&self.seal_file);
+        if std::fs::symlink_metadata(&pending).is_err() {
+            // Without the old root, this start found the seal's file switched already.
+            let Some(old) = self.rotation.ring().previous() else {
+                self.rotation.finish(state).await?;
+                return Ok(());
+            };
+            // Lost: sealed again from the state, with the old root.
+            let raw = root_rotation::next_root_raw(state, &old.key)?;
+            let mut kind = files::seal_kind(&self.seal)?;
+            let path = self.seal_file.clone();
+            tokio::task::spawn_blocking(move || files::seal_pending(kind.as_mut(), &path, &raw))
+                .await
+                .map_err(|_| RootError::Panicked)??;
+        }
+        self.rotation.finish(state).await?;
+        let path = self.seal_file.clone();
+        tokio::task::spawn_blocking(move || files::commit_pending(&path)).await.map_err(|_| RootError::Panicked)??;
+        Ok(())
+    }
+}
+
+/// Waits `how_long` or until the server stops; `true` when it stops.
+async fn pause(stop: &mut watch::Receiver<bool>, how_long: Duration) -> bool {
+    if how_long.is_zero() {
+        return *stop.borrow();
+    }
+    tokio::select! {
+        () = tokio::time::sleep(how_long) => *stop.borrow(),
+        _ = stop.changed() => true,
+    }
+}

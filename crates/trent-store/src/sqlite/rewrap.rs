@@ -1,0 +1,101 @@
+//! [`RewrapStore`] on SQLite: the wrapped columns walked in batches for `rotate-root`.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use trent_core::StoreError;
+use trent_core::store::{RewrapStore, Rewrapped, WrappedColumn, WrappedRow, WrappedValue};
+
+use super::{SqliteStore, map_err};
+use crate::rewrap_sql::{self, Part};
+
+fn row_of(column: WrappedColumn, row: &sqlx::sqlite::SqliteRow) -> Result<WrappedValue, sqlx::Error> {
+    Ok(match column {
+        WrappedColumn::KeyMaterials => WrappedValue {
+            row: WrappedRow::KeyMaterial {
+                account: row.try_get(0)?,
+                region: row.try_get(1)?,
+                key_id: row.try_get(2)?,
+                seq: row.try_get(3)?,
+                material_id: row.try_get(4)?,
+            },
+            wrapped: row.try_get(5)?,
+        },
+        WrappedColumn::AccessKeys => {
+            WrappedValue { row: WrappedRow::AccessKey { access_key_id: row.try_get(0)? }, wrapped: row.try_get(1)? }
+        }
+        WrappedColumn::Sessions => {
+            WrappedValue { row: WrappedRow::Session { access_key_id: row.try_get(0)? }, wrapped: row.try_get(1)? }
+        }
+        WrappedColumn::CustomKeyStorePasswords => WrappedValue {
+            row: WrappedRow::CustomKeyStore { account: row.try_get(0)?, region: row.try_get(1)?, id: row.try_get(2)? },
+            wrapped: row.try_get(3)?,
+        },
+    })
+}
+
+#[async_trait]
+impl RewrapStore for SqliteStore {
+    async fn wrapped_after(
+        &self,
+        column: WrappedColumn,
+        after: Option<&WrappedRow>,
+        limit: u32,
+    ) -> Result<Vec<WrappedValue>, StoreError> {
+        let after = after.filter(|row| rewrap_sql::belongs(column, row));
+        let mut query = sqlx::query(rewrap_sql::select(column, after.is_some()));
+        for part in after.map(rewrap_sql::key_parts).unwrap_or_default() {
+            query = match part {
+                Part::Text(t) => query.bind(t),
+                Part::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.bind(i64::from(limit)).fetch_all(&self.reader).await.map_err(map_err)?;
+        rows.iter().map(|r| row_of(column, r).map_err(map_err)).collect()
+    }
+
+    async fn replace_wrapped(&self, values: &[Rewrapped]) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut replaced = 0;
+        for value in values {
+            let mut query = sqlx::query(rewrap_sql::update(&value.row)).bind(&value.new).bind(&value.old);
+            for part in rewrap_sql::key_parts(&value.row) {
+                query = match part {
+                    Part::Text(t) => query.bind(t),
+                    Part::Int(i) => query.bind(i),
+                };
+            }
+            replaced += query.execute(&mut *tx).await.map_err(map_err)?.rows_affected();
+        }
+        tx.commit().await.map_err(map_err)?;
+        Ok(replaced)
+    }
+
+    async fn insert_meta_if_absent(&self, name: &str, value: &[u8]) -> Result<bool, StoreError> {
+        let done = sqlx::query("INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(value)
+            .execute(&self.writer)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn finish_meta(&self, values: &[(&str, &[u8])], remove: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for (name, value) in values {
+            sqlx::query(
+                "INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            )
+            .bind(*name)
+            .bind(*value)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        }
+        sqlx::query("DELETE FROM meta WHERE name = ?1").bind(remove).execute(&mut *tx).await.map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        // The values wrapped under the old root, overwritten in place, leave the WAL too.
+        self.checkpoint_truncate().await;
+        Ok(())
+    }
+}
