@@ -15,7 +15,7 @@
 # itself costs (aws-lc's `ECDSA_do_verify`, `ED25519_verify`, `ml_dsa_*verify*`) inside the
 # request.
 #
-# Needs valgrind and boto3 (`.venv/bin` on PATH).
+# Needs valgrind and boto3 (`.venv/bin` on PATH). The warm-up is callgrind_client.py's.
 set -euo pipefail
 . "$(dirname "$0")/callgrind-server.sh"
 
@@ -25,15 +25,9 @@ work=${VERIFY_COST_DIR:-$(mktemp -d)}
 [ -n "${VERIFY_COST_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
 
 callgrind_server_start "$binary" "$work" false
-TRENT_ENDPOINT="http://127.0.0.1:$cg_port" TRENT_CREDENTIALS="$work/data/credentials" \
-    TRENT_PID=$cg_pid TRENT_REQUESTS=$requests python3 - <<'PY'
-import configparser, os, subprocess, boto3
-creds = configparser.ConfigParser()
-creds.read(os.environ["TRENT_CREDENTIALS"])
-profile = creds[creds.sections()[0]]
-args = dict(endpoint_url=os.environ["TRENT_ENDPOINT"], region_name="us-east-1",
-            aws_access_key_id=profile["aws_access_key_id"], aws_secret_access_key=profile["aws_secret_access_key"])
-kms = boto3.client("kms", **args)
+callgrind_client "$requests" <<'PY'
+from callgrind_client import clients, measure
+(kms,) = clients("kms")
 key = kms.create_key()["KeyMetadata"]["KeyId"]
 message = b"m" * 64
 calls = {"encrypt": lambda: kms.encrypt(KeyId=key, Plaintext=message)}
@@ -46,22 +40,12 @@ for name, spec, algorithm in [("ecc-p256", "ECC_NIST_P256", "ECDSA_SHA_256"),
                              kms.sign(KeyId=k, Message=message, SigningAlgorithm=a))
     calls[f"verify-{name}"] = (lambda k=signing, a=algorithm, s=signature:
                                kms.verify(KeyId=k, Message=message, Signature=s, SigningAlgorithm=a))
-pid, n = os.environ["TRENT_PID"], int(os.environ["TRENT_REQUESTS"])
-for name, call in calls.items():
-    for _ in range(100):  # warm-up: caches, connection
-        call()
-    subprocess.run(["callgrind_control", "-z", pid], check=True, stdout=subprocess.DEVNULL)
-    for _ in range(n):
-        call()
-    subprocess.run(["callgrind_control", "-d", name, pid], check=True, stdout=subprocess.DEVNULL)
+measure(calls)
 PY
 callgrind_server_stop
-total() {
-    callgrind_total "$(grep -l "^desc: Trigger: dump $1\$" "$work"/callgrind.out.* | head -1)"
-}
 rows=(encrypt sign-ecc-p256 verify-ecc-p256 sign-ed25519 verify-ed25519 sign-ml-dsa65 verify-ml-dsa65)
 totals=()
-for row in "${rows[@]}"; do totals+=("$row=$(total "$row")"); done
+for row in "${rows[@]}"; do totals+=("$row=$(callgrind_dump_total "$work" "$row")"); done
 python3 - "$requests" "${totals[@]}" <<'PY'
 import sys
 n = int(sys.argv[1])
