@@ -1,4 +1,4 @@
-"""The client side of the callgrind cost scripts (quota-cost.sh, secret-cost.sh, param-cost.sh).
+"""The client side of the callgrind cost scripts (quota-cost.sh, secret-cost.sh, param-cost.sh, verify-cost.sh).
 
 Imported by the Python they run through `callgrind_client` (scripts/callgrind-server.sh), which
 puts the server's endpoint, its credentials file, its pid and the number of requests in the

@@ -22,6 +22,7 @@ use aws_lc_rs::signature::{
 use std::sync::OnceLock;
 
 use crate::ed25519ph::Ed25519PhKey;
+use crate::ml_dsa_mu::MuSigner;
 use crate::{CryptoError, EcCurve, KeyMaterial, Plaintext, PrivateKeyKind, SecretBytes};
 
 /// An ML-DSA parameter set (FIPS 204).
@@ -90,6 +91,9 @@ pub enum SignedInput<'a> {
     Raw(&'a [u8]),
     /// The digest of the message, exactly as long as the scheme's hash.
     Digest(&'a [u8]),
+    /// ML-DSA's 64-byte message representative mu (FIPS 204 section 6.2), computed by the
+    /// caller from the message and the public key.
+    ExternalMu(&'a [u8]),
 }
 
 /// RSA-OAEP's hash (the MGF1 hash is the same).
@@ -226,10 +230,27 @@ pub fn generate_private_key(kind: PrivateKeyKind) -> Result<KeyMaterial, CryptoE
 }
 
 enum Inner {
-    Rsa { pair: RsaKeyPair, decrypting: OaepPrivateDecryptingKey, encrypting: OaepPublicEncryptingKey },
-    Ec { pair: EcdsaKeyPair, curve: EcCurve, agreement: Option<agreement::PrivateKey> },
-    Ed25519 { pair: Ed25519KeyPair, ph: Ed25519PhKey },
-    MlDsa { pair: PqdsaKeyPair, level: MlDsaLevel },
+    Rsa {
+        pair: RsaKeyPair,
+        decrypting: OaepPrivateDecryptingKey,
+        encrypting: OaepPublicEncryptingKey,
+    },
+    Ec {
+        pair: EcdsaKeyPair,
+        curve: EcCurve,
+        agreement: Option<agreement::PrivateKey>,
+    },
+    Ed25519 {
+        pair: Ed25519KeyPair,
+        ph: Ed25519PhKey,
+    },
+    /// `mu`: the key as the external-mu signer reads it, made on first use (most keys never
+    /// sign a mu, and decoding the expanded key costs about as much as a signature).
+    MlDsa {
+        pair: PqdsaKeyPair,
+        level: MlDsaLevel,
+        mu: OnceLock<MuSigner>,
+    },
 }
 
 /// A parsed private key, ready to sign, decrypt or agree. Its `Debug` names only its kind.
@@ -320,7 +341,7 @@ impl PrivateKey {
                 let pair = PqdsaKeyPair::from_pkcs8(ml_dsa_signing(level), der).map_err(malformed)?;
                 let spki = spki_of(pair.public_key())?;
                 let public = pair.public_key().as_ref().to_vec();
-                (Inner::MlDsa { pair, level }, spki, public)
+                (Inner::MlDsa { pair, level, mu: OnceLock::new() }, spki, public)
             }
         };
         Ok(Self { kind, inner, spki, public, verifiers: Default::default() })
@@ -350,6 +371,7 @@ impl PrivateKey {
                 match input {
                     SignedInput::Raw(m) => lib(pair.sign(encoding, &SystemRandom::new(), m, &mut sig))?,
                     SignedInput::Digest(d) => lib(pair.sign_digest(encoding, &import_digest(h, d)?, &mut sig))?,
+                    SignedInput::ExternalMu(_) => return Err(CryptoError::Unsupported),
                 }
                 Ok(sig)
             }
@@ -357,13 +379,14 @@ impl PrivateKey {
                 let sig = match input {
                     SignedInput::Raw(m) => lib(pair.sign(&SystemRandom::new(), m))?,
                     SignedInput::Digest(d) => lib(pair.sign_digest(&import_digest(h, d)?))?,
+                    SignedInput::ExternalMu(_) => return Err(CryptoError::Unsupported),
                 };
                 Ok(sig.as_ref().to_vec())
             }
             (Inner::Ed25519 { ph, .. }, SignatureScheme::Ed25519Ph) => ph.sign(input),
             (Inner::Ed25519 { pair, .. }, SignatureScheme::Ed25519) => match input {
                 SignedInput::Raw(m) => Ok(lib(pair.try_sign(m))?.as_ref().to_vec()),
-                SignedInput::Digest(_) => Err(CryptoError::Unsupported),
+                SignedInput::Digest(_) | SignedInput::ExternalMu(_) => Err(CryptoError::Unsupported),
             },
             (Inner::MlDsa { pair, .. }, SignatureScheme::MlDsa) => match input {
                 SignedInput::Raw(m) => {
@@ -372,6 +395,7 @@ impl PrivateKey {
                     sig.truncate(n);
                     Ok(sig)
                 }
+                SignedInput::ExternalMu(mu) => self.mu_signer()?.sign(mu),
                 SignedInput::Digest(_) => Err(CryptoError::Unsupported),
             },
             _ => Err(CryptoError::Unsupported),
@@ -386,6 +410,12 @@ impl PrivateKey {
     pub fn verify(&self, scheme: SignatureScheme, input: SignedInput<'_>, sig: &[u8]) -> Result<(), CryptoError> {
         if let (Inner::Ed25519 { ph, .. }, SignatureScheme::Ed25519Ph) = (&self.inner, scheme) {
             return ph.verify(input, sig);
+        }
+        if let SignedInput::ExternalMu(mu) = input {
+            return match (&self.inner, scheme) {
+                (Inner::MlDsa { .. }, SignatureScheme::MlDsa) => self.mu_signer()?.verify(mu, sig),
+                _ => Err(CryptoError::Unsupported),
+            };
         }
         let (alg, hash): (&'static dyn VerificationAlgorithm, Option<SignatureHash>) = match (&self.inner, scheme) {
             (Inner::Rsa { .. }, SignatureScheme::RsaPss(h) | SignatureScheme::RsaPkcs1(h)) => {
@@ -411,8 +441,18 @@ impl PrivateKey {
             (SignedInput::Digest(d), Some(h)) => {
                 key.verify_digest_sig(&import_digest(h, d)?, sig).map_err(|_| CryptoError::AuthenticationFailed)
             }
-            (SignedInput::Digest(_), None) => Err(CryptoError::Unsupported),
+            (SignedInput::Digest(_), None) | (SignedInput::ExternalMu(_), _) => Err(CryptoError::Unsupported),
         }
+    }
+
+    /// The external-mu signer of an ML-DSA key, made on first use.
+    fn mu_signer(&self) -> Result<&MuSigner, CryptoError> {
+        let Inner::MlDsa { pair, level, mu } = &self.inner else { return Err(CryptoError::Unsupported) };
+        if let Some(signer) = mu.get() {
+            return Ok(signer);
+        }
+        let signer = MuSigner::new(pair, *level)?;
+        Ok(mu.get_or_init(|| signer))
     }
 
     /// The most plaintext bytes RSA-OAEP with `hash` encrypts under this key (`None` for a

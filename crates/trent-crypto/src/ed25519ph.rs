@@ -60,6 +60,7 @@ fn prehash_of(input: crate::SignedInput<'_>) -> Result<GivenSha512, CryptoError>
                 d.try_into().map_err(|_| CryptoError::DigestLength { expected: PREHASH_LEN, actual: d.len() })?;
             Ok(GivenSha512(bytes))
         }
+        crate::SignedInput::ExternalMu(_) => Err(CryptoError::Unsupported),
     }
 }
 

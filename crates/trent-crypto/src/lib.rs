@@ -19,6 +19,7 @@ mod hsm_blob;
 mod import;
 mod locked;
 mod mac;
+mod ml_dsa_mu;
 mod pem;
 mod random;
 mod secret;
@@ -41,6 +42,7 @@ pub use hsm_blob::{
 };
 pub use import::{ImportWrapping, unwrap_imported, wrap_for_import};
 pub use mac::{MacHash, hmac_tag, hmac_verify};
+pub use ml_dsa_mu::{ML_DSA_MU_LEN, ml_dsa_mu};
 pub use pem::{EcCurve, PrivateKeyKind, parse_private_key_pem, pkcs8_kind};
 pub use random::{fill_random, random_array, random_vec};
 pub use secret::{DataKey, KeyMaterial, Plaintext, SecretBytes};

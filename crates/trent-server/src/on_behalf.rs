@@ -48,8 +48,9 @@ impl OnBehalfLog for OnBehalfEvents {
             Ok(()) => KmsNames { resolved: [call.key_arn, None], ..KmsNames::default() },
             Err(_) => KmsNames { requested: [call.key_arn, None], ..KmsNames::default() },
         };
+        let service = call.service_principal();
         let facts = CallFacts {
-            request: Some(call.request.clone()),
+            request: Some(call.request),
             response: None,
             resources: kms_resources(caller, &names),
             key_uses: Vec::new(),
@@ -65,7 +66,6 @@ impl OnBehalfLog for OnBehalfEvents {
             tls: None,
             time: self.clock.now(),
         };
-        let service = call.service_principal();
         let mut events = call_events(&record);
         for event in &mut events {
             event.source_ip_address.clone_from(&service);

@@ -153,7 +153,8 @@ impl Caller {
     /// principal itself, such as `aws:username`, the engine derives on its own.) Services
     /// add their own keys to the result.
     pub fn condition_context(&self, now: OffsetDateTime) -> ConditionContext {
-        let mut context = ConditionContext::new();
+        // The global keys below, the principal's tags, and room for the keys the service adds.
+        let mut context = ConditionContext::with_capacity(16 + self.identity.principal_tags.len());
         context
             .insert_time("aws:CurrentTime", now)
             .insert("aws:EpochTime", now.unix_timestamp().to_string())

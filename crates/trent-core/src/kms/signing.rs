@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use trent_crypto::{CryptoError, MacHash, SignatureHash, SignatureScheme, SignedInput, hmac_tag, hmac_verify};
+use trent_crypto::{
+    CryptoError, ML_DSA_MU_LEN, MacHash, SignatureHash, SignatureScheme, SignedInput, hmac_tag, hmac_verify,
+};
 
 use super::access::KeyCall;
 use super::cache::LoadedKey;
@@ -118,9 +120,13 @@ fn signed_input<'a>(m: &SignedMessage<'a>) -> Result<(SignatureScheme, SignedInp
             Some(_) => Err(KmsError::Validation(Invalid::Crypto(CryptoInput::DigestLength(m.algorithm)))),
             None => Err(KmsError::Validation(Invalid::Crypto(CryptoInput::DigestNotValid(m.algorithm)))),
         },
-        MessageType::ExternalMu if scheme == SignatureScheme::MlDsa => Err(KmsError::Unsupported(
-            "MessageType EXTERNAL_MU is not supported by this server; sign the message with RAW".into(),
-        )),
+        MessageType::ExternalMu if scheme == SignatureScheme::MlDsa => {
+            if m.message.len() == ML_DSA_MU_LEN {
+                Ok((scheme, SignedInput::ExternalMu(m.message)))
+            } else {
+                Err(KmsError::Validation(Invalid::Crypto(CryptoInput::ExternalMuLength(m.algorithm))))
+            }
+        }
         MessageType::ExternalMu => Err(KmsError::Validation(Invalid::Crypto(CryptoInput::ExternalMu(m.algorithm)))),
     }
 }
@@ -181,12 +187,12 @@ impl Kms {
         Ok(key)
     }
 
-    /// `Sign`: signs a message of at most 4096 bytes (`RAW`) or its digest (`DIGEST`) with an
-    /// asymmetric `SIGN_VERIFY` key.
+    /// `Sign`: signs a message of at most 4096 bytes (`RAW`), its digest (`DIGEST`) or, for
+    /// ML-DSA, its 64-byte mu (`EXTERNAL_MU`) with an asymmetric `SIGN_VERIFY` key.
     ///
     /// # Errors
-    /// `Validation` for a digest of the wrong length or a message type the algorithm does not
-    /// take; `Unsupported` for `ED25519_PH_SHA_512`, `SM2DSA` and `EXTERNAL_MU`;
+    /// `Validation` for a digest or mu of the wrong length or a message type the algorithm does
+    /// not take; `Unsupported` for `SM2DSA`;
     /// `InvalidKeyUsage` for a key that does not sign or not with this algorithm; key-state
     /// errors as for `Encrypt`; `DryRun` when asked.
     pub async fn sign(
@@ -350,6 +356,15 @@ mod tests {
         assert!(matches!(mu, Err(KmsError::Validation(_))));
         let raw = signed_input(&msg(b"m", None, SigningAlgorithm::MlDsaShake256));
         assert!(matches!(raw, Ok((SignatureScheme::MlDsa, SignedInput::Raw(b"m")))));
+        let mu = signed_input(&msg(&[7; 64], Some(MessageType::ExternalMu), SigningAlgorithm::MlDsaShake256));
+        assert!(matches!(mu, Ok((SignatureScheme::MlDsa, SignedInput::ExternalMu([7, ..])))));
+        let short = signed_input(&msg(&[7; 32], Some(MessageType::ExternalMu), SigningAlgorithm::MlDsaShake256));
+        assert!(matches!(
+            short,
+            Err(KmsError::Validation(Invalid::Crypto(CryptoInput::ExternalMuLength(SigningAlgorithm::MlDsaShake256))))
+        ));
+        let digest = signed_input(&msg(&[7; 64], Some(MessageType::Digest), SigningAlgorithm::MlDsaShake256));
+        assert!(matches!(digest, Err(KmsError::Validation(_))));
     }
 
     #[test]

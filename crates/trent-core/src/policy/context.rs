@@ -33,9 +33,15 @@ impl ConditionContext {
         Self::default()
     }
 
+    /// An empty context with room for `keys` keys: a request's context is built key by key,
+    /// and growing the map on the way rehashes it several times.
+    pub fn with_capacity(keys: usize) -> Self {
+        Self { keys: HashMap::with_capacity(keys) }
+    }
+
     /// Sets `key` to the single value `value`, replacing what it held.
     pub fn insert(&mut self, key: &str, value: impl Into<String>) -> &mut Self {
-        self.keys.insert(key.to_lowercase(), vec![value.into()]);
+        self.keys.insert(lower(key), vec![value.into()]);
         self
     }
 
@@ -45,7 +51,7 @@ impl ConditionContext {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.keys.insert(key.to_lowercase(), values.into_iter().map(Into::into).collect());
+        self.keys.insert(lower(key), values.into_iter().map(Into::into).collect());
         self
     }
 
@@ -71,7 +77,7 @@ impl ConditionContext {
 
     /// The values of `key`, or `None` when it is absent or has no values.
     pub fn get(&self, key: &str) -> Option<&[String]> {
-        self.get_lowercase(&key.to_lowercase())
+        self.get_lowercase(&lower(key))
     }
 
     /// [`get`](Self::get) for a key already lower-cased (the parser lower-cases policy keys
@@ -79,6 +85,12 @@ impl ConditionContext {
     pub(crate) fn get_lowercase(&self, key: &str) -> Option<&[String]> {
         self.keys.get(key).map(Vec::as_slice).filter(|values| !values.is_empty())
     }
+}
+
+/// `key` lower-cased as [`str::to_lowercase`] does it, without its Unicode tables for the
+/// ASCII names nearly every key has (`aws:SourceIp`, `kms:EncryptionContext:Purpose`).
+fn lower(key: &str) -> String {
+    if key.is_ascii() { key.to_ascii_lowercase() } else { key.to_lowercase() }
 }
 
 /// The values one key resolves to during an evaluation.
@@ -159,5 +171,23 @@ impl<'a> Lookup<'a> {
             },
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_lower_case_as_unicode_does_with_or_without_the_ascii_shortcut() {
+        for key in
+            ["aws:SourceIp", "kms:EncryptionContext:Purpose", "aws:ResourceTag/ÄRGER", "aws:PrincipalTag/ΣΊΣΥΦΟΣ"]
+        {
+            assert_eq!(lower(key), key.to_lowercase(), "{key}");
+        }
+        let mut ctx = ConditionContext::with_capacity(2);
+        ctx.insert("aws:ResourceTag/ÄRGER", "a").insert("AWS:SourceIP", "192.0.2.1");
+        assert_eq!(ctx.get("aws:resourcetag/ärger"), Some(&["a".to_owned()][..]));
+        assert_eq!(ctx.get("aws:sourceip"), Some(&["192.0.2.1".to_owned()][..]));
     }
 }

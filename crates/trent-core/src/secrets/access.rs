@@ -72,7 +72,7 @@ impl Secrets {
     /// `AccessDenied`.
     pub(crate) fn authorize(&self, caller: &Caller, action: &str, secret: &SecretRecord) -> Result<(), SecretsError> {
         let arn = secret.arn();
-        let context = self.context(caller, Some(secret));
+        let context = self.context(caller, Some((secret, &arn)));
         let principal = caller.request_principal();
         let request = Request { principal: &principal, action, resource: &arn, context: &context };
         let resource = match &secret.policy {
@@ -127,11 +127,12 @@ impl Secrets {
     }
 
     /// The condition keys of a request: the global ones, `secretsmanager:SecretId` and the
-    /// secret's tags (`aws:ResourceTag/*`, `secretsmanager:ResourceTag/*`).
-    fn context(&self, caller: &Caller, secret: Option<&SecretRecord>) -> ConditionContext {
+    /// secret's tags (`aws:ResourceTag/*`, `secretsmanager:ResourceTag/*`); the secret comes
+    /// with its ARN, which the caller has already built.
+    fn context(&self, caller: &Caller, secret: Option<(&SecretRecord, &str)>) -> ConditionContext {
         let mut context = caller.condition_context(self.clock.now());
-        if let Some(s) = secret {
-            context.insert("secretsmanager:SecretId", s.arn());
+        if let Some((s, arn)) = secret {
+            context.insert("secretsmanager:SecretId", arn);
             for tag in &s.tags {
                 context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
                 context.insert(&format!("secretsmanager:ResourceTag/{}", tag.key), tag.value.as_str());

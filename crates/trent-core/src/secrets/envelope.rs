@@ -93,11 +93,22 @@ impl Secrets {
         secret: &SecretRecord,
         version: &VersionRecord,
     ) -> Result<SecretValue, SecretsError> {
+        self.open_with_arn(caller, secret, &secret.arn(), version).await
+    }
+
+    /// [`Secrets::open`] given the secret's ARN, for a caller that has built it already (the
+    /// ARN is formatted anew at each call, and `GetSecretValue` needs it for its answer too).
+    pub(crate) async fn open_with_arn(
+        &self,
+        caller: &Caller,
+        secret: &SecretRecord,
+        arn: &str,
+        version: &VersionRecord,
+    ) -> Result<SecretValue, SecretsError> {
         if !super::same_account(caller, secret) && secret.kms_key_id.is_none() {
             return Err(SecretsError::InvalidRequest(super::BadRequest::DefaultKeyCrossAccount));
         }
-        let arn = secret.arn();
-        let ctx = context(&arn, &version.version_id);
+        let ctx = context(arn, &version.version_id);
         let kms = self.kms.on_behalf(caller, ViaService::SECRETS_MANAGER);
         let now = self.clock.now();
         let key = match self.keys.get(&version.wrapped_key, now) {
@@ -113,7 +124,7 @@ impl Secrets {
             }
         };
         let bytes: SecretBytes = key
-            .unwrap(&aad(&arn, &version.version_id, version.kind), &version.ciphertext)
+            .unwrap(&aad(arn, &version.version_id, version.kind), &version.ciphertext)
             .map_err(|_| SecretsError::Decryption)?;
         Ok(SecretValue { kind: version.kind, bytes })
     }

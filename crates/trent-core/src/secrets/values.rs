@@ -115,10 +115,11 @@ impl Secrets {
         let Some(version) = self.store.get_version(&secret.scope, &secret.name, &version_id).await? else {
             return Err(SecretsError::VersionNotFound { version_id });
         };
-        let value = self.open(caller, secret, &version).await?;
+        let arn = secret.arn();
+        let value = self.open_with_arn(caller, secret, &arn, &version).await?;
         self.note_access(secret).await;
         Ok(ValueOutput {
-            arn: secret.arn(),
+            arn,
             name: secret.name.clone(),
             stages: secret.labels_of(&version.version_id),
             version_id: version.version_id,

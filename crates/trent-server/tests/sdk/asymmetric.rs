@@ -240,15 +240,22 @@ async fn signatures_verify_with_openssl_raw_and_digest() {
 }
 
 /// The openssl here (3.0) has no ML-DSA: its signatures are checked by `Verify` and by
-/// aws-lc-rs's own verifier with `GetPublicKey`'s key.
+/// aws-lc-rs's own verifier with `GetPublicKey`'s key. An `EXTERNAL_MU` signature (made by
+/// RustCrypto's ml-dsa) must be aws-lc-rs's pure ML-DSA signature of the message the mu came
+/// from.
 #[tokio::test]
 async fn ml_dsa_signatures_verify_with_the_public_key() {
     use aws_lc_rs::signature::{ML_DSA_44, ML_DSA_65, ML_DSA_87, UnparsedPublicKey, VerificationAlgorithm};
+    use trent_crypto::MlDsaLevel;
     let server = TestServer::start().await;
     let kms = server.client();
-    let levels: [(KeySpec, &'static dyn VerificationAlgorithm); 3] =
-        [(KeySpec::MlDsa44, &ML_DSA_44), (KeySpec::MlDsa65, &ML_DSA_65), (KeySpec::MlDsa87, &ML_DSA_87)];
-    for (spec, verifier) in levels {
+    // With each spec its raw public key's length (FIPS 204 pkEncode), the end of the SPKI.
+    let levels: [(KeySpec, &'static dyn VerificationAlgorithm, MlDsaLevel, usize); 3] = [
+        (KeySpec::MlDsa44, &ML_DSA_44, MlDsaLevel::L44, 1312),
+        (KeySpec::MlDsa65, &ML_DSA_65, MlDsaLevel::L65, 1952),
+        (KeySpec::MlDsa87, &ML_DSA_87, MlDsaLevel::L87, 2592),
+    ];
+    for (spec, verifier, level, raw_len) in levels {
         let key = create(&kms, spec.clone(), KeyUsageType::SignVerify).await;
         let alg = SigningAlgorithmSpec::MlDsaShake256;
         let out = kms.sign().key_id(&key).message(blob(b"post-quantum")).signing_algorithm(alg.clone());
@@ -264,11 +271,43 @@ async fn ml_dsa_signatures_verify_with_the_public_key() {
             .signature(sig.clone())
             .signing_algorithm(alg.clone());
         assert!(v.send().await.unwrap().signature_valid());
-        // A digest is not what ML-DSA signs; EXTERNAL_MU is not offered.
+        // A digest is not what ML-DSA signs.
         let digest = kms.sign().key_id(&key).message(blob(&[0; 64])).message_type(MessageType::Digest);
         expect_code(digest.signing_algorithm(alg.clone()).send().await, "ValidationException");
-        let mu = kms.sign().key_id(&key).message(blob(&[0; 64])).message_type(MessageType::ExternalMu);
-        expect_code(mu.signing_algorithm(alg).send().await, "UnsupportedOperationException");
+
+        // EXTERNAL_MU: the client's mu of a message larger than RAW takes (FIPS 204 6.2).
+        let message = vec![b'q'; 10_000];
+        let mu = trent_crypto::ml_dsa_mu(level, &public[public.len() - raw_len..], &message).unwrap();
+        let sign_mu = |mu: Vec<u8>| {
+            kms.sign()
+                .key_id(&key)
+                .message(blob(&mu))
+                .message_type(MessageType::ExternalMu)
+                .signing_algorithm(alg.clone())
+        };
+        let sig = sign_mu(mu.to_vec()).send().await.unwrap().signature().unwrap().clone();
+        UnparsedPublicKey::new(verifier, &public)
+            .verify(&message, sig.as_ref())
+            .expect("a pure signature of the message");
+        let verify_mu = |mu: &[u8], sig: &[u8]| {
+            kms.verify()
+                .key_id(&key)
+                .message(blob(mu))
+                .message_type(MessageType::ExternalMu)
+                .signature(blob(sig))
+                .signing_algorithm(alg.clone())
+                .send()
+        };
+        assert!(verify_mu(&mu, sig.as_ref()).await.unwrap().signature_valid());
+        // A RAW signature of the message verifies against its mu as well, and a changed mu fails.
+        let raw_sig = kms.sign().key_id(&key).message(blob(&message[..4096])).signing_algorithm(alg.clone());
+        let raw_sig = raw_sig.send().await.unwrap().signature().unwrap().clone();
+        let short_mu = trent_crypto::ml_dsa_mu(level, &public[public.len() - raw_len..], &message[..4096]).unwrap();
+        assert!(verify_mu(&short_mu, raw_sig.as_ref()).await.unwrap().signature_valid());
+        let mut other = mu;
+        other[0] ^= 1;
+        expect_code(verify_mu(&other, sig.as_ref()).await, "KMSInvalidSignatureException");
+        expect_code(sign_mu(vec![0; 32]).send().await, "ValidationException");
     }
 }
 

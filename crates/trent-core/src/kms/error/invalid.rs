@@ -179,6 +179,8 @@ pub enum CryptoInput {
     DigestNotValid(SigningAlgorithm),
     /// `MessageType` `EXTERNAL_MU` with an algorithm other than ML-DSA.
     ExternalMu(SigningAlgorithm),
+    /// An `EXTERNAL_MU` message that is not the 64 bytes of an ML-DSA mu.
+    ExternalMuLength(SigningAlgorithm),
     /// A peer public key that is no point on the curve of the key's spec.
     PeerPublicKey(KeySpec),
 }

@@ -337,6 +337,9 @@ fn crypto(rule: &CryptoInput) -> String {
             "MessageType EXTERNAL_MU is only valid for signing algorithm ML_DSA_SHAKE_256, not {}.",
             algorithm.as_str()
         ),
+        CryptoInput::ExternalMuLength(algorithm) => {
+            format!("External mu is invalid length for algorithm {}: it must be 64 bytes.", algorithm.as_str())
+        }
         CryptoInput::PeerPublicKey(spec) => format!(
             "PublicKey is not a DER-encoded SubjectPublicKeyInfo of a point on the curve of key spec {}.",
             spec.as_str()

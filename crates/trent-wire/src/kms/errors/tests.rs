@@ -657,6 +657,11 @@ fn every_reason_renders_its_aws_sentence() {
             "MessageType EXTERNAL_MU is only valid for signing algorithm ML_DSA_SHAKE_256, not RSASSA_PSS_SHA_256.",
         ),
         (
+            invalid(Invalid::Crypto(CryptoInput::ExternalMuLength(SigningAlgorithm::MlDsaShake256))),
+            "ValidationException",
+            "External mu is invalid length for algorithm ML_DSA_SHAKE_256: it must be 64 bytes.",
+        ),
+        (
             invalid(Invalid::Crypto(CryptoInput::PeerPublicKey(KeySpec::EccNistP256))),
             "ValidationException",
             "PublicKey is not a DER-encoded SubjectPublicKeyInfo of a point on the curve of key spec ECC_NIST_P256.",
