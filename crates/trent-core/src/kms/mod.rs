@@ -49,9 +49,9 @@ pub use custom_key_stores::{
     NoClusters, StoreOfKey, UpdateCustomKeyStoreInput, password_wrap_aad,
 };
 pub use error::{
-    AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, HsmFault, ImportInput, Invalid, KeyInput,
-    KmsError, Limit, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal, RegionInput, Shown, TagRule,
-    Violation,
+    AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, HsmFault, ImportInput, Invalid,
+    KeyInput, KmsError, Limit, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal, RegionInput, Shown,
+    TagRule, Violation,
 };
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
 pub use import::{

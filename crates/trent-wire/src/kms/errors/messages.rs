@@ -3,8 +3,8 @@
 
 use trent_core::kms::decide::PolicySource;
 use trent_core::kms::{
-    AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, HsmFault, ImportInput, Invalid, KeyInput,
-    KmsError, Limit, MAX_ALIASES_PER_KEY, MAX_CUSTOM_KEY_STORES, MAX_GRANTS_PER_KEY, MAX_ON_DEMAND_ROTATIONS,
+    AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, HsmFault, ImportInput, Invalid,
+    KeyInput, KmsError, Limit, MAX_ALIASES_PER_KEY, MAX_CUSTOM_KEY_STORES, MAX_GRANTS_PER_KEY, MAX_ON_DEMAND_ROTATIONS,
     MAX_POLICY_BYTES, MAX_TAGS_PER_KEY, MAX_VALID_TO_DAYS, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal,
     RegionInput, Shown, TagRule, Violation,
 };

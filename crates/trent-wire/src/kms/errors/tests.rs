@@ -5,9 +5,9 @@ use trent_core::ids::{AccountId, Region, Scope};
 
 use trent_core::kms::decide::PolicySource;
 use trent_core::kms::{
-    AliasInput, Constraint, Contended, CryptoInput, Denied, EncryptionAlgorithm, Existing, GrantInput, HsmFault, ImportInput,
-    Invalid, KeyInput, KeySpec, KeyUsage, Limit, Malformed, MaterialFault, Mismatch, Missing, MissingStore, Misuse,
-    Refusal, RegionInput, Shown, SigningAlgorithm, TagRule, Violation,
+    AliasInput, Constraint, Contended, CryptoInput, Denied, EncryptionAlgorithm, Existing, GrantInput, HsmFault,
+    ImportInput, Invalid, KeyInput, KeySpec, KeyUsage, Limit, Malformed, MaterialFault, Mismatch, Missing,
+    MissingStore, Misuse, Refusal, RegionInput, Shown, SigningAlgorithm, TagRule, Violation,
 };
 use trent_core::policy::{Policy, PolicyKind};
 
