@@ -4,7 +4,8 @@
 //! Each wrapped column is read in its table's primary-key order after a row-value cursor, and
 //! replaced only where the row still holds the bytes that were read.
 
-use trent_core::store::{WrappedColumn, WrappedRow};
+use sqlx::{ColumnIndex, Decode, Row, Type};
+use trent_core::store::{WrappedColumn, WrappedRow, WrappedValue};
 
 /// The `SELECT` of a batch of `column`: `?1..` the cursor's parts (when `after`), then the
 /// limit. Each row's columns: the primary key's parts (and, for key materials, the material
@@ -101,4 +102,36 @@ pub(crate) fn belongs(column: WrappedColumn, row: &WrappedRow) -> bool {
 /// `sql` with `?N` parameters written `$N`, for PostgreSQL.
 pub(crate) fn postgres(sql: &str) -> String {
     sql.replace('?', "$")
+}
+
+/// Reads one row of [`select`]'s result for `column`, on either backend.
+pub(crate) fn row_of<R: Row>(column: WrappedColumn, row: &R) -> Result<WrappedValue, sqlx::Error>
+where
+    usize: ColumnIndex<R>,
+    String: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    i64: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+    Vec<u8>: for<'r> Decode<'r, R::Database> + Type<R::Database>,
+{
+    Ok(match column {
+        WrappedColumn::KeyMaterials => WrappedValue {
+            row: WrappedRow::KeyMaterial {
+                account: row.try_get(0)?,
+                region: row.try_get(1)?,
+                key_id: row.try_get(2)?,
+                seq: row.try_get(3)?,
+                material_id: row.try_get(4)?,
+            },
+            wrapped: row.try_get(5)?,
+        },
+        WrappedColumn::AccessKeys => {
+            WrappedValue { row: WrappedRow::AccessKey { access_key_id: row.try_get(0)? }, wrapped: row.try_get(1)? }
+        }
+        WrappedColumn::Sessions => {
+            WrappedValue { row: WrappedRow::Session { access_key_id: row.try_get(0)? }, wrapped: row.try_get(1)? }
+        }
+        WrappedColumn::CustomKeyStorePasswords => WrappedValue {
+            row: WrappedRow::CustomKeyStore { account: row.try_get(0)?, region: row.try_get(1)?, id: row.try_get(2)? },
+            wrapped: row.try_get(3)?,
+        },
+    })
 }

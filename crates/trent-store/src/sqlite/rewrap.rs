@@ -1,37 +1,11 @@
 //! [`RewrapStore`] on SQLite: the wrapped columns walked in batches for `rotate-root`.
 
 use async_trait::async_trait;
-use sqlx::Row;
 use trent_core::StoreError;
 use trent_core::store::{RewrapStore, Rewrapped, WrappedColumn, WrappedRow, WrappedValue};
 
 use super::{SqliteStore, map_err};
 use crate::rewrap_sql::{self, Part};
-
-fn row_of(column: WrappedColumn, row: &sqlx::sqlite::SqliteRow) -> Result<WrappedValue, sqlx::Error> {
-    Ok(match column {
-        WrappedColumn::KeyMaterials => WrappedValue {
-            row: WrappedRow::KeyMaterial {
-                account: row.try_get(0)?,
-                region: row.try_get(1)?,
-                key_id: row.try_get(2)?,
-                seq: row.try_get(3)?,
-                material_id: row.try_get(4)?,
-            },
-            wrapped: row.try_get(5)?,
-        },
-        WrappedColumn::AccessKeys => {
-            WrappedValue { row: WrappedRow::AccessKey { access_key_id: row.try_get(0)? }, wrapped: row.try_get(1)? }
-        }
-        WrappedColumn::Sessions => {
-            WrappedValue { row: WrappedRow::Session { access_key_id: row.try_get(0)? }, wrapped: row.try_get(1)? }
-        }
-        WrappedColumn::CustomKeyStorePasswords => WrappedValue {
-            row: WrappedRow::CustomKeyStore { account: row.try_get(0)?, region: row.try_get(1)?, id: row.try_get(2)? },
-            wrapped: row.try_get(3)?,
-        },
-    })
-}
 
 #[async_trait]
 impl RewrapStore for SqliteStore {
@@ -50,7 +24,7 @@ impl RewrapStore for SqliteStore {
             };
         }
         let rows = query.bind(i64::from(limit)).fetch_all(&self.reader).await.map_err(map_err)?;
-        rows.iter().map(|r| row_of(column, r).map_err(map_err)).collect()
+        rows.iter().map(|r| rewrap_sql::row_of(column, r).map_err(map_err)).collect()
     }
 
     async fn replace_wrapped(&self, values: &[Rewrapped]) -> Result<u64, StoreError> {
