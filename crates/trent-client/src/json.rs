@@ -61,9 +61,16 @@ impl ClientError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Transport { .. } => true,
+            Self::Aws { status, .. } => *status >= 500 || self.is_throttling(),
+            Self::Endpoint(..) | Self::Decode(_) | Self::CaBundle { .. } => false,
+        }
+    }
+
+    /// Whether the server refused the call for its rate (HTTP 429 or a throttling `__type`).
+    pub fn is_throttling(&self) -> bool {
+        match self {
             Self::Aws { code, status, .. } => {
-                *status >= 500
-                    || *status == 429
+                *status == 429
                     || matches!(
                         code.as_str(),
                         "ThrottlingException"
@@ -72,7 +79,7 @@ impl ClientError {
                             | "TooManyRequestsException"
                     )
             }
-            Self::Endpoint(..) | Self::Decode(_) | Self::CaBundle { .. } => false,
+            Self::Transport { .. } | Self::Endpoint(..) | Self::Decode(_) | Self::CaBundle { .. } => false,
         }
     }
 }
@@ -285,7 +292,7 @@ impl JsonClient {
                 };
             match attempt_result {
                 Err(e) if e.is_retryable() && attempt < self.retry.max_attempts => {
-                    tokio::time::sleep(self.retry.delay(attempt)).await;
+                    tokio::time::sleep(self.retry.delay(attempt, e.is_throttling())).await;
                     attempt += 1;
                 }
                 other => return other,

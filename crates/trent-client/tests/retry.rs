@@ -56,7 +56,12 @@ async fn stub(answers: Vec<(u16, &'static str)>) -> (String, Arc<AtomicUsize>) {
 }
 
 fn client(endpoint: &str, attempts: u32) -> KmsClient {
-    let retry = RetryPolicy { max_attempts: attempts, base: Duration::from_millis(2), cap: Duration::from_millis(20) };
+    let retry = RetryPolicy {
+        max_attempts: attempts,
+        base: Duration::from_millis(2),
+        throttled_base: Duration::from_millis(2),
+        cap: Duration::from_millis(20),
+    };
     KmsClient::new(
         endpoint,
         Credentials::new("AKID", b"secret"),
@@ -109,7 +114,12 @@ async fn a_server_that_never_answers_times_out_and_is_retried() {
             held.push(sock);
         }
     });
-    let retry = RetryPolicy { max_attempts: 2, base: Duration::from_millis(1), cap: Duration::from_millis(2) };
+    let retry = RetryPolicy {
+        max_attempts: 2,
+        base: Duration::from_millis(1),
+        throttled_base: Duration::from_millis(1),
+        cap: Duration::from_millis(2),
+    };
     let options = ClientOptions { retry, attempt_timeout: Duration::from_millis(200), ..ClientOptions::default() };
     let client = KmsClient::new(&endpoint, Credentials::new("AKID", b"secret"), "us-east-1", options).unwrap();
     let err = client.generate_data_key("k", 3, &Default::default(), &[]).await.unwrap_err();
