@@ -99,7 +99,48 @@ mod tests {
             trent_core::policy::Policy::parse("{", trent_core::policy::PolicyKind::Identity).unwrap_err();
         let fault = "The request processing has failed because of an unknown error, exception or failure.";
         let cases: Vec<(IdentityError, &str, u16, &str)> = vec![
-            (IdentityError::NoSuchEntity("n".into()), "NoSuchEntity", 404, "n"),
+            (
+                IdentityError::NoSuchEntity(format!("The user with name {} cannot be found.", "alice")),
+                "NoSuchEntity",
+                404,
+                "The user with name alice cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(format!("The group with name {} cannot be found.", "ops")),
+                "NoSuchEntity",
+                404,
+                "The group with name ops cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(format!("The role with name {} cannot be found.", "deployer")),
+                "NoSuchEntity",
+                404,
+                "The role with name deployer cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(format!("The Access Key with id {} cannot be found.", "AKIAEXAMPLE")),
+                "NoSuchEntity",
+                404,
+                "The Access Key with id AKIAEXAMPLE cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(format!("The {} policy with name {} cannot be found.", "user", "Encrypt")),
+                "NoSuchEntity",
+                404,
+                "The user policy with name Encrypt cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(format!("The {} policy with name {} cannot be found.", "group", "Read")),
+                "NoSuchEntity",
+                404,
+                "The group policy with name Read cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(format!("The {} policy with name {} cannot be found.", "role", "Assume")),
+                "NoSuchEntity",
+                404,
+                "The role policy with name Assume cannot be found.",
+            ),
             (IdentityError::EntityAlreadyExists("e".into()), "EntityAlreadyExists", 409, "e"),
             (IdentityError::DeleteConflict("d".into()), "DeleteConflict", 409, "d"),
             (

@@ -13,6 +13,8 @@ use trent_core::policy::{Policy, PolicyKind};
 
 use super::*;
 
+mod sentences;
+
 /// Golden table: every domain error's `__type`, status and JSON body.
 #[test]
 fn every_kms_error_maps_to_its_aws_type() {
