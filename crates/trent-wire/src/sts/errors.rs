@@ -47,7 +47,7 @@ mod tests {
             (IdentityError::Validation("v".into()), "ValidationError", 400, "v"),
             (IdentityError::InvalidInput("i".into()), "ValidationError", 400, "i"),
             (
-                IdentityError::NoSuchEntity(format!("The role with name {} cannot be found.", "deployer")),
+                IdentityError::NoSuchEntity(trent_core::identity::NoSuch::Role("deployer".into())),
                 "ValidationError",
                 400,
                 "The role with name deployer cannot be found.",
