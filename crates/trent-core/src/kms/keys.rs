@@ -12,8 +12,8 @@ use super::cache::{KeyExtras, LoadedKey};
 use super::keyref::{self, Aliases};
 use super::{
     GrantOperation, Invalid, KeyInput, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms,
-    KmsError, Limit, Malformed, Missing, MultiRegionKeyType, Origin, RotationSettings, Tag, marker, material_wrap_aad,
-    tags,
+    KmsError, Limit, Malformed, Missing, MultiRegionKeyType, Origin, RotationSettings, Tag, Unsupported, marker,
+    material_wrap_aad, tags,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -127,9 +127,7 @@ impl Kms {
                 self.check_key_in_store(&scope, store_id, origin, spec, usage, input.multi_region).await?
             }
             None if origin == Origin::AwsCloudhsm => {
-                return Err(KmsError::Unsupported(
-                    "Origin AWS_CLOUDHSM needs the CustomKeyStoreId of a custom key store of type AWS_CLOUDHSM".into(),
-                ));
+                return Err(KmsError::Unsupported(Unsupported::CloudHsmOriginWithoutStore));
             }
             None => {}
         }
@@ -137,23 +135,16 @@ impl Kms {
             return Err(KmsError::Validation(Invalid::Key(KeyInput::XksKeyId)));
         }
         if spec == KeySpec::Sm2 {
-            return Err(KmsError::Unsupported(
-                "KeySpec SM2 is only available in the China Regions; this server does not offer it".into(),
-            ));
+            return Err(KmsError::Unsupported(Unsupported::ChinaKeySpec(spec)));
         }
         if !spec.allows_usage(usage) {
             return Err(KmsError::Validation(Invalid::Key(KeyInput::UsageSpec { usage, spec })));
         }
         if !matches!(origin, Origin::AwsKms | Origin::External | Origin::AwsCloudhsm) {
-            return Err(KmsError::Unsupported(format!(
-                "Origin {} is not supported by this server; AWS_KMS, EXTERNAL and AWS_CLOUDHSM are",
-                origin.as_str()
-            )));
+            return Err(KmsError::Unsupported(Unsupported::Origin(origin)));
         }
         if origin == Origin::External && input.multi_region {
-            return Err(KmsError::Unsupported(
-                "Multi-Region keys of origin EXTERNAL are not supported by this server yet".into(),
-            ));
+            return Err(KmsError::Unsupported(Unsupported::MultiRegionExternal));
         }
         let description = input.description.unwrap_or_default();
         tags::check_tags(&input.tags)?;

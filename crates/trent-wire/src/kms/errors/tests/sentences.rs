@@ -1,7 +1,11 @@
 //! Golden sentences of `UnsupportedOperationException` and `KMSInvalidStateException`: one
 //! row per reason, each the exact message the domain used to build itself.
 
-use trent_core::kms::KmsError;
+use trent_core::ids::Region;
+use trent_core::kms::{
+    DataKeyPairSpec, KeySpec, KeyState, KeyUsage, KmsError, Origin, SigningAlgorithm, Unsupported, WrappingAlgorithm,
+    WrappingKeySpec,
+};
 
 use crate::AwsError;
 
@@ -17,141 +21,100 @@ fn assert_renders(cases: Vec<(KmsError, &str)>, code: &str) {
 /// Every reason of `UnsupportedOperationException`, with its sentence.
 #[test]
 fn every_unsupported_reason_renders_its_aws_sentence() {
-    let arn = ARN;
+    let arn = || ARN.to_owned();
+    let u = KmsError::Unsupported;
     let cases: Vec<(KmsError, &str)> = vec![
         (
-            KmsError::Unsupported(format!(
-                "{arn} has key spec {}; only symmetric encryption keys can hold new key material.",
-                "RSA_2048"
-            )),
+            u(Unsupported::NewMaterialNotSymmetric { key_arn: arn(), spec: KeySpec::Rsa2048 }),
             "arn:aws:kms:us-east-1:111122223333:key/k has key spec RSA_2048; only symmetric encryption keys can hold \
              new key material.",
         ),
         (
-            KmsError::Unsupported(format!(
-                "KeyPairSpec {} is only available in the China Regions; this server does not offer it",
-                "SM2"
-            )),
+            u(Unsupported::ChinaKeyPairSpec(DataKeyPairSpec::Sm2)),
             "KeyPairSpec SM2 is only available in the China Regions; this server does not offer it",
         ),
         (
-            KmsError::Unsupported(format!(
-                "{} is in a custom key store; data key pairs need a KMS key outside custom key stores.",
-                arn
-            )),
+            u(Unsupported::DataKeyPairInCustomKeyStore { key_arn: arn() }),
             "arn:aws:kms:us-east-1:111122223333:key/k is in a custom key store; data key pairs need a KMS key outside \
              custom key stores.",
         ),
         (
-            KmsError::Unsupported(format!("Signing algorithm {} is not supported by this server", "SM2DSA")),
+            u(Unsupported::SigningAlgorithm(SigningAlgorithm::Sm2dsa)),
             "Signing algorithm SM2DSA is not supported by this server",
         ),
         (
-            KmsError::Unsupported(format!("{} has key spec {}, which has no public key.", arn, "HMAC_256")),
+            u(Unsupported::NoPublicKey { key_arn: arn(), spec: KeySpec::Hmac256 }),
             "arn:aws:kms:us-east-1:111122223333:key/k has key spec HMAC_256, which has no public key.",
         ),
         (
-            KmsError::Unsupported(
-                "Origin AWS_CLOUDHSM needs the CustomKeyStoreId of a custom key store of type AWS_CLOUDHSM".into(),
-            ),
+            u(Unsupported::CloudHsmOriginWithoutStore),
             "Origin AWS_CLOUDHSM needs the CustomKeyStoreId of a custom key store of type AWS_CLOUDHSM",
         ),
         (
-            KmsError::Unsupported(
-                "KeySpec SM2 is only available in the China Regions; this server does not offer it".into(),
-            ),
+            u(Unsupported::ChinaKeySpec(KeySpec::Sm2)),
             "KeySpec SM2 is only available in the China Regions; this server does not offer it",
         ),
         (
-            KmsError::Unsupported(format!(
-                "Origin {} is not supported by this server; AWS_KMS, EXTERNAL and AWS_CLOUDHSM are",
-                "EXTERNAL_KEY_STORE"
-            )),
+            u(Unsupported::Origin(Origin::ExternalKeyStore)),
             "Origin EXTERNAL_KEY_STORE is not supported by this server; AWS_KMS, EXTERNAL and AWS_CLOUDHSM are",
         ),
         (
-            KmsError::Unsupported("Multi-Region keys of origin EXTERNAL are not supported by this server yet".into()),
+            u(Unsupported::MultiRegionExternal),
             "Multi-Region keys of origin EXTERNAL are not supported by this server yet",
         ),
         (
-            KmsError::Unsupported(format!("{} is not a multi-Region primary key.", arn)),
+            u(Unsupported::NotPrimary { key_arn: arn() }),
             "arn:aws:kms:us-east-1:111122223333:key/k is not a multi-Region primary key.",
         ),
         (
-            KmsError::Unsupported(format!("{} is not a multi-Region key.", arn)),
+            u(Unsupported::NotMultiRegion { key_arn: arn() }),
             "arn:aws:kms:us-east-1:111122223333:key/k is not a multi-Region key.",
         ),
         (
-            KmsError::Unsupported(format!("Region {} is not hosted by this deployment.", "eu-west-3")),
+            u(Unsupported::RegionNotHosted(Region::parse("eu-west-3").unwrap())),
             "Region eu-west-3 is not hosted by this deployment.",
         ),
         (
-            KmsError::Unsupported(format!(
-                "{} has key spec {} and origin {}; rotation applies to symmetric keys with AWS_KMS origin.",
-                arn, "SYMMETRIC_DEFAULT", "EXTERNAL"
-            )),
+            u(Unsupported::NotRotatable { key_arn: arn(), spec: KeySpec::SymmetricDefault, origin: Origin::External }),
             "arn:aws:kms:us-east-1:111122223333:key/k has key spec SYMMETRIC_DEFAULT and origin EXTERNAL; rotation \
              applies to symmetric keys with AWS_KMS origin.",
         ),
         (
-            KmsError::Unsupported(format!(
-                "{} is a multi-Region replica key; manage rotation on its primary key.",
-                arn
-            )),
+            u(Unsupported::ReplicaRotation { key_arn: arn() }),
             "arn:aws:kms:us-east-1:111122223333:key/k is a multi-Region replica key; manage rotation on its primary \
              key.",
         ),
         (
-            KmsError::Unsupported(format!(
-                "Keys in a custom key store of type AWS_CLOUDHSM need Origin AWS_CLOUDHSM, not {}.",
-                "AWS_KMS"
-            )),
+            u(Unsupported::StoreKeyOrigin(Origin::AwsKms)),
             "Keys in a custom key store of type AWS_CLOUDHSM need Origin AWS_CLOUDHSM, not AWS_KMS.",
         ),
         (
-            KmsError::Unsupported(format!(
-                "Keys in a custom key store must be symmetric encryption keys (KeySpec SYMMETRIC_DEFAULT, KeyUsage \
-                 ENCRYPT_DECRYPT), not {} for {}.",
-                "HMAC_256", "GENERATE_VERIFY_MAC"
-            )),
+            u(Unsupported::StoreKeySpec { spec: KeySpec::Hmac256, usage: KeyUsage::GenerateVerifyMac }),
             "Keys in a custom key store must be symmetric encryption keys (KeySpec SYMMETRIC_DEFAULT, KeyUsage \
              ENCRYPT_DECRYPT), not HMAC_256 for GENERATE_VERIFY_MAC.",
         ),
+        (u(Unsupported::StoreKeyMultiRegion), "You cannot create a multi-Region key in a custom key store."),
         (
-            KmsError::Unsupported("You cannot create a multi-Region key in a custom key store.".into()),
-            "You cannot create a multi-Region key in a custom key store.",
-        ),
-        (
-            KmsError::Unsupported(format!(
-                "{} has origin {}; importing key material requires origin EXTERNAL.",
-                arn, "AWS_KMS"
-            )),
+            u(Unsupported::ImportOrigin { key_arn: arn(), origin: Origin::AwsKms }),
             "arn:aws:kms:us-east-1:111122223333:key/k has origin AWS_KMS; importing key material requires origin \
              EXTERNAL.",
         ),
         (
-            KmsError::Unsupported(format!(
-                "{} is only valid for symmetric encryption keys; {} has key spec {}.",
-                "KeyMaterialId", arn, "ECC_NIST_P256"
-            )),
+            u(Unsupported::ImportMemberNotSymmetric {
+                member: "KeyMaterialId",
+                key_arn: arn(),
+                spec: KeySpec::EccNistP256,
+            }),
             "KeyMaterialId is only valid for symmetric encryption keys; arn:aws:kms:us-east-1:111122223333:key/k has \
              key spec ECC_NIST_P256.",
         ),
         (
-            KmsError::Unsupported(format!(
-                "Wrapping algorithm {} with wrapping key spec {} is not supported; use an RSA wrapping key with \
-                 RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256.",
-                "RSAES_PKCS1_V1_5", "RSA_2048"
-            )),
+            u(Unsupported::Wrapping { algorithm: WrappingAlgorithm::RsaesPkcs1V15, spec: WrappingKeySpec::Rsa2048 }),
             "Wrapping algorithm RSAES_PKCS1_V1_5 with wrapping key spec RSA_2048 is not supported; use an RSA wrapping \
              key with RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256.",
         ),
         (
-            KmsError::Unsupported(
-                "DryRunModifiers IGNORE_CIPHERTEXT is not supported by this server yet: its dry runs check the \
-                 ciphertext"
-                    .into(),
-            ),
+            u(Unsupported::IgnoreCiphertext),
             "DryRunModifiers IGNORE_CIPHERTEXT is not supported by this server yet: its dry runs check the ciphertext",
         ),
     ];
@@ -161,17 +124,23 @@ fn every_unsupported_reason_renders_its_aws_sentence() {
 /// Every key state that refuses an operation, with its sentence.
 #[test]
 fn every_refusing_key_state_renders_its_aws_sentence() {
-    let state = |what| KmsError::InvalidState { key_arn: ARN.to_owned(), what };
+    let state = |state| KmsError::InvalidState { key_arn: ARN.to_owned(), state };
     let cases: Vec<(KmsError, &str)> = vec![
-        (state("pending deletion"), "arn:aws:kms:us-east-1:111122223333:key/k is pending deletion."),
-        (state("pending import"), "arn:aws:kms:us-east-1:111122223333:key/k is pending import."),
-        (state("pending replica deletion"), "arn:aws:kms:us-east-1:111122223333:key/k is pending replica deletion."),
-        (state("unavailable"), "arn:aws:kms:us-east-1:111122223333:key/k is unavailable."),
-        (state("being created"), "arn:aws:kms:us-east-1:111122223333:key/k is being created."),
-        (state("being updated"), "arn:aws:kms:us-east-1:111122223333:key/k is being updated."),
-        (state("enabled"), "arn:aws:kms:us-east-1:111122223333:key/k is enabled."),
-        (state("disabled"), "arn:aws:kms:us-east-1:111122223333:key/k is disabled."),
-        (state("not pending deletion"), "arn:aws:kms:us-east-1:111122223333:key/k is not pending deletion."),
+        (state(KeyState::PendingDeletion), "arn:aws:kms:us-east-1:111122223333:key/k is pending deletion."),
+        (state(KeyState::PendingImport), "arn:aws:kms:us-east-1:111122223333:key/k is pending import."),
+        (
+            state(KeyState::PendingReplicaDeletion),
+            "arn:aws:kms:us-east-1:111122223333:key/k is pending replica deletion.",
+        ),
+        (state(KeyState::Unavailable), "arn:aws:kms:us-east-1:111122223333:key/k is unavailable."),
+        (state(KeyState::Creating), "arn:aws:kms:us-east-1:111122223333:key/k is being created."),
+        (state(KeyState::Updating), "arn:aws:kms:us-east-1:111122223333:key/k is being updated."),
+        (state(KeyState::Enabled), "arn:aws:kms:us-east-1:111122223333:key/k is enabled."),
+        (state(KeyState::Disabled), "arn:aws:kms:us-east-1:111122223333:key/k is disabled."),
+        (
+            KmsError::NotPendingDeletion { key_arn: ARN.to_owned() },
+            "arn:aws:kms:us-east-1:111122223333:key/k is not pending deletion.",
+        ),
     ];
     assert_renders(cases, "KMSInvalidStateException");
 }
