@@ -18,6 +18,7 @@ use trent_crypto::{
 use super::KeyAction;
 use super::imported::{self, Import, MaterialChange};
 use super::keyref::{self, Aliases};
+use super::keys::off_worker_for;
 use super::{
     ImportInput, Invalid, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, Kms, KmsError, Mismatch, Origin,
     Unsupported, check_seed_material, material_wrap_aad,
@@ -300,15 +301,13 @@ impl Kms {
             return Err(KmsError::Unsupported(Unsupported::Wrapping { algorithm, spec }));
         };
         let kind = PrivateKeyKind::Rsa { bits };
-        // An RSA key generation takes a random, long-tailed time (seconds for RSA_4096 in a debug
-        // build under load): off the runtime's workers, so that other requests go on meanwhile.
-        let (pkcs8, public_key) = tokio::task::spawn_blocking(move || {
+        // An RSA key generation takes a random, long-tailed time: off the runtime's workers.
+        let (pkcs8, public_key) = off_worker_for(kind, move || {
             let pkcs8 = generate_private_key(kind)?;
             let public_key = PrivateKey::from_pkcs8(kind, pkcs8.expose_secret())?.public_key_der().to_vec();
-            Ok::<_, KmsError>((pkcs8, public_key))
+            Ok((pkcs8, public_key))
         })
-        .await
-        .map_err(|e| KmsError::Internal(Box::new(e)))??;
+        .await?;
         let valid_to = self.clock.now() + IMPORT_TOKEN_VALIDITY;
         let payload = encode_token(algorithm, bits, valid_to, rec.import_count, pkcs8.expose_secret());
         let import_token = self.wrapper.wrap(&token_aad(&rec.arn()), payload.expose_secret())?;

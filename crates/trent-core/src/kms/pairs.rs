@@ -7,6 +7,7 @@ use trent_crypto::{
 
 use super::access::KeyCall;
 use super::crypto::check_symmetric_encryption;
+use super::keys::off_worker_for;
 use super::signing::{algorithm_refused, check_usage, private_key};
 use super::{CryptoInput, Invalid};
 use super::{
@@ -82,8 +83,13 @@ impl Kms {
         if dry_run {
             return Err(KmsError::DryRun);
         }
-        let private = generate_private_key(kind)?;
-        let public_key = PrivateKey::from_pkcs8(kind, private.expose_secret())?.public_key_der().to_vec();
+        // An RSA pair's generation takes a random, long-tailed time: off the runtime's workers.
+        let (private, public_key) = off_worker_for(kind, move || {
+            let private = generate_private_key(kind)?;
+            let public_key = PrivateKey::from_pkcs8(kind, private.expose_secret())?.public_key_der().to_vec();
+            Ok((private, public_key))
+        })
+        .await?;
         let (private_ciphertext, material_id) = self.seal(&key, ctx, private.expose_secret())?;
         let operation = if with_plaintext {
             UsageOperation::GenerateDataKeyPair
