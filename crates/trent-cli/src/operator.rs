@@ -43,7 +43,8 @@ enum OperatorCommand {
     Rekey(crate::rekey::RekeyArgs),
     /// Make a new root key and wrap every stored key, credential and PIN again under it, while
     /// the server serves (in batches, resumed after a crash), then seal the new root key with
-    /// the configured seal. Shows the progress until it is done.
+    /// the configured seal. Shows the progress until it is done. With the shamir seal, the new
+    /// root key's shares and operator token are printed here, once.
     RotateRoot(RotateRootArgs),
 }
 
@@ -126,6 +127,22 @@ async fn rotate_root(args: RotateRootArgs) -> Result<(), Box<dyn std::error::Err
         print(output, &begun, |_| Vec::new());
     } else {
         println!("Root key rotation begun: generation {} to {to}.", begun["FromGeneration"]);
+        if let Some(made) = new_split(&begun) {
+            let threshold = begun["Threshold"].as_u64().and_then(|t| u8::try_from(t).ok()).unwrap_or(0);
+            print_shares(
+                &format!(
+                    "The new root key was split into {} new unseal shares; any {threshold} of them unseal the server \
+                     once the rotation has finished.\n",
+                    made.shares.len()
+                ),
+                &made,
+                &format!(
+                    "Until the rotation has finished (`trent operator status`), the old shares and operator token \
+                     unseal the server; from then on only these do ({threshold} times \
+                     `TRENT_OPERATOR_TOKEN=... trent operator unseal`).\n"
+                ),
+            )?;
+        }
     }
     if args.no_wait {
         return Ok(());
@@ -189,15 +206,33 @@ fn init(data_dir: &Path, shares: u8, threshold: u8) -> Result<(), Box<dyn std::e
             "Trent's root key was made and split into {shares} unseal shares; any {threshold} of them unseal the server.\n"
         ),
         &made,
-        threshold,
+        &start_sealed(threshold),
     )
 }
 
-/// Prints new shares and the operator token, once, with what to do next.
+/// What to do with new shares of a new seal: start the server and unseal it.
+pub(crate) fn start_sealed(threshold: u8) -> String {
+    format!(
+        "Start the server with [seal] type = \"shamir\" in trent.toml; it starts sealed. Then, {threshold} times:\n\
+         TRENT_OPERATOR_TOKEN=... trent operator unseal --endpoint-url URL\n"
+    )
+}
+
+/// The new shares and operator token in a `rotate-root` answer (Shamir seal).
+fn new_split(begun: &serde_json::Value) -> Option<trent_server::seal::Initialised> {
+    let shares = begun.get("Shares")?.as_array()?;
+    let token = begun.get("OperatorToken")?.as_str()?;
+    Some(trent_server::seal::Initialised {
+        shares: shares.iter().filter_map(|s| s.as_str()).map(|s| Zeroizing::new(s.to_owned())).collect(),
+        operator_token: Zeroizing::new(token.to_owned()),
+    })
+}
+
+/// Prints new shares and the operator token, once, with what to do `next`.
 pub(crate) fn print_shares(
     intro: &str,
     made: &trent_server::seal::Initialised,
-    threshold: u8,
+    next: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let mut text = Zeroizing::new(format!(
         "{intro}Each share is shown now and never again: give each to a different operator.\n\n"
@@ -209,10 +244,8 @@ pub(crate) fn print_shares(
     }
     text.push_str("\nOperator token (authenticates `trent operator unseal` and `seal`; keep it like a password):\n");
     text.push_str(&made.operator_token);
-    text.push_str(&format!(
-        "\n\nStart the server with [seal] type = \"shamir\" in trent.toml; it starts sealed. Then, {threshold} times:\n\
-         TRENT_OPERATOR_TOKEN=... trent operator unseal --endpoint-url URL\n"
-    ));
+    text.push_str("\n\n");
+    text.push_str(next);
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;

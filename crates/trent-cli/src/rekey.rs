@@ -137,7 +137,7 @@ pub(crate) fn run(args: RekeyArgs) -> Result<(), Box<dyn std::error::Error>> {
         moved.from, moved.to, moved.to
     );
     match &moved.shown {
-        Some(made) => crate::operator::print_shares(&intro, made, args.threshold),
+        Some(made) => crate::operator::print_shares(&intro, made, &crate::operator::start_sealed(args.threshold)),
         None => {
             print!("{intro}");
             Ok(())

@@ -212,6 +212,44 @@ fn aws_cli_custom_key_store_tour() {
     assert!(server.terminate());
 }
 
+/// Whether SoftHSM2 is installed; outside CI a missing one skips the test (loudly).
+fn softhsm_installed(test: &str) -> bool {
+    let installed = Path::new(SOFTHSM).is_file() && Command::new("softhsm2-util").arg("--help").output().is_ok();
+    if !installed {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but SoftHSM2 is not installed");
+        eprintln!("SKIPPED {test}: SoftHSM2 is not installed (run .ci/run)");
+    }
+    installed
+}
+
+/// Regression guard: `trent bench` had no way to measure a key in a custom key store (its
+/// in-process server loads the PKCS#11 module before `SOFTHSM2_CONF` could name a token).
+/// `--ops encrypt,encrypt-hsm` measures `Encrypt` with a Trent key and with a key in a SoftHSM2
+/// token made for the run, in the same run: every request is answered (at more requests in
+/// flight than a connected store keeps idle sessions), and the comparison table is printed.
+#[test]
+fn bench_measures_encrypt_with_an_hsm_key_next_to_a_trent_key() {
+    if !softhsm_installed("bench_measures_encrypt_with_an_hsm_key_next_to_a_trent_key") {
+        return;
+    }
+    let out = Command::new(support::TRENT)
+        .args(["bench", "--seconds", "1", "--concurrency", "1,16", "--ops", "encrypt,encrypt-hsm"])
+        .output()
+        .expect("run trent bench");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    for (op, concurrency) in [("Encrypt", 1), ("Encrypt", 16), ("Encrypt HSM", 1), ("Encrypt HSM", 16)] {
+        let row = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("| {op} | {concurrency} | off | http |")))
+            .unwrap_or_else(|| panic!("no {op} row at {concurrency}:\n{stdout}"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (rate, errors): (f64, u64) = (cells[5].parse().unwrap(), cells[8].parse().unwrap());
+        assert!(rate > 0.0 && errors == 0, "{row}");
+    }
+    assert!(stdout.contains("| Trent key, median req/s | HSM key (SoftHSM2), median req/s | cost |"), "{stdout}");
+}
+
 fn base64_decode(text: &str) -> Vec<u8> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.decode(text.trim()).expect("base64")

@@ -12,7 +12,7 @@ use trent_core::quota::{MonotonicClock, Quotas};
 use trent_core::secrets::Secrets;
 use trent_core::store::AuditStore;
 use trent_core::{EventStore, Identities, KeyWrapper, MetaStore, ParamStore, SharedClock, Store};
-use trent_crypto::{RootKey, SecretBytes, constant_time_eq};
+use trent_crypto::{SecretBytes, constant_time_eq};
 use trent_store::{PgStore, SqliteAuditStore, SqliteStore};
 
 use crate::audit::AuditLog;
@@ -20,7 +20,7 @@ use crate::auth::Authenticator;
 use crate::config::{Config, Storage};
 use crate::data_dir;
 use crate::quota::RequestQuotas;
-use crate::root::RootControl;
+use crate::root::{Released, RootControl};
 use crate::seal::{self, SealError, SealSettings};
 use crate::state::{AppState, Readiness};
 use crate::tls::{ServerTls, TlsError};
@@ -93,6 +93,9 @@ pub enum BootstrapError {
     /// The root key does not belong to this database.
     #[error("the root key in {0} does not match this database; refusing to start")]
     WrongRootKey(PathBuf),
+    /// Shamir shares of the other side of a root key rotation than the database's.
+    #[error(transparent)]
+    Shares(crate::seal::ShareError),
     /// The audit signing key or the audit writer could not be set up.
     #[error("audit trail: {0}")]
     Audit(#[source] trent_core::audit::AuditError),
@@ -133,8 +136,8 @@ pub async fn bootstrap(
     clock: SharedClock,
 ) -> Result<(Arc<AppState>, Option<FirstStart>), BootstrapError> {
     let tls = prepare(&config)?;
-    let (root, key_path) = open_seal(&config.seal, &config.data_dir)?;
-    build(config, clock, root, key_path, tls).await
+    let released = open_seal(&config.seal, &config.data_dir)?;
+    build(config, clock, released, tls).await
 }
 
 /// What every start does before the seal: the certificate (a bad one stops the start before
@@ -145,17 +148,17 @@ pub(crate) fn prepare(config: &Config) -> Result<Option<Arc<ServerTls>>, Bootstr
     Ok(tls)
 }
 
-/// Opens the stores and builds the services over the root key `root` (which came from
-/// `key_path`), creating the default account on the first start.
+/// Opens the stores and builds the services over the root key the seal `released`,
+/// creating the default account on the first start.
 pub(crate) async fn build(
     config: Config,
     clock: SharedClock,
-    root: RootKey,
-    key_path: PathBuf,
+    released: Released,
     tls: Option<Arc<ServerTls>>,
 ) -> Result<(Arc<AppState>, Option<FirstStart>), BootstrapError> {
     let dir = config.data_dir.clone();
-    match root.memory_locked() {
+    let key_path = released.seal_file.clone();
+    match released.root.memory_locked() {
         Some(Ok(())) => tracing::debug!("the root key's page is locked in memory"),
         Some(Err(reason)) => tracing::warn!(
             %reason,
@@ -174,7 +177,7 @@ pub(crate) async fn build(
             let sqlite = Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE)).await.map_err(BootstrapError::Store)?);
             let store: Arc<dyn Store> = sqlite.clone();
             check_dev_mark(store.as_ref(), &dir, config.dev).await?;
-            let settled = crate::root::settle(store.as_ref(), root, &key_path, &config.seal).await?;
+            let settled = crate::root::settle(store.as_ref(), released, &config.seal).await?;
             let wrapper: Arc<dyn KeyWrapper> = settled.ring.clone();
             let trail = Arc::new(SqliteAuditStore::open(&dir.join(AUDIT_FILE)).await.map_err(BootstrapError::Store)?);
             let audit = start_audit(trail.clone(), wrapper.as_ref(), &clock).await?;
@@ -200,7 +203,7 @@ pub(crate) async fn build(
                 Some(pg.wait_lease(FIRST_START_LEASE, FIRST_START_WAIT).await.map_err(BootstrapError::Store)?);
             let store: Arc<dyn Store> = Arc::new(pg.clone());
             check_dev_mark(store.as_ref(), &dir, config.dev).await?;
-            let settled = crate::root::settle(store.as_ref(), root, &key_path, &config.seal).await?;
+            let settled = crate::root::settle(store.as_ref(), released, &config.seal).await?;
             let wrapper: Arc<dyn KeyWrapper> = settled.ring.clone();
             // Each node records into a chain of its own, named by its stable id: nodes never
             // contend for a row or a lock of the trail, a restarted node resumes its chain, and
@@ -299,11 +302,12 @@ pub(crate) async fn build(
     Ok((state, first))
 }
 
-/// Releases the root key with the configured seal; returns it and the file it came from. A
-/// data directory made with another seal is refused (nothing is created in it); a rekey
-/// interrupted by a crash is first finished or undone (`seal::settle`). The Shamir
-/// seal releases nothing at start: its server starts sealed (see `gate`).
-pub(crate) fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey, PathBuf), BootstrapError> {
+/// Releases the root key with the configured seal; returns it, the file it came from and
+/// what the seal keeps (the passphrase seal's derived key). A data directory made with
+/// another seal is refused (nothing is created in it); a rekey interrupted by a crash is first
+/// finished or undone (`seal::settle`). The Shamir seal releases nothing at start: its server
+/// starts sealed (see `gate`).
+pub(crate) fn open_seal(settings: &SealSettings, dir: &Path) -> Result<Released, BootstrapError> {
     seal::settle(dir)?;
     if let Some((found, found_seal)) = seal::seal_in(dir)
         && found_seal != settings.name()
@@ -313,20 +317,21 @@ pub(crate) fn open_seal(settings: &SealSettings, dir: &Path) -> Result<(RootKey,
     match settings {
         SealSettings::File => {
             let key_file = dir.join(seal::KEY_FILE);
-            Ok((seal::open_key_file(&key_file)?.0, key_file))
+            Ok(Released::new(seal::open_key_file(&key_file)?.0, key_file))
         }
         SealSettings::Passphrase(source) => {
             let sealed = seal::sealed_path(dir);
             let passphrase = source.read_for(!sealed.exists())?;
-            Ok((seal::open_sealed_file(&sealed, &passphrase)?.0, sealed))
+            let (root, _, kek) = seal::open_sealed_file_keeping(&sealed, &passphrase)?;
+            Ok(Released { kek: Some(Arc::new(kek)), ..Released::new(root, sealed) })
         }
         SealSettings::Pkcs11(settings) => {
             let sealed = seal::pkcs11_path(dir);
-            Ok((seal::open_pkcs11_file(&sealed, settings)?.0, sealed))
+            Ok(Released::new(seal::open_pkcs11_file(&sealed, settings)?.0, sealed))
         }
         SealSettings::Kms(settings) => {
             let sealed = seal::kms_path(dir);
-            Ok((seal::open_kms_file(&sealed, settings)?.0, sealed))
+            Ok(Released::new(seal::open_kms_file(&sealed, settings)?.0, sealed))
         }
         SealSettings::Shamir => Err(SealError::Shamir(
             "a shamir-sealed server starts sealed and is unsealed over the API (`trent operator unseal`)".into(),

@@ -18,6 +18,11 @@
 //! `trent operator init` (`Authorization: Bearer ...`): SigV4 cannot authenticate them,
 //! because access key secrets are themselves wrapped under the root key.
 //!
+//! After `trent operator rotate-root` the seal's file (and with it the shares and the token
+//! that are accepted) changes under a serving server: each operator call reads it again. While
+//! a rotation's `.rotate` file is there, its shares and token are accepted too (see
+//! `crate::root` for when they unseal).
+//!
 //! This module knows the seal and the router; it knows nothing of AWS operations.
 
 use std::net::SocketAddr;
@@ -53,8 +58,9 @@ pub struct Gate {
     tls: Option<Arc<ServerTls>>,
     /// The listener's address (external rotation functions call back to it).
     local: SocketAddr,
-    /// The Shamir seal's file, when that is the seal (authenticates operators, checks shares).
-    shamir: Option<ShamirSeal>,
+    /// The Shamir seal's file, when that is the seal, as last read (for the status; operator
+    /// calls read it again).
+    shamir: parking_lot::Mutex<Option<ShamirSeal>>,
     phase: parking_lot::Mutex<Phase>,
     /// One unseal or seal at a time (building the services is slow and async).
     transition: tokio::sync::Mutex<()>,
@@ -158,6 +164,9 @@ pub enum OperatorError {
          runtime (stop the server to seal it)"
     )]
     NotRuntimeSeal(&'static str),
+    /// The Shamir seal's file could not be read.
+    #[error("the shamir seal's file cannot be read; see the server's log")]
+    SealFile(#[source] SealError),
     /// The request body is not `{"Share": "..."}`.
     #[error("the body must be a JSON object with a Share string of at most 256 characters")]
     BadRequest,
@@ -177,7 +186,9 @@ impl OperatorError {
             OperatorError::NotSealed | OperatorError::AlreadySealed => (StatusCode::CONFLICT, "InvalidStateException"),
             OperatorError::NotRuntimeSeal(_) => (StatusCode::BAD_REQUEST, "UnsupportedOperationException"),
             OperatorError::BadRequest => (StatusCode::BAD_REQUEST, "ValidationException"),
-            OperatorError::Start(_) | OperatorError::Panicked => (StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure"),
+            OperatorError::Start(_) | OperatorError::Panicked | OperatorError::SealFile(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure")
+            }
         }
     }
 }
@@ -215,9 +226,9 @@ impl Gate {
             {
                 return Err(seal::SealError::OtherSeal { found, found_seal, configured: "shamir" }.into());
             }
-            let shamir = ShamirSeal::load(&seal::shamir_path(&config.data_dir))?;
+            let (shamir, pending) = load_splits(&config.data_dir)?;
             tracing::warn!(threshold = shamir.threshold, shares = shamir.shares, "sealed: waiting for unseal shares");
-            let phase = Phase::Sealed(Unsealing::new(shamir.clone()));
+            let phase = Phase::Sealed(Unsealing::with_pending(shamir.clone(), pending));
             return Ok((Arc::new(Self::new(config, clock, tls, local, Some(shamir), phase)), None));
         }
         let kms_retry = if let SealSettings::Kms(kms) = &config.seal { Some(kms.retry) } else { None };
@@ -227,7 +238,7 @@ impl Gate {
             let source = std::io::Error::other(format!("opening the seal panicked: {e}"));
             BootstrapError::Seal(SealError::Io { path: config.data_dir.clone(), source })
         })?;
-        let (root, key_path) = match (opened, kms_retry) {
+        let released = match (opened, kms_retry) {
             (Err(BootstrapError::Seal(SealError::KmsUnavailable(why))), Some(retry)) => {
                 tracing::warn!(reason = %why, retry_seconds = retry.as_secs(), "sealed: the kms seal's remote KMS did not unwrap the root key");
                 let gate = Arc::new(Self::new(config, clock, tls, local, None, Phase::AwaitingKms(why)));
@@ -236,7 +247,7 @@ impl Gate {
             }
             (opened, _) => opened?,
         };
-        let (state, first) = bootstrap::build(config.clone(), clock.clone(), root, key_path, tls.clone()).await?;
+        let (state, first) = bootstrap::build(config.clone(), clock.clone(), released, tls.clone()).await?;
         let serving = Serving::start(state, local)?;
         Ok((Arc::new(Self::new(config, clock, tls, local, None, Phase::Serving(serving))), first))
     }
@@ -270,7 +281,7 @@ impl Gate {
             clock,
             tls,
             local,
-            shamir,
+            shamir: parking_lot::Mutex::new(shamir),
             phase: parking_lot::Mutex::new(phase),
             transition: tokio::sync::Mutex::new(()),
             on_first_start: parking_lot::Mutex::new(None),
@@ -314,20 +325,32 @@ impl Gate {
             Phase::Sealed(u) => (Some(u.progress()), None),
             Phase::AwaitingKms(_) | Phase::Stopped => (Some(0), None),
         };
+        // One lock at a time: a second guard in the same expression would wait on the first.
+        let (threshold, shares) = self.shamir.lock().as_ref().map(|s| (s.threshold, s.shares)).unzip();
         SealStatus {
             sealed: progress.is_some(),
             seal: self.config.seal.name(),
-            threshold: self.shamir.as_ref().map(|s| s.threshold),
-            shares: self.shamir.as_ref().map(|s| s.shares),
+            threshold,
+            shares,
             progress: progress.unwrap_or(0),
             root,
         }
     }
 
-    fn authorize(&self, token: Option<&str>) -> Result<&ShamirSeal, OperatorError> {
-        let shamir = self.shamir.as_ref().ok_or(OperatorError::NotRuntimeSeal(self.config.seal.name()))?;
+    /// Checks the operator token against the seal's file as it is now (and a rotation's
+    /// pending one); the seal's current and pending splits.
+    fn authorize(&self, token: Option<&str>) -> Result<(ShamirSeal, Option<ShamirSeal>), OperatorError> {
+        if self.config.seal != SealSettings::Shamir {
+            return Err(OperatorError::NotRuntimeSeal(self.config.seal.name()));
+        }
+        let (shamir, pending) = load_splits(&self.config.data_dir).map_err(|e| {
+            tracing::error!(error = %e, "the shamir seal's file cannot be read");
+            OperatorError::SealFile(e)
+        })?;
+        *self.shamir.lock() = Some(shamir.clone());
+        let accepted = |t: &str| shamir.accepts_token(t) || pending.as_ref().is_some_and(|p| p.accepts_token(t));
         match token {
-            Some(t) if shamir.accepts_token(t) => Ok(shamir),
+            Some(t) if accepted(t) => Ok((shamir, pending)),
             _ => Err(OperatorError::Unauthorized),
         }
     }
@@ -337,32 +360,43 @@ impl Gate {
     /// # Errors
     /// [`OperatorError`]: no token, a refused share, not sealed, or the start failed.
     pub async fn unseal(&self, token: Option<&str>, share: &str) -> Result<SealStatus, OperatorError> {
-        self.authorize(token)?;
+        let (shamir, pending) = self.authorize(token)?;
         let _one = self.transition.lock().await;
         let root = match &mut *self.phase.lock() {
             Phase::Serving(_) | Phase::AwaitingKms(_) | Phase::Stopped => return Err(OperatorError::NotSealed),
-            Phase::Sealed(unsealing) => match unsealing.add(share)? {
-                Progress::Partial(given) => {
-                    tracing::info!(given, "unseal share accepted");
-                    None
+            Phase::Sealed(unsealing) => {
+                if unsealing.progress() == 0 {
+                    // The seal's files as they are now (an unseal that failed may have
+                    // renamed a rotation's file into place).
+                    *unsealing = Unsealing::with_pending(shamir, pending);
                 }
-                Progress::Complete(root) => Some(root),
-            },
+                match unsealing.add(share)? {
+                    Progress::Partial(given) => {
+                        tracing::info!(given, "unseal share accepted");
+                        None
+                    }
+                    Progress::Complete(root, from_pending) => Some((root, from_pending)),
+                }
+            }
         };
-        let Some(root) = root else { return Ok(self.status()) };
-        self.serve(root, seal::shamir_path(&self.config.data_dir)).await?;
+        let Some((root, from_pending)) = root else { return Ok(self.status()) };
+        let released = crate::root::Released {
+            from_pending,
+            ..crate::root::Released::new(root, seal::shamir_path(&self.config.data_dir))
+        };
+        self.serve(released).await?;
         tracing::info!("unsealed: serving");
         Ok(self.status())
     }
 
-    /// Builds the services over `root` (released from `path`) and serves them; calls the
+    /// Builds the services over the `released` root key and serves them; calls the
     /// first-start hook when this made the database. The caller holds `transition`.
-    async fn serve(&self, root: trent_crypto::RootKey, path: std::path::PathBuf) -> Result<(), OperatorError> {
+    async fn serve(&self, released: crate::root::Released) -> Result<(), OperatorError> {
         // Driven on a blocking thread: the compiler cannot prove the build's future `Send`
         // (higher-ranked lifetimes through the store's trait objects), which a handler needs.
         let (config, clock, tls, runtime) =
             (self.config.clone(), self.clock.clone(), self.tls.clone(), tokio::runtime::Handle::current());
-        let build = move || runtime.block_on(bootstrap::build(config, clock, root, path, tls));
+        let build = move || runtime.block_on(bootstrap::build(config, clock, released, tls));
         let built = match tokio::task::spawn_blocking(build).await {
             Ok(built) => built,
             Err(e) => {
@@ -370,9 +404,15 @@ impl Gate {
                 return Err(OperatorError::Panicked);
             }
         };
-        let (state, first) = built.map_err(|e| {
-            tracing::error!(error = %e, "the root key was rebuilt but the server could not start; still sealed");
-            OperatorError::Start(e)
+        let (state, first) = built.map_err(|e| match e {
+            BootstrapError::Shares(refused) => {
+                tracing::warn!(error = %refused, "the shares are of the other side of a root key rotation; still sealed");
+                OperatorError::Share(refused)
+            }
+            e => {
+                tracing::error!(error = %e, "the root key was rebuilt but the server could not start; still sealed");
+                OperatorError::Start(e)
+            }
         })?;
         let serving = Serving::start(state, self.local).map_err(|e| {
             tracing::error!(error = %e, "the rotation functions could not be installed; still sealed");
@@ -395,7 +435,7 @@ impl Gate {
         let (settings, dir) = (self.config.seal.clone(), self.config.data_dir.clone());
         let opened = tokio::task::spawn_blocking(move || bootstrap::open_seal(&settings, &dir)).await;
         match opened {
-            Ok(Ok((root, path))) => match self.serve(root, path).await {
+            Ok(Ok(released)) => match self.serve(released).await {
                 Ok(()) => {
                     tracing::info!("the kms seal's remote KMS unwrapped the root key: serving");
                     false
@@ -428,14 +468,14 @@ impl Gate {
     /// # Errors
     /// [`OperatorError`]: no token, not a runtime seal, sealed already.
     pub async fn seal(&self, token: Option<&str>) -> Result<SealStatus, OperatorError> {
-        let shamir = self.authorize(token)?.clone();
+        let (shamir, pending) = self.authorize(token)?;
         let _one = self.transition.lock().await;
         let serving = {
             let mut phase = self.phase.lock();
             if !matches!(&*phase, Phase::Serving(_)) {
                 return Err(OperatorError::AlreadySealed);
             }
-            match std::mem::replace(&mut *phase, Phase::Sealed(Unsealing::new(shamir))) {
+            match std::mem::replace(&mut *phase, Phase::Sealed(Unsealing::with_pending(shamir, pending))) {
                 Phase::Serving(serving) => serving,
                 other @ (Phase::Sealed(_) | Phase::AwaitingKms(_) | Phase::Stopped) => {
                     *phase = other;
@@ -491,6 +531,26 @@ impl Gate {
         }
         response
     }
+}
+
+/// The Shamir seal's file in `data_dir` and, while a root key rotation's new split waits
+/// beside it (`root.shamir.rotate`), that split.
+///
+/// # Errors
+/// [`SealError`] when the seal's file cannot be read (a pending file that cannot be read is
+/// left out).
+fn load_splits(data_dir: &std::path::Path) -> Result<(ShamirSeal, Option<ShamirSeal>), SealError> {
+    let path = seal::shamir_path(data_dir);
+    let current = ShamirSeal::load(&path)?;
+    let pending = crate::root::pending_path(&path);
+    let pending = if std::fs::symlink_metadata(&pending).is_ok() {
+        ShamirSeal::load(&pending)
+            .inspect_err(|e| tracing::warn!(error = %e, "a root key rotation's new shares' file cannot be read"))
+            .ok()
+    } else {
+        None
+    };
+    Ok((current, pending))
 }
 
 /// Tries the `kms` seal again every `every` while the gate awaits it, until it serves or stops.

@@ -21,8 +21,8 @@ pub use kms::{
     KMS_FILE, KmsCredentials, KmsSeal, RawKmsSeal, kms_path, open_kms_file, release_kms_file, write_kms_file,
 };
 pub use passphrase::{
-    MAX_PASSPHRASE_LEN, MIN_PASSPHRASE_LEN, PassphraseSource, SEALED_FILE, open_sealed_file, release_sealed_file,
-    sealed_path, write_sealed_file,
+    MAX_PASSPHRASE_LEN, MIN_PASSPHRASE_LEN, PassphraseKek, PassphraseSource, SEALED_FILE, open_sealed_file,
+    open_sealed_file_keeping, release_sealed_file, sealed_path, write_sealed_file,
 };
 pub use pkcs11::{
     PKCS11_FILE, Pkcs11Seal, RawPkcs11Seal, open_pkcs11_file, pkcs11_path, release_pkcs11_file, write_pkcs11_file,

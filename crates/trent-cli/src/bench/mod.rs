@@ -14,10 +14,14 @@
 //! `--transport http,https` likewise measures a plain-HTTP server and one serving TLS (a
 //! self-signed certificate made for the run, trusted by the client), row by row, for the cost
 //! of TLS on the wire.
+//! `--ops encrypt,encrypt-hsm` measures `Encrypt` with a key of Trent's own and with one whose
+//! material is inside a PKCS#11 token (a custom key store over a SoftHSM2 token made for the
+//! run; see `hsm`), in the same run.
 //! `--populate-keys N` first fills the account with N more keys (the scale check). Every
 //! request is SigV4-signed by the client and verified by the server. Output is Markdown for
 //! `BENCHMARKS.md`.
 
+mod hsm;
 mod populate;
 mod report;
 mod servers;
@@ -39,6 +43,9 @@ use trent_client::{ClientOptions, Credentials, JsonClient, RetryPolicy};
 pub(crate) enum BenchOp {
     /// `Encrypt` of `--plaintext-bytes` bytes.
     Encrypt,
+    /// `Encrypt` of `--plaintext-bytes` bytes with a key in a custom key store
+    /// (`Origin=AWS_CLOUDHSM`): AES-GCM inside a SoftHSM2 token made for the run.
+    EncryptHsm,
     /// `GenerateDataKey` with `KeySpec=AES_256`.
     GenerateDataKey,
     /// `Decrypt` of a ciphertext of `--plaintext-bytes` bytes.
@@ -78,7 +85,7 @@ impl BenchOp {
     /// The KMS operation it calls.
     fn operation(self) -> &'static str {
         match self {
-            Self::Encrypt => "Encrypt",
+            Self::Encrypt | Self::EncryptHsm => "Encrypt",
             Self::GenerateDataKey => "GenerateDataKey",
             Self::Decrypt => "Decrypt",
             Self::SignRsa2048 | Self::SignEccP256 | Self::SignEd25519 | Self::SignMlDsa65 => "Sign",
@@ -104,6 +111,7 @@ impl BenchOp {
             Self::VerifyMlDsa65 => "Verify ML_DSA_65",
             Self::GetParameter => "GetParameter String",
             Self::GetParameterSecure => "GetParameter SecureString",
+            Self::EncryptHsm => "Encrypt HSM",
             other => other.operation(),
         }
     }
@@ -116,6 +124,7 @@ impl BenchOp {
             Self::SignEd25519 | Self::VerifyEd25519 => Some(("ECC_NIST_EDWARDS25519", "ED25519_SHA_512")),
             Self::SignMlDsa65 | Self::VerifyMlDsa65 => Some(("ML_DSA_65", "ML_DSA_SHAKE_256")),
             Self::Encrypt
+            | Self::EncryptHsm
             | Self::GenerateDataKey
             | Self::Decrypt
             | Self::GenerateMac
@@ -189,6 +198,13 @@ pub(crate) struct BenchArgs {
     /// Pin the load generator to these CPUs (`taskset -c` list, e.g. `1`).
     #[arg(long)]
     client_cpus: Option<String>,
+    /// The PKCS#11 module of SoftHSM2, for `encrypt-hsm`.
+    #[arg(long, default_value = "/usr/lib/softhsm/libsofthsm2.so")]
+    hsm_module: std::path::PathBuf,
+    /// Set by `trent bench` when it runs itself again with `SOFTHSM2_CONF` naming the token
+    /// it made for `encrypt-hsm`.
+    #[arg(long, hide = true)]
+    softhsm_prepared: bool,
     /// Before measuring, create this many more keys in the account (through `CreateKey`, 64 in
     /// flight), to compare the same rows on a small and a large account.
     #[arg(long, default_value_t = 0)]
@@ -237,6 +253,15 @@ struct Target {
 }
 
 pub(crate) fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let hsm = args.ops.contains(&BenchOp::EncryptHsm);
+    if hsm && args.endpoint_url.is_some() {
+        return Err("encrypt-hsm measures a server this run starts (with a token it makes), not --endpoint-url".into());
+    }
+    if hsm && !args.softhsm_prepared {
+        let status = hsm::run_prepared(&args.hsm_module)?;
+        return if status.success() { Ok(()) } else { Err(format!("trent bench with the token: {status}").into()) };
+    }
+    let hsm_module = hsm.then_some(args.hsm_module.as_path());
     // Counted before any pinning narrows what this process sees.
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mut servers = Vec::new();
@@ -256,7 +281,8 @@ pub(crate) fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
             let mut endpoints = Vec::new();
             for &mode in &args.quotas {
                 for &transport in &args.transport {
-                    let server = Server::start(mode, transport, args.server_threads, args.server_cpus.as_deref())?;
+                    let server =
+                        Server::start(mode, transport, args.server_threads, args.server_cpus.as_deref(), hsm_module)?;
                     endpoints.push(Endpoint {
                         started: Some((mode, transport)),
                         url: server.endpoint().to_owned(),
@@ -341,6 +367,7 @@ async fn target(args: &BenchArgs, at: Endpoint) -> Result<Target, Box<dyn std::e
         }
         let body = match op {
             BenchOp::Encrypt => json!({ "KeyId": key_id, "Plaintext": plaintext }),
+            BenchOp::EncryptHsm => json!({ "KeyId": hsm::create_key(&client).await?, "Plaintext": plaintext }),
             BenchOp::GenerateDataKey => json!({ "KeyId": key_id, "KeySpec": "AES_256" }),
             BenchOp::Decrypt => json!({ "CiphertextBlob": ciphertext }),
             BenchOp::GetSecretValue => json!({ "SecretId": secret_name }),

@@ -1,6 +1,7 @@
 //! The Markdown tables `trent bench` prints for `BENCHMARKS.md`: one row per measured
 //! interval; with both quota modes the median of each and the cost of the quota check; with
-//! both transports the median of each and the cost of TLS.
+//! both transports the median of each and the cost of TLS; with `encrypt` and `encrypt-hsm`,
+//! the median of each and what the key in the token costs against Trent's own.
 
 use super::servers::{QuotaMode, Transport};
 use super::{BenchArgs, BenchOp, Row};
@@ -50,6 +51,33 @@ pub(super) fn print_table(args: &BenchArgs, cores: usize, rows: &[Row]) {
             let of = |transport| move |r: &Row| r.quotas == Some(mode) && r.transport == Some(transport);
             let context = ("quotas", mode.label());
             print_cost(args, rows, context, ("plain HTTP", of(Transport::Http)), ("HTTPS", of(Transport::Https)));
+        }
+    }
+    if args.ops.contains(&BenchOp::Encrypt) && args.ops.contains(&BenchOp::EncryptHsm) {
+        print_hsm_cost(args, rows);
+    }
+}
+
+/// `Encrypt` with a Trent key against `Encrypt` with a key in the token, per server and
+/// concurrency: the median of each and the HSM key's cost.
+fn print_hsm_cost(args: &BenchArgs, rows: &[Row]) {
+    println!(
+        "\n| concurrency | quotas | transport | Trent key, median req/s | HSM key (SoftHSM2), median req/s | cost |"
+    );
+    println!("|---:|---|---|---:|---:|---:|");
+    for &mode in &args.quotas {
+        for &transport in &args.transport {
+            let keep = |r: &Row| r.quotas.is_none_or(|q| q == mode) && r.transport.is_none_or(|t| t == transport);
+            for &concurrency in &args.concurrency {
+                let trent = median(rows, BenchOp::Encrypt, concurrency, &keep);
+                let hsm = median(rows, BenchOp::EncryptHsm, concurrency, &keep);
+                let cost = if trent > 0.0 { (trent - hsm) / trent * 100.0 } else { 0.0 };
+                println!(
+                    "| {concurrency} | {} | {} | {trent:.0} | {hsm:.0} | {cost:+.1}% |",
+                    mode.label(),
+                    transport.label()
+                );
+            }
         }
     }
 }

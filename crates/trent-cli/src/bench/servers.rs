@@ -3,9 +3,10 @@
 //! `taskset`, so that the server and the load generator do not share a core.
 //!
 //! Either runs with request quotas off or on (AWS's default table), and serves plain HTTP or
-//! HTTPS (TLS with a self-signed certificate made for the run, which the client trusts).
+//! HTTPS (TLS with a self-signed certificate made for the run, which the client trusts); with
+//! `encrypt-hsm`, its `[[hsm_clusters]]` names the run's SoftHSM2 token.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -58,16 +59,18 @@ pub(crate) enum Server {
 
 impl Server {
     /// In this process with `threads` worker threads, or, with `cpus`, in a child process
-    /// pinned to those CPUs (a `taskset` list such as `0` or `0-1`).
+    /// pinned to those CPUs (a `taskset` list such as `0` or `0-1`); with `hsm_module`, the
+    /// run's SoftHSM2 token is its cluster (`SOFTHSM2_CONF` is set already).
     pub(crate) fn start(
         mode: QuotaMode,
         transport: Transport,
         threads: usize,
         cpus: Option<&str>,
+        hsm_module: Option<&Path>,
     ) -> Result<Self, Box<dyn std::error::Error>> {
         Ok(match cpus {
-            Some(cpus) => Self::Child(ChildServer::start(mode, transport, cpus)?),
-            None => Self::InProcess(InProcess::start(mode, transport, threads)?),
+            Some(cpus) => Self::Child(ChildServer::start(mode, transport, cpus, hsm_module)?),
+            None => Self::InProcess(InProcess::start(mode, transport, threads, hsm_module)?),
         })
     }
 
@@ -105,7 +108,12 @@ pub(crate) struct InProcess {
 }
 
 impl InProcess {
-    fn start(mode: QuotaMode, transport: Transport, threads: usize) -> Result<Self, Box<dyn std::error::Error>> {
+    fn start(
+        mode: QuotaMode,
+        transport: Transport,
+        threads: usize,
+        hsm_module: Option<&Path>,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         // A subdirectory: the server refuses a data directory others may read (a tempdir is 0755).
         let mut config = trent_server::Config::for_data_dir(dir.path().join("data"));
@@ -114,6 +122,7 @@ impl InProcess {
         }
         let tls = tls_for(transport, dir.path())?;
         config.tls.clone_from(&tls);
+        config.hsm_clusters = hsm_module.map(super::hsm::cluster).into_iter().collect();
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()?;
         let (listener, state) = rt.block_on(async {
             let listener = tokio::net::TcpListener::bind(config.listen).await?;
@@ -155,7 +164,12 @@ pub(crate) struct ChildServer {
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl ChildServer {
-    fn start(mode: QuotaMode, transport: Transport, cpus: &str) -> Result<Self, Box<dyn std::error::Error>> {
+    fn start(
+        mode: QuotaMode,
+        transport: Transport,
+        cpus: &str,
+        hsm_module: Option<&Path>,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         // A free port: bound, read and released (the child binds it a moment later).
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
@@ -164,9 +178,13 @@ impl ChildServer {
         let tls_table = tls.as_ref().map_or(String::new(), |t| {
             format!("\n[tls]\ncert_file = {:?}\nkey_file = {:?}\n", t.cert_file.display(), t.key_file.display())
         });
+        let clusters = hsm_module.map_or(String::new(), super::hsm::cluster_toml);
         std::fs::write(
             &config,
-            format!("listen = \"127.0.0.1:{port}\"\n\n[quotas]\nenabled = {}\n{tls_table}", mode == QuotaMode::On),
+            format!(
+                "listen = \"127.0.0.1:{port}\"\n{clusters}\n[quotas]\nenabled = {}\n{tls_table}",
+                mode == QuotaMode::On
+            ),
         )?;
         let child = Command::new("taskset")
             .args(["-c", cpus])

@@ -49,7 +49,14 @@ impl Server {
 
     /// As [`Server::start_with`], with extra environment variables.
     pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &Path)]) -> Result<Server, String> {
+        Self::start_with_stdin(args, env, Stdio::inherit())
+    }
+
+    /// As [`Server::start_with_env`], with `stdin` as the server's standard input (a
+    /// passphrase read from descriptor 0).
+    pub(crate) fn start_with_stdin(args: &[&str], env: &[(&str, &Path)], stdin: Stdio) -> Result<Server, String> {
         let mut child = server_command(&[&["--listen", "127.0.0.1:0"], args].concat(), env)
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

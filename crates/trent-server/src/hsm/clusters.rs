@@ -242,30 +242,49 @@ impl SessionPool {
         }
         let found = session.find_key_by_id(id)?;
         if let Some(handle) = found {
-            let mut handles = self.0.handles.lock();
-            if handles.len() < MAX_CACHED_HANDLES {
-                handles.insert(id.to_vec(), handle);
-            }
+            self.remember(id, handle);
         }
         Ok(found)
+    }
+
+    fn remember(&self, id: &[u8], handle: ObjectHandle) {
+        let mut handles = self.0.handles.lock();
+        if handles.len() < MAX_CACHED_HANDLES {
+            handles.insert(id.to_vec(), handle);
+        }
     }
 
     fn forget(&self, id: &[u8]) {
         self.0.handles.lock().remove(id);
     }
 
-    /// Runs `f` with the key object `id` on a pooled session: `NoKey` without one, the cached
-    /// handle forgotten when `f` fails.
+    /// Runs `f` with the key object `id` on a pooled session: `None` when the token has no
+    /// such object. When `f` fails with a remembered handle, the handle is forgotten and the
+    /// token searched again: the object was deleted in the token by someone else (`None`), or
+    /// replaced (restored from a backup: `f` runs once more with the object found).
     async fn with_key<T: Send + 'static>(
         &self,
         id: &[u8],
-        f: impl FnOnce(&TokenSession, ObjectHandle) -> Result<T, HsmError> + Send + 'static,
+        f: impl Fn(&TokenSession, ObjectHandle) -> Result<T, HsmError> + Send + 'static,
     ) -> Result<Option<T>, HsmFailure> {
         let pool = self.clone();
         let id = id.to_vec();
         self.with_session(move |s| {
             let Some(key) = pool.key(s, &id)? else { return Ok(None) };
-            f(s, key).map(Some).inspect_err(|_| pool.forget(&id))
+            let failed = match f(s, key) {
+                Ok(out) => return Ok(Some(out)),
+                Err(e) => e,
+            };
+            pool.forget(&id);
+            match s.find_key_by_id(&id)? {
+                None => Ok(None),
+                Some(found) if found != key => {
+                    let out = f(s, found)?;
+                    pool.remember(&id, found);
+                    Ok(Some(out))
+                }
+                Some(_) => Err(failed),
+            }
         })
         .await
     }
@@ -291,10 +310,7 @@ impl HsmConnection for SessionPool {
         let pool = self.clone();
         self.with_session(move |s| {
             let handle = s.generate_aes_key(&label, &id)?;
-            let mut handles = pool.0.handles.lock();
-            if handles.len() < MAX_CACHED_HANDLES {
-                handles.insert(id, handle);
-            }
+            pool.remember(&id, handle);
             Ok(())
         })
         .await

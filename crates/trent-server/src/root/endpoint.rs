@@ -5,7 +5,9 @@
 //! an IAM principal whose identity policies allow that action on `*`.
 //!
 //! The body is `{"BatchSize": n, "PauseMilliseconds": m}`, both optional; the answer is the
-//! rotation's progress as `trent operator status` shows it.
+//! rotation's progress as `trent operator status` shows it. With the Shamir seal it also
+//! carries the new split, once: `Shares`, `Threshold` and the new `OperatorToken` (nothing
+//! keeps them; the seal's file holds their digests).
 
 use std::sync::Arc;
 
@@ -19,7 +21,7 @@ use trent_wire::auth::AuthFailure;
 use trent_wire::sigv4::SignedRequest;
 use trent_wire::{AwsError, Protocol, Reach};
 
-use super::{RootError, RotationProgress};
+use super::{Begun, RootError, RotationProgress};
 use crate::auth::ClientFacts;
 use crate::state::AppState;
 
@@ -105,7 +107,7 @@ pub(crate) async fn rotate_root(
         Err(e) => Err(Refused::Auth(e)),
     };
     let (status, json) = match result {
-        Ok(progress) => (StatusCode::OK, serde_json::to_vec(&progress).unwrap_or_default()),
+        Ok(begun) => (StatusCode::OK, answer(&begun)),
         Err(refused) => {
             if let Refused::Root(e) = &refused {
                 tracing::warn!(error = %e, "rotate-root refused");
@@ -119,6 +121,30 @@ pub(crate) async fn rotate_root(
     response
 }
 
+/// The answer's body: the progress, and the new split once (Shamir).
+fn answer(begun: &Begun) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Answer<'a> {
+        #[serde(flatten)]
+        progress: &'a RotationProgress,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        shares: Option<Vec<&'a str>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        threshold: Option<u8>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        operator_token: Option<&'a str>,
+    }
+    let split = begun.new_shares.as_ref();
+    let answer = Answer {
+        progress: &begun.progress,
+        shares: split.map(|(made, _)| made.shares.iter().map(|s| s.as_str()).collect()),
+        threshold: split.map(|(_, threshold)| *threshold),
+        operator_token: split.map(|(made, _)| made.operator_token.as_str()),
+    };
+    serde_json::to_vec(&answer).unwrap_or_default()
+}
+
 async fn serve(
     state: &AppState,
     client: &ClientFacts,
@@ -126,7 +152,7 @@ async fn serve(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<RotationProgress, Refused> {
+) -> Result<Begun, Refused> {
     let signed = SignedRequest { method: method.as_str(), path: uri.path(), query: uri.query(), headers, body };
     let caller = crate::auth::authenticate_as(state, &signed, SIGNING_NAME, Reach::Global, client)
         .await
@@ -149,7 +175,7 @@ async fn serve(
         serde_json::from_slice(body).map_err(|_| Refused::BadRequest)?
     };
     let root = state.root.as_ref().ok_or(Refused::Unavailable)?;
-    let progress =
+    let begun =
         root.rotate(request.batch_size.unwrap_or(DEFAULT_BATCH_SIZE), request.pause_milliseconds.unwrap_or(0)).await?;
-    Ok(progress)
+    Ok(begun)
 }

@@ -19,12 +19,20 @@
 //! holds the old root, the database the new one's check value, and the `.rotate` file, which
 //! releases the new root, is renamed into place.
 //!
+//! With the Shamir seal, step 1 splits the new root into new shares of the same counts (and a
+//! new operator token) and writes their digests into `root.shamir.rotate`; the shares are
+//! handed out once, in the answer to the call that began the rotation, after step 2 is
+//! durable. Until step 4 the old shares unseal (the new root is taken from the database's
+//! record); between 4 and 5 the new shares do, and the unseal renames the `.rotate` file into
+//! place. A node that takes up another node's rotation cannot seal the new shares' file: its
+//! operator copies `root.shamir` from the node that began it once it has finished.
+//!
 //! This module knows the seal's files and the server's tasks; the batches are the domain's.
 
 mod endpoint;
 pub mod files;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,7 +49,7 @@ pub(crate) use endpoint::rotate_root;
 pub use files::{PENDING_SUFFIX, Unsealable, pending_path};
 
 use crate::bootstrap::BootstrapError;
-use crate::seal::{SealError, SealSettings};
+use crate::seal::{Initialised, PassphraseKek, SealError, SealSettings, ShareError};
 
 /// How long the task waits before trying a batch again after the database failed.
 const RETRY_PAUSE: Duration = Duration::from_secs(2);
@@ -61,6 +69,35 @@ pub enum RootError {
     /// A blocking task died.
     #[error("sealing the new root key failed unexpectedly")]
     Panicked,
+}
+
+/// What a seal released at start (or an unseal): the root key, and what the rotation needs.
+pub(crate) struct Released {
+    /// The root key.
+    pub(crate) root: RootKey,
+    /// The seal's file (a rotation's `.rotate` file sits beside it).
+    pub(crate) seal_file: PathBuf,
+    /// The root came from the seal file's `.rotate` file: the new shares of a Shamir rotation,
+    /// given when a crash fell between the database's finish and the file's rename.
+    pub(crate) from_pending: bool,
+    /// The passphrase seal's derived key, kept to seal a rotation's new root key.
+    pub(crate) kek: Option<Arc<PassphraseKek>>,
+}
+
+impl Released {
+    /// `root` from `seal_file`, nothing kept.
+    pub(crate) fn new(root: RootKey, seal_file: PathBuf) -> Self {
+        Self { root, seal_file, from_pending: false, kek: None }
+    }
+}
+
+/// A rotation just begun: its progress, and with the Shamir seal the new shares and operator
+/// token (to be shown once) and how many of the shares unseal.
+pub struct Begun {
+    /// The rotation's progress.
+    pub progress: RotationProgress,
+    /// The new shares and operator token, and the threshold (Shamir seal only).
+    pub new_shares: Option<(Initialised, u8)>,
 }
 
 /// The root key's generation and the rotation in progress, for `trent operator status`.
@@ -118,6 +155,8 @@ pub struct RootControl {
     rotation: RootRotation,
     seal: SealSettings,
     seal_file: PathBuf,
+    /// The passphrase seal's key derived at start: seals a new root without the passphrase.
+    kek: Option<Arc<PassphraseKek>>,
     clock: SharedClock,
     /// One rotation begins at a time on this node (the database refuses a second across nodes).
     beginning: tokio::sync::Mutex<()>,
@@ -138,25 +177,28 @@ impl std::fmt::Debug for RootControl {
     }
 }
 
-/// What a start made of the root key: the ring, and the rotation to go on with.
+/// What a start made of the root key: the ring, the rotation to go on with, and what the
+/// seal kept.
 pub(crate) struct Settled {
     pub(crate) ring: Arc<RootRing>,
     pub(crate) resume: Option<RotationState>,
+    pub(crate) kek: Option<Arc<PassphraseKek>>,
 }
 
-/// Takes up the root key `root` released from `seal_file` against the database `meta`: a
-/// first start records its check value; a rotation a crash interrupted is taken up as the
-/// module's documentation says.
+/// Takes up the root key `released` against the database `meta`: a first start records its
+/// check value; a rotation a crash interrupted is taken up as the module's documentation says.
 ///
 /// # Errors
-/// [`BootstrapError::WrongRootKey`] when the root is not the database's, or what reading
-/// the database or the seal's pending file failed with.
+/// [`BootstrapError::WrongRootKey`] when the root is not the database's;
+/// [`BootstrapError::Shares`] for Shamir shares of the other side of a rotation; what
+/// reading the database or the seal's pending file failed with.
 pub(crate) async fn settle(
     meta: &dyn MetaStore,
-    root: RootKey,
-    seal_file: &Path,
+    released: Released,
     settings: &SealSettings,
 ) -> Result<Settled, BootstrapError> {
+    let Released { root, seal_file, from_pending, kek } = released;
+    let seal_file = seal_file.as_path();
     let wrong = || BootstrapError::WrongRootKey(seal_file.to_owned());
     let rotation_error = |e: RotationError| match e {
         RotationError::Store(e) => BootstrapError::Store(e),
@@ -172,30 +214,55 @@ pub(crate) async fn settle(
             let current = ring.current();
             let next = root_rotation::next_root(&state, &current.key).map_err(rotation_error)?;
             ring.begin(trent_core::Generation { number: state.to_generation, key: Arc::new(next) });
-            return Ok(Settled { ring, resume: Some(state) });
+            return Ok(Settled { ring, resume: Some(state), kek });
         }
         if matches(state.to_check_value()) {
+            if from_pending {
+                // New shares while values are still wrapped under the old root, which only
+                // the old shares rebuild.
+                return Err(BootstrapError::Shares(ShareError::RotationUnfinished));
+            }
             // The seal's file was switched already: every value was wrapped again before.
-            return Ok(Settled { ring: Arc::new(RootRing::new(state.to_generation, root)), resume: Some(state) });
+            let ring = Arc::new(RootRing::new(state.to_generation, root));
+            return Ok(Settled { ring, resume: Some(state), kek });
         }
         return Err(wrong());
     }
     let stored = meta.get_meta(ROOT_CHECK_META).await.map_err(BootstrapError::Store)?;
     let (path, settings) = (seal_file.to_owned(), settings.clone());
     match stored {
+        None if from_pending => Err(wrong()),
         None => {
             meta.put_meta(ROOT_CHECK_META, &check).await.map_err(BootstrapError::Store)?;
             blocking(move || files::remove_pending(&path)).await?;
-            Ok(Settled { ring: Arc::new(RootRing::new(generation, root)), resume: None })
+            Ok(Settled { ring: Arc::new(RootRing::new(generation, root)), resume: None, kek })
+        }
+        Some(stored) if constant_time_eq(&stored, &check) && from_pending => {
+            // New shares after the database's finish: their file goes into place.
+            blocking(move || files::commit_pending(&path)).await?;
+            tracing::warn!(
+                generation,
+                "a root key rotation had finished in the database: the new shares' seal file is now in place"
+            );
+            Ok(Settled { ring: Arc::new(RootRing::new(generation, root)), resume: None, kek })
         }
         Some(stored) if constant_time_eq(&stored, &check) => {
             // A `.rotate` file without a rotation: one that never began, or an old one.
             blocking(move || files::remove_pending(&path)).await?;
-            Ok(Settled { ring: Arc::new(RootRing::new(generation, root)), resume: None })
+            Ok(Settled { ring: Arc::new(RootRing::new(generation, root)), resume: None, kek })
+        }
+        Some(_) if settings == SealSettings::Shamir => {
+            // The old shares after the database's finish: the new ones are needed.
+            if std::fs::symlink_metadata(pending_path(&path)).is_ok() {
+                Err(BootstrapError::Shares(ShareError::RotationFinished))
+            } else {
+                Err(wrong())
+            }
         }
         Some(stored) => {
+            let kept = kek.clone();
             let released = blocking(move || {
-                let Ok(mut kind) = files::seal_kind(&settings) else { return Ok(None) };
+                let Ok(mut kind) = files::seal_kind(&settings, &path, kept.as_ref()) else { return Ok(None) };
                 let Some(next) = files::release_pending(kind.as_mut(), &path)? else { return Ok(None) };
                 if !constant_time_eq(&stored, &next.check_value()) {
                     return Ok(None);
@@ -209,7 +276,7 @@ pub(crate) async fn settle(
                 generation,
                 "a root key rotation had finished in the database: its new root key's seal file is now in place"
             );
-            Ok(Settled { ring: Arc::new(RootRing::new(generation, next)), resume: None })
+            Ok(Settled { ring: Arc::new(RootRing::new(generation, next)), resume: None, kek })
         }
     }
 }
@@ -245,6 +312,7 @@ impl RootControl {
             rotation: RootRotation::new(store, meta, audit_meta, settled.ring.clone()),
             seal,
             seal_file,
+            kek: settled.kek.clone(),
             clock,
             beginning: tokio::sync::Mutex::new(()),
             running: Arc::new(tokio::sync::Mutex::new(())),
@@ -273,15 +341,23 @@ impl RootControl {
                     Ok(raw) => raw,
                     Err(e) => return tracing::error!(error = %e, "cannot take up the new root key of a rotation"),
                 };
-                let sealed = match files::seal_kind(&self.seal) {
-                    Ok(mut kind) => {
-                        let path = self.seal_file.clone();
-                        tokio::task::spawn_blocking(move || files::seal_pending(kind.as_mut(), &path, &raw)).await
+                if self.seal == SealSettings::Shamir {
+                    // The new shares were made and handed out on the node that began it.
+                    tracing::warn!(
+                        "a root key rotation begun on another node: once it has finished, copy that node's root.shamir \
+                         into this node's data directory (its new shares unseal this node then)"
+                    );
+                } else {
+                    let sealed = match files::seal_kind(&self.seal, &self.seal_file, self.kek.as_ref()) {
+                        Ok(mut kind) => {
+                            let path = self.seal_file.clone();
+                            tokio::task::spawn_blocking(move || files::seal_pending(kind.as_mut(), &path, &raw)).await
+                        }
+                        Err(e) => return tracing::error!(error = %e, "cannot seal the new root key of a rotation"),
+                    };
+                    if !matches!(sealed, Ok(Ok(None))) {
+                        tracing::error!("sealing the new root key of a rotation begun on another node failed");
                     }
-                    Err(e) => return tracing::error!(error = %e, "cannot seal the new root key of a rotation"),
-                };
-                if !matches!(sealed, Ok(Ok(()))) {
-                    tracing::error!("sealing the new root key of a rotation begun on another node failed");
                 }
                 if let Err(e) = self.rotation.resume(&state) {
                     return tracing::error!(error = %e, "cannot take up a rotation begun on another node");
@@ -330,11 +406,12 @@ impl RootControl {
         }
     }
 
-    /// Begins a rotation: seals a new root key, records the rotation, starts the task.
+    /// Begins a rotation: seals a new root key, records the rotation, starts the task. With
+    /// the Shamir seal, the new shares are returned once the rotation's record is durable.
     ///
     /// # Errors
     /// [`RootError`]; nothing has changed then (a sealed `.rotate` file is removed again).
-    pub async fn rotate(self: &Arc<Self>, batch_size: u32, pause_ms: u32) -> Result<RotationProgress, RootError> {
+    pub async fn rotate(self: &Arc<Self>, batch_size: u32, pause_ms: u32) -> Result<Begun, RootError> {
         let _one = self.beginning.lock().await;
         if batch_size == 0 || batch_size > root_rotation::MAX_BATCH_SIZE || pause_ms > root_rotation::MAX_PAUSE_MS {
             return Err(RotationError::Bounds.into());
@@ -342,11 +419,15 @@ impl RootControl {
         if let Some(s) = self.rotation.state().await? {
             return Err(RotationError::InProgress { from: s.from_generation, to: s.to_generation }.into());
         }
-        let mut kind = files::seal_kind(&self.seal)?;
+        let mut kind = files::seal_kind(&self.seal, &self.seal_file, self.kek.as_ref())?;
+        let threshold = match self.seal {
+            SealSettings::Shamir => Some(crate::seal::ShamirSeal::load(&self.seal_file)?.threshold),
+            SealSettings::File | SealSettings::Passphrase(_) | SealSettings::Pkcs11(_) | SealSettings::Kms(_) => None,
+        };
         let (_, raw) = RootKey::generate().map_err(RotationError::Crypto)?;
         let raw = Arc::new(raw);
         let (path, sealed) = (self.seal_file.clone(), raw.clone());
-        tokio::task::spawn_blocking(move || files::seal_pending(kind.as_mut(), &path, &sealed))
+        let made = tokio::task::spawn_blocking(move || files::seal_pending(kind.as_mut(), &path, &sealed))
             .await
             .map_err(|_| RootError::Panicked)??;
         let now = self.clock.now().unix_timestamp();
@@ -363,7 +444,7 @@ impl RootControl {
         let progress = RotationProgress::of(&state, None);
         *self.progress.lock() = Some(progress.clone());
         self.spawn();
-        Ok(progress)
+        Ok(Begun { progress, new_shares: made.zip(threshold) })
     }
 
     fn spawn(self: &Arc<Self>) {
@@ -442,9 +523,12 @@ impl RootControl {
                 self.rotation.finish(state).await?;
                 return Ok(());
             };
+            if self.seal == SealSettings::Shamir {
+                return Err(Unsealable::ShamirSplitLost(pending).into());
+            }
             // Lost: sealed again from the state, with the old root.
             let raw = root_rotation::next_root_raw(state, &old.key)?;
-            let mut kind = files::seal_kind(&self.seal)?;
+            let mut kind = files::seal_kind(&self.seal, &self.seal_file, self.kek.as_ref())?;
             let path = self.seal_file.clone();
             tokio::task::spawn_blocking(move || files::seal_pending(kind.as_mut(), &path, &raw))
                 .await

@@ -161,9 +161,28 @@ fn derive(
 /// [`SealError::WrongPassphrase`] when the passphrase does not unwrap the key;
 /// [`SealError::Malformed`], [`SealError::Io`], [`SealError::Permissions`].
 pub fn open_sealed_file(path: &Path, passphrase: &str) -> Result<(RootKey, bool), SealError> {
-    super::release_or_create(path, release_sealed_file(path, passphrase), |raw| {
-        write_sealed_file(path, passphrase, raw)
-    })
+    open_sealed_file_keeping(path, passphrase).map(|(root, created, _)| (root, created))
+}
+
+/// As [`open_sealed_file`], also returning the key derived from the passphrase (see
+/// [`PassphraseKek`]), which a serving server keeps to seal a rotation's new root key.
+///
+/// # Errors
+/// As [`open_sealed_file`].
+pub fn open_sealed_file_keeping(path: &Path, passphrase: &str) -> Result<(RootKey, bool, PassphraseKek), SealError> {
+    let mut kept = None;
+    let released = PassphraseKek::release(path, passphrase).map(|(raw, kek)| {
+        kept = Some(kek);
+        raw
+    });
+    let (root, created) = super::release_or_create(path, released, |raw| {
+        let kek = PassphraseKek::derive_new(passphrase, path)?;
+        kek.seal(path, raw)?;
+        kept = Some(kek);
+        Ok(())
+    })?;
+    let kek = kept.ok_or_else(|| SealError::Passphrase("the passphrase's key was not derived".into()))?;
+    Ok((root, created, kek))
 }
 
 /// Unwraps the raw root key in the sealed file `path` with `passphrase`.
@@ -172,6 +191,47 @@ pub fn open_sealed_file(path: &Path, passphrase: &str) -> Result<(RootKey, bool)
 /// [`SealError::WrongPassphrase`]; [`SealError::Io`] (`NotFound` when there is no file),
 /// [`SealError::Malformed`], [`SealError::Permissions`].
 pub fn release_sealed_file(path: &Path, passphrase: &str) -> Result<KeyMaterial, SealError> {
+    PassphraseKek::release(path, passphrase).map(|(raw, _)| raw)
+}
+
+/// Seals the raw root key `raw` under `passphrase` into a new file `path` (mode 0600,
+/// synced); fails if it exists.
+///
+/// # Errors
+/// [`SealError::Io`], [`SealError::Passphrase`] (the key derivation failed).
+pub fn write_sealed_file(path: &Path, passphrase: &str, raw: &KeyMaterial) -> Result<(), SealError> {
+    PassphraseKek::derive_new(passphrase, path)?.seal(path, raw)
+}
+
+/// The key Argon2id derived from the passphrase, with the salt and costs it was derived
+/// with. A serving server keeps it (never the passphrase, which is read once at start from a
+/// variable, a descriptor or a prompt, and dropped) so that `trent operator rotate-root` seals
+/// the new root key into a file of the same salt and costs, which the same passphrase opens.
+/// It opens only files of that salt; its bytes are zeroized when dropped.
+pub struct PassphraseKek {
+    kek: RootKey,
+    salt: Vec<u8>,
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+}
+
+impl std::fmt::Debug for PassphraseKek {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PassphraseKek").finish_non_exhaustive()
+    }
+}
+
+/// A parsed `root.sealed`: the salt, the costs and the wrapped root key.
+struct Parsed {
+    salt: Vec<u8>,
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+    wrapped: Vec<u8>,
+}
+
+fn parse(path: &Path) -> Result<Parsed, SealError> {
     let text = std::fs::read_to_string(path).map_err(|source| SealError::Io { path: path.to_owned(), source })?;
     super::check_permissions(path)?;
     let malformed = || SealError::Malformed(path.to_owned());
@@ -185,42 +245,96 @@ pub fn release_sealed_file(path: &Path, passphrase: &str) -> Result<KeyMaterial,
     if !bounded {
         return Err(malformed());
     }
-    let salt = hex::decode(&file.salt).map_err(|_| malformed())?;
-    let wrapped = hex::decode(&file.wrapped_root_key).map_err(|_| malformed())?;
-    let kek = derive(passphrase, &salt, file.memory_kib, file.iterations, file.parallelism)?;
-    let raw = kek.unwrap(AAD, &wrapped).map_err(|_| SealError::WrongPassphrase(path.to_owned()))?;
-    if raw.len() != ROOT_KEY_LEN {
-        return Err(malformed());
-    }
-    Ok(KeyMaterial::from_slice(raw.expose_secret()))
+    Ok(Parsed {
+        salt: hex::decode(&file.salt).map_err(|_| malformed())?,
+        memory_kib: file.memory_kib,
+        iterations: file.iterations,
+        parallelism: file.parallelism,
+        wrapped: hex::decode(&file.wrapped_root_key).map_err(|_| malformed())?,
+    })
 }
 
-/// Seals the raw root key `raw` under `passphrase` into a new file `path` (mode 0600,
-/// synced); fails if it exists.
-///
-/// # Errors
-/// [`SealError::Io`], [`SealError::Passphrase`] (the key derivation failed).
-pub fn write_sealed_file(path: &Path, passphrase: &str, raw: &KeyMaterial) -> Result<(), SealError> {
-    let io = |source| SealError::Io { path: path.to_owned(), source };
-    let salt: [u8; SALT_LEN] =
-        trent_crypto::random_array().map_err(|_| io(std::io::Error::other("random generator failed")))?;
-    let kek = derive(passphrase, &salt, MEMORY_KIB, ITERATIONS, PARALLELISM)?;
-    let wrapped = kek.wrap(AAD, raw.expose_secret()).map_err(|_| io(std::io::Error::other("cipher failed")))?;
-    let file = SealedFile {
-        version: 1,
-        seal: "passphrase".into(),
-        kdf: "argon2id".into(),
-        memory_kib: MEMORY_KIB,
-        iterations: ITERATIONS,
-        parallelism: PARALLELISM,
-        salt: hex::encode(salt),
-        wrapped_root_key: hex::encode(wrapped),
-    };
-    let text = serde_json::to_string_pretty(&file).map_err(|e| io(std::io::Error::other(e)))? + "\n";
-    use std::io::Write as _;
-    let mut out = create_private(path).map_err(io)?;
-    out.write_all(text.as_bytes()).map_err(io)?;
-    out.sync_all().map_err(io)
+impl PassphraseKek {
+    /// A key derived from `passphrase` with a new random salt and today's costs (for a new
+    /// file at `path`, named in errors).
+    fn derive_new(passphrase: &str, path: &Path) -> Result<Self, SealError> {
+        let salt: [u8; SALT_LEN] = trent_crypto::random_array().map_err(|_| SealError::Io {
+            path: path.to_owned(),
+            source: std::io::Error::other("random generator failed"),
+        })?;
+        Ok(Self {
+            kek: derive(passphrase, &salt, MEMORY_KIB, ITERATIONS, PARALLELISM)?,
+            salt: salt.to_vec(),
+            memory_kib: MEMORY_KIB,
+            iterations: ITERATIONS,
+            parallelism: PARALLELISM,
+        })
+    }
+
+    /// Unwraps the raw root key in `path` with `passphrase`; with the key derived for it.
+    fn release(path: &Path, passphrase: &str) -> Result<(KeyMaterial, Self), SealError> {
+        let p = parse(path)?;
+        let kek = Self {
+            kek: derive(passphrase, &p.salt, p.memory_kib, p.iterations, p.parallelism)?,
+            salt: p.salt.clone(),
+            memory_kib: p.memory_kib,
+            iterations: p.iterations,
+            parallelism: p.parallelism,
+        };
+        Ok((kek.unwrap(path, &p)?, kek))
+    }
+
+    fn unwrap(&self, path: &Path, p: &Parsed) -> Result<KeyMaterial, SealError> {
+        let raw = self.kek.unwrap(AAD, &p.wrapped).map_err(|_| SealError::WrongPassphrase(path.to_owned()))?;
+        if raw.len() != ROOT_KEY_LEN {
+            return Err(SealError::Malformed(path.to_owned()));
+        }
+        Ok(KeyMaterial::from_slice(raw.expose_secret()))
+    }
+
+    /// Unwraps the raw root key in `path`, a file sealed with this key's salt and costs.
+    ///
+    /// # Errors
+    /// [`SealError::Passphrase`] for a file of another salt or costs (sealed under another
+    /// derivation: the passphrase is needed); as [`release_sealed_file`] otherwise.
+    pub fn open(&self, path: &Path) -> Result<KeyMaterial, SealError> {
+        let p = parse(path)?;
+        let same = trent_crypto::constant_time_eq(&p.salt, &self.salt)
+            && (p.memory_kib, p.iterations, p.parallelism) == (self.memory_kib, self.iterations, self.parallelism);
+        if !same {
+            return Err(SealError::Passphrase(format!(
+                "{} was sealed with another salt than the file the server started with; it needs the passphrase",
+                path.display()
+            )));
+        }
+        self.unwrap(path, &p)
+    }
+
+    /// Seals `raw` into a new file `path` (mode 0600, synced) under this key, with its salt
+    /// and costs; fails if `path` exists.
+    ///
+    /// # Errors
+    /// [`SealError::Io`].
+    pub fn seal(&self, path: &Path, raw: &KeyMaterial) -> Result<(), SealError> {
+        let io = |source| SealError::Io { path: path.to_owned(), source };
+        let wrapped =
+            self.kek.wrap(AAD, raw.expose_secret()).map_err(|_| io(std::io::Error::other("cipher failed")))?;
+        let file = SealedFile {
+            version: 1,
+            seal: "passphrase".into(),
+            kdf: "argon2id".into(),
+            memory_kib: self.memory_kib,
+            iterations: self.iterations,
+            parallelism: self.parallelism,
+            salt: hex::encode(&self.salt),
+            wrapped_root_key: hex::encode(wrapped),
+        };
+        let text = serde_json::to_string_pretty(&file).map_err(|e| io(std::io::Error::other(e)))? + "\n";
+        use std::io::Write as _;
+        let mut out = create_private(path).map_err(io)?;
+        out.write_all(text.as_bytes()).map_err(io)?;
+        out.sync_all().map_err(io)
+    }
 }
 
 /// The path of the sealed root key in `data_dir`.
@@ -277,6 +391,35 @@ mod tests {
                 assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_slice()), "root key bytes on disk");
             }
         }
+    }
+
+    /// Regression guard: rotate-root refused a passphrase read from a prompt or a descriptor
+    /// (read once at start); the key kept from the start seals and opens a new file of the
+    /// same salt, which the passphrase alone opens too, and refuses a file of another salt.
+    #[test]
+    fn the_kept_key_seals_a_new_root_that_the_passphrase_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sealed_path(dir.path());
+        let (old, created, kek) = open_sealed_file_keeping(&path, PASS).unwrap();
+        assert!(created);
+        assert_eq!(
+            RootKey::from_bytes(kek.open(&path).unwrap().expose_secret()).unwrap().check_value(),
+            old.check_value()
+        );
+        let (new, raw) = RootKey::generate().unwrap();
+        let next = dir.path().join("root.sealed.rotate");
+        kek.seal(&next, &raw).unwrap();
+        assert_eq!(open_sealed_file(&next, PASS).unwrap().0.check_value(), new.check_value());
+        assert!(matches!(open_sealed_file(&next, "correct horse battery stapler"), Err(SealError::WrongPassphrase(_))));
+        let other = dir.path().join("other.sealed");
+        write_sealed_file(&other, PASS, &raw).unwrap();
+        assert!(matches!(kek.open(&other), Err(SealError::Passphrase(_))));
+        let (_, created, again) = open_sealed_file_keeping(&path, PASS).unwrap();
+        assert!(!created);
+        assert_eq!(
+            RootKey::from_bytes(again.open(&next).unwrap().expose_secret()).unwrap().check_value(),
+            new.check_value()
+        );
     }
 
     #[test]

@@ -79,6 +79,26 @@ pub enum ShareError {
         "the shares given do not rebuild this seal's root key; the server stays sealed and the shares given so far are discarded"
     )]
     Mismatch,
+    /// A share of the other split than the shares given so far (a root key rotation made new
+    /// shares; the old ones unseal until it finishes).
+    #[error(
+        "this share is of the other split than the shares given so far (a root key rotation made new shares); give \
+         shares of one split"
+    )]
+    OtherSplit,
+    /// New shares of a rotation that has not finished: the values still wrapped under the old
+    /// root key need the old shares.
+    #[error(
+        "these are the new shares of a root key rotation that has not finished: until it does, the shares from \
+         before it unseal the server; the shares given so far are discarded"
+    )]
+    RotationUnfinished,
+    /// Old shares after a rotation finished: the new shares are needed.
+    #[error(
+        "these shares rebuild the root key from before a rotation that has finished: give the new shares it \
+         handed out; the shares given so far are discarded"
+    )]
+    RotationFinished,
 }
 
 fn digest(label: &[u8], bytes: &[u8]) -> [u8; 32] {
@@ -247,21 +267,32 @@ impl ShamirSeal {
 pub struct Unsealing {
     /// The seal being opened.
     pub seal: ShamirSeal,
+    /// The split of a root key rotation's `.rotate` file, if one is there: its shares are
+    /// taken too (they unseal once the rotation has finished in the database).
+    pending: Option<ShamirSeal>,
     given: Vec<Share>,
+    /// Whether the shares given so far are of `pending`.
+    of_pending: bool,
 }
 
 /// The outcome of one share.
 pub enum Progress {
     /// More shares are needed: this many are in.
     Partial(u8),
-    /// The threshold is met and the root key verified.
-    Complete(RootKey),
+    /// The threshold is met and the root key verified; whether the shares were of the
+    /// rotation's pending split.
+    Complete(RootKey, bool),
 }
 
 impl Unsealing {
     /// No share given yet.
     pub fn new(seal: ShamirSeal) -> Self {
-        Self { seal, given: Vec::new() }
+        Self::with_pending(seal, None)
+    }
+
+    /// No share given yet; shares of `pending` (a rotation's new split) are taken too.
+    pub fn with_pending(seal: ShamirSeal, pending: Option<ShamirSeal>) -> Self {
+        Self { seal, pending, given: Vec::new(), of_pending: false }
     }
 
     /// Shares given so far.
@@ -274,17 +305,29 @@ impl Unsealing {
     /// # Errors
     /// [`ShareError`]; on [`ShareError::Mismatch`] the shares given so far are discarded.
     pub fn add(&mut self, text: &str) -> Result<Progress, ShareError> {
-        let share = self.seal.parse_share(text)?;
+        let (share, of_pending) = match (self.seal.parse_share(text), &self.pending) {
+            (Ok(share), _) => (share, false),
+            (Err(ShareError::Unknown), Some(pending)) => (pending.parse_share(text)?, true),
+            (Err(e), _) => return Err(e),
+        };
+        if !self.given.is_empty() && of_pending != self.of_pending {
+            return Err(ShareError::OtherSplit);
+        }
         if self.given.iter().any(|s| s.x() == share.x()) {
             return Err(ShareError::AlreadyGiven(share.x()));
         }
+        self.of_pending = of_pending;
         self.given.push(share);
-        if self.given.len() < usize::from(self.seal.threshold) {
+        let seal = match (&self.pending, of_pending) {
+            (Some(pending), true) => pending,
+            _ => &self.seal,
+        };
+        if self.given.len() < usize::from(seal.threshold) {
             return Ok(Progress::Partial(self.progress()));
         }
-        let combined = self.seal.combine(&self.given);
+        let combined = seal.combine(&self.given);
         self.given.clear();
-        combined.map(Progress::Complete)
+        combined.map(|root| Progress::Complete(root, of_pending))
     }
 
     /// Discards the shares given so far.
@@ -319,12 +362,40 @@ mod tests {
         assert_eq!(unsealing.add(&forged).err(), Some(ShareError::Unknown));
         assert_eq!(unsealing.progress(), 1, "refused shares do not count");
         assert!(matches!(unsealing.add(&made.shares[1]), Ok(Progress::Partial(2))));
-        let Ok(Progress::Complete(a)) = unsealing.add(&made.shares[2]) else { panic!("the third share unseals") };
+        let Ok(Progress::Complete(a, false)) = unsealing.add(&made.shares[2]) else {
+            panic!("the third share unseals")
+        };
         let mut again = Unsealing::new(seal);
         again.add(&made.shares[0]).ok();
         again.add(&made.shares[3]).ok();
-        let Ok(Progress::Complete(b)) = again.add(&made.shares[4]) else { panic!("another three unseal") };
+        let Ok(Progress::Complete(b, false)) = again.add(&made.shares[4]) else { panic!("another three unseal") };
         assert_eq!(a.check_value(), b.check_value());
+    }
+
+    /// A rotation's pending split: its shares are taken too (and say so), never mixed with the
+    /// current split's.
+    #[test]
+    fn shares_of_a_rotations_pending_split_unseal_but_do_not_mix() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = init(&shamir_path(dir.path()), 3, 2).unwrap();
+        let new = init(&dir.path().join("root.shamir.rotate"), 3, 2).unwrap();
+        let (current, pending) = (
+            ShamirSeal::load(&shamir_path(dir.path())).unwrap(),
+            ShamirSeal::load(&dir.path().join("root.shamir.rotate")).unwrap(),
+        );
+        let mut unsealing = Unsealing::with_pending(current.clone(), Some(pending.clone()));
+        assert!(matches!(unsealing.add(&new.shares[0]), Ok(Progress::Partial(1))));
+        assert_eq!(unsealing.add(&old.shares[1]).err(), Some(ShareError::OtherSplit));
+        let Ok(Progress::Complete(root, true)) = unsealing.add(&new.shares[2]) else { panic!("the new split unseals") };
+        assert!(
+            pending
+                .combine(&[pending.parse_share(&new.shares[0]).unwrap(), pending.parse_share(&new.shares[1]).unwrap()])
+                .is_ok_and(|r| r.check_value() == root.check_value())
+        );
+        let Ok(Progress::Partial(1)) = unsealing.add(&old.shares[0]) else { panic!("an old share counts") };
+        let Ok(Progress::Complete(_, false)) = unsealing.add(&old.shares[2]) else { panic!("the old split unseals") };
+        let mut without = Unsealing::new(current);
+        assert_eq!(without.add(&new.shares[0]).err(), Some(ShareError::Unknown));
     }
 
     /// Regression guard: the data directory holds no root key bytes and no share.

@@ -203,3 +203,82 @@ async fn child_keys() {
     // Without keys, the disconnected store is deleted.
     kms.delete_custom_key_store().custom_key_store_id(&store).send().await.unwrap();
 }
+
+/// Regression guard: a key object deleted in the token by someone outside Trent
+/// (`pkcs11-tool --delete-object`) made the first request after it fail with the token's
+/// generic failure (the remembered handle was stale) instead of saying the key material is
+/// gone. AWS answers `KMSInvalidStateException` when "the key material for the KMS key was
+/// deleted from the cluster" and leaves the key state as it is.
+#[test]
+fn a_key_object_deleted_in_the_token_is_reported_missing() {
+    let Some(hsm) = SoftHsm::new() else { return };
+    hsm.init_token(TOKEN);
+    hsm.run_child("custom_key_store_keys::child_deleted_object");
+}
+
+#[tokio::test]
+#[ignore = "run by a_key_object_deleted_in_the_token_is_reported_missing in a SoftHSM environment"]
+async fn child_deleted_object() {
+    let hsm = SoftHsm::in_child();
+    let server = TestServer::start_with(clusters()).await;
+    let kms = server.client();
+    let store = kms
+        .create_custom_key_store()
+        .custom_key_store_name("deleted")
+        .cloud_hsm_cluster_id(CLUSTER)
+        .trust_anchor_certificate(ANCHOR)
+        .key_store_password(PIN)
+        .send()
+        .await
+        .unwrap()
+        .custom_key_store_id()
+        .unwrap()
+        .to_owned();
+    kms.connect_custom_key_store().custom_key_store_id(&store).send().await.unwrap();
+    let in_store = || kms.create_key().origin(OriginType::AwsCloudhsm).custom_key_store_id(&store);
+    let meta = in_store().send().await.unwrap().key_metadata.unwrap();
+    let (key, arn) = (meta.key_id().to_owned(), meta.arn().unwrap().to_owned());
+    let kept = in_store().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    // Used once, so the server remembers the object's handle.
+    let sealed = kms.encrypt().key_id(&key).plaintext(blob(b"gone soon")).send().await.unwrap();
+    let ct = sealed.ciphertext_blob().unwrap().clone();
+    kms.decrypt().ciphertext_blob(ct.clone()).send().await.unwrap();
+
+    let (ok, out) = hsm.pkcs11_tool(TOKEN, &["--delete-object", "--type", "secrkey", "--label", &arn]);
+    assert!(ok, "pkcs11-tool --delete-object: {out}");
+    assert_eq!(token_key_access(&hsm, &arn), None, "deleted in the token");
+
+    let missing =
+        format!("The key material for {arn} is not in the AWS CloudHSM cluster associated with its custom key store.");
+    let message =
+        expect_code(kms.encrypt().key_id(&key).plaintext(blob(b"x")).send().await, "KMSInvalidStateException");
+    assert_eq!(message, missing, "the first request after the deletion already says why");
+    let message = expect_code(kms.decrypt().ciphertext_blob(ct.clone()).send().await, "KMSInvalidStateException");
+    assert_eq!(message, missing);
+    let message = expect_code(
+        kms.generate_data_key().key_id(&key).key_spec(DataKeySpec::Aes256).send().await,
+        "KMSInvalidStateException",
+    );
+    assert_eq!(message, missing);
+    let message = expect_code(
+        kms.re_encrypt().ciphertext_blob(ct).destination_key_id(&kept).send().await,
+        "KMSInvalidStateException",
+    );
+    assert_eq!(message, missing);
+    // The key state is not changed by it, and the store stays connected; its other keys work.
+    let meta = kms.describe_key().key_id(&key).send().await.unwrap().key_metadata.unwrap();
+    assert_eq!(meta.key_state(), Some(&KeyState::Enabled));
+    let stores = kms.describe_custom_key_stores().custom_key_store_id(&store).send().await.unwrap();
+    assert_eq!(
+        stores.custom_key_stores()[0].connection_state(),
+        Some(&aws_sdk_kms::types::ConnectionStateType::Connected)
+    );
+    let other = kms.encrypt().key_id(&kept).plaintext(blob(b"still here")).send().await.unwrap();
+    kms.decrypt().ciphertext_blob(other.ciphertext_blob().unwrap().clone()).send().await.unwrap();
+
+    // Deleting the key at the end of its window finds no object to destroy, and deletes it.
+    kms.schedule_key_deletion().key_id(&key).pending_window_in_days(7).send().await.unwrap();
+    server.clock.advance(time::Duration::days(7) + time::Duration::seconds(1));
+    assert_eq!(server.run_scheduler().await.deleted, 1);
+    expect_code(kms.describe_key().key_id(&key).send().await, "NotFoundException");
+}
