@@ -47,6 +47,9 @@ enum AdminCommand {
     },
     /// List the accounts of this deployment.
     ListAccounts,
+    /// Add many KMS keys, secrets and parameters to an account at once, many per transaction
+    /// (the scale benchmark's filler; see BENCHMARKS.md).
+    Fill(crate::fill::FillArgs),
 }
 
 /// Why an admin command failed.
@@ -61,6 +64,9 @@ pub(crate) enum AdminError {
     /// A flag is not usable.
     #[error("{0}")]
     Usage(String),
+    /// `fill` failed.
+    #[error("{0}")]
+    Fill(Box<dyn std::error::Error>),
 }
 
 /// The profile name of an account's first administrator in the credentials file.
@@ -69,9 +75,10 @@ pub(crate) fn profile(account: &str) -> String {
 }
 
 pub(crate) async fn run(args: AdminArgs) -> Result<(), AdminError> {
-    let identities = open_identities(&args.data_dir, Arc::new(SystemClock)).await?;
     match args.command {
+        AdminCommand::Fill(fill) => crate::fill::run(args.data_dir, fill).await.map_err(AdminError::Fill)?,
         AdminCommand::CreateAccount { id, name } => {
+            let identities = open_identities(&args.data_dir, Arc::new(SystemClock)).await?;
             let id = id.map(|id| AccountId::parse(&id).map_err(|e| AdminError::Usage(e.to_string()))).transpose()?;
             let (account, key) = identities.create_account_with_admin(id, &name).await.map_err(AdminError::Identity)?;
             let profile = profile(account.id.as_str());
@@ -103,6 +110,7 @@ pub(crate) async fn run(args: AdminArgs) -> Result<(), AdminError> {
             });
         }
         AdminCommand::ListAccounts => {
+            let identities = open_identities(&args.data_dir, Arc::new(SystemClock)).await?;
             let accounts = identities.accounts().await.map_err(AdminError::Identity)?;
             let rows: Vec<serde_json::Value> = accounts
                 .iter()

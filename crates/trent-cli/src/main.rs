@@ -8,6 +8,7 @@ mod audit;
 mod bench;
 mod envelope;
 mod events;
+mod fill;
 mod import_material;
 mod kms;
 mod operator;

@@ -4,48 +4,13 @@
 //! and `rekey` moves a data directory between the file, passphrase, shamir and pkcs11 (SoftHSM2)
 //! seals while old ciphertexts keep decrypting.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 #[path = "support/mod.rs"]
 mod support;
 
-use support::{Server, TRENT};
-
-/// Runs `trent operator ARGS` with `env`, `stdin` on its standard input; (ok, stdout, stderr).
-fn operator<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &str)], stdin: &str) -> (bool, String, String) {
-    let mut child = Command::new(TRENT)
-        .arg("operator")
-        .args(args)
-        .env_remove("AWS_CA_BUNDLE")
-        .env_remove("TRENT_OPERATOR_TOKEN")
-        .env_remove("TRENT_DATA_DIR")
-        .env_remove("TRENT_CONFIG")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run trent operator");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
-    let out = child.wait_with_output().expect("output");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// The shares and the operator token printed by `init` or `rekey --to shamir`.
-fn shares_and_token(out: &str) -> (Vec<String>, String) {
-    let shares: Vec<String> = out
-        .lines()
-        .filter_map(|l| l.strip_prefix("Unseal share ").and_then(|r| r.split_once(": ")).map(|(_, s)| s.to_owned()))
-        .collect();
-    let token = out.lines().find(|l| l.starts_with("trent-operator-v1-")).expect("operator token line").to_owned();
-    (shares, token)
-}
+use support::{Server, operator, shares_and_token};
 
 /// A self-signed certificate for 127.0.0.1 in `dir`: (chain, key, bundle to trust).
 fn certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {

@@ -15,50 +15,14 @@ mod support;
 
 use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 use trent_client::{ClientOptions, JsonClient, RetryPolicy};
 
-use support::{Server, TRENT};
-
-/// Runs `trent operator ARGS` with `env`, `stdin` on its standard input; (ok, stdout, stderr).
-fn operator(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (bool, String, String) {
-    let mut child = Command::new(TRENT)
-        .arg("operator")
-        .args(args)
-        .env_remove("AWS_CA_BUNDLE")
-        .env_remove("TRENT_OPERATOR_TOKEN")
-        .env_remove("TRENT_DATA_DIR")
-        .env_remove("TRENT_CONFIG")
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run trent operator");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
-    let out = child.wait_with_output().expect("output");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// The shares and the operator token printed by `init` or `rotate-root`.
-fn shares_and_token(out: &str) -> (Vec<String>, String) {
-    let shares: Vec<String> = out
-        .lines()
-        .filter_map(|l| l.strip_prefix("Unseal share ").and_then(|r| r.split_once(": ")).map(|(_, s)| s.to_owned()))
-        .collect();
-    let token = out.lines().find(|l| l.starts_with("trent-operator-v1-")).expect("operator token line").to_owned();
-    (shares, token)
-}
+use support::{Server, operator, shares_and_token};
 
 /// One unseal call with `token` and `share`: (ok, stdout + stderr).
 fn unseal(server: &Server, token: &str, share: &str) -> (bool, String) {

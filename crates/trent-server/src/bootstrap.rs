@@ -471,6 +471,70 @@ pub async fn open_identities(data_dir: &Path, clock: SharedClock) -> Result<Iden
     Ok(Identities::new(store, wrapper, clock))
 }
 
+/// The domain services over a deployment's configured storage and seal, without a server:
+/// for offline commands that write through the same domain and store code as requests
+/// (`trent admin fill`).
+pub struct Offline {
+    /// KMS over the store and the root key.
+    pub kms: Arc<Kms>,
+    /// Secrets Manager over the store and that KMS.
+    pub secrets: Secrets,
+    /// Parameter Store over the store.
+    pub params: Params,
+    /// The store itself.
+    pub store: Arc<dyn Store>,
+}
+
+/// Opens the storage of `config` (the data directory's SQLite files, or PostgreSQL) and its
+/// root key, as a start does, without creating anything: the deployment must have been
+/// started once. It may be running: nothing here takes a node's leases or writes its audit
+/// trail, and a running server reads rows added by another process as it reads its own.
+///
+/// # Errors
+/// [`BootstrapError::DataDir`] if the deployment was never started; the seal's, the
+/// database's, or [`BootstrapError::WrongRootKey`].
+pub async fn open_offline(config: &Config, clock: SharedClock) -> Result<Offline, BootstrapError> {
+    let dir = &config.data_dir;
+    let (root, key_path) = open_seal(&config.seal, dir)?;
+    let (store, params): (Arc<dyn Store>, Arc<dyn ParamStore>) = match &config.storage {
+        Storage::Sqlite => {
+            let database = dir.join(DATABASE_FILE);
+            if !database.is_file() {
+                let source = std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "not a Trent data directory; start `trent server` on it once first",
+                );
+                return Err(BootstrapError::DataDir { path: database, source });
+            }
+            let sqlite = Arc::new(SqliteStore::open(&database).await.map_err(BootstrapError::Store)?);
+            (sqlite.clone(), sqlite)
+        }
+        Storage::Postgres(settings) => {
+            let pg = Arc::new(PgStore::open(settings).await.map_err(BootstrapError::Store)?);
+            (pg.clone(), pg)
+        }
+    };
+    // The check value is stored by the first start: without it, nothing was ever started here.
+    match MetaStore::get_meta(store.as_ref(), ROOT_CHECK_META).await.map_err(BootstrapError::Store)? {
+        Some(stored) if constant_time_eq(&stored, &root.check_value()) => {}
+        Some(_) => return Err(BootstrapError::WrongRootKey(key_path)),
+        None => {
+            let source =
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no Trent server has started on this storage");
+            return Err(BootstrapError::DataDir { path: dir.clone(), source });
+        }
+    }
+    // Values are wrapped under the generation the database has reached, as in `open_identities`.
+    let generation = trent_core::root_rotation::stored_generation(store.as_ref()).await.map_err(|e| match e {
+        trent_core::root_rotation::RotationError::Store(e) => BootstrapError::Store(e),
+        other => BootstrapError::RootRotation(other),
+    })?;
+    let wrapper: Arc<dyn KeyWrapper> = Arc::new(trent_core::RootRing::new(generation, root));
+    let kms = Arc::new(Kms::new(store.clone(), wrapper, clock.clone()));
+    let secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
+    Ok(Offline { kms, secrets, params: Params::new(params, clock), store })
+}
+
 /// Appends a `[profile]` with an access key to an AWS shared-credentials file, creating it
 /// (mode 0600) if needed; an existing file must be private (no group or other access).
 ///

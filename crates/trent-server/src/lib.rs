@@ -39,8 +39,8 @@ pub use app::{MAX_BODY, app};
 pub use audit::AuditLog;
 pub use auth::{Authenticator, SecureTransport};
 pub use bootstrap::{
-    AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, append_credentials, bootstrap,
-    open_identities,
+    AUDIT_FILE, BootstrapError, CREDENTIALS_PROFILE, DATABASE_FILE, FirstStart, Offline, append_credentials, bootstrap,
+    open_identities, open_offline,
 };
 pub use cluster::{CHANNEL, Cluster, FULL_CHECK_INTERVAL};
 pub use config::{

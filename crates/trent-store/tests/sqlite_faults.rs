@@ -169,6 +169,7 @@ async fn every_multi_row_write_is_all_or_nothing() {
         access_keys: vec![access_key("AKIABOBBOBBOBBOBBOB0", &bob)],
         keys: vec![NewKey { record: key(&s, kid(3)), material: material(0, 3), tags: vec![tag("t", "v")] }],
         aliases: vec![(s.clone(), alias("alias/three", kid(3), at(6)))],
+        ..Batch::default()
     };
     assert_eq!(faults.sweep("apply_batch", || store.apply_batch(&batch)).await, 8);
 

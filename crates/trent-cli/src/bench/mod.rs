@@ -73,6 +73,9 @@ pub(crate) enum BenchOp {
     GenerateMac,
     /// `ListKeys`, the first page of 100 keys.
     ListKeys,
+    /// `ListKeys`, a later page of 100 keys: the one after `LATER_PAGE` pages, reached by
+    /// following their `NextMarker`s before the row is measured.
+    ListKeysLater,
     /// SSM `GetParameter` of a `String` of `--plaintext-bytes` bytes.
     GetParameter,
     /// SSM `GetParameter` of a `SecureString` with decryption (`alias/aws/ssm`).
@@ -92,7 +95,7 @@ impl BenchOp {
             Self::VerifyRsa2048 | Self::VerifyEccP256 | Self::VerifyEd25519 | Self::VerifyMlDsa65 => "Verify",
             Self::GenerateMac => "GenerateMac",
             Self::GetSecretValue => "GetSecretValue",
-            Self::ListKeys => "ListKeys",
+            Self::ListKeys | Self::ListKeysLater => "ListKeys",
             Self::GetParameter | Self::GetParameterSecure => "GetParameter",
             Self::GetParametersByPath => "GetParametersByPath",
         }
@@ -112,6 +115,8 @@ impl BenchOp {
             Self::GetParameter => "GetParameter String",
             Self::GetParameterSecure => "GetParameter SecureString",
             Self::EncryptHsm => "Encrypt HSM",
+            Self::ListKeys => "ListKeys first page",
+            Self::ListKeysLater => "ListKeys later page",
             other => other.operation(),
         }
     }
@@ -130,11 +135,31 @@ impl BenchOp {
             | Self::GenerateMac
             | Self::GetSecretValue
             | Self::ListKeys
+            | Self::ListKeysLater
             | Self::GetParameter
             | Self::GetParameterSecure
             | Self::GetParametersByPath => None,
         }
     }
+}
+
+/// Pages of `ListKeys` skipped before the page `--ops list-keys-later` measures (keys 501 to
+/// 600 of the account, in key id order).
+const LATER_PAGE: usize = 5;
+
+/// The `Marker` of the `ListKeys` page after the first [`LATER_PAGE`] pages of 100.
+async fn later_marker(client: &JsonClient) -> Result<String, Box<dyn std::error::Error>> {
+    let mut marker: Option<String> = None;
+    for _ in 0..LATER_PAGE {
+        let body = match &marker {
+            Some(m) => json!({ "Limit": 100, "Marker": m }),
+            None => json!({ "Limit": 100 }),
+        };
+        let page = client.call("ListKeys", &body).await?;
+        let next = page["NextMarker"].as_str().ok_or("the account has too few keys for --ops list-keys-later")?;
+        marker = Some(next.to_owned());
+    }
+    marker.ok_or_else(|| "no ListKeys page was read".into())
 }
 
 /// Creates a key of `spec` and `usage`; its id.
@@ -372,6 +397,7 @@ async fn target(args: &BenchArgs, at: Endpoint) -> Result<Target, Box<dyn std::e
             BenchOp::Decrypt => json!({ "CiphertextBlob": ciphertext }),
             BenchOp::GetSecretValue => json!({ "SecretId": secret_name }),
             BenchOp::ListKeys => json!({ "Limit": 100 }),
+            BenchOp::ListKeysLater => json!({ "Limit": 100, "Marker": later_marker(&client).await? }),
             BenchOp::GenerateMac => {
                 let key = create_key(&client, "HMAC_256", "GENERATE_VERIFY_MAC").await?;
                 json!({ "KeyId": key, "Message": plaintext, "MacAlgorithm": "HMAC_SHA_256" })

@@ -3,7 +3,7 @@
 
 #![allow(dead_code, reason = "each test binary uses a different part of the harness")]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -218,4 +218,45 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
     }
+}
+
+/// Runs `trent operator ARGS` with `env`, `stdin` on its standard input, with none of the
+/// operator's or AWS's variables inherited from the test's own environment; (ok, stdout, stderr).
+pub(crate) fn operator<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    env: &[(&str, &str)],
+    stdin: &str,
+) -> (bool, String, String) {
+    let mut child = Command::new(TRENT)
+        .arg("operator")
+        .args(args)
+        .env_remove("AWS_CA_BUNDLE")
+        .env_remove("TRENT_OPERATOR_TOKEN")
+        .env_remove("TRENT_DATA_DIR")
+        .env_remove("TRENT_CONFIG")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run trent operator");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let out = child.wait_with_output().expect("output");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The shares and the operator token printed by `init`, `rekey --to shamir` or `rotate-root`.
+pub(crate) fn shares_and_token(out: &str) -> (Vec<String>, String) {
+    let shares: Vec<String> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("Unseal share ").and_then(|r| r.split_once(": ")).map(|(_, s)| s.to_owned()))
+        .collect();
+    let token = out.lines().find(|l| l.starts_with("trent-operator-v1-")).expect("operator token line").to_owned();
+    (shares, token)
 }

@@ -18,6 +18,38 @@ use super::{
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
 use crate::policy::{Policy, PolicyKind};
+use crate::store::NewKey;
+
+/// A customer managed `SYMMETRIC_DEFAULT` key of origin `AWS_KMS`, enabled, created `now`,
+/// without rotation, multi-Region or custom key store: the base that `CreateKey` varies.
+fn new_symmetric_record(
+    scope: &Scope,
+    key_id: KeyId,
+    description: String,
+    policy: String,
+    now: time::OffsetDateTime,
+) -> KeyRecord {
+    KeyRecord {
+        scope: scope.clone(),
+        key_id,
+        description,
+        usage: KeyUsage::EncryptDecrypt,
+        spec: KeySpec::SymmetricDefault,
+        origin: Origin::AwsKms,
+        state: KeyState::Enabled,
+        created_at: now,
+        deletion_date: None,
+        pending_window_days: None,
+        rotation: RotationSettings::default(),
+        policy,
+        multi_region: None,
+        manager: KeyManager::Customer,
+        imported: Vec::new(),
+        import_count: 0,
+        hsm: None,
+        revision: 1,
+    }
+}
 
 /// New material of `spec`: a 256-bit key (symmetric), an HMAC key of the spec's length, or a
 /// private key as PKCS#8 DER (asymmetric).
@@ -194,26 +226,14 @@ impl Kms {
         };
         let policy = policy_text;
 
-        let now = self.clock.now();
+        let key_id = if input.multi_region { KeyId::new_multi_region() } else { KeyId::new_random() };
         let mut record = KeyRecord {
-            scope: scope.clone(),
-            key_id: if input.multi_region { KeyId::new_multi_region() } else { KeyId::new_random() },
-            description,
             usage,
             spec,
             origin,
             state: if origin == Origin::External { KeyState::PendingImport } else { KeyState::Enabled },
-            created_at: now,
-            deletion_date: None,
-            pending_window_days: None,
-            rotation: RotationSettings::default(),
-            policy,
             multi_region: input.multi_region.then_some(MultiRegionKeyType::Primary),
-            manager: KeyManager::Customer,
-            imported: Vec::new(),
-            import_count: 0,
-            hsm: None,
-            revision: 1,
+            ..new_symmetric_record(&scope, key_id, description, policy, self.clock.now())
         };
         if let Some(parsed) = &given_policy
             && !input.bypass_policy_lockout_safety_check
@@ -240,6 +260,21 @@ impl Kms {
         let multi_region = self.multi_region_configuration(&record).await?;
         let custom_key_store = self.store_view(&mut record).await?;
         Ok(KeyDescription { record, current_material: current, multi_region, custom_key_store })
+    }
+
+    /// A key as `CreateKey` with a description and nothing else makes it (symmetric, enabled,
+    /// the default key policy, a fresh backing key wrapped under the root key), planned for a
+    /// [`Batch`](crate::store::Batch) instead of stored: for filling an account with many keys
+    /// at once (`trent admin fill`, the scale benchmark). Nothing is read from the store: a
+    /// key id that exists already fails the batch's write.
+    ///
+    /// # Errors
+    /// `Internal` if no random material could be made or it could not be wrapped.
+    pub fn plan_key(&self, scope: &Scope, description: &str) -> Result<NewKey, KmsError> {
+        let policy = default_key_policy(scope);
+        let record = new_symmetric_record(scope, KeyId::new_random(), description.to_owned(), policy, self.clock.now());
+        let material = self.new_material(&record, 0, None)?;
+        Ok(NewKey { record, material, tags: Vec::new() })
     }
 
     /// The lockout safety check of a new key (`CreateKey`, `ReplicateKey`): its given policy

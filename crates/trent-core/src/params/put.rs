@@ -176,6 +176,59 @@ impl Params {
         }
     }
 
+    /// A new `String` parameter of the caller's account and region as `PutParameter` with a
+    /// name, a value, `Type=String` and `tier` makes its first version, planned for a
+    /// [`Batch`](crate::store::Batch) instead of stored: for filling an account with many
+    /// parameters at once (`trent admin fill`, the scale benchmark). Nothing is read from the
+    /// store, so neither the tier's quota nor an existing name is checked (a name that exists
+    /// fails the batch's write), and no change event is written: the filled account looks as
+    /// one whose creation events were delivered and trimmed long ago.
+    ///
+    /// # Errors
+    /// `InvalidName` or another name rule; `EmptyValue`; `ValueTooLarge` for the tier.
+    pub fn plan_parameter(
+        &self,
+        caller: &Caller,
+        name: &str,
+        value: &str,
+        tier: Tier,
+    ) -> Result<(Scope, ParameterWrite), ParamsError> {
+        let scope = caller.scope();
+        let name = own_name(&scope, name).ok_or_else(|| ParamsError::InvalidName { name: name.to_owned() })?;
+        check_name(name)?;
+        if value.is_empty() {
+            return Err(ParamsError::EmptyValue);
+        }
+        let max = if tier == Tier::Standard { STANDARD_MAX_VALUE } else { ADVANCED_MAX_VALUE };
+        if value.len() > max {
+            return Err(ParamsError::ValueTooLarge { tier, max });
+        }
+        let version = ParameterVersion {
+            name: name.to_owned(),
+            version: 1,
+            kind: ParameterType::String,
+            value: StoredValue(value.as_bytes().to_vec()),
+            key_id: None,
+            description: None,
+            allowed_pattern: None,
+            tier,
+            data_type: DataType::Text,
+            labels: Vec::new(),
+            policies: Vec::new(),
+            modified_at: self.clock.now(),
+            modified_by: caller.arn(),
+        };
+        let write = ParameterWrite {
+            version,
+            expected: None,
+            drop_version: None,
+            tags: Vec::new(),
+            policies_due: None,
+            events: Vec::new(),
+        };
+        Ok((scope, write))
+    }
+
     /// The tier of the new version: the one asked for (or the account's default), never a
     /// downgrade of an Advanced parameter, Advanced for a parameter with policies, within
     /// the tier's value size and quota.

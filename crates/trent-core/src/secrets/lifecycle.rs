@@ -8,7 +8,7 @@ use time::{Duration, OffsetDateTime};
 use super::values::version_id;
 use super::{
     AWSCURRENT, BadParameter, BadRequest, DEFAULT_RECOVERY_WINDOW_DAYS, Limit, MAX_TAGS, PutValueOutput,
-    RECOVERY_WINDOW_DAYS, SecretRecord, SecretValue, Secrets, SecretsError, secret_id,
+    RECOVERY_WINDOW_DAYS, SecretRecord, SecretValue, Secrets, SecretsError, VersionRecord, secret_id,
 };
 use crate::identity::Caller;
 use crate::ids::Region;
@@ -141,26 +141,11 @@ impl Secrets {
         input: CreateSecretInput,
     ) -> Result<CreatedSecret, SecretsError> {
         let scope = caller.scope();
-        let suffix = secret_id::new_suffix()?;
-        let now = self.clock.now();
         let mut secret = SecretRecord {
-            scope: scope.clone(),
-            name: input.name.clone(),
-            suffix,
             description: input.description,
             kms_key_id: input.kms_key_id,
-            created_at: now,
-            last_changed_at: now,
-            last_accessed_at: None,
-            deleted_at: None,
-            deletion_date: None,
             tags: merge_tags(&[], &input.tags),
-            policy: None,
-            labels: BTreeMap::new(),
-            revision: 1,
-            rotation: None,
-            primary_region: None,
-            replicas: Vec::new(),
+            ..self.new_record(caller, &input.name)?
         };
         self.authorize_account(caller, "secretsmanager:CreateSecret", &secret.arn())?;
         if !valid_name(&secret.name) {
@@ -189,6 +174,54 @@ impl Secrets {
             secret = self.sync_replicas(caller, secret, input.force_overwrite_replica).await?;
         }
         Ok(CreatedSecret { arn: secret.arn(), name: secret.name, version_id, replicas: secret.replicas })
+    }
+
+    /// A secret named `name` of the caller's account and region as `CreateSecret` with a name
+    /// and a value makes it (the AWS managed key, the value envelope-encrypted under a fresh
+    /// data key, labelled `AWSCURRENT`), planned for a [`Batch`](crate::store::Batch) instead of
+    /// stored: for filling an account with many secrets at once (`trent admin fill`, the scale
+    /// benchmark). Nothing is read from the store: a name that exists already fails the
+    /// batch's write.
+    ///
+    /// # Errors
+    /// `InvalidParameter` for a bad name; `Kms` when the data key is refused.
+    pub async fn plan_secret(
+        &self,
+        caller: &Caller,
+        name: &str,
+        value: &SecretValue,
+    ) -> Result<(SecretRecord, VersionRecord), SecretsError> {
+        if !valid_name(name) {
+            return Err(SecretsError::InvalidParameter(BadParameter::Name));
+        }
+        let mut secret = self.new_record(caller, name)?;
+        let version = self.first_version(caller, &mut secret, &version_id(None)?, value).await?;
+        Ok((secret, version))
+    }
+
+    /// A new secret of the caller's account and region, with a fresh suffix, created now and
+    /// with nothing else set: the base `CreateSecret` fills in.
+    fn new_record(&self, caller: &Caller, name: &str) -> Result<SecretRecord, SecretsError> {
+        let now = self.clock.now();
+        Ok(SecretRecord {
+            scope: caller.scope(),
+            name: name.to_owned(),
+            suffix: secret_id::new_suffix()?,
+            description: None,
+            kms_key_id: None,
+            created_at: now,
+            last_changed_at: now,
+            last_accessed_at: None,
+            deleted_at: None,
+            deletion_date: None,
+            tags: Vec::new(),
+            policy: None,
+            labels: BTreeMap::new(),
+            revision: 1,
+            rotation: None,
+            primary_region: None,
+            replicas: Vec::new(),
+        })
     }
 
     /// `CreateSecret` of a name that exists: a retry of the same request (same token and value)

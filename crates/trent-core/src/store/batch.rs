@@ -10,6 +10,8 @@ use super::StoreError;
 use crate::identity::{AccessKeyRecord, Account, InlinePolicy, User};
 use crate::ids::{AccountId, KeyId, Scope};
 use crate::kms::{Alias, KeyMaterialRecord, KeyRecord, Tag};
+use crate::params::ParameterWrite;
+use crate::secrets::{SecretRecord, VersionRecord};
 
 /// A new KMS key with its first backing key and its tags.
 #[derive(Clone, Debug)]
@@ -39,6 +41,11 @@ pub struct Batch {
     pub keys: Vec<NewKey>,
     /// Aliases to create, with their scope.
     pub aliases: Vec<(Scope, Alias)>,
+    /// Secrets to create, each with its first version (`trent admin fill`).
+    pub secrets: Vec<(SecretRecord, VersionRecord)>,
+    /// Parameters to create (writes whose `expected` is `None`), with their scope
+    /// (`trent admin fill`).
+    pub parameters: Vec<(Scope, ParameterWrite)>,
 }
 
 impl Batch {
@@ -50,6 +57,8 @@ impl Batch {
             && self.access_keys.is_empty()
             && self.keys.is_empty()
             && self.aliases.is_empty()
+            && self.secrets.is_empty()
+            && self.parameters.is_empty()
     }
 
     /// Whether the batch creates the key `key_id` in `scope`.
@@ -66,8 +75,8 @@ pub trait BatchStore: Send + Sync {
     /// writes nothing.
     ///
     /// # Errors
-    /// [`StoreError::AlreadyExists`] if an account, user, access key, key or alias of the
-    /// batch exists already; [`StoreError::NotFound`] if a policy's owner or an alias's target
+    /// [`StoreError::AlreadyExists`] if an account, user, access key, key, alias, secret or
+    /// parameter of the batch exists already; [`StoreError::NotFound`] if a policy's owner or an alias's target
     /// is neither stored nor created earlier in the batch; [`StoreError::Unavailable`] if the
     /// commit fails.
     async fn apply_batch(&self, batch: &Batch) -> Result<(), StoreError>;

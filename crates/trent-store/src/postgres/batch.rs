@@ -8,6 +8,8 @@ use trent_core::store::{Batch, BatchStore};
 use super::aliases_tags::insert_alias;
 use super::identity::{insert_access_key, insert_account, insert_user, put_policy};
 use super::kms::insert_key_rows;
+use super::params::write_parameter;
+use super::secrets::insert_secret_rows;
 use super::{PgStore, transaction};
 
 #[async_trait]
@@ -34,6 +36,12 @@ impl BatchStore for PgStore {
             }
             for (scope, alias) in &batch.aliases {
                 insert_alias(&mut tx, scope, alias).await?;
+            }
+            for (secret, version) in &batch.secrets {
+                insert_secret_rows(&mut tx, secret, Some(version)).await?;
+            }
+            for (scope, write) in &batch.parameters {
+                write_parameter(&mut tx, scope, write).await?;
             }
         })
     }

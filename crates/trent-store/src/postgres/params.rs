@@ -175,21 +175,28 @@ async fn upsert_tag(conn: &mut PgConnection, scope: &Scope, name: &str, tag: &Pa
     Ok(())
 }
 
+/// Writes a parameter's new version (`PutParameter`), on the caller's transaction.
+pub(crate) async fn write_parameter(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    write: &ParameterWrite,
+) -> Result<(), StoreError> {
+    let v = &write.version;
+    advance(conn, scope, write).await?;
+    if let Some(drop) = write.drop_version {
+        drop_version(conn, scope, &v.name, drop).await?;
+    }
+    insert_version(conn, scope, v).await?;
+    for tag in &write.tags {
+        upsert_tag(conn, scope, &v.name, tag).await?;
+    }
+    append_events(conn, &write.events).await
+}
+
 #[async_trait]
 impl ParamStore for PgStore {
     async fn put_version(&self, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError> {
-        let v = &write.version;
-        transaction!(self, |tx| {
-            advance(&mut tx, scope, write).await?;
-            if let Some(drop) = write.drop_version {
-                drop_version(&mut tx, scope, &v.name, drop).await?;
-            }
-            insert_version(&mut tx, scope, v).await?;
-            for tag in &write.tags {
-                upsert_tag(&mut tx, scope, &v.name, tag).await?;
-            }
-            append_events(&mut tx, &write.events).await?;
-        })
+        transaction!(self, |tx| write_parameter(&mut tx, scope, write).await?)
     }
 
     async fn parameter_stamp(&self, scope: &Scope, name: &str) -> Result<Option<String>, StoreError> {

@@ -42,16 +42,24 @@ async fn insert_version(conn: &mut PgConnection, secret: &SecretRecord, v: &Vers
     Ok(())
 }
 
+/// Inserts a new secret and its first version, if any, on the caller's transaction.
+pub(crate) async fn insert_secret_rows(
+    conn: &mut PgConnection,
+    secret: &SecretRecord,
+    version: Option<&VersionRecord>,
+) -> Result<(), StoreError> {
+    let sql = format!("INSERT INTO secrets ({SECRET_COLUMNS}) VALUES ({})", placeholders(SECRET_COLUMNS));
+    bind_secret(sqlx::query::<Postgres>(&sql), secret)?.execute(&mut *conn).await.map_err(map_err)?;
+    if let Some(v) = version {
+        insert_version(conn, secret, v).await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl SecretsStore for PgStore {
     async fn insert_secret(&self, secret: &SecretRecord, version: Option<&VersionRecord>) -> Result<(), StoreError> {
-        let sql = format!("INSERT INTO secrets ({SECRET_COLUMNS}) VALUES ({})", placeholders(SECRET_COLUMNS));
-        transaction!(self, |tx| {
-            bind_secret(sqlx::query::<Postgres>(&sql), secret)?.execute(&mut *tx).await.map_err(map_err)?;
-            if let Some(v) = version {
-                insert_version(&mut tx, secret, v).await?;
-            }
-        })
+        transaction!(self, |tx| insert_secret_rows(&mut tx, secret, version).await?)
     }
 
     async fn secret_stamp(&self, scope: &Scope, name: &str) -> Result<Option<String>, StoreError> {

@@ -9,6 +9,8 @@ use trent_core::store::{Batch, BatchStore};
 use super::aliases_tags::insert_alias;
 use super::identity::{insert_access_key, insert_account, insert_user, put_policy};
 use super::kms::insert_key_rows;
+use super::params::write_parameter;
+use super::secrets::insert_secret_rows;
 use super::{SqliteStore, map_err};
 
 #[async_trait]
@@ -35,6 +37,12 @@ impl BatchStore for SqliteStore {
         }
         for (scope, alias) in &batch.aliases {
             insert_alias(&mut tx, scope, alias).await?;
+        }
+        for (secret, version) in &batch.secrets {
+            insert_secret_rows(&mut tx, secret, Some(version)).await?;
+        }
+        for (scope, write) in &batch.parameters {
+            write_parameter(&mut tx, scope, write).await?;
         }
         tx.commit().await.map_err(map_err)
     }

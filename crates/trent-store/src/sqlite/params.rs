@@ -144,100 +144,109 @@ pub(crate) fn below(path: &str) -> (String, String) {
     (lo, hi)
 }
 
-#[async_trait]
-impl ParamStore for SqliteStore {
-    async fn put_version(&self, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError> {
-        let v = &write.version;
-        let new_version = db_version(v.version)?;
-        let mut tx = self.begin_write().await?;
-        match write.expected {
-            None => {
-                keyed(
-                    "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier, policies_due) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    scope,
-                    &v.name,
-                )
-                .bind(parent(&v.name))
-                .bind(new_version)
-                .bind(v.tier.as_str())
-                .bind(opt_ts_to_db(write.policies_due)?)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-            }
-            Some(expected) => {
-                let changed = keyed(
-                    "UPDATE ssm_parameters SET version = ?4, tier = ?5, policies_due = ?7 \
-                     WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version = ?6",
-                    scope,
-                    &v.name,
-                )
-                .bind(new_version)
-                .bind(v.tier.as_str())
-                .bind(db_version(expected)?)
-                .bind(opt_ts_to_db(write.policies_due)?)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?
-                .rows_affected();
-                if changed == 0 {
-                    let found = exists(&mut tx, scope, &v.name).await?;
-                    return Err(if found { StoreError::Conflict } else { StoreError::NotFound });
-                }
-            }
-        }
-        if let Some(drop) = write.drop_version {
-            let drop = db_version(drop)?;
-            let labelled: Option<i64> = keyed_scalar(
-                "SELECT 1 FROM ssm_parameter_labels WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
-                 AND version = ?4 LIMIT 1",
-                scope,
-                &v.name,
-            )
-            .bind(drop)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err)?;
-            if labelled.is_some() {
-                return Err(StoreError::Conflict);
-            }
+/// Writes a parameter's new version (`PutParameter`), on the caller's transaction.
+pub(crate) async fn write_parameter(
+    conn: &mut sqlx::SqliteConnection,
+    scope: &Scope,
+    write: &ParameterWrite,
+) -> Result<(), StoreError> {
+    let v = &write.version;
+    let new_version = db_version(v.version)?;
+    match write.expected {
+        None => {
             keyed(
-                "DELETE FROM ssm_parameter_versions WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
-                 AND version = ?4",
+                "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier, policies_due) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 scope,
                 &v.name,
             )
-            .bind(drop)
-            .execute(&mut *tx)
+            .bind(parent(&v.name))
+            .bind(new_version)
+            .bind(v.tier.as_str())
+            .bind(opt_ts_to_db(write.policies_due)?)
+            .execute(&mut *conn)
             .await
             .map_err(map_err)?;
         }
-        keyed(
-            "INSERT INTO ssm_parameter_versions (account_id, region, name, version, param_type, value, key_id, \
-             description, allowed_pattern, tier, data_type, modified_at, modified_by, policies) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        Some(expected) => {
+            let changed = keyed(
+                "UPDATE ssm_parameters SET version = ?4, tier = ?5, policies_due = ?7 \
+                 WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version = ?6",
+                scope,
+                &v.name,
+            )
+            .bind(new_version)
+            .bind(v.tier.as_str())
+            .bind(db_version(expected)?)
+            .bind(opt_ts_to_db(write.policies_due)?)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+            if changed == 0 {
+                let found = exists(conn, scope, &v.name).await?;
+                return Err(if found { StoreError::Conflict } else { StoreError::NotFound });
+            }
+        }
+    }
+    if let Some(drop) = write.drop_version {
+        let drop = db_version(drop)?;
+        let labelled: Option<i64> = keyed_scalar(
+            "SELECT 1 FROM ssm_parameter_labels WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
+             AND version = ?4 LIMIT 1",
             scope,
             &v.name,
         )
-        .bind(new_version)
-        .bind(v.kind.as_str())
-        .bind(&v.value.0)
-        .bind(&v.key_id)
-        .bind(&v.description)
-        .bind(&v.allowed_pattern)
-        .bind(v.tier.as_str())
-        .bind(v.data_type.as_str())
-        .bind(ts_to_db(v.modified_at)?)
-        .bind(&v.modified_by)
-        .bind(policies_to_db(&v.policies))
-        .execute(&mut *tx)
+        .bind(drop)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(map_err)?;
-        for tag in &write.tags {
-            upsert_tag(&mut tx, scope, &v.name, tag).await?;
+        if labelled.is_some() {
+            return Err(StoreError::Conflict);
         }
-        append_events(&mut tx, &write.events).await?;
+        keyed(
+            "DELETE FROM ssm_parameter_versions WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
+             AND version = ?4",
+            scope,
+            &v.name,
+        )
+        .bind(drop)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    }
+    keyed(
+        "INSERT INTO ssm_parameter_versions (account_id, region, name, version, param_type, value, key_id, \
+         description, allowed_pattern, tier, data_type, modified_at, modified_by, policies) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        scope,
+        &v.name,
+    )
+    .bind(new_version)
+    .bind(v.kind.as_str())
+    .bind(&v.value.0)
+    .bind(&v.key_id)
+    .bind(&v.description)
+    .bind(&v.allowed_pattern)
+    .bind(v.tier.as_str())
+    .bind(v.data_type.as_str())
+    .bind(ts_to_db(v.modified_at)?)
+    .bind(&v.modified_by)
+    .bind(policies_to_db(&v.policies))
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    for tag in &write.tags {
+        upsert_tag(conn, scope, &v.name, tag).await?;
+    }
+    append_events(conn, &write.events).await
+}
+
+#[async_trait]
+impl ParamStore for SqliteStore {
+    async fn put_version(&self, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        write_parameter(&mut tx, scope, write).await?;
         tx.commit().await.map_err(map_err)
     }
 

@@ -251,17 +251,27 @@ async fn delete_version(
     Ok(())
 }
 
+/// Inserts a new secret and its first version, if any, on the caller's transaction.
+pub(crate) async fn insert_secret_rows(
+    conn: &mut sqlx::SqliteConnection,
+    secret: &SecretRecord,
+    version: Option<&VersionRecord>,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+    );
+    bind_secret(sqlx::query(&sql), secret)?.execute(&mut *conn).await.map_err(map_err)?;
+    if let Some(v) = version {
+        insert_version(conn, secret, v).await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl SecretsStore for SqliteStore {
     async fn insert_secret(&self, secret: &SecretRecord, version: Option<&VersionRecord>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let sql = format!(
-            "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
-        );
-        bind_secret(sqlx::query(&sql), secret)?.execute(&mut *tx).await.map_err(map_err)?;
-        if let Some(v) = version {
-            insert_version(&mut tx, secret, v).await?;
-        }
+        insert_secret_rows(&mut tx, secret, version).await?;
         tx.commit().await.map_err(map_err)
     }
 

@@ -54,6 +54,7 @@ pub(crate) async fn batches_write_everything_or_nothing(store: Arc<dyn Store>) {
         access_keys: vec![access_key("AKIAALICEALICEALICE0", &alice)],
         keys: vec![new_key(kid(1))],
         aliases: vec![(s.clone(), alias("alias/one", kid(1), at(4)))],
+        ..Batch::default()
     };
     store.apply_batch(&whole).await.expect("a whole batch");
     assert_eq!(store.list_accounts().await.expect("accounts"), vec![account()]);
