@@ -200,7 +200,7 @@ impl ParamStore for PgStore {
     async fn latest(&self, scope: &Scope, name: &str) -> Result<Option<ParameterVersion>, StoreError> {
         let sql =
             format!("SELECT {VERSION_COLUMNS} {LATEST_FROM} WHERE p.account_id = $1 AND p.region = $2 AND p.name = $3");
-        let row = keyed(&sql, scope, name).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
+        let row = keyed(&sql, scope, name).fetch_optional(&mut self.conn().await?).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -211,7 +211,7 @@ impl ParamStore for PgStore {
              WHERE v.account_id = $1 AND v.region = $2 AND v.name = $3 AND v.version = $4"
         );
         let row =
-            keyed(&sql, scope, name).bind(version).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
+            keyed(&sql, scope, name).bind(version).fetch_optional(&mut self.conn().await?).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -222,7 +222,7 @@ impl ParamStore for PgStore {
              WHERE x.account_id = $1 AND x.region = $2 AND x.name = $3 AND x.label = $4"
         );
         let row =
-            keyed(&sql, scope, name).bind(label).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
+            keyed(&sql, scope, name).bind(label).fetch_optional(&mut self.conn().await?).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -241,7 +241,7 @@ impl ParamStore for PgStore {
         let rows = keyed(&sql, scope, name)
             .bind(db_version(after.unwrap_or(0))?)
             .bind(i64::from(limit))
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| version_from_row(r, map_err)).collect()
@@ -265,19 +265,19 @@ impl ParamStore for PgStore {
                     .bind(region)
                     .bind(after)
                     .bind(limit)
-                    .fetch_all(&mut *self.conn().await?)
+                    .fetch_all(&mut self.conn().await?)
                     .await
             }
             Listing::Children(path) => {
                 let sql = format!("{base} AND p.parent = $3 AND p.name > $4 ORDER BY p.name LIMIT $5");
                 let q = sqlx::query(&sql).bind(account).bind(region).bind(path).bind(after).bind(limit);
-                q.fetch_all(&mut *self.conn().await?).await
+                q.fetch_all(&mut self.conn().await?).await
             }
             Listing::Below(path) => {
                 let (lo, hi) = below(path);
                 let sql = format!("{base} AND p.name >= $3 AND p.name < $4 AND p.name > $5 ORDER BY p.name LIMIT $6");
                 let q = sqlx::query(&sql).bind(account).bind(region).bind(lo).bind(hi).bind(after).bind(limit);
-                q.fetch_all(&mut *self.conn().await?).await
+                q.fetch_all(&mut self.conn().await?).await
             }
         };
         query.map_err(map_err)?.iter().map(|r| version_from_row(r, map_err)).collect()
@@ -319,7 +319,7 @@ impl ParamStore for PgStore {
         )
         .bind(ts_to_db(now)?)
         .bind(i64::from(limit))
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         rows.into_iter()
@@ -440,7 +440,7 @@ impl ParamStore for PgStore {
             sqlx::query_as("SELECT tier, count FROM ssm_parameter_counts WHERE account_id = $1 AND region = $2")
                 .bind(scope.account.as_str())
                 .bind(scope.region.as_str())
-                .fetch_all(&mut *self.conn().await?)
+                .fetch_all(&mut self.conn().await?)
                 .await
                 .map_err(map_err)?;
         tier_counts(rows)
@@ -462,7 +462,7 @@ impl ParamStore for PgStore {
             name,
         )
         .bind(keys)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
@@ -476,7 +476,7 @@ impl ParamStore for PgStore {
         .bind(scope.account.as_str())
         .bind(scope.region.as_str())
         .bind(name)
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(rows.into_iter().map(|(key, value)| ParamTag { key, value }).collect())
@@ -490,7 +490,7 @@ impl ParamStore for PgStore {
         .bind(scope.account.as_str())
         .bind(scope.region.as_str())
         .bind(id)
-        .fetch_optional(&mut *self.conn().await?)
+        .fetch_optional(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         row.map(|(value, at, by)| {
@@ -510,7 +510,7 @@ impl ParamStore for PgStore {
         .bind(&setting.value)
         .bind(ts_to_db(setting.modified_at)?)
         .bind(&setting.modified_by)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
@@ -518,7 +518,7 @@ impl ParamStore for PgStore {
 
     async fn delete_setting(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
         keyed("DELETE FROM ssm_service_settings WHERE account_id = $1 AND region = $2 AND setting_id = $3", scope, id)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())

@@ -65,7 +65,7 @@ impl SecretsStore for PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         row.as_ref().map(|r| secret_from_row(r, map_err)).transpose()
@@ -76,7 +76,7 @@ impl SecretsStore for PgStore {
         let rows = sqlx::query(&sql)
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await;
         rows.map_err(map_err)?.iter().map(|r| secret_from_row(r, map_err)).collect()
     }
@@ -131,7 +131,7 @@ impl SecretsStore for PgStore {
             .bind(scope.region.as_str())
             .bind(name)
             .bind(ts_to_db(day)?)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -152,7 +152,7 @@ impl SecretsStore for PgStore {
             .bind(scope.region.as_str())
             .bind(name)
             .bind(version_id)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
@@ -167,7 +167,7 @@ impl SecretsStore for PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| version_from_row(r, map_err)).collect()
@@ -179,7 +179,7 @@ impl SecretsStore for PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
@@ -188,7 +188,7 @@ impl SecretsStore for PgStore {
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE rotation IS NOT NULL")
-                .fetch_all(&mut *self.conn().await?)
+                .fetch_all(&mut self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
@@ -198,7 +198,7 @@ impl SecretsStore for PgStore {
         // The status is inside the `replicas` JSON; a match names a candidate the caller checks.
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE replicas LIKE '%\"Failed\"%'")
-                .fetch_all(&self.pool)
+                .fetch_all(&mut self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
@@ -209,7 +209,7 @@ impl SecretsStore for PgStore {
             "SELECT account_id, region, name FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= $1",
         )
         .bind(ts_to_db(now)?)
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
