@@ -142,6 +142,7 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         events: None,
         storage: args.storage.map(trent_server::StorageSetting::new),
         cluster: args.node_id.map(|node_id| trent_server::RawCluster { node_id: Some(node_id) }),
+        postgres: None,
         hsm_clusters: None,
     };
     let config = raw.resolve(args.config.as_deref())?;

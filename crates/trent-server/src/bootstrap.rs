@@ -495,7 +495,8 @@ pub struct Offline {
 /// database's, or [`BootstrapError::WrongRootKey`].
 pub async fn open_offline(config: &Config, clock: SharedClock) -> Result<Offline, BootstrapError> {
     let dir = &config.data_dir;
-    let (root, key_path) = open_seal(&config.seal, dir)?;
+    let released = open_seal(&config.seal, dir)?;
+    let (root, key_path) = (released.root, released.seal_file);
     let (store, params): (Arc<dyn Store>, Arc<dyn ParamStore>) = match &config.storage {
         Storage::Sqlite => {
             let database = dir.join(DATABASE_FILE);

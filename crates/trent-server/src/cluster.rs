@@ -215,6 +215,11 @@ impl Cluster {
     pub(crate) fn pool_connections(&self) -> (u32, usize) {
         self.store.pool_connections()
     }
+
+    /// Store calls abandoned at the client-side time limit (`postgres.call_timeout_milliseconds`).
+    pub(crate) fn store_call_timeouts(&self) -> u64 {
+        self.store.call_timeouts()
+    }
 }
 
 /// The lease that reserves node id `node` while its node runs.

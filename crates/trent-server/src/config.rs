@@ -124,6 +124,8 @@ pub struct RawConfig {
     pub events: Option<crate::events::RawEvents>,
     /// `[cluster]`: this node among several on one PostgreSQL database.
     pub cluster: Option<RawCluster>,
+    /// `[postgres]`: the time limits of PostgreSQL storage.
+    pub postgres: Option<RawPostgres>,
     /// `[[hsm_clusters]]`: the PKCS#11 tokens custom key stores (`AWS_CLOUDHSM`) may use.
     pub hsm_clusters: Option<Vec<crate::hsm::clusters::RawHsmCluster>>,
 }
@@ -143,6 +145,71 @@ impl RawCluster {
             (Some(u), Some(l)) => Some(RawCluster { node_id: u.node_id.or(l.node_id) }),
             (u, l) => u.or(l),
         }
+    }
+}
+
+/// `[postgres]` in `trent.toml`: the time limits of PostgreSQL storage (unused with SQLite).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPostgres {
+    /// `statement_timeout_milliseconds`: the server-side limit of one statement (default 5000).
+    pub statement_timeout_milliseconds: Option<u64>,
+    /// `call_timeout_milliseconds`: the client-side limit of one store call (default: the
+    /// statement timeout and one second).
+    pub call_timeout_milliseconds: Option<u64>,
+}
+
+/// The range of `postgres.*_milliseconds`: 100 ms to 10 minutes.
+const POSTGRES_MILLIS: std::ops::RangeInclusive<u64> = 100..=600_000;
+
+impl RawPostgres {
+    /// `upper`'s settings over `lower`'s.
+    fn or(upper: Option<RawPostgres>, lower: Option<RawPostgres>) -> Option<RawPostgres> {
+        match (upper, lower) {
+            (Some(u), Some(l)) => Some(RawPostgres {
+                statement_timeout_milliseconds: u.statement_timeout_milliseconds.or(l.statement_timeout_milliseconds),
+                call_timeout_milliseconds: u.call_timeout_milliseconds.or(l.call_timeout_milliseconds),
+            }),
+            (u, l) => u.or(l),
+        }
+    }
+
+    /// The statement and call time limits: the call's must exceed the statement's, so that the
+    /// server cancels a slow statement before the client gives the database up for lost.
+    fn limits(self) -> Result<(Duration, Duration), ConfigError> {
+        let millis = |field: &'static str, value: u64| {
+            if POSTGRES_MILLIS.contains(&value) {
+                Ok(Duration::from_millis(value))
+            } else {
+                Err(ConfigError::Invalid {
+                    field,
+                    message: format!(
+                        "must be between {} and {} milliseconds",
+                        POSTGRES_MILLIS.start(),
+                        POSTGRES_MILLIS.end()
+                    ),
+                })
+            }
+        };
+        let statement = match self.statement_timeout_milliseconds {
+            Some(ms) => millis("postgres.statement_timeout_milliseconds", ms)?,
+            None => trent_store::DEFAULT_STATEMENT_TIMEOUT,
+        };
+        let call = match self.call_timeout_milliseconds {
+            Some(ms) => millis("postgres.call_timeout_milliseconds", ms)?,
+            None => statement + (trent_store::DEFAULT_CALL_TIMEOUT - trent_store::DEFAULT_STATEMENT_TIMEOUT),
+        };
+        if call <= statement {
+            return Err(ConfigError::Invalid {
+                field: "postgres.call_timeout_milliseconds",
+                message: format!(
+                    "must be more than postgres.statement_timeout_milliseconds ({} ms), so that the server cancels \
+                     a slow statement first",
+                    statement.as_millis()
+                ),
+            });
+        }
+        Ok((statement, call))
     }
 }
 
@@ -354,6 +421,7 @@ impl RawConfig {
             rotation: self.rotation.or(lower.rotation),
             events: self.events.or(lower.events),
             cluster: RawCluster::or(self.cluster, lower.cluster),
+            postgres: RawPostgres::or(self.postgres, lower.postgres),
             hsm_clusters: self.hsm_clusters.or(lower.hsm_clusters),
         }
     }
@@ -457,6 +525,14 @@ impl RawConfig {
         let storage = match self.storage {
             None => Storage::Sqlite,
             Some(setting) => setting.validate()?,
+        };
+        // Checked with SQLite storage too, so that a mistake shows before the move to PostgreSQL.
+        let (statement_timeout, call_timeout) = self.postgres.unwrap_or_default().limits()?;
+        let storage = match storage {
+            Storage::Postgres(settings) => {
+                Storage::Postgres(Box::new(settings.statement_timeout(statement_timeout).call_timeout(call_timeout)))
+            }
+            Storage::Sqlite => Storage::Sqlite,
         };
         let rotation = self.rotation.unwrap_or_default().validate()?;
         let events = self.events.unwrap_or_default().validate()?;

@@ -44,8 +44,8 @@ pub use bootstrap::{
 };
 pub use cluster::{CHANNEL, Cluster, FULL_CHECK_INTERVAL};
 pub use config::{
-    Config, ConfigError, HttpLimits, RawCluster, RawConfig, RawQuotas, RawRotation, RawSeal, RawTls, Regions,
-    RotationSettings, Storage, StorageSetting,
+    Config, ConfigError, HttpLimits, RawCluster, RawConfig, RawPostgres, RawQuotas, RawRotation, RawSeal, RawTls,
+    Regions, RotationSettings, Storage, StorageSetting,
 };
 pub use data_dir::DEV_MARKER;
 pub use gate::{FirstStartHook, Gate, OperatorError, SealStatus};

@@ -265,6 +265,13 @@ pub(crate) async fn render(state: &AppState) -> String {
         header(&mut out, "trent_db_pool_connections", "gauge", "Database pool connections by state.");
         let _ = writeln!(out, "trent_db_pool_connections{{state=\"open\"}} {open}");
         let _ = writeln!(out, "trent_db_pool_connections{{state=\"idle\"}} {idle}");
+        header(
+            &mut out,
+            "trent_store_call_timeouts_total",
+            "counter",
+            "Database calls abandoned at the client-side time limit (each one took the database for down).",
+        );
+        let _ = writeln!(out, "trent_store_call_timeouts_total {}", cluster.store_call_timeouts());
     }
     out
 }

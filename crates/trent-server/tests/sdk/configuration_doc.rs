@@ -78,8 +78,12 @@ async fn the_documented_example_starts_a_server() {
         rotation,
         events,
         cluster,
+        postgres,
         hsm_clusters,
     } = raw.clone();
+    let trent_server::RawPostgres { statement_timeout_milliseconds, call_timeout_milliseconds } =
+        postgres.expect("[postgres]");
+    assert_eq!((statement_timeout_milliseconds, call_timeout_milliseconds), (Some(5000), Some(6000)));
     let clusters = hsm_clusters.expect("[[hsm_clusters]]");
     let trent_server::hsm::clusters::RawHsmCluster { cluster_id, module, token_label, slot, trust_anchor_file } =
         clusters[0].clone();
@@ -154,6 +158,8 @@ async fn the_documented_example_starts_a_server() {
         "seal.kms.retry_seconds",
         "storage",
         "cluster.node_id",
+        "postgres.statement_timeout_milliseconds",
+        "postgres.call_timeout_milliseconds",
         "hsm_clusters",
         "hsm_clusters.cluster_id",
         "hsm_clusters.module",

@@ -173,6 +173,13 @@ async fn a_database_outage_fails_fast_and_recovers() {
     assert_eq!(ready(&server).await, 503);
 
     relay.restore();
+    // The failed statements turned the database's state down; its probe (every 100 ms) turns it
+    // up again by itself, with no restart: wait for that, bounded, then serve.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while ready(&server).await != 200 {
+        assert!(std::time::Instant::now() < deadline, "/ready still not 200 10 s after the database returned");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let back = kms.create_key().send().await.expect("the same process serves again");
     let id = back.key_metadata().unwrap().key_id().to_owned();
     kms.describe_key().key_id(&id).send().await.expect("and reads what it wrote");

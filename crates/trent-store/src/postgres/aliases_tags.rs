@@ -55,7 +55,11 @@ pub(crate) async fn delete_tags(
 
 /// Inserts an alias on the caller's connection or transaction. A missing target key is
 /// [`StoreError::NotFound`] (the foreign key refuses it).
-pub(crate) async fn insert_alias(conn: &mut PgConnection, scope: &Scope, alias: &Alias) -> Result<(), StoreError> {
+pub(crate) async fn insert_alias<'c>(
+    conn: impl sqlx::Executor<'c, Database = Postgres>,
+    scope: &Scope,
+    alias: &Alias,
+) -> Result<(), StoreError> {
     let row = AliasRow::try_from(alias)?;
     let sql =
         format!("INSERT INTO kms_aliases (account_id, region, {}) VALUES ($1, $2, $3, $4, $5, $6)", AliasRow::COLUMNS);
@@ -85,7 +89,7 @@ impl PgStore {
         .bind(&alias.name)
         .bind(alias.target.to_string())
         .bind(ts_to_db(alias.updated_at)?)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?
         .rows_affected();
@@ -98,7 +102,7 @@ impl PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?
             .rows_affected();
@@ -115,7 +119,7 @@ impl PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(Alias::try_from).transpose()
@@ -139,7 +143,7 @@ impl PgStore {
             q.push(" AND name > ").push_bind(after);
         }
         q.push(" ORDER BY name LIMIT ").push_bind(i64::from(limit));
-        let rows: Vec<AliasRow> = q.build_query_as().fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
+        let rows: Vec<AliasRow> = q.build_query_as().fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
         rows.into_iter().map(Alias::try_from).collect()
     }
 
@@ -159,7 +163,7 @@ impl PgStore {
             q.push(" AND tag_key > ").push_bind(after);
         }
         q.push(" ORDER BY tag_key LIMIT ").push_bind(i64::from(limit));
-        let rows: Vec<TagRow> = q.build_query_as().fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
+        let rows: Vec<TagRow> = q.build_query_as().fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
         Ok(rows.into_iter().map(Tag::from).collect())
     }
 }

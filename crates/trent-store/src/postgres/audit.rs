@@ -53,18 +53,9 @@ impl PgAuditStore {
         &self.node
     }
 
-    async fn begin(&self) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
-        super::health::begin(&self.pool, &self.health, Some(super::BEGIN)).await
-    }
-
-    /// A connection for one statement.
-    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<Postgres>, StoreError> {
+    /// A connection for one statement, with the call's time limit.
+    async fn conn(&self) -> Result<super::checkout::Checkout, StoreError> {
         super::health::conn(&self.pool, &self.health).await
-    }
-
-    /// Notes `error` (a transaction's failure) in the database's health; returns it.
-    fn noted(&self, error: StoreError) -> StoreError {
-        super::health::noted(&self.pool, &self.health, error)
     }
 }
 
@@ -135,7 +126,7 @@ impl AuditStore for PgAuditStore {
             .bind(&self.node)
             .bind(i64::try_from(from_seq).unwrap_or(i64::MAX))
             .bind(i64::from(limit))
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
@@ -149,7 +140,7 @@ impl AuditStore for PgAuditStore {
             .bind(&self.node)
             .bind(i64::try_from(from_digest_seq).unwrap_or(i64::MAX))
             .bind(i64::from(limit))
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| digest_from_row(r, map_err)).collect()
@@ -181,19 +172,19 @@ impl AuditStore for PgAuditStore {
         }
         q.push(" ORDER BY event_time DESC, node_id DESC, seq DESC");
         q.push(" LIMIT ").push_bind(i64::from(scan.limit));
-        let rows = q.build().fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
+        let rows = q.build().fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
     async fn clear_audit(&self) -> Result<(), StoreError> {
-        sqlx::query("TRUNCATE audit_events, audit_digests").execute(&mut *self.conn().await?).await.map_err(map_err)?;
+        sqlx::query("TRUNCATE audit_events, audit_digests").execute(&mut self.conn().await?).await.map_err(map_err)?;
         Ok(())
     }
 
     async fn audit_head(&self) -> Result<AuditHead, StoreError> {
         let last_event = sqlx::query("SELECT seq, hash FROM audit_events WHERE node_id = $1 ORDER BY seq DESC LIMIT 1")
             .bind(&self.node)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?
             .map(|row| -> Result<(u64, [u8; 32]), StoreError> {
@@ -207,7 +198,7 @@ impl AuditStore for PgAuditStore {
             format!("SELECT {DIGEST_COLUMNS} FROM audit_digests WHERE node_id = $1 ORDER BY digest_seq DESC LIMIT 1");
         let last_digest = sqlx::query(&sql)
             .bind(&self.node)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?
             .map(|r| digest_from_row(&r, map_err))
@@ -219,7 +210,7 @@ impl AuditStore for PgAuditStore {
         sqlx::query_scalar(
             "SELECT node_id FROM audit_digests UNION SELECT DISTINCT node_id FROM audit_events ORDER BY 1",
         )
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut self.conn().await?)
         .await
         .map_err(map_err)
     }
@@ -234,7 +225,7 @@ impl MetaStore for PgAuditStore {
     async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         sqlx::query_scalar("SELECT value FROM audit_meta WHERE name = $1")
             .bind(name)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)
     }
@@ -246,7 +237,7 @@ impl MetaStore for PgAuditStore {
         )
         .bind(name)
         .bind(value)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())

@@ -20,22 +20,22 @@ impl BatchStore for PgStore {
         }
         transaction!(self, |tx| {
             for account in &batch.accounts {
-                insert_account(&mut tx, account).await?;
+                insert_account(&mut *tx, account).await?;
             }
             for user in &batch.users {
-                insert_user(&mut tx, user).await?;
+                insert_user(&mut *tx, user).await?;
             }
             for (account, policy) in &batch.policies {
                 put_policy(&mut tx, account, policy).await?;
             }
             for key in &batch.access_keys {
-                insert_access_key(&mut tx, key).await?;
+                insert_access_key(&mut *tx, key).await?;
             }
             for key in &batch.keys {
                 insert_key_rows(&mut tx, &key.record, Some(&key.material), &key.tags).await?;
             }
             for (scope, alias) in &batch.aliases {
-                insert_alias(&mut tx, scope, alias).await?;
+                insert_alias(&mut *tx, scope, alias).await?;
             }
             for (secret, version) in &batch.secrets {
                 insert_secret_rows(&mut tx, secret, Some(version)).await?;

@@ -68,6 +68,9 @@ impl std::fmt::Debug for PgLease {
 /// collide with the migration's lock.
 const LEASE_KEY: &str = "hashtextextended('trent-lease:' || current_schema() || ':' || $1, 0)";
 
+/// How long [`PgLease::is_held`] waits for the lease's connection to answer.
+const LEASE_PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How often [`PgStore::wait_lease`] tries again.
 const LEASE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
@@ -77,12 +80,13 @@ impl PgLease {
         &self.name
     }
 
-    /// Whether the lease is still held: its connection answers. A lease that is not is lost
-    /// for good (drop it and take a new one).
+    /// Whether the lease is still held: its connection answers, within [`LEASE_PING_TIMEOUT`]
+    /// (a connection whose packets are black-holed never would). A lease that is not is lost
+    /// for good (drop it and take a new one); its connection is closed.
     pub async fn is_held(&mut self) -> bool {
         match &mut self.conn {
             Some(conn) => {
-                let alive = conn.ping().await.is_ok();
+                let alive = matches!(tokio::time::timeout(LEASE_PING_TIMEOUT, conn.ping()).await, Ok(Ok(())));
                 if !alive {
                     self.conn = None;
                 }
@@ -92,15 +96,24 @@ impl PgLease {
         }
     }
 
-    /// Gives the lease up at once (another node may take it on its next attempt).
+    /// Gives the lease up at once (another node may take it on its next attempt). A
+    /// connection that does not answer within [`LEASE_PING_TIMEOUT`] (black-holed) is dropped
+    /// instead: the lease ends with its session, when the database notices.
     pub async fn release(mut self) {
         if let Some(mut conn) = self.conn.take() {
             let sql = format!("SELECT pg_advisory_unlock({LEASE_KEY})");
             let unlocked = sqlx::query(&sql).bind(&self.name).execute(&mut conn);
-            if let Err(e) = unlocked.await {
-                tracing::warn!(lease = %self.name, error = %e, "releasing a lease failed; closing its connection");
+            match tokio::time::timeout(LEASE_PING_TIMEOUT, unlocked).await {
+                Ok(Ok(_)) => {
+                    let _ = tokio::time::timeout(LEASE_PING_TIMEOUT, conn.close()).await;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(lease = %self.name, error = %e, "releasing a lease failed; closing its connection");
+                }
+                Err(_) => {
+                    tracing::warn!(lease = %self.name, "a lease's connection did not answer its release; dropped");
+                }
             }
-            let _ = conn.close().await;
         }
     }
 }
@@ -116,7 +129,7 @@ impl PgStore {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(channel)
             .bind(payload)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -140,18 +153,21 @@ impl PgStore {
     pub async fn try_lease(&self, name: &str) -> Result<Option<PgLease>, StoreError> {
         let mut conn = self.conn().await?;
         let sql = format!("SELECT pg_try_advisory_lock({LEASE_KEY})");
-        let taken: bool = sqlx::query_scalar(&sql).bind(name).fetch_one(&mut *conn).await.map_err(map_err)?;
+        let taken: bool = sqlx::query_scalar(&sql).bind(name).fetch_one(&mut conn).await.map_err(map_err)?;
         if !taken {
             return Ok(None);
         }
         // A lease keeps its connection out of the pool for as long as it is held, named so
-        // that an operator sees who holds what in `pg_stat_activity`.
-        let mut conn = conn.detach();
-        sqlx::query("SELECT set_config('application_name', 'trent-lease:' || current_schema() || ':' || $1, false)")
-            .bind(name)
-            .execute(&mut conn)
-            .await
-            .map_err(map_err)?;
+        // that an operator sees who holds what in `pg_stat_activity`; out of the pool even if
+        // the naming fails (the lock is the session's: it goes when the connection is dropped).
+        let named = sqlx::query(
+            "SELECT set_config('application_name', 'trent-lease:' || current_schema() || ':' || $1, false)",
+        )
+        .bind(name)
+        .execute(&mut conn)
+        .await;
+        let conn = conn.detach();
+        named.map_err(map_err)?;
         Ok(Some(PgLease { name: name.to_owned(), conn: Some(conn) }))
     }
 
@@ -181,7 +197,7 @@ impl PgStore {
     /// [`StoreError::Unavailable`] if the database cannot be reached.
     pub async fn connection_is_encrypted(&self) -> Result<bool, StoreError> {
         sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
-            .fetch_one(&mut *self.conn().await?)
+            .fetch_one(&mut self.conn().await?)
             .await
             .map_err(map_err)
     }

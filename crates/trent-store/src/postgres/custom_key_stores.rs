@@ -7,7 +7,7 @@ use trent_core::store::CustomKeyStoreStore;
 use trent_core::store::Fault;
 use trent_core::{Scope, StoreError};
 
-use super::{PgStore, map_err};
+use super::{PgStore, map_err, transaction};
 use crate::sqlite::rows::CustomKeyStoreRow;
 
 const UPDATE: &str = "UPDATE kms_custom_key_stores SET name = $4, cluster_id = $5, trust_anchor = $6, \
@@ -23,7 +23,7 @@ impl CustomKeyStoreStore for PgStore {
         );
         CustomKeyStoreRow::try_from(store)?
             .bind(sqlx::query(&sql))
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -37,7 +37,7 @@ impl CustomKeyStoreStore for PgStore {
         let rows: Vec<CustomKeyStoreRow> = sqlx::query_as(&sql)
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.into_iter().map(CustomKeyStoreRecord::try_from).collect()
@@ -49,16 +49,16 @@ impl CustomKeyStoreStore for PgStore {
         expected_revision: u64,
     ) -> Result<(), StoreError> {
         let expected = i64::try_from(expected_revision).map_err(|_| StoreError::Conflict)?;
-        let mut tx = self.begin().await?;
-        let changed = CustomKeyStoreRow::try_from(store)?
-            .bind(sqlx::query(UPDATE))
-            .bind(expected)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?
-            .rows_affected();
-        if changed == 0 {
-            let exists: bool = sqlx::query_scalar(
+        transaction!(self, |tx| {
+            let changed = CustomKeyStoreRow::try_from(store)?
+                .bind(sqlx::query(UPDATE))
+                .bind(expected)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+            if changed == 0 {
+                let exists: bool = sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM kms_custom_key_stores WHERE account_id = $1 AND region = $2 AND id = $3)",
             )
             .bind(store.scope.account.as_str())
@@ -67,10 +67,9 @@ impl CustomKeyStoreStore for PgStore {
             .fetch_one(&mut *tx)
             .await
             .map_err(map_err)?;
-            return Err(if exists { StoreError::Conflict } else { StoreError::NotFound });
-        }
-        tx.commit().await.map_err(map_err)?;
-        Ok(())
+                return Err(if exists { StoreError::Conflict } else { StoreError::NotFound });
+            }
+        })
     }
 
     async fn custom_key_store_key_count(&self, scope: &Scope, id: &str) -> Result<u64, StoreError> {
@@ -80,7 +79,7 @@ impl CustomKeyStoreStore for PgStore {
         .bind(scope.account.as_str())
         .bind(scope.region.as_str())
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         u64::try_from(n).map_err(|_| StoreError::corrupt("kms_keys.custom_key_store_id", Fault::OutOfRange(n.into())))
@@ -92,7 +91,7 @@ impl CustomKeyStoreStore for PgStore {
                 .bind(scope.account.as_str())
                 .bind(scope.region.as_str())
                 .bind(id)
-                .execute(&mut *self.conn().await?)
+                .execute(&mut self.conn().await?)
                 .await
                 .map_err(map_err)?
                 .rows_affected();

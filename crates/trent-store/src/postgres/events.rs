@@ -18,7 +18,7 @@ use trent_core::events::{Event, OutboxCursor, QueuedEvent};
 use trent_core::store::Fault;
 use trent_core::{EventStore, StoreError};
 
-use super::{PgStore, map_err};
+use super::{PgStore, map_err, transaction};
 use crate::sqlite::events::{EVENT_COLUMNS, db_seq, event_from_row, resources_to_db};
 use crate::sqlite::rows::ts_to_db;
 
@@ -67,28 +67,28 @@ impl EventStore for PgStore {
             .bind(db_txn(after.txn))
             .bind(db_seq(after.seq))
             .bind(i64::from(limit))
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }
 
     async fn remove_events_through(&self, through: OutboxCursor) -> Result<(), StoreError> {
-        let mut tx = self.begin_default().await?;
-        let removed: Vec<i64> = sqlx::query_scalar(
-            "DELETE FROM event_outbox WHERE (xid, seq) <= ($1::bigint::text::xid8, $2) RETURNING seq",
-        )
-        .bind(db_txn(through.txn))
-        .bind(db_seq(through.seq))
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        sqlx::query("DELETE FROM event_deliveries WHERE seq = ANY($1::BIGINT[])")
-            .bind(&removed)
-            .execute(&mut *tx)
+        transaction!(self, None, |tx| {
+            let removed: Vec<i64> = sqlx::query_scalar(
+                "DELETE FROM event_outbox WHERE (xid, seq) <= ($1::bigint::text::xid8, $2) RETURNING seq",
+            )
+            .bind(db_txn(through.txn))
+            .bind(db_seq(through.seq))
+            .fetch_all(&mut *tx)
             .await
             .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+            sqlx::query("DELETE FROM event_deliveries WHERE seq = ANY($1::BIGINT[])")
+                .bind(&removed)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        })
     }
 
     async fn undelivered(&self, sink: &str, limit: u32) -> Result<Vec<QueuedEvent>, StoreError> {
@@ -99,7 +99,7 @@ impl EventStore for PgStore {
         let rows = sqlx::query(&sql)
             .bind(sink)
             .bind(i64::from(limit))
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
@@ -111,7 +111,7 @@ impl EventStore for PgStore {
              (SELECT 1 FROM event_deliveries d WHERE d.sink = $1 AND d.seq = e.seq)",
         )
         .bind(sink)
-        .fetch_one(&mut *self.conn().await?)
+        .fetch_one(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         u64::try_from(n).map_err(|_| StoreError::corrupt("event_outbox count", Fault::OutOfRange(i128::from(n))))
@@ -126,36 +126,36 @@ impl EventStore for PgStore {
         .bind(sink)
         .bind(&seqs)
         .bind(ts_to_db(at)?)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
     }
 
     async fn trim_delivered(&self, sinks: &[String], before: OffsetDateTime) -> Result<u64, StoreError> {
-        let mut tx = self.begin_default().await?;
-        sqlx::query("DELETE FROM event_deliveries WHERE sink <> ALL($1::TEXT[])")
-            .bind(sinks)
+        transaction!(self, None, |tx| {
+            sqlx::query("DELETE FROM event_deliveries WHERE sink <> ALL($1::TEXT[])")
+                .bind(sinks)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+            let removed = sqlx::query(
+                "DELETE FROM event_outbox o WHERE o.time < $1 AND \
+             (SELECT COUNT(*) FROM event_deliveries d WHERE d.seq = o.seq) = $2",
+            )
+            .bind(ts_to_db(before)?)
+            .bind(i64::try_from(sinks.len()).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?
+            .rows_affected();
+            sqlx::query(
+                "DELETE FROM event_deliveries d WHERE NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.seq = d.seq)",
+            )
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        let removed = sqlx::query(
-            "DELETE FROM event_outbox o WHERE o.time < $1 AND \
-             (SELECT COUNT(*) FROM event_deliveries d WHERE d.seq = o.seq) = $2",
-        )
-        .bind(ts_to_db(before)?)
-        .bind(i64::try_from(sinks.len()).unwrap_or(i64::MAX))
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?
-        .rows_affected();
-        sqlx::query(
-            "DELETE FROM event_deliveries d WHERE NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.seq = d.seq)",
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
-        Ok(removed)
+            removed
+        })
     }
 }

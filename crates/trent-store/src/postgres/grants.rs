@@ -28,7 +28,7 @@ impl PgStore {
             .bind(row.operations)
             .bind(row.constraints)
             .bind(row.created_at)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -44,7 +44,7 @@ impl PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(key_id.to_string())
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.into_iter().map(Grant::try_from).collect()
@@ -68,7 +68,7 @@ impl PgStore {
             .bind(retiring_principal)
             .bind(after.unwrap_or(""))
             .bind(i64::from(limit))
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter()
@@ -95,7 +95,7 @@ impl PgStore {
         .bind(scope.region.as_str())
         .bind(key_id.to_string())
         .bind(grant_id)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }

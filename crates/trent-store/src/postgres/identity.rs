@@ -43,17 +43,26 @@ macro_rules! insert_row {
 }
 
 /// Inserts an account on the caller's connection or transaction.
-pub(crate) async fn insert_account(conn: &mut PgConnection, account: &Account) -> Result<(), StoreError> {
+pub(crate) async fn insert_account<'c>(
+    conn: impl sqlx::Executor<'c, Database = Postgres>,
+    account: &Account,
+) -> Result<(), StoreError> {
     insert_row!(conn, "accounts", AccountRow, account)
 }
 
 /// Inserts an access key, without any check, on the caller's connection or transaction.
-pub(crate) async fn insert_access_key(conn: &mut PgConnection, key: &AccessKeyRecord) -> Result<(), StoreError> {
+pub(crate) async fn insert_access_key<'c>(
+    conn: impl sqlx::Executor<'c, Database = Postgres>,
+    key: &AccessKeyRecord,
+) -> Result<(), StoreError> {
     insert_row!(conn, "access_keys", AccessKeyRow, key)
 }
 
 /// Inserts a user on the caller's connection or transaction.
-pub(crate) async fn insert_user(conn: &mut PgConnection, user: &User) -> Result<(), StoreError> {
+pub(crate) async fn insert_user<'c>(
+    conn: impl sqlx::Executor<'c, Database = Postgres>,
+    user: &User,
+) -> Result<(), StoreError> {
     insert_row!(conn, "iam_users", UserRow, user)
 }
 
@@ -122,13 +131,13 @@ impl IdentityStore for PgStore {
     async fn get_account(&self, id: &AccountId) -> Result<Option<Account>, StoreError> {
         let sql = format!("SELECT {} FROM accounts WHERE id = $1", AccountRow::COLUMNS);
         let row: Option<AccountRow> =
-            sqlx::query_as(&sql).bind(id.as_str()).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
+            sqlx::query_as(&sql).bind(id.as_str()).fetch_optional(&mut self.conn().await?).await.map_err(map_err)?;
         row.map(Account::try_from).transpose()
     }
 
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
         let sql = format!("SELECT {} FROM accounts ORDER BY id", AccountRow::COLUMNS);
-        let rows: Vec<AccountRow> = sqlx::query_as(&sql).fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
+        let rows: Vec<AccountRow> = sqlx::query_as(&sql).fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
         rows.into_iter().map(Account::try_from).collect()
     }
 
@@ -159,7 +168,7 @@ impl IdentityStore for PgStore {
             if count >= i64::from(max_per_user) {
                 return Err(StoreError::Conflict);
             }
-            insert_access_key(&mut tx, key).await?
+            insert_access_key(&mut *tx, key).await?
         })
     }
 
@@ -171,7 +180,7 @@ impl IdentityStore for PgStore {
     async fn get_access_key(&self, access_key_id: &str) -> Result<Option<AccessKeyRecord>, StoreError> {
         let sql = format!("{SELECT_ACCESS_KEYS} WHERE k.access_key_id = $1");
         let row: Option<AccessKeyRow> =
-            sqlx::query_as(&sql).bind(access_key_id).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
+            sqlx::query_as(&sql).bind(access_key_id).fetch_optional(&mut self.conn().await?).await.map_err(map_err)?;
         row.map(AccessKeyRecord::try_from).transpose()
     }
 
@@ -184,7 +193,7 @@ impl IdentityStore for PgStore {
         let rows: Vec<AccessKeyRow> = sqlx::query_as(&sql)
             .bind(account.as_str())
             .bind(user)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.into_iter().map(AccessKeyRecord::try_from).collect()
@@ -203,7 +212,7 @@ impl IdentityStore for PgStore {
             .bind(user)
             .bind(access_key_id)
             .bind(status.as_str())
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         found(done.rows_affected())
@@ -220,7 +229,7 @@ impl IdentityStore for PgStore {
             .bind(account.as_str())
             .bind(user)
             .bind(access_key_id)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await;
         found(done.map_err(map_err)?.rows_affected())
     }
@@ -236,7 +245,7 @@ impl IdentityStore for PgStore {
         let row: Option<UserRow> = sqlx::query_as(&sql)
             .bind(account.as_str())
             .bind(name)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(User::try_from).transpose()
@@ -260,7 +269,7 @@ impl IdentityStore for PgStore {
             .bind(path_prefix)
             .bind(after.unwrap_or(""))
             .bind(i64::from(limit))
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.into_iter().map(User::try_from).collect()
@@ -298,7 +307,7 @@ impl IdentityStore for PgStore {
     }
 
     async fn insert_group(&self, group: &Group) -> Result<(), StoreError> {
-        insert_row!(&mut *self.conn().await?, "iam_groups", GroupRow, group)
+        insert_row!(&mut self.conn().await?, "iam_groups", GroupRow, group)
     }
 
     async fn get_group(&self, account: &AccountId, name: &str) -> Result<Option<Group>, StoreError> {
@@ -307,7 +316,7 @@ impl IdentityStore for PgStore {
         let row: Option<GroupRow> = sqlx::query_as(&sql)
             .bind(account.as_str())
             .bind(name)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(Group::try_from).transpose()
@@ -340,7 +349,7 @@ impl IdentityStore for PgStore {
         .bind(account.as_str())
         .bind(group)
         .bind(user)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         found(done.rows_affected())
@@ -356,7 +365,7 @@ impl IdentityStore for PgStore {
         let rows: Vec<GroupRow> = sqlx::query_as(&sql)
             .bind(account.as_str())
             .bind(user)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.into_iter().map(Group::try_from).collect()
@@ -369,13 +378,13 @@ impl IdentityStore for PgStore {
         )
         .bind(account.as_str())
         .bind(group)
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut self.conn().await?)
         .await
         .map_err(map_err)
     }
 
     async fn insert_role(&self, role: &Role) -> Result<(), StoreError> {
-        insert_row!(&mut *self.conn().await?, "iam_roles", RoleRow, role)
+        insert_row!(&mut self.conn().await?, "iam_roles", RoleRow, role)
     }
 
     async fn get_role(&self, account: &AccountId, name: &str) -> Result<Option<Role>, StoreError> {
@@ -384,7 +393,7 @@ impl IdentityStore for PgStore {
         let row: Option<RoleRow> = sqlx::query_as(&sql)
             .bind(account.as_str())
             .bind(name)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(Role::try_from).transpose()
@@ -436,7 +445,7 @@ impl IdentityStore for PgStore {
             .bind(owner.kind())
             .bind(owner.name())
             .bind(name)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         row.map(InlinePolicy::try_from).transpose()
@@ -451,7 +460,7 @@ impl IdentityStore for PgStore {
         .bind(owner.kind())
         .bind(owner.name())
         .bind(name)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         found(done.rows_affected())
@@ -467,27 +476,27 @@ impl IdentityStore for PgStore {
             .bind(account.as_str())
             .bind(owner.kind())
             .bind(owner.name())
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.into_iter().map(InlinePolicy::try_from).collect()
     }
 
     async fn insert_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
-        insert_row!(&mut *self.conn().await?, "sts_sessions", SessionRow, session)
+        insert_row!(&mut self.conn().await?, "sts_sessions", SessionRow, session)
     }
 
     async fn get_session(&self, access_key_id: &str) -> Result<Option<SessionRecord>, StoreError> {
         let sql = format!("SELECT {} FROM sts_sessions WHERE access_key_id = $1", SessionRow::COLUMNS);
         let row: Option<SessionRow> =
-            sqlx::query_as(&sql).bind(access_key_id).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
+            sqlx::query_as(&sql).bind(access_key_id).fetch_optional(&mut self.conn().await?).await.map_err(map_err)?;
         row.map(SessionRecord::try_from).transpose()
     }
 
     async fn delete_sessions_expired_before(&self, before: OffsetDateTime) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM sts_sessions WHERE expires_at < $1")
             .bind(ts_to_db(before)?)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected())
@@ -499,7 +508,7 @@ impl MetaStore for PgStore {
     async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         sqlx::query_scalar("SELECT value FROM meta WHERE name = $1")
             .bind(name)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)
     }
@@ -510,7 +519,7 @@ impl MetaStore for PgStore {
         )
         .bind(name)
         .bind(value)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())

@@ -150,7 +150,7 @@ impl PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(key_id.to_string())
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)
     }
@@ -210,7 +210,7 @@ impl KmsStore for PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(key_id.to_string())
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         row.as_ref().map(key_from_row).transpose()
@@ -225,7 +225,7 @@ impl KmsStore for PgStore {
         let sql =
             format!("SELECT {} FROM kms_keys WHERE account_id = $1 AND key_id = $2 ORDER BY region", KeyRow::COLUMNS);
         let rows =
-            sqlx::query(&sql).bind(account.as_str()).bind(key_id.to_string()).fetch_all(&mut *self.conn().await?).await;
+            sqlx::query(&sql).bind(account.as_str()).bind(key_id.to_string()).fetch_all(&mut self.conn().await?).await;
         rows.map_err(map_err)?.iter().map(key_from_row).collect()
     }
 
@@ -237,7 +237,7 @@ impl KmsStore for PgStore {
             q.push(" AND key_id > ").push_bind(after.to_string());
         }
         q.push(" ORDER BY key_id LIMIT ").push_bind(i64::from(limit));
-        let rows = q.build().fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
+        let rows = q.build().fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
         rows.iter().map(key_from_row).collect()
     }
 
@@ -302,7 +302,7 @@ impl KmsStore for PgStore {
 
     async fn keys_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, KeyId)>, StoreError> {
         let mut rows: Vec<(String, String, String)> =
-            sqlx::query_as(KEYS_DUE).bind(ts_to_db(now)?).fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
+            sqlx::query_as(KEYS_DUE).bind(ts_to_db(now)?).fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
         // A stable order (by scope, then key id) for the scheduler and its logs.
         rows.sort_unstable();
         rows.iter().map(|(account, region, id)| Ok((scope_from_db(account, region)?, key_id_from_db(id)?))).collect()

@@ -113,16 +113,16 @@ const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (
 )";
 
 /// The version the database's schema is at, 0 for an empty database.
-pub(crate) async fn current(pool: &PgPool) -> Result<i64, StoreError> {
+pub(crate) async fn current(conn: &mut super::checkout::Checkout) -> Result<i64, StoreError> {
     let exists: bool = sqlx::query_scalar("SELECT to_regclass('schema_version') IS NOT NULL")
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await
         .map_err(map_err)?;
     if !exists {
         return Ok(0);
     }
     let version: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(version) FROM schema_version").fetch_one(pool).await.map_err(map_err)?;
+        sqlx::query_scalar("SELECT MAX(version) FROM schema_version").fetch_one(conn).await.map_err(map_err)?;
     Ok(version.unwrap_or(0))
 }
 

@@ -19,6 +19,7 @@
 mod aliases_tags;
 mod audit;
 mod batch;
+mod checkout;
 mod cluster;
 mod custom_key_stores;
 mod events;
@@ -35,20 +36,20 @@ mod stamps;
 
 pub use audit::PgAuditStore;
 pub use cluster::{MAX_NOTIFICATION, Notice, PgLease, PgNotifications};
-pub use health::DatabaseDown;
+pub use health::{CallTimedOut, DatabaseDown};
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPool};
 use trent_core::StoreError;
+
+use checkout::Checkout;
 
 /// Attempts of one transaction aborted for serialization before the failure is returned.
 pub(crate) const MAX_ATTEMPTS: u32 = 8;
 /// The isolation of every multi-statement transaction (see the module documentation).
-const BEGIN: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE";
+pub(crate) const BEGIN: &str = "BEGIN ISOLATION LEVEL SERIALIZABLE";
 /// SQLSTATEs of a transaction PostgreSQL aborted so that it can be run again.
 const RETRYABLE: [&str; 2] = ["40001", "40P01"];
 
@@ -64,13 +65,16 @@ pub struct PgSettings {
     statement_timeout: Duration,
     /// How long a caller waits for a pooled connection (or a new one) before failing.
     acquire_timeout: Duration,
+    /// The client-side time limit of one call (see [`PgSettings::call_timeout`]).
+    call_timeout: Duration,
 }
 
 impl PgSettings {
     /// Settings for `url` (`postgres://user:password@host:port/database?...`, every parameter
     /// of libpq's URI form that `sqlx` knows), with the default limits: 10 connections, a
     /// 5-second statement timeout, 2 seconds to get a connection (so that a node whose
-    /// database is down answers errors promptly instead of queueing requests).
+    /// database is down answers errors promptly instead of queueing requests), and a
+    /// 6-second time limit on each call ([`PgSettings::call_timeout`]).
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] if the URL cannot be parsed (the error never contains the
@@ -80,8 +84,9 @@ impl PgSettings {
         Ok(Self {
             connect: connect.application_name("trent"),
             max_connections: 10,
-            statement_timeout: Duration::from_secs(5),
+            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
             acquire_timeout: Duration::from_secs(2),
+            call_timeout: DEFAULT_CALL_TIMEOUT,
         })
     }
 
@@ -99,13 +104,32 @@ impl PgSettings {
         self
     }
 
-    /// The longest one statement may run.
+    /// The longest one statement may run, as the server enforces it (`statement_timeout`).
     #[must_use]
     pub fn statement_timeout(mut self, timeout: Duration) -> Self {
         self.statement_timeout = timeout;
         self
     }
+
+    /// The client-side time limit of one call: a statement run on its own, or a transaction
+    /// with its retries, from the moment it asks for a connection. The server's statement
+    /// timeout cannot answer across a network partition (packets black-holed, no reset); a
+    /// call still running at this limit fails with [`StoreError::Unavailable`]
+    /// ([`CallTimedOut`]), its connection is closed instead of going back to the pool, and the
+    /// database is taken to be down until a probe reaches it (calls meanwhile fail at once).
+    /// Keep it a little above the statement timeout, so that a slow statement is cancelled by
+    /// the server first.
+    #[must_use]
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
+    }
 }
+
+/// The statement timeout of [`PgSettings::from_url`].
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The call time limit of [`PgSettings::from_url`]: one second above the statement timeout.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(6);
 
 impl std::fmt::Debug for PgSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -117,6 +141,7 @@ impl std::fmt::Debug for PgSettings {
             .field("max_connections", &self.max_connections)
             .field("statement_timeout", &self.statement_timeout)
             .field("acquire_timeout", &self.acquire_timeout)
+            .field("call_timeout", &self.call_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -148,7 +173,8 @@ impl PgStore {
             .connect
             .clone()
             .options([("statement_timeout", millis.as_str()), ("idle_in_transaction_session_timeout", "60000")]);
-        let pool = PgPoolOptions::new()
+        let health = Arc::new(health::Health::new(settings.call_timeout));
+        let pool = health::pool_options(&health)
             .max_connections(settings.max_connections)
             .min_connections(0)
             .acquire_timeout(settings.acquire_timeout)
@@ -160,7 +186,7 @@ impl PgStore {
             pool.close().await;
             return Err(e);
         }
-        Ok(Self { pool, health: Arc::default() })
+        Ok(Self { pool, health })
     }
 
     /// Whether the database answers and its schema is the one this build migrates to: `Ok`
@@ -173,7 +199,7 @@ impl PgStore {
     /// (someone dropped or restored it since this node started).
     pub async fn check_ready(&self) -> Result<(), StoreError> {
         self.health.gate()?;
-        let (found, known) = (migrate::current(&self.pool).await?, migrate::latest());
+        let (found, known) = (migrate::current(&mut self.conn().await?).await?, migrate::latest());
         match found.cmp(&known) {
             std::cmp::Ordering::Equal => Ok(()),
             std::cmp::Ordering::Greater => Err(StoreError::SchemaTooNew { found, known }),
@@ -209,62 +235,76 @@ impl PgStore {
         self.health.is_down()
     }
 
-    /// Starts a `SERIALIZABLE` transaction (see [`transaction!`], which also retries it).
-    async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        health::begin(&self.pool, &self.health, Some(BEGIN)).await
+    /// Calls abandoned at the client-side time limit since the store was opened
+    /// ([`PgSettings::call_timeout`]).
+    #[must_use]
+    pub fn call_timeouts(&self) -> u64 {
+        self.health.timeouts()
     }
 
-    /// Starts a transaction at PostgreSQL's default isolation.
-    async fn begin_default(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        health::begin(&self.pool, &self.health, None).await
-    }
-
-    /// A connection for one statement.
-    async fn conn(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+    /// A connection for one statement, with the call's time limit.
+    async fn conn(&self) -> Result<Checkout, StoreError> {
         health::conn(&self.pool, &self.health).await
-    }
-
-    /// Notes `error` (a transaction's failure) in the database's health; returns it.
-    fn noted(&self, error: StoreError) -> StoreError {
-        health::noted(&self.pool, &self.health, error)
     }
 }
 
 /// Runs `$body` in a transaction of `$store` bound to `$tx`, commits it, and runs it all again
 /// when PostgreSQL aborted it for serialization ([`is_retryable`]). `$body` may use `?` and
 /// `return Err(..)`: an error rolls the transaction back at once. The whole expression is a
-/// `Result<T, StoreError>` of `$body`'s value.
+/// `Result<T, StoreError>` of `$body`'s value. `$store` is a store with a `pool` and a `health`
+/// ([`PgStore`], [`PgAuditStore`]); the transaction begins with `$begin` (by default
+/// [`BEGIN`], `SERIALIZABLE`; `None`: PostgreSQL's default isolation).
+///
+/// The attempts together have the call's time limit ([`health::Health::limit`]): at the limit
+/// the call fails with [`CallTimedOut`], the database is taken to be down, and the connection
+/// (with its transaction open, or its `COMMIT` unanswered) is closed, never given back to the
+/// pool. PostgreSQL rolls back a transaction whose session ends; a `COMMIT` already sent may
+/// have been applied, as a whole or not at all.
 macro_rules! transaction {
-    ($store:expr, |$tx:ident| $body:expr) => {{
-        let mut attempt = 0_u32;
-        loop {
-            attempt += 1;
-            let result: Result<_, trent_core::StoreError> = async {
-                let mut $tx = $store.begin().await?;
-                let body: Result<_, trent_core::StoreError> = async { Ok($body) }.await;
-                match body {
-                    Ok(value) => {
-                        $tx.commit().await.map_err(|e| $store.noted($crate::postgres::map_err(e)))?;
-                        Ok(value)
-                    }
-                    Err(e) => {
-                        // Rolled back now rather than when the connection is next used, so
-                        // that no lock outlives the call.
-                        if let Err(rollback) = $tx.rollback().await {
-                            tracing::warn!(error = %rollback, "rollback after a failed transaction failed");
+    ($store:expr, |$tx:ident| $body:expr) => {
+        $crate::postgres::transaction!($store, Some($crate::postgres::BEGIN), |$tx| $body)
+    };
+    ($store:expr, $begin:expr, |$tx:ident| $body:expr) => {{
+        let (pool, health) = (&$store.pool, &$store.health);
+        let deadline = tokio::time::Instant::now() + health.limit();
+        let attempts = async {
+            let mut attempt = 0_u32;
+            loop {
+                attempt += 1;
+                let result: Result<_, trent_core::StoreError> = async {
+                    let mut checkout = $crate::postgres::health::conn_until(pool, health, deadline).await?;
+                    let mut $tx = checkout.begin($begin).await?;
+                    let body: Result<_, trent_core::StoreError> = async { Ok($body) }.await;
+                    match body {
+                        Ok(value) => {
+                            let committed = $tx.commit().await;
+                            checkout.settle(committed)?;
+                            Ok(value)
                         }
-                        Err(e)
+                        Err(e) => {
+                            // Rolled back now rather than when the connection is next used, so
+                            // that no lock outlives the call.
+                            let rolled_back = $tx.rollback().await;
+                            if let Err(rollback) = checkout.settle(rolled_back) {
+                                tracing::warn!(error = %rollback, "rollback after a failed transaction failed");
+                            }
+                            Err(e)
+                        }
                     }
                 }
-            }
-            .await;
-            match result {
-                Err(e) if attempt < $crate::postgres::MAX_ATTEMPTS && $crate::postgres::is_retryable(&e) => {
-                    $crate::postgres::backoff(attempt).await;
+                .await;
+                match result {
+                    Err(e) if attempt < $crate::postgres::MAX_ATTEMPTS && $crate::postgres::is_retryable(&e) => {
+                        $crate::postgres::backoff(attempt).await;
+                    }
+                    Err(e) => break Err($crate::postgres::health::noted(pool, health, e)),
+                    ok => break ok,
                 }
-                Err(e) => break Err($store.noted(e)),
-                ok => break ok,
             }
+        };
+        match tokio::time::timeout_at(deadline, attempts).await {
+            Ok(result) => result,
+            Err(_) => Err(trent_core::StoreError::Unavailable(Box::new(health.timed_out(pool)))),
         }
     }};
 }

@@ -207,7 +207,7 @@ impl ParamStore for PgStore {
     async fn latest(&self, scope: &Scope, name: &str) -> Result<Option<ParameterVersion>, StoreError> {
         let sql =
             format!("SELECT {VERSION_COLUMNS} {LATEST_FROM} WHERE p.account_id = $1 AND p.region = $2 AND p.name = $3");
-        let row = keyed(&sql, scope, name).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
+        let row = keyed(&sql, scope, name).fetch_optional(&mut self.conn().await?).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -218,7 +218,7 @@ impl ParamStore for PgStore {
              WHERE v.account_id = $1 AND v.region = $2 AND v.name = $3 AND v.version = $4"
         );
         let row =
-            keyed(&sql, scope, name).bind(version).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
+            keyed(&sql, scope, name).bind(version).fetch_optional(&mut self.conn().await?).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -229,7 +229,7 @@ impl ParamStore for PgStore {
              WHERE x.account_id = $1 AND x.region = $2 AND x.name = $3 AND x.label = $4"
         );
         let row =
-            keyed(&sql, scope, name).bind(label).fetch_optional(&mut *self.conn().await?).await.map_err(map_err)?;
+            keyed(&sql, scope, name).bind(label).fetch_optional(&mut self.conn().await?).await.map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
     }
 
@@ -248,7 +248,7 @@ impl ParamStore for PgStore {
         let rows = keyed(&sql, scope, name)
             .bind(db_version(after.unwrap_or(0))?)
             .bind(i64::from(limit))
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| version_from_row(r, map_err)).collect()
@@ -272,19 +272,19 @@ impl ParamStore for PgStore {
                     .bind(region)
                     .bind(after)
                     .bind(limit)
-                    .fetch_all(&mut *self.conn().await?)
+                    .fetch_all(&mut self.conn().await?)
                     .await
             }
             Listing::Children(path) => {
                 let sql = format!("{base} AND p.parent = $3 AND p.name > $4 ORDER BY p.name LIMIT $5");
                 let q = sqlx::query(&sql).bind(account).bind(region).bind(path).bind(after).bind(limit);
-                q.fetch_all(&mut *self.conn().await?).await
+                q.fetch_all(&mut self.conn().await?).await
             }
             Listing::Below(path) => {
                 let (lo, hi) = below(path);
                 let sql = format!("{base} AND p.name >= $3 AND p.name < $4 AND p.name > $5 ORDER BY p.name LIMIT $6");
                 let q = sqlx::query(&sql).bind(account).bind(region).bind(lo).bind(hi).bind(after).bind(limit);
-                q.fetch_all(&mut *self.conn().await?).await
+                q.fetch_all(&mut self.conn().await?).await
             }
         };
         query.map_err(map_err)?.iter().map(|r| version_from_row(r, map_err)).collect()
@@ -326,7 +326,7 @@ impl ParamStore for PgStore {
         )
         .bind(ts_to_db(now)?)
         .bind(i64::from(limit))
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         rows.into_iter()
@@ -447,7 +447,7 @@ impl ParamStore for PgStore {
             sqlx::query_as("SELECT tier, count FROM ssm_parameter_counts WHERE account_id = $1 AND region = $2")
                 .bind(scope.account.as_str())
                 .bind(scope.region.as_str())
-                .fetch_all(&mut *self.conn().await?)
+                .fetch_all(&mut self.conn().await?)
                 .await
                 .map_err(map_err)?;
         tier_counts(rows)
@@ -469,7 +469,7 @@ impl ParamStore for PgStore {
             name,
         )
         .bind(keys)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
@@ -483,7 +483,7 @@ impl ParamStore for PgStore {
         .bind(scope.account.as_str())
         .bind(scope.region.as_str())
         .bind(name)
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(rows.into_iter().map(|(key, value)| ParamTag { key, value }).collect())
@@ -497,7 +497,7 @@ impl ParamStore for PgStore {
         .bind(scope.account.as_str())
         .bind(scope.region.as_str())
         .bind(id)
-        .fetch_optional(&mut *self.conn().await?)
+        .fetch_optional(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         row.map(|(value, at, by)| {
@@ -517,7 +517,7 @@ impl ParamStore for PgStore {
         .bind(&setting.value)
         .bind(ts_to_db(setting.modified_at)?)
         .bind(&setting.modified_by)
-        .execute(&mut *self.conn().await?)
+        .execute(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         Ok(())
@@ -525,7 +525,7 @@ impl ParamStore for PgStore {
 
     async fn delete_setting(&self, scope: &Scope, id: &str) -> Result<(), StoreError> {
         keyed("DELETE FROM ssm_service_settings WHERE account_id = $1 AND region = $2 AND setting_id = $3", scope, id)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())

@@ -21,7 +21,7 @@ impl RewrapStore for PgStore {
         if let Some(row) = after {
             query = rewrap_sql::bind_key(query, row);
         }
-        let rows = query.bind(i64::from(limit)).fetch_all(&self.pool).await.map_err(map_err)?;
+        let rows = query.bind(i64::from(limit)).fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
         rows.iter().map(|r| rewrap_sql::row_of(column, r).map_err(map_err)).collect()
     }
 
@@ -42,7 +42,7 @@ impl RewrapStore for PgStore {
         let done = sqlx::query("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(value)
-            .execute(&self.pool)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(done.rows_affected() == 1)

@@ -73,7 +73,7 @@ impl SecretsStore for PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         row.as_ref().map(|r| secret_from_row(r, map_err)).transpose()
@@ -84,7 +84,7 @@ impl SecretsStore for PgStore {
         let rows = sqlx::query(&sql)
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await;
         rows.map_err(map_err)?.iter().map(|r| secret_from_row(r, map_err)).collect()
     }
@@ -139,7 +139,7 @@ impl SecretsStore for PgStore {
             .bind(scope.region.as_str())
             .bind(name)
             .bind(ts_to_db(day)?)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         Ok(())
@@ -160,7 +160,7 @@ impl SecretsStore for PgStore {
             .bind(scope.region.as_str())
             .bind(name)
             .bind(version_id)
-            .fetch_optional(&mut *self.conn().await?)
+            .fetch_optional(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         row.as_ref().map(|r| version_from_row(r, map_err)).transpose()
@@ -175,7 +175,7 @@ impl SecretsStore for PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .fetch_all(&mut *self.conn().await?)
+            .fetch_all(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         rows.iter().map(|r| version_from_row(r, map_err)).collect()
@@ -187,7 +187,7 @@ impl SecretsStore for PgStore {
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .execute(&mut *self.conn().await?)
+            .execute(&mut self.conn().await?)
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
@@ -196,7 +196,7 @@ impl SecretsStore for PgStore {
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE rotation IS NOT NULL")
-                .fetch_all(&mut *self.conn().await?)
+                .fetch_all(&mut self.conn().await?)
                 .await
                 .map_err(map_err)?;
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
@@ -208,7 +208,7 @@ impl SecretsStore for PgStore {
             "SELECT account_id, region, name FROM secrets WHERE replica_retry_at IS NOT NULL AND replica_retry_at <= $1",
         )
         .bind(ts_to_db(now)?)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
@@ -219,7 +219,7 @@ impl SecretsStore for PgStore {
             "SELECT account_id, region, name FROM secrets WHERE deletion_date IS NOT NULL AND deletion_date <= $1",
         )
         .bind(ts_to_db(now)?)
-        .fetch_all(&mut *self.conn().await?)
+        .fetch_all(&mut self.conn().await?)
         .await
         .map_err(map_err)?;
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()

@@ -114,7 +114,7 @@ impl PgStore {
     ) -> Result<HashMap<K, String>, StoreError> {
         let mut stamps = HashMap::with_capacity(entries.len());
         for chunk in entries.chunks(CHUNK) {
-            let rows = bind(sqlx::query(sql), chunk).fetch_all(&mut *self.conn().await?).await.map_err(map_err)?;
+            let rows = bind(sqlx::query(sql), chunk).fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
             for row in rows {
                 let n: i64 = row.try_get("n").map_err(map_err)?;
                 let stamp: String = row.try_get("stamp").map_err(map_err)?;
