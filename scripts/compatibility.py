@@ -65,7 +65,8 @@ STATES = {
                          "cross-account; kms:CreateKey asked in the replica region; kms:ReplicaRegion condition key"),
         "ReEncrypt": ("partial", "between symmetric and RSA keys in both directions; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "RetireGrant": ("done", "by token, or by key and grant id"),
-        "RevokeGrant": ("done", ""),
+        "RevokeGrant": ("done", "a DryRun checks that the grant exists (NotFoundException otherwise), as the call "
+                        "would: DryRunOperationException means the call would have succeeded"),
         "RotateKeyOnDemand": ("done", "at most 25 on-demand rotations per key (the limit of the current KMS Developer Guide and API reference, raised from 10); a symmetric EXTERNAL key makes its material pending rotation current (KMSInvalidStateException in AWS's words without one); a multi-Region primary's new backing key "
                               "reaches its replicas, which refuse rotation management (UnsupportedOperationException)"),
         "ScheduleKeyDeletion": ("done", "PendingWindowInDays 7..30; the scheduler destroys the material when the window ends (for a key in a custom key store, its token object while the store is connected; otherwise the object is left orphaned in the token, as AWS documents); "
@@ -188,7 +189,8 @@ STATES["secretsmanager"] = {
                                  "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
                                  "the same request (Failed with a status message when it cannot be, tried again on the "
                                  "next change and by the scheduler after 1, 2, 4 ... minutes, at most an hour, on one "
-                                 "node of a cluster); a Failed replica's StatusMessage for a name taken in its region is "
+                                 "node of a cluster, found through an index of the next retry time; the retries' KMS "
+                                 "calls are in the trail as Secrets Manager's own, userIdentity AWSService); a Failed replica's StatusMessage for a name taken in its region is "
                                  "AWS's documented wording, for a KMS key that refuses it is Trent's (AWS publishes none)"),
     "StopReplicationToReplica": ("done", "promotes the replica to a standalone secret; the primary forgets it"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
@@ -207,7 +209,8 @@ STATES["secretsmanager"] = {
                      "rate/cron ScheduleExpression, Duration), RotateImmediately; the scheduler runs the four steps, "
                      "resumes at its next step after a restart (a stopping server ends a rotation between steps), "
                      "retries a failure after 1, 2, 4, 8, 16 minutes, then at the next window; RotationStarted, "
-                     "RotationSucceeded and RotationFailed service events in the trail; a new AWSCURRENT version "
+                     "RotationSucceeded and RotationFailed service events in the trail, and the KMS calls of built-in "
+                     "functions' steps as Secrets Manager's own (userIdentity AWSService); a new AWSCURRENT version "
                      "put by hand during a rotation takes AWSPENDING off the rotation's version and records "
                      "RotationAbandoned; "
                      "ExternalSecretRotation* refused"),

@@ -10,11 +10,12 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
 
-use trent_core::audit::{AuditEvent, ServiceEventLog};
+use trent_core::audit::{AuditEvent, ServiceCalls, ServiceEventLog};
 use trent_rotation::{
     CredentialSource, ExternalError, FunctionConfigError, FunctionEnvironment, FunctionRegistry, TemporaryCredentials,
 };
 
+use crate::on_behalf::ServiceWorkCalls;
 use crate::state::AppState;
 
 /// How long an external command's credentials last: STS's shortest session.
@@ -100,6 +101,11 @@ impl ServiceEventLog for TrailEvents {
         if let Err(e) = state.audit.record(event).await {
             tracing::warn!(error = %e, "a rotation event could not be recorded in the audit trail");
         }
+    }
+
+    fn service_calls(&self) -> Option<Arc<dyn ServiceCalls>> {
+        let state = self.state.upgrade()?;
+        Some(Arc::new(ServiceWorkCalls::new(state.clock.clone(), self.state.clone())))
     }
 }
 

@@ -4,7 +4,8 @@
 //! Each wrapped column is read in its table's primary-key order after a row-value cursor, and
 //! replaced only where the row still holds the bytes that were read.
 
-use sqlx::{ColumnIndex, Decode, Row, Type};
+use sqlx::query::Query;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 use trent_core::store::{WrappedColumn, WrappedRow, WrappedValue};
 
 /// The `SELECT` of a batch of `column`: `?1..` the cursor's parts (when `after`), then the
@@ -68,13 +69,13 @@ pub(crate) fn update(row: &WrappedRow) -> &'static str {
 }
 
 /// The key's parts of `row` as text and integers, in the statements' order.
-pub(crate) enum Part<'a> {
+enum Part<'a> {
     Text(&'a str),
     Int(i64),
 }
 
 /// The primary key's parts of `row`, in the order the statements bind them.
-pub(crate) fn key_parts(row: &WrappedRow) -> Vec<Part<'_>> {
+fn key_parts(row: &WrappedRow) -> Vec<Part<'_>> {
     match row {
         WrappedRow::KeyMaterial { account, region, key_id, seq, .. } => {
             vec![Part::Text(account), Part::Text(region), Part::Text(key_id), Part::Int(*seq)]
@@ -86,6 +87,26 @@ pub(crate) fn key_parts(row: &WrappedRow) -> Vec<Part<'_>> {
             vec![Part::Text(account), Part::Text(region), Part::Text(id)]
         }
     }
+}
+
+/// `query` with the primary key's parts of `row` bound next, in the statements' order: after
+/// nothing for [`select`]'s cursor, after the new and old values for [`update`]. On either
+/// backend.
+pub(crate) fn bind_key<'q, DB: Database>(
+    mut query: Query<'q, DB, <DB as Database>::Arguments<'q>>,
+    row: &'q WrappedRow,
+) -> Query<'q, DB, <DB as Database>::Arguments<'q>>
+where
+    &'q str: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+{
+    for part in key_parts(row) {
+        query = match part {
+            Part::Text(t) => query.bind(t),
+            Part::Int(i) => query.bind(i),
+        };
+    }
+    query
 }
 
 /// Whether `row` belongs to `column` (a cursor of another column is a caller's bug).

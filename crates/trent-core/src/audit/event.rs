@@ -109,6 +109,9 @@ pub enum IdentityType {
     /// Another account, identified only by id.
     #[serde(rename = "AWSAccount")]
     AwsAccount,
+    /// An AWS service acting by itself, not for a caller's request: `invokedBy` names it.
+    #[serde(rename = "AWSService")]
+    AwsService,
     /// An identity that could not be determined.
     Unknown,
 }
@@ -195,6 +198,24 @@ impl UserIdentity {
             user_name: None,
             session_context: None,
             invoked_by: None,
+        }
+    }
+}
+
+impl UserIdentity {
+    /// A service calling by itself (`secretsmanager.amazonaws.com` retrying a replica, or
+    /// running a rotation), as CloudTrail shows such a call: the type `AWSService` and the
+    /// service's principal in `invokedBy`, no principal, account or access key.
+    pub fn aws_service(service_principal: &str) -> Self {
+        Self {
+            identity_type: Some(IdentityType::AwsService),
+            principal_id: None,
+            arn: None,
+            account_id: None,
+            access_key_id: None,
+            user_name: None,
+            session_context: None,
+            invoked_by: Some(service_principal.to_owned()),
         }
     }
 }

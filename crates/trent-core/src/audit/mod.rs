@@ -47,7 +47,7 @@ pub use record::{AuditHead, DigestRecord, EventIndex, EventKey, IndexedResource,
 pub use redact::{kms_request_parameters, kms_response_elements};
 pub use resources::{KmsNames, kms_resources};
 pub use search::{FoundEvent, SearchPage, search};
-pub use service_event::{ServiceEvent, ServiceEventLog};
+pub use service_event::{ServiceCalls, ServiceEvent, ServiceEventLog};
 pub use signer::{
     AuditSigner, META_PUBLIC_KEY, META_SIGNING_KEY, SIGNING_KEY_AAD, hex, parse_hex32, stored_public_key,
 };

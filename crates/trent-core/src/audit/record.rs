@@ -133,9 +133,10 @@ impl From<&Resource> for IndexedResource {
 
 /// CloudTrail's `Username`: `root` for the root, the session name of an assumed role (the
 /// last part of its ARN), the user name otherwise.
-/// A service event (no identity type) has none.
+/// A service event (no identity type) and a service's own call (`AWSService`) have none.
 fn username(kind: Option<IdentityType>, arn: Option<&str>, user_name: Option<&str>) -> Option<String> {
     match kind? {
+        IdentityType::AwsService => None,
         IdentityType::Root => Some("root".to_owned()),
         IdentityType::AssumedRole => arn.and_then(|arn| arn.rsplit('/').next()).map(str::to_owned),
         IdentityType::IamUser | IdentityType::AwsAccount | IdentityType::Unknown => user_name.map(str::to_owned),

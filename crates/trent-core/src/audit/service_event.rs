@@ -8,6 +8,8 @@
 //! parameters nor response elements, and `additionalEventData` says which resource it concerns.
 //! Nothing secret reaches it: the builder takes ids and ARNs only.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -16,6 +18,7 @@ use super::event::{
     AuditEvent, EVENT_CATEGORY_MANAGEMENT, EVENT_TYPE_SERVICE_EVENT, EVENT_VERSION, Resource, UserIdentity,
 };
 use super::new_event_id;
+use super::on_behalf::OnBehalfLog;
 use crate::ids::Scope;
 
 /// The facts of one service event.
@@ -83,6 +86,24 @@ impl ServiceEvent<'_> {
 pub trait ServiceEventLog: Send + Sync {
     /// Records `event` in its account's trail.
     async fn record(&self, event: AuditEvent);
+
+    /// A fresh log for the KMS calls of one piece of the service's own work (a failed
+    /// replica tried again, a step of a scheduled rotation): each call is recorded as AWS
+    /// records a call a service makes by itself (`userIdentity` of type `AWSService` with the
+    /// service in `invokedBy`, `eventType` `AwsServiceEvent`) once the work hands the log to
+    /// [`ServiceCalls::commit`]. `None` (the default): such calls are not recorded.
+    fn service_calls(&self) -> Option<Arc<dyn ServiceCalls>> {
+        None
+    }
+}
+
+/// The KMS calls of one piece of a service's own work, collected as they are made (through the
+/// [`OnBehalfLog`] of the identity the work runs as) and committed to the trail together.
+#[async_trait]
+pub trait ServiceCalls: OnBehalfLog {
+    /// Records every call collected so far, and returns once they are durable or after the
+    /// failure was logged (recording never stops the work it describes).
+    async fn commit(&self);
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ use time::OffsetDateTime;
 use super::cache::Change;
 use super::service::{new_access_key_id, new_secret};
 use super::users::{EXISTING_USER_NAME_MAX, Page, max_items};
-use super::{AccessKeyStatus, Caller, Identities, IdentityError, NewAccessKey, PrincipalKind, Quota, User, validate};
+use super::{
+    AccessKeyStatus, Caller, Identities, IdentityError, NewAccessKey, NoSuch, PrincipalKind, Quota, User, validate,
+};
 use crate::store::StoreError;
 
 /// AWS's quota of access keys per user (and per root).
@@ -50,7 +52,7 @@ impl KeyOwner {
 }
 
 fn no_such_key(id: &str) -> IdentityError {
-    IdentityError::NoSuchEntity(format!("The Access Key with id {id} cannot be found."))
+    IdentityError::NoSuchEntity(NoSuch::AccessKey(id.to_owned()))
 }
 
 fn access_key_id(id: &str) -> Result<(), IdentityError> {
@@ -118,9 +120,7 @@ impl Identities {
             Some(user) => {
                 let record = self.access_key_record(&access_key_id, &secret, user.principal())?;
                 self.store.insert_user_access_key(&record, ACCESS_KEYS_PER_USER).await.map_err(|e| match e {
-                    StoreError::NotFound => {
-                        IdentityError::NoSuchEntity(format!("The user with name {} cannot be found.", user.name))
-                    }
+                    StoreError::NotFound => IdentityError::NoSuchEntity(NoSuch::User(user.name.clone())),
                     StoreError::Conflict => limit(),
                     other => other.into(),
                 })?;

@@ -27,12 +27,56 @@ pub enum Quota {
     },
 }
 
+/// What a `NoSuchEntity` says does not exist; `trent-wire` renders the sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoSuch {
+    /// A user, by name.
+    User(String),
+    /// A group, by name.
+    Group(String),
+    /// A role, by name.
+    Role(String),
+    /// An access key, by id.
+    AccessKey(String),
+    /// An inline policy `name` of `owner`.
+    Policy {
+        /// The user, group or role asked about.
+        owner: PolicyOwner,
+        /// The policy name.
+        name: String,
+    },
+}
+
+impl NoSuch {
+    /// The user, group or role that `owner` names.
+    pub(crate) fn owner(owner: &PolicyOwner) -> Self {
+        match owner {
+            PolicyOwner::User(name) => Self::User(name.clone()),
+            PolicyOwner::Group(name) => Self::Group(name.clone()),
+            PolicyOwner::Role(name) => Self::Role(name.clone()),
+        }
+    }
+}
+
+/// For the log and the operator's CLI; clients get `trent-wire`'s sentence.
+impl std::fmt::Display for NoSuch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::User(name) => write!(f, "no user {name}"),
+            Self::Group(name) => write!(f, "no group {name}"),
+            Self::Role(name) => write!(f, "no role {name}"),
+            Self::AccessKey(id) => write!(f, "no access key {id}"),
+            Self::Policy { owner, name } => write!(f, "no policy {name} of {} {}", owner.kind(), owner.name()),
+        }
+    }
+}
+
 /// Why an identity operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
     /// The user, group, role, policy or access key named does not exist (`NoSuchEntity`).
     #[error("{0}")]
-    NoSuchEntity(String),
+    NoSuchEntity(NoSuch),
     /// An entity of that name exists already (`EntityAlreadyExists`); also an account id
     /// that is taken.
     #[error("{0}")]

@@ -4,7 +4,7 @@
 
 use super::cache::Change;
 use super::users::EXISTING_USER_NAME_MAX;
-use super::{Caller, Group, Identities, IdentityError, Quota, validate};
+use super::{Caller, Group, Identities, IdentityError, NoSuch, Quota, validate};
 use crate::store::StoreError;
 
 /// Longest group name (`groupNameType`).
@@ -13,7 +13,7 @@ const GROUP_NAME_MAX: usize = 128;
 pub const GROUPS_PER_USER: usize = 10;
 
 fn no_such_group(name: &str) -> IdentityError {
-    IdentityError::NoSuchEntity(format!("The group with name {name} cannot be found."))
+    IdentityError::NoSuchEntity(NoSuch::Group(name.to_owned()))
 }
 
 impl Identities {
@@ -98,7 +98,7 @@ impl Identities {
         let group = self.authorized_membership(caller, group, user, "iam:RemoveUserFromGroup").await?;
         let account = &caller.principal.account;
         let written = self.store.remove_user_from_group(account, &group.name, user).await.map_err(|e| match e {
-            StoreError::NotFound => IdentityError::NoSuchEntity(format!("The user with name {user} cannot be found.")),
+            StoreError::NotFound => IdentityError::NoSuchEntity(NoSuch::User(user.to_owned())),
             other => other.into(),
         });
         // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.

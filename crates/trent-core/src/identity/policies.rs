@@ -7,7 +7,7 @@
 
 use super::cache::Change;
 use super::users::{EXISTING_USER_NAME_MAX, Page, max_items};
-use super::{Caller, Identities, IdentityError, InlinePolicy, PolicyOwner, Quota, validate};
+use super::{Caller, Identities, IdentityError, InlinePolicy, NoSuch, PolicyOwner, Quota, validate};
 use crate::policy::{Policy, PolicyKind};
 use crate::store::StoreError;
 
@@ -99,7 +99,7 @@ impl Identities {
         validate::name("policyName", name, POLICY_NAME_MAX)?;
         validate::document("policyDocument", document, DOCUMENT_MAX)?;
         self.authorize_owner(caller, &owner, "Put", "Policy").await?;
-        let (_, noun, quota) = owner_traits(&owner);
+        let (_, _, quota) = owner_traits(&owner);
         Policy::parse(document, PolicyKind::Identity).map_err(|e| IdentityError::malformed(&e))?;
         let account = &caller.principal.account;
         let others: usize = self
@@ -115,9 +115,7 @@ impl Identities {
         }
         let policy = InlinePolicy { owner: owner.clone(), name: name.to_owned(), document: document.to_owned() };
         let written = self.store.put_policy(account, &policy).await.map_err(|e| match e {
-            StoreError::NotFound => {
-                IdentityError::NoSuchEntity(format!("The {noun} with name {} cannot be found.", owner.name()))
-            }
+            StoreError::NotFound => IdentityError::NoSuchEntity(NoSuch::owner(&owner)),
             other => other.into(),
         });
         // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.
@@ -137,11 +135,10 @@ impl Identities {
     ) -> Result<InlinePolicy, IdentityError> {
         validate::name("policyName", name, POLICY_NAME_MAX)?;
         self.authorize_owner(caller, &owner, "Get", "Policy").await?;
-        let (_, noun, _) = owner_traits(&owner);
         self.store
             .get_policy(&caller.principal.account, &owner, name)
             .await?
-            .ok_or_else(|| IdentityError::NoSuchEntity(format!("The {noun} policy with name {name} cannot be found.")))
+            .ok_or_else(|| IdentityError::NoSuchEntity(NoSuch::Policy { owner, name: name.to_owned() }))
     }
 
     /// `DeleteUserPolicy`, `DeleteGroupPolicy`, `DeleteRolePolicy`.
@@ -156,10 +153,9 @@ impl Identities {
     ) -> Result<(), IdentityError> {
         validate::name("policyName", name, POLICY_NAME_MAX)?;
         self.authorize_owner(caller, &owner, "Delete", "Policy").await?;
-        let (_, noun, _) = owner_traits(&owner);
         let written = self.store.delete_policy(&caller.principal.account, &owner, name).await.map_err(|e| match e {
             StoreError::NotFound => {
-                IdentityError::NoSuchEntity(format!("The {noun} policy with name {name} cannot be found."))
+                IdentityError::NoSuchEntity(NoSuch::Policy { owner: owner.clone(), name: name.to_owned() })
             }
             other => other.into(),
         });

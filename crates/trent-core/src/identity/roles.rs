@@ -7,7 +7,7 @@
 use super::cache::Change;
 use super::policies::DOCUMENT_MAX;
 use super::users::with_request_tags;
-use super::{Caller, IamTag, Identities, IdentityError, Quota, Role, validate};
+use super::{Caller, IamTag, Identities, IdentityError, NoSuch, Quota, Role, validate};
 use crate::policy::{Policy, PolicyKind};
 use crate::store::StoreError;
 
@@ -37,7 +37,7 @@ pub struct NewRole {
 }
 
 fn no_such_role(name: &str) -> IdentityError {
-    IdentityError::NoSuchEntity(format!("The role with name {name} cannot be found."))
+    IdentityError::NoSuchEntity(NoSuch::Role(name.to_owned()))
 }
 
 impl Identities {

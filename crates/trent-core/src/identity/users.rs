@@ -1,7 +1,7 @@
 //! IAM users: `CreateUser`, `GetUser`, `ListUsers`, `DeleteUser`.
 
 use super::cache::Change;
-use super::{Caller, IamTag, Identities, IdentityError, PrincipalKind, User, validate};
+use super::{Caller, IamTag, Identities, IdentityError, NoSuch, PrincipalKind, User, validate};
 use crate::policy::ConditionContext;
 use crate::store::StoreError;
 
@@ -53,7 +53,7 @@ impl Identities {
         self.store
             .get_user(&caller.principal.account, name)
             .await?
-            .ok_or_else(|| IdentityError::NoSuchEntity(format!("The user with name {name} cannot be found.")))
+            .ok_or_else(|| IdentityError::NoSuchEntity(NoSuch::User(name.to_owned())))
     }
 
     /// The user a request names, or (without a name) the calling user itself.
@@ -162,7 +162,7 @@ impl Identities {
         let user = user?;
         let account = &caller.principal.account;
         let written = self.store.delete_user(account, &user.name).await.map_err(|e| match e {
-            StoreError::NotFound => IdentityError::NoSuchEntity(format!("The user with name {name} cannot be found.")),
+            StoreError::NotFound => IdentityError::NoSuchEntity(NoSuch::User(name.to_owned())),
             StoreError::Conflict => IdentityError::DeleteConflict(
                 "Cannot delete entity, must delete access keys, \
                  inline policies and group memberships first."

@@ -353,10 +353,11 @@ impl Kms {
         self.delete_grant(&scope, &key_id, &grant_id).await
     }
 
-    /// `RevokeGrant`.
+    /// `RevokeGrant`. A dry run is authorized and checked as the call would be, the grant's
+    /// existence included.
     ///
     /// # Errors
-    /// `NotFound` for the key or grant, `InvalidGrantId`, `DryRun`.
+    /// `NotFound` for the key or grant (with `DryRun` too), `DryRun`.
     pub async fn revoke_grant(
         &self,
         caller: &Caller,
@@ -368,6 +369,13 @@ impl Kms {
         let (scope, id) = self.resolve_authorized(caller, r, KeyAction::RevokeGrant).await?;
         self.record(&scope, &id).await?;
         if dry_run {
+            // `DryRunOperationException` says the call would have succeeded ("Testing your
+            // permissions", AWS KMS Developer Guide): a grant that is not there would not be
+            // revoked, so the dry run answers what the call would, as RetireGrant's does.
+            let grants = self.store.grants(&scope, &id).await?;
+            if !grants.iter().any(|g| g.grant_id == grant_id) {
+                return Err(KmsError::NotFound(Missing::Grant(grant_id.to_owned())));
+            }
             return Err(KmsError::DryRun);
         }
         self.delete_grant(&scope, &id, grant_id).await

@@ -18,9 +18,10 @@ use trent_crypto::{
 use super::KeyAction;
 use super::imported::{self, Import, MaterialChange};
 use super::keyref::{self, Aliases};
+use super::keys::off_worker_for;
 use super::{
     ImportInput, Invalid, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, Kms, KmsError, Mismatch, Origin,
-    check_seed_material, material_wrap_aad,
+    Unsupported, check_seed_material, material_wrap_aad,
 };
 use crate::enums::string_enum;
 use crate::identity::Caller;
@@ -176,11 +177,7 @@ fn invalid(rule: ImportInput) -> KmsError {
 /// The import operations are for keys of origin `EXTERNAL` only.
 fn check_external(rec: &KeyRecord) -> Result<(), KmsError> {
     if rec.origin != Origin::External {
-        return Err(KmsError::Unsupported(format!(
-            "{} has origin {}; importing key material requires origin EXTERNAL.",
-            rec.arn(),
-            rec.origin.as_str()
-        )));
+        return Err(KmsError::Unsupported(Unsupported::ImportOrigin { key_arn: rec.arn(), origin: rec.origin }));
     }
     Ok(())
 }
@@ -252,12 +249,14 @@ fn check_symmetric_only(rec: &KeyRecord, input: &ImportKeyMaterialInput) -> Resu
         ("KeyMaterialId", input.key_material_id.is_some()),
         ("KeyMaterialDescription", input.description.is_some()),
     ];
-    match given.iter().find(|(_, set)| *set) {
-        Some((name, _)) if rec.spec != KeySpec::SymmetricDefault => Err(KmsError::Unsupported(format!(
-            "{name} is only valid for symmetric encryption keys; {} has key spec {}.",
-            rec.arn(),
-            rec.spec.as_str()
-        ))),
+    match given.into_iter().find(|(_, set)| *set) {
+        Some((member, _)) if rec.spec != KeySpec::SymmetricDefault => {
+            Err(KmsError::Unsupported(Unsupported::ImportMemberNotSymmetric {
+                member,
+                key_arn: rec.arn(),
+                spec: rec.spec,
+            }))
+        }
         _ => Ok(()),
     }
 }
@@ -299,23 +298,16 @@ impl Kms {
         check_external(&rec)?;
         check_import_state(&rec)?;
         let (Some(_), Some(bits)) = (algorithm.scheme(), spec.rsa_bits()) else {
-            return Err(KmsError::Unsupported(format!(
-                "Wrapping algorithm {} with wrapping key spec {} is not supported; use an RSA wrapping key with \
-                 RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256.",
-                algorithm.as_str(),
-                spec.as_str()
-            )));
+            return Err(KmsError::Unsupported(Unsupported::Wrapping { algorithm, spec }));
         };
         let kind = PrivateKeyKind::Rsa { bits };
-        // An RSA key generation takes a random, long-tailed time (seconds for RSA_4096 in a debug
-        // build under load): off the runtime's workers, so that other requests go on meanwhile.
-        let (pkcs8, public_key) = tokio::task::spawn_blocking(move || {
+        // An RSA key generation takes a random, long-tailed time: off the runtime's workers.
+        let (pkcs8, public_key) = off_worker_for(kind, move || {
             let pkcs8 = generate_private_key(kind)?;
             let public_key = PrivateKey::from_pkcs8(kind, pkcs8.expose_secret())?.public_key_der().to_vec();
-            Ok::<_, KmsError>((pkcs8, public_key))
+            Ok((pkcs8, public_key))
         })
-        .await
-        .map_err(|e| KmsError::Internal(Box::new(e)))??;
+        .await?;
         let valid_to = self.clock.now() + IMPORT_TOKEN_VALIDITY;
         let payload = encode_token(algorithm, bits, valid_to, rec.import_count, pkcs8.expose_secret());
         let import_token = self.wrapper.wrap(&token_aad(&rec.arn()), payload.expose_secret())?;

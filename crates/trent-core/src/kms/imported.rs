@@ -14,7 +14,7 @@ use trent_crypto::KeyMaterialId;
 use super::import::ImportType;
 use super::{
     Contended, ImportInput, ImportedMaterial, Invalid, KeyMaterialRecord, KeyMaterialState, KeyRecord, KeySpec,
-    KeyState, Kms, KmsError, Limit, MAX_ON_DEMAND_ROTATIONS, Mismatch,
+    KeyState, Kms, KmsError, Limit, MAX_ON_DEMAND_ROTATIONS, Mismatch, Unsupported,
 };
 use crate::ids::{KeyId, Scope};
 use crate::store::StoreError;
@@ -61,10 +61,10 @@ pub(crate) fn apply_import(rec: &mut KeyRecord, import: Import) -> Result<Materi
                 });
             }
             if !first && rec.spec != KeySpec::SymmetricDefault {
-                return Err(KmsError::Unsupported(format!(
-                    "{arn} has key spec {}; only symmetric encryption keys can hold new key material.",
-                    rec.spec.as_str()
-                )));
+                return Err(KmsError::Unsupported(Unsupported::NewMaterialNotSymmetric {
+                    key_arn: arn.clone(),
+                    spec: rec.spec,
+                }));
             }
             let position =
                 u32::try_from(rec.imported.len()).map_err(|_| KmsError::Internal("too many key materials".into()))?;
@@ -325,7 +325,7 @@ mod tests {
         apply_import(&mut rec, Import { valid_to: Some(due), ..import(1, None) }).unwrap();
         apply_deletion(&mut rec, None).unwrap();
         let other = apply_import(&mut rec, import(2, Some(ImportType::NewKeyMaterial)));
-        assert!(matches!(other, Err(KmsError::Unsupported(_))));
+        assert!(matches!(other, Err(KmsError::Unsupported(Unsupported::NewMaterialNotSymmetric { .. }))));
         apply_import(&mut rec, Import { valid_to: Some(due), ..import(1, None) }).unwrap();
         assert!(expired(&rec, due - time::Duration::seconds(1)).is_empty());
         assert_eq!(expired(&rec, due), vec![id(1)]);

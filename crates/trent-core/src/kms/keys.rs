@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use trent_crypto::{
-    KeyMaterial, KeyMaterialId, SYMMETRIC_KEY_LEN, derive_material_id, generate_private_key, random_vec,
+    KeyMaterial, KeyMaterialId, PrivateKeyKind, SYMMETRIC_KEY_LEN, derive_material_id, generate_private_key, random_vec,
 };
 
 use super::KeyAction;
@@ -12,12 +12,41 @@ use super::cache::{KeyExtras, LoadedKey};
 use super::keyref::{self, Aliases};
 use super::{
     GrantOperation, Invalid, KeyInput, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms,
-    KmsError, Limit, Malformed, Missing, MultiRegionKeyType, Origin, RotationSettings, Tag, marker, material_wrap_aad,
-    tags,
+    KmsError, Limit, Malformed, Missing, MultiRegionKeyType, Origin, RotationSettings, Tag, Unsupported, marker,
+    material_wrap_aad, tags,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
 use crate::policy::{Policy, PolicyKind};
+
+/// New material of `spec`: a 256-bit key (symmetric), an HMAC key of the spec's length, or a
+/// private key as PKCS#8 DER (asymmetric).
+fn generate_material(spec: KeySpec) -> Result<KeyMaterial, KmsError> {
+    Ok(match spec.private_key_kind() {
+        Some(kind) => generate_private_key(kind)?,
+        None => KeyMaterial::new(random_vec(spec.hmac_key_len().unwrap_or(SYMMETRIC_KEY_LEN))?),
+    })
+}
+
+/// Runs `generate` (a private key's generation, and what goes with it) where it does not stall
+/// other requests: on the runtime's blocking pool for an RSA key, whose generation takes a
+/// random, long-tailed time (a second or more for RSA_4096 in a debug build under load, during
+/// which an async worker would serve nothing else); inline for the other kinds, which take
+/// microseconds (a hop to another thread would cost more than it saves).
+///
+/// # Errors
+/// `generate`'s error; `Internal` if it panicked.
+pub(crate) async fn off_worker_for<T: Send + 'static>(
+    kind: PrivateKeyKind,
+    generate: impl FnOnce() -> Result<T, KmsError> + Send + 'static,
+) -> Result<T, KmsError> {
+    match kind {
+        PrivateKeyKind::Rsa { .. } => {
+            tokio::task::spawn_blocking(generate).await.map_err(|e| KmsError::Internal(Box::new(e)))?
+        }
+        PrivateKeyKind::Ec(_) | PrivateKeyKind::Ed25519 | PrivateKeyKind::MlDsa(_) => generate(),
+    }
+}
 
 /// The key policy document size quota, in bytes (AWS KMS "Resource quotas": 32 KB, not
 /// adjustable). The model allows 131,072 characters; past this quota AWS answers
@@ -127,9 +156,7 @@ impl Kms {
                 self.check_key_in_store(&scope, store_id, origin, spec, usage, input.multi_region).await?
             }
             None if origin == Origin::AwsCloudhsm => {
-                return Err(KmsError::Unsupported(
-                    "Origin AWS_CLOUDHSM needs the CustomKeyStoreId of a custom key store of type AWS_CLOUDHSM".into(),
-                ));
+                return Err(KmsError::Unsupported(Unsupported::CloudHsmOriginWithoutStore));
             }
             None => {}
         }
@@ -137,23 +164,16 @@ impl Kms {
             return Err(KmsError::Validation(Invalid::Key(KeyInput::XksKeyId)));
         }
         if spec == KeySpec::Sm2 {
-            return Err(KmsError::Unsupported(
-                "KeySpec SM2 is only available in the China Regions; this server does not offer it".into(),
-            ));
+            return Err(KmsError::Unsupported(Unsupported::ChinaKeySpec(spec)));
         }
         if !spec.allows_usage(usage) {
             return Err(KmsError::Validation(Invalid::Key(KeyInput::UsageSpec { usage, spec })));
         }
         if !matches!(origin, Origin::AwsKms | Origin::External | Origin::AwsCloudhsm) {
-            return Err(KmsError::Unsupported(format!(
-                "Origin {} is not supported by this server; AWS_KMS, EXTERNAL and AWS_CLOUDHSM are",
-                origin.as_str()
-            )));
+            return Err(KmsError::Unsupported(Unsupported::Origin(origin)));
         }
         if origin == Origin::External && input.multi_region {
-            return Err(KmsError::Unsupported(
-                "Multi-Region keys of origin EXTERNAL are not supported by this server yet".into(),
-            ));
+            return Err(KmsError::Unsupported(Unsupported::MultiRegionExternal));
         }
         let description = input.description.unwrap_or_default();
         tags::check_tags(&input.tags)?;
@@ -212,7 +232,7 @@ impl Kms {
             self.store.insert_key_without_material(&record, &input.tags).await?;
             None
         } else {
-            let material = self.new_material(&record, 0, None)?;
+            let material = self.first_material(&record).await?;
             self.store.insert_key(&record, &material, &input.tags).await?;
             Some(material.material_id)
         };
@@ -258,13 +278,33 @@ impl Kms {
         seq: u32,
         rotation_type: Option<super::RotationType>,
     ) -> Result<(KeyMaterial, KeyMaterialRecord), KmsError> {
-        let material = match record.spec.private_key_kind() {
-            Some(kind) => generate_private_key(kind)?,
-            None => KeyMaterial::new(random_vec(record.spec.hmac_key_len().unwrap_or(SYMMETRIC_KEY_LEN))?),
+        let material = generate_material(record.spec)?;
+        let wrapped = self.wrap_material(record, &material, seq, rotation_type)?;
+        Ok((material, wrapped))
+    }
+
+    /// The first material of a new key (`CreateKey`), as [`Kms::new_material`] makes it but
+    /// generated off the runtime's workers when it is an RSA key (see [`off_worker_for`]).
+    async fn first_material(&self, record: &KeyRecord) -> Result<KeyMaterialRecord, KmsError> {
+        let spec = record.spec;
+        let material = match spec.private_key_kind() {
+            Some(kind) => off_worker_for(kind, move || generate_material(spec)).await?,
+            None => generate_material(spec)?,
         };
-        let material_id = derive_material_id(&material);
+        self.wrap_material(record, &material, 0, None)
+    }
+
+    /// Identifies and wraps `material` of `record` under the root key.
+    fn wrap_material(
+        &self,
+        record: &KeyRecord,
+        material: &KeyMaterial,
+        seq: u32,
+        rotation_type: Option<super::RotationType>,
+    ) -> Result<KeyMaterialRecord, KmsError> {
+        let material_id = derive_material_id(material);
         let wrapped = self.wrapper.wrap(&material_wrap_aad(&record.arn(), &material_id), material.expose_secret())?;
-        Ok((material, KeyMaterialRecord { material_id, seq, created_at: self.clock.now(), rotation_type, wrapped }))
+        Ok(KeyMaterialRecord { material_id, seq, created_at: self.clock.now(), rotation_type, wrapped })
     }
 
     /// `DescribeKey`: accepts key id, key ARN, alias name or alias ARN.

@@ -26,18 +26,9 @@ pub struct DeletionScheduled {
     pub pending_window_days: u32,
 }
 
+/// `KMSInvalidStateException` for a key whose state refuses the operation.
 pub(crate) fn state_error(rec: &KeyRecord) -> KmsError {
-    let what = match rec.state {
-        KeyState::PendingDeletion => "pending deletion",
-        KeyState::PendingImport => "pending import",
-        KeyState::PendingReplicaDeletion => "pending replica deletion",
-        KeyState::Unavailable => "unavailable",
-        KeyState::Creating => "being created",
-        KeyState::Updating => "being updated",
-        KeyState::Enabled => "enabled",
-        KeyState::Disabled => "disabled",
-    };
-    KmsError::InvalidState { key_arn: rec.arn(), what }
+    KmsError::InvalidState { key_arn: rec.arn(), state: rec.state }
 }
 
 /// For cryptographic operations: the key must be `Enabled`.
@@ -178,7 +169,7 @@ impl Kms {
         let rec = self
             .mutate_key(caller, key_id, KeyAction::CancelKeyDeletion, |rec, _| {
                 if !matches!(rec.state, KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) {
-                    return Err(KmsError::InvalidState { key_arn: rec.arn(), what: "not pending deletion" });
+                    return Err(KmsError::NotPendingDeletion { key_arn: rec.arn() });
                 }
                 // A key of origin EXTERNAL without its imported material awaits it again.
                 rec.state = if rec.origin != super::Origin::External || rec.import_complete() {

@@ -51,7 +51,7 @@ pub use custom_key_stores::{
 pub use error::{
     AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, HsmFault, ImportInput, Invalid,
     KeyInput, KmsError, Limit, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal, RegionInput, Shown,
-    TagRule, Violation,
+    TagRule, Unsupported, Violation,
 };
 pub use grants::{CreateGrantInput, GrantPage, NewGrant, RetireGrantInput, check_grant_tokens};
 pub use import::{

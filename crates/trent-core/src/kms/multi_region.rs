@@ -17,7 +17,7 @@ use super::keys::{default_key_policy, not_found, parse_key_policy};
 use super::lifecycle::refuse_pending_deletion;
 use super::{
     Contended, KeyDescription, KeyMaterialRecord, KeyRecord, KeyState, Kms, KmsError, MultiRegionKeyType, Tag,
-    material_wrap_aad, tags,
+    Unsupported, material_wrap_aad, tags,
 };
 use super::{Existing, Invalid, RegionInput};
 use crate::identity::Caller;
@@ -96,10 +96,8 @@ pub struct Replicated {
 fn require_primary(rec: &KeyRecord) -> Result<(), KmsError> {
     match rec.multi_region {
         Some(MultiRegionKeyType::Primary) => Ok(()),
-        Some(MultiRegionKeyType::Replica) => {
-            Err(KmsError::Unsupported(format!("{} is not a multi-Region primary key.", rec.arn())))
-        }
-        None => Err(KmsError::Unsupported(format!("{} is not a multi-Region key.", rec.arn()))),
+        Some(MultiRegionKeyType::Replica) => Err(KmsError::Unsupported(Unsupported::NotPrimary { key_arn: rec.arn() })),
+        None => Err(KmsError::Unsupported(Unsupported::NotMultiRegion { key_arn: rec.arn() })),
     }
 }
 
@@ -119,7 +117,7 @@ impl Kms {
         let parsed = Region::parse(region)
             .map_err(|_| super::error::validation::pattern(field, region, "^([a-z]+-){2,3}\\d+$"))?;
         if !self.hosted.hosts(&parsed) {
-            return Err(KmsError::Unsupported(format!("Region {region} is not hosted by this deployment.")));
+            return Err(KmsError::Unsupported(Unsupported::RegionNotHosted(parsed)));
         }
         Ok(parsed)
     }

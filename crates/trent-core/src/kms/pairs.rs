@@ -7,11 +7,12 @@ use trent_crypto::{
 
 use super::access::KeyCall;
 use super::crypto::check_symmetric_encryption;
+use super::keys::off_worker_for;
 use super::signing::{algorithm_refused, check_usage, private_key};
 use super::{CryptoInput, Invalid};
 use super::{
     DataKeyPairSpec, GrantOperation, KeyAction, KeyAgreementAlgorithm, KeyUsage, KeyUsed, Kms, KmsError, Origin,
-    UsageOperation,
+    Unsupported, UsageOperation,
 };
 use crate::identity::Caller;
 
@@ -63,10 +64,7 @@ impl Kms {
         dry_run: bool,
     ) -> Result<DataKeyPairOutput, KmsError> {
         let Some(kind) = spec.key_spec().private_key_kind() else {
-            return Err(KmsError::Unsupported(format!(
-                "KeyPairSpec {} is only available in the China Regions; this server does not offer it",
-                spec.as_str()
-            )));
+            return Err(KmsError::Unsupported(Unsupported::ChinaKeyPairSpec(spec)));
         };
         self.charge_data_key_pair(caller, spec.as_str())?;
         let (action, op) = if with_plaintext {
@@ -80,16 +78,18 @@ impl Kms {
         check_symmetric_encryption(&key, action)?;
         if key.record.hsm.is_some() {
             // AWS: "You cannot use an asymmetric KMS key or a KMS key in a custom key store."
-            return Err(KmsError::Unsupported(format!(
-                "{} is in a custom key store; data key pairs need a KMS key outside custom key stores.",
-                key.arn
-            )));
+            return Err(KmsError::Unsupported(Unsupported::DataKeyPairInCustomKeyStore { key_arn: key.arn.clone() }));
         }
         if dry_run {
             return Err(KmsError::DryRun);
         }
-        let private = generate_private_key(kind)?;
-        let public_key = PrivateKey::from_pkcs8(kind, private.expose_secret())?.public_key_der().to_vec();
+        // An RSA pair's generation takes a random, long-tailed time: off the runtime's workers.
+        let (private, public_key) = off_worker_for(kind, move || {
+            let private = generate_private_key(kind)?;
+            let public_key = PrivateKey::from_pkcs8(kind, private.expose_secret())?.public_key_der().to_vec();
+            Ok((private, public_key))
+        })
+        .await?;
         let (private_ciphertext, material_id) = self.seal(&key, ctx, private.expose_secret())?;
         let operation = if with_plaintext {
             UsageOperation::GenerateDataKeyPair

@@ -12,7 +12,7 @@ use super::keyref::{self, Aliases};
 use super::lifecycle::refuse_pending_deletion;
 use super::{
     Contended, KeyMaterialState, KeyRecord, KeySpec, KeyState, Kms, KmsError, Limit, MAX_ON_DEMAND_ROTATIONS,
-    MultiRegionKeyType, Origin, RotationType, marker,
+    MultiRegionKeyType, Origin, RotationType, Unsupported, marker,
 };
 use crate::identity::Caller;
 use crate::ids::{KeyId, Scope};
@@ -75,12 +75,11 @@ pub struct RotationPage {
 /// Rotation is for symmetric keys with Trent-generated material.
 fn check_rotatable(rec: &KeyRecord) -> Result<(), KmsError> {
     if rec.spec != KeySpec::SymmetricDefault || rec.origin != Origin::AwsKms {
-        return Err(KmsError::Unsupported(format!(
-            "{} has key spec {} and origin {}; rotation applies to symmetric keys with AWS_KMS origin.",
-            rec.arn(),
-            rec.spec.as_str(),
-            rec.origin.as_str()
-        )));
+        return Err(KmsError::Unsupported(Unsupported::NotRotatable {
+            key_arn: rec.arn(),
+            spec: rec.spec,
+            origin: rec.origin,
+        }));
     }
     Ok(())
 }
@@ -88,10 +87,7 @@ fn check_rotatable(rec: &KeyRecord) -> Result<(), KmsError> {
 /// A multi-Region replica rotates with its primary; its rotation is not managed on its own.
 fn refuse_replica(rec: &KeyRecord) -> Result<(), KmsError> {
     if rec.multi_region == Some(MultiRegionKeyType::Replica) {
-        return Err(KmsError::Unsupported(format!(
-            "{} is a multi-Region replica key; manage rotation on its primary key.",
-            rec.arn()
-        )));
+        return Err(KmsError::Unsupported(Unsupported::ReplicaRotation { key_arn: rec.arn() }));
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use super::cache::LoadedKey;
 use super::{CryptoInput, Invalid, Misuse};
 use super::{
     GrantOperation, KeyAction, KeyRecord, KeyUsage, KeyUsed, Kms, KmsError, MacAlgorithm, MessageType,
-    SigningAlgorithm, UsageOperation,
+    SigningAlgorithm, Unsupported, UsageOperation,
 };
 use crate::identity::Caller;
 
@@ -108,10 +108,7 @@ fn digest_hash(scheme: SignatureScheme) -> Option<SignatureHash> {
 fn signed_input<'a>(m: &SignedMessage<'a>) -> Result<(SignatureScheme, SignedInput<'a>), KmsError> {
     let message_type = m.message_type.unwrap_or(MessageType::Raw);
     let Some(scheme) = scheme_of(m.algorithm) else {
-        return Err(KmsError::Unsupported(format!(
-            "Signing algorithm {} is not supported by this server",
-            m.algorithm.as_str()
-        )));
+        return Err(KmsError::Unsupported(Unsupported::SigningAlgorithm(m.algorithm)));
     };
     match message_type {
         MessageType::Raw => Ok((scheme, SignedInput::Raw(m.message))),
@@ -247,11 +244,10 @@ impl Kms {
         let call = KeyCall::new(KeyAction::GetPublicKey).granted(GrantOperation::GetPublicKey);
         let key = self.key_for_use(caller, key_id, call).await?;
         if key.record.spec.private_key_kind().is_none() {
-            return Err(KmsError::Unsupported(format!(
-                "{} has key spec {}, which has no public key.",
-                key.arn,
-                key.record.spec.as_str()
-            )));
+            return Err(KmsError::Unsupported(Unsupported::NoPublicKey {
+                key_arn: key.arn.clone(),
+                spec: key.record.spec,
+            }));
         }
         let public_key = private_key(&key)?.public_key_der().to_vec();
         Ok(PublicKeyOutput { public_key, record: key.record.clone() })

@@ -86,7 +86,7 @@ impl SecretsStore for Memory {
         Ok(Vec::new())
     }
 
-    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
+    async fn secrets_with_replicas_due(&self, _: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {
         Ok(Vec::new())
     }
 

@@ -13,7 +13,8 @@ use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 use super::Secrets;
-use crate::audit::{Resource, ServiceEvent, ServiceEventLog};
+use crate::audit::{OnBehalfLog, Resource, ServiceCalls, ServiceEvent, ServiceEventLog};
+use crate::identity::Caller;
 use crate::ids::Scope;
 
 /// How long a failed rotation of a secret without a schedule waits before its next attempt,
@@ -39,7 +40,35 @@ pub(crate) fn retry_delay(failures: u32, now: OffsetDateTime, fallback: OffsetDa
     at.replace_nanosecond(0).unwrap_or(at).min(fallback)
 }
 
+/// The identity the service's own work runs as in one account (the account's root, so that
+/// the account's key policies decide as they do for its rotations and replicas), with the log
+/// of the KMS calls it makes, recorded as the service's own calls when [`ServiceWork::commit`]
+/// is called.
+pub(crate) struct ServiceWork {
+    /// The caller the work's KMS calls are made for.
+    pub(crate) caller: Caller,
+    /// Where those calls are collected; `None` when nothing records them.
+    calls: Option<Arc<dyn ServiceCalls>>,
+}
+
+impl ServiceWork {
+    /// Records the KMS calls made since the last commit in the trail.
+    pub(crate) async fn commit(&self) {
+        if let Some(calls) = &self.calls {
+            calls.commit().await;
+        }
+    }
+}
+
 impl Secrets {
+    /// The identity of the service's own work in `scope`'s account (see [`ServiceWork`]).
+    pub(crate) fn service_work(&self, scope: &Scope) -> ServiceWork {
+        let calls = self.rotation.events.read().as_ref().and_then(|log| log.service_calls());
+        let mut caller = Caller::root_of(scope);
+        caller.on_behalf_log = calls.clone().map(|c| c as Arc<dyn OnBehalfLog>);
+        ServiceWork { caller, calls }
+    }
+
     /// Records the secrets' service events in `log` (the audit trail) from now on.
     pub fn set_rotation_events(&self, log: Arc<dyn ServiceEventLog>) {
         *self.rotation.events.write() = Some(log);

@@ -158,7 +158,8 @@ impl Secrets {
             })
             .await?;
         }
-        let api = RotationApi { secrets: self, caller: Caller::root_of(scope) };
+        let work = self.service_work(scope);
+        let api = RotationApi { secrets: self, caller: work.caller.clone() };
         let mut first_pass = true;
         loop {
             if self.rotations_stopping() {
@@ -183,6 +184,8 @@ impl Secrets {
                 }
                 Err(e) => Err(e.to_string()),
             };
+            // The KMS calls of the step (a built-in function's reads and writes of the secret).
+            work.commit().await;
             let now = self.clock.now();
             let token = pending.token.as_str();
             let same = |s: &SecretRecord| {

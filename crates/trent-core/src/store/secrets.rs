@@ -78,9 +78,10 @@ pub trait SecretsStore: Send + Sync {
     /// Secrets in any scope that have a rotation configuration (enabled or not).
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError>;
 
-    /// Primaries in any scope with a replica whose status is `Failed` (it may name others too:
-    /// the caller reads each secret and checks).
-    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError>;
+    /// Primaries in any scope whose [`SecretRecord::replica_retry_at`] is at or before `now`
+    /// (kept in a column of its own, written with the replicas, and read through an index: a
+    /// pass costs the secrets that are due, not a scan of every secret's replicas).
+    async fn secrets_with_replicas_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError>;
 
     /// Secrets in any scope scheduled for deletion at or before `now`.
     async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError>;

@@ -464,8 +464,8 @@ impl SecretsStore for FaultyStore {
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
         self.inner.rotating_secrets().await
     }
-    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
-        self.inner.secrets_with_failed_replicas().await
+    async fn secrets_with_replicas_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {
+        self.inner.secrets_with_replicas_due(now).await
     }
 
     async fn secrets_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {

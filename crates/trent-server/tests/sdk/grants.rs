@@ -100,6 +100,33 @@ async fn create_list_retire_and_revoke() {
     assert!(kms.list_grants().key_id(&key).send().await.unwrap().grants().is_empty());
 }
 
+/// Regression guard: a dry run of RevokeGrant answered DryRunOperationException for a grant
+/// the key does not have, though DryRunOperationException means "would have succeeded" and the
+/// call itself fails with NotFoundException.
+#[tokio::test]
+async fn a_dry_run_of_revoke_grant_checks_that_the_grant_exists() {
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let key = server.new_key().await;
+    let alice = user_arn(&server, "alice").await;
+    let unknown = "0f".repeat(32);
+    let dry_revoke = |grant_id: &str| kms.revoke_grant().key_id(&key).grant_id(grant_id).dry_run(true).send();
+    expect_code(dry_revoke(&unknown).await, "NotFoundException");
+    expect_code(kms.revoke_grant().key_id(&key).grant_id(&unknown).send().await, "NotFoundException");
+    let retire = kms.retire_grant().key_id(&key).grant_id(&unknown).dry_run(true).send().await;
+    expect_code(retire, "NotFoundException");
+
+    let grant = kms.create_grant().key_id(&key).grantee_principal(&alice).operations(GrantOperation::Decrypt);
+    let grant_id = grant.send().await.unwrap().grant_id().unwrap().to_owned();
+    expect_code(dry_revoke(&grant_id).await, "DryRunOperationException");
+    assert_eq!(kms.list_grants().key_id(&key).send().await.unwrap().grants().len(), 1, "a dry run revokes nothing");
+    kms.revoke_grant().key_id(&key).grant_id(&grant_id).send().await.unwrap();
+    expect_code(dry_revoke(&grant_id).await, "NotFoundException");
+    // The key is checked first: an unknown key is NotFound whatever the grant.
+    let missing_key = kms.revoke_grant().key_id("1234abcd-12ab-34cd-56ef-1234567890ab").grant_id(&grant_id);
+    expect_code(missing_key.dry_run(true).send().await, "NotFoundException");
+}
+
 #[tokio::test]
 async fn create_grant_validation() {
     let server = TestServer::start().await;

@@ -23,6 +23,7 @@ mod grants;
 mod iam;
 mod imported;
 mod imported_rotation;
+mod key_generation;
 mod key_policies;
 mod key_usage;
 mod keys;

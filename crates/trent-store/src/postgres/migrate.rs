@@ -91,6 +91,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0016_keys_in_custom_key_stores.sql",
         sql: include_str!("../../migrations/postgres/0016_keys_in_custom_key_stores.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_replica_retry_at.sql",
+        sql: include_str!("../../migrations/postgres/0017_replica_retry_at.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

@@ -18,8 +18,8 @@ use crate::sqlite::secrets::{
 
 const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = $4, description = $5, kms_key_id = $6, created_at = $7, \
      last_changed_at = $8, last_accessed_at = $9, deleted_at = $10, deletion_date = $11, tags = $12, policy = $13, \
-     labels = $14, revision = $15, rotation = $16, primary_region = $17, replicas = $18 \
-     WHERE account_id = $1 AND region = $2 AND name = $3 AND revision = $19";
+     labels = $14, revision = $15, rotation = $16, primary_region = $17, replicas = $18, replica_retry_at = $19 \
+     WHERE account_id = $1 AND region = $2 AND name = $3 AND revision = $20";
 
 async fn insert_version(conn: &mut PgConnection, secret: &SecretRecord, v: &VersionRecord) -> Result<(), StoreError> {
     let sql = format!(
@@ -194,13 +194,15 @@ impl SecretsStore for PgStore {
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
     }
 
-    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
-        // The status is inside the `replicas` JSON; a match names a candidate the caller checks.
-        let rows: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE replicas LIKE '%\"Failed\"%'")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_err)?;
+    async fn secrets_with_replicas_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {
+        // Through the partial index `secrets_by_replica_retry`.
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT account_id, region, name FROM secrets WHERE replica_retry_at IS NOT NULL AND replica_retry_at <= $1",
+        )
+        .bind(ts_to_db(now)?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
     }
 

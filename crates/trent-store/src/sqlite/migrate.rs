@@ -88,6 +88,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0017_keys_in_custom_key_stores.sql",
         sql: include_str!("../../migrations/sqlite/0017_keys_in_custom_key_stores.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_replica_retry_at.sql",
+        sql: include_str!("../../migrations/sqlite/0018_replica_retry_at.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

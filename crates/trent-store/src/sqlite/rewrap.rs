@@ -5,7 +5,7 @@ use trent_core::StoreError;
 use trent_core::store::{RewrapStore, Rewrapped, WrappedColumn, WrappedRow, WrappedValue};
 
 use super::{SqliteStore, map_err};
-use crate::rewrap_sql::{self, Part};
+use crate::rewrap_sql;
 
 #[async_trait]
 impl RewrapStore for SqliteStore {
@@ -17,11 +17,8 @@ impl RewrapStore for SqliteStore {
     ) -> Result<Vec<WrappedValue>, StoreError> {
         let after = after.filter(|row| rewrap_sql::belongs(column, row));
         let mut query = sqlx::query(rewrap_sql::select(column, after.is_some()));
-        for part in after.map(rewrap_sql::key_parts).unwrap_or_default() {
-            query = match part {
-                Part::Text(t) => query.bind(t),
-                Part::Int(i) => query.bind(i),
-            };
+        if let Some(row) = after {
+            query = rewrap_sql::bind_key(query, row);
         }
         let rows = query.bind(i64::from(limit)).fetch_all(&self.reader).await.map_err(map_err)?;
         rows.iter().map(|r| rewrap_sql::row_of(column, r).map_err(map_err)).collect()
@@ -31,14 +28,9 @@ impl RewrapStore for SqliteStore {
         let mut tx = self.begin_write().await?;
         let mut replaced = 0;
         for value in values {
-            let mut query = sqlx::query(rewrap_sql::update(&value.row)).bind(&value.new).bind(&value.old);
-            for part in rewrap_sql::key_parts(&value.row) {
-                query = match part {
-                    Part::Text(t) => query.bind(t),
-                    Part::Int(i) => query.bind(i),
-                };
-            }
-            replaced += query.execute(&mut *tx).await.map_err(map_err)?.rows_affected();
+            let query = sqlx::query(rewrap_sql::update(&value.row)).bind(&value.new).bind(&value.old);
+            replaced +=
+                rewrap_sql::bind_key(query, &value.row).execute(&mut *tx).await.map_err(map_err)?.rows_affected();
         }
         tx.commit().await.map_err(map_err)?;
         Ok(replaced)

@@ -19,18 +19,20 @@ use trent_core::{Region, Scope, StoreError};
 use super::rows::{Query, enumeration, opt_ts_from_db, opt_ts_to_db, scope_from_db, ts_from_db, ts_to_db, unsigned};
 use super::{SqliteStore, map_err};
 
-/// The columns of `secrets`, in the parameter order of [`bind_secret`].
+/// The columns of `secrets`, in the parameter order of [`bind_secret`]. The last,
+/// `replica_retry_at`, is derived from `replicas` ([`SecretRecord::replica_retry_at`]) and
+/// written with it, for the scheduler's indexed lookup; reading a row ignores it.
 pub(crate) const SECRET_COLUMNS: &str = "account_id, region, name, suffix, description, kms_key_id, created_at, \
      last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision, rotation, \
-     primary_region, replicas";
+     primary_region, replicas, replica_retry_at";
 
 /// The columns of `secret_versions` after the secret's key, in the order of [`bind_version`].
 pub(crate) const VERSION_COLUMNS: &str = "version_id, created_at, kind, key_arn, wrapped_key, ciphertext";
 
 const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = ?4, description = ?5, kms_key_id = ?6, created_at = ?7, \
      last_changed_at = ?8, last_accessed_at = ?9, deleted_at = ?10, deletion_date = ?11, tags = ?12, policy = ?13, \
-     labels = ?14, revision = ?15, rotation = ?16, primary_region = ?17, replicas = ?18 \
-     WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?19";
+     labels = ?14, revision = ?15, rotation = ?16, primary_region = ?17, replicas = ?18, replica_retry_at = ?19 \
+     WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?20";
 
 /// A value of a `secrets` column that does not decode, with the decoder's error.
 fn corrupt(column: &'static str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
@@ -117,7 +119,7 @@ fn replicas_from_db(text: &str) -> Result<Vec<ReplicaRecord>, StoreError> {
         .collect()
 }
 
-/// Binds every column of `secrets` as `?1`..`?18` (`$1`..`$18`), on a query of either backend.
+/// Binds every column of `secrets` as `?1`..`?19` (`$1`..`$19`), on a query of either backend.
 pub(crate) fn bind_secret<'q, DB: Database>(q: Query<'q, DB>, s: &SecretRecord) -> Result<Query<'q, DB>, StoreError>
 where
     String: Encode<'q, DB> + Type<DB>,
@@ -142,7 +144,8 @@ where
         .bind(revision_to_db(s.revision)?)
         .bind(s.rotation.as_ref().map(super::secret_rotation::to_db).transpose()?)
         .bind(s.primary_region.as_ref().map(|r| r.as_str().to_owned()))
-        .bind(replicas_to_db(&s.replicas)?))
+        .bind(replicas_to_db(&s.replicas)?)
+        .bind(opt_ts_to_db(s.replica_retry_at())?))
 }
 
 /// Reads a `secrets` row of either backend, mapping a column error with the backend's `map`.
@@ -253,7 +256,7 @@ impl SecretsStore for SqliteStore {
     async fn insert_secret(&self, secret: &SecretRecord, version: Option<&VersionRecord>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         let sql = format!(
-            "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+            "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
         );
         bind_secret(sqlx::query(&sql), secret)?.execute(&mut *tx).await.map_err(map_err)?;
         if let Some(v) = version {
@@ -391,13 +394,15 @@ impl SecretsStore for SqliteStore {
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
     }
 
-    async fn secrets_with_failed_replicas(&self) -> Result<Vec<(Scope, String)>, StoreError> {
-        // The status is inside the `replicas` JSON; a match names a candidate the caller checks.
-        let rows: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT account_id, region, name FROM secrets WHERE replicas LIKE '%\"Failed\"%'")
-                .fetch_all(&self.reader)
-                .await
-                .map_err(map_err)?;
+    async fn secrets_with_replicas_due(&self, now: OffsetDateTime) -> Result<Vec<(Scope, String)>, StoreError> {
+        // Through the partial index `secrets_by_replica_retry`.
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT account_id, region, name FROM secrets WHERE replica_retry_at IS NOT NULL AND replica_retry_at <= ?1",
+        )
+        .bind(ts_to_db(now)?)
+        .fetch_all(&self.reader)
+        .await
+        .map_err(map_err)?;
         rows.into_iter().map(|(a, r, n)| Ok((scope_from_db(&a, &r)?, n))).collect()
     }
 

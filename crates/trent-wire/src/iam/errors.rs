@@ -8,7 +8,7 @@
 
 use http::StatusCode;
 use trent_core::IdentityError;
-use trent_core::identity::{ACCESS_KEYS_PER_USER, GROUPS_PER_USER, PolicyOwner, Quota, TRUST_POLICY_MAX};
+use trent_core::identity::{ACCESS_KEYS_PER_USER, GROUPS_PER_USER, NoSuch, PolicyOwner, Quota, TRUST_POLICY_MAX};
 
 use crate::AwsError;
 
@@ -39,13 +39,13 @@ pub fn to_aws_error(e: IdentityError) -> AwsError {
     AwsError::new(code, status, message)
 }
 
-/// The message of an IAM or STS error: the quota sentences rendered here, the others as the
-/// domain words them (5xx messages are replaced by the callers).
+/// The message of an IAM or STS error: the quota and missing-entity sentences rendered here,
+/// the others as the domain words them (5xx messages are replaced by the callers).
 pub(crate) fn message(e: &IdentityError) -> String {
     match e {
         IdentityError::LimitExceeded(quota) => quota_exceeded(quota),
-        IdentityError::NoSuchEntity(m)
-        | IdentityError::EntityAlreadyExists(m)
+        IdentityError::NoSuchEntity(missing) => no_such_entity(missing),
+        IdentityError::EntityAlreadyExists(m)
         | IdentityError::DeleteConflict(m)
         | IdentityError::MalformedPolicyDocument(m)
         | IdentityError::InvalidInput(m)
@@ -56,6 +56,26 @@ pub(crate) fn message(e: &IdentityError) -> String {
     }
 }
 
+/// IAM's `NoSuchEntity` sentence for what does not exist.
+fn no_such_entity(missing: &NoSuch) -> String {
+    match missing {
+        NoSuch::User(name) => format!("The user with name {name} cannot be found."),
+        NoSuch::Group(name) => format!("The group with name {name} cannot be found."),
+        NoSuch::Role(name) => format!("The role with name {name} cannot be found."),
+        NoSuch::AccessKey(id) => format!("The Access Key with id {id} cannot be found."),
+        NoSuch::Policy { owner, name } => format!("The {} policy with name {name} cannot be found.", noun(owner)),
+    }
+}
+
+/// The owner's kind as IAM's sentences name it.
+fn noun(owner: &PolicyOwner) -> &'static str {
+    match owner {
+        PolicyOwner::User(_) => "user",
+        PolicyOwner::Group(_) => "group",
+        PolicyOwner::Role(_) => "role",
+    }
+}
+
 /// IAM's `LimitExceeded` sentence for the quota.
 fn quota_exceeded(quota: &Quota) -> String {
     match quota {
@@ -63,12 +83,7 @@ fn quota_exceeded(quota: &Quota) -> String {
         Quota::GroupsPerUser => format!("Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"),
         Quota::RoleTrustPolicySize => format!("Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_MAX}"),
         Quota::InlinePolicySize { owner, quota } => {
-            let noun = match owner {
-                PolicyOwner::User(_) => "user",
-                PolicyOwner::Group(_) => "group",
-                PolicyOwner::Role(_) => "role",
-            };
-            format!("Maximum policy size of {quota} bytes exceeded for {noun} {}", owner.name())
+            format!("Maximum policy size of {quota} bytes exceeded for {} {}", noun(owner), owner.name())
         }
     }
 }
@@ -99,7 +114,57 @@ mod tests {
             trent_core::policy::Policy::parse("{", trent_core::policy::PolicyKind::Identity).unwrap_err();
         let fault = "The request processing has failed because of an unknown error, exception or failure.";
         let cases: Vec<(IdentityError, &str, u16, &str)> = vec![
-            (IdentityError::NoSuchEntity("n".into()), "NoSuchEntity", 404, "n"),
+            (
+                IdentityError::NoSuchEntity(NoSuch::User("alice".into())),
+                "NoSuchEntity",
+                404,
+                "The user with name alice cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(NoSuch::Group("ops".into())),
+                "NoSuchEntity",
+                404,
+                "The group with name ops cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(NoSuch::Role("deployer".into())),
+                "NoSuchEntity",
+                404,
+                "The role with name deployer cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(NoSuch::AccessKey("AKIAEXAMPLE".into())),
+                "NoSuchEntity",
+                404,
+                "The Access Key with id AKIAEXAMPLE cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(NoSuch::Policy {
+                    owner: PolicyOwner::User("u".into()),
+                    name: "Encrypt".into(),
+                }),
+                "NoSuchEntity",
+                404,
+                "The user policy with name Encrypt cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(NoSuch::Policy {
+                    owner: PolicyOwner::Group("u".into()),
+                    name: "Read".into(),
+                }),
+                "NoSuchEntity",
+                404,
+                "The group policy with name Read cannot be found.",
+            ),
+            (
+                IdentityError::NoSuchEntity(NoSuch::Policy {
+                    owner: PolicyOwner::Role("u".into()),
+                    name: "Assume".into(),
+                }),
+                "NoSuchEntity",
+                404,
+                "The role policy with name Assume cannot be found.",
+            ),
             (IdentityError::EntityAlreadyExists("e".into()), "EntityAlreadyExists", 409, "e"),
             (IdentityError::DeleteConflict("d".into()), "DeleteConflict", 409, "d"),
             (

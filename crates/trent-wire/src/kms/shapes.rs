@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use trent_core::kms::{
     EncryptionAlgorithm, ExpirationModel, KeyDescription, KeySpec, KeyState, KmsError, MacAlgorithm, MessageType,
-    MultiRegionConfiguration, RegionalKey, SigningAlgorithm, Tag,
+    MultiRegionConfiguration, RegionalKey, SigningAlgorithm, Tag, Unsupported,
 };
 use trent_crypto::{EncryptionContext, Plaintext};
 
@@ -288,10 +288,7 @@ pub(crate) fn recipient(v: &mut Violations, recipient: &Option<RecipientShape>) 
 pub(crate) fn dry_run_modifiers(v: &mut Violations, list: Option<&[String]>, dry_run: bool) -> Result<(), AwsError> {
     let modifiers = v.choice_list("dryRunModifiers", list, DRY_RUN_MODIFIERS, |s| s);
     if dry_run && modifiers.contains(&"IGNORE_CIPHERTEXT") {
-        return Err(AwsError::from(KmsError::Unsupported(
-            "DryRunModifiers IGNORE_CIPHERTEXT is not supported by this server yet: its dry runs check the ciphertext"
-                .into(),
-        )));
+        return Err(AwsError::from(KmsError::Unsupported(Unsupported::IgnoreCiphertext)));
     }
     Ok(())
 }

@@ -170,12 +170,12 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
             tracing::error!(error = %source, "KMS failed on a caller's behalf");
             ("InternalServiceError", StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.".to_owned())
         }
-        // These three say in Secrets Manager's message what they always said there: the
-        // domain's description, not KMS's sentence.
-        KmsError::IncorrectKey | KmsError::AliasPrefix | KmsError::AliasCharacters { .. } => {
-            (failure, BAD, format!("{} Reason: {source}", sentence(during)))
-        }
-        KmsError::NotFound(_)
+        // The reason is KMS's own sentence, rendered once in `crate::kms`; never the domain
+        // error's `Display`, which is for the log.
+        KmsError::IncorrectKey
+        | KmsError::AliasPrefix
+        | KmsError::AliasCharacters { .. }
+        | KmsError::NotFound(_)
         | KmsError::InvalidArn { .. }
         | KmsError::LimitExceeded(_)
         | KmsError::Conflict(_)
@@ -192,6 +192,7 @@ fn kms(during: KmsUse, source: &KmsError) -> (&'static str, StatusCode, String) 
         | KmsError::IncorrectKeyMaterial(_)
         | KmsError::Disabled { .. }
         | KmsError::InvalidState { .. }
+        | KmsError::NotPendingDeletion { .. }
         | KmsError::NoPendingRotation { .. }
         | KmsError::RotationPending { .. }
         | KmsError::InvalidCiphertext
@@ -424,6 +425,38 @@ mod tests {
                 "AccessDeniedException",
                 400,
                 "Access to KMS is not allowed",
+            ),
+            (
+                kms_err(KmsUse::Decrypt, KmsError::IncorrectKey),
+                "DecryptionFailure",
+                400,
+                "Secrets Manager can't decrypt the protected secret text using the provided KMS key. Reason: The key \
+                 ID in the request does not identify a CMK that can perform this operation.",
+            ),
+            (
+                kms_err(KmsUse::Encrypt, KmsError::AliasPrefix),
+                "EncryptionFailure",
+                400,
+                "Secrets Manager can't encrypt the secret value using the provided KMS key. Reason: Alias must start \
+                 with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/\
+                 kms-alias.html",
+            ),
+            (
+                kms_err(KmsUse::Encrypt, KmsError::AliasCharacters { name: "alias/a:b".into() }),
+                "EncryptionFailure",
+                400,
+                "Secrets Manager can't encrypt the secret value using the provided KMS key. Reason: alias/a:b contains \
+                 invalid characters for an alias",
+            ),
+            (
+                kms_err(
+                    KmsUse::Decrypt,
+                    KmsError::InvalidState { key_arn: arn.clone(), state: trent_core::kms::KeyState::PendingDeletion },
+                ),
+                "DecryptionFailure",
+                400,
+                "Secrets Manager can't decrypt the protected secret text using the provided KMS key. Reason: \
+                 arn:aws:kms:us-east-1:111122223333:key/k is pending deletion.",
             ),
             (
                 SecretsError::Decryption,

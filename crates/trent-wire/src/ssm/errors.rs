@@ -75,6 +75,7 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
         | KmsError::InvalidArn { .. }
         | KmsError::Disabled { .. }
         | KmsError::InvalidState { .. }
+        | KmsError::NotPendingDeletion { .. }
         | KmsError::NoPendingRotation { .. }
         | KmsError::RotationPending { .. }
         | KmsError::IncorrectKey

@@ -46,7 +46,12 @@ mod tests {
         let cases: Vec<(IdentityError, &str, u16, &str)> = vec![
             (IdentityError::Validation("v".into()), "ValidationError", 400, "v"),
             (IdentityError::InvalidInput("i".into()), "ValidationError", 400, "i"),
-            (IdentityError::NoSuchEntity("n".into()), "ValidationError", 400, "n"),
+            (
+                IdentityError::NoSuchEntity(trent_core::identity::NoSuch::Role("deployer".into())),
+                "ValidationError",
+                400,
+                "The role with name deployer cannot be found.",
+            ),
             (IdentityError::EntityAlreadyExists("e".into()), "ValidationError", 400, "e"),
             (IdentityError::DeleteConflict("d".into()), "ValidationError", 400, "d"),
             (

@@ -17,7 +17,7 @@ use trent_crypto::{
 use super::{ConnectionState, CustomKeyStoreRecord, HsmConnection, HsmKeyError};
 use crate::ids::Scope;
 use crate::kms::cache::LoadedKey;
-use crate::kms::{HsmFault, HsmKeyRef, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Origin};
+use crate::kms::{HsmFault, HsmKeyRef, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError, Origin, Unsupported};
 
 /// The custom key store a key is in, as `KeyMetadata` shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +38,9 @@ fn object_label(record: &KeyRecord) -> String {
 /// state that refuses the operation anyway (pending deletion).
 fn unavailable(record: &KeyRecord) -> KmsError {
     match record.state {
-        KeyState::Enabled | KeyState::Disabled => KmsError::InvalidState { key_arn: record.arn(), what: "unavailable" },
+        KeyState::Enabled | KeyState::Disabled => {
+            KmsError::InvalidState { key_arn: record.arn(), state: KeyState::Unavailable }
+        }
         _ => crate::kms::lifecycle::state_error(record),
     }
 }
@@ -85,21 +87,13 @@ impl Kms {
     ) -> Result<(), KmsError> {
         self.store_by_id(scope, store_id).await?;
         if origin != Origin::AwsCloudhsm {
-            return Err(KmsError::Unsupported(format!(
-                "Keys in a custom key store of type AWS_CLOUDHSM need Origin AWS_CLOUDHSM, not {}.",
-                origin.as_str()
-            )));
+            return Err(KmsError::Unsupported(Unsupported::StoreKeyOrigin(origin)));
         }
         if spec != KeySpec::SymmetricDefault || usage != KeyUsage::EncryptDecrypt {
-            return Err(KmsError::Unsupported(format!(
-                "Keys in a custom key store must be symmetric encryption keys (KeySpec SYMMETRIC_DEFAULT, KeyUsage \
-                 ENCRYPT_DECRYPT), not {} for {}.",
-                spec.as_str(),
-                usage.as_str()
-            )));
+            return Err(KmsError::Unsupported(Unsupported::StoreKeySpec { spec, usage }));
         }
         if multi_region {
-            return Err(KmsError::Unsupported("You cannot create a multi-Region key in a custom key store.".into()));
+            return Err(KmsError::Unsupported(Unsupported::StoreKeyMultiRegion));
         }
         Ok(())
     }

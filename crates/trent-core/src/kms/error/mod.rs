@@ -6,6 +6,7 @@
 
 mod invalid;
 mod reasons;
+mod unsupported;
 
 pub(crate) use invalid::validation;
 pub use invalid::{
@@ -14,6 +15,7 @@ pub use invalid::{
 pub use reasons::{
     Contended, Denied, Existing, Limit, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal, TagRule,
 };
+pub use unsupported::Unsupported;
 
 use crate::store::StoreError;
 
@@ -46,12 +48,19 @@ pub enum KmsError {
         key_arn: String,
     },
     /// The key's state does not allow the operation (`KMSInvalidStateException`).
-    #[error("the key {key_arn} is {what}")]
+    #[error("the key {key_arn} is {state:?}")]
     InvalidState {
         /// ARN of the key.
         key_arn: String,
-        /// "pending deletion", "not pending deletion", ...
-        what: &'static str,
+        /// The state that refuses the operation: the key's own, or `Unavailable` for an
+        /// enabled or disabled key whose custom key store is not connected.
+        state: crate::kms::KeyState,
+    },
+    /// `CancelKeyDeletion` of a key that is not pending deletion (`KMSInvalidStateException`).
+    #[error("the key {key_arn} is not pending deletion")]
+    NotPendingDeletion {
+        /// ARN of the key.
+        key_arn: String,
     },
     /// `RotateKeyOnDemand` of a key of imported material that has none pending rotation
     /// (`KMSInvalidStateException`, in AWS's words).
@@ -141,8 +150,8 @@ pub enum KmsError {
     #[error("a pagination marker this server did not issue")]
     InvalidMarker,
     /// The operation is not supported for this key or by this server (`UnsupportedOperationException`).
-    #[error("{0}")]
-    Unsupported(String),
+    #[error("unsupported: {0:?}")]
+    Unsupported(Unsupported),
     /// A tag rule was broken (`TagException`).
     #[error("tag rule broken: {0:?}")]
     Tag(TagRule),

@@ -56,3 +56,36 @@ pub(crate) fn err_code<T: std::fmt::Debug, E: aws_sdk_secretsmanager::error::Pro
         Err(e) => e.code().unwrap_or("<no code>").to_owned(),
     }
 }
+
+/// The KMS calls Secrets Manager made by itself in `region`'s trail (the scheduler's work:
+/// replicas tried again, rotations), found through `LookupEvents`, oldest first. Each is checked
+/// to be shaped as CloudTrail records a call an AWS service makes by itself.
+pub(crate) async fn service_kms_calls(server: &TestServer, region: &str) -> Vec<serde_json::Value> {
+    let body =
+        r#"{"MaxResults":50,"LookupAttributes":[{"AttributeKey":"EventSource","AttributeValue":"kms.amazonaws.com"}]}"#;
+    let mut req = crate::common::json_request(Some("CloudTrail_20131101.LookupEvents"), body);
+    server.sign(&mut req, region, "cloudtrail");
+    let answer = server.send_raw(req).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.json());
+    let page = answer.json();
+    let mut calls = Vec::new();
+    for looked_up in page["Events"].as_array().expect("events") {
+        let call: serde_json::Value =
+            serde_json::from_str(looked_up["CloudTrailEvent"].as_str().expect("a record")).expect("json");
+        if call["userIdentity"]["type"] != "AWSService" {
+            continue;
+        }
+        let service = "secretsmanager.amazonaws.com";
+        assert_eq!(call["userIdentity"], serde_json::json!({"type": "AWSService", "invokedBy": service}), "{call}");
+        assert_eq!(call["eventType"], "AwsServiceEvent", "{call}");
+        assert_eq!(call["eventSource"], "kms.amazonaws.com", "{call}");
+        assert_eq!((call["sourceIPAddress"].as_str(), call["userAgent"].as_str()), (Some(service), Some(service)));
+        assert_eq!(call["awsRegion"], region, "{call}");
+        assert_eq!(call["resources"][0]["type"], "AWS::KMS::Key", "{call}");
+        assert!(call["requestParameters"]["encryptionContext"]["SecretARN"].is_string(), "{call}");
+        assert!(looked_up.get("Username").is_none(), "no user name: {looked_up}");
+        calls.push(call);
+    }
+    calls.reverse();
+    calls
+}

@@ -12,7 +12,7 @@ use aws_smithy_async::time::SharedTimeSource;
 use trent_core::Clock as _;
 use trent_server::RawConfig;
 
-use super::err_code;
+use super::{err_code, service_kms_calls};
 use crate::common::{SdkClock, TestServer};
 
 const EAST: &str = "us-east-1";
@@ -218,6 +218,50 @@ async fn a_failed_replica_is_retried_in_the_background_once_its_retry_time_passe
     assert_eq!(versions.versions().len(), 2, "the primary did not change");
     server.clock.advance(time::Duration::hours(2));
     assert_eq!(retry().await.tried, 0, "in sync: nothing to retry");
+}
+
+/// The KMS calls of a replica's background retries are in the trail as the service's own
+/// (issue 10): a `Decrypt` of the primary's version in its region and a `GenerateDataKey` under
+/// the replica's key in the replica's region for each attempt, the refused one with its error;
+/// the calls made for a caller's request keep the caller's identity.
+#[tokio::test]
+async fn the_kms_calls_of_background_replica_retries_are_recorded_as_the_service_s_own() {
+    let server = two_regions().await;
+    let (east, kms_west) = (server.secrets(), server.client_in(WEST));
+    let key = kms_west.create_key().send().await.unwrap().key_metadata().unwrap().arn().unwrap().to_owned();
+    let out = east.create_secret().name("bg").secret_string("one").add_replica_regions(west(Some(&key))).send().await;
+    let primary_arn = out.unwrap().arn().unwrap().to_owned();
+    let replica_arn = primary_arn.replace(EAST, WEST);
+    kms_west.disable_key().key_id(&key).send().await.unwrap();
+    east.put_secret_value().secret_id("bg").secret_string("two").send().await.unwrap();
+    assert!(service_kms_calls(&server, WEST).await.is_empty(), "requests' calls are the caller's");
+    assert!(service_kms_calls(&server, EAST).await.is_empty(), "requests' calls are the caller's");
+
+    // A retry refused by the disabled key, then one that succeeds.
+    server.clock.advance(time::Duration::minutes(1));
+    assert_eq!(server.state.secrets.retry_replication().await.unwrap().failed, 1);
+    kms_west.enable_key().key_id(&key).send().await.unwrap();
+    server.clock.advance(time::Duration::minutes(2));
+    assert_eq!(server.state.secrets.retry_replication().await.unwrap().in_sync, 1);
+
+    let west_calls = service_kms_calls(&server, WEST).await;
+    let summary: Vec<(&str, Option<&str>)> =
+        west_calls.iter().map(|c| (c["eventName"].as_str().unwrap(), c["errorCode"].as_str())).collect();
+    assert_eq!(summary, [("GenerateDataKey", Some("DisabledException")), ("GenerateDataKey", None)]);
+    for call in &west_calls {
+        assert_eq!(call["resources"][0]["ARN"], key.as_str(), "{call}");
+        assert_eq!(call["requestParameters"]["encryptionContext"]["SecretARN"], replica_arn.as_str(), "{call}");
+        assert_eq!(call["recipientAccountId"], server.account().await, "{call}");
+    }
+    let east_calls = service_kms_calls(&server, EAST).await;
+    let names: Vec<&str> = east_calls.iter().map(|c| c["eventName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Decrypt", "Decrypt"], "the primary's new version read for each attempt");
+    for call in &east_calls {
+        assert_eq!(call["requestParameters"]["encryptionContext"]["SecretARN"], primary_arn.as_str(), "{call}");
+        assert!(call["errorCode"].is_null(), "{call}");
+    }
+    let text = format!("{west_calls:?}{east_calls:?}");
+    assert!(!text.contains("\"two\"") && !text.contains("\"one\""), "no secret value in the trail");
 }
 
 /// Rotation is configured and run on the primary: a replica refuses `RotateSecret` and

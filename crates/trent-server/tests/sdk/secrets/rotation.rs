@@ -6,7 +6,7 @@
 use aws_sdk_secretsmanager::types::RotationRulesType;
 use trent_core::secrets::RotationState;
 
-use super::err_code;
+use super::{err_code, service_kms_calls};
 use crate::common::{TestServer, quiet_scheduler};
 
 /// The built-in single-user PostgreSQL function, named as AWS names a Lambda function.
@@ -96,6 +96,39 @@ async fn rotate_secret_validates_as_aws_does() {
     sm.delete_secret().secret_id("app").send().await.unwrap();
     let r = sm.rotate_secret().secret_id("app").send().await;
     assert_eq!(err_code(r), "InvalidRequestException", "marked for deletion");
+}
+
+/// The KMS calls of a rotation the scheduler runs are in the trail as the service's own (issue
+/// 10): the built-in function's reads of the secret (`Decrypt`) and its write of the pending
+/// version (`GenerateDataKey`) in the secret's region, with the secret's encryption context.
+/// The rotation fails at `setSecret` (nothing listens on port 1), after both.
+#[tokio::test]
+async fn the_kms_calls_of_a_scheduled_rotation_are_recorded_as_the_service_s_own() {
+    let server = TestServer::start_with(quiet_scheduler()).await;
+    let sm = server.secrets();
+    let value =
+        r#"{"engine":"postgres","host":"127.0.0.1","port":1,"username":"app","password":"Old-pw-2","dbname":"app"}"#;
+    let arn = sm.create_secret().name("db").secret_string(value).send().await.unwrap().arn().unwrap().to_owned();
+    sm.get_secret_value().secret_id("db").send().await.unwrap();
+    assert!(service_kms_calls(&server, "us-east-1").await.is_empty(), "requests' calls are the caller's");
+
+    let token = "00000000-0000-4000-8000-000000000002";
+    let r = sm.rotate_secret().secret_id("db").client_request_token(token).rotation_lambda_arn(PG_SINGLE_USER);
+    r.send().await.unwrap();
+    let pending = server.rotation_settled("db").await.pending.expect("failed, still pending");
+    assert_eq!(pending.failed_step, Some(trent_core::secrets::RotationStep::SetSecret));
+
+    let calls = service_kms_calls(&server, "us-east-1").await;
+    let names: Vec<&str> = calls.iter().map(|c| c["eventName"].as_str().unwrap()).collect();
+    let written: Vec<_> = calls.iter().filter(|c| c["eventName"] == "GenerateDataKey").collect();
+    assert_eq!(written.len(), 1, "the pending version, written once: {names:?}");
+    assert_eq!(written[0]["requestParameters"]["encryptionContext"]["SecretVersionId"], token);
+    assert!(names.contains(&"Decrypt"), "the current value, read: {names:?}");
+    for call in &calls {
+        assert_eq!(call["requestParameters"]["encryptionContext"]["SecretARN"], arn.as_str(), "{call}");
+        assert!(call["errorCode"].is_null(), "{call}");
+        assert!(!call.to_string().contains("Old-pw-2"), "no secret value in {call}");
+    }
 }
 
 /// A rotation whose database cannot be reached fails at `setSecret`: `AWSCURRENT` stays, the

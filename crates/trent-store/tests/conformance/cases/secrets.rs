@@ -198,48 +198,111 @@ pub(crate) async fn delete_secret_removes_its_versions_and_due_lists_deletions(s
     assert!(store.get_secret(&s, "live").await.expect("get").is_some());
 }
 
-pub(crate) async fn replicas_round_trip_and_failed_ones_are_listed(store: Arc<dyn Store>) {
-    let s = home();
-    let replica = |region: &str, status: ReplicationStatus| ReplicaRecord {
+fn replica(region: &str, status: ReplicationStatus, retry_at: Option<OffsetDateTime>) -> ReplicaRecord {
+    let failed = status == ReplicationStatus::Failed;
+    ReplicaRecord {
         region: trent_core::Region::parse(region).expect("a region"),
         kms_key_id: None,
         status,
-        failure: None,
-        failures: 0,
-        retry_at: None,
-    };
-    let mut failing = secret(&s, "failing", at(0));
-    let mut failed = replica("eu-west-1", ReplicationStatus::Failed);
-    failed.kms_key_id = Some("alias/west".into());
-    failed.failure = Some(ReplicaFailure::KmsKey);
-    failed.failures = 3;
-    failed.retry_at = Some(at(240));
-    failing.replicas = vec![replica("us-west-2", ReplicationStatus::InSync), failed];
-    store.insert_secret(&failing, None).await.expect("insert");
-    let mut synced = secret(&s, "synced", at(0));
-    synced.replicas = vec![replica("eu-west-1", ReplicationStatus::InSync)];
-    store.insert_secret(&synced, None).await.expect("insert");
-    store.insert_secret(&secret(&s, "alone", at(0)), None).await.expect("insert");
-    assert_eq!(store.get_secret(&s, "failing").await.expect("get"), Some(failing.clone()), "every field back");
-    assert_eq!(store.get_secret(&s, "synced").await.expect("get"), Some(synced.clone()));
-    let listed = store.secrets_with_failed_replicas().await.expect("failed replicas");
-    assert!(listed.contains(&(s.clone(), "failing".to_owned())), "{listed:?}");
-    assert!(!listed.iter().any(|(_, n)| n == "synced" || n == "alone"), "{listed:?}");
+        failure: failed.then_some(ReplicaFailure::KmsKey),
+        failures: u32::from(failed),
+        retry_at,
+    }
+}
 
-    // Back in sync: no longer listed.
-    let mut next = failing.clone();
-    next.replicas[1] = replica("eu-west-1", ReplicationStatus::InSync);
-    next.revision = failing.revision + 1;
+/// Writes `next` over `current` (its revision plus one).
+async fn rewrite(store: &Arc<dyn Store>, current: &SecretRecord, next: &mut SecretRecord) {
+    next.revision = current.revision + 1;
     let change = SecretChange {
-        secret: &next,
-        expected_revision: failing.revision,
+        secret: next,
+        expected_revision: current.revision,
         new_version: None,
         pruned: &[],
         upserted: &[],
     };
     store.update_secret(change).await.expect("update");
-    let listed = store.secrets_with_failed_replicas().await.expect("failed replicas");
-    assert!(!listed.iter().any(|(_, n)| n == "failing"), "{listed:?}");
+}
+
+pub(crate) async fn replicas_round_trip_and_failed_ones_are_listed(store: Arc<dyn Store>) {
+    let s = home();
+    let mut failing = secret(&s, "failing", at(0));
+    let mut failed = replica("eu-west-1", ReplicationStatus::Failed, Some(at(240)));
+    failed.kms_key_id = Some("alias/west".into());
+    failed.failures = 3;
+    failing.replicas = vec![replica("us-west-2", ReplicationStatus::InSync, None), failed];
+    store.insert_secret(&failing, None).await.expect("insert");
+    let mut synced = secret(&s, "synced", at(0));
+    synced.replicas = vec![replica("eu-west-1", ReplicationStatus::InSync, None)];
+    store.insert_secret(&synced, None).await.expect("insert");
+    store.insert_secret(&secret(&s, "alone", at(0)), None).await.expect("insert");
+    assert_eq!(store.get_secret(&s, "failing").await.expect("get"), Some(failing.clone()), "every field back");
+    assert_eq!(store.get_secret(&s, "synced").await.expect("get"), Some(synced.clone()));
+    let listed = store.secrets_with_replicas_due(at(1000)).await.expect("due replicas");
+    assert_eq!(listed, vec![(s.clone(), "failing".to_owned())]);
+
+    // Back in sync: no longer listed.
+    let mut next = failing.clone();
+    next.replicas[1] = replica("eu-west-1", ReplicationStatus::InSync, None);
+    rewrite(&store, &failing, &mut next).await;
+    assert_eq!(store.secrets_with_replicas_due(at(1000)).await.expect("due replicas"), vec![]);
+}
+
+/// The scheduler's lookup of failed replicas: a primary is listed once the earliest retry time
+/// of its `Failed` replicas has come (at once for one without a retry time), in any scope; the
+/// time follows every write of the replicas, and goes with the secret.
+pub(crate) async fn replicas_due_are_listed_by_their_earliest_retry_time(store: Arc<dyn Store>) {
+    let (s, west) = (home(), scope("444455556666", "eu-west-1"));
+    let due = |t: i64| {
+        let store = store.clone();
+        async move {
+            let mut names: Vec<String> =
+                store.secrets_with_replicas_due(at(t)).await.expect("due").into_iter().map(|(_, n)| n).collect();
+            names.sort();
+            names
+        }
+    };
+    let mut two = secret(&s, "two", at(0));
+    two.replicas = vec![
+        replica("eu-west-1", ReplicationStatus::Failed, Some(at(300))),
+        replica("us-west-2", ReplicationStatus::Failed, Some(at(120))),
+        replica("ap-south-1", ReplicationStatus::InSync, None),
+    ];
+    store.insert_secret(&two, None).await.expect("insert");
+    let mut elsewhere = secret(&west, "elsewhere", at(0));
+    elsewhere.replicas = vec![replica("us-east-1", ReplicationStatus::Failed, Some(at(200)))];
+    store.insert_secret(&elsewhere, None).await.expect("insert");
+    let mut untimed = secret(&s, "untimed", at(0));
+    untimed.replicas = vec![replica("eu-west-1", ReplicationStatus::Failed, None)];
+    store.insert_secret(&untimed, None).await.expect("insert");
+    let mut in_progress = secret(&s, "in-progress", at(0));
+    in_progress.replicas = vec![replica("eu-west-1", ReplicationStatus::InProgress, None)];
+    store.insert_secret(&in_progress, None).await.expect("insert");
+
+    assert_eq!(due(0).await, ["untimed"], "a Failed replica without a retry time is due at once");
+    assert_eq!(due(119).await, ["untimed"]);
+    assert_eq!(due(120).await, ["two", "untimed"], "the earliest of its failed replicas counts");
+    assert_eq!(due(200).await, ["elsewhere", "two", "untimed"], "every scope");
+    let listed = store.secrets_with_replicas_due(at(200)).await.expect("due");
+    assert!(listed.contains(&(west.clone(), "elsewhere".to_owned())), "{listed:?}");
+
+    // A write of the replicas moves the time: the early one in sync, the other one later.
+    let mut next = two.clone();
+    next.replicas[1] = replica("us-west-2", ReplicationStatus::InSync, None);
+    next.replicas[0].retry_at = Some(at(900));
+    rewrite(&store, &two, &mut next).await;
+    assert_eq!(due(899).await, ["elsewhere", "untimed"]);
+    assert_eq!(due(900).await, ["elsewhere", "two", "untimed"]);
+    // A write of anything else keeps it.
+    let mut described = next.clone();
+    described.description = Some("still failing".into());
+    rewrite(&store, &next, &mut described).await;
+    assert_eq!(due(900).await, ["elsewhere", "two", "untimed"]);
+    store.touch_secret(&s, "two", at(1000)).await.expect("touch");
+    assert_eq!(due(900).await, ["elsewhere", "two", "untimed"]);
+
+    // Deleted with its secret.
+    store.delete_secret(&west, "elsewhere").await.expect("delete");
+    assert_eq!(due(10_000).await, ["two", "untimed"]);
 }
 
 pub(crate) async fn wipe_removes_secrets_and_versions(store: Arc<dyn Store>) {

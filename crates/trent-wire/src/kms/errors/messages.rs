@@ -4,9 +4,9 @@
 use trent_core::kms::decide::PolicySource;
 use trent_core::kms::{
     AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, HsmFault, ImportInput, Invalid,
-    KeyInput, KmsError, Limit, MAX_ALIASES_PER_KEY, MAX_CUSTOM_KEY_STORES, MAX_GRANTS_PER_KEY, MAX_ON_DEMAND_ROTATIONS,
-    MAX_POLICY_BYTES, MAX_TAGS_PER_KEY, MAX_VALID_TO_DAYS, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal,
-    RegionInput, Shown, TagRule, Violation,
+    KeyInput, KeyState, KmsError, Limit, MAX_ALIASES_PER_KEY, MAX_CUSTOM_KEY_STORES, MAX_GRANTS_PER_KEY,
+    MAX_ON_DEMAND_ROTATIONS, MAX_POLICY_BYTES, MAX_TAGS_PER_KEY, MAX_VALID_TO_DAYS, Malformed, Mismatch, Missing,
+    MissingStore, Misuse, Refusal, RegionInput, Shown, TagRule, Violation,
 };
 
 /// AWS's sentence for `IncorrectKeyException` (it still says CMK).
@@ -22,7 +22,8 @@ pub(crate) fn message(e: &KmsError) -> String {
         KmsError::NotFound(missing) => not_found(missing),
         KmsError::InvalidArn { arn } => format!("Invalid arn {arn}"),
         KmsError::Disabled { key_arn } => format!("{key_arn} is disabled."),
-        KmsError::InvalidState { key_arn, what } => format!("{key_arn} is {what}."),
+        KmsError::InvalidState { key_arn, state } => format!("{key_arn} is {}.", state_words(*state)),
+        KmsError::NotPendingDeletion { key_arn } => format!("{key_arn} is not pending deletion."),
         KmsError::NoPendingRotation { key_arn } => {
             format!("No available key material pending rotation for the key: {key_arn}.")
         }
@@ -48,7 +49,7 @@ pub(crate) fn message(e: &KmsError) -> String {
         KmsError::CustomKeyStoreNotFound(MissingStore::Name(name)) => {
             format!("Custom key store with name '{name}' does not exist")
         }
-        KmsError::Unsupported(m) => m.clone(),
+        KmsError::Unsupported(reason) => super::unsupported::unsupported(reason),
         KmsError::AlreadyExists(existing) => already_exists(existing),
         KmsError::AliasPrefix => ALIAS_PREFIX.to_owned(),
         KmsError::AliasCharacters { name } => format!("{name} contains invalid characters for an alias"),
@@ -103,6 +104,20 @@ pub(crate) fn message(e: &KmsError) -> String {
         KmsError::Conflict(contended) => conflict(*contended).to_owned(),
         KmsError::Unavailable(_) => "The system timed out while trying to fulfill the request.".to_owned(),
         KmsError::Internal(_) => "An internal error occurred.".to_owned(),
+    }
+}
+
+/// A key state as `KMSInvalidStateException`'s sentence words it.
+fn state_words(state: KeyState) -> &'static str {
+    match state {
+        KeyState::PendingDeletion => "pending deletion",
+        KeyState::PendingImport => "pending import",
+        KeyState::PendingReplicaDeletion => "pending replica deletion",
+        KeyState::Unavailable => "unavailable",
+        KeyState::Creating => "being created",
+        KeyState::Updating => "being updated",
+        KeyState::Enabled => "enabled",
+        KeyState::Disabled => "disabled",
     }
 }
 

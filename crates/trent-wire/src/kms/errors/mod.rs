@@ -10,6 +10,7 @@ use trent_core::kms::KmsError;
 use crate::AwsError;
 
 mod messages;
+mod unsupported;
 pub(crate) use messages::message;
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,7 @@ impl From<&KmsError> for AwsError {
             KmsError::InvalidArn { .. } => ("InvalidArnException", BAD),
             KmsError::Disabled { .. } => ("DisabledException", BAD),
             KmsError::InvalidState { .. }
+            | KmsError::NotPendingDeletion { .. }
             | KmsError::NoPendingRotation { .. }
             | KmsError::RotationPending { .. }
             | KmsError::HsmKey { .. } => ("KMSInvalidStateException", BAD),

@@ -6,12 +6,14 @@ use trent_core::ids::{AccountId, Region, Scope};
 use trent_core::kms::decide::PolicySource;
 use trent_core::kms::{
     AliasInput, Constraint, Contended, CryptoInput, Denied, EncryptionAlgorithm, Existing, GrantInput, HsmFault,
-    ImportInput, Invalid, KeyInput, KeySpec, KeyUsage, Limit, Malformed, MaterialFault, Mismatch, Missing,
-    MissingStore, Misuse, Refusal, RegionInput, Shown, SigningAlgorithm, TagRule, Violation,
+    ImportInput, Invalid, KeyInput, KeySpec, KeyState, KeyUsage, Limit, Malformed, MaterialFault, Mismatch, Missing,
+    MissingStore, Misuse, Refusal, RegionInput, Shown, SigningAlgorithm, TagRule, Unsupported, Violation,
 };
 use trent_core::policy::{Policy, PolicyKind};
 
 use super::*;
+
+mod sentences;
 
 /// Golden table: every domain error's `__type`, status and JSON body.
 #[test]
@@ -43,7 +45,7 @@ fn every_kms_error_maps_to_its_aws_type() {
             "arn:aws:kms:us-east-1:111122223333:key/k is disabled.",
         ),
         (
-            KmsError::InvalidState { key_arn: arn.clone(), what: "pending deletion" },
+            KmsError::InvalidState { key_arn: arn.clone(), state: KeyState::PendingDeletion },
             "KMSInvalidStateException",
             400,
             "arn:aws:kms:us-east-1:111122223333:key/k is pending deletion.",
@@ -175,7 +177,12 @@ fn every_kms_error_maps_to_its_aws_type() {
         (KmsError::InvalidGrantToken, "InvalidGrantTokenException", 400, "Grant token is not valid."),
         (KmsError::InvalidGrantId { id: "g".into() }, "InvalidGrantIdException", 400, "Grant id 'g' is not valid"),
         (KmsError::InvalidMarker, "InvalidMarkerException", 400, "Invalid marker"),
-        (KmsError::Unsupported("s".into()), "UnsupportedOperationException", 400, "s"),
+        (
+            KmsError::Unsupported(Unsupported::StoreKeyMultiRegion),
+            "UnsupportedOperationException",
+            400,
+            "You cannot create a multi-Region key in a custom key store.",
+        ),
         (KmsError::Tag(TagRule::DuplicateKeys), "TagException", 400, "Duplicate tag keys"),
         (
             KmsError::MalformedPolicy(Malformed::Lockout),
@@ -277,7 +284,7 @@ fn every_kms_error_maps_to_its_aws_type() {
              arn:aws:kms:us-east-1:111122223333:key/k.",
         ),
         (
-            KmsError::InvalidState { key_arn: arn.clone(), what: "unavailable" },
+            KmsError::InvalidState { key_arn: arn.clone(), state: KeyState::Unavailable },
             "KMSInvalidStateException",
             400,
             "arn:aws:kms:us-east-1:111122223333:key/k is unavailable.",

@@ -1,0 +1,21 @@
+-- Trent SQLite schema, version 18: failed secret replicas found through an index.
+--
+-- `replica_retry_at` is the earliest retry time (nanoseconds since the epoch, as every
+-- timestamp column) of a primary's `Failed` replicas, NULL when none has failed and for a
+-- replica secret. The store writes it with `replicas` on every write of the row; the
+-- scheduler's pass reads only the rows whose time has come, through the partial index, instead
+-- of scanning every secret's `replicas` JSON.
+--
+-- Rows written before this version get it from their `replicas` here. A `Failed` replica
+-- without a retry time (written before background retries) counts as due at once (0), as the
+-- scheduler has always treated it.
+ALTER TABLE secrets ADD COLUMN replica_retry_at INTEGER;
+
+UPDATE secrets SET replica_retry_at = (
+    SELECT MIN(COALESCE(json_extract(r.value, '$.retry_at'), 0))
+    FROM json_each(secrets.replicas) AS r
+    WHERE json_extract(r.value, '$.status') = 'Failed'
+)
+WHERE primary_region IS NULL;
+
+CREATE INDEX secrets_by_replica_retry ON secrets (replica_retry_at) WHERE replica_retry_at IS NOT NULL;
