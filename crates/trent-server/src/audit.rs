@@ -24,7 +24,7 @@ use parking_lot::Mutex;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use trent_core::audit::{
-    AuditError, AuditEvent, AuditSigner, AuditTrail, CallRecord, Chain, Outcome, PendingEvent, call_events,
+    AuditError, AuditEvent, AuditSigner, AuditTrail, CallRecord, Chain, Outcome, PendingEvent, call_events_taking,
 };
 use trent_core::kms::KeyUse;
 use trent_core::store::AuditStore;
@@ -216,7 +216,8 @@ pub async fn record_call(
     request_id: &str,
     on_behalf: OnBehalfRecords,
 ) -> Result<Vec<u8>, AwsError> {
-    let Dispatched { result, facts } = dispatched;
+    let Dispatched { result, mut facts } = dispatched;
+    let (request, response) = (facts.request.take(), facts.response.take());
     let outcome = match &result {
         Ok(_) => Outcome::Answered,
         Err(e) => Outcome::Failed { code: e.code, message: &e.message, denied: e.is_access_denied() },
@@ -231,7 +232,7 @@ pub async fn record_call(
         tls: None,
         time: state.clock.now(),
     };
-    let mut events = call_events(&call);
+    let mut events = call_events_taking(&call, request, response);
     // The keys this call used, as the domain reported them, for GetKeyLastUsage: noted in
     // memory once the events are durable (the background flush writes them), never a store
     // write per request.

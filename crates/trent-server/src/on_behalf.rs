@@ -21,7 +21,7 @@ use std::sync::Weak;
 use parking_lot::Mutex;
 use trent_core::audit::{
     CallFacts, CallRecord, EVENT_TYPE_SERVICE_EVENT, KmsNames, OnBehalfCall, OnBehalfLog, Outcome, ServiceCalls,
-    UserIdentity, call_events, kms_resources, rules,
+    UserIdentity, call_events_taking, kms_resources, rules,
 };
 use trent_core::{Caller, SharedClock};
 use trent_wire::AwsError;
@@ -68,12 +68,8 @@ impl OnBehalfLog for OnBehalfEvents {
             Err(_) => KmsNames { requested: [call.key_arn, None], ..KmsNames::default() },
         };
         let service = call.service_principal();
-        let facts = CallFacts {
-            request: Some(call.request),
-            response: None,
-            resources: kms_resources(caller, &names),
-            key_uses: Vec::new(),
-        };
+        let facts =
+            CallFacts { request: None, response: None, resources: kms_resources(caller, &names), key_uses: Vec::new() };
         let request_id = uuid::Uuid::new_v4().to_string();
         let record = CallRecord {
             rules: &rules::KMS,
@@ -85,7 +81,7 @@ impl OnBehalfLog for OnBehalfEvents {
             tls: None,
             time: self.clock.now(),
         };
-        let mut events = call_events(&record);
+        let mut events = call_events_taking(&record, Some(call.request), None);
         for event in &mut events {
             event.source_ip_address.clone_from(&service);
             event.user_agent.clone_from(&service);

@@ -93,6 +93,12 @@ pub struct CallRecord<'a> {
 
 /// The caller's own record of `call`.
 pub fn call_event(call: &CallRecord<'_>) -> AuditEvent {
+    own_event(call, call.facts.request.clone(), call.facts.response.clone())
+}
+
+/// [`call_event`] of `request` and `response`, given up by the caller (the members of
+/// `call.facts` are not read): they are filtered in place rather than copied first.
+fn own_event(call: &CallRecord<'_>, request: Option<Value>, response: Option<Value>) -> AuditEvent {
     let rules = call.rules;
     let rule = rules.operation(call.operation);
     let (error_code, error_message) = match call.outcome {
@@ -101,9 +107,9 @@ pub fn call_event(call: &CallRecord<'_>) -> AuditEvent {
             (Some(code.to_owned()), (!message.is_empty()).then(|| truncate_chars(message, MAX_ERROR_MESSAGE_CHARS)))
         }
     };
-    let request = call.facts.request.clone().map(|v| filter_owned(rules, v));
+    let request = request.map(|v| filter_owned(rules, v));
     let response = match call.outcome {
-        Outcome::Answered => call.facts.response.clone().map(|v| filter_owned(rules, v)),
+        Outcome::Answered => response.map(|v| filter_owned(rules, v)),
         Outcome::Failed { .. } => None,
     };
     let mut request_parameters = request_parameters(rules, call.operation, request);
@@ -139,7 +145,14 @@ pub fn call_event(call: &CallRecord<'_>) -> AuditEvent {
 /// Every record of `call`: the caller's, then one for each other account owning a resource
 /// the call addressed, unless authorization refused the call.
 pub fn call_events(call: &CallRecord<'_>) -> Vec<AuditEvent> {
-    let mut own = call_event(call);
+    call_events_taking(call, call.facts.request.clone(), call.facts.response.clone())
+}
+
+/// [`call_events`] for a caller that gives up the request and answer members: `request` and
+/// `response` stand for `call.facts.request` and `call.facts.response` (which are not read),
+/// and are filtered without being copied.
+pub fn call_events_taking(call: &CallRecord<'_>, request: Option<Value>, response: Option<Value>) -> Vec<AuditEvent> {
+    let mut own = own_event(call, request, response);
     let denied = matches!(call.outcome, Outcome::Failed { denied: true, .. });
     let mut owners: Vec<&str> = Vec::new();
     for r in &call.facts.resources {

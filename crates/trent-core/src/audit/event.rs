@@ -30,6 +30,9 @@ pub const RESOURCE_TYPE_KMS_KEY: &str = "AWS::KMS::Key";
 /// `type` of a KMS alias resource.
 pub const RESOURCE_TYPE_KMS_ALIAS: &str = "AWS::KMS::Alias";
 
+/// The buffer a record is serialised into at first: most records fit.
+const CANONICAL_CAPACITY: usize = 2048;
+
 /// One recorded API call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -289,7 +292,10 @@ impl AuditEvent {
     /// # Errors
     /// [`AuditError::Encode`] if serialisation fails (it cannot for these types).
     pub fn to_canonical_json(&self) -> Result<Vec<u8>, AuditError> {
-        serde_json::to_vec(self).map_err(AuditError::Encode)
+        // A record is 1-2 KB: sized once instead of grown from serde_json's 128 bytes.
+        let mut out = Vec::with_capacity(CANONICAL_CAPACITY);
+        serde_json::to_writer(&mut out, self).map_err(AuditError::Encode)?;
+        Ok(out)
     }
 
     /// Parses stored bytes back into an event.
@@ -314,11 +320,41 @@ pub(crate) mod event_time {
     /// Formats `t` (converted to UTC, sub-seconds dropped).
     pub(crate) fn format(t: OffsetDateTime) -> String {
         let t = t.to_offset(time::UtcOffset::UTC);
-        t.replace_nanosecond(0).unwrap_or(t).format(FORMAT).unwrap_or_default()
+        match write_digits(t) {
+            Some(text) => String::from_utf8_lossy(&text).into_owned(),
+            None => t.replace_nanosecond(0).unwrap_or(t).format(FORMAT).unwrap_or_default(),
+        }
+    }
+
+    /// `t` (in UTC) as [`FORMAT`] writes it, without interpreting the format description (every
+    /// record has one); `None` for a year `time` would write other than as four digits.
+    fn write_digits(t: OffsetDateTime) -> Option<[u8; 20]> {
+        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        let mut out = *b"0000-00-00T00:00:00Z";
+        let mut put = |at: usize, n: u32, width: usize| {
+            let mut n = n;
+            for i in (at..at + width).rev() {
+                // n % 10 < 10: the cast keeps every value.
+                out[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        put(0, year, 4);
+        put(5, u32::from(u8::from(t.month())), 2);
+        put(8, u32::from(t.day()), 2);
+        put(11, u32::from(t.hour()), 2);
+        put(14, u32::from(t.minute()), 2);
+        put(17, u32::from(t.second()), 2);
+        Some(out)
     }
 
     pub(crate) fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format(*t))
+        let t = t.to_offset(time::UtcOffset::UTC);
+        match write_digits(t) {
+            // ASCII digits and separators only.
+            Some(text) => s.serialize_str(std::str::from_utf8(&text).unwrap_or_default()),
+            None => s.serialize_str(&format(t)),
+        }
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<OffsetDateTime, D::Error> {
@@ -327,4 +363,35 @@ pub(crate) mod event_time {
             .map(time::PrimitiveDateTime::assume_utc)
             .map_err(|_| D::Error::custom("eventTime is not YYYY-MM-DDTHH:MM:SSZ"))
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::OffsetDateTime;
+    use time::macros::format_description;
+
+    use super::event_time;
+
+    /// Guards the hand-written `eventTime` digits: they must be what the format description
+    /// wrote before, byte for byte, or new records would hash differently from what readers
+    /// and `verify` re-derive.
+    #[test]
+    fn event_time_digits_match_the_format_description() {
+        let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+        let offset = time::UtcOffset::from_hms(5, 30, 0).unwrap();
+        let mut at = -62_135_596_800_i64; // 0001-01-01T00:00:00Z
+        while at < 253_402_300_799 {
+            let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000_000_000 + 123_456_789).unwrap();
+            for t in [t, t.to_offset(offset)] {
+                let utc = t.to_offset(time::UtcOffset::UTC);
+                assert_eq!(event_time::format(t), utc.format(format).unwrap(), "{t}");
+                let json = serde_json::to_string(&Wrapped(t)).unwrap();
+                assert_eq!(json, format!("\"{}\"", utc.format(format).unwrap()));
+            }
+            at += 7_777_777 + at.rem_euclid(86_399);
+        }
+    }
+
+    #[derive(serde::Serialize)]
+    struct Wrapped(#[serde(with = "event_time")] OffsetDateTime);
 }

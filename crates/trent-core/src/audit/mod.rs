@@ -28,7 +28,9 @@ mod redact_tests;
 #[cfg(test)]
 mod tests;
 
-pub use call::{CallFacts, CallRecord, MAX_EVENT_BYTES, Outcome, call_event, call_events, new_event_id};
+pub use call::{
+    CallFacts, CallRecord, MAX_EVENT_BYTES, Outcome, call_event, call_events, call_events_taking, new_event_id,
+};
 pub use chain::{Batch, Chain, GENESIS_HASH, PendingEvent};
 pub use error::AuditError;
 pub use event::{

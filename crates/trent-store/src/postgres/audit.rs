@@ -7,7 +7,7 @@
 //! scans merge every chain by (`event_time`, node, seq), and [`AuditStore::audit_chain`] gives
 //! `verify` each chain in turn. No row or lock is shared between the nodes' group commits.
 //!
-//! A group commit is one transaction of multi-row `INSERT`s: the events, then the digest. The
+//! A group commit is one transaction of two `INSERT`s: the events (as arrays), then the digest. The
 //! primary keys refuse a seq written twice and the `*_contiguous` triggers refuse a gap
 //! (SQLSTATE `23514`), so a second writer fails with [`StoreError::Conflict`] instead of
 //! forking the chain. Nothing here computes or checks hashes: that is `trent_core::audit`.
@@ -22,12 +22,9 @@ use trent_core::store::{AuditStore, MetaStore};
 
 use super::{map_err, transaction};
 use crate::sqlite::audit::trail::{
-    DIGEST_COLUMNS, EVENT_COLUMNS, EVENT_READ, digest_from_row, event_from_row, hash_from_db, seq_from_db, seq_to_db,
+    DIGEST_COLUMNS, EVENT_READ, digest_from_row, event_from_row, hash_from_db, seq_from_db, seq_to_db,
 };
 use crate::sqlite::rows::ts_to_db;
-
-/// Rows per multi-row `INSERT`: 7 parameters a row, far below PostgreSQL's 65535.
-const CHUNK: usize = 64;
 
 /// The audit trail on PostgreSQL: implements [`AuditStore`] and, for the trail's signing key,
 /// [`MetaStore`] (its own `audit_meta` table). Made by [`super::PgStore::audit_store`].
@@ -68,22 +65,28 @@ fn append_err(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// A group commit's events in one statement of one text whatever their number: each column
+/// is bound as an array and `UNNEST` turns them back into rows, in order. The statement is
+/// prepared once per connection; a `VALUES` list would be a new statement for each batch size.
+const INSERT_EVENTS: &str = "INSERT INTO audit_events \
+     (node_id, seq, prev_hash, hash, event_time, account_id, region, record) \
+     SELECT $1, * FROM UNNEST($2::int8[], $3::bytea[], $4::bytea[], $5::int8[], $6::text[], $7::text[], $8::bytea[])";
+
 async fn insert_events(conn: &mut PgConnection, node: &str, events: &[StoredEvent]) -> Result<(), StoreError> {
-    for chunk in events.chunks(CHUNK) {
-        let seqs = chunk.iter().map(|e| seq_to_db(e.seq)).collect::<Result<Vec<_>, _>>()?;
-        let mut q = QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_events (node_id, {EVENT_COLUMNS}) "));
-        q.push_values(chunk.iter().zip(seqs), |mut b, (e, seq)| {
-            b.push_bind(node)
-                .push_bind(seq)
-                .push_bind(&e.prev_hash[..])
-                .push_bind(&e.hash[..])
-                .push_bind(e.key.event_time.unix_timestamp())
-                .push_bind(e.key.account_id.as_str())
-                .push_bind(e.key.region.as_str())
-                .push_bind(e.json.as_slice());
-        });
-        q.build().execute(&mut *conn).await.map_err(append_err)?;
-    }
+    let seqs = events.iter().map(|e| seq_to_db(e.seq)).collect::<Result<Vec<_>, _>>()?;
+    let column = |f: fn(&StoredEvent) -> &[u8]| events.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(INSERT_EVENTS)
+        .bind(node)
+        .bind(seqs)
+        .bind(column(|e| &e.prev_hash[..]))
+        .bind(column(|e| &e.hash[..]))
+        .bind(events.iter().map(|e| e.key.event_time.unix_timestamp()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.key.account_id.as_str()).collect::<Vec<_>>())
+        .bind(events.iter().map(|e| e.key.region.as_str()).collect::<Vec<_>>())
+        .bind(column(|e| e.json.as_slice()))
+        .execute(&mut *conn)
+        .await
+        .map_err(append_err)?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! [`AuditStore`] for the audit database (tables of `migrations/sqlite-audit/0001_trail.sql`).
 //!
-//! A group commit is one `BEGIN IMMEDIATE` transaction of multi-row `INSERT`s: the events, then
-//! the digest. It reads nothing: the primary keys refuse a seq written twice and the
+//! A group commit is one `BEGIN IMMEDIATE` transaction of `INSERT`s: each event's row, then the
+//! digest. It reads nothing: the primary keys refuse a seq written twice and the
 //! `*_contiguous` triggers refuse a gap, so a second writer on the same file fails with
 //! `Conflict` instead of forking the chain. Nothing here computes or checks hashes: that is
 //! `trent_core::audit`.
@@ -18,15 +18,15 @@ use super::super::map_err;
 use super::super::rows::{ts_from_db, ts_to_db};
 use super::SqliteAuditStore;
 
-/// Rows per multi-row `INSERT`: 7 parameters a row stays far below SQLite's 32766 limit, and a
-/// fixed size lets the prepared statement be reused across batches.
-const CHUNK: usize = 64;
-/// Multi-row inserts say `OR FAIL`: with the default `ABORT`, SQLite keeps a statement journal
-/// (spilled to a temporary file past 64 KiB) to undo a failing statement alone, which measured
-/// as more page writes than the WAL itself. Here any failure abandons the whole transaction,
-/// so undoing one statement is never needed.
-const INSERT: &str = "INSERT OR FAIL INTO";
-pub(crate) const EVENT_COLUMNS: &str = "seq, prev_hash, hash, event_time, account_id, region, record";
+/// The inserts say `OR FAIL`: with the default `ABORT`, SQLite keeps a statement journal
+/// (spilled to a temporary file past 64 KiB) to undo a failing statement alone. Here any failure
+/// abandons the whole transaction, so undoing one statement is never needed.
+macro_rules! insert_or_fail {
+    () => {
+        "INSERT OR FAIL INTO"
+    };
+}
+
 /// The columns an event is read with: the written ones and its chain's node id (`''` on
 /// SQLite, which serves one node).
 pub(crate) const EVENT_READ: &str = "node_id, seq, prev_hash, hash, event_time, account_id, region, record";
@@ -64,26 +64,40 @@ fn append_err(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// One event row: the same text for every event, so sqlx prepares it once per connection and
+/// each event re-runs the cached statement. A multi-row `VALUES` list is a compound `SELECT`
+/// that SQLite first copies into a temporary table when the target has triggers (as
+/// `audit_events` has), and a list of each length is a statement of its own to prepare.
+const INSERT_EVENT: &str = concat!(
+    insert_or_fail!(),
+    " audit_events (seq, prev_hash, hash, event_time, account_id, region, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+);
+/// The digest's row, prepared once per connection as [`INSERT_EVENT`] is.
+const INSERT_DIGEST: &str = concat!(
+    insert_or_fail!(),
+    " audit_digests (digest_seq, first_seq, last_seq, last_hash, prev_digest_hash, created_at, signature) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+);
+
 async fn insert_events(conn: &mut SqliteConnection, events: &[StoredEvent]) -> Result<(), StoreError> {
-    for chunk in events.chunks(CHUNK) {
-        let seqs = chunk.iter().map(|e| seq_to_db(e.seq)).collect::<Result<Vec<_>, _>>()?;
-        let mut q = QueryBuilder::<Sqlite>::new(format!("{INSERT} audit_events ({EVENT_COLUMNS}) "));
-        q.push_values(chunk.iter().zip(seqs), |mut b, (e, seq)| {
-            b.push_bind(seq)
-                .push_bind(&e.prev_hash[..])
-                .push_bind(&e.hash[..])
-                .push_bind(e.key.event_time.unix_timestamp())
-                .push_bind(e.key.account_id.as_str())
-                .push_bind(e.key.region.as_str())
-                .push_bind(e.json.as_slice());
-        });
-        q.build().execute(&mut *conn).await.map_err(append_err)?;
+    for e in events {
+        sqlx::query(INSERT_EVENT)
+            .bind(seq_to_db(e.seq)?)
+            .bind(&e.prev_hash[..])
+            .bind(&e.hash[..])
+            .bind(e.key.event_time.unix_timestamp())
+            .bind(e.key.account_id.as_str())
+            .bind(e.key.region.as_str())
+            .bind(e.json.as_slice())
+            .execute(&mut *conn)
+            .await
+            .map_err(append_err)?;
     }
     Ok(())
 }
 
 async fn insert_digest(conn: &mut SqliteConnection, d: &DigestRecord) -> Result<(), StoreError> {
-    sqlx::query(&format!("{INSERT} audit_digests ({DIGEST_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"))
+    sqlx::query(INSERT_DIGEST)
         .bind(seq_to_db(d.digest_seq)?)
         .bind(seq_to_db(d.first_seq)?)
         .bind(seq_to_db(d.last_seq)?)
