@@ -22,7 +22,7 @@ use crate::store::NewKey;
 
 /// A customer managed `SYMMETRIC_DEFAULT` key of origin `AWS_KMS`, enabled, created `now`,
 /// without rotation, multi-Region or custom key store: the base that `CreateKey` varies.
-fn new_symmetric_record(
+pub(crate) fn new_symmetric_record(
     scope: &Scope,
     key_id: KeyId,
     description: String,

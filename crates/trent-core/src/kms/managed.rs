@@ -15,10 +15,10 @@
 
 use time::Duration;
 
+use super::keys::new_symmetric_record;
 use super::on_behalf::OnBehalf;
 use super::{
-    Alias, DEFAULT_ROTATION_PERIOD_DAYS, KeyDescription, KeyManager, KeyRecord, KeySpec, KeyState, KeyUsage, Kms,
-    KmsError, Origin, RotationSettings,
+    Alias, DEFAULT_ROTATION_PERIOD_DAYS, KeyDescription, KeyManager, KeyRecord, Kms, KmsError, RotationSettings,
 };
 use crate::identity::ViaService;
 use crate::ids::{KeyId, Scope};
@@ -140,28 +140,19 @@ impl Kms {
         let now = self.clock.now();
         let period = DEFAULT_ROTATION_PERIOD_DAYS;
         let record = KeyRecord {
-            scope: scope.clone(),
-            key_id: KeyId::new_random(),
-            description: managed_description(service).to_owned(),
-            usage: KeyUsage::EncryptDecrypt,
-            spec: KeySpec::SymmetricDefault,
-            origin: Origin::AwsKms,
-            state: KeyState::Enabled,
-            created_at: now,
-            deletion_date: None,
-            pending_window_days: None,
             rotation: RotationSettings {
                 enabled: true,
                 period_days: period,
                 next_rotation: Some(now + Duration::days(period.into())),
             },
-            policy: managed_key_policy(service, scope),
-            multi_region: None,
             manager: KeyManager::Aws,
-            imported: Vec::new(),
-            import_count: 0,
-            hsm: None,
-            revision: 1,
+            ..new_symmetric_record(
+                scope,
+                KeyId::new_random(),
+                managed_description(service).to_owned(),
+                managed_key_policy(service, scope),
+                now,
+            )
         };
         let material = self.new_material(&record, 0, None)?;
         self.store.insert_key(&record, &material, &[]).await?;

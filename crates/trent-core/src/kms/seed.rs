@@ -7,10 +7,10 @@
 
 use trent_crypto::{KeyMaterial, PrivateKeyKind, SYMMETRIC_KEY_LEN, derive_material_id, pkcs8_kind};
 
-use super::keys::{default_key_policy, parse_key_policy};
+use super::keys::{default_key_policy, new_symmetric_record, parse_key_policy};
 use super::{
-    Alias, Existing, Invalid, KeyInput, KeyManager, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms,
-    KmsError, Origin, RotationSettings, Tag, material_wrap_aad,
+    Alias, Existing, Invalid, KeyInput, KeyMaterialRecord, KeyRecord, KeySpec, KeyState, KeyUsage, Kms, KmsError,
+    RotationSettings, Tag, material_wrap_aad,
 };
 use crate::ids::{KeyId, Scope};
 use crate::store::{Batch, NewKey};
@@ -162,24 +162,11 @@ impl Kms {
             None => RotationSettings::default(),
         };
         let record = KeyRecord {
-            scope: seed.scope.clone(),
-            key_id: seed.key_id,
-            description: seed.description,
             usage: seed.usage,
             spec: seed.spec,
-            origin: Origin::AwsKms,
             state: if seed.enabled { KeyState::Enabled } else { KeyState::Disabled },
-            created_at: now,
-            deletion_date: None,
-            pending_window_days: None,
             rotation,
-            policy,
-            multi_region: None,
-            manager: KeyManager::Customer,
-            imported: Vec::new(),
-            import_count: 0,
-            hsm: None,
-            revision: 1,
+            ..new_symmetric_record(&seed.scope, seed.key_id, seed.description, policy, now)
         };
         let wrapped =
             self.wrapper.wrap(&material_wrap_aad(&record.arn(), &material_id), seed.material.expose_secret())?;
