@@ -102,10 +102,12 @@ def postgres():
 
 
 def wait_for_rotation(sm, secret, token):
-    """The scheduler runs the rotation as soon as it starts; wait (bounded) until it finished."""
+    """The scheduler runs the rotation as soon as it starts; wait (bounded) until it finished:
+    the function's finishSecret moves AWSCURRENT, and the service then records the rotation as
+    done (LastRotatedDate), a moment later, as AWS does after the function returns."""
     for _ in range(300):
         d = sm.describe_secret(SecretId=secret)
-        if "AWSCURRENT" in d["VersionIdsToStages"].get(token, []):
+        if "AWSCURRENT" in d["VersionIdsToStages"].get(token, []) and "LastRotatedDate" in d:
             return d
         time.sleep(0.1)
     pytest.fail(f"the rotation of {secret} to {token} did not finish within 30 s: {d}")
