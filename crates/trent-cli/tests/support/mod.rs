@@ -91,7 +91,11 @@ impl Server {
         };
         // Keep draining both pipes so the server never writes into a closed one.
         std::thread::spawn(move || lines.for_each(drop));
-        std::thread::spawn(move || BufReader::new(stderr).lines().for_each(drop));
+        // TRENT_TEST_SERVER_LOG=1 passes the server's log through, to see why a test failed.
+        let show = std::env::var_os("TRENT_TEST_SERVER_LOG").is_some();
+        std::thread::spawn(move || {
+            BufReader::new(stderr).lines().map_while(Result::ok).filter(|_| show).for_each(|l| eprintln!("server: {l}"))
+        });
         Ok(Server { child, endpoint, exports })
     }
 

@@ -167,12 +167,16 @@ impl PgStore {
     /// [`StoreError::Unavailable`] if it cannot be reached or migrated.
     pub async fn open(settings: &PgSettings) -> Result<Self, StoreError> {
         let millis = settings.statement_timeout.as_millis().to_string();
-        // A transaction left open by a process that hangs (not one that dies: PostgreSQL sees
-        // its connection close) must not hold its locks for ever.
-        let connect = settings
-            .connect
-            .clone()
-            .options([("statement_timeout", millis.as_str()), ("idle_in_transaction_session_timeout", "60000")]);
+        // A transaction left open by a process that hangs, or by a connection this node gave up
+        // at its call's time limit behind a partition (the server never sees that session end:
+        // its packets are black-holed), must not hold its locks past the limit: after a partition
+        // heals, the audit chain's next rows wait on the row locks of the abandoned transaction's
+        // inserts. No transaction of Trent's outlives its call's limit, so twice that is safe.
+        let idle_in_transaction = (settings.call_timeout * 2).as_millis().max(1_000).to_string();
+        let connect = settings.connect.clone().options([
+            ("statement_timeout", millis.as_str()),
+            ("idle_in_transaction_session_timeout", idle_in_transaction.as_str()),
+        ]);
         let health = Arc::new(health::Health::new(settings.call_timeout));
         let pool = health::pool_options(&health)
             .max_connections(settings.max_connections)
