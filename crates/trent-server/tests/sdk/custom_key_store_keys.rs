@@ -45,15 +45,10 @@ fn token_key_access(hsm: &SoftHsmChild, label: &str) -> Option<Vec<String>> {
     secret_key_access(&out, label)
 }
 
-#[tokio::test]
-#[ignore = "run by keys_live_and_die_in_the_token in a SoftHSM environment"]
-async fn child_keys() {
-    let hsm = SoftHsm::in_child();
-    let server = TestServer::start_with(clusters()).await;
-    let kms = server.client();
-    let store = kms
-        .create_custom_key_store()
-        .custom_key_store_name("keys")
+/// A custom key store named `name` over the test token; its id.
+async fn create_store(kms: &aws_sdk_kms::Client, name: &str) -> String {
+    kms.create_custom_key_store()
+        .custom_key_store_name(name)
         .cloud_hsm_cluster_id(CLUSTER)
         .trust_anchor_certificate(ANCHOR)
         .key_store_password(PIN)
@@ -62,7 +57,16 @@ async fn child_keys() {
         .unwrap()
         .custom_key_store_id()
         .unwrap()
-        .to_owned();
+        .to_owned()
+}
+
+#[tokio::test]
+#[ignore = "run by keys_live_and_die_in_the_token in a SoftHSM environment"]
+async fn child_keys() {
+    let hsm = SoftHsm::in_child();
+    let server = TestServer::start_with(clusters()).await;
+    let kms = server.client();
+    let store = create_store(&kms, "keys").await;
     let in_store = || kms.create_key().origin(OriginType::AwsCloudhsm).custom_key_store_id(&store);
 
     // Refusals: a store that is not connected, or missing; what a store cannot hold.
@@ -222,18 +226,7 @@ async fn child_deleted_object() {
     let hsm = SoftHsm::in_child();
     let server = TestServer::start_with(clusters()).await;
     let kms = server.client();
-    let store = kms
-        .create_custom_key_store()
-        .custom_key_store_name("deleted")
-        .cloud_hsm_cluster_id(CLUSTER)
-        .trust_anchor_certificate(ANCHOR)
-        .key_store_password(PIN)
-        .send()
-        .await
-        .unwrap()
-        .custom_key_store_id()
-        .unwrap()
-        .to_owned();
+    let store = create_store(&kms, "deleted").await;
     kms.connect_custom_key_store().custom_key_store_id(&store).send().await.unwrap();
     let in_store = || kms.create_key().origin(OriginType::AwsCloudhsm).custom_key_store_id(&store);
     let meta = in_store().send().await.unwrap().key_metadata.unwrap();
