@@ -323,6 +323,7 @@ mod tests {
         assert!(!take_up(&meta, &settings, &c.join("root.shamir")).await.unwrap());
         assert_eq!(std::fs::read(c.join("root.shamir")).unwrap(), before);
         // A published file that does not release the database's root is never written.
+        meta.put_meta(ROOT_CHECK_META, &[9u8; 32]).await.unwrap();
         std::fs::remove_file(&b_file).unwrap();
         assert!(!take_up(&meta, &settings, &b_file).await.unwrap());
         assert!(!b_file.exists() && !temp_path(&b_file).exists());
