@@ -20,32 +20,16 @@ mod postgres;
 #[path = "support/mod.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-use base64::Engine as _;
-use serde_json::{Value, json};
-use trent_client::{ClientOptions, JsonClient, RetryPolicy};
+use std::path::Path;
+use std::time::Duration;
 
 use postgres::TestSchema;
+use support::seals::{all_decrypt, encrypt_some, kms_client, softhsm, status, unseal, wait_until};
 use support::{Server, operator, shares_and_token};
 
-/// Where Debian's `softhsm2` package puts the module.
-const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
 /// A rotation on PostgreSQL waits one full check (30 s) before its first batch, and every node
 /// takes its finish up at its next full check.
 const ROTATION_WITHIN: Duration = Duration::from_secs(150);
-
-/// One unseal call with `token` and `share`: (ok, stdout + stderr).
-fn unseal(server: &Server, token: &str, share: &str) -> (bool, String) {
-    let (ok, out, err) = operator(
-        &["unseal", "--endpoint-url", &server.endpoint],
-        &[("TRENT_OPERATOR_TOKEN", token)],
-        &format!("{share}\n"),
-    );
-    (ok, out + &err)
-}
 
 /// Unseals `server` with the first two of `shares`.
 fn unseal_with(server: &Server, token: &str, shares: &[String]) {
@@ -54,58 +38,12 @@ fn unseal_with(server: &Server, token: &str, shares: &[String]) {
     assert!(ok && out.contains("Sealed: false"), "{out}");
 }
 
-fn status(server: &Server) -> Value {
-    let (code, body) = server.get("/_trent/operator/status");
-    assert_eq!(code, 200, "{body}");
-    serde_json::from_str(&body).expect("status JSON")
-}
-
-/// A bounded wait, polled every 200 ms.
-fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < within, "{what}: not within {within:?}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 /// Waits until `server` serves generation 2 with no rotation in progress.
 fn wait_rotated(what: &str, server: &Server) {
     wait_until(what, ROTATION_WITHIN, || {
         let s = status(server);
         s["Root"]["Generation"] == 2 && s["Root"].get("Rotation").is_none()
     });
-}
-
-/// A KMS client on `server` with the administrator's credentials in `credentials`.
-fn kms(server: &Server, credentials: &Path) -> JsonClient {
-    let credentials = trent_client::from_file(credentials, "trent").expect("credentials");
-    let options = ClientOptions { retry: RetryPolicy::none(), ..Default::default() };
-    JsonClient::new(&server.endpoint, credentials, "us-east-1", "kms", "TrentService.", options).expect("client")
-}
-
-fn b64(text: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(text)
-}
-
-/// Makes `n` keys, each with a ciphertext: (ciphertext, plaintext) pairs.
-async fn encrypt_some(kms: &JsonClient, n: usize) -> Vec<(String, String)> {
-    let mut made = Vec::new();
-    for i in 0..n {
-        let key = kms.call("CreateKey", &json!({})).await.expect("CreateKey");
-        let key = key["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
-        let plain = format!("made before the rotation {i}");
-        let blob = kms.call("Encrypt", &json!({"KeyId": key, "Plaintext": b64(&plain)})).await.expect("Encrypt");
-        made.push((blob["CiphertextBlob"].as_str().unwrap().to_owned(), plain));
-    }
-    made
-}
-
-async fn all_decrypt(kms: &JsonClient, made: &[(String, String)]) {
-    for (blob, plain) in made {
-        let out = kms.call("Decrypt", &json!({"CiphertextBlob": blob})).await.expect("Decrypt");
-        assert_eq!(out["Plaintext"].as_str(), Some(b64(plain).as_str()));
-    }
 }
 
 /// `--no-wait` rotate-root on `server`, signed with the credentials of `data`; its output.
@@ -144,7 +82,7 @@ async fn shamir_nodes_take_up_a_rotation_from_the_database_without_a_copied_file
     let node_a = start(&a);
     unseal_with(&node_a, &old_token, &old_shares);
     let credentials = a.join("credentials");
-    let made = encrypt_some(&kms(&node_a, &credentials), 6).await;
+    let made = encrypt_some(&kms_client(&node_a, &credentials), 6).await;
 
     // B and C start in empty data directories: A's published root.shamir is theirs.
     let node_b = start(&b);
@@ -152,7 +90,7 @@ async fn shamir_nodes_take_up_a_rotation_from_the_database_without_a_copied_file
     unseal_with(&node_b, &old_token, &old_shares[1..]);
     let node_c = start(&c);
     unseal_with(&node_c, &old_token, &old_shares);
-    all_decrypt(&kms(&node_c, &credentials), &made).await;
+    all_decrypt(&kms_client(&node_c, &credentials), &made).await;
     assert!(node_c.terminate());
 
     let out = rotate_root(&node_a, &a, &[]);
@@ -174,7 +112,7 @@ async fn shamir_nodes_take_up_a_rotation_from_the_database_without_a_copied_file
     let (ok, out) = unseal(&node_b, &new_token, &old_shares[0]);
     assert!(!ok && out.contains("not one of this seal's shares"), "{out}");
     unseal_with(&node_b, &new_token, &new_shares[1..]);
-    all_decrypt(&kms(&node_b, &credentials), &made).await;
+    all_decrypt(&kms_client(&node_b, &credentials), &made).await;
 
     // C, stopped for the whole rotation, starts with the new file in place.
     let node_c = start(&c);
@@ -182,48 +120,16 @@ async fn shamir_nodes_take_up_a_rotation_from_the_database_without_a_copied_file
     let (ok, out) = unseal(&node_c, &new_token, &old_shares[2]);
     assert!(!ok && out.contains("not one of this seal's shares"), "{out}");
     unseal_with(&node_c, &new_token, &[new_shares[2].clone(), new_shares[0].clone()]);
-    all_decrypt(&kms(&node_c, &credentials), &made).await;
+    all_decrypt(&kms_client(&node_c, &credentials), &made).await;
     for node in [node_a, node_b, node_c] {
         assert!(node.terminate());
     }
 }
 
-/// A SoftHSM2 token in `dir` and a `trent.toml` for the pkcs11 seal on it, with the
-/// environment the nodes need; `None` after a loud skip when SoftHSM2 is not installed.
-fn softhsm(dir: &Path) -> Option<(PathBuf, Vec<(&'static str, PathBuf)>)> {
-    let installed = Path::new(SOFTHSM).is_file() && Command::new("softhsm2-util").arg("--help").output().is_ok();
-    if !installed {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but SoftHSM2 is not installed");
-        eprintln!("\n!!!!!!!! SKIPPED: SoftHSM2 is not installed; this test did NOT run !!!!!!!!\n");
-        return None;
-    }
-    let tokens = dir.join("tokens");
-    std::fs::create_dir(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display()))
-        .unwrap();
-    let made = Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", &conf)
-        .args(["--init-token", "--free", "--label", "shared-seal", "--pin", "1234-user", "--so-pin", "5678-so"])
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let config = dir.join("pkcs11.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[quotas]\nenabled = false\n\n[seal]\ntype = \"pkcs11\"\n\n[seal.pkcs11]\nmodule = \"{SOFTHSM}\"\n\
-             token_label = \"shared-seal\"\nkey_label = \"root-wrap\"\npin_env = \"TRENT_TEST_PIN\"\n"
-        ),
-    )
-    .unwrap();
-    Some((config, vec![("SOFTHSM2_CONF", conf), ("TRENT_TEST_PIN", PathBuf::from("1234-user"))]))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pkcs11_node_stopped_for_a_whole_rotation_starts_unsealed_without_a_copied_file() {
     let dir = tempfile::tempdir().unwrap();
-    let Some((config, hsm_env)) = softhsm(dir.path()) else { return };
+    let Some((config, hsm_env)) = softhsm(dir.path(), "shared-seal") else { return };
     let Some((_schema, url)) = schema("a_pkcs11_node_stopped_for_a_whole_rotation").await else { return };
     let env: Vec<(&str, &Path)> = hsm_env.iter().map(|(k, v)| (*k, v.as_path())).collect();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
@@ -233,14 +139,14 @@ async fn a_pkcs11_node_stopped_for_a_whole_rotation_starts_unsealed_without_a_co
     };
     let node_a = start(&a);
     let credentials = a.join("credentials");
-    let made = encrypt_some(&kms(&node_a, &credentials), 6).await;
+    let made = encrypt_some(&kms_client(&node_a, &credentials), 6).await;
     let first_file = std::fs::read(a.join("root.pkcs11")).unwrap();
 
     // B starts in an empty data directory with A's published file, opened through the token.
     let node_b = start(&b);
     assert_eq!(status(&node_b)["Sealed"], false);
     assert_eq!(std::fs::read(b.join("root.pkcs11")).unwrap(), first_file);
-    all_decrypt(&kms(&node_b, &credentials), &made).await;
+    all_decrypt(&kms_client(&node_b, &credentials), &made).await;
     assert!(node_b.terminate());
 
     rotate_root(&node_a, &a, &[]);
@@ -253,7 +159,7 @@ async fn a_pkcs11_node_stopped_for_a_whole_rotation_starts_unsealed_without_a_co
     assert_eq!(status(&node_b)["Sealed"], false);
     assert_eq!(status(&node_b)["Root"]["Generation"], 2);
     assert_eq!(std::fs::read(b.join("root.pkcs11")).unwrap(), new_file);
-    all_decrypt(&kms(&node_b, &credentials), &made).await;
+    all_decrypt(&kms_client(&node_b, &credentials), &made).await;
     for node in [node_a, node_b] {
         assert!(node.terminate());
     }
