@@ -9,7 +9,9 @@
 //!   rotation up and writes the new file itself; once it has finished B is restarted and
 //!   unsealed with two of the **new** shares (the old ones and the old token refused), and C,
 //!   stopped for the whole rotation, starts with the new file in place and unseals with the new
-//!   shares. Ciphertexts made before decrypt on both. No file is copied.
+//!   shares. Ciphertexts made before decrypt on both. No file is copied. Then C is rekeyed to
+//!   new shares (`trent operator rekey`, without the database): its next unseal publishes
+//!   them, a new node D gets them, and B's file of the same generation is kept.
 //! - `pkcs11` (one SoftHSM2 token shared by the nodes): node B starts in an empty data
 //!   directory and opens the published `root.pkcs11` through the token; B is stopped,
 //!   `rotate-root` runs on A, and B, started again after the rotation, is serving at once with
@@ -121,7 +123,34 @@ async fn shamir_nodes_take_up_a_rotation_from_the_database_without_a_copied_file
     assert!(!ok && out.contains("not one of this seal's shares"), "{out}");
     unseal_with(&node_c, &new_token, &[new_shares[2].clone(), new_shares[0].clone()]);
     all_decrypt(&kms_client(&node_c, &credentials), &made).await;
-    for node in [node_a, node_b, node_c] {
+    assert!(node_c.terminate());
+
+    // C rekeyed to new shares of the same root: its next start publishes them, a new node D
+    // gets them, and B's file (the same generation's other split) is not replaced.
+    let c_arg = c.to_str().unwrap();
+    let (ok, out, err) = operator(
+        &["rekey", "--data-dir", c_arg, "--to", "shamir", "--shares", "3", "--threshold", "2"],
+        &[],
+        &format!("{}\n{}\n", new_shares[0], new_shares[1]),
+    );
+    assert!(ok, "{out}{err}");
+    let (rekeyed_shares, rekeyed_token) = shares_and_token(&out);
+    assert!(c.join("root.publish").exists());
+    let rekeyed_file = std::fs::read(c.join("root.shamir")).unwrap();
+    let node_c = start(&c);
+    assert_eq!(std::fs::read(c.join("root.shamir")).unwrap(), rekeyed_file, "its own rekeyed file is kept");
+    unseal_with(&node_c, &rekeyed_token, &rekeyed_shares);
+    assert!(!c.join("root.publish").exists(), "published at the unseal");
+    let d = dir.path().join("d");
+    let node_d = start(&d);
+    assert_eq!(std::fs::read(d.join("root.shamir")).unwrap(), rekeyed_file);
+    unseal_with(&node_d, &rekeyed_token, &rekeyed_shares[1..]);
+    all_decrypt(&kms_client(&node_d, &credentials), &made).await;
+    assert!(node_b.terminate());
+    let node_b = start(&b);
+    assert_eq!(std::fs::read(b.join("root.shamir")).unwrap(), new_file, "B's current file is kept");
+    unseal_with(&node_b, &new_token, &new_shares);
+    for node in [node_a, node_b, node_c, node_d] {
         assert!(node.terminate());
     }
 }
