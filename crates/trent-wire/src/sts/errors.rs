@@ -38,6 +38,9 @@ mod tests {
 
     use super::*;
 
+    const BOB: &str = "arn:aws:iam::111122223333:user/bob";
+    const ROLE: &str = "arn:aws:iam::111122223333:role/ops";
+
     /// Golden table: every domain error's STS code, status and message.
     #[test]
     fn every_identity_error_maps_to_its_sts_code() {
@@ -61,8 +64,85 @@ mod tests {
                 "Cannot exceed quota for GroupsPerUser: 10",
             ),
             (IdentityError::MalformedPolicyDocument("m".into()), "MalformedPolicyDocument", 400, "m"),
-            (IdentityError::PackedPolicyTooLarge("p".into()), "PackedPolicyTooLarge", 400, "p"),
-            (IdentityError::AccessDenied("a".into()), "AccessDenied", 403, "a"),
+            (
+                IdentityError::PackedPolicyTooLarge(format!(
+                    "Packed policy consumes {}% of allotted space, please use smaller policy for \
+                     better performance.",
+                    112
+                )),
+                "PackedPolicyTooLarge",
+                400,
+                "Packed policy consumes 112% of allotted space, please use smaller policy for better performance.",
+            ),
+            (
+                IdentityError::AccessDenied(
+                    format!("User: {BOB} is not authorized to perform: sts:AssumeRole on resource: {ROLE} ")
+                        .trim_end()
+                        .to_owned(),
+                ),
+                "AccessDenied",
+                403,
+                "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: sts:AssumeRole on resource: \
+                 arn:aws:iam::111122223333:role/ops",
+            ),
+            (
+                IdentityError::AccessDenied(format!(
+                    "User: {BOB} is not authorized to perform: sts:TagSession on resource: {ROLE} "
+                ).trim_end().to_owned()),
+                "AccessDenied",
+                403,
+                "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: sts:TagSession on resource: \
+                 arn:aws:iam::111122223333:role/ops",
+            ),
+            (
+                IdentityError::AccessDenied("Roles may not be assumed by root accounts.".into()),
+                "AccessDenied",
+                403,
+                "Roles may not be assumed by root accounts.",
+            ),
+            (
+                IdentityError::Validation(format!(
+                    "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: {}",
+                    "s", "roleSessionName", "Member must have length greater than or equal to 2"
+                )),
+                "ValidationError",
+                400,
+                "1 validation error detected: Value 's' at 'roleSessionName' failed to satisfy constraint: Member must \
+                 have length greater than or equal to 2",
+            ),
+            (
+                IdentityError::Validation(format!(
+                    "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: {}",
+                    "50000", "durationSeconds", "Member must have value less than or equal to 43200"
+                )),
+                "ValidationError",
+                400,
+                "1 validation error detected: Value '50000' at 'durationSeconds' failed to satisfy constraint: Member \
+                 must have value less than or equal to 43200",
+            ),
+            (
+                IdentityError::Validation(format!("{} is invalid", "arn:aws:iam::111122223333:user/app")),
+                "ValidationError",
+                400,
+                "arn:aws:iam::111122223333:user/app is invalid",
+            ),
+            (
+                IdentityError::Validation(
+                    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.".into(),
+                ),
+                "ValidationError",
+                400,
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            ),
+            (
+                IdentityError::Validation(
+                    "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+                        .into(),
+                ),
+                "ValidationError",
+                400,
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+            ),
             (
                 IdentityError::StoredPolicy { which: "trust".into(), source: policy_error },
                 "InternalFailure",
