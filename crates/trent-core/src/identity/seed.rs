@@ -9,7 +9,7 @@
 use trent_crypto::{SecretBytes, constant_time_eq};
 
 use super::{
-    ADMINISTRATOR_POLICY, AccessKeyRecord, Account, Identities, IdentityError, InlinePolicy, PolicyOwner, User,
+    ADMINISTRATOR_POLICY, AccessKeyRecord, Account, Exists, Identities, IdentityError, InlinePolicy, PolicyOwner, User,
     access_key_wrap_aad,
 };
 use crate::ids::AccountId;
@@ -71,10 +71,7 @@ impl Identities {
             return if self.is_seeded_key(&existing, &seed)? {
                 Ok(false)
             } else {
-                Err(IdentityError::EntityAlreadyExists(format!(
-                    "Access key {} exists with another secret or user",
-                    seed.access_key_id
-                )))
+                Err(IdentityError::EntityAlreadyExists(Exists::SeededAccessKey(seed.access_key_id.clone())))
             };
         }
         let planned_user =

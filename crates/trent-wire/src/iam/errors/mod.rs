@@ -8,9 +8,10 @@
 
 use http::StatusCode;
 use trent_core::IdentityError;
-use trent_core::identity::{ACCESS_KEYS_PER_USER, GROUPS_PER_USER, NoSuch, PolicyOwner, Quota, TRUST_POLICY_MAX};
 
 use crate::AwsError;
+
+mod sentences;
 
 /// The IAM error for a domain error. 5xx answers carry a generic message; the cause goes to
 /// the log.
@@ -26,7 +27,7 @@ pub fn to_aws_error(e: IdentityError) -> AwsError {
         IdentityError::Validation(_) => ("ValidationError", StatusCode::BAD_REQUEST),
         IdentityError::AccessDenied(_) => ("AccessDenied", StatusCode::FORBIDDEN),
         // STS's error; IAM never raises it, and would call it a malformed document.
-        IdentityError::PackedPolicyTooLarge(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
+        IdentityError::PackedPolicyTooLarge { .. } => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
         IdentityError::StoredPolicy { .. } | IdentityError::Store(_) | IdentityError::Crypto(_) => {
             log_fault(&e);
             return AwsError::new(
@@ -39,52 +40,20 @@ pub fn to_aws_error(e: IdentityError) -> AwsError {
     AwsError::new(code, status, message)
 }
 
-/// The message of an IAM or STS error: the quota and missing-entity sentences rendered here,
-/// the others as the domain words them (5xx messages are replaced by the callers).
+/// The message of an IAM or STS error, rendered from the typed reason (5xx messages are
+/// replaced by the callers).
 pub(crate) fn message(e: &IdentityError) -> String {
     match e {
-        IdentityError::LimitExceeded(quota) => quota_exceeded(quota),
-        IdentityError::NoSuchEntity(missing) => no_such_entity(missing),
-        IdentityError::EntityAlreadyExists(m)
-        | IdentityError::DeleteConflict(m)
-        | IdentityError::MalformedPolicyDocument(m)
-        | IdentityError::InvalidInput(m)
-        | IdentityError::Validation(m)
-        | IdentityError::AccessDenied(m)
-        | IdentityError::PackedPolicyTooLarge(m) => m.clone(),
+        IdentityError::LimitExceeded(quota) => sentences::quota_exceeded(quota),
+        IdentityError::NoSuchEntity(missing) => sentences::no_such_entity(missing),
+        IdentityError::EntityAlreadyExists(existing) => sentences::exists(existing),
+        IdentityError::DeleteConflict(attached) => sentences::delete_conflict(attached).to_owned(),
+        IdentityError::InvalidInput(input) => sentences::unusable(input).to_owned(),
+        IdentityError::Validation(invalid) => sentences::invalid(invalid),
+        IdentityError::AccessDenied(denied) => sentences::denied(denied),
+        IdentityError::PackedPolicyTooLarge { percent } => sentences::packed_policy_too_large(*percent),
+        IdentityError::MalformedPolicyDocument(m) => m.clone(),
         IdentityError::StoredPolicy { .. } | IdentityError::Store(_) | IdentityError::Crypto(_) => e.to_string(),
-    }
-}
-
-/// IAM's `NoSuchEntity` sentence for what does not exist.
-fn no_such_entity(missing: &NoSuch) -> String {
-    match missing {
-        NoSuch::User(name) => format!("The user with name {name} cannot be found."),
-        NoSuch::Group(name) => format!("The group with name {name} cannot be found."),
-        NoSuch::Role(name) => format!("The role with name {name} cannot be found."),
-        NoSuch::AccessKey(id) => format!("The Access Key with id {id} cannot be found."),
-        NoSuch::Policy { owner, name } => format!("The {} policy with name {name} cannot be found.", noun(owner)),
-    }
-}
-
-/// The owner's kind as IAM's sentences name it.
-fn noun(owner: &PolicyOwner) -> &'static str {
-    match owner {
-        PolicyOwner::User(_) => "user",
-        PolicyOwner::Group(_) => "group",
-        PolicyOwner::Role(_) => "role",
-    }
-}
-
-/// IAM's `LimitExceeded` sentence for the quota.
-fn quota_exceeded(quota: &Quota) -> String {
-    match quota {
-        Quota::AccessKeysPerUser => format!("Cannot exceed quota for AccessKeysPerUser: {ACCESS_KEYS_PER_USER}"),
-        Quota::GroupsPerUser => format!("Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"),
-        Quota::RoleTrustPolicySize => format!("Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_MAX}"),
-        Quota::InlinePolicySize { owner, quota } => {
-            format!("Maximum policy size of {quota} bytes exceeded for {} {}", noun(owner), owner.name())
-        }
     }
 }
 

@@ -2,6 +2,11 @@
 //! the domain can produce.
 
 use trent_core::StoreError;
+use trent_core::ids::AccountId;
+
+use trent_core::identity::{
+    Attached, Constraint, Denied, Exists, Field, Invalid, NoSuch, PolicyOwner, Quota, Shown, Unusable, Violation, Why,
+};
 
 use super::*;
 use crate::query::{error_response, escape};
@@ -21,26 +26,28 @@ fn assert_rows(cases: Vec<(IdentityError, &str, u16, &str)>) {
     }
 }
 
-/// `validate::constraint` as the domain words it: the value's first 128 characters shown.
-fn member(member: &str, value: &str, rule: &str) -> IdentityError {
-    let shown: String = value.chars().take(128).collect();
-    IdentityError::Validation(format!(
-        "1 validation error detected: Value '{shown}' at '{member}' failed to satisfy constraint: {rule}"
-    ))
+/// `value` of `field` breaks `constraint`.
+fn member(field: impl Into<Field>, value: &str, constraint: Constraint) -> IdentityError {
+    IdentityError::Validation(Invalid::Member(Violation {
+        field: field.into(),
+        value: Shown::Value(value.to_owned()),
+        constraint,
+    }))
 }
 
-/// A constraint sentence that does not show the value (documents, the tag list).
-fn hidden(member: &str, rule: &str) -> IdentityError {
-    IdentityError::Validation(format!(
-        "1 validation error detected: Value at '{member}' failed to satisfy constraint: {rule}"
-    ))
+/// `field` breaks `constraint`, its value not shown (documents, the tag list).
+fn hidden(field: &'static str, constraint: Constraint) -> IdentityError {
+    IdentityError::Validation(Invalid::Member(Violation { field: field.into(), value: Shown::Hidden, constraint }))
 }
 
-/// `authz::denied` as the domain words it.
-fn denied(caller: &str, action: &str, resource: &str, why: &str) -> IdentityError {
-    IdentityError::AccessDenied(format!(
-        "User: {caller} is not authorized to perform: {action} on resource: {resource} {why}"
-    ))
+/// The policies refused `action` on `resource` to `caller`.
+fn denied(caller: &str, action: &str, resource: &str, why: Why) -> IdentityError {
+    IdentityError::AccessDenied(Denied::Policy {
+        principal_arn: caller.into(),
+        action: action.into(),
+        resource: resource.into(),
+        why,
+    })
 }
 
 /// Golden table: every domain error's IAM code, status and message.
@@ -157,123 +164,94 @@ fn every_identity_error_maps_to_its_iam_code() {
 fn every_conflict_and_denial_sentence_is_pinned() {
     assert_rows(vec![
         (
-            IdentityError::EntityAlreadyExists(format!("User with name {} already exists.", "alice")),
+            IdentityError::EntityAlreadyExists(Exists::User("alice".into())),
             "EntityAlreadyExists",
             409,
             "User with name alice already exists.",
         ),
         (
-            IdentityError::EntityAlreadyExists(format!("Group with name {} already exists.", "ops")),
+            IdentityError::EntityAlreadyExists(Exists::Group("ops".into())),
             "EntityAlreadyExists",
             409,
             "Group with name ops already exists.",
         ),
         (
-            IdentityError::EntityAlreadyExists(format!("Role with name {} already exists.", "deployer")),
+            IdentityError::EntityAlreadyExists(Exists::Role("deployer".into())),
             "EntityAlreadyExists",
             409,
             "Role with name deployer already exists.",
         ),
         (
-            IdentityError::EntityAlreadyExists(format!("Account {} already exists.", "123456789012")),
+            IdentityError::EntityAlreadyExists(Exists::Account(AccountId::parse("123456789012").unwrap())),
             "EntityAlreadyExists",
             409,
             "Account 123456789012 already exists.",
         ),
         (
-            IdentityError::EntityAlreadyExists("The access key exists already.".into()),
+            IdentityError::EntityAlreadyExists(Exists::AccessKey("AKIAEXAMPLE".into())),
             "EntityAlreadyExists",
             409,
             "The access key exists already.",
         ),
         (
-            IdentityError::EntityAlreadyExists(format!(
-                "Access key {} exists with another secret or user",
-                "AKIAEXAMPLE"
-            )),
+            IdentityError::EntityAlreadyExists(Exists::SeededAccessKey("AKIAEXAMPLE".into())),
             "EntityAlreadyExists",
             409,
             "Access key AKIAEXAMPLE exists with another secret or user",
         ),
         (
-            IdentityError::DeleteConflict(
-                "Cannot delete entity, must delete access keys, \
-                 inline policies and group memberships first."
-                    .into(),
-            ),
+            IdentityError::DeleteConflict(Attached::User("alice".into())),
             "DeleteConflict",
             409,
             "Cannot delete entity, must delete access keys, inline policies and group memberships first.",
         ),
         (
-            IdentityError::DeleteConflict("Cannot delete entity, must delete policies first.".into()),
+            IdentityError::DeleteConflict(Attached::Role("deployer".into())),
             "DeleteConflict",
             409,
             "Cannot delete entity, must delete policies first.",
         ),
         (
-            IdentityError::InvalidInput(
-                "Duplicate tag keys found. Please note that Tag keys are case \
-                 insensitive."
-                    .into(),
-            ),
+            IdentityError::InvalidInput(Unusable::DuplicateTagKey("Team".into())),
             "InvalidInput",
             400,
             "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
         ),
         (
-            denied(
-                BOB,
-                "iam:CreateUser",
-                "arn:aws:iam::111122223333:user/dave",
-                "with an explicit deny in an identity-based policy",
-            ),
+            denied(BOB, "iam:CreateUser", "arn:aws:iam::111122223333:user/dave", Why::ExplicitDeny),
             "AccessDenied",
             403,
             "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: iam:CreateUser on resource: \
              arn:aws:iam::111122223333:user/dave with an explicit deny in an identity-based policy",
         ),
         (
-            denied(
-                SESSION,
-                "iam:ListUsers",
-                "arn:aws:iam::111122223333:user/",
-                &format!("because no identity-based policy allows the {} action", "iam:ListUsers"),
-            ),
+            denied(SESSION, "iam:ListUsers", "arn:aws:iam::111122223333:user/", Why::NoAllow),
             "AccessDenied",
             403,
             "User: arn:aws:sts::111122223333:assumed-role/ops/s1 is not authorized to perform: iam:ListUsers on \
              resource: arn:aws:iam::111122223333:user/ because no identity-based policy allows the iam:ListUsers action",
         ),
         (
-            IdentityError::AccessDenied(
-                format!("User: {BOB} is not authorized to perform: sts:AssumeRole on resource: {ROLE} ")
-                    .trim_end()
-                    .to_owned(),
-            ),
+            denied(BOB, "sts:AssumeRole", ROLE, Why::Unstated),
             "AccessDenied",
             403,
             "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: sts:AssumeRole on resource: \
              arn:aws:iam::111122223333:role/ops",
         ),
         (
-            IdentityError::AccessDenied("Roles may not be assumed by root accounts.".into()),
+            IdentityError::AccessDenied(Denied::RootAssumesRole),
             "AccessDenied",
             403,
             "Roles may not be assumed by root accounts.",
         ),
         (
-            IdentityError::AccessDenied(format!("The role {ROLE} does not exist.")),
+            IdentityError::AccessDenied(Denied::NoRole { role_arn: ROLE.into() }),
             "AccessDenied",
             403,
             "The role arn:aws:iam::111122223333:role/ops does not exist.",
         ),
         (
-            IdentityError::PackedPolicyTooLarge(format!(
-                "Packed policy consumes {}% of allotted space, please use smaller policy for \
-                 better performance.",
-                112
-            )),
+            IdentityError::PackedPolicyTooLarge { percent: 112 },
             "MalformedPolicyDocument",
             400,
             "Packed policy consumes 112% of allotted space, please use smaller policy for better performance.",
@@ -289,14 +267,14 @@ fn every_validation_sentence_is_pinned() {
     let long = "n".repeat(200);
     assert_rows(vec![
         (
-            member("userName", "", "Member must have length greater than or equal to 1"),
+            member("userName", "", Constraint::LengthAtLeast(1)),
             v,
             400,
             "1 validation error detected: Value '' at 'userName' failed to satisfy constraint: Member must have length \
              greater than or equal to 1",
         ),
         (
-            member("userName", &long, &format!("Member must have length less than or equal to {}", 64)),
+            member("userName", &long, Constraint::LengthAtMost(64)),
             v,
             400,
             &format!(
@@ -305,177 +283,144 @@ fn every_validation_sentence_is_pinned() {
             ),
         ),
         (
-            member("groupName", "a b", r"Member must satisfy regular expression pattern: [\w+=,.@-]+"),
+            member("groupName", "a b", Constraint::Pattern(r"[\w+=,.@-]+")),
             v,
             400,
             r"1 validation error detected: Value 'a b' at 'groupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+",
         ),
         (
-            member("roleSessionName", "s", "Member must have length greater than or equal to 2"),
+            member("roleSessionName", "s", Constraint::LengthAtLeast(2)),
             v,
             400,
             "1 validation error detected: Value 's' at 'roleSessionName' failed to satisfy constraint: Member must have \
              length greater than or equal to 2",
         ),
         (
-            member("roleSessionName", "a b", r"Member must satisfy regular expression pattern: [\w+=,.@-]*"),
+            member("roleSessionName", "a b", Constraint::Pattern(r"[\w+=,.@-]*")),
             v,
             400,
             r"1 validation error detected: Value 'a b' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]*",
         ),
         (
-            member(
-                "path",
-                "/a",
-                r"Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)",
-            ),
+            member("path", "/a", Constraint::Pattern(r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)")),
             v,
             400,
             r"1 validation error detected: Value '/a' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)",
         ),
         (
-            member("pathPrefix", "a", r"Member must satisfy regular expression pattern: \u002F[\u0021-\u007F]*"),
+            member("pathPrefix", "a", Constraint::Pattern(r"\u002F[\u0021-\u007F]*")),
             v,
             400,
             r"1 validation error detected: Value 'a' at 'pathPrefix' failed to satisfy constraint: Member must satisfy regular expression pattern: \u002F[\u0021-\u007F]*",
         ),
         (
-            hidden("policyDocument", &format!("Member must have length less than or equal to {}", 131_072)),
+            hidden("policyDocument", Constraint::LengthAtMost(131_072)),
             v,
             400,
             "1 validation error detected: Value at 'policyDocument' failed to satisfy constraint: Member must have length \
              less than or equal to 131072",
         ),
         (
-            hidden(
-                "assumeRolePolicyDocument",
-                "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-            ),
+            hidden("assumeRolePolicyDocument", Constraint::Pattern(r"[\u0009\u000A\u000D\u0020-\u00FF]+")),
             v,
             400,
             r"1 validation error detected: Value at 'assumeRolePolicyDocument' failed to satisfy constraint: Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+",
         ),
         (
-            member(
-                "description",
-                "bell\u{7}",
-                r"Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*",
-            ),
+            member("description", "bell\u{7}", Constraint::Pattern(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*")),
             v,
             400,
             "1 validation error detected: Value 'bell\u{7}' at 'description' failed to satisfy constraint: Member must \
              satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
         ),
         (
-            hidden("tags", "Member must have length less than or equal to 50"),
+            hidden("tags", Constraint::LengthAtMost(50)),
             v,
             400,
             "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less \
              than or equal to 50",
         ),
         (
-            member(&format!("tags.{}.member.key", 2), "", "Member must have length between 1 and 128"),
+            member(Field::TagKey(2), "", Constraint::LengthBetween(1, 128)),
             v,
             400,
             "1 validation error detected: Value '' at 'tags.2.member.key' failed to satisfy constraint: Member must \
              have length between 1 and 128",
         ),
         (
-            member(
-                &format!("tags.{}.member.key", 1),
-                "k*",
-                r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+",
-            ),
+            member(Field::TagKey(1), "k*", Constraint::Pattern(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+")),
             v,
             400,
             r"1 validation error detected: Value 'k*' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+",
         ),
         (
-            member(&format!("tags.{}.member.value", 3), "v", "Member must have length less than or equal to 256"),
+            member(Field::TagValue(3), "v", Constraint::LengthAtMost(256)),
             v,
             400,
             "1 validation error detected: Value 'v' at 'tags.3.member.value' failed to satisfy constraint: Member must \
              have length less than or equal to 256",
         ),
         (
-            member(
-                &format!("tags.{}.member.value", 1),
-                "v*",
-                r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*",
-            ),
+            member(Field::TagValue(1), "v*", Constraint::Pattern(r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*")),
             v,
             400,
             r"1 validation error detected: Value 'v*' at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*",
         ),
         (
-            member("durationSeconds", &600.to_string(), "Member must have value greater than or equal to 900"),
+            member("durationSeconds", "600", Constraint::ValueAtLeast(900)),
             v,
             400,
             "1 validation error detected: Value '600' at 'durationSeconds' failed to satisfy constraint: Member must \
              have value greater than or equal to 900",
         ),
         (
-            member("maxItems", &5000.to_string(), "Member must have value less than or equal to 1000"),
+            member("maxItems", "5000", Constraint::ValueAtMost(1000)),
             v,
             400,
             "1 validation error detected: Value '5000' at 'maxItems' failed to satisfy constraint: Member must have \
              value less than or equal to 1000",
         ),
         (
-            member("maxSessionDuration", &60.to_string(), "Member must have value between 3600 and 43200"),
+            member("maxSessionDuration", "60", Constraint::ValueBetween(3600, 43200)),
             v,
             400,
             "1 validation error detected: Value '60' at 'maxSessionDuration' failed to satisfy constraint: Member must \
              have value between 3600 and 43200",
         ),
         (
-            member("roleArn", "arn:x", "Member must have length between 20 and 2048"),
+            member("roleArn", "arn:x", Constraint::LengthBetween(20, 2048)),
             v,
             400,
             "1 validation error detected: Value 'arn:x' at 'roleArn' failed to satisfy constraint: Member must have \
              length between 20 and 2048",
         ),
         (
-            member(
-                "accessKeyId",
-                "AKIA",
-                r"Member must satisfy regular expression pattern: [\w]+ and have length between 16 and 128",
-            ),
+            member("accessKeyId", "AKIA", Constraint::PatternAndLength { pattern: r"[\w]+", min: 16, max: 128 }),
             v,
             400,
             r"1 validation error detected: Value 'AKIA' at 'accessKeyId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w]+ and have length between 16 and 128",
         ),
         (
-            IdentityError::Validation(format!("{} is invalid", "arn:aws:iam::111122223333:user/app")),
+            IdentityError::Validation(Invalid::RoleArn("arn:aws:iam::111122223333:user/app".into())),
             v,
             400,
             "arn:aws:iam::111122223333:user/app is invalid",
         ),
         (
-            IdentityError::Validation(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.".into(),
-            ),
+            IdentityError::Validation(Invalid::DurationOverRoleMax),
             v,
             400,
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         ),
         (
-            IdentityError::Validation(
-                "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
-                    .into(),
-            ),
+            IdentityError::Validation(Invalid::DurationOverChainingLimit),
             v,
             400,
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
         ),
+        (IdentityError::Validation(Invalid::ServiceSessionDuration(60)), v, 400, "60 is not a valid session duration"),
         (
-            IdentityError::Validation(format!("{} is not a valid session duration", 60)),
-            v,
-            400,
-            "60 is not a valid session duration",
-        ),
-        (
-            IdentityError::Validation("Must specify userName when calling with non-User credentials".into()),
+            IdentityError::Validation(Invalid::UserNameRequired),
             v,
             400,
             "Must specify userName when calling with non-User credentials",
