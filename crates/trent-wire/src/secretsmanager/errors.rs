@@ -304,6 +304,11 @@ mod tests {
     fn every_secrets_error_maps_to_its_aws_type() {
         let arn = "arn:aws:kms:us-east-1:111122223333:key/k".to_owned();
         let kms_err = |during, source| SecretsError::Kms { during, source };
+        let refused = |document: &str| {
+            trent_core::policy::Policy::parse(document, trent_core::policy::PolicyKind::Resource).unwrap_err()
+        };
+        let unsigned =
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}]}"#;
         let cases: Vec<(SecretsError, &str, u16, &str)> = vec![
             (
                 SecretsError::NotFound,
@@ -386,7 +391,27 @@ mod tests {
                 400,
                 "The number of tags on this secret exceeds the maximum of 50.",
             ),
-            (SecretsError::MalformedPolicy("bad".into()), "MalformedPolicyDocumentException", 400, "bad"),
+            (
+                SecretsError::MalformedPolicy(format!(
+                    "The policy document exceeds the maximum length of {} characters.",
+                    trent_core::secrets::MAX_POLICY_CHARS
+                )),
+                "MalformedPolicyDocumentException",
+                400,
+                "The policy document exceeds the maximum length of 20480 characters.",
+            ),
+            (
+                SecretsError::MalformedPolicy(refused("{").to_string()),
+                "MalformedPolicyDocumentException",
+                400,
+                "Syntax errors in policy.",
+            ),
+            (
+                SecretsError::MalformedPolicy(refused(unsigned).to_string()),
+                "MalformedPolicyDocumentException",
+                400,
+                "Missing required field Principal",
+            ),
             (
                 SecretsError::PublicPolicy,
                 "PublicPolicyException",
