@@ -50,7 +50,54 @@ mod tests {
             (LookupError::InvalidMaxResults, "InvalidMaxResultsException", 400, "MaxResults must be between 1 and 50."),
             (LookupError::InvalidNextToken, "InvalidNextTokenException", 400, "Invalid NextToken."),
             (LookupError::InvalidEventCategory, "InvalidEventCategoryException", 400, "Invalid EventCategory."),
-            (LookupError::AccessDenied("d".into()), "AccessDeniedException", 400, "d"),
+            (
+                LookupError::InvalidLookupAttributes(format!("AttributeValue must be 1 to {} characters long.", 2_000)),
+                "InvalidLookupAttributesException",
+                400,
+                "AttributeValue must be 1 to 2000 characters long.",
+            ),
+            (
+                LookupError::InvalidLookupAttributes("ReadOnly must be true or false.".to_owned()),
+                "InvalidLookupAttributesException",
+                400,
+                "ReadOnly must be true or false.",
+            ),
+            (
+                LookupError::InvalidLookupAttributes(format!(
+                    "'{}' is not a valid AttributeKey: EventId, EventName, ReadOnly, Username, ResourceType, \
+                     ResourceName, EventSource or AccessKeyId.",
+                    "Region"
+                )),
+                "InvalidLookupAttributesException",
+                400,
+                "'Region' is not a valid AttributeKey: EventId, EventName, ReadOnly, Username, ResourceType, \
+                 ResourceName, EventSource or AccessKeyId.",
+            ),
+            (
+                LookupError::AccessDenied(format!(
+                    "User: {} is not authorized to perform: {} on resource: * {}",
+                    "arn:aws:iam::111122223333:user/bob",
+                    "cloudtrail:LookupEvents",
+                    "with an explicit deny in an identity-based policy"
+                )),
+                "AccessDeniedException",
+                400,
+                "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: cloudtrail:LookupEvents on \
+                 resource: * with an explicit deny in an identity-based policy",
+            ),
+            (
+                LookupError::AccessDenied(format!(
+                    "User: {} is not authorized to perform: {} on resource: * {}",
+                    "arn:aws:sts::111122223333:assumed-role/ops/s1",
+                    "cloudtrail:LookupEvents",
+                    format!("because no identity-based policy allows the {} action", "cloudtrail:LookupEvents")
+                )),
+                "AccessDeniedException",
+                400,
+                "User: arn:aws:sts::111122223333:assumed-role/ops/s1 is not authorized to perform: \
+                 cloudtrail:LookupEvents on resource: * because no identity-based policy allows the \
+                 cloudtrail:LookupEvents action",
+            ),
             (
                 LookupError::Unavailable(StoreError::Unavailable("disk at /secret/path".into())),
                 "InternalFailure",
