@@ -101,7 +101,12 @@ mod tests {
                 400,
                 "Cannot exceed quota for GroupsPerUser: 10",
             ),
-            (IdentityError::MalformedPolicyDocument("m".into()), "MalformedPolicyDocument", 400, "m"),
+            (
+                IdentityError::MalformedPolicyDocument(policy_error.to_string()),
+                "MalformedPolicyDocument",
+                400,
+                "Syntax errors in policy.",
+            ),
             (
                 IdentityError::PackedPolicyTooLarge { percent: 112 },
                 "PackedPolicyTooLarge",

@@ -54,6 +54,11 @@ fn denied(caller: &str, action: &str, resource: &str, why: Why) -> IdentityError
 #[test]
 fn every_identity_error_maps_to_its_iam_code() {
     let policy_error = trent_core::policy::Policy::parse("{", trent_core::policy::PolicyKind::Identity).unwrap_err();
+    let principal_error = trent_core::policy::Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}"#,
+        trent_core::policy::PolicyKind::Identity,
+    )
+    .unwrap_err();
     let fault = "The request processing has failed because of an unknown error, exception or failure.";
     assert_rows(vec![
         (
@@ -146,7 +151,18 @@ fn every_identity_error_maps_to_its_iam_code() {
             409,
             "Maximum policy size of 10240 bytes exceeded for role r",
         ),
-        (IdentityError::MalformedPolicyDocument("m".into()), "MalformedPolicyDocument", 400, "m"),
+        (
+            IdentityError::MalformedPolicyDocument(policy_error.to_string()),
+            "MalformedPolicyDocument",
+            400,
+            "Syntax errors in policy.",
+        ),
+        (
+            IdentityError::MalformedPolicyDocument(principal_error.to_string()),
+            "MalformedPolicyDocument",
+            400,
+            "Policy document should not specify a principal.",
+        ),
         (
             IdentityError::StoredPolicy { which: "User admin policy p".into(), source: policy_error },
             "ServiceFailure",
