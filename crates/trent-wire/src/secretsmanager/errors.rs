@@ -7,12 +7,23 @@
 
 use http::StatusCode;
 use trent_core::kms::KmsError;
-use trent_core::secrets::{BadParameter, BadRequest, KmsUse, Limit, SecretsError};
+use trent_core::secrets::{BadParameter, BadPolicy, BadRequest, KmsUse, Limit, MAX_POLICY_CHARS, SecretsError};
 use trent_core::secrets::{CronField, ScheduleError};
 
 use crate::AwsError;
 
 const BAD: StatusCode = StatusCode::BAD_REQUEST;
+
+/// `MalformedPolicyDocumentException`'s sentence: the length limit, or the policy engine's
+/// own (its `Display` is AWS's wording).
+fn malformed_policy(p: &BadPolicy) -> String {
+    match p {
+        BadPolicy::TooLong => {
+            format!("The policy document exceeds the maximum length of {MAX_POLICY_CHARS} characters.")
+        }
+        BadPolicy::Document(e) => e.to_string(),
+    }
+}
 
 fn parameter(p: &BadParameter) -> (&'static str, String) {
     const CODE: &str = "InvalidParameterException";
@@ -253,7 +264,7 @@ impl From<SecretsError> for AwsError {
             }
             SecretsError::InvalidRequest(r) => ("InvalidRequestException", BAD, request(r).to_owned()),
             SecretsError::LimitExceeded(l) => ("LimitExceededException", BAD, limit(*l).to_owned()),
-            SecretsError::MalformedPolicy(m) => ("MalformedPolicyDocumentException", BAD, m.clone()),
+            SecretsError::MalformedPolicy(p) => ("MalformedPolicyDocumentException", BAD, malformed_policy(p)),
             SecretsError::PublicPolicy => (
                 "PublicPolicyException",
                 BAD,
@@ -392,22 +403,19 @@ mod tests {
                 "The number of tags on this secret exceeds the maximum of 50.",
             ),
             (
-                SecretsError::MalformedPolicy(format!(
-                    "The policy document exceeds the maximum length of {} characters.",
-                    trent_core::secrets::MAX_POLICY_CHARS
-                )),
+                SecretsError::MalformedPolicy(BadPolicy::TooLong),
                 "MalformedPolicyDocumentException",
                 400,
                 "The policy document exceeds the maximum length of 20480 characters.",
             ),
             (
-                SecretsError::MalformedPolicy(refused("{").to_string()),
+                SecretsError::MalformedPolicy(BadPolicy::Document(refused("{"))),
                 "MalformedPolicyDocumentException",
                 400,
                 "Syntax errors in policy.",
             ),
             (
-                SecretsError::MalformedPolicy(refused(unsigned).to_string()),
+                SecretsError::MalformedPolicy(BadPolicy::Document(refused(unsigned))),
                 "MalformedPolicyDocumentException",
                 400,
                 "Missing required field Principal",
