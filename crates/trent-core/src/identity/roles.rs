@@ -103,7 +103,7 @@ impl Identities {
         if validate::counted_size(&role.trust_policy) > TRUST_POLICY_MAX {
             return Err(IdentityError::LimitExceeded(Quota::RoleTrustPolicySize));
         }
-        Policy::parse(&role.trust_policy, PolicyKind::Trust).map_err(|e| IdentityError::malformed(&e))?;
+        Policy::parse(&role.trust_policy, PolicyKind::Trust).map_err(IdentityError::MalformedPolicyDocument)?;
         self.store.insert_role(&role).await.map_err(|e| match e {
             StoreError::AlreadyExists => IdentityError::EntityAlreadyExists(Exists::Role(role.name.clone())),
             other => other.into(),

@@ -166,7 +166,7 @@ impl Identities {
             return Err(IdentityError::Validation(Invalid::DurationOverChainingLimit));
         }
         if let Some(p) = &input.policy {
-            Policy::parse(p, PolicyKind::Session).map_err(|e| IdentityError::malformed(&e))?;
+            Policy::parse(p, PolicyKind::Session).map_err(IdentityError::MalformedPolicyDocument)?;
         }
         let packed: usize = input.policy.as_deref().map_or(0, validate::counted_size)
             + input.tags.iter().map(|t| t.key.chars().count() + t.value.chars().count()).sum::<usize>();
@@ -237,7 +237,7 @@ impl Identities {
         let Some((account, path, name)) = parse_role_arn(role_arn, partition) else {
             return Err(IdentityError::Validation(Invalid::RoleArn(role_arn.to_owned())));
         };
-        Policy::parse(session_policy, PolicyKind::Session).map_err(|e| IdentityError::malformed(&e))?;
+        Policy::parse(session_policy, PolicyKind::Session).map_err(IdentityError::MalformedPolicyDocument)?;
         let missing = || IdentityError::AccessDenied(Denied::NoRole { role_arn: role_arn.to_owned() });
         let account = crate::ids::AccountId::parse(account).map_err(|_| missing())?;
         let role = match self.store.get_role(&account, name).await? {

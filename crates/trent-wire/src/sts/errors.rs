@@ -102,7 +102,7 @@ mod tests {
                 "Cannot exceed quota for GroupsPerUser: 10",
             ),
             (
-                IdentityError::MalformedPolicyDocument(policy_error.to_string()),
+                IdentityError::MalformedPolicyDocument(policy_error.clone()),
                 "MalformedPolicyDocument",
                 400,
                 "Syntax errors in policy.",

@@ -92,10 +92,10 @@ pub enum IdentityError {
     /// A quota is reached: two access keys per user, policy sizes (`LimitExceeded`).
     #[error("quota exceeded: {0:?}")]
     LimitExceeded(Quota),
-    /// A policy document that the policy engine refuses (`MalformedPolicyDocument`). The
-    /// message is the engine's AWS-worded sentence.
-    #[error("{0}")]
-    MalformedPolicyDocument(String),
+    /// A policy document that the policy engine refuses (`MalformedPolicyDocument`); the
+    /// engine's error, whose `Display` is AWS's sentence.
+    #[error("malformed policy document: {0}")]
+    MalformedPolicyDocument(PolicyError),
     /// A request value that is well formed but unusable (`InvalidInput`).
     #[error("unusable input: {0}")]
     InvalidInput(Unusable),
@@ -142,12 +142,5 @@ impl From<StoreError> for IdentityError {
 impl From<trent_crypto::CryptoError> for IdentityError {
     fn from(e: trent_crypto::CryptoError) -> Self {
         Self::Crypto(e)
-    }
-}
-
-impl IdentityError {
-    /// `MalformedPolicyDocument` from the engine's refusal, with its AWS sentence.
-    pub(crate) fn malformed(e: &PolicyError) -> Self {
-        Self::MalformedPolicyDocument(e.to_string())
     }
 }

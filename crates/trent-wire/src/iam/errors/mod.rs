@@ -52,7 +52,8 @@ pub(crate) fn message(e: &IdentityError) -> String {
         IdentityError::Validation(invalid) => sentences::invalid(invalid),
         IdentityError::AccessDenied(denied) => sentences::denied(denied),
         IdentityError::PackedPolicyTooLarge { percent } => sentences::packed_policy_too_large(*percent),
-        IdentityError::MalformedPolicyDocument(m) => m.clone(),
+        // The engine's error is worded as AWS words the refusal.
+        IdentityError::MalformedPolicyDocument(refused) => refused.to_string(),
         IdentityError::StoredPolicy { .. } | IdentityError::Store(_) | IdentityError::Crypto(_) => e.to_string(),
     }
 }

@@ -152,13 +152,13 @@ fn every_identity_error_maps_to_its_iam_code() {
             "Maximum policy size of 10240 bytes exceeded for role r",
         ),
         (
-            IdentityError::MalformedPolicyDocument(policy_error.to_string()),
+            IdentityError::MalformedPolicyDocument(policy_error.clone()),
             "MalformedPolicyDocument",
             400,
             "Syntax errors in policy.",
         ),
         (
-            IdentityError::MalformedPolicyDocument(principal_error.to_string()),
+            IdentityError::MalformedPolicyDocument(principal_error),
             "MalformedPolicyDocument",
             400,
             "Policy document should not specify a principal.",
