@@ -13,6 +13,8 @@ use crate::AwsError;
 
 mod sentences;
 
+pub(crate) use sentences::denied;
+
 /// The IAM error for a domain error. 5xx answers carry a generic message; the cause goes to
 /// the log.
 pub fn to_aws_error(e: IdentityError) -> AwsError {

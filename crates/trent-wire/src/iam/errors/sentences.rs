@@ -71,7 +71,7 @@ pub(super) fn unusable(input: &Unusable) -> &'static str {
 }
 
 /// `AccessDenied`'s sentence for who was refused what.
-pub(super) fn denied(denied: &Denied) -> String {
+pub(crate) fn denied(denied: &Denied) -> String {
     match denied {
         Denied::Policy { principal_arn, action, resource, why } => {
             let head = format!("User: {principal_arn} is not authorized to perform: {action} on resource: {resource}");
