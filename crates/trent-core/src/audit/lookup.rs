@@ -40,23 +40,24 @@ pub enum BadAttributes {
     UnknownKey(String),
 }
 
-/// Why a lookup was refused.
+/// Why a lookup was refused. The `Display` is for the log; `trent-wire` renders CloudTrail's
+/// sentences.
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     /// Not exactly one attribute, an unknown key, or a bad value (`InvalidLookupAttributesException`).
     #[error("invalid lookup attributes: {0:?}")]
     InvalidLookupAttributes(BadAttributes),
     /// `StartTime` after `EndTime` (`InvalidTimeRangeException`).
-    #[error("Start time must be before end time.")]
+    #[error("StartTime after EndTime")]
     InvalidTimeRange,
     /// `MaxResults` outside 1..=50 (`InvalidMaxResultsException`).
-    #[error("MaxResults must be between 1 and 50.")]
+    #[error("MaxResults out of bounds")]
     InvalidMaxResults,
     /// A token this server did not issue for these parameters (`InvalidNextTokenException`).
-    #[error("Invalid NextToken.")]
+    #[error("a NextToken this server did not issue for the query")]
     InvalidNextToken,
     /// An `EventCategory` other than `insight` (`InvalidEventCategoryException`).
-    #[error("Invalid EventCategory.")]
+    #[error("an EventCategory other than insight")]
     InvalidEventCategory,
     /// The caller's identity policies do not allow `cloudtrail:LookupEvents` (`AccessDeniedException`).
     #[error("access denied: {0}")]

@@ -5,7 +5,7 @@
 //! error, too); an unreadable trail is a generic 500 whose cause goes to the log.
 
 use http::StatusCode;
-use trent_core::audit::{BadAttributes, LookupError};
+use trent_core::audit::{BadAttributes, LookupError, MAX_RESULTS};
 
 use crate::AwsError;
 
@@ -15,10 +15,14 @@ impl From<LookupError> for AwsError {
     fn from(e: LookupError) -> Self {
         let (code, message) = match &e {
             LookupError::InvalidLookupAttributes(bad) => ("InvalidLookupAttributesException", attributes(bad)),
-            LookupError::InvalidTimeRange => ("InvalidTimeRangeException", e.to_string()),
-            LookupError::InvalidMaxResults => ("InvalidMaxResultsException", e.to_string()),
-            LookupError::InvalidNextToken => ("InvalidNextTokenException", e.to_string()),
-            LookupError::InvalidEventCategory => ("InvalidEventCategoryException", e.to_string()),
+            LookupError::InvalidTimeRange => {
+                ("InvalidTimeRangeException", "Start time must be before end time.".into())
+            }
+            LookupError::InvalidMaxResults => {
+                ("InvalidMaxResultsException", format!("MaxResults must be between 1 and {MAX_RESULTS}."))
+            }
+            LookupError::InvalidNextToken => ("InvalidNextTokenException", "Invalid NextToken.".into()),
+            LookupError::InvalidEventCategory => ("InvalidEventCategoryException", "Invalid EventCategory.".into()),
             // The identity-policy denial, worded as IAM words it.
             LookupError::AccessDenied(denied) => ("AccessDeniedException", crate::iam::denied(denied)),
             LookupError::Unavailable(source) => {
