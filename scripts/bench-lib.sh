@@ -3,13 +3,23 @@
 # and removed on exit), and how to start a `trent server` pinned to CPU 0.
 
 pg=${TRENT_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
-work=$(mktemp -d)
+# TRENT_BENCH_KEEP=DIR: the work directory is DIR and is kept on exit with its schemas, so that
+# a later run with the same DIR takes up what this one made (scripts/bench-scale.sh then skips
+# the fills it finds done).
+keep=${TRENT_BENCH_KEEP:-}
+if [ -n "$keep" ]; then
+    mkdir -p "$keep"
+    work=$(cd "$keep" && pwd)
+else
+    work=$(mktemp -d)
+fi
 pids=()
 schemas=()
 
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
+    [ -n "$keep" ] && return
     for schema in "${schemas[@]}"; do PGOPTIONS=--client-min-messages=warning psql -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; done
     rm -rf "$work"
 }
@@ -38,10 +48,16 @@ start() {
 
 # new_schema NAME: makes the schema trent_bench_<pid>_NAME (dropped on exit) and sets
 # `schema` to its name and `schema_url` to the PostgreSQL URL that puts it first on the search
-# path. Not in a subshell: the schema must be remembered for the cleanup.
+# path. Not in a subshell: the schema must be remembered for the cleanup. With
+# TRENT_BENCH_KEEP, the schema is trent_bench_keep_NAME, kept, and made only if missing.
 new_schema() {
-    schema="trent_bench_$$_$1"
-    PGOPTIONS=--client-min-messages=warning psql -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null
+    if [ -n "$keep" ]; then
+        schema="trent_bench_keep_$1"
+        PGOPTIONS=--client-min-messages=warning psql -q "$pg" -c "CREATE SCHEMA IF NOT EXISTS $schema" >/dev/null
+    else
+        schema="trent_bench_$$_$1"
+        PGOPTIONS=--client-min-messages=warning psql -q "$pg" -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" >/dev/null
+    fi
     schemas+=("$schema")
     # libpq's URI options: this schema first on the search path.
     local sep='?'

@@ -8,7 +8,8 @@
 #
 # STORAGE is `sqlite` or `postgres` (the default); PostgreSQL comes from
 # TRENT_BENCH_POSTGRES_URL (default: the machine's, postgres://postgres@127.0.0.1:5432/test),
-# one schema per account, dropped at the end. Each account is filled once before the rounds by
+# one schema per account, dropped at the end (kept, with the work directory, under
+# TRENT_BENCH_KEEP=DIR: a later run with the same DIR skips the fills; ROUNDS 0 only fills). Each account is filled once before the rounds by
 # `trent admin fill` (its fill times are printed): keys, secrets and parameters made by the
 # domain code as CreateKey, CreateSecret and PutParameter make them, written 10,000 per
 # transaction by the store's own row writers, with every constraint, index and trigger in
@@ -57,6 +58,10 @@ for size in 1000 "$large"; do
     fi
     read -r port[$size] pid[$size] < <(start "$work/$size" "$url" --config "$work/$size/trent.toml")
     pids+=("${pid[$size]}")
+    if [ -f "$work/$size/filled" ]; then
+        echo "$size of each: filled by an earlier run ($work/$size)"
+        continue
+    fi
     echo "load average before filling $size: $(cut -d' ' -f1-3 /proc/loadavg)"
     "$binary" admin fill --data-dir "$work/$size/data" --storage "$url" --config "$work/$size/trent.toml" \
         --keys "$size" --secrets "$size" --parameters "$size"
@@ -69,7 +74,12 @@ for size in 1000 "$large"; do
     else
         du -sh "$work/$size/data" | sed 's/^/data directory: /'
     fi
+    touch "$work/$size/filled"
 done
+if [ "$rounds" = 0 ]; then
+    echo "filled; no rounds asked"
+    exit 0
+fi
 for round in $(seq 1 "$rounds"); do
     for size in 1000 "$large"; do
         echo "# round $round, $size of each, load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,6 +12,11 @@
 //! schema in force. What it skips is what only a request does: the per-request quotas and
 //! audit records, the resource quotas (an account may be filled past AWS's 100,000 Advanced
 //! parameters or 500,000 secrets), and the change events of new parameters.
+//!
+//! On PostgreSQL a batch is one transaction of tens of thousands of statements, a bulk load and
+//! not a request: the filler runs with time limits of 10 minutes per statement and per call
+//! ([`BULK_LIMITS`]), whatever `[postgres]` says, so that the request path's 5-second default
+//! does not cut a batch on a busy machine.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,7 +28,7 @@ use trent_core::params::{STANDARD_QUOTA, Tier};
 use trent_core::secrets::SecretValue;
 use trent_core::store::Batch;
 use trent_core::{AccountId, Caller, Region, Scope, SystemClock};
-use trent_server::{Offline, RawConfig, Storage, StorageSetting, open_offline};
+use trent_server::{Offline, RawConfig, RawPostgres, Storage, StorageSetting, open_offline};
 
 /// Parameters of the Standard tier a fill leaves room for below its quota of 10,000, so that
 /// the benchmark (and anyone) can still put Standard parameters in the filled account.
@@ -160,9 +165,20 @@ impl Filler {
     }
 }
 
+/// The filler's PostgreSQL time limits in milliseconds, statement and call (the call's must
+/// exceed the statement's): a batch of `--batch` rows is a bulk load, not a request.
+const BULK_LIMITS: (u64, u64) = (599_000, 600_000);
+
 pub(crate) async fn run(data_dir: PathBuf, args: FillArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let raw =
-        RawConfig { data_dir: Some(data_dir), storage: args.storage.map(StorageSetting::new), ..RawConfig::default() };
+    let raw = RawConfig {
+        data_dir: Some(data_dir),
+        storage: args.storage.map(StorageSetting::new),
+        postgres: Some(RawPostgres {
+            statement_timeout_milliseconds: Some(BULK_LIMITS.0),
+            call_timeout_milliseconds: Some(BULK_LIMITS.1),
+        }),
+        ..RawConfig::default()
+    };
     let config = raw.resolve(args.config.as_deref())?;
     let services = open_offline(&config, Arc::new(SystemClock)).await?;
     let account = match args.account {
