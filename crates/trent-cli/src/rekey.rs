@@ -131,6 +131,10 @@ pub(crate) fn run(args: RekeyArgs) -> Result<(), Box<dyn std::error::Error>> {
         Target::Kms => configured(args.to_config.as_deref(), "kms", "--to-config", "the new seal")?,
     };
     let moved = seal::rekey(&args.data_dir, from.as_mut(), to.as_mut())?;
+    // The next start publishes the new seal file in the database (this command does not reach
+    // it), for the other nodes sharing it; it holds no secret.
+    let mark = args.data_dir.join(trent_server::root::PUBLISH_MARK);
+    std::fs::write(&mark, b"").map_err(|e| format!("{}: {e}", mark.display()))?;
     let intro = format!(
         "The root key was moved from the {} seal to the {} seal; no data was rewritten.\nSet [seal] type = \"{}\" in \
          trent.toml before the next start.\n",

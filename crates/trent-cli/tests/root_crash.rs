@@ -22,55 +22,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection, Row, SqliteConnection};
 use trent_client::{ClientOptions, JsonClient, RetryPolicy};
 
 use postgres::TestSchema;
+use support::seals::{b64, softhsm, status, wait_until};
 use support::{Server, TRENT};
-
-/// Where Debian's `softhsm2` package puts the module.
-const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
-
-/// A bounded wait, polled every 100 ms.
-fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < within, "{what}: not within {within:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn softhsm(dir: &Path) -> Option<(PathBuf, Vec<(&'static str, PathBuf)>)> {
-    let installed = Path::new(SOFTHSM).is_file() && Command::new("softhsm2-util").arg("--help").output().is_ok();
-    if !installed {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but SoftHSM2 is not installed");
-        eprintln!("\n!!!!!!!! SKIPPED: SoftHSM2 is not installed; this test did NOT run !!!!!!!!\n");
-        return None;
-    }
-    let tokens = dir.join("tokens");
-    std::fs::create_dir(&tokens).unwrap();
-    let conf = dir.join("softhsm2.conf");
-    std::fs::write(&conf, format!("directories.tokendir = {}\nobjectstore.backend = file\n", tokens.display()))
-        .unwrap();
-    let made = Command::new("softhsm2-util")
-        .env("SOFTHSM2_CONF", &conf)
-        .args(["--init-token", "--free", "--label", "root-crash", "--pin", "1234-user", "--so-pin", "5678-so"])
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let config = dir.join("pkcs11.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[quotas]\nenabled = false\n\n[seal]\ntype = \"pkcs11\"\n\n[seal.pkcs11]\nmodule = \"{SOFTHSM}\"\ntoken_label = \"root-crash\"\n\
-             key_label = \"root-wrap\"\npin_env = \"TRENT_TEST_PIN\"\n"
-        ),
-    )
-    .unwrap();
-    Some((config, vec![("SOFTHSM2_CONF", conf), ("TRENT_TEST_PIN", PathBuf::from("1234-user"))]))
-}
 
 /// Runs the binary with `args` and `env`; (ok, stdout, stderr).
 fn trent(args: &[&str], env: &[(&str, PathBuf)]) -> (bool, String, String) {
@@ -125,10 +83,6 @@ struct Made {
     signatures: Vec<(String, &'static str, String, String)>,
     /// (secret name, value).
     secrets: Vec<(String, String)>,
-}
-
-fn b64(text: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(text)
 }
 
 async fn make_data(api: &Api) -> Made {
@@ -188,13 +142,6 @@ async fn check_data(api: &Api, made: &Made) {
             Some(value.as_str())
         );
     }
-}
-
-/// The operator status of `server`.
-fn status(server: &Server) -> Value {
-    let (code, body) = server.get("/_trent/operator/status");
-    assert_eq!(code, 200, "{body}");
-    serde_json::from_str(&body).expect("status JSON")
 }
 
 /// Every file under `dir` whose bytes contain `needle`.
@@ -264,7 +211,7 @@ async fn wrapped_values(data: &Path, storage: Option<&str>) -> Vec<(&'static str
 
 async fn killed_in_the_middle(storage: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
-    let Some((config, hsm_env)) = softhsm(dir.path()) else { return };
+    let Some((config, hsm_env)) = softhsm(dir.path(), "root-crash") else { return };
     let data = dir.path().join("data");
     let data_arg = data.to_str().unwrap();
     let config_arg = config.to_str().unwrap();

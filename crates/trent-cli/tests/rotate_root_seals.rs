@@ -16,67 +16,15 @@ mod support;
 use std::io::Write as _;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use base64::Engine as _;
-use serde_json::{Value, json};
-use trent_client::{ClientOptions, JsonClient, RetryPolicy};
+use trent_client::JsonClient;
 
+use support::seals::{all_decrypt, encrypt_some, kms_client, status, unseal, wait_until};
 use support::{Server, operator, shares_and_token};
 
-/// One unseal call with `token` and `share`: (ok, stdout + stderr).
-fn unseal(server: &Server, token: &str, share: &str) -> (bool, String) {
-    let (ok, out, err) = operator(
-        &["unseal", "--endpoint-url", &server.endpoint],
-        &[("TRENT_OPERATOR_TOKEN", token)],
-        &format!("{share}\n"),
-    );
-    (ok, out + &err)
-}
-
-fn status(server: &Server) -> Value {
-    let (code, body) = server.get("/_trent/operator/status");
-    assert_eq!(code, 200, "{body}");
-    serde_json::from_str(&body).expect("status JSON")
-}
-
-/// A bounded wait, polled every 100 ms.
-fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < within, "{what}: not within {within:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn kms(server: &Server, data: &Path) -> JsonClient {
-    let credentials = trent_client::from_file(&data.join("credentials"), "trent").expect("credentials");
-    let options = ClientOptions { retry: RetryPolicy::none(), ..Default::default() };
-    JsonClient::new(&server.endpoint, credentials, "us-east-1", "kms", "TrentService.", options).expect("client")
-}
-
-fn b64(text: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(text)
-}
-
-/// Makes `n` keys, each with a ciphertext: (ciphertext, plaintext) pairs.
-async fn encrypt_some(kms: &JsonClient, n: usize) -> Vec<(String, String)> {
-    let mut made = Vec::new();
-    for i in 0..n {
-        let key = kms.call("CreateKey", &json!({})).await.expect("CreateKey");
-        let key = key["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
-        let plain = format!("made before the rotation {i}");
-        let blob = kms.call("Encrypt", &json!({"KeyId": key, "Plaintext": b64(&plain)})).await.expect("Encrypt");
-        made.push((blob["CiphertextBlob"].as_str().unwrap().to_owned(), plain));
-    }
-    made
-}
-
-async fn all_decrypt(kms: &JsonClient, made: &[(String, String)]) {
-    for (blob, plain) in made {
-        let out = kms.call("Decrypt", &json!({"CiphertextBlob": blob})).await.expect("Decrypt");
-        assert_eq!(out["Plaintext"].as_str(), Some(b64(plain).as_str()));
-    }
+    kms_client(server, &data.join("credentials"))
 }
 
 /// Regression guard: rotate-root refused the shamir seal ("new shares would have to be handed
@@ -213,7 +161,7 @@ async fn rotate_root_with_a_passphrase_from_a_file_descriptor() {
     assert!(!out.contains("Unseal share"), "{out}");
     let after = std::fs::read_to_string(data.join("root.sealed")).unwrap();
     assert_ne!(before, after, "the new root is sealed");
-    let salt = |text: &str| serde_json::from_str::<Value>(text).unwrap()["salt"].clone();
+    let salt = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap()["salt"].clone();
     assert_eq!(salt(&before), salt(&after), "under the key derived at start");
     all_decrypt(&kms(&server, &data), &made).await;
     assert!(server.terminate());

@@ -340,6 +340,56 @@ pub(crate) fn open_seal(settings: &SealSettings, dir: &Path) -> Result<Released,
     }
 }
 
+/// On a database shared by several nodes (PostgreSQL), before the seal is opened: when this
+/// node's seal file does not release the database's current root key (the node was stopped
+/// for a whole rotation, or has no file yet), the file published in the database by the node
+/// that wrote it is put in place (see `root::published`). Only the `shamir`, `pkcs11` and
+/// `kms` seals publish; a data directory holding another seal's file, or a rekey's own file
+/// waiting to be published, is left alone. A failure is logged and the start goes on with
+/// the node's own file.
+pub(crate) async fn take_up_published(config: &Config) {
+    if !matches!(config.storage, Storage::Postgres(_)) || !crate::root::published::publishes(&config.seal) {
+        return;
+    }
+    // Driven on a blocking thread, as the gate builds the services: the compiler cannot prove
+    // the store's opening `Send` (higher-ranked lifetimes through sqlx), which a task needs.
+    let (config, runtime) = (config.clone(), tokio::runtime::Handle::current());
+    let taken = tokio::task::spawn_blocking(move || runtime.block_on(take_up_published_now(&config))).await;
+    if let Err(e) = taken {
+        tracing::error!(error = %e, "taking up the published seal file panicked; this node's own file is used");
+    }
+}
+
+async fn take_up_published_now(config: &Config) {
+    let Storage::Postgres(settings) = &config.storage else { return };
+    let dir = config.data_dir.as_path();
+    let path = match &config.seal {
+        SealSettings::Shamir => seal::shamir_path(dir),
+        SealSettings::Pkcs11(_) => seal::pkcs11_path(dir),
+        SealSettings::Kms(_) => seal::kms_path(dir),
+        SealSettings::File | SealSettings::Passphrase(_) => return,
+    };
+    if std::fs::symlink_metadata(dir.join(crate::root::PUBLISH_MARK)).is_ok() {
+        return;
+    }
+    if let Err(e) = seal::settle(dir) {
+        return tracing::warn!(error = %e, "the seal's files cannot be settled; the published seal file is not looked at");
+    }
+    if seal::seal_in(dir).is_some_and(|(found, _)| found != path) {
+        return;
+    }
+    let pg = match PgStore::open(settings).await {
+        Ok(pg) => pg,
+        Err(e) => {
+            return tracing::warn!(error = %e, "the database cannot be read: the published seal file is not looked at");
+        }
+    };
+    if let Err(e) = crate::root::published::take_up(&pg, &config.seal, &path).await {
+        tracing::warn!(error = %e, "taking up the published seal file failed; this node's own file is used");
+    }
+    pg.close().await;
+}
+
 /// Loads (or creates) the trail's signing key and starts the audit writer on `trail`.
 async fn start_audit<T: AuditStore + MetaStore + 'static>(
     trail: Arc<T>,

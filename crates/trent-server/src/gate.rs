@@ -219,6 +219,7 @@ impl Gate {
         local: SocketAddr,
     ) -> Result<(Arc<Gate>, Option<FirstStart>), BootstrapError> {
         let tls = bootstrap::prepare(&config)?;
+        bootstrap::take_up_published(&config).await;
         if config.seal == SealSettings::Shamir {
             seal::settle(&config.data_dir)?;
             if let Some((found, found_seal)) = seal::seal_in(&config.data_dir)
@@ -432,6 +433,7 @@ impl Gate {
         if !matches!(&*self.phase.lock(), Phase::AwaitingKms(_)) {
             return false;
         }
+        bootstrap::take_up_published(&self.config).await;
         let (settings, dir) = (self.config.seal.clone(), self.config.data_dir.clone());
         let opened = tokio::task::spawn_blocking(move || bootstrap::open_seal(&settings, &dir)).await;
         match opened {

@@ -95,7 +95,7 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> SealError + '_ {
     move |source| SealError::Io { path: path.to_owned(), source }
 }
 
-fn sync_parent(path: &Path) -> Result<(), SealError> {
+pub(crate) fn sync_parent(path: &Path) -> Result<(), SealError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }

@@ -24,13 +24,21 @@
 //! handed out once, in the answer to the call that began the rotation, after step 2 is
 //! durable. Until step 4 the old shares unseal (the new root is taken from the database's
 //! record); between 4 and 5 the new shares do, and the unseal renames the `.rotate` file into
-//! place. A node that takes up another node's rotation cannot seal the new shares' file: its
-//! operator copies `root.shamir` from the node that began it once it has finished.
+//! place.
+//!
+//! The seals whose file holds nothing that releases the root key alone (`shamir`, `pkcs11`,
+//! `kms`) publish it in the database each time a node writes it (see [`published`]): the
+//! `.rotate` file before step 2, the seal's file at a first start and after step 5, and after
+//! `trent operator rekey`. A node that takes up another node's rotation writes the published
+//! `.rotate` file as its own (the Shamir seal's new shares then unseal it too); a node stopped
+//! for a whole rotation writes the published file of the current generation in place at its
+//! start. The `file` and `passphrase` seals publish nothing: their files are copied by hand.
 //!
 //! This module knows the seal's files and the server's tasks; the batches are the domain's.
 
 mod endpoint;
 pub mod files;
+pub(crate) mod published;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -47,6 +55,7 @@ use trent_crypto::{RootKey, constant_time_eq};
 
 pub(crate) use endpoint::rotate_root;
 pub use files::{PENDING_SUFFIX, Unsealable, pending_path};
+pub use published::PUBLISH_MARK;
 
 use crate::bootstrap::BootstrapError;
 use crate::seal::{Initialised, PassphraseKek, SealError, SealSettings, ShareError};
@@ -153,6 +162,8 @@ impl RotationProgress {
 /// The root key of a running server and its rotation.
 pub struct RootControl {
     rotation: RootRotation,
+    /// The database's named values, where the seal's file is published.
+    meta: Arc<dyn MetaStore>,
     seal: SealSettings,
     seal_file: PathBuf,
     /// The passphrase seal's key derived at start: seals a new root without the passphrase.
@@ -229,17 +240,19 @@ pub(crate) async fn settle(
         return Err(wrong());
     }
     let stored = meta.get_meta(ROOT_CHECK_META).await.map_err(BootstrapError::Store)?;
-    let (path, settings) = (seal_file.to_owned(), settings.clone());
+    let path = seal_file.to_owned();
     match stored {
         None if from_pending => Err(wrong()),
         None => {
             meta.put_meta(ROOT_CHECK_META, &check).await.map_err(BootstrapError::Store)?;
             blocking(move || files::remove_pending(&path)).await?;
+            published::publish(meta, settings, generation, seal_file).await?;
             Ok(Settled { ring: Arc::new(RootRing::new(generation, root)), resume: None, kek })
         }
         Some(stored) if constant_time_eq(&stored, &check) && from_pending => {
             // New shares after the database's finish: their file goes into place.
             blocking(move || files::commit_pending(&path)).await?;
+            published::publish(meta, settings, generation, seal_file).await?;
             tracing::warn!(
                 generation,
                 "a root key rotation had finished in the database: the new shares' seal file is now in place"
@@ -249,9 +262,10 @@ pub(crate) async fn settle(
         Some(stored) if constant_time_eq(&stored, &check) => {
             // A `.rotate` file without a rotation: one that never began, or an old one.
             blocking(move || files::remove_pending(&path)).await?;
+            publish_marked(meta, settings, generation, seal_file).await?;
             Ok(Settled { ring: Arc::new(RootRing::new(generation, root)), resume: None, kek })
         }
-        Some(_) if settings == SealSettings::Shamir => {
+        Some(_) if *settings == SealSettings::Shamir => {
             // The old shares after the database's finish: the new ones are needed.
             if std::fs::symlink_metadata(pending_path(&path)).is_ok() {
                 Err(BootstrapError::Shares(ShareError::RotationFinished))
@@ -260,9 +274,9 @@ pub(crate) async fn settle(
             }
         }
         Some(stored) => {
-            let kept = kek.clone();
+            let (kept, owned) = (kek.clone(), settings.clone());
             let released = blocking(move || {
-                let Ok(mut kind) = files::seal_kind(&settings, &path, kept.as_ref()) else { return Ok(None) };
+                let Ok(mut kind) = files::seal_kind(&owned, &path, kept.as_ref()) else { return Ok(None) };
                 let Some(next) = files::release_pending(kind.as_mut(), &path)? else { return Ok(None) };
                 if !constant_time_eq(&stored, &next.check_value()) {
                     return Ok(None);
@@ -272,6 +286,7 @@ pub(crate) async fn settle(
             })
             .await?;
             let next = released.ok_or_else(wrong)?;
+            published::publish(meta, settings, generation, seal_file).await?;
             tracing::warn!(
                 generation,
                 "a root key rotation had finished in the database: its new root key's seal file is now in place"
@@ -279,6 +294,27 @@ pub(crate) async fn settle(
             Ok(Settled { ring: Arc::new(RootRing::new(generation, next)), resume: None, kek })
         }
     }
+}
+
+/// After `trent operator rekey` (which leaves [`PUBLISH_MARK`] beside the seal's file, the
+/// database out of its reach): publishes the seal's file `seal_file`, which the caller found
+/// releases the database's root key of `generation`, and removes the mark.
+async fn publish_marked(
+    meta: &dyn MetaStore,
+    settings: &SealSettings,
+    generation: u32,
+    seal_file: &std::path::Path,
+) -> Result<(), BootstrapError> {
+    let mark = seal_file.with_file_name(PUBLISH_MARK);
+    if std::fs::symlink_metadata(&mark).is_err() {
+        return Ok(());
+    }
+    published::publish(meta, settings, generation, seal_file).await?;
+    blocking(move || {
+        std::fs::remove_file(&mark).map_err(|source| SealError::Io { path: mark.clone(), source })?;
+        files::sync_parent(&mark)
+    })
+    .await
 }
 
 async fn blocking<T: Send + 'static>(
@@ -309,7 +345,8 @@ impl RootControl {
     ) -> Self {
         let progress = settled.resume.as_ref().map(|s| RotationProgress::of(s, None));
         Self {
-            rotation: RootRotation::new(store, meta, audit_meta, settled.ring.clone()),
+            rotation: RootRotation::new(store, meta.clone(), audit_meta, settled.ring.clone()),
+            meta,
             seal,
             seal_file,
             kek: settled.kek.clone(),
@@ -341,11 +378,15 @@ impl RootControl {
                     Ok(raw) => raw,
                     Err(e) => return tracing::error!(error = %e, "cannot take up the new root key of a rotation"),
                 };
-                if self.seal == SealSettings::Shamir {
+                let to_check = state.to_check_value().unwrap_or_default();
+                if self.take_up_published(state.to_generation, &pending_path(&self.seal_file), to_check).await {
+                    tracing::info!(to = state.to_generation, "the new root key's published seal file is this node's");
+                } else if self.seal == SealSettings::Shamir {
                     // The new shares were made and handed out on the node that began it.
                     tracing::warn!(
-                        "a root key rotation begun on another node: once it has finished, copy that node's root.shamir \
-                         into this node's data directory (its new shares unseal this node then)"
+                        "a root key rotation begun on another node, whose new shares' seal file is not published in \
+                         the database: once it has finished, copy that node's root.shamir into this node's data \
+                         directory (its new shares unseal this node then)"
                     );
                 } else {
                     let sealed = match files::seal_kind(&self.seal, &self.seal_file, self.kek.as_ref()) {
@@ -373,12 +414,19 @@ impl RootControl {
                 let path = self.seal_file.clone();
                 let committed = tokio::task::spawn_blocking(move || {
                     if std::fs::symlink_metadata(pending_path(&path)).is_ok() {
-                        files::commit_pending(&path)
+                        files::commit_pending(&path).map(|()| true)
                     } else {
-                        Ok(())
+                        Ok(false)
                     }
                 })
                 .await;
+                if matches!(committed, Ok(Ok(false))) {
+                    // No `.rotate` file (a Shamir rotation whose file was not published when it
+                    // was taken up): the new generation's published file, if it is there now.
+                    let check = ring.current().key.check_value();
+                    self.take_up_published(ring.generation(), &self.seal_file, check).await;
+                }
+                let committed = committed.map(|done| done.map(|_| ()));
                 if !matches!(committed, Ok(Ok(()))) {
                     return tracing::error!(
                         "putting the new root key's seal file in place failed; trying at the next check"
@@ -390,6 +438,28 @@ impl RootControl {
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "cannot read the root key rotation's state"),
+        }
+    }
+
+    /// Writes the published seal file of `generation` over `target` (the seal's file or its
+    /// `.rotate` file) when it releases the root key of check value `check`; whether it did.
+    async fn take_up_published(&self, generation: u32, target: &std::path::Path, check: [u8; 32]) -> bool {
+        let text = match published::published(self.meta.as_ref(), &self.seal, generation).await {
+            Ok(Some(text)) => text,
+            Ok(None) => return false,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the published seal file");
+                return false;
+            }
+        };
+        let (settings, target) = (self.seal.clone(), target.to_owned());
+        match tokio::task::spawn_blocking(move || published::install(&settings, &text, &target, &check)).await {
+            Ok(Ok(installed)) => installed,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "writing the published seal file failed");
+                false
+            }
+            Err(_) => false,
         }
     }
 
@@ -430,6 +500,14 @@ impl RootControl {
         let made = tokio::task::spawn_blocking(move || files::seal_pending(kind.as_mut(), &path, &sealed))
             .await
             .map_err(|_| RootError::Panicked)??;
+        // Published before the rotation is recorded, so that every node taking it up finds it.
+        let to = self.rotation.ring().generation().saturating_add(1);
+        let pending = pending_path(&self.seal_file);
+        if let Err(e) = published::publish(self.meta.as_ref(), &self.seal, to, &pending).await {
+            let path = self.seal_file.clone();
+            let _ = tokio::task::spawn_blocking(move || files::remove_pending(&path)).await;
+            return Err(e.into());
+        }
         let now = self.clock.now().unix_timestamp();
         let state = match self.rotation.begin(&raw, batch_size, pause_ms, now).await {
             Ok(state) => state,
@@ -537,6 +615,15 @@ impl RootControl {
         self.rotation.finish(state).await?;
         let path = self.seal_file.clone();
         tokio::task::spawn_blocking(move || files::commit_pending(&path)).await.map_err(|_| RootError::Panicked)??;
+        // The rotation has finished: a failure here is only logged (the `.rotate` file was
+        // published before it began; the old generation's copy releases a forgotten root).
+        let (meta, seal) = (self.meta.as_ref(), &self.seal);
+        if let Err(e) = published::publish(meta, seal, state.to_generation, &self.seal_file).await {
+            tracing::warn!(error = %e, "publishing the new root key's seal file failed");
+        }
+        if let Err(e) = published::withdraw(meta, seal, state.from_generation).await {
+            tracing::warn!(error = %e, "withdrawing the old root key's published seal file failed");
+        }
         Ok(())
     }
 }

@@ -214,6 +214,16 @@ impl ShamirSeal {
         })
     }
 
+    /// The check value of the root key the shares rebuild (`RootKey::check_value`).
+    pub fn check_value(&self) -> [u8; 32] {
+        self.root_key_check
+    }
+
+    /// Whether the shares rebuild the root key of check value `check` (constant time).
+    pub fn rebuilds(&self, check: &[u8; 32]) -> bool {
+        constant_time_eq(&self.root_key_check, check)
+    }
+
     /// Whether `token` is this seal's operator token (constant time).
     pub fn accepts_token(&self, token: &str) -> bool {
         constant_time_eq(&digest(TOKEN_DIGEST_LABEL, token.as_bytes()), &self.token_digest)

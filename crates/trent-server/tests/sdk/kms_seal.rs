@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use trent_server::seal::{FileKind, KmsKind, RawKmsSeal, rekey};
-use trent_server::{Config, RawConfig, RawSeal};
+use trent_server::{Config, RawConfig, RawSeal, StorageSetting};
 
 use crate::common::blob;
 use crate::pkcs11_seal::files_under;
 use crate::shamir::{Running, open};
+use crate::support::TestSchema;
 
 fn file_config(data: &Path) -> Config {
     RawConfig { listen: Some("127.0.0.1:0".into()), data_dir: Some(data.to_owned()), ..RawConfig::default() }
@@ -161,4 +162,75 @@ async fn a_kms_sealed_server_unwraps_its_root_key_through_another_trent() {
     let e = rekey(&data, &mut settings(), &mut FileKind).err().unwrap().to_string();
     assert!(e.contains("cannot reach"), "{e}");
     assert!(data.join("root.kms").exists() && !data.join("root.key").exists());
+}
+
+/// Nodes on one PostgreSQL schema (`TRENT_TEST_POSTGRES_URL`; skipped loudly without it, a
+/// failure under `CI=true`) with the kms seal need no copy of `root.kms`: the first node
+/// publishes it in the database, a node with an empty data directory writes it in place, and
+/// a node whose `root.kms` opens to another root key (what a node stopped for a whole
+/// rotation holds) has it replaced by the published one, which the remote KMS opens. A node
+/// whose own file releases the database's root keeps it.
+#[tokio::test]
+async fn kms_nodes_on_one_database_take_the_published_seal_file() {
+    let Some(schema) = TestSchema::new("kms_nodes_on_one_database_take_the_published_seal_file").await else {
+        return;
+    };
+    let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = |name: &str| tmp.path().join(name);
+    let (remote, _) = open(&file_config(&dir("remote"))).await;
+    let key =
+        remote.client(&dir("remote")).create_key().send().await.unwrap().key_metadata().unwrap().key_id().to_owned();
+    let raw = kms_raw(&remote, &dir("remote"), &key);
+    let on_postgres = |data: &Path| {
+        let mut config = kms_config(data, raw.clone());
+        let with_storage = RawConfig { storage: Some(StorageSetting::new(url.clone())), ..RawConfig::default() };
+        config.storage = with_storage.resolve(None).unwrap().storage;
+        config
+    };
+
+    let (a, first) = open(&on_postgres(&dir("a"))).await;
+    assert!(first);
+    let kms = a.client(&dir("a"));
+    let own = kms.create_key().send().await.unwrap().key_metadata().unwrap().key_id().to_owned();
+    let made = kms.encrypt().key_id(&own).plaintext(blob(b"made before the restart")).send().await.unwrap();
+    let ciphertext = made.ciphertext_blob().unwrap().clone();
+    let published = std::fs::read(dir("a").join("root.kms")).unwrap();
+
+    // A root.kms of another root key (made by a node on a database of its own).
+    let (other, _) = open(&kms_config(&dir("other"), raw.clone())).await;
+    other.stop().await;
+    std::fs::create_dir(dir("b")).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir("b"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    std::fs::copy(dir("other").join("root.kms"), dir("b").join("root.kms")).unwrap();
+    assert_ne!(std::fs::read(dir("b").join("root.kms")).unwrap(), published);
+    for node in ["b", "c"] {
+        let (server, first) = open(&on_postgres(&dir(node))).await;
+        assert!(!first, "{node} is not a first start");
+        assert_eq!(std::fs::read(dir(node).join("root.kms")).unwrap(), published, "{node}");
+        decrypts(&server, &dir("a"), &ciphertext).await;
+        server.stop().await;
+    }
+    // A node's own file that opens to the database's root is kept (another blob of one root).
+    a.stop().await;
+    // On a thread of its own: the remote server answers on this test's runtime.
+    let (settings, a_file, c_file) =
+        (raw.clone().validate().unwrap(), dir("a").join("root.kms"), dir("c").join("root.kms"));
+    tokio::task::spawn_blocking(move || {
+        let root = trent_server::seal::release_kms_file(&a_file, &settings).unwrap();
+        std::fs::remove_file(&c_file).unwrap();
+        trent_server::seal::write_kms_file(&c_file, &root, &settings).unwrap();
+    })
+    .await
+    .unwrap();
+    let own_file = std::fs::read(dir("c").join("root.kms")).unwrap();
+    assert_ne!(own_file, published);
+    let (server, _) = open(&on_postgres(&dir("c"))).await;
+    assert_eq!(std::fs::read(dir("c").join("root.kms")).unwrap(), own_file);
+    decrypts(&server, &dir("a"), &ciphertext).await;
+    server.stop().await;
+    remote.stop().await;
 }
