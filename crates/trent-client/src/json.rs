@@ -422,12 +422,15 @@ async fn read_answer(response: Response<Incoming>) -> Result<(u16, Bytes), hyper
     Ok((status, response.into_body().collect().await?.to_bytes()))
 }
 
+/// What a [`Connection`] runs over: TCP, with TLS for `https://`.
+type Stream = MaybeHttpsStream<TokioIo<tokio::net::TcpStream>>;
+
 /// An HTTP/1.1 connection to a [`JsonClient`]'s endpoint, used by one task at a time
 /// ([`JsonClient::connect`]).
 pub struct Connection {
     send: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
     /// The connection's I/O, polled by the task that sends on it rather than a task of its own.
-    io: Pin<Box<hyper::client::conn::http1::Connection<MaybeHttpsStream<TokioIo<tokio::net::TcpStream>>, Full<Bytes>>>>,
+    io: Pin<Box<hyper::client::conn::http1::Connection<Stream, Full<Bytes>>>>,
     /// Whether `io` has ended (the connection closed or failed).
     closed: bool,
 }
