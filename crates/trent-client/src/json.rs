@@ -4,15 +4,17 @@
 //! failures with capped exponential backoff and full jitter.
 
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Request, Uri};
+use http::{HeaderMap, HeaderValue, Request, Response, Uri};
 use http_body_util::{BodyExt, Full};
-use hyper_rustls::HttpsConnector;
+use hyper::body::Incoming;
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use trent_wire::sigv4::{self, SignedRequest};
 
 use crate::credentials::Credentials;
@@ -120,6 +122,8 @@ pub struct AttemptTimeout(Duration);
 /// A signing client for one awsJson1_1 service.
 pub struct JsonClient {
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// The pool's connector, for [`JsonClient::connect`].
+    connector: HttpsConnector<HttpConnector>,
     endpoint: Uri,
     host: HeaderValue,
     signer: sigv4::Signer,
@@ -238,7 +242,7 @@ impl JsonClient {
             Some(bundle) => connector_trusting(bundle)?,
             None => connector(tls),
         };
-        let http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1024).build(connector);
+        let http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(1024).build(connector.clone());
         let signer = sigv4::Signer::new(
             &credentials.access_key_id,
             credentials.secret_access_key,
@@ -248,6 +252,7 @@ impl JsonClient {
         );
         Ok(Self {
             http,
+            connector,
             endpoint: uri,
             host,
             signer,
@@ -323,6 +328,69 @@ impl JsonClient {
     /// # Errors
     /// `Transport` when the connection fails.
     pub async fn call_raw(&self, operation: &str, body: Vec<u8>) -> Result<(u16, Bytes), ClientError> {
+        let request = self.signed(operation, Bytes::from(body), self.endpoint.clone())?;
+        let response = self.http.request(request).await.map_err(|e| self.transport(Box::new(e)))?;
+        read_answer(response).await.map_err(|e| self.transport(Box::new(e)))
+    }
+
+    /// Opens an HTTP/1.1 connection of the caller's own to the endpoint (TLS for `https://`),
+    /// for [`JsonClient::call_raw_on`].
+    ///
+    /// # Errors
+    /// `Transport` when the connection cannot be made.
+    pub async fn connect(&self) -> Result<Connection, ClientError> {
+        let stream = tower::ServiceExt::oneshot(self.connector.clone(), self.endpoint.clone())
+            .await
+            .map_err(|e| self.transport(e))?;
+        let (send, io) =
+            hyper::client::conn::http1::handshake(stream).await.map_err(|e| self.transport(Box::new(e)))?;
+        Ok(Connection { send, io: Box::pin(io), closed: false })
+    }
+
+    /// [`JsonClient::call_raw`] on `conn` instead of the pool: the same request on the wire
+    /// (the same headers, a fresh signature), without the pool's checkout and return of a
+    /// connection or the task the pool spawns for every answer, and with the connection's
+    /// I/O driven by the calling task. For a load generator that keeps one request in flight
+    /// per connection. After an error, `conn` may be unusable: open another.
+    ///
+    /// # Errors
+    /// `Transport` when the connection fails or has closed.
+    pub async fn call_raw_on(
+        &self,
+        conn: &mut Connection,
+        operation: &str,
+        body: Bytes,
+    ) -> Result<(u16, Bytes), ClientError> {
+        // Origin form, as the pool sends it: the authority is in the signed `host` header.
+        let request = self.signed(operation, body, Uri::from_static("/"))?;
+        let Connection { send, io, closed } = conn;
+        if *closed {
+            return Err(self.transport(Box::new(ConnectionClosed)));
+        }
+        let answer = async {
+            send.ready().await?;
+            read_answer(send.send_request(request).await?).await
+        };
+        tokio::pin!(answer);
+        let result = tokio::select! {
+            biased;
+            answer = &mut answer => answer,
+            ended = io.as_mut() => {
+                // Never polled again. An answer read in full before the connection ended still
+                // counts (the server may close right after it); otherwise the dispatcher has
+                // dropped the request and `answer` fails at once.
+                *closed = true;
+                match ended {
+                    Ok(()) => answer.await,
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        result.map_err(|e| self.transport(Box::new(e)))
+    }
+
+    /// The request of `operation` with `body` to `uri`, with its headers and SigV4 signature.
+    fn signed(&self, operation: &str, body: Bytes, uri: Uri) -> Result<Request<Full<Bytes>>, ClientError> {
         let target = format!("{}{operation}", self.target_prefix);
         let mut headers = HeaderMap::with_capacity(6);
         headers.insert(http::header::HOST, self.host.clone());
@@ -330,21 +398,16 @@ impl JsonClient {
         headers.insert("x-amz-target", HeaderValue::from_str(&target).map_err(|_| ClientError::Decode(0))?);
         let signed = SignedRequest { method: "POST", path: "/", query: None, headers: &headers, body: &body };
         let added = self.signer.sign(&signed, time::OffsetDateTime::now_utc());
-        let transport = |e: Box<dyn std::error::Error + Send + Sync>| ClientError::Transport {
-            endpoint: self.endpoint.to_string(),
-            source: e,
-        };
-        let mut request = Request::post(self.endpoint.clone())
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| transport(Box::new(e)))?;
+        let mut request = Request::post(uri).body(Full::new(body)).map_err(|e| self.transport(Box::new(e)))?;
         *request.headers_mut() = headers;
         for (name, value) in added {
             request.headers_mut().insert(name, value);
         }
-        let response = self.http.request(request).await.map_err(|e| transport(Box::new(e)))?;
-        let status = response.status().as_u16();
-        let bytes = response.into_body().collect().await.map_err(|e| transport(Box::new(e)))?.to_bytes();
-        Ok((status, bytes))
+        Ok(request)
+    }
+
+    fn transport(&self, source: Box<dyn std::error::Error + Send + Sync>) -> ClientError {
+        ClientError::Transport { endpoint: self.endpoint.to_string(), source }
     }
 
     /// The endpoint.
@@ -352,6 +415,36 @@ impl JsonClient {
         &self.endpoint
     }
 }
+
+/// The status and whole body of `response`.
+async fn read_answer(response: Response<Incoming>) -> Result<(u16, Bytes), hyper::Error> {
+    let status = response.status().as_u16();
+    Ok((status, response.into_body().collect().await?.to_bytes()))
+}
+
+/// What a [`Connection`] runs over: TCP, with TLS for `https://`.
+type Stream = MaybeHttpsStream<TokioIo<tokio::net::TcpStream>>;
+
+/// An HTTP/1.1 connection to a [`JsonClient`]'s endpoint, used by one task at a time
+/// ([`JsonClient::connect`]).
+pub struct Connection {
+    send: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+    /// The connection's I/O, polled by the task that sends on it rather than a task of its own.
+    io: Pin<Box<hyper::client::conn::http1::Connection<Stream, Full<Bytes>>>>,
+    /// Whether `io` has ended (the connection closed or failed).
+    closed: bool,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection").finish_non_exhaustive()
+    }
+}
+
+/// A [`Connection`] that has closed was used again.
+#[derive(Debug, thiserror::Error)]
+#[error("the connection closed")]
+pub struct ConnectionClosed;
 
 /// The default pause between attempts is small; this is the longest a policy may wait.
 pub(crate) const MAX_RETRY_DELAY: Duration = Duration::from_secs(20);
@@ -377,5 +470,78 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    /// A server on loopback that answers `answers` requests, one connection at a time (the
+    /// first answer closes its connection), and hands back each request's head (request line
+    /// and header names, in order) and body; after the last it closes the connection and stops
+    /// listening.
+    async fn recording_server(answers: usize) -> (String, tokio::task::JoinHandle<Vec<(Vec<String>, Vec<u8>)>>) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let (mut socket, _) = listener.accept().await.unwrap();
+            while seen.len() < answers {
+                let mut data = Vec::new();
+                let (head, body) = loop {
+                    let mut buf = [0u8; 4096];
+                    let n = socket.read(&mut buf).await.unwrap();
+                    if n == 0 {
+                        // The client moved to another connection (the pool's, then ours).
+                        socket = listener.accept().await.unwrap().0;
+                        continue;
+                    }
+                    data.extend_from_slice(&buf[..n]);
+                    let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+                    let head = String::from_utf8(data[..end].to_vec()).unwrap();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned))
+                        .map_or(0, |n| n.parse::<usize>().unwrap());
+                    if data.len() >= end + 4 + length {
+                        break (head, data[end + 4..end + 4 + length].to_vec());
+                    }
+                };
+                let mut lines = head.lines();
+                let mut shape = vec![lines.next().unwrap().to_owned()];
+                shape.extend(lines.map(|l| l.split(':').next().unwrap().to_ascii_lowercase()));
+                seen.push((shape, body));
+                // The first answer closes the pool's connection, so the next request comes on
+                // a new one.
+                let close = if seen.len() == 1 { "connection: close\r\n" } else { "" };
+                let answer = format!("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n{close}\r\n{{}}");
+                socket.write_all(answer.as_bytes()).await.unwrap();
+            }
+            seen
+        });
+        (endpoint, task)
+    }
+
+    #[tokio::test]
+    async fn an_own_connection_sends_what_the_pool_sends() {
+        let (endpoint, server) = recording_server(3).await;
+        let creds = Credentials::new("AKID", b"secret");
+        let client =
+            JsonClient::new(&endpoint, creds, "us-east-1", "kms", "TrentService.", ClientOptions::default()).unwrap();
+        assert_eq!(client.call_raw("Encrypt", b"{\"a\":1}".to_vec()).await.unwrap(), (200, Bytes::from_static(b"{}")));
+        let mut conn = client.connect().await.unwrap();
+        for _ in 0..2 {
+            let answer = client.call_raw_on(&mut conn, "Encrypt", Bytes::from_static(b"{\"a\":1}")).await.unwrap();
+            assert_eq!(answer, (200, Bytes::from_static(b"{}")));
+        }
+        let seen = server.await.unwrap();
+        let pooled = &seen[0];
+        assert_eq!(pooled.0[0], "POST / HTTP/1.1");
+        for (shape, body) in &seen[1..] {
+            assert_eq!(shape, &pooled.0, "the same request line and headers, in the same order");
+            assert_eq!(body, &pooled.1);
+        }
+        // The server has closed the connection: the next call says so, and a new one works
+        // (nothing listens any more, so it cannot be made).
+        let closed = client.call_raw_on(&mut conn, "Encrypt", Bytes::from_static(b"{}")).await;
+        assert!(matches!(closed, Err(ClientError::Transport { .. })), "{closed:?}");
+        assert!(client.connect().await.is_err());
     }
 }

@@ -11,7 +11,7 @@ mod operator;
 mod retry;
 
 pub use credentials::{Credentials, default_file, from_file};
-pub use json::{AttemptTimeout, ClientError, ClientOptions, JsonClient};
+pub use json::{AttemptTimeout, ClientError, ClientOptions, Connection, ConnectionClosed, JsonClient};
 pub use kms::{Ciphertext, DataKeyPair, Decrypted, KMS_SERVICE, KMS_TARGET_PREFIX, KmsClient};
 pub use operator::OperatorClient;
 pub use retry::RetryPolicy;

@@ -18,8 +18,11 @@
 //! material is inside a PKCS#11 token (a custom key store over a SoftHSM2 token made for the
 //! run; see `hsm`), in the same run.
 //! `--populate-keys N` first fills the account with N more keys (the scale check). Every
-//! request is SigV4-signed by the client and verified by the server. Output is Markdown for
-//! `BENCHMARKS.md`.
+//! request is SigV4-signed by the client and verified by the server. Each request in flight
+//! has an HTTP/1.1 connection of its own, kept from row to row and driven by the task that
+//! sends on it ([`trent_client::JsonClient::call_raw_on`]): the requests are those the pooled
+//! client sends, without the pool's work per request, which in the in-process runs would be
+//! taken from the server's two cores. Output is Markdown for `BENCHMARKS.md`.
 
 mod hsm;
 mod populate;
@@ -32,11 +35,12 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
 use clap::{Args, ValueEnum};
 use hdrhistogram::Histogram;
 use serde_json::json;
 use servers::{QuotaMode, Server, Transport};
-use trent_client::{ClientOptions, Credentials, JsonClient, RetryPolicy};
+use trent_client::{ClientOptions, Connection, Credentials, JsonClient, RetryPolicy};
 
 /// An operation to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -274,7 +278,10 @@ struct Target {
     secrets: Arc<JsonClient>,
     /// The same server as Systems Manager.
     ssm: Arc<JsonClient>,
-    bodies: Vec<(BenchOp, Arc<Vec<u8>>)>,
+    bodies: Vec<(BenchOp, Bytes)>,
+    /// One connection per request in flight, kept from row to row (as a pool keeps them);
+    /// `None` until first used or after it failed.
+    connections: Vec<Option<Connection>>,
 }
 
 pub(crate) fn run(args: BenchArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -387,7 +394,7 @@ async fn target(args: &BenchArgs, at: Endpoint) -> Result<Target, Box<dyn std::e
     let mut bodies = Vec::new();
     for &op in &args.ops {
         if let Some(body) = parameters.as_ref().and_then(|p| p.of(op)) {
-            bodies.push((op, Arc::new(serde_json::to_vec(body)?)));
+            bodies.push((op, Bytes::from(serde_json::to_vec(body)?)));
             continue;
         }
         let body = match op {
@@ -415,9 +422,9 @@ async fn target(args: &BenchArgs, at: Endpoint) -> Result<Target, Box<dyn std::e
                 }
             }
         };
-        bodies.push((op, Arc::new(serde_json::to_vec(&body)?)));
+        bodies.push((op, Bytes::from(serde_json::to_vec(&body)?)));
     }
-    Ok(Target { started, client, secrets, ssm, bodies })
+    Ok(Target { started, client, secrets, ssm, bodies, connections: Vec::new() })
 }
 
 async fn measure(args: &BenchArgs, endpoints: Vec<Endpoint>) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
@@ -429,16 +436,17 @@ async fn measure(args: &BenchArgs, endpoints: Vec<Endpoint>) -> Result<Vec<Row>,
     for (i, &op) in args.ops.iter().enumerate() {
         for &concurrency in &args.concurrency {
             for _ in 0..args.rounds.max(1) {
-                for t in &targets {
+                for t in &mut targets {
                     let body = &t.bodies[i].1;
                     let client = match op {
                         BenchOp::GetSecretValue => &t.secrets,
                         BenchOp::GetParameter | BenchOp::GetParameterSecure | BenchOp::GetParametersByPath => &t.ssm,
                         _ => &t.client,
                     };
-                    run_level(client, op.operation(), body, concurrency, Duration::from_secs(1)).await;
+                    let level = Level { client, operation: op.operation(), body, concurrency };
+                    level.run(&mut t.connections, Duration::from_secs(1)).await;
                     let (requests, errors, elapsed, latency) =
-                        run_level(client, op.operation(), body, concurrency, Duration::from_secs(args.seconds)).await;
+                        level.run(&mut t.connections, Duration::from_secs(args.seconds)).await;
                     let (quotas, transport) = (t.started.map(|s| s.0), t.started.map(|s| s.1));
                     let row = Row { op, concurrency, quotas, transport, requests, errors, elapsed, latency };
                     let mode = quotas.map_or("-", QuotaMode::label);
@@ -456,43 +464,72 @@ async fn measure(args: &BenchArgs, endpoints: Vec<Endpoint>) -> Result<Vec<Row>,
     Ok(rows)
 }
 
-async fn run_level(
-    client: &Arc<JsonClient>,
+/// One row's requests: `concurrency` tasks calling `operation` with `body` on `client`.
+struct Level<'a> {
+    client: &'a Arc<JsonClient>,
     operation: &'static str,
-    body: &Arc<Vec<u8>>,
+    body: &'a Bytes,
     concurrency: usize,
-    duration: Duration,
-) -> (u64, u64, Duration, Histogram<u64>) {
-    let start = Instant::now();
-    let deadline = start + duration;
-    let mut tasks = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
-        let client = client.clone();
-        let body = body.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
-            let (mut ok, mut errors) = (0u64, 0u64);
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                match client.call_raw(operation, body.as_ref().clone()).await {
-                    Ok((200, _)) => {
-                        ok += 1;
-                        let _ = hist.record(t.elapsed().as_micros() as u64);
-                    }
-                    _ => errors += 1,
-                }
-            }
-            (ok, errors, hist)
-        }));
-    }
-    let mut total = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
-    let (mut ok, mut errors) = (0, 0);
-    for t in tasks {
-        if let Ok((o, e, h)) = t.await {
-            ok += o;
-            errors += e;
-            let _ = total.add(h);
+}
+
+impl Level<'_> {
+    /// Runs the row for `duration`, each task on a connection of its own taken from
+    /// `connections` (opened when missing, given back at the end): requests, errors, time,
+    /// latencies.
+    async fn run(
+        &self,
+        connections: &mut Vec<Option<Connection>>,
+        duration: Duration,
+    ) -> (u64, u64, Duration, Histogram<u64>) {
+        if connections.len() < self.concurrency {
+            connections.resize_with(self.concurrency, || None);
         }
+        let start = Instant::now();
+        let deadline = start + duration;
+        let mut tasks = Vec::with_capacity(self.concurrency);
+        for slot in &mut connections[..self.concurrency] {
+            let (client, body, operation) = (self.client.clone(), self.body.clone(), self.operation);
+            let mut conn = slot.take();
+            tasks.push(tokio::spawn(async move {
+                let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+                let (mut ok, mut errors) = (0u64, 0u64);
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    let c = match &mut conn {
+                        Some(c) => c,
+                        None => match client.connect().await {
+                            Ok(c) => conn.insert(c),
+                            Err(_) => {
+                                errors += 1;
+                                continue;
+                            }
+                        },
+                    };
+                    match client.call_raw_on(c, operation, body.clone()).await {
+                        Ok((200, _)) => {
+                            ok += 1;
+                            let _ = hist.record(t.elapsed().as_micros() as u64);
+                        }
+                        Ok(_) => errors += 1,
+                        Err(_) => {
+                            errors += 1;
+                            conn = None;
+                        }
+                    }
+                }
+                (ok, errors, hist, conn)
+            }));
+        }
+        let mut total = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+        let (mut ok, mut errors) = (0, 0);
+        for (t, slot) in tasks.into_iter().zip(connections.iter_mut()) {
+            if let Ok((o, e, h, conn)) = t.await {
+                ok += o;
+                errors += e;
+                let _ = total.add(h);
+                *slot = conn;
+            }
+        }
+        (ok, errors, start.elapsed(), total)
     }
-    (ok, errors, start.elapsed(), total)
 }
