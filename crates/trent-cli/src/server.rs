@@ -141,7 +141,9 @@ pub(crate) async fn run(args: ServerArgs) -> Result<(), Box<dyn std::error::Erro
         rotation: None,
         events: None,
         storage: args.storage.map(trent_server::StorageSetting::new),
-        cluster: args.node_id.map(|node_id| trent_server::RawCluster { node_id: Some(node_id) }),
+        cluster: args
+            .node_id
+            .map(|node_id| trent_server::RawCluster { node_id: Some(node_id), full_check_seconds: None }),
         postgres: None,
         hsm_clusters: None,
     };

@@ -1,7 +1,7 @@
 //! A network partition between a real `trent server` and its PostgreSQL (a schema of its own in
 //! `TRENT_TEST_POSTGRES_URL`; skipped loudly without it, a failure under `CI=true`), made by a
-//! TCP relay in this test that stops forwarding without closing anything: packets black-holed,
-//! no reset, so PostgreSQL's `statement_timeout` (enforced by the server, which never hears of
+//! TCP relay (`trent-store/tests/support/relay.rs`) that stops forwarding without closing
+//! anything: packets black-holed, no reset, so PostgreSQL's `statement_timeout` (enforced by the server, which never hears of
 //! it) cannot end a call; only the node's client-side limit (`postgres.call_timeout_milliseconds`)
 //! can. The relay cuts right after forwarding a request, so a query is in flight whose answer
 //! never comes. The connections that crossed the partition stay dead after it heals (as after
@@ -14,25 +14,30 @@
 //! succeed again with no restart of Trent, every acknowledged alias is there, every
 //! acknowledged tag value is there (or a later one an unacknowledged call may have applied),
 //! and the two tags of one call always hold the same value (nothing half-applied).
+//!
+//! Two nodes on one schema, both behind the relay, the periodic full check of their caches set to
+//! ten minutes: B's listening connection, black-holed without a word, is noticed by its missing
+//! heartbeats and made again (`trent_notifications_reconnects_total`), so a key disabled on A
+//! after the heal is refused on B within [`SEEN_WITHIN`] of the heal; without that, only the full
+//! check could tell B.
 
 #[path = "../../trent-store/tests/support/postgres.rs"]
 mod postgres;
+#[path = "../../trent-store/tests/support/relay.rs"]
+mod relay;
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 use trent_client::{ClientError, ClientOptions, JsonClient, RetryPolicy};
 
 use postgres::TestSchema;
+use relay::{Relay, relayed_url, upstream_of};
 use support::Server;
 
 /// The node's client-side limit of one database call (`postgres.call_timeout_milliseconds`).
@@ -50,115 +55,6 @@ const TAG_PAIRS: usize = 10;
 /// The 5xx codes a call may fail with while the database is unreachable.
 const OUTAGE_CODES: [&str; 4] =
     ["InternalFailure", "DependencyTimeoutException", "KMSInternalException", "InternalServerError"];
-
-/// What the relay does now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Phase {
-    /// Whether bytes of the current generation's connections are forwarded.
-    forwarding: bool,
-    /// Connections accepted in an earlier generation are never forwarded again.
-    generation: u64,
-    /// Stop forwarding right after the next chunk sent to the database.
-    cut_after_next_request: bool,
-}
-
-/// A TCP relay between the node and PostgreSQL that can black-hole every connection.
-struct Relay {
-    addr: SocketAddr,
-    phase: Arc<watch::Sender<Phase>>,
-    tasks: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
-}
-
-impl Relay {
-    async fn start(upstream: String) -> Relay {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the relay");
-        let addr = listener.local_addr().expect("addr");
-        let phase =
-            Arc::new(watch::Sender::new(Phase { forwarding: true, generation: 0, cut_after_next_request: false }));
-        let tasks = Arc::new(Mutex::new(Vec::new()));
-        let (accept_phase, accept_tasks) = (phase.clone(), tasks.clone());
-        let accept = tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let generation = accept_phase.borrow().generation;
-                let Ok(server) = TcpStream::connect(&upstream).await else { continue };
-                let (client_read, client_write) = client.into_split();
-                let (server_read, server_write) = server.into_split();
-                let up = tokio::spawn(pump(client_read, server_write, generation, accept_phase.clone(), true));
-                let down = tokio::spawn(pump(server_read, client_write, generation, accept_phase.clone(), false));
-                accept_tasks.lock().expect("tasks").extend([up, down]);
-            }
-        });
-        tasks.lock().expect("tasks").push(accept);
-        Relay { addr, phase, tasks }
-    }
-
-    /// Black-holes every connection right after the next request reaches the database; returns
-    /// once it has.
-    async fn cut(&self) -> Instant {
-        self.phase.send_modify(|p| p.cut_after_next_request = true);
-        self.phase.subscribe().wait_for(|p| !p.forwarding).await.expect("relay running");
-        Instant::now()
-    }
-
-    /// Forwards new connections again; those that crossed the partition stay dead.
-    fn heal(&self) {
-        self.phase.send_modify(|p| {
-            p.forwarding = true;
-            p.generation += 1;
-        });
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        for task in self.tasks.lock().expect("tasks").drain(..) {
-            task.abort();
-        }
-    }
-}
-
-/// Copies `from` to `to` while the relay forwards connections of `generation`; the database
-/// side of a connection is never closed by the relay while it black-holes it.
-async fn pump(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    generation: u64,
-    phase: Arc<watch::Sender<Phase>>,
-    to_database: bool,
-) {
-    let passes = move |p: &Phase| p.forwarding && p.generation == generation;
-    let mut buf = vec![0_u8; 64 * 1024];
-    let mut watcher = phase.subscribe();
-    loop {
-        if watcher.wait_for(passes).await.is_err() {
-            return;
-        }
-        let n = match from.read(&mut buf).await {
-            Ok(0) | Err(_) => {
-                let _ = to.shutdown().await;
-                return;
-            }
-            Ok(n) => n,
-        };
-        // The partition may have begun while this chunk was read: it is then lost.
-        if watcher.wait_for(passes).await.is_err() {
-            return;
-        }
-        if to.write_all(&buf[..n]).await.is_err() {
-            return;
-        }
-        if to_database {
-            phase.send_if_modified(|p| {
-                let cut = p.cut_after_next_request;
-                if cut {
-                    p.forwarding = false;
-                    p.cut_after_next_request = false;
-                }
-                cut
-            });
-        }
-    }
-}
 
 /// One call of the load.
 #[derive(Debug)]
@@ -257,10 +153,30 @@ async fn tags(kms: &JsonClient, key: &str) -> BTreeMap<String, String> {
 
 /// `trent_store_call_timeouts_total` in the node's `/metrics`.
 fn call_timeouts(server: &Server) -> u64 {
+    counter(server, "trent_store_call_timeouts_total")
+}
+
+/// The counter `name` (without labels) in the node's `/metrics`.
+fn counter(server: &Server, name: &str) -> u64 {
     let (status, text) = server.get("/metrics");
     assert_eq!(status, 200, "/metrics: {text}");
-    let line = text.lines().find(|l| l.starts_with("trent_store_call_timeouts_total ")).expect("the timeouts counter");
+    let prefix = format!("{name} ");
+    let line = text.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{name} in /metrics"));
     line.rsplit(' ').next().and_then(|n| n.parse().ok()).expect("a count")
+}
+
+/// `trent.toml` for a node behind the relay: the call limits of [`LIMIT`], no request quotas,
+/// and a full check of the caches every `full_check_seconds`.
+fn node_config(dir: &Path, full_check_seconds: Option<u64>) -> std::path::PathBuf {
+    let config = dir.join("trent.toml");
+    let cluster = full_check_seconds.map(|s| format!("[cluster]\nfull_check_seconds = {s}\n\n")).unwrap_or_default();
+    let limits = format!(
+        "[quotas]\nenabled = false\n\n{cluster}[postgres]\nstatement_timeout_milliseconds = {}\ncall_timeout_milliseconds = {}\n",
+        (LIMIT - Duration::from_secs(1)).as_millis(),
+        LIMIT.as_millis()
+    );
+    std::fs::write(&config, limits).expect("trent.toml");
+    config
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -269,23 +185,11 @@ async fn a_partition_fails_calls_within_the_limit_and_heals_without_a_restart() 
     else {
         return;
     };
-    // The test database's URL with the relay's address for its host and port.
-    let url = schema.url();
-    assert!(!url.contains('?'), "TRENT_TEST_POSTGRES_URL without a query");
-    let (scheme_rest, path) = url.split_once("://").expect("a URL").1.split_once('/').expect("a database");
-    let (userinfo, hostport) = scheme_rest.rsplit_once('@').map_or(("", scheme_rest), |(u, h)| (u, h));
-    let relay = Relay::start(hostport.to_owned()).await;
-    let at = if userinfo.is_empty() { String::new() } else { format!("{userinfo}@") };
-    let storage = format!("postgres://{at}{}/{path}?options=-c%20search_path%3D{}", relay.addr, schema.name());
+    let relay = Relay::start(upstream_of(schema.url())).await;
+    let storage = relayed_url(schema.url(), &relay, schema.name());
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("trent.toml");
-    let limits = format!(
-        "[quotas]\nenabled = false\n\n[postgres]\nstatement_timeout_milliseconds = {}\ncall_timeout_milliseconds = {}\n",
-        (LIMIT - Duration::from_secs(1)).as_millis(),
-        LIMIT.as_millis()
-    );
-    std::fs::write(&config, limits).expect("trent.toml");
+    let config = node_config(dir.path(), None);
     let data = dir.path().join("data");
     let args = ["--data-dir", data.to_str().expect("utf-8"), "--config", config.to_str().expect("utf-8")];
     let mut server = Server::start_with(&[&args[..], &["--storage", &storage]].concat()).expect("trent server starts");
@@ -401,4 +305,97 @@ async fn a_partition_fails_calls_within_the_limit_and_heals_without_a_restart() 
     }
     eprintln!("{n} acknowledged aliases and every acknowledged tag present");
     assert!(server.terminate(), "the server stops cleanly");
+}
+
+/// How soon after the partition heals a key disabled on one node must be refused on the other:
+/// the listener's silence bound (`trent_store::LISTENER_SILENCE`, 5 s), one call limit to
+/// subscribe again, and the time both nodes take to serve again; far below the full check's
+/// period, which this test sets to 10 minutes so that only the notification path can pass.
+const SEEN_WITHIN: Duration = Duration::from_secs(15);
+
+/// Calls `operation` until it succeeds, for at most [`RECOVER_WITHIN`] after `since`.
+async fn until_ok(client: &JsonClient, operation: &str, body: &Value, since: Instant) -> Value {
+    loop {
+        match call(client, operation, body).await {
+            Ok(v) => return v,
+            Err(e) => assert!(
+                since.elapsed() < RECOVER_WITHIN,
+                "{operation} fails {:?} after the heal: {e:?}",
+                since.elapsed()
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_partition_a_key_disabled_on_one_node_is_refused_on_the_other_by_its_rebuilt_listener() {
+    let test = "after_a_partition_a_key_disabled_on_one_node_is_refused_on_the_other_by_its_rebuilt_listener";
+    let Some(schema) = TestSchema::new(test).await else {
+        return;
+    };
+    // Both nodes reach the database (their pools, their listening connections) through the relay.
+    let relay = Relay::start(upstream_of(schema.url())).await;
+    let storage = relayed_url(schema.url(), &relay, schema.name());
+    let dir = tempfile::tempdir().expect("tempdir");
+    // No periodic full check within the test: only a listener made again can tell B.
+    let config = node_config(dir.path(), Some(600));
+    let start = |data: &Path| {
+        let args = ["--data-dir", data.to_str().expect("utf-8"), "--config", config.to_str().expect("utf-8")];
+        Server::start_with(&[&args[..], &["--storage", &storage]].concat()).expect("trent server starts")
+    };
+    let data_a = dir.path().join("a");
+    let a = start(&data_a);
+    let data_b = dir.path().join("b");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir(&data_b).expect("mkdir b");
+        std::fs::set_permissions(&data_b, std::fs::Permissions::from_mode(0o700)).expect("chmod 700");
+        // One root of trust: the same file seal (and the administrator's key) on both nodes.
+        for file in ["root.key", "credentials"] {
+            std::fs::copy(data_a.join(file), data_b.join(file)).expect("copy the seal");
+        }
+    }
+    let b = start(&data_b);
+    let kms_a = client(&a.endpoint, &data_a, "kms", "TrentService.");
+    let kms_b = client(&b.endpoint, &data_b, "kms", "TrentService.");
+    let created = kms_a.call("CreateKey", &json!({})).await.expect("CreateKey");
+    let key = created["KeyMetadata"]["KeyId"].as_str().expect("KeyId").to_owned();
+    let encrypt = json!({"KeyId": key, "Plaintext": "cGFydGl0aW9u"});
+    kms_b.call("Encrypt", &encrypt).await.expect("Encrypt on B before the partition");
+    assert_eq!(counter(&b, "trent_notifications_reconnects_total"), 0);
+
+    let cut = relay.cut().await;
+    eprintln!("partition: every connection of both nodes black-holed");
+    tokio::time::sleep(PARTITION.saturating_sub(cut.elapsed())).await;
+    let healing = Instant::now();
+    relay.heal();
+    eprintln!("partition healed after {:?}", healing - cut);
+
+    // Both nodes serve again, and B has the key in its cache (loaded after the heal, or kept).
+    until_ok(&kms_b, "Encrypt", &encrypt, healing).await;
+    until_ok(&kms_a, "Encrypt", &encrypt, healing).await;
+    let serving = healing.elapsed();
+    kms_a.call("DisableKey", &json!({"KeyId": key})).await.expect("DisableKey on A");
+    let disabled = Instant::now();
+    loop {
+        match call(&kms_b, "Encrypt", &encrypt).await {
+            Err((code, 400)) if code == "DisabledException" => break,
+            Ok(_) | Err(_) => assert!(
+                healing.elapsed() < SEEN_WITHIN,
+                "B still encrypts with the key disabled on A {:?} after the heal ({:?} after the disable)",
+                healing.elapsed(),
+                disabled.elapsed()
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (after_heal, after_disable) = (healing.elapsed(), disabled.elapsed());
+    let reconnects = counter(&b, "trent_notifications_reconnects_total");
+    eprintln!(
+        "both nodes serving {serving:?} after the heal; the key disabled on A refused on B {after_disable:?} after the \
+         disable, {after_heal:?} after the heal; B's listener made again {reconnects} time(s)"
+    );
+    assert!(reconnects >= 1, "B's listening connection was made again");
+    assert!(a.terminate() && b.terminate(), "the servers stop cleanly");
 }

@@ -13,8 +13,13 @@
 //! (`trent_store::PgStore::key_stamps` and its siblings, which move whenever any row the entry
 //! was built from is written) is compared with the one read when it was loaded, and only the
 //! entries whose stamp moved are dropped (parameter listing pages, which carry no stamp, are
-//! dropped whole); everything is dropped whenever the listening connection is re-made. A change on one node is seen on every other within that
-//! interval at worst. That is the documented bound (`docs/deploy.md`).
+//! dropped whole). A change on one node is seen on every other within that interval at worst.
+//! That is the documented bound (`docs/deploy.md`).
+//!
+//! The listening connection proves it delivers with heartbeats it sends itself: one that hears
+//! nothing for [`trent_store::LISTENER_SILENCE`] (a partition black-holed it) is made again on a
+//! new connection, and a full check runs at once each time it is, so that a node back from a
+//! partition takes up what it missed within seconds rather than at its next periodic check.
 //!
 //! # Leases
 //! Each scheduled job (`kms`: key deletions and rotations; `secrets`: deletions past their
@@ -48,6 +53,9 @@ const QUEUE: usize = 10_000;
 const RESERVATION_CHECK: Duration = Duration::from_secs(2);
 /// How long the listener waits before connecting again after the database went away.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(500);
+/// How often the listener looks whether a database known to be down is back, before it
+/// subscribes again (a subscription attempted while it is down could only wait out its limit).
+const DOWN_POLL: Duration = Duration::from_millis(100);
 
 /// This node's part of the cluster: its id on the channel, the queue of invalidations to send,
 /// the leases it holds.
@@ -73,6 +81,8 @@ pub(crate) struct ClusterStats {
     pub(crate) received: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) full_checks: AtomicU64,
+    /// Times the listening connection was made again (it ended, or went silent).
+    pub(crate) reconnects: AtomicU64,
     /// Cached entries the full checks found changed (and dropped), by cache.
     pub(crate) checked_dropped: CheckedDropped,
 }
@@ -358,11 +368,20 @@ async fn send(cluster: Arc<Cluster>, mut rx: mpsc::Receiver<Invalidation>) {
     }
 }
 
-/// Listens for other nodes' invalidations, forgetting everything whenever some may have been
-/// missed (no connection, a reconnection, a message this build cannot read).
+/// Listens for other nodes' invalidations, on a subscription that proves it still delivers
+/// (`trent_store::PgNotifications`' heartbeats): one that ends, or goes silent for
+/// [`trent_store::LISTENER_SILENCE`] (a partition black-holes its connection without a word),
+/// is dropped and made again on a new connection once the database answers, within the call's
+/// time limit; everything cached is dropped when it is (nothing would tell this node of a
+/// change meanwhile). Every time it is (re)made, and whenever it reconnected by itself, some
+/// notifications may have been missed: one full check follows at once.
 async fn listen(state: Arc<AppState>, cluster: Arc<Cluster>) {
+    let mut first = true;
     loop {
-        let mut notifications = match cluster.store.listen(CHANNEL).await {
+        while cluster.store.database_down() {
+            tokio::time::sleep(DOWN_POLL).await;
+        }
+        let mut notifications = match cluster.store.listen(CHANNEL, &cluster.node).await {
             Ok(n) => n,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot listen for cache invalidations; retrying");
@@ -370,8 +389,12 @@ async fn listen(state: Arc<AppState>, cluster: Arc<Cluster>) {
                 continue;
             }
         };
+        if !std::mem::take(&mut first) {
+            cluster.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+            tracing::info!("listening for cache invalidations again; checking the caches");
+        }
         // Anything may have changed while this node was not listening.
-        forget_everything(&state);
+        full_check(&state, &cluster).await;
         loop {
             match notifications.next().await {
                 Ok(Notice::Message(payload)) => {
@@ -383,9 +406,13 @@ async fn listen(state: Arc<AppState>, cluster: Arc<Cluster>) {
                     let change = Invalidation::decode(text).unwrap_or(Invalidation::All);
                     apply(&state, &change);
                 }
-                Ok(Notice::Reconnected) => forget_everything(&state),
+                Ok(Notice::Reconnected) => {
+                    cluster.stats.reconnects.fetch_add(1, Ordering::Relaxed);
+                    full_check(&state, &cluster).await;
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "lost the cache invalidation channel; reconnecting");
+                    // Until it listens again nothing would tell this node of a change.
+                    tracing::warn!(error = %e, "lost the cache invalidation channel; listening again");
                     forget_everything(&state);
                     tokio::time::sleep(RECONNECT_PAUSE).await;
                     break;

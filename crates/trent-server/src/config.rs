@@ -136,13 +136,20 @@ pub struct RawConfig {
 pub struct RawCluster {
     /// `node_id`: this node's id (its audit chain's name); see [`crate::node_id`].
     pub node_id: Option<String>,
+    /// `full_check_seconds`: how often the node checks its caches against the database
+    /// (default [`crate::FULL_CHECK_INTERVAL`], 30 s): the bound on a change missed by the
+    /// notifications.
+    pub full_check_seconds: Option<u64>,
 }
 
 impl RawCluster {
     /// `upper`'s settings over `lower`'s.
     fn or(upper: Option<RawCluster>, lower: Option<RawCluster>) -> Option<RawCluster> {
         match (upper, lower) {
-            (Some(u), Some(l)) => Some(RawCluster { node_id: u.node_id.or(l.node_id) }),
+            (Some(u), Some(l)) => Some(RawCluster {
+                node_id: u.node_id.or(l.node_id),
+                full_check_seconds: u.full_check_seconds.or(l.full_check_seconds),
+            }),
             (u, l) => u.or(l),
         }
     }
@@ -536,9 +543,14 @@ impl RawConfig {
         };
         let rotation = self.rotation.unwrap_or_default().validate()?;
         let events = self.events.unwrap_or_default().validate()?;
-        let node_id = self
-            .cluster
-            .and_then(|c| c.node_id)
+        let cluster = self.cluster.unwrap_or_default();
+        let full_check_interval = positive_seconds(
+            "cluster.full_check_seconds",
+            cluster.full_check_seconds,
+            crate::cluster::FULL_CHECK_INTERVAL,
+        )?;
+        let node_id = cluster
+            .node_id
             .map(|id| NodeId::parse(&id).map_err(|message| ConfigError::Invalid { field: "cluster.node_id", message }))
             .transpose()?;
         let hsm_clusters = crate::hsm::clusters::validate(self.hsm_clusters.unwrap_or_default())
@@ -561,7 +573,7 @@ impl RawConfig {
             rotation,
             events,
             quota_clock: None,
-            full_check_interval: crate::cluster::FULL_CHECK_INTERVAL,
+            full_check_interval,
         })
     }
 }
@@ -736,8 +748,8 @@ pub struct Config {
     /// manual one (not a `trent.toml` setting).
     pub quota_clock: Option<Arc<dyn QuotaClock>>,
     /// How often a node of several checks its caches against the database
-    /// ([`crate::FULL_CHECK_INTERVAL`], the documented bound); tests shorten it (not a
-    /// `trent.toml` setting).
+    /// (`cluster.full_check_seconds`, by default [`crate::FULL_CHECK_INTERVAL`], the
+    /// documented bound).
     pub full_check_interval: Duration,
 }
 
@@ -801,6 +813,26 @@ mod tests {
         assert!(e.to_string().contains("loopback only"), "{e}");
         let ok = RawConfig { listen: Some("[::1]:0".into()), dev: Some(true), ..Default::default() };
         assert!(ok.validate().unwrap().dev);
+    }
+
+    #[test]
+    fn the_full_check_interval_defaults_to_the_constant_and_is_bounded() {
+        assert_eq!(RawConfig::default().validate().unwrap().full_check_interval, crate::FULL_CHECK_INTERVAL);
+        let with = |seconds| RawConfig {
+            cluster: Some(RawCluster { node_id: None, full_check_seconds: Some(seconds) }),
+            ..Default::default()
+        };
+        assert_eq!(with(300).validate().unwrap().full_check_interval, Duration::from_secs(300));
+        for bad in [0, MAX_SECONDS + 1] {
+            let e = with(bad).validate().unwrap_err();
+            assert!(e.to_string().contains("cluster.full_check_seconds"), "{e}");
+        }
+        let flags = RawConfig {
+            cluster: Some(RawCluster { node_id: Some("n1".into()), full_check_seconds: None }),
+            ..Default::default()
+        };
+        let merged = flags.or(with(7)).validate().unwrap();
+        assert_eq!(merged.full_check_interval, Duration::from_secs(7), "a node id flag keeps the file's interval");
     }
 
     #[test]

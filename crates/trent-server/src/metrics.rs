@@ -250,8 +250,20 @@ pub(crate) async fn render(state: &AppState) -> String {
                 n.load(Ordering::Relaxed)
             );
         }
-        header(&mut out, "trent_cache_full_checks_total", "counter", "Periodic full cache checks.");
+        header(
+            &mut out,
+            "trent_cache_full_checks_total",
+            "counter",
+            "Full cache checks: periodic, and each time the listening connection is made again.",
+        );
         let _ = writeln!(out, "trent_cache_full_checks_total {}", stats.full_checks.load(Ordering::Relaxed));
+        header(
+            &mut out,
+            "trent_notifications_reconnects_total",
+            "counter",
+            "Times the connection listening for cache invalidations was made again (it ended, or heard nothing, not even its own heartbeat, for 5 s).",
+        );
+        let _ = writeln!(out, "trent_notifications_reconnects_total {}", stats.reconnects.load(Ordering::Relaxed));
         header(
             &mut out,
             "trent_cache_full_check_dropped_total",

@@ -13,7 +13,7 @@ use super::query::{EventCursor, EventQuery};
 use super::record::EventIndex;
 use super::search::search;
 use crate::clock::SharedClock;
-use crate::identity::Caller;
+use crate::identity::{Caller, Denied, Why};
 use crate::policy::Request;
 use crate::store::{AuditStore, StoreError};
 
@@ -24,27 +24,44 @@ const MAX_ATTRIBUTE_VALUE: usize = 2000;
 /// Most records one `LookupEvents` call reads (tens of milliseconds of work).
 pub const MAX_SCAN: u64 = 20_000;
 
-/// Why a lookup was refused.
+/// What is wrong with a request's `LookupAttributes`; `trent-wire` renders the sentence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BadAttributes {
+    /// None, or more than one.
+    NotOne,
+    /// An `AttributeValue` that is empty or longer than `max` characters.
+    ValueLength {
+        /// The longest value.
+        max: usize,
+    },
+    /// A `ReadOnly` value other than `true` or `false`.
+    ReadOnly,
+    /// An `AttributeKey` CloudTrail does not know, as given.
+    UnknownKey(String),
+}
+
+/// Why a lookup was refused. The `Display` is for the log; `trent-wire` renders CloudTrail's
+/// sentences.
 #[derive(Debug, thiserror::Error)]
 pub enum LookupError {
     /// Not exactly one attribute, an unknown key, or a bad value (`InvalidLookupAttributesException`).
-    #[error("{0}")]
-    InvalidLookupAttributes(String),
+    #[error("invalid lookup attributes: {0:?}")]
+    InvalidLookupAttributes(BadAttributes),
     /// `StartTime` after `EndTime` (`InvalidTimeRangeException`).
-    #[error("Start time must be before end time.")]
+    #[error("StartTime after EndTime")]
     InvalidTimeRange,
     /// `MaxResults` outside 1..=50 (`InvalidMaxResultsException`).
-    #[error("MaxResults must be between 1 and 50.")]
+    #[error("MaxResults out of bounds")]
     InvalidMaxResults,
     /// A token this server did not issue for these parameters (`InvalidNextTokenException`).
-    #[error("Invalid NextToken.")]
+    #[error("a NextToken this server did not issue for the query")]
     InvalidNextToken,
     /// An `EventCategory` other than `insight` (`InvalidEventCategoryException`).
-    #[error("Invalid EventCategory.")]
+    #[error("an EventCategory other than insight")]
     InvalidEventCategory,
     /// The caller's identity policies do not allow `cloudtrail:LookupEvents` (`AccessDeniedException`).
-    #[error("{0}")]
-    AccessDenied(String),
+    #[error("access denied: {0}")]
+    AccessDenied(Denied),
     /// The trail could not be read.
     #[error("the audit trail is unavailable")]
     Unavailable(#[source] StoreError),
@@ -137,9 +154,7 @@ impl AuditTrail {
             [] => {}
             [(key, value)] => apply_attribute(&mut query, key, value)?,
             _ => {
-                return Err(LookupError::InvalidLookupAttributes(
-                    "You can only specify one lookup attribute.".to_owned(),
-                ));
+                return Err(LookupError::InvalidLookupAttributes(BadAttributes::NotOne));
             }
         }
         let fingerprint = fingerprint(&query, &req);
@@ -188,23 +203,18 @@ impl AuditTrail {
         if evaluation.is_allowed() {
             return Ok(());
         }
-        let why = if evaluation.explicit_deny {
-            "with an explicit deny in an identity-based policy".to_owned()
-        } else {
-            format!("because no identity-based policy allows the {LOOKUP_ACTION} action")
-        };
-        Err(LookupError::AccessDenied(format!(
-            "User: {} is not authorized to perform: {LOOKUP_ACTION} on resource: * {why}",
-            caller.arn()
-        )))
+        Err(LookupError::AccessDenied(Denied::Policy {
+            principal_arn: caller.arn(),
+            action: LOOKUP_ACTION.to_owned(),
+            resource: "*".to_owned(),
+            why: if evaluation.explicit_deny { Why::ExplicitDeny } else { Why::NoAllow },
+        }))
     }
 }
 
 fn apply_attribute(query: &mut EventQuery, key: &str, value: &str) -> Result<(), LookupError> {
     if value.is_empty() || value.chars().count() > MAX_ATTRIBUTE_VALUE {
-        return Err(LookupError::InvalidLookupAttributes(format!(
-            "AttributeValue must be 1 to {MAX_ATTRIBUTE_VALUE} characters long."
-        )));
+        return Err(LookupError::InvalidLookupAttributes(BadAttributes::ValueLength { max: MAX_ATTRIBUTE_VALUE }));
     }
     let v = Some(value.to_owned());
     match key {
@@ -220,15 +230,12 @@ fn apply_attribute(query: &mut EventQuery, key: &str, value: &str) -> Result<(),
                 "true" => true,
                 "false" => false,
                 _ => {
-                    return Err(LookupError::InvalidLookupAttributes("ReadOnly must be true or false.".to_owned()));
+                    return Err(LookupError::InvalidLookupAttributes(BadAttributes::ReadOnly));
                 }
             })
         }
         other => {
-            return Err(LookupError::InvalidLookupAttributes(format!(
-                "'{other}' is not a valid AttributeKey: EventId, EventName, ReadOnly, Username, ResourceType, \
-                 ResourceName, EventSource or AccessKeyId."
-            )));
+            return Err(LookupError::InvalidLookupAttributes(BadAttributes::UnknownKey(other.to_owned())));
         }
     }
     Ok(())

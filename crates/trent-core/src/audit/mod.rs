@@ -39,7 +39,8 @@ pub use event::{
     TlsDetails, UserIdentity,
 };
 pub use lookup::{
-    AuditTrail, LOOKUP_ACTION, LookedUpEvent, LookupError, LookupPage, LookupRequest, MAX_RESULTS, MAX_SCAN,
+    AuditTrail, BadAttributes, LOOKUP_ACTION, LookedUpEvent, LookupError, LookupPage, LookupRequest, MAX_RESULTS,
+    MAX_SCAN,
 };
 pub use on_behalf::{OnBehalfCall, OnBehalfLog};
 pub use query::{AuditScan, EventCursor, EventQuery, ScanScope, first_whole_second};

@@ -330,7 +330,12 @@ async fn lookups_validate_like_cloudtrail_and_page_with_bound_tokens() {
     let mut user = caller.clone();
     user.principal.kind = crate::identity::PrincipalKind::User { name: "bob".into(), path: "/".into() };
     match trail.lookup(&user, LookupRequest::default()).await {
-        Err(LookupError::AccessDenied(m)) => assert!(m.contains("cloudtrail:LookupEvents"), "{m}"),
+        Err(LookupError::AccessDenied(crate::identity::Denied::Policy { action, resource, why, .. })) => {
+            assert_eq!(
+                (action.as_str(), resource.as_str(), why),
+                ("cloudtrail:LookupEvents", "*", crate::identity::Why::NoAllow)
+            );
+        }
         other => panic!("expected AccessDenied, got {other:?}"),
     }
 }

@@ -11,7 +11,8 @@ use super::cache::Change;
 use super::service::{new_access_key_id, new_secret};
 use super::users::{EXISTING_USER_NAME_MAX, Page, max_items};
 use super::{
-    AccessKeyStatus, Caller, Identities, IdentityError, NewAccessKey, NoSuch, PrincipalKind, Quota, User, validate,
+    AccessKeyStatus, Caller, Constraint, Identities, IdentityError, NewAccessKey, NoSuch, PrincipalKind, Quota, User,
+    validate,
 };
 use crate::store::StoreError;
 
@@ -61,7 +62,7 @@ fn access_key_id(id: &str) -> Result<(), IdentityError> {
         return Err(validate::constraint(
             "accessKeyId",
             id,
-            r"Member must satisfy regular expression pattern: [\w]+ and have length between 16 and 128",
+            Constraint::PatternAndLength { pattern: r"[\w]+", min: 16, max: 128 },
         ));
     }
     Ok(())

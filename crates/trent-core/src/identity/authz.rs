@@ -6,7 +6,7 @@
 //! requests within a single account", IAM User Guide). Every IAM resource ARN is built in the
 //! caller's own account: nobody acts on another account's IAM entities.
 
-use super::{Caller, IdentityError};
+use super::{Caller, Denied, IdentityError, Why};
 use crate::policy::{ConditionContext, Request};
 
 impl super::Identities {
@@ -14,7 +14,7 @@ impl super::Identities {
     /// global condition keys.
     ///
     /// # Errors
-    /// [`IdentityError::AccessDenied`] with AWS's message.
+    /// [`IdentityError::AccessDenied`] naming the refusal.
     pub(crate) fn authorize(&self, caller: &Caller, action: &str, resource: &str) -> Result<(), IdentityError> {
         let context = caller.condition_context(self.clock.now());
         self.authorize_with(caller, action, resource, &context)
@@ -25,7 +25,7 @@ impl super::Identities {
     /// allow it. Which account may do so at all is the server's decision.
     ///
     /// # Errors
-    /// [`IdentityError::AccessDenied`] with AWS's message.
+    /// [`IdentityError::AccessDenied`] naming the refusal.
     pub fn authorize_operator(&self, caller: &Caller, action: &str) -> Result<(), IdentityError> {
         self.authorize(caller, action, "*")
     }
@@ -33,7 +33,7 @@ impl super::Identities {
     /// [`Self::authorize`] with a context the caller prepared (request tags, ...).
     ///
     /// # Errors
-    /// [`IdentityError::AccessDenied`] with AWS's message.
+    /// [`IdentityError::AccessDenied`] naming the refusal.
     pub(crate) fn authorize_with(
         &self,
         caller: &Caller,
@@ -47,21 +47,21 @@ impl super::Identities {
         let principal = caller.request_principal();
         let evaluation = caller.identity_evaluation(&Request { principal: &principal, action, resource, context });
         if evaluation.explicit_deny {
-            return Err(denied(caller, action, resource, "with an explicit deny in an identity-based policy"));
+            return Err(denied(caller, action, resource, Why::ExplicitDeny));
         }
         if evaluation.allow.is_none() {
-            let why = format!("because no identity-based policy allows the {action} action");
-            return Err(denied(caller, action, resource, &why));
+            return Err(denied(caller, action, resource, Why::NoAllow));
         }
         Ok(())
     }
 }
 
-/// `User: ARN is not authorized to perform: ACTION on resource: RESOURCE WHY`, as AWS words
-/// an identity-policy denial (for role sessions too).
-pub(crate) fn denied(caller: &Caller, action: &str, resource: &str, why: &str) -> IdentityError {
-    IdentityError::AccessDenied(format!(
-        "User: {} is not authorized to perform: {action} on resource: {resource} {why}",
-        caller.arn()
-    ))
+/// The policies refused `action` on `resource` to `caller` (a user or a role session).
+pub(crate) fn denied(caller: &Caller, action: &str, resource: &str, why: Why) -> IdentityError {
+    IdentityError::AccessDenied(Denied::Policy {
+        principal_arn: caller.arn(),
+        action: action.to_owned(),
+        resource: resource.to_owned(),
+        why,
+    })
 }

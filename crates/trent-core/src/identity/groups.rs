@@ -4,7 +4,7 @@
 
 use super::cache::Change;
 use super::users::EXISTING_USER_NAME_MAX;
-use super::{Caller, Group, Identities, IdentityError, NoSuch, Quota, validate};
+use super::{Caller, Exists, Group, Identities, IdentityError, NoSuch, Quota, validate};
 use crate::store::StoreError;
 
 /// Longest group name (`groupNameType`).
@@ -39,9 +39,7 @@ impl Identities {
         };
         self.authorize(caller, "iam:CreateGroup", &group.arn(caller.region.partition()))?;
         self.store.insert_group(&group).await.map_err(|e| match e {
-            StoreError::AlreadyExists => {
-                IdentityError::EntityAlreadyExists(format!("Group with name {name} already exists."))
-            }
+            StoreError::AlreadyExists => IdentityError::EntityAlreadyExists(Exists::Group(name.to_owned())),
             other => other.into(),
         })?;
         Ok(group)

@@ -28,7 +28,9 @@ pub use access_keys::{ACCESS_KEYS_PER_USER, AccessKeyMetadata, CreatedAccessKey}
 pub use cache::ActiveAccessKey;
 pub use caller::{Caller, CallerIdentity};
 pub use entities::{Group, IamTag, InlinePolicy, PolicyOwner, Role, SessionRecord, User};
-pub use error::{IdentityError, NoSuch, Quota};
+pub use error::{
+    Attached, Constraint, Denied, Exists, Field, IdentityError, Invalid, NoSuch, Quota, Shown, Unusable, Violation, Why,
+};
 pub use groups::GROUPS_PER_USER;
 pub use model::{
     AccessKeyRecord, AccessKeyStatus, Account, Principal, PrincipalKind, access_key_wrap_aad, session_wrap_aad,

@@ -100,7 +100,7 @@ impl Identities {
         validate::document("policyDocument", document, DOCUMENT_MAX)?;
         self.authorize_owner(caller, &owner, "Put", "Policy").await?;
         let (_, _, quota) = owner_traits(&owner);
-        Policy::parse(document, PolicyKind::Identity).map_err(|e| IdentityError::malformed(&e))?;
+        Policy::parse(document, PolicyKind::Identity).map_err(IdentityError::MalformedPolicyDocument)?;
         let account = &caller.principal.account;
         let others: usize = self
             .store

@@ -7,7 +7,7 @@
 use super::cache::Change;
 use super::policies::DOCUMENT_MAX;
 use super::users::with_request_tags;
-use super::{Caller, IamTag, Identities, IdentityError, NoSuch, Quota, Role, validate};
+use super::{Attached, Caller, Constraint, Exists, IamTag, Identities, IdentityError, NoSuch, Quota, Role, validate};
 use crate::policy::{Policy, PolicyKind};
 use crate::store::StoreError;
 
@@ -80,7 +80,10 @@ impl Identities {
                 validate::constraint(
                     "maxSessionDuration",
                     &s.to_string(),
-                    "Member must have value between 3600 and 43200",
+                    Constraint::ValueBetween(
+                        i64::from(*MAX_SESSION_DURATION.start()),
+                        i64::from(*MAX_SESSION_DURATION.end()),
+                    ),
                 )
             })?,
         };
@@ -100,11 +103,9 @@ impl Identities {
         if validate::counted_size(&role.trust_policy) > TRUST_POLICY_MAX {
             return Err(IdentityError::LimitExceeded(Quota::RoleTrustPolicySize));
         }
-        Policy::parse(&role.trust_policy, PolicyKind::Trust).map_err(|e| IdentityError::malformed(&e))?;
+        Policy::parse(&role.trust_policy, PolicyKind::Trust).map_err(IdentityError::MalformedPolicyDocument)?;
         self.store.insert_role(&role).await.map_err(|e| match e {
-            StoreError::AlreadyExists => {
-                IdentityError::EntityAlreadyExists(format!("Role with name {} already exists.", role.name))
-            }
+            StoreError::AlreadyExists => IdentityError::EntityAlreadyExists(Exists::Role(role.name.clone())),
             other => other.into(),
         })?;
         Ok(role)
@@ -127,9 +128,7 @@ impl Identities {
         let account = &caller.principal.account;
         let written = self.store.delete_role(account, &role.name).await.map_err(|e| match e {
             StoreError::NotFound => no_such_role(name),
-            StoreError::Conflict => {
-                IdentityError::DeleteConflict("Cannot delete entity, must delete policies first.".into())
-            }
+            StoreError::Conflict => IdentityError::DeleteConflict(Attached::Role(role.name.clone())),
             other => other.into(),
         });
         // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.

@@ -9,7 +9,7 @@
 use trent_crypto::{SecretBytes, constant_time_eq};
 
 use super::{
-    ADMINISTRATOR_POLICY, AccessKeyRecord, Account, Identities, IdentityError, InlinePolicy, PolicyOwner, User,
+    ADMINISTRATOR_POLICY, AccessKeyRecord, Account, Exists, Identities, IdentityError, InlinePolicy, PolicyOwner, User,
     access_key_wrap_aad,
 };
 use crate::ids::AccountId;
@@ -60,8 +60,7 @@ impl Identities {
     /// if the access key exists (or is planned) with another secret or user; storage errors.
     pub async fn plan_seed_access_key(&self, seed: SeedAccessKey, batch: &mut Batch) -> Result<bool, IdentityError> {
         let document = seed.policy.clone().unwrap_or_else(|| ADMINISTRATOR_POLICY.to_owned());
-        Policy::parse(&document, PolicyKind::Identity)
-            .map_err(|e| IdentityError::MalformedPolicyDocument(e.to_string()))?;
+        Policy::parse(&document, PolicyKind::Identity).map_err(IdentityError::MalformedPolicyDocument)?;
         let planned = batch.access_keys.iter().find(|k| k.access_key_id == seed.access_key_id).cloned();
         let existing = match planned {
             Some(k) => Some(k),
@@ -71,10 +70,7 @@ impl Identities {
             return if self.is_seeded_key(&existing, &seed)? {
                 Ok(false)
             } else {
-                Err(IdentityError::EntityAlreadyExists(format!(
-                    "Access key {} exists with another secret or user",
-                    seed.access_key_id
-                )))
+                Err(IdentityError::EntityAlreadyExists(Exists::SeededAccessKey(seed.access_key_id.clone())))
             };
         }
         let planned_user =

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use trent_crypto::{SecretBytes, fill_random};
 
 use super::cache::CredentialCache;
-use super::{AccessKeyRecord, AccessKeyStatus, Account, IdentityError, InlinePolicy, PolicyOwner, User};
+use super::{AccessKeyRecord, AccessKeyStatus, Account, Exists, IdentityError, InlinePolicy, PolicyOwner, User};
 use super::{Principal, access_key_wrap_aad};
 use crate::clock::SharedClock;
 use crate::ids::AccountId;
@@ -83,9 +83,7 @@ impl std::fmt::Debug for Identities {
 /// `AlreadyExists` from creating `account` as IAM's `EntityAlreadyExists`.
 fn account_exists(e: StoreError, account: &Account) -> IdentityError {
     match e {
-        StoreError::AlreadyExists => {
-            IdentityError::EntityAlreadyExists(format!("Account {} already exists.", account.id))
-        }
+        StoreError::AlreadyExists => IdentityError::EntityAlreadyExists(Exists::Account(account.id.clone())),
         other => other.into(),
     }
 }
@@ -260,7 +258,9 @@ impl Identities {
     ) -> Result<(), IdentityError> {
         let record = self.access_key_record(access_key_id, secret, principal)?;
         self.store.insert_access_key(&record).await.map_err(|e| match e {
-            StoreError::AlreadyExists => IdentityError::EntityAlreadyExists("The access key exists already.".into()),
+            StoreError::AlreadyExists => {
+                IdentityError::EntityAlreadyExists(Exists::AccessKey(access_key_id.to_owned()))
+            }
             other => other.into(),
         })
     }

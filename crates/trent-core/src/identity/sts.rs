@@ -23,7 +23,8 @@ use super::authz::denied;
 use super::service::{new_access_key_id, new_secret, new_session_token};
 use super::users::with_request_tags;
 use super::{
-    Caller, IamTag, Identities, IdentityError, PrincipalKind, Role, SessionRecord, session_wrap_aad, validate,
+    Caller, Constraint, Denied, IamTag, Identities, IdentityError, Invalid, PrincipalKind, Role, SessionRecord, Why,
+    session_wrap_aad, validate,
 };
 use crate::policy::{ConditionContext, Policy, PolicyKind, PrincipalMatch, Request};
 
@@ -119,7 +120,7 @@ impl Identities {
                 Some(PrincipalMatch::Specific) if same_account => true,
                 Some(_) => identity_says.allow.is_some(),
             };
-        if allowed { Ok(()) } else { Err(denied(caller, action, &role_arn, "").trimmed()) }
+        if allowed { Ok(()) } else { Err(denied(caller, action, &role_arn, Why::Unstated)) }
     }
 
     /// `AssumeRole`.
@@ -131,19 +132,15 @@ impl Identities {
         validate::session_name(&input.session_name)?;
         let duration = input.duration_seconds.unwrap_or(DEFAULT_DURATION_SECONDS);
         if !DURATION_SECONDS.contains(&duration) {
-            let rule = if duration < *DURATION_SECONDS.start() {
-                "Member must have value greater than or equal to 900"
+            let bound = if duration < *DURATION_SECONDS.start() {
+                Constraint::ValueAtLeast(*DURATION_SECONDS.start())
             } else {
-                "Member must have value less than or equal to 43200"
+                Constraint::ValueAtMost(*DURATION_SECONDS.end())
             };
-            return Err(validate::constraint("durationSeconds", &duration.to_string(), rule));
+            return Err(validate::constraint("durationSeconds", &duration.to_string(), bound));
         }
         if !(20..=2048).contains(&input.role_arn.len()) {
-            return Err(validate::constraint(
-                "roleArn",
-                &input.role_arn,
-                "Member must have length between 20 and 2048",
-            ));
+            return Err(validate::constraint("roleArn", &input.role_arn, Constraint::LengthBetween(20, 2048)));
         }
         if let Some(p) = &input.policy {
             validate::document("policy", p, SESSION_POLICY_MAX)?;
@@ -151,39 +148,31 @@ impl Identities {
         validate::tags(&input.tags)?;
         let partition = caller.region.partition();
         let Some((account, path, name)) = parse_role_arn(&input.role_arn, partition) else {
-            return Err(IdentityError::Validation(format!("{} is invalid", input.role_arn)));
+            return Err(IdentityError::Validation(Invalid::RoleArn(input.role_arn.clone())));
         };
         if matches!(caller.principal.kind, PrincipalKind::Root) {
-            return Err(IdentityError::AccessDenied("Roles may not be assumed by root accounts.".into()));
+            return Err(IdentityError::AccessDenied(Denied::RootAssumesRole));
         }
-        let not_authorized = || denied(caller, "sts:AssumeRole", &input.role_arn, "").trimmed();
+        let not_authorized = || denied(caller, "sts:AssumeRole", &input.role_arn, Why::Unstated);
         let Ok(account) = crate::ids::AccountId::parse(account) else { return Err(not_authorized()) };
         let role = match self.store.get_role(&account, name).await? {
             Some(role) if role.path == path => role,
             _ => return Err(not_authorized()),
         };
         if duration > i64::from(role.max_session_duration) {
-            return Err(IdentityError::Validation(
-                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.".into(),
-            ));
+            return Err(IdentityError::Validation(Invalid::DurationOverRoleMax));
         }
         if matches!(caller.principal.kind, PrincipalKind::AssumedRole { .. }) && duration > ROLE_CHAINING_MAX_SECONDS {
-            return Err(IdentityError::Validation(
-                "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
-                    .into(),
-            ));
+            return Err(IdentityError::Validation(Invalid::DurationOverChainingLimit));
         }
         if let Some(p) = &input.policy {
-            Policy::parse(p, PolicyKind::Session).map_err(|e| IdentityError::malformed(&e))?;
+            Policy::parse(p, PolicyKind::Session).map_err(IdentityError::MalformedPolicyDocument)?;
         }
         let packed: usize = input.policy.as_deref().map_or(0, validate::counted_size)
             + input.tags.iter().map(|t| t.key.chars().count() + t.value.chars().count()).sum::<usize>();
         let packed_percent = (packed * 100).div_ceil(SESSION_POLICY_MAX);
         if packed_percent > 100 {
-            return Err(IdentityError::PackedPolicyTooLarge(format!(
-                "Packed policy consumes {packed_percent}% of allotted space, please use smaller policy for \
-                 better performance."
-            )));
+            return Err(IdentityError::PackedPolicyTooLarge { percent: packed_percent });
         }
 
         let now = self.clock.now();
@@ -242,14 +231,14 @@ impl Identities {
     ) -> Result<AssumedRole, IdentityError> {
         validate::session_name(session_name)?;
         if !DURATION_SECONDS.contains(&duration_seconds) {
-            return Err(IdentityError::Validation(format!("{duration_seconds} is not a valid session duration")));
+            return Err(IdentityError::Validation(Invalid::ServiceSessionDuration(duration_seconds)));
         }
         let partition = role_arn.split(':').nth(1).unwrap_or("aws");
         let Some((account, path, name)) = parse_role_arn(role_arn, partition) else {
-            return Err(IdentityError::Validation(format!("{role_arn} is invalid")));
+            return Err(IdentityError::Validation(Invalid::RoleArn(role_arn.to_owned())));
         };
-        Policy::parse(session_policy, PolicyKind::Session).map_err(|e| IdentityError::malformed(&e))?;
-        let missing = || IdentityError::AccessDenied(format!("The role {role_arn} does not exist."));
+        Policy::parse(session_policy, PolicyKind::Session).map_err(IdentityError::MalformedPolicyDocument)?;
+        let missing = || IdentityError::AccessDenied(Denied::NoRole { role_arn: role_arn.to_owned() });
         let account = crate::ids::AccountId::parse(account).map_err(|_| missing())?;
         let role = match self.store.get_role(&account, name).await? {
             Some(role) if role.path == path => role,
@@ -302,17 +291,6 @@ impl Identities {
             arn: principal.arn(partition),
             packed_policy_size: None,
         })
-    }
-}
-
-impl IdentityError {
-    /// Drops the trailing space [`denied`] leaves when given no reason (STS words its
-    /// denials without one).
-    fn trimmed(self) -> Self {
-        match self {
-            IdentityError::AccessDenied(m) => IdentityError::AccessDenied(m.trim_end().to_owned()),
-            other => other,
-        }
     }
 }
 

@@ -1,7 +1,10 @@
 //! IAM users: `CreateUser`, `GetUser`, `ListUsers`, `DeleteUser`.
 
 use super::cache::Change;
-use super::{Caller, IamTag, Identities, IdentityError, NoSuch, PrincipalKind, User, validate};
+use super::{
+    Attached, Caller, Constraint, Exists, IamTag, Identities, IdentityError, Invalid, NoSuch, PrincipalKind, User,
+    validate,
+};
 use crate::policy::ConditionContext;
 use crate::store::StoreError;
 
@@ -27,11 +30,7 @@ pub(crate) fn max_items(value: Option<i64>) -> Result<u32, IdentityError> {
         Some(n) => Err(validate::constraint(
             "maxItems",
             &n.to_string(),
-            if n < 1 {
-                "Member must have value greater than or equal to 1"
-            } else {
-                "Member must have value less than or equal to 1000"
-            },
+            if n < 1 { Constraint::ValueAtLeast(1) } else { Constraint::ValueAtMost(1000) },
         )),
     }
 }
@@ -65,7 +64,7 @@ impl Identities {
             }
             (None, PrincipalKind::User { name, .. }) => Ok(name),
             (None, PrincipalKind::Root | PrincipalKind::AssumedRole { .. }) => {
-                Err(IdentityError::Validation("Must specify userName when calling with non-User credentials".into()))
+                Err(IdentityError::Validation(Invalid::UserNameRequired))
             }
         }
     }
@@ -96,9 +95,7 @@ impl Identities {
         let context = with_request_tags(caller.condition_context(self.clock.now()), &user.tags);
         self.authorize_with(caller, "iam:CreateUser", &user.arn(caller.region.partition()), &context)?;
         self.store.insert_user(&user).await.map_err(|e| match e {
-            StoreError::AlreadyExists => {
-                IdentityError::EntityAlreadyExists(format!("User with name {name} already exists."))
-            }
+            StoreError::AlreadyExists => IdentityError::EntityAlreadyExists(Exists::User(name.to_owned())),
             other => other.into(),
         })?;
         Ok(user)
@@ -163,11 +160,7 @@ impl Identities {
         let account = &caller.principal.account;
         let written = self.store.delete_user(account, &user.name).await.map_err(|e| match e {
             StoreError::NotFound => IdentityError::NoSuchEntity(NoSuch::User(name.to_owned())),
-            StoreError::Conflict => IdentityError::DeleteConflict(
-                "Cannot delete entity, must delete access keys, \
-                 inline policies and group memberships first."
-                    .into(),
-            ),
+            StoreError::Conflict => IdentityError::DeleteConflict(Attached::User(user.name.clone())),
             other => other.into(),
         });
         // Invalidated whatever the outcome: a failure may hide a commit whose answer was lost.

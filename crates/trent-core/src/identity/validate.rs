@@ -1,18 +1,26 @@
 //! The constraints of the IAM and STS models on names, paths, documents and tags, checked in
-//! the domain (so that `trent admin` and the wire are held to the same rules), with AWS's
-//! `ValidationError` wording.
+//! the domain (so that `trent admin` and the wire are held to the same rules). A broken one
+//! is a typed [`Violation`](super::Violation); `trent-wire` words AWS's `ValidationError`.
 //!
 //! Patterns are the botocore model's: names `[\w+=,.@-]+` (ASCII word characters), paths
 //! `/` or `/.../` over `!`..`~`, documents over tab, LF, CR and U+0020..U+00FF.
 
-use super::{IamTag, IdentityError};
+use super::{Constraint, Field, IamTag, IdentityError, Invalid, Shown, Unusable};
 
-/// `1 validation error detected: Value '...' at 'member' failed to satisfy constraint: ...`.
-pub(crate) fn constraint(member: &str, value: &str, rule: &str) -> IdentityError {
-    let shown: String = value.chars().take(128).collect();
-    IdentityError::Validation(format!(
-        "1 validation error detected: Value '{shown}' at '{member}' failed to satisfy constraint: {rule}"
-    ))
+/// The model's name pattern.
+const NAME_PATTERN: &str = r"[\w+=,.@-]+";
+/// The model's tag pattern, of keys (`+`) and values (`*`).
+const TAG_KEY_PATTERN: &str = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+";
+const TAG_VALUE_PATTERN: &str = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*";
+
+/// `value` of the member `field` breaks `constraint` (the sentence shows the value).
+pub(crate) fn constraint(field: impl Into<Field>, value: &str, constraint: Constraint) -> IdentityError {
+    IdentityError::Validation(Invalid::member(field, Shown::Value(value.to_owned()), constraint))
+}
+
+/// The member `field` breaks `constraint` (the sentence does not show the value).
+fn hidden(field: &'static str, constraint: Constraint) -> IdentityError {
+    IdentityError::Validation(Invalid::member(field, Shown::Hidden, constraint))
 }
 
 fn is_name_char(c: char) -> bool {
@@ -23,15 +31,15 @@ fn is_name_char(c: char) -> bool {
 ///
 /// # Errors
 /// [`IdentityError::Validation`] naming `member`.
-pub(crate) fn name(member: &str, value: &str, max: usize) -> Result<(), IdentityError> {
+pub(crate) fn name(member: &'static str, value: &str, max: usize) -> Result<(), IdentityError> {
     if value.is_empty() {
-        return Err(constraint(member, value, "Member must have length greater than or equal to 1"));
+        return Err(constraint(member, value, Constraint::LengthAtLeast(1)));
     }
     if value.chars().count() > max {
-        return Err(constraint(member, value, &format!("Member must have length less than or equal to {max}")));
+        return Err(constraint(member, value, Constraint::LengthAtMost(max)));
     }
     if !value.chars().all(is_name_char) {
-        return Err(constraint(member, value, r"Member must satisfy regular expression pattern: [\w+=,.@-]+"));
+        return Err(constraint(member, value, Constraint::Pattern(NAME_PATTERN)));
     }
     Ok(())
 }
@@ -43,13 +51,13 @@ pub(crate) fn name(member: &str, value: &str, max: usize) -> Result<(), Identity
 pub(crate) fn session_name(value: &str) -> Result<(), IdentityError> {
     let member = "roleSessionName";
     if value.chars().count() < 2 {
-        return Err(constraint(member, value, "Member must have length greater than or equal to 2"));
+        return Err(constraint(member, value, Constraint::LengthAtLeast(2)));
     }
     if value.chars().count() > 64 {
-        return Err(constraint(member, value, "Member must have length less than or equal to 64"));
+        return Err(constraint(member, value, Constraint::LengthAtMost(64)));
     }
     if !value.chars().all(is_name_char) {
-        return Err(constraint(member, value, r"Member must satisfy regular expression pattern: [\w+=,.@-]*"));
+        return Err(constraint(member, value, Constraint::Pattern(r"[\w+=,.@-]*")));
     }
     Ok(())
 }
@@ -65,14 +73,10 @@ pub(crate) fn path(value: &str) -> Result<(), IdentityError> {
             && value.ends_with('/')
             && value.bytes().all(|b| (0x21..=0x7e).contains(&b)));
     if value.len() > 512 {
-        return Err(constraint("path", value, "Member must have length less than or equal to 512"));
+        return Err(constraint("path", value, Constraint::LengthAtMost(512)));
     }
     if !ok {
-        return Err(constraint(
-            "path",
-            value,
-            r"Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)",
-        ));
+        return Err(constraint("path", value, Constraint::Pattern(r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)")));
     }
     Ok(())
 }
@@ -83,14 +87,10 @@ pub(crate) fn path(value: &str) -> Result<(), IdentityError> {
 /// [`IdentityError::Validation`].
 pub(crate) fn path_prefix(value: &str) -> Result<(), IdentityError> {
     if value.len() > 512 {
-        return Err(constraint("pathPrefix", value, "Member must have length less than or equal to 512"));
+        return Err(constraint("pathPrefix", value, Constraint::LengthAtMost(512)));
     }
     if !value.starts_with('/') || !value.bytes().all(|b| (0x21..=0x7f).contains(&b)) {
-        return Err(constraint(
-            "pathPrefix",
-            value,
-            r"Member must satisfy regular expression pattern: \u002F[\u0021-\u007F]*",
-        ));
+        return Err(constraint("pathPrefix", value, Constraint::Pattern(r"\u002F[\u0021-\u007F]*")));
     }
     Ok(())
 }
@@ -99,22 +99,16 @@ pub(crate) fn path_prefix(value: &str) -> Result<(), IdentityError> {
 ///
 /// # Errors
 /// [`IdentityError::Validation`] naming `member`.
-pub(crate) fn document(member: &str, value: &str, max: usize) -> Result<(), IdentityError> {
+pub(crate) fn document(member: &'static str, value: &str, max: usize) -> Result<(), IdentityError> {
     if value.is_empty() {
-        return Err(constraint(member, "", "Member must have length greater than or equal to 1"));
+        return Err(constraint(member, "", Constraint::LengthAtLeast(1)));
     }
     if value.chars().count() > max {
-        return Err(IdentityError::Validation(format!(
-            "1 validation error detected: Value at '{member}' failed to satisfy constraint: \
-             Member must have length less than or equal to {max}"
-        )));
+        return Err(hidden(member, Constraint::LengthAtMost(max)));
     }
     let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}');
     if !value.chars().all(allowed) {
-        return Err(IdentityError::Validation(format!(
-            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must satisfy \
-             regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
-        )));
+        return Err(hidden(member, Constraint::Pattern(r"[\u0009\u000A\u000D\u0020-\u00FF]+")));
     }
     Ok(())
 }
@@ -131,14 +125,14 @@ pub(crate) fn counted_size(document: &str) -> usize {
 /// [`IdentityError::Validation`].
 pub(crate) fn description(value: &str) -> Result<(), IdentityError> {
     if value.chars().count() > 1000 {
-        return Err(constraint("description", value, "Member must have length less than or equal to 1000"));
+        return Err(constraint("description", value, Constraint::LengthAtMost(1000)));
     }
     let allowed = |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}');
     if !value.chars().all(allowed) {
         return Err(constraint(
             "description",
             value,
-            r"Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*",
+            Constraint::Pattern(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*"),
         ));
     }
     Ok(())
@@ -155,42 +149,25 @@ fn is_tag_char(c: char) -> bool {
 /// [`IdentityError::Validation`], or [`IdentityError::InvalidInput`] for a repeated key.
 pub(crate) fn tags(tags: &[IamTag]) -> Result<(), IdentityError> {
     if tags.len() > 50 {
-        return Err(IdentityError::Validation(
-            "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length \
-             less than or equal to 50"
-                .into(),
-        ));
+        return Err(hidden("tags", Constraint::LengthAtMost(50)));
     }
     for (i, tag) in tags.iter().enumerate() {
-        let key_member = format!("tags.{}.member.key", i + 1);
-        let value_member = format!("tags.{}.member.value", i + 1);
+        let (key_member, value_member) = (Field::TagKey(i + 1), Field::TagValue(i + 1));
         let key_len = tag.key.chars().count();
         if key_len == 0 || key_len > 128 {
-            return Err(constraint(&key_member, &tag.key, "Member must have length between 1 and 128"));
+            return Err(constraint(key_member, &tag.key, Constraint::LengthBetween(1, 128)));
         }
         if !tag.key.chars().all(is_tag_char) {
-            return Err(constraint(
-                &key_member,
-                &tag.key,
-                r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+",
-            ));
+            return Err(constraint(key_member, &tag.key, Constraint::Pattern(TAG_KEY_PATTERN)));
         }
         if tag.value.chars().count() > 256 {
-            return Err(constraint(&value_member, &tag.value, "Member must have length less than or equal to 256"));
+            return Err(constraint(value_member, &tag.value, Constraint::LengthAtMost(256)));
         }
         if !tag.value.chars().all(is_tag_char) {
-            return Err(constraint(
-                &value_member,
-                &tag.value,
-                r"Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*",
-            ));
+            return Err(constraint(value_member, &tag.value, Constraint::Pattern(TAG_VALUE_PATTERN)));
         }
         if tags[..i].iter().any(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
-            return Err(IdentityError::InvalidInput(
-                "Duplicate tag keys found. Please note that Tag keys are case \
-                 insensitive."
-                    .into(),
-            ));
+            return Err(IdentityError::InvalidInput(Unusable::DuplicateTagKey(tag.key.clone())));
         }
     }
     Ok(())
@@ -208,10 +185,10 @@ mod tests {
         for bad in ["", "with space", "slash/", "ünï", &"n".repeat(65)] {
             assert!(matches!(name("userName", bad, 64), Err(IdentityError::Validation(_))), "{bad}");
         }
-        let Err(IdentityError::Validation(m)) = name("userName", "a b", 64) else { panic!() };
+        let Err(IdentityError::Validation(invalid)) = name("userName", "a b", 64) else { panic!() };
         assert_eq!(
-            m,
-            r"1 validation error detected: Value 'a b' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+"
+            invalid,
+            Invalid::member("userName", Shown::Value("a b".into()), Constraint::Pattern(r"[\w+=,.@-]+"))
         );
     }
 

@@ -103,6 +103,18 @@ pub enum KmsUse {
     Decrypt,
 }
 
+/// Why a resource policy was refused (`MalformedPolicyDocumentException`); `trent-wire`
+/// renders the sentence.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BadPolicy {
+    /// The document is over [`MAX_POLICY_CHARS`](super::MAX_POLICY_CHARS) characters.
+    #[error("the policy document is too long")]
+    TooLong,
+    /// The policy engine refuses the document; its `Display` is AWS's sentence.
+    #[error("the policy engine refuses the document: {0}")]
+    Document(crate::policy::PolicyError),
+}
+
 /// A Secrets Manager error.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
@@ -139,9 +151,9 @@ pub enum SecretsError {
     /// `LimitExceededException`.
     #[error("limit exceeded: {0:?}")]
     LimitExceeded(Limit),
-    /// `MalformedPolicyDocumentException`, with the policy engine's message.
-    #[error("{0}")]
-    MalformedPolicy(String),
+    /// `MalformedPolicyDocumentException`: why the policy was refused.
+    #[error("malformed policy: {0}")]
+    MalformedPolicy(BadPolicy),
     /// `PublicPolicyException`: `BlockPublicPolicy` and the policy grants public access.
     #[error("public policy")]
     PublicPolicy,

@@ -30,7 +30,7 @@ mod writers;
 
 use std::sync::Arc;
 
-pub use error::{BadParameter, BadRequest, KmsUse, Limit, SecretsError};
+pub use error::{BadParameter, BadPolicy, BadRequest, KmsUse, Limit, SecretsError};
 pub use labels::StageMove;
 pub use lifecycle::{CreateSecretInput, CreatedSecret, DeletedSecret, SecretDescription, UpdateSecretInput};
 pub use list::{

@@ -5,7 +5,7 @@
 //! Manager action to an anonymous principal of an unknown account with no condition key
 //! present: anyone could then use the secret.
 
-use super::{BadRequest, MAX_POLICY_CHARS, Secrets, SecretsError};
+use super::{BadPolicy, BadRequest, MAX_POLICY_CHARS, Secrets, SecretsError};
 use crate::identity::Caller;
 use crate::policy::{ConditionContext, Policy, PolicyKind, Request, RequestPrincipal};
 
@@ -23,14 +23,12 @@ const PROBED_ACTIONS: &[&str] = &[
 /// Parses a resource policy.
 ///
 /// # Errors
-/// `MalformedPolicy` with the engine's message.
+/// `MalformedPolicy`: too long, or refused by the engine.
 fn parse(document: &str) -> Result<Policy, SecretsError> {
     if document.chars().count() > MAX_POLICY_CHARS {
-        return Err(SecretsError::MalformedPolicy(format!(
-            "The policy document exceeds the maximum length of {MAX_POLICY_CHARS} characters."
-        )));
+        return Err(SecretsError::MalformedPolicy(BadPolicy::TooLong));
     }
-    Policy::parse(document, PolicyKind::Resource).map_err(|e| SecretsError::MalformedPolicy(e.to_string()))
+    Policy::parse(document, PolicyKind::Resource).map_err(|e| SecretsError::MalformedPolicy(BadPolicy::Document(e)))
 }
 
 /// Whether `policy` grants public access to the secret `arn`.

@@ -163,7 +163,7 @@ async fn serve(
         return Err(Refused::NotOperatorAccount);
     }
     state.identities.authorize_operator(&caller, ACTION).map_err(|e| match e {
-        IdentityError::AccessDenied(why) => Refused::Denied(why),
+        e @ IdentityError::AccessDenied(_) => Refused::Denied(trent_wire::iam::to_aws_error(e).message),
         _ => Refused::Unavailable,
     })?;
     if body.len() > MAX_BODY {

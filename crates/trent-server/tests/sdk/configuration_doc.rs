@@ -101,8 +101,9 @@ async fn the_documented_example_starts_a_server() {
     assert!(retry_initial_milliseconds.is_some() && retry_max_seconds.is_some());
     let kinds: Vec<String> = sinks.expect("[[events.sinks]]").into_iter().map(|s| s.kind).collect();
     assert_eq!(kinds, ["webhook", "nats", "jsonl"], "one sink of each type");
-    let trent_server::RawCluster { node_id } = cluster.expect("[cluster]");
+    let trent_server::RawCluster { node_id, full_check_seconds } = cluster.expect("[cluster]");
     assert_eq!(node_id.as_deref(), Some("trent-1"));
+    assert_eq!(full_check_seconds, Some(30));
     let RawRotation { functions, ca_file, connect_timeout_seconds } = rotation.expect("[rotation]");
     assert_eq!(functions.as_ref().map(Vec::len), Some(2), "a command and an HTTP function");
     assert!(ca_file.is_none(), "commented out: the file does not exist here");
@@ -158,6 +159,7 @@ async fn the_documented_example_starts_a_server() {
         "seal.kms.retry_seconds",
         "storage",
         "cluster.node_id",
+        "cluster.full_check_seconds",
         "postgres.statement_timeout_milliseconds",
         "postgres.call_timeout_milliseconds",
         "hsm_clusters",
@@ -190,6 +192,7 @@ async fn the_documented_example_starts_a_server() {
     // Started with it (its own address and directory over the file's, as flags would).
     let server = TestServer::start_with(raw).await;
     let config = &server.state.config;
+    assert_eq!(config.full_check_interval, std::time::Duration::from_secs(30));
     let sinks: Vec<&str> = config.events.sinks.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(sinks, ["ops-webhook", "bus", "archive"]);
     match &config.events.sinks[0].target {

@@ -185,9 +185,11 @@ impl AuditStore for PgAuditStore {
     }
 
     async fn audit_head(&self) -> Result<AuditHead, StoreError> {
+        // One connection for both statements: the call's time limit is for the two together.
+        let mut conn = self.conn().await?;
         let last_event = sqlx::query("SELECT seq, hash FROM audit_events WHERE node_id = $1 ORDER BY seq DESC LIMIT 1")
             .bind(&self.node)
-            .fetch_optional(&mut self.conn().await?)
+            .fetch_optional(&mut conn)
             .await
             .map_err(map_err)?
             .map(|row| -> Result<(u64, [u8; 32]), StoreError> {
@@ -201,7 +203,7 @@ impl AuditStore for PgAuditStore {
             format!("SELECT {DIGEST_COLUMNS} FROM audit_digests WHERE node_id = $1 ORDER BY digest_seq DESC LIMIT 1");
         let last_digest = sqlx::query(&sql)
             .bind(&self.node)
-            .fetch_optional(&mut self.conn().await?)
+            .fetch_optional(&mut conn)
             .await
             .map_err(map_err)?
             .map(|r| digest_from_row(&r, map_err))

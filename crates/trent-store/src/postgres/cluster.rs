@@ -5,15 +5,33 @@
 //! A lease is an advisory lock held by a connection of its own: a node that dies, or loses its
 //! connection, loses the lease as PostgreSQL ends the session, and another node's next attempt
 //! takes it. The notification channel carries opaque text; what it means is the caller's.
+//!
+//! # A listener that cannot tell it is dead
+//! Behind a network partition that black-holes packets (no reset), a listening connection
+//! looks alive forever: nothing arrives, and nothing says why. So each subscription proves its
+//! connection delivers: every [`HEARTBEAT_INTERVAL`] it sends a heartbeat (`NOTIFY`, through
+//! the pool, with the call's time limit) on a channel of its own that it also listens on, and
+//! when nothing at all has arrived for [`LISTENER_SILENCE`] — neither its heartbeat nor a
+//! message — [`PgNotifications::next`] fails with [`ListenerSilent`]: the caller drops the
+//! subscription, subscribes again on a new connection, and assumes anything changed meanwhile.
 
-use sqlx::postgres::PgListener;
+use std::time::Duration;
+
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::{Connection, PgConnection};
+use tokio::time::Instant;
 use trent_core::StoreError;
 
 use super::{PgStore, map_err};
 
 /// Text of at most this many bytes fits one notification (PostgreSQL's limit is 8000).
 pub const MAX_NOTIFICATION: usize = 7900;
+
+/// How often a subscription sends itself a heartbeat.
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a subscription may hear nothing (not even its own heartbeat) before it is taken
+/// for dead: five heartbeats.
+pub const LISTENER_SILENCE: Duration = Duration::from_secs(5);
 
 /// What [`PgNotifications::next`] returns.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,27 +43,74 @@ pub enum Notice {
     Reconnected,
 }
 
-/// A subscription to one channel, on a connection of its own that reconnects by itself.
+/// Why [`PgNotifications::next`] gave a subscription up: nothing arrived on its connection for
+/// [`LISTENER_SILENCE`], not even its own heartbeat.
+#[derive(Debug, thiserror::Error)]
+#[error("the listening connection heard nothing, not even its own heartbeat, for {silence:?}")]
+pub struct ListenerSilent {
+    /// How long it heard nothing.
+    pub silence: Duration,
+}
+
+/// A subscription to one channel, on a connection of its own (out of the store's pool) that
+/// reconnects by itself when it is closed, and proves it still delivers with heartbeats.
 pub struct PgNotifications {
     listener: PgListener,
+    /// The channel of this subscription's heartbeats (only this subscription listens there).
+    heartbeat_channel: String,
+    /// When something last arrived (or the subscription was made).
+    last_heard: Instant,
+    /// Sends the heartbeats; aborted when the subscription is dropped.
+    heartbeats: tokio::task::JoinHandle<()>,
 }
 
 impl std::fmt::Debug for PgNotifications {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgNotifications").finish_non_exhaustive()
+        f.debug_struct("PgNotifications").field("heartbeat_channel", &self.heartbeat_channel).finish_non_exhaustive()
+    }
+}
+
+impl Drop for PgNotifications {
+    fn drop(&mut self) {
+        self.heartbeats.abort();
     }
 }
 
 impl PgNotifications {
-    /// Waits for the next notification, or for news that some were missed.
+    /// Waits for the next notification, or for news that some were missed. Heartbeats are
+    /// not returned.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] if the database cannot be reached (the next call tries to
-    /// connect again; the caller must assume anything changed meanwhile).
+    /// connect again; the caller must assume anything changed meanwhile), or with
+    /// [`ListenerSilent`] if nothing arrived for [`LISTENER_SILENCE`]: drop the subscription
+    /// and make a new one.
     pub async fn next(&mut self) -> Result<Notice, StoreError> {
-        match self.listener.try_recv().await.map_err(map_err)? {
-            Some(n) => Ok(Notice::Message(n.payload().to_owned())),
-            None => Ok(Notice::Reconnected),
+        loop {
+            let received = tokio::time::timeout_at(self.last_heard + LISTENER_SILENCE, self.listener.try_recv()).await;
+            let Ok(received) = received else {
+                return Err(StoreError::Unavailable(Box::new(ListenerSilent { silence: LISTENER_SILENCE })));
+            };
+            let notice = received.map_err(map_err)?;
+            self.last_heard = Instant::now();
+            match notice {
+                Some(n) if n.channel() == self.heartbeat_channel => {}
+                Some(n) => return Ok(Notice::Message(n.payload().to_owned())),
+                None => return Ok(Notice::Reconnected),
+            }
+        }
+    }
+}
+
+/// Sends `name` as a heartbeat on `channel` every [`HEARTBEAT_INTERVAL`], for ever. A failure
+/// is only logged: the silence it leaves is what tells the subscription.
+async fn send_heartbeats(store: PgStore, channel: String, name: String) {
+    let mut ticks = tokio::time::interval(HEARTBEAT_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = store.notify(&channel, &name).await {
+            tracing::debug!(error = %e, "cannot send the listening connection's heartbeat");
         }
     }
 }
@@ -135,14 +200,42 @@ impl PgStore {
         Ok(())
     }
 
-    /// Subscribes to `channel` on a connection of its own.
+    /// Subscribes to `channel` on a connection of its own, which sends heartbeats naming
+    /// `name` (this node) on a channel of its own; within the call's time limit.
+    ///
+    /// The connection comes from a pool of one made for this subscription alone: a
+    /// subscription dropped because its connection went silent (a partition) would otherwise
+    /// keep a slot of the store's pool for as long as TCP takes to give the connection up
+    /// (`sqlx` sends `UNLISTEN` on it, with no time limit, before giving it back).
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] if the database cannot be reached.
-    pub async fn listen(&self, channel: &str) -> Result<PgNotifications, StoreError> {
-        let mut listener = PgListener::connect_with(&self.pool).await.map_err(map_err)?;
-        listener.listen(channel).await.map_err(map_err)?;
-        Ok(PgNotifications { listener })
+    /// [`StoreError::Unavailable`] if the database cannot be reached (or did not answer
+    /// within the call's time limit).
+    pub async fn listen(&self, channel: &str, name: &str) -> Result<PgNotifications, StoreError> {
+        let limit = self.health.limit();
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .min_connections(0)
+            .test_before_acquire(false)
+            .acquire_timeout(limit)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_lazy_with((*self.pool.connect_options()).clone());
+        let heartbeat_channel = format!("trent_heartbeat_{}", uuid::Uuid::new_v4().simple());
+        let subscribed = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen_all([channel, heartbeat_channel.as_str()]).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        let listener = match tokio::time::timeout(limit, subscribed).await {
+            Ok(listener) => listener.map_err(map_err)?,
+            Err(_) => {
+                let limit = super::CallTimedOut { limit };
+                return Err(StoreError::Unavailable(Box::new(limit)));
+            }
+        };
+        let heartbeats = tokio::spawn(send_heartbeats(self.clone(), heartbeat_channel.clone(), name.to_owned()));
+        Ok(PgNotifications { listener, heartbeat_channel, last_heard: Instant::now(), heartbeats })
     }
 
     /// Takes the lease `name` if no session holds it: `None` when another node (or another

@@ -158,6 +158,13 @@ impl Health {
 /// closed instead of used or given back, and a connection taken from the pool is checked with a
 /// ping that may take [`PING_TIMEOUT`] at most (`sqlx`'s own check has no limit, and would hang
 /// on a connection whose packets are black-holed).
+///
+/// A connection given back is pinged too, with the same limit, and closed if it does not
+/// answer: `sqlx` pings every connection given back before it is idle again, with no limit,
+/// and holds its slot of the pool meanwhile, so a connection given back just as a partition
+/// begins would keep its slot until TCP gave it up (minutes to hours). `sqlx`'s own ping still
+/// follows a successful one of ours; only a partition that begins between the two (one round
+/// trip) can hold a slot that way.
 pub(crate) fn pool_options(health: &Arc<Health>) -> PgPoolOptions {
     let (before, after) = (health.clone(), health.clone());
     PgPoolOptions::new()
@@ -171,9 +178,14 @@ pub(crate) fn pool_options(health: &Arc<Health>) -> PgPoolOptions {
                 Ok(matches!(tokio::time::timeout(PING_TIMEOUT, conn.ping()).await, Ok(Ok(()))))
             })
         })
-        .after_release(move |_conn, meta| {
-            let keep = !(after.is_down() || after.stale(meta.age));
-            Box::pin(async move { Ok(keep) })
+        .after_release(move |conn, meta| {
+            let health = after.clone();
+            Box::pin(async move {
+                if health.is_down() || health.stale(meta.age) {
+                    return Ok(false);
+                }
+                Ok(matches!(tokio::time::timeout(PING_TIMEOUT, conn.ping()).await, Ok(Ok(()))))
+            })
         })
 }
 

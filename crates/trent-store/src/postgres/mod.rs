@@ -35,7 +35,9 @@ mod secrets;
 mod stamps;
 
 pub use audit::PgAuditStore;
-pub use cluster::{MAX_NOTIFICATION, Notice, PgLease, PgNotifications};
+pub use cluster::{
+    HEARTBEAT_INTERVAL, LISTENER_SILENCE, ListenerSilent, MAX_NOTIFICATION, Notice, PgLease, PgNotifications,
+};
 pub use health::{CallTimedOut, DatabaseDown};
 
 use std::sync::Arc;

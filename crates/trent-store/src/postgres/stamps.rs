@@ -113,8 +113,13 @@ impl PgStore {
         bind: Bind<'static, K>,
     ) -> Result<HashMap<K, String>, StoreError> {
         let mut stamps = HashMap::with_capacity(entries.len());
+        if entries.is_empty() {
+            return Ok(stamps);
+        }
+        // One connection for every chunk: the call's time limit is for all of them together.
+        let mut conn = self.conn().await?;
         for chunk in entries.chunks(CHUNK) {
-            let rows = bind(sqlx::query(sql), chunk).fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
+            let rows = bind(sqlx::query(sql), chunk).fetch_all(&mut conn).await.map_err(map_err)?;
             for row in rows {
                 let n: i64 = row.try_get("n").map_err(map_err)?;
                 let stamp: String = row.try_get("stamp").map_err(map_err)?;

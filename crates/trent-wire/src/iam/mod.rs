@@ -33,7 +33,7 @@ pub static SERVICE: WireService = WireService {
 pub const VERSION: &str = "2010-05-08";
 
 pub use errors::to_aws_error;
-pub(crate) use errors::{log_fault, message};
+pub(crate) use errors::{denied, log_fault, message};
 
 macro_rules! actions {
     ($($variant:ident => $module:ident),+ $(,)?) => {

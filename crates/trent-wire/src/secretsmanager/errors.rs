@@ -7,12 +7,23 @@
 
 use http::StatusCode;
 use trent_core::kms::KmsError;
-use trent_core::secrets::{BadParameter, BadRequest, KmsUse, Limit, SecretsError};
+use trent_core::secrets::{BadParameter, BadPolicy, BadRequest, KmsUse, Limit, MAX_POLICY_CHARS, SecretsError};
 use trent_core::secrets::{CronField, ScheduleError};
 
 use crate::AwsError;
 
 const BAD: StatusCode = StatusCode::BAD_REQUEST;
+
+/// `MalformedPolicyDocumentException`'s sentence: the length limit, or the policy engine's
+/// own (its `Display` is AWS's wording).
+fn malformed_policy(p: &BadPolicy) -> String {
+    match p {
+        BadPolicy::TooLong => {
+            format!("The policy document exceeds the maximum length of {MAX_POLICY_CHARS} characters.")
+        }
+        BadPolicy::Document(e) => e.to_string(),
+    }
+}
 
 fn parameter(p: &BadParameter) -> (&'static str, String) {
     const CODE: &str = "InvalidParameterException";
@@ -253,7 +264,7 @@ impl From<SecretsError> for AwsError {
             }
             SecretsError::InvalidRequest(r) => ("InvalidRequestException", BAD, request(r).to_owned()),
             SecretsError::LimitExceeded(l) => ("LimitExceededException", BAD, limit(*l).to_owned()),
-            SecretsError::MalformedPolicy(m) => ("MalformedPolicyDocumentException", BAD, m.clone()),
+            SecretsError::MalformedPolicy(p) => ("MalformedPolicyDocumentException", BAD, malformed_policy(p)),
             SecretsError::PublicPolicy => (
                 "PublicPolicyException",
                 BAD,
@@ -304,6 +315,11 @@ mod tests {
     fn every_secrets_error_maps_to_its_aws_type() {
         let arn = "arn:aws:kms:us-east-1:111122223333:key/k".to_owned();
         let kms_err = |during, source| SecretsError::Kms { during, source };
+        let refused = |document: &str| {
+            trent_core::policy::Policy::parse(document, trent_core::policy::PolicyKind::Resource).unwrap_err()
+        };
+        let unsigned =
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}]}"#;
         let cases: Vec<(SecretsError, &str, u16, &str)> = vec![
             (
                 SecretsError::NotFound,
@@ -386,7 +402,24 @@ mod tests {
                 400,
                 "The number of tags on this secret exceeds the maximum of 50.",
             ),
-            (SecretsError::MalformedPolicy("bad".into()), "MalformedPolicyDocumentException", 400, "bad"),
+            (
+                SecretsError::MalformedPolicy(BadPolicy::TooLong),
+                "MalformedPolicyDocumentException",
+                400,
+                "The policy document exceeds the maximum length of 20480 characters.",
+            ),
+            (
+                SecretsError::MalformedPolicy(BadPolicy::Document(refused("{"))),
+                "MalformedPolicyDocumentException",
+                400,
+                "Syntax errors in policy.",
+            ),
+            (
+                SecretsError::MalformedPolicy(BadPolicy::Document(refused(unsigned))),
+                "MalformedPolicyDocumentException",
+                400,
+                "Missing required field Principal",
+            ),
             (
                 SecretsError::PublicPolicy,
                 "PublicPolicyException",

@@ -1,8 +1,13 @@
 //! Why an identity operation failed: one enum for accounts, IAM and STS.
 //!
-//! Each variant is one IAM/STS error code; the wire layer maps them exactly once (in
-//! `trent-wire`'s `iam::errors` and `sts::errors`). Messages are AWS's wording and never
+//! Each variant is one IAM/STS error code with a typed reason; the wire layer maps them and
+//! renders AWS's sentences exactly once (in `trent-wire`'s `iam::errors`, which
+//! `sts::errors` reuses). The `Display`s are for the log and the operator's CLI, and never
 //! contain a secret access key, a session token or a policy document.
+
+mod reasons;
+
+pub use reasons::{Attached, Constraint, Denied, Exists, Field, Invalid, Shown, Unusable, Violation, Why};
 
 use super::PolicyOwner;
 use crate::policy::PolicyError;
@@ -80,30 +85,33 @@ pub enum IdentityError {
     /// An entity of that name exists already (`EntityAlreadyExists`); also an account id
     /// that is taken.
     #[error("{0}")]
-    EntityAlreadyExists(String),
+    EntityAlreadyExists(Exists),
     /// The entity still has something attached (`DeleteConflict`).
-    #[error("{0}")]
-    DeleteConflict(String),
+    #[error("cannot delete: {0}")]
+    DeleteConflict(Attached),
     /// A quota is reached: two access keys per user, policy sizes (`LimitExceeded`).
     #[error("quota exceeded: {0:?}")]
     LimitExceeded(Quota),
-    /// A policy document that the policy engine refuses (`MalformedPolicyDocument`). The
-    /// message is the engine's AWS-worded sentence.
-    #[error("{0}")]
-    MalformedPolicyDocument(String),
+    /// A policy document that the policy engine refuses (`MalformedPolicyDocument`); the
+    /// engine's error, whose `Display` is AWS's sentence.
+    #[error("malformed policy document: {0}")]
+    MalformedPolicyDocument(PolicyError),
     /// A request value that is well formed but unusable (`InvalidInput`).
-    #[error("{0}")]
-    InvalidInput(String),
+    #[error("unusable input: {0}")]
+    InvalidInput(Unusable),
     /// A request value that breaks a constraint of the model (`ValidationError`).
-    #[error("{0}")]
-    Validation(String),
+    #[error("invalid input: {0}")]
+    Validation(Invalid),
     /// The caller's policies do not allow the call, or it acts on another account
     /// (`AccessDenied`).
-    #[error("{0}")]
-    AccessDenied(String),
+    #[error("access denied: {0}")]
+    AccessDenied(Denied),
     /// A session policy or session tags too large once packed (`PackedPolicyTooLarge`).
-    #[error("{0}")]
-    PackedPolicyTooLarge(String),
+    #[error("the session policy and tags take {percent}% of the packed space")]
+    PackedPolicyTooLarge {
+        /// How much of the packed space they take, in percent (over 100).
+        percent: usize,
+    },
     /// A stored policy document no longer parses: the credentials it belongs to are refused
     /// (fail closed) until the document is fixed, and the cause is logged.
     #[error("a stored policy document cannot be used")]
@@ -134,12 +142,5 @@ impl From<StoreError> for IdentityError {
 impl From<trent_crypto::CryptoError> for IdentityError {
     fn from(e: trent_crypto::CryptoError) -> Self {
         Self::Crypto(e)
-    }
-}
-
-impl IdentityError {
-    /// `MalformedPolicyDocument` from the engine's refusal, with its AWS sentence.
-    pub(crate) fn malformed(e: &PolicyError) -> Self {
-        Self::MalformedPolicyDocument(e.to_string())
     }
 }
