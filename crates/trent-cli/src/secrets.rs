@@ -125,6 +125,19 @@ enum SecretsCommand {
         #[arg(long)]
         no_rotate_immediately: bool,
     },
+    /// Replicate a secret to other regions of this deployment (read-only replicas, kept in sync).
+    Replicate {
+        /// Name, ARN or partial ARN.
+        #[arg(long)]
+        secret_id: String,
+        /// A replica region, or `REGION=KMS_KEY_ID` to encrypt the replica under that region's key
+        /// (default: its `aws/secretsmanager` key). Repeatable.
+        #[arg(long = "add-replica-region", value_name = "REGION[=KMS_KEY_ID]", required = true)]
+        add_replica_regions: Vec<String>,
+        /// Overwrite a secret of the same name in a replica region.
+        #[arg(long)]
+        force_overwrite_replica_secret: bool,
+    },
     /// Turn automatic rotation off and stop a rotation in progress.
     CancelRotate {
         /// Name, ARN or partial ARN.
@@ -298,6 +311,22 @@ pub(crate) async fn run(args: SecretsArgs) -> Result<(), Box<dyn std::error::Err
                 None => vec![format!("{}: rotation configured", s(v, "Name"))],
             });
         }
+        SecretsCommand::Replicate { secret_id, add_replica_regions, force_overwrite_replica_secret } => {
+            let replicas: Vec<Value> = add_replica_regions
+                .iter()
+                .map(|r| match r.split_once('=') {
+                    Some((region, key)) => json!({ "Region": region, "KmsKeyId": key }),
+                    None => json!({ "Region": r }),
+                })
+                .collect();
+            let body = json!({
+                "SecretId": secret_id,
+                "AddReplicaRegions": replicas,
+                "ForceOverwriteReplicaSecret": force_overwrite_replica_secret,
+            });
+            let v = client.call("ReplicateSecretToRegions", &body).await?;
+            print(out, &v, replication_lines);
+        }
         SecretsCommand::CancelRotate { secret_id } => {
             let v = client.call("CancelRotateSecret", &json!({ "SecretId": secret_id })).await?;
             print(out, &v, |v| match v.get("VersionId").and_then(Value::as_str) {
@@ -337,6 +366,19 @@ pub(crate) async fn run(args: SecretsArgs) -> Result<(), Box<dyn std::error::Err
     Ok(())
 }
 
+/// One line per replica region: its status, and AWS's message when it has one.
+fn replication_lines(v: &Value) -> Vec<String> {
+    v["ReplicationStatus"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| match r.get("StatusMessage").and_then(Value::as_str) {
+            Some(message) => format!("Replica:         {} {} ({message})", s(r, "Region"), s(r, "Status")),
+            None => format!("Replica:         {} {}", s(r, "Region"), s(r, "Status")),
+        })
+        .collect()
+}
+
 fn describe_lines(v: &Value) -> Vec<String> {
     let mut lines = vec![
         format!("Name:            {}", s(v, "Name")),
@@ -366,6 +408,10 @@ fn describe_lines(v: &Value) -> Vec<String> {
             lines.push(format!("NextRotation:    {}", date(v, "NextRotationDate")));
         }
     }
+    if !s(v, "PrimaryRegion").is_empty() {
+        lines.push(format!("PrimaryRegion:   {}", s(v, "PrimaryRegion")));
+    }
+    lines.extend(replication_lines(v));
     if let Some(stages) = v.get("VersionIdsToStages").and_then(Value::as_object) {
         for (version, labels) in stages {
             lines.push(format!("Version:         {version} {labels}"));

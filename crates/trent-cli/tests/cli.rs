@@ -587,3 +587,56 @@ fn aws_cli_multi_region_tour() {
     assert!(scheduled.get("DeletionDate").is_none(), "{scheduled}");
     assert!(server.terminate());
 }
+
+/// Regression guard: `trent server` reads its storage from `TRENT_STORAGE` as from `--storage`
+/// (a server that ignored the variable would start on SQLite instead of refusing), and the
+/// refusal never shows the URL's password.
+#[test]
+fn trent_storage_in_the_environment_chooses_the_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let err = support::refused(
+        &["--listen", "127.0.0.1:0", "--data-dir", data.to_str().unwrap()],
+        &[("TRENT_STORAGE", std::path::Path::new("mysql://trent:hunter2@db/trent"))],
+    );
+    assert!(err.contains("storage") && err.contains("postgres:// URL"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+/// Regression guard: `trent secrets replicate` was missing from the CLI (issue 10 lists it).
+/// On a server hosting two regions it replicates a secret, the replica's value is read in the
+/// other region, `describe` shows the replica's status, and a region the server does not host
+/// is refused with the service's error.
+#[test]
+fn trent_secrets_replicate_makes_a_replica_readable_in_the_other_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server =
+        Server::start_with(&["--data-dir", data.to_str().unwrap(), "--region", "us-east-1,eu-west-1"]).expect("starts");
+    let secrets = |region: &str, args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trent"));
+        cmd.arg("secrets").args(args).args(["--endpoint-url", server.endpoint.as_str(), "--region", region]);
+        cmd.arg("--data-dir").arg(&data).env_remove("AWS_REGION").env_remove("AWS_PROFILE");
+        let out = cmd.output().expect("run trent");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = secrets("us-east-1", &["create", "--name", "cli/replicated", "--secret-string", "v1"]);
+    assert!(ok, "{out}{err}");
+    let (ok, out, err) =
+        secrets("us-east-1", &["replicate", "--secret-id", "cli/replicated", "--add-replica-region", "eu-west-1"]);
+    assert!(ok && out.contains("Replica:         eu-west-1 InSync"), "{out}{err}");
+    let (ok, out, err) = secrets("eu-west-1", &["get", "--secret-id", "cli/replicated"]);
+    assert!(ok && out == "v1\n", "{out}{err}");
+    let (ok, out, err) = secrets("us-east-1", &["describe", "--secret-id", "cli/replicated"]);
+    assert!(ok && out.contains("Replica:         eu-west-1 InSync"), "{out}{err}");
+    let (ok, out, err) = secrets("eu-west-1", &["describe", "--secret-id", "cli/replicated", "--output", "json"]);
+    assert!(ok && json(&out)["PrimaryRegion"] == "us-east-1", "{out}{err}");
+    let (ok, out, err) =
+        secrets("us-east-1", &["replicate", "--secret-id", "cli/replicated", "--add-replica-region", "ap-south-1"]);
+    assert!(!ok && err.contains("Exception"), "{out}{err}");
+    assert!(server.terminate());
+}

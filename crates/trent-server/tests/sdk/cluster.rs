@@ -503,4 +503,9 @@ async fn the_full_check_keeps_unchanged_keys_and_drops_changed_ones() {
     // Only the two changed keys were loaded again, once each; the unchanged one never.
     assert_eq!(metric(&b, misses).await - misses_before, 2.0, "misses after the change");
     assert_eq!(metric(&b, "trent_cache_full_check_dropped_total{cache=\"keys\"}").await, 2.0);
+    // The database pool is in the metrics: a node that has served holds an open connection,
+    // and no more idle ones than open ones.
+    let open = metric(&b, "trent_db_pool_connections{state=\"open\"}").await;
+    let idle = metric(&b, "trent_db_pool_connections{state=\"idle\"}").await;
+    assert!(open >= 1.0 && idle <= open, "pool connections: {open} open, {idle} idle");
 }

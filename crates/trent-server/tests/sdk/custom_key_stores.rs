@@ -292,3 +292,35 @@ fn cluster_settings_are_checked() {
         Ok(_) => panic!("a cluster id named twice was accepted"),
     }
 }
+
+/// Regression guard: an account holds at most ten custom key stores per Region; the eleventh
+/// `CreateCustomKeyStore` answers `LimitExceededException` in AWS's words and creates nothing,
+/// and a deleted store frees its place. The stores are over clusters of a module that does not
+/// exist, so no token is needed.
+#[tokio::test]
+async fn the_eleventh_custom_key_store_is_refused_until_one_is_deleted() {
+    let hsm_clusters = Some(unreachable_clusters(11));
+    let server = TestServer::start_with(RawConfig { hsm_clusters, ..RawConfig::default() }).await;
+    let kms = server.client();
+    let create = |i: u8| {
+        kms.create_custom_key_store()
+            .custom_key_store_name(format!("limit-{i}"))
+            .cloud_hsm_cluster_id(unreachable_cluster(i))
+            .trust_anchor_certificate(ANCHOR)
+            .key_store_password("limit-pin")
+            .send()
+    };
+    let mut stores = Vec::new();
+    for i in 0..10 {
+        stores.push(create(i).await.unwrap().custom_key_store_id().unwrap().to_owned());
+    }
+    let message = expect_code(create(10).await, "LimitExceededException");
+    assert!(message.contains("limit of 10 custom key stores"), "{message}");
+    let listed = kms.describe_custom_key_stores().send().await.unwrap();
+    assert_eq!(listed.custom_key_stores().len(), 10, "the refused store was not created");
+
+    kms.delete_custom_key_store().custom_key_store_id(&stores[3]).send().await.unwrap();
+    let created = create(10).await.unwrap();
+    assert!(created.custom_key_store_id().is_some_and(|id| !stores.contains(&id.to_owned())));
+    assert_eq!(kms.describe_custom_key_stores().send().await.unwrap().custom_key_stores().len(), 10);
+}

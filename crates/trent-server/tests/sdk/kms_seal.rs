@@ -79,7 +79,8 @@ async fn raw_root(remote: &Running, remote_data: &Path, data: &Path) -> Vec<u8> 
     opened.plaintext().unwrap().as_ref().to_vec()
 }
 
-fn holds_no_root_key_bytes(data: &Path, raw: &[u8]) {
+/// Scans every file under `data` for the root key's bytes, raw or hex (upper and lower case).
+pub(crate) fn holds_no_root_key_bytes(data: &Path, raw: &[u8]) {
     assert_eq!(raw.len(), 32);
     let needles = [raw.to_vec(), hex::encode(raw).into_bytes(), hex::encode_upper(raw).into_bytes()];
     let mut files: Vec<PathBuf> = Vec::new();

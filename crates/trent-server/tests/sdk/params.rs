@@ -667,3 +667,61 @@ async fn a_secure_string_reaches_neither_the_database_nor_the_log_nor_the_trail(
     found.extend(secret.found_in(&logged).into_iter().map(|f| format!("log: {f}")));
     assert!(found.is_empty(), "found {found:?}");
 }
+
+/// Regression guard: an account holds at most 10,000 Standard parameters. The next new one
+/// answers `ParameterLimitExceeded` in AWS's words and is not created; overwriting one of the
+/// 10,000 still works, Intelligent-Tiering puts a new one in the Advanced tier, and a deleted
+/// parameter frees its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standard_tier_holds_ten_thousand_parameters() {
+    let server = TestServer::start().await;
+    let ssm = admin(&server);
+    const N: usize = 10_000;
+    const WRITERS: usize = 16;
+    let mut tasks = Vec::new();
+    for t in 0..WRITERS {
+        let ssm = ssm.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in (t..N).step_by(WRITERS) {
+                ssm.put_parameter()
+                    .name(format!("/quota/p{i:05}"))
+                    .value("v")
+                    .r#type(ParameterType::String)
+                    .send()
+                    .await
+                    .expect("under the quota");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("writer");
+    }
+    let new_standard = |name: &'static str| {
+        ssm.put_parameter().name(name).value("v").r#type(ParameterType::String).tier(ParameterTier::Standard).send()
+    };
+    let message = expect_code(new_standard("/quota/one-more").await, "ParameterLimitExceeded");
+    assert!(message.contains("10000 Standard parameters"), "{message}");
+    expect_code(ssm.get_parameter().name("/quota/one-more").send().await, "ParameterNotFound");
+    // The default tier (Standard) is refused the same way.
+    expect_code(
+        ssm.put_parameter().name("/quota/default").value("v").r#type(ParameterType::String).send().await,
+        "ParameterLimitExceeded",
+    );
+
+    let kept = ssm.put_parameter().name("/quota/p00007").value("w").overwrite(true).send().await.unwrap();
+    assert_eq!((kept.version(), kept.tier()), (2, Some(&ParameterTier::Standard)));
+    let tiered = ssm
+        .put_parameter()
+        .name("/quota/tiered")
+        .value("v")
+        .r#type(ParameterType::String)
+        .tier(ParameterTier::IntelligentTiering)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tiered.tier(), Some(&ParameterTier::Advanced), "Intelligent-Tiering moves past a full Standard tier");
+
+    ssm.delete_parameter().name("/quota/p00000").send().await.unwrap();
+    let freed = new_standard("/quota/one-more").await.unwrap();
+    assert_eq!(freed.tier(), Some(&ParameterTier::Standard));
+}

@@ -53,6 +53,14 @@ async fn a_passphrase_sealed_server_restarts_and_decrypts_what_it_made() {
     let mut server = server.decrypts_after_restart(b"before restart").await;
     server.shutdown().await;
 
+    // No root key bytes, raw or hex, in the served data directory (database, WAL, seal file).
+    let raw = trent_server::seal::release_sealed_file(
+        &data.join(trent_server::seal::SEALED_FILE),
+        "a long operator passphrase",
+    )
+    .unwrap();
+    crate::kms_seal::holds_no_root_key_bytes(&data, raw.expose_secret());
+
     // A wrong passphrase leaves it sealed, and says so.
     let wrong = passphrase_file(secrets.path(), "wrong", "not the operator passphrase");
     let e = bootstrap_error(&data, Some(sealed_with(&wrong))).await;
