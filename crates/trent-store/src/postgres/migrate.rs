@@ -133,8 +133,17 @@ pub(crate) async fn current(conn: &mut super::checkout::Checkout) -> Result<i64,
 /// [`StoreError::SchemaTooNew`] if the database's version is newer than this build's;
 /// [`StoreError::Unavailable`] if a statement or the commit fails.
 pub(crate) async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    migrate_to(pool, latest()).await
+}
+
+/// [`migrate`], stopping after migration `target` (for the upgrade tests' older schemas).
+///
+/// # Errors
+/// As [`migrate`]; [`StoreError::SchemaTooNew`] also if `target` is past this build's latest
+/// or the database is already past `target`.
+pub(crate) async fn migrate_to(pool: &PgPool, target: i64) -> Result<(), StoreError> {
     let mut tx = pool.begin().await.map_err(map_err)?;
-    match apply(&mut tx).await {
+    match apply(&mut tx, target).await {
         Ok(()) => tx.commit().await.map_err(map_err),
         Err(e) => {
             if let Err(rollback) = tx.rollback().await {
@@ -145,18 +154,21 @@ pub(crate) async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     }
 }
 
-/// The body of [`migrate`], on its transaction.
-async fn apply(tx: &mut sqlx::PgConnection) -> Result<(), StoreError> {
+/// The body of [`migrate_to`], on its transaction.
+async fn apply(tx: &mut sqlx::PgConnection, target: i64) -> Result<(), StoreError> {
     let known = latest();
+    if target > known {
+        return Err(StoreError::SchemaTooNew { found: target, known });
+    }
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOCK_KEY).execute(&mut *tx).await.map_err(map_err)?;
     sqlx::query(CREATE_VERSION_TABLE).execute(&mut *tx).await.map_err(map_err)?;
     let found: Option<i64> =
         sqlx::query_scalar("SELECT MAX(version) FROM schema_version").fetch_one(&mut *tx).await.map_err(map_err)?;
     let found = found.unwrap_or(0);
-    if found > known {
-        return Err(StoreError::SchemaTooNew { found, known });
+    if found > target {
+        return Err(StoreError::SchemaTooNew { found, known: target });
     }
-    for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+    for m in MIGRATIONS.iter().filter(|m| m.version > found && m.version <= target) {
         tracing::info!(version = m.version, migration = m.name, "applying PostgreSQL migration");
         sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(map_err)?;
         sqlx::query("INSERT INTO schema_version (version, name) VALUES ($1, $2)")

@@ -168,6 +168,32 @@ impl PgStore {
     /// [`StoreError::SchemaTooNew`] if the database was migrated by a newer Trent;
     /// [`StoreError::Unavailable`] if it cannot be reached or migrated.
     pub async fn open(settings: &PgSettings) -> Result<Self, StoreError> {
+        let (pool, health) = Self::connect(settings).await?;
+        if let Err(e) = migrate::migrate(&pool).await {
+            pool.close().await;
+            return Err(e);
+        }
+        Ok(Self { pool, health })
+    }
+
+    /// Brings the schema only up to `version` (a migration number, at most the latest) and
+    /// closes: the schema an older Trent left, for upgrade tests to fill with rows of that
+    /// time before they [`open`](Self::open) it. Not for anything else: the store only works
+    /// on the latest schema.
+    ///
+    /// # Errors
+    /// As [`PgStore::open`]; [`StoreError::SchemaTooNew`] if `version` is past this build's
+    /// latest or the schema is already past `version`.
+    #[doc(hidden)]
+    pub async fn migrate_only_to(settings: &PgSettings, version: i64) -> Result<(), StoreError> {
+        let (pool, _) = Self::connect(settings).await?;
+        let migrated = migrate::migrate_to(&pool, version).await;
+        pool.close().await;
+        migrated
+    }
+
+    /// The pool of [`PgStore::open`], its sessions' time limits set, and its health.
+    async fn connect(settings: &PgSettings) -> Result<(PgPool, Arc<health::Health>), StoreError> {
         let millis = settings.statement_timeout.as_millis().to_string();
         // A transaction left open by a process that hangs, or by a connection this node gave up
         // at its call's time limit behind a partition (the server never sees that session end:
@@ -188,11 +214,7 @@ impl PgStore {
             .connect_with(connect)
             .await
             .map_err(map_err)?;
-        if let Err(e) = migrate::migrate(&pool).await {
-            pool.close().await;
-            return Err(e);
-        }
-        Ok(Self { pool, health })
+        Ok((pool, health))
     }
 
     /// Whether the database answers and its schema is the one this build migrates to: `Ok`
