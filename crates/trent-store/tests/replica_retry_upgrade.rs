@@ -80,8 +80,14 @@ async fn replicas_failed_before_version_18_are_still_due_at_their_retry_time() {
     let mut next = two.clone();
     next.replicas.retain(|r| r.region.as_str() != "us-west-2");
     next.revision += 1;
-    let change =
-        SecretChange { secret: &next, expected_revision: two.revision, new_version: None, pruned: &[], upserted: &[] };
+    let change = SecretChange {
+        secret: &next,
+        expected_revision: two.revision,
+        new_version: None,
+        pruned: &[],
+        upserted: &[],
+        events: &[],
+    };
     store.update_secret(change).await.expect("update");
     assert_eq!(names(store.secrets_with_replicas_due(nanos(late - 1)).await.expect("due")), ["untimed"]);
     assert_eq!(names(store.secrets_with_replicas_due(nanos(late)).await.expect("due")), ["two", "untimed"]);
