@@ -57,12 +57,15 @@ impl Server {
     /// As [`Server::start_with_env`], with `stdin` as the server's standard input (a
     /// passphrase read from descriptor 0).
     pub(crate) fn start_with_stdin(args: &[&str], env: &[(&str, &Path)], stdin: Stdio) -> Result<Server, String> {
-        let mut child = server_command(&[&["--listen", "127.0.0.1:0"], args].concat(), env)
-            .stdin(stdin)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn trent server");
+        let mut command = server_command(&[&["--listen", "127.0.0.1:0"], args].concat(), env);
+        command.stdin(stdin);
+        Self::start_command(command)
+    }
+
+    /// Spawns `command` (a `trent server`, or a program that runs one and passes its output
+    /// through) and reads the server's banner from its standard output.
+    pub(crate) fn start_command(mut command: Command) -> Result<Server, String> {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn trent server");
         let stdout = child.stdout.take().expect("stdout");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stdout).lines();
@@ -181,7 +184,7 @@ impl Server {
 }
 
 /// `trent server ARGS` with `env` and none of the caller's `TRENT_*` settings.
-fn server_command(args: &[&str], env: &[(&str, &Path)]) -> Command {
+pub(crate) fn server_command(args: &[&str], env: &[(&str, &Path)]) -> Command {
     let mut cmd = Command::new(TRENT);
     cmd.arg("server").args(args).env_remove("TRENT_CONFIG").env_remove("TRENT_DATA_DIR").envs(env.iter().copied());
     cmd
