@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 use trent_core::secrets::RotationStep;
 
+use super::rotation_external::rotator_role;
 use crate::common::TestServer;
 use crate::events_delivery::{jsonl_sink, lines, with_sinks};
 
@@ -24,20 +25,6 @@ fn function(dir: &Path, arn: &str, role_arn: &str, fail_test: bool) -> trent_rot
     std::fs::write(&script, format!("#!/bin/sh\nevent=$(cat)\n{check}exit 0\n")).unwrap();
     let spec = format!("arn = \"{arn}\"\ncommand = [\"/bin/sh\", \"{}\"]\nrole_arn = \"{role_arn}\"", script.display());
     toml::from_str(&spec).unwrap()
-}
-
-/// A role the functions run as, allowed every Secrets Manager action.
-async fn rotator_role(server: &TestServer) -> String {
-    let account = server.account().await;
-    let iam = server.iam(&server.admin_creds());
-    let trust = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#
-    );
-    iam.create_role().role_name("rotator").assume_role_policy_document(&trust).send().await.unwrap();
-    let everything =
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}]}"#;
-    iam.put_role_policy().role_name("rotator").policy_name("all").policy_document(everything).send().await.unwrap();
-    format!("arn:aws:iam::{account}:role/rotator")
 }
 
 fn the_event<'a>(events: &'a [Value], name: &str) -> &'a Value {
@@ -83,6 +70,13 @@ async fn rotation_results_are_eventbridge_events_without_the_value() {
         assert_eq!(detail["additionalEventData"]["SecretId"], arn.as_str());
         assert_eq!(detail["recipientAccountId"], account.as_str());
         assert!(!e["id"].as_str().unwrap().is_empty() && !e["time"].as_str().unwrap().is_empty());
+    }
+    // The detail is the record the trail keeps of the same service event.
+    let trail = super::rotation_restart::rotation_events(&server).await;
+    let results: Vec<_> = trail.iter().filter(|(name, _)| name != "RotationStarted").collect();
+    assert_eq!(results.len(), 2, "{trail:?}");
+    for (name, record) in results {
+        assert_eq!(the_event(&events, name)["detail"]["eventID"], record["eventID"], "{name}");
     }
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(!text.contains(VALUE), "the secret's value is never in an event: {text}");
