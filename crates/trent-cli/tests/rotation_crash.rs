@@ -12,10 +12,14 @@
 //! before the kill, one `RotationStarted` and one `RotationSucceeded`, and in the end an
 //! `AWSCURRENT` whose password logs in while the old one no longer does.
 //!
-//! The test runs twice: with the server's storage on SQLite in its data directory, and on
+//! The test runs three times: with the server's storage on SQLite in its data directory, and on
 //! PostgreSQL (`TRENT_TEST_POSTGRES_URL`, a schema of its own dropped afterwards; skipped loudly
 //! without it, a failure under `CI=true`), where the rotation's progress is committed to the
-//! database the killed process shared.
+//! database the killed process shared; and on PostgreSQL with a second node (its own data
+//! directory and node id, a copy of the first's `root.key` and `credentials`) running beside the
+//! one killed: the second node resumes the rotation, not a restart of the first. The second node
+//! starts only once the first holds the `secret-rotations` lease and is inside the step, so the
+//! node killed is the one running the rotation (both nodes' `/metrics` say so).
 
 #[path = "../../trent-store/tests/support/postgres.rs"]
 mod postgres;
@@ -148,22 +152,71 @@ fn start(dir: &std::path::Path, storage: Option<&str>) -> Server {
 /// The two runs share the database's grant table lock and its `trent_crash_` users: one at a time.
 static DATABASE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// Which process resumes the rotation once the one running it is killed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resumer {
+    /// The killed server, restarted on its data directory.
+    ItsRestart,
+    /// A second node on the same PostgreSQL schema, running since before the kill.
+    AnotherNode,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_killed_mid_step_resumes_at_that_step_after_restart() {
-    killed_mid_step_and_resumed(None).await;
+    killed_mid_step_and_resumed(None, Resumer::ItsRestart).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_killed_mid_step_resumes_at_that_step_after_restart_on_postgres() {
-    let test = "a_rotation_killed_mid_step_resumes_at_that_step_after_restart_on_postgres";
+    on_postgres("a_rotation_killed_mid_step_resumes_at_that_step_after_restart_on_postgres", Resumer::ItsRestart).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotation_killed_mid_step_on_one_node_resumes_at_that_step_on_another_on_postgres() {
+    on_postgres(
+        "a_rotation_killed_mid_step_on_one_node_resumes_at_that_step_on_another_on_postgres",
+        Resumer::AnotherNode,
+    )
+    .await;
+}
+
+/// The test on a PostgreSQL schema of its own, named after `test`.
+async fn on_postgres(test: &str, resumer: Resumer) {
     let Some(schema) = postgres::TestSchema::new(test).await else { return };
     let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
-    killed_mid_step_and_resumed(Some(&url)).await;
+    killed_mid_step_and_resumed(Some(&url), resumer).await;
     drop(schema);
 }
 
-/// The test, with the server's storage on SQLite (`None`) or at the PostgreSQL URL given.
-async fn killed_mid_step_and_resumed(storage: Option<&str>) {
+/// A second node beside the one on `first`'s data directory: a data directory of its own (so a
+/// node id of its own) under `dir`, with a copy of the first's root of trust and administrator's
+/// credentials, on the same `storage`.
+fn second_node(dir: &std::path::Path, first: &std::path::Path, storage: Option<&str>) -> Server {
+    use std::os::unix::fs::PermissionsExt;
+    let data = dir.join("data");
+    std::fs::create_dir(&data).expect("the second node's data directory");
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).expect("chmod 700");
+    for file in ["root.key", "credentials"] {
+        std::fs::copy(first.join(file), data.join(file)).expect("copy the seal");
+    }
+    start(dir, storage)
+}
+
+/// Whether `node` held the `secret-rotations` lease at its last scheduler tick (`/metrics`).
+fn holds_rotations(node: &Server) -> bool {
+    let (status, text) = node.get("/metrics");
+    assert_eq!(status, 200, "{text}");
+    text.lines().any(|l| l == "trent_lease_held{job=\"secret-rotations\"} 1")
+}
+
+/// The node id a node on `data_dir` derived at its first start.
+fn node_id(data_dir: &std::path::Path) -> String {
+    std::fs::read_to_string(data_dir.join("node_id")).expect("node_id").trim().to_owned()
+}
+
+/// The test, with the server's storage on SQLite (`None`) or at the PostgreSQL URL given, and
+/// the rotation resumed by `resumer`.
+async fn killed_mid_step_and_resumed(storage: Option<&str>, resumer: Resumer) {
     let Some(admin_options) = database() else { return };
     let _one_at_a_time = DATABASE.lock().await;
     let mut admin = admin_options.connect().await.expect("the admin user logs in");
@@ -207,9 +260,21 @@ async fn killed_mid_step_and_resumed(storage: Option<&str>) {
     let pending = api.sm("GetSecretValue", json!({"SecretId": SECRET, "VersionStage": "AWSPENDING"})).await;
     let pending: Value = serde_json::from_str(pending["SecretString"].as_str().expect("a string")).expect("JSON");
     let new_password = pending["password"].as_str().expect("password").to_owned();
-    // A second rotation is refused while this one is in progress.
+    // The second node starts now that the first is inside the step: the lease is the first's.
+    let second_dir = tempfile::tempdir().expect("tempdir");
+    let second_data = second_dir.path().join("data");
+    let second = (resumer == Resumer::AnotherNode).then(|| {
+        let second = second_node(second_dir.path(), &data_dir, storage);
+        assert_ne!(node_id(&data_dir), node_id(&second_data), "two node ids");
+        assert!(holds_rotations(&server), "the node inside the step holds the rotations' lease");
+        assert!(!holds_rotations(&second), "the second node does not");
+        let api = Api::new(&second, &second_data);
+        (second, api)
+    });
+    // A second rotation is refused while this one is in progress (by the other node too).
     let again = json!({"SecretId": SECRET, "RotationLambdaARN": MYSQL_SINGLE_USER});
-    let refused = api.secrets.call("RotateSecret", &again).await.expect_err("a second rotation");
+    let asked = second.as_ref().map_or(&api, |(_, api)| api);
+    let refused = asked.secrets.call("RotateSecret", &again).await.expect_err("a second rotation");
     assert!(matches!(&refused, ClientError::Aws { code, .. } if code == "InvalidRequestException"), "{refused}");
 
     server.child.kill().expect("SIGKILL the server");
@@ -221,12 +286,21 @@ async fn killed_mid_step_and_resumed(storage: Option<&str>) {
         ending.pause().await;
     }
 
-    let server = start(dir.path(), storage);
-    let api = Api::new(&server, &data_dir);
-    let resumed = Deadline::new("the rotation resumes and finishes after the restart", Duration::from_secs(60));
+    let (server, api) = match second {
+        Some(second) => second,
+        None => {
+            let server = start(dir.path(), storage);
+            let api = Api::new(&server, &data_dir);
+            (server, api)
+        }
+    };
+    let resumed = Deadline::new("the rotation resumes and finishes after the kill", Duration::from_secs(60));
     // finishSecret moves AWSCURRENT to the pending version (AWSPENDING may stay with it).
     while api.version_with("AWSCURRENT").await.as_deref() != Some(TOKEN) {
         resumed.pause().await;
+    }
+    if resumer == Resumer::AnotherNode {
+        assert!(holds_rotations(&server), "the other node took the rotations' lease and resumed");
     }
     assert_eq!(api.version_with("AWSPREVIOUS").await.as_deref(), Some(first.as_str()));
     let described = api.sm("DescribeSecret", json!({"SecretId": SECRET})).await;
