@@ -1,6 +1,8 @@
 //! Events in Amazon EventBridge's envelope (`version`, `id`, `detail-type`, `source`,
 //! `account`, `time`, `region`, `resources`, `detail`) that Trent emits about changes:
-//! Parameter Store's `Parameter Store Change` and `Parameter Store Policy Action`.
+//! Parameter Store's `Parameter Store Change` and `Parameter Store Policy Action`, and Secrets
+//! Manager's rotation results (`AWS Service Event via CloudTrail`, `RotationSucceeded` or
+//! `RotationFailed`).
 //!
 //! A domain operation builds its events and hands them to the store with the change itself,
 //! which writes them to the outbox in the same transaction ([`crate::store::EventStore`]);
@@ -20,6 +22,11 @@ pub const SOURCE_SSM: &str = "aws.ssm";
 pub const PARAMETER_CHANGE: &str = "Parameter Store Change";
 /// `detail-type` of a parameter policy applied.
 pub const POLICY_ACTION: &str = "Parameter Store Policy Action";
+/// EventBridge `source` of Secrets Manager's events.
+pub const SOURCE_SECRETS_MANAGER: &str = "aws.secretsmanager";
+/// `detail-type` of a service event CloudTrail records, such as a rotation's result
+/// (`RotationSucceeded`, `RotationFailed`): its `detail` is the CloudTrail record.
+pub const SERVICE_EVENT_VIA_CLOUDTRAIL: &str = "AWS Service Event via CloudTrail";
 
 /// One event, as the outbox keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -55,6 +55,12 @@ mod trail {
 }
 
 #[tokio::test]
+async fn secret_changes_commit_their_events() {
+    let Some(schema) = TestSchema::new("secret_changes_commit_their_events").await else { return };
+    conformance::cases::secret_changes_commit_their_events(Arc::new(open(&schema).await)).await;
+}
+
+#[tokio::test]
 async fn a_reopened_database_keeps_everything_and_migrates_once() {
     let Some(schema) = TestSchema::new("a_reopened_database_keeps_everything_and_migrates_once").await else { return };
     let store = open(&schema).await;

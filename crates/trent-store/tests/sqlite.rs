@@ -56,6 +56,13 @@ mod params_on_disk {
     params_conformance_tests!(super::on_disk_params);
 }
 
+#[tokio::test]
+async fn secret_changes_commit_their_events() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&db_path(&dir)).await.expect("open on disk");
+    conformance::cases::secret_changes_commit_their_events(Arc::new(store)).await;
+}
+
 async fn in_memory_trail() -> (Arc<dyn AuditStore>, ()) {
     (Arc::new(SqliteAuditStore::open_in_memory().await.expect("open in memory")), ())
 }

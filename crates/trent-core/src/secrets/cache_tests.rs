@@ -132,7 +132,7 @@ fn cached() -> (Arc<Memory>, Arc<SecretCache>, CachedStore) {
 }
 
 fn change<'a>(next: &'a SecretRecord, expected: u64, new_version: Option<&'a VersionRecord>) -> SecretChange<'a> {
-    SecretChange { secret: next, expected_revision: expected, new_version, pruned: &[], upserted: &[] }
+    SecretChange { secret: next, expected_revision: expected, new_version, pruned: &[], upserted: &[], events: &[] }
 }
 
 #[tokio::test]

@@ -290,6 +290,7 @@ impl Secrets {
                 new_version: None,
                 pruned: &[],
                 upserted: &[],
+                events: &[],
             };
             if self.write(change).await? {
                 self.propagate(caller, &next).await?;

@@ -59,6 +59,7 @@ impl Secrets {
                 new_version: None,
                 pruned: &[],
                 upserted: &moved,
+                events: &[],
             };
             if self.write(change).await? {
                 tracing::info!(versions = moved.len(), "secret versions encrypted under the new KMS key");

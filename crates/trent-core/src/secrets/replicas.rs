@@ -450,6 +450,7 @@ impl Secrets {
             new_version: None,
             pruned: &pruned,
             upserted: &copied,
+            events: &[],
         };
         self.store.update_secret(change).await?;
         Ok(Ok(()))
@@ -479,6 +480,7 @@ impl Secrets {
                 new_version: None,
                 pruned: &[],
                 upserted: &[],
+                events: &[],
             };
             if self.write(change).await? {
                 return Ok(next);

@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
-use super::Secrets;
-use crate::audit::{OnBehalfLog, Resource, ServiceCalls, ServiceEvent, ServiceEventLog};
+use super::{Secrets, SecretsError};
+use crate::audit::{AuditEvent, OnBehalfLog, Resource, ServiceCalls, ServiceEvent, ServiceEventLog};
+use crate::events::{Event, SERVICE_EVENT_VIA_CLOUDTRAIL, SOURCE_SECRETS_MANAGER};
 use crate::identity::Caller;
 use crate::ids::Scope;
 
@@ -76,8 +77,11 @@ impl Secrets {
 
     /// Records the service event `name` (`RotationStarted`...) of the secret `arn`.
     pub(crate) async fn service_event(&self, scope: &Scope, arn: &str, name: &str) {
-        let log = self.rotation.events.read().clone();
-        let Some(log) = log else { return };
+        self.record_service_event(self.service_record(scope, arn, name)).await;
+    }
+
+    /// The CloudTrail record of the service event `name` of the secret `arn`, now.
+    pub(crate) fn service_record(&self, scope: &Scope, arn: &str, name: &str) -> AuditEvent {
         let event = ServiceEvent {
             scope,
             service: SERVICE,
@@ -90,8 +94,32 @@ impl Secrets {
             }],
             time: self.clock.now(),
         };
-        log.record(event.to_event()).await;
+        event.to_event()
     }
+
+    /// Records `record` (from [`Secrets::service_record`]) in the trail.
+    pub(crate) async fn record_service_event(&self, record: AuditEvent) {
+        let log = self.rotation.events.read().clone();
+        if let Some(log) = log {
+            log.record(record).await;
+        }
+    }
+}
+
+/// The EventBridge event AWS delivers for a secret's service event `record` (a rotation's
+/// result): `source` `aws.secretsmanager`, `detail-type` `AWS Service Event via CloudTrail`,
+/// the secret's ARN in `resources` and the CloudTrail record itself as `detail` (the same
+/// record the trail keeps, ids and ARNs only: never a value).
+pub(crate) fn rotation_result_event(scope: &Scope, arn: &str, record: &AuditEvent) -> Result<Event, SecretsError> {
+    let detail = serde_json::to_value(record).map_err(|e| SecretsError::Internal(Box::new(e)))?;
+    Ok(Event::new(
+        record.event_time,
+        scope.clone(),
+        SOURCE_SECRETS_MANAGER,
+        SERVICE_EVENT_VIA_CLOUDTRAIL,
+        arn.to_owned(),
+        detail,
+    ))
 }
 
 #[cfg(test)]

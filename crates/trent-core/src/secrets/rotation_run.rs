@@ -14,6 +14,9 @@
 //! Each rotation is recorded in the secret's trail as AWS CloudTrail records it, as service
 //! events of `secretsmanager.amazonaws.com`: `RotationStarted` when an attempt starts at its
 //! first step, `RotationSucceeded` after `finishSecret`, `RotationFailed` when a step fails.
+//! Those two results are also EventBridge events (`aws.secretsmanager`, `AWS Service Event via
+//! CloudTrail`, the same record as `detail`), appended to the event outbox in the transaction
+//! that records the result in the secret's rotation state.
 //!
 //! Functions call back through [`RotationApi`], the [`SecretsApi`] of this domain, as the
 //! secret's account (the way AWS's service calls the function on the account's behalf).
@@ -26,10 +29,11 @@ use trent_rotation::{
     ApiError, FunctionRegistry, RotationEvent, SecretDescription as FnDescription, SecretVersion, SecretsApi, Step,
 };
 
-use super::rotation_log::{RETRY_WITHOUT_SCHEDULE, retry_delay};
+use super::rotation_log::{RETRY_WITHOUT_SCHEDULE, retry_delay, rotation_result_event};
 use super::{AWSCURRENT, AWSPENDING, PutValueInput, SecretRecord, SecretValue, Secrets, SecretsError, StageMove};
 use super::{ValueKind, VersionSelector, rotation};
 use crate::audit::ServiceEventLog;
+use crate::events::Event;
 use crate::identity::Caller;
 use crate::ids::Scope;
 
@@ -151,7 +155,7 @@ impl Secrets {
         if secret.rotation.as_ref().is_some_and(|r| r.pending.is_none()) {
             let token = uuid::Uuid::new_v4().to_string();
             let now = self.clock.now();
-            self.update_rotation(scope, name, |s| {
+            self.update_rotation(scope, name, &[], |s| {
                 if s.rotation.as_ref().is_some_and(|r| r.pending.is_none()) {
                     rotation::start(s, &token, now);
                 }
@@ -196,7 +200,7 @@ impl Secrets {
             };
             match (outcome, next(step)) {
                 (Ok(()), Some(following)) => {
-                    self.update_rotation(scope, name, |s| {
+                    self.update_rotation(scope, name, &[], |s| {
                         if same(s)
                             && let Some(p) = s.rotation.as_mut().and_then(|r| r.pending.as_mut())
                         {
@@ -206,60 +210,73 @@ impl Secrets {
                     .await?;
                 }
                 (Ok(()), None) => {
-                    self.update_rotation(scope, name, |s| {
-                        if same(s)
-                            && let Some(r) = s.rotation.as_mut()
-                        {
-                            r.pending = None;
-                            r.last_rotated_at = Some(now);
-                        }
-                    })
-                    .await?;
+                    // The result's event goes to the outbox with the state that records it.
+                    let record = self.service_record(scope, &arn, "RotationSucceeded");
+                    let events = [rotation_result_event(scope, &arn, &record)?];
+                    let recorded = self
+                        .update_rotation(scope, name, &events, |s| {
+                            if same(s)
+                                && let Some(r) = s.rotation.as_mut()
+                            {
+                                r.pending = None;
+                                r.last_rotated_at = Some(now);
+                            }
+                        })
+                        .await?;
                     tracing::info!(secret = %arn, "secret rotated");
-                    self.service_event(scope, &arn, "RotationSucceeded").await;
+                    if recorded {
+                        self.record_service_event(record).await;
+                    }
                     return Ok(Some(true));
                 }
                 (Err(error), _) => {
                     tracing::warn!(secret = %arn, step = step.as_str(), %error, "rotation step failed; AWSCURRENT is unchanged");
-                    self.update_rotation(scope, name, |s| {
-                        if !same(s) {
-                            return;
-                        }
-                        let Some(r) = s.rotation.as_mut() else { return };
-                        let window = r
-                            .rules
-                            .as_ref()
-                            .and_then(|rules| rules.parse().ok())
-                            .and_then(|rules| rules.next_window(now, Some(now)))
-                            .map_or(now + RETRY_WITHOUT_SCHEDULE, |w| w.start);
-                        if let Some(p) = r.pending.as_mut() {
-                            p.failures += 1;
-                            p.failed_step = Some(step);
-                            p.next_step = Step::CreateSecret;
-                            p.retry_at = Some(retry_delay(p.failures, now, window));
-                        }
-                    })
-                    .await?;
-                    self.service_event(scope, &arn, "RotationFailed").await;
+                    let record = self.service_record(scope, &arn, "RotationFailed");
+                    let events = [rotation_result_event(scope, &arn, &record)?];
+                    let recorded = self
+                        .update_rotation(scope, name, &events, |s| {
+                            if !same(s) {
+                                return;
+                            }
+                            let Some(r) = s.rotation.as_mut() else { return };
+                            let window = r
+                                .rules
+                                .as_ref()
+                                .and_then(|rules| rules.parse().ok())
+                                .and_then(|rules| rules.next_window(now, Some(now)))
+                                .map_or(now + RETRY_WITHOUT_SCHEDULE, |w| w.start);
+                            if let Some(p) = r.pending.as_mut() {
+                                p.failures += 1;
+                                p.failed_step = Some(step);
+                                p.next_step = Step::CreateSecret;
+                                p.retry_at = Some(retry_delay(p.failures, now, window));
+                            }
+                        })
+                        .await?;
+                    if recorded {
+                        self.record_service_event(record).await;
+                    }
                     return Ok(Some(false));
                 }
             }
         }
     }
 
-    /// Read-modify-write of a secret's rotation state, outside any caller's request.
-    async fn update_rotation<F>(&self, scope: &Scope, name: &str, f: F) -> Result<(), SecretsError>
+    /// Read-modify-write of a secret's rotation state, outside any caller's request, with
+    /// `events` appended to the outbox in the same transaction; `Ok(false)` (and no events)
+    /// when `f` changed nothing.
+    async fn update_rotation<F>(&self, scope: &Scope, name: &str, events: &[Event], f: F) -> Result<bool, SecretsError>
     where
         F: Fn(&mut SecretRecord),
     {
         let _writing = self.lock_secret(scope, name).await;
         let mut retry = super::writers::Retry::default();
         loop {
-            let Some(secret) = self.store.get_secret(scope, name).await? else { return Ok(()) };
+            let Some(secret) = self.store.get_secret(scope, name).await? else { return Ok(false) };
             let mut next = secret.clone();
             f(&mut next);
             if next == secret {
-                return Ok(());
+                return Ok(false);
             }
             next.revision = secret.revision + 1;
             let change = crate::store::SecretChange {
@@ -268,9 +285,10 @@ impl Secrets {
                 new_version: None,
                 pruned: &[],
                 upserted: &[],
+                events,
             };
             if self.write(change).await? {
-                return Ok(());
+                return Ok(true);
             }
             retry.lost().await?;
         }

@@ -213,6 +213,7 @@ impl Secrets {
             new_version: Some(&version),
             pruned: &pruned,
             upserted: &[],
+            events: &[],
         };
         if !self.write(change).await? {
             return Ok(None);

@@ -4,11 +4,13 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::StoreError;
+use crate::events::Event;
 use crate::ids::Scope;
 use crate::secrets::{SecretRecord, VersionRecord};
 
 /// A change of one secret written in one transaction: its new metadata, perhaps a new version,
-/// perhaps versions pruned.
+/// perhaps versions pruned, and the events it causes (appended to the outbox in the same
+/// transaction, as [`super::ParamStore`]'s writes append theirs).
 #[derive(Clone, Debug)]
 pub struct SecretChange<'a> {
     /// The new metadata; `revision` is the new revision.
@@ -22,6 +24,8 @@ pub struct SecretChange<'a> {
     /// Versions stored whatever is stored under their ids: an existing version encrypted
     /// again under another key (`UpdateSecret` with a new `KmsKeyId`), or a version copied in.
     pub upserted: &'a [VersionRecord],
+    /// Events to append to the outbox with the change (a rotation's result).
+    pub events: &'a [Event],
 }
 
 /// Secrets, their versions, tags and resource policies.

@@ -138,12 +138,12 @@ pub(crate) fn webhook_sink(url: &str, secret_file: Option<&Path>) -> RawSink {
     }
 }
 
-fn jsonl_sink(path: &Path) -> RawSink {
+pub(crate) fn jsonl_sink(path: &Path) -> RawSink {
     RawSink { name: "file".into(), kind: "jsonl".into(), path: Some(path.to_owned()), ..RawSink::default() }
 }
 
 /// Settings whose timers stay out of the way: the test runs each pass itself.
-fn with_sinks(sinks: Vec<RawSink>) -> RawConfig {
+pub(crate) fn with_sinks(sinks: Vec<RawSink>) -> RawConfig {
     let events = RawEvents {
         poll_interval_milliseconds: Some(60_000),
         retry_initial_milliseconds: Some(1000),
@@ -161,7 +161,7 @@ async fn outbox_ids(server: &TestServer) -> Vec<String> {
     queued.iter().map(|q| q.event.id.to_string()).collect()
 }
 
-fn lines(path: &Path) -> Vec<Value> {
+pub(crate) fn lines(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
 }

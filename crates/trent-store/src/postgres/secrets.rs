@@ -130,6 +130,7 @@ impl SecretsStore for PgStore {
             for v in change.upserted {
                 insert_version(&mut tx, secret, v).await?;
             }
+            super::events::append_events(&mut tx, change.events).await?;
         })
     }
 

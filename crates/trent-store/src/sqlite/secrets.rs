@@ -327,6 +327,7 @@ impl SecretsStore for SqliteStore {
         for id in change.pruned {
             delete_version(&mut tx, secret, id).await?;
         }
+        super::events::append_events(&mut tx, change.events).await?;
         tx.commit().await.map_err(map_err)
     }
 

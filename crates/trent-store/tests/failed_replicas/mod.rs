@@ -80,8 +80,14 @@ pub(crate) async fn check(store: &dyn SecretsStore) {
     let mut next = two.clone();
     next.replicas.retain(|r| r.region.as_str() != "us-west-2");
     next.revision += 1;
-    let change =
-        SecretChange { secret: &next, expected_revision: two.revision, new_version: None, pruned: &[], upserted: &[] };
+    let change = SecretChange {
+        secret: &next,
+        expected_revision: two.revision,
+        new_version: None,
+        pruned: &[],
+        upserted: &[],
+        events: &[],
+    };
     store.update_secret(change).await.expect("update");
     assert_eq!(due(store, LATE - 1).await, ["untimed"]);
     assert_eq!(due(store, LATE).await, ["two", "untimed"]);

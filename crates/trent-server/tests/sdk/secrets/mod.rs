@@ -10,6 +10,7 @@ mod lifecycle;
 mod listing;
 mod replicas;
 mod rotation;
+mod rotation_events;
 mod rotation_external;
 mod rotation_mariadb;
 mod rotation_restart;

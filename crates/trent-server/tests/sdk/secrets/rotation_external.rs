@@ -26,12 +26,11 @@ fn recorder(dir: &Path) -> std::path::PathBuf {
     log
 }
 
-#[tokio::test]
-async fn a_command_function_gets_credentials_of_its_role_scoped_to_the_secret() {
-    let server = TestServer::start_with(quiet_scheduler()).await;
+/// A role `rotator` that the account's root may assume, allowed every Secrets Manager action:
+/// what a command function runs as. Returns its ARN.
+pub(crate) async fn rotator_role(server: &TestServer) -> String {
     let account = server.account().await;
-    let admin = server.admin_creds();
-    let iam = server.iam(&admin);
+    let iam = server.iam(&server.admin_creds());
     let trust = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#
     );
@@ -39,9 +38,15 @@ async fn a_command_function_gets_credentials_of_its_role_scoped_to_the_secret() 
     let everything =
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}]}"#;
     iam.put_role_policy().role_name("rotator").policy_name("all").policy_document(everything).send().await.unwrap();
+    format!("arn:aws:iam::{account}:role/rotator")
+}
+
+#[tokio::test]
+async fn a_command_function_gets_credentials_of_its_role_scoped_to_the_secret() {
+    let server = TestServer::start_with(quiet_scheduler()).await;
+    let role_arn = rotator_role(&server).await;
     let dir = tempfile::tempdir().unwrap();
     let log = recorder(dir.path());
-    let role_arn = format!("arn:aws:iam::{account}:role/rotator");
     let server = server
         .restart_tuned(|c| {
             let spec = format!(

@@ -45,19 +45,12 @@ exit 0
 /// in Secrets Manager.
 async fn server_with_function(dir: &Path) -> TestServer {
     let server = TestServer::start_with(quiet_scheduler()).await;
-    let account = server.account().await;
-    let iam = server.iam(&server.admin_creds());
-    let trust = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#
-    );
-    iam.create_role().role_name("rotator").assume_role_policy_document(&trust).send().await.unwrap();
-    let all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}]}"#;
-    iam.put_role_policy().role_name("rotator").policy_name("all").policy_document(all).send().await.unwrap();
+    let role_arn = super::rotation_external::rotator_role(&server).await;
     let script = function_script(dir);
     server
         .restart_tuned(|c| {
             let spec = format!(
-                "arn = \"{FUNCTION}\"\ncommand = [\"/bin/sh\", \"{}\"]\nrole_arn = \"arn:aws:iam::{account}:role/rotator\"",
+                "arn = \"{FUNCTION}\"\ncommand = [\"/bin/sh\", \"{}\"]\nrole_arn = \"{role_arn}\"",
                 script.display()
             );
             c.rotation.functions = vec![toml::from_str(&spec).unwrap()];
@@ -70,7 +63,7 @@ fn steps_log(dir: &Path) -> Vec<String> {
 }
 
 /// The rotation events of the trail, oldest first, as (eventName, record).
-async fn rotation_events(server: &TestServer) -> Vec<(String, serde_json::Value)> {
+pub(crate) async fn rotation_events(server: &TestServer) -> Vec<(String, serde_json::Value)> {
     let mut found = Vec::new();
     for name in ["RotationStarted", "RotationFailed", "RotationSucceeded", "RotationAbandoned"] {
         let body = format!(r#"{{"LookupAttributes":[{{"AttributeKey":"EventName","AttributeValue":"{name}"}}]}}"#);

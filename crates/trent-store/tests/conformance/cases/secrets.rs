@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde_json::json;
 use time::OffsetDateTime;
-use trent_core::Scope;
-use trent_core::Store;
+use trent_core::events::{Event, OutboxCursor, SERVICE_EVENT_VIA_CLOUDTRAIL, SOURCE_SECRETS_MANAGER};
 use trent_core::secrets::{ReplicaFailure, ReplicaRecord, ReplicationStatus, SecretRecord, ValueKind, VersionRecord};
 use trent_core::store::SecretChange;
+use trent_core::{ParamStore, Scope, Store};
 
 use super::assert_err;
 use crate::conformance::fixtures::{at, home, scope, tag};
@@ -125,8 +126,14 @@ pub(crate) async fn secret_updates_are_conditional_and_carry_versions(store: Arc
     second.labels.insert("AWSPREVIOUS".into(), "v1".into());
     second.revision = 2;
     let v2 = version("v2", at(5), 2);
-    let change =
-        SecretChange { secret: &second, expected_revision: 1, new_version: Some(&v2), pruned: &[], upserted: &[] };
+    let change = SecretChange {
+        secret: &second,
+        expected_revision: 1,
+        new_version: Some(&v2),
+        pruned: &[],
+        upserted: &[],
+        events: &[],
+    };
     store.update_secret(change).await.expect("update");
     assert_eq!(store.get_secret(&s, "app").await.expect("get"), Some(second.clone()));
     let ids: Vec<String> =
@@ -138,15 +145,27 @@ pub(crate) async fn secret_updates_are_conditional_and_carry_versions(store: Arc
     stale.description = Some("stale".into());
     stale.revision = 3;
     let v3 = version("v3", at(6), 3);
-    let change =
-        SecretChange { secret: &stale, expected_revision: 1, new_version: Some(&v3), pruned: &[], upserted: &[] };
+    let change = SecretChange {
+        secret: &stale,
+        expected_revision: 1,
+        new_version: Some(&v3),
+        pruned: &[],
+        upserted: &[],
+        events: &[],
+    };
     assert_err(store.update_secret(change).await, "Conflict");
     assert_eq!(store.get_secret(&s, "app").await.expect("get"), Some(second.clone()));
     assert_eq!(store.get_version(&s, "app", "v3").await.expect("get"), None);
 
     // A version id taken is refused and the metadata stays.
-    let change =
-        SecretChange { secret: &stale, expected_revision: 2, new_version: Some(&v2), pruned: &[], upserted: &[] };
+    let change = SecretChange {
+        secret: &stale,
+        expected_revision: 2,
+        new_version: Some(&v2),
+        pruned: &[],
+        upserted: &[],
+        events: &[],
+    };
     assert_err(store.update_secret(change).await, "AlreadyExists");
     assert_eq!(store.get_secret(&s, "app").await.expect("get"), Some(second.clone()));
 
@@ -155,15 +174,28 @@ pub(crate) async fn secret_updates_are_conditional_and_carry_versions(store: Arc
     third.labels.remove("AWSPREVIOUS");
     third.revision = 3;
     let pruned = ["v1".to_owned()];
-    let change =
-        SecretChange { secret: &third, expected_revision: 2, new_version: Some(&v3), pruned: &pruned, upserted: &[] };
+    let change = SecretChange {
+        secret: &third,
+        expected_revision: 2,
+        new_version: Some(&v3),
+        pruned: &pruned,
+        upserted: &[],
+        events: &[],
+    };
     store.update_secret(change).await.expect("update with pruning");
     let ids: Vec<String> =
         store.versions(&s, "app").await.expect("versions").into_iter().map(|v| v.version_id).collect();
     assert_eq!(ids, vec!["v2".to_owned(), "v3".to_owned()]);
 
     let ghost = secret(&s, "ghost", at(0));
-    let change = SecretChange { secret: &ghost, expected_revision: 1, new_version: None, pruned: &[], upserted: &[] };
+    let change = SecretChange {
+        secret: &ghost,
+        expected_revision: 1,
+        new_version: None,
+        pruned: &[],
+        upserted: &[],
+        events: &[],
+    };
     assert_err(store.update_secret(change).await, "NotFound");
 
     store.touch_secret(&s, "app", at(86_400)).await.expect("touch");
@@ -219,6 +251,7 @@ async fn rewrite(store: &Arc<dyn Store>, current: &SecretRecord, next: &mut Secr
         new_version: None,
         pruned: &[],
         upserted: &[],
+        events: &[],
     };
     store.update_secret(change).await.expect("update");
 }
@@ -322,15 +355,58 @@ pub(crate) async fn upserted_versions_replace_or_add_under_the_revision(store: A
     store.insert_secret(&first, Some(&version("v1", at(0), 1))).await.expect("insert");
     let (again, added) = (version("v1", at(0), 7), version("v9", at(3), 9));
     let upserted = [again.clone(), added.clone()];
-    let stale =
-        SecretChange { secret: &first, expected_revision: 5, new_version: None, pruned: &[], upserted: &upserted };
+    let stale = SecretChange {
+        secret: &first,
+        expected_revision: 5,
+        new_version: None,
+        pruned: &[],
+        upserted: &upserted,
+        events: &[],
+    };
     assert_err(store.update_secret(stale).await, "Conflict");
     assert_eq!(store.versions(&s, "rekeyed").await.expect("versions"), vec![version("v1", at(0), 1)]);
     let mut next = first.clone();
     next.revision = 2;
-    let change =
-        SecretChange { secret: &next, expected_revision: 1, new_version: None, pruned: &[], upserted: &upserted };
+    let change = SecretChange {
+        secret: &next,
+        expected_revision: 1,
+        new_version: None,
+        pruned: &[],
+        upserted: &upserted,
+        events: &[],
+    };
     store.update_secret(change).await.expect("upsert");
     assert_eq!(store.versions(&s, "rekeyed").await.expect("versions"), vec![again, added]);
     assert_eq!(store.get_secret(&s, "rekeyed").await.expect("get"), Some(next));
+}
+
+/// A secret change's events (a rotation's result) go to the outbox in its transaction: a
+/// refused change leaves none behind, an applied one's read back whole.
+pub(crate) async fn secret_changes_commit_their_events<S: Store + ParamStore + 'static>(store: Arc<S>) {
+    let s = home();
+    let first = labelled(secret(&s, "app", at(0)), "AWSCURRENT", "v1");
+    store.insert_secret(&first, None).await.expect("insert");
+    let event = |name: &str| {
+        let detail = json!({ "eventName": name, "additionalEventData": { "SecretId": "arn:app" } });
+        Event::new(at(1), s.clone(), SOURCE_SECRETS_MANAGER, SERVICE_EVENT_VIA_CLOUDTRAIL, "arn:app".into(), detail)
+    };
+    let mut next = first.clone();
+    next.revision = 2;
+    next.description = Some("rotated".into());
+    let refused = [event("RotationFailed")];
+    let change = |expected_revision, events| SecretChange {
+        secret: &next,
+        expected_revision,
+        new_version: None,
+        pruned: &[],
+        upserted: &[],
+        events,
+    };
+    assert_err(store.update_secret(change(7, &refused)).await, "Conflict");
+    let succeeded = [event("RotationSucceeded")];
+    store.update_secret(change(1, &succeeded)).await.expect("update");
+    let params: Arc<dyn ParamStore> = store.clone();
+    super::events::settled(&params).await;
+    let queued = store.events_after(OutboxCursor::START, 10).await.expect("read");
+    assert_eq!(queued.into_iter().map(|q| q.event).collect::<Vec<_>>(), succeeded.to_vec(), "only the applied one");
 }
