@@ -61,7 +61,7 @@ pub(crate) struct FillArgs {
     /// that tier's quota, Advanced past it.
     #[arg(long, default_value_t = 0)]
     parameters: u64,
-    /// Rows of one kind written per transaction.
+    /// Rows of one kind written per transaction (parameters at most 500 on PostgreSQL).
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     batch: u64,
     /// The first path segment of the names of secrets and parameters.
@@ -88,10 +88,10 @@ impl Kind {
 
     /// The rows of this kind written per transaction, at most `asked`. Parameters at most
     /// [`PARAMETER_BATCH`] on PostgreSQL: every parameter's trigger updates the account's one
-    /// tier-count row, and PostgreSQL makes a new version of that row at each update of one
-    /// transaction, each found by walking the versions before it, so a batch's cost grew with
-    /// the square of its size (10,000 per transaction fell from 219 to 68 parameters/s over the
-    /// first 50,000 of an account on the loaded machine).
+    /// tier-count row, and PostgreSQL keeps every version of that row made inside one
+    /// transaction, which each later update of the batch must get past: with 10,000 per
+    /// transaction the rate fell from 219 to 55 parameters/s over an account's first 100,000 on
+    /// the loaded machine (the likely cause; not profiled).
     fn batch(self, asked: u64, storage: &Storage) -> u64 {
         match (self, storage) {
             (Self::Parameters, Storage::Postgres(_)) => asked.min(PARAMETER_BATCH),
