@@ -176,7 +176,9 @@ STATES["secretsmanager"] = {
     "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
     "CancelRotateSecret": ("done", "rotation off, a rotation in progress stopped; AWSPENDING left as AWS leaves it"),
     "CreateSecret": ("partial", "AddReplicaRegions and ForceOverwriteReplicaSecret (replicas in hosted regions); Type "
-                     "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
+                     "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager; "
+                     "CrossAccountPrimaryARN (a cross-account replica) refused with InvalidRequestException and "
+                     "nothing created, since Trent makes no cross-account replicas"),
     "DeleteResourcePolicy": ("done", ""),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends; StartSecretVersionDelete and EndSecretVersionDelete "

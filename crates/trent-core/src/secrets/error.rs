@@ -81,6 +81,9 @@ pub enum BadRequest {
     NotAReplica,
     /// `DeleteSecret` of a primary that still has replicas.
     HasReplicas,
+    /// `CreateSecret` with `CrossAccountPrimaryARN`: this server makes no cross-account replicas,
+    /// and refuses the request rather than create an ordinary secret in its place.
+    CrossAccountReplicaUnsupported,
 }
 
 /// Which limit was reached (`LimitExceededException`).

@@ -153,6 +153,10 @@ fn request(r: &BadRequest) -> &'static str {
             "You can't delete a primary secret that is replicated to other Regions. Remove the replicas with \
              RemoveRegionsFromReplication first."
         }
+        BadRequest::CrossAccountReplicaUnsupported => {
+            "This server does not create cross-account replica secrets: CreateSecret with CrossAccountPrimaryARN is \
+             refused, and no secret was created."
+        }
     }
 }
 
@@ -374,6 +378,13 @@ mod tests {
                 "InvalidRequestException",
                 400,
                 "A previous rotation isn't complete. That rotation will be reattempted.",
+            ),
+            (
+                SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaUnsupported),
+                "InvalidRequestException",
+                400,
+                "This server does not create cross-account replica secrets: CreateSecret with CrossAccountPrimaryARN is \
+                 refused, and no secret was created.",
             ),
             (
                 SecretsError::InvalidRequest(BadRequest::NoRotationFunction),

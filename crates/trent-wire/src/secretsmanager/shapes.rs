@@ -19,6 +19,8 @@ use crate::json::{Bounds, Epoch, Pattern, Text, Violations};
 
 /// `SecretIdType`.
 pub(crate) const SECRET_ID: Text = Text::new(1, 2048);
+/// `SecretARNType`.
+pub(crate) const SECRET_ARN: Text = Text::new(20, 2048);
 /// `NameType`.
 pub(crate) const NAME: Text = Text::new(1, 512);
 /// `ClientRequestTokenType`, `SecretVersionIdType`.
