@@ -28,6 +28,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0016_imported_rotation.sql", "a8120f1c629a6037049d12d33e3c6dcff990902784787fb71d25e8524d7eca7d"),
     ("0017_keys_in_custom_key_stores.sql", "c7c6a9a95309a92c78bf1cd6a07989d19726669c42aa9f4d63b2c0f2684b78c4"),
     ("0018_replica_retry_at.sql", "d76b5cb1697f4c5e581d09c7f38996a5d85ee36e91805c39a801230ae272da8a"),
+    ("0019_cross_account_replicas.sql", "3cfcccd86f9394f182919fd48738daa016d00abf8ed8d0cd1f7874f7a55b7606"),
 ];
 
 /// `migrations/postgres/`.
@@ -49,6 +50,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0015_outbox_order.sql", "e017471ebbf0deba94c714febc0d49ac8fc8ecb8419445ec1f4875fa465b23c4"),
     ("0016_keys_in_custom_key_stores.sql", "2782b0c6aa4db263b3547a780d31e377ed64f455c539ef3988b6b5d829d41d09"),
     ("0017_replica_retry_at.sql", "3e91ec98edd25201606303108d4f8487400777e427ac2cf9a8a1dce5dff9a4e5"),
+    ("0018_cross_account_replicas.sql", "14deb2505e54fca21a5863b10750cf5a10d5bbc4b4ed64f79f1cc963e873be03"),
 ];
 
 /// `migrations/sqlite-audit/`.

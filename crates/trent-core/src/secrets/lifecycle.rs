@@ -227,6 +227,8 @@ impl Secrets {
             rotation: None,
             primary_region: None,
             replicas: Vec::new(),
+            cross_account_replica: None,
+            cross_account_primary: None,
         })
     }
 

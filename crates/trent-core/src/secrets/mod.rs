@@ -10,6 +10,7 @@
 
 mod access;
 mod cache;
+mod cross_account;
 mod envelope;
 mod error;
 mod labels;
@@ -30,6 +31,7 @@ mod writers;
 
 use std::sync::Arc;
 
+pub use cross_account::{CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus};
 pub use error::{BadParameter, BadPolicy, BadRequest, KmsUse, Limit, SecretsError};
 pub use labels::StageMove;
 pub use lifecycle::{CreateSecretInput, CreatedSecret, DeletedSecret, SecretDescription, UpdateSecretInput};

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use trent_crypto::SecretBytes;
 
-use super::ReplicaRecord;
+use super::{CrossAccountPrimary, CrossAccountReplica, ReplicaRecord};
 use crate::ids::{Region, Scope};
 use crate::kms::Tag;
 
@@ -122,6 +122,10 @@ pub struct SecretRecord {
     pub primary_region: Option<Region>,
     /// For a primary, its replicas and their status.
     pub replicas: Vec<ReplicaRecord>,
+    /// For a primary of cross-account replication, its one replica in another account.
+    pub cross_account_replica: Option<CrossAccountReplica>,
+    /// For a cross-account replica, its primary in another account.
+    pub cross_account_primary: Option<CrossAccountPrimary>,
 }
 
 impl SecretRecord {
@@ -172,6 +176,8 @@ impl SecretRecord {
             rotation: None,
             primary_region: None,
             replicas: Vec::new(),
+            cross_account_replica: None,
+            cross_account_primary: None,
         }
     }
 }

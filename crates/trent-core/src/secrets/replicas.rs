@@ -396,6 +396,8 @@ impl Secrets {
             labels: BTreeMap::new(),
             primary_region: Some(primary.scope.region.clone()),
             replicas: Vec::new(),
+            cross_account_replica: None,
+            cross_account_primary: None,
             revision: 1,
             rotation: None,
         });

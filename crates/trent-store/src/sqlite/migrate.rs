@@ -93,6 +93,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0018_replica_retry_at.sql",
         sql: include_str!("../../migrations/sqlite/0018_replica_retry_at.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_cross_account_replicas.sql",
+        sql: include_str!("../../migrations/sqlite/0019_cross_account_replicas.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

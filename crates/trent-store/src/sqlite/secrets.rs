@@ -11,7 +11,10 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 use time::OffsetDateTime;
 use trent_core::kms::Tag;
-use trent_core::secrets::{ReplicaFailure, ReplicaRecord, ReplicationStatus, SecretRecord, ValueKind, VersionRecord};
+use trent_core::secrets::{
+    CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus, ReplicaFailure, ReplicaRecord, ReplicationStatus,
+    SecretRecord, ValueKind, VersionRecord,
+};
 use trent_core::store::Fault;
 use trent_core::store::{SecretChange, SecretsStore};
 use trent_core::{Region, Scope, StoreError};
@@ -24,15 +27,18 @@ use super::{SqliteStore, map_err};
 /// written with it, for the scheduler's indexed lookup; reading a row ignores it.
 pub(crate) const SECRET_COLUMNS: &str = "account_id, region, name, suffix, description, kms_key_id, created_at, \
      last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision, rotation, \
-     primary_region, replicas, replica_retry_at";
+     primary_region, replicas, replica_retry_at, cross_account_replica, cross_account_role, \
+     cross_account_replica_status, cross_account_primary, cross_account_primary_status";
 
 /// The columns of `secret_versions` after the secret's key, in the order of [`bind_version`].
 pub(crate) const VERSION_COLUMNS: &str = "version_id, created_at, kind, key_arn, wrapped_key, ciphertext";
 
 const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = ?4, description = ?5, kms_key_id = ?6, created_at = ?7, \
      last_changed_at = ?8, last_accessed_at = ?9, deleted_at = ?10, deletion_date = ?11, tags = ?12, policy = ?13, \
-     labels = ?14, revision = ?15, rotation = ?16, primary_region = ?17, replicas = ?18, replica_retry_at = ?19 \
-     WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?20";
+     labels = ?14, revision = ?15, rotation = ?16, primary_region = ?17, replicas = ?18, replica_retry_at = ?19, \
+     cross_account_replica = ?20, cross_account_role = ?21, cross_account_replica_status = ?22, \
+     cross_account_primary = ?23, cross_account_primary_status = ?24 \
+     WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?25";
 
 /// A value of a `secrets` column that does not decode, with the decoder's error.
 fn corrupt(column: &'static str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
@@ -119,7 +125,7 @@ fn replicas_from_db(text: &str) -> Result<Vec<ReplicaRecord>, StoreError> {
         .collect()
 }
 
-/// Binds every column of `secrets` as `?1`..`?19` (`$1`..`$19`), on a query of either backend.
+/// Binds every column of `secrets` as `?1`..`?24` (`$1`..`$24`), on a query of either backend.
 pub(crate) fn bind_secret<'q, DB: Database>(q: Query<'q, DB>, s: &SecretRecord) -> Result<Query<'q, DB>, StoreError>
 where
     String: Encode<'q, DB> + Type<DB>,
@@ -145,7 +151,26 @@ where
         .bind(s.rotation.as_ref().map(super::secret_rotation::to_db).transpose()?)
         .bind(s.primary_region.as_ref().map(|r| r.as_str().to_owned()))
         .bind(replicas_to_db(&s.replicas)?)
-        .bind(opt_ts_to_db(s.replica_retry_at())?))
+        .bind(opt_ts_to_db(s.replica_retry_at())?)
+        .bind(s.cross_account_replica.as_ref().map(|r| r.arn.clone()))
+        .bind(s.cross_account_replica.as_ref().and_then(|r| r.role_arn.clone()))
+        .bind(s.cross_account_replica.as_ref().map(|r| r.status.as_str().to_owned()))
+        .bind(s.cross_account_primary.as_ref().map(|p| p.arn.clone()))
+        .bind(s.cross_account_primary.as_ref().map(|p| p.status.as_str().to_owned())))
+}
+
+/// A cross-account link's ARN and status, both present or both absent.
+fn cross_account_link(
+    column: &'static str,
+    arn: Option<String>,
+    status: Option<String>,
+) -> Result<Option<(String, CrossAccountStatus)>, StoreError> {
+    match (arn, status) {
+        (None, None) => Ok(None),
+        (Some(arn), Some(status)) => Ok(Some((arn, enumeration(column, &status, CrossAccountStatus::parse)?))),
+        (Some(_), None) => Err(StoreError::corrupt(column, Fault::Missing("a cross-account link's status"))),
+        (None, Some(_)) => Err(StoreError::corrupt(column, Fault::Missing("a cross-account link's ARN"))),
+    }
 }
 
 /// Reads a `secrets` row of either backend, mapping a column error with the backend's `map`.
@@ -184,6 +209,21 @@ where
             .map(|r| Region::parse(&r).map_err(|e| corrupt("secrets.primary_region", e)))
             .transpose()?,
         replicas: replicas_from_db(&get_s("replicas")?)?,
+        cross_account_replica: cross_account_link(
+            "cross_account_replica_status",
+            get_os("cross_account_replica")?,
+            get_os("cross_account_replica_status")?,
+        )?
+        .map(|(arn, status)| {
+            Ok::<_, StoreError>(CrossAccountReplica { arn, role_arn: get_os("cross_account_role")?, status })
+        })
+        .transpose()?,
+        cross_account_primary: cross_account_link(
+            "cross_account_primary_status",
+            get_os("cross_account_primary")?,
+            get_os("cross_account_primary_status")?,
+        )?
+        .map(|(arn, status)| CrossAccountPrimary { arn, status }),
     })
 }
 
@@ -258,7 +298,7 @@ pub(crate) async fn insert_secret_rows(
     version: Option<&VersionRecord>,
 ) -> Result<(), StoreError> {
     let sql = format!(
-        "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+        "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
     );
     bind_secret(sqlx::query(&sql), secret)?.execute(&mut *conn).await.map_err(map_err)?;
     if let Some(v) = version {

@@ -63,6 +63,7 @@ macro_rules! conformance_tests {
             upserted_versions_replace_or_add_under_the_revision,
             delete_secret_removes_its_versions_and_due_lists_deletions,
             replicas_round_trip_and_failed_ones_are_listed,
+            cross_account_links_round_trip,
             replicas_due_are_listed_by_their_earliest_retry_time,
             wipe_removes_secrets_and_versions,
             custom_key_stores_round_trip_and_are_unique_per_scope,

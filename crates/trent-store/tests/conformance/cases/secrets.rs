@@ -6,7 +6,10 @@ use std::sync::Arc;
 use serde_json::json;
 use time::OffsetDateTime;
 use trent_core::events::{Event, OutboxCursor, SERVICE_EVENT_VIA_CLOUDTRAIL, SOURCE_SECRETS_MANAGER};
-use trent_core::secrets::{ReplicaFailure, ReplicaRecord, ReplicationStatus, SecretRecord, ValueKind, VersionRecord};
+use trent_core::secrets::{
+    CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus, ReplicaFailure, ReplicaRecord, ReplicationStatus,
+    SecretRecord, ValueKind, VersionRecord,
+};
 use trent_core::store::SecretChange;
 use trent_core::{ParamStore, Scope, Store};
 
@@ -32,6 +35,8 @@ fn secret(s: &Scope, name: &str, created: OffsetDateTime) -> SecretRecord {
         rotation: None,
         primary_region: None,
         replicas: Vec::new(),
+        cross_account_replica: None,
+        cross_account_primary: None,
     }
 }
 
@@ -278,6 +283,43 @@ pub(crate) async fn replicas_round_trip_and_failed_ones_are_listed(store: Arc<dy
     next.replicas[1] = replica("eu-west-1", ReplicationStatus::InSync, None);
     rewrite(&store, &failing, &mut next).await;
     assert_eq!(store.secrets_with_replicas_due(at(1000)).await.expect("due replicas"), vec![]);
+}
+
+/// Both ends of a cross-account link read back as written: a primary's replica (with and
+/// without a role) and a replica's primary, through every status, and unlinked again.
+pub(crate) async fn cross_account_links_round_trip(store: Arc<dyn Store>) {
+    let (s, other) = (home(), scope("444455556666", "us-east-1"));
+    let mut primary = secret(&s, "primary", at(0));
+    primary.cross_account_replica = Some(CrossAccountReplica {
+        arn: "arn:aws:secretsmanager:us-east-1:444455556666:secret:replica-XyZ789".into(),
+        role_arn: Some("arn:aws:iam::111122223333:role/replicator".into()),
+        status: CrossAccountStatus::InSync,
+    });
+    store.insert_secret(&primary, None).await.expect("insert the primary");
+    let mut replica = secret(&other, "replica", at(0));
+    replica.cross_account_primary = Some(CrossAccountPrimary {
+        arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:primary-AbC123".into(),
+        status: CrossAccountStatus::Pending,
+    });
+    store.insert_secret(&replica, None).await.expect("insert the replica");
+    assert_eq!(store.get_secret(&s, "primary").await.expect("get"), Some(primary.clone()));
+    assert_eq!(store.get_secret(&other, "replica").await.expect("get"), Some(replica.clone()));
+
+    for status in [CrossAccountStatus::InProgress, CrossAccountStatus::Failed, CrossAccountStatus::Detached] {
+        let current = store.get_secret(&other, "replica").await.expect("get").expect("kept");
+        let mut next = current.clone();
+        next.cross_account_primary.as_mut().expect("linked").status = status;
+        rewrite(&store, &current, &mut next).await;
+        assert_eq!(store.get_secret(&other, "replica").await.expect("get"), Some(next), "{status:?}");
+    }
+    let mut next = primary.clone();
+    next.cross_account_replica.as_mut().expect("linked").role_arn = None;
+    rewrite(&store, &primary, &mut next).await;
+    assert_eq!(store.get_secret(&s, "primary").await.expect("get"), Some(next.clone()), "no role");
+    let mut unlinked = next.clone();
+    unlinked.cross_account_replica = None;
+    rewrite(&store, &next, &mut unlinked).await;
+    assert_eq!(store.get_secret(&s, "primary").await.expect("get"), Some(unlinked), "unlinked");
 }
 
 /// The scheduler's lookup of failed replicas: a primary is listed once the earliest retry time
