@@ -20,7 +20,7 @@ STATES = {
         "ConnectCustomKeyStore": ("partial", "AWS_CLOUDHSM over a PKCS#11 token ([[hsm_clusters]]): logs in with the stored password on the node serving the call, every other node on first use; a refused login shows as FAILED with INVALID_CREDENTIALS, USER_LOCKED_OUT, USER_NOT_FOUND or CLUSTER_NOT_FOUND"""),
         "CreateAlias": ("done", ""),
         "CreateCustomKeyStore": ("partial", "AWS_CLOUDHSM: CloudHsmClusterId names a PKCS#11 token of [[hsm_clusters]] (CloudHsmClusterNotFoundException otherwise), KeyStorePassword is its user PIN, stored wrapped under the root key and never audited; TrustAnchorCertificate must be the configured certificate, or any PEM certificate when none is (IncorrectTrustAnchorException); CustomKeyStoreNameInUseException, CloudHsmClusterInUseException, at most 10 per account and Region (LimitExceededException); CloudHsmClusterNotActiveException is never returned: a configured token is taken as an active cluster, and one absent when the store connects leaves it FAILED with ConnectionErrorCode CLUSTER_NOT_FOUND""; custom key stores of type EXTERNAL_KEY_STORE (and every XksProxy* member) answer UnsupportedOperationException"),
-        "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
+        "CreateGrant": ("partial", "grants for AWS service principals (GranteeServicePrincipal, RetiringServicePrincipal, the SourceArn constraint) answer UnsupportedOperationException once their members are valid: no Trent service uses a key as a service principal; Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
                         "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
                         "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
         "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS, and EXTERNAL (PendingImport, no material; not multi-Region yet); Origin AWS_CLOUDHSM with the CustomKeyStoreId of a CONNECTED store (CustomKeyStoreNotFoundException, CustomKeyStoreInvalidStateException otherwise) generates a sensitive, non-extractable AES-256 key inside the store's PKCS#11 token (CloudHsmClusterInvalidConfigurationException when the token cannot hold one), symmetric and single-Region only (UnsupportedOperationException otherwise); the EXTERNAL_KEY_STORE origin answers UnsupportedOperationException; MultiRegion=true makes a multi-Region primary key (mrk- id) of any of those specs (symmetric, RSA, ECC, ML-DSA, HMAC); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
@@ -51,12 +51,12 @@ STATES = {
         "GetPublicKey": ("done", "DER SubjectPublicKeyInfo of RSA, ECC, Ed25519 and ML-DSA keys; symmetric and HMAC keys answer UnsupportedOperationException"),
         "ListAliases": ("done", "no AWS managed aliases exist yet; a KeyId of another account, or of a key the caller "
                         "may not ask kms:ListAliases of, answers as a key that does not exist"),
-        "ListGrants": ("done", ""),
-        "ListRetirableGrants": ("done", "a principal of the caller's account (grants on other accounts' keys that "
+        "ListGrants": ("partial", "the GranteeServicePrincipal filter (for callers in a service principal) answers UnsupportedOperationException"),
+        "ListRetirableGrants": ("partial", "the RetiringServicePrincipal filter (for callers in a service principal) answers UnsupportedOperationException; a principal of the caller's account (grants on other accounts' keys that "
                                 "name it included); for a service principal only grants on the caller's keys"),
         "ListKeyPolicies": ("done", ""),
         "ListKeyRotations": ("done", "symmetric keys of origin EXTERNAL list their imported materials with KeyMaterialDescription, ImportState, KeyMaterialState (PENDING_ROTATION included with ALL_KEY_MATERIAL), ExpirationModel and ValidTo; those fields are absent for AWS_KMS keys, as AWS"),
-        "ListKeys": ("done", ""),
+        "ListKeys": ("done", "ResourceOwners: SELF lists the caller's keys; OTHER_ACCOUNTS_VIA_RAM alone lists none (Trent has no Resource Access Manager sharing)"),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
         "ReplicateKey": ("done", "multi-Region primary keys of every spec (symmetric, RSA, ECC, ML-DSA, HMAC), "
