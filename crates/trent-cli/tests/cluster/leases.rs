@@ -46,11 +46,27 @@ fn done_by(nodes: &[&Node], work: &str) -> Vec<f64> {
     nodes.iter().map(|n| metric(&n.server, &series)).collect()
 }
 
-/// Sends SIGKILL to `node`'s process and reaps it; answers the others.
-fn kill(nodes: &mut [Node], victim: usize) -> Vec<&Node> {
-    nodes[victim].server.child.kill().expect("SIGKILL the lease holder");
-    nodes[victim].server.child.wait().expect("reap");
-    nodes.iter().enumerate().filter(|(i, _)| *i != victim).map(|(_, n)| n).collect()
+/// Sends SIGKILL to the process of `nodes[holder]`, holder of `job`'s lease, and reaps it;
+/// answers the others and which of them took the lease.
+async fn kill_holder<'n>(nodes: &'n mut [Node], holder: usize, job: &str) -> (Vec<&'n Node>, usize) {
+    nodes[holder].server.child.kill().expect("SIGKILL the lease holder");
+    nodes[holder].server.child.wait().expect("reap");
+    let survivors: Vec<&Node> = nodes.iter().enumerate().filter(|(i, _)| *i != holder).map(|(_, n)| n).collect();
+    let (taker, took) = lease_holder(&survivors, job).await;
+    eprintln!("the {job} lease was taken {took:?} after its holder's kill -9");
+    (survivors, taker)
+}
+
+/// Asserts that since the kill of `holder` (when each process had done `before` of `work`),
+/// the survivors did `work` once, all by `taker`, which still holds `job`'s lease.
+async fn done_once_by(survivors: &[&Node], taker: usize, job: &str, work: &str, before: &[f64], holder: usize) {
+    a_few_more_ticks().await;
+    let before = before.iter().enumerate().filter(|(i, _)| *i != holder).map(|(_, v)| *v);
+    let by_survivors: Vec<f64> = done_by(survivors, work).iter().zip(before).map(|(after, b)| after - b).collect();
+    eprintln!("{work} after the kill, by the survivors: {by_survivors:?}; the lease's taker: {taker}");
+    assert_eq!(lease_holder(survivors, job).await.0, taker, "the lease stayed with the taker");
+    assert_eq!(by_survivors[taker], 1.0, "the new holder did it");
+    assert_eq!(by_survivors.iter().sum::<f64>(), 1.0, "once: {by_survivors:?}");
 }
 
 /// `at` as an ISO instant to the second (`2026-12-13T20:00:00Z`), as a policy's `Timestamp`.
@@ -61,6 +77,9 @@ fn instant(at: time::OffsetDateTime) -> String {
 
 const NO_CHANGE_1_HOUR: &str =
     r#"{"Type":"NoChangeNotification","Version":"1.0","Attributes":{"After":"1","Unit":"Hours"}}"#;
+
+/// The types of [`three_policies`].
+const THREE_POLICIES: [&str; 3] = ["Expiration", "ExpirationNotification", "NoChangeNotification"];
 
 /// An `Expiration` at `at`, its notification a day before, and a `NoChangeNotification`.
 fn three_policies(at: &str) -> String {
@@ -206,35 +225,20 @@ async fn leases_parameter_policies_apply_once_and_move_on_when_the_holder_is_kil
     }
     let events = outbox(&url, &schema).await;
     for name in expiring {
-        applied_once(&events, name, &["Expiration", "ExpirationNotification", "NoChangeNotification"], true);
+        applied_once(&events, name, &THREE_POLICIES, true);
     }
     applied_once(&events, "/leases/unchanged", &["NoChangeNotification"], false);
     applied_once(&events, "/leases/after-kill", &[], false);
 
     // The holder dies; one of the others takes the lease and applies the next due policies.
-    let before = expired;
     drop(all);
-    let survivors = kill(&mut nodes, holder);
-    let before: Vec<f64> = before.iter().enumerate().filter(|(i, _)| *i != holder).map(|(_, v)| *v).collect();
-    let (taker, took) = lease_holder(&survivors, "params").await;
-    eprintln!("the params lease was taken {took:?} after its holder's kill -9");
+    let (survivors, taker) = kill_holder(&mut nodes, holder, "params").await;
     let ssm: Vec<&JsonClient> = (0..3).filter(|&i| i != holder).map(|i| &clients[i]).collect();
     bring_parameters_due(&url, &schema, &["/leases/after-kill"], &expires).await;
     parameter_gone(&ssm, "/leases/after-kill", Instant::now()).await;
-    a_few_more_ticks().await;
-    let expired = done_by(&survivors, "parameter_expired");
-    let by_survivors: Vec<f64> = expired.iter().zip(&before).map(|(after, before)| after - before).collect();
-    eprintln!("expired after the kill by the survivors: {by_survivors:?}; the taker: {taker}");
-    assert_eq!(lease_holder(&survivors, "params").await.0, taker, "the lease stayed with the taker");
-    assert_eq!(by_survivors[taker], 1.0, "the new holder expired the parameter");
-    assert_eq!(by_survivors.iter().sum::<f64>(), 1.0, "once: {by_survivors:?}");
+    done_once_by(&survivors, taker, "params", "parameter_expired", &expired, holder).await;
     let events = outbox(&url, &schema).await;
-    applied_once(
-        &events,
-        "/leases/after-kill",
-        &["Expiration", "ExpirationNotification", "NoChangeNotification"],
-        true,
-    );
+    applied_once(&events, "/leases/after-kill", &THREE_POLICIES, true);
     audit_verifies(&url);
 }
 
@@ -314,22 +318,12 @@ async fn leases_secrets_past_their_window_are_purged_once_and_move_on_when_the_h
     assert!(described.expect("still there")["DeletedDate"].is_number(), "still scheduled for deletion");
 
     // The holder dies; one of the others takes the lease and purges the next secret due.
-    let before = done;
     drop(all);
-    let survivors = kill(&mut nodes, holder);
-    let before: Vec<f64> = before.iter().enumerate().filter(|(i, _)| *i != holder).map(|(_, v)| *v).collect();
-    let (taker, took) = lease_holder(&survivors, "secrets").await;
-    eprintln!("the secrets lease was taken {took:?} after its holder's kill -9");
+    let (survivors, taker) = kill_holder(&mut nodes, holder, "secrets").await;
     let sm: Vec<&JsonClient> = (0..3).filter(|&i| i != holder).map(|i| &clients[i]).collect();
     bring_deletions_due(&url, &schema, &["leases/after-kill"]).await;
     secret_gone(&sm, "leases/after-kill", Instant::now()).await;
-    a_few_more_ticks().await;
-    let done = done_by(&survivors, "secret_purged");
-    let by_survivors: Vec<f64> = done.iter().zip(&before).map(|(after, before)| after - before).collect();
-    eprintln!("purged after the kill by the survivors: {by_survivors:?}; the taker: {taker}");
-    assert_eq!(lease_holder(&survivors, "secrets").await.0, taker, "the lease stayed with the taker");
-    assert_eq!(by_survivors[taker], 1.0, "the new holder purged the secret");
-    assert_eq!(by_survivors.iter().sum::<f64>(), 1.0, "once: {by_survivors:?}");
+    done_once_by(&survivors, taker, "secrets", "secret_purged", &done, holder).await;
     let survivor_trail = &trails[(holder + 1) % 3];
     let records = purge_records(survivor_trail).await;
     assert_eq!(records.get(&after_kill), Some(&1), "one purge record of {after_kill}: {records:?}");
