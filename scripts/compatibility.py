@@ -176,8 +176,11 @@ STATES["secretsmanager"] = {
     "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
     "CancelRotateSecret": ("done", "rotation off, a rotation in progress stopped; AWSPENDING left as AWS leaves it"),
     "CreateSecret": ("partial", "AddReplicaRegions and ForceOverwriteReplicaSecret (replicas in hosted regions); Type "
-                     "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
-    "DeleteResourcePolicy": ("done", ""),
+                     "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager; "
+                     "CrossAccountPrimaryARN (a cross-account replica) refused with InvalidRequestException and "
+                     "nothing created, since Trent makes no cross-account replicas; PreconditionNotMetException is never answered: AWS documents no condition that raises it (its model sentence, 'you did not complete all the prerequisite steps', names none), so Trent invents none"),
+    "DeleteResourcePolicy": ("done", "PolicyName default only (another answers InvalidParameterException, as "
+                             "AWS documents)"),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends; StartSecretVersionDelete and EndSecretVersionDelete "
                      "service events in the trail"),
@@ -194,12 +197,17 @@ STATES["secretsmanager"] = {
                                  "AWS's documented wording, for a KMS key that refuses it is Trent's (AWS publishes none)"),
     "StopReplicationToReplica": ("done", "promotes the replica to a standalone secret; the primary forgets it"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
-    "GetResourcePolicy": ("done", ""),
+    "GetResourcePolicy": ("done", "PolicyName default, or ResourceNotFoundException for a name no policy has "
+                          "(a secret holds only default: Trent attaches no managed policies)"),
+    "ListResourcePolicies": ("done", "names only, default first; a secret holds at most default (Trent makes no "
+                             "cross-account replicas, so never AWS's managed cross-account-replication policy); "
+                             "MaxResults, NextToken"),
     "GetSecretValue": ("done", "name, full ARN or partial ARN; VersionId and/or VersionStage"),
     "ListSecretVersionIds": ("done", "IncludeDeprecated; no per-version LastAccessedDate"),
     "ListSecrets": ("done", "Filters (prefix, ! negation; description and all ignore case), SortOrder, SortBy, "
                     "IncludePlannedDeletion, paging"),
-    "PutResourcePolicy": ("partial", "BlockPublicPolicy refuses a policy that allows a Secrets Manager action to an "
+    "PutResourcePolicy": ("partial", "PolicyName default only (another answers InvalidParameterException, as AWS "
+                          "documents); BlockPublicPolicy refuses a policy that allows a Secrets Manager action to an "
                           "anonymous principal without conditions (not AWS's full Zelkova analysis)"),
     "PutSecretValue": ("partial", "RotationToken accepted and ignored; unlabelled versions pruned past 100 when "
                        "older than a day"),
@@ -219,7 +227,7 @@ STATES["secretsmanager"] = {
     "UpdateSecret": ("done", "a new KmsKeyId encrypts new versions and, again, the versions labelled AWSCURRENT, "
                      "AWSPENDING and AWSPREVIOUS (left under the old key when the caller's KMS permissions do not "
                      "allow the move, as AWS does); unlabelled versions keep their key; an empty KmsKeyId means "
-                     "aws/secretsmanager"),
+                     "aws/secretsmanager; PreconditionNotMetException is never answered: AWS documents no condition that raises it (its model sentence, 'you did not complete all the prerequisite steps', names none), so Trent invents none"),
     "UpdateSecretVersionStage": ("done", "AWSPREVIOUS follows AWSCURRENT"),
     "ValidateResourcePolicy": ("partial", "the policy grammar and the public-access check above"),
 }
