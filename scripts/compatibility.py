@@ -177,8 +177,11 @@ STATES["secretsmanager"] = {
     "CancelRotateSecret": ("done", "rotation off, a rotation in progress stopped; AWSPENDING left as AWS leaves it"),
     "CreateSecret": ("partial", "AddReplicaRegions and ForceOverwriteReplicaSecret (replicas in hosted regions); Type "
                      "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager; "
-                     "CrossAccountPrimaryARN (a cross-account replica) refused with InvalidRequestException and "
-                     "nothing created, since Trent makes no cross-account replicas; PreconditionNotMetException is never answered: AWS documents no condition that raises it (its model sentence, 'you did not complete all the prerequisite steps', names none), so Trent invents none"),
+                     "CrossAccountPrimaryARN makes a cross-account replica (Pending, no value, AWS's managed "
+                     "cross-account-replication policy derived from the primary's ARN; needs PutResourcePolicy and a "
+                     "customer managed KmsKeyId, refuses SecretString, SecretBinary, Description, AddReplicaRegions and "
+                     "Type with InvalidRequestException); "
+                     "PreconditionNotMetException is never answered: AWS documents no condition that raises it (its model sentence, 'you did not complete all the prerequisite steps', names none), so Trent invents none"),
     "DeleteResourcePolicy": ("done", "PolicyName default only (another answers InvalidParameterException, as "
                              "AWS documents)"),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
@@ -186,7 +189,18 @@ STATES["secretsmanager"] = {
                      "service events in the trail"),
     "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
                        "NextRotationDate; PrimaryRegion and ReplicationStatus (with each replica's own "
-                       "LastAccessedDate)"),
+                       "LastAccessedDate); CrossAccountReplicas and CrossAccountPrimary (no StatusMessage)"),
+    "AssociateCrossAccountReplica": ("partial", "copies the primary's versions and labels into the replica made for it "
+                                     "(InSync), again for the same replica what it lacks; at most one replica per "
+                                     "primary (LimitExceededException); nothing changes when a check or key refuses. "
+                                     "Authorized as AssociateCrossAccountReplica and GetSecretValue on the primary, "
+                                     "AcceptCrossAccountReplication on the replica (its managed policy and the caller's "
+                                     "IAM policy), kms:Decrypt on the primary's key and kms:GenerateDataKey (not "
+                                     "kms:Encrypt) on the replica's. Not yet: later changes of the primary reaching the "
+                                     "replica, DisassociateCrossAccountReplica, StopReplicationToReplica and the "
+                                     "DeleteSecret refusal for cross-account replicas; ReplicationRoleARN is recorded "
+                                     "and shown, never assumed; ReplicaRestriction is accepted and restricts nothing "
+                                     "(Trent has no Organizations)"),
     "RemoveRegionsFromReplication": ("done", "the replicas are deleted at once"),
     "ReplicateSecretToRegions": ("partial", "into regions this deployment hosts; each replica sealed under its region's "
                                  "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
@@ -197,11 +211,11 @@ STATES["secretsmanager"] = {
                                  "AWS's documented wording, for a KMS key that refuses it is Trent's (AWS publishes none)"),
     "StopReplicationToReplica": ("done", "promotes the replica to a standalone secret; the primary forgets it"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
-    "GetResourcePolicy": ("done", "PolicyName default, or ResourceNotFoundException for a name no policy has "
-                          "(a secret holds only default: Trent attaches no managed policies)"),
-    "ListResourcePolicies": ("done", "names only, default first; a secret holds at most default (Trent makes no "
-                             "cross-account replicas, so never AWS's managed cross-account-replication policy); "
-                             "MaxResults, NextToken"),
+    "GetResourcePolicy": ("done", "PolicyName default, cross-account-replication on a cross-account replica (the "
+                          "managed policy, derived from its primary's ARN: the primary's account may "
+                          "AcceptCrossAccountReplication), or ResourceNotFoundException for a name no policy has"),
+    "ListResourcePolicies": ("done", "names only, default first, then cross-account-replication on a cross-account "
+                             "replica; MaxResults, NextToken"),
     "GetSecretValue": ("done", "name, full ARN or partial ARN; VersionId and/or VersionStage"),
     "ListSecretVersionIds": ("done", "IncludeDeprecated; no per-version LastAccessedDate"),
     "ListSecrets": ("done", "Filters (prefix, ! negation; description and all ignore case), SortOrder, SortBy, "

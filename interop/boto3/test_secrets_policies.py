@@ -1,6 +1,8 @@
 """Secrets Manager members and operations that aws-sdk-secretsmanager 1.125 lacks, through
 botocore 1.44.18's own serializer, parser and paginator: PolicyName on the resource-policy
-operations, ListResourcePolicies, and CreateSecret's CrossAccountPrimaryARN refused."""
+operations, ListResourcePolicies, CreateSecret's CrossAccountPrimaryARN (a cross-account
+replica, Pending) and AssociateCrossAccountReplica's checks (a second account is the Rust
+suite's: sdk secrets::cross_account_replicas)."""
 
 import json
 
@@ -47,11 +49,34 @@ def test_policy_names_and_the_list_of_policies(sm):
     assert sm.list_resource_policies(SecretId="app")["ResourcePolicies"] == []
 
 
-def test_a_cross_account_replica_is_refused_not_faked(sm):
+def test_a_cross_account_replica_is_created_pending_with_the_managed_policy(sm):
     key = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
     primary = "arn:aws:secretsmanager:us-east-1:210987654321:secret:app-AbCdEf"
     with pytest.raises(sm.exceptions.InvalidRequestException) as e:
-        sm.create_secret(Name="replica", KmsKeyId=key, CrossAccountPrimaryARN=primary)
-    assert "CrossAccountPrimaryARN" in e.value.response["Error"]["Message"]
+        sm.create_secret(Name="replica", KmsKeyId=key, CrossAccountPrimaryARN=primary, SecretString="x")
+    assert "SecretString" in e.value.response["Error"]["Message"]
+    with pytest.raises(sm.exceptions.InvalidRequestException):
+        sm.create_secret(Name="replica", CrossAccountPrimaryARN=primary)
     with pytest.raises(sm.exceptions.ResourceNotFoundException):
         sm.describe_secret(SecretId="replica")
+    created = sm.create_secret(Name="replica", KmsKeyId=key, CrossAccountPrimaryARN=primary)
+    described = sm.describe_secret(SecretId="replica")
+    assert described["CrossAccountPrimary"] == {"PrimarySecretARN": primary, "ReplicationStatus": "Pending"}
+    assert "CrossAccountReplicas" not in described
+    names = [p["PolicyName"] for p in sm.list_resource_policies(SecretId="replica")["ResourcePolicies"]]
+    assert names == ["cross-account-replication"]
+    managed = sm.get_resource_policy(SecretId=created["ARN"], PolicyName="cross-account-replication")
+    assert "arn:aws:iam::210987654321:root" in managed["ResourcePolicy"]
+
+
+def test_associate_cross_account_replica_checks_its_members(sm):
+    sm.create_secret(Name="app", SecretString="v")
+    # Another account's secret that no policy shares: refused as AWS refuses it, nothing linked.
+    replica = "arn:aws:secretsmanager:us-east-1:210987654321:secret:copy-AbCdEf"
+    with pytest.raises(ClientError) as e:
+        sm.associate_cross_account_replica(SecretId="app", CrossAccountReplicaARN=replica)
+    assert code(e) == "AccessDeniedException"
+    own = sm.describe_secret(SecretId="app")["ARN"]
+    with pytest.raises(sm.exceptions.InvalidParameterException):
+        sm.associate_cross_account_replica(SecretId="app", CrossAccountReplicaARN=own)
+    assert "CrossAccountReplicas" not in sm.describe_secret(SecretId="app")

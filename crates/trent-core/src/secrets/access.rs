@@ -75,16 +75,21 @@ impl Secrets {
         let context = self.context(caller, Some((secret, &arn)));
         let principal = caller.request_principal();
         let request = Request { principal: &principal, action, resource: &arn, context: &context };
-        let resource = match &secret.policy {
-            Some(doc) => match Policy::parse(doc, PolicyKind::Resource) {
-                Ok(p) => p.evaluate(&request),
-                Err(e) => {
-                    tracing::error!(error = %e, "stored secret policy does not parse; it allows nothing");
-                    Evaluation::default()
-                }
+        // The secret's policy and, on a cross-account replica, the managed one, as one.
+        let managed = secret.managed_policy();
+        let resource = [secret.policy.as_deref(), managed.as_deref()].into_iter().flatten().fold(
+            Evaluation::default(),
+            |acc, doc| {
+                let one = match Policy::parse(doc, PolicyKind::Resource) {
+                    Ok(p) => p.evaluate(&request),
+                    Err(e) => {
+                        tracing::error!(error = %e, "stored secret policy does not parse; it allows nothing");
+                        Evaluation::default()
+                    }
+                };
+                Evaluation { explicit_deny: acc.explicit_deny || one.explicit_deny, allow: acc.allow.max(one.allow) }
             },
-            None => Evaluation::default(),
-        };
+        );
         let own = same_account(caller, secret);
         let identity = if caller.is_root() {
             Evaluation { explicit_deny: false, allow: Some(PrincipalMatch::Specific) }

@@ -5,10 +5,20 @@
 //! `CrossAccountPrimaryARN` (status `Pending`), then associated from the primary's account
 //! with `AssociateCrossAccountReplica`. The two links are stored on the two secrets' rows
 //! ([`SecretRecord::cross_account_replica`], [`SecretRecord::cross_account_primary`]) and
-//! changed with each secret under its revision. This module knows nothing of the wire or SQL.
+//! changed with each secret under its revision. The replica carries AWS's managed resource policy
+//! `cross-account-replication` ([`managed_policy`]), derived from its primary's ARN rather than
+//! stored: it lets the primary's account call `AcceptCrossAccountReplication` on the replica,
+//! which `AssociateCrossAccountReplica` then needs as any cross-account call does (the resource
+//! policy and the caller's identity policy). This module knows nothing of the wire or SQL.
 //!
 //! [`SecretRecord::cross_account_replica`]: super::SecretRecord::cross_account_replica
 //! [`SecretRecord::cross_account_primary`]: super::SecretRecord::cross_account_primary
+
+use super::{BadParameter, BadRequest, KmsUse, Limit, SecretRecord, Secrets, SecretsError};
+use crate::identity::{Caller, ViaService};
+use crate::ids::Arn;
+use crate::kms::KeyManager;
+use crate::store::SecretChange;
 
 /// A cross-account link's `ReplicationStatus` (the model's `StatusType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,4 +79,195 @@ pub struct CrossAccountPrimary {
     pub arn: String,
     /// `ReplicationStatus`.
     pub status: CrossAccountStatus,
+}
+
+/// The name of the managed policy a cross-account replica carries.
+pub const MANAGED_POLICY_NAME: &str = "cross-account-replication";
+
+/// What `AssociateCrossAccountReplica` returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Association {
+    /// `ARN` of the primary.
+    pub arn: String,
+    /// `CrossAccountReplicaARN`.
+    pub replica_arn: String,
+    /// `ReplicationStatus`.
+    pub status: CrossAccountStatus,
+}
+
+/// The managed `cross-account-replication` policy of a replica of `primary_arn`: the primary's
+/// account may accept replication into it.
+fn managed_policy(primary_arn: &str) -> Option<String> {
+    let account = Arn::parse(primary_arn)?.account;
+    Some(
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "CrossAccountReplication",
+                "Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
+                "Action": "secretsmanager:AcceptCrossAccountReplication",
+                "Resource": "*",
+            }],
+        })
+        .to_string(),
+    )
+}
+
+/// Checks that `arn` names a secret of another account than `caller`'s, in its region and
+/// partition.
+///
+/// # Errors
+/// `InvalidParameter` otherwise.
+fn other_account_secret(caller: &Caller, arn: &str) -> Result<(), SecretsError> {
+    let bad = || SecretsError::InvalidParameter(BadParameter::CrossAccountArn { arn: arn.to_owned() });
+    let parsed = Arn::parse(arn).ok_or_else(bad)?;
+    let ok = parsed.partition == "aws"
+        && parsed.service == "secretsmanager"
+        && parsed.region == caller.region.as_str()
+        && parsed.account != caller.principal.account.as_str()
+        && parsed.resource.starts_with("secret:");
+    if ok { Ok(()) } else { Err(bad()) }
+}
+
+/// `KmsKeyId` of a cross-account replica as a key ARN of its own account, so that a caller of
+/// the primary's account names that key and not one of its own.
+fn key_arn_of(replica: &SecretRecord) -> Option<String> {
+    let key = replica.kms_key_id.as_deref()?;
+    Some(match key {
+        k if k.starts_with("arn:") => k.to_owned(),
+        k if k.starts_with("alias/") => replica.scope.arn("kms", k),
+        k => replica.scope.arn("kms", &format!("key/{k}")),
+    })
+}
+
+/// Whether `key` names an AWS managed key by its alias (`alias/aws/...`).
+fn aws_managed_alias(key: &str) -> bool {
+    let resource = Arn::parse(key).map_or(key, |a| a.resource);
+    resource.starts_with("alias/aws/")
+}
+
+impl SecretRecord {
+    /// The managed `cross-account-replication` policy, on a cross-account replica.
+    pub fn managed_policy(&self) -> Option<String> {
+        managed_policy(&self.cross_account_primary.as_ref()?.arn)
+    }
+}
+
+impl Secrets {
+    /// The checks of `CreateSecret` with `CrossAccountPrimaryARN` (`primary_arn`), on the replica
+    /// `secret` about to be created: the caller may put its resource policy, the ARN names a
+    /// secret of another account, the key is a customer managed key. Marks it `Pending`.
+    ///
+    /// # Errors
+    /// `AccessDenied`, `InvalidParameter`, `InvalidRequest`, `Kms` when the key can't be described.
+    pub(crate) async fn plan_cross_account_replica(
+        &self,
+        caller: &Caller,
+        secret: &mut SecretRecord,
+        primary_arn: &str,
+        refused_member: Option<&'static str>,
+    ) -> Result<(), SecretsError> {
+        self.authorize_account(caller, "secretsmanager:PutResourcePolicy", &secret.arn())?;
+        other_account_secret(caller, primary_arn)?;
+        if let Some(member) = refused_member {
+            return Err(SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaMember { member }));
+        }
+        let Some(key) = secret.kms_key_id.as_deref() else {
+            return Err(SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaKey));
+        };
+        if aws_managed_alias(key) {
+            return Err(SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaKey));
+        }
+        let kms = self.kms.on_behalf(caller, ViaService::SECRETS_MANAGER);
+        let described =
+            kms.describe_key(key).await.map_err(|source| SecretsError::Kms { during: KmsUse::Encrypt, source })?;
+        if described.record.manager != KeyManager::Customer {
+            return Err(SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaKey));
+        }
+        secret.cross_account_primary =
+            Some(CrossAccountPrimary { arn: primary_arn.to_owned(), status: CrossAccountStatus::Pending });
+        Ok(())
+    }
+
+    /// `AssociateCrossAccountReplica`: links the primary `secret_id` of the caller's account to
+    /// the replica `replica_arn` made for it in another account, and copies the primary's
+    /// versions and labels into it (`InSync`). Again for the same replica, it copies what the
+    /// replica lacks. Nothing is written when a check or a key refuses.
+    ///
+    /// # Errors
+    /// `NotFound`, `AccessDenied` (on the primary: `AssociateCrossAccountReplica`,
+    /// `GetSecretValue`; on the replica: `AcceptCrossAccountReplication`), `InvalidParameter` for
+    /// an ARN that is not another account's secret in this region, `InvalidRequest` for a replica
+    /// of another primary, a replica of a replica or a secret scheduled for deletion,
+    /// `LimitExceeded` when the primary has another replica, `Kms` when a key refuses.
+    pub async fn associate_cross_account_replica(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+        replica_arn: &str,
+        role_arn: Option<&str>,
+    ) -> Result<Association, SecretsError> {
+        let action = "secretsmanager:AssociateCrossAccountReplica";
+        let writing = self.lock_named(caller, secret_id, action).await?;
+        let primary = self.authorized(caller, secret_id, action).await?;
+        self.authorize(caller, "secretsmanager:GetSecretValue", &primary)?;
+        other_account_secret(caller, replica_arn)?;
+        super::replicas::refuse_replica(&primary)?;
+        if primary.is_deleted() {
+            return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
+        }
+        if primary.cross_account_primary.is_some() {
+            return Err(SecretsError::InvalidRequest(BadRequest::ReplicaReadOnly));
+        }
+        let replica = self.authorized(caller, replica_arn, "secretsmanager:AcceptCrossAccountReplication").await?;
+        let primary_arn = primary.arn();
+        if replica.cross_account_primary.as_ref().is_none_or(|p| p.arn != primary_arn) {
+            return Err(SecretsError::InvalidRequest(BadRequest::NotReplicaOfPrimary));
+        }
+        let replica_arn = replica.arn();
+        if primary.cross_account_replica.as_ref().is_some_and(|r| r.arn != replica_arn) {
+            return Err(SecretsError::LimitExceeded(Limit::CrossAccountReplicas));
+        }
+        // One secret's lock at a time: the primary's goes before the replica's is taken. The
+        // replica is read again under its lock.
+        drop(writing);
+        let _replica_writing = self.lock_secret(&replica.scope, &replica.name).await;
+        let mut retry = super::writers::Retry::default();
+        loop {
+            let Some(replica) = self.store.get_secret(&replica.scope, &replica.name).await? else {
+                return Err(SecretsError::NotFound);
+            };
+            let sealing = SecretRecord { kms_key_id: key_arn_of(&replica), ..replica.clone() };
+            let (copied, pruned) = self.copied_versions(caller, caller, &primary, &sealing, true).await?;
+            let mut next = replica.clone();
+            next.labels = primary.labels.clone();
+            next.last_changed_at = self.clock.now();
+            next.cross_account_primary =
+                Some(CrossAccountPrimary { arn: primary_arn.clone(), status: CrossAccountStatus::InSync });
+            next.revision = replica.revision + 1;
+            let change = SecretChange {
+                secret: &next,
+                expected_revision: replica.revision,
+                new_version: None,
+                pruned: &pruned,
+                upserted: &copied,
+                events: &[],
+            };
+            if self.write(change).await? {
+                break;
+            }
+            retry.lost().await?;
+        }
+        drop(_replica_writing);
+        let _writing = self.lock_secret(&primary.scope, &primary.name).await;
+        let link = CrossAccountReplica {
+            arn: replica_arn.clone(),
+            role_arn: role_arn.map(str::to_owned),
+            status: CrossAccountStatus::InSync,
+        };
+        self.rewrite(&primary.scope, &primary.name, |s| s.cross_account_replica = Some(link.clone())).await?;
+        tracing::info!(replica = %replica_arn, "cross-account replica associated and in sync");
+        Ok(Association { arn: primary_arn, replica_arn, status: CrossAccountStatus::InSync })
+    }
 }

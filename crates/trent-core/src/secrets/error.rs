@@ -64,6 +64,12 @@ pub enum BadParameter {
         /// The region as given.
         region: String,
     },
+    /// `CrossAccountPrimaryARN` or `CrossAccountReplicaARN` that is not the ARN of a secret of
+    /// another account in the caller's region.
+    CrossAccountArn {
+        /// The ARN as given.
+        arn: String,
+    },
 }
 
 /// Why a request was refused as invalid in the secret's state (`InvalidRequestException`).
@@ -87,9 +93,17 @@ pub enum BadRequest {
     NotAReplica,
     /// `DeleteSecret` of a primary that still has replicas.
     HasReplicas,
-    /// `CreateSecret` with `CrossAccountPrimaryARN`: this server makes no cross-account replicas,
-    /// and refuses the request rather than create an ordinary secret in its place.
-    CrossAccountReplicaUnsupported,
+    /// `CreateSecret` with `CrossAccountPrimaryARN` and a member a replica can't have
+    /// (`SecretString`, `SecretBinary`, `Description`, `AddReplicaRegions`, `Type`).
+    CrossAccountReplicaMember {
+        /// The member, as the model spells it.
+        member: &'static str,
+    },
+    /// `CreateSecret` of a cross-account replica without a customer managed key.
+    CrossAccountReplicaKey,
+    /// `AssociateCrossAccountReplica` of a secret that was not created as a cross-account replica
+    /// of this primary.
+    NotReplicaOfPrimary,
 }
 
 /// Which limit was reached (`LimitExceededException`).
@@ -101,6 +115,8 @@ pub enum Limit {
     StagingLabels,
     /// More tags than a secret may carry.
     Tags,
+    /// A second cross-account replica of one primary.
+    CrossAccountReplicas,
 }
 
 /// Which KMS use failed.

@@ -34,9 +34,10 @@ pub struct CreateSecretInput {
     pub replica_regions: Vec<super::ReplicaRegion>,
     /// `ForceOverwriteReplicaSecret`.
     pub force_overwrite_replica: bool,
-    /// `CrossAccountPrimaryARN`: asks for a cross-account replica, which this server does not
-    /// make; kept so that the request is refused rather than answered with an ordinary secret.
+    /// `CrossAccountPrimaryARN`: makes the secret a cross-account replica of that primary.
     pub cross_account_primary: Option<String>,
+    /// Whether `Type` was given (a cross-account replica can't have one).
+    pub kind_given: bool,
 }
 
 /// What `CreateSecret` returns.
@@ -151,8 +152,17 @@ impl Secrets {
             ..self.new_record(caller, &input.name)?
         };
         self.authorize_account(caller, "secretsmanager:CreateSecret", &secret.arn())?;
-        if input.cross_account_primary.is_some() {
-            return Err(SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaUnsupported));
+        if let Some(primary_arn) = &input.cross_account_primary {
+            let refused_member = [
+                (input.value.as_ref().is_some_and(|v| v.kind == super::ValueKind::String), "SecretString"),
+                (input.value.as_ref().is_some_and(|v| v.kind == super::ValueKind::Binary), "SecretBinary"),
+                (secret.description.is_some(), "Description"),
+                (!input.replica_regions.is_empty(), "AddReplicaRegions"),
+                (input.kind_given, "Type"),
+            ]
+            .into_iter()
+            .find_map(|(given, member)| given.then_some(member));
+            self.plan_cross_account_replica(caller, &mut secret, primary_arn, refused_member).await?;
         }
         if !valid_name(&secret.name) {
             return Err(SecretsError::InvalidParameter(BadParameter::Name));

@@ -31,7 +31,9 @@ mod writers;
 
 use std::sync::Arc;
 
-pub use cross_account::{CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus};
+pub use cross_account::{
+    Association, CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus, MANAGED_POLICY_NAME,
+};
 pub use error::{BadParameter, BadPolicy, BadRequest, KmsUse, Limit, SecretsError};
 pub use labels::StageMove;
 pub use lifecycle::{CreateSecretInput, CreatedSecret, DeletedSecret, SecretDescription, UpdateSecretInput};

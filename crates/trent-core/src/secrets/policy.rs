@@ -1,19 +1,20 @@
 //! Resource policies: `PutResourcePolicy`, `GetResourcePolicy`, `DeleteResourcePolicy`,
 //! `ListResourcePolicies`, `ValidateResourcePolicy`, parsed by the one policy engine.
 //!
-//! A secret holds at most one policy, named [`DEFAULT_POLICY_NAME`]: the only name AWS lets a
-//! caller put or delete (another answers `InvalidParameterException`). AWS also attaches
-//! policies of its own under other names (`cross-account-replication` on a cross-account
-//! replica); this server makes no such replicas, so a secret never holds another name, and
-//! `GetResourcePolicy` of another name answers `ResourceNotFoundException` as AWS documents for
-//! a name no policy has.
+//! A secret holds at most one policy of its owner's, named [`DEFAULT_POLICY_NAME`]: the only
+//! name AWS lets a caller put or delete (another answers `InvalidParameterException`). A
+//! cross-account replica also carries AWS's managed [`MANAGED_POLICY_NAME`], derived from its
+//! primary's ARN (see [`super::cross_account`]), listed after `default` and readable by name;
+//! `GetResourcePolicy` of a name no policy has answers `ResourceNotFoundException`.
 //!
 //! A policy is *public* (refused under `BlockPublicPolicy`) when it allows some Secrets
 //! Manager action to an anonymous principal of an unknown account with no condition key
 //! present: anyone could then use the secret.
 
 use super::list::{page_size, parse_token, token};
-use super::{BadParameter, BadPolicy, BadRequest, MAX_POLICY_CHARS, SecretRecord, Secrets, SecretsError};
+use super::{
+    BadParameter, BadPolicy, BadRequest, MANAGED_POLICY_NAME, MAX_POLICY_CHARS, SecretRecord, Secrets, SecretsError,
+};
 use crate::identity::Caller;
 use crate::policy::{ConditionContext, Policy, PolicyKind, Request, RequestPrincipal};
 
@@ -46,7 +47,8 @@ fn only_default(policy_name: Option<&str>) -> Result<(), SecretsError> {
 
 /// The names of the policies attached to `secret`, in `ListResourcePolicies`' order.
 fn policy_names(secret: &SecretRecord) -> Vec<String> {
-    secret.policy.iter().map(|_| DEFAULT_POLICY_NAME.to_owned()).collect()
+    let managed = secret.managed_policy().map(|_| MANAGED_POLICY_NAME);
+    secret.policy.iter().map(|_| DEFAULT_POLICY_NAME).chain(managed).map(str::to_owned).collect()
 }
 
 /// Actions tried when looking for public access.
@@ -126,6 +128,9 @@ impl Secrets {
         let s = self.authorized(caller, secret_id, "secretsmanager:GetResourcePolicy").await?;
         match policy_name {
             None | Some(DEFAULT_POLICY_NAME) => Ok((s.arn(), s.name.clone(), s.policy)),
+            Some(MANAGED_POLICY_NAME) if s.cross_account_primary.is_some() => {
+                Ok((s.arn(), s.name.clone(), s.managed_policy()))
+            }
             Some(other) => Err(SecretsError::PolicyNotFound { name: other.to_owned() }),
         }
     }

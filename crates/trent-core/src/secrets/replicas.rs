@@ -406,32 +406,14 @@ impl Secrets {
         replica.last_changed_at = primary.last_changed_at;
         replica.tags = primary.tags.clone();
         replica.policy = primary.policy.clone();
-        let have = match &existing {
-            Some(_) => self.store.versions(&scope, &primary.name).await?,
-            None => Vec::new(),
-        };
-        let want = self.store.versions(&primary.scope, &primary.name).await?;
         let mut in_region = caller.clone();
         in_region.region = target.region.clone();
-        let mut copied: Vec<VersionRecord> = Vec::new();
-        for v in want.iter().filter(|v| !have.iter().any(|h| h.version_id == v.version_id)) {
-            let value = match self.open(caller, primary, v).await {
-                Ok(value) => value,
+        let (copied, pruned) =
+            match self.copied_versions(caller, &in_region, primary, &replica, existing.is_some()).await {
+                Ok(copy) => copy,
                 Err(e) if refused(&e) => return Ok(Err(ReplicaFailure::KmsKey)),
                 Err(e) => return Err(e),
             };
-            let sealed = match self.seal(&in_region, &replica, &v.version_id, &value).await {
-                Ok(sealed) => sealed,
-                Err(e) if refused(&e) => return Ok(Err(ReplicaFailure::KmsKey)),
-                Err(e) => return Err(e),
-            };
-            copied.push(VersionRecord { created_at: v.created_at, ..sealed });
-        }
-        let pruned: Vec<String> = have
-            .iter()
-            .filter(|h| !want.iter().any(|w| w.version_id == h.version_id))
-            .map(|h| h.version_id.clone())
-            .collect();
         replica.labels = primary.labels.clone();
         if existing.is_none() {
             let mut bare = replica.clone();
@@ -458,10 +440,44 @@ impl Secrets {
         Ok(Ok(()))
     }
 
+    /// What `replica` lacks of `primary`'s versions, each opened for `caller` and sealed again
+    /// under the replica's key for `sealer`, and the ids of the replica's versions the primary no
+    /// longer holds (none when the replica is not `stored` yet). Shared by the multi-Region and
+    /// the cross-account replicas.
+    ///
+    /// # Errors
+    /// `Kms` when a key refuses; storage errors.
+    pub(crate) async fn copied_versions(
+        &self,
+        caller: &Caller,
+        sealer: &Caller,
+        primary: &SecretRecord,
+        replica: &SecretRecord,
+        stored: bool,
+    ) -> Result<(Vec<VersionRecord>, Vec<String>), SecretsError> {
+        let have = match stored {
+            true => self.store.versions(&replica.scope, &replica.name).await?,
+            false => Vec::new(),
+        };
+        let want = self.store.versions(&primary.scope, &primary.name).await?;
+        let mut copied: Vec<VersionRecord> = Vec::new();
+        for v in want.iter().filter(|v| !have.iter().any(|h| h.version_id == v.version_id)) {
+            let value = self.open(caller, primary, v).await?;
+            let sealed = self.seal(sealer, replica, &v.version_id, &value).await?;
+            copied.push(VersionRecord { created_at: v.created_at, ..sealed });
+        }
+        let pruned = have
+            .iter()
+            .filter(|h| !want.iter().any(|w| w.version_id == h.version_id))
+            .map(|h| h.version_id.clone())
+            .collect();
+        Ok((copied, pruned))
+    }
+
     /// Read-modify-write of a stored secret without authorization (the caller authorized the
     /// operation on the secret it named, and holds the secret's write lock: see
     /// [`super::writers`]); nothing is written when `f` changes nothing.
-    async fn rewrite(
+    pub(crate) async fn rewrite(
         &self,
         scope: &Scope,
         name: &str,

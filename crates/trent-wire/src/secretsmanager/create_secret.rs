@@ -69,6 +69,7 @@ pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> 
         replica_regions,
         force_overwrite_replica: req.force_overwrite_replica_secret.unwrap_or(false),
         cross_account_primary: req.cross_account_primary_arn,
+        kind_given: req.kind.is_some(),
     };
     let out = secrets.create_secret(caller, input).await?;
     let replication_status = replication_status(&out.replicas);

@@ -62,6 +62,9 @@ fn parameter(p: &BadParameter) -> (&'static str, String) {
         BadParameter::PolicyName { name } => format!(
             "The resource policy name {name} is invalid: you can only attach or delete the policy named default."
         ),
+        BadParameter::CrossAccountArn { arn } => {
+            format!("{arn} is not the ARN of a secret of another account in this Region.")
+        }
         BadParameter::ReplicaRegion { region } => format!(
             "Invalid replica Region {}: it must be another Region this deployment hosts, named once, that holds \
              (to remove) or does not hold (to add) a replica of the secret.",
@@ -131,7 +134,7 @@ fn schedule(e: &ScheduleError) -> String {
     }
 }
 
-fn request(r: &BadRequest) -> &'static str {
+fn request(r: &BadRequest) -> String {
     match r {
         BadRequest::MarkedForDeletion => {
             "You can't perform this operation on the secret because it was marked for deletion."
@@ -156,11 +159,17 @@ fn request(r: &BadRequest) -> &'static str {
             "You can't delete a primary secret that is replicated to other Regions. Remove the replicas with \
              RemoveRegionsFromReplication first."
         }
-        BadRequest::CrossAccountReplicaUnsupported => {
-            "This server does not create cross-account replica secrets: CreateSecret with CrossAccountPrimaryARN is \
-             refused, and no secret was created."
+        BadRequest::CrossAccountReplicaMember { member } => {
+            return format!("A cross-account replica secret can't include {member}.");
+        }
+        BadRequest::CrossAccountReplicaKey => {
+            "A cross-account replica secret must be encrypted with a customer managed KMS key: include KmsKeyId."
+        }
+        BadRequest::NotReplicaOfPrimary => {
+            "The replica secret was not created as a cross-account replica of this primary secret."
         }
     }
+    .to_owned()
 }
 
 fn limit(l: Limit) -> &'static str {
@@ -168,6 +177,7 @@ fn limit(l: Limit) -> &'static str {
         Limit::Versions => "You have exceeded the maximum number of versions of this secret.",
         Limit::StagingLabels => "You have exceeded the maximum number of staging labels of this secret.",
         Limit::Tags => "The number of tags on this secret exceeds the maximum of 50.",
+        Limit::CrossAccountReplicas => "A primary secret can have at most one cross-account replica.",
     }
 }
 
@@ -274,7 +284,7 @@ impl From<SecretsError> for AwsError {
                 let (code, m) = parameter(p);
                 (code, BAD, m)
             }
-            SecretsError::InvalidRequest(r) => ("InvalidRequestException", BAD, request(r).to_owned()),
+            SecretsError::InvalidRequest(r) => ("InvalidRequestException", BAD, request(r)),
             SecretsError::LimitExceeded(l) => ("LimitExceededException", BAD, limit(*l).to_owned()),
             SecretsError::MalformedPolicy(p) => ("MalformedPolicyDocumentException", BAD, malformed_policy(p)),
             SecretsError::PublicPolicy => (
@@ -401,11 +411,34 @@ mod tests {
                 "A previous rotation isn't complete. That rotation will be reattempted.",
             ),
             (
-                SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaUnsupported),
+                SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaMember { member: "SecretString" }),
                 "InvalidRequestException",
                 400,
-                "This server does not create cross-account replica secrets: CreateSecret with CrossAccountPrimaryARN is \
-                 refused, and no secret was created.",
+                "A cross-account replica secret can't include SecretString.",
+            ),
+            (
+                SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaKey),
+                "InvalidRequestException",
+                400,
+                "A cross-account replica secret must be encrypted with a customer managed KMS key: include KmsKeyId.",
+            ),
+            (
+                SecretsError::InvalidRequest(BadRequest::NotReplicaOfPrimary),
+                "InvalidRequestException",
+                400,
+                "The replica secret was not created as a cross-account replica of this primary secret.",
+            ),
+            (
+                SecretsError::LimitExceeded(Limit::CrossAccountReplicas),
+                "LimitExceededException",
+                400,
+                "A primary secret can have at most one cross-account replica.",
+            ),
+            (
+                SecretsError::InvalidParameter(BadParameter::CrossAccountArn { arn: "arn:aws:iam::1:root".into() }),
+                "InvalidParameterException",
+                400,
+                "arn:aws:iam::1:root is not the ARN of a secret of another account in this Region.",
             ),
             (
                 SecretsError::InvalidRequest(BadRequest::NoRotationFunction),

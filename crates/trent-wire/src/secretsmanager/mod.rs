@@ -65,6 +65,7 @@ crate::actions::json_actions! {
     /// The Secrets Manager operations this server implements.
     SecretsAction, "secretsmanager.", secrets: &Secrets;
 
+    AssociateCrossAccountReplica => associate_cross_account_replica,
     BatchGetSecretValue => batch_get_secret_value,
     CancelRotateSecret => cancel_rotate_secret,
     CreateSecret => create_secret,

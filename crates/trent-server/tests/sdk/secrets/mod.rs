@@ -4,6 +4,7 @@
 
 mod concurrency;
 mod cross_account;
+mod cross_account_replicas;
 mod key_change;
 mod keys_and_errors;
 mod lifecycle;

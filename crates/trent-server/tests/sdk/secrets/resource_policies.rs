@@ -1,6 +1,6 @@
 //! Members and operations of the Secrets Manager model that `aws-sdk-secretsmanager` 1.125 does
-//! not have yet, driven with signed JSON: `CreateSecret`'s `CrossAccountPrimaryARN` (refused,
-//! never ignored), `PolicyName` on the resource-policy operations and `ListResourcePolicies`.
+//! not have yet, driven with signed JSON: `CreateSecret`'s `CrossAccountPrimaryARN` (never
+//! ignored), `PolicyName` on the resource-policy operations and `ListResourcePolicies`.
 
 use serde_json::{Value, json};
 
@@ -8,7 +8,7 @@ use crate::common::{RawAnswer, TestServer, json_request};
 use crate::iam::{Creds, allow};
 
 /// One Secrets Manager call with a raw JSON body, signed by `creds` in `us-east-1`.
-async fn call_as(server: &TestServer, creds: &Creds, op: &str, body: &Value) -> RawAnswer {
+pub(super) async fn call_as(server: &TestServer, creds: &Creds, op: &str, body: &Value) -> RawAnswer {
     let mut req = json_request(Some(&format!("secretsmanager.{op}")), &body.to_string());
     server.sign_with(&mut req, creds, "us-east-1", "secretsmanager");
     server.send_raw(req).await
@@ -35,25 +35,22 @@ async fn refused(server: &TestServer, op: &str, body: &Value) -> (String, String
 }
 
 /// Regression: `CreateSecret` with `CrossAccountPrimaryARN` used to create an ordinary secret
-/// and answer success, as if the replica had been made.
+/// and answer success, as if the replica had been made. It now makes a cross-account replica
+/// (see `cross_account_replicas` for the rest of its life).
 #[tokio::test]
-async fn a_cross_account_replica_is_refused_and_nothing_is_created() {
+async fn a_cross_account_replica_is_not_an_ordinary_secret() {
     let server = TestServer::start().await;
     let key = server.new_key().await;
     let primary = "arn:aws:secretsmanager:us-east-1:210987654321:secret:app-AbCdEf";
-    let body = json!({"Name": "app", "KmsKeyId": key, "CrossAccountPrimaryARN": primary});
-    let (code, message) = refused(&server, "CreateSecret", &body).await;
-    assert_eq!(code, "InvalidRequestException");
-    assert!(message.contains("CrossAccountPrimaryARN"), "{message}");
-    let (code, _) = refused(&server, "DescribeSecret", &json!({"SecretId": "app"})).await;
-    assert_eq!(code, "ResourceNotFoundException", "no secret was created in the replica's place");
     // The member's bounds are the model's, checked first.
     let short = json!({"Name": "app", "CrossAccountPrimaryARN": "arn:short"});
     let (code, message) = refused(&server, "CreateSecret", &short).await;
     assert_eq!(code, "ValidationException");
     assert!(message.contains("'crossAccountPrimaryARN'"), "{message}");
-    // Without it, the same request creates the secret.
-    ok(&server, "CreateSecret", &json!({"Name": "app", "KmsKeyId": key})).await;
+    let body = json!({"Name": "app", "KmsKeyId": key, "CrossAccountPrimaryARN": primary});
+    ok(&server, "CreateSecret", &body).await;
+    let described = ok(&server, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    assert_eq!(described["CrossAccountPrimary"], json!({"PrimarySecretARN": primary, "ReplicationStatus": "Pending"}));
 }
 
 /// `PolicyName`: only `default` is put or deleted, another name is refused and changes nothing;
