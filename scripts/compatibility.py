@@ -63,7 +63,7 @@ STATES = {
         "ListKeys": ("done", "ResourceOwners: SELF lists the caller's keys; OTHER_ACCOUNTS_VIA_RAM alone lists none (Trent has no Resource Access Manager sharing)"),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
-        "ReplicateKey": ("done", "multi-Region primary keys of every spec (symmetric, RSA, ECC, ML-DSA, HMAC), "
+        "ReplicateKey": ("done", "multi-Region primary keys of every spec (symmetric, RSA, ECC, ML-DSA, ML-KEM, HMAC), "
                          "with every backing key, in one store transaction, into another region this deployment hosts (UnsupportedOperationException otherwise); same "
                          "key id and material, its own policy (lockout check), description, tags and state; not "
                          "cross-account; kms:CreateKey asked in the replica region; kms:ReplicaRegion condition key"),
