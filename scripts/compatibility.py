@@ -20,14 +20,17 @@ STATES = {
         "ConnectCustomKeyStore": ("partial", "AWS_CLOUDHSM over a PKCS#11 token ([[hsm_clusters]]): logs in with the stored password on the node serving the call, every other node on first use; a refused login shows as FAILED with INVALID_CREDENTIALS, USER_LOCKED_OUT, USER_NOT_FOUND or CLUSTER_NOT_FOUND"""),
         "CreateAlias": ("done", ""),
         "CreateCustomKeyStore": ("partial", "AWS_CLOUDHSM: CloudHsmClusterId names a PKCS#11 token of [[hsm_clusters]] (CloudHsmClusterNotFoundException otherwise), KeyStorePassword is its user PIN, stored wrapped under the root key and never audited; TrustAnchorCertificate must be the configured certificate, or any PEM certificate when none is (IncorrectTrustAnchorException); CustomKeyStoreNameInUseException, CloudHsmClusterInUseException, at most 10 per account and Region (LimitExceededException); CloudHsmClusterNotActiveException is never returned: a configured token is taken as an active cluster, and one absent when the store connects leaves it FAILED with ConnectionErrorCode CLUSTER_NOT_FOUND""; custom key stores of type EXTERNAL_KEY_STORE (and every XksProxy* member) answer UnsupportedOperationException"),
-        "CreateGrant": ("done", "Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
+        "CreateGrant": ("partial", "grants for AWS service principals (GranteeServicePrincipal, RetiringServicePrincipal, the SourceArn constraint) answer UnsupportedOperationException once their members are valid: no Trent service uses a key as a service principal; Name idempotency, grant tokens usable at once; kms:Grant* condition keys; constraints "
                         "of at most 8 pairs of 384 characters, not applied to DescribeKey and RetireGrant; CreateGrant "
-                        "allowed by a grant creates only grants within it (its operations, constraints as strict)"),
-        "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS, and EXTERNAL (PendingImport, no material; not multi-Region yet); Origin AWS_CLOUDHSM with the CustomKeyStoreId of a CONNECTED store (CustomKeyStoreNotFoundException, CustomKeyStoreInvalidStateException otherwise) generates a sensitive, non-extractable AES-256 key inside the store's PKCS#11 token (CloudHsmClusterInvalidConfigurationException when the token cannot hold one), symmetric and single-Region only (UnsupportedOperationException otherwise); the EXTERNAL_KEY_STORE origin answers UnsupportedOperationException; MultiRegion=true makes a multi-Region primary key (mrk- id) of any of those specs (symmetric, RSA, ECC, ML-DSA, HMAC); Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
+                        "allowed by a grant creates only grants within it (its operations, constraints as strict); the "
+                        "Encapsulate and Decapsulate operations (not in a constrained grant, as the other operations "
+                        "without an encryption context)"),
+        "CreateKey": ("partial", "every KeySpec but SM2 (China Regions only: UnsupportedOperationException), with the KeyUsage values AWS allows for each (ValidationException otherwise); Origin AWS_KMS, and EXTERNAL (PendingImport, no material; not multi-Region yet); Origin AWS_CLOUDHSM with the CustomKeyStoreId of a CONNECTED store (CustomKeyStoreNotFoundException, CustomKeyStoreInvalidStateException otherwise) generates a sensitive, non-extractable AES-256 key inside the store's PKCS#11 token (CloudHsmClusterInvalidConfigurationException when the token cannot hold one), symmetric and single-Region only (UnsupportedOperationException otherwise); the EXTERNAL_KEY_STORE origin answers UnsupportedOperationException; MultiRegion=true makes a multi-Region primary key (mrk- id) of any of those specs (symmetric, RSA, ECC, ML-DSA, ML-KEM, HMAC); ML_KEM_512/768/1024 only with ENCAPSULATE_DECAPSULATE (and that usage only with them), KeyMetadata EncapsulationAlgorithms [ML_KEM] for them alone; Policy validated and enforced, with the lockout safety check, at most 32 KB (AWS's quota: LimitExceededException past it); at most 50 Tags (TagException)"),
         "Decrypt": ("partial", "symmetric, and RSAES_OAEP_SHA_1/SHA_256 under RSA keys (KeyId required, no EncryptionContext, no KeyMaterialId in the answer, as on AWS); Recipient (Nitro attestation) refused; DryRunModifiers IGNORE_CIPHERTEXT on a dry run answers UnsupportedOperationException; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "DeleteAlias": ("done", ""),
         "DeleteCustomKeyStore": ("partial", "only while DISCONNECTED (CustomKeyStoreInvalidStateException) and without KMS keys, even pending deletion (CustomKeyStoreHasCMKsException); the token's objects are left as they are"""),
         "DeleteImportedKeyMaterial": ("done", "the current material, or the one KeyMaterialId names (ValidationException for another): material the key is bound to is kept as PENDING_IMPORT and the key becomes PendingImport (a key pending deletion stays so) until it is imported again; material pending rotation is forgotten and the key stays usable"),
+        "Decapsulate": ("done", "ML_KEM_512/768/1024 keys, ML_KEM algorithm; InvalidCiphertextException only for a SharedSecretCiphertextBlob whose length is not the key spec's, any other ciphertext answers 32 bytes (FIPS 203 implicit rejection); InvalidKeyUsageException for other keys; DryRun; grants and cross-account use"),
         "DeriveSharedSecret": ("partial", "ECDH on ECC_NIST_P256/P384/P521 KEY_AGREEMENT keys (the raw shared secret, as AWS's); Recipient (Nitro attestation) refused"),
         "DescribeCustomKeyStores": ("done", "by CustomKeyStoreId or CustomKeyStoreName or all, paged (Limit, Marker); ConnectionState CONNECTED, FAILED or DISCONNECTED (connecting and disconnecting happen within the call) with ConnectionErrorCode"),
         "DescribeKey": ("done", "key id, key ARN, alias name, alias ARN; MultiRegionConfiguration for multi-Region keys; CurrentKeyMaterialId for symmetric keys only (an imported key's current material, also while it is deleted; none for a key in a custom key store); CustomKeyStoreId and CloudHsmClusterId for a key in a custom key store, whose KeyState is Unavailable (unless PendingDeletion) while its store is not connected; ValidTo and ExpirationModel while imported material is present, as AWS"),
@@ -36,30 +39,31 @@ STATES = {
         "DisconnectCustomKeyStore": ("done", ""),
         "EnableKey": ("done", ""),
         "EnableKeyRotation": ("done", "RotationPeriodInDays 90..2560, default 365"),
+        "Encapsulate": ("done", "ML_KEM_512/768/1024 keys, ML_KEM algorithm: a 32-byte SharedSecret and its 768/1088/1568-byte SharedSecretCiphertextBlob; InvalidKeyUsageException for other keys; DryRun; grants and cross-account use"),
         "Encrypt": ("done", "SYMMETRIC_DEFAULT (AES-GCM inside the token for a key in a custom key store; KMSInvalidStateException while its store is not connected), and RSAES_OAEP_SHA_1/SHA_256 under RSA keys (plaintext at most the modulus length less 2 hash lengths less 2 bytes; no EncryptionContext: ValidationException); EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "GenerateDataKey": ("partial", "Recipient (Nitro attestation) refused; EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "GenerateMac": ("done", "HMAC_224/256/384/512 keys"),
-        "GenerateDataKeyPair": ("partial", "every KeyPairSpec but SM2 (China Regions only); a KMS key in a custom key store answers UnsupportedOperationException, as on AWS; private key as PKCS#8 DER, public key as SubjectPublicKeyInfo; charged against the pair spec's quota; Recipient (Nitro attestation) refused"),
-        "GenerateDataKeyPairWithoutPlaintext": ("done", "every KeyPairSpec but SM2 (China Regions only)"),
+        "GenerateDataKeyPair": ("partial", "every KeyPairSpec but SM2 (China Regions only); a KMS key in a custom key store answers UnsupportedOperationException, as on AWS; private key as PKCS#8 DER (ML_KEM_*: the seed form AWS documents, 86 bytes for every level), public key as SubjectPublicKeyInfo; charged against the pair spec's quota; Recipient (Nitro attestation) refused"),
+        "GenerateDataKeyPairWithoutPlaintext": ("done", "every KeyPairSpec but SM2 (China Regions only), ML_KEM_512/768/1024 included"),
         "GenerateDataKeyWithoutPlaintext": ("done", "EncryptionContext at most 8,192 bytes of keys and values (Trent's bound; the model sets none)"),
         "GenerateRandom": ("partial", "CustomKeyStoreId draws from the store's PKCS#11 token (C_GenerateRandom; CustomKeyStoreInvalidStateException unless CONNECTED); Recipient refused"),
-        "GetKeyLastUsage": ("done", "Encrypt, Decrypt, ReEncrypt (both keys), GenerateDataKey*, GenerateDataKeyPair*, Sign, Verify, GenerateMac, VerifyMac, DeriveSharedSecret, including the calls a service makes for its caller; the CloudTrail eventID of the key owner's trail; kept in memory and written to the store every second and at shutdown (a crash loses at most the last second); across nodes the latest use wins; not across accounts (NotFoundException), as AWS"),
+        "GetKeyLastUsage": ("done", "Encrypt, Decrypt, ReEncrypt (both keys), GenerateDataKey*, GenerateDataKeyPair*, Sign, Verify, GenerateMac, VerifyMac, DeriveSharedSecret, Encapsulate, Decapsulate, including the calls a service makes for its caller; the CloudTrail eventID of the key owner's trail; kept in memory and written to the store every second and at shutdown (a crash loses at most the last second); across nodes the latest use wins; not across accounts (NotFoundException), as AWS"),
         "GetKeyPolicy": ("done", "the one policy is named default"),
         "GetParametersForImport": ("partial", "RSA_2048/3072/4096 wrapping keys with RSAES_OAEP_SHA_1/SHA_256 and RSA_AES_KEY_WRAP_SHA_1/SHA_256; the token is valid 24 hours, bound to its key, and imports once: it carries the key's import count, so a successful import spends it and every other token issued for that key before (a refused import spends nothing, as on AWS); RSAES_PKCS1_V1_5 and SM2 answer UnsupportedOperationException"),
         "ImportKeyMaterial": ("done", "symmetric, HMAC and asymmetric (PKCS#8) material checked against the key spec; re-import of the same material at any time (changes its ValidTo and description); symmetric keys take new material with ImportType NEW_KEY_MATERIAL (PENDING_ROTATION until RotateKeyOnDemand; one at a time, KMSInvalidStateException in AWS's words otherwise), KeyMaterialId checked against the material, KeyMaterialDescription kept per material and listed by ListKeyRotations; ImportType, KeyMaterialId and KeyMaterialDescription on other specs answer UnsupportedOperationException; KeyMaterialId in the answer for symmetric keys only, as AWS; ExpirationModel (default KEY_MATERIAL_EXPIRES) and ValidTo (at most 365 days) per material, expiry run by the scheduler; no multi-Region EXTERNAL keys (so no PENDING_MULTI_REGION_IMPORT_AND_ROTATION)"),
         "GetKeyRotationStatus": ("done", ""),
-        "GetPublicKey": ("done", "DER SubjectPublicKeyInfo of RSA, ECC, Ed25519 and ML-DSA keys; symmetric and HMAC keys answer UnsupportedOperationException"),
+        "GetPublicKey": ("done", "DER SubjectPublicKeyInfo of RSA, ECC, Ed25519, ML-DSA and ML-KEM keys (id-alg-ml-kem-512/768/1024, with EncapsulationAlgorithms); symmetric and HMAC keys answer UnsupportedOperationException"),
         "ListAliases": ("done", "no AWS managed aliases exist yet; a KeyId of another account, or of a key the caller "
                         "may not ask kms:ListAliases of, answers as a key that does not exist"),
-        "ListGrants": ("done", ""),
-        "ListRetirableGrants": ("done", "a principal of the caller's account (grants on other accounts' keys that "
+        "ListGrants": ("partial", "the GranteeServicePrincipal filter (for callers in a service principal) answers UnsupportedOperationException"),
+        "ListRetirableGrants": ("partial", "the RetiringServicePrincipal filter (for callers in a service principal) answers UnsupportedOperationException; a principal of the caller's account (grants on other accounts' keys that "
                                 "name it included); for a service principal only grants on the caller's keys"),
         "ListKeyPolicies": ("done", ""),
         "ListKeyRotations": ("done", "symmetric keys of origin EXTERNAL list their imported materials with KeyMaterialDescription, ImportState, KeyMaterialState (PENDING_ROTATION included with ALL_KEY_MATERIAL), ExpirationModel and ValidTo; those fields are absent for AWS_KMS keys, as AWS"),
-        "ListKeys": ("done", ""),
+        "ListKeys": ("done", "ResourceOwners: SELF lists the caller's keys; OTHER_ACCOUNTS_VIA_RAM alone lists none (Trent has no Resource Access Manager sharing)"),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
-        "ReplicateKey": ("done", "multi-Region primary keys of every spec (symmetric, RSA, ECC, ML-DSA, HMAC), "
+        "ReplicateKey": ("done", "multi-Region primary keys of every spec (symmetric, RSA, ECC, ML-DSA, ML-KEM, HMAC), "
                          "with every backing key, in one store transaction, into another region this deployment hosts (UnsupportedOperationException otherwise); same "
                          "key id and material, its own policy (lockout check), description, tags and state; not "
                          "cross-account; kms:CreateKey asked in the replica region; kms:ReplicaRegion condition key"),
@@ -176,8 +180,11 @@ STATES["secretsmanager"] = {
     "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
     "CancelRotateSecret": ("done", "rotation off, a rotation in progress stopped; AWSPENDING left as AWS leaves it"),
     "CreateSecret": ("partial", "AddReplicaRegions and ForceOverwriteReplicaSecret (replicas in hosted regions); Type "
-                     "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager"),
-    "DeleteResourcePolicy": ("done", ""),
+                     "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager; "
+                     "CrossAccountPrimaryARN (a cross-account replica) refused with InvalidRequestException and "
+                     "nothing created, since Trent makes no cross-account replicas; PreconditionNotMetException is never answered: AWS documents no condition that raises it (its model sentence, 'you did not complete all the prerequisite steps', names none), so Trent invents none"),
+    "DeleteResourcePolicy": ("done", "PolicyName default only (another answers InvalidParameterException, as "
+                             "AWS documents)"),
     "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends; StartSecretVersionDelete and EndSecretVersionDelete "
                      "service events in the trail"),
@@ -194,12 +201,17 @@ STATES["secretsmanager"] = {
                                  "AWS's documented wording, for a KMS key that refuses it is Trent's (AWS publishes none)"),
     "StopReplicationToReplica": ("done", "promotes the replica to a standalone secret; the primary forgets it"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
-    "GetResourcePolicy": ("done", ""),
+    "GetResourcePolicy": ("done", "PolicyName default, or ResourceNotFoundException for a name no policy has "
+                          "(a secret holds only default: Trent attaches no managed policies)"),
+    "ListResourcePolicies": ("done", "names only, default first; a secret holds at most default (Trent makes no "
+                             "cross-account replicas, so never AWS's managed cross-account-replication policy); "
+                             "MaxResults, NextToken"),
     "GetSecretValue": ("done", "name, full ARN or partial ARN; VersionId and/or VersionStage"),
     "ListSecretVersionIds": ("done", "IncludeDeprecated; no per-version LastAccessedDate"),
     "ListSecrets": ("done", "Filters (prefix, ! negation; description and all ignore case), SortOrder, SortBy, "
                     "IncludePlannedDeletion, paging"),
-    "PutResourcePolicy": ("partial", "BlockPublicPolicy refuses a policy that allows a Secrets Manager action to an "
+    "PutResourcePolicy": ("partial", "PolicyName default only (another answers InvalidParameterException, as AWS "
+                          "documents); BlockPublicPolicy refuses a policy that allows a Secrets Manager action to an "
                           "anonymous principal without conditions (not AWS's full Zelkova analysis)"),
     "PutSecretValue": ("partial", "RotationToken accepted and ignored; unlabelled versions pruned past 100 when "
                        "older than a day"),
@@ -219,7 +231,7 @@ STATES["secretsmanager"] = {
     "UpdateSecret": ("done", "a new KmsKeyId encrypts new versions and, again, the versions labelled AWSCURRENT, "
                      "AWSPENDING and AWSPREVIOUS (left under the old key when the caller's KMS permissions do not "
                      "allow the move, as AWS does); unlabelled versions keep their key; an empty KmsKeyId means "
-                     "aws/secretsmanager"),
+                     "aws/secretsmanager; PreconditionNotMetException is never answered: AWS documents no condition that raises it (its model sentence, 'you did not complete all the prerequisite steps', names none), so Trent invents none"),
     "UpdateSecretVersionStage": ("done", "AWSPREVIOUS follows AWSCURRENT"),
     "ValidateResourcePolicy": ("partial", "the policy grammar and the public-access check above"),
 }

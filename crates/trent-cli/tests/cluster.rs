@@ -7,6 +7,9 @@
 //!   documented bound (`FULL_CHECK_INTERVAL`, 30 s; the notification usually takes milliseconds);
 //! - keys whose deletion comes due are deleted once across the three processes (their
 //!   `/metrics` counters add up to the number of keys), by the one holding the lease;
+//! - parameter policies and secrets past their recovery window likewise, under the `params`
+//!   and `secrets` leases, and when the holder is `kill -9`ed one of the others takes the
+//!   lease and does the next item due, once (`leases`);
 //! - one process `kill -9`ed under load: the client's retries on the others succeed, and
 //!   everything acknowledged, before and after the kill, is there; the audit trail (one chain
 //!   per process, the killed one's ending where it died) verifies;
@@ -17,8 +20,11 @@
 //!   `AWSPREVIOUS`.
 //!
 //! The processes cannot share a moved clock, so a deletion is brought due by moving its
-//! `deletion_date` back in the database (PendingWindowInDays is 7 at least).
+//! `deletion_date` back in the database (PendingWindowInDays is 7 at least), and a parameter's
+//! policies by moving its instants back.
 
+#[path = "cluster/leases.rs"]
+mod leases;
 #[path = "../../trent-store/tests/support/postgres.rs"]
 mod postgres;
 mod support;

@@ -22,11 +22,12 @@
 //! partition takes up what it missed within seconds rather than at its next periodic check.
 //!
 //! # Leases
-//! Each scheduled job (`kms`: key deletions and rotations; `secrets`: deletions past their
-//! recovery window) runs under a lease of its own, a session-level advisory lock held by a
-//! connection the lease keeps ([`trent_store::PgLease`]). A node keeps a lease while its
-//! connection lives and runs the job on each tick; the other nodes' attempts fail and they skip
-//! it. A node that dies, or loses its connection, loses the lease with its session; another
+//! Each scheduled job ([`crate::scheduler::JOBS`]: `kms`, key deletions and rotations;
+//! `params`, parameter policies; `secrets`, deletions past their recovery window and replica
+//! retries; `secret-rotations`; `events`, delivery) runs under a lease of its own, a
+//! session-level advisory lock held by a connection the lease keeps ([`trent_store::PgLease`]).
+//! A node keeps a lease while its connection lives and runs the job on each tick; the other
+//! nodes' attempts fail and they skip it. A node that dies, or loses its connection, loses the lease with its session; another
 //! node takes it on its next tick and the job goes on from the database's state (the work is
 //! "what is due now", each item a conditional write, so nothing runs twice).
 

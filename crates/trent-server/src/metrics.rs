@@ -107,6 +107,11 @@ pub struct Metrics {
     pub keys_rotated: AtomicU64,
     /// Secrets purged after their recovery window by this node.
     pub secrets_purged: AtomicU64,
+    /// Parameters deleted by their `Expiration` policy on this node.
+    pub parameters_expired: AtomicU64,
+    /// Parameter policy notifications (`ExpirationNotification`, `NoChangeNotification`) this
+    /// node sent on their own, not with an expiration.
+    pub parameters_notified: AtomicU64,
 }
 
 impl Metrics {
@@ -204,9 +209,13 @@ pub(crate) async fn render(state: &AppState) -> String {
     let _ = writeln!(out, "trent_cache_entries{{cache=\"parameters\"}} {}", state.params.cached_parameters());
 
     header(&mut out, "trent_scheduled_work_total", "counter", "Scheduled work done by this node.");
-    for (work, n) in
-        [("key_deleted", &m.keys_deleted), ("key_rotated", &m.keys_rotated), ("secret_purged", &m.secrets_purged)]
-    {
+    for (work, n) in [
+        ("key_deleted", &m.keys_deleted),
+        ("key_rotated", &m.keys_rotated),
+        ("secret_purged", &m.secrets_purged),
+        ("parameter_expired", &m.parameters_expired),
+        ("parameter_notified", &m.parameters_notified),
+    ] {
         let _ = writeln!(out, "trent_scheduled_work_total{{work=\"{work}\"}} {}", n.load(Ordering::Relaxed));
     }
 

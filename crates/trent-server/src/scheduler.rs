@@ -93,6 +93,8 @@ async fn run_kms(state: &AppState) {
 async fn run_params(state: &AppState) {
     match state.params.run_due_policies().await {
         Ok(done) if done.expired + done.notified > 0 => {
+            state.metrics.parameters_expired.fetch_add(done.expired as u64, Ordering::Relaxed);
+            state.metrics.parameters_notified.fetch_add(done.notified as u64, Ordering::Relaxed);
             tracing::info!(expired = done.expired, notified = done.notified, "parameter policies applied");
         }
         Ok(_) => {}

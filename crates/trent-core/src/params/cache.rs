@@ -452,12 +452,12 @@ impl ParamStore for CachedStore {
         &self,
         scope: &Scope,
         name: &str,
-        version: u64,
+        read: &ParameterVersion,
         policies: &[ParameterPolicy],
         due: Option<OffsetDateTime>,
         events: &[Event],
     ) -> Result<(), StoreError> {
-        let result = self.inner.update_policies(scope, name, version, policies, due, events).await;
+        let result = self.inner.update_policies(scope, name, read, policies, due, events).await;
         self.cache.invalidate(scope, name);
         result
     }

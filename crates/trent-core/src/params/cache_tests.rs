@@ -146,7 +146,7 @@ impl ParamStore for Memory {
         &self,
         scope: &Scope,
         name: &str,
-        _: u64,
+        _: &ParameterVersion,
         policies: &[ParameterPolicy],
         _: Option<OffsetDateTime>,
         _: &[Event],
@@ -330,7 +330,8 @@ async fn every_write_drops_the_parameter_and_its_scopes_listings() {
         text: "{}".into(),
         status: crate::params::PolicyStatus::Pending,
     };
-    store.update_policies(&scope(), "/app/db", 2, std::slice::from_ref(&policy), None, &[]).await.unwrap();
+    let read = store.latest(&scope(), "/app/db").await.unwrap().unwrap();
+    store.update_policies(&scope(), "/app/db", &read, std::slice::from_ref(&policy), None, &[]).await.unwrap();
     assert_eq!(store.latest(&scope(), "/app/db").await.unwrap().unwrap().policies, [policy]);
 
     store.delete_parameter(&scope(), "/app/db", None, &[]).await.unwrap();

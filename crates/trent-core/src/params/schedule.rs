@@ -25,7 +25,8 @@ impl Params {
     /// Applies every policy due at the clock's now.
     ///
     /// # Errors
-    /// Storage errors; a parameter changed meanwhile is left for the next run.
+    /// Storage errors; a parameter changed meanwhile (a new version, or policies another node
+    /// applied since this one read them) is left for the next run, which reads it anew.
     pub async fn run_due_policies(&self) -> Result<PolicyWork, ParamsError> {
         let now = self.clock.now();
         let mut work = PolicyWork::default();
@@ -60,7 +61,7 @@ impl Params {
             work.expired += 1;
         } else {
             let next = next_due(&policies, v.modified_at);
-            self.store.update_policies(scope, name, v.version, &policies, next, &events).await?;
+            self.store.update_policies(scope, name, &v, &policies, next, &events).await?;
             work.notified += events.len();
         }
         Ok(())

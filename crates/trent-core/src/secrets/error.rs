@@ -52,6 +52,12 @@ pub enum BadParameter {
     ReservedTag,
     /// `RotationRules` that AWS refuses.
     RotationRules(trent_rotation::ScheduleError),
+    /// `PolicyName` other than `default` on `PutResourcePolicy` or `DeleteResourcePolicy`,
+    /// which act on the `default` policy only.
+    PolicyName {
+        /// The name as given.
+        name: String,
+    },
     /// A replica region that is not hosted, is the secret's own, is named twice, already holds
     /// a replica (`AddReplicaRegions`) or holds none (`RemoveReplicaRegions`).
     ReplicaRegion {
@@ -81,6 +87,9 @@ pub enum BadRequest {
     NotAReplica,
     /// `DeleteSecret` of a primary that still has replicas.
     HasReplicas,
+    /// `CreateSecret` with `CrossAccountPrimaryARN`: this server makes no cross-account replicas,
+    /// and refuses the request rather than create an ordinary secret in its place.
+    CrossAccountReplicaUnsupported,
 }
 
 /// Which limit was reached (`LimitExceededException`).
@@ -132,6 +141,12 @@ pub enum SecretsError {
     StageNotFound {
         /// The requested `VersionStage`.
         stage: String,
+    },
+    /// `GetResourcePolicy` of a policy name no policy of the secret has.
+    #[error("no resource policy of this name")]
+    PolicyNotFound {
+        /// The requested `PolicyName`.
+        name: String,
     },
     /// `CreateSecret` with a name already in use.
     #[error("secret exists")]

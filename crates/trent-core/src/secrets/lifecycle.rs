@@ -34,6 +34,9 @@ pub struct CreateSecretInput {
     pub replica_regions: Vec<super::ReplicaRegion>,
     /// `ForceOverwriteReplicaSecret`.
     pub force_overwrite_replica: bool,
+    /// `CrossAccountPrimaryARN`: asks for a cross-account replica, which this server does not
+    /// make; kept so that the request is refused rather than answered with an ordinary secret.
+    pub cross_account_primary: Option<String>,
 }
 
 /// What `CreateSecret` returns.
@@ -148,6 +151,9 @@ impl Secrets {
             ..self.new_record(caller, &input.name)?
         };
         self.authorize_account(caller, "secretsmanager:CreateSecret", &secret.arn())?;
+        if input.cross_account_primary.is_some() {
+            return Err(SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaUnsupported));
+        }
         if !valid_name(&secret.name) {
             return Err(SecretsError::InvalidParameter(BadParameter::Name));
         }

@@ -195,11 +195,11 @@ pub struct BatchOutput {
 }
 
 /// A page token: the position after which the next page starts, as hex.
-fn token(position: usize) -> String {
+pub(super) fn token(position: usize) -> String {
     format!("{position:016x}")
 }
 
-fn parse_token(t: Option<&str>) -> Result<usize, SecretsError> {
+pub(super) fn parse_token(t: Option<&str>) -> Result<usize, SecretsError> {
     match t {
         None => Ok(0),
         Some(t) => usize::from_str_radix(t, 16)
@@ -209,7 +209,7 @@ fn parse_token(t: Option<&str>) -> Result<usize, SecretsError> {
     }
 }
 
-fn page_size(max: Option<usize>, limit: usize) -> usize {
+pub(super) fn page_size(max: Option<usize>, limit: usize) -> usize {
     max.unwrap_or(limit).clamp(1, limit)
 }
 

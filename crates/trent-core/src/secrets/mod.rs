@@ -39,6 +39,7 @@ pub use list::{
 };
 pub use model::{AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretRecord, SecretValue, ValueKind, VersionRecord};
 pub use password::{DEFAULT_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH, PUNCTUATION, PasswordRules, random_password};
+pub use policy::{DEFAULT_POLICY_NAME, MAX_POLICY_NAMES, PolicyNamePage};
 pub use replica_retry::ReplicaRetries;
 pub use replicas::{ReplicaFailure, ReplicaRecord, ReplicaRegion, Replication, ReplicationStatus};
 pub use rotation::{PendingRotation, RotateSecretInput, RotationOutput, RotationRulesRecord, RotationState};

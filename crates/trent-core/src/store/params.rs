@@ -86,16 +86,19 @@ pub trait ParamStore: EventStore + Send + Sync {
 
     /// Replaces the policies of the parameter's current version (their statuses after the
     /// scheduler applied some), sets when it is next due and appends `events` to the
-    /// outbox, in one transaction, while the parameter is still at `version`.
+    /// outbox, in one transaction, while the parameter is still as `read`: at its version,
+    /// with its policies. (Applying a policy does not move the version: without the second
+    /// condition a node that read the parameter before another applied a notification, from
+    /// its cache or in an overlapping pass, would send it again.)
     ///
     /// # Errors
     /// [`StoreError::NotFound`] if the parameter is gone; [`StoreError::Conflict`] if it
-    /// moved past `version`.
+    /// moved past `read`'s version or its policies are no longer `read`'s.
     async fn update_policies(
         &self,
         scope: &Scope,
         name: &str,
-        version: u64,
+        read: &ParameterVersion,
         policies: &[ParameterPolicy],
         due: Option<OffsetDateTime>,
         events: &[Event],

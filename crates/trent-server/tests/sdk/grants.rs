@@ -197,3 +197,80 @@ async fn list_grants_paginates_and_grants_go_with_their_key() {
     assert_eq!(server.run_scheduler().await.deleted, 1);
     expect_code(kms.list_grants().key_id(&key).send().await, "NotFoundException");
 }
+
+/// Grants for AWS service principals (`GranteeServicePrincipal`, `RetiringServicePrincipal`, the
+/// `SourceArn` constraint) and the service-principal filters of the list operations are refused
+/// with `UnsupportedOperationException` once their members are valid, and a broken member is a
+/// `ValidationException` first; nothing is created.
+#[tokio::test]
+async fn grants_for_service_principals_are_refused_and_create_nothing() {
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let key = server.new_key().await;
+    let alice = user_arn(&server, "alice").await;
+    let grant = || kms.create_grant().key_id(&key).operations(GrantOperation::Decrypt);
+    let refused = grant().grantee_service_principal("secretsmanager.amazonaws.com").send().await;
+    expect_code(refused, "UnsupportedOperationException");
+    let retiring = grant().grantee_principal(&alice).retiring_service_principal("ssm.amazonaws.com").send().await;
+    expect_code(retiring, "UnsupportedOperationException");
+    let source =
+        GrantConstraints::builder().source_arn("arn:aws:secretsmanager:us-east-1:111122223333:secret:x").build();
+    expect_code(grant().grantee_principal(&alice).constraints(source).send().await, "UnsupportedOperationException");
+    // Neither grantee: GranteePrincipal is required when no service principal is named.
+    expect_code(grant().send().await, "ValidationException");
+    // The members' patterns, which are not character classes, are still checked first.
+    let bad = server
+        .call_raw(
+            "CreateGrant",
+            &format!(
+                r#"{{"KeyId":"{key}","Operations":["Decrypt"],"GranteeServicePrincipal":"amazonaws.com","Constraints":{{"SourceArn":"arn:aws:s3:::bucket-name-here"}}}}"#
+            ),
+        )
+        .await;
+    assert_eq!(bad.error_type(), "ValidationException");
+    let message = bad.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.starts_with("2 validation errors detected: "), "{message}");
+    assert!(message.contains("at 'granteeServicePrincipal' failed to satisfy constraint"), "{message}");
+    assert!(message.contains("at 'constraints.sourceArn' failed to satisfy constraint"), "{message}");
+    let listed = kms.list_grants().key_id(&key).grantee_service_principal("secretsmanager.amazonaws.com").send().await;
+    expect_code(listed, "UnsupportedOperationException");
+    let retirable = server.call_raw("ListRetirableGrants", r#"{"RetiringServicePrincipal":"ssm.amazonaws.com"}"#).await;
+    assert_eq!(retirable.error_type(), "UnsupportedOperationException");
+    assert!(kms.list_grants().key_id(&key).send().await.unwrap().grants().is_empty());
+}
+
+/// `ListKeys`' `ResourceOwners`: `SELF` (alone or with the other value) lists the caller's keys;
+/// `OTHER_ACCOUNTS_VIA_RAM` alone lists none (Trent has no Resource Access Manager); a bad value
+/// or list length is a `ValidationException`.
+#[tokio::test]
+async fn list_keys_by_resource_owner() {
+    let server = TestServer::start().await;
+    let key = server.new_key().await;
+    let keys = |body: &'static str| {
+        let server = &server;
+        async move {
+            let answer = server.call_raw("ListKeys", body).await;
+            answer.json()["Keys"]
+                .as_array()
+                .map(|k| k.iter().map(|e| e["KeyId"].as_str().unwrap_or("").to_owned()).collect::<Vec<_>>())
+        }
+    };
+    let mine = keys(r#"{"ResourceOwners":["SELF"]}"#).await.expect("a list");
+    assert!(mine.contains(&key), "{mine:?}");
+    assert_eq!(keys(r#"{"ResourceOwners":["OTHER_ACCOUNTS_VIA_RAM","SELF"]}"#).await, Some(mine.clone()));
+    assert_eq!(keys(r#"{}"#).await, Some(mine));
+    assert_eq!(keys(r#"{"ResourceOwners":["OTHER_ACCOUNTS_VIA_RAM"]}"#).await, Some(vec![]));
+    for (body, rule) in [
+        (r#"{"ResourceOwners":["SELF","SELF","SELF"]}"#, "Member must have length less than or equal to 2"),
+        (r#"{"ResourceOwners":[]}"#, "Member must have length greater than or equal to 1"),
+        (r#"{"ResourceOwners":["OTHERS"]}"#, "Member must satisfy enum value set: [SELF, OTHER_ACCOUNTS_VIA_RAM]"),
+    ] {
+        let answer = server.call_raw("ListKeys", body).await;
+        assert_eq!(answer.error_type(), "ValidationException", "{body}");
+        let message = answer.json()["message"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            message.contains("at 'resourceOwners' failed to satisfy constraint") && message.contains(rule),
+            "{message}"
+        );
+    }
+}

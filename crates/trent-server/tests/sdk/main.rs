@@ -30,6 +30,7 @@ mod keys;
 mod kms_seal;
 mod leak;
 mod managed_keys;
+mod ml_kem_keys;
 mod multi_region;
 mod multi_region_asymmetric;
 mod on_behalf_trail;

@@ -46,6 +46,12 @@ async fn outbox(server: &TestServer) -> Vec<Value> {
     queued.iter().map(|q| q.event.to_json()).collect()
 }
 
+/// What each of `events` was: its policy's type, or the change's operation.
+fn kinds(events: &[Value]) -> Vec<String> {
+    let kind = |e: &Value| e["detail"]["policy-type"].as_str().or(e["detail"]["operation"].as_str()).map(str::to_owned);
+    events.iter().map(|e| kind(e).unwrap_or_default()).collect()
+}
+
 #[tokio::test]
 async fn policies_are_validated_and_need_the_advanced_tier() {
     let server = TestServer::start().await;
@@ -224,12 +230,49 @@ async fn policies_and_queued_events_survive_a_restart_and_fire_once() {
     server.state.params.run_due_policies().await.unwrap();
     let server = server.restart().await;
     server.state.params.run_due_policies().await.unwrap();
-    let kinds: Vec<String> = outbox(&server)
-        .await
-        .iter()
-        .map(|e| {
-            e["detail"]["policy-type"].as_str().or(e["detail"]["operation"].as_str()).unwrap_or_default().to_owned()
-        })
-        .collect();
+    let kinds = kinds(&outbox(&server).await);
     assert_eq!(kinds, vec!["Create", "NoChangeNotification"], "queued events survive, the action fires once");
+}
+
+/// Regression: a policy was applied twice when the node running the scheduler read the
+/// parameter from a cache that had not heard that another node (the lease's holder before it)
+/// had applied it: the update was conditional on the version alone, which applying a
+/// notification does not move. A second `Params` over the same database, whose cache is told
+/// nothing, is that node here (in a cluster: a holder killed between its commit and its
+/// invalidation, or a lease lost in the middle of a pass).
+#[tokio::test]
+async fn a_notification_another_node_applied_is_not_sent_again_from_a_stale_cache() {
+    let server = TestServer::start().await;
+    let ssm = server.ssm(&server.admin_creds());
+    // The NoChangeNotification falls due at 12 hours, the ExpirationNotification a second later.
+    let expires = server.clock.now() + Duration::hours(36) + Duration::seconds(1);
+    let policies = format!("[{},{NOTIFY_1_DAY_BEFORE},{NO_CHANGE_12_HOURS}]", expiration(expires));
+    ssm.put_parameter()
+        .name("/shared")
+        .value("v")
+        .r#type(ParameterType::String)
+        .tier(ParameterTier::Advanced)
+        .policies(policies)
+        .send()
+        .await
+        .expect("put with policies");
+    let database = trent_store::SqliteStore::open(&server.data_dir().join("trent.db")).await.expect("open");
+    let other =
+        trent_core::params::Params::new(std::sync::Arc::new(database), std::sync::Arc::new(server.clock.clone()));
+    let caller = server.caller(&server.access_key_id).await;
+    let sources = trent_core::params::Sources { kms: &server.state.kms, secrets: &server.state.secrets };
+    other.get_parameter(sources, &caller, "/shared", false).await.expect("the other node reads it");
+
+    server.clock.advance(Duration::hours(12));
+    let here = server.state.params.run_due_policies().await.unwrap();
+    assert_eq!(here.notified, 1, "the NoChangeNotification, here");
+    server.clock.advance(Duration::seconds(1));
+    // The other node's first pass finds its copy stale; its next reads the parameter anew.
+    other.run_due_policies().await.unwrap();
+    other.run_due_policies().await.unwrap();
+
+    let kinds = kinds(&outbox(&server).await);
+    assert_eq!(kinds, ["Create", "NoChangeNotification", "ExpirationNotification"], "each notification once");
+    let statuses = described(&ssm, "/shared").await;
+    assert_eq!(statuses[1..], [pair("ExpirationNotification", "Finished"), pair("NoChangeNotification", "Finished")]);
 }

@@ -20,7 +20,9 @@ use trent_core::{AccountId, ParamStore, Region, Scope, StoreError};
 
 use super::events::append_events;
 use super::{PgStore, map_err, transaction};
-use crate::sqlite::params::{LATEST_FROM, below, db_version, policies_to_db, tier_counts, version_from_row};
+use crate::sqlite::params::{
+    LATEST_FROM, below, db_version, policies_from_db, policies_to_db, tier_counts, version_from_row,
+};
 use crate::sqlite::rows::{opt_ts_to_db, ts_from_db, ts_to_db};
 
 /// A version's columns (alias `v`) with its labels, newline-separated (labels hold none).
@@ -431,12 +433,12 @@ impl ParamStore for PgStore {
         &self,
         scope: &Scope,
         name: &str,
-        version: u64,
+        read: &ParameterVersion,
         policies: &[ParameterPolicy],
         due: Option<OffsetDateTime>,
         events: &[Event],
     ) -> Result<(), StoreError> {
-        let version = db_version(version)?;
+        let version = db_version(read.version)?;
         let (due, text) = (opt_ts_to_db(due)?, policies_to_db(policies));
         transaction!(self, |tx| {
             let changed = keyed(
@@ -454,6 +456,20 @@ impl ParamStore for PgStore {
             if changed == 0 {
                 let found = exists(&mut tx, scope, name).await?;
                 return Err(if found { StoreError::Conflict } else { StoreError::NotFound });
+            }
+            // Read under the row lock the update above took: after any other pass's commit.
+            let stored: String = keyed_scalar(
+                "SELECT policies FROM ssm_parameter_versions \
+                 WHERE account_id = $1 AND region = $2 AND name = $3 AND version = $4",
+                scope,
+                name,
+            )
+            .bind(version)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(map_err)?;
+            if policies_from_db(&stored)? != read.policies {
+                return Err(StoreError::Conflict);
             }
             keyed(
                 "UPDATE ssm_parameter_versions SET policies = $5 \

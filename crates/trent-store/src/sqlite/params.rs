@@ -402,12 +402,12 @@ impl ParamStore for SqliteStore {
         &self,
         scope: &Scope,
         name: &str,
-        version: u64,
+        read: &ParameterVersion,
         policies: &[ParameterPolicy],
         due: Option<OffsetDateTime>,
         events: &[Event],
     ) -> Result<(), StoreError> {
-        let version = db_version(version)?;
+        let version = db_version(read.version)?;
         let mut tx = self.begin_write().await?;
         let changed = keyed(
             "UPDATE ssm_parameters SET policies_due = ?5 \
@@ -423,6 +423,19 @@ impl ParamStore for SqliteStore {
         .rows_affected();
         if changed == 0 {
             return Err(if exists(&mut tx, scope, name).await? { StoreError::Conflict } else { StoreError::NotFound });
+        }
+        let stored: String = keyed_scalar(
+            "SELECT policies FROM ssm_parameter_versions \
+             WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND version = ?4",
+            scope,
+            name,
+        )
+        .bind(version)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        if policies_from_db(&stored)? != read.policies {
+            return Err(StoreError::Conflict);
         }
         keyed(
             "UPDATE ssm_parameter_versions SET policies = ?5 \

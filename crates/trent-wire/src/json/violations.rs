@@ -260,6 +260,18 @@ impl Violations {
         })
     }
 
+    /// A list member of `min` to `max` items (its items checked by the caller): the list's
+    /// length violation, the values shown.
+    pub(crate) fn list_length(&mut self, field: &str, value: Option<&[String]>, min: usize, max: usize) {
+        let Some(items) = value else { return };
+        let rule = match items.len() {
+            n if n > max => format!("have length less than or equal to {max}"),
+            n if n < min => format!("have length greater than or equal to {min}"),
+            _ => return,
+        };
+        self.add(|| value_error(field, Some(&list_text(items)), &rule));
+    }
+
     /// A list of strings of shape `member`, at most `max_items` long: a violation for the
     /// length of the list, and one for its members if any breaks a constraint. `echo` says
     /// whether the values may be repeated.

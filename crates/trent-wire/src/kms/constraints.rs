@@ -15,6 +15,16 @@ pub(crate) const KEY_ID: Text = Text::new(1, 2048);
 pub(crate) const ALIAS_NAME: Text = Text::new(1, 256).with(&ALIAS_NAME_PATTERN);
 /// `PrincipalIdType`: grantee and retiring principals.
 pub(crate) const PRINCIPAL_ID: Text = Text::new(1, 256).with(&PRINCIPAL_ID_PATTERN);
+/// `ServicePrincipalType`: its length; its pattern, [`SERVICE_PRINCIPAL_PATTERN`], is not a
+/// character class and is checked by `grant_shapes::service_principal`.
+pub(crate) const SERVICE_PRINCIPAL: Text = Text::new(1, 128);
+/// `ServicePrincipalType`'s pattern as the model spells it.
+pub(crate) const SERVICE_PRINCIPAL_PATTERN: &str = "^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$";
+/// `GrantConstraintSourceArnType`: its length; its pattern, [`SOURCE_ARN_PATTERN`], is checked
+/// by `grant_shapes::source_arn`.
+pub(crate) const SOURCE_ARN: Text = Text::new(20, 512);
+/// `GrantConstraintSourceArnType`'s pattern as the model spells it.
+pub(crate) const SOURCE_ARN_PATTERN: &str = "^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$";
 /// `GrantNameType` (the same characters as an alias name).
 pub(crate) const GRANT_NAME: Text = Text::new(1, 256).with(&ALIAS_NAME_PATTERN);
 /// `PolicyNameType`.

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use trent_core::kms::{Grant, GrantConstraints, GrantOperation, GrantPage};
 
+use super::constraints::{SERVICE_PRINCIPAL, SERVICE_PRINCIPAL_PATTERN, SOURCE_ARN, SOURCE_ARN_PATTERN};
+use crate::AwsError;
 use crate::json::{Epoch, Violations};
 
 /// `GrantConstraints`.
@@ -15,6 +17,16 @@ pub(crate) struct ConstraintsShape {
     encryption_context_subset: Option<BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     encryption_context_equals: Option<BTreeMap<String, String>>,
+    /// Refused ([`no_service_principals`]): Trent's grants have no `SourceArn`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_arn: Option<String>,
+}
+
+impl ConstraintsShape {
+    /// The `SourceArn` constraint, if given.
+    pub(crate) fn source_arn(&self) -> Option<&str> {
+        self.source_arn.as_deref()
+    }
 }
 
 impl From<ConstraintsShape> for GrantConstraints {
@@ -31,8 +43,62 @@ impl From<GrantConstraints> for ConstraintsShape {
         ConstraintsShape {
             encryption_context_subset: c.encryption_context_subset,
             encryption_context_equals: c.encryption_context_equals,
+            source_arn: None,
         }
     }
+}
+
+/// Why grants naming an AWS service principal are refused.
+pub(crate) const NO_SERVICE_PRINCIPALS: &str = "Trent does not support grants to or for AWS service principals \
+     (GranteeServicePrincipal, RetiringServicePrincipal, the SourceArn constraint): no Trent service uses KMS keys as a \
+     service principal; Secrets Manager and Parameter Store use them on their caller's behalf.";
+
+/// `UnsupportedOperationException` for a service principal member.
+pub(crate) fn no_service_principals() -> AwsError {
+    AwsError::new("UnsupportedOperationException", http::StatusCode::BAD_REQUEST, NO_SERVICE_PRINCIPALS)
+}
+
+/// Checks a `ServicePrincipalType` member: its length, then its pattern (dot-separated labels
+/// of letters, digits and `-`, at least three), which is not a character class.
+pub(crate) fn service_principal(v: &mut Violations, field: &str, value: Option<&str>) {
+    let Some(p) = value else { return };
+    v.text(field, Some(p), SERVICE_PRINCIPAL);
+    let labels: Vec<&str> = p.split('.').collect();
+    let fits = labels.len() >= 3
+        && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if !fits {
+        v.custom(pattern_violation(field, p, SERVICE_PRINCIPAL_PATTERN));
+    }
+}
+
+/// Checks `Constraints.SourceArn`: its length, then its pattern (`arn:aws…:service:region:`
+/// twelve digits `:` something), which is not a character class.
+pub(crate) fn source_arn(v: &mut Violations, constraints: Option<&ConstraintsShape>) {
+    let Some(arn) = constraints.and_then(ConstraintsShape::source_arn) else { return };
+    let field = "constraints.sourceArn";
+    v.text(field, Some(arn), SOURCE_ARN);
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let label = |s: &str| s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let fits = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].strip_prefix("aws").is_some_and(label)
+        && !parts[2].is_empty()
+        && label(parts[2])
+        && label(parts[3])
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && !parts[5].is_empty()
+        && !parts[5].contains(['\n', '\r']);
+    if !fits {
+        v.custom(pattern_violation(field, arn, SOURCE_ARN_PATTERN));
+    }
+}
+
+fn pattern_violation(field: &str, value: &str, pattern: &str) -> String {
+    format!(
+        "Value '{}' at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}",
+        crate::json::echo(value)
+    )
 }
 
 /// Checks and parses `Operations`.

@@ -5,7 +5,7 @@ use trent_core::Caller;
 use trent_core::secrets::{CreateSecretInput, SecretValue, Secrets};
 
 use super::shapes::{
-    DESCRIPTION, KMS_KEY_ID, NAME, TagShape, VERSION_ID, check_values, de_secret_binary, de_secret_string, one_value,
+    DESCRIPTION, KMS_KEY_ID, NAME, SECRET_ARN, TagShape, VERSION_ID, check_values, de_secret_binary, de_secret_string, one_value,
     ReplicaRegionShape, ReplicationStatusShape, replica_regions, replication_status, tags,
 };
 use crate::AwsError;
@@ -27,6 +27,8 @@ pub(crate) struct Request {
     force_overwrite_replica_secret: Option<bool>,
     #[serde(rename = "Type")]
     kind: Option<String>,
+    #[serde(rename = "CrossAccountPrimaryARN")]
+    cross_account_primary_arn: Option<String>,
 }
 
 names!(Request);
@@ -51,6 +53,7 @@ pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> 
     v.text("clientRequestToken", req.client_request_token.as_deref(), VERSION_ID);
     v.text("description", req.description.as_deref(), DESCRIPTION);
     v.text("kmsKeyId", req.kms_key_id.as_deref(), KMS_KEY_ID);
+    v.text("crossAccountPrimaryARN", req.cross_account_primary_arn.as_deref(), SECRET_ARN);
     check_values(&mut v, req.secret_string.as_ref(), req.secret_binary.as_ref());
     let tags = tags(&mut v, req.tags);
     let replica_regions = replica_regions(&mut v, req.add_replica_regions);
@@ -65,6 +68,7 @@ pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> 
         tags,
         replica_regions,
         force_overwrite_replica: req.force_overwrite_replica_secret.unwrap_or(false),
+        cross_account_primary: req.cross_account_primary_arn,
     };
     let out = secrets.create_secret(caller, input).await?;
     let replication_status = replication_status(&out.replicas);

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use trent_core::Caller;
 use trent_core::secrets::Secrets;
 
-use super::shapes::SECRET_ID;
-use super::update_secret_version_stage::Response;
+use super::put_resource_policy::Response;
+use super::shapes::{POLICY_NAME, SECRET_ID};
 use crate::AwsError;
 use crate::json::Violations;
 
@@ -13,6 +13,7 @@ use crate::json::Violations;
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct Request {
     secret_id: Option<String>,
+    policy_name: Option<String>,
 }
 
 names!(Request, secret_id);
@@ -20,6 +21,8 @@ names!(Request, secret_id);
 pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> Result<Response, AwsError> {
     let mut v = Violations::default();
     let id = v.required_text("secretId", req.secret_id, SECRET_ID);
+    v.text("policyName", req.policy_name.as_deref(), POLICY_NAME);
     v.finish()?;
-    Ok(secrets.delete_resource_policy(caller, &id).await?.into())
+    let secret = secrets.delete_resource_policy(caller, &id, req.policy_name.as_deref()).await?;
+    Ok(Response::new(secret, req.policy_name))
 }

@@ -59,6 +59,9 @@ fn parameter(p: &BadParameter) -> (&'static str, String) {
         BadParameter::BatchSelection => "Either SecretIdList or Filters must be provided, but not both.".to_owned(),
         BadParameter::ReservedTag => "Invalid tag key. The aws: prefix is reserved for AWS use.".to_owned(),
         BadParameter::RotationRules(e) => schedule(e),
+        BadParameter::PolicyName { name } => format!(
+            "The resource policy name {name} is invalid: you can only attach or delete the policy named default."
+        ),
         BadParameter::ReplicaRegion { region } => format!(
             "Invalid replica Region {}: it must be another Region this deployment hosts, named once, that holds \
              (to remove) or does not hold (to add) a replica of the secret.",
@@ -152,6 +155,10 @@ fn request(r: &BadRequest) -> &'static str {
         BadRequest::HasReplicas => {
             "You can't delete a primary secret that is replicated to other Regions. Remove the replicas with \
              RemoveRegionsFromReplication first."
+        }
+        BadRequest::CrossAccountReplicaUnsupported => {
+            "This server does not create cross-account replica secrets: CreateSecret with CrossAccountPrimaryARN is \
+             refused, and no secret was created."
         }
     }
 }
@@ -247,6 +254,11 @@ impl From<SecretsError> for AwsError {
                 "ResourceNotFoundException",
                 BAD,
                 format!("Secrets Manager can't find the specified secret value for staging label: {stage}"),
+            ),
+            SecretsError::PolicyNotFound { name } => (
+                "ResourceNotFoundException",
+                BAD,
+                format!("Secrets Manager can't find the resource policy {name} attached to the specified secret."),
             ),
             SecretsError::AlreadyExists { name } => (
                 "ResourceExistsException",
@@ -358,6 +370,19 @@ mod tests {
                 "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).",
             ),
             (
+                SecretsError::PolicyNotFound { name: "cross-account-replication".into() },
+                "ResourceNotFoundException",
+                400,
+                "Secrets Manager can't find the resource policy cross-account-replication attached to the specified \
+                 secret.",
+            ),
+            (
+                SecretsError::InvalidParameter(BadParameter::PolicyName { name: "mine".into() }),
+                "InvalidParameterException",
+                400,
+                "The resource policy name mine is invalid: you can only attach or delete the policy named default.",
+            ),
+            (
                 SecretsError::InvalidParameter(BadParameter::NextToken),
                 "InvalidNextTokenException",
                 400,
@@ -374,6 +399,13 @@ mod tests {
                 "InvalidRequestException",
                 400,
                 "A previous rotation isn't complete. That rotation will be reattempted.",
+            ),
+            (
+                SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaUnsupported),
+                "InvalidRequestException",
+                400,
+                "This server does not create cross-account replica secrets: CreateSecret with CrossAccountPrimaryARN is \
+                 refused, and no secret was created.",
             ),
             (
                 SecretsError::InvalidRequest(BadRequest::NoRotationFunction),

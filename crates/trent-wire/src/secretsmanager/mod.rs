@@ -74,6 +74,7 @@ crate::actions::json_actions! {
     GetRandomPassword => get_random_password,
     GetResourcePolicy => get_resource_policy,
     GetSecretValue => get_secret_value,
+    ListResourcePolicies => list_resource_policies,
     ListSecretVersionIds => list_secret_version_ids,
     ListSecrets => list_secrets,
     PutResourcePolicy => put_resource_policy,

@@ -19,6 +19,8 @@ use crate::json::{Bounds, Epoch, Pattern, Text, Violations};
 
 /// `SecretIdType`.
 pub(crate) const SECRET_ID: Text = Text::new(1, 2048);
+/// `SecretARNType`.
+pub(crate) const SECRET_ARN: Text = Text::new(20, 2048);
 /// `NameType`.
 pub(crate) const NAME: Text = Text::new(1, 512);
 /// `ClientRequestTokenType`, `SecretVersionIdType`.
@@ -35,6 +37,13 @@ pub(crate) const VERSION_STAGES_MAX: usize = 20;
 pub(crate) const NEXT_TOKEN: Text = Text::new(1, 4096);
 /// `NonEmptyResourcePolicyType`.
 pub(crate) const RESOURCE_POLICY: Text = Text::new(1, 20480);
+static POLICY_NAME_PATTERN: Pattern = Pattern {
+    source: "[0-9A-Za-z\\-\\_]+",
+    allows: |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+    empty_matches: false,
+};
+/// `ResourcePolicyNameType`.
+pub(crate) const POLICY_NAME: Text = Text::new(1, 64).with(&POLICY_NAME_PATTERN);
 /// `RegionType` (its pattern is checked by the domain, which answers `InvalidParameterException`).
 pub(crate) const REGION: Text = Text::new(1, 128);
 /// Most regions of one replication request (Trent's bound; the model sets none).

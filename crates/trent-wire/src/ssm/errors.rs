@@ -154,6 +154,7 @@ fn from_secrets(e: SecretsError) -> (&'static str, StatusCode, String) {
     match e {
         SecretsError::AccessDenied { .. } => ("AccessDeniedException", BAD, AwsError::from(e).message),
         SecretsError::NotFound
+        | SecretsError::PolicyNotFound { .. }
         | SecretsError::VersionNotFound { .. }
         | SecretsError::StageNotFound { .. }
         | SecretsError::AlreadyExists { .. }

@@ -9,6 +9,7 @@ mod keys_and_errors;
 mod lifecycle;
 mod listing;
 mod replicas;
+mod resource_policies;
 mod rotation;
 mod rotation_events;
 mod rotation_external;

@@ -238,10 +238,18 @@ pub(crate) async fn params_policies_round_trip_and_fall_due_across_scopes(store:
     assert_eq!(store.policies_due(at(100), 1).await.unwrap().len(), 1, "bounded");
 
     let done = vec![policy(PolicyType::Expiration, PolicyStatus::Finished)];
-    assert_err(store.update_policies(&s, "/p", 2, &done, None, &[]).await, "Conflict");
-    assert_err(store.update_policies(&s, "/gone", 1, &done, None, &[]).await, "NotFound");
-    store.update_policies(&s, "/p", 1, &done, None, &[event(POLICY_ACTION, "/p")]).await.unwrap();
+    let later = ParameterVersion { version: 2, ..v.clone() };
+    assert_err(store.update_policies(&s, "/p", &later, &done, None, &[]).await, "Conflict");
+    let gone = ParameterVersion { name: "/gone".into(), ..v.clone() };
+    assert_err(store.update_policies(&s, "/gone", &gone, &done, None, &[]).await, "NotFound");
+    store.update_policies(&s, "/p", &v, &done, None, &[event(POLICY_ACTION, "/p")]).await.unwrap();
     assert_eq!(store.latest(&s, "/p").await.unwrap().unwrap().policies, done);
+    // Regression: a pass that read the policies before they were applied (another node's
+    // stale cache, an overlapping pass) applied them again, the version being the same.
+    let queued = store.events_after(OutboxCursor::START, 100).await.unwrap().len();
+    let again = store.update_policies(&s, "/p", &v, &done, None, &[event(POLICY_ACTION, "/p")]).await;
+    assert_err(again, "Conflict");
+    assert_eq!(store.events_after(OutboxCursor::START, 100).await.unwrap().len(), queued, "no event");
     assert_eq!(store.policies_due(at(1000), 10).await.unwrap(), vec![(other, "/q".to_owned())], "no longer due");
     // A new version states its own due instant.
     store.put_version(&s, &ParameterWrite { policies_due: Some(at(7)), ..next(pv("/p", 2), 1, None) }).await.unwrap();
