@@ -207,8 +207,8 @@ async fn advanced_limit(server: TestServer, how: Filling) {
 
 /// Regression guard for issue 11 (the Advanced quota was checked only by a wire-level row), on
 /// SQLite, 10,000 parameters per transaction as `trent admin fill` writes them. Runtime, debug
-/// build on the shared 2-core machine (load average 11): 43 to 49 s, all but 0.4 s of it the
-/// fill of 109,999 parameters.
+/// build on the shared 2-core machine: 43 to 49 s at load average 11, 28 s on a quieter run,
+/// all but 0.4 s of it the fill of 109,999 parameters.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_advanced_tier_holds_a_hundred_thousand_parameters() {
     let server = TestServer::start_with(config(None)).await;
@@ -216,8 +216,9 @@ async fn the_advanced_tier_holds_a_hundred_thousand_parameters() {
 }
 
 /// On PostgreSQL, 500 parameters per transaction as `trent admin fill` writes them there.
-/// Runtime, debug build on the same machine with its PostgreSQL 15: 31 s, 30 s of it the fill
-/// (before PostgreSQL migration 0018 and [`Filling::analyze`], 606 s).
+/// Runtime, debug build on the same machine with its PostgreSQL 15: 31 s at load average 11,
+/// 12 s on a quieter run, nearly all of it the fill (before PostgreSQL migration 0018 and
+/// [`Filling::analyze`], 606 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_advanced_tier_holds_a_hundred_thousand_parameters_on_postgres() {
     let test = "the_advanced_tier_holds_a_hundred_thousand_parameters_on_postgres";
