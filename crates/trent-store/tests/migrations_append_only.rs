@@ -49,6 +49,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0015_outbox_order.sql", "e017471ebbf0deba94c714febc0d49ac8fc8ecb8419445ec1f4875fa465b23c4"),
     ("0016_keys_in_custom_key_stores.sql", "2782b0c6aa4db263b3547a780d31e377ed64f455c539ef3988b6b5d829d41d09"),
     ("0017_replica_retry_at.sql", "3e91ec98edd25201606303108d4f8487400777e427ac2cf9a8a1dce5dff9a4e5"),
+    ("0018_param_counts_per_statement.sql", "a0b4a819bb01dc6c199ab4d959c7a3bab64a71a8550ff1fe8f4b108a2efcce85"),
 ];
 
 /// `migrations/sqlite-audit/`.

@@ -36,6 +36,7 @@ mod multi_region_asymmetric;
 mod on_behalf_trail;
 mod param_policies;
 mod params;
+mod params_limits;
 mod params_reference;
 mod pkcs11_listing;
 mod pkcs11_seal;

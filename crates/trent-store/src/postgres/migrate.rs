@@ -96,6 +96,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0017_replica_retry_at.sql",
         sql: include_str!("../../migrations/postgres/0017_replica_retry_at.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_param_counts_per_statement.sql",
+        sql: include_str!("../../migrations/postgres/0018_param_counts_per_statement.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.
