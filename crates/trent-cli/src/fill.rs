@@ -87,11 +87,12 @@ impl Kind {
     }
 
     /// The rows of this kind written per transaction, at most `asked`. Parameters at most
-    /// [`PARAMETER_BATCH`] on PostgreSQL: every parameter's trigger updates the account's one
-    /// tier-count row, and PostgreSQL keeps every version of that row made inside one
-    /// transaction, which each later update of the batch must get past: with 10,000 per
-    /// transaction the rate fell from 219 to 55 parameters/s over an account's first 100,000 on
-    /// the loaded machine (the likely cause; not profiled).
+    /// [`PARAMETER_BATCH`] on PostgreSQL: with 10,000 per transaction the rate fell from 219 to
+    /// 55 parameters/s over an account's first 100,000 on the loaded machine. Profiled since
+    /// (PostgreSQL migration 0018): each parameter's row trigger updated the one tier-count row
+    /// (now once per statement), and without statistics the foreign-key check of each version
+    /// read the account's every parameter through an unused index (now dropped). The limit
+    /// stays until larger batches are measured again.
     fn batch(self, asked: u64, storage: &Storage) -> u64 {
         match (self, storage) {
             (Self::Parameters, Storage::Postgres(_)) => asked.min(PARAMETER_BATCH),

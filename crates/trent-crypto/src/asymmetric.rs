@@ -1,6 +1,6 @@
-//! Asymmetric private keys (RSA, ECDSA, Ed25519, ML-DSA): generation as PKCS#8 DER, the
-//! public key as DER `SubjectPublicKeyInfo`, signatures over a message or its digest,
-//! RSA-OAEP and ECDH. A [`PrivateKey`] is parsed once from its PKCS#8 bytes and kept (the key
+//! Asymmetric private keys (RSA, ECDSA, Ed25519, ML-DSA, ML-KEM): generation as PKCS#8 DER,
+//! the public key as DER `SubjectPublicKeyInfo`, signatures over a message or its digest,
+//! RSA-OAEP, ECDH and ML-KEM encapsulation. A [`PrivateKey`] is parsed once from its PKCS#8 bytes and kept (the key
 //! cache holds it), so each operation costs only the primitive.
 
 use aws_lc_rs::agreement;
@@ -23,6 +23,7 @@ use std::sync::OnceLock;
 
 use crate::ed25519ph::Ed25519PhKey;
 use crate::ml_dsa_mu::MuSigner;
+use crate::ml_kem::{self, MlKemKey};
 use crate::{CryptoError, EcCurve, KeyMaterial, Plaintext, PrivateKeyKind, SecretBytes};
 
 /// An ML-DSA parameter set (FIPS 204).
@@ -226,6 +227,7 @@ pub fn generate_private_key(kind: PrivateKeyKind) -> Result<KeyMaterial, CryptoE
             let pair = lib(PqdsaKeyPair::generate(ml_dsa_signing(level)))?;
             Ok(KeyMaterial::from_slice(lib(pair.to_pkcs8v1())?.as_ref()))
         }
+        PrivateKeyKind::MlKem(level) => ml_kem::generate(level),
     }
 }
 
@@ -251,6 +253,8 @@ enum Inner {
         level: MlDsaLevel,
         mu: OnceLock<MuSigner>,
     },
+    /// Encapsulates and decapsulates; signs and agrees nothing.
+    MlKem(MlKemKey),
 }
 
 /// A parsed private key, ready to sign, decrypt or agree. Its `Debug` names only its kind.
@@ -342,6 +346,11 @@ impl PrivateKey {
                 let spki = spki_of(pair.public_key())?;
                 let public = pair.public_key().as_ref().to_vec();
                 (Inner::MlDsa { pair, level, mu: OnceLock::new() }, spki, public)
+            }
+            PrivateKeyKind::MlKem(level) => {
+                let key = MlKemKey::from_pkcs8(level, der)?;
+                let spki = key.spki().to_vec();
+                (Inner::MlKem(key), spki, Vec::new())
             }
         };
         Ok(Self { kind, inner, spki, public, verifiers: Default::default() })
@@ -500,6 +509,37 @@ impl PrivateKey {
         Ok(Plaintext::from_slice(plain))
     }
 
+    /// ML-KEM encapsulation to this key's public key: the ciphertext and the 32-byte shared
+    /// secret.
+    ///
+    /// # Errors
+    /// [`CryptoError::Unsupported`] for a key that is not ML-KEM; [`CryptoError::Library`] if
+    /// the library fails.
+    pub fn encapsulate(&self) -> Result<(Vec<u8>, SecretBytes), CryptoError> {
+        let Inner::MlKem(key) = &self.inner else { return Err(CryptoError::Unsupported) };
+        key.encapsulate()
+    }
+
+    /// ML-KEM decapsulation: the 32-byte shared secret of `ciphertext` (implicit rejection: a
+    /// ciphertext of the right length that was altered or made for another key yields a
+    /// pseudo-random value, not an error).
+    ///
+    /// # Errors
+    /// [`CryptoError::Unsupported`] for a key that is not ML-KEM; [`CryptoError::Malformed`]
+    /// for a ciphertext whose length is not the parameter set's.
+    pub fn decapsulate(&self, ciphertext: &[u8]) -> Result<SecretBytes, CryptoError> {
+        let Inner::MlKem(key) = &self.inner else { return Err(CryptoError::Unsupported) };
+        key.decapsulate(ciphertext)
+    }
+
+    /// The length of an ML-KEM ciphertext under this key (`None` for a key that is not ML-KEM).
+    pub fn kem_ciphertext_len(&self) -> Option<usize> {
+        match &self.inner {
+            Inner::MlKem(key) => Some(key.level().ciphertext_len()),
+            _ => None,
+        }
+    }
+
     /// ECDH with a peer public key (DER `SubjectPublicKeyInfo` on the same curve): the raw
     /// shared secret (the x coordinate).
     ///
@@ -548,6 +588,7 @@ mod tests {
             PrivateKeyKind::Ec(c) => vec![SignatureScheme::Ecdsa(ec_hash(c))],
             PrivateKeyKind::Ed25519 => vec![SignatureScheme::Ed25519, SignatureScheme::Ed25519Ph],
             PrivateKeyKind::MlDsa(_) => vec![SignatureScheme::MlDsa],
+            PrivateKeyKind::MlKem(_) => vec![],
         }
     }
 

@@ -20,6 +20,7 @@ mod import;
 mod locked;
 mod mac;
 mod ml_dsa_mu;
+mod ml_kem;
 mod pem;
 mod random;
 mod secret;
@@ -43,6 +44,7 @@ pub use hsm_blob::{
 pub use import::{ImportWrapping, unwrap_imported, wrap_for_import};
 pub use mac::{MacHash, hmac_tag, hmac_verify};
 pub use ml_dsa_mu::{ML_DSA_MU_LEN, ml_dsa_mu};
+pub use ml_kem::{ML_KEM_LEVELS, ML_KEM_SEED_LEN, ML_KEM_SHARED_SECRET_LEN, MlKemLevel};
 pub use pem::{EcCurve, PrivateKeyKind, parse_private_key_pem, pkcs8_kind};
 pub use random::{fill_random, random_array, random_vec};
 pub use secret::{DataKey, KeyMaterial, Plaintext, SecretBytes};

@@ -1,7 +1,7 @@
-//! Private keys from PEM: RSA (PKCS#8 or PKCS#1), elliptic-curve (PKCS#8 or SEC1) and
-//! Ed25519 (PKCS#8). Used to import fixed key material (seed files, imported keys): the key
-//! is parsed by aws-lc-rs to prove it is a valid key of the claimed kind, and normalised to
-//! PKCS#8 DER for storage.
+//! Private keys from PEM: RSA (PKCS#8 or PKCS#1), elliptic-curve (PKCS#8 or SEC1), Ed25519
+//! and ML-KEM (seed-form PKCS#8). Used to import fixed key material (seed files, imported
+//! keys): the key is parsed by aws-lc-rs (an ML-KEM key by its fixed encoding) to prove it is a
+//! valid key of the claimed kind, and normalised to PKCS#8 DER for storage.
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{
@@ -42,6 +42,8 @@ pub enum PrivateKeyKind {
     Ed25519,
     /// ML-DSA.
     MlDsa(crate::MlDsaLevel),
+    /// ML-KEM (seed-form PKCS#8).
+    MlKem(crate::MlKemLevel),
 }
 
 const CURVES: [(EcCurve, &EcdsaSigningAlgorithm); 4] = [
@@ -96,6 +98,9 @@ pub fn parse_private_key_pem(pem: &str) -> Result<(PrivateKeyKind, KeyMaterial),
             if let Some((curve, material)) = ec_from_der(&der) {
                 return Ok((PrivateKeyKind::Ec(curve), material));
             }
+            if let Some(level) = crate::ml_kem::pkcs8_level(&der) {
+                return Ok((PrivateKeyKind::MlKem(level), KeyMaterial::from_slice(&der)));
+            }
             Ed25519KeyPair::from_pkcs8(&der)
                 .map(|_| (PrivateKeyKind::Ed25519, KeyMaterial::from_slice(&der)))
                 .map_err(|_| CryptoError::Malformed)
@@ -109,6 +114,9 @@ pub fn parse_private_key_pem(pem: &str) -> Result<(PrivateKeyKind, KeyMaterial),
 /// # Errors
 /// [`CryptoError::Malformed`] if the bytes are not a PKCS#8 key of a supported kind.
 pub fn pkcs8_kind(der: &[u8]) -> Result<PrivateKeyKind, CryptoError> {
+    if let Some(level) = crate::ml_kem::pkcs8_level(der) {
+        return Ok(PrivateKeyKind::MlKem(level));
+    }
     if let Ok(pair) = RsaKeyPair::from_pkcs8(der) {
         return Ok(PrivateKeyKind::Rsa { bits: pair.public_modulus_len() * 8 });
     }

@@ -50,7 +50,8 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0015_outbox_order.sql", "e017471ebbf0deba94c714febc0d49ac8fc8ecb8419445ec1f4875fa465b23c4"),
     ("0016_keys_in_custom_key_stores.sql", "2782b0c6aa4db263b3547a780d31e377ed64f455c539ef3988b6b5d829d41d09"),
     ("0017_replica_retry_at.sql", "3e91ec98edd25201606303108d4f8487400777e427ac2cf9a8a1dce5dff9a4e5"),
-    ("0018_cross_account_replicas.sql", "14deb2505e54fca21a5863b10750cf5a10d5bbc4b4ed64f79f1cc963e873be03"),
+    ("0018_param_counts_per_statement.sql", "a0b4a819bb01dc6c199ab4d959c7a3bab64a71a8550ff1fe8f4b108a2efcce85"),
+    ("0019_cross_account_replicas.sql", "7da420d80023a87acbbcd5de283ae37dcd2f6d526e6dfee50305198a01389b85"),
 ];
 
 /// `migrations/sqlite-audit/`.

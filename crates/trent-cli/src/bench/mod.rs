@@ -1,6 +1,6 @@
 //! `trent bench`: requests per second and latency of authenticated `Encrypt`,
 //! `GenerateDataKey`, `Decrypt`, `Sign` and `Verify` (RSA_2048, ECC_NIST_P256, Ed25519,
-//! ML_DSA_65), `GenerateMac`, Secrets Manager's `GetSecretValue` and Parameter Store's
+//! ML_DSA_65), `Encapsulate` and `Decapsulate` (ML_KEM_768), `GenerateMac`, Secrets Manager's `GetSecretValue` and Parameter Store's
 //! `GetParameter` (String; SecureString with decryption) and `GetParametersByPath` over
 //! loopback, at several concurrency levels.
 //!
@@ -73,6 +73,10 @@ pub(crate) enum BenchOp {
     SignMlDsa65,
     /// `Verify` of that signature.
     VerifyMlDsa65,
+    /// `Encapsulate` with an ML_KEM_768 key (ML_KEM).
+    EncapsulateMlKem768,
+    /// `Decapsulate` of an encapsulation under that key.
+    DecapsulateMlKem768,
     /// `GenerateMac` of a `--plaintext-bytes` message with an HMAC_256 key.
     GenerateMac,
     /// `ListKeys`, the first page of 100 keys.
@@ -97,6 +101,8 @@ impl BenchOp {
             Self::Decrypt => "Decrypt",
             Self::SignRsa2048 | Self::SignEccP256 | Self::SignEd25519 | Self::SignMlDsa65 => "Sign",
             Self::VerifyRsa2048 | Self::VerifyEccP256 | Self::VerifyEd25519 | Self::VerifyMlDsa65 => "Verify",
+            Self::EncapsulateMlKem768 => "Encapsulate",
+            Self::DecapsulateMlKem768 => "Decapsulate",
             Self::GenerateMac => "GenerateMac",
             Self::GetSecretValue => "GetSecretValue",
             Self::ListKeys | Self::ListKeysLater => "ListKeys",
@@ -116,6 +122,8 @@ impl BenchOp {
             Self::VerifyEd25519 => "Verify ECC_NIST_EDWARDS25519",
             Self::SignMlDsa65 => "Sign ML_DSA_65",
             Self::VerifyMlDsa65 => "Verify ML_DSA_65",
+            Self::EncapsulateMlKem768 => "Encapsulate ML_KEM_768",
+            Self::DecapsulateMlKem768 => "Decapsulate ML_KEM_768",
             Self::GetParameter => "GetParameter String",
             Self::GetParameterSecure => "GetParameter SecureString",
             Self::EncryptHsm => "Encrypt HSM",
@@ -136,6 +144,8 @@ impl BenchOp {
             | Self::EncryptHsm
             | Self::GenerateDataKey
             | Self::Decrypt
+            | Self::EncapsulateMlKem768
+            | Self::DecapsulateMlKem768
             | Self::GenerateMac
             | Self::GetSecretValue
             | Self::ListKeys
@@ -408,6 +418,19 @@ async fn target(args: &BenchArgs, at: Endpoint) -> Result<Target, Box<dyn std::e
             BenchOp::GenerateMac => {
                 let key = create_key(&client, "HMAC_256", "GENERATE_VERIFY_MAC").await?;
                 json!({ "KeyId": key, "Message": plaintext, "MacAlgorithm": "HMAC_SHA_256" })
+            }
+            BenchOp::EncapsulateMlKem768 | BenchOp::DecapsulateMlKem768 => {
+                let key = create_key(&client, "ML_KEM_768", "ENCAPSULATE_DECAPSULATE").await?;
+                let encapsulate = json!({ "KeyId": key, "EncapsulationAlgorithm": "ML_KEM" });
+                if op == BenchOp::EncapsulateMlKem768 {
+                    encapsulate
+                } else {
+                    let out = client.call("Encapsulate", &encapsulate).await?;
+                    let ciphertext = out["SharedSecretCiphertextBlob"]
+                        .as_str()
+                        .ok_or("Encapsulate answered without a SharedSecretCiphertextBlob")?;
+                    json!({ "KeyId": key, "EncapsulationAlgorithm": "ML_KEM", "SharedSecretCiphertextBlob": ciphertext })
+                }
             }
             signing => {
                 let (spec, algorithm) = signing.signing().ok_or("not a signature operation")?;

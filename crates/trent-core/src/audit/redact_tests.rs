@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::identity::{Caller, CallerIdentity, Principal, PrincipalKind};
 use crate::ids::{AccountId, Region};
 
-/// Every operation of botocore's KMS model (kms 2014-11-01, botocore 1.43).
+/// Every operation of botocore's KMS model (kms 2014-11-01, botocore 1.44).
 const BOTOCORE_KMS_OPERATIONS: &[&str] = &[
     "CancelKeyDeletion",
     "ConnectCustomKeyStore",
@@ -22,6 +22,7 @@ const BOTOCORE_KMS_OPERATIONS: &[&str] = &[
     "CreateCustomKeyStore",
     "CreateGrant",
     "CreateKey",
+    "Decapsulate",
     "Decrypt",
     "DeleteAlias",
     "DeleteCustomKeyStore",
@@ -34,6 +35,7 @@ const BOTOCORE_KMS_OPERATIONS: &[&str] = &[
     "DisconnectCustomKeyStore",
     "EnableKey",
     "EnableKeyRotation",
+    "Encapsulate",
     "Encrypt",
     "GenerateDataKey",
     "GenerateDataKeyPair",
@@ -92,6 +94,7 @@ const BOTOCORE_SECRETS: &[(&str, &[&str])] = &[
             "PublicKey",
             "RawSecretAccessKey",
             "SharedSecret",
+            "SharedSecretCiphertextBlob",
             "Signature",
         ],
     ),

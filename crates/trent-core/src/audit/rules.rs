@@ -123,6 +123,7 @@ pub static KMS: ServiceRules = ServiceRules {
         "Signature",
         "Mac",
         "SharedSecret",
+        "SharedSecretCiphertextBlob",
         "GrantTokens",
         "GrantToken",
     ],
@@ -152,6 +153,7 @@ pub static KMS: ServiceRules = ServiceRules {
         op("CreateCustomKeyStore", W, Record),
         op("CreateGrant", W, Null),
         op("CreateKey", W, Record),
+        op("Decapsulate", R, Null),
         OperationRule {
             name: "Decrypt",
             read_only: R,
@@ -170,6 +172,7 @@ pub static KMS: ServiceRules = ServiceRules {
         op("DisconnectCustomKeyStore", W, Null),
         op("EnableKey", W, Null),
         op("EnableKeyRotation", W, Null),
+        op("Encapsulate", R, Null),
         op("Encrypt", R, Null),
         op("GenerateDataKey", R, Null),
         op("GenerateDataKeyPair", R, Null),

@@ -59,7 +59,9 @@ impl GrantOperation {
             | Self::GetPublicKey
             | Self::GenerateMac
             | Self::VerifyMac
-            | Self::DeriveSharedSecret => ConstraintRule::Excluded,
+            | Self::DeriveSharedSecret
+            | Self::Encapsulate
+            | Self::Decapsulate => ConstraintRule::Excluded,
         }
     }
 }

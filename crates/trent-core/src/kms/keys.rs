@@ -76,7 +76,9 @@ pub(crate) async fn off_worker_for<T: Send + 'static>(
         PrivateKeyKind::Rsa { .. } => {
             tokio::task::spawn_blocking(generate).await.map_err(|e| KmsError::Internal(Box::new(e)))?
         }
-        PrivateKeyKind::Ec(_) | PrivateKeyKind::Ed25519 | PrivateKeyKind::MlDsa(_) => generate(),
+        PrivateKeyKind::Ec(_) | PrivateKeyKind::Ed25519 | PrivateKeyKind::MlDsa(_) | PrivateKeyKind::MlKem(_) => {
+            generate()
+        }
     }
 }
 

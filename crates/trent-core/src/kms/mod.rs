@@ -12,6 +12,7 @@ mod constraints;
 mod crypto;
 pub(crate) mod custom_key_stores;
 pub mod decide;
+mod encapsulation;
 mod error;
 mod grants;
 mod import;
@@ -48,6 +49,7 @@ pub use custom_key_stores::{
     CustomKeyStoreRecord, HsmCluster, HsmClusters, HsmConnection, HsmFailure, HsmKeyError, MAX_CUSTOM_KEY_STORES,
     NoClusters, StoreOfKey, UpdateCustomKeyStoreInput, password_wrap_aad,
 };
+pub use encapsulation::{DecapsulateOutput, EncapsulateOutput};
 pub use error::{
     AliasInput, Constraint, Contended, CryptoInput, Denied, Existing, GrantInput, HsmFault, ImportInput, Invalid,
     KeyInput, KmsError, Limit, Malformed, Mismatch, Missing, MissingStore, Misuse, Refusal, RegionInput, Shown,
@@ -63,10 +65,10 @@ pub use keys::{CreateKeyInput, KeyDescription, KeyPage, MAX_POLICY_BYTES, defaul
 pub use lifecycle::DeletionScheduled;
 pub use managed::{AWS_ALIAS_PREFIX, PREDEFINED_ALIASES, managed_alias, managed_key_policy};
 pub use model::{
-    Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeyPairSpec, DataKeySpec, EncryptionAlgorithm, Grant, GrantConstraints,
-    GrantOperation, HsmKeyRef, ImportedMaterial, KeyAgreementAlgorithm, KeyManager, KeyMaterialRecord,
-    KeyMaterialState, KeyRecord, KeySpec, KeyState, KeyUsage, MAX_HSM_OBJECT_ID, MacAlgorithm, MessageType,
-    MultiRegionKeyType, Origin, RotationSettings, RotationType, SigningAlgorithm, Tag, material_wrap_aad,
+    Alias, DEFAULT_ROTATION_PERIOD_DAYS, DataKeyPairSpec, DataKeySpec, EncapsulationAlgorithm, EncryptionAlgorithm,
+    Grant, GrantConstraints, GrantOperation, HsmKeyRef, ImportedMaterial, KeyAgreementAlgorithm, KeyManager,
+    KeyMaterialRecord, KeyMaterialState, KeyRecord, KeySpec, KeyState, KeyUsage, MAX_HSM_OBJECT_ID, MacAlgorithm,
+    MessageType, MultiRegionKeyType, Origin, RotationSettings, RotationType, SigningAlgorithm, Tag, material_wrap_aad,
 };
 pub use multi_region::{HostedRegions, MultiRegionConfiguration, RegionalKey, ReplicateKeyInput, Replicated};
 pub use on_behalf::OnBehalf;

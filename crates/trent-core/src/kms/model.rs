@@ -46,6 +46,12 @@ string_enum!(
         MlDsa87 = "ML_DSA_87",
         /// Ed25519.
         EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
+        /// ML-KEM-512.
+        MlKem512 = "ML_KEM_512",
+        /// ML-KEM-768.
+        MlKem768 = "ML_KEM_768",
+        /// ML-KEM-1024.
+        MlKem1024 = "ML_KEM_1024",
     }
 );
 
@@ -60,6 +66,8 @@ string_enum!(
         GenerateVerifyMac = "GENERATE_VERIFY_MAC",
         /// Derive shared secrets.
         KeyAgreement = "KEY_AGREEMENT",
+        /// Encapsulate and decapsulate shared secrets (ML-KEM).
+        EncapsulateDecapsulate = "ENCAPSULATE_DECAPSULATE",
     }
 );
 
@@ -175,6 +183,12 @@ string_enum!(
         Sm2 = "SM2",
         /// Ed25519.
         EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
+        /// ML-KEM-512.
+        MlKem512 = "ML_KEM_512",
+        /// ML-KEM-768.
+        MlKem768 = "ML_KEM_768",
+        /// ML-KEM-1024.
+        MlKem1024 = "ML_KEM_1024",
     }
 );
 
@@ -191,6 +205,9 @@ impl DataKeyPairSpec {
             Self::EccSecgP256k1 => KeySpec::EccSecgP256k1,
             Self::Sm2 => KeySpec::Sm2,
             Self::EccNistEdwards25519 => KeySpec::EccNistEdwards25519,
+            Self::MlKem512 => KeySpec::MlKem512,
+            Self::MlKem768 => KeySpec::MlKem768,
+            Self::MlKem1024 => KeySpec::MlKem1024,
         }
     }
 }
@@ -250,6 +267,14 @@ string_enum!(
 );
 
 string_enum!(
+    /// Key encapsulation algorithms (`EncapsulationAlgorithmSpec`).
+    EncapsulationAlgorithm {
+        /// ML-KEM (FIPS 203).
+        MlKem = "ML_KEM",
+    }
+);
+
+string_enum!(
     /// What `Sign` and `Verify` are given (`MessageType`).
     MessageType {
         /// The message itself.
@@ -273,6 +298,7 @@ impl KeySpec {
             EccSecgP256k1 | MlDsa44 | MlDsa65 | MlDsa87 | EccNistEdwards25519 => usage == SignVerify,
             Hmac224 | Hmac256 | Hmac384 | Hmac512 => usage == GenerateVerifyMac,
             Sm2 => matches!(usage, EncryptDecrypt | SignVerify | KeyAgreement),
+            MlKem512 | MlKem768 | MlKem1024 => usage == EncapsulateDecapsulate,
         }
     }
 
@@ -283,6 +309,7 @@ impl KeySpec {
             KeySpec::SymmetricDefault | KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 | KeySpec::Sm2 => {
                 KeyUsage::EncryptDecrypt
             }
+            KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024 => KeyUsage::EncapsulateDecapsulate,
             _ => KeyUsage::SignVerify,
         }
     }
@@ -346,7 +373,7 @@ impl KeySpec {
 
     /// The kind of private key of an asymmetric spec (`None` for symmetric, HMAC and SM2).
     pub fn private_key_kind(self) -> Option<trent_crypto::PrivateKeyKind> {
-        use trent_crypto::{EcCurve, MlDsaLevel, PrivateKeyKind as K};
+        use trent_crypto::{EcCurve, MlDsaLevel, MlKemLevel, PrivateKeyKind as K};
         Some(match self {
             KeySpec::Rsa2048 => K::Rsa { bits: 2048 },
             KeySpec::Rsa3072 => K::Rsa { bits: 3072 },
@@ -359,6 +386,9 @@ impl KeySpec {
             KeySpec::MlDsa44 => K::MlDsa(MlDsaLevel::L44),
             KeySpec::MlDsa65 => K::MlDsa(MlDsaLevel::L65),
             KeySpec::MlDsa87 => K::MlDsa(MlDsaLevel::L87),
+            KeySpec::MlKem512 => K::MlKem(MlKemLevel::L512),
+            KeySpec::MlKem768 => K::MlKem(MlKemLevel::L768),
+            KeySpec::MlKem1024 => K::MlKem(MlKemLevel::L1024),
             KeySpec::SymmetricDefault
             | KeySpec::Hmac224
             | KeySpec::Hmac256
@@ -388,6 +418,11 @@ impl KeyRecord {
     /// `KeyAgreementAlgorithms` of the key's metadata (empty unless it agrees keys).
     pub fn key_agreement_algorithms(&self) -> &'static [KeyAgreementAlgorithm] {
         if self.usage == KeyUsage::KeyAgreement { &[KeyAgreementAlgorithm::Ecdh] } else { &[] }
+    }
+
+    /// `EncapsulationAlgorithms` of the key's metadata (empty unless it encapsulates).
+    pub fn encapsulation_algorithms(&self) -> &'static [EncapsulationAlgorithm] {
+        if self.usage == KeyUsage::EncapsulateDecapsulate { &[EncapsulationAlgorithm::MlKem] } else { &[] }
     }
 }
 
@@ -649,6 +684,10 @@ string_enum!(
         VerifyMac = "VerifyMac",
         /// `DeriveSharedSecret`.
         DeriveSharedSecret = "DeriveSharedSecret",
+        /// `Encapsulate`.
+        Encapsulate = "Encapsulate",
+        /// `Decapsulate`.
+        Decapsulate = "Decapsulate",
     }
 );
 

@@ -1,6 +1,6 @@
 //! KMS's part of the request quotas: a cryptographic operation counts against the quota of
-//! its key's type (symmetric and HMAC keys share one; RSA, ECC and SM2, ML-DSA have their
-//! own), which is known only once the key is loaded. The request path leaves these
+//! its key's type (symmetric and HMAC keys share one; RSA, ECC and SM2, ML-DSA, ML-KEM have
+//! their own), which is known only once the key is loaded. The request path leaves these
 //! operations uncharged ([`crate::quota::Charge::Deferred`]); the key's first use in the call
 //! charges the caller's account in the request's region ([`Kms::charge_key_use`]), before
 //! authorization and cryptography, and the caller's [`crate::quota::QuotaMeter`] makes sure a
@@ -15,7 +15,9 @@ use std::sync::Arc;
 use super::cache::LoadedKey;
 use super::{KeyAction, KeySpec, Kms, KmsError};
 use crate::identity::Caller;
-use crate::quota::{KMS_DATA_KEY_PAIRS, KMS_ECC, KMS_ML_DSA, KMS_RSA, KMS_SYMMETRIC, QuotaId, Quotas, Throttled};
+use crate::quota::{
+    KMS_DATA_KEY_PAIRS, KMS_ECC, KMS_ML_DSA, KMS_ML_KEM, KMS_RSA, KMS_SYMMETRIC, QuotaId, Quotas, Throttled,
+};
 
 /// The quotas in force and where KMS's own ones are in their table.
 #[derive(Debug)]
@@ -25,6 +27,7 @@ pub(crate) struct KmsQuotas {
     rsa: Option<QuotaId>,
     ecc: Option<QuotaId>,
     ml_dsa: Option<QuotaId>,
+    ml_kem: Option<QuotaId>,
     /// `(KeyPairSpec, quota)`.
     pairs: Vec<(&'static str, QuotaId)>,
 }
@@ -38,6 +41,7 @@ impl KmsQuotas {
             rsa: table.find(KMS_RSA),
             ecc: table.find(KMS_ECC),
             ml_dsa: table.find(KMS_ML_DSA),
+            ml_kem: table.find(KMS_ML_KEM),
             pairs,
             quotas,
         }
@@ -51,6 +55,7 @@ impl KmsQuotas {
             Rsa2048 | Rsa3072 | Rsa4096 => self.rsa,
             EccNistP256 | EccNistP384 | EccNistP521 | EccSecgP256k1 | EccNistEdwards25519 | Sm2 => self.ecc,
             MlDsa44 | MlDsa65 | MlDsa87 => self.ml_dsa,
+            MlKem512 | MlKem768 | MlKem1024 => self.ml_kem,
         }
     }
 }
@@ -61,8 +66,10 @@ fn is_cryptographic(action: KeyAction) -> bool {
     use KeyAction::*;
     matches!(
         action,
-        Decrypt
+        Decapsulate
+            | Decrypt
             | DeriveSharedSecret
+            | Encapsulate
             | Encrypt
             | GenerateDataKey
             | GenerateDataKeyWithoutPlaintext
@@ -155,6 +162,8 @@ mod tests {
         assert_eq!(name(KeySpec::EccNistEdwards25519), Some(KMS_ECC));
         assert_eq!(name(KeySpec::Sm2), Some(KMS_ECC));
         assert_eq!(name(KeySpec::MlDsa65), Some(KMS_ML_DSA));
+        assert_eq!(name(KeySpec::MlKem768), Some(KMS_ML_KEM));
+        assert!(is_cryptographic(KeyAction::Encapsulate) && is_cryptographic(KeyAction::Decapsulate));
         assert_eq!(q.pairs.len(), KMS_DATA_KEY_PAIRS.len(), "every key pair spec has its quota");
         assert!(is_cryptographic(KeyAction::ReEncryptFrom) && is_cryptographic(KeyAction::Sign));
         assert!(!is_cryptographic(KeyAction::DescribeKey) && !is_cryptographic(KeyAction::GenerateDataKeyPair));

@@ -30,14 +30,17 @@ use crate::ids::{KeyId, Scope};
 /// How many independently locked parts the in-memory map has.
 pub(crate) const SHARDS: usize = 16;
 
-/// The cryptographic operations `GetKeyLastUsage` reports (AWS's `KeyLastUsageTrackingOperation`;
-/// `Encapsulate` and `Decapsulate` are not served here).
+/// The cryptographic operations `GetKeyLastUsage` reports (AWS's `KeyLastUsageTrackingOperation`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UsageOperation {
+    /// `Decapsulate`
+    Decapsulate,
     /// `Decrypt`
     Decrypt,
     /// `DeriveSharedSecret`
     DeriveSharedSecret,
+    /// `Encapsulate`
+    Encapsulate,
     /// `Encrypt`
     Encrypt,
     /// `GenerateDataKey`
@@ -62,9 +65,11 @@ pub enum UsageOperation {
 
 impl UsageOperation {
     /// Every tracked operation.
-    pub const ALL: [UsageOperation; 12] = [
+    pub const ALL: [UsageOperation; 14] = [
+        Self::Decapsulate,
         Self::Decrypt,
         Self::DeriveSharedSecret,
+        Self::Encapsulate,
         Self::Encrypt,
         Self::GenerateDataKey,
         Self::GenerateDataKeyPair,
@@ -80,8 +85,10 @@ impl UsageOperation {
     /// The AWS operation name.
     pub fn name(self) -> &'static str {
         match self {
+            Self::Decapsulate => "Decapsulate",
             Self::Decrypt => "Decrypt",
             Self::DeriveSharedSecret => "DeriveSharedSecret",
+            Self::Encapsulate => "Encapsulate",
             Self::Encrypt => "Encrypt",
             Self::GenerateDataKey => "GenerateDataKey",
             Self::GenerateDataKeyPair => "GenerateDataKeyPair",

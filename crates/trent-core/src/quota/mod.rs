@@ -25,7 +25,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 
-pub use aws::{DEFAULT_RATE, KMS_BY_KEY, KMS_DATA_KEY_PAIRS, KMS_ECC, KMS_ML_DSA, KMS_RSA, KMS_SYMMETRIC, SSM_READS};
+pub use aws::{
+    DEFAULT_RATE, KMS_BY_KEY, KMS_DATA_KEY_PAIRS, KMS_ECC, KMS_ML_DSA, KMS_ML_KEM, KMS_RSA, KMS_SYMMETRIC, SSM_READS,
+};
 pub use table::{Charge, OverrideError, Quota, QuotaId, QuotaTable};
 
 use crate::identity::Caller;

@@ -268,9 +268,11 @@ fn sessions() -> Vec<Case> {
 /// `ReEncryptFrom` and `ReEncryptTo`). Every other key permission is *No*.
 const CROSS_ACCOUNT_YES: &[&str] = &[
     "CreateGrant",
+    "Decapsulate",
     "Decrypt",
     "DeriveSharedSecret",
     "DescribeKey",
+    "Encapsulate",
     "Encrypt",
     "GenerateDataKey",
     "GenerateDataKeyPair",

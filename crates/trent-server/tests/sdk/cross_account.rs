@@ -7,8 +7,8 @@ use aws_sdk_kms::Client;
 use aws_sdk_kms::error::ProvideErrorMetadata;
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{
-    AlgorithmSpec, DataKeyPairSpec, DataKeySpec, GrantOperation, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType,
-    MacAlgorithmSpec, SigningAlgorithmSpec, Tag, WrappingKeySpec,
+    AlgorithmSpec, DataKeyPairSpec, DataKeySpec, EncapsulationAlgorithmSpec, GrantOperation, KeyAgreementAlgorithmSpec,
+    KeySpec, KeyUsageType, MacAlgorithmSpec, SigningAlgorithmSpec, Tag, WrappingKeySpec,
 };
 use trent_wire::kms::KmsAction;
 
@@ -55,6 +55,9 @@ struct World {
     mac: Blob,
     /// A shared ECC_NIST_P256 key-agreement key (ARN) and a peer public key for it.
     agreement_key: String,
+    /// A shared ML_KEM_768 key (ARN) and an encapsulation under it.
+    kem_key: String,
+    kem_ciphertext: Blob,
     /// Carol's own custom key stores, over unreachable clusters: one disconnected to connect,
     /// one connected (failed) to disconnect, one to delete, one to rename.
     stores: Vec<String>,
@@ -88,6 +91,7 @@ rows! { w, key;
     ConnectCustomKeyStore: Own => w.partner.connect_custom_key_store().custom_key_store_id(&w.stores[0]);
     CreateCustomKeyStore: Own => w.partner.create_custom_key_store().custom_key_store_name("partner-new").cloud_hsm_cluster_id(unreachable_cluster(4)).trust_anchor_certificate(ANCHOR).key_store_password("partner-pin");
     CreateKey: Own => w.partner.create_key();
+    Decapsulate: Yes => w.partner.decapsulate().key_id(&w.kem_key).shared_secret_ciphertext_blob(w.kem_ciphertext.clone()).encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem);
     Decrypt: Yes => w.partner.decrypt().ciphertext_blob(w.ciphertext.clone()).key_id(key);
     DeleteImportedKeyMaterial: No => w.partner.delete_imported_key_material().key_id(key);
     DeleteAlias: Own => w.partner.delete_alias().alias_name("alias/partner-doomed");
@@ -100,6 +104,7 @@ rows! { w, key;
     DisconnectCustomKeyStore: Own => w.partner.disconnect_custom_key_store().custom_key_store_id(&w.stores[1]);
     EnableKey: No => w.partner.enable_key().key_id(key);
     EnableKeyRotation: No => w.partner.enable_key_rotation().key_id(key);
+    Encapsulate: Yes => w.partner.encapsulate().key_id(&w.kem_key).encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem);
     Encrypt: Yes => w.partner.encrypt().key_id(key).plaintext(blob(b"partner data"));
     GenerateDataKey: Yes => w.partner.generate_data_key().key_id(key).number_of_bytes(32);
     GenerateDataKeyPair: Yes => w.partner.generate_data_key_pair().key_id(key).key_pair_spec(DataKeyPairSpec::EccNistP256);
@@ -195,6 +200,10 @@ async fn world() -> World {
     let agreement_key = shared_key(KeySpec::EccNistP256, KeyUsageType::KeyAgreement).await.unwrap();
     let agreement_key = agreement_key.key_metadata().unwrap().arn().unwrap().to_owned();
     let peer = owner.get_public_key().key_id(&agreement_key).send().await.unwrap().public_key().unwrap().clone();
+    let kem_key = shared_key(KeySpec::MlKem768, KeyUsageType::EncapsulateDecapsulate).await.unwrap();
+    let kem_key = kem_key.key_metadata().unwrap().arn().unwrap().to_owned();
+    let kem = owner.encapsulate().key_id(&kem_key).encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem);
+    let kem_ciphertext = kem.send().await.unwrap().shared_secret_ciphertext_blob().unwrap().clone();
     let retirable = grant(Some(&carol)).await.unwrap().grant_id().unwrap().to_owned();
     let revocable = grant(None).await.unwrap().grant_id().unwrap().to_owned();
     // Carol's own key and aliases, for the alias rows.
@@ -234,6 +243,8 @@ async fn world() -> World {
         mac_key,
         mac,
         agreement_key,
+        kem_key,
+        kem_ciphertext,
         peer,
     }
 }

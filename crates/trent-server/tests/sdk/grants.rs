@@ -232,6 +232,13 @@ async fn grants_for_service_principals_are_refused_and_create_nothing() {
     assert!(message.starts_with("2 validation errors detected: "), "{message}");
     assert!(message.contains("at 'granteeServicePrincipal' failed to satisfy constraint"), "{message}");
     assert!(message.contains("at 'constraints.sourceArn' failed to satisfy constraint"), "{message}");
+    let long = format!("{}.{}.com", "x".repeat(62), "y".repeat(62));
+    let too_long =
+        server.call_raw("ListGrants", &format!(r#"{{"KeyId":"{key}","GranteeServicePrincipal":"{long}"}}"#)).await;
+    assert_eq!(too_long.error_type(), "ValidationException");
+    let message = too_long.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("Member must have length less than or equal to 128"), "{message}");
+    assert!(!message.contains("regular expression"), "{message}");
     let listed = kms.list_grants().key_id(&key).grantee_service_principal("secretsmanager.amazonaws.com").send().await;
     expect_code(listed, "UnsupportedOperationException");
     let retirable = server.call_raw("ListRetirableGrants", r#"{"RetiringServicePrincipal":"ssm.amazonaws.com"}"#).await;

@@ -371,11 +371,16 @@ async fn groups_and_roles_over_the_sdk() {
 }
 
 impl TestServer {
-    /// An SSM client signing with `creds`.
+    /// An SSM client signing with `creds` in `us-east-1`.
     pub(crate) fn ssm(&self, creds: &Creds) -> aws_sdk_ssm::Client {
+        self.ssm_in(creds, "us-east-1")
+    }
+
+    /// An SSM client signing with `creds` for `region`.
+    pub(crate) fn ssm_in(&self, creds: &Creds, region: &str) -> aws_sdk_ssm::Client {
         let conf = aws_sdk_ssm::Config::builder()
             .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
-            .region(aws_sdk_ssm::config::Region::new("us-east-1"))
+            .region(aws_sdk_ssm::config::Region::new(region.to_owned()))
             .endpoint_url(format!("http://{}", self.addr))
             .credentials_provider(Self::provider(creds))
             .retry_config(aws_sdk_ssm::config::retry::RetryConfig::disabled())

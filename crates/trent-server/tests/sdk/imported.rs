@@ -450,3 +450,30 @@ async fn hmac_material_wrapped_by_openssl_macs_as_openssl_does() {
         assert_eq!(hex::encode(mac.mac().unwrap().as_ref()), expected, "{spec:?} under {algorithm:?}");
     }
 }
+
+/// ML-KEM material made and encoded by RustCrypto's `ml-kem` (seed-form PKCS#8) imports into an
+/// `ML_KEM_768` key: what Trent encapsulates to it, `ml-kem` decapsulates with its own key, and
+/// the material refuses to go into a key of another ML-KEM level.
+#[tokio::test]
+async fn ml_kem_material_encoded_by_ml_kem_imports_and_encapsulates_to_its_key() {
+    use aws_sdk_kms::types::EncapsulationAlgorithmSpec;
+    use ml_kem::Decapsulate as _;
+    use ml_kem::pkcs8::EncodePrivateKey as _;
+
+    let server = TestServer::start().await;
+    let kms = server.client();
+    let mut seed = [0u8; 64];
+    aws_lc_rs::rand::fill(&mut seed).unwrap();
+    let dk = ml_kem::ml_kem_768::DecapsulationKey::from_seed(seed.into());
+    let der = dk.to_pkcs8_der().expect("ml-kem encodes its key");
+    let key = external_key(&kms, KeySpec::MlKem768, KeyUsageType::EncapsulateDecapsulate).await;
+    import(&kms, &key, der.as_bytes()).await.expect("ImportKeyMaterial");
+    assert_eq!(state(&kms, &key).await, KeyState::Enabled);
+    let enc = kms.encapsulate().key_id(&key).encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem);
+    let enc = enc.send().await.unwrap();
+    let ct = enc.shared_secret_ciphertext_blob().unwrap().as_ref();
+    assert_eq!(dk.decapsulate_slice(ct).unwrap().as_slice(), enc.shared_secret().unwrap().as_ref());
+    let other = external_key(&kms, KeySpec::MlKem1024, KeyUsageType::EncapsulateDecapsulate).await;
+    assert!(import(&kms, &other, der.as_bytes()).await.is_err(), "ML_KEM_768 material in an ML_KEM_1024 key");
+    assert_eq!(state(&kms, &other).await, KeyState::PendingImport);
+}

@@ -5,8 +5,8 @@
 
 use aws_sdk_kms::Client;
 use aws_sdk_kms::types::{
-    EncryptionAlgorithmSpec, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType, MacAlgorithmSpec, MultiRegionKeyType,
-    SigningAlgorithmSpec,
+    EncapsulationAlgorithmSpec, EncryptionAlgorithmSpec, KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType,
+    MacAlgorithmSpec, MultiRegionKeyType, SigningAlgorithmSpec,
 };
 use trent_server::RawConfig;
 
@@ -37,6 +37,7 @@ async fn replicated(east: &Client, spec: KeySpec, usage: KeyUsageType) -> String
     assert_eq!(replica.encryption_algorithms(), primary.encryption_algorithms(), "{spec:?}");
     assert_eq!(replica.mac_algorithms(), primary.mac_algorithms(), "{spec:?}");
     assert_eq!(replica.key_agreement_algorithms(), primary.key_agreement_algorithms(), "{spec:?}");
+    assert_eq!(replica.encapsulation_algorithms(), primary.encapsulation_algorithms(), "{spec:?}");
     let config = replica.multi_region_configuration().expect("MultiRegionConfiguration");
     assert_eq!(config.multi_region_key_type(), Some(&MultiRegionKeyType::Replica));
     assert_eq!(config.primary_key().and_then(|p| p.region()), Some(EAST));
@@ -116,6 +117,21 @@ async fn macs_and_shared_secrets_match_across_regions() {
     let (a, b) = (derive(&east).send().await.unwrap(), derive(&west).send().await.unwrap());
     assert!(a.shared_secret().is_some_and(|s| !s.as_ref().is_empty()));
     assert_eq!(a.shared_secret(), b.shared_secret(), "one private key in both regions");
+}
+
+#[tokio::test]
+async fn an_ml_kem_encapsulation_by_either_copy_decapsulates_with_the_other() {
+    let server = two_regions().await;
+    let (east, west) = (server.client(), server.client_in(WEST));
+    let id = replicated(&east, KeySpec::MlKem1024, KeyUsageType::EncapsulateDecapsulate).await;
+    assert_eq!(public_key(&east, &id).await, public_key(&west, &id).await, "one public key");
+    for (from, to) in [(&east, &west), (&west, &east)] {
+        let sealed = from.encapsulate().key_id(&id).encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem);
+        let sealed = sealed.send().await.expect("Encapsulate");
+        let opened = to.decapsulate().key_id(&id).encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem);
+        let opened = opened.shared_secret_ciphertext_blob(sealed.shared_secret_ciphertext_blob().unwrap().clone());
+        assert_eq!(opened.send().await.expect("Decapsulate").shared_secret(), sealed.shared_secret());
+    }
 }
 
 #[tokio::test]

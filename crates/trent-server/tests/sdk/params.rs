@@ -700,7 +700,8 @@ async fn the_standard_tier_holds_ten_thousand_parameters() {
         ssm.put_parameter().name(name).value("v").r#type(ParameterType::String).tier(ParameterTier::Standard).send()
     };
     let message = expect_code(new_standard("/quota/one-more").await, "ParameterLimitExceeded");
-    assert!(message.contains("10000 Standard parameters"), "{message}");
+    assert!(message.starts_with("You have reached the maximum number of standard parameters"), "{message}");
+    assert!(message.contains("account and Region (10000)"), "{message}");
     expect_code(ssm.get_parameter().name("/quota/one-more").send().await, "ParameterNotFound");
     // The default tier (Standard) is refused the same way.
     expect_code(

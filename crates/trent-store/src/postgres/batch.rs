@@ -1,14 +1,16 @@
 //! [`BatchStore`] for PostgreSQL: every item of a [`Batch`] in one transaction, through the
-//! same row writers the single-item methods use. Any failure rolls back everything before it.
+//! same row writers the single-item methods use (new parameters many to a statement). Any
+//! failure rolls back everything before it.
 
 use async_trait::async_trait;
 use trent_core::StoreError;
+use trent_core::params::ParameterWrite;
 use trent_core::store::{Batch, BatchStore};
 
 use super::aliases_tags::insert_alias;
 use super::identity::{insert_access_key, insert_account, insert_user, put_policy};
 use super::kms::insert_key_rows;
-use super::params::write_parameter;
+use super::params::{insert_new_parameters, write_parameter};
 use super::secrets::insert_secret_rows;
 use super::{PgStore, transaction};
 
@@ -40,8 +42,17 @@ impl BatchStore for PgStore {
             for (secret, version) in &batch.secrets {
                 insert_secret_rows(&mut tx, secret, Some(version)).await?;
             }
-            for (scope, write) in &batch.parameters {
-                write_parameter(&mut tx, scope, write).await?;
+            // New parameters (all a planned batch holds) in one statement per table; anything
+            // else one by one, as a request writes it.
+            let new = |w: &ParameterWrite| w.expected.is_none() && w.drop_version.is_none();
+            if batch.parameters.iter().all(|(_, w)| new(w)) {
+                if !batch.parameters.is_empty() {
+                    insert_new_parameters(&mut tx, &batch.parameters).await?;
+                }
+            } else {
+                for (scope, write) in &batch.parameters {
+                    write_parameter(&mut tx, scope, write).await?;
+                }
             }
         })
     }

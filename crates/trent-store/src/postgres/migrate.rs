@@ -98,8 +98,13 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 18,
-        name: "0018_cross_account_replicas.sql",
-        sql: include_str!("../../migrations/postgres/0018_cross_account_replicas.sql"),
+        name: "0018_param_counts_per_statement.sql",
+        sql: include_str!("../../migrations/postgres/0018_param_counts_per_statement.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "0019_cross_account_replicas.sql",
+        sql: include_str!("../../migrations/postgres/0019_cross_account_replicas.sql"),
     },
 ];
 

@@ -177,6 +177,94 @@ async fn upsert_tag(conn: &mut PgConnection, scope: &Scope, name: &str, tag: &Pa
     Ok(())
 }
 
+/// Creates new parameters (writes whose `expected` and `drop_version` are `None`), on the
+/// caller's transaction, each table's rows in one statement: a [`Batch`] of 500 parameters is
+/// two round trips to the database instead of a thousand (`trent admin fill`). The rows are
+/// those [`write_parameter`] writes, with every constraint and trigger in force (one update of
+/// the tier counts per statement); tags and events, which a planned parameter has none of,
+/// follow one by one. A name that exists, or appears twice, fails the statement
+/// (`AlreadyExists`).
+///
+/// [`Batch`]: trent_core::store::Batch
+pub(crate) async fn insert_new_parameters(
+    conn: &mut PgConnection,
+    writes: &[(Scope, ParameterWrite)],
+) -> Result<(), StoreError> {
+    let n = writes.len();
+    let (mut accounts, mut regions, mut names, mut parents) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut versions, mut tiers, mut dues) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut kinds, mut values, mut key_ids) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut descriptions, mut patterns, mut data_types) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut modified_at, mut modified_by, mut policies) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    for (scope, write) in writes {
+        let v = &write.version;
+        accounts.push(scope.account.as_str());
+        regions.push(scope.region.as_str());
+        names.push(v.name.as_str());
+        parents.push(parent(&v.name));
+        versions.push(db_version(v.version)?);
+        tiers.push(v.tier.as_str());
+        dues.push(opt_ts_to_db(write.policies_due)?);
+        kinds.push(v.kind.as_str());
+        values.push(v.value.0.as_slice());
+        key_ids.push(v.key_id.as_deref());
+        descriptions.push(v.description.as_deref());
+        patterns.push(v.allowed_pattern.as_deref());
+        data_types.push(v.data_type.as_str());
+        modified_at.push(ts_to_db(v.modified_at)?);
+        modified_by.push(v.modified_by.as_str());
+        policies.push(policies_to_db(&v.policies));
+    }
+    sqlx::query(
+        "INSERT INTO ssm_parameters (account_id, region, name, parent, version, tier, policies_due) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], \
+         $7::bigint[])",
+    )
+    .bind(&accounts)
+    .bind(&regions)
+    .bind(&names)
+    .bind(&parents)
+    .bind(&versions)
+    .bind(&tiers)
+    .bind(&dues)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    sqlx::query(
+        "INSERT INTO ssm_parameter_versions (account_id, region, name, version, param_type, value, key_id, \
+         description, allowed_pattern, tier, data_type, modified_at, modified_by, policies) \
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::bytea[], \
+         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[])",
+    )
+    .bind(&accounts)
+    .bind(&regions)
+    .bind(&names)
+    .bind(&versions)
+    .bind(&kinds)
+    .bind(&values)
+    .bind(&key_ids)
+    .bind(&descriptions)
+    .bind(&patterns)
+    .bind(&tiers)
+    .bind(&data_types)
+    .bind(&modified_at)
+    .bind(&modified_by)
+    .bind(&policies)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    for (scope, write) in writes {
+        for tag in &write.tags {
+            upsert_tag(conn, scope, &write.version.name, tag).await?;
+        }
+        append_events(conn, &write.events).await?;
+    }
+    Ok(())
+}
+
 /// Writes a parameter's new version (`PutParameter`), on the caller's transaction.
 pub(crate) async fn write_parameter(
     conn: &mut PgConnection,

@@ -199,6 +199,14 @@ mod tests {
             ("BackingKeyIdType", BACKING_KEY_ID),
             ("KeyMaterialDescriptionType", KEY_MATERIAL_DESCRIPTION),
         ];
+        for (name, text, pattern) in [
+            ("ServicePrincipalType", SERVICE_PRINCIPAL, SERVICE_PRINCIPAL_PATTERN),
+            ("GrantConstraintSourceArnType", SOURCE_ARN, SOURCE_ARN_PATTERN),
+        ] {
+            let shape = &shapes[name];
+            assert_eq!((shape["min"].as_u64(), shape["max"].as_u64()), (Some(text.min as u64), Some(text.max as u64)));
+            assert_eq!(shape["pattern"].as_str(), Some(pattern), "{name} pattern");
+        }
         assert_eq!((shapes["RegionType"]["min"].as_u64(), shapes["RegionType"]["max"].as_u64()), (Some(1), Some(32)));
         assert_eq!(shapes["RegionType"]["pattern"].as_str(), Some(REGION_PATTERN_SOURCE));
         for (name, text) in texts {
@@ -269,5 +277,7 @@ mod tests {
         assert_eq!(names(INCLUDE_KEY_MATERIAL, |s| s), set("IncludeKeyMaterial"));
         assert_eq!(names(DRY_RUN_MODIFIERS, |s| s), set("DryRunModifierType"));
         assert_eq!(names(KEY_ENCRYPTION_MECHANISMS, |s| s), set("KeyEncryptionMechanism"));
+        let owners = crate::kms::list_keys::ResourceOwner::ALL;
+        assert_eq!(names(&owners, crate::kms::list_keys::ResourceOwner::as_str), set("ResourceOwnerType"));
     }
 }

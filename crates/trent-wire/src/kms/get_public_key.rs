@@ -31,6 +31,8 @@ pub(crate) struct Response {
     signing_algorithms: Vec<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     key_agreement_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    encapsulation_algorithms: Vec<&'static str>,
 }
 
 names!(request(key_id));
@@ -54,5 +56,6 @@ pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<R
         encryption_algorithms: names_of(r.encryption_algorithms(), |a| a.as_str()),
         signing_algorithms: names_of(r.signing_algorithms(), |a| a.as_str()),
         key_agreement_algorithms: names_of(r.key_agreement_algorithms(), |a| a.as_str()),
+        encapsulation_algorithms: names_of(r.encapsulation_algorithms(), |a| a.as_str()),
     })
 }

@@ -51,6 +51,8 @@ pub(crate) struct KeyMetadata {
     mac_algorithms: Vec<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     key_agreement_algorithms: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    encapsulation_algorithms: Vec<&'static str>,
     multi_region: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     multi_region_configuration: Option<MultiRegionConfigurationShape>,
@@ -104,6 +106,7 @@ impl From<&KeyDescription> for KeyMetadata {
             signing_algorithms: names_of(r.signing_algorithms(), |a| a.as_str()),
             mac_algorithms: names_of(r.mac_algorithms(), |a| a.as_str()),
             key_agreement_algorithms: names_of(r.key_agreement_algorithms(), |a| a.as_str()),
+            encapsulation_algorithms: names_of(r.encapsulation_algorithms(), |a| a.as_str()),
             multi_region: r.multi_region.is_some(),
             multi_region_configuration: d.multi_region.as_ref().map(MultiRegionConfigurationShape::from),
             pending_deletion_window_in_days: r.pending_window_days,

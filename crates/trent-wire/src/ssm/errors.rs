@@ -31,6 +31,25 @@ const PATH_RULES: &str = "The parameter doesn't meet the parameter name requirem
      allowed. All sub-paths, if specified, must use the forward slash symbol \"/\". Valid example: \
      /get/parameters2-/by1./path0_.";
 
+/// `ParameterLimitExceeded`'s message for a full `tier` of `max` parameters. The Standard
+/// tier's is AWS's sentence word for word (as `PutParameter` callers have reported it, 2021
+/// to 2024); no record of AWS's sentence for the Advanced tier was found, so it is the same
+/// sentence for that tier, without the advice to upgrade. A parameter is only ever stored in
+/// Standard or Advanced: Intelligent-Tiering has resolved to one of them before any quota.
+fn limit_exceeded(tier: Tier, max: u64) -> String {
+    match tier {
+        Tier::Standard => format!(
+            "You have reached the maximum number of standard parameters for this AWS account and Region ({max}). To \
+             add more parameters, either delete existing parameters or upgrade to the advanced-parameter tier \
+             (charges apply)."
+        ),
+        Tier::Advanced | Tier::IntelligentTiering => format!(
+            "You have reached the maximum number of advanced parameters for this AWS account and Region ({max}). To \
+             add more parameters, delete existing parameters."
+        ),
+    }
+}
+
 /// `InvalidPolicyAttributeException`'s message: AWS's sentence and the rule broken.
 fn policy_problem(problem: PolicyProblem) -> String {
     let rule = match problem {
@@ -188,15 +207,7 @@ impl From<ParamsError> for AwsError {
                  true."
                     .to_owned(),
             ),
-            ParamsError::LimitExceeded { tier, max } => (
-                "ParameterLimitExceeded",
-                BAD,
-                format!(
-                    "You have exceeded the number of parameters for this AWS account ({max} {} parameters). Delete \
-                     some parameters and try again.",
-                    tier.as_str()
-                ),
-            ),
+            ParamsError::LimitExceeded { tier, max } => ("ParameterLimitExceeded", BAD, limit_exceeded(tier, max)),
             ParamsError::MaxVersions { name, oldest } => (
                 "ParameterMaxVersionLimitExceeded",
                 BAD,
@@ -382,8 +393,16 @@ mod tests {
                 ParamsError::LimitExceeded { tier: Tier::Standard, max: 10_000 },
                 "ParameterLimitExceeded",
                 400,
-                "You have exceeded the number of parameters for this AWS account (10000 Standard parameters). \
-                 Delete some parameters and try again.",
+                "You have reached the maximum number of standard parameters for this AWS account and Region (10000). \
+                 To add more parameters, either delete existing parameters or upgrade to the advanced-parameter tier \
+                 (charges apply).",
+            ),
+            (
+                ParamsError::LimitExceeded { tier: Tier::Advanced, max: 100_000 },
+                "ParameterLimitExceeded",
+                400,
+                "You have reached the maximum number of advanced parameters for this AWS account and Region \
+                 (100000). To add more parameters, delete existing parameters.",
             ),
             (
                 ParamsError::MaxVersions { name: "/a".into(), oldest: 1 },

@@ -1,4 +1,4 @@
--- Trent PostgreSQL schema, version 18: cross-account replication of secrets (as SQLite's
+-- Trent PostgreSQL schema, version 19: cross-account replication of secrets (as SQLite's
 -- version 19).
 --
 -- A primary names its one replica in another account (`cross_account_replica`, the replica's

@@ -1,0 +1,59 @@
+//! `Encapsulate`: <https://docs.aws.amazon.com/kms/latest/APIReference/API_Encapsulate.html>
+
+use serde::{Deserialize, Serialize};
+use trent_core::Caller;
+use trent_core::kms::{EncapsulationAlgorithm, KeyUsed, Kms};
+use trent_crypto::Plaintext;
+
+use super::constraints::KEY_ID;
+use super::shapes::{grant_tokens, issued_grant_tokens};
+use crate::AwsError;
+use crate::json::{Blob, SecretBlob, Violations};
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Request {
+    key_id: Option<String>,
+    encapsulation_algorithm: Option<String>,
+    #[serde(skip_serializing)]
+    grant_tokens: Option<Vec<String>>,
+    dry_run: Option<bool>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Response {
+    key_id: String,
+    shared_secret: SecretBlob<Plaintext>,
+    shared_secret_ciphertext_blob: Blob,
+    encapsulation_algorithm: &'static str,
+    /// The key used, for `GetKeyLastUsage` (not sent).
+    #[serde(skip)]
+    used: Option<KeyUsed>,
+}
+
+names!(request(key_id));
+
+names!(response(key_id; used used));
+
+pub(crate) async fn handle(kms: &Kms, caller: &Caller, req: Request) -> Result<Response, AwsError> {
+    let mut v = Violations::default();
+    let id = v.required_text("keyId", req.key_id, KEY_ID);
+    let algorithm = v.required("encapsulationAlgorithm", req.encapsulation_algorithm.as_deref());
+    let algorithm =
+        v.choice("encapsulationAlgorithm", algorithm, EncapsulationAlgorithm::ALL, EncapsulationAlgorithm::as_str);
+    grant_tokens(&mut v, &req.grant_tokens);
+    v.finish()?;
+    issued_grant_tokens(&req.grant_tokens)?;
+    let Some(algorithm) = algorithm else {
+        return Err(AwsError::validation("EncapsulationAlgorithm is required"));
+    };
+    let out = kms.encapsulate(caller, &id, algorithm, req.dry_run.unwrap_or(false)).await?;
+    Ok(Response {
+        key_id: out.key_arn,
+        used: Some(out.used),
+        shared_secret: SecretBlob(out.shared_secret),
+        shared_secret_ciphertext_blob: Blob(out.ciphertext),
+        encapsulation_algorithm: algorithm.as_str(),
+    })
+}
