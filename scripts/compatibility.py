@@ -188,9 +188,10 @@ STATES["secretsmanager"] = {
                      "PreconditionNotMetException is never answered: AWS documents no condition that raises it (its model sentence, 'you did not complete all the prerequisite steps', names none), so Trent invents none"),
     "DeleteResourcePolicy": ("done", "PolicyName default only (another answers InvalidParameterException, as "
                              "AWS documents)"),
-    "DeleteSecret": ("done", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
+    "DeleteSecret": ("partial", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends; StartSecretVersionDelete and EndSecretVersionDelete "
-                     "service events in the trail"),
+                     "service events in the trail. Not yet: refusing a cross-account primary with an associated "
+                     "replica, or a cross-account replica, as AWS does"),
     "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
                        "NextRotationDate; PrimaryRegion and ReplicationStatus (with each replica's own "
                        "LastAccessedDate); CrossAccountReplicas and CrossAccountPrimary (no StatusMessage)"),
@@ -213,7 +214,9 @@ STATES["secretsmanager"] = {
                                  "node of a cluster, found through an index of the next retry time; the retries' KMS "
                                  "calls are in the trail as Secrets Manager's own, userIdentity AWSService); a Failed replica's StatusMessage for a name taken in its region is "
                                  "AWS's documented wording, for a KMS key that refuses it is Trent's (AWS publishes none)"),
-    "StopReplicationToReplica": ("done", "promotes the replica to a standalone secret; the primary forgets it"),
+    "StopReplicationToReplica": ("partial", "promotes a multi-Region replica to a standalone secret; the primary "
+                                 "forgets it. Not yet for a cross-account replica (answers InvalidRequestException: "
+                                 "not a replica)"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
     "GetResourcePolicy": ("done", "PolicyName default, cross-account-replication on a cross-account replica (the "
                           "managed policy, derived from its primary's ARN: the primary's account may "
