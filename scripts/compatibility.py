@@ -201,8 +201,11 @@ STATES["secretsmanager"] = {
                                      "Authorized as AssociateCrossAccountReplica and GetSecretValue on the primary, "
                                      "AcceptCrossAccountReplication on the replica (its managed policy and the caller's "
                                      "IAM policy), kms:Decrypt on the primary's key and kms:GenerateDataKey (not "
-                                     "kms:Encrypt) on the replica's. Not yet: later changes of the primary reaching the "
-                                     "replica, DisassociateCrossAccountReplica, StopReplicationToReplica and the "
+                                     "kms:Encrypt) on the replica's. Every later change of the primary (a new version, a "
+                                     "label moved) reaches the replica in the same request with the updating caller's "
+                                     "credentials; when they or the replica's key refuse, the change stands and both "
+                                     "links show Failed (no StatusMessage) until the next change or a new association "
+                                     "repairs it. Not yet: DisassociateCrossAccountReplica, StopReplicationToReplica and the "
                                      "DeleteSecret refusal for cross-account replicas; ReplicationRoleARN is recorded "
                                      "and shown, never assumed; ReplicaRestriction is accepted and restricts nothing "
                                      "(Trent has no Organizations)"),

@@ -229,17 +229,39 @@ impl Secrets {
         if primary.cross_account_replica.as_ref().is_some_and(|r| r.arn != replica_arn) {
             return Err(SecretsError::LimitExceeded(Limit::CrossAccountReplicas));
         }
-        // One secret's lock at a time: the primary's goes before the replica's is taken. The
-        // replica is read again under its lock.
+        // One secret's lock at a time: the primary's goes before the replica's is taken.
         drop(writing);
-        let _replica_writing = self.lock_secret(&replica.scope, &replica.name).await;
+        self.copy_into_replica(caller, &primary, &replica.scope, &replica.name).await?;
+        let _writing = self.lock_secret(&primary.scope, &primary.name).await;
+        let link = CrossAccountReplica {
+            arn: replica_arn.clone(),
+            role_arn: role_arn.map(str::to_owned),
+            status: CrossAccountStatus::InSync,
+        };
+        self.rewrite(&primary.scope, &primary.name, |s| s.cross_account_replica = Some(link.clone())).await?;
+        tracing::info!(replica = %replica_arn, "cross-account replica associated and in sync");
+        Ok(Association { arn: primary_arn, replica_arn, status: CrossAccountStatus::InSync })
+    }
+
+    /// Copies what the cross-account replica at `scope`/`name` lacks of `primary`'s versions
+    /// and makes its labels the primary's, sealed under the replica's key with `caller`'s
+    /// credentials, its link to the primary `InSync`; the replica is read again under its lock.
+    async fn copy_into_replica(
+        &self,
+        caller: &Caller,
+        primary: &SecretRecord,
+        scope: &crate::ids::Scope,
+        name: &str,
+    ) -> Result<(), SecretsError> {
+        let primary_arn = primary.arn();
+        let _replica_writing = self.lock_secret(scope, name).await;
         let mut retry = super::writers::Retry::default();
         loop {
-            let Some(replica) = self.store.get_secret(&replica.scope, &replica.name).await? else {
+            let Some(replica) = self.store.get_secret(scope, name).await? else {
                 return Err(SecretsError::NotFound);
             };
             let sealing = SecretRecord { kms_key_id: key_arn_of(&replica), ..replica.clone() };
-            let (copied, pruned) = self.copied_versions(caller, caller, &primary, &sealing, true).await?;
+            let (copied, pruned) = self.copied_versions(caller, caller, primary, &sealing, true).await?;
             let mut next = replica.clone();
             next.labels = primary.labels.clone();
             next.last_changed_at = self.clock.now();
@@ -255,19 +277,62 @@ impl Secrets {
                 events: &[],
             };
             if self.write(change).await? {
-                break;
+                return Ok(());
             }
             retry.lost().await?;
         }
-        drop(_replica_writing);
-        let _writing = self.lock_secret(&primary.scope, &primary.name).await;
-        let link = CrossAccountReplica {
-            arn: replica_arn.clone(),
-            role_arn: role_arn.map(str::to_owned),
-            status: CrossAccountStatus::InSync,
+    }
+
+    /// After a change of `primary` (a new version, a label moved): its associated
+    /// cross-account replica brought up to date with the caller's credentials, as AWS
+    /// replicates without a `ReplicationRoleARN`. A key or a policy that refuses leaves both
+    /// links `Failed` (the primary's change stands), repaired by the next change or by
+    /// `AssociateCrossAccountReplica` again.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub(crate) async fn propagate_cross_account(
+        &self,
+        caller: &Caller,
+        primary: &SecretRecord,
+    ) -> Result<(), SecretsError> {
+        let Some(link) = primary.cross_account_replica.clone() else { return Ok(()) };
+        if link.status == CrossAccountStatus::Detached {
+            return Ok(());
+        }
+        let replica = match self.authorized(caller, &link.arn, "secretsmanager:AcceptCrossAccountReplication").await {
+            Ok(replica) => Some(replica),
+            Err(SecretsError::AccessDenied { .. } | SecretsError::NotFound) => None,
+            Err(e) => return Err(e),
         };
-        self.rewrite(&primary.scope, &primary.name, |s| s.cross_account_replica = Some(link.clone())).await?;
-        tracing::info!(replica = %replica_arn, "cross-account replica associated and in sync");
-        Ok(Association { arn: primary_arn, replica_arn, status: CrossAccountStatus::InSync })
+        let status = match &replica {
+            None => CrossAccountStatus::Failed,
+            Some(r) => match self.copy_into_replica(caller, primary, &r.scope, &r.name).await {
+                Ok(()) => CrossAccountStatus::InSync,
+                Err(e) if super::rekey::refused(&e) => CrossAccountStatus::Failed,
+                Err(e) => return Err(e),
+            },
+        };
+        if status == CrossAccountStatus::Failed {
+            tracing::warn!(replica = %link.arn, "cross-account replication failed; repaired by the next change or a new association");
+            if let Some(r) = &replica {
+                let primary_arn = primary.arn();
+                self.rewrite(&r.scope, &r.name, |s| {
+                    if let Some(p) = s.cross_account_primary.as_mut().filter(|p| p.arn == primary_arn) {
+                        p.status = CrossAccountStatus::Failed;
+                    }
+                })
+                .await?;
+            }
+        }
+        if link.status != status {
+            self.rewrite(&primary.scope, &primary.name, |s| {
+                if let Some(r) = s.cross_account_replica.as_mut() {
+                    r.status = status;
+                }
+            })
+            .await?;
+        }
+        Ok(())
     }
 }

@@ -301,12 +301,13 @@ impl Secrets {
         Ok(accessed)
     }
 
-    /// After a change of `primary`: every replica brought up to date (a failure is recorded on
-    /// the primary as the replica's status, not returned).
+    /// After a change of `primary`: every replica, and its cross-account replica, brought up to
+    /// date (a failure is recorded as the replica's status, not returned).
     ///
     /// # Errors
     /// Storage errors.
     pub(crate) async fn propagate(&self, caller: &Caller, primary: &SecretRecord) -> Result<(), SecretsError> {
+        self.propagate_cross_account(caller, primary).await?;
         if primary.replicas.is_empty() {
             return Ok(());
         }

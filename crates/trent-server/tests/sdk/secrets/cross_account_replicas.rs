@@ -40,20 +40,38 @@ async fn partner_key(server: &TestServer, creds: &Creds, account: &str, admitted
     out.key_metadata().expect("metadata").arn().expect("arn").to_owned()
 }
 
+/// Two accounts: the owner's secret `app` (value `v1`, under the owner's key) and, in the
+/// partner's account, a customer managed key admitting the owner's account.
+struct Accounts {
+    owner: Creds,
+    owner_account: String,
+    partner: Creds,
+    partner_account: String,
+    primary: String,
+    made: Value,
+    key: String,
+}
+
+async fn accounts(server: &TestServer) -> Accounts {
+    let owner = server.admin_creds();
+    let owner_account = server.account().await;
+    let (partner_account, partner) = second_account(server).await;
+    let owner_key = server.new_key().await;
+    let made =
+        ok(server, &owner, "CreateSecret", &json!({"Name": "app", "KmsKeyId": owner_key, "SecretString": "v1"})).await;
+    let primary = made["ARN"].as_str().expect("ARN").to_owned();
+    let key = partner_key(server, &partner, &partner_account, Some(&owner_account)).await;
+    Accounts { owner, owner_account, partner, partner_account, primary, made, key }
+}
+
 #[tokio::test]
 async fn a_replica_is_created_pending_then_associated_in_sync_with_the_primarys_versions() {
     let server = TestServer::start().await;
-    let owner = server.admin_creds();
-    let owner_account = server.account().await;
-    let (partner_account, partner) = second_account(&server).await;
+    let Accounts { owner, owner_account, partner, partner_account, primary, made, key } = accounts(&server).await;
     let owner_key = server.new_key().await;
-    let made =
-        ok(&server, &owner, "CreateSecret", &json!({"Name": "app", "KmsKeyId": owner_key, "SecretString": "v1"})).await;
-    let primary = made["ARN"].as_str().expect("ARN").to_owned();
     let v1 = made["VersionId"].as_str().expect("VersionId").to_owned();
     let put = ok(&server, &owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v2"})).await;
     let v2 = put["VersionId"].as_str().expect("VersionId").to_owned();
-    let key = partner_key(&server, &partner, &partner_account, Some(&owner_account)).await;
 
     // What a replica can't have, each refused with nothing created.
     let replica_of = |extra: Value| {
@@ -157,4 +175,56 @@ async fn an_association_the_replicas_key_refuses_changes_neither_secret() {
     assert!(described.get("VersionIdsToStages").is_none_or(|v| v == &json!({})), "{described}");
     let primary_described = ok(&server, &owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
     assert!(primary_described.get("CrossAccountReplicas").is_none(), "{primary_described}");
+}
+
+/// After the association every change of the primary reaches the replica (a new version, a
+/// label moved), sealed with the updating caller's credentials; when the replica's key stops
+/// admitting the primary's account the primary's change stands and both links show `Failed`,
+/// and the next change after the key admits it again brings the replica up to date, `InSync`.
+#[tokio::test]
+async fn later_changes_of_the_primary_reach_the_replica_and_a_refused_key_shows_failed() {
+    let server = TestServer::start().await;
+    let Accounts { owner, owner_account, partner, partner_account, primary, key, .. } = accounts(&server).await;
+    let body = json!({"Name": "copy", "KmsKeyId": key, "CrossAccountPrimaryARN": primary});
+    let replica = ok(&server, &partner, "CreateSecret", &body).await["ARN"].as_str().expect("ARN").to_owned();
+    let body = json!({"SecretId": "app", "CrossAccountReplicaARN": replica});
+    ok(&server, &owner, "AssociateCrossAccountReplica", &body).await;
+
+    let put = ok(&server, &owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v2"})).await;
+    let v2 = put["VersionId"].as_str().expect("VersionId").to_owned();
+    let current = ok(&server, &partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!((current["SecretString"].as_str(), current["VersionId"].as_str()), (Some("v2"), Some(v2.as_str())));
+    let body = json!({"SecretId": "app", "VersionStage": "blue", "MoveToVersionId": v2});
+    ok(&server, &owner, "UpdateSecretVersionStage", &body).await;
+    let blue = ok(&server, &partner, "GetSecretValue", &json!({"SecretId": "copy", "VersionStage": "blue"})).await;
+    assert_eq!(blue["SecretString"].as_str(), Some("v2"));
+
+    // The replica's key no longer admits the owner's account: the put stands, both sides Failed.
+    let alone = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{partner_account}:root"}},"Action":"kms:*","Resource":"*"}}]}}"#
+    );
+    let kms = server.kms(&partner);
+    kms.put_key_policy().key_id(&key).policy_name("default").policy(alone).send().await.expect("policy");
+    ok(&server, &owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v3"})).await;
+    let own = ok(&server, &owner, "GetSecretValue", &json!({"SecretId": "app"})).await;
+    assert_eq!(own["SecretString"].as_str(), Some("v3"), "the primary's change stands");
+    let stale = ok(&server, &partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(stale["SecretString"].as_str(), Some("v2"));
+    let described = ok(&server, &owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    assert_eq!(described["CrossAccountReplicas"][0]["ReplicationStatus"], "Failed", "{described}");
+    let described = ok(&server, &partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert_eq!(described["CrossAccountPrimary"]["ReplicationStatus"], "Failed", "{described}");
+
+    // Admitted again: the next change repairs it.
+    let admitted = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{partner_account}:root"}},"Action":"kms:*","Resource":"*"}},{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{owner_account}:root"}},"Action":["kms:GenerateDataKey","kms:Encrypt"],"Resource":"*"}}]}}"#
+    );
+    kms.put_key_policy().key_id(&key).policy_name("default").policy(admitted).send().await.expect("policy");
+    ok(&server, &owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v4"})).await;
+    let current = ok(&server, &partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(current["SecretString"].as_str(), Some("v4"));
+    let described = ok(&server, &owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    assert_eq!(described["CrossAccountReplicas"][0]["ReplicationStatus"], "InSync", "{described}");
+    let described = ok(&server, &partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert_eq!(described["CrossAccountPrimary"]["ReplicationStatus"], "InSync", "{described}");
 }
