@@ -190,8 +190,9 @@ STATES["secretsmanager"] = {
                              "AWS documents)"),
     "DeleteSecret": ("partial", "RecoveryWindowInDays 7..30 (default 30), or ForceDeleteWithoutRecovery; the "
                      "scheduler purges when the window ends; StartSecretVersionDelete and EndSecretVersionDelete "
-                     "service events in the trail. Not yet: refusing a cross-account primary with an associated "
-                     "replica, or a cross-account replica, as AWS does"),
+                     "service events in the trail; a primary with an associated cross-account replica is refused "
+                     "(InvalidRequestException) until it is disassociated or the replica's account stops it; a "
+                     "cross-account replica may be deleted by its own account"),
     "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
                        "NextRotationDate; PrimaryRegion and ReplicationStatus (with each replica's own "
                        "LastAccessedDate); CrossAccountReplicas and CrossAccountPrimary (no StatusMessage)"),
@@ -205,10 +206,12 @@ STATES["secretsmanager"] = {
                                      "label moved) reaches the replica in the same request with the updating caller's "
                                      "credentials; when they or the replica's key refuse, the change stands and both "
                                      "links show Failed (no StatusMessage) until the next change or a new association "
-                                     "repairs it. Not yet: DisassociateCrossAccountReplica, StopReplicationToReplica and the "
-                                     "DeleteSecret refusal for cross-account replicas; ReplicationRoleARN is recorded "
+                                     "repairs it. ReplicationRoleARN is recorded "
                                      "and shown, never assumed; ReplicaRestriction is accepted and restricts nothing "
                                      "(Trent has no Organizations)"),
+    "DisassociateCrossAccountReplica": ("done", "on the primary: it forgets the replica, which keeps its versions, "
+                                        "shows its primary Detached and gets no more changes (InvalidRequestException "
+                                        "for a replica the primary is not linked to)"),
     "RemoveRegionsFromReplication": ("done", "the replicas are deleted at once"),
     "ReplicateSecretToRegions": ("partial", "into regions this deployment hosts; each replica sealed under its region's "
                                  "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
@@ -217,9 +220,9 @@ STATES["secretsmanager"] = {
                                  "node of a cluster, found through an index of the next retry time; the retries' KMS "
                                  "calls are in the trail as Secrets Manager's own, userIdentity AWSService); a Failed replica's StatusMessage for a name taken in its region is "
                                  "AWS's documented wording, for a KMS key that refuses it is Trent's (AWS publishes none)"),
-    "StopReplicationToReplica": ("partial", "promotes a multi-Region replica to a standalone secret; the primary "
-                                 "forgets it. Not yet for a cross-account replica (answers InvalidRequestException: "
-                                 "not a replica)"),
+    "StopReplicationToReplica": ("done", "promotes a multi-Region replica to a standalone secret (the primary "
+                                 "forgets it), or a cross-account replica (its managed cross-account-replication policy "
+                                 "goes with the link; its primary, if still linked, shows it Detached)"),
     "GetRandomPassword": ("done", "system CSPRNG, every flag"),
     "GetResourcePolicy": ("done", "PolicyName default, cross-account-replication on a cross-account replica (the "
                           "managed policy, derived from its primary's ARN: the primary's account may "

@@ -1,7 +1,7 @@
 """Secrets Manager members and operations that aws-sdk-secretsmanager 1.125 lacks, through
 botocore 1.44.18's own serializer, parser and paginator: PolicyName on the resource-policy
 operations, ListResourcePolicies, CreateSecret's CrossAccountPrimaryARN (a cross-account
-replica, Pending) and AssociateCrossAccountReplica's checks (a second account is the Rust
+replica, Pending), AssociateCrossAccountReplica's checks, DisassociateCrossAccountReplica and StopReplicationToReplica (a second account is the Rust
 suite's: sdk secrets::cross_account_replicas)."""
 
 import json
@@ -80,3 +80,18 @@ def test_associate_cross_account_replica_checks_its_members(sm):
     with pytest.raises(sm.exceptions.InvalidParameterException):
         sm.associate_cross_account_replica(SecretId="app", CrossAccountReplicaARN=own)
     assert "CrossAccountReplicas" not in sm.describe_secret(SecretId="app")
+
+
+def test_disassociate_and_stop_on_a_single_account(sm):
+    sm.create_secret(Name="lone", SecretString="v")
+    replica = "arn:aws:secretsmanager:us-east-1:210987654321:secret:copy-AbCdEf"
+    with pytest.raises(sm.exceptions.InvalidRequestException):
+        sm.disassociate_cross_account_replica(SecretId="lone", CrossAccountReplicaARN=replica)
+    # A Pending cross-account replica (never associated) made standalone by its own account.
+    key = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
+    primary = "arn:aws:secretsmanager:us-east-1:210987654321:secret:lone-AbCdEf"
+    sm.create_secret(Name="waiting", KmsKeyId=key, CrossAccountPrimaryARN=primary)
+    sm.stop_replication_to_replica(SecretId="waiting")
+    described = sm.describe_secret(SecretId="waiting")
+    assert "CrossAccountPrimary" not in described
+    assert sm.list_resource_policies(SecretId="waiting")["ResourcePolicies"] == []

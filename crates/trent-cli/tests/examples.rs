@@ -43,7 +43,7 @@ fn the_readme_pytest_fixture_runs_a_suite_against_a_dev_server() {
 #[test]
 fn boto3_drives_kms_iam_sts_and_cloudtrail() {
     if let Some(out) = pytest("the boto3 interop suite", "interop/boto3") {
-        assert!(out.contains("13 passed"), "{out}");
+        assert!(out.contains("14 passed"), "{out}");
     }
 }
 

@@ -18,7 +18,7 @@ use crate::identity::Caller;
 use crate::policy::{ConditionContext, Evaluation, Policy, PolicyKind, PrincipalMatch, Request};
 
 impl Secrets {
-    async fn find_ref(&self, r: &SecretRef) -> Result<Option<SecretRecord>, SecretsError> {
+    pub(super) async fn find_ref(&self, r: &SecretRef) -> Result<Option<SecretRecord>, SecretsError> {
         for (name, suffix) in &r.candidates {
             if let Some(found) = self.store.get_secret(&r.scope, name).await?
                 && suffix.as_ref().is_none_or(|s| *s == found.suffix)

@@ -152,6 +152,12 @@ impl SecretRecord {
     pub fn managed_policy(&self) -> Option<String> {
         managed_policy(&self.cross_account_primary.as_ref()?.arn)
     }
+
+    /// Whether a cross-account replica is still associated with this primary (not detached
+    /// by its own account): `DeleteSecret` is refused until it is disassociated.
+    pub(crate) fn has_associated_replica(&self) -> bool {
+        self.cross_account_replica.as_ref().is_some_and(|r| r.status != CrossAccountStatus::Detached)
+    }
 }
 
 impl Secrets {
@@ -334,5 +340,75 @@ impl Secrets {
             .await?;
         }
         Ok(())
+    }
+
+    /// `DisassociateCrossAccountReplica`: the primary `secret_id` forgets its cross-account
+    /// replica `replica_arn`, which is left as it is, its link to the primary `Detached`, and
+    /// gets no more changes. Returns the primary's ARN.
+    ///
+    /// # Errors
+    /// `NotFound`, `AccessDenied`, `InvalidRequest` when the primary is not linked to that replica.
+    pub async fn disassociate_cross_account_replica(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+        replica_arn: &str,
+    ) -> Result<String, SecretsError> {
+        let action = "secretsmanager:DisassociateCrossAccountReplica";
+        let writing = self.lock_named(caller, secret_id, action).await?;
+        let primary = self.authorized(caller, secret_id, action).await?;
+        if primary.cross_account_replica.as_ref().is_none_or(|r| r.arn != replica_arn) {
+            return Err(SecretsError::InvalidRequest(BadRequest::NotAssociated));
+        }
+        let primary = self.rewrite(&primary.scope, &primary.name, |s| s.cross_account_replica = None).await?;
+        drop(writing);
+        // The replica's own link says Detached, when it is still there (its account may have
+        // deleted it or made it standalone).
+        let primary_arn = primary.arn();
+        if let Some(r) = super::secret_id::parse(caller, replica_arn)
+            && let Some(replica) = self.find_ref(&r).await?
+        {
+            let _replica_writing = self.lock_secret(&replica.scope, &replica.name).await;
+            self.rewrite(&replica.scope, &replica.name, |s| {
+                if let Some(p) = s.cross_account_primary.as_mut().filter(|p| p.arn == primary_arn) {
+                    p.status = CrossAccountStatus::Detached;
+                }
+            })
+            .await?;
+        }
+        tracing::info!(replica = %replica_arn, "cross-account replica disassociated");
+        Ok(primary_arn)
+    }
+
+    /// `StopReplicationToReplica` of a cross-account replica (authorized by the caller, who
+    /// holds its lock, `writing`): it becomes a standalone secret (no link, no managed policy);
+    /// its primary, if still linked to it, shows it `Detached`. One secret's lock at a time: the
+    /// replica's is given up before the primary's is taken. Returns the promoted secret's ARN.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub(crate) async fn promote_cross_account_replica(
+        &self,
+        caller: &Caller,
+        replica: &SecretRecord,
+        primary_arn: &str,
+        writing: super::writers::WriteGuard,
+    ) -> Result<String, SecretsError> {
+        let promoted = self.rewrite(&replica.scope, &replica.name, |s| s.cross_account_primary = None).await?;
+        drop(writing);
+        let replica_arn = promoted.arn();
+        if let Some(r) = super::secret_id::parse(caller, primary_arn)
+            && let Some(primary) = self.find_ref(&r).await?
+        {
+            let _writing = self.lock_secret(&primary.scope, &primary.name).await;
+            self.rewrite(&primary.scope, &primary.name, |s| {
+                if let Some(link) = s.cross_account_replica.as_mut().filter(|l| l.arn == replica_arn) {
+                    link.status = CrossAccountStatus::Detached;
+                }
+            })
+            .await?;
+        }
+        tracing::info!(secret = %replica_arn, "cross-account replica made a standalone secret");
+        Ok(replica_arn)
     }
 }

@@ -104,6 +104,10 @@ pub enum BadRequest {
     /// `AssociateCrossAccountReplica` of a secret that was not created as a cross-account replica
     /// of this primary.
     NotReplicaOfPrimary,
+    /// `DisassociateCrossAccountReplica` naming a replica the primary is not linked to.
+    NotAssociated,
+    /// `DeleteSecret` of a primary with a cross-account replica still associated.
+    HasCrossAccountReplica,
 }
 
 /// Which limit was reached (`LimitExceededException`).

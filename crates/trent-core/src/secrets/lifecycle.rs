@@ -396,6 +396,9 @@ impl Secrets {
             if !secret.replicas.is_empty() {
                 return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
             }
+            if secret.has_associated_replica() {
+                return Err(SecretsError::InvalidRequest(BadRequest::HasCrossAccountReplica));
+            }
             if self.purge(&secret.scope, &secret.name).await? {
                 self.service_event(&secret.scope, &secret.arn(), "EndSecretVersionDelete").await;
             }
@@ -408,6 +411,9 @@ impl Secrets {
                 }
                 if !s.replicas.is_empty() {
                     return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
+                }
+                if s.has_associated_replica() {
+                    return Err(SecretsError::InvalidRequest(BadRequest::HasCrossAccountReplica));
                 }
                 s.deleted_at = Some(now);
                 s.deletion_date = Some(now + Duration::days(days));

@@ -260,6 +260,9 @@ impl Secrets {
         let action = "secretsmanager:StopReplicationToReplica";
         let writing = self.lock_named(caller, secret_id, action).await?;
         let replica = self.authorized(caller, secret_id, action).await?;
+        if let Some(primary) = replica.cross_account_primary.clone() {
+            return self.promote_cross_account_replica(caller, &replica, &primary.arn, writing).await;
+        }
         let Some(primary_region) = replica.primary_region.clone() else {
             return Err(SecretsError::InvalidRequest(BadRequest::NotAReplica));
         };

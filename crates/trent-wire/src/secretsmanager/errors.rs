@@ -168,6 +168,11 @@ fn request(r: &BadRequest) -> String {
         BadRequest::NotReplicaOfPrimary => {
             "The replica secret was not created as a cross-account replica of this primary secret."
         }
+        BadRequest::NotAssociated => "The secret is not associated with this cross-account replica.",
+        BadRequest::HasCrossAccountReplica => {
+            "You can't delete a primary secret with an associated cross-account replica. Disassociate the replica \
+             with DisassociateCrossAccountReplica first."
+        }
     }
     .to_owned()
 }
@@ -427,6 +432,19 @@ mod tests {
                 "InvalidRequestException",
                 400,
                 "The replica secret was not created as a cross-account replica of this primary secret.",
+            ),
+            (
+                SecretsError::InvalidRequest(BadRequest::NotAssociated),
+                "InvalidRequestException",
+                400,
+                "The secret is not associated with this cross-account replica.",
+            ),
+            (
+                SecretsError::InvalidRequest(BadRequest::HasCrossAccountReplica),
+                "InvalidRequestException",
+                400,
+                "You can't delete a primary secret with an associated cross-account replica. Disassociate the replica \
+                 with DisassociateCrossAccountReplica first.",
             ),
             (
                 SecretsError::LimitExceeded(Limit::CrossAccountReplicas),

@@ -72,6 +72,7 @@ crate::actions::json_actions! {
     DeleteResourcePolicy => delete_resource_policy,
     DeleteSecret => delete_secret,
     DescribeSecret => describe_secret,
+    DisassociateCrossAccountReplica => disassociate_cross_account_replica,
     GetRandomPassword => get_random_password,
     GetResourcePolicy => get_resource_policy,
     GetSecretValue => get_secret_value,

@@ -228,3 +228,55 @@ async fn later_changes_of_the_primary_reach_the_replica_and_a_refused_key_shows_
     let described = ok(&server, &partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
     assert_eq!(described["CrossAccountPrimary"]["ReplicationStatus"], "InSync", "{described}");
 }
+
+/// `DeleteSecret` of a primary with an associated replica is refused; after
+/// `DisassociateCrossAccountReplica` the replica is Detached, keeps its value and gets no more
+/// changes, and the primary may be deleted; `StopReplicationToReplica` in the replica's account
+/// makes it a standalone secret without the managed policy. A second, still associated replica
+/// stopped by its own account shows Detached on its primary, which may then be deleted.
+#[tokio::test]
+async fn a_replica_is_disassociated_or_stopped_and_only_then_may_its_primary_be_deleted() {
+    let server = TestServer::start().await;
+    let Accounts { owner, partner, primary, key, .. } = accounts(&server).await;
+    let body = json!({"Name": "copy", "KmsKeyId": key, "CrossAccountPrimaryARN": primary});
+    let replica = ok(&server, &partner, "CreateSecret", &body).await["ARN"].as_str().expect("ARN").to_owned();
+    let link = json!({"SecretId": "app", "CrossAccountReplicaARN": replica});
+    ok(&server, &owner, "AssociateCrossAccountReplica", &link).await;
+    let (code, message) = refused(&server, &owner, "DeleteSecret", &json!({"SecretId": "app"})).await;
+    assert_eq!(code, "InvalidRequestException", "{message}");
+    let body = json!({"SecretId": "app", "ForceDeleteWithoutRecovery": true});
+    let (code, _) = refused(&server, &owner, "DeleteSecret", &body).await;
+    assert_eq!(code, "InvalidRequestException");
+    let other = json!({"SecretId": "app", "CrossAccountReplicaARN": primary});
+    let (code, _) = refused(&server, &owner, "DisassociateCrossAccountReplica", &other).await;
+    assert_eq!(code, "InvalidRequestException", "not the associated replica");
+
+    let out = ok(&server, &owner, "DisassociateCrossAccountReplica", &link).await;
+    assert_eq!(out, json!({"ARN": primary, "CrossAccountReplicaARN": replica}));
+    let described = ok(&server, &owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    assert!(described.get("CrossAccountReplicas").is_none(), "{described}");
+    let described = ok(&server, &partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert_eq!(described["CrossAccountPrimary"]["ReplicationStatus"], "Detached", "{described}");
+    ok(&server, &owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v2"})).await;
+    let kept = ok(&server, &partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(kept["SecretString"].as_str(), Some("v1"), "no more changes after the disassociation");
+
+    // The detached replica made standalone by its own account.
+    ok(&server, &partner, "StopReplicationToReplica", &json!({"SecretId": "copy"})).await;
+    let described = ok(&server, &partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert!(described.get("CrossAccountPrimary").is_none(), "{described}");
+    let listed = ok(&server, &partner, "ListResourcePolicies", &json!({"SecretId": "copy"})).await;
+    assert_eq!(listed["ResourcePolicies"], json!([]));
+    let own = ok(&server, &partner, "PutSecretValue", &json!({"SecretId": "copy", "SecretString": "mine"})).await;
+    assert!(own["VersionId"].is_string(), "{own}");
+
+    // A second replica, still associated, stopped by its own account: Detached on the primary.
+    let body = json!({"Name": "copy2", "KmsKeyId": key, "CrossAccountPrimaryARN": primary});
+    let second = ok(&server, &partner, "CreateSecret", &body).await["ARN"].as_str().expect("ARN").to_owned();
+    let link = json!({"SecretId": "app", "CrossAccountReplicaARN": second});
+    ok(&server, &owner, "AssociateCrossAccountReplica", &link).await;
+    ok(&server, &partner, "StopReplicationToReplica", &json!({"SecretId": "copy2"})).await;
+    let described = ok(&server, &owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    assert_eq!(described["CrossAccountReplicas"][0]["ReplicationStatus"], "Detached", "{described}");
+    ok(&server, &owner, "DeleteSecret", &json!({"SecretId": "app"})).await;
+}
