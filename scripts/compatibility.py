@@ -130,7 +130,9 @@ STATES["sts"] = {
     "AssumeRole": ("partial", "trust policy and identity policies per AWS's evaluation rules, DurationSeconds "
                    "900..MaxSessionDuration (1 hour when chaining), inline session Policy, session Tags "
                    "(sts:TagSession), ExternalId and SourceIdentity as condition keys; PolicyArns, MFA "
-                   "(SerialNumber/TokenCode), TransitiveTagKeys and ProvidedContexts refused"),
+                   "(SerialNumber/TokenCode), TransitiveTagKeys, ProvidedContexts and MinimumSessionTokenSize "
+                   "refused (ValidationError naming the member); no SessionTokenSize or SessionTokenUtilization in "
+                   "the answer"),
     "GetCallerIdentity": ("done", "needs no permission"),
 }
 

@@ -149,3 +149,17 @@ async fn get_requests_carry_the_action_in_the_query_string() {
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert!(answer.text().contains("<UserName>admin</UserName>"), "{}", answer.text());
 }
+
+/// `AssumeRole` members this server does not support are refused by name, never ignored
+/// (`MinimumSessionTokenSize`, new in botocore 1.44.18, which no SDK here sends).
+#[tokio::test]
+async fn assume_role_refuses_the_members_it_does_not_support() {
+    let server = TestServer::start().await;
+    let body = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr\
+                &RoleSessionName=s&MinimumSessionTokenSize=2048";
+    let mut request = form(body);
+    server.sign(&mut request, "us-east-1", "sts");
+    let answer = server.send_raw(request).await;
+    assert_eq!((answer.status, answer.xml_code().as_str()), (400, "ValidationError"), "{}", answer.text());
+    assert!(answer.text().contains("MinimumSessionTokenSize is not supported by this server."), "{}", answer.text());
+}
