@@ -84,6 +84,15 @@ pub struct CrossAccountPrimary {
 /// The name of the managed policy a cross-account replica carries.
 pub const MANAGED_POLICY_NAME: &str = "cross-account-replication";
 
+/// Which of a secret's two cross-account links [`Secrets::mark_link`] changes.
+#[derive(Clone, Copy)]
+enum LinkEnd {
+    /// A replica's link to its primary.
+    ToPrimary,
+    /// A primary's link to its replica.
+    ToReplica,
+}
+
 /// What `AssociateCrossAccountReplica` returns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Association {
@@ -321,14 +330,9 @@ impl Secrets {
         };
         if status == CrossAccountStatus::Failed {
             tracing::warn!(replica = %link.arn, "cross-account replication failed; repaired by the next change or a new association");
-            if let Some(r) = &replica {
-                let primary_arn = primary.arn();
-                self.rewrite(&r.scope, &r.name, |s| {
-                    if let Some(p) = s.cross_account_primary.as_mut().filter(|p| p.arn == primary_arn) {
-                        p.status = CrossAccountStatus::Failed;
-                    }
-                })
-                .await?;
+            if replica.is_some() {
+                self.mark_link(caller, &link.arn, &primary.arn(), LinkEnd::ToPrimary, CrossAccountStatus::Failed)
+                    .await?;
             }
         }
         if link.status != status {
@@ -365,17 +369,7 @@ impl Secrets {
         // The replica's own link says Detached, when it is still there (its account may have
         // deleted it or made it standalone).
         let primary_arn = primary.arn();
-        if let Some(r) = super::secret_id::parse(caller, replica_arn)
-            && let Some(replica) = self.find_ref(&r).await?
-        {
-            let _replica_writing = self.lock_secret(&replica.scope, &replica.name).await;
-            self.rewrite(&replica.scope, &replica.name, |s| {
-                if let Some(p) = s.cross_account_primary.as_mut().filter(|p| p.arn == primary_arn) {
-                    p.status = CrossAccountStatus::Detached;
-                }
-            })
-            .await?;
-        }
+        self.mark_link(caller, replica_arn, &primary_arn, LinkEnd::ToPrimary, CrossAccountStatus::Detached).await?;
         tracing::info!(replica = %replica_arn, "cross-account replica disassociated");
         Ok(primary_arn)
     }
@@ -397,18 +391,41 @@ impl Secrets {
         let promoted = self.rewrite(&replica.scope, &replica.name, |s| s.cross_account_primary = None).await?;
         drop(writing);
         let replica_arn = promoted.arn();
-        if let Some(r) = super::secret_id::parse(caller, primary_arn)
-            && let Some(primary) = self.find_ref(&r).await?
-        {
-            let _writing = self.lock_secret(&primary.scope, &primary.name).await;
-            self.rewrite(&primary.scope, &primary.name, |s| {
-                if let Some(link) = s.cross_account_replica.as_mut().filter(|l| l.arn == replica_arn) {
-                    link.status = CrossAccountStatus::Detached;
-                }
-            })
-            .await?;
-        }
+        self.mark_link(caller, primary_arn, &replica_arn, LinkEnd::ToReplica, CrossAccountStatus::Detached).await?;
         tracing::info!(secret = %replica_arn, "cross-account replica made a standalone secret");
         Ok(replica_arn)
+    }
+
+    /// Sets `status` on the link that the secret `arn` (the other side of a link the caller
+    /// changed, found without authorization) keeps to `other_arn`, under that secret's lock;
+    /// nothing when it is gone or no longer linked to `other_arn`.
+    ///
+    /// # Errors
+    /// Storage errors.
+    async fn mark_link(
+        &self,
+        caller: &Caller,
+        arn: &str,
+        other_arn: &str,
+        end: LinkEnd,
+        status: CrossAccountStatus,
+    ) -> Result<(), SecretsError> {
+        let Some(r) = super::secret_id::parse(caller, arn) else { return Ok(()) };
+        let Some(secret) = self.find_ref(&r).await? else { return Ok(()) };
+        let _writing = self.lock_secret(&secret.scope, &secret.name).await;
+        self.rewrite(&secret.scope, &secret.name, |s| match end {
+            LinkEnd::ToPrimary => {
+                if let Some(p) = s.cross_account_primary.as_mut().filter(|p| p.arn == other_arn) {
+                    p.status = status;
+                }
+            }
+            LinkEnd::ToReplica => {
+                if let Some(l) = s.cross_account_replica.as_mut().filter(|l| l.arn == other_arn) {
+                    l.status = status;
+                }
+            }
+        })
+        .await?;
+        Ok(())
     }
 }
