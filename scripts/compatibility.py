@@ -197,23 +197,35 @@ STATES["secretsmanager"] = {
                      "cross-account replica may be deleted by its own account"),
     "DescribeSecret": ("partial", "RotationEnabled, RotationLambdaARN, RotationRules, LastRotatedDate, "
                        "NextRotationDate; PrimaryRegion and ReplicationStatus (with each replica's own "
-                       "LastAccessedDate); CrossAccountReplicas and CrossAccountPrimary (no StatusMessage)"),
+                       "LastAccessedDate); CrossAccountReplicas and CrossAccountPrimary, a Failed link's StatusMessage "
+                       "naming what refused (the replica's AcceptCrossAccountReplication, kms:Decrypt on the primary's key, "
+                       "kms:GenerateDataKey on the replica's, a ReplicationRoleARN role that no longer exists) on both "
+                       "sides, in Trent's words (AWS publishes none); a link Failed before schema version 20 has none"),
     "AssociateCrossAccountReplica": ("partial", "copies the primary's versions and labels into the replica made for it "
                                      "(InSync), again for the same replica what it lacks; at most one replica per "
                                      "primary (LimitExceededException); nothing changes when a check or key refuses. "
+                                     "Only the primary's own account may call it (AWS: 'you must call this operation "
+                                     "from the account that owns the primary secret'): another account's primary "
+                                     "answers AccessDeniedException whatever its policies. "
                                      "Authorized as AssociateCrossAccountReplica and GetSecretValue on the primary, "
                                      "AcceptCrossAccountReplication on the replica (its managed policy and the caller's "
                                      "IAM policy), kms:Decrypt on the primary's key and kms:GenerateDataKey (not "
                                      "kms:Encrypt) on the replica's. Every later change of the primary (a new version, a "
-                                     "label moved) reaches the replica in the same request with the updating caller's "
-                                     "credentials; when they or the replica's key refuse, the change stands and both "
-                                     "links show Failed (no StatusMessage) until the next change or a new association "
-                                     "repairs it. ReplicationRoleARN is recorded "
-                                     "and shown, never assumed; ReplicaRestriction is accepted and restricts nothing "
-                                     "(Trent has no Organizations)"),
-    "DisassociateCrossAccountReplica": ("done", "on the primary: it forgets the replica, which keeps its versions, "
-                                        "shows its primary Detached and gets no more changes (InvalidRequestException "
-                                        "for a replica the primary is not linked to)"),
+                                     "label moved) reaches the replica in the same request; when the replication's "
+                                     "identity or a key refuses, the change stands and both links show Failed with a "
+                                     "StatusMessage until the next change or a new association repairs it. The "
+                                     "replication (the association's copy and every later one: AcceptCrossAccountReplication, "
+                                     "kms:Decrypt, kms:GenerateDataKey) authorizes as the ReplicationRoleARN role when one "
+                                     "is given, else as the updating caller, as AWS documents; the role must exist in the "
+                                     "primary's account (InvalidParameterException) and the caller needs iam:PassRole on "
+                                     "it; Trent assumes it without issuing credentials and without evaluating its trust "
+                                     "policy (the service is trusted as AWS's is). ReplicaRestriction is accepted and "
+                                     "restricts nothing (Trent has no Organizations)"),
+    "DisassociateCrossAccountReplica": ("done", "on the primary, from its own account only (another account's "
+                                        "primary answers AccessDeniedException whatever its policies): it forgets the "
+                                        "replica, which keeps its versions, shows its primary Detached, gets no more "
+                                        "changes and may be written by its own account (InvalidRequestException for a "
+                                        "replica the primary is not linked to)"),
     "RemoveRegionsFromReplication": ("done", "the replicas are deleted at once"),
     "ReplicateSecretToRegions": ("partial", "into regions this deployment hosts; each replica sealed under its region's "
                                  "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
@@ -239,7 +251,11 @@ STATES["secretsmanager"] = {
                           "documents); BlockPublicPolicy refuses a policy that allows a Secrets Manager action to an "
                           "anonymous principal without conditions (not AWS's full Zelkova analysis)"),
     "PutSecretValue": ("partial", "RotationToken accepted and ignored; unlabelled versions pruned past 100 when "
-                       "older than a day"),
+                       "older than a day; refused (InvalidRequestException) on a multi-Region replica and on a "
+                       "cross-account replica still linked to its primary (Pending, InSync, Failed), as are UpdateSecret "
+                       "with a value, UpdateSecretVersionStage and RotateSecret: assumed, AWS documents no such rule for "
+                       "cross-account replicas, so Trent treats them as its multi-Region replicas; Detached or "
+                       "standalone, they are written like any secret"),
     "RestoreSecret": ("done", "CancelSecretVersionDelete service event in the trail"),
     "RotateSecret": ("partial", "RotationLambdaARN names a built-in PostgreSQL/MySQL function or a "
                      "[[rotation.functions]] command or HTTP endpoint (not a Lambda); RotationRules (AutomaticallyAfterDays, "
@@ -257,7 +273,8 @@ STATES["secretsmanager"] = {
                      "AWSPENDING and AWSPREVIOUS (left under the old key when the caller's KMS permissions do not "
                      "allow the move, as AWS does); unlabelled versions keep their key; an empty KmsKeyId means "
                      "aws/secretsmanager; PreconditionNotMetException is never answered: AWS documents no condition that raises it (its model sentence, 'you did not complete all the prerequisite steps', names none), so Trent invents none"),
-    "UpdateSecretVersionStage": ("done", "AWSPREVIOUS follows AWSCURRENT"),
+    "UpdateSecretVersionStage": ("done", "AWSPREVIOUS follows AWSCURRENT; refused on a replica still linked to its "
+                                 "primary (see PutSecretValue)"),
     "ValidateResourcePolicy": ("partial", "the policy grammar and the public-access check above"),
 }
 

@@ -1,8 +1,9 @@
 """Secrets Manager members and operations that aws-sdk-secretsmanager 1.125 lacks, through
 botocore 1.44.18's own serializer, parser and paginator: PolicyName on the resource-policy
 operations, ListResourcePolicies, CreateSecret's CrossAccountPrimaryARN (a cross-account
-replica, Pending), AssociateCrossAccountReplica's checks, DisassociateCrossAccountReplica and StopReplicationToReplica (a second account is the Rust
-suite's: sdk secrets::cross_account_replicas)."""
+replica, Pending), AssociateCrossAccountReplica's checks (the primary's account only, a ReplicationRoleARN of that
+account), DisassociateCrossAccountReplica, a linked replica's read-only value and
+StopReplicationToReplica (a second account is the Rust suite's: sdk secrets::cross_account_replicas)."""
 
 import json
 
@@ -79,7 +80,19 @@ def test_associate_cross_account_replica_checks_its_members(sm):
     own = sm.describe_secret(SecretId="app")["ARN"]
     with pytest.raises(sm.exceptions.InvalidParameterException):
         sm.associate_cross_account_replica(SecretId="app", CrossAccountReplicaARN=own)
+    # ReplicationRoleARN must be a role of the primary's account.
+    with pytest.raises(sm.exceptions.InvalidParameterException):
+        sm.associate_cross_account_replica(SecretId="app", CrossAccountReplicaARN=replica,
+                                           ReplicationRoleARN="arn:aws:iam::210987654321:role/replicator")
     assert "CrossAccountReplicas" not in sm.describe_secret(SecretId="app")
+    # Only the primary's own account may link or unlink it: another account's primary is
+    # refused by name, whatever its policies say.
+    foreign = "arn:aws:secretsmanager:us-east-1:210987654321:secret:app-AbCdEf"
+    for call in (sm.associate_cross_account_replica, sm.disassociate_cross_account_replica):
+        with pytest.raises(ClientError) as e:
+            call(SecretId=foreign, CrossAccountReplicaARN=own)
+        assert code(e) == "AccessDeniedException"
+        assert "resource-based policy" in e.value.response["Error"]["Message"]
 
 
 def test_disassociate_and_stop_on_a_single_account(sm):
@@ -91,7 +104,13 @@ def test_disassociate_and_stop_on_a_single_account(sm):
     key = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
     primary = "arn:aws:secretsmanager:us-east-1:210987654321:secret:lone-AbCdEf"
     sm.create_secret(Name="waiting", KmsKeyId=key, CrossAccountPrimaryARN=primary)
+    # Its value is its primary's to give: read-only while it is linked, even Pending.
+    with pytest.raises(sm.exceptions.InvalidRequestException) as e:
+        sm.put_secret_value(SecretId="waiting", SecretString="mine")
+    assert "cross-account replica" in e.value.response["Error"]["Message"]
     sm.stop_replication_to_replica(SecretId="waiting")
     described = sm.describe_secret(SecretId="waiting")
     assert "CrossAccountPrimary" not in described
     assert sm.list_resource_policies(SecretId="waiting")["ResourcePolicies"] == []
+    sm.put_secret_value(SecretId="waiting", SecretString="mine")
+    assert sm.get_secret_value(SecretId="waiting")["SecretString"] == "mine"

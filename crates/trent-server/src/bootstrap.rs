@@ -257,7 +257,7 @@ pub(crate) async fn build(
         kms = kms.with_quotas(q.clone());
     }
     let kms = Arc::new(kms);
-    let mut secrets = Secrets::new(store.clone(), kms.clone(), clock.clone());
+    let mut secrets = Secrets::new(store.clone(), kms.clone(), clock.clone()).with_roles(store.clone());
     if let Some((_, sink)) = &cluster {
         secrets = secrets.with_invalidations(sink.clone());
     }

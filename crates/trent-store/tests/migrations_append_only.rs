@@ -29,6 +29,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0017_keys_in_custom_key_stores.sql", "c7c6a9a95309a92c78bf1cd6a07989d19726669c42aa9f4d63b2c0f2684b78c4"),
     ("0018_replica_retry_at.sql", "d76b5cb1697f4c5e581d09c7f38996a5d85ee36e91805c39a801230ae272da8a"),
     ("0019_cross_account_replicas.sql", "3cfcccd86f9394f182919fd48738daa016d00abf8ed8d0cd1f7874f7a55b7606"),
+    ("0020_cross_account_failures.sql", "0acad02064b95f0d8cf23b689b3d1af939868bbe0212f02ef1f4566bf7d4748c"),
 ];
 
 /// `migrations/postgres/`.
@@ -52,6 +53,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0017_replica_retry_at.sql", "3e91ec98edd25201606303108d4f8487400777e427ac2cf9a8a1dce5dff9a4e5"),
     ("0018_param_counts_per_statement.sql", "a0b4a819bb01dc6c199ab4d959c7a3bab64a71a8550ff1fe8f4b108a2efcce85"),
     ("0019_cross_account_replicas.sql", "7da420d80023a87acbbcd5de283ae37dcd2f6d526e6dfee50305198a01389b85"),
+    ("0020_cross_account_failures.sql", "0f7f1536fee51c41234aebb0a4819035adbae9959ca77d8b3f90b368da99d03d"),
 ];
 
 /// `migrations/sqlite-audit/`.

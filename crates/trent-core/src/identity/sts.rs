@@ -87,7 +87,7 @@ impl fmt::Debug for AssumedRole {
 }
 
 /// The account, path and name of `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`.
-fn parse_role_arn<'a>(arn: &'a str, partition: &str) -> Option<(&'a str, &'a str, &'a str)> {
+pub(super) fn parse_role_arn<'a>(arn: &'a str, partition: &str) -> Option<(&'a str, &'a str, &'a str)> {
     let rest = arn.strip_prefix("arn:")?.strip_prefix(partition)?.strip_prefix(":iam::")?;
     let (account, resource) = rest.split_once(':')?;
     let path_and_name = resource.strip_prefix("role")?;

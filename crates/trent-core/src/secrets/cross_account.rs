@@ -9,13 +9,17 @@
 //! `cross-account-replication` ([`managed_policy`]), derived from its primary's ARN rather than
 //! stored: it lets the primary's account call `AcceptCrossAccountReplication` on the replica,
 //! which `AssociateCrossAccountReplica` then needs as any cross-account call does (the resource
-//! policy and the caller's identity policy). This module knows nothing of the wire or SQL.
+//! policy and the caller's identity policy). Only the primary's account may associate or
+//! disassociate. The replication (the association's copy and every later one) authorizes as
+//! the link's `ReplicationRoleARN` role when it names one, else as the caller; a link that
+//! fails records why ([`CrossAccountFailure`]). A replica's value and labels are its primary's
+//! while it is linked. This module knows nothing of the wire or SQL.
 //!
 //! [`SecretRecord::cross_account_replica`]: super::SecretRecord::cross_account_replica
 //! [`SecretRecord::cross_account_primary`]: super::SecretRecord::cross_account_primary
 
 use super::{BadParameter, BadRequest, KmsUse, Limit, SecretRecord, Secrets, SecretsError};
-use crate::identity::{Caller, ViaService};
+use crate::identity::{Caller, IdentityError, ViaService};
 use crate::ids::Arn;
 use crate::kms::KeyManager;
 use crate::store::SecretChange;
@@ -61,6 +65,54 @@ impl CrossAccountStatus {
     }
 }
 
+/// Why a cross-account link is `Failed` (its `StatusMessage`, worded by the wire). Names the
+/// permission or the key that refused, never a value or what the key holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrossAccountFailure {
+    /// The replicating identity may not `AcceptCrossAccountReplication` on the replica, or
+    /// the replica is gone.
+    ReplicaAccess,
+    /// KMS refused to decrypt the primary's versions (its key's state or permissions).
+    PrimaryKey,
+    /// KMS refused a data key under the replica's key (its state or permissions).
+    ReplicaKey,
+    /// The link's `ReplicationRoleARN` can't be assumed (the role no longer exists).
+    ReplicationRole,
+}
+
+impl CrossAccountFailure {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReplicaAccess => "replica-access",
+            Self::PrimaryKey => "primary-key",
+            Self::ReplicaKey => "replica-key",
+            Self::ReplicationRole => "replication-role",
+        }
+    }
+
+    /// Parses [`CrossAccountFailure::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "replica-access" => Some(Self::ReplicaAccess),
+            "primary-key" => Some(Self::PrimaryKey),
+            "replica-key" => Some(Self::ReplicaKey),
+            "replication-role" => Some(Self::ReplicationRole),
+            _ => None,
+        }
+    }
+
+    /// The failure a refused copy into the replica stands for: KMS refusing to open the
+    /// primary's versions or to seal the replica's; `None` for any other error.
+    fn of_copy(e: &SecretsError) -> Option<Self> {
+        match e {
+            SecretsError::Kms { during: KmsUse::Decrypt, .. } if super::rekey::refused(e) => Some(Self::PrimaryKey),
+            SecretsError::Kms { during: KmsUse::Encrypt, .. } if super::rekey::refused(e) => Some(Self::ReplicaKey),
+            _ => None,
+        }
+    }
+}
+
 /// What a primary records of its cross-account replica (`CrossAccountReplicas`' one entry).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CrossAccountReplica {
@@ -70,6 +122,8 @@ pub struct CrossAccountReplica {
     pub role_arn: Option<String>,
     /// `ReplicationStatus`.
     pub status: CrossAccountStatus,
+    /// Why the link is `Failed` (its `StatusMessage`); `None` otherwise.
+    pub failure: Option<CrossAccountFailure>,
 }
 
 /// What a cross-account replica records of its primary (`CrossAccountPrimary`).
@@ -79,6 +133,8 @@ pub struct CrossAccountPrimary {
     pub arn: String,
     /// `ReplicationStatus`.
     pub status: CrossAccountStatus,
+    /// Why the link is `Failed` (its `StatusMessage`); `None` otherwise.
+    pub failure: Option<CrossAccountFailure>,
 }
 
 /// The name of the managed policy a cross-account replica carries.
@@ -156,6 +212,65 @@ fn aws_managed_alias(key: &str) -> bool {
     resource.starts_with("alias/aws/")
 }
 
+/// The session name of the role replication assumes (`ReplicationRoleARN`): Trent's own, as
+/// AWS documents none.
+const REPLICATION_SESSION: &str = "SecretsManagerReplication";
+
+/// Refuses `AssociateCrossAccountReplica` and `DisassociateCrossAccountReplica` of a primary
+/// `secret_id` that names another account's secret: "you must call this operation from the
+/// account that owns the primary secret" (API reference), so no resource policy can share them.
+/// Checked before the secret is looked up, so the answer tells nothing of what exists.
+///
+/// # Errors
+/// `PrimaryAccountOnly`.
+fn primary_account_only(caller: &Caller, secret_id: &str, action: &str) -> Result<(), SecretsError> {
+    match super::secret_id::parse(caller, secret_id) {
+        Some(r) if r.scope.account != caller.principal.account => Err(SecretsError::PrimaryAccountOnly {
+            caller: caller.arn(),
+            action: action.to_owned(),
+            resource: secret_id.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Checks that `role_arn` names an IAM role of `account` (`ReplicationRoleARN`: "an IAM role
+/// in the primary account").
+///
+/// # Errors
+/// `InvalidParameter` otherwise.
+fn role_of_account(role_arn: &str, account: &str) -> Result<(), SecretsError> {
+    let ok = Arn::parse(role_arn).is_some_and(|a| {
+        a.partition == "aws"
+            && a.service == "iam"
+            && a.region.is_empty()
+            && a.account == account
+            && a.resource.starts_with("role/")
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(SecretsError::InvalidParameter(BadParameter::ReplicationRole { arn: role_arn.to_owned() }))
+    }
+}
+
+/// Refuses a change of the value or labels of a cross-account replica still linked to its
+/// primary (`PutSecretValue`, `UpdateSecret` with a value, `UpdateSecretVersionStage`,
+/// `RotateSecret`): they are the primary's. A `Detached` replica (disassociated by its primary)
+/// and a standalone one may be changed. AWS documents no such rule for cross-account replicas;
+/// Trent treats them as it treats multi-Region replicas (see `docs/COMPATIBILITY.md`).
+///
+/// # Errors
+/// `InvalidRequest` (`CrossAccountReplicaReadOnly`).
+pub(crate) fn refuse_linked_replica(secret: &SecretRecord) -> Result<(), SecretsError> {
+    match &secret.cross_account_primary {
+        Some(p) if p.status != CrossAccountStatus::Detached => {
+            Err(SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaReadOnly))
+        }
+        _ => Ok(()),
+    }
+}
+
 impl SecretRecord {
     /// The managed `cross-account-replication` policy, on a cross-account replica.
     pub fn managed_policy(&self) -> Option<String> {
@@ -200,8 +315,11 @@ impl Secrets {
         if described.record.manager != KeyManager::Customer {
             return Err(SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaKey));
         }
-        secret.cross_account_primary =
-            Some(CrossAccountPrimary { arn: primary_arn.to_owned(), status: CrossAccountStatus::Pending });
+        secret.cross_account_primary = Some(CrossAccountPrimary {
+            arn: primary_arn.to_owned(),
+            status: CrossAccountStatus::Pending,
+            failure: None,
+        });
         Ok(())
     }
 
@@ -224,10 +342,15 @@ impl Secrets {
         role_arn: Option<&str>,
     ) -> Result<Association, SecretsError> {
         let action = "secretsmanager:AssociateCrossAccountReplica";
+        primary_account_only(caller, secret_id, action)?;
         let writing = self.lock_named(caller, secret_id, action).await?;
         let primary = self.authorized(caller, secret_id, action).await?;
         self.authorize(caller, "secretsmanager:GetSecretValue", &primary)?;
         other_account_secret(caller, replica_arn)?;
+        if let Some(role) = role_arn {
+            role_of_account(role, primary.scope.account.as_str())?;
+            self.authorize_account(caller, "iam:PassRole", role)?;
+        }
         super::replicas::refuse_replica(&primary)?;
         if primary.is_deleted() {
             return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
@@ -244,14 +367,23 @@ impl Secrets {
         if primary.cross_account_replica.as_ref().is_some_and(|r| r.arn != replica_arn) {
             return Err(SecretsError::LimitExceeded(Limit::CrossAccountReplicas));
         }
+        // The replication itself runs as the role, when one is named.
+        let replicator = match self.replicator(caller, role_arn).await? {
+            Some(r) => r,
+            None => {
+                let arn = role_arn.unwrap_or_default().to_owned();
+                return Err(SecretsError::InvalidParameter(BadParameter::ReplicationRole { arn }));
+            }
+        };
         // One secret's lock at a time: the primary's goes before the replica's is taken.
         drop(writing);
-        self.copy_into_replica(caller, &primary, &replica.scope, &replica.name).await?;
+        self.copy_into_replica(&replicator, &primary, &replica.scope, &replica.name).await?;
         let _writing = self.lock_secret(&primary.scope, &primary.name).await;
         let link = CrossAccountReplica {
             arn: replica_arn.clone(),
             role_arn: role_arn.map(str::to_owned),
             status: CrossAccountStatus::InSync,
+            failure: None,
         };
         self.rewrite(&primary.scope, &primary.name, |s| s.cross_account_replica = Some(link.clone())).await?;
         tracing::info!(replica = %replica_arn, "cross-account replica associated and in sync");
@@ -280,8 +412,11 @@ impl Secrets {
             let mut next = replica.clone();
             next.labels = primary.labels.clone();
             next.last_changed_at = self.clock.now();
-            next.cross_account_primary =
-                Some(CrossAccountPrimary { arn: primary_arn.clone(), status: CrossAccountStatus::InSync });
+            next.cross_account_primary = Some(CrossAccountPrimary {
+                arn: primary_arn.clone(),
+                status: CrossAccountStatus::InSync,
+                failure: None,
+            });
             next.revision = replica.revision + 1;
             let change = SecretChange {
                 secret: &next,
@@ -298,11 +433,32 @@ impl Secrets {
         }
     }
 
+    /// Who replicates for `caller` over a link naming `role_arn`: the caller itself without a
+    /// role (AWS's forward access session), else a session of the role, its KMS use recorded
+    /// with the caller's request; `None` when the role can't be assumed (it does not exist).
+    ///
+    /// # Errors
+    /// Storage errors; a stored policy of the role that no longer parses.
+    async fn replicator(&self, caller: &Caller, role_arn: Option<&str>) -> Result<Option<Caller>, SecretsError> {
+        let Some(role_arn) = role_arn else { return Ok(Some(caller.clone())) };
+        let Some(roles) = &self.roles else { return Ok(None) };
+        let session =
+            crate::identity::service_role_caller(roles.as_ref(), role_arn, REPLICATION_SESSION, &caller.region)
+                .await
+                .map_err(|e| match e {
+                IdentityError::Store(e) => SecretsError::from(e),
+                other => SecretsError::Internal(Box::new(other)),
+            })?;
+        Ok(session.map(|s| Caller { on_behalf_log: caller.on_behalf_log.clone(), ..s }))
+    }
+
     /// After a change of `primary` (a new version, a label moved): its associated
-    /// cross-account replica brought up to date with the caller's credentials, as AWS
-    /// replicates without a `ReplicationRoleARN`. A key or a policy that refuses leaves both
-    /// links `Failed` (the primary's change stands), repaired by the next change or by
-    /// `AssociateCrossAccountReplica` again.
+    /// cross-account replica brought up to date as the link's `ReplicationRoleARN` when it names
+    /// one, else with the caller's credentials ("If you don't include this field, Secrets Manager
+    /// replicates using the credentials of caller who updates the primary secret"). A role that
+    /// can't be assumed, a key or a policy that refuses leaves both links `Failed` (the
+    /// primary's change stands), repaired by the next change or by `AssociateCrossAccountReplica`
+    /// again.
     ///
     /// # Errors
     /// Storage errors.
@@ -315,30 +471,41 @@ impl Secrets {
         if link.status == CrossAccountStatus::Detached {
             return Ok(());
         }
-        let replica = match self.authorized(caller, &link.arn, "secretsmanager:AcceptCrossAccountReplication").await {
-            Ok(replica) => Some(replica),
-            Err(SecretsError::AccessDenied { .. } | SecretsError::NotFound) => None,
-            Err(e) => return Err(e),
-        };
-        let status = match &replica {
-            None => CrossAccountStatus::Failed,
-            Some(r) => match self.copy_into_replica(caller, primary, &r.scope, &r.name).await {
-                Ok(()) => CrossAccountStatus::InSync,
-                Err(e) if super::rekey::refused(&e) => CrossAccountStatus::Failed,
+        let replicator = self.replicator(caller, link.role_arn.as_deref()).await?;
+        let replica = match &replicator {
+            None => None,
+            Some(r) => match self.authorized(r, &link.arn, "secretsmanager:AcceptCrossAccountReplication").await {
+                Ok(replica) => Some(replica),
+                Err(SecretsError::AccessDenied { .. } | SecretsError::NotFound) => None,
                 Err(e) => return Err(e),
             },
         };
-        if status == CrossAccountStatus::Failed {
-            tracing::warn!(replica = %link.arn, "cross-account replication failed; repaired by the next change or a new association");
-            if replica.is_some() {
-                self.mark_link(caller, &link.arn, &primary.arn(), LinkEnd::ToPrimary, CrossAccountStatus::Failed)
-                    .await?;
+        let failure = match (&replicator, &replica) {
+            (None, _) => Some(CrossAccountFailure::ReplicationRole),
+            (Some(_), None) => Some(CrossAccountFailure::ReplicaAccess),
+            (Some(by), Some(r)) => match self.copy_into_replica(by, primary, &r.scope, &r.name).await {
+                Ok(()) => None,
+                Err(e) => match CrossAccountFailure::of_copy(&e) {
+                    Some(failure) => Some(failure),
+                    None => return Err(e),
+                },
+            },
+        };
+        let status = if failure.is_some() { CrossAccountStatus::Failed } else { CrossAccountStatus::InSync };
+        if let Some(why) = failure {
+            tracing::warn!(replica = %link.arn, failure = why.as_str(), "cross-account replication failed; repaired by the next change or a new association");
+            // The replica's own link, when the replica was reached; found without
+            // authorization when the role could not be assumed (the link is the primary's).
+            if replica.is_some() || replicator.is_none() {
+                let end = LinkEnd::ToPrimary;
+                self.mark_link(caller, &link.arn, &primary.arn(), end, CrossAccountStatus::Failed, failure).await?;
             }
         }
-        if link.status != status {
+        if (link.status, link.failure) != (status, failure) {
             self.rewrite(&primary.scope, &primary.name, |s| {
                 if let Some(r) = s.cross_account_replica.as_mut() {
                     r.status = status;
+                    r.failure = failure;
                 }
             })
             .await?;
@@ -359,6 +526,7 @@ impl Secrets {
         replica_arn: &str,
     ) -> Result<String, SecretsError> {
         let action = "secretsmanager:DisassociateCrossAccountReplica";
+        primary_account_only(caller, secret_id, action)?;
         let writing = self.lock_named(caller, secret_id, action).await?;
         let primary = self.authorized(caller, secret_id, action).await?;
         if primary.cross_account_replica.as_ref().is_none_or(|r| r.arn != replica_arn) {
@@ -369,7 +537,8 @@ impl Secrets {
         // The replica's own link says Detached, when it is still there (its account may have
         // deleted it or made it standalone).
         let primary_arn = primary.arn();
-        self.mark_link(caller, replica_arn, &primary_arn, LinkEnd::ToPrimary, CrossAccountStatus::Detached).await?;
+        self.mark_link(caller, replica_arn, &primary_arn, LinkEnd::ToPrimary, CrossAccountStatus::Detached, None)
+            .await?;
         tracing::info!(replica = %replica_arn, "cross-account replica disassociated");
         Ok(primary_arn)
     }
@@ -391,14 +560,15 @@ impl Secrets {
         let promoted = self.rewrite(&replica.scope, &replica.name, |s| s.cross_account_primary = None).await?;
         drop(writing);
         let replica_arn = promoted.arn();
-        self.mark_link(caller, primary_arn, &replica_arn, LinkEnd::ToReplica, CrossAccountStatus::Detached).await?;
+        self.mark_link(caller, primary_arn, &replica_arn, LinkEnd::ToReplica, CrossAccountStatus::Detached, None)
+            .await?;
         tracing::info!(secret = %replica_arn, "cross-account replica made a standalone secret");
         Ok(replica_arn)
     }
 
-    /// Sets `status` on the link that the secret `arn` (the other side of a link the caller
-    /// changed, found without authorization) keeps to `other_arn`, under that secret's lock;
-    /// nothing when it is gone or no longer linked to `other_arn`.
+    /// Sets `status` and `failure` on the link that the secret `arn` (the other side of a link
+    /// the caller changed, found without authorization) keeps to `other_arn`, under that
+    /// secret's lock; nothing when it is gone or no longer linked to `other_arn`.
     ///
     /// # Errors
     /// Storage errors.
@@ -409,6 +579,7 @@ impl Secrets {
         other_arn: &str,
         end: LinkEnd,
         status: CrossAccountStatus,
+        failure: Option<CrossAccountFailure>,
     ) -> Result<(), SecretsError> {
         let Some(r) = super::secret_id::parse(caller, arn) else { return Ok(()) };
         let Some(secret) = self.find_ref(&r).await? else { return Ok(()) };
@@ -417,11 +588,13 @@ impl Secrets {
             LinkEnd::ToPrimary => {
                 if let Some(p) = s.cross_account_primary.as_mut().filter(|p| p.arn == other_arn) {
                     p.status = status;
+                    p.failure = failure;
                 }
             }
             LinkEnd::ToReplica => {
                 if let Some(l) = s.cross_account_replica.as_mut().filter(|l| l.arn == other_arn) {
                     l.status = status;
+                    l.failure = failure;
                 }
             }
         })

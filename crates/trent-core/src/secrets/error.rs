@@ -70,6 +70,12 @@ pub enum BadParameter {
         /// The ARN as given.
         arn: String,
     },
+    /// `ReplicationRoleARN` that is not the ARN of an existing IAM role of the primary secret's
+    /// account.
+    ReplicationRole {
+        /// The ARN as given.
+        arn: String,
+    },
 }
 
 /// Why a request was refused as invalid in the secret's state (`InvalidRequestException`).
@@ -89,6 +95,9 @@ pub enum BadRequest {
     NoRotationFunction,
     /// A write on a replica secret (writes go to the primary).
     ReplicaReadOnly,
+    /// A change of the value or labels of a cross-account replica still linked to its primary
+    /// (not `Detached`): they come from the primary until replication stops.
+    CrossAccountReplicaReadOnly,
     /// `StopReplicationToReplica` on a secret that is not a replica.
     NotAReplica,
     /// `DeleteSecret` of a primary that still has replicas.
@@ -200,6 +209,17 @@ pub enum SecretsError {
         /// `secretsmanager:GetSecretValue`.
         action: String,
         /// The secret's ARN (or the id asked for).
+        resource: String,
+    },
+    /// `AssociateCrossAccountReplica` or `DisassociateCrossAccountReplica` called on a primary
+    /// of another account: AWS requires the primary's own account, whatever policy is attached.
+    #[error("{caller} may not {action} on {resource}: only the secret's account may")]
+    PrimaryAccountOnly {
+        /// The caller's ARN.
+        caller: String,
+        /// `secretsmanager:AssociateCrossAccountReplica`.
+        action: String,
+        /// The `SecretId` as given.
         resource: String,
     },
     /// KMS refused or failed.

@@ -125,6 +125,7 @@ impl Secrets {
         loop {
             let secret = self.authorized(caller, &m.secret_id, action).await?;
             super::replicas::refuse_replica(&secret)?;
+            super::cross_account::refuse_linked_replica(&secret)?;
             if secret.is_deleted() {
                 return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
             }

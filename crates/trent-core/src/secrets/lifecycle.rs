@@ -336,6 +336,10 @@ impl Secrets {
         };
         let secret = self
             .mutate(caller, &input.secret_id, "secretsmanager:UpdateSecret", |s| {
+                if input.value.is_some() {
+                    // Refused before the description or the key changes, not halfway.
+                    super::cross_account::refuse_linked_replica(s)?;
+                }
                 if s.is_deleted() {
                     return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
                 }

@@ -32,7 +32,7 @@ mod writers;
 use std::sync::Arc;
 
 pub use cross_account::{
-    Association, CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus, MANAGED_POLICY_NAME,
+    Association, CrossAccountFailure, CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus, MANAGED_POLICY_NAME,
 };
 pub use error::{BadParameter, BadPolicy, BadRequest, KmsUse, Limit, SecretsError};
 pub use labels::StageMove;
@@ -83,6 +83,9 @@ pub struct Secrets {
     rotation: rotation_run::RotationHooks,
     /// This node's writers of each secret, one at a time.
     writers: writers::WriteLocks,
+    /// Where the roles cross-account replication assumes (`ReplicationRoleARN`) are found;
+    /// `None`: no role can be assumed, and a link that names one fails.
+    roles: Option<Arc<dyn crate::store::IdentityStore>>,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -108,7 +111,14 @@ impl Secrets {
             keys: envelope::DataKeyCache::new(envelope::DEFAULT_CAPACITY),
             rotation: rotation_run::RotationHooks::default(),
             writers: writers::WriteLocks::default(),
+            roles: None,
         }
+    }
+
+    /// Finds the roles cross-account replication assumes (`ReplicationRoleARN`) in `roles`.
+    pub fn with_roles(mut self, roles: Arc<dyn crate::store::IdentityStore>) -> Self {
+        self.roles = Some(roles);
+        self
     }
 
     /// Hands every later change of a secret to `sink` too, for the other nodes sharing the

@@ -196,6 +196,7 @@ impl Secrets {
         let now = self.clock.now();
         let secret = self
             .mutate(caller, &input.secret_id, "secretsmanager:RotateSecret", |s| {
+                super::cross_account::refuse_linked_replica(s)?;
                 if s.is_deleted() {
                     return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
                 }

@@ -166,6 +166,7 @@ impl Secrets {
         loop {
             let secret = self.authorized(caller, &input.secret_id, action).await?;
             super::replicas::refuse_replica(&secret)?;
+            super::cross_account::refuse_linked_replica(&secret)?;
             if let Some(done) = self.add_version(caller, &secret, &version_id, &input.value, &stages).await? {
                 return Ok(done);
             }

@@ -106,6 +106,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0019_cross_account_replicas.sql",
         sql: include_str!("../../migrations/postgres/0019_cross_account_replicas.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_cross_account_failures.sql",
+        sql: include_str!("../../migrations/postgres/0020_cross_account_failures.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

@@ -20,8 +20,9 @@ const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = $4, description = $5, k
      last_changed_at = $8, last_accessed_at = $9, deleted_at = $10, deletion_date = $11, tags = $12, policy = $13, \
      labels = $14, revision = $15, rotation = $16, primary_region = $17, replicas = $18, replica_retry_at = $19, \
      cross_account_replica = $20, cross_account_role = $21, cross_account_replica_status = $22, \
-     cross_account_primary = $23, cross_account_primary_status = $24 \
-     WHERE account_id = $1 AND region = $2 AND name = $3 AND revision = $25";
+     cross_account_primary = $23, cross_account_primary_status = $24, cross_account_replica_failure = $25, \
+     cross_account_primary_failure = $26 \
+     WHERE account_id = $1 AND region = $2 AND name = $3 AND revision = $27";
 
 async fn insert_version(conn: &mut PgConnection, secret: &SecretRecord, v: &VersionRecord) -> Result<(), StoreError> {
     let sql = format!(

@@ -98,6 +98,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0019_cross_account_replicas.sql",
         sql: include_str!("../../migrations/sqlite/0019_cross_account_replicas.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_cross_account_failures.sql",
+        sql: include_str!("../../migrations/sqlite/0020_cross_account_failures.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

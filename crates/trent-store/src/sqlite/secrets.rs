@@ -12,8 +12,8 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 use time::OffsetDateTime;
 use trent_core::kms::Tag;
 use trent_core::secrets::{
-    CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus, ReplicaFailure, ReplicaRecord, ReplicationStatus,
-    SecretRecord, ValueKind, VersionRecord,
+    CrossAccountFailure, CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus, ReplicaFailure, ReplicaRecord,
+    ReplicationStatus, SecretRecord, ValueKind, VersionRecord,
 };
 use trent_core::store::Fault;
 use trent_core::store::{SecretChange, SecretsStore};
@@ -28,7 +28,8 @@ use super::{SqliteStore, map_err};
 pub(crate) const SECRET_COLUMNS: &str = "account_id, region, name, suffix, description, kms_key_id, created_at, \
      last_changed_at, last_accessed_at, deleted_at, deletion_date, tags, policy, labels, revision, rotation, \
      primary_region, replicas, replica_retry_at, cross_account_replica, cross_account_role, \
-     cross_account_replica_status, cross_account_primary, cross_account_primary_status";
+     cross_account_replica_status, cross_account_primary, cross_account_primary_status, \
+     cross_account_replica_failure, cross_account_primary_failure";
 
 /// The columns of `secret_versions` after the secret's key, in the order of [`bind_version`].
 pub(crate) const VERSION_COLUMNS: &str = "version_id, created_at, kind, key_arn, wrapped_key, ciphertext";
@@ -37,8 +38,9 @@ const UPDATE_SECRET: &str = "UPDATE secrets SET suffix = ?4, description = ?5, k
      last_changed_at = ?8, last_accessed_at = ?9, deleted_at = ?10, deletion_date = ?11, tags = ?12, policy = ?13, \
      labels = ?14, revision = ?15, rotation = ?16, primary_region = ?17, replicas = ?18, replica_retry_at = ?19, \
      cross_account_replica = ?20, cross_account_role = ?21, cross_account_replica_status = ?22, \
-     cross_account_primary = ?23, cross_account_primary_status = ?24 \
-     WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?25";
+     cross_account_primary = ?23, cross_account_primary_status = ?24, cross_account_replica_failure = ?25, \
+     cross_account_primary_failure = ?26 \
+     WHERE account_id = ?1 AND region = ?2 AND name = ?3 AND revision = ?27";
 
 /// A value of a `secrets` column that does not decode, with the decoder's error.
 fn corrupt(column: &'static str, e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
@@ -125,7 +127,7 @@ fn replicas_from_db(text: &str) -> Result<Vec<ReplicaRecord>, StoreError> {
         .collect()
 }
 
-/// Binds every column of `secrets` as `?1`..`?24` (`$1`..`$24`), on a query of either backend.
+/// Binds every column of `secrets` as `?1`..`?26` (`$1`..`$26`), on a query of either backend.
 pub(crate) fn bind_secret<'q, DB: Database>(q: Query<'q, DB>, s: &SecretRecord) -> Result<Query<'q, DB>, StoreError>
 where
     String: Encode<'q, DB> + Type<DB>,
@@ -156,7 +158,9 @@ where
         .bind(s.cross_account_replica.as_ref().and_then(|r| r.role_arn.clone()))
         .bind(s.cross_account_replica.as_ref().map(|r| r.status.as_str().to_owned()))
         .bind(s.cross_account_primary.as_ref().map(|p| p.arn.clone()))
-        .bind(s.cross_account_primary.as_ref().map(|p| p.status.as_str().to_owned())))
+        .bind(s.cross_account_primary.as_ref().map(|p| p.status.as_str().to_owned()))
+        .bind(s.cross_account_replica.as_ref().and_then(|r| r.failure).map(|f| f.as_str().to_owned()))
+        .bind(s.cross_account_primary.as_ref().and_then(|p| p.failure).map(|f| f.as_str().to_owned())))
 }
 
 /// A cross-account link's ARN and status, both present or both absent.
@@ -171,6 +175,11 @@ fn cross_account_link(
         (Some(_), None) => Err(StoreError::corrupt(column, Fault::Missing("a cross-account link's status"))),
         (None, Some(_)) => Err(StoreError::corrupt(column, Fault::Missing("a cross-account link's ARN"))),
     }
+}
+
+/// A cross-account link's failure, absent unless the link is `Failed`.
+fn failure_from_db(column: &'static str, failure: Option<String>) -> Result<Option<CrossAccountFailure>, StoreError> {
+    failure.map(|f| enumeration(column, &f, CrossAccountFailure::parse)).transpose()
 }
 
 /// Reads a `secrets` row of either backend, mapping a column error with the backend's `map`.
@@ -215,7 +224,12 @@ where
             get_os("cross_account_replica_status")?,
         )?
         .map(|(arn, status)| {
-            Ok::<_, StoreError>(CrossAccountReplica { arn, role_arn: get_os("cross_account_role")?, status })
+            Ok::<_, StoreError>(CrossAccountReplica {
+                arn,
+                role_arn: get_os("cross_account_role")?,
+                status,
+                failure: failure_from_db("cross_account_replica_failure", get_os("cross_account_replica_failure")?)?,
+            })
         })
         .transpose()?,
         cross_account_primary: cross_account_link(
@@ -223,7 +237,11 @@ where
             get_os("cross_account_primary")?,
             get_os("cross_account_primary_status")?,
         )?
-        .map(|(arn, status)| CrossAccountPrimary { arn, status }),
+        .map(|(arn, status)| {
+            let failure = failure_from_db("cross_account_primary_failure", get_os("cross_account_primary_failure")?)?;
+            Ok::<_, StoreError>(CrossAccountPrimary { arn, status, failure })
+        })
+        .transpose()?,
     })
 }
 
@@ -298,7 +316,7 @@ pub(crate) async fn insert_secret_rows(
     version: Option<&VersionRecord>,
 ) -> Result<(), StoreError> {
     let sql = format!(
-        "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"
+        "INSERT INTO secrets ({SECRET_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"
     );
     bind_secret(sqlx::query(&sql), secret)?.execute(&mut *conn).await.map_err(map_err)?;
     if let Some(v) = version {

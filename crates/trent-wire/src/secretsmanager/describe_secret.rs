@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use trent_core::Caller;
-use trent_core::secrets::Secrets;
+use trent_core::secrets::{CrossAccountFailure, Secrets};
 
 use super::shapes::{ReplicationStatusShape, SECRET_ID, SecretMetadata, Stages, described_replication_status};
 use crate::AwsError;
@@ -39,6 +39,8 @@ struct CrossAccountReplicaEntry {
     #[serde(rename = "ReplicationRoleARN", skip_serializing_if = "Option::is_none")]
     replication_role_arn: Option<String>,
     replication_status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_message: Option<&'static str>,
 }
 
 /// `CrossAccountPrimaryType`: a replica's primary in another account.
@@ -48,6 +50,32 @@ struct CrossAccountPrimaryShape {
     #[serde(rename = "PrimarySecretARN")]
     primary_secret_arn: String,
     replication_status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_message: Option<&'static str>,
+}
+
+/// The `StatusMessage` of a `Failed` cross-account link, shown on both sides. AWS publishes no
+/// wording ("when a AWS KMS key permission is missing", the user guide says of its use): Trent's
+/// own, naming the permission or key that refused and nothing the secret holds.
+fn status_message(failure: CrossAccountFailure) -> &'static str {
+    match failure {
+        CrossAccountFailure::ReplicaAccess => {
+            "Secrets Manager can't reach the replica secret: the replicating identity isn't allowed \
+             secretsmanager:AcceptCrossAccountReplication on it, or it no longer exists."
+        }
+        CrossAccountFailure::PrimaryKey => {
+            "Secrets Manager can't decrypt the primary secret: the replicating identity needs kms:Decrypt on the \
+             primary secret's KMS key, which must be enabled."
+        }
+        CrossAccountFailure::ReplicaKey => {
+            "Secrets Manager can't encrypt the replica secret: the replicating identity needs kms:GenerateDataKey \
+             on the replica secret's KMS key, which must be enabled."
+        }
+        CrossAccountFailure::ReplicationRole => {
+            "Secrets Manager can't assume the ReplicationRoleARN role: it doesn't exist in the primary secret's \
+             account."
+        }
+    }
 }
 
 impl super::Names for Response {
@@ -67,11 +95,13 @@ pub(crate) async fn handle(secrets: &Secrets, caller: &Caller, req: Request) -> 
             replica_secret_arn: r.arn.clone(),
             replication_role_arn: r.role_arn.clone(),
             replication_status: r.status.as_str(),
+            status_message: r.failure.map(status_message),
         })
         .collect();
     let cross_account_primary = (d.secret.cross_account_primary.as_ref()).map(|p| CrossAccountPrimaryShape {
         primary_secret_arn: p.arn.clone(),
         replication_status: p.status.as_str(),
+        status_message: p.failure.map(status_message),
     });
     Ok(Response {
         metadata: SecretMetadata::new(&d),

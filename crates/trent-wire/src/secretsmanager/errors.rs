@@ -65,6 +65,9 @@ fn parameter(p: &BadParameter) -> (&'static str, String) {
         BadParameter::CrossAccountArn { arn } => {
             format!("{arn} is not the ARN of a secret of another account in this Region.")
         }
+        BadParameter::ReplicationRole { arn } => {
+            format!("{} is not the ARN of an IAM role in the primary secret's account.", crate::json::echo(arn))
+        }
         BadParameter::ReplicaRegion { region } => format!(
             "Invalid replica Region {}: it must be another Region this deployment hosts, named once, that holds \
              (to remove) or does not hold (to add) a replica of the secret.",
@@ -153,6 +156,10 @@ fn request(r: &BadRequest) -> String {
         BadRequest::NoRotationFunction => "No Lambda rotation function ARN is associated with this secret.",
         BadRequest::ReplicaReadOnly => {
             "Operation not permitted on a replica secret. Call must be made in primary secret's region."
+        }
+        BadRequest::CrossAccountReplicaReadOnly => {
+            "Operation not permitted on a cross-account replica secret while it replicates from its primary. \
+             Change the primary secret, or call StopReplicationToReplica first."
         }
         BadRequest::NotAReplica => "The secret is not a replica secret.",
         BadRequest::HasReplicas => {
@@ -303,6 +310,14 @@ impl From<SecretsError> for AwsError {
                 format!(
                     "User: {caller} is not authorized to perform: {action} on resource: {resource} because no \
                      identity-based policy allows the {action} action"
+                ),
+            ),
+            SecretsError::PrimaryAccountOnly { caller, action, resource } => (
+                "AccessDeniedException",
+                BAD,
+                format!(
+                    "User: {caller} is not authorized to perform: {action} on resource: {resource} because no \
+                     resource-based policy allows the {action} action"
                 ),
             ),
             SecretsError::Kms { during, source } => kms(*during, source),
@@ -457,6 +472,31 @@ mod tests {
                 "InvalidParameterException",
                 400,
                 "arn:aws:iam::1:root is not the ARN of a secret of another account in this Region.",
+            ),
+            (
+                SecretsError::InvalidParameter(BadParameter::ReplicationRole { arn: "arn:aws:iam::1:user/u".into() }),
+                "InvalidParameterException",
+                400,
+                "arn:aws:iam::1:user/u is not the ARN of an IAM role in the primary secret's account.",
+            ),
+            (
+                SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaReadOnly),
+                "InvalidRequestException",
+                400,
+                "Operation not permitted on a cross-account replica secret while it replicates from its primary. \
+                 Change the primary secret, or call StopReplicationToReplica first.",
+            ),
+            (
+                SecretsError::PrimaryAccountOnly {
+                    caller: "arn:aws:iam::2:root".into(),
+                    action: "secretsmanager:AssociateCrossAccountReplica".into(),
+                    resource: "arn:aws:secretsmanager:us-east-1:1:secret:app-AbCdEf".into(),
+                },
+                "AccessDeniedException",
+                400,
+                "User: arn:aws:iam::2:root is not authorized to perform: secretsmanager:AssociateCrossAccountReplica \
+                 on resource: arn:aws:secretsmanager:us-east-1:1:secret:app-AbCdEf because no resource-based policy \
+                 allows the secretsmanager:AssociateCrossAccountReplica action",
             ),
             (
                 SecretsError::InvalidRequest(BadRequest::NoRotationFunction),

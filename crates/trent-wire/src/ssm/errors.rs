@@ -152,7 +152,9 @@ fn from_kms(e: KmsError) -> (&'static str, StatusCode, String) {
 /// errors are already Parameter Store's own in the domain).
 fn from_secrets(e: SecretsError) -> (&'static str, StatusCode, String) {
     match e {
-        SecretsError::AccessDenied { .. } => ("AccessDeniedException", BAD, AwsError::from(e).message),
+        SecretsError::AccessDenied { .. } | SecretsError::PrimaryAccountOnly { .. } => {
+            ("AccessDeniedException", BAD, AwsError::from(e).message)
+        }
         SecretsError::NotFound
         | SecretsError::PolicyNotFound { .. }
         | SecretsError::VersionNotFound { .. }

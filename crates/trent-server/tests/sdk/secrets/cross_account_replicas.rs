@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::resource_policies::call_as;
 use crate::common::TestServer;
-use crate::iam::Creds;
+use crate::iam::{Creds, allow};
 use crate::key_policies::second_account;
 
 /// The answer of a call that must succeed.
@@ -50,6 +50,7 @@ struct Accounts {
     primary: String,
     made: Value,
     key: String,
+    owner_key: String,
 }
 
 async fn accounts(server: &TestServer) -> Accounts {
@@ -61,13 +62,13 @@ async fn accounts(server: &TestServer) -> Accounts {
         ok(server, &owner, "CreateSecret", &json!({"Name": "app", "KmsKeyId": owner_key, "SecretString": "v1"})).await;
     let primary = made["ARN"].as_str().expect("ARN").to_owned();
     let key = partner_key(server, &partner, &partner_account, Some(&owner_account)).await;
-    Accounts { owner, owner_account, partner, partner_account, primary, made, key }
+    Accounts { owner, owner_account, partner, partner_account, primary, made, key, owner_key }
 }
 
 #[tokio::test]
 async fn a_replica_is_created_pending_then_associated_in_sync_with_the_primarys_versions() {
     let server = TestServer::start().await;
-    let Accounts { owner, owner_account, partner, partner_account, primary, made, key } = accounts(&server).await;
+    let Accounts { owner, owner_account, partner, partner_account, primary, made, key, .. } = accounts(&server).await;
     let owner_key = server.new_key().await;
     let v1 = made["VersionId"].as_str().expect("VersionId").to_owned();
     let put = ok(&server, &owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v2"})).await;
@@ -279,4 +280,223 @@ async fn a_replica_is_disassociated_or_stopped_and_only_then_may_its_primary_be_
     let described = ok(&server, &owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
     assert_eq!(described["CrossAccountReplicas"][0]["ReplicationStatus"], "Detached", "{described}");
     ok(&server, &owner, "DeleteSecret", &json!({"SecretId": "app"})).await;
+}
+
+/// A replica of the owner's `app` made in the partner's account as `copy` and associated by the
+/// owner (with `ReplicationRoleARN` `role`, when given); its ARN.
+async fn associated_replica(server: &TestServer, a: &Accounts, role: Option<&str>) -> String {
+    let body = json!({"Name": "copy", "KmsKeyId": a.key, "CrossAccountPrimaryARN": a.primary});
+    let replica = ok(server, &a.partner, "CreateSecret", &body).await["ARN"].as_str().expect("ARN").to_owned();
+    let mut link = json!({"SecretId": "app", "CrossAccountReplicaARN": replica});
+    if let Some(role) = role {
+        link["ReplicationRoleARN"] = json!(role);
+    }
+    ok(server, &a.owner, "AssociateCrossAccountReplica", &link).await;
+    replica
+}
+
+/// Regression: any account whose policies allowed it could associate or disassociate another
+/// account's primary; AWS requires the primary's own account ("you must call this operation
+/// from the account that owns the primary secret"), so a resource policy sharing the primary
+/// with the partner's account does not let the partner link or unlink it.
+#[tokio::test]
+async fn only_the_primarys_account_may_associate_or_disassociate_its_replica() {
+    let server = TestServer::start().await;
+    let a = accounts(&server).await;
+    let shared = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:root"}},"Action":"secretsmanager:*","Resource":"*"}}]}}"#,
+        a.partner_account
+    );
+    ok(&server, &a.owner, "PutResourcePolicy", &json!({"SecretId": "app", "ResourcePolicy": shared})).await;
+    let seen = ok(&server, &a.partner, "DescribeSecret", &json!({"SecretId": a.primary})).await;
+    assert_eq!(seen["ARN"], json!(a.primary), "the policy does share the primary");
+    let body = json!({"Name": "copy", "KmsKeyId": a.key, "CrossAccountPrimaryARN": a.primary});
+    let replica = ok(&server, &a.partner, "CreateSecret", &body).await["ARN"].as_str().expect("ARN").to_owned();
+
+    // The partner's account: refused, nothing linked.
+    let link = json!({"SecretId": a.primary, "CrossAccountReplicaARN": replica});
+    let (code, message) = refused(&server, &a.partner, "AssociateCrossAccountReplica", &link).await;
+    assert_eq!(code, "AccessDeniedException", "{message}");
+    assert!(message.contains("secretsmanager:AssociateCrossAccountReplica"), "{message}");
+    let described = ok(&server, &a.partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert_eq!(described["CrossAccountPrimary"]["ReplicationStatus"], "Pending", "{described}");
+
+    // The owner's account: linked; then the partner can't unlink it either.
+    let own = json!({"SecretId": "app", "CrossAccountReplicaARN": replica});
+    ok(&server, &a.owner, "AssociateCrossAccountReplica", &own).await;
+    let (code, message) = refused(&server, &a.partner, "DisassociateCrossAccountReplica", &link).await;
+    assert_eq!(code, "AccessDeniedException", "{message}");
+    assert!(message.contains("secretsmanager:DisassociateCrossAccountReplica"), "{message}");
+    let described = ok(&server, &a.owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    assert_eq!(described["CrossAccountReplicas"][0]["ReplicationStatus"], "InSync", "{described}");
+    ok(&server, &a.owner, "DisassociateCrossAccountReplica", &own).await;
+    let described = ok(&server, &a.partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert_eq!(described["CrossAccountPrimary"]["ReplicationStatus"], "Detached", "{described}");
+}
+
+/// A replica's value and labels are its primary's while it is linked (Pending, InSync or
+/// Failed): its own account's PutSecretValue, UpdateSecret with a value,
+/// UpdateSecretVersionStage and RotateSecret are refused, while its description may change;
+/// once Detached it is written like any secret.
+#[tokio::test]
+async fn a_linked_replica_is_read_only_until_it_is_detached() {
+    let server = TestServer::start().await;
+    let a = accounts(&server).await;
+    let body = json!({"Name": "copy", "KmsKeyId": a.key, "CrossAccountPrimaryARN": a.primary});
+    let replica = ok(&server, &a.partner, "CreateSecret", &body).await["ARN"].as_str().expect("ARN").to_owned();
+    let put = json!({"SecretId": "copy", "SecretString": "mine"});
+    let (code, message) = refused(&server, &a.partner, "PutSecretValue", &put).await;
+    assert_eq!(code, "InvalidRequestException", "pending: {message}");
+    assert!(message.contains("cross-account replica"), "{message}");
+
+    let link = json!({"SecretId": "app", "CrossAccountReplicaARN": replica});
+    ok(&server, &a.owner, "AssociateCrossAccountReplica", &link).await;
+    let current = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    let v1 = current["VersionId"].as_str().expect("VersionId").to_owned();
+    for (op, body) in [
+        ("PutSecretValue", put.clone()),
+        ("UpdateSecret", json!({"SecretId": "copy", "SecretString": "mine", "Description": "d"})),
+        ("UpdateSecretVersionStage", json!({"SecretId": "copy", "VersionStage": "blue", "MoveToVersionId": v1})),
+        ("RotateSecret", json!({"SecretId": "copy"})),
+    ] {
+        let (code, message) = refused(&server, &a.partner, op, &body).await;
+        assert_eq!(code, "InvalidRequestException", "{op}: {message}");
+        assert!(message.contains("cross-account replica"), "{op}: {message}");
+    }
+    let described = ok(&server, &a.partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert!(described.get("Description").is_none(), "the refused UpdateSecret changed nothing: {described}");
+    let mut stages = serde_json::Map::new();
+    stages.insert(v1.clone(), json!(["AWSCURRENT"]));
+    assert_eq!(described["VersionIdsToStages"], Value::Object(stages), "{described}");
+    let same = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(same["SecretString"].as_str(), Some("v1"));
+    ok(&server, &a.partner, "UpdateSecret", &json!({"SecretId": "copy", "Description": "partner's copy"})).await;
+
+    // Detached by its primary: its own account writes it.
+    ok(&server, &a.owner, "DisassociateCrossAccountReplica", &link).await;
+    let mine = ok(&server, &a.partner, "PutSecretValue", &put).await;
+    let body = json!({"SecretId": "copy", "VersionStage": "blue", "MoveToVersionId": v1});
+    ok(&server, &a.partner, "UpdateSecretVersionStage", &body).await;
+    let current = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(
+        (current["SecretString"].as_str(), current["VersionId"].as_str()),
+        (Some("mine"), mine["VersionId"].as_str())
+    );
+}
+
+/// Creates the owner's role `name`, trusting Secrets Manager, with the inline policy `policy`;
+/// its ARN.
+async fn replication_role(server: &TestServer, name: &str, policy: &str) -> String {
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"secretsmanager.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let iam = server.iam(&server.admin_creds());
+    let out = iam.create_role().role_name(name).assume_role_policy_document(trust).send().await.expect("role");
+    let role = out.role().expect("role").arn().to_owned();
+    set_role_policy(server, name, policy).await;
+    role
+}
+
+async fn set_role_policy(server: &TestServer, name: &str, policy: &str) {
+    let iam = server.iam(&server.admin_creds());
+    let put = iam.put_role_policy().role_name(name).policy_name("replication").policy_document(policy);
+    put.send().await.expect("role policy");
+}
+
+/// With `ReplicationRoleARN` the replication authorizes as that role, not as the caller who
+/// changes the primary: a writer of the primary without any access to the replica's side
+/// still reaches the replica through the role (and fails without it), and a role that loses
+/// the replica key's permission leaves the links Failed even for the account's administrator.
+/// The role must be one of the primary's account that exists.
+#[tokio::test]
+async fn a_replication_role_replicates_in_place_of_the_caller() {
+    let server = TestServer::start().await;
+    let a = accounts(&server).await;
+    let everything = allow(
+        r#"["secretsmanager:AcceptCrossAccountReplication","kms:Decrypt","kms:GenerateDataKey","kms:Encrypt"]"#,
+        "*",
+    );
+    let role = replication_role(&server, "replicator", &everything).await;
+    let owner_key_arn = server.key_arn(&a.owner_key).await;
+    let writer_policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["secretsmanager:PutSecretValue","secretsmanager:GetSecretValue"],"Resource":"{}"}},{{"Effect":"Allow","Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":"{}"}}]}}"#,
+        a.primary, owner_key_arn
+    );
+    let writer = server.user_with_policy("writer", Some(&writer_policy)).await;
+
+    // Without a role the writer's own credentials replicate, and they don't reach the replica.
+    let replica = associated_replica(&server, &a, None).await;
+    ok(&server, &writer, "PutSecretValue", &json!({"SecretId": a.primary, "SecretString": "v2"})).await;
+    let described = ok(&server, &a.owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    assert_eq!(described["CrossAccountReplicas"][0]["ReplicationStatus"], "Failed", "{described}");
+    let message = described["CrossAccountReplicas"][0]["StatusMessage"].as_str().expect("a StatusMessage");
+    assert!(message.contains("secretsmanager:AcceptCrossAccountReplication"), "{message}");
+
+    // Refused roles: another account's, one that does not exist.
+    for bad in [
+        role.replace(&a.owner_account, &a.partner_account),
+        format!("arn:aws:iam::{}:role/nobody", a.owner_account),
+        format!("arn:aws:iam::{}:user/replicator", a.owner_account),
+    ] {
+        let link = json!({"SecretId": "app", "CrossAccountReplicaARN": replica, "ReplicationRoleARN": bad});
+        let (code, message) = refused(&server, &a.owner, "AssociateCrossAccountReplica", &link).await;
+        assert_eq!(code, "InvalidParameterException", "{bad}: {message}");
+    }
+
+    // Associated again with the role: repaired, and the writer's next change reaches the replica.
+    let link = json!({"SecretId": "app", "CrossAccountReplicaARN": replica, "ReplicationRoleARN": role});
+    ok(&server, &a.owner, "AssociateCrossAccountReplica", &link).await;
+    let described = ok(&server, &a.owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    assert_eq!(
+        described["CrossAccountReplicas"],
+        json!([{"ReplicaSecretARN": replica, "ReplicationRoleARN": role, "ReplicationStatus": "InSync"}]),
+        "in sync again, without a StatusMessage"
+    );
+    ok(&server, &writer, "PutSecretValue", &json!({"SecretId": a.primary, "SecretString": "v3"})).await;
+    let current = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(current["SecretString"].as_str(), Some("v3"));
+    let described = ok(&server, &a.partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert_eq!(described["CrossAccountPrimary"]["ReplicationStatus"], "InSync", "{described}");
+
+    // The role loses the replica key: the administrator's change stands, the links are Failed.
+    let no_encrypt = allow(r#"["secretsmanager:AcceptCrossAccountReplication","kms:Decrypt"]"#, "*");
+    set_role_policy(&server, "replicator", &no_encrypt).await;
+    ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v4"})).await;
+    let own = ok(&server, &a.owner, "GetSecretValue", &json!({"SecretId": "app"})).await;
+    assert_eq!(own["SecretString"].as_str(), Some("v4"));
+    let stale = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(stale["SecretString"].as_str(), Some("v3"));
+    failed_because(&server, &a, "kms:GenerateDataKey on the replica secret's KMS key").await;
+
+    // The role loses the primary's key instead: the reason follows.
+    let no_decrypt = allow(r#"["secretsmanager:AcceptCrossAccountReplication","kms:GenerateDataKey"]"#, "*");
+    set_role_policy(&server, "replicator", &no_decrypt).await;
+    ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v5"})).await;
+    failed_because(&server, &a, "kms:Decrypt on the primary secret's KMS key").await;
+
+    // Given the permission back, the next change repairs it: InSync, no StatusMessage.
+    set_role_policy(&server, "replicator", &everything).await;
+    ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v6"})).await;
+    let current = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(current["SecretString"].as_str(), Some("v6"));
+    let described = ok(&server, &a.partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert_eq!(described["CrossAccountPrimary"], json!({"PrimarySecretARN": a.primary, "ReplicationStatus": "InSync"}));
+
+    // The role deleted: nothing can replicate, and both sides say why.
+    let iam = server.iam(&server.admin_creds());
+    iam.delete_role_policy().role_name("replicator").policy_name("replication").send().await.expect("policy gone");
+    iam.delete_role().role_name("replicator").send().await.expect("role gone");
+    ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v7"})).await;
+    failed_because(&server, &a, "can't assume the ReplicationRoleARN role").await;
+}
+
+/// Both links of the owner's `app` and the partner's `copy` are `Failed`, each with a
+/// `StatusMessage` containing `reason` and none of the values written in these tests.
+async fn failed_because(server: &TestServer, a: &Accounts, reason: &str) {
+    let primary = ok(server, &a.owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    let replica = ok(server, &a.partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    for link in [&primary["CrossAccountReplicas"][0], &replica["CrossAccountPrimary"]] {
+        assert_eq!(link["ReplicationStatus"], "Failed", "{link}");
+        let message = link["StatusMessage"].as_str().expect("a StatusMessage");
+        assert!(message.contains(reason), "{message}");
+        assert!(!["v1", "v2", "v3", "v4", "v5", "v6", "v7"].iter().any(|v| message.contains(v)), "{message}");
+    }
 }

@@ -7,8 +7,8 @@ use serde_json::json;
 use time::OffsetDateTime;
 use trent_core::events::{Event, OutboxCursor, SERVICE_EVENT_VIA_CLOUDTRAIL, SOURCE_SECRETS_MANAGER};
 use trent_core::secrets::{
-    CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus, ReplicaFailure, ReplicaRecord, ReplicationStatus,
-    SecretRecord, ValueKind, VersionRecord,
+    CrossAccountFailure, CrossAccountPrimary, CrossAccountReplica, CrossAccountStatus, ReplicaFailure, ReplicaRecord,
+    ReplicationStatus, SecretRecord, ValueKind, VersionRecord,
 };
 use trent_core::store::SecretChange;
 use trent_core::{ParamStore, Scope, Store};
@@ -294,24 +294,40 @@ pub(crate) async fn cross_account_links_round_trip(store: Arc<dyn Store>) {
         arn: "arn:aws:secretsmanager:us-east-1:444455556666:secret:replica-XyZ789".into(),
         role_arn: Some("arn:aws:iam::111122223333:role/replicator".into()),
         status: CrossAccountStatus::InSync,
+        failure: None,
     });
     store.insert_secret(&primary, None).await.expect("insert the primary");
     let mut replica = secret(&other, "replica", at(0));
     replica.cross_account_primary = Some(CrossAccountPrimary {
         arn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:primary-AbC123".into(),
         status: CrossAccountStatus::Pending,
+        failure: None,
     });
     store.insert_secret(&replica, None).await.expect("insert the replica");
     assert_eq!(store.get_secret(&s, "primary").await.expect("get"), Some(primary.clone()));
     assert_eq!(store.get_secret(&other, "replica").await.expect("get"), Some(replica.clone()));
 
-    for status in [CrossAccountStatus::InProgress, CrossAccountStatus::Failed, CrossAccountStatus::Detached] {
+    for (status, failure) in [
+        (CrossAccountStatus::InProgress, None),
+        (CrossAccountStatus::Failed, Some(CrossAccountFailure::ReplicaAccess)),
+        (CrossAccountStatus::Failed, Some(CrossAccountFailure::PrimaryKey)),
+        (CrossAccountStatus::Failed, Some(CrossAccountFailure::ReplicaKey)),
+        (CrossAccountStatus::Failed, Some(CrossAccountFailure::ReplicationRole)),
+        (CrossAccountStatus::Detached, None),
+    ] {
         let current = store.get_secret(&other, "replica").await.expect("get").expect("kept");
         let mut next = current.clone();
-        next.cross_account_primary.as_mut().expect("linked").status = status;
+        let link = next.cross_account_primary.as_mut().expect("linked");
+        (link.status, link.failure) = (status, failure);
         rewrite(&store, &current, &mut next).await;
-        assert_eq!(store.get_secret(&other, "replica").await.expect("get"), Some(next), "{status:?}");
+        assert_eq!(store.get_secret(&other, "replica").await.expect("get"), Some(next), "{status:?} {failure:?}");
     }
+    let mut failed = primary.clone();
+    let link = failed.cross_account_replica.as_mut().expect("linked");
+    (link.status, link.failure) = (CrossAccountStatus::Failed, Some(CrossAccountFailure::ReplicaKey));
+    rewrite(&store, &primary, &mut failed).await;
+    assert_eq!(store.get_secret(&s, "primary").await.expect("get"), Some(failed.clone()), "the primary's failure");
+    let primary = store.get_secret(&s, "primary").await.expect("get").expect("kept");
     let mut next = primary.clone();
     next.cross_account_replica.as_mut().expect("linked").role_arn = None;
     rewrite(&store, &primary, &mut next).await;
