@@ -153,6 +153,20 @@ async fn in_sync_everywhere(sm: &[&JsonClient], sm_west: &[&JsonClient], names: 
     }
 }
 
+/// After a few more ticks, asserts that `holder` still holds the `secrets` lease and that all
+/// of `nodes` together retried `tried` failed replicas and recovered `recovered` so far, every
+/// one of them on `holder`; answers each node's counts.
+async fn done_by_holder(nodes: &[&Node], holder: usize, tried: f64, recovered: f64) -> (Vec<f64>, Vec<f64>) {
+    a_few_more_ticks().await;
+    let (by_tried, by_recovered) = (done_by(nodes, "replica_retried"), done_by(nodes, "replica_recovered"));
+    eprintln!("failed replicas retried by process: {by_tried:?}; recovered: {by_recovered:?}; lease: {holder}");
+    assert_eq!(lease_holder(nodes, "secrets").await.0, holder, "the lease stayed where it was");
+    let sum = |v: &[f64]| v.iter().sum::<f64>();
+    assert_eq!((sum(&by_tried), sum(&by_recovered)), (tried, recovered), "each once: {by_tried:?} {by_recovered:?}");
+    assert_eq!((by_tried[holder], by_recovered[holder]), (tried, recovered), "all by the holder");
+    (by_tried, by_recovered)
+}
+
 /// The clients of `clients` but the one of node `holder`.
 fn but(clients: &[JsonClient], holder: usize) -> Vec<&JsonClient> {
     clients.iter().enumerate().filter(|(i, _)| *i != holder).map(|(_, c)| c).collect()
@@ -200,25 +214,14 @@ async fn leases_failed_replicas_are_retried_once_and_move_on_when_the_holder_is_
 
     // Their retries come due with the key still disabled: each fails again, once, on the holder.
     retried_one_by_one(&url, &schema, &names, "Failed", 2).await;
-    a_few_more_ticks().await;
-    let (tried, recovered) = (done_by(&all, "replica_retried"), done_by(&all, "replica_recovered"));
-    eprintln!("failed replicas retried by process: {tried:?}; recovered: {recovered:?}; secrets lease: {holder}");
-    assert_eq!(lease_holder(&all, "secrets").await.0, holder, "the lease stayed where it was");
-    assert_eq!(tried.iter().sum::<f64>(), 4.0, "each replica tried once: {tried:?}");
-    assert_eq!((tried[holder], recovered.iter().sum::<f64>()), (4.0, 0.0), "by the holder, in vain");
+    done_by_holder(&all, holder, 4.0, 0.0).await;
     assert_eq!(replicas(&url, &schema, &names).await, vec![("Failed".to_owned(), 2); 4], "not tried again");
 
     // The key is enabled again; three of the retries come due and bring their replicas in sync.
     spread(&kms, 2, "EnableKey", &json!({"KeyId": key})).await;
     key_seen(&kms, &key, None).await;
     retried_one_by_one(&url, &schema, &retried, "InSync", 0).await;
-    a_few_more_ticks().await;
-    let (tried, recovered) = (done_by(&all, "replica_retried"), done_by(&all, "replica_recovered"));
-    eprintln!("failed replicas retried by process: {tried:?}; recovered: {recovered:?}; secrets lease: {holder}");
-    assert_eq!(lease_holder(&all, "secrets").await.0, holder, "the lease stayed where it was");
-    assert_eq!(recovered.iter().sum::<f64>(), 3.0, "each replica brought in sync once: {recovered:?}");
-    assert_eq!((tried[holder], recovered[holder]), (7.0, 3.0), "the holder did all the work: {tried:?}");
-    assert_eq!(tried.iter().sum::<f64>(), 7.0, "{tried:?}");
+    let (tried, recovered) = done_by_holder(&all, holder, 7.0, 3.0).await;
     assert_eq!(replicas(&url, &schema, &names[3..]).await, [("Failed".to_owned(), 2)], "not due yet");
     let (refused, done) = (Some("DisabledException"), None);
     attempts_recorded(&trails[0], &replica_arns[..3], &[refused, done]).await;
