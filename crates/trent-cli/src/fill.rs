@@ -29,6 +29,7 @@ use trent_core::secrets::SecretValue;
 use trent_core::store::Batch;
 use trent_core::{AccountId, Caller, Region, Scope, SystemClock};
 use trent_server::{Offline, RawConfig, RawPostgres, Storage, StorageSetting, open_offline};
+use trent_store::PgSettings;
 
 /// Parameters of the Standard tier a fill leaves room for below its quota of 10,000, so that
 /// the benchmark (and anyone) can still put Standard parameters in the filled account.
@@ -100,6 +101,15 @@ impl Kind {
         }
     }
 
+    /// The tables a fill of this kind grows, on PostgreSQL.
+    fn tables(self) -> &'static [&'static str] {
+        match self {
+            Self::Keys => &["kms_keys", "kms_key_materials"],
+            Self::Secrets => &["secrets", "secret_versions"],
+            Self::Parameters => &["ssm_parameters", "ssm_parameter_versions"],
+        }
+    }
+
     /// Batches written at once: planning one (its cryptography) overlaps writing another.
     /// Parameters one at a time: each batch updates the account's one tier-count row, which
     /// two transactions at once on PostgreSQL would contend for.
@@ -114,6 +124,9 @@ impl Kind {
 /// The filler's services and the account it fills, shared by the batch tasks.
 struct Filler {
     services: Offline,
+    /// The database, on PostgreSQL: its statistics are refreshed as the fill grows the tables
+    /// (see [`PgSettings::analyze`]).
+    postgres: Option<PgSettings>,
     caller: Caller,
     prefix: String,
 }
@@ -156,6 +169,8 @@ impl Filler {
         let step = (count / 10).max(1);
         let mut tasks = JoinSet::new();
         let (mut next, mut done) = (0u64, 0u64);
+        // Rows written when the tables were last analyzed: again each time they have doubled.
+        let mut analyzed = FIRST_ANALYZE / 2;
         while done < count {
             while next < count && tasks.len() < kind.in_flight() {
                 let (this, range) = (self.clone(), next..(next + size).min(count));
@@ -174,10 +189,20 @@ impl Filler {
                 eprintln!("wrote {} of {count} {} ({rate:.0}/s)", done + n, kind.label());
             }
             done += n;
+            if let Some(postgres) = &self.postgres
+                && done >= analyzed * 2
+            {
+                postgres.analyze(kind.tables()).await?;
+                analyzed = done;
+            }
         }
         Ok(start.elapsed().as_secs_f64())
     }
 }
+
+/// Rows of a kind written before its tables are first analyzed on PostgreSQL (then each time
+/// they have doubled).
+const FIRST_ANALYZE: u64 = 2_000;
 
 /// The most parameters per transaction on PostgreSQL (see [`Kind::batch`]).
 const PARAMETER_BATCH: u64 = 500;
@@ -214,7 +239,11 @@ pub(crate) async fn run(data_dir: PathBuf, args: FillArgs) -> Result<(), Box<dyn
     };
     let scope = Scope::new(account, Region::parse(&args.region)?);
     let caller = Caller::root_of(&scope);
-    let filler = Arc::new(Filler { services, caller, prefix: args.prefix });
+    let postgres = match &config.storage {
+        Storage::Sqlite => None,
+        Storage::Postgres(settings) => Some(settings.as_ref().clone()),
+    };
+    let filler = Arc::new(Filler { services, postgres, caller, prefix: args.prefix });
     for (kind, count) in [(Kind::Keys, args.keys), (Kind::Secrets, args.secrets), (Kind::Parameters, args.parameters)] {
         if count == 0 {
             continue;
