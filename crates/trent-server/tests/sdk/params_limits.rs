@@ -44,6 +44,16 @@ fn config(storage: Option<String>) -> RawConfig {
     }
 }
 
+/// A server on a fresh schema named after `test` of the PostgreSQL that
+/// `TRENT_TEST_POSTGRES_URL` names, with the schema's URL and its guard (the schema is dropped
+/// with it); `None` when no PostgreSQL is named.
+async fn on_postgres(test: &str) -> Option<(TestServer, String, TestSchema)> {
+    let schema = TestSchema::new(test).await?;
+    let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
+    let server = TestServer::start_with(config(Some(url.clone()))).await;
+    Some((server, url, schema))
+}
+
 /// A second handle on the server's storage, to read the tier-count rows.
 async fn param_store(server: &TestServer) -> Arc<dyn ParamStore> {
     match &server.state.config.storage {
@@ -222,9 +232,7 @@ async fn the_advanced_tier_holds_a_hundred_thousand_parameters() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_advanced_tier_holds_a_hundred_thousand_parameters_on_postgres() {
     let test = "the_advanced_tier_holds_a_hundred_thousand_parameters_on_postgres";
-    let Some(schema) = TestSchema::new(test).await else { return };
-    let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
-    let server = TestServer::start_with(config(Some(url.clone()))).await;
+    let Some((server, url, _schema)) = on_postgres(test).await else { return };
     advanced_limit(server, Filling { per_batch: 500, analyze: Some(url) }).await;
 }
 
@@ -330,8 +338,6 @@ async fn racing_puts_at_the_standard_quota_let_exactly_one_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_puts_at_the_standard_quota_let_exactly_one_in_on_postgres() {
     let test = "racing_puts_at_the_standard_quota_let_exactly_one_in_on_postgres";
-    let Some(schema) = TestSchema::new(test).await else { return };
-    let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
-    let server = TestServer::start_with(config(Some(url))).await;
+    let Some((server, _, _schema)) = on_postgres(test).await else { return };
     standard_race(server, Filling { per_batch: 500, analyze: None }).await;
 }
