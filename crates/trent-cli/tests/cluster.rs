@@ -9,7 +9,8 @@
 //!   `/metrics` counters add up to the number of keys), by the one holding the lease;
 //! - parameter policies and secrets past their recovery window likewise, under the `params`
 //!   and `secrets` leases, and when the holder is `kill -9`ed one of the others takes the
-//!   lease and does the next item due, once (`leases`);
+//!   lease and does the next item due, once (`leases`); failed secret replicas likewise are
+//!   tried again once per retry time, by the `secrets` lease holder (`replica_retries`);
 //! - one process `kill -9`ed under load: the client's retries on the others succeed, and
 //!   everything acknowledged, before and after the kill, is there; the audit trail (one chain
 //!   per process, the killed one's ending where it died) verifies;
@@ -20,13 +21,16 @@
 //!   `AWSPREVIOUS`.
 //!
 //! The processes cannot share a moved clock, so a deletion is brought due by moving its
-//! `deletion_date` back in the database (PendingWindowInDays is 7 at least), and a parameter's
-//! policies by moving its instants back.
+//! `deletion_date` back in the database (PendingWindowInDays is 7 at least), a parameter's
+//! policies by moving its instants back, and a failed replica's retry by moving its retry time
+//! back.
 
 #[path = "cluster/leases.rs"]
 mod leases;
 #[path = "../../trent-store/tests/support/postgres.rs"]
 mod postgres;
+#[path = "cluster/replica_retries.rs"]
+mod replica_retries;
 mod support;
 
 use std::path::Path;
@@ -59,8 +63,21 @@ fn kms_client(endpoint: &str, credentials: &Path, profile: &str) -> JsonClient {
     client(endpoint, credentials, profile, "kms", "TrentService.")
 }
 
-/// A client of `service` (target prefix `prefix`) on `endpoint` that never retries.
+/// A client of `service` (target prefix `prefix`) on `endpoint` in `us-east-1` that never
+/// retries.
 fn client(
+    endpoint: &str,
+    credentials: &Path,
+    profile: &str,
+    service: &'static str,
+    prefix: &'static str,
+) -> JsonClient {
+    client_in("us-east-1", endpoint, credentials, profile, service, prefix)
+}
+
+/// [`client`] in `region`.
+fn client_in(
+    region: &str,
     endpoint: &str,
     credentials: &Path,
     profile: &str,
@@ -70,11 +87,16 @@ fn client(
     let options =
         ClientOptions { retry: RetryPolicy::none(), attempt_timeout: Duration::from_secs(60), ..Default::default() };
     let creds = trent_client::from_file(credentials, profile).expect("credentials");
-    JsonClient::new(endpoint, creds, "us-east-1", service, prefix, options).expect("client")
+    JsonClient::new(endpoint, creds, region, service, prefix, options).expect("client")
 }
 
 /// Starts a node on `url` in a new data directory, with the seal of `from` if given.
 fn start_node(url: &str, from: Option<&Path>) -> Node {
+    start_node_with(url, from, &[])
+}
+
+/// [`start_node`] with further `trent server` arguments.
+fn start_node_with(url: &str, from: Option<&Path>, args: &[&str]) -> Node {
     let dir = private_dir();
     if let Some(from) = from {
         // One root of trust: the same file seal on every node (and the administrator's key).
@@ -83,7 +105,7 @@ fn start_node(url: &str, from: Option<&Path>) -> Node {
         }
     }
     let path = dir.path().to_str().expect("utf-8 path");
-    let server = Server::start_with(&["--data-dir", path, "--storage", url]).expect("a node starts");
+    let server = Server::start_with(&[&["--data-dir", path, "--storage", url], args].concat()).expect("a node starts");
     let kms = kms_client(&server.endpoint, &dir.path().join("credentials"), "trent");
     Node { server, dir, kms }
 }
@@ -101,11 +123,16 @@ fn private_dir() -> tempfile::TempDir {
 
 /// Three nodes on a fresh schema.
 async fn three_nodes(test: &str) -> Option<(TestSchema, String, Vec<Node>)> {
+    three_nodes_with(test, &[]).await
+}
+
+/// Three nodes on a fresh schema, each started with the further `trent server` arguments `args`.
+async fn three_nodes_with(test: &str, args: &[&str]) -> Option<(TestSchema, String, Vec<Node>)> {
     let schema = TestSchema::new(test).await?;
     let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
-    let a = start_node(&url, None);
-    let b = start_node(&url, Some(a.dir.path()));
-    let c = start_node(&url, Some(a.dir.path()));
+    let a = start_node_with(&url, None, args);
+    let b = start_node_with(&url, Some(a.dir.path()), args);
+    let c = start_node_with(&url, Some(a.dir.path()), args);
     Some((schema, url, vec![a, b, c]))
 }
 

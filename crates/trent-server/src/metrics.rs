@@ -112,6 +112,11 @@ pub struct Metrics {
     /// Parameter policy notifications (`ExpirationNotification`, `NoChangeNotification`) this
     /// node sent on their own, not with an expiration.
     pub parameters_notified: AtomicU64,
+    /// `Failed` secret replicas this node's scheduler tried again (each attempt counts).
+    pub replicas_retried: AtomicU64,
+    /// Of those, the ones in sync after the attempt: what a cluster test counts to see each
+    /// repaired replica brought up to date once, on the node holding the `secrets` lease.
+    pub replicas_recovered: AtomicU64,
 }
 
 impl Metrics {
@@ -215,6 +220,8 @@ pub(crate) async fn render(state: &AppState) -> String {
         ("secret_purged", &m.secrets_purged),
         ("parameter_expired", &m.parameters_expired),
         ("parameter_notified", &m.parameters_notified),
+        ("replica_retried", &m.replicas_retried),
+        ("replica_recovered", &m.replicas_recovered),
     ] {
         let _ = writeln!(out, "trent_scheduled_work_total{{work=\"{work}\"}} {}", n.load(Ordering::Relaxed));
     }

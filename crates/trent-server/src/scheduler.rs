@@ -113,6 +113,8 @@ async fn run_secrets(state: &AppState) {
     }
     match state.secrets.retry_replication().await {
         Ok(done) if done.tried > 0 => {
+            state.metrics.replicas_retried.fetch_add((done.in_sync + done.failed) as u64, Ordering::Relaxed);
+            state.metrics.replicas_recovered.fetch_add(done.in_sync as u64, Ordering::Relaxed);
             tracing::info!(
                 primaries = done.tried,
                 in_sync = done.in_sync,

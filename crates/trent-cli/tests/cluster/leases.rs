@@ -22,7 +22,7 @@ const EIGHT_DAYS_NS: i64 = 8 * 86_400 * 1_000_000_000;
 
 /// The one process of `nodes` holding `job`'s lease, once exactly one does, and how long it
 /// took to be so.
-async fn lease_holder(nodes: &[&Node], job: &str) -> (usize, Duration) {
+pub(super) async fn lease_holder(nodes: &[&Node], job: &str) -> (usize, Duration) {
     let started = Instant::now();
     let series = format!("trent_lease_held{{job=\"{job}\"}}");
     loop {
@@ -36,19 +36,19 @@ async fn lease_holder(nodes: &[&Node], job: &str) -> (usize, Duration) {
 }
 
 /// A few more scheduler ticks on every process, so that work done twice has the time to show.
-async fn a_few_more_ticks() {
+pub(super) async fn a_few_more_ticks() {
     tokio::time::sleep(Duration::from_secs(3)).await;
 }
 
 /// `trent_scheduled_work_total{work}` of each of `nodes`.
-fn done_by(nodes: &[&Node], work: &str) -> Vec<f64> {
+pub(super) fn done_by(nodes: &[&Node], work: &str) -> Vec<f64> {
     let series = format!("trent_scheduled_work_total{{work=\"{work}\"}}");
     nodes.iter().map(|n| metric(&n.server, &series)).collect()
 }
 
 /// Sends SIGKILL to the process of `nodes[holder]`, holder of `job`'s lease, and reaps it;
 /// answers the others and which of them took the lease.
-async fn kill_holder<'n>(nodes: &'n mut [Node], holder: usize, job: &str) -> (Vec<&'n Node>, usize) {
+pub(super) async fn kill_holder<'n>(nodes: &'n mut [Node], holder: usize, job: &str) -> (Vec<&'n Node>, usize) {
     nodes[holder].server.child.kill().expect("SIGKILL the lease holder");
     nodes[holder].server.child.wait().expect("reap");
     let survivors: Vec<&Node> = nodes.iter().enumerate().filter(|(i, _)| *i != holder).map(|(_, n)| n).collect();
@@ -59,7 +59,14 @@ async fn kill_holder<'n>(nodes: &'n mut [Node], holder: usize, job: &str) -> (Ve
 
 /// Asserts that since the kill of `holder` (when each process had done `before` of `work`),
 /// the survivors did `work` once, all by `taker`, which still holds `job`'s lease.
-async fn done_once_by(survivors: &[&Node], taker: usize, job: &str, work: &str, before: &[f64], holder: usize) {
+pub(super) async fn done_once_by(
+    survivors: &[&Node],
+    taker: usize,
+    job: &str,
+    work: &str,
+    before: &[f64],
+    holder: usize,
+) {
     a_few_more_ticks().await;
     let before = before.iter().enumerate().filter(|(i, _)| *i != holder).map(|(_, v)| *v);
     let by_survivors: Vec<f64> = done_by(survivors, work).iter().zip(before).map(|(after, b)| after - b).collect();

@@ -47,14 +47,16 @@ impl SecretRecord {
     }
 }
 
-/// What one pass of [`Secrets::retry_replication`] did.
+/// What one pass of [`Secrets::retry_replication`] did. The replicas counted are those that
+/// were `Failed` before the attempt (a primary's replicas in sync are brought up to date with
+/// them, and not counted), so that `in_sync + failed` is the number of replicas tried again.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReplicaRetries {
     /// Primaries whose failed replicas were tried again.
     pub tried: usize,
-    /// Replicas that are in sync after the attempt.
+    /// Failed replicas that are in sync after the attempt.
     pub in_sync: usize,
-    /// Replicas that failed again (and have a later retry time).
+    /// Failed replicas that failed again (and have a later retry time).
     pub failed: usize,
 }
 
@@ -75,12 +77,18 @@ impl Secrets {
                 continue;
             }
             done.tried += 1;
+            let failed: Vec<_> = primary
+                .replicas
+                .iter()
+                .filter(|r| r.status == ReplicationStatus::Failed)
+                .map(|r| r.region.clone())
+                .collect();
             let work = self.service_work(&scope);
             let synced = self.sync_replicas(&work.caller, primary, false).await;
             work.commit().await;
             match synced {
                 Ok(primary) => {
-                    for r in &primary.replicas {
+                    for r in primary.replicas.iter().filter(|r| failed.contains(&r.region)) {
                         match r.status {
                             ReplicationStatus::InSync => done.in_sync += 1,
                             ReplicationStatus::Failed => done.failed += 1,

@@ -220,6 +220,43 @@ async fn a_failed_replica_is_retried_in_the_background_once_its_retry_time_passe
     assert_eq!(retry().await.tried, 0, "in sync: nothing to retry");
 }
 
+/// Regression: a pass of background retries counted every replica of a primary it tried,
+/// those already in sync too, so the scheduler's `replica_retried`/`replica_recovered` metrics
+/// counted a healthy replica each time its sibling was retried. Only the replicas that were
+/// `Failed` count.
+#[tokio::test]
+async fn a_retry_counts_only_the_replicas_that_had_failed() {
+    const SOUTH: &str = "ap-south-1";
+    let regions = Some(vec![EAST.into(), WEST.into(), SOUTH.into()]);
+    let server = TestServer::start_with(RawConfig { regions, ..Default::default() }).await;
+    let (east, kms_west) = (server.secrets(), server.client_in(WEST));
+    let key = kms_west.create_key().send().await.unwrap().key_metadata().unwrap().key_id().to_owned();
+    let south = ReplicaRegionType::builder().region(SOUTH).build();
+    let out = east.create_secret().name("two").secret_string("one").add_replica_regions(west(Some(&key)));
+    out.add_replica_regions(south).send().await.unwrap();
+    kms_west.disable_key().key_id(&key).send().await.unwrap();
+    east.put_secret_value().secret_id("two").secret_string("two").send().await.unwrap();
+    let statuses = || async {
+        let d = east.describe_secret().secret_id("two").send().await.unwrap();
+        d.replication_status()
+            .iter()
+            .map(|r| (r.region().unwrap().to_owned(), r.status().cloned().unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let failed_west = vec![(WEST.to_owned(), StatusType::Failed), (SOUTH.to_owned(), StatusType::InSync)];
+    assert_eq!(statuses().await, failed_west);
+
+    server.clock.advance(time::Duration::minutes(1));
+    let done = server.state.secrets.retry_replication().await.unwrap();
+    assert_eq!((done.tried, done.failed, done.in_sync), (1, 1, 0), "the replica in sync is not counted");
+    kms_west.enable_key().key_id(&key).send().await.unwrap();
+    server.clock.advance(time::Duration::minutes(2));
+    let done = server.state.secrets.retry_replication().await.unwrap();
+    assert_eq!((done.tried, done.failed, done.in_sync), (1, 0, 1), "one replica recovered");
+    let in_sync: Vec<_> = failed_west.into_iter().map(|(r, _)| (r, StatusType::InSync)).collect();
+    assert_eq!(statuses().await, in_sync);
+}
+
 /// The KMS calls of a replica's background retries are in the trail as the service's own
 /// (issue 10): a `Decrypt` of the primary's version in its region and a `GenerateDataKey` under
 /// the replica's key in the replica's region for each attempt, the refused one with its error;
