@@ -165,7 +165,10 @@ STATES["ssm"] = {
     "ListTagsForResource": ("partial", "ResourceType Parameter only"),
     "PutParameter": ("partial", "String, StringList, SecureString (KMS Encrypt up to 4 KB, envelope encryption "
                      "above, context PARAMETER_ARN, default key alias/aws/ssm created on first use); Overwrite, "
-                     "tiers with their sizes and quotas, Intelligent-Tiering, AllowedPattern (whole value, Rust "
+                     "tiers with their sizes and quotas (counted in the write's transaction, also across nodes on "
+                     "one PostgreSQL: of requests racing for a tier's last place one gets it, the others "
+                     "ParameterLimitExceeded), Intelligent-Tiering (Advanced if Standard filled up before the "
+                     "write), AllowedPattern (whole value, Rust "
                      "regex syntax), DataType text / aws:ec2:image (format only) / aws:ssm:integration, Tags; at "
                      "most 100 versions; Policies (Expiration, ExpirationNotification, NoChangeNotification; "
                      "Advanced tier only, Intelligent-Tiering picks Advanced; kept across updates, [] removes them) "

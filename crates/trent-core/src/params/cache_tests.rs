@@ -254,6 +254,7 @@ fn write(name: &str, v: u64, value: &str) -> ParameterWrite {
         tags: Vec::new(),
         policies_due: None,
         events: Vec::new(),
+        tier_quota: None,
     }
 }
 

@@ -118,6 +118,13 @@ pub struct ParameterWrite {
     pub policies_due: Option<OffsetDateTime>,
     /// Events written to the outbox in the same transaction.
     pub events: Vec<Event>,
+    /// When the write brings the parameter into `version.tier` (a new parameter, or a change
+    /// of tier), that tier's quota in the scope: the store counts the tier inside the write's
+    /// transaction, after the write, and refuses it with `QuotaExceeded` (writing nothing) if
+    /// the scope would hold more. `None` checks nothing (a version that stays in its tier, a
+    /// planned fill). The check is the store's because only there is it atomic with the
+    /// write: a count read before it lets two writers racing for the last place both in.
+    pub tier_quota: Option<u64>,
 }
 
 /// Which parameters a listing returns.

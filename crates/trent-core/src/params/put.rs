@@ -80,6 +80,23 @@ fn check_pattern(pattern: &str, value: &str) -> Result<(), ParamsError> {
     if re.is_match(value) { Ok(()) } else { Err(ParamsError::PatternMismatch { pattern: pattern.to_owned() }) }
 }
 
+/// The tier a new version goes to, as [`Params::tier`] chose it.
+struct Placement {
+    /// Standard or Advanced.
+    tier: Tier,
+    /// The tier to take instead if `tier` is full when the version is written: Advanced for
+    /// Intelligent-Tiering's choice of Standard, `None` for a tier asked for by name.
+    overflow: Option<Tier>,
+}
+
+/// A tier's quota per account and Region.
+fn quota(tier: Tier) -> u64 {
+    match tier {
+        Tier::Advanced => ADVANCED_QUOTA,
+        Tier::Standard | Tier::IntelligentTiering => STANDARD_QUOTA,
+    }
+}
+
 impl Params {
     /// `PutParameter`.
     ///
@@ -127,7 +144,8 @@ impl Params {
             check_pattern(p, text)?;
         }
         let policies = carried(given_policies, prev.map_or(&[][..], |p| p.policies.as_slice()));
-        let tier = self.tier(&scope, input.tier, prev, input.value.len(), !policies.is_empty()).await?;
+        let Placement { tier, overflow } =
+            self.tier(&scope, input.tier, prev, input.value.len(), !policies.is_empty()).await?;
         let (version, expected, drop_version) = self.next_version(&scope, prev).await?;
         let key_id = (kind == ParameterType::SecureString).then(|| {
             input
@@ -167,11 +185,38 @@ impl Params {
         let op = if prev.is_some() { Operation::Update } else { Operation::Create };
         let events = vec![notify::change(&scope, now, op, &record)];
         let policies_due = next_due(&record.policies, now);
-        let write = ParameterWrite { version: record, expected, drop_version, tags: input.tags, policies_due, events };
-        match self.store.put_version(&scope, &write).await {
+        // The quota check above read the count outside the write: the store's, in the write's
+        // transaction, is the one that holds against concurrent writers.
+        let tier_quota = prev.is_none_or(|p| p.tier != tier).then(|| quota(tier));
+        let mut write = ParameterWrite {
+            version: record,
+            expected,
+            drop_version,
+            tags: input.tags,
+            policies_due,
+            events,
+            tier_quota,
+        };
+        let mut written = self.store.put_version(&scope, &write).await;
+        if let (Err(StoreError::QuotaExceeded), Some(overflow)) = (&written, overflow) {
+            // Intelligent-Tiering chose Standard and Standard filled up before the write. AWS
+            // makes the parameter Advanced when "more than 10,000 parameters already exist in
+            // your Amazon Web Services account in the current Amazon Web Services Region"
+            // (botocore's `PutParameterRequest.Tier`), so the choice is made again as AWS would
+            // have made it at the write: Advanced, with the limit error only if that is full
+            // too (assumed: AWS documents no race). The value was sealed for the parameter's
+            // ARN, whatever its tier, and the change event names no tier: only the tier and
+            // its quota change.
+            write.version.tier = overflow;
+            write.tier_quota = Some(quota(overflow));
+            written = self.store.put_version(&scope, &write).await;
+        }
+        let tier = write.version.tier;
+        match written {
             Ok(()) => Ok(PutOutput { version, tier }),
             Err(StoreError::AlreadyExists) => Err(ParamsError::AlreadyExists { name }),
             Err(StoreError::NotFound | StoreError::Conflict) => Err(ParamsError::TooManyUpdates),
+            Err(StoreError::QuotaExceeded) => Err(ParamsError::LimitExceeded { tier, max: quota(tier) }),
             Err(e) => Err(e.into()),
         }
     }
@@ -225,13 +270,14 @@ impl Params {
             tags: Vec::new(),
             policies_due: None,
             events: Vec::new(),
+            tier_quota: None,
         };
         Ok((scope, write))
     }
 
-    /// The tier of the new version: the one asked for (or the account's default), never a
+    /// Where the new version goes: the tier asked for (or the account's default), never a
     /// downgrade of an Advanced parameter, Advanced for a parameter with policies, within
-    /// the tier's value size and quota.
+    /// the tier's value size and quota as counted now (the store counts again as it writes).
     async fn tier(
         &self,
         scope: &Scope,
@@ -239,16 +285,19 @@ impl Params {
         prev: Option<&ParameterVersion>,
         size: usize,
         has_policies: bool,
-    ) -> Result<Tier, ParamsError> {
+    ) -> Result<Placement, ParamsError> {
         let was_advanced = prev.is_some_and(|p| p.tier == Tier::Advanced);
         let asked = match asked {
             Some(t) => t,
             None if was_advanced => Tier::Advanced,
             None => self.default_tier(scope).await?,
         };
+        // A new parameter's tier is chosen and checked on one count: read twice, a place taken
+        // in between would let Intelligent-Tiering choose Standard and then refuse it full.
+        let new_counts = if prev.is_none() { Some(self.store.count_by_tier(scope).await?) } else { None };
         let tier = match asked {
             Tier::IntelligentTiering => {
-                let standard_full = prev.is_none() && self.store.count_by_tier(scope).await?.standard >= STANDARD_QUOTA;
+                let standard_full = new_counts.is_some_and(|c| c.standard >= STANDARD_QUOTA);
                 if was_advanced || has_policies || size > STANDARD_MAX_VALUE || standard_full {
                     Tier::Advanced
                 } else {
@@ -272,16 +321,18 @@ impl Params {
         }
         let joins_tier = prev.is_none_or(|p| p.tier != tier);
         if joins_tier {
-            let counts = self.store.count_by_tier(scope).await?;
-            let (count, max) = match tier {
-                Tier::Advanced => (counts.advanced, ADVANCED_QUOTA),
-                _ => (counts.standard, STANDARD_QUOTA),
+            let counts = match new_counts {
+                Some(counts) => counts,
+                None => self.store.count_by_tier(scope).await?,
             };
+            let count = if tier == Tier::Advanced { counts.advanced } else { counts.standard };
+            let max = quota(tier);
             if count >= max {
                 return Err(ParamsError::LimitExceeded { tier, max });
             }
         }
-        Ok(tier)
+        let overflow = (asked == Tier::IntelligentTiering && tier == Tier::Standard).then_some(Tier::Advanced);
+        Ok(Placement { tier, overflow })
     }
 
     /// The new version's number, the version the parameter must still be at, and the oldest

@@ -41,6 +41,11 @@ pub enum StoreError {
     /// An optimistic-concurrency check failed: someone else changed the row first.
     #[error("concurrent modification")]
     Conflict,
+    /// The write would take its scope past a quota the caller passed with it (a Parameter
+    /// Store tier's, [`crate::params::ParameterWrite::tier_quota`]), counted inside the
+    /// write's transaction; nothing was written.
+    #[error("quota exceeded")]
+    QuotaExceeded,
     /// The database could not be reached or failed to commit.
     #[error("storage unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),

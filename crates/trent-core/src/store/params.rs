@@ -18,13 +18,17 @@ pub trait ParamStore: EventStore + Send + Sync {
     /// Writes a new version in one transaction: creates the parameter (with its tags) when
     /// `write.expected` is `None`, otherwise moves it from version `expected` to the new one;
     /// removes `write.drop_version` if given; records `write.policies_due` and appends
-    /// `write.events` to the outbox.
+    /// `write.events` to the outbox. With `write.tier_quota`, the scope's count of
+    /// `write.version.tier` after the write is checked against it in the same transaction,
+    /// atomically with respect to every other writer (of this node or another on the same
+    /// database): of writers racing for a tier's last place, one gets it.
     ///
     /// # Errors
     /// [`StoreError::AlreadyExists`] when creating a parameter that exists;
     /// [`StoreError::NotFound`] when the parameter to update is gone;
     /// [`StoreError::Conflict`] when it moved past `expected`, or the version to drop now
-    /// carries a label.
+    /// carries a label; [`StoreError::QuotaExceeded`] when the tier would hold more than
+    /// `write.tier_quota` parameters. Nothing is written on any of them (no row, no event).
     async fn put_version(&self, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError>;
 
     /// The newest version of a parameter, with its labels.

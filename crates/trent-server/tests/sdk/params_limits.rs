@@ -44,6 +44,16 @@ fn config(storage: Option<String>) -> RawConfig {
     }
 }
 
+/// A server on a fresh schema named after `test` of the PostgreSQL that
+/// `TRENT_TEST_POSTGRES_URL` names, with the schema's URL and its guard (the schema is dropped
+/// with it); `None` when no PostgreSQL is named.
+async fn on_postgres(test: &str) -> Option<(TestServer, String, TestSchema)> {
+    let schema = TestSchema::new(test).await?;
+    let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
+    let server = TestServer::start_with(config(Some(url.clone()))).await;
+    Some((server, url, schema))
+}
+
 /// A second handle on the server's storage, to read the tier-count rows.
 async fn param_store(server: &TestServer) -> Arc<dyn ParamStore> {
     match &server.state.config.storage {
@@ -222,8 +232,112 @@ async fn the_advanced_tier_holds_a_hundred_thousand_parameters() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_advanced_tier_holds_a_hundred_thousand_parameters_on_postgres() {
     let test = "the_advanced_tier_holds_a_hundred_thousand_parameters_on_postgres";
-    let Some(schema) = TestSchema::new(test).await else { return };
-    let url = format!("{}?options=-c%20search_path%3D{}", schema.url(), schema.name());
-    let server = TestServer::start_with(config(Some(url.clone()))).await;
+    let Some((server, url, _schema)) = on_postgres(test).await else { return };
     advanced_limit(server, Filling { per_batch: 500, analyze: Some(url) }).await;
+}
+
+/// How many `PutParameter`s race for the Standard tier's last place.
+const RACERS: usize = 8;
+
+/// Sends `RACERS` `PutParameter`s of new `String` parameters `/race/{prefix}N` in `tier` at
+/// once, each from its own task; returns each one's index and answer.
+async fn race(
+    ssm: &aws_sdk_ssm::Client,
+    prefix: &str,
+    tier: ParameterTier,
+) -> Vec<(usize, Result<aws_sdk_ssm::operation::put_parameter::PutParameterOutput, String>)> {
+    let barrier = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..RACERS {
+        let (ssm, barrier, tier) = (ssm.clone(), barrier.clone(), tier.clone());
+        let request = ssm.put_parameter().name(format!("/race/{prefix}{i}")).value("v").r#type(ParameterType::String);
+        tasks.spawn(async move {
+            barrier.wait().await;
+            let answer = request.tier(tier).send().await;
+            (i, answer.map_err(|e| expect_code(Err::<(), _>(e), "ParameterLimitExceeded")))
+        });
+    }
+    let mut answers = tasks.join_all().await;
+    answers.sort_by_key(|(i, _)| *i);
+    answers
+}
+
+/// Regression guard for issue 11's race: the quota was checked on a count read before the
+/// write's transaction, so `PutParameter`s racing for the Standard tier's last place all got
+/// in. At 9,999 Standard parameters (filled through the store's bulk path):
+///
+/// - of `RACERS` concurrent new Standard parameters exactly one is created; every other answers
+///   `ParameterLimitExceeded` in AWS's words and leaves nothing behind;
+/// - with one place free again, `RACERS` concurrent Intelligent-Tiering parameters are all
+///   created, exactly one in Standard and the others in Advanced (as AWS does with a full
+///   Standard tier), whether a request saw the tier full before its write or only at it.
+async fn standard_race(server: TestServer, how: Filling) {
+    let ssm = server.ssm(&server.admin_creds());
+    let caller = server.caller(&server.access_key_id).await;
+    let scope = caller.scope();
+    let store = param_store(&server).await;
+    fill(&server, &caller, "std", Tier::Standard, STANDARD_QUOTA - 1, &how).await;
+    assert_eq!(store.count_by_tier(&scope).await.unwrap(), TierCounts { standard: STANDARD_QUOTA - 1, advanced: 0 });
+
+    let answers = race(&ssm, "s", ParameterTier::Standard).await;
+    let created: Vec<usize> = answers.iter().filter(|(_, a)| a.is_ok()).map(|(i, _)| *i).collect();
+    assert_eq!(created.len(), 1, "exactly one takes the last place: {answers:?}");
+    for (i, answer) in &answers {
+        let name = format!("/race/s{i}");
+        match answer {
+            Ok(out) => assert_eq!((out.version(), out.tier()), (1, Some(&ParameterTier::Standard))),
+            Err(message) => {
+                assert_eq!(message, STANDARD_FULL);
+                expect_code(ssm.get_parameter().name(&name).send().await, "ParameterNotFound");
+                expect_code(ssm.get_parameter_history().name(&name).send().await, "ParameterNotFound");
+            }
+        }
+    }
+    let full = TierCounts { standard: STANDARD_QUOTA, advanced: 0 };
+    assert_eq!(store.count_by_tier(&scope).await.unwrap(), full);
+    let listed = ssm.get_parameters_by_path().path("/race").send().await.unwrap();
+    assert_eq!(listed.parameters().len(), 1, "one parameter under /race");
+
+    ssm.delete_parameter().name("/std/d00/p0").send().await.unwrap();
+    let answers = race(&ssm, "t", ParameterTier::IntelligentTiering).await;
+    let tiers: Vec<ParameterTier> = answers
+        .iter()
+        .map(|(_, a)| a.as_ref().expect("Intelligent-Tiering").tier().cloned().expect("a tier"))
+        .collect();
+    let standard = tiers.iter().filter(|t| **t == ParameterTier::Standard).count();
+    assert_eq!(standard, 1, "exactly one in Standard: {tiers:?}");
+    let racers = u64::try_from(RACERS).unwrap();
+    assert_eq!(store.count_by_tier(&scope).await.unwrap(), TierCounts { advanced: racers - 1, ..full });
+    for (i, tier) in tiers.iter().enumerate() {
+        let got = ssm.get_parameter().name(format!("/race/t{i}")).send().await.unwrap();
+        assert_eq!(got.parameter().map(|p| p.version()), Some(1));
+        let described = ssm
+            .describe_parameters()
+            .parameter_filters(
+                aws_sdk_ssm::types::ParameterStringFilter::builder()
+                    .key("Name")
+                    .values(format!("/race/t{i}"))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(described.parameters().iter().map(|p| p.tier().cloned()).collect::<Vec<_>>(), [Some(tier.clone())]);
+    }
+}
+
+/// [`standard_race`] on SQLite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_puts_at_the_standard_quota_let_exactly_one_in() {
+    let server = TestServer::start_with(config(None)).await;
+    standard_race(server, Filling { per_batch: 10_000, analyze: None }).await;
+}
+
+/// [`standard_race`] on PostgreSQL: the requests run on several of the pool's connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_puts_at_the_standard_quota_let_exactly_one_in_on_postgres() {
+    let test = "racing_puts_at_the_standard_quota_let_exactly_one_in_on_postgres";
+    let Some((server, _, _schema)) = on_postgres(test).await else { return };
+    standard_race(server, Filling { per_batch: 500, analyze: None }).await;
 }

@@ -42,9 +42,9 @@ impl BatchStore for PgStore {
             for (secret, version) in &batch.secrets {
                 insert_secret_rows(&mut tx, secret, Some(version)).await?;
             }
-            // New parameters (all a planned batch holds) in one statement per table; anything
-            // else one by one, as a request writes it.
-            let new = |w: &ParameterWrite| w.expected.is_none() && w.drop_version.is_none();
+            // New parameters without a quota to check (all a planned batch holds) in one
+            // statement per table; anything else one by one, as a request writes it.
+            let new = |w: &ParameterWrite| w.expected.is_none() && w.drop_version.is_none() && w.tier_quota.is_none();
             if batch.parameters.iter().all(|(_, w)| new(w)) {
                 if !batch.parameters.is_empty() {
                     insert_new_parameters(&mut tx, &batch.parameters).await?;

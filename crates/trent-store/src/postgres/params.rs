@@ -21,7 +21,7 @@ use trent_core::{AccountId, ParamStore, Region, Scope, StoreError};
 use super::events::append_events;
 use super::{PgStore, map_err, transaction};
 use crate::sqlite::params::{
-    LATEST_FROM, below, db_version, policies_from_db, policies_to_db, tier_counts, version_from_row,
+    LATEST_FROM, below, check_tier_quota, db_version, policies_from_db, policies_to_db, tier_counts, version_from_row,
 };
 use crate::sqlite::rows::{opt_ts_to_db, ts_from_db, ts_to_db};
 
@@ -177,13 +177,13 @@ async fn upsert_tag(conn: &mut PgConnection, scope: &Scope, name: &str, tag: &Pa
     Ok(())
 }
 
-/// Creates new parameters (writes whose `expected` and `drop_version` are `None`), on the
-/// caller's transaction, each table's rows in one statement: a [`Batch`] of 500 parameters is
-/// two round trips to the database instead of a thousand (`trent admin fill`). The rows are
-/// those [`write_parameter`] writes, with every constraint and trigger in force (one update of
-/// the tier counts per statement); tags and events, which a planned parameter has none of,
-/// follow one by one. A name that exists, or appears twice, fails the statement
-/// (`AlreadyExists`).
+/// Creates new parameters (writes whose `expected`, `drop_version` and `tier_quota` are
+/// `None`: nothing to check before or after), on the caller's transaction, each table's rows
+/// in one statement: a [`Batch`] of 500 parameters is two round trips to the database
+/// instead of a thousand (`trent admin fill`). The rows are those [`write_parameter`] writes,
+/// with every constraint and trigger in force (one update of the tier counts per statement);
+/// tags and events, which a planned parameter has none of, follow one by one. A name that
+/// exists, or appears twice, fails the statement (`AlreadyExists`).
 ///
 /// [`Batch`]: trent_core::store::Batch
 pub(crate) async fn insert_new_parameters(
@@ -265,7 +265,29 @@ pub(crate) async fn insert_new_parameters(
     Ok(())
 }
 
-/// Writes a parameter's new version (`PutParameter`), on the caller's transaction.
+/// Refuses `write` (`QuotaExceeded`) if it carries a [`ParameterWrite::tier_quota`] and the
+/// scope's count of its tier is past it, on the caller's transaction once the parameter's row
+/// is written. The counts' trigger has then updated the tier's count row, so this transaction
+/// holds that row's lock until it ends: a concurrent writer of the same tier waits for it,
+/// and (`SERIALIZABLE`) fails with a serialization error once it commits, to be run again by
+/// [`transaction!`] on a snapshot that sees this write's place taken. A count read before
+/// the write, as the domain's fast check does, would let both in.
+async fn check_quota(conn: &mut PgConnection, scope: &Scope, write: &ParameterWrite) -> Result<(), StoreError> {
+    let Some(quota) = write.tier_quota else { return Ok(()) };
+    let count: Option<i64> = sqlx::query_scalar(
+        "SELECT count FROM ssm_parameter_counts WHERE account_id = $1 AND region = $2 AND tier = $3",
+    )
+    .bind(scope.account.as_str())
+    .bind(scope.region.as_str())
+    .bind(write.version.tier.as_str())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(map_err)?;
+    check_tier_quota(count, quota)
+}
+
+/// Writes a parameter's new version (`PutParameter`), on the caller's transaction; with a
+/// [`ParameterWrite::tier_quota`], refuses it as [`check_quota`] says, the caller rolling back.
 pub(crate) async fn write_parameter(
     conn: &mut PgConnection,
     scope: &Scope,
@@ -273,6 +295,7 @@ pub(crate) async fn write_parameter(
 ) -> Result<(), StoreError> {
     let v = &write.version;
     advance(conn, scope, write).await?;
+    check_quota(conn, scope, write).await?;
     if let Some(drop) = write.drop_version {
         drop_version(conn, scope, &v.name, drop).await?;
     }

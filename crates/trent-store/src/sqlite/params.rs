@@ -144,7 +144,18 @@ pub(crate) fn below(path: &str) -> (String, String) {
     (lo, hi)
 }
 
-/// Writes a parameter's new version (`PutParameter`), on the caller's transaction.
+/// `QuotaExceeded` when a tier's count after a write (`None`: no row, none) is past the write's
+/// [`ParameterWrite::tier_quota`], both backends.
+pub(crate) fn check_tier_quota(count: Option<i64>, quota: u64) -> Result<(), StoreError> {
+    let count = count.unwrap_or(0);
+    let count = u64::try_from(count)
+        .map_err(|_| StoreError::corrupt("ssm_parameter_counts.count", Fault::OutOfRange(i128::from(count))))?;
+    if count > quota { Err(StoreError::QuotaExceeded) } else { Ok(()) }
+}
+
+/// Writes a parameter's new version (`PutParameter`), on the caller's transaction; with a
+/// [`ParameterWrite::tier_quota`], refuses it (`QuotaExceeded`) once the parameter's row is
+/// written and the scope's count of its tier is past the quota, the caller rolling back.
 pub(crate) async fn write_parameter(
     conn: &mut sqlx::SqliteConnection,
     scope: &Scope,
@@ -188,6 +199,20 @@ pub(crate) async fn write_parameter(
                 return Err(if found { StoreError::Conflict } else { StoreError::NotFound });
             }
         }
+    }
+    if let Some(quota) = write.tier_quota {
+        // The row is written and counted by its trigger; the writer's transaction holds the
+        // database, so the count read here is every writer's.
+        let count: Option<i64> = sqlx::query_scalar(
+            "SELECT count FROM ssm_parameter_counts WHERE account_id = ?1 AND region = ?2 AND tier = ?3",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(v.tier.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_err)?;
+        check_tier_quota(count, quota)?;
     }
     if let Some(drop) = write.drop_version {
         let drop = db_version(drop)?;

@@ -11,6 +11,7 @@ mod identity;
 mod keys;
 mod lifecycle;
 mod params;
+mod params_quota;
 mod rewrap;
 mod secrets;
 mod usage;
@@ -25,6 +26,7 @@ pub(crate) use identity::*;
 pub(crate) use keys::*;
 pub(crate) use lifecycle::*;
 pub(crate) use params::*;
+pub(crate) use params_quota::*;
 pub(crate) use rewrap::*;
 pub(crate) use secrets::*;
 pub(crate) use usage::*;
@@ -38,6 +40,7 @@ pub(crate) fn assert_err<T: std::fmt::Debug>(r: Result<T, StoreError>, expected:
         Err(StoreError::NotFound) => "NotFound",
         Err(StoreError::AlreadyExists) => "AlreadyExists",
         Err(StoreError::Conflict) => "Conflict",
+        Err(StoreError::QuotaExceeded) => "QuotaExceeded",
         Err(StoreError::Unavailable(_)) => "Unavailable",
         Err(StoreError::Corrupt(_)) => "Corrupt",
         Err(StoreError::Undecodable(_)) => "Undecodable",

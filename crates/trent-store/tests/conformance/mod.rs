@@ -94,6 +94,8 @@ macro_rules! params_conformance_tests {
             params_delete_takes_versions_labels_and_tags,
             params_tags_counts_and_settings,
             params_tier_counts_follow_creation_tier_changes_and_deletion,
+            params_tier_quota_lets_one_of_concurrent_new_parameters_in,
+            params_tier_quota_lets_one_of_concurrent_tier_changes_in,
             params_policies_round_trip_and_fall_due_across_scopes,
             params_events_commit_with_their_change_in_order,
             events_are_delivered_per_sink_and_trimmed_when_all_have_them,

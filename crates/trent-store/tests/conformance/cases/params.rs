@@ -40,6 +40,7 @@ pub(crate) fn create(version: ParameterVersion) -> ParameterWrite {
         tags: Vec::new(),
         policies_due: None,
         events: Vec::new(),
+        tier_quota: None,
     }
 }
 
@@ -51,6 +52,7 @@ fn next(version: ParameterVersion, expected: u64, drop_version: Option<u64>) -> 
         tags: Vec::new(),
         policies_due: None,
         events: Vec::new(),
+        tier_quota: None,
     }
 }
 
@@ -173,7 +175,7 @@ pub(crate) async fn params_tags_counts_and_settings(store: Arc<dyn ParamStore>) 
     assert_eq!(store.setting(&s, id).await.unwrap(), None);
 }
 
-fn event(detail_type: &str, name: &str) -> Event {
+pub(crate) fn event(detail_type: &str, name: &str) -> Event {
     Event::new(
         at(1),
         home(),
