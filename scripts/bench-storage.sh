@@ -38,10 +38,10 @@ bench() {
 }
 
 report() {
-    # | op | concurrency | quotas | requests/s | p50 | p99 | errors |
+    # | op | concurrency | quotas | transport | requests/s | p50 | p99 | errors |
     local label=$1
-    awk -F'|' -v label="$label" '{gsub(/ /, "", $5); gsub(/ /, "", $7); gsub(/ /, "", $8);
-        printf "%-10s %-18s req/s %8s  p99 ms %7s  errors %s\n", label, $2, $5, $7, $8}'
+    awk -F'|' -v label="$label" '{gsub(/ /, "", $6); gsub(/ /, "", $8); gsub(/ /, "", $9);
+        printf "%-10s %-18s req/s %8s  p99 ms %7s  errors %s\n", label, $2, $6, $8, $9}'
 }
 
 echo "rounds=$rounds seconds=$seconds concurrency=$concurrency ops=$ops binary=$binary"
@@ -79,7 +79,7 @@ for round in $(seq 1 "$rounds"); do
     wait "$b1" "$b2"
     report "node 1/2" <"$work/n1_$round/rows"
     report "node 2/2" <"$work/n2_$round/rows"
-    paste -d'|' "$work/n1_$round/rows" "$work/n2_$round/rows" | awk -F'|' '{a=$5; b=$14; gsub(/ /,"",a); gsub(/ /,"",b);
+    paste -d'|' "$work/n1_$round/rows" "$work/n2_$round/rows" | awk -F'|' '{a=$6; b=$16; gsub(/ /,"",a); gsub(/ /,"",b);
         printf "%-10s %-18s req/s %8.0f\n", "2 nodes", $2, a + b}'
     kill "$pid1" "$pid2"; wait "$pid1" "$pid2" 2>/dev/null || true
 done
