@@ -39,7 +39,7 @@ pub use model::{
 pub use roles::{MAX_SESSION_DURATION, NewRole, TRUST_POLICY_MAX};
 pub use seed::SeedAccessKey;
 pub use service::{ADMINISTRATOR_POLICY, ADMINISTRATOR_POLICY_NAME, ADMINISTRATOR_USER, Identities, NewAccessKey};
-pub use service_role::service_role_caller;
+pub use service_role::{ServiceRole, service_role_caller};
 pub use sts::{AssumeRoleInput, AssumedRole, DURATION_SECONDS};
 pub use users::Page;
 pub use via::ViaService;

@@ -19,9 +19,10 @@
 //! [`SecretRecord::cross_account_primary`]: super::SecretRecord::cross_account_primary
 
 use super::{BadParameter, BadRequest, KmsUse, Limit, SecretRecord, Secrets, SecretsError};
-use crate::identity::{Caller, IdentityError, ViaService};
+use crate::identity::{Caller, IdentityError, ServiceRole, ViaService};
 use crate::ids::Arn;
 use crate::kms::KeyManager;
+use crate::policy::ConditionContext;
 use crate::store::SecretChange;
 
 /// A cross-account link's `ReplicationStatus` (the model's `StatusType`).
@@ -78,6 +79,9 @@ pub enum CrossAccountFailure {
     ReplicaKey,
     /// The link's `ReplicationRoleARN` can't be assumed (the role no longer exists).
     ReplicationRole,
+    /// The link's `ReplicationRoleARN` role no longer trusts Secrets Manager: its trust policy
+    /// doesn't let `secretsmanager.amazonaws.com` `sts:AssumeRole` (changed after association).
+    ReplicationRoleTrust,
 }
 
 impl CrossAccountFailure {
@@ -88,6 +92,7 @@ impl CrossAccountFailure {
             Self::PrimaryKey => "primary-key",
             Self::ReplicaKey => "replica-key",
             Self::ReplicationRole => "replication-role",
+            Self::ReplicationRoleTrust => "replication-role-trust",
         }
     }
 
@@ -98,6 +103,7 @@ impl CrossAccountFailure {
             "primary-key" => Some(Self::PrimaryKey),
             "replica-key" => Some(Self::ReplicaKey),
             "replication-role" => Some(Self::ReplicationRole),
+            "replication-role-trust" => Some(Self::ReplicationRoleTrust),
             _ => None,
         }
     }
@@ -215,6 +221,10 @@ fn aws_managed_alias(key: &str) -> bool {
 /// The session name of the role replication assumes (`ReplicationRoleARN`): Trent's own, as
 /// AWS documents none.
 const REPLICATION_SESSION: &str = "SecretsManagerReplication";
+
+/// The service principal the `ReplicationRoleARN` role's trust policy must allow
+/// `sts:AssumeRole` ("an IAM role ... that Secrets Manager assumes", API reference).
+const SECRETS_MANAGER_PRINCIPAL: &str = "secretsmanager.amazonaws.com";
 
 /// Refuses `AssociateCrossAccountReplica` and `DisassociateCrossAccountReplica` of a primary
 /// `secret_id` that names another account's secret: "you must call this operation from the
@@ -367,12 +377,17 @@ impl Secrets {
         if primary.cross_account_replica.as_ref().is_some_and(|r| r.arn != replica_arn) {
             return Err(SecretsError::LimitExceeded(Limit::CrossAccountReplicas));
         }
-        // The replication itself runs as the role, when one is named.
-        let replicator = match self.replicator(caller, role_arn).await? {
-            Some(r) => r,
-            None => {
+        // The replication itself runs as the role, when one is named. AWS documents no error
+        // for a role whose trust policy doesn't let Secrets Manager assume it: assumed to be
+        // the same `InvalidParameterException` as for a role that doesn't exist.
+        let replicator = match self.replicator(caller, &primary, role_arn).await? {
+            Ok(r) => r,
+            Err(why) => {
                 let arn = role_arn.unwrap_or_default().to_owned();
-                return Err(SecretsError::InvalidParameter(BadParameter::ReplicationRole { arn }));
+                return Err(SecretsError::InvalidParameter(match why {
+                    CrossAccountFailure::ReplicationRoleTrust => BadParameter::ReplicationRoleTrust { arn },
+                    _ => BadParameter::ReplicationRole { arn },
+                }));
             }
         };
         // One secret's lock at a time: the primary's goes before the replica's is taken.
@@ -433,23 +448,45 @@ impl Secrets {
         }
     }
 
-    /// Who replicates for `caller` over a link naming `role_arn`: the caller itself without a
-    /// role (AWS's forward access session), else a session of the role, its KMS use recorded
-    /// with the caller's request; `None` when the role can't be assumed (it does not exist).
+    /// Who replicates `primary` for `caller` over a link naming `role_arn`: the caller itself
+    /// without a role (AWS's forward access session), else a session of the role assumed by
+    /// Secrets Manager, its KMS use recorded with the caller's request; the failure when the
+    /// role can't be assumed (it does not exist, or its trust policy doesn't let
+    /// `secretsmanager.amazonaws.com` assume it). The trust policy sees `aws:SourceAccount`
+    /// and `aws:SourceArn` as the primary's account and ARN, the keys AWS's services set
+    /// against the confused deputy (assumed for Secrets Manager, which doesn't document them).
     ///
     /// # Errors
     /// Storage errors; a stored policy of the role that no longer parses.
-    async fn replicator(&self, caller: &Caller, role_arn: Option<&str>) -> Result<Option<Caller>, SecretsError> {
-        let Some(role_arn) = role_arn else { return Ok(Some(caller.clone())) };
-        let Some(roles) = &self.roles else { return Ok(None) };
-        let session =
-            crate::identity::service_role_caller(roles.as_ref(), role_arn, REPLICATION_SESSION, &caller.region)
-                .await
-                .map_err(|e| match e {
-                IdentityError::Store(e) => SecretsError::from(e),
-                other => SecretsError::Internal(Box::new(other)),
-            })?;
-        Ok(session.map(|s| Caller { on_behalf_log: caller.on_behalf_log.clone(), ..s }))
+    async fn replicator(
+        &self,
+        caller: &Caller,
+        primary: &SecretRecord,
+        role_arn: Option<&str>,
+    ) -> Result<Result<Caller, CrossAccountFailure>, SecretsError> {
+        let Some(role_arn) = role_arn else { return Ok(Ok(caller.clone())) };
+        let Some(roles) = &self.roles else { return Ok(Err(CrossAccountFailure::ReplicationRole)) };
+        let mut context = ConditionContext::new();
+        context.insert("aws:SourceAccount", primary.scope.account.as_str());
+        context.insert("aws:SourceArn", primary.arn());
+        let session = crate::identity::service_role_caller(
+            roles.as_ref(),
+            role_arn,
+            SECRETS_MANAGER_PRINCIPAL,
+            &context,
+            REPLICATION_SESSION,
+            &caller.region,
+        )
+        .await
+        .map_err(|e| match e {
+            IdentityError::Store(e) => SecretsError::from(e),
+            other => SecretsError::Internal(Box::new(other)),
+        })?;
+        Ok(match session {
+            ServiceRole::Assumed(s) => Ok(Caller { on_behalf_log: caller.on_behalf_log.clone(), ..*s }),
+            ServiceRole::Missing => Err(CrossAccountFailure::ReplicationRole),
+            ServiceRole::Untrusted => Err(CrossAccountFailure::ReplicationRoleTrust),
+        })
     }
 
     /// After a change of `primary` (a new version, a label moved): its associated
@@ -471,19 +508,19 @@ impl Secrets {
         if link.status == CrossAccountStatus::Detached {
             return Ok(());
         }
-        let replicator = self.replicator(caller, link.role_arn.as_deref()).await?;
+        let replicator = self.replicator(caller, primary, link.role_arn.as_deref()).await?;
         let replica = match &replicator {
-            None => None,
-            Some(r) => match self.authorized(r, &link.arn, "secretsmanager:AcceptCrossAccountReplication").await {
+            Err(_) => None,
+            Ok(r) => match self.authorized(r, &link.arn, "secretsmanager:AcceptCrossAccountReplication").await {
                 Ok(replica) => Some(replica),
                 Err(SecretsError::AccessDenied { .. } | SecretsError::NotFound) => None,
                 Err(e) => return Err(e),
             },
         };
         let failure = match (&replicator, &replica) {
-            (None, _) => Some(CrossAccountFailure::ReplicationRole),
-            (Some(_), None) => Some(CrossAccountFailure::ReplicaAccess),
-            (Some(by), Some(r)) => match self.copy_into_replica(by, primary, &r.scope, &r.name).await {
+            (Err(why), _) => Some(*why),
+            (Ok(_), None) => Some(CrossAccountFailure::ReplicaAccess),
+            (Ok(by), Some(r)) => match self.copy_into_replica(by, primary, &r.scope, &r.name).await {
                 Ok(()) => None,
                 Err(e) => match CrossAccountFailure::of_copy(&e) {
                     Some(failure) => Some(failure),
@@ -496,7 +533,7 @@ impl Secrets {
             tracing::warn!(replica = %link.arn, failure = why.as_str(), "cross-account replication failed; repaired by the next change or a new association");
             // The replica's own link, when the replica was reached; found without
             // authorization when the role could not be assumed (the link is the primary's).
-            if replica.is_some() || replicator.is_none() {
+            if replica.is_some() || replicator.is_err() {
                 let end = LinkEnd::ToPrimary;
                 self.mark_link(caller, &link.arn, &primary.arn(), end, CrossAccountStatus::Failed, failure).await?;
             }

@@ -76,6 +76,12 @@ pub enum BadParameter {
         /// The ARN as given.
         arn: String,
     },
+    /// `ReplicationRoleARN` naming a role whose trust policy doesn't let Secrets Manager
+    /// (`secretsmanager.amazonaws.com`) `sts:AssumeRole`.
+    ReplicationRoleTrust {
+        /// The ARN as given.
+        arn: String,
+    },
 }
 
 /// Why a request was refused as invalid in the secret's state (`InvalidRequestException`).

@@ -75,6 +75,10 @@ fn status_message(failure: CrossAccountFailure) -> &'static str {
             "Secrets Manager can't assume the ReplicationRoleARN role: it doesn't exist in the primary secret's \
              account."
         }
+        CrossAccountFailure::ReplicationRoleTrust => {
+            "Secrets Manager can't assume the ReplicationRoleARN role: its trust policy doesn't allow the service \
+             principal secretsmanager.amazonaws.com to call sts:AssumeRole."
+        }
     }
 }
 

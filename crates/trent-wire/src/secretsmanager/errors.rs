@@ -68,6 +68,11 @@ fn parameter(p: &BadParameter) -> (&'static str, String) {
         BadParameter::ReplicationRole { arn } => {
             format!("{} is not the ARN of an IAM role in the primary secret's account.", crate::json::echo(arn))
         }
+        BadParameter::ReplicationRoleTrust { arn } => format!(
+            "Secrets Manager can't assume the role {}: its trust policy must allow the service principal \
+             secretsmanager.amazonaws.com to call sts:AssumeRole.",
+            crate::json::echo(arn)
+        ),
         BadParameter::ReplicaRegion { region } => format!(
             "Invalid replica Region {}: it must be another Region this deployment hosts, named once, that holds \
              (to remove) or does not hold (to add) a replica of the secret.",
@@ -478,6 +483,15 @@ mod tests {
                 "InvalidParameterException",
                 400,
                 "arn:aws:iam::1:user/u is not the ARN of an IAM role in the primary secret's account.",
+            ),
+            (
+                SecretsError::InvalidParameter(BadParameter::ReplicationRoleTrust {
+                    arn: "arn:aws:iam::1:role/r".into(),
+                }),
+                "InvalidParameterException",
+                400,
+                "Secrets Manager can't assume the role arn:aws:iam::1:role/r: its trust policy must allow the service \
+                 principal secretsmanager.amazonaws.com to call sts:AssumeRole.",
             ),
             (
                 SecretsError::InvalidRequest(BadRequest::CrossAccountReplicaReadOnly),

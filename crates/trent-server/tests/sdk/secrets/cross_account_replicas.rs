@@ -384,6 +384,12 @@ async fn a_linked_replica_is_read_only_until_it_is_detached() {
     );
 }
 
+/// An identity policy allowing all a replication needs: the replica's
+/// `AcceptCrossAccountReplication` and both keys.
+fn replication_permissions() -> String {
+    allow(r#"["secretsmanager:AcceptCrossAccountReplication","kms:Decrypt","kms:GenerateDataKey","kms:Encrypt"]"#, "*")
+}
+
 /// Creates the owner's role `name`, trusting Secrets Manager, with the inline policy `policy`;
 /// its ARN.
 async fn replication_role(server: &TestServer, name: &str, policy: &str) -> String {
@@ -410,10 +416,7 @@ async fn set_role_policy(server: &TestServer, name: &str, policy: &str) {
 async fn a_replication_role_replicates_in_place_of_the_caller() {
     let server = TestServer::start().await;
     let a = accounts(&server).await;
-    let everything = allow(
-        r#"["secretsmanager:AcceptCrossAccountReplication","kms:Decrypt","kms:GenerateDataKey","kms:Encrypt"]"#,
-        "*",
-    );
+    let everything = replication_permissions();
     let role = replication_role(&server, "replicator", &everything).await;
     let owner_key_arn = server.key_arn(&a.owner_key).await;
     let writer_policy = format!(
@@ -485,7 +488,101 @@ async fn a_replication_role_replicates_in_place_of_the_caller() {
     iam.delete_role_policy().role_name("replicator").policy_name("replication").send().await.expect("policy gone");
     iam.delete_role().role_name("replicator").send().await.expect("role gone");
     ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v7"})).await;
-    failed_because(&server, &a, "can't assume the ReplicationRoleARN role").await;
+    failed_because(&server, &a, "can't assume the ReplicationRoleARN role: it doesn't exist").await;
+}
+
+/// Deletes the owner's role `name` and makes it again, trusting as `trust`, with the inline
+/// policy `policy`.
+async fn remake_role(server: &TestServer, name: &str, trust: &str, policy: &str) {
+    let iam = server.iam(&server.admin_creds());
+    iam.delete_role_policy().role_name(name).policy_name("replication").send().await.expect("policy gone");
+    iam.delete_role().role_name(name).send().await.expect("role gone");
+    iam.create_role().role_name(name).assume_role_policy_document(trust).send().await.expect("role again");
+    set_role_policy(server, name, policy).await;
+}
+
+/// A trust policy of `statements` (JSON objects, comma-separated).
+fn trust_policy(statements: &str) -> String {
+    format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)
+}
+
+/// Regression (issue 10): a `ReplicationRoleARN` role was used whatever its trust policy said;
+/// Secrets Manager may assume it only when the trust policy lets the service principal
+/// `secretsmanager.amazonaws.com` `sts:AssumeRole`. A role trusting another service, only an
+/// account, or Secrets Manager but denying it too, is refused at association and changes
+/// neither secret; one trusting Secrets Manager (here only for the primary's account, through
+/// `aws:SourceAccount`) replicates; its trust changed afterwards leaves the links Failed with
+/// the reason at the next change, and the trust restored repairs them at the one after.
+/// (The role is made again to change its trust: Trent's IAM has no `UpdateAssumeRolePolicy`.)
+#[tokio::test]
+async fn a_replication_role_must_trust_secrets_manager() {
+    let server = TestServer::start().await;
+    let a = accounts(&server).await;
+    let everything = replication_permissions();
+    let iam = server.iam(&server.admin_creds());
+    let service =
+        |name: &str| format!(r#"{{"Effect":"Allow","Principal":{{"Service":"{name}"}},"Action":"sts:AssumeRole"}}"#);
+    let secrets_manager = service("secretsmanager.amazonaws.com");
+    let from_owner = format!(
+        r#"{{"Effect":"Allow","Principal":{{"Service":"secretsmanager.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:SourceAccount":"{}"}}}}}}"#,
+        a.owner_account
+    );
+    let untrusting = [
+        ("other-service", trust_policy(&service("ec2.amazonaws.com"))),
+        (
+            "account-only",
+            trust_policy(&format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:root"}},"Action":"sts:AssumeRole"}}"#,
+                a.owner_account
+            )),
+        ),
+        (
+            "denying",
+            trust_policy(&format!(r#"{secrets_manager},{}"#, secrets_manager.replacen(r#""Allow""#, r#""Deny""#, 1))),
+        ),
+        ("other-account", trust_policy(&from_owner.replace(&a.owner_account, &a.partner_account))),
+    ];
+    let body = json!({"Name": "copy", "KmsKeyId": a.key, "CrossAccountPrimaryARN": a.primary});
+    let replica = ok(&server, &a.partner, "CreateSecret", &body).await["ARN"].as_str().expect("ARN").to_owned();
+    for (name, trust) in &untrusting {
+        let made = iam.create_role().role_name(*name).assume_role_policy_document(trust).send().await.expect("role");
+        let role = made.role().expect("role").arn().to_owned();
+        set_role_policy(&server, name, &everything).await;
+        let link = json!({"SecretId": "app", "CrossAccountReplicaARN": replica, "ReplicationRoleARN": role});
+        let (code, message) = refused(&server, &a.owner, "AssociateCrossAccountReplica", &link).await;
+        assert_eq!(code, "InvalidParameterException", "{name}: {message}");
+        assert!(message.contains("secretsmanager.amazonaws.com") && message.contains(&role), "{name}: {message}");
+    }
+    let described = ok(&server, &a.owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    assert!(described.get("CrossAccountReplicas").is_none(), "no link made: {described}");
+    let waiting = ok(&server, &a.partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert_eq!(waiting["CrossAccountPrimary"]["ReplicationStatus"], "Pending", "{waiting}");
+
+    // Trusting Secrets Manager, for the primary's account: associated, in sync.
+    let made = iam.create_role().role_name("trusted").assume_role_policy_document(trust_policy(&from_owner));
+    let role = made.send().await.expect("role").role().expect("role").arn().to_owned();
+    set_role_policy(&server, "trusted", &everything).await;
+    let link = json!({"SecretId": "app", "CrossAccountReplicaARN": replica, "ReplicationRoleARN": role});
+    ok(&server, &a.owner, "AssociateCrossAccountReplica", &link).await;
+    let current = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(current["SecretString"].as_str(), Some("v1"));
+
+    // The trust changed to another service (Trent's IAM has no UpdateAssumeRolePolicy: the role
+    // is made again under its name, so its ARN is the link's): the next change stands, the
+    // links are Failed.
+    remake_role(&server, "trusted", &trust_policy(&service("ec2.amazonaws.com")), &everything).await;
+    ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v2"})).await;
+    let stale = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(stale["SecretString"].as_str(), Some("v1"));
+    failed_because(&server, &a, "trust policy doesn't allow the service principal secretsmanager.amazonaws.com").await;
+
+    // The trust restored: the next change repairs both links.
+    remake_role(&server, "trusted", &trust_policy(&secrets_manager), &everything).await;
+    ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v3"})).await;
+    let current = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(current["SecretString"].as_str(), Some("v3"));
+    let described = ok(&server, &a.partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert_eq!(described["CrossAccountPrimary"], json!({"PrimarySecretARN": a.primary, "ReplicationStatus": "InSync"}));
 }
 
 /// Both links of the owner's `app` and the partner's `copy` are `Failed`, each with a

@@ -313,6 +313,7 @@ pub(crate) async fn cross_account_links_round_trip(store: Arc<dyn Store>) {
         (CrossAccountStatus::Failed, Some(CrossAccountFailure::PrimaryKey)),
         (CrossAccountStatus::Failed, Some(CrossAccountFailure::ReplicaKey)),
         (CrossAccountStatus::Failed, Some(CrossAccountFailure::ReplicationRole)),
+        (CrossAccountStatus::Failed, Some(CrossAccountFailure::ReplicationRoleTrust)),
         (CrossAccountStatus::Detached, None),
     ] {
         let current = store.get_secret(&other, "replica").await.expect("get").expect("kept");
