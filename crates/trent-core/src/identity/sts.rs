@@ -126,10 +126,17 @@ impl Identities {
     /// `AssumeRole`.
     ///
     /// # Errors
-    /// `ValidationError` (session name, duration, ARN, tags), `MalformedPolicyDocument`,
+    /// `ValidationError` (session name, external id, source identity, duration, ARN, tags),
+    /// `MalformedPolicyDocument`,
     /// `PackedPolicyTooLarge`, `AccessDenied` (no such role, not trusted, root caller).
     pub async fn assume_role(&self, caller: &Caller, input: AssumeRoleInput) -> Result<AssumedRole, IdentityError> {
         validate::session_name(&input.session_name)?;
+        if let Some(id) = &input.external_id {
+            validate::external_id(id)?;
+        }
+        if let Some(id) = &input.source_identity {
+            validate::source_identity(id)?;
+        }
         let duration = input.duration_seconds.unwrap_or(DEFAULT_DURATION_SECONDS);
         if !DURATION_SECONDS.contains(&duration) {
             let bound = if duration < *DURATION_SECONDS.start() {
