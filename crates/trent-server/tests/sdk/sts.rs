@@ -326,7 +326,7 @@ async fn external_id_and_source_identity_are_held_to_the_models_bounds() {
     let sts = server.sts(&bob);
     let bob_arn = format!("arn:aws:iam::{account}:user/bob");
     let trust_with_external_id = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{bob_arn}"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"sts:ExternalId":"ext/1:a"}}}}}}]}}"#
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{bob_arn}"}},"Action":["sts:AssumeRole","sts:SetSourceIdentity"],"Condition":{{"StringEquals":{{"sts:ExternalId":"ext/1:a"}}}}}}]}}"#
     );
     let role = server.role("third-party", &trust_with_external_id, None, None).await;
     let assume = |external_id: Option<&str>, source_identity: Option<&str>| {
@@ -356,4 +356,10 @@ async fn external_id_and_source_identity_are_held_to_the_models_bounds() {
     let out = assume(Some("ext/1:a"), Some(&max)).await.expect("assume with both at their bounds");
     assert_eq!(out.source_identity(), Some(max.as_str()));
     expect_code(assume(Some(&"e".repeat(1224)), None).await, "AccessDenied");
+
+    // A source identity needs `sts:SetSourceIdentity` in the trust policy, as AWS requires.
+    let plain = server.role("no-source-identity", &trust(&bob_arn), None, None).await;
+    let with_source = sts.assume_role().role_arn(&plain).role_session_name("with-source").source_identity("alice");
+    expect_code(with_source.send().await, "AccessDenied");
+    sts.assume_role().role_arn(&plain).role_session_name("without-source").send().await.expect("no source identity");
 }
