@@ -129,7 +129,9 @@ STATES["iam"] = {
 STATES["sts"] = {
     "AssumeRole": ("partial", "trust policy and identity policies per AWS's evaluation rules, DurationSeconds "
                    "900..MaxSessionDuration (1 hour when chaining), inline session Policy, session Tags "
-                   "(sts:TagSession), ExternalId and SourceIdentity as condition keys; PolicyArns, MFA "
+                   "(sts:TagSession), ExternalId (2..1224 characters) and SourceIdentity (2..256) as condition keys, "
+                   "held to the model's lengths and patterns; SourceIdentity needs sts:SetSourceIdentity as tags need "
+                   "sts:TagSession, and does not persist into chained sessions; PolicyArns, MFA "
                    "(SerialNumber/TokenCode), TransitiveTagKeys, ProvidedContexts and MinimumSessionTokenSize "
                    "refused (ValidationError naming the member); no SessionTokenSize or SessionTokenUtilization in "
                    "the answer"),

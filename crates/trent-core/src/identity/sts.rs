@@ -10,9 +10,9 @@
 //! must allow `sts:AssumeRole` on the role too. A caller from another account always needs
 //! both ("Cross-account policy evaluation logic",
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html>).
-//! An explicit deny in either wins. Session tags need `sts:TagSession` by the same rule; the
-//! root user cannot assume roles; a role session may chain into another role for at most an
-//! hour.
+//! An explicit deny in either wins. Session tags need `sts:TagSession` and a `SourceIdentity`
+//! needs `sts:SetSourceIdentity`, by the same rule; the root user cannot assume roles; a role
+//! session may chain into another role for at most an hour.
 
 use std::fmt;
 
@@ -98,7 +98,7 @@ pub(super) fn parse_role_arn<'a>(arn: &'a str, partition: &str) -> Option<(&'a s
 
 impl Identities {
     /// Whether the role's trust policy and the caller's own policies let the caller perform
-    /// `action` (`sts:AssumeRole`, `sts:TagSession`) on `role`.
+    /// `action` (`sts:AssumeRole`, `sts:TagSession`, `sts:SetSourceIdentity`) on `role`.
     fn trusted(
         &self,
         caller: &Caller,
@@ -126,10 +126,17 @@ impl Identities {
     /// `AssumeRole`.
     ///
     /// # Errors
-    /// `ValidationError` (session name, duration, ARN, tags), `MalformedPolicyDocument`,
+    /// `ValidationError` (session name, external id, source identity, duration, ARN, tags),
+    /// `MalformedPolicyDocument`,
     /// `PackedPolicyTooLarge`, `AccessDenied` (no such role, not trusted, root caller).
     pub async fn assume_role(&self, caller: &Caller, input: AssumeRoleInput) -> Result<AssumedRole, IdentityError> {
         validate::session_name(&input.session_name)?;
+        if let Some(id) = &input.external_id {
+            validate::external_id(id)?;
+        }
+        if let Some(id) = &input.source_identity {
+            validate::source_identity(id)?;
+        }
         let duration = input.duration_seconds.unwrap_or(DEFAULT_DURATION_SECONDS);
         if !DURATION_SECONDS.contains(&duration) {
             let bound = if duration < *DURATION_SECONDS.start() {
@@ -195,6 +202,9 @@ impl Identities {
         self.trusted(caller, &role, &trust, "sts:AssumeRole", &context)?;
         if !input.tags.is_empty() {
             self.trusted(caller, &role, &trust, "sts:TagSession", &context)?;
+        }
+        if input.source_identity.is_some() {
+            self.trusted(caller, &role, &trust, "sts:SetSourceIdentity", &context)?;
         }
 
         let mut assumed = self

@@ -49,15 +49,43 @@ pub(crate) fn name(member: &'static str, value: &str, max: usize) -> Result<(), 
 /// # Errors
 /// [`IdentityError::Validation`].
 pub(crate) fn session_name(value: &str) -> Result<(), IdentityError> {
-    let member = "roleSessionName";
-    if value.chars().count() < 2 {
+    bounded("roleSessionName", value, 64, is_name_char, r"[\w+=,.@-]*")
+}
+
+/// An `AssumeRole` `ExternalId`: 2..=1224 characters of `[\w+=,./@:-]`.
+///
+/// # Errors
+/// [`IdentityError::Validation`].
+pub(crate) fn external_id(value: &str) -> Result<(), IdentityError> {
+    bounded("externalId", value, 1224, |c| is_name_char(c) || "/:".contains(c), r"[\w+=,./@:-]*")
+}
+
+/// An `AssumeRole` `SourceIdentity`: 2..=256 characters of `[\w+=,.@-]` (which also keeps out
+/// the `aws:` prefix AWS reserves).
+///
+/// # Errors
+/// [`IdentityError::Validation`].
+pub(crate) fn source_identity(value: &str) -> Result<(), IdentityError> {
+    bounded("sourceIdentity", value, 256, is_name_char, r"[\w+=,.@-]*")
+}
+
+/// 2..=`max` characters, each `allowed`, as the model's `pattern` says.
+fn bounded(
+    member: &'static str,
+    value: &str,
+    max: usize,
+    allowed: fn(char) -> bool,
+    pattern: &'static str,
+) -> Result<(), IdentityError> {
+    let count = value.chars().count();
+    if count < 2 {
         return Err(constraint(member, value, Constraint::LengthAtLeast(2)));
     }
-    if value.chars().count() > 64 {
-        return Err(constraint(member, value, Constraint::LengthAtMost(64)));
+    if count > max {
+        return Err(constraint(member, value, Constraint::LengthAtMost(max)));
     }
-    if !value.chars().all(is_name_char) {
-        return Err(constraint(member, value, Constraint::Pattern(r"[\w+=,.@-]*")));
+    if !value.chars().all(allowed) {
+        return Err(constraint(member, value, Constraint::Pattern(pattern)));
     }
     Ok(())
 }

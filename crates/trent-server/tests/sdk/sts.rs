@@ -317,3 +317,49 @@ async fn cross_account_roles_need_both_the_trust_and_an_identity_policy() {
         .unwrap();
     expect_code(sts.assume_role().role_arn(&closed).role_session_name("x-acct").send().await, "AccessDenied");
 }
+
+#[tokio::test]
+async fn external_id_and_source_identity_are_held_to_the_models_bounds() {
+    let server = TestServer::start().await;
+    let account = server.account().await;
+    let bob = server.user_with_policy("bob", None).await;
+    let sts = server.sts(&bob);
+    let bob_arn = format!("arn:aws:iam::{account}:user/bob");
+    let trust_with_external_id = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{bob_arn}"}},"Action":["sts:AssumeRole","sts:SetSourceIdentity"],"Condition":{{"StringEquals":{{"sts:ExternalId":"ext/1:a"}}}}}}]}}"#
+    );
+    let role = server.role("third-party", &trust_with_external_id, None, None).await;
+    let assume = |external_id: Option<&str>, source_identity: Option<&str>| {
+        sts.assume_role()
+            .role_arn(&role)
+            .role_session_name("third-party-session")
+            .set_external_id(external_id.map(str::to_owned))
+            .set_source_identity(source_identity.map(str::to_owned))
+            .send()
+    };
+    // ExternalId: 2..=1224 characters of [\w+=,./@:-].
+    let err = expect_code(assume(Some("x"), None).await, "ValidationError");
+    assert!(err.contains("'externalId'") && err.contains("greater than or equal to 2"), "{err}");
+    let err = expect_code(assume(Some(&"e".repeat(1225)), None).await, "ValidationError");
+    assert!(err.contains("'externalId'") && err.contains("less than or equal to 1224"), "{err}");
+    let err = expect_code(assume(Some("ext 1"), None).await, "ValidationError");
+    assert!(err.contains("'externalId'") && err.contains("pattern"), "{err}");
+    // SourceIdentity: 2..=256 characters of [\w+=,.@-], so never the reserved `aws:` prefix.
+    let err = expect_code(assume(Some("ext/1:a"), Some(&"s".repeat(257))).await, "ValidationError");
+    assert!(err.contains("'sourceIdentity'") && err.contains("less than or equal to 256"), "{err}");
+    let err = expect_code(assume(Some("ext/1:a"), Some("aws:me")).await, "ValidationError");
+    assert!(err.contains("'sourceIdentity'") && err.contains("pattern"), "{err}");
+    // Within the bounds, the trust policy decides: the wrong external id is refused.
+    expect_code(assume(Some("ext/1:b"), None).await, "AccessDenied");
+    expect_code(assume(None, None).await, "AccessDenied");
+    let max = "s".repeat(256);
+    let out = assume(Some("ext/1:a"), Some(&max)).await.expect("assume with both at their bounds");
+    assert_eq!(out.source_identity(), Some(max.as_str()));
+    expect_code(assume(Some(&"e".repeat(1224)), None).await, "AccessDenied");
+
+    // A source identity needs `sts:SetSourceIdentity` in the trust policy, as AWS requires.
+    let plain = server.role("no-source-identity", &trust(&bob_arn), None, None).await;
+    let with_source = sts.assume_role().role_arn(&plain).role_session_name("with-source").source_identity("alice");
+    expect_code(with_source.send().await, "AccessDenied");
+    sts.assume_role().role_arn(&plain).role_session_name("without-source").send().await.expect("no source identity");
+}
