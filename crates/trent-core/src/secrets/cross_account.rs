@@ -18,6 +18,7 @@
 //! [`SecretRecord::cross_account_replica`]: super::SecretRecord::cross_account_replica
 //! [`SecretRecord::cross_account_primary`]: super::SecretRecord::cross_account_primary
 
+use super::writers::WriteGuard;
 use super::{BadParameter, BadRequest, KmsUse, Limit, SecretRecord, Secrets, SecretsError};
 use crate::identity::{Caller, IdentityError, ServiceRole, ViaService};
 use crate::ids::Arn;
@@ -244,6 +245,26 @@ fn primary_account_only(caller: &Caller, secret_id: &str, action: &str) -> Resul
     }
 }
 
+impl Secrets {
+    /// The primary `secret_id` of the caller's own account, locked for writing and read again
+    /// under the lock, after [`primary_account_only`] and the caller's `action` on it
+    /// (`AssociateCrossAccountReplica`, `DisassociateCrossAccountReplica`).
+    ///
+    /// # Errors
+    /// `PrimaryAccountOnly`, `NotFound`, `AccessDenied`.
+    async fn lock_own_primary(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+        action: &str,
+    ) -> Result<(WriteGuard, SecretRecord), SecretsError> {
+        primary_account_only(caller, secret_id, action)?;
+        let writing = self.lock_named(caller, secret_id, action).await?;
+        let primary = self.authorized(caller, secret_id, action).await?;
+        Ok((writing, primary))
+    }
+}
+
 /// Checks that `role_arn` names an IAM role of `account` (`ReplicationRoleARN`: "an IAM role
 /// in the primary account").
 ///
@@ -352,9 +373,7 @@ impl Secrets {
         role_arn: Option<&str>,
     ) -> Result<Association, SecretsError> {
         let action = "secretsmanager:AssociateCrossAccountReplica";
-        primary_account_only(caller, secret_id, action)?;
-        let writing = self.lock_named(caller, secret_id, action).await?;
-        let primary = self.authorized(caller, secret_id, action).await?;
+        let (writing, primary) = self.lock_own_primary(caller, secret_id, action).await?;
         self.authorize(caller, "secretsmanager:GetSecretValue", &primary)?;
         other_account_secret(caller, replica_arn)?;
         if let Some(role) = role_arn {
@@ -563,9 +582,7 @@ impl Secrets {
         replica_arn: &str,
     ) -> Result<String, SecretsError> {
         let action = "secretsmanager:DisassociateCrossAccountReplica";
-        primary_account_only(caller, secret_id, action)?;
-        let writing = self.lock_named(caller, secret_id, action).await?;
-        let primary = self.authorized(caller, secret_id, action).await?;
+        let (writing, primary) = self.lock_own_primary(caller, secret_id, action).await?;
         if primary.cross_account_replica.as_ref().is_none_or(|r| r.arn != replica_arn) {
             return Err(SecretsError::InvalidRequest(BadRequest::NotAssociated));
         }
@@ -592,7 +609,7 @@ impl Secrets {
         caller: &Caller,
         replica: &SecretRecord,
         primary_arn: &str,
-        writing: super::writers::WriteGuard,
+        writing: WriteGuard,
     ) -> Result<String, SecretsError> {
         let promoted = self.rewrite(&replica.scope, &replica.name, |s| s.cross_account_primary = None).await?;
         drop(writing);
