@@ -15,7 +15,8 @@ mod rewrap_sql;
 mod sqlite;
 
 pub use postgres::{
-    CallTimedOut, DEFAULT_CALL_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, DatabaseDown, HEARTBEAT_INTERVAL, LISTENER_SILENCE,
-    ListenerSilent, MAX_NOTIFICATION, Notice, PgAuditStore, PgLease, PgNotifications, PgSettings, PgStore,
+    Aborted, CallTimedOut, DEFAULT_CALL_TIMEOUT, DEFAULT_STATEMENT_TIMEOUT, DatabaseDown, HEARTBEAT_INTERVAL,
+    LISTENER_SILENCE, ListenerSilent, MAX_NOTIFICATION, Notice, PgAuditStore, PgLease, PgNotifications, PgSettings,
+    PgStore, aborted_transaction,
 };
 pub use sqlite::{SqliteAuditStore, SqliteStore};

@@ -366,6 +366,56 @@ pub(crate) fn is_retryable(e: &StoreError) -> bool {
     }
 }
 
+/// SQLSTATE of a statement PostgreSQL cancelled: its statement timeout, or an operator's
+/// `pg_cancel_backend`.
+const CANCELLED: &str = "57014";
+
+/// Why a transaction failed as a whole in a way that the same writes in smaller transactions
+/// may not: see [`aborted_transaction`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aborted {
+    /// PostgreSQL aborted it for serialization or a deadlock (SQLSTATE `40001`, `40P01`) on
+    /// every attempt [`transaction!`] made: nothing was written.
+    Serialization,
+    /// PostgreSQL cancelled one of its statements (`57014`: the statement timeout, or an
+    /// operator's cancel) and rolled it back: nothing was written.
+    Cancelled,
+    /// It outlived the call's time limit ([`CallTimedOut`]), with its retries: it was rolled
+    /// back, or, if its `COMMIT` had been sent, may have committed (as a whole).
+    TimedOut,
+}
+
+impl Aborted {
+    /// What happened, for a log line.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Serialization => "aborted for serialization",
+            Self::Cancelled => "cancelled at the statement timeout",
+            Self::TimedOut => "cut at the call's time limit",
+        }
+    }
+}
+
+/// Why `e` failed a transaction as a whole because of concurrent transactions or its own
+/// length (see [`Aborted`]), so that its writes may succeed in smaller transactions; `None`
+/// for every other failure (a row refused, a database that is down or unreachable, corrupt
+/// data), which smaller transactions would meet again. Read from the error's typed source
+/// and SQLSTATE, never from message text.
+#[must_use]
+pub fn aborted_transaction(e: &StoreError) -> Option<Aborted> {
+    let StoreError::Unavailable(source) = e else { return None };
+    if source.is::<CallTimedOut>() {
+        return Some(Aborted::TimedOut);
+    }
+    let Some(sqlx::Error::Database(db)) = source.downcast_ref::<sqlx::Error>() else { return None };
+    match db.code()?.as_ref() {
+        code if RETRYABLE.contains(&code) => Some(Aborted::Serialization),
+        CANCELLED => Some(Aborted::Cancelled),
+        _ => None,
+    }
+}
+
 /// A short pause before attempt `attempt + 1`, growing with each attempt and spread by the
 /// clock's low bits so that two retrying transactions do not collide again in step.
 pub(crate) async fn backoff(attempt: u32) {
@@ -390,5 +440,25 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
         | sqlx::Error::ColumnIndexOutOfBounds { .. }
         | sqlx::Error::TypeNotFound { .. } => StoreError::Undecodable(Box::new(e)),
         other => StoreError::Unavailable(Box::new(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_transaction_aborted_whole_is_told_aborted() {
+        let timed_out = StoreError::Unavailable(Box::new(CallTimedOut { limit: Duration::from_secs(1) }));
+        assert_eq!(aborted_transaction(&timed_out), Some(Aborted::TimedOut));
+        for other in [
+            StoreError::Unavailable(Box::new(DatabaseDown)),
+            StoreError::Unavailable(Box::new(sqlx::Error::PoolTimedOut)),
+            StoreError::Unavailable(Box::new(sqlx::Error::RowNotFound)),
+            StoreError::AlreadyExists,
+            StoreError::Conflict,
+        ] {
+            assert_eq!(aborted_transaction(&other), None, "{other:?}");
+        }
     }
 }

@@ -16,7 +16,11 @@
 //! On PostgreSQL a batch is one transaction of tens of thousands of statements, a bulk load and
 //! not a request: the filler runs with time limits of 10 minutes per statement and per call
 //! ([`BULK_LIMITS`]), whatever `[postgres]` says, so that the request path's 5-second default
-//! does not cut a batch on a busy machine.
+//! does not cut a batch on a busy machine. A batch that fillers running at once on one database
+//! abort for serialization (or that outlives those limits) is written again in halves
+//! ([`split`]); any other failure stops the fill with its message.
+
+mod split;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -178,12 +182,14 @@ impl Filler {
                 tasks.spawn(async move {
                     let n = range.end - range.start;
                     let batch = this.plan(kind, range).await?;
-                    this.services.store.apply_batch(&batch).await?;
+                    split::write(&*this.services.store, batch, kind.label(), split::DOWN_WAIT).await?;
                     Ok::<u64, Box<dyn std::error::Error + Send + Sync>>(n)
                 });
             }
             let Some(finished) = tasks.join_next().await else { break };
-            let n = finished?.map_err(|e| format!("filling {}: {e}", kind.label()))?;
+            // The first failure stops the fill (the other batch in flight is dropped with
+            // `tasks`, its transaction rolled back).
+            let n = finished?.map_err(|e| format!("filling {}: {}", kind.label(), crate::envelope::chain(&*e)))?;
             if (done + n) / step > done / step {
                 let rate = (done + n) as f64 / start.elapsed().as_secs_f64();
                 eprintln!("wrote {} of {count} {} ({rate:.0}/s)", done + n, kind.label());
