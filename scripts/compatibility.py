@@ -186,7 +186,8 @@ STATES["ssm"] = {
 STATES["secretsmanager"] = {
     "BatchGetSecretValue": ("done", "SecretIdList (at most 20) or Filters with paging; per-secret Errors"),
     "CancelRotateSecret": ("done", "rotation off, a rotation in progress stopped; AWSPENDING left as AWS leaves it"),
-    "CreateSecret": ("partial", "AddReplicaRegions and ForceOverwriteReplicaSecret (replicas in hosted regions); Type "
+    "CreateSecret": ("partial", "AddReplicaRegions and ForceOverwriteReplicaSecret (replicas in hosted regions, keys "
+                     "as ReplicateSecretToRegions); Type "
                      "ignored; ClientRequestToken idempotent; default key the account's aws/secretsmanager; "
                      "CrossAccountPrimaryARN makes a cross-account replica (Pending, no value, AWS's managed "
                      "cross-account-replication policy derived from the primary's ARN; needs PutResourcePolicy and a "
@@ -204,7 +205,7 @@ STATES["secretsmanager"] = {
                        "NextRotationDate; PrimaryRegion and ReplicationStatus (with each replica's own "
                        "LastAccessedDate); CrossAccountReplicas and CrossAccountPrimary, a Failed link's StatusMessage "
                        "naming what refused (the replica's AcceptCrossAccountReplication, kms:Decrypt on the primary's key, "
-                       "kms:GenerateDataKey on the replica's, a ReplicationRoleARN role that no longer exists or "
+                       "kms:GenerateDataKey and kms:Encrypt on the replica's, a ReplicationRoleARN role that no longer exists or "
                        "no longer trusts secretsmanager.amazonaws.com) on both "
                        "sides, in Trent's words (AWS publishes none); a link Failed before schema version 20 has none"),
     "AssociateCrossAccountReplica": ("partial", "copies the primary's versions and labels into the replica made for it "
@@ -215,13 +216,15 @@ STATES["secretsmanager"] = {
                                      "answers AccessDeniedException whatever its policies. "
                                      "Authorized as AssociateCrossAccountReplica and GetSecretValue on the primary, "
                                      "AcceptCrossAccountReplication on the replica (its managed policy and the caller's "
-                                     "IAM policy), kms:Decrypt on the primary's key and kms:GenerateDataKey (not "
-                                     "kms:Encrypt) on the replica's. Every later change of the primary (a new version, a "
+                                     "IAM policy), kms:Decrypt on the primary's key, kms:GenerateDataKey and kms:Encrypt on "
+                                     "the replica's (as AWS documents; kms:Encrypt is an authorization check through "
+                                     "Secrets Manager, kms:ViaService, with no Encrypt made: none in the trail or the "
+                                     "quotas). Every later change of the primary (a new version, a "
                                      "label moved) reaches the replica in the same request; when the replication's "
                                      "identity or a key refuses, the change stands and both links show Failed with a "
                                      "StatusMessage until the next change or a new association repairs it. The "
                                      "replication (the association's copy and every later one: AcceptCrossAccountReplication, "
-                                     "kms:Decrypt, kms:GenerateDataKey) authorizes as the ReplicationRoleARN role when one "
+                                     "kms:Decrypt, kms:GenerateDataKey, kms:Encrypt) authorizes as the ReplicationRoleARN role when one "
                                      "is given, else as the updating caller, as AWS documents; the role must exist in the "
                                      "primary's account (InvalidParameterException) and the caller needs iam:PassRole on "
                                      "it; its trust policy must let the service principal secretsmanager.amazonaws.com "
@@ -239,7 +242,10 @@ STATES["secretsmanager"] = {
                                         "replica the primary is not linked to)"),
     "RemoveRegionsFromReplication": ("done", "the replicas are deleted at once"),
     "ReplicateSecretToRegions": ("partial", "into regions this deployment hosts; each replica sealed under its region's "
-                                 "KmsKeyId or aws/secretsmanager; brought up to date on every change of the primary in "
+                                 "KmsKeyId or aws/secretsmanager (a customer managed KmsKeyId must allow the caller "
+                                 "kms:GenerateDataKey and kms:Encrypt through Secrets Manager, as AWS documents; "
+                                 "kms:Encrypt is an authorization check with no Encrypt made, none in the trail or the "
+                                 "quotas, and refuses as GenerateDataKey does: Failed with its StatusMessage); brought up to date on every change of the primary in "
                                  "the same request (Failed with a status message when it cannot be, tried again on the "
                                  "next change and by the scheduler after 1, 2, 4 ... minutes, at most an hour, on one "
                                  "node of a cluster, found through an index of the next retry time; the retries' KMS "

@@ -17,8 +17,8 @@ use super::lifecycle::check_usable;
 use super::signing::{algorithm_refused, check_usage, private_key};
 use super::{Constraint, CryptoInput, Invalid};
 use super::{
-    DataKeySpec, EncryptionAlgorithm, GrantOperation, KeySpec, KeyUsage, KeyUsed, Kms, KmsError, MAX_PLAINTEXT,
-    MAX_RANDOM_BYTES, UsageOperation,
+    DataKeySpec, EncryptionAlgorithm, GrantOperation, KeyManager, KeySpec, KeyUsage, KeyUsed, Kms, KmsError,
+    MAX_PLAINTEXT, MAX_RANDOM_BYTES, UsageOperation,
 };
 use crate::identity::Caller;
 use crate::ids::{AccountId, KeyId, Scope};
@@ -304,6 +304,29 @@ impl Kms {
             self.encrypt_with(&key, hsm.as_ref(), cipher, ctx, plaintext.expose_secret()).await?;
         let used = KeyUsed::new(&key, UsageOperation::Encrypt);
         Ok(EncryptOutput { ciphertext, key_arn: key.arn.clone(), used, material_id, algorithm })
+    }
+
+    /// Whether `caller` may `Encrypt` with `key_id` under `ctx`, checked as [`Kms::encrypt`]
+    /// checks it (the key resolved, the key policy, IAM policies and grants, the key usable
+    /// and of a usage that encrypts) but with nothing encrypted; an AWS managed key is not
+    /// checked. The quota is `caller`'s to charge or not (see
+    /// [`super::OnBehalf::authorize_encrypt`]).
+    ///
+    /// # Errors
+    /// As [`Kms::encrypt`] for a key it cannot find, may not use or that cannot encrypt.
+    pub(crate) async fn authorize_customer_encrypt(
+        &self,
+        caller: &Caller,
+        key_id: &str,
+        ctx: &EncryptionContext,
+    ) -> Result<(), KmsError> {
+        let (scope, id) = self.resolve(keyref::parse(caller, key_id, Aliases::Allowed)?).await?;
+        if self.loaded(&scope, &id).await?.record.manager == KeyManager::Aws {
+            return Ok(());
+        }
+        let call = KeyCall::new(KeyAction::Encrypt).granted(GrantOperation::Encrypt).context(ctx);
+        let (key, _) = self.key_for_crypto(caller, key_id, call).await?;
+        check_algorithm(&key, KeyAction::Encrypt, None).map(drop)
     }
 
     /// Finds, authorizes and opens the key a ciphertext names; `input.key_id` is the optional

@@ -174,6 +174,22 @@ impl OnBehalf<'_> {
         self.done(&c, "Decrypt", request, result, |()| (known.clone().unwrap_or_default(), used), known.clone())
     }
 
+    /// Whether the caller may `Encrypt` with `key_id` under `ctx` through the service, checked
+    /// as [`OnBehalf::encrypt`] checks it (with `kms:ViaService`), but not performed: for a
+    /// permission AWS requires of a service's use that Trent fulfils with another call (Secrets
+    /// Manager's replica key needs `kms:Encrypt` besides `kms:GenerateDataKey`). As no KMS call
+    /// stands behind it, it is neither charged against the caller's quotas nor recorded. An AWS
+    /// managed key is not checked.
+    ///
+    /// # Errors
+    /// As [`Kms::encrypt`] for a key it cannot find, may not use or that cannot encrypt.
+    pub async fn authorize_encrypt(&self, key_id: &str, ctx: &EncryptionContext) -> Result<(), KmsError> {
+        let caller = Caller { meter: QuotaMeter::default(), ..self.caller.clone() };
+        // Claimed up front: the key's use is charged to no quota.
+        caller.meter.claim();
+        self.kms.authorize_customer_encrypt(&caller, key_id, ctx).await
+    }
+
     /// `GenerateDataKey` of `size` with `key_id` under `ctx`.
     ///
     /// # Errors

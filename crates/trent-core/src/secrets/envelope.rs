@@ -42,6 +42,33 @@ fn kms_error(during: KmsUse) -> impl FnOnce(KmsError) -> SecretsError {
 }
 
 impl Secrets {
+    /// [`Secrets::seal`] for a replica, of another region or another account: AWS requires
+    /// `kms:Encrypt` as well as `kms:GenerateDataKey` on a replica's customer managed key
+    /// (`ReplicateSecretToRegions`), so the first is checked for `sealer` through Secrets
+    /// Manager (`kms:ViaService`) once the data key is generated (so that a key that refuses
+    /// both is recorded refusing `GenerateDataKey`, as before). It is an authorization
+    /// only: no `Encrypt` is made, charged or recorded (see
+    /// [`crate::kms::OnBehalf::authorize_encrypt`]).
+    /// The AWS managed key (`kms_key_id` of `None`, or naming it) is not checked.
+    ///
+    /// # Errors
+    /// As [`Secrets::seal`]; `Kms` when the key refuses `Encrypt`.
+    pub(crate) async fn seal_replica(
+        &self,
+        sealer: &Caller,
+        replica: &SecretRecord,
+        version_id: &str,
+        value: &SecretValue,
+    ) -> Result<VersionRecord, SecretsError> {
+        let sealed = self.seal(sealer, replica, version_id, value).await?;
+        if let Some(key_id) = &replica.kms_key_id {
+            let kms = self.kms.on_behalf(sealer, ViaService::SECRETS_MANAGER);
+            let ctx = context(&replica.arn(), version_id);
+            kms.authorize_encrypt(key_id, &ctx).await.map_err(kms_error(KmsUse::Encrypt))?;
+        }
+        Ok(sealed)
+    }
+
     /// Encrypts `value` as version `version_id` of `secret` for `caller`.
     ///
     /// # Errors

@@ -445,7 +445,8 @@ impl Secrets {
     }
 
     /// What `replica` lacks of `primary`'s versions, each opened for `caller` and sealed again
-    /// under the replica's key for `sealer`, and the ids of the replica's versions the primary no
+    /// under the replica's key for `sealer` ([`Secrets::seal_replica`]: `kms:Encrypt` as well as
+    /// `kms:GenerateDataKey` on a customer managed key), and the ids of the replica's versions the primary no
     /// longer holds (none when the replica is not `stored` yet). Shared by the multi-Region and
     /// the cross-account replicas.
     ///
@@ -467,7 +468,7 @@ impl Secrets {
         let mut copied: Vec<VersionRecord> = Vec::new();
         for v in want.iter().filter(|v| !have.iter().any(|h| h.version_id == v.version_id)) {
             let value = self.open(caller, primary, v).await?;
-            let sealed = self.seal(sealer, replica, &v.version_id, &value).await?;
+            let sealed = self.seal_replica(sealer, replica, &v.version_id, &value).await?;
             copied.push(VersionRecord { created_at: v.created_at, ..sealed });
         }
         let pruned = have

@@ -69,7 +69,7 @@ fn status_message(failure: CrossAccountFailure) -> &'static str {
         }
         CrossAccountFailure::ReplicaKey => {
             "Secrets Manager can't encrypt the replica secret: the replicating identity needs kms:GenerateDataKey \
-             on the replica secret's KMS key, which must be enabled."
+             and kms:Encrypt on the replica secret's KMS key, which must be enabled."
         }
         CrossAccountFailure::ReplicationRole => {
             "Secrets Manager can't assume the ReplicationRoleARN role: it doesn't exist in the primary secret's \

@@ -467,7 +467,7 @@ async fn a_replication_role_replicates_in_place_of_the_caller() {
     assert_eq!(own["SecretString"].as_str(), Some("v4"));
     let stale = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
     assert_eq!(stale["SecretString"].as_str(), Some("v3"));
-    failed_because(&server, &a, "kms:GenerateDataKey on the replica secret's KMS key").await;
+    failed_because(&server, &a, "kms:GenerateDataKey and kms:Encrypt on the replica secret's KMS key").await;
 
     // The role loses the primary's key instead: the reason follows.
     let no_decrypt = allow(r#"["secretsmanager:AcceptCrossAccountReplication","kms:GenerateDataKey"]"#, "*");
@@ -483,12 +483,55 @@ async fn a_replication_role_replicates_in_place_of_the_caller() {
     let described = ok(&server, &a.partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
     assert_eq!(described["CrossAccountPrimary"], json!({"PrimarySecretARN": a.primary, "ReplicationStatus": "InSync"}));
 
+    // Allowed kms:GenerateDataKey but not kms:Encrypt on the replica's key (issue 10): Failed alike.
+    let without_encrypt =
+        allow(r#"["secretsmanager:AcceptCrossAccountReplication","kms:Decrypt","kms:GenerateDataKey"]"#, "*");
+    set_role_policy(&server, "replicator", &without_encrypt).await;
+    ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v7"})).await;
+    failed_because(&server, &a, "kms:GenerateDataKey and kms:Encrypt on the replica secret's KMS key").await;
+
     // The role deleted: nothing can replicate, and both sides say why.
     let iam = server.iam(&server.admin_creds());
     iam.delete_role_policy().role_name("replicator").policy_name("replication").send().await.expect("policy gone");
     iam.delete_role().role_name("replicator").send().await.expect("role gone");
     ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v7"})).await;
     failed_because(&server, &a, "can't assume the ReplicationRoleARN role: it doesn't exist").await;
+}
+
+/// Regression (issue 10): the replica's key had to admit only kms:GenerateDataKey, where AWS
+/// asks for kms:GenerateDataKey and kms:Encrypt. A key policy admitting the primary's account
+/// for the first only refuses the association (nothing changes on either side), admitting both
+/// lets it through (a `ReplicationRoleARN` role's policy: see
+/// `a_replication_role_replicates_in_place_of_the_caller`).
+#[tokio::test]
+async fn the_replicas_key_must_admit_encrypt_as_well_as_generate_data_key() {
+    let server = TestServer::start().await;
+    let a = accounts(&server).await;
+    let admitting = |actions: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:root"}},"Action":"kms:*","Resource":"*"}},{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:root"}},"Action":{actions},"Resource":"*"}}]}}"#,
+            a.partner_account, a.owner_account
+        )
+    };
+    let set_key_policy = |policy: String| async {
+        let put = server.kms(&a.partner).put_key_policy().key_id(&a.key).policy_name("default").policy(policy);
+        put.send().await.expect("key policy");
+    };
+    set_key_policy(admitting(r#"["kms:GenerateDataKey"]"#)).await;
+    let body = json!({"Name": "copy", "KmsKeyId": a.key, "CrossAccountPrimaryARN": a.primary});
+    let replica = ok(&server, &a.partner, "CreateSecret", &body).await["ARN"].as_str().expect("ARN").to_owned();
+    let link = json!({"SecretId": "app", "CrossAccountReplicaARN": replica});
+    let (code, _) = refused(&server, &a.owner, "AssociateCrossAccountReplica", &link).await;
+    assert_eq!(code, "AccessDeniedException");
+    let described = ok(&server, &a.partner, "DescribeSecret", &json!({"SecretId": "copy"})).await;
+    assert_eq!(described["CrossAccountPrimary"]["ReplicationStatus"], "Pending", "{described}");
+    let primary = ok(&server, &a.owner, "DescribeSecret", &json!({"SecretId": "app"})).await;
+    assert!(primary.get("CrossAccountReplicas").is_none(), "{primary}");
+
+    set_key_policy(admitting(r#"["kms:GenerateDataKey","kms:Encrypt"]"#)).await;
+    ok(&server, &a.owner, "AssociateCrossAccountReplica", &link).await;
+    let current = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
+    assert_eq!(current["SecretString"].as_str(), Some("v1"));
 }
 
 /// Deletes the owner's role `name` and makes it again, trusting as `trust`, with the inline

@@ -3,7 +3,8 @@
 //! key of its own region, follows every change, refuses writes, shows PrimaryRegion and
 //! ReplicationStatus; a replica whose key is disabled shows Failed and catches up on the next
 //! change, or in the background once its retry time passes on the moved clock;
-//! RemoveRegionsFromReplication deletes it; StopReplicationToReplica promotes it.
+//! RemoveRegionsFromReplication deletes it; StopReplicationToReplica promotes it. A replica's
+//! customer managed key must allow kms:Encrypt as well as kms:GenerateDataKey.
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::{BehaviorVersion, Region};
@@ -174,6 +175,51 @@ async fn a_replica_under_a_disabled_key_fails_then_catches_up_and_is_removed() {
     assert_eq!(err_code(west_sm.describe_secret().secret_id("s").send().await), "ResourceNotFoundException");
     let again = east.remove_regions_from_replication().secret_id("s").remove_replica_regions(WEST).send().await;
     assert_eq!(err_code(again), bad);
+}
+
+/// Regression (issue 10): a replica's customer managed key needed only kms:GenerateDataKey,
+/// where AWS's `ReplicateSecretToRegions` reference asks for kms:GenerateDataKey and kms:Encrypt.
+/// A user allowed the first through Secrets Manager but not the second gets a `Failed` replica,
+/// from `CreateSecret` with `AddReplicaRegions` as from `ReplicateSecretToRegions`; allowed both
+/// (through Secrets Manager only: `kms:ViaService`), the next change brings it `InSync`.
+#[tokio::test]
+async fn a_replicas_customer_managed_key_needs_encrypt_as_well_as_generate_data_key() {
+    let server = two_regions().await;
+    let kms_west = server.client_in(WEST);
+    let key = kms_west.create_key().send().await.unwrap().key_metadata().unwrap().arn().unwrap().to_owned();
+    let policy = |on_replica_key: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"secretsmanager:*","Resource":"*"}},{{"Effect":"Allow","Action":{on_replica_key},"Resource":"{key}","Condition":{{"StringEquals":{{"kms:ViaService":"secretsmanager.{WEST}.amazonaws.com"}}}}}}]}}"#
+        )
+    };
+    let creds = server.user_with_policy("replicator", Some(&policy(r#"["kms:GenerateDataKey"]"#))).await;
+    let sm = server.secrets_with(&creds.id, &creds.secret);
+    let failed = |status: &aws_sdk_secretsmanager::types::ReplicationStatusType| {
+        assert_eq!(status.status(), Some(&StatusType::Failed), "{status:?}");
+        assert!(status.status_message().is_some_and(|m| m.contains("KMS key")), "{status:?}");
+    };
+
+    let out = sm.create_secret().name("made").secret_string("one").add_replica_regions(west(Some(&key))).send().await;
+    failed(&out.unwrap().replication_status()[0]);
+    sm.create_secret().name("later").secret_string("one").send().await.unwrap();
+    let out = sm.replicate_secret_to_regions().secret_id("later").add_replica_regions(west(Some(&key))).send().await;
+    failed(&out.unwrap().replication_status()[0]);
+    // The region's AWS managed key is not asked for kms:Encrypt by this check (its own policy
+    // allows it through Secrets Manager anyway).
+    let out = sm.create_secret().name("managed").secret_string("one").add_replica_regions(west(None)).send().await;
+    assert_eq!(out.unwrap().replication_status()[0].status(), Some(&StatusType::InSync));
+
+    let iam = server.iam(&server.admin_creds());
+    let both = policy(r#"["kms:GenerateDataKey","kms:Encrypt"]"#);
+    let put = iam.put_user_policy().user_name("replicator").policy_name("inline").policy_document(both);
+    put.send().await.expect("put policy");
+    let west_sm = secrets_in(&server, WEST);
+    for name in ["made", "later"] {
+        sm.put_secret_value().secret_id(name).secret_string("two").send().await.unwrap();
+        let d = sm.describe_secret().secret_id(name).send().await.unwrap();
+        assert_eq!(d.replication_status()[0].status(), Some(&StatusType::InSync), "{name}: {d:?}");
+        assert_eq!(value(&west_sm, name).await, "two", "{name}");
+    }
 }
 
 /// A Failed replica is tried again by the scheduler's pass, with a backoff, without any change
