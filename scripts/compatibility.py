@@ -181,7 +181,9 @@ STATES["ssm"] = {
     "LabelParameterVersion": ("done", "AWS's label rules; invalid labels in InvalidLabels; at most 10 per version"),
     "ListTagsForResource": ("partial", "ResourceType Parameter only"),
     "PutParameter": ("partial", "String, StringList, SecureString (KMS Encrypt up to 4 KB, envelope encryption "
-                     "above, context PARAMETER_ARN, default key alias/aws/ssm created on first use); Overwrite, "
+                     "above, context PARAMETER_ARN, default key alias/aws/ssm created on first use); Overwrite (of "
+                     "overwrites racing for one parameter each version goes to one, the others answer "
+                     "TooManyUpdates), "
                      "tiers with their sizes and quotas (counted in the write's transaction, also across nodes on "
                      "one PostgreSQL: of requests racing for a tier's last place one gets it, the others "
                      "ParameterLimitExceeded), Intelligent-Tiering (Advanced if Standard filled up before the "

@@ -137,7 +137,7 @@ async fn concurrent_inserts_all_land() {
     for t in tasks {
         t.await.expect("join").expect("insert");
     }
-    assert_eq!(store.list_keys(&home(), None, 100).await.expect("list").len(), 16);
+    assert_eq!(store.list_key_ids(&home(), None, 100).await.expect("list").len(), 16);
 }
 
 /// Two nodes on one schema, each with its own chain: their group commits interleave without a

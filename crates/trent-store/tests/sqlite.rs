@@ -178,6 +178,7 @@ async fn rows_that_cannot_be_understood_are_corrupt() {
     let s = home();
     store.insert_key(&key(&s, kid(1)), &material(0, 1), &[]).await.expect("insert");
     store.insert_key(&key(&s, kid(2)), &material(0, 2), &[]).await.expect("insert");
+    store.insert_key(&key(&s, kid(3)), &material(0, 3), &[]).await.expect("insert");
     let mut conn = raw(&db_path(&dir)).await;
     for sql in [
         "UPDATE kms_keys SET key_state = 'Melted' WHERE key_id = ?1",
@@ -197,7 +198,14 @@ async fn rows_that_cannot_be_understood_are_corrupt() {
 
     assert!(matches!(store.get_key(&s, &kid(1)).await, Err(StoreError::Corrupt(_))));
     assert!(matches!(store.get_key(&s, &kid(2)).await, Err(StoreError::Corrupt(_))));
-    assert!(matches!(store.list_keys(&s, None, 10).await, Err(StoreError::Corrupt(_))));
+    // A listing reads only the ids: a damaged id is corrupt there too.
+    sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut conn).await.expect("pragma");
+    sqlx::query("UPDATE kms_keys SET key_id = 'not-a-key-id' WHERE key_id = ?1")
+        .bind(kid(3).to_string())
+        .execute(&mut conn)
+        .await
+        .expect("damage");
+    assert!(matches!(store.list_key_ids(&s, None, 10).await, Err(StoreError::Corrupt(_))));
     assert!(matches!(store.materials(&s, &kid(1)).await, Err(StoreError::Corrupt(_))));
     assert!(matches!(store.list_accounts().await, Err(StoreError::Corrupt(_))));
     // Undamaged rows still read.

@@ -382,11 +382,14 @@ impl Kms {
             Some(m) => Some(marker::decode("keys", m)?.parse::<KeyId>().map_err(|_| KmsError::InvalidMarker)?),
             None => None,
         };
-        let mut rows = self.store.list_keys(&scope, after.as_ref(), limit + 1).await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_marker = more.then(|| rows.last().map(|k| marker::encode("keys", &k.key_id.to_string()))).flatten();
-        Ok(KeyPage { keys: rows.iter().map(|k| (k.key_id, k.arn())).collect(), next_marker })
+        let mut ids = self.store.list_key_ids(&scope, after.as_ref(), limit + 1).await?;
+        let more = ids.len() > limit as usize;
+        ids.truncate(limit as usize);
+        let next_marker = more.then(|| ids.last().map(|id| marker::encode("keys", &id.to_string()))).flatten();
+        Ok(KeyPage {
+            keys: ids.into_iter().map(|id| (id, scope.arn("kms", &format!("key/{id}")))).collect(),
+            next_marker,
+        })
     }
 
     /// `UpdateKeyDescription`.

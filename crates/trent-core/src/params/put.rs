@@ -214,8 +214,13 @@ impl Params {
         let tier = write.version.tier;
         match written {
             Ok(()) => Ok(PutOutput { version, tier }),
-            Err(StoreError::AlreadyExists) => Err(ParamsError::AlreadyExists { name }),
-            Err(StoreError::NotFound | StoreError::Conflict) => Err(ParamsError::TooManyUpdates),
+            // Created by someone else between the read and the write. Without `Overwrite` that
+            // is the answer the read would have given; with it, the request lost a race of
+            // concurrent updates, as when two overwrites race for the same next version.
+            Err(StoreError::AlreadyExists) if !input.overwrite => Err(ParamsError::AlreadyExists { name }),
+            Err(StoreError::AlreadyExists | StoreError::NotFound | StoreError::Conflict) => {
+                Err(ParamsError::TooManyUpdates)
+            }
             Err(StoreError::QuotaExceeded) => Err(ParamsError::LimitExceeded { tier, max: quota(tier) }),
             Err(e) => Err(e.into()),
         }

@@ -71,8 +71,9 @@ pub trait KmsStore: Send + Sync {
     /// replicas), ordered by region.
     async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError>;
 
-    /// Keys of a scope ordered by key id, strictly after `after`, at most `limit`.
-    async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError>;
+    /// Ids of a scope's keys in order, strictly after `after`, at most `limit`: only the ids,
+    /// all `ListKeys` answers, read from the primary key's index without the rows.
+    async fn list_key_ids(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyId>, StoreError>;
 
     /// Replaces a key's metadata if its stored revision is `expected_revision`.
     /// `key.revision` must be the new revision.

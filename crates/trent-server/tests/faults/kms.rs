@@ -67,7 +67,7 @@ impl Scenario for CreateKey {
         w.kms().create_key(&w.caller, input).await.map(|_| ()).map_err(failed)
     }
     async fn check(&self, w: &World, done: bool, context: &str) {
-        let keys = w.inner.list_keys(&w.scope, None, 100).await.expect("keys");
+        let keys = w.stored_keys(&w.scope).await;
         let new: Vec<KeyId> = keys.iter().filter(|k| k.description == NEW_KEY).map(|k| k.key_id).collect();
         assert!(new.len() <= 1 && (!done || new.len() == 1), "{context}: {} new keys", new.len());
         for id in new {
@@ -172,7 +172,7 @@ struct Mrk {
 }
 
 async fn mrk(w: &World) -> Mrk {
-    let keys = w.inner.list_keys(&w.scope, None, 100).await.expect("keys");
+    let keys = w.stored_keys(&w.scope).await;
     let id = keys.iter().find(|k| k.description == MRK).expect("the multi-Region key").key_id;
     Mrk { id, west: Scope::new(w.account(), Region::parse(WEST).expect("region")) }
 }

@@ -152,8 +152,8 @@ impl KmsStore for FaultyStore {
     async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError> {
         self.inner.key_copies(account, key_id).await
     }
-    async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError> {
-        self.inner.list_keys(scope, after, limit).await
+    async fn list_key_ids(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyId>, StoreError> {
+        self.inner.list_key_ids(scope, after, limit).await
     }
     async fn update_key(&self, key: &KeyRecord, expected_revision: u64) -> Result<(), StoreError> {
         self.write(self.inner.update_key(key, expected_revision)).await

@@ -139,8 +139,8 @@ impl World {
     /// everything the store holds.
     async fn references(&self) -> (Vec<String>, Vec<String>) {
         let mut keys = self.key_refs.lock().clone();
-        for k in self.inner.list_keys(&self.scope, None, 1000).await.expect("keys") {
-            keys.insert(k.key_id.to_string());
+        for id in self.inner.list_key_ids(&self.scope, None, 1000).await.expect("keys") {
+            keys.insert(id.to_string());
         }
         for a in self.inner.list_aliases(&self.scope, None, None, 1000).await.expect("aliases") {
             keys.insert(a.name);
@@ -167,15 +167,24 @@ impl World {
         }
     }
 
+    /// Every key the store holds in `scope`, whole.
+    pub(crate) async fn stored_keys(&self, scope: &Scope) -> Vec<trent_core::kms::KeyRecord> {
+        let mut keys = Vec::new();
+        for id in self.inner.list_key_ids(scope, None, 1000).await.expect("keys") {
+            keys.extend(self.inner.get_key(scope, &id).await.expect("key"));
+        }
+        keys
+    }
+
     /// What must hold after every attempt, failed or not: nothing half-created is stored, and
     /// the services answer as services with empty caches over the same store do.
     pub(crate) async fn check(&self, context: &str) {
         let (account, scope) = (self.account(), &self.scope);
-        for key in self.inner.list_keys(scope, None, 1000).await.expect("keys") {
+        for id in self.inner.list_key_ids(scope, None, 1000).await.expect("keys") {
             let seqs: Vec<u32> =
-                self.inner.materials(scope, &key.key_id).await.expect("materials").iter().map(|m| m.seq).collect();
+                self.inner.materials(scope, &id).await.expect("materials").iter().map(|m| m.seq).collect();
             let expected: Vec<u32> = (0..seqs.len() as u32).collect();
-            assert!(!seqs.is_empty() && seqs == expected, "{context}: key {} has materials {seqs:?}", key.key_id);
+            assert!(!seqs.is_empty() && seqs == expected, "{context}: key {id} has materials {seqs:?}");
         }
         let watched: Vec<KeyId> = self.key_refs.lock().iter().filter_map(|r| r.parse().ok()).collect();
         for gone in watched {

@@ -341,3 +341,80 @@ async fn racing_puts_at_the_standard_quota_let_exactly_one_in_on_postgres() {
     let Some((server, _, _schema)) = on_postgres(test).await else { return };
     standard_race(server, Filling { per_batch: 500, analyze: None }).await;
 }
+
+/// Regression guard for a `PutParameter` with `Overwrite` answering `ParameterAlreadyExists`
+/// (seen in the PostgreSQL crash test's load): overwrites of one new name racing each other
+/// all read "no such parameter", and every one but the first to write found it created. With
+/// `Overwrite` that is a lost race of concurrent updates (`TooManyUpdates`, as for two
+/// overwrites racing for one next version), never `ParameterAlreadyExists`.
+///
+/// Per name, `RACERS` overwrites sent at once, a new name then the same name again: every
+/// answer is a version or `TooManyUpdates`; at least one gets in; the versions answered are
+/// distinct and are exactly the parameter's history, its newest the parameter's value.
+async fn overwrite_race(server: TestServer) {
+    let ssm = server.ssm(&server.admin_creds());
+    let mut refused = 0;
+    for round in 0..6 {
+        let name = format!("/overwrite/p{round}");
+        for _ in 0..2 {
+            let barrier = Arc::new(tokio::sync::Barrier::new(RACERS));
+            let mut tasks = tokio::task::JoinSet::new();
+            for i in 0..RACERS {
+                // SecureStrings for half the names: sealing widens the gap between the read
+                // and the write.
+                let kind = if round % 2 == 0 { ParameterType::String } else { ParameterType::SecureString };
+                let request = ssm.put_parameter().name(&name).value(format!("v{i}")).r#type(kind).overwrite(true);
+                let barrier = barrier.clone();
+                tasks.spawn(async move {
+                    barrier.wait().await;
+                    (i, request.send().await)
+                });
+            }
+            let mut written = Vec::new();
+            for (i, answer) in tasks.join_all().await {
+                match answer {
+                    Ok(out) => written.push((out.version(), format!("v{i}"))),
+                    Err(e) => {
+                        expect_code(Err::<(), _>(e), "TooManyUpdates");
+                        refused += 1;
+                    }
+                }
+            }
+            assert!(!written.is_empty(), "{name}: at least one overwrite gets in");
+            written.sort();
+            let history = ssm.get_parameter_history().name(&name).with_decryption(true).send().await.unwrap();
+            let mut kept: Vec<(i64, String)> = history
+                .parameters()
+                .iter()
+                .map(|p| (p.version(), p.value().unwrap_or_default().to_owned()))
+                .filter(|(v, _)| written.iter().any(|(w, _)| w == v))
+                .collect();
+            kept.sort();
+            assert_eq!(kept, written, "{name}: every version answered is kept with its value");
+            let newest = written.last().expect("a version");
+            let got = ssm.get_parameter().name(&name).with_decryption(true).send().await.unwrap();
+            let got = got.parameter().expect("the parameter");
+            assert_eq!((got.version(), got.value().unwrap_or_default()), (newest.0, newest.1.as_str()));
+        }
+        let versions = ssm.get_parameter_history().name(&name).send().await.unwrap().parameters().len();
+        assert_eq!(i64::try_from(versions).unwrap(), {
+            let got = ssm.get_parameter().name(&name).send().await.unwrap();
+            got.parameter().expect("the parameter").version()
+        });
+    }
+    eprintln!("overwrite races: {refused} of {} overwrites refused with TooManyUpdates", 12 * RACERS);
+}
+
+/// [`overwrite_race`] on SQLite.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_overwrites_of_one_parameter_answer_a_version_or_too_many_updates() {
+    overwrite_race(TestServer::start_with(config(None)).await).await;
+}
+
+/// [`overwrite_race`] on PostgreSQL, where the racers run on several of the pool's connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_overwrites_of_one_parameter_answer_a_version_or_too_many_updates_on_postgres() {
+    let test = "racing_overwrites_of_one_parameter_answer_a_version_or_too_many_updates_on_postgres";
+    let Some((server, _, _schema)) = on_postgres(test).await else { return };
+    overwrite_race(server).await;
+}

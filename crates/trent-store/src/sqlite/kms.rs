@@ -235,18 +235,17 @@ impl KmsStore for SqliteStore {
         rows.iter().map(key_from_row).collect()
     }
 
-    async fn list_keys(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyRecord>, StoreError> {
+    async fn list_key_ids(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyId>, StoreError> {
         // The `after` condition is added only when given, rather than `(? IS NULL OR key_id > ?)`,
-        // so the primary key gives a range scan either way.
-        let mut q =
-            QueryBuilder::<Sqlite>::new(format!("SELECT {} FROM kms_keys WHERE account_id = ", KeyRow::COLUMNS));
+        // so the primary key gives a range scan either way; it holds every column read.
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT key_id FROM kms_keys WHERE account_id = ");
         q.push_bind(scope.account.as_str()).push(" AND region = ").push_bind(scope.region.as_str());
         if let Some(after) = after {
             q.push(" AND key_id > ").push_bind(after.to_string());
         }
         q.push(" ORDER BY key_id LIMIT ").push_bind(i64::from(limit));
-        let rows = q.build().fetch_all(&self.reader).await.map_err(map_err)?;
-        rows.iter().map(key_from_row).collect()
+        let ids: Vec<String> = q.build_query_scalar().fetch_all(&self.reader).await.map_err(map_err)?;
+        ids.iter().map(|id| key_id_from_db(id)).collect()
     }
 
     async fn update_key(&self, key: &KeyRecord, expected_revision: u64) -> Result<(), StoreError> {

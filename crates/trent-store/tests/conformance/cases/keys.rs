@@ -115,7 +115,11 @@ pub(crate) async fn every_enum_value_round_trips(store: Arc<dyn Store>) {
     for (i, k) in expected.iter().enumerate() {
         store.insert_key(k, &material(i as u32 % 3, i as u8), &[]).await.expect("insert");
     }
-    assert_eq!(store.list_keys(&s, None, 1000).await.expect("list"), expected);
+    let listed = store.list_key_ids(&s, None, 1000).await.expect("list");
+    assert_eq!(listed, expected.iter().map(|k| k.key_id).collect::<Vec<_>>());
+    for k in &expected {
+        assert_eq!(store.get_key(&s, &k.key_id).await.expect("get").as_ref(), Some(k), "key {}", k.key_id);
+    }
     for (i, _) in expected.iter().enumerate() {
         let got = store.materials(&s, &kid(i as u8)).await.expect("materials");
         assert_eq!(got, vec![material(i as u32 % 3, i as u8)], "rotation type of material {i}");
@@ -147,7 +151,7 @@ pub(crate) async fn same_key_id_in_two_scopes_is_two_keys(store: Arc<dyn Store>)
         let got = store.get_key(s, &kid(7)).await.expect("get").expect("present");
         assert_eq!((got.scope, got.description), (s.clone(), format!("copy {i}")));
         assert_eq!(store.materials(s, &kid(7)).await.expect("materials"), vec![material(0, i as u8)]);
-        assert_eq!(store.list_keys(s, None, 10).await.expect("list").len(), 1);
+        assert_eq!(store.list_key_ids(s, None, 10).await.expect("list").len(), 1);
     }
 
     let mut changed = key(&scopes[1], kid(7));
@@ -173,16 +177,15 @@ pub(crate) async fn list_keys_orders_by_id_and_pages(store: Arc<dyn Store>) {
     store.insert_key(&key(&scope("111122223333", "us-east-1"), kid(0)), &material(0, 0), &[]).await.expect("insert");
     store.insert_key(&key(&scope("999999999999", "eu-west-1"), kid(3)), &material(0, 0), &[]).await.expect("insert");
 
-    let ids = |v: Vec<trent_core::kms::KeyRecord>| v.into_iter().map(|k| k.key_id).collect::<Vec<_>>();
-    assert_eq!(ids(store.list_keys(&s, None, 100).await.expect("all")), (1..=5).map(kid).collect::<Vec<_>>());
-    assert_eq!(ids(store.list_keys(&s, None, 2).await.expect("page 1")), vec![kid(1), kid(2)]);
-    assert_eq!(ids(store.list_keys(&s, Some(&kid(2)), 2).await.expect("page 2")), vec![kid(3), kid(4)]);
-    assert_eq!(ids(store.list_keys(&s, Some(&kid(4)), 2).await.expect("page 3")), vec![kid(5)]);
-    assert_eq!(ids(store.list_keys(&s, Some(&kid(5)), 2).await.expect("past the end")), vec![]);
+    assert_eq!(store.list_key_ids(&s, None, 100).await.expect("all"), (1..=5).map(kid).collect::<Vec<_>>());
+    assert_eq!(store.list_key_ids(&s, None, 2).await.expect("page 1"), vec![kid(1), kid(2)]);
+    assert_eq!(store.list_key_ids(&s, Some(&kid(2)), 2).await.expect("page 2"), vec![kid(3), kid(4)]);
+    assert_eq!(store.list_key_ids(&s, Some(&kid(4)), 2).await.expect("page 3"), vec![kid(5)]);
+    assert_eq!(store.list_key_ids(&s, Some(&kid(5)), 2).await.expect("past the end"), vec![]);
     // `after` need not exist: strictly after its position.
-    assert_eq!(ids(store.list_keys(&s, Some(&kid(0)), 1).await.expect("before all")), vec![kid(1)]);
-    assert_eq!(ids(store.list_keys(&s, None, 0).await.expect("limit 0")), vec![]);
-    assert_eq!(ids(store.list_keys(&scope("222222222222", "eu-west-1"), None, 10).await.expect("empty")), vec![]);
+    assert_eq!(store.list_key_ids(&s, Some(&kid(0)), 1).await.expect("before all"), vec![kid(1)]);
+    assert_eq!(store.list_key_ids(&s, None, 0).await.expect("limit 0"), vec![]);
+    assert_eq!(store.list_key_ids(&scope("222222222222", "eu-west-1"), None, 10).await.expect("empty"), vec![]);
 }
 
 pub(crate) async fn update_key_is_conditional_on_revision(store: Arc<dyn Store>) {
