@@ -1,7 +1,8 @@
 //! `UpdateRole`: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateRole.html>
 //!
-//! `Description` and `MaxSessionDuration`, each changed only when given; the answer is
-//! empty. The console sign-in members (`MaxSigninSessionDuration`,
+//! `Description` and `MaxSessionDuration`, each changed only when given. The answer is an
+//! empty `UpdateRoleResult` element: the model gives `UpdateRole` an (empty) output shape,
+//! and botocore refuses an answer without it. The console sign-in members (`MaxSigninSessionDuration`,
 //! `ResetMaxSigninSessionDuration`) are refused rather than ignored: this server has no
 //! console.
 
@@ -21,5 +22,5 @@ pub(crate) async fn handle(ids: &Identities, caller: &Caller, params: &Params) -
     }
     let max = params.int("MaxSessionDuration", "maxSessionDuration")?;
     ids.update_role(caller, name, params.get("Description"), max).await.map_err(to_aws_error)?;
-    Ok(None)
+    Ok(Some(Xml::new()))
 }
