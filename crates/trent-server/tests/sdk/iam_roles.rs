@@ -286,3 +286,42 @@ async fn role_tags_follow_iams_rules_and_reach_the_roles_sessions() {
     expect_code(server.iam(&partner).list_role_tags().role_name("Ops").send().await, "NoSuchEntity");
     expect_code(server.iam(&partner).tag_role().role_name("Ops").tags(tag("a", "b")).send().await, "NoSuchEntity");
 }
+
+/// What the SDK does not check or cannot send: `UpdateRole`'s empty result element (botocore
+/// needs it), its console members refused, and the required lists of `TagRole`/`UntagRole`.
+#[tokio::test]
+async fn update_role_answers_its_result_element_and_refuses_what_it_does_not_serve() {
+    let server = TestServer::start().await;
+    let iam = server.iam(&server.admin_creds());
+    let trust = trusting(&format!("arn:aws:iam::{}:root", server.account().await));
+    iam.create_role().role_name("Ops").assume_role_policy_document(trust).send().await.unwrap();
+    let call = |body: String| {
+        let mut req = http::Request::builder()
+            .method("POST")
+            .uri("/")
+            .header("host", "localhost")
+            .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+            .body(body.into_bytes())
+            .expect("request");
+        server.sign(&mut req, "us-east-1", "iam");
+        server.send_raw(req)
+    };
+    let answer = call("Action=UpdateRole&Version=2010-05-08&RoleName=Ops&Description=d".into()).await;
+    let text = String::from_utf8(answer.body).expect("UTF-8");
+    assert_eq!(answer.status, 200, "{text}");
+    assert!(text.contains("<UpdateRoleResult></UpdateRoleResult>"), "{text}");
+    for member in ["MaxSigninSessionDuration=3600", "ResetMaxSigninSessionDuration=true"] {
+        let answer = call(format!("Action=UpdateRole&Version=2010-05-08&RoleName=Ops&{member}")).await;
+        let text = String::from_utf8(answer.body).expect("UTF-8");
+        assert_eq!(answer.status, 400, "{text}");
+        assert!(text.contains("<Code>InvalidInput</Code>"), "{text}");
+    }
+    for (action, member) in [("TagRole", "&apos;tags&apos;"), ("UntagRole", "&apos;tagKeys&apos;")] {
+        let answer = call(format!("Action={action}&Version=2010-05-08&RoleName=Ops")).await;
+        let text = String::from_utf8(answer.body).expect("UTF-8");
+        assert_eq!(answer.status, 400, "{text}");
+        assert!(text.contains("<Code>ValidationError</Code>") && text.contains(member), "{text}");
+    }
+    let got = iam.get_role().role_name("Ops").send().await.unwrap();
+    assert_eq!(got.role().unwrap().description(), Some("d"));
+}
