@@ -98,10 +98,10 @@ STATES["iam"] = {
     "AddUserToGroup": ("done", "at most 10 groups per user"),
     "CreateAccessKey": ("done", "at most 2 keys per user (and per root); without UserName, the caller's own"),
     "CreateGroup": ("done", ""),
-    "CreateRole": ("partial", "trust policy validated by the policy engine (2,048 characters); PermissionsBoundary "
-                   "refused with InvalidInput"),
-    "CreateUser": ("partial", "Path, Tags (aws:RequestTag/aws:TagKeys in conditions); PermissionsBoundary refused "
-                   "with InvalidInput"),
+    "CreateRole": ("partial", "trust policy validated by the policy engine (2,048 characters); Tags as TagRole's "
+                   "(aws:RequestTag/aws:TagKeys in conditions); PermissionsBoundary refused with InvalidInput"),
+    "CreateUser": ("partial", "Path, Tags (aws:RequestTag/aws:TagKeys in conditions; keys starting with aws: refused "
+                   "with InvalidInput); PermissionsBoundary refused with InvalidInput"),
     "DeleteAccessKey": ("done", ""),
     "DeleteGroupPolicy": ("done", ""),
     "DeleteRole": ("done", "DeleteConflict while it has inline policies; its sessions stop working"),
@@ -117,13 +117,28 @@ STATES["iam"] = {
     "ListAccessKeys": ("done", ""),
     "ListGroupPolicies": ("done", ""),
     "ListRolePolicies": ("done", ""),
+    "ListRoleTags": ("done", "tags ordered by key (regardless of case), Marker/MaxItems"),
+    "ListRoles": ("done", "PathPrefix, Marker/MaxItems; tags left out, as AWS does; authorized on resource *"),
     "ListUserPolicies": ("done", ""),
     "ListUsers": ("done", "PathPrefix, Marker/MaxItems; authorized on resource *"),
     "PutGroupPolicy": ("done", "5,120 characters per group"),
     "PutRolePolicy": ("done", "10,240 characters per role"),
     "PutUserPolicy": ("done", "2,048 characters per user"),
     "RemoveUserFromGroup": ("done", ""),
+    "TagRole": ("done", "50 tags per role (LimitExceeded), keys and values held to the model's lengths and patterns, "
+                "keys unique regardless of case (a key the role has replaces its tag), keys starting with aws: refused "
+                "(InvalidInput); aws:RequestTag/aws:TagKeys in conditions; the role's tags are its sessions' "
+                "aws:PrincipalTag at once, on every node; not aws:ResourceTag/iam:ResourceTag (user tags are not "
+                "either)"),
+    "UntagRole": ("done", "keys regardless of case, a key the role lacks ignored; aws:TagKeys in conditions; its "
+                  "sessions lose the tags at once, on every node"),
     "UpdateAccessKey": ("done", "takes effect on the next request"),
+    "UpdateAssumeRolePolicy": ("done", "held to CreateRole's rules (policy engine, 2,048 characters); the next "
+                               "AssumeRole on any node obeys the new trust policy"),
+    "UpdateRole": ("partial", "Description, MaxSessionDuration (3600..43200; sessions already granted keep their "
+                   "expiry); MaxSigninSessionDuration and ResetMaxSigninSessionDuration refused with InvalidInput (no "
+                   "console)"),
+    "UpdateRoleDescription": ("done", ""),
 }
 
 STATES["sts"] = {

@@ -157,6 +157,40 @@ def test_iam_user_policy_is_enforced_and_sts_answers():
     assert "reader" in [u["UserName"] for u in iam.list_users()["Users"]]
 
 
+def test_iam_role_updates_tags_and_paginator():
+    iam = boto3.client("iam")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+
+    def trust(principal):
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]})
+
+    for name in ["r1", "r2", "r3"]:
+        iam.create_role(RoleName=name, Path="/ops/", AssumeRolePolicyDocument=trust(f"arn:aws:iam::{account}:root"))
+    paged = [r["RoleName"] for page in iam.get_paginator("list_roles").paginate(
+        PathPrefix="/ops/", PaginationConfig={"PageSize": 2}) for r in page["Roles"]]
+    assert paged == ["r1", "r2", "r3"]
+    updated = trust(f"arn:aws:iam::{account}:user/admin")
+    iam.update_assume_role_policy(RoleName="r1", PolicyDocument=updated)
+    # botocore decodes the URL-encoded document into a dict.
+    assert iam.get_role(RoleName="r1")["Role"]["AssumeRolePolicyDocument"] == json.loads(updated)
+    with pytest.raises(iam.exceptions.MalformedPolicyDocumentException):
+        iam.update_assume_role_policy(RoleName="r1", PolicyDocument="{}")
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.update_assume_role_policy(RoleName="missing", PolicyDocument=updated)
+    iam.update_role(RoleName="r1", Description="first", MaxSessionDuration=7200)
+    role = iam.update_role_description(RoleName="r1", Description="renamed")["Role"]
+    assert (role["Description"], role["MaxSessionDuration"]) == ("renamed", 7200)
+    iam.tag_role(RoleName="r1", Tags=[{"Key": "team", "Value": "core"}, {"Key": "env", "Value": "dev"}])
+    iam.untag_role(RoleName="r1", TagKeys=["env"])
+    assert iam.list_role_tags(RoleName="r1")["Tags"] == [{"Key": "team", "Value": "core"}]
+    with pytest.raises(iam.exceptions.LimitExceededException):
+        iam.tag_role(RoleName="r1", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+    with pytest.raises(ClientError) as e:
+        iam.tag_role(RoleName="r1", Tags=[{"Key": "aws:team", "Value": "x"}])
+    assert code(e) == "InvalidInput"
+
+
 def test_lookup_events_pages_with_botocore_paginator(kms):
     key = kms.create_key()["KeyMetadata"]["KeyId"]
     for _ in range(5):

@@ -37,13 +37,14 @@ fn the_readme_pytest_fixture_runs_a_suite_against_a_dev_server() {
 }
 
 /// botocore parses every answer with its own code (not the Rust SDK's): KMS operation families,
-/// paginators, modelled and unmodelled error codes, IAM, STS and CloudTrail, and Secrets Manager
+/// paginators, modelled and unmodelled error codes, IAM (with role updates, tags and the ListRoles
+/// paginator), STS and CloudTrail, and Secrets Manager
 /// rotating a real PostgreSQL password, resource-policy names and a refused cross-account replica
 /// (`interop/boto3/`).
 #[test]
 fn boto3_drives_kms_iam_sts_and_cloudtrail() {
     if let Some(out) = pytest("the boto3 interop suite", "interop/boto3") {
-        assert!(out.contains("14 passed"), "{out}");
+        assert!(out.contains("15 passed"), "{out}");
     }
 }
 

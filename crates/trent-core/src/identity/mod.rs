@@ -16,6 +16,8 @@ mod groups;
 mod load;
 mod model;
 mod policies;
+mod role_tags;
+mod role_updates;
 mod roles;
 mod seed;
 mod service;
@@ -30,12 +32,14 @@ pub use cache::ActiveAccessKey;
 pub use caller::{Caller, CallerIdentity};
 pub use entities::{Group, IamTag, InlinePolicy, PolicyOwner, Role, SessionRecord, User};
 pub use error::{
-    Attached, Constraint, Denied, Exists, Field, IdentityError, Invalid, NoSuch, Quota, Shown, Unusable, Violation, Why,
+    Attached, Constraint, Denied, Exists, Field, IdentityError, Invalid, Modified, NoSuch, Quota, Shown, Unusable,
+    Violation, Why,
 };
 pub use groups::GROUPS_PER_USER;
 pub use model::{
     AccessKeyRecord, AccessKeyStatus, Account, Principal, PrincipalKind, access_key_wrap_aad, session_wrap_aad,
 };
+pub use role_tags::TAGS_PER_ROLE;
 pub use roles::{MAX_SESSION_DURATION, NewRole, TRUST_POLICY_MAX};
 pub use seed::SeedAccessKey;
 pub use service::{ADMINISTRATOR_POLICY, ADMINISTRATOR_POLICY_NAME, ADMINISTRATOR_USER, Identities, NewAccessKey};

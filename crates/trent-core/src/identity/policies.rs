@@ -176,9 +176,9 @@ impl Identities {
         marker: Option<&str>,
         max: Option<i64>,
     ) -> Result<Page<String>, IdentityError> {
-        let limit = max_items(max)? as usize;
+        let limit = max_items(max)?;
         self.authorize_owner(caller, &owner, "List", "Policies").await?;
-        let mut names: Vec<String> = self
+        let names: Vec<String> = self
             .store
             .list_policies(&caller.principal.account, &owner)
             .await?
@@ -186,12 +186,6 @@ impl Identities {
             .map(|p| p.name)
             .filter(|n| marker.is_none_or(|m| n.as_str() > m))
             .collect();
-        let marker = if names.len() > limit {
-            names.truncate(limit);
-            names.last().cloned()
-        } else {
-            None
-        };
-        Ok(Page { items: names, marker })
+        Ok(Page::first(names, limit, String::clone))
     }
 }

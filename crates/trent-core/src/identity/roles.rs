@@ -1,4 +1,5 @@
-//! IAM roles: `CreateRole`, `GetRole`, `DeleteRole`.
+//! IAM roles: `CreateRole`, `GetRole`, `ListRoles`, `DeleteRole` (their updates are in
+//! `role_updates`, their tags in `role_tags`).
 //!
 //! The trust policy (`AssumeRolePolicyDocument`) is validated by the policy engine as a
 //! trust policy and stored as written; `AssumeRole` evaluates it (see `sts`). Deleting a role
@@ -6,9 +7,9 @@
 
 use super::cache::Change;
 use super::policies::DOCUMENT_MAX;
-use super::users::with_request_tags;
+use super::users::{Page, max_items, with_request_tags};
 use super::{Attached, Caller, Constraint, Exists, IamTag, Identities, IdentityError, NoSuch, Quota, Role, validate};
-use crate::policy::{Policy, PolicyKind};
+use crate::policy::{ConditionContext, Policy, PolicyKind};
 use crate::store::StoreError;
 
 /// Longest role name (`roleNameType`).
@@ -36,8 +37,19 @@ pub struct NewRole {
     pub tags: Vec<IamTag>,
 }
 
-fn no_such_role(name: &str) -> IdentityError {
+pub(crate) fn no_such_role(name: &str) -> IdentityError {
     IdentityError::NoSuchEntity(NoSuch::Role(name.to_owned()))
+}
+
+/// A `MaxSessionDuration` within [`MAX_SESSION_DURATION`].
+pub(crate) fn max_session_duration(seconds: i64) -> Result<u32, IdentityError> {
+    u32::try_from(seconds).ok().filter(|s| MAX_SESSION_DURATION.contains(s)).ok_or_else(|| {
+        validate::constraint(
+            "maxSessionDuration",
+            &seconds.to_string(),
+            Constraint::ValueBetween(i64::from(*MAX_SESSION_DURATION.start()), i64::from(*MAX_SESSION_DURATION.end())),
+        )
+    })
 }
 
 impl Identities {
@@ -48,7 +60,24 @@ impl Identities {
 
     /// Validates the name, authorizes `action` on the role (path `/` when it does not exist),
     /// then reports a missing role.
-    async fn authorized_role(&self, caller: &Caller, name: &str, action: &str) -> Result<Role, IdentityError> {
+    pub(crate) async fn authorized_role(
+        &self,
+        caller: &Caller,
+        name: &str,
+        action: &str,
+    ) -> Result<Role, IdentityError> {
+        let context = caller.condition_context(self.clock.now());
+        self.authorized_role_with(caller, name, action, &context).await
+    }
+
+    /// [`Self::authorized_role`] with a context the caller prepared (request tags, ...).
+    pub(crate) async fn authorized_role_with(
+        &self,
+        caller: &Caller,
+        name: &str,
+        action: &str,
+        context: &ConditionContext,
+    ) -> Result<Role, IdentityError> {
         validate::name("roleName", name, ROLE_NAME_MAX)?;
         let partition = caller.region.partition();
         let found = self.existing_role(caller, name).await;
@@ -56,7 +85,7 @@ impl Identities {
             Ok(r) => r.arn(partition),
             Err(_) => format!("arn:{partition}:iam::{}:role/{name}", caller.principal.account),
         };
-        self.authorize(caller, action, &arn)?;
+        self.authorize_with(caller, action, &arn, context)?;
         found
     }
 
@@ -76,16 +105,7 @@ impl Identities {
         validate::tags(&new.tags)?;
         let max_session_duration = match new.max_session_duration {
             None => *MAX_SESSION_DURATION.start(),
-            Some(s) => u32::try_from(s).ok().filter(|s| MAX_SESSION_DURATION.contains(s)).ok_or_else(|| {
-                validate::constraint(
-                    "maxSessionDuration",
-                    &s.to_string(),
-                    Constraint::ValueBetween(
-                        i64::from(*MAX_SESSION_DURATION.start()),
-                        i64::from(*MAX_SESSION_DURATION.end()),
-                    ),
-                )
-            })?,
+            Some(s) => max_session_duration(s)?,
         };
         let role = Role {
             account: caller.principal.account.clone(),
@@ -117,6 +137,26 @@ impl Identities {
     /// `ValidationError`, `AccessDenied`, `NoSuchEntity`.
     pub async fn get_role(&self, caller: &Caller, name: &str) -> Result<Role, IdentityError> {
         self.authorized_role(caller, name, "iam:GetRole").await
+    }
+
+    /// `ListRoles`: roles whose path starts with `path_prefix` (default `/`), by name.
+    /// `iam:ListRoles` names no role, so it is authorized on `*`, as `iam:ListUsers` is.
+    ///
+    /// # Errors
+    /// `ValidationError`, `AccessDenied`.
+    pub async fn list_roles(
+        &self,
+        caller: &Caller,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> Result<Page<Role>, IdentityError> {
+        let prefix = path_prefix.unwrap_or("/");
+        validate::path_prefix(prefix)?;
+        let limit = max_items(max)?;
+        self.authorize(caller, "iam:ListRoles", "*")?;
+        let roles = self.store.list_roles(&caller.principal.account, prefix, marker, limit + 1).await?;
+        Ok(Page::first(roles, limit, |r| r.name.clone()))
     }
 
     /// `DeleteRole`: refused while the role has inline policies.

@@ -22,6 +22,21 @@ pub struct Page<T> {
     pub marker: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// The page of the first `limit` of `items` (read up to `limit + 1` of them, to know
+    /// whether more follow): when there were more, the marker is `key` of its last item.
+    pub(crate) fn first(mut items: Vec<T>, limit: u32, key: impl Fn(&T) -> String) -> Self {
+        let limit = limit as usize;
+        let marker = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(key)
+        } else {
+            None
+        };
+        Self { items, marker }
+    }
+}
+
 /// `MaxItems` within 1..=1000, 100 when absent.
 pub(crate) fn max_items(value: Option<i64>) -> Result<u32, IdentityError> {
     match value {
@@ -134,14 +149,8 @@ impl Identities {
         validate::path_prefix(prefix)?;
         let limit = max_items(max)?;
         self.authorize(caller, "iam:ListUsers", "*")?;
-        let mut users = self.store.list_users(&caller.principal.account, prefix, marker, limit + 1).await?;
-        let marker = if users.len() > limit as usize {
-            users.truncate(limit as usize);
-            users.last().map(|u| u.name.clone())
-        } else {
-            None
-        };
-        Ok(Page { items: users, marker })
+        let users = self.store.list_users(&caller.principal.account, prefix, marker, limit + 1).await?;
+        Ok(Page::first(users, limit, |u| u.name.clone()))
     }
 
     /// `DeleteUser`: refused while the user has access keys, inline policies or groups.

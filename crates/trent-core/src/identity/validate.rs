@@ -171,10 +171,11 @@ fn is_tag_char(c: char) -> bool {
 }
 
 /// A tag list: at most 50 tags, keys 1..=128 and values 0..=256 characters of
-/// `[\p{L}\p{Z}\p{N}_.:/=+\-@]`, keys unique regardless of case.
+/// `[\p{L}\p{Z}\p{N}_.:/=+\-@]`, keys unique regardless of case and none starting with `aws:`.
 ///
 /// # Errors
-/// [`IdentityError::Validation`], or [`IdentityError::InvalidInput`] for a repeated key.
+/// [`IdentityError::Validation`], or [`IdentityError::InvalidInput`] for a repeated or
+/// reserved key.
 pub(crate) fn tags(tags: &[IamTag]) -> Result<(), IdentityError> {
     if tags.len() > 50 {
         return Err(hidden("tags", Constraint::LengthAtMost(50)));
@@ -194,8 +195,38 @@ pub(crate) fn tags(tags: &[IamTag]) -> Result<(), IdentityError> {
         if !tag.value.chars().all(is_tag_char) {
             return Err(constraint(value_member, &tag.value, Constraint::Pattern(TAG_VALUE_PATTERN)));
         }
+        if is_reserved_tag_key(&tag.key) {
+            return Err(IdentityError::InvalidInput(Unusable::ReservedTagKey(tag.key.clone())));
+        }
         if tags[..i].iter().any(|t| t.key.eq_ignore_ascii_case(&tag.key)) {
             return Err(IdentityError::InvalidInput(Unusable::DuplicateTagKey(tag.key.clone())));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a tag key starts with `aws:` in any case, the prefix AWS keeps for its own tags.
+fn is_reserved_tag_key(key: &str) -> bool {
+    key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+}
+
+/// An `UntagRole` key list: at most 50 keys, each 1..=128 characters of
+/// `[\p{L}\p{Z}\p{N}_.:/=+\-@]`.
+///
+/// # Errors
+/// [`IdentityError::Validation`].
+pub(crate) fn tag_keys(keys: &[String]) -> Result<(), IdentityError> {
+    if keys.len() > 50 {
+        return Err(hidden("tagKeys", Constraint::LengthAtMost(50)));
+    }
+    for (i, key) in keys.iter().enumerate() {
+        let member = Field::TagKeysMember(i + 1);
+        let len = key.chars().count();
+        if len == 0 || len > 128 {
+            return Err(constraint(member, key, Constraint::LengthBetween(1, 128)));
+        }
+        if !key.chars().all(is_tag_char) {
+            return Err(constraint(member, key, Constraint::Pattern(TAG_KEY_PATTERN)));
         }
     }
     Ok(())
@@ -253,5 +284,14 @@ mod tests {
         assert!(tags(&[tag("", "1")]).is_err());
         assert!(tags(&[tag("k", "bad*value")]).is_err());
         assert!(tags(&vec![tag("k", "v"); 51]).is_err());
+        for reserved in ["aws:team", "AWS:x", "Aws:"] {
+            assert!(matches!(tags(&[tag(reserved, "v")]), Err(IdentityError::InvalidInput(_))), "{reserved}");
+        }
+        assert!(tags(&[tag("aws", "v"), tag("awsx:y", "v"), tag("my:aws:z", "v")]).is_ok());
+        let keys = |k: &[&str]| k.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert!(tag_keys(&keys(&["team", "cost center"])).is_ok());
+        assert!(tag_keys(&keys(&["ok", ""])).is_err());
+        assert!(tag_keys(&keys(&["bad*key"])).is_err());
+        assert!(tag_keys(&vec!["k".to_owned(); 51]).is_err());
     }
 }

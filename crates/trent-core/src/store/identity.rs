@@ -152,6 +152,26 @@ pub trait IdentityStore: BatchStore {
     /// Reads a role by name (case-insensitively).
     async fn get_role(&self, account: &AccountId, name: &str) -> Result<Option<Role>, StoreError>;
 
+    /// Roles whose path starts with `path_prefix`, ordered by name (case-insensitively),
+    /// strictly after `after`, at most `limit`.
+    async fn list_roles(
+        &self,
+        account: &AccountId,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Role>, StoreError>;
+
+    /// Gives the stored role `current` (as read) the trust policy, description, maximum
+    /// session duration and tags of `updated`, in one transaction, if the stored role is
+    /// still `current`: a compare-and-set, so that two updates of one role never lose each
+    /// other's change. Name, path, id and creation date are never changed.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] if the account has no role of that name and id,
+    /// [`StoreError::Conflict`] if the role changed since `current` was read.
+    async fn update_role(&self, current: &Role, updated: &Role) -> Result<(), StoreError>;
+
     /// Deletes a role that has no inline policies, in one transaction.
     ///
     /// # Errors

@@ -331,6 +331,18 @@ impl IdentityStore for FaultyStore {
     async fn get_role(&self, account: &AccountId, name: &str) -> Result<Option<Role>, StoreError> {
         self.inner.get_role(account, name).await
     }
+    async fn list_roles(
+        &self,
+        account: &AccountId,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Role>, StoreError> {
+        self.inner.list_roles(account, path_prefix, after, limit).await
+    }
+    async fn update_role(&self, current: &Role, updated: &Role) -> Result<(), StoreError> {
+        self.write(self.inner.update_role(current, updated)).await
+    }
     async fn delete_role(&self, account: &AccountId, name: &str) -> Result<(), StoreError> {
         self.write(self.inner.delete_role(account, name)).await
     }

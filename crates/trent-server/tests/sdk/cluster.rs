@@ -509,3 +509,49 @@ async fn the_full_check_keeps_unchanged_keys_and_drops_changed_ones() {
     let idle = metric(&b, "trent_db_pool_connections{state=\"idle\"}").await;
     assert!(open >= 1.0 && idle <= open, "pool connections: {open} open, {idle} idle");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roles_tags_and_trust_changed_on_one_node_hold_on_the_others() {
+    let Some((_schema, [a, b, c])) = three_nodes("cluster_roles").await else { return };
+    let account = a.account().await;
+    let bob = a.user_with_policy("bob", Some(&crate::iam::allow("\"sts:AssumeRole\"", "*"))).await;
+    let trust = |who: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:user/{who}"}},"Action":"sts:AssumeRole"}}]}}"#
+        )
+    };
+    let by_tag = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:ListKeys","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"core"}}}]}"#;
+    let iam = a.iam(&a.admin_creds());
+    let made = retried(|| iam.create_role().role_name("Ops").assume_role_policy_document(trust("bob")).send()).await;
+    let role_arn = made.unwrap().role().unwrap().arn().to_owned();
+    retried(|| iam.put_role_policy().role_name("Ops").policy_name("by-tag").policy_document(by_tag).send())
+        .await
+        .unwrap();
+    let out = retried(|| a.sts(&bob).assume_role().role_arn(&role_arn).role_session_name("s1").send()).await.unwrap();
+    let session = crate::sts::session(&out);
+    // B and C cache the session, refused while the role has no team=core tag.
+    let (kms_b, kms_c) = (b.kms(&session), c.kms(&session));
+    for node in [&kms_b, &kms_c] {
+        refused_within("untagged role", "AccessDeniedException", || node.list_keys().send()).await;
+    }
+
+    // Tagged on A: B and C let the session in.
+    retried(|| iam.tag_role().role_name("Ops").tags(crate::iam_roles::tag("team", "core")).send()).await.unwrap();
+    for node in [&kms_b, &kms_c] {
+        let started = Instant::now();
+        while let Err(e) = node.list_keys().send().await {
+            assert!(started.elapsed() < NOTIFIED_WITHIN, "still refused after the role was tagged: {e:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    // Untagged on A: refused again on B and C.
+    retried(|| iam.untag_role().role_name("Ops").tag_keys("team").send()).await.unwrap();
+    for node in [&kms_b, &kms_c] {
+        refused_within("untagged role", "AccessDeniedException", || node.list_keys().send()).await;
+    }
+
+    // The trust moved to carol on A: B refuses bob's next AssumeRole at once.
+    retried(|| iam.update_assume_role_policy().role_name("Ops").policy_document(trust("carol")).send()).await.unwrap();
+    let refused = retried(|| b.sts(&bob).assume_role().role_arn(&role_arn).role_session_name("s2").send()).await;
+    crate::common::expect_code(refused, "AccessDenied");
+}

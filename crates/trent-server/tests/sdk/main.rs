@@ -21,6 +21,7 @@ mod events_nats_cluster;
 mod grant_delegation;
 mod grants;
 mod iam;
+mod iam_roles;
 mod imported;
 mod imported_rotation;
 mod key_generation;

@@ -41,7 +41,8 @@ impl TestServer {
     }
 }
 
-fn session(out: &aws_sdk_sts::operation::assume_role::AssumeRoleOutput) -> Creds {
+/// The temporary credentials of an `AssumeRole` answer.
+pub(crate) fn session(out: &aws_sdk_sts::operation::assume_role::AssumeRoleOutput) -> Creds {
     let c = out.credentials().expect("credentials");
     Creds {
         id: c.access_key_id().to_owned(),

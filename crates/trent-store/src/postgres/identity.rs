@@ -258,20 +258,8 @@ impl IdentityStore for PgStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<User>, StoreError> {
-        // starts_with() rather than LIKE: a path may contain `_` or `%`.
-        let sql = format!(
-            "SELECT {} FROM iam_users WHERE account_id = $1 AND starts_with(path, $2) \
-             AND lower(name) > lower($3) ORDER BY lower(name) LIMIT $4",
-            UserRow::COLUMNS
-        );
-        let rows: Vec<UserRow> = sqlx::query_as(&sql)
-            .bind(account.as_str())
-            .bind(path_prefix)
-            .bind(after.unwrap_or(""))
-            .bind(i64::from(limit))
-            .fetch_all(&mut self.conn().await?)
-            .await
-            .map_err(map_err)?;
+        let rows: Vec<UserRow> =
+            self.rows_under_path("iam_users", UserRow::COLUMNS, account, path_prefix, after, limit).await?;
         rows.into_iter().map(User::try_from).collect()
     }
 
@@ -397,6 +385,20 @@ impl IdentityStore for PgStore {
             .await
             .map_err(map_err)?;
         row.map(Role::try_from).transpose()
+    }
+
+    async fn list_roles(
+        &self,
+        account: &AccountId,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Role>, StoreError> {
+        self.role_rows(account, path_prefix, after, limit).await
+    }
+
+    async fn update_role(&self, current: &Role, updated: &Role) -> Result<(), StoreError> {
+        self.update_role_row(current, updated).await
     }
 
     async fn delete_role(&self, account: &AccountId, name: &str) -> Result<(), StoreError> {

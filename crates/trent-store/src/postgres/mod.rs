@@ -31,6 +31,7 @@ mod migrate;
 mod params;
 mod reset;
 mod rewrap;
+mod roles;
 mod secrets;
 mod stamps;
 

@@ -147,6 +147,20 @@ impl IdentityStore for SqliteStore {
         self.role_row(account, name).await
     }
 
+    async fn list_roles(
+        &self,
+        account: &AccountId,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Role>, StoreError> {
+        self.role_rows(account, path_prefix, after, limit).await
+    }
+
+    async fn update_role(&self, current: &Role, updated: &Role) -> Result<(), StoreError> {
+        self.update_role_row(current, updated).await
+    }
+
     async fn delete_role(&self, account: &AccountId, name: &str) -> Result<(), StoreError> {
         self.delete_role_row(account, name).await
     }

@@ -54,6 +54,8 @@ macro_rules! conformance_tests {
             delete_user_refuses_while_anything_is_attached,
             groups_hold_members,
             roles_round_trip_and_refuse_deletion_with_policies,
+            list_roles_filters_by_path_prefix_and_pages,
+            role_updates_are_compare_and_set,
             inline_policies_put_replace_list_and_delete,
             sessions_round_trip_and_expire,
             batches_write_everything_or_nothing,

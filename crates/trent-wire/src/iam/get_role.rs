@@ -13,6 +13,6 @@ pub(crate) async fn handle(ids: &Identities, caller: &Caller, params: &Params) -
     let name = params.required("RoleName", "roleName")?;
     let role = ids.get_role(caller, name).await.map_err(to_aws_error)?;
     let mut x = Xml::new();
-    x.nested("Role", |x| shapes::role(x, &role, caller.region.partition()));
+    x.nested("Role", |x| shapes::role(x, &role, caller.region.partition(), true));
     Ok(Some(x))
 }

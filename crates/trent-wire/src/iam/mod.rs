@@ -96,13 +96,20 @@ actions! {
     ListAccessKeys => list_access_keys,
     ListGroupPolicies => list_group_policies,
     ListRolePolicies => list_role_policies,
+    ListRoleTags => list_role_tags,
+    ListRoles => list_roles,
     ListUserPolicies => list_user_policies,
     ListUsers => list_users,
     PutGroupPolicy => put_group_policy,
     PutRolePolicy => put_role_policy,
     PutUserPolicy => put_user_policy,
     RemoveUserFromGroup => remove_user_from_group,
+    TagRole => tag_role,
+    UntagRole => untag_role,
     UpdateAccessKey => update_access_key,
+    UpdateAssumeRolePolicy => update_assume_role_policy,
+    UpdateRole => update_role,
+    UpdateRoleDescription => update_role_description,
 }
 
 /// `InvalidAction` (400), as IAM answers an action it does not know.

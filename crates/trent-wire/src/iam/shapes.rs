@@ -46,11 +46,17 @@ pub(crate) fn page_end<T>(x: &mut Xml, page: &Page<T>) {
         .optional("Marker", page.marker.as_deref());
 }
 
+/// `<Tags>` with one member per tag, even when there is none (`ListRoleTags` requires it).
+pub(crate) fn tag_members(x: &mut Xml, tags: &[IamTag]) {
+    x.list("Tags", tags, |x, t| {
+        x.element("Key", &t.key).element("Value", &t.value);
+    });
+}
+
+/// `<Tags>` when there are tags (`User` and `Role` leave it out otherwise).
 fn tag_list(x: &mut Xml, tags: &[IamTag]) {
     if !tags.is_empty() {
-        x.list("Tags", tags, |x, t| {
-            x.element("Key", &t.key).element("Value", &t.value);
-        });
+        tag_members(x, tags);
     }
 }
 
@@ -66,8 +72,9 @@ pub(crate) fn user(x: &mut Xml, u: &User, partition: &str, with_tags: bool) {
     }
 }
 
-/// The members of a `Role`; the trust policy URL-encoded as IAM returns it.
-pub(crate) fn role(x: &mut Xml, r: &Role, partition: &str) {
+/// The members of a `Role`; the trust policy URL-encoded as IAM returns it; `with_tags` but
+/// for `ListRoles` (listings leave tags out).
+pub(crate) fn role(x: &mut Xml, r: &Role, partition: &str, with_tags: bool) {
     x.element("Path", &r.path)
         .element("RoleName", &r.name)
         .element("RoleId", &r.role_id)
@@ -76,7 +83,9 @@ pub(crate) fn role(x: &mut Xml, r: &Role, partition: &str) {
         .element("AssumeRolePolicyDocument", &url_encode(&r.trust_policy))
         .optional("Description", r.description.as_deref())
         .element("MaxSessionDuration", &r.max_session_duration.to_string());
-    tag_list(x, &r.tags);
+    if with_tags {
+        tag_list(x, &r.tags);
+    }
 }
 
 /// The members of a `Group`.

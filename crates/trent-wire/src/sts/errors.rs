@@ -20,6 +20,7 @@ pub fn to_aws_error(e: IdentityError) -> AwsError {
         | IdentityError::NoSuchEntity(_)
         | IdentityError::EntityAlreadyExists(_)
         | IdentityError::DeleteConflict(_)
+        | IdentityError::ConcurrentModification(_)
         | IdentityError::LimitExceeded(_) => ("ValidationError", StatusCode::BAD_REQUEST),
         IdentityError::MalformedPolicyDocument(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
         IdentityError::PackedPolicyTooLarge { .. } => ("PackedPolicyTooLarge", StatusCode::BAD_REQUEST),

@@ -7,7 +7,7 @@
 
 mod reasons;
 
-pub use reasons::{Attached, Constraint, Denied, Exists, Field, Invalid, Shown, Unusable, Violation, Why};
+pub use reasons::{Attached, Constraint, Denied, Exists, Field, Invalid, Modified, Shown, Unusable, Violation, Why};
 
 use super::PolicyOwner;
 use crate::policy::PolicyError;
@@ -23,6 +23,8 @@ pub enum Quota {
     GroupsPerUser,
     /// A role trust policy over [`TRUST_POLICY_MAX`](super::TRUST_POLICY_MAX) characters.
     RoleTrustPolicySize,
+    /// More than [`TAGS_PER_ROLE`](super::TAGS_PER_ROLE) tags on one role.
+    TagsPerRole,
     /// The inline policies of `owner` over `quota` characters together.
     InlinePolicySize {
         /// The user, group or role.
@@ -86,6 +88,10 @@ pub enum IdentityError {
     /// that is taken.
     #[error("{0}")]
     EntityAlreadyExists(Exists),
+    /// The entity changed under the request, again and again, so that its change could not
+    /// be applied (`ConcurrentModification`).
+    #[error("{0}")]
+    ConcurrentModification(Modified),
     /// The entity still has something attached (`DeleteConflict`).
     #[error("cannot delete: {0}")]
     DeleteConflict(Attached),

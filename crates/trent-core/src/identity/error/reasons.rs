@@ -55,17 +55,37 @@ impl fmt::Display for Attached {
     }
 }
 
+/// What changed under a request too often for it to apply its change
+/// (`ConcurrentModification`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Modified {
+    /// A role, by name.
+    Role(String),
+}
+
+impl fmt::Display for Modified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Role(name) => write!(f, "role {name} kept changing under concurrent updates"),
+        }
+    }
+}
+
 /// A request value that is well formed but unusable (`InvalidInput`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Unusable {
     /// Two tags whose keys are equal regardless of case; the second key as given.
     DuplicateTagKey(String),
+    /// A tag key that starts with `aws:` (in any case), a prefix AWS keeps for itself; the
+    /// key as given.
+    ReservedTagKey(String),
 }
 
 impl fmt::Display for Unusable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::DuplicateTagKey(key) => write!(f, "tag key {key} repeated (keys are case insensitive)"),
+            Self::ReservedTagKey(key) => write!(f, "tag key {key} starts with the reserved prefix aws:"),
         }
     }
 }
@@ -174,6 +194,8 @@ pub enum Field {
     TagKey(usize),
     /// The value of the tag at this 1-based position (`tags.N.member.value`).
     TagValue(usize),
+    /// The tag key at this 1-based position of an `UntagRole` list (`tagKeys.N.member`).
+    TagKeysMember(usize),
 }
 
 impl From<&'static str> for Field {

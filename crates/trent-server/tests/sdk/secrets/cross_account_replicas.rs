@@ -534,14 +534,10 @@ async fn the_replicas_key_must_admit_encrypt_as_well_as_generate_data_key() {
     assert_eq!(current["SecretString"].as_str(), Some("v1"));
 }
 
-/// Deletes the owner's role `name` and makes it again, trusting as `trust`, with the inline
-/// policy `policy`.
-async fn remake_role(server: &TestServer, name: &str, trust: &str, policy: &str) {
+/// Gives the owner's role `name` the trust policy `trust` (`UpdateAssumeRolePolicy`).
+async fn retrust_role(server: &TestServer, name: &str, trust: &str) {
     let iam = server.iam(&server.admin_creds());
-    iam.delete_role_policy().role_name(name).policy_name("replication").send().await.expect("policy gone");
-    iam.delete_role().role_name(name).send().await.expect("role gone");
-    iam.create_role().role_name(name).assume_role_policy_document(trust).send().await.expect("role again");
-    set_role_policy(server, name, policy).await;
+    iam.update_assume_role_policy().role_name(name).policy_document(trust).send().await.expect("trust updated");
 }
 
 /// A trust policy of `statements` (JSON objects, comma-separated).
@@ -610,17 +606,16 @@ async fn a_replication_role_must_trust_secrets_manager() {
     let current = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
     assert_eq!(current["SecretString"].as_str(), Some("v1"));
 
-    // The trust changed to another service (Trent's IAM has no UpdateAssumeRolePolicy: the role
-    // is made again under its name, so its ARN is the link's): the next change stands, the
-    // links are Failed.
-    remake_role(&server, "trusted", &trust_policy(&service("ec2.amazonaws.com")), &everything).await;
+    // The trust changed to another service (`UpdateAssumeRolePolicy`, the same role): the next
+    // change stands, the links are Failed.
+    retrust_role(&server, "trusted", &trust_policy(&service("ec2.amazonaws.com"))).await;
     ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v2"})).await;
     let stale = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
     assert_eq!(stale["SecretString"].as_str(), Some("v1"));
     failed_because(&server, &a, "trust policy doesn't allow the service principal secretsmanager.amazonaws.com").await;
 
     // The trust restored: the next change repairs both links.
-    remake_role(&server, "trusted", &trust_policy(&secrets_manager), &everything).await;
+    retrust_role(&server, "trusted", &trust_policy(&secrets_manager)).await;
     ok(&server, &a.owner, "PutSecretValue", &json!({"SecretId": "app", "SecretString": "v3"})).await;
     let current = ok(&server, &a.partner, "GetSecretValue", &json!({"SecretId": "copy"})).await;
     assert_eq!(current["SecretString"].as_str(), Some("v3"));

@@ -42,22 +42,40 @@ impl SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<User>, StoreError> {
+        let rows: Vec<UserRow> =
+            self.rows_under_path("iam_users", UserRow::COLUMNS, account, path_prefix, after, limit).await?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+
+    /// The `columns` of the rows of `table` (`iam_users`, `iam_roles`) of `account` whose path
+    /// starts with `path_prefix`, ordered by name (case-insensitively), strictly after
+    /// `after`, at most `limit`.
+    pub(super) async fn rows_under_path<R>(
+        &self,
+        table: &str,
+        columns: &str,
+        account: &AccountId,
+        path_prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<R>, StoreError>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
         // substr() rather than LIKE: a path may contain `_` or `%`, which LIKE would read as
-        // wildcards.
+        // wildcards. Names are NOCASE columns.
         let sql = format!(
-            "SELECT {} FROM iam_users WHERE account_id = ?1 AND substr(path, 1, length(?2)) = ?2 \
-             AND name > ?3 ORDER BY name LIMIT ?4",
-            UserRow::COLUMNS
+            "SELECT {columns} FROM {table} WHERE account_id = ?1 AND substr(path, 1, length(?2)) = ?2 \
+             AND name > ?3 ORDER BY name LIMIT ?4"
         );
-        let rows: Vec<UserRow> = sqlx::query_as(&sql)
+        sqlx::query_as(&sql)
             .bind(account.as_str())
             .bind(path_prefix)
             .bind(after.unwrap_or(""))
             .bind(i64::from(limit))
             .fetch_all(&self.reader)
             .await
-            .map_err(map_err)?;
-        rows.into_iter().map(User::try_from).collect()
+            .map_err(map_err)
     }
 
     /// See [`trent_core::IdentityStore::delete_user`].

@@ -198,6 +198,69 @@ pub(crate) async fn roles_round_trip_and_refuse_deletion_with_policies(store: Ar
     assert_err(store.delete_role(&a, "deployer").await, "NotFound");
 }
 
+pub(crate) async fn list_roles_filters_by_path_prefix_and_pages(store: Arc<dyn Store>) {
+    let at_path = |name: &str, path: &str| Role { path: path.to_owned(), ..role(name) };
+    let roles = [at_path("carol", "/a/"), at_path("Bob", "/a/b/"), at_path("alice", "/"), at_path("dave_", "/a%/")];
+    for r in &roles {
+        store.insert_role(r).await.expect("insert");
+    }
+    let names = |v: Vec<Role>| v.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    let a = home_account();
+    let all = store.list_roles(&a, "/", None, 10).await.expect("all");
+    assert_eq!(all[1], roles[1], "every field");
+    assert_eq!(names(all), ["alice", "Bob", "carol", "dave_"]);
+    assert_eq!(names(store.list_roles(&a, "/a/", None, 10).await.expect("/a/")), ["Bob", "carol"]);
+    assert_eq!(names(store.list_roles(&a, "/a%", None, 10).await.expect("literal %")), ["dave_"]);
+    assert_eq!(names(store.list_roles(&a, "/", None, 2).await.expect("page 1")), ["alice", "Bob"]);
+    assert_eq!(names(store.list_roles(&a, "/", Some("Bob"), 2).await.expect("page 2")), ["carol", "dave_"]);
+    assert_eq!(names(store.list_roles(&a, "/", Some("dave_"), 2).await.expect("end")), Vec::<String>::new());
+    assert!(store.list_roles(&acct("444455556666"), "/", None, 10).await.expect("other").is_empty());
+}
+
+pub(crate) async fn role_updates_are_compare_and_set(store: Arc<dyn Store>) {
+    let a = home_account();
+    let read = role("Deployer");
+    store.insert_role(&read).await.expect("role");
+    let trusted =
+        Role { trust_policy: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny"}]}"#.into(), ..read.clone() };
+    store.update_role(&read, &trusted).await.expect("update");
+    assert_eq!(store.get_role(&a, "deployer").await.expect("get"), Some(trusted.clone()));
+
+    // An update from the role as read before is refused: the first one is not lost.
+    let described = Role { description: None, max_session_duration: 3_600, ..read.clone() };
+    assert_err(store.update_role(&read, &described).await, "Conflict");
+    assert_eq!(store.get_role(&a, "deployer").await.expect("get"), Some(trusted.clone()));
+
+    // Tags, description and duration; name, path, id and creation date never change.
+    let tagged = Role {
+        tags: vec![
+            IamTag { key: "Team".into(), value: "ünï — core".into() },
+            IamTag { key: "x".into(), value: "".into() },
+        ],
+        description: Some("new".into()),
+        max_session_duration: 7_200,
+        name: "DEPLOYER".into(),
+        path: "/elsewhere/".into(),
+        role_id: trusted.role_id.clone(),
+        ..trusted.clone()
+    };
+    store.update_role(&trusted, &tagged).await.expect("update");
+    let stored = store.get_role(&a, "Deployer").await.expect("get").expect("stored");
+    assert_eq!((stored.name.as_str(), stored.path.as_str()), ("Deployer", "/svc/"));
+    assert_eq!(
+        (&stored.tags, &stored.description, stored.max_session_duration),
+        (&tagged.tags, &tagged.description, 7_200)
+    );
+
+    // A role gone, or made again under its name, is not the role read.
+    let remade = Role { role_id: "AROAREMADE".into(), ..role("Deployer") };
+    store.delete_role(&a, "deployer").await.expect("delete");
+    assert_err(store.update_role(&stored, &tagged).await, "NotFound");
+    store.insert_role(&remade).await.expect("made again");
+    assert_err(store.update_role(&stored, &tagged).await, "NotFound");
+    assert_eq!(store.get_role(&a, "deployer").await.expect("get"), Some(remade));
+}
+
 pub(crate) async fn inline_policies_put_replace_list_and_delete(store: Arc<dyn Store>) {
     let a = home_account();
     let owner = PolicyOwner::User("Alice".into());

@@ -2,7 +2,8 @@
 //!
 //! Exhaustive, without a `_` arm: a new domain error does not compile until it is mapped.
 //! Codes and statuses are the `error` members of the botocore IAM model's exception shapes
-//! (`NoSuchEntity` 404, `EntityAlreadyExists`/`DeleteConflict`/`LimitExceeded` 409,
+//! (`NoSuchEntity` 404, `EntityAlreadyExists`/`DeleteConflict`/`LimitExceeded`/
+//! `ConcurrentModification` 409,
 //! `MalformedPolicyDocument`/`InvalidInput` 400, `ServiceFailure` 500); `ValidationError`
 //! (400) and `AccessDenied` (403) are IAM's common errors.
 
@@ -23,6 +24,7 @@ pub fn to_aws_error(e: IdentityError) -> AwsError {
         IdentityError::NoSuchEntity(_) => ("NoSuchEntity", StatusCode::NOT_FOUND),
         IdentityError::EntityAlreadyExists(_) => ("EntityAlreadyExists", StatusCode::CONFLICT),
         IdentityError::DeleteConflict(_) => ("DeleteConflict", StatusCode::CONFLICT),
+        IdentityError::ConcurrentModification(_) => ("ConcurrentModification", StatusCode::CONFLICT),
         IdentityError::LimitExceeded(_) => ("LimitExceeded", StatusCode::CONFLICT),
         IdentityError::MalformedPolicyDocument(_) => ("MalformedPolicyDocument", StatusCode::BAD_REQUEST),
         IdentityError::InvalidInput(_) => ("InvalidInput", StatusCode::BAD_REQUEST),
@@ -50,6 +52,7 @@ pub(crate) fn message(e: &IdentityError) -> String {
         IdentityError::NoSuchEntity(missing) => sentences::no_such_entity(missing),
         IdentityError::EntityAlreadyExists(existing) => sentences::exists(existing),
         IdentityError::DeleteConflict(attached) => sentences::delete_conflict(attached).to_owned(),
+        IdentityError::ConcurrentModification(modified) => sentences::concurrent_modification(modified),
         IdentityError::InvalidInput(input) => sentences::unusable(input).to_owned(),
         IdentityError::Validation(invalid) => sentences::invalid(invalid),
         IdentityError::AccessDenied(denied) => sentences::denied(denied),

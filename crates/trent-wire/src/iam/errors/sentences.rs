@@ -2,8 +2,8 @@
 //! they are written. Exhaustive, without a `_` arm.
 
 use trent_core::identity::{
-    ACCESS_KEYS_PER_USER, Attached, Constraint, Denied, Exists, Field, GROUPS_PER_USER, Invalid, NoSuch, PolicyOwner,
-    Quota, Shown, TRUST_POLICY_MAX, Unusable, Violation, Why,
+    ACCESS_KEYS_PER_USER, Attached, Constraint, Denied, Exists, Field, GROUPS_PER_USER, Invalid, Modified, NoSuch,
+    PolicyOwner, Quota, Shown, TAGS_PER_ROLE, TRUST_POLICY_MAX, Unusable, Violation, Why,
 };
 
 /// How many characters of a value a `ValidationError` shows.
@@ -35,6 +35,7 @@ pub(super) fn quota_exceeded(quota: &Quota) -> String {
         Quota::AccessKeysPerUser => format!("Cannot exceed quota for AccessKeysPerUser: {ACCESS_KEYS_PER_USER}"),
         Quota::GroupsPerUser => format!("Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"),
         Quota::RoleTrustPolicySize => format!("Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_MAX}"),
+        Quota::TagsPerRole => format!("Cannot exceed quota for TagsPerRole: {TAGS_PER_ROLE}"),
         Quota::InlinePolicySize { owner, quota } => {
             format!("Maximum policy size of {quota} bytes exceeded for {} {}", noun(owner), owner.name())
         }
@@ -63,10 +64,20 @@ pub(super) fn delete_conflict(attached: &Attached) -> &'static str {
     }
 }
 
+/// `ConcurrentModification`'s sentence for what kept changing.
+pub(super) fn concurrent_modification(modified: &Modified) -> String {
+    match modified {
+        Modified::Role(name) => {
+            format!("Role {name} was modified by concurrent requests. Wait a few seconds and try again.")
+        }
+    }
+}
+
 /// `InvalidInput`'s sentence.
 pub(super) fn unusable(input: &Unusable) -> &'static str {
     match input {
         Unusable::DuplicateTagKey(_) => "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+        Unusable::ReservedTagKey(_) => "Tag keys starting with 'aws:' are reserved for internal use.",
     }
 }
 
@@ -115,6 +126,7 @@ fn violation(v: &Violation) -> String {
         Field::Named(name) => (*name).to_owned(),
         Field::TagKey(n) => format!("tags.{n}.member.key"),
         Field::TagValue(n) => format!("tags.{n}.member.value"),
+        Field::TagKeysMember(n) => format!("tagKeys.{n}.member"),
     };
     let subject = match &v.value {
         Shown::Value(value) => {

@@ -5,7 +5,8 @@ use trent_core::StoreError;
 use trent_core::ids::AccountId;
 
 use trent_core::identity::{
-    Attached, Constraint, Denied, Exists, Field, Invalid, NoSuch, PolicyOwner, Quota, Shown, Unusable, Violation, Why,
+    Attached, Constraint, Denied, Exists, Field, Invalid, Modified, NoSuch, PolicyOwner, Quota, Shown, Unusable,
+    Violation, Why,
 };
 
 use super::*;
@@ -125,6 +126,12 @@ fn every_identity_error_maps_to_its_iam_code() {
             "Cannot exceed quota for ACLSizePerRole: 2048",
         ),
         (
+            IdentityError::LimitExceeded(Quota::TagsPerRole),
+            "LimitExceeded",
+            409,
+            "Cannot exceed quota for TagsPerRole: 50",
+        ),
+        (
             IdentityError::LimitExceeded(Quota::InlinePolicySize {
                 owner: PolicyOwner::User("u".into()),
                 quota: 2_048,
@@ -232,6 +239,18 @@ fn every_conflict_and_denial_sentence_is_pinned() {
             "InvalidInput",
             400,
             "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+        ),
+        (
+            IdentityError::InvalidInput(Unusable::ReservedTagKey("AWS:team".into())),
+            "InvalidInput",
+            400,
+            "Tag keys starting with 'aws:' are reserved for internal use.",
+        ),
+        (
+            IdentityError::ConcurrentModification(Modified::Role("deployer".into())),
+            "ConcurrentModification",
+            409,
+            "Role deployer was modified by concurrent requests. Wait a few seconds and try again.",
         ),
         (
             denied(BOB, "iam:CreateUser", "arn:aws:iam::111122223333:user/dave", Why::ExplicitDeny),
@@ -381,6 +400,13 @@ fn every_validation_sentence_is_pinned() {
             v,
             400,
             r"1 validation error detected: Value 'v*' at 'tags.1.member.value' failed to satisfy constraint: Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*",
+        ),
+        (
+            member(Field::TagKeysMember(2), "", Constraint::LengthBetween(1, 128)),
+            v,
+            400,
+            "1 validation error detected: Value '' at 'tagKeys.2.member' failed to satisfy constraint: Member must \
+             have length between 1 and 128",
         ),
         (
             member("durationSeconds", "600", Constraint::ValueAtLeast(900)),

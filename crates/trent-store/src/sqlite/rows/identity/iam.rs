@@ -191,6 +191,17 @@ impl RoleRow {
             .bind(self.created_at)
             .bind(self.tags)
     }
+
+    /// Binds the columns an update may change, in this order: `trust_policy`, `description`,
+    /// `max_session_duration`, `tags`.
+    pub(crate) fn bind_changes<'q, DB: Database>(self, q: Query<'q, DB>) -> Query<'q, DB>
+    where
+        String: Encode<'q, DB> + Type<DB>,
+        i64: Encode<'q, DB> + Type<DB>,
+        Option<String>: Encode<'q, DB> + Type<DB>,
+    {
+        q.bind(self.trust_policy).bind(self.description).bind(self.max_session_duration).bind(self.tags)
+    }
 }
 
 impl TryFrom<&Role> for RoleRow {
