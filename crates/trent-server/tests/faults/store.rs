@@ -15,8 +15,8 @@ use trent_core::store::{
     WrappedColumn, WrappedRow, WrappedValue,
 };
 use trent_core::{
-    AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KeyId, KmsStore, MetaStore, Region, Scope,
-    StoreError,
+    AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KeyId, KmsStore, ListedKey, MetaStore, Region,
+    Scope, StoreError,
 };
 use trent_store::SqliteStore;
 
@@ -152,7 +152,7 @@ impl KmsStore for FaultyStore {
     async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError> {
         self.inner.key_copies(account, key_id).await
     }
-    async fn list_key_ids(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyId>, StoreError> {
+    async fn list_key_ids(&self, scope: &Scope, after: Option<u64>, limit: u32) -> Result<Vec<ListedKey>, StoreError> {
         self.inner.list_key_ids(scope, after, limit).await
     }
     async fn update_key(&self, key: &KeyRecord, expected_revision: u64) -> Result<(), StoreError> {
