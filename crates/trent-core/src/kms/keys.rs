@@ -386,10 +386,7 @@ impl Kms {
         let more = ids.len() > limit as usize;
         ids.truncate(limit as usize);
         let next_marker = more.then(|| ids.last().map(|id| marker::encode("keys", &id.to_string()))).flatten();
-        Ok(KeyPage {
-            keys: ids.into_iter().map(|id| (id, scope.arn("kms", &format!("key/{id}")))).collect(),
-            next_marker,
-        })
+        Ok(KeyPage { keys: ids.into_iter().map(|id| (id, scope.key_arn(id))).collect(), next_marker })
     }
 
     /// `UpdateKeyDescription`.
@@ -443,7 +440,7 @@ impl Kms {
 
     /// Reads a key's metadata from the store.
     pub(crate) async fn record(&self, scope: &Scope, id: &KeyId) -> Result<KeyRecord, KmsError> {
-        self.store.get_key(scope, id).await?.ok_or_else(|| not_found(&scope.arn("kms", &format!("key/{id}"))))
+        self.store.get_key(scope, id).await?.ok_or_else(|| not_found(&scope.key_arn(id)))
     }
 
     /// A key with its unwrapped backing keys, from the cache or the store.

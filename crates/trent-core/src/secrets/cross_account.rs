@@ -208,8 +208,8 @@ fn key_arn_of(replica: &SecretRecord) -> Option<String> {
     let key = replica.kms_key_id.as_deref()?;
     Some(match key {
         k if k.starts_with("arn:") => k.to_owned(),
-        k if k.starts_with("alias/") => replica.scope.arn("kms", k),
-        k => replica.scope.arn("kms", &format!("key/{k}")),
+        k if k.starts_with("alias/") => replica.scope.alias_arn(k),
+        k => replica.scope.key_arn(k),
     })
 }
 
