@@ -259,9 +259,7 @@ impl Secrets {
         action: &str,
     ) -> Result<(WriteGuard, SecretRecord), SecretsError> {
         primary_account_only(caller, secret_id, action)?;
-        let writing = self.lock_named(caller, secret_id, action).await?;
-        let primary = self.authorized(caller, secret_id, action).await?;
-        Ok((writing, primary))
+        self.lock_named(caller, secret_id, action).await
     }
 }
 
