@@ -390,7 +390,7 @@ impl Kms {
         let next_marker =
             more.then(|| listed.last().map(|k| marker::encode("keys", &k.position.to_string()))).flatten();
         Ok(KeyPage {
-            keys: listed.into_iter().map(|k| (k.key_id, scope.arn("kms", &format!("key/{}", k.key_id)))).collect(),
+            keys: listed.into_iter().map(|k| (k.key_id, scope.key_arn(k.key_id))).collect(),
             next_marker,
         })
     }
@@ -446,7 +446,7 @@ impl Kms {
 
     /// Reads a key's metadata from the store.
     pub(crate) async fn record(&self, scope: &Scope, id: &KeyId) -> Result<KeyRecord, KmsError> {
-        self.store.get_key(scope, id).await?.ok_or_else(|| not_found(&scope.arn("kms", &format!("key/{id}"))))
+        self.store.get_key(scope, id).await?.ok_or_else(|| not_found(&scope.key_arn(id)))
     }
 
     /// A key with its unwrapped backing keys, from the cache or the store.
