@@ -1,7 +1,7 @@
 //! The primitives of the KMS cryptographic operations alone, single-threaded, through the
 //! same calls the server makes: a [`PrivateKey`] parsed once from PKCS#8 (as the key cache
-//! holds it) for `Sign`, `Verify` and `Decrypt`; [`hmac_tag`] for `GenerateMac`;
-//! [`seal_symmetric`] for `Encrypt`. The message is 64 bytes, as in `trent bench`.
+//! holds it) for `Sign`, `Verify`, `Decrypt`, `Encapsulate` and `Decapsulate`; [`hmac_tag`] for
+//! `GenerateMac`; [`seal_symmetric`] for `Encrypt`. The message is 64 bytes, as in `trent bench`.
 //!
 //! It prints operations per second for each, of the thread's CPU time (as `openssl speed`
 //! divides by its CPU user time) and of wall-clock time, to set beside `openssl speed` on the
@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use trent_crypto::{
-    EcCurve, EncryptionContext, KeyMaterial, KeyMaterialId, MacHash, MlDsaLevel, OaepHash, PrivateKey, PrivateKeyKind,
-    SignatureHash, SignatureScheme, SignedInput, derive_material_id, generate_private_key, hmac_tag, random_array,
-    seal_symmetric,
+    EcCurve, EncryptionContext, KeyMaterial, KeyMaterialId, MacHash, MlDsaLevel, MlKemLevel, OaepHash, PrivateKey,
+    PrivateKeyKind, SignatureHash, SignatureScheme, SignedInput, derive_material_id, generate_private_key, hmac_tag,
+    random_array, seal_symmetric,
 };
 
 /// The message of every row: `trent bench`'s 64 bytes.
@@ -133,8 +133,10 @@ fn main() {
     let p256 = parsed(PrivateKeyKind::Ec(EcCurve::P256));
     let ed25519 = parsed(PrivateKeyKind::Ed25519);
     let ml_dsa = parsed(PrivateKeyKind::MlDsa(MlDsaLevel::L65));
+    let ml_kem = parsed(PrivateKeyKind::MlKem(MlKemLevel::L768));
 
     let oaep_ct = rsa.oaep_encrypt(OaepHash::Sha256, &MESSAGE).expect("OAEP encrypt");
+    let (kem_ct, _) = ml_kem.encapsulate().expect("encapsulate");
     let hmac_key: [u8; 32] = random_array().expect("random");
     let material = KeyMaterial::from_slice(&random_array::<32>().expect("random"));
     let material_id: KeyMaterialId = derive_material_id(&material);
@@ -168,6 +170,12 @@ fn main() {
     ));
     rows.extend(sign_and_verify(&ed25519, SignatureScheme::Ed25519, "ed25519 sign", "ed25519 verify"));
     rows.extend(sign_and_verify(&ml_dsa, SignatureScheme::MlDsa, "ml-dsa-65 sign", "ml-dsa-65 verify"));
+    rows.push(row("ml-kem-768 encapsulate", || {
+        black_box(ml_kem.encapsulate().expect("encapsulate"));
+    }));
+    rows.push(row("ml-kem-768 decapsulate", || {
+        black_box(ml_kem.decapsulate(black_box(&kem_ct)).expect("decapsulate"));
+    }));
     rows.push(row("hmac-sha256 GenerateMac 64 B", || {
         black_box(hmac_tag(MacHash::Sha256, black_box(&hmac_key), black_box(&MESSAGE)));
     }));
