@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 13's scale check: the same rows (Encrypt, GetParameter, GetSecretValue, ListKeys' first
 # page and a later one) on an account holding 1,000 keys, secrets and parameters, and on one
-# holding N of each (1,000,000 by default), alternating small and large in each round, on
-# SQLite or on PostgreSQL.
+# holding N of each (1,000,000 by default), alternating small and large in each round (each
+# going first in every other round), on SQLite or on PostgreSQL.
 #
 #   scripts/bench-scale.sh [TRENT_BINARY] [N] [ROUNDS] [SECONDS] [CONCURRENCY] [OPS] [STORAGE]
 #
@@ -84,10 +84,14 @@ if [ "$rounds" = 0 ]; then
     echo "filled; no rounds asked"
     exit 0
 fi
+# The two accounts take turns going first, so that what one leaves behind (the database's
+# dirty pages and WAL of its audit records, a warm cache) does not always fall on the same one.
+order=(1000 "$large")
 for round in $(seq 1 "$rounds"); do
-    for size in 1000 "$large"; do
+    for size in "${order[@]}"; do
         echo "# round $round, $size of each, load average $(cut -d' ' -f1-3 /proc/loadavg)"
         bench "${port[$size]}" "$work/$size" | sed "s/^/$size /"
     done
+    order=("${order[1]}" "${order[0]}")
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

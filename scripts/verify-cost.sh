@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What one KMS Verify (and Sign) with an ECC_NIST_P256, ECC_NIST_EDWARDS25519 and ML_DSA_65 key
+# What one KMS Verify (and Sign) with an RSA_2048, ECC_NIST_P256, ECC_NIST_EDWARDS25519 and ML_DSA_65 key
 # costs the server next to one Encrypt, counted in instructions rather than timed.
 #
 #   scripts/verify-cost.sh [TRENT_BINARY] [REQUESTS]
@@ -12,7 +12,7 @@
 # Instruction counts do not depend on what else the machine runs (BENCHMARKS.md); they do not
 # count the time a request waits (fsync, a thread hand-off). Set VERIFY_COST_DIR to keep the
 # callgrind files: `callgrind_annotate --inclusive=yes FILE` shows what the signature primitive
-# itself costs (aws-lc's `ECDSA_do_verify`, `ED25519_verify`, `ml_dsa_*verify*`) inside the
+# itself costs (aws-lc's `RSA_sign_pss_mgf1`, `ECDSA_do_verify`, `ED25519_verify`, `ml_dsa_*verify*`) inside the
 # request.
 #
 # Needs valgrind and boto3 (`.venv/bin` on PATH). The warm-up is callgrind_client.py's.
@@ -31,7 +31,8 @@ from callgrind_client import clients, measure
 key = kms.create_key()["KeyMetadata"]["KeyId"]
 message = b"m" * 64
 calls = {"encrypt": lambda: kms.encrypt(KeyId=key, Plaintext=message)}
-for name, spec, algorithm in [("ecc-p256", "ECC_NIST_P256", "ECDSA_SHA_256"),
+for name, spec, algorithm in [("rsa2048", "RSA_2048", "RSASSA_PSS_SHA_256"),
+                              ("ecc-p256", "ECC_NIST_P256", "ECDSA_SHA_256"),
                               ("ed25519", "ECC_NIST_EDWARDS25519", "ED25519_SHA_512"),
                               ("ml-dsa65", "ML_DSA_65", "ML_DSA_SHAKE_256")]:
     signing = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
@@ -43,7 +44,7 @@ for name, spec, algorithm in [("ecc-p256", "ECC_NIST_P256", "ECDSA_SHA_256"),
 measure(calls)
 PY
 callgrind_server_stop
-rows=(encrypt sign-ecc-p256 verify-ecc-p256 sign-ed25519 verify-ed25519 sign-ml-dsa65 verify-ml-dsa65)
+rows=(encrypt sign-rsa2048 verify-rsa2048 sign-ecc-p256 verify-ecc-p256 sign-ed25519 verify-ed25519 sign-ml-dsa65 verify-ml-dsa65)
 totals=()
 for row in "${rows[@]}"; do totals+=("$row=$(callgrind_dump_total "$work" "$row")"); done
 python3 - "$requests" "${totals[@]}" <<'PY'

@@ -11,8 +11,8 @@ mod support;
 
 use std::sync::Arc;
 
-use trent_core::store::AuditStore;
-use trent_core::{IdentityStore, KmsStore, MetaStore, ParamStore, Store, StoreError};
+use trent_core::store::{AuditStore, Batch, BatchStore, NewKey};
+use trent_core::{IdentityStore, KeyId, KmsStore, MetaStore, ParamStore, Store, StoreError};
 use trent_store::{PgSettings, PgStore};
 
 use conformance::fixtures::{full_key, home, key, kid, material, user};
@@ -138,6 +138,48 @@ async fn concurrent_inserts_all_land() {
         t.await.expect("join").expect("insert");
     }
     assert_eq!(store.list_key_ids(&home(), None, 100).await.expect("list").len(), 16);
+}
+
+/// Regression guard: a listing's page size is written into its statement. Bound as a
+/// parameter, PostgreSQL priced the generic plan of a page as reading a tenth of the scope's
+/// rows, so on a large scope it planned every page again (a custom plan each time), which made
+/// `ListKeys` about a third slower under concurrency on a million-key account than on a small
+/// one. Here, on 5,000 keys, the pages must settle on the generic plan after the plan cache's
+/// five custom ones.
+#[tokio::test]
+async fn pages_of_a_large_scope_settle_on_one_plan() {
+    let Some(schema) = TestSchema::new("pages_of_a_large_scope_settle_on_one_plan").await else { return };
+    let settings = PgSettings::from_url(schema.url()).expect("url").schema(schema.name()).max_connections(1);
+    let store = PgStore::open(&settings).await.expect("open");
+    let s = home();
+    for batch in 0..10_u32 {
+        let keys = (batch * 500..(batch + 1) * 500)
+            .map(|i| {
+                let mut id = [0x5a; 16];
+                id[..4].copy_from_slice(&i.to_be_bytes());
+                NewKey { record: key(&s, KeyId::from_bytes(id)), material: material(0, 1), tags: Vec::new() }
+            })
+            .collect();
+        store.apply_batch(&Batch { keys, ..Batch::default() }).await.expect("500 keys");
+        // As `trent admin fill` does: planned on the statistics of an empty table, the foreign
+        // key checks of a growing one slow each batch down.
+        settings.analyze(&["kms_keys", "kms_key_materials"]).await.expect("analyze");
+    }
+
+    let mut after = None;
+    for page in 0..12 {
+        let listed = store.list_key_ids(&s, after, 100).await.expect("page");
+        assert_eq!(listed.len(), 100, "page {page}");
+        after = listed.last().map(|k| k.position);
+    }
+    let (generic, custom) = store.plan_counts("list_position >").await.expect("plan counts");
+    assert!(generic >= 6 && custom <= 5, "later pages: {generic} generic plans, {custom} custom");
+    // The first page, asked for again and again (a client polling ListKeys), likewise.
+    for _ in 0..11 {
+        assert_eq!(store.list_key_ids(&s, None, 100).await.expect("first page").len(), 100);
+    }
+    let (generic, custom) = store.plan_counts("$2 ORDER BY list_position").await.expect("plan counts");
+    assert!(generic >= 6 && custom <= 6, "first pages: {generic} generic plans, {custom} custom");
 }
 
 /// Two nodes on one schema, each with its own chain: their group commits interleave without a

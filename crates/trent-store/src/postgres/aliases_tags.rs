@@ -5,7 +5,7 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 use trent_core::kms::{Alias, Tag};
 use trent_core::{KeyId, Scope, StoreError};
 
-use super::{PgStore, map_err};
+use super::{PgStore, limit_clause, map_err};
 use crate::sqlite::rows::{AliasRow, TagRow, ts_to_db};
 
 const UPSERT_TAG: &str = "INSERT INTO kms_key_tags (account_id, region, key_id, tag_key, tag_value) \
@@ -142,7 +142,7 @@ impl PgStore {
         if let Some(after) = after {
             q.push(" AND name > ").push_bind(after);
         }
-        q.push(" ORDER BY name LIMIT ").push_bind(i64::from(limit));
+        q.push(" ORDER BY name").push(limit_clause(limit));
         let rows: Vec<AliasRow> = q.build_query_as().fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
         rows.into_iter().map(Alias::try_from).collect()
     }

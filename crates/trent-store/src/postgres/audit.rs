@@ -20,7 +20,7 @@ use trent_core::StoreError;
 use trent_core::audit::{AuditHead, AuditScan, DigestRecord, StoredEvent, first_whole_second};
 use trent_core::store::{AuditStore, MetaStore};
 
-use super::{map_err, transaction};
+use super::{limit_clause, map_err, transaction};
 use crate::sqlite::audit::trail::{
     DIGEST_COLUMNS, EVENT_READ, digest_from_row, event_from_row, hash_from_db, seq_from_db, seq_to_db,
 };
@@ -174,7 +174,7 @@ impl AuditStore for PgAuditStore {
                 .push(")");
         }
         q.push(" ORDER BY event_time DESC, node_id DESC, seq DESC");
-        q.push(" LIMIT ").push_bind(i64::from(scan.limit));
+        q.push(limit_clause(scan.limit));
         let rows = q.build().fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
         rows.iter().map(|r| event_from_row(r, map_err)).collect()
     }

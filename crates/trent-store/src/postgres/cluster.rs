@@ -295,6 +295,26 @@ impl PgStore {
             .map_err(map_err)
     }
 
+    /// How the statements whose text contains `fragment` were planned on the connection the
+    /// pool lends for this call, from `pg_prepared_statements`: (generic plans, custom plans).
+    /// A store opened with one connection shows every statement it ran. For the tests of
+    /// [`super::limit_clause`].
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] if the database cannot be reached.
+    #[doc(hidden)]
+    pub async fn plan_counts(&self, fragment: &str) -> Result<(i64, i64), StoreError> {
+        let (generic, custom): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT sum(generic_plans)::bigint, sum(custom_plans)::bigint FROM pg_prepared_statements \
+             WHERE strpos(statement, $1) > 0",
+        )
+        .bind(fragment)
+        .fetch_one(&mut self.conn().await?)
+        .await
+        .map_err(map_err)?;
+        Ok((generic.unwrap_or(0), custom.unwrap_or(0)))
+    }
+
     /// Connections of the pool: (open, idle).
     pub fn pool_connections(&self) -> (u32, usize) {
         (self.pool.size(), self.pool.num_idle())

@@ -12,7 +12,7 @@ use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
 use trent_core::{AccountId, KeyId, KmsStore, ListedKey, Region, Scope, StoreError};
 use trent_crypto::KeyMaterialId;
 
-use super::{PgStore, aliases_tags, map_err, transaction};
+use super::{PgStore, aliases_tags, limit_clause, map_err, transaction};
 use crate::sqlite::rows::{
     KeyRow, MaterialRow, UsageRow, key_id_from_db, listed_key_from_db, position_to_db, scope_from_db, ts_from_db,
     ts_to_db, usage_rows,
@@ -236,9 +236,14 @@ impl KmsStore for PgStore {
         let mut q = QueryBuilder::<Postgres>::new("SELECT key_id, list_position FROM kms_keys WHERE account_id = ");
         q.push_bind(scope.account.as_str()).push(" AND region = ").push_bind(scope.region.as_str());
         if let Some(after) = after {
-            q.push(" AND list_position > ").push_bind(position_to_db(after));
+            // Behind a sub-select the position is a value the planner cannot see in any plan, so
+            // a plan made for one page prices like one made for the next, and the plan cache
+            // settles on the generic plan at any scope size; compared with the bound value
+            // itself, the plan made for a page estimated the rows left after it and won, and
+            // every page was planned again on a scope of a few thousand keys.
+            q.push(" AND list_position > (SELECT ").push_bind(position_to_db(after)).push("::bigint)");
         }
-        q.push(" ORDER BY list_position LIMIT ").push_bind(i64::from(limit));
+        q.push(" ORDER BY list_position").push(limit_clause(limit));
         let rows: Vec<(String, Option<i64>)> =
             q.build_query_as().fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
         rows.iter().map(|(id, position)| listed_key_from_db(id, *position)).collect()

@@ -425,6 +425,18 @@ pub(crate) async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_micros(micros)).await;
 }
 
+/// ` LIMIT n` for a listing, with `n` written into the statement instead of bound. PostgreSQL's
+/// plan cache prices a generic plan whose `LIMIT` is a parameter as reading a tenth of the rows
+/// that match, so on a scope of a million rows it judges that plan dear and plans every
+/// execution again (a custom plan); on a small scope it takes the generic plan once. A page of
+/// `ListKeys` ran about a third slower under concurrency on a million-key account for that
+/// reason alone (BENCHMARKS.md, "Scale on both backends"). A literal limit is priced as what it
+/// is on every scope; limits are bounded numbers that each service checks, so the statements
+/// differ only by the few page sizes clients use.
+pub(crate) fn limit_clause(limit: u32) -> String {
+    format!(" LIMIT {limit}")
+}
+
 /// Maps a `sqlx` error to the narrow store error, keeping the source.
 ///
 /// Uniqueness violations are "already exists" and foreign-key violations are "the row

@@ -19,7 +19,7 @@ use trent_core::store::Fault;
 use trent_core::{AccountId, ParamStore, Region, Scope, StoreError};
 
 use super::events::append_events;
-use super::{PgStore, map_err, transaction};
+use super::{PgStore, limit_clause, map_err, transaction};
 use crate::sqlite::params::{
     LATEST_FROM, below, check_tier_quota, db_version, policies_from_db, policies_to_db, tier_counts, version_from_row,
 };
@@ -376,27 +376,21 @@ impl ParamStore for PgStore {
     ) -> Result<Vec<ParameterVersion>, StoreError> {
         let after = after.unwrap_or("");
         let base = format!("SELECT {VERSION_COLUMNS} {LATEST_FROM} WHERE p.account_id = $1 AND p.region = $2");
-        let (account, region, limit) = (scope.account.as_str(), scope.region.as_str(), i64::from(limit));
+        let (account, region, limit) = (scope.account.as_str(), scope.region.as_str(), limit_clause(limit));
         let query = match listing {
             Listing::All => {
-                let sql = format!("{base} AND p.name > $3 ORDER BY p.name LIMIT $4");
-                sqlx::query(&sql)
-                    .bind(account)
-                    .bind(region)
-                    .bind(after)
-                    .bind(limit)
-                    .fetch_all(&mut self.conn().await?)
-                    .await
+                let sql = format!("{base} AND p.name > $3 ORDER BY p.name{limit}");
+                sqlx::query(&sql).bind(account).bind(region).bind(after).fetch_all(&mut self.conn().await?).await
             }
             Listing::Children(path) => {
-                let sql = format!("{base} AND p.parent = $3 AND p.name > $4 ORDER BY p.name LIMIT $5");
-                let q = sqlx::query(&sql).bind(account).bind(region).bind(path).bind(after).bind(limit);
+                let sql = format!("{base} AND p.parent = $3 AND p.name > $4 ORDER BY p.name{limit}");
+                let q = sqlx::query(&sql).bind(account).bind(region).bind(path).bind(after);
                 q.fetch_all(&mut self.conn().await?).await
             }
             Listing::Below(path) => {
                 let (lo, hi) = below(path);
-                let sql = format!("{base} AND p.name >= $3 AND p.name < $4 AND p.name > $5 ORDER BY p.name LIMIT $6");
-                let q = sqlx::query(&sql).bind(account).bind(region).bind(lo).bind(hi).bind(after).bind(limit);
+                let sql = format!("{base} AND p.name >= $3 AND p.name < $4 AND p.name > $5 ORDER BY p.name{limit}");
+                let q = sqlx::query(&sql).bind(account).bind(region).bind(lo).bind(hi).bind(after);
                 q.fetch_all(&mut self.conn().await?).await
             }
         };
