@@ -60,7 +60,7 @@ STATES = {
                                 "name it included); for a service principal only grants on the caller's keys"),
         "ListKeyPolicies": ("done", ""),
         "ListKeyRotations": ("done", "symmetric keys of origin EXTERNAL list their imported materials with KeyMaterialDescription, ImportState, KeyMaterialState (PENDING_ROTATION included with ALL_KEY_MATERIAL), ExpirationModel and ValidTo; those fields are absent for AWS_KMS keys, as AWS"),
-        "ListKeys": ("done", "ResourceOwners: SELF lists the caller's keys; OTHER_ACCOUNTS_VIA_RAM alone lists none (Trent has no Resource Access Manager sharing)"),
+        "ListKeys": ("done", "keys are listed in the order they were created (AWS documents no order), and NextMarker is opaque; ResourceOwners: SELF lists the caller's keys; OTHER_ACCOUNTS_VIA_RAM alone lists none (Trent has no Resource Access Manager sharing)"),
         "ListResourceTags": ("done", ""),
         "PutKeyPolicy": ("done", "MalformedPolicyDocumentException from the policy engine; lockout safety check unless BypassPolicyLockoutSafetyCheck; at most 32 KB (AWS's quota: LimitExceededException past it)"),
         "ReplicateKey": ("done", "multi-Region primary keys of every spec (symmetric, RSA, ECC, ML-DSA, ML-KEM, HMAC), "

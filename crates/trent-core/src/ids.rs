@@ -148,7 +148,22 @@ impl Scope {
         }
         arn
     }
+
+    /// The ARN of the KMS key `id` of this scope: `arn:{partition}:kms:{region}:{account}:key/{id}`.
+    /// `id` is a [`KeyId`] or, where one is read back from storage or a request, its text.
+    pub fn key_arn(&self, id: impl fmt::Display) -> String {
+        self.arn(KMS, &format!("key/{id}"))
+    }
+
+    /// The ARN of the KMS alias `name` of this scope; `name` is the whole alias name,
+    /// `alias/` included (`alias/app` gives `arn:{partition}:kms:{region}:{account}:alias/app`).
+    pub fn alias_arn(&self, name: &str) -> String {
+        self.arn(KMS, name)
+    }
 }
+
+/// The service name of KMS in its ARNs.
+const KMS: &str = "kms";
 
 /// The id of a KMS key: a UUID, written lower-case with hyphens, or for a multi-Region key
 /// `mrk-` and the UUID's 32 hex digits, as AWS writes them.
@@ -296,6 +311,26 @@ mod tests {
     fn scope_builds_arns_with_partition() {
         let s = Scope::new(AccountId::parse("111122223333").unwrap(), Region::parse("cn-north-1").unwrap());
         assert_eq!(s.arn("kms", "key/x"), "arn:aws-cn:kms:cn-north-1:111122223333:key/x");
+    }
+
+    #[test]
+    fn scope_builds_kms_key_and_alias_arns() {
+        let account = AccountId::parse("111122223333").unwrap();
+        let s = Scope::new(account.clone(), Region::parse("us-east-1").unwrap());
+        let id: KeyId = "1234abcd-12ab-34cd-56ef-1234567890ab".parse().unwrap();
+        assert_eq!(s.key_arn(id), "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+        assert_eq!(s.key_arn("k"), "arn:aws:kms:us-east-1:111122223333:key/k", "an id read back as text");
+        let mrk = KeyId::new_multi_region();
+        assert_eq!(s.key_arn(mrk), format!("arn:aws:kms:us-east-1:111122223333:key/{mrk}"));
+        assert!(s.key_arn(mrk).starts_with("arn:aws:kms:us-east-1:111122223333:key/mrk-"), "{mrk}");
+        assert_eq!(s.alias_arn("alias/app"), "arn:aws:kms:us-east-1:111122223333:alias/app");
+        let gov = Scope::new(account.clone(), Region::parse("us-gov-west-1").unwrap());
+        assert_eq!(
+            gov.key_arn(id),
+            "arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        );
+        let cn = Scope::new(account, Region::parse("cn-north-1").unwrap());
+        assert_eq!(cn.alias_arn("alias/a/b"), "arn:aws-cn:kms:cn-north-1:111122223333:alias/a/b");
     }
 
     #[test]

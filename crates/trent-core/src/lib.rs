@@ -31,4 +31,6 @@ pub use identity::{
 pub use ids::{AccountId, Arn, IdError, KeyId, Region, Scope};
 pub use invalidation::{Invalidation, InvalidationSink};
 pub use seal::{Generation, KeyWrapper, RootRing};
-pub use store::{EventStore, IdentityStore, KmsStore, MetaStore, ParamStore, SecretsStore, Store, StoreError};
+pub use store::{
+    EventStore, IdentityStore, KmsStore, ListedKey, MetaStore, ParamStore, SecretsStore, Store, StoreError,
+};

@@ -219,7 +219,7 @@ fn aad_of(row: &WrappedRow) -> Option<Vec<u8>> {
         WrappedRow::KeyMaterial { account, region, key_id, material_id, .. } => {
             let region = Region::parse(region).ok()?;
             let account = AccountId::parse(account).ok()?;
-            let arn = Scope::new(account, region).arn("kms", &format!("key/{key_id}"));
+            let arn = Scope::new(account, region).key_arn(key_id);
             let id = KeyMaterialId(material_id.as_slice().try_into().ok()?);
             Some(material_wrap_aad(&arn, &id))
         }

@@ -30,6 +30,7 @@ const SQLITE: &[(&str, &str)] = &[
     ("0018_replica_retry_at.sql", "d76b5cb1697f4c5e581d09c7f38996a5d85ee36e91805c39a801230ae272da8a"),
     ("0019_cross_account_replicas.sql", "3cfcccd86f9394f182919fd48738daa016d00abf8ed8d0cd1f7874f7a55b7606"),
     ("0020_cross_account_failures.sql", "0acad02064b95f0d8cf23b689b3d1af939868bbe0212f02ef1f4566bf7d4748c"),
+    ("0021_key_listing.sql", "02222fc4aad692630dc8cfc9b0191fbbe5d527075635d62c1ef7a0beea4ddf6f"),
 ];
 
 /// `migrations/postgres/`.
@@ -54,6 +55,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0018_param_counts_per_statement.sql", "a0b4a819bb01dc6c199ab4d959c7a3bab64a71a8550ff1fe8f4b108a2efcce85"),
     ("0019_cross_account_replicas.sql", "7da420d80023a87acbbcd5de283ae37dcd2f6d526e6dfee50305198a01389b85"),
     ("0020_cross_account_failures.sql", "0f7f1536fee51c41234aebb0a4819035adbae9959ca77d8b3f90b368da99d03d"),
+    ("0021_key_listing.sql", "f1b98624049a4ef682887b584e82156ba9d855fa1e20b9d53dfcdf155c813078"),
 ];
 
 /// `migrations/sqlite-audit/`.

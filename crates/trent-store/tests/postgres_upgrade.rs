@@ -8,6 +8,7 @@
 //! loudly without it, failing under `CI=true`).
 
 mod failed_replicas;
+mod old_rows;
 #[path = "support/postgres.rs"]
 mod support;
 
@@ -27,15 +28,7 @@ const SECRET_VERSION: &str = "a1b2c3d4-0000-4000-8000-000000000001";
 /// `next_rotation`.
 fn key_rows(next_rotation: i64) -> [String; 3] {
     [
-        format!(
-            "INSERT INTO kms_keys (account_id, region, key_id, description, key_usage, key_spec, origin, key_state, \
-             created_at, deletion_date, pending_window_days, rotation_enabled, rotation_period_days, next_rotation, \
-             policy, multi_region, revision, key_manager, multi_region_replica, imported_material_id, \
-             import_valid_to, import_present, import_count, imported_materials, custom_key_store_id, hsm_object_id) \
-             VALUES ('111122223333', 'us-east-1', '{KEY}', 'old key', 'ENCRYPT_DECRYPT', 'SYMMETRIC_DEFAULT', \
-             'AWS_KMS', 'Enabled', 1000, NULL, NULL, 1, 90, {next_rotation}, '{{}}', 0, 4, 'CUSTOMER', 0, NULL, NULL, \
-             0, 0, NULL, NULL, NULL)"
-        ),
+        old_rows::key_row(KEY, "old key", 1000, Some(next_rotation)),
         format!(
             "INSERT INTO kms_key_materials (account_id, region, key_id, seq, material_id, created_at, rotation_type, \
              wrapped) VALUES ('111122223333', 'us-east-1', '{KEY}', 0, '\\x{}', 1000, NULL, '\\x0a0b0c')",
@@ -47,6 +40,9 @@ fn key_rows(next_rotation: i64) -> [String; 3] {
         ),
     ]
 }
+
+/// Stored after `KEY`, though its id sorts before it.
+const LATER_KEY: &str = "00000000-12ab-34cd-56ef-1234567890ab";
 
 /// A version-16 secret `kept` with one version, labelled `AWSCURRENT`, and a tag.
 const SECRET_ROWS: [&str; 2] = [
@@ -88,6 +84,7 @@ async fn a_version_16_schema_upgrades_keeps_its_rows_and_backfills_replica_retri
 
     let rotation = 4_000_000_000_000_000_000i64;
     let mut rows: Vec<String> = key_rows(rotation).into();
+    rows.push(old_rows::key_row(LATER_KEY, "later key", 2000, None));
     rows.extend(failed_replicas::rows());
     rows.extend(SECRET_ROWS.iter().map(|r| (*r).to_owned()));
     rows.extend(PARAM_ROWS.iter().map(|r| (*r).to_owned()));
@@ -134,6 +131,10 @@ async fn a_version_16_schema_upgrades_keeps_its_rows_and_backfills_replica_retri
     let tags = store.list_tags(&east, &key_id, None, 10).await.expect("tags");
     assert_eq!(tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect::<Vec<_>>(), [("team", "blue")]);
     assert_eq!(store.keys_due(nanos(rotation)).await.expect("due"), vec![(east.clone(), key_id)]);
+    // Version 21's positions follow the order the keys were stored, not their ids' order.
+    let listed = store.list_key_ids(&east, None, 10).await.expect("list");
+    assert_eq!(listed.iter().map(|k| k.key_id).collect::<Vec<_>>(), vec![key_id, LATER_KEY.parse().unwrap()]);
+    assert!(listed[0].position < listed[1].position, "{listed:?}");
 
     // The parameter, its label, and the count per tier the quota check reads.
     let param = store.latest(&east, "/app/url").await.expect("read").expect("kept");

@@ -198,7 +198,23 @@ async fn rows_that_cannot_be_understood_are_corrupt() {
 
     assert!(matches!(store.get_key(&s, &kid(1)).await, Err(StoreError::Corrupt(_))));
     assert!(matches!(store.get_key(&s, &kid(2)).await, Err(StoreError::Corrupt(_))));
-    // A listing reads only the ids: a damaged id is corrupt there too.
+    // A listing reads only the ids and their positions: a key without a position, or with a
+    // negative one, is corrupt there.
+    for damage in ["NULL", "-1"] {
+        sqlx::query(&format!("UPDATE kms_keys SET list_position = {damage} WHERE key_id = ?1"))
+            .bind(kid(3).to_string())
+            .execute(&mut conn)
+            .await
+            .expect("damage");
+        assert!(matches!(store.list_key_ids(&s, None, 10).await, Err(StoreError::Corrupt(_))), "{damage}");
+    }
+    sqlx::query("UPDATE kms_keys SET list_position = 3 WHERE key_id = ?1")
+        .bind(kid(3).to_string())
+        .execute(&mut conn)
+        .await
+        .expect("repair");
+    assert!(store.list_key_ids(&s, None, 10).await.is_ok());
+    // A damaged id is corrupt there too.
     sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut conn).await.expect("pragma");
     sqlx::query("UPDATE kms_keys SET key_id = 'not-a-key-id' WHERE key_id = ?1")
         .bind(kid(3).to_string())

@@ -66,11 +66,9 @@ fn classify(caller: &Caller, name: &str) -> Option<Resource> {
             let scope = caller.scope();
             let account = scope.account.to_string();
             if name.starts_with("alias/") {
-                Some(resource(&account, RESOURCE_TYPE_KMS_ALIAS, scope.arn("kms", name)))
+                Some(resource(&account, RESOURCE_TYPE_KMS_ALIAS, scope.alias_arn(name)))
             } else {
-                name.parse::<KeyId>()
-                    .ok()
-                    .map(|_| resource(&account, RESOURCE_TYPE_KMS_KEY, scope.arn("kms", &format!("key/{name}"))))
+                name.parse::<KeyId>().ok().map(|_| resource(&account, RESOURCE_TYPE_KMS_KEY, scope.key_arn(name)))
             }
         }
     }

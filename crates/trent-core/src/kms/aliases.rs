@@ -115,7 +115,7 @@ impl Kms {
     pub async fn create_alias(&self, caller: &Caller, name: &str, target: &str) -> Result<(), KmsError> {
         check_alias_name(name)?;
         let scope = caller.scope();
-        self.authorize_account(caller, "CreateAlias", &scope.arn("kms", name), &[])?;
+        self.authorize_account(caller, "CreateAlias", &scope.alias_arn(name), &[])?;
         let rec = self.alias_target(caller, target, KeyAction::CreateAlias).await?;
         self.check_alias_quota(&scope, &rec).await?;
         let now = self.clock.now();
@@ -140,7 +140,7 @@ impl Kms {
     pub async fn update_alias(&self, caller: &Caller, name: &str, target: &str) -> Result<(), KmsError> {
         check_alias_name(name)?;
         let scope = caller.scope();
-        let alias_arn = scope.arn("kms", name);
+        let alias_arn = scope.alias_arn(name);
         self.authorize_account(caller, "UpdateAlias", &alias_arn, &[])?;
         let mut alias = self.store.get_alias(&scope, name).await?.ok_or_else(|| missing_alias(&scope, name))?;
         let rec = self.alias_target(caller, target, KeyAction::UpdateAlias).await?;
@@ -183,7 +183,7 @@ impl Kms {
         }
         refuse_reserved(name)?;
         let scope = caller.scope();
-        let alias_arn = scope.arn("kms", name);
+        let alias_arn = scope.alias_arn(name);
         self.authorize_account(caller, "DeleteAlias", &alias_arn, &[])?;
         let alias = self.store.get_alias(&scope, name).await?.ok_or_else(|| missing_alias(&scope, name))?;
         if let Ok(key) = self.loaded(&scope, &alias.target).await {
@@ -205,7 +205,7 @@ impl Kms {
     async fn listable_key(&self, caller: &Caller, key_id: &str) -> Result<KeyId, KmsError> {
         let r = keyref::parse(caller, key_id, Aliases::Refused)?;
         let KeyRef::Key(scope, id) = &r else { unreachable!("aliases were refused by parse") };
-        let absent = || super::keys::not_found(&scope.arn("kms", &format!("key/{id}")));
+        let absent = || super::keys::not_found(&scope.key_arn(id));
         let id = *id;
         match self.resolve_key(caller, r.clone(), KeyCall::new(KeyAction::ListAliases)).await {
             Ok(_) => Ok(id),
@@ -246,7 +246,7 @@ impl Kms {
         let aliases = entries
             .into_iter()
             .map(|a| {
-                let arn = scope.arn("kms", a.name());
+                let arn = scope.alias_arn(a.name());
                 (a, arn)
             })
             .collect();

@@ -309,7 +309,7 @@ impl Kms {
         let grants = rows
             .into_iter()
             .filter(|(scope, _)| any_account || *scope == own)
-            .map(|(s, g)| (s.arn("kms", &format!("key/{}", g.key_id)), g))
+            .map(|(s, g)| (s.key_arn(g.key_id), g))
             .collect();
         page(grants, "retirable", limit, marker_in)
     }

@@ -378,16 +378,19 @@ impl Kms {
         let scope = caller.scope();
         self.authorize_account(caller, "ListKeys", "*", &[])?;
         let limit = marker::limit(limit, 100);
+        // The marker carries the listing position of the last key answered (the store lists keys
+        // in the order they were stored).
         let after = match marker {
-            Some(m) => Some(marker::decode("keys", m)?.parse::<KeyId>().map_err(|_| KmsError::InvalidMarker)?),
+            Some(m) => Some(marker::decode("keys", m)?.parse::<u64>().map_err(|_| KmsError::InvalidMarker)?),
             None => None,
         };
-        let mut ids = self.store.list_key_ids(&scope, after.as_ref(), limit + 1).await?;
-        let more = ids.len() > limit as usize;
-        ids.truncate(limit as usize);
-        let next_marker = more.then(|| ids.last().map(|id| marker::encode("keys", &id.to_string()))).flatten();
+        let mut listed = self.store.list_key_ids(&scope, after, limit + 1).await?;
+        let more = listed.len() > limit as usize;
+        listed.truncate(limit as usize);
+        let next_marker =
+            more.then(|| listed.last().map(|k| marker::encode("keys", &k.position.to_string()))).flatten();
         Ok(KeyPage {
-            keys: ids.into_iter().map(|id| (id, scope.arn("kms", &format!("key/{id}")))).collect(),
+            keys: listed.into_iter().map(|k| (k.key_id, scope.key_arn(k.key_id))).collect(),
             next_marker,
         })
     }
@@ -443,7 +446,7 @@ impl Kms {
 
     /// Reads a key's metadata from the store.
     pub(crate) async fn record(&self, scope: &Scope, id: &KeyId) -> Result<KeyRecord, KmsError> {
-        self.store.get_key(scope, id).await?.ok_or_else(|| not_found(&scope.arn("kms", &format!("key/{id}"))))
+        self.store.get_key(scope, id).await?.ok_or_else(|| not_found(&scope.key_arn(id)))
     }
 
     /// A key with its unwrapped backing keys, from the cache or the store.

@@ -589,7 +589,7 @@ string_enum!(
 impl KeyRecord {
     /// The key's ARN.
     pub fn arn(&self) -> String {
-        self.scope.arn("kms", &format!("key/{}", self.key_id))
+        self.scope.key_arn(self.key_id)
     }
 }
 

@@ -19,7 +19,6 @@ use super::{
 };
 use crate::audit::OnBehalfCall;
 use crate::identity::{Caller, ViaService};
-use crate::ids::{KeyId, Scope};
 use crate::quota::QuotaMeter;
 
 /// KMS for one caller through one service; see [`Kms::on_behalf`].
@@ -147,7 +146,7 @@ impl OnBehalf<'_> {
         let c = self.start("Decrypt", &request)?;
         let input = CiphertextInput { blob, context: ctx, key_id: None, algorithm: None };
         let result = self.kms.decrypt(&c, input, false).await;
-        let known = Kms::blob_key(&c, blob).map(|(scope, id)| key_arn(&scope, id));
+        let known = Kms::blob_key(&c, blob).map(|(scope, id)| scope.key_arn(id));
         self.done(&c, "Decrypt", request, result, |o| (o.key_arn.clone(), Some(o.used.clone())), known)
     }
 
@@ -168,7 +167,7 @@ impl OnBehalf<'_> {
             Ok(_) | Err(KmsError::DryRun) => Ok(()),
             Err(e) => Err(e),
         };
-        let known = named.as_ref().map(|(scope, id)| key_arn(scope, *id));
+        let known = named.as_ref().map(|(scope, id)| scope.key_arn(id));
         // Authorized, the blob's key is the key that decrypts it.
         let used = named.map(|(scope, key_id)| KeyUsed { scope, key_id, operation: UsageOperation::Decrypt });
         self.done(&c, "Decrypt", request, result, |()| (known.clone().unwrap_or_default(), used), known.clone())
@@ -227,11 +226,6 @@ impl OnBehalf<'_> {
 
 /// `EncryptionAlgorithm` of the symmetric calls services make.
 const SYMMETRIC: &str = "SYMMETRIC_DEFAULT";
-
-/// The ARN of key `id` of `scope`.
-fn key_arn(scope: &Scope, id: KeyId) -> String {
-    scope.arn("kms", &format!("key/{id}"))
-}
 
 /// The recordable request of an on-behalf call, with its wire names: the key as the service
 /// named it, the encryption context (never secret: AWS records it in clear), and `extra`.

@@ -188,7 +188,7 @@ impl Kms {
         } else {
             self.rotate(&scope, &id, RotationType::OnDemand).await?;
         }
-        Ok(scope.arn("kms", &format!("key/{id}")))
+        Ok(scope.key_arn(id))
     }
 
     /// Adds a backing key to a key (on demand or by the scheduler), retrying on conflicts.

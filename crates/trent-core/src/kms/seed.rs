@@ -140,7 +140,7 @@ impl Kms {
         if let Some(p) = &seed.policy {
             parse_key_policy(p)?;
         }
-        let arn = seed.scope.arn("kms", &format!("key/{}", seed.key_id));
+        let arn = seed.scope.key_arn(seed.key_id);
         if batch.creates_key(&seed.scope, &seed.key_id) {
             return Err(KmsError::AlreadyExists(Existing::SeededTwice { key_arn: arn }));
         }

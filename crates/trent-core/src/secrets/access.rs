@@ -41,6 +41,20 @@ impl Secrets {
         id: &str,
         action: &str,
     ) -> Result<SecretRecord, SecretsError> {
+        let secret = self.named(caller, id, action).await?;
+        self.authorize(caller, action, &secret)?;
+        Ok(secret)
+    }
+
+    /// The secret `id` names, found as [`Secrets::authorized`] finds it but not yet authorized:
+    /// a writer locks it by name ([`Secrets::lock_named`]) and authorizes what it reads again
+    /// under the lock. A secret that is missing or out of reach answers exactly as there.
+    ///
+    /// # Errors
+    /// `NotFound` for a secret that does not exist or is out of reach; `AccessDenied` for a
+    /// missing secret of the caller's account that its identity policies do not let it ask
+    /// about, and for another account's secret not found by its ARN.
+    pub(crate) async fn named(&self, caller: &Caller, id: &str, action: &str) -> Result<SecretRecord, SecretsError> {
         let parsed = secret_id::parse(caller, id);
         let found = match &parsed {
             Some(r) if r.scope.account == caller.principal.account || r.by_arn => self.find_ref(r).await?,
@@ -62,7 +76,6 @@ impl Secrets {
             }
             return Err(SecretsError::NotFound);
         };
-        self.authorize(caller, action, &secret)?;
         Ok(secret)
     }
 

@@ -120,10 +120,9 @@ impl Secrets {
     /// secret scheduled for deletion or an attempt to detach `AWSCURRENT`, `LimitExceeded`.
     pub async fn update_version_stage(&self, caller: &Caller, m: &StageMove) -> Result<(String, String), SecretsError> {
         let action = "secretsmanager:UpdateSecretVersionStage";
-        let _writing = self.lock_named(caller, &m.secret_id, action).await?;
+        let (_writing, mut secret) = self.lock_named(caller, &m.secret_id, action).await?;
         let mut retry = super::writers::Retry::default();
         loop {
-            let secret = self.authorized(caller, &m.secret_id, action).await?;
             super::replicas::refuse_replica(&secret)?;
             super::cross_account::refuse_linked_replica(&secret)?;
             if secret.is_deleted() {
@@ -182,6 +181,7 @@ impl Secrets {
                 return Ok((next.arn(), next.name));
             }
             retry.lost().await?;
+            secret = self.authorized(caller, &m.secret_id, action).await?;
         }
     }
 }

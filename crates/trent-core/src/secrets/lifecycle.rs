@@ -291,10 +291,9 @@ impl Secrets {
     where
         F: Fn(&mut SecretRecord) -> Result<(), SecretsError>,
     {
-        let _writing = self.lock_named(caller, id, action).await?;
+        let (_writing, mut secret) = self.lock_named(caller, id, action).await?;
         let mut retry = super::writers::Retry::default();
         loop {
-            let secret = self.authorized(caller, id, action).await?;
             super::replicas::refuse_replica(&secret)?;
             let mut next = secret.clone();
             f(&mut next)?;
@@ -315,6 +314,7 @@ impl Secrets {
                 return Ok(next);
             }
             retry.lost().await?;
+            secret = self.authorized(caller, id, action).await?;
         }
     }
 
@@ -356,6 +356,11 @@ impl Secrets {
                 Ok(())
             })
             .await?;
+        // The value and the re-encryption are two more writes, each under the secret's lock
+        // taken again and authorized again as `UpdateSecret` on what it reads: not redundant,
+        // as the lock is let go between them and another writer may change the policy or the
+        // tags (or delete the secret) in between. One authorization would need the three
+        // writes under one lock.
         let put = match (version_id, input.value) {
             (Some(id), Some(value)) => {
                 let stages = vec![AWSCURRENT.to_owned()];

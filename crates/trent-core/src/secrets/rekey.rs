@@ -43,10 +43,9 @@ impl Secrets {
         skip: Option<&str>,
     ) -> Result<(), SecretsError> {
         let action = "secretsmanager:UpdateSecret";
-        let _writing = self.lock_named(caller, secret_id, action).await?;
+        let (_writing, mut secret) = self.lock_named(caller, secret_id, action).await?;
         let mut retry = super::writers::Retry::default();
         loop {
-            let secret = self.authorized(caller, secret_id, action).await?;
             let moved = self.reencrypted(caller, &secret, skip).await?;
             if moved.is_empty() {
                 return Ok(());
@@ -66,6 +65,7 @@ impl Secrets {
                 return Ok(());
             }
             retry.lost().await?;
+            secret = self.authorized(caller, secret_id, action).await?;
         }
     }
 

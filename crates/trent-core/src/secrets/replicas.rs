@@ -161,8 +161,7 @@ impl Secrets {
         force_overwrite: bool,
     ) -> Result<Replication, SecretsError> {
         let action = "secretsmanager:ReplicateSecretToRegions";
-        let _writing = self.lock_named(caller, secret_id, action).await?;
-        let secret = self.authorized(caller, secret_id, action).await?;
+        let (_writing, secret) = self.lock_named(caller, secret_id, action).await?;
         refuse_replica(&secret)?;
         if secret.is_deleted() {
             return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
@@ -222,8 +221,7 @@ impl Secrets {
         regions: &[String],
     ) -> Result<Replication, SecretsError> {
         let action = "secretsmanager:RemoveRegionsFromReplication";
-        let _writing = self.lock_named(caller, secret_id, action).await?;
-        let secret = self.authorized(caller, secret_id, action).await?;
+        let (_writing, secret) = self.lock_named(caller, secret_id, action).await?;
         refuse_replica(&secret)?;
         let mut removed = Vec::with_capacity(regions.len());
         for r in regions {
@@ -258,8 +256,7 @@ impl Secrets {
     /// `NotFound`, `AccessDenied`; `InvalidRequest` for a secret that is not a replica.
     pub async fn stop_replication_to_replica(&self, caller: &Caller, secret_id: &str) -> Result<String, SecretsError> {
         let action = "secretsmanager:StopReplicationToReplica";
-        let writing = self.lock_named(caller, secret_id, action).await?;
-        let replica = self.authorized(caller, secret_id, action).await?;
+        let (writing, replica) = self.lock_named(caller, secret_id, action).await?;
         if let Some(primary) = replica.cross_account_primary.clone() {
             return self.promote_cross_account_replica(caller, &replica, &primary.arn, writing).await;
         }

@@ -242,8 +242,6 @@ impl Secrets {
     /// `InvalidRequest` for a secret scheduled for deletion, `NotFound`, `AccessDenied`.
     pub async fn cancel_rotate_secret(&self, caller: &Caller, secret_id: &str) -> Result<RotationOutput, SecretsError> {
         let now = self.clock.now();
-        let before = self.authorized(caller, secret_id, "secretsmanager:CancelRotateSecret").await?;
-        let version_id = pending_version(&before).map(str::to_owned);
         let secret = self
             .mutate(caller, secret_id, "secretsmanager:CancelRotateSecret", |s| {
                 if s.is_deleted() {
@@ -259,6 +257,9 @@ impl Secrets {
                 Ok(())
             })
             .await?;
+        // The change leaves the labels as they were read under the lock: `AWSPENDING` still
+        // names the version of the rotation stopped.
+        let version_id = pending_version(&secret).map(str::to_owned);
         Ok(RotationOutput { arn: secret.arn(), name: secret.name, version_id })
     }
 

@@ -161,16 +161,16 @@ impl Secrets {
     ) -> Result<PutValueOutput, SecretsError> {
         let version_id = version_id(input.token.as_deref())?;
         let stages = input.stages.unwrap_or_else(|| vec![AWSCURRENT.to_owned()]);
-        let _writing = self.lock_named(caller, &input.secret_id, action).await?;
+        let (_writing, mut secret) = self.lock_named(caller, &input.secret_id, action).await?;
         let mut retry = Retry::default();
         loop {
-            let secret = self.authorized(caller, &input.secret_id, action).await?;
             super::replicas::refuse_replica(&secret)?;
             super::cross_account::refuse_linked_replica(&secret)?;
             if let Some(done) = self.add_version(caller, &secret, &version_id, &input.value, &stages).await? {
                 return Ok(done);
             }
             retry.lost().await?;
+            secret = self.authorized(caller, &input.secret_id, action).await?;
         }
     }
 

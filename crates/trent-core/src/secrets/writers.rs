@@ -22,7 +22,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
-use super::{Secrets, SecretsError};
+use super::{SecretRecord, Secrets, SecretsError};
 use crate::ids::Scope;
 use crate::store::StoreError;
 
@@ -100,8 +100,15 @@ impl Retry {
 }
 
 impl Secrets {
-    /// Waits for this node's write lock of the secret `id` names for `caller` (resolved and
-    /// authorized for `action` to find it). The writer reads the secret again under the lock.
+    /// Waits for this node's write lock of the secret `id` names for `caller`, then reads the
+    /// secret again under the lock and authorizes `action` on what it read, once: a policy or
+    /// a tag another writer changed while this one waited is the one that decides.
+    ///
+    /// The secret is found before the lock without being authorized ([`Secrets::named`]), only
+    /// to know which lock to take, so a caller without the permission waits for the lock
+    /// before it is refused; the answer is the same as when it was refused before the lock.
+    /// A writer that loses a race with another node and tries again reads and authorizes
+    /// again with [`Secrets::authorized`], still under the lock.
     ///
     /// # Errors
     /// As [`Secrets::authorized`].
@@ -110,9 +117,11 @@ impl Secrets {
         caller: &crate::identity::Caller,
         id: &str,
         action: &str,
-    ) -> Result<WriteGuard, SecretsError> {
-        let named = self.authorized(caller, id, action).await?;
-        Ok(self.writers.lock(&named.scope, &named.name).await)
+    ) -> Result<(WriteGuard, SecretRecord), SecretsError> {
+        let named = self.named(caller, id, action).await?;
+        let writing = self.writers.lock(&named.scope, &named.name).await;
+        let secret = self.authorized(caller, id, action).await?;
+        Ok((writing, secret))
     }
 
     /// Waits for this node's write lock of the secret `name` in `scope`.

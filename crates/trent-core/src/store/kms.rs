@@ -10,6 +10,16 @@ use trent_crypto::KeyMaterialId;
 
 use crate::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
 
+/// A key as `ListKeys` lists it: its id, and its position in its scope's listing (increasing
+/// in the order keys were stored; a later page starts after the last position read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListedKey {
+    /// The key's id.
+    pub key_id: KeyId,
+    /// Its position in the listing of its scope.
+    pub position: u64,
+}
+
 /// Keys, their materials, aliases and tags.
 #[async_trait]
 pub trait KmsStore: Send + Sync {
@@ -71,9 +81,12 @@ pub trait KmsStore: Send + Sync {
     /// replicas), ordered by region.
     async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError>;
 
-    /// Ids of a scope's keys in order, strictly after `after`, at most `limit`: only the ids,
-    /// all `ListKeys` answers, read from the primary key's index without the rows.
-    async fn list_key_ids(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyId>, StoreError>;
+    /// A scope's keys in the order they were stored, strictly after the position `after`, at
+    /// most `limit`: only the ids, all `ListKeys` answers, with each one's position to resume
+    /// from, read from a covering index without the rows. The order is the keys' insertion
+    /// order rather than their ids' (random) order, so that one page reads neighbouring rows
+    /// whatever the scope's size.
+    async fn list_key_ids(&self, scope: &Scope, after: Option<u64>, limit: u32) -> Result<Vec<ListedKey>, StoreError>;
 
     /// Replaces a key's metadata if its stored revision is `expected_revision`.
     /// `key.revision` must be the new revision.

@@ -22,7 +22,7 @@ pub use batch::{Batch, BatchStore, NewKey};
 pub use custom_key_stores::CustomKeyStoreStore;
 pub use events::EventStore;
 pub use identity::IdentityStore;
-pub use kms::KmsStore;
+pub use kms::{KmsStore, ListedKey};
 pub use meta::MetaStore;
 pub use params::ParamStore;
 pub use reset::ResetStore;

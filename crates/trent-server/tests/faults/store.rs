@@ -2,6 +2,8 @@
 //! every I/O after a budget: the fault-injecting wrapper around the SQLite store that the
 //! sweeps run every operation against. Reads always pass.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -15,8 +17,8 @@ use trent_core::store::{
     WrappedColumn, WrappedRow, WrappedValue,
 };
 use trent_core::{
-    AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KeyId, KmsStore, MetaStore, Region, Scope,
-    StoreError,
+    AccessKeyRecord, AccessKeyStatus, Account, AccountId, IdentityStore, KeyId, KmsStore, ListedKey, MetaStore, Region,
+    Scope, StoreError,
 };
 use trent_store::SqliteStore;
 
@@ -45,7 +47,13 @@ pub(crate) struct FaultyStore {
     performed: AtomicU64,
     /// Whether the first failing write is performed ([`Fault::LoseAck`]).
     lose_ack: AtomicBool,
+    /// Awaited by the next `get_secret` after it read and before it answers: another
+    /// writer's change landing between a read and the next one.
+    after_secret_read: parking_lot::Mutex<Option<Landing>>,
 }
+
+/// A change [`FaultyStore::after_next_secret_read`] lands.
+type Landing = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 enum Admit {
     Yes,
@@ -65,7 +73,14 @@ impl FaultyStore {
             failed: AtomicU64::new(0),
             performed: AtomicU64::new(0),
             lose_ack: AtomicBool::new(false),
+            after_secret_read: parking_lot::Mutex::new(None),
         }
+    }
+
+    /// Lands `change` once, after the next read of a secret and before that read answers
+    /// (with what it read before the change).
+    pub(crate) fn after_next_secret_read(&self, change: impl Future<Output = ()> + Send + 'static) {
+        *self.after_secret_read.lock() = Some(Box::pin(change));
     }
 
     /// From now on, `writes` writes pass and every later one fails as `fault` says.
@@ -152,7 +167,7 @@ impl KmsStore for FaultyStore {
     async fn key_copies(&self, account: &AccountId, key_id: &KeyId) -> Result<Vec<KeyRecord>, StoreError> {
         self.inner.key_copies(account, key_id).await
     }
-    async fn list_key_ids(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyId>, StoreError> {
+    async fn list_key_ids(&self, scope: &Scope, after: Option<u64>, limit: u32) -> Result<Vec<ListedKey>, StoreError> {
         self.inner.list_key_ids(scope, after, limit).await
     }
     async fn update_key(&self, key: &KeyRecord, expected_revision: u64) -> Result<(), StoreError> {
@@ -448,7 +463,12 @@ impl SecretsStore for FaultyStore {
         self.write(self.inner.insert_secret(secret, version)).await
     }
     async fn get_secret(&self, scope: &Scope, name: &str) -> Result<Option<SecretRecord>, StoreError> {
-        self.inner.get_secret(scope, name).await
+        let read = self.inner.get_secret(scope, name).await;
+        let landing = self.after_secret_read.lock().take();
+        if let Some(change) = landing {
+            change.await;
+        }
+        read
     }
     async fn list_secrets(&self, scope: &Scope) -> Result<Vec<SecretRecord>, StoreError> {
         self.inner.list_secrets(scope).await

@@ -139,8 +139,8 @@ impl World {
     /// everything the store holds.
     async fn references(&self) -> (Vec<String>, Vec<String>) {
         let mut keys = self.key_refs.lock().clone();
-        for id in self.inner.list_key_ids(&self.scope, None, 1000).await.expect("keys") {
-            keys.insert(id.to_string());
+        for listed in self.inner.list_key_ids(&self.scope, None, 1000).await.expect("keys") {
+            keys.insert(listed.key_id.to_string());
         }
         for a in self.inner.list_aliases(&self.scope, None, None, 1000).await.expect("aliases") {
             keys.insert(a.name);
@@ -170,8 +170,8 @@ impl World {
     /// Every key the store holds in `scope`, whole.
     pub(crate) async fn stored_keys(&self, scope: &Scope) -> Vec<trent_core::kms::KeyRecord> {
         let mut keys = Vec::new();
-        for id in self.inner.list_key_ids(scope, None, 1000).await.expect("keys") {
-            keys.extend(self.inner.get_key(scope, &id).await.expect("key"));
+        for listed in self.inner.list_key_ids(scope, None, 1000).await.expect("keys") {
+            keys.extend(self.inner.get_key(scope, &listed.key_id).await.expect("key"));
         }
         keys
     }
@@ -180,7 +180,7 @@ impl World {
     /// the services answer as services with empty caches over the same store do.
     pub(crate) async fn check(&self, context: &str) {
         let (account, scope) = (self.account(), &self.scope);
-        for id in self.inner.list_key_ids(scope, None, 1000).await.expect("keys") {
+        for id in self.inner.list_key_ids(scope, None, 1000).await.expect("keys").into_iter().map(|k| k.key_id) {
             let seqs: Vec<u32> =
                 self.inner.materials(scope, &id).await.expect("materials").iter().map(|m| m.seq).collect();
             let expected: Vec<u32> = (0..seqs.len() as u32).collect();

@@ -9,12 +9,13 @@ use sqlx::postgres::PgRow;
 use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
-use trent_core::{AccountId, KeyId, KmsStore, Region, Scope, StoreError};
+use trent_core::{AccountId, KeyId, KmsStore, ListedKey, Region, Scope, StoreError};
 use trent_crypto::KeyMaterialId;
 
 use super::{PgStore, aliases_tags, map_err, transaction};
 use crate::sqlite::rows::{
-    KeyRow, MaterialRow, UsageRow, key_id_from_db, scope_from_db, ts_from_db, ts_to_db, usage_rows,
+    KeyRow, MaterialRow, UsageRow, key_id_from_db, listed_key_from_db, position_to_db, scope_from_db, ts_from_db,
+    ts_to_db, usage_rows,
 };
 
 /// Replaces every column but the primary key, if the revision is still `$27`.
@@ -229,16 +230,18 @@ impl KmsStore for PgStore {
         rows.map_err(map_err)?.iter().map(key_from_row).collect()
     }
 
-    async fn list_key_ids(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyId>, StoreError> {
-        // The primary key holds every column read: an index-only scan once the table is vacuumed.
-        let mut q = QueryBuilder::<Postgres>::new("SELECT key_id FROM kms_keys WHERE account_id = ");
+    async fn list_key_ids(&self, scope: &Scope, after: Option<u64>, limit: u32) -> Result<Vec<ListedKey>, StoreError> {
+        // `kms_keys_listing` holds every column read, in position order: an index-only scan whose
+        // rows, stored one after the other, share their heap and visibility-map pages.
+        let mut q = QueryBuilder::<Postgres>::new("SELECT key_id, list_position FROM kms_keys WHERE account_id = ");
         q.push_bind(scope.account.as_str()).push(" AND region = ").push_bind(scope.region.as_str());
         if let Some(after) = after {
-            q.push(" AND key_id > ").push_bind(after.to_string());
+            q.push(" AND list_position > ").push_bind(position_to_db(after));
         }
-        q.push(" ORDER BY key_id LIMIT ").push_bind(i64::from(limit));
-        let ids: Vec<String> = q.build_query_scalar().fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
-        ids.iter().map(|id| key_id_from_db(id)).collect()
+        q.push(" ORDER BY list_position LIMIT ").push_bind(i64::from(limit));
+        let rows: Vec<(String, Option<i64>)> =
+            q.build_query_as().fetch_all(&mut self.conn().await?).await.map_err(map_err)?;
+        rows.iter().map(|(id, position)| listed_key_from_db(id, *position)).collect()
     }
 
     async fn update_key(&self, key: &KeyRecord, expected_revision: u64) -> Result<(), StoreError> {

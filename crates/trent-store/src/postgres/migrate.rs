@@ -111,6 +111,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0020_cross_account_failures.sql",
         sql: include_str!("../../migrations/postgres/0020_cross_account_failures.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_key_listing.sql",
+        sql: include_str!("../../migrations/postgres/0021_key_listing.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.

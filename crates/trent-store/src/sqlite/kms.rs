@@ -10,10 +10,13 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use time::OffsetDateTime;
 use trent_core::kms::{Alias, Grant, KeyMaterialRecord, KeyRecord, KeyUse, Tag};
-use trent_core::{AccountId, KeyId, KmsStore, Region, Scope, StoreError};
+use trent_core::{AccountId, KeyId, KmsStore, ListedKey, Region, Scope, StoreError};
 use trent_crypto::KeyMaterialId;
 
-use super::rows::{KeyRow, MaterialRow, UsageRow, key_id_from_db, scope_from_db, ts_from_db, ts_to_db, usage_rows};
+use super::rows::{
+    KeyRow, MaterialRow, UsageRow, key_id_from_db, listed_key_from_db, position_to_db, scope_from_db, ts_from_db,
+    ts_to_db, usage_rows,
+};
 use super::{SqliteStore, aliases_tags, map_err};
 
 /// Replaces every column but the primary key, if the revision is still `?27`.
@@ -92,7 +95,14 @@ pub(crate) async fn insert_key_rows(
     material: Option<&KeyMaterialRecord>,
     tags: &[Tag],
 ) -> Result<(), StoreError> {
-    let sql = format!("INSERT INTO kms_keys ({}) VALUES ({})", KeyRow::COLUMNS, placeholders(KeyRow::COLUMNS));
+    // The new key's listing position: one past the scope's highest (`KeyRow::COLUMNS` starts
+    // with the account and the region; SQLite's one writer keeps two keys from sharing it).
+    let sql = format!(
+        "INSERT INTO kms_keys ({}, list_position) VALUES ({}, \
+         (SELECT IFNULL(MAX(list_position), 0) + 1 FROM kms_keys WHERE account_id = ?1 AND region = ?2))",
+        KeyRow::COLUMNS,
+        placeholders(KeyRow::COLUMNS)
+    );
     KeyRow::try_from(key)?.bind(sqlx::query(&sql)).execute(&mut *conn).await.map_err(map_err)?;
     if let Some(material) = material {
         insert_material(conn, key, material).await?;
@@ -235,17 +245,17 @@ impl KmsStore for SqliteStore {
         rows.iter().map(key_from_row).collect()
     }
 
-    async fn list_key_ids(&self, scope: &Scope, after: Option<&KeyId>, limit: u32) -> Result<Vec<KeyId>, StoreError> {
-        // The `after` condition is added only when given, rather than `(? IS NULL OR key_id > ?)`,
-        // so the primary key gives a range scan either way; it holds every column read.
-        let mut q = QueryBuilder::<Sqlite>::new("SELECT key_id FROM kms_keys WHERE account_id = ");
+    async fn list_key_ids(&self, scope: &Scope, after: Option<u64>, limit: u32) -> Result<Vec<ListedKey>, StoreError> {
+        // The `after` condition is added only when given, rather than `(? IS NULL OR ...)`, so
+        // the listing index gives a range scan either way; it holds every column read.
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT key_id, list_position FROM kms_keys WHERE account_id = ");
         q.push_bind(scope.account.as_str()).push(" AND region = ").push_bind(scope.region.as_str());
         if let Some(after) = after {
-            q.push(" AND key_id > ").push_bind(after.to_string());
+            q.push(" AND list_position > ").push_bind(position_to_db(after));
         }
-        q.push(" ORDER BY key_id LIMIT ").push_bind(i64::from(limit));
-        let ids: Vec<String> = q.build_query_scalar().fetch_all(&self.reader).await.map_err(map_err)?;
-        ids.iter().map(|id| key_id_from_db(id)).collect()
+        q.push(" ORDER BY list_position LIMIT ").push_bind(i64::from(limit));
+        let rows: Vec<(String, Option<i64>)> = q.build_query_as().fetch_all(&self.reader).await.map_err(map_err)?;
+        rows.iter().map(|(id, position)| listed_key_from_db(id, *position)).collect()
     }
 
     async fn update_key(&self, key: &KeyRecord, expected_revision: u64) -> Result<(), StoreError> {

@@ -103,6 +103,11 @@ pub(crate) const MAIN: &[Migration] = &[
         name: "0020_cross_account_failures.sql",
         sql: include_str!("../../migrations/sqlite/0020_cross_account_failures.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_key_listing.sql",
+        sql: include_str!("../../migrations/sqlite/0021_key_listing.sql"),
+    },
 ];
 
 /// Every migration of the audit database this build knows, in order.

@@ -30,7 +30,7 @@ macro_rules! conformance_tests {
             key_copies_are_one_id_in_every_region_of_one_account,
             a_key_copy_is_inserted_with_every_backing_key_or_not_at_all,
             update_keys_changes_every_copy_or_none,
-            list_keys_orders_by_id_and_pages,
+            list_keys_in_the_order_stored_and_pages_by_position,
             update_key_is_conditional_on_revision,
             concurrent_updates_let_exactly_one_win,
             add_material_is_conditional_and_atomic,

@@ -7,7 +7,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
 
 /// Every migration of the main database, numbered from 1.
-const MIGRATIONS: [(&str, &str); 19] = [
+const MIGRATIONS: [(&str, &str); 20] = [
     ("0001_init.sql", include_str!("../../migrations/sqlite/0001_init.sql")),
     ("0002_grants.sql", include_str!("../../migrations/sqlite/0002_grants.sql")),
     ("0003_iam.sql", include_str!("../../migrations/sqlite/0003_iam.sql")),
@@ -27,6 +27,7 @@ const MIGRATIONS: [(&str, &str); 19] = [
     ("0017_keys_in_custom_key_stores.sql", include_str!("../../migrations/sqlite/0017_keys_in_custom_key_stores.sql")),
     ("0018_replica_retry_at.sql", include_str!("../../migrations/sqlite/0018_replica_retry_at.sql")),
     ("0019_cross_account_replicas.sql", include_str!("../../migrations/sqlite/0019_cross_account_replicas.sql")),
+    ("0020_cross_account_failures.sql", include_str!("../../migrations/sqlite/0020_cross_account_failures.sql")),
 ];
 
 /// A new database at `path` with migrations 1 to `version` applied and recorded.

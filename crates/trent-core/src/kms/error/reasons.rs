@@ -38,7 +38,7 @@ impl std::fmt::Display for Missing {
             Self::Key(name) => write!(f, "key {name}"),
             Self::KeyId(input) => write!(f, "key id {input}"),
             Self::ArnRegion(region) => write!(f, "key ARN of region {region}"),
-            Self::Alias { scope, name } => write!(f, "alias {}", scope.arn("kms", name)),
+            Self::Alias { scope, name } => write!(f, "alias {}", scope.alias_arn(name)),
             Self::Grant(id) => write!(f, "grant {id}"),
             Self::KeyPolicy => f.write_str("key policy"),
         }

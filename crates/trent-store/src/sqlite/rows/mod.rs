@@ -41,7 +41,7 @@ pub(crate) use usage::{UsageRow, usage_rows};
 use sqlx::Sqlite;
 use time::OffsetDateTime;
 use trent_core::store::Fault;
-use trent_core::{AccountId, KeyId, Region, Scope, StoreError};
+use trent_core::{AccountId, KeyId, ListedKey, Region, Scope, StoreError};
 
 /// A query whose parameters are being bound, on SQLite unless `DB` says otherwise: the rows
 /// bind and read the same way on every backend (see `docs/adr/0009-postgresql-backend.md`).
@@ -100,6 +100,20 @@ fn region_from_db(s: &str) -> Result<Region, StoreError> {
 
 pub(crate) fn key_id_from_db(s: &str) -> Result<KeyId, StoreError> {
     s.parse().map_err(|_| StoreError::corrupt("key_id", Fault::Unknown(s.to_owned())))
+}
+
+/// A key's listing position as both backends store it (a signed 64-bit integer); a position
+/// past `i64::MAX` comes from no listing, and is clamped there (nothing lies beyond it).
+pub(crate) fn position_to_db(position: u64) -> i64 {
+    i64::try_from(position).unwrap_or(i64::MAX)
+}
+
+/// A listed key from its row: the id and its listing position (NULL or negative is corrupt).
+pub(crate) fn listed_key_from_db(id: &str, position: Option<i64>) -> Result<ListedKey, StoreError> {
+    let position = position.ok_or(StoreError::corrupt("kms_keys.list_position", Fault::Missing("list_position")))?;
+    let position = u64::try_from(position)
+        .map_err(|_| StoreError::corrupt("kms_keys.list_position", Fault::OutOfRange(position.into())))?;
+    Ok(ListedKey { key_id: key_id_from_db(id)?, position })
 }
 
 #[cfg(test)]

@@ -32,8 +32,8 @@ async fn snapshot(store: &dyn Store, keys: &[KeyId]) -> String {
         out += &format!("{:?}", store.list_policies(&s.account, &owner).await.expect("policies"));
         out += &format!("{:?}", store.list_access_keys(&s.account, Some(name)).await.expect("access keys"));
     }
-    for id in store.list_key_ids(&s, None, 100).await.expect("keys") {
-        out += &format!("{:?}", store.get_key(&s, &id).await.expect("key"));
+    for listed in store.list_key_ids(&s, None, 100).await.expect("keys") {
+        out += &format!("{:?}", store.get_key(&s, &listed.key_id).await.expect("key"));
     }
     for id in keys {
         out += &format!("{:?}", store.materials(&s, id).await.expect("materials"));

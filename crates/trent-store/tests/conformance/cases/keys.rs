@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use trent_core::kms::{KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin};
-use trent_core::{KeyId, Store};
+use trent_core::{KeyId, ListedKey, Store};
 
 use super::assert_err;
 use crate::conformance::fixtures::{full_key, home, key, kid, material, scope, tag};
@@ -116,7 +116,7 @@ pub(crate) async fn every_enum_value_round_trips(store: Arc<dyn Store>) {
         store.insert_key(k, &material(i as u32 % 3, i as u8), &[]).await.expect("insert");
     }
     let listed = store.list_key_ids(&s, None, 1000).await.expect("list");
-    assert_eq!(listed, expected.iter().map(|k| k.key_id).collect::<Vec<_>>());
+    assert_eq!(ids(listed), expected.iter().map(|k| k.key_id).collect::<Vec<_>>());
     for k in &expected {
         assert_eq!(store.get_key(&s, &k.key_id).await.expect("get").as_ref(), Some(k), "key {}", k.key_id);
     }
@@ -168,24 +168,48 @@ pub(crate) async fn same_key_id_in_two_scopes_is_two_keys(store: Arc<dyn Store>)
     assert_eq!(store.materials(&scopes[0], &kid(7)).await.expect("materials").len(), 1);
 }
 
-pub(crate) async fn list_keys_orders_by_id_and_pages(store: Arc<dyn Store>) {
-    let s = home();
-    for n in [5, 1, 4, 2, 3] {
-        store.insert_key(&key(&s, kid(n)), &material(0, n), &[]).await.expect("insert");
-    }
-    // Neighbours in other scopes that must never appear.
-    store.insert_key(&key(&scope("111122223333", "us-east-1"), kid(0)), &material(0, 0), &[]).await.expect("insert");
-    store.insert_key(&key(&scope("999999999999", "eu-west-1"), kid(3)), &material(0, 0), &[]).await.expect("insert");
+/// The ids of a listing, without their positions.
+fn ids(listed: Vec<ListedKey>) -> Vec<KeyId> {
+    listed.into_iter().map(|k| k.key_id).collect()
+}
 
-    assert_eq!(store.list_key_ids(&s, None, 100).await.expect("all"), (1..=5).map(kid).collect::<Vec<_>>());
-    assert_eq!(store.list_key_ids(&s, None, 2).await.expect("page 1"), vec![kid(1), kid(2)]);
-    assert_eq!(store.list_key_ids(&s, Some(&kid(2)), 2).await.expect("page 2"), vec![kid(3), kid(4)]);
-    assert_eq!(store.list_key_ids(&s, Some(&kid(4)), 2).await.expect("page 3"), vec![kid(5)]);
-    assert_eq!(store.list_key_ids(&s, Some(&kid(5)), 2).await.expect("past the end"), vec![]);
-    // `after` need not exist: strictly after its position.
-    assert_eq!(store.list_key_ids(&s, Some(&kid(0)), 1).await.expect("before all"), vec![kid(1)]);
+pub(crate) async fn list_keys_in_the_order_stored_and_pages_by_position(store: Arc<dyn Store>) {
+    let s = home();
+    // Stored out of id order, with neighbours in other scopes in between that must never
+    // appear (nor move this scope's positions out of order).
+    let order = [5, 1, 4, 2, 3];
+    for (i, n) in order.into_iter().enumerate() {
+        store.insert_key(&key(&s, kid(n)), &material(0, n), &[]).await.expect("insert");
+        let other = if i % 2 == 0 { scope("111122223333", "us-east-1") } else { scope("999999999999", "eu-west-1") };
+        store.insert_key(&key(&other, kid(10 + n)), &material(0, 0), &[]).await.expect("insert a neighbour");
+    }
+    let stored: Vec<KeyId> = order.into_iter().map(kid).collect();
+
+    let all = store.list_key_ids(&s, None, 100).await.expect("all");
+    assert_eq!(ids(all.clone()), stored, "listed in the order stored, not by id");
+    assert!(all.windows(2).all(|w| w[0].position < w[1].position), "positions increase: {all:?}");
+
+    let page1 = store.list_key_ids(&s, None, 2).await.expect("page 1");
+    assert_eq!(ids(page1.clone()), stored[..2]);
+    let page2 = store.list_key_ids(&s, Some(page1[1].position), 2).await.expect("page 2");
+    assert_eq!(ids(page2.clone()), stored[2..4]);
+    let page3 = store.list_key_ids(&s, Some(page2[1].position), 2).await.expect("page 3");
+    assert_eq!(ids(page3.clone()), stored[4..]);
+    assert_eq!(store.list_key_ids(&s, Some(page3[0].position), 2).await.expect("past the end"), vec![]);
+    assert_eq!(store.list_key_ids(&s, Some(u64::MAX), 2).await.expect("past any position"), vec![]);
+    // `after` need not be a listed position: strictly after it.
+    assert_eq!(ids(store.list_key_ids(&s, Some(0), 1).await.expect("before all")), stored[..1]);
     assert_eq!(store.list_key_ids(&s, None, 0).await.expect("limit 0"), vec![]);
     assert_eq!(store.list_key_ids(&scope("222222222222", "eu-west-1"), None, 10).await.expect("empty"), vec![]);
+
+    // A key deleted from the middle leaves the others' order and positions as they were; a
+    // key stored after lists last, past every earlier position.
+    store.delete_key(&s, &kid(4)).await.expect("delete");
+    store.insert_key(&key(&s, kid(0)), &material(0, 0), &[]).await.expect("insert a later key");
+    let after = store.list_key_ids(&s, None, 100).await.expect("after the changes");
+    assert_eq!(ids(after.clone()), vec![kid(5), kid(1), kid(2), kid(3), kid(0)]);
+    assert_eq!(&after[..4], &[all[0], all[1], all[3], all[4]]);
+    assert!(after[4].position > all[4].position);
 }
 
 pub(crate) async fn update_key_is_conditional_on_revision(store: Arc<dyn Store>) {

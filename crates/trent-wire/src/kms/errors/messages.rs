@@ -127,7 +127,7 @@ fn not_found(missing: &Missing) -> String {
         Missing::Key(name) => format!("Key '{name}' does not exist"),
         Missing::KeyId(input) => format!("Invalid keyId '{input}'"),
         Missing::ArnRegion(region) => format!("Invalid arn {region}"),
-        Missing::Alias { scope, name } => format!("Alias {} is not found.", scope.arn("kms", name)),
+        Missing::Alias { scope, name } => format!("Alias {} is not found.", scope.alias_arn(name)),
         Missing::Grant(id) => format!("Grant ID {id} not found"),
         Missing::KeyPolicy => "No such policy exists".to_owned(),
     }
@@ -136,11 +136,11 @@ fn not_found(missing: &Missing) -> String {
 /// `AlreadyExistsException`'s sentence for what exists.
 fn already_exists(existing: &Existing) -> String {
     match existing {
-        Existing::Alias { scope, name } => format!("An alias with the name {} already exists", scope.arn("kms", name)),
+        Existing::Alias { scope, name } => format!("An alias with the name {} already exists", scope.alias_arn(name)),
         Existing::Replica { key_arn } => format!("Replica key {key_arn} already exists."),
         Existing::SeededTwice { key_arn } => format!("Key {key_arn} is seeded twice"),
         Existing::SeededOtherMaterial { key_arn } => format!("Key {key_arn} exists with other key material"),
-        Existing::SeededAlias { scope, name } => format!("Alias {} names another key", scope.arn("kms", name)),
+        Existing::SeededAlias { scope, name } => format!("Alias {} names another key", scope.alias_arn(name)),
     }
 }
 

@@ -554,7 +554,7 @@ fn every_reason_renders_its_aws_sentence() {
         ),
         (
             invalid(Invalid::Alias(AliasInput::Retarget {
-                alias_arn: scope.arn("kms", "alias/app"),
+                alias_arn: scope.alias_arn("alias/app"),
                 spec: KeySpec::SymmetricDefault,
                 usage: KeyUsage::EncryptDecrypt,
             })),
