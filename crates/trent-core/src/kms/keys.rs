@@ -389,10 +389,7 @@ impl Kms {
         listed.truncate(limit as usize);
         let next_marker =
             more.then(|| listed.last().map(|k| marker::encode("keys", &k.position.to_string()))).flatten();
-        Ok(KeyPage {
-            keys: listed.into_iter().map(|k| (k.key_id, scope.key_arn(k.key_id))).collect(),
-            next_marker,
-        })
+        Ok(KeyPage { keys: listed.into_iter().map(|k| (k.key_id, scope.key_arn(k.key_id))).collect(), next_marker })
     }
 
     /// `UpdateKeyDescription`.
