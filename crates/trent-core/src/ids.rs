@@ -129,7 +129,24 @@ impl Scope {
 
     /// `arn:{partition}:{service}:{region}:{account}:{resource}`.
     pub fn arn(&self, service: &str, resource: &str) -> String {
-        format!("arn:{}:{}:{}:{}:{}", self.region.partition(), service, self.region, self.account, resource)
+        // Built by appending, without `format!`'s machinery: every answer and record has ARNs.
+        let parts = [
+            "arn:",
+            self.region.partition(),
+            ":",
+            service,
+            ":",
+            self.region.as_str(),
+            ":",
+            self.account.as_str(),
+            ":",
+            resource,
+        ];
+        let mut arn = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        for part in parts {
+            arn.push_str(part);
+        }
+        arn
     }
 
     /// The ARN of the KMS key `id` of this scope: `arn:{partition}:kms:{region}:{account}:key/{id}`.

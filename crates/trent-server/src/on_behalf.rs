@@ -21,7 +21,7 @@ use std::sync::Weak;
 use parking_lot::Mutex;
 use trent_core::audit::{
     CallFacts, CallRecord, EVENT_TYPE_SERVICE_EVENT, KmsNames, OnBehalfCall, OnBehalfLog, Outcome, ServiceCalls,
-    UserIdentity, call_events_taking, kms_resources, rules,
+    UserIdentity, kms_resources, rules, service_call_events,
 };
 use trent_core::{Caller, SharedClock};
 use trent_wire::AwsError;
@@ -81,10 +81,9 @@ impl OnBehalfLog for OnBehalfEvents {
             tls: None,
             time: self.clock.now(),
         };
-        let mut events = call_events_taking(&record, Some(call.request), None);
+        // The service is the records' `sourceIPAddress` and `userAgent`.
+        let mut events = service_call_events(&record, Some(call.request), &service);
         for event in &mut events {
-            event.source_ip_address.clone_from(&service);
-            event.user_agent.clone_from(&service);
             if self.service_work {
                 event.user_identity = UserIdentity::aws_service(&service);
                 event.event_type = EVENT_TYPE_SERVICE_EVENT.to_owned();

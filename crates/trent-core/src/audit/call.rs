@@ -93,12 +93,19 @@ pub struct CallRecord<'a> {
 
 /// The caller's own record of `call`.
 pub fn call_event(call: &CallRecord<'_>) -> AuditEvent {
-    own_event(call, call.facts.request.clone(), call.facts.response.clone())
+    own_event(call, call.facts.request.clone(), call.facts.response.clone(), None)
 }
 
 /// [`call_event`] of `request` and `response`, given up by the caller (the members of
-/// `call.facts` are not read): they are filtered in place rather than copied first.
-fn own_event(call: &CallRecord<'_>, request: Option<Value>, response: Option<Value>) -> AuditEvent {
+/// `call.facts` are not read): they are filtered in place rather than copied first. With
+/// `origin`, the call is one a service made: `origin` is its `sourceIPAddress` and
+/// `userAgent`, and the caller's own address and agent are not looked at.
+fn own_event(
+    call: &CallRecord<'_>,
+    request: Option<Value>,
+    response: Option<Value>,
+    origin: Option<&str>,
+) -> AuditEvent {
     let rules = call.rules;
     let rule = rules.operation(call.operation);
     let (error_code, error_message) = match call.outcome {
@@ -122,8 +129,14 @@ fn own_event(call: &CallRecord<'_>, request: Option<Value>, response: Option<Val
         event_source: rules.event_source.to_owned(),
         event_name: call.operation.to_owned(),
         aws_region: call.caller.region.to_string(),
-        source_ip_address: call.caller.source_ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()),
-        user_agent: truncate_chars(call.caller.user_agent.as_deref().unwrap_or(""), MAX_USER_AGENT_CHARS),
+        source_ip_address: match origin {
+            Some(service) => service.to_owned(),
+            None => call.caller.source_ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()),
+        },
+        user_agent: match origin {
+            Some(service) => service.to_owned(),
+            None => truncate_chars(call.caller.user_agent.as_deref().unwrap_or(""), MAX_USER_AGENT_CHARS),
+        },
         error_code,
         error_message,
         request_parameters,
@@ -152,7 +165,23 @@ pub fn call_events(call: &CallRecord<'_>) -> Vec<AuditEvent> {
 /// `response` stand for `call.facts.request` and `call.facts.response` (which are not read),
 /// and are filtered without being copied.
 pub fn call_events_taking(call: &CallRecord<'_>, request: Option<Value>, response: Option<Value>) -> Vec<AuditEvent> {
-    let mut own = own_event(call, request, response);
+    events_of(call, request, response, None)
+}
+
+/// [`call_events_taking`] for a KMS call that `service` (`secretsmanager.amazonaws.com`) made
+/// for the caller: every record has the service as its `sourceIPAddress` and `userAgent`, as
+/// CloudTrail writes them; the caller's address and agent are not looked at.
+pub fn service_call_events(call: &CallRecord<'_>, request: Option<Value>, service: &str) -> Vec<AuditEvent> {
+    events_of(call, request, None, Some(service))
+}
+
+fn events_of(
+    call: &CallRecord<'_>,
+    request: Option<Value>,
+    response: Option<Value>,
+    origin: Option<&str>,
+) -> Vec<AuditEvent> {
+    let mut own = own_event(call, request, response, origin);
     let denied = matches!(call.outcome, Outcome::Failed { denied: true, .. });
     let mut owners: Vec<&str> = Vec::new();
     for r in &call.facts.resources {
@@ -223,6 +252,10 @@ fn truncate_strings(v: &mut Value) {
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {
+    // At most `max` bytes is at most `max` characters: nothing to count.
+    if s.len() <= max {
+        return s.to_owned();
+    }
     match s.char_indices().nth(max) {
         Some((end, _)) => s[..end].to_owned(),
         None => s.to_owned(),
@@ -245,6 +278,17 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    /// Regression guard: the byte-length shortcut of `truncate_chars` must keep exactly the
+    /// first `max` characters, as counting them does.
+    #[test]
+    fn truncation_keeps_the_first_characters() {
+        for s in ["", "abc", "abcd", "ééé", "éé", "aéb", "日本語テキスト", "😀😀😀😀"] {
+            for max in 0..8 {
+                assert_eq!(truncate_chars(s, max), s.chars().take(max).collect::<String>(), "{s} {max}");
+            }
+        }
+    }
 
     #[test]
     fn a_large_request_is_truncated_with_a_marker() {

@@ -30,6 +30,7 @@ mod tests;
 
 pub use call::{
     CallFacts, CallRecord, MAX_EVENT_BYTES, Outcome, call_event, call_events, call_events_taking, new_event_id,
+    service_call_events,
 };
 pub use chain::{Batch, Chain, GENESIS_HASH, PendingEvent};
 pub use error::AuditError;

@@ -102,6 +102,13 @@ pub fn lower_camel(name: &str) -> String {
     let mut chars = name.chars();
     match (chars.next(), chars.next()) {
         (Some(a), Some(b)) if a.is_uppercase() && b.is_uppercase() => name.to_owned(),
+        // ASCII, as member names are: one byte lower-cased, the rest copied.
+        (Some(a), _) if a.is_ascii() => {
+            let mut out = String::with_capacity(name.len());
+            out.push(a.to_ascii_lowercase());
+            out.push_str(&name[1..]);
+            out
+        }
         (Some(a), _) => a.to_lowercase().chain(name[a.len_utf8()..].chars()).collect(),
         (None, _) => String::new(),
     }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use time::macros::datetime;
 
 use super::redact::{cloudtrail_date, filter_json, filter_owned, lower_camel};
-use super::rules::{CLOUDTRAIL, IAM, KMS, SECRETS_MANAGER, SSM, STS, ServiceRules};
+use super::rules::{CLOUDTRAIL, IAM, KMS, SECRET_NAME_PARTS, SECRET_NAMES, SECRETS_MANAGER, SSM, STS, ServiceRules};
 use super::{
     CallFacts, CallRecord, KmsNames, Outcome, call_event, kms_request_parameters, kms_resources, kms_response_elements,
 };
@@ -328,4 +328,47 @@ fn names_dates_and_bodies_convert_like_cloudtrail() {
         json!({"n": [1, null], "encryptionContext": {"K": null}}),
         "null members of a typed request are absent ones; user data keeps its keys"
     );
+}
+
+/// Regression guard for the shortcuts of record building: member names lower-cased and
+/// secret patterns found byte-wise must give what the Unicode-aware `char` and `str`
+/// functions give, for ASCII and other names alike.
+#[test]
+fn the_ascii_shortcuts_agree_with_the_general_functions() {
+    let names = [
+        "",
+        "K",
+        "k",
+        "KeyId",
+        "AWSAccountId",
+        "ÉtatClé",
+        "Ǆx",
+        "İd",
+        "ΣKey",
+        "CiphertextBlob",
+        "SourceCiphertext",
+        "NewPlaintextKey",
+        "Plaintex",
+        "PasswordX",
+        "MySignatureV4",
+        "SessionTokens",
+        "Ciphertex",
+        "xPlaintext",
+    ];
+    let reference = |name: &str| {
+        let mut chars = name.chars();
+        match (chars.next(), chars.next()) {
+            (Some(a), Some(b)) if a.is_uppercase() && b.is_uppercase() => name.to_owned(),
+            (Some(a), _) => a.to_lowercase().chain(name[a.len_utf8()..].chars()).collect::<String>(),
+            (None, _) => String::new(),
+        }
+    };
+    for name in names {
+        assert_eq!(lower_camel(name), reference(name), "{name}");
+        let by_str = name.ends_with("Blob")
+            || name.starts_with("PrivateKey")
+            || SECRET_NAMES.contains(&name)
+            || SECRET_NAME_PARTS.iter().any(|p| name.contains(p));
+        assert_eq!(super::rules::is_secret_member(name), by_str, "{name}");
+    }
 }

@@ -72,23 +72,32 @@ impl ServiceRules {
     }
 }
 
+/// Member names dropped in every service wherever they occur in a name.
+pub(crate) const SECRET_NAME_PARTS: &[&str] =
+    &["Plaintext", "Ciphertext", "Password", "SecretAccessKey", "SessionToken", "SecurityToken", "Signature"];
+/// Member names dropped in every service.
+pub(crate) const SECRET_NAMES: &[&str] =
+    &["SecretString", "SecretBinary", "PrivateKey", "GrantToken", "GrantTokens", "X-Amz-Credential", "Authorization"];
+
 /// Member-name patterns dropped in every service.
 pub fn is_secret_member(name: &str) -> bool {
-    const CONTAINS: &[&str] =
-        &["Plaintext", "Ciphertext", "Password", "SecretAccessKey", "SessionToken", "SecurityToken", "Signature"];
-    const EXACT: &[&str] = &[
-        "SecretString",
-        "SecretBinary",
-        "PrivateKey",
-        "GrantToken",
-        "GrantTokens",
-        "X-Amz-Credential",
-        "Authorization",
-    ];
     name.ends_with("Blob")
         || name.starts_with("PrivateKey")
-        || EXACT.contains(&name)
-        || CONTAINS.iter().any(|p| name.contains(p))
+        || SECRET_NAMES.contains(&name)
+        || SECRET_NAME_PARTS.iter().any(|p| contains(name, p))
+}
+
+/// `name.contains(pattern)` for the short names and patterns of [`is_secret_member`], without
+/// setting up `str::contains`'s searcher for each pattern of each member of each record.
+fn contains(name: &str, pattern: &str) -> bool {
+    let (name, pattern) = (name.as_bytes(), pattern.as_bytes());
+    // A pattern is a whole UTF-8 string: a byte match is a match of characters.
+    match pattern.split_first() {
+        None => true,
+        Some((first, rest)) => {
+            name.len() >= pattern.len() && name.windows(pattern.len()).any(|w| w[0] == *first && &w[1..] == rest)
+        }
+    }
 }
 
 const fn op(name: &'static str, read_only: bool, response: ResponseRule) -> OperationRule {

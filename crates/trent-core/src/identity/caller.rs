@@ -18,7 +18,9 @@ use time::OffsetDateTime;
 use super::{Principal, PrincipalKind, ViaService};
 use crate::audit::OnBehalfLog;
 use crate::ids::{AccountId, Region, Scope};
-use crate::policy::{ConditionContext, Evaluation, Policy, PrincipalMatch, PrincipalType, Request, RequestPrincipal};
+use crate::policy::{
+    ConditionContext, Evaluation, KeysRead, Policy, PrincipalMatch, PrincipalType, Request, RequestPrincipal,
+};
 use crate::quota::QuotaMeter;
 
 /// What the credentials of a request stand for beyond the principal's name: the policies
@@ -153,22 +155,48 @@ impl Caller {
     /// principal itself, such as `aws:username`, the engine derives on its own.) Services
     /// add their own keys to the result.
     pub fn condition_context(&self, now: OffsetDateTime) -> ConditionContext {
-        // The global keys below, the principal's tags, and room for the keys the service adds.
-        let mut context = ConditionContext::with_capacity(16 + self.identity.principal_tags.len());
-        context
-            .insert_time("aws:CurrentTime", now)
-            .insert("aws:EpochTime", now.unix_timestamp().to_string())
-            .insert_bool("aws:SecureTransport", self.secure_transport)
-            .insert("aws:RequestedRegion", self.region.as_str())
-            .insert_bool("aws:ViaAWSService", self.via_service.is_some());
-        if let Some(ip) = self.source_ip {
+        self.condition_context_for(now, &KeysRead::all())
+    }
+
+    /// [`Caller::condition_context`] with only the keys in `keys`: for a request that only
+    /// the policies `keys` was taken from will judge.
+    pub fn condition_context_for(&self, now: OffsetDateTime, keys: &KeysRead<'_>) -> ConditionContext {
+        if keys.none() {
+            return ConditionContext::new();
+        }
+        // The keys the policies read; or the global keys below, the principal's tags, and room
+        // for the keys the service adds.
+        let capacity = keys.count().unwrap_or(16 + self.identity.principal_tags.len());
+        let mut context = ConditionContext::with_capacity(capacity);
+        if keys.wants("aws:CurrentTime") {
+            context.insert_time("aws:CurrentTime", now);
+        }
+        if keys.wants("aws:EpochTime") {
+            context.insert("aws:EpochTime", now.unix_timestamp().to_string());
+        }
+        if keys.wants("aws:SecureTransport") {
+            context.insert_bool("aws:SecureTransport", self.secure_transport);
+        }
+        if keys.wants("aws:RequestedRegion") {
+            context.insert("aws:RequestedRegion", self.region.as_str());
+        }
+        if keys.wants("aws:ViaAWSService") {
+            context.insert_bool("aws:ViaAWSService", self.via_service.is_some());
+        }
+        if let Some(ip) = self.source_ip
+            && keys.wants("aws:SourceIp")
+        {
             context.insert("aws:SourceIp", ip.to_string());
         }
-        if let Some(agent) = &self.user_agent {
+        if let Some(agent) = &self.user_agent
+            && keys.wants("aws:UserAgent")
+        {
             context.insert("aws:UserAgent", agent.as_str());
         }
-        for (key, value) in &self.identity.principal_tags {
-            context.insert(&format!("aws:PrincipalTag/{key}"), value.as_str());
+        if keys.wants_prefix("aws:PrincipalTag/") {
+            for (key, value) in &self.identity.principal_tags {
+                context.insert(&format!("aws:PrincipalTag/{key}"), value.as_str());
+            }
         }
         context
     }
@@ -292,5 +320,51 @@ mod tests {
         assert_eq!(one("aws:RequestedRegion").as_deref(), Some("us-east-1"));
         assert_eq!(one("aws:EpochTime").as_deref(), Some("1714979289"));
         assert!(one("aws:CurrentTime").is_some_and(|t| t.starts_with("2024-05-06T07:08:09")));
+    }
+
+    /// Regression guard: a context built for some policies must hold, with the same values,
+    /// every global key they read (whatever its case in the policy), and a policy variable
+    /// can read any key.
+    #[test]
+    fn a_context_for_some_policies_holds_every_key_they_read() {
+        let caller = Caller { via_service: Some(ViaService::SSM), ..session(vec![], None) };
+        let now = time::macros::datetime!(2024-05-06 07:08:09 UTC);
+        let full = caller.condition_context(now);
+        let reading = |key: &str| {
+            let doc = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"*","Resource":"*",
+                    "Condition":{{"Null":{{"{key}":"false"}}}}}}]}}"#
+            );
+            Policy::parse(&doc, PolicyKind::Identity).unwrap()
+        };
+        for key in [
+            "aws:CurrentTime",
+            "AWS:EPOCHTIME",
+            "aws:securetransport",
+            "aws:RequestedRegion",
+            "aws:ViaAWSService",
+            "aws:SourceIp",
+            "aws:UserAgent",
+            "aws:PrincipalTag/team",
+        ] {
+            let policy = reading(key);
+            let built = caller.condition_context_for(now, &KeysRead::of([&policy]));
+            let values = full.get(key).unwrap_or_else(|| panic!("{key} is a global key"));
+            let mut only = ConditionContext::new();
+            only.insert_all(key, values.iter().cloned());
+            assert_eq!(built, only, "{key}");
+        }
+        let none =
+            Policy::parse(r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#, PolicyKind::Identity);
+        assert_eq!(caller.condition_context_for(now, &KeysRead::of([&none.unwrap()])), ConditionContext::new());
+        let variable = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*",
+            "Resource":"arn:aws:kms:*:*:key/${aws:PrincipalTag/team}"}}"#;
+        let variable = Policy::parse(variable, PolicyKind::Identity).unwrap();
+        assert_eq!(caller.condition_context_for(now, &KeysRead::of([&variable])), full);
+        let both = [reading("aws:SourceIp"), reading("aws:UserAgent")];
+        let built = caller.condition_context_for(now, &KeysRead::of(&both));
+        assert!(
+            built.is_present("aws:sourceip") && built.is_present("aws:useragent") && !built.is_present("aws:EpochTime")
+        );
     }
 }

@@ -10,7 +10,7 @@ use super::decide::{
 };
 use super::{Denied, GrantOperation, KeyAction, Kms, KmsError, Refusal};
 use crate::identity::Caller;
-use crate::policy::{ConditionContext, Policy};
+use crate::policy::{ConditionContext, KeysRead, Policy};
 
 /// What a request on a key asks, beyond the key itself.
 pub(crate) struct KeyCall<'a> {
@@ -69,12 +69,16 @@ fn denied(caller: &Caller, action: &str, resource: &str, decision: Decision) -> 
 }
 
 impl Kms {
-    /// The condition keys every KMS request carries.
-    fn base_context(&self, caller: &Caller) -> ConditionContext {
-        let mut ctx = caller.condition_context(self.clock.now());
-        ctx.insert("kms:CallerAccount", caller.principal.account.as_str());
+    /// The condition keys every KMS request carries, those of `keys`.
+    fn base_context(&self, caller: &Caller, keys: &KeysRead<'_>) -> ConditionContext {
+        let mut ctx = caller.condition_context_for(self.clock.now(), keys);
+        if keys.wants("kms:CallerAccount") {
+            ctx.insert("kms:CallerAccount", caller.principal.account.as_str());
+        }
         // Only a Trent service calling on the caller's behalf sets it; a client never can.
-        if let Some(via) = caller.via_service {
+        if let Some(via) = caller.via_service
+            && keys.wants("kms:ViaService")
+        {
             ctx.insert("kms:ViaService", via.endpoint(&caller.region));
         }
         ctx
@@ -89,29 +93,10 @@ impl Kms {
         policy: &Policy,
         call: &KeyCall<'_>,
     ) -> Result<(), KmsError> {
-        let mut ctx = self.base_context(caller);
-        let rec = &key.record;
-        ctx.insert("kms:KeySpec", rec.spec.as_str())
-            .insert("kms:KeyUsage", rec.usage.as_str())
-            .insert("kms:KeyOrigin", rec.origin.as_str());
-        if !key.aliases.is_empty() {
-            ctx.insert_all("kms:ResourceAliases", key.aliases.iter().cloned());
-        }
-        for (k, v) in &key.tags {
-            ctx.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
-        }
-        if let Some(ec) = call.encryption_context {
-            for (k, v) in ec {
-                ctx.insert(&format!("kms:EncryptionContext:{k}"), v.as_str());
-            }
-            ctx.insert_all("kms:EncryptionContextKeys", ec.keys().cloned());
-        }
-        if let Some(alias) = call.request_alias {
-            ctx.insert("kms:RequestAlias", alias);
-        }
-        for (k, values) in &call.extra {
-            ctx.insert_all(k, values.iter().cloned());
-        }
+        // The context holds only what these policies can read: the decision reads no other.
+        let identity = &caller.identity;
+        let keys = KeysRead::of(std::iter::once(policy).chain(&identity.policies).chain(&identity.session_policy));
+        let ctx = key_context(self.base_context(caller, &keys), &keys, key, call);
         let action = call.action.permission();
         let principal = caller.request_principal();
         let subject = Subject {
@@ -119,7 +104,8 @@ impl Kms {
             identity_policies: &caller.identity.policies,
             session_policy: caller.identity.session_policy.as_ref(),
         };
-        let access = KeyAccess { owner_account: rec.scope.account.as_str(), key_policy: policy, grants: &key.grants };
+        let access =
+            KeyAccess { owner_account: key.record.scope.account.as_str(), key_policy: policy, grants: &key.grants };
         let ask = Ask {
             action: &action,
             resource: &key.arn,
@@ -156,9 +142,13 @@ impl Kms {
         resource: &str,
         extra: &[(String, Vec<String>)],
     ) -> Result<(), KmsError> {
-        let mut ctx = self.base_context(caller);
+        let identity = &caller.identity;
+        let keys = KeysRead::of(identity.policies.iter().chain(&identity.session_policy));
+        let mut ctx = self.base_context(caller, &keys);
         for (k, values) in extra {
-            ctx.insert_all(k, values.iter().cloned());
+            if keys.wants(k) {
+                ctx.insert_all(k, values.iter().cloned());
+            }
         }
         let action = format!("kms:{action}");
         let principal = caller.request_principal();
@@ -171,4 +161,56 @@ impl Kms {
         let decision = decide_account(&subject, &ask);
         if decision.is_allowed() { Ok(()) } else { Err(denied(caller, &action, resource, decision)) }
     }
+}
+
+/// `ctx` with the keys of `key` and `call` among `keys`: the key's spec, usage, origin,
+/// aliases and tags, the request's encryption context, alias and further keys.
+fn key_context(
+    mut ctx: ConditionContext,
+    keys: &KeysRead<'_>,
+    key: &LoadedKey,
+    call: &KeyCall<'_>,
+) -> ConditionContext {
+    if keys.none() {
+        return ctx;
+    }
+    let rec = &key.record;
+    for (name, value) in [
+        ("kms:KeySpec", rec.spec.as_str()),
+        ("kms:KeyUsage", rec.usage.as_str()),
+        ("kms:KeyOrigin", rec.origin.as_str()),
+    ] {
+        if keys.wants(name) {
+            ctx.insert(name, value);
+        }
+    }
+    if !key.aliases.is_empty() && keys.wants("kms:ResourceAliases") {
+        ctx.insert_all("kms:ResourceAliases", key.aliases.iter().cloned());
+    }
+    if keys.wants_prefix("aws:ResourceTag/") {
+        for (k, v) in &key.tags {
+            ctx.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
+        }
+    }
+    if let Some(ec) = call.encryption_context {
+        if keys.wants_prefix("kms:EncryptionContext:") {
+            for (k, v) in ec {
+                ctx.insert(&format!("kms:EncryptionContext:{k}"), v.as_str());
+            }
+        }
+        if keys.wants("kms:EncryptionContextKeys") {
+            ctx.insert_all("kms:EncryptionContextKeys", ec.keys().cloned());
+        }
+    }
+    if let Some(alias) = call.request_alias
+        && keys.wants("kms:RequestAlias")
+    {
+        ctx.insert("kms:RequestAlias", alias);
+    }
+    for (k, values) in &call.extra {
+        if keys.wants(k) {
+            ctx.insert_all(k, values.iter().cloned());
+        }
+    }
+    ctx
 }

@@ -5,7 +5,7 @@
 
 use super::{Params, ParamsError};
 use crate::identity::Caller;
-use crate::policy::{ConditionContext, Request};
+use crate::policy::{ConditionContext, KeysRead, Request};
 
 /// The caller's condition keys, computed once for calls that check many resources.
 pub(crate) struct Checker<'a> {
@@ -49,7 +49,11 @@ impl Checker<'_> {
 impl Params {
     /// A checker for `caller` at the current time.
     pub(crate) fn checker<'a>(&self, caller: &'a Caller) -> Checker<'a> {
-        Checker { caller, context: caller.condition_context(self.clock.now()) }
+        // Only the caller's own policies judge a parameter call: the context holds what they
+        // can read (nothing for the root, whose calls they do not judge).
+        let identity = &caller.identity;
+        let keys = KeysRead::of(identity.policies.iter().chain(&identity.session_policy));
+        Checker { caller, context: caller.condition_context_for(self.clock.now(), &keys) }
     }
 
     /// `Ok` if `caller` may perform `action` on `resource`.

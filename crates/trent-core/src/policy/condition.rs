@@ -179,6 +179,11 @@ impl Condition {
         Condition { operator, key: key.to_lowercase(), values }
     }
 
+    /// The condition key, lower-cased.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
     /// Whether the request satisfies this key's condition.
     pub(crate) fn holds(&self, lookup: &Lookup<'_>) -> bool {
         let op = self.operator;

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{PrincipalType, RequestPrincipal};
+use super::{Policy, PrincipalType, RequestPrincipal};
 
 /// Condition keys (case-insensitive names) with one or more values each.
 ///
@@ -84,6 +84,84 @@ impl ConditionContext {
     /// once, so evaluation does not allocate).
     pub(crate) fn get_lowercase(&self, key: &str) -> Option<&[String]> {
         self.keys.get(key).map(Vec::as_slice).filter(|values| !values.is_empty())
+    }
+}
+
+/// The condition keys one policy can read, found when it is parsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Reads {
+    /// Whether it may read any key: a policy variable (`${aws:PrincipalTag/team}`) can name
+    /// one no condition does.
+    all: bool,
+    /// The lower-cased keys of its conditions, sorted, each once.
+    keys: Vec<String>,
+}
+
+impl Reads {
+    /// The conditions' lower-cased `keys`, or every key when `all`.
+    pub(crate) fn of<'k>(all: bool, keys: impl Iterator<Item = &'k str>) -> Self {
+        let mut keys: Vec<String> = if all { Vec::new() } else { keys.map(str::to_owned).collect() };
+        keys.sort_unstable();
+        keys.dedup();
+        Reads { all, keys }
+    }
+}
+
+/// The condition keys that the policies judging one request can read: the request's context
+/// need hold no other, since a key no policy reads changes no decision. A service asks
+/// [`KeysRead::wants`] before it formats, lower-cases and hashes a key into the context: the
+/// default KMS key policy reads none, an AWS managed key's two, most identity policies none.
+///
+/// Only [`Policy::evaluate`] and [`Policy::allows_caller_by_arn`] read a [`ConditionContext`];
+/// a context built for some policies must not be used to evaluate others.
+#[derive(Clone, Debug)]
+pub struct KeysRead<'a> {
+    all: bool,
+    keys: Vec<&'a str>,
+}
+
+impl<'a> KeysRead<'a> {
+    /// Every key: for a context built before its policies are known.
+    pub fn all() -> Self {
+        KeysRead { all: true, keys: Vec::new() }
+    }
+
+    /// The keys any of `policies` can read.
+    pub fn of(policies: impl IntoIterator<Item = &'a Policy>) -> Self {
+        let mut read = KeysRead { all: false, keys: Vec::new() };
+        for policy in policies {
+            read.all |= policy.reads.all;
+            read.keys.extend(policy.reads.keys.iter().map(String::as_str));
+        }
+        read
+    }
+
+    /// Whether a policy can read `key` (case-insensitive, as keys are).
+    pub fn wants(&self, key: &str) -> bool {
+        self.all
+            || self
+                .keys
+                .iter()
+                .any(|read| if key.is_ascii() { read.eq_ignore_ascii_case(key) } else { *read == lower(key) })
+    }
+
+    /// Whether a policy can read a key that starts with the ASCII `prefix` (`aws:ResourceTag/`,
+    /// `kms:EncryptionContext:`), case-insensitively.
+    pub fn wants_prefix(&self, prefix: &str) -> bool {
+        self.all
+            || self.keys.iter().any(|read| {
+                read.len() >= prefix.len() && read.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+            })
+    }
+
+    /// How many keys a context for these policies holds at most, `None` for every key.
+    pub fn count(&self) -> Option<usize> {
+        (!self.all).then_some(self.keys.len())
+    }
+
+    /// Whether no policy reads any key: the context can stay empty.
+    pub fn none(&self) -> bool {
+        !self.all && self.keys.is_empty()
     }
 }
 

@@ -33,7 +33,7 @@ mod variables;
 #[cfg(test)]
 mod tests;
 
-pub use context::ConditionContext;
+pub use context::{ConditionContext, KeysRead};
 pub use error::{PolicyError, PolicyErrorKind};
 pub use eval::{Evaluation, PrincipalMatch, Request};
 pub use matching::{action_matches, arn_like};
@@ -62,6 +62,9 @@ pub struct Policy {
     version: parse::Version,
     id: Option<String>,
     statements: Vec<parse::Statement>,
+    /// The condition keys an evaluation can read from the request's context, so that a
+    /// service builds only those ([`KeysRead`]).
+    reads: context::Reads,
 }
 
 impl Policy {

@@ -23,6 +23,7 @@
 use std::collections::HashSet;
 
 use super::condition::{Condition, Operator};
+use super::context::Reads;
 use super::error::{PolicyError, PolicyErrorKind, syntax};
 use super::json::{Json, nests_deeper_than};
 use super::matching::compile_action;
@@ -121,7 +122,10 @@ pub(crate) fn parse(document: &str, kind: PolicyKind) -> Result<Policy, PolicyEr
         }
         statements.push(statement);
     }
-    Ok(Policy { kind, version, id, statements })
+    // A policy variable can name any key: a document that may hold one reads them all.
+    let variables = version == Version::V2012 && document.contains("${");
+    let reads = Reads::of(variables, statements.iter().flat_map(|s| s.conditions.iter().map(Condition::key)));
+    Ok(Policy { kind, version, id, statements, reads })
 }
 
 /// The fields of a JSON object, every name checked against `allowed`.

@@ -15,7 +15,7 @@
 use super::secret_id::{self, SecretRef};
 use super::{SecretRecord, Secrets, SecretsError, same_account};
 use crate::identity::Caller;
-use crate::policy::{ConditionContext, Evaluation, Policy, PolicyKind, PrincipalMatch, Request};
+use crate::policy::{ConditionContext, Evaluation, KeysRead, Policy, PolicyKind, PrincipalMatch, Request};
 
 impl Secrets {
     pub(super) async fn find_ref(&self, r: &SecretRef) -> Result<Option<SecretRecord>, SecretsError> {
@@ -84,26 +84,36 @@ impl Secrets {
     /// # Errors
     /// `AccessDenied`.
     pub(crate) fn authorize(&self, caller: &Caller, action: &str, secret: &SecretRecord) -> Result<(), SecretsError> {
-        let arn = secret.arn();
-        let context = self.context(caller, Some((secret, &arn)));
-        let principal = caller.request_principal();
-        let request = Request { principal: &principal, action, resource: &arn, context: &context };
         // The secret's policy and, on a cross-account replica, the managed one, as one.
         let managed = secret.managed_policy();
-        let resource = [secret.policy.as_deref(), managed.as_deref()].into_iter().flatten().fold(
-            Evaluation::default(),
-            |acc, doc| {
-                let one = match Policy::parse(doc, PolicyKind::Resource) {
-                    Ok(p) => p.evaluate(&request),
-                    Err(e) => {
-                        tracing::error!(error = %e, "stored secret policy does not parse; it allows nothing");
-                        Evaluation::default()
-                    }
-                };
-                Evaluation { explicit_deny: acc.explicit_deny || one.explicit_deny, allow: acc.allow.max(one.allow) }
-            },
-        );
+        let resource_policies: Vec<Policy> = [secret.policy.as_deref(), managed.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|doc| {
+                Policy::parse(doc, PolicyKind::Resource)
+                    .inspect_err(
+                        |e| tracing::error!(error = %e, "stored secret policy does not parse; it allows nothing"),
+                    )
+                    .ok()
+            })
+            .collect();
         let own = same_account(caller, secret);
+        // The root user of the secret's own account is allowed unless a resource policy denies
+        // it: without one there is nothing to evaluate (below, the same answer).
+        if own && caller.is_root() && resource_policies.is_empty() {
+            return Ok(());
+        }
+        let arn = secret.arn();
+        // The context holds only what the policies below can read: the decision reads no other.
+        let identity = &caller.identity;
+        let keys = KeysRead::of(resource_policies.iter().chain(&identity.policies).chain(&identity.session_policy));
+        let context = self.context(caller, Some((secret, &arn)), &keys);
+        let principal = caller.request_principal();
+        let request = Request { principal: &principal, action, resource: &arn, context: &context };
+        let resource = resource_policies.iter().fold(Evaluation::default(), |acc, policy| {
+            let one = policy.evaluate(&request);
+            Evaluation { explicit_deny: acc.explicit_deny || one.explicit_deny, allow: acc.allow.max(one.allow) }
+        });
         let identity = if caller.is_root() {
             Evaluation { explicit_deny: false, allow: Some(PrincipalMatch::Specific) }
         } else {
@@ -130,7 +140,9 @@ impl Secrets {
         if caller.is_root() {
             return Ok(());
         }
-        let context = self.context(caller, None);
+        let identity = &caller.identity;
+        let keys = KeysRead::of(identity.policies.iter().chain(&identity.session_policy));
+        let context = self.context(caller, None, &keys);
         let principal = caller.request_principal();
         let request = Request { principal: &principal, action, resource, context: &context };
         if caller.identity_evaluation(&request).is_allowed() {
@@ -144,16 +156,24 @@ impl Secrets {
         }
     }
 
-    /// The condition keys of a request: the global ones, `secretsmanager:SecretId` and the
-    /// secret's tags (`aws:ResourceTag/*`, `secretsmanager:ResourceTag/*`); the secret comes
-    /// with its ARN, which the caller has already built.
-    fn context(&self, caller: &Caller, secret: Option<(&SecretRecord, &str)>) -> ConditionContext {
-        let mut context = caller.condition_context(self.clock.now());
+    /// The condition keys of a request among `keys`: the global ones, `secretsmanager:SecretId`
+    /// and the secret's tags (`aws:ResourceTag/*`, `secretsmanager:ResourceTag/*`); the secret
+    /// comes with its ARN, which the caller has already built.
+    fn context(&self, caller: &Caller, secret: Option<(&SecretRecord, &str)>, keys: &KeysRead<'_>) -> ConditionContext {
+        let mut context = caller.condition_context_for(self.clock.now(), keys);
         if let Some((s, arn)) = secret {
-            context.insert("secretsmanager:SecretId", arn);
-            for tag in &s.tags {
-                context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
-                context.insert(&format!("secretsmanager:ResourceTag/{}", tag.key), tag.value.as_str());
+            if keys.wants("secretsmanager:SecretId") {
+                context.insert("secretsmanager:SecretId", arn);
+            }
+            if keys.wants_prefix("aws:ResourceTag/") {
+                for tag in &s.tags {
+                    context.insert(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+                }
+            }
+            if keys.wants_prefix("secretsmanager:ResourceTag/") {
+                for tag in &s.tags {
+                    context.insert(&format!("secretsmanager:ResourceTag/{}", tag.key), tag.value.as_str());
+                }
             }
         }
         context

@@ -131,7 +131,11 @@ pub struct SecretRecord {
 impl SecretRecord {
     /// `arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX`.
     pub fn arn(&self) -> String {
-        self.scope.arn("secretsmanager", &format!("secret:{}-{}", self.name, self.suffix))
+        let mut resource = String::with_capacity(8 + self.name.len() + self.suffix.len());
+        for part in ["secret:", self.name.as_str(), "-", self.suffix.as_str()] {
+            resource.push_str(part);
+        }
+        self.scope.arn("secretsmanager", &resource)
     }
 
     /// Whether the secret waits for deletion.

@@ -206,3 +206,52 @@ async fn a_managed_key_rotates_every_year() {
     let resealed = sm.encrypt("alias/aws/secretsmanager", &plaintext, &ctx).await.unwrap();
     assert_ne!(resealed.material_id, sealed.material_id, "new ciphertexts use the new material");
 }
+
+/// Regression guard: the authorization of a service's on-behalf `Decrypt` with an AWS managed
+/// key builds only the condition keys its policies read (the key policy reads two); an
+/// explicit `Deny` of `kms:Decrypt` in the caller's identity policy must still refuse
+/// `GetSecretValue` and a decrypted `GetParameter`, plain or conditioned on keys the managed
+/// key's policy does not read (the encryption context, `aws:ViaAWSService`).
+#[tokio::test]
+async fn an_identity_deny_of_kms_decrypt_refuses_reads_through_the_managed_keys() {
+    let server = TestServer::start().await;
+    let sm = server.secrets();
+    let ssm = server.ssm(&server.admin_creds());
+    sm.create_secret().name("app/db").secret_string("s3cret").send().await.unwrap();
+    ssm.put_parameter()
+        .name("/app/token")
+        .value("t0ken")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let reads = r#"{"Effect":"Allow","Action":["secretsmanager:GetSecretValue","ssm:GetParameter"],"Resource":"*"}"#;
+    let policy = |deny: &str| format!(r#"{{"Version":"2012-10-17","Statement":[{reads}{deny}]}}"#);
+    let allowed = server.user_with_policy("allowed", Some(&policy(""))).await;
+    let value = sm_as(&server, &allowed).get_secret_value().secret_id("app/db").send().await.unwrap();
+    assert_eq!(value.secret_string(), Some("s3cret"), "the managed key's policy alone allows the service");
+    let got = server.ssm(&allowed).get_parameter().name("/app/token").with_decryption(true).send().await.unwrap();
+    assert_eq!(got.parameter().and_then(|p| p.value()), Some("t0ken"));
+    let denies = [
+        ("plain", String::new()),
+        ("via-aws", r#","Condition":{"Bool":{"aws:ViaAWSService":"true"}}"#.to_owned()),
+        ("context", r#","Condition":{"Null":{"kms:EncryptionContextKeys":"false"}}"#.to_owned()),
+        ("via-service", r#","Condition":{"StringLike":{"kms:ViaService":"*.us-east-1.amazonaws.com"}}"#.to_owned()),
+    ];
+    for (name, condition) in denies {
+        let deny = format!(r#",{{"Effect":"Deny","Action":"kms:Decrypt","Resource":"*"{condition}}}"#);
+        let denied = server.user_with_policy(name, Some(&policy(&deny))).await;
+        let secret = sm_as(&server, &denied).get_secret_value().secret_id("app/db").send().await;
+        let message = expect_code(secret, "AccessDeniedException");
+        assert_eq!(message, "Access to KMS is not allowed", "{name}: Secrets Manager's answer to a KMS denial");
+        let param = server.ssm(&denied).get_parameter().name("/app/token").with_decryption(true).send().await;
+        let message = expect_code(param, "AccessDeniedException");
+        assert!(message.contains("kms:Decrypt"), "{name}: {message}");
+        let plain = server.ssm(&denied).get_parameter().name("/app/token").send().await;
+        assert!(plain.is_ok(), "{name}: the ciphertext needs no kms:Decrypt");
+    }
+}
+
+fn sm_as(server: &TestServer, creds: &Creds) -> aws_sdk_secretsmanager::Client {
+    server.secrets_with(&creds.id, &creds.secret)
+}
