@@ -93,7 +93,11 @@ async fn three_nodes(name: &str) -> Option<(TestSchema, [TestServer; 3])> {
 
 /// The value of the metric line starting with `series` in `/metrics` of `node`.
 pub(crate) async fn metric(node: &TestServer, series: &str) -> f64 {
-    let text = scrape(node).await;
+    value_in(&scrape(node).await, series)
+}
+
+/// One series' value in a scrape (several series compared with each other come from one scrape).
+fn value_in(text: &str, series: &str) -> f64 {
     let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no {series} in:\n{text}"));
     line.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a number")
 }
@@ -505,8 +509,9 @@ async fn the_full_check_keeps_unchanged_keys_and_drops_changed_ones() {
     assert_eq!(metric(&b, "trent_cache_full_check_dropped_total{cache=\"keys\"}").await, 2.0);
     // The database pool is in the metrics: a node that has served holds an open connection,
     // and no more idle ones than open ones.
-    let open = metric(&b, "trent_db_pool_connections{state=\"open\"}").await;
-    let idle = metric(&b, "trent_db_pool_connections{state=\"idle\"}").await;
+    let text = scrape(&b).await;
+    let open = value_in(&text, "trent_db_pool_connections{state=\"open\"}");
+    let idle = value_in(&text, "trent_db_pool_connections{state=\"idle\"}");
     assert!(open >= 1.0 && idle <= open, "pool connections: {open} open, {idle} idle");
 }
 

@@ -315,8 +315,13 @@ impl PgStore {
         Ok((generic.unwrap_or(0), custom.unwrap_or(0)))
     }
 
-    /// Connections of the pool: (open, idle).
+    /// Connections of the pool: (open, idle). The pool counts the two apart, so a connection
+    /// opened or closed between the two reads could show more idle connections than open
+    /// ones; the idle count is capped at the open one so that the pair is always a possible
+    /// state.
     pub fn pool_connections(&self) -> (u32, usize) {
-        (self.pool.size(), self.pool.num_idle())
+        let idle = self.pool.num_idle();
+        let open = self.pool.size();
+        (open, idle.min(open as usize))
     }
 }
