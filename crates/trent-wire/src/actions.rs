@@ -52,9 +52,13 @@ macro_rules! json_actions {
                 }
             }
 
+            /// Each operation's future is boxed: unboxed, this one would be as large as the
+            /// largest operation's (10 KB for Secrets Manager's `UpdateSecret`), and every
+            /// request would copy that much as its futures are built and moved into place
+            /// (BENCHMARKS.md, "Boxed operation futures").
             async fn run(self, $ctx: $ctx_ty, caller: &Caller, body: &[u8]) -> Dispatched {
                 match self {
-                    $(Self::$variant => call(self, caller, body, |req| $module::handle($ctx, caller, req)).await),+
+                    $(Self::$variant => Box::pin(call(self, caller, body, |req| $module::handle($ctx, caller, req))).await),+
                 }
             }
 
