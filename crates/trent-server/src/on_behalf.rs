@@ -70,7 +70,7 @@ impl OnBehalfLog for OnBehalfEvents {
         let service = call.service_principal();
         let facts =
             CallFacts { request: None, response: None, resources: kms_resources(caller, &names), key_uses: Vec::new() };
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = crate::app::request_id();
         let record = CallRecord {
             rules: &rules::KMS,
             caller,

@@ -51,8 +51,17 @@ impl SqliteAuditStore {
             SqliteConnectOptions::new().filename(path).busy_timeout(BUSY_TIMEOUT).synchronous(SqliteSynchronous::Full);
         // sqlx sets page_size before journal_mode: a new file gets its large pages before WAL
         // mode fixes them (an existing file keeps the size it was created with).
-        let writer_options =
-            base.clone().create_if_missing(true).page_size(PAGE_SIZE).journal_mode(SqliteJournalMode::Wal);
+        // `temp_store = MEMORY`: a group commit's multi-row INSERT runs in a transaction of
+        // several statements, so SQLite keeps a statement journal of the pages it changes; it
+        // spills to a temporary file past 64 KiB, which is one of these pages, so on disk every
+        // commit created, wrote and unlinked a file of two to four pages beside its WAL frames
+        // (BENCHMARKS.md, "The audit commit's temporary file"). In memory it is a copy, no file.
+        let writer_options = base
+            .clone()
+            .create_if_missing(true)
+            .page_size(PAGE_SIZE)
+            .journal_mode(SqliteJournalMode::Wal)
+            .pragma("temp_store", "MEMORY");
         let writer = writer_pool_options().connect_with(writer_options).await.map_err(map_err)?;
         migrate::migrate(&writer, AUDIT).await?;
         let reader = pool_options(READERS).connect_with(base.read_only(true)).await.map_err(map_err)?;
@@ -138,6 +147,8 @@ mod tests {
         assert_eq!(mode, "wal");
         let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&store.writer).await.expect("sync");
         assert_eq!(sync, 2, "FULL");
+        let temp: i64 = sqlx::query_scalar("PRAGMA temp_store").fetch_one(&store.writer).await.expect("temp_store");
+        assert_eq!(temp, 2, "MEMORY: no temporary file per commit");
         store.close().await;
     }
 }
