@@ -240,8 +240,8 @@ impl SecretsStore for CachedStore {
         self.inner.versions(scope, name).await
     }
 
-    async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
-        let result = self.inner.delete_secret(scope, name).await;
+    async fn delete_secret(&self, scope: &Scope, name: &str, expected_revision: Option<u64>) -> Result<(), StoreError> {
+        let result = self.inner.delete_secret(scope, name, expected_revision).await;
         self.cache.invalidate(scope, name);
         result
     }

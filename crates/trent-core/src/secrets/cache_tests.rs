@@ -78,8 +78,15 @@ impl SecretsStore for Memory {
         Ok(self.secrets.lock().get(&(scope.clone(), name.to_owned())).map(|(_, v)| v.clone()).unwrap_or_default())
     }
 
-    async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
-        self.secrets.lock().remove(&(scope.clone(), name.to_owned())).map(drop).ok_or(StoreError::NotFound)
+    async fn delete_secret(&self, scope: &Scope, name: &str, expected_revision: Option<u64>) -> Result<(), StoreError> {
+        let mut map = self.secrets.lock();
+        let key = (scope.clone(), name.to_owned());
+        let (stored, _) = map.get(&key).ok_or(StoreError::NotFound)?;
+        if expected_revision.is_some_and(|r| r != stored.revision) {
+            return Err(StoreError::Conflict);
+        }
+        map.remove(&key);
+        Ok(())
     }
 
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
@@ -164,7 +171,7 @@ async fn every_write_drops_the_entry_so_the_next_read_sees_it() {
     store.touch_secret(&scope(), "app", day).await.unwrap();
     assert_eq!(store.get_secret(&scope(), "app").await.unwrap().unwrap().last_accessed_at, Some(day));
 
-    store.delete_secret(&scope(), "app").await.unwrap();
+    store.delete_secret(&scope(), "app", Some(2)).await.unwrap();
     assert!(store.get_secret(&scope(), "app").await.unwrap().is_none());
     assert!(store.get_version(&scope(), "app", &v1).await.unwrap().is_none());
 }

@@ -400,18 +400,7 @@ impl Secrets {
         let action = "secretsmanager:DeleteSecret";
         let now = self.clock.now();
         if force {
-            let secret = self.authorized(caller, secret_id, action).await?;
-            super::replicas::refuse_replica(&secret)?;
-            if !secret.replicas.is_empty() {
-                return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
-            }
-            if secret.has_associated_replica() {
-                return Err(SecretsError::InvalidRequest(BadRequest::HasCrossAccountReplica));
-            }
-            if self.purge(&secret.scope, &secret.name).await? {
-                self.service_event(&secret.scope, &secret.arn(), "EndSecretVersionDelete").await;
-            }
-            return Ok(DeletedSecret { arn: secret.arn(), name: secret.name, deletion_date: now });
+            return self.force_delete(caller, secret_id, action, now).await;
         }
         let secret = self
             .mutate(caller, secret_id, action, |s| {
@@ -433,6 +422,42 @@ impl Secrets {
         self.service_event(&secret.scope, &secret.arn(), "StartSecretVersionDelete").await;
         let deletion_date = secret.deletion_date.unwrap_or(now);
         Ok(DeletedSecret { arn: secret.arn(), name: secret.name, deletion_date })
+    }
+
+    /// `DeleteSecret` with `ForceDeleteWithoutRecovery`: under the secret's write lock, checked
+    /// on what is read under it and purged only at the revision checked, so that a replica
+    /// added or a value put by another node in between is not purged with it; a purge that
+    /// loses that race reads, checks and tries again as [`Secrets::mutate`] does.
+    async fn force_delete(
+        &self,
+        caller: &Caller,
+        secret_id: &str,
+        action: &str,
+        now: OffsetDateTime,
+    ) -> Result<DeletedSecret, SecretsError> {
+        let (_writing, mut secret) = self.lock_named(caller, secret_id, action).await?;
+        let mut retry = super::writers::Retry::default();
+        loop {
+            super::replicas::refuse_replica(&secret)?;
+            if !secret.replicas.is_empty() {
+                return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
+            }
+            if secret.has_associated_replica() {
+                return Err(SecretsError::InvalidRequest(BadRequest::HasCrossAccountReplica));
+            }
+            match self.purge(&secret).await {
+                Ok(purged) => {
+                    if purged {
+                        self.service_event(&secret.scope, &secret.arn(), "EndSecretVersionDelete").await;
+                    }
+                    return Ok(DeletedSecret { arn: secret.arn(), name: secret.name, deletion_date: now });
+                }
+                Err(StoreError::Conflict) => {}
+                Err(e) => return Err(e.into()),
+            }
+            retry.lost().await?;
+            secret = self.authorized(caller, secret_id, action).await?;
+        }
     }
 
     /// `RestoreSecret`: cancels a scheduled deletion (a secret not scheduled stays as it is).
@@ -488,19 +513,27 @@ impl Secrets {
         Ok(())
     }
 
-    /// Removes a secret and its versions for good.
-    async fn purge(&self, scope: &crate::ids::Scope, name: &str) -> Result<bool, SecretsError> {
-        match self.store.delete_secret(scope, name).await {
+    /// Removes a secret and its versions for good, if it is still at the revision of `secret`
+    /// (the one its purge was decided on); `false` when it is gone already.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when another writer changed the secret since it was read.
+    async fn purge(&self, secret: &SecretRecord) -> Result<bool, StoreError> {
+        let scope = &secret.scope;
+        match self.store.delete_secret(scope, &secret.name, Some(secret.revision)).await {
             Ok(()) => {
                 tracing::info!(account = %scope.account, region = %scope.region, "secret deleted for good");
                 Ok(true)
             }
             Err(StoreError::NotFound) => Ok(false),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         }
     }
 
     /// Purges every secret whose recovery window ended at the clock's time; answers how many.
+    /// Each is read and checked under its write lock and purged at the revision checked: one
+    /// restored (or otherwise written) by another node in between is left for the next pass
+    /// to look at again.
     ///
     /// # Errors
     /// Storage errors listing the work; a failure on one secret is logged and retried on the
@@ -509,16 +542,22 @@ impl Secrets {
         let now = self.clock.now();
         let mut purged = 0;
         for (scope, name) in self.store.secrets_due(now).await? {
+            let _writing = self.lock_secret(&scope, &name).await;
             let Some(s) = self.store.get_secret(&scope, &name).await? else { continue };
             if s.deletion_date.is_none_or(|d| d > now) {
                 continue;
             }
-            match self.purge(&scope, &name).await {
+            match self.purge(&s).await {
                 Ok(true) => {
                     purged += 1;
                     self.service_event(&scope, &s.arn(), "EndSecretVersionDelete").await;
                 }
                 Ok(false) => {}
+                Err(StoreError::Conflict) => tracing::debug!(
+                    account = %scope.account,
+                    region = %scope.region,
+                    "a secret due for purging changed since it was read; looked at again next pass"
+                ),
                 Err(e) => tracing::warn!(error = %e, "purging a deleted secret failed; will retry"),
             }
         }

@@ -239,7 +239,7 @@ impl Secrets {
             if let Some(replica) = self.store.get_secret(&scope, &secret.name).await?
                 && is_replica_of(&replica, &primary)
             {
-                match self.store.delete_secret(&scope, &secret.name).await {
+                match self.store.delete_secret(&scope, &secret.name, None).await {
                     Ok(()) | Err(StoreError::NotFound) => {}
                     Err(e) => return Err(e.into()),
                 }
@@ -371,7 +371,7 @@ impl Secrets {
         let existing = match self.store.get_secret(&scope, &primary.name).await? {
             Some(s) if is_replica_of(&s, primary) => Some(s),
             Some(_) if force_overwrite => {
-                match self.store.delete_secret(&scope, &primary.name).await {
+                match self.store.delete_secret(&scope, &primary.name, None).await {
                     Ok(()) | Err(StoreError::NotFound) => {}
                     Err(e) => return Err(e.into()),
                 }

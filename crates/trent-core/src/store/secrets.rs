@@ -73,11 +73,16 @@ pub trait SecretsStore: Send + Sync {
     /// Every version of a secret, oldest first.
     async fn versions(&self, scope: &Scope, name: &str) -> Result<Vec<VersionRecord>, StoreError>;
 
-    /// Removes a secret and every version of it; the rows are overwritten on disk.
+    /// Removes a secret and every version of it; the rows are overwritten on disk. With
+    /// `expected_revision`, only if the stored revision is still that one: a purge decided on
+    /// what it read (a forced `DeleteSecret`, the end of a recovery window) must not remove a
+    /// secret another writer changed since (restored, given a replica). `None` removes the
+    /// secret whatever its revision (a replica its primary drops).
     ///
     /// # Errors
-    /// [`StoreError::NotFound`] if there is no such secret.
-    async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError>;
+    /// [`StoreError::NotFound`] if there is no such secret, [`StoreError::Conflict`] if its
+    /// revision is not `expected_revision` (nothing is removed).
+    async fn delete_secret(&self, scope: &Scope, name: &str, expected_revision: Option<u64>) -> Result<(), StoreError>;
 
     /// Secrets in any scope that have a rotation configuration (enabled or not).
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError>;

@@ -490,8 +490,8 @@ impl SecretsStore for FaultyStore {
     async fn versions(&self, scope: &Scope, name: &str) -> Result<Vec<VersionRecord>, StoreError> {
         self.inner.versions(scope, name).await
     }
-    async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
-        self.write(self.inner.delete_secret(scope, name)).await
+    async fn delete_secret(&self, scope: &Scope, name: &str, expected_revision: Option<u64>) -> Result<(), StoreError> {
+        self.write(self.inner.delete_secret(scope, name, expected_revision)).await
     }
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {
         self.inner.rotating_secrets().await

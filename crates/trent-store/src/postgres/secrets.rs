@@ -45,6 +45,21 @@ async fn insert_version(conn: &mut PgConnection, secret: &SecretRecord, v: &Vers
     Ok(())
 }
 
+/// Why a write conditional on a secret's revision changed no row, asked on the writer's
+/// transaction: [`StoreError::Conflict`] if the secret is there (its revision moved),
+/// [`StoreError::NotFound`] if it is gone.
+async fn missing_or_moved(conn: &mut PgConnection, scope: &Scope, name: &str) -> Result<StoreError, StoreError> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM secrets WHERE account_id = $1 AND region = $2 AND name = $3)")
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .fetch_one(conn)
+            .await
+            .map_err(map_err)?;
+    Ok(if exists { StoreError::Conflict } else { StoreError::NotFound })
+}
+
 /// Inserts a new secret and its first version, if any, on the caller's transaction.
 pub(crate) async fn insert_secret_rows(
     conn: &mut PgConnection,
@@ -102,16 +117,7 @@ impl SecretsStore for PgStore {
                 .await
                 .map_err(map_err)?;
             if done.rows_affected() == 0 {
-                let exists: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM secrets WHERE account_id = $1 AND region = $2 AND name = $3)",
-                )
-                .bind(account)
-                .bind(region)
-                .bind(name)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                return Err(if exists { StoreError::Conflict } else { StoreError::NotFound });
+                return Err(missing_or_moved(&mut tx, &secret.scope, name).await?);
             }
             if let Some(v) = change.new_version {
                 insert_version(&mut tx, secret, v).await?;
@@ -186,15 +192,24 @@ impl SecretsStore for PgStore {
     }
 
     /// Removes the secret; its versions go with it (`ON DELETE CASCADE`).
-    async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
-        let done = sqlx::query("DELETE FROM secrets WHERE account_id = $1 AND region = $2 AND name = $3")
+    async fn delete_secret(&self, scope: &Scope, name: &str, expected_revision: Option<u64>) -> Result<(), StoreError> {
+        let expected = expected_revision.map(revision_to_db).transpose()?;
+        transaction!(self, |tx| {
+            let done = sqlx::query(
+                "DELETE FROM secrets WHERE account_id = $1 AND region = $2 AND name = $3 \
+                 AND ($4::BIGINT IS NULL OR revision = $4)",
+            )
             .bind(scope.account.as_str())
             .bind(scope.region.as_str())
             .bind(name)
-            .execute(&mut self.conn().await?)
+            .bind(expected)
+            .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+            if done.rows_affected() == 0 {
+                return Err(missing_or_moved(&mut tx, scope, name).await?);
+            }
+        })
     }
 
     async fn rotating_secrets(&self) -> Result<Vec<(Scope, String)>, StoreError> {

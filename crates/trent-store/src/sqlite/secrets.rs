@@ -309,6 +309,25 @@ async fn delete_version(
     Ok(())
 }
 
+/// Why a write conditional on a secret's revision changed no row, asked on the writer's
+/// transaction: [`StoreError::Conflict`] if the secret is there (its revision moved),
+/// [`StoreError::NotFound`] if it is gone.
+async fn missing_or_moved(
+    conn: &mut sqlx::SqliteConnection,
+    scope: &Scope,
+    name: &str,
+) -> Result<StoreError, StoreError> {
+    let exists: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM secrets WHERE account_id = ?1 AND region = ?2 AND name = ?3")
+            .bind(scope.account.as_str())
+            .bind(scope.region.as_str())
+            .bind(name)
+            .fetch_optional(conn)
+            .await
+            .map_err(map_err)?;
+    Ok(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound })
+}
+
 /// Inserts a new secret and its first version, if any, on the caller's transaction.
 pub(crate) async fn insert_secret_rows(
     conn: &mut sqlx::SqliteConnection,
@@ -365,15 +384,7 @@ impl SecretsStore for SqliteStore {
             .await
             .map_err(map_err)?;
         if done.rows_affected() == 0 {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM secrets WHERE account_id = ?1 AND region = ?2 AND name = ?3")
-                    .bind(secret.scope.account.as_str())
-                    .bind(secret.scope.region.as_str())
-                    .bind(secret.name.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            return Err(if exists.is_some() { StoreError::Conflict } else { StoreError::NotFound });
+            return Err(missing_or_moved(&mut tx, &secret.scope, &secret.name).await?);
         }
         if let Some(v) = change.new_version {
             insert_version(&mut tx, secret, v).await?;
@@ -437,17 +448,21 @@ impl SecretsStore for SqliteStore {
         rows.iter().map(|r| version_from_row(r, map_err)).collect()
     }
 
-    async fn delete_secret(&self, scope: &Scope, name: &str) -> Result<(), StoreError> {
+    async fn delete_secret(&self, scope: &Scope, name: &str, expected_revision: Option<u64>) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("DELETE FROM secrets WHERE account_id = ?1 AND region = ?2 AND name = ?3")
-            .bind(scope.account.as_str())
-            .bind(scope.region.as_str())
-            .bind(name)
-            .execute(&mut *tx)
-            .await
-            .map_err(map_err)?;
+        let done = sqlx::query(
+            "DELETE FROM secrets WHERE account_id = ?1 AND region = ?2 AND name = ?3 \
+             AND (?4 IS NULL OR revision = ?4)",
+        )
+        .bind(scope.account.as_str())
+        .bind(scope.region.as_str())
+        .bind(name)
+        .bind(expected_revision.map(revision_to_db).transpose()?)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(missing_or_moved(&mut tx, scope, name).await?);
         }
         tx.commit().await.map_err(map_err)?;
         self.checkpoint_truncate().await;

@@ -64,6 +64,7 @@ macro_rules! conformance_tests {
             secret_updates_are_conditional_and_carry_versions,
             upserted_versions_replace_or_add_under_the_revision,
             delete_secret_removes_its_versions_and_due_lists_deletions,
+            delete_secret_is_conditional_on_the_revision_it_is_given,
             replicas_round_trip_and_failed_ones_are_listed,
             cross_account_links_round_trip,
             replicas_due_are_listed_by_their_earliest_retry_time,

@@ -225,14 +225,47 @@ pub(crate) async fn delete_secret_removes_its_versions_and_due_lists_deletions(s
     assert_eq!(store.secrets_due(at(100)).await.expect("due"), vec![(s.clone(), "due".to_owned())]);
     assert_eq!(store.secrets_due(at(500)).await.expect("due").len(), 2);
 
-    store.delete_secret(&s, "due").await.expect("delete");
+    store.delete_secret(&s, "due", None).await.expect("delete");
     assert_eq!(store.get_secret(&s, "due").await.expect("get"), None);
     assert_eq!(store.get_version(&s, "due", "v1").await.expect("get"), None, "versions go with the secret");
-    assert_err(store.delete_secret(&s, "due").await, "NotFound");
+    assert_err(store.delete_secret(&s, "due", None).await, "NotFound");
     // A new secret of the same name starts with no versions.
     store.insert_secret(&secret(&s, "due", at(600)), None).await.expect("recreate");
     assert_eq!(store.versions(&s, "due").await.expect("versions"), vec![]);
     assert!(store.get_secret(&s, "live").await.expect("get").is_some());
+}
+
+/// Guards against a purge decided on a stale read: a forced `DeleteSecret` or the end of a
+/// recovery window must not remove a secret another writer changed (restored, replicated)
+/// after the purge read it.
+pub(crate) async fn delete_secret_is_conditional_on_the_revision_it_is_given(store: Arc<dyn Store>) {
+    let s = home();
+    let mut scheduled = secret(&s, "app", at(0));
+    scheduled.deleted_at = Some(at(10));
+    scheduled.deletion_date = Some(at(100));
+    store.insert_secret(&scheduled, Some(&version("v1", at(0), 1))).await.expect("insert");
+    store.insert_secret(&secret(&s, "other", at(0)), None).await.expect("insert");
+    // Another writer restores it: revision 2.
+    let mut restored = scheduled.clone();
+    restored.deleted_at = None;
+    restored.deletion_date = None;
+    rewrite(&store, &scheduled, &mut restored).await;
+    assert_eq!(restored.revision, 2);
+
+    // A purge that read revision 1 removes nothing.
+    assert_err(store.delete_secret(&s, "app", Some(1)).await, "Conflict");
+    assert_err(store.delete_secret(&s, "app", Some(3)).await, "Conflict");
+    assert_eq!(store.get_secret(&s, "app").await.expect("get"), Some(restored.clone()));
+    assert!(store.get_version(&s, "app", "v1").await.expect("get").is_some(), "its versions stay");
+
+    // At the stored revision it removes the secret and its versions, and nothing else.
+    store.delete_secret(&s, "app", Some(2)).await.expect("delete at the current revision");
+    assert_eq!(store.get_secret(&s, "app").await.expect("get"), None);
+    assert_eq!(store.get_version(&s, "app", "v1").await.expect("get"), None);
+    assert!(store.get_secret(&s, "other").await.expect("get").is_some());
+    // Gone is NotFound, whatever the revision asked for.
+    assert_err(store.delete_secret(&s, "app", Some(2)).await, "NotFound");
+    assert_err(store.delete_secret(&s, "missing", Some(1)).await, "NotFound");
 }
 
 fn replica(region: &str, status: ReplicationStatus, retry_at: Option<OffsetDateTime>) -> ReplicaRecord {
@@ -393,7 +426,7 @@ pub(crate) async fn replicas_due_are_listed_by_their_earliest_retry_time(store: 
     assert_eq!(due(900).await, ["elsewhere", "two", "untimed"]);
 
     // Deleted with its secret.
-    store.delete_secret(&west, "elsewhere").await.expect("delete");
+    store.delete_secret(&west, "elsewhere", None).await.expect("delete");
     assert_eq!(due(10_000).await, ["two", "untimed"]);
 }
 
