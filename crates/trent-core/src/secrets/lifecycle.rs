@@ -111,6 +111,19 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Checks a tag list: at most [`MAX_TAGS`] once merged, no `aws:` keys.
+/// `DeleteSecret`'s refusals of a primary that others still copy: region replicas
+/// (`HasReplicas`) or an associated cross-account replica, whether the deletion is scheduled
+/// or forced.
+fn refuse_deleting_a_replicated(s: &SecretRecord) -> Result<(), SecretsError> {
+    if !s.replicas.is_empty() {
+        return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
+    }
+    if s.has_associated_replica() {
+        return Err(SecretsError::InvalidRequest(BadRequest::HasCrossAccountReplica));
+    }
+    Ok(())
+}
+
 fn check_tags(tags: &[Tag]) -> Result<(), SecretsError> {
     if tags.iter().any(|t| t.key.to_ascii_lowercase().starts_with("aws:")) {
         return Err(SecretsError::InvalidParameter(BadParameter::ReservedTag));
@@ -407,12 +420,7 @@ impl Secrets {
                 if s.is_deleted() {
                     return Err(SecretsError::InvalidRequest(BadRequest::MarkedForDeletion));
                 }
-                if !s.replicas.is_empty() {
-                    return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
-                }
-                if s.has_associated_replica() {
-                    return Err(SecretsError::InvalidRequest(BadRequest::HasCrossAccountReplica));
-                }
+                refuse_deleting_a_replicated(s)?;
                 s.deleted_at = Some(now);
                 s.deletion_date = Some(now + Duration::days(days));
                 s.last_changed_at = now;
@@ -439,12 +447,7 @@ impl Secrets {
         let mut retry = super::writers::Retry::default();
         loop {
             super::replicas::refuse_replica(&secret)?;
-            if !secret.replicas.is_empty() {
-                return Err(SecretsError::InvalidRequest(BadRequest::HasReplicas));
-            }
-            if secret.has_associated_replica() {
-                return Err(SecretsError::InvalidRequest(BadRequest::HasCrossAccountReplica));
-            }
+            refuse_deleting_a_replicated(&secret)?;
             match self.purge(&secret).await {
                 Ok(purged) => {
                     if purged {
