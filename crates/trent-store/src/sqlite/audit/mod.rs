@@ -2,10 +2,11 @@
 //! and identities of [`super::SqliteStore`].
 //!
 //! A separate file gives the trail its own write lock, so a group commit never waits behind a
-//! key or identity write (nor they behind it), and its own page size: 64 KiB pages, which turn
-//! a commit of a few dozen 1–2 KB records at the right edge of one table and one index into a
-//! handful of WAL frames (see `docs/adr/0005-audit-storage.md` for the measurements). The
-//! schema is in `migrations/sqlite-audit/`.
+//! key or identity write (nor they behind it), and its own page size. A commit appends a few
+//! dozen 1–2 KB records at the right edge of one table and one index, and writes every page it
+//! touched whole to the WAL: 4 KiB pages write a third of what 64 KiB pages did (see
+//! `docs/adr/0005-audit-storage.md` for the measurements). The schema is in
+//! `migrations/sqlite-audit/`.
 //!
 //! Like the main database, writes go through one writer connection (`BEGIN IMMEDIATE`) and
 //! reads through a pool of read-only connections that WAL mode lets run beside it.
@@ -24,8 +25,10 @@ use trent_core::store::MetaStore;
 use super::migrate::{self, AUDIT, latest};
 use super::{BUSY_TIMEOUT, READERS, map_err, pool_options, writer_pool_options};
 
-/// SQLite's largest page size; set when the file is created (see the module documentation).
-const PAGE_SIZE: u32 = 65_536;
+/// The page size of a new audit file, SQLite's default (see the module documentation). It is
+/// set when the file is created: WAL mode fixes it, so a file made with 64 KiB pages by an
+/// earlier Trent keeps them and works as before.
+const PAGE_SIZE: u32 = 4_096;
 
 /// The audit trail on SQLite: implements [`trent_core::store::AuditStore`] and, for the
 /// trail's signing key, [`MetaStore`] (its own `audit_meta` table).
@@ -49,13 +52,13 @@ impl SqliteAuditStore {
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         let base =
             SqliteConnectOptions::new().filename(path).busy_timeout(BUSY_TIMEOUT).synchronous(SqliteSynchronous::Full);
-        // sqlx sets page_size before journal_mode: a new file gets its large pages before WAL
-        // mode fixes them (an existing file keeps the size it was created with).
+        // sqlx sets page_size before journal_mode: a new file gets its pages before WAL mode
+        // fixes them (an existing file keeps the size it was created with).
         // `temp_store = MEMORY`: a group commit's multi-row INSERT runs in a transaction of
-        // several statements, so SQLite keeps a statement journal of the pages it changes; it
-        // spills to a temporary file past 64 KiB, which is one of these pages, so on disk every
-        // commit created, wrote and unlinked a file of two to four pages beside its WAL frames
-        // (BENCHMARKS.md, "The audit commit's temporary file"). In memory it is a copy, no file.
+        // several statements, so SQLite keeps a statement journal of the pages it changes; on
+        // disk it spilled to a temporary file past 64 KiB, so every commit created, wrote and
+        // unlinked a file beside its WAL frames (BENCHMARKS.md, "The audit commit's temporary
+        // file"). In memory it is a copy, no file.
         let writer_options = base
             .clone()
             .create_if_missing(true)
@@ -138,7 +141,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_new_file_gets_large_pages_and_wal() {
+    async fn a_new_file_gets_small_pages_and_wal() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = SqliteAuditStore::open(&dir.path().join("audit.db")).await.expect("open");
         let page: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(&store.writer).await.expect("page_size");
@@ -149,6 +152,28 @@ mod tests {
         assert_eq!(sync, 2, "FULL");
         let temp: i64 = sqlx::query_scalar("PRAGMA temp_store").fetch_one(&store.writer).await.expect("temp_store");
         assert_eq!(temp, 2, "MEMORY: no temporary file per commit");
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_file_made_with_large_pages_keeps_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("audit.db");
+        // The file as Trent made it before 4 KiB pages: 64 KiB pages, then WAL mode.
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .page_size(65_536)
+            .journal_mode(SqliteJournalMode::Wal);
+        let old = SqlitePool::connect_with(options).await.expect("create");
+        sqlx::query("CREATE TABLE made_before (x INTEGER)").execute(&old).await.expect("write a page");
+        old.close().await;
+
+        let store = SqliteAuditStore::open(&path).await.expect("open");
+        let page: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(&store.writer).await.expect("page_size");
+        assert_eq!(page, 65_536, "WAL mode keeps the page size the file was made with");
+        store.put_meta("probe", b"value").await.expect("a write after the upgrade");
+        assert_eq!(store.get_meta("probe").await.expect("read").as_deref(), Some(&b"value"[..]));
         store.close().await;
     }
 }

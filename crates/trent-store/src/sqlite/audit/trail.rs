@@ -19,7 +19,7 @@ use super::super::rows::{ts_from_db, ts_to_db};
 use super::SqliteAuditStore;
 
 /// The inserts say `OR FAIL`: with the default `ABORT`, SQLite keeps a statement journal
-/// (spilled to a temporary file past 64 KiB) to undo a failing statement alone. Here any failure
+/// (in memory, or on disk a temporary file past 64 KiB) to undo a failing statement alone. Here any failure
 /// abandons the whole transaction, so undoing one statement is never needed.
 macro_rules! insert_or_fail {
     () => {
