@@ -18,9 +18,9 @@ use super::super::map_err;
 use super::super::rows::{ts_from_db, ts_to_db};
 use super::SqliteAuditStore;
 
-/// The inserts say `OR FAIL`: with the default `ABORT`, SQLite keeps a statement journal
-/// (in memory, or on disk a temporary file past 64 KiB) to undo a failing statement alone. Here any failure
-/// abandons the whole transaction, so undoing one statement is never needed.
+/// The inserts say `OR FAIL`: with the default `ABORT`, SQLite keeps a statement journal (in
+/// memory here, on disk a temporary file past 64 KiB) to undo a failing statement alone. Here any
+/// failure abandons the whole transaction, so undoing one statement is never needed.
 macro_rules! insert_or_fail {
     () => {
         "INSERT OR FAIL INTO"
