@@ -110,7 +110,6 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c))
 }
 
-/// Checks a tag list: at most [`MAX_TAGS`] once merged, no `aws:` keys.
 /// `DeleteSecret`'s refusals of a primary that others still copy: region replicas
 /// (`HasReplicas`) or an associated cross-account replica, whether the deletion is scheduled
 /// or forced.
@@ -124,6 +123,7 @@ fn refuse_deleting_a_replicated(s: &SecretRecord) -> Result<(), SecretsError> {
     Ok(())
 }
 
+/// Checks a tag list: at most [`MAX_TAGS`] once merged, no `aws:` keys.
 fn check_tags(tags: &[Tag]) -> Result<(), SecretsError> {
     if tags.iter().any(|t| t.key.to_ascii_lowercase().starts_with("aws:")) {
         return Err(SecretsError::InvalidParameter(BadParameter::ReservedTag));
