@@ -86,19 +86,32 @@ fn check_private_dir(dir: &Path) -> Result<(), BootstrapError> {
 }
 
 /// Sets every regular file directly in `dir` to `0600` (symbolic links and directories are
-/// left alone), saying which it changed.
+/// left alone), saying which it changed. A file gone between the listing and its turn (SQLite
+/// removes a database's `-wal` and `-shm` files when another process, or a closing pool, lets
+/// go of it) has nothing left to tighten.
 fn tighten_file_modes(dir: &Path) -> Result<(), BootstrapError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let io = |path: PathBuf| move |source| BootstrapError::DataDir { path, source };
+        fn gone<T>(r: &std::io::Result<T>) -> bool {
+            matches!(r, Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+        }
         for entry in std::fs::read_dir(dir).map_err(io(dir.to_owned()))? {
             let entry = entry.map_err(io(dir.to_owned()))?;
             let path = entry.path();
-            let meta = entry.metadata().map_err(io(path.clone()))?;
+            let meta = entry.metadata();
+            if gone(&meta) {
+                continue;
+            }
+            let meta = meta.map_err(io(path.clone()))?;
             let mode = meta.permissions().mode() & 0o7777;
             if meta.is_file() && mode != 0o600 {
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(io(path.clone()))?;
+                let set = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+                if gone(&set) {
+                    continue;
+                }
+                set.map_err(io(path.clone()))?;
                 tracing::warn!(file = %path.display(), from = format!("{mode:04o}"), "tightened the file's mode to 0600");
             }
         }
