@@ -62,6 +62,7 @@ const POSTGRES: &[(&str, &str)] = &[
 const SQLITE_AUDIT: &[(&str, &str)] = &[
     ("0001_trail.sql", "472ce6cac7c1dbfe9bb44355c72965462cc51663b1a5a5ced3366e98fa3d4608"),
     ("0002_node.sql", "66c79181201fa0b3583aaea1f3ba1a4c8c7b0990c95be9af80699d16e9765335"),
+    ("0003_gap_check_per_statement.sql", "a72265decfd397411bb546c2eb1327979f560a2c5da43627c35653356cf4365c"),
 ];
 
 /// The SHA-256 of `bytes`, in lower-case hex.

@@ -114,6 +114,11 @@ pub(crate) const MAIN: &[Migration] = &[
 pub(crate) const AUDIT: &[Migration] = &[
     Migration { version: 1, name: "0001_trail.sql", sql: include_str!("../../migrations/sqlite-audit/0001_trail.sql") },
     Migration { version: 2, name: "0002_node.sql", sql: include_str!("../../migrations/sqlite-audit/0002_node.sql") },
+    Migration {
+        version: 3,
+        name: "0003_gap_check_per_statement.sql",
+        sql: include_str!("../../migrations/sqlite-audit/0003_gap_check_per_statement.sql"),
+    },
 ];
 
 /// The schema version this build writes for a list of migrations.

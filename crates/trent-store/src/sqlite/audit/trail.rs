@@ -1,10 +1,13 @@
 //! [`AuditStore`] for the audit database (tables of `migrations/sqlite-audit/0001_trail.sql`).
 //!
 //! A group commit is one `BEGIN IMMEDIATE` transaction of `INSERT`s: each event's row, then the
-//! digest. It reads nothing: the primary keys refuse a seq written twice and the
-//! `*_contiguous` triggers refuse a gap, so a second writer on the same file fails with
-//! `Conflict` instead of forking the chain. Nothing here computes or checks hashes: that is
-//! `trent_core::audit`.
+//! digest. It reads nothing: the primary keys refuse a seq written twice, the events are
+//! contiguous among themselves (checked before the transaction), and the digests'
+//! `audit_digests_contiguous` trigger refuses a digest that does not follow the last one or
+//! whose first event does not follow a stored event. So a second writer on the same file fails
+//! with `Conflict` instead of forking the chain. (An append without a digest, or whose digest
+//! does not start at its first event, reads the event before its first: [`SEQ_STORED`].)
+//! Nothing here computes or checks hashes: that is `trent_core::audit`.
 
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Decode, QueryBuilder, Row, Sqlite, SqliteConnection, Type};
@@ -34,6 +37,15 @@ pub(crate) const DIGEST_COLUMNS: &str =
     "digest_seq, first_seq, last_seq, last_hash, prev_digest_hash, created_at, signature";
 /// SQLite's extended result code for a constraint raised by a trigger (`SQLITE_CONSTRAINT_TRIGGER`).
 const CONSTRAINT_TRIGGER: &str = "1811";
+/// Whether an event's seq is stored: the gap check of an append whose digest does not name its
+/// first event (or that has none). The events' gap check is otherwise the digests' trigger, once
+/// a commit (`migrations/sqlite-audit/0003_gap_check_per_statement.sql`). A per-row `BEFORE
+/// INSERT` trigger did it before: its sub-program kept a second cursor open on `audit_events`
+/// during the insert, which made SQLite balance the right-edge leaf the long way: about 13,000
+/// instructions an event in all (BENCHMARKS.md, "The audit trail's gap check"). The same check
+/// inside the `INSERT` (a subquery in its first row) gave half of that back, for the same
+/// reason, and this read as a statement of every commit costs a round trip to the SQLite thread.
+const SEQ_STORED: &str = "SELECT 1 FROM audit_events WHERE seq = ?1";
 
 pub(crate) fn seq_to_db(seq: u64) -> Result<i64, StoreError> {
     i64::try_from(seq).map_err(|_| StoreError::corrupt("audit_events.seq", Fault::OutOfRange(i128::from(seq))))
@@ -77,6 +89,19 @@ const INSERT_DIGEST: &str = concat!(
     " audit_digests (digest_seq, first_seq, last_seq, last_hash, prev_digest_hash, created_at, signature) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 );
+
+/// Refuses a gap before `first`, the first event of an append, by reading the event before it
+/// (see [`SEQ_STORED`]).
+async fn check_gap(conn: &mut SqliteConnection, first: u64) -> Result<(), StoreError> {
+    if first == 1 {
+        return Ok(());
+    }
+    let before = sqlx::query(SEQ_STORED).bind(seq_to_db(first - 1)?).fetch_optional(conn).await.map_err(map_err)?;
+    match before {
+        Some(_) => Ok(()),
+        None => Err(StoreError::Conflict),
+    }
+}
 
 async fn insert_events(conn: &mut SqliteConnection, events: &[StoredEvent]) -> Result<(), StoreError> {
     for chunk in events.chunks(CHUNK) {
@@ -159,7 +184,16 @@ impl AuditStore for SqliteAuditStore {
         if !events.windows(2).all(|w| w[1].seq == w[0].seq + 1) {
             return Err(StoreError::Conflict);
         }
+        // A gap before the first event: the digest's trigger refuses it when the digest names
+        // that event; otherwise it is read here.
+        let first = events.first().map(|e| e.seq);
+        let digest_checks_gap = digest.is_some_and(|d| Some(d.first_seq) == first);
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
+        if let Some(first) = first
+            && !digest_checks_gap
+        {
+            check_gap(&mut tx, first).await?;
+        }
         insert_events(&mut tx, events).await?;
         if let Some(d) = digest {
             insert_digest(&mut tx, d).await?;

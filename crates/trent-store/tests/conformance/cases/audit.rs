@@ -107,6 +107,9 @@ pub(crate) async fn audit_appends_are_atomic_and_keep_the_chain_linear(store: Ar
     assert_err(store.append_audit(&events(3..=4), None).await, "Conflict");
     assert_err(store.append_audit(&events(5..=5), None).await, "Conflict");
     assert_err(store.append_audit(&[event(4), event(6)], None).await, "Conflict");
+    // A gap before a batch whose digest names its first event, and one whose digest does not.
+    assert_err(store.append_audit(&events(5..=6), Some(&digest(2, 5, 6))).await, "Conflict");
+    assert_err(store.append_audit(&events(5..=6), Some(&digest(2, 4, 6))).await, "Conflict");
     // The events are fine but the digest is out of sequence: nothing of the call is written.
     assert_err(store.append_audit(&events(4..=5), Some(&digest(3, 4, 5))).await, "Conflict");
     // A digest written twice fails the whole batch, including the events before it.

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The server's CPU per request, by thread, during one `trent bench` row: its own time, not the
+# throughput, which on this shared 2-core VM moves by tens of percent from run to run.
+#
+#   scripts/thread-cpu.sh TRENT_BINARY OP [EVENTS_PER_REQUEST] [CONCURRENCY]
+#
+# Starts `trent bench --server-cpus 0 --client-cpus 1` of OP for 11 s, and 5 s in reads every
+# thread's utime+stime of the server child (/proc/PID/task/*/stat, summed by thread name), its
+# /metrics audit event count and CPU 0's idle time, twice 4 s apart. Requests are the audit
+# events committed divided by EVENTS_PER_REQUEST (1 for KMS calls; 2 for GetSecretValue and a
+# decrypted GetParameter SecureString, which also record the on-behalf Decrypt). Prints the
+# requests per second, CPU 0's idle share and each busy thread's microseconds per request.
+set -euo pipefail
+bin=$1 op=$2 per=${3:-1} c=${4:-64}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+"$bin" bench --server-cpus 0 --client-cpus 1 --seconds 11 --concurrency "$c" --ops "$op" >"$log" 2>&1 &
+bench=$!
+sleep 5
+pid=$(pgrep -n -f "^$bin server")
+port=$(ss -ltnp | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -1)
+snap() {
+    for t in /proc/"$pid"/task/*; do
+        echo "$(tr ' ' _ <"$t"/comm) $(awk '{print $14 + $15}' "$t"/stat)"
+    done | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}'
+    curl -s "http://127.0.0.1:$port/metrics" | awk '/^trent_audit_commit_events_sum/ {print "EVENTS", $2}'
+    awk '/^cpu0 / {print "IDLE", $5 + $6}' /proc/stat
+}
+a=$(snap)
+sleep 4
+b=$(snap)
+wait "$bench"
+python3 - "$a" "$b" "$per" "$op" "$(getconf CLK_TCK)" <<'PY'
+import sys
+a, b, per, op, hz = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+parse = lambda s: {l.split()[0]: float(l.split()[1]) for l in s.splitlines()}
+a, b = parse(a), parse(b)
+requests = (b.pop("EVENTS") - a.pop("EVENTS")) / per
+idle = (b.pop("IDLE") - a.pop("IDLE")) / hz / 4 * 100
+threads = {k: (v - a.get(k, 0)) / hz * 1e6 / requests for k, v in b.items() if k in a or v}
+line = [f"{op}: {requests / 4:.0f} req/s, CPU 0 idle {idle:.0f}%"]
+line += [f"{k} {us:.1f}" for k, us in sorted(threads.items()) if us > 0.5]
+line.append(f"total {sum(threads.values()):.1f} µs/request")
+print("  ".join(line))
+PY
