@@ -248,9 +248,13 @@ pub(crate) async fn params_policies_round_trip_and_fall_due_across_scopes(store:
     assert_eq!(store.latest(&s, "/p").await.unwrap().unwrap().policies, done);
     // Regression: a pass that read the policies before they were applied (another node's
     // stale cache, an overlapping pass) applied them again, the version being the same.
+    // Counted once every event is readable: on PostgreSQL another test's open transaction can
+    // hold back the one just written, which then appeared between the two counts.
+    super::events::settled(&store).await;
     let queued = store.events_after(OutboxCursor::START, 100).await.unwrap().len();
     let again = store.update_policies(&s, "/p", &v, &done, None, &[event(POLICY_ACTION, "/p")]).await;
     assert_err(again, "Conflict");
+    super::events::settled(&store).await;
     assert_eq!(store.events_after(OutboxCursor::START, 100).await.unwrap().len(), queued, "no event");
     assert_eq!(store.policies_due(at(1000), 10).await.unwrap(), vec![(other, "/q".to_owned())], "no longer due");
     // A new version states its own due instant.
