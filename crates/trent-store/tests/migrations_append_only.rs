@@ -56,6 +56,7 @@ const POSTGRES: &[(&str, &str)] = &[
     ("0019_cross_account_replicas.sql", "7da420d80023a87acbbcd5de283ae37dcd2f6d526e6dfee50305198a01389b85"),
     ("0020_cross_account_failures.sql", "0f7f1536fee51c41234aebb0a4819035adbae9959ca77d8b3f90b368da99d03d"),
     ("0021_key_listing.sql", "f1b98624049a4ef682887b584e82156ba9d855fa1e20b9d53dfcdf155c813078"),
+    ("0022_audit_gap_check_per_commit.sql", "893c7b9a6afd84447c3b9958e98729ff2f9f107d8357de0510c748894130a0d7"),
 ];
 
 /// `migrations/sqlite-audit/`.

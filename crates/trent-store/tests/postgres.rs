@@ -83,11 +83,11 @@ async fn a_schema_from_a_newer_trent_is_refused() {
         .execute(&raw)
         .await
         .expect("fake a future version");
-    assert!(matches!(store.check_ready().await, Err(StoreError::SchemaTooNew { found: 9999, known: 21 })));
+    assert!(matches!(store.check_ready().await, Err(StoreError::SchemaTooNew { found: 9999, known: 22 })));
     store.close().await;
     let settings = PgSettings::from_url(schema.url()).expect("url").schema(schema.name());
     match PgStore::open(&settings).await {
-        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (9999, 21)),
+        Err(StoreError::SchemaTooNew { found, known }) => assert_eq!((found, known), (9999, 22)),
         other => panic!("expected SchemaTooNew, got {:?}", other.map(|_| ())),
     }
     raw.close().await;

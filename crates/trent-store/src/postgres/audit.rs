@@ -8,9 +8,12 @@
 //! `verify` each chain in turn. No row or lock is shared between the nodes' group commits.
 //!
 //! A group commit is one transaction of two `INSERT`s: the events (as arrays), then the digest. The
-//! primary keys refuse a seq written twice and the `*_contiguous` triggers refuse a gap
-//! (SQLSTATE `23514`), so a second writer fails with [`StoreError::Conflict`] instead of
-//! forking the chain. Nothing here computes or checks hashes: that is `trent_core::audit`.
+//! primary keys refuse a seq written twice, the events are contiguous among themselves (checked
+//! before the transaction), and the `audit_digests_contiguous` trigger refuses a digest that does
+//! not follow its node's last one or whose first event does not follow a stored event (SQLSTATE
+//! `23514`), so a second writer fails with [`StoreError::Conflict`] instead of forking the chain.
+//! An append whose digest does not name its first event (or that has none) reads the event
+//! before it ([`check_gap`]). Nothing here computes or checks hashes: that is `trent_core::audit`.
 
 use std::sync::Arc;
 
@@ -72,6 +75,26 @@ const INSERT_EVENTS: &str = "INSERT INTO audit_events \
      (node_id, seq, prev_hash, hash, event_time, account_id, region, record) \
      SELECT $1, * FROM UNNEST($2::int8[], $3::bytea[], $4::bytea[], $5::int8[], $6::text[], $7::text[], $8::bytea[])";
 
+/// Refuses a gap before `first`, the first event of an append to `node`'s chain, by reading the
+/// event before it. The digests' trigger makes this check for an append whose digest names its
+/// first event (migration 22); a per-row trigger on `audit_events` made it before, at twice the
+/// cost of inserting the row (BENCHMARKS.md, "The audit trail's gap check").
+async fn check_gap(conn: &mut PgConnection, node: &str, first: u64) -> Result<(), StoreError> {
+    if first == 1 {
+        return Ok(());
+    }
+    let before = sqlx::query("SELECT 1 FROM audit_events WHERE node_id = $1 AND seq = $2")
+        .bind(node)
+        .bind(seq_to_db(first - 1)?)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    match before {
+        Some(_) => Ok(()),
+        None => Err(StoreError::Conflict),
+    }
+}
+
 async fn insert_events(conn: &mut PgConnection, node: &str, events: &[StoredEvent]) -> Result<(), StoreError> {
     let seqs = events.iter().map(|e| seq_to_db(e.seq)).collect::<Result<Vec<_>, _>>()?;
     let column = |f: fn(&StoredEvent) -> &[u8]| events.iter().map(f).collect::<Vec<_>>();
@@ -114,7 +137,16 @@ impl AuditStore for PgAuditStore {
         if !events.windows(2).all(|w| w[1].seq == w[0].seq + 1) {
             return Err(StoreError::Conflict);
         }
+        // A gap before the first event: the digests' trigger refuses it when the digest names
+        // that event (what the writer sends); otherwise it is read here.
+        let first = events.first().map(|e| e.seq);
+        let digest_checks_gap = digest.is_some_and(|d| Some(d.first_seq) == first);
         transaction!(self, |tx| {
+            if let Some(first) = first
+                && !digest_checks_gap
+            {
+                check_gap(&mut tx, &self.node, first).await?;
+            }
             insert_events(&mut tx, &self.node, events).await?;
             if let Some(d) = digest {
                 insert_digest(&mut tx, &self.node, d).await?;

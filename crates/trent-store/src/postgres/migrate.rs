@@ -116,6 +116,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "0021_key_listing.sql",
         sql: include_str!("../../migrations/postgres/0021_key_listing.sql"),
     },
+    Migration {
+        version: 22,
+        name: "0022_audit_gap_check_per_commit.sql",
+        sql: include_str!("../../migrations/postgres/0022_audit_gap_check_per_commit.sql"),
+    },
 ];
 
 /// The advisory lock key the migration holds: "trentmig" in ASCII.
