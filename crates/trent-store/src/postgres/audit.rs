@@ -13,7 +13,7 @@
 //! not follow its node's last one or whose first event does not follow a stored event (SQLSTATE
 //! `23514`), so a second writer fails with [`StoreError::Conflict`] instead of forking the chain.
 //! An append whose digest does not name its first event (or that has none) reads the event
-//! before it ([`check_gap`]). Nothing here computes or checks hashes: that is `trent_core::audit`.
+//! before it ([`check_stored`]). Nothing here computes or checks hashes: that is `trent_core::audit`.
 
 use std::sync::Arc;
 
@@ -25,7 +25,7 @@ use trent_core::store::{AuditStore, MetaStore};
 
 use super::{limit_clause, map_err, transaction};
 use crate::sqlite::audit::trail::{
-    DIGEST_COLUMNS, EVENT_READ, digest_from_row, event_from_row, hash_from_db, seq_from_db, seq_to_db,
+    DIGEST_COLUMNS, EVENT_READ, digest_from_row, event_from_row, hash_from_db, seq_from_db, seq_to_db, seq_to_find,
 };
 use crate::sqlite::rows::ts_to_db;
 
@@ -75,24 +75,18 @@ const INSERT_EVENTS: &str = "INSERT INTO audit_events \
      (node_id, seq, prev_hash, hash, event_time, account_id, region, record) \
      SELECT $1, * FROM UNNEST($2::int8[], $3::bytea[], $4::bytea[], $5::int8[], $6::text[], $7::text[], $8::bytea[])";
 
-/// Refuses a gap before `first`, the first event of an append to `node`'s chain, by reading the
-/// event before it. The digests' trigger makes this check for an append whose digest names its
-/// first event (migration 22); a per-row trigger on `audit_events` made it before, at twice the
-/// cost of inserting the row (BENCHMARKS.md, "The audit trail's gap check").
-async fn check_gap(conn: &mut PgConnection, node: &str, first: u64) -> Result<(), StoreError> {
-    if first == 1 {
-        return Ok(());
-    }
-    let before = sqlx::query("SELECT 1 FROM audit_events WHERE node_id = $1 AND seq = $2")
+/// Refuses a gap: `Conflict` unless `node`'s event `seq` is stored. Only for an append whose
+/// digest does not name its first event ([`seq_to_find`]); the digests' trigger checks the others
+/// (migration 22). A per-row trigger on `audit_events` checked every row before, at twice the
+/// cost of inserting it (BENCHMARKS.md, "The audit trail's gap check").
+async fn check_stored(conn: &mut PgConnection, node: &str, seq: u64) -> Result<(), StoreError> {
+    let found = sqlx::query("SELECT 1 FROM audit_events WHERE node_id = $1 AND seq = $2")
         .bind(node)
-        .bind(seq_to_db(first - 1)?)
+        .bind(seq_to_db(seq)?)
         .fetch_optional(&mut *conn)
         .await
         .map_err(map_err)?;
-    match before {
-        Some(_) => Ok(()),
-        None => Err(StoreError::Conflict),
-    }
+    found.map(|_| ()).ok_or(StoreError::Conflict)
 }
 
 async fn insert_events(conn: &mut PgConnection, node: &str, events: &[StoredEvent]) -> Result<(), StoreError> {
@@ -134,18 +128,10 @@ async fn insert_digest(conn: &mut PgConnection, node: &str, d: &DigestRecord) ->
 #[async_trait]
 impl AuditStore for PgAuditStore {
     async fn append_audit(&self, events: &[StoredEvent], digest: Option<&DigestRecord>) -> Result<(), StoreError> {
-        if !events.windows(2).all(|w| w[1].seq == w[0].seq + 1) {
-            return Err(StoreError::Conflict);
-        }
-        // A gap before the first event: the digests' trigger refuses it when the digest names
-        // that event (what the writer sends); otherwise it is read here.
-        let first = events.first().map(|e| e.seq);
-        let digest_checks_gap = digest.is_some_and(|d| Some(d.first_seq) == first);
+        let find = seq_to_find(events, digest)?;
         transaction!(self, |tx| {
-            if let Some(first) = first
-                && !digest_checks_gap
-            {
-                check_gap(&mut tx, &self.node, first).await?;
+            if let Some(seq) = find {
+                check_stored(&mut tx, &self.node, seq).await?;
             }
             insert_events(&mut tx, &self.node, events).await?;
             if let Some(d) = digest {

@@ -90,17 +90,24 @@ const INSERT_DIGEST: &str = concat!(
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 );
 
-/// Refuses a gap before `first`, the first event of an append, by reading the event before it
-/// (see [`SEQ_STORED`]).
-async fn check_gap(conn: &mut SqliteConnection, first: u64) -> Result<(), StoreError> {
-    if first == 1 {
-        return Ok(());
+/// What both backends check of an append before its transaction: its events must be one
+/// contiguous run of seqs (else `Conflict`), and a gap before the first may only be left to the
+/// digests' trigger when the digest names that event. Returns the seq the store must itself find
+/// stored (the one before the first event), or `None` when the trigger checks it, the append
+/// starts the chain or has no events.
+pub(crate) fn seq_to_find(events: &[StoredEvent], digest: Option<&DigestRecord>) -> Result<Option<u64>, StoreError> {
+    if !events.windows(2).all(|w| w[1].seq == w[0].seq + 1) {
+        return Err(StoreError::Conflict);
     }
-    let before = sqlx::query(SEQ_STORED).bind(seq_to_db(first - 1)?).fetch_optional(conn).await.map_err(map_err)?;
-    match before {
-        Some(_) => Ok(()),
-        None => Err(StoreError::Conflict),
-    }
+    let Some(first) = events.first().map(|e| e.seq) else { return Ok(None) };
+    let digest_checks_gap = digest.is_some_and(|d| d.first_seq == first);
+    Ok((first != 1 && !digest_checks_gap).then(|| first - 1))
+}
+
+/// Refuses a gap: `Conflict` unless the event `seq` is stored (see [`SEQ_STORED`]).
+async fn check_stored(conn: &mut SqliteConnection, seq: u64) -> Result<(), StoreError> {
+    let found = sqlx::query(SEQ_STORED).bind(seq_to_db(seq)?).fetch_optional(conn).await.map_err(map_err)?;
+    found.map(|_| ()).ok_or(StoreError::Conflict)
 }
 
 async fn insert_events(conn: &mut SqliteConnection, events: &[StoredEvent]) -> Result<(), StoreError> {
@@ -181,18 +188,10 @@ where
 #[async_trait]
 impl AuditStore for SqliteAuditStore {
     async fn append_audit(&self, events: &[StoredEvent], digest: Option<&DigestRecord>) -> Result<(), StoreError> {
-        if !events.windows(2).all(|w| w[1].seq == w[0].seq + 1) {
-            return Err(StoreError::Conflict);
-        }
-        // A gap before the first event: the digest's trigger refuses it when the digest names
-        // that event; otherwise it is read here.
-        let first = events.first().map(|e| e.seq);
-        let digest_checks_gap = digest.is_some_and(|d| Some(d.first_seq) == first);
+        let find = seq_to_find(events, digest)?;
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)?;
-        if let Some(first) = first
-            && !digest_checks_gap
-        {
-            check_gap(&mut tx, first).await?;
+        if let Some(seq) = find {
+            check_stored(&mut tx, seq).await?;
         }
         insert_events(&mut tx, events).await?;
         if let Some(d) = digest {
