@@ -3,8 +3,11 @@
 //! TCP relay (`trent-store/tests/support/relay.rs`) that stops forwarding without closing
 //! anything: packets black-holed, no reset, so PostgreSQL's `statement_timeout` (enforced by the server, which never hears of
 //! it) cannot end a call; only the node's client-side limit (`postgres.call_timeout_milliseconds`)
-//! can. The relay cuts right after forwarding a request, so a query is in flight whose answer
-//! never comes. The connections that crossed the partition stay dead after it heals (as after
+//! can. The relay cuts right after forwarding a `CreateAlias` call's statement (it finds the
+//! alias's name in the bytes, so the connections are plain), so a call is in flight whose answer
+//! never comes. (Cutting after whatever request came next was not enough: it was at times a pool
+//! or lease ping, whose own shorter timeout marked the database down, so that every call failed at
+//! once and none reached the limit.) The connections that crossed the partition stay dead after it heals (as after
 //! a long partition, or a firewall that forgot them); new connections pass.
 //!
 //! Under a load of `Encrypt`, `TagResource` (two tags in one call), `CreateAlias` and
@@ -52,6 +55,8 @@ const RECOVER_WITHIN: Duration = Duration::from_secs(10);
 const CALLERS: usize = 4;
 /// Tag pairs per caller's key (`a<j>` and `b<j>`), each call writing pair `i % TAG_PAIRS`.
 const TAG_PAIRS: usize = 10;
+/// The start of the load's alias names (`<prefix><caller>-<call number>`).
+const ALIAS_PREFIX: &str = "alias/partition-";
 /// The 5xx codes a call may fail with while the database is unreachable.
 const OUTAGE_CODES: [&str; 4] =
     ["InternalFailure", "DependencyTimeoutException", "KMSInternalException", "InternalServerError"];
@@ -103,9 +108,7 @@ async fn caller(
                 let tags = json!([{"TagKey": format!("a{pair}"), "TagValue": value}, {"TagKey": format!("b{pair}"), "TagValue": value}]);
                 ("TagResource", &kms, json!({"KeyId": key, "Tags": tags}))
             }
-            2 => {
-                ("CreateAlias", &kms, json!({"AliasName": format!("alias/partition-{caller}-{i}"), "TargetKeyId": key}))
-            }
+            2 => ("CreateAlias", &kms, json!({"AliasName": format!("{ALIAS_PREFIX}{caller}-{i}"), "TargetKeyId": key})),
             _ => ("GetParameter", &ssm, json!({"Name": "/partition/p"})),
         };
         let at = Instant::now();
@@ -186,7 +189,8 @@ async fn a_partition_fails_calls_within_the_limit_and_heals_without_a_restart() 
         return;
     };
     let relay = Relay::start(upstream_of(schema.url())).await;
-    let storage = relayed_url(schema.url(), &relay, schema.name());
+    // Plain, for the relay to find the statement to cut after.
+    let storage = format!("{}&sslmode=disable", relayed_url(schema.url(), &relay, schema.name()));
 
     let dir = tempfile::tempdir().expect("tempdir");
     let config = node_config(dir.path(), None);
@@ -215,7 +219,9 @@ async fn a_partition_fails_calls_within_the_limit_and_heals_without_a_restart() 
         .collect();
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    let cut = relay.cut().await;
+    // The alias names of the load's `CreateAlias` calls: the cut leaves one of their statements
+    // unanswered.
+    let cut = relay.cut_after_request_with(ALIAS_PREFIX.as_bytes()).await;
     eprintln!("partition: every connection black-holed");
     tokio::time::sleep(LIMIT + Duration::from_millis(500)).await;
     let asked = Instant::now();
@@ -268,7 +274,7 @@ async fn a_partition_fails_calls_within_the_limit_and_heals_without_a_restart() 
     assert_eq!(ops.len(), 4, "every operation was tried during the partition: {ops:?}");
     let cut_off = call_timeouts(&server);
     eprintln!("{} calls during the partition, each a 5xx; {cut_off} database calls cut off at the limit", during.len());
-    assert!(cut_off >= 1, "the query in flight at the cut was ended by the client-side limit");
+    assert!(cut_off >= 1, "the CreateAlias statement in flight at the cut was ended by the client-side limit");
     for op in ["Encrypt", "TagResource", "CreateAlias", "GetParameter"] {
         let after = calls.iter().filter(|c| c.op == op && c.at >= healing + recovered && c.outcome.is_ok()).count();
         assert!(after > 0, "{op} succeeds again after the partition");
@@ -279,7 +285,7 @@ async fn a_partition_fails_calls_within_the_limit_and_heals_without_a_restart() 
     let acked = calls.iter().filter(|c| c.op == "CreateAlias" && c.outcome.is_ok());
     let mut n = 0;
     for c in acked {
-        let name = format!("alias/partition-{}-{}", c.caller, c.i);
+        let name = format!("{ALIAS_PREFIX}{}-{}", c.caller, c.i);
         assert!(present.contains(&name), "acknowledged {name} is missing");
         n += 1;
     }

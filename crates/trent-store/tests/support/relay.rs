@@ -22,6 +22,8 @@ pub(crate) struct Phase {
     generation: u64,
     /// Stop forwarding right after the next chunk sent to the database.
     cut_after_next_request: bool,
+    /// Stop forwarding right after the next chunk sent to the database holding these bytes.
+    cut_after_request_with: Option<&'static [u8]>,
     /// Stop forwarding right after the next chunk from the database holding these bytes.
     cut_after_answer_with: Option<&'static [u8]>,
     /// How long each chunk waits before it is forwarded (either way).
@@ -43,6 +45,7 @@ impl Relay {
             forwarding: true,
             generation: 0,
             cut_after_next_request: false,
+            cut_after_request_with: None,
             cut_after_answer_with: None,
             latency: Duration::ZERO,
         }));
@@ -67,6 +70,17 @@ impl Relay {
     /// once it has.
     pub(crate) async fn cut(&self) -> Instant {
         self.phase.send_modify(|p| p.cut_after_next_request = true);
+        self.phase.subscribe().wait_for(|p| !p.forwarding).await.expect("relay running");
+        Instant::now()
+    }
+
+    /// Black-holes every connection right after the next chunk holding `marker` reaches the
+    /// database; returns once it has. The statement that chunk carries is then in flight and its
+    /// answer never comes, whatever other traffic (pool pings, heartbeats) the connections carry.
+    /// The connections must be plain (`sslmode=disable`) for the relay to see the marker.
+    #[allow(dead_code)] // not every test binary that includes this file uses it
+    pub(crate) async fn cut_after_request_with(&self, marker: &'static [u8]) -> Instant {
+        self.phase.send_modify(|p| p.cut_after_request_with = Some(marker));
         self.phase.subscribe().wait_for(|p| !p.forwarding).await.expect("relay running");
         Instant::now()
     }
@@ -154,13 +168,15 @@ async fn pump(
         }
         let chunk = &buf[..n];
         phase.send_if_modified(|p| {
+            let holds = |marker: Option<&[u8]>| marker.is_some_and(|m| chunk.windows(m.len()).any(|w| w == m));
             let cut = if to_database {
-                std::mem::take(&mut p.cut_after_next_request)
+                std::mem::take(&mut p.cut_after_next_request) || holds(p.cut_after_request_with)
             } else {
-                p.cut_after_answer_with.is_some_and(|m| chunk.windows(m.len()).any(|w| w == m))
+                holds(p.cut_after_answer_with)
             };
             if cut {
                 p.forwarding = false;
+                p.cut_after_request_with = None;
                 p.cut_after_answer_with = None;
             }
             cut
