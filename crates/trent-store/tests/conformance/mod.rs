@@ -121,6 +121,7 @@ macro_rules! audit_conformance_tests {
         audit_conformance_tests!(@cases $open;
             audit_round_trips_events_digests_and_head,
             audit_appends_are_atomic_and_keep_the_chain_linear,
+            audit_large_commits_are_whole,
             audit_searches_filter_order_newest_first_and_page,
             audit_clear_starts_the_trail_over,
         );

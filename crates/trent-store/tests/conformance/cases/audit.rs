@@ -121,6 +121,29 @@ pub(crate) async fn audit_appends_are_atomic_and_keep_the_chain_linear(store: Ar
     assert_eq!(store.audit_head().await.expect("head").last_event.map(|(s, _)| s), Some(5));
 }
 
+/// Group commits larger than one multi-row `INSERT` (64 rows on SQLite), written in several
+/// statements of one transaction: each is whole, and one refused after its events' statements
+/// leaves none of them behind and the store writing on.
+pub(crate) async fn audit_large_commits_are_whole(store: Arc<dyn AuditStore>) {
+    // One full chunk, a full chunk and one more event, and several chunks.
+    store.append_audit(&events(1..=64), Some(&digest(1, 1, 64))).await.expect("64 events");
+    store.append_audit(&events(65..=129), Some(&digest(2, 65, 129))).await.expect("65 events");
+    store.append_audit(&events(130..=330), Some(&digest(3, 130, 330))).await.expect("201 events");
+    // A digest out of sequence, refused after every event's statement has run.
+    assert_err(store.append_audit(&events(331..=530), Some(&digest(5, 331, 530))).await, "Conflict");
+    // Without events.
+    assert_err(store.append_audit(&[], Some(&digest(5, 331, 331))).await, "Conflict");
+    assert_eq!(store.audit_events(1, 1000).await.expect("events"), events(1..=330));
+    assert_eq!(
+        store.audit_digests(1, 10).await.expect("digests"),
+        vec![digest(1, 1, 64), digest(2, 65, 129), digest(3, 130, 330)]
+    );
+    store.append_audit(&events(331..=400), Some(&digest(4, 331, 400))).await.expect("the chain continues");
+    let head = store.audit_head().await.expect("head");
+    assert_eq!(head.last_event.map(|(s, _)| s), Some(400));
+    assert_eq!(head.last_digest, Some(digest(4, 331, 400)));
+}
+
 pub(crate) async fn audit_searches_filter_order_newest_first_and_page(store: Arc<dyn AuditStore>) {
     let all = events(1..=40);
     for chunk in all.chunks(7) {
