@@ -6,10 +6,12 @@
 #
 # Starts `trent bench --server-cpus 0 --client-cpus 1` of OP for 11 s, and 5 s in reads every
 # thread's utime+stime of the server child (/proc/PID/task/*/stat, summed by thread name), its
-# /metrics audit event count and CPU 0's idle time, twice 4 s apart. Requests are the audit
-# events committed divided by EVENTS_PER_REQUEST (1 for KMS calls; 2 for GetSecretValue and a
-# decrypted GetParameter SecureString, which also record the on-behalf Decrypt). Prints the
-# requests per second, CPU 0's idle share and each busy thread's microseconds per request.
+# /metrics audit event and commit counts, its threads' context switches and CPU 0's idle time,
+# twice 4 s apart. Requests are the audit events committed divided by EVENTS_PER_REQUEST (1 for
+# KMS calls; 2 for GetSecretValue and a decrypted GetParameter SecureString, which also record
+# the on-behalf Decrypt). Prints the
+# requests per second, CPU 0's idle share, audit events per group commit, context switches per
+# request and each busy thread's microseconds per request.
 set -euo pipefail
 bin=$1 op=$2 per=${3:-1} c=${4:-64}
 log=$(mktemp)
@@ -23,8 +25,10 @@ snap() {
     for t in /proc/"$pid"/task/*; do
         echo "$(tr ' ' _ <"$t"/comm) $(awk '{print $14 + $15}' "$t"/stat)"
     done | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}'
-    curl -s "http://127.0.0.1:$port/metrics" | awk '/^trent_audit_commit_events_sum/ {print "EVENTS", $2}'
+    curl -s "http://127.0.0.1:$port/metrics" |
+        awk '/^trent_audit_commit_events_sum/ {print "EVENTS", $2} /^trent_audit_commit_events_count/ {print "COMMITS", $2}'
     awk '/^cpu0 / {print "IDLE", $5 + $6}' /proc/stat
+    cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print "CS", s}'
 }
 a=$(snap)
 sleep 4
@@ -37,8 +41,11 @@ parse = lambda s: {l.split()[0]: float(l.split()[1]) for l in s.splitlines()}
 a, b = parse(a), parse(b)
 requests = (b.pop("EVENTS") - a.pop("EVENTS")) / per
 idle = (b.pop("IDLE") - a.pop("IDLE")) / hz / 4 * 100
+commits = b.pop("COMMITS") - a.pop("COMMITS")
+switches = b.pop("CS") - a.pop("CS")
 threads = {k: (v - a.get(k, 0)) / hz * 1e6 / requests for k, v in b.items() if k in a or v}
 line = [f"{op}: {requests / 4:.0f} req/s, CPU 0 idle {idle:.0f}%"]
+line.append(f"{requests * per / max(commits, 1):.1f} events/commit, {switches / requests:.2f} context switches/request")
 line += [f"{k} {us:.1f}" for k, us in sorted(threads.items()) if us > 0.5]
 line.append(f"total {sum(threads.values()):.1f} µs/request")
 print("  ".join(line))
