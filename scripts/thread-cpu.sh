@@ -9,9 +9,8 @@
 # /metrics audit event and commit counts, its threads' context switches and CPU 0's idle time,
 # twice 4 s apart. Requests are the audit events committed divided by EVENTS_PER_REQUEST (1 for
 # KMS calls; 2 for GetSecretValue and a decrypted GetParameter SecureString, which also record
-# the on-behalf Decrypt). Prints the
-# requests per second, CPU 0's idle share, audit events per group commit, context switches per
-# request and each busy thread's microseconds per request.
+# the on-behalf Decrypt). Prints the requests per second, CPU 0's idle share, audit events per
+# group commit, context switches per request and each busy thread's microseconds per request.
 set -euo pipefail
 bin=$1 op=$2 per=${3:-1} c=${4:-64}
 log=$(mktemp)

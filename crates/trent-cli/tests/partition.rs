@@ -1,14 +1,15 @@
 //! A network partition between a real `trent server` and its PostgreSQL (a schema of its own in
 //! `TRENT_TEST_POSTGRES_URL`; skipped loudly without it, a failure under `CI=true`), made by a
 //! TCP relay (`trent-store/tests/support/relay.rs`) that stops forwarding without closing
-//! anything: packets black-holed, no reset, so PostgreSQL's `statement_timeout` (enforced by the server, which never hears of
-//! it) cannot end a call; only the node's client-side limit (`postgres.call_timeout_milliseconds`)
-//! can. The relay cuts right after forwarding a `CreateAlias` call's statement (it finds the
-//! alias's name in the bytes, so the connections are plain), so a call is in flight whose answer
-//! never comes. (Cutting after whatever request came next was not enough: it was at times a pool
-//! or lease ping, whose own shorter timeout marked the database down, so that every call failed at
-//! once and none reached the limit.) The connections that crossed the partition stay dead after it heals (as after
-//! a long partition, or a firewall that forgot them); new connections pass.
+//! anything: packets black-holed, no reset, so PostgreSQL's `statement_timeout` (enforced by the
+//! server, which never hears of it) cannot end a call; only the node's client-side limit
+//! (`postgres.call_timeout_milliseconds`) can. The relay cuts right after forwarding a
+//! `CreateAlias` call's statement (it finds the alias's name in the bytes, so the connections are
+//! plain), so a call is in flight whose answer never comes. (Cutting after whatever request came
+//! next was not enough: it was at times a pool or lease ping, whose own shorter timeout marked the
+//! database down, so that every call failed at once and none reached the limit.) The connections
+//! that crossed the partition stay dead after it heals (as after a long partition, or a firewall
+//! that forgot them); new connections pass.
 //!
 //! Under a load of `Encrypt`, `TagResource` (two tags in one call), `CreateAlias` and
 //! `GetParameter`: every call answers within [`LIMIT`] and [`MARGIN`] (no call hangs), every call
