@@ -13,17 +13,12 @@
 # linux-perf) and the right to sample a process (root, or perf_event_paranoid <= 1).
 set -euo pipefail
 bin=$1 op=$2 out=$3 per=${4:-1} c=${5:-64}
-"$bin" bench --server-cpus 0 --client-cpus 1 --seconds 11 --concurrency "$c" --ops "$op" >"$out.bench" 2>&1 &
-bench=$!
-sleep 5
-pid=$(pgrep -n -f "^$bin server")
-port=$(ss -ltnp | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -1)
-events() {
-    curl -s "http://127.0.0.1:$port/metrics" | awk '/^trent_audit_commit_events_sum/ {printf "%d\n", $2}'
-}
-before=$(events)
-perf record -F 4999 -p "$pid" -o "$out.data" -- sleep 4 >/dev/null 2>&1
-after=$(events)
-wait "$bench"
+# shellcheck source=scripts/bench-row.sh
+source "$(dirname "$0")/bench-row.sh"
+bench_row_start "$bin" "$op" "$c" "$out.bench"
+before=$(bench_row_metric trent_audit_commit_events_sum)
+perf record -F 4999 -p "$server_pid" -o "$out.data" -- sleep 4 >/dev/null 2>&1
+after=$(bench_row_metric trent_audit_commit_events_sum)
+wait "$bench_pid"
 echo $(((after - before) / per)) >"$out.req"
 echo "$op: $(cat "$out.req") requests sampled; $out.data"

@@ -15,24 +15,23 @@ set -euo pipefail
 bin=$1 op=$2 per=${3:-1} c=${4:-64}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-"$bin" bench --server-cpus 0 --client-cpus 1 --seconds 11 --concurrency "$c" --ops "$op" >"$log" 2>&1 &
-bench=$!
-sleep 5
-pid=$(pgrep -n -f "^$bin server")
-port=$(ss -ltnp | grep "pid=$pid," | awk '{print $4}' | sed 's/.*://' | head -1)
+# shellcheck source=scripts/bench-row.sh
+source "$(dirname "$0")/bench-row.sh"
+bench_row_start "$bin" "$op" "$c" "$log"
+pid=$server_pid
 snap() {
     for t in /proc/"$pid"/task/*; do
         echo "$(tr ' ' _ <"$t"/comm) $(awk '{print $14 + $15}' "$t"/stat)"
     done | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}'
-    curl -s "http://127.0.0.1:$port/metrics" |
-        awk '/^trent_audit_commit_events_sum/ {print "EVENTS", $2} /^trent_audit_commit_events_count/ {print "COMMITS", $2}'
+    echo "EVENTS $(bench_row_metric trent_audit_commit_events_sum)"
+    echo "COMMITS $(bench_row_metric trent_audit_commit_events_count)"
     awk '/^cpu0 / {print "IDLE", $5 + $6}' /proc/stat
     cat /proc/"$pid"/task/*/status | awk '/ctxt_switches/ {s += $2} END {print "CS", s}'
 }
 a=$(snap)
 sleep 4
 b=$(snap)
-wait "$bench"
+wait "$bench_pid"
 python3 - "$a" "$b" "$per" "$op" "$(getconf CLK_TCK)" <<'PY'
 import sys
 a, b, per, op, hz = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], float(sys.argv[5])
