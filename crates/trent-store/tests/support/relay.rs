@@ -20,9 +20,8 @@ pub(crate) struct Phase {
     forwarding: bool,
     /// Connections accepted in an earlier generation are never forwarded again.
     generation: u64,
-    /// Stop forwarding right after the next chunk sent to the database.
-    cut_after_next_request: bool,
-    /// Stop forwarding right after the next chunk sent to the database holding these bytes.
+    /// Stop forwarding right after the next chunk sent to the database holding these bytes
+    /// (any chunk when they are empty).
     cut_after_request_with: Option<&'static [u8]>,
     /// Stop forwarding right after the next chunk from the database holding these bytes.
     cut_after_answer_with: Option<&'static [u8]>,
@@ -44,7 +43,6 @@ impl Relay {
         let phase = Arc::new(watch::Sender::new(Phase {
             forwarding: true,
             generation: 0,
-            cut_after_next_request: false,
             cut_after_request_with: None,
             cut_after_answer_with: None,
             latency: Duration::ZERO,
@@ -69,16 +67,13 @@ impl Relay {
     /// Black-holes every connection right after the next request reaches the database; returns
     /// once it has.
     pub(crate) async fn cut(&self) -> Instant {
-        self.phase.send_modify(|p| p.cut_after_next_request = true);
-        self.phase.subscribe().wait_for(|p| !p.forwarding).await.expect("relay running");
-        Instant::now()
+        self.cut_after_request_with(b"").await
     }
 
     /// Black-holes every connection right after the next chunk holding `marker` reaches the
     /// database; returns once it has. The statement that chunk carries is then in flight and its
     /// answer never comes, whatever other traffic (pool pings, heartbeats) the connections carry.
     /// The connections must be plain (`sslmode=disable`) for the relay to see the marker.
-    #[allow(dead_code)] // not every test binary that includes this file uses it
     pub(crate) async fn cut_after_request_with(&self, marker: &'static [u8]) -> Instant {
         self.phase.send_modify(|p| p.cut_after_request_with = Some(marker));
         self.phase.subscribe().wait_for(|p| !p.forwarding).await.expect("relay running");
@@ -168,12 +163,9 @@ async fn pump(
         }
         let chunk = &buf[..n];
         phase.send_if_modified(|p| {
-            let holds = |marker: Option<&[u8]>| marker.is_some_and(|m| chunk.windows(m.len()).any(|w| w == m));
-            let cut = if to_database {
-                std::mem::take(&mut p.cut_after_next_request) || holds(p.cut_after_request_with)
-            } else {
-                holds(p.cut_after_answer_with)
-            };
+            let holds =
+                |marker: Option<&[u8]>| marker.is_some_and(|m| m.is_empty() || chunk.windows(m.len()).any(|w| w == m));
+            let cut = if to_database { holds(p.cut_after_request_with) } else { holds(p.cut_after_answer_with) };
             if cut {
                 p.forwarding = false;
                 p.cut_after_request_with = None;
