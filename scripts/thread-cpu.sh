@@ -10,7 +10,8 @@
 # twice 4 s apart. Requests are the audit events committed divided by EVENTS_PER_REQUEST (1 for
 # KMS calls; 2 for GetSecretValue and a decrypted GetParameter SecureString, which also record
 # the on-behalf Decrypt). Prints the requests per second, CPU 0's idle share, audit events per
-# group commit, context switches per request and each busy thread's microseconds per request.
+# group commit, context switches per request and each busy thread's microseconds per request
+# (user + kernel, with the kernel's part in parentheses).
 set -euo pipefail
 bin=$1 op=$2 per=${3:-1} c=${4:-64}
 log=$(mktemp)
@@ -21,8 +22,8 @@ bench_row_start "$bin" "$op" "$c" "$log"
 pid=$server_pid
 snap() {
     for t in /proc/"$pid"/task/*; do
-        echo "$(tr ' ' _ <"$t"/comm) $(awk '{print $14 + $15}' "$t"/stat)"
-    done | awk '{a[$1] += $2} END {for (k in a) print k, a[k]}'
+        echo "$(tr ' ' _ <"$t"/comm) $(awk '{print $14, $15}' "$t"/stat)"
+    done | awk '{u[$1] += $2; s[$1] += $3} END {for (k in u) {print k, u[k] + s[k]; print "SYS:" k, s[k]}}'
     echo "EVENTS $(bench_row_metric trent_audit_commit_events_sum)"
     echo "COMMITS $(bench_row_metric trent_audit_commit_events_count)"
     awk '/^cpu0 / {print "IDLE", $5 + $6}' /proc/stat
@@ -41,10 +42,12 @@ requests = (b.pop("EVENTS") - a.pop("EVENTS")) / per
 idle = (b.pop("IDLE") - a.pop("IDLE")) / hz / 4 * 100
 commits = b.pop("COMMITS") - a.pop("COMMITS")
 switches = b.pop("CS") - a.pop("CS")
-threads = {k: (v - a.get(k, 0)) / hz * 1e6 / requests for k, v in b.items() if k in a or v}
+per_request = {k: (v - a.get(k, 0)) / hz * 1e6 / requests for k, v in b.items() if k in a or v}
+system = {k[4:]: v for k, v in per_request.items() if k.startswith("SYS:")}
+threads = {k: v for k, v in per_request.items() if not k.startswith("SYS:")}
 line = [f"{op}: {requests / 4:.0f} req/s, CPU 0 idle {idle:.0f}%"]
 line.append(f"{requests * per / max(commits, 1):.1f} events/commit, {switches / requests:.2f} context switches/request")
-line += [f"{k} {us:.1f}" for k, us in sorted(threads.items()) if us > 0.5]
+line += [f"{k} {us:.1f} (kernel {system.get(k, 0):.1f})" for k, us in sorted(threads.items()) if us > 0.5]
 line.append(f"total {sum(threads.values()):.1f} µs/request")
 print("  ".join(line))
 PY
