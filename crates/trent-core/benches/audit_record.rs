@@ -16,7 +16,6 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use serde_json::json;
 use time::OffsetDateTime;
@@ -29,35 +28,14 @@ use trent_core::audit::{
 use trent_core::identity::{Caller, CallerIdentity, Principal, PrincipalKind, ViaService};
 use trent_core::ids::{AccountId, Region};
 
+#[path = "../../trent-crypto/benches/support/timing.rs"]
+mod timing;
+
+use timing::{Args, Row, rate, row};
+
 const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:111122223333:secret:bench/secret-AbCdEf";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/0b5ac1c2-5a3e-4e1e-9a43-0e6c9f7e7a11";
 const USER_AGENT: &str = "aws-sdk-rust/1.3.9 os/linux lang/rust/1.93.0 api/secretsmanager/1.98.0";
-
-fn thread_cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    Some(Duration::from_nanos(stat.split_whitespace().next()?.parse().ok()?))
-}
-
-/// Nanoseconds per call of `op` over `seconds`, of CPU time (when the platform says) and wall.
-fn per_call(seconds: f64, mut op: impl FnMut()) -> (Option<f64>, f64) {
-    let warm = Instant::now();
-    while warm.elapsed() < Duration::from_millis(200) {
-        op();
-    }
-    let (cpu, start, mut n) = (thread_cpu_time(), Instant::now(), 0u64);
-    while start.elapsed().as_secs_f64() < seconds {
-        for _ in 0..256 {
-            op();
-        }
-        n += 256;
-    }
-    let wall = start.elapsed().as_secs_f64() * 1e9 / n as f64;
-    let cpu = cpu.zip(thread_cpu_time()).map(|(a, b)| (b - a).as_secs_f64() * 1e9 / n as f64);
-    (cpu, wall)
-}
-
-/// A row: its name and the work timed.
-type Row<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
 fn caller() -> Caller {
     let account = AccountId::parse("111122223333").expect("account");
@@ -121,13 +99,7 @@ fn get_secret_value(caller: &Caller, time: OffsetDateTime) -> Vec<AuditEvent> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let seconds = args
-        .iter()
-        .position(|a| a == "--seconds")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2.0);
+    let args = Args::parse(2.0);
     let caller = caller();
     let via = caller.via(ViaService::SECRETS_MANAGER);
     let time = OffsetDateTime::now_utc();
@@ -139,37 +111,28 @@ fn main() {
 
     println!("{:<52} {:>10} {:>10}", "per record", "CPU ns", "wall ns");
     let rows: [Row<'_>; 7] = [
-        (
-            "copy the caller for the service (Caller::via)",
-            Box::new(|| drop(black_box(caller.via(ViaService::SECRETS_MANAGER)))),
-        ),
-        ("build: on-behalf Decrypt event", Box::new(|| drop(black_box(on_behalf_decrypt(&via, time))))),
-        ("build: GetSecretValue event", Box::new(|| drop(black_box(get_secret_value(&caller, time))))),
-        ("canonical JSON: on-behalf Decrypt", Box::new(|| drop(black_box(PendingEvent::new(&decrypt))))),
-        ("canonical JSON: GetSecretValue", Box::new(|| drop(black_box(PendingEvent::new(&own))))),
-        (
-            "chain link: SHA-256 of the on-behalf Decrypt",
-            Box::new(|| {
-                black_box(event_hash_with(&mut scratch, &prev, &json));
-            }),
-        ),
-        (
-            "all three: on-behalf Decrypt",
-            Box::new(|| {
-                let events = on_behalf_decrypt(&via, time);
-                let pending = PendingEvent::new(&events[0]).expect("json");
-                black_box(event_hash_with(&mut Vec::new(), &prev, &pending.json));
-            }),
-        ),
+        row("copy the caller for the service (Caller::via)", || {
+            drop(black_box(caller.via(ViaService::SECRETS_MANAGER)))
+        }),
+        row("build: on-behalf Decrypt event", || drop(black_box(on_behalf_decrypt(&via, time)))),
+        row("build: GetSecretValue event", || drop(black_box(get_secret_value(&caller, time)))),
+        row("canonical JSON: on-behalf Decrypt", || drop(black_box(PendingEvent::new(&decrypt)))),
+        row("canonical JSON: GetSecretValue", || drop(black_box(PendingEvent::new(&own)))),
+        row("chain link: SHA-256 of the on-behalf Decrypt", || {
+            black_box(event_hash_with(&mut scratch, &prev, &json));
+        }),
+        row("all three: on-behalf Decrypt", || {
+            let events = on_behalf_decrypt(&via, time);
+            let pending = PendingEvent::new(&events[0]).expect("json");
+            black_box(event_hash_with(&mut Vec::new(), &prev, &pending.json));
+        }),
     ];
-    for (name, mut op) in rows {
-        if !args.iter().filter(|a| !a.starts_with("--") && a.parse::<f64>().is_err()).all(|f| name.contains(f.as_str()))
-        {
+    for mut r in rows {
+        if !args.wants(r.name) {
             continue;
         }
-        let (cpu, wall) = per_call(seconds, &mut op);
-        let cpu = cpu.map_or_else(|| "-".to_owned(), |c| format!("{c:.0}"));
-        println!("{name:<52} {cpu:>10} {wall:>10.0}");
+        let rate = rate(args.seconds, &mut r.op);
+        println!("{:<52} {:>10.0} {:>10.0}", r.name, 1e9 / rate.per_second(), 1e9 / rate.wall);
     }
     println!("record sizes: on-behalf Decrypt {} bytes, GetSecretValue {} bytes", json.len(), {
         PendingEvent::new(&own).expect("json").json.len()

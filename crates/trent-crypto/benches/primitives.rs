@@ -17,7 +17,6 @@
 //! crate's call makes around it.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use trent_crypto::{
@@ -26,72 +25,20 @@ use trent_crypto::{
     random_array, seal_symmetric,
 };
 
+#[path = "support/timing.rs"]
+mod timing;
+
+use timing::{Args, Row, rate, row};
+
 /// The message of every row: `trent bench`'s 64 bytes.
 const MESSAGE: [u8; 64] = [0x5a; 64];
 
 /// How long each row runs unless `--seconds` says otherwise (as `openssl speed -seconds 3`).
 const DEFAULT_SECONDS: f64 = 3.0;
 
-/// The CPU time this thread has run, from `/proc/thread-self/schedstat` (Linux; `None`
-/// elsewhere). Dividing by it, as `openssl speed` divides by its CPU user time, keeps the
-/// other processes on a shared core out of the figure.
-fn thread_cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let nanos: u64 = stat.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(nanos))
-}
-
-/// One row's result: operations per second of CPU time and of wall-clock time.
-struct Rate {
-    cpu: Option<f64>,
-    wall: f64,
-}
-
-/// Runs `op` for `seconds` of wall-clock time after a short warm-up, as `openssl speed
-/// -seconds` does. The clocks are read once per batch of calls so that reading them costs
-/// nothing against a 1 µs HMAC.
-fn rate(seconds: f64, mut op: impl FnMut()) -> Rate {
-    let warm = Instant::now();
-    while warm.elapsed() < Duration::from_millis(200) {
-        op();
-    }
-    let budget = Duration::from_secs_f64(seconds);
-    let cpu_start = thread_cpu_time();
-    let start = Instant::now();
-    let mut done: u64 = 0;
-    let mut batch: u64 = 1;
-    loop {
-        for _ in 0..batch {
-            op();
-        }
-        done += batch;
-        let elapsed = start.elapsed();
-        if elapsed >= budget {
-            let cpu = match (cpu_start, thread_cpu_time()) {
-                (Some(a), Some(b)) if b > a => Some(done as f64 / (b - a).as_secs_f64()),
-                _ => None,
-            };
-            return Rate { cpu, wall: done as f64 / elapsed.as_secs_f64() };
-        }
-        // Aim for about 100 clock reads per row whatever the operation costs.
-        let per_op = elapsed.as_secs_f64() / done as f64;
-        batch = ((seconds / 100.0 / per_op) as u64).clamp(1, 1 << 20);
-    }
-}
-
 fn parsed(kind: PrivateKeyKind) -> PrivateKey {
     let der = generate_private_key(kind).expect("key generation");
     PrivateKey::from_pkcs8(kind, der.expose_secret()).expect("a generated key parses")
-}
-
-/// One row: a name and the operation it times.
-struct Row<'a> {
-    name: &'static str,
-    op: Box<dyn FnMut() + 'a>,
-}
-
-fn row<'a>(name: &'static str, op: impl FnMut() + 'a) -> Row<'a> {
-    Row { name, op: Box::new(op) }
 }
 
 /// A signing row and its verifying row for `scheme` under `key`; the verify row checks a
@@ -115,19 +62,7 @@ fn sign_and_verify<'a>(
 }
 
 fn main() {
-    let mut seconds = DEFAULT_SECONDS;
-    let mut filters = Vec::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            // `cargo bench` passes `--bench` to a bench without the libtest harness.
-            "--bench" => {}
-            "--seconds" => {
-                seconds = args.next().and_then(|s| s.parse().ok()).expect("--seconds takes a number");
-            }
-            _ => filters.push(arg),
-        }
-    }
+    let args = Args::parse(DEFAULT_SECONDS);
 
     let rsa = parsed(PrivateKeyKind::Rsa { bits: 2048 });
     let p256 = parsed(PrivateKeyKind::Ec(EcCurve::P256));
@@ -196,11 +131,11 @@ fn main() {
 
     println!("{:<52} {:>14} {:>10} {:>14}", "primitive (one thread)", "ops/s (CPU)", "µs/op", "ops/s (wall)");
     for mut r in rows {
-        if !filters.is_empty() && !filters.iter().any(|f| r.name.contains(f.as_str())) {
+        if !args.wants(r.name) {
             continue;
         }
-        let Rate { cpu, wall } = rate(seconds, &mut r.op);
-        let per_second = cpu.unwrap_or(wall);
-        println!("{:<52} {:>14.0} {:>10.2} {:>14.0}", r.name, per_second, 1e6 / per_second, wall);
+        let rate = rate(args.seconds, &mut r.op);
+        let per_second = rate.per_second();
+        println!("{:<52} {:>14.0} {:>10.2} {:>14.0}", r.name, per_second, 1e6 / per_second, rate.wall);
     }
 }
